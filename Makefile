@@ -1,0 +1,28 @@
+# Two entry points for a fresh machine (see README): `make demo` and `make test`.
+# Both create .venv and install corridor into it on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/corridor validate scenarios/baseline.yaml
+	$(BIN)/corridor validate scenarios/direct_flight.yaml
+	$(BIN)/corridor show scenarios/direct_flight.yaml
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check ruff mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src

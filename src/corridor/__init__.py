@@ -1,0 +1,17 @@
+"""corridor: route planning and discrete-event simulation of the Astana - Vilnius link and
+the China - Kazakhstan - Lithuania - Europe cargo corridor."""
+
+from corridor.errors import CorridorError, PlanningError, ScenarioError
+from corridor.network import build_network, great_circle_km
+from corridor.scenario import Scenario, load_scenario
+
+__all__ = [
+    "CorridorError",
+    "PlanningError",
+    "Scenario",
+    "ScenarioError",
+    "build_network",
+    "great_circle_km",
+    "load_scenario",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,50 @@
+"""The one error hierarchy of corridor.
+
+Every error a user can cause derives from :class:`CorridorError`; the CLI prints it and exits
+with status 2 instead of showing a traceback. Messages name the file, the place in it and the
+bad value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CorridorError", "PlanningError", "Problem", "ScenarioError"]
+
+
+class CorridorError(Exception):
+    """Base class of every error corridor raises on bad input."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a scenario file, located as precisely as is known."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(CorridorError, ValueError):
+    """A scenario file could not be read or is invalid; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in scenario"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class PlanningError(CorridorError, ValueError):
+    """A routing question cannot be answered (unknown place, unreachable, bad constraint)."""

@@ -1,0 +1,72 @@
+"""Build the networkx MultiDiGraph of a validated scenario.
+
+Nodes are place ids with the place's attributes. Each service contributes one edge per
+segment (key ``"SERVICE#i"``, ``kind="service"``); each link one edge per direction (key
+the link id, ``kind="link"``). Units are in the attribute names: ``distance_km``,
+``duration_min``, ``cost_usd``, ``co2_kg`` (per unit carried), ``capacity`` (units per
+departure).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from corridor.network.geo import great_circle_km
+from corridor.network.segments import service_segments
+from corridor.scenario.schema import Scenario
+
+
+def build_network(scenario: Scenario) -> nx.MultiDiGraph:
+    """The scenario's places and connections as a MultiDiGraph."""
+    graph = nx.MultiDiGraph(name=scenario.name, epoch=scenario.run.epoch.isoformat())
+    places = {p.id: p for p in scenario.places}
+    for place in scenario.places:
+        graph.add_node(
+            place.id,
+            name=place.name,
+            kind=place.kind,
+            country=place.country,
+            lat=place.lat,
+            lon=place.lon,
+            tz=place.tz,
+            min_connection_min=place.min_connection_min,
+            checkin_min=place.checkin_min,
+            servers=place.servers,
+            service_mean_min=place.service_time.mean_min if place.service_time else None,
+        )
+    for service in scenario.services:
+        for seg in service_segments(service, places):
+            graph.add_edge(
+                seg.origin,
+                seg.destination,
+                key=f"{service.id}#{seg.index}",
+                kind="service",
+                service=service.id,
+                mode=service.mode,
+                unit=service.unit,
+                distance_km=seg.distance_km,
+                duration_min=seg.duration_min,
+                depart_offset_min=seg.depart_offset_min,
+                capacity=service.capacity,
+                cost_usd=seg.cost_usd,
+                co2_kg=seg.co2_kg,
+                departures_per_week=len(service.timetable.weekdays) * len(service.timetable.clock_min),
+            )
+    for link in scenario.links:
+        a, b = places[link.from_], places[link.to]
+        distance = link.distance_km or float(great_circle_km(a.lat, a.lon, b.lat, b.lon))
+        ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
+        for u, v in ends:
+            graph.add_edge(
+                u,
+                v,
+                key=link.id,
+                kind="link",
+                link=link.id,
+                mode=link.mode,
+                distance_km=distance,
+                duration_min=link.duration_min,
+                cost_usd=link.cost_usd,
+                co2_kg=link.co2_kg,
+            )
+    return graph

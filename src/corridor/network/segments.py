@@ -1,0 +1,97 @@
+"""Geometry and timing of each service between consecutive stops.
+
+A service of n stops has n - 1 segments. For segment i the first-stop departure plus
+``depart_offset_min`` gives its departure and plus ``arrive_offset_min`` its arrival.
+
+* Distance: ``distance_km`` of the service when given (split over segments in proportion to
+  their great circles), else the great circle through ``waypoints`` (two-stop services), times
+  ``circuity``.
+* Running time: ``duration_min`` when given (first departure to last arrival, less the dwells,
+  split in proportion to distance), else ``overhead_min + distance / speed_kph`` per segment (``speed_kph``
+  is one speed or a list of one per segment).
+* Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
+  proportion to distance (or ``cost_usd_per_unit_km`` times distance); CO2 is
+  ``co2_g_per_unit_km`` times distance, or ``co2_kg`` split
+  the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridor.network.geo import great_circle_km, path_km
+from corridor.scenario.schema import Place, Service
+
+
+@dataclass(frozen=True)
+class Segment:
+    service: str
+    index: int
+    origin: str
+    destination: str
+    distance_km: float
+    depart_offset_min: float
+    arrive_offset_min: float
+    cost_usd: float
+    co2_kg: float
+
+    @property
+    def duration_min(self) -> float:
+        return self.arrive_offset_min - self.depart_offset_min
+
+
+def service_segments(service: Service, places: dict[str, Place]) -> list[Segment]:
+    """The segments of ``service``; ``places`` maps ids to validated places."""
+    stops = [places[s] for s in service.stops]
+    lat = np.array([p.lat for p in stops])
+    lon = np.array([p.lon for p in stops])
+    if service.waypoints:
+        points = [(stops[0].lat, stops[0].lon), *service.waypoints, (stops[1].lat, stops[1].lon)]
+        circle = np.array([path_km(points)])
+    else:
+        circle = great_circle_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    share = circle / circle.sum() if circle.sum() > 0 else np.full(len(circle), 1 / len(circle))
+    if service.distance_km is not None:
+        distance = service.distance_km * share
+    else:
+        distance = circle * service.circuity
+
+    if service.duration_min is not None:
+        running_total = service.duration_min - service.dwell_min * (len(stops) - 2)
+        running = running_total * share
+    else:
+        assert service.speed_kph is not None
+        speed = np.asarray(service.speed_kph, dtype=np.float64)  # one, or one per segment
+        running = service.overhead_min + distance / speed * 60.0
+
+    if service.co2_g_per_unit_km is not None:
+        co2 = service.co2_g_per_unit_km * distance / 1000.0
+    else:
+        co2 = (service.co2_kg or 0.0) * share
+    if service.cost_usd_per_unit_km is not None:
+        cost = service.cost_usd_per_unit_km * distance
+    else:
+        cost = (service.cost_usd or 0.0) * share
+
+    out: list[Segment] = []
+    t = 0.0
+    for i in range(len(stops) - 1):
+        depart = t
+        t += float(running[i])
+        out.append(
+            Segment(
+                service=service.id,
+                index=i,
+                origin=stops[i].id,
+                destination=stops[i + 1].id,
+                distance_km=float(distance[i]),
+                depart_offset_min=depart,
+                arrive_offset_min=t,
+                cost_usd=float(cost[i]),
+                co2_kg=float(co2[i]),
+            )
+        )
+        t += service.dwell_min
+    return out

@@ -1,0 +1,1 @@
+"""Output for people: terminal tables, JSON-ready overviews, pictures."""

@@ -1,0 +1,85 @@
+"""A picture of the network: places at their coordinates, services coloured by mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corridor.report.files import write_atomically
+from corridor.scenario.schema import Scenario
+
+MODE_COLOURS = {
+    "air": "#1f77b4",
+    "rail": "#d62728",
+    "ferry": "#17becf",
+    "sea": "#2ca02c",
+    "road": "#7f7f7f",
+    "link": "#9467bd",
+}
+KIND_MARKERS = {
+    "airport": "^",
+    "rail_terminal": "s",
+    "border_station": "D",
+    "gauge_change_station": "D",
+    "port": "o",
+    "junction": ".",
+    "city": "*",
+}
+
+
+def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
+    """Draw the scenario's network to ``out`` (PNG, SVG or PDF by its suffix)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    places = {p.id: p for p in scenario.places}
+    lats = np.array([p.lat for p in scenario.places])
+    fig, ax = plt.subplots(figsize=(15, 8))
+    ax.set_aspect(1 / np.cos(np.radians(lats.mean())))  # equirectangular, true at mid latitude
+
+    drawn: set[tuple[str, tuple[str, ...]]] = set()
+    for service in scenario.services:
+        path = [(places[s].lat, places[s].lon) for s in service.stops]
+        if service.waypoints:
+            path = [path[0], *service.waypoints, path[-1]]
+        schematic = service.distance_km is not None and not service.waypoints
+        key = (service.mode, tuple(sorted(service.stops)))
+        if key in drawn:  # the return direction of a drawn service adds nothing to the picture
+            continue
+        drawn.add(key)
+        pts = np.array(path)
+        ax.plot(pts[:, 1], pts[:, 0], color=MODE_COLOURS[service.mode], lw=1.4, alpha=0.75,
+                ls="--" if schematic else "-", zorder=2)
+    for link in scenario.links:
+        a, b = places[link.from_], places[link.to]
+        ax.plot([a.lon, b.lon], [a.lat, b.lat], color=MODE_COLOURS["link"], lw=1.0, ls=":", zorder=2)
+
+    for p in scenario.places:
+        ax.scatter(p.lon, p.lat, marker=KIND_MARKERS[p.kind], s=60 if p.queues else 30,
+                   color="black" if p.queues else "#444444", zorder=3)
+        ax.annotate(p.id, (p.lon, p.lat), xytext=(3, 3), textcoords="offset points", fontsize=7,
+                    zorder=4)
+
+    handles = [Line2D([0], [0], color=c, lw=2, label=m) for m, c in MODE_COLOURS.items()
+               if m == "link" and scenario.links or any(s.mode == m for s in scenario.services)]
+    handles.append(Line2D([0], [0], color="grey", ls="--", label="schematic (sea distance given)"))
+    handles.append(Line2D([0], [0], marker="D", color="black", ls="", label="queueing station"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8)
+    ax.set_xlabel("longitude (deg)")
+    ax.set_ylabel("latitude (deg)")
+    ax.grid(True, lw=0.3, alpha=0.5)
+    ax.set_title(title or f"{scenario.name}: {len(scenario.places)} places, "
+                 f"{len(scenario.services)} services, {len(scenario.links)} links")
+    fig.tight_layout()
+
+    def save(tmp: Path) -> None:
+        fig.savefig(tmp, dpi=dpi, format=Path(out).suffix.lstrip(".") or "png")
+
+    try:
+        write_atomically(Path(out), save)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,114 @@
+"""What a scenario holds, as rows for tables and as JSON-ready dictionaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from corridor.report.tables import format_table, hours_minutes
+from corridor.scenario.schema import Scenario
+
+
+def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """Places, services (with derived distance and duration), links, demand, disruptions."""
+    services = []
+    for s in scenario.services:
+        segs = [d for _, _, k, d in graph.edges(keys=True, data=True) if d.get("service") == s.id]
+        segs.sort(key=lambda d: d["depart_offset_min"])
+        services.append(
+            {
+                "id": s.id,
+                "mode": s.mode,
+                "unit": s.unit,
+                "operator": s.operator,
+                "stops": list(s.stops),
+                "departures_per_week": segs[0]["departures_per_week"],
+                "distance_km": round(sum(d["distance_km"] for d in segs), 1),
+                "duration_min": round(segs[-1]["depart_offset_min"] + segs[-1]["duration_min"], 1),
+                "capacity": s.capacity,
+                "cost_usd": round(sum(d["cost_usd"] for d in segs), 2),
+                "co2_kg": round(sum(d["co2_kg"] for d in segs), 2),
+            }
+        )
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "run": scenario.run.model_dump(mode="json"),
+        "places": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "kind": p.kind,
+                "country": p.country,
+                "lat": p.lat,
+                "lon": p.lon,
+                "tz": p.tz,
+                "min_connection_min": p.min_connection_min,
+                "checkin_min": p.checkin_min,
+                "servers": p.servers,
+                "service_mean_min": p.service_time.mean_min if p.service_time else None,
+            }
+            for p in scenario.places
+        ],
+        "services": services,
+        "links": [link.model_dump(mode="json", by_alias=True) for link in scenario.links],
+        "demand": [d.model_dump(mode="json", by_alias=True) for d in scenario.demand],
+        "disruptions": [d.model_dump(mode="json") for d in scenario.disruptions],
+    }
+
+
+def overview_text(data: dict[str, Any]) -> str:
+    """The overview as terminal tables."""
+    blocks = [f"{data['name']}: {data['description'] or ''}".rstrip(": ")]
+    blocks.append(
+        format_table(
+            ["id", "name", "kind", "country", "tz", "lat", "lon", "MCT min", "servers", "service min"],
+            [
+                [p["id"], p["name"], p["kind"], p["country"], p["tz"], f"{p['lat']:.2f}",
+                 f"{p['lon']:.2f}", p["min_connection_min"], p["servers"], p["service_mean_min"]]
+                for p in data["places"]
+            ],
+            title=f"\nPlaces ({len(data['places'])})",
+        )
+    )
+    blocks.append(
+        format_table(
+            ["id", "mode", "stops", "dep/wk", "km", "h:mm", "capacity", "unit", "USD", "kg CO2"],
+            [
+                [s["id"], s["mode"], " > ".join(s["stops"]), s["departures_per_week"],
+                 s["distance_km"], hours_minutes(s["duration_min"]), s["capacity"], s["unit"],
+                 s["cost_usd"], s["co2_kg"]]
+                for s in data["services"]
+            ],
+            title=f"\nServices ({len(data['services'])})",
+        )
+    )
+    if data["links"]:
+        blocks.append(
+            format_table(
+                ["id", "from", "to", "mode", "minutes", "both ways"],
+                [[k["id"], k["from"], k["to"], k["mode"], k["duration_min"],
+                  "yes" if k["bidirectional"] else "no"] for k in data["links"]],
+                title=f"\nLinks ({len(data['links'])})",
+            )
+        )
+    if data["demand"]:
+        blocks.append(
+            format_table(
+                ["id", "kind", "from", "to", "per week", "arrivals"],
+                [[d["id"], d["kind"], d["from"], d["to"], d["per_week"], d["arrivals"]]
+                 for d in data["demand"]],
+                title=f"\nDemand ({len(data['demand'])})",
+            )
+        )
+    if data["disruptions"]:
+        blocks.append(
+            format_table(
+                ["id", "target", "start", "end", "capacity factor"],
+                [[d["id"], d["target"], d["start"], d["end"], d["capacity_factor"]]
+                 for d in data["disruptions"]],
+                title=f"\nDisruptions ({len(data['disruptions'])})",
+            )
+        )
+    return "\n".join(blocks)

@@ -1,0 +1,50 @@
+"""Plain-text tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None
+) -> str:
+    """A table with a header rule; numbers right-aligned, text left-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    numeric = [bool(cells) and all(_looks_numeric(r[i]) for r in cells) for i in range(len(headers))]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [] if title is None else [title]
+    out.append(line(list(headers)))
+    out.append("  ".join("-" * w for w in widths))
+    out += [line(r) for r in cells]
+    return "\n".join(out)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer() or abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _looks_numeric(text: str) -> bool:
+    if text == "":
+        return True
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def hours_minutes(minutes: float) -> str:
+    """``412.7`` -> ``"6:53"`` (hours may exceed 24)."""
+    total = int(round(minutes))
+    return f"{total // 60}:{total % 60:02d}"

@@ -1,0 +1,117 @@
+"""Load a scenario file into a validated :class:`Scenario`, or report every problem found."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from corridor.errors import Problem, ScenarioError
+from corridor.scenario.checks import check_scenario
+from corridor.scenario.extends import resolve
+from corridor.scenario.schema import Scenario
+from corridor.scenario.source import SourceDict, locate
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises :class:`~corridor.errors.ScenarioError` listing every problem with its file, line,
+    column, field path and bad value.
+    """
+    path = Path(path)
+    raw = resolve(path)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = [_problem(err, raw, str(path)) for err in exc.errors()]
+        raise ScenarioError(_first_per_place(problems)) from None
+    problems = [_located(raw, loc, message, str(path)) for loc, message in check_scenario(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _first_per_place(problems: list[Problem]) -> list[Problem]:
+    """One problem per field: a value that fails every branch of a union is reported once."""
+    seen: set[tuple[str, int | None, str]] = set()
+    out = []
+    for p in problems:
+        if (p.file, p.line, p.path) not in seen:
+            seen.add((p.file, p.line, p.path))
+            out.append(p)
+    return out
+
+
+def _located(raw: SourceDict, loc: tuple[str | int, ...], message: str, fallback: str) -> Problem:
+    pos, path = locate(raw, loc)
+    file, line, col = pos if pos is not None else (fallback, None, None)
+    return Problem(file, line, col, path, message)
+
+
+def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        known = _known_keys(Scenario, loc[:-1])
+        close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"unknown key {key!r}{hint}"
+    elif kind == "missing":
+        message = f"missing required key {loc[-1]!r}"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        if kind != "value_error" and not isinstance(value, dict | list):
+            message += f" (got {_short(value)})"
+    return _located(raw, loc, message, fallback)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types an annotation may hold (Annotated, unions and Optional opened)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> set[str]:
+    """Keys a mapping may have at ``loc`` (following the schema's annotations)."""
+    candidates: list[Any] = [model]
+    for element in loc:
+        following: list[Any] = []
+        for cand in candidates:
+            origin = typing.get_origin(cand)
+            if isinstance(element, int) and origin in (list, tuple):
+                following += _unwrap(typing.get_args(cand)[0])
+            elif isinstance(cand, type) and issubclass(cand, BaseModel) and isinstance(element, str):
+                for name, field in cand.model_fields.items():
+                    if element in (name, field.alias):
+                        following += _unwrap(field.annotation)
+        if not following:  # a union branch tag, e.g. "lognormal": stay, keep the matching branch
+            tagged = [c for c in candidates if _tag_matches(c, element)]
+            following = tagged or candidates
+        candidates = following
+    keys: set[str] = set()
+    for cand in candidates:
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            keys |= {f.alias or n for n, f in cand.model_fields.items()}
+    return keys
+
+
+def _tag_matches(cand: Any, tag: str | int) -> bool:
+    if not (isinstance(cand, type) and issubclass(cand, BaseModel)) or "dist" not in cand.model_fields:
+        return False
+    return tag in typing.get_args(cand.model_fields["dist"].annotation)

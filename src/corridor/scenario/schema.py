@@ -1,0 +1,316 @@
+"""The validated scenario model: what a scenario file may say, with units in the names.
+
+Each section is a list of items with an ``id`` (places, services, links, demand,
+disruptions) or a single mapping (run). Models are frozen and forbid unknown keys. Checks
+that need the whole scenario (references between sections, unique ids) live in
+:mod:`corridor.scenario.checks` so each problem keeps its own location.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from corridor.scenario.distributions import Distribution
+from corridor.timezone import zone
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(gt=0)]
+LatLon = tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+
+PlaceKind = Literal[
+    "airport", "rail_terminal", "border_station", "gauge_change_station", "port", "junction", "city"
+]
+ServiceMode = Literal["air", "rail", "ferry", "sea", "road"]
+LinkMode = Literal["road", "transfer", "rail"]
+Unit = Literal["pax", "feu"]
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+@lru_cache(maxsize=1)
+def _airports() -> dict[str, dict[str, Any]]:
+    import airportsdata
+
+    return dict(airportsdata.load("IATA"))  # type: ignore[arg-type]
+
+
+def clock_minutes(text: str) -> int:
+    """Minutes after midnight of an ``HH:MM`` clock time."""
+    match = _CLOCK.match(text)
+    if match is None:
+        raise ValueError(f"time {text!r} is not HH:MM (00:00 to 23:59)")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+class Place(_Model):
+    """An airport, terminal, border or gauge-change station, port, junction or city."""
+
+    id: Id
+    name: str
+    kind: PlaceKind
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    tz: str
+    min_connection_min: NonNegative = 0.0
+    checkin_min: NonNegative = 0.0
+    servers: PositiveInt | None = None
+    service_time: Distribution | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_airportsdata(cls, data: Any) -> Any:
+        """Airports take missing coordinates and zone from airportsdata by IATA code."""
+        if not isinstance(data, dict) or data.get("kind") != "airport":
+            return data
+        if all(k in data for k in ("lat", "lon", "tz")):
+            return data
+        code = data.get("iata", data.get("id"))
+        if not isinstance(code, str):
+            return data
+        record = _airports().get(code)
+        if record is None:
+            raise ValueError(
+                f"IATA code {code!r} is not in airportsdata; give lat, lon and tz yourself"
+            )
+        filled = dict(data)
+        filled.setdefault("iata", code)
+        filled.setdefault("lat", float(record["lat"]))
+        filled.setdefault("lon", float(record["lon"]))
+        filled.setdefault("tz", record["tz"])
+        return filled
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except KeyError:
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _queue_complete(self) -> Place:
+        if (self.servers is None) != (self.service_time is None):
+            raise ValueError(
+                "a station that queues needs both servers and service_time "
+                f"(got servers={self.servers}, service_time="
+                f"{'set' if self.service_time else None})"
+            )
+        return self
+
+    @property
+    def queues(self) -> bool:
+        return self.servers is not None
+
+
+class Timetable(_Model):
+    """Departures from the first stop in its local time: listed times or a headway."""
+
+    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1)] = "daily"
+    times: Annotated[list[str], Field(min_length=1)] | None = None
+    headway_min: Positive | None = None
+    first: str = "00:00"
+    last: str = "23:59"
+
+    @field_validator("times")
+    @classmethod
+    def _clock_times(cls, values: list[str] | None) -> list[str] | None:
+        for text in values or []:
+            clock_minutes(text)
+        return values
+
+    @field_validator("first", "last")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_minutes(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Timetable:
+        if (self.times is None) == (self.headway_min is None):
+            raise ValueError("give either times or headway_min (exactly one)")
+        if self.headway_min is not None and clock_minutes(self.last) < clock_minutes(self.first):
+            raise ValueError(f"last {self.last} is before first {self.first}")
+        return self
+
+    @property
+    def weekdays(self) -> tuple[int, ...]:
+        """Weekday numbers (Monday = 0) on which the service runs."""
+        if self.days == "daily":
+            return tuple(range(7))
+        return tuple(sorted({WEEKDAYS.index(d) for d in self.days}))
+
+    @property
+    def clock_min(self) -> tuple[int, ...]:
+        """Departure clock times in minutes after local midnight, sorted."""
+        if self.times is not None:
+            return tuple(sorted({clock_minutes(t) for t in self.times}))
+        assert self.headway_min is not None
+        start, end = clock_minutes(self.first), clock_minutes(self.last)
+        out: list[int] = []
+        t = float(start)
+        while t <= end + 1e-9:
+            out.append(int(round(t)))
+            t += self.headway_min
+        return tuple(sorted(set(out)))
+
+
+class Service(_Model):
+    """A scheduled connection along a sequence of stops."""
+
+    id: Id
+    name: str | None = None
+    operator: str | None = None
+    mode: ServiceMode
+    unit: Unit
+    stops: Annotated[list[Id], Field(min_length=2)]
+    timetable: Timetable
+    duration_min: Positive | None = None
+    speed_kph: Positive | Annotated[list[Positive], Field(min_length=1)] | None = None
+    overhead_min: NonNegative = 0.0
+    dwell_min: NonNegative = 0.0
+    distance_km: Positive | None = None
+    circuity: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
+    waypoints: list[LatLon] | None = None
+    capacity: PositiveInt
+    cost_usd: NonNegative | None = None
+    cost_usd_per_unit_km: NonNegative | None = None
+    co2_kg: NonNegative | None = None
+    co2_g_per_unit_km: NonNegative | None = None
+    delay: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Service:
+        if (self.duration_min is None) == (self.speed_kph is None):
+            raise ValueError("give either duration_min or speed_kph (exactly one)")
+        if self.co2_kg is not None and self.co2_g_per_unit_km is not None:
+            raise ValueError("give co2_kg or co2_g_per_unit_km, not both")
+        if self.cost_usd is not None and self.cost_usd_per_unit_km is not None:
+            raise ValueError("give cost_usd or cost_usd_per_unit_km, not both")
+        if self.duration_min is not None and self.duration_min <= self.dwell_min * (len(self.stops) - 2):
+            raise ValueError(
+                f"duration_min {self.duration_min} leaves no running time after "
+                f"{len(self.stops) - 2} dwells of {self.dwell_min} min"
+            )
+        if isinstance(self.speed_kph, list) and len(self.speed_kph) != len(self.stops) - 1:
+            raise ValueError(
+                f"speed_kph lists {len(self.speed_kph)} speeds for {len(self.stops) - 1} segments"
+            )
+        if self.waypoints and len(self.stops) != 2:
+            raise ValueError("waypoints are for services with exactly two stops")
+        for a, b in zip(self.stops, self.stops[1:], strict=False):
+            if a == b:
+                raise ValueError(f"stop {a!r} follows itself")
+        return self
+
+
+class Link(_Model):
+    """An unscheduled connection (road, transfer between terminals) of fixed duration."""
+
+    id: Id
+    from_: Id = Field(alias="from")
+    to: Id
+    mode: LinkMode = "transfer"
+    duration_min: Positive
+    distance_km: Positive | None = None
+    bidirectional: bool = True
+    cost_usd: NonNegative = 0.0
+    co2_kg: NonNegative = 0.0
+
+
+class Demand(_Model):
+    """A flow of passengers or containers from one place to another."""
+
+    id: Id
+    kind: Literal["passenger", "cargo"]
+    from_: Id = Field(alias="from")
+    to: Id
+    per_week: Positive
+    arrivals: Literal["poisson", "uniform"] = "poisson"
+    modes: list[ServiceMode] | None = None
+
+    @property
+    def unit(self) -> Unit:
+        return "pax" if self.kind == "passenger" else "feu"
+
+
+class Disruption(_Model):
+    """A place, service or link closed or cut in capacity between two instants."""
+
+    id: Id
+    target: Id
+    start: AwareDatetime
+    end: AwareDatetime
+    capacity_factor: Annotated[float, Field(ge=0, le=1)] = 0.0
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Disruption:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}")
+        return self
+
+
+class Run(_Model):
+    """When and how long to simulate, and the seed of every random stream."""
+
+    start: dt.date
+    horizon_days: PositiveInt = 28
+    warmup_days: Annotated[int, Field(ge=0)] = 0
+    replications: PositiveInt = 10
+    seed: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Run:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days {self.warmup_days} must be shorter than horizon_days "
+                f"{self.horizon_days}"
+            )
+        return self
+
+    @property
+    def epoch(self) -> dt.datetime:
+        """Time zero of the scenario: midnight UTC at the start date."""
+        return dt.datetime.combine(self.start, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+class Scenario(_Model):
+    """A whole scenario after ``extends`` has been applied."""
+
+    name: str
+    description: str | None = None
+    extends: str | None = None
+    run: Run
+    places: list[Place]
+    services: list[Service] = []
+    links: list[Link] = []
+    demand: list[Demand] = []
+    disruptions: list[Disruption] = []
+
+    def place(self, place_id: str) -> Place:
+        for p in self.places:
+            if p.id == place_id:
+                return p
+        raise KeyError(place_id)
+
+    def service(self, service_id: str) -> Service:
+        for s in self.services:
+            if s.id == service_id:
+                return s
+        raise KeyError(service_id)

@@ -1,0 +1,62 @@
+"""The command line, run in-process (and once as a real process for the exit code)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SCENARIOS
+from corridor.cli import main
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+
+def test_validate_ok(capsys) -> None:
+    assert main(["validate", BASELINE]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.count("\n") == 0 and "OK" in out and "34 places" in out
+
+
+def test_validate_bad_exits_2_without_traceback(write, capsys) -> None:
+    bad = write("bad.yaml", "name: x\nrun: {start: 2027-03-01}\nplaces: []\nservices: 3\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:4:11: services:" in err and "Traceback" not in err
+
+
+def test_show_tables_and_json(capsys) -> None:
+    assert main(["show", str(SCENARIOS / "direct_flight.yaml")]) == 0
+    text = capsys.readouterr().out
+    assert "KC-NQZ-VNO" in text and "Places (34)" in text
+    assert main(["show", BASELINE, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"places", "services", "links", "demand", "disruptions"} <= set(data)
+    tk = next(s for s in data["services"] if s["id"] == "TK-IST-VNO")
+    assert tk["departures_per_week"] == 14 and tk["distance_km"] == pytest.approx(1508, abs=2)
+
+
+def test_map_writes_png_atomically(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "map.png"
+    assert main(["map", BASELINE, "-o", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]  # no temporary left behind
+
+
+def test_map_refuses_unknown_suffix_and_missing_folder(tmp_path: Path, capsys) -> None:
+    assert main(["map", BASELINE, "-o", str(tmp_path / "map.txt")]) == 2
+    assert main(["map", BASELINE, "-o", str(tmp_path / "no" / "map.png")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_real_process_exit_code(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "corridor.cli", "validate", str(tmp_path / "missing.yaml")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "file not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+MINIMAL = """\
+name: tiny
+run: {start: 2027-03-01, horizon_days: 14, seed: 7}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ, checkin_min: 120, min_connection_min: 60}
+  - {id: IST, name: Istanbul, kind: airport, country: TR, min_connection_min: 60}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+services:
+  - id: A1
+    mode: air
+    unit: pax
+    stops: [NQZ, IST]
+    timetable: {days: daily, times: ["03:40"]}
+    speed_kph: 780
+    overhead_min: 30
+    capacity: 180
+  - id: A2
+    mode: air
+    unit: pax
+    stops: [IST, VNO]
+    timetable: {days: [Mon, Wed], times: ["08:20"]}
+    duration_min: 146
+    capacity: 180
+"""
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write dedented YAML text to a file in a temporary folder and return its path."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def minimal(write) -> Path:
+    return write("tiny.yaml", MINIMAL)

@@ -1,0 +1,126 @@
+"""Loading scenario files and reporting every class of bad input with its location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, SCENARIOS
+from corridor.errors import ScenarioError
+from corridor.scenario import load_scenario
+
+
+def problems_of(path: Path) -> list:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return info.value.problems
+
+
+def test_minimal_loads_and_airports_filled_from_airportsdata(minimal: Path) -> None:
+    s = load_scenario(minimal)
+    nqz = s.place("NQZ")
+    assert nqz.tz == "Asia/Almaty" and nqz.iata == "NQZ"
+    assert nqz.lat == pytest.approx(51.02, abs=0.01) and nqz.lon == pytest.approx(71.47, abs=0.01)
+    assert s.service("A2").timetable.weekdays == (0, 2)
+    assert s.run.epoch.isoformat() == "2027-03-01T00:00:00+00:00"
+
+
+def test_given_coordinates_win_over_airportsdata(write) -> None:
+    text = MINIMAL.replace(
+        "{id: VNO, name: Vilnius, kind: airport, country: LT}",
+        "{id: VNO, name: Vilnius, kind: airport, country: LT, lat: 1.5, lon: 2.5, tz: UTC}",
+    )
+    s = load_scenario(write("s.yaml", text))
+    assert (s.place("VNO").lat, s.place("VNO").lon, s.place("VNO").tz) == (1.5, 2.5, "UTC")
+
+
+def test_invalid_yaml_names_line(write) -> None:
+    path = write("bad.yaml", "name: x\nplaces:\n  - {id: A, name: [unclosed\n")
+    (p,) = problems_of(path)
+    assert p.file == str(path) and p.line == 4 and "invalid YAML" in p.message
+
+
+def test_unknown_key_suggests_the_close_one(write) -> None:
+    path = write("s.yaml", MINIMAL.replace("checkin_min: 120", "chekin_min: 120"))
+    (p,) = problems_of(path)
+    assert p.path == "places[0].chekin_min"
+    assert "did you mean 'checkin_min'" in p.message
+    assert p.line == 4
+
+
+def test_unknown_key_inside_a_distribution_suggests_from_that_distribution(write) -> None:
+    text = MINIMAL.replace(
+        "    capacity: 180\n  - id: A2",
+        "    capacity: 180\n    delay: {dist: lognormal, mean_min: 5, sd_mn: 2}\n  - id: A2",
+    )
+    probs = problems_of(write("s.yaml", text))
+    unknown = [p for p in probs if "sd_mn" in p.path]
+    assert unknown and "did you mean 'sd_min'" in unknown[0].message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "value"),
+    [
+        ("capacity: 180\n  - id: A2", "capacity: 0\n  - id: A2", "services[0].capacity", "0"),
+        ("duration_min: 146", "duration_min: -146", "services[1].duration_min", "-146"),
+        ("speed_kph: 780", "speed_kph: 0", "services[0].speed_kph", "0"),
+        ("speed_kph: 780", "speed_kph: fast", "services[0].speed_kph", "'fast'"),
+        ("horizon_days: 14", "horizon_days: 1.5", "run.horizon_days", "1.5"),
+        ("kind: airport, country: TR", "kind: airfield, country: TR", "places[1].kind", "'airfield'"),
+    ],
+)
+def test_bad_values_name_path_and_value(write, old, new, path, value) -> None:
+    assert old in MINIMAL
+    probs = problems_of(write("s.yaml", MINIMAL.replace(old, new, 1)))
+    match = [p for p in probs if p.path == path]
+    assert match, probs
+    assert value in match[0].message
+    assert match[0].line is not None
+
+
+def test_unknown_place_reference_has_line_and_hint(write) -> None:
+    path = write("s.yaml", MINIMAL.replace("stops: [IST, VNO]", "stops: [IST, VNQ]"))
+    (p,) = problems_of(path)
+    assert p.path == "services[1].stops[1]"
+    assert "'VNQ'" in p.message and "did you mean 'VNO'" in p.message
+    assert p.line == 19
+
+
+def test_duplicate_ids_and_unknown_disruption_target(write) -> None:
+    text = MINIMAL.replace("  - id: A2\n", "  - id: A1\n") + (
+        "disruptions:\n  - {id: X, target: NOPE, start: 2027-03-02T00:00Z, end: 2027-03-03T00:00Z}\n"
+    )
+    msgs = {p.path: p.message for p in problems_of(write("s.yaml", text))}
+    assert "already used" in msgs["services[1].id"]
+    assert "'NOPE'" in msgs["disruptions[0].target"]
+
+
+def test_missing_file() -> None:
+    (p,) = problems_of(Path("/nonexistent/nowhere.yaml"))
+    assert p.file == "/nonexistent/nowhere.yaml" and "not found" in p.message
+
+
+def test_only_safe_yaml(write) -> None:
+    path = write("s.yaml", "name: !!python/object/apply:os.system ['echo pwned']\n")
+    (p,) = problems_of(path)
+    assert "invalid YAML" in p.message
+
+
+def test_top_level_must_be_a_mapping(write) -> None:
+    (p,) = problems_of(write("s.yaml", "- a\n- b\n"))
+    assert "mapping" in p.message
+
+
+def test_naive_disruption_time_rejected(write) -> None:
+    text = MINIMAL + (
+        "disruptions:\n  - {id: X, target: IST, start: 2027-03-02T00:00, end: 2027-03-03T00:00Z}\n"
+    )
+    (p,) = problems_of(write("s.yaml", text))
+    assert p.path == "disruptions[0].start" and "timezone" in p.message
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_shipped_scenarios_load(name: str) -> None:
+    s = load_scenario(SCENARIOS / name)
+    assert s.places and s.services and s.demand
