@@ -47,7 +47,68 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_arg(p)
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="image file to write (.png, .svg or .pdf)")
+
+    p = sub.add_parser(
+        "plan", help="earliest arrival and alternatives from one place to another",
+        description="Exact earliest-arrival itinerary on the scenario's timetables, and every "
+        "alternative that no other beats in all of arrival, transfers, cost and CO2. Minimum "
+        "connection and check-in times apply; times print in local time with UTC offsets.")
+    _scenario_arg(p)
+    _route_args(p)
+    p.add_argument("--depart", required=True, metavar="TIME",
+                   help="when the traveller or container is ready at the origin, ISO 8601; local "
+                   "time at the origin unless an offset is given (2027-03-01T08:00, ...T08:00+05:00)")
+    p.add_argument("--direct-only", action="store_true", help="only journeys on a single service")
+    p.add_argument("--window-days", type=_positive_float, metavar="D",
+                   help="only journeys arriving within D days of --depart (default: to the end of "
+                   "the timetable)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p = sub.add_parser(
+        "profile", help="earliest arrival for every departure time across a week",
+        description="For every departure time from --start over --days, the earliest arrival and the "
+        "total time including the wait for the next service; prints summary statistics and which "
+        "route is fastest for what share of the time.")
+    _scenario_arg(p)
+    _route_args(p)
+    p.add_argument("--start", metavar="TIME",
+                   help="first departure time, ISO 8601, local at the origin unless an offset is given "
+                   "(default: midnight of the scenario's first day, or its epoch if later)")
+    p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
+                   help="minutes between departure times (default 1)")
+    p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
+    p.add_argument("--plot", type=Path, metavar="FILE", help="also draw total time against departure time")
+    p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _route_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="origin", required=True, metavar="PLACE",
+                   help="origin place id (e.g. NQZ)")
+    p.add_argument("--to", dest="target", required=True, metavar="PLACE",
+                   help="destination place id (e.g. VNO)")
+    p.add_argument("--modes", type=lambda t: [m.strip() for m in t.split(",") if m.strip()],
+                   metavar="M,M", help="modes allowed, comma-separated: air, rail, ferry, sea, road")
+    p.add_argument("--max-transfers", type=int, metavar="N", help="at most N changes of vehicle")
+    p.add_argument("--unit", choices=["pax", "feu"],
+                   help="what travels: pax (passengers) or feu (containers); default pax from an "
+                   "airport, feu otherwise")
+
+
+def _check_image(path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf"):
+        raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use .png, .svg or .pdf")
 
 
 def _load(path: Path):  # noqa: ANN202 - returns (scenario, graph)
@@ -82,17 +143,56 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from corridor.report.mapplot import draw_map
 
-    suffix = args.output.suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf"):
-        raise CorridorError(f"{args.output}: unsupported image type {suffix or '(none)'!r}; "
-                            "use .png, .svg or .pdf")
+    _check_image(args.output)
     scenario, _ = _load(args.scenario)
     draw_map(scenario, args.output)
     print(f"wrote {args.output}")
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "show": cmd_show, "map": cmd_map}
+def cmd_plan(args: argparse.Namespace) -> int:
+    from corridor.planning import RoutePlanner
+    from corridor.report.planning_text import plan_text
+    from corridor.scenario import load_scenario
+
+    planner = RoutePlanner(load_scenario(args.scenario))
+    result = planner.plan(
+        args.origin, args.target, args.depart, modes=args.modes, unit=args.unit,
+        max_transfers=args.max_transfers, direct_only=args.direct_only, window_days=args.window_days,
+    )
+    print(json.dumps(result.to_dict(), indent=2) if args.json else plan_text(result))
+    return 0
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from corridor.planning import RoutePlanner
+    from corridor.report.planning_text import profile_text
+    from corridor.scenario import load_scenario
+
+    if args.plot is not None:
+        _check_image(args.plot)
+    planner = RoutePlanner(load_scenario(args.scenario))
+    result = planner.profile(
+        args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,
+        modes=args.modes, unit=args.unit, max_transfers=args.max_transfers,
+    )
+    if args.plot is not None:
+        from corridor.report.profileplot import draw_profile
+
+        draw_profile([result], args.plot)
+    print(json.dumps(result.to_dict()) if args.json else profile_text(result))
+    if args.plot is not None and not args.json:
+        print(f"wrote {args.plot}")
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "show": cmd_show,
+    "map": cmd_map,
+    "plan": cmd_plan,
+    "profile": cmd_profile,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,8 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 * Running time: ``duration_min`` when given (first departure to last arrival, less the dwells,
   split in proportion to distance), else ``overhead_min + distance / speed_kph`` per segment (``speed_kph``
   is one speed or a list of one per segment).
+* Offsets are rounded to whole minutes (timetables are published to the minute), and every
+  segment takes at least one minute.
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
   proportion to distance (or ``cost_usd_per_unit_km`` times distance); CO2 is
   ``co2_g_per_unit_km`` times distance, or ``co2_kg`` split
@@ -75,11 +77,14 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
     else:
         cost = (service.cost_usd or 0.0) * share
 
+    # Timetables are published to the minute: offsets are whole minutes, each segment at least one.
     out: list[Segment] = []
+    exact = 0.0
     t = 0.0
     for i in range(len(stops) - 1):
         depart = t
-        t += float(running[i])
+        exact += float(running[i])
+        t = max(float(round(exact)), depart + 1.0)
         out.append(
             Segment(
                 service=service.id,
@@ -93,5 +98,6 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
                 co2_kg=float(co2[i]),
             )
         )
-        t += service.dwell_min
+        t += round(service.dwell_min)
+        exact += service.dwell_min
     return out

@@ -229,6 +229,7 @@ class Link(_Model):
     duration_min: Positive
     distance_km: Positive | None = None
     bidirectional: bool = True
+    units: Annotated[list[Unit], Field(min_length=1)] = ["pax", "feu"]
     cost_usd: NonNegative = 0.0
     co2_kg: NonNegative = 0.0
 

@@ -1,0 +1,121 @@
+"""Itineraries: legs on services or links, with totals, in local times at the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from corridor.network.timetable import Timetable
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One ride on one trip of a service (possibly over several stops), or one link hop."""
+
+    kind: str  # "service" or "link"
+    name: str  # service id, or link ids joined by "+"
+    mode: str
+    origin: int
+    dest: int
+    dep_min: float
+    arr_min: float
+    cost_usd: float
+    co2_kg: float
+    trip: int = -1
+
+    @property
+    def duration_min(self) -> float:
+        return self.arr_min - self.dep_min
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """A journey from being ready at the origin at ``ready_min`` to arriving at the target."""
+
+    ready_min: float
+    legs: tuple[Leg, ...]
+
+    @property
+    def depart_min(self) -> float:
+        return self.legs[0].dep_min
+
+    @property
+    def arrive_min(self) -> float:
+        return self.legs[-1].arr_min
+
+    @property
+    def duration_min(self) -> float:
+        """First departure to arrival."""
+        return self.arrive_min - self.depart_min
+
+    @property
+    def total_min(self) -> float:
+        """From the requested departure time to arrival, the wait for the first service included."""
+        return self.arrive_min - self.ready_min
+
+    @property
+    def transfers(self) -> int:
+        return max(0, sum(1 for leg in self.legs if leg.kind == "service") - 1)
+
+    @property
+    def cost_usd(self) -> float:
+        return float(sum(leg.cost_usd for leg in self.legs))
+
+    @property
+    def co2_kg(self) -> float:
+        return float(sum(leg.co2_kg for leg in self.legs))
+
+    def criteria(self) -> tuple[float, int, float, float]:
+        """(arrival, transfers, cost, CO2): what the Pareto set trades off."""
+        return (self.arrive_min, self.transfers, round(self.cost_usd, 6), round(self.co2_kg, 6))
+
+    def to_dict(self, tt: Timetable) -> dict[str, Any]:
+        first, last = self.legs[0].origin, self.legs[-1].dest
+        return {
+            "from": tt.places[first],
+            "to": tt.places[last],
+            "depart": tt.local(self.depart_min, first).isoformat(),
+            "arrive": tt.local(self.arrive_min, last).isoformat(),
+            "duration_min": round(self.duration_min, 1),
+            "total_min": round(self.total_min, 1),
+            "transfers": self.transfers,
+            "cost": round(self.cost_usd, 2),
+            "co2_kg": round(self.co2_kg, 2),
+            "legs": [
+                {
+                    "service": leg.name,
+                    "kind": leg.kind,
+                    "mode": leg.mode,
+                    "from": tt.places[leg.origin],
+                    "to": tt.places[leg.dest],
+                    "depart": tt.local(leg.dep_min, leg.origin).isoformat(),
+                    "arrive": tt.local(leg.arr_min, leg.dest).isoformat(),
+                    "duration_min": round(leg.duration_min, 1),
+                    "cost": round(leg.cost_usd, 2),
+                    "co2_kg": round(leg.co2_kg, 2),
+                }
+                for leg in self.legs
+            ],
+        }
+
+
+def service_leg(tt: Timetable, board: int, alight: int) -> Leg:
+    """The ride on one trip from connection ``board`` to connection ``alight`` (inclusive)."""
+    trip = int(tt.trip[board])
+    seg_from, seg_to = int(tt.segment[board]), int(tt.segment[alight])
+    rows = np.flatnonzero((tt.trip == trip) & (tt.segment >= seg_from) & (tt.segment <= seg_to))
+    s = int(tt.service[board])
+    return Leg(
+        kind="service",
+        name=tt.services[s],
+        mode=tt.service_mode[s],
+        origin=int(tt.origin[board]),
+        dest=int(tt.dest[alight]),
+        dep_min=float(tt.dep_min[board]),
+        arr_min=float(tt.arr_min[alight]),
+        cost_usd=float(tt.cost_usd[rows].sum()),
+        co2_kg=float(tt.co2_kg[rows].sum()),
+        trip=trip,
+    )

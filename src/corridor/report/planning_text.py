@@ -1,0 +1,71 @@
+"""Plans and profiles as text for the terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from corridor.planning.api import PlanResult, ProfileResult
+from corridor.report.tables import format_table, hours_minutes
+
+
+def _stamp(when: dt.datetime) -> str:
+    """``Mon 01 Mar 15:10 +05``"""
+    offset = when.strftime("%z")
+    short = offset[:3] if offset.endswith("00") else f"{offset[:3]}:{offset[3:]}"
+    return when.strftime("%a %d %b %H:%M ") + short
+
+
+def plan_text(result: PlanResult) -> str:
+    tt = result.timetable
+    o = tt.index[result.origin]
+    ready = tt.local(result.ready_min, o)
+    first = result.earliest
+    lines = [
+        f"{result.origin} -> {result.target}, ready {_stamp(ready)} ({tt.place_tz[o]})",
+        f"Earliest arrival {_stamp(tt.local(first.arrive_min, first.legs[-1].dest))}: "
+        f"{hours_minutes(first.total_min)} after ready, {first.transfers} transfer"
+        f"{'' if first.transfers == 1 else 's'}",
+        "",
+        f"{len(result.itineraries)} alternative{'s' if len(result.itineraries) != 1 else ''} "
+        "(none better in all of arrival, transfers, cost and CO2):",
+    ]
+    for n, it in enumerate(result.itineraries, 1):
+        lines.append("")
+        lines.append(
+            f"{n}. {_stamp(tt.local(it.depart_min, it.legs[0].origin))} -> "
+            f"{_stamp(tt.local(it.arrive_min, it.legs[-1].dest))}   {hours_minutes(it.duration_min)} "
+            f"on the way, {it.transfers} transfer{'' if it.transfers == 1 else 's'}, "
+            f"USD {it.cost_usd:,.0f}, {it.co2_kg:,.0f} kg CO2"
+        )
+        rows = [
+            [leg.name, leg.mode, tt.places[leg.origin], _stamp(tt.local(leg.dep_min, leg.origin)),
+             tt.places[leg.dest], _stamp(tt.local(leg.arr_min, leg.dest)), hours_minutes(leg.duration_min)]
+            for leg in it.legs
+        ]
+        table = format_table(["service", "mode", "from", "depart", "to", "arrive", "h:mm"], rows)
+        lines += ["   " + row for row in table.splitlines()]
+    return "\n".join(lines)
+
+
+def profile_text(result: ProfileResult) -> str:
+    prof = result.profile
+    summary = prof.summary()
+    head = (
+        f"{result.origin} -> {result.target}: earliest arrival for every {result.step_min:g}-minute "
+        f"departure from {_stamp(result.start)} over {prof.ready_min.size * result.step_min / 1440:g} days "
+        f"({prof.ready_min.size:,} departure times)"
+    )
+    if summary["reachable_share"] == 0:
+        return head + "\nno departure time reaches the destination within the timetable"
+    rows = [[name, f"{share * 100:.1f}%"] for name, share in result.route_shares()]
+    stats = format_table(
+        ["total time (wait included)", "h:mm"],
+        [[label, hours_minutes(summary[key])] for label, key in
+         [("mean", "mean_min"), ("median", "median_min"), ("95th percentile", "p95_min"),
+          ("minimum", "min_min"), ("maximum", "max_min")]],
+    )
+    out = [head, "", stats, "", format_table(["fastest route", "share of departure times"], rows)]
+    if summary["reachable_share"] < 1:
+        out.append(f"\n{(1 - summary['reachable_share']) * 100:.1f}% of departure times reach nothing "
+                   "before the timetable ends")
+    return "\n".join(out)

@@ -1,0 +1,91 @@
+"""`corridor plan` and `corridor profile`: the JSON contract and errors as exit 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import SCENARIOS
+from corridor.cli import main
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+DIRECT = str(SCENARIOS / "direct_flight.yaml")
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_plan_json_contract(capsys) -> None:
+    data = run_json(capsys, "plan", DIRECT, "--from", "NQZ", "--to", "VNO",
+                    "--depart", "2027-03-01T08:00", "--json")
+    its = data["itineraries"]
+    assert len(its) >= 2
+    arrivals = [dt.datetime.fromisoformat(it["arrive"]) for it in its]
+    assert arrivals == sorted(arrivals)  # ordered by arrival, earliest first
+    for it in its:
+        assert {"depart", "arrive", "duration_min", "transfers", "cost", "co2_kg", "legs"} <= set(it)
+        assert dt.datetime.fromisoformat(it["depart"]).utcoffset() is not None
+        assert it["transfers"] == len(it["legs"]) - 1
+        for leg in it["legs"]:
+            assert {"service", "mode", "from", "to", "depart", "arrive"} <= set(leg)
+        d = dt.datetime.fromisoformat(it["depart"])
+        a = dt.datetime.fromisoformat(it["arrive"])
+        assert (a - d).total_seconds() / 60 == pytest.approx(it["duration_min"])
+    assert any(leg["service"] == "KC-NQZ-VNO" for it in its for leg in it["legs"])
+
+
+def test_plan_constraints(capsys) -> None:
+    data = run_json(capsys, "plan", DIRECT, "--from", "NQZ", "--to", "VNO",
+                    "--depart", "2027-03-01T08:00", "--direct-only", "--json")
+    assert [len(it["legs"]) for it in data["itineraries"]] == [1]
+    data = run_json(capsys, "plan", BASELINE, "--from", "XIAN", "--to", "DUISBURG",
+                    "--depart", "2027-03-01T08:00", "--modes", "rail", "--max-transfers", "2", "--json")
+    assert all(it["transfers"] <= 2 for it in data["itineraries"])
+    assert all(leg["mode"] in ("rail", "road") for it in data["itineraries"] for leg in it["legs"])
+
+
+def test_plan_text(capsys) -> None:
+    assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "TK-NQZ-IST-DAY" in out and "Mon 01 Mar 21:06 +02" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "NQX", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'NQZ'"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "soon"], "not ISO 8601"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2031-01-01T00:00"], "outside the timetable"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--direct-only"],
+         "no itinerary"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--modes", "bus"],
+         "unknown mode"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--max-transfers", "-1"],
+         "0 or more"),
+    ],
+)
+def test_plan_errors(capsys, argv, message) -> None:
+    assert main(["plan", BASELINE, *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:
+    plot = tmp_path / "profile.png"
+    data = run_json(capsys, "profile", BASELINE, "--from", "NQZ", "--to", "VNO", "--json",
+                    "--step-min", "5", "--plot", str(plot))
+    assert len(data["total_min"]) == 7 * 1440 // 5
+    s = data["summary"]
+    assert s["min_min"] <= s["median_min"] <= s["p95_min"] <= s["max_min"]
+    assert sum(r["share"] for r in data["routes"]) == pytest.approx(1.0)
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_profile_too_long_for_the_timetable(capsys) -> None:
+    assert main(["profile", BASELINE, "--from", "NQZ", "--to", "VNO", "--days", "90"]) == 2
+    assert "past the timetable" in capsys.readouterr().err

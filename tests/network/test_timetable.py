@@ -1,0 +1,80 @@
+"""Timetable expansion: local clock times, UTC offsets and daylight-saving changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from conftest import SCENARIOS
+from corridor.network.timetable import build_timetable, first_departures_min
+from corridor.scenario import load_scenario
+
+EPOCH = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    return s, build_timetable(s)
+
+
+def test_every_departure_is_a_listed_local_time(baseline) -> None:
+    s, tt = baseline
+    for k, service in enumerate(s.services):
+        zone = ZoneInfo(s.place(service.stops[0]).tz)  # the standard library's own lookup
+        starts = tt.service_starts[k]
+        allowed = {(d, m) for d in service.timetable.weekdays for m in service.timetable.clock_min}
+        for t in starts:
+            local = (EPOCH + dt.timedelta(minutes=float(t))).astimezone(zone)
+            assert (local.weekday(), local.hour * 60 + local.minute) in allowed, (service.id, local)
+        # a full week in the middle of the horizon holds exactly the weekly departures
+        week = (starts >= 14 * 1440) & (starts < 21 * 1440)
+        assert week.sum() == len(allowed), service.id
+
+
+def test_kazakhstan_is_utc_plus_5(baseline) -> None:
+    s, tt = baseline
+    k = tt.services.index("TK-NQZ-IST-NIGHT")  # 03:40 local daily
+    assert tt.service_starts[k][0] == pytest.approx(1440 - 80)  # 22:40 UTC on the eve = 1 Mar 03:40 +05
+
+
+def test_summer_time_moves_utc_departures(baseline) -> None:
+    _, tt = baseline
+    k = tt.services.index("LH-FRA-VNO")  # 12:25 and 19:55 in Frankfurt
+    starts = tt.service_starts[k]
+    day = np.floor(starts / 1440)
+    clock = starts - day * 1440
+    before, after = clock[day == 26], clock[day == 27]  # 27 and 28 March 2027
+    assert list(before) == [11 * 60 + 25, 18 * 60 + 55]  # CET, UTC+1
+    assert list(after) == [10 * 60 + 25, 17 * 60 + 55]  # CEST, UTC+2 from 28 March
+
+
+def test_istanbul_has_no_summer_time(baseline) -> None:
+    _, tt = baseline
+    k = tt.services.index("TK-IST-VNO")
+    clock = np.unique(tt.service_starts[k] % 1440)
+    assert list(clock) == [5 * 60 + 20, 16 * 60 + 40]
+
+
+def test_clock_time_in_the_spring_gap_uses_the_earlier_offset() -> None:
+    # 03:30 on 28 March 2027 does not exist in Vilnius (03:00 EET jumps to 04:00 EEST)
+    t = first_departures_min((6,), (3 * 60 + 30,), "Europe/Vilnius", EPOCH, 35 * 1440)
+    sundays = [6, 13, 20, 27, 34]  # 7, 14, 21, 28 March and 4 April
+    # 01:30 UTC on EET Sundays and on the gap day (read with +02:00), 00:30 UTC once on EEST
+    assert t.tolist() == [d * 1440 + 90 for d in sundays[:4]] + [34 * 1440 + 30]
+
+
+def test_arrival_times_keep_segment_offsets(baseline) -> None:
+    s, tt = baseline
+    k = tt.services.index("KZ-DOSTYK-BREST")
+    rows = np.flatnonzero(tt.service == k)
+    trips = tt.trip[rows]
+    first = rows[trips == trips.min()]
+    first = first[np.argsort(tt.segment[first])]
+    # consecutive segments of one trip: arrive, dwell 30 min, leave
+    gaps = tt.dep_min[first[1:]] - tt.arr_min[first[:-1]]
+    assert np.all(gaps == 30)
+    assert np.all(np.diff(tt.dep_min) >= 0)  # sorted by departure

@@ -1,0 +1,125 @@
+"""Independent references for the planner: a time-expanded graph searched by networkx.
+
+Nothing here shares code with corridor.planning: links are chained edge by edge (not through a
+closure), and journeys are found by Dijkstra or by enumerating every path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+
+from corridor.network.timetable import Timetable
+
+SOURCE, SINK = ("source",), ("sink",)
+
+
+def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
+                  services: np.ndarray | None = None) -> nx.DiGraph:
+    """Every event is a node; every edge weight is the time between its two events."""
+    g = nx.DiGraph()
+    mct, ck = tt.min_connection_min, tt.checkin_min
+    after_link = np.maximum(ck, mct)
+    use = np.ones(tt.n_connections, dtype=bool) if services is None else np.asarray(services)[tt.service]
+    use &= tt.dep_min >= t0
+    idx = np.flatnonzero(use)
+    wait_times: dict[int, set[float]] = defaultdict(set)
+    links_from: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for k in range(len(tt.links.ids)):
+        links_from[int(tt.links.origin[k])].append((int(tt.links.dest[k]), float(tt.links.duration_min[k])))
+
+    # a chain of links longer than all of them together holds a loop, which never helps
+    last = max([t0, *tt.arr_min.tolist()]) + float(tt.links.duration_min.sum())
+
+    def street(place: int, t: float) -> None:
+        """Free to leave ``place`` at ``t`` by link (chains of links expand recursively)."""
+        node = ("leave", place, t)
+        if node in g or t > last:
+            return
+        g.add_node(node)
+        for u, d in links_from[place]:
+            reach = t + d
+            g.add_edge(node, ("linkarr", u, reach), weight=d)
+            if u == target:
+                g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
+            else:
+                g.add_edge(("linkarr", u, reach), ("wait", u, reach + after_link[u]), weight=after_link[u])
+                wait_times[u].add(reach + after_link[u])
+                street(u, reach)
+                g.add_edge(("linkarr", u, reach), ("leave", u, reach), weight=0.0)
+
+    g.add_edge(SOURCE, ("wait", origin, t0 + ck[origin]), weight=float(ck[origin]))
+    wait_times[origin].add(t0 + ck[origin])
+    street(origin, t0)
+    g.add_edge(SOURCE, ("leave", origin, t0), weight=0.0)
+
+    by_trip: dict[int, list[int]] = defaultdict(list)
+    for i in idx:
+        by_trip[int(tt.trip[i])].append(int(i))
+    for i in idx:
+        i = int(i)
+        u, v = int(tt.origin[i]), int(tt.dest[i])
+        dep, arr = float(tt.dep_min[i]), float(tt.arr_min[i])
+        g.add_edge(("dep", i), ("arr", i), weight=arr - dep, cost=float(tt.cost_usd[i]),
+                   co2=float(tt.co2_kg[i]))
+        g.add_edge(("wait", u, dep), ("dep", i), weight=0.0, board=True)
+        wait_times[u].add(dep)
+        if v == target:
+            g.add_edge(("arr", i), SINK, weight=0.0)
+        else:
+            g.add_edge(("arr", i), ("wait", v, arr + mct[v]), weight=float(mct[v]))
+            wait_times[v].add(arr + mct[v])
+            street(v, arr + mct[v])
+            g.add_edge(("arr", i), ("leave", v, arr + mct[v]), weight=float(mct[v]))
+    for legs in by_trip.values():
+        legs.sort(key=lambda c: int(tt.segment[c]))
+        for a, b in zip(legs, legs[1:], strict=False):
+            if int(tt.segment[b]) == int(tt.segment[a]) + 1:
+                g.add_edge(("arr", a), ("dep", b), weight=float(tt.dep_min[b] - tt.arr_min[a]))
+    for place, times in wait_times.items():
+        ordered = sorted(times)
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            g.add_edge(("wait", place, a), ("wait", place, b), weight=b - a)
+    return g
+
+
+def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
+                     services: np.ndarray | None = None) -> float:
+    g = time_expanded(tt, origin, target, t0, services)
+    try:
+        return t0 + nx.dijkstra_path_length(g, SOURCE, SINK)
+    except nx.NetworkXNoPath:
+        return math.inf
+
+
+def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float) -> set[tuple]:
+    """(arrival, transfers, cost, CO2) of every journey, by enumerating every path."""
+    g = time_expanded(tt, origin, target, t0)
+    if SINK not in g:
+        return set()
+    out = set()
+    for path in nx.all_simple_paths(g, SOURCE, SINK):
+        t, boardings, cost, co2 = t0, 0, 0.0, 0.0
+        for a, b in zip(path, path[1:], strict=False):
+            e = g[a][b]
+            t += e["weight"]
+            boardings += bool(e.get("board"))
+            cost += e.get("cost", 0.0)
+            co2 += e.get("co2", 0.0)
+        if tt.links.ids:  # links carry cost too
+            for a, b in zip(path, path[1:], strict=False):
+                if a[0] == "leave" and b[0] == "linkarr":
+                    k = next(k for k in range(len(tt.links.ids))
+                             if tt.links.origin[k] == a[1] and tt.links.dest[k] == b[1])
+                    cost += float(tt.links.cost_usd[k])
+                    co2 += float(tt.links.co2_kg[k])
+        out.add((t, max(0, boardings - 1), round(cost, 6), round(co2, 6)))
+    return out
+
+
+def pareto(criteria: set[tuple]) -> set[tuple]:
+    return {x for x in criteria
+            if not any(y != x and all(a <= b + 1e-9 for a, b in zip(y, x, strict=True)) for y in criteria)}

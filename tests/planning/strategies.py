@@ -1,0 +1,55 @@
+"""Hypothesis strategies: small random scenarios with real time zones and connection times."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from corridor.scenario.schema import Scenario
+
+ZONES = ["UTC", "Asia/Almaty", "Europe/Vilnius", "Europe/Istanbul"]
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+@st.composite
+def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
+              link_cost: bool = True) -> Scenario:
+    n = draw(st.integers(3, max_places))
+    places = [
+        {
+            "id": f"P{i}", "name": f"P{i}", "kind": "junction", "country": "KZ",
+            "lat": 40.0 + i, "lon": 20.0 + 3 * i, "tz": draw(st.sampled_from(ZONES)),
+            "min_connection_min": draw(st.sampled_from([0, 15, 45, 90])),
+            "checkin_min": draw(st.sampled_from([0, 30, 120])),
+        }
+        for i in range(n)
+    ]
+    services = []
+    for k in range(draw(st.integers(1, max_services))):
+        stops = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=3, unique=True))
+        times = draw(st.lists(st.integers(0, 1439), min_size=1, max_size=3, unique=True))
+        days = draw(st.one_of(st.just("daily"),
+                              st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True)))
+        services.append({
+            "id": f"S{k}", "mode": draw(st.sampled_from(["air", "rail"])), "unit": "pax",
+            "stops": [f"P{s}" for s in stops],
+            "timetable": {"days": days, "times": [f"{t // 60:02d}:{t % 60:02d}" for t in times]},
+            "duration_min": draw(st.integers(30, 2000)),
+            "dwell_min": draw(st.sampled_from([0, 10])),
+            "capacity": 10,
+            "cost_usd": draw(st.integers(0, 500)),
+            "co2_kg": draw(st.integers(0, 300)),
+        })
+    link_items = []
+    if links:
+        pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+                              .filter(lambda p: p[0] != p[1]), max_size=2, unique=True))
+        for k, (a, b) in enumerate(pairs):
+            link_items.append({
+                "id": f"L{k}", "from": f"P{a}", "to": f"P{b}", "bidirectional": False,
+                "duration_min": draw(st.integers(10, 300)),
+                "cost_usd": draw(st.integers(0, 50)) if link_cost else 0,
+            })
+    return Scenario.model_validate({
+        "name": "random", "run": {"start": "2027-03-25", "horizon_days": 6},
+        "places": places, "services": services, "links": link_items,
+    })

@@ -1,0 +1,88 @@
+"""Earliest arrival and Pareto sets against an independent time-expanded graph."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from planning.reference import all_journey_criteria, earliest_arrival, pareto
+from planning.strategies import scenarios
+
+from corridor.network.timetable import build_timetable
+from corridor.planning.profile import compute_profile
+from corridor.planning.search import Planner
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_earliest_arrival_equals_time_expanded_dijkstra(scenario, data) -> None:
+    # 2027-03-25 + 6 days crosses the EU change to summer time on 2027-03-28
+    tt = build_timetable(scenario)
+    planner = Planner(tt)
+    n = len(tt.places)
+    origin = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1).filter(lambda t: t != origin))
+    t0 = float(data.draw(st.integers(0, 3 * 1440)))
+    mask = None
+    if data.draw(st.booleans()):
+        mask = tt.service_mask(["air"], None)
+    got = planner.earliest(origin, target, t0, services=mask)
+    want = earliest_arrival(tt, origin, target, t0, mask)
+    assert (got.arrive_min if got else np.inf) == want
+    if got is not None:  # the itinerary itself is feasible as printed
+        legs = got.legs
+        assert legs[0].origin == origin and legs[-1].dest == target
+        assert all(a.dest == b.origin for a, b in zip(legs, legs[1:], strict=False))
+        assert all(a.arr_min <= b.dep_min for a, b in zip(legs, legs[1:], strict=False))
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_profile_equals_single_queries(scenario, data) -> None:
+    tt = build_timetable(scenario)
+    planner = Planner(tt)
+    n = len(tt.places)
+    origin = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1).filter(lambda t: t != origin))
+    grid = np.arange(0.0, 3 * 1440.0, 7.0)
+    prof = compute_profile(tt, origin, target, grid, hops=planner.hops)
+    allowed = planner.allowed(None)
+    for k in range(0, grid.size, 13):
+        it = planner.earliest(origin, target, float(grid[k]), allowed=allowed)
+        assert prof.arrival_min[k] == (it.arrive_min if it else np.inf), grid[k]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_places=4, max_services=4, link_cost=False), st.data())
+def test_pareto_set_equals_brute_force(scenario, data) -> None:
+    tt = build_timetable(scenario, horizon_days=3)
+    planner = Planner(tt)
+    n = len(tt.places)
+    origin = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1).filter(lambda t: t != origin))
+    t0 = float(data.draw(st.integers(0, 1440)))
+    got = {it.criteria() for it in planner.pareto(origin, target, t0)}
+    want = pareto(all_journey_criteria(tt, origin, target, t0))
+    assert got == want
+    # the earliest of the Pareto set is the earliest arrival
+    best = planner.earliest(origin, target, t0)
+    assert min((c[0] for c in got), default=np.inf) == (best.arrive_min if best else np.inf)
+
+
+@SETTINGS
+@given(scenarios(max_places=5, max_services=5), st.data())
+def test_max_transfers_respected_and_tight(scenario, data) -> None:
+    tt = build_timetable(scenario)
+    planner = Planner(tt)
+    n = len(tt.places)
+    origin = data.draw(st.integers(0, n - 1))
+    target = data.draw(st.integers(0, n - 1).filter(lambda t: t != origin))
+    k = data.draw(st.integers(0, 2))
+    limited = planner.pareto(origin, target, 0.0, max_transfers=k)
+    assert all(it.transfers <= k for it in limited)
+    free = planner.pareto(origin, target, 0.0)
+    # every unlimited Pareto journey within the limit is also found with the limit
+    within = {it.criteria() for it in free if it.transfers <= k}
+    assert within <= {it.criteria() for it in limited}
