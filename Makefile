@@ -17,7 +17,11 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/corridor validate scenarios/baseline.yaml
 	$(BIN)/corridor validate scenarios/direct_flight.yaml
-	$(BIN)/corridor show scenarios/direct_flight.yaml
+	$(BIN)/corridor plan scenarios/direct_flight.yaml --from NQZ --to VNO --depart 2027-03-01T08:00
+	@echo; echo "=== today (baseline) ==="
+	$(BIN)/corridor profile scenarios/baseline.yaml --from NQZ --to VNO
+	@echo; echo "=== with the direct flight ==="
+	$(BIN)/corridor profile scenarios/direct_flight.yaml --from NQZ --to VNO
 
 test: setup
 	$(BIN)/python -m pytest

@@ -3,11 +3,13 @@ the China - Kazakhstan - Lithuania - Europe cargo corridor."""
 
 from corridor.errors import CorridorError, PlanningError, ScenarioError
 from corridor.network import build_network, great_circle_km
+from corridor.planning import RoutePlanner
 from corridor.scenario import Scenario, load_scenario
 
 __all__ = [
     "CorridorError",
     "PlanningError",
+    "RoutePlanner",
     "Scenario",
     "ScenarioError",
     "build_network",

@@ -1,0 +1,60 @@
+"""Shared helpers for the benchmarks: timing, machine description, results file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results.json"
+
+
+def timed(fn: Callable[[], Any], *, repeats: int = 5) -> tuple[float, Any]:
+    """Median wall time in seconds over ``repeats`` calls, and the last result."""
+    times = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict[str, Any]:
+    import numpy as np
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "processor": f"{_cpu_model()} ({platform.machine()})",
+        "cores": os.cpu_count(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def record(section: str, figures: dict[str, Any]) -> None:
+    """Merge one benchmark's figures into results.json (other sections are kept)."""
+    data: dict[str, Any] = {}
+    if RESULTS.exists():
+        data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    data[section] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **figures}
+    tmp = RESULTS.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(RESULTS)
