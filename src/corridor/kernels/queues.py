@@ -1,0 +1,96 @@
+"""Queue recursions in closed form or vectorised across replications (pure NumPy).
+
+Every function takes arrays whose last axis is the customer (or departure) order and whose
+leading axes, if any, are independent replications; times are minutes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+def fifo_waits(arrival_min: ArrayLike, service_min: ArrayLike) -> np.ndarray:
+    """Waiting times in queue of a FIFO single-server queue (Lindley), without a loop.
+
+    Customer n starts service at B_n = max(A_n, B_{n-1} + S_{n-1}). Unrolled,
+    B_n = C_n + max_{j<=n}(A_j - C_j) with C_n the service time of all customers before n,
+    so W_n = B_n - A_n is a cumulative sum and a running maximum.
+
+    >>> fifo_waits([0.0, 1.0, 2.0], [3.0, 3.0, 3.0]).tolist()
+    [0.0, 2.0, 4.0]
+    """
+    a = np.asarray(arrival_min, dtype=np.float64)
+    s = np.asarray(service_min, dtype=np.float64)
+    if a.shape != s.shape:
+        raise ValueError(f"arrivals {a.shape} and service times {s.shape} differ in shape")
+    before = np.cumsum(s, axis=-1) - s  # C_n: work brought by earlier customers
+    start = before + np.maximum.accumulate(a - before, axis=-1)
+    return start - a
+
+
+def multi_server_waits(arrival_min: ArrayLike, service_min: ArrayLike, servers: int) -> np.ndarray:
+    """Waiting times of a FCFS queue with ``servers`` servers: each customer, in order of
+    arrival, goes to the server that frees first.
+
+    Loops over customers only; each step works on all replications at once (the leading axes),
+    so many replications cost little more than one.
+    """
+    if servers < 1:
+        raise ValueError(f"servers must be 1 or more, got {servers}")
+    a = np.asarray(arrival_min, dtype=np.float64)
+    s = np.asarray(service_min, dtype=np.float64)
+    if a.shape != s.shape:
+        raise ValueError(f"arrivals {a.shape} and service times {s.shape} differ in shape")
+    if servers == 1:
+        return fifo_waits(a, s)
+    lead = a.shape[:-1]
+    n = a.shape[-1]
+    a2 = a.reshape(-1, n)
+    s2 = s.reshape(-1, n)
+    reps = a2.shape[0]
+    free = np.zeros((reps, servers))  # when each server is next free
+    rows = np.arange(reps)
+    waits = np.empty_like(a2)
+    for k in range(n):
+        j = np.argmin(free, axis=1)
+        earliest = free[rows, j]
+        start = np.maximum(earliest, a2[:, k])
+        waits[:, k] = start - a2[:, k]
+        free[rows, j] = start + s2[:, k]
+    return waits.reshape(*lead, n)
+
+
+def batch_boarding(
+    arrival_min: ArrayLike, departure_min: ArrayLike, capacity: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who boards which scheduled departure when each takes at most ``capacity`` units.
+
+    Units arrive at sorted times ``arrival_min`` and board, first come first served, the first
+    departure at or after their arrival that still has room. Returns ``(departure index per
+    unit, with -1 for units left behind after the last departure; units boarded per
+    departure)``.
+
+    The cumulative number boarded by departure j obeys B_j = min(N_j, B_{j-1} + K_j), where
+    N_j is the number arrived by then; unrolled, B_j = CK_j + min_{i<=j}(N_i - CK_i) with CK the
+    cumulative capacity, a running minimum.
+
+    >>> batch_boarding([0, 1, 2, 3, 9], [5, 10], 2)[0].tolist()
+    [0, 0, 1, 1, -1]
+    """
+    a = np.asarray(arrival_min, dtype=np.float64)
+    d = np.asarray(departure_min, dtype=np.float64)
+    if a.ndim != 1 or d.ndim != 1:
+        raise ValueError("batch_boarding works on one queue: 1-d arrivals and departures")
+    if np.any(np.diff(a) < 0) or np.any(np.diff(d) < 0):
+        raise ValueError("arrivals and departures must be sorted")
+    k = np.broadcast_to(np.asarray(capacity, dtype=np.int64), d.shape)
+    if np.any(k < 0):
+        raise ValueError("capacity must not be negative")
+    arrived = np.searchsorted(a, d, side="right")  # N_j
+    cum_cap = np.cumsum(k)
+    boarded_cum = cum_cap + np.minimum.accumulate(np.minimum(arrived - cum_cap, 0))
+    boarded = np.diff(boarded_cum, prepend=0)
+    which = np.searchsorted(boarded_cum, np.arange(a.size), side="right")
+    which[which >= d.size] = -1
+    return which.astype(np.int64), boarded.astype(np.int64)

@@ -1,0 +1,106 @@
+"""Queue kernels against plain Python loops on random inputs."""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from corridor.kernels import batch_boarding, fifo_waits, multi_server_waits
+
+times = st.floats(0, 100, allow_nan=False)
+
+
+def loop_fifo(a, s):
+    waits, free = [], 0.0
+    for arrival, service in zip(a, s, strict=True):
+        start = max(arrival, free)
+        waits.append(start - arrival)
+        free = start + service
+    return waits
+
+
+def loop_multi(a, s, c):
+    free = [0.0] * c
+    heapq.heapify(free)
+    waits = []
+    for arrival, service in zip(a, s, strict=True):
+        earliest = heapq.heappop(free)
+        start = max(arrival, earliest)
+        waits.append(start - arrival)
+        heapq.heappush(free, start + service)
+    return waits
+
+
+def loop_boarding(a, d, k):
+    room = list(k)
+    which = []
+    j = 0
+    for arrival in a:
+        while j < len(d) and (d[j] < arrival or room[j] == 0):
+            j += 1
+        if j == len(d):
+            which.append(-1)
+        else:
+            which.append(j)
+            room[j] -= 1
+    return which
+
+
+@st.composite
+def queue_input(draw, max_n=60):
+    n = draw(st.integers(1, max_n))
+    gaps = draw(arrays(np.float64, n, elements=times))
+    service = draw(arrays(np.float64, n, elements=times))
+    return np.cumsum(gaps), service
+
+
+@settings(max_examples=300)
+@given(queue_input())
+def test_fifo_equals_loop(data) -> None:
+    a, s = data
+    np.testing.assert_allclose(fifo_waits(a, s), loop_fifo(a, s), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=300)
+@given(queue_input(), st.integers(1, 5))
+def test_multi_server_equals_loop(data, c) -> None:
+    a, s = data
+    np.testing.assert_allclose(multi_server_waits(a, s, c), loop_multi(a, s, c), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=100)
+@given(st.lists(queue_input(max_n=30), min_size=2, max_size=2).filter(lambda x: len(x[0][0]) == len(x[1][0])),
+       st.integers(1, 4))
+def test_replications_are_independent(pair, c) -> None:
+    (a1, s1), (a2, s2) = pair
+    both = multi_server_waits(np.stack([a1, a2]), np.stack([s1, s2]), c)
+    np.testing.assert_allclose(both[0], loop_multi(a1, s1, c), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(both[1], loop_multi(a2, s2, c), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fifo_waits(np.stack([a1, a2]), np.stack([s1, s2]))[1],
+                               loop_fifo(a2, s2), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(0, 200), max_size=60), st.lists(st.integers(0, 200), min_size=1, max_size=15),
+       st.data())
+def test_batch_boarding_equals_loop(arr, dep, data) -> None:
+    a, d = np.sort(np.array(arr, dtype=float)), np.sort(np.array(dep, dtype=float))
+    k = data.draw(st.lists(st.integers(0, 6), min_size=d.size, max_size=d.size))
+    which, boarded = batch_boarding(a, d, k)
+    assert which.tolist() == loop_boarding(a.tolist(), d.tolist(), k)
+    assert boarded.tolist() == [int(np.sum(which == j)) for j in range(d.size)]
+    assert np.all(boarded <= np.array(k))
+
+
+def test_errors() -> None:
+    with pytest.raises(ValueError):
+        fifo_waits([0.0, 1.0], [1.0])
+    with pytest.raises(ValueError):
+        multi_server_waits([0.0], [1.0], 0)
+    with pytest.raises(ValueError):
+        batch_boarding([2.0, 1.0], [3.0], 1)
