@@ -45,7 +45,8 @@ def test_batch_means_shape() -> None:
 
 
 @settings(max_examples=200)
-@given(st.lists(st.floats(0, 100), max_size=50), st.lists(st.floats(0, 100), min_size=2, max_size=10, unique=True))
+@given(st.lists(st.floats(0, 100), max_size=50),
+       st.lists(st.floats(0, 100), min_size=2, max_size=10, unique=True))
 def test_bin_counts_equals_loop(times, edges) -> None:
     e = sorted(edges)
     want = [sum(1 for t in times if e[i] <= t < e[i + 1]) for i in range(len(e) - 1)]

@@ -72,6 +72,6 @@ def batch_means(values: ArrayLike, *, batches: int = 20, level: float = 0.95) ->
     return mean_ci(means, level=level)
 
 
-def percentiles(values: ArrayLike, qs: ArrayLike = (50, 95), *, axis: int = -1) -> np.ndarray:
+def percentiles(values: ArrayLike, qs: tuple[float, ...] = (50, 95), *, axis: int = -1) -> np.ndarray:
     """Percentiles along ``axis`` ignoring NaN (values still in transit)."""
-    return np.nanpercentile(np.asarray(values, dtype=np.float64), qs, axis=axis)
+    return np.asarray(np.nanpercentile(np.asarray(values, dtype=np.float64), list(qs), axis=axis))
