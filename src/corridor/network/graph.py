@@ -50,7 +50,10 @@ def build_network(scenario: Scenario) -> nx.MultiDiGraph:
                 capacity=service.capacity,
                 cost_usd=seg.cost_usd,
                 co2_kg=seg.co2_kg,
-                departures_per_week=len(service.timetable.weekdays) * len(service.timetable.clock_min),
+                departures_per_week=(
+                    len(service.timetable.weekdays) * len(service.timetable.clock_min)
+                    if service.timetable is not None else None
+                ),
             )
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]

@@ -34,6 +34,7 @@ class LinkTable:
     cost_usd: np.ndarray
     co2_kg: np.ndarray
     units: tuple[tuple[str, ...], ...]
+    service: np.ndarray  # the dispatched service a row stands for, -1 for a plain link
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,22 @@ def build_timetable(scenario: Scenario, *, horizon_days: float | None = None) ->
         "dep", "arr", "origin", "dest", "trip", "service", "segment", "cost", "co2")}
     trip_base = 0
     stops_of, starts_of, dep_off_of, arr_off_of = [], [], [], []
+    link_rows: list[tuple[str, int, int, float, float, float, tuple[str, ...], int]] = []
     for s_idx, service in enumerate(scenario.services):
-        starts = first_departures_min(
-            service.timetable.weekdays, service.timetable.clock_min,
-            places[service.stops[0]].tz, epoch, horizon_min,
-        )
+        segments = service_segments(service, places)
+        if service.timetable is None:  # dispatched on demand: routing sees it as a link
+            seg = segments[0]
+            link_rows.append((service.id, index[seg.origin], index[seg.destination], seg.duration_min,
+                              seg.cost_usd, seg.co2_kg, (service.unit,), s_idx))
+            starts = np.empty(0)
+        else:
+            starts = first_departures_min(
+                service.timetable.weekdays, service.timetable.clock_min,
+                places[service.stops[0]].tz, epoch, horizon_min,
+            )
         n = starts.size
         trips = np.arange(trip_base, trip_base + n, dtype=np.int64)
         trip_base += n
-        segments = service_segments(service, places)
         stops_of.append(np.array([index[p] for p in service.stops], dtype=np.int32))
         starts_of.append(starts)
         dep_off_of.append(np.array([seg.depart_offset_min for seg in segments]))
@@ -157,11 +165,10 @@ def build_timetable(scenario: Scenario, *, horizon_days: float | None = None) ->
     dep, arr = cat("dep", np.float64), cat("arr", np.float64)
     order = np.lexsort((arr, dep))
 
-    link_rows = []
     for link in scenario.links:
         ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
         link_rows += [(link.id, index[u], index[v], link.duration_min, link.cost_usd, link.co2_kg,
-                       tuple(link.units)) for u, v in ends]
+                       tuple(link.units), -1) for u, v in ends]
     links = LinkTable(
         ids=tuple(r[0] for r in link_rows),
         origin=np.array([r[1] for r in link_rows], dtype=np.int32),
@@ -170,6 +177,7 @@ def build_timetable(scenario: Scenario, *, horizon_days: float | None = None) ->
         cost_usd=np.array([r[4] for r in link_rows], dtype=np.float64),
         co2_kg=np.array([r[5] for r in link_rows], dtype=np.float64),
         units=tuple(r[6] for r in link_rows),
+        service=np.array([r[7] for r in link_rows], dtype=np.int32),
     )
     return Timetable(
         epoch=epoch,

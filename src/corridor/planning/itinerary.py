@@ -24,6 +24,9 @@ class Leg:
     cost_usd: float
     co2_kg: float
     trip: int = -1
+    board_conn: int = -1
+    alight_conn: int = -1
+    link_row: tuple[int, ...] = ()
 
     @property
     def duration_min(self) -> float:
@@ -118,4 +121,6 @@ def service_leg(tt: Timetable, board: int, alight: int) -> Leg:
         cost_usd=float(tt.cost_usd[rows].sum()),
         co2_kg=float(tt.co2_kg[rows].sum()),
         trip=trip,
+        board_conn=board,
+        alight_conn=alight,
     )

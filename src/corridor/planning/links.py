@@ -21,6 +21,7 @@ class LinkHop:
     cost_usd: float
     co2_kg: float
     ids: tuple[str, ...]
+    rows: tuple[int, ...] = ()  # rows of the timetable's LinkTable, in order
 
 
 def link_closure(tt: Timetable, unit: str | None = None) -> list[list[LinkHop]]:
@@ -49,6 +50,7 @@ def link_closure(tt: Timetable, unit: str | None = None) -> list[list[LinkHop]]:
                     cost_usd=float(sum(lt.cost_usd[r] for r in rows)),
                     co2_kg=float(sum(lt.co2_kg[r] for r in rows)),
                     ids=tuple(lt.ids[r] for r in rows),
+                    rows=tuple(rows),
                 )
             )
     return hops

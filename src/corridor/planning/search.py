@@ -78,7 +78,8 @@ class Planner:
             else:
                 _, source, hop, start, ptr = ptr
                 legs.append(Leg("link", "+".join(hop.ids), "road", source, hop.dest, start,
-                                start + hop.duration_min, hop.cost_usd, hop.co2_kg))
+                                start + hop.duration_min, hop.cost_usd, hop.co2_kg,
+                                link_row=hop.rows))
         return Itinerary(ready_min=ready_min, legs=tuple(reversed(legs)))
 
     def _check(self, origin: int, target: int, ready_min: float) -> None:
@@ -94,12 +95,14 @@ class Planner:
     def earliest(
         self, origin: int, target: int, ready_min: float, *,
         services: np.ndarray | None = None, use_links: bool = True,
-        allowed: list[bool] | None = None,
+        allowed: list[bool] | None = None, board_from_min: float | None = None,
     ) -> Itinerary | None:
         """The earliest-arriving itinerary, or None if the target cannot be reached.
 
         ``services`` masks the services that may be used (see ``Timetable.service_mask``);
         ``allowed``, the same per connection, spares repeated queries the conversion.
+        ``board_from_min`` replaces ready time plus check-in as the first moment a service can
+        be boarded at the origin (a traveller already airside, rebooking after a miss).
         """
         self._check(origin, target, ready_min)
         ok = allowed if allowed is not None else self.allowed(services)
@@ -108,7 +111,7 @@ class Planner:
         arrival = [INF] * n
         rptr: list[Any] = [None] * n
         aptr: list[Any] = [None] * n
-        ready[origin] = ready_min + self._checkin[origin]
+        ready[origin] = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         arrival[origin] = ready_min
         rptr[origin] = aptr[origin] = ORIGIN
 

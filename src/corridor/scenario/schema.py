@@ -70,6 +70,7 @@ class Place(_Model):
     checkin_min: NonNegative = 0.0
     servers: PositiveInt | None = None
     service_time: Distribution | None = None
+    background_per_day: NonNegative = 0.0
 
     @model_validator(mode="before")
     @classmethod
@@ -111,6 +112,12 @@ class Place(_Model):
                 f"(got servers={self.servers}, service_time="
                 f"{'set' if self.service_time else None})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _background_needs_servers(self) -> Place:
+        if self.background_per_day > 0 and self.servers is None:
+            raise ValueError("background_per_day needs servers and service_time")
         return self
 
     @property
@@ -170,8 +177,15 @@ class Timetable(_Model):
         return tuple(sorted(set(out)))
 
 
+class Dispatch(_Model):
+    """Unscheduled departures: a vehicle leaves when full, or ``cutoff_min`` after the first
+    unit started waiting (0: at once with whatever is there)."""
+
+    cutoff_min: NonNegative = 0.0
+
+
 class Service(_Model):
-    """A scheduled connection along a sequence of stops."""
+    """A connection along a sequence of stops: on a weekly timetable, or dispatched on demand."""
 
     id: Id
     name: str | None = None
@@ -179,7 +193,8 @@ class Service(_Model):
     mode: ServiceMode
     unit: Unit
     stops: Annotated[list[Id], Field(min_length=2)]
-    timetable: Timetable
+    timetable: Timetable | None = None
+    dispatch: Dispatch | None = None
     duration_min: Positive | None = None
     speed_kph: Positive | Annotated[list[Positive], Field(min_length=1)] | None = None
     overhead_min: NonNegative = 0.0
@@ -196,6 +211,10 @@ class Service(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
+        if (self.timetable is None) == (self.dispatch is None):
+            raise ValueError("give either timetable or dispatch (exactly one)")
+        if self.dispatch is not None and len(self.stops) != 2:
+            raise ValueError("a dispatched service has exactly two stops")
         if (self.duration_min is None) == (self.speed_kph is None):
             raise ValueError("give either duration_min or speed_kph (exactly one)")
         if self.co2_kg is not None and self.co2_g_per_unit_km is not None:
@@ -273,6 +292,7 @@ class Run(_Model):
     start: dt.date
     horizon_days: PositiveInt = 28
     warmup_days: Annotated[int, Field(ge=0)] = 0
+    drain_days: Annotated[int, Field(ge=0)] = 21
     replications: PositiveInt = 10
     seed: Annotated[int, Field(ge=0)] = 0
 

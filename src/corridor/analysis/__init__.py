@@ -1,0 +1,1 @@
+"""Analyses of simulation records: KPIs, comparisons."""

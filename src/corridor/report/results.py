@@ -1,0 +1,41 @@
+"""Writing a simulation's records and summary into a folder, whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from corridor.errors import CorridorError
+
+
+def check_out(out: Path) -> Path:
+    """The folder's parent, if results can go to ``out`` (new, or an empty folder)."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise CorridorError(f"{out}: folder {parent} does not exist")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CorridorError(f"{out} already holds results or other files; choose another --out")
+    return parent
+
+
+def write_results(result: Any, out: Path) -> None:
+    """Per-replication CSVs and summary.json, built in a temporary folder and moved in place."""
+    out = Path(out)
+    parent = check_out(out)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
+    try:
+        for rec in result.records:
+            rec.write_csv(tmp)
+        from corridor.cli import result_json
+
+        (tmp / "summary.json").write_text(json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

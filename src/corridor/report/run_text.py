@@ -1,0 +1,76 @@
+"""Simulation KPIs as terminal tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corridor.report.tables import format_table
+
+
+def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1) -> str:
+    e = summary.get(key)
+    if e is None or e["n"] == 0:
+        return "-"
+    mean = e["mean"] * scale
+    if e["n"] < 2:
+        return f"{mean:,.{digits}f}"
+    half = (e["high"] - e["mean"]) * scale
+    return f"{mean:,.{digits}f} ± {half:,.{digits}f}"
+
+
+def run_text(result: Any) -> str:
+    s = result.summary
+    n = len(result.records)
+    rate = result.events / max(result.seconds, 1e-9)
+    lines = [
+        f"{result.scenario}: {n} replication{'s' if n != 1 else ''}, seed {result.seed}; "
+        f"{result.events:,} events in {result.seconds:.1f} s ({rate:,.0f}/s)",
+        "values: mean over replications ± half-width of the 95% confidence interval",
+        "",
+    ]
+    flows = result.kpis[0]["flows"].keys()
+    rows = []
+    for flow in flows:
+        pax = flow in {f for f, k in zip(result.records[0].flows, _kinds(result), strict=True) if k}
+        unit, scale = ("h", 24.0) if pax else ("days", 1.0)
+        rows.append([flow, _ci(s, f"flows.{flow}.created", digits=0),
+                     _ci(s, f"flows.{flow}.door_to_door_days.mean", scale) + f" {unit}",
+                     _ci(s, f"flows.{flow}.door_to_door_days.p50", scale),
+                     _ci(s, f"flows.{flow}.door_to_door_days.p95", scale),
+                     _ci(s, f"flows.{flow}.transit_days.mean", scale)])
+    lines.append(format_table(["flow", "created", "door to door mean", "p50", "p95", "in transit mean"],
+                              rows, title="Flows (after warm-up)"))
+    lines += [
+        "",
+        f"Passengers: missed-connection rate {_ci(s, 'passengers.missed_connection_rate', 100)}%; "
+        f"later than planned by {_ci(s, 'passengers.late_vs_plan_h.mean', 60)} min on average",
+        f"Cargo: {_ci(s, 'cargo.feu_per_week')} FEU/week delivered ({_ci(s, 'cargo.teu_per_week')} TEU); "
+        f"transit {_ci(s, 'cargo.transit_days.mean')} days (p95 {_ci(s, 'cargo.transit_days.p95')})",
+        f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
+        f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2",
+        "",
+    ]
+    rows = []
+    for name in result.kpis[0]["stations"]:
+        k = f"stations.{name}."
+        rows.append([name, _ci(s, k + "vehicles", digits=0), _ci(s, k + "utilisation", 100, 0) + "%",
+                     _ci(s, k + "mean_queue"), _ci(s, k + "max_queue", digits=0),
+                     _ci(s, k + "mean_wait_min", 1 / 60), _ci(s, k + "max_wait_min", 1 / 60)])
+    if rows:
+        lines.append(format_table(
+            ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
+            rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
+    status = result.kpis[-1]["status"]
+    lines.append("")
+    lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
+    return "\n".join(lines)
+
+
+def _kinds(result: Any) -> list[bool]:
+    """Per flow: does it carry passengers?"""
+    rec = result.records[0]
+    out = []
+    for f in range(len(rec.flows)):
+        mask = rec.units["flow"] == f
+        out.append(bool(rec.units["pax"][mask].any()) if mask.any() else False)
+    return out

@@ -1,0 +1,113 @@
+"""Records of one replication as columns (NumPy arrays), and CSV export."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corridor.simulation.engine import STATUS_NAMES, Replication
+
+
+@dataclass
+class Records:
+    """Everything a replication leaves behind, one array per field."""
+
+    replication: int
+    horizon_min: float
+    end_min: float
+    warmup_min: float
+    flows: tuple[str, ...]
+    places: tuple[str, ...]
+    units: dict[str, np.ndarray]
+    stations: dict[str, dict[str, Any]]
+    station_waits: dict[str, np.ndarray]
+    trips_run: int
+    trips_cancelled: int
+    events: int
+
+    @classmethod
+    def of(cls, rep: Replication, events: int) -> Records:
+        us = rep.units
+        units = {
+            "id": np.array([u.id for u in us], dtype=np.int64),
+            "flow": np.array([u.flow for u in us], dtype=np.int64),
+            "pax": np.array([u.pax for u in us], dtype=bool),
+            "created_min": np.array([u.created for u in us]),
+            "planned_arrival_min": np.array([u.planned_arrival for u in us]),
+            "first_departure_min": np.array([u.first_departure for u in us]),
+            "arrival_min": np.array([u.arrival for u in us]),
+            "missed": np.array([u.missed for u in us], dtype=np.int64),
+            "rebooked": np.array([u.rebooked for u in us], dtype=np.int64),
+            "cost_usd": np.array([u.cost_usd for u in us]),
+            "co2_kg": np.array([u.co2_kg for u in us]),
+            "station_wait_min": np.array([u.station_wait for u in us]),
+            "status": np.array([u.status for u in us], dtype=np.int64),
+            "place": np.array([u.place for u in us], dtype=np.int64),
+        }
+        stations = {}
+        for p, st in rep.stations.items():
+            if st.servers:
+                stations[rep.tt.places[p]] = {"servers": st.servers, **st.log()}
+        waits = np.array(rep.station_waits, dtype=np.float64).reshape(-1, 4)
+        return cls(
+            replication=rep.streams.replication,
+            horizon_min=rep.horizon,
+            end_min=rep.end,
+            warmup_min=rep.scenario.run.warmup_days * 1440.0,
+            flows=tuple(f.id for f in rep.flows),
+            places=rep.tt.places,
+            units=units,
+            stations=stations,
+            station_waits={"unit": waits[:, 0].astype(np.int64), "place": waits[:, 1].astype(np.int64),
+                           "arrive_min": waits[:, 2], "wait_min": waits[:, 3]},
+            trips_run=rep.trips_run,
+            trips_cancelled=rep.trips_cancelled,
+            events=events,
+        )
+
+    def write_csv(self, folder: Path) -> list[Path]:
+        """units.csv, station_visits.csv and station_waits.csv for this replication."""
+        r = self.replication
+        written = []
+        path = folder / f"units_rep{r}.csv"
+        u = self.units
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "flow", "kind", "created_min", "planned_arrival_min", "first_departure_min",
+                        "arrival_min", "missed", "rebooked", "cost_usd", "co2_kg", "station_wait_min",
+                        "status", "place"])
+            for k in range(u["id"].size):
+                w.writerow([u["id"][k], self.flows[u["flow"][k]], "pax" if u["pax"][k] else "feu",
+                            _num(u["created_min"][k]), _num(u["planned_arrival_min"][k]),
+                            _num(u["first_departure_min"][k]), _num(u["arrival_min"][k]),
+                            u["missed"][k], u["rebooked"][k], _num(u["cost_usd"][k]), _num(u["co2_kg"][k]),
+                            _num(u["station_wait_min"][k]), STATUS_NAMES[u["status"][k]],
+                            self.places[u["place"][k]]])
+        written.append(path)
+        path = folder / f"station_visits_rep{r}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["station", "arrive_min", "start_min", "end_min", "units"])
+            for name, log in self.stations.items():
+                for k in range(log["arrive_min"].size):
+                    w.writerow([name, _num(log["arrive_min"][k]), _num(log["start_min"][k]),
+                                _num(log["end_min"][k]), log["units"][k]])
+        written.append(path)
+        path = folder / f"station_waits_rep{r}.csv"
+        sw = self.station_waits
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["unit", "station", "arrive_min", "wait_min"])
+            for k in range(sw["unit"].size):
+                w.writerow([sw["unit"][k], self.places[sw["place"][k]], _num(sw["arrive_min"][k]),
+                            _num(sw["wait_min"][k])])
+        written.append(path)
+        return written
+
+
+def _num(x: float) -> str:
+    return "" if not np.isfinite(x) else f"{x:.3f}"

@@ -1,0 +1,142 @@
+"""Engine properties: determinism, common random numbers, conservation, capacity, misses."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import SCENARIOS
+from corridor.network.timetable import build_timetable
+from corridor.planning.search import Planner
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
+from corridor.simulation import simulate
+from corridor.simulation.engine import ConservationError, Replication
+
+
+def scenario_from(text: str) -> Scenario:
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+AIR = """\
+name: air
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 4, replications: 1, seed: 3}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ, checkin_min: 120, min_connection_min: 60}
+  - {id: IST, name: Istanbul, kind: airport, country: TR, min_connection_min: 60}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+services:
+  - {id: A1, mode: air, unit: pax, stops: [NQZ, IST], timetable: {times: ["03:40", "15:10"]},
+     duration_min: 292, capacity: CAP1, DELAY1}
+  - {id: A2, mode: air, unit: pax, stops: [IST, VNO], timetable: {times: ["08:20", "19:40"]},
+     duration_min: 146, capacity: 180}
+demand:
+  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: PERWEEK, arrivals: ARRIVALS}
+"""
+
+
+def air(cap: int = 180, delay: str = "", per_week: float = 70, arrivals: str = "poisson") -> Scenario:
+    text = (AIR.replace("CAP1", str(cap)).replace(", DELAY1", f", delay: {delay}" if delay else "")
+            .replace("PERWEEK", str(per_week)).replace("ARRIVALS", arrivals))
+    return scenario_from(text)
+
+
+def columns_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
+
+def test_same_seed_same_records_bit_for_bit() -> None:
+    s = load_scenario(SCENARIOS / "baseline.yaml").model_copy(update={"run": load_scenario(
+        SCENARIOS / "baseline.yaml").run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
+    one, two = simulate(s, replications=2), simulate(s, replications=2)
+    for r1, r2 in zip(one.records, two.records, strict=True):
+        assert columns_equal(r1.units, r2.units)
+        for name in r1.stations:
+            assert columns_equal({k: v for k, v in r1.stations[name].items() if k != "servers"},
+                                 {k: v for k, v in r2.stations[name].items() if k != "servers"})
+    other = simulate(s, replications=1, seed=12345)
+    assert not np.array_equal(other.records[0].units["created_min"][:50],
+                              one.records[0].units["created_min"][:50])
+    # replications differ from each other
+    first, second = (r.units["created_min"][:50] for r in one.records)
+    assert not np.array_equal(first, second)
+
+
+def test_common_random_numbers_across_scenarios() -> None:
+    """The direct flight changes passengers only: with the same seed, cargo is identical."""
+    def short(name):
+        s = load_scenario(SCENARIOS / name)
+        return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
+
+    base = simulate(short("baseline.yaml"), replications=1).records[0]
+    direct = simulate(short("direct_flight.yaml"), replications=1).records[0]
+    cb, cd = ~base.units["pax"], ~direct.units["pax"]
+    for key in ("created_min", "first_departure_min", "arrival_min", "station_wait_min"):
+        assert np.array_equal(base.units[key][cb], direct.units[key][cd], equal_nan=True), key
+    # passengers arrive at the same moments too; some of them now fly direct
+    pb, pd = base.units["pax"], direct.units["pax"]
+    assert np.array_equal(base.units["created_min"][pb], direct.units["created_min"][pd])
+    assert not np.array_equal(base.units["arrival_min"][pb], direct.units["arrival_min"][pd], equal_nan=True)
+
+
+def test_books_must_balance() -> None:
+    s = air(per_week=200)
+    s = s.model_copy(update={"run": s.run.model_copy(update={"drain_days": 0})})
+    tt = build_timetable(s)
+    rep = Replication(s, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0)
+    rep.run()  # balances
+    holders = [rep.unrouted, *rep.booked.values()]
+    holder = next((h for h in holders if h), None)
+    assert holder is not None, "some passengers must still wait when the run stops without a drain"
+    holder.pop()  # a unit vanishes from the books
+    with pytest.raises(ConservationError, match="books do not balance"):
+        rep.check_books()
+
+
+def test_no_randomness_gives_timetable_arrivals() -> None:
+    result = simulate(air(arrivals="uniform"), replications=1)
+    u = result.records[0].units
+    assert u["id"].size > 0
+    assert np.array_equal(u["arrival_min"], u["planned_arrival_min"])
+    assert (u["missed"] == 0).all()
+
+
+def test_full_flights_push_passengers_to_later_ones() -> None:
+    result = simulate(air(cap=2, per_week=140, arrivals="uniform"), replications=1)
+    u = result.records[0].units
+    done = np.isfinite(u["arrival_min"])
+    # no flight carries more than its 2 seats: at most 2 passengers arrive at any one moment
+    _, counts = np.unique(u["arrival_min"][done], return_counts=True)
+    assert counts.max() <= 2
+    # with 20 passengers a day and 4 seats a day most wait for a later flight than the first
+    free = simulate(air(per_week=140, arrivals="uniform"), replications=1).records[0].units
+    def door(units):
+        return np.nanmean(units["arrival_min"] - units["created_min"])
+
+    assert door(u) > 2 * door(free)
+
+
+def test_late_first_flight_means_missed_connections_and_rebooking() -> None:
+    # A1 is always 10 h late; every planned connection at IST is missed and rebooked
+    result = simulate(air(delay="{dist: fixed, value_min: 600}", per_week=50), replications=1)
+    u = result.records[0].units
+    assert (u["missed"] >= 1).all() and (u["rebooked"] >= 1).all()
+    assert np.isfinite(u["arrival_min"]).all()  # all still get there
+    assert (u["arrival_min"] > u["planned_arrival_min"]).all()
+    assert result.kpis[0]["passengers"]["missed_connection_rate"] == 1.0
+
+
+def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "70").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent("""\
+        disruptions:
+          - {id: STRIKE, target: A2, start: 2027-03-03T00:00Z, end: 2027-03-05T00:00Z}
+        """)
+    result = simulate(scenario_from(text), replications=1)
+    u = result.records[0].units
+    assert result.kpis[0]["trips"]["cancelled"] == 4
+    assert (u["rebooked"] > 0).any() and (u["missed"] == 0).all()
+    assert np.isfinite(u["arrival_min"]).all()

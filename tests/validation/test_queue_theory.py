@@ -1,0 +1,72 @@
+"""The SimPy engine against queueing theory, and against the NumPy kernels on identical inputs.
+
+Each scenario is a textbook queue (queue_scenarios.py). Mean waits in queue over replications
+must contain the formula in their 99% confidence interval, or lie within 3% of it; the
+interval must be narrow enough (here under 25% of the formula) for that to mean something.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from validation.queue_scenarios import SERVICE_MEAN_MIN, queue_scenario
+
+from corridor.kernels import mean_ci, multi_server_waits
+from corridor.kernels.theory import md1_wait, mm1_wait, mmc_wait
+from corridor.simulation import simulate
+
+MU = 1.0 / SERVICE_MEAN_MIN
+
+# Run lengths sized with the kernels so that 20 replications give a 99% interval of about
+# 5-15% of the formula; fewer replications make the t-interval unreliable for these
+# heavy-tailed means (a small sample standard deviation understates the spread).
+CASES = [
+    # model, servers, rho, days, replications
+    ("M/M", 1, 0.3, 120, 20),
+    ("M/M", 1, 0.6, 250, 20),
+    ("M/M", 1, 0.9, 500, 20),
+    ("M/M", 3, 0.3, 60, 20),
+    ("M/M", 3, 0.6, 120, 20),
+    ("M/M", 3, 0.9, 250, 20),
+    ("M/D", 1, 0.3, 120, 20),
+    ("M/D", 1, 0.6, 250, 20),
+    ("M/D", 1, 0.9, 400, 20),
+]
+
+
+def theory(model: str, servers: int, rho: float) -> float:
+    lam = rho * servers * MU
+    if model == "M/D":
+        return md1_wait(lam, SERVICE_MEAN_MIN)
+    return mm1_wait(lam, MU) if servers == 1 else mmc_wait(lam, MU, servers)
+
+
+@pytest.mark.parametrize(("model", "servers", "rho", "days", "reps"), CASES,
+                         ids=[f"{m}/{c}-rho{r}" for m, c, r, _, _ in CASES])
+def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
+    result = simulate(queue_scenario(model, servers, rho, days=days, replications=reps))
+    waits = [k["stations"]["B"]["mean_wait_min"] for k in result.kpis]
+    est = mean_ci(waits, level=0.99)
+    want = theory(model, servers, rho)
+    assert est.contains(want) or abs(est.mean - want) <= 0.03 * want, (est, want)
+    assert est.half_width < 0.25 * want, f"interval too wide to test anything: {est}"
+    # Little's law at the station in every replication
+    for k in result.kpis:
+        st = k["stations"]["B"]
+        assert st["little_L"] == pytest.approx(st["little_lambda_W"], rel=1e-9)
+
+
+@pytest.mark.parametrize("servers", [1, 2, 3])
+def test_engine_equals_kernel_on_identical_inputs(servers) -> None:
+    """Same arrival and service times -> the same waits, to 1e-9, in every replication."""
+    result = simulate(queue_scenario("M/M", servers, 0.85, days=60, replications=3))
+    for rec in result.records:
+        log = rec.stations["B"]
+        arrive, start, end = log["arrive_min"], log["start_min"], log["end_min"]
+        done = np.isfinite(end)
+        assert done.all()
+        order = np.argsort(arrive, kind="stable")
+        a, service = arrive[order], (end - start)[order]
+        expected = multi_server_waits(a, service, servers)
+        np.testing.assert_allclose((start - arrive)[order], expected, rtol=0, atol=1e-9)
+        assert expected.max() > 0  # the queue really formed
