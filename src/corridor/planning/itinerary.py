@@ -104,11 +104,18 @@ class Itinerary:
         }
 
 
-def service_leg(tt: Timetable, board: int, alight: int) -> Leg:
-    """The ride on one trip from connection ``board`` to connection ``alight`` (inclusive)."""
+def service_leg(tt: Timetable, board: int, alight: int, trip_rows: list[int] | None = None) -> Leg:
+    """The ride on one trip from connection ``board`` to connection ``alight`` (inclusive).
+
+    ``trip_rows``, the trip's connection indices in segment order, spares a search of the
+    whole timetable.
+    """
     trip = int(tt.trip[board])
     seg_from, seg_to = int(tt.segment[board]), int(tt.segment[alight])
-    rows = np.flatnonzero((tt.trip == trip) & (tt.segment >= seg_from) & (tt.segment <= seg_to))
+    if trip_rows is None:
+        rows = np.flatnonzero((tt.trip == trip) & (tt.segment >= seg_from) & (tt.segment <= seg_to))
+    else:
+        rows = np.asarray(trip_rows[seg_from : seg_to + 1])
     s = int(tt.service[board])
     return Leg(
         kind="service",

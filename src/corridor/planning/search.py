@@ -51,6 +51,9 @@ class Planner:
         self._trip = tt.trip.tolist()
         self._cost = tt.cost_usd.tolist()
         self._co2 = tt.co2_kg.tolist()
+        self.trip_rows: dict[int, list[int]] = {}  # trip -> its connections in segment order
+        for c in np.lexsort((tt.segment, tt.trip)).tolist():
+            self.trip_rows.setdefault(self._trip[c], []).append(c)
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -74,7 +77,7 @@ class Planner:
         while ptr is not ORIGIN:
             if ptr[0] == "T":
                 _, board, alight, ptr = ptr
-                legs.append(service_leg(self.tt, board, alight))
+                legs.append(service_leg(self.tt, board, alight, self.trip_rows[self._trip[board]]))
             else:
                 _, source, hop, start, ptr = ptr
                 legs.append(Leg("link", "+".join(hop.ids), "road", source, hop.dest, start,

@@ -23,6 +23,7 @@ the run fails if the books do not balance.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Generator
@@ -106,8 +107,9 @@ class Replication:
         self.units: list[Unit] = []
         self.flows = scenario.demand
         self.unit_of_flow = [f.unit for f in scenario.demand]
-        # where waiting units are: containers by (place, service), passengers by (trip, stop)
-        self.pool: dict[tuple[int, int], list[Unit]] = defaultdict(list)
+        # where waiting units are: containers by (place, service) in heaps ordered by
+        # (ready, id) so boarding is first come first served; passengers by (trip, stop)
+        self.pool: dict[tuple[int, int], list[tuple[float, int, Unit]]] = defaultdict(list)
         self.booked: dict[tuple[int, int], list[Unit]] = defaultdict(list)
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
@@ -122,10 +124,7 @@ class Replication:
         self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         self.feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
-        order = np.lexsort((tt.segment, tt.trip))
-        self.trip_conns: dict[int, list[int]] = defaultdict(list)
-        for c in order.tolist():
-            self.trip_conns[int(tt.trip[c])].append(c)
+        self.trip_conns = planners["pax"].trip_rows
 
     # ------------------------------------------------------------------ setup
     def start(self) -> None:
@@ -249,7 +248,7 @@ class Replication:
                 else:
                     self.booked[key].append(unit)
             else:
-                self.pool[(place, step[1])].append(unit)
+                heapq.heappush(self.pool[(place, step[1])], (unit.ready, unit.id, unit))
         elif step[0] == "L":
             self._set_moving(unit)
             self.env.process(self._link([unit], step[1], max(leave_at, self.env.now)))
@@ -405,12 +404,10 @@ class Replication:
                         self._rebook(unit, now, missed=True)
             else:
                 pool = self.pool.get((place, s))
-                if pool:
-                    ready = sorted((u for u in pool if u.ready <= now), key=lambda u: (u.ready, u.id))
-                    boarding = ready[: max(0, capacity - load)]
-                    if boarding:
-                        taken = {u.id for u in boarding}
-                        pool[:] = [u for u in pool if u.id not in taken]
+                room = capacity - load
+                while pool and room > 0 and pool[0][0] <= now:
+                    boarding.append(heapq.heappop(pool)[2])
+                    room -= 1
             for unit in boarding:
                 step = unit.steps.pop(0)
                 alight = step[3]
