@@ -15,6 +15,7 @@ from pathlib import Path
 from corridor.errors import CorridorError
 
 EXIT_USAGE = 2
+BENCHES = ("planning", "queues", "simulation", "scaling")
 
 
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
+    p.add_argument("--workers", type=int, default=1, metavar="W",
+                   help="run replications in W local processes (0: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
+
+    p = sub.add_parser(
+        "bench", help="run the speed benchmarks (from a source checkout)",
+        description="Run the benchmarks in benchmarks/ side by side and print figures and ratios; "
+        "each also merges its figures into benchmarks/results.json. --quick finishes in under a "
+        "minute. The queue benchmark needs the bench extra (ciw).")
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHES)}")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, under a minute in all")
     return parser
 
 
@@ -215,7 +226,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int) -> None:
         print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    result = simulate(scenario, replications=args.replications, seed=args.seed, progress=progress)
+    if args.workers < 0:
+        raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
+    result = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
+                      progress=progress)
     if args.out is not None:
         write_results(result, args.out)
     print(json.dumps(result_json(result), indent=2) if args.json else run_text(result))
@@ -236,7 +250,35 @@ def result_json(result) -> dict:  # noqa: ANN001
     }
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    if not folder.is_dir():
+        raise CorridorError(f"benchmarks/ not found next to the package ({folder}); "
+                            "corridor bench runs from a source checkout")
+    names = args.names or list(BENCHES)
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        raise CorridorError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHES)}")
+    if "queues" in names and importlib.util.find_spec("ciw") is None:
+        raise CorridorError("the queue benchmark needs ciw: pip install -e '.[bench]'")
+    sys.path.insert(0, str(folder))
+    for name in names:
+        print(f"=== {name} ===", flush=True)
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", folder / f"bench_{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        code = module.main(["--quick"] if args.quick else [])
+        if code:
+            return int(code)
+        print()
+    return 0
+
+
 COMMANDS = {
+    "bench": cmd_bench,
     "run": cmd_run,
     "validate": cmd_validate,
     "show": cmd_show,

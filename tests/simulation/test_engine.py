@@ -140,3 +140,11 @@ def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
     assert result.kpis[0]["trips"]["cancelled"] == 4
     assert (u["rebooked"] > 0).any() and (u["missed"] == 0).all()
     assert np.isfinite(u["arrival_min"]).all()
+
+
+def test_process_pool_gives_the_same_records() -> None:
+    s = air(per_week=100)
+    one = simulate(s, replications=3)
+    pooled = simulate(s, replications=3, workers=2)
+    for a, b in zip(one.records, pooled.records, strict=True):
+        assert columns_equal(a.units, b.units)

@@ -57,8 +57,12 @@ def _count_events(rep: Replication) -> Callable[[], int]:
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
-    """Run ``replications`` (default: the scenario's) and summarise KPIs with 95% CIs."""
+             workers: int = 1, progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+    """Run ``replications`` (default: the scenario's) and summarise KPIs with 95% CIs.
+
+    ``workers`` > 1 runs replications in a local process pool (0: one per core); the records
+    are the same as in one process.
+    """
     import time
 
     from corridor.analysis.kpis import replication_kpis, summarise
@@ -66,16 +70,21 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     n = replications if replications is not None else scenario.run.replications
     used_seed = scenario.run.seed if seed is None else seed
     t0 = time.perf_counter()
-    tt = _timetable(scenario)
-    planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
-    records = []
-    for r in range(n):
-        rep = Replication(scenario, tt, planners, r, seed=used_seed)
-        counter = _count_events(rep)
-        rep.run()
-        records.append(Records.of(rep, counter()))
-        if progress is not None:
-            progress(r + 1, n)
+    if workers != 1:
+        from corridor.executors import run_replications
+
+        records = run_replications(scenario, n, seed=used_seed, workers=workers, progress=progress)
+    else:  # one timetable and planner for all replications
+        tt = _timetable(scenario)
+        planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
+        records = []
+        for r in range(n):
+            rep = Replication(scenario, tt, planners, r, seed=used_seed)
+            counter = _count_events(rep)
+            rep.run()
+            records.append(Records.of(rep, counter()))
+            if progress is not None:
+                progress(r + 1, n)
     kpis = [replication_kpis(rec) for rec in records]
     seconds = time.perf_counter() - t0
     return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds)

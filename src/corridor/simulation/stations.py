@@ -38,7 +38,9 @@ class Station:
 
     def __init__(self, env: simpy.Environment, place: int, servers: int | None,
                  service_time: Distribution | None, rng: np.random.Generator | None,
-                 windows: list[Window]) -> None:
+                 windows: list[Window], *, draws: np.ndarray | None = None) -> None:
+        """``draws``, if given, are the service times to use first, in order of service start
+        (to feed the station the same numbers as another implementation)."""
         self.env = env
         self.place = place
         self.servers = servers
@@ -46,7 +48,7 @@ class Station:
         self.resource = simpy.Resource(env, capacity=servers) if servers else None
         self._dist = service_time
         self._rng = rng
-        self._draws = np.empty(0)
+        self._draws = np.empty(0) if draws is None else np.asarray(draws, dtype=np.float64)
         self._next = 0
         # visit log: arrival, start, end, units carried
         self.arrive: list[float] = []

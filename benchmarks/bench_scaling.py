@@ -1,0 +1,59 @@
+"""Replication scaling: the same replications of the baseline on 1, 2, ... all cores.
+
+Replications are independent and seeded by number, so a process pool returns the same
+records as one process; this measures the wall-clock gain and the parallel efficiency.
+
+Run: python benchmarks/bench_scaling.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, record  # noqa: E402
+
+from corridor.executors import run_replications  # noqa: E402
+from corridor.scenario import load_scenario  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="4 replications instead of 8")
+    args = parser.parse_args(argv)
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    reps = 4 if args.quick else 8
+    cores = os.cpu_count() or 1
+    counts = sorted({1, *[w for w in (2, 4, 8, 16) if w <= cores], cores})
+    results = {}
+    reference = None
+    print(f"{reps} replications of the baseline ({scenario.run.horizon_days} + {scenario.run.drain_days} days)"
+          f" on {cores} cores")
+    for workers in counts:
+        t0 = time.perf_counter()
+        records = run_replications(scenario, reps, workers=workers)
+        seconds = time.perf_counter() - t0
+        if reference is None:
+            reference, base = records, seconds
+        else:
+            same = all(np.array_equal(a.units["arrival_min"], b.units["arrival_min"], equal_nan=True)
+                       for a, b in zip(reference, records, strict=True))
+            if not same:
+                raise SystemExit(f"{workers} workers gave different records")
+        speedup = base / seconds
+        results[str(workers)] = {"seconds": seconds, "speedup": speedup, "efficiency": speedup / workers}
+        print(f"  {workers:2d} workers  {seconds:7.2f} s   speed-up {speedup:5.2f}   "
+              f"efficiency {speedup / workers:5.0%}")
+    record("scaling", {"quick": args.quick, "replications": reps, "cores": cores, **results})
+    print("figures written to benchmarks/results.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
