@@ -22,6 +22,8 @@ demo: setup
 	$(BIN)/corridor profile scenarios/baseline.yaml --from NQZ --to VNO
 	@echo; echo "=== with the direct flight ==="
 	$(BIN)/corridor profile scenarios/direct_flight.yaml --from NQZ --to VNO
+	@echo; echo "=== simulating the baseline: passengers and containers ==="
+	$(BIN)/corridor run scenarios/baseline.yaml --replications 5
 
 test: setup
 	$(BIN)/python -m pytest

@@ -64,7 +64,8 @@ def bench_pair(tt, planner: Planner, origin: str, target: str, unit: str, *, loo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, loop on a sample")
     args = parser.parse_args(argv)
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")

@@ -96,7 +96,8 @@ def timed(fn, *args, repeats: int = 1):  # noqa: ANN001, ANN202
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10^5 customers instead of 10^6")
     args = parser.parse_args(argv)
     reps = 100

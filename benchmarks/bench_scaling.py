@@ -24,7 +24,8 @@ from corridor.scenario import load_scenario  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="4 replications instead of 8")
     args = parser.parse_args(argv)
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
@@ -33,8 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     counts = sorted({1, *[w for w in (2, 4, 8, 16) if w <= cores], cores})
     results = {}
     reference = None
-    print(f"{reps} replications of the baseline ({scenario.run.horizon_days} + {scenario.run.drain_days} days)"
-          f" on {cores} cores")
+    run = scenario.run
+    print(f"{reps} replications of the baseline ({run.horizon_days} + {run.drain_days} days) "
+          f"on {cores} cores")
     for workers in counts:
         t0 = time.perf_counter()
         records = run_replications(scenario, reps, workers=workers)

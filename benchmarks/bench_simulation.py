@@ -50,7 +50,8 @@ def measure(scenario: Scenario) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="shorter horizons")
     args = parser.parse_args(argv)
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")

@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the benchmarks in benchmarks/ side by side and print figures and ratios; "
         "each also merges its figures into benchmarks/results.json. --quick finishes in under a "
         "minute. The queue benchmark needs the bench extra (ciw).")
-    p.add_argument("names", nargs="*", metavar="NAME", help=f"which to run (default all): {', '.join(BENCHES)}")
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"which to run (default all): {', '.join(BENCHES)}")
     p.add_argument("--quick", action="store_true", help="smaller sizes, under a minute in all")
     return parser
 
