@@ -1,10 +1,16 @@
-"""Whole-scenario simulation speed: events and entities per second.
+"""Whole-scenario simulation speed: events and entities per second, SimPy engine and fast path.
 
-Runs, one replication each and side by side in one process:
+Runs, one replication each and side by side in one process, with the SimPy engine throughout
+and with the fast path (containers through the NumPy kernels, passengers in SimPy beside
+them; checked to give the same records):
 
 * the baseline over a year (365 days of demand, then its drain);
 * the baseline with 10x the demand (all flows) over its own horizon;
-* the same 10x case over a year.
+* the same 10x case over a year;
+* that case with its containers only (passengers, booked one at a time, run in SimPy in
+  both engines and dominate the time at 10x);
+* a station fed by single-container trucks (the M/M/3 validation scenario), where every
+  unit is a vehicle of its own.
 
 A year of the baseline should take seconds, not minutes, on one core.
 
@@ -17,6 +23,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, record  # noqa: E402
@@ -25,17 +34,22 @@ from corridor.scenario import load_scenario  # noqa: E402
 from corridor.scenario.schema import Scenario  # noqa: E402
 from corridor.simulation import run_replication  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests"))
+from validation.queue_scenarios import queue_scenario  # noqa: E402
 
-def scaled(scenario: Scenario, *, demand: float = 1.0, days: int | None = None) -> Scenario:
+
+def scaled(scenario: Scenario, *, demand: float = 1.0, days: int | None = None,
+           cargo_only: bool = False) -> Scenario:
     """The scenario with every flow's demand times ``demand`` and a new horizon."""
-    flows = [f.model_copy(update={"per_week": f.per_week * demand}) for f in scenario.demand]
+    flows = [f.model_copy(update={"per_week": f.per_week * demand}) for f in scenario.demand
+             if not (cargo_only and f.kind == "passenger")]
     run = scenario.run if days is None else scenario.run.model_copy(update={"horizon_days": days})
     return scenario.model_copy(update={"demand": flows, "run": run})
 
 
-def measure(scenario: Scenario) -> dict[str, float]:
+def measure(scenario: Scenario, *, fast: bool) -> tuple[dict[str, float], Any]:
     t0 = time.perf_counter()
-    rec = run_replication(scenario, 0)
+    rec = run_replication(scenario, 0, fast=fast)
     seconds = time.perf_counter() - t0
     entities = int(rec.units["id"].size)
     return {
@@ -46,7 +60,11 @@ def measure(scenario: Scenario) -> dict[str, float]:
         "events_per_s": rec.events / seconds,
         "entities_per_s": entities / seconds,
         "trips": rec.trips_run,
-    }
+    }, rec
+
+
+def same(a: Any, b: Any) -> bool:
+    return all(np.allclose(a.units[k], b.units[k], rtol=0, atol=1e-6, equal_nan=True) for k in a.units)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,15 +78,23 @@ def main(argv: list[str] | None = None) -> int:
         f"baseline, {year} days": scaled(base, days=year),
         "baseline x10 demand, 70 days": scaled(base, demand=10.0),
         f"baseline x10 demand, {year} days": scaled(base, demand=10.0, days=year),
+        f"cargo only x10 demand, {year} days": scaled(base, demand=10.0, days=year, cargo_only=True),
+        "M/M/3 station, trucks at rho 0.85": queue_scenario("M/M", 3, 0.85, days=60 if args.quick else 400,
+                                                             replications=1),
     }
     results = {}
-    print(f"{'case':34s} {'simulated':>10s} {'wall s':>8s} {'events':>11s} {'events/s':>10s} "
+    print(f"{'case':34s} {'engine':6s} {'simulated':>10s} {'wall s':>8s} {'events':>11s} {'events/s':>10s} "
           f"{'entities':>9s} {'entities/s':>10s}")
     for name, scenario in cases.items():
-        r = measure(scenario)
-        results[name] = r
-        print(f"{name:34s} {r['days']:>8.0f} d {r['seconds']:8.2f} {r['events']:11,} "
-              f"{r['events_per_s']:10,.0f} {r['entities']:9,} {r['entities_per_s']:10,.0f}")
+        slow, rec_slow = measure(scenario, fast=False)
+        quick, rec_fast = measure(scenario, fast=True)
+        if not same(rec_slow, rec_fast):
+            raise SystemExit(f"{name}: the fast path and the SimPy engine disagree")
+        results[name] = {"simpy": slow, "fast": quick, "speedup": slow["seconds"] / quick["seconds"]}
+        for label, r in (("SimPy", slow), ("fast", quick)):
+            print(f"{name:34s} {label:6s} {r['days']:>8.0f} d {r['seconds']:8.2f} {r['events']:11,} "
+                  f"{r['events_per_s']:10,.0f} {r['entities']:9,} {r['entities_per_s']:10,.0f}")
+        print(f"{'':34s} fast path {slow['seconds'] / quick['seconds']:.1f} x the SimPy engine, same records")
     record("simulation", {"quick": args.quick, **results})
     print("figures written to benchmarks/results.json")
     return 0

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
+    p.add_argument("--engine", choices=["auto", "simpy", "fast"], default="auto",
+                   help="auto (default): the NumPy fast path for cargo where it applies, SimPy "
+                   "otherwise; simpy: SimPy throughout; fast: fail if the fast path does not apply")
     p.add_argument("--workers", type=int, default=1, metavar="W",
                    help="run replications in W local processes (0: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
@@ -230,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers < 0:
         raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
     result = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
-                      progress=progress)
+                      engine=args.engine, progress=progress)
     if args.out is not None:
         write_results(result, args.out)
     print(json.dumps(result_json(result), indent=2) if args.json else run_text(result))

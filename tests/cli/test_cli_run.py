@@ -56,3 +56,9 @@ def test_run_errors(tmp_path: Path, capsys) -> None:
     assert main(["run", short(tmp_path), "--out", str(tmp_path / "no" / "such" / "dir")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "does not exist" in err
+
+
+def test_engine_fast_refuses_what_it_cannot_run(capsys) -> None:
+    works = str(SCENARIOS / "malaszewicze_works.yaml")
+    assert main(["run", works, "--engine", "fast", "--replications", "1"]) == 2
+    assert "fast path cannot run malaszewicze_works: disruptions" in capsys.readouterr().err

@@ -51,13 +51,13 @@ def columns_equal(a: dict, b: dict) -> bool:
 def test_same_seed_same_records_bit_for_bit() -> None:
     s = load_scenario(SCENARIOS / "baseline.yaml").model_copy(update={"run": load_scenario(
         SCENARIOS / "baseline.yaml").run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
-    one, two = simulate(s, replications=2), simulate(s, replications=2)
+    one, two = simulate(s, replications=2, engine="simpy"), simulate(s, replications=2, engine="simpy")
     for r1, r2 in zip(one.records, two.records, strict=True):
         assert columns_equal(r1.units, r2.units)
         for name in r1.stations:
             assert columns_equal({k: v for k, v in r1.stations[name].items() if k != "servers"},
                                  {k: v for k, v in r2.stations[name].items() if k != "servers"})
-    other = simulate(s, replications=1, seed=12345)
+    other = simulate(s, replications=1, seed=12345, engine="simpy")
     assert not np.array_equal(other.records[0].units["created_min"][:50],
                               one.records[0].units["created_min"][:50])
     # replications differ from each other
@@ -71,8 +71,8 @@ def test_common_random_numbers_across_scenarios() -> None:
         s = load_scenario(SCENARIOS / name)
         return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
 
-    base = simulate(short("baseline.yaml"), replications=1).records[0]
-    direct = simulate(short("direct_flight.yaml"), replications=1).records[0]
+    base = simulate(short("baseline.yaml"), replications=1, engine="simpy").records[0]
+    direct = simulate(short("direct_flight.yaml"), replications=1, engine="simpy").records[0]
     cb, cd = ~base.units["pax"], ~direct.units["pax"]
     for key in ("created_min", "first_departure_min", "arrival_min", "station_wait_min"):
         assert np.array_equal(base.units[key][cb], direct.units[key][cd], equal_nan=True), key

@@ -15,7 +15,7 @@ from corridor.simulation import simulate
 @pytest.fixture(scope="module")
 def baseline():
     s = load_scenario(SCENARIOS / "baseline.yaml")
-    return s, simulate(s, replications=3)
+    return s, simulate(s, replications=3, engine="simpy")
 
 
 def test_xian_duisburg_transit_inside_published_range(baseline) -> None:

@@ -44,7 +44,7 @@ def theory(model: str, servers: int, rho: float) -> float:
 @pytest.mark.parametrize(("model", "servers", "rho", "days", "reps"), CASES,
                          ids=[f"{m}/{c}-rho{r}" for m, c, r, _, _ in CASES])
 def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
-    result = simulate(queue_scenario(model, servers, rho, days=days, replications=reps))
+    result = simulate(queue_scenario(model, servers, rho, days=days, replications=reps), engine="simpy")
     waits = [k["stations"]["B"]["mean_wait_min"] for k in result.kpis]
     est = mean_ci(waits, level=0.99)
     want = theory(model, servers, rho)
@@ -59,7 +59,7 @@ def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
 @pytest.mark.parametrize("servers", [1, 2, 3])
 def test_engine_equals_kernel_on_identical_inputs(servers) -> None:
     """Same arrival and service times -> the same waits, to 1e-9, in every replication."""
-    result = simulate(queue_scenario("M/M", servers, 0.85, days=60, replications=3))
+    result = simulate(queue_scenario("M/M", servers, 0.85, days=60, replications=3), engine="simpy")
     for rec in result.records:
         log = rec.stations["B"]
         arrive, start, end = log["arrive_min"], log["start_min"], log["end_min"]

@@ -39,6 +39,7 @@ from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation.demand import arrival_times
+from corridor.simulation.routes import CargoRoutes
 from corridor.simulation.stations import Station, Window, factor_at
 from corridor.simulation.streams import Streams
 
@@ -71,6 +72,28 @@ class Unit:
     cost_usd: float = 0.0
     co2_kg: float = 0.0
     station_wait: float = 0.0
+
+
+def itinerary_steps(tt: Timetable, it: Itinerary) -> list[tuple[Any, ...]]:
+    """Itinerary legs as steps: ("S", service, board stop, alight stop, trip, board conn,
+    alight conn) or ("L", link row) / ("D", dispatched service, link row), one per link row."""
+    steps: list[tuple[Any, ...]] = []
+    for leg in it.legs:
+        if leg.kind == "service":
+            s = int(tt.service[leg.board_conn])
+            steps.append(("S", s, int(tt.segment[leg.board_conn]), int(tt.segment[leg.alight_conn]) + 1,
+                          leg.trip, leg.board_conn, leg.alight_conn))
+        else:
+            for row in leg.link_row:
+                s = int(tt.links.service[row])
+                steps.append(("D", s, row) if s >= 0 else ("L", row))
+    return steps
+
+
+def service_trips(tt: Timetable, s: int) -> np.ndarray:
+    """Trip ids of service ``s`` in the order of its first-stop departures."""
+    first = np.flatnonzero((tt.service == s) & (tt.segment == 0))
+    return tt.trip[first][np.argsort(tt.dep_min[first], kind="stable")]
 
 
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
@@ -124,6 +147,7 @@ class Replication:
         self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         self.feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
+        self.cargo_routes = CargoRoutes(planners["feu"], self.feu_allowed, itinerary_steps)
         self.trip_conns = planners["pax"].trip_rows
 
     # ------------------------------------------------------------------ setup
@@ -141,8 +165,7 @@ class Replication:
             starts = tt.service_starts[s]
             if starts.size == 0:
                 continue
-            first_conns = np.flatnonzero((tt.service == s) & (tt.segment == 0))
-            trips = tt.trip[first_conns][np.argsort(tt.dep_min[first_conns], kind="stable")]
+            trips = service_trips(tt, s)
             delays = (service.delay.sample(self.streams(f"delay:{service.id}"), starts.size)
                       if service.delay is not None else np.zeros(starts.size))
             for start, trip, delay in zip(starts.tolist(), trips.tolist(), delays.tolist(), strict=True):
@@ -165,24 +188,8 @@ class Replication:
         return self.planners["feu"].earliest(place, unit.dest, ready, allowed=self.feu_allowed,
                                              board_from_min=board_from)
 
-    def _steps(self, it: Itinerary) -> list[tuple[Any, ...]]:
-        """Itinerary legs as steps: ("S", service, board stop, alight stop, trip, board conn,
-        alight conn) or ("L", link row) / ("D", dispatched service), one per link row."""
-        tt = self.tt
-        steps: list[tuple[Any, ...]] = []
-        for leg in it.legs:
-            if leg.kind == "service":
-                s = int(tt.service[leg.board_conn])
-                steps.append(("S", s, int(tt.segment[leg.board_conn]), int(tt.segment[leg.alight_conn]) + 1,
-                              leg.trip, leg.board_conn, leg.alight_conn))
-            else:
-                for row in leg.link_row:
-                    s = int(tt.links.service[row])
-                    steps.append(("D", s, row) if s >= 0 else ("L", row))
-        return steps
-
     def _book(self, unit: Unit, it: Itinerary) -> None:
-        unit.steps = self._steps(it)
+        unit.steps = itinerary_steps(self.tt, it)
         if unit.pax:
             for step in unit.steps:
                 if step[0] == "S":
@@ -214,13 +221,22 @@ class Replication:
     # ------------------------------------------------------------------ unit movement
     def _enter(self, unit: Unit) -> None:
         now = self.env.now
-        it = self._route(unit, unit.place, now, None)
-        if it is None:
+        found: tuple[Itinerary, tuple[tuple[Any, ...], ...] | None] | None
+        if unit.pax:
+            it = self._route(unit, unit.place, now, None)
+            found = None if it is None else (it, None)
+        else:
+            found = self.cargo_routes.earliest(unit.place, unit.dest, now)
+        if found is None:
             unit.status = WAITING
             self.unrouted.append(unit)
             return
+        it, steps = found
         unit.planned_arrival = it.arrive_min
-        self._book(unit, it)
+        if steps is None:
+            self._book(unit, it)  # passengers: seats are taken
+        else:
+            unit.steps = list(steps)
         unit.ready = now + self.checkin[unit.place]
         self._wait_for_next(unit, unit.place, leave_at=now)
 

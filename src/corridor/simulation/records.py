@@ -31,8 +31,25 @@ class Records:
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
-        us = rep.units
-        units = {
+        stations = {}
+        for p, st in rep.stations.items():
+            if st.servers:
+                stations[rep.tt.places[p]] = {"servers": st.servers, **st.log()}
+        return cls.build(
+            replication=rep.streams.replication, horizon_min=rep.horizon, end_min=rep.end,
+            warmup_min=rep.scenario.run.warmup_days * 1440.0, flows=tuple(f.id for f in rep.flows),
+            places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
+            trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
+        )
+
+    @classmethod
+    def build(cls, *, replication: int, horizon_min: float, end_min: float, warmup_min: float,
+              flows: tuple[str, ...], places: tuple[str, ...], units: list[Any],
+              stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
+              trips_run: int, trips_cancelled: int, events: int) -> Records:
+        """Records from units (ordered by id), station logs and the station-wait log."""
+        us = units
+        units_cols = {
             "id": np.array([u.id for u in us], dtype=np.int64),
             "flow": np.array([u.flow for u in us], dtype=np.int64),
             "pax": np.array([u.pax for u in us], dtype=bool),
@@ -48,24 +65,20 @@ class Records:
             "status": np.array([u.status for u in us], dtype=np.int64),
             "place": np.array([u.place for u in us], dtype=np.int64),
         }
-        stations = {}
-        for p, st in rep.stations.items():
-            if st.servers:
-                stations[rep.tt.places[p]] = {"servers": st.servers, **st.log()}
-        waits = np.array(rep.station_waits, dtype=np.float64).reshape(-1, 4)
+        waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
         return cls(
-            replication=rep.streams.replication,
-            horizon_min=rep.horizon,
-            end_min=rep.end,
-            warmup_min=rep.scenario.run.warmup_days * 1440.0,
-            flows=tuple(f.id for f in rep.flows),
-            places=rep.tt.places,
-            units=units,
+            replication=replication,
+            horizon_min=horizon_min,
+            end_min=end_min,
+            warmup_min=warmup_min,
+            flows=flows,
+            places=places,
+            units=units_cols,
             stations=stations,
             station_waits={"unit": waits[:, 0].astype(np.int64), "place": waits[:, 1].astype(np.int64),
                            "arrive_min": waits[:, 2], "wait_min": waits[:, 3]},
-            trips_run=rep.trips_run,
-            trips_cancelled=rep.trips_cancelled,
+            trips_run=trips_run,
+            trips_cancelled=trips_cancelled,
             events=events,
         )
 
