@@ -16,6 +16,15 @@ ROOT = HERE.parent
 RESULTS = HERE / "results.json"
 
 
+def parse_quick(doc: str | None, what: str, argv: list[str] | None) -> bool:
+    """The benchmark's command line: its docstring as help, and --quick."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=what)
+    return bool(parser.parse_args(argv).quick)
+
+
 def timed(fn: Callable[[], Any], *, repeats: int = 5) -> tuple[float, Any]:
     """Median wall time in seconds over ``repeats`` calls, and the last result."""
     times = []

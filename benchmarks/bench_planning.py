@@ -14,13 +14,12 @@ Run: python benchmarks/bench_planning.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import ROOT, record, timed  # noqa: E402
+from _common import ROOT, parse_quick, record, timed  # noqa: E402
 
 from corridor.network.timetable import build_timetable  # noqa: E402
 from corridor.planning.profile import compute_profile, week_grid  # noqa: E402
@@ -64,15 +63,12 @@ def bench_pair(tt, planner: Planner, origin: str, target: str, unit: str, *, loo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, loop on a sample")
-    args = parser.parse_args(argv)
+    quick = parse_quick(__doc__, "fewer repeats, loop on a sample", argv)
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     tt = build_timetable(scenario)
     planners = {"pax": Planner(tt, unit="pax"), "feu": Planner(tt, unit="feu")}
-    repeats = 3 if args.quick else 7
-    stride = 10 if args.quick else 1
+    repeats = 3 if quick else 7
+    stride = 10 if quick else 1
     results = {}
     for origin, target, unit in [("NQZ", "VNO", "pax"), ("XIAN", "DUISBURG", "feu")]:
         r = bench_pair(tt, planners[unit], origin, target, unit, loop_stride=stride, repeats=repeats)
@@ -85,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  speed-up               {r['speedup']:9.1f} x     (target >= 100 x)")
         print(f"  leg evaluations / s    {r['leg_evaluations_per_s'] / 1e6:9.1f} M     (target >= 10 M)")
         print(f"  mean door-to-door      {r['mean_total_h']:9.1f} h")
-    record("planning", {"quick": args.quick, "connections": tt.n_connections, **results})
+    record("planning", {"quick": quick, "connections": tt.n_connections, **results})
     print("figures written to benchmarks/results.json")
     return 0
 

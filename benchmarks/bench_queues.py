@@ -18,16 +18,15 @@ Run: python benchmarks/bench_queues.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import record  # noqa: E402
+from _common import parse_quick, record, timed  # noqa: E402
 
 from corridor.kernels import fifo_waits, mean_ci, multi_server_waits  # noqa: E402
 from corridor.kernels.theory import mm1_wait, mmc_wait  # noqa: E402
@@ -84,35 +83,23 @@ def with_ciw(servers: int, reps: int, n: int) -> np.ndarray:
     return means
 
 
-def timed(fn, *args, repeats: int = 1):  # noqa: ANN001, ANN202
-    """Median wall time over ``repeats`` calls (the core's first call pays for fresh memory
-    pages; SimPy and ciw run for seconds, so one call is enough for them)."""
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn(*args)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="10^5 customers instead of 10^6")
-    args = parser.parse_args(argv)
+    quick = parse_quick(__doc__, "10^5 customers instead of 10^6", argv)
     reps = 100
-    n = (10**5 if args.quick else 10**6) // reps
+    n = (10**5 if quick else 10**6) // reps
     total = reps * n
     results = {}
     for servers in (1, 3):
         name = f"M/M/{servers}"
         a, s = inputs(servers, reps, n, seed=servers)
-        t_core, w_core = timed(core, a, s, servers, repeats=5)
-        t_simpy, w_simpy = timed(with_simpy, a, s, servers)
+        # the core's first call pays for fresh memory pages: the median of five is its speed;
+        # SimPy and ciw run for seconds, so one call is enough for them
+        t_core, w_core = timed(partial(core, a, s, servers), repeats=5)
+        t_simpy, w_simpy = timed(partial(with_simpy, a, s, servers), repeats=1)
         same = float(np.max(np.abs(w_core - w_simpy)))
         if same > 1e-6:
             raise SystemExit(f"{name}: SimPy and core waits differ by {same}")
-        t_ciw, m_ciw = timed(with_ciw, servers, reps, n)
+        t_ciw, m_ciw = timed(partial(with_ciw, servers, reps, n), repeats=1)
         est_core = mean_ci(w_core[:, n // 10:].mean(axis=1), level=0.99)
         est_ciw = mean_ci(m_ciw, level=0.99)
         theory = mm1_wait(RHO, 1.0) if servers == 1 else mmc_wait(RHO * servers, 1.0, servers)
@@ -133,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  mean wait: core {est_core.mean:.4f} ± {est_core.half_width:.4f}, "
               f"ciw {est_ciw.mean:.4f} ± {est_ciw.half_width:.4f} (99% CI), theory {theory:.4f}; "
               f"SimPy = core to {same:.1e}")
-    record("queues", {"quick": args.quick, **results})
+    record("queues", {"quick": quick, **results})
     print("figures written to benchmarks/results.json")
     return 0
 

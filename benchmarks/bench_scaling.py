@@ -8,7 +8,6 @@ Run: python benchmarks/bench_scaling.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -17,19 +16,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, record  # noqa: E402
+from _common import ROOT, parse_quick, record  # noqa: E402
 
 from corridor.executors import run_replications  # noqa: E402
 from corridor.scenario import load_scenario  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="4 replications instead of 8")
-    args = parser.parse_args(argv)
+    quick = parse_quick(__doc__, "4 replications instead of 8", argv)
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    reps = 4 if args.quick else 8
+    reps = 4 if quick else 8
     cores = os.cpu_count() or 1
     counts = sorted({1, *[w for w in (2, 4, 8, 16) if w <= cores], cores})
     results = {}
@@ -52,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         results[str(workers)] = {"seconds": seconds, "speedup": speedup, "efficiency": speedup / workers}
         print(f"  {workers:2d} workers  {seconds:7.2f} s   speed-up {speedup:5.2f}   "
               f"efficiency {speedup / workers:5.0%}")
-    record("scaling", {"quick": args.quick, "replications": reps, "cores": cores, **results})
+    record("scaling", {"quick": quick, "replications": reps, "cores": cores, **results})
     print("figures written to benchmarks/results.json")
     return 0
 

@@ -19,7 +19,6 @@ Run: python benchmarks/bench_simulation.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, record  # noqa: E402
+from _common import ROOT, parse_quick, record  # noqa: E402
 
 from corridor.scenario import load_scenario  # noqa: E402
 from corridor.scenario.schema import Scenario  # noqa: E402
@@ -68,18 +67,15 @@ def same(a: Any, b: Any) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="shorter horizons")
-    args = parser.parse_args(argv)
+    quick = parse_quick(__doc__, "shorter horizons", argv)
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    year = 91 if args.quick else 365
+    year = 91 if quick else 365
     cases = {
         f"baseline, {year} days": scaled(base, days=year),
         "baseline x10 demand, 70 days": scaled(base, demand=10.0),
         f"baseline x10 demand, {year} days": scaled(base, demand=10.0, days=year),
         f"cargo only x10 demand, {year} days": scaled(base, demand=10.0, days=year, cargo_only=True),
-        "M/M/3 station, trucks at rho 0.85": queue_scenario("M/M", 3, 0.85, days=60 if args.quick else 400,
+        "M/M/3 station, trucks at rho 0.85": queue_scenario("M/M", 3, 0.85, days=60 if quick else 400,
                                                              replications=1),
     }
     results = {}
@@ -95,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:34s} {label:6s} {r['days']:>8.0f} d {r['seconds']:8.2f} {r['events']:11,} "
                   f"{r['events_per_s']:10,.0f} {r['entities']:9,} {r['entities_per_s']:10,.0f}")
         print(f"{'':34s} fast path {slow['seconds'] / quick['seconds']:.1f} x the SimPy engine, same records")
-    record("simulation", {"quick": args.quick, **results})
+    record("simulation", {"quick": quick, **results})
     print("figures written to benchmarks/results.json")
     return 0
 

@@ -12,7 +12,7 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 @st.composite
 def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
-              link_cost: bool = True) -> Scenario:
+              link_cost: bool = True, max_times: int = 3) -> Scenario:
     n = draw(st.integers(3, max_places))
     places = [
         {
@@ -26,7 +26,7 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
     services = []
     for k in range(draw(st.integers(1, max_services))):
         stops = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=3, unique=True))
-        times = draw(st.lists(st.integers(0, 1439), min_size=1, max_size=3, unique=True))
+        times = draw(st.lists(st.integers(0, 1439), min_size=1, max_size=max_times, unique=True))
         days = draw(st.one_of(st.just("daily"),
                               st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True)))
         services.append({
