@@ -228,7 +228,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
 
     def progress(done: int, total: int) -> None:
-        print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        if sys.stderr.isatty():  # one line, updated in place
+            print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr,
+                  flush=True)
+        else:  # a line each, for logs
+            print(f"replication {done}/{total}", file=sys.stderr, flush=True)
 
     if args.workers < 0:
         raise CorridorError(f"--workers must be 0 or more, got {args.workers}")

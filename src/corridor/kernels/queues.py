@@ -26,7 +26,7 @@ def fifo_waits(arrival_min: ArrayLike, service_min: ArrayLike) -> np.ndarray:
         raise ValueError(f"arrivals {a.shape} and service times {s.shape} differ in shape")
     before = np.cumsum(s, axis=-1) - s  # C_n: work brought by earlier customers
     start = before + np.maximum.accumulate(a - before, axis=-1)
-    return start - a
+    return np.maximum(start - a, 0.0)  # a wait is never negative; this drops rounding noise
 
 
 def multi_server_waits(arrival_min: ArrayLike, service_min: ArrayLike, servers: int) -> np.ndarray:

@@ -12,6 +12,8 @@ def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digi
     if e is None or e["n"] == 0:
         return "-"
     mean = e["mean"] * scale
+    if abs(mean) < 0.5 * 10**-digits:
+        mean = 0.0  # no "-0.0" from rounding noise
     if e["n"] < 2:
         return f"{mean:,.{digits}f}"
     half = (e["high"] - e["mean"]) * scale
