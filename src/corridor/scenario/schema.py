@@ -262,7 +262,6 @@ class Demand(_Model):
     to: Id
     per_week: Positive
     arrivals: Literal["poisson", "uniform"] = "poisson"
-    modes: list[ServiceMode] | None = None
 
     @property
     def unit(self) -> Unit:

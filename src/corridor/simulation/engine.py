@@ -139,6 +139,7 @@ class Replication:
         self.moving: set[int] = set()
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
+        self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         self.dispatch_timer: dict[int, bool] = {}
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, waited
         self.trips_run = 0
@@ -358,7 +359,7 @@ class Replication:
         if not load:
             return
         tt = self.tt
-        row = next(r for r in range(len(tt.links.ids)) if tt.links.service[r] == service)
+        row = self.dispatch_row[service]
         now = self.env.now
         for unit in load:
             self._set_moving(unit)
