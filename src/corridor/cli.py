@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run", help="simulate the scenario's demand and print KPIs",
         description="Discrete-event simulation of passengers and containers over the scenario's horizon "
-        "(plus its drain days), replicated; prints KPIs with 95%% confidence intervals. With --out, "
+        "(plus its drain days), replicated; prints KPIs with 95% confidence intervals. With --out, "
         "writes per-entity records (CSV) and summary.json into a new folder.")
     _scenario_arg(p)
     p.add_argument("--replications", type=int, metavar="N", help="default: the scenario's run.replications")
@@ -214,10 +214,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from corridor.report.results import check_out, write_results
+    from corridor.analysis.runs import simulate
+    from corridor.report.results import check_out, result_json, write_results
     from corridor.report.run_text import run_text
     from corridor.scenario import load_scenario
-    from corridor.simulation import simulate
 
     if args.replications is not None and args.replications < 1:
         raise CorridorError(f"--replications must be 1 or more, got {args.replications}")
@@ -244,18 +244,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out is not None and not args.json:
         print(f"records and summary written to {args.out}")
     return 0
-
-
-def result_json(result) -> dict:  # noqa: ANN001
-    return {
-        "scenario": result.scenario,
-        "seed": result.seed,
-        "replications": len(result.records),
-        "seconds": result.seconds,
-        "events": result.events,
-        "summary": result.summary,
-        "per_replication": result.kpis,
-    }
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from conftest import SCENARIOS
+from corridor import simulate
 from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
 from corridor.scenario.schema import Scenario
-from corridor.simulation import simulate
 from corridor.simulation.engine import ConservationError, Replication
 
 

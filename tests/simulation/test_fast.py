@@ -7,9 +7,9 @@ import pytest
 from validation.queue_scenarios import queue_scenario
 
 from conftest import SCENARIOS
+from corridor import simulate
 from corridor.errors import CorridorError
 from corridor.scenario import load_scenario
-from corridor.simulation import simulate
 from corridor.simulation.fast import covers
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import SCENARIOS
+from corridor import simulate
 from corridor.kernels import step_levels, time_weighted_mean
 from corridor.scenario import load_scenario
-from corridor.simulation import simulate
 
 
 @pytest.fixture(scope="module")

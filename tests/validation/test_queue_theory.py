@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from validation.queue_scenarios import SERVICE_MEAN_MIN, queue_scenario
 
+from corridor import simulate
 from corridor.kernels import mean_ci, multi_server_waits
 from corridor.kernels.theory import md1_wait, mm1_wait, mmc_wait
-from corridor.simulation import simulate
 
 MU = 1.0 / SERVICE_MEAN_MIN
 

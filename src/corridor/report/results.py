@@ -12,6 +12,19 @@ from typing import Any
 from corridor.errors import CorridorError
 
 
+def result_json(result: Any) -> dict[str, Any]:
+    """The run's summary as JSON-ready data (what summary.json and --json hold)."""
+    return {
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "replications": len(result.records),
+        "seconds": result.seconds,
+        "events": result.events,
+        "summary": result.summary,
+        "per_replication": result.kpis,
+    }
+
+
 def check_out(out: Path) -> Path:
     """The folder's parent, if results can go to ``out`` (new, or an empty folder)."""
     parent = out.parent if str(out.parent) else Path(".")
@@ -30,8 +43,6 @@ def write_results(result: Any, out: Path) -> None:
     try:
         for rec in result.records:
             rec.write_csv(tmp)
-        from corridor.cli import result_json
-
         (tmp / "summary.json").write_text(json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8")
         if out.exists():
             out.rmdir()

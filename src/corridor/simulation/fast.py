@@ -405,6 +405,6 @@ def run_fast_replication(scenario: Scenario, tt: Timetable, planner: Planner, re
 
 
 def _count(rep: Any) -> Any:
-    from corridor.simulation import _count_events
+    from corridor.simulation import count_events
 
-    return _count_events(rep)
+    return count_events(rep)
