@@ -59,10 +59,13 @@ def machine() -> dict[str, Any]:
 
 
 def record(section: str, figures: dict[str, Any]) -> None:
-    """Merge one benchmark's figures into results.json (other sections are kept)."""
+    """Merge one benchmark's figures into results.json (other sections are kept). Quick runs
+    go under SECTION_quick, so they never replace the full figures the docs quote."""
     data: dict[str, Any] = {}
     if RESULTS.exists():
         data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if figures.get("quick"):
+        section += "_quick"
     data[section] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **figures}
     tmp = RESULTS.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
