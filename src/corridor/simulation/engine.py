@@ -76,13 +76,15 @@ class Unit:
 
 def itinerary_steps(tt: Timetable, it: Itinerary) -> list[tuple[Any, ...]]:
     """Itinerary legs as steps: ("S", service, board stop, alight stop, trip, board conn,
-    alight conn) or ("L", link row) / ("D", dispatched service, link row), one per link row."""
+    alight conn, cost, CO2) or ("L", link row) / ("D", dispatched service, link row), one per
+    link row. Every trip of a service has the same segments, so a ride's cost and CO2 are
+    those of the leg, whichever trip a container ends up on."""
     steps: list[tuple[Any, ...]] = []
     for leg in it.legs:
         if leg.kind == "service":
             s = int(tt.service[leg.board_conn])
             steps.append(("S", s, int(tt.segment[leg.board_conn]), int(tt.segment[leg.alight_conn]) + 1,
-                          leg.trip, leg.board_conn, leg.alight_conn))
+                          leg.trip, leg.board_conn, leg.alight_conn, leg.cost_usd, leg.co2_kg))
         else:
             for row in leg.link_row:
                 s = int(tt.links.service[row])
@@ -94,6 +96,27 @@ def service_trips(tt: Timetable, s: int) -> np.ndarray:
     """Trip ids of service ``s`` in the order of its first-stop departures."""
     first = np.flatnonzero((tt.service == s) & (tt.segment == 0))
     return tt.trip[first][np.argsort(tt.dep_min[first], kind="stable")]
+
+
+def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
+    """The departure delay of each of a service's trips, from its own stream."""
+    if service.delay is None:
+        return np.zeros(trips)
+    return service.delay.sample(streams(f"delay:{service.id}"), trips)
+
+
+def landing(now: float, mct: float, after_link: float, processed: bool,
+            via_link: bool) -> tuple[float, float]:
+    """(ready to board, free to leave by link) for units landing at a place at ``now``.
+
+    After service at a station both are ``now``; after a link, boarding waits for the larger
+    of check-in and connection time; off a vehicle, both wait for the connection time.
+    """
+    if processed:
+        return now, now
+    if via_link:
+        return now + after_link, now
+    return now + mct, now + mct
 
 
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
@@ -147,8 +170,8 @@ class Replication:
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
-        self.feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
-        self.cargo_routes = CargoRoutes(planners["feu"], self.feu_allowed, itinerary_steps)
+        feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
+        self.cargo_routes = CargoRoutes(planners["feu"], feu_allowed, itinerary_steps)
         self.trip_conns = planners["pax"].trip_rows
 
     # ------------------------------------------------------------------ setup
@@ -167,8 +190,7 @@ class Replication:
             if starts.size == 0:
                 continue
             trips = service_trips(tt, s)
-            delays = (service.delay.sample(self.streams(f"delay:{service.id}"), starts.size)
-                      if service.delay is not None else np.zeros(starts.size))
+            delays = trip_delays(service, self.streams, starts.size)
             for start, trip, delay in zip(starts.tolist(), trips.tolist(), delays.tolist(), strict=True):
                 self.env.process(self._trip(s, trip, start, delay))
 
@@ -183,10 +205,9 @@ class Replication:
 
     # ------------------------------------------------------------------ routing
     def _route(self, unit: Unit, place: int, ready: float, board_from: float | None) -> Itinerary | None:
-        if unit.pax:
-            return self.planners["pax"].earliest(place, unit.dest, ready, allowed=self.pax_allowed,
-                                                 board_from_min=board_from)
-        return self.planners["feu"].earliest(place, unit.dest, ready, allowed=self.feu_allowed,
+        """A passenger's earliest itinerary on trips with seats left (containers route through
+        ``cargo_routes`` and never rebook)."""
+        return self.planners["pax"].earliest(place, unit.dest, ready, allowed=self.pax_allowed,
                                              board_from_min=board_from)
 
     def _book(self, unit: Unit, it: Itinerary) -> None:
@@ -280,15 +301,10 @@ class Replication:
     def _land(self, units: list[Unit], place: int, processed: bool, via_link: bool) -> None:
         """Units leave a vehicle (or a link) at ``place`` now."""
         now = self.env.now
-        # links are left at once after service at a station or after a link, else after the MCT
-        leave = now if (processed or via_link) else now + self.mct[place]
+        ready, leave = landing(now, self.mct[place], self.after_link[place], processed, via_link)
         by_link: dict[int, list[Unit]] = defaultdict(list)
         for unit in units:
             self.moving.discard(unit.id)
-            if processed:
-                ready = now
-            else:
-                ready = now + (self.after_link[place] if via_link else self.mct[place])
             if place != unit.dest and unit.steps and unit.steps[0][0] == "L":
                 unit.place, unit.ready = place, ready
                 by_link[unit.steps[0][1]].append(unit)  # containers of one vehicle go together
@@ -396,7 +412,6 @@ class Replication:
         capacity = math.floor(self.capacity[s] * factor)
         onboard: dict[int, list[Unit]] = defaultdict(list)
         self.onboard[trip] = onboard
-        conns = self.trip_conns[trip]
         load = 0
         for i, place in enumerate(stops):
             if i > 0:
@@ -430,9 +445,8 @@ class Replication:
                 alight = step[3]
                 onboard[alight].append(unit)
                 unit.status = ONBOARD
-                for c in conns[i:alight]:
-                    unit.cost_usd += float(tt.cost_usd[c])
-                    unit.co2_kg += float(tt.co2_kg[c])
+                unit.cost_usd += step[7]
+                unit.co2_kg += step[8]
                 if math.isnan(unit.first_departure):
                     unit.first_departure = now
             load += len(boarding)

@@ -44,12 +44,13 @@ from corridor.simulation.engine import (
     WAITING,
     Unit,
     itinerary_steps,
+    landing,
     service_trips,
+    trip_delays,
 )
 from corridor.simulation.routes import CargoRoutes
+from corridor.simulation.stations import SERVICE_CHUNK, background_times
 from corridor.simulation.streams import Streams
-
-CHUNK = 4096  # service times are drawn in chunks of this size, as the SimPy station does
 
 
 def covers(scenario: Scenario) -> str | None:
@@ -88,7 +89,6 @@ class FastReplication:
         self.after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
         self.checkin = tt.checkin_min.tolist()
         self.routes = CargoRoutes(planner, planner.allowed(tt.service_mask(None, "feu")), itinerary_steps)
-        self.trip_rows = planner.trip_rows
         self.units: list[Unit] = []
         self.unrouted: list[Unit] = []
         self.pool: dict[tuple[int, int], list[Unit]] = defaultdict(list)
@@ -133,8 +133,7 @@ class FastReplication:
                 continue
             stops = tt.service_stops[s].tolist()
             graph.add_edges_from(zip(stops, stops[1:], strict=False))
-            delays = (service.delay.sample(self.streams(f"delay:{service.id}"), tt.service_starts[s].size)
-                      if service.delay is not None else np.zeros(tt.service_starts[s].size))
+            delays = trip_delays(service, self.streams, tt.service_starts[s].size)
             for start, trip, delay in zip(tt.service_starts[s].tolist(), service_trips(tt, s).tolist(),
                                           delays.tolist(), strict=True):
                 leave = start + delay
@@ -180,9 +179,7 @@ class FastReplication:
         if station and spec.background_per_day > 0:
             rng = self.streams(f"background:{spec.id}")
             per_day = spec.background_per_day
-            gaps = rng.exponential(1440.0 / per_day, int(per_day * self.end / 1440.0 * 1.5) + 64)
-            times = np.cumsum(gaps)
-            arrivals += [(t, "background", None) for t in times[times < self.end].tolist()]
+            arrivals += [(t, "background", None) for t in background_times(per_day, rng, self.end).tolist()]
             arrivals.sort(key=lambda a: a[0])
         for unit in self.entering.pop(place, []):
             self._wait_for_next(unit, place, leave=unit.created)
@@ -192,7 +189,8 @@ class FastReplication:
         if station:
             assert spec.service_time is not None and spec.servers is not None
             rng = self.streams(f"service:{spec.id}")
-            chunks = [spec.service_time.sample(rng, CHUNK) for _ in range(-(-times.size // CHUNK))]
+            chunks = [spec.service_time.sample(rng, SERVICE_CHUNK)
+                      for _ in range(-(-times.size // SERVICE_CHUNK))]
             draws = np.concatenate(chunks)[: times.size]
             start = times + multi_server_waits(times, draws, spec.servers)
             finish = start + draws
@@ -239,10 +237,9 @@ class FastReplication:
         return list(payload) if kind in ("convoy", "dispatch") else []
 
     def _land(self, units: list[Unit], place: int, now: float, processed: bool, via_link: bool) -> None:
-        leave = now if (processed or via_link) else now + self.mct[place]
+        ready, leave = landing(now, self.mct[place], self.after_link[place], processed, via_link)
         by_link: dict[int, list[Unit]] = defaultdict(list)
         for unit in units:
-            ready = now if processed else now + (self.after_link[place] if via_link else self.mct[place])
             unit.place = place
             if place != unit.dest and unit.steps and unit.steps[0][0] == "L":
                 unit.ready = ready
@@ -310,15 +307,14 @@ class FastReplication:
                 if k < 0:
                     self.pool[(place, s)].append(unit)  # left behind when the run ends
                     continue
-                t, trip, i = deps[k]
+                t, trip, _ = deps[k]
                 state = trips[trip]
                 step = unit.steps.pop(0)
                 state["onboard"][step[3]].append(unit)
                 state["load"] += 1
                 unit.status = ONBOARD
-                for c in self.trip_rows[trip][i : step[3]]:
-                    unit.cost_usd += float(self.tt.cost_usd[c])
-                    unit.co2_kg += float(self.tt.co2_kg[c])
+                unit.cost_usd += step[7]
+                unit.co2_kg += step[8]
                 if math.isnan(unit.first_departure):
                     unit.first_departure = t
 
@@ -365,8 +361,7 @@ def run_fast_replication(scenario: Scenario, tt: Timetable, planner: Planner, re
             starts = tt.service_starts[s]
             if service.unit != "pax" or starts.size == 0:
                 continue
-            delays = (service.delay.sample(fast.streams(f"delay:{service.id}"), starts.size)
-                      if service.delay is not None else np.zeros(starts.size))
+            delays = trip_delays(service, fast.streams, starts.size)
             trips_run += int(np.sum(starts + delays < fast.end))
     else:
         # passengers alone, on passenger services, with no stations (they pass none)

@@ -20,6 +20,14 @@ import simpy
 from corridor.scenario.distributions import Distribution
 
 Window = tuple[float, float, float]  # start, end (minutes since epoch), capacity factor
+SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of service start
+
+
+def background_times(per_day: float, rng: np.random.Generator, until: float) -> np.ndarray:
+    """Arrival times in [0, until) of a Poisson stream of ``per_day`` vehicles a day."""
+    gaps = rng.exponential(1440.0 / per_day, int(per_day * until / 1440.0 * 1.5) + 64)
+    times = np.cumsum(gaps)
+    return times[times < until]
 
 
 def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
@@ -59,16 +67,14 @@ class Station:
     def background(self, per_day: float, rng: np.random.Generator,
                    until: float) -> Generator[simpy.Event, Any, None]:
         """Vehicles outside the modelled network that use the station: Poisson, ``per_day``."""
-        gaps = rng.exponential(1440.0 / per_day, int(per_day * until / 1440.0 * 1.5) + 64)
-        times = np.cumsum(gaps)
-        for t in times[times < until].tolist():
+        for t in background_times(per_day, rng, until).tolist():
             yield self.env.timeout(t - self.env.now)
             self.env.process(self.visit(0))
 
     def _service_time(self) -> float:
         if self._next >= self._draws.size:
             assert self._dist is not None and self._rng is not None
-            self._draws = self._dist.sample(self._rng, 4096)
+            self._draws = self._dist.sample(self._rng, SERVICE_CHUNK)
             self._next = 0
         value = float(self._draws[self._next])
         self._next += 1
