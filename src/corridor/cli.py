@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from corridor.errors import CorridorError
+from corridor.errors import CorridorError, NoRouteError
 
+EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 BENCHES = ("planning", "queues", "simulation", "scaling")
 
@@ -61,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "time at the origin unless an offset is given (2027-03-01T08:00, ...T08:00+05:00)")
     p.add_argument("--direct-only", action="store_true", help="only journeys on a single service")
     p.add_argument("--window-days", type=_positive_float, metavar="D",
-                   help="only journeys arriving within D days of --depart (default: to the end of "
-                   "the timetable)")
+                   help="only journeys arriving within D days of --depart (default 60)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     p = sub.add_parser(
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     _route_args(p)
     p.add_argument("--start", metavar="TIME",
                    help="first departure time, ISO 8601, local at the origin unless an offset is given "
-                   "(default: midnight of the scenario's first day, or its epoch if later)")
+                   "(default: Monday 00:00 local at the origin, of the week the scenario starts in)")
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
     p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
@@ -210,7 +210,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     print(json.dumps(result.to_dict()) if args.json else profile_text(result))
     if args.plot is not None and not args.json:
         print(f"wrote {args.plot}")
-    return 0
+    return 0 if result.profile.summary()["reachable_share"] > 0 else EXIT_EMPTY
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -288,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
+    except NoRouteError as exc:
+        print(f"no route: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
     except CorridorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CorridorError", "PlanningError", "Problem", "ScenarioError"]
+__all__ = ["CorridorError", "NoRouteError", "PlanningError", "Problem", "ScenarioError"]
 
 
 class CorridorError(Exception):
@@ -48,3 +48,8 @@ class ScenarioError(CorridorError, ValueError):
 
 class PlanningError(CorridorError, ValueError):
     """A routing question cannot be answered (unknown place, unreachable, bad constraint)."""
+
+
+class NoRouteError(PlanningError):
+    """A well-posed routing question whose answer is empty: nothing reaches the destination.
+    The CLI exits 1 for it, not 2: the input was fine."""

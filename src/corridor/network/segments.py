@@ -9,8 +9,11 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 * Running time: ``duration_min`` when given (first departure to last arrival, less the dwells,
   split in proportion to distance), else ``overhead_min + distance / speed_kph`` per segment (``speed_kph``
   is one speed or a list of one per segment).
-* Offsets are rounded to whole minutes (timetables are published to the minute), and every
-  segment takes at least one minute.
+* Offsets are whole minutes (timetables are published to the minute): each arrival is the
+  exact running total since the first departure rounded to the nearest minute, halves up
+  (so a service's segments add up to its rounded total and rounding never accumulates), and
+  each departure is the exact total with the dwell rounded the same way; every segment takes
+  at least one minute.
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
   proportion to distance (or ``cost_usd_per_unit_km`` times distance); CO2 is
   ``co2_g_per_unit_km`` times distance, or ``co2_kg`` split
@@ -19,6 +22,7 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +88,7 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
     for i in range(len(stops) - 1):
         depart = t
         exact += float(running[i])
-        t = max(float(round(exact)), depart + 1.0)
+        t = max(round_half_up(exact), depart + 1.0)
         out.append(
             Segment(
                 service=service.id,
@@ -98,6 +102,15 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
                 co2_kg=float(co2[i]),
             )
         )
-        t += round(service.dwell_min)
         exact += service.dwell_min
+        t = max(round_half_up(exact), t)
     return out
+
+
+def round_half_up(minutes: float) -> float:
+    """The nearest whole minute, halves up (12.5 -> 13), as timetables round; not banker's.
+
+    >>> round_half_up(12.5), round_half_up(13.5), round_half_up(12.49)
+    (13.0, 14.0, 12.0)
+    """
+    return float(math.floor(minutes + 0.5))

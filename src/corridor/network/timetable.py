@@ -2,10 +2,12 @@
 
 A *connection* is one segment of one departure (a *trip*) of a service: it leaves place
 ``origin[i]`` at ``dep_min[i]`` and reaches ``dest[i]`` at ``arr_min[i]``, in minutes since
-the scenario epoch (midnight UTC of ``run.start``). Arrays are sorted by departure, then
-arrival. Local clock times become UTC through each first stop's IANA zone, so daylight-
-saving changes inside the horizon move departures as they do in reality; a clock time that
-falls in a spring-forward gap is read with the offset in force before the change.
+the scenario epoch (midnight UTC of ``run.start``; negative before it). A timetable covers
+the trips that leave their first stop inside a window of such minutes. Arrays are sorted by
+departure, then arrival; the expansion is vectorised over days and trips. Local clock
+times become UTC through each first stop's IANA zone, so daylight-saving changes inside the
+window move departures as they do in reality; a clock time that falls in a spring-forward
+gap, or twice in the autumn, is read with the offset in force before the change.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,6 +39,14 @@ class LinkTable:
     co2_kg: np.ndarray
     units: tuple[tuple[str, ...], ...]
     service: np.ndarray  # the dispatched service a row stands for, -1 for a plain link
+    mode: tuple[str, ...] = ()  # the link's own mode (road, rail, transfer) or the service's
+    wait_min: np.ndarray = field(default_factory=lambda: np.empty(0))  # planned wait: a dispatch's cut-off
+    boardings: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # 1: a vehicle
+
+    @property
+    def planned_min(self) -> np.ndarray:
+        """What planning counts for a row: the cut-off wait of a dispatched vehicle plus its ride."""
+        return self.wait_min + self.duration_min
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class Timetable:
     """
 
     epoch: dt.datetime
+    start_min: float  # the window of departures: [start_min, horizon_min)
     horizon_min: float
     places: tuple[str, ...]
     place_tz: tuple[str, ...]
@@ -70,11 +83,17 @@ class Timetable:
     service_starts: tuple[np.ndarray, ...]
     service_dep_offset: tuple[np.ndarray, ...]
     service_arr_offset: tuple[np.ndarray, ...]
+    trip_rows: np.ndarray  # connection rows of every trip in segment order, trip by trip ...
+    trip_ptr: np.ndarray  # ... trip t's rows are trip_rows[trip_ptr[t]:trip_ptr[t + 1]]
     index: dict[str, int] = field(repr=False)
 
     @property
     def n_connections(self) -> int:
         return int(self.dep_min.size)
+
+    def rows_of_trip(self, trip: int) -> np.ndarray:
+        """Connection rows of one trip, in segment order."""
+        return self.trip_rows[self.trip_ptr[trip] : self.trip_ptr[trip + 1]]
 
     def service_mask(self, modes: Iterable[str] | None = None, unit: str | None = None) -> np.ndarray:
         """Per service: may a search use it, given allowed modes (None: all) and the unit carried."""
@@ -97,91 +116,163 @@ class Timetable:
         return self.to_utc(minutes).astimezone(zone(self.place_tz[place]))
 
 
-def first_departures_min(
-    weekdays: tuple[int, ...], clock_min: tuple[int, ...], tz: str, epoch: dt.datetime, horizon_min: float
-) -> np.ndarray:
-    """Minutes since ``epoch`` of every local departure inside ``[0, horizon_min)``, sorted."""
+def _local_days(epoch: dt.datetime, start_min: float, end_min: float) -> np.ndarray:
+    """Ordinals of every calendar day whose local departures may fall in the window (any zone)."""
+    first = (epoch + dt.timedelta(minutes=start_min)).date() - dt.timedelta(days=1)
+    last = (epoch + dt.timedelta(minutes=end_min)).date() + dt.timedelta(days=1)
+    return np.arange(first.toordinal(), last.toordinal() + 1, dtype=np.int64)
+
+
+@lru_cache(maxsize=4096)
+def _utc_offsets_min(tz: str, first_ordinal: int, n_days: int, clock_min: tuple[int, ...]) -> np.ndarray:
+    """UTC offset (minutes) of each local day x clock time, read as ``zoneinfo`` reads it.
+
+    A zone changes offset at most once a day, so a day whose midnight and last minute have the
+    same offset has it all day; only days of a change are looked up minute by minute. A clock
+    time in a spring-forward gap, or repeated in the autumn, takes the offset in force before
+    the change (``fold=0``).
+    """
     zi = zone(tz)
-    first_day = epoch.date() - dt.timedelta(days=1)
-    n_days = int(horizon_min // 1440) + 3
-    out: list[float] = []
-    for d in range(n_days):
-        day = first_day + dt.timedelta(days=d)
-        if day.weekday() not in weekdays:
-            continue
-        for minute in clock_min:
-            local = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zi)
-            t = (local - epoch).total_seconds() / 60.0
-            if 0.0 <= t < horizon_min:
-                out.append(t)
-    return np.array(sorted(out), dtype=np.float64)
+
+    def offset(day: dt.date, minute: int) -> float:
+        local = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zi)
+        delta = local.utcoffset()
+        assert delta is not None
+        return delta.total_seconds() / 60.0
+
+    out = np.empty((n_days, len(clock_min)))
+    for k in range(n_days):
+        day = dt.date.fromordinal(first_ordinal + k)
+        first, last = offset(day, 0), offset(day, 1439)
+        if first == last:
+            out[k] = first
+        else:
+            out[k] = [offset(day, m) for m in clock_min]
+    out.setflags(write=False)
+    return out
 
 
-def build_timetable(scenario: Scenario, *, horizon_days: float | None = None) -> Timetable:
-    """Expand every service over the horizon (default: the scenario's ``run.horizon_days``)."""
+def first_departures_min(
+    weekdays: tuple[int, ...], clock_min: tuple[int, ...], tz: str, epoch: dt.datetime, end_min: float,
+    *, start_min: float = 0.0, valid_from: dt.date | None = None, valid_to: dt.date | None = None,
+) -> np.ndarray:
+    """Minutes since ``epoch`` of every local departure inside ``[start_min, end_min)``, sorted.
+
+    ``weekdays`` (Monday = 0) and ``clock_min`` (minutes after local midnight) are the weekly
+    pattern; ``valid_from`` / ``valid_to`` (local dates, both included) bound the days it runs.
+    """
+    days = _local_days(epoch, start_min, end_min)
+    keep = np.isin(days % 7, [(w + 1) % 7 for w in weekdays])  # ordinal 1 (0001-01-01) is a Monday
+    if valid_from is not None:
+        keep &= days >= valid_from.toordinal()
+    if valid_to is not None:
+        keep &= days <= valid_to.toordinal()
+    if not keep.any() or not clock_min:
+        return np.empty(0)
+    offsets = _utc_offsets_min(tz, int(days[0]), int(days.size), tuple(clock_min))[keep]
+    midnight = (days[keep] - epoch.date().toordinal()) * 1440.0 - epoch.hour * 60.0 - epoch.minute
+    starts = (midnight[:, None] + np.asarray(clock_min, dtype=np.float64)[None, :] - offsets).ravel()
+    starts = starts[(starts >= start_min) & (starts < end_min)]
+    starts.sort()
+    return starts
+
+
+def build_timetable(
+    scenario: Scenario, *, horizon_days: float | None = None,
+    start_min: float = 0.0, end_min: float | None = None,
+) -> Timetable:
+    """Expand every service over a window of minutes since the scenario epoch.
+
+    The window is ``[start_min, end_min)``; by default ``[0, run.horizon_days)`` (or
+    ``horizon_days`` when given). Planning builds windows around the date asked, before, inside
+    or after the run, since timetables are weekly patterns (bounded by validity periods).
+    """
     epoch = scenario.run.epoch
-    horizon_min = float(horizon_days if horizon_days is not None else scenario.run.horizon_days) * 1440.0
+    if end_min is None:
+        end_min = float(horizon_days if horizon_days is not None else scenario.run.horizon_days) * 1440.0
     places = {p.id: p for p in scenario.places}
     index = {p.id: i for i, p in enumerate(scenario.places)}
 
     cols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "dep", "arr", "origin", "dest", "trip", "service", "segment", "cost", "co2")}
     trip_base = 0
+    row_base = 0
     stops_of, starts_of, dep_off_of, arr_off_of = [], [], [], []
-    link_rows: list[tuple[str, int, int, float, float, float, tuple[str, ...], int]] = []
+    trip_rows_of: list[np.ndarray] = []  # per service: build rows of its trips, trip-major
+    link_rows: list[_LinkRow] = []
     for s_idx, service in enumerate(scenario.services):
         segments = service_segments(service, places)
         if service.timetable is None:  # dispatched on demand: routing sees it as a link
+            assert service.dispatch is not None
             seg = segments[0]
-            link_rows.append((service.id, index[seg.origin], index[seg.destination], seg.duration_min,
-                              seg.cost_usd, seg.co2_kg, (service.unit,), s_idx))
+            link_rows.append(_LinkRow(service.id, index[seg.origin], index[seg.destination],
+                                      seg.duration_min, seg.cost_usd, seg.co2_kg, (service.unit,),
+                                      s_idx, service.mode, service.dispatch.cutoff_min, 1))
             starts = np.empty(0)
         else:
+            valid_from, valid_to = scenario.validity(service)
             starts = first_departures_min(
                 service.timetable.weekdays, service.timetable.clock_min,
-                places[service.stops[0]].tz, epoch, horizon_min,
+                places[service.stops[0]].tz, epoch, end_min, start_min=start_min,
+                valid_from=valid_from, valid_to=valid_to,
             )
-        n = starts.size
-        trips = np.arange(trip_base, trip_base + n, dtype=np.int64)
-        trip_base += n
+        n, k = starts.size, len(segments)
         stops_of.append(np.array([index[p] for p in service.stops], dtype=np.int32))
         starts_of.append(starts)
-        dep_off_of.append(np.array([seg.depart_offset_min for seg in segments]))
-        arr_off_of.append(np.array([seg.arrive_offset_min for seg in segments]))
-        for seg in segments:
-            cols["dep"].append(starts + seg.depart_offset_min)
-            cols["arr"].append(starts + seg.arrive_offset_min)
-            cols["origin"].append(np.full(n, index[seg.origin], dtype=np.int32))
-            cols["dest"].append(np.full(n, index[seg.destination], dtype=np.int32))
-            cols["trip"].append(trips)
-            cols["service"].append(np.full(n, s_idx, dtype=np.int32))
-            cols["segment"].append(np.full(n, seg.index, dtype=np.int32))
-            cols["cost"].append(np.full(n, seg.cost_usd))
-            cols["co2"].append(np.full(n, seg.co2_kg))
+        dep_off = np.array([seg.depart_offset_min for seg in segments])
+        arr_off = np.array([seg.arrive_offset_min for seg in segments])
+        dep_off_of.append(dep_off)
+        arr_off_of.append(arr_off)
+        if n == 0:
+            continue
+        # rows segment-major: segment g of trip j is row row_base + g * n + j
+        cols["dep"].append((dep_off[:, None] + starts[None, :]).ravel())
+        cols["arr"].append((arr_off[:, None] + starts[None, :]).ravel())
+        cols["origin"].append(np.repeat(np.array([index[g.origin] for g in segments], dtype=np.int32), n))
+        cols["dest"].append(np.repeat(np.array([index[g.destination] for g in segments], dtype=np.int32), n))
+        cols["trip"].append(np.tile(np.arange(trip_base, trip_base + n, dtype=np.int64), k))
+        cols["service"].append(np.full(n * k, s_idx, dtype=np.int32))
+        cols["segment"].append(np.repeat(np.arange(k, dtype=np.int32), n))
+        cols["cost"].append(np.repeat(np.array([g.cost_usd for g in segments]), n))
+        cols["co2"].append(np.repeat(np.array([g.co2_kg for g in segments]), n))
+        trip_rows_of.append(row_base + np.arange(n * k, dtype=np.int64).reshape(k, n).T.ravel())
+        trip_base += n
+        row_base += n * k
 
     def cat(key: str, dtype: type) -> np.ndarray:
-        return np.concatenate(cols[key]).astype(dtype) if cols[key] else np.empty(0, dtype=dtype)
+        return np.concatenate(cols[key]).astype(dtype, copy=False) if cols[key] else np.empty(0, dtype=dtype)
 
     dep, arr = cat("dep", np.float64), cat("arr", np.float64)
     order = np.lexsort((arr, dep))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    trip_rows = rank[np.concatenate(trip_rows_of)] if trip_rows_of else np.empty(0, dtype=np.int64)
+    segments_per_trip = np.concatenate(
+        [np.full(st.size, len(off), dtype=np.int64) for st, off in zip(starts_of, dep_off_of, strict=True)]
+    ) if starts_of else np.empty(0, dtype=np.int64)
+    trip_ptr = np.concatenate([[0], np.cumsum(segments_per_trip)]).astype(np.int64)
 
     for link in scenario.links:
         ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
-        link_rows += [(link.id, index[u], index[v], link.duration_min, link.cost_usd, link.co2_kg,
-                       tuple(link.units), -1) for u, v in ends]
+        link_rows += [_LinkRow(link.id, index[u], index[v], link.duration_min, link.cost_usd, link.co2_kg,
+                               tuple(link.units), -1, link.mode, 0.0, 0) for u, v in ends]
     links = LinkTable(
-        ids=tuple(r[0] for r in link_rows),
-        origin=np.array([r[1] for r in link_rows], dtype=np.int32),
-        dest=np.array([r[2] for r in link_rows], dtype=np.int32),
-        duration_min=np.array([r[3] for r in link_rows], dtype=np.float64),
-        cost_usd=np.array([r[4] for r in link_rows], dtype=np.float64),
-        co2_kg=np.array([r[5] for r in link_rows], dtype=np.float64),
-        units=tuple(r[6] for r in link_rows),
-        service=np.array([r[7] for r in link_rows], dtype=np.int32),
+        ids=tuple(r.id for r in link_rows),
+        origin=np.array([r.origin for r in link_rows], dtype=np.int32),
+        dest=np.array([r.dest for r in link_rows], dtype=np.int32),
+        duration_min=np.array([r.duration_min for r in link_rows], dtype=np.float64),
+        cost_usd=np.array([r.cost_usd for r in link_rows], dtype=np.float64),
+        co2_kg=np.array([r.co2_kg for r in link_rows], dtype=np.float64),
+        units=tuple(r.units for r in link_rows),
+        service=np.array([r.service for r in link_rows], dtype=np.int32),
+        mode=tuple(r.mode for r in link_rows),
+        wait_min=np.array([r.wait_min for r in link_rows], dtype=np.float64),
+        boardings=np.array([r.boardings for r in link_rows], dtype=np.int32),
     )
     return Timetable(
         epoch=epoch,
-        horizon_min=horizon_min,
+        start_min=float(start_min),
+        horizon_min=float(end_min),
         places=tuple(p.id for p in scenario.places),
         place_tz=tuple(p.tz for p in scenario.places),
         min_connection_min=np.array([p.min_connection_min for p in scenario.places]),
@@ -203,5 +294,21 @@ def build_timetable(scenario: Scenario, *, horizon_days: float | None = None) ->
         service_starts=tuple(starts_of),
         service_dep_offset=tuple(dep_off_of),
         service_arr_offset=tuple(arr_off_of),
+        trip_rows=trip_rows,
+        trip_ptr=trip_ptr,
         index=index,
     )
+
+
+class _LinkRow(NamedTuple):
+    id: str
+    origin: int
+    dest: int
+    duration_min: float
+    cost_usd: float
+    co2_kg: float
+    units: tuple[str, ...]
+    service: int
+    mode: str
+    wait_min: float
+    boardings: int

@@ -10,21 +10,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from corridor.errors import PlanningError
+from corridor.errors import NoRouteError, PlanningError
+from corridor.network.segments import service_segments
 from corridor.network.timetable import MODES, Timetable, build_timetable
 from corridor.planning.itinerary import Itinerary
+from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.profile import Profile, compute_profile, week_grid
 from corridor.planning.search import Planner, pareto_filter
 from corridor.scenario.schema import Scenario
 from corridor.timezone import zone
 
 UNITS = ("pax", "feu")
+MAX_OFFSET_DAYS = 200 * 365  # dates asked about lie within two centuries of the scenario's start
+MAX_WINDOW_DAYS = 366.0
+MAX_PROFILE_DAYS = 366.0
+MAX_PROFILE_POINTS = 2_000_000
 
 
 @dataclass
@@ -74,7 +81,16 @@ class ProfileResult:
             shares[name] = shares.get(name, 0.0) + float(count) / n
         return sorted(shares.items(), key=lambda kv: -kv[1])
 
+    def instants(self, minutes: np.ndarray, place: str) -> list[str | None]:
+        """Minutes since the epoch as ISO 8601 local times at ``place`` (None where infinite)."""
+        tz = zone(self.timetable.place_tz[self.timetable.index[place]])
+        epoch = self.timetable.epoch
+        return [None if not np.isfinite(m) else
+                (epoch + dt.timedelta(minutes=float(m))).astimezone(tz).isoformat() for m in minutes]
+
     def to_dict(self) -> dict[str, Any]:
+        """Summary, route shares, and one column per field over the departure times
+        (``depart``, ``arrive`` as local ISO 8601 with offsets, ``total_min``)."""
         prof = self.profile
         total = [round(float(x), 3) if np.isfinite(x) else None for x in prof.total_min]
         return {
@@ -84,25 +100,112 @@ class ProfileResult:
             "step_min": self.step_min,
             "summary": prof.summary(),
             "routes": [{"services": name, "share": round(share, 6)} for name, share in self.route_shares()],
+            "depart": self.instants(prof.ready_min, self.origin),
+            "arrive": self.instants(prof.arrival_min, self.target),
             "total_min": total,
         }
 
 
-class RoutePlanner:
-    """Plans on one scenario; build once, ask many questions."""
+PLAN_WINDOW_DAYS = 60.0  # default: journeys may arrive up to this long after the ready time
 
-    def __init__(self, scenario: Scenario, *, horizon_days: float | None = None) -> None:
+
+@dataclass
+class _Window:
+    """A timetable expanded over one window of minutes, with its searches per link rule."""
+
+    timetable: Timetable
+    searches: dict[tuple[str, tuple[str, ...] | None, bool], Planner] = field(default_factory=dict)
+
+
+class RoutePlanner:
+    """Plans on one scenario, for any date; build once, ask many questions.
+
+    Timetables are weekly patterns (bounded by validity periods), so each question expands
+    them over a window around the date asked: from the longest trip before it (a train that
+    left its first stop yesterday may pass the origin today) to ``window_days`` after it.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
-        self.timetable = build_timetable(scenario, horizon_days=horizon_days)
-        self._searches = {unit: Planner(self.timetable, unit=unit) for unit in UNITS}
-        self.search = self._searches["pax"]  # for place look-ups
+        self._windows: dict[tuple[int, int], _Window] = {}
+        self._place_ids = {p.id: i for i, p in enumerate(scenario.places)}
+        places = {p.id: p for p in scenario.places}
+        self._longest_trip_min = max(
+            (service_segments(s, places)[-1].arrive_offset_min for s in scenario.services), default=0.0)
+        self.timetable = self._window(0.0, scenario.run.horizon_days * 1440.0).timetable
+
+    # ------------------------------------------------------------------ windows
+    def _window(self, start_min: float, end_min: float) -> _Window:
+        """The timetable with every trip that can matter for departures in [start, end)."""
+        first_day = math.floor((start_min - self._longest_trip_min) / 1440.0) - 1
+        last_day = math.ceil(end_min / 1440.0)
+        key = (first_day, last_day)
+        if key not in self._windows:
+            if len(self._windows) >= 8:  # keep memory bounded on long sessions
+                self._windows.pop(next(iter(self._windows)))
+            tt = build_timetable(self.scenario, start_min=first_day * 1440.0, end_min=last_day * 1440.0)
+            self._windows[key] = _Window(tt)
+        return self._windows[key]
+
+    def _search(self, window: _Window, unit: str, modes: tuple[str, ...] | None,
+                direct_only: bool) -> Planner:
+        key = (unit, modes, direct_only)
+        if key not in window.searches:
+            tt = window.timetable
+            rows = usable_rows(tt, unit, modes, dispatched_only=direct_only)
+            hops = link_closure(tt, unit, rows=rows, max_boardings=1 if direct_only else None)
+            window.searches[key] = Planner(tt, unit=unit, hops=hops)
+        return window.searches[key]
+
+    # ------------------------------------------------------------------ checks
+    def place(self, place_id: str) -> int:
+        try:
+            return self._place_ids[place_id]
+        except KeyError:
+            import difflib
+
+            close = difflib.get_close_matches(place_id, list(self._place_ids), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise PlanningError(f"unknown place {place_id!r}{hint}") from None
+
+    def units_serving(self, place_id: str) -> list[str]:
+        """The units some service or link carries from ``place_id``."""
+        sc = self.scenario
+        units = {s.unit for s in sc.services if place_id in s.stops[:-1]}
+        for link in sc.links:
+            if link.from_ == place_id or (link.bidirectional and link.to == place_id):
+                units.update(link.units)
+        return [u for u in UNITS if u in units]
 
     def _unit(self, unit: str | None, origin: str) -> str:
+        given = unit is not None
         if unit is None:  # passengers from airports, containers elsewhere
             unit = "pax" if self.scenario.place(origin).kind == "airport" else "feu"
         if unit not in UNITS:
             raise PlanningError(f"unknown unit {unit!r}; units are pax, feu")
+        serving = self.units_serving(origin)
+        if unit not in serving:
+            what = {"pax": "passengers (pax)", "feu": "containers (feu)"}
+            if serving:
+                others = " and ".join(what[u] for u in serving)
+                raise PlanningError(
+                    f"nothing carries {what[unit]} from {origin}"
+                    f"{'' if given else ' (the default unit there)'}; it serves {others}: "
+                    f"add --unit {serving[0]}")
+            raise PlanningError(f"no service or link leaves {origin}")
         return unit
+
+    def _validity_note(self, origin: str, unit: str, when: dt.datetime) -> str:
+        """Services from the origin that do not run on the date asked, with their periods."""
+        notes = []
+        day = when.date()
+        for service in self.scenario.services:
+            if service.unit != unit or origin not in service.stops[:-1] or service.timetable is None:
+                continue
+            start, end = self.scenario.validity(service)
+            if (start is not None and day < start) or (end is not None and day > end):
+                notes.append(f"{service.id} runs only {start or 'before'} to {end or 'onwards'}")
+        return ("; " + "; ".join(notes)) if notes else ""
 
     def when(self, value: str | dt.datetime, place: str) -> float:
         """Minutes since the epoch of a time given as ISO text or datetime; naive means local at ``place``."""
@@ -114,34 +217,53 @@ class RoutePlanner:
                     f"time {value!r} is not ISO 8601 (e.g. 2027-03-01T08:00 or 2027-03-01T08:00+05:00)"
                 ) from None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=zone(self.timetable.place_tz[self.search.place(place)]))
-        return self.timetable.from_datetime(value)
+            value = value.replace(tzinfo=zone(self.scenario.place(place).tz))
+        try:
+            minutes = (value - self.scenario.run.epoch).total_seconds() / 60.0
+            value.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise PlanningError(f"time {value.isoformat()} is out of range") from None
+        if abs(minutes) > MAX_OFFSET_DAYS * 1440.0:
+            raise PlanningError(
+                f"time {value.isoformat()} is more than {MAX_OFFSET_DAYS // 365} years from the "
+                f"scenario's start {self.scenario.run.start}")
+        return minutes
 
-    def services(self, modes: Iterable[str] | None, unit: str) -> np.ndarray:
+    def services(self, modes: Iterable[str] | None, unit: str, tt: Timetable | None = None) -> np.ndarray:
         if modes is not None:
             modes = list(modes)
             bad = [m for m in modes if m not in MODES]
             if bad:
                 raise PlanningError(f"unknown mode {bad[0]!r}; modes are {', '.join(MODES)}")
-        return self.timetable.service_mask(modes, unit)
+        return (tt or self.timetable).service_mask(modes, unit)
 
+    # ------------------------------------------------------------------ questions
     def plan(
         self, origin: str, target: str, depart: str | dt.datetime, *,
         modes: Iterable[str] | None = None, unit: str | None = None,
         max_transfers: int | None = None, direct_only: bool = False, window_days: float | None = None,
     ) -> PlanResult:
-        """The Pareto set over (arrival, transfers, cost, CO2), earliest arrival first."""
-        o, d = self.search.place(origin), self.search.place(target)
+        """The Pareto set over (arrival, transfers, cost, CO2), earliest arrival first, for a
+        traveller (or container) ready at the origin at ``depart``, on any date."""
+        o, d = self.place(origin), self.place(target)
+        if o == d:
+            raise PlanningError(f"origin and destination are both {origin!r}")
         ready = self.when(depart, origin)
         if max_transfers is not None and max_transfers < 0:
             raise PlanningError(f"max transfers must be 0 or more, got {max_transfers}")
+        days = PLAN_WINDOW_DAYS if window_days is None else window_days
+        if not 0 < days <= MAX_WINDOW_DAYS:
+            raise PlanningError(
+                f"window must be more than 0 and at most {MAX_WINDOW_DAYS:g} days, got {days:g}")
         unit = self._unit(unit, origin)
-        mask = self.services(modes, unit)
-        found = self._searches[unit].pareto(
+        mode_key = None if modes is None else tuple(sorted(set(modes)))
+        window = self._window(ready, ready + days * 1440.0)
+        tt = window.timetable
+        mask = self.services(mode_key, unit, tt)
+        found = self._search(window, unit, mode_key, direct_only).pareto(
             o, d, ready, services=mask,
             max_transfers=0 if direct_only else max_transfers,
-            use_links=not direct_only,
-            window_min=None if window_days is None else window_days * 1440.0,
+            window_min=days * 1440.0,
         )
         if not found:
             limits = []
@@ -149,36 +271,50 @@ class RoutePlanner:
                 limits.append("direct services only")
             elif max_transfers is not None:
                 limits.append(f"at most {max_transfers} transfers")
-            if modes is not None:
-                limits.append(f"modes {','.join(modes)}")
+            if mode_key is not None:
+                limits.append(f"modes {','.join(mode_key)}")
             extra = f" with {' and '.join(limits)}" if limits else ""
-            raise PlanningError(
-                f"no itinerary from {origin} to {target} leaving after "
-                f"{self.timetable.local(ready, o).isoformat()}{extra} within the timetable "
-                f"(ends {self.timetable.to_utc(self.timetable.horizon_min).isoformat()})"
+            local = tt.local(ready, o)
+            raise NoRouteError(
+                f"no itinerary from {origin} to {target} leaving after {local.isoformat()}{extra} "
+                f"arriving within {days:g} days{self._validity_note(origin, unit, local)}"
             )
-        return PlanResult(origin, target, ready, pareto_filter(found), self.timetable)
+        return PlanResult(origin, target, ready, pareto_filter(found), tt)
+
+    def default_start(self, origin: str) -> dt.datetime:
+        """Monday 00:00 local time at the origin, of the week the scenario starts in."""
+        start = self.scenario.run.start
+        monday = start - dt.timedelta(days=start.weekday())
+        return dt.datetime.combine(monday, dt.time(0, 0), tzinfo=zone(self.scenario.place(origin).tz))
 
     def profile(
         self, origin: str, target: str, *, start: str | dt.datetime | None = None,
         step_min: float = 1.0, days: float = 7.0, modes: Iterable[str] | None = None,
         unit: str | None = None, max_transfers: int | None = None,
     ) -> ProfileResult:
-        """Earliest arrival for every ready time from ``start`` (default: local midnight of the
-        scenario's first day at the origin) over ``days``, every ``step_min`` minutes."""
-        o, d = self.search.place(origin), self.search.place(target)
-        if start is None:
-            start = dt.datetime.combine(self.scenario.run.start, dt.time(0, 0))
-        t0 = max(self.when(start, origin), 0.0)
-        grid = week_grid(t0, step_min=step_min, days=days)
-        if grid[-1] >= self.timetable.horizon_min:
+        """Earliest arrival for every ready time from ``start`` (default: Monday 00:00 local at
+        the origin, of the scenario's first week) over ``days``, every ``step_min`` minutes."""
+        o, d = self.place(origin), self.place(target)
+        if o == d:
+            raise PlanningError(f"origin and destination are both {origin!r}")
+        if not (math.isfinite(days) and 0 < days <= MAX_PROFILE_DAYS):
             raise PlanningError(
-                f"the profile reaches past the timetable's {self.timetable.horizon_min / 1440:g} days; "
-                "shorten --days or lengthen run.horizon_days"
-            )
+                f"days must be more than 0 and at most {MAX_PROFILE_DAYS:g}, got {days:g}")
+        if not (math.isfinite(step_min) and step_min > 0):
+            raise PlanningError(f"step must be a positive number of minutes, got {step_min:g}")
+        if days * 1440.0 / step_min > MAX_PROFILE_POINTS:
+            raise PlanningError(
+                f"{days:g} days every {step_min:g} min is more than {MAX_PROFILE_POINTS:,} departure "
+                "times; lengthen --step-min or shorten --days")
+        if max_transfers is not None and max_transfers < 0:
+            raise PlanningError(f"max transfers must be 0 or more, got {max_transfers}")
+        t0 = self.when(start if start is not None else self.default_start(origin), origin)
+        grid = week_grid(t0, step_min=step_min, days=days)
         unit = self._unit(unit, origin)
-        mask = self.services(modes, unit)
-        prof = compute_profile(self.timetable, o, d, grid, services=mask,
-                               max_transfers=max_transfers, hops=self._searches[unit].hops)
-        local_start = self.timetable.local(t0, o)
-        return ProfileResult(origin, target, local_start, step_min, prof, self.timetable)
+        mode_key = None if modes is None else tuple(sorted(set(modes)))
+        window = self._window(t0, float(grid[-1]) + PLAN_WINDOW_DAYS * 1440.0)
+        tt = window.timetable
+        mask = self.services(mode_key, unit, tt)
+        prof = compute_profile(tt, o, d, grid, services=mask, max_transfers=max_transfers,
+                               hops=self._search(window, unit, mode_key, False).hops)
+        return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt)

@@ -14,9 +14,9 @@ from corridor.network.timetable import Timetable
 class Leg:
     """One ride on one trip of a service (possibly over several stops), or one link hop."""
 
-    kind: str  # "service" or "link"
-    name: str  # service id, or link ids joined by "+"
-    mode: str
+    kind: str  # "service", "link", or "dispatch" (a vehicle that leaves when full or at its cut-off)
+    name: str  # service or link id
+    mode: str  # the service's mode, or the link's own (road, rail, transfer)
     origin: int
     dest: int
     dep_min: float
@@ -60,7 +60,7 @@ class Itinerary:
 
     @property
     def transfers(self) -> int:
-        return max(0, sum(1 for leg in self.legs if leg.kind == "service") - 1)
+        return max(0, sum(1 for leg in self.legs if leg.kind != "link") - 1)
 
     @property
     def cost_usd(self) -> float:
@@ -131,3 +131,19 @@ def service_leg(tt: Timetable, board: int, alight: int, trip_rows: list[int] | N
         board_conn=board,
         alight_conn=alight,
     )
+
+
+def link_legs(tt: Timetable, source: int, rows: tuple[int, ...], leave_min: float) -> list[Leg]:
+    """One leg per row of a chain of links leaving ``source`` at ``leave_min``. A dispatched
+    vehicle's leg departs after its cut-off wait (the latest it can leave)."""
+    lt = tt.links
+    legs: list[Leg] = []
+    t, here = leave_min, source
+    for r in rows:
+        dispatched = int(lt.service[r]) >= 0
+        dep = t + float(lt.wait_min[r])
+        arr = dep + float(lt.duration_min[r])
+        legs.append(Leg("dispatch" if dispatched else "link", lt.ids[r], lt.mode[r], here, int(lt.dest[r]),
+                        dep, arr, float(lt.cost_usd[r]), float(lt.co2_kg[r]), link_row=(r,)))
+        t, here = arr, int(lt.dest[r])
+    return legs

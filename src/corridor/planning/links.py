@@ -1,56 +1,106 @@
 """Chains of unscheduled links, closed transitively so a search takes them in one hop.
 
 A traveller (or a container) can chain links (road to a terminal, then a transfer) with no
-timetable in between; the closure gives, for every place, the places reachable by links alone
-with the least total duration, and the links taken.
+timetable in between. The closure gives, for every place, every chain to another place that
+no other chain between the same two places beats in all of duration, boardings, cost and
+CO2: a slow free walk survives beside a fast paid taxi, so alternatives that trade time for
+money are not lost. A dispatched service counts as a link that waits its cut-off and takes a
+boarding (see docs/planning.md).
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
-import networkx as nx
+import numpy as np
 
 from corridor.network.timetable import Timetable
+
+EPS = 1e-9
+TRANSFER = "transfer"  # a walk between terminals: no vehicle, so no mode to filter
 
 
 @dataclass(frozen=True)
 class LinkHop:
     dest: int
-    duration_min: float
+    duration_min: float  # planned: a dispatched vehicle's cut-off wait included
     cost_usd: float
     co2_kg: float
     ids: tuple[str, ...]
     rows: tuple[int, ...] = ()  # rows of the timetable's LinkTable, in order
+    boardings: int = 0  # dispatched vehicles boarded on the way
+    modes: tuple[str, ...] = ()
+
+    def criteria(self) -> tuple[float, int, float, float]:
+        return (self.duration_min, self.boardings, self.cost_usd, self.co2_kg)
 
 
-def link_closure(tt: Timetable, unit: str | None = None) -> list[list[LinkHop]]:
-    """``hops[p]``: every place reachable from ``p`` by links, by least total duration.
+def usable_rows(tt: Timetable, unit: str | None = None, modes: tuple[str, ...] | None = None,
+                *, dispatched_only: bool = False) -> np.ndarray:
+    """Which link rows a search may use: those that carry ``unit``, whose mode is among
+    ``modes`` (walking transfers always are), and only dispatched vehicles if asked."""
+    lt = tt.links
+    ok = np.ones(len(lt.ids), dtype=bool)
+    if unit is not None:
+        ok &= np.array([unit in u for u in lt.units], dtype=bool)
+    if modes is not None:
+        ok &= np.array([m == TRANSFER or m in modes for m in lt.mode], dtype=bool)
+    if dispatched_only:
+        ok &= lt.service >= 0
+    return ok
 
-    With ``unit`` (``"pax"`` or ``"feu"``) only links that carry that unit are used.
+
+def _dominates(a: tuple[float, int, float, float], b: tuple[float, int, float, float]) -> bool:
+    return a[0] <= b[0] + EPS and a[1] <= b[1] and a[2] <= b[2] + EPS and a[3] <= b[3] + EPS
+
+
+def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | None = None,
+                 max_boardings: int | None = None) -> list[list[LinkHop]]:
+    """``hops[p]``: the Pareto-optimal link chains from ``p`` to every other place.
+
+    ``unit`` keeps the links that carry it; ``rows`` (a mask over the link table) narrows them
+    further; ``max_boardings`` bounds the dispatched vehicles in one chain.
     """
     lt = tt.links
-    graph = nx.DiGraph()
-    for i in range(len(lt.ids)):
-        if unit is not None and unit not in lt.units[i]:
-            continue
-        u, v, d = int(lt.origin[i]), int(lt.dest[i]), float(lt.duration_min[i])
-        if not graph.has_edge(u, v) or graph[u][v]["duration"] > d:
-            graph.add_edge(u, v, duration=d, row=i)
+    use = usable_rows(tt, unit) if rows is None else np.asarray(rows, dtype=bool)
+    out_rows: list[list[int]] = [[] for _ in tt.places]
+    for r in np.flatnonzero(use).tolist():
+        out_rows[int(lt.origin[r])].append(r)
+    planned = lt.planned_min
     hops: list[list[LinkHop]] = [[] for _ in tt.places]
-    for source, paths in nx.all_pairs_dijkstra_path(graph, weight="duration"):
-        for dest, path in paths.items():
-            if dest == source:
-                continue
-            rows = [graph[a][b]["row"] for a, b in zip(path, path[1:], strict=False)]
-            hops[source].append(
-                LinkHop(
-                    dest=dest,
-                    duration_min=float(sum(lt.duration_min[r] for r in rows)),
-                    cost_usd=float(sum(lt.cost_usd[r] for r in rows)),
-                    co2_kg=float(sum(lt.co2_kg[r] for r in rows)),
-                    ids=tuple(lt.ids[r] for r in rows),
-                    rows=tuple(rows),
+    for source in range(len(tt.places)):
+        if not out_rows[source]:
+            continue
+        bags: dict[int, list[LinkHop]] = {}
+        heap: list[tuple[float, int, LinkHop]] = []
+        start = LinkHop(source, 0.0, 0.0, 0.0, ())
+        counter = 0
+        heap.append((0.0, counter, start))
+        while heap:  # label setting by duration: a popped chain is never beaten later
+            _, _, chain = heapq.heappop(heap)
+            here = chain.dest
+            for r in out_rows[here]:
+                nxt = LinkHop(
+                    dest=int(lt.dest[r]),
+                    duration_min=chain.duration_min + float(planned[r]),
+                    cost_usd=chain.cost_usd + float(lt.cost_usd[r]),
+                    co2_kg=chain.co2_kg + float(lt.co2_kg[r]),
+                    ids=(*chain.ids, lt.ids[r]),
+                    rows=(*chain.rows, r),
+                    boardings=chain.boardings + int(lt.boardings[r]),
+                    modes=(*chain.modes, lt.mode[r]),
                 )
-            )
+                if nxt.dest == source or (max_boardings is not None and nxt.boardings > max_boardings):
+                    continue
+                bag = bags.setdefault(nxt.dest, [])
+                crit = nxt.criteria()
+                if any(_dominates(x.criteria(), crit) for x in bag):
+                    continue
+                bag[:] = [x for x in bag if not _dominates(crit, x.criteria())]
+                bag.append(nxt)
+                counter += 1
+                heapq.heappush(heap, (nxt.duration_min, counter, nxt))
+        for dest in sorted(bags):
+            hops[source].extend(sorted(bags[dest], key=LinkHop.criteria))
     return hops

@@ -8,9 +8,10 @@ The profile is the element-wise minimum over all patterns.
 
 Patterns are explored best-first, and a partial pattern is dropped as soon as, for every
 ready time, it cannot beat the best arrival already found (its time so far plus a lower
-bound on the remaining ride time). Patterns visit each place at most once. Boarding rules
-are those of :mod:`corridor.planning.search`, so the profile equals the earliest-arrival
-search at every ready time.
+bound on the remaining ride time). A pattern may ride through any place and come back to
+one it left by link (see ``_PatternSearch``). Boarding rules are those of
+:mod:`corridor.planning.search`, so the profile equals the earliest-arrival search at every
+ready time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -113,6 +115,101 @@ class _Rides:
         return dist
 
 
+class _State(NamedTuple):
+    """A partial pattern: at ``place``, able to board from ``board_at`` (per ready time).
+
+    ``visited`` holds every place the pattern has stopped at (origin, link ends, alightings),
+    ``alighted`` those it came off a vehicle at. Riding through a place is not a visit.
+    """
+
+    place: int
+    board_at: np.ndarray
+    steps: tuple[Step, ...]
+    visited: frozenset[int]
+    alighted: frozenset[int]
+    boardings: int
+
+
+class _PatternSearch:
+    """Best-first enumeration of journey patterns with exact branch-and-bound.
+
+    A pattern never stops twice where the first stop was at least as good: times only grow
+    along a pattern, so a second alighting at a place it already alighted at, or a link into a
+    place it already stopped at, can board nothing the first visit could not, with fewer
+    boardings. A place left by link and come back to on a vehicle (the origin with a long
+    check-in, say) is allowed, and so is riding through any place.
+    """
+
+    def __init__(self, tt: Timetable, origin: int, target: int, ready: np.ndarray, rides: _Rides,
+                 max_boardings: float) -> None:
+        self.tt, self.target, self.rides = tt, target, rides
+        self.lower = rides.lower_bounds(target)
+        self.after_link = np.maximum(tt.checkin_min, tt.min_connection_min)
+        self.max_boardings = max_boardings
+        self.ready = ready
+        self.prof = Profile(origin, target, ready, np.full(ready.shape, INF),
+                            np.full(ready.shape, -1, dtype=np.int64))
+        self.heap: list[tuple[float, int, _State]] = []
+        self.counter = itertools.count()
+
+    def complete(self, arrival: np.ndarray, steps: tuple[Step, ...]) -> None:
+        prof = self.prof
+        better = arrival < prof.arrival_min
+        if better.any():
+            prof.patterns.append(steps)
+            prof.arrival_min[better] = arrival[better]
+            prof.winner[better] = len(prof.patterns) - 1
+
+    def hopeful(self, state: _State) -> bool:
+        """Could the state still beat the best arrival known at some ready time?"""
+        return bool(np.any(state.board_at + self.lower[state.place] < self.prof.arrival_min))
+
+    def push(self, state: _State) -> None:
+        if self.hopeful(state):
+            key = float(np.min(state.board_at + self.lower[state.place] - self.ready))
+            heapq.heappush(self.heap, (key, next(self.counter), state))
+
+    def take_links(self, state: _State, leave: np.ndarray) -> None:
+        for hop in self.rides.hops[state.place]:
+            if hop.dest in state.visited or state.boardings + hop.boardings > self.max_boardings:
+                continue
+            arrival = leave + hop.duration_min
+            steps = (*state.steps, Step(state.place, hop.dest, hop=hop))
+            if hop.dest == self.target:
+                self.complete(arrival, steps)
+                continue
+            self.push(_State(hop.dest, arrival + self.after_link[hop.dest], steps,
+                             state.visited | {hop.dest}, state.alighted, state.boardings + hop.boardings))
+
+    def ride(self, state: _State) -> None:
+        """Every ride out of the state's place: board the next trip, alight at a later stop."""
+        tt, prof = self.tt, self.prof
+        for s, i, j, q, _ in self.rides.out[state.place]:
+            if q in state.alighted:
+                continue
+            first, dep_off, arr_off = tt.service_starts[s], tt.service_dep_offset[s], tt.service_arr_offset[s]
+            k = np.searchsorted(first, state.board_at - dep_off[i], side="left")
+            ok = k < first.size
+            arrival = np.where(ok, first[np.minimum(k, first.size - 1)] + arr_off[j - 1], INF)
+            prof.leg_evaluations += self.ready.size
+            prof.patterns_evaluated += 1
+            steps = (*state.steps, Step(state.place, q, s, i, j))
+            if q == self.target:
+                self.complete(arrival, steps)
+                continue
+            leave = arrival + tt.min_connection_min[q]
+            landed = _State(q, leave, steps, state.visited | {q}, state.alighted | {q}, state.boardings + 1)
+            self.push(landed)
+            self.take_links(landed, leave)
+
+    def run(self) -> Profile:
+        while self.heap:
+            _, _, state = heapq.heappop(self.heap)
+            if self.hopeful(state) and state.boardings < self.max_boardings:
+                self.ride(state)
+        return self.prof
+
+
 def compute_profile(
     tt: Timetable,
     origin: int,
@@ -134,71 +231,12 @@ def compute_profile(
     if use_links and hops is None:
         hops = link_closure(tt)
     rides = _Rides(tt, services, hops if use_links else None)
-    lower = rides.lower_bounds(target)
-    mct, checkin = tt.min_connection_min, tt.checkin_min
-    after_link = np.maximum(checkin, mct)
-    max_rides = np.inf if max_transfers is None else max_transfers + 1
-
-    prof = Profile(origin, target, ready, np.full(ready.shape, INF), np.full(ready.shape, -1, dtype=np.int64))
-    counter = itertools.count()
-    heap: list[tuple[float, int, int, np.ndarray, bool, tuple[Step, ...], frozenset[int], int]] = []
-
-    def complete(arrival: np.ndarray, steps: tuple[Step, ...]) -> None:
-        better = arrival < prof.arrival_min
-        if better.any():
-            prof.patterns.append(steps)
-            prof.arrival_min[better] = arrival[better]
-            prof.winner[better] = len(prof.patterns) - 1
-
-    def push(place: int, board_at: np.ndarray, can_link: bool, steps: tuple[Step, ...],
-             seen: frozenset[int], n_rides: int) -> None:
-        bound = board_at + lower[place]
-        if not np.any(bound < prof.arrival_min):
-            return  # cannot beat what is known at any ready time
-        key = float(np.min(bound - ready))
-        heapq.heappush(heap, (key, next(counter), place, board_at, can_link, steps, seen, n_rides))
-
-    def after_arrival(place: int, arrival: np.ndarray, steps: tuple[Step, ...],
-                      seen: frozenset[int], n_rides: int, leave_links_at: np.ndarray | None) -> None:
-        """Arrived at ``place`` by ride (``leave_links_at`` set) or by link (None)."""
-        if place == target:
-            complete(arrival, steps)
-            return
-        if leave_links_at is None:
-            push(place, arrival + after_link[place], False, steps, seen, n_rides)
-            return
-        push(place, leave_links_at, True, steps, seen, n_rides)
-        for hop in rides.hops[place]:
-            if hop.dest in seen:
-                continue
-            after_arrival(hop.dest, leave_links_at + hop.duration_min,
-                          (*steps, Step(place, hop.dest, hop=hop)), seen | {hop.dest}, n_rides, None)
-
-    start = frozenset({origin})
-    push(origin, ready + checkin[origin], False, (), start, 0)
-    for hop in rides.hops[origin] if use_links else ():
-        after_arrival(hop.dest, ready + hop.duration_min, (Step(origin, hop.dest, hop=hop),),
-                      start | {hop.dest}, 0, None)
-
-    starts, dep_off, arr_off, stops_of = (tt.service_starts, tt.service_dep_offset,
-                                          tt.service_arr_offset, tt.service_stops)
-    while heap:
-        _, _, place, board_at, _, steps, seen, n_rides = heapq.heappop(heap)
-        if not np.any(board_at + lower[place] < prof.arrival_min) or n_rides >= max_rides:
-            continue
-        for s, i, j, q, _ in rides.out[place]:
-            passed = stops_of[s][i + 1 : j + 1]
-            if any(int(x) in seen for x in passed):
-                continue
-            first = starts[s]
-            k = np.searchsorted(first, board_at - dep_off[s][i], side="left")
-            ok = k < first.size
-            arrival = np.where(ok, first[np.minimum(k, first.size - 1)] + arr_off[s][j - 1], INF)
-            prof.leg_evaluations += ready.size
-            prof.patterns_evaluated += 1
-            after_arrival(q, arrival, (*steps, Step(place, q, s, i, j)),
-                          seen | {int(x) for x in passed}, n_rides + 1, arrival + mct[q])
-    return prof
+    max_boardings = np.inf if max_transfers is None else max_transfers + 1
+    search = _PatternSearch(tt, origin, target, ready, rides, max_boardings)
+    start = _State(origin, ready + tt.checkin_min[origin], (), frozenset({origin}), frozenset(), 0)
+    search.push(start)
+    search.take_links(start, ready)
+    return search.run()
 
 
 def week_grid(start_min: float, *, step_min: float = 1.0, days: float = 7.0) -> np.ndarray:

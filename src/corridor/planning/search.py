@@ -1,59 +1,128 @@
 """Exact journey search on expanded timetables: earliest arrival and Pareto sets.
 
 Both searches scan connections once, in order of departure (the connection-scan idea),
-and follow the same boarding rules:
+and follow the same boarding rules (docs/planning.md):
 
 * At the origin a journey may board a first service ``checkin_min`` after the ready time.
 * A trip once boarded can be ridden through its later stops at no cost in time.
 * Alighting at a place, another service may be boarded ``min_connection_min`` later.
 * Links (road, transfer) can be taken at any time: from the origin at the ready time, after
   alighting once ``min_connection_min`` has passed. A place reached by link may be boarded
-  from after the larger of its ``checkin_min`` and ``min_connection_min``. Chains of links
-  are one hop, by least total duration (:mod:`corridor.planning.links`).
+  from after the larger of its ``checkin_min`` and ``min_connection_min``, and left by
+  another link only through the chain that led there (chains of links are one hop, see
+  :mod:`corridor.planning.links`).
 * Arrival at the target is the moment of alighting (or the end of the link).
 
 Times are minutes since the scenario epoch (UTC). Every segment lasts at least a minute,
 so a connection departing at ``t`` is scanned after every connection arriving by ``t``.
+Connections are read from the timetable's arrays in chunks, so getting ready for a query
+costs nothing per connection and a query pays only for the span it scans.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
-from typing import Any
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
-from corridor.planning.itinerary import Itinerary, Leg, service_leg
+from corridor.planning.itinerary import Itinerary, Leg, link_legs, service_leg
 from corridor.planning.links import LinkHop, link_closure
 
 INF = math.inf
-ORIGIN: tuple[Any, ...] = ("O",)
 EPS = 1e-9
+FIRST_CHUNK = 512  # connections read per chunk at first; doubles up to LAST_CHUNK
+LAST_CHUNK = 65536
+
+
+class Start(NamedTuple):
+    """The journey begins at the origin."""
+
+
+class Boarded(NamedTuple):
+    """On board since connection ``board`` (while riding a trip)."""
+
+    board: int
+    prev: Pointer
+
+
+class Ride(NamedTuple):
+    """Rode one trip from connection ``board`` to connection ``alight``."""
+
+    board: int
+    alight: int
+    prev: Pointer
+
+
+class Hop(NamedTuple):
+    """Took the link chain ``hop`` from ``source``, leaving at ``leave_min``."""
+
+    source: int
+    hop: LinkHop
+    leave_min: float
+    prev: Pointer
+
+
+Pointer = Start | Boarded | Ride | Hop
+START = Start()
+
+
+class Label(NamedTuple):
+    """A partial journey: at a place, able to board from ``time_min``, having boarded
+    ``boardings`` vehicles, paid ``cost_usd`` and emitted ``co2_kg``. ``can_link``: it may
+    still take a link from here (it came off a vehicle, or is the origin)."""
+
+    time_min: float
+    boardings: int
+    cost_usd: float
+    co2_kg: float
+    can_link: bool
+    ptr: Pointer
+
+
+def dominates(a: Label, b: Label) -> bool:
+    """``a`` is at least as good as ``b`` in every criterion, and may do all that ``b`` may."""
+    return (a.time_min <= b.time_min and a.boardings <= b.boardings
+            and a.cost_usd <= b.cost_usd + EPS and a.co2_kg <= b.co2_kg + EPS
+            and (a.can_link or not b.can_link))
+
+
+def insert(bag: list[Label], label: Label) -> bool:
+    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates."""
+    if any(dominates(x, label) for x in bag):
+        return False
+    bag[:] = [x for x in bag if not dominates(label, x)]
+    bag.append(label)
+    return True
+
+
+class _Chunk(NamedTuple):
+    base: int
+    dep: list[float]
+    arr: list[float]
+    orig: list[int]
+    dest: list[int]
+    trip: list[int]
+    ok: list[bool]
 
 
 class Planner:
     """Answers routing questions on one expanded timetable."""
 
-    def __init__(self, tt: Timetable, *, unit: str | None = None) -> None:
-        """``unit`` (pax or feu) limits links to those that carry it; services are masked per query."""
+    def __init__(self, tt: Timetable, *, unit: str | None = None,
+                 hops: list[list[LinkHop]] | None = None) -> None:
+        """``unit`` (pax or feu) limits links to those that carry it; services are masked per
+        query. ``hops`` replaces the link closure (a narrower set of links)."""
         self.tt = tt
-        self.hops: list[list[LinkHop]] = link_closure(tt, unit)
+        self.unit = unit
+        self.hops: list[list[LinkHop]] = hops if hops is not None else link_closure(tt, unit)
         self._mct = tt.min_connection_min.tolist()
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
-        self._dep = tt.dep_min.tolist()
-        self._arr = tt.arr_min.tolist()
-        self._orig = tt.origin.tolist()
-        self._dest = tt.dest.tolist()
-        self._trip = tt.trip.tolist()
-        self._cost = tt.cost_usd.tolist()
-        self._co2 = tt.co2_kg.tolist()
-        self.trip_rows: dict[int, list[int]] = {}  # trip -> its connections in segment order
-        for c in np.lexsort((tt.segment, tt.trip)).tolist():
-            self.trip_rows.setdefault(self._trip[c], []).append(c)
+        self.trip_rows = _TripRows(tt)
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -66,39 +135,50 @@ class Planner:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise PlanningError(f"unknown place {place_id!r}{hint}") from None
 
-    def allowed(self, services: np.ndarray | None) -> list[bool]:
+    def allowed(self, services: np.ndarray | None) -> np.ndarray:
         """Which connections a search may use, from a per-service mask (None: all)."""
         if services is None:
-            return [True] * self.tt.n_connections
-        return np.asarray(services, dtype=bool)[self.tt.service].tolist()
+            return np.ones(self.tt.n_connections, dtype=bool)
+        return np.asarray(services, dtype=bool)[self.tt.service]
 
-    def reconstruct(self, ready_min: float, ptr: tuple[Any, ...]) -> Itinerary:
+    def _chunks(self, start: int, ok: np.ndarray | None) -> Iterator[_Chunk]:
+        """The connections from row ``start`` on, as lists, in chunks of growing size."""
+        tt, size, n = self.tt, FIRST_CHUNK, self.tt.n_connections
+        while start < n:
+            end = min(start + size, n)
+            yield _Chunk(start, tt.dep_min[start:end].tolist(), tt.arr_min[start:end].tolist(),
+                         tt.origin[start:end].tolist(), tt.dest[start:end].tolist(),
+                         tt.trip[start:end].tolist(),
+                         [True] * (end - start) if ok is None else ok[start:end].tolist())
+            start, size = end, min(2 * size, LAST_CHUNK)
+
+    def reconstruct(self, ready_min: float, ptr: Pointer) -> Itinerary:
         legs: list[Leg] = []
-        while ptr is not ORIGIN:
-            if ptr[0] == "T":
-                _, board, alight, ptr = ptr
-                legs.append(service_leg(self.tt, board, alight, self.trip_rows[self._trip[board]]))
+        while not isinstance(ptr, Start):
+            if isinstance(ptr, Ride):
+                legs.append(service_leg(self.tt, ptr.board, ptr.alight,
+                                        self.trip_rows[int(self.tt.trip[ptr.board])]))
             else:
-                _, source, hop, start, ptr = ptr
-                legs.append(Leg("link", "+".join(hop.ids), "road", source, hop.dest, start,
-                                start + hop.duration_min, hop.cost_usd, hop.co2_kg,
-                                link_row=hop.rows))
+                assert isinstance(ptr, Hop)
+                legs.extend(reversed(link_legs(self.tt, ptr.source, ptr.hop.rows, ptr.leave_min)))
+            ptr = ptr.prev
         return Itinerary(ready_min=ready_min, legs=tuple(reversed(legs)))
 
     def _check(self, origin: int, target: int, ready_min: float) -> None:
         if origin == target:
             raise PlanningError(f"origin and destination are both {self.tt.places[origin]!r}")
-        if not 0 <= ready_min < self.tt.horizon_min:
+        if not self.tt.start_min <= ready_min < self.tt.horizon_min:
             raise PlanningError(
                 f"departure {self.tt.to_utc(ready_min).isoformat()} is outside the timetable "
-                f"({self.tt.epoch.isoformat()} + {self.tt.horizon_min / 1440:g} days)"
+                f"window ({self.tt.to_utc(self.tt.start_min).isoformat()} to "
+                f"{self.tt.to_utc(self.tt.horizon_min).isoformat()})"
             )
 
     # ------------------------------------------------------------------ earliest arrival
     def earliest(
         self, origin: int, target: int, ready_min: float, *,
         services: np.ndarray | None = None, use_links: bool = True,
-        allowed: list[bool] | None = None, board_from_min: float | None = None,
+        allowed: np.ndarray | None = None, board_from_min: float | None = None,
     ) -> Itinerary | None:
         """The earliest-arriving itinerary, or None if the target cannot be reached.
 
@@ -108,20 +188,20 @@ class Planner:
         be boarded at the origin (a traveller already airside, rebooking after a miss).
         """
         self._check(origin, target, ready_min)
-        ok = allowed if allowed is not None else self.allowed(services)
+        ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
         n = len(self.tt.places)
         ready = [INF] * n
         arrival = [INF] * n
-        rptr: list[Any] = [None] * n
-        aptr: list[Any] = [None] * n
+        rptr: list[Pointer | None] = [None] * n
+        aptr: list[Pointer | None] = [None] * n
         ready[origin] = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         arrival[origin] = ready_min
-        rptr[origin] = aptr[origin] = ORIGIN
+        rptr[origin] = aptr[origin] = START
 
-        def relax(place: int, leave: float, prev: tuple[Any, ...]) -> None:
+        def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
                 reach = leave + hop.duration_min
-                ptr = ("L", place, hop, leave, prev)
+                ptr = Hop(place, hop, leave, prev)
                 u = hop.dest
                 if reach < arrival[u]:
                     arrival[u], aptr[u] = reach, ptr
@@ -130,35 +210,40 @@ class Planner:
                     ready[u], rptr[u] = board, ptr
 
         if use_links:
-            relax(origin, ready_min, ORIGIN)
-        dep, arr, orig, dest, trip = self._dep, self._arr, self._orig, self._dest, self._trip
+            relax(origin, ready_min, START)
         mct = self._mct
-        boarded: dict[int, tuple[int, Any]] = {}
-        for i in range(bisect_left(dep, ready_min), len(dep)):
-            d = dep[i]
-            if d >= arrival[target]:
+        boarded: dict[int, Boarded] = {}
+        first = int(np.searchsorted(self.tt.dep_min, ready_min, side="left"))
+        for chunk in self._chunks(first, ok):
+            dep, arr, orig, dest, trip, usable = chunk[1:]
+            if dep[0] >= arrival[target]:
                 break
-            if not ok[i]:
-                continue
-            entry = boarded.get(trip[i])
-            if entry is None:
-                u = orig[i]
-                if ready[u] > d:
+            for k in range(len(dep)):
+                d = dep[k]
+                if d >= arrival[target]:
+                    break
+                if not usable[k]:
                     continue
-                entry = boarded[trip[i]] = (i, rptr[u])
-            v, a = dest[i], arr[i]
-            r = a + mct[v]
-            if a < arrival[v] or r < ready[v]:
-                ptr = ("T", entry[0], i, entry[1])
-                if a < arrival[v]:
-                    arrival[v], aptr[v] = a, ptr
-                if r < ready[v]:
-                    ready[v], rptr[v] = r, ptr
-                    if use_links:
-                        relax(v, r, ptr)
-        if aptr[target] is None:
-            return None
-        return self.reconstruct(ready_min, aptr[target])
+                entry = boarded.get(trip[k])
+                if entry is None:
+                    u = orig[k]
+                    if ready[u] > d:
+                        continue
+                    prev = rptr[u]
+                    assert prev is not None
+                    entry = boarded[trip[k]] = Boarded(chunk.base + k, prev)
+                v, a = dest[k], arr[k]
+                r = a + mct[v]
+                if a < arrival[v] or r < ready[v]:
+                    ptr = Ride(entry.board, chunk.base + k, entry.prev)
+                    if a < arrival[v]:
+                        arrival[v], aptr[v] = a, ptr
+                    if r < ready[v]:
+                        ready[v], rptr[v] = r, ptr
+                        if use_links:
+                            relax(v, r, ptr)
+        found = aptr[target]
+        return None if found is None else self.reconstruct(ready_min, found)
 
     # ------------------------------------------------------------------ Pareto set
     def pareto(
@@ -172,74 +257,96 @@ class Planner:
         the end of the timetable). ``max_transfers`` bounds the changes of vehicle.
         """
         self._check(origin, target, ready_min)
-        ok = self.allowed(services)
-        limit = INF if window_min is None else ready_min + window_min
-        max_boardings = INF if max_transfers is None else max_transfers + 1
-        n = len(self.tt.places)
-        stop_bags: list[list[tuple[Any, ...]]] = [[] for _ in range(n)]
-        target_bag: list[tuple[Any, ...]] = []
-        trip_bags: dict[int, list[tuple[Any, ...]]] = {}
-
-        def dominated(bag: list[tuple[Any, ...]], t: float, b: int, c: float, e: float) -> bool:
-            return any(x[0] <= t and x[1] <= b and x[2] <= c + EPS and x[3] <= e + EPS for x in bag)
-
-        def insert(bag: list[tuple[Any, ...]], label: tuple[Any, ...]) -> bool:
-            t, b, c, e = label[:4]
-            if dominated(bag, t, b, c, e):
-                return False
-            bag[:] = [x for x in bag
-                      if not (t <= x[0] and b <= x[1] and c <= x[2] + EPS and e <= x[3] + EPS)]
-            bag.append(label)
-            return True
-
-        def arrive(place: int, t: float, b: int, c: float, e: float, ptr: tuple[Any, ...],
-                   via_link: bool) -> None:
-            if t > limit or dominated(target_bag, t, b, c, e):
-                return
-            if place == target:
-                insert(target_bag, (t, b, c, e, ptr))
-                return
-            board = t + (self._after_link[place] if via_link else self._mct[place])
-            if insert(stop_bags[place], (board, b, c, e, ptr)) and use_links and not via_link:
-                for hop in self.hops[place]:
-                    arrive(hop.dest, board + hop.duration_min, b, c + hop.cost_usd,
-                           e + hop.co2_kg, ("L", place, hop, board, ptr), True)
-
-        stop_bags[origin].append((ready_min + self._checkin[origin], 0, 0.0, 0.0, ORIGIN))
+        ok = None if services is None else self.allowed(services)
+        bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
+        bags.stops[origin].append(
+            Label(ready_min + self._checkin[origin], 0, 0.0, 0.0, True, START))
         if use_links:
-            for hop in self.hops[origin]:
-                arrive(hop.dest, ready_min + hop.duration_min, 0, hop.cost_usd, hop.co2_kg,
-                       ("L", origin, hop, ready_min, ORIGIN), True)
+            bags.take_links(origin, Label(ready_min, 0, 0.0, 0.0, True, START))
 
-        dep, arr, orig, dest, trip = self._dep, self._arr, self._orig, self._dest, self._trip
-        for i in range(bisect_left(dep, ready_min), len(dep)):
-            d = dep[i]
-            if d > limit:
+        trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused)
+        tt = self.tt
+        first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
+        for chunk in self._chunks(first, ok):
+            dep, _, orig, _, trip, usable = chunk[1:]
+            if dep[0] > bags.limit:
                 break
-            if not ok[i]:
-                continue
-            tr = trip[i]
-            bag = trip_bags.get(tr)
-            for lab in stop_bags[orig[i]]:
-                if lab[0] <= d and lab[1] + 1 <= max_boardings:
-                    if bag is None:
-                        bag = trip_bags[tr] = []
-                    # on board: (boardings, cost, co2, board index, pointer before boarding)
-                    onboard = (lab[1] + 1, lab[2], lab[3], i, lab[4])
-                    if not any(x[0] <= onboard[0] and x[1] <= onboard[1] + EPS
-                               and x[2] <= onboard[2] + EPS for x in bag):
-                        bag[:] = [x for x in bag if not (onboard[0] <= x[0] and onboard[1] <= x[1] + EPS
-                                                         and onboard[2] <= x[2] + EPS)]
-                        bag.append(onboard)
-            if not bag:
-                continue
-            ci, ei, v, a = self._cost[i], self._co2[i], dest[i], arr[i]
-            bag[:] = [(b, c + ci, e + ei, board, prev) for b, c, e, board, prev in bag]
-            for b, c, e, board, prev in bag:
-                arrive(v, a, b, c, e, ("T", board, i, prev), False)
-
-        found = [self.reconstruct(ready_min, lab[4]) for lab in target_bag]
+            for k in range(len(dep)):
+                if dep[k] > bags.limit:
+                    break
+                if usable[k]:
+                    self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
+        found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
+
+    def _scan_connection(self, bags: _Bags, trips: dict[int, list[Label]], i: int, d: float,
+                         place: int, trip: int) -> None:
+        """Board connection ``i`` from the labels waiting at its origin, then ride it."""
+        riding = trips.get(trip)
+        for lab in bags.stops[place]:
+            if lab.time_min <= d and lab.boardings + 1 <= bags.max_boardings:
+                if riding is None:
+                    riding = trips[trip] = []
+                insert(riding, Label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True,
+                                     Boarded(i, lab.ptr)))
+        if not riding:
+            return
+        tt = self.tt
+        cost, co2 = float(tt.cost_usd[i]), float(tt.co2_kg[i])
+        riding[:] = [lab._replace(cost_usd=lab.cost_usd + cost, co2_kg=lab.co2_kg + co2) for lab in riding]
+        v, a = int(tt.dest[i]), float(tt.arr_min[i])
+        for lab in riding:
+            on = lab.ptr
+            assert isinstance(on, Boarded)
+            bags.land(v, Label(a, lab.boardings, lab.cost_usd, lab.co2_kg, True,
+                               Ride(on.board, i, on.prev)))
+
+
+class _Bags:
+    """The Pareto bags of one query: per place, and at the target."""
+
+    def __init__(self, planner: Planner, target: int, ready_min: float, window_min: float | None,
+                 max_transfers: int | None, use_links: bool) -> None:
+        self.planner = planner
+        self.target = target
+        self.limit = INF if window_min is None else ready_min + window_min
+        self.max_boardings = INF if max_transfers is None else max_transfers + 1
+        self.use_links = use_links
+        self.stops: list[list[Label]] = [[] for _ in planner.tt.places]
+        self.found: list[Label] = []  # at the target; time_min is the arrival
+
+    def land(self, place: int, arrived: Label) -> None:
+        """A journey arrives at ``place`` at ``arrived.time_min`` (off a vehicle when
+        ``can_link``, by link otherwise)."""
+        if arrived.time_min > self.limit or arrived.boardings > self.max_boardings:
+            return
+        if any(dominates(x, arrived._replace(can_link=True)) for x in self.found):
+            return  # the target is already reached as well, whatever follows
+        if place == self.target:
+            insert(self.found, arrived._replace(can_link=True))
+            return
+        planner = self.planner
+        wait = planner._mct[place] if arrived.can_link else planner._after_link[place]
+        label = arrived._replace(time_min=arrived.time_min + wait)
+        if insert(self.stops[place], label) and label.can_link and self.use_links:
+            self.take_links(place, label)
+
+    def take_links(self, place: int, label: Label) -> None:
+        """Every link chain out of ``place``, leaving at ``label.time_min``."""
+        for hop in self.planner.hops[place]:
+            self.land(hop.dest, Label(label.time_min + hop.duration_min, label.boardings + hop.boardings,
+                                      label.cost_usd + hop.cost_usd, label.co2_kg + hop.co2_kg, False,
+                                      Hop(place, hop, label.time_min, label.ptr)))
+
+
+class _TripRows:
+    """``trip_rows[trip]``: the trip's connection rows in segment order, as a list."""
+
+    def __init__(self, tt: Timetable) -> None:
+        self.tt = tt
+
+    def __getitem__(self, trip: int) -> list[int]:
+        return self.tt.rows_of_trip(trip).tolist()
 
 
 def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:

@@ -208,6 +208,8 @@ class Service(_Model):
     co2_kg: NonNegative | None = None
     co2_g_per_unit_km: NonNegative | None = None
     delay: Distribution | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -235,6 +237,7 @@ class Service(_Model):
         for a, b in zip(self.stops, self.stops[1:], strict=False):
             if a == b:
                 raise ValueError(f"stop {a!r} follows itself")
+        _check_validity(self.valid_from, self.valid_to)
         return self
 
 
@@ -310,18 +313,40 @@ class Run(_Model):
         return dt.datetime.combine(self.start, dt.time(0, 0), tzinfo=dt.UTC)
 
 
+def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
+
+
 class Scenario(_Model):
-    """A whole scenario after ``extends`` has been applied."""
+    """A whole scenario after ``extends`` has been applied.
+
+    ``valid_from`` / ``valid_to`` bound the days (local at each service's first stop, both
+    included) on which any timetabled service departs; a service's own period narrows it.
+    """
 
     name: str
     description: str | None = None
     extends: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
     run: Run
     places: list[Place]
     services: list[Service] = []
     links: list[Link] = []
     demand: list[Demand] = []
     disruptions: list[Disruption] = []
+
+    @model_validator(mode="after")
+    def _validity(self) -> Scenario:
+        _check_validity(self.valid_from, self.valid_to)
+        return self
+
+    def validity(self, service: Service) -> tuple[dt.date | None, dt.date | None]:
+        """The days a service may depart on: its own period within the scenario's (None: open)."""
+        starts = [d for d in (self.valid_from, service.valid_from) if d is not None]
+        ends = [d for d in (self.valid_to, service.valid_to) if d is not None]
+        return (max(starts) if starts else None, min(ends) if ends else None)
 
     def place(self, place_id: str) -> Place:
         for p in self.places:

@@ -5,6 +5,15 @@ Mappings load as :class:`SourceDict` and sequences as :class:`SourceList`; both 
 column (1-based) of the value. Those positions survive merging (``extends``) because merged
 containers copy them, so a validation error found after merging still points into the file
 that said the bad value.
+
+Parsing uses libyaml (``yaml.CSafeLoader``) when PyYAML was built with it, and the pure-Python
+``yaml.SafeLoader`` otherwise; both give the same values and the same positions (taken from
+each node's ``start_mark``). libyaml words its syntax errors differently, so a file it
+rejects is read again by the pure loader, whose error (message and position) is the one
+reported; and the few things the two treat differently (a tab, ``?``, a byte-order mark
+inside the text, an empty value in a flow mapping) send a file to the pure loader. A file
+therefore loads with the same positions, or fails with the same error, whichever loader is
+installed.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import yaml
 from corridor.errors import Problem, ScenarioError
 
 Position = tuple[str, int, int]
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class SourceDict(dict[str, Any]):
@@ -43,16 +53,52 @@ class SourceList(list[Any]):
         self.start = None
 
 
-def _loader_for(filename: str) -> type[yaml.SafeLoader]:
-    """A SafeLoader subclass that builds SourceDict / SourceList tagged with ``filename``."""
+# libyaml's loader; yaml.CSafeLoader only exists when PyYAML was built with libyaml.
+_C_SAFE_LOADER: type[Any] | None = (
+    getattr(yaml, "CSafeLoader", None) if getattr(yaml, "__with_libyaml__", False) else None
+)
+#: PyYAML was built with libyaml, so :func:`read_yaml` parses with ``yaml.CSafeLoader``.
+HAVE_LIBYAML: bool = _C_SAFE_LOADER is not None
 
-    class Loader(yaml.SafeLoader):
+
+class _ParsersDisagree(Exception):
+    """libyaml placed a node where the pure parser would not: parse with the pure one."""
+
+
+def _has_empty_flow_value(node: yaml.MappingNode) -> bool:
+    """Does this flow mapping, or a mapping it merges (``<<``), hold an empty value
+    (``{a: , b: 1}``)? libyaml places one at the next token, the pure parser just after the
+    colon."""
+    for key_node, value_node in node.value:
+        if key_node.tag == MERGE_TAG:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if any(isinstance(s, yaml.MappingNode) and _has_empty_flow_value(s) for s in sources):
+                return True
+        elif (node.flow_style and isinstance(value_node, yaml.ScalarNode)
+              and value_node.start_mark.index == value_node.end_mark.index):
+            return True
+    return False
+
+
+def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader) -> type[Any]:
+    """A subclass of ``base``, ``yaml.SafeLoader`` or ``yaml.CSafeLoader`` (the same
+    constructor and resolver, only the parser differs), that builds SourceDict / SourceList
+    tagged with ``filename``.
+
+    With libyaml, a mapping with an empty flow value (:func:`_has_empty_flow_value`) raises
+    :class:`_ParsersDisagree`.
+    """
+    check_empty = base is not yaml.SafeLoader
+
+    class Loader(base):
         pass
 
     def mark(node: yaml.Node) -> Position:
         return (filename, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> SourceDict:
+    def construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode) -> SourceDict:
+        if check_empty and _has_empty_flow_value(node):
+            raise _ParsersDisagree
         loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
         out = SourceDict()
         out.start = mark(node)
@@ -70,7 +116,7 @@ def _loader_for(filename: str) -> type[yaml.SafeLoader]:
             out.positions[key] = mark(value_node)
         return out
 
-    def construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> SourceList:
+    def construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.SequenceNode) -> SourceList:
         out = SourceList(loader.construct_object(child, deep=True) for child in node.value)
         out.positions = [mark(child) for child in node.value]
         out.start = mark(node)
@@ -81,8 +127,44 @@ def _loader_for(filename: str) -> type[yaml.SafeLoader]:
     return Loader
 
 
-def read_yaml(path: Path) -> SourceDict:
-    """Read one scenario file; raise :class:`ScenarioError` for a missing file or bad YAML."""
+def _parsers_may_differ(text: str) -> bool:
+    """Does the text hold a character around which libyaml and the pure parser disagree?
+
+    libyaml accepts a tab where the pure parser rejects it (``{a:<TAB>1}``) and a ``?``
+    inside a plain scalar in a flow collection (``{a: b?}``, where the pure parser ends the
+    scalar), and it skips a byte-order mark inside the text without counting its column.
+    """
+    return "\t" in text or "?" in text or text.find("\ufeff", 1) >= 0
+
+
+def parse_yaml(text: str, name: str, *, libyaml: bool | None = None) -> Any:
+    """Parse YAML text into SourceDict / SourceList / scalars, positions tagged with ``name``.
+
+    ``libyaml``: parse with libyaml (True), the pure-Python parser (False), or libyaml when
+    PyYAML has it (None). A text libyaml rejects is parsed again by the pure parser, so every
+    ``yaml.YAMLError`` raised is the pure parser's; a text with a character the two treat
+    differently (see :func:`_parsers_may_differ`) goes to the pure parser only, and so does
+    one with an empty value in a flow mapping. Keys that are not text and duplicate keys
+    raise :class:`ScenarioError`.
+    """
+    if libyaml is None:
+        libyaml = HAVE_LIBYAML
+    if libyaml:
+        if _C_SAFE_LOADER is None:
+            raise RuntimeError("PyYAML was built without libyaml")
+        if not _parsers_may_differ(text):
+            try:
+                return yaml.load(text, Loader=_loader_for(name, _C_SAFE_LOADER))  # noqa: S506 - safe
+            except (yaml.YAMLError, _ParsersDisagree):
+                pass  # a YAML error is said again below, in the pure parser's words and place
+    return yaml.load(text, Loader=_loader_for(name, yaml.SafeLoader))  # noqa: S506 - safe
+
+
+def read_yaml(path: Path, *, libyaml: bool | None = None) -> SourceDict:
+    """Read one scenario file; raise :class:`ScenarioError` for a missing file or bad YAML.
+
+    ``libyaml`` chooses the parser as in :func:`parse_yaml`.
+    """
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -91,7 +173,7 @@ def read_yaml(path: Path) -> SourceDict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(name, None, None, "", f"cannot read file: {exc}")]) from None
     try:
-        data = yaml.load(text, Loader=_loader_for(name))  # noqa: S506 - a SafeLoader subclass
+        data = parse_yaml(text, name, libyaml=libyaml)
     except yaml.MarkedYAMLError as exc:
         m = exc.problem_mark
         line, col = (m.line + 1, m.column + 1) if m is not None else (None, None)

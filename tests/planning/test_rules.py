@@ -1,0 +1,286 @@
+"""The planner's written rules, each on a small hand-made case with the answer worked out.
+
+Cases named after a defect failed before it was fixed: Pareto sets that lost journeys,
+profiles that differed from single queries on journeys passing a place twice, and link legs
+all reported as road.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from corridor.cli import main
+from corridor.errors import NoRouteError, PlanningError
+from corridor.network.segments import service_segments
+from corridor.network.timetable import build_timetable, first_departures_min
+from corridor.planning import RoutePlanner
+from corridor.planning.search import START, Label, dominates
+from corridor.scenario.schema import Scenario
+
+
+def place(pid: str, lat: float = 0.0, lon: float = 0.0, **extra: Any) -> dict[str, Any]:
+    return {"id": pid, "name": pid, "kind": "junction", "country": "KZ", "lat": lat, "lon": lon,
+            "tz": "UTC", **extra}
+
+
+def service(sid: str, stops: list[str], times: list[str], duration_min: float, **extra: Any) -> dict[str, Any]:
+    return {"id": sid, "mode": "rail", "unit": "pax", "stops": stops,
+            "timetable": {"days": "daily", "times": times}, "duration_min": duration_min,
+            "capacity": 100, **extra}
+
+
+def scenario(places: list[dict], services: list[dict], links: list[dict] | None = None,
+             **extra: Any) -> Scenario:
+    return Scenario.model_validate({
+        "name": "case", "run": {"start": "2027-03-22", "horizon_days": 14},
+        "places": places, "services": services, "links": links or [], **extra})
+
+
+def link(lid: str, a: str, b: str, minutes: float, cost: float = 0.0, **extra: Any) -> dict[str, Any]:
+    return {"id": lid, "from": a, "to": b, "duration_min": minutes, "cost_usd": cost,
+            "bidirectional": False, **extra}
+
+
+def criteria(planner: RoutePlanner, origin: str, target: str, depart: str, **kw: Any) -> set[tuple]:
+    result = planner.plan(origin, target, depart, unit="pax", **kw)
+    return {(it.to_dict(result.timetable)["arrive"][11:16], it.transfers, round(it.cost_usd, 2))
+            for it in result.itineraries}
+
+
+# ---------------------------------------------------------------- defect 1: ride, then link
+def test_ride_then_link_survives_beside_links() -> None:
+    # O -> X by S at 09:00 (60 min, free); links O->X 10 min $0, X->W 10 min $0, O->W 15 min $100.
+    # Ready 08:00: O->W by link arrives 08:15 for $100; the free chain O->X->W arrives 08:20
+    # (it beats S + X->W at 10:10, also free). Before the fix only 08:15 came back.
+    sc = scenario([place("O"), place("X", 0, 1), place("W", 0, 2)],
+                  [service("S", ["O", "X"], ["09:00"], 60)],
+                  [link("OX", "O", "X", 10), link("XW", "X", "W", 10), link("OW", "O", "W", 15, 100)])
+    got = criteria(RoutePlanner(sc), "O", "W", "2027-03-26T08:00")
+    assert got == {("08:15", 0, 100.0), ("08:20", 0, 0.0)}
+
+
+def test_ride_then_link_when_no_free_chain() -> None:
+    # as above, but the walk X->W is only reachable off the train: O->X by link costs $30, so
+    # S + X->W (10:10, $0) is Pareto-optimal beside O->W (08:15, $100) and O->X->W (08:20, $30)
+    sc = scenario([place("O"), place("X", 0, 1), place("W", 0, 2)],
+                  [service("S", ["O", "X"], ["09:00"], 60)],
+                  [link("OX", "O", "X", 10, 30), link("XW", "X", "W", 10), link("OW", "O", "W", 15, 100)])
+    got = criteria(RoutePlanner(sc), "O", "W", "2027-03-26T08:00")
+    assert got == {("08:15", 0, 100.0), ("08:20", 0, 30.0), ("10:10", 0, 0.0)}
+
+
+def test_a_label_that_may_not_link_does_not_dominate_one_that_may() -> None:
+    by_link = Label(480.0, 0, 0.0, 0.0, False, START)
+    by_ride = Label(600.0, 1, 0.0, 0.0, True, START)
+    assert not dominates(by_link, by_ride)
+    assert dominates(by_ride._replace(time_min=400.0, boardings=0), by_link)
+
+
+# ---------------------------------------------------------------- defect 2: a place passed twice
+def profile_equals_plan(planner: RoutePlanner, origin: str, target: str, start: str) -> np.ndarray:
+    result = planner.profile(origin, target, start=start, days=1, step_min=5, unit="pax")
+    prof = result.profile
+    for k in range(0, prof.ready_min.size, 3):
+        ready = result.timetable.to_utc(prof.ready_min[k])
+        try:
+            want = planner.plan(origin, target, ready, unit="pax").earliest.arrive_min
+        except NoRouteError:
+            want = np.inf
+        assert prof.arrival_min[k] == want, ready
+    return prof.arrival_min
+
+
+def test_out_of_the_origin_by_link_and_back_through_it() -> None:
+    # O has a 240-min check-in; link O->X 10 min; R runs X -> O -> T at 08:15, 120 min in all.
+    # Ready 08:00: walk to X by 08:10, board R at 08:15, ride through O, reach T at 10:15.
+    sc = scenario([place("O", checkin_min=240), place("X", 0, 1), place("T", 0, -1)],
+                  [service("R", ["X", "O", "T"], ["08:15"], 120)], [link("OX", "O", "X", 10)])
+    planner = RoutePlanner(sc)
+    assert criteria(planner, "O", "T", "2027-03-26T08:00") == {("10:15", 0, 0.0)}
+    arrivals = profile_equals_plan(planner, "O", "T", "2027-03-26T00:00")
+    ready = planner.profile("O", "T", start="2027-03-26T08:00", days=1 / 1440, unit="pax")
+    assert ready.profile.total_min[0] == 135
+    assert np.isfinite(arrivals).all()
+    limited = planner.profile("O", "T", start="2027-03-26T08:00", days=1 / 1440, unit="pax", max_transfers=0)
+    assert limited.profile.total_min[0] == 135
+
+
+def test_through_one_place_twice() -> None:
+    # S1 A->Y->X, S2 X->Y->B; 255 min to connect at Y, none at X. Ready 07:00 at A: S1 at
+    # 08:00 reaches Y 09:00 (too late for S2 at Y 11:30 with 255 min) and X 10:00; S2 leaves X
+    # 10:30, passes Y 11:30 and reaches B 12:30.
+    sc = scenario([place("A", 0, 0), place("Y", 0, 1, min_connection_min=255), place("X", 0, 2),
+                   place("B", 1, 1)],
+                  [service("S1", ["A", "Y", "X"], ["08:00"], 120),
+                   service("S2", ["X", "Y", "B"], ["10:30"], 120)])
+    planner = RoutePlanner(sc)
+    assert criteria(planner, "A", "B", "2027-03-26T07:00") == {("12:30", 1, 0.0)}
+    profile_equals_plan(planner, "A", "B", "2027-03-26T00:00")
+    one = planner.profile("A", "B", start="2027-03-26T07:00", days=1 / 1440, unit="pax")
+    assert one.profile.total_min[0] == 330
+
+
+# ---------------------------------------------------------------- defect 3: link modes
+@pytest.mark.parametrize("mode", ["rail", "transfer", "road"])
+def test_link_legs_keep_their_own_mode(mode: str, capsys, tmp_path) -> None:
+    sc = scenario([place("O"), place("W", 0, 1)], [], [link("BRIDGE", "O", "W", 20, mode=mode)])
+    leg = RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00", unit="pax").earliest.legs[0]
+    assert (leg.kind, leg.mode) == ("link", mode)
+
+
+def test_modes_filter_vehicle_links_but_not_walks() -> None:
+    sc = scenario([place("O"), place("X", 0, 1), place("W", 0, 2)], [],
+                  [link("ROAD", "O", "W", 20, mode="road"), link("WALK", "O", "X", 5, mode="transfer"),
+                   link("TRAIN", "X", "W", 30, mode="rail")])
+    planner = RoutePlanner(sc)
+    assert criteria(planner, "O", "W", "2027-03-26T08:00", modes=["road"]) == {("08:20", 0, 0.0)}
+    assert criteria(planner, "O", "W", "2027-03-26T08:00", modes=["rail"]) == {("08:35", 0, 0.0)}
+    with pytest.raises(NoRouteError):
+        planner.plan("O", "W", "2027-03-26T08:00", unit="pax", modes=["air"])
+
+
+# ---------------------------------------------------------------- dispatched services
+def dispatched(sid: str, a: str, b: str, cutoff: float, minutes: float) -> dict[str, Any]:
+    return {"id": sid, "mode": "road", "unit": "pax", "stops": [a, b], "dispatch": {"cutoff_min": cutoff},
+            "duration_min": minutes, "capacity": 8, "cost_usd": 5}
+
+
+def test_dispatched_vehicle_waits_its_cutoff_and_counts_as_a_boarding() -> None:
+    # a minibus O->X leaves at the latest 30 min after one is there; 60 min ride; then S X->W
+    sc = scenario([place("O"), place("X", 0, 1), place("W", 0, 2)],
+                  [service("S", ["X", "W"], ["10:00"], 60), dispatched("BUS", "O", "X", 30, 60)])
+    planner = RoutePlanner(sc)
+    result = planner.plan("O", "W", "2027-03-26T08:00", unit="pax")
+    legs = result.earliest.legs
+    assert [(leg.kind, leg.name) for leg in legs] == [("dispatch", "BUS"), ("service", "S")]
+    assert legs[0].dep_min - result.ready_min == 30 and legs[0].duration_min == 60
+    assert result.earliest.transfers == 1
+    with pytest.raises(NoRouteError):  # two vehicles are not direct
+        planner.plan("O", "W", "2027-03-26T08:00", unit="pax", direct_only=True)
+    with pytest.raises(NoRouteError):
+        planner.plan("O", "W", "2027-03-26T08:00", unit="pax", max_transfers=0)
+    direct = planner.plan("O", "X", "2027-03-26T08:00", unit="pax", direct_only=True).earliest
+    assert direct.total_min == 90 and direct.transfers == 0
+    with pytest.raises(NoRouteError):  # the bus is road: --modes rail leaves it out
+        planner.plan("O", "W", "2027-03-26T08:00", unit="pax", modes=["rail"])
+
+
+# ---------------------------------------------------------------- rounding
+def test_running_times_round_the_running_total_half_up() -> None:
+    places = {p["id"]: p for p in [place("A", 0, 0), place("B", 0, 1), place("C", 0, 2)]}
+    from corridor.scenario.schema import Place, Service
+
+    objs = {k: Place.model_validate(v) for k, v in places.items()}
+    two = Service.model_validate(service("S", ["A", "B"], ["08:00"], 60.5))
+    assert service_segments(two, objs)[0].arrive_offset_min == 61  # not banker's 60
+    three = Service.model_validate(service("S", ["A", "B", "C"], ["08:00"], 121))  # 60.5 + 60.5
+    segs = service_segments(three, objs)
+    assert [(s.depart_offset_min, s.arrive_offset_min) for s in segs] == [(0, 61), (61, 121)]
+    dwell = Service.model_validate(service("S", ["A", "B", "C"], ["08:00"], 121.5, dwell_min=0.5))
+    segs = service_segments(dwell, objs)  # 60.5 | dwell 0.5 | 60.5: arrive 61, leave 61, arrive 122
+    assert [(s.depart_offset_min, s.arrive_offset_min) for s in segs] == [(0, 61), (61, 122)]
+
+
+# ---------------------------------------------------------------- any date
+@pytest.fixture(scope="module")
+def baseline() -> RoutePlanner:
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    return RoutePlanner(load_scenario(SCENARIOS / "baseline.yaml"))
+
+
+@pytest.mark.parametrize("depart", ["2026-12-10T08:00", "2027-03-03T08:00", "2027-07-06T08:00",
+                                    "2027-10-30T20:00", "2028-02-02T08:00"])
+def test_plan_on_any_date_shows_the_offsets_of_that_date(baseline, depart: str) -> None:
+    # before, inside and after the run's 70 days, across both summer-time changes: every leg
+    # time is the local time the standard library gives for that instant at that place
+    result = baseline.plan("NQZ", "VNO", depart)
+    it = result.earliest.to_dict(result.timetable)
+    assert it["legs"][0]["depart"] >= dt.datetime.fromisoformat(depart).isoformat()
+    zones = {p.id: ZoneInfo(p.tz) for p in baseline.scenario.places}
+    for leg in it["legs"]:
+        for key, where in (("depart", leg["from"]), ("arrive", leg["to"])):
+            when = dt.datetime.fromisoformat(leg[key])
+            assert when.astimezone(zones[where]).isoformat() == leg[key]
+    if depart.startswith("2027-07"):
+        assert it["arrive"].endswith("+03:00")  # Vilnius in summer
+    if depart.startswith("2028"):
+        assert it["arrive"].endswith("+02:00")
+
+
+def test_weekly_repeat_far_from_the_run(baseline) -> None:
+    # 3 March 2027 and 8 December 2027 are both Wednesdays in winter time everywhere on the way
+    a = baseline.plan("NQZ", "VNO", "2027-03-03T08:00").earliest
+    b = baseline.plan("NQZ", "VNO", "2027-12-08T08:00").earliest
+    assert b.arrive_min - a.arrive_min == (dt.date(2027, 12, 8) - dt.date(2027, 3, 3)).days * 1440
+    assert [leg.name for leg in a.legs] == [leg.name for leg in b.legs]
+
+
+def test_autumn_fold_reads_the_first_offset() -> None:
+    # 03:30 on Sunday 31 October 2027 happens twice in Vilnius (EEST, then EET): the first,
+    # +03:00, is 00:30 UTC; a week later it is 01:30 UTC
+    epoch = dt.datetime(2027, 10, 25, tzinfo=dt.UTC)
+    t = first_departures_min((6,), (210,), "Europe/Vilnius", epoch, 14 * 1440)
+    assert t.tolist() == [6 * 1440 + 30, 13 * 1440 + 90]
+
+
+def test_profile_starts_monday_local_midnight_and_reports_instants(baseline) -> None:
+    result = baseline.profile("NQZ", "VNO", step_min=60)
+    assert result.start.isoformat() == "2027-03-01T00:00:00+05:00"
+    data = result.to_dict()
+    assert data["depart"][0] == "2027-03-01T00:00:00+05:00" and len(data["depart"]) == 7 * 24
+    arrive = dt.datetime.fromisoformat(data["arrive"][0])
+    depart = dt.datetime.fromisoformat(data["depart"][0])
+    assert (arrive - depart).total_seconds() / 60 == data["total_min"][0]
+
+
+def test_profile_before_the_run_is_not_moved_to_the_epoch(baseline) -> None:
+    result = baseline.profile("NQZ", "VNO", start="2026-11-02T00:00", days=1, step_min=60)
+    assert result.start.isoformat() == "2026-11-02T00:00:00+05:00"
+    assert np.isfinite(result.profile.total_min).all()
+
+
+# ---------------------------------------------------------------- validity
+def test_validity_period_bounds_a_seasonal_service() -> None:
+    # SCAT flew NQZ-VNO from May 2018 to January 2019 (FACTS.md)
+    sc = scenario([place("O"), place("W", 0, 1)],
+                  [service("SEASONAL", ["O", "W"], ["09:00"], 60, valid_from="2018-05-15",
+                           valid_to="2019-01-31")])
+    planner = RoutePlanner(sc)
+    assert planner.plan("O", "W", "2018-06-01T08:00", unit="pax").earliest.total_min == 120
+    last = planner.plan("O", "W", "2019-01-31T08:00", unit="pax").earliest
+    assert last.total_min == 120
+    with pytest.raises(NoRouteError, match="SEASONAL runs only 2018-05-15 to 2019-01-31"):
+        planner.plan("O", "W", "2027-03-26T08:00", unit="pax")
+    with pytest.raises(NoRouteError):  # the evening of the last day: the next would be 1 Feb
+        planner.plan("O", "W", "2019-01-31T10:00", unit="pax")
+
+
+def test_scenario_validity_narrows_every_service() -> None:
+    sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)],
+                  valid_from="2027-01-01", valid_to="2027-06-30")
+    tt = build_timetable(sc, start_min=-200 * 1440, end_min=200 * 1440)
+    days = sorted({(sc.run.epoch + dt.timedelta(minutes=float(t))).date() for t in tt.service_starts[0]})
+    assert days[0] == dt.date(2027, 1, 1) and days[-1] == dt.date(2027, 6, 30)
+
+
+# ---------------------------------------------------------------- units
+def test_unit_hint_names_the_units_that_serve(capsys) -> None:
+    from conftest import SCENARIOS
+
+    code = main(["plan", str(SCENARIOS / "baseline.yaml"), "--from", "NQZ", "--to", "VNO",
+                 "--depart", "2027-03-01T08:00", "--unit", "feu"])
+    err = capsys.readouterr().err
+    assert code == 2 and "passengers (pax)" in err and "--unit pax" in err
+
+
+def test_unknown_unit_and_places() -> None:
+    sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)])
+    with pytest.raises(PlanningError, match="add --unit pax"):
+        RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00")  # a junction defaults to feu
