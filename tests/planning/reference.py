@@ -27,9 +27,10 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
     use &= tt.dep_min >= t0
     idx = np.flatnonzero(use)
     wait_times: dict[int, set[float]] = defaultdict(set)
-    links_from: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    links_from: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
     for k in range(len(tt.links.ids)):
-        links_from[int(tt.links.origin[k])].append((int(tt.links.dest[k]), float(tt.links.duration_min[k])))
+        links_from[int(tt.links.origin[k])].append(
+            (k, int(tt.links.dest[k]), float(tt.links.duration_min[k])))
 
     # a chain of links longer than all of them together holds a loop, which never helps
     last = max([t0, *tt.arr_min.tolist()]) + float(tt.links.duration_min.sum())
@@ -40,9 +41,12 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         if node in g or t > last:
             return
         g.add_node(node)
-        for u, d in links_from[place]:
+        for k, u, d in links_from[place]:
             reach = t + d
-            g.add_edge(node, ("linkarr", u, reach), weight=d)
+            # one node per link taken, so parallel links keep their own cost and CO2
+            g.add_edge(node, ("link", k, t), weight=d, cost=float(tt.links.cost_usd[k]),
+                       co2=float(tt.links.co2_kg[k]))
+            g.add_edge(("link", k, t), ("linkarr", u, reach), weight=0.0)
             if u == target:
                 g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
             else:
@@ -95,13 +99,17 @@ def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
         return math.inf
 
 
-def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float) -> set[tuple]:
-    """(arrival, transfers, cost, CO2) of every journey, by enumerating every path."""
+def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float,
+                         limit: int = 20_000) -> set[tuple] | None:
+    """(arrival, transfers, cost, CO2) of every journey, by enumerating every path; None if
+    there are more than ``limit`` paths (too many to enumerate in a test)."""
     g = time_expanded(tt, origin, target, t0)
     if SINK not in g:
         return set()
     out = set()
-    for path in nx.all_simple_paths(g, SOURCE, SINK):
+    for count, path in enumerate(nx.all_simple_paths(g, SOURCE, SINK)):
+        if count >= limit:
+            return None
         t, boardings, cost, co2 = t0, 0, 0.0, 0.0
         for a, b in zip(path, path[1:], strict=False):
             e = g[a][b]
@@ -109,13 +117,6 @@ def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float) -> 
             boardings += bool(e.get("board"))
             cost += e.get("cost", 0.0)
             co2 += e.get("co2", 0.0)
-        if tt.links.ids:  # links carry cost too
-            for a, b in zip(path, path[1:], strict=False):
-                if a[0] == "leave" and b[0] == "linkarr":
-                    k = next(k for k in range(len(tt.links.ids))
-                             if tt.links.origin[k] == a[1] and tt.links.dest[k] == b[1])
-                    cost += float(tt.links.cost_usd[k])
-                    co2 += float(tt.links.co2_kg[k])
         out.add((t, max(0, boardings - 1), round(cost, 6), round(co2, 6)))
     return out
 

@@ -12,20 +12,23 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 @st.composite
 def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
-              link_cost: bool = True, max_times: int = 3) -> Scenario:
+              link_cost: bool = True, max_times: int = 3, max_stops: int = 4,
+              max_links: int = 3, loop: bool = False) -> Scenario:
     n = draw(st.integers(3, max_places))
     places = [
         {
             "id": f"P{i}", "name": f"P{i}", "kind": "junction", "country": "KZ",
             "lat": 40.0 + i, "lon": 20.0 + 3 * i, "tz": draw(st.sampled_from(ZONES)),
             "min_connection_min": draw(st.sampled_from([0, 15, 45, 90])),
-            "checkin_min": draw(st.sampled_from([0, 30, 120])),
+            "checkin_min": draw(st.sampled_from([0, 30, 120, 240])),
         }
         for i in range(n)
     ]
     services = []
     for k in range(draw(st.integers(1, max_services))):
-        stops = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=3, unique=True))
+        # stops may come back to a place (A -> B -> A), never twice in a row
+        stops = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=max_stops)
+                     .filter(lambda xs: all(a != b for a, b in zip(xs, xs[1:], strict=False))))
         times = draw(st.lists(st.integers(0, 1439), min_size=1, max_size=max_times, unique=True))
         days = draw(st.one_of(st.just("daily"),
                               st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True)))
@@ -42,13 +45,25 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
     link_items = []
     if links:
         pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
-                              .filter(lambda p: p[0] != p[1]), max_size=2, unique=True))
+                              .filter(lambda p: p[0] != p[1]), max_size=max_links, unique=True))
         for k, (a, b) in enumerate(pairs):
             link_items.append({
                 "id": f"L{k}", "from": f"P{a}", "to": f"P{b}", "bidirectional": False,
                 "duration_min": draw(st.integers(10, 300)),
                 "cost_usd": draw(st.integers(0, 50)) if link_cost else 0,
+                "co2_kg": draw(st.sampled_from([0, 5])),
             })
+    if loop:  # P0 -> P1 by link, then a service back through P0: a journey passing P0 twice
+        places[0]["checkin_min"] = draw(st.sampled_from([120, 240]))
+        link_items.append({"id": "LOOP", "from": "P0", "to": "P1", "bidirectional": False,
+                           "duration_min": draw(st.integers(5, 60)), "cost_usd": draw(st.integers(0, 50))})
+        times = draw(st.lists(st.integers(0, 1439), min_size=1, max_size=max_times, unique=True))
+        services.append({
+            "id": "BACK", "mode": "rail", "unit": "pax", "stops": ["P1", "P0", "P2"],
+            "timetable": {"days": "daily", "times": [f"{t // 60:02d}:{t % 60:02d}" for t in times]},
+            "duration_min": draw(st.integers(30, 600)), "dwell_min": draw(st.sampled_from([0, 10])),
+            "capacity": 10, "cost_usd": draw(st.integers(0, 500)),
+        })
     return Scenario.model_validate({
         "name": "random", "run": {"start": "2027-03-25", "horizon_days": 6},
         "places": places, "services": services, "links": link_items,

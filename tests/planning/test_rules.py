@@ -28,7 +28,8 @@ def place(pid: str, lat: float = 0.0, lon: float = 0.0, **extra: Any) -> dict[st
             "tz": "UTC", **extra}
 
 
-def service(sid: str, stops: list[str], times: list[str], duration_min: float, **extra: Any) -> dict[str, Any]:
+def service(sid: str, stops: list[str], times: list[str], duration_min: float,
+            **extra: Any) -> dict[str, Any]:
     return {"id": sid, "mode": "rail", "unit": "pax", "stops": stops,
             "timetable": {"days": "daily", "times": times}, "duration_min": duration_min,
             "capacity": 100, **extra}

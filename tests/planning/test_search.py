@@ -16,16 +16,17 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 def query(scenario, data, **timetable_args):  # noqa: ANN001, ANN201
-    """The scenario's timetable and planner, and a drawn origin and destination."""
+    """The scenario's timetable and planner, and a drawn origin and destination (often P0 to
+    P2, the ends of a drawn loop)."""
     tt = build_timetable(scenario, **timetable_args)
     n = len(tt.places)
-    origin = data.draw(st.integers(0, n - 1))
-    target = data.draw(st.integers(0, n - 1).filter(lambda t: t != origin))
+    origin = data.draw(st.sampled_from([0, *range(n)]))
+    target = data.draw(st.sampled_from([2, *range(n)]).filter(lambda t: t != origin))
     return tt, Planner(tt), origin, target
 
 
 @SETTINGS
-@given(scenarios(), st.data())
+@given(st.one_of(scenarios(), scenarios(loop=True)), st.data())
 def test_earliest_arrival_equals_time_expanded_dijkstra(scenario, data) -> None:
     # 2027-03-25 + 6 days crosses the EU change to summer time on 2027-03-28
     tt, planner, origin, target = query(scenario, data)
@@ -43,27 +44,38 @@ def test_earliest_arrival_equals_time_expanded_dijkstra(scenario, data) -> None:
         assert all(a.arr_min <= b.dep_min for a, b in zip(legs, legs[1:], strict=False))
 
 
-@SETTINGS
-@given(scenarios(), st.data())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(scenarios(), scenarios(loop=True), scenarios(max_places=3, max_stops=4, max_links=2)),
+       st.data())
 def test_profile_equals_single_queries(scenario, data) -> None:
+    # services may pass a place twice (A -> B -> A), places have long check-ins and links:
+    # journeys that leave the origin by link and ride back through it are drawn
     tt, planner, origin, target = query(scenario, data)
     grid = np.arange(0.0, 3 * 1440.0, 7.0)
-    prof = compute_profile(tt, origin, target, grid, hops=planner.hops)
+    k_max = data.draw(st.sampled_from([None, 0, 1]))
+    prof = compute_profile(tt, origin, target, grid, hops=planner.hops, max_transfers=k_max)
     allowed = planner.allowed(None)
-    for k in range(0, grid.size, 13):
+    for k in range(0, grid.size, 5):
+        if k_max is not None:
+            best = [it for it in planner.pareto(origin, target, float(grid[k]), max_transfers=k_max)]
+            assert prof.arrival_min[k] == min((it.arrive_min for it in best), default=np.inf), grid[k]
+            continue
         it = planner.earliest(origin, target, float(grid[k]), allowed=allowed)
         assert prof.arrival_min[k] == (it.arrive_min if it else np.inf), grid[k]
 
 
 @settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(scenarios(max_places=4, max_services=7, link_cost=False, max_times=1), st.data())
+@given(st.one_of(scenarios(max_places=4, max_services=7, max_times=1, max_stops=3),
+                 scenarios(max_places=4, max_services=4, max_times=1, max_stops=3, loop=True)), st.data())
 def test_pareto_set_equals_brute_force(scenario, data) -> None:
     tt, planner, origin, target = query(scenario, data, horizon_days=2)
     assume(tt.n_connections <= 30)  # every path is enumerated: keep the graph small
     t0 = float(data.draw(st.integers(0, 1440)))
+    every = all_journey_criteria(tt, origin, target, t0)
+    assume(every is not None)
     got = {it.criteria() for it in planner.pareto(origin, target, t0)}
-    want = pareto(all_journey_criteria(tt, origin, target, t0))
+    want = pareto(every)
     assert got == want
     # the earliest of the Pareto set is the earliest arrival
     best = planner.earliest(origin, target, t0)
@@ -81,3 +93,31 @@ def test_max_transfers_respected_and_tight(scenario, data) -> None:
     # every unlimited Pareto journey within the limit is also found with the limit
     within = {it.criteria() for it in free if it.transfers <= k}
     assert within <= {it.criteria() for it in limited}
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios(max_places=5, max_services=1, max_links=8), st.data())
+def test_link_closure_equals_every_simple_chain(scenario, data) -> None:
+    # the closure against every simple path of the link graph (networkx), Pareto-filtered
+    import networkx as nx
+
+    from corridor.planning.links import link_closure
+
+    tt = build_timetable(scenario)
+    g = nx.MultiDiGraph()
+    for k in range(len(tt.links.ids)):
+        g.add_edge(int(tt.links.origin[k]), int(tt.links.dest[k]), key=k)
+    hops = link_closure(tt)
+    for source in g.nodes:
+        for dest in g.nodes:
+            if dest == source:
+                continue
+            chains = set()
+            for path in nx.all_simple_edge_paths(g, source, dest):
+                rows = [k for _, _, k in path]
+                chains.add((float(sum(tt.links.duration_min[rows])), 0,
+                            round(float(sum(tt.links.cost_usd[rows])), 6),
+                            round(float(sum(tt.links.co2_kg[rows])), 6)))
+            got = {(h.duration_min, h.boardings, round(h.cost_usd, 6), round(h.co2_kg, 6))
+                   for h in hops[source] if h.dest == dest}
+            assert got == pareto(chains), (source, dest)

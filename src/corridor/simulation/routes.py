@@ -25,7 +25,7 @@ Step = tuple[Any, ...]
 class CargoRoutes:
     """Earliest itineraries of containers, with their steps (``to_steps`` of the engine)."""
 
-    def __init__(self, planner: Planner, allowed: list[bool],
+    def __init__(self, planner: Planner, allowed: np.ndarray,
                  to_steps: Callable[[Any, Itinerary], list[Step]]) -> None:
         self.planner = planner
         self.allowed = allowed
