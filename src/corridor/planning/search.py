@@ -34,8 +34,7 @@ from corridor.planning.links import LinkHop, link_closure
 
 INF = math.inf
 EPS = 1e-9
-FIRST_CHUNK = 512  # connections read per chunk at first; doubles up to LAST_CHUNK
-LAST_CHUNK = 65536
+CHUNK = 4096  # connections converted to lists at a time, on first use, then kept
 
 
 class Start(NamedTuple):
@@ -100,7 +99,8 @@ def insert(bag: list[Label], label: Label) -> bool:
 
 
 class _Chunk(NamedTuple):
-    base: int
+    base: int  # row of the chunk's first connection
+    first: int  # where in the chunk the scan starts
     dep: list[float]
     arr: list[float]
     orig: list[int]
@@ -123,6 +123,8 @@ class Planner:
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
         self.trip_rows = _TripRows(tt)
+        self._columns: dict[int, tuple[list[float], list[float], list[int], list[int], list[int]]] = {}
+        self._masks: dict[int, tuple[np.ndarray, dict[int, list[bool]]]] = {}
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -142,15 +144,31 @@ class Planner:
         return np.asarray(services, dtype=bool)[self.tt.service]
 
     def _chunks(self, start: int, ok: np.ndarray | None) -> Iterator[_Chunk]:
-        """The connections from row ``start`` on, as lists, in chunks of growing size."""
-        tt, size, n = self.tt, FIRST_CHUNK, self.tt.n_connections
-        while start < n:
-            end = min(start + size, n)
-            yield _Chunk(start, tt.dep_min[start:end].tolist(), tt.arr_min[start:end].tolist(),
-                         tt.origin[start:end].tolist(), tt.dest[start:end].tolist(),
-                         tt.trip[start:end].tolist(),
-                         [True] * (end - start) if ok is None else ok[start:end].tolist())
-            start, size = end, min(2 * size, LAST_CHUNK)
+        """The connections from row ``start`` on, as lists, chunk by chunk. A chunk is converted
+        from the timetable's arrays the first time a query reaches it, and kept: set-up costs
+        nothing per connection, and repeated queries (the simulation's) pay the conversion once."""
+        tt, n = self.tt, self.tt.n_connections
+        c, first = divmod(start, CHUNK)
+        masks = None
+        if ok is not None:
+            if id(ok) not in self._masks:
+                if len(self._masks) >= 4:
+                    self._masks.pop(next(iter(self._masks)))
+                self._masks[id(ok)] = (ok, {})  # the array is held, so its id stays its own
+            masks = self._masks[id(ok)][1]
+        while c * CHUNK < n:
+            lo, hi = c * CHUNK, min((c + 1) * CHUNK, n)
+            cols = self._columns.get(c)
+            if cols is None:
+                cols = self._columns[c] = (tt.dep_min[lo:hi].tolist(), tt.arr_min[lo:hi].tolist(),
+                                           tt.origin[lo:hi].tolist(), tt.dest[lo:hi].tolist(),
+                                           tt.trip[lo:hi].tolist())
+            if masks is None:
+                usable = [True] * (hi - lo)
+            else:
+                usable = masks.get(c) or masks.setdefault(c, ok[lo:hi].tolist())  # type: ignore[index]
+            yield _Chunk(lo, first, *cols, usable)
+            c, first = c + 1, 0
 
     def reconstruct(self, ready_min: float, ptr: Pointer) -> Itinerary:
         legs: list[Leg] = []
@@ -215,10 +233,10 @@ class Planner:
         boarded: dict[int, Boarded] = {}
         first = int(np.searchsorted(self.tt.dep_min, ready_min, side="left"))
         for chunk in self._chunks(first, ok):
-            dep, arr, orig, dest, trip, usable = chunk[1:]
-            if dep[0] >= arrival[target]:
+            dep, arr, orig, dest, trip, usable = chunk[2:]
+            if dep[chunk.first] >= arrival[target]:
                 break
-            for k in range(len(dep)):
+            for k in range(chunk.first, len(dep)):
                 d = dep[k]
                 if d >= arrival[target]:
                     break
@@ -268,10 +286,10 @@ class Planner:
         tt = self.tt
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
         for chunk in self._chunks(first, ok):
-            dep, _, orig, _, trip, usable = chunk[1:]
-            if dep[0] > bags.limit:
+            dep, _, orig, _, trip, usable = chunk[2:]
+            if dep[chunk.first] > bags.limit:
                 break
-            for k in range(len(dep)):
+            for k in range(chunk.first, len(dep)):
                 if dep[k] > bags.limit:
                     break
                 if usable[k]:
