@@ -34,7 +34,7 @@ from corridor.planning.links import LinkHop, link_closure
 
 INF = math.inf
 EPS = 1e-9
-CHUNK = 4096  # connections converted to lists at a time, on first use, then kept
+CHUNK = 1024  # connections converted to lists at a time, on first use, then kept
 
 
 class Start(NamedTuple):
@@ -124,7 +124,6 @@ class Planner:
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
         self.trip_rows = _TripRows(tt)
         self._columns: dict[int, tuple[list[float], list[float], list[int], list[int], list[int]]] = {}
-        self._masks: dict[int, tuple[np.ndarray, dict[int, list[bool]]]] = {}
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -149,24 +148,15 @@ class Planner:
         nothing per connection, and repeated queries (the simulation's) pay the conversion once."""
         tt, n = self.tt, self.tt.n_connections
         c, first = divmod(start, CHUNK)
-        masks = None
-        if ok is not None:
-            if id(ok) not in self._masks:
-                if len(self._masks) >= 4:
-                    self._masks.pop(next(iter(self._masks)))
-                self._masks[id(ok)] = (ok, {})  # the array is held, so its id stays its own
-            masks = self._masks[id(ok)][1]
-        while c * CHUNK < n:
+        while c * CHUNK + first < n:
             lo, hi = c * CHUNK, min((c + 1) * CHUNK, n)
             cols = self._columns.get(c)
             if cols is None:
                 cols = self._columns[c] = (tt.dep_min[lo:hi].tolist(), tt.arr_min[lo:hi].tolist(),
                                            tt.origin[lo:hi].tolist(), tt.dest[lo:hi].tolist(),
                                            tt.trip[lo:hi].tolist())
-            if masks is None:
-                usable = [True] * (hi - lo)
-            else:
-                usable = masks.get(c) or masks.setdefault(c, ok[lo:hi].tolist())  # type: ignore[index]
+            # the mask may change between queries (seats running out): read afresh each time
+            usable = [True] * (hi - lo) if ok is None else ok[lo:hi].tolist()
             yield _Chunk(lo, first, *cols, usable)
             c, first = c + 1, 0
 
