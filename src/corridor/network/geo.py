@@ -16,7 +16,7 @@ def great_circle_km(
     """Haversine distance in km between points given in degrees; broadcasts like NumPy.
 
     >>> round(float(great_circle_km(51.0222, 71.4669, 54.6341, 25.2858)))
-    3070
+    3072
     """
     p1, l1, p2, l2 = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lat1, lon1, lat2, lon2))
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
