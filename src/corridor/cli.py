@@ -91,9 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
-    p.add_argument("--engine", choices=["auto", "simpy", "fast"], default="auto",
-                   help="auto (default): the NumPy fast path for cargo where it applies, SimPy "
-                   "otherwise; simpy: SimPy throughout; fast: fail if the fast path does not apply")
     p.add_argument("--workers", type=int, default=1, metavar="W",
                    help="run replications in W local processes (0: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
@@ -147,6 +144,8 @@ def _load(path: Path):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from corridor.analysis.load import offered_load
+
     scenario, graph = _load(args.scenario)
     queues = sum(1 for p in scenario.places if p.queues)
     print(
@@ -155,6 +154,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"({graph.number_of_edges()} edges), {len(scenario.links)} links, "
         f"{len(scenario.demand)} demand flows, {len(scenario.disruptions)} disruptions"
     )
+    for load in offered_load(scenario):
+        what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
+                f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on "
+                f"{load.servers} server{'s' if load.servers != 1 else ''}")
+        if load.utilisation >= 0.9:
+            verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
+                       else "near capacity: expect long queues")
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity ({verdict}); "
+                  f"{what}", file=sys.stderr)
+        elif load.worst_utilisation >= 1.0:
+            worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity, {worst} "
+                  f"during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
     return 0
 
 
@@ -237,7 +249,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.workers < 0:
         raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
     result = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
-                      engine=args.engine, progress=progress)
+                      progress=progress)
     if args.out is not None:
         write_results(result, args.out)
     print(json.dumps(result_json(result), indent=2) if args.json else run_text(result))

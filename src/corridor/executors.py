@@ -14,15 +14,15 @@ from corridor.scenario.schema import Scenario
 from corridor.simulation.records import Records
 
 
-def _one(args: tuple[Scenario, int, int | None, bool]) -> Records:
+def _one(args: tuple[Scenario, int, int | None]) -> Records:
     from corridor.simulation import run_replication
 
-    scenario, replication, seed, fast = args
-    return run_replication(scenario, replication, seed=seed, fast=fast)
+    scenario, replication, seed = args
+    return run_replication(scenario, replication, seed=seed)
 
 
 def run_replications(scenario: Scenario, replications: int, *, seed: int | None = None,
-                     workers: int = 1, fast: bool = False,
+                     workers: int = 1,
                      progress: Callable[[int, int], None] | None = None) -> list[Records]:
     """Records of replications 0..n-1, in order; ``workers`` > 1 uses a process pool
     (0 means one per core)."""
@@ -31,13 +31,13 @@ def run_replications(scenario: Scenario, replications: int, *, seed: int | None 
     if workers == 1 or replications == 1:
         out = []
         for r in range(replications):
-            out.append(_one((scenario, r, seed, fast)))
+            out.append(_one((scenario, r, seed)))
             if progress is not None:
                 progress(r + 1, replications)
         return out
     results: dict[int, Records] = {}
     with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-        futures = {pool.submit(_one, (scenario, r, seed, fast)): r for r in range(replications)}
+        futures = {pool.submit(_one, (scenario, r, seed)): r for r in range(replications)}
         for future in as_completed(futures):
             results[futures[future]] = future.result()
             if progress is not None:

@@ -36,7 +36,7 @@ def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
     with (out / "units_rep0.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == sum(summary["per_replication"][0]["status"].values())
-    assert {r["status"] for r in rows} <= {"delivered", "waiting", "onboard", "moving"}
+    assert {r["status"] for r in rows} <= {"delivered", "waiting", "onboard", "moving", "at_station"}
     # the same --out again is refused, and nothing is lost
     assert main(["run", short(tmp_path), "--out", str(out)]) == 2
     assert "already holds results" in capsys.readouterr().err
@@ -58,7 +58,24 @@ def test_run_errors(tmp_path: Path, capsys) -> None:
     assert "Traceback" not in err and "does not exist" in err
 
 
-def test_engine_fast_refuses_what_it_cannot_run(capsys) -> None:
-    works = str(SCENARIOS / "malaszewicze_works.yaml")
-    assert main(["run", works, "--engine", "fast", "--replications", "1"]) == 2
-    assert "fast path cannot run malaszewicze_works: disruptions" in capsys.readouterr().err
+def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
+    # a week's demand and only two days to drain: Xi'an containers (10 days) cannot arrive
+    path = tmp_path / "cut.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cut\n"
+                    "run: {horizon_days: 21, warmup_days: 0, drain_days: 2, replications: 1}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: FEU-XIAN-DUISBURG:" in out and "not delivered by the end of the run" in out
+
+
+def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
+    # 10 trains a day of 308 min on 3 tracks is 71%; on one track, 214%
+    path = tmp_path / "tight.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
+                    "places:\n  - {id: MALASZEWICZE, servers: 1}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: MALASZEWICZE: offered load 214% of capacity" in err and "without bound" in err
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    assert "warning" not in capsys.readouterr().err

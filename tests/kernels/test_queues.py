@@ -104,3 +104,32 @@ def test_errors() -> None:
         multi_server_waits([0.0], [1.0], 0)
     with pytest.raises(ValueError):
         batch_boarding([2.0, 1.0], [3.0], 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.lists(st.tuples(st.sampled_from([0.0, 0.5, 1.0, 7.0, 30.0]),
+                                              st.sampled_from([0.0, 1.0, 2.5, 60.0])),
+                                    min_size=1, max_size=60))
+def test_station_step_equals_vectorised_kernel(servers, gaps_and_services) -> None:
+    # the engine admits vehicles one at a time (Station.visit -> kernels.admit); the kernel does
+    # the same rule over arrays: ties (gap 0), zero service and idle spells included
+    from corridor.simulation.stations import Station
+
+    gaps, service = (np.array(x) for x in zip(*gaps_and_services, strict=True))
+    arrive = np.cumsum(gaps)
+    station = Station(0, servers, None, None, [], draws=service)
+    for t in arrive.tolist():
+        station.visit(t, 1)
+    stepped = np.array(station.start) - np.array(station.arrive)
+    np.testing.assert_allclose(stepped, multi_server_waits(arrive, service, servers), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.array(station.end) - np.array(station.start), service, atol=1e-9)
+
+
+def test_station_step_waits_out_a_closure() -> None:
+    # closed 100-200; at half capacity 200-300: a 40-min service takes 80 there
+    from corridor.simulation.stations import Station
+
+    station = Station(0, 1, None, None, [(100.0, 200.0, 0.0), (200.0, 300.0, 0.5)],
+                      draws=np.array([40.0, 40.0, 40.0]))
+    assert [station.visit(t, 1) for t in (90.0, 120.0, 150.0)] == [130.0, 280.0, 360.0]
+    assert station.start == [90.0, 200.0, 280.0]

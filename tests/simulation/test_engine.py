@@ -51,13 +51,13 @@ def columns_equal(a: dict, b: dict) -> bool:
 def test_same_seed_same_records_bit_for_bit() -> None:
     s = load_scenario(SCENARIOS / "baseline.yaml").model_copy(update={"run": load_scenario(
         SCENARIOS / "baseline.yaml").run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
-    one, two = simulate(s, replications=2, engine="simpy"), simulate(s, replications=2, engine="simpy")
+    one, two = simulate(s, replications=2), simulate(s, replications=2)
     for r1, r2 in zip(one.records, two.records, strict=True):
         assert columns_equal(r1.units, r2.units)
         for name in r1.stations:
             assert columns_equal({k: v for k, v in r1.stations[name].items() if k != "servers"},
                                  {k: v for k, v in r2.stations[name].items() if k != "servers"})
-    other = simulate(s, replications=1, seed=12345, engine="simpy")
+    other = simulate(s, replications=1, seed=12345)
     assert not np.array_equal(other.records[0].units["created_min"][:50],
                               one.records[0].units["created_min"][:50])
     # replications differ from each other
@@ -71,10 +71,10 @@ def test_common_random_numbers_across_scenarios() -> None:
         s = load_scenario(SCENARIOS / name)
         return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
 
-    base = simulate(short("baseline.yaml"), replications=1, engine="simpy").records[0]
-    direct = simulate(short("direct_flight.yaml"), replications=1, engine="simpy").records[0]
+    base = simulate(short("baseline.yaml"), replications=1).records[0]
+    direct = simulate(short("direct_flight.yaml"), replications=1).records[0]
     cb, cd = ~base.units["pax"], ~direct.units["pax"]
-    for key in ("created_min", "first_departure_min", "arrival_min", "station_wait_min"):
+    for key in ("created_min", "first_departure_min", "arrival_min", "station_min"):
         assert np.array_equal(base.units[key][cb], direct.units[key][cd], equal_nan=True), key
     # passengers arrive at the same moments too; some of them now fly direct
     pb, pd = base.units["pax"], direct.units["pax"]
@@ -148,3 +148,65 @@ def test_process_pool_gives_the_same_records() -> None:
     pooled = simulate(s, replications=3, workers=2)
     for a, b in zip(one.records, pooled.records, strict=True):
         assert columns_equal(a.units, b.units)
+
+
+TIE = """\
+name: tie
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: D, name: D, kind: rail_terminal, country: KZ, lat: 45, lon: 71, tz: UTC}
+  - {id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 72, tz: UTC,
+     servers: 1, service_time: {dist: fixed, value_min: 60}}
+services:
+  - {id: T1, mode: rail, unit: feu, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 120,
+     capacity: 50}
+  - {id: T2, mode: rail, unit: feu, stops: [D, B], timetable: {times: ["09:00"]}, duration_min: 180,
+     capacity: 50}
+demand:
+  - {id: FROM-D, kind: cargo, from: D, to: B, per_week: 70, arrivals: uniform}
+"""
+
+
+def test_same_minute_arrivals_follow_the_documented_order() -> None:
+    # T1 (A 10:00, 120 min) and T2 (D 09:00, 180 min) both reach station B at 12:00 every day.
+    # The one that left its previous stop first (T2) is served first: its containers wait
+    # only their 60-min service, and T1 queues behind it until 13:00.
+    result = simulate(scenario_from(TIE), replications=1)
+    log = result.records[0].stations["B"]
+    at_noon = (log["arrive_min"] % 1440) == 12 * 60
+    assert at_noon.sum() == 2 * 17  # 14 days and 3 of drain, two trains a day
+    loaded = at_noon & (log["units"] > 0)  # T2 carries the containers, T1 runs empty
+    assert loaded.sum() >= 14
+    np.testing.assert_array_equal(log["start_min"][loaded], log["arrive_min"][loaded])
+    first = log["start_min"][at_noon] == log["arrive_min"][at_noon]
+    assert first.sum() == 17  # one of each pair goes at once, the other waits its 60 min
+    np.testing.assert_array_equal(log["start_min"][at_noon][~first], log["arrive_min"][at_noon][~first] + 60)
+    units = result.records[0].units
+    done = units["status"] == 4
+    assert done.sum() > 100 and np.all(units["station_min"][done] == 60)
+
+
+def test_units_still_at_a_station_when_the_run_ends_are_counted_there() -> None:
+    # Malaszewicze works: three weeks at reduced capacity; stop the run while trains queue
+    s = load_scenario(SCENARIOS / "malaszewicze_works.yaml")
+    s = s.model_copy(update={"run": s.run.model_copy(update={"drain_days": 0})})
+    result = simulate(s, replications=1)  # the books check runs inside
+    status = result.kpis[0]["status"]
+    assert status["at_station"] > 0, status
+    assert sum(status.values()) == result.records[0].units["id"].size
+
+
+def test_background_traffic_stops_at_the_horizon() -> None:
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s, horizon_days=s.run.horizon_days + s.run.drain_days)
+    planners = {u: Planner(tt, unit=u) for u in ("pax", "feu")}
+    rep = Replication(s, tt, planners, 0)
+    rep.run()
+    horizon = s.run.horizon_days * 1440.0
+    assert rep.end_min > horizon  # the drain runs on ...
+    for p, station in rep.stations.items():
+        if s.places[p].background_per_day > 0:  # ... but outside traffic stops with demand
+            outside = np.asarray(station._background)
+            assert outside.size > 0 and outside.max() < horizon, s.places[p].id
+            assert station._next_background == outside.size  # and all of it was admitted

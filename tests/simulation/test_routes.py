@@ -17,7 +17,7 @@ def test_cache_equals_planner_at_every_sampled_time() -> None:
     tt = build_timetable(s)
     planner = Planner(tt, unit="feu")
     allowed = planner.allowed(tt.service_mask(None, "feu"))
-    routes = CargoRoutes(planner, allowed, itinerary_steps)
+    routes = CargoRoutes(planner, allowed)
     rng = np.random.default_rng(4)
     pairs = [("XIAN", "DUISBURG"), ("CHONGQING", "DUISBURG"), ("XIAN", "VILNIUS"), ("VILNIUS", "DUISBURG")]
     for origin, dest in pairs:

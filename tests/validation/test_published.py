@@ -15,7 +15,7 @@ from corridor.scenario import load_scenario
 @pytest.fixture(scope="module")
 def baseline():
     s = load_scenario(SCENARIOS / "baseline.yaml")
-    return s, simulate(s, replications=3, engine="simpy")
+    return s, simulate(s, replications=3)
 
 
 def test_xian_duisburg_transit_inside_published_range(baseline) -> None:
@@ -52,11 +52,16 @@ def test_hours_of_processing_at_dostyk(baseline) -> None:
         assert 4.25 <= np.nanmean(in_station) <= 9.0
 
 
-def test_little_law_at_every_station_in_every_run(baseline) -> None:
+def test_little_law_at_every_station(baseline) -> None:
+    # L, the time-average of units at the station from the vehicle log, against lambda x W
+    # from the per-unit records, over the statistics window: equal up to edge effects
     _, result = baseline
-    for k in result.kpis:
-        for name, st in k["stations"].items():
-            assert st["little_L"] == pytest.approx(st["little_lambda_W"], rel=1e-9), name
+    for name in result.kpis[0]["stations"]:
+        ls = [k["stations"][name]["little_L_units"] for k in result.kpis]
+        lws = [k["stations"][name]["little_lambda_W_units"] for k in result.kpis]
+        if np.mean(ls) == 0:
+            continue
+        assert np.mean(ls) == pytest.approx(np.mean(lws), rel=0.05), name
 
 
 def queue_series(rec, name: str, step_min: float = 1440.0):
@@ -94,5 +99,5 @@ def test_kena_closure_holds_trains_then_releases_them() -> None:
     assert daily[end + 5:].max() < 1  # and are released
     vilnius = rec.flows.index("FEU-XIAN-VILNIUS")
     u = rec.units
-    stuck = (u["flow"] == vilnius) & (u["station_wait_min"] > 24 * 60)
+    stuck = (u["flow"] == vilnius) & (u["station_min"] > 24 * 60)
     assert stuck.any()

@@ -1,4 +1,4 @@
-"""The SimPy engine against queueing theory, and against the NumPy kernels on identical inputs.
+"""The engine against queueing theory, and against the NumPy kernels on identical inputs.
 
 Each scenario is a textbook queue (queue_scenarios.py). Mean waits in queue over replications
 must contain the formula in their 99% confidence interval, or lie within 3% of it; the
@@ -44,22 +44,25 @@ def theory(model: str, servers: int, rho: float) -> float:
 @pytest.mark.parametrize(("model", "servers", "rho", "days", "reps"), CASES,
                          ids=[f"{m}/{c}-rho{r}" for m, c, r, _, _ in CASES])
 def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
-    result = simulate(queue_scenario(model, servers, rho, days=days, replications=reps), engine="simpy")
+    result = simulate(queue_scenario(model, servers, rho, days=days, replications=reps))
     waits = [k["stations"]["B"]["mean_wait_min"] for k in result.kpis]
     est = mean_ci(waits, level=0.99)
     want = theory(model, servers, rho)
     assert est.contains(want) or abs(est.mean - want) <= 0.03 * want, (est, want)
     assert est.half_width < 0.25 * want, f"interval too wide to test anything: {est}"
-    # Little's law at the station in every replication
-    for k in result.kpis:
-        st = k["stations"]["B"]
-        assert st["little_L"] == pytest.approx(st["little_lambda_W"], rel=1e-9)
+    # Little's law, two witnesses: L from the vehicle log's time integral, lambda x W from
+    # the per-unit records; they differ by edge effects only, which average out
+    little = [(k["stations"]["B"]["little_L_units"], k["stations"]["B"]["little_lambda_W_units"])
+              for k in result.kpis]
+    diff = mean_ci([a - b for a, b in little], level=0.99)
+    size = np.mean([a for a, _ in little])
+    assert diff.contains(0.0) or abs(diff.mean) <= 0.01 * size, (diff, size)
 
 
 @pytest.mark.parametrize("servers", [1, 2, 3])
 def test_engine_equals_kernel_on_identical_inputs(servers) -> None:
     """Same arrival and service times -> the same waits, to 1e-9, in every replication."""
-    result = simulate(queue_scenario("M/M", servers, 0.85, days=60, replications=3), engine="simpy")
+    result = simulate(queue_scenario("M/M", servers, 0.85, days=60, replications=3))
     for rec in result.records:
         log = rec.stations["B"]
         arrive, start, end = log["arrive_min"], log["start_min"], log["end_min"]

@@ -8,10 +8,12 @@ import numpy as np
 
 from corridor.kernels.stats import mean_ci
 from corridor.kernels.timeseries import step_levels, time_weighted_mean
-from corridor.simulation.engine import DELIVERED, STATUS_NAMES
+from corridor.simulation.entities import STATUS_NAMES, Status
 from corridor.simulation.records import Records
+from corridor.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_WEEK
 
-WEEK_MIN = 7 * 1440.0
+GROWING_UTILISATION = 0.95  # a station this busy whose waits double across the window ...
+GROWING_RATIO = 2.0  # ... is flagged as a queue growing without bound
 
 
 def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
@@ -22,85 +24,129 @@ def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
             "p95": float(np.percentile(v, 95))}
 
 
-def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float) -> dict[str, float]:
-    """Utilisation, queue (vehicles waiting) and waits over [warmup, horizon); Little's law over
-    the whole run [0, run_end)."""
+def _unit_time(log: dict[str, Any], warmup: float, horizon: float) -> float:
+    """Unit-minutes spent in vehicles at the station inside [warmup, horizon), from the visit log."""
+    inside = np.clip(log["end_min"], warmup, horizon) - np.clip(log["arrive_min"], warmup, horizon)
+    return float(np.sum(log["units"] * inside))
+
+
+def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float,
+                 unit_waits: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """Utilisation, queue (vehicles waiting) and waits over the statistics window [warmup,
+    horizon), and Little's law for the units there.
+
+    Every visit's start and end are known on arrival (closed-form admission); a vehicle still
+    queued when the run ends has its wait cut at the end and is counted in ``unserved``.
+    Little's law is checked with two witnesses: ``little_L_units``, the time-average number of
+    units at the station from the vehicle log, and ``little_lambda_W_units``, unit arrivals per
+    minute times their mean time there, from the per-unit records (``unit_waits``).
+    """
     arrive, start, finish = log["arrive_min"], log["start_min"], log["end_min"]
     servers = log["servers"]
     span = horizon - warmup
-    started = np.isfinite(start)
-    busy_from = np.clip(start[started], warmup, horizon)
-    busy_to = np.clip(np.where(np.isfinite(finish[started]), finish[started], run_end), warmup, horizon)
-    utilisation = float(np.sum(busy_to - busy_from) / (servers * span)) if span > 0 else np.nan
-    # vehicles in queue: +1 on arrival, -1 on start of service
+    busy_from = np.clip(start, warmup, horizon)
+    busy_to = np.clip(np.minimum(finish, run_end), warmup, horizon)
+    busy = float(np.sum(np.maximum(busy_to - busy_from, 0.0)))
+    utilisation = busy / (servers * span) if span > 0 else np.nan
+    # vehicles in queue: +1 on arrival, -1 on start of service (if it starts before the end)
+    started = start < run_end
     t_q, q = step_levels(np.r_[arrive, start[started]], np.r_[np.ones(arrive.size), -np.ones(started.sum())])
     mean_queue = float(time_weighted_mean(t_q, q, np.array([warmup, horizon]))[0]) if t_q.size else 0.0
     in_window = (t_q >= warmup) & (t_q < horizon)
     max_queue = float(q[in_window].max()) if in_window.any() else 0.0
-    window = (arrive >= warmup) & (arrive < horizon) & started
-    waits = start[window] - arrive[window]
-    # Little's law: the time-average number in the station from the event series, against
-    # arrival rate times mean time in the station from the visit records.
-    done = np.isfinite(finish)
-    t_s, n_s = step_levels(np.r_[arrive, finish[done]], np.r_[np.ones(arrive.size), -np.ones(done.sum())])
-    l_series = float(time_weighted_mean(t_s, n_s, np.array([0.0, run_end]))[0]) if t_s.size else 0.0
-    sojourn = np.where(done, finish, run_end) - arrive
-    lam_w = float(arrive.size / run_end * sojourn.mean()) if arrive.size else 0.0
-    return {
-        "vehicles": int(np.sum((arrive >= warmup) & (arrive < horizon))),
+    window = (arrive >= warmup) & (arrive < horizon)
+    waits = np.minimum(start[window], run_end) - arrive[window]
+    out = {
+        "vehicles": int(window.sum()),
+        "unserved": int(np.sum(window & ~started)),
         "utilisation": utilisation,
         "mean_queue": mean_queue,
         "max_queue": max_queue,
         "mean_wait_min": float(waits.mean()) if waits.size else 0.0,
         "max_wait_min": float(waits.max()) if waits.size else 0.0,
-        "little_L": l_series,
-        "little_lambda_W": lam_w,
+        "growing": float(_growing(arrive[window], waits, warmup, span, utilisation)),
     }
+    if unit_waits is not None and span > 0:
+        seen = (unit_waits["arrive_min"] >= warmup) & (unit_waits["arrive_min"] < horizon)
+        minutes = unit_waits["station_min"][seen]
+        out["little_L_units"] = _unit_time(log, warmup, horizon) / span
+        out["little_lambda_W_units"] = float(seen.sum() / span * minutes.mean()) if minutes.size else 0.0
+    return out
+
+
+def _growing(arrive: np.ndarray, waits: np.ndarray, warmup: float, span: float, utilisation: float) -> bool:
+    """A queue growing without bound: the station is nearly always busy, and vehicles arriving
+    in the last quarter of the window wait at least twice as long as those in the first."""
+    if waits.size < 8 or utilisation < GROWING_UTILISATION:
+        return False
+    first = waits[arrive < warmup + span / 4]
+    last = waits[arrive >= warmup + 3 * span / 4]
+    if first.size == 0 or last.size == 0:
+        return False
+    return bool(last.mean() >= GROWING_RATIO * max(first.mean(), MIN_PER_HOUR))
+
+
+def _times(values: np.ndarray, done: np.ndarray, created: np.ndarray, scale: float) -> dict[str, float]:
+    """A distribution over the units delivered, saying how many it leaves out: units created in
+    the window and not delivered by the end of the run (censored: their times are unknown,
+    and longer than any seen)."""
+    out = _dist(np.where(done, values, np.nan), scale)
+    out["undelivered"] = int(np.sum(created & ~done))
+    return out
 
 
 def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, door: np.ndarray,
                transit: np.ndarray) -> dict[str, Any]:
-    done = of_flow & window & delivered
+    created = of_flow & window
+    done = created & delivered
     return {
-        "created": int(np.sum(window & of_flow)),
-        "door_to_door_days": _dist(np.where(done, door, np.nan), 1440.0),
-        "transit_days": _dist(np.where(done, transit, np.nan), 1440.0),
+        "created": int(np.sum(created)),
+        "undelivered": int(np.sum(created & ~delivered)),
+        "door_to_door_days": _times(door, done, created, MIN_PER_DAY),
+        "transit_days": _times(transit, done, created, MIN_PER_DAY),
     }
 
 
 def replication_kpis(rec: Records) -> dict[str, Any]:
     u = rec.units
     window = u["created_min"] >= rec.warmup_min
-    delivered = u["status"] == DELIVERED
+    delivered = u["status"] == Status.DELIVERED
     pax, feu = u["pax"], ~u["pax"]
     door = u["arrival_min"] - u["created_min"]
     transit = u["arrival_min"] - u["first_departure_min"]
-    weeks = (rec.horizon_min - rec.warmup_min) / WEEK_MIN
+    weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     # throughput counts deliveries inside [warm-up, horizon), not those of the drain after it
     in_window = (u["arrival_min"] >= rec.warmup_min) & (u["arrival_min"] < rec.horizon_min)
     feu_per_week = float(np.sum(delivered & in_window & feu) / weeks) if weeks > 0 else np.nan
-    pax_done = pax & window & delivered
+    pax_created, feu_created = pax & window, feu & window
+    pax_done, feu_done = pax_created & delivered, feu_created & delivered
     late = u["arrival_min"] - u["planned_arrival_min"]
+    sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
-            "created": int(np.sum(pax & window)),
-            "door_to_door_h": _dist(np.where(pax_done, door, np.nan), 60.0),
-            "missed_connection_rate": float(np.mean(u["missed"][pax & window] > 0))
-            if np.any(pax & window) else 0.0,
-            "late_vs_plan_h": _dist(np.where(pax_done, late, np.nan), 60.0),
+            "created": int(np.sum(pax_created)),
+            "undelivered": int(np.sum(pax_created & ~delivered)),
+            "door_to_door_h": _times(door, pax_done, pax_created, MIN_PER_HOUR),
+            "missed_connection_rate": float(np.mean(u["missed"][pax_created] > 0))
+            if np.any(pax_created) else 0.0,
+            "late_vs_plan_h": _times(late, pax_done, pax_created, MIN_PER_HOUR),
         },
         "cargo": {
-            "created": int(np.sum(feu & window)),
-            "transit_days": _dist(np.where(feu & window & delivered, transit, np.nan), 1440.0),
-            "door_to_door_days": _dist(np.where(feu & window & delivered, door, np.nan), 1440.0),
+            "created": int(np.sum(feu_created)),
+            "undelivered": int(np.sum(feu_created & ~delivered)),
+            "transit_days": _times(transit, feu_done, feu_created, MIN_PER_DAY),
+            "door_to_door_days": _times(door, feu_done, feu_created, MIN_PER_DAY),
             "feu_per_week": feu_per_week,
             "teu_per_week": 2 * feu_per_week,
-            "station_wait_h": _dist(np.where(feu & window & delivered, u["station_wait_min"], np.nan), 60.0),
+            "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
                   for f, flow in enumerate(rec.flows)},
-        "stations": {name: station_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min)
-                     for name, log in rec.stations.items()},
+        "stations": {
+            name: station_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min,
+                               {k: v[sw["place"] == rec.places.index(name)] for k, v in sw.items()})
+            for name, log in rec.stations.items()
+        },
         "totals": {
             "cost_usd": float(u["cost_usd"][window & delivered].sum()),
             "co2_t": float(u["co2_kg"][window & delivered].sum() / 1000.0),

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from corridor.analysis.kpis import replication_kpis, summarise
-from corridor.errors import CorridorError
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import Records, replicate, run_timetable
-from corridor.simulation.fast import covers
 
 
 @dataclass
@@ -31,40 +29,27 @@ class SimulationResult:
         return sum(r.events for r in self.records)
 
 
-ENGINES = ("auto", "simpy", "fast")
-
-
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             workers: int = 1, engine: str = "auto",
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             workers: int = 1, progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Run ``replications`` (default: the scenario's) and summarise KPIs with 95% CIs.
 
-    ``engine``: "simpy" runs everything in the SimPy engine; "fast" computes cargo with the
-    NumPy kernels (:mod:`corridor.simulation.fast`) and fails if the scenario is out of its scope; "auto" uses
-    the fast path where it applies. A replication the fast path cannot finish runs in the
-    SimPy engine; either way the records are the same. ``workers`` > 1 runs replications in
-    a local process pool (0: one per core).
+    ``workers`` > 1 runs replications in a local process pool (0: one per core); the records
+    are the same, bit for bit, however they are spread.
     """
-    if engine not in ENGINES:
-        raise CorridorError(f"unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
-    reason = covers(scenario)
-    if engine == "fast" and reason is not None:
-        raise CorridorError(f"the fast path cannot run {scenario.name}: {reason}")
-    use_fast = engine != "simpy" and reason is None
     n = replications if replications is not None else scenario.run.replications
     used_seed = scenario.run.seed if seed is None else seed
     t0 = time.perf_counter()
     if workers != 1:
         from corridor.executors import run_replications
 
-        records = run_replications(scenario, n, seed=used_seed, workers=workers, fast=use_fast,
+        records = run_replications(scenario, n, seed=used_seed, workers=workers,
                                    progress=progress)
     else:  # one timetable and planner for all replications
         tt = run_timetable(scenario)
         planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
         records = []
         for r in range(n):
-            records.append(replicate(scenario, tt, planners, r, used_seed, use_fast))
+            records.append(replicate(scenario, tt, planners, r, used_seed))
             if progress is not None:
                 progress(r + 1, n)
     kpis = [replication_kpis(rec) for rec in records]

@@ -6,8 +6,37 @@ leading axes, if any, are independent replications; times are minutes.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
+
+# When a server may next start, and the capacity factor then: ``opening(t) -> (t_open, f)``
+# with ``t_open >= t`` and ``f > 0`` (a station with closures; None: always open at factor 1).
+Opening = Callable[[float], tuple[float, float]]
+
+
+def admit(free_min: list[float], arrival_min: float, service_min: float,
+          opening: Opening | None = None) -> tuple[float, float]:
+    """One customer's FCFS admission to a multi-server station, in one step.
+
+    ``free_min`` is a heap of the times each server is next free (one entry per server); the
+    customer takes the server that frees first and starts at the first open moment at or after
+    ``max(arrival, that time)``, for ``service_min / factor``. Returns (start, end) and
+    updates the heap. Called in order of arrival, this is :func:`multi_server_waits`.
+
+    >>> free = [0.0, 0.0]
+    >>> [admit(free, a, 3.0) for a in (0.0, 1.0, 2.0)]
+    [(0.0, 3.0), (1.0, 4.0), (3.0, 6.0)]
+    """
+    start = max(arrival_min, free_min[0])
+    factor = 1.0
+    if opening is not None:
+        start, factor = opening(start)
+    end = start + service_min / factor
+    heapq.heapreplace(free_min, end)
+    return start, end
 
 
 def fifo_waits(arrival_min: ArrayLike, service_min: ArrayLike) -> np.ndarray:
@@ -31,7 +60,7 @@ def fifo_waits(arrival_min: ArrayLike, service_min: ArrayLike) -> np.ndarray:
 
 def multi_server_waits(arrival_min: ArrayLike, service_min: ArrayLike, servers: int) -> np.ndarray:
     """Waiting times of a FCFS queue with ``servers`` servers: each customer, in order of
-    arrival, goes to the server that frees first.
+    arrival, goes to the server that frees first (the step of :func:`admit`, with no closures).
 
     Loops over customers only; each step works on all replications at once (the leading axes),
     so many replications cost little more than one.

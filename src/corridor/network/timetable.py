@@ -23,6 +23,7 @@ import numpy as np
 from corridor.network.segments import service_segments
 from corridor.scenario.schema import Scenario
 from corridor.timezone import zone
+from corridor.units import MIN_PER_DAY
 
 MODES = ("air", "rail", "ferry", "sea", "road")
 
@@ -170,7 +171,7 @@ def first_departures_min(
     if not keep.any() or not clock_min:
         return np.empty(0)
     offsets = _utc_offsets_min(tz, int(days[0]), int(days.size), tuple(clock_min))[keep]
-    midnight = (days[keep] - epoch.date().toordinal()) * 1440.0 - epoch.hour * 60.0 - epoch.minute
+    midnight = (days[keep] - epoch.date().toordinal()) * MIN_PER_DAY - epoch.hour * 60.0 - epoch.minute
     starts = (midnight[:, None] + np.asarray(clock_min, dtype=np.float64)[None, :] - offsets).ravel()
     starts = starts[(starts >= start_min) & (starts < end_min)]
     starts.sort()

@@ -26,6 +26,7 @@ from corridor.planning.profile import Profile, compute_profile, week_grid
 from corridor.planning.search import Planner, pareto_filter
 from corridor.scenario.schema import Scenario
 from corridor.timezone import zone
+from corridor.units import MIN_PER_DAY
 
 UNITS = ("pax", "feu")
 MAX_OFFSET_DAYS = 200 * 365  # dates asked about lie within two centuries of the scenario's start
@@ -132,18 +133,19 @@ class RoutePlanner:
         places = {p.id: p for p in scenario.places}
         self._longest_trip_min = max(
             (service_segments(s, places)[-1].arrive_offset_min for s in scenario.services), default=0.0)
-        self.timetable = self._window(0.0, scenario.run.horizon_days * 1440.0).timetable
+        self.timetable = self._window(0.0, scenario.run.horizon_days * MIN_PER_DAY).timetable
 
     # ------------------------------------------------------------------ windows
     def _window(self, start_min: float, end_min: float) -> _Window:
         """The timetable with every trip that can matter for departures in [start, end)."""
-        first_day = math.floor((start_min - self._longest_trip_min) / 1440.0) - 1
-        last_day = math.ceil(end_min / 1440.0)
+        first_day = math.floor((start_min - self._longest_trip_min) / MIN_PER_DAY) - 1
+        last_day = math.ceil(end_min / MIN_PER_DAY)
         key = (first_day, last_day)
         if key not in self._windows:
             if len(self._windows) >= 8:  # keep memory bounded on long sessions
                 self._windows.pop(next(iter(self._windows)))
-            tt = build_timetable(self.scenario, start_min=first_day * 1440.0, end_min=last_day * 1440.0)
+            tt = build_timetable(self.scenario, start_min=first_day * MIN_PER_DAY,
+                                 end_min=last_day * MIN_PER_DAY)
             self._windows[key] = _Window(tt)
         return self._windows[key]
 
@@ -223,7 +225,7 @@ class RoutePlanner:
             value.astimezone(dt.UTC)
         except (OverflowError, ValueError):
             raise PlanningError(f"time {value.isoformat()} is out of range") from None
-        if abs(minutes) > MAX_OFFSET_DAYS * 1440.0:
+        if abs(minutes) > MAX_OFFSET_DAYS * MIN_PER_DAY:
             raise PlanningError(
                 f"time {value.isoformat()} is more than {MAX_OFFSET_DAYS // 365} years from the "
                 f"scenario's start {self.scenario.run.start}")
@@ -257,13 +259,13 @@ class RoutePlanner:
                 f"window must be more than 0 and at most {MAX_WINDOW_DAYS:g} days, got {days:g}")
         unit = self._unit(unit, origin)
         mode_key = None if modes is None else tuple(sorted(set(modes)))
-        window = self._window(ready, ready + days * 1440.0)
+        window = self._window(ready, ready + days * MIN_PER_DAY)
         tt = window.timetable
         mask = self.services(mode_key, unit, tt)
         found = self._search(window, unit, mode_key, direct_only).pareto(
             o, d, ready, services=mask,
             max_transfers=0 if direct_only else max_transfers,
-            window_min=days * 1440.0,
+            window_min=days * MIN_PER_DAY,
         )
         if not found:
             limits = []
@@ -302,7 +304,7 @@ class RoutePlanner:
                 f"days must be more than 0 and at most {MAX_PROFILE_DAYS:g}, got {days:g}")
         if not (math.isfinite(step_min) and step_min > 0):
             raise PlanningError(f"step must be a positive number of minutes, got {step_min:g}")
-        if days * 1440.0 / step_min > MAX_PROFILE_POINTS:
+        if days * MIN_PER_DAY / step_min > MAX_PROFILE_POINTS:
             raise PlanningError(
                 f"{days:g} days every {step_min:g} min is more than {MAX_PROFILE_POINTS:,} departure "
                 "times; lengthen --step-min or shorten --days")
@@ -312,7 +314,7 @@ class RoutePlanner:
         grid = week_grid(t0, step_min=step_min, days=days)
         unit = self._unit(unit, origin)
         mode_key = None if modes is None else tuple(sorted(set(modes)))
-        window = self._window(t0, float(grid[-1]) + PLAN_WINDOW_DAYS * 1440.0)
+        window = self._window(t0, float(grid[-1]) + PLAN_WINDOW_DAYS * MIN_PER_DAY)
         tt = window.timetable
         mask = self.services(mode_key, unit, tt)
         prof = compute_profile(tt, o, d, grid, services=mask, max_transfers=max_transfers,

@@ -26,6 +26,7 @@ import numpy as np
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
 from corridor.planning.links import LinkHop, link_closure
+from corridor.units import MIN_PER_DAY
 
 INF = np.inf
 
@@ -243,4 +244,4 @@ def week_grid(start_min: float, *, step_min: float = 1.0, days: float = 7.0) -> 
     """Ready times from ``start_min`` over ``days`` at ``step_min`` spacing."""
     if step_min <= 0:
         raise PlanningError(f"step must be positive, got {step_min}")
-    return start_min + np.arange(0.0, days * 1440.0, step_min)
+    return start_min + np.arange(0.0, days * MIN_PER_DAY, step_min)

@@ -30,18 +30,18 @@ def run_text(result: Any) -> str:
         "values: mean over replications ± half-width of the 95% confidence interval",
         "",
     ]
-    flows = result.kpis[0]["flows"].keys()
     rows = []
-    for flow in flows:
-        pax = flow in {f for f, k in zip(result.records[0].flows, _kinds(result), strict=True) if k}
+    for flow, pax in zip(result.records[0].flows, _kinds(result), strict=True):
         unit, scale = ("h", 24.0) if pax else ("days", 1.0)
         rows.append([flow, _ci(s, f"flows.{flow}.created", digits=0),
+                     _ci(s, f"flows.{flow}.undelivered", digits=0),
                      _ci(s, f"flows.{flow}.door_to_door_days.mean", scale) + f" {unit}",
                      _ci(s, f"flows.{flow}.door_to_door_days.p50", scale),
                      _ci(s, f"flows.{flow}.door_to_door_days.p95", scale),
                      _ci(s, f"flows.{flow}.transit_days.mean", scale)])
-    lines.append(format_table(["flow", "created", "door to door mean", "p50", "p95", "in transit mean"],
-                              rows, title="Flows (after warm-up)"))
+    lines.append(format_table(["flow", "created", "undelivered", "door to door mean", "p50", "p95",
+                               "in transit mean"], rows,
+                              title="Flows (created after warm-up; times over the units delivered)"))
     lines += [
         "",
         f"Passengers: missed-connection rate {_ci(s, 'passengers.missed_connection_rate', 100)}%; "
@@ -65,14 +65,37 @@ def run_text(result: Any) -> str:
     status = result.kpis[-1]["status"]
     lines.append("")
     lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
+    lines += [f"warning: {w}" for w in run_warnings(result)]
     return "\n".join(lines)
 
 
-def _kinds(result: Any) -> list[bool]:
-    """Per flow: does it carry passengers?"""
-    rec = result.records[0]
+def run_warnings(result: Any) -> list[str]:
+    """What a reader must know before trusting the tables: units never delivered (their times
+    are left out of every mean, which then reads short) and queues that grew without bound."""
     out = []
-    for f in range(len(rec.flows)):
-        mask = rec.units["flow"] == f
-        out.append(bool(rec.units["pax"][mask].any()) if mask.any() else False)
+    for flow in result.records[0].flows:
+        e = result.summary.get(f"flows.{flow}.undelivered")
+        created = result.summary.get(f"flows.{flow}.created")
+        if e and created and e["mean"] > 0:
+            share = e["mean"] / max(created["mean"], 1e-9)
+            out.append(f"{flow}: {e['mean']:,.0f} of {created['mean']:,.0f} units a replication "
+                       f"({share:.0%}) were not delivered by the end of the run; its times cover "
+                       "only those delivered (lengthen run.drain_days, or see where they wait)")
+    n = len(result.kpis)
+    for name in result.kpis[0]["stations"]:
+        growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
+        if growing * 2 > n:
+            out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
+                       "(over 95% busy, and waits doubled across the window): demand exceeds what "
+                       "it can serve")
     return out
+
+
+def _kinds(result: Any) -> list[bool]:
+    """Per flow: does it carry passengers? (one pass over the units)"""
+    import numpy as np
+
+    rec = result.records[0]
+    n = len(rec.flows)
+    pax = np.bincount(rec.units["flow"], weights=rec.units["pax"].astype(float), minlength=n)
+    return [bool(x > 0) for x in pax[:n]]

@@ -1,5 +1,5 @@
 """Discrete-event simulation of passengers and containers on a scenario: one replication at a
-time (SimPy engine, or the fast path for cargo). ``corridor.simulate`` runs and summarises many."""
+time, in the one SimPy engine. ``corridor.simulate`` runs and summarises many."""
 
 from __future__ import annotations
 
@@ -17,24 +17,16 @@ def run_timetable(scenario: Scenario) -> Timetable:
     return build_timetable(scenario, horizon_days=scenario.run.horizon_days + scenario.run.drain_days)
 
 
-def run_replication(scenario: Scenario, replication: int, *, seed: int | None = None,
-                    fast: bool = False) -> Records:
-    """One replication, from scratch (safe to call in another process); ``fast`` tries the
-    fast path first."""
+def run_replication(scenario: Scenario, replication: int, *, seed: int | None = None) -> Records:
+    """One replication, from scratch (safe to call in another process)."""
     tt = run_timetable(scenario)
     planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
     used_seed = scenario.run.seed if seed is None else seed
-    return replicate(scenario, tt, planners, replication, used_seed, fast)
+    return replicate(scenario, tt, planners, replication, used_seed)
 
 
 def replicate(scenario: Scenario, tt: Timetable, planners: dict[str, Planner], replication: int,
-               seed: int, fast: bool) -> Records:
-    if fast:
-        from corridor.simulation.fast import run_fast_replication
-
-        records = run_fast_replication(scenario, tt, planners["feu"], replication, seed=seed)
-        if records is not None:
-            return records
+              seed: int) -> Records:
     rep = Replication(scenario, tt, planners, replication, seed=seed)
     counter = count_events(rep)
     rep.run()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from corridor.scenario.schema import Demand
-
-WEEK_MIN = 7 * 1440.0
+from corridor.units import MIN_PER_WEEK
 
 
 def arrival_times(flow: Demand, horizon_min: float, rng: np.random.Generator) -> np.ndarray:
@@ -16,7 +15,7 @@ def arrival_times(flow: Demand, horizon_min: float, rng: np.random.Generator) ->
     uniforms (the order statistics of a Poisson process). Uniform: evenly spaced at the mean
     rate, starting at a random phase.
     """
-    rate = flow.per_week / WEEK_MIN
+    rate = flow.per_week / MIN_PER_WEEK
     if flow.arrivals == "poisson":
         n = rng.poisson(rate * horizon_min)
         return np.sort(rng.uniform(0.0, horizon_min, n))

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from corridor.simulation.engine import STATUS_NAMES, Replication
+from corridor.simulation.engine import Replication
+from corridor.simulation.entities import STATUS_NAMES, Unit
+from corridor.units import MIN_PER_DAY
 
 
 @dataclass
@@ -36,15 +38,15 @@ class Records:
             if st.servers:
                 stations[rep.tt.places[p]] = {"servers": st.servers, **st.log()}
         return cls.build(
-            replication=rep.streams.replication, horizon_min=rep.horizon, end_min=rep.end,
-            warmup_min=rep.scenario.run.warmup_days * 1440.0, flows=tuple(f.id for f in rep.flows),
+            replication=rep.streams.replication, horizon_min=rep.horizon_min, end_min=rep.end_min,
+            warmup_min=rep.scenario.run.warmup_days * MIN_PER_DAY, flows=tuple(f.id for f in rep.flows),
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
         )
 
     @classmethod
     def build(cls, *, replication: int, horizon_min: float, end_min: float, warmup_min: float,
-              flows: tuple[str, ...], places: tuple[str, ...], units: list[Any],
+              flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
               trips_run: int, trips_cancelled: int, events: int) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
@@ -53,16 +55,16 @@ class Records:
             "id": np.array([u.id for u in us], dtype=np.int64),
             "flow": np.array([u.flow for u in us], dtype=np.int64),
             "pax": np.array([u.pax for u in us], dtype=bool),
-            "created_min": np.array([u.created for u in us]),
-            "planned_arrival_min": np.array([u.planned_arrival for u in us]),
-            "first_departure_min": np.array([u.first_departure for u in us]),
-            "arrival_min": np.array([u.arrival for u in us]),
+            "created_min": np.array([u.created_min for u in us]),
+            "planned_arrival_min": np.array([u.planned_arrival_min for u in us]),
+            "first_departure_min": np.array([u.first_departure_min for u in us]),
+            "arrival_min": np.array([u.arrival_min for u in us]),
             "missed": np.array([u.missed for u in us], dtype=np.int64),
             "rebooked": np.array([u.rebooked for u in us], dtype=np.int64),
             "cost_usd": np.array([u.cost_usd for u in us]),
             "co2_kg": np.array([u.co2_kg for u in us]),
-            "station_wait_min": np.array([u.station_wait for u in us]),
-            "status": np.array([u.status for u in us], dtype=np.int64),
+            "station_min": np.array([u.station_min for u in us]),
+            "status": np.array([int(u.status) for u in us], dtype=np.int64),
             "place": np.array([u.place for u in us], dtype=np.int64),
         }
         waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
@@ -76,7 +78,7 @@ class Records:
             units=units_cols,
             stations=stations,
             station_waits={"unit": waits[:, 0].astype(np.int64), "place": waits[:, 1].astype(np.int64),
-                           "arrive_min": waits[:, 2], "wait_min": waits[:, 3]},
+                           "arrive_min": waits[:, 2], "station_min": waits[:, 3]},
             trips_run=trips_run,
             trips_cancelled=trips_cancelled,
             events=events,
@@ -91,14 +93,14 @@ class Records:
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["id", "flow", "kind", "created_min", "planned_arrival_min", "first_departure_min",
-                        "arrival_min", "missed", "rebooked", "cost_usd", "co2_kg", "station_wait_min",
+                        "arrival_min", "missed", "rebooked", "cost_usd", "co2_kg", "station_min",
                         "status", "place"])
             for k in range(u["id"].size):
                 w.writerow([u["id"][k], self.flows[u["flow"][k]], "pax" if u["pax"][k] else "feu",
                             _num(u["created_min"][k]), _num(u["planned_arrival_min"][k]),
                             _num(u["first_departure_min"][k]), _num(u["arrival_min"][k]),
                             u["missed"][k], u["rebooked"][k], _num(u["cost_usd"][k]), _num(u["co2_kg"][k]),
-                            _num(u["station_wait_min"][k]), STATUS_NAMES[u["status"][k]],
+                            _num(u["station_min"][k]), STATUS_NAMES[u["status"][k]],
                             self.places[u["place"][k]]])
         written.append(path)
         path = folder / f"station_visits_rep{r}.csv"
@@ -114,10 +116,10 @@ class Records:
         sw = self.station_waits
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(["unit", "station", "arrive_min", "wait_min"])
+            w.writerow(["unit", "station", "arrive_min", "station_min"])
             for k in range(sw["unit"].size):
                 w.writerow([sw["unit"][k], self.places[sw["place"][k]], _num(sw["arrive_min"][k]),
-                            _num(sw["wait_min"][k])])
+                            _num(sw["station_min"][k])])
         written.append(path)
         return written
 

@@ -4,32 +4,26 @@ A container's earliest itinerary depends on its ready time only through which de
 from its origin it can still catch, when no link leaves the origin (a link could be taken at
 any moment) and the usable connections do not change during the run (containers book no
 seats). All containers of a flow that can first catch the same origin departure therefore get
-the same itinerary, found once. Both simulation engines route containers here, so they
-agree.
+the same itinerary, found once.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
-
-Step = tuple[Any, ...]
+from corridor.simulation.entities import Step, itinerary_steps
 
 
 class CargoRoutes:
-    """Earliest itineraries of containers, with their steps (``to_steps`` of the engine)."""
+    """Earliest itineraries of containers, with their steps."""
 
-    def __init__(self, planner: Planner, allowed: np.ndarray,
-                 to_steps: Callable[[Any, Itinerary], list[Step]]) -> None:
+    def __init__(self, planner: Planner, allowed: np.ndarray) -> None:
         self.planner = planner
         self.allowed = allowed
-        self.to_steps = to_steps
         tt = planner.tt
         ok = np.asarray(allowed, dtype=bool)
         self._departures = {
@@ -39,7 +33,7 @@ class CargoRoutes:
 
     def _find(self, origin: int, dest: int, ready: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
         it = self.planner.earliest(origin, dest, ready, allowed=self.allowed)
-        return None if it is None else (it, tuple(self.to_steps(self.planner.tt, it)))
+        return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
     def earliest(self, origin: int, dest: int, ready: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
         """The itinerary and its steps (shared: copy before changing)."""

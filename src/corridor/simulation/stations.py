@@ -1,38 +1,43 @@
-"""Stations that queue vehicles: tracks, cranes or berths as a SimPy resource.
+"""Stations that queue vehicles: tracks, cranes or berths, admitted in one closed-form step.
 
-A vehicle arriving at a station waits for a free server, holds it for a service time, and
-leaves. Vehicles from outside the modelled network (``background_per_day``) arrive as a
-Poisson stream and take servers too, so a slice of the corridor sees the station as loaded
-as it is. Service times are drawn in advance, vectorised, from the station's own stream (more
-are drawn if a run needs them). Disruptions act here: while a closure (capacity factor 0)
-is in force no service starts; under a factor f > 0 a service takes 1/f as long, so the
-station clears f times as many vehicles. Every visit is logged for KPIs and Little's law.
+A vehicle arriving at a station takes the server that frees first, first come first served,
+and holds it for a service time: :func:`corridor.kernels.admit` gives its start and end the
+moment it arrives, so the engine needs one timeout per visit. Vehicles from outside the
+modelled network (``background_per_day``) arrive as a Poisson stream drawn in advance as an
+array, until the horizon like all other demand; each is admitted, in order, just before the
+first modelled vehicle that arrives at or after it (a background vehicle goes first at equal
+times), so it costs no event. Service times are drawn in advance, vectorised, from the
+station's own stream, in order of admission. Disruptions act here: while a closure
+(capacity factor 0) is in force no service starts; under a factor f > 0 a service takes 1/f
+as long, so the station clears f times as many vehicles. Every visit is logged for KPIs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any
+import math
 
 import numpy as np
-import simpy
 
+from corridor.kernels.queues import admit
 from corridor.scenario.distributions import Distribution
+from corridor.units import MIN_PER_DAY
 
 Window = tuple[float, float, float]  # start, end (minutes since epoch), capacity factor
-SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of service start
+SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of admission
 
 
 def background_times(per_day: float, rng: np.random.Generator, until: float) -> np.ndarray:
     """Arrival times in [0, until) of a Poisson stream of ``per_day`` vehicles a day."""
-    gaps = rng.exponential(1440.0 / per_day, int(per_day * until / 1440.0 * 1.5) + 64)
+    gaps = rng.exponential(MIN_PER_DAY / per_day, int(per_day * until / MIN_PER_DAY * 1.5) + 64)
     times = np.cumsum(gaps)
+    while times[-1] < until:  # rare: the first draw fell short
+        times = np.r_[times, times[-1] + np.cumsum(rng.exponential(MIN_PER_DAY / per_day, times.size))]
     return times[times < until]
 
 
 def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
     """The capacity factor in force at ``t`` and when it next changes (inf if never)."""
-    factor, until = 1.0, np.inf
+    factor, until = 1.0, math.inf
     for start, end, f in windows:
         if start <= t < end:
             factor, until = min(factor, f), min(until, end)
@@ -41,35 +46,41 @@ def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
     return factor, until
 
 
-class Station:
-    """A place whose arriving vehicles queue for ``servers`` servers."""
+def opening(windows: list[Window], t: float) -> tuple[float, float]:
+    """The first moment at or after ``t`` when the place is open, and its capacity factor."""
+    factor, until = factor_at(windows, t)
+    while factor == 0.0:
+        t = until
+        factor, until = factor_at(windows, t)
+    return t, factor
 
-    def __init__(self, env: simpy.Environment, place: int, servers: int | None,
-                 service_time: Distribution | None, rng: np.random.Generator | None,
-                 windows: list[Window], *, draws: np.ndarray | None = None) -> None:
-        """``draws``, if given, are the service times to use first, in order of service start
-        (to feed the station the same numbers as another implementation)."""
-        self.env = env
+
+class Station:
+    """A place whose arriving vehicles queue for ``servers`` servers (or, without servers, a
+    place that only closures hold vehicles at)."""
+
+    def __init__(self, place: int, servers: int | None, service_time: Distribution | None,
+                 rng: np.random.Generator | None, windows: list[Window], *,
+                 background_min: np.ndarray | None = None, draws: np.ndarray | None = None) -> None:
+        """``background_min``: arrival times of outside vehicles, sorted. ``draws``, if given,
+        are the service times to use first, in order of admission (to feed the station the same
+        numbers as another implementation)."""
         self.place = place
         self.servers = servers
         self.windows = sorted(windows)
-        self.resource = simpy.Resource(env, capacity=servers) if servers else None
+        self._opening = (lambda t: opening(self.windows, t)) if self.windows else None
+        self.free_min: list[float] = [-math.inf] * (servers or 0)  # a heap: when each server frees
         self._dist = service_time
         self._rng = rng
         self._draws = np.empty(0) if draws is None else np.asarray(draws, dtype=np.float64)
         self._next = 0
+        self._background = [] if background_min is None else np.asarray(background_min).tolist()
+        self._next_background = 0
         # visit log: arrival, start, end, units carried
         self.arrive: list[float] = []
         self.start: list[float] = []
         self.end: list[float] = []
         self.units: list[int] = []
-
-    def background(self, per_day: float, rng: np.random.Generator,
-                   until: float) -> Generator[simpy.Event, Any, None]:
-        """Vehicles outside the modelled network that use the station: Poisson, ``per_day``."""
-        for t in background_times(per_day, rng, until).tolist():
-            yield self.env.timeout(t - self.env.now)
-            self.env.process(self.visit(0))
 
     def _service_time(self) -> float:
         if self._next >= self._draws.size:
@@ -80,30 +91,31 @@ class Station:
         self._next += 1
         return value
 
-    def _wait_until_open(self) -> Generator[simpy.Event, Any, float]:
-        factor, until = factor_at(self.windows, self.env.now)
-        while factor == 0.0:
-            yield self.env.timeout(until - self.env.now)
-            factor, until = factor_at(self.windows, self.env.now)
-        return factor
-
-    def visit(self, units: int) -> Generator[simpy.Event, Any, None]:
-        """A vehicle carrying ``units`` passes the station (queue, service; or closure only)."""
-        visit = len(self.arrive)
-        self.arrive.append(self.env.now)
-        self.start.append(np.nan)
-        self.end.append(np.nan)
+    def _admit_one(self, arrival_min: float, units: int) -> float:
+        if self.servers:
+            start, end = admit(self.free_min, arrival_min, self._service_time(), self._opening)
+        else:
+            start = end = arrival_min if self._opening is None else self._opening(arrival_min)[0]
+        self.arrive.append(arrival_min)
+        self.start.append(start)
+        self.end.append(end)
         self.units.append(units)
-        if self.resource is None:  # no servers: only closures hold vehicles
-            yield from self._wait_until_open()
-            self.start[visit] = self.end[visit] = self.env.now
-            return
-        with self.resource.request() as request:
-            yield request
-            factor = yield from self._wait_until_open()
-            self.start[visit] = self.env.now
-            yield self.env.timeout(self._service_time() / factor)
-            self.end[visit] = self.env.now
+        return end
+
+    def admit_background(self, until_min: float) -> None:
+        """Admit the outside vehicles that arrive at or before ``until_min``."""
+        queue, k = self._background, self._next_background
+        while k < len(queue) and queue[k] <= until_min:
+            self._admit_one(queue[k], 0)
+            k += 1
+        self._next_background = k
+
+    def visit(self, arrival_min: float, units: int) -> float:
+        """A vehicle carrying ``units`` arrives: when it leaves the station (after its queue
+        and service, or after a closure)."""
+        if self._next_background < len(self._background):
+            self.admit_background(arrival_min)
+        return self._admit_one(arrival_min, units)
 
     def log(self) -> dict[str, np.ndarray]:
         return {

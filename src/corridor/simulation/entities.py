@@ -1,0 +1,114 @@
+"""What moves through a replication: units (passengers, containers), their statuses, and the
+steps of their itineraries, typed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import NamedTuple
+
+from corridor.network.timetable import Timetable
+from corridor.planning.itinerary import Itinerary
+
+
+class Status(IntEnum):
+    """Where a unit is. At the end of a run every unit is found in exactly one place."""
+
+    WAITING = 0  # at a place, for a trip, a dispatched vehicle or a route
+    ONBOARD = 1  # on a trip between stops
+    MOVING = 2  # on a link or a dispatched vehicle
+    AT_STATION = 3  # in a vehicle queued or served at a station
+    DELIVERED = 4
+
+
+STATUS_NAMES = tuple(s.name.lower() for s in Status)
+
+
+class RideStep(NamedTuple):
+    """Ride ``service`` from stop position ``board_stop`` to ``alight_stop``, on the planned
+    ``trip`` (passengers) or the first trip with room (containers)."""
+
+    service: int
+    board_stop: int
+    alight_stop: int
+    trip: int
+    board_conn: int
+    alight_conn: int
+    cost_usd: float
+    co2_kg: float
+
+
+class LinkStep(NamedTuple):
+    """Take link row ``row`` of the timetable's link table."""
+
+    row: int
+
+
+class DispatchStep(NamedTuple):
+    """Wait for the dispatched vehicle of ``service`` (link row ``row``)."""
+
+    service: int
+    row: int
+
+
+Step = RideStep | LinkStep | DispatchStep
+
+
+@dataclass(eq=False)
+class Unit:
+    """A passenger or a container (FEU). Times are minutes since the scenario epoch."""
+
+    id: int
+    flow: int
+    pax: bool
+    dest: int
+    created_min: float
+    place: int
+    steps: list[Step] = field(default_factory=list)
+    status: Status = Status.WAITING
+    ready_min: float = 0.0
+    planned_arrival_min: float = math.nan
+    first_departure_min: float = math.nan
+    arrival_min: float = math.nan
+    missed: int = 0
+    rebooked: int = 0
+    cost_usd: float = 0.0
+    co2_kg: float = 0.0
+    station_min: float = 0.0  # time spent in vehicles at stations (queue and service)
+
+    def charge(self, cost_usd: float, co2_kg: float) -> None:
+        """A ride or link is paid for and emits as it is taken."""
+        self.cost_usd += cost_usd
+        self.co2_kg += co2_kg
+
+
+def itinerary_steps(tt: Timetable, it: Itinerary) -> list[Step]:
+    """An itinerary's legs as steps, one per link row. Every trip of a service has the same
+    segments, so a ride's cost and CO2 are those of the leg, whichever trip a container ends
+    up on."""
+    steps: list[Step] = []
+    for leg in it.legs:
+        if leg.kind == "service":
+            s = int(tt.service[leg.board_conn])
+            steps.append(RideStep(s, int(tt.segment[leg.board_conn]), int(tt.segment[leg.alight_conn]) + 1,
+                                  leg.trip, leg.board_conn, leg.alight_conn, leg.cost_usd, leg.co2_kg))
+        else:
+            for row in leg.link_row:
+                s = int(tt.links.service[row])
+                steps.append(DispatchStep(s, row) if s >= 0 else LinkStep(row))
+    return steps
+
+
+def landing(now_min: float, mct_min: float, after_link_min: float, processed: bool,
+            via_link: bool) -> tuple[float, float]:
+    """(ready to board, free to leave by link) for units landing at a place at ``now_min``.
+
+    After service at a station both are now; after a link, boarding waits for the larger of
+    check-in and connection time; off a vehicle, both wait for the connection time.
+    """
+    if processed:
+        return now_min, now_min
+    if via_link:
+        return now_min + after_link_min, now_min
+    return now_min + mct_min, now_min + mct_min
