@@ -21,6 +21,15 @@ BENCHES = ("planning", "queues", "simulation", "scaling")
 
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario YAML file (see docs/scenarios.md)")
+    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
+                        metavar="DIR", help="a folder `extends` may also read from (repeatable); by "
+                        "default a scenario extends only files in its own folder tree")
+
+
+def _read(path: Path, args: argparse.Namespace):  # noqa: ANN202 - returns a Scenario
+    from corridor.scenario import load_scenario
+
+    return load_scenario(path, allow_paths=args.allow_paths)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,18 +144,17 @@ def _check_image(path: Path) -> None:
         raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use .png, .svg or .pdf")
 
 
-def _load(path: Path):  # noqa: ANN202 - returns (scenario, graph)
+def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
     from corridor.network import build_network
-    from corridor.scenario import load_scenario
 
-    scenario = load_scenario(path)
+    scenario = _read(args.scenario, args)
     return scenario, build_network(scenario)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import offered_load
 
-    scenario, graph = _load(args.scenario)
+    scenario, graph = _load(args)
     queues = sum(1 for p in scenario.places if p.queues)
     print(
         f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
@@ -173,7 +181,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from corridor.report.overview import overview, overview_text
 
-    scenario, graph = _load(args.scenario)
+    scenario, graph = _load(args)
     data = overview(scenario, graph)
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else overview_text(data))
     return 0
@@ -183,7 +191,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     from corridor.report.mapplot import draw_map
 
     _check_image(args.output)
-    scenario, _ = _load(args.scenario)
+    scenario, _ = _load(args)
     draw_map(scenario, args.output)
     print(f"wrote {args.output}")
     return 0
@@ -192,9 +200,8 @@ def cmd_map(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from corridor.planning import RoutePlanner
     from corridor.report.planning_text import plan_text
-    from corridor.scenario import load_scenario
 
-    planner = RoutePlanner(load_scenario(args.scenario))
+    planner = RoutePlanner(_read(args.scenario, args))
     result = planner.plan(
         args.origin, args.target, args.depart, modes=args.modes, unit=args.unit,
         max_transfers=args.max_transfers, direct_only=args.direct_only, window_days=args.window_days,
@@ -206,11 +213,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_profile(args: argparse.Namespace) -> int:
     from corridor.planning import RoutePlanner
     from corridor.report.planning_text import profile_text
-    from corridor.scenario import load_scenario
-
     if args.plot is not None:
         _check_image(args.plot)
-    planner = RoutePlanner(load_scenario(args.scenario))
+    planner = RoutePlanner(_read(args.scenario, args))
     result = planner.profile(
         args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,
         modes=args.modes, unit=args.unit, max_transfers=args.max_transfers,
@@ -229,7 +234,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from corridor.analysis.runs import simulate
     from corridor.report.results import check_out, result_json, write_results
     from corridor.report.run_text import run_text
-    from corridor.scenario import load_scenario
 
     if args.replications is not None and args.replications < 1:
         raise CorridorError(f"--replications must be 1 or more, got {args.replications}")
@@ -237,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
     if args.out is not None:
         check_out(args.out)
-    scenario = load_scenario(args.scenario)
+    scenario = _read(args.scenario, args)
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():  # one line, updated in place

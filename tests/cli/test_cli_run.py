@@ -16,6 +16,9 @@ run: {{horizon_days: 21, warmup_days: 7, drain_days: 14, replications: 2}}
 """
 
 
+ALLOW = ["--allow-path", str(SCENARIOS)]  # the scenarios here extend the shipped ones
+
+
 def short(tmp_path: Path) -> str:
     path = tmp_path / "short.yaml"
     path.write_text(SMALL.format(base=SCENARIOS / "baseline.yaml"), encoding="utf-8")
@@ -24,7 +27,7 @@ def short(tmp_path: Path) -> str:
 
 def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    assert main(["run", short(tmp_path), "--out", str(out)]) == 0
+    assert main(["run", short(tmp_path), "--out", str(out), *ALLOW]) == 0
     text = capsys.readouterr()
     assert "FEU-XIAN-DUISBURG" in text.out and "MALASZEWICZE" in text.out and "±" in text.out
     assert "replication 2/2" in text.err  # progress goes to stderr
@@ -38,22 +41,22 @@ def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
     assert len(rows) == sum(summary["per_replication"][0]["status"].values())
     assert {r["status"] for r in rows} <= {"delivered", "waiting", "onboard", "moving", "at_station"}
     # the same --out again is refused, and nothing is lost
-    assert main(["run", short(tmp_path), "--out", str(out)]) == 2
+    assert main(["run", short(tmp_path), "--out", str(out), *ALLOW]) == 2
     assert "already holds results" in capsys.readouterr().err
     assert json.loads((out / "summary.json").read_text()) == summary
 
 
 def test_run_json_and_seed(tmp_path: Path, capsys) -> None:
-    assert main(["run", short(tmp_path), "--json", "--replications", "1", "--seed", "5"]) == 0
+    assert main(["run", short(tmp_path), "--json", "--replications", "1", "--seed", "5", *ALLOW]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["seed"] == 5 and data["replications"] == 1
     assert "cargo.feu_per_week" in data["summary"]
 
 
 def test_run_errors(tmp_path: Path, capsys) -> None:
-    assert main(["run", short(tmp_path), "--replications", "0"]) == 2
+    assert main(["run", short(tmp_path), "--replications", "0", *ALLOW]) == 2
     assert main(["run", str(tmp_path / "missing.yaml")]) == 2
-    assert main(["run", short(tmp_path), "--out", str(tmp_path / "no" / "such" / "dir")]) == 2
+    assert main(["run", short(tmp_path), "--out", str(tmp_path / "no" / "such" / "dir"), *ALLOW]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "does not exist" in err
 
@@ -64,7 +67,7 @@ def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
     path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cut\n"
                     "run: {horizon_days: 21, warmup_days: 0, drain_days: 2, replications: 1}\n",
                     encoding="utf-8")
-    assert main(["run", str(path)]) == 0
+    assert main(["run", str(path), *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "warning: FEU-XIAN-DUISBURG:" in out and "not delivered by the end of the run" in out
 
@@ -74,7 +77,7 @@ def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     path = tmp_path / "tight.yaml"
     path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
                     "places:\n  - {id: MALASZEWICZE, servers: 1}\n", encoding="utf-8")
-    assert main(["validate", str(path)]) == 0
+    assert main(["validate", str(path), *ALLOW]) == 0
     err = capsys.readouterr().err
     assert "warning: MALASZEWICZE: offered load 214% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0

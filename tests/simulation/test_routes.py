@@ -1,4 +1,5 @@
-"""The container route cache returns exactly what the planner would."""
+"""The route cache returns exactly what the planner would: for containers, and for
+passengers whose usable connections change as trips fill up and seats come free."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
 from corridor.simulation.engine import itinerary_steps
-from corridor.simulation.routes import CargoRoutes
+from corridor.simulation.routes import RouteCache
 
 
 def test_cache_equals_planner_at_every_sampled_time() -> None:
@@ -17,7 +18,7 @@ def test_cache_equals_planner_at_every_sampled_time() -> None:
     tt = build_timetable(s)
     planner = Planner(tt, unit="feu")
     allowed = planner.allowed(tt.service_mask(None, "feu"))
-    routes = CargoRoutes(planner, allowed)
+    routes = RouteCache(planner, allowed)
     rng = np.random.default_rng(4)
     pairs = [("XIAN", "DUISBURG"), ("CHONGQING", "DUISBURG"), ("XIAN", "VILNIUS"), ("VILNIUS", "DUISBURG")]
     for origin, dest in pairs:
@@ -29,6 +30,39 @@ def test_cache_equals_planner_at_every_sampled_time() -> None:
             if found is not None:
                 got, steps = found
                 assert list(steps) == itinerary_steps(tt, want)
-                assert [(leg.name, leg.dep_min, leg.arr_min) for leg in got.legs] == \
-                       [(leg.name, leg.dep_min, leg.arr_min) for leg in want.legs]
+                assert got.arrive_min == want.arrive_min
+                assert [(leg.name, leg.dep_min, leg.arr_min) for leg in got.legs if leg.kind == "service"] == \
+                       [(leg.name, leg.dep_min, leg.arr_min) for leg in want.legs if leg.kind == "service"]
     assert len(routes._cache) < 4 * 300  # it did cache
+
+
+def test_cache_follows_seats_running_out_and_coming_back() -> None:
+    # VNO has links out (to Kaunas, to the city terminal): the key takes the first departure
+    # catchable at each place a link reaches
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s)
+    planner = Planner(tt, unit="pax")
+    allowed = planner.allowed(tt.service_mask(None, "pax")).copy()
+    routes = RouteCache(planner, allowed)
+    rng = np.random.default_rng(9)
+    closed: list[int] = []
+    for t in np.sort(rng.uniform(0, 40 * 1440, 600)):
+        for origin, dest in (("VNO", "NQZ"), ("NQZ", "VNO"), ("KUN", "NQZ")):
+            o, d = tt.index[origin], tt.index[dest]
+            found = routes.earliest(o, d, float(t))
+            want = planner.earliest(o, d, float(t), allowed=allowed)
+            assert (found is None) == (want is None)
+            if want is None:
+                continue
+            assert found is not None and found[0].arrive_min == want.arrive_min
+            assert list(found[1]) == itinerary_steps(tt, want)
+            if rng.random() < 0.3:  # a trip of the route fills up
+                c = next(leg.board_conn for leg in want.legs if leg.kind == "service")
+                allowed[c] = False
+                routes.closed(c)
+                closed.append(c)
+            if closed and rng.random() < 0.1:  # a seat comes free
+                c = closed.pop(int(rng.integers(len(closed))))
+                allowed[c] = True
+                routes.opened()
+    assert routes.hits > 100  # it did share routes

@@ -55,7 +55,7 @@ from corridor.simulation.entities import (
     itinerary_steps,
     landing,
 )
-from corridor.simulation.routes import CargoRoutes
+from corridor.simulation.routes import RouteCache
 from corridor.simulation.stations import Station, Window, background_times, factor_at
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
@@ -130,11 +130,13 @@ class Replication:
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
+        self.trip_log: list[list[Any]] = []  # one row per trip started, see _trip
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
-        self.cargo_routes = CargoRoutes(planners["feu"], feu_allowed)
+        self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
+        self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
         self.trip_conns = planners["pax"].trip_rows
 
     # ------------------------------------------------------------------ setup
@@ -165,8 +167,8 @@ class Replication:
     def _route(self, unit: Unit, place: int, ready: float, board_from: float | None) -> Itinerary | None:
         """A passenger's earliest itinerary on trips with seats left (containers route through
         ``cargo_routes`` and never rebook)."""
-        return self.planners["pax"].earliest(place, unit.dest, ready, allowed=self.pax_allowed,
-                                             board_from_min=board_from)
+        found = self.pax_routes.earliest(place, unit.dest, ready, board_from)
+        return None if found is None else found[0]
 
     def _book(self, unit: Unit, it: Itinerary) -> None:
         unit.steps = itinerary_steps(self.tt, it)
@@ -178,7 +180,13 @@ class Replication:
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
             self.seats[c] += change
-            self.pax_allowed[c] = bool(self.seats[c] > 0)
+            usable = bool(self.seats[c] > 0)
+            if usable != self.pax_allowed[c]:
+                self.pax_allowed[c] = usable
+                if usable:
+                    self.pax_routes.opened()
+                else:
+                    self.pax_routes.closed(c)
 
     def _rebook(self, unit: Unit, now: float, *, missed: bool) -> None:
         for step in unit.steps:
@@ -386,6 +394,9 @@ class Replication:
         dep_off = tt.service_dep_offset[s].tolist()
         arr_off = tt.service_arr_offset[s].tolist()
         factor, _ = factor_at(self.service_windows[s], start)
+        # service, scheduled departure, capacity, boarded, peak load, revenue, arrival delay
+        log = [s, start, 0, 0, 0, 0.0, math.nan]
+        self.trip_log.append(log)
         if factor == 0.0:  # cancelled: passengers booked on it rebook
             self.trips_cancelled += 1
             for i in range(len(stops) - 1):
@@ -395,6 +406,7 @@ class Replication:
             return
         self.trips_run += 1
         capacity = math.floor(self.capacity[s] * factor)
+        log[2] = capacity
         onboard: dict[int, list[Unit]] = defaultdict(list)
         self.onboard[trip] = onboard
         load = 0
@@ -406,6 +418,7 @@ class Replication:
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
             if i == len(stops) - 1:
+                log[6] = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
             if scheduled > self.env.now:
@@ -419,9 +432,12 @@ class Replication:
                 onboard[step.alight_stop].append(unit)
                 unit.status = Status.ONBOARD
                 unit.charge(step.cost_usd, step.co2_kg)
+                log[5] += step.cost_usd
                 if math.isnan(unit.first_departure_min):
                     unit.first_departure_min = now
             load += len(boarding)
+            log[3] += len(boarding)
+            log[4] = max(log[4], load)
             yield self.env.timeout(arr_off[i] - dep_off[i])
         del self.onboard[trip]
 

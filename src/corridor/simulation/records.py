@@ -30,6 +30,8 @@ class Records:
     trips_run: int
     trips_cancelled: int
     events: int
+    services: tuple[str, ...] = ()
+    trips: dict[str, np.ndarray] | None = None  # one row per trip: see TRIP_FIELDS
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -42,13 +44,15 @@ class Records:
             warmup_min=rep.scenario.run.warmup_days * MIN_PER_DAY, flows=tuple(f.id for f in rep.flows),
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
+            services=rep.tt.services, trip_log=rep.trip_log,
         )
 
     @classmethod
     def build(cls, *, replication: int, horizon_min: float, end_min: float, warmup_min: float,
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
-              trips_run: int, trips_cancelled: int, events: int) -> Records:
+              trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
+              trip_log: list[list[Any]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
         us = units
         units_cols = {
@@ -82,6 +86,8 @@ class Records:
             trips_run=trips_run,
             trips_cancelled=trips_cancelled,
             events=events,
+            services=services,
+            trips=_trip_columns(trip_log or []),
         )
 
     def write_csv(self, folder: Path) -> list[Path]:
@@ -122,6 +128,21 @@ class Records:
                             _num(sw["station_min"][k])])
         written.append(path)
         return written
+
+
+TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "revenue_usd",
+               "arrival_delay_min")
+
+
+def _trip_columns(log: list[list[Any]]) -> dict[str, np.ndarray]:
+    """Trip rows as columns: the service (index), scheduled first departure, capacity on the day
+    (0: cancelled), units boarded, the most on board at once, fares and tariffs taken, and the
+    delay at the last stop (NaN if it had not arrived when the run ended)."""
+    rows = np.array(log, dtype=np.float64).reshape(-1, len(TRIP_FIELDS))
+    out = {name: rows[:, k] for k, name in enumerate(TRIP_FIELDS)}
+    for name in ("service", "capacity", "boarded", "peak_load"):
+        out[name] = out[name].astype(np.int64)
+    return out
 
 
 def _num(x: float) -> str:

@@ -1,10 +1,14 @@
-"""Containers' routes, cached exactly.
+"""Earliest routes of units, cached exactly.
 
-A container's earliest itinerary depends on its ready time only through which departures
-from its origin it can still catch, when no link leaves the origin (a link could be taken at
-any moment) and the usable connections do not change during the run (containers book no
-seats). All containers of a flow that can first catch the same origin departure therefore get
-the same itinerary, found once.
+A unit's earliest itinerary depends on its ready time only through which departures it can
+still catch: from its origin (after check-in), and from each place a link out of the origin
+reaches (after the link, and check-in there), as long as the usable connections stay the
+same. Units whose ready times catch the same first departures everywhere therefore get the
+same itinerary, found once. A journey on links alone arrives a fixed time after it starts,
+so it is never shared. Containers book no
+seats, so their usable connections never change; passengers' do. When a connection fills up,
+only the routes that use it are forgotten (the others stay the earliest: an option that was
+not taken has gone); when a seat comes free again, every route is (it may now be beaten).
 """
 
 from __future__ import annotations
@@ -18,29 +22,64 @@ from corridor.planning.search import Planner
 from corridor.simulation.entities import Step, itinerary_steps
 
 
-class CargoRoutes:
-    """Earliest itineraries of containers, with their steps."""
+class RouteCache:
+    """Earliest itineraries on the connections ``allowed`` marks usable, with their steps."""
 
     def __init__(self, planner: Planner, allowed: np.ndarray) -> None:
         self.planner = planner
         self.allowed = allowed
         tt = planner.tt
-        ok = np.asarray(allowed, dtype=bool)
-        self._departures = {
-            p: tt.dep_min[ok & (tt.origin == p)].tolist() for p in range(len(tt.places))
-        }  # sorted, as the timetable is
-        self._cache: dict[tuple[int, int, int], tuple[Itinerary, tuple[Step, ...]] | None] = {}
+        self._checkin = tt.checkin_min.tolist()
+        self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
+        order = np.argsort(tt.origin, kind="stable")  # departures by origin, each still sorted
+        bounds = np.searchsorted(tt.origin[order], np.arange(len(tt.places) + 1))
+        dep = tt.dep_min[order]
+        self._departures = [dep[bounds[p]:bounds[p + 1]].tolist() for p in range(len(tt.places))]
+        self._cache: dict[tuple[int, ...], tuple[Itinerary, tuple[Step, ...]] | None] = {}
+        self._users: dict[int, list[tuple[int, ...]]] = {}  # connection -> cached routes riding it
+        self.hits = self.misses = 0
 
-    def _find(self, origin: int, dest: int, ready: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
-        it = self.planner.earliest(origin, dest, ready, allowed=self.allowed)
+    def closed(self, connection: int) -> None:
+        """``connection`` can no longer be used: forget the routes that ride it."""
+        for key in self._users.pop(connection, ()):
+            self._cache.pop(key, None)
+
+    def opened(self) -> None:
+        """Some connection can be used again: forget every route."""
+        self._cache.clear()
+        self._users.clear()
+
+    def _remember(self, key: tuple[int, ...], found: tuple[Itinerary, tuple[Step, ...]] | None) -> None:
+        self._cache[key] = found
+        if found is None:
+            return
+        tt = self.planner.tt
+        for leg in found[0].legs:
+            if leg.kind == "service":
+                rows = self.planner.trip_rows[leg.trip]
+                for c in rows[int(tt.segment[leg.board_conn]):int(tt.segment[leg.alight_conn]) + 1]:
+                    self._users.setdefault(c, []).append(key)
+
+    def _find(self, origin: int, dest: int, ready: float,
+              board_from: float | None) -> tuple[Itinerary, tuple[Step, ...]] | None:
+        it = self.planner.earliest(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
         return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
-    def earliest(self, origin: int, dest: int, ready: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
-        """The itinerary and its steps (shared: copy before changing)."""
-        if self.planner.hops[origin]:  # a link could leave at any moment: no cache
-            return self._find(origin, dest, ready)
-        first = bisect_left(self._departures[origin], ready + self.planner.tt.checkin_min[origin])
-        key = (origin, dest, first)
-        if key not in self._cache:
-            self._cache[key] = self._find(origin, dest, ready)
-        return self._cache[key]
+    def earliest(self, origin: int, dest: int, ready: float,
+                 board_from: float | None = None) -> tuple[Itinerary, tuple[Step, ...]] | None:
+        """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
+        ready time plus check-in as the first moment to board (a rebooking traveller)."""
+        boards = ready + self._checkin[origin] if board_from is None else board_from
+        departures, after_link = self._departures, self._after_link
+        key = (origin, dest, bisect_left(departures[origin], boards),
+               *(bisect_left(departures[hop.dest], ready + hop.duration_min + after_link[hop.dest])
+                 for hop in self.planner.hops[origin]))
+        found = self._cache.get(key, False)
+        if found is not False:
+            self.hits += 1
+            return found  # type: ignore[return-value]
+        self.misses += 1
+        found = self._find(origin, dest, ready, board_from)
+        if found is None or any(leg.kind == "service" for leg in found[0].legs):
+            self._remember(key, found)
+        return found
