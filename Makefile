@@ -18,12 +18,10 @@ demo: setup
 	$(BIN)/corridor validate scenarios/baseline.yaml
 	$(BIN)/corridor validate scenarios/direct_flight.yaml
 	$(BIN)/corridor plan scenarios/direct_flight.yaml --from NQZ --to VNO --depart 2027-03-01T08:00
-	@echo; echo "=== today (baseline) ==="
-	$(BIN)/corridor profile scenarios/baseline.yaml --from NQZ --to VNO
-	@echo; echo "=== with the direct flight ==="
-	$(BIN)/corridor profile scenarios/direct_flight.yaml --from NQZ --to VNO
-	@echo; echo "=== simulating the baseline: passengers and containers ==="
-	$(BIN)/corridor run scenarios/baseline.yaml --replications 5
+	@echo; echo "=== what does the direct flight change? ==="
+	rm -rf demo-report
+	$(BIN)/corridor compare scenarios/baseline.yaml scenarios/direct_flight.yaml --replications 5 --out demo-report
+	@echo "open demo-report/report.html in a browser for the whole report"
 
 test: setup
 	$(BIN)/python -m pytest

@@ -103,6 +103,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, metavar="W",
                    help="run replications in W local processes (0: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser(
+        "compare", help="what changes between scenarios: paired differences with 95% CIs",
+        description="Compare each scenario with the first (the base). Timetable side: the week "
+        "profile of every demand flow, both ways. Simulation side: every scenario run with the "
+        "same seed (common random numbers), each KPI's paired difference with its 95% confidence "
+        "interval. Prints the headline first; --out writes summary.json, tidy tables (CSV and "
+        "Parquet), plots and a self-contained report.html.")
+    p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+                   help="base scenario, then one or more to compare with it")
+    p.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
+                   metavar="DIR", help="a folder `extends` may also read from (repeatable)")
+    p.add_argument("--replications", type=int, metavar="N", help="default: the base's run.replications")
+    p.add_argument("--seed", type=int, metavar="S", help="default: the base's run.seed")
+    p.add_argument("--workers", type=int, default=1, metavar="W",
+                   help="run replications in W local processes (0: one per core; default 1)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="new (or empty) folder for the report and tables")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser(
         "bench", help="run the speed benchmarks (from a source checkout)",
@@ -232,33 +252,71 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from corridor.analysis.runs import simulate
-    from corridor.report.results import check_out, result_json, write_results
+    from corridor.report.results import result_json, write_results
     from corridor.report.run_text import run_text
 
-    if args.replications is not None and args.replications < 1:
-        raise CorridorError(f"--replications must be 1 or more, got {args.replications}")
-    if args.seed is not None and args.seed < 0:
-        raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
-    if args.out is not None:
-        check_out(args.out)
+    _check_run_args(args)
     scenario = _read(args.scenario, args)
-
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():  # one line, updated in place
-            print(f"\rreplication {done}/{total}", end="" if done < total else "\n", file=sys.stderr,
-                  flush=True)
-        else:  # a line each, for logs
-            print(f"replication {done}/{total}", file=sys.stderr, flush=True)
-
-    if args.workers < 0:
-        raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
     result = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
-                      progress=progress)
+                      progress=_progress(args))
     if args.out is not None:
         write_results(result, args.out)
     print(json.dumps(result_json(result), indent=2) if args.json else run_text(result))
     if args.out is not None and not args.json:
         print(f"records and summary written to {args.out}")
+    return 0
+
+
+def _progress(args: argparse.Namespace):  # noqa: ANN202 - a callback or None
+    """A progress bar on stderr when it is a terminal; nothing when piped or with --quiet."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications",
+              end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _check_run_args(args: argparse.Namespace) -> None:
+    if args.replications is not None and args.replications < 1:
+        raise CorridorError(f"--replications must be 1 or more, got {args.replications}")
+    if args.seed is not None and args.seed < 0:
+        raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
+    if args.workers < 0:
+        raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
+    if args.out is not None:
+        from corridor.report.results import check_out
+
+        check_out(args.out)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from corridor.analysis.compare import compare
+    from corridor.report.compare_text import compare_text
+
+    if len(args.scenarios) < 2:
+        raise CorridorError("compare needs a base scenario and at least one other")
+    _check_run_args(args)
+    scenarios = [_read(path, args) for path in args.scenarios]
+    comp = compare(scenarios, replications=args.replications, seed=args.seed, workers=args.workers,
+                   progress=_progress(args))
+    written = []
+    if args.out is not None:
+        from corridor.report.compare_out import write_comparison
+
+        written = write_comparison(comp, args.out, list(args.scenarios))
+    if args.json:
+        from corridor.report.compare_out import metadata, summary_json
+
+        print(json.dumps(summary_json(comp, metadata(comp, list(args.scenarios))), indent=2, allow_nan=False))
+    else:
+        print(compare_text(comp))
+        if written:
+            print(f"\nwrote {args.out}/: report.html, summary.json, {len(written) - 2} tables and plots")
     return 0
 
 
@@ -291,6 +349,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "bench": cmd_bench,
+    "compare": cmd_compare,
     "run": cmd_run,
     "validate": cmd_validate,
     "show": cmd_show,

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from corridor.analysis.services import service_kpis
 from corridor.kernels.stats import mean_ci
 from corridor.kernels.timeseries import step_levels, time_weighted_mean
 from corridor.simulation.entities import STATUS_NAMES, Status
@@ -153,6 +154,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
         },
         "status": {STATUS_NAMES[k]: int(np.sum(u["status"] == k)) for k in range(len(STATUS_NAMES))},
         "trips": {"run": rec.trips_run, "cancelled": rec.trips_cancelled},
+        "services": service_kpis(rec),
     }
     return kpis
 

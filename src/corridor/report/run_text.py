@@ -62,11 +62,30 @@ def run_text(result: Any) -> str:
         lines.append(format_table(
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
             rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
+    lines += ["", services_table(result)]
     status = result.kpis[-1]["status"]
     lines.append("")
     lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
     lines += [f"warning: {w}" for w in run_warnings(result)]
     return "\n".join(lines)
+
+
+def services_table(result: Any) -> str:
+    """Per service that carried anything: trips, units carried, load factor, revenue, on time."""
+    s = result.summary
+    rows = []
+    for name in result.kpis[0].get("services", {}):
+        k = f"services.{name}."
+        carried = s.get(k + "carried")
+        if carried is None or carried["mean"] == 0:
+            continue
+        rows.append([name, _ci(s, k + "trips", digits=0), _ci(s, k + "carried", digits=0),
+                     _ci(s, k + "load_factor", 100, 0), _ci(s, k + "revenue_usd", 1e-3, 0),
+                     _ci(s, k + "on_time_share", 100, 0)])
+    return format_table(["service", "trips", "units carried", "load factor %", "revenue k USD",
+                         "on time %"], rows,
+                        title="Services that carried units (after warm-up; load factor: peak load "
+                        "/ capacity)")
 
 
 def run_warnings(result: Any) -> list[str]:

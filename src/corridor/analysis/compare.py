@@ -1,0 +1,297 @@
+"""Comparing scenarios: what changes, by how much, and how sure we are.
+
+Two sides, both against the first (base) scenario:
+
+* **Timetable** (deterministic): for every demand flow, both ways, the planner's week profile
+  (earliest arrival for every departure minute) in each scenario; mean, median, p95 and
+  minimum door-to-door time, the share of departure minutes that get faster and by how much.
+* **Simulation** (stochastic): every scenario simulated with the same seed, so each random
+  source draws the same numbers in both (common random numbers, :mod:`corridor.simulation.
+  streams`); for each KPI the paired difference across replications and its 95% confidence
+  interval. Identical scenarios differ by exactly zero.
+
+The headline puts the answer in words first, with its numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from corridor.analysis.runs import SimulationResult, simulate
+from corridor.errors import CorridorError, PlanningError
+from corridor.kernels.stats import Estimate, mean_ci, paired_difference
+from corridor.scenario.schema import Scenario
+from corridor.units import MIN_PER_HOUR
+
+IMPROVES_MIN = 1.0  # a departure minute "improves" when it arrives at least this much sooner
+
+# The KPIs a comparison leads with: summary key, label, scale to the shown unit, unit.
+HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
+    ("passengers.door_to_door_h.mean", "passengers door to door", 1.0, "h"),
+    ("passengers.missed_connection_rate", "missed connections", 100.0, "%"),
+    ("cargo.transit_days.mean", "containers in transit", 1.0, "days"),
+    ("cargo.door_to_door_days.mean", "containers door to door", 1.0, "days"),
+    ("cargo.feu_per_week", "containers delivered", 1.0, "FEU/wk"),
+    ("totals.cost_usd", "fares and tariffs", 1e-6, "M USD"),
+    ("totals.co2_t", "CO2", 1.0, "t"),
+)
+
+
+@dataclass(frozen=True)
+class KpiDelta:
+    """One KPI in the base and another scenario, and their paired difference (other - base)."""
+
+    key: str
+    label: str
+    unit: str
+    base: Estimate
+    other: Estimate
+    diff: Estimate
+
+    @property
+    def significant(self) -> bool:
+        """The 95% interval of the paired difference leaves out zero."""
+        return self.diff.n >= 2 and math.isfinite(self.diff.half_width) and not self.diff.contains(0.0)
+
+
+@dataclass(frozen=True)
+class ProfileDelta:
+    """A flow's week profile (door-to-door minutes for every departure minute) in two scenarios."""
+
+    flow: str
+    origin: str
+    target: str
+    unit: str
+    base: dict[str, float]
+    other: dict[str, float]
+    improved_share: float  # of departure minutes reachable in both
+    mean_gain_min: float  # over the minutes that improve (NaN if none)
+    base_total_min: np.ndarray = field(repr=False)
+    other_total_min: np.ndarray = field(repr=False)
+    depart: list[str | None] = field(repr=False, default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """Everything a comparison found; ``to_frame`` turns each table into a pandas DataFrame."""
+
+    names: list[str]
+    scenarios: list[Scenario]
+    results: list[SimulationResult]
+    kpis: dict[str, list[KpiDelta]]  # per other scenario
+    profiles: dict[str, list[ProfileDelta]]
+    headline: str = ""
+
+    @property
+    def base(self) -> str:
+        return self.names[0]
+
+    def to_frame(self, table: str = "kpis") -> Any:
+        """A tidy table: ``kpis`` (one row per scenario pair and KPI), ``replications`` (one
+        row per scenario, replication and KPI), ``profiles`` (one row per scenario, flow and
+        departure minute), ``services`` (one row per scenario, replication and service)."""
+        import pandas as pd
+
+        if table == "kpis":
+            return pd.DataFrame([
+                {"base": self.base, "scenario": name, "kpi": d.key, "label": d.label, "unit": d.unit,
+                 "base_mean": d.base.mean, "scenario_mean": d.other.mean, "difference": d.diff.mean,
+                 "ci_low": d.diff.low, "ci_high": d.diff.high, "replications": d.diff.n,
+                 "significant": d.significant}
+                for name, deltas in self.kpis.items() for d in deltas])
+        if table == "replications":
+            rows = []
+            for name, res in zip(self.names, self.results, strict=True):
+                for r, k in enumerate(res.kpis):
+                    rows += [{"scenario": name, "replication": r, "kpi": key, "value": value}
+                             for key, value in _leaves(k).items()]
+            return pd.DataFrame(rows)
+        if table == "profiles":
+            frames = []
+            for name, deltas in self.profiles.items():
+                for d in deltas:
+                    for scen, total in ((self.base, d.base_total_min), (name, d.other_total_min)):
+                        frames.append(pd.DataFrame({
+                            "scenario": scen, "flow": d.flow, "from": d.origin, "to": d.target,
+                            "depart": pd.to_datetime(d.depart, format="ISO8601"),
+                            "total_min": total}))
+            if not frames:
+                return pd.DataFrame(columns=["scenario", "flow", "from", "to", "depart", "total_min"])
+            return pd.concat(frames, ignore_index=True).drop_duplicates(["scenario", "flow", "depart"])
+        if table == "services":
+            rows = []
+            for name, res in zip(self.names, self.results, strict=True):
+                for r, k in enumerate(res.kpis):
+                    for service, v in k.get("services", {}).items():
+                        rows.append({"scenario": name, "replication": r, "service": service,
+                                     **{key: val for key, val in v.items() if key != "by_month"}})
+            return pd.DataFrame(rows)
+        raise CorridorError(f"unknown table {table!r}; tables are kpis, replications, profiles, services")
+
+
+def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_leaves(value, name + "."))
+        elif isinstance(value, int | float):
+            out[name] = float(value)
+    return out
+
+
+def kpi_deltas(base: SimulationResult, other: SimulationResult,
+               keys: Sequence[tuple[str, str, float, str]] | None = None, *,
+               passenger_flows: frozenset[str] = frozenset()) -> list[KpiDelta]:
+    """Paired differences, replication by replication, for the headline KPIs (or ``keys``),
+    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others) and
+    every station's mean wait."""
+    if len(base.kpis) != len(other.kpis):
+        raise CorridorError("paired comparison needs the same number of replications in both")
+    flat_a = [_leaves(k) for k in base.kpis]
+    flat_b = [_leaves(k) for k in other.kpis]
+    chosen = list(keys or HEADLINE_KPIS)
+    if keys is None:
+        flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))
+        chosen += [(f"flows.{f}.door_to_door_days.mean", f, 24.0, "h") if f in passenger_flows
+                   else (f"flows.{f}.door_to_door_days.mean", f, 1.0, "days") for f in flows]
+        stations = sorted(set(base.kpis[0]["stations"]) & set(other.kpis[0]["stations"]))
+        chosen += [(f"stations.{s}.mean_wait_min", f"wait at {s}", 1 / MIN_PER_HOUR, "h") for s in stations]
+    out = []
+    for key, label, scale, unit in chosen:
+        a = np.array([f.get(key, np.nan) for f in flat_a]) * scale
+        b = np.array([f.get(key, np.nan) for f in flat_b]) * scale
+        both = np.isfinite(a) & np.isfinite(b)
+        if not both.any():
+            continue
+        out.append(KpiDelta(key, label, unit, mean_ci(a[both]), mean_ci(b[both]),
+                            paired_difference(a[both], b[both])))
+    return out
+
+
+def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0) -> list[ProfileDelta]:
+    """Week profiles of every demand flow of the base, both ways, in both scenarios."""
+    from corridor.planning.api import RoutePlanner
+
+    planners = RoutePlanner(base), RoutePlanner(other)
+    pairs: list[tuple[str, str, str, str]] = []
+    for flow in base.demand:
+        unit = "pax" if flow.kind == "passenger" else "feu"
+        for a, b, name in ((flow.from_, flow.to, flow.id), (flow.to, flow.from_, f"{flow.id} (return)")):
+            if (a, b, unit) not in {(p[1], p[2], p[3]) for p in pairs}:
+                pairs.append((name, a, b, unit))
+    out = []
+    for name, a, b, unit in pairs:
+        try:
+            res = [p.profile(a, b, unit=unit, step_min=step_min) for p in planners]
+        except PlanningError:
+            continue  # nothing carries this unit that way (a one-way flow)
+        ta, tb = res[0].profile.total_min, res[1].profile.total_min
+        if not (np.isfinite(ta).any() or np.isfinite(tb).any()):
+            continue  # unreachable in both: nothing to compare
+        both = np.isfinite(ta) & np.isfinite(tb)
+        gain = np.where(both, ta - np.where(both, tb, 0.0), 0.0)
+        better = both & (gain >= IMPROVES_MIN)
+        out.append(ProfileDelta(
+            name, a, b, unit, res[0].profile.summary(), res[1].profile.summary(),
+            float(better.sum() / max(both.sum(), 1)),
+            float(gain[better].mean()) if better.any() else float("nan"),
+            ta, tb, res[0].instants(res[0].profile.ready_min, a)))
+    return out
+
+
+def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None,
+            replications: int | None = None, seed: int | None = None, workers: int = 1,
+            profiles: bool = True, progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Compare each scenario after the first with the first (the base).
+
+    Every scenario runs ``replications`` (default: the base's) with the same ``seed``
+    (default: the base's), so paired differences use common random numbers.
+    """
+    if len(scenarios) < 2:
+        raise CorridorError("compare needs a base scenario and at least one other")
+    labels = list(names) if names is not None else _unique([s.name for s in scenarios])
+    base = scenarios[0]
+    n = replications if replications is not None else base.run.replications
+    used_seed = base.run.seed if seed is None else seed
+    total = n * len(scenarios)
+    done = [0]
+
+    def tick(k: int, _n: int) -> None:
+        if progress is not None:
+            progress(done[0] + k, total)
+
+    results = []
+    for s in scenarios:
+        results.append(simulate(s, replications=n, seed=used_seed, workers=workers, progress=tick))
+        done[0] += n
+    pax = frozenset(f.id for f in base.demand if f.kind == "passenger")
+    kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax)
+            for k in range(1, len(scenarios))}
+    profs = ({labels[k]: profile_deltas(base, scenarios[k]) for k in range(1, len(scenarios))}
+             if profiles else {})
+    comp = Comparison(labels, list(scenarios), results, kpis, profs)
+    comp.headline = headline(comp)
+    return comp
+
+
+def _unique(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name} ({k})", k + 1
+        out.append(candidate)
+    return out
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def headline(comp: Comparison) -> str:
+    """One or two sentences per other scenario that answer "what does it change?"."""
+    lines = []
+    for name in comp.names[1:]:
+        by_key = {d.key: d for d in comp.kpis[name]}
+        parts = []
+        pax = by_key.get("passengers.door_to_door_h.mean")
+        if pax is not None:
+            parts.append(_sentence("passengers", pax, "h"))
+        cargo = by_key.get("cargo.transit_days.mean")
+        if cargo is not None:
+            parts.append(_sentence("containers in transit", cargo, "days"))
+        feu = by_key.get("cargo.feu_per_week")
+        if feu is not None and feu.significant:
+            parts.append(f"deliveries change by {feu.diff.mean:+,.0f} FEU/week "
+                         f"(95% CI {feu.diff.low:+,.0f} to {feu.diff.high:+,.0f})")
+        text = f"{name} against {comp.base}: " + "; ".join(parts) + "."
+        better = [p for p in comp.profiles.get(name, []) if p.improved_share > 0]
+        if better:
+            best = max(better, key=lambda p: p.improved_share)
+            text += (f" On the timetable, {best.origin}->{best.target} gets faster for "
+                     f"{best.improved_share:.0%} of departure minutes in a week, by "
+                     f"{best.mean_gain_min / MIN_PER_HOUR:.1f} h on average when it does "
+                     f"(mean {best.base['mean_min'] / 60:.1f} h -> {best.other['mean_min'] / 60:.1f} h).")
+        elif comp.profiles.get(name):
+            text += " On the timetable no flow gets faster."
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def _sentence(what: str, d: KpiDelta, unit: str) -> str:
+    if d.diff.n < 2 or not math.isfinite(d.diff.half_width):
+        return f"{what} {d.base.mean:.1f} -> {d.other.mean:.1f} {unit} (one replication: no interval)"
+    if d.diff.mean == 0 and d.diff.half_width == 0:
+        return f"{what} unchanged at {d.base.mean:.1f} {unit}"
+    verdict = "significant" if d.significant else "not significant"
+    way = "less" if d.diff.mean < 0 else "more"
+    return (f"{what} spend {abs(d.diff.mean):.2f} {unit} {way} door to door"
+            if what == "passengers" else f"{what} take {abs(d.diff.mean):.2f} {unit} {way}") + \
+        f" ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; 95% CI of the difference " \
+        f"{d.diff.low:+.2f} to {d.diff.high:+.2f}, {verdict})"

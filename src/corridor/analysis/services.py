@@ -1,0 +1,59 @@
+"""Per-service results from the trip log: how full each service ran, what it earned, and
+whether it kept time, overall and month by month.
+
+A trip's load factor is its peak load (the most units on board at once) over its capacity on
+the day; a service's is the mean over the trips that ran in the statistics window (by
+scheduled departure). On time: the trip reached its last stop within ``ON_TIME_MIN`` of the
+timetable (the usual 15-minute rule for flights; trains are held to the same minute count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from corridor.simulation.records import Records
+
+ON_TIME_MIN = 15.0
+
+
+def _summary(trips: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:
+    ran = rows & (trips["capacity"] > 0)
+    cap = trips["capacity"][ran]
+    peak = trips["peak_load"][ran]
+    arrived = ran & np.isfinite(trips["arrival_delay_min"])
+    return {
+        "trips": int(ran.sum()),
+        "cancelled": int(np.sum(rows & (trips["capacity"] == 0))),
+        "carried": int(trips["boarded"][ran].sum()),
+        "load_factor": float(np.mean(peak / cap)) if cap.size else float("nan"),
+        "revenue_usd": float(trips["revenue_usd"][ran].sum()),
+        "on_time_share": float(np.mean(trips["arrival_delay_min"][arrived] <= ON_TIME_MIN))
+        if arrived.any() else float("nan"),
+    }
+
+
+def service_kpis(rec: Records, epoch: dt.datetime | None = None) -> dict[str, dict[str, Any]]:
+    """Per service (by id): trips run and cancelled, units carried, load factor, revenue and
+    on-time share over the statistics window; with ``epoch``, the same per calendar month
+    (``by_month``, keyed ``YYYY-MM`` by the scheduled departure in UTC)."""
+    trips = rec.trips
+    if trips is None or not rec.services:
+        return {}
+    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
+    months = None
+    if epoch is not None and trips["scheduled_min"].size:
+        months = np.array([(epoch + dt.timedelta(minutes=float(m))).strftime("%Y-%m")
+                           for m in trips["scheduled_min"]])
+    out: dict[str, dict[str, Any]] = {}
+    for s, name in enumerate(rec.services):
+        rows = window & (trips["service"] == s)
+        if not rows.any():
+            continue
+        entry: dict[str, Any] = _summary(trips, rows)
+        if months is not None:
+            entry["by_month"] = {m: _summary(trips, rows & (months == m)) for m in np.unique(months[rows])}
+        out[name] = entry
+    return out

@@ -1,0 +1,174 @@
+"""Writing a comparison into a folder, whole or not at all: summary.json, tidy tables (CSV and
+Parquet), plots and report.html."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corridor.report.compare_plots import all_plots
+from corridor.report.html import report_html
+from corridor.report.results import check_out
+from corridor.simulation.entities import STATUS_NAMES
+from corridor.timezone import zone
+
+_EXTENDS = re.compile(r"^extends:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
+
+
+def scenario_files(paths: list[Path]) -> list[Path]:
+    """The files given and every file they extend, each once, in order."""
+    out: list[Path] = []
+    todo = [Path(p) for p in paths]
+    while todo:
+        path = todo.pop(0).resolve()
+        if path in out or not path.is_file():
+            continue
+        out.append(path)
+        match = _EXTENDS.search(path.read_text(encoding="utf-8", errors="replace"))
+        if match:
+            todo.append(path.parent / match.group(1).strip())
+    return out
+
+
+def assumptions(paths: list[Path]) -> list[str]:
+    """Every line of the scenario files (and what they extend) that says ASSUMPTION."""
+    out = []
+    for path in scenario_files(paths):
+        for k, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if "ASSUMPTION" in line:
+                out.append(f"{path.name}:{k}: {line.strip()}")
+    return out
+
+
+def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
+    from corridor import __version__
+
+    return {
+        "version": __version__,
+        "seed": comp.results[0].seed,
+        "replications": len(comp.results[0].records),
+        "scenarios": comp.names,
+        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """What summary.json and --json hold: the headline and every paired difference. Undefined
+    intervals (one replication) are null, so the file is strict JSON."""
+    def num(x: float) -> float | None:
+        return float(x) if np.isfinite(x) else None
+
+    return {
+        **meta,
+        "base": comp.base,
+        "headline": comp.headline,
+        "kpis": {name: [{"kpi": d.key, "label": d.label, "unit": d.unit, "base": num(d.base.mean),
+                         "other": num(d.other.mean), "difference": num(d.diff.mean),
+                         "ci_low": num(d.diff.low), "ci_high": num(d.diff.high),
+                         "significant": d.significant} for d in deltas]
+                 for name, deltas in comp.kpis.items()},
+        "profiles": {name: [{"flow": p.flow, "from": p.origin, "to": p.target, "unit": p.unit,
+                             "base": {k: num(v) for k, v in p.base.items()},
+                             "other": {k: num(v) for k, v in p.other.items()},
+                             "improved_share": num(p.improved_share), "mean_gain_min": num(p.mean_gain_min)}
+                            for p in deltas]
+                     for name, deltas in comp.profiles.items()},
+    }
+
+
+def units_frame(comp: Any) -> Any:
+    """One row per unit, scenario and replication; times as UTC timestamps and as local ISO
+    8601 text with offsets (at the origin for creation, at the destination for arrival)."""
+    import pandas as pd
+
+    frames = []
+    for name, scenario, res in zip(comp.names, comp.scenarios, comp.results, strict=True):
+        epoch = pd.Timestamp(scenario.run.epoch)
+        tz_of = {p.id: p.tz for p in scenario.places}
+        for rec in res.records:
+            u = rec.units
+            flows = np.array(rec.flows, dtype=object)[u["flow"]]
+            df = pd.DataFrame({
+                "scenario": name, "replication": rec.replication, "unit": u["id"], "flow": flows,
+                "kind": np.where(u["pax"], "pax", "feu"),
+                "status": np.array(STATUS_NAMES, dtype=object)[u["status"]] if u["status"].size else [],
+                "missed": u["missed"], "cost_usd": u["cost_usd"], "co2_kg": u["co2_kg"],
+                "station_min": u["station_min"],
+            })
+            for col in ("created_min", "first_departure_min", "arrival_min"):
+                df[col.replace("_min", "_utc")] = epoch + pd.to_timedelta(u[col], unit="min")
+            flow_spec = {f.id: f for f in scenario.demand}
+            created_local, arrival_local = [], []
+            for flow, c, a in zip(flows.tolist(), u["created_min"].tolist(), u["arrival_min"].tolist(),
+                                  strict=True):
+                spec = flow_spec[flow]
+                created_local.append(_local(scenario.run.epoch, c, tz_of[spec.from_]))
+                arrival_local.append(_local(scenario.run.epoch, a, tz_of[spec.to]))
+            df["created_local"] = created_local
+            df["arrival_local"] = arrival_local
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _local(epoch: dt.datetime, minutes: float, tz: str) -> str | None:
+    if not np.isfinite(minutes):
+        return None
+    return (epoch + dt.timedelta(minutes=minutes)).astimezone(zone(tz)).isoformat()
+
+
+def _write_table(df: Any, folder: Path, name: str) -> list[Path]:
+    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    out = df.copy()
+    for col in out.columns:  # ISO 8601 with offset in CSV
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].map(lambda t: None if t is None or t != t else t.isoformat())
+    out.to_csv(csv_path, index=False)
+    df.to_parquet(parquet_path, index=False)
+    return [csv_path, parquet_path]
+
+
+def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
+    """Everything into ``out`` (new or empty), built in a temporary folder beside it and moved
+    into place whole; the names written, relative to ``out``."""
+    out = Path(out)
+    parent = check_out(out)
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        meta = metadata(comp, paths)
+        text = json.dumps(summary_json(comp, meta), indent=2, allow_nan=False)
+        (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
+        tables = tmp / "tables"
+        tables.mkdir()
+        for name in ("kpis", "replications", "profiles", "services"):
+            _write_table(comp.to_frame(name), tables, name)
+        _write_table(units_frame(comp), tables, "units")
+        plots = all_plots(comp)
+        (tmp / "plots").mkdir()
+        for name, png in plots.items():
+            (tmp / "plots" / name).write_bytes(png)
+        (tmp / "report.html").write_text(report_html(comp, plots, meta, assumptions(paths)), encoding="utf-8")
+        written = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+        return [Path(w) for w in written]
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

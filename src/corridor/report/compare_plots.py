@@ -1,0 +1,154 @@
+"""The pictures of a comparison, as PNG bytes (to embed in the HTML report and to save).
+
+* door-to-door time of passengers, as a cumulative distribution per scenario;
+* the week profiles (door to door for every departure minute) of a passenger flow, overlaid;
+* the distribution of container transit times per scenario;
+* the queue (vehicles waiting) over time at the busiest station, per scenario.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+from corridor.kernels.timeseries import step_levels
+from corridor.simulation.entities import Status
+from corridor.units import MIN_PER_DAY, MIN_PER_HOUR
+
+
+def _figure(width: float = 9.0, height: float = 4.2) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["text.usetex"] = False
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    try:
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _pooled(result: Any, what: str, *, pax: bool) -> np.ndarray:
+    """Minutes ``door`` to door or in ``transit``, over every replication: delivered units of
+    one kind created after warm-up."""
+    out = []
+    for rec in result.records:
+        u = rec.units
+        keep = (u["pax"] == pax) & (u["status"] == Status.DELIVERED) & (u["created_min"] >= rec.warmup_min)
+        start = u["created_min"] if what == "door" else u["first_departure_min"]
+        out.append((u["arrival_min"] - start)[keep])
+    return np.concatenate(out) if out else np.empty(0)
+
+
+def door_to_door_cdf(comp: Any) -> bytes | None:
+    fig, ax = _figure()
+    drawn = False
+    for name, res in zip(comp.names, comp.results, strict=True):
+        hours = np.sort(_pooled(res, "door", pax=True)) / MIN_PER_HOUR
+        if hours.size:
+            ax.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post", label=name)
+            drawn = True
+    if not drawn:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return None
+    ax.set_xlabel("door to door, hours (delays and missed connections included)")
+    ax.set_ylabel("share of passengers")
+    ax.set_title("Passengers: door-to-door time, simulated")
+    ax.grid(True, lw=0.3, alpha=0.6)
+    ax.legend()
+    return _png(fig)
+
+
+def profiles_overlay(comp: Any) -> bytes | None:
+    deltas = [d for ds in comp.profiles.values() for d in ds if d.unit == "pax"]
+    if not deltas:
+        return None
+    first = deltas[0]
+    fig, ax = _figure(10.0, 4.2)
+    days = np.arange(first.base_total_min.size) / MIN_PER_DAY
+    ax.step(days, first.base_total_min / MIN_PER_HOUR, where="post", lw=1.1, label=comp.base)
+    for name, ds in comp.profiles.items():
+        for d in ds:
+            if (d.origin, d.target, d.unit) == (first.origin, first.target, first.unit):
+                ax.step(days, d.other_total_min / MIN_PER_HOUR, where="post", lw=1.1, label=name)
+    ax.set_xlabel(f"departure: days from {first.depart[0] if first.depart else 'the start'} "
+                  f"(local at {first.origin})")
+    ax.set_ylabel("hours to arrival, wait included")
+    ax.set_title(f"{first.origin} -> {first.target}: earliest arrival for every departure minute of a week")
+    ax.grid(True, lw=0.3, alpha=0.6)
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    return _png(fig)
+
+
+def cargo_transit(comp: Any) -> bytes | None:
+    series = [(name, _pooled(res, "transit", pax=False)) for name, res in zip(comp.names, comp.results,
+                                                                              strict=True)]
+    series = [(n, v) for n, v in series if v.size]
+    if not series:
+        return None
+    fig, ax = _figure()
+    edges = np.linspace(min(v.min() for _, v in series), max(v.max() for _, v in series), 50) / MIN_PER_DAY
+    for name, v in series:
+        ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True, label=name)
+    ax.set_xlabel("container transit, days (first departure to arrival)")
+    ax.set_ylabel("density")
+    ax.set_title("Containers: transit-time distribution, simulated")
+    ax.grid(True, lw=0.3, alpha=0.6)
+    ax.legend()
+    return _png(fig)
+
+
+def station_queue(comp: Any) -> tuple[str, bytes] | None:
+    base = comp.results[0]
+    waits = {name: np.mean([k["stations"][name]["mean_queue"] for k in base.kpis])
+             for name in base.kpis[0]["stations"]}
+    if not waits:
+        return None
+    busiest = max(waits, key=lambda n: waits[n])
+    fig, ax = _figure()
+    for name, res in zip(comp.names, comp.results, strict=True):
+        rec = res.records[0]
+        log = rec.stations.get(busiest)
+        if log is None:
+            continue
+        started = log["start_min"] < rec.end_min
+        t, q = step_levels(np.r_[log["arrive_min"], log["start_min"][started]],
+                           np.r_[np.ones(log["arrive_min"].size), -np.ones(started.sum())])
+        ax.step(t / MIN_PER_DAY, q, where="post", lw=0.9, label=name)
+    ax.axvline(base.records[0].horizon_min / MIN_PER_DAY, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("days from the start of the run (dashed: end of demand)")
+    ax.set_ylabel("vehicles waiting")
+    ax.set_title(f"Queue at {busiest}, replication 0")
+    ax.grid(True, lw=0.3, alpha=0.6)
+    ax.legend()
+    return busiest, _png(fig)
+
+
+def all_plots(comp: Any) -> dict[str, bytes]:
+    """File name -> PNG bytes, for the plots that have something to show."""
+    out: dict[str, bytes] = {}
+    for name, make in (("door_to_door_cdf.png", door_to_door_cdf), ("week_profiles.png", profiles_overlay),
+                       ("cargo_transit.png", cargo_transit)):
+        png = make(comp)
+        if png is not None:
+            out[name] = png
+    queue = station_queue(comp)
+    if queue is not None:
+        out["station_queue.png"] = queue[1]
+    return out

@@ -1,0 +1,63 @@
+"""A comparison as terminal text: the headline first, then the evidence."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from corridor.report.tables import format_table
+
+
+def _num(x: float, digits: int = 2) -> str:
+    if not math.isfinite(x):
+        return "-"
+    if abs(x) < 0.5 * 10**-digits:
+        x = 0.0
+    return f"{x:,.{digits}f}"
+
+
+def _hours(minutes: float) -> str:
+    return "-" if not math.isfinite(minutes) else f"{minutes / 60:.1f}"
+
+
+def kpi_rows(deltas: list[Any]) -> list[list[str]]:
+    rows = []
+    for d in deltas:
+        has_ci = d.diff.n >= 2 and math.isfinite(d.diff.half_width)
+        ci = f"{_num(d.diff.low)} to {_num(d.diff.high)}" if has_ci else "-"
+        rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _num(d.diff.mean), ci,
+                     "yes" if d.significant else "no"])
+    return rows
+
+
+KPI_HEADERS = ["KPI", "unit", "base", "other", "difference", "95% CI", "sig."]
+PROFILE_HEADERS = ["from", "to", "mean h", "", "p95 h", "", "min h", "", "faster", "gain h"]
+
+
+def profile_rows(deltas: list[Any]) -> list[list[str]]:
+    rows = []
+    for p in deltas:
+        rows.append([p.origin, p.target, _hours(p.base.get("mean_min", math.nan)),
+                     _hours(p.other.get("mean_min", math.nan)), _hours(p.base.get("p95_min", math.nan)),
+                     _hours(p.other.get("p95_min", math.nan)), _hours(p.base.get("min_min", math.nan)),
+                     _hours(p.other.get("min_min", math.nan)), f"{p.improved_share:.1%}",
+                     _hours(p.mean_gain_min)])
+    return rows
+
+
+def compare_text(comp: Any) -> str:
+    n = len(comp.results[0].records)
+    lines = [comp.headline, "",
+             f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
+             "numbers; difference = other - base, paired by replication", ""]
+    for name in comp.names[1:]:
+        lines.append(format_table(KPI_HEADERS, kpi_rows(comp.kpis[name]),
+                                  title=f"Simulated: {name} against {comp.base}"))
+        lines.append("")
+        if comp.profiles.get(name):
+            lines.append(format_table(PROFILE_HEADERS, profile_rows(comp.profiles[name]),
+                                      title=f"Timetable week profiles, {comp.base} then {name} in "
+                                      "each pair (door to door for every\ndeparture minute, wait "
+                                      "included; faster: share of minutes that gain, and by how much)"))
+            lines.append("")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,132 @@
+"""Scenario comparison: common random numbers, the paired interval, a known difference, and
+the report a person reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import SCENARIOS
+from corridor.analysis.compare import compare
+from corridor.cli import main
+from corridor.kernels import paired_difference
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
+
+
+def short(name: str, days: int = 21) -> Scenario:
+    s = load_scenario(SCENARIOS / name)
+    return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": days, "drain_days": 14})})
+
+
+def test_identical_scenarios_differ_by_exactly_zero() -> None:
+    s = short("baseline.yaml")
+    comp = compare([s, s], replications=3)
+    deltas = comp.kpis[comp.names[1]]
+    assert len(deltas) > 10
+    for d in deltas:
+        assert d.diff.mean == 0.0 and d.diff.half_width == 0.0, d.key
+        assert not d.significant
+    assert comp.names == ["baseline", "baseline (2)"]
+    assert all(p.improved_share == 0.0 for p in comp.profiles[comp.names[1]])
+
+
+def test_paired_interval_is_the_textbook_one() -> None:
+    # d = b - a = [1, 0.5, 1.5, 1]: mean 1, s = sqrt(0.5 / 3), t(0.975, 3) = 3.182446305 (tables)
+    est = paired_difference([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 4.5, 5.0])
+    half = 3.182446305 * np.sqrt(0.5 / 3) / np.sqrt(4)
+    assert est.mean == pytest.approx(1.0)
+    assert est.half_width == pytest.approx(half, rel=1e-8)
+    assert (est.low, est.high) == pytest.approx((1 - half, 1 + half), rel=1e-8)
+
+
+ONE_FLIGHT = """\
+name: NAME
+run: {start: 2027-03-01, horizon_days: 28, warmup_days: 0, drain_days: 3, replications: 4, seed: 5}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ, checkin_min: 120}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+services:
+  - {id: DIRECT, mode: air, unit: pax, stops: [NQZ, VNO], timetable: {times: ["09:00"]},
+     duration_min: DURATION, capacity: 500, cost_usd: 300, co2_kg: 400}
+demand:
+  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 100}
+"""
+
+
+def one_flight(name: str, duration: int) -> Scenario:
+    text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(duration))
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
+    comp = compare([one_flight("slow", 480), one_flight("fast", 420)])
+    deltas = {d.key: d for d in comp.kpis["fast"]}
+    door = deltas["passengers.door_to_door_h.mean"]
+    assert door.diff.mean == pytest.approx(-1.0, abs=1e-9)  # every passenger, every replication
+    assert door.diff.half_width == pytest.approx(0.0, abs=1e-9)
+    assert door.significant or door.diff.half_width == pytest.approx(0.0, abs=1e-9)
+    profile = next(p for p in comp.profiles["fast"] if p.origin == "NQZ")
+    assert profile.improved_share == 1.0 and profile.mean_gain_min == pytest.approx(60.0)
+    assert profile.base["mean_min"] - profile.other["mean_min"] == pytest.approx(60.0)
+    assert "spend 1.00 h less" in comp.headline
+    frame = comp.to_frame("kpis")
+    assert {"base", "scenario", "kpi", "difference", "ci_low", "ci_high", "significant"} <= set(frame.columns)
+    prof = comp.to_frame("profiles")
+    assert prof["depart"].dt.tz is not None and len(prof) == 2 * 7 * 1440
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cmp"
+    for name, minutes in (("slow", 480), ("fast", 420)):
+        text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(minutes))
+        (tmp_path / f"{name}.yaml").write_text(textwrap.dedent(text) + "# ASSUMPTION: demand\n")
+    assert main(["compare", str(tmp_path / "slow.yaml"), str(tmp_path / "fast.yaml"),
+                 "--replications", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("fast against slow: passengers spend 1.00 h less")
+    names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert {"summary.json", "report.html", "tables/kpis.csv", "tables/kpis.parquet", "tables/units.csv",
+            "tables/profiles.parquet", "plots/door_to_door_cdf.png", "plots/week_profiles.png"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 5 and summary["version"] and len(summary["files"]) == 2
+    page = (out / "report.html").read_text()
+    assert "ASSUMPTION: demand" in page and "spend 1.00 h less" in page
+    assert page.count("data:image/png;base64,") >= 2
+    for external in ("http://", "https://", "//cdn", "@import", "src=\"/", "url("):
+        assert external not in page, external
+    import pandas as pd
+
+    units = pd.read_csv(out / "tables" / "units.csv")
+    assert set(units["scenario"]) == {"slow", "fast"} and set(units["replication"]) == {0, 1}
+    assert units["created_local"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+05:00").all()
+    if CHROMIUM is None:
+        if os.environ.get("CORRIDOR_REQUIRE_CHROMIUM"):
+            pytest.fail("chromium is not installed (CI installs Debian's chromium)")
+        pytest.skip("chromium is not installed")
+    shot = tmp_path / "report.png"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,3000",
+                    f"--screenshot={shot}", (out / "report.html").as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)[..., :3]
+    assert pixels.shape[0] == 3000 and pixels.shape[1] == 1200
+    # the plots drew: matplotlib's first two line colours (blue #1f77b4, orange #ff7f0e) are on the page
+    blue = np.all(np.abs(pixels - np.array([0x1F, 0x77, 0xB4]) / 255) < 0.06, axis=-1)
+    orange = np.all(np.abs(pixels - np.array([0xFF, 0x7F, 0x0E]) / 255) < 0.06, axis=-1)
+    assert blue.sum() > 200 and orange.sum() > 200
