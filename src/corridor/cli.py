@@ -16,6 +16,7 @@ from corridor.errors import CorridorError, NoRouteError
 
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 BENCHES = ("planning", "queues", "simulation", "scaling")
 
 
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
             "China - Kazakhstan - Lithuania - Europe rail corridor."
         ),
     )
+    from corridor import __version__
+
+    parser.add_argument("--version", action="version", version=f"corridor {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of a one-line message")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a scenario file and print a one-line summary",
@@ -261,7 +267,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                       progress=_progress(args))
     if args.out is not None:
         write_results(result, args.out)
-    print(json.dumps(result_json(result), indent=2) if args.json else run_text(result))
+    print(json.dumps(result_json(result), indent=2, allow_nan=False) if args.json else run_text(result))
     if args.out is not None and not args.json:
         print(f"records and summary written to {args.out}")
     return 0
@@ -360,15 +366,26 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status: 0 success, 1 a legitimate empty answer (no route), 2 bad input,
+    130 interrupted. ``--debug`` shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except NoRouteError as exc:
+        if args.debug:
+            raise
         print(f"no route: {exc}", file=sys.stderr)
         return EXIT_EMPTY
     except CorridorError as exc:
+        if args.debug:
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
 

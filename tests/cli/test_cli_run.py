@@ -82,3 +82,21 @@ def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     assert "warning: MALASZEWICZE: offered load 214% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "one"
+    assert main(["run", short(tmp_path), "--replications", "1", "--json", "--out", str(out), *ALLOW]) == 0
+    printed = capsys.readouterr().out
+    for text in (printed, (out / "summary.json").read_text()):
+        assert "Infinity" not in text and "NaN" not in text
+        data = json.loads(text)
+        assert data["summary"]["cargo.feu_per_week"]["high"] is None  # no interval from one run
+
+
+def test_version_and_exit_codes(capsys) -> None:
+    import pytest
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.startswith("corridor ")

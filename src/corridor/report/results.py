@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -12,9 +13,21 @@ from typing import Any
 from corridor.errors import CorridorError
 
 
+def strict(value: Any) -> Any:
+    """``value`` with every non-finite float (an undefined interval) as None: strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict(v) for v in value]
+    return value
+
+
 def result_json(result: Any) -> dict[str, Any]:
-    """The run's summary as JSON-ready data (what summary.json and --json hold)."""
-    return {
+    """The run's summary as JSON-ready data (what summary.json and --json hold); intervals
+    that are undefined (one replication) are null."""
+    return strict({
         "scenario": result.scenario,
         "seed": result.seed,
         "replications": len(result.records),
@@ -22,7 +35,7 @@ def result_json(result: Any) -> dict[str, Any]:
         "events": result.events,
         "summary": result.summary,
         "per_replication": result.kpis,
-    }
+    })
 
 
 def check_out(out: Path) -> Path:
@@ -43,7 +56,8 @@ def write_results(result: Any, out: Path) -> None:
     try:
         for rec in result.records:
             rec.write_csv(tmp)
-        (tmp / "summary.json").write_text(json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8")
+        text = json.dumps(result_json(result), indent=2, allow_nan=False)
+        (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         if out.exists():
             out.rmdir()
         os.replace(tmp, out)
