@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from corridor.kernels import batch_boarding, fifo_waits, multi_server_waits
+from corridor.kernels import fifo_waits, multi_server_waits
 
 times = st.floats(0, 100, allow_nan=False)
 
@@ -34,21 +34,6 @@ def loop_multi(a, s, c):
         waits.append(start - arrival)
         heapq.heappush(free, start + service)
     return waits
-
-
-def loop_boarding(a, d, k):
-    room = list(k)
-    which = []
-    j = 0
-    for arrival in a:
-        while j < len(d) and (d[j] < arrival or room[j] == 0):
-            j += 1
-        if j == len(d):
-            which.append(-1)
-        else:
-            which.append(j)
-            room[j] -= 1
-    return which
 
 
 @st.composite
@@ -85,25 +70,11 @@ def test_replications_are_independent(pair, c) -> None:
                                loop_fifo(a2, s2), rtol=1e-9, atol=1e-9)
 
 
-@settings(max_examples=300)
-@given(st.lists(st.integers(0, 200), max_size=60), st.lists(st.integers(0, 200), min_size=1, max_size=15),
-       st.data())
-def test_batch_boarding_equals_loop(arr, dep, data) -> None:
-    a, d = np.sort(np.array(arr, dtype=float)), np.sort(np.array(dep, dtype=float))
-    k = data.draw(st.lists(st.integers(0, 6), min_size=d.size, max_size=d.size))
-    which, boarded = batch_boarding(a, d, k)
-    assert which.tolist() == loop_boarding(a.tolist(), d.tolist(), k)
-    assert boarded.tolist() == [int(np.sum(which == j)) for j in range(d.size)]
-    assert np.all(boarded <= np.array(k))
-
-
 def test_errors() -> None:
     with pytest.raises(ValueError):
         fifo_waits([0.0, 1.0], [1.0])
     with pytest.raises(ValueError):
         multi_server_waits([0.0], [1.0], 0)
-    with pytest.raises(ValueError):
-        batch_boarding([2.0, 1.0], [3.0], 1)
 
 
 @settings(max_examples=200, deadline=None)

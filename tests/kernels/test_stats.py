@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridor.kernels import bin_counts, mean_ci, paired_difference, step_levels, time_weighted_mean
-from corridor.kernels.stats import batch_means, t_quantile
+from corridor.kernels import mean_ci, paired_difference, step_levels, time_weighted_mean
+from corridor.kernels.stats import t_quantile
 from corridor.kernels.theory import erlang_c, md1_wait, mg1_wait, mm1_wait, mmc_wait
 
 
@@ -37,20 +37,6 @@ def test_paired_difference_removes_shared_noise() -> None:
     paired = paired_difference(a, b)
     assert paired.contains(1.0) and paired.half_width < 0.1
     assert mean_ci(b).half_width > 10 * paired.half_width
-
-
-def test_batch_means_shape() -> None:
-    est = batch_means(np.arange(1000.0), batches=10)
-    assert est.n == 10 and est.mean == pytest.approx(499.5)
-
-
-@settings(max_examples=200)
-@given(st.lists(st.floats(0, 100), max_size=50),
-       st.lists(st.floats(0, 100), min_size=2, max_size=10, unique=True))
-def test_bin_counts_equals_loop(times, edges) -> None:
-    e = sorted(edges)
-    want = [sum(1 for t in times if e[i] <= t < e[i + 1]) for i in range(len(e) - 1)]
-    assert bin_counts(times, e).tolist() == want
 
 
 @settings(max_examples=200)

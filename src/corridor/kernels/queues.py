@@ -88,38 +88,3 @@ def multi_server_waits(arrival_min: ArrayLike, service_min: ArrayLike, servers: 
         waits[:, k] = start - a2[:, k]
         free[rows, j] = start + s2[:, k]
     return waits.reshape(*lead, n)
-
-
-def batch_boarding(
-    arrival_min: ArrayLike, departure_min: ArrayLike, capacity: ArrayLike
-) -> tuple[np.ndarray, np.ndarray]:
-    """Who boards which scheduled departure when each takes at most ``capacity`` units.
-
-    Units arrive at sorted times ``arrival_min`` and board, first come first served, the first
-    departure at or after their arrival that still has room. Returns ``(departure index per
-    unit, with -1 for units left behind after the last departure; units boarded per
-    departure)``.
-
-    The cumulative number boarded by departure j obeys B_j = min(N_j, B_{j-1} + K_j), where
-    N_j is the number arrived by then; unrolled, B_j = CK_j + min_{i<=j}(N_i - CK_i) with CK the
-    cumulative capacity, a running minimum.
-
-    >>> batch_boarding([0, 1, 2, 3, 9], [5, 10], 2)[0].tolist()
-    [0, 0, 1, 1, -1]
-    """
-    a = np.asarray(arrival_min, dtype=np.float64)
-    d = np.asarray(departure_min, dtype=np.float64)
-    if a.ndim != 1 or d.ndim != 1:
-        raise ValueError("batch_boarding works on one queue: 1-d arrivals and departures")
-    if np.any(np.diff(a) < 0) or np.any(np.diff(d) < 0):
-        raise ValueError("arrivals and departures must be sorted")
-    k = np.broadcast_to(np.asarray(capacity, dtype=np.int64), d.shape)
-    if np.any(k < 0):
-        raise ValueError("capacity must not be negative")
-    arrived = np.searchsorted(a, d, side="right")  # N_j
-    cum_cap = np.cumsum(k)
-    boarded_cum = cum_cap + np.minimum.accumulate(np.minimum(arrived - cum_cap, 0))
-    boarded = np.diff(boarded_cum, prepend=0)
-    which = np.searchsorted(boarded_cum, np.arange(a.size), side="right")
-    which[which >= d.size] = -1
-    return which.astype(np.int64), boarded.astype(np.int64)

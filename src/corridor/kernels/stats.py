@@ -1,5 +1,5 @@
-"""Statistics over replications: means with confidence intervals, paired differences,
-percentiles. Pure NumPy, with Student's t quantiles from SciPy."""
+"""Statistics over replications: means with confidence intervals and paired differences.
+Pure NumPy, with Student's t quantiles from SciPy."""
 
 from __future__ import annotations
 
@@ -60,18 +60,3 @@ def paired_difference(a: ArrayLike, b: ArrayLike, *, level: float = 0.95) -> Est
     if x.shape != y.shape:
         raise ValueError(f"paired samples differ in shape: {x.shape} and {y.shape}")
     return mean_ci(y - x, level=level)
-
-
-def batch_means(values: ArrayLike, *, batches: int = 20, level: float = 0.95) -> Estimate:
-    """Confidence interval for the mean of one long correlated series, by batch means."""
-    x = np.asarray(values, dtype=np.float64).ravel()
-    if x.size < batches:
-        raise ValueError(f"need at least {batches} values for {batches} batches, got {x.size}")
-    size = x.size // batches
-    means = x[: size * batches].reshape(batches, size).mean(axis=1)
-    return mean_ci(means, level=level)
-
-
-def percentiles(values: ArrayLike, qs: tuple[float, ...] = (50, 95), *, axis: int = -1) -> np.ndarray:
-    """Percentiles along ``axis`` ignoring NaN (values still in transit)."""
-    return np.asarray(np.nanpercentile(np.asarray(values, dtype=np.float64), list(qs), axis=axis))

@@ -1,18 +1,9 @@
-"""Time series from event records: counts per bin and time-weighted averages of step functions."""
+"""Time series from event records: step functions and their time-weighted averages."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-
-
-def bin_counts(times_min: ArrayLike, edges_min: ArrayLike) -> np.ndarray:
-    """How many events fall in each bin [edges[i], edges[i+1])."""
-    t = np.asarray(times_min, dtype=np.float64)
-    e = np.asarray(edges_min, dtype=np.float64)
-    idx = np.searchsorted(e, t, side="right") - 1
-    ok = (idx >= 0) & (idx < e.size - 1)
-    return np.bincount(idx[ok], minlength=e.size - 1)
 
 
 def step_levels(change_min: ArrayLike, delta: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
