@@ -13,7 +13,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-RESULTS = HERE / "results.json"
+RESULTS = HERE / "results.json"  # the figures the docs quote, rewritten only on purpose
+LOCAL_RESULTS = HERE / "results.local.json"  # everyone's own runs (not tracked by git)
 
 
 def parse_quick(doc: str | None, what: str, argv: list[str] | None) -> bool:
@@ -58,15 +59,18 @@ def machine() -> dict[str, Any]:
     }
 
 
-def record(section: str, figures: dict[str, Any]) -> None:
-    """Merge one benchmark's figures into results.json (other sections are kept). Quick runs
-    go under SECTION_quick, so they never replace the full figures the docs quote."""
+def record(section: str, figures: dict[str, Any]) -> Path:
+    """Merge one benchmark's figures into results.local.json (other sections are kept), or,
+    with CORRIDOR_RECORD_BENCH=1 in the environment, into the tracked results.json the docs
+    quote. Quick runs go under SECTION_quick, so they never replace full figures."""
+    target = RESULTS if os.environ.get("CORRIDOR_RECORD_BENCH") == "1" else LOCAL_RESULTS
     data: dict[str, Any] = {}
-    if RESULTS.exists():
-        data = json.loads(RESULTS.read_text(encoding="utf-8"))
+    if target.exists():
+        data = json.loads(target.read_text(encoding="utf-8"))
     if figures.get("quick"):
         section += "_quick"
     data[section] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **figures}
-    tmp = RESULTS.with_suffix(".tmp")
+    tmp = target.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(RESULTS)
+    tmp.replace(target)
+    return target

@@ -113,7 +113,8 @@ def bench_profiles(quick: bool) -> None:
         print(f"  speed-up               {r['speedup']:9.1f} x     (target >= 100 x)")
         print(f"  leg evaluations / s    {r['leg_evaluations_per_s'] / 1e6:9.1f} M     (target >= 10 M)")
         print(f"  mean door-to-door      {r['mean_total_h']:9.1f} h")
-    record("planning", {"quick": quick, "connections": tt.n_connections, **results})
+    where = record("planning", {"quick": quick, "connections": tt.n_connections, **results})
+    print(f"figures written to {where.relative_to(ROOT)}")
 
 
 # ---------------------------------------------------------------------------------- scale
@@ -353,9 +354,11 @@ def bench_scale(quick: bool, *, slow_s: float, limit_s: float, memory_mb: float)
             path.unlink()
     print_scale(rows)
     targets = scale_targets(rows)
-    record("planning_scale", {"quick": quick, "libyaml": HAVE_LIBYAML, "days": SCALE_DAYS,
-                              "seed": SCALE_SEED, "memory": "peak resident-set growth per step (VmHWM)",
-                              "sizes": rows, "targets": targets})
+    where = record("planning_scale", {"quick": quick, "libyaml": HAVE_LIBYAML, "days": SCALE_DAYS,
+                                      "seed": SCALE_SEED,
+                                      "memory": "peak resident-set growth per step (VmHWM)",
+                                      "sizes": rows, "targets": targets})
+    print(f"figures written to {where.relative_to(ROOT)}")
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 2) -> str:
@@ -463,7 +466,6 @@ def main(argv: list[str] | None = None) -> int:
             print()
         limit_s = args.limit_s if args.limit_s is not None else (180.0 if args.quick else 600.0)
         bench_scale(args.quick, slow_s=args.slow_s, limit_s=limit_s, memory_mb=args.memory_gb * 1024)
-    print("figures written to benchmarks/results.json")
     return 0
 
 

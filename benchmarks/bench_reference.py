@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"KPIs compared: {len(rows)}; confidence intervals apart: {len(apart)}"
           f"{' (' + ', '.join(apart) + ')' if apart else ''}; Welch difference excludes 0: "
           f"{len(welch_apart)}{' (' + ', '.join(welch_apart) + ')' if welch_apart else ''}")
-    record("reference", {
+    where = record("reference", {
         "quick": quick,
         "scenario": f"{scenario.name}, cargo flows only",
         "replications": n,
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "welch_differences": welch_apart,
         "kpis": rows,
     })
-    print("figures written to benchmarks/results.json")
+    print(f"figures written to {where.relative_to(ROOT)}")
     return 0
 
 

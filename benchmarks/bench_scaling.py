@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         results[str(workers)] = {"seconds": seconds, "speedup": speedup, "efficiency": speedup / workers}
         print(f"  {workers:2d} workers  {seconds:7.2f} s   speed-up {speedup:5.2f}   "
               f"efficiency {speedup / workers:5.0%}")
-    record("scaling", {"quick": quick, "replications": reps, "cores": cores, **results})
-    print("figures written to benchmarks/results.json")
+    where = record("scaling", {"quick": quick, "replications": reps, "cores": cores, **results})
+    print(f"figures written to {where.relative_to(ROOT)}")
     return 0
 
 

@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         r = best
         print(f"{name:34s} {r['days']:>8.0f} d {r['seconds']:8.2f} {r['events']:11,} "
               f"{r['events_per_s']:10,.0f} {r['entities']:9,} {r['entities_per_s']:10,.0f}")
-    record("simulation", {"quick": quick, **results})
-    print("figures written to benchmarks/results.json")
+    where = record("simulation", {"quick": quick, **results})
+    print(f"figures written to {where.relative_to(ROOT)}")
     return 0
 
 
