@@ -167,9 +167,12 @@ def _route_args(p: argparse.ArgumentParser) -> None:
 
 
 def _check_image(path: Path) -> None:
+    from corridor.report.files import check_writable_file
+
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
         raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use .png, .svg or .pdf")
+    check_writable_file(path)
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
@@ -289,13 +292,17 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202 - a callback or None
     return show
 
 
+MAX_REPLICATIONS = 10_000
+MAX_WORKERS = 256
+
+
 def _check_run_args(args: argparse.Namespace) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise CorridorError(f"--replications must be 1 or more, got {args.replications}")
+    if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise CorridorError(f"--replications must be 1 to {MAX_REPLICATIONS:,}, got {args.replications}")
+    if not 0 <= args.workers <= MAX_WORKERS:
+        raise CorridorError(f"--workers must be 0 (one per core) to {MAX_WORKERS}, got {args.workers}")
     if args.seed is not None and args.seed < 0:
         raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
-    if args.workers < 0:
-        raise CorridorError(f"--workers must be 0 or more, got {args.workers}")
     if args.out is not None:
         from corridor.report.results import check_out
 
@@ -357,6 +364,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a run like Ctrl-C does: temporary files are removed, workers
+    are stopped, and the exit status is 130."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
 COMMANDS = {
     "bench": cmd_bench,
     "compare": cmd_compare,
@@ -373,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 success, 1 a legitimate empty answer (no route), 2 bad input,
     130 interrupted. ``--debug`` shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
+    _stop_on_signals()
     try:
         return COMMANDS[args.command](args)
     except NoRouteError as exc:

@@ -6,9 +6,11 @@ they can run anywhere and still give the same records, bit for bit, as in one pr
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
 
 from corridor.scenario.schema import Scenario
 from corridor.simulation.records import Records
@@ -36,10 +38,27 @@ def run_replications(scenario: Scenario, replications: int, *, seed: int | None 
                 progress(r + 1, replications)
         return out
     results: dict[int, Records] = {}
-    with ProcessPoolExecutor(max_workers=min(workers, replications)) as pool:
-        futures = {pool.submit(_one, (scenario, r, seed)): r for r in range(replications)}
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            if progress is not None:
-                progress(len(results), replications)
+    pending: dict[Any, int] = {}
+    todo = iter(range(replications))
+    pool = ProcessPoolExecutor(max_workers=min(workers, replications))
+    try:
+        # a few tasks per worker in flight at once: memory stays flat however many are asked for
+        for r in itertools.islice(todo, 2 * workers):
+            pending[pool.submit(_one, (scenario, r, seed))] = r
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                results[pending.pop(future)] = future.result()
+                if progress is not None:
+                    progress(len(results), replications)
+                for r in itertools.islice(todo, 1):
+                    pending[pool.submit(_one, (scenario, r, seed))] = r
+    except BaseException:
+        # interrupted, or a replication failed: stop the workers now rather than let them
+        # finish (or linger holding the caller's pipes)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [results[r] for r in range(replications)]

@@ -285,3 +285,16 @@ def test_unknown_unit_and_places() -> None:
     sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)])
     with pytest.raises(PlanningError, match="add --unit pax"):
         RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00")  # a junction defaults to feu
+
+
+def test_plans_say_they_ignore_disruptions(capsys) -> None:
+    from conftest import SCENARIOS
+
+    # Kena is closed 29 March - 5 April 2027; a Xi'an container ready on 22 March crosses it then
+    code = main(["plan", str(SCENARIOS / "kena_closure.yaml"), "--from", "XIAN", "--to", "VILNIUS",
+                 "--depart", "2027-03-22T08:00"])
+    out = capsys.readouterr().out
+    assert code == 0 and "note: planned on the undisrupted timetable: KENA is closed" in out
+    code = main(["plan", str(SCENARIOS / "kena_closure.yaml"), "--from", "XIAN", "--to", "VILNIUS",
+                 "--depart", "2027-06-10T08:00"])
+    assert code == 0 and "undisrupted" not in capsys.readouterr().out  # long after it

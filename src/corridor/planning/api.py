@@ -44,6 +44,7 @@ class PlanResult:
     ready_min: float
     itineraries: list[Itinerary]
     timetable: Timetable
+    notes: list[str] = field(default_factory=list)
 
     @property
     def earliest(self) -> Itinerary:
@@ -56,6 +57,7 @@ class PlanResult:
             "to": self.target,
             "ready": tt.local(self.ready_min, tt.index[self.origin]).isoformat(),
             "itineraries": [it.to_dict(tt) for it in self.itineraries],
+            "notes": self.notes,
         }
 
 
@@ -69,6 +71,7 @@ class ProfileResult:
     step_min: float
     profile: Profile
     timetable: Timetable
+    notes: list[str] = field(default_factory=list)
 
     def route_shares(self) -> list[tuple[str, float]]:
         """Each winning pattern (services joined by '>') and the share of ready times it serves."""
@@ -101,6 +104,7 @@ class ProfileResult:
             "step_min": self.step_min,
             "summary": prof.summary(),
             "routes": [{"services": name, "share": round(share, 6)} for name, share in self.route_shares()],
+            "notes": self.notes,
             "depart": self.instants(prof.ready_min, self.origin),
             "arrive": self.instants(prof.arrival_min, self.target),
             "total_min": total,
@@ -239,6 +243,20 @@ class RoutePlanner:
                 raise PlanningError(f"unknown mode {bad[0]!r}; modes are {', '.join(MODES)}")
         return (tt or self.timetable).service_mask(modes, unit)
 
+    def _disruption_notes(self, start_min: float, end_min: float) -> list[str]:
+        """Plans use the undisrupted timetable: say so for every disruption in the window."""
+        epoch = self.scenario.run.epoch
+        notes = []
+        for d in self.scenario.disruptions:
+            lo = (d.start - epoch).total_seconds() / 60.0
+            hi = (d.end - epoch).total_seconds() / 60.0
+            if lo < end_min and hi > start_min:
+                what = "closed" if d.capacity_factor == 0 else f"at {d.capacity_factor:.0%} capacity"
+                notes.append(f"planned on the undisrupted timetable: {d.target} is {what} from "
+                             f"{d.start.isoformat()} to {d.end.isoformat()} ({d.id}); `corridor run` "
+                             "simulates it")
+        return notes
+
     # ------------------------------------------------------------------ questions
     def plan(
         self, origin: str, target: str, depart: str | dt.datetime, *,
@@ -281,7 +299,8 @@ class RoutePlanner:
                 f"no itinerary from {origin} to {target} leaving after {local.isoformat()}{extra} "
                 f"arriving within {days:g} days{self._validity_note(origin, unit, local)}"
             )
-        return PlanResult(origin, target, ready, pareto_filter(found), tt)
+        notes = self._disruption_notes(ready, max(it.arrive_min for it in found))
+        return PlanResult(origin, target, ready, pareto_filter(found), tt, notes)
 
     def default_start(self, origin: str) -> dt.datetime:
         """Monday 00:00 local time at the origin, of the week the scenario starts in."""
@@ -319,4 +338,6 @@ class RoutePlanner:
         mask = self.services(mode_key, unit, tt)
         prof = compute_profile(tt, o, d, grid, services=mask, max_transfers=max_transfers,
                                hops=self._search(window, unit, mode_key, False).hops)
-        return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt)
+        finite = prof.arrival_min[np.isfinite(prof.arrival_min)]
+        notes = self._disruption_notes(t0, float(finite.max()) if finite.size else float(grid[-1]))
+        return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt, notes)

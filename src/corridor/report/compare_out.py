@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from corridor.report.compare_plots import all_plots
+from corridor.report.files import umask
 from corridor.report.html import report_html
-from corridor.report.results import check_out
+from corridor.report.results import check_out, replace_folder
 from corridor.simulation.entities import STATUS_NAMES
 from corridor.timezone import zone
 
@@ -144,7 +145,7 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
     parent = check_out(out)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
     try:
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~umask())
         meta = metadata(comp, paths)
         text = json.dumps(summary_json(comp, meta), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
@@ -159,16 +160,10 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
             (tmp / "plots" / name).write_bytes(png)
         (tmp / "report.html").write_text(report_html(comp, plots, meta, assumptions(paths)), encoding="utf-8")
         written = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        for p in tmp.rglob("*"):
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask())
+        replace_folder(tmp, out)
         return [Path(w) for w in written]
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

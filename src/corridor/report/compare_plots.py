@@ -24,7 +24,8 @@ def _figure(width: float = 9.0, height: float = 4.2) -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["text.usetex"] = False
+    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
+
     fig, ax = plt.subplots(figsize=(width, height))
     return fig, ax
 

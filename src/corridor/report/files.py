@@ -10,20 +10,45 @@ from pathlib import Path
 from corridor.errors import CorridorError
 
 
+def umask() -> int:
+    """The process's file-creation mask (read without changing it for long)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable_file(path: Path) -> Path:
+    """The folder ``path`` goes into, if a file can be written there; a clear error if not."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise CorridorError(f"{path} is a folder; give a file name")
+    if not parent.is_dir():
+        raise CorridorError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
+        raise CorridorError(f"{path}: cannot write in folder {parent}")
+    return parent
+
+
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
-    A failure leaves any earlier file at ``path`` untouched and no partial file behind.
+    A failure leaves any earlier file at ``path`` untouched and no partial file behind. The
+    file gets the usual permissions (0666 less the umask), so colleagues can read it.
     """
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise CorridorError(f"{path}: folder {parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=path.suffix)
+    parent = check_writable_file(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=path.suffix)
+    except OSError as exc:
+        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)

@@ -34,6 +34,8 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
     from matplotlib.lines import Line2D
 
     places = {p.id: p for p in scenario.places}

@@ -74,7 +74,7 @@ def overview_text(data: dict[str, Any]) -> str:
     )
     blocks.append(
         format_table(
-            ["id", "mode", "stops", "dep/wk", "km", "h:mm", "capacity", "unit", "USD", "kg CO2"],
+            ["id", "mode", "stops", "dep/wk", "km", "time", "capacity", "unit", "USD", "kg CO2"],
             [
                 [s["id"], s["mode"], " > ".join(s["stops"]), s["departures_per_week"],
                  s["distance_km"], hours_minutes(s["duration_min"]), s["capacity"], s["unit"],

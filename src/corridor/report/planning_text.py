@@ -43,8 +43,9 @@ def plan_text(result: PlanResult) -> str:
              tt.places[leg.dest], _stamp(tt.local(leg.arr_min, leg.dest)), hours_minutes(leg.duration_min)]
             for leg in it.legs
         ]
-        table = format_table(["service", "mode", "from", "depart", "to", "arrive", "h:mm"], rows)
+        table = format_table(["service", "mode", "from", "depart", "to", "arrive", "time"], rows)
         lines += ["   " + row for row in table.splitlines()]
+    lines += [f"\nnote: {n}" for n in result.notes]
     return "\n".join(lines)
 
 
@@ -61,7 +62,7 @@ def profile_text(result: ProfileResult) -> str:
         return head + "\nno departure time reaches the destination within the timetable"
     rows = [[name, f"{share * 100:.1f}%"] for name, share in result.route_shares()]
     stats = format_table(
-        ["total time (wait included)", "h:mm"],
+        ["total time (wait included)", "time"],
         [[label, hours_minutes(summary[key])] for label, key in
          [("mean", "mean_min"), ("median", "median_min"), ("95th percentile", "p95_min"),
           ("minimum", "min_min"), ("maximum", "max_min")]],
@@ -70,4 +71,5 @@ def profile_text(result: ProfileResult) -> str:
     if summary["reachable_share"] < 1:
         out.append(f"\n{(1 - summary['reachable_share']) * 100:.1f}% of departure times reach nothing "
                    "before the timetable ends")
+    out += [f"\nnote: {n}" for n in result.notes]
     return "\n".join(out)

@@ -18,6 +18,8 @@ def draw_profile(results: list[ProfileResult], out: Path, *, labels: list[str] |
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
+
     fig, ax = plt.subplots(figsize=(12, 5))
     for k, res in enumerate(results):
         prof = res.profile

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import CorridorError
+from corridor.report.files import umask
 
 
 def strict(value: Any) -> Any:
@@ -39,12 +40,16 @@ def result_json(result: Any) -> dict[str, Any]:
 
 
 def check_out(out: Path) -> Path:
-    """The folder's parent, if results can go to ``out`` (new, or an empty folder)."""
+    """The folder's parent, if results can go to ``out`` (new, or an empty folder) and the
+    parent is writable: checked before a run, so a long simulation is not lost at the end."""
+    out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         raise CorridorError(f"{out}: folder {parent} does not exist")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise CorridorError(f"{out} already holds results or other files; choose another --out")
+    if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
+        raise CorridorError(f"{out}: cannot write in folder {parent}")
     return parent
 
 
@@ -54,13 +59,27 @@ def write_results(result: Any, out: Path) -> None:
     parent = check_out(out)
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
     try:
+        os.chmod(tmp, 0o777 & ~umask())  # colleagues can read shared results
         for rec in result.records:
             rec.write_csv(tmp)
         text = json.dumps(result_json(result), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        replace_folder(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def replace_folder(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out``, which must be absent or empty. If another
+    run filled ``out`` meanwhile, the results stay in ``tmp``'s place under a new name and the
+    error says where."""
+    try:
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except OSError:
+        keep = out.with_name(f"{out.name}-{os.getpid()}")
+        os.replace(tmp, keep)
+        raise CorridorError(f"{out} was filled by another run meanwhile; these results are in "
+                            f"{keep}") from None

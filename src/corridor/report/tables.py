@@ -45,6 +45,10 @@ def _looks_numeric(text: str) -> bool:
 
 
 def hours_minutes(minutes: float) -> str:
-    """``412.7`` -> ``"6:53"`` (hours may exceed 24)."""
+    """A duration, written so it cannot be read as a clock time (hours may exceed 24).
+
+    >>> hours_minutes(412.7), hours_minutes(1575)
+    ('6 h 53', '26 h 15')
+    """
     total = int(round(minutes))
-    return f"{total // 60}:{total % 60:02d}"
+    return f"{total // 60} h {total % 60:02d}"

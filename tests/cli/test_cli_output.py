@@ -1,0 +1,69 @@
+"""Output paths: refused before any work when they cannot be written, files readable by
+colleagues, durations that do not read as clock times."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import SCENARIOS
+from corridor.cli import main
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+
+
+@pytest.mark.parametrize("target", ["folder", "/proc/corridor.png", "readonly/map.png"])
+def test_map_refuses_paths_it_cannot_write(tmp_path: Path, capsys, target: str) -> None:
+    (tmp_path / "folder.png").mkdir()
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    path = {"folder": str(tmp_path / "folder.png"), "/proc/corridor.png": "/proc/corridor.png",
+            "readonly/map.png": str(readonly / "map.png")}[target]
+    try:
+        code = main(["map", BASELINE, "-o", path])
+    finally:
+        readonly.chmod(0o755)
+    err = capsys.readouterr().err
+    if target == "readonly/map.png" and os.geteuid() == 0:
+        assert code in (0, 2)  # root may write anywhere
+        return
+    assert code == 2 and "Traceback" not in err and path in err
+
+
+def test_run_checks_its_output_folder_before_running(tmp_path: Path, capsys) -> None:
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    assert main(["run", BASELINE, "--out", "/proc/results", "--replications", "1"]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
+def test_map_of_a_scenario_named_with_dollars(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "cash.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: 'cost $5 vs $6'\n", encoding="utf-8")
+    out = tmp_path / "map.png"
+    assert main(["map", str(path), "-o", str(out), "--allow-path", str(SCENARIOS)]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_files_respect_the_umask(tmp_path: Path, capsys) -> None:
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "map.png"
+        assert main(["map", BASELINE, "-o", str(out)]) == 0
+        folder = tmp_path / "res"
+        assert main(["run", BASELINE, "--replications", "1", "--out", str(folder)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in folder.iterdir())
+
+
+def test_durations_are_not_clock_times(capsys) -> None:
+    assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "16 h 06 after ready" in out and "16:06" not in out

@@ -1,0 +1,31 @@
+"""Stopping a run: SIGTERM (and Ctrl-C) end it within seconds with status 130, a one-line
+message, no worker left behind and nothing half-written."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import SCENARIOS
+
+
+def test_sigterm_stops_workers_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-c", "import sys; from corridor.cli import main; sys.exit(main())",
+           "run", str(SCENARIOS / "baseline.yaml"), "--replications", "40", "--workers", "2",
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(5)  # the pool is running replications
+    assert proc.poll() is None
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - start < 5
+    assert "interrupted" in err and "Traceback" not in err
+    assert not out.exists() and not any(p.name.startswith(".results") for p in tmp_path.iterdir())
+    children = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout.split()
+    assert children == []
