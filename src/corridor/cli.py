@@ -22,9 +22,21 @@ BENCHES = ("planning", "queues", "simulation", "scaling", "reference")
 
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario YAML file (see docs/scenarios.md)")
+    _allow_path_arg(parser)
+
+
+def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
                         metavar="DIR", help="a folder `extends` may also read from (repeatable); by "
                         "default a scenario extends only files in its own folder tree")
+
+
+def _simulation_args(p: argparse.ArgumentParser, whose: str) -> None:
+    p.add_argument("--replications", type=int, metavar="N", help=f"default: {whose} run.replications")
+    p.add_argument("--seed", type=int, metavar="S", help=f"default: {whose} run.seed")
+    p.add_argument("--workers", type=int, default=1, metavar="W",
+                   help="run replications in W local processes (0: one per core; default 1)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _read(path: Path, args: argparse.Namespace):  # noqa: ANN202 - returns a Scenario
@@ -102,14 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(plus its drain days), replicated; prints KPIs with 95% confidence intervals. With --out, "
         "writes per-entity records (CSV) and summary.json into a new folder.")
     _scenario_arg(p)
-    p.add_argument("--replications", type=int, metavar="N", help="default: the scenario's run.replications")
-    p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
+    _simulation_args(p, "the scenario's")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
-    p.add_argument("--workers", type=int, default=1, metavar="W",
-                   help="run replications in W local processes (0: one per core; default 1)")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser(
         "compare", help="what changes between scenarios: paired differences with 95% CIs",
@@ -120,15 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Parquet), plots and a self-contained report.html.")
     p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
                    help="base scenario, then one or more to compare with it")
-    p.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
-                   metavar="DIR", help="a folder `extends` may also read from (repeatable)")
-    p.add_argument("--replications", type=int, metavar="N", help="default: the base's run.replications")
-    p.add_argument("--seed", type=int, metavar="S", help="default: the base's run.seed")
-    p.add_argument("--workers", type=int, default=1, metavar="W",
-                   help="run replications in W local processes (0: one per core; default 1)")
+    _allow_path_arg(p)
+    _simulation_args(p, "the base's")
     p.add_argument("--out", type=Path, metavar="DIR", help="new (or empty) folder for the report and tables")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser(
         "bench", help="run the speed benchmarks (from a source checkout)",

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from corridor.analysis.kpis import flatten
 from corridor.analysis.runs import SimulationResult, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.kernels.stats import Estimate, mean_ci, paired_difference
@@ -109,7 +110,7 @@ class Comparison:
             for name, res in zip(self.names, self.results, strict=True):
                 for r, k in enumerate(res.kpis):
                     rows += [{"scenario": name, "replication": r, "kpi": key, "value": value}
-                             for key, value in _leaves(k).items()]
+                             for key, value in flatten(k).items()]
             return pd.DataFrame(rows)
         if table == "profiles":
             frames = []
@@ -134,17 +135,6 @@ class Comparison:
         raise CorridorError(f"unknown table {table!r}; tables are kpis, replications, profiles, services")
 
 
-def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_leaves(value, name + "."))
-        elif isinstance(value, int | float):
-            out[name] = float(value)
-    return out
-
-
 def kpi_deltas(base: SimulationResult, other: SimulationResult,
                keys: Sequence[tuple[str, str, float, str]] | None = None, *,
                passenger_flows: frozenset[str] = frozenset()) -> list[KpiDelta]:
@@ -153,8 +143,8 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
     every station's mean wait."""
     if len(base.kpis) != len(other.kpis):
         raise CorridorError("paired comparison needs the same number of replications in both")
-    flat_a = [_leaves(k) for k in base.kpis]
-    flat_b = [_leaves(k) for k in other.kpis]
+    flat_a = [flatten(k) for k in base.kpis]
+    flat_b = [flatten(k) for k in other.kpis]
     chosen = list(keys or HEADLINE_KPIS)
     if keys is None:
         flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))

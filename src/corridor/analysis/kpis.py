@@ -159,12 +159,13 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     return kpis
 
 
-def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
+def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Every numeric leaf of a nested KPI tree, keyed by its dotted path."""
     out: dict[str, float] = {}
     for key, value in tree.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            out.update(_leaves(value, name + "."))
+            out.update(flatten(value, name + "."))
         elif isinstance(value, int | float):
             out[name] = float(value)
     return out
@@ -172,6 +173,6 @@ def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> dict[str, dict[str, float]]:
     """Every numeric KPI as mean and confidence interval over replications."""
-    flat = [_leaves(k) for k in per_replication]
+    flat = [flatten(k) for k in per_replication]
     names = sorted(set().union(*flat)) if flat else []
     return {n: mean_ci([f.get(n, np.nan) for f in flat], level=level).as_dict() for n in names}

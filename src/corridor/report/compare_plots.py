@@ -42,6 +42,15 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _finish(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> bytes:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, lw=0.3, alpha=0.6)
+    ax.legend()
+    return _png(fig)
+
+
 def _pooled(result: Any, what: str, *, pax: bool) -> np.ndarray:
     """Minutes ``door`` to door or in ``transit``, over every replication: delivered units of
     one kind created after warm-up."""
@@ -67,12 +76,8 @@ def door_to_door_cdf(comp: Any) -> bytes | None:
 
         plt.close(fig)
         return None
-    ax.set_xlabel("door to door, hours (delays and missed connections included)")
-    ax.set_ylabel("share of passengers")
-    ax.set_title("Passengers: door-to-door time, simulated")
-    ax.grid(True, lw=0.3, alpha=0.6)
-    ax.legend()
-    return _png(fig)
+    return _finish(fig, ax, "door to door, hours (delays and missed connections included)",
+                   "share of passengers", "Passengers: door-to-door time, simulated")
 
 
 def profiles_overlay(comp: Any) -> bytes | None:
@@ -87,14 +92,10 @@ def profiles_overlay(comp: Any) -> bytes | None:
         for d in ds:
             if (d.origin, d.target, d.unit) == (first.origin, first.target, first.unit):
                 ax.step(days, d.other_total_min / MIN_PER_HOUR, where="post", lw=1.1, label=name)
-    ax.set_xlabel(f"departure: days from {first.depart[0] if first.depart else 'the start'} "
-                  f"(local at {first.origin})")
-    ax.set_ylabel("hours to arrival, wait included")
-    ax.set_title(f"{first.origin} -> {first.target}: earliest arrival for every departure minute of a week")
-    ax.grid(True, lw=0.3, alpha=0.6)
     ax.set_ylim(bottom=0)
-    ax.legend()
-    return _png(fig)
+    return _finish(fig, ax, f"departure: days from {first.depart[0] if first.depart else 'the start'} "
+                   f"(local at {first.origin})", "hours to arrival, wait included",
+                   f"{first.origin} -> {first.target}: earliest arrival for every departure minute of a week")
 
 
 def cargo_transit(comp: Any) -> bytes | None:
@@ -107,12 +108,8 @@ def cargo_transit(comp: Any) -> bytes | None:
     edges = np.linspace(min(v.min() for _, v in series), max(v.max() for _, v in series), 50) / MIN_PER_DAY
     for name, v in series:
         ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True, label=name)
-    ax.set_xlabel("container transit, days (first departure to arrival)")
-    ax.set_ylabel("density")
-    ax.set_title("Containers: transit-time distribution, simulated")
-    ax.grid(True, lw=0.3, alpha=0.6)
-    ax.legend()
-    return _png(fig)
+    return _finish(fig, ax, "container transit, days (first departure to arrival)", "density",
+                   "Containers: transit-time distribution, simulated")
 
 
 def station_queue(comp: Any) -> tuple[str, bytes] | None:
@@ -133,12 +130,8 @@ def station_queue(comp: Any) -> tuple[str, bytes] | None:
                            np.r_[np.ones(log["arrive_min"].size), -np.ones(started.sum())])
         ax.step(t / MIN_PER_DAY, q, where="post", lw=0.9, label=name)
     ax.axvline(base.records[0].horizon_min / MIN_PER_DAY, color="grey", lw=0.8, ls="--")
-    ax.set_xlabel("days from the start of the run (dashed: end of demand)")
-    ax.set_ylabel("vehicles waiting")
-    ax.set_title(f"Queue at {busiest}, replication 0")
-    ax.grid(True, lw=0.3, alpha=0.6)
-    ax.legend()
-    return busiest, _png(fig)
+    return busiest, _finish(fig, ax, "days from the start of the run (dashed: end of demand)",
+                            "vehicles waiting", f"Queue at {busiest}, replication 0")
 
 
 def all_plots(comp: Any) -> dict[str, bytes]:
