@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
 
     p = sub.add_parser(
-        "compare", help="what changes between scenarios: paired differences with 95% CIs",
+        "compare", help="what changes between scenarios: paired differences with 95%% CIs",
         description="Compare each scenario with the first (the base). Timetable side: the week "
         "profile of every demand flow, both ways. Simulation side: every scenario run with the "
         "same seed (common random numbers), each KPI's paired difference with its 95% confidence "
@@ -198,17 +198,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     for load in offered_load(scenario):
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
-                f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on "
-                f"{load.servers} server{'s' if load.servers != 1 else ''}")
+                f"{load.background_per_day:.1f} background; vehicles over links and dispatched ones "
+                f"come on top) x {load.service_min:.0f} min on {load.servers} "
+                f"server{'s' if load.servers != 1 else ''}")
         if load.utilisation >= 0.9:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
                        else "near capacity: expect long queues")
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity ({verdict}); "
-                  f"{what}", file=sys.stderr)
+            print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity "
+                  f"({verdict}); {what}", file=sys.stderr)
         elif load.worst_utilisation >= 1.0:
             worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity, {worst} "
-                  f"during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
+            print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity, "
+                  f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
     return 0
 
 

@@ -77,11 +77,12 @@ def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
     profile = next(p for p in comp.profiles["fast"] if p.origin == "NQZ")
     assert profile.improved_share == 1.0 and profile.mean_gain_min == pytest.approx(60.0)
     assert profile.base["mean_min"] - profile.other["mean_min"] == pytest.approx(60.0)
-    assert "spend 1.00 h less" in comp.headline
+    assert "passengers spend 1.00 h less" in comp.headline
     frame = comp.to_frame("kpis")
     assert {"base", "scenario", "kpi", "difference", "ci_low", "ci_high", "significant"} <= set(frame.columns)
     prof = comp.to_frame("profiles")
-    assert prof["depart"].dt.tz is not None and len(prof) == 2 * 7 * 1440
+    assert str(prof["depart_utc"].dt.tz) == "UTC" and len(prof) == 2 * 7 * 1440
+    assert prof["depart_local"].iloc[0] == "2027-03-01T00:00:00+05:00"
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

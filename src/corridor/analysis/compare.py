@@ -87,6 +87,8 @@ class Comparison:
     kpis: dict[str, list[KpiDelta]]  # per other scenario
     profiles: dict[str, list[ProfileDelta]]
     headline: str = ""
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # per scenario, from its run
+    notes: list[str] = field(default_factory=list)  # about the timetable side
 
     @property
     def base(self) -> str:
@@ -119,11 +121,12 @@ class Comparison:
                     for scen, total in ((self.base, d.base_total_min), (name, d.other_total_min)):
                         frames.append(pd.DataFrame({
                             "scenario": scen, "flow": d.flow, "from": d.origin, "to": d.target,
-                            "depart": pd.to_datetime(d.depart, format="ISO8601"),
-                            "total_min": total}))
+                            "depart_utc": pd.to_datetime(d.depart, format="ISO8601", utc=True),
+                            "depart_local": d.depart, "total_min": total}))
             if not frames:
-                return pd.DataFrame(columns=["scenario", "flow", "from", "to", "depart", "total_min"])
-            return pd.concat(frames, ignore_index=True).drop_duplicates(["scenario", "flow", "depart"])
+                return pd.DataFrame(columns=["scenario", "flow", "from", "to", "depart_utc", "depart_local",
+                                             "total_min"])
+            return pd.concat(frames, ignore_index=True).drop_duplicates(["scenario", "flow", "depart_utc"])
         if table == "services":
             rows = []
             for name, res in zip(self.names, self.results, strict=True):
@@ -164,15 +167,21 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
     return out
 
 
-def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0) -> list[ProfileDelta]:
-    """Week profiles of every demand flow of the base, both ways, in both scenarios."""
+def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0,
+                   notes: list[str] | None = None) -> list[ProfileDelta]:
+    """Week profiles of every demand flow of the base, both ways, in both scenarios. A way
+    with no flow of its own is named after the flow it returns (``X (return)``). The
+    planner's notes (disruptions it does not apply) are added to ``notes``."""
     from corridor.planning.api import RoutePlanner
 
     planners = RoutePlanner(base), RoutePlanner(other)
+    unit_of = {f.id: "pax" if f.kind == "passenger" else "feu" for f in base.demand}
+    named = {(f.from_, f.to, unit_of[f.id]): f.id for f in base.demand}
     pairs: list[tuple[str, str, str, str]] = []
     for flow in base.demand:
-        unit = "pax" if flow.kind == "passenger" else "feu"
-        for a, b, name in ((flow.from_, flow.to, flow.id), (flow.to, flow.from_, f"{flow.id} (return)")):
+        unit = unit_of[flow.id]
+        for a, b in ((flow.from_, flow.to), (flow.to, flow.from_)):
+            name = named.get((a, b, unit), f"{flow.id} (return)")
             if (a, b, unit) not in {(p[1], p[2], p[3]) for p in pairs}:
                 pairs.append((name, a, b, unit))
     out = []
@@ -181,6 +190,8 @@ def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0) ->
             res = [p.profile(a, b, unit=unit, step_min=step_min) for p in planners]
         except PlanningError:
             continue  # nothing carries this unit that way (a one-way flow)
+        if notes is not None:
+            notes += [n for r in res for n in r.notes if n not in notes]
         ta, tb = res[0].profile.total_min, res[1].profile.total_min
         if not (np.isfinite(ta).any() or np.isfinite(tb).any()):
             continue  # unreachable in both: nothing to compare
@@ -220,12 +231,17 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     for s in scenarios:
         results.append(simulate(s, replications=n, seed=used_seed, workers=workers, progress=tick))
         done[0] += n
+    from corridor.analysis.warnings import run_warnings
+
     pax = frozenset(f.id for f in base.demand if f.kind == "passenger")
     kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax)
             for k in range(1, len(scenarios))}
-    profs = ({labels[k]: profile_deltas(base, scenarios[k]) for k in range(1, len(scenarios))}
+    notes: list[str] = []
+    profs = ({labels[k]: profile_deltas(base, scenarios[k], notes=notes) for k in range(1, len(scenarios))}
              if profiles else {})
-    comp = Comparison(labels, list(scenarios), results, kpis, profs)
+    comp = Comparison(labels, list(scenarios), results, kpis, profs,
+                      warnings={label: run_warnings(res) for label, res in zip(labels, results, strict=True)},
+                      notes=notes)
     comp.headline = headline(comp)
     return comp
 
@@ -253,9 +269,9 @@ def headline(comp: Comparison) -> str:
         pax = by_key.get("passengers.door_to_door_h.mean")
         if pax is not None:
             parts.append(_sentence("passengers", pax, "h"))
-        cargo = by_key.get("cargo.transit_days.mean")
+        cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
-            parts.append(_sentence("containers in transit", cargo, "days"))
+            parts.append(_sentence("containers", cargo, "days"))
         feu = by_key.get("cargo.feu_per_week")
         if feu is not None and feu.significant:
             parts.append(f"deliveries change by {feu.diff.mean:+,.0f} FEU/week "
@@ -263,13 +279,14 @@ def headline(comp: Comparison) -> str:
         text = f"{name} against {comp.base}: " + "; ".join(parts) + "."
         better = [p for p in comp.profiles.get(name, []) if p.improved_share > 0]
         if better:
-            best = max(better, key=lambda p: p.improved_share)
-            text += (f" On the timetable, {best.origin}->{best.target} gets faster for "
-                     f"{best.improved_share:.0%} of departure minutes in a week, by "
-                     f"{best.mean_gain_min / MIN_PER_HOUR:.1f} h on average when it does "
-                     f"(mean {best.base['mean_min'] / 60:.1f} h -> {best.other['mean_min'] / 60:.1f} h).")
+            text += " On the timetable, " + "; ".join(
+                f"{p.origin}->{p.target} gets faster for {p.improved_share:.0%} of departure minutes in a "
+                f"week, by {p.mean_gain_min / MIN_PER_HOUR:.1f} h when it does (mean "
+                f"{p.base['mean_min'] / 60:.1f} h -> {p.other['mean_min'] / 60:.1f} h)" for p in better) + "."
         elif comp.profiles.get(name):
             text += " On the timetable no flow gets faster."
+        if comp.warnings.get(name):
+            text += f" Read with care: {len(comp.warnings[name])} warning(s) below."
         lines.append(text)
     return "\n".join(lines)
 
@@ -281,7 +298,6 @@ def _sentence(what: str, d: KpiDelta, unit: str) -> str:
         return f"{what} unchanged at {d.base.mean:.1f} {unit}"
     verdict = "significant" if d.significant else "not significant"
     way = "less" if d.diff.mean < 0 else "more"
-    return (f"{what} spend {abs(d.diff.mean):.2f} {unit} {way} door to door"
-            if what == "passengers" else f"{what} take {abs(d.diff.mean):.2f} {unit} {way}") + \
+    return f"{what} spend {abs(d.diff.mean):.2f} {unit} {way} door to door" + \
         f" ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; 95% CI of the difference " \
         f"{d.diff.low:+.2f} to {d.diff.high:+.2f}, {verdict})"

@@ -65,7 +65,9 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         "max_queue": max_queue,
         "mean_wait_min": float(waits.mean()) if waits.size else 0.0,
         "max_wait_min": float(waits.max()) if waits.size else 0.0,
-        "growing": float(_growing(arrive[window], waits, warmup, span, utilisation)),
+        "queue_at_end": int(np.sum((arrive < run_end) & ~started)),
+        "growing": float(_growing(arrive[window], waits, warmup, span, utilisation)
+                         and bool(np.any((arrive < run_end) & ~started))),
     }
     if unit_waits is not None and span > 0:
         seen = (unit_waits["arrive_min"] >= warmup) & (unit_waits["arrive_min"] < horizon)

@@ -170,7 +170,9 @@ class RoutePlanner:
         except KeyError:
             import difflib
 
-            close = difflib.get_close_matches(place_id, list(self._place_ids), n=1)
+            by_upper = {k.upper(): k for k in self._place_ids}
+            close = ([by_upper[place_id.upper()]] if place_id.upper() in by_upper
+                     else difflib.get_close_matches(place_id.upper(), list(self._place_ids), n=1))
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise PlanningError(f"unknown place {place_id!r}{hint}") from None
 

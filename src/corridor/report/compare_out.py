@@ -73,6 +73,8 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
         **meta,
         "base": comp.base,
         "headline": comp.headline,
+        "warnings": comp.warnings,
+        "notes": comp.notes,
         "kpis": {name: [{"kpi": d.key, "label": d.label, "unit": d.unit, "base": num(d.base.mean),
                          "other": num(d.other.mean), "difference": num(d.diff.mean),
                          "ci_low": num(d.diff.low), "ci_high": num(d.diff.high),

@@ -47,7 +47,13 @@ def profile_rows(deltas: list[Any]) -> list[list[str]]:
 
 def compare_text(comp: Any) -> str:
     n = len(comp.results[0].records)
-    lines = [comp.headline, "",
+    lines = [comp.headline, ""]
+    for name, warns in comp.warnings.items():
+        lines += [f"warning ({name}): {w}" for w in warns]
+    lines += [f"note: {n}" for n in comp.notes]
+    if any(comp.warnings.values()) or comp.notes:
+        lines.append("")
+    lines += [
              f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
              "numbers; difference = other - base, paired by replication", ""]
     for name in comp.names[1:]:

@@ -26,6 +26,7 @@ th { background: #fafafa; }
 tr.sig td { font-weight: 600; }
 img { max-width: 100%; border: 1px solid #eee; margin: 0.4rem 0; }
 .meta { color: #666; font-size: 0.85rem; }
+.warning { background: #fff6e5; border-left: 4px solid #d98c00; padding: 0.5rem 1rem; }
 code { font-size: 0.85rem; }
 """
 
@@ -70,6 +71,9 @@ def report_html(comp: Any, plots: dict[str, bytes], meta: dict[str, Any], assump
         f'{meta.get("replications")} replications each, common random numbers</p>',
         "<h2>The answer</h2>",
         "".join(f'<p class="headline">{html.escape(line)}</p>' for line in comp.headline.splitlines()),
+        "".join(f'<p class="warning">Warning ({html.escape(name)}): {html.escape(w)}</p>'
+                for name, warns in comp.warnings.items() for w in warns),
+        "".join(f'<p class="meta">Note: {html.escape(n)}</p>' for n in comp.notes),
         "<h2>The evidence</h2>",
     ]
     for name in comp.names[1:]:

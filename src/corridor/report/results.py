@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from corridor.analysis.warnings import run_warnings
 from corridor.errors import CorridorError
 from corridor.report.files import umask
 
@@ -34,6 +35,7 @@ def result_json(result: Any) -> dict[str, Any]:
         "replications": len(result.records),
         "seconds": result.seconds,
         "events": result.events,
+        "warnings": run_warnings(result),
         "summary": result.summary,
         "per_replication": result.kpis,
     })

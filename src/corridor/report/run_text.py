@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from corridor.analysis.warnings import run_warnings
 from corridor.report.tables import format_table
 
 
@@ -86,28 +87,6 @@ def services_table(result: Any) -> str:
                          "on time %"], rows,
                         title="Services that carried units (after warm-up; load factor: peak load "
                         "/ capacity)")
-
-
-def run_warnings(result: Any) -> list[str]:
-    """What a reader must know before trusting the tables: units never delivered (their times
-    are left out of every mean, which then reads short) and queues that grew without bound."""
-    out = []
-    for flow in result.records[0].flows:
-        e = result.summary.get(f"flows.{flow}.undelivered")
-        created = result.summary.get(f"flows.{flow}.created")
-        if e and created and e["mean"] > 0:
-            share = e["mean"] / max(created["mean"], 1e-9)
-            out.append(f"{flow}: {e['mean']:,.0f} of {created['mean']:,.0f} units a replication "
-                       f"({share:.0%}) were not delivered by the end of the run; its times cover "
-                       "only those delivered (lengthen run.drain_days, or see where they wait)")
-    n = len(result.kpis)
-    for name in result.kpis[0]["stations"]:
-        growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
-        if growing * 2 > n:
-            out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
-                       "(over 95% busy, and waits doubled across the window): demand exceeds what "
-                       "it can serve")
-    return out
 
 
 def _kinds(result: Any) -> list[bool]:

@@ -1,0 +1,57 @@
+"""What a reader must know before trusting a run's tables, in words.
+
+* Units never delivered: their times are left out of every mean, which then reads short; the
+  warning says where most of them are waiting.
+* Services that ran full: demand for them exceeds their capacity, and units queue for them.
+* Queues that grew without bound: the station was nearly always busy, waits doubled across the
+  statistics window, and vehicles were still queued when the run ended (a queue that builds
+  during a disruption and clears in the drain is not one).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from corridor.simulation.entities import Status
+
+FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
+
+
+def _where_waiting(result: Any, flow: int) -> str:
+    places: Counter[str] = Counter()
+    for rec in result.records:
+        u = rec.units
+        stuck = (u["flow"] == flow) & (u["status"] != Status.DELIVERED)
+        places.update(rec.places[p] for p in u["place"][stuck].tolist())
+    if not places:
+        return ""
+    place, count = places.most_common(1)[0]
+    return f"; {count / sum(places.values()):.0%} of them are at {place} when the run ends"
+
+
+def run_warnings(result: Any) -> list[str]:
+    s = result.summary
+    out = []
+    for f, flow in enumerate(result.records[0].flows):
+        e = s.get(f"flows.{flow}.undelivered")
+        created = s.get(f"flows.{flow}.created")
+        if e and created and e["mean"] > 0:
+            share = e["mean"] / max(created["mean"], 1e-9)
+            out.append(f"{flow}: {e['mean']:,.0f} of {created['mean']:,.0f} units a replication "
+                       f"({share:.0%}) were not delivered by the end of the run, and its times cover "
+                       f"only those delivered{_where_waiting(result, f)}")
+    for service in result.kpis[0].get("services", {}):
+        load = s.get(f"services.{service}.load_factor")
+        carried = s.get(f"services.{service}.carried")
+        if load and carried and carried["mean"] > 0 and load["mean"] >= FULL_LOAD:
+            out.append(f"{service} ran full (load factor {load['mean']:.0%}): demand for it exceeds "
+                       "its capacity, and units queue for it")
+    n = len(result.kpis)
+    for name in result.kpis[0]["stations"]:
+        growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
+        if growing * 2 > n:
+            out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
+                       "(over 95% busy, waits doubled across the window, still queued at the end): "
+                       "demand exceeds what it can serve")
+    return out
