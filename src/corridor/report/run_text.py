@@ -31,20 +31,24 @@ def run_text(result: Any) -> str:
         "values: mean over replications ± half-width of the 95% confidence interval",
         "",
     ]
-    rows = []
-    for flow, pax in zip(result.records[0].flows, _kinds(result), strict=True):
-        unit, scale = ("h", 24.0) if pax else ("days", 1.0)
-        rows.append([flow, _ci(s, f"flows.{flow}.created", digits=0),
-                     _ci(s, f"flows.{flow}.undelivered", digits=0),
-                     _ci(s, f"flows.{flow}.door_to_door_days.mean", scale) + f" {unit}",
-                     _ci(s, f"flows.{flow}.door_to_door_days.p50", scale),
-                     _ci(s, f"flows.{flow}.door_to_door_days.p95", scale),
-                     _ci(s, f"flows.{flow}.transit_days.mean", scale)])
-    lines.append(format_table(["flow", "created", "undelivered", "door to door mean", "p50", "p95",
-                               "in transit mean"], rows,
-                              title="Flows (created after warm-up; times over the units delivered)"))
+    kinds = _kinds(result)
+    for pax, unit, scale, what in ((True, "h", 24.0, "Passenger flows"), (False, "days", 1.0, "Cargo flows")):
+        rows = []
+        for flow, is_pax in zip(result.records[0].flows, kinds, strict=True):
+            if is_pax != pax:
+                continue
+            k = f"flows.{flow}."
+            rows.append([flow, _ci(s, k + "created", digits=0), _ci(s, k + "undelivered", digits=0),
+                         _ci(s, k + "door_to_door_days.mean", scale),
+                         _ci(s, k + "door_to_door_days.p50", scale),
+                         _ci(s, k + "door_to_door_days.p95", scale), _ci(s, k + "transit_days.mean", scale)])
+        if rows:
+            lines.append(format_table(
+                ["flow", "created", "undelivered", f"door to door {unit}", f"p50 {unit}", f"p95 {unit}",
+                 f"in transit {unit}"], rows,
+                title=f"{what} (created after warm-up; times over the units delivered)"))
+            lines.append("")
     lines += [
-        "",
         f"Passengers: missed-connection rate {_ci(s, 'passengers.missed_connection_rate', 100)}%; "
         f"later than planned by {_ci(s, 'passengers.late_vs_plan_h.mean', 60)} min on average",
         f"Cargo: {_ci(s, 'cargo.feu_per_week')} FEU/week delivered ({_ci(s, 'cargo.teu_per_week')} TEU); "
