@@ -67,3 +67,11 @@ def test_durations_are_not_clock_times(capsys) -> None:
     assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00"]) == 0
     out = capsys.readouterr().out
     assert "16 h 06 after ready" in out and "16:06" not in out
+
+
+def test_show_fits_a_100_column_terminal(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    assert main(["show", BASELINE]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "KZ-DOSTYK-BREST: DOSTYK > " in out  # every stop is still there

@@ -6,7 +6,7 @@ from typing import Any
 
 import networkx as nx
 
-from corridor.report.tables import format_table, hours_minutes
+from corridor.report.tables import format_table, hours_minutes, terminal_width
 from corridor.scenario.schema import Scenario
 
 
@@ -58,32 +58,41 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
     }
 
 
-def overview_text(data: dict[str, Any]) -> str:
-    """The overview as terminal tables."""
-    blocks = [f"{data['name']}: {data['description'] or ''}".rstrip(": ")]
+def overview_text(data: dict[str, Any], width: int | None = None) -> str:
+    """The overview as terminal tables that fit ``width`` columns (default: the terminal's);
+    long names are cut, and every service's stops follow in full. ``--json`` has it all."""
+    import textwrap
+
+    width = width or terminal_width()
+    head = f"{data['name']}: {data['description'] or ''}".rstrip(": ")
+    blocks = [textwrap.fill(head, width)]
     blocks.append(
         format_table(
-            ["id", "name", "kind", "country", "tz", "lat", "lon", "MCT min", "servers", "service min"],
+            ["id", "name", "kind", "cc", "tz", "MCT min", "servers", "service min"],
             [
-                [p["id"], p["name"], p["kind"], p["country"], p["tz"], f"{p['lat']:.2f}",
-                 f"{p['lon']:.2f}", p["min_connection_min"], p["servers"], p["service_mean_min"]]
+                [p["id"], p["name"], p["kind"], p["country"], p["tz"],
+                 p["min_connection_min"], p["servers"], p["service_mean_min"]]
                 for p in data["places"]
             ],
-            title=f"\nPlaces ({len(data['places'])})",
+            title=f"\nPlaces ({len(data['places'])})", max_width=width,
         )
     )
     blocks.append(
         format_table(
-            ["id", "mode", "stops", "dep/wk", "km", "time", "capacity", "unit", "USD", "kg CO2"],
+            ["id", "mode", "dep/wk", "km", "time", "capacity", "unit", "USD", "kg CO2"],
             [
-                [s["id"], s["mode"], " > ".join(s["stops"]), s["departures_per_week"],
+                [s["id"], s["mode"], s["departures_per_week"],
                  s["distance_km"], hours_minutes(s["duration_min"]), s["capacity"], s["unit"],
                  s["cost_usd"], s["co2_kg"]]
                 for s in data["services"]
             ],
-            title=f"\nServices ({len(data['services'])})",
+            title=f"\nServices ({len(data['services'])})", max_width=width,
         )
     )
+    calls = [f"{s['id']}: {' > '.join(s['stops'])}" for s in data["services"]]
+    if calls:
+        blocks.append("\nStops\n" + "\n".join(textwrap.fill(c, width, subsequent_indent="    ")
+                                             for c in calls))
     if data["links"]:
         blocks.append(
             format_table(

@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def terminal_width(default: int = 100) -> int:
+    """Columns of the terminal (``COLUMNS`` when set), or ``default`` when not on one."""
+    import shutil
+
+    return shutil.get_terminal_size((default, 24)).columns
+
+
 def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, title: str | None = None,
+    max_width: int | None = None,
 ) -> str:
-    """A table with a header rule; numbers right-aligned, text left-aligned."""
+    """A table with a header rule; numbers right-aligned, text left-aligned. With
+    ``max_width``, the widest text columns are cut (ending in "~") until the table fits."""
     cells = [[_cell(v) for v in row] for row in rows]
     numeric = [bool(cells) and all(_looks_numeric(r[i]) for r in cells) for i in range(len(headers))]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    if max_width is not None:
+        widths = _fit(widths, numeric, headers, max_width)
+        cells = [[_cut(v, w) for v, w in zip(r, widths, strict=True)] for r in cells]
 
     def line(values: Sequence[str]) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
@@ -22,6 +34,23 @@ def format_table(
     out.append("  ".join("-" * w for w in widths))
     out += [line(r) for r in cells]
     return "\n".join(out)
+
+
+def _fit(widths: list[int], numeric: list[bool], headers: Sequence[str], max_width: int) -> list[int]:
+    widths = list(widths)
+    while sum(widths) + 2 * (len(widths) - 1) > max_width:
+        # the first column names the row: it is never cut
+        text = [i for i, num in enumerate(numeric)
+                if i > 0 and not num and widths[i] > max(len(headers[i]), 8)]
+        if not text:
+            break
+        widest = max(text, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _cut(value: str, width: int) -> str:
+    return value if len(value) <= width else value[: width - 1] + "~"
 
 
 def _cell(value: object) -> str:
