@@ -80,6 +80,10 @@ def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
     assert "passengers spend 1.00 h less" in comp.headline
     frame = comp.to_frame("kpis")
     assert {"base", "scenario", "kpi", "difference", "ci_low", "ci_high", "significant"} <= set(frame.columns)
+    monthly = comp.to_frame("services_by_month")
+    assert set(monthly["month"]) == {"2027-03"} and set(monthly["service"]) == {"DIRECT"}
+    # 28 daily flights in March, each replication: the months add up to the whole
+    assert (monthly.groupby(["scenario", "replication"])["trips"].sum() == 28).all()
     prof = comp.to_frame("profiles")
     assert str(prof["depart_utc"].dt.tz) == "UTC" and len(prof) == 2 * 7 * 1440
     assert prof["depart_local"].iloc[0] == "2027-03-01T00:00:00+05:00"

@@ -95,9 +95,11 @@ class Comparison:
         return self.names[0]
 
     def to_frame(self, table: str = "kpis") -> Any:
-        """A tidy table: ``kpis`` (one row per scenario pair and KPI), ``replications`` (one
-        row per scenario, replication and KPI), ``profiles`` (one row per scenario, flow and
-        departure minute), ``services`` (one row per scenario, replication and service)."""
+        """A tidy table: ``kpis`` (one row per scenario pair and KPI, in the units shown),
+        ``replications`` (one row per scenario, replication and KPI, in the units of the KPI's
+        name: ``_min``, ``_h``, ``_days``, rates as fractions, USD), ``profiles`` (one row per
+        scenario, flow and departure minute), ``services`` (one row per scenario, replication and
+        service) and ``services_by_month`` (the same per calendar month, UTC)."""
         import pandas as pd
 
         if table == "kpis":
@@ -132,10 +134,20 @@ class Comparison:
             for name, res in zip(self.names, self.results, strict=True):
                 for r, k in enumerate(res.kpis):
                     for service, v in k.get("services", {}).items():
-                        rows.append({"scenario": name, "replication": r, "service": service,
-                                     **{key: val for key, val in v.items() if key != "by_month"}})
+                        rows.append({"scenario": name, "replication": r, "service": service, **v})
             return pd.DataFrame(rows)
-        raise CorridorError(f"unknown table {table!r}; tables are kpis, replications, profiles, services")
+        if table == "services_by_month":
+            from corridor.analysis.services import service_kpis
+
+            rows = []
+            for name, scenario, res in zip(self.names, self.scenarios, self.results, strict=True):
+                for rec in res.records:
+                    for service, v in service_kpis(rec, scenario.run.epoch).items():
+                        rows += [{"scenario": name, "replication": rec.replication, "service": service,
+                                  "month": month, **m} for month, m in v["by_month"].items()]
+            return pd.DataFrame(rows)
+        raise CorridorError(f"unknown table {table!r}; tables are kpis, replications, profiles, services, "
+                            "services_by_month")
 
 
 def kpi_deltas(base: SimulationResult, other: SimulationResult,

@@ -153,7 +153,7 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
         tables.mkdir()
-        for name in ("kpis", "replications", "profiles", "services"):
+        for name in ("kpis", "replications", "profiles", "services", "services_by_month"):
             _write_table(comp.to_frame(name), tables, name)
         _write_table(units_frame(comp), tables, "units")
         plots = all_plots(comp)
