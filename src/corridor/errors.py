@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CorridorError", "NoRouteError", "PlanningError", "Problem", "ScenarioError"]
+__all__ = ["CorridorError", "DistributionError", "NoRouteError", "PlanningError", "Problem", "ScenarioError"]
 
 
 class CorridorError(Exception):
@@ -44,6 +44,11 @@ class ScenarioError(CorridorError, ValueError):
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in scenario"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class DistributionError(CorridorError, ValueError):
+    """A distribution drew a value that is not a finite number. Validation bounds every
+    distribution's parameters so that this cannot happen; the check stays as a last guard."""
 
 
 class PlanningError(CorridorError, ValueError):

@@ -1,12 +1,21 @@
-"""Checks that need the whole scenario: unique ids and references between sections."""
+"""Checks that need the whole scenario: unique ids, references between sections, and the size
+of a run."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Scenario, clock_minutes
 
 Loc = tuple[str | int, ...]
+
+#: Most of each thing one simulation run may hold, so that what validates can run in memory:
+#: timetabled connections (one per trip and segment) over horizon + drain, units of demand
+#: over the horizon, and background vehicles over horizon + drain.
+MAX_RUN_CONNECTIONS = 10_000_000
+MAX_RUN_UNITS = 10_000_000
+MAX_RUN_BACKGROUND = 10_000_000
 
 
 def _duplicates(section: str, ids: Iterable[str]) -> Iterator[tuple[Loc, str]]:
@@ -60,7 +69,42 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
                     f"{_hint(disruption.target, targets)}",
                 )
             )
+    problems += _run_size(scenario)
     return problems
+
+
+def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """What one replication would hold, against :data:`MAX_RUN_CONNECTIONS` and the others
+    (upper bounds, computed without building the timetable)."""
+    run = scenario.run
+    days = run.horizon_days + run.drain_days
+    weeks = math.ceil(days / 7)  # a weekday comes at most this often in the run
+    connections = 0
+    for service in scenario.services:
+        timetable = service.timetable
+        if timetable is None:
+            continue
+        if timetable.times is not None:
+            per_day = len({clock_minutes(t) for t in timetable.times})
+        else:
+            assert timetable.headway_min is not None
+            span = clock_minutes(timetable.last) - clock_minutes(timetable.first)
+            per_day = math.floor(span / timetable.headway_min) + 1
+        connections += per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
+    units = sum(d.per_week for d in scenario.demand) * run.horizon_days / 7
+    background = sum(p.background_per_day for p in scenario.places) * days
+    out: list[tuple[Loc, str]] = []
+    whole = f"horizon_days + drain_days ({days} days)"
+    for count, most, what in (
+        (connections, MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}"),
+        (units, MAX_RUN_UNITS, f"units of demand over horizon_days ({run.horizon_days} days)"),
+        (background, MAX_RUN_BACKGROUND, f"background vehicles over {whole}"),
+    ):
+        if count > most:
+            out.append((("run", "horizon_days"),
+                        f"a run this long holds up to {count:,.0f} {what}; at most {most:,} fit one "
+                        "simulation run (shorten the run, or thin the timetables and flows)"))
+    return out
 
 
 def _hint(word: str, known: Iterable[str]) -> str:

@@ -16,6 +16,12 @@ lognormal  mean_min, sd_min                         mean
 gamma      mean_min, sd_min                         mean
 empirical  values_min, weights (optional)           weighted mean
 ========== ======================================== =========================
+
+Bounds: every parameter in minutes is at most :data:`MAX_MINUTES` (a year); a mean or
+standard deviation is at least :data:`MIN_SCALE_MIN`; an empirical distribution has at most
+:data:`MAX_VALUES` values and weights up to :data:`MAX_WEIGHT`. Within them every draw is a
+finite number; ``sample`` checks that all the same and raises
+:class:`~corridor.errors.DistributionError` if one is not.
 """
 
 from __future__ import annotations
@@ -26,20 +32,41 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+from corridor.errors import DistributionError
+
+#: Longest duration a scenario may give anywhere, in minutes: a year.
+MAX_MINUTES = 525_600.0
+#: Smallest mean or standard deviation of a distribution, in minutes (60 ms). With it the
+#: shape and scale of a gamma and the log-parameters of a lognormal stay finite.
+MIN_SCALE_MIN = 0.001
+#: Most values of an empirical distribution.
+MAX_VALUES = 10_000
+#: Largest weight of an empirical distribution's value (weights are relative frequencies).
+MAX_WEIGHT = 1e12
+
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Scale = Annotated[float, Field(ge=MIN_SCALE_MIN, le=MAX_MINUTES, allow_inf_nan=False)]
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 
 
 class _Distribution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Every subclass provides ``mean_min`` and ``variance_min2`` (as a field or a property)
-    # and ``sample(rng, size)`` returning float64 minutes.
+    # and ``sample(rng, size)`` returning float64 minutes, passed through ``_finite``.
+
+    def _finite(self, draws: np.ndarray) -> np.ndarray:
+        """``draws`` if every one is a finite number; else :class:`DistributionError`."""
+        if not np.isfinite(draws).all():
+            raise DistributionError(
+                f"{self!r} drew a value that is not a finite number; its parameters are out of range"
+            )
+        return draws
 
 
 class Fixed(_Distribution):
     dist: Literal["fixed"]
-    value_min: NonNegative
+    value_min: Minutes
 
     @property
     def mean_min(self) -> float:
@@ -50,25 +77,25 @@ class Fixed(_Distribution):
         return 0.0
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
-        return np.full(size, self.value_min, dtype=np.float64)
+        return self._finite(np.full(size, self.value_min, dtype=np.float64))
 
 
 class Exponential(_Distribution):
     dist: Literal["exponential"]
-    mean_min: Positive
+    mean_min: Scale
 
     @property
     def variance_min2(self) -> float:
         return self.mean_min**2
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
-        return rng.exponential(self.mean_min, size)
+        return self._finite(rng.exponential(self.mean_min, size))
 
 
 class Uniform(_Distribution):
     dist: Literal["uniform"]
-    low_min: NonNegative
-    high_min: NonNegative
+    low_min: Minutes
+    high_min: Minutes
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -85,14 +112,14 @@ class Uniform(_Distribution):
         return (self.high_min - self.low_min) ** 2 / 12
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
-        return rng.uniform(self.low_min, self.high_min, size)
+        return self._finite(rng.uniform(self.low_min, self.high_min, size))
 
 
 class Triangular(_Distribution):
     dist: Literal["triangular"]
-    low_min: NonNegative
-    mode_min: NonNegative
-    high_min: NonNegative
+    low_min: Minutes
+    mode_min: Minutes
+    high_min: Minutes
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -115,15 +142,15 @@ class Triangular(_Distribution):
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
-        return rng.triangular(self.low_min, self.mode_min, self.high_min, size)
+        return self._finite(rng.triangular(self.low_min, self.mode_min, self.high_min, size))
 
 
 class LogNormal(_Distribution):
     """Log-normal given by its own mean and standard deviation (not those of the log)."""
 
     dist: Literal["lognormal"]
-    mean_min: Positive
-    sd_min: Positive
+    mean_min: Scale
+    sd_min: Scale
 
     @property
     def variance_min2(self) -> float:
@@ -135,15 +162,15 @@ class LogNormal(_Distribution):
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         mu, sigma = self._log_params()
-        return rng.lognormal(mu, sigma, size)
+        return self._finite(rng.lognormal(mu, sigma, size))
 
 
 class Gamma(_Distribution):
     """Gamma given by mean and standard deviation: shape (mean/sd)^2, scale sd^2/mean."""
 
     dist: Literal["gamma"]
-    mean_min: Positive
-    sd_min: Positive
+    mean_min: Scale
+    sd_min: Scale
 
     @property
     def variance_min2(self) -> float:
@@ -151,15 +178,15 @@ class Gamma(_Distribution):
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         shape = (self.mean_min / self.sd_min) ** 2
-        return rng.gamma(shape, self.sd_min**2 / self.mean_min, size)
+        return self._finite(rng.gamma(shape, self.sd_min**2 / self.mean_min, size))
 
 
 class Empirical(_Distribution):
     """Observed values, optionally weighted; samples are drawn from them with replacement."""
 
     dist: Literal["empirical"]
-    values_min: Annotated[list[NonNegative], Field(min_length=1)]
-    weights: list[Positive] | None = None
+    values_min: Annotated[list[Minutes], Field(min_length=1, max_length=MAX_VALUES)]
+    weights: Annotated[list[Weight], Field(max_length=MAX_VALUES)] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:
@@ -168,6 +195,9 @@ class Empirical(_Distribution):
                 f"weights has {len(self.weights)} entries but values_min has "
                 f"{len(self.values_min)}"
             )
+        p = self._probabilities()
+        if not (np.isfinite(p).all() and abs(float(p.sum()) - 1.0) < 1e-9):
+            raise ValueError("weights do not make probabilities (too small to divide by their sum)")
         return self
 
     def _probabilities(self) -> np.ndarray:
@@ -188,7 +218,7 @@ class Empirical(_Distribution):
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         values = np.asarray(self.values_min, dtype=np.float64)
-        return rng.choice(values, size=size, p=self._probabilities())
+        return self._finite(rng.choice(values, size=size, p=self._probabilities()))
 
 
 Distribution = Annotated[

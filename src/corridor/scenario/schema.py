@@ -2,8 +2,13 @@
 
 Each section is a list of items with an ``id`` (places, services, links, demand,
 disruptions) or a single mapping (run). Models are frozen and forbid unknown keys. Checks
-that need the whole scenario (references between sections, unique ids) live in
-:mod:`corridor.scenario.checks` so each problem keeps its own location.
+that need the whole scenario (references between sections, unique ids, the size of a run)
+live in :mod:`corridor.scenario.checks` so each problem keeps its own location.
+
+Every number has bounds, physically sensible and generous, so that what validates can be
+planned and simulated (docs/scenarios.md, "Limits", gives the reasons): the constants below.
+Dates are written as text (``2027-03-01``), never as numbers, and lie in
+:data:`FIRST_DATE` .. :data:`LAST_DATE`.
 """
 
 from __future__ import annotations
@@ -13,16 +18,87 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from corridor.scenario.distributions import Distribution
+from corridor.scenario.distributions import MAX_MINUTES, Distribution
 from corridor.timezone import zone
 
+# ---- bounds (docs/scenarios.md, "Limits") --------------------------------------------------
+#: Dates and instants anywhere in a scenario: 1990-01-01 to 2100-12-31.
+FIRST_DATE = dt.date(1990, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+MAX_HORIZON_DAYS = 3650  # ten years
+MAX_DRAIN_DAYS = 3650
+MAX_REPLICATIONS = 1000
+MAX_SEED = 2**63 - 1
+MAX_CAPACITY = 100_000  # units per departure (the largest container ship carries ~12,000 FEU)
+MAX_SERVERS = 1000
+MAX_BACKGROUND_PER_DAY = 10_000.0  # vehicles a day: one every 9 seconds
+MIN_RATE = 0.001  # least per_week or background_per_day that is not zero (~ one in 20 years)
+MAX_PER_WEEK = 10_000_000.0
+MIN_HEADWAY_MIN, MAX_HEADWAY_MIN = 1.0, 1440.0
+MIN_SPEED_KPH, MAX_SPEED_KPH = 1.0, 3000.0  # walking pace to beyond Concorde
+MAX_DISTANCE_KM = 100_000.0  # two and a half times round the Earth
+MAX_COST_USD = 10_000_000.0  # per unit
+MAX_COST_USD_PER_UNIT_KM = 10_000.0
+MAX_CO2_KG = 1_000_000.0  # per unit
+MAX_CO2_G_PER_UNIT_KM = 10_000_000.0
+MAX_STOPS = 1000
+MAX_WAYPOINTS = 1000
+#: Most items in each section.
+MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000}
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-PositiveInt = Annotated[int, Field(gt=0)]
-LatLon = tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Km = Annotated[float, Field(gt=0, le=MAX_DISTANCE_KM, allow_inf_nan=False)]
+Speed = Annotated[float, Field(ge=MIN_SPEED_KPH, le=MAX_SPEED_KPH, allow_inf_nan=False)]
+CostUsd = Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]
+Co2Kg = Annotated[float, Field(ge=0, le=MAX_CO2_KG, allow_inf_nan=False)]
+CostPerKm = Annotated[float, Field(ge=0, le=MAX_COST_USD_PER_UNIT_KM, allow_inf_nan=False)]
+Co2PerKm = Annotated[float, Field(ge=0, le=MAX_CO2_G_PER_UNIT_KM, allow_inf_nan=False)]
+Headway = Annotated[float, Field(ge=MIN_HEADWAY_MIN, le=MAX_HEADWAY_MIN, allow_inf_nan=False)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+LatLon = tuple[Lat, Lon]
+
+
+def _not_a_number(value: Any) -> Any:
+    """Dates are text: a number would be read as seconds since 1970 (``start: 20270301`` is
+    not 1 March 2027)."""
+    if isinstance(value, int | float):  # bool too
+        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {value!r})")
+    return value
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"date {value.isoformat()} is outside {FIRST_DATE.year} to {LAST_DATE.year}")
+    return value
+
+
+_FIRST_INSTANT = dt.datetime.combine(FIRST_DATE, dt.time(0, 0), tzinfo=dt.UTC)
+_END_INSTANT = dt.datetime.combine(LAST_DATE + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def _instant_in_range(value: dt.datetime) -> dt.datetime:
+    # the year first: converting year 9999 with a negative offset to UTC would overflow
+    if not (FIRST_DATE.year - 1 < value.year < LAST_DATE.year + 1 and _FIRST_INSTANT <= value < _END_INSTANT):
+        raise ValueError(f"instant {value.isoformat()} is outside {FIRST_DATE.year} to {LAST_DATE.year}")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_date_in_range)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_instant_in_range)]
 
 PlaceKind = Literal[
     "airport", "rail_terminal", "border_station", "gauge_change_station", "port", "junction", "city"
@@ -63,14 +139,14 @@ class Place(_Model):
     kind: PlaceKind
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)]
-    lon: Annotated[float, Field(ge=-180, le=180)]
-    tz: str
-    min_connection_min: NonNegative = 0.0
-    checkin_min: NonNegative = 0.0
-    servers: PositiveInt | None = None
+    lat: Lat
+    lon: Lon
+    tz: Annotated[str, Field(max_length=64)]
+    min_connection_min: Minutes = 0.0
+    checkin_min: Minutes = 0.0
+    servers: Annotated[int, Field(ge=1, le=MAX_SERVERS)] | None = None
     service_time: Distribution | None = None
-    background_per_day: NonNegative = 0.0
+    background_per_day: Annotated[float, Field(ge=0, le=MAX_BACKGROUND_PER_DAY, allow_inf_nan=False)] = 0.0
 
     @model_validator(mode="before")
     @classmethod
@@ -114,6 +190,13 @@ class Place(_Model):
             )
         return self
 
+    @field_validator("background_per_day")
+    @classmethod
+    def _zero_or_a_rate(cls, value: float) -> float:
+        if 0 < value < MIN_RATE:
+            raise ValueError(f"background_per_day is 0 or at least {MIN_RATE} (got {value!r})")
+        return value
+
     @model_validator(mode="after")
     def _background_needs_servers(self) -> Place:
         if self.background_per_day > 0 and self.servers is None:
@@ -128,9 +211,9 @@ class Place(_Model):
 class Timetable(_Model):
     """Departures from the first stop in its local time: listed times or a headway."""
 
-    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1)] = "daily"
-    times: Annotated[list[str], Field(min_length=1)] | None = None
-    headway_min: Positive | None = None
+    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)] = "daily"
+    times: Annotated[list[str], Field(min_length=1, max_length=1440)] | None = None
+    headway_min: Headway | None = None
     first: str = "00:00"
     last: str = "23:59"
 
@@ -181,7 +264,7 @@ class Dispatch(_Model):
     """Unscheduled departures: a vehicle leaves when full, or ``cutoff_min`` after the first
     unit started waiting (0: at once with whatever is there)."""
 
-    cutoff_min: NonNegative = 0.0
+    cutoff_min: Minutes = 0.0
 
 
 class Service(_Model):
@@ -192,24 +275,24 @@ class Service(_Model):
     operator: str | None = None
     mode: ServiceMode
     unit: Unit
-    stops: Annotated[list[Id], Field(min_length=2)]
+    stops: Annotated[list[Id], Field(min_length=2, max_length=MAX_STOPS)]
     timetable: Timetable | None = None
     dispatch: Dispatch | None = None
-    duration_min: Positive | None = None
-    speed_kph: Positive | Annotated[list[Positive], Field(min_length=1)] | None = None
-    overhead_min: NonNegative = 0.0
-    dwell_min: NonNegative = 0.0
-    distance_km: Positive | None = None
-    circuity: Annotated[float, Field(ge=1.0, le=5.0)] = 1.0
-    waypoints: list[LatLon] | None = None
-    capacity: PositiveInt
-    cost_usd: NonNegative | None = None
-    cost_usd_per_unit_km: NonNegative | None = None
-    co2_kg: NonNegative | None = None
-    co2_g_per_unit_km: NonNegative | None = None
+    duration_min: PositiveMinutes | None = None
+    speed_kph: Speed | Annotated[list[Speed], Field(min_length=1, max_length=MAX_STOPS)] | None = None
+    overhead_min: Minutes = 0.0
+    dwell_min: Minutes = 0.0
+    distance_km: Km | None = None
+    circuity: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)] = 1.0
+    waypoints: Annotated[list[LatLon], Field(max_length=MAX_WAYPOINTS)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+    cost_usd: CostUsd | None = None
+    cost_usd_per_unit_km: CostPerKm | None = None
+    co2_kg: Co2Kg | None = None
+    co2_g_per_unit_km: Co2PerKm | None = None
     delay: Distribution | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -248,12 +331,12 @@ class Link(_Model):
     from_: Id = Field(alias="from")
     to: Id
     mode: LinkMode = "transfer"
-    duration_min: Positive
-    distance_km: Positive | None = None
+    duration_min: PositiveMinutes
+    distance_km: Km | None = None
     bidirectional: bool = True
-    units: Annotated[list[Unit], Field(min_length=1)] = ["pax", "feu"]
-    cost_usd: NonNegative = 0.0
-    co2_kg: NonNegative = 0.0
+    units: Annotated[list[Unit], Field(min_length=1, max_length=2)] = ["pax", "feu"]
+    cost_usd: CostUsd = 0.0
+    co2_kg: Co2Kg = 0.0
 
 
 class Demand(_Model):
@@ -263,7 +346,7 @@ class Demand(_Model):
     kind: Literal["passenger", "cargo"]
     from_: Id = Field(alias="from")
     to: Id
-    per_week: Positive
+    per_week: Annotated[float, Field(ge=MIN_RATE, le=MAX_PER_WEEK, allow_inf_nan=False)]
     arrivals: Literal["poisson", "uniform"] = "poisson"
 
     @property
@@ -276,9 +359,9 @@ class Disruption(_Model):
 
     id: Id
     target: Id
-    start: AwareDatetime
-    end: AwareDatetime
-    capacity_factor: Annotated[float, Field(ge=0, le=1)] = 0.0
+    start: Instant
+    end: Instant
+    capacity_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
     description: str | None = None
 
     @model_validator(mode="after")
@@ -291,12 +374,12 @@ class Disruption(_Model):
 class Run(_Model):
     """When and how long to simulate, and the seed of every random stream."""
 
-    start: dt.date
-    horizon_days: PositiveInt = 28
-    warmup_days: Annotated[int, Field(ge=0)] = 0
-    drain_days: Annotated[int, Field(ge=0)] = 21
-    replications: PositiveInt = 10
-    seed: Annotated[int, Field(ge=0)] = 0
+    start: Date
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 28
+    warmup_days: Annotated[int, Field(ge=0, le=MAX_HORIZON_DAYS)] = 0
+    drain_days: Annotated[int, Field(ge=0, le=MAX_DRAIN_DAYS)] = 21
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 10
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Run:
@@ -328,14 +411,14 @@ class Scenario(_Model):
     name: str
     description: str | None = None
     extends: str | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
     run: Run
-    places: list[Place]
-    services: list[Service] = []
-    links: list[Link] = []
-    demand: list[Demand] = []
-    disruptions: list[Disruption] = []
+    places: Annotated[list[Place], Field(max_length=MAX_ITEMS["places"])]
+    services: Annotated[list[Service], Field(max_length=MAX_ITEMS["services"])] = []
+    links: Annotated[list[Link], Field(max_length=MAX_ITEMS["links"])] = []
+    demand: Annotated[list[Demand], Field(max_length=MAX_ITEMS["demand"])] = []
+    disruptions: Annotated[list[Disruption], Field(max_length=MAX_ITEMS["disruptions"])] = []
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:
