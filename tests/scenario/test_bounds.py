@@ -307,3 +307,36 @@ def test_a_draw_that_is_not_finite_raises_a_corridor_error() -> None:
     wild = Gamma.model_construct(dist="gamma", mean_min=1e200, sd_min=1e-200)
     with pytest.raises(DistributionError, match="not a finite number"):
         wild.sample(np.random.default_rng(0), 10)
+
+
+# ---- ids of their own ------------------------------------------------------------------------------
+
+@SETTINGS
+@given(new_id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,10}", fullmatch=True),
+       sections=st.permutations(["places", "services", "links"]).map(lambda p: p[:2]))
+def test_places_services_and_links_never_share_an_id(new_id: str, sections: list[str]) -> None:
+    data = copy.deepcopy(BASE)
+    data["disruptions"] = []
+    renamed = {"places": ("A", 0), "services": ("S1", 0), "links": ("L1", 0)}
+    for section in sections:  # rename the first item of two sections to the same new id
+        old, index = renamed[section]
+        data[section][index]["id"] = new_id
+        if section == "places":  # and the references to the place
+            for s in data["services"]:
+                s["stops"] = [new_id if x == old else x for x in s["stops"]]
+            data["demand"][0]["from"] = new_id
+    others = {"A", "B", "C", "S1", "S2", "S3", "L1"} - {renamed[s][0] for s in sections}
+    found = load(data)
+    if new_id in others:
+        assert found  # clashes with another item too
+        return
+    later = max(sections, key=["places", "services", "links"].index)
+    assert [p.path for p in found] == [f"{later}[0].id"]
+    assert "ids of their own" in found[0].message
+
+
+def test_a_disruption_aimed_at_a_place_no_longer_closes_a_service_of_the_same_name() -> None:
+    data = copy.deepcopy(BASE)
+    data["services"][2]["id"] = "A"  # the dispatched road service, named as place A
+    found = load(data)
+    assert [p.path for p in found] == ["services[2].id"]

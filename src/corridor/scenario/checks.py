@@ -36,11 +36,9 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
     problems += _duplicates("links", (k.id for k in scenario.links))
     problems += _duplicates("demand", (d.id for d in scenario.demand))
     problems += _duplicates("disruptions", (d.id for d in scenario.disruptions))
+    problems += _shared_ids(scenario)
 
     services = {s.id for s in scenario.services}
-    for index, link in enumerate(scenario.links):
-        if link.id in services:
-            problems.append((("links", index, "id"), f"id {link.id!r} is also a service id"))
 
     def unknown_place(loc: Loc, place_id: str) -> None:
         if place_id not in places:
@@ -71,6 +69,24 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
             )
     problems += _run_size(scenario)
     return problems
+
+
+def _shared_ids(scenario: Scenario) -> Iterator[tuple[Loc, str]]:
+    """A disruption's target names a place, a service or a link, so one id may not name two
+    of them (a disruption aimed at a place would also close the service of the same id)."""
+    owner: dict[str, tuple[str, int]] = {}
+    sections: tuple[tuple[str, list[str]], ...] = (
+        ("places", [p.id for p in scenario.places]),
+        ("services", [s.id for s in scenario.services]),
+        ("links", [k.id for k in scenario.links]),
+    )
+    for section, ids in sections:
+        for index, item_id in enumerate(ids):
+            first = owner.setdefault(item_id, (section, index))
+            if first[0] != section:
+                yield ((section, index, "id"),
+                       f"id {item_id!r} is also used by {first[0]}[{first[1]}]; places, services "
+                       "and links need ids of their own")
 
 
 def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
