@@ -92,7 +92,8 @@ def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys) -> None:
+def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
     out = tmp_path / "cmp"
     for name, minutes in (("slow", 480), ("fast", 420)):
         text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(minutes))
@@ -101,6 +102,7 @@ def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys) -> Non
                  "--replications", "2", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("fast against slow: passengers spend 1.00 h less")
+    assert max(len(line) for line in text.splitlines()) <= 100  # fits the terminal
     names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert {"summary.json", "report.html", "tables/kpis.csv", "tables/kpis.parquet", "tables/units.csv",
             "tables/profiles.parquet", "plots/door_to_door_cdf.png", "plots/week_profiles.png"} <= names

@@ -1,12 +1,24 @@
-"""``extends``: add, change and remove items by id; cycles and missing bases."""
+"""``extends``: add, change and remove items by id; cycles and missing bases; hostile names,
+chains and targets; confinement to the scenario's folder."""
 
 from __future__ import annotations
 
+import errno
+import json
+import os
+import tempfile
+from pathlib import Path
+from unittest import mock
+
 import pytest
+from bounded import bounded
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import MINIMAL, SCENARIOS
 from corridor.errors import ScenarioError
 from corridor.scenario import load_scenario
+from corridor.scenario.extends import MAX_CHAIN, SECTIONS
 
 
 def test_add_change_and_keep(write, minimal) -> None:
@@ -94,3 +106,216 @@ def test_direct_flight_differs_from_baseline_only_by_the_flight() -> None:
     assert added == {"KC-NQZ-VNO", "KC-VNO-NQZ"}
     assert direct.places == base.places and direct.demand == base.demand
     assert [s for s in direct.services if s.id not in added] == base.services
+
+
+# ---- hostile extends: generated cases ---------------------------------------------------------
+
+FAST = settings(max_examples=int(os.environ.get("EXAMPLES", "40")), deadline=None, database=None)
+ids_that_are_not_text = st.recursive(
+    st.one_of(st.integers(-(2**63), 2**63), st.booleans(), st.floats(allow_nan=False), st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "id", "S"]), inner, min_size=1, max_size=2),
+    ),
+    max_leaves=6,
+)
+
+
+def chain_problems(files: dict[str, str], load: str = "c.yaml", **kwargs: object) -> tuple[Path, list]:
+    """Write ``files`` into a fresh folder (``tiny.yaml`` is MINIMAL) and load ``load``; the
+    folder and the problems (none if it loads)."""
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "tiny.yaml").write_text(MINIMAL, encoding="utf-8")
+    for name, text in files.items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(text, encoding="utf-8")
+    try:
+        with bounded(seconds=20):
+            load_scenario(tmp / load, **kwargs)  # type: ignore[arg-type]
+    except ScenarioError as exc:
+        return tmp, exc.problems
+    return tmp, []
+
+
+@FAST
+@given(bad=ids_that_are_not_text, where=st.sampled_from(["services", "places", "links", "remove", "base"]))
+def test_an_id_that_is_not_text_is_a_located_error(bad: object, where: str) -> None:
+    value = json.dumps(bad)  # JSON is YAML
+    if where == "remove":
+        files = {"c.yaml": f"extends: tiny.yaml\nremove: {{services: [{value}]}}\n"}
+    elif where == "base":
+        files = {"b.yaml": MINIMAL + f"links: [{{id: {value}}}]\n", "c.yaml": "extends: b.yaml\nname: c\n"}
+    else:
+        files = {"c.yaml": f"extends: tiny.yaml\n{where}: [{{id: {value}}}]\n"}
+    _, found = chain_problems(files)
+    assert found and all(p.line is not None for p in found)
+    if where == "remove":
+        assert [p.path for p in found] == ["remove.services[0]"]
+    else:
+        assert any(p.path.endswith("].id") for p in found)
+
+
+@FAST
+@given(name=st.tuples(st.text(st.characters(categories=("L", "N", "P", "S")), min_size=1, max_size=20),
+                     st.sampled_from(["\x00", "\t", "\n", "\x1b", "\x7f"]))
+       .map(lambda t: t[0] + t[1]).flatmap(lambda t: st.permutations(list(t)).map("".join)),
+       quoting=st.sampled_from(["double", "single"]))
+def test_extends_with_a_control_character(name: str, quoting: str) -> None:
+    """A NUL, say: refused by the YAML reader (raw) or by the loader (an escape); a tab or a
+    line feed, which YAML allows, refused as part of a file name."""
+    text = json.dumps(name) if quoting == "double" else "'" + name.replace("'", "''") + "'"
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "c.yaml").write_bytes(f"extends: {text}\nname: c\n".encode("utf-8", "surrogatepass"))
+    with bounded(seconds=5), pytest.raises(ScenarioError) as info:
+        load_scenario(tmp / "c.yaml")
+    (p,) = info.value.problems
+    assert p.line is not None and 1 <= p.line <= 1 + name.count("\n") and len(p.message) < 300
+    if quoting == "double":  # every control character stays in the name, escaped
+        assert "control character" in p.message
+
+
+@FAST
+@given(length=st.integers(256, 5000), slashes=st.booleans())
+def test_extends_with_a_name_too_long(length: int, slashes: bool) -> None:
+    name = ("d/" * (length // 2) + "x.yaml") if slashes else "x" * length + ".yaml"
+    _, found = chain_problems({"c.yaml": f"extends: {name}\nname: c\n"})
+    (p,) = found
+    assert p.path == "extends" and p.line == 1 and len(p.message) < 300
+
+
+@FAST
+@given(links=st.integers(1, 5))
+def test_extends_through_a_loop_of_symbolic_links(links: int) -> None:
+    tmp = Path(tempfile.mkdtemp())
+    for i in range(links):
+        os.symlink(tmp / f"l{(i + 1) % links}.yaml", tmp / f"l{i}.yaml")
+    (tmp / "c.yaml").write_text("extends: l0.yaml\nname: c\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp / "c.yaml")
+    (p,) = info.value.problems
+    assert p.path == "extends" and "loop" in p.message
+
+
+@FAST
+@given(code=st.sampled_from([errno.EACCES, errno.EPERM, errno.EIO, errno.ENAMETOOLONG, errno.ELOOP,
+                             errno.ENOTDIR, errno.EOVERFLOW]),
+       step=st.sampled_from(["stat", "open"]))
+def test_extends_into_an_unreadable_folder(code: int, step: str) -> None:
+    """(Permissions do not stop root, so the refusal is simulated at the system call.)"""
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "locked").mkdir()
+    (tmp / "locked" / "b.yaml").write_text(MINIMAL)
+    (tmp / "c.yaml").write_text("extends: locked/b.yaml\nname: c\n")
+    target = str(tmp / "locked" / "b.yaml")
+    real = getattr(os, step)
+
+    def refuse(path: object, *args: object, **kwargs: object) -> object:
+        if str(path) == target:
+            raise OSError(code, os.strerror(code), target)
+        return real(path, *args, **kwargs)
+
+    with mock.patch.object(os, step, refuse), pytest.raises(ScenarioError) as info:
+        load_scenario(tmp / "c.yaml")
+    (p,) = info.value.problems
+    if code == errno.ELOOP:
+        assert "loop" in p.message or os.strerror(code) in p.message
+    else:
+        assert os.strerror(code) in p.message
+
+
+@settings(max_examples=10, deadline=None, database=None)
+@given(length=st.integers(MAX_CHAIN, 1000))  # length + 1 files
+def test_a_chain_too_long_is_refused(length: int) -> None:
+    files = {f"f{i}.yaml": f"extends: f{i + 1}.yaml\nname: f{i}\n" for i in range(length)}
+    files[f"f{length}.yaml"] = MINIMAL
+    _, found = chain_problems(files, load="f0.yaml")
+    (p,) = found
+    assert f"more than {MAX_CHAIN} files" in p.message
+
+
+@settings(max_examples=5, deadline=None, database=None)
+@given(length=st.integers(1, MAX_CHAIN - 2))
+def test_a_chain_within_the_limit_loads(length: int) -> None:  # length + 2 files
+    files = {f"f{i}.yaml": f"extends: f{i + 1}.yaml\nrun: {{seed: {i}}}\n" for i in range(length)}
+    files[f"f{length}.yaml"] = "extends: tiny.yaml\n"
+    _, found = chain_problems(files, load="f0.yaml")
+    assert found == []
+
+
+# ---- confinement: extends reads only inside the scenario's folder, or folders allowed ------------
+
+SECRET = "hunter2-SECRET"
+
+
+def outside_setup() -> tuple[Path, Path]:
+    """A scenario folder and, beside it, a folder with a scenario and a file of secrets."""
+    root = Path(tempfile.mkdtemp())
+    inside, outside = root / "scenarios", root / "elsewhere"
+    inside.mkdir()
+    outside.mkdir()
+    (outside / "base.yaml").write_text(MINIMAL.replace("name: tiny", f"name: {SECRET}"))
+    (outside / "secrets.yaml").write_text(f"password: {SECRET}\napi_key: {SECRET}\nname: [{SECRET}]\n")
+    return inside, outside
+
+
+@FAST
+@given(form=st.sampled_from(["absolute", "dotdot", "symlink", "symlinked-folder", "dotdot-deep"]),
+       target=st.sampled_from(["base.yaml", "secrets.yaml", "missing.yaml"]))
+def test_extends_outside_the_folder_is_refused_unread(form: str, target: str) -> None:
+    inside, outside = outside_setup()
+    if form == "absolute":
+        name = str(outside / target)
+    elif form == "dotdot":
+        name = f"../elsewhere/{target}"
+    elif form == "dotdot-deep":
+        (inside / "sub").mkdir()
+        name = f"sub/../../elsewhere/{target}"
+    elif form == "symlink":
+        os.symlink(outside / target, inside / "link.yaml")
+        name = "link.yaml"
+    else:
+        os.symlink(outside, inside / "shared")
+        name = f"shared/{target}"
+    (inside / "c.yaml").write_text(f"extends: {name}\nname: c\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(inside / "c.yaml")
+    (p,) = info.value.problems
+    assert p.path == "extends" and "outside the folders" in p.message
+    assert SECRET not in str(info.value) and "missing" not in p.message.replace(name, "")
+    if target == "base.yaml":  # allowed explicitly, it loads
+        assert load_scenario(inside / "c.yaml", allow_paths=[outside]).name == "c"
+
+
+def test_extends_inside_the_folder_tree_needs_no_permission(tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text(MINIMAL)
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    child = tmp_path / "sub" / "deeper" / "c.yaml"
+    child.write_text("extends: ../../tiny.yaml\nname: c\n")
+    with pytest.raises(ScenarioError, match="outside the folders"):
+        load_scenario(child)  # the tree is that of the file loaded: tiny.yaml is above it
+    assert load_scenario(child, allow_paths=[tmp_path]).name == "c"
+    (tmp_path / "top.yaml").write_text("extends: sub/deeper/mid.yaml\nname: top\n")
+    (tmp_path / "sub" / "deeper" / "mid.yaml").write_text("extends: ../../tiny.yaml\nname: mid\n")
+    assert load_scenario(tmp_path / "top.yaml").name == "top"  # tiny.yaml is in top.yaml's folder
+
+
+@FAST
+@given(entries=st.dictionaries(
+    st.from_regex(r"[a-z][a-z_]{2,12}", fullmatch=True).filter(lambda k: k not in SECTIONS),
+    st.one_of(st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=3, max_size=20).map(
+        lambda t: SECRET + t), st.just([SECRET])),
+    min_size=1, max_size=6),
+    first_known=st.booleans())
+def test_a_file_not_a_scenario_has_only_its_first_odd_key_named(entries: dict, first_known: bool) -> None:
+    inside, _ = outside_setup()
+    lines = "".join(f"{k}: {json.dumps(v)}\n" for k, v in entries.items())
+    text = ("name: x\n" if first_known else "") + lines
+    (inside / "conf.yaml").write_text(text)
+    (inside / "c.yaml").write_text("extends: conf.yaml\nname: c\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(inside / "c.yaml")
+    (p,) = info.value.problems
+    first = next(iter(entries))
+    assert p.path == first and p.file == str((inside / "conf.yaml").resolve())
+    assert SECRET not in str(info.value)
+    assert all(repr(k) not in str(info.value) for k in entries if k != first)

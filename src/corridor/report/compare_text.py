@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
-from corridor.report.tables import format_table
+from corridor.report.tables import format_table, terminal_width
 
 
 def _num(x: float, digits: int = 2) -> str:
@@ -47,15 +48,15 @@ def profile_rows(deltas: list[Any]) -> list[list[str]]:
 
 def compare_text(comp: Any) -> str:
     n = len(comp.results[0].records)
-    lines = [comp.headline, ""]
+    width = terminal_width()
+    lines = [textwrap.fill(line, width) for line in comp.headline.splitlines()] + [""]
     for name, warns in comp.warnings.items():
-        lines += [f"warning ({name}): {w}" for w in warns]
-    lines += [f"note: {n}" for n in comp.notes]
+        lines += [textwrap.fill(f"warning ({name}): {w}", width, subsequent_indent="  ") for w in warns]
+    lines += [textwrap.fill(f"note: {note}", width, subsequent_indent="  ") for note in comp.notes]
     if any(comp.warnings.values()) or comp.notes:
         lines.append("")
-    lines += [
-             f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
-             "numbers; difference = other - base, paired by replication", ""]
+    lines += [f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
+              "numbers;", "difference = other - base, paired by replication", ""]
     for name in comp.names[1:]:
         lines.append(format_table(KPI_HEADERS, kpi_rows(comp.kpis[name]),
                                   title=f"Simulated: {name} against {comp.base}"))

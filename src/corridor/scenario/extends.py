@@ -7,18 +7,35 @@ Rules, applied from the root scenario down the chain:
   (mappings merge key by key, lists and scalars replace).
 * ``remove: {services: [ID, ...], places: [...]}`` drops items of the base before merging.
 * Other sections (name, description, run) merge key by key.
-* ``extends`` is resolved relative to the file that says it; a cycle is an error.
+* ``extends`` is resolved relative to the file that says it; a cycle is an error, and so is a
+  chain of more than :data:`MAX_CHAIN` files.
+* Confinement: an extended file must lie, once symbolic links are followed, inside the folder
+  of the scenario being loaded (or below it), or inside one of the folders the caller allows
+  explicitly (``allow_paths``). Anything else is refused before it is opened, without saying
+  whether it exists.
+* A file whose top level is not a mapping of scenario sections is not read further: the
+  error names its first key that is not a section, and nothing else from it (so a file that
+  is not a scenario, a configuration file say, never has its content echoed).
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from corridor.errors import Problem, ScenarioError
-from corridor.scenario.source import SourceDict, SourceList, read_yaml
+from corridor.scenario.schema import Scenario
+from corridor.scenario.source import SourceDict, SourceList, kind_of, read_yaml, shown
 
 KEYED_SECTIONS = ("places", "services", "links", "demand", "disruptions")
+#: Keys a scenario file may have at its top level.
+SECTIONS = tuple(f.alias or n for n, f in Scenario.model_fields.items()) + ("remove",)
+#: Longest chain of files (a scenario and those it extends, in turn).
+MAX_CHAIN = 16
 
 
 def _problem(data: SourceDict, key: str, message: str) -> Problem:
@@ -39,19 +56,28 @@ def merge(base: Any, child: Any) -> Any:
     return out
 
 
+def _item_id(item: Any) -> str | None:
+    """The id of a section's item, if it has one that can be an id (text)."""
+    if isinstance(item, dict):
+        value = item.get("id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def _merge_items(base: Any, child: Any) -> Any:
     if not (isinstance(base, SourceList) and isinstance(child, SourceList)):
         return child
     out = SourceList(base)
     out.positions = list(base.positions)
     out.start = child.start
-    index = {item.get("id"): i for i, item in enumerate(out) if isinstance(item, dict)}
+    index = {item_id: i for i, item in enumerate(out) if (item_id := _item_id(item)) is not None}
     for item, pos in zip(child, child.positions, strict=True):
-        item_id = item.get("id") if isinstance(item, dict) else None
+        item_id = _item_id(item)
         if item_id is not None and item_id in index:
             out[index[item_id]] = merge(out[index[item_id]], item)
             out.positions[index[item_id]] = pos
-        else:
+        else:  # a new item, or one whose id is not text (validation reports that)
             out.append(item)
             out.positions.append(pos)
     return out
@@ -67,29 +93,37 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
     problems: list[Problem] = []
     for section, ids in removals.items():
         file, line, col = removals.positions[section]
+        where = f"remove.{section}" if section in KEYED_SECTIONS else "remove"
         if section not in KEYED_SECTIONS:
             problems.append(
-                Problem(file, line, col, f"remove.{section}",
-                        f"cannot remove from {section!r}; sections with ids: {', '.join(KEYED_SECTIONS)}")
+                Problem(file, line, col, where, f"cannot remove from {shown(section)}; "
+                        f"sections with ids: {', '.join(KEYED_SECTIONS)}")
             )
             continue
         items = base.get(section)
         if not isinstance(ids, list) or not isinstance(items, SourceList):
-            problems.append(Problem(file, line, col, f"remove.{section}", "expected a list of ids"))
+            problems.append(Problem(file, line, col, where, "expected a list of ids"))
             continue
-        present = {item.get("id") for item in items if isinstance(item, dict)}
+        present = {item_id for item in items if (item_id := _item_id(item)) is not None}
+        dropped: set[str] = set()
         for j, item_id in enumerate(ids):
-            if item_id not in present:
-                here = ids.positions[j] if isinstance(ids, SourceList) else None
-                f, ln, c = here or (file, line, col)
+            here = ids.positions[j] if isinstance(ids, SourceList) else None
+            f, ln, c = here or (file, line, col)
+            if not isinstance(item_id, str):
                 problems.append(
-                    Problem(f, ln, c, f"remove.{section}[{j}]",
-                            f"{item_id!r} is not in the extended scenario's {section}")
+                    Problem(f, ln, c, f"{where}[{j}]", f"expected an id (text), not {kind_of(item_id)}")
                 )
+            elif item_id not in present:
+                problems.append(
+                    Problem(f, ln, c, f"{where}[{j}]",
+                            f"{shown(item_id)} is not in the extended scenario's {section}")
+                )
+            else:
+                dropped.add(item_id)
         kept = SourceList()
         kept.start = items.start
         for item, pos in zip(items, items.positions, strict=True):
-            if not (isinstance(item, dict) and item.get("id") in set(ids)):
+            if _item_id(item) not in dropped:
                 kept.append(item)
                 kept.positions.append(pos)
         out[section] = kept
@@ -98,24 +132,80 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
     return out
 
 
-def resolve(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDict:
-    """Read ``path`` and everything it extends, merged into one mapping."""
-    data = read_yaml(path)
-    parent = data.get("extends")
-    if parent is None:
-        if "remove" in data:
-            raise ScenarioError([_problem(data, "remove", "remove needs extends")])
-        return data
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError([_problem(data, "extends", f"extends must be a file name, got {parent!r}")])
-    parent_path = (path.parent / parent).resolve()
-    chain = (*_chain, path.resolve())
-    if parent_path in chain:
-        cycle = " -> ".join(p.name for p in (*chain, parent_path))
-        raise ScenarioError([_problem(data, "extends", f"extends forms a cycle: {cycle}")])
-    if not parent_path.is_file():
-        raise ScenarioError([_problem(data, "extends", f"extended file not found: {parent_path}")])
-    base = resolve(parent_path, chain)
+def _check_sections(data: SourceDict) -> None:
+    """Refuse a file with a top-level key that is not a scenario section, naming that key
+    only (see the module's docstring)."""
+    for key in data:
+        if key not in SECTIONS:
+            close = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError([_problem(
+                data, key,
+                f"unknown key {shown(key)}{hint}; a scenario's sections are {', '.join(SECTIONS)}, "
+                "and a file with any other key at the top is not read further",
+            )])
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+def _roots(path: Path, allow_paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The folders extended files may come from: the scenario's own, then those allowed."""
+    return [_real(path.parent), *(_real(Path(p)) for p in allow_paths)]
+
+
+def _base_of(data: SourceDict, current: Path, roots: list[Path], chain: list[Path]) -> Path:
+    """The file ``data`` (read from ``current``) extends, checked: a name, inside the allowed
+    folders, not already in the chain, an existing regular file."""
+    parent = data["extends"]
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([_problem(data, "extends", message)])
+
+    if not isinstance(parent, str):
+        raise fail(f"extends must be a file name, not {kind_of(parent)}")
+    if not parent.strip():
+        raise fail("extends is empty; give a file name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in parent):
+        raise fail(f"extends {shown(parent)} holds a control character; give a file name")
+    if len(chain) >= MAX_CHAIN:
+        raise fail(f"extends makes a chain of more than {MAX_CHAIN} files")
+    try:
+        target = (current.parent / parent).resolve()
+    except RuntimeError:  # Python before 3.13: a symbolic link loop
+        raise fail(f"cannot follow extends {shown(parent)}: a loop of symbolic links") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise fail(f"cannot follow extends {shown(parent)}: {reason}") from None
+    if not any(target.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise fail(
+            f"extends {shown(parent)} leads outside the folders scenarios may extend from ({allowed}); "
+            "allow its folder explicitly (allow_paths, corridor --allow-path) to use it"
+        )
+    if target in chain:
+        cycle = " -> ".join(p.name for p in (*chain, target))
+        raise fail(f"extends forms a cycle: {cycle}")
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        raise fail(f"extended file not found: {shown(str(target), 200)}") from None
+    except OSError as exc:
+        raise fail(f"cannot read extended file {shown(parent)}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail(f"extended file {shown(parent)} is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        raise fail(f"extended file {shown(parent)} is not a regular file (a pipe, device or socket is "
+                   "never read)")
+    return target
+
+
+def _apply(base: SourceDict, data: SourceDict) -> SourceDict:
+    """``data`` (a file that extends) over ``base`` (everything it extends, merged)."""
     if "remove" in data:
         base = _remove(base, data)
     out = SourceDict(base)
@@ -132,3 +222,33 @@ def resolve(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDict:
             out[key] = value
         out.positions[key] = data.positions[key]
     return out
+
+
+def resolve(path: Path, *, allow_paths: Sequence[str | os.PathLike[str]] = ()) -> SourceDict:
+    """Read ``path`` and everything it extends, merged into one mapping.
+
+    ``allow_paths``: folders, besides the one ``path`` is in, that extended files may come
+    from. Together the files may hold at most :data:`~corridor.scenario.source.MAX_NODES`
+    values.
+    """
+    path = Path(path)
+    roots = _roots(path, allow_paths)
+    files: list[SourceDict] = []
+    chain: list[Path] = []
+    counted = 0
+    current, follow = path, True
+    while True:
+        data = read_yaml(current, counted=counted, follow_symlinks=follow)
+        counted += data.size
+        _check_sections(data)
+        files.append(data)
+        chain.append(_real(current))
+        if data.get("extends") is None:
+            break
+        current, follow = _base_of(data, current, roots, chain), False
+    merged = files[-1]
+    if "remove" in merged:
+        raise ScenarioError([_problem(merged, "remove", "remove needs extends")])
+    for data in reversed(files[:-1]):
+        merged = _apply(merged, data)
+    return merged

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,18 +15,24 @@ from pydantic import BaseModel, ValidationError
 from corridor.errors import Problem, ScenarioError
 from corridor.scenario.checks import check_scenario
 from corridor.scenario.extends import resolve
-from corridor.scenario.schema import Scenario
-from corridor.scenario.source import SourceDict, locate
+from corridor.scenario.schema import MAX_ITEMS, Scenario
+from corridor.scenario.source import SourceDict, SourceList, kind_of, locate, shown
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(
+    path: str | os.PathLike[str], *, allow_paths: Sequence[str | os.PathLike[str]] = ()
+) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
 
+    ``allow_paths``: folders an ``extends`` may also read from. Without them, a scenario may
+    only extend files inside its own folder (or below it), after symbolic links are followed.
+
     Raises :class:`~corridor.errors.ScenarioError` listing every problem with its file, line,
-    column, field path and bad value.
+    column, field path and bad value; nothing else escapes for any input file.
     """
     path = Path(path)
-    raw = resolve(path)
+    raw = resolve(path, allow_paths=allow_paths)
+    _check_sizes(raw, str(path))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -34,6 +42,18 @@ def load_scenario(path: str | Path) -> Scenario:
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _check_sizes(raw: SourceDict, fallback: str) -> None:
+    """Refuse sections with more items than :data:`MAX_ITEMS` before validating any."""
+    problems = []
+    for section, most in MAX_ITEMS.items():
+        items = raw.get(section)
+        if isinstance(items, SourceList) and len(items) > most:
+            message = f"{len(items):,} {section}; at most {most:,} are allowed"
+            problems.append(_located(raw, (section,), message, fallback))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _first_per_place(problems: list[Problem]) -> list[Problem]:
@@ -62,9 +82,13 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         known = _known_keys(Scenario, loc[:-1])
         close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        message = f"unknown key {key!r}{hint}"
+        message = f"unknown key {shown(key)}{hint}"
     elif kind == "missing":
         message = f"missing required key {loc[-1]!r}"
+    elif kind in _TYPES:
+        message = f"expected {_TYPES[kind]}, not {kind_of(value)}"
+        if not isinstance(value, dict | list):
+            message += f" (got {_short(value)})"
     else:
         message = err["msg"].removeprefix("Value error, ")
         if kind != "value_error" and not isinstance(value, dict | list):
@@ -72,7 +96,26 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
     return _located(raw, loc, message, fallback)
 
 
+# pydantic's type errors, said in a scenario author's words ("a mapping", not "a valid
+# dictionary or instance of Run")
+_TYPES = {
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "dict_type": "a mapping",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "string_type": "text",
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+}
+
+
 def _short(value: Any) -> str:
+    """A bad value for a message: text quoted with control characters escaped, at most 60
+    characters."""
+    if isinstance(value, str):
+        return shown(value)
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -1,4 +1,4 @@
-"""Safe YAML reading that remembers where every value came from.
+"""Safe, bounded YAML reading that remembers where every value came from.
 
 Mappings load as :class:`SourceDict` and sequences as :class:`SourceList`; both are plain
 ``dict`` / ``list`` subclasses that also carry, for each key or index, the file, line and
@@ -14,37 +14,113 @@ reported; and the few things the two treat differently (a tab, ``?``, a byte-ord
 inside the text, an empty value in a flow mapping) send a file to the pure loader. A file
 therefore loads with the same positions, or fails with the same error, whichever loader is
 installed.
+
+What a scenario file may hold is deliberately small and bounded:
+
+* Only plain data: mappings, lists, text, numbers, ``true``/``false`` and null. Scalars are
+  typed by the YAML 1.2 core schema, not YAML 1.1: ``12:30`` is text (1.1 read it as the
+  base-60 number 750), ``no`` is text (Norway's country code, not false), ``2027-03-01`` is
+  text that the schema reads as a date (so an impossible date is a located validation
+  error), and ``!!binary``, ``!!timestamp``, ``!!set`` and every other tag but ``!!str``,
+  ``!!int``, ``!!float``, ``!!bool``, ``!!null``, ``!!seq`` and ``!!map`` are refused.
+* At most :data:`MAX_FILE_BYTES` bytes, read from a regular file only (never a pipe or a
+  device, which could block or never end).
+* At most :data:`MAX_DEPTH` levels of nested lists and mappings, and at most
+  :data:`MAX_NODES` values in all, counting what an alias (``*name``) repeats as often as it
+  is repeated (so an alias "bomb" cannot blow up later stages). These limits are checked on
+  the event stream, before any node is built.
+* Integers of at most :data:`MAX_INT_DIGITS` digits.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from corridor.errors import Problem, ScenarioError
 
 Position = tuple[str, int, int]
-MERGE_TAG = "tag:yaml.org,2002:merge"
-STR_TAG = "tag:yaml.org,2002:str"
-# Tags whose safe constructors build a value from a scalar node in one call.
-SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "binary", "timestamp"))
+TAG = "tag:yaml.org,2002:"
+MERGE_TAG = TAG + "merge"
+STR_TAG = TAG + "str"
+
+#: Largest scenario file read, in bytes (the largest benchmark scenario, 2,304 services, is
+#: under 0.5 MB; 20,000 services are about 4 MB).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Most values (scalars, lists and mappings, aliases counted in full) in a file and all the
+#: files it extends together. 20,000 services hold about 300,000.
+MAX_NODES = 1_000_000
+#: Deepest nesting of lists and mappings; a scenario needs 5 (waypoints of a service).
+MAX_DEPTH = 32
+#: Longest integer literal; a 64-bit seed has 20 digits.
+MAX_INT_DIGITS = 30
+
+
+def kind_of(value: Any) -> str:
+    """What a loaded value is, in the words of a scenario's author (not Python's type names).
+
+    >>> kind_of(SourceList()), kind_of({}), kind_of("x"), kind_of(True), kind_of(2.5)
+    ('a list', 'a mapping', 'text', 'true/false', 'a number')
+    """
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return "a value of another kind"
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message: control characters escaped, at most ``limit`` characters.
+
+    >>> print(shown("a\\x1b[2Jb"), shown("x" * 80)[-6:])
+    'a\\x1b[2Jb' xxx...
+    """
+    out = repr(text)
+    return out if len(out) <= limit else out[: limit - 3] + "..."
 
 
 class SourceDict(dict[str, Any]):
-    """A mapping with ``positions[key] = (file, line, column)`` and its own ``start``."""
+    """A mapping with ``positions[key] = (file, line, column)`` and its own ``start``.
+
+    ``size``, on a mapping :func:`read_yaml` returns, is the number of values in its file
+    (aliases counted in full)."""
 
     positions: dict[str, Position]
     start: Position | None
+    size: int
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.positions = {}
         self.start = None
+        self.size = 0
 
 
 class SourceList(list[Any]):
@@ -71,35 +147,225 @@ class _ParsersDisagree(Exception):
     """libyaml placed a node where the pure parser would not: parse with the pure one."""
 
 
-def _has_empty_flow_value(node: yaml.MappingNode) -> bool:
-    """Does this flow mapping, or a mapping it merges (``<<``), hold an empty value
-    (``{a: , b: 1}``)? libyaml places one at the next token, the pure parser just after the
-    colon."""
-    for key_node, value_node in node.value:
-        if key_node.tag == MERGE_TAG:
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            if any(isinstance(s, yaml.MappingNode) and _has_empty_flow_value(s) for s in sources):
-                return True
-        elif (node.flow_style and isinstance(value_node, yaml.ScalarNode)
-              and value_node.start_mark.index == value_node.end_mark.index):
-            return True
-    return False
+class _Refused(ConstructorError):
+    """A value YAML allows but a scenario does not (a tag, a huge integer); its message is
+    reported as it is, without the ``invalid YAML`` of a syntax error."""
 
 
-def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader) -> type[Any]:
-    """A subclass of ``base``, ``yaml.SafeLoader`` or ``yaml.CSafeLoader`` (the same
-    constructor and resolver, only the parser differs), that builds SourceDict / SourceList
-    tagged with ``filename``.
+# ---- the YAML 1.2 core schema's implicit types -------------------------------------------
 
-    With libyaml, a mapping with an empty flow value (:func:`_has_empty_flow_value`) raises
-    :class:`_ParsersDisagree`.
+_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = {".inf": float("inf"), ".nan": float("nan")}
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Implicit tags of the YAML 1.2 core schema (and ``<<`` merge keys)."""
+
+
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", rf"^(?:{_INT.pattern})$", "-+0123456789"),
+    ("float", rf"^(?:{_FLOAT.pattern}|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("merge", r"^(?:<<)$", "<"),
+):
+    _CoreResolver.add_implicit_resolver(TAG + _tag, re.compile(_pattern), list(_first))
+
+
+def _scalar_text(loader: Any, node: yaml.Node, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise _Refused(None, None, f"!!{what} needs a single value, not {node.id}", node.start_mark)
+    return str(node.value)
+
+
+def _construct_null(loader: Any, node: yaml.Node) -> None:
+    _scalar_text(loader, node, "null")
+    return None
+
+
+def _construct_bool(loader: Any, node: yaml.Node) -> bool:
+    text = _scalar_text(loader, node, "bool").lower()
+    if text not in ("true", "false"):
+        raise _Refused(None, None, f"!!bool {shown(text)} is neither true nor false", node.start_mark)
+    return text == "true"
+
+
+def _construct_int(loader: Any, node: yaml.Node) -> int:
+    text = _scalar_text(loader, node, "int")
+    if _INT.fullmatch(text) is None:
+        raise _Refused(None, None, f"{shown(text)} is not an integer", node.start_mark)
+    digits = text.lstrip("+-")
+    if len(digits) > MAX_INT_DIGITS:
+        raise _Refused(
+            None, None, f"an integer of {len(digits):,} digits; at most {MAX_INT_DIGITS} are read",
+            node.start_mark,
+        )
+    if digits.startswith(("0o", "0x")):
+        return int(digits[2:], 8 if digits[1] == "o" else 16)
+    return int(text, 10)
+
+
+def _construct_float(loader: Any, node: yaml.Node) -> float:
+    text = _scalar_text(loader, node, "float")
+    special = text.lower().lstrip("+")
+    if special in _SPECIAL_FLOAT or special == "-.inf":
+        return -_SPECIAL_FLOAT[".inf"] if special == "-.inf" else _SPECIAL_FLOAT[special]
+    if _FLOAT.fullmatch(text) is None:
+        raise _Refused(None, None, f"{shown(text)} is not a number", node.start_mark)
+    return float(text)
+
+
+# What a double-quoted scalar's escapes could put in text and no scenario needs: control
+# characters (tab and line feed aside) and lone surrogates (not characters: they cannot be
+# printed or written as UTF-8). The YAML reader refuses them written out.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _construct_str(loader: Any, node: yaml.Node) -> str:
+    text = _scalar_text(loader, node, "str")
+    found = _UNPRINTABLE.search(text) if node.style == '"' else None
+    if found is not None:
+        raise _Refused(
+            None, None, f"text holds the control character or lone surrogate {found.group()!r}",
+            node.start_mark,
+        )
+    return text
+
+
+def _construct_refused(loader: Any, node: yaml.Node) -> Any:
+    tag = str(node.tag)
+    tag = "!!" + tag.removeprefix(TAG) if tag.startswith(TAG) else tag
+    raise _Refused(
+        None, None,
+        f"the tag {shown(tag)} is not allowed: a scenario holds only text, numbers, "
+        "true/false, null, lists and mappings",
+        node.start_mark,
+    )
+
+
+# ---- limits, checked on the event stream ---------------------------------------------------
+
+class _Budget:
+    """Feeds on parser events in order and raises :class:`ScenarioError` as soon as the text
+    nests deeper than :data:`MAX_DEPTH` or holds more than ``max_nodes`` values, an alias
+    counting as everything its anchor holds; or on an alias inside the collection it names.
+
+    :meth:`feed` returns False at an event the composer will reject (an undefined alias, a
+    duplicate anchor, a second document): the composer's error is the one to report.
+
+    ``check_empty``: raise :class:`_ParsersDisagree` at an empty value in a flow mapping
+    (``{a: , b: 1}``), which libyaml places at the next token and the pure parser just after
+    the colon.
     """
-    check_empty = base is not yaml.SafeLoader
+
+    def __init__(self, name: str, max_nodes: int, *, counted: int = 0, check_empty: bool = False) -> None:
+        self.name = name
+        self.max_nodes = max_nodes
+        self.check_empty = check_empty
+        self.counted = counted  # values of other files (those read before) that count too
+        self.count = counted
+        self.documents = 0
+        # per open collection: [anchor, count at its start, tallest child, flow mapping?, at key?]
+        self.stack: list[list[Any]] = []
+        self.open: set[str] = set()
+        self.done: dict[str, tuple[int, int]] = {}  # anchor -> (values, height)
+
+    def _fail(self, mark: Any, message: str) -> ScenarioError:
+        return ScenarioError([Problem(self.name, mark.line + 1, mark.column + 1, "", message)])
+
+    def _add(self, values: int, height: int, mark: Any) -> None:
+        self.count += values
+        if self.count > self.max_nodes:
+            others = " with the scenario files read before it" if self.counted else ""
+            raise self._fail(
+                mark, f"more than {self.max_nodes:,} values{others} (an alias counts as all it "
+                "repeats); a scenario this large is refused",
+            )
+        if len(self.stack) + height > MAX_DEPTH:
+            raise self._fail(
+                mark, f"lists and mappings nested more than {MAX_DEPTH} deep; a scenario needs 5"
+            )
+
+    def _child(self, event: Event) -> None:
+        """Bookkeeping of the mapping that holds a new node: keys and values alternate, and
+        an empty value in a flow mapping is where the two parsers disagree."""
+        top = self.stack[-1]
+        at_key = top[4]
+        top[4] = not at_key
+        if (top[3] and not at_key and self.check_empty and type(event) is ScalarEvent
+                and event.start_mark.index == event.end_mark.index):
+            raise _ParsersDisagree
+
+    def feed(self, event: Event) -> bool:
+        kind = type(event)
+        stack = self.stack
+        if kind is ScalarEvent:  # the common case first, and quickly
+            anchor = event.anchor
+            if anchor is not None and (anchor in self.done or anchor in self.open):
+                return False  # duplicate anchor
+            if stack and stack[-1][3] is not None:
+                self._child(event)
+            self.count += 1
+            if self.count > self.max_nodes:
+                self._add(0, 0, event.start_mark)
+            if anchor is not None:
+                self.done[anchor] = (1, 0)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            anchor = event.anchor
+            if anchor is not None and (anchor in self.done or anchor in self.open):
+                return False  # duplicate anchor
+            if stack and stack[-1][3] is not None:
+                self._child(event)
+            flow_mapping = event.flow_style if kind is MappingStartEvent else None
+            stack.append([anchor, self.count, 0, flow_mapping, True])
+            self._add(1, 0, event.start_mark)
+            if anchor is not None:
+                self.open.add(anchor)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            anchor, start, tallest, _, _ = stack.pop()
+            height = tallest + 1
+            if stack and stack[-1][2] < height:
+                stack[-1][2] = height
+            if anchor is not None:
+                self.open.discard(anchor)
+                self.done[anchor] = (self.count - start, height)
+        elif kind is AliasEvent:
+            anchor = event.anchor
+            if anchor in self.open:
+                raise self._fail(event.start_mark, f"the alias *{anchor} is inside the collection it names")
+            if anchor not in self.done or not stack:
+                return False  # undefined alias
+            if stack[-1][3] is not None:
+                self._child(event)
+            values, height = self.done[anchor]
+            self._add(values, height, event.start_mark)
+            if stack[-1][2] < height:
+                stack[-1][2] = height
+        elif kind is DocumentStartEvent:
+            self.documents += 1
+            return self.documents == 1
+        return True
+
+
+def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader, budget: _Budget | None = None) -> type[Any]:
+    """A subclass of ``base``, ``yaml.SafeLoader`` or ``yaml.CSafeLoader`` (the same
+    constructor and resolver, only the parser differs), that types scalars by the core schema
+    and builds SourceDict / SourceList tagged with ``filename``.
+
+    ``budget``: fed every event the composer takes (the pure parser only; libyaml composes in
+    C, so its text is measured by a pass over the events first).
+    """
 
     class Loader(base):
-        pass
+        yaml_implicit_resolvers = _CoreResolver.yaml_implicit_resolvers
+        yaml_constructors: dict[Any, Any] = {}
 
-    scalars = {tag: Loader.yaml_constructors[tag] for tag in SCALAR_TAGS}
+        if budget is not None:
+            def get_event(self) -> Any:
+                event = super().get_event()
+                budget.feed(event)
+                return event
 
     def mark(node: yaml.Node) -> Position:
         return (filename, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -110,15 +376,15 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader) -> type[Any]:
         collections)."""
         if type(node) is yaml.ScalarNode:
             if node.tag == STR_TAG:
-                return node.value
+                return node.value if node.style != '"' else _construct_str(loader, node)
             scalar = scalars.get(node.tag)
             if scalar is not None:
                 return scalar(loader, node)
         return loader.construct_object(node, deep=True)
 
-    def construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.MappingNode) -> SourceDict:
-        if check_empty and _has_empty_flow_value(node):
-            raise _ParsersDisagree
+    def construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> SourceDict:
+        if not isinstance(node, yaml.MappingNode):
+            raise _Refused(None, None, f"!!map needs a mapping, not a {node.id}", node.start_mark)
         loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
         out = SourceDict()
         out.start = mark(node)
@@ -126,24 +392,35 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader) -> type[Any]:
             key = construct(loader, key_node)
             if not isinstance(key, str):
                 raise ScenarioError(
-                    [Problem(filename, *mark(key_node)[1:], "", f"keys must be text, got {key!r}")]
+                    [Problem(filename, *mark(key_node)[1:], "", f"keys must be text, not {kind_of(key)}")]
                 )
             if key in out:
                 raise ScenarioError(
-                    [Problem(filename, *mark(key_node)[1:], key, f"duplicate key {key!r}")]
+                    [Problem(filename, *mark(key_node)[1:], _path_part(key), f"duplicate key {shown(key)}")]
                 )
             out[key] = construct(loader, value_node)
             out.positions[key] = mark(value_node)
         return out
 
-    def construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.SequenceNode) -> SourceList:
+    def construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> SourceList:
+        if not isinstance(node, yaml.SequenceNode):
+            raise _Refused(None, None, f"!!seq needs a list, not a {node.id}", node.start_mark)
         out = SourceList(construct(loader, child) for child in node.value)
         out.positions = [mark(child) for child in node.value]
         out.start = mark(node)
         return out
 
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    Loader.yaml_constructors = {
+        TAG + "null": _construct_null,
+        TAG + "bool": _construct_bool,
+        TAG + "int": _construct_int,
+        TAG + "float": _construct_float,
+        STR_TAG: _construct_str,
+        TAG + "seq": construct_sequence,
+        TAG + "map": construct_mapping,
+        None: _construct_refused,
+    }
+    scalars = {TAG + t: Loader.yaml_constructors[TAG + t] for t in ("null", "bool", "int", "float")}
     return Loader
 
 
@@ -157,15 +434,26 @@ def _parsers_may_differ(text: str) -> bool:
     return "\t" in text or "?" in text or text.find("\ufeff", 1) >= 0
 
 
-def parse_yaml(text: str, name: str, *, libyaml: bool | None = None) -> Any:
+def _load(text: str, loader_class: type[Any]) -> Any:
+    loader = loader_class(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, name: str, *, libyaml: bool | None = None, max_nodes: int = MAX_NODES,
+               counted: int = 0) -> Any:
     """Parse YAML text into SourceDict / SourceList / scalars, positions tagged with ``name``.
 
     ``libyaml``: parse with libyaml (True), the pure-Python parser (False), or libyaml when
     PyYAML has it (None). A text libyaml rejects is parsed again by the pure parser, so every
     ``yaml.YAMLError`` raised is the pure parser's; a text with a character the two treat
     differently (see :func:`_parsers_may_differ`) goes to the pure parser only, and so does
-    one with an empty value in a flow mapping. Keys that are not text and duplicate keys
-    raise :class:`ScenarioError`.
+    one with an empty value in a flow mapping. Keys that are not text, duplicate keys, and a
+    text over the limits (``max_nodes`` values, ``counted`` of them already used by other
+    files; :data:`MAX_DEPTH` levels) raise :class:`ScenarioError`. A returned SourceDict's
+    ``size`` is its number of values.
     """
     c_loader = None
     if libyaml or (libyaml is None and HAVE_LIBYAML):
@@ -174,11 +462,26 @@ def parse_yaml(text: str, name: str, *, libyaml: bool | None = None) -> Any:
         c_loader = _C_SAFE_LOADER
     with _gc_paused():
         if c_loader is not None and not _parsers_may_differ(text):
+            budget = _Budget(name, max_nodes, counted=counted, check_empty=True)
             try:
-                return yaml.load(text, Loader=_loader_for(name, c_loader))  # noqa: S506 - safe
+                # Measure first: libyaml builds every node in C before any Python runs. A
+                # limit passed is reported as it is (the events' positions are the pure
+                # parser's: the texts where they differ go to the pure parser).
+                for event in yaml.parse(text, Loader=c_loader):
+                    if not budget.feed(event):
+                        break
+                data = _load(text, _loader_for(name, c_loader))
             except (yaml.YAMLError, _ParsersDisagree):
-                pass  # a YAML error is said again below, in the pure parser's words and place
-        return yaml.load(text, Loader=_loader_for(name, yaml.SafeLoader))  # noqa: S506 - safe
+                pass  # said again below, in the pure parser's words and place
+            else:
+                if isinstance(data, SourceDict):
+                    data.size = budget.count - counted
+                return data
+        budget = _Budget(name, max_nodes, counted=counted)
+        data = _load(text, _loader_for(name, yaml.SafeLoader, budget))
+        if isinstance(data, SourceDict):
+            data.size = budget.count - counted
+        return data
 
 
 @contextmanager
@@ -195,24 +498,90 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_yaml(path: Path, *, libyaml: bool | None = None) -> SourceDict:
-    """Read one scenario file; raise :class:`ScenarioError` for a missing file or bad YAML.
+def read_text(path: Path, *, follow_symlinks: bool = True) -> str:
+    """The text of a scenario file: a regular file of at most :data:`MAX_FILE_BYTES` bytes in
+    UTF-8, line ends made ``\\n``. Anything else raises :class:`ScenarioError` at once (a pipe
+    or a device is never read from, so it can neither block nor run on for ever)."""
+    name = str(path)
 
-    ``libyaml`` chooses the parser as in :func:`parse_yaml`.
+    def fail(message: str, line: int | None = None, col: int | None = None) -> ScenarioError:
+        return ScenarioError([Problem(name, line, col, "", message)])
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    flags |= getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except IsADirectoryError:
+        raise fail("is a folder, not a scenario file") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise fail(f"cannot read file: {_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise fail("is a folder, not a scenario file")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("is not a regular file (a pipe, device or socket is never read)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise fail(_too_large(info.st_size))
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:  # the file may grow while it is read
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise fail(f"cannot read file: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(_too_large(len(data)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise fail(f"cannot read file: not UTF-8 text (byte 0x{data[exc.start]:02x})", line, col) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _too_large(size: int) -> str:
+    return (f"file of more than {MAX_FILE_BYTES // 2**20} MiB ({size:,} bytes or more); "
+            "a scenario this large is refused")
+
+
+def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_NODES, counted: int = 0,
+              follow_symlinks: bool = True) -> SourceDict:
+    """Read one scenario file; raise :class:`ScenarioError` for a file that cannot be read
+    (see :func:`read_text`), bad YAML, or a text over the limits (see :func:`parse_yaml`).
+
+    ``libyaml`` chooses the parser as in :func:`parse_yaml`; ``follow_symlinks=False`` refuses
+    a file whose name is a symbolic link.
     """
     name = str(path)
+    text = read_text(path, follow_symlinks=follow_symlinks)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(name, None, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(name, None, None, "", f"cannot read file: {exc}")]) from None
-    try:
-        data = parse_yaml(text, name, libyaml=libyaml)
+        data = parse_yaml(text, name, libyaml=libyaml, max_nodes=max_nodes, counted=counted)
     except yaml.MarkedYAMLError as exc:
         m = exc.problem_mark
         line, col = (m.line + 1, m.column + 1) if m is not None else (None, None)
-        msg = f"invalid YAML: {exc.problem or exc}"
+        msg = str(exc.problem) if isinstance(exc, _Refused) else f"invalid YAML: {exc.problem or exc}"
+        raise ScenarioError([Problem(name, line, col, "", msg)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at an index
+        at = min(max(int(exc.position), 0), len(text))
+        line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        msg = f"invalid YAML: the character U+{char:04X} is not allowed ({exc.reason})"
         raise ScenarioError([Problem(name, line, col, "", msg)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, None, None, "", f"invalid YAML: {exc}")]) from None
@@ -220,9 +589,17 @@ def read_yaml(path: Path, *, libyaml: bool | None = None) -> SourceDict:
         data = SourceDict()
     if not isinstance(data, SourceDict):
         raise ScenarioError(
-            [Problem(name, 1, 1, "", f"a scenario must be a mapping of sections, got {type(data).__name__}")]
+            [Problem(name, 1, 1, "", f"a scenario must be a mapping of sections, not {kind_of(data)}")]
         )
     return data
+
+
+def _path_part(key: str) -> str:
+    """A key as it appears in a dotted path: escaped if it holds control characters, and cut
+    short if long."""
+    if key.isprintable() and len(key) <= 60:
+        return key
+    return shown(key)
 
 
 def locate(data: Any, loc: tuple[str | int, ...]) -> tuple[Position | None, str]:
@@ -239,13 +616,13 @@ def locate(data: Any, loc: tuple[str | int, ...]) -> tuple[Position | None, str]
         if isinstance(node, SourceDict) and isinstance(element, str) and element in node:
             pos = node.positions.get(element, pos)
             node = node[element]
-            parts.append(element)
+            parts.append(_path_part(element))
         elif isinstance(node, SourceList) and isinstance(element, int) and 0 <= element < len(node):
             pos = node.positions[element] or pos
             node = node[element]
             parts.append(f"[{element}]")
         elif i == len(loc) - 1 and isinstance(element, str) and isinstance(node, SourceDict):
-            parts.append(element)  # a missing key: name it, at the position of its parent
+            parts.append(_path_part(element))  # a missing key: name it, at the position of its parent
         # otherwise: a union branch tag or validator name, not part of the data
     path = ".".join(parts).replace(".[", "[")
     return pos, path

@@ -1,0 +1,357 @@
+"""The loader lets only scenario errors out, whatever the file: impossible dates, deep nesting,
+huge literals, YAML 1.1 typing and tags, control characters, pipes, devices, huge files and
+alias bombs. Each class of input is generated (Hypothesis), not listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from bounded import bounded
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import MINIMAL
+from corridor.errors import ScenarioError
+from corridor.scenario import load_scenario, source
+from corridor.scenario.schema import MAX_ITEMS
+from corridor.scenario.source import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    parse_yaml,
+    read_yaml,
+)
+
+FAST = settings(max_examples=int(os.environ.get("EXAMPLES", "60")), deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+BOTH_PARSERS = [False, True] if source.HAVE_LIBYAML else [False]
+
+
+def problems(text: str, name: str = "s.yaml", **kwargs) -> list:
+    """The problems of a scenario with this text (in a fresh folder), under time and memory
+    limits; fails if it loads."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text, encoding="utf-8")
+        with bounded(seconds=20), pytest.raises(ScenarioError) as info:
+            load_scenario(path, **kwargs)
+    return info.value.problems
+
+
+def parse_problems(text: str, libyaml: bool) -> list:
+    """The problems of reading this text as YAML (not yet as a scenario)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.yaml"
+        path.write_text(text, encoding="utf-8")
+        with bounded(seconds=20), pytest.raises(ScenarioError) as info:
+            read_yaml(path, libyaml=libyaml)
+    return info.value.problems
+
+
+# ---- impossible dates and instants ----------------------------------------------------------
+
+def _is_date(y: int, m: int, d: int) -> bool:
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+impossible_dates = st.tuples(st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99)).filter(
+    lambda t: not _is_date(*t)).map(lambda t: f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}")
+out_of_range_dates = st.one_of(
+    st.dates(max_value=dt.date(1989, 12, 31)), st.dates(min_value=dt.date(2101, 1, 1))).map(dt.date.isoformat)
+bad_offsets = st.tuples(st.sampled_from("+-"), st.integers(0, 99), st.integers(0, 99)).filter(
+    lambda t: t[1] > 23 or t[2] > 59).map(lambda t: f"{t[0]}{t[1]:02d}:{t[2]:02d}")
+
+
+@FAST
+@given(date=st.one_of(impossible_dates, out_of_range_dates),
+       where=st.sampled_from(["run.start", "valid_from", "valid_to", "services[0].valid_from"]))
+def test_impossible_or_far_dates_are_located_errors(date: str, where: str) -> None:
+    if where == "run.start":
+        text = MINIMAL.replace("start: 2027-03-01", f"start: {date}")
+    elif where.startswith("services"):
+        old = "    capacity: 180\n  - id: A2"
+        text = MINIMAL.replace(old, f"    capacity: 180\n    valid_from: {date}\n  - id: A2")
+    else:
+        text = MINIMAL + f"{where}: {date}\n"
+    (p,) = problems(text)
+    assert p.path == where and p.line is not None
+
+
+@FAST
+@given(instant=st.one_of(
+    impossible_dates.map(lambda d: f"{d}T00:00:00Z"),
+    out_of_range_dates.map(lambda d: f"{d}T00:00:00+05:00"),
+    bad_offsets.map(lambda o: f"2027-03-02T00:00:00{o}"),
+    st.sampled_from(["9999-12-31T23:00:00-05:00", "0001-01-01T01:00:00+05:00", "2027-03-02T24:00:00Z"]),
+))
+def test_impossible_or_far_instants_are_located_errors(instant: str) -> None:
+    text = MINIMAL + f"disruptions:\n  - {{id: X, target: IST, start: {instant}, end: 2027-03-03T00:00Z}}\n"
+    found = problems(text)
+    assert [p.path for p in found] == ["disruptions[0].start"]
+
+
+@FAST
+@given(number=st.one_of(
+    st.integers(-(10**20), 10**20), st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(631_152_000, 4_133_980_799),  # seconds since 1970 that fall in 1990 to 2100
+    st.integers(631_152_000_000, 4_133_980_799_000),  # the same in milliseconds
+), tagged=st.booleans())
+def test_a_date_given_as_a_number_is_refused_not_read_as_seconds(number: float, tagged: bool) -> None:
+    value = f"!!timestamp {number}" if tagged else repr(number)
+    (p,) = problems(MINIMAL.replace("start: 2027-03-01", f"start: {value}"))
+    assert p.line == 2
+    assert ("not allowed" in p.message) if tagged else (p.path == "run.start")
+
+
+# ---- nesting, long literals, aliases ----------------------------------------------------------
+
+@FAST
+@given(depth=st.integers(MAX_DEPTH + 1, 3000), style=st.sampled_from(["flow", "flow-map", "block-seq"]),
+       libyaml=st.sampled_from(BOTH_PARSERS))
+def test_deep_nesting_is_refused_with_either_parser(depth: int, style: str, libyaml: bool) -> None:
+    if style == "flow":
+        value = "[" * depth + "]" * depth
+    elif style == "flow-map":
+        value = "{a: " * depth + "1" + "}" * depth
+    else:
+        value = "\n" + "- " * depth + "x"
+    (p,) = parse_problems(f"name: x\nplaces: {value}\n", libyaml)
+    assert f"nested more than {MAX_DEPTH} deep" in p.message and p.line is not None
+
+
+@FAST
+@given(depth=st.integers(1, MAX_DEPTH - 1))
+def test_nesting_within_the_limit_is_read(depth: int) -> None:
+    data = parse_yaml("a: " + "[" * depth + "1" + "]" * depth, "f.yaml")["a"]  # the mapping is a level
+    for _ in range(depth):
+        data = data[0]
+    assert data == 1
+
+
+@FAST
+@given(digits=st.integers(MAX_INT_DIGITS + 1, 20_000), sign=st.sampled_from(["", "-", "+"]),
+       libyaml=st.sampled_from(BOTH_PARSERS))
+def test_huge_integer_literals_are_refused(digits: int, sign: str, libyaml: bool) -> None:
+    (p,) = parse_problems(f"name: x\nrun: {{seed: {sign}{'7' * digits}}}\n", libyaml)
+    assert f"{digits:,} digits" in p.message and (p.line, p.column) == (2, 13)
+
+
+@FAST
+@given(width=st.integers(2, 12), depth=st.integers(2, 30))
+def test_alias_bombs_are_refused_before_anything_expands(width: int, depth: int) -> None:
+    lines = ["a0: &a0 [" + ", ".join(["x"] * width) + "]"]
+    for i in range(1, depth + 1):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    text = "\n".join(lines) + "\n"
+    size = 1 + width  # a0: the list and its scalars
+    values = 1 + 1 + size  # the top mapping, key a0, a0
+    for _ in range(depth):
+        size = 1 + width * size  # each alias counts as all its anchor holds
+        values += 1 + size
+    if values <= MAX_NODES:
+        parse_yaml(text, "f.yaml")
+    else:
+        (p,) = parse_problems(text, libyaml=BOTH_PARSERS[-1])
+        assert f"more than {MAX_NODES:,} values" in p.message
+
+
+@pytest.mark.parametrize("libyaml", BOTH_PARSERS)
+def test_an_alias_inside_what_it_names_is_refused(libyaml: bool) -> None:
+    (p,) = parse_problems("a: &x [1, *x]\n", libyaml)
+    assert "inside the collection it names" in p.message
+
+
+def test_too_many_values_counts_every_file_of_a_chain(tmp_path: Path) -> None:
+    # each file holds just over half the values allowed: 1,000 scalars repeated by 501 aliases
+    bomb = "[&a [" + ", ".join(["1"] * 1000) + "], " + ", ".join(["*a"] * (MAX_NODES // 2 // 1001)) + "]\n"
+    (tmp_path / "base.yaml").write_text("description: " + bomb)
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\ndescription: " + bomb)
+    with bounded(seconds=20), pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    (p,) = info.value.problems
+    assert p.file == str(tmp_path / "base.yaml") and "read before it" in p.message
+
+
+def test_a_flat_list_of_too_many_values_is_refused_quickly(tmp_path: Path) -> None:
+    path = tmp_path / "flat.yaml"
+    path.write_text("name: x\nplaces: [" + "1," * (MAX_NODES + 10) + "1]\n")
+    with bounded(seconds=10, extra_bytes=2**30), pytest.raises(ScenarioError, match="values"):
+        load_scenario(path)
+
+
+@settings(max_examples=5, deadline=None, database=None)
+@given(section=st.sampled_from(sorted(MAX_ITEMS)), extra=st.integers(1, 3))
+def test_sections_with_too_many_items_are_refused_before_validation(section: str, extra: int) -> None:
+    count = MAX_ITEMS[section] + extra
+    text = "name: tiny\nrun: {start: 2027-03-01}\n" + f"{section}: [" + ", ".join(["{id: X}"] * count) + "]\n"
+    with bounded(seconds=20):
+        found = problems(text)
+    assert [(p.path, p.message) for p in found] == [
+        (section, f"{count:,} {section}; at most {MAX_ITEMS[section]:,} are allowed")
+    ]
+
+
+# ---- YAML 1.1 typing, tags, control characters ----------------------------------------------------
+
+@FAST
+@given(parts=st.lists(st.integers(0, 99), min_size=2, max_size=4), sign=st.sampled_from(["", "-"]))
+def test_base_60_numbers_are_text(parts: list[int], sign: str) -> None:
+    literal = sign + ":".join(str(p) for p in parts)
+    assert parse_yaml(f"a: {literal}", "f.yaml")["a"] == literal
+    (p,) = problems(MINIMAL.replace("capacity: 180\n  - id: A2", f"capacity: {literal}\n  - id: A2"))
+    assert p.path == "services[0].capacity" and repr(literal) in p.message
+
+
+@FAST
+@given(word=st.sampled_from(["yes", "no", "on", "off", "y", "n", "Yes", "NO", "On", "OFF", "Y", "N"]))
+def test_yaml_1_1_booleans_are_text(word: str) -> None:
+    assert parse_yaml(f"a: {word}", "f.yaml")["a"] == word
+
+
+def test_norway_is_a_country_code() -> None:
+    assert parse_yaml("country: NO", "f.yaml") == {"country": "NO"}
+
+
+@FAST
+@given(n=st.integers(-(10**20), 10**20), x=st.floats(allow_nan=False, allow_infinity=False))
+def test_numbers_read_as_the_core_schema_says(n: int, x: float) -> None:
+    data = parse_yaml(f"i: {n}\nf: {x!r}\nh: 0x{abs(n):x}\no: 0o{abs(n):o}\nz: 0{abs(n)}", "f.yaml")
+    assert data == {"i": n, "f": x, "h": abs(n), "o": abs(n), "z": abs(n)}
+
+
+@FAST
+@given(tag=st.sampled_from(["binary", "timestamp", "set", "omap", "pairs", "python/object/apply:os.system",
+                            "python/name:os.system", "merge", "value", "yaml"]),
+       libyaml=st.sampled_from(BOTH_PARSERS))
+def test_tags_beyond_plain_data_are_refused(tag: str, libyaml: bool) -> None:
+    (p,) = parse_problems(f"name: !!{tag} aGVsbG8=\n", libyaml)
+    assert f"'!!{tag}' is not allowed" in p.message and (p.line, p.column) == (1, 7)
+
+
+@FAST
+@given(case=st.sampled_from([("int", "abc"), ("int", "1.5"), ("int", "190:20:30"), ("float", "x"),
+                             ("float", "1:30"), ("bool", "maybe"), ("bool", "yes"), ("map", "[1]"),
+                             ("seq", "{a: 1}"), ("str", "[1]"), ("int", "{a: 1}"), ("null", "[x]")]),
+       libyaml=st.sampled_from(BOTH_PARSERS))
+def test_standard_tags_on_the_wrong_text_are_refused(case: tuple[str, str], libyaml: bool) -> None:
+    tag, text = case
+    (p,) = parse_problems(f"name: !!{tag} {text}\n", libyaml)
+    assert (p.line, p.column) == (1, 7) and "invalid YAML" not in p.message
+
+
+@FAST
+@given(code=st.one_of(st.integers(0, 8), st.integers(11, 31),
+                      st.integers(127, 159).filter(lambda c: c != 133), st.integers(0xD800, 0xDFFF)),
+       as_key=st.booleans())
+def test_control_characters_and_lone_surrogates_are_refused(code: int, as_key: bool) -> None:
+    escape = f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+    text = f'"a{escape}b": 1\n' if as_key else f'name: "a{escape}b"\n'
+    (p,) = problems(text)
+    assert "control character or lone surrogate" in p.message and p.line == 1
+
+
+# ---- what is read at all ------------------------------------------------------------------------
+
+def test_a_pipe_is_never_opened_for_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    with bounded(seconds=5), pytest.raises(ScenarioError) as info:
+        load_scenario(fifo)  # would block for ever waiting for a writer
+    assert "not a regular file" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_never_read(device: str) -> None:
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    with bounded(seconds=5), pytest.raises(ScenarioError) as info:
+        load_scenario(device)
+    assert "not a regular file" in info.value.problems[0].message
+
+
+def test_a_folder_is_not_a_scenario(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="folder"):
+        load_scenario(tmp_path)
+
+
+@settings(max_examples=20, deadline=None, database=None)
+@given(size=st.integers(MAX_FILE_BYTES + 1, 2**40))
+def test_a_huge_file_is_refused_unread(size: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "huge.yaml"
+        with open(path, "wb") as f:
+            f.truncate(size)  # sparse: nothing is written
+        with bounded(seconds=5, extra_bytes=2**28), pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+    assert "MiB" in info.value.problems[0].message
+
+
+@FAST
+@given(junk=st.binary(min_size=1, max_size=20).filter(lambda b: not _is_utf8(b)))
+def test_text_that_is_not_utf8_is_located(junk: bytes) -> None:
+    data = b"name: x\ndescription: " + junk + b"\n"
+    with pytest.raises(UnicodeDecodeError) as bad:
+        data.decode("utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_bytes(data)
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+    (p,) = info.value.problems
+    assert p.line == 1 + data[: bad.value.start].count(b"\n") and "not UTF-8" in p.message
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# ---- messages in the author's words ---------------------------------------------------------------
+
+PYTHON_WORDS = ("SourceList", "SourceDict", "NoneType", "instance of", "dictionary", "<class")
+wrong_kinds = st.sampled_from(["[]", "[1, 2]", "{}", "{a: 1}", "1", "1.5", "true", "~", "text", "[[x]]"])
+
+
+@FAST
+@given(section=st.sampled_from(["name", "run", "places", "services", "links", "demand", "disruptions",
+                                "valid_from", "extends", "remove", "description"]),
+       value=wrong_kinds, top=st.sampled_from(["", "[]", "- a", "1", "text"]))
+def test_messages_name_kinds_in_the_authors_words(section: str, value: str, top: str) -> None:
+    text = top + "\n" if top else MINIMAL.replace("name: tiny\n", "") + f"name: tiny\n{section}: {value}\n"
+    if section == "name" and not top:
+        text = text.replace("name: tiny\nname:", "name:")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            message = str(exc)
+            assert not any(word in message for word in PYTHON_WORDS), message
+
+
+def test_a_list_where_a_scenario_belongs() -> None:
+    (p,) = problems("- a\n- b\n")
+    assert p.message == "a scenario must be a mapping of sections, not a list"
+
+
+@FAST
+@given(libyaml=st.sampled_from(BOTH_PARSERS), key=st.sampled_from(["[k]", "{k: 1}", "1", "1.5", "true", "~"]))
+def test_keys_that_are_not_text(libyaml: bool, key: str) -> None:
+    (p,) = parse_problems(f"name: x\n? {key}\n: v\n", libyaml)
+    assert p.message.startswith("keys must be text, not ") and p.line == 2
+    assert yaml  # the module under test is PyYAML's; keep the import honest
