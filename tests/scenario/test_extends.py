@@ -110,6 +110,9 @@ def test_direct_flight_differs_from_baseline_only_by_the_flight() -> None:
 
 # ---- hostile extends: generated cases ---------------------------------------------------------
 
+# Generated cases each get a fresh folder (a fixture's would be shared across examples); all
+# of them sit in one folder removed when the tests end.
+_TMP = tempfile.TemporaryDirectory(prefix="corridor-test-extends-")
 FAST = settings(max_examples=int(os.environ.get("EXAMPLES", "40")), deadline=None, database=None)
 ids_that_are_not_text = st.recursive(
     st.one_of(st.integers(-(2**63), 2**63), st.booleans(), st.floats(allow_nan=False), st.none()),
@@ -124,7 +127,7 @@ ids_that_are_not_text = st.recursive(
 def chain_problems(files: dict[str, str], load: str = "c.yaml", **kwargs: object) -> tuple[Path, list]:
     """Write ``files`` into a fresh folder (``tiny.yaml`` is MINIMAL) and load ``load``; the
     folder and the problems (none if it loads)."""
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(tempfile.mkdtemp(dir=_TMP.name))
     (tmp / "tiny.yaml").write_text(MINIMAL, encoding="utf-8")
     for name, text in files.items():
         (tmp / name).parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +167,7 @@ def test_extends_with_a_control_character(name: str, quoting: str) -> None:
     """A NUL, say: refused by the YAML reader (raw) or by the loader (an escape); a tab or a
     line feed, which YAML allows, refused as part of a file name."""
     text = json.dumps(name) if quoting == "double" else "'" + name.replace("'", "''") + "'"
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(tempfile.mkdtemp(dir=_TMP.name))
     (tmp / "c.yaml").write_bytes(f"extends: {text}\nname: c\n".encode("utf-8", "surrogatepass"))
     with bounded(seconds=5), pytest.raises(ScenarioError) as info:
         load_scenario(tmp / "c.yaml")
@@ -186,7 +189,7 @@ def test_extends_with_a_name_too_long(length: int, slashes: bool) -> None:
 @FAST
 @given(links=st.integers(1, 5))
 def test_extends_through_a_loop_of_symbolic_links(links: int) -> None:
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(tempfile.mkdtemp(dir=_TMP.name))
     for i in range(links):
         os.symlink(tmp / f"l{(i + 1) % links}.yaml", tmp / f"l{i}.yaml")
     (tmp / "c.yaml").write_text("extends: l0.yaml\nname: c\n")
@@ -202,7 +205,7 @@ def test_extends_through_a_loop_of_symbolic_links(links: int) -> None:
        step=st.sampled_from(["stat", "open"]))
 def test_extends_into_an_unreadable_folder(code: int, step: str) -> None:
     """(Permissions do not stop root, so the refusal is simulated at the system call.)"""
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(tempfile.mkdtemp(dir=_TMP.name))
     (tmp / "locked").mkdir()
     (tmp / "locked" / "b.yaml").write_text(MINIMAL)
     (tmp / "c.yaml").write_text("extends: locked/b.yaml\nname: c\n")
@@ -249,7 +252,7 @@ SECRET = "hunter2-SECRET"
 
 def outside_setup() -> tuple[Path, Path]:
     """A scenario folder and, beside it, a folder with a scenario and a file of secrets."""
-    root = Path(tempfile.mkdtemp())
+    root = Path(tempfile.mkdtemp(dir=_TMP.name))
     inside, outside = root / "scenarios", root / "elsewhere"
     inside.mkdir()
     outside.mkdir()
