@@ -18,21 +18,26 @@ from corridor.simulation.entities import Status
 FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
 
 
-def _where_waiting(result: Any, flow: int) -> str:
-    places: Counter[str] = Counter()
+def _where_waiting(result: Any) -> dict[int, str]:
+    """Per flow with undelivered units: the place most of them are at when the run ends (one
+    pass over the units of every replication)."""
+    places: dict[int, Counter[str]] = {}
     for rec in result.records:
         u = rec.units
-        stuck = (u["flow"] == flow) & (u["status"] != Status.DELIVERED)
-        places.update(rec.places[p] for p in u["place"][stuck].tolist())
-    if not places:
-        return ""
-    place, count = places.most_common(1)[0]
-    return f"; {count / sum(places.values()):.0%} of them are at {place} when the run ends"
+        stuck = u["status"] != Status.DELIVERED
+        for flow, place in zip(u["flow"][stuck].tolist(), u["place"][stuck].tolist(), strict=True):
+            places.setdefault(flow, Counter())[rec.places[place]] += 1
+    out = {}
+    for flow, counts in places.items():
+        place, count = counts.most_common(1)[0]
+        out[flow] = f"; {count / sum(counts.values()):.0%} of them are at {place} when the run ends"
+    return out
 
 
 def run_warnings(result: Any) -> list[str]:
     s = result.summary
     out = []
+    where = _where_waiting(result)
     for f, flow in enumerate(result.records[0].flows):
         e = s.get(f"flows.{flow}.undelivered")
         created = s.get(f"flows.{flow}.created")
@@ -40,7 +45,7 @@ def run_warnings(result: Any) -> list[str]:
             share = e["mean"] / max(created["mean"], 1e-9)
             out.append(f"{flow}: {e['mean']:,.0f} of {created['mean']:,.0f} units a replication "
                        f"({share:.0%}) were not delivered by the end of the run, and its times cover "
-                       f"only those delivered{_where_waiting(result, f)}")
+                       f"only those delivered{where.get(f, '')}")
     for service in result.kpis[0].get("services", {}):
         load = s.get(f"services.{service}.load_factor")
         carried = s.get(f"services.{service}.carried")
