@@ -32,7 +32,8 @@ def run_text(result: Any) -> str:
         "",
     ]
     kinds = _kinds(result)
-    for pax, unit, scale, what in ((True, "h", 24.0, "Passenger flows"), (False, "days", 1.0, "Cargo flows")):
+    for pax, unit, scale, what in ((True, "h", 24.0, "Passenger flows (h: hours)"),
+                                   (False, "d", 1.0, "Cargo flows (d: days)")):
         rows = []
         for flow, is_pax in zip(result.records[0].flows, kinds, strict=True):
             if is_pax != pax:
@@ -44,15 +45,15 @@ def run_text(result: Any) -> str:
                          _ci(s, k + "door_to_door_days.p95", scale), _ci(s, k + "transit_days.mean", scale)])
         if rows:
             lines.append(format_table(
-                ["flow", "created", "undelivered", f"door to door {unit}", f"p50 {unit}", f"p95 {unit}",
-                 f"in transit {unit}"], rows,
+                ["flow", "created", "undelivered", f"door-door {unit}", f"p50 {unit}", f"p95 {unit}",
+                 f"transit {unit}"], rows,
                 title=f"{what} (created after warm-up; times over the units delivered)"))
             lines.append("")
     lines += [
         f"Passengers: missed-connection rate {_ci(s, 'passengers.missed_connection_rate', 100)}%; "
         f"later than planned by {_ci(s, 'passengers.late_vs_plan_h.mean', 60)} min on average",
-        f"Cargo: {_ci(s, 'cargo.feu_per_week')} FEU/week delivered ({_ci(s, 'cargo.teu_per_week')} TEU); "
-        f"transit {_ci(s, 'cargo.transit_days.mean')} days (p95 {_ci(s, 'cargo.transit_days.p95')})",
+        f"Cargo: {_ci(s, 'cargo.feu_per_week')} FEU/week delivered ({_ci(s, 'cargo.teu_per_week')} TEU);",
+        f"       transit {_ci(s, 'cargo.transit_days.mean')} days (p95 {_ci(s, 'cargo.transit_days.p95')})",
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
         f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2",
         "",
