@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from corridor.analysis.warnings import run_warnings
-from corridor.report.tables import format_table
+from corridor.report.tables import format_table, terminal_width
 
 
 def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1) -> str:
@@ -72,7 +73,8 @@ def run_text(result: Any) -> str:
     status = result.kpis[-1]["status"]
     lines.append("")
     lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
-    lines += [f"warning: {w}" for w in run_warnings(result)]
+    width = terminal_width()
+    lines += [textwrap.fill(f"warning: {w}", width, subsequent_indent="  ") for w in run_warnings(result)]
     return "\n".join(lines)
 
 
