@@ -65,5 +65,5 @@ def test_cache_follows_seats_running_out_and_coming_back() -> None:
             if closed and rng.random() < 0.1:  # a seat comes free
                 c = closed.pop(int(rng.integers(len(closed))))
                 allowed[c] = True
-                routes.opened()
+                routes.opened(c)
     assert routes.hits > 100  # it did share routes

@@ -131,6 +131,8 @@ class Replication:
         self.trips_run = 0
         self.trips_cancelled = 0
         self.trip_log: list[list[Any]] = []  # one row per trip started, see _trip
+        self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
+                              tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
@@ -184,7 +186,7 @@ class Replication:
             if usable != self.pax_allowed[c]:
                 self.pax_allowed[c] = usable
                 if usable:
-                    self.pax_routes.opened()
+                    self.pax_routes.opened(c)
                 else:
                     self.pax_routes.closed(c)
 
@@ -388,11 +390,8 @@ class Replication:
     def _trip(self, s: int, trip: int, start: float, delay: float) -> Generator[simpy.Event, Any, None]:
         """One departure: leaves each stop at its timetable time or later (a late vehicle stays
         late), calls at stations on the way, lands and boards units."""
-        tt = self.tt
         yield self.env.timeout(max(0.0, start + delay - self.env.now))
-        stops = tt.service_stops[s].tolist()
-        dep_off = tt.service_dep_offset[s].tolist()
-        arr_off = tt.service_arr_offset[s].tolist()
+        stops, dep_off, arr_off = self.service_rows[s]
         factor, _ = factor_at(self.service_windows[s], start)
         # service, scheduled departure, capacity, boarded, peak load, revenue, arrival delay
         log = [s, start, 0, 0, 0, 0.0, math.nan]
@@ -412,8 +411,10 @@ class Replication:
         load = 0
         for i, place in enumerate(stops):
             if i > 0:
-                riders = [u for group in onboard.values() for u in group]
-                processed = yield from self._call_at(place, riders)
+                processed = False
+                if place in self.stations:
+                    riders = [u for group in onboard.values() for u in group]
+                    processed = yield from self._call_at(place, riders)
                 leaving = onboard.pop(i, [])
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)

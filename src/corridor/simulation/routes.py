@@ -8,7 +8,8 @@ same itinerary, found once. A journey on links alone arrives a fixed time after 
 so it is never shared. Containers book no
 seats, so their usable connections never change; passengers' do. When a connection fills up,
 only the routes that use it are forgotten (the others stay the earliest: an option that was
-not taken has gone); when a seat comes free again, every route is (it may now be beaten).
+not taken has gone); when a seat comes free again, only the routes arriving after that
+connection leaves (it cannot improve on the others).
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ class RouteCache:
     def closed(self, connection: int) -> None:
         """``connection`` can no longer be used: forget the routes that ride it."""
         for key in self._users.pop(connection, ()):
-            self._cache.pop(key, None)
+            self._cache.pop(key, None)  # a key may be listed under a connection it no longer rides
 
-    def opened(self) -> None:
-        """Some connection can be used again: forget every route."""
-        self._cache.clear()
-        self._users.clear()
+    def opened(self, connection: int) -> None:
+        """``connection`` can be used again: forget the routes it might now beat, those arriving
+        after it leaves (and every "no route"). A route arriving by then is still the one the
+        planner gives: its scan stops before reaching the connection."""
+        leaves = float(self.planner.tt.dep_min[connection])
+        stale = [key for key, found in self._cache.items() if found is None or found[0].arrive_min > leaves]
+        for key in stale:
+            del self._cache[key]
 
     def _remember(self, key: tuple[int, ...], found: tuple[Itinerary, tuple[Step, ...]] | None) -> None:
         self._cache[key] = found
