@@ -298,3 +298,12 @@ def test_plans_say_they_ignore_disruptions(capsys) -> None:
     code = main(["plan", str(SCENARIOS / "kena_closure.yaml"), "--from", "XIAN", "--to", "VILNIUS",
                  "--depart", "2027-06-10T08:00"])
     assert code == 0 and "undisrupted" not in capsys.readouterr().out  # long after it
+
+
+def test_a_profile_week_is_a_week_of_the_origin_clock(baseline) -> None:
+    # Vilnius falls back an hour on Sunday 31 October 2027: that week has 169 hours
+    autumn = baseline.profile("VNO", "NQZ", start="2027-10-25T00:00", step_min=60).to_dict()
+    assert len(autumn["depart"]) == 169
+    assert autumn["depart"][-1] == "2027-10-31T23:00:00+02:00"
+    spring = baseline.profile("VNO", "NQZ", start="2027-03-22T00:00", step_min=60).to_dict()
+    assert len(spring["depart"]) == 167 and spring["depart"][-1] == "2027-03-28T23:00:00+03:00"

@@ -304,6 +304,18 @@ class RoutePlanner:
         notes = self._disruption_notes(ready, max(it.arrive_min for it in found))
         return PlanResult(origin, target, ready, pareto_filter(found), tt, notes)
 
+    def _local_days(self, t0: float, days: float, origin: str) -> float:
+        """``days`` of the origin's wall clock from ``t0``, in days of 24 h: a week across a
+        clock change is 167 or 169 hours, so it still ends at the same local time it began."""
+        tz = zone(self.scenario.place(origin).tz)
+        begin = (self.scenario.run.epoch + dt.timedelta(minutes=t0)).astimezone(tz)
+        try:
+            end = (begin.replace(tzinfo=None) + dt.timedelta(days=days)).replace(tzinfo=tz)
+        except OverflowError:
+            return days
+        # aware datetimes of one zone subtract by wall clock: compare them in UTC
+        return (end.astimezone(dt.UTC) - begin.astimezone(dt.UTC)).total_seconds() / 86400.0
+
     def default_start(self, origin: str) -> dt.datetime:
         """Monday 00:00 local time at the origin, of the week the scenario starts in."""
         start = self.scenario.run.start
@@ -332,7 +344,7 @@ class RoutePlanner:
         if max_transfers is not None and max_transfers < 0:
             raise PlanningError(f"max transfers must be 0 or more, got {max_transfers}")
         t0 = self.when(start if start is not None else self.default_start(origin), origin)
-        grid = week_grid(t0, step_min=step_min, days=days)
+        grid = week_grid(t0, step_min=step_min, days=self._local_days(t0, days, origin))
         unit = self._unit(unit, origin)
         mode_key = None if modes is None else tuple(sorted(set(modes)))
         window = self._window(t0, float(grid[-1]) + PLAN_WINDOW_DAYS * MIN_PER_DAY)

@@ -6,7 +6,6 @@ import datetime as dt
 
 from corridor.planning.api import PlanResult, ProfileResult
 from corridor.report.tables import format_table, hours_minutes
-from corridor.units import MIN_PER_DAY
 
 
 def _stamp(when: dt.datetime) -> str:
@@ -54,8 +53,8 @@ def profile_text(result: ProfileResult) -> str:
     summary = prof.summary()
     head = (
         f"{result.origin} -> {result.target}: earliest arrival for every {result.step_min:g}-minute "
-        f"departure from {_stamp(result.start)} over "
-        f"{prof.ready_min.size * result.step_min / MIN_PER_DAY:g} days "
+        f"departure from {_stamp(result.start)} to "
+        f"{_stamp(result.timetable.local(float(prof.ready_min[-1]), result.timetable.index[result.origin]))} "
         f"({prof.ready_min.size:,} departure times)"
     )
     if summary["reachable_share"] == 0:
