@@ -41,12 +41,24 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def assumptions(paths: list[Path]) -> list[str]:
-    """Every line of the scenario files (and what they extend) that says ASSUMPTION."""
+    """Every value the scenario files (and what they extend) mark ASSUMPTION: the line that
+    says it, with the comment lines that continue it; the file's opening comment block, which
+    explains the convention, is left out."""
     out = []
     for path in scenario_files(paths):
-        for k, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-            if "ASSUMPTION" in line:
-                out.append(f"{path.name}:{k}: {line.strip()}")
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        header = 0
+        while header < len(lines) and (not lines[header].strip() or lines[header].lstrip().startswith("#")):
+            header += 1
+        for k in range(header, len(lines)):
+            if "ASSUMPTION" not in lines[k]:
+                continue
+            text = [lines[k].strip()]
+            j = k + 1
+            while j < len(lines) and lines[j].lstrip().startswith("#") and "ASSUMPTION" not in lines[j]:
+                text.append(lines[j].strip().lstrip("#").strip())
+                j += 1
+            out.append(f"{path.name}:{k + 1}: {' '.join(text)}")
     return out
 
 
