@@ -194,7 +194,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
         f"({queues} with queues), {len(scenario.services)} services "
         f"({graph.number_of_edges()} edges), {len(scenario.links)} links, "
-        f"{len(scenario.demand)} demand flows, {len(scenario.disruptions)} disruptions"
+        f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
+        f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
     )
     for load in offered_load(scenario):
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "

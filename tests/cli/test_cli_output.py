@@ -75,3 +75,13 @@ def test_show_fits_a_100_column_terminal(capsys, monkeypatch) -> None:
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 100
     assert "KZ-DOSTYK-BREST: DOSTYK > " in out  # every stop is still there
+
+
+def test_out_that_is_a_file_says_so(tmp_path: Path, capsys) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    assert main(["run", BASELINE, "--out", str(afile)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["run", BASELINE, "--out", str(afile / "sub")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert afile.read_text() == "keep me"

@@ -60,6 +60,7 @@ def test_plan_text(capsys) -> None:
     [
         (["--from", "NQX", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'NQZ'"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "soon"], "not ISO 8601"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"], "not a real date"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "9999-12-31T23:59-12:00"], "out of range"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2490-01-01T00:00"], "years from"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--modes", "bus"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,9 +221,11 @@ class RoutePlanner:
         if isinstance(value, str):
             try:
                 value = dt.datetime.fromisoformat(value)
-            except ValueError:
+            except ValueError as exc:
+                why = ("is not a real date or time" if re.search(r"must be in|out of range", str(exc))
+                       else "is not ISO 8601")
                 raise PlanningError(
-                    f"time {value!r} is not ISO 8601 (e.g. 2027-03-01T08:00 or 2027-03-01T08:00+05:00)"
+                    f"time {value!r} {why} (e.g. 2027-03-01T08:00 or 2027-03-01T08:00+05:00)"
                 ) from None
         if value.tzinfo is None:
             value = value.replace(tzinfo=zone(self.scenario.place(place).tz))

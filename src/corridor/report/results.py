@@ -46,9 +46,13 @@ def check_out(out: Path) -> Path:
     parent is writable: checked before a run, so a long simulation is not lost at the end."""
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise CorridorError(f"{out}: {parent} is a file, not a folder")
     if not parent.is_dir():
         raise CorridorError(f"{out}: folder {parent} does not exist")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and not out.is_dir():
+        raise CorridorError(f"{out} is a file; --out takes a new or empty folder")
+    if out.exists() and any(out.iterdir()):
         raise CorridorError(f"{out} already holds results or other files; choose another --out")
     if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
         raise CorridorError(f"{out}: cannot write in folder {parent}")
