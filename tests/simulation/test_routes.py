@@ -9,7 +9,7 @@ from conftest import SCENARIOS
 from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
-from corridor.simulation.engine import itinerary_steps
+from corridor.simulation.entities import itinerary_steps
 from corridor.simulation.routes import RouteCache
 
 

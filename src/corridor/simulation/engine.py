@@ -52,7 +52,6 @@ from corridor.simulation.entities import (
     Status,
     Step,
     Unit,
-    itinerary_steps,
     landing,
 )
 from corridor.simulation.routes import RouteCache
@@ -166,18 +165,18 @@ class Replication:
             self._enter(unit)
 
     # ------------------------------------------------------------------ routing
-    def _route(self, unit: Unit, place: int, ready: float, board_from: float | None) -> Itinerary | None:
-        """A passenger's earliest itinerary on trips with seats left (containers route through
-        ``cargo_routes`` and never rebook)."""
-        found = self.pax_routes.earliest(place, unit.dest, ready, board_from)
-        return None if found is None else found[0]
+    def _route(self, unit: Unit, place: int, ready: float,
+               board_from: float | None) -> tuple[Itinerary, tuple[Step, ...]] | None:
+        """A passenger's earliest itinerary on trips with seats left, and its steps (containers
+        route through ``cargo_routes`` and never rebook)."""
+        return self.pax_routes.earliest(place, unit.dest, ready, board_from)
 
-    def _book(self, unit: Unit, it: Itinerary) -> None:
-        unit.steps = itinerary_steps(self.tt, it)
-        if unit.pax:
-            for step in unit.steps:
-                if isinstance(step, RideStep):
-                    self._take_seats(step, -1)
+    def _book(self, unit: Unit, steps: tuple[Step, ...]) -> None:
+        """The passenger takes the route's steps and a seat on every ride of it."""
+        unit.steps = list(steps)
+        for step in unit.steps:
+            if isinstance(step, RideStep):
+                self._take_seats(step, -1)
 
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
@@ -198,22 +197,20 @@ class Replication:
         unit.rebooked += 1
         ready = max(now, unit.ready_min)
         # a new trip must leave after the moment the old one was missed
-        it = self._route(unit, unit.place, ready, ready + 1e-6) if ready < self.end_min else None
-        if it is None:
+        found = self._route(unit, unit.place, ready, ready + 1e-6) if ready < self.end_min else None
+        if found is None:
             unit.steps = []
             unit.status = Status.WAITING
             self.unrouted.append(unit)
             return
-        self._book(unit, it)
+        self._book(unit, found[1])
         self._wait_for_next(unit, unit.place, leave_at=ready)
 
     # ------------------------------------------------------------------ unit movement
     def _enter(self, unit: Unit) -> None:
         now = self.env.now
-        found: tuple[Itinerary, tuple[Step, ...] | None] | None
         if unit.pax:
-            it = self._route(unit, unit.place, now, None)
-            found = None if it is None else (it, None)
+            found = self._route(unit, unit.place, now, None)
         else:
             found = self.cargo_routes.earliest(unit.place, unit.dest, now)
         if found is None:
@@ -222,8 +219,8 @@ class Replication:
             return
         it, steps = found
         unit.planned_arrival_min = it.arrive_min
-        if steps is None:
-            self._book(unit, it)  # passengers: seats are taken
+        if unit.pax:
+            self._book(unit, steps)  # seats are taken
         else:
             unit.steps = list(steps)
         unit.ready_min = now + self.checkin[unit.place]

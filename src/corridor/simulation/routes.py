@@ -5,8 +5,8 @@ still catch: from its origin (after check-in), and from each place a link out of
 reaches (after the link, and check-in there), as long as the usable connections stay the
 same. Units whose ready times catch the same first departures everywhere therefore get the
 same itinerary, found once. A journey on links alone arrives a fixed time after it starts,
-so it is never shared. Containers book no
-seats, so their usable connections never change; passengers' do. When a connection fills up,
+so it is never shared. Containers book no seats, so their usable connections never change;
+passengers' do. When a connection fills up,
 only the routes that use it are forgotten (the others stay the earliest: an option that was
 not taken has gone); when a seat comes free again, only the routes arriving after that
 connection leaves (it cannot improve on the others).
@@ -20,7 +20,7 @@ import numpy as np
 
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
-from corridor.simulation.entities import Step, itinerary_steps
+from corridor.simulation.entities import RideStep, Step, itinerary_steps
 
 
 class RouteCache:
@@ -58,11 +58,9 @@ class RouteCache:
         self._cache[key] = found
         if found is None:
             return
-        tt = self.planner.tt
-        for leg in found[0].legs:
-            if leg.kind == "service":
-                rows = self.planner.trip_rows[leg.trip]
-                for c in rows[int(tt.segment[leg.board_conn]):int(tt.segment[leg.alight_conn]) + 1]:
+        for step in found[1]:
+            if isinstance(step, RideStep):
+                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
                     self._users.setdefault(c, []).append(key)
 
     def _find(self, origin: int, dest: int, ready: float,
