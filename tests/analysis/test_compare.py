@@ -80,6 +80,19 @@ def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
     assert "passengers spend 1.00 h less" in comp.headline
     frame = comp.to_frame("kpis")
     assert {"base", "scenario", "kpi", "difference", "ci_low", "ci_high", "significant"} <= set(frame.columns)
+    # per-service results against the unit records: every passenger rides one DIRECT flight
+    services = comp.to_frame("services")
+    for res, name in zip(comp.results, comp.names, strict=True):
+        for rec in res.records:
+            row = services[(services["scenario"] == name)
+                           & (services["replication"] == rec.replication)].iloc[0]
+            left = rec.units["first_departure_min"]
+            rode = np.isfinite(left) & (left < rec.horizon_min)
+            assert row["carried"] == rode.sum() > 0
+            assert row["revenue_usd"] == pytest.approx(300.0 * rode.sum())
+            assert row["trips"] == 28  # daily over 28 days
+            # one leg, room for all: each flight's peak load is what boarded it
+            assert row["load_factor"] == pytest.approx(rode.sum() / 28 / 500)
     monthly = comp.to_frame("services_by_month")
     assert set(monthly["month"]) == {"2027-03"} and set(monthly["service"]) == {"DIRECT"}
     # 28 daily flights in March, each replication: the months add up to the whole

@@ -51,6 +51,7 @@ from corridor.simulation.entities import (
     RideStep,
     Status,
     Step,
+    TripRecord,
     Unit,
     landing,
 )
@@ -129,7 +130,7 @@ class Replication:
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
-        self.trip_log: list[list[Any]] = []  # one row per trip started, see _trip
+        self.trip_log: list[TripRecord] = []  # one per trip started
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # seats: remaining per connection, and which connections passengers may still book
@@ -390,8 +391,7 @@ class Replication:
         yield self.env.timeout(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
         factor, _ = factor_at(self.service_windows[s], start)
-        # service, scheduled departure, capacity, boarded, peak load, revenue, arrival delay
-        log = [s, start, 0, 0, 0, 0.0, math.nan]
+        log = TripRecord(s, start)
         self.trip_log.append(log)
         if factor == 0.0:  # cancelled: passengers booked on it rebook
             self.trips_cancelled += 1
@@ -402,7 +402,7 @@ class Replication:
             return
         self.trips_run += 1
         capacity = math.floor(self.capacity[s] * factor)
-        log[2] = capacity
+        log.capacity = capacity
         onboard: dict[int, list[Unit]] = defaultdict(list)
         self.onboard[trip] = onboard
         load = 0
@@ -416,7 +416,7 @@ class Replication:
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
             if i == len(stops) - 1:
-                log[6] = self.env.now - (start + arr_off[-1])
+                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
             if scheduled > self.env.now:
@@ -430,12 +430,12 @@ class Replication:
                 onboard[step.alight_stop].append(unit)
                 unit.status = Status.ONBOARD
                 unit.charge(step.cost_usd, step.co2_kg)
-                log[5] += step.cost_usd
+                log.revenue_usd += step.cost_usd
                 if math.isnan(unit.first_departure_min):
                     unit.first_departure_min = now
             load += len(boarding)
-            log[3] += len(boarding)
-            log[4] = max(log[4], load)
+            log.boarded += len(boarding)
+            log.peak_load = max(log.peak_load, load)
             yield self.env.timeout(arr_off[i] - dep_off[i])
         del self.onboard[trip]
 

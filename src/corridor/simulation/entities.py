@@ -83,6 +83,24 @@ class Unit:
         self.co2_kg += co2_kg
 
 
+@dataclass(eq=False)
+class TripRecord:
+    """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
+    board at once, fares and tariffs taken, and its delay at the last stop (NaN until there)."""
+
+    service: int
+    scheduled_min: float
+    capacity: int = 0
+    boarded: int = 0
+    peak_load: int = 0
+    revenue_usd: float = 0.0
+    arrival_delay_min: float = math.nan
+
+
+TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "revenue_usd",
+               "arrival_delay_min")
+
+
 def itinerary_steps(tt: Timetable, it: Itinerary) -> list[Step]:
     """An itinerary's legs as steps, one per link row. Every trip of a service has the same
     segments, so a ride's cost and CO2 are those of the leg, whichever trip a container ends

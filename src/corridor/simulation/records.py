@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from corridor.simulation.engine import Replication
-from corridor.simulation.entities import STATUS_NAMES, Unit
+from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
 from corridor.units import MIN_PER_DAY
 
 
@@ -31,7 +31,7 @@ class Records:
     trips_cancelled: int
     events: int
     services: tuple[str, ...] = ()
-    trips: dict[str, np.ndarray] | None = None  # one row per trip: see TRIP_FIELDS
+    trips: dict[str, np.ndarray] | None = None  # one column per field of TripRecord
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -52,7 +52,7 @@ class Records:
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
-              trip_log: list[list[Any]] | None = None) -> Records:
+              trip_log: list[TripRecord] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
         us = units
         units_cols = {
@@ -130,16 +130,9 @@ class Records:
         return written
 
 
-TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "revenue_usd",
-               "arrival_delay_min")
-
-
-def _trip_columns(log: list[list[Any]]) -> dict[str, np.ndarray]:
-    """Trip rows as columns: the service (index), scheduled first departure, capacity on the day
-    (0: cancelled), units boarded, the most on board at once, fares and tariffs taken, and the
-    delay at the last stop (NaN if it had not arrived when the run ended)."""
-    rows = np.array(log, dtype=np.float64).reshape(-1, len(TRIP_FIELDS))
-    out = {name: rows[:, k] for k, name in enumerate(TRIP_FIELDS)}
+def _trip_columns(log: list[TripRecord]) -> dict[str, np.ndarray]:
+    """Trip records as columns, one per field of :class:`TripRecord`."""
+    out = {name: np.array([getattr(t, name) for t in log], dtype=np.float64) for name in TRIP_FIELDS}
     for name in ("service", "capacity", "boarded", "peak_load"):
         out[name] = out[name].astype(np.int64)
     return out
