@@ -107,3 +107,17 @@ def test_version_and_exit_codes(capsys) -> None:
             main([*command, "--help"])
         assert info.value.code == 0
     assert "compare" in capsys.readouterr().out
+
+
+def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> None:
+    # one track at Malaszewicze for 10 trains a day of 308 min: the queue never clears
+    path = tmp_path / "tight.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
+                    "places:\n  - {id: MALASZEWICZE, servers: 1}\n"
+                    "run: {horizon_days: 28, drain_days: 7, replications: 1}\n", encoding="utf-8")
+    assert main(["run", str(path), *ALLOW]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "warning: MALASZEWICZE: the queue grew without bound" in out
+    # three weeks of works build a queue that the drain clears: no such warning
+    assert main(["run", str(SCENARIOS / "malaszewicze_works.yaml"), "--replications", "1"]) == 0
+    assert "grew without bound" not in capsys.readouterr().out

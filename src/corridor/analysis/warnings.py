@@ -3,8 +3,8 @@
 * Units never delivered: their times are left out of every mean, which then reads short; the
   warning says where most of them are waiting.
 * Services that ran full: demand for them exceeds their capacity, and units queue for them.
-* Queues that grew without bound: the station was nearly always busy, waits doubled across the
-  statistics window, and vehicles were still queued when the run ended (a queue that builds
+* Queues that grew without bound: the station was nearly always busy, waits kept rising across
+  the statistics window, and vehicles were still queued when the run ended (a queue that builds
   during a disruption and clears in the drain is not one).
 """
 
@@ -57,6 +57,6 @@ def run_warnings(result: Any) -> list[str]:
         growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
         if growing * 2 > n:
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
-                       "(over 95% busy, waits doubled across the window, still queued at the end): "
+                       "(over 95% busy, waits rising across the window, still queued at the end): "
                        "demand exceeds what it can serve")
     return out
