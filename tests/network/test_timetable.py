@@ -78,3 +78,14 @@ def test_arrival_times_keep_segment_offsets(baseline) -> None:
     gaps = tt.dep_min[first[1:]] - tt.arr_min[first[:-1]]
     assert np.all(gaps == 30)
     assert np.all(np.diff(tt.dep_min) >= 0)  # sorted by departure
+
+
+def test_trips_are_numbered_service_by_service_in_order_of_departure(baseline) -> None:
+    # the engine numbers trips this way without looking them up
+    _, tt = baseline
+    first = 0
+    for s, starts in enumerate(tt.service_starts):
+        rows = np.flatnonzero((tt.service == s) & (tt.segment == 0))
+        rows = rows[np.argsort(tt.dep_min[rows], kind="stable")]
+        assert tt.trip[rows].tolist() == list(range(first, first + starts.size))
+        first += starts.size

@@ -268,10 +268,6 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _fmt(x: float, digits: int = 1) -> str:
-    return f"{x:,.{digits}f}"
-
-
 def headline(comp: Comparison) -> str:
     """One or two sentences per other scenario that answer "what does it change?"."""
     lines = []

@@ -54,7 +54,9 @@ class LinkTable:
 class Timetable:
     """Every connection of a scenario over its horizon, plus what routing needs per place.
 
-    Per service ``s`` it also keeps the stop indices, the sorted first-stop departures
+    Trips are numbered service by service, each service's in order of departure, so service
+    ``s``'s trips follow those of the services before it. Per service ``s`` it also keeps the
+    stop indices, the sorted first-stop departures
     (``service_starts[s]``) and the segment offsets from them, so a ride from stop ``i`` to
     stop ``j`` leaves at ``starts + service_dep_offset[s][i]`` and arrives at
     ``starts + service_arr_offset[s][j - 1]``.

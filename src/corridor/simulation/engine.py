@@ -65,12 +65,6 @@ class ConservationError(CorridorError, RuntimeError):
     """The units created do not equal the units found at the end of a run."""
 
 
-def service_trips(tt: Timetable, s: int) -> np.ndarray:
-    """Trip ids of service ``s`` in the order of its first-stop departures."""
-    first = np.flatnonzero((tt.service == s) & (tt.segment == 0))
-    return tt.trip[first][np.argsort(tt.dep_min[first], kind="stable")]
-
-
 def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
     """The departure delay of each of a service's trips, from its own stream."""
     if service.delay is None:
@@ -147,14 +141,15 @@ class Replication:
         for f, flow in enumerate(self.flows):
             times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"))
             self.env.process(self._source(f, times))
+        first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
             starts = tt.service_starts[s]
             if starts.size == 0:
                 continue
-            trips = service_trips(tt, s)
             delays = trip_delays(service, self.streams, starts.size)
-            for start, trip, delay in zip(starts.tolist(), trips.tolist(), delays.tolist(), strict=True):
-                self.env.process(self._trip(s, trip, start, delay))
+            for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
+                self.env.process(self._trip(s, first_trip + k, start, delay))
+            first_trip += starts.size
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
         spec = self.flows[flow]
