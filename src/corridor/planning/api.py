@@ -24,7 +24,7 @@ from corridor.network.timetable import MODES, Timetable, build_timetable
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.profile import Profile, compute_profile, week_grid
-from corridor.planning.search import Planner, pareto_filter
+from corridor.planning.search import Planner, pareto_filter, place_index
 from corridor.scenario.schema import Scenario
 from corridor.timezone import zone
 from corridor.units import MIN_PER_DAY
@@ -166,16 +166,7 @@ class RoutePlanner:
 
     # ------------------------------------------------------------------ checks
     def place(self, place_id: str) -> int:
-        try:
-            return self._place_ids[place_id]
-        except KeyError:
-            import difflib
-
-            by_upper = {k.upper(): k for k in self._place_ids}
-            close = ([by_upper[place_id.upper()]] if place_id.upper() in by_upper
-                     else difflib.get_close_matches(place_id.upper(), list(self._place_ids), n=1))
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise PlanningError(f"unknown place {place_id!r}{hint}") from None
+        return place_index(self._place_ids, place_id)
 
     def units_serving(self, place_id: str) -> list[str]:
         """The units some service or link carries from ``place_id``."""

@@ -127,16 +127,7 @@ class Planner:
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
-        try:
-            return self.tt.index[place_id]
-        except KeyError:
-            import difflib
-
-            by_upper = {k.upper(): k for k in self.tt.places}
-            close = ([by_upper[place_id.upper()]] if place_id.upper() in by_upper
-                     else difflib.get_close_matches(place_id.upper(), self.tt.places, n=1))
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise PlanningError(f"unknown place {place_id!r}{hint}") from None
+        return place_index(self.tt.index, place_id)
 
     def allowed(self, services: np.ndarray | None) -> np.ndarray:
         """Which connections a search may use, from a per-service mask (None: all)."""
@@ -357,6 +348,20 @@ class _TripRows:
 
     def __getitem__(self, trip: int) -> list[int]:
         return self.tt.rows_of_trip(trip).tolist()
+
+
+def place_index(index: dict[str, int], place_id: str) -> int:
+    """The index of ``place_id``, or an error that suggests the id meant (any case, or close)."""
+    try:
+        return index[place_id]
+    except KeyError:
+        import difflib
+
+        by_upper = {k.upper(): k for k in index}
+        close = ([by_upper[place_id.upper()]] if place_id.upper() in by_upper
+                 else difflib.get_close_matches(place_id.upper(), list(index), n=1))
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise PlanningError(f"unknown place {place_id!r}{hint}") from None
 
 
 def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
