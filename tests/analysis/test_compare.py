@@ -151,3 +151,15 @@ def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys, monkey
     blue = np.all(np.abs(pixels - np.array([0x1F, 0x77, 0xB4]) / 255) < 0.06, axis=-1)
     orange = np.all(np.abs(pixels - np.array([0xFF, 0x7F, 0x0E]) / 255) < 0.06, axis=-1)
     assert blue.sum() > 200 and orange.sum() > 200
+
+
+def test_one_replication_gives_strict_json(tmp_path: Path, capsys) -> None:
+    for name, minutes in (("slow", 480), ("fast", 420)):
+        text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(minutes))
+        (tmp_path / f"{name}.yaml").write_text(textwrap.dedent(text))
+    assert main(["compare", str(tmp_path / "slow.yaml"), str(tmp_path / "fast.yaml"),
+                 "--replications", "1", "--json", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "Infinity" not in text and "NaN" not in text
+    first = json.loads(text)["kpis"]["fast"][0]
+    assert first["difference"] == pytest.approx(-1.0) and first["ci_low"] is None

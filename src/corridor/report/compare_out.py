@@ -18,7 +18,7 @@ import numpy as np
 from corridor.report.compare_plots import all_plots
 from corridor.report.files import umask
 from corridor.report.html import report_html
-from corridor.report.results import check_out, replace_folder
+from corridor.report.results import check_out, replace_folder, strict
 from corridor.simulation.entities import STATUS_NAMES
 from corridor.timezone import zone
 
@@ -78,27 +78,23 @@ def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
 def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
     """What summary.json and --json hold: the headline and every paired difference. Undefined
     intervals (one replication) are null, so the file is strict JSON."""
-    def num(x: float) -> float | None:
-        return float(x) if np.isfinite(x) else None
-
-    return {
+    return strict({
         **meta,
         "base": comp.base,
         "headline": comp.headline,
         "warnings": comp.warnings,
         "notes": comp.notes,
-        "kpis": {name: [{"kpi": d.key, "label": d.label, "unit": d.unit, "base": num(d.base.mean),
-                         "other": num(d.other.mean), "difference": num(d.diff.mean),
-                         "ci_low": num(d.diff.low), "ci_high": num(d.diff.high),
+        "kpis": {name: [{"kpi": d.key, "label": d.label, "unit": d.unit, "base": d.base.mean,
+                         "other": d.other.mean, "difference": d.diff.mean,
+                         "ci_low": d.diff.low, "ci_high": d.diff.high,
                          "significant": d.significant} for d in deltas]
                  for name, deltas in comp.kpis.items()},
         "profiles": {name: [{"flow": p.flow, "from": p.origin, "to": p.target, "unit": p.unit,
-                             "base": {k: num(v) for k, v in p.base.items()},
-                             "other": {k: num(v) for k, v in p.other.items()},
-                             "improved_share": num(p.improved_share), "mean_gain_min": num(p.mean_gain_min)}
+                             "base": p.base, "other": p.other,
+                             "improved_share": p.improved_share, "mean_gain_min": p.mean_gain_min}
                             for p in deltas]
                      for name, deltas in comp.profiles.items()},
-    }
+    })
 
 
 def units_frame(comp: Any) -> Any:
