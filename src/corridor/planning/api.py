@@ -138,7 +138,11 @@ class RoutePlanner:
         places = {p.id: p for p in scenario.places}
         self._longest_trip_min = max(
             (service_segments(s, places)[-1].arrive_offset_min for s in scenario.services), default=0.0)
-        self.timetable = self._window(0.0, scenario.run.horizon_days * MIN_PER_DAY).timetable
+
+    @property
+    def timetable(self) -> Timetable:
+        """The timetable over the scenario's run (built when first asked for)."""
+        return self._window(0.0, self.scenario.run.horizon_days * MIN_PER_DAY).timetable
 
     # ------------------------------------------------------------------ windows
     def _window(self, start_min: float, end_min: float) -> _Window:
@@ -231,13 +235,13 @@ class RoutePlanner:
                 f"scenario's start {self.scenario.run.start}")
         return minutes
 
-    def services(self, modes: Iterable[str] | None, unit: str, tt: Timetable | None = None) -> np.ndarray:
+    def services(self, modes: Iterable[str] | None, unit: str, tt: Timetable) -> np.ndarray:
         if modes is not None:
             modes = list(modes)
             bad = [m for m in modes if m not in MODES]
             if bad:
                 raise PlanningError(f"unknown mode {bad[0]!r}; modes are {', '.join(MODES)}")
-        return (tt or self.timetable).service_mask(modes, unit)
+        return tt.service_mask(modes, unit)
 
     def _disruption_notes(self, start_min: float, end_min: float) -> list[str]:
         """Plans use the undisrupted timetable: say so for every disruption in the window."""
