@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corridor.network.geo import great_circle_km, path_km
+from corridor.network.paths import service_path
 from corridor.scenario.schema import Place, Service
 
 
@@ -54,8 +55,7 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
     lat = np.array([p.lat for p in stops])
     lon = np.array([p.lon for p in stops])
     if service.waypoints:
-        points = [(stops[0].lat, stops[0].lon), *service.waypoints, (stops[1].lat, stops[1].lon)]
-        circle = np.array([path_km(points)])
+        circle = np.array([path_km(service_path(service, places))])
     else:
         circle = great_circle_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
     share = circle / circle.sum() if circle.sum() > 0 else np.full(len(circle), 1 / len(circle))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corridor.network.paths import service_path
 from corridor.report.files import write_atomically
 from corridor.scenario.schema import Scenario
 
@@ -45,9 +46,7 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
 
     drawn: set[tuple[str, tuple[str, ...]]] = set()
     for service in scenario.services:
-        path = [(places[s].lat, places[s].lon) for s in service.stops]
-        if service.waypoints:
-            path = [path[0], *service.waypoints, path[-1]]
+        path = service_path(service, places)
         schematic = service.distance_km is not None and not service.waypoints
         key = (service.mode, tuple(sorted(service.stops)))
         if key in drawn:  # the return direction of a drawn service adds nothing to the picture
