@@ -1,0 +1,65 @@
+"""The multinomial logit in closed form, vectorised over choice situations (pure NumPy).
+
+Utilities are arrays whose last axis holds the alternatives of one choice situation and
+whose leading axes, if any, are independent situations. Alternatives that do not exist
+carry a utility of ``-inf`` and get probability 0. Every function subtracts the row maximum
+before exponentiating, so utilities of any size neither overflow nor underflow to 0/0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+
+def _rows(utility: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    u = np.asarray(utility, dtype=np.float64)
+    if u.ndim == 0 or u.shape[-1] == 0:
+        raise ValueError("a choice needs at least one alternative")
+    if np.isnan(u).any() or np.isposinf(u).any():
+        raise ValueError("utilities must be finite numbers or -inf (an absent alternative)")
+    top = u.max(axis=-1, keepdims=True)
+    if np.isneginf(top).any():
+        raise ValueError("every choice situation needs at least one available alternative")
+    return u, top
+
+
+def shares(utility: ArrayLike) -> np.ndarray:
+    """Choice probabilities exp(V_i) / sum_j exp(V_j) along the last axis.
+
+    >>> shares([0.0, np.log(3.0)]).round(6).tolist()
+    [0.25, 0.75]
+    >>> shares([[1000.0, 1000.0, -np.inf]]).tolist()
+    [[0.5, 0.5, 0.0]]
+    """
+    u, top = _rows(utility)
+    e = np.exp(u - top)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def logsum(utility: ArrayLike) -> np.ndarray:
+    """The expected maximum utility log(sum_j exp(V_j)) of each situation (the "logsum"),
+    the measure of how good a choice set is that induced demand and consumer surplus use.
+
+    >>> round(float(logsum([0.0, 0.0])), 6) == round(float(np.log(2.0)), 6)
+    True
+    """
+    u, top = _rows(utility)
+    return (top + np.log(np.exp(u - top).sum(axis=-1, keepdims=True)))[..., 0]
+
+
+def draw(utility: ArrayLike, uniforms: ArrayLike) -> np.ndarray:
+    """The alternative each situation picks, by inverting its cumulative shares at a uniform
+    in [0, 1): one uniform per situation, so a stream of uniforms fixes every choice.
+
+    >>> draw([[0.0, 0.0], [0.0, 0.0]], [0.2, 0.7]).tolist()
+    [0, 1]
+    """
+    p = shares(utility)
+    v = np.asarray(uniforms, dtype=np.float64)
+    cum = np.cumsum(p, axis=-1)
+    # rounding can leave the sum a hair below 1: the last available alternative closes it
+    n = p.shape[-1]
+    last = n - 1 - np.argmax((p > 0)[..., ::-1], axis=-1)
+    cum[np.arange(n) >= last[..., None]] = np.inf
+    return (cum <= v[..., None]).sum(axis=-1)
