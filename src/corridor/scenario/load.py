@@ -31,14 +31,23 @@ def load_scenario(
     column, field path and bad value; nothing else escapes for any input file.
     """
     path = Path(path)
-    raw = resolve(path, allow_paths=allow_paths)
-    _check_sizes(raw, str(path))
+    return validate_raw(resolve(path, allow_paths=allow_paths), str(path))
+
+
+def validate_raw(raw: SourceDict, name: str) -> Scenario:
+    """Validate merged scenario data (what :func:`~corridor.scenario.extends.resolve` reads,
+    perhaps changed by :mod:`corridor.scenario.overrides`) into a :class:`Scenario`.
+
+    Problems are located by the positions the data carries; ``name`` stands in where it
+    carries none. Raises :class:`~corridor.errors.ScenarioError` listing every problem.
+    """
+    _check_sizes(raw, name)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem(err, raw, str(path)) for err in exc.errors()]
+        problems = [_problem(err, raw, name) for err in exc.errors()]
         raise ScenarioError(_first_per_place(problems)) from None
-    problems = [_located(raw, loc, message, str(path)) for loc, message in check_scenario(scenario)]
+    problems = [_located(raw, loc, message, name) for loc, message in check_scenario(scenario)]
     if problems:
         raise ScenarioError(problems)
     return scenario
