@@ -71,11 +71,30 @@ def build_parser() -> argparse.ArgumentParser:
     _scenario_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
-    p = sub.add_parser("map", help="draw the network to an image file",
-                       description="Draw places at their coordinates and services coloured by mode.")
+    p = sub.add_parser("map", help="draw the network to an image file or an interactive page",
+                       description="Draw places at their coordinates and services coloured by mode: "
+                       "a picture (.png, .svg, .pdf), or one self-contained page (.html) that pans and "
+                       "zooms and needs no network.")
     _scenario_arg(p)
     p.add_argument("-o", "--output", type=Path, required=True,
-                   help="image file to write (.png, .svg or .pdf)")
+                   help="file to write (.png, .svg, .pdf or .html)")
+
+    p = sub.add_parser(
+        "export", help="write the network for other tools: GTFS, GeoJSON, GeoPackage, GraphML",
+        description="Write the scenario for analysts' tools (docs/interchange.md): its timetabled "
+        "services as a GTFS feed, its places and services as GeoJSON or GeoPackage layers, its graph "
+        "as GraphML. Give one or more outputs; each file is written whole or not at all.")
+    _scenario_arg(p)
+    p.add_argument("--gtfs", type=Path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
+    p.add_argument("--geojson", type=Path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
+    p.add_argument("--gpkg", type=Path, metavar="OUT.gpkg", help="the same as a GeoPackage (needs GeoPandas)")
+    p.add_argument("--graphml", type=Path, metavar="OUT.graphml", help="the networkx graph as GraphML")
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="the GTFS feed's time zone (default: the zone most services start in)")
+    p.add_argument("--start", type=_date_arg, metavar="DATE",
+                   help="first day of the GTFS feed (default: the scenario's valid_from, else run.start)")
+    p.add_argument("--end", type=_date_arg, metavar="DATE",
+                   help="last day of the GTFS feed (default: the scenario's valid_to, else 364 days on)")
 
     p = sub.add_parser(
         "plan", help="earliest arrival and alternatives from one place to another",
@@ -144,6 +163,76 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"which to run (default all): {', '.join(BENCHES)}")
     p.add_argument("--quick", action="store_true", help="smaller sizes, under a minute in all")
     return parser
+
+
+def _date_arg(text: str):  # noqa: ANN202 - returns a date
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+SET_HELP = """\
+PATH names a scenario value: section, item id, keys (places.MALASZEWICZE.servers,
+services.KC-NQZ-VNO.timetable.days, demand.FEU-XIAN-DUISBURG.per_week, run.horizon_days);
+a list without ids is indexed from 0 (services.X.timetable.times.0). Values are YAML, as in
+a scenario file, separated by commas outside brackets and quotes:
+  --set places.MALASZEWICZE.servers=1,2,3
+  --set services.KC-NQZ-VNO.timetable.days=[Thu,Sun],[Mon,Thu,Sun],daily
+  --set "services.KC-NQZ-VNO.timetable.times=['08:30'],['08:30','20:15']"
+Each combination is the scenario with those values, validated again: a bad value fails
+that combination (with the reason) and the others run."""
+
+
+def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep", help="run a scenario at every combination of settings (--set PATH=V1,V2,...)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the scenario at every combination of the --set values (the cartesian "
+        "product), each with the same replications and seed (common random numbers). Prints each "
+        "combination's headline KPIs with 95% intervals; --out writes sweep.json, tables (one row "
+        "per run with the settings as columns, a summary per combination with intervals, the "
+        "failures; CSV and Parquet) and a plot of each headline KPI against each setting. Finished "
+        "runs are kept in DIR/runs/ as they arrive: --resume finishes an interrupted sweep without "
+        "redoing them. Exit status 1 if some runs failed (the others are written).",
+        epilog=SET_HELP)
+    _scenario_arg(p)
+    p.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=V1,V2,...",
+                   required=True, help="a setting and the values to sweep it over (repeatable; see below)")
+    _grid_args(p, "combination")
+
+    p = sub.add_parser(
+        "throughput", help="how much cargo the corridor carries before it jams (saturation curve)",
+        description="Scale every cargo flow's demand over a grid (passengers stay as they are), run "
+        "each step, and find the highest sustainable throughput: TEU a week delivered while no "
+        "station's queue grows without bound, at most 1%% of containers are left undelivered and "
+        "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
+        "lightest step). Names the bottleneck station and its utilisation at each step; --out "
+        "writes throughput.json, tables and plots/saturation.png (throughput, transit and "
+        "utilisation against offered load), and keeps runs for --resume.")
+    _scenario_arg(p)
+    p.add_argument("--scale", default=None, metavar="START:STOP:STEP",
+                   help="factors on cargo demand, STOP included, or a list a,b,c (default 0.25:3:0.25)")
+    p.add_argument("--max-transit-days", type=_positive_float, metavar="D",
+                   help="a step whose mean container transit exceeds D days is not sustainable "
+                   "(default: twice the mean transit at the lightest step)")
+    _grid_args(p, "step")
+
+
+def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
+    p.add_argument("--replications", type=int, metavar="N",
+                   help=f"replications of each {point} (default: the scenario's run.replications)")
+    p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
+    _executor_args(p)
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="new (or empty) folder for results; finished runs are kept there as they arrive")
+    p.add_argument("--resume", action="store_true",
+                   help="--out DIR holds an interrupted run of this command: read back its finished "
+                   "runs and do only the rest")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _positive_float(text: str) -> float:
@@ -224,12 +313,61 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    if args.output.suffix.lower() == ".html":
+        from corridor.report.files import check_writable_file
+        from corridor.report.map_html import write_map_html
+
+        check_writable_file(args.output)
+        scenario, _ = _load(args)
+        write_map_html(scenario, args.output)
+        print(f"wrote {args.output}")
+        return 0
     from corridor.report.mapplot import draw_map
 
     _check_image(args.output)
     scenario, _ = _load(args)
     draw_map(scenario, args.output)
     print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from corridor.report.files import check_writable_file
+
+    outputs = [o for o in (args.gtfs, args.geojson, args.gpkg, args.graphml) if o is not None]
+    if not outputs:
+        raise CorridorError("export: give at least one of --gtfs, --geojson, --gpkg, --graphml")
+    for out in outputs:
+        check_writable_file(out)
+    scenario, graph = _load(args)
+    if args.gtfs is not None:
+        from corridor.interchange.gtfs_export import write_gtfs
+
+        feed = write_gtfs(scenario, args.gtfs, timezone=args.timezone, start=args.start, end=args.end)
+        trips = len(feed.tables["trips.txt"])
+        print(f"wrote {args.gtfs}: {len(feed.tables['routes.txt'])} routes, {trips} trips, "
+              f"{feed.start} to {feed.end}, times in {feed.timezone}")
+        if feed.skipped:
+            print(f"note: dispatched services have no timetable and are not in the feed: "
+                  f"{', '.join(feed.skipped)}", file=sys.stderr)
+    if args.geojson is not None:
+        from corridor.interchange.geojson import write_geojson
+
+        write_geojson(scenario, args.geojson)
+        print(f"wrote {args.geojson}")
+    if args.gpkg is not None:
+        from corridor.interchange.geojson import write_geopackage
+
+        write_geopackage(scenario, args.gpkg)
+        print(f"wrote {args.gpkg}")
+    if args.graphml is not None:
+        import networkx as nx
+
+        from corridor.network.graph import export_safe
+        from corridor.report.files import write_atomically
+
+        write_atomically(args.graphml, lambda tmp: nx.write_graphml(export_safe(graph), tmp))
+        print(f"wrote {args.graphml}")
     return 0
 
 
@@ -393,6 +531,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "show": cmd_show,
     "map": cmd_map,
+    "export": cmd_export,
     "plan": cmd_plan,
     "profile": cmd_profile,
 }

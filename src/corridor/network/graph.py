@@ -4,7 +4,9 @@ Nodes are place ids with the place's attributes. Each service contributes one ed
 segment (key ``"SERVICE#i"``, ``kind="service"``); each link one edge per direction (key
 the link id, ``kind="link"``). Units are in the attribute names: ``distance_km``,
 ``duration_min``, ``cost_usd``, ``co2_kg`` (per unit carried), ``capacity`` (units per
-departure).
+departure). An attribute that does not apply is None (``servers`` of a place that does not
+queue, ``departures_per_week`` of a dispatched service); :func:`export_safe` leaves those out,
+which GraphML and GEXF writers need.
 """
 
 from __future__ import annotations
@@ -73,3 +75,23 @@ def build_network(scenario: Scenario) -> nx.MultiDiGraph:
                 co2_kg=link.co2_kg,
             )
     return graph
+
+
+def export_safe(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of ``graph`` that ``networkx.write_graphml`` (and GEXF) can write: attributes
+    that are None are left out (GraphML has no null), other values that are not text, numbers
+    or booleans become text.
+
+    >>> import io
+    >>> g = nx.MultiDiGraph(name="x")
+    >>> g.add_node("A", servers=None, lat=1.0)
+    >>> nx.write_graphml(export_safe(g), io.BytesIO())
+    """
+    def clean(attrs: dict[str, object]) -> dict[str, object]:
+        return {k: v if isinstance(v, str | int | float | bool) else str(v)
+                for k, v in attrs.items() if v is not None}
+
+    out = nx.MultiDiGraph(**clean(dict(graph.graph)))
+    out.add_nodes_from((n, clean(d)) for n, d in graph.nodes(data=True))
+    out.add_edges_from((u, v, k, clean(d)) for u, v, k, d in graph.edges(keys=True, data=True))
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 from corridor.errors import NoRouteError, PlanningError
 from corridor.network.segments import service_segments
 from corridor.network.timetable import MODES, Timetable, build_timetable
-from corridor.planning.itinerary import Itinerary
+from corridor.planning.itinerary import Itinerary, legs_frame
 from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.profile import Profile, compute_profile, week_grid
 from corridor.planning.search import Planner, pareto_filter, place_index
@@ -50,6 +50,11 @@ class PlanResult:
     @property
     def earliest(self) -> Itinerary:
         return self.itineraries[0]
+
+    def to_frame(self) -> Any:
+        """One row per leg of every itinerary, earliest arrival first (columns
+        :data:`corridor.planning.itinerary.LEG_COLUMNS`); a pandas DataFrame."""
+        return legs_frame(self.itineraries, self.timetable)
 
     def to_dict(self) -> dict[str, Any]:
         tt = self.timetable
@@ -93,6 +98,26 @@ class ProfileResult:
         return [None if not np.isfinite(m) else
                 (epoch + dt.timedelta(minutes=float(m))).astimezone(tz).isoformat() for m in minutes]
 
+    def to_frame(self) -> Any:
+        """One row per departure (ready) time: columns :data:`PROFILE_COLUMNS`; a pandas
+        DataFrame."""
+        import pandas as pd
+
+        prof, tt = self.profile, self.timetable
+        names = [" > ".join(tt.services[s.service] if s.hop is None else "+".join(s.hop.ids) for s in steps)
+                 for steps in prof.patterns]
+        reached = np.isfinite(prof.arrival_min)
+        epoch = pd.Timestamp(tt.epoch)
+        frame = pd.DataFrame({
+            "depart_utc": epoch + pd.to_timedelta(prof.ready_min, unit="min"),
+            "arrive_utc": epoch + pd.to_timedelta(np.where(reached, prof.arrival_min, np.nan), unit="min"),
+            "depart_local": self.instants(prof.ready_min, self.origin),
+            "arrive_local": self.instants(prof.arrival_min, self.target),
+            "total_min": np.where(reached, prof.total_min, np.nan),
+            "route": [names[w] if w >= 0 else None for w in prof.winner],
+        })
+        return frame[list(PROFILE_COLUMNS)]
+
     def to_dict(self) -> dict[str, Any]:
         """Summary, route shares, and one column per field over the departure times
         (``depart``, ``arrive`` as local ISO 8601 with offsets, ``total_min``)."""
@@ -111,6 +136,14 @@ class ProfileResult:
             "total_min": total,
         }
 
+
+#: The columns of ``ProfileResult.to_frame()``, one row per ready time at the origin:
+#: ``depart_utc`` (the ready time) and ``arrive_utc`` (earliest arrival; NaT if none within the
+#: window), timezone-aware UTC timestamps; ``depart_local`` and ``arrive_local``, ISO 8601 text
+#: at the origin's and the target's offsets (None if unreachable); ``total_min``, arrival less
+#: ready time (NaN if unreachable); ``route``, the winning services joined by " > " (links by
+#: "+"), None if unreachable.
+PROFILE_COLUMNS = ("depart_utc", "arrive_utc", "depart_local", "arrive_local", "total_min", "route")
 
 PLAN_WINDOW_DAYS = 60.0  # default: journeys may arrive up to this long after the ready time
 

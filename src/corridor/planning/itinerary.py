@@ -104,6 +104,32 @@ class Itinerary:
         }
 
 
+#: The columns of :func:`legs_frame` (and ``PlanResult.to_frame()``), one row per leg:
+#: ``itinerary`` (0 = earliest arrival) and ``leg`` (0, 1, ... in order); ``kind``
+#: (service, link or dispatch), ``service`` (service or link id), ``mode``; ``from``, ``to``
+#: (place ids); ``depart_utc``, ``arrive_utc`` (timezone-aware UTC timestamps) and
+#: ``depart_local``, ``arrive_local`` (ISO 8601 text with the offset at that place: a column
+#: of timestamps holds one zone only); ``duration_min``; ``cost_usd`` and ``co2_kg`` per unit.
+LEG_COLUMNS = ("itinerary", "leg", "kind", "service", "mode", "from", "to", "depart_utc", "arrive_utc",
+               "depart_local", "arrive_local", "duration_min", "cost_usd", "co2_kg")
+
+
+def legs_frame(itineraries: list[Itinerary], tt: Timetable) -> Any:
+    """A pandas DataFrame of every leg of ``itineraries`` (columns :data:`LEG_COLUMNS`)."""
+    import pandas as pd
+
+    rows = [
+        (i, k, leg.kind, leg.name, leg.mode, tt.places[leg.origin], tt.places[leg.dest],
+         tt.to_utc(leg.dep_min), tt.to_utc(leg.arr_min), tt.local(leg.dep_min, leg.origin).isoformat(),
+         tt.local(leg.arr_min, leg.dest).isoformat(), leg.duration_min, leg.cost_usd, leg.co2_kg)
+        for i, it in enumerate(itineraries) for k, leg in enumerate(it.legs)
+    ]
+    frame = pd.DataFrame(rows, columns=list(LEG_COLUMNS))
+    for col in ("depart_utc", "arrive_utc"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
 def service_leg(tt: Timetable, board: int, alight: int, trip_rows: list[int] | None = None) -> Leg:
     """The ride on one trip from connection ``board`` to connection ``alight`` (inclusive).
 

@@ -31,22 +31,69 @@ def load_scenario(
     column, field path and bad value; nothing else escapes for any input file.
     """
     path = Path(path)
-    return validate_raw(resolve(path, allow_paths=allow_paths), str(path))
-
-
-def validate_raw(raw: SourceDict, name: str) -> Scenario:
-    """Validate merged scenario data (what :func:`~corridor.scenario.extends.resolve` reads,
-    perhaps changed by :mod:`corridor.scenario.overrides`) into a :class:`Scenario`.
-
-    Problems are located by the positions the data carries; ``name`` stands in where it
-    carries none. Raises :class:`~corridor.errors.ScenarioError` listing every problem.
-    """
-    _check_sizes(raw, name)
+    raw = resolve(path, allow_paths=allow_paths)
+    _check_sizes(raw, str(path))
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem(err, raw, name) for err in exc.errors()]
+        problems = [_problem(err, raw, str(path)) for err in exc.errors()]
         raise ScenarioError(_first_per_place(problems)) from None
+    if scenario.services_from is not None and not getattr(raw, "feed_read", False):
+        add_feed_services(raw, scenario, str(path), allow_paths)  # then validate them with the rest
+        return _validate_merged(raw, str(path))
+    problems = [_located(raw, loc, message, str(path)) for loc, message in check_scenario(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def add_feed_services(raw: SourceDict, scenario: Scenario, name: str,
+                      allow_paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Append the services of ``services_from`` (a GTFS feed) to ``raw["services"]``, each
+    located at its route's line in the feed, so they are validated and checked like the rest.
+
+    The feed's path is relative to the file that names it, and must lie in the scenario's
+    folder tree or an allowed folder, as ``extends`` must.
+    """
+    from corridor.interchange.gtfs_import import import_services
+    from corridor.scenario.extends import _real, _roots
+
+    spec = scenario.services_from
+    assert spec is not None
+    block = raw["services_from"]
+    file, line, col = block.positions.get("gtfs") or block.start or (name, None, None)
+    feed = Path(file).parent / spec.gtfs
+    roots = _roots(Path(name), allow_paths)
+    if not any(_real(feed).is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise ScenarioError([Problem(file, line, col, "services_from.gtfs",
+                                     f"{shown(spec.gtfs)} leads outside the folders a scenario may read from "
+                                     f"({allowed}); allow its folder (allow_paths, corridor --allow-path)")])
+
+    def spec_problem(loc: tuple[str | int, ...], message: str) -> Problem:
+        return _located(raw, ("services_from", *loc), message, name)
+
+    imported = import_services(feed, spec.gtfs, spec, list(scenario.places), spec_problem)
+    services = raw.get("services")
+    if not isinstance(services, SourceList):
+        services = SourceList(services or [])
+        services.start = block.start
+        raw["services"] = services
+    for item in imported:
+        data = SourceDict(item.data)
+        data.start = (item.file, item.line, None)  # type: ignore[assignment]
+        data.positions = {k: data.start for k in data}  # type: ignore[misc]
+        services.append(data)
+        services.positions.append(data.start)
+    raw.feed_read = True  # type: ignore[attr-defined]
+
+
+def _validate_merged(raw: SourceDict, name: str) -> Scenario:
+    """Validate ``raw`` once more, now with the feed's services in it."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(_first_per_place([_problem(err, raw, name) for err in exc.errors()])) from None
     problems = [_located(raw, loc, message, name) for loc, message in check_scenario(scenario)]
     if problems:
         raise ScenarioError(problems)

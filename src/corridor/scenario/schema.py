@@ -401,6 +401,29 @@ def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> Non
         raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
 
 
+class GtfsRoute(_Model):
+    """One route taken from a GTFS feed, with what GTFS does not say (unit, capacity) or
+    overrides (mode, cost, CO2, distance); see docs/interchange.md."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    mode: ServiceMode | None = None
+    unit: Unit | None = None
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    distance_km: Km | None = None
+    cost_usd: CostUsd | None = None
+    cost_usd_per_unit_km: CostPerKm | None = None
+    co2_kg: Co2Kg | None = None
+    co2_g_per_unit_km: Co2PerKm | None = None
+
+
+class ServicesFrom(_Model):
+    """Services read from a GTFS feed (a .zip beside the scenario) and added to ``services``."""
+
+    gtfs: Annotated[str, Field(min_length=1, max_length=1024)]
+    routes: Annotated[list[Id | GtfsRoute], Field(min_length=1, max_length=MAX_ITEMS["services"])] | None = None
+    match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+
+
 class Scenario(_Model):
     """A whole scenario after ``extends`` has been applied.
 
@@ -419,6 +442,7 @@ class Scenario(_Model):
     links: Annotated[list[Link], Field(max_length=MAX_ITEMS["links"])] = []
     demand: Annotated[list[Demand], Field(max_length=MAX_ITEMS["demand"])] = []
     disruptions: Annotated[list[Disruption], Field(max_length=MAX_ITEMS["disruptions"])] = []
+    services_from: ServicesFrom | None = None  # read into services by load.py
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:

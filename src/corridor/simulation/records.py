@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,40 @@ class Records:
             trips=_trip_columns(trip_log or []),
         )
 
+    def to_frame(self, epoch: dt.datetime) -> Any:
+        """One row per unit (passenger or container) of this replication; a pandas DataFrame
+        with columns :data:`UNIT_COLUMNS`. ``epoch`` is the scenario's time zero
+        (``scenario.run.epoch``), which turns minutes into timezone-aware UTC timestamps."""
+        import pandas as pd
+
+        u = self.units
+        start = pd.Timestamp(epoch).tz_convert("UTC")
+
+        def stamp(minutes: np.ndarray) -> Any:
+            finite = np.where(np.isfinite(minutes), minutes, np.nan)
+            return start + pd.to_timedelta(finite, unit="min")
+
+        arrived = np.isfinite(u["arrival_min"])
+        frame = pd.DataFrame({
+            "replication": np.full(u["id"].size, self.replication, dtype=np.int64),
+            "unit": u["id"],
+            "flow": [self.flows[f] for f in u["flow"]],
+            "kind": np.where(u["pax"], "pax", "feu"),
+            "status": [STATUS_NAMES[s] for s in u["status"]],
+            "place": [self.places[p] for p in u["place"]],
+            "created_utc": stamp(u["created_min"]),
+            "first_departure_utc": stamp(u["first_departure_min"]),
+            "planned_arrival_utc": stamp(u["planned_arrival_min"]),
+            "arrival_utc": stamp(u["arrival_min"]),
+            "door_to_door_min": np.where(arrived, u["arrival_min"] - u["created_min"], np.nan),
+            "station_min": u["station_min"],
+            "missed": u["missed"],
+            "rebooked": u["rebooked"],
+            "cost_usd": u["cost_usd"],
+            "co2_kg": u["co2_kg"],
+        })
+        return frame[list(UNIT_COLUMNS)]
+
     def write_csv(self, folder: Path) -> list[Path]:
         """units.csv, station_visits.csv and station_waits.csv for this replication."""
         r = self.replication
@@ -128,6 +163,19 @@ class Records:
                             _num(sw["station_min"][k])])
         written.append(path)
         return written
+
+
+#: The columns of :meth:`Records.to_frame`, one row per unit: ``replication``; ``unit`` (its
+#: id); ``flow`` (demand id); ``kind`` (pax or feu); ``status`` (where it ended: delivered,
+#: waiting, ...); ``place`` (where it is at the end); ``created_utc``, ``first_departure_utc``,
+#: ``planned_arrival_utc`` and ``arrival_utc`` (timezone-aware UTC timestamps, NaT where the
+#: unit never got that far); ``door_to_door_min`` (arrival less creation, NaN if not
+#: delivered); ``station_min`` (minutes queued at stations); ``missed`` and ``rebooked``
+#: (connections missed, bookings changed); ``cost_usd`` and ``co2_kg`` (what it paid and
+#: emitted).
+UNIT_COLUMNS = ("replication", "unit", "flow", "kind", "status", "place", "created_utc",
+                "first_departure_utc", "planned_arrival_utc", "arrival_utc", "door_to_door_min",
+                "station_min", "missed", "rebooked", "cost_usd", "co2_kg")
 
 
 def _trip_columns(log: list[TripRecord]) -> dict[str, np.ndarray]:

@@ -1,0 +1,282 @@
+"""A scenario's timetabled services as a GTFS feed (a zip of CSV tables).
+
+One route per service (``route_id`` = service id), one trip per departure time and calendar
+period, calendar.txt periods that reproduce exactly the days each departure runs on, stops
+from places, shapes from :func:`corridor.network.paths.service_path`, and transfers.txt for
+minimum connection times and links. The feed has one time zone (``agency_timezone``, as GTFS
+requires); each departure is converted from its first stop's zone to the feed's with the GTFS
+rule (:mod:`corridor.interchange.gtfs_time`), so a feed spanning Kazakhstan and the EU keeps
+every instant across both summer-time changes. Each stop carries its own ``stop_timezone``.
+
+What GTFS has no column for travels in extra ``corridor_*`` columns of routes.txt (unit,
+capacity, mode, distance, cost and CO2 per unit), which GTFS readers ignore and
+:mod:`corridor.interchange.gtfs_import` reads back. Check-in times have no GTFS field and are
+not written; dispatched services (no timetable) are left out and listed in the result.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corridor.errors import CorridorError
+from corridor.interchange.gtfs_time import format_time, service_day
+from corridor.network.paths import service_path
+from corridor.network.segments import service_segments
+from corridor.network.timetable import first_departures_min
+from corridor.report.files import write_atomically
+from corridor.scenario.schema import Scenario, Service
+from corridor.timezone import zone
+from corridor.units import MIN_PER_DAY
+
+#: GTFS route_type of each mode: basic types for rail (2), ferry (4) and bus (3); air has no
+#: basic type and takes the extended "Air Service" (1100). Sea freight sails as a ferry.
+ROUTE_TYPES = {"rail": 2, "ferry": 4, "sea": 4, "road": 3, "air": 1100}
+#: The agency URL GTFS requires; scenarios name operators, not their web sites.
+PLACEHOLDER_URL = "https://example.invalid/"
+DEFAULT_PERIOD_DAYS = 364  # a feed without a scenario validity covers a year from run.start
+MAX_PERIOD_DAYS = 3 * 366
+
+
+@dataclass
+class Feed:
+    """A GTFS feed's tables (rows as dicts), before it is written."""
+
+    timezone: str
+    start: dt.date
+    end: dt.date
+    tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # services with no timetable
+
+
+def _slug(text: str) -> str:
+    out = "".join(c if c.isalnum() else "_" for c in text).strip("_")
+    return out[:64] or "operator"
+
+
+def default_timezone(scenario: Scenario) -> str:
+    """The zone most timetabled services start in (ties: the first seen)."""
+    places = {p.id: p for p in scenario.places}
+    counts = Counter(places[s.stops[0]].tz for s in scenario.services if s.timetable is not None)
+    if not counts:
+        return scenario.places[0].tz
+    return counts.most_common(1)[0][0]
+
+
+def feed_period(scenario: Scenario, start: dt.date | None = None,
+                end: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The days the feed covers: given, or the scenario's validity, or a year from run.start."""
+    first = start or scenario.valid_from or scenario.run.start
+    last = end or scenario.valid_to or (first + dt.timedelta(days=DEFAULT_PERIOD_DAYS))
+    if last < first:
+        raise CorridorError(f"feed period ends {last} before it starts {first}")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise CorridorError(f"feed period {first} to {last} is longer than {MAX_PERIOD_DAYS} days")
+    return first, last
+
+
+def calendar_rows(days: Iterable[dt.date]) -> list[tuple[frozenset[int], dt.date, dt.date]]:
+    """Periods (weekdays, first, last) whose days are exactly ``days``: one period for a plain
+    weekly pattern, more where it changes (a summer-time shift, a gap).
+
+    >>> d = dt.date(2027, 3, 1)   # a Monday
+    >>> calendar_rows([d, d + dt.timedelta(2), d + dt.timedelta(7), d + dt.timedelta(9)])
+    [(frozenset({0, 2}), datetime.date(2027, 3, 1), datetime.date(2027, 3, 10))]
+    """
+    wanted = sorted(set(days))
+    present = set(wanted)
+    rows = []
+    i = 0
+    one = dt.timedelta(days=1)
+    while i < len(wanted):
+        first = wanted[i]
+        mask = frozenset(d.weekday() for d in wanted[i:i + 7] if d < first + dt.timedelta(days=7))
+        last = cur = first
+        while cur < wanted[-1]:
+            cur += one
+            if (cur in present) != (cur.weekday() in mask):
+                break
+            if cur in present:
+                last = cur
+        rows.append((mask, first, last))
+        while i < len(wanted) and wanted[i] <= last:
+            i += 1
+    return rows
+
+
+def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.date | None = None,
+               end: dt.date | None = None) -> Feed:
+    """The scenario's timetabled services as GTFS tables over ``start`` .. ``end``."""
+    tz_name = timezone or default_timezone(scenario)
+    try:
+        feed_tz = zone(tz_name)
+    except KeyError:
+        raise CorridorError(f"unknown IANA time zone {tz_name!r} for the feed") from None
+    first, last = feed_period(scenario, start, end)
+    feed = Feed(tz_name, first, last)
+    places = {p.id: p for p in scenario.places}
+    epoch = scenario.run.epoch
+
+    agencies: dict[str, dict[str, object]] = {}
+    routes, trips, stop_times, calendar, shapes = [], [], [], [], []
+    used_stops: set[str] = set()
+    for service in scenario.services:
+        if service.timetable is None:
+            feed.skipped.append(service.id)
+            continue
+        operator = service.operator or "corridor scenario"
+        agency_id = _slug(operator)
+        agencies.setdefault(agency_id, {
+            "agency_id": agency_id, "agency_name": operator, "agency_url": PLACEHOLDER_URL,
+            "agency_timezone": tz_name})
+        segments = service_segments(service, places)
+        routes.append({
+            "route_id": service.id, "agency_id": agency_id, "route_short_name": service.id,
+            "route_long_name": service.name or "", "route_type": ROUTE_TYPES[service.mode],
+            "corridor_mode": service.mode, "corridor_unit": service.unit,
+            "corridor_capacity": service.capacity,
+            "corridor_distance_km": repr(sum(s.distance_km for s in segments)),
+            "corridor_cost_usd": repr(sum(s.cost_usd for s in segments)),
+            "corridor_co2_kg": repr(sum(s.co2_kg for s in segments)),
+        })
+        for k, (lat, lon) in enumerate(service_path(service, places)):
+            shapes.append({"shape_id": service.id, "shape_pt_lat": f"{lat:.6f}", "shape_pt_lon": f"{lon:.6f}",
+                           "shape_pt_sequence": k})
+        used_stops.update(service.stops)
+        by_time = _departures(scenario, service, feed_tz, first, last, epoch)
+        # departure times that run on the same days share calendar periods
+        by_days: dict[frozenset[dt.date], list[int]] = defaultdict(list)
+        for seconds, days in sorted(by_time.items()):
+            by_days[frozenset(days)].append(seconds)
+        n_cal = 0
+        for days, times in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
+            for mask, lo, hi in calendar_rows(days):
+                service_id = f"{service.id}.c{n_cal}"
+                n_cal += 1
+                calendar.append({"service_id": service_id,
+                                 **{column: int(w in mask) for w, column in enumerate(_DAY_COLUMNS)},
+                                 "start_date": lo.strftime("%Y%m%d"), "end_date": hi.strftime("%Y%m%d")})
+                for seconds in times:
+                    trip_id = f"{service_id}.{format_time(seconds).replace(':', '')}"
+                    trips.append({"route_id": service.id, "service_id": service_id, "trip_id": trip_id,
+                                  "shape_id": service.id})
+                    stop_times.extend(_stop_times(trip_id, seconds, segments))
+    kept = used_stops | _linked(scenario)
+    stops = [{"stop_id": p.id, "stop_name": p.name, "stop_lat": f"{p.lat:.6f}", "stop_lon": f"{p.lon:.6f}",
+              "location_type": 0, "stop_timezone": p.tz}
+             for p in scenario.places if p.id in kept]
+    feed.tables = {
+        "agency.txt": list(agencies.values()),
+        "stops.txt": stops,
+        "routes.txt": routes,
+        "trips.txt": trips,
+        "stop_times.txt": stop_times,
+        "calendar.txt": calendar,
+        "shapes.txt": shapes,
+        "transfers.txt": [t for t in _transfers(scenario)
+                          if t["from_stop_id"] in kept and t["to_stop_id"] in kept],
+        "feed_info.txt": [{"feed_publisher_name": "corridor", "feed_publisher_url": PLACEHOLDER_URL,
+                           "feed_lang": "en", "feed_start_date": first.strftime("%Y%m%d"),
+                           "feed_end_date": last.strftime("%Y%m%d"), "feed_version": scenario.name}],
+    }
+    return feed
+
+
+_DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _departures(scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date,
+                epoch: dt.datetime) -> dict[int, set[dt.date]]:
+    """Each departure time of ``service`` in GTFS seconds, with the service days it runs on."""
+    assert service.timetable is not None
+    valid_from, valid_to = scenario.validity(service)
+    lo = max(first, valid_from) if valid_from else first
+    hi = min(last, valid_to) if valid_to else last
+    out: dict[int, set[dt.date]] = defaultdict(set)
+    if hi < lo:
+        return out
+    # the window holds every local day in lo..hi, whatever the first stop's zone
+    start_min = ((lo - epoch.date()).days - 2) * MIN_PER_DAY
+    end_min = ((hi - epoch.date()).days + 3) * MIN_PER_DAY
+    tz = scenario.place(service.stops[0]).tz
+    starts = first_departures_min(service.timetable.weekdays, service.timetable.clock_min, tz, epoch,
+                                  end_min, start_min=start_min, valid_from=lo, valid_to=hi)
+    for minutes in starts:
+        instant = epoch + dt.timedelta(minutes=float(minutes))
+        day, seconds = service_day(instant, feed_tz)  # type: ignore[arg-type]
+        out[seconds].add(day)
+    return out
+
+
+def _stop_times(trip_id: str, start_s: int, segments: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
+    rows = []
+    n = len(segments)
+    for k in range(n + 1):
+        arrive = segments[k - 1].arrive_offset_min if k > 0 else segments[0].depart_offset_min
+        depart = segments[k].depart_offset_min if k < n else segments[-1].arrive_offset_min
+        stop = segments[k].origin if k < n else segments[-1].destination
+        rows.append({"trip_id": trip_id, "arrival_time": format_time(start_s + int(arrive * 60)),
+                     "departure_time": format_time(start_s + int(depart * 60)), "stop_id": stop,
+                     "stop_sequence": k, "pickup_type": 1 if k == n else 0,
+                     "drop_off_type": 1 if k == 0 else 0})
+    return rows
+
+
+def _linked(scenario: Scenario) -> set[str]:
+    return {link.from_ for link in scenario.links} | {link.to for link in scenario.links}
+
+
+def _transfers(scenario: Scenario) -> list[dict[str, object]]:
+    """A place's minimum connection time (to itself), and each direction of each link, as the
+    least time from alighting at one stop to boarding at the other: the connection time where
+    the link starts, the link, and the larger of check-in and connection time where it ends
+    (docs/planning.md, "Boarding rules")."""
+    rows: dict[tuple[str, str], int] = {}
+    for p in scenario.places:
+        if p.min_connection_min > 0:
+            rows[(p.id, p.id)] = int(round(p.min_connection_min * 60))
+    for link in scenario.links:
+        ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
+        for u, v in ends:
+            a, b = scenario.place(u), scenario.place(v)
+            minutes = a.min_connection_min + link.duration_min + max(b.checkin_min, b.min_connection_min)
+            seconds = int(round(minutes * 60))
+            rows[(u, v)] = min(rows.get((u, v), seconds), seconds)
+    return [{"from_stop_id": u, "to_stop_id": v, "transfer_type": 2, "min_transfer_time": s}
+            for (u, v), s in rows.items()]
+
+
+def feed_bytes(feed: Feed) -> bytes:
+    """The feed as a zip archive in memory (files in a fixed order, fixed timestamps)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, rows in feed.tables.items():
+            if not rows:
+                continue
+            text = io.StringIO()
+            columns = list(dict.fromkeys(k for row in rows for k in row))
+            writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, text.getvalue().encode("utf-8"))
+    return buffer.getvalue()
+
+
+def write_gtfs(scenario: Scenario, out: Path, *, timezone: str | None = None, start: dt.date | None = None,
+               end: dt.date | None = None) -> Feed:
+    """Write the scenario's GTFS feed to ``out`` (a .zip), whole or not at all."""
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise CorridorError(f"{out}: a GTFS feed is a .zip file")
+    feed = build_feed(scenario, timezone=timezone, start=start, end=end)
+    data = feed_bytes(feed)
+    write_atomically(out, lambda tmp: tmp.write_bytes(data))
+    return feed

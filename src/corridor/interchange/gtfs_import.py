@@ -1,0 +1,472 @@
+"""Services from a GTFS feed, for a scenario's ``services_from: {gtfs: FILE, routes: [...]}``.
+
+The feed is read with gtfs-kit (:mod:`corridor.interchange.gtfs_read`). Each chosen route
+becomes one or more corridor services:
+
+* its stops map to the scenario's places: by ``stop_id`` equal to a place id, else to the
+  nearest place within ``match_km``; a stop that maps to nothing, or whose ``stop_timezone``
+  keeps another UTC offset than its place, is an error at its line of stops.txt;
+* stop times are read in the feed's time zone (``agency_timezone``) with the GTFS rule
+  (noon minus 12 h of the service day), so each departure is an instant, then written as a
+  weekly pattern in local time at the first stop's place, as corridor timetables are;
+* trips with the same stops and running times form one service per set of days they run on
+  (calendar.txt periods and calendar_dates.txt exceptions, as many periods as it takes);
+  one service keeps the route's id, several take ``ROUTE.1``, ``ROUTE.2``...;
+* running times are reproduced to the minute: a two-stop service by ``duration_min``, a
+  longer one by a speed per segment and one dwell (segments.py rounds them back to the same
+  minutes);
+* what GTFS lacks (unit, capacity, cost, CO2) comes from the route's entry in ``routes`` or
+  from the ``corridor_*`` columns corridor writes (:mod:`corridor.interchange.gtfs_export`).
+
+Every problem is reported with its file (``feed.zip!stops.txt``), line and bad value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corridor.errors import Problem, ScenarioError
+from corridor.interchange.gtfs_export import calendar_rows
+from corridor.interchange.gtfs_read import FeedError, read_feed
+from corridor.interchange.gtfs_time import day_start, parse_time
+from corridor.network.geo import great_circle_km
+from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
+from corridor.timezone import zone
+
+#: corridor mode of each GTFS route type: basic types, and the extended ranges by hundreds.
+BASIC_MODES = {0: "rail", 1: "rail", 2: "rail", 3: "road", 4: "ferry", 5: "rail", 6: "rail", 7: "rail",
+               11: "road", 12: "rail"}
+EXTENDED_MODES = {1: "rail", 2: "road", 4: "rail", 7: "road", 8: "road", 9: "rail", 10: "ferry",
+                  11: "air", 12: "ferry", 13: "rail", 14: "rail", 15: "road", 17: "road"}
+MAX_SPAN_DAYS = 3700  # a calendar period longer than ten years is refused
+SpecProblem = Callable[[tuple[str | int, ...], str], Problem]
+
+
+@dataclass
+class Imported:
+    """A service read from the feed, with where it came from (for error messages)."""
+
+    data: dict[str, Any]
+    file: str
+    line: int
+
+
+def route_mode(route_type: int) -> str | None:
+    """The corridor mode of a GTFS route type, or None if it has none.
+
+    >>> route_mode(2), route_mode(1100), route_mode(4), route_mode(700), route_mode(99)
+    ('rail', 'air', 'ferry', 'road', None)
+    """
+    if route_type in BASIC_MODES:
+        return BASIC_MODES[route_type]
+    if 100 <= route_type < 1800:
+        return EXTENDED_MODES.get(route_type // 100)
+    return None
+
+
+class _Reader:
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path = path
+        self.shown = shown
+        self.problems: list[Problem] = []
+
+    def problem(self, table: str, row: int | None, column: str, message: str) -> None:
+        line = None if row is None else row + 2  # the header is line 1
+        self.problems.append(Problem(f"{self.shown}!{table}", line, None, column, message))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    text = _text(value)
+    if not text or text == "<NA>":
+        return None
+    try:
+        out = float(text)
+    except ValueError:
+        return None
+    return out if math.isfinite(out) else None
+
+
+def import_services(path: Path, shown: str, spec: Any, places: list[Place],
+                    spec_problem: SpecProblem) -> list[Imported]:
+    """The services of the routes ``spec`` chooses from the feed at ``path``.
+
+    ``shown`` is how the feed is named in messages; ``spec`` the validated ``services_from``;
+    ``spec_problem(loc, message)`` locates a problem in the scenario file (loc inside
+    ``services_from``). Raises :class:`ScenarioError` with every problem found.
+    """
+    try:
+        feed = read_feed(path)
+    except FeedError as exc:
+        raise ScenarioError([spec_problem(("gtfs",), str(exc).replace(str(path), shown, 1))]) from None
+    r = _Reader(path, shown)
+    for table in ("agency", "stops", "routes", "trips", "stop_times"):
+        if getattr(feed, table, None) is None:
+            raise ScenarioError([Problem(shown, None, None, "", f"the feed has no (or an empty) {table}.txt")])
+    if getattr(feed, "calendar", None) is None and getattr(feed, "calendar_dates", None) is None:
+        raise ScenarioError([Problem(shown, None, None, "", "the feed has neither calendar.txt nor "
+                                     "calendar_dates.txt")])
+
+    tz_names = sorted({_text(z) for z in feed.agency["agency_timezone"]})
+    feed_tz = None
+    if len(tz_names) != 1:
+        r.problem("agency.txt", 0, "agency_timezone",
+                  f"agencies give {len(tz_names)} time zones ({', '.join(tz_names)}); GTFS allows one")
+    else:
+        try:
+            feed_tz = zone(tz_names[0])
+        except KeyError:
+            r.problem("agency.txt", 0, "agency_timezone", f"unknown IANA time zone {tz_names[0]!r}")
+    agency_names = {_text(a): _text(n) for a, n in zip(feed.agency.get("agency_id", [""] * len(feed.agency)),
+                                                       feed.agency["agency_name"], strict=True)}
+
+    routes = feed.routes.reset_index(drop=True)
+    route_row = {_text(rid): k for k, rid in enumerate(routes["route_id"])}
+    wanted: list[tuple[str, Any, int | None]] = []  # (route id, its entry in spec.routes, index there)
+    if spec.routes is None:
+        wanted = [(rid, None, None) for rid in route_row]
+    else:
+        for i, entry in enumerate(spec.routes):
+            rid = entry if isinstance(entry, str) else entry.id
+            if rid not in route_row:
+                close = [k for k in route_row if k.lower() == rid.lower()]
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ScenarioError([spec_problem(("routes", i), f"route {rid!r} is not in {shown}{hint}")])
+            wanted.append((rid, None if isinstance(entry, str) else entry, i))
+
+    stop_place = _map_stops(r, feed, places, spec.match_km)
+    days_of = _service_days(r, feed)
+    if r.problems or feed_tz is None:
+        raise ScenarioError(r.problems)
+
+    trips = feed.trips.reset_index(drop=True)
+    trips_of: dict[str, list[int]] = defaultdict(list)
+    for k, rid in enumerate(trips["route_id"]):
+        trips_of[_text(rid)].append(k)
+    times = _trip_times(r, feed, {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]})
+    place_of = {p.id: p for p in places}
+    shapes = _shapes(feed)
+
+    out: list[Imported] = []
+    for rid, entry, _ in wanted:
+        row = route_row[rid]
+        fields = _route_fields(r, routes.iloc[row], row, entry, agency_names)
+        if fields is None:
+            continue
+        # pattern (places, offsets) -> first-stop local clock minute -> local dates
+        patterns: dict[tuple[tuple[str, ...], tuple[int, ...]], dict[int, set[dt.date]]] = {}
+        shape_of: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
+        for k in trips_of[rid]:
+            trip_id = _text(trips["trip_id"].iloc[k])
+            if trip_id not in times:
+                continue
+            stops, stamps = times[trip_id]
+            mapped = tuple(stop_place[s] for s in stops)
+            if any(a == b for a, b in zip(mapped, mapped[1:], strict=False)):
+                r.problem("trips.txt", k, "trip_id", f"trip {trip_id!r} stops twice in a row at place "
+                          f"{next(a for a, b in zip(mapped, mapped[1:], strict=False) if a == b)!r}")
+                continue
+            first = stamps[0][1]
+            offsets = tuple(s - first for pair in stamps for s in pair)
+            if any(o % 60 for o in offsets):
+                r.problem("stop_times.txt", None, "arrival_time",
+                          f"trip {trip_id!r}: times are not whole minutes apart; corridor timetables are to the minute")
+                continue
+            key = (mapped, tuple(o // 60 for o in offsets))
+            shape_of.setdefault(key, _text(trips["shape_id"].iloc[k]) if "shape_id" in trips else "")
+            clocks = patterns.setdefault(key, defaultdict(set))
+            first_tz = zone(place_of[mapped[0]].tz)
+            for day in days_of.get(_text(trips["service_id"].iloc[k]), ()):
+                local = (day_start(day, feed_tz) + dt.timedelta(seconds=first)).astimezone(first_tz)
+                if local.second:
+                    r.problem("stop_times.txt", None, "departure_time",
+                              f"trip {trip_id!r} leaves at {local.isoformat()}, not on a whole minute")
+                    break
+                clocks[local.hour * 60 + local.minute].add(local.date())
+        pieces = []
+        for key, clocks in patterns.items():
+            by_days: dict[frozenset[dt.date], list[int]] = defaultdict(list)
+            for clock, days in clocks.items():
+                if days:
+                    by_days[frozenset(days)].append(clock)
+            for days, clock_list in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
+                for mask, lo, hi in calendar_rows(days):
+                    pieces.append((key, sorted(clock_list), mask, lo, hi))
+        for n, (key, clock_list, mask, lo, hi) in enumerate(pieces, start=1):
+            sid = rid if len(pieces) == 1 else f"{rid}.{n}"
+            data = _service(r, sid, key, clock_list, mask, lo, hi, fields, place_of, shapes.get(shape_of[key]),
+                            row)
+            if data is not None:
+                out.append(Imported(data, f"{shown}!routes.txt", row + 2))
+    if r.problems:
+        raise ScenarioError(r.problems)
+    return out
+
+
+def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> dict[str, str]:
+    """Each stop's place: the one with its id, else the nearest within ``match_km``."""
+    by_id = {p.id: p for p in places}
+    lat = np.array([p.lat for p in places])
+    lon = np.array([p.lon for p in places])
+    start = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    out: dict[str, str] = {}
+    stops = feed.stops.reset_index(drop=True)
+    for k in range(len(stops)):
+        row = stops.iloc[k]
+        sid = _text(row["stop_id"])
+        place = by_id.get(sid)
+        if place is None:
+            slat, slon = _number(row.get("stop_lat")), _number(row.get("stop_lon"))
+            if slat is None or slon is None or not (-90 <= slat <= 90 and -180 <= slon <= 180):
+                r.problem("stops.txt", k, "stop_lat", f"stop {sid!r} has no place of that id and no valid "
+                          f"coordinates ({_text(row.get('stop_lat'))!r}, {_text(row.get('stop_lon'))!r})")
+                continue
+            if not places:
+                r.problem("stops.txt", k, "stop_id", f"stop {sid!r}: the scenario has no places")
+                continue
+            km = great_circle_km(np.full(lat.size, slat), np.full(lat.size, slon), lat, lon)
+            best = int(np.argmin(km))
+            if km[best] > match_km:
+                r.problem("stops.txt", k, "stop_id",
+                          f"stop {sid!r} ({_text(row.get('stop_name'))}) matches no place: none has its id, "
+                          f"and the nearest, {places[best].id!r}, is {km[best]:.1f} km away "
+                          f"(services_from.match_km is {match_km:g})")
+                continue
+            place = places[best]
+        stop_tz = _text(row.get("stop_timezone"))
+        if stop_tz:
+            try:
+                theirs = start.astimezone(zone(stop_tz)).utcoffset()
+            except KeyError:
+                r.problem("stops.txt", k, "stop_timezone", f"unknown IANA time zone {stop_tz!r}")
+                continue
+            if theirs != start.astimezone(zone(place.tz)).utcoffset():
+                r.problem("stops.txt", k, "stop_timezone",
+                          f"stop {sid!r} is in {stop_tz}, but its place {place.id!r} is in {place.tz}")
+                continue
+        out[sid] = place.id
+    return out
+
+
+def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
+    """The dates each GTFS service_id runs on: calendar periods, then calendar_dates."""
+    out: dict[str, set[dt.date]] = defaultdict(set)
+    day_cols = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    cal = getattr(feed, "calendar", None)
+    if cal is not None:
+        cal = cal.reset_index(drop=True)
+        for k in range(len(cal)):
+            row = cal.iloc[k]
+            try:
+                lo = dt.datetime.strptime(_text(row["start_date"]), "%Y%m%d").date()
+                hi = dt.datetime.strptime(_text(row["end_date"]), "%Y%m%d").date()
+            except ValueError:
+                r.problem("calendar.txt", k, "start_date",
+                          f"dates {_text(row['start_date'])!r}, {_text(row['end_date'])!r} are not YYYYMMDD")
+                continue
+            if not 0 <= (hi - lo).days <= MAX_SPAN_DAYS:
+                r.problem("calendar.txt", k, "end_date", f"period {lo} to {hi} is empty or longer than "
+                          f"{MAX_SPAN_DAYS} days")
+                continue
+            mask = {w for w, c in enumerate(day_cols) if _number(row.get(c)) == 1}
+            sid = _text(row["service_id"])
+            out[sid] |= {lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)
+                         if (lo + dt.timedelta(days=i)).weekday() in mask}
+    dates = getattr(feed, "calendar_dates", None)
+    if dates is not None:
+        dates = dates.reset_index(drop=True)
+        for k in range(len(dates)):
+            row = dates.iloc[k]
+            try:
+                day = dt.datetime.strptime(_text(row["date"]), "%Y%m%d").date()
+            except ValueError:
+                r.problem("calendar_dates.txt", k, "date", f"date {_text(row['date'])!r} is not YYYYMMDD")
+                continue
+            kind = _number(row.get("exception_type"))
+            if kind == 1:
+                out[_text(row["service_id"])].add(day)
+            elif kind == 2:
+                out[_text(row["service_id"])].discard(day)
+            else:
+                r.problem("calendar_dates.txt", k, "exception_type",
+                          f"exception_type {_text(row.get('exception_type'))!r} is not 1 or 2")
+    return out
+
+
+def _trip_times(r: _Reader, feed: Any, trip_ids: set[str]) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
+    """Per trip: its stop ids and (arrival, departure) seconds, in stop_sequence order."""
+    st = feed.stop_times.reset_index(drop=True)
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for k, t in enumerate(st["trip_id"]):
+        t = _text(t)
+        if t in trip_ids:
+            rows_of[t].append(k)
+    out = {}
+    for trip, rows in rows_of.items():
+        rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
+        stops, stamps = [], []
+        ok = True
+        for k in rows:
+            arr_text, dep_text = _text(st["arrival_time"].iloc[k]), _text(st["departure_time"].iloc[k])
+            try:
+                arr = parse_time(arr_text or dep_text)
+                dep = parse_time(dep_text or arr_text)
+            except ValueError as exc:
+                r.problem("stop_times.txt", k, "arrival_time", f"trip {trip!r}: {exc}"
+                          + ("; corridor needs a time at every stop" if not (arr_text or dep_text) else ""))
+                ok = False
+                break
+            if dep < arr or (stamps and arr < stamps[-1][1]):
+                r.problem("stop_times.txt", k, "arrival_time",
+                          f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r} "
+                          f"({arr_text} after {stamps[-1][1] // 3600 if stamps else 0}h)")
+                ok = False
+                break
+            stops.append(_text(st["stop_id"].iloc[k]))
+            stamps.append((arr, dep))
+        if ok and len(stops) >= 2:
+            out[trip] = (stops, stamps)
+    return out
+
+
+def _shapes(feed: Any) -> dict[str, list[tuple[float, float]]]:
+    shapes = getattr(feed, "shapes", None)
+    if shapes is None:
+        return {}
+    out: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for sid, lat, lon, seq in zip(shapes["shape_id"], shapes["shape_pt_lat"], shapes["shape_pt_lon"],
+                                  shapes["shape_pt_sequence"], strict=True):
+        out[_text(sid)].append((float(seq), float(lat), float(lon)))
+    return {k: [(lat, lon) for _, lat, lon in sorted(v)] for k, v in out.items()}
+
+
+def _route_fields(r: _Reader, route: Any, row: int, entry: Any,
+                  agency_names: dict[str, str]) -> dict[str, Any] | None:
+    """Mode, unit, capacity, cost, CO2 and names of a route, from its entry or corridor_* columns."""
+    rid = _text(route["route_id"])
+    given = entry.model_dump(exclude_none=True, exclude={"id"}) if entry is not None else {}
+    fields: dict[str, Any] = {}
+    mode = given.get("mode") or _text(route.get("corridor_mode"))
+    if not mode:
+        rtype = _number(route.get("route_type"))
+        mode = route_mode(int(rtype)) if rtype is not None else None
+        if mode is None:
+            r.problem("routes.txt", row, "route_type", f"route {rid!r}: route_type "
+                      f"{_text(route.get('route_type'))!r} has no corridor mode; give mode in its routes entry")
+            return None
+    fields["mode"] = mode
+    for key, column in (("unit", "corridor_unit"), ("capacity", "corridor_capacity")):
+        value = given.get(key)
+        if value is None:
+            text = _text(route.get(column))
+            value = (int(float(text)) if key == "capacity" else text) if text else None
+        if value is None:
+            r.problem("routes.txt", row, column, f"route {rid!r}: the feed does not say its {key}; give it in "
+                      f"services_from.routes: [{{id: {rid}, unit: pax, capacity: 180}}]")
+            return None
+        fields[key] = value
+    money = {k: given[k] for k in ("cost_usd", "cost_usd_per_unit_km") if k in given}
+    carbon = {k: given[k] for k in ("co2_kg", "co2_g_per_unit_km") if k in given}
+    if not money and _number(route.get("corridor_cost_usd")) is not None:
+        money = {"cost_usd": _number(route.get("corridor_cost_usd"))}
+    if not carbon and _number(route.get("corridor_co2_kg")) is not None:
+        carbon = {"co2_kg": _number(route.get("corridor_co2_kg"))}
+    fields.update(money)
+    fields.update(carbon)
+    distance = given.get("distance_km", _number(route.get("corridor_distance_km")))
+    if distance is not None:
+        fields["distance_km"] = distance
+    name = _text(route.get("route_long_name")) or _text(route.get("route_short_name"))
+    if name:
+        fields["name"] = name
+    operator = agency_names.get(_text(route.get("agency_id")), "") or (
+        next(iter(agency_names.values())) if len(agency_names) == 1 else "")
+    if operator:
+        fields["operator"] = operator
+    return fields
+
+
+def _service(r: _Reader, sid: str, key: tuple[tuple[str, ...], tuple[int, ...]], clocks: list[int],
+             mask: frozenset[int], lo: dt.date, hi: dt.date, fields: dict[str, Any],
+             place_of: dict[str, Place], shape: list[tuple[float, float]] | None, row: int) -> dict[str, Any] | None:
+    stops, offsets = key
+    arr = [offsets[2 * i] for i in range(len(stops))]
+    dep = [offsets[2 * i + 1] for i in range(len(stops))]
+    data: dict[str, Any] = {"id": sid, **{k: v for k, v in fields.items() if k in ("name", "operator")},
+                            "mode": fields["mode"], "unit": fields["unit"], "stops": list(stops),
+                            "timetable": {"days": "daily" if len(mask) == 7 else [WEEKDAYS[w] for w in sorted(mask)],
+                                          "times": [f"{c // 60:02d}:{c % 60:02d}" for c in clocks]},
+                            "capacity": fields["capacity"], "valid_from": lo.isoformat(), "valid_to": hi.isoformat()}
+    for k in ("cost_usd", "cost_usd_per_unit_km", "co2_kg", "co2_g_per_unit_km", "distance_km"):
+        if k in fields:
+            data[k] = fields[k]
+    if len(stops) == 2:
+        data["duration_min"] = float(arr[1] - dep[0])
+        if shape and 2 < len(shape) <= MAX_WAYPOINTS + 2:
+            data["waypoints"] = [list(p) for p in shape[1:-1]]
+        return data
+    running = _running_times(arr, dep)
+    if running is None:
+        r.problem("routes.txt", row, "route_id", f"service {sid!r}: dwell times differ by 2 min or more "
+                  f"({', '.join(str(d - a) for a, d in zip(arr[1:-1], dep[1:-1], strict=True))}); corridor "
+                  "has one dwell per service: split the route")
+        return None
+    dwell, run = running
+    pts = [place_of[s] for s in stops]
+    lat = np.array([p.lat for p in pts])
+    lon = np.array([p.lon for p in pts])
+    circle = great_circle_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    if "distance_km" in fields and circle.sum() > 0:
+        distance = fields["distance_km"] * circle / circle.sum()
+    else:
+        distance = circle
+    if np.any(distance <= 0):
+        r.problem("routes.txt", row, "route_id", f"service {sid!r}: two stops at the same coordinates; "
+                  "corridor cannot time a segment of no length")
+        return None
+    data["speed_kph"] = [float(d * 60.0 / t) for d, t in zip(distance, run, strict=True)]
+    data["dwell_min"] = dwell
+    return data
+
+
+def _running_times(arr: list[int], dep: list[int]) -> tuple[float, list[float]] | None:
+    """One dwell and a running time per segment that segments.py rounds back to exactly these
+    arrival and departure offsets (whole minutes from the first departure), or None.
+
+    >>> _running_times([0, 60, 125, 200], [0, 62, 127, 200])
+    (2.0, [60.0, 63.0, 73.0])
+    >>> _running_times([0, 60, 125, 200], [0, 62, 128, 200])   # dwells of 2 and 3: one of 2.5
+    (2.5, [59.75, 63.0, 72.25])
+    >>> _running_times([0, 60, 120], [0, 61, 120])    # a half-minute dwell rounds to 1
+    (1.0, [60.0, 59.0])
+    """
+    dwells = [d - a for a, d in zip(arr[1:-1], dep[1:-1], strict=True)]
+    if not dwells:
+        dwells = [0]
+    lo, hi = max(dwells) - 1.0, min(dwells) + 1.0  # the dwell D lies in [lo, hi)
+    if not lo < hi:
+        return None
+    dwell = (lo + hi) / 2  # equal dwells give that dwell
+    exact = []  # exact running total at each arrival: rounds to arr[i], and plus D to dep[i]
+    for i in range(1, len(arr)):
+        a_lo, a_hi = arr[i] - 0.5, arr[i] + 0.5
+        if i < len(arr) - 1:
+            a_lo, a_hi = max(a_lo, dep[i] - dwell - 0.5), min(a_hi, dep[i] - dwell + 0.5)
+        if not a_lo < a_hi:
+            return None
+        exact.append((a_lo + a_hi) / 2)
+    running = [exact[0]] + [exact[i] - exact[i - 1] - dwell for i in range(1, len(exact))]
+    if min(running) <= 0:
+        return None
+    return dwell, running

@@ -1,0 +1,82 @@
+"""Reading and validating a GTFS feed with gtfs-kit, within limits.
+
+gtfs-kit 9 is the last release with a validator (``gtfs_kit.validate``), and its reader
+declares two columns narrower than GTFS allows: ``route_type`` as an 8-bit integer (the
+extended types run to 1702; air is 1100) and ``min_transfer_time`` as a 16-bit one (at most
+9 h 6 min; a road link between terminals may take longer). :func:`read_feed` reads those two
+as 32-bit integers, as gtfs-kit 10 and later do for ``route_type``. Nothing else of gtfs-kit
+is changed.
+
+Before gtfs-kit opens anything, the archive is checked: it must exist (gtfs-kit would
+otherwise try it as a URL), be a zip, and hold at most :data:`MAX_FILES` members and
+:data:`MAX_UNPACKED_BYTES` once unpacked, so a hostile file cannot fill the disk.
+"""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from corridor.errors import CorridorError
+
+MAX_FILES = 64
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+_WIDER = {"route_type": "Int32", "min_transfer_time": "Int32"}
+_LOCK = threading.Lock()
+
+
+class FeedError(CorridorError, ValueError):
+    """A GTFS feed that cannot be read or used; the message names the file and the place."""
+
+
+def check_archive(path: Path) -> None:
+    """Refuse what is not a bounded zip archive, before anything is unpacked."""
+    if not path.is_file():
+        raise FeedError(f"{path}: no such GTFS feed (a .zip file)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FeedError(f"{path}: not a GTFS zip archive ({exc})") from None
+    if len(members) > MAX_FILES:
+        raise FeedError(f"{path}: {len(members)} files in the archive; at most {MAX_FILES}")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FeedError(f"{path}: {unpacked:,} bytes unpacked; at most {MAX_UNPACKED_BYTES:,}")
+    names = {m.filename for m in members}
+    for required in ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
+        if required not in names:
+            raise FeedError(f"{path}: the feed has no {required}"
+                            + (" (its files are in a folder inside the zip; GTFS wants them at the top)"
+                               if any(n.endswith("/" + required) for n in names) else ""))
+
+
+def read_feed(path: str | Path) -> Any:
+    """The feed at ``path`` as a ``gtfs_kit.Feed`` (distances in km)."""
+    import gtfs_kit
+    import gtfs_kit.constants as constants
+
+    path = Path(path)
+    check_archive(path)
+    with _LOCK:
+        saved = {k: constants.DTYPE.get(k) for k in _WIDER}
+        constants.DTYPE.update(_WIDER)
+        try:
+            return gtfs_kit.read_feed(path, dist_units="km")
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError) as exc:
+            raise FeedError(f"{path}: gtfs-kit cannot read the feed: {exc}") from None
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    constants.DTYPE.pop(k, None)
+                else:
+                    constants.DTYPE[k] = v
+
+
+def validate(feed: Any) -> Any:
+    """gtfs-kit's validation report: a DataFrame of (type, message, table, rows)."""
+    import gtfs_kit
+
+    return gtfs_kit.validate(feed, as_df=True, include_warnings=True)

@@ -1,0 +1,185 @@
+"""services_from: a GTFS feed read into a scenario. The shipped small feed against answers
+worked out by hand; the baseline's own feed read back gives the planner's answers exactly;
+bad feeds are refused with their file, line and value."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corridor.cli import main
+from corridor.planning import RoutePlanner
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
+
+MINI_SCENARIO = """\
+name: mini
+run: {start: 2027-03-01, horizon_days: 28}
+places:
+  - {id: VILNIUS, name: Vilnius, kind: city, country: LT, lat: 54.6705, lon: 25.2840, tz: Europe/Vilnius}
+  - {id: KAUNAS, name: Kaunas, kind: city, country: LT, lat: 54.8840, lon: 23.9350, tz: Europe/Vilnius}
+  - {id: MINSK, name: Minsk, kind: city, country: BY, lat: 53.8910, lon: 27.5510, tz: Europe/Minsk}
+services_from:
+  gtfs: feed.zip
+  routes:
+    - VK
+    - {id: MV, unit: pax, capacity: 500}
+"""
+
+
+@pytest.fixture
+def mini(tmp_path: Path, zip_mini) -> Path:
+    zip_mini(tmp_path / "feed.zip")
+    (tmp_path / "mini.yaml").write_text(MINI_SCENARIO)
+    return tmp_path / "mini.yaml"
+
+
+def test_the_small_feed_gives_the_hand_worked_answers(mini: Path) -> None:
+    scenario = load_scenario(mini)
+    services = {s.id: s for s in scenario.services}
+    # VK: weekdays at 06:00 (without Monday 8 March) and daily at 23:30: three pieces
+    vk = sorted((s.valid_from, s.valid_to, s.timetable.times, s.timetable.days)  # type: ignore[union-attr]
+                for s in services.values() if s.id.startswith("VK"))
+    assert vk == [
+        (dt.date(2027, 3, 1), dt.date(2027, 3, 5), ["06:00"], ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        (dt.date(2027, 3, 1), dt.date(2027, 3, 31), ["23:30"], "daily"),
+        (dt.date(2027, 3, 9), dt.date(2027, 3, 31), ["06:00"], ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+    ]
+    assert {s.capacity for s in services.values()} == {300, 500}
+    assert all(s.mode == "rail" and s.unit == "pax" for s in services.values())
+    # MV leaves at 07:00 Vilnius time: 08:00 in Minsk (UTC+3) until the EU moves its clocks
+    mv = sorted((s.valid_from, s.valid_to, s.timetable.times) for s in services.values()  # type: ignore[union-attr]
+                if s.id.startswith("MV"))
+    assert mv == [(dt.date(2027, 3, 1), dt.date(2027, 3, 27), ["08:00"]),
+                  (dt.date(2027, 3, 28), dt.date(2027, 3, 31), ["07:00"])]
+
+    planner = RoutePlanner(scenario)
+    # Monday 8 March: no 06:00 train, so the 23:30, arriving 24:45 feed time = 00:45 next day
+    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-08T05:00", unit="pax").earliest.to_dict(planner.timetable)
+    assert (legs["depart"], legs["arrive"]) == ("2027-03-08T23:30:00+02:00", "2027-03-09T00:45:00+02:00")
+    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-09T05:00", unit="pax").earliest.to_dict(planner.timetable)
+    assert (legs["depart"], legs["arrive"]) == ("2027-03-09T06:00:00+02:00", "2027-03-09T07:15:00+02:00")
+    legs = planner.plan("MINSK", "VILNIUS", "2027-03-10T06:00", unit="pax").earliest.to_dict(planner.timetable)
+    assert (legs["depart"], legs["arrive"]) == ("2027-03-10T08:00:00+03:00", "2027-03-10T09:30:00+02:00")
+    legs = planner.plan("MINSK", "VILNIUS", "2027-03-29T06:00", unit="pax").earliest.to_dict(planner.timetable)
+    assert (legs["depart"], legs["arrive"]) == ("2027-03-29T07:00:00+03:00", "2027-03-29T09:30:00+03:00")
+
+
+def test_validate_cli_accepts_the_feed(mini: Path, capsys) -> None:
+    assert main(["validate", str(mini)]) == 0
+    assert "5 services" in capsys.readouterr().out
+
+
+def _roundtrip_pairs(baseline: Scenario) -> list[tuple[str, str, str]]:
+    pax = ("NQZ", "VNO", "IST", "FRA", "WAW", "RIX", "HEL")
+    cargo = [d for d in baseline.demand if d.kind == "cargo"]
+    pairs = [(a, b, "pax") for a in pax for b in pax if a != b and a in ("NQZ", "VNO")]
+    pairs += [(d.from_, d.to, "feu") for d in cargo] + [(d.to, d.from_, "feu") for d in cargo[:2]]
+    return pairs
+
+
+def test_round_trip_gives_the_same_plans(exported: Path, baseline: Scenario) -> None:
+    again = load_scenario(exported / "roundtrip.yaml")
+    assert sorted(s.id for s in again.services) == sorted(s.id for s in baseline.services)
+    before, after = RoutePlanner(baseline), RoutePlanner(again)
+    dates = ["2027-03-01T08:00", "2027-03-06T23:30", "2027-03-27T22:00", "2027-03-28T02:30",
+             "2027-06-15T12:00", "2027-10-30T21:00", "2027-10-31T02:30", "2028-01-10T05:00"]
+    compared = 0
+    for origin, target, unit in _roundtrip_pairs(baseline):
+        # passengers: every date within three days; containers ride for weeks: fewer dates
+        window = 3.0 if unit == "pax" else 45.0
+        for when in dates if unit == "pax" else dates[::3]:
+            try:
+                a = before.plan(origin, target, when, unit=unit, window_days=window)
+            except Exception as exc:  # noqa: BLE001 - the same refusal is expected both ways
+                with pytest.raises(type(exc)):
+                    after.plan(origin, target, when, unit=unit, window_days=window)
+                continue
+            b = after.plan(origin, target, when, unit=unit, window_days=window)
+            assert b.to_dict() == a.to_dict(), (origin, target, when)
+            compared += len(a.itineraries)
+    assert compared >= 150  # itineraries compared, all fields of every leg
+
+
+def test_round_trip_gives_the_same_week_profiles(exported: Path, baseline: Scenario) -> None:
+    again = load_scenario(exported / "roundtrip.yaml")
+    before, after = RoutePlanner(baseline), RoutePlanner(again)
+    cargo = next(d for d in baseline.demand if d.kind == "cargo")
+    for origin, target, unit, start in (("NQZ", "VNO", "pax", None), ("VNO", "NQZ", "pax", "2027-03-25T00:00"),
+                                        (cargo.from_, cargo.to, "feu", None)):
+        a = before.profile(origin, target, unit=unit, start=start)
+        b = after.profile(origin, target, unit=unit, start=start)
+        assert a.profile.ready_min.size >= 10_000
+        np.testing.assert_array_equal(b.profile.arrival_min, a.profile.arrival_min)
+        assert b.route_shares() == a.route_shares()
+
+
+# ---- bad feeds --------------------------------------------------------------------------
+
+def _refused(folder: Path, capsys, scenario: str = "mini.yaml") -> str:
+    assert main(["validate", str(folder / scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+def test_a_stop_that_matches_no_place(mini: Path, zip_mini, capsys) -> None:
+    stops = (Path(__file__).resolve().parents[1] / "data" / "gtfs_mini" / "stops.txt").read_text()
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops.replace("54.670000,25.283000", "54.900000,25.283000")})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stops.txt:2: stop_id: stop 'VLN' (Vilnius railway station) matches no place" in err
+    assert "'VILNIUS', is 25.5 km away (services_from.match_km is 1)" in err
+
+
+def test_a_bad_time_and_a_zone_that_disagrees(mini: Path, zip_mini, capsys) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")
+    stops = (data / "stops.txt").read_text().replace("0,Europe/Minsk", "0,Europe/Warsaw")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times, "stops.txt": stops})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stops.txt:4: stop_timezone: stop 'MSQ' is in Europe/Warsaw, but its place 'MINSK' is in " \
+           "Europe/Minsk" in err
+
+
+def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stop_times.txt:3: arrival_time: trip 'VK-0600': time '07:75:00' is not H:MM:SS" in err
+
+
+def test_a_route_the_feed_lacks_and_one_without_capacity(mini: Path, capsys) -> None:
+    mini.write_text(MINI_SCENARIO.replace("    - VK\n", "    - VX\n"))
+    err = _refused(mini.parent, capsys)
+    assert "mini.yaml:10:7: services_from.routes[0]: route 'VX' is not in feed.zip" in err
+    mini.write_text(MINI_SCENARIO.replace("    - {id: MV, unit: pax, capacity: 500}\n", "    - MV\n"))
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!routes.txt:3: corridor_unit: route 'MV': the feed does not say its unit" in err
+
+
+def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, capsys) -> None:
+    (mini.parent / "feed.zip").write_text("agency_id,agency_name\n")
+    err = _refused(mini.parent, capsys)
+    assert "mini.yaml:8:9: services_from.gtfs: feed.zip: not a GTFS zip archive" in err
+    mini.write_text(MINI_SCENARIO.replace("gtfs: feed.zip", "gtfs: ../elsewhere/feed.zip"))
+    err = _refused(mini.parent, capsys)
+    assert "'../elsewhere/feed.zip' leads outside the folders a scenario may read from" in err
+    mini.write_text(MINI_SCENARIO.replace("gtfs: feed.zip", "gtfs: missing.zip"))
+    err = _refused(mini.parent, capsys)
+    assert "services_from.gtfs: missing.zip: no such GTFS feed" in err
+
+
+def test_an_imported_id_that_clashes(mini: Path, capsys) -> None:
+    text = MINI_SCENARIO + textwrap.dedent("""\
+        services:
+          - {id: MV.1, mode: road, unit: pax, stops: [VILNIUS, KAUNAS], timetable: {times: ["10:00"]},
+             duration_min: 90, capacity: 50}
+        """)
+    mini.write_text(text)
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!routes.txt:3: services[4].id: id 'MV.1' is already used by services[0]" in err
