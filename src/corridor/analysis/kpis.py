@@ -26,8 +26,10 @@ def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
 
 
 def _unit_time(log: dict[str, Any], warmup: float, horizon: float) -> float:
-    """Unit-minutes spent in vehicles at the station inside [warmup, horizon), from the visit log."""
-    inside = np.clip(log["end_min"], warmup, horizon) - np.clip(log["arrive_min"], warmup, horizon)
+    """Unit-minutes spent in vehicles at the station inside [warmup, horizon), from the visit log
+    (until each vehicle leaves: its service end plus any customs hold)."""
+    leave = log.get("leave_min", log["end_min"])
+    inside = np.clip(leave, warmup, horizon) - np.clip(log["arrive_min"], warmup, horizon)
     return float(np.sum(log["units"] * inside))
 
 

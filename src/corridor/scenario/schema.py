@@ -53,6 +53,8 @@ MAX_COST_USD_PER_UNIT_KM = 10_000.0
 MAX_CO2_KG = 1_000_000.0  # per unit
 MAX_CO2_G_PER_UNIT_KM = 10_000_000.0
 MAX_STOPS = 1000
+MAX_PATHS_PER_DAY = 1440  # departure paths a day: one a minute
+MAX_SEASON_FACTOR = 100.0  # a month's demand against the flow's per_week
 MAX_WAYPOINTS = 1000
 #: Most items in each section.
 MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000}
@@ -68,6 +70,10 @@ CostPerKm = Annotated[float, Field(ge=0, le=MAX_COST_USD_PER_UNIT_KM, allow_inf_
 Co2PerKm = Annotated[float, Field(ge=0, le=MAX_CO2_G_PER_UNIT_KM, allow_inf_nan=False)]
 Headway = Annotated[float, Field(ge=MIN_HEADWAY_MIN, le=MAX_HEADWAY_MIN, allow_inf_nan=False)]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+#: Twelve monthly factors, January first, that multiply a rate in that month (UTC calendar).
+Seasonality = Annotated[list[Annotated[float, Field(ge=0, le=MAX_SEASON_FACTOR, allow_inf_nan=False)]],
+                        Field(min_length=12, max_length=12)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 LatLon = tuple[Lat, Lon]
 
@@ -131,6 +137,14 @@ def clock_minutes(text: str) -> int:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+class CustomsHold(_Model):
+    """Customs holds at a station: each loaded vehicle, after its service, is held with
+    ``probability`` for a time drawn from ``hold`` (off the servers: a siding, not a track)."""
+
+    probability: Probability
+    hold: Distribution
+
+
 class Place(_Model):
     """An airport, terminal, border or gauge-change station, port, junction or city."""
 
@@ -147,6 +161,8 @@ class Place(_Model):
     servers: Annotated[int, Field(ge=1, le=MAX_SERVERS)] | None = None
     service_time: Distribution | None = None
     background_per_day: Annotated[float, Field(ge=0, le=MAX_BACKGROUND_PER_DAY, allow_inf_nan=False)] = 0.0
+    background_seasonality: Seasonality | None = None
+    customs: CustomsHold | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -201,6 +217,10 @@ class Place(_Model):
     def _background_needs_servers(self) -> Place:
         if self.background_per_day > 0 and self.servers is None:
             raise ValueError("background_per_day needs servers and service_time")
+        if self.customs is not None and self.servers is None:
+            raise ValueError("customs holds vehicles at a station: give servers and service_time")
+        if self.background_seasonality is not None and self.background_per_day == 0:
+            raise ValueError("background_seasonality needs background_per_day")
         return self
 
     @property
@@ -265,6 +285,9 @@ class Dispatch(_Model):
     unit started waiting (0: at once with whatever is there)."""
 
     cutoff_min: Minutes = 0.0
+    #: a daily pool of departure paths (UTC days): a vehicle ready when the day's paths are
+    #: gone waits for the next day with one left (None: no limit)
+    paths_per_day: Annotated[int, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
 
 
 class Service(_Model):
@@ -348,6 +371,16 @@ class Demand(_Model):
     to: Id
     per_week: Annotated[float, Field(ge=MIN_RATE, le=MAX_PER_WEEK, allow_inf_nan=False)]
     arrivals: Literal["poisson", "uniform"] = "poisson"
+    #: monthly factors on per_week, January first (None: the same all year)
+    seasonality: Seasonality | None = None
+
+    @model_validator(mode="after")
+    def _seasonal_arrivals(self) -> Demand:
+        if self.seasonality is not None and self.arrivals != "poisson":
+            raise ValueError("seasonality needs poisson arrivals (got arrivals: uniform)")
+        if self.seasonality is not None and max(self.seasonality) == 0:
+            raise ValueError("seasonality is 0 in every month: the flow would never arrive")
+        return self
 
     @property
     def unit(self) -> Unit:

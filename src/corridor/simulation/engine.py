@@ -56,7 +56,7 @@ from corridor.simulation.entities import (
     landing,
 )
 from corridor.simulation.routes import RouteCache
-from corridor.simulation.stations import Station, Window, background_times, factor_at
+from corridor.simulation.stations import Station, Window, background_times, factor_at, take_path
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
 
@@ -103,9 +103,13 @@ class Replication:
                 background = None
                 if place.background_per_day > 0:
                     background = background_times(place.background_per_day,
-                                                  self.streams(f"background:{place.id}"), self.horizon_min)
+                                                  self.streams(f"background:{place.id}"), self.horizon_min,
+                                                  seasonality=place.background_seasonality,
+                                                  epoch=scenario.run.epoch)
+                customs = self.streams(f"customs:{place.id}") if place.customs else None
                 self.stations[p] = Station(p, place.servers, place.service_time, rng,
-                                           windows.get(place.id, []), background_min=background)
+                                           windows.get(place.id, []), background_min=background,
+                                           customs=place.customs, customs_rng=customs)
         self.capacity = [s.capacity for s in scenario.services]
         self.units: list[Unit] = []
         self.flows = scenario.demand
@@ -121,6 +125,9 @@ class Replication:
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         self.dispatch_timer: dict[int, bool] = {}
+        self.paths_used: dict[int, dict[int, int]] = defaultdict(dict)  # service -> day -> paths taken
+        self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path
+        self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
@@ -139,7 +146,8 @@ class Replication:
     def start(self) -> None:
         tt = self.tt
         for f, flow in enumerate(self.flows):
-            times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"))
+            times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"),
+                                  epoch=self.scenario.run.epoch)
             self.env.process(self._source(f, times))
         first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
@@ -297,7 +305,7 @@ class Replication:
         """A vehicle with ``units`` arrives at ``place``: it queues and is served in one step
         (its leaving time is known on arrival), one timeout. True if a station served it."""
         station = self.stations.get(place)
-        if station is None:
+        if station is None or (not units and station.servers):  # an empty vehicle is not traffic
             return False
         arrived = self.env.now
         leave = station.visit(arrived, len(units))
@@ -343,6 +351,17 @@ class Replication:
         load, pool[:] = pool[: self.capacity[service]], pool[self.capacity[service]:]
         if not load:
             return
+        spec = self.scenario.services[service]
+        assert spec.dispatch is not None
+        if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
+            leave = take_path(self.paths_used[service], self.env.now, spec.dispatch.paths_per_day)
+            if leave > self.env.now:
+                if pool and not self.dispatch_timer.get(service):
+                    self.dispatch_timer[service] = True
+                    self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+                self.awaiting_path.update(unit.id for unit in load)
+                yield self.env.timeout(leave - self.env.now)
+                self.awaiting_path.difference_update(unit.id for unit in load)
         tt = self.tt
         row = self.dispatch_row[service]
         now = self.env.now
@@ -352,9 +371,8 @@ class Replication:
             unit.charge(float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row]))
             if math.isnan(unit.first_departure_min):
                 unit.first_departure_min = now
+            self.departures.append((unit.id, int(tt.links.origin[row]), now))
         if pool and not self.dispatch_timer.get(service):
-            spec = self.scenario.services[service]
-            assert spec.dispatch is not None
             self.dispatch_timer[service] = True
             self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
         yield self.env.timeout(float(tt.links.duration_min[row]))
@@ -428,6 +446,8 @@ class Replication:
                 log.revenue_usd += step.cost_usd
                 if math.isnan(unit.first_departure_min):
                     unit.first_departure_min = now
+                if not unit.pax:
+                    self.departures.append((unit.id, place, now))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)
@@ -453,7 +473,8 @@ class Replication:
             Status.AT_STATION: len(self.at_station),
             Status.WAITING: sum(len(v) for v in self.pool.values())
             + sum(len(v) for v in self.booked.values())
-            + sum(len(v) for v in self.dispatch_pool.values()) + len(self.unrouted),
+            + sum(len(v) for v in self.dispatch_pool.values()) + len(self.unrouted)
+            + len(self.awaiting_path),
         }
         n = len(Status)
         expected = np.bincount([int(u.status) for u in self.units], minlength=n)

@@ -33,6 +33,8 @@ class Records:
     events: int
     services: tuple[str, ...] = ()
     trips: dict[str, np.ndarray] | None = None  # one column per field of TripRecord
+    #: every container's departures on a vehicle (trip or dispatched): unit, place, minute
+    departures: dict[str, np.ndarray] | None = None
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -45,7 +47,7 @@ class Records:
             warmup_min=rep.scenario.run.warmup_days * MIN_PER_DAY, flows=tuple(f.id for f in rep.flows),
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
-            services=rep.tt.services, trip_log=rep.trip_log,
+            services=rep.tt.services, trip_log=rep.trip_log, departures=rep.departures,
         )
 
     @classmethod
@@ -53,7 +55,8 @@ class Records:
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
-              trip_log: list[TripRecord] | None = None) -> Records:
+              trip_log: list[TripRecord] | None = None,
+              departures: list[tuple[int, int, float]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
         us = units
         units_cols = {
@@ -89,6 +92,7 @@ class Records:
             events=events,
             services=services,
             trips=_trip_columns(trip_log or []),
+            departures=_departure_columns(departures or []),
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
@@ -163,6 +167,11 @@ class Records:
                             _num(sw["station_min"][k])])
         written.append(path)
         return written
+
+
+def _departure_columns(departures: list[tuple[int, int, float]]) -> dict[str, np.ndarray]:
+    d = np.array(departures, dtype=np.float64).reshape(-1, 3)
+    return {"unit": d[:, 0].astype(np.int64), "place": d[:, 1].astype(np.int64), "depart_min": d[:, 2]}
 
 
 #: The columns of :meth:`Records.to_frame`, one row per unit: ``replication``; ``unit`` (its

@@ -9,30 +9,66 @@ first modelled vehicle that arrives at or after it (a background vehicle goes fi
 times), so it costs no event. Service times are drawn in advance, vectorised, from the
 station's own stream, in order of admission. Disruptions act here: while a closure
 (capacity factor 0) is in force no service starts; under a factor f > 0 a service takes 1/f
-as long, so the station clears f times as many vehicles. Every visit is logged for KPIs.
+as long, so the station clears f times as many vehicles. Customs (``customs``) hold a loaded
+vehicle after its service, with a probability and for a drawn time, off the servers; the
+hold is drawn from the station's own ``customs:PLACE`` stream, in order of admission. A
+vehicle with nothing on board passes a station without queueing: an empty timetabled trip
+is not traffic. Every visit is logged for KPIs (``leave_min``: service end plus any hold).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from corridor.kernels.queues import admit
 from corridor.scenario.distributions import Distribution
+from corridor.scenario.schema import CustomsHold
+from corridor.simulation.demand import seasonal_times
 from corridor.units import MIN_PER_DAY
 
 Window = tuple[float, float, float]  # start, end (minutes since epoch), capacity factor
 SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of admission
 
 
-def background_times(per_day: float, rng: np.random.Generator, until: float) -> np.ndarray:
-    """Arrival times in [0, until) of a Poisson stream of ``per_day`` vehicles a day."""
+def background_times(per_day: float, rng: np.random.Generator, until: float, *,
+                     seasonality: Sequence[float] | None = None, epoch: dt.datetime | None = None) -> np.ndarray:
+    """Arrival times in [0, until) of a Poisson stream of ``per_day`` vehicles a day (times the
+    month's factor, with ``seasonality``; months of the UTC calendar from ``epoch``)."""
+    if seasonality is not None:
+        assert epoch is not None
+        return seasonal_times(per_day / MIN_PER_DAY, seasonality, epoch, until, rng)
     gaps = rng.exponential(MIN_PER_DAY / per_day, int(per_day * until / MIN_PER_DAY * 1.5) + 64)
     times = np.cumsum(gaps)
     while times[-1] < until:  # rare: the first draw fell short
         times = np.r_[times, times[-1] + np.cumsum(rng.exponential(MIN_PER_DAY / per_day, times.size))]
     return times[times < until]
+
+
+def customs_holds(customs: CustomsHold, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` holds, vectorised: each vehicle is held with the probability, for a drawn time
+    (both drawn for every vehicle, so a stream's numbers do not depend on who was held)."""
+    held = rng.random(n) < customs.probability
+    return np.where(held, customs.hold.sample(rng, n), 0.0)
+
+
+def take_path(used: dict[int, int], t_min: float, per_day: int) -> float:
+    """When a vehicle ready at ``t_min`` may leave on a daily pool of ``per_day`` departure
+    paths (UTC days since the epoch): now if today's are not all taken, else at the start of
+    the first day with one left. Takes that path (``used`` counts the paths taken per day).
+
+    >>> used = {}
+    >>> [take_path(used, 100.0, 2) for _ in range(3)]
+    [100.0, 100.0, 1440.0]
+    """
+    day = math.floor(t_min / MIN_PER_DAY)
+    while used.get(day, 0) >= per_day:
+        day += 1
+    used[day] = used.get(day, 0) + 1
+    return max(t_min, day * MIN_PER_DAY)
 
 
 def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
@@ -61,10 +97,11 @@ class Station:
 
     def __init__(self, place: int, servers: int | None, service_time: Distribution | None,
                  rng: np.random.Generator | None, windows: list[Window], *,
-                 background_min: np.ndarray | None = None, draws: np.ndarray | None = None) -> None:
+                 background_min: np.ndarray | None = None, draws: np.ndarray | None = None,
+                 customs: CustomsHold | None = None, customs_rng: np.random.Generator | None = None) -> None:
         """``background_min``: arrival times of outside vehicles, sorted. ``draws``, if given,
         are the service times to use first, in order of admission (to feed the station the same
-        numbers as another implementation)."""
+        numbers as another implementation). ``customs`` and its stream: holds of loaded vehicles."""
         self.place = place
         self.servers = servers
         self.windows = sorted(windows)
@@ -81,6 +118,11 @@ class Station:
         self.start: list[float] = []
         self.end: list[float] = []
         self.units: list[int] = []
+        self.leave: list[float] = []
+        self._customs = customs
+        self._customs_rng = customs_rng
+        self._holds = np.empty(0)
+        self._next_hold = 0
 
     def _service_time(self) -> float:
         if self._next >= self._draws.size:
@@ -91,16 +133,30 @@ class Station:
         self._next += 1
         return value
 
+    def _hold(self) -> float:
+        """The customs hold of the next loaded vehicle (0 when it is not held)."""
+        if self._customs is None:
+            return 0.0
+        if self._next_hold >= self._holds.size:
+            assert self._customs_rng is not None
+            self._holds = customs_holds(self._customs, self._customs_rng, SERVICE_CHUNK)
+            self._next_hold = 0
+        value = float(self._holds[self._next_hold])
+        self._next_hold += 1
+        return value
+
     def _admit_one(self, arrival_min: float, units: int) -> float:
         if self.servers:
             start, end = admit(self.free_min, arrival_min, self._service_time(), self._opening)
         else:
             start = end = arrival_min if self._opening is None else self._opening(arrival_min)[0]
+        leave = end + self._hold() if units else end
         self.arrive.append(arrival_min)
         self.start.append(start)
         self.end.append(end)
         self.units.append(units)
-        return end
+        self.leave.append(leave)
+        return leave
 
     def admit_background(self, until_min: float) -> None:
         """Admit the outside vehicles that arrive at or before ``until_min``."""
@@ -123,4 +179,5 @@ class Station:
             "start_min": np.array(self.start),
             "end_min": np.array(self.end),
             "units": np.array(self.units, dtype=np.int64),
+            "leave_min": np.array(self.leave),
         }

@@ -1,0 +1,119 @@
+"""EU-gateway operations: customs holds, a daily pool of departure paths, and the located
+errors their scenario fields give."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from scipy import stats
+
+from corridor import simulate
+from corridor.errors import ScenarioError
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
+from corridor.simulation.stations import take_path
+
+GATE = """\
+name: gate
+run: {start: 2027-03-01, horizon_days: DAYS, warmup_days: 0, drain_days: 30, replications: 1, seed: 5}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: BY, lat: 52, lon: 24, tz: UTC}
+  - {id: G, name: G, kind: gauge_change_station, country: PL, lat: 52, lon: 23, tz: UTC,
+     servers: 2, service_time: {dist: fixed, value_min: 60}CUSTOMS}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+services:
+  - {id: IN, mode: road, unit: feu, stops: [A, G], dispatch: {cutoff_min: 0}, duration_min: 30, capacity: 1}
+  - {id: EU, mode: rail, unit: feu, stops: [G, Z], dispatch: DISPATCH, duration_min: 600, capacity: 10}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: PERWEEK}
+"""
+
+
+def gate(*, days: int = 60, per_week: float = 70.0, customs: str = "",
+         dispatch: str = "{cutoff_min: 0}") -> Scenario:
+    text = (GATE.replace("DAYS", str(days)).replace("PERWEEK", str(per_week))
+            .replace("CUSTOMS", customs).replace("DISPATCH", dispatch))
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+def test_take_path_against_a_plain_count() -> None:
+    # vehicles ready at random moments over ten days, 3 paths a day: the k-th vehicle of the
+    # queue (in order of readiness) leaves on the first day whose paths are not all taken
+    rng = np.random.default_rng(7)
+    ready = np.sort(rng.uniform(0, 10 * 1440, 60))
+    used: dict[int, int] = {}
+    got = [take_path(used, t, 3) for t in ready.tolist()]
+    taken: dict[int, int] = {}
+    for t, leave in zip(ready.tolist(), got, strict=True):
+        day = int(t // 1440)
+        while taken.get(day, 0) >= 3:
+            day += 1
+        taken[day] = taken.get(day, 0) + 1
+        assert leave == max(t, day * 1440.0)
+    assert all(v <= 3 for v in used.values()) and sum(used.values()) == 60
+
+
+def test_customs_holds_every_vehicle_for_its_fixed_time() -> None:
+    s = gate(customs=", customs: {probability: 1.0, hold: {dist: fixed, value_min: 600}}")
+    rec = simulate(s, replications=1).records[0]
+    sw = rec.station_waits
+    # one container a truck: each spends its queue, its 60-min service and the 600-min hold
+    log = rec.stations["G"]
+    assert sw["station_min"].size > 400
+    np.testing.assert_allclose(log["leave_min"] - log["end_min"], 600.0)
+    np.testing.assert_allclose(log["end_min"] - log["start_min"], 60.0)
+    order = np.argsort(sw["arrive_min"], kind="stable")
+    np.testing.assert_allclose(sw["station_min"][order], (log["leave_min"] - log["arrive_min"]))
+    # the hold is off the servers: the queue is that of 60-min services alone
+    assert np.all(log["start_min"][2:] >= log["arrive_min"][2:]) and np.mean(log["start_min"] - log["arrive_min"]) < 10
+
+
+def test_customs_hold_share_is_the_probability() -> None:
+    s = gate(days=200, customs=", customs: {probability: 0.25, hold: {dist: fixed, value_min: 600}}")
+    result = simulate(s, replications=1)
+    log = result.records[0].stations["G"]
+    held = int(np.sum(log["leave_min"] > log["end_min"]))
+    n = log["leave_min"].size
+    assert n > 1500
+    # a two-sided binomial test at 1%: the share held is the probability
+    assert stats.binomtest(held, n, 0.25).pvalue > 0.01
+    # Little's law with the hold: L from the vehicle log, lambda W from the unit records
+    st = result.kpis[0]["stations"]["G"]
+    assert st["little_L_units"] == pytest.approx(st["little_lambda_W_units"], rel=0.02)
+
+
+def test_paths_per_day_cap_departures_and_the_books_balance() -> None:
+    # 20 containers a day, EU trains of 10 leave when full: 2 a day wanted, 1 path a day given.
+    # Every day's departures are at most the pool; the backlog waits (the books check runs inside)
+    s = gate(days=20, per_week=140.0, dispatch="{cutoff_min: 0, paths_per_day: 1}")
+    rec = simulate(s, replications=1).records[0]
+    dep = rec.departures
+    g = rec.places.index("G")
+    leaves = np.unique(dep["depart_min"][dep["place"] == g])  # one time per EU train
+    per_day = np.bincount((leaves // 1440).astype(int))
+    assert per_day.max() == 1 and per_day.sum() >= 20
+    # without the pool the same trains leave as they fill, two a day or more
+    free = simulate(gate(days=20, per_week=140.0, dispatch="{cutoff_min: 0}"), replications=1).records[0]
+    leaves_free = np.unique(free.departures["depart_min"][free.departures["place"] == g])
+    assert np.bincount((leaves_free // 1440).astype(int)).max() >= 2
+
+
+@pytest.mark.parametrize(("place_extra", "service_extra", "needle"), [
+    (", customs: {probability: 1.5, hold: {dist: fixed, value_min: 60}}", "", "probability"),
+    ("", "", "paths_per_day"),
+])
+def test_bad_gateway_fields_give_located_errors(tmp_path: Path, place_extra: str, service_extra: str,
+                                                needle: str) -> None:
+    dispatch = "{cutoff_min: 0, paths_per_day: 0}" if needle == "paths_per_day" else "{cutoff_min: 0}"
+    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7").replace("CUSTOMS", place_extra)
+            .replace("DISPATCH", dispatch))
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "bad.yaml:" in message and needle in message

@@ -1,0 +1,112 @@
+"""--set: a value found by its dotted path, changed in the merged data, validated again."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SCENARIOS
+from corridor.errors import CorridorError, ScenarioError
+from corridor.scenario import load_scenario
+from corridor.scenario.load import validate_raw
+from corridor.scenario.overrides import (
+    apply,
+    check_setting,
+    load_raw,
+    parse_setting,
+    scenario_with,
+    split_values,
+)
+
+
+@pytest.fixture(scope="module")
+def direct_raw():
+    return load_raw(SCENARIOS / "direct_flight.yaml")
+
+
+def test_the_issue_paths_change_exactly_their_value(direct_raw) -> None:
+    base = validate_raw(direct_raw, "direct_flight.yaml")
+    changed = scenario_with(direct_raw, "x", [
+        ("places.MALASZEWICZE.servers", 5),
+        ("services.KC-NQZ-VNO.timetable.days", ["Mon", "Thu"]),
+        ("demand.FEU-XIAN-DUISBURG.per_week", 300),
+    ])
+    assert changed.place("MALASZEWICZE").servers == 5 != base.place("MALASZEWICZE").servers
+    assert changed.service("KC-NQZ-VNO").timetable.days == ["Mon", "Thu"]
+    assert {d.id: d.per_week for d in changed.demand}["FEU-XIAN-DUISBURG"] == 300.0
+    # everything else as loaded from the file, and the base data untouched
+    dump, other = base.model_dump(), changed.model_dump()
+    for section in ("places", "services", "demand"):
+        differ = [a["id"] for a, b in zip(dump[section], other[section], strict=True) if a != b]
+        assert differ == {"places": ["MALASZEWICZE"], "services": ["KC-NQZ-VNO"],
+                          "demand": ["FEU-XIAN-DUISBURG"]}[section]
+    assert validate_raw(direct_raw, "again") == base
+    assert base == load_scenario(SCENARIOS / "direct_flight.yaml")
+
+
+def test_ids_with_dots_and_list_indexes(tmp_path) -> None:
+    from sweep.scenarios import station_raw
+
+    raw, name = station_raw(tmp_path)
+    s = scenario_with(raw, name, [("places.B.1.servers", 5), ("services.TRUCK.stops.1", "B.1"),
+                                  ("places.1.background_per_day", 2.0)])
+    assert s.place("B.1").servers == 5 and s.place("B.1").background_per_day == 2.0
+
+
+def test_a_bad_value_is_located_at_its_setting(direct_raw) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario_with(direct_raw, "x", [("places.MALASZEWICZE.servers", 0)],
+                      labels=["--set places.MALASZEWICZE.servers=0"])
+    (problem,) = err.value.problems
+    assert problem.file == "--set places.MALASZEWICZE.servers=0" and problem.path.endswith(".servers")
+    assert "greater than or equal to 1" in problem.message and "got 0" in problem.message
+    with pytest.raises(ScenarioError, match="unknown place 'VNX'.*did you mean 'VNO'"):
+        scenario_with(direct_raw, "x", [("services.KC-NQZ-VNO.stops", ["NQZ", "VNX"])])
+    with pytest.raises(ScenarioError, match="Thx"):
+        scenario_with(direct_raw, "x", [("services.KC-NQZ-VNO.timetable.days", ["Mon", "Thx"])])
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("places.MALASZEWICZ.servers", "no item with id 'MALASZEWICZ' (did you mean 'MALASZEWICZE'?)"),
+    ("placez.X", "no 'placez' (did you mean 'places'?)"),
+    ("services.KC-NQZ-VNO.timetable.dayz.x", "timetable has no 'dayz' (did you mean 'days'?)"),
+    ("run.seed.x", "run.seed is a single value"),
+    ("services.KC-NQZ-VNO.timetable.times.5", "has 1 item and no ids; '5' is not an index from 0 to 0"),
+])
+def test_a_path_that_names_nothing_is_refused_before_running(direct_raw, path, message) -> None:
+    with pytest.raises(CorridorError) as err:
+        check_setting(direct_raw, parse_setting(f"{path}=1"))
+    assert message in str(err.value) and str(err.value).startswith(f"--set {path}:")
+
+
+def test_value_syntax() -> None:
+    s = parse_setting("services.X.timetable.days=[Mon,Thu], [Mon,Tue,Thu] ,daily")
+    assert s.values == (["Mon", "Thu"], ["Mon", "Tue", "Thu"], "daily")
+    assert s.text == ("[Mon,Thu]", "[Mon,Tue,Thu]", "daily")
+    # YAML 1.2 as in scenario files: clock times and 'no' are text, numbers are numbers
+    assert parse_setting("a.b=08:30,no,2.5,3,'x, y'").values == ("08:30", "no", 2.5, 3, "x, y")
+    assert parse_setting("a.b=1,2").numeric and not parse_setting("a.b=1,x").numeric
+    assert split_values("{a: [1, 2]},'[',\"]\"") == ["{a: [1, 2]}", "'['", '"]"']
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a.b", "write PATH=V1,V2"),
+    ("=1", "write PATH=V1,V2"),
+    ("a..b=1", "empty part"),
+    ("a.b=1,,2", "an empty value"),
+    ("a.b=[1,2", "unclosed bracket"),
+    ("a.b=1]", "unbalanced"),
+    ("a.b='x", "unclosed quote"),
+    ("a.b=1,1", "given twice"),
+    ("a.b=!!binary eA==", "cannot read value"),
+])
+def test_malformed_settings(text, message) -> None:
+    with pytest.raises(CorridorError, match=message):
+        parse_setting(text)
+
+
+def test_apply_copies_only_the_path(direct_raw) -> None:
+    changed = apply(direct_raw, [("places.MALASZEWICZE.servers", 9)])
+    assert changed["places"] is not direct_raw["places"]
+    assert changed["services"] is direct_raw["services"]  # shared, unchanged
+    index = next(i for i, p in enumerate(direct_raw["places"]) if p["id"] == "MALASZEWICZE")
+    assert direct_raw["places"][index]["servers"] != 9
