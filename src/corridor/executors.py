@@ -1,64 +1,348 @@
-"""Where replications run: in this process, or in a local pool of processes.
+"""Where replications run: in this process, a local pool of processes, or a Dask cluster.
 
-Replications are independent (each has its own streams, keyed by replication number), so
-they can run anywhere and still give the same records, bit for bit, as in one process.
+A replication depends only on its scenario, its number and the seed: every random source
+draws from its own stream keyed by those (:mod:`corridor.simulation.streams`). So a
+replication may run anywhere and gives the same records, bit for bit, whichever executor
+runs it and however many workers share the work.
+
+Runs travel in batches, several replications to one message, so the cost of sending work
+and results stays far below the cost of the work: the jobs are cut into about
+:data:`BATCHES_PER_SLOT` batches per worker (slot), enough to balance the load and to report
+progress. A worker keeps the timetable and planners of the last few scenarios it saw (by a
+hash of the scenario's content), so a batch does not rebuild them. At most two batches per
+slot are in flight at once: memory stays flat however many runs are asked for.
+
+Dask is optional (``pip install 'corridor[dask]'``): ``Executor(dask="tcp://host:8786")``
+sends batches to an existing ``dask.distributed`` scheduler, whose workers must have corridor
+installed; ``Executor(dask="local")`` starts a LocalCluster on this machine's loopback.
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
+import math
 import os
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from corridor.errors import CorridorError
 from corridor.scenario.schema import Scenario
 from corridor.simulation.records import Records
 
+BATCHES_PER_SLOT = 8  # batches per worker: load balance and progress against messages sent
+IN_FLIGHT_PER_SLOT = 2  # batches sent ahead per worker
+CACHED_SCENARIOS = 4  # timetables and planners a worker keeps
+DASK_TIMEOUT_S = 30  # to reach a scheduler, and for it to have a worker
+DASK_INSTALL = "pip install 'corridor[dask]'"
 
-def _one(args: tuple[Scenario, int, int | None]) -> Records:
-    from corridor.simulation import run_replication
 
-    scenario, replication, seed = args
-    return run_replication(scenario, replication, seed=seed)
+@dataclass(frozen=True)
+class Executor:
+    """Where runs go: ``workers`` local processes (``None`` or 0: one per core; 1: this
+    process), or the Dask scheduler at ``dask`` (an address such as ``tcp://10.0.0.5:8786``,
+    or ``"local"`` for a LocalCluster of ``workers`` processes on this machine)."""
+
+    workers: int | None = None
+    dask: str | None = None
+
+    @property
+    def local_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    def describe(self) -> str:
+        if self.dask == "local":
+            return f"a local Dask cluster of {self.local_workers} processes"
+        if self.dask is not None:
+            return f"the Dask scheduler at {self.dask}"
+        n = self.local_workers
+        return "this process" if n == 1 else f"{n} local processes"
 
 
-def run_replications(scenario: Scenario, replications: int, *, seed: int | None = None,
-                     workers: int = 1,
-                     progress: Callable[[int, int], None] | None = None) -> list[Records]:
-    """Records of replications 0..n-1, in order; ``workers`` > 1 uses a process pool
-    (0 means one per core)."""
-    if workers == 0:
-        workers = os.cpu_count() or 1
-    if workers == 1 or replications == 1:
-        out = []
-        for r in range(replications):
-            out.append(_one((scenario, r, seed)))
-            if progress is not None:
-                progress(r + 1, replications)
-        return out
-    results: dict[int, Records] = {}
-    pending: dict[Any, int] = {}
-    todo = iter(range(replications))
-    pool = ProcessPoolExecutor(max_workers=min(workers, replications))
+IN_PROCESS = Executor(workers=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One replication: of scenario number ``scenario`` (in the list given with the jobs)."""
+
+    scenario: int
+    replication: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A run that did not give a result, and why (in words for the reader)."""
+
+    reason: str
+
+
+Work = Callable[[Records, Scenario], Any]  # what to keep of a run, computed where it ran
+
+
+def records(rec: Records, scenario: Scenario) -> Records:
+    """The work that keeps a replication's records whole (what ``run`` and ``compare`` need)."""
+    return rec
+
+
+def scenario_token(scenario: Scenario) -> str:
+    """A hash of everything the scenario says: equal tokens, equal runs."""
+    return hashlib.sha256(scenario.model_dump_json(by_alias=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Batch:
+    scenarios: dict[str, Scenario]  # by token
+    items: tuple[tuple[int, str, int, int], ...]  # (job number, token, replication, seed)
+    work: Work
+    keep_going: bool  # a failing run becomes a Failed; otherwise its error goes up
+
+
+_local = threading.local()  # a worker's cache; per thread, as a threaded Dask worker runs several
+
+
+def _prepared(cache: OrderedDict[str, Any], token: str, scenario: Scenario) -> Any:
+    from corridor.planning.search import Planner
+    from corridor.simulation import run_timetable
+
+    if token in cache:
+        cache.move_to_end(token)
+        return cache[token]
+    tt = run_timetable(scenario)
+    cache[token] = (tt, {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")})
+    while len(cache) > CACHED_SCENARIOS:
+        cache.popitem(last=False)
+    return cache[token]
+
+
+def _run_batch(batch: _Batch, cache: OrderedDict[str, Any]) -> list[tuple[int, Any]]:
+    from corridor.simulation import replicate
+
+    out = []
+    for job, token, replication, seed in batch.items:
+        scenario = batch.scenarios[token]
+        try:
+            tt, planners = _prepared(cache, token, scenario)
+            result = batch.work(replicate(scenario, tt, planners, replication, seed), scenario)
+        except Exception as exc:
+            if not batch.keep_going:
+                raise
+            result = Failed(f"{type(exc).__name__}: {exc}")
+        out.append((job, result))
+    return out
+
+
+def _remote(batch: _Batch) -> list[tuple[int, Any]]:
+    """A batch in a worker process or thread, with that worker's cache."""
+    if not hasattr(_local, "cache"):
+        _local.cache = OrderedDict()
+    return _run_batch(batch, _local.cache)
+
+
+def _batches(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work, slots: int,
+             keep_going: bool) -> list[_Batch]:
+    """Jobs cut into about BATCHES_PER_SLOT batches per slot, in order (so a batch mostly
+    holds one scenario's replications)."""
+    tokens = [scenario_token(s) for s in scenarios]
+    size = max(1, math.ceil(len(jobs) / (BATCHES_PER_SLOT * slots)))
+    out = []
+    for start in range(0, len(jobs), size):
+        chunk = jobs[start:start + size]
+        used = {tokens[j.scenario]: scenarios[j.scenario] for j in chunk}
+        items = tuple((start + k, tokens[j.scenario], j.replication, j.seed) for k, j in enumerate(chunk))
+        out.append(_Batch(used, items, work, keep_going))
+    return out
+
+
+def execute(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work = records, *,
+            executor: Executor = IN_PROCESS, keep_going: bool = False,
+            progress: Callable[[int, int], None] | None = None,
+            on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """``work(records, scenario)`` of every job, in the order of ``jobs``.
+
+    ``keep_going``: a run that raises, or whose worker dies, gives a :class:`Failed` in its
+    place and the others go on; otherwise the first failure stops everything and is raised.
+    ``on_result(job number, result)`` is called in this process as each result arrives (to
+    store it at once); ``progress(done, total)`` after each.
+    """
+    results: list[Any] = [None] * len(jobs)
+    done = [0]
+
+    def deliver(pairs: list[tuple[int, Any]]) -> None:
+        for job, result in pairs:
+            results[job] = result
+            done[0] += 1
+            if on_result is not None:
+                on_result(job, result)
+        if progress is not None:
+            progress(done[0], len(jobs))
+
+    if not jobs:
+        return results
+    if executor.dask is not None:
+        with _dask_client(executor) as client:
+            slots = max(1, sum(client.nthreads().values()))
+            _run_dask(client, _batches(scenarios, jobs, work, slots, keep_going), slots, keep_going, deliver)
+    elif executor.local_workers == 1 or len(jobs) == 1:
+        cache: OrderedDict[str, Any] = OrderedDict()
+        for batch in _batches(scenarios, jobs, work, len(jobs), keep_going):  # one job a batch
+            deliver(_run_batch(batch, cache))
+    else:
+        workers = min(executor.local_workers, len(jobs))
+        _run_pool(_batches(scenarios, jobs, work, workers, keep_going), workers, keep_going, deliver)
+    return results
+
+
+def _lost(batch: _Batch, why: str) -> list[tuple[int, Any]]:
+    return [(job, Failed(why)) for job, *_ in batch.items]
+
+
+def _singles(batch: _Batch) -> list[_Batch]:
+    return [_Batch({item[1]: batch.scenarios[item[1]]}, (item,), batch.work, batch.keep_going)
+            for item in batch.items]
+
+
+DIED = "its worker process died while running it (killed, or out of memory)"
+
+
+def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
+              deliver: Callable[[list[tuple[int, Any]]], None]) -> None:
+    """Batches on a local process pool. If a worker dies (killed, out of memory), every batch
+    in flight is lost with the pool: with ``keep_going`` their runs go again one at a time,
+    alone in a new pool, so the run that kills its worker is found and reported, and the
+    others give their results."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    todo = deque(batches)
+    suspects: deque[_Batch] = deque()  # runs lost with a pool, to try again alone
+    pending: dict[Any, _Batch] = {}
+    pool = ProcessPoolExecutor(max_workers=workers)
     try:
-        # a few tasks per worker in flight at once: memory stays flat however many are asked for
-        for r in itertools.islice(todo, 2 * workers):
-            pending[pool.submit(_one, (scenario, r, seed))] = r
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                results[pending.pop(future)] = future.result()
-                if progress is not None:
-                    progress(len(results), replications)
-                for r in itertools.islice(todo, 1):
-                    pending[pool.submit(_one, (scenario, r, seed))] = r
+        while todo or suspects or pending:
+            if suspects:
+                if not pending:  # a suspect runs alone: if the pool breaks, it was the one
+                    batch = suspects.popleft()
+                    pending[pool.submit(_remote, batch)] = batch
+            else:
+                while todo and len(pending) < IN_FLIGHT_PER_SLOT * workers:
+                    batch = todo.popleft()
+                    pending[pool.submit(_remote, batch)] = batch
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            lost = []
+            for future in finished:
+                batch = pending.pop(future)
+                try:
+                    deliver(future.result())
+                except BrokenProcessPool:
+                    lost.append(batch)
+            if not lost:
+                continue
+            if not keep_going:
+                raise CorridorError("a worker process died (killed, or out of memory) while running "
+                                    "replications")
+            lost += pending.values()  # the pool is gone, and every batch it held
+            pending.clear()
+            _terminate(pool)
+            if len(lost) == 1 and len(lost[0].items) == 1:
+                deliver(_lost(lost[0], DIED))
+            else:
+                suspects.extend(single for batch in lost for single in _singles(batch))
+            pool = ProcessPoolExecutor(max_workers=workers)
     except BaseException:
         # interrupted, or a replication failed: stop the workers now rather than let them
         # finish (or linger holding the caller's pipes)
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _terminate(pool)
         raise
     pool.shutdown()
-    return [results[r] for r in range(replications)]
+
+
+def _terminate(pool: Any) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def _dask_client(executor: Executor) -> Iterator[Any]:
+    """A client of the executor's scheduler (and the LocalCluster behind it, for "local"),
+    closed on the way out; a clear error if Dask is missing or the scheduler unreachable."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CorridorError(f"--dask needs Dask's distributed scheduler, which is not installed: "
+                            f"{DASK_INSTALL}") from None
+    import logging
+
+    cluster = None
+    try:
+        if executor.dask == "local":
+            cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+        else:
+            client = Client(executor.dask, timeout=f"{DASK_TIMEOUT_S}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise CorridorError(f"--dask {executor.dask}: cannot reach the scheduler ({exc})") from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=DASK_TIMEOUT_S)
+        except (TimeoutError, OSError):
+            raise CorridorError(f"--dask {executor.dask}: the scheduler has no workers (waited "
+                                f"{DASK_TIMEOUT_S} s)") from None
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
+              deliver: Callable[[list[tuple[int, Any]]], None]) -> None:
+    from distributed import as_completed
+
+    todo = deque(batches)
+    pending: dict[Any, _Batch] = {}
+    flow = as_completed()
+
+    def send() -> None:
+        batch = todo.popleft()
+        future = client.submit(_remote, batch, pure=False)
+        pending[future] = batch
+        flow.add(future)
+
+    try:
+        for _ in range(min(len(todo), IN_FLIGHT_PER_SLOT * slots)):
+            send()
+        for future in flow:
+            batch = pending.pop(future)
+            if future.status != "finished":  # an error, or cancelled by the scheduler
+                exc = future.exception() if future.status == "error" else CorridorError("cancelled")
+                if not keep_going:
+                    raise exc
+                # KilledWorker: the scheduler retried it on other workers and they died too
+                deliver(_lost(batch, f"failed on the Dask cluster: {type(exc).__name__}: {exc}"))
+            else:
+                deliver(future.result())
+            if todo:
+                send()
+    except BaseException:
+        client.cancel(list(pending))
+        raise
+
+
+def run_replications(scenario: Scenario, replications: int, *, seed: int | None = None,
+                     workers: int = 1, executor: Executor | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> list[Records]:
+    """Records of replications 0..n-1, in order, run by ``executor`` (default: ``workers``
+    local processes; 0 means one per core, 1 this process)."""
+    used_seed = scenario.run.seed if seed is None else seed
+    jobs = [Job(0, r, used_seed) for r in range(replications)]
+    return execute([scenario], jobs, records, executor=executor or Executor(workers=workers),
+                   progress=progress)

@@ -25,6 +25,7 @@ import numpy as np
 from corridor.analysis.kpis import flatten
 from corridor.analysis.runs import SimulationResult, simulate
 from corridor.errors import CorridorError, PlanningError
+from corridor.executors import Executor
 from corridor.kernels.stats import Estimate, mean_ci, paired_difference
 from corridor.scenario.schema import Scenario
 from corridor.units import MIN_PER_HOUR
@@ -220,7 +221,8 @@ def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0,
 
 def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None,
             replications: int | None = None, seed: int | None = None, workers: int = 1,
-            profiles: bool = True, progress: Callable[[int, int], None] | None = None) -> Comparison:
+            executor: Executor | None = None, profiles: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Compare each scenario after the first with the first (the base).
 
     Every scenario runs ``replications`` (default: the base's) with the same ``seed``
@@ -241,7 +243,8 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
 
     results = []
     for s in scenarios:
-        results.append(simulate(s, replications=n, seed=used_seed, workers=workers, progress=tick))
+        results.append(simulate(s, replications=n, seed=used_seed, workers=workers, executor=executor,
+                                progress=tick))
         done[0] += n
     from corridor.analysis.warnings import run_warnings
 

@@ -1,4 +1,4 @@
-"""Running a scenario: replications (in this process or a pool) and their KPI summary."""
+"""Running a scenario: replications (in this process, a pool or a Dask cluster) and their KPI summary."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from corridor.analysis.kpis import replication_kpis, summarise
-from corridor.planning.search import Planner
+from corridor.executors import Executor, run_replications
 from corridor.scenario.schema import Scenario
-from corridor.simulation import Records, replicate, run_timetable
+from corridor.simulation import Records
 
 
 @dataclass
@@ -30,28 +30,19 @@ class SimulationResult:
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             workers: int = 1, progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             workers: int = 1, executor: Executor | None = None,
+             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
     """Run ``replications`` (default: the scenario's) and summarise KPIs with 95% CIs.
 
-    ``workers`` > 1 runs replications in a local process pool (0: one per core); the records
-    are the same, bit for bit, however they are spread.
+    ``workers`` > 1 runs replications in a local process pool (0: one per core); ``executor``
+    chooses any executor instead (a Dask cluster, :mod:`corridor.executors`). The records are
+    the same, bit for bit, however they are spread.
     """
     n = replications if replications is not None else scenario.run.replications
     used_seed = scenario.run.seed if seed is None else seed
     t0 = time.perf_counter()
-    if workers != 1:
-        from corridor.executors import run_replications
-
-        records = run_replications(scenario, n, seed=used_seed, workers=workers,
-                                   progress=progress)
-    else:  # one timetable and planner for all replications
-        tt = run_timetable(scenario)
-        planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
-        records = []
-        for r in range(n):
-            records.append(replicate(scenario, tt, planners, r, used_seed))
-            if progress is not None:
-                progress(r + 1, n)
+    records = run_replications(scenario, n, seed=used_seed, workers=workers, executor=executor,
+                               progress=progress)
     kpis = [replication_kpis(rec) for rec in records]
     seconds = time.perf_counter() - t0
     return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds)

@@ -31,17 +31,27 @@ def load_scenario(
     column, field path and bad value; nothing else escapes for any input file.
     """
     path = Path(path)
-    raw = resolve(path, allow_paths=allow_paths)
-    _check_sizes(raw, str(path))
+    return validate_raw(resolve(path, allow_paths=allow_paths), str(path), allow_paths=allow_paths)
+
+
+def validate_raw(raw: SourceDict, name: str, *,
+                 allow_paths: Sequence[str | os.PathLike[str]] = ()) -> Scenario:
+    """Validate merged scenario data (what :func:`~corridor.scenario.extends.resolve` reads,
+    perhaps changed by :mod:`corridor.scenario.overrides`) into a :class:`Scenario`.
+
+    Problems are located by the positions the data carries; ``name`` stands in where it
+    carries none. Raises :class:`~corridor.errors.ScenarioError` listing every problem.
+    """
+    _check_sizes(raw, name)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem(err, raw, str(path)) for err in exc.errors()]
+        problems = [_problem(err, raw, name) for err in exc.errors()]
         raise ScenarioError(_first_per_place(problems)) from None
     if scenario.services_from is not None and not getattr(raw, "feed_read", False):
-        add_feed_services(raw, scenario, str(path), allow_paths)  # then validate them with the rest
-        return _validate_merged(raw, str(path))
-    problems = [_located(raw, loc, message, str(path)) for loc, message in check_scenario(scenario)]
+        add_feed_services(raw, scenario, name, allow_paths)  # then validate them with the rest
+        return validate_raw(raw, name, allow_paths=allow_paths)
+    problems = [_located(raw, loc, message, name) for loc, message in check_scenario(scenario)]
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -86,18 +96,6 @@ def add_feed_services(raw: SourceDict, scenario: Scenario, name: str,
         services.append(data)
         services.positions.append(data.start)
     raw.feed_read = True  # type: ignore[attr-defined]
-
-
-def _validate_merged(raw: SourceDict, name: str) -> Scenario:
-    """Validate ``raw`` once more, now with the feed's services in it."""
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(_first_per_place([_problem(err, raw, name) for err in exc.errors()])) from None
-    problems = [_located(raw, loc, message, name) for loc, message in check_scenario(scenario)]
-    if problems:
-        raise ScenarioError(problems)
-    return scenario
 
 
 def _check_sizes(raw: SourceDict, fallback: str) -> None:
