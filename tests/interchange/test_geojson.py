@@ -1,0 +1,73 @@
+"""The network as GeoJSON and GeoPackage (opened with GeoPandas) and as GraphML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from corridor.cli import main
+from corridor.network import build_network
+from corridor.network.geo import path_km
+from corridor.network.graph import export_safe
+from corridor.network.paths import service_path
+from corridor.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("geo")
+    assert main(["export", str(ROOT / "scenarios" / "baseline.yaml"), "--geojson", str(folder / "n.geojson"),
+                 "--gpkg", str(folder / "n.gpkg"), "--graphml", str(folder / "g.graphml")]) == 0
+    return folder
+
+
+def test_geojson_opens_in_geopandas_with_points_lines_and_wgs84(written: Path, baseline: Scenario) -> None:
+    gpd = pytest.importorskip("geopandas")
+    frame = gpd.read_file(written / "n.geojson")
+    assert frame.crs.to_epsg() == 4326
+    kinds = frame.groupby("layer").geometry.apply(lambda g: set(g.geom_type))
+    assert kinds["places"] == {"Point"} and kinds["services"] == {"LineString"} and kinds["links"] == {"LineString"}
+    assert (frame["layer"] == "places").sum() == len(baseline.places)
+    assert (frame["layer"] == "services").sum() == len(baseline.services)
+    services = frame[frame["layer"] == "services"].set_index("id")
+    places = {p.id: p for p in baseline.places}
+    for s in baseline.services:
+        line = services.loc[s.id]
+        coords = list(line.geometry.coords)
+        # lon, lat order, along the path the planner measures, from the first stop to the last
+        assert coords == [(lon, lat) for lat, lon in service_path(s, places)]
+        assert line["mode"] == s.mode and line["capacity"] == s.capacity
+        if s.distance_km is None:
+            assert line["distance_km"] == pytest.approx(path_km(service_path(s, places)) * s.circuity, rel=1e-9)
+        per_week = len(s.timetable.weekdays) * len(s.timetable.clock_min) if s.timetable else None
+        assert (line["departures_per_week"] == per_week) if per_week else line["dispatched"]
+        assert line["duration_min"] > 0 and line["cost_usd"] >= 0 and line["co2_kg"] >= 0
+
+
+def test_geopackage_has_three_layers(written: Path, baseline: Scenario) -> None:
+    gpd = pytest.importorskip("geopandas")
+    pyogrio = pytest.importorskip("pyogrio")
+    layers = {name: geom for name, geom in pyogrio.list_layers(written / "n.gpkg")}
+    assert layers == {"places": "Point", "services": "LineString", "links": "LineString"}
+    services = gpd.read_file(written / "n.gpkg", layer="services")
+    assert services.crs.to_epsg() == 4326 and len(services) == len(baseline.services)
+
+
+def test_graphml_writes_and_reads_back(written: Path, baseline: Scenario) -> None:
+    graph = build_network(baseline)
+    with pytest.raises(nx.NetworkXError):  # what export_safe is for: GraphML has no null
+        nx.write_graphml(graph, written / "raw.graphml")
+    back = nx.read_graphml(written / "g.graphml", force_multigraph=True)
+    assert back.number_of_nodes() == graph.number_of_nodes()
+    assert back.number_of_edges() == graph.number_of_edges()
+    for place in baseline.places:
+        attrs = back.nodes[place.id]
+        assert attrs["lat"] == place.lat and attrs["tz"] == place.tz
+        assert ("servers" in attrs) == (place.servers is not None)
+    safe = export_safe(graph)
+    assert sorted(safe.edges(keys=True)) == sorted(graph.edges(keys=True))
+    assert all(v is not None for _, d in safe.nodes(data=True) for v in d.values())
