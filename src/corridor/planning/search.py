@@ -251,17 +251,19 @@ class Planner:
         self, origin: int, target: int, ready_min: float, *,
         services: np.ndarray | None = None, max_transfers: int | None = None,
         use_links: bool = True, window_min: float | None = None,
+        allowed: np.ndarray | None = None, board_from_min: float | None = None,
     ) -> list[Itinerary]:
         """Every itinerary not dominated in (arrival, transfers, cost, CO2), earliest first.
 
         ``window_min`` bounds how long after ``ready_min`` a journey may arrive (default: to
         the end of the timetable). ``max_transfers`` bounds the changes of vehicle.
+        ``allowed`` and ``board_from_min`` are as for :meth:`earliest`.
         """
         self._check(origin, target, ready_min)
-        ok = None if services is None else self.allowed(services)
+        ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
         bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
-        bags.stops[origin].append(
-            Label(ready_min + self._checkin[origin], 0, 0.0, 0.0, True, START))
+        boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
+        bags.stops[origin].append(Label(boards, 0, 0.0, 0.0, True, START))
         if use_links:
             bags.take_links(origin, Label(ready_min, 0, 0.0, 0.0, True, START))
 

@@ -290,6 +290,14 @@ class Dispatch(_Model):
     paths_per_day: Annotated[int, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
 
 
+class Economics(_Model):
+    """What a trip of a service costs its operator: per block hour (first departure to last
+    arrival) and per trip (a take-off and landing cycle, fees)."""
+
+    cost_per_block_hour_usd: CostUsd
+    cost_per_trip_usd: CostUsd = 0.0
+
+
 class Service(_Model):
     """A connection along a sequence of stops: on a weekly timetable, or dispatched on demand."""
 
@@ -316,6 +324,7 @@ class Service(_Model):
     delay: Distribution | None = None
     valid_from: Date | None = None
     valid_to: Date | None = None
+    economics: Economics | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -455,6 +464,38 @@ class ServicesFrom(_Model):
     gtfs: Annotated[str, Field(min_length=1, max_length=1024)]
     routes: Annotated[list[Id | GtfsRoute], Field(min_length=1, max_length=MAX_ITEMS["services"])] | None = None
     match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+MAX_VALUE_OF_TIME = 10_000.0  # USD per hour
+UsdPerHour = Annotated[float, Field(ge=0, le=MAX_VALUE_OF_TIME, allow_inf_nan=False)]
+
+
+class TravellerSegment(_Model):
+    """A kind of traveller with its own values of time (business, leisure)."""
+
+    id: Id
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    value_of_time_usd_per_h: UsdPerHour
+    schedule_delay_usd_per_h: UsdPerHour
+
+
+class Choice(_Model):
+    """How passengers choose among the planner's Pareto itineraries: a multinomial logit on
+    generalised cost (fare + value of time x journey time + schedule-delay value x wait for
+    the first departure + transfer penalty), in segments of travellers (see docs/choice.md)."""
+
+    segments: Annotated[list[TravellerSegment], Field(min_length=1, max_length=20)]
+    transfer_penalty_usd: CostUsd = 0.0
+    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
+    window_days: Annotated[float, Field(gt=0, le=31, allow_inf_nan=False)] = 7.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> Choice:
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segment shares add up to {total:g}, not 1")
+        ids = [s.id for s in self.segments]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"segment ids repeat: {ids}")
+        return self
 
 
 class Scenario(_Model):
@@ -476,6 +517,7 @@ class Scenario(_Model):
     demand: Annotated[list[Demand], Field(max_length=MAX_ITEMS["demand"])] = []
     disruptions: Annotated[list[Disruption], Field(max_length=MAX_ITEMS["disruptions"])] = []
     services_from: ServicesFrom | None = None  # read into services by load.py
+    choice: Choice | None = None
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:

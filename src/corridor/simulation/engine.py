@@ -44,6 +44,7 @@ from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
+from corridor.simulation.choice import ChoiceCache
 from corridor.simulation.demand import arrival_times
 from corridor.simulation.entities import (
     STATUS_NAMES,
@@ -140,6 +141,8 @@ class Replication:
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
         self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
+        self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
+                           if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
 
     # ------------------------------------------------------------------ setup
@@ -162,18 +165,41 @@ class Replication:
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
         spec = self.flows[flow]
         origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
-        for t in times.tolist():
+        pax = spec.kind == "passenger"
+        segments, uniforms = self._choice_draws(spec.id, times.size) if pax else (None, None)
+        for k, t in enumerate(times.tolist()):
             yield self.env.timeout(t - self.env.now)
-            unit = Unit(len(self.units), flow, spec.kind == "passenger", dest, t, origin)
+            unit = Unit(len(self.units), flow, pax, dest, t, origin)
+            if segments is not None and uniforms is not None:
+                unit.segment, unit.choice_u = int(segments[k]), float(uniforms[k])
             self.units.append(unit)
             self._enter(unit)
+
+    def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
+        from the flow's own streams (none without a choice model: the earliest is taken)."""
+        choice = self.scenario.choice
+        if choice is None:
+            return None, None
+        cum = np.cumsum([s.share for s in choice.segments])
+        drawn = self.streams(f"segment:{flow_id}").random(n)
+        segments = np.minimum(np.searchsorted(cum, drawn, side="right"), len(cum) - 1)
+        return segments, self.streams(f"choice:{flow_id}").random(n)
 
     # ------------------------------------------------------------------ routing
     def _route(self, unit: Unit, place: int, ready: float,
                board_from: float | None) -> tuple[Itinerary, tuple[Step, ...]] | None:
-        """A passenger's earliest itinerary on trips with seats left, and its steps (containers
-        route through ``cargo_routes`` and never rebook)."""
-        return self.pax_routes.earliest(place, unit.dest, ready, board_from)
+        """A passenger's itinerary on trips with seats left, and its steps: the earliest, or
+        the one they choose when the scenario has a choice model (:mod:`.choice`). Containers
+        route through ``cargo_routes`` and never rebook."""
+        if self.pax_choice is None:
+            return self.pax_routes.earliest(place, unit.dest, ready, board_from)
+        assert self.scenario.choice is not None
+        # a rebooking is a new choice, with a uniform drawn when it happens
+        u = unit.choice_u if unit.rebooked == 0 else float(
+            self.streams(f"rebook:{self.flows[unit.flow].id}").random())
+        return self.pax_choice.choose(place, unit.dest, ready, board_from,
+                                      self.scenario.choice.segments[unit.segment], u)
 
     def _book(self, unit: Unit, steps: tuple[Step, ...]) -> None:
         """The passenger takes the route's steps and a seat on every ride of it."""
@@ -188,10 +214,13 @@ class Replication:
             usable = bool(self.seats[c] > 0)
             if usable != self.pax_allowed[c]:
                 self.pax_allowed[c] = usable
-                if usable:
-                    self.pax_routes.opened(c)
-                else:
-                    self.pax_routes.closed(c)
+                for cache in (self.pax_routes, self.pax_choice):
+                    if cache is None:
+                        continue
+                    if usable:
+                        cache.opened(c)
+                    else:
+                        cache.closed(c)
 
     def _rebook(self, unit: Unit, now: float, *, missed: bool) -> None:
         for step in unit.steps:

@@ -76,6 +76,8 @@ class Unit:
     cost_usd: float = 0.0
     co2_kg: float = 0.0
     station_min: float = 0.0  # time spent in vehicles at stations (queue and service)
+    segment: int = 0  # passengers: which traveller segment of the choice model
+    choice_u: float = 0.0  # passengers: the uniform draw that fixes their first choice
 
     def charge(self, cost_usd: float, co2_kg: float) -> None:
         """A ride or link is paid for and emits as it is taken."""

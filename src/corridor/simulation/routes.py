@@ -68,15 +68,20 @@ class RouteCache:
         it = self.planner.earliest(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
         return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
+    def key(self, origin: int, dest: int, ready: float, board_from: float | None) -> tuple[int, ...]:
+        """What a search from ``ready`` depends on: the first departure it can catch at the
+        origin and at each place a link from the origin reaches."""
+        boards = ready + self._checkin[origin] if board_from is None else board_from
+        departures, after_link = self._departures, self._after_link
+        return (origin, dest, bisect_left(departures[origin], boards),
+                *(bisect_left(departures[hop.dest], ready + hop.duration_min + after_link[hop.dest])
+                  for hop in self.planner.hops[origin]))
+
     def earliest(self, origin: int, dest: int, ready: float,
                  board_from: float | None = None) -> tuple[Itinerary, tuple[Step, ...]] | None:
         """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
         ready time plus check-in as the first moment to board (a rebooking traveller)."""
-        boards = ready + self._checkin[origin] if board_from is None else board_from
-        departures, after_link = self._departures, self._after_link
-        key = (origin, dest, bisect_left(departures[origin], boards),
-               *(bisect_left(departures[hop.dest], ready + hop.duration_min + after_link[hop.dest])
-                 for hop in self.planner.hops[origin]))
+        key = self.key(origin, dest, ready, board_from)
         found = self._cache.get(key, False)
         if found is not False:
             self.hits += 1

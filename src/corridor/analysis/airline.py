@@ -1,0 +1,121 @@
+"""An airline's view of its passenger services: load, revenue, yield, and the P&L per flight.
+
+For every passenger service with ``economics`` in the scenario, over the trips that left in
+the statistics window (by scheduled departure):
+
+* ``flights``, ``passengers`` (boardings), ``load_factor`` (mean over flights of the peak load
+  over the seats), ``revenue_usd`` (the fares its legs took) and ``yield_usd_per_pkm``
+  (revenue over passenger-km flown);
+* ``cost_per_flight_usd`` = cost per block hour x block hours (first departure to last
+  arrival of the timetable) + cost per trip; ``profit_per_flight_usd`` = revenue per flight
+  minus that;
+* ``break_even_load_factor``: the load factor at which revenue per flight equals its cost at
+  the fares passengers paid (revenue grows in proportion to load at a given yield);
+* ``market_per_week``: the passenger demand from the service's first stop to its last, and
+  ``break_even_market_per_week``: the market at which the flight covers its cost, if the
+  flight kept the same share of it and had seats for it (the share is not fixed for a real
+  market, so a wider sensitivity is in :mod:`corridor.analysis.market`).
+
+Per-week figures count the weeks of the statistics window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+
+from corridor.network.segments import service_segments
+from corridor.scenario.schema import Scenario
+from corridor.simulation.records import Records
+from corridor.units import MIN_PER_HOUR, MIN_PER_WEEK
+
+
+def flight_cost_usd(scenario: Scenario, service_id: str) -> tuple[float, float, float]:
+    """(block hours, cost per flight in USD, distance in km) of one trip of ``service_id``."""
+    service = scenario.service(service_id)
+    if service.economics is None:
+        raise ValueError(f"service {service_id} has no economics")
+    segments = service_segments(service, {p.id: p for p in scenario.places})
+    block_h = (segments[-1].arrive_offset_min - segments[0].depart_offset_min) / MIN_PER_HOUR
+    cost = service.economics.cost_per_block_hour_usd * block_h + service.economics.cost_per_trip_usd
+    return block_h, cost, sum(s.distance_km for s in segments)
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else math.nan
+
+
+def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, float]]:
+    """Per passenger service with economics: the figures of the module docstring."""
+    trips = rec.trips
+    if trips is None:
+        return {}
+    weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
+    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
+    out: dict[str, dict[str, float]] = {}
+    for s, name in enumerate(rec.services):
+        service = scenario.service(name)
+        if service.economics is None or service.unit != "pax":
+            continue
+        block_h, cost, km = flight_cost_usd(scenario, name)
+        ran = window & (trips["service"] == s) & (trips["capacity"] > 0)
+        flights = int(ran.sum())
+        passengers = int(trips["boarded"][ran].sum())
+        revenue = float(trips["revenue_usd"][ran].sum())
+        load = float(np.mean(trips["peak_load"][ran] / trips["capacity"][ran])) if flights else math.nan
+        per_flight = _ratio(revenue, flights)
+        market = sum(f.per_week for f in scenario.demand
+                     if f.kind == "passenger" and f.from_ == service.stops[0] and f.to == service.stops[-1])
+        cover = _ratio(cost, per_flight)  # how many times today's revenue the cost is
+        out[name] = {
+            "flights": flights,
+            "flights_per_week": flights / weeks,
+            "passengers": passengers,
+            "passengers_per_week": passengers / weeks,
+            "load_factor": load,
+            "revenue_usd": revenue,
+            "yield_usd_per_pkm": _ratio(revenue, passengers * km),
+            "block_h": block_h,
+            "cost_per_flight_usd": cost,
+            "revenue_per_flight_usd": per_flight,
+            "profit_per_flight_usd": per_flight - cost if flights else math.nan,
+            "profit_usd": revenue - cost * flights,
+            "break_even_load_factor": load * cover,
+            "market_per_week": float(market) if market else math.nan,
+            "break_even_market_per_week": market * cover if market else math.nan,
+        }
+    return out
+
+
+def by_month(rec: Records, scenario: Scenario) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per service with economics and calendar month (UTC, by scheduled departure): flights,
+    passengers, load factor, revenue and profit."""
+    trips = rec.trips
+    if trips is None or not trips["scheduled_min"].size:
+        return {}
+    epoch = scenario.run.epoch
+    months = np.array([(epoch + dt.timedelta(minutes=float(m))).strftime("%Y-%m")
+                       for m in trips["scheduled_min"]])
+    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for s, name in enumerate(rec.services):
+        service = scenario.service(name)
+        if service.economics is None or service.unit != "pax":
+            continue
+        _, cost, _ = flight_cost_usd(scenario, name)
+        rows = window & (trips["service"] == s) & (trips["capacity"] > 0)
+        out[name] = {}
+        for m in np.unique(months[rows]):
+            ran = rows & (months == m)
+            revenue = float(trips["revenue_usd"][ran].sum())
+            out[name][str(m)] = {
+                "flights": int(ran.sum()),
+                "passengers": int(trips["boarded"][ran].sum()),
+                "load_factor": float(np.mean(trips["peak_load"][ran] / trips["capacity"][ran])),
+                "revenue_usd": revenue,
+                "profit_usd": revenue - cost * int(ran.sum()),
+            }
+    return out

@@ -1,0 +1,141 @@
+"""Passengers choose among itineraries as travellers do: a multinomial logit on generalised cost.
+
+A passenger wishing to leave at ``ready`` sees the planner's Pareto itineraries (arrival,
+transfers, fare, CO2) on trips that still have seats, arriving within ``window_days`` of the
+first departure they can catch. Each is priced, in USD, for the passenger's segment::
+
+    cost = fare + value_of_time x (arrival - departure)
+                + schedule_delay_value x (departure - ready) + transfer_penalty x transfers
+
+and picked with probability exp(-cost / scale) / sum over the alternatives (the logit of
+:mod:`corridor.kernels.logit`), by one uniform of the passenger's own. A full trip is not in
+the set, so a full flight spills its passengers to their next alternative.
+
+The alternatives are cached like earliest routes (:mod:`.routes`): they depend on the ready
+time only through the first departures it can catch; the cost is evaluated per passenger,
+vectorised over the alternatives.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from corridor.kernels.logit import draw, logsum
+from corridor.planning.itinerary import Itinerary
+from corridor.planning.search import Planner
+from corridor.scenario.schema import Choice, TravellerSegment
+from corridor.simulation.entities import RideStep, Step, itinerary_steps
+from corridor.simulation.routes import RouteCache
+from corridor.units import MIN_PER_DAY
+
+MIN_PER_H = 60.0
+
+
+class Alternatives(NamedTuple):
+    """The itineraries one passenger chooses among, with their steps, as columns."""
+
+    options: tuple[tuple[Itinerary, tuple[Step, ...]], ...]
+    depart_min: np.ndarray
+    arrive_min: np.ndarray
+    fare_usd: np.ndarray
+    transfers: np.ndarray
+
+    @classmethod
+    def of(cls, options: list[tuple[Itinerary, tuple[Step, ...]]]) -> Alternatives:
+        its = [it for it, _ in options]
+        return cls(tuple(options),
+                   np.array([it.depart_min for it in its]), np.array([it.arrive_min for it in its]),
+                   np.array([it.cost_usd for it in its]), np.array([it.transfers for it in its]))
+
+
+def generalised_cost(alts: Alternatives, ready_min: float, segment: TravellerSegment,
+                     transfer_penalty_usd: float) -> np.ndarray:
+    """The cost in USD of each alternative to a traveller of ``segment`` ready at ``ready_min``.
+
+    >>> from corridor.scenario.schema import TravellerSegment
+    >>> seg = TravellerSegment(id="leisure", share=1.0, value_of_time_usd_per_h=20.0,
+    ...                        schedule_delay_usd_per_h=5.0)
+    >>> alts = Alternatives((), np.array([60.0, 600.0]), np.array([360.0, 780.0]),
+    ...                     np.array([300.0, 250.0]), np.array([1, 0]))
+    >>> generalised_cost(alts, 0.0, seg, 50.0).tolist()  # 300 + 20*5 + 5*1 + 50; 250 + 20*3 + 5*10
+    [455.0, 360.0]
+    """
+    riding_h = (alts.arrive_min - alts.depart_min) / MIN_PER_H
+    delay_h = np.maximum(alts.depart_min - ready_min, 0.0) / MIN_PER_H
+    return (alts.fare_usd + segment.value_of_time_usd_per_h * riding_h
+            + segment.schedule_delay_usd_per_h * delay_h + transfer_penalty_usd * alts.transfers)
+
+
+def utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment, choice: Choice) -> np.ndarray:
+    """Logit utilities: minus the generalised cost over the scale."""
+    return -generalised_cost(alts, ready_min, segment, choice.transfer_penalty_usd) / choice.scale_usd
+
+
+def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSegment,
+                      choice: Choice) -> float:
+    """The expected least cost of the choice set (minus the logsum, in USD): what a traveller's
+    journey is worth avoiding; its change between two networks is the consumer surplus."""
+    return float(-logsum(utilities(alts, ready_min, segment, choice)) * choice.scale_usd)
+
+
+class ChoiceCache(RouteCache):
+    """The alternatives of passengers by what they can catch, on the connections ``allowed``
+    marks usable (kept up to date by the engine as seats run out and come free)."""
+
+    def __init__(self, planner: Planner, allowed: np.ndarray, choice: Choice) -> None:
+        super().__init__(planner, allowed)
+        self.choice = choice
+        self.window_min = choice.window_days * MIN_PER_DAY
+        self._limits: dict[tuple[int, ...], float] = {}
+
+    def opened(self, connection: int) -> None:
+        """``connection`` can be used again: forget every set whose window reaches past the
+        moment it leaves (it may join or dominate there), and every empty one."""
+        leaves = float(self.planner.tt.dep_min[connection])
+        stale = [key for key, found in self._cache.items()
+                 if found is None or self._limits.get(key, np.inf) >= leaves]
+        for key in stale:
+            del self._cache[key]
+
+    def _register(self, key: tuple[int, ...], alts: Alternatives | None) -> None:
+        self._cache[key] = alts  # type: ignore[assignment]
+        if alts is None:
+            return
+        for _, steps in alts.options:
+            for step in steps:
+                if isinstance(step, RideStep):
+                    for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
+                        self._users.setdefault(c, []).append(key)
+
+    def alternatives(self, origin: int, dest: int, ready: float,
+                     board_from: float | None = None) -> Alternatives | None:
+        """The Pareto itineraries (shared: do not change), or None when there is none."""
+        key = self.key(origin, dest, ready, board_from)
+        found = self._cache.get(key, False)
+        if found is not False:
+            self.hits += 1
+            return found  # type: ignore[return-value]
+        self.misses += 1
+        # the window starts at the first departure the key catches, the same for all who share it
+        first = self._departures[origin]
+        anchor = first[key[2]] if key[2] < len(first) else ready
+        limit = max(anchor, ready) + self.window_min
+        its = self.planner.pareto(origin, dest, ready, allowed=self.allowed, window_min=limit - ready,
+                                  board_from_min=board_from)
+        tt = self.planner.tt
+        alts = Alternatives.of([(it, tuple(itinerary_steps(tt, it))) for it in its]) if its else None
+        if alts is None or all(any(leg.kind == "service" for leg in it.legs) for it, _ in alts.options):
+            self._limits[key] = limit
+            self._register(key, alts)
+        return alts
+
+    def choose(self, origin: int, dest: int, ready: float, board_from: float | None,
+               segment: TravellerSegment, uniform: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
+        """The itinerary a traveller of ``segment`` picks with the uniform draw ``uniform``."""
+        alts = self.alternatives(origin, dest, ready, board_from)
+        if alts is None:
+            return None
+        pick = int(draw(utilities(alts, ready, segment, self.choice), uniform))
+        return alts.options[pick]

@@ -1,0 +1,82 @@
+"""Passenger choice: the engine's picks against the closed-form logit, and its rules."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import yaml
+
+from corridor.network.timetable import build_timetable
+from corridor.planning.search import Planner
+from corridor.scenario.schema import Scenario
+from corridor.simulation import run_replication
+from corridor.simulation.choice import ChoiceCache
+
+TOY = """\
+name: two-itineraries
+run: {start: 2027-03-01, horizon_days: 28, warmup_days: 0, drain_days: 3, replications: 1, seed: SEED}
+places:
+  - {id: A, name: A, kind: airport, country: KZ, lat: 51.0, lon: 71.4, tz: Asia/Almaty}
+  - {id: B, name: B, kind: airport, country: LT, lat: 54.6, lon: 25.3, tz: Asia/Almaty}
+services:
+  - {id: FAST, mode: air, unit: pax, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 120,
+     capacity: CAP, cost_usd: 100}
+  - {id: SLOW, mode: air, unit: pax, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 180,
+     capacity: 100000, cost_usd: 50}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: 2000}
+choice:
+  scale_usd: 40
+  segments:
+    - {id: only, share: 1.0, value_of_time_usd_per_h: 30, schedule_delay_usd_per_h: 0}
+"""
+
+
+def toy(seed: int = 1, cap: int = 100000) -> Scenario:
+    text = TOY.replace("SEED", str(seed)).replace("CAP", str(cap))
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+def carried(rec, service: str) -> int:
+    s = rec.services.index(service)
+    return int(rec.trips["boarded"][rec.trips["service"] == s].sum())
+
+
+def test_two_itineraries_split_as_the_closed_form_logit() -> None:
+    # FAST costs 100 + 30 x 2 h = 160, SLOW 50 + 30 x 3 h = 140: P(FAST) = 1 / (1 + e^(20/40))
+    expected = 1.0 / (1.0 + math.exp((160.0 - 140.0) / 40.0))
+    fast = slow = 0
+    for seed in (1, 2):
+        rec = run_replication(toy(seed), 0)
+        fast, slow = fast + carried(rec, "FAST"), slow + carried(rec, "SLOW")
+    n = fast + slow
+    assert n > 10_000
+    se = math.sqrt(expected * (1 - expected) / n)
+    assert abs(fast / n - expected) < 4 * se, (fast / n, expected)
+
+
+def test_a_full_flight_spills_to_the_other_alternative() -> None:
+    rec = run_replication(toy(3, cap=20), 0)
+    s = rec.services.index("FAST")
+    ran = rec.trips["service"] == s
+    assert rec.trips["peak_load"][ran].max() == 20  # every seat could be sold, none oversold
+    assert np.all(rec.trips["peak_load"][ran] <= 20)
+    assert carried(rec, "SLOW") > 0.7 * (carried(rec, "FAST") + carried(rec, "SLOW"))
+    delivered = np.isfinite(rec.units["arrival_min"])
+    assert delivered.sum() == carried(rec, "FAST") + carried(rec, "SLOW")
+
+
+def test_alternatives_shared_by_a_key_are_those_a_fresh_search_finds() -> None:
+    s = toy()
+    tt = build_timetable(s, horizon_days=10)
+    planner = Planner(tt, unit="pax")
+    cache = ChoiceCache(planner, np.ones(tt.n_connections, dtype=bool), s.choice)
+    for ready in np.arange(0.0, 5 * 1440.0, 37.0):
+        got = cache.alternatives(0, 1, float(ready))
+        first = next(d for d in sorted(tt.dep_min.tolist()) if d >= ready)
+        fresh = planner.pareto(0, 1, float(ready), window_min=first + 7 * 1440.0 - ready)
+        assert got is not None
+        assert [it.criteria() for it, _ in got.options] == [it.criteria() for it in fresh]
+    assert cache.hits > 0
