@@ -11,7 +11,8 @@ the statistics window (by scheduled departure):
   minus that;
 * ``break_even_load_factor``: the load factor at which revenue per flight equals its cost at
   the fares passengers paid (revenue grows in proportion to load at a given yield);
-* ``market_per_week``: the passenger demand from the service's first stop to its last, and
+* ``market_per_week``: the passenger demand from the service's first stop to its last,
+  ``share_of_market``: its passengers over the travellers of that demand, and
   ``break_even_market_per_week``: the market at which the flight covers its cost, if the
   flight kept the same share of it and had seats for it (the share is not fixed for a real
   market, so a wider sensitivity is in :mod:`corridor.analysis.market`).
@@ -67,8 +68,12 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, float]
         revenue = float(trips["revenue_usd"][ran].sum())
         load = float(np.mean(trips["peak_load"][ran] / trips["capacity"][ran])) if flights else math.nan
         per_flight = _ratio(revenue, flights)
-        market = sum(f.per_week for f in scenario.demand
-                     if f.kind == "passenger" and f.from_ == service.stops[0] and f.to == service.stops[-1])
+        flows = [k for k, f in enumerate(scenario.demand)
+                 if f.kind == "passenger" and f.from_ == service.stops[0] and f.to == service.stops[-1]]
+        market = sum(scenario.demand[k].per_week for k in flows)
+        u = rec.units
+        created = int(np.sum(np.isin(u["flow"], flows) & (u["created_min"] >= rec.warmup_min)
+                             & (u["created_min"] < rec.horizon_min)))
         cover = _ratio(cost, per_flight)  # how many times today's revenue the cost is
         out[name] = {
             "flights": flights,
@@ -85,6 +90,9 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, float]
             "profit_usd": revenue - cost * flights,
             "break_even_load_factor": load * cover,
             "market_per_week": float(market) if market else math.nan,
+            # boardings over the travellers its flows created in the window (a traveller who
+            # came before the window and flew in it counts too: a ratio of rates)
+            "share_of_market": _ratio(passengers, created),
             "break_even_market_per_week": market * cover if market else math.nan,
         }
     return out

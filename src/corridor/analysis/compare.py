@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from corridor.analysis.kpis import flatten
+from corridor.analysis.launch import LaunchCase, launch_cases
 from corridor.analysis.runs import SimulationResult, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
@@ -35,6 +36,7 @@ IMPROVES_MIN = 1.0  # a departure minute "improves" when it arrives at least thi
 # The KPIs a comparison leads with: summary key, label, scale to the shown unit, unit.
 HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("passengers.door_to_door_h.mean", "passengers door to door", 1.0, "h"),
+    ("passengers.on_the_way_h.mean", "passengers on the way", 1.0, "h"),
     ("passengers.missed_connection_rate", "missed connections", 100.0, "%"),
     ("cargo.transit_days.mean", "containers in transit", 1.0, "days"),
     ("cargo.door_to_door_days.mean", "containers door to door", 1.0, "days"),
@@ -89,6 +91,7 @@ class Comparison:
     profiles: dict[str, list[ProfileDelta]]
     headline: str = ""
     warnings: dict[str, list[str]] = field(default_factory=dict)  # per scenario, from its run
+    launches: dict[str, list[LaunchCase]] = field(default_factory=dict)  # new services, per scenario
     notes: list[str] = field(default_factory=list)  # about the timetable side
 
     @property
@@ -100,7 +103,9 @@ class Comparison:
         ``replications`` (one row per scenario, replication and KPI, in the units of the KPI's
         name: ``_min``, ``_h``, ``_days``, rates as fractions, USD), ``profiles`` (one row per
         scenario, flow and departure minute), ``services`` (one row per scenario, replication and
-        service) and ``services_by_month`` (the same per calendar month, UTC)."""
+        service), ``services_by_month`` (the same per calendar month, UTC), ``launches`` (one row
+        per new passenger service and figure, with its interval) and ``sensitivity`` (the market
+        model's rows for each new service: :mod:`corridor.analysis.market`)."""
         import pandas as pd
 
         if table == "kpis":
@@ -147,8 +152,19 @@ class Comparison:
                         rows += [{"scenario": name, "replication": rec.replication, "service": service,
                                   "month": month, **m} for month, m in v["by_month"].items()]
             return pd.DataFrame(rows)
+        if table == "launches":
+            return pd.DataFrame([
+                {"scenario": c.scenario, "service": c.service, "figure": key, "mean": e.mean,
+                 "ci_low": e.low, "ci_high": e.high, "replications": e.n}
+                for cases in self.launches.values() for c in cases for key, e in c.figures.items()],
+                columns=["scenario", "service", "figure", "mean", "ci_low", "ci_high", "replications"])
+        if table == "sensitivity":
+            from corridor.analysis.launch import case_rows
+
+            return pd.DataFrame([row for cases in self.launches.values() for c in cases
+                                 for row in case_rows(c)])
         raise CorridorError(f"unknown table {table!r}; tables are kpis, replications, profiles, services, "
-                            "services_by_month")
+                            "services_by_month, launches, sensitivity")
 
 
 def kpi_deltas(base: SimulationResult, other: SimulationResult,
@@ -257,6 +273,8 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     comp = Comparison(labels, list(scenarios), results, kpis, profs,
                       warnings={label: run_warnings(res) for label, res in zip(labels, results, strict=True)},
                       notes=notes)
+    comp.launches = {labels[k]: launch_cases(base, scenarios[k], labels[k], results[k])
+                     for k in range(1, len(scenarios))}
     comp.headline = headline(comp)
     return comp
 
@@ -275,11 +293,16 @@ def headline(comp: Comparison) -> str:
     """One or two sentences per other scenario that answer "what does it change?"."""
     lines = []
     for name in comp.names[1:]:
+        lines += [case.sentence() for case in comp.launches.get(name, [])]
         by_key = {d.key: d for d in comp.kpis[name]}
         parts = []
         pax = by_key.get("passengers.door_to_door_h.mean")
         if pax is not None:
             parts.append(_sentence("passengers", pax, "h"))
+        way = by_key.get("passengers.on_the_way_h.mean")
+        if way is not None and way.diff.mean != 0:
+            parts.append(_sentence("passengers", way, "h").replace("door to door", "on the way (first "
+                                                                    "departure to arrival)"))
         cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
             parts.append(_sentence("containers", cargo, "days"))

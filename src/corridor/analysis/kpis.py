@@ -136,6 +136,8 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "created": int(np.sum(pax_created)),
             "undelivered": int(np.sum(pax_created & ~delivered)),
             "door_to_door_h": _times(door, pax_done, pax_created, MIN_PER_HOUR),
+            # first departure to arrival: the trip itself, without the wait for the chosen day
+            "on_the_way_h": _times(transit, pax_done, pax_created, MIN_PER_HOUR),
             "missed_connection_rate": float(np.mean(u["missed"][pax_created] > 0))
             if np.any(pax_created) else 0.0,
             "late_vs_plan_h": _times(late, pax_done, pax_created, MIN_PER_HOUR),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from corridor.analysis.airline import airline_kpis
 from corridor.analysis.kpis import replication_kpis, summarise
 from corridor.executors import Executor, run_replications
 from corridor.scenario.schema import Scenario
@@ -44,6 +45,10 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     records = run_replications(scenario, n, seed=used_seed, workers=workers, executor=executor,
                                progress=progress)
     kpis = [replication_kpis(rec) for rec in records]
+    for k, rec in zip(kpis, records, strict=True):
+        airline = airline_kpis(rec, scenario)
+        if airline:
+            k["airline"] = airline
     seconds = time.perf_counter() - t0
     return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds)
 

@@ -94,6 +94,12 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
                              "improved_share": p.improved_share, "mean_gain_min": p.mean_gain_min}
                             for p in deltas]
                      for name, deltas in comp.profiles.items()},
+        "launches": {name: [{"service": c.service, "return_service": c.return_service,
+                             "figures": {k: e.as_dict() for k, e in c.figures.items()},
+                             "load_factor_by_month": {m: e.as_dict() for m, e in c.load_by_month.items()},
+                             "sensitivity": [p.__dict__ for p in c.sensitivity]}
+                            for c in cases]
+                     for name, cases in comp.launches.items()},
     })
 
 
@@ -161,7 +167,8 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
         tables.mkdir()
-        for name in ("kpis", "replications", "profiles", "services", "services_by_month"):
+        for name in ("kpis", "replications", "profiles", "services", "services_by_month", "launches",
+                     "sensitivity"):
             _write_table(comp.to_frame(name), tables, name)
         _write_table(units_frame(comp), tables, "units")
         plots = all_plots(comp)

@@ -486,6 +486,8 @@ class Choice(_Model):
     transfer_penalty_usd: CostUsd = 0.0
     scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
     window_days: Annotated[float, Field(gt=0, le=31, allow_inf_nan=False)] = 7.0
+    #: demand grows by exp(elasticity x the gain in logsum) when a network gets better
+    induced_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.0
 
     @model_validator(mode="after")
     def _shares(self) -> Choice:

@@ -1,0 +1,111 @@
+"""Is a new passenger service worth launching? The case for each service a scenario adds.
+
+A comparison finds, in each scenario after the base, the passenger services the base lacks
+that carry ``economics``, and for each puts together:
+
+* from the simulation (paired with the base by replication): the share of its market's
+  travellers who chose it, passengers a week, load factor, profit per flight, and the
+  break-even load factor and market size, each with its 95% interval over replications;
+  load factor by calendar month;
+* from the market model (:mod:`corridor.analysis.market`): how share, load and profit move
+  with market size, fare and frequency (1 to 7 flights a week), the return service following
+  the same frequency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from corridor.analysis.airline import by_month
+from corridor.analysis.kpis import flatten
+from corridor.analysis.market import MarketPoint, sensitivity, traveller_benefit
+from corridor.analysis.runs import SimulationResult
+from corridor.kernels.stats import Estimate, mean_ci
+from corridor.scenario.schema import Scenario
+
+FIGURES = ("share_of_market", "passengers_per_week", "load_factor", "break_even_load_factor",
+           "profit_per_flight_usd", "break_even_market_per_week", "market_per_week", "flights_per_week")
+
+
+@dataclass(frozen=True)
+class LaunchCase:
+    """One new service: simulated figures with intervals, monthly load, and sensitivities."""
+
+    scenario: str
+    service: str
+    return_service: str | None
+    figures: dict[str, Estimate]
+    load_by_month: dict[str, Estimate]
+    sensitivity: list[MarketPoint] = field(default_factory=list)
+    benefit: dict[str, dict[str, float]] = field(default_factory=dict)  # per flow it serves
+
+    def sentence(self) -> str:
+        f = self.figures
+        share, load, even = f["share_of_market"], f["load_factor"], f["break_even_load_factor"]
+        profit, market = f["profit_per_flight_usd"], f["break_even_market_per_week"]
+        verdict = "covers its cost" if profit.low > 0 else (
+            "loses money" if profit.high < 0 else "is not clearly above or below cost")
+        text = (f"{self.service} (new in {self.scenario}): {share.mean:.0%} of its market's travellers "
+                f"choose it (95% CI {share.low:.0%} to {share.high:.0%}); load factor {load.mean:.0%} "
+                f"({load.low:.0%} to {load.high:.0%}) against a break-even of {even.mean:.0%}; it "
+                f"{verdict}, {profit.mean:+,.0f} USD a flight ({profit.low:+,.0f} to {profit.high:+,.0f})")
+        if math.isfinite(market.mean):
+            text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week "
+                     f"(the scenario assumes {f['market_per_week'].mean:,.0f})")
+        text += "."
+        for flow, b in self.benefit.items():
+            if math.isfinite(b["benefit_usd"]):
+                text += (f" Each {flow} traveller gains {b['benefit_usd']:,.0f} USD of generalised cost "
+                         f"({b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f}, time valued as "
+                         "the choice model does)")
+                if b["induced_per_week"] > 0:
+                    text += f", which would induce about {b['induced_per_week']:,.1f} more a week"
+                text += "."
+        return text
+
+
+def _new_services(base: Scenario, other: Scenario) -> list[tuple[str, str | None]]:
+    """New passenger services with economics, each with the new service flying the other way."""
+    known = {s.id for s in base.services}
+    new = [s for s in other.services if s.id not in known and s.unit == "pax" and s.economics is not None]
+    out: list[tuple[str, str | None]] = []
+    paired: set[str] = set()
+    for s in new:
+        if s.id in paired:
+            continue
+        back = next((r.id for r in new if r.id != s.id and r.stops == list(reversed(s.stops))), None)
+        out.append((s.id, back))
+        paired.update([s.id, *([back] if back else [])])
+    return out
+
+
+def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationResult, *,
+                 with_sensitivity: bool = True) -> list[LaunchCase]:
+    """The case for each new passenger service of ``other`` (run as ``result``)."""
+    cases = []
+    flat = [flatten(k) for k in result.kpis]
+    for service, back in _new_services(base, other):
+        for sid, rev in ((service, back), *(((back, service),) if back else ())):
+            figures = {key: mean_ci([f.get(f"airline.{sid}.{key}", np.nan) for f in flat]) for key in FIGURES}
+            months: dict[str, list[float]] = {}
+            for rec in result.records:
+                for month, row in by_month(rec, other).get(sid, {}).items():
+                    months.setdefault(month, []).append(row["load_factor"])
+            load_by_month = {m: mean_ci(v) for m, v in sorted(months.items())}
+            choice = with_sensitivity and other.choice is not None and base.choice is not None
+            rows = sensitivity(other, sid, with_return=rev) if choice else []
+            s = other.service(sid)
+            flows = [f.id for f in other.demand
+                     if f.kind == "passenger" and f.from_ == s.stops[0] and f.to == s.stops[-1]]
+            benefit = traveller_benefit(base, other, flows) if choice else {}
+            cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit))
+    return cases
+
+
+def case_rows(case: LaunchCase) -> list[dict[str, Any]]:
+    """The sensitivity of one case as tidy rows."""
+    return [{"scenario": case.scenario, "service": case.service, **p.__dict__} for p in case.sensitivity]

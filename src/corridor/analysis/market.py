@@ -1,0 +1,228 @@
+"""The market model: what share of travellers a passenger service would win, and whether it pays,
+across market sizes, fares and frequencies, from the timetable and the choice model alone.
+
+For each passenger flow the service can carry, travellers wishing to leave at every
+``STEP_MIN`` of one week (from the run's start) and of each segment choose among their
+Pareto itineraries by the scenario's logit (:mod:`corridor.simulation.choice`); the service's
+share is the mean probability of choosing an itinerary that rides it. Nothing runs out of
+seats here, so this is the demand a service would meet, before spill: the simulation (``run``,
+``compare``) gives the figures with seats, delays and misses, at the scenario's own market size.
+
+From the share, per week: passengers = market x share; load factor = passengers / seats,
+capped at 1 (the rest spill); revenue = passengers carried x the fare; profit = revenue -
+flights x cost per flight (:func:`corridor.analysis.airline.flight_cost_usd`). Market size
+changes only the first line; a fare changes every traveller's choice (the itineraries that ride
+the service cost more); a frequency builds the timetable anew with the flights spread over the
+week.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridor.analysis.airline import flight_cost_usd
+from corridor.kernels.logit import shares
+from corridor.network.timetable import build_timetable
+from corridor.planning.search import Planner
+from corridor.scenario.schema import Scenario, Service
+from corridor.simulation.choice import Alternatives, ChoiceCache, expected_cost_usd, utilities
+from corridor.units import MIN_PER_DAY, MIN_PER_WEEK
+
+STEP_MIN = 30.0  # wished departure times, every half hour of the week
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MARKET_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+FARE_FACTORS = (0.6, 0.8, 1.0, 1.2, 1.4)
+FREQUENCIES = (1, 2, 3, 4, 5, 6, 7)
+
+
+@dataclass(frozen=True)
+class MarketPoint:
+    """The service's week at one setting (a sensitivity row)."""
+
+    parameter: str  # "market", "fare" or "frequency"
+    value: float  # market per week, fare in USD, or flights per week
+    share: float  # of the service's flows' travellers who would choose it
+    passengers_per_week: float  # carried (at most the seats)
+    load_factor: float
+    spilled_per_week: float  # who chose it beyond the seats
+    revenue_per_week_usd: float
+    profit_per_week_usd: float
+    break_even_load_factor: float
+    break_even_market_per_week: float
+
+
+def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
+    """``n`` weekdays spread evenly over the week, keeping the days of ``around`` first.
+
+    >>> spread_days(2, ["Thu", "Sun"]), spread_days(3), spread_days(7)[-1]
+    (['Thu', 'Sun'], ['Mon', 'Wed', 'Fri'], 'Sun')
+    """
+    if not 1 <= n <= 7:
+        raise ValueError(f"a week has 1 to 7 days of flights, not {n}")
+    keep = [d for d in WEEKDAYS if d in around][:n]
+    if len(keep) == n:
+        return keep
+    start = WEEKDAYS.index(keep[0]) if keep else 0
+    ideal = [(start + round(k * 7 / n)) % 7 for k in range(n)]
+    chosen = {WEEKDAYS.index(d) for d in keep}
+    for day in ideal:
+        while len(chosen) < n and day in chosen:
+            day = (day + 1) % 7
+        chosen.add(day)
+    return [WEEKDAYS[d] for d in sorted(chosen)][:n]
+
+
+class _Week:
+    """Every flow's choice sets over one week of wished departure times, on one timetable."""
+
+    def __init__(self, scenario: Scenario, flows: list[int]) -> None:
+        if scenario.choice is None:
+            raise ValueError("the market model needs the scenario's choice section")
+        self.scenario, self.choice = scenario, scenario.choice
+        start = scenario.run.warmup_days * MIN_PER_DAY
+        tt = build_timetable(scenario, start_min=start - 2 * MIN_PER_DAY,
+                             end_min=start + MIN_PER_WEEK + (self.choice.window_days + 3) * MIN_PER_DAY)
+        self.tt = tt
+        cache = ChoiceCache(Planner(tt, unit="pax"), np.ones(tt.n_connections, dtype=bool), self.choice)
+        wished = start + np.arange(0.0, MIN_PER_WEEK, STEP_MIN)
+        self.sets: list[tuple[int, float, Alternatives | None]] = []
+        for f in flows:
+            flow = scenario.demand[f]
+            o, d = tt.index[flow.from_], tt.index[flow.to]
+            for t in wished.tolist():
+                self.sets.append((f, t, cache.alternatives(o, d, t)))
+
+    def expected_cost(self) -> dict[int, float]:
+        """Per flow: the expected least generalised cost of a journey, in USD (minus the
+        logsum times the scale), over wished times and segments; NaN when a flow has no route."""
+        out: dict[int, list[float]] = {}
+        for f, t, alts in self.sets:
+            cost = math.nan if alts is None else sum(
+                seg.share * expected_cost_usd(alts, t, seg, self.choice) for seg in self.choice.segments)
+            out.setdefault(f, []).append(cost)
+        return {f: float(np.mean(v)) for f, v in out.items()}
+
+    def on_service(self, alts: Alternatives, service: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per alternative: does it ride ``service``, and the fare it pays on it."""
+        rides = np.array([any(leg.name == service and leg.kind == "service" for leg in it.legs)
+                          for it, _ in alts.options])
+        fare = np.array([sum(leg.cost_usd for leg in it.legs if leg.name == service and leg.kind == "service")
+                         for it, _ in alts.options])
+        return rides, fare
+
+    def share(self, service: str, fare_factor: float = 1.0) -> dict[int, float]:
+        """Per flow: the mean probability (over wished times and segments) of riding ``service``."""
+        sums: dict[int, list[float]] = {}
+        for f, t, alts in self.sets:
+            p = 0.0
+            if alts is not None:
+                rides, fare = self.on_service(alts, service)
+                if rides.any():
+                    priced = alts._replace(fare_usd=alts.fare_usd + (fare_factor - 1.0) * fare)
+                    for seg in self.choice.segments:
+                        p += seg.share * float(shares(utilities(priced, t, seg, self.choice))[rides].sum())
+            sums.setdefault(f, []).append(p)
+        return {f: float(np.mean(v)) for f, v in sums.items()}
+
+
+def _flows(scenario: Scenario, service: Service) -> list[int]:
+    """The passenger flows whose travellers could ride ``service``: from a stop to a later stop
+    of it, or any flow when it is linked up (we let the choice sets decide)."""
+    stops = service.stops
+    return [f for f, flow in enumerate(scenario.demand)
+            if flow.kind == "passenger" and flow.from_ in stops and flow.to in stops
+            and stops.index(flow.from_) < stops.index(flow.to)] or \
+        [f for f, flow in enumerate(scenario.demand) if flow.kind == "passenger"]
+
+
+def _point(parameter: str, value: float, scenario: Scenario, service: Service, flows: list[int],
+           share: dict[int, float], market_factor: float, fare: float, per_week: float) -> MarketPoint:
+    seats = per_week * service.capacity
+    demand = sum(scenario.demand[f].per_week * market_factor for f in flows)
+    wanted = sum(scenario.demand[f].per_week * market_factor * share[f] for f in flows)
+    carried = min(wanted, seats)
+    _, cost, _ = flight_cost_usd(scenario, service.id)
+    revenue = carried * fare
+    flown_cost = cost * per_week
+    mean_share = wanted / demand if demand > 0 else math.nan
+    return MarketPoint(
+        parameter, value, mean_share, carried, carried / seats if seats else math.nan,
+        wanted - carried, revenue, revenue - flown_cost,
+        flown_cost / (seats * fare) if seats and fare > 0 else math.nan,
+        flown_cost / (fare * mean_share) if fare > 0 and mean_share > 0 else math.inf,
+    )
+
+
+def _flights_per_week(scenario: Scenario, service: Service) -> float:
+    tt = build_timetable(scenario, start_min=scenario.run.warmup_days * MIN_PER_DAY,
+                         end_min=scenario.run.warmup_days * MIN_PER_DAY + 4 * MIN_PER_WEEK)
+    return float(tt.service_starts[tt.services.index(service.id)].size) / 4.0
+
+
+def sensitivity(scenario: Scenario, service_id: str, *,
+                market_factors: Sequence[float] = MARKET_FACTORS,
+                fare_factors: Sequence[float] = FARE_FACTORS,
+                frequencies: Sequence[int] = FREQUENCIES,
+                with_return: str | None = None) -> list[MarketPoint]:
+    """Rows for market size, fare and frequency around the scenario's own setting.
+
+    ``with_return`` names the service flying the other way, whose days follow the same
+    frequency (a route is launched both ways).
+    """
+    service = scenario.service(service_id)
+    if service.economics is None:
+        raise ValueError(f"service {service_id} has no economics: the market model needs its costs")
+    flows = _flows(scenario, service)
+    week = _Week(scenario, flows)
+    base_share = week.share(service_id)
+    fare = float(service.cost_usd or 0.0)
+    per_week = _flights_per_week(scenario, service)
+    market = sum(scenario.demand[f].per_week for f in flows)
+    rows = [_point("market", market * k, scenario, service, flows, base_share, k, fare, per_week)
+            for k in market_factors]
+    rows += [_point("fare", fare * k, scenario, service, flows, week.share(service_id, k), 1.0, fare * k,
+                    per_week) for k in fare_factors]
+    for n in frequencies:
+        changed = _with_frequency(scenario, [service_id, *([with_return] if with_return else [])], n)
+        other = _Week(changed, flows)
+        rows.append(_point("frequency", n, changed, changed.service(service_id), flows,
+                           other.share(service_id), 1.0, fare, _flights_per_week(changed, service)))
+    return rows
+
+
+def _with_frequency(scenario: Scenario, service_ids: list[str], n: int) -> Scenario:
+    services = []
+    for s in scenario.services:
+        if s.id in service_ids and s.timetable is not None:
+            days = s.timetable.days
+            around = list(WEEKDAYS) if days == "daily" else list(days)
+            s = s.model_copy(update={"timetable": s.timetable.model_copy(
+                update={"days": spread_days(n, around)})})
+        services.append(s)
+    return scenario.model_copy(update={"services": services})
+
+
+def traveller_benefit(base: Scenario, other: Scenario, flows: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per flow id: the expected generalised cost of a journey in each scenario (USD), the
+    benefit per traveller (base minus other: the consumer surplus of the change), and the
+    demand ``other`` would induce: market x (exp(elasticity x benefit / scale) - 1)."""
+    if other.choice is None or base.choice is None:
+        raise ValueError("the traveller benefit needs both scenarios' choice section")
+    index = {f.id: k for k, f in enumerate(other.demand)}
+    base_index = {f.id: k for k, f in enumerate(base.demand)}
+    ids = [f for f in flows if f in index and f in base_index]
+    before = _Week(base, [base_index[f] for f in ids]).expected_cost()
+    after = _Week(other, [index[f] for f in ids]).expected_cost()
+    out = {}
+    for f in ids:
+        a, b = before[base_index[f]], after[index[f]]
+        gain = a - b
+        market = other.demand[index[f]].per_week
+        induced = market * math.expm1(other.choice.induced_elasticity * gain / other.choice.scale_usd)
+        out[f] = {"cost_before_usd": a, "cost_after_usd": b, "benefit_usd": gain,
+                  "induced_per_week": induced}
+    return out

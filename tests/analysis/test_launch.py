@@ -1,0 +1,106 @@
+"""The airline and market figures against hand computations and the closed-form logit."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pytest
+import yaml
+
+from corridor.analysis.airline import airline_kpis, flight_cost_usd
+from corridor.analysis.compare import compare
+from corridor.analysis.market import sensitivity, traveller_benefit
+from corridor.scenario.schema import Scenario
+from corridor.simulation import run_replication
+
+TOY = """\
+name: toy
+run: {start: 2027-03-01, horizon_days: 28, warmup_days: 7, drain_days: 3, replications: 2, seed: 5}
+places:
+  - {id: A, name: A, kind: airport, country: KZ, lat: 51.0, lon: 71.4, tz: Asia/Almaty}
+  - {id: B, name: B, kind: airport, country: LT, lat: 54.6, lon: 25.3, tz: Asia/Almaty}
+services:
+  - {id: SLOW, mode: air, unit: pax, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 180,
+     capacity: 100000, cost_usd: 50}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: PER_WEEK}
+choice:
+  scale_usd: 40
+  induced_elasticity: 0.5
+  segments:
+    - {id: only, share: 1.0, value_of_time_usd_per_h: 30, schedule_delay_usd_per_h: 0}
+"""
+FAST = """\
+  - {id: FAST, mode: air, unit: pax, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 120,
+     capacity: CAPACITY, cost_usd: 100, economics: {cost_per_block_hour_usd: 1000, cost_per_trip_usd: 500}}
+"""
+# FAST costs a traveller 100 + 30 x 2 h = 160 USD, SLOW 50 + 30 x 3 h = 140 USD
+P_FAST = 1.0 / (1.0 + math.exp((160.0 - 140.0) / 40.0))
+
+
+def toy(fast: bool, capacity: int = 100000, per_week: float = 700) -> Scenario:
+    text = TOY.replace("PER_WEEK", str(per_week))
+    if fast:
+        text = text.replace("demand:", FAST.replace("CAPACITY", str(capacity)) + "demand:")
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+def test_the_market_model_share_is_the_closed_form_logit() -> None:
+    rows = sensitivity(toy(True), "FAST", frequencies=(7,))
+    base = next(r for r in rows if r.parameter == "market" and r.value == 700)
+    assert base.share == pytest.approx(P_FAST, rel=1e-12)
+    assert base.passengers_per_week == pytest.approx(700 * P_FAST)
+    # a fare 20% higher: FAST costs 180, so P = 1 / (1 + e^(40/40))
+    fare = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(120.0))
+    assert fare.share == pytest.approx(1.0 / (1.0 + math.e), rel=1e-12)
+    daily = next(r for r in rows if r.parameter == "frequency")
+    assert daily.share == pytest.approx(P_FAST, rel=1e-12)  # 7 a week is the toy's own daily timetable
+
+
+def test_break_even_follows_from_cost_seats_and_fare() -> None:
+    block_h, cost, _ = flight_cost_usd(toy(True), "FAST")
+    assert (block_h, cost) == (2.0, 2500.0)
+    row = next(r for r in sensitivity(toy(True, capacity=100), "FAST", frequencies=())
+               if r.parameter == "market" and r.value == 700)
+    assert row.break_even_load_factor == pytest.approx(2500.0 / (100 * 100.0))
+    # at a market M the flight carries M x share; it covers 7 x 2,500 a week at M x share x 100
+    assert row.break_even_market_per_week == pytest.approx(7 * 2500.0 / (100.0 * P_FAST))
+    assert row.passengers_per_week == pytest.approx(min(700 * P_FAST, 7 * 100))
+
+
+def test_simulated_airline_figures_add_up_from_the_trip_log() -> None:
+    scenario = toy(True, capacity=60)
+    rec = run_replication(scenario, 0)
+    k = airline_kpis(rec, scenario)["FAST"]
+    trips = rec.trips
+    s = rec.services.index("FAST")
+    ran = ((trips["service"] == s) & (trips["scheduled_min"] >= rec.warmup_min)
+           & (trips["scheduled_min"] < rec.horizon_min) & (trips["capacity"] > 0))
+    assert k["flights"] == ran.sum() == 21
+    assert k["passengers"] == trips["boarded"][ran].sum()
+    assert k["revenue_usd"] == pytest.approx(100.0 * k["passengers"])  # one fare, one leg
+    assert k["profit_usd"] == pytest.approx(k["revenue_usd"] - 2500.0 * 21)
+    loads = [min(b, 60) / 60 for b in trips["boarded"][ran]]
+    assert k["load_factor"] == pytest.approx(float(np.mean(loads)))
+    assert k["break_even_load_factor"] == pytest.approx(2500.0 / (60 * 100.0))
+
+
+def test_traveller_benefit_is_the_change_in_logsum() -> None:
+    got = traveller_benefit(toy(False), toy(True), ["P"])["P"]
+    after = -40.0 * math.log(math.exp(-160 / 40) + math.exp(-140 / 40))
+    assert got["cost_before_usd"] == pytest.approx(140.0)
+    assert got["cost_after_usd"] == pytest.approx(after)
+    assert got["benefit_usd"] == pytest.approx(140.0 - after)
+    assert got["induced_per_week"] == pytest.approx(700 * math.expm1(0.5 * (140.0 - after) / 40.0))
+
+
+def test_compare_leads_with_the_new_service() -> None:
+    comp = compare([toy(False), toy(True)], names=["without", "with"], replications=2, profiles=False)
+    first = comp.headline.splitlines()[0]
+    assert first.startswith("FAST (new in with):") and "break-even" in first
+    case = comp.launches["with"][0]
+    assert case.figures["share_of_market"].contains(P_FAST) or abs(
+        case.figures["share_of_market"].mean - P_FAST) < 0.03
+    assert not comp.to_frame("launches").empty and not comp.to_frame("sensitivity").empty
