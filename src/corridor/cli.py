@@ -34,9 +34,26 @@ def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
 def _simulation_args(p: argparse.ArgumentParser, whose: str) -> None:
     p.add_argument("--replications", type=int, metavar="N", help=f"default: {whose} run.replications")
     p.add_argument("--seed", type=int, metavar="S", help=f"default: {whose} run.seed")
-    p.add_argument("--workers", type=int, default=1, metavar="W",
-                   help="run replications in W local processes (0: one per core; default 1)")
+    _executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    """One choice of where runs go, shared by run, compare, sweep and throughput; the numbers
+    are the same, bit for bit, whichever is chosen."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="run in N local processes (default: one per core; 1: in this process)")
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="run on the dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
+                       "its workers need corridor installed), or 'local' for a Dask cluster on this "
+                       "machine; needs pip install 'corridor[dask]'")
+
+
+def _executor(args: argparse.Namespace):  # noqa: ANN202 - an Executor
+    from corridor.executors import Executor
+
+    return Executor(workers=args.workers, dask=args.dask)
 
 
 def _read(path: Path, args: argparse.Namespace):  # noqa: ANN202 - returns a Scenario
@@ -151,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     _simulation_args(p, "the base's")
     p.add_argument("--out", type=Path, metavar="DIR", help="new (or empty) folder for the report and tables")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    _sweep_parsers(sub)
 
     p = sub.add_parser(
         "bench", help="run the speed benchmarks (from a source checkout)",
@@ -411,7 +430,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_run_args(args)
     scenario = _read(args.scenario, args)
-    result = simulate(scenario, replications=args.replications, seed=args.seed, workers=args.workers,
+    result = simulate(scenario, replications=args.replications, seed=args.seed, executor=_executor(args),
                       progress=_progress(args))
     if args.out is not None:
         write_results(result, args.out)
@@ -421,15 +440,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(args: argparse.Namespace):  # noqa: ANN202 - a callback or None
-    """A progress bar on stderr when it is a terminal; nothing when piped or with --quiet."""
+def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: ANN202 - a callback or None
+    """A progress bar on stderr when it is a terminal (with the time left, once it can be
+    guessed); nothing when piped or with --quiet."""
     if args.quiet or not sys.stderr.isatty():
         return None
+    import time
+
+    started: list[tuple[float, int]] = []
 
     def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if not started:
+            started.append((now, done))  # runs read back (resumed) do not count towards the pace
         width = 30
         filled = width * done // max(total, 1)
-        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} replications",
+        t0, d0 = started[0]
+        left = ""
+        if done > d0 and done < total and now - t0 > 2:
+            seconds = (now - t0) / (done - d0) * (total - done)
+            left = (f", about {seconds / 60:.0f} min left" if seconds >= 90
+                    else f", about {seconds:.0f} s left")
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {noun}{left}\033[K",
               end="" if done < total else "\n", file=sys.stderr, flush=True)
 
     return show
@@ -439,14 +471,16 @@ MAX_REPLICATIONS = 10_000
 MAX_WORKERS = 256
 
 
-def _check_run_args(args: argparse.Namespace) -> None:
+def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
     if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
         raise CorridorError(f"--replications must be 1 to {MAX_REPLICATIONS:,}, got {args.replications}")
-    if not 0 <= args.workers <= MAX_WORKERS:
+    if args.workers is not None and not 0 <= args.workers <= MAX_WORKERS:
         raise CorridorError(f"--workers must be 0 (one per core) to {MAX_WORKERS}, got {args.workers}")
+    if args.dask is not None and not args.dask.strip():
+        raise CorridorError("--dask needs a scheduler address (tcp://HOST:PORT) or 'local'")
     if args.seed is not None and args.seed < 0:
         raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
-    if args.out is not None:
+    if args.out is not None and not out_checked:
         from corridor.report.results import check_out
 
         check_out(args.out)
@@ -460,7 +494,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise CorridorError("compare needs a base scenario and at least one other")
     _check_run_args(args)
     scenarios = [_read(path, args) for path in args.scenarios]
-    comp = compare(scenarios, replications=args.replications, seed=args.seed, workers=args.workers,
+    comp = compare(scenarios, replications=args.replications, seed=args.seed, executor=_executor(args),
                    progress=_progress(args))
     written = []
     if args.out is not None:
@@ -476,6 +510,91 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if written:
             print(f"\nwrote {args.out}/: report.html, summary.json, {len(written) - 2} tables and plots")
     return 0
+
+
+def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, replications, seed, store)
+    """The common start of sweep and throughput: arguments checked, the scenario read and
+    validated as it is (a broken file fails here, before anything runs), the store opened."""
+    from corridor.scenario.load import validate_raw
+    from corridor.scenario.overrides import load_raw
+
+    _check_run_args(args, out_checked=True)  # open_store checks --out, knowing --resume
+    if args.resume and args.out is None:
+        raise CorridorError("--resume needs --out DIR, the folder of the run to finish")
+    raw = load_raw(args.scenario, allow_paths=args.allow_paths)
+    base = validate_raw(raw, str(args.scenario))
+    replications = args.replications if args.replications is not None else base.run.replications
+    seed = args.seed if args.seed is not None else base.run.seed
+    store = None
+    if args.out is not None:
+        from corridor.report.sweep_out import open_store
+
+        store = open_store(args.out, resume=args.resume)
+    return raw, replications, seed, store
+
+
+def _resume_hint(args: argparse.Namespace, store: object) -> None:
+    if store is not None and len(store) > 0:  # type: ignore[arg-type]
+        print(f"{len(store)} finished runs are kept in {args.out}/runs; the same command with "  # type: ignore[arg-type]
+              "--resume does only the rest", file=sys.stderr)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from corridor.analysis.sweep import grid, sweep
+    from corridor.scenario.overrides import check_setting, parse_setting
+
+    settings = [parse_setting(text) for text in args.settings]
+    combos = grid(settings)
+    raw, replications, seed, store = _grid_start(args)
+    for setting in settings:
+        check_setting(raw, setting)
+    try:
+        result = sweep(raw, str(args.scenario), combos, replications=replications, seed=seed,
+                       executor=_executor(args), store=store, progress=_progress(args, "runs"))
+    except KeyboardInterrupt:
+        _resume_hint(args, store)
+        raise
+    from corridor.report.sweep_out import metadata, sweep_json, sweep_text, write_sweep
+
+    if args.out is not None and (result.runs or result.failures):
+        write_sweep(result, args.out, [args.scenario])
+    if args.json:
+        print(json.dumps(sweep_json(result, metadata(result, [args.scenario])), indent=2, allow_nan=False))
+    else:
+        print(sweep_text(result, out=args.out))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/: sweep.json, tables/ (runs, summary, failures), plots/")
+    if not result.runs:
+        raise CorridorError(f"every combination failed ({len(result.failures)}); nothing ran")
+    return EXIT_EMPTY if result.failures else 0
+
+
+def cmd_throughput(args: argparse.Namespace) -> int:
+    from corridor.analysis.throughput import DEFAULT_SCALES, parse_scales, throughput
+
+    scales = parse_scales(args.scale if args.scale is not None else DEFAULT_SCALES)
+    raw, replications, seed, store = _grid_start(args)
+    try:
+        res = throughput(raw, str(args.scenario), scales, replications=replications, seed=seed,
+                         max_transit_days=args.max_transit_days, executor=_executor(args), store=store,
+                         progress=_progress(args, "runs"))
+    except KeyboardInterrupt:
+        _resume_hint(args, store)
+        raise
+    from corridor.report.sweep_out import metadata
+    from corridor.report.throughput_out import throughput_json, throughput_text, write_throughput
+
+    if args.out is not None:
+        write_throughput(res, args.out, [args.scenario])
+    if args.json:
+        print(json.dumps(throughput_json(res, metadata(res.sweep, [args.scenario])), indent=2,
+                         allow_nan=False))
+    else:
+        print(throughput_text(res))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/: throughput.json, tables/ (steps, utilisation, runs), "
+                  "plots/saturation.png")
+    return EXIT_EMPTY if res.sweep.failures else 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -528,6 +647,8 @@ COMMANDS = {
     "bench": cmd_bench,
     "compare": cmd_compare,
     "run": cmd_run,
+    "sweep": cmd_sweep,
+    "throughput": cmd_throughput,
     "validate": cmd_validate,
     "show": cmd_show,
     "map": cmd_map,
@@ -538,8 +659,9 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Exit status: 0 success, 1 a legitimate empty answer (no route), 2 bad input,
-    130 interrupted. ``--debug`` shows the traceback of an error instead of its message."""
+    """Exit status: 0 success, 1 a legitimate empty answer (no route) or a sweep some of whose
+    runs failed (the others' results written), 2 bad input, 130 interrupted. ``--debug``
+    shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     _stop_on_signals()
     try:

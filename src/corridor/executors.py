@@ -143,6 +143,15 @@ def _remote(batch: _Batch) -> list[tuple[int, Any]]:
     return _run_batch(batch, _local.cache)
 
 
+def _worker_started() -> None:
+    """A pool worker ends when told to (SIGTERM, the default action), whatever handler it
+    inherited from the command; Ctrl-C is the parent's to handle, which then ends the workers."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _batches(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work, slots: int,
              keep_going: bool) -> list[_Batch]:
     """Jobs cut into about BATCHES_PER_SLOT batches per slot, in order (so a batch mostly
@@ -221,7 +230,7 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
     todo = deque(batches)
     suspects: deque[_Batch] = deque()  # runs lost with a pool, to try again alone
     pending: dict[Any, _Batch] = {}
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started)
     try:
         while todo or suspects or pending:
             if suspects:
@@ -252,7 +261,7 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
                 deliver(_lost(lost[0], DIED))
             else:
                 suspects.extend(single for batch in lost for single in _singles(batch))
-            pool = ProcessPoolExecutor(max_workers=workers)
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started)
     except BaseException:
         # interrupted, or a replication failed: stop the workers now rather than let them
         # finish (or linger holding the caller's pipes)

@@ -1,0 +1,279 @@
+"""Sweeps: a scenario run at every combination of settings, replications each, KPIs with CIs.
+
+``corridor sweep SCENARIO --set PATH=V1,V2 --set PATH=W1,W2`` runs the cartesian product of
+the values (:func:`grid`), each combination being the scenario with those values set and
+validated again (:mod:`corridor.scenario.overrides`). Every combination runs the same
+replications with the same seed, so two combinations share every random number their
+sources share (common random numbers): a setting that changes nothing gives identical KPIs.
+
+A combination whose values do not validate is reported with the located reason and the
+rest run. With a :class:`RunStore` each run's KPIs are kept in a file of their own the moment
+they arrive, under a key that hashes the scenario's content, the seed and the replication:
+an interrupted sweep started again with the same store redoes only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridor.analysis.kpis import flatten, replication_kpis, summarise
+from corridor.errors import CorridorError, ScenarioError
+from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
+from corridor.scenario.load import validate_raw
+from corridor.scenario.overrides import Setting, scenario_with
+from corridor.scenario.schema import Scenario
+from corridor.scenario.source import SourceDict
+from corridor.simulation.records import Records
+
+MAX_RUNS = 100_000  # combinations x replications in one sweep
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One point of a sweep: its label per column (value, and the text shown) and the scenario
+    changes that make it."""
+
+    values: dict[str, Any]
+    text: dict[str, str]
+    changes: tuple[tuple[str, Any], ...]
+    source: str | None = None  # what a problem with its values is said to come from (default: the --set)
+
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.text.items())
+
+
+def grid(settings: Sequence[Setting]) -> list[Combination]:
+    """Every combination of the settings' values (the first setting varies slowest).
+
+    >>> from corridor.scenario.overrides import parse_setting
+    >>> [c.label() for c in grid([parse_setting("a.x=1,2"), parse_setting("b=[Mon],daily")])]
+    ['a.x=1, b=[Mon]', 'a.x=1, b=daily', 'a.x=2, b=[Mon]', 'a.x=2, b=daily']
+    """
+    paths = [s.path for s in settings]
+    if len(set(paths)) != len(paths):
+        raise CorridorError(f"--set {next(p for p in paths if paths.count(p) > 1)} is given twice; "
+                            "give all its values in one --set")
+    out = []
+    for picks in itertools.product(*[range(len(s.values)) for s in settings]):
+        out.append(Combination(
+            {s.path: s.values[k] for s, k in zip(settings, picks, strict=True)},
+            {s.path: s.text[k] for s, k in zip(settings, picks, strict=True)},
+            tuple((s.path, s.values[k]) for s, k in zip(settings, picks, strict=True))))
+    return out
+
+
+def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
+    """What a sweep keeps of a run (computed where the run ran): every KPI, flat."""
+    return {"kpis": flatten(replication_kpis(rec)), "events": rec.events}
+
+
+def run_key(token: str, seed: int, replication: int) -> str:
+    """The store key of a run: its scenario's content, seed, replication and corridor's version."""
+    from corridor import __version__
+
+    text = f"corridor {__version__}\n{token}\nseed {seed}\nreplication {replication}\n"
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+class RunStore:
+    """Runs kept as they finish, one JSON file each in ``folder`` (written whole or not at
+    all), so a sweep can be resumed. Values that are not finite numbers are stored as null
+    and read back as NaN."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        path = self.folder / f"{key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # absent, or unreadable: run it again
+        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
+            return None
+        data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
+        return data
+
+    def put(self, key: str, data: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        kpis = {k: (v if math.isfinite(v) else None) for k, v in data["kpis"].items()}
+        text = json.dumps({"key": key, **data, "kpis": kpis}, allow_nan=False, sort_keys=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+            os.replace(tmp, self.folder / f"{key}.json")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One replication of one combination, and its KPIs (flat, as ``summary`` keys)."""
+
+    combination: int
+    replication: int
+    seed: int
+    key: str
+    kpis: dict[str, float] = field(repr=False)
+    events: int
+    reused: bool  # read back from the store, not run again
+
+
+@dataclass(frozen=True)
+class SweepFailure:
+    """A combination whose values did not validate (``replication`` None), or one run that
+    failed; ``reason`` says why in words."""
+
+    combination: int
+    replication: int | None
+    reason: str
+
+
+@dataclass
+class SweepResult:
+    """Every run of a sweep, what failed, and the summary per combination."""
+
+    scenario: str
+    columns: list[str]  # the swept settings, as table columns
+    combinations: list[Combination]
+    replications: int
+    seed: int
+    runs: list[SweepRun]
+    failures: list[SweepFailure]
+    seconds: float
+    executor: str = ""
+    _summary: dict[int, dict[str, dict[str, float]]] | None = field(default=None, repr=False, compare=False)
+
+    def runs_of(self, combination: int) -> list[SweepRun]:
+        return [r for r in self.runs if r.combination == combination]
+
+    def summary(self) -> dict[int, dict[str, dict[str, float]]]:
+        """Per combination that ran: every KPI's mean and 95% interval over its replications
+        (computed once)."""
+        if self._summary is None:
+            self._summary = {}
+            for c in range(len(self.combinations)):
+                runs = self.runs_of(c)
+                if runs:
+                    self._summary[c] = summarise([r.kpis for r in runs])
+        return self._summary
+
+    def numeric(self, column: str) -> bool:
+        values = [c.values[column] for c in self.combinations]
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+    def _settings(self, combination: int) -> dict[str, Any]:
+        c = self.combinations[combination]
+        return {col: (c.values[col] if self.numeric(col) else c.text[col]) for col in self.columns}
+
+    def to_frame(self, table: str = "runs") -> Any:
+        """A tidy pandas table: ``runs`` (one row per run: the settings, replication, seed,
+        then every KPI as a column, in the units of its name), ``summary`` (one row per
+        combination and KPI: mean, 95% interval, replications) or ``failures`` (the settings,
+        the replication or none, and the reason)."""
+        import pandas as pd
+
+        if table == "runs":
+            kpi_names = sorted(set().union(*[r.kpis for r in self.runs])) if self.runs else []
+            rows = [{**self._settings(r.combination), "replication": r.replication, "seed": r.seed,
+                     **{k: r.kpis.get(k, math.nan) for k in kpi_names}} for r in self.runs]
+            return pd.DataFrame(rows, columns=[*self.columns, "replication", "seed", *kpi_names])
+        if table == "summary":
+            rows = [{**self._settings(c), "kpi": kpi, "mean": e["mean"], "ci_low": e["low"],
+                     "ci_high": e["high"], "replications": int(e["n"])}
+                    for c, kpis in self.summary().items() for kpi, e in kpis.items()]
+            return pd.DataFrame(rows, columns=[*self.columns, "kpi", "mean", "ci_low", "ci_high",
+                                               "replications"])
+        if table == "failures":
+            rows = [{**self._settings(f.combination),
+                     "replication": pd.NA if f.replication is None else f.replication, "reason": f.reason}
+                    for f in self.failures]
+            return pd.DataFrame(rows, columns=[*self.columns, "replication", "reason"]).astype(
+                {"replication": "Int64"})
+        raise ValueError(f"unknown table {table!r}; choose runs, summary or failures")
+
+
+def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, replications: int,
+          seed: int, executor: Executor = IN_PROCESS, store: RunStore | None = None,
+          progress: Callable[[int, int], None] | None = None,
+          columns: Sequence[str] | None = None) -> SweepResult:
+    """Run every combination (the scenario data ``raw`` with its changes; ``name`` is the
+    file problems are said to be in when they have no place of their own), ``replications``
+    each with ``seed``, on ``executor``. Runs found in ``store`` are read back, not run."""
+    t0 = time.perf_counter()
+    if not combinations:
+        raise CorridorError("a sweep needs at least one combination")
+    total = len(combinations) * replications
+    if total > MAX_RUNS:
+        raise CorridorError(f"{len(combinations):,} combinations x {replications:,} replications = "
+                            f"{total:,} runs; at most {MAX_RUNS:,} in one sweep")
+    cols = list(columns) if columns is not None else list(combinations[0].values)
+    validate_raw(raw, name)  # the scenario as it is first: a problem of its own is no combination's
+    failures: list[SweepFailure] = []
+    scenarios: list[Scenario] = []
+    slot: dict[int, int] = {}  # combination -> its scenario's place in `scenarios`
+    for c, combo in enumerate(combinations):
+        labels = [combo.source or f"--set {path}={combo.text.get(path, value)}"
+                  for path, value in combo.changes]
+        try:
+            scenario = scenario_with(raw, name, combo.changes, labels=labels)
+        except ScenarioError as exc:
+            failures.append(SweepFailure(c, None, "; ".join(str(p) for p in exc.problems)))
+            continue
+        slot[c] = len(scenarios)
+        scenarios.append(scenario)
+    tokens = [scenario_token(s) for s in scenarios]
+    runs: list[SweepRun] = []
+    jobs: list[Job] = []
+    job_of: list[tuple[int, int, str]] = []  # per job: combination, replication, key
+    for c, k in slot.items():
+        for r in range(replications):
+            key = run_key(tokens[k], seed, r)
+            kept = store.get(key) if store is not None else None
+            if kept is not None:
+                runs.append(SweepRun(c, r, seed, key, kept["kpis"], int(kept.get("events", 0)), True))
+            else:
+                jobs.append(Job(k, r, seed))
+                job_of.append((c, r, key))
+    reused = len(runs)
+
+    def tick(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(reused + done, reused + len(jobs))
+
+    def keep(job: int, result: Any) -> None:
+        if store is not None and not isinstance(result, Failed):
+            c, r, key = job_of[job]
+            store.put(key, {"scenario": scenarios[slot[c]].name, "settings": combinations[c].text,
+                            "replication": r, "seed": seed, "events": result["events"],
+                            "kpis": result["kpis"]})
+
+    if progress is not None and reused:
+        progress(reused, reused + len(jobs))
+    results = execute(scenarios, jobs, run_kpis, executor=executor, keep_going=True, progress=tick,
+                      on_result=keep)
+    for (c, r, key), result in zip(job_of, results, strict=True):
+        if isinstance(result, Failed):
+            failures.append(SweepFailure(c, r, result.reason))
+        else:
+            runs.append(SweepRun(c, r, seed, key, result["kpis"], result["events"], False))
+    runs.sort(key=lambda run: (run.combination, run.replication))
+    failures.sort(key=lambda f: (f.combination, -1 if f.replication is None else f.replication))
+    base = scenarios[0].name if scenarios else str(raw.get("name", name))
+    return SweepResult(base, cols, list(combinations), replications, seed, runs, failures,
+                       time.perf_counter() - t0, executor.describe())

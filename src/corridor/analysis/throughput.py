@@ -1,0 +1,286 @@
+"""How much cargo the corridor carries before it jams: the saturation curve.
+
+Every cargo flow's ``per_week`` is multiplied by each scale of a grid (passenger demand stays
+as it is), and each step runs as a point of a sweep (:mod:`corridor.analysis.sweep`), with the
+same replications and seed: common random numbers along the curve. At each step:
+
+* offered load: the cargo demand, TEU a week (1 FEU = 2 TEU);
+* delivered throughput: containers delivered in the statistics window, TEU a week, with its
+  95% interval;
+* container transit (mean, days) with its interval, and the share of containers created in
+  the window but not delivered when the run ends;
+* every queueing station's utilisation, and the bottleneck: the busiest one;
+* stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
+  waits rising across the window, vehicles still queued at the end) in more than half the
+  replications, the rule ``run`` warns by.
+
+A step is **sustainable** when no queue grows without bound, at most
+:data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, and the mean transit
+stays within a stated bound (given, or :data:`DEFAULT_TRANSIT_FACTOR` times the transit at
+the lightest step). The highest sustainable throughput is the delivered TEU/week of the last
+sustainable step before the first that is not.
+
+On a corridor of one station with ``c`` servers and mean service time ``s``, the curve rises
+along offered load and flattens at the analytic capacity ``c / s`` vehicles a minute; the
+limit found lies just below it (``tests/sweep/test_throughput.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
+from corridor.errors import CorridorError
+from corridor.executors import IN_PROCESS, Executor
+from corridor.kernels.stats import Estimate
+from corridor.scenario.load import validate_raw
+from corridor.scenario.source import SourceDict
+
+DEFAULT_SCALES = "0.25:3:0.25"
+MAX_STEPS = 200
+MAX_UNDELIVERED_SHARE = 0.01  # of containers created in the window
+DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's mean transit
+TEU_PER_FEU = 2.0
+
+
+def parse_scales(text: str) -> list[float]:
+    """``START:STOP:STEP`` (STOP included) or a comma-separated list of positive factors.
+
+    >>> parse_scales("0.25:1:0.25"), parse_scales("0.5, 1, 2")
+    ([0.25, 0.5, 0.75, 1.0], [0.5, 1.0, 2.0])
+    """
+    what = f"--scale {text!r}"
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise CorridorError(f"{what}: write START:STOP:STEP, e.g. {DEFAULT_SCALES}")
+            start, stop, step = parts
+            if not (math.isfinite(start) and math.isfinite(stop) and math.isfinite(step)) or step <= 0:
+                raise CorridorError(f"{what}: STEP must be a positive number")
+            if stop < start:
+                raise CorridorError(f"{what}: STOP is below START")
+            count = math.floor((stop - start) / step + 1e-9) + 1
+            if count > MAX_STEPS:
+                raise CorridorError(f"{what}: {count:,} steps; at most {MAX_STEPS}")
+            scales = [round(start + k * step, 10) for k in range(count)]
+        else:
+            scales = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise CorridorError(f"{what}: not numbers; write START:STOP:STEP or a list, e.g. 0.5,1,2") from None
+    if not scales or any(not (math.isfinite(s) and s > 0) for s in scales):
+        raise CorridorError(f"{what}: every scale must be a positive number")
+    if len(scales) > MAX_STEPS:
+        raise CorridorError(f"{what}: {len(scales):,} steps; at most {MAX_STEPS}")
+    if len(set(scales)) != len(scales):
+        raise CorridorError(f"{what}: a scale is given twice")
+    return sorted(scales)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One point of the saturation curve (``failed``: why it has no results)."""
+
+    scale: float
+    offered_teu_per_week: float
+    delivered_teu_per_week: Estimate | None = None
+    transit_days: Estimate | None = None
+    undelivered_share: float = math.nan
+    utilisation: dict[str, Estimate] = field(default_factory=dict)
+    growing: tuple[str, ...] = ()
+    sustainable: bool = False
+    why: str = ""
+    failed: str | None = None
+
+    @property
+    def bottleneck(self) -> str | None:
+        """The station busiest on average at this step."""
+        busy = {k: e.mean for k, e in self.utilisation.items() if math.isfinite(e.mean)}
+        return max(busy, key=lambda k: busy[k]) if busy else None
+
+
+@dataclass
+class ThroughputResult:
+    scenario: str
+    steps: list[Step]
+    max_transit_days: float
+    bound: str  # how the transit bound was set, in words
+    limit: int | None  # the last sustainable step before the first that is not
+    sweep: SweepResult = field(repr=False)
+
+    @property
+    def saturated(self) -> bool:
+        """Some step of the grid is not sustainable (the limit lies inside the grid)."""
+        return any(not s.sustainable for s in self.steps)
+
+    def verdict(self) -> str:
+        """The answer in a sentence or two."""
+        if self.limit is None:
+            first = self.steps[0]
+            return (f"No step of the grid is sustainable: already at x{first.scale:g} "
+                    f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why or first.failed}. "
+                    "Try smaller scales.")
+        step = self.steps[self.limit]
+        d = step.delivered_teu_per_week
+        assert d is not None
+        text = (f"Highest sustainable throughput: {d.mean:,.0f} TEU/week{_ci(d, ',.0f')} delivered at "
+                f"x{step.scale:g} of today's cargo demand ({step.offered_teu_per_week:,.0f} TEU/week "
+                "offered)")
+        if step.bottleneck is not None:
+            u = step.utilisation[step.bottleneck]
+            text += f"; the bottleneck is {step.bottleneck}, {u.mean:.0%} busy"
+        if self.limit + 1 < len(self.steps):
+            nxt = self.steps[self.limit + 1]
+            text += (f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
+                     f"{nxt.why or nxt.failed}.")
+        else:
+            text += ". Every step of the grid is sustainable: the limit lies beyond it (extend --scale)."
+        return text
+
+    def to_frame(self) -> Any:
+        """One row per step: offered and delivered TEU/week, transit, undelivered share, the
+        bottleneck and its utilisation (with 95% intervals), and the verdict."""
+        import pandas as pd
+
+        rows = []
+        for s in self.steps:
+            d, t = s.delivered_teu_per_week, s.transit_days
+            b = s.bottleneck
+            u = s.utilisation.get(b) if b is not None else None
+            rows.append({
+                "scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
+                "delivered_teu_per_week": _mean(d), "delivered_ci_low": _low(d),
+                "delivered_ci_high": _high(d),
+                "transit_days": _mean(t), "transit_ci_low": _low(t), "transit_ci_high": _high(t),
+                "undelivered_share": s.undelivered_share, "bottleneck": b,
+                "bottleneck_utilisation": _mean(u), "bottleneck_ci_low": _low(u),
+                "bottleneck_ci_high": _high(u),
+                "growing": ", ".join(s.growing), "sustainable": s.sustainable,
+                "why": s.failed or s.why})
+        return pd.DataFrame(rows)
+
+    def utilisation_frame(self) -> Any:
+        """One row per step and station: utilisation with its 95% interval."""
+        import pandas as pd
+
+        return pd.DataFrame([{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
+                              "station": name, "utilisation": e.mean, "ci_low": e.low, "ci_high": e.high}
+                             for s in self.steps for name, e in sorted(s.utilisation.items())])
+
+
+def _mean(e: Estimate | None) -> float:
+    return e.mean if e is not None else math.nan
+
+
+def _low(e: Estimate | None) -> float:
+    return e.low if e is not None else math.nan
+
+
+def _high(e: Estimate | None) -> float:
+    return e.high if e is not None else math.nan
+
+
+def _ci(e: Estimate, fmt: str) -> str:
+    if not math.isfinite(e.half_width):
+        return ""
+    return f" (95% CI {format(e.low, fmt)} to {format(e.high, fmt)})"
+
+
+def cargo_flows(raw: SourceDict, name: str) -> dict[str, float]:
+    """Every cargo flow's id and its FEU a week, from the validated scenario."""
+    scenario = validate_raw(raw, name)
+    flows = {d.id: d.per_week for d in scenario.demand if d.kind == "cargo"}
+    if not flows:
+        raise CorridorError(f"{name}: the scenario has no cargo demand to scale")
+    return flows
+
+
+def throughput(raw: SourceDict, name: str, scales: list[float], *, replications: int, seed: int,
+               max_transit_days: float | None = None, executor: Executor = IN_PROCESS,
+               store: RunStore | None = None,
+               progress: Callable[[int, int], None] | None = None) -> ThroughputResult:
+    """The saturation curve of the scenario ``raw`` over cargo demand ``scales``."""
+    flows = cargo_flows(raw, name)
+    base_feu = sum(flows.values())
+    combos = [Combination({"scale": s}, {"scale": f"{s:g}"},
+                          tuple((f"demand.{fid}.per_week", per_week * s) for fid, per_week in flows.items()),
+                          source=f"--scale {s:g} (cargo demand x{s:g})")
+              for s in scales]
+    result = sweep(raw, name, combos, replications=replications, seed=seed, executor=executor,
+                   store=store, progress=progress, columns=["scale"])
+    summary = result.summary()
+    failed = {f.combination: f.reason for f in result.failures if f.replication is None}
+    steps = []
+    for c, s in enumerate(scales):
+        offered = base_feu * s * TEU_PER_FEU
+        if c not in summary:
+            why = failed.get(c) or "every run failed: " + "; ".join(
+                f.reason for f in result.failures if f.combination == c)[:500]
+            steps.append(Step(s, offered, failed=why))
+            continue
+        steps.append(_step(s, offered, summary[c], result, c))
+    bound, note = _transit_bound(steps, max_transit_days)
+    steps = [_judged(step, bound) for step in steps]
+    limit = None
+    for k, step in enumerate(steps):
+        if not step.sustainable:
+            break
+        limit = k
+    return ThroughputResult(result.scenario, steps, bound, note, limit, result)
+
+
+def _est(e: dict[str, float] | None) -> Estimate | None:
+    if e is None:
+        return None
+    return Estimate(e["mean"], e["high"] - e["mean"], int(e["n"]), e["level"])
+
+
+def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], result: SweepResult,
+          combination: int) -> Step:
+    runs = result.runs_of(combination)
+    head, tail = "stations.", ".utilisation"  # station ids may hold dots
+    stations = sorted(k[len(head):-len(tail)] for k in summary if k.startswith(head) and k.endswith(tail))
+    utilisation = {name: e for name in stations if (e := _est(summary.get(f"stations.{name}.utilisation")))}
+    growing = tuple(name for name in stations
+                    if 2 * sum(r.kpis.get(f"stations.{name}.growing", 0.0) for r in runs) > len(runs))
+    created = sum(r.kpis.get("cargo.created", 0.0) for r in runs)
+    undelivered = sum(r.kpis.get("cargo.undelivered", 0.0) for r in runs)
+    return Step(scale, offered,
+                delivered_teu_per_week=_est(summary.get("cargo.teu_per_week")),
+                transit_days=_est(summary.get("cargo.transit_days.mean")),
+                undelivered_share=undelivered / created if created else math.nan,
+                utilisation=utilisation, growing=growing)
+
+
+def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
+    if given is not None:
+        return given, f"{given:g} days (given)"
+    for step in steps:
+        if step.transit_days is not None and math.isfinite(step.transit_days.mean):
+            bound = DEFAULT_TRANSIT_FACTOR * step.transit_days.mean
+            return bound, (f"{bound:.1f} days ({DEFAULT_TRANSIT_FACTOR:g} x the {step.transit_days.mean:.1f} "
+                           f"days at the lightest step, x{step.scale:g})")
+    return math.inf, "none (no step delivered a container)"
+
+
+def _judged(step: Step, bound: float) -> Step:
+    if step.failed is not None:
+        return step
+    why = []
+    if step.growing:
+        why.append(f"the queue at {', '.join(step.growing)} grows without bound")
+    if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
+        share = "no container delivered" if not math.isfinite(step.undelivered_share) else \
+            f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"
+        why.append(share)
+    t = step.transit_days
+    if t is None or not math.isfinite(t.mean):
+        if "no container delivered" not in why:
+            why.append("no container delivered")
+    elif t.mean > bound:
+        why.append(f"mean transit {t.mean:.1f} days exceeds the bound of {bound:.1f}")
+    return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
+                step.undelivered_share, step.utilisation, step.growing, not why, "; ".join(why))

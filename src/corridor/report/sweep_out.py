@@ -1,0 +1,287 @@
+"""A sweep as terminal text, JSON, and a folder: sweep.json, tidy tables (CSV and Parquet),
+a plot of each headline KPI against each swept setting.
+
+The folder also keeps every finished run in ``runs/`` (one JSON file each, written the moment
+it arrives), so ``--resume`` can finish an interrupted sweep without redoing them. The
+results are built in a temporary folder beside them and moved into place whole at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from corridor.analysis.compare import HEADLINE_KPIS
+from corridor.analysis.sweep import RunStore, SweepResult
+from corridor.errors import CorridorError
+from corridor.report.compare_out import _write_table, scenario_files
+from corridor.report.files import umask
+from corridor.report.results import check_out, strict
+from corridor.report.tables import format_table, terminal_width
+
+RUNS = "runs"  # the folder of finished runs inside --out
+
+
+def open_store(out: Path, *, resume: bool) -> RunStore:
+    """Where a sweep keeps its runs, after checking ``out``: new or empty, or with ``resume``
+    a folder a sweep wrote before (its runs are read back, not run again)."""
+    out = Path(out)
+    if resume and out.is_dir() and any(out.iterdir()):
+        if not (out / RUNS).is_dir():
+            raise CorridorError(f"{out} holds no sweep's runs (no {RUNS}/ folder in it); --resume continues "
+                                "a sweep or throughput run stored there")
+        if not os.access(out / RUNS, os.W_OK | os.X_OK):
+            raise CorridorError(f"{out / RUNS}: cannot write there")
+        return RunStore(out / RUNS)
+    try:
+        check_out(out)
+    except CorridorError as exc:
+        if "already holds" in str(exc):
+            raise CorridorError(f"{out} already holds results or other files; add --resume to finish the "
+                                "sweep stored there, or choose another --out") from None
+        raise
+    return RunStore(out / RUNS)
+
+
+def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
+    from corridor import __version__
+
+    return {
+        "version": __version__,
+        "scenario": result.scenario,
+        "seed": result.seed,
+        "replications": result.replications,
+        "executor": result.executor,
+        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+# short headers for the terminal table, by KPI
+SHORT = {
+    "passengers.door_to_door_h.mean": "pax d2d h",
+    "passengers.missed_connection_rate": "missed %",
+    "cargo.transit_days.mean": "transit d",
+    "cargo.door_to_door_days.mean": "cargo d2d d",
+    "cargo.feu_per_week": "FEU/wk",
+    "totals.cost_usd": "M USD",
+    "totals.co2_t": "CO2 t",
+}
+
+
+def headline_keys(result: SweepResult) -> list[tuple[str, str, float, str]]:
+    """The headline KPIs (those of compare) that some combination has a number for; those of
+    passengers or containers only where some combination created any."""
+    summary = result.summary()
+
+    def present(key: str) -> bool:
+        return any(math.isfinite(s.get(key, {}).get("mean", math.nan)) and s[key]["mean"] > 0
+                   for s in summary.values())
+
+    out = []
+    for key, label, scale, unit in HEADLINE_KPIS:
+        kind = key.split(".")[0]
+        if kind in ("passengers", "cargo") and not present(f"{kind}.created"):
+            continue
+        if any(math.isfinite(s.get(key, {}).get("mean", math.nan)) for s in summary.values()):
+            out.append((key, label, scale, unit))
+    return out
+
+
+def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
+    """What sweep.json and --json hold: the settings, every combination with its KPI summary
+    (mean, 95% interval, replications), and what failed. Undefined intervals are null."""
+    summary = result.summary()
+    return strict({
+        **meta,
+        "settings": result.columns,
+        "runs": len(result.runs),
+        "reused": sum(r.reused for r in result.runs),
+        "seconds": result.seconds,
+        "combinations": [{"settings": c.text, "replications": len(result.runs_of(k)),
+                          "kpis": summary.get(k, {})} for k, c in enumerate(result.combinations)],
+        "failures": [{"settings": result.combinations[f.combination].text, "replication": f.replication,
+                      "reason": f.reason} for f in result.failures],
+    })
+
+
+def _num(value: float, digits: int) -> str:
+    return "-" if not math.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def _cell(e: dict[str, float] | None, scale: float) -> str:
+    if not e or not math.isfinite(e.get("mean", math.nan)):
+        return "-"
+    mean = e["mean"] * scale
+    digits = 0 if abs(mean) >= 100 else 2
+    half = (e["high"] - e["mean"]) * scale
+    return _num(mean, digits) + (f" ±{_num(half, digits)}" if math.isfinite(half) else "")
+
+
+def failure_lines(result: SweepResult) -> list[str]:
+    out = []
+    for f in result.failures:
+        what = result.combinations[f.combination].label()
+        rep = "" if f.replication is None else f", replication {f.replication}"
+        out.append(f"failed: {what}{rep}: {f.reason}")
+    return out
+
+
+def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
+    n_comb = len(result.combinations)
+    reused = sum(r.reused for r in result.runs)
+    lines = [f"{result.scenario}: {n_comb} combination{'s' if n_comb != 1 else ''} x "
+             f"{result.replications} replication{'s' if result.replications != 1 else ''} "
+             f"(seed {result.seed}) "
+             f"on {result.executor}: {len(result.runs)} runs"
+             + (f" ({reused} read back from {out})" if reused and out is not None else "")
+             + (f", {len(result.failures)} failed" if result.failures else "")
+             + f", {result.seconds:,.1f} s", ""]
+    keys = headline_keys(result)
+    summary = result.summary()
+    headers = [*result.columns, *[SHORT.get(key, f"{label} {unit}") for key, label, _, unit in keys]]
+    rows = []
+    for k, c in enumerate(result.combinations):
+        if k in summary:
+            rows.append([*[c.text[col] for col in result.columns],
+                         *[_cell(summary[k].get(key), scale) for key, _, scale, _ in keys]])
+        else:
+            blank = (["failed"] + ["-"] * (len(keys) - 1))[:len(keys)]
+            rows.append([*[c.text[col] for col in result.columns], *blank])
+    lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval",
+                              max_width=terminal_width()))
+    if result.failures:
+        lines += [""] + failure_lines(result)
+    return "\n".join(lines)
+
+
+# ---- plots ---------------------------------------------------------------------------------
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["text.parse_math"] = False
+    return plt
+
+
+def png(fig: Any) -> bytes:
+    plt = _plt()
+    buf = io.BytesIO()
+    try:
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def setting_plot(result: SweepResult, column: str) -> bytes | None:
+    """Every headline KPI against one swept setting: the mean with its 95% interval, a line
+    for each combination of the other settings."""
+    keys = headline_keys(result)
+    summary = result.summary()
+    if not keys or not summary:
+        return None
+    plt = _plt()
+    cols = min(len(keys), 3)
+    rows = math.ceil(len(keys) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    numeric = result.numeric(column)
+    texts = list(dict.fromkeys(c.text[column] for c in result.combinations))
+    others = [c for c in result.columns if c != column]
+    groups: dict[str, list[int]] = {}
+    for k, c in enumerate(result.combinations):
+        groups.setdefault(", ".join(f"{o}={c.text[o]}" for o in others), []).append(k)
+    for ax, (key, label, scale, unit) in zip(axes.flat, keys, strict=False):
+        for name, members in groups.items():
+            xs, ys, errs = [], [], []
+            for k in members:
+                e = summary.get(k, {}).get(key)
+                if not e or not math.isfinite(e["mean"]):
+                    continue
+                c = result.combinations[k]
+                xs.append(float(c.values[column]) if numeric else texts.index(c.text[column]))
+                ys.append(e["mean"] * scale)
+                half = (e["high"] - e["mean"]) * scale
+                errs.append(half if math.isfinite(half) else 0.0)
+            if xs:
+                ax.errorbar(xs, ys, yerr=errs, marker="o", ms=4, capsize=3, lw=1.2, label=name or None)
+        ax.set_title(f"{label}, {unit}", fontsize=10)
+        ax.grid(True, lw=0.3, alpha=0.6)
+        if not numeric:
+            ax.set_xticks(range(len(texts)), texts, rotation=20 if len(texts) > 3 else 0, fontsize=8)
+        ax.set_xlabel(column, fontsize=8)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    if others and len(groups) <= 12:
+        axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{result.scenario}: headline KPIs against {column} (mean, 95% interval)", fontsize=11)
+    return png(fig)
+
+
+def plot_name(column: str) -> str:
+    """A file name for a setting's plot.
+
+    >>> plot_name("services.KC-NQZ-VNO.timetable.days")
+    'services.KC-NQZ-VNO.timetable.days.png'
+    """
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", column)[:150] + ".png"
+
+
+# ---- the folder ----------------------------------------------------------------------------
+
+def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
+    """``build(tmp)`` into a temporary folder inside ``out``, then each thing it made moved
+    into ``out`` in one rename, replacing what an earlier (resumed) run left there; the names
+    written. ``runs/`` is never touched."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out, prefix=".results."))
+    old = Path(tempfile.mkdtemp(dir=out, prefix=".replaced."))
+    try:
+        build(tmp)
+        for p in tmp.rglob("*"):
+            os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask())
+        written = sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file())
+        for entry in sorted(tmp.iterdir()):
+            target = out / entry.name
+            if target.exists():
+                os.replace(target, old / entry.name)
+            os.replace(entry, target)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]:
+    """sweep.json, tables/ (runs, summary, failures as CSV and Parquet) and plots/ into
+    ``out``, beside its runs/; the names written."""
+    def build(tmp: Path) -> None:
+        text = json.dumps(sweep_json(result, metadata(result, paths)), indent=2, allow_nan=False)
+        (tmp / "sweep.json").write_text(text + "\n", encoding="utf-8")
+        tables = tmp / "tables"
+        tables.mkdir()
+        for name in ("runs", "summary", "failures"):
+            _write_table(result.to_frame(name), tables, name)
+        plots = tmp / "plots"
+        plots.mkdir()
+        for column in result.columns:
+            picture = setting_plot(result, column)
+            if picture is not None:
+                (plots / plot_name(column)).write_bytes(picture)
+
+    return finish_folder(out, build)

@@ -1,0 +1,142 @@
+"""A saturation curve as terminal text, JSON, a plot, and a folder (throughput.json, tables,
+plots/saturation.png, and runs/ for --resume)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.kernels.stats import Estimate
+from corridor.report.compare_out import _write_table
+from corridor.report.results import strict
+from corridor.report.sweep_out import _plt, failure_lines, finish_folder, metadata, png
+from corridor.report.tables import format_table, terminal_width
+
+
+def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
+    if e is None or not math.isfinite(e.mean):
+        return "-"
+    text = f"{e.mean * scale:,.{digits}f}"
+    if math.isfinite(e.half_width):
+        text += f" ±{e.half_width * scale:,.{digits}f}"
+    return text
+
+
+def throughput_text(res: ThroughputResult) -> str:
+    lines = [res.verdict(), "",
+             f"Sustainable: no queue growing without bound (in most replications), at most "
+             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}.", ""]
+    rows = []
+    for s in res.steps:
+        b = s.bottleneck
+        rows.append([f"x{s.scale:g}", f"{s.offered_teu_per_week:,.0f}", _pm(s.delivered_teu_per_week, 0),
+                     _pm(s.transit_days, 1),
+                     "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
+                     b or "-", _pm(s.utilisation.get(b) if b else None, 0, 100.0),
+                     "yes" if s.sustainable else ("failed" if s.failed else "no")])
+    lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "undelivered",
+                               "bottleneck", "busy %", "sustainable"], rows,
+                              title="Per step: mean ± half-width of its 95% interval",
+                              max_width=terminal_width()))
+    why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
+    if why:
+        lines += ["", "Not sustainable:"] + [f"  {w}" for w in why]
+    failures = [f for f in failure_lines(res.sweep) if "replication" in f]
+    if failures:
+        lines += [""] + failures
+    return "\n".join(lines)
+
+
+def _est(e: Estimate | None) -> dict[str, float] | None:
+    return None if e is None else {"mean": e.mean, "low": e.low, "high": e.high, "n": e.n}
+
+
+def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, Any]:
+    """What throughput.json and --json hold: the verdict, the bound, and every step."""
+    limit = res.steps[res.limit] if res.limit is not None else None
+    return strict({
+        **meta,
+        "verdict": res.verdict(),
+        "max_transit_days": res.max_transit_days if math.isfinite(res.max_transit_days) else None,
+        "transit_bound": res.bound,
+        "max_undelivered_share": MAX_UNDELIVERED_SHARE,
+        "sustainable_teu_per_week": _est(limit.delivered_teu_per_week) if limit else None,
+        "sustainable_scale": limit.scale if limit else None,
+        "saturated_within_grid": res.saturated,
+        "steps": [{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
+                   "delivered_teu_per_week": _est(s.delivered_teu_per_week),
+                   "transit_days": _est(s.transit_days), "undelivered_share": s.undelivered_share,
+                   "bottleneck": s.bottleneck,
+                   "utilisation": {k: _est(e) for k, e in sorted(s.utilisation.items())},
+                   "growing": list(s.growing), "sustainable": s.sustainable,
+                   "why": s.why or None, "failed": s.failed}
+                  for s in res.steps],
+        "failures": [{"scale": res.sweep.combinations[f.combination].values["scale"],
+                      "replication": f.replication, "reason": f.reason} for f in res.sweep.failures],
+    })
+
+
+def saturation_plot(res: ThroughputResult) -> bytes | None:
+    """Delivered throughput and transit against offered load, and the bottleneck's
+    utilisation; 95% intervals as bars; the sustainable limit marked."""
+    ran = [s for s in res.steps if s.delivered_teu_per_week is not None]
+    if not ran:
+        return None
+    plt = _plt()
+    fig, axes = plt.subplots(3, 1, figsize=(8.5, 9.0), sharex=True)
+    x = [s.offered_teu_per_week for s in ran]
+
+    def bars(ax: Any, values: list[Estimate | None], scale: float = 1.0, **kw: Any) -> None:
+        pts = [(xi, e) for xi, e in zip(x, values, strict=True) if e is not None and math.isfinite(e.mean)]
+        if pts:
+            ax.errorbar([p[0] for p in pts], [p[1].mean * scale for p in pts],
+                        yerr=[(p[1].half_width if math.isfinite(p[1].half_width) else 0.0) * scale
+                              for p in pts],
+                        marker="o", ms=4, capsize=3, lw=1.3, **kw)
+
+    top, mid, low = axes
+    bars(top, [s.delivered_teu_per_week for s in ran], label="delivered")
+    top.plot([0, max(x)], [0, max(x)], color="grey", lw=0.8, ls=":", label="delivered = offered")
+    top.set_ylabel("TEU a week delivered")
+    bars(mid, [s.transit_days for s in ran], color="tab:orange", label="mean transit")
+    if math.isfinite(res.max_transit_days):
+        mid.axhline(res.max_transit_days, color="tab:red", lw=0.9, ls="--", label="bound")
+    mid.set_ylabel("container transit, days")
+    for name in sorted({s.bottleneck for s in ran if s.bottleneck}):
+        bars(low, [s.utilisation.get(name) for s in ran], 100.0, label=name)
+    low.axhline(100, color="grey", lw=0.8, ls=":")
+    low.set_ylabel("utilisation, %")
+    low.set_xlabel("cargo offered, TEU a week")
+    if res.limit is not None:
+        for ax in axes:
+            ax.axvline(res.steps[res.limit].offered_teu_per_week, color="tab:green", lw=1.0, ls="--")
+        top.plot([], [], color="tab:green", ls="--", label="highest sustainable step")
+    for ax in axes:
+        ax.grid(True, lw=0.3, alpha=0.6)
+        ax.legend(fontsize=8)
+    top.set_title(f"{res.scenario}: saturation curve (mean, 95% interval)")
+    return png(fig)
+
+
+def write_throughput(res: ThroughputResult, out: Path, paths: list[Path]) -> list[Path]:
+    """throughput.json, tables/ (steps, utilisation, runs as CSV and Parquet) and
+    plots/saturation.png into ``out``, beside its runs/; the names written."""
+    def build(tmp: Path) -> None:
+        meta = metadata(res.sweep, paths)
+        text = json.dumps(throughput_json(res, meta), indent=2, allow_nan=False)
+        (tmp / "throughput.json").write_text(text + "\n", encoding="utf-8")
+        tables = tmp / "tables"
+        tables.mkdir()
+        _write_table(res.to_frame(), tables, "steps")
+        _write_table(res.utilisation_frame(), tables, "utilisation")
+        _write_table(res.sweep.to_frame("runs"), tables, "runs")
+        _write_table(res.sweep.to_frame("failures"), tables, "failures")
+        picture = saturation_plot(res)
+        if picture is not None:
+            (tmp / "plots").mkdir()
+            (tmp / "plots" / "saturation.png").write_bytes(picture)
+
+    return finish_folder(out, build)

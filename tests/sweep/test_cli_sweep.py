@@ -1,0 +1,110 @@
+"""`corridor sweep` and `corridor throughput` from the command line: tables, plots, exit
+statuses, readable refusals, --resume."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+import pytest
+from sweep.scenarios import write_station
+
+from corridor.cli import main
+
+
+@pytest.fixture
+def station(tmp_path):
+    return str(write_station(tmp_path, days=14, replications=2))
+
+
+def test_sweep_writes_tables_plots_and_reports_a_bad_combination(station, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["sweep", station, "--set", "places.B.1.servers=0,1,2", "--set", "demand.F.per_week=100,200",
+                 "--workers", "2", "--out", str(out)])
+    text = capsys.readouterr()
+    assert code == 1  # some runs failed; the others are written
+    assert "6 combinations x 2 replications" in text.out and "8 runs, 2 failed" in text.out
+    assert "failed: places.B.1.servers=0, demand.F.per_week=100: --set places.B.1.servers=0: " \
+           "places[1].servers: Input should be greater than or equal to 1 (got 0)" in text.out
+    assert "Traceback" not in text.err
+    names = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.parent.name != "runs")
+    assert names == ["plots/demand.F.per_week.png", "plots/places.B.1.servers.png", "sweep.json",
+                     *[f"tables/{t}.{x}" for t in ("failures", "runs", "summary")
+                       for x in ("csv", "parquet")]]
+    assert len(list((out / "runs").glob("*.json"))) == 8
+    runs = pd.read_parquet(out / "tables" / "runs.parquet")
+    assert len(runs) == 8 and set(runs["places.B.1.servers"]) == {1, 2}
+    assert pd.read_csv(out / "tables" / "runs.csv").shape == runs.shape
+    summary = json.loads((out / "sweep.json").read_text())
+    assert summary["settings"] == ["places.B.1.servers", "demand.F.per_week"]
+    assert len(summary["failures"]) == 2 and summary["failures"][0]["replication"] is None
+    assert (out / "plots" / "places.B.1.servers.png").read_bytes()[:4] == b"\x89PNG"
+    # the same --out again is refused unless resumed; resumed, nothing runs again
+    assert main(["sweep", station, "--set", "places.B.1.servers=1,2", "--out", str(out)]) == 2
+    assert "add --resume" in capsys.readouterr().err
+    assert main(["sweep", station, "--set", "places.B.1.servers=1,2", "--set", "demand.F.per_week=100,200",
+                 "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert "8 runs (8 read back from" in capsys.readouterr().out
+
+
+def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
+    from conftest import MINIMAL
+
+    path = tmp_path / "tiny.yaml"
+    demand = "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 200}\n"
+    path.write_text(MINIMAL + demand, encoding="utf-8")
+    assert main(["sweep", str(path), "--set", "services.A2.timetable.days=[Mon,Wed],[Mon,Wed,Fri],daily",
+                 "--replications", "1", "--workers", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["settings"]["services.A2.timetable.days"] for c in data["combinations"]] == \
+        ["[Mon,Wed]", "[Mon,Wed,Fri]", "daily"]
+    created = [c["kpis"]["passengers.created"]["mean"] for c in data["combinations"]]
+    assert len(set(created)) == 1  # demand is the same; only the days change
+    d2d = [c["kpis"]["passengers.door_to_door_h.mean"]["mean"] for c in data["combinations"]]
+    assert d2d[0] > d2d[1] > d2d[2]  # more days, less waiting for the second flight
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--set", "places.X.servers=1"], "--set places.X.servers: places has no item with id 'X'"),
+    (["--set", "places.B.1.servers"], "write PATH=V1,V2"),
+    (["--set", "places.B.1.servers=1", "--replications", "0"], "--replications must be 1 to"),
+    (["--set", "places.B.1.servers=1", "--resume"], "--resume needs --out"),
+    (["--set", "places.B.1.servers=1", "--workers", "-1"], "--workers must be 0"),
+])
+def test_sweep_refusals(station, args, message, capsys) -> None:
+    assert main(["sweep", station, *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_workers_and_dask_are_one_choice(station, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["sweep", station, "--set", "places.B.1.servers=1", "--workers", "2", "--dask", "local"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_dask_missing_names_the_install_command(station, monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    assert main(["run", station, "--dask", "local", "--replications", "1"]) == 2
+    assert "pip install 'corridor[dask]'" in capsys.readouterr().err
+
+
+def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) -> None:
+    station = str(write_station(tmp_path, service="fixed", days=14, replications=2, per_week=336))
+    out = tmp_path / "curve"
+    assert main(["throughput", station, "--scale", "0.5,0.9,1.5", "--max-transit-days", "50",
+                 "--workers", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Highest sustainable throughput: ") and "x0.9" in text and "B.1" in text
+    data = json.loads((out / "throughput.json").read_text())
+    assert [s["sustainable"] for s in data["steps"]] == [True, True, False]
+    assert data["sustainable_scale"] == 0.9 and data["transit_bound"] == "50 days (given)"
+    assert (out / "plots" / "saturation.png").is_file()
+    steps = pd.read_parquet(out / "tables" / "steps.parquet")
+    assert list(steps["bottleneck"]) == ["B.1"] * 3
+    assert main(["throughput", station, "--scale", "0.5,0.9,1.5", "--json", "--workers", "1",
+                 "--out", str(out), "--resume"]) == 0
+    assert json.loads(capsys.readouterr().out)["steps"][0]["scale"] == 0.5
+    assert main(["throughput", station, "--scale", "1:0:1"]) == 2
+    assert "STOP is below START" in capsys.readouterr().err

@@ -1,0 +1,126 @@
+"""Executors: the same numbers, bit for bit, in this process, in a local pool of any size and
+on a Dask cluster; a worker that dies costs only its own run; Dask missing is said plainly."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+from sweep.scenarios import station_raw
+
+from corridor.analysis.sweep import grid, run_kpis, sweep
+from corridor.errors import CorridorError
+from corridor.executors import Executor, Failed, Job, execute, run_replications
+from corridor.scenario.load import validate_raw
+from corridor.scenario.overrides import parse_setting
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    """Equal bit for bit (NaN equal to NaN), with the same keys."""
+    return a.keys() == b.keys() and all(
+        (math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k] for k in a)
+
+
+def _kpis_of(result):
+    return {(r.combination, r.replication): r.kpis for r in result.runs}
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    return station_raw(tmp_path_factory.mktemp("station"), days=14)
+
+
+@pytest.fixture(scope="module")
+def reference(station):
+    raw, name = station
+    combos = grid([parse_setting("places.B.1.servers=1,2"), parse_setting("demand.F.per_week=150,250")])
+    return combos, sweep(raw, name, combos, replications=3, seed=11)
+
+
+def test_local_pools_of_any_size_give_the_same_kpis(station, reference) -> None:
+    raw, name = station
+    combos, base = reference
+    assert len(base.runs) == 12 and not base.failures
+    for workers in (2, 3):
+        other = sweep(raw, name, combos, replications=3, seed=11, executor=Executor(workers=workers))
+        a, b = _kpis_of(base), _kpis_of(other)
+        assert a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    # the seed matters: a different one gives different numbers (the check can fail)
+    moved = sweep(raw, name, combos[:1], replications=1, seed=12)
+    assert not _same(moved.runs[0].kpis, base.runs[0].kpis)
+
+
+def test_a_dask_cluster_gives_the_same_numbers_bit_for_bit(station, reference) -> None:
+    distributed = pytest.importorskip("distributed")
+    raw, name = station
+    combos, base = reference
+    scenario = validate_raw(raw, name)
+    # threads of this process, talking over TCP on loopback as a real cluster does
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        on_dask = Executor(dask=cluster.scheduler_address)
+        other = sweep(raw, name, combos, replications=3, seed=11, executor=on_dask)
+        records = run_replications(scenario, 3, seed=5, executor=on_dask)
+    assert other.executor.startswith("the Dask scheduler at tcp://127.0.0.1")
+    a, b = _kpis_of(base), _kpis_of(other)
+    assert a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    local = run_replications(scenario, 3, seed=5)
+    for x, y in zip(local, records, strict=True):
+        assert x.units.keys() == y.units.keys()
+        for col in x.units:
+            assert np.array_equal(x.units[col], y.units[col], equal_nan=x.units[col].dtype.kind == "f")
+
+
+def _dies_on_replication_2(rec, scenario):
+    if rec.replication == 2:
+        os._exit(3)  # a worker killed mid-run (out of memory, kill -9)
+    return run_kpis(rec, scenario)
+
+
+def test_a_dying_worker_fails_its_run_only(station) -> None:
+    raw, name = station
+    scenario = validate_raw(raw, name)
+    jobs = [Job(0, r, 1) for r in range(6)]
+    results = execute([scenario], jobs, _dies_on_replication_2, executor=Executor(workers=2), keep_going=True)
+    failed = [k for k, r in enumerate(results) if isinstance(r, Failed)]
+    assert failed == [2] and "worker process died" in results[2].reason
+    plain = execute([scenario], jobs[:2] + jobs[3:], run_kpis)
+    assert all(_same(a["kpis"], b["kpis"]) for a, b in zip(plain, results[:2] + results[3:], strict=True))
+    with pytest.raises(CorridorError, match="worker process died"):
+        execute([scenario], jobs, _dies_on_replication_2, executor=Executor(workers=2))
+
+
+def test_a_run_that_raises_is_reported_with_its_reason(station) -> None:
+    raw, name = station
+    scenario = validate_raw(raw, name)
+
+    results = execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], _raises_on_1, keep_going=True)
+    assert results[0] == 0 and results[1] == Failed("RuntimeError: replication 1 went wrong")
+    with pytest.raises(RuntimeError, match="went wrong"):
+        execute([scenario], [Job(0, 1, 1)], _raises_on_1)
+
+
+def _raises_on_1(rec, scenario):
+    if rec.replication == 1:
+        raise RuntimeError("replication 1 went wrong")
+    return rec.replication
+
+
+def test_dask_missing_is_said_with_the_install_command(station, monkeypatch) -> None:
+    raw, name = station
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    with pytest.raises(CorridorError, match=r"pip install 'corridor\[dask\]'"):
+        execute([validate_raw(raw, name)], [Job(0, 0, 1)], run_kpis, executor=Executor(dask="local"))
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(station, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    import corridor.executors as ex
+
+    monkeypatch.setattr(ex, "DASK_TIMEOUT_S", 1)
+    raw, name = station
+    with pytest.raises(CorridorError, match="tcp://127.0.0.1:9: cannot reach the scheduler"):
+        execute([validate_raw(raw, name)], [Job(0, 0, 1)], run_kpis, executor=Executor(dask="tcp://127.0.0.1:9"))

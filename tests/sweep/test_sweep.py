@@ -1,0 +1,108 @@
+"""Sweeps: the cartesian product, common random numbers, summaries with t intervals, bad
+combinations reported while the rest run, and resuming an interrupted sweep."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sweep.scenarios import station_raw
+
+from corridor.analysis.sweep import RunStore, grid, sweep
+from corridor.errors import CorridorError
+from corridor.scenario.overrides import parse_setting
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all((math.isnan(a[k]) and math.isnan(b[k])) or a[k] == b[k] for k in a)
+
+
+@pytest.fixture(scope="module")
+def station(tmp_path_factory):
+    return station_raw(tmp_path_factory.mktemp("station"), days=14)
+
+
+def test_a_setting_that_changes_nothing_gives_identical_kpis(station) -> None:
+    """The operator's name is a label the simulation never reads, and a horizon of demand
+    validity past the end of the run removes nothing: every KPI of every replication is the
+    same bit for bit across their values. A setting that matters (servers) moves them."""
+    raw, name = station
+    res = sweep(raw, name, grid([parse_setting("services.TRUCK.operator='A',B,'C D'"),
+                                 parse_setting("services.TRUCK.valid_to=2031-01-01,2099-12-31")]),
+                replications=2, seed=3)
+    assert len(res.combinations) == 6 and not res.failures
+    for r in range(2):
+        runs = [run for run in res.runs if run.replication == r]
+        assert len(runs) == 6 and all(_same(runs[0].kpis, run.kpis) for run in runs[1:])
+    moved = sweep(raw, name, grid([parse_setting("places.B.1.servers=1,3")]), replications=2, seed=3)
+    one, three = moved.runs_of(0)[0].kpis, moved.runs_of(1)[0].kpis
+    assert one["stations.B.1.utilisation"] > 1.5 * three["stations.B.1.utilisation"]
+
+
+def test_summary_is_the_t_interval_of_the_replications(station) -> None:
+    raw, name = station
+    res = sweep(raw, name, grid([parse_setting("demand.F.per_week=100,200")]), replications=4, seed=5)
+    frame = res.to_frame("summary")
+    for c, per_week in enumerate((100, 200)):
+        values = np.array([run.kpis["cargo.transit_days.mean"] for run in res.runs_of(c)])
+        half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / math.sqrt(values.size)
+        row = frame[(frame["demand.F.per_week"] == per_week) & (frame["kpi"] == "cargo.transit_days.mean")]
+        assert row["mean"].item() == pytest.approx(values.mean(), rel=1e-12)
+        assert row["ci_high"].item() - row["mean"].item() == pytest.approx(half, rel=1e-9)
+        assert row["replications"].item() == 4
+    runs = res.to_frame("runs")
+    assert list(runs.columns[:3]) == ["demand.F.per_week", "replication", "seed"]
+    assert len(runs) == 8 and runs["demand.F.per_week"].dtype.kind in "if"
+    assert runs["cargo.feu_per_week"].notna().all()
+
+
+def test_a_bad_combination_is_reported_and_the_others_run(station) -> None:
+    raw, name = station
+    res = sweep(raw, name, grid([parse_setting("places.B.1.servers=0,2"),
+                                 parse_setting("services.TRUCK.timetable=null,{times: ['08:00']}")]),
+                replications=2, seed=1)
+    ran = {res.combinations[r.combination].label() for r in res.runs}
+    assert ran == {"places.B.1.servers=2, services.TRUCK.timetable=null"}
+    reasons = {res.combinations[f.combination].label(): f.reason for f in res.failures}
+    assert len(reasons) == 3 and all(f.replication is None for f in res.failures)
+    bad = reasons["places.B.1.servers=0, services.TRUCK.timetable=null"]
+    assert bad.startswith("--set places.B.1.servers=0: places[1].servers:") and "got 0" in bad
+    assert "exactly one" in reasons["places.B.1.servers=2, services.TRUCK.timetable={times: ['08:00']}"]
+    failures = res.to_frame("failures")
+    assert len(failures) == 3 and failures["replication"].isna().all()
+
+
+def test_an_interrupted_sweep_resumes_without_redoing_runs(station, tmp_path) -> None:
+    raw, name = station
+    combos = grid([parse_setting("places.B.1.servers=1,2"), parse_setting("demand.F.per_week=100,200")])
+    fresh = sweep(raw, name, combos, replications=3, seed=9)
+    store = RunStore(tmp_path / "runs")
+
+    def stop_after_five(done: int, total: int) -> None:
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(raw, name, combos, replications=3, seed=9, store=store, progress=stop_after_five)
+    assert len(store) == 5
+    assert not [p for p in store.folder.iterdir() if not p.name.endswith(".json")]  # no partial files
+    seen = []
+    resumed = sweep(raw, name, combos, replications=3, seed=9, store=store,
+                    progress=lambda done, total: seen.append((done, total)))
+    assert sum(r.reused for r in resumed.runs) == 5 and len(resumed.runs) == 12
+    assert seen[0] == (5, 12) and seen[-1] == (12, 12) and len(store) == 12
+    assert all(_same(a.kpis, b.kpis) for a, b in zip(fresh.runs, resumed.runs, strict=True))
+    # a changed scenario (another seed) shares no key with the stored runs
+    other = sweep(raw, name, combos[:1], replications=1, seed=10, store=store)
+    assert not other.runs[0].reused
+
+
+def test_grid_and_limits(station) -> None:
+    raw, name = station
+    with pytest.raises(CorridorError, match="given twice"):
+        grid([parse_setting("a.b=1,2"), parse_setting("a.b=3")])
+    with pytest.raises(CorridorError, match="at most 100,000"):
+        sweep(raw, name, grid([parse_setting("places.B.1.servers=" + ",".join(map(str, range(1, 501))))]),
+              replications=201, seed=1)

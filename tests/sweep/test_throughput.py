@@ -1,0 +1,71 @@
+"""The saturation curve on one station against its analytic capacity, servers / mean service
+time: the formula is the independent witness."""
+
+from __future__ import annotations
+
+import pytest
+from sweep.scenarios import SERVICE_MEAN_MIN, station_raw
+
+from corridor.analysis.throughput import TEU_PER_FEU, parse_scales, throughput
+from corridor.errors import CorridorError
+from corridor.units import MIN_PER_WEEK
+
+SERVERS = 2
+CAPACITY_FEU_PER_WEEK = SERVERS / SERVICE_MEAN_MIN * MIN_PER_WEEK  # one container a truck: 336
+
+
+@pytest.fixture(scope="module")
+def curve(tmp_path_factory):
+    # demand at scale 1 is exactly the capacity (utilisation 1)
+    raw, name = station_raw(tmp_path_factory.mktemp("one"), servers=SERVERS, service="fixed",
+                            per_week=CAPACITY_FEU_PER_WEEK, days=28)
+    return throughput(raw, name, [0.6, 0.8, 0.9, 1.1, 1.2, 1.5], replications=3, seed=4,
+                      max_transit_days=100.0)
+
+
+def test_the_limit_lies_just_below_the_analytic_capacity(curve) -> None:
+    capacity_teu = CAPACITY_FEU_PER_WEEK * TEU_PER_FEU
+    assert [s.sustainable for s in curve.steps] == [True, True, True, False, False, False]
+    limit = curve.steps[curve.limit]
+    assert limit.scale == 0.9 and 0.85 * capacity_teu <= limit.offered_teu_per_week <= capacity_teu
+    assert limit.delivered_teu_per_week.low <= 0.9 * capacity_teu <= limit.delivered_teu_per_week.high
+    for step in curve.steps[3:]:  # past capacity: the server never rests, deliveries flatten at it
+        assert step.delivered_teu_per_week.mean == pytest.approx(capacity_teu, rel=0.01)
+        assert step.growing == ("B.1",) and "grows without bound" in step.why
+    assert "Highest sustainable throughput" in curve.verdict() and "B.1" in curve.verdict()
+
+
+def test_the_bottleneck_is_the_station_at_its_offered_utilisation(curve) -> None:
+    for step in curve.steps:
+        assert step.bottleneck == "B.1"
+        assert step.utilisation["B.1"].mean == pytest.approx(min(step.scale, 1.0), abs=0.05)
+    frame = curve.to_frame()
+    assert list(frame["bottleneck"]) == ["B.1"] * 6 and frame["offered_teu_per_week"].is_monotonic_increasing
+
+
+def test_a_tight_transit_bound_leaves_no_step_sustainable(tmp_path) -> None:
+    raw, name = station_raw(tmp_path, servers=SERVERS, service="fixed", per_week=100.0, days=14)
+    # a truck drives 30 min and is served 60: no container is through in under 0.0625 days
+    res = throughput(raw, name, [0.5, 1.0], replications=2, seed=1, max_transit_days=0.05)
+    assert res.limit is None and "exceeds the bound of 0.1" in res.steps[0].why
+    assert res.verdict().startswith("No step of the grid is sustainable")
+    default = throughput(raw, name, [0.5, 1.0], replications=2, seed=1)
+    assert default.limit == 1 and "lightest step" in default.bound and not default.saturated
+    assert "limit lies beyond it" in default.verdict()
+
+
+def test_a_step_whose_demand_does_not_validate_fails_alone(tmp_path) -> None:
+    raw, name = station_raw(tmp_path, per_week=4_000_000.0, days=3)
+    res = throughput(raw, name, [1e-10, 3.0], replications=1, seed=1)
+    assert all(s.failed for s in res.steps)
+    assert res.steps[1].failed.startswith("--scale 3 (cargo demand x3): demand[0].per_week:")
+
+
+def test_parse_scales() -> None:
+    assert parse_scales("0.25:3:0.25")[-1] == 3.0 and len(parse_scales("0.25:3:0.25")) == 12
+    assert parse_scales("2,0.5,1") == [0.5, 1.0, 2.0]
+    for bad, message in (("1:0:0.5", "STOP is below START"), ("0:1:0", "STEP must be"),
+                         ("a:b:c", "not numbers"), ("0,1", "positive"), ("1:2", "START:STOP:STEP"),
+                         ("0.001:10:0.001", "at most 200"), ("1,1", "twice")):
+        with pytest.raises(CorridorError, match=message):
+            parse_scales(bad)
