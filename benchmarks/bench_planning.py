@@ -19,7 +19,13 @@ and <= 0.5 GB; the query in milliseconds); and YAML parse time with libyaml and 
 A size that runs past the time or memory limit is stopped and reported, and once a size
 takes longer than --slow-s seconds the larger ones are skipped.
 
-Run: python benchmarks/bench_planning.py [--quick] [--scale-only | --no-scale]
+Peer: pyraptor (a Python RAPTOR) on the baseline's exported GTFS feed, in a virtual
+environment of its own under benchmarks/.peers/ (pyraptor pins pandas < 2): the same
+earliest-arrival questions and the NQZ -> VNO week profile, every difference attributed to a
+rule the peer lacks, and the week-profile speed ratio (target corridor >= 10x); see
+benchmarks/peer_pyraptor.py.
+
+Run: python benchmarks/bench_planning.py [--quick] [--scale-only | --no-scale | --peer-only] [--no-peer]
 """
 
 from __future__ import annotations
@@ -443,6 +449,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--scale-only", action="store_true", help="run only the scale part")
     only.add_argument("--no-scale", action="store_true", help="skip the scale part")
+    only.add_argument("--peer-only", action="store_true", help="run only the comparison with pyraptor")
+    parser.add_argument("--no-peer", action="store_true", help="skip the comparison with pyraptor")
     parser.add_argument("--slow-s", type=float, default=60.0,
                         help="skip larger sizes once a size took longer than this (default 60 s)")
     parser.add_argument("--limit-s", type=float, default=None,
@@ -459,6 +467,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_child:
         print(json.dumps(scale_child(*args.scale_child)))
         return 0
+    if args.peer_only or not (args.scale_only or args.no_peer):
+        import peer_pyraptor
+
+        print("=== side by side with pyraptor ===", flush=True)
+        figures = peer_pyraptor.run(args.quick)
+        where = record("planning_peer", {"quick": args.quick, **figures})
+        print(f"figures written to {where.relative_to(ROOT)}\n")
+        if args.peer_only:
+            return 0
     if not args.scale_only:
         bench_profiles(args.quick)
     if not args.no_scale:

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def require_chromium() -> str:
@@ -27,5 +35,10 @@ def require_chromium() -> str:
 
 def headless(profile: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the browser with the working flags, a fresh profile folder and ``args``."""
-    return subprocess.run([require_chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
-                          check=True, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [require_chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -31,7 +31,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory, baseline: Scenario) -> Pa
     ids = [s.id for s in baseline.services if s.timetable is not None]
     (folder / "roundtrip.yaml").write_text(
         "extends: baseline.yaml\nname: roundtrip\nremove:\n  services: [" + ", ".join(ids) + "]\n"
-        "services_from:\n  gtfs: feed.zip\n")
+        "services_from:\n  gtfs: feed.zip\n"
+    )
     return folder
 
 

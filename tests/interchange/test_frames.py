@@ -43,8 +43,12 @@ def test_plan_frame_has_one_row_per_leg(baseline: Scenario) -> None:
     as_dict = result.to_dict()["itineraries"]
     for row in frame.itertuples(index=False):
         leg = as_dict[row.itinerary]["legs"][row.leg]
-        assert (row.service, row.mode, getattr(row, "_5"), row.to) == (leg["service"], leg["mode"], leg["from"],
-                                                                      leg["to"])
+        assert (row.service, row.mode, row._5, row.to) == (
+            leg["service"],
+            leg["mode"],
+            leg["from"],
+            leg["to"],
+        )
         assert row.depart_utc == pd.Timestamp(leg["depart"]) and row.arrive_utc == pd.Timestamp(leg["arrive"])
         assert row.depart_local == leg["depart"] and row.cost_usd == pytest.approx(leg["cost"], abs=0.006)
     # the earliest itinerary: 15:10 +05 from Astana (docs/planning.md) is 10:10 UTC
@@ -83,7 +87,9 @@ def test_unit_frame_has_one_row_per_unit(tmp_path: Path) -> None:
     assert ((delivered["arrival_utc"] - delivered["first_departure_utc"]) == pd.Timedelta(hours=8)).all()
     np.testing.assert_allclose(
         delivered["door_to_door_min"],
-        (delivered["arrival_utc"] - delivered["created_utc"]).dt.total_seconds() / 60, atol=1e-6)
+        (delivered["arrival_utc"] - delivered["created_utc"]).dt.total_seconds() / 60,
+        atol=1e-6,
+    )
     # the CSV records of the same replication agree
     records.write_csv(tmp_path)
     csv = pd.read_csv(tmp_path / "units_rep0.csv")

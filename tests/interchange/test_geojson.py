@@ -20,8 +20,21 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("geo")
-    assert main(["export", str(ROOT / "scenarios" / "baseline.yaml"), "--geojson", str(folder / "n.geojson"),
-                 "--gpkg", str(folder / "n.gpkg"), "--graphml", str(folder / "g.graphml")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(ROOT / "scenarios" / "baseline.yaml"),
+                "--geojson",
+                str(folder / "n.geojson"),
+                "--gpkg",
+                str(folder / "n.gpkg"),
+                "--graphml",
+                str(folder / "g.graphml"),
+            ]
+        )
+        == 0
+    )
     return folder
 
 
@@ -30,7 +43,11 @@ def test_geojson_opens_in_geopandas_with_points_lines_and_wgs84(written: Path, b
     frame = gpd.read_file(written / "n.geojson")
     assert frame.crs.to_epsg() == 4326
     kinds = frame.groupby("layer").geometry.apply(lambda g: set(g.geom_type))
-    assert kinds["places"] == {"Point"} and kinds["services"] == {"LineString"} and kinds["links"] == {"LineString"}
+    assert (
+        kinds["places"] == {"Point"}
+        and kinds["services"] == {"LineString"}
+        and kinds["links"] == {"LineString"}
+    )
     assert (frame["layer"] == "places").sum() == len(baseline.places)
     assert (frame["layer"] == "services").sum() == len(baseline.services)
     services = frame[frame["layer"] == "services"].set_index("id")
@@ -42,7 +59,9 @@ def test_geojson_opens_in_geopandas_with_points_lines_and_wgs84(written: Path, b
         assert coords == [(lon, lat) for lat, lon in service_path(s, places)]
         assert line["mode"] == s.mode and line["capacity"] == s.capacity
         if s.distance_km is None:
-            assert line["distance_km"] == pytest.approx(path_km(service_path(s, places)) * s.circuity, rel=1e-9)
+            assert line["distance_km"] == pytest.approx(
+                path_km(service_path(s, places)) * s.circuity, rel=1e-9
+            )
         per_week = len(s.timetable.weekdays) * len(s.timetable.clock_min) if s.timetable else None
         assert (line["departures_per_week"] == per_week) if per_week else line["dispatched"]
         assert line["duration_min"] > 0 and line["cost_usd"] >= 0 and line["co2_kg"] >= 0

@@ -12,8 +12,6 @@ import zipfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from corridor.cli import main
 from corridor.interchange.gtfs_export import ROUTE_TYPES, calendar_rows, write_gtfs
 from corridor.interchange.gtfs_read import read_feed, validate
@@ -25,15 +23,18 @@ from corridor.units import MIN_PER_DAY
 # gtfs-kit 9's validator accepts only the basic route types 0-7 and two-digit hours; GTFS
 # allows extended types (air is 1100) and trips longer than 99 h (a train from Xi'an takes
 # two weeks). These are the only errors it may report, and only on those rows.
-KNOWN = {"Invalid route_type; maybe has extra space characters",
-         "Invalid arrival_time; maybe has extra space characters",
-         "Invalid departure_time; maybe has extra space characters"}
+KNOWN = {
+    "Invalid route_type; maybe has extra space characters",
+    "Invalid arrival_time; maybe has extra space characters",
+    "Invalid departure_time; maybe has extra space characters",
+}
 
 
 def tables(path: Path) -> dict[str, list[dict[str, str]]]:
     with zipfile.ZipFile(path) as zf:
-        return {name: list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8"))))
-                for name in zf.namelist()}
+        return {
+            name: list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8")))) for name in zf.namelist()
+        }
 
 
 def test_gtfs_kit_reads_and_validates_the_feed(exported: Path) -> None:
@@ -43,20 +44,25 @@ def test_gtfs_kit_reads_and_validates_the_feed(exported: Path) -> None:
     assert set(errors["message"]) <= KNOWN, errors
     raw = tables(exported / "feed.zip")
     air_rows = {i for i, r in enumerate(raw["routes.txt"]) if r["route_type"] == "1100"}
-    long_rows = {i for i, r in enumerate(raw["stop_times.txt"])
-                 if re.match(r"^\d{3,}:", r["arrival_time"])}
+    long_rows = {i for i, r in enumerate(raw["stop_times.txt"]) if re.match(r"^\d{3,}:", r["arrival_time"])}
     assert air_rows and long_rows
     for message, rows in zip(errors["message"], errors["rows"], strict=True):
         assert set(rows) == (air_rows if "route_type" in message else long_rows), message
     warnings = set(report.loc[report["type"] == "warning", "message"])
-    assert all(w.startswith("Unrecognized column corridor_") or w == "Stop has no stop times"
-               for w in warnings), warnings
+    assert all(
+        w.startswith("Unrecognized column corridor_") or w == "Stop has no stop times" for w in warnings
+    ), warnings
 
 
 def test_a_feed_without_air_or_long_trips_has_no_errors(baseline: Scenario, tmp_path: Path) -> None:
     places = {p.id: p for p in baseline.places}
-    short = [s for s in baseline.services if s.timetable is not None and s.mode != "air"
-             and service_segments(s, places)[-1].arrive_offset_min < 70 * 60]
+    short = [
+        s
+        for s in baseline.services
+        if s.timetable is not None
+        and s.mode != "air"
+        and service_segments(s, places)[-1].arrive_offset_min < 70 * 60
+    ]
     assert len(short) >= 3
     scenario = baseline.model_copy(update={"services": short})
     path = tmp_path / "short.zip"
@@ -71,13 +77,18 @@ def test_route_types_and_corridor_columns(exported: Path, baseline: Scenario) ->
     timetabled = [s for s in baseline.services if s.timetable is not None]
     assert set(routes) == {s.id for s in timetabled}
     for s in timetabled:
-        assert int(routes[s.id]["route_type"]) == {"rail": 2, "ferry": 4, "sea": 4, "road": 3, "air": 1100}[s.mode]
+        assert (
+            int(routes[s.id]["route_type"])
+            == {"rail": 2, "ferry": 4, "sea": 4, "road": 3, "air": 1100}[s.mode]
+        )
         assert routes[s.id]["corridor_capacity"] == str(s.capacity)
     assert ROUTE_TYPES["air"] == 1100
     agencies = raw["agency.txt"]
     assert len({a["agency_timezone"] for a in agencies}) == 1  # GTFS: one zone per feed
     stops = {s["stop_id"]: s for s in raw["stops.txt"]}
-    assert stops["NQZ"]["stop_timezone"] == "Asia/Almaty" and stops["VNO"]["stop_timezone"] == "Europe/Vilnius"
+    assert (
+        stops["NQZ"]["stop_timezone"] == "Asia/Almaty" and stops["VNO"]["stop_timezone"] == "Europe/Vilnius"
+    )
 
 
 def test_trips_are_exactly_the_planners_departures(exported: Path, baseline: Scenario) -> None:
@@ -151,15 +162,22 @@ def test_calendar_rows_reproduce_any_set_of_days() -> None:
             continue
         back = set()
         for mask, lo, hi in calendar_rows(days):
-            back |= {lo + dt.timedelta(days=k) for k in range((hi - lo).days + 1)
-                     if (lo + dt.timedelta(days=k)).weekday() in mask}
+            back |= {
+                lo + dt.timedelta(days=k)
+                for k in range((hi - lo).days + 1)
+                if (lo + dt.timedelta(days=k)).weekday() in mask
+            }
         assert back == days
 
 
 def test_cli_export_writes_every_format(tmp_path: Path, capsys) -> None:
     scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
-    outs = {"--gtfs": tmp_path / "f.zip", "--geojson": tmp_path / "n.geojson", "--graphml": tmp_path / "g.graphml",
-            "--gpkg": tmp_path / "n.gpkg"}
+    outs = {
+        "--gtfs": tmp_path / "f.zip",
+        "--geojson": tmp_path / "n.geojson",
+        "--graphml": tmp_path / "g.graphml",
+        "--gpkg": tmp_path / "n.gpkg",
+    }
     assert main(["export", str(scenario), *(x for kv in outs.items() for x in (kv[0], str(kv[1])))]) == 0
     for path in outs.values():
         assert path.is_file() and path.stat().st_size > 0
@@ -175,5 +193,7 @@ def test_cli_export_refuses_bad_requests(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "feed.txt: a GTFS feed is a .zip file" in err and "Traceback" not in err
     assert not (tmp_path / "feed.txt").exists()
-    assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Mars/Olympus"]) == 2
+    assert (
+        main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Mars/Olympus"]) == 2
+    )
     assert "Mars/Olympus" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()

@@ -42,8 +42,11 @@ def test_the_small_feed_gives_the_hand_worked_answers(mini: Path) -> None:
     scenario = load_scenario(mini)
     services = {s.id: s for s in scenario.services}
     # VK: weekdays at 06:00 (without Monday 8 March) and daily at 23:30: three pieces
-    vk = sorted((s.valid_from, s.valid_to, s.timetable.times, s.timetable.days)  # type: ignore[union-attr]
-                for s in services.values() if s.id.startswith("VK"))
+    vk = sorted(
+        (s.valid_from, s.valid_to, s.timetable.times, s.timetable.days)  # type: ignore[union-attr]
+        for s in services.values()
+        if s.id.startswith("VK")
+    )
     assert vk == [
         (dt.date(2027, 3, 1), dt.date(2027, 3, 5), ["06:00"], ["Mon", "Tue", "Wed", "Thu", "Fri"]),
         (dt.date(2027, 3, 1), dt.date(2027, 3, 31), ["23:30"], "daily"),
@@ -52,20 +55,33 @@ def test_the_small_feed_gives_the_hand_worked_answers(mini: Path) -> None:
     assert {s.capacity for s in services.values()} == {300, 500}
     assert all(s.mode == "rail" and s.unit == "pax" for s in services.values())
     # MV leaves at 07:00 Vilnius time: 08:00 in Minsk (UTC+3) until the EU moves its clocks
-    mv = sorted((s.valid_from, s.valid_to, s.timetable.times) for s in services.values()  # type: ignore[union-attr]
-                if s.id.startswith("MV"))
-    assert mv == [(dt.date(2027, 3, 1), dt.date(2027, 3, 27), ["08:00"]),
-                  (dt.date(2027, 3, 28), dt.date(2027, 3, 31), ["07:00"])]
+    mv = sorted(
+        (s.valid_from, s.valid_to, s.timetable.times)
+        for s in services.values()  # type: ignore[union-attr]
+        if s.id.startswith("MV")
+    )
+    assert mv == [
+        (dt.date(2027, 3, 1), dt.date(2027, 3, 27), ["08:00"]),
+        (dt.date(2027, 3, 28), dt.date(2027, 3, 31), ["07:00"]),
+    ]
 
     planner = RoutePlanner(scenario)
     # Monday 8 March: no 06:00 train, so the 23:30, arriving 24:45 feed time = 00:45 next day
-    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-08T05:00", unit="pax").earliest.to_dict(planner.timetable)
+    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-08T05:00", unit="pax").earliest.to_dict(
+        planner.timetable
+    )
     assert (legs["depart"], legs["arrive"]) == ("2027-03-08T23:30:00+02:00", "2027-03-09T00:45:00+02:00")
-    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-09T05:00", unit="pax").earliest.to_dict(planner.timetable)
+    legs = planner.plan("VILNIUS", "KAUNAS", "2027-03-09T05:00", unit="pax").earliest.to_dict(
+        planner.timetable
+    )
     assert (legs["depart"], legs["arrive"]) == ("2027-03-09T06:00:00+02:00", "2027-03-09T07:15:00+02:00")
-    legs = planner.plan("MINSK", "VILNIUS", "2027-03-10T06:00", unit="pax").earliest.to_dict(planner.timetable)
+    legs = planner.plan("MINSK", "VILNIUS", "2027-03-10T06:00", unit="pax").earliest.to_dict(
+        planner.timetable
+    )
     assert (legs["depart"], legs["arrive"]) == ("2027-03-10T08:00:00+03:00", "2027-03-10T09:30:00+02:00")
-    legs = planner.plan("MINSK", "VILNIUS", "2027-03-29T06:00", unit="pax").earliest.to_dict(planner.timetable)
+    legs = planner.plan("MINSK", "VILNIUS", "2027-03-29T06:00", unit="pax").earliest.to_dict(
+        planner.timetable
+    )
     assert (legs["depart"], legs["arrive"]) == ("2027-03-29T07:00:00+03:00", "2027-03-29T09:30:00+03:00")
 
 
@@ -86,8 +102,16 @@ def test_round_trip_gives_the_same_plans(exported: Path, baseline: Scenario) -> 
     again = load_scenario(exported / "roundtrip.yaml")
     assert sorted(s.id for s in again.services) == sorted(s.id for s in baseline.services)
     before, after = RoutePlanner(baseline), RoutePlanner(again)
-    dates = ["2027-03-01T08:00", "2027-03-06T23:30", "2027-03-27T22:00", "2027-03-28T02:30",
-             "2027-06-15T12:00", "2027-10-30T21:00", "2027-10-31T02:30", "2028-01-10T05:00"]
+    dates = [
+        "2027-03-01T08:00",
+        "2027-03-06T23:30",
+        "2027-03-27T22:00",
+        "2027-03-28T02:30",
+        "2027-06-15T12:00",
+        "2027-10-30T21:00",
+        "2027-10-31T02:30",
+        "2028-01-10T05:00",
+    ]
     compared = 0
     for origin, target, unit in _roundtrip_pairs(baseline):
         # passengers: every date within three days; containers ride for weeks: fewer dates
@@ -109,8 +133,11 @@ def test_round_trip_gives_the_same_week_profiles(exported: Path, baseline: Scena
     again = load_scenario(exported / "roundtrip.yaml")
     before, after = RoutePlanner(baseline), RoutePlanner(again)
     cargo = next(d for d in baseline.demand if d.kind == "cargo")
-    for origin, target, unit, start in (("NQZ", "VNO", "pax", None), ("VNO", "NQZ", "pax", "2027-03-25T00:00"),
-                                        (cargo.from_, cargo.to, "feu", None)):
+    for origin, target, unit, start in (
+        ("NQZ", "VNO", "pax", None),
+        ("VNO", "NQZ", "pax", "2027-03-25T00:00"),
+        (cargo.from_, cargo.to, "feu", None),
+    ):
         a = before.profile(origin, target, unit=unit, start=start)
         b = after.profile(origin, target, unit=unit, start=start)
         assert a.profile.ready_min.size >= 10_000
@@ -119,6 +146,7 @@ def test_round_trip_gives_the_same_week_profiles(exported: Path, baseline: Scena
 
 
 # ---- bad feeds --------------------------------------------------------------------------
+
 
 def _refused(folder: Path, capsys, scenario: str = "mini.yaml") -> str:
     assert main(["validate", str(folder / scenario)]) == 2
@@ -129,7 +157,9 @@ def _refused(folder: Path, capsys, scenario: str = "mini.yaml") -> str:
 
 def test_a_stop_that_matches_no_place(mini: Path, zip_mini, capsys) -> None:
     stops = (Path(__file__).resolve().parents[1] / "data" / "gtfs_mini" / "stops.txt").read_text()
-    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops.replace("54.670000,25.283000", "54.900000,25.283000")})
+    zip_mini(
+        mini.parent / "feed.zip", {"stops.txt": stops.replace("54.670000,25.283000", "54.900000,25.283000")}
+    )
     err = _refused(mini.parent, capsys)
     assert "feed.zip!stops.txt:2: stop_id: stop 'VLN' (Vilnius railway station) matches no place" in err
     assert "'VILNIUS', is 25.5 km away (services_from.match_km is 1)" in err
@@ -141,8 +171,10 @@ def test_a_bad_time_and_a_zone_that_disagrees(mini: Path, zip_mini, capsys) -> N
     stops = (data / "stops.txt").read_text().replace("0,Europe/Minsk", "0,Europe/Warsaw")
     zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times, "stops.txt": stops})
     err = _refused(mini.parent, capsys)
-    assert "feed.zip!stops.txt:4: stop_timezone: stop 'MSQ' is in Europe/Warsaw, but its place 'MINSK' is in " \
-           "Europe/Minsk" in err
+    assert (
+        "feed.zip!stops.txt:4: stop_timezone: stop 'MSQ' is in Europe/Warsaw, but its place 'MINSK' is in "
+        "Europe/Minsk" in err
+    )
 
 
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:

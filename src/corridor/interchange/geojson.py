@@ -32,44 +32,96 @@ def network_features(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
     places = {p.id: p for p in scenario.places}
     out: dict[str, list[dict[str, Any]]] = {layer: [] for layer in LAYERS}
     for p in scenario.places:
-        out["places"].append(_feature("Point", [p.lon, p.lat], {
-            "layer": "places", "id": p.id, "name": p.name, "kind": p.kind, "country": p.country,
-            "tz": p.tz, "min_connection_min": p.min_connection_min, "checkin_min": p.checkin_min,
-            "servers": p.servers, "queues": p.queues}))
+        out["places"].append(
+            _feature(
+                "Point",
+                [p.lon, p.lat],
+                {
+                    "layer": "places",
+                    "id": p.id,
+                    "name": p.name,
+                    "kind": p.kind,
+                    "country": p.country,
+                    "tz": p.tz,
+                    "min_connection_min": p.min_connection_min,
+                    "checkin_min": p.checkin_min,
+                    "servers": p.servers,
+                    "queues": p.queues,
+                },
+            )
+        )
     for s in scenario.services:
         segments = service_segments(s, places)
         tt = s.timetable
-        out["services"].append(_feature("LineString", [[lon, lat] for lat, lon in service_path(s, places)], {
-            "layer": "services", "id": s.id, "name": s.name, "operator": s.operator, "mode": s.mode,
-            "unit": s.unit, "stops": " ".join(s.stops),
-            "distance_km": sum(g.distance_km for g in segments),
-            "duration_min": segments[-1].arrive_offset_min,
-            "capacity": s.capacity,
-            "departures_per_week": len(tt.weekdays) * len(tt.clock_min) if tt is not None else None,
-            "dispatched": tt is None,
-            "cost_usd": sum(g.cost_usd for g in segments), "co2_kg": sum(g.co2_kg for g in segments),
-            "valid_from": s.valid_from.isoformat() if s.valid_from else None,
-            "valid_to": s.valid_to.isoformat() if s.valid_to else None}))
+        out["services"].append(
+            _feature(
+                "LineString",
+                [[lon, lat] for lat, lon in service_path(s, places)],
+                {
+                    "layer": "services",
+                    "id": s.id,
+                    "name": s.name,
+                    "operator": s.operator,
+                    "mode": s.mode,
+                    "unit": s.unit,
+                    "stops": " ".join(s.stops),
+                    "distance_km": sum(g.distance_km for g in segments),
+                    "duration_min": segments[-1].arrive_offset_min,
+                    "capacity": s.capacity,
+                    "departures_per_week": len(tt.weekdays) * len(tt.clock_min) if tt is not None else None,
+                    "dispatched": tt is None,
+                    "cost_usd": sum(g.cost_usd for g in segments),
+                    "co2_kg": sum(g.co2_kg for g in segments),
+                    "valid_from": s.valid_from.isoformat() if s.valid_from else None,
+                    "valid_to": s.valid_to.isoformat() if s.valid_to else None,
+                },
+            )
+        )
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
         distance = link.distance_km or float(great_circle_km(a.lat, a.lon, b.lat, b.lon))
-        out["links"].append(_feature("LineString", [[a.lon, a.lat], [b.lon, b.lat]], {
-            "layer": "links", "id": link.id, "mode": link.mode, "from": link.from_, "to": link.to,
-            "distance_km": distance, "duration_min": link.duration_min,
-            "bidirectional": link.bidirectional, "units": " ".join(link.units),
-            "cost_usd": link.cost_usd, "co2_kg": link.co2_kg}))
+        out["links"].append(
+            _feature(
+                "LineString",
+                [[a.lon, a.lat], [b.lon, b.lat]],
+                {
+                    "layer": "links",
+                    "id": link.id,
+                    "mode": link.mode,
+                    "from": link.from_,
+                    "to": link.to,
+                    "distance_km": distance,
+                    "duration_min": link.duration_min,
+                    "bidirectional": link.bidirectional,
+                    "units": " ".join(link.units),
+                    "cost_usd": link.cost_usd,
+                    "co2_kg": link.co2_kg,
+                },
+            )
+        )
     return out
 
 
 def _feature(kind: str, coordinates: Any, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": kind, "coordinates": coordinates}, "properties": properties}
+    return {
+        "type": "Feature",
+        "geometry": {"type": kind, "coordinates": coordinates},
+        "properties": properties,
+    }
 
 
 def network_geojson(scenario: Scenario) -> dict[str, Any]:
     """One FeatureCollection of every layer (each feature says its ``layer``)."""
     layers = network_features(scenario)
-    return {"type": "FeatureCollection", "name": scenario.name,
-            "features": [f for layer in LAYERS for f in layers[layer]]}
+    return {
+        "type": "FeatureCollection",
+        "name": scenario.name,
+        "features": [f for layer in LAYERS for f in layers[layer]],
+    }
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def write_geojson(scenario: Scenario, out: Path) -> None:
@@ -78,7 +130,7 @@ def write_geojson(scenario: Scenario, out: Path) -> None:
     if out.suffix.lower() not in (".geojson", ".json"):
         raise CorridorError(f"{out}: a GeoJSON file ends in .geojson (or .json)")
     text = json.dumps(network_geojson(scenario), ensure_ascii=False, allow_nan=False)
-    write_atomically(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(out, lambda tmp: _write_text(tmp, text))
 
 
 def write_geopackage(scenario: Scenario, out: Path) -> None:

@@ -69,8 +69,9 @@ def default_timezone(scenario: Scenario) -> str:
     return counts.most_common(1)[0][0]
 
 
-def feed_period(scenario: Scenario, start: dt.date | None = None,
-                end: dt.date | None = None) -> tuple[dt.date, dt.date]:
+def feed_period(
+    scenario: Scenario, start: dt.date | None = None, end: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
     """The days the feed covers: given, or the scenario's validity, or a year from run.start."""
     first = start or scenario.valid_from or scenario.run.start
     last = end or scenario.valid_to or (first + dt.timedelta(days=DEFAULT_PERIOD_DAYS))
@@ -96,7 +97,7 @@ def calendar_rows(days: Iterable[dt.date]) -> list[tuple[frozenset[int], dt.date
     one = dt.timedelta(days=1)
     while i < len(wanted):
         first = wanted[i]
-        mask = frozenset(d.weekday() for d in wanted[i:i + 7] if d < first + dt.timedelta(days=7))
+        mask = frozenset(d.weekday() for d in wanted[i : i + 7] if d < first + dt.timedelta(days=7))
         last = cur = first
         while cur < wanted[-1]:
             cur += one
@@ -110,8 +111,13 @@ def calendar_rows(days: Iterable[dt.date]) -> list[tuple[frozenset[int], dt.date
     return rows
 
 
-def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.date | None = None,
-               end: dt.date | None = None) -> Feed:
+def build_feed(
+    scenario: Scenario,
+    *,
+    timezone: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Feed:
     """The scenario's timetabled services as GTFS tables over ``start`` .. ``end``."""
     tz_name = timezone or default_timezone(scenario)
     try:
@@ -124,7 +130,11 @@ def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.dat
     epoch = scenario.run.epoch
 
     agencies: dict[str, dict[str, object]] = {}
-    routes, trips, stop_times, calendar, shapes = [], [], [], [], []
+    routes: list[dict[str, object]] = []
+    trips: list[dict[str, object]] = []
+    stop_times: list[dict[str, object]] = []
+    calendar: list[dict[str, object]] = []
+    shapes: list[dict[str, object]] = []
     used_stops: set[str] = set()
     for service in scenario.services:
         if service.timetable is None:
@@ -132,22 +142,40 @@ def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.dat
             continue
         operator = service.operator or "corridor scenario"
         agency_id = _slug(operator)
-        agencies.setdefault(agency_id, {
-            "agency_id": agency_id, "agency_name": operator, "agency_url": PLACEHOLDER_URL,
-            "agency_timezone": tz_name})
+        agencies.setdefault(
+            agency_id,
+            {
+                "agency_id": agency_id,
+                "agency_name": operator,
+                "agency_url": PLACEHOLDER_URL,
+                "agency_timezone": tz_name,
+            },
+        )
         segments = service_segments(service, places)
-        routes.append({
-            "route_id": service.id, "agency_id": agency_id, "route_short_name": service.id,
-            "route_long_name": service.name or "", "route_type": ROUTE_TYPES[service.mode],
-            "corridor_mode": service.mode, "corridor_unit": service.unit,
-            "corridor_capacity": service.capacity,
-            "corridor_distance_km": repr(sum(s.distance_km for s in segments)),
-            "corridor_cost_usd": repr(sum(s.cost_usd for s in segments)),
-            "corridor_co2_kg": repr(sum(s.co2_kg for s in segments)),
-        })
+        routes.append(
+            {
+                "route_id": service.id,
+                "agency_id": agency_id,
+                "route_short_name": service.id,
+                "route_long_name": service.name or "",
+                "route_type": ROUTE_TYPES[service.mode],
+                "corridor_mode": service.mode,
+                "corridor_unit": service.unit,
+                "corridor_capacity": service.capacity,
+                "corridor_distance_km": repr(sum(s.distance_km for s in segments)),
+                "corridor_cost_usd": repr(sum(s.cost_usd for s in segments)),
+                "corridor_co2_kg": repr(sum(s.co2_kg for s in segments)),
+            }
+        )
         for k, (lat, lon) in enumerate(service_path(service, places)):
-            shapes.append({"shape_id": service.id, "shape_pt_lat": f"{lat:.6f}", "shape_pt_lon": f"{lon:.6f}",
-                           "shape_pt_sequence": k})
+            shapes.append(
+                {
+                    "shape_id": service.id,
+                    "shape_pt_lat": f"{lat:.6f}",
+                    "shape_pt_lon": f"{lon:.6f}",
+                    "shape_pt_sequence": k,
+                }
+            )
         used_stops.update(service.stops)
         by_time = _departures(scenario, service, feed_tz, first, last, epoch)
         # departure times that run on the same days share calendar periods
@@ -155,22 +183,42 @@ def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.dat
         for seconds, days in sorted(by_time.items()):
             by_days[frozenset(days)].append(seconds)
         n_cal = 0
-        for days, times in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
-            for mask, lo, hi in calendar_rows(days):
+        for day_set, times in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
+            for mask, lo, hi in calendar_rows(day_set):
                 service_id = f"{service.id}.c{n_cal}"
                 n_cal += 1
-                calendar.append({"service_id": service_id,
-                                 **{column: int(w in mask) for w, column in enumerate(_DAY_COLUMNS)},
-                                 "start_date": lo.strftime("%Y%m%d"), "end_date": hi.strftime("%Y%m%d")})
+                calendar.append(
+                    {
+                        "service_id": service_id,
+                        **{column: int(w in mask) for w, column in enumerate(_DAY_COLUMNS)},
+                        "start_date": lo.strftime("%Y%m%d"),
+                        "end_date": hi.strftime("%Y%m%d"),
+                    }
+                )
                 for seconds in times:
                     trip_id = f"{service_id}.{format_time(seconds).replace(':', '')}"
-                    trips.append({"route_id": service.id, "service_id": service_id, "trip_id": trip_id,
-                                  "shape_id": service.id})
+                    trips.append(
+                        {
+                            "route_id": service.id,
+                            "service_id": service_id,
+                            "trip_id": trip_id,
+                            "shape_id": service.id,
+                        }
+                    )
                     stop_times.extend(_stop_times(trip_id, seconds, segments))
     kept = used_stops | _linked(scenario)
-    stops = [{"stop_id": p.id, "stop_name": p.name, "stop_lat": f"{p.lat:.6f}", "stop_lon": f"{p.lon:.6f}",
-              "location_type": 0, "stop_timezone": p.tz}
-             for p in scenario.places if p.id in kept]
+    stops: list[dict[str, object]] = [
+        {
+            "stop_id": p.id,
+            "stop_name": p.name,
+            "stop_lat": f"{p.lat:.6f}",
+            "stop_lon": f"{p.lon:.6f}",
+            "location_type": 0,
+            "stop_timezone": p.tz,
+        }
+        for p in scenario.places
+        if p.id in kept
+    ]
     feed.tables = {
         "agency.txt": list(agencies.values()),
         "stops.txt": stops,
@@ -179,11 +227,19 @@ def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.dat
         "stop_times.txt": stop_times,
         "calendar.txt": calendar,
         "shapes.txt": shapes,
-        "transfers.txt": [t for t in _transfers(scenario)
-                          if t["from_stop_id"] in kept and t["to_stop_id"] in kept],
-        "feed_info.txt": [{"feed_publisher_name": "corridor", "feed_publisher_url": PLACEHOLDER_URL,
-                           "feed_lang": "en", "feed_start_date": first.strftime("%Y%m%d"),
-                           "feed_end_date": last.strftime("%Y%m%d"), "feed_version": scenario.name}],
+        "transfers.txt": [
+            t for t in _transfers(scenario) if t["from_stop_id"] in kept and t["to_stop_id"] in kept
+        ],
+        "feed_info.txt": [
+            {
+                "feed_publisher_name": "corridor",
+                "feed_publisher_url": PLACEHOLDER_URL,
+                "feed_lang": "en",
+                "feed_start_date": first.strftime("%Y%m%d"),
+                "feed_end_date": last.strftime("%Y%m%d"),
+                "feed_version": scenario.name,
+            }
+        ],
     }
     return feed
 
@@ -191,8 +247,9 @@ def build_feed(scenario: Scenario, *, timezone: str | None = None, start: dt.dat
 _DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _departures(scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date,
-                epoch: dt.datetime) -> dict[int, set[dt.date]]:
+def _departures(
+    scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date, epoch: dt.datetime
+) -> dict[int, set[dt.date]]:
     """Each departure time of ``service`` in GTFS seconds, with the service days it runs on."""
     assert service.timetable is not None
     valid_from, valid_to = scenario.validity(service)
@@ -205,8 +262,16 @@ def _departures(scenario: Scenario, service: Service, feed_tz: object, first: dt
     start_min = ((lo - epoch.date()).days - 2) * MIN_PER_DAY
     end_min = ((hi - epoch.date()).days + 3) * MIN_PER_DAY
     tz = scenario.place(service.stops[0]).tz
-    starts = first_departures_min(service.timetable.weekdays, service.timetable.clock_min, tz, epoch,
-                                  end_min, start_min=start_min, valid_from=lo, valid_to=hi)
+    starts = first_departures_min(
+        service.timetable.weekdays,
+        service.timetable.clock_min,
+        tz,
+        epoch,
+        end_min,
+        start_min=start_min,
+        valid_from=lo,
+        valid_to=hi,
+    )
     for minutes in starts:
         instant = epoch + dt.timedelta(minutes=float(minutes))
         day, seconds = service_day(instant, feed_tz)  # type: ignore[arg-type]
@@ -221,10 +286,17 @@ def _stop_times(trip_id: str, start_s: int, segments: list) -> list[dict[str, ob
         arrive = segments[k - 1].arrive_offset_min if k > 0 else segments[0].depart_offset_min
         depart = segments[k].depart_offset_min if k < n else segments[-1].arrive_offset_min
         stop = segments[k].origin if k < n else segments[-1].destination
-        rows.append({"trip_id": trip_id, "arrival_time": format_time(start_s + int(arrive * 60)),
-                     "departure_time": format_time(start_s + int(depart * 60)), "stop_id": stop,
-                     "stop_sequence": k, "pickup_type": 1 if k == n else 0,
-                     "drop_off_type": 1 if k == 0 else 0})
+        rows.append(
+            {
+                "trip_id": trip_id,
+                "arrival_time": format_time(start_s + int(arrive * 60)),
+                "departure_time": format_time(start_s + int(depart * 60)),
+                "stop_id": stop,
+                "stop_sequence": k,
+                "pickup_type": 1 if k == n else 0,
+                "drop_off_type": 1 if k == 0 else 0,
+            }
+        )
     return rows
 
 
@@ -248,8 +320,10 @@ def _transfers(scenario: Scenario) -> list[dict[str, object]]:
             minutes = a.min_connection_min + link.duration_min + max(b.checkin_min, b.min_connection_min)
             seconds = int(round(minutes * 60))
             rows[(u, v)] = min(rows.get((u, v), seconds), seconds)
-    return [{"from_stop_id": u, "to_stop_id": v, "transfer_type": 2, "min_transfer_time": s}
-            for (u, v), s in rows.items()]
+    return [
+        {"from_stop_id": u, "to_stop_id": v, "transfer_type": 2, "min_transfer_time": s}
+        for (u, v), s in rows.items()
+    ]
 
 
 def feed_bytes(feed: Feed) -> bytes:
@@ -270,13 +344,23 @@ def feed_bytes(feed: Feed) -> bytes:
     return buffer.getvalue()
 
 
-def write_gtfs(scenario: Scenario, out: Path, *, timezone: str | None = None, start: dt.date | None = None,
-               end: dt.date | None = None) -> Feed:
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+def write_gtfs(
+    scenario: Scenario,
+    out: Path,
+    *,
+    timezone: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Feed:
     """Write the scenario's GTFS feed to ``out`` (a .zip), whole or not at all."""
     out = Path(out)
     if out.suffix.lower() != ".zip":
         raise CorridorError(f"{out}: a GTFS feed is a .zip file")
     feed = build_feed(scenario, timezone=timezone, start=start, end=end)
     data = feed_bytes(feed)
-    write_atomically(out, lambda tmp: tmp.write_bytes(data))
+    write_atomically(out, lambda tmp: _write(tmp, data))
     return feed

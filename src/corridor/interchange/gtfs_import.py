@@ -42,10 +42,33 @@ from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
 from corridor.timezone import zone
 
 #: corridor mode of each GTFS route type: basic types, and the extended ranges by hundreds.
-BASIC_MODES = {0: "rail", 1: "rail", 2: "rail", 3: "road", 4: "ferry", 5: "rail", 6: "rail", 7: "rail",
-               11: "road", 12: "rail"}
-EXTENDED_MODES = {1: "rail", 2: "road", 4: "rail", 7: "road", 8: "road", 9: "rail", 10: "ferry",
-                  11: "air", 12: "ferry", 13: "rail", 14: "rail", 15: "road", 17: "road"}
+BASIC_MODES = {
+    0: "rail",
+    1: "rail",
+    2: "rail",
+    3: "road",
+    4: "ferry",
+    5: "rail",
+    6: "rail",
+    7: "rail",
+    11: "road",
+    12: "rail",
+}
+EXTENDED_MODES = {
+    1: "rail",
+    2: "road",
+    4: "rail",
+    7: "road",
+    8: "road",
+    9: "rail",
+    10: "ferry",
+    11: "air",
+    12: "ferry",
+    13: "rail",
+    14: "rail",
+    15: "road",
+    17: "road",
+}
 MAX_SPAN_DAYS = 3700  # a calendar period longer than ten years is refused
 SpecProblem = Callable[[tuple[str | int, ...], str], Problem]
 
@@ -98,8 +121,9 @@ def _number(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
-def import_services(path: Path, shown: str, spec: Any, places: list[Place],
-                    spec_problem: SpecProblem) -> list[Imported]:
+def import_services(
+    path: Path, shown: str, spec: Any, places: list[Place], spec_problem: SpecProblem
+) -> list[Imported]:
     """The services of the routes ``spec`` chooses from the feed at ``path``.
 
     ``shown`` is how the feed is named in messages; ``spec`` the validated ``services_from``;
@@ -113,23 +137,34 @@ def import_services(path: Path, shown: str, spec: Any, places: list[Place],
     r = _Reader(path, shown)
     for table in ("agency", "stops", "routes", "trips", "stop_times"):
         if getattr(feed, table, None) is None:
-            raise ScenarioError([Problem(shown, None, None, "", f"the feed has no (or an empty) {table}.txt")])
+            raise ScenarioError(
+                [Problem(shown, None, None, "", f"the feed has no (or an empty) {table}.txt")]
+            )
     if getattr(feed, "calendar", None) is None and getattr(feed, "calendar_dates", None) is None:
-        raise ScenarioError([Problem(shown, None, None, "", "the feed has neither calendar.txt nor "
-                                     "calendar_dates.txt")])
+        raise ScenarioError(
+            [Problem(shown, None, None, "", "the feed has neither calendar.txt nor calendar_dates.txt")]
+        )
 
     tz_names = sorted({_text(z) for z in feed.agency["agency_timezone"]})
     feed_tz = None
     if len(tz_names) != 1:
-        r.problem("agency.txt", 0, "agency_timezone",
-                  f"agencies give {len(tz_names)} time zones ({', '.join(tz_names)}); GTFS allows one")
+        r.problem(
+            "agency.txt",
+            0,
+            "agency_timezone",
+            f"agencies give {len(tz_names)} time zones ({', '.join(tz_names)}); GTFS allows one",
+        )
     else:
         try:
             feed_tz = zone(tz_names[0])
         except KeyError:
             r.problem("agency.txt", 0, "agency_timezone", f"unknown IANA time zone {tz_names[0]!r}")
-    agency_names = {_text(a): _text(n) for a, n in zip(feed.agency.get("agency_id", [""] * len(feed.agency)),
-                                                       feed.agency["agency_name"], strict=True)}
+    agency_names = {
+        _text(a): _text(n)
+        for a, n in zip(
+            feed.agency.get("agency_id", [""] * len(feed.agency)), feed.agency["agency_name"], strict=True
+        )
+    }
 
     routes = feed.routes.reset_index(drop=True)
     route_row = {_text(rid): k for k, rid in enumerate(routes["route_id"])}
@@ -154,7 +189,9 @@ def import_services(path: Path, shown: str, spec: Any, places: list[Place],
     trips_of: dict[str, list[int]] = defaultdict(list)
     for k, rid in enumerate(trips["route_id"]):
         trips_of[_text(rid)].append(k)
-    times = _trip_times(r, feed, {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]})
+    times = _trip_times(
+        r, feed, {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
+    )
     place_of = {p.id: p for p in places}
     shapes = _shapes(feed)
 
@@ -174,14 +211,24 @@ def import_services(path: Path, shown: str, spec: Any, places: list[Place],
             stops, stamps = times[trip_id]
             mapped = tuple(stop_place[s] for s in stops)
             if any(a == b for a, b in zip(mapped, mapped[1:], strict=False)):
-                r.problem("trips.txt", k, "trip_id", f"trip {trip_id!r} stops twice in a row at place "
-                          f"{next(a for a, b in zip(mapped, mapped[1:], strict=False) if a == b)!r}")
+                r.problem(
+                    "trips.txt",
+                    k,
+                    "trip_id",
+                    f"trip {trip_id!r} stops twice in a row at place "
+                    f"{next(a for a, b in zip(mapped, mapped[1:], strict=False) if a == b)!r}",
+                )
                 continue
             first = stamps[0][1]
             offsets = tuple(s - first for pair in stamps for s in pair)
             if any(o % 60 for o in offsets):
-                r.problem("stop_times.txt", None, "arrival_time",
-                          f"trip {trip_id!r}: times are not whole minutes apart; corridor timetables are to the minute")
+                r.problem(
+                    "stop_times.txt",
+                    None,
+                    "arrival_time",
+                    f"trip {trip_id!r}: times are not whole minutes apart; "
+                    "corridor timetables are to the minute",
+                )
                 continue
             key = (mapped, tuple(o // 60 for o in offsets))
             shape_of.setdefault(key, _text(trips["shape_id"].iloc[k]) if "shape_id" in trips else "")
@@ -190,8 +237,12 @@ def import_services(path: Path, shown: str, spec: Any, places: list[Place],
             for day in days_of.get(_text(trips["service_id"].iloc[k]), ()):
                 local = (day_start(day, feed_tz) + dt.timedelta(seconds=first)).astimezone(first_tz)
                 if local.second:
-                    r.problem("stop_times.txt", None, "departure_time",
-                              f"trip {trip_id!r} leaves at {local.isoformat()}, not on a whole minute")
+                    r.problem(
+                        "stop_times.txt",
+                        None,
+                        "departure_time",
+                        f"trip {trip_id!r} leaves at {local.isoformat()}, not on a whole minute",
+                    )
                     break
                 clocks[local.hour * 60 + local.minute].add(local.date())
         pieces = []
@@ -200,13 +251,14 @@ def import_services(path: Path, shown: str, spec: Any, places: list[Place],
             for clock, days in clocks.items():
                 if days:
                     by_days[frozenset(days)].append(clock)
-            for days, clock_list in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
-                for mask, lo, hi in calendar_rows(days):
+            for day_set, clock_list in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
+                for mask, lo, hi in calendar_rows(day_set):
                     pieces.append((key, sorted(clock_list), mask, lo, hi))
         for n, (key, clock_list, mask, lo, hi) in enumerate(pieces, start=1):
             sid = rid if len(pieces) == 1 else f"{rid}.{n}"
-            data = _service(r, sid, key, clock_list, mask, lo, hi, fields, place_of, shapes.get(shape_of[key]),
-                            row)
+            data = _service(
+                r, sid, key, clock_list, mask, lo, hi, fields, place_of, shapes.get(shape_of[key]), row
+            )
             if data is not None:
                 out.append(Imported(data, f"{shown}!routes.txt", row + 2))
     if r.problems:
@@ -229,8 +281,13 @@ def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> d
         if place is None:
             slat, slon = _number(row.get("stop_lat")), _number(row.get("stop_lon"))
             if slat is None or slon is None or not (-90 <= slat <= 90 and -180 <= slon <= 180):
-                r.problem("stops.txt", k, "stop_lat", f"stop {sid!r} has no place of that id and no valid "
-                          f"coordinates ({_text(row.get('stop_lat'))!r}, {_text(row.get('stop_lon'))!r})")
+                r.problem(
+                    "stops.txt",
+                    k,
+                    "stop_lat",
+                    f"stop {sid!r} has no place of that id and no valid "
+                    f"coordinates ({_text(row.get('stop_lat'))!r}, {_text(row.get('stop_lon'))!r})",
+                )
                 continue
             if not places:
                 r.problem("stops.txt", k, "stop_id", f"stop {sid!r}: the scenario has no places")
@@ -238,10 +295,14 @@ def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> d
             km = great_circle_km(np.full(lat.size, slat), np.full(lat.size, slon), lat, lon)
             best = int(np.argmin(km))
             if km[best] > match_km:
-                r.problem("stops.txt", k, "stop_id",
-                          f"stop {sid!r} ({_text(row.get('stop_name'))}) matches no place: none has its id, "
-                          f"and the nearest, {places[best].id!r}, is {km[best]:.1f} km away "
-                          f"(services_from.match_km is {match_km:g})")
+                r.problem(
+                    "stops.txt",
+                    k,
+                    "stop_id",
+                    f"stop {sid!r} ({_text(row.get('stop_name'))}) matches no place: none has its id, "
+                    f"and the nearest, {places[best].id!r}, is {km[best]:.1f} km away "
+                    f"(services_from.match_km is {match_km:g})",
+                )
                 continue
             place = places[best]
         stop_tz = _text(row.get("stop_timezone"))
@@ -252,8 +313,12 @@ def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> d
                 r.problem("stops.txt", k, "stop_timezone", f"unknown IANA time zone {stop_tz!r}")
                 continue
             if theirs != start.astimezone(zone(place.tz)).utcoffset():
-                r.problem("stops.txt", k, "stop_timezone",
-                          f"stop {sid!r} is in {stop_tz}, but its place {place.id!r} is in {place.tz}")
+                r.problem(
+                    "stops.txt",
+                    k,
+                    "stop_timezone",
+                    f"stop {sid!r} is in {stop_tz}, but its place {place.id!r} is in {place.tz}",
+                )
                 continue
         out[sid] = place.id
     return out
@@ -272,17 +337,28 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
                 lo = dt.datetime.strptime(_text(row["start_date"]), "%Y%m%d").date()
                 hi = dt.datetime.strptime(_text(row["end_date"]), "%Y%m%d").date()
             except ValueError:
-                r.problem("calendar.txt", k, "start_date",
-                          f"dates {_text(row['start_date'])!r}, {_text(row['end_date'])!r} are not YYYYMMDD")
+                r.problem(
+                    "calendar.txt",
+                    k,
+                    "start_date",
+                    f"dates {_text(row['start_date'])!r}, {_text(row['end_date'])!r} are not YYYYMMDD",
+                )
                 continue
             if not 0 <= (hi - lo).days <= MAX_SPAN_DAYS:
-                r.problem("calendar.txt", k, "end_date", f"period {lo} to {hi} is empty or longer than "
-                          f"{MAX_SPAN_DAYS} days")
+                r.problem(
+                    "calendar.txt",
+                    k,
+                    "end_date",
+                    f"period {lo} to {hi} is empty or longer than {MAX_SPAN_DAYS} days",
+                )
                 continue
             mask = {w for w, c in enumerate(day_cols) if _number(row.get(c)) == 1}
             sid = _text(row["service_id"])
-            out[sid] |= {lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)
-                         if (lo + dt.timedelta(days=i)).weekday() in mask}
+            out[sid] |= {
+                lo + dt.timedelta(days=i)
+                for i in range((hi - lo).days + 1)
+                if (lo + dt.timedelta(days=i)).weekday() in mask
+            }
     dates = getattr(feed, "calendar_dates", None)
     if dates is not None:
         dates = dates.reset_index(drop=True)
@@ -299,12 +375,18 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
             elif kind == 2:
                 out[_text(row["service_id"])].discard(day)
             else:
-                r.problem("calendar_dates.txt", k, "exception_type",
-                          f"exception_type {_text(row.get('exception_type'))!r} is not 1 or 2")
+                r.problem(
+                    "calendar_dates.txt",
+                    k,
+                    "exception_type",
+                    f"exception_type {_text(row.get('exception_type'))!r} is not 1 or 2",
+                )
     return out
 
 
-def _trip_times(r: _Reader, feed: Any, trip_ids: set[str]) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
+def _trip_times(
+    r: _Reader, feed: Any, trip_ids: set[str]
+) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
     """Per trip: its stop ids and (arrival, departure) seconds, in stop_sequence order."""
     st = feed.stop_times.reset_index(drop=True)
     rows_of: dict[str, list[int]] = defaultdict(list)
@@ -315,7 +397,8 @@ def _trip_times(r: _Reader, feed: Any, trip_ids: set[str]) -> dict[str, tuple[li
     out = {}
     for trip, rows in rows_of.items():
         rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
-        stops, stamps = [], []
+        stops: list[str] = []
+        stamps: list[tuple[int, int]] = []
         ok = True
         for k in rows:
             arr_text, dep_text = _text(st["arrival_time"].iloc[k]), _text(st["departure_time"].iloc[k])
@@ -323,14 +406,23 @@ def _trip_times(r: _Reader, feed: Any, trip_ids: set[str]) -> dict[str, tuple[li
                 arr = parse_time(arr_text or dep_text)
                 dep = parse_time(dep_text or arr_text)
             except ValueError as exc:
-                r.problem("stop_times.txt", k, "arrival_time", f"trip {trip!r}: {exc}"
-                          + ("; corridor needs a time at every stop" if not (arr_text or dep_text) else ""))
+                r.problem(
+                    "stop_times.txt",
+                    k,
+                    "arrival_time",
+                    f"trip {trip!r}: {exc}"
+                    + ("; corridor needs a time at every stop" if not (arr_text or dep_text) else ""),
+                )
                 ok = False
                 break
             if dep < arr or (stamps and arr < stamps[-1][1]):
-                r.problem("stop_times.txt", k, "arrival_time",
-                          f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r} "
-                          f"({arr_text} after {stamps[-1][1] // 3600 if stamps else 0}h)")
+                r.problem(
+                    "stop_times.txt",
+                    k,
+                    "arrival_time",
+                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r} "
+                    f"({arr_text} after {stamps[-1][1] // 3600 if stamps else 0}h)",
+                )
                 ok = False
                 break
             stops.append(_text(st["stop_id"].iloc[k]))
@@ -345,14 +437,20 @@ def _shapes(feed: Any) -> dict[str, list[tuple[float, float]]]:
     if shapes is None:
         return {}
     out: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    for sid, lat, lon, seq in zip(shapes["shape_id"], shapes["shape_pt_lat"], shapes["shape_pt_lon"],
-                                  shapes["shape_pt_sequence"], strict=True):
+    for sid, lat, lon, seq in zip(
+        shapes["shape_id"],
+        shapes["shape_pt_lat"],
+        shapes["shape_pt_lon"],
+        shapes["shape_pt_sequence"],
+        strict=True,
+    ):
         out[_text(sid)].append((float(seq), float(lat), float(lon)))
     return {k: [(lat, lon) for _, lat, lon in sorted(v)] for k, v in out.items()}
 
 
-def _route_fields(r: _Reader, route: Any, row: int, entry: Any,
-                  agency_names: dict[str, str]) -> dict[str, Any] | None:
+def _route_fields(
+    r: _Reader, route: Any, row: int, entry: Any, agency_names: dict[str, str]
+) -> dict[str, Any] | None:
     """Mode, unit, capacity, cost, CO2 and names of a route, from its entry or corridor_* columns."""
     rid = _text(route["route_id"])
     given = entry.model_dump(exclude_none=True, exclude={"id"}) if entry is not None else {}
@@ -362,8 +460,13 @@ def _route_fields(r: _Reader, route: Any, row: int, entry: Any,
         rtype = _number(route.get("route_type"))
         mode = route_mode(int(rtype)) if rtype is not None else None
         if mode is None:
-            r.problem("routes.txt", row, "route_type", f"route {rid!r}: route_type "
-                      f"{_text(route.get('route_type'))!r} has no corridor mode; give mode in its routes entry")
+            r.problem(
+                "routes.txt",
+                row,
+                "route_type",
+                f"route {rid!r}: route_type "
+                f"{_text(route.get('route_type'))!r} has no corridor mode; give mode in its routes entry",
+            )
             return None
     fields["mode"] = mode
     for key, column in (("unit", "corridor_unit"), ("capacity", "corridor_capacity")):
@@ -372,8 +475,13 @@ def _route_fields(r: _Reader, route: Any, row: int, entry: Any,
             text = _text(route.get(column))
             value = (int(float(text)) if key == "capacity" else text) if text else None
         if value is None:
-            r.problem("routes.txt", row, column, f"route {rid!r}: the feed does not say its {key}; give it in "
-                      f"services_from.routes: [{{id: {rid}, unit: pax, capacity: 180}}]")
+            r.problem(
+                "routes.txt",
+                row,
+                column,
+                f"route {rid!r}: the feed does not say its {key}; give it in "
+                f"services_from.routes: [{{id: {rid}, unit: pax, capacity: 180}}]",
+            )
             return None
         fields[key] = value
     money = {k: given[k] for k in ("cost_usd", "cost_usd_per_unit_km") if k in given}
@@ -391,23 +499,43 @@ def _route_fields(r: _Reader, route: Any, row: int, entry: Any,
     if name:
         fields["name"] = name
     operator = agency_names.get(_text(route.get("agency_id")), "") or (
-        next(iter(agency_names.values())) if len(agency_names) == 1 else "")
+        next(iter(agency_names.values())) if len(agency_names) == 1 else ""
+    )
     if operator:
         fields["operator"] = operator
     return fields
 
 
-def _service(r: _Reader, sid: str, key: tuple[tuple[str, ...], tuple[int, ...]], clocks: list[int],
-             mask: frozenset[int], lo: dt.date, hi: dt.date, fields: dict[str, Any],
-             place_of: dict[str, Place], shape: list[tuple[float, float]] | None, row: int) -> dict[str, Any] | None:
+def _service(
+    r: _Reader,
+    sid: str,
+    key: tuple[tuple[str, ...], tuple[int, ...]],
+    clocks: list[int],
+    mask: frozenset[int],
+    lo: dt.date,
+    hi: dt.date,
+    fields: dict[str, Any],
+    place_of: dict[str, Place],
+    shape: list[tuple[float, float]] | None,
+    row: int,
+) -> dict[str, Any] | None:
     stops, offsets = key
     arr = [offsets[2 * i] for i in range(len(stops))]
     dep = [offsets[2 * i + 1] for i in range(len(stops))]
-    data: dict[str, Any] = {"id": sid, **{k: v for k, v in fields.items() if k in ("name", "operator")},
-                            "mode": fields["mode"], "unit": fields["unit"], "stops": list(stops),
-                            "timetable": {"days": "daily" if len(mask) == 7 else [WEEKDAYS[w] for w in sorted(mask)],
-                                          "times": [f"{c // 60:02d}:{c % 60:02d}" for c in clocks]},
-                            "capacity": fields["capacity"], "valid_from": lo.isoformat(), "valid_to": hi.isoformat()}
+    data: dict[str, Any] = {
+        "id": sid,
+        **{k: v for k, v in fields.items() if k in ("name", "operator")},
+        "mode": fields["mode"],
+        "unit": fields["unit"],
+        "stops": list(stops),
+        "timetable": {
+            "days": "daily" if len(mask) == 7 else [WEEKDAYS[w] for w in sorted(mask)],
+            "times": [f"{c // 60:02d}:{c % 60:02d}" for c in clocks],
+        },
+        "capacity": fields["capacity"],
+        "valid_from": lo.isoformat(),
+        "valid_to": hi.isoformat(),
+    }
     for k in ("cost_usd", "cost_usd_per_unit_km", "co2_kg", "co2_g_per_unit_km", "distance_km"):
         if k in fields:
             data[k] = fields[k]
@@ -418,9 +546,14 @@ def _service(r: _Reader, sid: str, key: tuple[tuple[str, ...], tuple[int, ...]],
         return data
     running = _running_times(arr, dep)
     if running is None:
-        r.problem("routes.txt", row, "route_id", f"service {sid!r}: dwell times differ by 2 min or more "
-                  f"({', '.join(str(d - a) for a, d in zip(arr[1:-1], dep[1:-1], strict=True))}); corridor "
-                  "has one dwell per service: split the route")
+        r.problem(
+            "routes.txt",
+            row,
+            "route_id",
+            f"service {sid!r}: dwell times differ by 2 min or more "
+            f"({', '.join(str(d - a) for a, d in zip(arr[1:-1], dep[1:-1], strict=True))}); corridor "
+            "has one dwell per service: split the route",
+        )
         return None
     dwell, run = running
     pts = [place_of[s] for s in stops]
@@ -432,8 +565,13 @@ def _service(r: _Reader, sid: str, key: tuple[tuple[str, ...], tuple[int, ...]],
     else:
         distance = circle
     if np.any(distance <= 0):
-        r.problem("routes.txt", row, "route_id", f"service {sid!r}: two stops at the same coordinates; "
-                  "corridor cannot time a segment of no length")
+        r.problem(
+            "routes.txt",
+            row,
+            "route_id",
+            f"service {sid!r}: two stops at the same coordinates; "
+            "corridor cannot time a segment of no length",
+        )
         return None
     data["speed_kph"] = [float(d * 60.0 / t) for d, t in zip(distance, run, strict=True)]
     data["dwell_min"] = dwell

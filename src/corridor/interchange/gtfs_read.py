@@ -48,9 +48,14 @@ def check_archive(path: Path) -> None:
     names = {m.filename for m in members}
     for required in ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
         if required not in names:
-            raise FeedError(f"{path}: the feed has no {required}"
-                            + (" (its files are in a folder inside the zip; GTFS wants them at the top)"
-                               if any(n.endswith("/" + required) for n in names) else ""))
+            raise FeedError(
+                f"{path}: the feed has no {required}"
+                + (
+                    " (its files are in a folder inside the zip; GTFS wants them at the top)"
+                    if any(n.endswith("/" + required) for n in names)
+                    else ""
+                )
+            )
 
 
 def read_feed(path: str | Path) -> Any:

@@ -131,57 +131,76 @@ def map_html(scenario: Scenario) -> str:
         segments = service_segments(s, places)
         per_week = (len(s.timetable.weekdays) * len(s.timetable.clock_min)) if s.timetable else None
         modes_used[s.mode] = modes_used.get(s.mode, 0) + 1
-        tip = (f"{s.id} ({s.mode}, {s.unit}): {' - '.join(s.stops)}; "
-               f"{sum(g.distance_km for g in segments):,.0f} km, {segments[-1].arrive_offset_min / 60:.1f} h, "
-               f"capacity {s.capacity}, "
-               + (f"{per_week} departures a week" if per_week is not None else "dispatched when full"))
-        parts.append(f'<path class="service mode-{s.mode}" data-mode="{s.mode}" data-id="{esc(s.id)}" '
-                     f'd="{_d([proj(a, b) for a, b in paths[s.id]])}"><title>{esc(tip)}</title></path>')
+        tip = (
+            f"{s.id} ({s.mode}, {s.unit}): {' - '.join(s.stops)}; "
+            f"{sum(g.distance_km for g in segments):,.0f} km, {segments[-1].arrive_offset_min / 60:.1f} h, "
+            f"capacity {s.capacity}, "
+            + (f"{per_week} departures a week" if per_week is not None else "dispatched when full")
+        )
+        parts.append(
+            f'<path class="service mode-{s.mode}" data-mode="{s.mode}" data-id="{esc(s.id)}" '
+            f'd="{_d([proj(a, b) for a, b in paths[s.id]])}"><title>{esc(tip)}</title></path>'
+        )
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
         modes_used["link"] = modes_used.get("link", 0) + 1
         tip = f"{link.id} ({link.mode} link): {link.from_} - {link.to}, {link.duration_min:g} min"
-        parts.append(f'<path class="link mode-link" data-mode="link" data-id="{esc(link.id)}" '
-                     f'd="{_d([proj(a.lat, a.lon), proj(b.lat, b.lon)])}"><title>{esc(tip)}</title></path>')
+        parts.append(
+            f'<path class="link mode-link" data-mode="link" data-id="{esc(link.id)}" '
+            f'd="{_d([proj(a.lat, a.lon), proj(b.lat, b.lon)])}"><title>{esc(tip)}</title></path>'
+        )
     served = {stop for s in scenario.services for stop in s.stops}
     for p in scenario.places:
         x, y = proj(p.lat, p.lon)
         major = p.kind == "airport" or p.queues or p.id not in served
-        parts.append(f'<circle class="place{" queues" if p.queues else ""}" data-id="{esc(p.id)}" '
-                     f'cx="{x:.2f}" cy="{y:.2f}" r="3.5"><title>{esc(f"{p.id}: {p.name} ({p.kind}, {p.tz})")}'
-                     f"</title></circle>")
-        parts.append(f'<text class="label" data-major="{int(major)}" x="{x + 4:.2f}" y="{y - 4:.2f}">'
-                     f"{esc(p.id)}</text>")
+        parts.append(
+            f'<circle class="place{" queues" if p.queues else ""}" data-id="{esc(p.id)}" '
+            f'cx="{x:.2f}" cy="{y:.2f}" r="3.5"><title>{esc(f"{p.id}: {p.name} ({p.kind}, {p.tz})")}'
+            f"</title></circle>"
+        )
+        parts.append(
+            f'<text class="label" data-major="{int(major)}" x="{x + 4:.2f}" y="{y - 4:.2f}">'
+            f"{esc(p.id)}</text>"
+        )
 
     legend = "".join(
         f'<label><input type="checkbox" checked data-mode="{m}"><span class="swatch" '
         f'style="background:{MODE_COLOURS[m]}"></span>{m} ({modes_used[m]})</label>'
-        for m in MODE_COLOURS if m in modes_used)
+        for m in MODE_COLOURS
+        if m in modes_used
+    )
     style = "\n".join(
         [f".mode-{m} {{ stroke: {c}; }}" for m, c in MODE_COLOURS.items()]
-        + ["body { font: 13px sans-serif; margin: 0; }",
-           "header { padding: 6px 10px; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }",
-           "svg { display: block; width: 100%; height: calc(100vh - 44px); background: #f7f9fb; "
-           "cursor: grab; touch-action: none; }",
-           ".service, .link { fill: none; stroke-width: calc(var(--w, 1.4) * 1px); stroke-opacity: 0.8; "
-           "stroke-linecap: round; }",
-           ".service:hover { stroke-width: calc(var(--w, 1.4) * 3px); stroke-opacity: 1; }",
-           ".link { stroke-dasharray: 2 2; }",
-           ".graticule { fill: none; stroke: #d8dee4; stroke-width: 0.5; vector-effect: non-scaling-stroke; }",
-           ".place { fill: #444; stroke: white; stroke-width: 0.6; vector-effect: non-scaling-stroke; }",
-           ".place.queues { fill: black; }",
-           ".label { fill: #222; font-size: 9px; pointer-events: none; }",
-           ".swatch { display: inline-block; width: 18px; height: 4px; margin: 0 4px 2px 2px; "
-           "vertical-align: middle; }",
-           "button { font: inherit; }"])
+        + [
+            "body { font: 13px sans-serif; margin: 0; }",
+            "header { padding: 6px 10px; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }",
+            "svg { display: block; width: 100%; height: calc(100vh - 44px); background: #f7f9fb; "
+            "cursor: grab; touch-action: none; }",
+            ".service, .link { fill: none; stroke-width: calc(var(--w, 1.4) * 1px); stroke-opacity: 0.8; "
+            "stroke-linecap: round; }",
+            ".service:hover { stroke-width: calc(var(--w, 1.4) * 3px); stroke-opacity: 1; }",
+            ".link { stroke-dasharray: 2 2; }",
+            ".graticule { fill: none; stroke: #d8dee4; stroke-width: 0.5; "
+            "vector-effect: non-scaling-stroke; }",
+            ".place { fill: #444; stroke: white; stroke-width: 0.6; vector-effect: non-scaling-stroke; }",
+            ".place.queues { fill: black; }",
+            ".label { fill: #222; font-size: 9px; pointer-events: none; }",
+            ".swatch { display: inline-block; width: 18px; height: 4px; margin: 0 4px 2px 2px; "
+            "vertical-align: middle; }",
+            "button { font: inherit; }",
+        ]
+    )
     script = _SCRIPT % {"width": json.dumps(WIDTH), "height": json.dumps(HEIGHT)}
-    title = esc(f"{scenario.name}: {len(scenario.places)} places, {len(scenario.services)} services, "
-                f"{len(scenario.links)} links")
+    title = esc(
+        f"{scenario.name}: {len(scenario.places)} places, {len(scenario.services)} services, "
+        f"{len(scenario.links)} links"
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>\n{style}\n</style></head>\n<body>"
         f"<header><strong>{title}</strong>{legend}"
-        '<button id="zin" title="zoom in (+)">+</button><button id="zout" title="zoom out (-)">&minus;</button>'
+        '<button id="zin" title="zoom in (+)">+</button>'
+        '<button id="zout" title="zoom out (-)">&minus;</button>'
         '<button id="reset">reset</button><span>drag to pan, wheel to zoom</span></header>\n'
         f'<svg id="map" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
         f'preserveAspectRatio="xMidYMid meet"><g id="view">{"".join(parts)}</g></svg>\n'
@@ -189,7 +208,11 @@ def map_html(scenario: Scenario) -> str:
     )
 
 
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
 def write_map_html(scenario: Scenario, out: Path) -> None:
     """Write the interactive map to ``out``, whole or not at all."""
     text = map_html(scenario)
-    write_atomically(Path(out), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_atomically(Path(out), lambda tmp: _write_text(tmp, text))
