@@ -301,8 +301,12 @@ def headline(comp: Comparison) -> str:
             parts.append(_sentence("passengers", pax, "h"))
         way = by_key.get("passengers.on_the_way_h.mean")
         if way is not None and way.diff.mean != 0:
-            parts.append(_sentence("passengers", way, "h").replace("door to door", "on the way (first "
-                                                                    "departure to arrival)"))
+            text = _sentence("passengers", way, "h").replace("door to door", "on the way (first departure "
+                                                              "to arrival)")
+            if pax is not None and pax.diff.mean > 0 > way.diff.mean:
+                text += (" - door to door counts from the wished departure time, so it includes the days "
+                         "travellers choose to wait for a better flight")
+            parts.append(text)
         cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
             parts.append(_sentence("containers", cargo, "days"))

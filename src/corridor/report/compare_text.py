@@ -72,20 +72,20 @@ def compare_text(comp: Any) -> str:
     return "\n".join(lines).rstrip()
 
 
-SENSITIVITY_HEADERS = ["setting", "value", "share", "pax/week", "load", "spilled", "profit k USD/wk",
-                       "break-even load", "break-even market"]
+SENSITIVITY_HEADERS = ["setting", "value", "share", "pax/wk", "load", "spilled/wk", "profit k USD/wk",
+                       "BE load", "BE market/wk"]
 SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk"}
 
 
 def launch_table(case: Any) -> str:
     """A new service's sensitivity to market size, fare and frequency (the market model)."""
-    rows = [[f"{p.parameter} ({SETTING_UNITS[p.parameter]})", _num(p.value, 0), f"{p.share:.0%}",
+    rows = [[f"{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0), f"{p.share:.0%}",
              _num(p.passengers_per_week, 0), f"{p.load_factor:.0%}", _num(p.spilled_per_week, 0),
              _num(p.profit_per_week_usd / 1000, 1), f"{p.break_even_load_factor:.0%}",
              _num(p.break_even_market_per_week, 0)] for p in case.sensitivity]
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
-    title = (f"{case.service}: what if? (market model: choice over a week of wished departures, "
-             f"no seat limit before spill)")
+    title = (f"{case.service}: what if? (market model: the logit over a week of wished departures;"
+             "\nspilled: chose it but found no seat; BE: break-even)")
     text = (format_table(SENSITIVITY_HEADERS, rows, title=title) if rows
             else f"{case.service}: no choice model, no sensitivity")
     return text + (f"\nsimulated load factor by month: {months}" if months else "")

@@ -70,6 +70,9 @@ def run_text(result: Any) -> str:
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
             rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
     lines += ["", services_table(result)]
+    airline = airline_table(result)
+    if airline:
+        lines += ["", airline]
     status = result.kpis[-1]["status"]
     lines.append("")
     lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
@@ -94,6 +97,26 @@ def services_table(result: Any) -> str:
                          "on time %"], rows,
                         title="Services that carried units (after warm-up; load factor: peak load "
                         "/ capacity)")
+
+
+def airline_table(result: Any) -> str:
+    """Per passenger service with economics: the airline's week and its P&L per flight."""
+    s = result.summary
+    rows = []
+    for name in result.kpis[0].get("airline", {}):
+        k = f"airline.{name}."
+        rows.append([name, _ci(s, k + "passengers_per_week", digits=0),
+                     _ci(s, k + "share_of_market", 100, 0), _ci(s, k + "load_factor", 100, 0),
+                     _ci(s, k + "yield_usd_per_pkm", 100, 1), _ci(s, k + "profit_per_flight_usd", 1e-3, 1),
+                     _ci(s, k + "break_even_load_factor", 100, 0),
+                     _ci(s, k + "break_even_market_per_week", digits=0)])
+    if not rows:
+        return ""
+    return format_table(["service", "pax/week", "share %", "load %", "yield ¢/km", "k USD/flight",
+                         "BE load %", "BE market/wk"], rows,
+                        title="Airline view (share: of the travellers from its first stop to its last; "
+                        "k USD/flight: profit;\nBE: break-even, the load and the weekly market at "
+                        "which a flight covers its cost)")
 
 
 def _kinds(result: Any) -> list[bool]:
