@@ -467,15 +467,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_child:
         print(json.dumps(scale_child(*args.scale_child)))
         return 0
+    figures = None
     if args.peer_only or not (args.scale_only or args.no_peer):
         import peer_pyraptor
 
         print("=== side by side with pyraptor ===", flush=True)
-        figures = peer_pyraptor.run(args.quick)
+        if args.quick and not peer_pyraptor.peer_python_ready():
+            print("skipped in --quick until its environment exists (a minute to make): run "
+                  "python benchmarks/bench_planning.py --peer-only once\n")
+            figures = None
+        else:
+            figures = peer_pyraptor.run(args.quick)
+    if figures is not None:
         where = record("planning_peer", {"quick": args.quick, **figures})
         print(f"figures written to {where.relative_to(ROOT)}\n")
-        if args.peer_only:
-            return 0
+    if args.peer_only:
+        return 0
     if not args.scale_only:
         bench_profiles(args.quick)
     if not args.no_scale:

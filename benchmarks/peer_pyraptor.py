@@ -45,6 +45,11 @@ DAYS = ("2027-03-01", "2027-03-06", "2027-03-15", "2027-03-27", "2027-03-28", "2
 CLOCKS = ("00:30", "08:00", "15:00", "21:30")
 
 
+def peer_python_ready() -> bool:
+    """Whether the peer's environment has been made."""
+    return (PEER / "bin" / "python").exists()
+
+
 def peer_python() -> Path:
     """The peer's interpreter, after making its environment if there is none; raises
     RuntimeError saying why when it cannot be made."""
