@@ -36,7 +36,9 @@ def test_show_tables_and_json(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert {"places", "services", "links", "demand", "disruptions"} <= set(data)
     tk = next(s for s in data["services"] if s["id"] == "TK-IST-VNO")
-    assert tk["departures_per_week"] == 14 and tk["distance_km"] == pytest.approx(1508, abs=2)
+    # FACTS: IST-VNO is 1,508 km on the great circle, which crosses Ukraine and Belarus; the
+    # computed path round them (Bulgaria - Romania - Slovakia - Poland) is ~1,756 km
+    assert tk["departures_per_week"] == 14 and tk["distance_km"] == pytest.approx(1756, abs=10)
 
 
 def test_map_writes_png_atomically(tmp_path: Path, capsys) -> None:

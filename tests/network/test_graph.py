@@ -27,9 +27,11 @@ def test_edges_one_per_segment_and_link_direction(baseline) -> None:
 
 def test_baseline_holds_hubs_and_corridor(baseline) -> None:
     s, g = baseline
-    for hub in ("IST", "FRA", "WAW", "RIX", "HEL"):
+    for hub in ("IST", "FRA", "WAW"):
         assert g.has_edge("NQZ", hub) and g.has_edge(hub, "VNO"), hub
         assert g.has_edge("VNO", hub) and g.has_edge(hub, "NQZ"), hub
+    for hub in ("RIX", "HEL"):  # no published NQZ service today (scenarios/hypothetical_hubs.yaml)
+        assert not g.has_edge("NQZ", hub) and g.has_edge(hub, "VNO"), hub
     assert not g.has_edge("NQZ", "VNO")  # no direct flight today
     for place in ("DOSTYK", "ALTYNKOL", "MALASZEWICZE", "KAUNAS_KIT", "SESTOKAI", "KENA"):
         assert g.nodes[place]["kind"] == "gauge_change_station" or g.nodes[place]["servers"]
@@ -54,9 +56,13 @@ def test_direct_flight_respects_airspace() -> None:
     s = load_scenario(SCENARIOS / "direct_flight.yaml")
     g = build_network(s)
     (edge,) = [d for u, v, d in g.edges(data=True) if (u, v) == ("NQZ", "VNO")]
-    assert edge["distance_km"] == pytest.approx(5030, rel=0.03)  # FACTS: detour ~5,030 km
-    assert edge["duration_min"] == pytest.approx(7 * 60, abs=15)  # FACTS: ~7 h block
-    assert edge["distance_km"] / 3071 > 1.5
+    (back,) = [d for u, v, d in g.edges(data=True) if (u, v) == ("VNO", "NQZ")]
+    # FACTS: a path clear of RU, BY and UA is about 5,400 km (the computed geodesic is ~4% shorter)
+    assert 5100 <= edge["distance_km"] <= 5500
+    # FACTS: ~7 h 30 - 8 h block on the compliant detour; westbound here, eastbound has the wind
+    assert 7 * 60 + 15 <= edge["duration_min"] <= 8 * 60
+    assert back["duration_min"] < edge["duration_min"]
+    assert edge["distance_km"] / 3071 > 1.6
 
 
 def test_segment_offsets_add_up(write, minimal) -> None:

@@ -22,28 +22,32 @@ def direct() -> RoutePlanner:
 def test_nqz_ist_vno_on_monday_1_march(baseline) -> None:
     # Ready in Astana at 08:00 (+05) on Monday 1 March 2027; check-in at NQZ is 120 min, so
     # the 03:40 TK night flight is gone and the first flight out is TK's 15:10 (Mon/Wed/Fri/Sun).
-    # NQZ-IST is 3,410 km: block 30 + 3410/780*60 = 292.3 -> 292 min: lands 15:10 +05 =
-    # 10:10 UTC + 4:52 = 15:02 UTC = 18:02 +03. IST's 60 min MCT allows the 19:40 TK to VNO:
-    # 1,508 km, block 30 + 116.0 = 146 min: 16:40 UTC + 2:26 = 19:06 UTC = 21:06 +02 (EET).
+    # NQZ-IST keeps out of Russia (the computed path, 3,728.1 km, via Azerbaijan and Georgia) and
+    # flies west into the wind (east share -0.910): block 30 + 3728.1 / (780 - 65 x 0.910) x 60
+    # = 340.3 -> 340 min: lands 15:10 +05 = 10:10 UTC + 5:40 = 15:50 UTC = 18:50 +03. IST's
+    # 60 min MCT misses the 19:40 TK to VNO, so the 08:20 next morning: 1,756.1 km round
+    # Ukraine and Belarus, east share -0.179, block 30 + 1756.1 / 768.3 x 60 = 167.1 -> 167 min:
+    # 05:20 UTC + 2:47 = 08:07 UTC = 10:07 +02 (EET) on Tuesday.
     result = baseline.plan("NQZ", "VNO", "2027-03-01T08:00")
     first = result.itineraries[0].to_dict(baseline.timetable)
     assert [leg["service"] for leg in first["legs"]] == ["TK-NQZ-IST-DAY", "TK-IST-VNO"]
     assert first["legs"][0]["depart"] == "2027-03-01T15:10:00+05:00"
-    assert first["legs"][0]["arrive"] == "2027-03-01T18:02:00+03:00"
-    assert first["legs"][1]["depart"] == "2027-03-01T19:40:00+03:00"
-    assert first["arrive"] == "2027-03-01T21:06:00+02:00"
-    assert first["duration_min"] == 15 * 60 + 56 - 7 * 60  # 10:10 to 19:06 UTC = 8 h 56
+    assert first["legs"][0]["arrive"] == "2027-03-01T18:50:00+03:00"
+    assert first["legs"][1]["depart"] == "2027-03-02T08:20:00+03:00"
+    assert first["arrive"] == "2027-03-02T10:07:00+02:00"
+    assert first["duration_min"] == 24 * 60 + 8 * 60 + 7 - (10 * 60 + 10)  # Mon 10:10 to Tue 08:07 UTC
     assert first["transfers"] == 1 and first["cost"] == 500
 
 
 def test_direct_flight_on_thursday(direct) -> None:
-    # Thursday 4 March: KC 08:30 +05 = 03:30 UTC, ~4,980 km detour -> 30 + 383 = 413 min
-    # = 6 h 53: 10:23 UTC = 12:23 +02.
+    # Thursday 4 March: KC 08:30 +05 = 03:30 UTC; the computed path round RU, BY and UA is
+    # 5,201.4 km, east share -0.7015 (westbound): 30 + 5201.4 / (780 - 65 x 0.7015) x 60 = 455.0
+    # min = 7 h 35: 11:05 UTC = 13:05 +02.
     result = direct.plan("NQZ", "VNO", "2027-03-04T06:00", direct_only=True)
     (only,) = result.itineraries
     d = only.to_dict(direct.timetable)
     assert d["depart"] == "2027-03-04T08:30:00+05:00"
-    assert d["arrive"] == "2027-03-04T12:23:00+02:00"
+    assert d["arrive"] == "2027-03-04T13:05:00+02:00"
     assert d["transfers"] == 0
 
 
@@ -58,7 +62,7 @@ def test_direct_flight_shortens_the_week(baseline, direct) -> None:
     new = direct.profile("NQZ", "VNO").profile
     assert (new.arrival_min <= base.arrival_min).all()  # adding a service never hurts
     assert new.total_min.mean() < base.total_min.mean()
-    assert new.total_min.min() == pytest.approx(413 + 120)  # check-in plus the direct block
+    assert new.total_min.min() == pytest.approx(455 + 120)  # check-in plus the direct block
 
 
 def test_cargo_xian_duisburg_by_dostyk_and_malaszewicze(baseline) -> None:

@@ -1,4 +1,5 @@
-"""Great-circle geometry, vectorised over NumPy arrays."""
+"""Great-circle geometry, vectorised over NumPy arrays: distances, unit vectors, paths sampled
+along their arcs, and how much of a path points east (for the wind)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 EARTH_RADIUS_KM = 6371.0  # mean radius, as used for the figures in shared FACTS.md
+
+LatLon = tuple[float, float]
 
 
 def great_circle_km(
@@ -29,3 +32,61 @@ def path_km(points: Sequence[tuple[float, float]] | np.ndarray) -> float:
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) < 2:
         raise ValueError(f"a path needs two or more (lat, lon) points, got shape {pts.shape}")
     return float(great_circle_km(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]).sum())
+
+
+def unit(lat: np.ndarray | float, lon: np.ndarray | float) -> np.ndarray:
+    """Unit vectors (..., 3) of points given in degrees."""
+    p, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)], axis=-1)
+
+
+def lat_lon(v: np.ndarray) -> np.ndarray:
+    """(..., 2) latitude and longitude in degrees of vectors (..., 3)."""
+    v = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    return np.stack([np.degrees(np.arcsin(np.clip(v[..., 2], -1, 1))),
+                     np.degrees(np.arctan2(v[..., 1], v[..., 0]))], axis=-1)
+
+
+def angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle in radians between unit vectors, stable at small angles."""
+    return np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
+
+
+def sample_path(points: Sequence[LatLon], step_km: float) -> np.ndarray:
+    """(n, 3) unit vectors along the great-circle arcs through ``points``, at most ``step_km``
+    apart, both ends included."""
+    pts = unit(*np.asarray(points, dtype=np.float64).T)
+    out = [pts[:1]]
+    for a, b in zip(pts[:-1], pts[1:], strict=True):
+        theta = float(angle(a, b))
+        n = max(1, int(np.ceil(theta * EARTH_RADIUS_KM / step_km)))
+        t = np.arange(1, n + 1) / n
+        if theta < 1e-12:
+            out.append(np.repeat(b[None], n, axis=0))
+            continue
+        seg = (np.sin((1 - t) * theta)[:, None] * a + np.sin(t * theta)[:, None] * b) / np.sin(theta)
+        out.append(seg)
+    return np.concatenate(out)
+
+
+def east_fraction(points: Sequence[LatLon], *, step_km: float = 50.0) -> float:
+    """How much of the path through ``points`` points east: the eastward part of its length
+    over its length, from +1 (due east all the way) to -1 (due west).
+
+    A west-to-east wind adds to an aircraft's ground speed in this proportion.
+
+    >>> round(east_fraction([(0.0, 10.0), (0.0, 20.0)]), 3), round(east_fraction([(0.0, 20.0), (0.0, 10.0)]), 3)
+    (1.0, -1.0)
+    >>> abs(round(east_fraction([(40.0, 5.0), (60.0, 5.0)]), 3))  # due north
+    0.0
+    """
+    v = sample_path(points, step_km)
+    if len(v) < 2:
+        return 0.0
+    step = v[1:] - v[:-1]
+    mid = v[1:] + v[:-1]
+    east = np.stack([-mid[:, 1], mid[:, 0], np.zeros(len(mid))], axis=-1)
+    norm = np.linalg.norm(east, axis=-1)
+    east = east / np.where(norm > 0, norm, 1.0)[:, None]
+    length = np.linalg.norm(step, axis=-1).sum()
+    return float(np.sum(step * east) / length) if length > 0 else 0.0

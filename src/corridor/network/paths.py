@@ -1,22 +1,64 @@
 """The geographic path a service follows: the one place that says where a vehicle flies or runs.
 
-Segment distances, the map, and exports all read the path from here, so a routed path (hand
-waypoints today) is drawn, measured and exported alike.
+Segment distances, block times, the map and exports all read the path from here, so a routed
+path is drawn, measured and exported alike.
+
+* An air service under closed airspace (its own ``airspace``, else the scenario's, which the
+  schema hands down to it) flies, stop to stop, the shortest path on the sphere that keeps
+  out (:mod:`corridor.network.airspace`).
+* Hand ``waypoints`` (two-stop services) are followed as given, and checked against the
+  closed airspace: a path that enters it is refused with the country and the point.
+* Otherwise the path is the great circle from stop to stop.
 """
 
 from __future__ import annotations
 
+from corridor.errors import Problem, ScenarioError
+from corridor.network.airspace import AirspaceError, compliant_route, path_violations
 from corridor.scenario.schema import Place, Service
 
 LatLon = tuple[float, float]
 
 
-def service_path(service: Service, places: dict[str, Place]) -> list[LatLon]:
-    """The (lat, lon) points a service passes, from its first stop to its last.
+def segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatLon]]:
+    """The (lat, lon) points of each segment of ``service`` (one list per pair of consecutive
+    stops, each from its first stop to its second).
 
-    A two-stop service with ``waypoints`` goes through them; otherwise the path is its stops.
+    Raises :class:`~corridor.errors.ScenarioError` naming the service, the closed country and
+    the point when hand waypoints enter closed airspace, or an airport lies in it.
     """
     stops = [(places[s].lat, places[s].lon) for s in service.stops]
+    airspace = service.airspace if service.mode == "air" else None
+    closed = tuple(sorted(airspace.closed)) if airspace is not None else ()
     if service.waypoints:
-        return [stops[0], *((float(a), float(b)) for a, b in service.waypoints), stops[-1]]
-    return stops
+        path = [stops[0], *((float(a), float(b)) for a, b in service.waypoints), stops[-1]]
+        if closed:
+            assert airspace is not None
+            bad = path_violations(path, closed, airspace.buffer_km)
+            if bad:
+                _refuse(service, "waypoints", "the path through its waypoints " + "; ".join(map(str, bad)))
+        return [path]
+    if not closed:
+        return [[a, b] for a, b in zip(stops[:-1], stops[1:], strict=True)]
+    assert airspace is not None
+    out = []
+    for i, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
+        try:
+            out.append(compliant_route(a, b, closed, airspace.buffer_km))
+        except AirspaceError as exc:
+            _refuse(service, f"stops[{i}]", f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}")
+    return out
+
+
+def service_path(service: Service, places: dict[str, Place]) -> list[LatLon]:
+    """The (lat, lon) points a service passes, from its first stop to its last: its segments'
+    paths joined."""
+    parts = segment_paths(service, places)
+    out = list(parts[0])
+    for part in parts[1:]:
+        out += part[1:]
+    return out
+
+
+def _refuse(service: Service, field: str, message: str) -> None:
+    raise ScenarioError([Problem(f"service {service.id}", None, None, field, message)])

@@ -4,11 +4,13 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 ``depart_offset_min`` gives its departure and plus ``arrive_offset_min`` its arrival.
 
 * Distance: ``distance_km`` of the service when given (split over segments in proportion to
-  their great circles), else the great circle through ``waypoints`` (two-stop services), times
-  ``circuity``.
+  their paths), else the length of each segment's path (:mod:`corridor.network.paths`: the
+  great circle, hand waypoints, or the route round closed airspace), times ``circuity``.
 * Running time: ``duration_min`` when given (first departure to last arrival, less the dwells,
-  split in proportion to distance), else ``overhead_min + distance / speed_kph`` per segment (``speed_kph``
-  is one speed or a list of one per segment).
+  split in proportion to distance), else ``overhead_min + distance / ground speed`` per
+  segment, the ground speed being ``speed_kph`` (one, or one per segment) plus
+  ``wind_east_kph`` times the share of the segment's path that points east (+1 due east, -1
+  due west): a west-to-east wind speeds eastbound flights and slows westbound ones.
 * Offsets are whole minutes (timetables are published to the minute): each arrival is the
   exact running total since the first departure rounded to the nearest minute, halves up
   (so a service's segments add up to its rounded total and rounding never accumulates), and
@@ -17,7 +19,8 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
   proportion to distance (or ``cost_usd_per_unit_km`` times distance); CO2 is
   ``co2_g_per_unit_km`` times distance, or ``co2_kg`` split
-  the same way.
+  the same way, plus ``co2_kg_per_cycle`` for each segment (an air segment is one take-off
+  and landing: the EEA/ICAO method counts that cycle's fuel apart from cruise by distance).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.network.geo import great_circle_km, path_km
-from corridor.network.paths import service_path
+from corridor.network.geo import east_fraction, path_km
+from corridor.network.paths import segment_paths
 from corridor.scenario.schema import Place, Service
 
 
@@ -52,12 +55,8 @@ class Segment:
 def service_segments(service: Service, places: dict[str, Place]) -> list[Segment]:
     """The segments of ``service``; ``places`` maps ids to validated places."""
     stops = [places[s] for s in service.stops]
-    lat = np.array([p.lat for p in stops])
-    lon = np.array([p.lon for p in stops])
-    if service.waypoints:
-        circle = np.array([path_km(service_path(service, places))])
-    else:
-        circle = great_circle_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    paths = segment_paths(service, places)
+    circle = np.array([path_km(p) for p in paths])
     share = circle / circle.sum() if circle.sum() > 0 else np.full(len(circle), 1 / len(circle))
     if service.distance_km is not None:
         distance = service.distance_km * share
@@ -70,12 +69,16 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
     else:
         assert service.speed_kph is not None
         speed = np.asarray(service.speed_kph, dtype=np.float64)  # one, or one per segment
+        if service.wind_east_kph:
+            east = np.array([east_fraction(p) for p in paths])
+            speed = speed + service.wind_east_kph * east
         running = service.overhead_min + distance / speed * 60.0
 
     if service.co2_g_per_unit_km is not None:
         co2 = service.co2_g_per_unit_km * distance / 1000.0
     else:
         co2 = (service.co2_kg or 0.0) * share
+    co2 = co2 + service.co2_kg_per_cycle  # each segment is one take-off and landing
     if service.cost_usd_per_unit_km is not None:
         cost = service.cost_usd_per_unit_km * distance
     else:

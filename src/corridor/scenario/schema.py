@@ -129,6 +129,45 @@ def _airports() -> dict[str, dict[str, Any]]:
     return dict(airportsdata.load("IATA"))  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=1)
+def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
+    """ISO 3166-1 alpha-2 code -> (name, GeoJSON geometry) for every country the
+    ``countryinfo`` package ships a shape for (closed airspaces are named by these codes)."""
+    from countryinfo import CountryInfo
+
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for info in CountryInfo.all().values():
+        code = (info.get("ISO") or {}).get("alpha2")
+        features = (info.get("geoJSON") or {}).get("features") or []
+        if code and features:
+            out[str(code).upper()] = (str(info.get("name", code)), features[0]["geometry"])
+    return out
+
+
+def _closable_country(code: str) -> str:
+    if code not in country_shapes():
+        raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code with a shape in "
+                         "the countryinfo package (e.g. RU, BY, UA)")
+    return code
+
+
+MAX_AIRSPACE_BUFFER_KM = 500.0
+MAX_WIND_KPH = 300.0  # a mean wind along a whole route; jet-stream cores reach ~400 km/h
+
+
+class Airspace(_Model):
+    """Countries an air service may not overfly, by ISO code, kept ``buffer_km`` away from.
+
+    Air services without hand ``waypoints`` fly the shortest path on the sphere that keeps out
+    (corridor.network.airspace); hand waypoints are checked against it."""
+
+    closed: Annotated[
+        list[Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_closable_country)]],
+        Field(max_length=250),
+    ] = []
+    buffer_km: Annotated[float, Field(ge=0, le=MAX_AIRSPACE_BUFFER_KM, allow_inf_nan=False)] = 25.0
+
+
 def clock_minutes(text: str) -> int:
     """Minutes after midnight of an ``HH:MM`` clock time."""
     match = _CLOCK.match(text)
@@ -325,6 +364,11 @@ class Service(_Model):
     valid_from: Date | None = None
     valid_to: Date | None = None
     economics: Economics | None = None
+    # air only: closed airspace for this service (else the scenario's), and the take-off and
+    # landing cycle's CO2 per unit on top of the per-km figure (docs/airspace.md)
+    airspace: Airspace | None = None
+    co2_kg_per_cycle: Co2Kg = 0.0
+    wind_east_kph: Annotated[float, Field(ge=-MAX_WIND_KPH, le=MAX_WIND_KPH, allow_inf_nan=False)] = 0.0
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -349,6 +393,13 @@ class Service(_Model):
             )
         if self.waypoints and len(self.stops) != 2:
             raise ValueError("waypoints are for services with exactly two stops")
+        if self.mode != "air" and (self.airspace is not None or self.wind_east_kph or self.co2_kg_per_cycle):
+            raise ValueError("airspace, wind_east_kph and co2_kg_per_cycle are for air services")
+        if self.wind_east_kph:
+            slowest = min(self.speed_kph) if isinstance(self.speed_kph, list) else self.speed_kph
+            if slowest is None or abs(self.wind_east_kph) > slowest / 2:
+                raise ValueError(f"wind_east_kph {self.wind_east_kph:g} needs speed_kph of at least twice "
+                                 f"its size (got {slowest})")
         for a, b in zip(self.stops, self.stops[1:], strict=False):
             if a == b:
                 raise ValueError(f"stop {a!r} follows itself")
@@ -520,10 +571,22 @@ class Scenario(_Model):
     disruptions: Annotated[list[Disruption], Field(max_length=MAX_ITEMS["disruptions"])] = []
     services_from: ServicesFrom | None = None  # read into services by load.py
     choice: Choice | None = None
+    #: closed airspace for every air service that does not name its own
+    airspace: Airspace | None = None
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:
         _check_validity(self.valid_from, self.valid_to)
+        return self
+
+    @model_validator(mode="after")
+    def _airspace_to_services(self) -> Scenario:
+        """Each air service carries the airspace it flies under (its own, else the scenario's),
+        so that its path can be computed from the service alone."""
+        if self.airspace is not None:
+            for i, s in enumerate(self.services):
+                if s.mode == "air" and s.airspace is None:
+                    self.services[i] = s.model_copy(update={"airspace": self.airspace})
         return self
 
     def validity(self, service: Service) -> tuple[dt.date | None, dt.date | None]:

@@ -1,0 +1,417 @@
+"""Air routes that keep out of closed airspace: the shortest path on the sphere, computed.
+
+A scenario (or one service) closes countries by ISO code and asks for a margin of
+``buffer_km``. The route of an air service between two airports is then the shortest path on
+the sphere that keeps at least ``buffer_km`` from every closed country. The method:
+
+1. Country shapes come from the ``countryinfo`` package (GeoJSON, about 1:110 M; edges are
+   split every 0.5 degree so that they follow great circles to within 0.1 km).
+2. Everything is projected gnomonically about the midpoint of the two airports: in this
+   projection every great circle is a straight line, so a polyline in the plane is a chain of
+   great-circle arcs on the sphere.
+3. The closed countries are buffered in the plane, tile by tile: a gnomonic plane stretches
+   distances by at most ``1 + r**2`` (r the distance from the centre in Earth radii), so each
+   tile is buffered by ``buffer_km`` times its own largest stretch; on the sphere the margin is
+   then at least ``buffer_km`` everywhere, and only a few percent more near the route.
+4. The shortest path among polygonal obstacles bends only at their convex corners: a
+   visibility graph over those corners (and the two airports), searched with Dijkstra, gives
+   it; edges are weighted by their great-circle length.
+5. The route found is checked again on the sphere (sampled every 5 km against the unbuffered
+   shapes and their margin) by :func:`path_violations`, the same check hand waypoints pass.
+
+An airport nearer to a closed country than ``buffer_km`` (Vilnius is ~25 km from Belarus in
+these shapes) could never leave under the full margin: within ``2 * buffer_km`` of such an
+airport the margin is half the airport's own distance to the closed country.
+
+Results are cached per (airports, closed countries, buffer) for the life of the process, and
+on disk (``$CORRIDOR_CACHE_DIR``, else ``~/.cache/corridor``) under a key that includes the
+method's version and the countryinfo version, so loading a scenario again needs no geometry.
+Set ``CORRIDOR_CACHE_DIR`` to an empty string to keep nothing on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from corridor.errors import CorridorError
+from corridor.network.geo import EARTH_RADIUS_KM, angle, lat_lon, sample_path, unit
+from corridor.scenario.schema import country_shapes
+
+LatLon = tuple[float, float]
+
+EDGE_STEP_DEG = 0.5  # country edges split this finely (lon/lat), so they follow great circles
+CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
+TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
+SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
+WINDOW_DEG = 60.0  # only the parts of closed countries within this many degrees (lat and lon)
+#                  of the route's midpoint are obstacles (the gnomonic plane stays < 83 deg)
+
+
+class AirspaceError(CorridorError, ValueError):
+    """An airport lies in closed airspace, or no route can keep out of it."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A point of a path that is inside a closed country or nearer to it than allowed."""
+
+    country: str
+    lat: float
+    lon: float
+    clearance_km: float  # distance to the country's edge; negative: inside it
+    required_km: float
+
+    def __str__(self) -> str:
+        where = f"{abs(self.lat):.2f}{'N' if self.lat >= 0 else 'S'} {abs(self.lon):.2f}{'E' if self.lon >= 0 else 'W'}"
+        if self.clearance_km < 0:
+            return f"enters closed airspace {self.country} at {where} ({-self.clearance_km:.0f} km inside)"
+        return (f"passes {self.clearance_km:.0f} km from closed airspace {self.country} at {where} "
+                f"(at least {self.required_km:.0f} km required)")
+
+
+# ---------------------------------------------------------------------------- distances
+def distance_to_arcs_km(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle distance (km) from each point ``p`` (m, 3) to the nearest of the arcs
+    ``a[j] -> b[j]`` (n, 3): the cross-track distance where the foot falls on the arc, else the
+    nearer end."""
+    n = np.cross(a, b)
+    norm = np.linalg.norm(n, axis=-1)
+    n = n / np.where(norm > 0, norm, 1.0)[:, None]
+    s = p @ n.T  # (m, n): sine of the cross-track angle
+    foot = p[:, None, :] - s[..., None] * n[None]
+    on_arc = (np.einsum("mnk,nk->mn", np.cross(a[None], foot), n) >= 0) & (
+        np.einsum("mnk,nk->mn", np.cross(foot, b[None]), n) >= 0) & (norm[None] > 0)
+    cross = np.abs(np.arcsin(np.clip(s, -1, 1)))
+    ends = np.minimum(angle(p[:, None], a[None]), angle(p[:, None], b[None]))
+    return np.where(on_arc, np.minimum(cross, ends), ends).min(axis=1) * EARTH_RADIUS_KM
+
+
+# ---------------------------------------------------------------------------- country shapes
+@lru_cache(maxsize=64)
+def closed_shape(codes: tuple[str, ...]) -> BaseGeometry:
+    """The union of the countries ``codes`` in lon/lat, edges split every 0.5 degree."""
+    shapes = country_shapes()
+    parts = [shapely.geometry.shape(shapes[c][1]) for c in codes]
+    union = shapely.make_valid(shapely.unary_union(parts)) if parts else Polygon()
+    return shapely.segmentize(union, EDGE_STEP_DEG)
+
+
+@lru_cache(maxsize=64)
+def _edges(code: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every boundary edge of a country: unit-vector starts and ends, midpoints, half lengths
+    (radians)."""
+    starts, ends = [], []
+    for ring in _rings(closed_shape((code,))):
+        v = unit(ring[:, 1], ring[:, 0])
+        starts.append(v[:-1])
+        ends.append(v[1:])
+    a, b = np.concatenate(starts), np.concatenate(ends)
+    mid = (a + b) / np.linalg.norm(a + b, axis=-1, keepdims=True)
+    return a, b, mid, angle(a, b) / 2 + 1e-9
+
+
+def _rings(geom: BaseGeometry) -> list[np.ndarray]:
+    polys = geom.geoms if hasattr(geom, "geoms") else [geom]
+    out = []
+    for poly in polys:
+        if isinstance(poly, Polygon) and not poly.is_empty:
+            out.append(np.asarray(poly.exterior.coords))
+            out += [np.asarray(r.coords) for r in poly.interiors]
+    return out
+
+
+def clearance_km(points: np.ndarray, code: str, *, within_km: float = np.inf) -> np.ndarray:
+    """Signed distance (km) from unit vectors ``points`` to country ``code``: negative inside.
+
+    Distances beyond ``within_km`` are only known to be beyond it (returned as at least it):
+    edges that cannot come nearer are skipped.
+    """
+    a, b, mid, half = _edges(code)
+    d = np.full(len(points), np.inf)
+    reach = min(within_km / EARTH_RADIUS_KM, np.pi)
+    if np.isfinite(within_km) and len(points) > 64:  # first against every 32nd point, coarsely
+        coarse = points[::32]
+        gap = float(angle(points[:-1], points[1:]).max()) * 32
+        cos_near = np.cos(np.minimum(reach + half + gap, np.pi))
+        near = ((coarse @ mid.T) >= cos_near[None]).any(axis=0)
+        a, b, mid, half = a[near], b[near], mid[near], half[near]
+    for i in range(0, len(points), 256):  # bounded memory: 256 points x the edges at a time
+        chunk = points[i:i + 256]
+        if np.isfinite(within_km):  # an edge is no nearer than its midpoint less half its length
+            cos_near = np.cos(np.minimum(reach + half, np.pi))
+            edges = np.flatnonzero(((chunk @ mid.T) >= cos_near[None]).any(axis=0))
+        else:
+            edges = np.arange(len(a))
+        if edges.size:
+            d[i:i + 256] = distance_to_arcs_km(chunk, a[edges], b[edges])
+    d = np.minimum(d, max(within_km, 0.0)) if np.isfinite(within_km) else d
+    ll = lat_lon(points)
+    inside = shapely.contains_xy(closed_shape((code,)), ll[:, 1], ll[:, 0])
+    return np.where(inside, -np.maximum(d, 1e-6), d)
+
+
+def path_violations(points: Sequence[LatLon], closed: Sequence[str], buffer_km: float, *,
+                    step_km: float = CHECK_STEP_KM) -> list[Violation]:
+    """Where the great-circle path through ``points`` (first and last: the airports) comes
+    nearer than allowed to a closed country: the worst point per country, worst first.
+
+    Allowed: ``buffer_km``, except within ``2 * buffer_km`` of an airport that is itself nearer
+    than ``buffer_km``, where half the airport's own distance is allowed. Inside a country is
+    never allowed.
+    """
+    samples = sample_path(points, step_km)
+    ends = unit(*np.asarray([points[0], points[-1]], dtype=np.float64).T)
+    found: list[Violation] = []
+    for code in closed:
+        d = clearance_km(samples, code, within_km=buffer_km + 1.0)
+        end_d = clearance_km(ends, code, within_km=buffer_km + 1.0)
+        required = np.full(len(samples), float(buffer_km))
+        for e, de in zip(ends, end_d, strict=True):
+            if 0 <= de < buffer_km:
+                near = angle(samples, e[None]) * EARTH_RADIUS_KM <= 2 * buffer_km
+                required[near] = np.minimum(required[near], de / 2)
+        bad = (d < 0) | (d < required - 0.5)  # 0.5 km: the check's own resolution
+        if bad.any():
+            i = int(np.argmin(np.where(bad, d - required, np.inf)))
+            lat, lon = lat_lon(samples[i])
+            found.append(Violation(code, float(lat), float(lon), float(d[i]), float(required[i])))
+    return sorted(found, key=lambda v: v.clearance_km - v.required_km)
+
+
+def countries_crossed(points: Sequence[LatLon], *, step_km: float = 10.0) -> list[str]:
+    """ISO codes of the countries under the path, in the order flown (sea is left out)."""
+    shapes = _all_shapes()
+    samples = lat_lon(sample_path(points, step_km))
+    tree = shapely.STRtree(shapes[1])
+    pts = shapely.points(samples[:, 1], samples[:, 0])
+    hits = tree.query(pts, predicate="within")
+    order: list[str] = []
+    for _, j in sorted(zip(hits[0], hits[1], strict=True)):
+        code = shapes[0][j]
+        if not order or order[-1] != code:
+            order.append(code)
+    return order
+
+
+@lru_cache(maxsize=1)
+def _all_shapes() -> tuple[list[str], np.ndarray]:
+    shapes = country_shapes()
+    codes = sorted(shapes)
+    return codes, np.array([shapely.geometry.shape(shapes[c][1]) for c in codes])
+
+
+# ---------------------------------------------------------------------------- routing
+class _Plane:
+    """The gnomonic projection about a centre: great circles are straight lines; coordinates
+    in Earth radii."""
+
+    def __init__(self, centre: np.ndarray) -> None:
+        self.c = centre / np.linalg.norm(centre)
+        pole = np.array([0.0, 0.0, 1.0])
+        east = np.cross(pole, self.c)
+        if np.linalg.norm(east) < 1e-9:  # centre at a pole
+            east = np.array([0.0, 1.0, 0.0])
+        self.e = east / np.linalg.norm(east)
+        self.n = np.cross(self.c, self.e)
+
+    def xy(self, v: np.ndarray) -> np.ndarray:
+        z = v @ self.c
+        return np.stack([(v @ self.e) / z, (v @ self.n) / z], axis=-1)
+
+    def vec(self, xy: np.ndarray) -> np.ndarray:
+        v = self.c + xy[..., :1] * self.e + xy[..., 1:2] * self.n
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _window(shape: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
+    """The part of ``shape`` (lon/lat) within WINDOW_DEG of (lat0, lon0) in lat and lon, with
+    longitudes shifted to lie within 180 degrees of lon0."""
+    lo, hi = max(-89.0, lat0 - WINDOW_DEG), min(89.0, lat0 + WINDOW_DEG)
+    frame = box(lon0 - WINDOW_DEG, lo, lon0 + WINDOW_DEG, hi)
+    parts = [shapely.affinity.translate(shape, xoff=k * 360.0).intersection(frame) for k in (-1, 0, 1)]
+    return shapely.unary_union([p for p in parts if not p.is_empty])
+
+
+def _project(shape: BaseGeometry, plane: _Plane) -> BaseGeometry:
+    def to_plane(coords: np.ndarray) -> np.ndarray:
+        return plane.xy(unit(coords[:, 1], coords[:, 0]))
+
+    return shapely.make_valid(shapely.transform(shape, to_plane))
+
+
+def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> BaseGeometry:
+    """``shape`` (in the plane) grown so that on the sphere every point outside it is at least
+    ``margin_km`` from the original: tile by tile, by the tile's largest stretch ``1 + r**2``."""
+    if shape.is_empty:
+        return shape
+    minx, miny, maxx, maxy = shape.bounds
+    xs = np.arange(np.floor(minx / TILE) * TILE, maxx + TILE, TILE)
+    ys = np.arange(np.floor(miny / TILE) * TILE, maxy + TILE, TILE)
+    tol = simplify_km / EARTH_RADIUS_KM
+    pieces = []
+    for x in xs[:-1]:
+        for y in ys[:-1]:
+            piece = shape.intersection(box(x, y, x + TILE, y + TILE))
+            if piece.is_empty:
+                continue
+            far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
+            margin = margin_km / EARTH_RADIUS_KM
+            stretch = 1.0 + (far + 2 * margin) ** 2  # sec^2 of the farthest point's angle
+            grown = piece.simplify(tol).buffer(margin * stretch + tol * stretch, quad_segs=3)
+            pieces.append(grown)
+    return shapely.unary_union(pieces)
+
+
+def _corners(obstacle: BaseGeometry) -> np.ndarray:
+    """Convex corners of the obstacle's rings (the only places a shortest path bends)."""
+    polys = obstacle.geoms if isinstance(obstacle, MultiPolygon) else [obstacle]
+    out = []
+    for poly in polys:
+        if not isinstance(poly, Polygon) or poly.is_empty:
+            continue
+        poly = orient(poly, 1.0)
+        for ring in [poly.exterior, *poly.interiors]:
+            c = np.asarray(ring.coords)[:-1]
+            prev, nxt = np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)
+            turn = (c[:, 0] - prev[:, 0]) * (nxt[:, 1] - c[:, 1]) - (c[:, 1] - prev[:, 1]) * (nxt[:, 0] - c[:, 0])
+            out.append(c[turn > 0])
+    return np.concatenate(out) if out else np.empty((0, 2))
+
+
+def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> list[LatLon]:
+    """The shortest path from airport ``a`` to airport ``b`` (lat, lon) keeping ``buffer_km``
+    from the ``closed`` countries, as the (lat, lon) points where it turns, ends included.
+
+    >>> route = compliant_route((51.02, 71.47), (54.64, 25.29), ("BY", "RU", "UA"), 25.0)
+    >>> 5200 < round(sum_km(route)) < 5600
+    True
+    """
+    if not closed:
+        return [a, b]
+    key_flip = (b, a) < (a, b)  # one computation serves both directions
+    first, last = (b, a) if key_flip else (a, b)
+    route = list(_cached_route(first, last, tuple(sorted(closed)), float(buffer_km)))
+    return route[::-1] if key_flip else route
+
+
+METHOD_VERSION = 1  # bump when the routing changes, so cached routes are computed again
+
+
+def _cache_file() -> Path | None:
+    folder = os.environ.get("CORRIDOR_CACHE_DIR")
+    if folder == "":
+        return None
+    base = Path(folder) if folder else Path.home() / ".cache" / "corridor"
+    return base / "airspace-routes.json"
+
+
+@lru_cache(maxsize=512)
+def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
+    """:func:`_route`, remembered on disk across runs (a damaged or unwritable cache is ignored)."""
+    from importlib.metadata import version
+
+    file = _cache_file()
+    text = json.dumps([METHOD_VERSION, version("countryinfo"), a, b, closed, buffer_km])
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
+    known: dict[str, list[list[float]]] = {}
+    if file is not None:
+        try:
+            known = json.loads(file.read_text())
+            if key in known:
+                return tuple((float(p[0]), float(p[1])) for p in known[key])
+        except (OSError, ValueError, TypeError, IndexError):
+            known = {}
+    route = _route(a, b, closed, buffer_km)
+    if file is not None:
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            known = known if isinstance(known, dict) else {}
+            known[key] = [list(p) for p in route]
+            tmp = file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known))
+            tmp.replace(file)  # whole or not at all; a concurrent writer may win, which is harmless
+        except OSError:
+            pass
+    return route
+
+
+def sum_km(points: Sequence[LatLon]) -> float:
+    v = unit(*np.asarray(points, dtype=np.float64).T)
+    return float(angle(v[:-1], v[1:]).sum() * EARTH_RADIUS_KM)
+
+
+def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
+    ends = unit(*np.asarray([a, b], dtype=np.float64).T)
+    for e, ll in zip(ends, (a, b), strict=True):
+        for code in closed:
+            if clearance_km(e[None], code, within_km=0.0)[0] < 0:
+                raise AirspaceError(f"airport at {ll[0]:.2f}, {ll[1]:.2f} lies in closed airspace {code}")
+    if not path_violations([a, b], closed, buffer_km):
+        return (a, b)
+    plane = _Plane(ends.sum(axis=0) if angle(ends[0], ends[1]) < np.pi - 1e-6 else ends[0])
+    mid = lat_lon(plane.c)
+    shape = _project(_window(closed_shape(closed), float(mid[0]), float(mid[1])), plane)
+    obstacle = _buffered(shape, buffer_km, SIMPLIFY_KM)
+    pa, pb = plane.xy(ends)
+    for code in closed:  # relax the margin round an airport that sits nearer than it
+        d_end = clearance_km(ends, code, within_km=buffer_km)
+        for pe, de in zip((pa, pb), d_end, strict=True):
+            if de < buffer_km:
+                disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
+                own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
+                near = _buffered(own.intersection(disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)),
+                                 de / 2, min(SIMPLIFY_KM, de / 8))
+                obstacle = obstacle.difference(disc).union(near.intersection(disc))
+    path_xy = _visibility_path(pa, pb, obstacle, plane)
+    if path_xy is None:
+        raise AirspaceError(
+            f"no route from {a[0]:.2f}, {a[1]:.2f} to {b[0]:.2f}, {b[1]:.2f} keeps {buffer_km:g} km "
+            f"from closed airspace {', '.join(closed)}")
+    route = tuple((float(p[0]), float(p[1])) for p in lat_lon(plane.vec(path_xy)))
+    route = (a, *route[1:-1], b)
+    bad = path_violations(route, closed, buffer_km)
+    if bad:  # the construction guarantees the margin; a failure here is a bug, said plainly
+        raise AirspaceError(f"computed route from {a} to {b} {bad[0]}")
+    return route
+
+
+def _visibility_path(pa: np.ndarray, pb: np.ndarray, obstacle: BaseGeometry,
+                     plane: _Plane) -> np.ndarray | None:
+    """Shortest obstacle-avoiding polyline from pa to pb, through convex corners of the
+    obstacle, weighted by great-circle length; None if there is none."""
+    inner = obstacle.buffer(-1e-7)  # a path may run along an edge or touch a corner
+    shapely.prepare(inner)
+    corners = _corners(obstacle)
+    va, vb = plane.vec(np.array([pa, pb]))
+    direct = float(angle(va, vb))
+    cv = plane.vec(corners) if len(corners) else np.empty((0, 3))
+    via = angle(cv, va[None]) + angle(cv, vb[None]) if len(corners) else np.empty(0)
+    for bound in (1.5, 2.0, 3.0, np.inf):
+        keep = via <= bound * direct
+        nodes = np.concatenate([[pa, pb], corners[keep]])
+        vecs = np.concatenate([[va, vb], cv[keep]])
+        i, j = np.triu_indices(len(nodes), k=1)
+        lines = shapely.linestrings(np.stack([nodes[i], nodes[j]], axis=1))
+        free = ~shapely.intersects(inner, lines)
+        graph = nx.Graph()
+        weights = angle(vecs[i[free]], vecs[j[free]])
+        graph.add_weighted_edges_from(zip(i[free].tolist(), j[free].tolist(), weights.tolist(), strict=True))
+        if 0 in graph and 1 in graph and nx.has_path(graph, 0, 1):
+            order = nx.shortest_path(graph, 0, 1, weight="weight")
+            return nodes[order]
+        if not np.isfinite(bound) or keep.all():
+            return None
+    return None

@@ -1,0 +1,252 @@
+"""Air routes keep out of closed airspace: checked by an independent sampler.
+
+The witness here shares nothing with the router but the country shapes: points are spaced
+along each leg by the spherical "intermediate point" formula in latitude and longitude,
+containment is shapely's on the unbuffered lon/lat shape, and the distance to a country is the
+smallest haversine distance to its border split into ~1 km steps.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import shapely
+
+from conftest import SCENARIOS
+from corridor.errors import ScenarioError
+from corridor.network import build_network
+from corridor.network.airspace import compliant_route, countries_crossed, path_violations
+from corridor.network.geo import great_circle_km, path_km
+from corridor.network.paths import service_path
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import country_shapes
+
+NQZ, VNO = (51.0219, 71.4669), (54.6369, 25.2878)  # FACTS (airportsdata)
+CLOSED = ("BY", "RU", "UA")
+
+
+# ---------------------------------------------------------------------------- the witness
+def leg_points(a: tuple[float, float], b: tuple[float, float], step_km: float) -> np.ndarray:
+    """(lat, lon) points from a to b along the great circle, at most step_km apart (the
+    textbook intermediate-point formula, in trigonometry of latitude and longitude)."""
+    p1, l1, p2, l2 = map(math.radians, (*a, *b))
+    d = float(great_circle_km(*a, *b)) / 6371.0
+    n = max(1, math.ceil(d * 6371.0 / step_km))
+    out = []
+    for k in range(n + 1):
+        f = k / n
+        if d == 0:
+            out.append(a)
+            continue
+        A, B = math.sin((1 - f) * d) / math.sin(d), math.sin(f * d) / math.sin(d)
+        x = A * math.cos(p1) * math.cos(l1) + B * math.cos(p2) * math.cos(l2)
+        y = A * math.cos(p1) * math.sin(l1) + B * math.cos(p2) * math.sin(l2)
+        z = A * math.sin(p1) + B * math.sin(p2)
+        out.append((math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))))
+    return np.array(out)
+
+
+def path_points(path: list[tuple[float, float]], step_km: float = 10.0) -> np.ndarray:
+    return np.concatenate([leg_points(a, b, step_km) for a, b in zip(path[:-1], path[1:], strict=True)])
+
+
+@lru_cache(maxsize=8)
+def shape(code: str) -> shapely.Geometry:
+    return shapely.geometry.shape(country_shapes()[code][1])
+
+
+@lru_cache(maxsize=8)
+def border(code: str) -> np.ndarray:
+    """The country's border as (lat, lon) points ~1 km apart or less."""
+    fine = shapely.segmentize(shape(code).boundary, 0.01)
+    xy = shapely.get_coordinates(fine)
+    return xy[:, ::-1]
+
+
+def clearance(points: np.ndarray, code: str) -> np.ndarray:
+    """Distance (km) from each point to the country's border by brute force; negative inside."""
+    edge = border(code)
+    out = np.empty(len(points))
+    for i, (lat, lon) in enumerate(points):
+        near = edge[(np.abs(edge[:, 0] - lat) < 3) & (np.abs(((edge[:, 1] - lon) + 180) % 360 - 180) < 5)]
+        out[i] = great_circle_km(lat, lon, near[:, 0], near[:, 1]).min() if len(near) else 1e9
+    inside = shapely.contains_xy(shape(code), points[:, 1], points[:, 0])
+    return np.where(inside, -out, out)
+
+
+def required(points: np.ndarray, path: list[tuple[float, float]], code: str, buffer_km: float) -> np.ndarray:
+    """The margin the rule asks for at each point: buffer_km, but within 2 x buffer_km of an
+    airport nearer than buffer_km, half the airport's own distance."""
+    need = np.full(len(points), buffer_km)
+    for end in (path[0], path[-1]):
+        d_end = clearance(np.array([end]), code)[0]
+        if d_end < buffer_km:
+            near = great_circle_km(end[0], end[1], points[:, 0], points[:, 1]) <= 2 * buffer_km
+            need[near] = np.minimum(need[near], d_end / 2)
+    return need
+
+
+def air_services():
+    for file in sorted(SCENARIOS.glob("*.yaml")):
+        scenario = load_scenario(file)
+        places = {p.id: p for p in scenario.places}
+        for service in scenario.services:
+            if service.mode == "air" and service.airspace is not None and service.airspace.closed:
+                yield file.name, service, places
+
+
+SHIPPED = list(air_services())
+
+
+# ---------------------------------------------------------------------------- shipped routes
+@pytest.mark.parametrize(("file", "service", "places"), SHIPPED,
+                         ids=[f"{f}:{s.id}" for f, s, _ in SHIPPED])
+def test_every_shipped_air_route_keeps_out_of_closed_airspace(file, service, places) -> None:
+    path = service_path(service, places)
+    points = path_points(path, step_km=10.0)
+    assert great_circle_km(points[:-1, 0], points[:-1, 1], points[1:, 0], points[1:, 1]).max() <= 10.0
+    for code in service.airspace.closed:
+        got = clearance(points, code)
+        assert (got > 0).all(), f"{service.id} enters {code} at {points[np.argmin(got)]}"
+        need = required(points, path, code, service.airspace.buffer_km)
+        worst = int(np.argmin(got - need))
+        assert got[worst] >= need[worst] - 1.0, (  # 1 km: the witness's border spacing
+            f"{service.id}: {got[worst]:.1f} km from {code} at {points[worst]}, {need[worst]:.1f} required")
+
+
+def test_there_are_shipped_routes_to_check() -> None:
+    ids = {s.id for _, s, _ in SHIPPED}
+    assert {"KC-NQZ-FRA", "LO-NQZ-WAW", "TK-NQZ-IST-DAY", "KC-NQZ-VNO"} <= ids
+
+
+def test_nqz_vno_detour_is_about_the_published_figure() -> None:
+    """FACTS: a path clear of Russia, Belarus and Ukraine is about 5,400 km, ~1.77 x the great
+    circle (computed there by hand through Aktau - Baku - Tbilisi - Black Sea - Romania -
+    Hungary/Slovakia - eastern Poland - the Suwalki gap). The shortest such path on the sphere
+    is a little shorter: airways are not geodesics."""
+    route = compliant_route(NQZ, VNO, CLOSED, 25.0)
+    km = path_km(route)
+    circle = float(great_circle_km(*NQZ, *VNO))
+    assert 3060 < circle < 3080  # FACTS: 3,071 km
+    assert 5100 < km < 5500
+    assert 1.66 < km / circle < 1.79
+    assert countries_crossed(route) == ["KZ", "AZ", "GE", "RO", "SK", "PL", "LT"]
+
+
+def test_a_route_is_the_same_both_ways() -> None:
+    there = compliant_route(NQZ, VNO, CLOSED, 25.0)
+    back = compliant_route(VNO, NQZ, CLOSED, 25.0)
+    assert back == there[::-1]
+
+
+def test_no_closed_airspace_is_the_great_circle() -> None:
+    assert compliant_route(NQZ, VNO, (), 25.0) == [NQZ, VNO]
+    # a route that needs no detour keeps its great circle too (Helsinki - Vilnius)
+    assert compliant_route((60.3172, 24.9633), VNO, CLOSED, 25.0) == [(60.3172, 24.9633), VNO]
+
+
+def test_the_route_turns_only_where_it_touches_the_margin() -> None:
+    """A shortest path bends only where an obstacle stops it: at every turn the route is at
+    the margin (by the witness's measure), not inside it and not far beyond it (the router
+    grows the margin by its tiles' stretch, at most a few percent, and 1 km of simplification)."""
+    route = compliant_route(NQZ, VNO, CLOSED, 25.0)
+    turns = np.array(route[1:-1])
+    near = np.min([clearance(turns, c) for c in CLOSED], axis=0)
+    need = np.min([required(turns, route, c, 25.0) for c in CLOSED], axis=0)
+    assert (near >= need - 1.0).all()
+    assert (near <= need * 1.15 + 2.0).all(), list(zip(near.round(1), need.round(1), strict=True))
+
+
+def test_a_larger_margin_makes_a_longer_route() -> None:
+    lengths = [path_km(compliant_route(NQZ, VNO, CLOSED, b)) for b in (0.0, 25.0, 60.0)]
+    assert lengths[0] < lengths[1] < lengths[2]
+
+
+# ---------------------------------------------------------------------------- broken on purpose
+BROKEN = """\
+name: broken
+run: {start: 2027-03-01}
+airspace: {closed: [RU, BY, UA], buffer_km: 25}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+services:
+  - id: THROUGH-BELARUS
+    mode: air
+    unit: pax
+    stops: [NQZ, VNO]
+    waypoints: [[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], [53.2, 24.1]]
+    timetable: {days: daily, times: ["08:00"]}
+    speed_kph: 780
+    capacity: 180
+"""
+
+
+def test_waypoints_through_belarus_are_refused(write) -> None:
+    scenario = load_scenario(write("broken.yaml", BROKEN))
+    with pytest.raises(ScenarioError) as caught:
+        build_network(scenario)
+    text = str(caught.value)
+    assert "THROUGH-BELARUS" in text and "waypoints" in text and "BY" in text
+    assert "enters closed airspace BY at 53." in text  # the Grodno region
+
+
+def test_the_witness_sees_the_broken_route_too(write) -> None:
+    """The independent sampler agrees the hand path enters Belarus (so it can fail)."""
+    scenario = load_scenario(write("broken.yaml", BROKEN))
+    service = scenario.services[0]
+    path = [(51.0219, 71.4669), *[tuple(w) for w in service.waypoints], (54.6369, 25.2878)]
+    assert (clearance(path_points(path), "BY") < 0).any()
+
+
+def test_cli_names_the_country_and_point_without_traceback(write) -> None:
+    path = write("broken.yaml", BROKEN)
+    done = subprocess.run([sys.executable, "-m", "corridor.cli", "validate", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "enters closed airspace BY" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_compliant_waypoints_are_accepted(write) -> None:
+    turns = compliant_route(NQZ, VNO, CLOSED, 25.0)[1:-1]
+    listed = ", ".join(f"[{lat:.4f}, {lon:.4f}]" for lat, lon in turns)
+    ok = BROKEN.replace(
+        "[[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], [53.2, 24.1]]", f"[{listed}]")
+    build_network(load_scenario(write("ok.yaml", ok)))
+
+
+def test_unknown_country_is_a_located_error(write) -> None:
+    bad = BROKEN.replace("closed: [RU, BY, UA]", "closed: [RU, XX, UA]")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("bad.yaml", bad))
+    (problem,) = caught.value.problems
+    assert problem.line == 3 and "airspace.closed[1]" in problem.path and "'XX'" in problem.message
+
+
+def test_airspace_on_a_train_is_refused(write) -> None:
+    bad = BROKEN.replace("mode: air", "mode: rail").replace(
+        "    waypoints:", "    airspace: {closed: [BY]}\n    waypoints:")
+    with pytest.raises(ScenarioError, match="airspace, wind_east_kph and co2_kg_per_cycle are for air"):
+        load_scenario(write("bad.yaml", bad))
+
+
+def test_an_airport_inside_closed_airspace_is_refused(write) -> None:
+    bad = BROKEN.replace("  - {id: VNO, name: Vilnius, kind: airport, country: LT}",
+                         "  - {id: VNO, name: Vilnius, kind: airport, country: LT}\n"
+                         "  - {id: SVO, name: Moscow, kind: airport, country: RU}")
+    bad = bad.replace("    waypoints: [[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], "
+                      "[53.2, 24.1]]\n", "").replace("stops: [NQZ, VNO]", "stops: [NQZ, SVO]")
+    with pytest.raises(ScenarioError, match="lies in closed airspace RU"):
+        build_network(load_scenario(write("svo.yaml", bad)))
+
+
+def test_a_service_may_open_what_the_scenario_closes(write) -> None:
+    own = BROKEN.replace("    waypoints:", "    airspace: {closed: []}\n    waypoints:")
+    scenario = load_scenario(write("own.yaml", own))
+    assert scenario.services[0].airspace.closed == []
+    build_network(scenario)  # its waypoints are no longer checked against Belarus
