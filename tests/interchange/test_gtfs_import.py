@@ -215,3 +215,35 @@ def test_an_imported_id_that_clashes(mini: Path, capsys) -> None:
     mini.write_text(text)
     err = _refused(mini.parent, capsys)
     assert "feed.zip!routes.txt:3: services[4].id: id 'MV.1' is already used by services[0]" in err
+
+
+def test_mangled_feeds_fail_with_a_message_not_a_traceback(tmp_path: Path, zip_mini, capsys) -> None:
+    """Random damage to the small feed (cells, columns, lines) loads or is refused with exit 2."""
+    import random
+
+    rng = random.Random(14)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    files = {p.name: p.read_text() for p in sorted(data.glob("*.txt"))}
+    junk = ["", "x", "-1", "99:99:99", "1e309", "NaN", "25:00:00", "20270231", "Mars/Olympus", "\u00e9", ","]
+    (tmp_path / "mini.yaml").write_text(MINI_SCENARIO)
+    outcomes = set()
+    for _ in range(60):
+        name = rng.choice(sorted(files))
+        lines = files[name].splitlines()
+        k = rng.randrange(len(lines))
+        cells = lines[k].split(",")
+        what = rng.randrange(3)
+        if what == 0:
+            cells[rng.randrange(len(cells))] = rng.choice(junk)
+            lines[k] = ",".join(cells)
+        elif what == 1:
+            del lines[k]
+        else:
+            lines = [",".join(c for j, c in enumerate(line.split(",")) if j != 1) for line in lines]
+        zip_mini(tmp_path / "feed.zip", {name: "\n".join(lines) + "\n"})
+        code = main(["validate", str(tmp_path / "mini.yaml")])
+        err = capsys.readouterr().err
+        assert code in (0, 2) and "Traceback" not in err
+        assert code == 0 or "feed.zip" in err or "mini.yaml" in err, err
+        outcomes.add(code)
+    assert outcomes == {0, 2}

@@ -69,6 +69,16 @@ EXTENDED_MODES = {
     15: "road",
     17: "road",
 }
+#: Columns corridor reads from each table (GTFS requires them too).
+REQUIRED = {
+    "agency": ("agency_name", "agency_timezone"),
+    "stops": ("stop_id",),
+    "routes": ("route_id",),
+    "trips": ("route_id", "service_id", "trip_id"),
+    "stop_times": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
+    "calendar": ("service_id", "start_date", "end_date"),
+    "calendar_dates": ("service_id", "date", "exception_type"),
+}
 MAX_SPAN_DAYS = 3700  # a calendar period longer than ten years is refused
 SpecProblem = Callable[[tuple[str | int, ...], str], Problem]
 
@@ -136,10 +146,15 @@ def import_services(
         raise ScenarioError([spec_problem(("gtfs",), str(exc).replace(str(path), shown, 1))]) from None
     r = _Reader(path, shown)
     for table in ("agency", "stops", "routes", "trips", "stop_times"):
-        if getattr(feed, table, None) is None:
+        frame = getattr(feed, table, None)
+        if frame is None:
             raise ScenarioError(
                 [Problem(shown, None, None, "", f"the feed has no (or an empty) {table}.txt")]
             )
+        missing = [c for c in REQUIRED[table] if c not in frame.columns]
+        if missing:
+            raise ScenarioError([Problem(f"{shown}!{table}.txt", 1, None, missing[0],
+                                         f"{table}.txt has no column {missing[0]!r}")])
     if getattr(feed, "calendar", None) is None and getattr(feed, "calendar_dates", None) is None:
         raise ScenarioError(
             [Problem(shown, None, None, "", "the feed has neither calendar.txt nor calendar_dates.txt")]
@@ -324,11 +339,20 @@ def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> d
     return out
 
 
+def _has_columns(r: _Reader, frame: Any, table: str) -> bool:
+    missing = [c for c in REQUIRED[table] if c not in frame.columns]
+    if missing:
+        r.problem(f"{table}.txt", -1, missing[0], f"{table}.txt has no column {missing[0]!r}")
+    return not missing
+
+
 def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
     """The dates each GTFS service_id runs on: calendar periods, then calendar_dates."""
     out: dict[str, set[dt.date]] = defaultdict(set)
     day_cols = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     cal = getattr(feed, "calendar", None)
+    if cal is not None and not _has_columns(r, cal, "calendar"):
+        cal = None
     if cal is not None:
         cal = cal.reset_index(drop=True)
         for k in range(len(cal)):
@@ -360,6 +384,8 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
                 if (lo + dt.timedelta(days=i)).weekday() in mask
             }
     dates = getattr(feed, "calendar_dates", None)
+    if dates is not None and not _has_columns(r, dates, "calendar_dates"):
+        dates = None
     if dates is not None:
         dates = dates.reset_index(drop=True)
         for k in range(len(dates)):
@@ -444,7 +470,10 @@ def _shapes(feed: Any) -> dict[str, list[tuple[float, float]]]:
         shapes["shape_pt_sequence"],
         strict=True,
     ):
-        out[_text(sid)].append((float(seq), float(lat), float(lon)))
+        numbers = (_number(seq), _number(lat), _number(lon))
+        if None in numbers:
+            continue  # a shape point that is not numbers: the service is drawn without it
+        out[_text(sid)].append(numbers)  # type: ignore[arg-type]
     return {k: [(lat, lon) for _, lat, lon in sorted(v)] for k, v in out.items()}
 
 
@@ -473,7 +502,14 @@ def _route_fields(
         value = given.get(key)
         if value is None:
             text = _text(route.get(column))
-            value = (int(float(text)) if key == "capacity" else text) if text else None
+            value = text or None
+            if key == "capacity" and text:
+                number = _number(text)
+                if number is None or number != int(number):
+                    r.problem("routes.txt", row, column,
+                              f"route {rid!r}: capacity {text!r} is not a whole number")
+                    return None
+                value = int(number)
         if value is None:
             r.problem(
                 "routes.txt",

@@ -83,7 +83,14 @@ def add_feed_services(raw: SourceDict, scenario: Scenario, name: str,
     def spec_problem(loc: tuple[str | int, ...], message: str) -> Problem:
         return _located(raw, ("services_from", *loc), message, name)
 
-    imported = import_services(feed, spec.gtfs, spec, list(scenario.places), spec_problem)
+    try:
+        imported = import_services(feed, spec.gtfs, spec, list(scenario.places), spec_problem)
+    except ScenarioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a feed is input: whatever it holds, no traceback
+        raise ScenarioError([Problem(file, line, col, "services_from.gtfs",
+                                     f"{shown(spec.gtfs)}: cannot read the feed ({type(exc).__name__}: "
+                                     f"{shown(str(exc), 120)})")]) from None
     services = raw.get("services")
     if not isinstance(services, SourceList):
         services = SourceList(services or [])
