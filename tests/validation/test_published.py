@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import SCENARIOS
+from validation.corridor_figures import PUBLISHED, figures
 from corridor import simulate
 from corridor.kernels import step_levels, time_weighted_mean
+from corridor.kernels.stats import mean_ci
 from corridor.scenario import load_scenario
 
 
@@ -18,27 +20,47 @@ def baseline():
     return s, simulate(s, replications=3)
 
 
-def test_xian_duisburg_transit_inside_published_range(baseline) -> None:
-    # FACTS: Xi'an-Duisburg express 9,908 km in 9 d 19 h; standard transit 12-14 days;
-    # Chongqing-Duisburg 16 days average. The model's trains sit between express and standard.
+# The issue-11 table: each figure's 95% interval over replications must meet the published
+# range (corridor_figures.PUBLISHED names each source). Figures the model still misses are
+# marked xfail, strict, with the reason docs/simulation.md gives: a miss is shown, not hidden,
+# and the mark must go when the model comes to meet the range.
+MISSES = {
+    "xian_duisburg": "Xi'an trains run like the others; published 12-14 d is for priority trains "
+                     "and does not square with 6-8 d border to border plus 5-6 d Poland to Germany",
+    "border_wait": "the Brest-Malaszewicze wait is under 2 days at this baseline's loads",
+}
+
+
+@pytest.mark.parametrize("key", list(PUBLISHED))
+def test_baseline_meets_the_published_range(baseline_figures, key: str) -> None:
+    meets = _meets(baseline_figures, key)
+    if key in MISSES:
+        assert not meets, f"{key} now meets its range: take it out of MISSES and docs/simulation.md"
+        pytest.xfail(MISSES[key])
+    assert meets, (key, PUBLISHED[key], baseline_figures[key].tolist())
+
+
+def _meets(values_by_key, key: str) -> bool:
+    pub = PUBLISHED[key]
+    est = mean_ci(values_by_key[key][np.isfinite(values_by_key[key])])
+    return bool(est.high >= pub.low and est.low <= pub.high)
+
+
+@pytest.fixture(scope="module")
+def baseline_figures(baseline):
     _, result = baseline
-    days = [k["flows"]["FEU-XIAN-DUISBURG"]["transit_days"]["mean"] for k in result.kpis]
-    assert min(days) >= 9 + 19 / 24 and max(days) <= 16
+    return figures(result)
 
 
-def test_chinese_border_to_eu_border_about_five_days(baseline) -> None:
-    # FACTS (index1520.com): Chinese border to EU border over 1520 mm, 4.9 days on average.
-    s, result = baseline
-    dostyk, brest = s.places.index(s.place("DOSTYK")), s.places.index(s.place("BREST"))
-    spans = []
-    for rec in result.records:
-        sw = rec.station_waits
-        at_d, at_b = ({u: t for u, t, p in zip(sw["unit"].tolist(), sw["arrive_min"].tolist(),
-                                                sw["place"].tolist(), strict=True) if p == place}
-                      for place in (dostyk, brest))
-        spans += [(at_b[u] - at_d[u]) / 1440 for u in at_d.keys() & at_b.keys()]
-    assert len(spans) > 500
-    assert 4.9 * 0.8 <= np.mean(spans) <= 4.9 * 1.25
+def test_malaszewicze_carries_most_trains_into_poland(baseline) -> None:
+    # FACTS (silkroadsummit.eu): Malaszewicze handled 79% (2020) and 68% (2021) of westbound
+    # China-EU trains. The outside traffic at the smaller gateways is set for ~70% (calibrated),
+    # so this checks the containers' own choice does not undo it: more than half, and the bulk.
+    _, result = baseline
+    for k in result.kpis:
+        st = k["stations"]
+        into_eu = sum(st[g]["vehicles"] for g in ("MALASZEWICZE", "KUZNICA", "SIEMIANOWKA", "BRANIEWO", "SESTOKAI"))
+        assert 0.5 <= st["MALASZEWICZE"]["vehicles"] / into_eu <= 0.85
 
 
 def test_hours_of_processing_at_dostyk(baseline) -> None:

@@ -57,6 +57,8 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
         unknown_place(("demand", index, "to"), flow.to)
         if flow.from_ == flow.to:
             problems.append((("demand", index, "to"), f"demand goes from {flow.to!r} to itself"))
+        for j, gateway in enumerate(flow.gateways.via if flow.gateways else []):
+            unknown_place(("demand", index, "gateways", "via", j), gateway)
     targets = places | services | {k.id for k in scenario.links}
     for index, disruption in enumerate(scenario.disruptions):
         if disruption.target not in targets:

@@ -422,6 +422,26 @@ class Link(_Model):
     co2_kg: Co2Kg = 0.0
 
 
+class GatewayChoice(_Model):
+    """How a cargo flow splits among gateways (places its route may cross): a logit on
+    generalised cost, the route's tariff + ``value_of_time_usd_per_day`` x (planned duration +
+    the queue expected at the gateway now) + ``co2_usd_per_t`` x its CO2, over ``scale_usd``."""
+
+    via: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    value_of_time_usd_per_day: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]
+    co2_usd_per_t: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)] = 0.0
+    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
+    #: consecutive containers that decide together (a block train's worth share one draw)
+    block_feu: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
+
+    @field_validator("via")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"gateways repeat: {value}")
+        return value
+
+
 class Demand(_Model):
     """A flow of passengers or containers from one place to another."""
 
@@ -433,9 +453,13 @@ class Demand(_Model):
     arrivals: Literal["poisson", "uniform"] = "poisson"
     #: monthly factors on per_week, January first (None: the same all year)
     seasonality: Seasonality | None = None
+    #: cargo: split among gateways by a logit on generalised cost (None: the earliest route)
+    gateways: GatewayChoice | None = None
 
     @model_validator(mode="after")
     def _seasonal_arrivals(self) -> Demand:
+        if self.gateways is not None and self.kind != "cargo":
+            raise ValueError("gateways are chosen by cargo flows (kind: cargo)")
         if self.seasonality is not None and self.arrivals != "poisson":
             raise ValueError("seasonality needs poisson arrivals (got arrivals: uniform)")
         if self.seasonality is not None and max(self.seasonality) == 0:

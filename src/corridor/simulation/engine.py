@@ -57,7 +57,8 @@ from corridor.simulation.entities import (
     landing,
 )
 from corridor.simulation.routes import RouteCache
-from corridor.simulation.stations import Station, Window, background_times, factor_at, take_path
+from corridor.simulation.gateways import GatewayOption, Uniforms, choose, gateway_options
+from corridor.simulation.stations import Station, Window, background_times, factor_at, next_path_day, take_path
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
 
@@ -129,6 +130,14 @@ class Replication:
         self.paths_used: dict[int, dict[int, int]] = defaultdict(dict)  # service -> day -> paths taken
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path
         self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
+        # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
+        self.gateway_options: dict[int, list[GatewayOption]] = {}
+        self.gateway_uniforms: dict[int, Uniforms] = {}
+        for f, flow in enumerate(scenario.demand):
+            if flow.gateways is not None:
+                via = tuple(tt.index[g] for g in flow.gateways.via)
+                self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_], tt.index[flow.to], via)
+                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"), flow.gateways.block_feu)
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
@@ -242,6 +251,9 @@ class Replication:
     # ------------------------------------------------------------------ unit movement
     def _enter(self, unit: Unit) -> None:
         now = self.env.now
+        if not unit.pax and self.gateway_options.get(unit.flow):
+            self._choose_gateway(unit, now)
+            return
         if unit.pax:
             found = self._route(unit, unit.place, now, None)
         else:
@@ -258,6 +270,35 @@ class Replication:
             unit.steps = list(steps)
         unit.ready_min = now + self.checkin[unit.place]
         self._wait_for_next(unit, unit.place, leave_at=now)
+
+    def _choose_gateway(self, unit: Unit, now: float) -> None:
+        """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`)."""
+        options = self.gateway_options[unit.flow]
+        spec = self.flows[unit.flow].gateways
+        assert spec is not None
+        waits = np.array([self._expected_wait(o, now) for o in options])
+        option = options[choose(options, waits, spec, self.gateway_uniforms[unit.flow]())]
+        unit.gateway = option.gateway
+        unit.steps = list(option.steps)
+        unit.ready_min = now + self.checkin[unit.place]
+        unit.planned_arrival_min = unit.ready_min + option.planned_min
+        self._wait_for_next(unit, unit.place, leave_at=now)
+
+    def _expected_wait(self, option: GatewayOption, now: float) -> float:
+        """The time at the stations on the option's route (the queue a vehicle arriving now would
+        meet, the mean service and customs hold), and the wait for the next departure path out
+        of its gateway."""
+        wait = 0.0
+        for place in option.calls:
+            station = self.stations.get(place)
+            if station is not None:
+                wait += station.expected_wait(now) + station.mean_stay_min
+        if option.exit_service >= 0:
+            dispatch = self.scenario.services[option.exit_service].dispatch
+            if dispatch is not None and dispatch.paths_per_day is not None:
+                day = next_path_day(self.paths_used[option.exit_service], now + wait, dispatch.paths_per_day)
+                wait = max(wait, day * MIN_PER_DAY - now)
+        return wait
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
         """The unit is at ``place``: delivered, or waiting for its next step."""

@@ -74,6 +74,7 @@ class Records:
             "station_min": np.array([u.station_min for u in us]),
             "status": np.array([int(u.status) for u in us], dtype=np.int64),
             "place": np.array([u.place for u in us], dtype=np.int64),
+            "gateway": np.array([u.gateway for u in us], dtype=np.int64),
         }
         waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
         return cls(

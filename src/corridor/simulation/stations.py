@@ -64,11 +64,17 @@ def take_path(used: dict[int, int], t_min: float, per_day: int) -> float:
     >>> [take_path(used, 100.0, 2) for _ in range(3)]
     [100.0, 100.0, 1440.0]
     """
+    day = next_path_day(used, t_min, per_day)
+    used[day] = used.get(day, 0) + 1
+    return max(t_min, day * MIN_PER_DAY)
+
+
+def next_path_day(used: dict[int, int], t_min: float, per_day: int) -> int:
+    """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none."""
     day = math.floor(t_min / MIN_PER_DAY)
     while used.get(day, 0) >= per_day:
         day += 1
-    used[day] = used.get(day, 0) + 1
-    return max(t_min, day * MIN_PER_DAY)
+    return day
 
 
 def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
@@ -165,6 +171,23 @@ class Station:
             self._admit_one(queue[k], 0)
             k += 1
         self._next_background = k
+
+    @property
+    def mean_stay_min(self) -> float:
+        """A vehicle's mean time at the station once served: its service and any customs hold."""
+        service = self._dist.mean_min if self._dist is not None else 0.0
+        hold = self._customs.probability * self._customs.hold.mean_min if self._customs is not None else 0.0
+        return service + hold
+
+    def expected_wait(self, t_min: float) -> float:
+        """The wait in queue of a vehicle arriving at ``t_min`` were it the next to arrive:
+        the servers' backlog and any closure (outside vehicles up to then admitted first)."""
+        if self._next_background < len(self._background):
+            self.admit_background(t_min)
+        start = max(t_min, self.free_min[0]) if self.servers else t_min
+        if self._opening is not None:
+            start = self._opening(start)[0]
+        return start - t_min
 
     def visit(self, arrival_min: float, units: int) -> float:
         """A vehicle carrying ``units`` arrives: when it leaves the station (after its queue
