@@ -17,7 +17,7 @@ from corridor.errors import CorridorError, NoRouteError
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-BENCHES = ("planning", "queues", "simulation", "scaling", "reference")
+BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:

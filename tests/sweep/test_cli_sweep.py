@@ -108,3 +108,27 @@ def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) ->
     assert json.loads(capsys.readouterr().out)["steps"][0]["scale"] == 0.5
     assert main(["throughput", station, "--scale", "1:0:1"]) == 2
     assert "STOP is below START" in capsys.readouterr().err
+
+
+def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monkeypatch, capsys) -> None:
+    import corridor.cli as cli
+
+    out = tmp_path / "out"
+    args = ["sweep", station, "--set", "demand.F.per_week=100,200,300", "--workers", "1", "--out", str(out)]
+
+    def stop_at_three(_args, noun="replications"):
+        def show(done: int, total: int) -> None:
+            if done == 3:
+                raise KeyboardInterrupt
+        return show
+
+    monkeypatch.setattr(cli, "_progress", stop_at_three)
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert "3 finished runs are kept in" in err and "--resume" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["runs"]  # nothing else, nothing half-written
+    assert len(list((out / "runs").iterdir())) == 3
+    monkeypatch.undo()
+    assert main([*args, "--resume"]) == 0
+    assert "6 runs (3 read back from" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["plots", "runs", "sweep.json", "tables"]
