@@ -250,3 +250,18 @@ def test_a_service_may_open_what_the_scenario_closes(write) -> None:
     scenario = load_scenario(write("own.yaml", own))
     assert scenario.services[0].airspace.closed == []
     build_network(scenario)  # its waypoints are no longer checked against Belarus
+
+
+def test_show_lists_each_air_route_within_100_columns() -> None:
+    from corridor.report.overview import overview, overview_text
+
+    scenario = load_scenario(SCENARIOS / "direct_flight.yaml")
+    data = overview(scenario, build_network(scenario))
+    text = overview_text(data, width=100)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    rows = [line for line in text.splitlines() if line.startswith("KC-NQZ-VNO ")]
+    assert len(rows) == 2  # the services table, then the air routes table
+    assert "1.69x" in rows[1] and "7 h 35" in rows[1] and rows[1].endswith("KZ AZ GE RO SK PL LT")
+    (kc,) = [s for s in data["services"] if s["id"] == "KC-NQZ-VNO"]
+    nqz = scenario.place("NQZ")
+    assert kc["closed_airspace"] == ["RU", "BY", "UA"] and kc["path"][0] == [round(nqz.lat, 4), round(nqz.lon, 4)]

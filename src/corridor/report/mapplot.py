@@ -1,4 +1,6 @@
-"""A picture of the network: places at their coordinates, services coloured by mode."""
+"""A picture of the network: places at their coordinates, services coloured by mode, air
+services along their computed routes (great circles between turning points), and the closed
+airspace they keep out of, shaded."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corridor.network.geo import lat_lon, sample_path
 from corridor.network.paths import service_path
 from corridor.report.files import write_atomically
 from corridor.scenario.schema import Scenario
@@ -27,6 +30,26 @@ KIND_MARKERS = {
     "junction": ".",
     "city": "*",
 }
+
+
+CLOSED_COLOUR = "#d62728"
+
+
+def _shade_closed(ax: object, codes: list[str]) -> None:
+    """Shade the closed countries without moving the view off the network."""
+    import shapely
+
+    from corridor.network.airspace import closed_shape
+
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()  # type: ignore[attr-defined]
+    shape = closed_shape(tuple(codes))
+    polys = shape.geoms if hasattr(shape, "geoms") else [shape]
+    for poly in polys:
+        if isinstance(poly, shapely.Polygon) and not poly.is_empty:
+            x, y = poly.exterior.xy
+            ax.fill(x, y, color=CLOSED_COLOUR, alpha=0.12, lw=0, zorder=1)  # type: ignore[attr-defined]
+    ax.set_xlim(xlim)  # type: ignore[attr-defined]
+    ax.set_ylim(ylim)  # type: ignore[attr-defined]
 
 
 def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
@@ -52,12 +75,17 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
         if key in drawn:  # the return direction of a drawn service adds nothing to the picture
             continue
         drawn.add(key)
-        pts = np.array(path)
+        pts = lat_lon(sample_path(path, 50.0)) if service.mode == "air" else np.array(path)
         ax.plot(pts[:, 1], pts[:, 0], color=MODE_COLOURS[service.mode], lw=1.4, alpha=0.75,
                 ls="--" if schematic else "-", zorder=2)
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
         ax.plot([a.lon, b.lon], [a.lat, b.lat], color=MODE_COLOURS["link"], lw=1.0, ls=":", zorder=2)
+
+    closed = sorted({c for s in scenario.services if s.mode == "air" and s.airspace is not None
+                     for c in s.airspace.closed})
+    if closed:
+        _shade_closed(ax, closed)
 
     for p in scenario.places:
         ax.scatter(p.lon, p.lat, marker=KIND_MARKERS[p.kind], s=60 if p.queues else 30,
@@ -68,6 +96,10 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
     handles = [Line2D([0], [0], color=c, lw=2, label=m) for m, c in MODE_COLOURS.items()
                if m == "link" and scenario.links or any(s.mode == m for s in scenario.services)]
     handles.append(Line2D([0], [0], color="grey", ls="--", label="schematic (sea distance given)"))
+    if closed:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=CLOSED_COLOUR, alpha=0.25, label=f"closed airspace ({', '.join(closed)})"))
     handles.append(Line2D([0], [0], marker="D", color="black", ls="", label="queueing station"))
     ax.legend(handles=handles, loc="lower left", fontsize=8)
     ax.set_xlabel("longitude (deg)")

@@ -6,12 +6,17 @@ from typing import Any
 
 import networkx as nx
 
+from corridor.network.airspace import countries_crossed
+from corridor.network.geo import great_circle_km, path_km
+from corridor.network.paths import service_path
 from corridor.report.tables import format_table, hours_minutes, terminal_width
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Scenario, Service
 
 
 def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
-    """Places, services (with derived distance and duration), links, demand, disruptions."""
+    """Places, services (with derived distance and duration; for air services the route too),
+    links, demand, disruptions."""
+    places = {p.id: p for p in scenario.places}
     services = []
     for s in scenario.services:
         segs = [d for _, _, k, d in graph.edges(keys=True, data=True) if d.get("service") == s.id]
@@ -29,6 +34,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "capacity": s.capacity,
                 "cost_usd": round(sum(d["cost_usd"] for d in segs), 2),
                 "co2_kg": round(sum(d["co2_kg"] for d in segs), 2),
+                **(_air_route(s, places) if s.mode == "air" else {}),
             }
         )
     return {
@@ -55,6 +61,25 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
         "links": [link.model_dump(mode="json", by_alias=True) for link in scenario.links],
         "demand": [d.model_dump(mode="json", by_alias=True) for d in scenario.demand],
         "disruptions": [d.model_dump(mode="json") for d in scenario.disruptions],
+    }
+
+
+def _air_route(service: Service, places: dict[str, Any]) -> dict[str, Any]:
+    """Where an air service flies: its path's length against the great circle through its
+    stops, the closed airspace it keeps out of, and the countries under it in order."""
+    path = service_path(service, places)
+    stops = [places[p] for p in service.stops]
+    circle = sum(float(great_circle_km(a.lat, a.lon, b.lat, b.lon)) for a, b in zip(stops, stops[1:], strict=False))
+    km = path_km(path)
+    airspace = service.airspace
+    return {
+        "path_km": round(km, 1),
+        "great_circle_km": round(circle, 1),
+        "detour_ratio": round(km / circle, 3) if circle > 0 else None,
+        "closed_airspace": list(airspace.closed) if airspace is not None else [],
+        "buffer_km": airspace.buffer_km if airspace is not None else None,
+        "countries": countries_crossed(path),
+        "path": [[round(lat, 4), round(lon, 4)] for lat, lon in path],
     }
 
 
@@ -89,6 +114,18 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
             title=f"\nServices ({len(data['services'])})", max_width=width,
         )
     )
+    air = [s for s in data["services"] if "path_km" in s]
+    if air:
+        closed = sorted({c for s in air for c in s["closed_airspace"]})
+        blocks.append(
+            format_table(
+                ["id", "km", "circle km", "detour", "block", "countries crossed"],
+                [[s["id"], s["path_km"], s["great_circle_km"], f"{s['detour_ratio']:.2f}x",
+                  hours_minutes(s["duration_min"]), " ".join(s["countries"])] for s in air],
+                title=f"\nAir routes ({len(air)}; closed airspace: {', '.join(closed) or 'none'})",
+                max_width=width,
+            )
+        )
     calls = [f"{s['id']}: {' > '.join(s['stops'])}" for s in data["services"]]
     if calls:
         blocks.append("\nStops\n" + "\n".join(textwrap.fill(c, width, subsequent_indent="    ")
