@@ -75,7 +75,8 @@ class Violation:
     required_km: float
 
     def __str__(self) -> str:
-        where = f"{abs(self.lat):.2f}{'N' if self.lat >= 0 else 'S'} {abs(self.lon):.2f}{'E' if self.lon >= 0 else 'W'}"
+        ns, ew = "N" if self.lat >= 0 else "S", "E" if self.lon >= 0 else "W"
+        where = f"{abs(self.lat):.2f}{ns} {abs(self.lon):.2f}{ew}"
         if self.clearance_km < 0:
             return f"enters closed airspace {self.country} at {where} ({-self.clearance_km:.0f} km inside)"
         return (f"passes {self.clearance_km:.0f} km from closed airspace {self.country} at {where} "
@@ -286,7 +287,8 @@ def _corners(obstacle: BaseGeometry) -> np.ndarray:
         for ring in [poly.exterior, *poly.interiors]:
             c = np.asarray(ring.coords)[:-1]
             prev, nxt = np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)
-            turn = (c[:, 0] - prev[:, 0]) * (nxt[:, 1] - c[:, 1]) - (c[:, 1] - prev[:, 1]) * (nxt[:, 0] - c[:, 0])
+            into, out = c - prev, nxt - c
+            turn = into[:, 0] * out[:, 1] - into[:, 1] * out[:, 0]
             out.append(c[turn > 0])
     return np.concatenate(out) if out else np.empty((0, 2))
 

@@ -75,7 +75,8 @@ def east_fraction(points: Sequence[LatLon], *, step_km: float = 50.0) -> float:
 
     A west-to-east wind adds to an aircraft's ground speed in this proportion.
 
-    >>> round(east_fraction([(0.0, 10.0), (0.0, 20.0)]), 3), round(east_fraction([(0.0, 20.0), (0.0, 10.0)]), 3)
+    >>> east, west = east_fraction([(0.0, 10.0), (0.0, 20.0)]), east_fraction([(0.0, 20.0), (0.0, 10.0)])
+    >>> round(east, 3), round(west, 3)
     (1.0, -1.0)
     >>> abs(round(east_fraction([(40.0, 5.0), (60.0, 5.0)]), 3))  # due north
     0.0

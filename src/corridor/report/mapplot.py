@@ -60,6 +60,7 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
     import matplotlib.pyplot as plt
 
     plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
+    from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
 
     places = {p.id: p for p in scenario.places}
@@ -93,7 +94,7 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
         ax.annotate(p.id, (p.lon, p.lat), xytext=(3, 3), textcoords="offset points", fontsize=7,
                     zorder=4)
 
-    handles = [Line2D([0], [0], color=c, lw=2, label=m) for m, c in MODE_COLOURS.items()
+    handles: list[Artist] = [Line2D([0], [0], color=c, lw=2, label=m) for m, c in MODE_COLOURS.items()
                if m == "link" and scenario.links or any(s.mode == m for s in scenario.services)]
     handles.append(Line2D([0], [0], color="grey", ls="--", label="schematic (sea distance given)"))
     if closed:

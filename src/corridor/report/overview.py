@@ -69,7 +69,8 @@ def _air_route(service: Service, places: dict[str, Any]) -> dict[str, Any]:
     stops, the closed airspace it keeps out of, and the countries under it in order."""
     path = service_path(service, places)
     stops = [places[p] for p in service.stops]
-    circle = sum(float(great_circle_km(a.lat, a.lon, b.lat, b.lon)) for a, b in zip(stops, stops[1:], strict=False))
+    circle = sum(float(great_circle_km(a.lat, a.lon, b.lat, b.lon))
+                 for a, b in zip(stops, stops[1:], strict=False))
     km = path_km(path)
     airspace = service.airspace
     return {
