@@ -106,3 +106,15 @@ def test_grid_and_limits(station) -> None:
     with pytest.raises(CorridorError, match="at most 100,000"):
         sweep(raw, name, grid([parse_setting("places.B.1.servers=" + ",".join(map(str, range(1, 501))))]),
               replications=201, seed=1)
+
+
+def test_a_sweep_run_holds_every_kpi_simulate_gives(station) -> None:
+    from corridor.analysis.kpis import flatten
+    from corridor.analysis.runs import simulate
+    from corridor.scenario.load import validate_raw
+
+    raw, name = station
+    res = sweep(raw, name, grid([parse_setting("places.B.1.servers=2")]), replications=2, seed=3)
+    sim = simulate(validate_raw(raw, name), replications=2, seed=3)  # servers are 2 already
+    for r in range(2):
+        assert _same(res.runs[r].kpis, flatten(sim.kpis[r]))

@@ -30,6 +30,16 @@ class SimulationResult:
         return sum(r.events for r in self.records)
 
 
+def scenario_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
+    """Every KPI of one replication of ``scenario`` (a nested tree): what ``simulate`` keeps
+    for each replication, and what a sweep keeps of each run (computed where it ran)."""
+    kpis = replication_kpis(rec)
+    airline = airline_kpis(rec, scenario)
+    if airline:
+        kpis["airline"] = airline
+    return kpis
+
+
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              workers: int = 1, executor: Executor | None = None,
              progress: Callable[[int, int], None] | None = None) -> SimulationResult:
@@ -44,11 +54,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     t0 = time.perf_counter()
     records = run_replications(scenario, n, seed=used_seed, workers=workers, executor=executor,
                                progress=progress)
-    kpis = [replication_kpis(rec) for rec in records]
-    for k, rec in zip(kpis, records, strict=True):
-        airline = airline_kpis(rec, scenario)
-        if airline:
-            k["airline"] = airline
+    kpis = [scenario_kpis(rec, scenario) for rec in records]
     seconds = time.perf_counter() - t0
     return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds)
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.kpis import flatten, replication_kpis, summarise
+from corridor.analysis.kpis import flatten, summarise
+from corridor.analysis.runs import scenario_kpis
 from corridor.errors import CorridorError, ScenarioError
 from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
 from corridor.scenario.load import validate_raw
@@ -74,7 +75,7 @@ def grid(settings: Sequence[Setting]) -> list[Combination]:
 
 def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
     """What a sweep keeps of a run (computed where the run ran): every KPI, flat."""
-    return {"kpis": flatten(replication_kpis(rec)), "events": rec.events}
+    return {"kpis": flatten(scenario_kpis(rec, scenario)), "events": rec.events}
 
 
 def run_key(token: str, seed: int, replication: int) -> str:
