@@ -23,7 +23,8 @@ def test_month_edges_follow_the_calendar() -> None:
     edges, months = month_edges(epoch, 365 * 1440.0)
     assert months.tolist() == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1]
     days = np.diff(edges) / 1440
-    assert days.tolist() == [31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28]  # cut at 365 days: 29 Feb 2028 left out
+    # cut at 365 days: 29 Feb 2028 is left out
+    assert days.tolist() == [31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28]
 
 
 @pytest.mark.parametrize("kind", ["cargo", "passenger"])

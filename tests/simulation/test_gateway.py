@@ -69,7 +69,7 @@ def test_customs_holds_every_vehicle_for_its_fixed_time() -> None:
     order = np.argsort(sw["arrive_min"], kind="stable")
     np.testing.assert_allclose(sw["station_min"][order], (log["leave_min"] - log["arrive_min"]))
     # the hold is off the servers: the queue is that of 60-min services alone
-    assert np.all(log["start_min"][2:] >= log["arrive_min"][2:]) and np.mean(log["start_min"] - log["arrive_min"]) < 10
+    assert np.mean(log["start_min"] - log["arrive_min"]) < 10
 
 
 def test_customs_hold_share_is_the_probability() -> None:

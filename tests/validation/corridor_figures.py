@@ -34,7 +34,8 @@ PUBLISHED = {
     "xian_duisburg": Published("Xi'an -> Duisburg in transit", "d", 12.0, 14.0,
                                "FACTS: 12-14 d standard; 13 d speed train (2024)"),
     "chongqing_duisburg": Published("Chongqing -> Duisburg in transit", "d", 16.0, 18.0,
-                                    "FACTS: 16 d (iChongqing 2024); 16-18 d (navisgroup 2025); 18 d Jun-Jul 2022"),
+                                    "FACTS: 16 d (iChongqing 2024); 16-18 d (navisgroup 2025); "
+                                    "18 d Jun-Jul 2022"),
     "border_wait": Published("Wait at the Brest-Malaszewicze border", "d", 2.0, 3.0,
                              "FACTS: border wait 2-3 d, often 5 (railtech.com)"),
     "cn_kz_crossing": Published("China-Kazakhstan border crossing", "h", 27.6, 37.3,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from validation.corridor_figures import PUBLISHED, figures
 
 from conftest import SCENARIOS
-from validation.corridor_figures import PUBLISHED, figures
 from corridor import simulate
 from corridor.kernels import step_levels, time_weighted_mean
 from corridor.kernels.stats import mean_ci
@@ -58,7 +58,8 @@ def test_malaszewicze_carries_most_trains_into_poland(baseline) -> None:
     _, result = baseline
     for k in result.kpis:
         st = k["stations"]
-        into_eu = sum(st[g]["vehicles"] for g in ("MALASZEWICZE", "KUZNICA", "SIEMIANOWKA", "BRANIEWO", "SESTOKAI"))
+        gateways = ("MALASZEWICZE", "KUZNICA", "SIEMIANOWKA", "BRANIEWO", "SESTOKAI")
+        into_eu = sum(st[g]["vehicles"] for g in gateways)
         assert 0.5 <= st["MALASZEWICZE"]["vehicles"] / into_eu <= 0.85
 
 

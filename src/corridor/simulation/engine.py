@@ -56,9 +56,16 @@ from corridor.simulation.entities import (
     Unit,
     landing,
 )
-from corridor.simulation.routes import RouteCache
 from corridor.simulation.gateways import GatewayOption, Uniforms, choose, gateway_options
-from corridor.simulation.stations import Station, Window, background_times, factor_at, next_path_day, take_path
+from corridor.simulation.routes import RouteCache
+from corridor.simulation.stations import (
+    Station,
+    Window,
+    background_times,
+    factor_at,
+    next_path_day,
+    take_path,
+)
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
 
@@ -136,8 +143,10 @@ class Replication:
         for f, flow in enumerate(scenario.demand):
             if flow.gateways is not None:
                 via = tuple(tt.index[g] for g in flow.gateways.via)
-                self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_], tt.index[flow.to], via)
-                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"), flow.gateways.block_feu)
+                self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
+                                                          tt.index[flow.to], via)
+                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"),
+                                                    flow.gateways.block_feu)
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0

@@ -86,12 +86,14 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
     return out
 
 
-def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray, spec: GatewayChoice) -> np.ndarray:
+def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,
+                         spec: GatewayChoice) -> np.ndarray:
     """Tariff + value of time x (riding + expected wait) + CO2 price x CO2, per option."""
     ride = np.array([o.ride_min for o in options])
     cost = np.array([o.cost_usd for o in options])
     co2_t = np.array([o.co2_kg for o in options]) / 1000.0
-    return cost + spec.value_of_time_usd_per_day * (ride + wait_min) / MIN_PER_DAY + spec.co2_usd_per_t * co2_t
+    time_usd = spec.value_of_time_usd_per_day * (ride + wait_min) / MIN_PER_DAY
+    return cost + time_usd + spec.co2_usd_per_t * co2_t
 
 
 def choose(options: list[GatewayOption], wait_min: np.ndarray, spec: GatewayChoice, uniform: float) -> int:

@@ -35,7 +35,8 @@ SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of
 
 
 def background_times(per_day: float, rng: np.random.Generator, until: float, *,
-                     seasonality: Sequence[float] | None = None, epoch: dt.datetime | None = None) -> np.ndarray:
+                     seasonality: Sequence[float] | None = None,
+                     epoch: dt.datetime | None = None) -> np.ndarray:
     """Arrival times in [0, until) of a Poisson stream of ``per_day`` vehicles a day (times the
     month's factor, with ``seasonality``; months of the UTC calendar from ``epoch``)."""
     if seasonality is not None:
