@@ -187,20 +187,30 @@ services:
 """
 
 
-def test_waypoints_through_belarus_are_refused(write) -> None:
-    scenario = load_scenario(write("broken.yaml", BROKEN))
+def test_waypoints_through_belarus_are_refused_where_they_are_written(write) -> None:
     with pytest.raises(ScenarioError) as caught:
-        build_network(scenario)
-    text = str(caught.value)
-    assert "THROUGH-BELARUS" in text and "waypoints" in text and "BY" in text
-    assert "enters closed airspace BY at 53." in text  # the Grodno region
+        load_scenario(write("broken.yaml", BROKEN))
+    (problem,) = caught.value.problems
+    assert problem.file.endswith("broken.yaml") and problem.line == 12  # the waypoints line
+    assert problem.path == "services[0].waypoints"
+    assert "enters closed airspace BY at 53." in problem.message  # the Grodno region
+
+
+def test_a_scenario_built_in_code_is_refused_when_its_path_is_used(write) -> None:
+    """A scenario made in Python skips the loader's check; its paths are still checked."""
+    opened = BROKEN.replace("    waypoints:", "    airspace: {closed: []}\n    waypoints:")
+    ok = load_scenario(write("ok.yaml", opened))
+    service = ok.services[0].model_copy(update={"airspace": ok.airspace})
+    broken = ok.model_copy(update={"services": [service]})
+    with pytest.raises(ScenarioError, match="THROUGH-BELARUS.*enters closed airspace BY"):
+        build_network(broken)
 
 
 def test_the_witness_sees_the_broken_route_too(write) -> None:
     """The independent sampler agrees the hand path enters Belarus (so it can fail)."""
-    scenario = load_scenario(write("broken.yaml", BROKEN))
-    service = scenario.services[0]
-    path = [(51.0219, 71.4669), *[tuple(w) for w in service.waypoints], (54.6369, 25.2878)]
+    waypoints = [(44.0, 51.0), (41.6, 45.0), (43.2, 33.0), (46.5, 24.5), (52.0, 23.2), (53.2, 24.1)]
+    assert str(waypoints[-1]).replace("(", "[").replace(")", "]") in BROKEN
+    path = [NQZ, *waypoints, VNO]
     assert (clearance(path_points(path), "BY") < 0).any()
 
 
@@ -241,8 +251,9 @@ def test_an_airport_inside_closed_airspace_is_refused(write) -> None:
                          "  - {id: SVO, name: Moscow, kind: airport, country: RU}")
     bad = bad.replace("    waypoints: [[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], "
                       "[53.2, 24.1]]\n", "").replace("stops: [NQZ, VNO]", "stops: [NQZ, SVO]")
-    with pytest.raises(ScenarioError, match="lies in closed airspace RU"):
-        build_network(load_scenario(write("svo.yaml", bad)))
+    with pytest.raises(ScenarioError, match="lies in closed airspace RU") as caught:
+        load_scenario(write("svo.yaml", bad))
+    assert caught.value.problems[0].path == "services[0].stops[0]"
 
 
 def test_a_service_may_open_what_the_scenario_closes(write) -> None:

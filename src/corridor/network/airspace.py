@@ -310,6 +310,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
 
 
 METHOD_VERSION = 1  # bump when the routing changes, so cached routes are computed again
+MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
 def _cache_file() -> Path | None:
@@ -342,6 +343,8 @@ def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: floa
             file.parent.mkdir(parents=True, exist_ok=True)
             known = known if isinstance(known, dict) else {}
             known[key] = [list(p) for p in route]
+            for stale in list(known)[:-MAX_CACHED_ROUTES]:  # the oldest go first
+                del known[stale]
             tmp = file.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(known))
             tmp.replace(file)  # whole or not at all; a concurrent writer may win, which is harmless

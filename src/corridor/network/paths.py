@@ -13,11 +13,23 @@ path is drawn, measured and exported alike.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from corridor.errors import Problem, ScenarioError
 from corridor.network.airspace import AirspaceError, compliant_route, path_violations
-from corridor.scenario.schema import Place, Service
+from corridor.scenario.schema import Place, Scenario, Service
 
 LatLon = tuple[float, float]
+Loc = tuple[str | int, ...]
+
+
+class _Refused(Exception):
+    """A service's path breaks its closed airspace: where in the service, and why."""
+
+    def __init__(self, where: Loc, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
 
 
 def segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatLon]]:
@@ -25,29 +37,14 @@ def segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatLo
     stops, each from its first stop to its second).
 
     Raises :class:`~corridor.errors.ScenarioError` naming the service, the closed country and
-    the point when hand waypoints enter closed airspace, or an airport lies in it.
+    the point when hand waypoints enter closed airspace, or an airport lies in it (a scenario
+    loaded from a file has been checked already: :func:`check_airspace`).
     """
-    stops = [(places[s].lat, places[s].lon) for s in service.stops]
-    airspace = service.airspace if service.mode == "air" else None
-    closed = tuple(sorted(airspace.closed)) if airspace is not None else ()
-    if service.waypoints:
-        path = [stops[0], *((float(a), float(b)) for a, b in service.waypoints), stops[-1]]
-        if closed:
-            assert airspace is not None
-            bad = path_violations(path, closed, airspace.buffer_km)
-            if bad:
-                _refuse(service, "waypoints", "the path through its waypoints " + "; ".join(map(str, bad)))
-        return [path]
-    if not closed:
-        return [[a, b] for a, b in zip(stops[:-1], stops[1:], strict=True)]
-    assert airspace is not None
-    out = []
-    for i, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
-        try:
-            out.append(compliant_route(a, b, closed, airspace.buffer_km))
-        except AirspaceError as exc:
-            _refuse(service, f"stops[{i}]", f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}")
-    return out
+    try:
+        return _segment_paths(service, places)
+    except _Refused as exc:
+        field = ".".join(str(w) for w in exc.where)
+        raise ScenarioError([Problem(f"service {service.id}", None, None, field, exc.message)]) from None
 
 
 def service_path(service: Service, places: dict[str, Place]) -> list[LatLon]:
@@ -60,5 +57,46 @@ def service_path(service: Service, places: dict[str, Place]) -> list[LatLon]:
     return out
 
 
-def _refuse(service: Service, field: str, message: str) -> None:
-    raise ScenarioError([Problem(f"service {service.id}", None, None, field, message)])
+def check_airspace(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Every air service's path against its closed airspace, as (location, message) pairs for
+    the loader (registered in :data:`corridor.scenario.checks.EXTRA_CHECKS`): computing the
+    routes here also leaves them cached for what comes next."""
+    places = {p.id: p for p in scenario.places}
+    problems: list[tuple[Loc, str]] = []
+    for index, service in enumerate(scenario.services):
+        if service.mode != "air" or service.airspace is None or not service.airspace.closed:
+            continue
+        try:
+            _segment_paths(service, places)
+        except _Refused as exc:
+            problems.append((("services", index, *exc.where), exc.message))
+    return problems
+
+
+def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatLon]]:
+    stops = [(places[s].lat, places[s].lon) for s in service.stops]
+    airspace = service.airspace if service.mode == "air" else None
+    closed = tuple(sorted(airspace.closed)) if airspace is not None else ()
+    if service.waypoints:
+        path = [stops[0], *((float(a), float(b)) for a, b in service.waypoints), stops[-1]]
+        if closed:
+            assert airspace is not None
+            bad = _violations(tuple(path), closed, airspace.buffer_km)
+            if bad:
+                raise _Refused(("waypoints",), "the path through its waypoints " + "; ".join(bad))
+        return [path]
+    if not closed:
+        return [[a, b] for a, b in zip(stops[:-1], stops[1:], strict=True)]
+    assert airspace is not None
+    out = []
+    for i, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
+        try:
+            out.append(compliant_route(a, b, closed, airspace.buffer_km))
+        except AirspaceError as exc:
+            raise _Refused(("stops", i), f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}") from None
+    return out
+
+
+@lru_cache(maxsize=256)
+def _violations(path: tuple[LatLon, ...], closed: tuple[str, ...], buffer_km: float) -> tuple[str, ...]:
+    return tuple(str(v) for v in path_violations(list(path), closed, buffer_km))

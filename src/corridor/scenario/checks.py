@@ -4,11 +4,17 @@ of a run."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from corridor.scenario.schema import Scenario, clock_minutes
 
 Loc = tuple[str | int, ...]
+
+#: Checks that need a layer above this one: corridor.network registers the closed-airspace
+#: check here when it is imported (the scenario layer never imports the network). Each returns
+#: (location, message) pairs like the checks below, and runs only on a scenario whose
+#: references are sound.
+EXTRA_CHECKS: list[Callable[[Scenario], list[tuple[Loc, str]]]] = []
 
 #: Most of each thing one simulation run may hold, so that what validates can run in memory:
 #: timetabled connections (one per trip and segment) over horizon + drain, units of demand
@@ -70,6 +76,9 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
                 )
             )
     problems += _run_size(scenario)
+    if not problems:
+        for check in EXTRA_CHECKS:
+            problems += check(scenario)
     return problems
 
 
