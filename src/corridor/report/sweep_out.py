@@ -27,7 +27,7 @@ from corridor.errors import CorridorError
 from corridor.report.compare_out import _write_table, scenario_files
 from corridor.report.files import umask
 from corridor.report.results import check_out, strict
-from corridor.report.tables import format_table, terminal_width
+from corridor.report.tables import format_table
 
 RUNS = "runs"  # the folder of finished runs inside --out
 
@@ -70,6 +70,7 @@ def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
 # short headers for the terminal table, by KPI
 SHORT = {
     "passengers.door_to_door_h.mean": "pax d2d h",
+    "passengers.on_the_way_h.mean": "pax on way h",
     "passengers.missed_connection_rate": "missed %",
     "cargo.transit_days.mean": "transit d",
     "cargo.door_to_door_days.mean": "cargo d2d d",
@@ -123,9 +124,15 @@ def _cell(e: dict[str, float] | None, scale: float) -> str:
     if not e or not math.isfinite(e.get("mean", math.nan)):
         return "-"
     mean = e["mean"] * scale
-    digits = 0 if abs(mean) >= 100 else 2
+    digits = 0 if abs(mean) >= 100 else 1 if abs(mean) >= 10 else 2
     half = (e["high"] - e["mean"]) * scale
     return _num(mean, digits) + (f" ±{_num(half, digits)}" if math.isfinite(half) else "")
+
+
+def varied(result: SweepResult) -> list[str]:
+    """The settings given more than one value (all of them, if none was)."""
+    out = [col for col in result.columns if len({c.text[col] for c in result.combinations}) > 1]
+    return out or list(result.columns)
 
 
 def failure_lines(result: SweepResult) -> list[str]:
@@ -149,17 +156,22 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
              + f", {result.seconds:,.1f} s", ""]
     keys = headline_keys(result)
     summary = result.summary()
-    headers = [*result.columns, *[SHORT.get(key, f"{label} {unit}") for key, label, _, unit in keys]]
+    swept = varied(result)
+    fixed = [col for col in result.columns if col not in swept]
+    if fixed:  # one value each: said once, not in every row
+        first = result.combinations[0]
+        lines += [f"fixed: {', '.join(f'{col}={first.text[col]}' for col in fixed)}", ""]
+    headers = [*swept, *[SHORT.get(key, f"{label} {unit}") for key, label, _, unit in keys]]
     rows = []
     for k, c in enumerate(result.combinations):
         if k in summary:
-            rows.append([*[c.text[col] for col in result.columns],
+            rows.append([*[c.text[col] for col in swept],
                          *[_cell(summary[k].get(key), scale) for key, _, scale, _ in keys]])
         else:
             blank = (["failed"] + ["-"] * (len(keys) - 1))[:len(keys)]
-            rows.append([*[c.text[col] for col in result.columns], *blank])
-    lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval",
-                              max_width=terminal_width()))
+            rows.append([*[c.text[col] for col in swept], *blank])
+    # never cut to fit: a cut number misleads
+    lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval"))
     if result.failures:
         lines += [""] + failure_lines(result)
     return "\n".join(lines)
@@ -201,7 +213,7 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     numeric = result.numeric(column)
     texts = list(dict.fromkeys(c.text[column] for c in result.combinations))
-    others = [c for c in result.columns if c != column]
+    others = [c for c in varied(result) if c != column]
     groups: dict[str, list[int]] = {}
     for k, c in enumerate(result.combinations):
         groups.setdefault(", ".join(f"{o}={c.text[o]}" for o in others), []).append(k)
@@ -279,7 +291,7 @@ def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]
             _write_table(result.to_frame(name), tables, name)
         plots = tmp / "plots"
         plots.mkdir()
-        for column in result.columns:
+        for column in varied(result):
             picture = setting_plot(result, column)
             if picture is not None:
                 (plots / plot_name(column)).write_bytes(picture)

@@ -13,7 +13,7 @@ from corridor.kernels.stats import Estimate
 from corridor.report.compare_out import _write_table
 from corridor.report.results import strict
 from corridor.report.sweep_out import _plt, failure_lines, finish_folder, metadata, png
-from corridor.report.tables import format_table, terminal_width
+from corridor.report.tables import format_table
 
 
 def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
@@ -39,8 +39,7 @@ def throughput_text(res: ThroughputResult) -> str:
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
     lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "undelivered",
                                "bottleneck", "busy %", "sustainable"], rows,
-                              title="Per step: mean ± half-width of its 95% interval",
-                              max_width=terminal_width()))
+                              title="Per step: mean ± half-width of its 95% interval"))
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
     if why:
         lines += ["", "Not sustainable:"] + [f"  {w}" for w in why]
