@@ -20,7 +20,7 @@ import shapely
 from conftest import SCENARIOS
 from corridor.errors import ScenarioError
 from corridor.network import build_network
-from corridor.network.airspace import compliant_route, countries_crossed
+from corridor.network.airspace import _cached_route, compliant_route, countries_crossed
 from corridor.network.geo import great_circle_km, path_km
 from corridor.network.paths import service_path
 from corridor.scenario import load_scenario
@@ -98,6 +98,17 @@ def air_services():
         for service in scenario.services:
             if service.mode == "air" and service.airspace is not None and service.airspace.closed:
                 yield file.name, service, places
+
+
+@pytest.fixture(scope="module", autouse=True)
+def computed_here():
+    """Every route in this module is computed, not read from a cache (memory or disk)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CORRIDOR_CACHE_DIR", "")
+    _cached_route.cache_clear()
+    yield
+    _cached_route.cache_clear()
+    mp.undo()
 
 
 SHIPPED = list(air_services())

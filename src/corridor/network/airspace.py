@@ -287,8 +287,8 @@ def _corners(obstacle: BaseGeometry) -> np.ndarray:
         for ring in [poly.exterior, *poly.interiors]:
             c = np.asarray(ring.coords)[:-1]
             prev, nxt = np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)
-            into, out = c - prev, nxt - c
-            turn = into[:, 0] * out[:, 1] - into[:, 1] * out[:, 0]
+            d_in, d_out = c - prev, nxt - c
+            turn = d_in[:, 0] * d_out[:, 1] - d_in[:, 1] * d_out[:, 0]
             out.append(c[turn > 0])
     return np.concatenate(out) if out else np.empty((0, 2))
 
