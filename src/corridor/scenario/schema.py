@@ -431,7 +431,7 @@ class GatewayChoice(_Model):
     value_of_time_usd_per_day: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]
     co2_usd_per_t: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)] = 0.0
     scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
-    #: consecutive containers that decide together (a block train's worth share one draw)
+    #: consecutive containers that decide together: the first chooses, the others follow it
     block_feu: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
 
     @field_validator("via")

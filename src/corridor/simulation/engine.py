@@ -145,8 +145,8 @@ class Replication:
                 via = tuple(tt.index[g] for g in flow.gateways.via)
                 self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
                                                           tt.index[flow.to], via)
-                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"),
-                                                    flow.gateways.block_feu)
+                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
+        self.gateway_block: dict[int, tuple[GatewayOption | None, int]] = {}  # flow -> choice, followers left
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
@@ -281,12 +281,17 @@ class Replication:
         self._wait_for_next(unit, unit.place, leave_at=now)
 
     def _choose_gateway(self, unit: Unit, now: float) -> None:
-        """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`)."""
-        options = self.gateway_options[unit.flow]
-        spec = self.flows[unit.flow].gateways
-        assert spec is not None
-        waits = np.array([self._expected_wait(o, now) for o in options])
-        option = options[choose(options, waits, spec, self.gateway_uniforms[unit.flow]())]
+        """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`):
+        the first of each ``block_feu`` consecutive containers chooses, the others follow it."""
+        option, left = self.gateway_block.get(unit.flow, (None, 0))
+        if option is None or left == 0:
+            options = self.gateway_options[unit.flow]
+            spec = self.flows[unit.flow].gateways
+            assert spec is not None
+            waits = np.array([self._expected_wait(o, now) for o in options])
+            option = options[choose(options, waits, spec, self.gateway_uniforms[unit.flow]())]
+            left = spec.block_feu
+        self.gateway_block[unit.flow] = (option, left - 1)
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
         unit.ready_min = now + self.checkin[unit.place]
@@ -337,9 +342,11 @@ class Replication:
         elif isinstance(step, LinkStep):
             self._set_moving(unit)
             self.env.process(self._link([unit], step.row, max(leave_at, self.env.now)))
-        else:
+        elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready
             self._set_moving(unit)
-            self.env.process(self._join_dispatch(unit, step.service, max(unit.ready_min, self.env.now)))
+            self.env.process(self._join_dispatch(unit, step.service, unit.ready_min))
+        else:  # joins now: no process, no event
+            self._join(unit, step.service)
 
     def _set_moving(self, unit: Unit) -> None:
         unit.status = Status.MOVING
@@ -407,6 +414,11 @@ class Replication:
     def _join_dispatch(self, unit: Unit, service: int, at: float) -> Generator[simpy.Event, Any, None]:
         if at > self.env.now:
             yield self.env.timeout(at - self.env.now)
+        self._join(unit, service)
+
+    def _join(self, unit: Unit, service: int) -> None:
+        """The unit waits for the dispatched vehicle of ``service``: a full pool sends one now, a
+        first unit starts the cut-off."""
         pool = self.dispatch_pool[service]
         self.moving.discard(unit.id)
         unit.status = Status.WAITING

@@ -9,9 +9,10 @@ riding time and the waits expected on the way now (the queue a vehicle arriving 
 meet at each station the route calls at, closures included, and the wait for a departure path
 out of the gateway), plus a CO2 price; the container
 picks one by the logit of -cost / scale (:func:`corridor.kernels.logit.draw`), with one
-uniform from the flow's own ``gateway:FLOW`` stream; ``block_feu`` consecutive containers (a
-block train's worth) share one uniform, so a block forming at the origin mostly heads for one
-gateway and is not re-sorted on the way. Closing or slowing a gateway raises its
+uniform from the flow's own ``gateway:FLOW`` stream. A block train's worth decides together:
+the first of each ``block_feu`` consecutive containers of a flow chooses and the others take
+the same route, so a block forming at the origin heads for one gateway and is not re-sorted
+on the way (and the choice costs once a block). Closing or slowing a gateway raises its
 expected wait and moves the split to the others; nothing is typed by hand.
 """
 
@@ -103,18 +104,16 @@ def choose(options: list[GatewayOption], wait_min: np.ndarray, spec: GatewayChoi
 
 
 class Uniforms:
-    """Uniforms from one stream, drawn in chunks and handed out in order, each ``repeat`` times
-    (consecutive containers that decide together share one)."""
+    """Uniforms from one stream, drawn in chunks and handed out in order."""
 
-    def __init__(self, rng: np.random.Generator, repeat: int = 1) -> None:
+    def __init__(self, rng: np.random.Generator) -> None:
         self._rng = rng
         self._values: list[float] = []
         self._next = 0
-        self._repeat = repeat
 
     def __call__(self) -> float:
-        if self._next >= len(self._values) * self._repeat:
+        if self._next >= len(self._values):
             self._values = self._rng.random(CHUNK).tolist()
             self._next = 0
         self._next += 1
-        return self._values[(self._next - 1) // self._repeat]
+        return self._values[self._next - 1]
