@@ -44,6 +44,12 @@ PUBLISHED = {
                                   "FACTS: 6-8 d; ERAI 7.31 d (index1520.com, 2024)"),
     "poland_germany": Published("Poland -> Germany, extra days", "d", 5.0, 6.0,
                                 "FACTS: China -> Poland 13-15 d, -> Germany 18-21 d (index1520.com, 2024)"),
+    "middle_baku": Published("Middle Corridor: Xi'an -> Baku (Alat)", "d", 10.0, 12.0,
+                             "FACTS: Xi'an-Baku 11 d (Trend, 15 Jan 2024), +-1 d"),
+    "middle_black_sea": Published("Middle Corridor: China -> Black Sea port (Poti)", "d", 19.0, 23.0,
+                                  "FACTS: China to Black Sea ports 19-23 d (2023)"),
+    "middle_constanta": Published("Middle Corridor: Xi'an -> Constanta in transit", "d", 31.0, 34.0,
+                                  "FACTS: official 31-34 d to Constanta (navisgroup, 27 Aug 2025)"),
 }
 
 
@@ -78,6 +84,8 @@ def replication_figures(rec: Any) -> dict[str, float]:
         sel = window & delivered & (u["flow"] == flows[name]) if name in flows else np.zeros(0, bool)
         return float(transit[sel].mean()) if sel.any() else float("nan")
 
+    leave_origin = {int(k): float(t) for k, t in zip(u["id"].tolist(), u["first_departure_min"].tolist(),
+                                                      strict=True) if np.isfinite(t)}
     at_duisburg = {int(k): float(t) for k, t, d in zip(u["id"].tolist(), u["arrival_min"].tolist(),
                                                         (delivered & (u["flow"] >= 0)).tolist(), strict=True)
                    if d and "DUISBURG" in places and int(u["place"][k]) == places["DUISBURG"]}
@@ -88,6 +96,9 @@ def replication_figures(rec: Any) -> dict[str, float]:
         "cn_kz_crossing": span(arrive("ALASHANKOU", "KHORGOS"), leave("DOSTYK", "ALTYNKOL"), MIN_PER_HOUR),
         "border_to_border": span(arrive("DOSTYK", "ALTYNKOL"), arrive("BREST", "KENA"), MIN_PER_DAY),
         "poland_germany": span(arrive("MALASZEWICZE"), at_duisburg, MIN_PER_DAY),
+        "middle_baku": span(leave_origin, arrive("ALAT"), MIN_PER_DAY),
+        "middle_black_sea": span(leave_origin, arrive("POTI"), MIN_PER_DAY),
+        "middle_constanta": flow_transit("FEU-XIAN-CONSTANTA"),
     }
 
 

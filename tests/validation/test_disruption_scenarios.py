@@ -29,9 +29,12 @@ def jam():
 def test_late_2021_waits_at_malaszewicze(jam) -> None:
     # FACTS (silkroadsummit.eu, 2 Nov 2021): waits averaged ~10 days in late 2021, up to 16.
     # Trains reaching Malaszewicze in the four weeks round the report wait days, not hours:
-    # a press figure, so the model's mean is held to 6-14 days, and none waits beyond 16 x 1.25
+    # a press figure, so the model's mean is held to 6-14 days; and none of the trains the
+    # report could speak of (arrived by 2 Nov) waits beyond 16 x 1.25 (the jam goes on growing
+    # after it: 2021's volumes exceed Malaszewicze's 9-10 trains a day)
     s, result = jam
     lo = minutes(s, dt.datetime(2021, 10, 19, tzinfo=dt.UTC))
+    report = minutes(s, dt.datetime(2021, 11, 2, tzinfo=dt.UTC))
     hi = minutes(s, dt.datetime(2021, 11, 16, tzinfo=dt.UTC))
     means = []
     for rec in result.records:
@@ -39,7 +42,8 @@ def test_late_2021_waits_at_malaszewicze(jam) -> None:
         sel = (log["arrive_min"] >= lo) & (log["arrive_min"] < hi)
         waits = (log["start_min"][sel] - log["arrive_min"][sel]) / 1440
         means.append(waits.mean())
-        assert waits.max() <= 16 * 1.25
+        by_report = log["arrive_min"] < report
+        assert (log["start_min"][by_report] - log["arrive_min"][by_report]).max() / 1440 <= 16 * 1.25
         # the jam builds: October's early arrivals wait less than November's
         early = log["arrive_min"] < minutes(s, dt.datetime(2021, 10, 1, tzinfo=dt.UTC))
         assert (log["start_min"][early] - log["arrive_min"][early]).mean() / 1440 < waits.mean()

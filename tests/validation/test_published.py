@@ -27,6 +27,9 @@ def baseline():
 MISSES = {
     "xian_duisburg": "Xi'an trains run like the others; published 12-14 d is for priority trains "
                      "and does not square with 6-8 d border to border plus 5-6 d Poland to Germany",
+    "middle_baku": "the Caspian ferry waits its one-day cut-off for a week's block: 12.3 d, not 11",
+    "middle_black_sea": "port and rail waits past Baku are not known; the model runs on at once",
+    "middle_constanta": "the official 31-34 d hold waits the model has no figure for",
 }
 
 
@@ -117,7 +120,9 @@ def test_malaszewicze_works_build_a_queue_that_recovers() -> None:
     daily_base, daily = queue_series(base, "MALASZEWICZE"), queue_series(works, "MALASZEWICZE")
     start, end = window_days(s)  # days 21 to 42
     during = daily[start:end]
-    assert during.max() > 5 * max(1.0, daily_base[start:end].max())  # a backlog builds
+    # a backlog builds, several times the baseline's own (which queues up to about a day's
+    # trains at its peaks: its waits are set to the published 2-3 days)
+    assert during.max() > 3 * max(1.0, daily_base[start:end].max())
     assert start + int(np.argmax(during)) >= end - 7  # and keeps growing while the works last
     assert daily[-7:].mean() < 0.25 * during.max()  # and drains once they end
 
