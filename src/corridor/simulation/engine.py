@@ -34,6 +34,7 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -342,9 +343,10 @@ class Replication:
         elif isinstance(step, LinkStep):
             self._set_moving(unit)
             self.env.process(self._link([unit], step.row, max(leave_at, self.env.now)))
-        elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready
+        elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready: one event
             self._set_moving(unit)
-            self.env.process(self._join_dispatch(unit, step.service, unit.ready_min))
+            ready = self.env.timeout(unit.ready_min - self.env.now)
+            ready.callbacks.append(partial(self._join_when_ready, unit, step.service))
         else:  # joins now: no process, no event
             self._join(unit, step.service)
 
@@ -411,9 +413,7 @@ class Replication:
             return True
         return False
 
-    def _join_dispatch(self, unit: Unit, service: int, at: float) -> Generator[simpy.Event, Any, None]:
-        if at > self.env.now:
-            yield self.env.timeout(at - self.env.now)
+    def _join_when_ready(self, unit: Unit, service: int, _ready: simpy.Event) -> None:
         self._join(unit, service)
 
     def _join(self, unit: Unit, service: int) -> None:
