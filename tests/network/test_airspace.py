@@ -288,3 +288,15 @@ def test_show_lists_each_air_route_within_100_columns() -> None:
     nqz = scenario.place("NQZ")
     assert kc["closed_airspace"] == ["RU", "BY", "UA"]
     assert kc["path"][0] == [round(nqz.lat, 4), round(nqz.lon, 4)]
+
+
+def test_a_wind_faster_than_half_the_aircraft_is_refused(write) -> None:
+    bad = BROKEN.replace("    speed_kph: 780\n", "    speed_kph: 400\n    wind_east_kph: 250\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("wind.yaml", bad))
+    (problem,) = caught.value.problems
+    assert problem.line == 8 and "wind_east_kph 250 needs speed_kph of at least twice" in problem.message
+    too_strong = BROKEN.replace("    speed_kph: 780\n", "    speed_kph: 780\n    wind_east_kph: 400\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("wind.yaml", too_strong))
+    assert caught.value.problems[0].path.endswith("wind_east_kph")
