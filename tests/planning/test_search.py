@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -9,6 +11,7 @@ from planning.reference import all_journey_criteria, earliest_arrival, pareto
 from planning.strategies import scenarios
 
 from corridor.network.timetable import build_timetable
+from corridor.planning import search
 from corridor.planning.profile import compute_profile
 from corridor.planning.search import Planner
 
@@ -77,6 +80,10 @@ def test_pareto_set_equals_brute_force(scenario, data) -> None:
     got = {it.criteria() for it in planner.pareto(origin, target, t0)}
     want = pareto(every)
     assert got == want
+    # the search stops once nothing still open can reach the target undominated: checked after
+    # every connection here, so that rule is tested on every example
+    with patch.object(search, "SETTLE_EVERY", 1):
+        assert {it.criteria() for it in planner.pareto(origin, target, t0)} == want
     # the earliest of the Pareto set is the earliest arrival
     best = planner.earliest(origin, target, t0)
     assert min((c[0] for c in got), default=np.inf) == (best.arrive_min if best else np.inf)

@@ -56,24 +56,22 @@ class MarketPoint:
 
 
 def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
-    """``n`` weekdays spread evenly over the week, keeping the days of ``around`` first.
+    """``n`` weekdays spread over the week: the days of ``around`` first (in week order), then
+    each added day the one farthest from the days already chosen (the earlier on a tie).
 
-    >>> spread_days(2, ["Thu", "Sun"]), spread_days(3), spread_days(7)[-1]
-    (['Thu', 'Sun'], ['Mon', 'Wed', 'Fri'], 'Sun')
+    >>> spread_days(2, ["Thu", "Sun"]), spread_days(3, ["Thu", "Sun"]), spread_days(3)
+    (['Thu', 'Sun'], ['Tue', 'Thu', 'Sun'], ['Mon', 'Thu', 'Sat'])
     """
     if not 1 <= n <= 7:
         raise ValueError(f"a week has 1 to 7 days of flights, not {n}")
-    keep = [d for d in WEEKDAYS if d in around][:n]
-    if len(keep) == n:
-        return keep
-    start = WEEKDAYS.index(keep[0]) if keep else 0
-    ideal = [(start + round(k * 7 / n)) % 7 for k in range(n)]
-    chosen = {WEEKDAYS.index(d) for d in keep}
-    for day in ideal:
-        while len(chosen) < n and day in chosen:
-            day = (day + 1) % 7
-        chosen.add(day)
-    return [WEEKDAYS[d] for d in sorted(chosen)][:n]
+    chosen = [WEEKDAYS.index(d) for d in WEEKDAYS if d in around][:n] or [0]
+
+    def gap(day: int) -> int:
+        return min(min(abs(day - c), 7 - abs(day - c)) for c in chosen)
+
+    while len(chosen) < n:
+        chosen.append(max((d for d in range(7) if d not in chosen), key=lambda d: (gap(d), -d)))
+    return [WEEKDAYS[d] for d in sorted(chosen)]
 
 
 class _Week:

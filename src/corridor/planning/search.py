@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -98,6 +98,9 @@ def insert(bag: list[Label], label: Label) -> bool:
     return True
 
 
+SETTLE_EVERY = 32  # connections scanned between checks that the Pareto search may stop
+
+
 class _Chunk(NamedTuple):
     base: int  # row of the chunk's first connection
     first: int  # where in the chunk the scan starts
@@ -124,6 +127,12 @@ class Planner:
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
         self.trip_rows = _TripRows(tt)
         self._columns: dict[int, tuple[list[float], list[float], list[int], list[int], list[int]]] = {}
+        #: results that depend on this timetable alone, kept by callers that repeat searches
+        #: (the simulation's choice sets, shared by all replications run with this planner)
+        self.memo: dict[Any, Any] = {}
+        # per connection, as Python numbers for the Pareto scan
+        self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
+        self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -270,6 +279,7 @@ class Planner:
         trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused)
         tt = self.tt
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
+        scanned = 0
         for chunk in self._chunks(first, ok):
             dep, _, orig, _, trip, usable = chunk[2:]
             if dep[chunk.first] > bags.limit:
@@ -279,6 +289,10 @@ class Planner:
                     break
                 if usable[k]:
                     self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
+                    scanned += 1
+                    if scanned % SETTLE_EVERY == 0 and bags.settled(dep[k], trips):
+                        bags.limit = -INF  # nothing left open can reach the target undominated
+                        break
         found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
 
@@ -294,15 +308,16 @@ class Planner:
                                      Boarded(i, lab.ptr)))
         if not riding:
             return
-        tt = self.tt
-        cost, co2 = float(tt.cost_usd[i]), float(tt.co2_kg[i])
-        riding[:] = [lab._replace(cost_usd=lab.cost_usd + cost, co2_kg=lab.co2_kg + co2) for lab in riding]
-        v, a = int(tt.dest[i]), float(tt.arr_min[i])
-        for lab in riding:
+        cost, co2 = self._cost[i], self._co2[i]
+        v, a = self._dest[i], self._arr[i]
+        moved = []
+        for lab in riding:  # each pays the segment, then may get off at its end
             on = lab.ptr
             assert isinstance(on, Boarded)
-            bags.land(v, Label(a, lab.boardings, lab.cost_usd, lab.co2_kg, True,
-                               Ride(on.board, i, on.prev)))
+            paid, emitted = lab.cost_usd + cost, lab.co2_kg + co2
+            moved.append(Label(0.0, lab.boardings, paid, emitted, True, on))
+            bags.land(v, Label(a, lab.boardings, paid, emitted, True, Ride(on.board, i, on.prev)))
+        riding[:] = moved
 
 
 class _Bags:
@@ -318,15 +333,32 @@ class _Bags:
         self.stops: list[list[Label]] = [[] for _ in planner.tt.places]
         self.found: list[Label] = []  # at the target; time_min is the arrival
 
+    def settled(self, now_min: float, trips: dict[int, list[Label]]) -> bool:
+        """True when every partial journey still open (waiting at a place or riding) is beaten
+        by a journey that has already arrived by ``now_min``: anything it becomes leaves after
+        now, so arrives later, with at least its boardings, cost and CO2."""
+        arrived = [f for f in self.found if f.time_min <= now_min]
+        if not arrived:
+            return False
+
+        def beaten(lab: Label) -> bool:
+            return any(f.boardings <= lab.boardings and f.cost_usd <= lab.cost_usd + EPS
+                       and f.co2_kg <= lab.co2_kg + EPS for f in arrived)
+
+        return (all(beaten(lab) for bag in self.stops for lab in bag)
+                and all(beaten(lab) for riding in trips.values() for lab in riding))
+
     def land(self, place: int, arrived: Label) -> None:
         """A journey arrives at ``place`` at ``arrived.time_min`` (off a vehicle when
         ``can_link``, by link otherwise)."""
         if arrived.time_min > self.limit or arrived.boardings > self.max_boardings:
             return
-        if any(dominates(x, arrived._replace(can_link=True)) for x in self.found):
-            return  # the target is already reached as well, whatever follows
+        if self.found:
+            linked = arrived if arrived.can_link else arrived._replace(can_link=True)
+            if any(dominates(x, linked) for x in self.found):
+                return  # the target is already reached as well, whatever follows
         if place == self.target:
-            insert(self.found, arrived._replace(can_link=True))
+            insert(self.found, arrived if arrived.can_link else arrived._replace(can_link=True))
             return
         planner = self.planner
         wait = planner._mct[place] if arrived.can_link else planner._after_link[place]

@@ -89,6 +89,7 @@ class ChoiceCache(RouteCache):
         self.choice = choice
         self.window_min = choice.window_days * MIN_PER_DAY
         self._limits: dict[tuple[int, ...], float] = {}
+        self._open_mask: np.ndarray | None = None
 
     def opened(self, connection: int) -> None:
         """``connection`` can be used again: forget every set whose window reaches past the
@@ -111,7 +112,12 @@ class ChoiceCache(RouteCache):
 
     def alternatives(self, origin: int, dest: int, ready: float,
                      board_from: float | None = None) -> Alternatives | None:
-        """The Pareto itineraries (shared: do not change), or None when there is none."""
+        """The Pareto itineraries (shared: do not change), or None when there is none.
+
+        Sets found with every seat free are kept on the planner (``Planner.memo``) for every
+        replication that shares it: such a set is still the answer while all its trips have
+        seats (a connection that no alternative rides cannot change a Pareto set by closing).
+        """
         key = self.key(origin, dest, ready, board_from)
         found = self._cache.get(key, False)
         if found is not False:
@@ -120,16 +126,41 @@ class ChoiceCache(RouteCache):
         self.misses += 1
         # the window starts at the first departure the key catches, the same for all who share it
         first = self._departures[origin]
-        anchor = first[key[2]] if key[2] < len(first) else ready
-        limit = max(anchor, ready) + self.window_min
-        its = self.planner.pareto(origin, dest, ready, allowed=self.allowed, window_min=limit - ready,
-                                  board_from_min=board_from)
-        tt = self.planner.tt
-        alts = Alternatives.of([(it, tuple(itinerary_steps(tt, it))) for it in its]) if its else None
-        if alts is None or all(any(leg.kind == "service" for leg in it.legs) for it, _ in alts.options):
+        shared = key[2] < len(first)
+        limit = (first[key[2]] if shared else ready) + self.window_min
+        memo = self.planner.memo.setdefault(("choice", self.window_min), {})
+        static = memo.get(key) if shared else None
+        if static is None:
+            static = self._search(origin, dest, ready, board_from, limit, self._all_seats())
+            if shared and static[1]:
+                memo[key] = static
+        alts, cacheable, rows = static
+        if rows.size and not self.allowed[rows].all():  # a trip it rides is full: search anew
+            alts, cacheable, _ = self._search(origin, dest, ready, board_from, limit, self.allowed)
+        if cacheable and shared:
             self._limits[key] = limit
             self._register(key, alts)
         return alts
+
+    def _all_seats(self) -> np.ndarray:
+        if self._open_mask is None:
+            self._open_mask = self.planner.allowed(self.planner.tt.service_mask(None, self.planner.unit))
+        return self._open_mask
+
+    def _search(self, origin: int, dest: int, ready: float, board_from: float | None, limit: float,
+                allowed: np.ndarray) -> tuple[Alternatives | None, bool, np.ndarray]:
+        """The Pareto set on ``allowed``; whether it may be shared by the key (no journey on
+        links alone, whose times follow the ready time); the connections its rides use."""
+        its = self.planner.pareto(origin, dest, ready, allowed=allowed, window_min=limit - ready,
+                                  board_from_min=board_from)
+        tt = self.planner.tt
+        alts = Alternatives.of([(it, tuple(itinerary_steps(tt, it))) for it in its]) if its else None
+        if alts is None:
+            return None, True, np.zeros(0, dtype=np.int64)
+        cacheable = all(any(leg.kind == "service" for leg in it.legs) for it, _ in alts.options)
+        rows = [c for _, steps in alts.options for step in steps if isinstance(step, RideStep)
+                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]]
+        return alts, cacheable, np.array(sorted(set(rows)), dtype=np.int64)
 
     def choose(self, origin: int, dest: int, ready: float, board_from: float | None,
                segment: TravellerSegment, uniform: float) -> tuple[Itinerary, tuple[Step, ...]] | None:

@@ -32,7 +32,12 @@ class RouteCache:
         tt = planner.tt
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
-        order = np.argsort(tt.origin, kind="stable")  # departures by origin, each still sorted
+        # departures by origin, each still sorted: only of services carrying the planner's unit
+        # (a freight train leaving the station a link reaches changes nothing for a passenger)
+        rows = np.arange(tt.n_connections)
+        if planner.unit is not None:
+            rows = rows[tt.service_mask(None, planner.unit)[tt.service]]
+        order = rows[np.argsort(tt.origin[rows], kind="stable")]
         bounds = np.searchsorted(tt.origin[order], np.arange(len(tt.places) + 1))
         dep = tt.dep_min[order]
         self._departures = [dep[bounds[p]:bounds[p + 1]].tolist() for p in range(len(tt.places))]
