@@ -206,17 +206,20 @@ that combination (with the reason) and the others run."""
 
 
 def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "sweep", help="run a scenario at every combination of settings (--set PATH=V1,V2,...)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run the scenario at every combination of the --set values (the cartesian "
+    import textwrap
+
+    about = textwrap.fill(
+        "Run the scenario at every combination of the --set values (the cartesian "
         "product), each with the same replications and seed (common random numbers). Prints each "
         "combination's headline KPIs with 95% intervals; --out writes sweep.json, tables (one row "
         "per run with the settings as columns, a summary per combination with intervals, the "
         "failures; CSV and Parquet) and a plot of each headline KPI against each setting. Finished "
         "runs are kept in DIR/runs/ as they arrive: --resume finishes an interrupted sweep without "
-        "redoing them. Exit status 1 if some runs failed (the others are written).",
-        epilog=SET_HELP)
+        "redoing them. Exit status 1 if some runs failed (the others are written).", width=90)
+    p = sub.add_parser(
+        "sweep", help="run a scenario at every combination of settings (--set PATH=V1,V2,...)",
+        description=about, epilog=SET_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)  # the examples keep their lines
     _scenario_arg(p)
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=V1,V2,...",
                    required=True, help="a setting and the values to sweep it over (repeatable; see below)")
