@@ -47,7 +47,7 @@ def test_a_tight_transit_bound_leaves_no_step_sustainable(tmp_path) -> None:
     raw, name = station_raw(tmp_path, servers=SERVERS, service="fixed", per_week=100.0, days=14)
     # a truck drives 30 min and is served 60: no container is through in under 0.0625 days
     res = throughput(raw, name, [0.5, 1.0], replications=2, seed=1, max_transit_days=0.05)
-    assert res.limit is None and "exceeds the bound of 0.1" in res.steps[0].why
+    assert res.limit is None and "exceeds the bound of 0.05" in res.steps[0].why
     assert res.verdict().startswith("No step of the grid is sustainable")
     default = throughput(raw, name, [0.5, 1.0], replications=2, seed=1)
     assert default.limit == 1 and "lightest step" in default.bound and not default.saturated

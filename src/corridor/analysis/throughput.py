@@ -261,7 +261,7 @@ def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
     for step in steps:
         if step.transit_days is not None and math.isfinite(step.transit_days.mean):
             bound = DEFAULT_TRANSIT_FACTOR * step.transit_days.mean
-            return bound, (f"{bound:.1f} days ({DEFAULT_TRANSIT_FACTOR:g} x the {step.transit_days.mean:.1f} "
+            return bound, (f"{bound:.3g} days ({DEFAULT_TRANSIT_FACTOR:g} x the {step.transit_days.mean:.3g} "
                            f"days at the lightest step, x{step.scale:g})")
     return math.inf, "none (no step delivered a container)"
 
@@ -281,6 +281,6 @@ def _judged(step: Step, bound: float) -> Step:
         if "no container delivered" not in why:
             why.append("no container delivered")
     elif t.mean > bound:
-        why.append(f"mean transit {t.mean:.1f} days exceeds the bound of {bound:.1f}")
+        why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.undelivered_share, step.utilisation, step.growing, not why, "; ".join(why))

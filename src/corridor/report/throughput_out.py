@@ -33,7 +33,7 @@ def throughput_text(res: ThroughputResult) -> str:
     for s in res.steps:
         b = s.bottleneck
         rows.append([f"x{s.scale:g}", f"{s.offered_teu_per_week:,.0f}", _pm(s.delivered_teu_per_week, 0),
-                     _pm(s.transit_days, 1),
+                     _pm(s.transit_days, 1 if s.transit_days is None or s.transit_days.mean >= 10 else 2),
                      "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
                      b or "-", _pm(s.utilisation.get(b) if b else None, 0, 100.0),
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
