@@ -49,14 +49,16 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
 
-def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, float]]:
-    """Per passenger service with economics: the figures of the module docstring."""
+def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
+    """Per passenger service with economics: the figures of the module docstring, and the
+    same month by month (``by_month``, see :func:`by_month`)."""
     trips = rec.trips
     if trips is None:
         return {}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
+    months = by_month(rec, scenario)
     for s, name in enumerate(rec.services):
         service = scenario.service(name)
         if service.economics is None or service.unit != "pax":
@@ -94,6 +96,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, float]
             # came before the window and flew in it counts too: a ratio of rates)
             "share_of_market": _ratio(passengers, created),
             "break_even_market_per_week": market * cover if market else math.nan,
+            "by_month": months.get(name, {}),
         }
     return out
 

@@ -112,11 +112,19 @@ def airline_table(result: Any) -> str:
                      _ci(s, k + "break_even_market_per_week", digits=0)])
     if not rows:
         return ""
-    return format_table(["service", "pax/week", "share %", "load %", "yield ¢/km", "k USD/flight",
-                         "BE load %", "BE market/wk"], rows,
-                        title="Airline view (share: of the travellers from its first stop to its last; "
-                        "k USD/flight: profit;\nBE: break-even, the load and the weekly market at "
-                        "which a flight covers its cost)")
+    lines = [format_table(["service", "pax/week", "share %", "load %", "yield ¢/km", "k USD/flight",
+                           "BE load %", "BE market/wk"], rows,
+                          title="Airline view (share: of the travellers from its first stop to its last; "
+                          "k USD/flight: profit;\nBE: break-even, the load and the weekly market at "
+                          "which a flight covers its cost)")]
+    for name in result.kpis[0].get("airline", {}):
+        prefix = f"airline.{name}.by_month."
+        months = sorted({key[len(prefix):].split(".")[0] for key in s if key.startswith(prefix)})
+        if months:
+            loads = ", ".join(f"{m[2:]} {_ci(s, prefix + m + '.load_factor', 100, 0)}" for m in months)
+            lines.append(textwrap.fill(f"{name} load % by month (UTC): {loads}", terminal_width(),
+                                       subsequent_indent="  "))
+    return "\n".join(lines)
 
 
 def _kinds(result: Any) -> list[bool]:
