@@ -31,7 +31,9 @@ def test_identical_scenarios_differ_by_exactly_zero() -> None:
     deltas = comp.kpis[comp.names[1]]
     assert len(deltas) > 10
     for d in deltas:
-        assert d.diff.mean == 0.0 and d.diff.half_width == 0.0, d.key
+        # a KPI seen in one replication only (the weekly Middle Corridor block on a 21-day
+        # run) has no interval: its difference is still exactly zero
+        assert d.diff.mean == 0.0 and (d.diff.half_width == 0.0 or d.diff.n < 2), d.key
         assert not d.significant
     assert comp.names == ["baseline", "baseline (2)"]
     assert all(p.improved_share == 0.0 for p in comp.profiles[comp.names[1]])

@@ -18,7 +18,7 @@ BASELINE = str(SCENARIOS / "baseline.yaml")
 def test_validate_ok(capsys) -> None:
     assert main(["validate", BASELINE]) == 0
     out = capsys.readouterr().out.strip()
-    assert out.count("\n") == 0 and "OK" in out and "34 places" in out
+    assert out.count("\n") == 0 and "OK" in out and "40 places" in out
 
 
 def test_validate_bad_exits_2_without_traceback(write, capsys) -> None:
@@ -31,7 +31,7 @@ def test_validate_bad_exits_2_without_traceback(write, capsys) -> None:
 def test_show_tables_and_json(capsys) -> None:
     assert main(["show", str(SCENARIOS / "direct_flight.yaml")]) == 0
     text = capsys.readouterr().out
-    assert "KC-NQZ-VNO" in text and "Places (34)" in text
+    assert "KC-NQZ-VNO" in text and "Places (40)" in text
     assert main(["show", BASELINE, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"places", "services", "links", "demand", "disruptions"} <= set(data)

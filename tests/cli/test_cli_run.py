@@ -73,15 +73,17 @@ def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
 
 
 def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
-    # 10 trains a day of 308 min on 3 tracks is 71%; on one track, 214%
+    # 8.7 outside trains a day of 455 min on 3 tracks is 92%; on one track, 275% (computed)
     path = tmp_path / "tight.yaml"
     path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
                     "places:\n  - {id: MALASZEWICZE, servers: 1}\n", encoding="utf-8")
     assert main(["validate", str(path), *ALLOW]) == 0
     err = capsys.readouterr().err
-    assert "warning: MALASZEWICZE: offered load at least 214% of capacity" in err and "without bound" in err
+    assert "warning: MALASZEWICZE: offered load at least 275% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
-    assert "warning" not in capsys.readouterr().err
+    # the baseline's one warning: Malaszewicze near capacity, as published waits of 2-3 days say
+    warnings = [w for w in capsys.readouterr().err.splitlines() if w.startswith("warning")]
+    assert len(warnings) == 1 and "MALASZEWICZE" in warnings[0] and "near capacity" in warnings[0]
 
 
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
