@@ -77,12 +77,17 @@ SENSITIVITY_HEADERS = ["setting", "value", "share", "pax/wk", "load", "spilled/w
 SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk"}
 
 
-def launch_table(case: Any) -> str:
-    """A new service's sensitivity to market size, fare and frequency (the market model)."""
-    rows = [[f"{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0), f"{p.share:.0%}",
+def launch_rows(case: Any) -> list[list[str]]:
+    """The market model's rows for one new service, as shown."""
+    return [[f"{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0), f"{p.share:.0%}",
              _num(p.passengers_per_week, 0), f"{p.load_factor:.0%}", _num(p.spilled_per_week, 0),
              _num(p.profit_per_week_usd / 1000, 1), f"{p.break_even_load_factor:.0%}",
              _num(p.break_even_market_per_week, 0)] for p in case.sensitivity]
+
+
+def launch_table(case: Any) -> str:
+    """A new service's sensitivity to market size, fare and frequency (the market model)."""
+    rows = launch_rows(case)
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
     title = (f"{case.service}: what if? (market model: the logit over a week of wished departures;"
              "\nspilled: chose it but found no seat; BE: break-even)")

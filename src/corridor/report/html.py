@@ -11,7 +11,14 @@ import html
 import math
 from typing import Any
 
-from corridor.report.compare_text import KPI_HEADERS, PROFILE_HEADERS, kpi_rows, profile_rows
+from corridor.report.compare_text import (
+    KPI_HEADERS,
+    PROFILE_HEADERS,
+    SENSITIVITY_HEADERS,
+    kpi_rows,
+    launch_rows,
+    profile_rows,
+)
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 70rem;
@@ -54,6 +61,21 @@ def _services_rows(comp: Any) -> list[list[str]]:
     return rows
 
 
+def _launch_html(case: Any) -> list[str]:
+    """A new service's case: its monthly load and the market model's sensitivity."""
+    out = [f"<h3>New service {html.escape(case.service)}: what if?</h3>",
+           "<p>The market model: the choice model over a week of wished departures, before any seat "
+           "runs out (spilled: travellers who chose it and found no seat); BE: break-even. The "
+           "simulated figures are in the answer above.</p>"]
+    if case.sensitivity:
+        rows = launch_rows(case)
+        out.append(_table(SENSITIVITY_HEADERS, rows))
+    if case.load_by_month:
+        out.append("<p>Simulated load factor by month (UTC): " + html.escape(", ".join(
+            f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())) + "</p>")
+    return out
+
+
 def _mean(summary: dict[str, Any], key: str, scale: float, digits: int) -> str:
     v = summary.get(key, {}).get("mean", math.nan)
     return "-" if not math.isfinite(v) else f"{v * scale:,.{digits}f}"
@@ -77,6 +99,8 @@ def report_html(comp: Any, plots: dict[str, bytes], meta: dict[str, Any], assump
         "<h2>The evidence</h2>",
     ]
     for name in comp.names[1:]:
+        for case in comp.launches.get(name, []):
+            parts += _launch_html(case)
         deltas = comp.kpis[name]
         parts.append(f"<h3>Simulated: {html.escape(name)} against {html.escape(comp.base)}</h3>")
         parts.append("<p>Difference = other - base, paired replication by replication; bold rows: the 95% "
