@@ -63,7 +63,8 @@ class LaunchCase:
                          f"({b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f}, time valued as "
                          "the choice model does)")
                 if b["induced_per_week"] > 0:
-                    text += f", which would induce about {b['induced_per_week']:,.1f} more a week"
+                    text += (f", which would induce about {b['induced_per_week']:,.0f} more a week at the "
+                             f"assumed logsum elasticity {b['elasticity']:g} (not simulated)")
                 text += "."
         return text
 

@@ -222,5 +222,5 @@ def traveller_benefit(base: Scenario, other: Scenario, flows: Sequence[str]) -> 
         market = other.demand[index[f]].per_week
         induced = market * math.expm1(other.choice.induced_elasticity * gain / other.choice.scale_usd)
         out[f] = {"cost_before_usd": a, "cost_after_usd": b, "benefit_usd": gain,
-                  "induced_per_week": induced}
+                  "induced_per_week": induced, "elasticity": other.choice.induced_elasticity}
     return out
