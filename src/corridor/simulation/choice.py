@@ -46,8 +46,20 @@ class Alternatives(NamedTuple):
     def of(cls, options: list[tuple[Itinerary, tuple[Step, ...]]]) -> Alternatives:
         its = [it for it, _ in options]
         return cls(tuple(options),
-                   np.array([it.depart_min for it in its]), np.array([it.arrive_min for it in its]),
+                   np.array([leave_min(it) for it in its]), np.array([it.arrive_min for it in its]),
                    np.array([it.cost_usd for it in its]), np.array([it.transfers for it in its]))
+
+
+def leave_min(it: Itinerary) -> float:
+    """When a traveller must set off to make the itinerary: its first service's departure less
+    the links before it (not when the first traveller to find it left, which is what a shared
+    itinerary's first link says); a journey on links alone leaves at its start."""
+    before = 0.0
+    for leg in it.legs:
+        if leg.kind == "service":
+            return leg.dep_min - before
+        before += leg.duration_min
+    return it.depart_min
 
 
 def generalised_cost(alts: Alternatives, ready_min: float, segment: TravellerSegment,
