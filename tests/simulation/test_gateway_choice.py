@@ -47,7 +47,8 @@ def closed_form_share_g1() -> float:
 
 
 def test_two_route_split_is_the_closed_form_logit() -> None:
-    rec = simulate(toy(), replications=1).records[0]
+    result = simulate(toy(), replications=1)
+    rec = result.records[0]
     u = rec.units
     g1, g2 = rec.places.index("G1"), rec.places.index("G2")
     assert set(np.unique(u["gateway"]).tolist()) == {g1, g2}
@@ -56,6 +57,9 @@ def test_two_route_split_is_the_closed_form_logit() -> None:
     assert n > 5000
     assert stats.binomtest(k, n, p).pvalue > 0.001  # the split is the logit's
     assert abs(k / n - p) < 0.02
+    # the KPI says the same from the records (no warm-up here: every container counts)
+    share = result.kpis[0]["flows"]["F"]["gateway_share"]
+    assert share["G1"] == k / n and share["G1"] + share["G2"] == 1.0
     # each container crossed the gateway it chose, and paid that route's tariff
     delivered = u["status"] == 4
     chose_g1 = u["gateway"] == g1

@@ -116,6 +116,19 @@ def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, d
     }
 
 
+def _gateway_shares(u: dict[str, np.ndarray], of_flow: np.ndarray, window: np.ndarray,
+                    places: tuple[str, ...]) -> dict[str, Any]:
+    """For a cargo flow that chooses its gateway: the share of its containers created after the
+    warm-up that took each gateway (nothing for other flows)."""
+    if "gateway" not in u:
+        return {}
+    chosen = u["gateway"][of_flow & window]
+    if chosen.size == 0 or np.all(chosen < 0):
+        return {}
+    counts = np.bincount(chosen[chosen >= 0], minlength=len(places))
+    return {"gateway_share": {places[p]: float(counts[p] / chosen.size) for p in np.flatnonzero(counts)}}
+
+
 def replication_kpis(rec: Records) -> dict[str, Any]:
     u = rec.units
     window = u["created_min"] >= rec.warmup_min
@@ -152,6 +165,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
+                  | _gateway_shares(u, u["flow"] == f, window, rec.places)
                   for f, flow in enumerate(rec.flows)},
         "stations": {
             name: station_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min,
