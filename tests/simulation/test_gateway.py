@@ -117,3 +117,20 @@ def test_bad_gateway_fields_give_located_errors(tmp_path: Path, place_extra: str
         load_scenario(path)
     message = str(err.value)
     assert "bad.yaml:" in message and needle in message
+
+
+@pytest.mark.parametrize(("flow_extra", "needle"), [
+    (", gateways: {via: [G, NOWHERE], value_of_time_usd_per_day: 100, scale_usd: 100}", "NOWHERE"),
+    (", gateways: {via: [G, G], value_of_time_usd_per_day: 100, scale_usd: 100}", "repeat"),
+    (", seasonality: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]", "seasonality"),
+    (", seasonality: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1]", "seasonality"),
+])
+def test_bad_flow_fields_give_located_errors(tmp_path: Path, flow_extra: str, needle: str) -> None:
+    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7" + flow_extra).replace("CUSTOMS", "")
+            .replace("DISPATCH", "{cutoff_min: 0}"))
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "bad.yaml:" in message and needle in message and "demand" in message
