@@ -518,27 +518,6 @@ def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> Non
         raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
 
 
-class GtfsRoute(_Model):
-    """One route taken from a GTFS feed, with what GTFS does not say (unit, capacity) or
-    overrides (mode, cost, CO2, distance); see docs/interchange.md."""
-
-    id: Annotated[str, Field(min_length=1, max_length=64)]
-    mode: ServiceMode | None = None
-    unit: Unit | None = None
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
-    distance_km: Km | None = None
-    cost_usd: CostUsd | None = None
-    cost_usd_per_unit_km: CostPerKm | None = None
-    co2_kg: Co2Kg | None = None
-    co2_g_per_unit_km: Co2PerKm | None = None
-
-
-class ServicesFrom(_Model):
-    """Services read from a GTFS feed (a .zip beside the scenario) and added to ``services``."""
-
-    gtfs: Annotated[str, Field(min_length=1, max_length=1024)]
-    routes: Annotated[list[Id | GtfsRoute], Field(min_length=1, max_length=MAX_ITEMS["services"])] | None = None
-    match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
 MAX_VALUE_OF_TIME = 10_000.0  # USD per hour
 UsdPerHour = Annotated[float, Field(ge=0, le=MAX_VALUE_OF_TIME, allow_inf_nan=False)]
 
@@ -573,6 +552,30 @@ class Choice(_Model):
         if len(set(ids)) != len(ids):
             raise ValueError(f"segment ids repeat: {ids}")
         return self
+
+
+class GtfsRoute(_Model):
+    """One route taken from a GTFS feed, with what GTFS does not say (unit, capacity) or
+    overrides (mode, cost, CO2, distance); see docs/interchange.md."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    mode: ServiceMode | None = None
+    unit: Unit | None = None
+    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    distance_km: Km | None = None
+    cost_usd: CostUsd | None = None
+    cost_usd_per_unit_km: CostPerKm | None = None
+    co2_kg: Co2Kg | None = None
+    co2_g_per_unit_km: Co2PerKm | None = None
+
+
+class ServicesFrom(_Model):
+    """Services read from a GTFS feed (a .zip beside the scenario) and added to ``services``."""
+
+    gtfs: Annotated[str, Field(min_length=1, max_length=1024)]
+    routes: Annotated[list[Id | GtfsRoute],
+                      Field(min_length=1, max_length=MAX_ITEMS["services"])] | None = None
+    match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
 
 
 class Scenario(_Model):
