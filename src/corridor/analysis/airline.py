@@ -45,6 +45,21 @@ def flight_cost_usd(scenario: Scenario, service_id: str) -> tuple[float, float, 
     return block_h, cost, sum(s.distance_km for s in segments)
 
 
+def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, float, np.ndarray]]:
+    """Per passenger service with economics: its id, cost per flight, and which rows of the
+    trip log are its flights that left in the statistics window (cancelled ones left out)."""
+    trips = rec.trips
+    assert trips is not None
+    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
+    out = []
+    for s, name in enumerate(rec.services):
+        service = scenario.service(name)
+        if service.economics is not None and service.unit == "pax":
+            out.append((name, flight_cost_usd(scenario, name)[1],
+                        window & (trips["service"] == s) & (trips["capacity"] > 0)))
+    return out
+
+
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
@@ -56,15 +71,11 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     if trips is None:
         return {}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
-    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
-    for s, name in enumerate(rec.services):
+    for name, cost, ran in _flown(rec, scenario):
         service = scenario.service(name)
-        if service.economics is None or service.unit != "pax":
-            continue
-        block_h, cost, km = flight_cost_usd(scenario, name)
-        ran = window & (trips["service"] == s) & (trips["capacity"] > 0)
+        block_h, _, km = flight_cost_usd(scenario, name)
         flights = int(ran.sum())
         passengers = int(trips["boarded"][ran].sum())
         revenue = float(trips["revenue_usd"][ran].sum())
@@ -110,14 +121,8 @@ def by_month(rec: Records, scenario: Scenario) -> dict[str, dict[str, dict[str, 
     epoch = scenario.run.epoch
     months = np.array([(epoch + dt.timedelta(minutes=float(m))).strftime("%Y-%m")
                        for m in trips["scheduled_min"]])
-    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for s, name in enumerate(rec.services):
-        service = scenario.service(name)
-        if service.economics is None or service.unit != "pax":
-            continue
-        _, cost, _ = flight_cost_usd(scenario, name)
-        rows = window & (trips["service"] == s) & (trips["capacity"] > 0)
+    for name, cost, rows in _flown(rec, scenario):
         out[name] = {}
         for m in np.unique(months[rows]):
             ran = rows & (months == m)

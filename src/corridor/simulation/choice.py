@@ -27,7 +27,7 @@ from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
-from corridor.simulation.routes import RouteCache
+from corridor.simulation.routes import MISSING, RouteCache
 from corridor.units import MIN_PER_DAY
 
 MIN_PER_H = 60.0
@@ -131,11 +131,9 @@ class ChoiceCache(RouteCache):
         seats (a connection that no alternative rides cannot change a Pareto set by closing).
         """
         key = self.key(origin, dest, ready, board_from)
-        found = self._cache.get(key, False)
-        if found is not False:
-            self.hits += 1
+        found = self.cached(key)
+        if found is not MISSING:
             return found  # type: ignore[return-value]
-        self.misses += 1
         # the window starts at the first departure the key catches, the same for all who share it
         first = self._departures[origin]
         shared = key[2] < len(first)

@@ -22,6 +22,8 @@ from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
 
+MISSING = object()  # nothing kept for a key (None is kept for "no route")
+
 
 class RouteCache:
     """Earliest itineraries on the connections ``allowed`` marks usable, with their steps."""
@@ -82,16 +84,23 @@ class RouteCache:
                 *(bisect_left(departures[hop.dest], ready + hop.duration_min + after_link[hop.dest])
                   for hop in self.planner.hops[origin]))
 
+    def cached(self, key: tuple[int, ...]) -> object:
+        """What is kept for ``key`` (None: no route), or ``MISSING``; hits and misses counted."""
+        found = self._cache.get(key, MISSING)
+        if found is MISSING:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
     def earliest(self, origin: int, dest: int, ready: float,
                  board_from: float | None = None) -> tuple[Itinerary, tuple[Step, ...]] | None:
         """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
         ready time plus check-in as the first moment to board (a rebooking traveller)."""
         key = self.key(origin, dest, ready, board_from)
-        found = self._cache.get(key, False)
-        if found is not False:
-            self.hits += 1
+        found = self.cached(key)
+        if found is not MISSING:
             return found  # type: ignore[return-value]
-        self.misses += 1
         found = self._find(origin, dest, ready, board_from)
         if found is None or any(leg.kind == "service" for leg in found[0].legs):
             self._remember(key, found)
