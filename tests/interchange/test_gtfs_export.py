@@ -20,14 +20,12 @@ from corridor.network.timetable import build_timetable
 from corridor.scenario.schema import Scenario
 from corridor.units import MIN_PER_DAY
 
-# gtfs-kit 9's validator accepts only the basic route types 0-7 and two-digit hours; GTFS
-# allows extended types (air is 1100) and trips longer than 99 h (a train from Xi'an takes
-# two weeks). These are the only errors it may report, and only on those rows.
-KNOWN = {
-    "Invalid route_type; maybe has extra space characters",
-    "Invalid arrival_time; maybe has extra space characters",
-    "Invalid departure_time; maybe has extra space characters",
-}
+# gtfs-kit 9's validator accepts only the basic route types 0-7 (a hard-coded range(8));
+# GTFS allows extended types (air is 1100). That is the only error it may report, and only
+# on the air routes' rows. Times are two-digit hours: trips that would reach 100 h are cut
+# into pieces sharing a block_id, so no time-format error is left.
+KNOWN = {"Invalid route_type; maybe has extra space characters"}
+TIME_RE = re.compile(r"^\d\d:[0-5]\d:[0-5]\d$")
 
 
 def tables(path: Path) -> dict[str, list[dict[str, str]]]:
@@ -44,14 +42,97 @@ def test_gtfs_kit_reads_and_validates_the_feed(exported: Path) -> None:
     assert set(errors["message"]) <= KNOWN, errors
     raw = tables(exported / "feed.zip")
     air_rows = {i for i, r in enumerate(raw["routes.txt"]) if r["route_type"] == "1100"}
-    long_rows = {i for i, r in enumerate(raw["stop_times.txt"]) if re.match(r"^\d{3,}:", r["arrival_time"])}
-    assert air_rows and long_rows
-    for message, rows in zip(errors["message"], errors["rows"], strict=True):
-        assert set(rows) == (air_rows if "route_type" in message else long_rows), message
+    assert air_rows
+    for rows in errors["rows"]:
+        assert set(rows) == air_rows
     warnings = set(report.loc[report["type"] == "warning", "message"])
     assert all(
         w.startswith("Unrecognized column corridor_") or w == "Stop has no stop times" for w in warnings
     ), warnings
+
+
+def test_no_stop_time_reaches_100_hours(exported: Path) -> None:
+    """The two-week trains and five-week voyages are cut into pieces (one block each run):
+    every time has two-digit hours, and gtfs-kit's validator finds no time-format error."""
+    raw = tables(exported / "feed.zip")
+    times = [t for r in raw["stop_times.txt"] for t in (r["arrival_time"], r["departure_time"])]
+    assert all(TIME_RE.match(t) for t in times), [t for t in times if not TIME_RE.match(t)][:5]
+    assert max(int(t.split(":")[0]) for t in times) < 100
+    report = validate(read_feed(exported / "feed.zip"))
+    errors = report[report["type"] == "error"]
+    assert not errors["message"].str.contains("time").any(), errors
+    assert set(errors["message"]) <= KNOWN, errors
+    assert any(t["block_id"] for t in raw["trips.txt"])  # the long runs were cut
+
+
+def test_pieces_of_a_cut_trip_meet_at_a_stop_at_the_same_instant(exported: Path) -> None:
+    """Each later piece begins at the stop and instant (read with zoneinfo and the GTFS rule)
+    its block's previous piece ends at; pieces are on their own service days."""
+    raw = tables(exported / "feed.zip")
+    tz = ZoneInfo(raw["agency.txt"][0]["agency_timezone"])
+    calendar = {r["service_id"]: r for r in raw["calendar.txt"]}
+    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    rows: dict[str, list[dict[str, str]]] = {}
+    for r in raw["stop_times.txt"]:
+        rows.setdefault(r["trip_id"], []).append(r)
+
+    def seconds(text: str) -> int:
+        h, m, s = (int(x) for x in text.split(":"))
+        return h * 3600 + m * 60 + s
+
+    def instants(trip: dict[str, str], row: dict[str, str]) -> set[tuple[dt.datetime, dt.datetime]]:
+        cal = calendar[trip["service_id"]]
+        day = dt.datetime.strptime(cal["start_date"], "%Y%m%d").date()
+        end = dt.datetime.strptime(cal["end_date"], "%Y%m%d").date()
+        out = set()
+        while day <= end:
+            if cal[names[day.weekday()]] == "1":
+                noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=tz).astimezone(dt.UTC)
+                start = noon - dt.timedelta(hours=12)
+                out.add(
+                    (
+                        start + dt.timedelta(seconds=seconds(row["arrival_time"])),
+                        start + dt.timedelta(seconds=seconds(row["departure_time"])),
+                    )
+                )
+            day += dt.timedelta(days=1)
+        return out
+
+    blocks: dict[str, list[dict[str, str]]] = {}
+    for trip in raw["trips.txt"]:
+        if trip["block_id"]:
+            blocks.setdefault(trip["block_id"], []).append(trip)
+    assert {b.split(".c")[0] for b in blocks} >= {"KZ-DOSTYK-BREST", "SEA-SHANGHAI-ROTTERDAM"}
+    for block, trips in blocks.items():
+        head = [t for t in trips if t["trip_id"] == block]
+        assert len(head) == 1 and rows[block][0]["stop_sequence"] == "0"
+        last_seq = max(int(rows[t["trip_id"]][-1]["stop_sequence"]) for t in trips)
+        ends, begins = set(), set()
+        for trip in trips:
+            mine = rows[trip["trip_id"]]
+            assert mine[-1]["pickup_type"] == "1" and mine[0]["drop_off_type"] == "1"
+            if int(mine[-1]["stop_sequence"]) < last_seq:
+                ends |= {(mine[-1]["stop_id"], *pair) for pair in instants(trip, mine[-1])}
+            if trip is not head[0]:
+                begins |= {(mine[0]["stop_id"], *pair) for pair in instants(trip, mine[0])}
+        # every piece but the last goes on where the next begins, and only there
+        assert ends and ends == begins, block
+
+
+def test_a_feed_of_long_trips_without_air_has_no_errors(baseline: Scenario, tmp_path: Path) -> None:
+    places = {p.id: p for p in baseline.places}
+    long = [
+        s
+        for s in baseline.services
+        if s.timetable is not None
+        and s.mode != "air"
+        and service_segments(s, places)[-1].arrive_offset_min >= 100 * 60
+    ]
+    assert {s.stops.__len__() for s in long} >= {2, 7}  # cut at stops, and at timing points
+    path = tmp_path / "long.zip"
+    write_gtfs(baseline.model_copy(update={"services": long}), path)
+    report = validate(read_feed(path))
+    assert not (report["type"] == "error").any(), report[report["type"] == "error"]
 
 
 def test_a_feed_without_air_or_long_trips_has_no_errors(baseline: Scenario, tmp_path: Path) -> None:
@@ -109,6 +190,9 @@ def test_trips_are_exactly_the_planners_departures(exported: Path, baseline: Sce
     names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     from_feed = set()
     for trip in raw["trips.txt"]:
+        if trip["block_id"] not in ("", trip["trip_id"]):
+            assert trip["trip_id"] not in first_stop  # a later piece of a cut trip: no departure
+            continue
         cal = calendar[trip["service_id"]]
         day = dt.datetime.strptime(cal["start_date"], "%Y%m%d").date()
         end = dt.datetime.strptime(cal["end_date"], "%Y%m%d").date()

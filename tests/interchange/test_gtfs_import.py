@@ -247,3 +247,46 @@ def test_mangled_feeds_fail_with_a_message_not_a_traceback(tmp_path: Path, zip_m
         assert code == 0 or "feed.zip" in err or "mini.yaml" in err, err
         outcomes.add(code)
     assert outcomes == {0, 2}
+
+
+def _cut_mv(data: Path) -> dict[str, str]:
+    """The mini feed with the Minsk train cut in two at a timing point on the border (MID, no
+    place near it): two trips of one block, the second on a calendar of its own."""
+    times = (data / "stop_times.txt").read_text()
+    times = "".join(
+        line + (",pickup_type,drop_off_type\n" if k == 0 else ",,\n")
+        for k, line in enumerate(times.splitlines())
+        if not line.startswith("MV-0700")
+    )
+    times += (
+        "MV-0700,07:00:00,07:00:00,MSQ,1,0,1\nMV-0700,08:10:00,08:10:00,MID,2,1,1\n"
+        "MV-0700b,08:10:00,08:10:00,MID,2,1,1\nMV-0700b,09:30:00,09:30:00,VLN,3,1,0\n"
+    )
+    return {
+        "stop_times.txt": times,
+        "stops.txt": (data / "stops.txt").read_text() + "MID,Border,54.2,26.5,0,Europe/Vilnius\n",
+        "trips.txt": (data / "trips.txt").read_text().replace("trip_short_name", "trip_short_name,block_id")
+        .replace(",700\n", ",700,MV-0700\n").replace(",600\n", ",600,\n").replace(",2330\n", ",2330,\n")
+        + "MV,DAILY2,MV-0700b,700,MV-0700\n",
+        "calendar.txt": (data / "calendar.txt").read_text() + "DAILY2,1,1,1,1,1,1,1,20270301,20270331\n",
+    }
+
+
+def test_trips_of_one_block_are_joined_and_timing_points_dropped(mini: Path, zip_mini) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    whole = {s.id: s for s in load_scenario(mini).services}
+    zip_mini(mini.parent / "feed.zip", _cut_mv(data))
+    cut = {s.id: s for s in load_scenario(mini).services}
+    assert cut.keys() == whole.keys()
+    for sid, service in whole.items():
+        assert cut[sid].model_dump() == service.model_dump(), sid
+    assert all(s.stops == ["MINSK", "VILNIUS"] for k, s in cut.items() if k.startswith("MV"))
+
+
+def test_a_trip_that_ends_at_a_timing_point(mini: Path, zip_mini, capsys) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    change = _cut_mv(data)
+    change["trips.txt"] = change["trips.txt"].replace("MV,DAILY2,MV-0700b,700,MV-0700\n", "")
+    zip_mini(mini.parent / "feed.zip", change)
+    err = _refused(mini.parent, capsys)
+    assert "trip 'MV-0700' starts or ends at stop 'MID', where nobody boards or leaves" in err

@@ -8,6 +8,14 @@ requires); each departure is converted from its first stop's zone to the feed's 
 rule (:mod:`corridor.interchange.gtfs_time`), so a feed spanning Kazakhstan and the EU keeps
 every instant across both summer-time changes. Each stop carries its own ``stop_timezone``.
 
+GTFS times are written ``HH:MM:SS``, two-digit hours. A trip whose times would reach
+100:00:00 (a two-week train, a five-week voyage) is cut, as real feeds cut multi-day trains,
+into consecutive trips that share a ``block_id``: each piece ends at a stop where the next
+begins (same stop, same arrival and departure), and each later piece runs on the calendar of
+the service day it starts on, so its own times stay below 100 h. A run between two stops
+too long for one piece is cut at timing points along its path (stops nobody boards or
+leaves at, ``pickup_type`` and ``drop_off_type`` 1), which the import drops again.
+
 What GTFS has no column for travels in extra ``corridor_*`` columns of routes.txt (unit,
 capacity, mode, distance, cost and CO2 per unit), which GTFS readers ignore and
 :mod:`corridor.interchange.gtfs_import` reads back. Check-in times have no GTFS field and are
@@ -26,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corridor.errors import CorridorError
-from corridor.interchange.gtfs_time import format_time, service_day
-from corridor.network.paths import service_path
+from corridor.interchange.gtfs_time import day_start, format_time, service_day
+from corridor.network.paths import segment_paths, service_path
 from corridor.network.segments import service_segments
 from corridor.network.timetable import first_departures_min
 from corridor.report.files import write_atomically
@@ -42,6 +50,12 @@ ROUTE_TYPES = {"rail": 2, "ferry": 4, "sea": 4, "road": 3, "air": 1100}
 PLACEHOLDER_URL = "https://example.invalid/"
 DEFAULT_PERIOD_DAYS = 364  # a feed without a scenario validity covers a year from run.start
 MAX_PERIOD_DAYS = 3 * 366
+#: GTFS hours have two digits: no stop time may reach this many hours.
+MAX_HOURS = 100
+#: The longest piece of a cut trip, from its first arrival to its last departure: a piece
+#: starts less than 26 h into its service day (25 h on the day the clocks go back), so its
+#: times stay below 26 + 72 = 98 h.
+MAX_PIECE_MIN = 72 * 60
 
 
 @dataclass
@@ -136,6 +150,7 @@ def build_feed(
     calendar: list[dict[str, object]] = []
     shapes: list[dict[str, object]] = []
     used_stops: set[str] = set()
+    via_stops: dict[str, _Point] = {}
     for service in scenario.services:
         if service.timetable is None:
             feed.skipped.append(service.id)
@@ -178,6 +193,11 @@ def build_feed(
             )
         used_stops.update(service.stops)
         by_time = _departures(scenario, service, feed_tz, first, last, epoch)
+        points = _points(service, segments)
+        plan = [points]
+        if by_time and max(by_time) + points[-1].depart_min * 60 >= MAX_HOURS * 3600:
+            plan = _pieces(service, points, places)
+            via_stops.update({q.stop: q for piece in plan for q in piece if q.via is not None})
         # departure times that run on the same days share calendar periods
         by_days: dict[frozenset[dt.date], list[int]] = defaultdict(list)
         for seconds, days in sorted(by_time.items()):
@@ -187,25 +207,45 @@ def build_feed(
             for mask, lo, hi in calendar_rows(day_set):
                 service_id = f"{service.id}.c{n_cal}"
                 n_cal += 1
-                calendar.append(
-                    {
-                        "service_id": service_id,
-                        **{column: int(w in mask) for w, column in enumerate(_DAY_COLUMNS)},
-                        "start_date": lo.strftime("%Y%m%d"),
-                        "end_date": hi.strftime("%Y%m%d"),
-                    }
-                )
+                calendar.append(_calendar_row(service_id, mask, lo, hi))
+                period = sorted(d for d in day_set if lo <= d <= hi and d.weekday() in mask)
                 for seconds in times:
                     trip_id = f"{service_id}.{format_time(seconds).replace(':', '')}"
+                    block = {"block_id": trip_id} if len(plan) > 1 else {}
                     trips.append(
                         {
                             "route_id": service.id,
                             "service_id": service_id,
                             "trip_id": trip_id,
                             "shape_id": service.id,
+                            **block,
                         }
                     )
-                    stop_times.extend(_stop_times(trip_id, seconds, segments))
+                    stop_times.extend(_stop_times(trip_id, seconds, plan[0]))
+                    # each later piece on the service days it starts on, in the same block
+                    for piece in plan[1:]:
+                        base = piece[0].arrive_min
+                        starts: dict[int, set[dt.date]] = defaultdict(set)
+                        for day in period:
+                            instant = day_start(day, feed_tz) + dt.timedelta(seconds=seconds + base * 60)
+                            piece_day, piece_s = service_day(instant, feed_tz)
+                            starts[piece_s].add(piece_day)
+                        for piece_s, piece_days in sorted(starts.items()):
+                            for p_mask, p_lo, p_hi in calendar_rows(piece_days):
+                                piece_service = f"{service.id}.c{n_cal}"
+                                n_cal += 1
+                                calendar.append(_calendar_row(piece_service, p_mask, p_lo, p_hi))
+                                piece_trip = f"{piece_service}.{format_time(piece_s).replace(':', '')}"
+                                trips.append(
+                                    {
+                                        "route_id": service.id,
+                                        "service_id": piece_service,
+                                        "trip_id": piece_trip,
+                                        "shape_id": service.id,
+                                        **block,
+                                    }
+                                )
+                                stop_times.extend(_stop_times(piece_trip, piece_s - int(base * 60), piece))
     kept = used_stops | _linked(scenario)
     stops: list[dict[str, object]] = [
         {
@@ -219,6 +259,21 @@ def build_feed(
         for p in scenario.places
         if p.id in kept
     ]
+    stops += [
+        {
+            "stop_id": q.stop,
+            "stop_name": q.via[2],
+            "stop_lat": f"{q.via[0]:.6f}",
+            "stop_lon": f"{q.via[1]:.6f}",
+            "location_type": 0,
+            "stop_timezone": tz_name,
+        }
+        for q in via_stops.values()
+        if q.via is not None
+    ]
+    for row in stop_times:  # the cut keeps every time below 100 h; a time past it is a bug here
+        if max(parse_hours(row["arrival_time"]), parse_hours(row["departure_time"])) >= MAX_HOURS:
+            raise CorridorError(f"trip {row['trip_id']}: stop time {row['arrival_time']} has 3-digit hours")
     feed.tables = {
         "agency.txt": list(agencies.values()),
         "stops.txt": stops,
@@ -279,22 +334,119 @@ def _departures(
     return out
 
 
-def _stop_times(trip_id: str, start_s: int, segments: list) -> list[dict[str, object]]:  # type: ignore[type-arg]
-    rows = []
+def _calendar_row(service_id: str, mask: frozenset[int], lo: dt.date, hi: dt.date) -> dict[str, object]:
+    return {
+        "service_id": service_id,
+        **{column: int(w in mask) for w, column in enumerate(_DAY_COLUMNS)},
+        "start_date": lo.strftime("%Y%m%d"),
+        "end_date": hi.strftime("%Y%m%d"),
+    }
+
+
+def parse_hours(text: object) -> int:
+    """The hours of a ``HH:MM:SS`` time."""
+    return int(str(text).split(":", 1)[0])
+
+
+@dataclass(frozen=True)
+class _Point:
+    """A stop of a trip (or a timing point, ``via`` = (lat, lon, name)): its place in the
+    trip's stop_sequence and its minutes from the first departure."""
+
+    stop: str
+    sequence: int
+    arrive_min: float
+    depart_min: float
+    via: tuple[float, float, str] | None = None
+
+
+def _points(service: Service, segments: list) -> list[_Point]:  # type: ignore[type-arg]
     n = len(segments)
-    for k in range(n + 1):
-        arrive = segments[k - 1].arrive_offset_min if k > 0 else segments[0].depart_offset_min
-        depart = segments[k].depart_offset_min if k < n else segments[-1].arrive_offset_min
-        stop = segments[k].origin if k < n else segments[-1].destination
+    return [
+        _Point(
+            segments[k].origin if k < n else segments[-1].destination,
+            k,
+            segments[k - 1].arrive_offset_min if k > 0 else segments[0].depart_offset_min,
+            segments[k].depart_offset_min if k < n else segments[-1].arrive_offset_min,
+        )
+        for k in range(n + 1)
+    ]
+
+
+def _pieces(service: Service, points: list[_Point], places: dict) -> list[list[_Point]]:  # type: ignore[type-arg]
+    """The trip cut into pieces of at most :data:`MAX_PIECE_MIN` from a piece's first arrival
+    to its last departure, each ending where the next begins: at the furthest stop within
+    reach, or, where the next stop is out of reach, at a timing point on the way to it."""
+    paths = segment_paths(service, places)
+    pieces: list[list[_Point]] = []
+    current = [points[0]]
+    rest = list(points[1:])
+    n_via = 0
+    while rest:
+        base = current[0].arrive_min
+        if rest[0].depart_min - base <= MAX_PIECE_MIN:
+            current.append(rest.pop(0))
+            continue
+        if len(current) == 1:  # not even the next stop: a timing point on the way
+            nxt = rest[0]
+            at = base + MAX_PIECE_MIN
+            leaves = points[nxt.sequence - 1].depart_min  # the stop the run starts from
+            frac = (at - leaves) / (nxt.arrive_min - leaves)
+            lat, lon = _along(paths[nxt.sequence - 1], frac)
+            n_via += 1
+            name = f"{service.name or service.id}, timing point {n_via}"
+            current.append(_Point(f"{service.id}.via{n_via}", -1, at, at, (lat, lon, name)))
+        pieces.append(current)
+        current = [current[-1]]
+    pieces.append(current)
+    # stop_sequence rises along the whole run: timing points take the numbers after their
+    # stop's, the stops after them are renumbered
+    out: list[list[_Point]] = []
+    seq = 0
+    renumbered: dict[tuple[str, float], _Point] = {}
+    for piece in pieces:
+        new = []
+        for q in piece:
+            key = (q.stop, q.arrive_min)
+            if key not in renumbered:
+                renumbered[key] = _Point(q.stop, seq, q.arrive_min, q.depart_min, q.via)
+                seq += 1
+            new.append(renumbered[key])
+        out.append(new)
+    return out
+
+
+def _along(path: list[tuple[float, float]], frac: float) -> tuple[float, float]:
+    """The point a fraction ``frac`` of the way along ``path`` (by its vertices' steps in
+    plain degrees: a timing point's place only has to lie on the line)."""
+    if len(path) < 2:
+        return path[0]
+    steps = [abs(b[0] - a[0]) + abs(b[1] - a[1]) for a, b in zip(path, path[1:], strict=False)]
+    target = max(0.0, min(1.0, frac)) * sum(steps)
+    for (a, b), step in zip(zip(path, path[1:], strict=False), steps, strict=True):
+        if target <= step and step > 0:
+            t = target / step
+            return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+        target -= step
+    return path[-1]
+
+
+def _stop_times(trip_id: str, start_s: int, points: list[_Point]) -> list[dict[str, object]]:
+    """A trip's rows: ``start_s`` is the seconds of offset 0 on the trip's service day (for a
+    later piece, before the day it starts); boarding all but at its last stop, alighting all
+    but at its first, neither at a timing point."""
+    rows = []
+    n = len(points) - 1
+    for k, q in enumerate(points):
         rows.append(
             {
                 "trip_id": trip_id,
-                "arrival_time": format_time(start_s + int(arrive * 60)),
-                "departure_time": format_time(start_s + int(depart * 60)),
-                "stop_id": stop,
-                "stop_sequence": k,
-                "pickup_type": 1 if k == n else 0,
-                "drop_off_type": 1 if k == 0 else 0,
+                "arrival_time": format_time(start_s + int(q.arrive_min * 60)),
+                "departure_time": format_time(start_s + int(q.depart_min * 60)),
+                "stop_id": q.stop,
+                "stop_sequence": q.sequence,
+                "pickup_type": 1 if k == n or q.via is not None else 0,
+                "drop_off_type": 1 if k == 0 or q.via is not None else 0,
             }
         )
     return rows

@@ -12,6 +12,10 @@ becomes one or more corridor services:
 * trips with the same stops and running times form one service per set of days they run on
   (calendar.txt periods and calendar_dates.txt exceptions, as many periods as it takes);
   one service keeps the route's id, several take ``ROUTE.1``, ``ROUTE.2``...;
+* trips that share a ``block_id`` and follow each other (one ends at the stop and instant
+  the next begins: a rider stays seated) are one run, as corridor cuts trips that would reach
+  100 h into pieces; stops where nobody boards or leaves (``pickup_type`` and
+  ``drop_off_type`` 1 in every row, timing points) inside a run are dropped, and need no place;
 * running times are reproduced to the minute: a two-stop service by ``duration_min``, a
   longer one by a speed per segment and one dwell (segments.py rounds them back to the same
   minutes);
@@ -195,7 +199,8 @@ def import_services(
                 raise ScenarioError([spec_problem(("routes", i), f"route {rid!r} is not in {shown}{hint}")])
             wanted.append((rid, None if isinstance(entry, str) else entry, i))
 
-    stop_place = _map_stops(r, feed, places, spec.match_km)
+    timing = _timing_points(feed)
+    stop_place = _map_stops(r, feed, places, spec.match_km, timing)
     days_of = _service_days(r, feed)
     if r.problems or feed_tz is None:
         raise ScenarioError(r.problems)
@@ -219,11 +224,21 @@ def import_services(
         # pattern (places, offsets) -> first-stop local clock minute -> local dates
         patterns: dict[tuple[tuple[str, ...], tuple[int, ...]], dict[int, set[dt.date]]] = {}
         shape_of: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
-        for k in trips_of[rid]:
-            trip_id = _text(trips["trip_id"].iloc[k])
-            if trip_id not in times:
+        for k, trip_id, stops, stamps, run_days in _runs(trips, trips_of[rid], times, days_of, feed_tz):
+            inner = [i for i in range(1, len(stops) - 1) if stops[i] in timing]
+            if inner:
+                stops = [x for i, x in enumerate(stops) if i not in inner]
+                stamps = [x for i, x in enumerate(stamps) if i not in inner]
+            unplaced = [x for x in stops if x not in stop_place]
+            if unplaced:
+                r.problem(
+                    "trips.txt",
+                    k,
+                    "trip_id",
+                    f"trip {trip_id!r} starts or ends at stop {unplaced[0]!r}, "
+                    "where nobody boards or leaves and no place matches",
+                )
                 continue
-            stops, stamps = times[trip_id]
             mapped = tuple(stop_place[s] for s in stops)
             if any(a == b for a, b in zip(mapped, mapped[1:], strict=False)):
                 r.problem(
@@ -249,7 +264,7 @@ def import_services(
             shape_of.setdefault(key, _text(trips["shape_id"].iloc[k]) if "shape_id" in trips else "")
             clocks = patterns.setdefault(key, defaultdict(set))
             first_tz = zone(place_of[mapped[0]].tz)
-            for day in days_of.get(_text(trips["service_id"].iloc[k]), ()):
+            for day in sorted(run_days):
                 local = (day_start(day, feed_tz) + dt.timedelta(seconds=first)).astimezone(first_tz)
                 if local.second:
                     r.problem(
@@ -281,8 +296,92 @@ def import_services(
     return out
 
 
-def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> dict[str, str]:
-    """Each stop's place: the one with its id, else the nearest within ``match_km``."""
+def _timing_points(feed: Any) -> set[str]:
+    """Stops where nobody boards or leaves: ``pickup_type`` and ``drop_off_type`` 1 in every
+    row of stop_times.txt that names them."""
+    st = feed.stop_times
+    if "pickup_type" not in st.columns or "drop_off_type" not in st.columns:
+        return set()
+    served: set[str] = set()
+    seen: set[str] = set()
+    for stop, pick, drop in zip(st["stop_id"], st["pickup_type"], st["drop_off_type"], strict=True):
+        stop = _text(stop)
+        seen.add(stop)
+        if _number(pick) != 1 or _number(drop) != 1:
+            served.add(stop)
+    return seen - served
+
+
+def _block(value: Any) -> str:
+    text = _text(value)
+    return "" if text in ("<NA>", "nan") else text
+
+
+def _runs(
+    trips: Any,
+    rows: list[int],
+    times: dict[str, tuple[list[str], list[tuple[int, int]]]],
+    days_of: dict[str, set[dt.date]],
+    feed_tz: Any,
+) -> list[tuple[int, str, list[str], list[tuple[int, int]], set[dt.date]]]:
+    """The runs of a route's trips (rows of trips.txt): (row, trip id, stops, times, days).
+
+    A trip without a ``block_id`` is a run of its own, on its service's days. The trips of a
+    block are joined, day by day, where one ends at the stop and instant (arrival and
+    departure) another begins; a run's times count from the service day of its first trip,
+    so a joined run is read as a trip longer than its pieces."""
+    out: list[tuple[int, str, list[str], list[tuple[int, int]], set[dt.date]]] = []
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for k in rows:
+        trip_id = _text(trips["trip_id"].iloc[k])
+        if trip_id not in times:
+            continue
+        block = _block(trips["block_id"].iloc[k]) if "block_id" in trips else ""
+        if block:
+            blocks[block].append(k)
+        else:
+            stops, stamps = times[trip_id]
+            out.append((k, trip_id, stops, stamps, days_of.get(_text(trips["service_id"].iloc[k]), set())))
+    for members in blocks.values():
+        # every trip of the block on every day it runs, its times as UTC seconds
+        pieces: list[tuple[int, dt.date, list[str], list[tuple[int, int]]]] = []
+        for k in members:
+            stops, stamps = times[_text(trips["trip_id"].iloc[k])]
+            for day in days_of.get(_text(trips["service_id"].iloc[k]), ()):
+                origin = int(day_start(day, feed_tz).timestamp())
+                pieces.append((k, day, stops, [(origin + a, origin + d) for a, d in stamps]))
+        starts = {(p[2][0], p[3][0]): i for i, p in enumerate(pieces)}
+        follows: dict[int, int] = {}
+        for i, p in enumerate(pieces):
+            j = starts.get((p[2][-1], p[3][-1]))
+            if j is not None and j != i:
+                follows[i] = j
+        followed = set(follows.values())
+        Run = tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]
+        joined: dict[Run, set[dt.date]] = defaultdict(set)
+        for i in range(len(pieces)):
+            if i in followed:
+                continue
+            k, day, stops, stamps = pieces[i]
+            stops, stamps = list(stops), list(stamps)
+            seen = {i}
+            while i in follows and follows[i] not in seen:
+                i = follows[i]
+                seen.add(i)
+                stops += pieces[i][2][1:]
+                stamps += pieces[i][3][1:]
+            origin = int(day_start(day, feed_tz).timestamp())
+            joined[(k, tuple(stops), tuple((a - origin, d - origin) for a, d in stamps))].add(day)
+        for (k, stops_t, stamps_t), days in joined.items():
+            out.append((k, _text(trips["trip_id"].iloc[k]), list(stops_t), list(stamps_t), days))
+    return out
+
+
+def _map_stops(
+    r: _Reader, feed: Any, places: list[Place], match_km: float, timing: set[str]
+) -> dict[str, str]:
+    """Each stop's place: the one with its id, else the nearest within ``match_km``. A timing
+    point (nobody boards or leaves there) with no place of its id is left out, not matched."""
     by_id = {p.id: p for p in places}
     lat = np.array([p.lat for p in places])
     lon = np.array([p.lon for p in places])
@@ -293,6 +392,8 @@ def _map_stops(r: _Reader, feed: Any, places: list[Place], match_km: float) -> d
         row = stops.iloc[k]
         sid = _text(row["stop_id"])
         place = by_id.get(sid)
+        if place is None and sid in timing:
+            continue  # a timing point: dropped from the runs it lies inside
         if place is None:
             slat, slon = _number(row.get("stop_lat")), _number(row.get("stop_lon"))
             if slat is None or slon is None or not (-90 <= slat <= 90 and -180 <= slon <= 180):
