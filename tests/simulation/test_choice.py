@@ -76,7 +76,37 @@ def test_alternatives_shared_by_a_key_are_those_a_fresh_search_finds() -> None:
     for ready in np.arange(0.0, 5 * 1440.0, 37.0):
         got = cache.alternatives(0, 1, float(ready))
         first = next(d for d in sorted(tt.dep_min.tolist()) if d >= ready)
-        fresh = planner.pareto(0, 1, float(ready), window_min=first + 7 * 1440.0 - ready)
+        # arrivals up to window_days after the end of the day of the first departure caught
+        limit = (math.floor(first / 1440.0) + 1) * 1440.0 + 7 * 1440.0
+        fresh = planner.pareto(0, 1, float(ready), window_min=limit - ready)
         assert got is not None
         assert [it.criteria() for it, _ in got.options] == [it.criteria() for it in fresh]
     assert cache.hits > 0
+
+
+def test_choice_sets_shared_across_keys_equal_fresh_searches_on_the_baseline() -> None:
+    # a set found for one first departure is kept for the later ones of that day it does not
+    # use; every set handed out must still be the one a fresh search finds
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s, horizon_days=12)
+    planner = Planner(tt, unit="pax")
+    cache = ChoiceCache(planner, planner.allowed(tt.service_mask(None, "pax")), s.choice)
+    rng = np.random.default_rng(4)
+    readies = np.concatenate([np.arange(0.0, 4 * 1440.0, 47.0), rng.uniform(0.0, 4 * 1440.0, 60)])
+    for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
+        o, d = tt.index[origin], tt.index[dest]
+        deps = sorted(float(x) for x in tt.dep_min[(tt.origin == o)
+                                                   & tt.service_mask(None, "pax")[tt.service]])
+        for ready in readies.tolist():
+            got = cache.alternatives(o, d, ready)
+            first = next(x for x in deps if x >= ready + float(tt.checkin_min[o]))
+            limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
+            fresh = planner.pareto(o, d, ready, window_min=limit - ready,
+                                   allowed=planner.allowed(tt.service_mask(None, "pax")))
+            assert got is not None
+            assert sorted(it.criteria() for it, _ in got.options) == sorted(it.criteria() for it in fresh), \
+                (origin, ready)
+    assert len(planner.memo[("choice", cache.window_min)]) > cache.misses  # keys shared by sets

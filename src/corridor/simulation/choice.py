@@ -18,7 +18,9 @@ vectorised over the alternatives.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
+from bisect import bisect_left
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -134,16 +136,17 @@ class ChoiceCache(RouteCache):
         found = self.cached(key)
         if found is not MISSING:
             return found  # type: ignore[return-value]
-        # the window starts at the first departure the key catches, the same for all who share it
+        # the window ends window_days after the end of the (UTC) day of the first departure
+        # the key catches: the same for all who share the key, and for all keys of one day
         first = self._departures[origin]
         shared = key[2] < len(first)
-        limit = (first[key[2]] if shared else ready) + self.window_min
+        limit = self._limit(first[key[2]] if shared else ready)
         memo = self.planner.memo.setdefault(("choice", self.window_min), {})
         static = memo.get(key) if shared else None
         if static is None:
             static = self._search(origin, dest, ready, board_from, limit, self._all_seats())
             if shared and static[1]:
-                memo[key] = static
+                self._remember_static(memo, key, static, limit)
         alts, cacheable, rows = static
         if rows.size and not self.allowed[rows].all():  # a trip it rides is full: search anew
             alts, cacheable, _ = self._search(origin, dest, ready, board_from, limit, self.allowed)
@@ -151,6 +154,29 @@ class ChoiceCache(RouteCache):
             self._limits[key] = limit
             self._register(key, alts)
         return alts
+
+    def _limit(self, anchor_min: float) -> float:
+        return (math.floor(anchor_min / MIN_PER_DAY) + 1) * MIN_PER_DAY + self.window_min
+
+    def _remember_static(self, memo: dict[tuple[int, ...], Any], key: tuple[int, ...],
+                         static: tuple[Alternatives | None, bool, np.ndarray], limit: float) -> None:
+        """Keep a set found with every seat free for its key, and for the keys of later first
+        departures on the same day up to the first one it boards at the origin: a traveller who
+        can no longer catch the departures it does not use has the same set (a Pareto set of
+        journeys is the set of any subset of them that holds it)."""
+        memo[key] = static
+        alts = static[0]
+        first = self._departures[key[0]]
+        last = len(first) - 1
+        if alts is not None:
+            for it, _ in alts.options:
+                leg = it.legs[0]
+                if leg.kind == "service" and leg.origin == key[0]:
+                    last = min(last, bisect_left(first, leg.dep_min))
+        for k in range(key[2] + 1, last + 1):
+            if self._limit(first[k]) != limit:
+                break
+            memo.setdefault((key[0], key[1], k, *key[3:]), static)
 
     def _all_seats(self) -> np.ndarray:
         if self._open_mask is None:
