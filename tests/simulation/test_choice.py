@@ -110,3 +110,41 @@ def test_choice_sets_shared_across_keys_equal_fresh_searches_on_the_baseline() -
             assert sorted(it.criteria() for it, _ in got.options) == sorted(it.criteria() for it in fresh), \
                 (origin, ready)
     assert len(planner.memo[("choice", cache.window_min)]) > cache.misses  # keys shared by sets
+
+
+DAY_EDGE = """\
+name: day-edge
+run: {start: 2027-03-01, horizon_days: 6, seed: 1}
+places:
+  - {id: A, name: A, kind: airport, country: KZ, lat: 51.0, lon: 71.4, tz: UTC}
+  - {id: B, name: B, kind: airport, country: LT, lat: 54.6, lon: 25.3, tz: UTC}
+  - {id: C, name: C, kind: airport, country: TR, lat: 41.3, lon: 28.8, tz: UTC}
+services:
+  - {id: FAST, mode: air, unit: pax, stops: [A, B], timetable: {times: ["22:00"]}, duration_min: 60,
+     capacity: 100, cost_usd: 100}
+  - {id: CHEAP, mode: air, unit: pax, stops: [A, B], timetable: {times: ["23:00"]}, duration_min: 1200,
+     capacity: 100, cost_usd: 10}
+  - {id: ELSEWHERE, mode: air, unit: pax, stops: [A, C], timetable: {times: ["23:30"]}, duration_min: 60,
+     capacity: 100, cost_usd: 1}
+choice:
+  scale_usd: 40
+  window_days: 1
+  segments:
+    - {id: only, share: 1.0, value_of_time_usd_per_h: 30, schedule_delay_usd_per_h: 5}
+"""
+
+
+def test_a_set_is_not_lent_to_a_first_departure_of_another_day() -> None:
+    # ready at 23:15 on day 0 the first departure caught is ELSEWHERE (day 0), whose window
+    # (to the end of day 1) holds FAST of day 1 but not CHEAP of day 1 (arriving 19:00 on day 2);
+    # ready at 23:45 the first caught is FAST of day 1, whose window holds both
+    s = Scenario.model_validate(yaml.safe_load(DAY_EDGE))
+    tt = build_timetable(s, horizon_days=6)
+    planner = Planner(tt, unit="pax")
+    cache = ChoiceCache(planner, np.ones(tt.n_connections, dtype=bool), s.choice)
+    a, b = tt.index["A"], tt.index["B"]
+    early = cache.alternatives(a, b, 23 * 60 + 15.0)
+    late = cache.alternatives(a, b, 23 * 60 + 45.0)
+    assert early is not None and late is not None
+    assert [leg.name for it, _ in early.options for leg in it.legs] == ["FAST"]
+    assert sorted(leg.name for it, _ in late.options for leg in it.legs) == ["CHEAP", "FAST"]
