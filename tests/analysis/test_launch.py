@@ -99,8 +99,19 @@ def test_traveller_benefit_is_the_change_in_logsum() -> None:
 def test_compare_leads_with_the_new_service() -> None:
     comp = compare([toy(False), toy(True)], names=["without", "with"], replications=2, profiles=False)
     first = comp.headline.splitlines()[0]
-    assert first.startswith("FAST (new in with):") and "break-even" in first
+    assert first.startswith("FAST (new in with, simulated):") and "break-even" in first
     case = comp.launches["with"][0]
     assert case.figures["share_of_market"].contains(P_FAST) or abs(
         case.figures["share_of_market"].mean - P_FAST) < 0.03
     assert not comp.to_frame("launches").empty and not comp.to_frame("sensitivity").empty
+
+
+def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None:
+    rows = sensitivity(toy(True, capacity=100), "FAST", frequencies=(3, 7))
+    own = [(r.parameter, r.value) for r in rows if r.own]
+    assert own == [("market", 700.0), ("fare", 100.0), ("frequency", 7)]
+    assert {r.parameter: r.unit for r in rows} == {"market": "pax/week", "fare": "USD",
+                                                   "frequency": "flights/week"}
+    cheap = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(60.0))
+    assert cheap.break_even_load_factor == pytest.approx(2500.0 / (100 * 60.0))
+    assert cheap.can_break_even  # 0.42: it can

@@ -297,16 +297,20 @@ def headline(comp: Comparison) -> str:
         by_key = {d.key: d for d in comp.kpis[name]}
         parts = []
         pax = by_key.get("passengers.door_to_door_h.mean")
-        if pax is not None:
-            parts.append(_sentence("passengers", pax, "h"))
         way = by_key.get("passengers.on_the_way_h.mean")
-        if way is not None and way.diff.mean != 0:
-            text = _sentence("passengers", way, "h").replace("door to door", "on the way (first departure "
-                                                              "to arrival)")
-            if pax is not None and pax.diff.mean > 0 > way.diff.mean:
-                text += (" - door to door counts from the wished departure time, so it includes the days "
-                         "travellers choose to wait for a better flight")
-            parts.append(text)
+        if pax is not None and way is not None and pax.diff.mean > 0 > way.diff.mean:
+            # travellers trade waiting for a better trip: say the trip first, then the wait
+            parts.append(_sentence("passengers", way, "h").replace("door to door", "on the way (first "
+                                                                    "departure to arrival)"))
+            parts.append(f"they wait about {pax.diff.mean - way.diff.mean:.1f} h longer for the departure "
+                         "they choose, so from the wished time to arrival they take "
+                         + _sentence("", pax, "h").replace(" spend ", "", 1).strip()
+                         .replace("more door to door", "longer").replace("less door to door", "less"))
+        else:
+            if pax is not None:
+                parts.append(_sentence("passengers", pax, "h"))
+            if way is not None and way.diff.mean != 0:
+                parts.append(_sentence("passengers", way, "h").replace("door to door", "on the way"))
         cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
             parts.append(_sentence("containers", cargo, "days"))
@@ -323,8 +327,8 @@ def headline(comp: Comparison) -> str:
                 f"{p.base['mean_min'] / 60:.1f} h -> {p.other['mean_min'] / 60:.1f} h)" for p in better) + "."
         elif comp.profiles.get(name):
             text += " On the timetable no flow gets faster."
-        if comp.warnings.get(name):
-            text += f" Read with care: {len(comp.warnings[name])} warning(s) below."
+        if comp.warnings.get(name) or comp.warnings.get(comp.base):
+            text += " Read with care: the runs gave warnings, listed below."
         lines.append(text)
     return "\n".join(lines)
 

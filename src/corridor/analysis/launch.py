@@ -49,19 +49,20 @@ class LaunchCase:
         profit, market = f["profit_per_flight_usd"], f["break_even_market_per_week"]
         verdict = "covers its cost" if profit.low > 0 else (
             "loses money" if profit.high < 0 else "is not clearly above or below cost")
-        text = (f"{self.service} (new in {self.scenario}): {share.mean:.0%} of its market's travellers "
-                f"choose it (95% CI {share.low:.0%} to {share.high:.0%}); load factor {load.mean:.0%} "
-                f"({load.low:.0%} to {load.high:.0%}) against a break-even of {even.mean:.0%}; it "
-                f"{verdict}, {profit.mean:+,.0f} USD a flight ({profit.low:+,.0f} to {profit.high:+,.0f})")
+        text = (f"{self.service} (new in {self.scenario}, simulated): {share.mean:.0%} of its market's "
+                f"travellers choose it (95% CI {share.low:.0%} to {share.high:.0%}); load factor "
+                f"{load.mean:.0%} ({load.low:.0%} to {load.high:.0%}) against a break-even of "
+                f"{even.mean:.0%}; it {verdict}, {profit.mean:+,.0f} USD a flight "
+                f"({profit.low:+,.0f} to {profit.high:+,.0f})")
         if math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week "
                      f"(the scenario assumes {f['market_per_week'].mean:,.0f})")
         text += "."
         for flow, b in self.benefit.items():
             if math.isfinite(b["benefit_usd"]):
-                text += (f" Each {flow} traveller gains {b['benefit_usd']:,.0f} USD of generalised cost "
-                         f"({b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f}, time valued as "
-                         "the choice model does)")
+                text += (f" Each {flow} traveller is better off by {b['benefit_usd']:,.0f} USD a trip "
+                         f"(expected generalised cost, fare plus time, waiting and changes valued as the "
+                         f"choice model does: {b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f})")
                 if b["induced_per_week"] > 0:
                     text += (f", which would induce about {b['induced_per_week']:,.0f} more a week at the "
                              f"assumed logsum elasticity {b['elasticity']:g} (not simulated)")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,6 +53,16 @@ class MarketPoint:
     profit_per_week_usd: float
     break_even_load_factor: float
     break_even_market_per_week: float
+    unit: str = ""  # of ``value``: pax/week, USD or flights/week
+    own: bool = False  # the scenario's own setting
+
+    @property
+    def can_break_even(self) -> bool:
+        """A break-even load above 100% cannot be flown at this fare and capacity."""
+        return self.break_even_load_factor <= 1.0
+
+
+UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week"}
 
 
 def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
@@ -189,7 +199,8 @@ def sensitivity(scenario: Scenario, service_id: str, *,
         other = _Week(changed, flows)
         rows.append(_point("frequency", n, changed, changed.service(service_id), flows,
                            other.share(service_id), 1.0, fare, _flights_per_week(changed, service)))
-    return rows
+    own = {"market": market, "fare": fare, "frequency": per_week}
+    return [replace(r, unit=UNITS[r.parameter], own=math.isclose(r.value, own[r.parameter])) for r in rows]
 
 
 def _with_frequency(scenario: Scenario, service_ids: list[str], n: int) -> Scenario:

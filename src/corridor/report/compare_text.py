@@ -74,12 +74,19 @@ def compare_text(comp: Any) -> str:
 
 SENSITIVITY_HEADERS = ["setting", "value", "share", "pax/wk", "load", "spilled/wk", "profit k USD/wk",
                        "BE load", "BE market/wk"]
+#: what the market model is, and why its figures differ from the simulated ones
+SENSITIVITY_NOTE = ("market model: the choice model over one week of wished departures at the "
+                    "yearly mean market, without seasons, seat limits, delays or missed connections, "
+                    "so its figures differ a little from the simulated ones above; * the scenario's "
+                    "own setting; BE: break-even (a load above 100% cannot be flown at that fare); "
+                    "spilled: chose it and found no seat")
 SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk"}
 
 
 def launch_rows(case: Any) -> list[list[str]]:
     """The market model's rows for one new service, as shown."""
-    return [[f"{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0), f"{p.share:.0%}",
+    return [[f"{'*' if p.own else ' '}{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0),
+             f"{p.share:.0%}",
              _num(p.passengers_per_week, 0), f"{p.load_factor:.0%}", _num(p.spilled_per_week, 0),
              _num(p.profit_per_week_usd / 1000, 1), f"{p.break_even_load_factor:.0%}",
              _num(p.break_even_market_per_week, 0)] for p in case.sensitivity]
@@ -89,8 +96,7 @@ def launch_table(case: Any) -> str:
     """A new service's sensitivity to market size, fare and frequency (the market model)."""
     rows = launch_rows(case)
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
-    title = (f"{case.service}: what if? (market model: the logit over a week of wished departures;"
-             "\nspilled: chose it but found no seat; BE: break-even)")
+    title = f"{case.service}: what if?\n" + textwrap.fill(f"({SENSITIVITY_NOTE})", terminal_width())
     text = (format_table(SENSITIVITY_HEADERS, rows, title=title) if rows
             else f"{case.service}: no choice model, no sensitivity")
     return text + (f"\nsimulated load factor by month: {months}" if months else "")

@@ -15,6 +15,7 @@ from corridor.report.compare_text import (
     KPI_HEADERS,
     PROFILE_HEADERS,
     SENSITIVITY_HEADERS,
+    SENSITIVITY_NOTE,
     kpi_rows,
     launch_rows,
     profile_rows,
@@ -64,9 +65,7 @@ def _services_rows(comp: Any) -> list[list[str]]:
 def _launch_html(case: Any) -> list[str]:
     """A new service's case: its monthly load and the market model's sensitivity."""
     out = [f"<h3>New service {html.escape(case.service)}: what if?</h3>",
-           "<p>The market model: the choice model over a week of wished departures, before any seat "
-           "runs out (spilled: travellers who chose it and found no seat); BE: break-even. The "
-           "simulated figures are in the answer above.</p>"]
+           f"<p>{html.escape(SENSITIVITY_NOTE[0].upper() + SENSITIVITY_NOTE[1:])}.</p>"]
     if case.sensitivity:
         rows = launch_rows(case)
         out.append(_table(SENSITIVITY_HEADERS, rows))

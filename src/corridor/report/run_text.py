@@ -124,7 +124,31 @@ def airline_table(result: Any) -> str:
             loads = ", ".join(f"{m[2:]} {_ci(s, prefix + m + '.load_factor', 100, 0)}" for m in months)
             lines.append(textwrap.fill(f"{name} load % by month (UTC): {loads}", terminal_width(),
                                        subsequent_indent="  "))
+        lines.append(textwrap.fill(airline_verdict(s, name, months), terminal_width(),
+                                   subsequent_indent="  "))
     return "\n".join(lines)
+
+
+def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]) -> str:
+    """One sentence: does the service pay, how far from it is it, and when is it weakest."""
+    k = f"airline.{name}."
+
+    def mean(key: str) -> float:
+        return s.get(k + key, {}).get("mean", float("nan"))
+
+    profit = s.get(k + "profit_per_flight_usd", {})
+    low, high = profit.get("low", float("nan")), profit.get("high", float("nan"))
+    verdict = "covers its cost" if low > 0 else "loses money" if high < 0 else "is about at break-even"
+    text = (f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%} against a break-even of "
+            f"{mean('break_even_load_factor'):.0%}; it would need a market of about "
+            f"{mean('break_even_market_per_week'):,.0f} travellers a week (this scenario: "
+            f"{mean('market_per_week'):,.0f})")
+    loads = {m: s.get(f"{k}by_month.{m}.load_factor", {}).get("mean", float("nan")) for m in months}
+    loads = {m: v for m, v in loads.items() if v == v}
+    if len(loads) >= 2:
+        best, worst = max(loads, key=loads.__getitem__), min(loads, key=loads.__getitem__)
+        text += f"; its best month was {best} ({loads[best]:.0%}), its worst {worst} ({loads[worst]:.0%})"
+    return text + "."
 
 
 def _kinds(result: Any) -> list[bool]:
