@@ -553,7 +553,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         check_setting(raw, setting)
     try:
         result = sweep(raw, str(args.scenario), combos, replications=replications, seed=seed,
-                       executor=_executor(args), store=store, progress=_progress(args, "runs"))
+                       executor=_executor(args), store=store, progress=_progress(args, "runs"),
+                       refuse_empty=True)
     except KeyboardInterrupt:
         _resume_hint(args, store)
         raise

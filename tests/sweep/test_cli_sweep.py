@@ -132,3 +132,13 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monk
     assert main([*args, "--resume"]) == 0
     assert "6 runs (3 read back from" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["plots", "runs", "sweep.json", "tables"]
+
+
+def test_a_sweep_none_of_whose_combinations_validates_is_refused_before_writing(station, tmp_path,
+                                                                                  capsys) -> None:
+    out = tmp_path / "out"
+    code = main(["sweep", station, "--set", "places.B.1.server=1,2", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "every combination is refused" in err and "unknown key 'server'" in err and "servers" in err
+    assert not out.exists() and "Traceback" not in err

@@ -212,10 +212,12 @@ class SweepResult:
 def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, replications: int,
           seed: int, executor: Executor = IN_PROCESS, store: RunStore | None = None,
           progress: Callable[[int, int], None] | None = None,
-          columns: Sequence[str] | None = None) -> SweepResult:
+          columns: Sequence[str] | None = None, refuse_empty: bool = False) -> SweepResult:
     """Run every combination (the scenario data ``raw`` with its changes; ``name`` is the
     file problems are said to be in when they have no place of their own), ``replications``
-    each with ``seed``, on ``executor``. Runs found in ``store`` are read back, not run."""
+    each with ``seed``, on ``executor``. Runs found in ``store`` are read back, not run.
+    ``refuse_empty``: when no combination validates, raise with every reason instead of
+    returning a result with nothing run."""
     t0 = time.perf_counter()
     if not combinations:
         raise CorridorError("a sweep needs at least one combination")
@@ -238,6 +240,9 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
             continue
         slot[c] = len(scenarios)
         scenarios.append(scenario)
+    if not scenarios and refuse_empty:  # nothing could run: say why now, before anything is written
+        reasons = sorted({f.reason for f in failures})
+        raise CorridorError("every combination is refused, so nothing ran:\n  " + "\n  ".join(reasons))
     tokens = [scenario_token(s) for s in scenarios]
     runs: list[SweepRun] = []
     jobs: list[Job] = []
