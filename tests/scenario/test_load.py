@@ -79,6 +79,14 @@ def test_bad_values_name_path_and_value(write, old, new, path, value) -> None:
     assert match[0].line is not None
 
 
+def test_a_bad_weekday_is_reported_once_by_the_list_not_by_daily(write) -> None:
+    # days is "daily" or a list of weekdays: a list with a bad day fails both; only the list's
+    # own complaint says what is wrong
+    (p,) = problems_of(write("s.yaml", MINIMAL.replace("days: [Mon, Wed]", "days: [Monday, Wed]")))
+    assert p.path == "services[1].timetable.days[0]"
+    assert "'Mon'" in p.message and "(got 'Monday')" in p.message
+
+
 def test_unknown_place_reference_has_line_and_hint(write) -> None:
     path = write("s.yaml", MINIMAL.replace("stops: [IST, VNO]", "stops: [IST, VNQ]"))
     (p,) = problems_of(path)

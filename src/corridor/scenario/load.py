@@ -118,7 +118,13 @@ def _check_sizes(raw: SourceDict, fallback: str) -> None:
 
 
 def _first_per_place(problems: list[Problem]) -> list[Problem]:
-    """One problem per field: a value that fails every branch of a union is reported once."""
+    """One problem per field: a value that fails every branch of a union is reported once,
+    and by the branch that got furthest (``days: [Thursday]`` is a bad weekday in the list,
+    not "should be 'daily'")."""
+    deeper = {p.path for p in problems}
+    problems = [p for p in problems if not (
+        p.message.startswith("Input should be ")
+        and any(q != p.path and (q.startswith(p.path + "[") or q.startswith(p.path + ".")) for q in deeper))]
     seen: set[tuple[str, int | None, str]] = set()
     out = []
     for p in problems:
