@@ -60,6 +60,8 @@ def test_plan_text(capsys) -> None:
     [
         (["--from", "NQX", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'NQZ'"),
         (["--from", "kun", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'KUN'"),
+        # a city's name finds the places named after it, the airport among them
+        (["--from", "Astana", "--to", "VNO", "--depart", "2027-03-01T08:00"], "'NQZ' (Astana"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "soon"], "not ISO 8601"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"], "not a real date"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "9999-12-31T23:59-12:00"], "out of range"),

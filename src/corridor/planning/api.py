@@ -203,7 +203,7 @@ class RoutePlanner:
 
     # ------------------------------------------------------------------ checks
     def place(self, place_id: str) -> int:
-        return place_index(self._place_ids, place_id)
+        return place_index(self._place_ids, place_id, {p.id: p.name for p in self.scenario.places})
 
     def units_serving(self, place_id: str) -> list[str]:
         """The units some service or link carries from ``place_id``."""

@@ -384,17 +384,30 @@ class _TripRows:
         return self.tt.rows_of_trip(trip).tolist()
 
 
-def place_index(index: dict[str, int], place_id: str) -> int:
-    """The index of ``place_id``, or an error that suggests the id meant (any case, or close)."""
+def place_index(index: dict[str, int], place_id: str, names: dict[str, str] | None = None) -> int:
+    """The index of ``place_id``, or an error that suggests the id meant: the same id in
+    another case, the places whose name (``names``: id -> name) holds the text, or a close id.
+
+    >>> try:
+    ...     place_index({"NQZ": 0, "AR": 1}, "astana", {"NQZ": "Astana air", "AR": "Astana rail"})
+    ... except PlanningError as exc:
+    ...     print(exc)
+    unknown place 'astana' (did you mean 'NQZ' (Astana air) or 'AR' (Astana rail)?)
+    """
     try:
         return index[place_id]
     except KeyError:
         import difflib
 
         by_upper = {k.upper(): k for k in index}
-        close = ([by_upper[place_id.upper()]] if place_id.upper() in by_upper
-                 else difflib.get_close_matches(place_id.upper(), list(index), n=1))
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        named = [k for k, name in (names or {}).items() if place_id.casefold() in name.casefold()][:4]
+        same = [by_upper[place_id.upper()]] if place_id.upper() in by_upper else []
+        close = [repr(k) for k in same]
+        if len(place_id) >= 3:
+            close += [f"{k!r} ({names[k]})" for k in named if k not in same]  # type: ignore[index]
+        if not close:
+            close = [repr(k) for k in difflib.get_close_matches(place_id.upper(), list(index), n=1)]
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
         raise PlanningError(f"unknown place {place_id!r}{hint}") from None
 
 
