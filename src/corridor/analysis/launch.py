@@ -3,7 +3,7 @@
 A comparison finds, in each scenario after the base, the passenger services the base lacks
 that carry ``economics``, and for each puts together:
 
-* from the simulation (paired with the base by replication): the share of its market's
+* from the simulation of the scenario that has it: the share of its market's
   travellers who chose it, passengers a week, load factor, profit per flight, and the
   break-even load factor and market size, each with its 95% interval over replications;
   load factor by calendar month;
@@ -60,7 +60,8 @@ class LaunchCase:
         text += "."
         for flow, b in self.benefit.items():
             if math.isfinite(b["benefit_usd"]):
-                text += (f" Each {flow} traveller is better off by {b['benefit_usd']:,.0f} USD a trip "
+                better = "better" if b["benefit_usd"] >= 0 else "worse"
+                text += (f" Each {flow} traveller is {better} off by {abs(b['benefit_usd']):,.0f} USD a trip "
                          f"(expected generalised cost, fare plus time, waiting and changes valued as the "
                          f"choice model does: {b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f})")
                 if b["induced_per_week"] > 0:
