@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from corridor.report.compare_plots import all_plots
-from corridor.report.files import umask
+from corridor.report.files import umask, write_table
 from corridor.report.html import report_html
 from corridor.report.results import check_out, replace_folder, strict
 from corridor.simulation.entities import STATUS_NAMES
@@ -143,17 +143,6 @@ def _local(epoch: dt.datetime, minutes: float, tz: str) -> str | None:
     return (epoch + dt.timedelta(minutes=minutes)).astimezone(zone(tz)).isoformat()
 
 
-def _write_table(df: Any, folder: Path, name: str) -> list[Path]:
-    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
-    out = df.copy()
-    for col in out.columns:  # ISO 8601 with offset in CSV
-        if str(out[col].dtype).startswith("datetime64"):
-            out[col] = out[col].map(lambda t: None if t is None or t != t else t.isoformat())
-    out.to_csv(csv_path, index=False)
-    df.to_parquet(parquet_path, index=False)
-    return [csv_path, parquet_path]
-
-
 def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
     """Everything into ``out`` (new or empty), built in a temporary folder beside it and moved
     into place whole; the names written, relative to ``out``."""
@@ -169,8 +158,8 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
         tables.mkdir()
         for name in ("kpis", "replications", "profiles", "services", "services_by_month", "launches",
                      "sensitivity"):
-            _write_table(comp.to_frame(name), tables, name)
-        _write_table(units_frame(comp), tables, "units")
+            write_table(comp.to_frame(name), tables, name)
+        write_table(units_frame(comp), tables, "units")
         plots = all_plots(comp)
         (tmp / "plots").mkdir()
         for name, png in plots.items():

@@ -8,38 +8,18 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 
 from corridor.kernels.timeseries import step_levels
+from corridor.report.figures import png, pyplot
 from corridor.simulation.entities import Status
 from corridor.units import MIN_PER_DAY, MIN_PER_HOUR
 
 
 def _figure(width: float = 9.0, height: float = 4.2) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
-
-    fig, ax = plt.subplots(figsize=(width, height))
-    return fig, ax
-
-
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    try:
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=110)
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    return pyplot().subplots(figsize=(width, height))
 
 
 def _finish(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> bytes:
@@ -48,7 +28,7 @@ def _finish(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> bytes:
     ax.set_title(title)
     ax.grid(True, lw=0.3, alpha=0.6)
     ax.legend()
-    return _png(fig)
+    return png(fig)
 
 
 def _pooled(result: Any, what: str, *, pax: bool) -> np.ndarray:

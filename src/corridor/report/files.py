@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from corridor.errors import CorridorError
 
@@ -52,3 +53,15 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_table(df: Any, folder: Path, name: str) -> list[Path]:
+    """A tidy table as ``name.csv`` (times in ISO 8601 with their offset) and ``name.parquet``."""
+    csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    out = df.copy()
+    for col in out.columns:  # ISO 8601 with offset in CSV
+        if str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].map(lambda t: None if t is None or t != t else t.isoformat())
+    out.to_csv(csv_path, index=False)
+    df.to_parquet(parquet_path, index=False)
+    return [csv_path, parquet_path]

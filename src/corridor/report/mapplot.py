@@ -10,6 +10,7 @@ import numpy as np
 
 from corridor.network.geo import lat_lon, sample_path
 from corridor.network.paths import service_path
+from corridor.report.figures import pyplot
 from corridor.report.files import write_atomically
 from corridor.scenario.schema import Scenario
 
@@ -54,12 +55,7 @@ def _shade_closed(ax: object, codes: list[str]) -> None:
 
 def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
     """Draw the scenario's network to ``out`` (PNG, SVG or PDF by its suffix)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
+    plt = pyplot()
     from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
 

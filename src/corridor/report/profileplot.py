@@ -8,17 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from corridor.planning.api import ProfileResult
+from corridor.report.figures import pyplot
 from corridor.report.files import write_atomically
 
 
 def draw_profile(results: list[ProfileResult], out: Path, *, labels: list[str] | None = None) -> None:
     """One step line per result: hours from ready to arrival, against local departure time."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["text.parse_math"] = False  # names with $ are text, not formulas
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(12, 5))
     for k, res in enumerate(results):

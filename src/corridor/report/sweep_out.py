@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import os
@@ -24,8 +23,9 @@ from typing import Any
 from corridor.analysis.compare import HEADLINE_KPIS
 from corridor.analysis.sweep import RunStore, SweepResult
 from corridor.errors import CorridorError
-from corridor.report.compare_out import _write_table, scenario_files
-from corridor.report.files import umask
+from corridor.report.compare_out import scenario_files
+from corridor.report.figures import png, pyplot
+from corridor.report.files import umask, write_table
 from corridor.report.results import check_out, strict
 from corridor.report.tables import format_table
 
@@ -187,27 +187,6 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
 
 # ---- plots ---------------------------------------------------------------------------------
 
-def _plt() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["text.parse_math"] = False
-    return plt
-
-
-def png(fig: Any) -> bytes:
-    plt = _plt()
-    buf = io.BytesIO()
-    try:
-        fig.tight_layout()
-        fig.savefig(buf, format="png", dpi=110)
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
-
-
 def setting_plot(result: SweepResult, column: str) -> bytes | None:
     """Every headline KPI against one swept setting: the mean with its 95% interval, a line
     for each combination of the other settings."""
@@ -215,7 +194,7 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     summary = result.summary()
     if not keys or not summary:
         return None
-    plt = _plt()
+    plt = pyplot()
     cols = min(len(keys), 3)
     rows = math.ceil(len(keys) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
@@ -296,7 +275,7 @@ def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]
         tables = tmp / "tables"
         tables.mkdir()
         for name in ("runs", "summary", "failures"):
-            _write_table(result.to_frame(name), tables, name)
+            write_table(result.to_frame(name), tables, name)
         plots = tmp / "plots"
         plots.mkdir()
         for column in varied(result):

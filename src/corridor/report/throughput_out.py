@@ -10,9 +10,10 @@ from typing import Any
 
 from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
 from corridor.kernels.stats import Estimate
-from corridor.report.compare_out import _write_table
+from corridor.report.figures import png, pyplot
+from corridor.report.files import write_table
 from corridor.report.results import strict
-from corridor.report.sweep_out import _plt, failure_lines, finish_folder, metadata, png
+from corridor.report.sweep_out import failure_lines, finish_folder, metadata
 from corridor.report.tables import format_table
 
 
@@ -84,7 +85,7 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
     ran = [s for s in res.steps if s.delivered_teu_per_week is not None]
     if not ran:
         return None
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 1, figsize=(8.5, 9.0), sharex=True)
     x = [s.offered_teu_per_week for s in ran]
 
@@ -129,10 +130,10 @@ def write_throughput(res: ThroughputResult, out: Path, paths: list[Path]) -> lis
         (tmp / "throughput.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
         tables.mkdir()
-        _write_table(res.to_frame(), tables, "steps")
-        _write_table(res.utilisation_frame(), tables, "utilisation")
-        _write_table(res.sweep.to_frame("runs"), tables, "runs")
-        _write_table(res.sweep.to_frame("failures"), tables, "failures")
+        write_table(res.to_frame(), tables, "steps")
+        write_table(res.utilisation_frame(), tables, "utilisation")
+        write_table(res.sweep.to_frame("runs"), tables, "runs")
+        write_table(res.sweep.to_frame("failures"), tables, "failures")
         picture = saturation_plot(res)
         if picture is not None:
             (tmp / "plots").mkdir()
