@@ -22,12 +22,12 @@ Per-week figures count the weeks of the statistics window.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 
 import numpy as np
 
+from corridor.analysis.services import calendar_months
 from corridor.network.segments import service_segments
 from corridor.scenario.schema import Scenario
 from corridor.simulation.records import Records
@@ -45,9 +45,10 @@ def flight_cost_usd(scenario: Scenario, service_id: str) -> tuple[float, float, 
     return block_h, cost, sum(s.distance_km for s in segments)
 
 
-def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, float, np.ndarray]]:
-    """Per passenger service with economics: its id, cost per flight, and which rows of the
-    trip log are its flights that left in the statistics window (cancelled ones left out)."""
+def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, tuple[float, float, float], np.ndarray]]:
+    """Per passenger service with economics: its id, (block hours, cost per flight, km), and
+    which rows of the trip log are its flights that left in the statistics window (cancelled
+    ones left out)."""
     trips = rec.trips
     assert trips is not None
     window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
@@ -55,7 +56,7 @@ def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, float, np.ndarra
     for s, name in enumerate(rec.services):
         service = scenario.service(name)
         if service.economics is not None and service.unit == "pax":
-            out.append((name, flight_cost_usd(scenario, name)[1],
+            out.append((name, flight_cost_usd(scenario, name),
                         window & (trips["service"] == s) & (trips["capacity"] > 0)))
     return out
 
@@ -73,9 +74,8 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
-    for name, cost, ran in _flown(rec, scenario):
+    for name, (block_h, cost, km), ran in _flown(rec, scenario):
         service = scenario.service(name)
-        block_h, _, km = flight_cost_usd(scenario, name)
         flights = int(ran.sum())
         passengers = int(trips["boarded"][ran].sum())
         revenue = float(trips["revenue_usd"][ran].sum())
@@ -119,10 +119,9 @@ def by_month(rec: Records, scenario: Scenario) -> dict[str, dict[str, dict[str, 
     if trips is None or not trips["scheduled_min"].size:
         return {}
     epoch = scenario.run.epoch
-    months = np.array([(epoch + dt.timedelta(minutes=float(m))).strftime("%Y-%m")
-                       for m in trips["scheduled_min"]])
+    months = calendar_months(epoch, trips["scheduled_min"])
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for name, cost, rows in _flown(rec, scenario):
+    for name, (_, cost, _), rows in _flown(rec, scenario):
         out[name] = {}
         for m in np.unique(months[rows]):
             ran = rows & (months == m)

@@ -19,6 +19,17 @@ from corridor.simulation.records import Records
 ON_TIME_MIN = 15.0
 
 
+def calendar_months(epoch: dt.datetime, minutes: np.ndarray) -> np.ndarray:
+    """``YYYY-MM`` (UTC) of each instant given in minutes since ``epoch``, in one array step.
+
+    >>> calendar_months(dt.datetime(2027, 1, 31, tzinfo=dt.UTC), np.array([0.0, 1440.0])).tolist()
+    ['2027-01', '2027-02']
+    """
+    start = np.datetime64(epoch.astimezone(dt.UTC).replace(tzinfo=None), "s")
+    stamps = start + np.floor(np.asarray(minutes, dtype=np.float64) * 60.0).astype("timedelta64[s]")
+    return np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
+
+
 def _summary(trips: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:
     ran = rows & (trips["capacity"] > 0)
     cap = trips["capacity"][ran]
@@ -45,8 +56,7 @@ def service_kpis(rec: Records, epoch: dt.datetime | None = None) -> dict[str, di
     window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
     months = None
     if epoch is not None and trips["scheduled_min"].size:
-        months = np.array([(epoch + dt.timedelta(minutes=float(m))).strftime("%Y-%m")
-                           for m in trips["scheduled_min"]])
+        months = calendar_months(epoch, trips["scheduled_min"])
     out: dict[str, dict[str, Any]] = {}
     for s, name in enumerate(rec.services):
         rows = window & (trips["service"] == s)
