@@ -98,6 +98,7 @@ class _Week:
         cache = ChoiceCache(Planner(tt, unit="pax"), np.ones(tt.n_connections, dtype=bool), self.choice)
         wished = start + np.arange(0.0, MIN_PER_WEEK, STEP_MIN)
         self.sets: list[tuple[int, float, Alternatives | None]] = []
+        self._on: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         for f in flows:
             flow = scenario.demand[f]
             o, d = tt.index[flow.from_], tt.index[flow.to]
@@ -115,7 +116,15 @@ class _Week:
         return {f: float(np.mean(v)) for f, v in out.items()}
 
     def on_service(self, alts: Alternatives, service: str) -> tuple[np.ndarray, np.ndarray]:
-        """Per alternative: does it ride ``service``, and the fare it pays on it."""
+        """Per alternative: does it ride ``service``, and the fare it pays on it (worked out once
+        per set: wished times that catch the same departures share one)."""
+        key = (id(alts), service)  # the sets live as long as this week does
+        if key not in self._on:
+            self._on[key] = self._ride_fares(alts, service)
+        return self._on[key]
+
+    @staticmethod
+    def _ride_fares(alts: Alternatives, service: str) -> tuple[np.ndarray, np.ndarray]:
         rides = np.array([any(leg.name == service and leg.kind == "service" for leg in it.legs)
                           for it, _ in alts.options])
         fare = np.array([sum(leg.cost_usd for leg in it.legs if leg.name == service and leg.kind == "service")
