@@ -424,8 +424,9 @@ class Link(_Model):
 
 class GatewayChoice(_Model):
     """How a cargo flow splits among gateways (places its route may cross): a logit on
-    generalised cost, the route's tariff + ``value_of_time_usd_per_day`` x (planned duration +
-    the queue expected at the gateway now) + ``co2_usd_per_t`` x its CO2, over ``scale_usd``."""
+    generalised cost, the route's tariff + ``value_of_time_usd_per_day`` x (riding time + the
+    waits expected on the way, the wait for departure paths out of the gateway behind the blocks
+    already heading for it included) + ``co2_usd_per_t`` x its CO2, over ``scale_usd``."""
 
     via: Annotated[list[Id], Field(min_length=1, max_length=50)]
     value_of_time_usd_per_day: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]

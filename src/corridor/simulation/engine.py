@@ -57,14 +57,20 @@ from corridor.simulation.entities import (
     Unit,
     landing,
 )
-from corridor.simulation.gateways import GatewayOption, Uniforms, choose, gateway_options
+from corridor.simulation.gateways import (
+    Commitments,
+    GatewayOption,
+    Uniforms,
+    choose,
+    forecast_path_wait,
+    gateway_options,
+)
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.stations import (
     Station,
     Window,
     background_times,
     factor_at,
-    next_path_day,
     take_path,
 )
 from corridor.simulation.streams import Streams
@@ -147,7 +153,9 @@ class Replication:
                 self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
                                                           tt.index[flow.to], via)
                 self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
-        self.gateway_block: dict[int, tuple[GatewayOption | None, int]] = {}  # flow -> choice, followers left
+        # flow -> its block's choice, followers still to come, and the block's id
+        self.gateway_block: dict[int, tuple[GatewayOption | None, int, int]] = {}
+        self.commitments = Commitments()  # blocks heading for each gateway's exit paths
         self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
         self.trips_run = 0
         self.trips_cancelled = 0
@@ -284,36 +292,51 @@ class Replication:
     def _choose_gateway(self, unit: Unit, now: float) -> None:
         """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`):
         the first of each ``block_feu`` consecutive containers chooses, the others follow it."""
-        option, left = self.gateway_block.get(unit.flow, (None, 0))
+        option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
             options = self.gateway_options[unit.flow]
             spec = self.flows[unit.flow].gateways
             assert spec is not None
-            waits = np.array([self._expected_wait(o, now) for o in options])
-            option = options[choose(options, waits, spec, self.gateway_uniforms[unit.flow]())]
-            left = spec.block_feu
-        self.gateway_block[unit.flow] = (option, left - 1)
+            expected = [self._expected_wait(o, now, spec.block_feu) for o in options]
+            k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[unit.flow]())
+            option, left, block = options[k], spec.block_feu, 0
+            if self._path_pool(option.exit_service):
+                block = self.commitments.open(option.exit_service, expected[k][1], spec.block_feu)
+        self.gateway_block[unit.flow] = (option, left - 1, block)
+        if block:
+            self.commitments.join(unit.id, option.exit_service, block)
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
         unit.ready_min = now + self.checkin[unit.place]
         unit.planned_arrival_min = unit.ready_min + option.planned_min
         self._wait_for_next(unit, unit.place, leave_at=now)
 
-    def _expected_wait(self, option: GatewayOption, now: float) -> float:
-        """The time at the stations on the option's route (the queue a vehicle arriving now would
-        meet, the mean service and customs hold), and the wait for the next departure path out
-        of its gateway."""
+    def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
+        """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it
+        expects to reach the gateway: at the stations on the way, the queue a vehicle arriving
+        now would meet, the mean service and customs hold; at the gateway, the wait for departure
+        paths behind the blocks already heading for it (:func:`.gateways.forecast_path_wait`)."""
         wait = 0.0
-        for place in option.calls:
+        eta = now + option.to_gateway_min
+        for k, place in enumerate(option.calls):
             station = self.stations.get(place)
             if station is not None:
                 wait += station.expected_wait(now) + station.mean_stay_min
-        if option.exit_service >= 0:
-            dispatch = self.scenario.services[option.exit_service].dispatch
-            if dispatch is not None and dispatch.paths_per_day is not None:
-                day = next_path_day(self.paths_used[option.exit_service], now + wait, dispatch.paths_per_day)
-                wait = max(wait, day * MIN_PER_DAY - now)
-        return wait
+            if k + 1 == option.calls_to_gateway:
+                eta += wait
+        per_day = self._path_pool(option.exit_service)
+        if per_day:
+            wait += forecast_path_wait(self.paths_used[option.exit_service],
+                                       self.commitments.ahead(option.exit_service), eta, feu,
+                                       per_day, self.capacity[option.exit_service], now)
+        return wait, eta
+
+    def _path_pool(self, service: int) -> int:
+        """The daily departure paths of dispatched ``service`` (0: none, or no pool)."""
+        if service < 0:
+            return 0
+        dispatch = self.scenario.services[service].dispatch
+        return dispatch.paths_per_day or 0 if dispatch is not None else 0
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
         """The unit is at ``place``: delivered, or waiting for its next step."""
@@ -446,6 +469,8 @@ class Replication:
         assert spec.dispatch is not None
         if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = take_path(self.paths_used[service], self.env.now, spec.dispatch.paths_per_day)
+            for unit in load:  # their path is taken: no longer a forecast
+                self.commitments.left(unit.id, service)
             if leave > self.env.now:
                 if pool and not self.dispatch_timer.get(service):
                     self.dispatch_timer[service] = True

@@ -5,9 +5,10 @@ Siemianowka, Sestokai, Braniewo...). For each gateway the route is the fastest c
 block trains and links from origin to destination that crosses it and none of the others
 (the link closure on the rows that avoid them, found once per timetable). When a container
 is created, each route's generalised cost is its tariff, plus the value of time times its
-riding time and the waits expected on the way now (the queue a vehicle arriving now would
-meet at each station the route calls at, closures included, and the wait for a departure path
-out of the gateway), plus a CO2 price; the container
+riding time and the waits expected on the way (the queue a vehicle arriving now would meet at
+each station the route calls at, closures included, and the wait for a departure path out of
+the gateway when the block gets there, behind the blocks already heading for it: see
+:func:`forecast_path_wait`), plus a CO2 price; the container
 picks one by the logit of -cost / scale (:func:`corridor.kernels.logit.draw`), with one
 uniform from the flow's own ``gateway:FLOW`` stream. A block train's worth decides together:
 the first of each ``block_feu`` consecutive containers of a flow chooses and the others take
@@ -19,6 +20,7 @@ expected wait and moves the split to the others; nothing is typed by hand.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
 from corridor.scenario.schema import GatewayChoice
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
+from corridor.simulation.stations import take_path
 from corridor.units import MIN_PER_DAY
 
 CHUNK = 1024  # uniforms drawn at a time, in order of creation
@@ -46,6 +49,8 @@ class GatewayOption:
     co2_kg: float
     exit_service: int  # the dispatched service that leaves the gateway (-1: none)
     calls: tuple[int, ...] = ()  # the places the route's vehicles reach, in order (queues are met there)
+    to_gateway_min: float = 0.0  # riding time from the origin to the gateway
+    calls_to_gateway: int = 0  # how many of ``calls`` come up to the gateway, itself included
 
 
 _CACHE: weakref.WeakKeyDictionary[Planner, dict[tuple[int, int, tuple[int, ...]], list[GatewayOption]]] = (
@@ -76,15 +81,90 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
         hop = min(crossing, key=lambda h: (h.duration_min, h.cost_usd))
         steps: list[Step] = []
         exit_service = -1
-        for r in hop.rows:
+        to_gateway, reached = 0.0, 0
+        for k, r in enumerate(hop.rows):
             s = int(lt.service[r])
             steps.append(DispatchStep(s, r) if s >= 0 else LinkStep(r))
             if s >= 0 and int(lt.origin[r]) == g:
                 exit_service = s
+            if not reached:
+                to_gateway += float(lt.duration_min[r])
+                if int(lt.dest[r]) == g:
+                    reached = k + 1
         out.append(GatewayOption(g, tuple(steps), float(lt.duration_min[list(hop.rows)].sum()),
                                  hop.duration_min, hop.cost_usd, hop.co2_kg, exit_service,
-                                 tuple(int(lt.dest[r]) for r in hop.rows)))
+                                 tuple(int(lt.dest[r]) for r in hop.rows), to_gateway, reached))
     return out
+
+
+def forecast_path_wait(used: dict[int, int], ahead: Iterable[tuple[float, int]], eta_min: float,
+                       feu: int, per_day: int, capacity: int, now_min: float) -> float:
+    """How long a block of ``feu`` containers reaching its gateway at ``eta_min`` will wait there
+    for departure paths out of it. The gateway's daily pool of ``per_day`` paths (``used``: the
+    paths taken so far, per day) goes first to the blocks ``ahead`` (expected arrival, FEU still
+    to leave) that get there first, a path for each ``capacity`` FEU (a part-filled train's
+    room goes to the next block's containers), then to this block's trains; the wait runs to the
+    path of its last train. Nothing in ``used`` changes.
+
+    >>> # one path a day, 28 FEU a train: a block of 41 needs 1.46 trains
+    >>> forecast_path_wait({}, [], 60.0, 41, 1, 28, 0.0) / 1440   # today's path, then tomorrow's
+    0.9583333333333334
+    >>> # one block ahead takes today's path; its 13 left and this block's 41 fill two trains
+    >>> forecast_path_wait({}, [(0.0, 41)], 60.0, 41, 1, 28, 0.0) / 1440
+    1.9583333333333333
+    """
+    ledger = dict(used)
+    owed = 0.0  # trains' worth of containers waiting for a path
+    for eta, size in sorted(b for b in ahead if b[0] <= eta_min):
+        owed += size / capacity
+        while owed >= 1.0 - 1e-9:
+            take_path(ledger, max(eta, now_min), per_day)
+            owed -= 1.0
+    start = max(eta_min, now_min)
+    owed += feu / capacity
+    last = start
+    while owed > 1e-9:
+        last = take_path(ledger, start, per_day)
+        owed -= 1.0
+    return last - start
+
+
+class Commitments:
+    """The blocks heading for each gateway's exit service whose containers do not all have a
+    departure path yet: their expected arrival at the gateway and the containers still without
+    one (those with a path are in the pool's count of paths taken)."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, dict[int, list[float]]] = {}  # exit service -> block -> [eta, feu left]
+        self._unit: dict[int, tuple[int, int]] = {}  # container -> (exit service, block)
+        self._next = 0
+
+    def open(self, service: int, eta_min: float, feu: int) -> int:
+        """A block has chosen the gateway of ``service``: a new block id."""
+        self._next += 1
+        self._blocks.setdefault(service, {})[self._next] = [eta_min, float(feu)]
+        return self._next
+
+    def join(self, unit: int, service: int, block: int) -> None:
+        """Container ``unit`` is one of ``block``'s."""
+        self._unit[unit] = (service, block)
+
+    def left(self, unit: int, service: int) -> None:
+        """Container ``unit`` has a path on ``service``: one fewer for its block, if that is its exit."""
+        where = self._unit.get(unit)
+        if where is None or where[0] != service:
+            return
+        del self._unit[unit]
+        blocks = self._blocks[service]
+        block = blocks.get(where[1])
+        if block is not None:
+            block[1] -= 1
+            if block[1] <= 0:
+                del blocks[where[1]]
+
+    def ahead(self, service: int) -> list[tuple[float, int]]:
+        """(expected arrival, FEU still without a path) of the blocks heading for ``service``."""
+        return [(eta, int(left)) for eta, left in self._blocks.get(service, {}).values()]
 
 
 def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,
