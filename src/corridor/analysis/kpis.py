@@ -180,7 +180,25 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
         "trips": {"run": rec.trips_run, "cancelled": rec.trips_cancelled},
         "services": service_kpis(rec),
     }
+    if rec.fleets:
+        kpis["fleets"] = {name: fleet_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min)
+                          for name, log in rec.fleets.items()}
     return kpis
+
+
+def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float) -> dict[str, float]:
+    """A fleet over the formed vehicles that asked for one in [warmup, horizon): how many, the
+    share that waited, and their mean wait (one still waiting at the end waits until then)."""
+    asked, got = log["asked_min"], log["got_min"]
+    sel = (asked >= warmup) & (asked < horizon)
+    wait = np.where(np.isnan(got), run_end, got)[sel] - asked[sel]
+    return {
+        "vehicles": int(log["vehicles"]),
+        "trains": int(np.sum(sel)),
+        "waited_share": float(np.mean(wait > 0)) if wait.size else 0.0,
+        "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else 0.0,
+        "unserved": int(np.sum(np.isnan(got)[sel])),
+    }
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:

@@ -190,7 +190,8 @@ class SweepResult:
         import pandas as pd
 
         if table == "runs":
-            kpi_names = sorted(set().union(*[r.kpis for r in self.runs])) if self.runs else []
+            # a KPI named as a setting (fleets.F.vehicles) echoes it: the setting's column holds it
+            kpi_names = sorted(set().union(*[r.kpis for r in self.runs]) - set(self.columns))
             rows = [{**self._settings(r.combination), "replication": r.replication, "seed": r.seed,
                      **{k: r.kpis.get(k, math.nan) for k in kpi_names}} for r in self.runs]
             return pd.DataFrame(rows, columns=[*self.columns, "replication", "seed", *kpi_names])

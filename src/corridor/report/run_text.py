@@ -69,6 +69,12 @@ def run_text(result: Any) -> str:
         lines.append(format_table(
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
             rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
+    fleets = [[name, _ci(s, f"fleets.{name}.vehicles", digits=0), _ci(s, f"fleets.{name}.trains", digits=0),
+               _ci(s, f"fleets.{name}.waited_share", 100, 0) + "%", _ci(s, f"fleets.{name}.mean_wait_h")]
+              for name in result.kpis[0].get("fleets", {})]
+    if fleets:
+        lines += ["", format_table(["fleet", "vehicles", "trains", "waited", "mean wait h"], fleets,
+                                   title="Fleets (formed trains waiting for a vehicle to come back)")]
     lines += ["", services_table(result)]
     airline = airline_table(result)
     if airline:

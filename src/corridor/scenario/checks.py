@@ -75,10 +75,34 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
                     f"{_hint(disruption.target, targets)}",
                 )
             )
+    problems += _duplicates("fleets", (f.id for f in scenario.fleets))
+    problems += _fleets(scenario)
     problems += _run_size(scenario)
     if not problems:
         for check in EXTRA_CHECKS:
             problems += check(scenario)
+    return problems
+
+
+def _fleets(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """A service's fleet is one of ``fleets``, and a fleet's services start at one place (where
+    its vehicles come back to)."""
+    fleets = {f.id for f in scenario.fleets}
+    problems: list[tuple[Loc, str]] = []
+    home: dict[str, tuple[str, str]] = {}  # fleet -> (first stop, service) of its first service
+    for index, service in enumerate(scenario.services):
+        fleet = service.dispatch.fleet if service.dispatch is not None else None
+        if fleet is None:
+            continue
+        loc: Loc = ("services", index, "dispatch", "fleet")
+        if fleet not in fleets:
+            problems.append((loc, f"unknown fleet {fleet!r}{_hint(fleet, fleets)}"))
+            continue
+        first = home.setdefault(fleet, (service.stops[0], service.id))
+        if first[0] != service.stops[0]:
+            problems.append((loc, f"fleet {fleet!r} runs from {first[0]!r} (service {first[1]!r}); "
+                                  f"this service starts at {service.stops[0]!r}: a fleet's vehicles "
+                                  "come back to one place"))
     return problems
 
 

@@ -2,8 +2,8 @@
 
 Rules, applied from the root scenario down the chain:
 
-* Sections of items with ids (places, services, links, demand, disruptions) merge by id: an
-  item with a new id is added; an item with a known id changes only the keys it gives
+* Sections of items with ids (places, services, links, demand, disruptions, fleets) merge by
+  id: an item with a new id is added; an item with a known id changes only the keys it gives
   (mappings merge key by key, lists and scalars replace).
 * ``remove: {services: [ID, ...], places: [...]}`` drops items of the base before merging.
 * Other sections (name, description, run) merge key by key.
@@ -31,7 +31,7 @@ from corridor.errors import Problem, ScenarioError
 from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict, SourceList, kind_of, read_yaml, shown
 
-KEYED_SECTIONS = ("places", "services", "links", "demand", "disruptions")
+KEYED_SECTIONS = ("places", "services", "links", "demand", "disruptions", "fleets")
 #: Keys a scenario file may have at its top level.
 SECTIONS = tuple(f.alias or n for n, f in Scenario.model_fields.items()) + ("remove",)
 #: Longest chain of files (a scenario and those it extends, in turn).

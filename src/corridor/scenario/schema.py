@@ -57,7 +57,8 @@ MAX_PATHS_PER_DAY = 1440  # departure paths a day: one a minute
 MAX_SEASON_FACTOR = 100.0  # a month's demand against the flow's per_week
 MAX_WAYPOINTS = 1000
 #: Most items in each section.
-MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000}
+MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000,
+             "fleets": 1_000}
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
@@ -327,6 +328,20 @@ class Dispatch(_Model):
     #: a daily pool of departure paths (UTC days): a vehicle ready when the day's paths are
     #: gone waits for the next day with one left (None: no limit)
     paths_per_day: Annotated[int, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
+    #: the ``fleets`` entry whose vehicles it runs: a formed vehicle leaves only with one free
+    fleet: Id | None = None
+
+
+class Fleet(_Model):
+    """Vehicles that dispatched services starting at one place share (the 1520 mm platform sets
+    at a gauge-change station, say). A formed vehicle leaves only with one free, else waits for
+    the first back; a vehicle is back ``return_factor`` x its service's running time plus
+    ``turnaround_min`` after it was unloaded at the far end (it returns empty)."""
+
+    id: Id
+    vehicles: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+    return_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    turnaround_min: Minutes = 0.0
 
 
 class Economics(_Model):
@@ -597,6 +612,7 @@ class Scenario(_Model):
     links: Annotated[list[Link], Field(max_length=MAX_ITEMS["links"])] = []
     demand: Annotated[list[Demand], Field(max_length=MAX_ITEMS["demand"])] = []
     disruptions: Annotated[list[Disruption], Field(max_length=MAX_ITEMS["disruptions"])] = []
+    fleets: Annotated[list[Fleet], Field(max_length=MAX_ITEMS["fleets"])] = []
     services_from: ServicesFrom | None = None  # read into services by load.py
     choice: Choice | None = None
     #: closed airspace for every air service that does not name its own

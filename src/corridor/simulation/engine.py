@@ -57,6 +57,7 @@ from corridor.simulation.entities import (
     Unit,
     landing,
 )
+from corridor.simulation.fleets import Fleet
 from corridor.simulation.gateways import (
     Commitments,
     GatewayOption,
@@ -142,7 +143,15 @@ class Replication:
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         self.dispatch_timer: dict[int, bool] = {}
         self.paths_used: dict[int, dict[int, int]] = defaultdict(dict)  # service -> day -> paths taken
-        self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path
+        self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
+        # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
+        self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
+        self.fleet_of: dict[int, tuple[Fleet, float]] = {}
+        for s, service in enumerate(scenario.services):
+            if service.dispatch is not None and service.dispatch.fleet is not None:
+                spec = next(f for f in scenario.fleets if f.id == service.dispatch.fleet)
+                run_min = float(tt.links.duration_min[self.dispatch_row[s]])
+                self.fleet_of[s] = (self.fleets[spec.id], run_min * spec.return_factor + spec.turnaround_min)
         self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
         # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
         self.gateway_options: dict[int, list[GatewayOption]] = {}
@@ -467,6 +476,16 @@ class Replication:
             return
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
+        fleet = self.fleet_of.get(service)
+        if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
+            back = fleet[0].take()
+            if back is not None:
+                if pool and not self.dispatch_timer.get(service):
+                    self.dispatch_timer[service] = True
+                    self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+                self.awaiting_path.update(unit.id for unit in load)
+                yield back
+                self.awaiting_path.difference_update(unit.id for unit in load)
         if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = take_path(self.paths_used[service], self.env.now, spec.dispatch.paths_per_day)
             for unit in load:  # their path is taken: no longer a forecast
@@ -494,6 +513,8 @@ class Replication:
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
+        if fleet is not None:  # unloaded: it runs back empty
+            fleet[0].back_after(fleet[1])
         self._land(load, dest, processed, via_link=False)
 
     def _boarding(self, s: int, trip: int, i: int, place: int, room: int, now: float) -> list[Unit]:

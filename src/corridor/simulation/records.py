@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,8 @@ class Records:
     trips: dict[str, np.ndarray] | None = None  # one column per field of TripRecord
     #: every container's departures on a vehicle (trip or dispatched): unit, place, minute
     departures: dict[str, np.ndarray] | None = None
+    #: per fleet: its vehicles, and when each formed vehicle asked for one and got it
+    fleets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -48,6 +50,7 @@ class Records:
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
             services=rep.tt.services, trip_log=rep.trip_log, departures=rep.departures,
+            fleets={name: {"vehicles": fleet.vehicles, **fleet.log()} for name, fleet in rep.fleets.items()},
         )
 
     @classmethod
@@ -56,7 +59,8 @@ class Records:
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
               trip_log: list[TripRecord] | None = None,
-              departures: list[tuple[int, int, float]] | None = None) -> Records:
+              departures: list[tuple[int, int, float]] | None = None,
+              fleets: dict[str, dict[str, Any]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
         us = units
         units_cols = {
@@ -94,6 +98,7 @@ class Records:
             services=services,
             trips=_trip_columns(trip_log or []),
             departures=_departure_columns(departures or []),
+            fleets=fleets or {},
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:

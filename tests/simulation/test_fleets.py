@@ -1,0 +1,124 @@
+"""Fleets: dispatched vehicles that share a pool of vehicles (1520 mm platform sets), each back
+a while after it is unloaded, against a plain loop; and the located errors of the fields."""
+
+from __future__ import annotations
+
+import heapq
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from corridor import simulate
+from corridor.errors import ScenarioError
+from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
+
+POOL = """\
+name: pool
+run: {start: 2027-03-01, horizon_days: 60, warmup_days: 0, drain_days: 30, replications: 1, seed: SEED}
+places:
+  - {id: A, name: A, kind: gauge_change_station, country: KZ, lat: 45, lon: 82, tz: UTC}
+  - {id: Z, name: Z, kind: border_station, country: BY, lat: 52, lon: 24, tz: UTC}
+fleets:
+  - {id: PLATFORMS, vehicles: VEHICLES, return_factor: 1.1, turnaround_min: 60}
+services:
+  - {id: BLOCK, mode: rail, unit: feu, stops: [A, Z], duration_min: 600, capacity: 10,
+     dispatch: {cutoff_min: 0, fleet: PLATFORMS}}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 14}
+"""
+
+
+def pool(vehicles: int, seed: int) -> Scenario:
+    text = POOL.replace("VEHICLES", str(vehicles)).replace("SEED", str(seed))
+    return Scenario.model_validate(yaml.safe_load(text))
+
+
+def plain_departures(formed: list[float], vehicles: int, cycle_min: float) -> list[float]:
+    """Formed vehicles in order take the vehicle back first (all start at home)."""
+    free = [0.0] * vehicles
+    out = []
+    for t in formed:
+        back = heapq.heappop(free)
+        leave = max(t, back)
+        out.append(leave)
+        heapq.heappush(free, leave + cycle_min)
+    return out
+
+
+@pytest.mark.parametrize(("vehicles", "seed"), [(1, 1), (2, 2), (2, 3), (3, 4)])
+def test_departures_wait_for_the_first_vehicle_back(vehicles: int, seed: int) -> None:
+    # each container forms a vehicle of its own (cut-off 0, no two at one minute); a vehicle is
+    # gone 600 min out, 660 back (x1.1) and 60 turning round
+    rec = simulate(pool(vehicles, seed), replications=1).records[0]
+    u = rec.units
+    created = u["created_min"]
+    assert np.unique(created).size == created.size
+    want = np.array(plain_departures(sorted(created.tolist()), vehicles, 600 + 660 + 60))
+    assert np.all(np.diff(created) > 0)  # ids in order of creation
+    got = u["first_departure_min"]  # each container's own: first formed, first to go (NaN: never left)
+    left = int(np.sum(np.isfinite(got)))
+    np.testing.assert_allclose(got[:left], want[:left], rtol=1e-12)
+    assert np.all(want[left:] >= rec.end_min)  # the others would leave after the run
+    assert np.sum(u["status"] == 4) == np.sum(want + 600 <= rec.end_min)
+    waits = np.minimum(want, rec.end_min) - created
+    assert waits.max() > 0  # the fleet was short at times
+    k = simulate(pool(vehicles, seed), replications=1).kpis[0]["fleets"]["PLATFORMS"]
+    assert k["trains"] == created.size and k["unserved"] == created.size - left
+    assert k["mean_wait_h"] == pytest.approx(waits.mean() / 60)
+    assert k["waited_share"] == pytest.approx(np.mean(waits > 0))
+
+
+def test_a_large_fleet_changes_nothing() -> None:
+    # with a vehicle for every container the departures are those of no fleet at all
+    with_fleet = simulate(pool(10_000, 5), replications=1).records[0].units
+    text = POOL.replace(", fleet: PLATFORMS", "").replace("VEHICLES", "1").replace("SEED", "5")
+    without = simulate(Scenario.model_validate(yaml.safe_load(text)), replications=1).records[0].units
+    np.testing.assert_array_equal(with_fleet["first_departure_min"], without["first_departure_min"])
+    np.testing.assert_array_equal(with_fleet["arrival_min"], without["arrival_min"])
+
+
+def test_units_waiting_for_a_vehicle_at_the_end_are_counted_waiting() -> None:
+    # one vehicle and a horizon that ends with formed vehicles still queued: the books balance
+    # (checked inside the run) and the KPI counts them unserved
+    s = pool(1, 6)
+    s = s.model_copy(update={"run": s.run.model_copy(update={"drain_days": 0})})
+    result = simulate(s, replications=1)
+    status = result.records[0].units["status"]
+    assert np.sum(status == 4) < status.size
+    assert result.kpis[0]["fleets"]["PLATFORMS"]["unserved"] > 0
+
+
+@pytest.mark.parametrize(("change", "where", "what"), [
+    ("fleet: PLATFORMS}", "fleet: PLATFORM}", "unknown fleet 'PLATFORM'"),
+    ("demand:", "  - {id: BLOCK2, mode: rail, unit: feu, stops: [Z, A], duration_min: 600, capacity: 10,\n"
+                "     dispatch: {cutoff_min: 0, fleet: PLATFORMS}}\ndemand:", "come back to one place"),
+    ("vehicles: VEHICLES", "vehicles: 0", "vehicles"),
+])
+def test_bad_fleet_fields_give_located_errors(tmp_path: Path, change: str, where: str, what: str) -> None:
+    text = POOL.replace(change, where).replace("VEHICLES", "2").replace("SEED", "1")
+    path = tmp_path / "bad.yaml"
+    path.write_text(textwrap.dedent(text))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert what in str(err.value) and "bad.yaml" in str(err.value)
+
+
+def test_a_sweep_over_fleet_size_writes_its_tables(tmp_path: Path, capsys) -> None:
+    # the setting fleets.PLATFORMS.vehicles is also the name of a KPI: one column, not two
+    import pandas as pd
+
+    from corridor.cli import main
+
+    path = tmp_path / "pool.yaml"
+    path.write_text(POOL.replace("VEHICLES", "2").replace("SEED", "1"))
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--set", "fleets.PLATFORMS.vehicles=1,3", "--replications", "2",
+                 "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    runs = pd.read_csv(out / "tables" / "runs.csv")
+    assert list(runs.columns).count("fleets.PLATFORMS.vehicles") == 1
+    waits = runs.groupby("fleets.PLATFORMS.vehicles")["fleets.PLATFORMS.mean_wait_h"].mean()
+    assert waits[1] > waits[3]
