@@ -10,7 +10,8 @@ One ``simpy.Environment`` per replication, in minutes since the scenario epoch, 
   the convoy of the units that landed with it;
 * a **process per train trip**: it leaves its first stop at the timetable time plus a delay
   drawn for it, and at every later stop that queues (``servers`` and ``service_time``)
-  requests the station's ``simpy.Resource(capacity=servers)``, holds it for a service time,
+  requests, if it carries anything (an empty train is no traffic), the station's
+  ``simpy.Resource(capacity=servers)``, holds it for a service time,
   lands the containers for that stop, then leaves no earlier than its timetable, taking from
   the platform as many ready containers as it has room for;
 * a **process per convoy**: the containers that landed together and take the same link
@@ -319,7 +320,9 @@ class CargoModel:
         for i, place in enumerate(trip.stops):
             if i > 0:
                 riders = [t.container for group in onboard.values() for t in group]
-                processed = yield from self.call_at(place, riders)
+                processed = False  # an empty train is no traffic: it passes without queueing
+                if riders:
+                    processed = yield from self.call_at(place, riders)
                 leaving = onboard.pop(i, [])
                 load -= len(leaving)
                 if leaving:
