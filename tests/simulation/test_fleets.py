@@ -70,6 +70,10 @@ def test_departures_wait_for_the_first_vehicle_back(vehicles: int, seed: int) ->
     assert k["trains"] == created.size and k["unserved"] == created.size - left
     assert k["mean_wait_h"] == pytest.approx(waits.mean() / 60)
     assert k["waited_share"] == pytest.approx(np.mean(waits > 0))
+    # away from home: from leaving until back, 600 + 660 + 60 min later, within the window
+    horizon = 60 * 1440.0
+    away = np.clip(want[:left] + 1320.0, 0, horizon) - np.clip(want[:left], 0, horizon)
+    assert k["busy"] == pytest.approx(away.sum() / (vehicles * horizon))
 
 
 def test_a_large_fleet_changes_nothing() -> None:

@@ -102,6 +102,21 @@ def test_paths_per_day_cap_departures_and_the_books_balance() -> None:
     assert np.bincount((leaves_free // 1440).astype(int)).max() >= 2
 
 
+@pytest.mark.parametrize(("per_week", "cutoff_min"), [(35.0, 1440), (14.0, 1440), (140.0, 0)])
+def test_path_utilisation_is_trains_left_over_paths_given(per_week: float, cutoff_min: int) -> None:
+    # the KPI against a count of the EU trains leaving G on the whole days of the window, over
+    # the paths those days held; one path a day, so each train has a departure minute of its own
+    s = gate(days=20, per_week=per_week, dispatch=f"{{cutoff_min: {cutoff_min}, paths_per_day: 1}}")
+    result = simulate(s, replications=1)
+    rec = result.records[0]
+    dep = rec.departures
+    leaves = np.unique(dep["depart_min"][dep["place"] == rec.places.index("G")])
+    days = leaves // 1440
+    trains = np.sum((days >= 0) & (days < 20))
+    assert result.kpis[0]["paths"]["EU"]["utilisation"] == pytest.approx(trains / 20)
+    assert 0.2 < trains / 20 <= 1.0
+
+
 @pytest.mark.parametrize(("place_extra", "service_extra", "needle"), [
     (", customs: {probability: 1.5, hold: {dist: fixed, value_min: 60}}", "", "probability"),
     ("", "", "paths_per_day"),

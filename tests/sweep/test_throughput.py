@@ -69,3 +69,36 @@ def test_parse_scales() -> None:
                          ("0.001:10:0.001", "at most 200"), ("1,1", "twice")):
         with pytest.raises(CorridorError, match=message):
             parse_scales(bad)
+
+
+PATHS = """\
+name: paths
+run: {start: 2027-01-04, horizon_days: 28, warmup_days: 2, drain_days: 10, replications: 2, seed: 3}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC,
+     servers: 4, service_time: {dist: fixed, value_min: 60}}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+services:
+  - {id: IN, mode: road, unit: feu, stops: [A, G], dispatch: {cutoff_min: 0}, duration_min: 30, capacity: 1}
+  - {id: EU, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 2880, paths_per_day: 1},
+     duration_min: 600, capacity: 10}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 28}
+"""
+
+
+def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
+    # G serves 96 trucks a day and is a few % busy; the paths out of it let one train a day
+    # leave, of 10 FEU or fewer (at its cut-off): at 28 FEU a week some days have no train, at
+    # 84 every path is taken. The curve names the paths, not the station.
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "paths.yaml"
+    path.write_text(PATHS)
+    res = throughput(load_raw(path), str(path), [1.0, 3.0], replications=2, seed=3, max_transit_days=100.0)
+    assert [s.bottleneck for s in res.steps] == ["EU (paths)", "EU (paths)"]
+    low, high = (s.utilisation["EU (paths)"].mean for s in res.steps)
+    assert 0.3 < low < 0.9 and high > 0.97
+    assert res.steps[0].utilisation["G"].mean < 0.1
+    assert res.steps[0].sustainable and not res.steps[1].sustainable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -183,17 +184,39 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     if rec.fleets:
         kpis["fleets"] = {name: fleet_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min)
                           for name, log in rec.fleets.items()}
+    if rec.paths:
+        kpis["paths"] = {name: path_kpis(log, rec.warmup_min, rec.horizon_min)
+                         for name, log in rec.paths.items()}
     return kpis
+
+
+def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, float]:
+    """A dispatched service's daily departure paths over the whole UTC days of [warmup,
+    horizon): paths a day, and the share taken (``utilisation``)."""
+    first, last = math.ceil(warmup / MIN_PER_DAY), math.floor(horizon / MIN_PER_DAY)
+    days = max(last - first, 0)
+    inside = (log["day"] >= first) & (log["day"] < last)
+    taken = int(log["used"][inside].sum())
+    return {"per_day": int(log["per_day"]),
+            "utilisation": taken / (days * log["per_day"]) if days else 0.0}
 
 
 def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float) -> dict[str, float]:
     """A fleet over the formed vehicles that asked for one in [warmup, horizon): how many, the
-    share that waited, and their mean wait (one still waiting at the end waits until then)."""
+    share that waited, and their mean wait (one still waiting at the end waits until then); and
+    ``busy``, the time-average share of its vehicles away from home over the window."""
     asked, got = log["asked_min"], log["got_min"]
     sel = (asked >= warmup) & (asked < horizon)
     wait = np.where(np.isnan(got), run_end, got)[sel] - asked[sel]
+    # vehicles out (taken, not yet back) over the window, as a share of the fleet
+    taken, back = got[np.isfinite(got)], log["back_min"]
+    t, out = step_levels(np.r_[taken, back], np.r_[np.ones(taken.size), -np.ones(back.size)])
+    busy = 0.0
+    if horizon > warmup:
+        busy = float(time_weighted_mean(t, out, np.array([warmup, horizon]))[0]) / log["vehicles"]
     return {
         "vehicles": int(log["vehicles"]),
+        "busy": busy,
         "trains": int(np.sum(sel)),
         "waited_share": float(np.mean(wait > 0)) if wait.size else 0.0,
         "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else 0.0,

@@ -9,7 +9,9 @@ same replications and seed: common random numbers along the curve. At each step:
   95% interval;
 * container transit (mean, days) with its interval, and the share of containers created in
   the window but not delivered when the run ends;
-* every queueing station's utilisation, and the bottleneck: the busiest one;
+* how busy every resource is: each queueing station's utilisation, each daily pool of
+  departure paths' share taken (named ``SERVICE (paths)``), each fleet's share of vehicles away
+  from home (``FLEET (fleet)``); and the bottleneck: the busiest of them;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, vehicles still queued at the end) in more than half the
   replications, the rule ``run`` warns by.
@@ -97,7 +99,7 @@ class Step:
 
     @property
     def bottleneck(self) -> str | None:
-        """The station busiest on average at this step."""
+        """The resource (station, path pool or fleet) busiest on average at this step."""
         busy = {k: e.mean for k, e in self.utilisation.items() if math.isfinite(e.mean)}
         return max(busy, key=lambda k: busy[k]) if busy else None
 
@@ -163,7 +165,8 @@ class ThroughputResult:
         return pd.DataFrame(rows)
 
     def utilisation_frame(self) -> Any:
-        """One row per step and station: utilisation with its 95% interval."""
+        """One row per step and resource (station, ``SERVICE (paths)``, ``FLEET (fleet)``): how
+        busy it is, with its 95% interval."""
         import pandas as pd
 
         return pd.DataFrame([{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
@@ -244,6 +247,10 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     head, tail = "stations.", ".utilisation"  # station ids may hold dots
     stations = sorted(k[len(head):-len(tail)] for k in summary if k.startswith(head) and k.endswith(tail))
     utilisation = {name: e for name in stations if (e := _est(summary.get(f"stations.{name}.utilisation")))}
+    for section, tail, kind in (("paths.", ".utilisation", "paths"), ("fleets.", ".busy", "fleet")):
+        for key in summary:
+            if key.startswith(section) and key.endswith(tail) and (e := _est(summary[key])):
+                utilisation[f"{key[len(section):-len(tail)]} ({kind})"] = e
     growing = tuple(name for name in stations
                     if 2 * sum(r.kpis.get(f"stations.{name}.growing", 0.0) for r in runs) > len(runs))
     created = sum(r.kpis.get("cargo.created", 0.0) for r in runs)

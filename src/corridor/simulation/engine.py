@@ -340,6 +340,15 @@ class Replication:
                                        per_day, self.capacity[option.exit_service], now)
         return wait, eta
 
+    def path_log(self) -> dict[str, dict[str, Any]]:
+        """Per dispatched service with daily paths: paths a day, and paths taken per day."""
+        out = {}
+        for s, used in self.paths_used.items():
+            days = sorted(used)
+            out[self.tt.services[s]] = {"per_day": self._path_pool(s), "day": np.array(days, dtype=np.int64),
+                                        "used": np.array([used[d] for d in days], dtype=np.int64)}
+        return out
+
     def _path_pool(self, service: int) -> int:
         """The daily departure paths of dispatched ``service`` (0: none, or no pool)."""
         if service < 0:

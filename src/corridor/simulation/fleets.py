@@ -25,6 +25,7 @@ class Fleet:
         self._waiting: deque[tuple[simpy.Event, float]] = deque()
         self.asked: list[float] = []  # when each formed vehicle asked for one
         self.got: list[float] = []  # and when it got one (in the same order once served)
+        self.back: list[float] = []  # when each vehicle came back
 
     def take(self) -> simpy.Event | None:
         """A formed vehicle wants a vehicle now: None when one is free (taken), else the event
@@ -45,6 +46,7 @@ class Fleet:
 
     def _back(self, delay_min: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(delay_min)
+        self.back.append(float(self.env.now))
         if self._waiting:
             event, _ = self._waiting.popleft()
             self.got.append(float(self.env.now))
@@ -54,7 +56,8 @@ class Fleet:
 
     def log(self) -> dict[str, np.ndarray]:
         """When each formed vehicle asked for a vehicle and when it got one (NaN: still waiting
-        when the run ended)."""
+        when the run ended), and when vehicles came back."""
         got = np.full(len(self.asked), np.nan)
         got[: len(self.got)] = self.got
-        return {"asked_min": np.array(self.asked, dtype=float), "got_min": got}
+        return {"asked_min": np.array(self.asked, dtype=float), "got_min": got,
+                "back_min": np.array(self.back, dtype=float)}

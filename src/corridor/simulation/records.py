@@ -37,6 +37,8 @@ class Records:
     departures: dict[str, np.ndarray] | None = None
     #: per fleet: its vehicles, and when each formed vehicle asked for one and got it
     fleets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: per dispatched service with daily departure paths: paths a day, and paths taken per day
+    paths: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -51,6 +53,7 @@ class Records:
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
             services=rep.tt.services, trip_log=rep.trip_log, departures=rep.departures,
             fleets={name: {"vehicles": fleet.vehicles, **fleet.log()} for name, fleet in rep.fleets.items()},
+            paths=rep.path_log(),
         )
 
     @classmethod
@@ -60,7 +63,8 @@ class Records:
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
               trip_log: list[TripRecord] | None = None,
               departures: list[tuple[int, int, float]] | None = None,
-              fleets: dict[str, dict[str, Any]] | None = None) -> Records:
+              fleets: dict[str, dict[str, Any]] | None = None,
+              paths: dict[str, dict[str, Any]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
         us = units
         units_cols = {
@@ -99,6 +103,7 @@ class Records:
             trips=_trip_columns(trip_log or []),
             departures=_departure_columns(departures or []),
             fleets=fleets or {},
+            paths=paths or {},
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
