@@ -41,6 +41,7 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("cargo.transit_days.mean", "containers in transit", 1.0, "days"),
     ("cargo.door_to_door_days.mean", "containers door to door", 1.0, "days"),
     ("cargo.feu_per_week", "containers delivered", 1.0, "FEU/wk"),
+    ("cargo.undelivered_share", "containers undelivered", 100.0, "%"),
     ("totals.cost_usd", "fares and tariffs", 1e-6, "M USD"),
     ("totals.co2_t", "CO2", 1.0, "t"),
 )

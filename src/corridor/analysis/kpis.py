@@ -149,6 +149,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
         "passengers": {
             "created": int(np.sum(pax_created)),
             "undelivered": int(np.sum(pax_created & ~delivered)),
+            "undelivered_share": _share(pax_created & ~delivered, pax_created),
             "door_to_door_h": _times(door, pax_done, pax_created, MIN_PER_HOUR),
             # first departure to arrival: the trip itself, without the wait for the chosen day
             "on_the_way_h": _times(transit, pax_done, pax_created, MIN_PER_HOUR),
@@ -159,6 +160,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
         "cargo": {
             "created": int(np.sum(feu_created)),
             "undelivered": int(np.sum(feu_created & ~delivered)),
+            "undelivered_share": _share(feu_created & ~delivered, feu_created),
             "transit_days": _times(transit, feu_done, feu_created, MIN_PER_DAY),
             "door_to_door_days": _times(door, feu_done, feu_created, MIN_PER_DAY),
             "feu_per_week": feu_per_week,
@@ -222,6 +224,12 @@ def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: floa
         "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else 0.0,
         "unserved": int(np.sum(np.isnan(got)[sel])),
     }
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    """The share of ``whole`` (a mask) that ``part`` holds; 0 when ``whole`` is empty."""
+    n = int(np.sum(whole))
+    return float(np.sum(part)) / n if n else 0.0
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:

@@ -75,6 +75,7 @@ SHORT = {
     "cargo.transit_days.mean": "transit d",
     "cargo.door_to_door_days.mean": "cargo d2d d",
     "cargo.feu_per_week": "FEU/wk",
+    "cargo.undelivered_share": "undelivered %",
     "totals.cost_usd": "M USD",
     "totals.co2_t": "CO2 t",
 }
@@ -180,9 +181,25 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
             rows.append([*[c.text[col] for col in swept], *blank])
     # never cut to fit: a cut number misleads
     lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval"))
+    warnings = undelivered_lines(result)
+    if warnings:
+        lines += [""] + warnings
     if result.failures:
         lines += [""] + failure_lines(result)
     return "\n".join(lines)
+
+
+def undelivered_lines(result: SweepResult, limit: float = 0.01) -> list[str]:
+    """A warning for each combination that left more than ``limit`` of its passengers or
+    containers undelivered: its times cover only the units delivered, the fastest."""
+    out = []
+    for k, kpis in result.summary().items():
+        for kind, noun in (("cargo", "containers"), ("passengers", "passengers")):
+            share = kpis.get(f"{kind}.undelivered_share", {}).get("mean", 0.0)
+            if math.isfinite(share) and share > limit:
+                out.append(f"warning: {result.combinations[k].label()}: {share:.0%} of the {noun} created "
+                           f"were not delivered when the run ended; its times leave them out (the slowest)")
+    return out
 
 
 # ---- plots ---------------------------------------------------------------------------------
