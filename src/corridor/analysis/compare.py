@@ -47,6 +47,25 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
 )
 
 
+#: a KPI name's unit word, and what it becomes for the unit its value is shown in
+_UNIT_WORDS = {"h": ("_h", ("_min", "_days")), "days": ("_days", ("_min", "_h")),
+               "%": ("_pct", ("_share", "_rate")), "M USD": ("_musd", ("_usd",))}
+
+
+def shown_key(key: str, unit: str) -> str:
+    """``key`` with its unit word replaced by that of ``unit`` (see :attr:`KpiDelta.shown_key`)."""
+    if unit not in _UNIT_WORDS:
+        return key
+    new, old_words = _UNIT_WORDS[unit]
+    parts = key.split(".")
+    for i in range(len(parts) - 1, -1, -1):  # the last part that carries a unit word
+        for word in old_words:
+            if parts[i].endswith(word):
+                parts[i] = parts[i][: -len(word)] + new
+                return ".".join(parts)
+    return key
+
+
 @dataclass(frozen=True)
 class KpiDelta:
     """One KPI in the base and another scenario, and their paired difference (other - base)."""
@@ -57,6 +76,24 @@ class KpiDelta:
     base: Estimate
     other: Estimate
     diff: Estimate
+
+    @property
+    def shown_key(self) -> str:
+        """The KPI's name with the unit its numbers here are in (``stations.KENA.mean_wait_h``
+        for ``stations.KENA.mean_wait_min`` shown in hours), so that the name never says another
+        unit than the values; ``key`` is the name in run's and sweep's tables.
+
+        >>> e = Estimate(1.0, 0.0, 1, 0.95)
+        >>> KpiDelta("stations.KENA.mean_wait_min", "wait", "h", e, e, e).shown_key
+        'stations.KENA.mean_wait_h'
+        >>> KpiDelta("flows.PAX.door_to_door_days.mean", "PAX", "h", e, e, e).shown_key
+        'flows.PAX.door_to_door_h.mean'
+        >>> KpiDelta("totals.cost_usd", "fares", "M USD", e, e, e).shown_key
+        'totals.cost_musd'
+        >>> KpiDelta("cargo.undelivered_share", "undelivered", "%", e, e, e).shown_key
+        'cargo.undelivered_pct'
+        """
+        return shown_key(self.key, self.unit)
 
     @property
     def significant(self) -> bool:
@@ -111,7 +148,8 @@ class Comparison:
 
         if table == "kpis":
             return pd.DataFrame([
-                {"base": self.base, "scenario": name, "kpi": d.key, "label": d.label, "unit": d.unit,
+                {"base": self.base, "scenario": name, "kpi": d.shown_key, "source_kpi": d.key,
+                 "label": d.label, "unit": d.unit,
                  "base_mean": d.base.mean, "scenario_mean": d.other.mean, "difference": d.diff.mean,
                  "ci_low": d.diff.low, "ci_high": d.diff.high, "replications": d.diff.n,
                  "significant": d.significant}

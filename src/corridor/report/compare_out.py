@@ -84,7 +84,8 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
         "headline": comp.headline,
         "warnings": comp.warnings,
         "notes": comp.notes,
-        "kpis": {name: [{"kpi": d.key, "label": d.label, "unit": d.unit, "base": d.base.mean,
+        "kpis": {name: [{"kpi": d.shown_key, "source_kpi": d.key, "label": d.label, "unit": d.unit,
+                         "base": d.base.mean,
                          "other": d.other.mean, "difference": d.diff.mean,
                          "ci_low": d.diff.low, "ci_high": d.diff.high,
                          "significant": d.significant} for d in deltas]
