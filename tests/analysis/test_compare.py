@@ -152,3 +152,23 @@ def test_one_replication_gives_strict_json(tmp_path: Path, capsys) -> None:
     assert "Infinity" not in text and "NaN" not in text
     first = json.loads(text)["kpis"]["fast"][0]
     assert first["difference"] == pytest.approx(-1.0) and first["ci_low"] is None
+
+
+def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
+    import datetime as dt
+
+    from corridor.analysis.compare import unlike
+
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    assert unlike(base, base, "base") == []
+    later = base.model_copy(update={"run": base.run.model_copy(update={"start": dt.date(2025, 8, 1)})})
+    (period,) = unlike(base, later, "base")
+    assert "not the same period as base" in period and "2025-08-01" in period
+    more = base.model_copy(update={"demand": [f.model_copy(update={"per_week": f.per_week * 1.5})
+                                              if f.id == "FEU-XIAN-DUISBURG" else f for f in base.demand]})
+    (demand,) = unlike(base, more, "base")
+    assert "FEU-XIAN-DUISBURG" in demand and "PAX" not in demand
+    # the shipped closure scenarios are flagged for what they change besides the closure
+    kena, poland = (load_scenario(SCENARIOS / f) for f in ("kena_closure.yaml", "poland_closure_2025.yaml"))
+    assert any("demand differs" in w for w in unlike(base, kena, "b"))
+    assert any("period" in w for w in unlike(base, poland, "b"))

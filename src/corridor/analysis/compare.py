@@ -309,13 +309,37 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     notes: list[str] = []
     profs = ({labels[k]: profile_deltas(base, scenarios[k], notes=notes) for k in range(1, len(scenarios))}
              if profiles else {})
-    comp = Comparison(labels, list(scenarios), results, kpis, profs,
-                      warnings={label: run_warnings(res) for label, res in zip(labels, results, strict=True)},
-                      notes=notes)
+    if profs:
+        notes.append("The week profiles are the planner's timetable times: they know no station queues, "
+                     "customs holds, departure paths or fleets, which the simulated times have.")
+    warnings = {label: run_warnings(res) for label, res in zip(labels, results, strict=True)}
+    for k in range(1, len(scenarios)):
+        warnings[labels[k]] = unlike(base, scenarios[k], labels[0]) + warnings[labels[k]]
+    comp = Comparison(labels, list(scenarios), results, kpis, profs, warnings=warnings, notes=notes)
     comp.launches = {labels[k]: launch_cases(base, scenarios[k], labels[k], results[k])
                      for k in range(1, len(scenarios))}
     comp.headline = headline(comp)
     return comp
+
+
+def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
+    """What makes ``other`` more than a change of ``base``: another period of the run, or
+    other demand (its differences then mix the change with these)."""
+    out = []
+    period = (base.run.start, base.run.horizon_days, base.run.warmup_days)
+    if (other.run.start, other.run.horizon_days, other.run.warmup_days) != period:
+        out.append(f"not the same period as {base_label}: it runs from {other.run.start} for "
+                   f"{other.run.horizon_days} days (statistics after day {other.run.warmup_days}), "
+                   f"{base_label} from {base.run.start} for {base.run.horizon_days} "
+                   f"(after day {base.run.warmup_days}); seasons and calendars differ")
+    base_flows = {f.id: f for f in base.demand}
+    changed = [f.id for f in other.demand if f.id not in base_flows or f != base_flows[f.id]]
+    changed += [fid for fid in base_flows if fid not in {f.id for f in other.demand}]
+    if changed:
+        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+        out.append(f"its demand differs from {base_label}'s ({shown}): the differences mix that "
+                   "with the change")
+    return out
 
 
 def _unique(names: list[str]) -> list[str]:
