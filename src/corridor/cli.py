@@ -229,9 +229,10 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "throughput", help="how much cargo the corridor carries before it jams (saturation curve)",
         description="Scale every cargo flow's demand over a grid (passengers stay as they are), run "
         "each step, and find the highest sustainable throughput: TEU a week delivered while no "
-        "station's queue grows without bound, at most 1%% of containers are left undelivered and "
+        "station's queue grows without bound, at most 1% of containers are left undelivered and "
         "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
-        "lightest step). Names the bottleneck station and its utilisation at each step; --out "
+        "lightest step). Outside traffic at stations stays as it is. Names the bottleneck at each "
+        "step, the busiest station, pool of departure paths or fleet, and how busy it is; --out "
         "writes throughput.json, tables and plots/saturation.png (throughput, transit and "
         "utilisation against offered load), and keeps runs for --resume.")
     _scenario_arg(p)

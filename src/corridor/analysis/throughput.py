@@ -128,19 +128,20 @@ class ThroughputResult:
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
-        text = (f"Highest sustainable throughput: {d.mean:,.0f} TEU/week{_ci(d, ',.0f')} delivered at "
-                f"x{step.scale:g} of today's cargo demand ({step.offered_teu_per_week:,.0f} TEU/week "
-                "offered)")
+        at = (f"{d.mean:,.0f} TEU/week{_ci(d, ',.0f')} delivered at x{step.scale:g} of today's cargo "
+              f"demand ({step.offered_teu_per_week:,.0f} TEU/week offered)")
+        busiest = ""
         if step.bottleneck is not None:
-            u = step.utilisation[step.bottleneck]
-            text += f"; the bottleneck is {step.bottleneck}, {u.mean:.0%} busy"
-        if self.limit + 1 < len(self.steps):
-            nxt = self.steps[self.limit + 1]
-            text += (f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
-                     f"{nxt.why or nxt.failed}.")
-        else:
-            text += ". Every step of the grid is sustainable: the limit lies beyond it (extend --scale)."
-        return text
+            busiest = f"{step.bottleneck}, {step.utilisation[step.bottleneck].mean:.0%} busy"
+        if self.limit + 1 == len(self.steps):
+            return (f"No limit within the grid: every step is sustainable, up to {at}"
+                    + (f"; the busiest there is {busiest}" if busiest else "")
+                    + f". The limit lies beyond x{step.scale:g} (extend --scale).")
+        nxt = self.steps[self.limit + 1]
+        return (f"Highest sustainable throughput: {at}"
+                + (f"; the bottleneck is {busiest}" if busiest else "")
+                + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
+                f"{nxt.why or nxt.failed}.")
 
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, undelivered share, the
