@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 
 import networkx as nx
 import numpy as np
@@ -106,6 +107,12 @@ def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float,
     g = time_expanded(tt, origin, target, t0)
     if SINK not in g:
         return set()
+    # only nodes on some path from SOURCE to SINK: every partial path then leads on to SINK,
+    # so the enumeration does not wander dead ends (one draw took 186 s without this)
+    keep = (nx.descendants(g, SOURCE) | {SOURCE}) & (nx.ancestors(g, SINK) | {SINK})
+    if SOURCE not in keep or SINK not in keep:
+        return set()
+    g = g.subgraph(keep)
     out = set()
     for count, path in enumerate(nx.all_simple_paths(g, SOURCE, SINK)):
         if count >= limit:
@@ -122,5 +129,16 @@ def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float,
 
 
 def pareto(criteria: set[tuple]) -> set[tuple]:
-    return {x for x in criteria
-            if not any(y != x and all(a <= b + 1e-9 for a, b in zip(y, x, strict=True)) for y in criteria)}
+    """The points no other point is at most (to 1e-9) in every criterion. In lexicographic order
+    a point's dominators mostly come before it, so a first pass keeps the points no kept point
+    dominates (a point it drops is dominated); the few it keeps are then checked against every
+    point, so the answer is that of the plain definition, in O(n x kept) instead of O(n^2)
+    (20,000 journeys took minutes)."""
+    def dominated(x: tuple, by: Iterable[tuple]) -> bool:
+        return any(y != x and all(a <= b + 1e-9 for a, b in zip(y, x, strict=True)) for y in by)
+
+    kept: list[tuple] = []
+    for x in sorted(criteria):
+        if not dominated(x, kept):
+            kept.append(x)
+    return {x for x in kept if not dominated(x, criteria)}

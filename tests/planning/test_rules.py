@@ -307,3 +307,21 @@ def test_a_profile_week_is_a_week_of_the_origin_clock(baseline) -> None:
     assert autumn["depart"][-1] == "2027-10-31T23:00:00+02:00"
     spring = baseline.profile("VNO", "NQZ", start="2027-03-22T00:00", step_min=60).to_dict()
     assert len(spring["depart"]) == 167 and spring["depart"][-1] == "2027-03-28T23:00:00+03:00"
+
+
+def test_plans_say_they_leave_out_queues_and_dispatch_waits() -> None:
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    # a station (servers) on the way and a dispatched service are named; a timetable of plain
+    # stops gets no note
+    sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)])
+    assert RoutePlanner(sc).plan("O", "W", "2027-03-01T08:00", unit="pax").notes == []
+    queued = sc.model_copy(update={"places": [sc.places[0], sc.places[1].model_copy(
+        update={"servers": 1, "service_time": {"dist": "fixed", "value_min": 30}})]})
+    (note,) = RoutePlanner(queued).plan("O", "W", "2027-03-01T08:00", unit="pax").notes
+    assert "queues and customs holds at W" in note and "dispatched" not in note
+    baseline = RoutePlanner(load_scenario(SCENARIOS / "baseline.yaml"))
+    (note,) = baseline.plan("XIAN", "DUISBURG", "2027-03-01T08:00").notes
+    assert "MALASZEWICZE" in note and "dispatched services" in note
+    assert baseline.plan("NQZ", "VNO", "2027-03-01T08:00").notes == []

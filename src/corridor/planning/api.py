@@ -276,6 +276,24 @@ class RoutePlanner:
                 raise PlanningError(f"unknown mode {bad[0]!r}; modes are {', '.join(MODES)}")
         return tt.service_mask(modes, unit)
 
+    def _queue_notes(self, found: list[Itinerary]) -> list[str]:
+        """Plans know timetables, not queues: name the stations and dispatched services on the
+        way, whose waits only the simulation has."""
+        places, services = self.scenario.places, {s.id: s for s in self.scenario.services}
+        stations = {places[leg.dest].id for it in found for leg in it.legs
+                    if places[leg.dest].servers is not None}
+        dispatched = {leg.name for it in found for leg in it.legs
+                      if leg.name in services and services[leg.name].dispatch is not None}
+        if not stations and not dispatched:
+            return []
+        parts = []
+        if stations:
+            parts.append(f"the queues and customs holds at {', '.join(sorted(stations))}")
+        if dispatched:
+            parts.append("the waits of dispatched services to fill, for a path or for a vehicle "
+                         f"({', '.join(sorted(dispatched))}; planned at their cut-off)")
+        return ["timetable times: " + " and ".join(parts) + " are left out; `corridor run` simulates them"]
+
     def _disruption_notes(self, start_min: float, end_min: float) -> list[str]:
         """Plans use the undisrupted timetable: say so for every disruption in the window."""
         epoch = self.scenario.run.epoch
@@ -332,8 +350,9 @@ class RoutePlanner:
                 f"no itinerary from {origin} to {target} leaving after {local.isoformat()}{extra} "
                 f"arriving within {days:g} days{self._validity_note(origin, unit, local)}"
             )
-        notes = self._disruption_notes(ready, max(it.arrive_min for it in found))
-        return PlanResult(origin, target, ready, pareto_filter(found), tt, notes)
+        kept = pareto_filter(found)
+        notes = self._disruption_notes(ready, max(it.arrive_min for it in found)) + self._queue_notes(kept)
+        return PlanResult(origin, target, ready, kept, tt, notes)
 
     def _local_days(self, t0: float, days: float, origin: str) -> float:
         """``days`` of the origin's wall clock from ``t0``, in days of 24 h: a week across a
