@@ -299,6 +299,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import offered_load
+    from corridor.simulation.gateways import gateways_left_out
 
     scenario, graph = _load(args)
     queues = sum(1 for p in scenario.places if p.queues)
@@ -323,6 +324,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
             print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity, "
                   f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
+    for flow, gateway in gateways_left_out(scenario):
+        print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
+              "dispatched services through it and none of the flow's other gateways): its containers "
+              "cannot choose it", file=sys.stderr)
     return 0
 
 

@@ -325,3 +325,13 @@ def test_plans_say_they_leave_out_queues_and_dispatch_waits() -> None:
     (note,) = baseline.plan("XIAN", "DUISBURG", "2027-03-01T08:00").notes
     assert "MALASZEWICZE" in note and "dispatched services" in note
     assert baseline.plan("NQZ", "VNO", "2027-03-01T08:00").notes == []
+
+
+def test_a_place_nothing_leaves_is_no_route_not_bad_input(capsys) -> None:
+    from conftest import SCENARIOS
+
+    # Duisburg is where the westbound corridor ends: a fair question, an empty answer (exit 1)
+    for command in (["plan", "--depart", "2027-03-01T08:00"], ["profile"]):
+        code = main([command[0], str(SCENARIOS / "baseline.yaml"), "--from", "DUISBURG", "--to", "XIAN",
+                     *command[1:]])
+        assert code == 1 and "no service or link leaves DUISBURG" in capsys.readouterr().err

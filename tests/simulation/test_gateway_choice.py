@@ -172,3 +172,22 @@ def test_blocks_see_the_queue_they_will_meet_at_a_gateway() -> None:
     assert 2.0 < np.mean(wait[late]) < 6.0  # days at G1
     assert np.std(wait[late]) < 2.0  # steady, not swinging (0.8-1.2 d, seeds 3-5)
     assert np.all(u["status"] == 4)
+
+
+def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
+    from conftest import SCENARIOS
+    from corridor.cli import main
+    from corridor.scenario import load_scenario
+    from corridor.simulation.gateways import gateways_left_out
+
+    # G3 is listed but nothing reaches it: the choice leaves it out, and validate says so
+    g3 = "  - {id: G3, name: G3, kind: border_station, country: PL, lat: 48, lon: 29, tz: UTC}\n"
+    text = (TOY.replace("DAYS", "20").replace("  - {id: D, name: D,", g3 + "  - {id: D, name: D,")
+            .replace("via: [G1, G2]", "via: [G1, G2, G3]"))
+    scenario = Scenario.model_validate(yaml.safe_load(text))
+    assert gateways_left_out(scenario) == [("F", "G3")]
+    assert gateways_left_out(load_scenario(SCENARIOS / "baseline.yaml")) == []
+    path = tmp_path / "toy.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    assert "F: no route crosses gateway G3 alone" in capsys.readouterr().err

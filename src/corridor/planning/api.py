@@ -229,7 +229,8 @@ class RoutePlanner:
                     f"nothing carries {what[unit]} from {origin}"
                     f"{'' if given else ' (the default unit there)'}; it serves {others}: "
                     f"add --unit {serving[0]}")
-            raise PlanningError(f"no service or link leaves {origin}")
+            # a place nothing leaves is a fine question with an empty answer (exit 1, not 2)
+            raise NoRouteError(f"no service or link leaves {origin}")
         return unit
 
     def _validity_note(self, origin: str, unit: str, when: dt.datetime) -> str:

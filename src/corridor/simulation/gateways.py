@@ -29,7 +29,7 @@ from corridor.kernels.logit import draw
 from corridor.network.timetable import Timetable
 from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
-from corridor.scenario.schema import GatewayChoice
+from corridor.scenario.schema import GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.stations import take_path
 from corridor.units import MIN_PER_DAY
@@ -94,6 +94,25 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
         out.append(GatewayOption(g, tuple(steps), float(lt.duration_min[list(hop.rows)].sum()),
                                  hop.duration_min, hop.cost_usd, hop.co2_kg, exit_service,
                                  tuple(int(lt.dest[r]) for r in hop.rows), to_gateway, reached))
+    return out
+
+
+def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
+    """(flow, gateway) for each gateway a flow lists that no route can cross alone (a chain of
+    links and dispatched services through it and none of the others): the choice leaves it out."""
+    from corridor.network.timetable import build_timetable
+
+    flows = [f for f in scenario.demand if f.gateways is not None]
+    if not flows:
+        return []
+    tt = tt if tt is not None else build_timetable(scenario)
+    planner = Planner(tt, unit="feu")
+    out = []
+    for flow in flows:
+        assert flow.gateways is not None
+        via = tuple(tt.index[g] for g in flow.gateways.via)
+        found = {o.gateway for o in gateway_options(planner, tt.index[flow.from_], tt.index[flow.to], via)}
+        out += [(flow.id, g) for g, k in zip(flow.gateways.via, via, strict=True) if k not in found]
     return out
 
 
