@@ -22,7 +22,8 @@ from corridor.scenario.schema import Scenario
 
 def short(name: str, days: int = 21) -> Scenario:
     s = load_scenario(SCENARIOS / name)
-    return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": days, "drain_days": 14})})
+    run = s.run.model_copy(update={"horizon_days": days, "warmup_days": 7, "drain_days": 14})
+    return s.model_copy(update={"run": run})
 
 
 def test_identical_scenarios_differ_by_exactly_zero() -> None:

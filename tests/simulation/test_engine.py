@@ -50,7 +50,8 @@ def columns_equal(a: dict, b: dict) -> bool:
 
 def test_same_seed_same_records_bit_for_bit() -> None:
     s = load_scenario(SCENARIOS / "baseline.yaml").model_copy(update={"run": load_scenario(
-        SCENARIOS / "baseline.yaml").run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
+        SCENARIOS / "baseline.yaml").run.model_copy(update={"horizon_days": 28, "warmup_days": 7,
+                                                                 "drain_days": 14})})
     one, two = simulate(s, replications=2), simulate(s, replications=2)
     for r1, r2 in zip(one.records, two.records, strict=True):
         assert columns_equal(r1.units, r2.units)
@@ -69,7 +70,8 @@ def test_common_random_numbers_across_scenarios() -> None:
     """The direct flight changes passengers only: with the same seed, cargo is identical."""
     def short(name):
         s = load_scenario(SCENARIOS / name)
-        return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 28, "drain_days": 14})})
+        return s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 28, "warmup_days": 7,
+                                                                 "drain_days": 14})})
 
     base = simulate(short("baseline.yaml"), replications=1).records[0]
     direct = simulate(short("direct_flight.yaml"), replications=1).records[0]
