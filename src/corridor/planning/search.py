@@ -82,6 +82,12 @@ class Label(NamedTuple):
     ptr: Pointer
 
 
+def _label(time_min: float, boardings: int, cost_usd: float, co2_kg: float, can_link: bool,
+           ptr: Pointer) -> Label:
+    """``Label(...)`` without the named tuple's own ``__new__`` (a Pareto scan makes millions)."""
+    return tuple.__new__(Label, (time_min, boardings, cost_usd, co2_kg, can_link, ptr))  # type: ignore[type-var]
+
+
 def dominates(a: Label, b: Label) -> bool:
     """``a`` is at least as good as ``b`` in every criterion, and may do all that ``b`` may."""
     return (a.time_min <= b.time_min and a.boardings <= b.boardings
@@ -90,10 +96,20 @@ def dominates(a: Label, b: Label) -> bool:
 
 
 def insert(bag: list[Label], label: Label) -> bool:
-    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates."""
-    if any(dominates(x, label) for x in bag):
-        return False
-    bag[:] = [x for x in bag if not dominates(label, x)]
+    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates.
+
+    :func:`dominates` written out in the loops (this runs for every boarding and landing of
+    every Pareto search)."""
+    t, b, c, e, link = label[0], label[1], label[2], label[3], label[4]
+    beaten = False  # does ``label`` dominate anything in the bag?
+    for x in bag:
+        if x[0] <= t and x[1] <= b and x[2] <= c + EPS and x[3] <= e + EPS and (x[4] or not link):
+            return False
+        if (not beaten and t <= x[0] and b <= x[1] and c <= x[2] + EPS and e <= x[3] + EPS
+                and (link or not x[4])):
+            beaten = True
+    if beaten:
+        bag[:] = [x for x in bag if not dominates(label, x)]
     bag.append(label)
     return True
 
@@ -133,6 +149,9 @@ class Planner:
         # per connection, as Python numbers for the Pareto scan
         self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
         self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
+        ends = np.zeros(tt.n_connections, dtype=bool)
+        ends[tt.trip_rows[tt.trip_ptr[1:] - 1]] = True
+        self._trip_ends: list[bool] = ends.tolist()  # the last connection of its trip
 
     # ------------------------------------------------------------------ helpers
     def place(self, place_id: str) -> int:
@@ -276,7 +295,8 @@ class Planner:
         if use_links:
             bags.take_links(origin, Label(ready_min, 0, 0.0, 0.0, True, START))
 
-        trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused)
+        trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused), never empty
+        stops = bags.stops
         tt = self.tt
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
         scanned = 0
@@ -288,7 +308,8 @@ class Planner:
                 if dep[k] > bags.limit:
                     break
                 if usable[k]:
-                    self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
+                    if stops[orig[k]] or trip[k] in trips:  # else nobody can board or ride it
+                        self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
                     scanned += 1
                     if scanned % SETTLE_EVERY == 0 and bags.settled(dep[k], trips):
                         bags.limit = -INF  # nothing left open can reach the target undominated
@@ -300,24 +321,34 @@ class Planner:
                          place: int, trip: int) -> None:
         """Board connection ``i`` from the labels waiting at its origin, then ride it."""
         riding = trips.get(trip)
+        cap = bags.max_boardings
         for lab in bags.stops[place]:
-            if lab.time_min <= d and lab.boardings + 1 <= bags.max_boardings:
+            if lab.time_min <= d and lab.boardings + 1 <= cap:
+                boarded = _label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True, Boarded(i, lab.ptr))
                 if riding is None:
-                    riding = trips[trip] = []
-                insert(riding, Label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True,
-                                     Boarded(i, lab.ptr)))
+                    riding = trips[trip] = [boarded]
+                else:
+                    insert(riding, boarded)
         if not riding:
             return
         cost, co2 = self._cost[i], self._co2[i]
         v, a = self._dest[i], self._arr[i]
+        last = self._trip_ends[i]  # no later connection of the trip reads its riding labels
         moved = []
+        reach = bags.reach
         for lab in riding:  # each pays the segment, then may get off at its end
             on = lab.ptr
             assert isinstance(on, Boarded)
             paid, emitted = lab.cost_usd + cost, lab.co2_kg + co2
-            moved.append(Label(0.0, lab.boardings, paid, emitted, True, on))
-            bags.land(v, Label(a, lab.boardings, paid, emitted, True, Ride(on.board, i, on.prev)))
-        riding[:] = moved
+            if not last:
+                moved.append(_label(0.0, lab.boardings, paid, emitted, True, on))
+            # what :meth:`_Bags.land` checks first, before building the label (it rarely passes)
+            if a <= bags.limit and not bags.beaten_at_target(a, lab.boardings, paid, emitted):
+                reach(v, _label(a, lab.boardings, paid, emitted, True, Ride(on.board, i, on.prev)))
+        if last:
+            del trips[trip]
+        else:
+            riding[:] = moved
 
 
 class _Bags:
@@ -351,20 +382,29 @@ class _Bags:
     def land(self, place: int, arrived: Label) -> None:
         """A journey arrives at ``place`` at ``arrived.time_min`` (off a vehicle when
         ``can_link``, by link otherwise)."""
-        if arrived.time_min > self.limit or arrived.boardings > self.max_boardings:
-            return
-        if self.found:
-            linked = arrived if arrived.can_link else arrived._replace(can_link=True)
-            if any(dominates(x, linked) for x in self.found):
-                return  # the target is already reached as well, whatever follows
+        t, b, c, e = arrived.time_min, arrived.boardings, arrived.cost_usd, arrived.co2_kg
+        if t > self.limit or b > self.max_boardings or self.beaten_at_target(t, b, c, e):
+            return  # too late, too many boardings, or the target is reached as well already
+        self.reach(place, arrived)
+
+    def reach(self, place: int, arrived: Label) -> None:
+        """:meth:`land` once its checks have passed."""
+        t, b, c, e, link, ptr = arrived
         if place == self.target:
-            insert(self.found, arrived if arrived.can_link else arrived._replace(can_link=True))
+            insert(self.found, arrived if link else _label(t, b, c, e, True, ptr))
             return
         planner = self.planner
-        wait = planner._mct[place] if arrived.can_link else planner._after_link[place]
-        label = arrived._replace(time_min=arrived.time_min + wait)
-        if insert(self.stops[place], label) and label.can_link and self.use_links:
+        label = _label(t + (planner._mct[place] if link else planner._after_link[place]), b, c, e, link, ptr)
+        if insert(self.stops[place], label) and link and self.use_links:
             self.take_links(place, label)
+
+    def beaten_at_target(self, t: float, b: int, c: float, e: float) -> bool:
+        """A journey found already dominates one at the target at ``t`` with boardings ``b``,
+        cost ``c`` and CO2 ``e`` (:func:`dominates`, written out: it runs for every landing)."""
+        for x in self.found:
+            if x[0] <= t and x[1] <= b and x[2] <= c + EPS and x[3] <= e + EPS and x[4]:
+                return True
+        return False
 
     def take_links(self, place: int, label: Label) -> None:
         """Every link chain out of ``place``, leaving at ``label.time_min``."""
