@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridor.kernels.logit import draw, logsum
+from corridor.kernels.logit import draw_one, logsum
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
@@ -204,5 +204,5 @@ class ChoiceCache(RouteCache):
         alts = self.alternatives(origin, dest, ready, board_from)
         if alts is None:
             return None
-        pick = int(draw(utilities(alts, ready, segment, self.choice), uniform))
+        pick = draw_one(utilities(alts, ready, segment, self.choice), uniform)
         return alts.options[pick]
