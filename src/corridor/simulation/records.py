@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,14 @@ import numpy as np
 from corridor.simulation.engine import Replication
 from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
 from corridor.units import MIN_PER_DAY
+
+#: The per-unit columns of :attr:`Records.units`, each a field of :class:`Unit`, and their types.
+UNIT_FIELDS: dict[str, type] = {
+    "id": np.int64, "flow": np.int64, "pax": bool, "created_min": np.float64,
+    "planned_arrival_min": np.float64, "first_departure_min": np.float64, "arrival_min": np.float64,
+    "missed": np.int64, "rebooked": np.int64, "cost_usd": np.float64, "co2_kg": np.float64,
+    "station_min": np.float64, "status": np.int64, "place": np.int64, "gateway": np.int64,
+}
 
 
 @dataclass
@@ -58,24 +67,12 @@ class Records:
               trip_log: list[TripRecord] | None = None,
               departures: list[tuple[int, int, float]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log."""
-        us = units
-        units_cols = {
-            "id": np.array([u.id for u in us], dtype=np.int64),
-            "flow": np.array([u.flow for u in us], dtype=np.int64),
-            "pax": np.array([u.pax for u in us], dtype=bool),
-            "created_min": np.array([u.created_min for u in us]),
-            "planned_arrival_min": np.array([u.planned_arrival_min for u in us]),
-            "first_departure_min": np.array([u.first_departure_min for u in us]),
-            "arrival_min": np.array([u.arrival_min for u in us]),
-            "missed": np.array([u.missed for u in us], dtype=np.int64),
-            "rebooked": np.array([u.rebooked for u in us], dtype=np.int64),
-            "cost_usd": np.array([u.cost_usd for u in us]),
-            "co2_kg": np.array([u.co2_kg for u in us]),
-            "station_min": np.array([u.station_min for u in us]),
-            "status": np.array([int(u.status) for u in us], dtype=np.int64),
-            "place": np.array([u.place for u in us], dtype=np.int64),
-            "gateway": np.array([u.gateway for u in us], dtype=np.int64),
-        }
+        # one row of numbers per unit, read in one pass (attrgetter), then split into columns:
+        # the integer fields (ids, counts, statuses) are far below 2**53, so exact as float64
+        rows = list(map(attrgetter(*UNIT_FIELDS), units))
+        table = np.array(rows, dtype=np.float64).reshape(-1, len(UNIT_FIELDS))
+        units_cols: dict[str, np.ndarray] = {name: table[:, k].astype(kind)
+                                             for k, (name, kind) in enumerate(UNIT_FIELDS.items())}
         waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
         return cls(
             replication=replication,
