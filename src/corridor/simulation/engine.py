@@ -45,6 +45,7 @@ from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
+from corridor.simulation import processes
 from corridor.simulation.choice import ChoiceCache
 from corridor.simulation.demand import arrival_times
 from corridor.simulation.entities import (
@@ -170,7 +171,7 @@ class Replication:
         for f, flow in enumerate(self.flows):
             times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"),
                                   epoch=self.scenario.run.epoch)
-            self.env.process(self._source(f, times))
+            processes.start_at_setup(self._source(f, times))
         first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
             starts = tt.service_starts[s]
@@ -178,7 +179,7 @@ class Replication:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
             for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
-                self.env.process(self._trip(s, first_trip + k, start, delay))
+                processes.start_at_setup(self._trip(s, first_trip + k, start, delay))
             first_trip += starts.size
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
@@ -342,7 +343,7 @@ class Replication:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
         elif isinstance(step, LinkStep):
             self._set_moving(unit)
-            self.env.process(self._link([unit], step.row, max(leave_at, self.env.now)))
+            processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
         elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready: one event
             self._set_moving(unit)
             ready = self.env.timeout(unit.ready_min - self.env.now)
@@ -370,7 +371,7 @@ class Replication:
         for row, group in by_link.items():
             for unit in group:
                 self._set_moving(unit)
-            self.env.process(self._link(group, row, leave))
+            processes.start(self.env, self._link(group, row, leave))
 
     # ------------------------------------------------------------------ processes
     def _link(self, units: list[Unit], row: int, leave_at: float) -> Generator[simpy.Event, Any, None]:
@@ -426,10 +427,10 @@ class Replication:
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         if len(pool) >= self.capacity[service]:
-            self.env.process(self._dispatch(service))
+            processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
-            self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
 
     def _cutoff(self, service: int, cutoff: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
@@ -449,7 +450,7 @@ class Replication:
             if leave > self.env.now:
                 if pool and not self.dispatch_timer.get(service):
                     self.dispatch_timer[service] = True
-                    self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield self.env.timeout(leave - self.env.now)
                 self.awaiting_path.difference_update(unit.id for unit in load)
@@ -465,7 +466,7 @@ class Replication:
             self.departures.append((unit.id, int(tt.links.origin[row]), now))
         if pool and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
-            self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
