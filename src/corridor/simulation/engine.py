@@ -131,7 +131,7 @@ class Replication:
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
         self.moving: set[int] = set()
-        self.at_station: set[int] = set()
+        self.at_station: set[int] = set()  # filled at the end of the run (from in_station)
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
@@ -149,7 +149,10 @@ class Replication:
                                                           tt.index[flow.to], via)
                 self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
         self.gateway_block: dict[int, tuple[GatewayOption | None, int]] = {}  # flow -> choice, followers left
-        self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
+        # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
+        self.station_waits: list[tuple[list[int], int, float, float]] = []
+        self.in_station: dict[int, list[Unit]] = {}  # the vehicles at a station now, by visit
+        self._visits = 0
         self.trips_run = 0
         self.trips_cancelled = 0
         self.trip_log: list[TripRecord] = []  # one per trip started
@@ -405,18 +408,16 @@ class Replication:
         arrived = self.env.now
         leave = station.visit(arrived, len(units))
         if leave > arrived:
-            before = [u.status for u in units]
-            for unit in units:
-                unit.status = Status.AT_STATION
-                self.at_station.add(unit.id)
+            # the vehicle's units are at the station until it leaves: one entry for them all
+            # (nothing reads their statuses meanwhile; :meth:`run` marks those still there)
+            visit = self._visits
+            self._visits += 1
+            self.in_station[visit] = units
             yield self.env.timeout(leave - arrived)
-            for unit, status in zip(units, before, strict=True):
-                unit.status = status
-                self.at_station.discard(unit.id)
+            del self.in_station[visit]
         if station.servers:
-            for unit in units:
-                unit.station_min += leave - arrived
-                self.station_waits.append((unit.id, place, arrived, leave - arrived))
+            if units:  # each unit's wait, and its minutes at stations, come from this log
+                self.station_waits.append(([u.id for u in units], place, arrived, leave - arrived))
             return True
         return False
 
@@ -566,6 +567,10 @@ class Replication:
         self.env.run(until=self.end_min)
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)
+        for units in self.in_station.values():  # vehicles still queued or served at the end
+            for unit in units:
+                unit.status = Status.AT_STATION
+                self.at_station.add(unit.id)
         self.check_books()
 
     def check_books(self) -> None:

@@ -75,7 +75,6 @@ class Unit:
     rebooked: int = 0
     cost_usd: float = 0.0
     co2_kg: float = 0.0
-    station_min: float = 0.0  # time spent in vehicles at stations (queue and service)
     gateway: int = -1  # containers: the gateway place their flow's choice took (-1: none)
     segment: int = 0  # passengers: which traveller segment of the choice model
     choice_u: float = 0.0  # passengers: the uniform draw that fixes their first choice

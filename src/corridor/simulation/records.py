@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,13 @@ from corridor.simulation.engine import Replication
 from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
 from corridor.units import MIN_PER_DAY
 
-#: The per-unit columns of :attr:`Records.units`, each a field of :class:`Unit`, and their types.
+#: The per-unit columns of :attr:`Records.units` read from a field of :class:`Unit`, and their
+#: types (``station_min``, the last column, adds up the unit's station waits).
 UNIT_FIELDS: dict[str, type] = {
     "id": np.int64, "flow": np.int64, "pax": bool, "created_min": np.float64,
     "planned_arrival_min": np.float64, "first_departure_min": np.float64, "arrival_min": np.float64,
     "missed": np.int64, "rebooked": np.int64, "cost_usd": np.float64, "co2_kg": np.float64,
-    "station_min": np.float64, "status": np.int64, "place": np.int64, "gateway": np.int64,
+    "status": np.int64, "place": np.int64, "gateway": np.int64,
 }
 
 
@@ -62,18 +64,23 @@ class Records:
     @classmethod
     def build(cls, *, replication: int, horizon_min: float, end_min: float, warmup_min: float,
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
-              stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
+              stations: dict[str, dict[str, Any]], station_waits: list[tuple[list[int], int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
               trip_log: list[TripRecord] | None = None,
               departures: list[tuple[int, int, float]] | None = None) -> Records:
-        """Records from units (ordered by id), station logs and the station-wait log."""
+        """Records from units (ordered by id), station logs and the station-wait log (per visit
+        of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # one row of numbers per unit, read in one pass (attrgetter), then split into columns:
         # the integer fields (ids, counts, statuses) are far below 2**53, so exact as float64
         rows = list(map(attrgetter(*UNIT_FIELDS), units))
         table = np.array(rows, dtype=np.float64).reshape(-1, len(UNIT_FIELDS))
         units_cols: dict[str, np.ndarray] = {name: table[:, k].astype(kind)
                                              for k, (name, kind) in enumerate(UNIT_FIELDS.items())}
-        waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
+        waits = _wait_columns(station_waits)
+        # minutes at stations: each unit's waits added up in the order they happened (add.at is
+        # unbuffered), the sum a running total would give
+        units_cols["station_min"] = np.zeros(len(units))
+        np.add.at(units_cols["station_min"], waits["unit"], waits["station_min"])
         return cls(
             replication=replication,
             horizon_min=horizon_min,
@@ -83,8 +90,7 @@ class Records:
             places=places,
             units=units_cols,
             stations=stations,
-            station_waits={"unit": waits[:, 0].astype(np.int64), "place": waits[:, 1].astype(np.int64),
-                           "arrive_min": waits[:, 2], "station_min": waits[:, 3]},
+            station_waits=waits,
             trips_run=trips_run,
             trips_cancelled=trips_cancelled,
             events=events,
@@ -165,6 +171,16 @@ class Records:
                             _num(sw["station_min"][k])])
         written.append(path)
         return written
+
+
+def _wait_columns(visits: list[tuple[list[int], int, float, float]]) -> dict[str, np.ndarray]:
+    """One row per unit and visit, in the order of the visits and of the units in each."""
+    counts = np.array([len(v[0]) for v in visits], dtype=np.int64)
+    units = np.fromiter(chain.from_iterable(v[0] for v in visits), dtype=np.int64, count=int(counts.sum()))
+    return {"unit": units,
+            "place": np.repeat(np.array([v[1] for v in visits], dtype=np.int64), counts),
+            "arrive_min": np.repeat(np.array([v[2] for v in visits], dtype=np.float64), counts),
+            "station_min": np.repeat(np.array([v[3] for v in visits], dtype=np.float64), counts)}
 
 
 def _departure_columns(departures: list[tuple[int, int, float]]) -> dict[str, np.ndarray]:
