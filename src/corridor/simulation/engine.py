@@ -61,12 +61,11 @@ from corridor.simulation.entities import (
 from corridor.simulation.gateways import GatewayOption, Uniforms, choose, gateway_options
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.stations import (
+    PathPool,
     Station,
     Window,
     background_times,
     factor_at,
-    next_path_day,
-    take_path,
 )
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
@@ -136,7 +135,11 @@ class Replication:
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         self.dispatch_timer: dict[int, bool] = {}
-        self.paths_used: dict[int, dict[int, int]] = defaultdict(dict)  # service -> day -> paths taken
+        # the daily departure paths of dispatched services that have them
+        self.paths: dict[int, PathPool] = {}
+        for s, spec in enumerate(scenario.services):
+            if spec.dispatch is not None and spec.dispatch.paths_per_day is not None:
+                self.paths[s] = PathPool(spec.dispatch.paths_per_day)
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path
         self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
         # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
@@ -315,7 +318,7 @@ class Replication:
         if option.exit_service >= 0:
             dispatch = self.scenario.services[option.exit_service].dispatch
             if dispatch is not None and dispatch.paths_per_day is not None:
-                day = next_path_day(self.paths_used[option.exit_service], now + wait, dispatch.paths_per_day)
+                day = self.paths[option.exit_service].next_day(now + wait)
                 wait = max(wait, day * MIN_PER_DAY - now)
         return wait
 
@@ -453,7 +456,7 @@ class Replication:
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
-            leave = take_path(self.paths_used[service], self.env.now, spec.dispatch.paths_per_day)
+            leave = self.paths[service].take(self.env.now)
             if leave > self.env.now:
                 if pool and not self.dispatch_timer.get(service):
                     self.dispatch_timer[service] = True
