@@ -87,6 +87,22 @@ def utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment, c
     return -generalised_cost(alts, ready_min, segment, choice.transfer_penalty_usd) / choice.scale_usd
 
 
+def traveller_utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment,
+                        choice: Choice) -> np.ndarray:
+    """:func:`utilities` for one traveller, alternative by alternative in plain floats: the
+    operations of :func:`generalised_cost` in its order, so the same numbers, without an array
+    operation per term (each traveller choosing pays this; sets have a few alternatives)."""
+    vot, sdv = segment.value_of_time_usd_per_h, segment.schedule_delay_usd_per_h
+    penalty, scale = choice.transfer_penalty_usd, choice.scale_usd
+    out = []
+    for dep, arr, fare, transfers in zip(alts.depart_min.tolist(), alts.arrive_min.tolist(),
+                                         alts.fare_usd.tolist(), alts.transfers.tolist(), strict=True):
+        cost = (fare + vot * ((arr - dep) / MIN_PER_H) + sdv * (max(dep - ready_min, 0.0) / MIN_PER_H)
+                + penalty * transfers)
+        out.append(-cost / scale)
+    return np.array(out)
+
+
 def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSegment,
                       choice: Choice) -> float:
     """The expected least cost of the choice set (minus the logsum, in USD): what a traveller's
@@ -204,5 +220,5 @@ class ChoiceCache(RouteCache):
         alts = self.alternatives(origin, dest, ready, board_from)
         if alts is None:
             return None
-        pick = draw_one(utilities(alts, ready, segment, self.choice), uniform)
+        pick = draw_one(traveller_utilities(alts, ready, segment, self.choice), uniform)
         return alts.options[pick]
