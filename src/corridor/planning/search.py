@@ -300,19 +300,20 @@ class Planner:
         tt = self.tt
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
         scanned = 0
+        limit = bags.limit  # changes only when the scan stops
         for chunk in self._chunks(first, ok):
             dep, _, orig, _, trip, usable = chunk[2:]
-            if dep[chunk.first] > bags.limit:
+            if dep[chunk.first] > limit:
                 break
             for k in range(chunk.first, len(dep)):
-                if dep[k] > bags.limit:
+                if dep[k] > limit:
                     break
                 if usable[k]:
                     if stops[orig[k]] or trip[k] in trips:  # else nobody can board or ride it
                         self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
                     scanned += 1
                     if scanned % SETTLE_EVERY == 0 and bags.settled(dep[k], trips):
-                        bags.limit = -INF  # nothing left open can reach the target undominated
+                        limit = bags.limit = -INF  # nothing left open can reach the target undominated
                         break
         found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
@@ -322,7 +323,18 @@ class Planner:
         """Board connection ``i`` from the labels waiting at its origin, then ride it."""
         riding = trips.get(trip)
         cap = bags.max_boardings
-        for lab in bags.stops[place]:
+        waiting = bags.stops[place]
+        if riding is None and len(waiting) == 1 and self._trip_ends[i]:
+            # one journey boards a trip for its one segment left (a flight): what the general
+            # case below does for it, without the bag of riders in between
+            lab = waiting[0]
+            if lab.time_min <= d and lab.boardings + 1 <= cap:
+                b, a = lab.boardings + 1, self._arr[i]
+                paid, emitted = lab.cost_usd + self._cost[i], lab.co2_kg + self._co2[i]
+                if a <= bags.limit and not bags.beaten_at_target(a, b, paid, emitted):
+                    bags.reach(self._dest[i], _label(a, b, paid, emitted, True, Ride(i, i, lab.ptr)))
+            return
+        for lab in waiting:
             if lab.time_min <= d and lab.boardings + 1 <= cap:
                 boarded = _label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True, Boarded(i, lab.ptr))
                 if riding is None:
