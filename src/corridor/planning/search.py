@@ -29,6 +29,7 @@ import numpy as np
 
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
+from corridor.planning.bounds import BoundGraph, Bounds
 from corridor.planning.itinerary import Itinerary, Leg, link_legs, service_leg
 from corridor.planning.links import LinkHop, link_closure
 
@@ -138,6 +139,8 @@ class Planner:
         self.tt = tt
         self.unit = unit
         self.hops: list[list[LinkHop]] = hops if hops is not None else link_closure(tt, unit)
+        self._bound_graph: BoundGraph | None = None
+        self._bounds: dict[int, Bounds] = {}
         self._mct = tt.min_connection_min.tolist()
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
@@ -154,6 +157,16 @@ class Planner:
         self._trip_ends: list[bool] = ends.tolist()  # the last connection of its trip
 
     # ------------------------------------------------------------------ helpers
+    def bounds(self, target: int) -> Bounds:
+        """What any journey on to ``target`` still takes, at least, from each place (kept per
+        target: the timetable and the link chains never change)."""
+        found = self._bounds.get(target)
+        if found is None:
+            if self._bound_graph is None:
+                self._bound_graph = BoundGraph(self.tt, self.hops)
+            found = self._bounds[target] = self._bound_graph.bounds(target)
+        return found
+
     def place(self, place_id: str) -> int:
         return place_index(self.tt.index, place_id)
 
@@ -379,17 +392,24 @@ class _Bags:
     def settled(self, now_min: float, trips: dict[int, list[Label]]) -> bool:
         """True when every partial journey still open (waiting at a place or riding) is beaten
         by a journey that has already arrived by ``now_min``: anything it becomes leaves after
-        now, so arrives later, with at least its boardings, cost and CO2."""
+        now, so arrives later, with at least its boardings, cost and CO2, and, from a place,
+        at least the least boardings, cost and CO2 of any way on to the target (:mod:`.bounds`).
+
+        Nothing found later could then enter the Pareto set: the first to try is dominated by
+        a journey found by now, still there (only an entry removes one)."""
         arrived = [f for f in self.found if f.time_min <= now_min]
         if not arrived:
             return False
 
-        def beaten(lab: Label) -> bool:
-            return any(f.boardings <= lab.boardings and f.cost_usd <= lab.cost_usd + EPS
-                       and f.co2_kg <= lab.co2_kg + EPS for f in arrived)
+        def beaten(b: float, c: float, e: float) -> bool:
+            return any(f.boardings <= b and f.cost_usd <= c + EPS and f.co2_kg <= e + EPS for f in arrived)
 
-        return (all(beaten(lab) for bag in self.stops for lab in bag)
-                and all(beaten(lab) for riding in trips.values() for lab in riding))
+        on = self.planner.bounds(self.target)
+        return (all(beaten(lab.boardings + on.boardings[place], lab.cost_usd + on.cost_usd[place],
+                           lab.co2_kg + on.co2_kg[place])
+                    for place, bag in enumerate(self.stops) for lab in bag)
+                and all(beaten(lab.boardings, lab.cost_usd, lab.co2_kg)
+                        for riding in trips.values() for lab in riding))
 
     def land(self, place: int, arrived: Label) -> None:
         """A journey arrives at ``place`` at ``arrived.time_min`` (off a vehicle when
