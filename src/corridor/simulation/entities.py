@@ -55,7 +55,7 @@ class DispatchStep(NamedTuple):
 Step = RideStep | LinkStep | DispatchStep
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Unit:
     """A passenger or a container (FEU). Times are minutes since the scenario epoch."""
 
@@ -85,7 +85,7 @@ class Unit:
         self.co2_kg += co2_kg
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TripRecord:
     """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
     board at once, fares and tariffs taken, and its delay at the last stop (NaN until there)."""
