@@ -240,16 +240,19 @@ class Planner:
         arrival[origin] = ready_min
         rptr[origin] = aptr[origin] = START
 
+        after_link = self._after_link
+
         def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
                 reach = leave + hop.duration_min
-                ptr = Hop(place, hop, leave, prev)
                 u = hop.dest
-                if reach < arrival[u]:
-                    arrival[u], aptr[u] = reach, ptr
-                board = reach + self._after_link[u]
-                if board < ready[u]:
-                    ready[u], rptr[u] = board, ptr
+                board = reach + after_link[u]
+                if reach < arrival[u] or board < ready[u]:  # the pointer only when it is kept
+                    ptr = Hop(place, hop, leave, prev)
+                    if reach < arrival[u]:
+                        arrival[u], aptr[u] = reach, ptr
+                    if board < ready[u]:
+                        ready[u], rptr[u] = board, ptr
 
         if use_links:
             relax(origin, ready_min, START)
