@@ -61,3 +61,16 @@ def test_one_situation_picks_as_the_batch_does(vs: list[float], uniform: float) 
         return
     assert draw_one(u, uniform) == int(draw(u, uniform))
     assert draw_one(u, uniform) == int(draw(u[None, :], np.array([uniform]))[0])
+
+
+@given(st.lists(st.one_of(finite, st.just(-math.inf)), min_size=2, max_size=12).filter(
+    lambda vs: not all(math.isinf(v) for v in vs)))
+def test_one_situation_picks_as_the_batch_does_on_every_boundary(vs: list[float]) -> None:
+    # uniforms placed on the batch's cumulative shares and a hair either side: a share summed
+    # or divided even one rounding differently would pick another alternative on one of them
+    u = np.array(vs)
+    cum = np.cumsum(shares(u))
+    for edge in cum.tolist():
+        for v in (np.nextafter(edge, 0.0), edge, np.nextafter(edge, 1.0)):
+            if 0.0 <= v < 1.0:
+                assert draw_one(u, float(v)) == int(draw(u, v))

@@ -72,6 +72,10 @@ def draw_one(utility: np.ndarray, uniform: float) -> int:
     arithmetic in the same order, so the same pick, without the batch's array set-up (a
     simulation draws once per traveller). One alternative is picked without arithmetic.
 
+    The exponentials are NumPy's (``np.exp``, as :func:`shares` takes them); the rest is done
+    on floats, in NumPy's order: a sum of fewer than ``SEQUENTIAL_SUM`` terms is added one by
+    one, as NumPy's pairwise summation does below its block size (longer ones are NumPy's).
+
     >>> draw_one(np.array([0.0, 0.0]), 0.7), draw_one(np.array([3.0]), 0.9)
     (1, 0)
     """
@@ -84,8 +88,26 @@ def draw_one(utility: np.ndarray, uniform: float) -> int:
         raise ValueError("a choice needs at least one alternative")
     if u.size == 1:
         return 0
-    e = np.exp(u - top)
-    p = e / e.sum()
-    cum = np.cumsum(p).tolist()
-    last = u.size - 1 - int(np.argmax(p[::-1] > 0))  # the last available alternative closes the sum
-    return sum(1 for k in range(last) if cum[k] <= uniform)
+    exps = np.exp(u - top)
+    e = exps.tolist()
+    if len(e) < SEQUENTIAL_SUM:
+        total = 0.0
+        for x in e:
+            total += x
+    else:
+        total = float(exps.sum())
+    last = 0  # the last available alternative closes the sum (rounding may leave it short of 1)
+    picked, cum = 0, 0.0
+    for k, x in enumerate(e):
+        share = x / total
+        if share > 0:
+            last = k
+        cum = share if k == 0 else cum + share
+        e[k] = cum
+    for k in range(last):
+        if e[k] <= uniform:
+            picked += 1
+    return picked
+
+
+SEQUENTIAL_SUM = 8  # NumPy's pairwise summation adds blocks shorter than this one by one
