@@ -450,13 +450,18 @@ class _Bags:
 
 
 class _TripRows:
-    """``trip_rows[trip]``: the trip's connection rows in segment order, as a list."""
+    """``trip_rows[trip]``: the trip's connection rows in segment order, as a list (made on
+    first use and kept: the timetable never changes; do not change it)."""
 
     def __init__(self, tt: Timetable) -> None:
         self.tt = tt
+        self._rows: dict[int, list[int]] = {}
 
     def __getitem__(self, trip: int) -> list[int]:
-        return self.tt.rows_of_trip(trip).tolist()
+        rows = self._rows.get(trip)
+        if rows is None:
+            rows = self._rows[trip] = self.tt.rows_of_trip(trip).tolist()
+        return rows
 
 
 def place_index(index: dict[str, int], place_id: str, names: dict[str, str] | None = None) -> int:

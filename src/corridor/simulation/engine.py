@@ -163,7 +163,7 @@ class Replication:
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # seats: remaining per connection, and which connections passengers may still book
-        self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
+        self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
@@ -238,7 +238,7 @@ class Replication:
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
             self.seats[c] += change
-            usable = bool(self.seats[c] > 0)
+            usable = self.seats[c] > 0
             if usable != self.pax_allowed[c]:
                 self.pax_allowed[c] = usable
                 for cache in (self.pax_routes, self.pax_choice):
