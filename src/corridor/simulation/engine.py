@@ -142,7 +142,8 @@ class Replication:
             if spec.dispatch is not None and spec.dispatch.paths_per_day is not None:
                 self.paths[s] = PathPool(spec.dispatch.paths_per_day)
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path
-        self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
+        # containers leaving on a vehicle: their ids, the place, when (one entry per vehicle)
+        self.departures: list[tuple[list[int], int, float]] = []
         # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
         self.gateway_options: dict[int, list[GatewayOption]] = {}
         self.gateway_uniforms: dict[int, Uniforms] = {}
@@ -389,9 +390,10 @@ class Replication:
         while factor == 0.0:
             yield self.env.timeout(until - self.env.now)
             factor, until = factor_at(self.link_windows[row], self.env.now)
+        cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
             unit.steps.pop(0)
-            unit.charge(float(lt.cost_usd[row]), float(lt.co2_kg[row]))
+            unit.charge(cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
@@ -468,13 +470,14 @@ class Replication:
         tt = self.tt
         row = self.dispatch_row[service]
         now = self.env.now
+        cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
         for unit in load:
             self._set_moving(unit)
             unit.steps.pop(0)
-            unit.charge(float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row]))
+            unit.charge(cost, co2)
             if math.isnan(unit.first_departure_min):
                 unit.first_departure_min = now
-            self.departures.append((unit.id, int(tt.links.origin[row]), now))
+        self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
         if pool and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
             processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
@@ -540,6 +543,7 @@ class Replication:
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
+            containers = []
             for unit in boarding:
                 step = unit.steps.pop(0)
                 assert isinstance(step, RideStep)
@@ -550,7 +554,9 @@ class Replication:
                 if math.isnan(unit.first_departure_min):
                     unit.first_departure_min = now
                 if not unit.pax:
-                    self.departures.append((unit.id, place, now))
+                    containers.append(unit.id)
+            if containers:
+                self.departures.append((containers, place, now))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)

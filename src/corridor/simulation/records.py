@@ -67,7 +67,7 @@ class Records:
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[list[int], int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
               trip_log: list[TripRecord] | None = None,
-              departures: list[tuple[int, int, float]] | None = None) -> Records:
+              departures: list[tuple[list[int], int, float]] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log (per visit
         of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # each column read straight into its array (attrgetter and fromiter loop in C)
@@ -181,9 +181,12 @@ def _wait_columns(visits: list[tuple[list[int], int, float, float]]) -> dict[str
             "station_min": np.repeat(np.array([v[3] for v in visits], dtype=np.float64), counts)}
 
 
-def _departure_columns(departures: list[tuple[int, int, float]]) -> dict[str, np.ndarray]:
-    d = np.array(departures, dtype=np.float64).reshape(-1, 3)
-    return {"unit": d[:, 0].astype(np.int64), "place": d[:, 1].astype(np.int64), "depart_min": d[:, 2]}
+def _departure_columns(vehicles: list[tuple[list[int], int, float]]) -> dict[str, np.ndarray]:
+    """One row per container and vehicle it left on (ids, place, minute per vehicle), in order."""
+    counts = np.array([len(v[0]) for v in vehicles], dtype=np.int64)
+    units = np.fromiter(chain.from_iterable(v[0] for v in vehicles), dtype=np.int64, count=int(counts.sum()))
+    return {"unit": units, "place": np.repeat(np.array([v[1] for v in vehicles], dtype=np.int64), counts),
+            "depart_min": np.repeat(np.array([v[2] for v in vehicles], dtype=np.float64), counts)}
 
 
 #: The columns of :meth:`Records.to_frame`, one row per unit: ``replication``; ``unit`` (its
