@@ -152,6 +152,8 @@ class Planner:
         # per connection, as Python numbers for the Pareto scan
         self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
         self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
+        self._trip = tt.trip.tolist()
+        self._legs: dict[tuple[int, int], Leg] = {}  # service legs made so far, by (board, alight)
         ends = np.zeros(tt.n_connections, dtype=bool)
         ends[tt.trip_rows[tt.trip_ptr[1:] - 1]] = True
         self._trip_ends: list[bool] = ends.tolist()  # the last connection of its trip
@@ -198,13 +200,21 @@ class Planner:
         legs: list[Leg] = []
         while not isinstance(ptr, Start):
             if isinstance(ptr, Ride):
-                legs.append(service_leg(self.tt, ptr.board, ptr.alight,
-                                        self.trip_rows[int(self.tt.trip[ptr.board])]))
+                legs.append(self._service_leg(ptr.board, ptr.alight))
             else:
                 assert isinstance(ptr, Hop)
                 legs.extend(reversed(link_legs(self.tt, ptr.source, ptr.hop.rows, ptr.leave_min)))
             ptr = ptr.prev
         return Itinerary(ready_min=ready_min, legs=tuple(reversed(legs)))
+
+    def _service_leg(self, board: int, alight: int) -> Leg:
+        """The ride from connection ``board`` to ``alight`` (:func:`service_leg`), made once per
+        pair and kept: a leg is frozen and the timetable never changes."""
+        leg = self._legs.get((board, alight))
+        if leg is None:
+            leg = self._legs[board, alight] = service_leg(self.tt, board, alight,
+                                                          self.trip_rows[self._trip[board]])
+        return leg
 
     def _check(self, origin: int, target: int, ready_min: float) -> None:
         if origin == target:
