@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corridor.kernels.logit import draw, logsum, shares
+from corridor.kernels.logit import draw, draw_one, logsum, shares
 
 finite = st.floats(-50, 50, allow_nan=False)
 
@@ -45,3 +45,32 @@ def test_draws_land_in_proportion_to_the_shares() -> None:
 
 def test_a_uniform_at_the_top_picks_the_last_available_alternative() -> None:
     assert int(draw([0.0, 0.0, -np.inf], np.nextafter(1.0, 0.0))) == 1
+
+
+@given(st.lists(st.one_of(finite, st.just(-math.inf)), min_size=1, max_size=8),
+       st.floats(0.0, 1.0, exclude_max=True))
+def test_one_situation_picks_as_the_batch_does(vs: list[float], uniform: float) -> None:
+    u = np.array(vs)
+    if np.isneginf(u).all():
+        for bad in (lambda: draw(u, uniform), lambda: draw_one(u, uniform)):
+            try:
+                bad()
+            except ValueError:
+                continue
+            raise AssertionError("no available alternative must raise")
+        return
+    assert draw_one(u, uniform) == int(draw(u, uniform))
+    assert draw_one(u, uniform) == int(draw(u[None, :], np.array([uniform]))[0])
+
+
+@given(st.lists(st.one_of(finite, st.just(-math.inf)), min_size=2, max_size=12).filter(
+    lambda vs: not all(math.isinf(v) for v in vs)))
+def test_one_situation_picks_as_the_batch_does_on_every_boundary(vs: list[float]) -> None:
+    # uniforms placed on the batch's cumulative shares and a hair either side: a share summed
+    # or divided even one rounding differently would pick another alternative on one of them
+    u = np.array(vs)
+    cum = np.cumsum(shares(u))
+    for edge in cum.tolist():
+        for v in (np.nextafter(edge, 0.0), edge, np.nextafter(edge, 1.0)):
+            if 0.0 <= v < 1.0:
+                assert draw_one(u, float(v)) == int(draw(u, v))

@@ -7,12 +7,14 @@ import textwrap
 
 import numpy as np
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_replication
-from corridor.simulation.choice import ChoiceCache
+from corridor.simulation.choice import Alternatives, ChoiceCache, traveller_utilities, utilities
 
 TOY = """\
 name: two-itineraries
@@ -148,3 +150,23 @@ def test_a_set_is_not_lent_to_a_first_departure_of_another_day() -> None:
     assert early is not None and late is not None
     assert [leg.name for it, _ in early.options for leg in it.legs] == ["FAST"]
     assert sorted(leg.name for it, _ in late.options for leg in it.legs) == ["CHEAP", "FAST"]
+
+
+minutes = st.floats(0.0, 20_000.0, allow_nan=False)
+
+
+@given(st.lists(st.tuples(minutes, st.floats(1.0, 5_000.0), st.floats(0.0, 3_000.0), st.integers(0, 4)),
+                min_size=1, max_size=6),
+       minutes, st.floats(0.0, 200.0), st.floats(0.0, 100.0), st.floats(0.0, 300.0), st.floats(1.0, 500.0))
+def test_one_travellers_utilities_are_the_vectorised_ones_bit_for_bit(
+        rows: list[tuple[float, float, float, int]], ready: float, vot: float, sdv: float, penalty: float,
+        scale: float) -> None:
+    from corridor.scenario.schema import Choice, TravellerSegment
+
+    seg = TravellerSegment(id="s", share=1.0, value_of_time_usd_per_h=vot, schedule_delay_usd_per_h=sdv)
+    choice = Choice(scale_usd=scale, transfer_penalty_usd=penalty, segments=[seg])
+    dep = np.array([r[0] for r in rows])
+    alts = Alternatives((), dep, dep + np.array([r[1] for r in rows]), np.array([r[2] for r in rows]),
+                        np.array([r[3] for r in rows]))
+    got, want = traveller_utilities(alts, ready, seg, choice), utilities(alts, ready, seg, choice)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

@@ -222,3 +222,22 @@ def test_background_traffic_stops_at_the_horizon() -> None:
             outside = np.asarray(station._background)
             assert outside.size > 0 and outside.max() < horizon, s.places[p].id
             assert station._next_background == outside.size  # and all of it was admitted
+
+
+def test_a_run_pauses_the_cycle_collector_and_leaves_it_as_it_found_it() -> None:
+    import gc
+
+    s = air()
+    tt = build_timetable(s, horizon_days=s.run.horizon_days + s.run.drain_days)
+    planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
+    seen = []
+    for collecting in (True, False):
+        (gc.enable if collecting else gc.disable)()
+        try:
+            rep = Replication(s, tt, planners, 0)
+            rep.start = lambda rep=rep: (seen.append(gc.isenabled()), Replication.start(rep))  # type: ignore[method-assign]
+            rep.run()
+            assert gc.isenabled() == collecting
+        finally:
+            gc.enable()
+    assert seen == [False, False]

@@ -15,7 +15,7 @@ from corridor import simulate
 from corridor.errors import ScenarioError
 from corridor.scenario import load_scenario
 from corridor.scenario.schema import Scenario
-from corridor.simulation.stations import take_path
+from corridor.simulation.stations import PathPool
 
 GATE = """\
 name: gate
@@ -40,13 +40,13 @@ def gate(*, days: int = 60, per_week: float = 70.0, customs: str = "",
     return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
 
 
-def test_take_path_against_a_plain_count() -> None:
+def test_path_pool_against_a_plain_count() -> None:
     # vehicles ready at random moments over ten days, 3 paths a day: the k-th vehicle of the
     # queue (in order of readiness) leaves on the first day whose paths are not all taken
     rng = np.random.default_rng(7)
     ready = np.sort(rng.uniform(0, 10 * 1440, 60))
-    used: dict[int, int] = {}
-    got = [take_path(used, t, 3) for t in ready.tolist()]
+    pool = PathPool(3)
+    got = [pool.take(t) for t in ready.tolist()]
     taken: dict[int, int] = {}
     for t, leave in zip(ready.tolist(), got, strict=True):
         day = int(t // 1440)
@@ -54,7 +54,23 @@ def test_take_path_against_a_plain_count() -> None:
             day += 1
         taken[day] = taken.get(day, 0) + 1
         assert leave == max(t, day * 1440.0)
-    assert all(v <= 3 for v in used.values()) and sum(used.values()) == 60
+    assert all(v <= 3 for v in pool.used.values()) and sum(pool.used.values()) == 60
+
+
+def test_path_pool_skips_full_days_as_a_walk_over_them_does() -> None:
+    # out of order, a long backlog, and looks that take nothing: the skips over full days
+    # give the day a plain walk gives
+    rng = np.random.default_rng(11)
+    pool, taken = PathPool(2), {}
+    for t in rng.uniform(0, 30 * 1440, 400).tolist():
+        day = int(t // 1440)
+        while taken.get(day, 0) >= 2:
+            day += 1
+        assert pool.next_day(t) == day
+        if rng.random() < 0.8:
+            assert pool.take(t) == max(t, day * 1440.0)
+            taken[day] = taken.get(day, 0) + 1
+    assert pool.used == taken
 
 
 def test_customs_holds_every_vehicle_for_its_fixed_time() -> None:

@@ -8,6 +8,8 @@ before exponentiating, so utilities of any size neither overflow nor underflow t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -63,3 +65,49 @@ def draw(utility: ArrayLike, uniforms: ArrayLike) -> np.ndarray:
     last = n - 1 - np.argmax((p > 0)[..., ::-1], axis=-1)
     cum[np.arange(n) >= last[..., None]] = np.inf
     return (cum <= v[..., None]).sum(axis=-1)
+
+
+def draw_one(utility: np.ndarray, uniform: float) -> int:
+    """:func:`draw` for one choice situation (a 1-D array of utilities, one uniform): the same
+    arithmetic in the same order, so the same pick, without the batch's array set-up (a
+    simulation draws once per traveller). One alternative is picked without arithmetic.
+
+    The exponentials are NumPy's (``np.exp``, as :func:`shares` takes them); the rest is done
+    on floats, in NumPy's order: a sum of fewer than ``SEQUENTIAL_SUM`` terms is added one by
+    one, as NumPy's pairwise summation does below its block size (longer ones are NumPy's).
+
+    >>> draw_one(np.array([0.0, 0.0]), 0.7), draw_one(np.array([3.0]), 0.9)
+    (1, 0)
+    """
+    u = np.asarray(utility, dtype=np.float64)
+    if u.ndim != 1:
+        raise ValueError("draw_one takes the utilities of one choice situation")
+    top = float(u.max()) if u.size else math.nan
+    if not math.isfinite(top):  # NaN, +inf or no available alternative: draw() says which
+        _rows(u)
+        raise ValueError("a choice needs at least one alternative")
+    if u.size == 1:
+        return 0
+    exps = np.exp(u - top)
+    e = exps.tolist()
+    if len(e) < SEQUENTIAL_SUM:
+        total = 0.0
+        for x in e:
+            total += x
+    else:
+        total = float(exps.sum())
+    last = 0  # the last available alternative closes the sum (rounding may leave it short of 1)
+    picked, cum = 0, 0.0
+    for k, x in enumerate(e):
+        share = x / total
+        if share > 0:
+            last = k
+        cum = share if k == 0 else cum + share
+        e[k] = cum
+    for k in range(last):
+        if e[k] <= uniform:
+            picked += 1
+    return picked
+
+
+SEQUENTIAL_SUM = 8  # NumPy's pairwise summation adds blocks shorter than this one by one

@@ -29,6 +29,7 @@ import numpy as np
 
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
+from corridor.planning.bounds import BoundGraph, Bounds
 from corridor.planning.itinerary import Itinerary, Leg, link_legs, service_leg
 from corridor.planning.links import LinkHop, link_closure
 
@@ -82,6 +83,12 @@ class Label(NamedTuple):
     ptr: Pointer
 
 
+def _label(time_min: float, boardings: int, cost_usd: float, co2_kg: float, can_link: bool,
+           ptr: Pointer) -> Label:
+    """``Label(...)`` without the named tuple's own ``__new__`` (a Pareto scan makes millions)."""
+    return tuple.__new__(Label, (time_min, boardings, cost_usd, co2_kg, can_link, ptr))  # type: ignore[type-var]
+
+
 def dominates(a: Label, b: Label) -> bool:
     """``a`` is at least as good as ``b`` in every criterion, and may do all that ``b`` may."""
     return (a.time_min <= b.time_min and a.boardings <= b.boardings
@@ -90,10 +97,20 @@ def dominates(a: Label, b: Label) -> bool:
 
 
 def insert(bag: list[Label], label: Label) -> bool:
-    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates."""
-    if any(dominates(x, label) for x in bag):
-        return False
-    bag[:] = [x for x in bag if not dominates(label, x)]
+    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates.
+
+    :func:`dominates` written out in the loops (this runs for every boarding and landing of
+    every Pareto search)."""
+    t, b, c, e, link = label[0], label[1], label[2], label[3], label[4]
+    beaten = False  # does ``label`` dominate anything in the bag?
+    for x in bag:
+        if x[0] <= t and x[1] <= b and x[2] <= c + EPS and x[3] <= e + EPS and (x[4] or not link):
+            return False
+        if (not beaten and t <= x[0] and b <= x[1] and c <= x[2] + EPS and e <= x[3] + EPS
+                and (link or not x[4])):
+            beaten = True
+    if beaten:
+        bag[:] = [x for x in bag if not dominates(label, x)]
     bag.append(label)
     return True
 
@@ -122,6 +139,8 @@ class Planner:
         self.tt = tt
         self.unit = unit
         self.hops: list[list[LinkHop]] = hops if hops is not None else link_closure(tt, unit)
+        self._bound_graph: BoundGraph | None = None
+        self._bounds: dict[int, Bounds] = {}
         self._mct = tt.min_connection_min.tolist()
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
@@ -133,8 +152,23 @@ class Planner:
         # per connection, as Python numbers for the Pareto scan
         self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
         self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
+        self._trip = tt.trip.tolist()
+        self._legs: dict[tuple[int, int], Leg] = {}  # service legs made so far, by (board, alight)
+        ends = np.zeros(tt.n_connections, dtype=bool)
+        ends[tt.trip_rows[tt.trip_ptr[1:] - 1]] = True
+        self._trip_ends: list[bool] = ends.tolist()  # the last connection of its trip
 
     # ------------------------------------------------------------------ helpers
+    def bounds(self, target: int) -> Bounds:
+        """What any journey on to ``target`` still takes, at least, from each place (kept per
+        target: the timetable and the link chains never change)."""
+        found = self._bounds.get(target)
+        if found is None:
+            if self._bound_graph is None:
+                self._bound_graph = BoundGraph(self.tt, self.hops)
+            found = self._bounds[target] = self._bound_graph.bounds(target)
+        return found
+
     def place(self, place_id: str) -> int:
         return place_index(self.tt.index, place_id)
 
@@ -166,13 +200,21 @@ class Planner:
         legs: list[Leg] = []
         while not isinstance(ptr, Start):
             if isinstance(ptr, Ride):
-                legs.append(service_leg(self.tt, ptr.board, ptr.alight,
-                                        self.trip_rows[int(self.tt.trip[ptr.board])]))
+                legs.append(self._service_leg(ptr.board, ptr.alight))
             else:
                 assert isinstance(ptr, Hop)
                 legs.extend(reversed(link_legs(self.tt, ptr.source, ptr.hop.rows, ptr.leave_min)))
             ptr = ptr.prev
         return Itinerary(ready_min=ready_min, legs=tuple(reversed(legs)))
+
+    def _service_leg(self, board: int, alight: int) -> Leg:
+        """The ride from connection ``board`` to ``alight`` (:func:`service_leg`), made once per
+        pair and kept: a leg is frozen and the timetable never changes."""
+        leg = self._legs.get((board, alight))
+        if leg is None:
+            leg = self._legs[board, alight] = service_leg(self.tt, board, alight,
+                                                          self.trip_rows[self._trip[board]])
+        return leg
 
     def _check(self, origin: int, target: int, ready_min: float) -> None:
         if origin == target:
@@ -208,16 +250,19 @@ class Planner:
         arrival[origin] = ready_min
         rptr[origin] = aptr[origin] = START
 
+        after_link = self._after_link
+
         def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
                 reach = leave + hop.duration_min
-                ptr = Hop(place, hop, leave, prev)
                 u = hop.dest
-                if reach < arrival[u]:
-                    arrival[u], aptr[u] = reach, ptr
-                board = reach + self._after_link[u]
-                if board < ready[u]:
-                    ready[u], rptr[u] = board, ptr
+                board = reach + after_link[u]
+                if reach < arrival[u] or board < ready[u]:  # the pointer only when it is kept
+                    ptr = Hop(place, hop, leave, prev)
+                    if reach < arrival[u]:
+                        arrival[u], aptr[u] = reach, ptr
+                    if board < ready[u]:
+                        ready[u], rptr[u] = board, ptr
 
         if use_links:
             relax(origin, ready_min, START)
@@ -276,22 +321,25 @@ class Planner:
         if use_links:
             bags.take_links(origin, Label(ready_min, 0, 0.0, 0.0, True, START))
 
-        trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused)
+        trips: dict[int, list[Label]] = {}  # per trip: riding labels (time unused), never empty
+        stops = bags.stops
         tt = self.tt
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
         scanned = 0
+        limit = bags.limit  # changes only when the scan stops
         for chunk in self._chunks(first, ok):
             dep, _, orig, _, trip, usable = chunk[2:]
-            if dep[chunk.first] > bags.limit:
+            if dep[chunk.first] > limit:
                 break
             for k in range(chunk.first, len(dep)):
-                if dep[k] > bags.limit:
+                if dep[k] > limit:
                     break
                 if usable[k]:
-                    self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
+                    if stops[orig[k]] or trip[k] in trips:  # else nobody can board or ride it
+                        self._scan_connection(bags, trips, chunk.base + k, dep[k], orig[k], trip[k])
                     scanned += 1
                     if scanned % SETTLE_EVERY == 0 and bags.settled(dep[k], trips):
-                        bags.limit = -INF  # nothing left open can reach the target undominated
+                        limit = bags.limit = -INF  # nothing left open can reach the target undominated
                         break
         found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
@@ -300,24 +348,45 @@ class Planner:
                          place: int, trip: int) -> None:
         """Board connection ``i`` from the labels waiting at its origin, then ride it."""
         riding = trips.get(trip)
-        for lab in bags.stops[place]:
-            if lab.time_min <= d and lab.boardings + 1 <= bags.max_boardings:
+        cap = bags.max_boardings
+        waiting = bags.stops[place]
+        if riding is None and len(waiting) == 1 and self._trip_ends[i]:
+            # one journey boards a trip for its one segment left (a flight): what the general
+            # case below does for it, without the bag of riders in between
+            lab = waiting[0]
+            if lab.time_min <= d and lab.boardings + 1 <= cap:
+                b, a = lab.boardings + 1, self._arr[i]
+                paid, emitted = lab.cost_usd + self._cost[i], lab.co2_kg + self._co2[i]
+                if a <= bags.limit and not bags.beaten_at_target(a, b, paid, emitted):
+                    bags.reach(self._dest[i], _label(a, b, paid, emitted, True, Ride(i, i, lab.ptr)))
+            return
+        for lab in waiting:
+            if lab.time_min <= d and lab.boardings + 1 <= cap:
+                boarded = _label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True, Boarded(i, lab.ptr))
                 if riding is None:
-                    riding = trips[trip] = []
-                insert(riding, Label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True,
-                                     Boarded(i, lab.ptr)))
+                    riding = trips[trip] = [boarded]
+                else:
+                    insert(riding, boarded)
         if not riding:
             return
         cost, co2 = self._cost[i], self._co2[i]
         v, a = self._dest[i], self._arr[i]
+        last = self._trip_ends[i]  # no later connection of the trip reads its riding labels
         moved = []
+        reach = bags.reach
         for lab in riding:  # each pays the segment, then may get off at its end
             on = lab.ptr
             assert isinstance(on, Boarded)
             paid, emitted = lab.cost_usd + cost, lab.co2_kg + co2
-            moved.append(Label(0.0, lab.boardings, paid, emitted, True, on))
-            bags.land(v, Label(a, lab.boardings, paid, emitted, True, Ride(on.board, i, on.prev)))
-        riding[:] = moved
+            if not last:
+                moved.append(_label(0.0, lab.boardings, paid, emitted, True, on))
+            # what :meth:`_Bags.land` checks first, before building the label (it rarely passes)
+            if a <= bags.limit and not bags.beaten_at_target(a, lab.boardings, paid, emitted):
+                reach(v, _label(a, lab.boardings, paid, emitted, True, Ride(on.board, i, on.prev)))
+        if last:
+            del trips[trip]
+        else:
+            riding[:] = moved
 
 
 class _Bags:
@@ -336,35 +405,51 @@ class _Bags:
     def settled(self, now_min: float, trips: dict[int, list[Label]]) -> bool:
         """True when every partial journey still open (waiting at a place or riding) is beaten
         by a journey that has already arrived by ``now_min``: anything it becomes leaves after
-        now, so arrives later, with at least its boardings, cost and CO2."""
+        now, so arrives later, with at least its boardings, cost and CO2, and, from a place,
+        at least the least boardings, cost and CO2 of any way on to the target (:mod:`.bounds`).
+
+        Nothing found later could then enter the Pareto set: the first to try is dominated by
+        a journey found by now, still there (only an entry removes one)."""
         arrived = [f for f in self.found if f.time_min <= now_min]
         if not arrived:
             return False
 
-        def beaten(lab: Label) -> bool:
-            return any(f.boardings <= lab.boardings and f.cost_usd <= lab.cost_usd + EPS
-                       and f.co2_kg <= lab.co2_kg + EPS for f in arrived)
+        def beaten(b: float, c: float, e: float) -> bool:
+            return any(f.boardings <= b and f.cost_usd <= c + EPS and f.co2_kg <= e + EPS for f in arrived)
 
-        return (all(beaten(lab) for bag in self.stops for lab in bag)
-                and all(beaten(lab) for riding in trips.values() for lab in riding))
+        on = self.planner.bounds(self.target)
+        return (all(beaten(lab.boardings + on.boardings[place], lab.cost_usd + on.cost_usd[place],
+                           lab.co2_kg + on.co2_kg[place])
+                    for place, bag in enumerate(self.stops) for lab in bag)
+                and all(beaten(lab.boardings, lab.cost_usd, lab.co2_kg)
+                        for riding in trips.values() for lab in riding))
 
     def land(self, place: int, arrived: Label) -> None:
         """A journey arrives at ``place`` at ``arrived.time_min`` (off a vehicle when
         ``can_link``, by link otherwise)."""
-        if arrived.time_min > self.limit or arrived.boardings > self.max_boardings:
-            return
-        if self.found:
-            linked = arrived if arrived.can_link else arrived._replace(can_link=True)
-            if any(dominates(x, linked) for x in self.found):
-                return  # the target is already reached as well, whatever follows
+        t, b, c, e = arrived.time_min, arrived.boardings, arrived.cost_usd, arrived.co2_kg
+        if t > self.limit or b > self.max_boardings or self.beaten_at_target(t, b, c, e):
+            return  # too late, too many boardings, or the target is reached as well already
+        self.reach(place, arrived)
+
+    def reach(self, place: int, arrived: Label) -> None:
+        """:meth:`land` once its checks have passed."""
+        t, b, c, e, link, ptr = arrived
         if place == self.target:
-            insert(self.found, arrived if arrived.can_link else arrived._replace(can_link=True))
+            insert(self.found, arrived if link else _label(t, b, c, e, True, ptr))
             return
         planner = self.planner
-        wait = planner._mct[place] if arrived.can_link else planner._after_link[place]
-        label = arrived._replace(time_min=arrived.time_min + wait)
-        if insert(self.stops[place], label) and label.can_link and self.use_links:
+        label = _label(t + (planner._mct[place] if link else planner._after_link[place]), b, c, e, link, ptr)
+        if insert(self.stops[place], label) and link and self.use_links:
             self.take_links(place, label)
+
+    def beaten_at_target(self, t: float, b: int, c: float, e: float) -> bool:
+        """A journey found already dominates one at the target at ``t`` with boardings ``b``,
+        cost ``c`` and CO2 ``e`` (:func:`dominates`, written out: it runs for every landing)."""
+        for x in self.found:
+            if x[0] <= t and x[1] <= b and x[2] <= c + EPS and x[3] <= e + EPS and x[4]:
+                return True
+        return False
 
     def take_links(self, place: int, label: Label) -> None:
         """Every link chain out of ``place``, leaving at ``label.time_min``."""
@@ -375,13 +460,18 @@ class _Bags:
 
 
 class _TripRows:
-    """``trip_rows[trip]``: the trip's connection rows in segment order, as a list."""
+    """``trip_rows[trip]``: the trip's connection rows in segment order, as a list (made on
+    first use and kept: the timetable never changes; do not change it)."""
 
     def __init__(self, tt: Timetable) -> None:
         self.tt = tt
+        self._rows: dict[int, list[int]] = {}
 
     def __getitem__(self, trip: int) -> list[int]:
-        return self.tt.rows_of_trip(trip).tolist()
+        rows = self._rows.get(trip)
+        if rows is None:
+            rows = self._rows[trip] = self.tt.rows_of_trip(trip).tolist()
+        return rows
 
 
 def place_index(index: dict[str, int], place_id: str, names: dict[str, str] | None = None) -> int:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridor.kernels.logit import draw, logsum
+from corridor.kernels.logit import draw_one, logsum
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
@@ -85,6 +85,22 @@ def generalised_cost(alts: Alternatives, ready_min: float, segment: TravellerSeg
 def utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment, choice: Choice) -> np.ndarray:
     """Logit utilities: minus the generalised cost over the scale."""
     return -generalised_cost(alts, ready_min, segment, choice.transfer_penalty_usd) / choice.scale_usd
+
+
+def traveller_utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment,
+                        choice: Choice) -> np.ndarray:
+    """:func:`utilities` for one traveller, alternative by alternative in plain floats: the
+    operations of :func:`generalised_cost` in its order, so the same numbers, without an array
+    operation per term (each traveller choosing pays this; sets have a few alternatives)."""
+    vot, sdv = segment.value_of_time_usd_per_h, segment.schedule_delay_usd_per_h
+    penalty, scale = choice.transfer_penalty_usd, choice.scale_usd
+    out = []
+    for dep, arr, fare, transfers in zip(alts.depart_min.tolist(), alts.arrive_min.tolist(),
+                                         alts.fare_usd.tolist(), alts.transfers.tolist(), strict=True):
+        cost = (fare + vot * ((arr - dep) / MIN_PER_H) + sdv * (max(dep - ready_min, 0.0) / MIN_PER_H)
+                + penalty * transfers)
+        out.append(-cost / scale)
+    return np.array(out)
 
 
 def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSegment,
@@ -204,5 +220,5 @@ class ChoiceCache(RouteCache):
         alts = self.alternatives(origin, dest, ready, board_from)
         if alts is None:
             return None
-        pick = int(draw(utilities(alts, ready, segment, self.choice), uniform))
+        pick = draw_one(traveller_utilities(alts, ready, segment, self.choice), uniform)
         return alts.options[pick]

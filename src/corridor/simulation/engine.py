@@ -30,6 +30,7 @@ Containers at a place board first come first served by (ready time, unit id).
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from collections import defaultdict
@@ -45,6 +46,7 @@ from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
+from corridor.simulation import processes
 from corridor.simulation.choice import ChoiceCache
 from corridor.simulation.demand import arrival_times
 from corridor.simulation.entities import (
@@ -68,11 +70,11 @@ from corridor.simulation.gateways import (
 )
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.stations import (
+    PathPool,
     Station,
     Window,
     background_times,
     factor_at,
-    take_path,
 )
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
@@ -137,22 +139,27 @@ class Replication:
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
         self.moving: set[int] = set()
-        self.at_station: set[int] = set()
+        self.at_station: set[int] = set()  # filled at the end of the run (from in_station)
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         self.dispatch_timer: dict[int, bool] = {}
-        self.paths_used: dict[int, dict[int, int]] = defaultdict(dict)  # service -> day -> paths taken
+        # the daily departure paths of dispatched services that have them
+        self.paths: dict[int, PathPool] = {}
+        for s, spec in enumerate(scenario.services):
+            if spec.dispatch is not None and spec.dispatch.paths_per_day is not None:
+                self.paths[s] = PathPool(spec.dispatch.paths_per_day)
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
         # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
         self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
         self.fleet_of: dict[int, tuple[Fleet, float]] = {}
         for s, service in enumerate(scenario.services):
             if service.dispatch is not None and service.dispatch.fleet is not None:
-                spec = next(f for f in scenario.fleets if f.id == service.dispatch.fleet)
-                run_min = float(tt.links.duration_min[self.dispatch_row[s]])
-                self.fleet_of[s] = (self.fleets[spec.id], run_min * spec.return_factor + spec.turnaround_min)
-        self.departures: list[tuple[int, int, float]] = []  # container, place, when it left on a vehicle
+                fleet = next(f for f in scenario.fleets if f.id == service.dispatch.fleet)
+                back_min = float(tt.links.duration_min[self.dispatch_row[s]]) * fleet.return_factor
+                self.fleet_of[s] = (self.fleets[fleet.id], back_min + fleet.turnaround_min)
+        # containers leaving on a vehicle: their ids, the place, when (one entry per vehicle)
+        self.departures: list[tuple[list[int], int, float]] = []
         # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
         self.gateway_options: dict[int, list[GatewayOption]] = {}
         self.gateway_uniforms: dict[int, Uniforms] = {}
@@ -165,14 +172,17 @@ class Replication:
         # flow -> its block's choice, followers still to come, and the block's id
         self.gateway_block: dict[int, tuple[GatewayOption | None, int, int]] = {}
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
-        self.station_waits: list[tuple[int, int, float, float]] = []  # unit, place, arrived, minutes
+        # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
+        self.station_waits: list[tuple[list[int], int, float, float]] = []
+        self.in_station: dict[int, list[Unit]] = {}  # the vehicles at a station now, by visit
+        self._visits = 0
         self.trips_run = 0
         self.trips_cancelled = 0
         self.trip_log: list[TripRecord] = []  # one per trip started
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # seats: remaining per connection, and which connections passengers may still book
-        self.seats = np.array([self.capacity[s] for s in tt.service.tolist()], dtype=np.int64)
+        self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
@@ -187,7 +197,7 @@ class Replication:
         for f, flow in enumerate(self.flows):
             times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"),
                                   epoch=self.scenario.run.epoch)
-            self.env.process(self._source(f, times))
+            processes.start_at_setup(self._source(f, times))
         first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
             starts = tt.service_starts[s]
@@ -195,7 +205,7 @@ class Replication:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
             for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
-                self.env.process(self._trip(s, first_trip + k, start, delay))
+                processes.start_at_setup(self._trip(s, first_trip + k, start, delay))
             first_trip += starts.size
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
@@ -247,7 +257,7 @@ class Replication:
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
             self.seats[c] += change
-            usable = bool(self.seats[c] > 0)
+            usable = self.seats[c] > 0
             if usable != self.pax_allowed[c]:
                 self.pax_allowed[c] = usable
                 for cache in (self.pax_routes, self.pax_choice):
@@ -309,7 +319,7 @@ class Replication:
             expected = [self._expected_wait(o, now, spec.block_feu) for o in options]
             k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[unit.flow]())
             option, left, block = options[k], spec.block_feu, 0
-            if self._path_pool(option.exit_service):
+            if option.exit_service in self.paths:
                 block = self.commitments.open(option.exit_service, expected[k][1], spec.block_feu)
         self.gateway_block[unit.flow] = (option, left - 1, block)
         if block:
@@ -333,28 +343,20 @@ class Replication:
                 wait += station.expected_wait(now) + station.mean_stay_min
             if k + 1 == option.calls_to_gateway:
                 eta += wait
-        per_day = self._path_pool(option.exit_service)
-        if per_day:
-            wait += forecast_path_wait(self.paths_used[option.exit_service],
-                                       self.commitments.ahead(option.exit_service), eta, feu,
-                                       per_day, self.capacity[option.exit_service], now)
+        pool = self.paths.get(option.exit_service)
+        if pool is not None:
+            wait += forecast_path_wait(pool.used, self.commitments.ahead(option.exit_service), eta, feu,
+                                       pool.per_day, self.capacity[option.exit_service], now)
         return wait, eta
 
     def path_log(self) -> dict[str, dict[str, Any]]:
         """Per dispatched service with daily paths: paths a day, and paths taken per day."""
         out = {}
-        for s, used in self.paths_used.items():
-            days = sorted(used)
-            out[self.tt.services[s]] = {"per_day": self._path_pool(s), "day": np.array(days, dtype=np.int64),
-                                        "used": np.array([used[d] for d in days], dtype=np.int64)}
+        for s, pool in self.paths.items():
+            days = sorted(pool.used)
+            out[self.tt.services[s]] = {"per_day": pool.per_day, "day": np.array(days, dtype=np.int64),
+                                        "used": np.array([pool.used[d] for d in days], dtype=np.int64)}
         return out
-
-    def _path_pool(self, service: int) -> int:
-        """The daily departure paths of dispatched ``service`` (0: none, or no pool)."""
-        if service < 0:
-            return 0
-        dispatch = self.scenario.services[service].dispatch
-        return dispatch.paths_per_day or 0 if dispatch is not None else 0
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
         """The unit is at ``place``: delivered, or waiting for its next step."""
@@ -383,7 +385,7 @@ class Replication:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
         elif isinstance(step, LinkStep):
             self._set_moving(unit)
-            self.env.process(self._link([unit], step.row, max(leave_at, self.env.now)))
+            processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
         elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready: one event
             self._set_moving(unit)
             ready = self.env.timeout(unit.ready_min - self.env.now)
@@ -411,7 +413,7 @@ class Replication:
         for row, group in by_link.items():
             for unit in group:
                 self._set_moving(unit)
-            self.env.process(self._link(group, row, leave))
+            processes.start(self.env, self._link(group, row, leave))
 
     # ------------------------------------------------------------------ processes
     def _link(self, units: list[Unit], row: int, leave_at: float) -> Generator[simpy.Event, Any, None]:
@@ -422,13 +424,20 @@ class Replication:
         while factor == 0.0:
             yield self.env.timeout(until - self.env.now)
             factor, until = factor_at(self.link_windows[row], self.env.now)
+        cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
             unit.steps.pop(0)
-            unit.charge(float(lt.cost_usd[row]), float(lt.co2_kg[row]))
+            unit.charge(cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
         self._land(units, dest, processed, via_link=True)
+
+    def _passes_empty(self, place: int) -> bool:
+        """An empty vehicle reaching ``place`` neither waits nor is logged there (no station, or
+        one with servers: only a place that closures alone hold stops empty vehicles too)."""
+        station = self.stations.get(place)
+        return station is None or bool(station.servers)
 
     def _call_at(self, place: int, units: list[Unit]) -> Generator[simpy.Event, Any, bool]:
         """A vehicle with ``units`` arrives at ``place``: it queues and is served in one step
@@ -439,18 +448,16 @@ class Replication:
         arrived = self.env.now
         leave = station.visit(arrived, len(units))
         if leave > arrived:
-            before = [u.status for u in units]
-            for unit in units:
-                unit.status = Status.AT_STATION
-                self.at_station.add(unit.id)
+            # the vehicle's units are at the station until it leaves: one entry for them all
+            # (nothing reads their statuses meanwhile; :meth:`run` marks those still there)
+            visit = self._visits
+            self._visits += 1
+            self.in_station[visit] = units
             yield self.env.timeout(leave - arrived)
-            for unit, status in zip(units, before, strict=True):
-                unit.status = status
-                self.at_station.discard(unit.id)
+            del self.in_station[visit]
         if station.servers:
-            for unit in units:
-                unit.station_min += leave - arrived
-                self.station_waits.append((unit.id, place, arrived, leave - arrived))
+            if units:  # each unit's wait, and its minutes at stations, come from this log
+                self.station_waits.append(([u.id for u in units], place, arrived, leave - arrived))
             return True
         return False
 
@@ -467,10 +474,10 @@ class Replication:
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         if len(pool) >= self.capacity[service]:
-            self.env.process(self._dispatch(service))
+            processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
-            self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
 
     def _cutoff(self, service: int, cutoff: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
@@ -491,34 +498,35 @@ class Replication:
             if back is not None:
                 if pool and not self.dispatch_timer.get(service):
                     self.dispatch_timer[service] = True
-                    self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
         if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
-            leave = take_path(self.paths_used[service], self.env.now, spec.dispatch.paths_per_day)
+            leave = self.paths[service].take(self.env.now)
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave > self.env.now:
                 if pool and not self.dispatch_timer.get(service):
                     self.dispatch_timer[service] = True
-                    self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield self.env.timeout(leave - self.env.now)
                 self.awaiting_path.difference_update(unit.id for unit in load)
         tt = self.tt
         row = self.dispatch_row[service]
         now = self.env.now
+        cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
         for unit in load:
             self._set_moving(unit)
             unit.steps.pop(0)
-            unit.charge(float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row]))
+            unit.charge(cost, co2)
             if math.isnan(unit.first_departure_min):
                 unit.first_departure_min = now
-            self.departures.append((unit.id, int(tt.links.origin[row]), now))
+        self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
         if pool and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
-            self.env.process(self._cutoff(service, spec.dispatch.cutoff_min))
+            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
@@ -583,6 +591,7 @@ class Replication:
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
+            containers = []
             for unit in boarding:
                 step = unit.steps.pop(0)
                 assert isinstance(step, RideStep)
@@ -593,19 +602,46 @@ class Replication:
                 if math.isnan(unit.first_departure_min):
                     unit.first_departure_min = now
                 if not unit.pax:
-                    self.departures.append((unit.id, place, now))
+                    containers.append(unit.id)
+            if containers:
+                self.departures.append((containers, place, now))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)
+            if load == 0 and i == len(stops) - 2 and self._passes_empty(stops[-1]):
+                # nobody rides the last leg: its arrival would change nothing but this record
+                # (an empty vehicle is no station's traffic), so it takes no event; the time is
+                # the one the timeout would reach, and the run ends before events at its end
+                arrival = self.env.now + (arr_off[i] - dep_off[i])
+                if arrival < self.end_min:
+                    log.arrival_delay_min = arrival - (start + arr_off[-1])
+                break
             yield self.env.timeout(arr_off[i] - dep_off[i])
         del self.onboard[trip]
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
+        """Start the processes, run to the end of the timetable and check the books, with
+        Python's cycle collector paused: a run makes millions of small objects (units,
+        events, labels) that reference counting frees, and collecting generations of them for
+        cycles cost a fifth of the run. Whatever the run leaves in cycles is collected after."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> None:
         self.start()
         self.env.run(until=self.end_min)
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)
+        for units in self.in_station.values():  # vehicles still queued or served at the end
+            for unit in units:
+                unit.status = Status.AT_STATION
+                self.at_station.add(unit.id)
         self.check_books()
 
     def check_books(self) -> None:

@@ -55,7 +55,7 @@ class DispatchStep(NamedTuple):
 Step = RideStep | LinkStep | DispatchStep
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Unit:
     """A passenger or a container (FEU). Times are minutes since the scenario epoch."""
 
@@ -75,7 +75,6 @@ class Unit:
     rebooked: int = 0
     cost_usd: float = 0.0
     co2_kg: float = 0.0
-    station_min: float = 0.0  # time spent in vehicles at stations (queue and service)
     gateway: int = -1  # containers: the gateway place their flow's choice took (-1: none)
     segment: int = 0  # passengers: which traveller segment of the choice model
     choice_u: float = 0.0  # passengers: the uniform draw that fixes their first choice
@@ -86,7 +85,7 @@ class Unit:
         self.co2_kg += co2_kg
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TripRecord:
     """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
     board at once, fares and tariffs taken, and its delay at the last stop (NaN until there)."""

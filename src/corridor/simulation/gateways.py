@@ -31,7 +31,7 @@ from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
 from corridor.scenario.schema import GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
-from corridor.simulation.stations import take_path
+from corridor.simulation.stations import PathPool
 from corridor.units import MIN_PER_DAY
 
 CHUNK = 1024  # uniforms drawn at a time, in order of creation
@@ -132,18 +132,19 @@ def forecast_path_wait(used: dict[int, int], ahead: Iterable[tuple[float, int]],
     >>> forecast_path_wait({}, [(0.0, 41)], 60.0, 41, 1, 28, 0.0) / 1440
     1.9583333333333333
     """
-    ledger = dict(used)
+    ledger = PathPool(per_day)  # a scratch copy of the pool's days
+    ledger.used.update(used)
     owed = 0.0  # trains' worth of containers waiting for a path
     for eta, size in sorted(b for b in ahead if b[0] <= eta_min):
         owed += size / capacity
         while owed >= 1.0 - 1e-9:
-            take_path(ledger, max(eta, now_min), per_day)
+            ledger.take(max(eta, now_min))
             owed -= 1.0
     start = max(eta_min, now_min)
     owed += feu / capacity
     last = start
     while owed > 1e-9:
-        last = take_path(ledger, start, per_day)
+        last = ledger.take(start)
         owed -= 1.0
     return last - start
 

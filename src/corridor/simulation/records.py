@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,15 @@ import numpy as np
 from corridor.simulation.engine import Replication
 from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
 from corridor.units import MIN_PER_DAY
+
+#: The per-unit columns of :attr:`Records.units` read from a field of :class:`Unit`, and their
+#: types (``station_min``, the last column, adds up the unit's station waits).
+UNIT_FIELDS: dict[str, type] = {
+    "id": np.int64, "flow": np.int64, "pax": bool, "created_min": np.float64,
+    "planned_arrival_min": np.float64, "first_departure_min": np.float64, "arrival_min": np.float64,
+    "missed": np.int64, "rebooked": np.int64, "cost_usd": np.float64, "co2_kg": np.float64,
+    "status": np.int64, "place": np.int64, "gateway": np.int64,
+}
 
 
 @dataclass
@@ -59,32 +70,23 @@ class Records:
     @classmethod
     def build(cls, *, replication: int, horizon_min: float, end_min: float, warmup_min: float,
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
-              stations: dict[str, dict[str, Any]], station_waits: list[tuple[int, int, float, float]],
+              stations: dict[str, dict[str, Any]], station_waits: list[tuple[list[int], int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
               trip_log: list[TripRecord] | None = None,
-              departures: list[tuple[int, int, float]] | None = None,
+              departures: list[tuple[list[int], int, float]] | None = None,
               fleets: dict[str, dict[str, Any]] | None = None,
               paths: dict[str, dict[str, Any]] | None = None) -> Records:
-        """Records from units (ordered by id), station logs and the station-wait log."""
-        us = units
-        units_cols = {
-            "id": np.array([u.id for u in us], dtype=np.int64),
-            "flow": np.array([u.flow for u in us], dtype=np.int64),
-            "pax": np.array([u.pax for u in us], dtype=bool),
-            "created_min": np.array([u.created_min for u in us]),
-            "planned_arrival_min": np.array([u.planned_arrival_min for u in us]),
-            "first_departure_min": np.array([u.first_departure_min for u in us]),
-            "arrival_min": np.array([u.arrival_min for u in us]),
-            "missed": np.array([u.missed for u in us], dtype=np.int64),
-            "rebooked": np.array([u.rebooked for u in us], dtype=np.int64),
-            "cost_usd": np.array([u.cost_usd for u in us]),
-            "co2_kg": np.array([u.co2_kg for u in us]),
-            "station_min": np.array([u.station_min for u in us]),
-            "status": np.array([int(u.status) for u in us], dtype=np.int64),
-            "place": np.array([u.place for u in us], dtype=np.int64),
-            "gateway": np.array([u.gateway for u in us], dtype=np.int64),
-        }
-        waits = np.array(station_waits, dtype=np.float64).reshape(-1, 4)
+        """Records from units (ordered by id), station logs and the station-wait log (per visit
+        of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
+        # each column read straight into its array (attrgetter and fromiter loop in C)
+        units_cols: dict[str, np.ndarray] = {
+            name: np.fromiter(map(attrgetter(name), units), dtype=kind, count=len(units))
+            for name, kind in UNIT_FIELDS.items()}
+        waits = _wait_columns(station_waits)
+        # minutes at stations: each unit's waits added up in the order they happened (add.at is
+        # unbuffered), the sum a running total would give
+        units_cols["station_min"] = np.zeros(len(units))
+        np.add.at(units_cols["station_min"], waits["unit"], waits["station_min"])
         return cls(
             replication=replication,
             horizon_min=horizon_min,
@@ -94,8 +96,7 @@ class Records:
             places=places,
             units=units_cols,
             stations=stations,
-            station_waits={"unit": waits[:, 0].astype(np.int64), "place": waits[:, 1].astype(np.int64),
-                           "arrive_min": waits[:, 2], "station_min": waits[:, 3]},
+            station_waits=waits,
             trips_run=trips_run,
             trips_cancelled=trips_cancelled,
             events=events,
@@ -180,9 +181,22 @@ class Records:
         return written
 
 
-def _departure_columns(departures: list[tuple[int, int, float]]) -> dict[str, np.ndarray]:
-    d = np.array(departures, dtype=np.float64).reshape(-1, 3)
-    return {"unit": d[:, 0].astype(np.int64), "place": d[:, 1].astype(np.int64), "depart_min": d[:, 2]}
+def _wait_columns(visits: list[tuple[list[int], int, float, float]]) -> dict[str, np.ndarray]:
+    """One row per unit and visit, in the order of the visits and of the units in each."""
+    counts = np.array([len(v[0]) for v in visits], dtype=np.int64)
+    units = np.fromiter(chain.from_iterable(v[0] for v in visits), dtype=np.int64, count=int(counts.sum()))
+    return {"unit": units,
+            "place": np.repeat(np.array([v[1] for v in visits], dtype=np.int64), counts),
+            "arrive_min": np.repeat(np.array([v[2] for v in visits], dtype=np.float64), counts),
+            "station_min": np.repeat(np.array([v[3] for v in visits], dtype=np.float64), counts)}
+
+
+def _departure_columns(vehicles: list[tuple[list[int], int, float]]) -> dict[str, np.ndarray]:
+    """One row per container and vehicle it left on (ids, place, minute per vehicle), in order."""
+    counts = np.array([len(v[0]) for v in vehicles], dtype=np.int64)
+    units = np.fromiter(chain.from_iterable(v[0] for v in vehicles), dtype=np.int64, count=int(counts.sum()))
+    return {"unit": units, "place": np.repeat(np.array([v[1] for v in vehicles], dtype=np.int64), counts),
+            "depart_min": np.repeat(np.array([v[2] for v in vehicles], dtype=np.float64), counts)}
 
 
 #: The columns of :meth:`Records.to_frame`, one row per unit: ``replication``; ``unit`` (its

@@ -56,26 +56,41 @@ def customs_holds(customs: CustomsHold, rng: np.random.Generator, n: int) -> np.
     return np.where(held, customs.hold.sample(rng, n), 0.0)
 
 
-def take_path(used: dict[int, int], t_min: float, per_day: int) -> float:
-    """When a vehicle ready at ``t_min`` may leave on a daily pool of ``per_day`` departure
-    paths (UTC days since the epoch): now if today's are not all taken, else at the start of
-    the first day with one left. Takes that path (``used`` counts the paths taken per day).
+class PathPool:
+    """A service's daily pool of ``per_day`` departure paths (UTC days since the epoch): a
+    vehicle ready at ``t_min`` leaves now if today's are not all taken, else at the start of the
+    first day with one left.
 
-    >>> used = {}
-    >>> [take_path(used, 100.0, 2) for _ in range(3)]
-    [100.0, 100.0, 1440.0]
+    Days only fill up, so a full day keeps a pointer past the full days after it (shortened as
+    it is followed, like a union-find): finding the first open day does not walk every full day
+    of a long backlog again.
+
+    >>> pool = PathPool(2)
+    >>> [pool.take(100.0) for _ in range(3)], pool.next_day(100.0)
+    ([100.0, 100.0, 1440.0], 1)
     """
-    day = next_path_day(used, t_min, per_day)
-    used[day] = used.get(day, 0) + 1
-    return max(t_min, day * MIN_PER_DAY)
 
+    def __init__(self, per_day: int) -> None:
+        self.per_day = per_day
+        self.used: dict[int, int] = {}  # day -> paths taken
+        self._past_full: dict[int, int] = {}  # full day -> a later day, every day between full
 
-def next_path_day(used: dict[int, int], t_min: float, per_day: int) -> int:
-    """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none."""
-    day = math.floor(t_min / MIN_PER_DAY)
-    while used.get(day, 0) >= per_day:
-        day += 1
-    return day
+    def next_day(self, t_min: float) -> int:
+        """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none."""
+        day = math.floor(t_min / MIN_PER_DAY)
+        full = []
+        while self.used.get(day, 0) >= self.per_day:
+            full.append(day)
+            day = self._past_full.get(day, day + 1)
+        for d in full:
+            self._past_full[d] = day
+        return day
+
+    def take(self, t_min: float) -> float:
+        """When a vehicle ready at ``t_min`` leaves; takes that day's path."""
+        day = self.next_day(t_min)
+        self.used[day] = self.used.get(day, 0) + 1
+        return max(t_min, day * MIN_PER_DAY)
 
 
 def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
