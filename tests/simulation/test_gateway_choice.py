@@ -13,6 +13,7 @@ from scipy import stats
 from corridor import simulate
 from corridor.scenario.schema import Scenario
 from corridor.simulation.gateways import forecast_path_wait
+from corridor.simulation.stations import PathPool
 
 TOY = """\
 name: toy
@@ -106,7 +107,7 @@ def plain_path_wait(used: dict[int, int], ahead: list[tuple[float, int]], eta: f
             day += 1
         taken[day] = taken.get(day, 0) + 1
         leave = max(ready, day * 1440.0)
-    return leave - max(eta, now)
+    return min(leave - max(eta, now), 90 * 1440.0)  # as the forecast: counted up to 90 days
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -127,6 +128,12 @@ def test_forecast_path_wait_against_a_plain_queue(seed: int) -> None:
     feu = int(rng.integers(1, 4)) * capacity
     got = forecast_path_wait(used, ahead, eta, feu, per_day, capacity, now)
     assert got == pytest.approx(plain_path_wait(used, ahead, eta, feu, per_day, capacity, now))
+    # the engine hands over its pool (with its pointers past full days): the same answer
+    pool = PathPool(per_day)
+    for day, n in sorted(used.items()):
+        for _ in range(min(n, per_day)):
+            pool.take(day * 1440.0)
+    assert forecast_path_wait(pool, ahead, eta, feu, per_day, capacity, now) == got
     assert used == {int(d): v for d, v in used.items()}  # nothing taken
 
 

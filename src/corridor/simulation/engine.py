@@ -345,7 +345,7 @@ class Replication:
                 eta += wait
         pool = self.paths.get(option.exit_service)
         if pool is not None:
-            wait += forecast_path_wait(pool.used, self.commitments.ahead(option.exit_service), eta, feu,
+            wait += forecast_path_wait(pool, self.commitments.ahead(option.exit_service), eta, feu,
                                        pool.per_day, self.capacity[option.exit_service], now)
         return wait, eta
 

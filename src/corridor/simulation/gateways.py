@@ -19,6 +19,7 @@ expected wait and moves the split to the others; nothing is typed by hand.
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ from corridor.simulation.stations import PathPool
 from corridor.units import MIN_PER_DAY
 
 CHUNK = 1024  # uniforms drawn at a time, in order of creation
+#: a forecast wait for paths stops counting here: a gateway whose paths are booked this far
+#: ahead is jammed, and the logit gives it nothing (90 days at USD 150 a day against a scale
+#: of USD 150 is a factor e^-90), so the trains behind the first 90 days are not counted one by one
+MAX_FORECAST_MIN = 90 * MIN_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -116,14 +121,19 @@ def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[t
     return out
 
 
-def forecast_path_wait(used: dict[int, int], ahead: Iterable[tuple[float, int]], eta_min: float,
+def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[float, int]], eta_min: float,
                        feu: int, per_day: int, capacity: int, now_min: float) -> float:
     """How long a block of ``feu`` containers reaching its gateway at ``eta_min`` will wait there
     for departure paths out of it. The gateway's daily pool of ``per_day`` paths (``used``: the
-    paths taken so far, per day) goes first to the blocks ``ahead`` (expected arrival, FEU still
-    to leave) that get there first, a path for each ``capacity`` FEU (a part-filled train's
-    room goes to the next block's containers), then to this block's trains; the wait runs to the
-    path of its last train. Nothing in ``used`` changes.
+    paths taken so far, per day, or the pool itself) goes first to the blocks ``ahead``
+    (expected arrival, FEU still to leave) that get there first, a path for each ``capacity``
+    FEU (a part-filled train's room goes to the next block's containers), then to this block's
+    trains; the wait runs to the path of its last train, at most :data:`MAX_FORECAST_MIN`. No
+    path is taken.
+
+    The trains ask in order of time, so the day each gets never goes back: one cursor walks the
+    days (over the pool's full days in a step), and a forecast costs its trains plus the days it
+    passes, not trains x days.
 
     >>> # one path a day, 28 FEU a train: a block of 41 needs 1.46 trains
     >>> forecast_path_wait({}, [], 60.0, 41, 1, 28, 0.0) / 1440   # today's path, then tomorrow's
@@ -132,21 +142,41 @@ def forecast_path_wait(used: dict[int, int], ahead: Iterable[tuple[float, int]],
     >>> forecast_path_wait({}, [(0.0, 41)], 60.0, 41, 1, 28, 0.0) / 1440
     1.9583333333333333
     """
-    ledger = PathPool(per_day)  # a scratch copy of the pool's days
-    ledger.used.update(used)
+    if isinstance(used, PathPool):
+        pool = used
+    else:
+        pool = PathPool(per_day)
+        pool.used.update(used)
+    taken = pool.used
+    extra: dict[int, int] = {}  # paths of this forecast, per day
+    cursor = -(2**62)
+
+    def take(t_min: float) -> float:
+        nonlocal cursor
+        day = max(cursor, math.floor(t_min / MIN_PER_DAY))
+        while True:
+            day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full
+            if taken.get(day, 0) + extra.get(day, 0) < per_day:
+                break
+            day += 1
+        extra[day] = extra.get(day, 0) + 1
+        cursor = day
+        return max(t_min, day * MIN_PER_DAY)
+
+    start = max(eta_min, now_min)
     owed = 0.0  # trains' worth of containers waiting for a path
     for eta, size in sorted(b for b in ahead if b[0] <= eta_min):
         owed += size / capacity
         while owed >= 1.0 - 1e-9:
-            ledger.take(max(eta, now_min))
+            if take(max(eta, now_min)) - start >= MAX_FORECAST_MIN:
+                return MAX_FORECAST_MIN
             owed -= 1.0
-    start = max(eta_min, now_min)
     owed += feu / capacity
     last = start
     while owed > 1e-9:
-        last = ledger.take(start)
+        last = take(start)
         owed -= 1.0
-    return last - start
+    return min(last - start, MAX_FORECAST_MIN)
 
 
 class Commitments:
