@@ -198,3 +198,17 @@ def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
     path.write_text(text)
     assert main(["validate", str(path)]) == 0
     assert "F: no route crosses gateway G3 alone" in capsys.readouterr().err
+
+
+def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() -> None:
+    from types import SimpleNamespace
+
+    from corridor.report.run_text import cargo_tables
+
+    # replication 1 sent nobody through G2: its share there is 0, not left out of the mean
+    kpis = [{"flows": {"F": {"gateway_share": {"G1": 0.6, "G2": 0.4}}}},
+            {"flows": {"F": {"gateway_share": {"G1": 1.0}}}}]
+    text = "\n".join(cargo_tables(SimpleNamespace(summary={}, kpis=kpis)))
+    row = next(line for line in text.splitlines() if line.startswith("F "))
+    assert row.split()[1:] == ["80", "±", "254%", "20", "±", "254%"]  # t(0.975, 1) = 12.706
+    assert "Departure paths" not in text

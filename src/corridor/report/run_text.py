@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import Any
 
+import numpy as np
+
 from corridor.analysis.warnings import run_warnings
+from corridor.kernels.stats import mean_ci
 from corridor.report.tables import format_table, terminal_width
 
 
@@ -75,6 +79,7 @@ def run_text(result: Any) -> str:
     if fleets:
         lines += ["", format_table(["fleet", "vehicles", "trains", "waited", "mean wait h"], fleets,
                                    title="Fleets (formed trains waiting for a vehicle to come back)")]
+    lines += cargo_tables(result)
     lines += ["", services_table(result)]
     airline = airline_table(result)
     if airline:
@@ -85,6 +90,38 @@ def run_text(result: Any) -> str:
     width = terminal_width()
     lines += [textwrap.fill(f"warning: {w}", width, subsequent_indent="  ") for w in run_warnings(result)]
     return "\n".join(lines)
+
+
+def cargo_tables(result: Any) -> list[str]:
+    """The gateways each cargo flow's containers chose (shares), and how much of each daily pool
+    of departure paths trains took: where cargo goes and where it waits for a path."""
+    s = result.summary
+    out: list[str] = []
+    # from each replication, a gateway nobody chose in it counting 0 there
+    per_rep = [{flow: k.get("gateway_share", {}) for flow, k in kpis["flows"].items()}
+               for kpis in result.kpis]
+    flows = sorted({flow for rep in per_rep for flow, share in rep.items() if share})
+    gateways = sorted({g for rep in per_rep for share in rep.values() for g in share})
+    if flows:
+        rows = []
+        for flow in flows:
+            cells = []
+            for g in gateways:
+                values = np.array([rep.get(flow, {}).get(g, 0.0) for rep in per_rep])
+                e = mean_ci(values)
+                half = f" ± {100 * e.half_width:.0f}" if math.isfinite(e.half_width) else ""
+                cells.append(f"{100 * e.mean:.0f}{half}%" if values.any() else "-")
+            rows.append([flow, *cells])
+        out += ["", format_table(["flow", *gateways], rows,
+                                 title="Gateways (share of each flow's containers that chose it)")]
+    pools = sorted(key[len("paths."):-len(".utilisation")] for key in s
+                   if key.startswith("paths.") and key.endswith(".utilisation"))
+    if pools:
+        rows = [[name, _ci(s, f"paths.{name}.per_day", digits=0),
+                 _ci(s, f"paths.{name}.utilisation", 100, 0) + "%"] for name in pools]
+        out += ["", format_table(["service", "paths a day", "taken"], rows,
+                                 title="Departure paths (share of each daily pool that trains took)")]
+    return out
 
 
 def services_table(result: Any) -> str:
