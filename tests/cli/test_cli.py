@@ -39,6 +39,16 @@ def test_show_tables_and_json(capsys) -> None:
     # FACTS: IST-VNO is 1,508 km on the great circle, which crosses Ukraine and Belarus; the
     # computed path round them (Bulgaria - Romania - Slovakia - Poland) is ~1,756 km
     assert tk["departures_per_week"] == 14 and tk["distance_km"] == pytest.approx(1756, abs=10)
+    # what makes cargo wait is listed too: stations, dispatched services, fleets, gateway choice
+    assert {f["id"]: f["vehicles"] for f in data["fleets"]} == {"DOSTYK-1520": 80, "ALTYNKOL-1520": 60}
+    mal = next(p for p in data["places"] if p["id"] == "MALASZEWICZE")
+    assert mal["servers"] == 3 and mal["customs_probability"] == 0.1 and mal["background_per_day"] > 0
+    eu = next(s for s in data["services"] if s["id"] == "EU-MALASZEWICZE-DUISBURG")
+    assert eu["dispatch"]["paths_per_day"] == 3
+    assert main(["show", BASELINE]) == 0
+    text = capsys.readouterr().out
+    assert "Dispatched services (22" in text and "Fleets (2)" in text
+    assert "FEU-XIAN-DUISBURG: MALASZEWICZE, KUZNICA, SIEMIANOWKA, SESTOKAI, BRANIEWO" in text
 
 
 def test_map_writes_png_atomically(tmp_path: Path, capsys) -> None:

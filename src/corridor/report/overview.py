@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import networkx as nx
@@ -32,6 +33,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "distance_km": round(sum(d["distance_km"] for d in segs), 1),
                 "duration_min": round(segs[-1]["depart_offset_min"] + segs[-1]["duration_min"], 1),
                 "capacity": s.capacity,
+                "dispatch": s.dispatch.model_dump(mode="json") if s.dispatch is not None else None,
                 "cost_usd": round(sum(d["cost_usd"] for d in segs), 2),
                 "co2_kg": round(sum(d["co2_kg"] for d in segs), 2),
                 **(_air_route(s, places) if s.mode == "air" else {}),
@@ -54,6 +56,9 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "checkin_min": p.checkin_min,
                 "servers": p.servers,
                 "service_mean_min": p.service_time.mean_min if p.service_time else None,
+                "background_per_day": p.background_per_day,
+                "customs_probability": p.customs.probability if p.customs else None,
+                "customs_hold_mean_min": p.customs.hold.mean_min if p.customs else None,
             }
             for p in scenario.places
         ],
@@ -61,6 +66,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
         "links": [link.model_dump(mode="json", by_alias=True) for link in scenario.links],
         "demand": [d.model_dump(mode="json", by_alias=True) for d in scenario.demand],
         "disruptions": [d.model_dump(mode="json") for d in scenario.disruptions],
+        "fleets": [f.model_dump(mode="json") for f in scenario.fleets],
     }
 
 
@@ -149,6 +155,7 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
                 title=f"\nDemand ({len(data['demand'])})",
             )
         )
+    blocks += _cargo_blocks(data, width)
     if data["disruptions"]:
         blocks.append(
             format_table(
@@ -159,3 +166,38 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
             )
         )
     return "\n".join(blocks)
+
+
+def _cargo_blocks(data: dict[str, Any], width: int) -> list[str]:
+    """What makes cargo wait, besides timetables: stations (servers, outside traffic, customs
+    holds), dispatched services (cut-off, daily paths, fleet), fleets, and gateway choices."""
+    blocks = []
+    stations = [p for p in data["places"] if p["servers"]]
+    if stations:
+        blocks.append(format_table(
+            ["station", "servers", "service min", "outside/day", "customs held", "hold h"],
+            [[p["id"], p["servers"], p["service_mean_min"], p["background_per_day"] or "-",
+              f"{p['customs_probability']:.0%}" if p["customs_probability"] is not None else "-",
+              round(p["customs_hold_mean_min"] / 60, 1) if p["customs_hold_mean_min"] is not None else "-"]
+             for p in stations],
+            title=f"\nStations ({len(stations)}; vehicles queue for servers)", max_width=width))
+    dispatched = [s for s in data["services"] if s["dispatch"] is not None]
+    if dispatched:
+        blocks.append(format_table(
+            ["service", "capacity", "cut-off h", "paths/day", "fleet"],
+            [[s["id"], s["capacity"], round(s["dispatch"]["cutoff_min"] / 60, 1),
+              s["dispatch"]["paths_per_day"] or "-", s["dispatch"]["fleet"] or "-"] for s in dispatched],
+            title=f"\nDispatched services ({len(dispatched)}; leave full or at their cut-off)",
+            max_width=width))
+    if data["fleets"]:
+        blocks.append(format_table(
+            ["fleet", "vehicles", "return x", "turnaround h"],
+            [[f["id"], f["vehicles"], f["return_factor"], round(f["turnaround_min"] / 60, 1)]
+             for f in data["fleets"]],
+            title=f"\nFleets ({len(data['fleets'])})", max_width=width))
+    choosing = [d for d in data["demand"] if d.get("gateways")]
+    if choosing:
+        blocks.append("\nGateway choice\n" + "\n".join(
+            textwrap.fill(f"{d['id']}: {', '.join(d['gateways']['via'])}", width, subsequent_indent="    ")
+            for d in choosing))
+    return blocks
