@@ -22,7 +22,7 @@ class Fleet:
         self.env = env
         self.vehicles = vehicles
         self.free = vehicles
-        self._waiting: deque[tuple[simpy.Event, float]] = deque()
+        self._waiting: deque[simpy.Event] = deque()  # formed vehicles waiting, in order
         self.asked: list[float] = []  # when each formed vehicle asked for one
         self.got: list[float] = []  # and when it got one (in the same order once served)
         self.back: list[float] = []  # when each vehicle came back
@@ -37,7 +37,7 @@ class Fleet:
             self.got.append(now)
             return None
         event = self.env.event()
-        self._waiting.append((event, now))
+        self._waiting.append(event)
         return event
 
     def back_after(self, delay_min: float) -> None:
@@ -48,7 +48,7 @@ class Fleet:
         yield self.env.timeout(delay_min)
         self.back.append(float(self.env.now))
         if self._waiting:
-            event, _ = self._waiting.popleft()
+            event = self._waiting.popleft()
             self.got.append(float(self.env.now))
             event.succeed()
         else:
