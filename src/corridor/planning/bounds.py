@@ -40,8 +40,9 @@ class Bounds(NamedTuple):
     co2_kg: list[float]
 
 
-def _least(n: int, into: list[list[Edge]], target: int) -> list[float]:
-    """Least sums of weights to ``target`` (Dijkstra backwards; weights non-negative)."""
+def least_to(n: int, into: list[list[Edge]], target: int) -> list[float]:
+    """Least sums of weights from each of ``n`` places to ``target`` (Dijkstra backwards over
+    ``into``, the edges listed under the place they lead to; weights non-negative)."""
     dist = [math.inf] * n
     dist[target] = 0.0
     heap = [(0.0, target)]
@@ -91,6 +92,6 @@ class BoundGraph:
         def least(into: list[list[Edge]], slack: float) -> list[float]:
             if any(w < 0 for edges in into for _, w in edges):
                 return [-math.inf] * self.n
-            return [x - slack * (1.0 + x) if x < math.inf else x for x in _least(self.n, into, target)]
+            return [x - slack * (1.0 + x) if x < math.inf else x for x in least_to(self.n, into, target)]
 
         return Bounds(least(self.boardings, 0.0), least(self.cost, SLACK), least(self.co2, SLACK))

@@ -25,6 +25,7 @@ import numpy as np
 
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
+from corridor.planning.bounds import least_to
 from corridor.planning.links import LinkHop, link_closure
 from corridor.units import MIN_PER_DAY
 
@@ -102,18 +103,7 @@ class _Rides:
                 back[q].append((p, ride))
             for hop in self.hops[p]:
                 back[hop.dest].append((p, hop.duration_min))
-        dist = np.full(n, INF)
-        dist[target] = 0.0
-        heap = [(0.0, target)]
-        while heap:
-            d, q = heapq.heappop(heap)
-            if d > dist[q]:
-                continue
-            for p, w in back[q]:
-                if d + w < dist[p]:
-                    dist[p] = d + w
-                    heapq.heappush(heap, (d + w, p))
-        return dist
+        return np.array(least_to(n, back, target))
 
 
 class _State(NamedTuple):
