@@ -126,15 +126,19 @@ def test_forecast_path_wait_against_a_plain_queue(seed: int) -> None:
     ahead = [(float(e), int(s)) for e, s in zip(etas, sizes, strict=True)]
     eta = float(rng.uniform(0, 8 * 1440))
     feu = int(rng.integers(1, 4)) * capacity
+    before = dict(used)
     got = forecast_path_wait(used, ahead, eta, feu, per_day, capacity, now)
-    assert got == pytest.approx(plain_path_wait(used, ahead, eta, feu, per_day, capacity, now))
-    # the engine hands over its pool (with its pointers past full days): the same answer
+    assert got == pytest.approx(plain_path_wait(before, ahead, eta, feu, per_day, capacity, now))
+    assert used == before  # a forecast takes no path
+    # the engine hands over its pool (with its pointers past full days): the same answer, and
+    # the pool's paths as they were
     pool = PathPool(per_day)
     for day, n in sorted(used.items()):
         for _ in range(min(n, per_day)):
             pool.take(day * 1440.0)
+    pool_before = dict(pool.used)
     assert forecast_path_wait(pool, ahead, eta, feu, per_day, capacity, now) == got
-    assert used == {int(d): v for d, v in used.items()}  # nothing taken
+    assert pool.used == pool_before
 
 
 JAM = """\
