@@ -142,3 +142,24 @@ def test_a_sweep_none_of_whose_combinations_validates_is_refused_before_writing(
     assert code == 2
     assert "every combination is refused" in err and "unknown key 'server'" in err and "servers" in err
     assert not out.exists() and "Traceback" not in err
+
+
+def test_sweep_says_when_units_were_left_undelivered(tmp_path, capsys) -> None:
+    from sweep.scenarios import write_station
+
+    # one server of 60 min against ~1.8 trucks an hour cannot keep up: most containers are
+    # still queued when the run ends, and their times are left out; three servers can
+    path = write_station(tmp_path, servers=1, per_week=300.0, service="fixed", days=14, replications=2)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--set", "places.B.1.servers=1,3", "--workers", "1",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    warnings = [line for line in text.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: places.B.1.servers=1: ")
+    assert "of the containers created were not delivered" in warnings[0]
+    runs = pd.read_csv(out / "tables" / "runs.csv")
+    share = runs["cargo.undelivered"] / runs["cargo.created"]
+    assert (runs["cargo.undelivered_share"] - share).abs().max() < 1e-12
+    by_servers = runs.groupby("places.B.1.servers")["cargo.undelivered_share"].mean()
+    assert by_servers[1] > 0.2 and by_servers[3] == 0.0
+    assert f"{by_servers[1]:.0%} of the containers" in warnings[0]
