@@ -93,7 +93,6 @@ def _air_route(service: Service, places: dict[str, Any]) -> dict[str, Any]:
 def overview_text(data: dict[str, Any], width: int | None = None) -> str:
     """The overview as terminal tables that fit ``width`` columns (default: the terminal's);
     long names are cut, and every service's stops follow in full. ``--json`` has it all."""
-    import textwrap
 
     width = width or terminal_width()
     head = f"{data['name']}: {data['description'] or ''}".rstrip(": ")
