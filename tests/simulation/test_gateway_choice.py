@@ -3,6 +3,7 @@ split moving when a gateway closes."""
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 
 import numpy as np
@@ -12,7 +13,7 @@ from scipy import stats
 
 from corridor import simulate
 from corridor.scenario.schema import Scenario
-from corridor.simulation.gateways import forecast_path_wait
+from corridor.simulation.gateways import Commitments, forecast_path_wait
 from corridor.simulation.stations import PathPool
 
 TOY = """\
@@ -123,7 +124,7 @@ def test_forecast_path_wait_against_a_plain_queue(seed: int) -> None:
     etas = rng.uniform(0, 8 * 1440, sizes.size).round(-1)
     if sizes.size > 1:
         etas[1] = etas[0]
-    ahead = [(float(e), int(s)) for e, s in zip(etas, sizes, strict=True)]
+    ahead = sorted((float(e), int(s)) for e, s in zip(etas, sizes, strict=True))  # as Commitments.ahead
     eta = float(rng.uniform(0, 8 * 1440))
     feu = int(rng.integers(1, 4)) * capacity
     before = dict(used)
@@ -139,6 +140,68 @@ def test_forecast_path_wait_against_a_plain_queue(seed: int) -> None:
     pool_before = dict(pool.used)
     assert forecast_path_wait(pool, ahead, eta, feu, per_day, capacity, now) == got
     assert pool.used == pool_before
+
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_forecast_through_a_long_backlog_against_a_plain_queue(seed: int) -> None:
+    # a jammed gateway: tens of blocks of any size (trains shared between blocks), many there
+    # already and handed over as one sum of containers, paths taken days apart up to four
+    # months out, and waits past the 90-day cap
+    rng = np.random.default_rng(1000 + seed)
+    capacity, per_day = int(rng.integers(5, 40)), int(rng.integers(1, 5))
+    now = float(rng.uniform(0, 20 * 1440))
+    used = {int(d): int(rng.integers(0, per_day + 1)) for d in rng.integers(0, 120, int(rng.integers(0, 60)))}
+    n = int(rng.integers(0, 50))
+    ahead = sorted((float(e), int(s)) for e, s in zip(rng.uniform(0, 40 * 1440, n).round(-1),
+                                                      rng.integers(1, 4 * capacity, n), strict=True))
+    eta = now + float(rng.choice([0.0, rng.uniform(0, 25 * 1440)]))  # as the engine's: not before now
+    feu = int(rng.integers(1, 3 * capacity))
+    expected = plain_path_wait(used, ahead, eta, feu, per_day, capacity, now)
+    pool = PathPool(per_day, used)
+    assert forecast_path_wait(pool, ahead, eta, feu, per_day, capacity, now) == pytest.approx(expected)
+    due = [size for e, size in ahead if e <= now]
+    pending = [(e, size) for e, size in ahead if e > now]
+    got = forecast_path_wait(pool, pending, eta, feu, per_day, capacity, now, due_feu=float(sum(due)))
+    assert got == pytest.approx(expected)
+    assert pool.used == used
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_commitments_keep_the_blocks_due_and_the_rest_in_order(seed: int) -> None:
+    # blocks opened, joined and leaving in any order as time goes on: what the ledger hands a
+    # forecast against a plain list of the blocks still owed paths
+    rng = np.random.default_rng(seed)
+    ledger = Commitments()
+    plain: dict[int, list[float]] = {}  # block -> [eta, FEU still without a path]
+    block_of: dict[int, int] = {}  # container -> its block
+    units: list[int] = []  # containers still without a path
+    ids = itertools.count()
+    now = 0.0
+    for _ in range(400):
+        now += float(rng.exponential(300.0))
+        action = rng.random()
+        if action < 0.25:
+            eta = now + float(rng.choice([0.0, rng.uniform(0, 5 * 1440)]))
+            feu = int(rng.integers(1, 6))
+            block = ledger.open(7, eta, feu)
+            plain[block] = [eta, feu]
+            for _ in range(feu):
+                unit = next(ids)
+                units.append(unit)
+                ledger.join(unit, 7, block)
+                block_of[unit] = block
+        elif action < 0.8 and units:
+            unit = units.pop(int(rng.integers(0, len(units))))
+            ledger.left(unit, 7)
+            block = block_of.pop(unit)
+            plain[block][1] -= 1
+            if plain[block][1] == 0:
+                del plain[block]
+        due_feu, pending = ledger.ahead(7, now)
+        blocks = sorted((eta, b, left) for b, (eta, left) in plain.items())
+        assert due_feu == sum(left for eta, _, left in blocks if eta <= now)
+        assert list(pending) == [(eta, left) for eta, _, left in blocks if eta > now]
 
 
 JAM = """\

@@ -345,8 +345,9 @@ class Replication:
                 eta += wait
         pool = self.paths.get(option.exit_service)
         if pool is not None:
-            wait += forecast_path_wait(pool, self.commitments.ahead(option.exit_service), eta, feu,
-                                       pool.per_day, self.capacity[option.exit_service], now)
+            due_feu, pending = self.commitments.ahead(option.exit_service, now)
+            wait += forecast_path_wait(pool, pending, eta, feu, pool.per_day,
+                                       self.capacity[option.exit_service], now, due_feu=due_feu)
         return wait, eta
 
     def path_log(self) -> dict[str, dict[str, Any]]:

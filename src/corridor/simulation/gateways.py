@@ -19,9 +19,11 @@ expected wait and moves the split to the others; nothing is typed by hand.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,18 +124,22 @@ def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[t
 
 
 def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[float, int]], eta_min: float,
-                       feu: int, per_day: int, capacity: int, now_min: float) -> float:
-    """How long a block of ``feu`` containers reaching its gateway at ``eta_min`` will wait there
-    for departure paths out of it. The gateway's daily pool of ``per_day`` paths (``used``: the
-    paths taken so far, per day, or the pool itself) goes first to the blocks ``ahead``
-    (expected arrival, FEU still to leave) that get there first, a path for each ``capacity``
-    FEU (a part-filled train's room goes to the next block's containers), then to this block's
-    trains; the wait runs to the path of its last train, at most :data:`MAX_FORECAST_MIN`. No
-    path is taken.
+                       feu: int, per_day: int, capacity: int, now_min: float, *,
+                       due_feu: float = 0.0) -> float:
+    """How long a block of ``feu`` containers reaching its gateway at ``eta_min`` (not before
+    ``now_min``) will wait there for departure paths out of it. The gateway's daily pool of
+    ``per_day`` paths (``used``: the paths taken so far, per day, or the pool itself) goes first
+    to the ``due_feu`` containers already there (they ask now), then to the blocks ``ahead``
+    (expected arrival, FEU still to leave; in order of arrival) that get there first, a path
+    for each ``capacity`` FEU (a part-filled train's room goes to the next block's containers),
+    then to this block's trains; the wait runs to the path of its last train, at most
+    :data:`MAX_FORECAST_MIN`. No path is taken.
 
-    The trains ask in order of time, so the day each gets never goes back: one cursor walks the
-    days (over the pool's full days in a step), and a forecast costs its trains plus the days it
-    passes, not trains x days.
+    The trains ask in order of time, so the day each gets never goes back: a block's trains
+    are placed together from where the last ones went (:class:`_Placement`), and the walk
+    stops at the first block arriving after this one or once the wait reaches the cap. A
+    forecast costs the blocks on their way that it passes, not their trains, however long the
+    backlog already at the gateway.
 
     >>> # one path a day, 28 FEU a train: a block of 41 needs 1.46 trains
     >>> forecast_path_wait({}, [], 60.0, 41, 1, 28, 0.0) / 1440   # today's path, then tomorrow's
@@ -142,50 +148,88 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
     >>> forecast_path_wait({}, [(0.0, 41)], 60.0, 41, 1, 28, 0.0) / 1440
     1.9583333333333333
     """
-    if isinstance(used, PathPool):
-        pool = used
-    else:
-        pool = PathPool(per_day)
-        pool.used.update(used)
-    taken = pool.used
-    extra: dict[int, int] = {}  # paths of this forecast, per day
-    cursor = -(2**62)
-
-    def take(t_min: float) -> float:
-        nonlocal cursor
-        day = max(cursor, math.floor(t_min / MIN_PER_DAY))
-        while True:
-            day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full
-            if taken.get(day, 0) + extra.get(day, 0) < per_day:
-                break
-            day += 1
-        extra[day] = extra.get(day, 0) + 1
-        cursor = day
-        return max(t_min, day * MIN_PER_DAY)
-
+    place = _Placement(used if isinstance(used, PathPool) else PathPool(per_day, used))
     start = max(eta_min, now_min)
     owed = 0.0  # trains' worth of containers waiting for a path
-    for eta, size in sorted(b for b in ahead if b[0] <= eta_min):
+    blocks: Iterable[tuple[float, float]] = ahead
+    if due_feu:
+        blocks = itertools.chain(((now_min, due_feu),), ahead)
+    for eta, size in blocks:
+        if eta > eta_min:
+            break
         owed += size / capacity
+        trains = 0
         while owed >= 1.0 - 1e-9:
-            if take(max(eta, now_min)) - start >= MAX_FORECAST_MIN:
-                return MAX_FORECAST_MIN
+            trains += 1
             owed -= 1.0
+        if trains and place.take(trains, max(eta, now_min)) - start >= MAX_FORECAST_MIN:
+            return MAX_FORECAST_MIN
     owed += feu / capacity
-    last = start
+    trains = 0
     while owed > 1e-9:
-        last = take(start)
+        trains += 1
         owed -= 1.0
+    last = place.take(trains, start) if trains else start
     return min(last - start, MAX_FORECAST_MIN)
+
+
+class _Placement:
+    """Forecast trains placed on a pool's paths without taking them: each asks at a time no
+    earlier than the one before, so every train goes on the day of the last one placed or
+    later, and only that day (``day``, with ``placed`` of this forecast's trains on it) holds
+    trains of the forecast that the pool does not count."""
+
+    def __init__(self, pool: PathPool) -> None:
+        self.pool = pool
+        self.day = -(2**62)
+        self.placed = 0
+
+    def take(self, trains: int, t_min: float) -> float:
+        """Place ``trains`` (> 0) asking at ``t_min``: when the last of them leaves."""
+        pool, per_day = self.pool, self.pool.per_day
+        day = max(self.day, math.floor(t_min / MIN_PER_DAY))
+        while True:
+            day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full
+            if day > pool.last_day:  # from here on every day has all its paths
+                break
+            free = per_day - pool.used.get(day, 0) - (self.placed if day == self.day else 0)
+            if free > 0:
+                self._put(day, min(trains, free))
+                trains -= min(trains, free)
+                if trains == 0:
+                    return max(t_min, day * MIN_PER_DAY)
+            day += 1
+        free = per_day - (self.placed if day == self.day else 0)
+        if trains > free:  # this day's paths, then whole days of them, then the rest
+            self._put(day, free)
+            trains -= free
+            day += (trains - 1) // per_day + 1
+            trains -= (trains - 1) // per_day * per_day
+        self._put(day, trains)
+        return max(t_min, day * MIN_PER_DAY)
+
+    def _put(self, day: int, trains: int) -> None:
+        if day != self.day:
+            self.day, self.placed = day, 0
+        self.placed += trains
 
 
 class Commitments:
     """The blocks heading for each gateway's exit service whose containers do not all have a
     departure path yet: their expected arrival at the gateway and the containers still without
-    one (those with a path are in the pool's count of paths taken)."""
+    one (those with a path are in the pool's count of paths taken), in order of arrival.
+
+    The blocks due by now (expected at the gateway already) all ask for paths now, so they are
+    kept as one sum of containers: a jammed gateway's backlog costs a forecast nothing, however
+    many blocks it holds. Time only goes forward, and a new block is due no earlier than now.
+    """
 
     def __init__(self) -> None:
         self._blocks: dict[int, dict[int, list[float]]] = {}  # exit service -> block -> [eta, feu left]
+        self._order: dict[int, list[tuple[float, int]]] = {}  # exit service -> (eta, block), sorted
+        self._due: dict[int, int] = {}  # exit service -> how many of its order are due
+        self._due_feu: dict[int, float] = {}  # exit service -> containers of its due blocks
+        self._gone: dict[int, int] = {}  # exit service -> blocks done but still in its order
         self._unit: dict[int, tuple[int, int]] = {}  # container -> (exit service, block)
         self._next = 0
 
@@ -193,6 +237,12 @@ class Commitments:
         """A block has chosen the gateway of ``service``: a new block id."""
         self._next += 1
         self._blocks.setdefault(service, {})[self._next] = [eta_min, float(feu)]
+        order = self._order.setdefault(service, [])
+        at = bisect.bisect(order, (eta_min, self._next))
+        order.insert(at, (eta_min, self._next))
+        if at < self._due.get(service, 0):  # due already (not from the engine: its blocks are ahead of now)
+            self._due[service] += 1
+            self._due_feu[service] += feu
         return self._next
 
     def join(self, unit: int, service: int, block: int) -> None:
@@ -207,14 +257,53 @@ class Commitments:
         del self._unit[unit]
         blocks = self._blocks[service]
         block = blocks.get(where[1])
-        if block is not None:
-            block[1] -= 1
-            if block[1] <= 0:
-                del blocks[where[1]]
+        if block is None:
+            return
+        block[1] -= 1
+        if (block[0], where[1]) < self._first_pending(service):
+            self._due_feu[service] -= 1.0
+        if block[1] <= 0:
+            del blocks[where[1]]
+            self._forget(service)
 
-    def ahead(self, service: int) -> list[tuple[float, int]]:
-        """(expected arrival, FEU still without a path) of the blocks heading for ``service``."""
-        return [(eta, int(left)) for eta, left in self._blocks.get(service, {}).values()]
+    def _first_pending(self, service: int) -> tuple[float, int]:
+        order, due = self._order[service], self._due.get(service, 0)
+        return order[due] if due < len(order) else (math.inf, 0)
+
+    def _forget(self, service: int) -> None:
+        """A block is done: drop the done ones from the order once they are half of it."""
+        gone = self._gone.get(service, 0) + 1
+        order = self._order[service]
+        if gone * 2 > len(order):
+            blocks = self._blocks[service]
+            due = self._due.get(service, 0)
+            self._due[service] = sum(1 for entry in order[:due] if entry[1] in blocks)
+            order[:] = [entry for entry in order if entry[1] in blocks]
+            gone = 0
+        self._gone[service] = gone
+
+    def ahead(self, service: int, now_min: float) -> tuple[float, Iterator[tuple[float, int]]]:
+        """The containers of the blocks heading for ``service`` that are due by ``now_min``,
+        and (expected arrival, FEU still without a path) of the others, in order of arrival."""
+        order = self._order.get(service)
+        if not order:
+            return 0.0, iter(())
+        blocks = self._blocks[service]
+        due, feu = self._due.get(service, 0), self._due_feu.get(service, 0.0)
+        while due < len(order) and order[due][0] <= now_min:
+            block = blocks.get(order[due][1])
+            if block is not None:
+                feu += block[1]
+            due += 1
+        self._due[service], self._due_feu[service] = due, feu
+        return feu, self._pending(service, due)
+
+    def _pending(self, service: int, due: int) -> Iterator[tuple[float, int]]:
+        blocks = self._blocks[service]
+        for eta, block in self._order[service][due:]:
+            left = blocks.get(block)
+            if left is not None:
+                yield eta, int(left[1])
 
 
 def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,

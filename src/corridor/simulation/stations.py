@@ -70,10 +70,12 @@ class PathPool:
     ([100.0, 100.0, 1440.0], 1)
     """
 
-    def __init__(self, per_day: int) -> None:
+    def __init__(self, per_day: int, used: dict[int, int] | None = None) -> None:
         self.per_day = per_day
-        self.used: dict[int, int] = {}  # day -> paths taken
+        self.used: dict[int, int] = dict(used or {})  # day -> paths taken
         self._past_full: dict[int, int] = {}  # full day -> a later day, every day between full
+        #: the last day with a path taken: every day after it has all its paths
+        self.last_day = max((d for d, n in self.used.items() if n > 0), default=-(2**62))
 
     def next_day(self, t_min: float) -> int:
         """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none."""
@@ -90,6 +92,7 @@ class PathPool:
         """When a vehicle ready at ``t_min`` leaves; takes that day's path."""
         day = self.next_day(t_min)
         self.used[day] = self.used.get(day, 0) + 1
+        self.last_day = max(self.last_day, day)
         return max(t_min, day * MIN_PER_DAY)
 
 
