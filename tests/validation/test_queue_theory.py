@@ -15,7 +15,7 @@ from validation.queue_scenarios import SERVICE_MEAN_MIN, queue_scenario
 
 from corridor import simulate
 from corridor.kernels import mean_ci, multi_server_waits
-from corridor.kernels.theory import md1_wait, mm1_wait, mmc_wait
+from corridor.kernels.theory import md1_wait, mg1_wait, mm1_wait, mmc_wait
 from corridor.scenario.schema import Disruption
 
 MU = 1.0 / SERVICE_MEAN_MIN
@@ -60,6 +60,32 @@ def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
     diff = mean_ci([a - b for a, b in little], level=0.99)
     size = np.mean([a for a, _ in little])
     assert diff.contains(0.0) or abs(diff.mean) <= 0.01 * size, (diff, size)
+
+
+# Corners the cases above leave out, against exact results: Pollaczek-Khinchine for M/G/1 with
+# service CV 2 (gamma), 0.5 (lognormal) and 0.58 (uniform), variances written from the YAML's
+# numbers; Erlang C with eight servers.
+GENERAL = [
+    # service time (mean 60 min), its variance, servers, rho, days
+    ("{dist: gamma, mean_min: 60, sd_min: 120}", 120.0**2, 1, 0.6, 400),
+    ("{dist: lognormal, mean_min: 60, sd_min: 30}", 30.0**2, 1, 0.85, 300),
+    ("{dist: uniform, low_min: 0, high_min: 120}", 120.0**2 / 12, 1, 0.8, 300),
+    ("{dist: exponential, mean_min: 60}", 60.0**2, 8, 0.7, 40),
+]
+
+
+@pytest.mark.parametrize(("service", "variance", "servers", "rho", "days"), GENERAL,
+                         ids=["M/G/1-gamma-cv2", "M/G/1-lognormal-cv0.5", "M/G/1-uniform", "M/M/8"])
+def test_mean_wait_matches_theory_beyond_exponential_and_three_servers(service, variance, servers, rho,
+                                                                        days) -> None:
+    result = simulate(queue_scenario("M/G", servers, rho, days=days, replications=20, service=service))
+    lam = rho * servers * MU
+    want = mg1_wait(lam, SERVICE_MEAN_MIN, variance) if servers == 1 else mmc_wait(lam, MU, servers)
+    est = mean_ci([k["stations"]["B"]["mean_wait_min"] for k in result.kpis], level=0.99)
+    assert est.contains(want) or abs(est.mean - want) <= 0.03 * want, (est, want)
+    assert est.half_width < 0.25 * want, f"interval too wide to test anything: {est}"
+    util = mean_ci([k["stations"]["B"]["utilisation"] for k in result.kpis], level=0.99)
+    assert util.contains(rho) or abs(util.mean - rho) <= 0.01 * rho, (util, rho)
 
 
 @pytest.mark.parametrize("servers", [1, 2, 3])
