@@ -15,6 +15,7 @@ from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
 from corridor.scenario.schema import Scenario
 from corridor.simulation.engine import ConservationError, Replication
+from corridor.simulation.entities import Status
 
 
 def scenario_from(text: str) -> Scenario:
@@ -207,6 +208,24 @@ def test_units_still_at_a_station_when_the_run_ends_are_counted_there() -> None:
     status = result.kpis[0]["status"]
     assert status["at_station"] > 0, status
     assert sum(status.values()) == result.records[0].units["id"].size
+
+
+def test_units_queued_at_a_station_when_the_run_ends_are_placed_there() -> None:
+    # Trucks into station B at 1.5 times what it serves: when the run ends, the units on the
+    # trucks that have not left B (from B's vehicle log, a second witness) are at B, where the
+    # undelivered warning must send the reader, not at A where they were loaded
+    from validation.queue_scenarios import queue_scenario
+
+    from corridor.analysis.warnings import run_warnings
+
+    result = simulate(queue_scenario("M/M", 1, 1.5, days=20, replications=1))
+    rec = result.records[0]
+    log = rec.stations["B"]
+    still_there = int(log["units"][log["leave_min"] > rec.end_min].sum())
+    at_station = rec.units["status"] == Status.AT_STATION
+    assert still_there > 50 and at_station.sum() == still_there
+    assert [rec.places[p] for p in np.unique(rec.units["place"][at_station])] == ["B"]
+    assert any("are at B when the run ends" in w for w in run_warnings(result)), run_warnings(result)
 
 
 def test_background_traffic_stops_at_the_horizon() -> None:

@@ -11,10 +11,12 @@ SERVICE_MEAN_MIN = 60.0
 
 
 def queue_scenario(model: str, servers: int, rho: float, *, days: int, replications: int,
-                   seed: int = 7) -> Scenario:
-    """M/M/c ("M/M") or M/D/1 ("M/D") at utilisation ``rho``; service mean 60 min."""
-    service = ("{dist: exponential, mean_min: 60}" if model == "M/M"
-               else "{dist: fixed, value_min: 60}")
+                   seed: int = 7, service: str | None = None) -> Scenario:
+    """M/M/c ("M/M") or M/D/1 ("M/D") at utilisation ``rho``; service mean 60 min. ``service``:
+    another service time of mean 60 min, in the YAML of a distribution (M/G/c)."""
+    if service is None:
+        service = ("{dist: exponential, mean_min: 60}" if model == "M/M"
+                   else "{dist: fixed, value_min: 60}")
     per_week = rho * servers / SERVICE_MEAN_MIN * 10080.0
     text = textwrap.dedent(f"""\
         name: queue

@@ -7,13 +7,16 @@ interval must be narrow enough (here under 25% of the formula) for that to mean 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from validation.queue_scenarios import SERVICE_MEAN_MIN, queue_scenario
 
 from corridor import simulate
 from corridor.kernels import mean_ci, multi_server_waits
-from corridor.kernels.theory import md1_wait, mm1_wait, mmc_wait
+from corridor.kernels.theory import md1_wait, mg1_wait, mm1_wait, mmc_wait
+from corridor.scenario.schema import Disruption
 
 MU = 1.0 / SERVICE_MEAN_MIN
 
@@ -59,6 +62,32 @@ def test_mean_wait_matches_theory(model, servers, rho, days, reps) -> None:
     assert diff.contains(0.0) or abs(diff.mean) <= 0.01 * size, (diff, size)
 
 
+# Corners the cases above leave out, against exact results: Pollaczek-Khinchine for M/G/1 with
+# service CV 2 (gamma), 0.5 (lognormal) and 0.58 (uniform), variances written from the YAML's
+# numbers; Erlang C with eight servers.
+GENERAL = [
+    # service time (mean 60 min), its variance, servers, rho, days
+    ("{dist: gamma, mean_min: 60, sd_min: 120}", 120.0**2, 1, 0.6, 400),
+    ("{dist: lognormal, mean_min: 60, sd_min: 30}", 30.0**2, 1, 0.85, 300),
+    ("{dist: uniform, low_min: 0, high_min: 120}", 120.0**2 / 12, 1, 0.8, 300),
+    ("{dist: exponential, mean_min: 60}", 60.0**2, 8, 0.7, 40),
+]
+
+
+@pytest.mark.parametrize(("service", "variance", "servers", "rho", "days"), GENERAL,
+                         ids=["M/G/1-gamma-cv2", "M/G/1-lognormal-cv0.5", "M/G/1-uniform", "M/M/8"])
+def test_mean_wait_matches_theory_beyond_exponential_and_three_servers(service, variance, servers, rho,
+                                                                        days) -> None:
+    result = simulate(queue_scenario("M/G", servers, rho, days=days, replications=20, service=service))
+    lam = rho * servers * MU
+    want = mg1_wait(lam, SERVICE_MEAN_MIN, variance) if servers == 1 else mmc_wait(lam, MU, servers)
+    est = mean_ci([k["stations"]["B"]["mean_wait_min"] for k in result.kpis], level=0.99)
+    assert est.contains(want) or abs(est.mean - want) <= 0.03 * want, (est, want)
+    assert est.half_width < 0.25 * want, f"interval too wide to test anything: {est}"
+    util = mean_ci([k["stations"]["B"]["utilisation"] for k in result.kpis], level=0.99)
+    assert util.contains(rho) or abs(util.mean - rho) <= 0.01 * rho, (util, rho)
+
+
 @pytest.mark.parametrize("servers", [1, 2, 3])
 def test_engine_equals_kernel_on_identical_inputs(servers) -> None:
     """Same arrival and service times -> the same waits, to 1e-9, in every replication."""
@@ -73,3 +102,24 @@ def test_engine_equals_kernel_on_identical_inputs(servers) -> None:
         expected = multi_server_waits(a, service, servers)
         np.testing.assert_allclose((start - arrive)[order], expected, rtol=0, atol=1e-9)
         assert expected.max() > 0  # the queue really formed
+
+
+def test_the_largest_queue_counts_the_queue_carried_into_the_window() -> None:
+    """A closure in the warm-up leaves a queue that drains after it: the largest queue of the
+    window [warm-up, horizon) is the one there when the window opens. Brute force: the vehicles
+    waiting (arrived, not started) at the window's start and after every arrival or start in it."""
+    s = queue_scenario("M/D", 1, 0.3, days=40, replications=6)  # warm-up: the first two days
+    shut = Disruption(id="SHUT", target="B", start=s.run.epoch + dt.timedelta(hours=2),
+                      end=s.run.epoch + dt.timedelta(hours=45.5), capacity_factor=0.0)
+    result = simulate(s.model_copy(update={"disruptions": [shut]}))
+    warmup, horizon = s.run.warmup_days * 1440.0, s.run.horizon_days * 1440.0
+    carried = 0
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        log = rec.stations["B"]
+        arrive, start = log["arrive_min"], log["start_min"]
+        moments = np.r_[arrive, start]
+        moments = np.r_[warmup, moments[(moments >= warmup) & (moments < horizon)]]
+        waiting = [int(np.sum((arrive <= t) & (start > t))) for t in moments]
+        assert kpis["stations"]["B"]["max_queue"] == max(waiting)
+        carried += waiting[0] > max(waiting[1:])
+    assert carried > 0  # the queue at the window's start was the largest in some replication

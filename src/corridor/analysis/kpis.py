@@ -57,7 +57,10 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
     t_q, q = step_levels(np.r_[arrive, start[started]], np.r_[np.ones(arrive.size), -np.ones(started.sum())])
     mean_queue = float(time_weighted_mean(t_q, q, np.array([warmup, horizon]))[0]) if t_q.size else 0.0
     in_window = (t_q >= warmup) & (t_q < horizon)
-    max_queue = float(q[in_window].max()) if in_window.any() else 0.0
+    # the queue there when the window opens counts too (one left by a closure in the warm-up)
+    before = np.searchsorted(t_q, warmup, side="right") - 1
+    at_open = float(q[before]) if before >= 0 else 0.0
+    max_queue = max(at_open, float(q[in_window].max())) if in_window.any() else at_open
     window = (arrive >= warmup) & (arrive < horizon)
     waits = np.minimum(start[window], run_end) - arrive[window]
     queued_at_end = int(np.sum(~started))  # every visit arrived before the end
