@@ -174,7 +174,8 @@ class Replication:
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
         # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
         self.station_waits: list[tuple[list[int], int, float, float]] = []
-        self.in_station: dict[int, tuple[int, list[Unit]]] = {}  # vehicles at a station now: place, units
+        # vehicles at a station now: place, arrival, units
+        self.in_station: dict[int, tuple[int, float, list[Unit]]] = {}
         self._visits = 0
         self.trips_run = 0
         self.trips_cancelled = 0
@@ -453,7 +454,7 @@ class Replication:
             # (nothing reads their statuses meanwhile; :meth:`run` marks those still there)
             visit = self._visits
             self._visits += 1
-            self.in_station[visit] = (place, units)
+            self.in_station[visit] = (place, arrived, units)
             yield self.env.timeout(leave - arrived)
             del self.in_station[visit]
         if station.servers:
@@ -639,11 +640,13 @@ class Replication:
         self.env.run(until=self.end_min)
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)
-        for place, units in self.in_station.values():  # vehicles still queued or served at the end
+        for place, arrived, units in self.in_station.values():  # vehicles still queued or served at the end
             for unit in units:
                 unit.status = Status.AT_STATION
                 unit.place = place  # at the station, not where it was loaded
                 self.at_station.add(unit.id)
+            if units and self.stations[place].servers:  # their time there so far, cut at the end
+                self.station_waits.append(([u.id for u in units], place, arrived, self.end_min - arrived))
         self.check_books()
 
     def check_books(self) -> None:
