@@ -299,9 +299,11 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import offered_load
+    from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
 
     scenario, graph = _load(args)
+    tt = build_timetable(scenario) if any(f.kind == "cargo" for f in scenario.demand) else None
     queues = sum(1 for p in scenario.places if p.queues)
     print(
         f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
@@ -310,21 +312,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
         f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
     )
-    for load in offered_load(scenario):
+    for load in offered_load(scenario, tt):
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
-                f"{load.background_per_day:.1f} background; vehicles over links and dispatched ones "
-                f"come on top) x {load.service_min:.0f} min on {load.servers} "
+                f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
+                f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
                 f"server{'s' if load.servers != 1 else ''}")
         if load.utilisation >= 0.9:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
                        else "near capacity: expect long queues")
-            print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity "
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity "
                   f"({verdict}); {what}", file=sys.stderr)
         elif load.worst_utilisation >= 1.0:
             worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
-            print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity, "
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity, "
                   f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
-    for flow, gateway in gateways_left_out(scenario):
+    for flow, gateway in gateways_left_out(scenario, tt):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "
               "cannot choose it", file=sys.stderr)

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import yaml
+
 from conftest import SCENARIOS
 from corridor.cli import main
 
@@ -79,12 +81,29 @@ def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
                     "places:\n  - {id: MALASZEWICZE, servers: 1}\n", encoding="utf-8")
     assert main(["validate", str(path), *ALLOW]) == 0
     err = capsys.readouterr().err
-    assert "warning: MALASZEWICZE: offered load at least 275% of capacity" in err and "without bound" in err
+    assert "warning: MALASZEWICZE: offered load 275% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
     # the baseline's one warning: Malaszewicze near capacity, as published waits of 2-3 days say
     warnings = [w for w in capsys.readouterr().err.splitlines() if w.startswith("warning")]
     assert len(warnings) == 1 and "MALASZEWICZE" in warnings[0] and "near capacity" in warnings[0]
 
+
+def test_validate_counts_the_vehicles_cargo_demand_dispatches(tmp_path: Path, capsys) -> None:
+    # trucks of one container each, dispatched at once, into one server of 60 min: 252 a week
+    # is 36 a day, 36 h of work a day, 150% (computed); the simulation's queue grows without bound
+    from validation.queue_scenarios import queue_scenario
+
+    s = queue_scenario("M/M", 1, 1.5, days=30, replications=1)
+    path = tmp_path / "trucks.yaml"
+    path.write_text(yaml.safe_dump(json.loads(s.model_dump_json(exclude_none=True))), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: B: offered load 150% of capacity" in err and "36.0 dispatched" in err, err
+    # at 60% no warning
+    s = queue_scenario("M/M", 1, 0.6, days=30, replications=1)
+    path.write_text(yaml.safe_dump(json.loads(s.model_dump_json(exclude_none=True))), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "one"

@@ -1,11 +1,21 @@
 """Offered load at each station, from the scenario alone: will it jam before anything runs?
 
 A station's offered load is the work arriving a day (vehicles a day times the mean service
-time) over what its servers can do in a day. Vehicles are the timetabled trips that call at
-it (each trip calls at every stop after its first; a week's trips averaged over seven days)
-and the background traffic. Dispatched vehicles and trains added by demand are not counted,
-so the figure is a floor. Under a disruption that cuts capacity by a factor f, the load is
-divided by f while it lasts; a closure (f = 0) stops service entirely and is reported apart.
+time) over what its servers can do in a day. Vehicles are:
+
+* the timetabled trips that call at it (each trip calls at every stop after its first; a
+  week's trips averaged over seven days), loaded or not (an empty trip passes a station
+  without queueing, so a timetable that nothing rides overstates the load);
+* the dispatched vehicles that cargo demand fills: a flow's route (the planner's earliest
+  from its origin, or for a flow with gateway choice what every gateway's route has in
+  common) sends its containers a day over each dispatched service's capacity, as full
+  vehicles, to the service's far end, and the convoys they make over links on from there;
+* the background traffic.
+
+Dispatched vehicles leave part-full at their cut-off, and a gateway's share of a flow that
+chooses is not counted, so that part is a floor. Under a disruption that cuts capacity by a
+factor f, the load is divided by f while it lasts; a closure (f = 0) stops service entirely
+and is reported apart.
 """
 
 from __future__ import annotations
@@ -13,7 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from corridor.network.timetable import Timetable, build_timetable
+from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
+from corridor.simulation.entities import DispatchStep, LinkStep, Step
+from corridor.simulation.gateways import gateway_options
+from corridor.simulation.routes import RouteCache
 from corridor.units import MIN_PER_DAY
 
 
@@ -23,17 +38,21 @@ class StationLoad:
     servers: int
     service_min: float  # mean service time of one vehicle
     timetabled_per_day: float
+    dispatched_per_day: float  # full dispatched vehicles of cargo demand, and their convoys
     background_per_day: float
     utilisation: float  # offered load over capacity, outside disruptions
     worst_utilisation: float  # under the deepest capacity cut (inf under a closure)
 
     @property
     def vehicles_per_day(self) -> float:
-        return self.timetabled_per_day + self.background_per_day
+        return self.timetabled_per_day + self.dispatched_per_day + self.background_per_day
 
 
-def offered_load(scenario: Scenario) -> list[StationLoad]:
-    """The offered load of every station that queues, in the order of the scenario's places."""
+def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[StationLoad]:
+    """The offered load of every station that queues, in the order of the scenario's places
+    (``tt``: the scenario's timetable, if built already)."""
+    queueing = {p.id for p in scenario.places if p.servers and p.service_time is not None}
+    dispatched = demand_vehicles(scenario, tt) if queueing else {}
     calls: dict[str, float] = {}
     for service in scenario.services:
         if service.timetable is None:
@@ -46,11 +65,55 @@ def offered_load(scenario: Scenario) -> list[StationLoad]:
         if not place.servers or place.service_time is None:
             continue
         mean = float(place.service_time.mean_min)
-        timetabled = calls.get(place.id, 0.0)
-        rho = (timetabled + place.background_per_day) * mean / (place.servers * MIN_PER_DAY)
+        timetabled, sent = calls.get(place.id, 0.0), dispatched.get(place.id, 0.0)
+        rho = (timetabled + sent + place.background_per_day) * mean / (place.servers * MIN_PER_DAY)
         cuts = [d.capacity_factor for d in scenario.disruptions if d.target == place.id]
         deepest = min(cuts, default=1.0)
         worst = rho / deepest if deepest > 0 else math.inf
-        out.append(StationLoad(place.id, place.servers, mean, timetabled, place.background_per_day,
+        out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, place.background_per_day,
                                rho, max(rho, worst)))
+    return out
+
+
+def demand_vehicles(scenario: Scenario, tt: Timetable | None = None) -> dict[str, float]:
+    """Vehicles a day that cargo demand sends to each place on dispatched services (full) and
+    in convoys over links on from them: a floor (see the module's note)."""
+    flows = [f for f in scenario.demand if f.kind == "cargo"]
+    if not flows:
+        return {}
+    tt = tt if tt is not None else build_timetable(scenario)
+    planner = Planner(tt, unit="feu")
+    routes = RouteCache(planner, planner.allowed(tt.service_mask(None, "feu")))
+    out: dict[str, float] = {}
+    for flow in flows:
+        origin, dest = tt.index[flow.from_], tt.index[flow.to]
+        if flow.gateways is not None:
+            via = tuple(tt.index[g] for g in flow.gateways.via)
+            ways = [o.steps for o in gateway_options(planner, origin, dest, via)]
+        else:
+            found = routes.earliest(origin, dest, 0.0)
+            ways = [found[1]] if found is not None else []
+        if not ways:
+            continue
+        sent = [_vehicles(scenario, tt, steps, flow.per_week / 7.0) for steps in ways]
+        for place in set(sent[0]).intersection(*sent[1:]):  # what every way sends there, at least
+            out[place] = out.get(place, 0.0) + min(way[place] for way in sent)
+    return out
+
+
+def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
+              units_per_day: float) -> dict[str, float]:
+    """Vehicles a day reaching each place along ``steps``: a dispatched service's full ones,
+    then the convoys its containers make over links; containers alone over a link from the
+    origin are a vehicle each; after a timetabled ride, nothing more (its trips are counted)."""
+    out: dict[str, float] = {}
+    vehicles = units_per_day  # units arriving apart
+    for step in steps:
+        if isinstance(step, DispatchStep):
+            vehicles = units_per_day / scenario.services[step.service].capacity
+        elif not isinstance(step, LinkStep):
+            vehicles = 0.0
+            continue
+        place = tt.places[int(tt.links.dest[step.row])]
+        out[place] = out.get(place, 0.0) + vehicles
     return out
