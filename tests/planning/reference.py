@@ -29,12 +29,13 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
     idx = np.flatnonzero(use)
     wait_times: dict[int, set[float]] = defaultdict(set)
     links_from: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    # a dispatched service is a link that waits its cut-off first, and boards a vehicle
+    planned = tt.links.wait_min + tt.links.duration_min
     for k in range(len(tt.links.ids)):
-        links_from[int(tt.links.origin[k])].append(
-            (k, int(tt.links.dest[k]), float(tt.links.duration_min[k])))
+        links_from[int(tt.links.origin[k])].append((k, int(tt.links.dest[k]), float(planned[k])))
 
     # a chain of links longer than all of them together holds a loop, which never helps
-    last = max([t0, *tt.arr_min.tolist()]) + float(tt.links.duration_min.sum())
+    last = max([t0, *tt.arr_min.tolist()]) + float(planned.sum())
 
     def street(place: int, t: float) -> None:
         """Free to leave ``place`` at ``t`` by link (chains of links expand recursively)."""
@@ -46,7 +47,7 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
             reach = t + d
             # one node per link taken, so parallel links keep their own cost and CO2
             g.add_edge(node, ("link", k, t), weight=d, cost=float(tt.links.cost_usd[k]),
-                       co2=float(tt.links.co2_kg[k]))
+                       co2=float(tt.links.co2_kg[k]), board=bool(tt.links.boardings[k]))
             g.add_edge(("link", k, t), ("linkarr", u, reach), weight=0.0)
             if u == target:
                 g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
