@@ -19,13 +19,17 @@ SOURCE, SINK = ("source",), ("sink",)
 
 
 def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
-                  services: np.ndarray | None = None) -> nx.DiGraph:
-    """Every event is a node; every edge weight is the time between its two events."""
+                  services: np.ndarray | None = None, allowed: np.ndarray | None = None) -> nx.DiGraph:
+    """Every event is a node; every edge weight is the time between its two events. Only the
+    connections of ``services`` and, per connection, ``allowed`` are edges (a trip is ridden on
+    from one to the next only when both are)."""
     g = nx.DiGraph()
     mct, ck = tt.min_connection_min, tt.checkin_min
     after_link = np.maximum(ck, mct)
     use = np.ones(tt.n_connections, dtype=bool) if services is None else np.asarray(services)[tt.service]
     use &= tt.dep_min >= t0
+    if allowed is not None:
+        use &= allowed
     idx = np.flatnonzero(use)
     wait_times: dict[int, set[float]] = defaultdict(set)
     links_from: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
@@ -93,8 +97,8 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
 
 
 def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
-                     services: np.ndarray | None = None) -> float:
-    g = time_expanded(tt, origin, target, t0, services)
+                     services: np.ndarray | None = None, allowed: np.ndarray | None = None) -> float:
+    g = time_expanded(tt, origin, target, t0, services, allowed)
     try:
         return t0 + nx.dijkstra_path_length(g, SOURCE, SINK)
     except nx.NetworkXNoPath:
@@ -102,10 +106,10 @@ def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
 
 
 def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float,
-                         limit: int = 20_000) -> set[tuple] | None:
+                         limit: int = 20_000, allowed: np.ndarray | None = None) -> set[tuple] | None:
     """(arrival, transfers, cost, CO2) of every journey, by enumerating every path; None if
     there are more than ``limit`` paths (too many to enumerate in a test)."""
-    g = time_expanded(tt, origin, target, t0)
+    g = time_expanded(tt, origin, target, t0, allowed=allowed)
     if SINK not in g:
         return set()
     # only nodes on some path from SOURCE to SINK: every partial path then leads on to SINK,

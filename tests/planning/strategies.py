@@ -58,13 +58,14 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
         times = draw(st.lists(clock_min(), min_size=1, max_size=max_times, unique=True))
         days = draw(st.one_of(st.just("daily"),
                               st.lists(st.sampled_from(DAYS), min_size=1, max_size=4, unique=True)))
+        dwell = draw(st.sampled_from([0, 10]))
+        running = draw(st.one_of(st.integers(30, 2000), st.sampled_from([60, 90, 120, 1440, 1470])))
         services.append({
             "id": f"S{k}", "mode": draw(st.sampled_from(["air", "rail"])), "unit": "pax",
             "stops": [f"P{s}" for s in stops],
             "timetable": {"days": days, "times": [f"{t // 60:02d}:{t % 60:02d}" for t in times]},
-            "duration_min": draw(st.one_of(st.integers(30, 2000),
-                                           st.sampled_from([60, 90, 120, 1440, 1470]))),
-            "dwell_min": draw(st.sampled_from([0, 10])),
+            "duration_min": running + dwell * (len(stops) - 2),
+            "dwell_min": dwell,
             "capacity": 10,
             "cost_usd": draw(st.integers(0, 500)),
             "co2_kg": draw(st.integers(0, 300)),

@@ -128,3 +128,29 @@ def test_link_closure_equals_every_simple_chain(scenario, data) -> None:
             got = {(h.duration_min, h.boardings, round(h.cost_usd, 6), round(h.co2_kg, 6))
                    for h in hops[source] if h.dest == dest}
             assert got == pareto(chains), (source, dest)
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(scenarios(max_places=4, max_services=4, max_times=1, max_stops=5, dispatch=True), st.data())
+def test_segments_without_seats_are_not_ridden_through(scenario, data) -> None:
+    # the simulation closes a segment whose seats have run out (``allowed``, per connection): a
+    # journey may get on after it or off before it, never ride over it. Asked from end to end
+    # of a trip of three segments or more, with one in the middle closed (and a few others).
+    tt = build_timetable(scenario, horizon_days=2)
+    assume(0 < tt.n_connections <= 30)
+    long = [t for t in range(tt.trip_ptr.size - 1) if tt.trip_ptr[t + 1] - tt.trip_ptr[t] >= 3]
+    assume(long)
+    allowed = np.ones(tt.n_connections, dtype=bool)
+    allowed[data.draw(st.lists(st.integers(0, tt.n_connections - 1), max_size=3))] = False
+    rows = tt.rows_of_trip(data.draw(st.sampled_from(long)))
+    allowed[rows[data.draw(st.integers(1, rows.size - 2))]] = False
+    origin, target = int(tt.origin[rows[0]]), int(tt.dest[rows[-1]])
+    assume(origin != target)
+    t0 = max(tt.start_min, float(tt.dep_min[rows[0]]) - data.draw(st.integers(0, 600)))
+    planner = Planner(tt)
+    got = planner.earliest(origin, target, t0, allowed=allowed)
+    assert (got.arrive_min if got else np.inf) == earliest_arrival(tt, origin, target, t0, allowed=allowed)
+    every = all_journey_criteria(tt, origin, target, t0, allowed=allowed)
+    assume(every is not None)
+    assert {it.criteria() for it in planner.pareto(origin, target, t0, allowed=allowed)} == pareto(every)
