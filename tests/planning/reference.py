@@ -19,22 +19,27 @@ SOURCE, SINK = ("source",), ("sink",)
 
 
 def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
-                  services: np.ndarray | None = None) -> nx.DiGraph:
-    """Every event is a node; every edge weight is the time between its two events."""
+                  services: np.ndarray | None = None, allowed: np.ndarray | None = None) -> nx.DiGraph:
+    """Every event is a node; every edge weight is the time between its two events. Only the
+    connections of ``services`` and, per connection, ``allowed`` are edges (a trip is ridden on
+    from one to the next only when both are)."""
     g = nx.DiGraph()
     mct, ck = tt.min_connection_min, tt.checkin_min
     after_link = np.maximum(ck, mct)
     use = np.ones(tt.n_connections, dtype=bool) if services is None else np.asarray(services)[tt.service]
     use &= tt.dep_min >= t0
+    if allowed is not None:
+        use &= allowed
     idx = np.flatnonzero(use)
     wait_times: dict[int, set[float]] = defaultdict(set)
     links_from: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    # a dispatched service is a link that waits its cut-off first, and boards a vehicle
+    planned = tt.links.wait_min + tt.links.duration_min
     for k in range(len(tt.links.ids)):
-        links_from[int(tt.links.origin[k])].append(
-            (k, int(tt.links.dest[k]), float(tt.links.duration_min[k])))
+        links_from[int(tt.links.origin[k])].append((k, int(tt.links.dest[k]), float(planned[k])))
 
     # a chain of links longer than all of them together holds a loop, which never helps
-    last = max([t0, *tt.arr_min.tolist()]) + float(tt.links.duration_min.sum())
+    last = max([t0, *tt.arr_min.tolist()]) + float(planned.sum())
 
     def street(place: int, t: float) -> None:
         """Free to leave ``place`` at ``t`` by link (chains of links expand recursively)."""
@@ -46,7 +51,7 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
             reach = t + d
             # one node per link taken, so parallel links keep their own cost and CO2
             g.add_edge(node, ("link", k, t), weight=d, cost=float(tt.links.cost_usd[k]),
-                       co2=float(tt.links.co2_kg[k]))
+                       co2=float(tt.links.co2_kg[k]), board=bool(tt.links.boardings[k]))
             g.add_edge(("link", k, t), ("linkarr", u, reach), weight=0.0)
             if u == target:
                 g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
@@ -92,8 +97,8 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
 
 
 def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
-                     services: np.ndarray | None = None) -> float:
-    g = time_expanded(tt, origin, target, t0, services)
+                     services: np.ndarray | None = None, allowed: np.ndarray | None = None) -> float:
+    g = time_expanded(tt, origin, target, t0, services, allowed)
     try:
         return t0 + nx.dijkstra_path_length(g, SOURCE, SINK)
     except nx.NetworkXNoPath:
@@ -101,10 +106,10 @@ def earliest_arrival(tt: Timetable, origin: int, target: int, t0: float,
 
 
 def all_journey_criteria(tt: Timetable, origin: int, target: int, t0: float,
-                         limit: int = 20_000) -> set[tuple] | None:
+                         limit: int = 20_000, allowed: np.ndarray | None = None) -> set[tuple] | None:
     """(arrival, transfers, cost, CO2) of every journey, by enumerating every path; None if
     there are more than ``limit`` paths (too many to enumerate in a test)."""
-    g = time_expanded(tt, origin, target, t0)
+    g = time_expanded(tt, origin, target, t0, allowed=allowed)
     if SINK not in g:
         return set()
     # only nodes on some path from SOURCE to SINK: every partial path then leads on to SINK,

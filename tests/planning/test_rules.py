@@ -1,8 +1,8 @@
 """The planner's written rules, each on a small hand-made case with the answer worked out.
 
 Cases named after a defect failed before it was fixed: Pareto sets that lost journeys,
-profiles that differed from single queries on journeys passing a place twice, and link legs
-all reported as road.
+profiles that differed from single queries on journeys passing a place twice, link legs
+all reported as road, and rides through a segment with no seat left.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from corridor.errors import NoRouteError, PlanningError
 from corridor.network.segments import service_segments
 from corridor.network.timetable import build_timetable, first_departures_min
 from corridor.planning import RoutePlanner
-from corridor.planning.search import START, Label, dominates
+from corridor.planning.search import START, Label, Planner, dominates
 from corridor.scenario.schema import Scenario
 
 
@@ -335,3 +335,25 @@ def test_a_place_nothing_leaves_is_no_route_not_bad_input(capsys) -> None:
         code = main([command[0], str(SCENARIOS / "baseline.yaml"), "--from", "DUISBURG", "--to", "XIAN",
                      *command[1:]])
         assert code == 1 and "no service or link leaves DUISBURG" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- defect 4: full segments
+def test_a_segment_without_seats_cannot_be_ridden_through() -> None:
+    # S runs A -> B -> C -> D daily at 08:00, an hour a segment. The simulation marks a segment
+    # with no seat left unusable (``allowed``); on the first day B -> C is full. Ready at A
+    # 07:00: riding A -> D on that trip needs a seat B -> C, so the first way is the next
+    # day's trip, at D 11:00 on day 2 (2100). Before the fix both searches rode through the
+    # full segment (D 11:00 on day 1) and the engine booked a seat it did not have.
+    sc = scenario([place("A", 0, 0), place("B", 0, 1), place("C", 0, 2), place("D", 0, 3)],
+                  [service("S", ["A", "B", "C", "D"], ["08:00"], 180)])
+    tt = build_timetable(sc, horizon_days=3)
+    planner = Planner(tt)
+    a, b, c, d = (tt.index[p] for p in "ABCD")
+    allowed = np.ones(tt.n_connections, dtype=bool)
+    allowed[(tt.origin == b) & (tt.dest == c) & (tt.dep_min < 1440)] = False
+    it = planner.earliest(a, d, 420.0, allowed=allowed)
+    assert it is not None and (it.depart_min, it.arrive_min) == (1920.0, 2100.0)
+    assert [x.criteria() for x in planner.pareto(a, d, 420.0, allowed=allowed)] == [(2100.0, 0, 0.0, 0.0)]
+    # getting on after the full segment is fine: C -> D on day 1 still has seats
+    assert planner.earliest(c, d, 420.0, allowed=allowed).arrive_min == 660.0
+    assert planner.earliest(a, b, 420.0, allowed=allowed).arrive_min == 540.0

@@ -235,7 +235,8 @@ class Planner:
         """The earliest-arriving itinerary, or None if the target cannot be reached.
 
         ``services`` masks the services that may be used (see ``Timetable.service_mask``);
-        ``allowed``, the same per connection, spares repeated queries the conversion.
+        ``allowed``, the same per connection, spares repeated queries the conversion; a trip is
+        ridden only over connections it allows (a segment with no seat left is not ridden through).
         ``board_from_min`` replaces ready time plus check-in as the first moment a service can
         be boarded at the origin (a traveller already airside, rebooking after a miss).
         """
@@ -277,7 +278,8 @@ class Planner:
                 d = dep[k]
                 if d >= arrival[target]:
                     break
-                if not usable[k]:
+                if not usable[k]:  # no seat on it: whoever rides the trip gets off before it
+                    boarded.pop(trip[k], None)
                     continue
                 entry = boarded.get(trip[k])
                 if entry is None:
@@ -341,6 +343,8 @@ class Planner:
                     if scanned % SETTLE_EVERY == 0 and bags.settled(dep[k], trips):
                         limit = bags.limit = -INF  # nothing left open can reach the target undominated
                         break
+                else:  # no seat on it: whoever rides the trip gets off before it
+                    trips.pop(trip[k], None)
         found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
 
