@@ -71,6 +71,9 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "places.B.1.servers=1", "--replications", "0"], "--replications must be 1 to"),
     (["--set", "places.B.1.servers=1", "--resume"], "--resume needs --out"),
     (["--set", "places.B.1.servers=1", "--workers", "-1"], "--workers must be 0"),
+    # a seed the scenario could not hold (run.seed is at most 2**63 - 1) was run, and the
+    # tables then failed to write it as a 64-bit integer after every run had finished
+    (["--set", "places.B.1.servers=1", "--seed", str(2**63)], f"--seed must be 0 to {2**63 - 1:,}, got"),
 ])
 def test_sweep_refusals(station, args, message, capsys) -> None:
     assert main(["sweep", station, *args]) == 2
