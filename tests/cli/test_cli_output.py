@@ -85,3 +85,38 @@ def test_out_that_is_a_file_says_so(tmp_path: Path, capsys) -> None:
     assert main(["run", BASELINE, "--out", str(afile / "sub")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert afile.read_text() == "keep me"
+
+
+def test_out_that_is_a_broken_link_is_refused_before_running(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "nowhere")
+    for argv in (["run", str(scenario)], ["compare", str(scenario), str(scenario)],
+                 ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"]):
+        # every run was done, then the folder could not be made: "filled by another run
+        # meanwhile" (run, compare) or a traceback (sweep)
+        assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(link)]) == 2, argv
+        err = capsys.readouterr().err
+        assert f"{link} is a link to {tmp_path / 'nowhere'}, which does not exist" in err, argv
+        assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "tiny.yaml"]
+
+
+def test_out_that_links_to_an_empty_folder_is_written_through_the_link(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    for argv in (["run", str(scenario)], ["compare", str(scenario), str(scenario)]):
+        folder = tmp_path / f"{argv[0]}-folder"
+        folder.mkdir()
+        link = tmp_path / f"{argv[0]}-link"
+        link.symlink_to(folder)
+        # the results were moved aside to LINK-PID with "filled by another run meanwhile"
+        assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(link)]) == 0, argv
+        assert link.is_symlink() and (folder / "summary.json").is_file(), argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "compare-folder", "compare-link", "run-folder", "run-link", "tiny.yaml"]

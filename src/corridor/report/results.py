@@ -43,9 +43,14 @@ def result_json(result: Any) -> dict[str, Any]:
 
 def check_out(out: Path) -> Path:
     """The folder's parent, if results can go to ``out`` (new, or an empty folder) and the
-    parent is writable: checked before a run, so a long simulation is not lost at the end."""
+    parent is writable: checked before a run, so a long simulation is not lost at the end.
+    A link to a folder stands for that folder; a link to nothing is refused."""
     out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_symlink() and not out.exists():
+        raise CorridorError(f"{out} is a link to {os.readlink(out)}, which does not exist; "
+                            "--out takes a new or empty folder")
+    target = followed(out)
+    parent = target.parent if str(target.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
         raise CorridorError(f"{out}: {parent} is a file, not a folder")
     if not parent.is_dir():
@@ -76,10 +81,16 @@ def write_results(result: Any, out: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def followed(out: Path) -> Path:
+    """``out``, or the folder it links to: the results go into that folder, the link stays."""
+    return out.resolve() if out.is_symlink() else out
+
+
 def replace_folder(tmp: Path, out: Path) -> None:
     """Move the finished folder ``tmp`` to ``out``, which must be absent or empty. If another
     run filled ``out`` meanwhile, the results stay in ``tmp``'s place under a new name and the
     error says where."""
+    out = followed(out)
     try:
         if out.exists():
             out.rmdir()
