@@ -120,3 +120,54 @@ def test_out_that_links_to_an_empty_folder_is_written_through_the_link(tmp_path:
         assert link.is_symlink() and (folder / "summary.json").is_file(), argv
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "compare-folder", "compare-link", "run-folder", "run-link", "tiny.yaml"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "throughput"])
+def test_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch, command: str) -> None:
+    import errno
+
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    argv = {"run": ["run", str(scenario)], "compare": ["compare", str(scenario), str(scenario)],
+            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"],
+            "throughput": ["throughput", str(scenario), "--scale", "1,2"]}[command]
+    if command == "throughput":  # it scales cargo
+        cargo = MINIMAL.replace("unit: pax\n    stops: [IST, VNO]", "unit: feu\n    stops: [IST, VNO]")
+        scenario.write_text(cargo + "demand:\n  - {id: F, kind: cargo, from: IST, to: VNO, per_week: 1}\n")
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs) -> int:
+        if self.suffix == ".json":  # summary.json, sweep.json, throughput.json
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "out"
+    # a traceback, after every run had finished
+    assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write there (No space left on device)" in err and "Traceback" not in err
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == ["runs"]  # kept for --resume
+
+
+def test_a_full_disk_while_a_sweep_keeps_its_runs_is_a_one_line_error(tmp_path: Path, capsys,
+                                                                      monkeypatch) -> None:
+    import errno
+
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+
+    def full(fd: int, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("corridor.analysis.sweep.os.fdopen", full)
+    out = tmp_path / "out"
+    assert main(["sweep", str(scenario), "--set", "demand.P.per_week=10,20", "--replications", "1",
+                 "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'runs'}: cannot write there (No space left on device)" in err and "Traceback" not in err
+    assert list((out / "runs").iterdir()) == []  # no half-written run

@@ -114,8 +114,11 @@ class RunStore:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
             os.replace(tmp, self.folder / f"{key}.json")
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # a full disk: the runs kept so far stay for --resume
+                raise CorridorError(f"{self.folder}: cannot write there "
+                                    f"({exc.strerror or exc})") from None
             raise
 
     def __len__(self) -> int:

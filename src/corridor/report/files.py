@@ -31,6 +31,12 @@ def check_writable_file(path: Path) -> Path:
     return parent
 
 
+def cannot_write(path: Path, exc: OSError) -> CorridorError:
+    """``exc`` (a full disk, a quota, an I/O error), met writing ``path``, as a one-line error."""
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return CorridorError(f"{path}: cannot write there ({reason})")
+
+
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
@@ -42,7 +48,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=path.suffix)
     except OSError as exc:
-        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
+        raise cannot_write(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -50,7 +56,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except OSError as exc:
-        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
+        raise cannot_write(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 

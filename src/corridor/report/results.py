@@ -12,7 +12,7 @@ from typing import Any
 
 from corridor.analysis.warnings import run_warnings
 from corridor.errors import CorridorError
-from corridor.report.files import umask
+from corridor.report.files import cannot_write, umask
 
 
 def strict(value: Any) -> Any:
@@ -76,6 +76,8 @@ def write_results(result: Any, out: Path) -> None:
         text = json.dumps(result_json(result), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         replace_folder(tmp, out)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -25,7 +25,7 @@ from corridor.analysis.sweep import RunStore, SweepResult
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import png, pyplot
-from corridor.report.files import umask, write_table
+from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
 from corridor.report.tables import format_table
 
@@ -278,6 +278,8 @@ def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
                 os.replace(target, old / entry.name)
             os.replace(entry, target)
         return written
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
