@@ -7,7 +7,9 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -677,7 +679,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _stop_on_signals()
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk shows here, not as "Exception ignored" on the way out
+        return code
     except NoRouteError as exc:
         if args.debug:
             raise
@@ -695,6 +700,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
+    except OSError as exc:
+        if args.debug or exc.filename is not None:  # every file written is named in a CorridorError
+            raise
+        print(f"error: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, so
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit cannot fail on it
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

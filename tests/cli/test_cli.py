@@ -72,3 +72,21 @@ def test_real_process_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize("args", [["validate"], ["show", "--json"]])
+def test_standard_output_on_a_full_disk_is_a_one_line_error(unbuffered: str, args: list[str]) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    with open("/dev/full", "w") as full:
+        # a traceback (unbuffered), or "Exception ignored" and status 120 as Python exits
+        proc = subprocess.run([sys.executable, "-m", "corridor.cli", args[0], BASELINE, *args[1:]],
+                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "error: cannot write to standard output (No space left on device)"
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
