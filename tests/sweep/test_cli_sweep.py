@@ -74,6 +74,14 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     # a seed the scenario could not hold (run.seed is at most 2**63 - 1) was run, and the
     # tables then failed to write it as a 64-bit integer after every run had finished
     (["--set", "places.B.1.servers=1", "--seed", str(2**63)], f"--seed must be 0 to {2**63 - 1:,}, got"),
+    # settings a sweep cannot vary ran, and every combination gave the same numbers
+    (["--set", "run.seed=1,2"], "--set run.seed: every combination runs with the same seed (common random "
+     "numbers); give --seed"),
+    (["--set", "run.replications=1,2"], "--set run.replications: every combination runs the same "
+     "replications; give --replications"),
+    (["--set", "run={start: 2027-03-01, seed: 3}"], "--set run: every combination runs with the same seed"),
+    (["--set", "extends=elsewhere.yaml"], "--set extends: the scenario is already merged with what it "
+     "extends; set the values themselves"),
 ])
 def test_sweep_refusals(station, args, message, capsys) -> None:
     assert main(["sweep", station, *args]) == 2
