@@ -62,6 +62,24 @@ def test_a_step_whose_demand_does_not_validate_fails_alone(tmp_path) -> None:
     assert res.steps[1].failed.startswith("--scale 3 (cargo demand x3): demand[0].per_week:")
 
 
+def test_a_step_that_cannot_run_is_no_evidence_of_the_limit(tmp_path) -> None:
+    raw, name = station_raw(tmp_path, servers=SERVERS, service="fixed", per_week=100.0, days=14)
+    # x1e-9 leaves per_week below its least (0.001) and x1e9 above its most: refused, not run.
+    # The verdict was "No step of the grid is sustainable: already at x1e-09 ... Try smaller
+    # scales", though x0.5 and x1 were sustainable
+    res = throughput(raw, name, [1e-9, 0.5, 1.0, 1e9], replications=2, seed=1)
+    assert [bool(s.failed) for s in res.steps] == [True, False, False, True]
+    assert res.steps[res.limit].scale == 1.0 and not res.saturated
+    verdict = res.verdict()
+    assert verdict.startswith("No limit within the grid") and "limit lies beyond x1 " in verdict
+    assert "x1e-09 and x1e+09 did not run" in verdict
+    tight = throughput(raw, name, [1e-9, 0.5, 1.0], replications=2, seed=1, max_transit_days=0.05)
+    assert tight.limit is None and tight.verdict().startswith(
+        "No step of the grid is sustainable: already at x0.5 ")
+    none = throughput(raw, name, [1e-9, 1e9], replications=1, seed=1)
+    assert none.limit is None and none.verdict().startswith("No step of the grid ran: --scale 1e-09 ")
+
+
 def test_parse_scales() -> None:
     assert parse_scales("0.25:3:0.25")[-1] == 3.0 and len(parse_scales("0.25:3:0.25")) == 12
     assert parse_scales("2,0.5,1") == [0.5, 1.0, 2.0]
