@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import sys
@@ -678,6 +679,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     _stop_on_signals()
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code = COMMANDS[args.command](args)
         if sys.stdout is not None:

@@ -90,3 +90,17 @@ def test_standard_output_on_a_full_disk_is_a_one_line_error(unbuffered: str, arg
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines()[-1] == "error: cannot write to standard output (No space left on device)"
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_a_name_the_output_encoding_lacks_is_escaped(write) -> None:
+    import os
+
+    from conftest import MINIMAL
+
+    path = write("plane.yaml", MINIMAL.replace("name: tiny", "name: 'Tiny ✈ Žalgiris'"))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}  # as a Latin-1 or ASCII terminal is
+    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "validate", str(path)],
+                          capture_output=True, text=True, check=False, env=env)
+    # it was a UnicodeEncodeError traceback after the work was done
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "Tiny \\u2708 \\u017dalgiris" in proc.stdout
