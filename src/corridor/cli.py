@@ -190,10 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _date_arg(text: str):  # noqa: ANN202 - returns a date
     import datetime as dt
 
+    from corridor.scenario.schema import FIRST_DATE, LAST_DATE  # a scenario's dates' bounds
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"date {day} is outside {FIRST_DATE.year} to {LAST_DATE.year}")
+    return day
 
 
 SET_HELP = """\

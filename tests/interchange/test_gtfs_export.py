@@ -281,3 +281,15 @@ def test_cli_export_refuses_bad_requests(tmp_path: Path, capsys) -> None:
         main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Mars/Olympus"]) == 2
     )
     assert "Mars/Olympus" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()
+
+
+def test_cli_export_dates_are_bounded_as_a_scenario_s(tmp_path: Path, capsys) -> None:
+    import pytest
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    for day in ("9999-12-30", "1900-01-01"):  # an OverflowError traceback; a feed for 1900
+        with pytest.raises(SystemExit) as exc:
+            main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--start", day])
+        assert exc.value.code == 2
+        assert f"date {day} is outside 1990 to 2100" in capsys.readouterr().err
+    assert not (tmp_path / "f.zip").exists()
