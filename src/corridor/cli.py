@@ -368,13 +368,24 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from corridor.interchange.geojson import geojson_path, geopackage_path
+    from corridor.interchange.gtfs_export import gtfs_path
     from corridor.report.files import check_writable_file
 
-    outputs = [o for o in (args.gtfs, args.geojson, args.gpkg, args.graphml) if o is not None]
+    given = (("--gtfs", args.gtfs), ("--geojson", args.geojson), ("--gpkg", args.gpkg),
+             ("--graphml", args.graphml))
+    outputs = {flag: out for flag, out in given if out is not None}
     if not outputs:
         raise CorridorError("export: give at least one of --gtfs, --geojson, --gpkg, --graphml")
-    for out in outputs:
+    kinds = {"--gtfs": gtfs_path, "--geojson": geojson_path, "--gpkg": geopackage_path}
+    named: dict[Path, str] = {}
+    for flag, out in outputs.items():  # every output checked before any is written
+        if flag in kinds:
+            kinds[flag](out)
         check_writable_file(out)
+        same = named.setdefault(out.resolve(), flag)
+        if same != flag:
+            raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
