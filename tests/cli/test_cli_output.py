@@ -171,3 +171,22 @@ def test_a_full_disk_while_a_sweep_keeps_its_runs_is_a_one_line_error(tmp_path: 
     err = capsys.readouterr().err
     assert f"{out / 'runs'}: cannot write there (No space left on device)" in err and "Traceback" not in err
     assert list((out / "runs").iterdir()) == []  # no half-written run
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "map", "export", "profile"])
+def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path: Path, capsys,
+                                                                      command: str) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    long = str(tmp_path / ("a" * 300))
+    argv = {"run": ["run", str(scenario), "--out", long],
+            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10", "--out", long],
+            "map": ["map", str(scenario), "-o", long + ".png"],
+            "export": ["export", str(scenario), "--geojson", long + ".geojson"],
+            "profile": ["profile", str(scenario), "--from", "NQZ", "--to", "VNO", "--plot", long + ".png"],
+            }[command]
+    assert main(argv) == 2  # an OSError (File name too long) traceback
+    err = capsys.readouterr().err
+    assert "cannot write there (File name too long)" in err and "Traceback" not in err

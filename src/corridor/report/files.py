@@ -21,6 +21,13 @@ def umask() -> int:
 def check_writable_file(path: Path) -> Path:
     """The folder ``path`` goes into, if a file can be written there; a clear error if not."""
     path = Path(path)
+    try:
+        return _writable_file(path)
+    except OSError as exc:  # a name too long for the system, a loop of links, ...
+        raise cannot_write(path, exc) from None
+
+
+def _writable_file(path: Path) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise CorridorError(f"{path} is a folder; give a file name")

@@ -46,6 +46,13 @@ def check_out(out: Path) -> Path:
     parent is writable: checked before a run, so a long simulation is not lost at the end.
     A link to a folder stands for that folder; a link to nothing is refused."""
     out = Path(out)
+    try:
+        return _out_parent(out)
+    except OSError as exc:  # a name too long for the system, a loop of links, ...
+        raise cannot_write(out, exc) from None
+
+
+def _out_parent(out: Path) -> Path:
     if out.is_symlink() and not out.exists():
         raise CorridorError(f"{out} is a link to {os.readlink(out)}, which does not exist; "
                             "--out takes a new or empty folder")
