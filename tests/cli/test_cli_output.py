@@ -173,7 +173,7 @@ def test_a_full_disk_while_a_sweep_keeps_its_runs_is_a_one_line_error(tmp_path: 
     assert list((out / "runs").iterdir()) == []  # no half-written run
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "map", "export", "profile"])
+@pytest.mark.parametrize("command", ["run", "sweep", "resume", "map", "export", "profile"])
 def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path: Path, capsys,
                                                                       command: str) -> None:
     from conftest import MINIMAL
@@ -183,6 +183,7 @@ def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path: Pa
     long = str(tmp_path / ("a" * 300))
     argv = {"run": ["run", str(scenario), "--out", long],
             "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10", "--out", long],
+            "resume": ["sweep", str(scenario), "--set", "demand.P.per_week=10", "--out", long, "--resume"],
             "map": ["map", str(scenario), "-o", long + ".png"],
             "export": ["export", str(scenario), "--geojson", long + ".geojson"],
             "profile": ["profile", str(scenario), "--from", "NQZ", "--to", "VNO", "--plot", long + ".png"],

@@ -36,7 +36,11 @@ def open_store(out: Path, *, resume: bool) -> RunStore:
     """Where a sweep keeps its runs, after checking ``out``: new or empty, or with ``resume``
     a folder a sweep wrote before (its runs are read back, not run again)."""
     out = Path(out)
-    if resume and out.is_dir() and any(out.iterdir()):
+    try:
+        kept = resume and out.is_dir() and any(out.iterdir())
+    except OSError as exc:  # a name too long for the system, a folder it may not read
+        raise cannot_write(out, exc) from None
+    if kept:
         if not (out / RUNS).is_dir():
             raise CorridorError(f"{out} holds no sweep's runs (no {RUNS}/ folder in it); --resume continues "
                                 "a sweep or throughput run stored there")
