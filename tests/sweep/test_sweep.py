@@ -99,6 +99,27 @@ def test_an_interrupted_sweep_resumes_without_redoing_runs(station, tmp_path) ->
     assert not other.runs[0].reused
 
 
+@pytest.mark.parametrize("damage", [{"kpis": {"cargo.created": "lots"}}, {"events": "many"},
+                                    {"kpis": {"cargo.created": [1]}}, {"events": 1e999}])
+def test_a_damaged_kept_run_is_run_again(station, tmp_path, damage) -> None:
+    import json
+
+    raw, name = station
+    combos = grid([parse_setting("places.B.1.servers=1")])
+    store = RunStore(tmp_path / "runs")
+    fresh = sweep(raw, name, combos, replications=1, seed=9, store=store)
+    path = next(store.folder.glob("*.json"))
+    data = json.loads(path.read_text())
+    if "kpis" in damage:
+        data["kpis"].update(damage["kpis"])
+    else:
+        data.update(damage)
+    path.write_text(json.dumps(data))
+    # a ValueError or TypeError traceback on --resume
+    resumed = sweep(raw, name, combos, replications=1, seed=9, store=store)
+    assert not resumed.runs[0].reused and _same(fresh.runs[0].kpis, resumed.runs[0].kpis)
+
+
 def test_grid_and_limits(station) -> None:
     raw, name = station
     with pytest.raises(CorridorError, match="given twice"):

@@ -102,7 +102,11 @@ class RunStore:
             return None  # absent, or unreadable: run it again
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
             return None
-        data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
+        try:
+            data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
+            data["events"] = int(data.get("events", 0))
+        except (TypeError, ValueError, OverflowError):
+            return None  # damaged: run it again
         return data
 
     def put(self, key: str, data: dict[str, Any]) -> None:
@@ -256,7 +260,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
             key = run_key(tokens[k], seed, r)
             kept = store.get(key) if store is not None else None
             if kept is not None:
-                runs.append(SweepRun(c, r, seed, key, kept["kpis"], int(kept.get("events", 0)), True))
+                runs.append(SweepRun(c, r, seed, key, kept["kpis"], kept["events"], True))
             else:
                 jobs.append(Job(k, r, seed))
                 job_of.append((c, r, key))
