@@ -306,7 +306,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import offered_load
+    from corridor.analysis.load import offered_load, outside_run, simulated_period
     from corridor.simulation.gateways import gateways_left_out
 
     scenario, graph = _load(args)
@@ -332,6 +332,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
             print(f"warning: {load.place}: offered load at least {load.utilisation:.0%} of capacity, "
                   f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
+    start, end = simulated_period(scenario)
+    for d in outside_run(scenario):
+        print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
+              f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
+              file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "

@@ -86,6 +86,23 @@ def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     assert len(warnings) == 1 and "MALASZEWICZE" in warnings[0] and "near capacity" in warnings[0]
 
 
+def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) -> None:
+    # the year mistyped: the closure never happens in a run, and validate warned of the queue
+    # it would build instead
+    path = tmp_path / "late.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: late\n"
+                    "disruptions:\n  - {id: KENA-CLOSED, start: 2037-03-29T00:00:00+03:00, "
+                    "end: 2037-04-05T00:00:00+03:00}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: KENA-CLOSED: 2037-03-29T00:00:00+03:00 to 2037-04-05T00:00:00+03:00 is outside the "
+            "simulated period (2027-03-01 to 2027-07-01 UTC, horizon and drain): runs never see it") in err
+    assert "warning: KENA:" not in err
+    assert main(["validate", str(SCENARIOS / "kena_closure.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "outside the simulated period" not in err and "warning: KENA:" in err
+
+
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "one"
     assert main(["run", short(tmp_path), "--replications", "1", "--json", "--out", str(out), *ALLOW]) == 0
