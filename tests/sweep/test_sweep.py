@@ -129,6 +129,19 @@ def test_grid_and_limits(station) -> None:
               replications=201, seed=1)
 
 
+def test_a_grid_too_large_is_refused_before_it_is_built() -> None:
+    import time
+
+    values = ",".join(map(str, range(1, 1001)))
+    settings = [parse_setting(f"{path}={values}") for path in ("a", "b", "c", "d", "e")]
+    start = time.monotonic()
+    # 10^15 combinations were built one by one before the limit was checked: a MemoryError, or
+    # a machine out of memory
+    with pytest.raises(CorridorError, match=r"1,000,000,000,000,000 combinations; at most 100,000 runs"):
+        grid(settings)
+    assert time.monotonic() - start < 1
+
+
 def test_a_sweep_run_holds_every_kpi_simulate_gives(station) -> None:
     from corridor.analysis.kpis import flatten
     from corridor.analysis.runs import simulate

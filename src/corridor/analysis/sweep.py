@@ -64,6 +64,9 @@ def grid(settings: Sequence[Setting]) -> list[Combination]:
     if len(set(paths)) != len(paths):
         raise CorridorError(f"--set {next(p for p in paths if paths.count(p) > 1)} is given twice; "
                             "give all its values in one --set")
+    count = math.prod(len(s.values) for s in settings)
+    if count > MAX_RUNS:  # refused before a list of them is built
+        raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
     out = []
     for picks in itertools.product(*[range(len(s.values)) for s in settings]):
         out.append(Combination(
