@@ -354,20 +354,24 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    if args.output.suffix.lower() == ".html":
+    html = args.output.suffix.lower() == ".html"
+    if html:
         from corridor.report.files import check_writable_file
-        from corridor.report.map_html import write_map_html
 
         check_writable_file(args.output)
-        scenario, _ = _load(args)
-        write_map_html(scenario, args.output)
-        print(f"wrote {args.output}")
-        return 0
-    from corridor.report.mapplot import draw_map
-
-    _check_image(args.output)
+    else:
+        _check_image(args.output)
     scenario, _ = _load(args)
-    draw_map(scenario, args.output)
+    if not scenario.places:
+        raise CorridorError(f"{args.scenario}: no places to draw")
+    if html:
+        from corridor.report.map_html import write_map_html
+
+        write_map_html(scenario, args.output)
+    else:
+        from corridor.report.mapplot import draw_map
+
+        draw_map(scenario, args.output)
     print(f"wrote {args.output}")
     return 0
 

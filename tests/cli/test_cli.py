@@ -104,3 +104,13 @@ def test_a_name_the_output_encoding_lacks_is_escaped(write) -> None:
     # it was a UnicodeEncodeError traceback after the work was done
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "Tiny \\u2708 \\u017dalgiris" in proc.stdout
+
+
+@pytest.mark.parametrize("suffix", [".png", ".html"])
+def test_a_map_of_no_places_is_refused(write, tmp_path: Path, capsys, suffix: str) -> None:
+    path = write("empty.yaml", "name: empty\nrun: {start: 2027-03-01}\nplaces: []\n")
+    out = tmp_path / f"map{suffix}"
+    assert main(["map", str(path), "-o", str(out)]) == 2  # a ValueError traceback
+    err = capsys.readouterr().err
+    assert f"{path}: no places to draw" in err and "Traceback" not in err
+    assert not out.exists()
