@@ -80,6 +80,21 @@ def test_a_step_that_cannot_run_is_no_evidence_of_the_limit(tmp_path) -> None:
     assert none.limit is None and none.verdict().startswith("No step of the grid ran: --scale 1e-09 ")
 
 
+def test_the_plot_of_a_corridor_without_stations_warns_of_nothing(tmp_path) -> None:
+    import warnings
+
+    from corridor.report.throughput_out import saturation_plot
+
+    raw, name = station_raw(tmp_path, per_week=100.0, days=7)
+    raw["places"][1].pop("servers")  # B.1 a plain terminal: nothing queues, no bottleneck
+    raw["places"][1].pop("service_time")
+    res = throughput(raw, name, [1.0, 2.0], replications=1, seed=1)
+    assert all(s.bottleneck is None for s in res.steps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels found" on stderr
+        assert saturation_plot(res) is not None
+
+
 def test_parse_scales() -> None:
     assert parse_scales("0.25:3:0.25")[-1] == 3.0 and len(parse_scales("0.25:3:0.25")) == 12
     assert parse_scales("2,0.5,1") == [0.5, 1.0, 2.0]
