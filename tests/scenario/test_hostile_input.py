@@ -355,3 +355,12 @@ def test_keys_that_are_not_text(libyaml: bool, key: str) -> None:
     (p,) = parse_problems(f"name: x\n? {key}\n: v\n", libyaml)
     assert p.message.startswith("keys must be text, not ") and p.line == 2
     assert yaml  # the module under test is PyYAML's; keep the import honest
+
+
+@pytest.mark.parametrize("name", ["''", "'   '", '"two\\nlines"', "|\n  two\n  lines", "x" * 201])
+def test_a_scenario_name_is_one_short_line(name: str) -> None:
+    # each was accepted: an empty name printed ": 1 replication" and "(2) against : ...", a
+    # line break split validate's one-line summary, and a long one filled every report heading
+    (p,) = problems(MINIMAL.replace("name: tiny", f"name: {name}"))
+    assert p.path == "name" and p.line == 1
+    assert p.message.startswith("a scenario's name is one line of 1 to 200 characters")

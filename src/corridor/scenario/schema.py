@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from corridor.scenario.distributions import MAX_MINUTES, Distribution
+from corridor.scenario.source import shown
 from corridor.timezone import zone
 
 # ---- bounds (docs/scenarios.md, "Limits") --------------------------------------------------
@@ -56,6 +57,7 @@ MAX_STOPS = 1000
 MAX_PATHS_PER_DAY = 1440  # departure paths a day: one a minute
 MAX_SEASON_FACTOR = 100.0  # a month's demand against the flow's per_week
 MAX_WAYPOINTS = 1000
+MAX_NAME_CHARS = 200  # a scenario's name heads every report and table
 #: Most items in each section.
 MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000,
              "fleets": 1_000}
@@ -617,6 +619,14 @@ class Scenario(_Model):
     choice: Choice | None = None
     #: closed airspace for every air service that does not name its own
     airspace: Airspace | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
+            raise ValueError(f"a scenario's name is one line of 1 to {MAX_NAME_CHARS} characters "
+                             f"(got {shown(value)})")
+        return value
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:
