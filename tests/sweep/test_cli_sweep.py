@@ -89,6 +89,17 @@ def test_sweep_refusals(station, args, message, capsys) -> None:
     assert message in err and "Traceback" not in err
 
 
+def test_every_refused_combination_is_named(station, capsys) -> None:
+    # an item's problem is located in the file, so the reasons alone did not say which
+    # combination each belonged to
+    assert main(["sweep", station, "--set", "places.B.1.service_time=null",
+                 "--set", "places.B.1.servers=1,2"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "error: every combination is refused, so nothing ran:"
+    assert lines[1].startswith("  places.B.1.service_time=null, places.B.1.servers=1: ")
+    assert lines[2].startswith("  places.B.1.service_time=null, places.B.1.servers=2: ")
+
+
 def test_workers_and_dask_are_one_choice(station, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["sweep", station, "--set", "places.B.1.servers=1", "--workers", "2", "--dask", "local"])

@@ -252,7 +252,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         slot[c] = len(scenarios)
         scenarios.append(scenario)
     if not scenarios and refuse_empty:  # nothing could run: say why now, before anything is written
-        reasons = sorted({f.reason for f in failures})
+        reasons = [f"{combinations[f.combination].label()}: {f.reason}" for f in failures]
         raise CorridorError("every combination is refused, so nothing ran:\n  " + "\n  ".join(reasons))
     tokens = [scenario_token(s) for s in scenarios]
     runs: list[SweepRun] = []
