@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import io
 import json
 import os
@@ -20,6 +21,7 @@ from corridor.errors import CorridorError, NoRouteError
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a write to a full disk meets
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
@@ -729,7 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
     except OSError as exc:
-        if args.debug or exc.filename is not None:  # every file written is named in a CorridorError
+        # a full disk under standard output (every file written is named in a CorridorError)
+        if args.debug or exc.filename is not None or exc.errno not in OUTPUT_ERRNOS:
             raise
         print(f"error: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
         with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, so

@@ -114,3 +114,14 @@ def test_a_map_of_no_places_is_refused(write, tmp_path: Path, capsys, suffix: st
     err = capsys.readouterr().err
     assert f"{path}: no places to draw" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_current_folder_that_was_removed(tmp_path: Path, monkeypatch, capsys) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    # a FileNotFoundError traceback from the folder's absolute path
+    assert main(["validate", "tiny.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "tiny.yaml: file not found" in err and "Traceback" not in err and "standard output" not in err
