@@ -364,3 +364,13 @@ def test_a_scenario_name_is_one_short_line(name: str) -> None:
     (p,) = problems(MINIMAL.replace("name: tiny", f"name: {name}"))
     assert p.path == "name" and p.line == 1
     assert p.message.startswith("a scenario's name is one line of 1 to 200 characters")
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    ("[]", "List should have at least 1 item"),
+    ("[Mon, Tue, Wed, Thu, Fri, Sat, Sun, Mon]", "List should have at most 7 items"),
+])
+def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> None:
+    # it said "Input should be 'daily'", the other branch of days, naming no bad value
+    (p,) = problems(MINIMAL.replace('days: daily', f"days: {days}"))
+    assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
