@@ -374,3 +374,26 @@ def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> Non
     # it said "Input should be 'daily'", the other branch of days, naming no bad value
     (p,) = problems(MINIMAL.replace('days: daily', f"days: {days}"))
     assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("capacity: 180", "capacity: true"),            # read as 1
+    ("capacity: 180", "capacity: '1_80'"),          # read as 180
+    ("capacity: 180", "capacity: '180'"),
+    ("speed_kph: 780", "speed_kph: true"),          # read as 1 km/h
+    ("speed_kph: 780", "speed_kph: ' 780 '"),
+    ("horizon_days: 14", "horizon_days: true"),
+    ("seed: 7", "seed: '7'"),
+])
+def test_true_false_and_text_are_not_numbers(old: str, new: str) -> None:
+    (p,) = problems(MINIMAL.replace(old, new, 1))
+    assert p.message.startswith(("expected a number, not ", "expected a whole number, not ")), p
+
+
+def test_a_whole_number_may_be_written_with_a_point() -> None:
+    from conftest import MINIMAL as text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(text.replace("capacity: 180", "capacity: 180.0", 1), encoding="utf-8")
+        assert load_scenario(path).services[0].capacity == 180
