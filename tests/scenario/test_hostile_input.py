@@ -397,3 +397,11 @@ def test_a_whole_number_may_be_written_with_a_point() -> None:
         path = Path(tmp) / "s.yaml"
         path.write_text(text.replace("capacity: 180", "capacity: 180.0", 1), encoding="utf-8")
         assert load_scenario(path).services[0].capacity == 180
+
+
+@pytest.mark.parametrize("value", ["no", "off", "'false'", "0", "1"])
+def test_only_true_and_false_are_booleans_in_a_boolean_field(value: str) -> None:
+    # read as false or true by pydantic, though the file says text or a number
+    link = "  - {id: L1, from: IST, to: VNO, mode: road, duration_min: 5, bidirectional: VALUE}\n"
+    (p,) = problems(MINIMAL + "links:\n" + link.replace("VALUE", value))
+    assert p.path == "links[0].bidirectional" and p.message.startswith("expected true or false, not "), p

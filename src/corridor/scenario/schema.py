@@ -450,7 +450,7 @@ class Link(_Model):
     mode: LinkMode = "transfer"
     duration_min: PositiveMinutes
     distance_km: Km | None = None
-    bidirectional: bool = True
+    bidirectional: Annotated[bool, Field(strict=True)] = True  # `no` is text, not false
     units: Annotated[list[Unit], Field(min_length=1, max_length=2)] = ["pax", "feu"]
     cost_usd: CostUsd = 0.0
     co2_kg: Co2Kg = 0.0
