@@ -309,6 +309,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import offered_load, outside_run, simulated_period
+    from corridor.network.geo import short_distances
     from corridor.simulation.gateways import gateways_left_out
 
     scenario, graph = _load(args)
@@ -339,6 +340,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
               f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
               file=sys.stderr)
+    for message in short_distances(scenario):
+        print(f"warning: {message}", file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "

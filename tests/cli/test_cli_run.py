@@ -103,6 +103,24 @@ def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) 
     assert "outside the simulated period" not in err and "warning: KENA:" in err
 
 
+def test_validate_warns_of_a_distance_shorter_than_the_great_circle(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    # NQZ - IST is 3,410 km on the great circle: a 5 km flight was planned and simulated
+    # without a word
+    path = tmp_path / "short.yaml"
+    link = "  - {id: L, from: IST, to: VNO, mode: road, duration_min: 60, distance_km: 10}\n"
+    path.write_text(MINIMAL.replace("    speed_kph: 780\n", "    speed_kph: 780\n    distance_km: 5\n")
+                    + "links:\n" + link)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: A1: the service's distance_km 5 is shorter than the 3,410 km great circle "
+            "through NQZ, IST") in err
+    assert "warning: L: the link's distance_km 10 is shorter than the" in err
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    assert "great circle" not in capsys.readouterr().err
+
+
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "one"
     assert main(["run", short(tmp_path), "--replications", "1", "--json", "--out", str(out), *ALLOW]) == 0
