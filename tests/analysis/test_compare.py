@@ -45,7 +45,8 @@ def test_a_comparison_without_demand_says_so() -> None:
     idle = Scenario.model_validate({k: v for k, v in yaml.safe_load(text).items() if k != "demand"})
     comp = compare([idle, idle], replications=2)
     # the headline was "idle (2) against idle: ." with nothing between
-    assert comp.headline == "idle (2) against idle: no passenger or container flow to compare."
+    assert comp.headline == ("idle (2) against idle: no door-to-door times to compare "
+                             "(no units delivered in both).")
 
 
 def test_paired_interval_is_the_textbook_one() -> None:
