@@ -7,7 +7,11 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +21,7 @@ from corridor.errors import CorridorError, NoRouteError
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a write to a full disk meets
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
@@ -187,10 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _date_arg(text: str):  # noqa: ANN202 - returns a date
     import datetime as dt
 
+    from corridor.scenario.schema import FIRST_DATE, LAST_DATE  # a scenario's dates' bounds
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise argparse.ArgumentTypeError(f"date {day} is outside {FIRST_DATE.year} to {LAST_DATE.year}")
+    return day
 
 
 SET_HELP = """\
@@ -298,7 +308,8 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import offered_load
+    from corridor.analysis.load import offered_load, outside_run, simulated_period
+    from corridor.network.geo import short_distances
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
 
@@ -326,6 +337,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
             print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity, "
                   f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
+    start, end = simulated_period(scenario)
+    for d in outside_run(scenario):
+        print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
+              f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
+              file=sys.stderr)
+    for message in short_distances(scenario):
+        print(f"warning: {message}", file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario, tt):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "
@@ -343,32 +361,47 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    if args.output.suffix.lower() == ".html":
+    html = args.output.suffix.lower() == ".html"
+    if html:
         from corridor.report.files import check_writable_file
-        from corridor.report.map_html import write_map_html
 
         check_writable_file(args.output)
-        scenario, _ = _load(args)
-        write_map_html(scenario, args.output)
-        print(f"wrote {args.output}")
-        return 0
-    from corridor.report.mapplot import draw_map
-
-    _check_image(args.output)
+    else:
+        _check_image(args.output)
     scenario, _ = _load(args)
-    draw_map(scenario, args.output)
+    if not scenario.places:
+        raise CorridorError(f"{args.scenario}: no places to draw")
+    if html:
+        from corridor.report.map_html import write_map_html
+
+        write_map_html(scenario, args.output)
+    else:
+        from corridor.report.mapplot import draw_map
+
+        draw_map(scenario, args.output)
     print(f"wrote {args.output}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from corridor.interchange.geojson import geojson_path, geopackage_path
+    from corridor.interchange.gtfs_export import gtfs_path
     from corridor.report.files import check_writable_file
 
-    outputs = [o for o in (args.gtfs, args.geojson, args.gpkg, args.graphml) if o is not None]
+    given = (("--gtfs", args.gtfs), ("--geojson", args.geojson), ("--gpkg", args.gpkg),
+             ("--graphml", args.graphml))
+    outputs = {flag: out for flag, out in given if out is not None}
     if not outputs:
         raise CorridorError("export: give at least one of --gtfs, --geojson, --gpkg, --graphml")
-    for out in outputs:
+    kinds = {"--gtfs": gtfs_path, "--geojson": geojson_path, "--gpkg": geopackage_path}
+    named: dict[Path, str] = {}
+    for flag, out in outputs.items():  # every output checked before any is written
+        if flag in kinds:
+            kinds[flag](out)
         check_writable_file(out)
+        same = named.setdefault(out.resolve(), flag)
+        if same != flag:
+            raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
@@ -483,14 +516,16 @@ MAX_WORKERS = 256
 
 
 def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
+    from corridor.scenario.schema import MAX_SEED  # the bound of run.seed
+
     if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
         raise CorridorError(f"--replications must be 1 to {MAX_REPLICATIONS:,}, got {args.replications}")
     if args.workers is not None and not 0 <= args.workers <= MAX_WORKERS:
         raise CorridorError(f"--workers must be 0 (one per core) to {MAX_WORKERS}, got {args.workers}")
     if args.dask is not None and not args.dask.strip():
         raise CorridorError("--dask needs a scheduler address (tcp://HOST:PORT) or 'local'")
-    if args.seed is not None and args.seed < 0:
-        raise CorridorError(f"--seed must be 0 or more, got {args.seed}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise CorridorError(f"--seed must be 0 to {MAX_SEED:,}, got {args.seed}")
     if args.out is not None and not out_checked:
         from corridor.report.results import check_out
 
@@ -676,8 +711,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     _stop_on_signals()
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk shows here, not as "Exception ignored" on the way out
+        return code
     except NoRouteError as exc:
         if args.debug:
             raise
@@ -695,6 +735,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
+    except OSError as exc:
+        # a full disk under standard output (every file written is named in a CorridorError)
+        if args.debug or exc.filename is not None or exc.errno not in OUTPUT_ERRNOS:
+            raise
+        print(f"error: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, so
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit cannot fail on it
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

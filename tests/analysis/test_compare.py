@@ -40,6 +40,15 @@ def test_identical_scenarios_differ_by_exactly_zero() -> None:
     assert all(p.improved_share == 0.0 for p in comp.profiles[comp.names[1]])
 
 
+def test_a_comparison_without_demand_says_so() -> None:
+    text = textwrap.dedent(ONE_FLIGHT.replace("NAME", "idle").replace("DURATION", "480"))
+    idle = Scenario.model_validate({k: v for k, v in yaml.safe_load(text).items() if k != "demand"})
+    comp = compare([idle, idle], replications=2)
+    # the headline was "idle (2) against idle: ." with nothing between
+    assert comp.headline == ("idle (2) against idle: no door-to-door times to compare "
+                             "(no units delivered in both).")
+
+
 def test_paired_interval_is_the_textbook_one() -> None:
     # d = b - a = [1, 0.5, 1.5, 1]: mean 1, s = sqrt(0.5 / 3), t(0.975, 3) = 3.182446305 (tables)
     est = paired_difference([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 4.5, 5.0])

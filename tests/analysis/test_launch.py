@@ -96,6 +96,23 @@ def test_traveller_benefit_is_the_change_in_logsum() -> None:
     assert got["induced_per_week"] == pytest.approx(700 * math.expm1(0.5 * (140.0 - after) / 40.0))
 
 
+def test_induced_demand_past_what_a_number_holds_is_said_so() -> None:
+    def sharp(s: Scenario) -> Scenario:  # within bounds: scale 0.001 USD, elasticity 10
+        assert s.choice is not None
+        return s.model_copy(update={"choice": s.choice.model_copy(
+            update={"scale_usd": 0.001, "induced_elasticity": 10.0})})
+
+    base = sharp(toy(False))
+    fast = FAST.replace("CAPACITY", "100000").replace("cost_usd: 100", "cost_usd: 10")
+    text = TOY.replace("PER_WEEK", "700").replace("demand:", fast + "demand:")
+    cheap = sharp(Scenario.model_validate(yaml.safe_load(textwrap.dedent(text))))
+    # FAST now costs 70 USD against 140: exp(10 x 70 / 0.001) was an OverflowError traceback
+    got = traveller_benefit(base, cheap, ["P"])["P"]
+    assert got["benefit_usd"] == pytest.approx(70.0) and got["induced_per_week"] == math.inf
+    comp = compare([base, cheap], names=["without", "with"], replications=1, profiles=False)
+    assert "which would induce more than any number can hold" in comp.headline
+
+
 def test_compare_leads_with_the_new_service() -> None:
     comp = compare([toy(False), toy(True)], names=["without", "with"], replications=2, profiles=False)
     first = comp.headline.splitlines()[0]

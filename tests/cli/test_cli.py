@@ -72,3 +72,56 @@ def test_real_process_exit_code(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+@pytest.mark.parametrize("args", [["validate"], ["show", "--json"]])
+def test_standard_output_on_a_full_disk_is_a_one_line_error(unbuffered: str, args: list[str]) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = unbuffered
+    with open("/dev/full", "w") as full:
+        # a traceback (unbuffered), or "Exception ignored" and status 120 as Python exits
+        proc = subprocess.run([sys.executable, "-m", "corridor.cli", args[0], BASELINE, *args[1:]],
+                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "error: cannot write to standard output (No space left on device)"
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_a_name_the_output_encoding_lacks_is_escaped(write) -> None:
+    import os
+
+    from conftest import MINIMAL
+
+    path = write("plane.yaml", MINIMAL.replace("name: tiny", "name: 'Tiny ✈ Žalgiris'"))
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}  # as a Latin-1 or ASCII terminal is
+    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "validate", str(path)],
+                          capture_output=True, text=True, check=False, env=env)
+    # it was a UnicodeEncodeError traceback after the work was done
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "Tiny \\u2708 \\u017dalgiris" in proc.stdout
+
+
+@pytest.mark.parametrize("suffix", [".png", ".html"])
+def test_a_map_of_no_places_is_refused(write, tmp_path: Path, capsys, suffix: str) -> None:
+    path = write("empty.yaml", "name: empty\nrun: {start: 2027-03-01}\nplaces: []\n")
+    out = tmp_path / f"map{suffix}"
+    assert main(["map", str(path), "-o", str(out)]) == 2  # a ValueError traceback
+    err = capsys.readouterr().err
+    assert f"{path}: no places to draw" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_current_folder_that_was_removed(tmp_path: Path, monkeypatch, capsys) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    # a FileNotFoundError traceback from the folder's absolute path
+    assert main(["validate", "tiny.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "tiny.yaml: file not found" in err and "Traceback" not in err and "standard output" not in err

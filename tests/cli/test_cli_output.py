@@ -85,3 +85,109 @@ def test_out_that_is_a_file_says_so(tmp_path: Path, capsys) -> None:
     assert main(["run", BASELINE, "--out", str(afile / "sub")]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
     assert afile.read_text() == "keep me"
+
+
+def test_out_that_is_a_broken_link_is_refused_before_running(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "nowhere")
+    for argv in (["run", str(scenario)], ["compare", str(scenario), str(scenario)],
+                 ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"]):
+        # every run was done, then the folder could not be made: "filled by another run
+        # meanwhile" (run, compare) or a traceback (sweep)
+        assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(link)]) == 2, argv
+        err = capsys.readouterr().err
+        assert f"{link} is a link to {tmp_path / 'nowhere'}, which does not exist" in err, argv
+        assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "tiny.yaml"]
+
+
+def test_out_that_links_to_an_empty_folder_is_written_through_the_link(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    for argv in (["run", str(scenario)], ["compare", str(scenario), str(scenario)]):
+        folder = tmp_path / f"{argv[0]}-folder"
+        folder.mkdir()
+        link = tmp_path / f"{argv[0]}-link"
+        link.symlink_to(folder)
+        # the results were moved aside to LINK-PID with "filled by another run meanwhile"
+        assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(link)]) == 0, argv
+        assert link.is_symlink() and (folder / "summary.json").is_file(), argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "compare-folder", "compare-link", "run-folder", "run-link", "tiny.yaml"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "throughput"])
+def test_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch, command: str) -> None:
+    import errno
+
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    argv = {"run": ["run", str(scenario)], "compare": ["compare", str(scenario), str(scenario)],
+            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"],
+            "throughput": ["throughput", str(scenario), "--scale", "1,2"]}[command]
+    if command == "throughput":  # it scales cargo
+        cargo = MINIMAL.replace("unit: pax\n    stops: [IST, VNO]", "unit: feu\n    stops: [IST, VNO]")
+        scenario.write_text(cargo + "demand:\n  - {id: F, kind: cargo, from: IST, to: VNO, per_week: 1}\n")
+    real = Path.write_text
+
+    def full(self: Path, *args, **kwargs) -> int:
+        if self.suffix == ".json":  # summary.json, sweep.json, throughput.json
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "out"
+    # a traceback, after every run had finished
+    assert main([*argv, "--replications", "1", "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write there (No space left on device)" in err and "Traceback" not in err
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == ["runs"]  # kept for --resume
+
+
+def test_a_full_disk_while_a_sweep_keeps_its_runs_is_a_one_line_error(tmp_path: Path, capsys,
+                                                                      monkeypatch) -> None:
+    import errno
+
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+
+    def full(fd: int, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("corridor.analysis.sweep.os.fdopen", full)
+    out = tmp_path / "out"
+    assert main(["sweep", str(scenario), "--set", "demand.P.per_week=10,20", "--replications", "1",
+                 "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'runs'}: cannot write there (No space left on device)" in err and "Traceback" not in err
+    assert list((out / "runs").iterdir()) == []  # no half-written run
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "resume", "map", "export", "profile"])
+def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path: Path, capsys,
+                                                                      command: str) -> None:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    long = str(tmp_path / ("a" * 300))
+    argv = {"run": ["run", str(scenario), "--out", long],
+            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10", "--out", long],
+            "resume": ["sweep", str(scenario), "--set", "demand.P.per_week=10", "--out", long, "--resume"],
+            "map": ["map", str(scenario), "-o", long + ".png"],
+            "export": ["export", str(scenario), "--geojson", long + ".geojson"],
+            "profile": ["profile", str(scenario), "--from", "NQZ", "--to", "VNO", "--plot", long + ".png"],
+            }[command]
+    assert main(argv) == 2  # an OSError (File name too long) traceback
+    err = capsys.readouterr().err
+    assert "cannot write there (File name too long)" in err and "Traceback" not in err

@@ -105,6 +105,42 @@ def test_validate_counts_the_vehicles_cargo_demand_dispatches(tmp_path: Path, ca
     assert main(["validate", str(path)]) == 0
     assert "warning" not in capsys.readouterr().err
 
+
+def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) -> None:
+    # the year mistyped: the closure never happens in a run, and validate warned of the queue
+    # it would build instead
+    path = tmp_path / "late.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: late\n"
+                    "disruptions:\n  - {id: KENA-CLOSED, start: 2037-03-29T00:00:00+03:00, "
+                    "end: 2037-04-05T00:00:00+03:00}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: KENA-CLOSED: 2037-03-29T00:00:00+03:00 to 2037-04-05T00:00:00+03:00 is outside the "
+            "simulated period (2027-03-01 to 2027-07-01 UTC, horizon and drain): runs never see it") in err
+    assert "warning: KENA:" not in err
+    assert main(["validate", str(SCENARIOS / "kena_closure.yaml")]) == 0
+    err = capsys.readouterr().err
+    assert "outside the simulated period" not in err and "warning: KENA:" in err
+
+
+def test_validate_warns_of_a_distance_shorter_than_the_great_circle(tmp_path: Path, capsys) -> None:
+    from conftest import MINIMAL
+
+    # NQZ - IST is 3,410 km on the great circle: a 5 km flight was planned and simulated
+    # without a word
+    path = tmp_path / "short.yaml"
+    link = "  - {id: L, from: IST, to: VNO, mode: road, duration_min: 60, distance_km: 10}\n"
+    path.write_text(MINIMAL.replace("    speed_kph: 780\n", "    speed_kph: 780\n    distance_km: 5\n")
+                    + "links:\n" + link)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: A1: the service's distance_km 5 is shorter than the 3,410 km great circle "
+            "through NQZ, IST") in err
+    assert "warning: L: the link's distance_km 10 is shorter than the" in err
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    assert "great circle" not in capsys.readouterr().err
+
+
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "one"
     assert main(["run", short(tmp_path), "--replications", "1", "--json", "--out", str(out), *ALLOW]) == 0

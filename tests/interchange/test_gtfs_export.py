@@ -281,3 +281,36 @@ def test_cli_export_refuses_bad_requests(tmp_path: Path, capsys) -> None:
         main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Mars/Olympus"]) == 2
     )
     assert "Mars/Olympus" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()
+
+
+def test_cli_export_dates_are_bounded_as_a_scenario_s(tmp_path: Path, capsys) -> None:
+    import pytest
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    for day in ("9999-12-30", "1900-01-01"):  # an OverflowError traceback; a feed for 1900
+        with pytest.raises(SystemExit) as exc:
+            main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--start", day])
+        assert exc.value.code == 2
+        assert f"date {day} is outside 1990 to 2100" in capsys.readouterr().err
+    assert not (tmp_path / "f.zip").exists()
+
+
+def test_cli_export_checks_every_output_before_writing_any(tmp_path: Path, capsys) -> None:
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    # the feed was written, then the GeoJSON name refused: exit 2 with half the outputs there
+    assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"),
+                 "--geojson", str(tmp_path / "n.txt")]) == 2
+    assert "n.txt: a GeoJSON file ends in .geojson (or .json)" in capsys.readouterr().err
+    assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"),
+                 "--gpkg", str(tmp_path / "n.txt")]) == 2
+    assert "n.txt: a GeoPackage file ends in .gpkg" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_export_refuses_one_file_for_two_outputs(tmp_path: Path, capsys) -> None:
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+    same = tmp_path / "network.json"
+    # the GraphML silently replaced the GeoJSON just written, and the exit status was 0
+    assert main(["export", str(scenario), "--geojson", str(same), "--graphml", str(same)]) == 2
+    assert f"{same}: given for both --geojson and --graphml" in capsys.readouterr().err
+    assert not same.exists()

@@ -177,6 +177,19 @@ def test_a_bad_time_and_a_zone_that_disagrees(mini: Path, zip_mini, capsys) -> N
     )
 
 
+def test_a_trip_run_by_frequency_is_refused_not_read_once(mini: Path, zip_mini, capsys) -> None:
+    import zipfile
+
+    feed = zip_mini(mini.parent / "feed.zip")
+    with zipfile.ZipFile(feed, "a") as zf:  # the 06:00 Vilnius - Kaunas train every 30 min to 22:00
+        zf.writestr("frequencies.txt",
+                    "trip_id,start_time,end_time,headway_secs\nVK-0600,06:00:00,22:00:00,1800\n")
+    # it was imported as the one 06:00 departure of its stop times
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!frequencies.txt:2: trip_id: trip 'VK-0600' runs every 1800 s from 06:00:00 to "
+            "22:00:00; frequency-based trips are not read (write each departure as a trip)") in err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

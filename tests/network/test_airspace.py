@@ -264,7 +264,7 @@ def test_an_airport_inside_closed_airspace_is_refused(write) -> None:
                       "[53.2, 24.1]]\n", "").replace("stops: [NQZ, VNO]", "stops: [NQZ, SVO]")
     with pytest.raises(ScenarioError, match="lies in closed airspace RU") as caught:
         load_scenario(write("svo.yaml", bad))
-    assert caught.value.problems[0].path == "services[0].stops[0]"
+    assert caught.value.problems[0].path == "services[0].stops[1]"  # SVO, not NQZ where the leg starts
 
 
 def test_a_service_may_open_what_the_scenario_closes(write) -> None:

@@ -263,6 +263,16 @@ def test_validity_period_bounds_a_seasonal_service() -> None:
         planner.plan("O", "W", "2019-01-31T10:00", unit="pax")
 
 
+@pytest.mark.parametrize(("bounds", "said"), [
+    ({"valid_to": "2019-01-31"}, "SEASONAL runs only until 2019-01-31"),  # was "before to 2019-01-31"
+    ({"valid_from": "2028-05-15"}, "SEASONAL runs only from 2028-05-15"),  # was "2028-05-15 to onwards"
+])
+def test_an_open_validity_period_is_said_in_words(bounds: dict[str, str], said: str) -> None:
+    sc = scenario([place("O"), place("W", 0, 1)], [service("SEASONAL", ["O", "W"], ["09:00"], 60, **bounds)])
+    with pytest.raises(NoRouteError, match=said):
+        RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00", unit="pax")
+
+
 def test_scenario_validity_narrows_every_service() -> None:
     sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)],
                   valid_from="2027-01-01", valid_to="2027-06-30")

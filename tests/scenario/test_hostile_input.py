@@ -355,3 +355,53 @@ def test_keys_that_are_not_text(libyaml: bool, key: str) -> None:
     (p,) = parse_problems(f"name: x\n? {key}\n: v\n", libyaml)
     assert p.message.startswith("keys must be text, not ") and p.line == 2
     assert yaml  # the module under test is PyYAML's; keep the import honest
+
+
+@pytest.mark.parametrize("name", ["''", "'   '", '"two\\nlines"', "|\n  two\n  lines", "x" * 201])
+def test_a_scenario_name_is_one_short_line(name: str) -> None:
+    # each was accepted: an empty name printed ": 1 replication" and "(2) against : ...", a
+    # line break split validate's one-line summary, and a long one filled every report heading
+    (p,) = problems(MINIMAL.replace("name: tiny", f"name: {name}"))
+    assert p.path == "name" and p.line == 1
+    assert p.message.startswith("a scenario's name is one line of 1 to 200 characters")
+
+
+@pytest.mark.parametrize(("days", "said"), [
+    ("[]", "List should have at least 1 item"),
+    ("[Mon, Tue, Wed, Thu, Fri, Sat, Sun, Mon]", "List should have at most 7 items"),
+])
+def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> None:
+    # it said "Input should be 'daily'", the other branch of days, naming no bad value
+    (p,) = problems(MINIMAL.replace('days: daily', f"days: {days}"))
+    assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("capacity: 180", "capacity: true"),            # read as 1
+    ("capacity: 180", "capacity: '1_80'"),          # read as 180
+    ("capacity: 180", "capacity: '180'"),
+    ("speed_kph: 780", "speed_kph: true"),          # read as 1 km/h
+    ("speed_kph: 780", "speed_kph: ' 780 '"),
+    ("horizon_days: 14", "horizon_days: true"),
+    ("seed: 7", "seed: '7'"),
+])
+def test_true_false_and_text_are_not_numbers(old: str, new: str) -> None:
+    (p,) = problems(MINIMAL.replace(old, new, 1))
+    assert p.message.startswith(("expected a number, not ", "expected a whole number, not ")), p
+
+
+def test_a_whole_number_may_be_written_with_a_point() -> None:
+    from conftest import MINIMAL as text
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(text.replace("capacity: 180", "capacity: 180.0", 1), encoding="utf-8")
+        assert load_scenario(path).services[0].capacity == 180
+
+
+@pytest.mark.parametrize("value", ["no", "off", "'false'", "0", "1"])
+def test_only_true_and_false_are_booleans_in_a_boolean_field(value: str) -> None:
+    # read as false or true by pydantic, though the file says text or a number
+    link = "  - {id: L1, from: IST, to: VNO, mode: road, duration_min: 5, bidirectional: VALUE}\n"
+    (p,) = problems(MINIMAL + "links:\n" + link.replace("VALUE", value))
+    assert p.path == "links[0].bidirectional" and p.message.startswith("expected true or false, not "), p

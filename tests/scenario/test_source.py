@@ -151,3 +151,41 @@ def test_same_problems_with_both_parsers(name: str, write, monkeypatch) -> None:
     pure = problems()
     assert fast == pure
     assert all(p.file == str(path) for p in fast)
+
+
+@pytest.mark.parametrize("libyaml", [False, True] if source.HAVE_LIBYAML else [False])
+def test_a_key_written_beside_a_merge_overrides_the_merged_one(libyaml: bool) -> None:
+    # YAML's merge key: the mapping's own keys win, then the earlier merged mapping. Each
+    # override was refused as a "duplicate key", so shared settings could not be changed for
+    # one item (`<<: *air` then `speed_kph: 700`)
+    text = ("x: &a {p: 1, q: 2, speed_kph: 7}\nb: &b {p: 5, r: 6, speed_kph: 8}\n"
+            "y: &y\n  <<: *a\n  p: 3\n"
+            "z: {<<: [*a, *b], q: 4}\n"
+            "w: {<<: *y, r: 0}\n")
+    data = parse_yaml(text, "f.yaml", libyaml=libyaml)
+    assert data["y"] == {"p": 3, "q": 2, "speed_kph": 7} and data["y"].positions["p"] == ("f.yaml", 5, 6)
+    assert data["z"] == {"p": 1, "q": 4, "r": 6, "speed_kph": 7}
+    assert data["w"] == {"p": 3, "q": 2, "speed_kph": 7, "r": 0}  # PyYAML alone gives p: 1
+    assert data["w"].positions["p"] == ("f.yaml", 5, 6)
+
+
+@pytest.mark.parametrize("libyaml", [False, True] if source.HAVE_LIBYAML else [False])
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(libyaml: bool) -> None:
+    for text, line in (("x: &a {p: 1}\ny:\n  <<: *a\n  p: 2\n  p: 3\n", 5),
+                       ("x: &a {p: 1}\ny:\n  <<: *a\n  <<: {q: 2}\n", 4)):
+        with pytest.raises(ScenarioError) as info:
+            parse_yaml(text, "f.yaml", libyaml=libyaml)
+        (p,) = info.value.problems
+        assert p.message.startswith("duplicate key") and p.line == line, p
+
+
+def test_a_service_can_override_a_shared_setting(write) -> None:
+    text = (MINIMAL.replace("  - id: A1\n    mode: air\n    unit: pax\n",
+                            "  - id: A1\n    <<: &air {mode: air, unit: pax, speed_kph: 780}\n")
+            .replace("    speed_kph: 780\n    overhead_min: 30\n", "    overhead_min: 30\n")
+            .replace("  - id: A2\n    mode: air\n    unit: pax\n",
+                     "  - id: A2\n    <<: *air\n    speed_kph: 700\n")
+            .replace("    duration_min: 146\n", ""))
+    path = write("s.yaml", text)
+    s = load_scenario(path)
+    assert [(x.mode, x.speed_kph) for x in s.services] == [("air", 780), ("air", 700)]

@@ -71,11 +71,33 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "places.B.1.servers=1", "--replications", "0"], "--replications must be 1 to"),
     (["--set", "places.B.1.servers=1", "--resume"], "--resume needs --out"),
     (["--set", "places.B.1.servers=1", "--workers", "-1"], "--workers must be 0"),
+    # a seed the scenario could not hold (run.seed is at most 2**63 - 1) was run, and the
+    # tables then failed to write it as a 64-bit integer after every run had finished
+    (["--set", "places.B.1.servers=1", "--seed", str(2**63)], f"--seed must be 0 to {2**63 - 1:,}, got"),
+    # settings a sweep cannot vary ran, and every combination gave the same numbers
+    (["--set", "run.seed=1,2"], "--set run.seed: every combination runs with the same seed (common random "
+     "numbers); give --seed"),
+    (["--set", "run.replications=1,2"], "--set run.replications: every combination runs the same "
+     "replications; give --replications"),
+    (["--set", "run={start: 2027-03-01, seed: 3}"], "--set run: every combination runs with the same seed"),
+    (["--set", "extends=elsewhere.yaml"], "--set extends: the scenario is already merged with what it "
+     "extends; set the values themselves"),
 ])
 def test_sweep_refusals(station, args, message, capsys) -> None:
     assert main(["sweep", station, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_every_refused_combination_is_named(station, capsys) -> None:
+    # an item's problem is located in the file, so the reasons alone did not say which
+    # combination each belonged to
+    assert main(["sweep", station, "--set", "places.B.1.service_time=null",
+                 "--set", "places.B.1.servers=1,2"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "error: every combination is refused, so nothing ran:"
+    assert lines[1].startswith("  places.B.1.service_time=null, places.B.1.servers=1: ")
+    assert lines[2].startswith("  places.B.1.service_time=null, places.B.1.servers=2: ")
 
 
 def test_workers_and_dask_are_one_choice(station, capsys) -> None:

@@ -99,6 +99,27 @@ def test_an_interrupted_sweep_resumes_without_redoing_runs(station, tmp_path) ->
     assert not other.runs[0].reused
 
 
+@pytest.mark.parametrize("damage", [{"kpis": {"cargo.created": "lots"}}, {"events": "many"},
+                                    {"kpis": {"cargo.created": [1]}}, {"events": 1e999}])
+def test_a_damaged_kept_run_is_run_again(station, tmp_path, damage) -> None:
+    import json
+
+    raw, name = station
+    combos = grid([parse_setting("places.B.1.servers=1")])
+    store = RunStore(tmp_path / "runs")
+    fresh = sweep(raw, name, combos, replications=1, seed=9, store=store)
+    path = next(store.folder.glob("*.json"))
+    data = json.loads(path.read_text())
+    if "kpis" in damage:
+        data["kpis"].update(damage["kpis"])
+    else:
+        data.update(damage)
+    path.write_text(json.dumps(data))
+    # a ValueError or TypeError traceback on --resume
+    resumed = sweep(raw, name, combos, replications=1, seed=9, store=store)
+    assert not resumed.runs[0].reused and _same(fresh.runs[0].kpis, resumed.runs[0].kpis)
+
+
 def test_grid_and_limits(station) -> None:
     raw, name = station
     with pytest.raises(CorridorError, match="given twice"):
@@ -106,6 +127,19 @@ def test_grid_and_limits(station) -> None:
     with pytest.raises(CorridorError, match="at most 100,000"):
         sweep(raw, name, grid([parse_setting("places.B.1.servers=" + ",".join(map(str, range(1, 501))))]),
               replications=201, seed=1)
+
+
+def test_a_grid_too_large_is_refused_before_it_is_built() -> None:
+    import time
+
+    values = ",".join(map(str, range(1, 1001)))
+    settings = [parse_setting(f"{path}={values}") for path in ("a", "b", "c", "d", "e")]
+    start = time.monotonic()
+    # 10^15 combinations were built one by one before the limit was checked: a MemoryError, or
+    # a machine out of memory
+    with pytest.raises(CorridorError, match=r"1,000,000,000,000,000 combinations; at most 100,000 runs"):
+        grid(settings)
+    assert time.monotonic() - start < 1
 
 
 def test_a_sweep_run_holds_every_kpi_simulate_gives(station) -> None:

@@ -57,9 +57,47 @@ def test_a_tight_transit_bound_leaves_no_step_sustainable(tmp_path) -> None:
 
 def test_a_step_whose_demand_does_not_validate_fails_alone(tmp_path) -> None:
     raw, name = station_raw(tmp_path, per_week=4_000_000.0, days=3)
-    res = throughput(raw, name, [1e-10, 3.0], replications=1, seed=1)
-    assert all(s.failed for s in res.steps)
+    with pytest.raises(CorridorError, match=r"--scale 3 \(cargo demand x3\): demand\[0\].per_week:"):
+        throughput(raw, name, [1e-10, 3.0], replications=1, seed=1)  # no step left to run
+    res = throughput(raw, name, [1e-6, 3.0], replications=1, seed=1)  # x1e-6: 4 FEU a week
+    assert not res.steps[0].failed
     assert res.steps[1].failed.startswith("--scale 3 (cargo demand x3): demand[0].per_week:")
+
+
+def test_a_step_that_cannot_run_is_no_evidence_of_the_limit(tmp_path) -> None:
+    raw, name = station_raw(tmp_path, servers=SERVERS, service="fixed", per_week=100.0, days=14)
+    # x1e-9 leaves per_week below its least (0.001) and x1e9 above its most: refused, not run.
+    # The verdict was "No step of the grid is sustainable: already at x1e-09 ... Try smaller
+    # scales", though x0.5 and x1 were sustainable
+    res = throughput(raw, name, [1e-9, 0.5, 1.0, 1e9], replications=2, seed=1)
+    assert [bool(s.failed) for s in res.steps] == [True, False, False, True]
+    assert res.steps[res.limit].scale == 1.0 and not res.saturated
+    verdict = res.verdict()
+    assert verdict.startswith("No limit within the grid") and "limit lies beyond x1 " in verdict
+    assert "x1e-09 and x1e+09 did not run" in verdict
+    tight = throughput(raw, name, [1e-9, 0.5, 1.0], replications=2, seed=1, max_transit_days=0.05)
+    assert tight.limit is None and tight.verdict().startswith(
+        "No step of the grid is sustainable: already at x0.5 ")
+    # every step refused: nothing ran (it was exit 1, "No step of the grid ran", and an --out
+    # folder of empty tables)
+    with pytest.raises(CorridorError, match="nothing ran") as refused:
+        throughput(raw, name, [1e-9, 1e9], replications=1, seed=1)
+    assert "--scale 1e-09 (cargo" in str(refused.value) and "--scale 1e+09 (cargo" in str(refused.value)
+
+
+def test_the_plot_of_a_corridor_without_stations_warns_of_nothing(tmp_path) -> None:
+    import warnings
+
+    from corridor.report.throughput_out import saturation_plot
+
+    raw, name = station_raw(tmp_path, per_week=100.0, days=7)
+    raw["places"][1].pop("servers")  # B.1 a plain terminal: nothing queues, no bottleneck
+    raw["places"][1].pop("service_time")
+    res = throughput(raw, name, [1.0, 2.0], replications=1, seed=1)
+    assert all(s.bottleneck is None for s in res.steps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels found" on stderr
+        assert saturation_plot(res) is not None
 
 
 def test_parse_scales() -> None:

@@ -381,7 +381,8 @@ def headline(comp: Comparison) -> str:
         if feu is not None and feu.significant:
             parts.append(f"deliveries change by {feu.diff.mean:+,.0f} FEU/week "
                          f"(95% CI {feu.diff.low:+,.0f} to {feu.diff.high:+,.0f})")
-        text = f"{name} against {comp.base}: " + "; ".join(parts) + "."
+        said = "; ".join(parts) or "no door-to-door times to compare (no units delivered in both)"
+        text = f"{name} against {comp.base}: {said}."
         better = [p for p in comp.profiles.get(name, []) if p.improved_share > 0]
         if better:
             text += " On the timetable, " + "; ".join(

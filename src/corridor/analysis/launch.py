@@ -64,7 +64,10 @@ class LaunchCase:
                 text += (f" Each {flow} traveller is {better} off by {abs(b['benefit_usd']):,.0f} USD a trip "
                          f"(expected generalised cost, fare plus time, waiting and changes valued as the "
                          f"choice model does: {b['cost_before_usd']:,.0f} -> {b['cost_after_usd']:,.0f})")
-                if b["induced_per_week"] > 0:
+                if b["induced_per_week"] == math.inf:
+                    text += (", which would induce more than any number can hold at the assumed logsum "
+                             f"elasticity {b['elasticity']:g} over so small a logit scale (not simulated)")
+                elif b["induced_per_week"] > 0:
                     text += (f", which would induce about {b['induced_per_week']:,.0f} more a week at the "
                              f"assumed logsum elasticity {b['elasticity']:g} (not simulated)")
                 text += "."

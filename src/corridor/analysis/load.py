@@ -15,17 +15,19 @@ time) over what its servers can do in a day. Vehicles are:
 Dispatched vehicles leave part-full at their cut-off, and a gateway's share of a flow that
 chooses is not counted, so that part is a floor. Under a disruption that cuts capacity by a
 factor f, the load is divided by f while it lasts; a closure (f = 0) stops service entirely
-and is reported apart.
+and is reported apart; a disruption outside the simulated period (horizon and drain) counts
+for nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Disruption, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.gateways import gateway_options
 from corridor.simulation.routes import RouteCache
@@ -48,6 +50,19 @@ class StationLoad:
         return self.timetabled_per_day + self.dispatched_per_day + self.background_per_day
 
 
+def simulated_period(scenario: Scenario) -> tuple[dt.datetime, dt.datetime]:
+    """From the scenario's epoch to the end of its horizon and drain (UTC)."""
+    start = scenario.run.epoch
+    return start, start + dt.timedelta(days=scenario.run.horizon_days + scenario.run.drain_days)
+
+
+def outside_run(scenario: Scenario) -> list[Disruption]:
+    """The disruptions that end before the run starts or start after it ends: no run sees them
+    (a mistyped year, most often)."""
+    start, end = simulated_period(scenario)
+    return [d for d in scenario.disruptions if d.end <= start or d.start >= end]
+
+
 def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[StationLoad]:
     """The offered load of every station that queues, in the order of the scenario's places
     (``tt``: the scenario's timetable, if built already)."""
@@ -60,6 +75,7 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         per_day = len(service.timetable.weekdays) * len(service.timetable.clock_min) / 7.0
         for stop in service.stops[1:]:
             calls[stop] = calls.get(stop, 0.0) + per_day
+    unseen = outside_run(scenario)
     out = []
     for place in scenario.places:
         if not place.servers or place.service_time is None:
@@ -67,7 +83,7 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         mean = float(place.service_time.mean_min)
         timetabled, sent = calls.get(place.id, 0.0), dispatched.get(place.id, 0.0)
         rho = (timetabled + sent + place.background_per_day) * mean / (place.servers * MIN_PER_DAY)
-        cuts = [d.capacity_factor for d in scenario.disruptions if d.target == place.id]
+        cuts = [d.capacity_factor for d in scenario.disruptions if d.target == place.id and d not in unseen]
         deepest = min(cuts, default=1.0)
         worst = rho / deepest if deepest > 0 else math.inf
         out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, place.background_per_day,

@@ -37,6 +37,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MARKET_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 FARE_FACTORS = (0.6, 0.8, 1.0, 1.2, 1.4)
 FREQUENCIES = (1, 2, 3, 4, 5, 6, 7)
+MAX_EXPONENT = 709.0  # math.exp overflows a float beyond about 709.78
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,10 @@ def traveller_benefit(base: Scenario, other: Scenario, flows: Sequence[str]) -> 
         a, b = before[base_index[f]], after[index[f]]
         gain = a - b
         market = other.demand[index[f]].per_week
-        induced = market * math.expm1(other.choice.induced_elasticity * gain / other.choice.scale_usd)
+        growth = other.choice.induced_elasticity * gain / other.choice.scale_usd
+        # past e^709 a float overflows: a growth that large (a scale of a fraction of a dollar)
+        # is reported as without bound, not raised
+        induced = market * math.expm1(growth) if growth < MAX_EXPONENT else math.inf
         out[f] = {"cost_before_usd": a, "cost_after_usd": b, "benefit_usd": gain,
                   "induced_per_week": induced, "elasticity": other.choice.induced_elasticity}
     return out

@@ -64,6 +64,9 @@ def grid(settings: Sequence[Setting]) -> list[Combination]:
     if len(set(paths)) != len(paths):
         raise CorridorError(f"--set {next(p for p in paths if paths.count(p) > 1)} is given twice; "
                             "give all its values in one --set")
+    count = math.prod(len(s.values) for s in settings)
+    if count > MAX_RUNS:  # refused before a list of them is built
+        raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
     out = []
     for picks in itertools.product(*[range(len(s.values)) for s in settings]):
         out.append(Combination(
@@ -102,7 +105,11 @@ class RunStore:
             return None  # absent, or unreadable: run it again
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
             return None
-        data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
+        try:
+            data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
+            data["events"] = int(data.get("events", 0))
+        except (TypeError, ValueError, OverflowError):
+            return None  # damaged: run it again
         return data
 
     def put(self, key: str, data: dict[str, Any]) -> None:
@@ -114,8 +121,11 @@ class RunStore:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
             os.replace(tmp, self.folder / f"{key}.json")
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):  # a full disk: the runs kept so far stay for --resume
+                raise CorridorError(f"{self.folder}: cannot write there "
+                                    f"({exc.strerror or exc})") from None
             raise
 
     def __len__(self) -> int:
@@ -242,7 +252,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         slot[c] = len(scenarios)
         scenarios.append(scenario)
     if not scenarios and refuse_empty:  # nothing could run: say why now, before anything is written
-        reasons = sorted({f.reason for f in failures})
+        reasons = [f"{combinations[f.combination].label()}: {f.reason}" for f in failures]
         raise CorridorError("every combination is refused, so nothing ran:\n  " + "\n  ".join(reasons))
     tokens = [scenario_token(s) for s in scenarios]
     runs: list[SweepRun] = []
@@ -253,7 +263,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
             key = run_key(tokens[k], seed, r)
             kept = store.get(key) if store is not None else None
             if kept is not None:
-                runs.append(SweepRun(c, r, seed, key, kept["kpis"], int(kept.get("events", 0)), True))
+                runs.append(SweepRun(c, r, seed, key, kept["kpis"], kept["events"], True))
             else:
                 jobs.append(Job(k, r, seed))
                 job_of.append((c, r, key))

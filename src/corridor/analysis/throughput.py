@@ -20,7 +20,8 @@ A step is **sustainable** when no queue grows without bound, at most
 :data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, and the mean transit
 stays within a stated bound (given, or :data:`DEFAULT_TRANSIT_FACTOR` times the transit at
 the lightest step). The highest sustainable throughput is the delivered TEU/week of the last
-sustainable step before the first that is not.
+sustainable step before the first that is not; a step that did not run (its demand refused by
+validation, or every run failed) is passed over.
 
 On a corridor of one station with ``c`` servers and mean service time ``s``, the curve rises
 along offered load and flattens at the analytic capacity ``c / s`` vehicles a minute; the
@@ -110,21 +111,30 @@ class ThroughputResult:
     steps: list[Step]
     max_transit_days: float
     bound: str  # how the transit bound was set, in words
-    limit: int | None  # the last sustainable step before the first that is not
+    limit: int | None  # the last sustainable step before the first that is not (of those that ran)
     sweep: SweepResult = field(repr=False)
 
     @property
     def saturated(self) -> bool:
         """Some step of the grid is not sustainable (the limit lies inside the grid)."""
-        return any(not s.sustainable for s in self.steps)
+        return any(not s.sustainable and s.failed is None for s in self.steps)
 
     def verdict(self) -> str:
-        """The answer in a sentence or two."""
+        """The answer in a sentence or two. A step that did not run (its scenario refused, or
+        every run failed) is no evidence either way: the verdict rests on the others."""
+        ran = [k for k, s in enumerate(self.steps) if s.failed is None]
+        if not ran:
+            return f"No step of the grid ran: {self.steps[0].failed}."
+        missing = [f"x{s.scale:g}" for s in self.steps if s.failed is not None]
+        note = ""
+        if missing:
+            listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+            note = f" ({listed} did not run)"
         if self.limit is None:
-            first = self.steps[0]
+            first = self.steps[ran[0]]
             return (f"No step of the grid is sustainable: already at x{first.scale:g} "
-                    f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why or first.failed}. "
-                    "Try smaller scales.")
+                    f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why}. "
+                    f"Try smaller scales.{note}")
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
@@ -133,15 +143,16 @@ class ThroughputResult:
         busiest = ""
         if step.bottleneck is not None:
             busiest = f"{step.bottleneck}, {step.utilisation[step.bottleneck].mean:.0%} busy"
-        if self.limit + 1 == len(self.steps):
+        later = [k for k in ran if k > self.limit]
+        if not later:
             return (f"No limit within the grid: every step is sustainable, up to {at}"
                     + (f"; the busiest there is {busiest}" if busiest else "")
-                    + f". The limit lies beyond x{step.scale:g} (extend --scale).")
-        nxt = self.steps[self.limit + 1]
+                    + f". The limit lies beyond x{step.scale:g} (extend --scale).{note}")
+        nxt = self.steps[later[0]]
         return (f"Highest sustainable throughput: {at}"
                 + (f"; the bottleneck is {busiest}" if busiest else "")
                 + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
-                f"{nxt.why or nxt.failed}.")
+                f"{nxt.why}.{note}")
 
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, undelivered share, the
@@ -214,7 +225,7 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
                           source=f"--scale {s:g} (cargo demand x{s:g})")
               for s in scales]
     result = sweep(raw, name, combos, replications=replications, seed=seed, executor=executor,
-                   store=store, progress=progress, columns=["scale"])
+                   store=store, progress=progress, columns=["scale"], refuse_empty=True)
     summary = result.summary()
     failed = {f.combination: f.reason for f in result.failures if f.replication is None}
     steps = []
@@ -230,6 +241,8 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     steps = [_judged(step, bound) for step in steps]
     limit = None
     for k, step in enumerate(steps):
+        if step.failed is not None:
+            continue  # it did not run: no evidence either way
         if not step.sustainable:
             break
         limit = k

@@ -124,11 +124,25 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_geojson(scenario: Scenario, out: Path) -> None:
-    """Write the network to ``out`` (.geojson or .json), whole or not at all."""
+def geojson_path(out: Path) -> Path:
+    """``out``, if it can name a GeoJSON file (.geojson or .json); a clear error if not."""
     out = Path(out)
     if out.suffix.lower() not in (".geojson", ".json"):
         raise CorridorError(f"{out}: a GeoJSON file ends in .geojson (or .json)")
+    return out
+
+
+def geopackage_path(out: Path) -> Path:
+    """``out``, if it can name a GeoPackage (.gpkg); a clear error if not."""
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg":
+        raise CorridorError(f"{out}: a GeoPackage file ends in .gpkg")
+    return out
+
+
+def write_geojson(scenario: Scenario, out: Path) -> None:
+    """Write the network to ``out`` (.geojson or .json), whole or not at all."""
+    out = geojson_path(out)
     text = json.dumps(network_geojson(scenario), ensure_ascii=False, allow_nan=False)
     write_atomically(out, lambda tmp: _write_text(tmp, text))
 
@@ -136,9 +150,7 @@ def write_geojson(scenario: Scenario, out: Path) -> None:
 def write_geopackage(scenario: Scenario, out: Path) -> None:
     """Write the network to a GeoPackage with one layer each for places, services and links
     (needs GeoPandas with a GDAL driver: pyogrio or fiona)."""
-    out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise CorridorError(f"{out}: a GeoPackage file ends in .gpkg")
+    out = geopackage_path(out)
     try:
         import geopandas as gpd
     except ImportError:

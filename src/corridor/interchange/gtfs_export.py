@@ -500,6 +500,14 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
+def gtfs_path(out: Path) -> Path:
+    """``out``, if it can name a GTFS feed (a .zip file); a clear error if not."""
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise CorridorError(f"{out}: a GTFS feed is a .zip file")
+    return out
+
+
 def write_gtfs(
     scenario: Scenario,
     out: Path,
@@ -509,9 +517,7 @@ def write_gtfs(
     end: dt.date | None = None,
 ) -> Feed:
     """Write the scenario's GTFS feed to ``out`` (a .zip), whole or not at all."""
-    out = Path(out)
-    if out.suffix.lower() != ".zip":
-        raise CorridorError(f"{out}: a GTFS feed is a .zip file")
+    out = gtfs_path(out)
     feed = build_feed(scenario, timezone=timezone, start=start, end=end)
     data = feed_bytes(feed)
     write_atomically(out, lambda tmp: _write(tmp, data))

@@ -82,6 +82,7 @@ REQUIRED = {
     "stop_times": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
     "calendar": ("service_id", "start_date", "end_date"),
     "calendar_dates": ("service_id", "date", "exception_type"),
+    "frequencies": ("trip_id", "start_time", "end_time", "headway_secs"),
 }
 MAX_SPAN_DAYS = 3700  # a calendar period longer than ten years is refused
 SpecProblem = Callable[[tuple[str | int, ...], str], Problem]
@@ -209,9 +210,9 @@ def import_services(
     trips_of: dict[str, list[int]] = defaultdict(list)
     for k, rid in enumerate(trips["route_id"]):
         trips_of[_text(rid)].append(k)
-    times = _trip_times(
-        r, feed, {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
-    )
+    chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
+    _refuse_frequencies(r, feed, chosen)
+    times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(feed)
 
@@ -294,6 +295,24 @@ def import_services(
     if r.problems:
         raise ScenarioError(r.problems)
     return out
+
+
+def _refuse_frequencies(r: _Reader, feed: Any, chosen: set[str]) -> None:
+    """A trip of ``frequencies.txt`` stands for a departure every headway between two times;
+    read from its stop times alone it would run once, so it is refused."""
+    freq = getattr(feed, "frequencies", None)
+    if freq is None:
+        return
+    freq = freq.reset_index(drop=True)
+    for k, trip_id in enumerate(freq["trip_id"] if _has_columns(r, freq, "frequencies") else []):
+        if _text(trip_id) in chosen:
+            row = freq.iloc[k]
+            r.problem("frequencies.txt", k, "trip_id",
+                      f"trip {_text(trip_id)!r} runs every {_text(row['headway_secs'])} s from "
+                      f"{_text(row['start_time'])} to {_text(row['end_time'])}; frequency-based trips "
+                      "are not read (write each departure as a trip)")
+    if r.problems:
+        raise ScenarioError(r.problems)
 
 
 def _timing_points(feed: Any) -> set[str]:

@@ -61,7 +61,12 @@ WINDOW_DEG = 60.0  # only the parts of closed countries within this many degrees
 
 
 class AirspaceError(CorridorError, ValueError):
-    """An airport lies in closed airspace, or no route can keep out of it."""
+    """An airport lies in closed airspace, or no route can keep out of it. ``end``: which end
+    of the leg (0 its start, 1 its end) is the airport inside, when one is."""
+
+    def __init__(self, message: str, end: int | None = None) -> None:
+        super().__init__(message)
+        self.end = end
 
 
 @dataclass(frozen=True)
@@ -360,10 +365,10 @@ def sum_km(points: Sequence[LatLon]) -> float:
 
 def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
     ends = unit(*np.asarray([a, b], dtype=np.float64).T)
-    for e, ll in zip(ends, (a, b), strict=True):
+    for k, (e, ll) in enumerate(zip(ends, (a, b), strict=True)):
         for code in closed:
             if clearance_km(e[None], code, within_km=0.0)[0] < 0:
-                raise AirspaceError(f"airport at {ll[0]:.2f}, {ll[1]:.2f} lies in closed airspace {code}")
+                raise AirspaceError(f"airport at {ll[0]:.2f}, {ll[1]:.2f} lies in closed airspace {code}", k)
     if not path_violations([a, b], closed, buffer_km):
         return (a, b)
     plane = _Plane(ends.sum(axis=0) if angle(ends[0], ends[1]) < np.pi - 1e-6 else ends[0])

@@ -4,6 +4,7 @@ along their arcs, and how much of a path points east (for the wind)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -91,3 +92,26 @@ def east_fraction(points: Sequence[LatLon], *, step_km: float = 50.0) -> float:
     east = east / np.where(norm > 0, norm, 1.0)[:, None]
     length = np.linalg.norm(step, axis=-1).sum()
     return float(np.sum(step * east) / length) if length > 0 else 0.0
+
+
+
+#: A given distance may fall this far short of the great circle (coordinates are approximate)
+#: before it is warned of: nothing travels shorter than the great circle.
+MIN_GREAT_CIRCLE_SHARE = 0.9
+
+
+def short_distances(scenario: Any) -> list[str]:
+    """Every service's or link's ``distance_km`` shorter than the great circle through its
+    places (a typing slip, most often: it is planned and simulated as given)."""
+    where = {p.id: (p.lat, p.lon) for p in scenario.places}
+    items = [("service", s.id, s.distance_km, s.stops) for s in scenario.services]
+    items += [("link", k.id, k.distance_km, [k.from_, k.to]) for k in scenario.links]
+    out = []
+    for kind, item_id, given, stops in items:
+        if given is None:
+            continue
+        circle = path_km([where[s] for s in stops])
+        if given < MIN_GREAT_CIRCLE_SHARE * circle:
+            out.append(f"{item_id}: the {kind}'s distance_km {given:g} is shorter than the {circle:,.0f} km "
+                       f"great circle through {', '.join(stops)}")
+    return out

@@ -92,8 +92,9 @@ def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatL
     for i, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
         try:
             out.append(compliant_route(a, b, closed, airspace.buffer_km))
-        except AirspaceError as exc:
-            raise _Refused(("stops", i), f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}") from None
+        except AirspaceError as exc:  # at the airport inside closed airspace, else the leg's start
+            at = i + (exc.end or 0)
+            raise _Refused(("stops", at), f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}") from None
     return out
 
 

@@ -242,7 +242,9 @@ class RoutePlanner:
                 continue
             start, end = self.scenario.validity(service)
             if (start is not None and day < start) or (end is not None and day > end):
-                notes.append(f"{service.id} runs only {start or 'before'} to {end or 'onwards'}")
+                period = (f"{start} to {end}" if start is not None and end is not None
+                          else f"from {start}" if start is not None else f"until {end}")
+                notes.append(f"{service.id} runs only {period}")
         return ("; " + "; ".join(notes)) if notes else ""
 
     def when(self, value: str | dt.datetime, place: str) -> float:

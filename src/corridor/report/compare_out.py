@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from corridor.report.compare_plots import all_plots
-from corridor.report.files import umask, write_table
+from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.html import report_html
 from corridor.report.results import check_out, replace_folder, strict
 from corridor.simulation.entities import STATUS_NAMES
@@ -171,6 +171,8 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
             os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask())
         replace_folder(tmp, out)
         return [Path(w) for w in written]
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

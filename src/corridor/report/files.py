@@ -21,6 +21,13 @@ def umask() -> int:
 def check_writable_file(path: Path) -> Path:
     """The folder ``path`` goes into, if a file can be written there; a clear error if not."""
     path = Path(path)
+    try:
+        return _writable_file(path)
+    except OSError as exc:  # a name too long for the system, a loop of links, ...
+        raise cannot_write(path, exc) from None
+
+
+def _writable_file(path: Path) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise CorridorError(f"{path} is a folder; give a file name")
@@ -29,6 +36,12 @@ def check_writable_file(path: Path) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
         raise CorridorError(f"{path}: cannot write in folder {parent}")
     return parent
+
+
+def cannot_write(path: Path, exc: OSError) -> CorridorError:
+    """``exc`` (a full disk, a quota, an I/O error), met writing ``path``, as a one-line error."""
+    reason = exc.strerror or (os.strerror(exc.errno) if exc.errno else str(exc))
+    return CorridorError(f"{path}: cannot write there ({reason})")
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
@@ -42,7 +55,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=path.suffix)
     except OSError as exc:
-        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
+        raise cannot_write(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -50,7 +63,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except OSError as exc:
-        raise CorridorError(f"{path}: cannot write there ({exc.strerror})") from None
+        raise cannot_write(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from corridor.analysis.warnings import run_warnings
 from corridor.errors import CorridorError
-from corridor.report.files import umask
+from corridor.report.files import cannot_write, umask
 
 
 def strict(value: Any) -> Any:
@@ -43,9 +43,21 @@ def result_json(result: Any) -> dict[str, Any]:
 
 def check_out(out: Path) -> Path:
     """The folder's parent, if results can go to ``out`` (new, or an empty folder) and the
-    parent is writable: checked before a run, so a long simulation is not lost at the end."""
+    parent is writable: checked before a run, so a long simulation is not lost at the end.
+    A link to a folder stands for that folder; a link to nothing is refused."""
     out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
+    try:
+        return _out_parent(out)
+    except OSError as exc:  # a name too long for the system, a loop of links, ...
+        raise cannot_write(out, exc) from None
+
+
+def _out_parent(out: Path) -> Path:
+    if out.is_symlink() and not out.exists():
+        raise CorridorError(f"{out} is a link to {os.readlink(out)}, which does not exist; "
+                            "--out takes a new or empty folder")
+    target = followed(out)
+    parent = target.parent if str(target.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
         raise CorridorError(f"{out}: {parent} is a file, not a folder")
     if not parent.is_dir():
@@ -71,15 +83,23 @@ def write_results(result: Any, out: Path) -> None:
         text = json.dumps(result_json(result), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         replace_folder(tmp, out)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def followed(out: Path) -> Path:
+    """``out``, or the folder it links to: the results go into that folder, the link stays."""
+    return out.resolve() if out.is_symlink() else out
 
 
 def replace_folder(tmp: Path, out: Path) -> None:
     """Move the finished folder ``tmp`` to ``out``, which must be absent or empty. If another
     run filled ``out`` meanwhile, the results stay in ``tmp``'s place under a new name and the
     error says where."""
+    out = followed(out)
     try:
         if out.exists():
             out.rmdir()

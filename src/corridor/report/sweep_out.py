@@ -25,7 +25,7 @@ from corridor.analysis.sweep import RunStore, SweepResult
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import png, pyplot
-from corridor.report.files import umask, write_table
+from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
 from corridor.report.tables import format_table
 
@@ -36,7 +36,11 @@ def open_store(out: Path, *, resume: bool) -> RunStore:
     """Where a sweep keeps its runs, after checking ``out``: new or empty, or with ``resume``
     a folder a sweep wrote before (its runs are read back, not run again)."""
     out = Path(out)
-    if resume and out.is_dir() and any(out.iterdir()):
+    try:
+        kept = resume and out.is_dir() and any(out.iterdir())
+    except OSError as exc:  # a name too long for the system, a folder it may not read
+        raise cannot_write(out, exc) from None
+    if kept:
         if not (out / RUNS).is_dir():
             raise CorridorError(f"{out} holds no sweep's runs (no {RUNS}/ folder in it); --resume continues "
                                 "a sweep or throughput run stored there")
@@ -278,6 +282,8 @@ def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
                 os.replace(target, old / entry.name)
             os.replace(entry, target)
         return written
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

@@ -116,7 +116,8 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
         top.plot([], [], color="tab:green", ls="--", label="highest sustainable step")
     for ax in axes:
         ax.grid(True, lw=0.3, alpha=0.6)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:  # no station, no bottleneck: nothing to name
+            ax.legend(fontsize=8)
     top.set_title(f"{res.scenario}: saturation curve (mean, 95% interval)")
     return png(fig)
 

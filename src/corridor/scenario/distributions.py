@@ -44,9 +44,9 @@ MAX_VALUES = 10_000
 #: Largest weight of an empirical distribution's value (weights are relative frequencies).
 MAX_WEIGHT = 1e12
 
-Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
-Scale = Annotated[float, Field(ge=MIN_SCALE_MIN, le=MAX_MINUTES, allow_inf_nan=False)]
-Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
+Scale = Annotated[float, Field(ge=MIN_SCALE_MIN, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False, strict=True)]
 
 
 class _Distribution(BaseModel):

@@ -150,7 +150,11 @@ def _real(path: Path) -> Path:
     try:
         return path.resolve()
     except (OSError, RuntimeError, ValueError):
+        pass
+    try:
         return Path(os.path.abspath(path))
+    except OSError:  # the current folder was removed: a file named from it is not found either
+        return path
 
 
 def _roots(path: Path, allow_paths: Sequence[str | os.PathLike[str]]) -> list[Path]:

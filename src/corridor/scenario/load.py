@@ -120,17 +120,23 @@ def _check_sizes(raw: SourceDict, fallback: str) -> None:
 def _first_per_place(problems: list[Problem]) -> list[Problem]:
     """One problem per field: a value that fails every branch of a union is reported once,
     and by the branch that got furthest (``days: [Thursday]`` is a bad weekday in the list,
-    not "should be 'daily'")."""
+    not "should be 'daily'"; ``days: []`` a list too short)."""
     deeper = {p.path for p in problems}
     problems = [p for p in problems if not (
         p.message.startswith("Input should be ")
         and any(q != p.path and (q.startswith(p.path + "[") or q.startswith(p.path + ".")) for q in deeper))]
-    seen: set[tuple[str, int | None, str]] = set()
-    out = []
+    def vague(p: Problem) -> bool:
+        return p.message.startswith("Input should be ")
+
+    seen: dict[tuple[str, int | None, str], int] = {}
+    out: list[Problem] = []
     for p in problems:
-        if (p.file, p.line, p.path) not in seen:
-            seen.add((p.file, p.line, p.path))
+        key = (p.file, p.line, p.path)
+        if key not in seen:
+            seen[key] = len(out)
             out.append(p)
+        elif vague(out[seen[key]]) and not vague(p):
+            out[seen[key]] = p  # another branch's finding says more than "should be 'daily'"
     return out
 
 

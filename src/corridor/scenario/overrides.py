@@ -192,8 +192,23 @@ def _walk(raw: SourceDict, path: str) -> list[str | int]:
     return steps
 
 
+#: paths a sweep cannot vary: setting them would change nothing, silently
+FIXED = {
+    "run.seed": "every combination runs with the same seed (common random numbers); give --seed",
+    "run.replications": "every combination runs the same replications; give --replications",
+    "extends": "the scenario is already merged with what it extends; set the values themselves",
+}
+
+
 def check_setting(raw: SourceDict, setting: Setting) -> None:
-    """Refuse a path that names nothing in the scenario, before anything runs."""
+    """Refuse a path that names nothing in the scenario, or a value a sweep cannot vary,
+    before anything runs."""
+    fixed = [setting.path] if setting.path in FIXED else []
+    if setting.path == "run":
+        fixed = [f"run.{key}" for key in ("seed", "replications")
+                 if any(isinstance(v, dict) and key in v for v in setting.values)]
+    if fixed:
+        raise CorridorError(f"--set {setting.path}: {FIXED[fixed[0]]}")
     try:
         _walk(raw, setting.path)
     except CorridorError as exc:

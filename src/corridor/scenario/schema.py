@@ -28,8 +28,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from corridor.scenario.distributions import MAX_MINUTES, Distribution
+from corridor.scenario.source import shown
 from corridor.timezone import zone
 
 # ---- bounds (docs/scenarios.md, "Limits") --------------------------------------------------
@@ -56,26 +58,40 @@ MAX_STOPS = 1000
 MAX_PATHS_PER_DAY = 1440  # departure paths a day: one a minute
 MAX_SEASON_FACTOR = 100.0  # a month's demand against the flow's per_week
 MAX_WAYPOINTS = 1000
+MAX_NAME_CHARS = 200  # a scenario's name heads every report and table
 #: Most items in each section.
 MAX_ITEMS = {"places": 10_000, "services": 20_000, "links": 20_000, "demand": 10_000, "disruptions": 10_000,
              "fleets": 1_000}
 
+def _whole_number_input(value: Any) -> Any:
+    """true/false and text are not whole numbers (pydantic would read ``true`` as 1 and
+    ``'1_80'`` as 180); a number with a point still is one when it is whole (``180.0``)."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+#: On every whole-number field; every other number field is strict (true/false and text
+#: refused, whole numbers accepted).
+WHOLE = BeforeValidator(_whole_number_input)
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
-PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]
-Km = Annotated[float, Field(gt=0, le=MAX_DISTANCE_KM, allow_inf_nan=False)]
-Speed = Annotated[float, Field(ge=MIN_SPEED_KPH, le=MAX_SPEED_KPH, allow_inf_nan=False)]
-CostUsd = Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]
-Co2Kg = Annotated[float, Field(ge=0, le=MAX_CO2_KG, allow_inf_nan=False)]
-CostPerKm = Annotated[float, Field(ge=0, le=MAX_COST_USD_PER_UNIT_KM, allow_inf_nan=False)]
-Co2PerKm = Annotated[float, Field(ge=0, le=MAX_CO2_G_PER_UNIT_KM, allow_inf_nan=False)]
-Headway = Annotated[float, Field(ge=MIN_HEADWAY_MIN, le=MAX_HEADWAY_MIN, allow_inf_nan=False)]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
+PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
+Km = Annotated[float, Field(gt=0, le=MAX_DISTANCE_KM, allow_inf_nan=False, strict=True)]
+Speed = Annotated[float, Field(ge=MIN_SPEED_KPH, le=MAX_SPEED_KPH, allow_inf_nan=False, strict=True)]
+CostUsd = Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
+Co2Kg = Annotated[float, Field(ge=0, le=MAX_CO2_KG, allow_inf_nan=False, strict=True)]
+CostPerKm = Annotated[float, Field(ge=0, le=MAX_COST_USD_PER_UNIT_KM, allow_inf_nan=False, strict=True)]
+Co2PerKm = Annotated[float, Field(ge=0, le=MAX_CO2_G_PER_UNIT_KM, allow_inf_nan=False, strict=True)]
+Headway = Annotated[float, Field(ge=MIN_HEADWAY_MIN, le=MAX_HEADWAY_MIN, allow_inf_nan=False, strict=True)]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, strict=True)]
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 #: Twelve monthly factors, January first, that multiply a rate in that month (UTC calendar).
-Seasonality = Annotated[list[Annotated[float, Field(ge=0, le=MAX_SEASON_FACTOR, allow_inf_nan=False)]],
-                        Field(min_length=12, max_length=12)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Seasonality = Annotated[
+    list[Annotated[float, Field(ge=0, le=MAX_SEASON_FACTOR, allow_inf_nan=False, strict=True)]],
+    Field(min_length=12, max_length=12)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
 LatLon = tuple[Lat, Lon]
 
 
@@ -166,7 +182,8 @@ class Airspace(_Model):
         list[Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_closable_country)]],
         Field(max_length=250),
     ] = []
-    buffer_km: Annotated[float, Field(ge=0, le=MAX_AIRSPACE_BUFFER_KM, allow_inf_nan=False)] = 25.0
+    buffer_km: Annotated[
+        float, Field(ge=0, le=MAX_AIRSPACE_BUFFER_KM, allow_inf_nan=False, strict=True)] = 25.0
 
 
 def clock_minutes(text: str) -> int:
@@ -198,9 +215,10 @@ class Place(_Model):
     tz: Annotated[str, Field(max_length=64)]
     min_connection_min: Minutes = 0.0
     checkin_min: Minutes = 0.0
-    servers: Annotated[int, Field(ge=1, le=MAX_SERVERS)] | None = None
+    servers: Annotated[int, WHOLE, Field(ge=1, le=MAX_SERVERS)] | None = None
     service_time: Distribution | None = None
-    background_per_day: Annotated[float, Field(ge=0, le=MAX_BACKGROUND_PER_DAY, allow_inf_nan=False)] = 0.0
+    background_per_day: Annotated[
+        float, Field(ge=0, le=MAX_BACKGROUND_PER_DAY, allow_inf_nan=False, strict=True)] = 0.0
     background_seasonality: Seasonality | None = None
     customs: CustomsHold | None = None
 
@@ -327,7 +345,7 @@ class Dispatch(_Model):
     cutoff_min: Minutes = 0.0
     #: a daily pool of departure paths (UTC days): a vehicle ready when the day's paths are
     #: gone waits for the next day with one left (None: no limit)
-    paths_per_day: Annotated[int, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
+    paths_per_day: Annotated[int, WHOLE, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
     #: the ``fleets`` entry whose vehicles it runs: a formed vehicle leaves only with one free
     fleet: Id | None = None
 
@@ -339,8 +357,8 @@ class Fleet(_Model):
     ``turnaround_min`` after it was unloaded at the far end (it returns empty)."""
 
     id: Id
-    vehicles: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
-    return_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    vehicles: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)]
+    return_factor: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, strict=True)] = 1.0
     turnaround_min: Minutes = 0.0
 
 
@@ -368,9 +386,9 @@ class Service(_Model):
     overhead_min: Minutes = 0.0
     dwell_min: Minutes = 0.0
     distance_km: Km | None = None
-    circuity: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)] = 1.0
+    circuity: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False, strict=True)] = 1.0
     waypoints: Annotated[list[LatLon], Field(max_length=MAX_WAYPOINTS)] | None = None
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
+    capacity: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)]
     cost_usd: CostUsd | None = None
     cost_usd_per_unit_km: CostPerKm | None = None
     co2_kg: Co2Kg | None = None
@@ -383,7 +401,8 @@ class Service(_Model):
     # landing cycle's CO2 per unit on top of the per-km figure (docs/airspace.md)
     airspace: Airspace | None = None
     co2_kg_per_cycle: Co2Kg = 0.0
-    wind_east_kph: Annotated[float, Field(ge=-MAX_WIND_KPH, le=MAX_WIND_KPH, allow_inf_nan=False)] = 0.0
+    wind_east_kph: Annotated[
+        float, Field(ge=-MAX_WIND_KPH, le=MAX_WIND_KPH, allow_inf_nan=False, strict=True)] = 0.0
 
     @model_validator(mode="after")
     def _consistent(self) -> Service:
@@ -431,7 +450,7 @@ class Link(_Model):
     mode: LinkMode = "transfer"
     duration_min: PositiveMinutes
     distance_km: Km | None = None
-    bidirectional: bool = True
+    bidirectional: Annotated[bool, Field(strict=True)] = True  # `no` is text, not false
     units: Annotated[list[Unit], Field(min_length=1, max_length=2)] = ["pax", "feu"]
     cost_usd: CostUsd = 0.0
     co2_kg: Co2Kg = 0.0
@@ -444,11 +463,12 @@ class GatewayChoice(_Model):
     already heading for it included) + ``co2_usd_per_t`` x its CO2, over ``scale_usd``."""
 
     via: Annotated[list[Id], Field(min_length=1, max_length=50)]
-    value_of_time_usd_per_day: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)]
-    co2_usd_per_t: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False)] = 0.0
-    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
+    value_of_time_usd_per_day: Annotated[
+        float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
+    co2_usd_per_t: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)] = 0.0
+    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
     #: consecutive containers that decide together: the first chooses, the others follow it
-    block_feu: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] = 1
+    block_feu: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)] = 1
 
     @field_validator("via")
     @classmethod
@@ -465,7 +485,7 @@ class Demand(_Model):
     kind: Literal["passenger", "cargo"]
     from_: Id = Field(alias="from")
     to: Id
-    per_week: Annotated[float, Field(ge=MIN_RATE, le=MAX_PER_WEEK, allow_inf_nan=False)]
+    per_week: Annotated[float, Field(ge=MIN_RATE, le=MAX_PER_WEEK, allow_inf_nan=False, strict=True)]
     arrivals: Literal["poisson", "uniform"] = "poisson"
     #: monthly factors on per_week, January first (None: the same all year)
     seasonality: Seasonality | None = None
@@ -494,7 +514,7 @@ class Disruption(_Model):
     target: Id
     start: Instant
     end: Instant
-    capacity_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    capacity_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)] = 0.0
     description: str | None = None
 
     @model_validator(mode="after")
@@ -508,11 +528,11 @@ class Run(_Model):
     """When and how long to simulate, and the seed of every random stream."""
 
     start: Date
-    horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)] = 28
-    warmup_days: Annotated[int, Field(ge=0, le=MAX_HORIZON_DAYS)] = 0
-    drain_days: Annotated[int, Field(ge=0, le=MAX_DRAIN_DAYS)] = 21
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 10
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
+    horizon_days: Annotated[int, WHOLE, Field(ge=1, le=MAX_HORIZON_DAYS)] = 28
+    warmup_days: Annotated[int, WHOLE, Field(ge=0, le=MAX_HORIZON_DAYS)] = 0
+    drain_days: Annotated[int, WHOLE, Field(ge=0, le=MAX_DRAIN_DAYS)] = 21
+    replications: Annotated[int, WHOLE, Field(ge=1, le=MAX_REPLICATIONS)] = 10
+    seed: Annotated[int, WHOLE, Field(ge=0, le=MAX_SEED)] = 0
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Run:
@@ -535,14 +555,14 @@ def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> Non
 
 
 MAX_VALUE_OF_TIME = 10_000.0  # USD per hour
-UsdPerHour = Annotated[float, Field(ge=0, le=MAX_VALUE_OF_TIME, allow_inf_nan=False)]
+UsdPerHour = Annotated[float, Field(ge=0, le=MAX_VALUE_OF_TIME, allow_inf_nan=False, strict=True)]
 
 
 class TravellerSegment(_Model):
     """A kind of traveller with its own values of time (business, leisure)."""
 
     id: Id
-    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=True)]
     value_of_time_usd_per_h: UsdPerHour
     schedule_delay_usd_per_h: UsdPerHour
 
@@ -554,10 +574,10 @@ class Choice(_Model):
 
     segments: Annotated[list[TravellerSegment], Field(min_length=1, max_length=20)]
     transfer_penalty_usd: CostUsd = 0.0
-    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False)]
-    window_days: Annotated[float, Field(gt=0, le=31, allow_inf_nan=False)] = 7.0
+    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
+    window_days: Annotated[float, Field(gt=0, le=31, allow_inf_nan=False, strict=True)] = 7.0
     #: demand grows by exp(elasticity x the gain in logsum) when a network gets better
-    induced_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.0
+    induced_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False, strict=True)] = 0.0
 
     @model_validator(mode="after")
     def _shares(self) -> Choice:
@@ -577,7 +597,7 @@ class GtfsRoute(_Model):
     id: Annotated[str, Field(min_length=1, max_length=64)]
     mode: ServiceMode | None = None
     unit: Unit | None = None
-    capacity: Annotated[int, Field(ge=1, le=MAX_CAPACITY)] | None = None
+    capacity: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)] | None = None
     distance_km: Km | None = None
     cost_usd: CostUsd | None = None
     cost_usd_per_unit_km: CostPerKm | None = None
@@ -591,7 +611,7 @@ class ServicesFrom(_Model):
     gtfs: Annotated[str, Field(min_length=1, max_length=1024)]
     routes: Annotated[list[Id | GtfsRoute],
                       Field(min_length=1, max_length=MAX_ITEMS["services"])] | None = None
-    match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 1.0
+    match_km: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)] = 1.0
 
 
 class Scenario(_Model):
@@ -617,6 +637,14 @@ class Scenario(_Model):
     choice: Choice | None = None
     #: closed airspace for every air service that does not name its own
     airspace: Airspace | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
+            raise ValueError(f"a scenario's name is one line of 1 to {MAX_NAME_CHARS} characters "
+                             f"(got {shown(value)})")
+        return value
 
     @model_validator(mode="after")
     def _validity(self) -> Scenario:

@@ -382,24 +382,51 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader, budget: _Budge
                 return scalar(loader, node)
         return loader.construct_object(node, deep=True)
 
+    def merged(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> list[SourceDict]:
+        """The mappings a merge key names (``<<: *a`` or ``<<: [*a, *b]``), each as loaded."""
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for sub in nodes:
+            if not isinstance(sub, yaml.MappingNode):
+                what = "a mapping" if sub is not node else "a mapping or list of mappings"
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       f"expected {what} for merging, but found {sub.id}", sub.start_mark)
+        return [construct(loader, sub) for sub in nodes]
+
     def construct_mapping(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> SourceDict:
+        """The mapping's own keys, each at most once, and those of the mappings it merges
+        (``<<``) that it does not give itself, the earlier mapping's first: YAML's merge rule,
+        which PyYAML's in-place flattening gets wrong for a mapping that merges one that
+        merges."""
         if not isinstance(node, yaml.MappingNode):
             raise _Refused(None, None, f"!!map needs a mapping, not a {node.id}", node.start_mark)
-        loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
-        out = SourceDict()
-        out.start = mark(node)
+        own = SourceDict()
+        sources: list[SourceDict] | None = None
         for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                if sources is not None:
+                    raise ScenarioError([Problem(filename, *mark(key_node)[1:], "", "duplicate key '<<'")])
+                sources = merged(loader, value_node)
+                continue
             key = construct(loader, key_node)
             if not isinstance(key, str):
                 raise ScenarioError(
                     [Problem(filename, *mark(key_node)[1:], "", f"keys must be text, not {kind_of(key)}")]
                 )
-            if key in out:
+            if key in own:
                 raise ScenarioError(
                     [Problem(filename, *mark(key_node)[1:], _path_part(key), f"duplicate key {shown(key)}")]
                 )
-            out[key] = construct(loader, value_node)
-            out.positions[key] = mark(value_node)
+            own[key] = construct(loader, value_node)
+            own.positions[key] = mark(value_node)
+        out = SourceDict()
+        out.start = mark(node)
+        for source in sources or []:
+            for key, value in source.items():
+                if key not in own and key not in out:
+                    out[key] = value
+                    out.positions[key] = source.positions[key]
+        out.update(own)
+        out.positions.update(own.positions)
         return out
 
     def construct_sequence(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> SourceList:
