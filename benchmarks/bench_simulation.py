@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         # side by side: what passenger choice costs (a logit over Pareto itineraries) against
         # every passenger taking the earliest arrival
         f"baseline, {year} d, no choice model": scaled(base, days=year).model_copy(update={"choice": None}),
-        "baseline x10 demand, 70 days": scaled(base, demand=10.0),
+        f"baseline x10 demand, {base.run.horizon_days} days": scaled(base, demand=10.0),
         f"baseline x10 demand, {year} days": scaled(base, demand=10.0, days=year),
         f"cargo only x10 demand, {year} days": scaled(base, demand=10.0, days=year, cargo_only=True),
         "M/M/3 station, trucks at rho 0.85": queue_scenario("M/M", 3, 0.85, days=60 if quick else 400,
