@@ -246,6 +246,28 @@ def test_little_law_holds_exactly_for_an_overload_still_queued_at_the_end() -> N
         at = rec.units["status"] == Status.AT_STATION
         assert np.all(rec.units["station_min"][at] > 0)
 
+def test_dispatched_vehicles_are_the_trips_of_their_service() -> None:
+    # Trucks of one container each, dispatched at once: in the per-service results each truck
+    # sent in the window is a trip, full, carrying one container that paid the truck's tariff,
+    # with no on-time share (no timetable); witnesses: the units' own first departures. A
+    # service that leaves when full is not warned of as running full.
+    from validation.queue_scenarios import queue_scenario
+
+    from corridor.analysis.warnings import run_warnings
+
+    s = queue_scenario("M/M", 1, 0.5, days=20, replications=1)
+    service = s.services[0].model_copy(update={"cost_usd": 40.0})
+    s = s.model_copy(update={"services": [service]})
+    result = simulate(s)
+    rec, k = result.records[0], result.kpis[0]["services"]["TRUCK"]
+    left = rec.units["first_departure_min"]
+    sent = int(np.sum((left >= rec.warmup_min) & (left < rec.horizon_min)))
+    assert sent > 100 and rec.dispatched == ("TRUCK",)
+    assert (k["trips"], k["carried"], k["load_factor"]) == (sent, sent, 1.0)
+    assert k["revenue_usd"] == pytest.approx(40.0 * sent)
+    assert np.isnan(k["on_time_share"])
+    assert not any("ran full" in w for w in run_warnings(result))
+
 def test_background_traffic_stops_at_the_horizon() -> None:
     s = load_scenario(SCENARIOS / "baseline.yaml")
     tt = build_timetable(s, horizon_days=s.run.horizon_days + s.run.drain_days)

@@ -5,6 +5,8 @@ A trip's load factor is its peak load (the most units on board at once) over its
 the day; a service's is the mean over the trips that ran in the statistics window (by
 scheduled departure). On time: the trip reached its last stop within ``ON_TIME_MIN`` of the
 timetable (the usual 15-minute rule for flights; trains are held to the same minute count).
+A dispatched service's trips are the vehicles it sent (by departure), each with the load it
+left with; having no timetable, it has no on-time share.
 """
 
 from __future__ import annotations

@@ -526,6 +526,9 @@ class Replication:
             if math.isnan(unit.first_departure_min):
                 unit.first_departure_min = now
         self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
+        # a trip of its service for the per-service results: no timetable, so no delay
+        self.trip_log.append(TripRecord(service, now, self.capacity[service], len(load), len(load),
+                                        cost * len(load)))
         if pool and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
             processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))

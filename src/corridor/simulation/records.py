@@ -50,6 +50,8 @@ class Records:
     fleets: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: per dispatched service with daily departure paths: paths a day, and paths taken per day
     paths: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the services that leave when full or at a cut-off (their trips in ``trips`` are vehicles sent)
+    dispatched: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -65,6 +67,7 @@ class Records:
             services=rep.tt.services, trip_log=rep.trip_log, departures=rep.departures,
             fleets={name: {"vehicles": fleet.vehicles, **fleet.log()} for name, fleet in rep.fleets.items()},
             paths=rep.path_log(),
+            dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
         )
 
     @classmethod
@@ -75,7 +78,8 @@ class Records:
               trip_log: list[TripRecord] | None = None,
               departures: list[tuple[list[int], int, float]] | None = None,
               fleets: dict[str, dict[str, Any]] | None = None,
-              paths: dict[str, dict[str, Any]] | None = None) -> Records:
+              paths: dict[str, dict[str, Any]] | None = None,
+              dispatched: tuple[str, ...] = ()) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log (per visit
         of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # each column read straight into its array (attrgetter and fromiter loop in C)
@@ -105,6 +109,7 @@ class Records:
             departures=_departure_columns(departures or []),
             fleets=fleets or {},
             paths=paths or {},
+            dispatched=dispatched,
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
