@@ -71,6 +71,62 @@ def test_two_route_split_is_the_closed_form_logit() -> None:
     np.testing.assert_allclose(u["cost_usd"][delivered & ~chose_g1], 1300.0)
 
 
+TRAINS = """\
+name: trains
+run: {start: 2027-03-01, horizon_days: 60, warmup_days: 0, drain_days: 10, replications: 1, seed: 4}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 50, lon: 30, tz: UTC, checkin_min: 240}
+  - {id: H, name: H, kind: gauge_change_station, country: KZ, lat: 50, lon: 29.5, tz: UTC}
+  - {id: G1, name: G1, kind: gauge_change_station, country: PL, lat: 51, lon: 29, tz: UTC}
+  - {id: G2, name: G2, kind: gauge_change_station, country: PL, lat: 49, lon: 29, tz: UTC}
+  - {id: D, name: D, kind: rail_terminal, country: DE, lat: 50, lon: 28, tz: UTC}
+services:
+  - {id: BLK, mode: rail, unit: feu, stops: [O, H], dispatch: {cutoff_min: 720}, capacity: 10,
+     duration_min: 60, distance_km: 40}
+  - {id: BLK-G1, mode: rail, unit: feu, stops: [H, G1], dispatch: {cutoff_min: 0}, capacity: 50,
+     duration_min: 1440, distance_km: 100, cost_usd: 1000}
+  - {id: BLK-G2, mode: rail, unit: feu, stops: [H, G2], dispatch: {cutoff_min: 0}, capacity: 50,
+     duration_min: 2880, distance_km: 100, cost_usd: 900}
+links:
+  - {id: G1-D, from: G1, to: D, duration_min: 1440, cost_usd: 500, bidirectional: false, units: [feu]}
+  - {id: G2-D, from: G2, to: D, duration_min: 1440, cost_usd: 400, bidirectional: false, units: [feu]}
+demand:
+  - {id: F, kind: cargo, from: O, to: D, per_week: 350,
+     gateways: {via: [G1, G2], value_of_time_usd_per_day: 100, scale_usd: 150, block_feu: 41}}
+  - {id: F2, kind: cargo, from: O, to: D, per_week: 70,
+     gateways: {via: [G2], value_of_time_usd_per_day: 100, scale_usd: 150, block_feu: 41}}
+"""
+
+
+def test_a_block_train_from_the_origin_chooses_its_gateway_and_runs_through() -> None:
+    # Two flows share the block train from O (10 FEU, 12-hour cut-off); every gateway's route
+    # starts with it, so each train's containers of a flow choose together when it leaves (not
+    # 41 consecutive containers, which would straddle trains): a train's part of a flow goes to
+    # one gateway and leaves H as one train with whatever else on board goes there. Witnesses:
+    # the containers' departures (who left O on which train), the trips of the onward blocks,
+    # and the closed-form logit over the trains' decisions.
+    rec = simulate(Scenario.model_validate(yaml.safe_load(TRAINS)), replications=1).records[0]
+    u, dep = rec.units, rec.departures
+    o, f = rec.places.index("O"), rec.flows.index("F")
+    trains: dict[float, list[int]] = {}
+    for unit, place, minute in zip(dep["unit"].tolist(), dep["place"].tolist(), dep["depart_min"].tolist(),
+                                   strict=True):
+        if place == o:
+            trains.setdefault(minute, []).append(unit)
+    parts, onward, g1 = 0, 0, 0
+    for units in trains.values():
+        ours = [k for k in units if u["flow"][k] == f]
+        chosen = set(u["gateway"][units].tolist())
+        assert len(set(u["gateway"][ours].tolist())) <= 1  # one gateway per train and flow
+        parts += bool(ours)
+        g1 += bool(ours) and u["gateway"][ours[0]] == rec.places.index("G1")
+        onward += len(chosen)  # a train for each gateway its containers chose, no more
+    trips = rec.trips
+    sent = np.isin(trips["service"], [rec.services.index("BLK-G1"), rec.services.index("BLK-G2")])
+    assert int(sent.sum()) == onward
+    assert parts > 300 and stats.binomtest(g1, parts, closed_form_share_g1()).pvalue > 0.001
+
+
 def test_closing_a_gateway_moves_the_split() -> None:
     # G1 shut from day 20 to day 40: containers created then see a wait until it reopens
     closure = """\

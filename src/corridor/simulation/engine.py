@@ -51,6 +51,7 @@ from corridor.simulation.choice import ChoiceCache
 from corridor.simulation.demand import arrival_times
 from corridor.simulation.entities import (
     STATUS_NAMES,
+    DispatchStep,
     LinkStep,
     RideStep,
     Status,
@@ -171,6 +172,13 @@ class Replication:
                 self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
         # flow -> its block's choice, followers still to come, and the block's id
         self.gateway_block: dict[int, tuple[GatewayOption | None, int, int]] = {}
+        # flow -> the dispatched service every gateway's route starts with (a block train formed
+        # at the origin): its containers choose when that train leaves, together
+        self.gateway_first: dict[int, DispatchStep] = {}
+        for f, options in self.gateway_options.items():
+            first = options[0].steps[0] if options and options[0].steps else None
+            if isinstance(first, DispatchStep) and all(o.steps[:1] == (first,) for o in options):
+                self.gateway_first[f] = first
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
         # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
         self.station_waits: list[tuple[list[int], int, float, float]] = []
@@ -310,8 +318,18 @@ class Replication:
         self._wait_for_next(unit, unit.place, leave_at=now)
 
     def _choose_gateway(self, unit: Unit, now: float) -> None:
-        """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`):
-        the first of each ``block_feu`` consecutive containers chooses, the others follow it."""
+        """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`).
+        When every route starts with the same block train from the origin, the container waits
+        for it, and the flow's containers on each train choose together when it leaves
+        (:meth:`_choose_on_board`): a train runs to one gateway, not re-sorted on the way.
+        Otherwise the first of each ``block_feu`` consecutive containers chooses, the others
+        follow it."""
+        first = self.gateway_first.get(unit.flow)
+        if first is not None:
+            unit.steps = [first]
+            unit.ready_min = now + self.checkin[unit.place]
+            self._wait_for_next(unit, unit.place, leave_at=now)
+            return
         option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
             options = self.gateway_options[unit.flow]
@@ -330,6 +348,30 @@ class Replication:
         unit.ready_min = now + self.checkin[unit.place]
         unit.planned_arrival_min = unit.ready_min + option.planned_min
         self._wait_for_next(unit, unit.place, leave_at=now)
+
+    def _choose_on_board(self, load: list[Unit], now: float) -> None:
+        """The containers on a train leaving now that wait to choose their gateway: those of one
+        flow choose together, one logit draw, as a block of their number."""
+        by_flow: dict[int, list[Unit]] = {}
+        for unit in load:
+            if unit.gateway < 0 and unit.flow in self.gateway_first:
+                by_flow.setdefault(unit.flow, []).append(unit)
+        for flow, group in by_flow.items():
+            options = self.gateway_options[flow]
+            spec = self.flows[flow].gateways
+            assert spec is not None
+            expected = [self._expected_wait(o, now, len(group)) for o in options]
+            k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[flow]())
+            option = options[k]
+            block = 0
+            if option.exit_service in self.paths:
+                block = self.commitments.open(option.exit_service, expected[k][1], len(group))
+            for unit in group:
+                if block:
+                    self.commitments.join(unit.id, option.exit_service, block)
+                unit.gateway = option.gateway
+                unit.steps = list(option.steps)  # its first step is the train leaving now
+                unit.planned_arrival_min = unit.ready_min + option.planned_min
 
     def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
         """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it
@@ -518,6 +560,7 @@ class Replication:
         tt = self.tt
         row = self.dispatch_row[service]
         now = self.env.now
+        self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
         for unit in load:
             self._set_moving(unit)

@@ -3,17 +3,19 @@
 A flow with ``gateways`` lists the places its containers may cross (Malaszewicze, Kuznica,
 Siemianowka, Sestokai, Braniewo...). For each gateway the route is the fastest chain of
 block trains and links from origin to destination that crosses it and none of the others
-(the link closure on the rows that avoid them, found once per timetable). When a container
-is created, each route's generalised cost is its tariff, plus the value of time times its
+(the link closure on the rows that avoid them, found once per timetable). When the choice is
+made (below), each route's generalised cost is its tariff, plus the value of time times its
 riding time and the waits expected on the way (the queue a vehicle arriving now would meet at
 each station the route calls at, closures included, and the wait for a departure path out of
 the gateway when the block gets there, behind the blocks already heading for it: see
 :func:`forecast_path_wait`), plus a CO2 price; the container
 picks one by the logit of -cost / scale (:func:`corridor.kernels.logit.draw`), with one
-uniform from the flow's own ``gateway:FLOW`` stream. A block train's worth decides together:
-the first of each ``block_feu`` consecutive containers of a flow chooses and the others take
-the same route, so a block forming at the origin heads for one gateway and is not re-sorted
-on the way (and the choice costs once a block). Closing or slowing a gateway raises its
+uniform from the flow's own ``gateway:FLOW`` stream. A block train decides together: when every
+route starts with the same dispatched service (a block train formed at the origin), the flow's
+containers on each of its trains choose when it leaves, so the train runs through to one
+gateway and is not re-sorted on the way; otherwise the first of each ``block_feu`` consecutive
+containers of a flow chooses and the others take the same route (and the choice costs once a
+block). Closing or slowing a gateway raises its
 expected wait and moves the split to the others; nothing is typed by hand.
 """
 
