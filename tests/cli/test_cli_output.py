@@ -191,3 +191,27 @@ def test_an_output_name_too_long_for_the_system_is_a_one_line_error(tmp_path: Pa
     assert main(argv) == 2  # an OSError (File name too long) traceback
     err = capsys.readouterr().err
     assert "cannot write there (File name too long)" in err and "Traceback" not in err
+
+
+def test_text_a_spreadsheet_would_run_is_quoted_in_the_csv_tables(tmp_path: Path, capsys) -> None:
+    # a scenario's name is free text and reaches compare's tables: opened in a spreadsheet, a
+    # cell starting with "=" would run as a formula; the Parquet copy keeps the name as it is
+    import csv
+
+    import pandas as pd
+
+    from conftest import MINIMAL
+
+    hostile = '=HYPERLINK("http://example.invalid","x")'
+    demand = "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n"
+    base = tmp_path / "tiny.yaml"
+    base.write_text(MINIMAL + demand)
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL.replace("name: tiny", f"name: '{hostile}'") + demand)
+    out = tmp_path / "results"
+    argv = ["compare", str(base), str(other), "--replications", "2", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
+    cells = [cell for path in out.rglob("*.csv") for row in csv.reader(path.open()) for cell in row]
+    assert "'" + hostile in cells and hostile not in cells
+    frames = [pd.read_parquet(p) for p in out.rglob("*.parquet")]
+    assert any(f[c].astype(str).eq(hostile).any() for f in frames for c in f.columns)

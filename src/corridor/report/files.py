@@ -68,13 +68,34 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``@``, a
+    tab or a carriage return, or ``-``, and is not a number), quoted with a leading
+    apostrophe; numbers and other text as they are. Scenario names and sweep settings are free
+    text and reach the CSV tables.
+
+    >>> [spreadsheet_safe(v) for v in ("=HYPERLINK(1)", "-2.5", "-x", "Baltic", 3)]
+    ["'=HYPERLINK(1)", '-2.5', "'-x", 'Baltic', 3]
+    """
+    if not isinstance(value, str) or not value or value[0] not in "=+-@\t\r":
+        return value
+    try:
+        float(value)  # a signed number is data, not a formula
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def write_table(df: Any, folder: Path, name: str) -> list[Path]:
-    """A tidy table as ``name.csv`` (times in ISO 8601 with their offset) and ``name.parquet``."""
+    """A tidy table as ``name.csv`` (times in ISO 8601 with their offset; text a spreadsheet
+    would run as a formula quoted, :func:`spreadsheet_safe`) and ``name.parquet`` (as it is)."""
     csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
     out = df.copy()
     for col in out.columns:  # ISO 8601 with offset in CSV
         if str(out[col].dtype).startswith("datetime64"):
             out[col] = out[col].map(lambda t: None if t is None or t != t else t.isoformat())
+        elif out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = out[col].map(spreadsheet_safe)
     out.to_csv(csv_path, index=False)
     df.to_parquet(parquet_path, index=False)
     return [csv_path, parquet_path]
