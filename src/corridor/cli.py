@@ -314,7 +314,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.simulation.gateways import gateways_left_out
 
     scenario, graph = _load(args)
-    tt = build_timetable(scenario) if any(f.kind == "cargo" for f in scenario.demand) else None
+    days = scenario.run.horizon_days + scenario.run.drain_days
+    tt = build_timetable(scenario, horizon_days=days) if scenario.services else None
     queues = sum(1 for p in scenario.places if p.queues)
     print(
         f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
@@ -344,6 +345,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
               file=sys.stderr)
     for message in short_distances(scenario):
         print(f"warning: {message}", file=sys.stderr)
+    for k, service in enumerate(scenario.services):
+        if tt is not None and service.timetable is not None and tt.service_starts[k].size == 0:
+            print(f"warning: {service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
+                  "UTC, horizon and drain): its days and validity leave none, so runs never see it",
+                  file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario, tt):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "

@@ -123,6 +123,22 @@ def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) 
     assert "outside the simulated period" not in err and "warning: KENA:" in err
 
 
+def test_validate_warns_of_a_service_with_no_trip_in_the_run(tmp_path: Path, capsys) -> None:
+    # a validity that ended before the run (a mistyped year): the flight never flies in a run
+    from conftest import MINIMAL
+
+    path = tmp_path / "gone.yaml"
+    ended = "    duration_min: 146\n    valid_to: 2026-12-31\n"
+    path.write_text(MINIMAL.replace("    duration_min: 146\n", ended))
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: A2: no trip in the simulated period (2027-03-01 to 2027-04-05 UTC" in err, err
+    assert "A1" not in err
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(MINIMAL)
+    assert main(["validate", str(tiny)]) == 0
+    assert "no trip" not in capsys.readouterr().err
+
 def test_validate_warns_of_a_distance_shorter_than_the_great_circle(tmp_path: Path, capsys) -> None:
     from conftest import MINIMAL
 
