@@ -56,10 +56,13 @@ def test_remove_by_id(write, minimal) -> None:
 
 
 def test_removing_a_place_still_in_use_is_reported(write, minimal) -> None:
-    child = write("c.yaml", "extends: tiny.yaml\nremove: {places: [IST]}\n")
+    # each use is found where it is (in the base), and the message says which remove dropped it
+    child = write("c.yaml", "extends: tiny.yaml\nname: c\nremove: {places: [IST]}\n")
     with pytest.raises(ScenarioError) as info:
         load_scenario(child)
-    assert any("unknown place 'IST'" in p.message for p in info.value.problems)
+    uses = [p for p in info.value.problems if "unknown place 'IST'" in p.message]
+    assert len(uses) == 2 and all(p.file.endswith("tiny.yaml") for p in uses)
+    assert all(p.message.endswith(f"(removed by the remove at {child}:3:19)") for p in uses), uses
 
 
 def test_remove_unknown_id(write, minimal) -> None:

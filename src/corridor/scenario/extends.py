@@ -90,6 +90,7 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
     out = SourceDict(base)
     out.positions = dict(base.positions)
     out.start = base.start
+    out.removed = dict(base.removed)
     problems: list[Problem] = []
     for section, ids in removals.items():
         file, line, col = removals.positions[section]
@@ -120,6 +121,7 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
                 )
             else:
                 dropped.add(item_id)
+                out.removed[item_id] = (f, ln, c)
         kept = SourceList()
         kept.start = items.start
         for item, pos in zip(items, items.positions, strict=True):
@@ -215,6 +217,7 @@ def _apply(base: SourceDict, data: SourceDict) -> SourceDict:
     out = SourceDict(base)
     out.positions = dict(base.positions)
     out.start = data.start
+    out.removed = dict(base.removed)
     for key, value in data.items():
         if key == "remove":
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -143,7 +144,14 @@ def _first_per_place(problems: list[Problem]) -> list[Problem]:
 def _located(raw: SourceDict, loc: tuple[str | int, ...], message: str, fallback: str) -> Problem:
     pos, path = locate(raw, loc)
     file, line, col = pos if pos is not None else (fallback, None, None)
-    return Problem(file, line, col, path, message)
+    return Problem(file, line, col, path, message + _removed_note(raw, message))
+
+
+def _removed_note(raw: SourceDict, message: str) -> str:
+    """For a reference to an id that a ``remove`` dropped: where it was removed."""
+    named = re.match(r"unknown [a-z, ]+ '([^']*)'", message)
+    where = raw.removed.get(named.group(1)) if named else None
+    return f" (removed by the remove at {where[0]}:{where[1]}:{where[2]})" if where else ""
 
 
 def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:

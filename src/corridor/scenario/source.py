@@ -115,12 +115,15 @@ class SourceDict(dict[str, Any]):
     positions: dict[str, Position]
     start: Position | None
     size: int
+    #: on a merged scenario: the ids a ``remove`` dropped, and where it says so
+    removed: dict[str, Position]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.positions = {}
         self.start = None
         self.size = 0
+        self.removed = {}
 
 
 class SourceList(list[Any]):
