@@ -15,6 +15,7 @@ from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_replication
 from corridor.simulation.choice import Alternatives, ChoiceCache, traveller_utilities, utilities
+from corridor.simulation.entities import RideStep
 
 TOY = """\
 name: two-itineraries
@@ -112,6 +113,53 @@ def test_choice_sets_shared_across_keys_equal_fresh_searches_on_the_baseline() -
             assert sorted(it.criteria() for it, _ in got.options) == sorted(it.criteria() for it in fresh), \
                 (origin, ready)
     assert len(planner.memo[("choice", cache.window_min)]) > cache.misses  # keys shared by sets
+
+
+
+def test_sets_carried_a_week_on_are_what_a_search_finds(monkeypatch) -> None:
+    # A set found a week earlier is handed out a week on when the timetable between is that
+    # week's, trip for trip; over five weeks that cross the European clock change (28 March
+    # 2027: the flights of Europe's airports move an hour in UTC) every set handed out must be
+    # a fresh search's, and each ride must be the trip and connections its times say
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s, horizon_days=40)
+    planner = Planner(tt, unit="pax")
+    usable = planner.allowed(tt.service_mask(None, "pax"))
+    cache = ChoiceCache(planner, usable, s.choice)
+    carried = {"yes": 0, "no": 0}
+    week_on = ChoiceCache._a_week_on
+
+    def counted(self, *args):
+        found = week_on(self, *args)
+        carried["yes" if found is not None else "no"] += 1
+        return found
+
+    monkeypatch.setattr(ChoiceCache, "_a_week_on", counted)
+    for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
+        o, d = tt.index[origin], tt.index[dest]
+        pax = tt.service_mask(None, "pax")[tt.service]
+        deps = sorted(float(x) for x in tt.dep_min[(tt.origin == o) & pax])
+        for ready in np.arange(0.0, 33 * 1440.0, 173.0).tolist():
+            got = cache.alternatives(o, d, ready)
+            first = next(x for x in deps if x >= ready + float(tt.checkin_min[o]))
+            limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
+            fresh = planner.pareto(o, d, ready, window_min=limit - ready, allowed=usable)
+            assert got is not None
+            assert sorted(it.criteria() for it, _ in got.options) == sorted(it.criteria() for it in fresh), \
+                (origin, ready)
+            for it, steps in got.options:
+                rides = [leg for leg in it.legs if leg.kind == "service"]
+                for leg in rides:
+                    assert tt.trip[leg.board_conn] == leg.trip == tt.trip[leg.alight_conn]
+                    assert tt.dep_min[leg.board_conn] == leg.dep_min
+                    assert tt.arr_min[leg.alight_conn] == leg.arr_min
+                # the steps a passenger books ride the same trips and connections
+                booked = [(x.trip, x.board_conn, x.alight_conn) for x in steps if isinstance(x, RideStep)]
+                assert booked == [(leg.trip, leg.board_conn, leg.alight_conn) for leg in rides]
+    assert carried["yes"] > 50 and carried["no"] > 5, carried  # carried on, and refused over the change
 
 
 DAY_EDGE = """\

@@ -98,6 +98,28 @@ class Timetable:
         """Connection rows of one trip, in segment order."""
         return self.trip_rows[self.trip_ptr[trip] : self.trip_ptr[trip + 1]]
 
+    def shifted_trips(self, shift_min: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per trip and per connection, the same one of the same service ``shift_min`` later
+        (a week, for a weekly timetable), or -1 where there is none: a date outside a validity
+        period or the window, or a clock change in between (local times keep their hour, so
+        the UTC times move).
+
+        Trips are numbered service by service in order of departure, as the engine starts them.
+        """
+        trip_later = np.full(self.trip_ptr.size - 1, -1, dtype=np.int64)
+        first = 0
+        for starts in self.service_starts:
+            at = np.searchsorted(starts, starts + shift_min)
+            found = at < starts.size
+            found[found] = starts[at[found]] == starts[found] + shift_min
+            trip_later[first:first + starts.size][found] = first + at[found]
+            first += starts.size
+        later = trip_later[self.trip]
+        conn_later = np.full(self.n_connections, -1, dtype=np.int64)
+        has = later >= 0
+        conn_later[has] = self.trip_rows[self.trip_ptr[later[has]] + self.segment[has]]
+        return trip_later, conn_later
+
     def service_mask(self, modes: Iterable[str] | None = None, unit: str | None = None) -> np.ndarray:
         """Per service: may a search use it, given allowed modes (None: all) and the unit carried."""
         mask = np.ones(len(self.services), dtype=bool)

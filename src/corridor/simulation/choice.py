@@ -12,8 +12,9 @@ and picked with probability exp(-cost / scale) / sum over the alternatives (the 
 the set, so a full flight spills its passengers to their next alternative.
 
 The alternatives are cached like earliest routes (:mod:`.routes`): they depend on the ready
-time only through the first departures it can catch; the cost is evaluated per passenger,
-vectorised over the alternatives.
+time only through the first departures it can catch. A set found with every seat free is
+carried a week on when the timetable over its window is the week before's, run for run; the
+cost is evaluated per passenger, vectorised over the alternatives.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from corridor.kernels.logit import draw_one, logsum
-from corridor.planning.itinerary import Itinerary
+from corridor.planning.itinerary import Itinerary, Leg
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
 from corridor.simulation.routes import MISSING, RouteCache
-from corridor.units import MIN_PER_DAY
+from corridor.units import MIN_PER_DAY, MIN_PER_WEEK
 
 MIN_PER_H = 60.0
 
@@ -110,6 +111,29 @@ def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSe
     return float(-logsum(utilities(alts, ready_min, segment, choice)) * choice.scale_usd)
 
 
+StaticSet = tuple[Alternatives | None, bool, np.ndarray]  # a set, whether keys share it, its connections
+
+
+def _week_on(it: Itinerary, trip_later: np.ndarray, conn_later: np.ndarray) -> Itinerary:
+    """The itinerary a week later: the same legs, on each trip's next week's run."""
+    legs = []
+    for leg in it.legs:
+        on = leg.kind == "service"
+        legs.append(Leg(leg.kind, leg.name, leg.mode, leg.origin, leg.dest, leg.dep_min + MIN_PER_WEEK,
+                        leg.arr_min + MIN_PER_WEEK, leg.cost_usd, leg.co2_kg,
+                        int(trip_later[leg.trip]) if on else leg.trip,
+                        int(conn_later[leg.board_conn]) if on else leg.board_conn,
+                        int(conn_later[leg.alight_conn]) if on else leg.alight_conn, leg.link_row))
+    return Itinerary(it.ready_min + MIN_PER_WEEK, tuple(legs))
+
+
+def _step_on(step: Step, trip_later: np.ndarray, conn_later: np.ndarray) -> Step:
+    if isinstance(step, RideStep):
+        return step._replace(trip=int(trip_later[step.trip]), board_conn=int(conn_later[step.board_conn]),
+                             alight_conn=int(conn_later[step.alight_conn]))
+    return step
+
+
 class ChoiceCache(RouteCache):
     """The alternatives of passengers by what they can catch, on the connections ``allowed``
     marks usable (kept up to date by the engine as seats run out and come free)."""
@@ -120,6 +144,7 @@ class ChoiceCache(RouteCache):
         self.window_min = choice.window_days * MIN_PER_DAY
         self._limits: dict[tuple[int, ...], float] = {}
         self._open_mask: np.ndarray | None = None
+        self._dep = planner.tt.dep_min.tolist()  # every connection's departure, in order
 
     def opened(self, connection: int) -> None:
         """``connection`` can be used again: forget every set whose window reaches past the
@@ -159,6 +184,10 @@ class ChoiceCache(RouteCache):
         limit = self._limit(first[key[2]] if shared else ready)
         memo = self.planner.memo.setdefault(("choice", self.window_min), {})
         static = memo.get(key) if shared else None
+        if static is None and shared:
+            static = self._a_week_on(memo, origin, dest, ready, board_from, limit)
+            if static is not None:
+                self._remember_static(memo, key, static, limit)
         if static is None:
             static = self._search(origin, dest, ready, board_from, limit, self._all_seats())
             if shared and static[1]:
@@ -193,6 +222,47 @@ class ChoiceCache(RouteCache):
             if self._limit(first[k]) != limit:
                 break
             memo.setdefault((key[0], key[1], k, *key[3:]), static)
+
+    def _a_week_on(self, memo: dict[tuple[int, ...], Any], origin: int, dest: int, ready: float,
+                   board_from: float | None, limit: float) -> StaticSet | None:
+        """The set found a week earlier, a week on, when the timetable between the ready time
+        and the window's end is that week's a week later, trip for trip (no clock change, no
+        validity ending, not the window's edge): the search would find the same journeys on the
+        same services a week later. None when there is no such set or the weeks differ."""
+        earlier = memo.get(self.key(origin, dest, ready - MIN_PER_WEEK,
+                                    None if board_from is None else board_from - MIN_PER_WEEK))
+        if earlier is None or not earlier[1]:
+            return None
+        trip_later, conn_later, lone_then, lone_now = self._week_later()
+        # every usable connection of the week before has its run a week later, and every one of
+        # this week its run a week before: the two windows hold the same runs, a week apart
+        start = ready if board_from is None else min(ready, board_from)
+        lo0, hi0, lo, hi = (bisect_left(self._dep, t)
+                            for t in (start - MIN_PER_WEEK, limit - MIN_PER_WEEK, start, limit))
+        if lone_then[hi0] != lone_then[lo0] or lone_now[hi] != lone_now[lo]:
+            return None
+        alts, cacheable, rows = earlier
+        if alts is None:
+            return None, cacheable, rows
+        shifted = [(_week_on(it, trip_later, conn_later), tuple(_step_on(step, trip_later, conn_later)
+                                                                for step in steps))
+                   for it, steps in alts.options]
+        return Alternatives.of(shifted), cacheable, np.sort(conn_later[rows])
+
+    def _week_later(self) -> tuple[np.ndarray, np.ndarray, list[int], list[int]]:
+        """Each trip's and connection's run a week later (-1: none), and how many of the usable
+        connections before each have no run a week later, and no run a week before."""
+        found = self.planner.memo.get(("week later", self.planner.unit))
+        if found is None:
+            trip_later, conn_later = self.planner.tt.shifted_trips(MIN_PER_WEEK)
+            usable = self._all_seats()
+            earlier = np.zeros(conn_later.size, dtype=bool)
+            earlier[conn_later[conn_later >= 0]] = True
+            lone_then = np.r_[0, np.cumsum(usable & (conn_later < 0))].tolist()
+            lone_now = np.r_[0, np.cumsum(usable & ~earlier)].tolist()
+            found = self.planner.memo[("week later", self.planner.unit)] = (trip_later, conn_later,
+                                                                             lone_then, lone_now)
+        return found  # type: ignore[no-any-return]
 
     def _all_seats(self) -> np.ndarray:
         if self._open_mask is None:
