@@ -328,7 +328,7 @@ class Replication:
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
         unit.ready_min = now + self.checkin[unit.place]
-        unit.planned_arrival_min = unit.ready_min + option.planned_min
+        unit.planned_arrival_min = now + option.planned_min
         self._wait_for_next(unit, unit.place, leave_at=now)
 
     def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
