@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from corridor.network.timetable import Timetable
+from corridor.planning.rules import at_origin, dispatch_departure, landing
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def link_legs(tt: Timetable, source: int, rows: tuple[int, ...], leave_min: floa
     t, here = leave_min, source
     for r in rows:
         dispatched = int(lt.service[r]) >= 0
-        dep = t + float(lt.wait_min[r])
+        dep = dispatch_departure(t, float(lt.wait_min[r]))  # a plain link's wait is 0
         arr = dep + float(lt.duration_min[r])
         legs.append(Leg("dispatch" if dispatched else "link", lt.ids[r], lt.mode[r], here, int(lt.dest[r]),
                         dep, arr, float(lt.cost_usd[r]), float(lt.co2_kg[r]), link_row=(r,)))
@@ -185,15 +186,13 @@ def chain_legs(tt: Timetable, source: int, rows: tuple[int, ...], ready_min: flo
     leaves its cut-off later."""
     lt = tt.links
     mct, checkin = tt.min_connection_min, tt.checkin_min
-    leave, board = ready_min, ready_min + float(checkin[source])
+    board, leave = at_origin(ready_min, float(checkin[source]))
     legs: list[Leg] = []
     here = source
     for r in rows:
         (leg,) = link_legs(tt, here, (r,), board if int(lt.service[r]) >= 0 else leave)
         here = leg.dest
-        if leg.kind == "dispatch":
-            leave = board = leg.arr_min + float(mct[here])
-        else:
-            leave, board = leg.arr_min, leg.arr_min + max(float(checkin[here]), float(mct[here]))
+        board, leave = landing(leg.arr_min, float(mct[here]), max(float(checkin[here]), float(mct[here])),
+                               False, via_link=leg.kind == "link")
         legs.append(leg)
     return legs

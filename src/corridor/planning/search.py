@@ -276,7 +276,7 @@ class Planner:
 
         def join(place: int) -> None:
             """Join every dispatched vehicle out of ``place`` at ``ready[place]``, just lowered."""
-            for ride in dispatch[place]:
+            for ride in dispatch[place]:  # planned to leave at the cut-off (:mod:`.rules`)
                 heapq.heappush(sent, (ready[place] + ride.wait_min, len(sent), ready[place], place, ride))
 
         def relax(place: int, leave: float, prev: Pointer) -> None:

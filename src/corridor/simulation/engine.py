@@ -44,6 +44,7 @@ import simpy
 from corridor.errors import CorridorError
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
+from corridor.planning.rules import at_origin, landing
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import processes
@@ -57,7 +58,6 @@ from corridor.simulation.entities import (
     Step,
     TripRecord,
     Unit,
-    landing,
 )
 from corridor.simulation.fleets import Fleet
 from corridor.simulation.gateways import (
@@ -306,8 +306,8 @@ class Replication:
             self._book(unit, steps)  # seats are taken
         else:
             unit.steps = list(steps)
-        unit.ready_min = now + self.checkin[unit.place]
-        self._wait_for_next(unit, unit.place, leave_at=now)
+        unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
+        self._wait_for_next(unit, unit.place, leave_at=leave)
 
     def _choose_gateway(self, unit: Unit, now: float) -> None:
         """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`):
@@ -327,9 +327,9 @@ class Replication:
             self.commitments.join(unit.id, option.exit_service, block)
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
-        unit.ready_min = now + self.checkin[unit.place]
+        unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
         unit.planned_arrival_min = now + option.planned_min
-        self._wait_for_next(unit, unit.place, leave_at=now)
+        self._wait_for_next(unit, unit.place, leave_at=leave)
 
     def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
         """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it

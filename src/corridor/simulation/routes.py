@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from corridor.planning.itinerary import Itinerary
+from corridor.planning.rules import dispatch_departure, landing
 from corridor.planning.search import Planner
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
 
@@ -165,13 +166,14 @@ def untimed_reach(planner: Planner, origin: int) -> Untimed:
             if t > (leave if state == "leave" else board)[p]:
                 continue
             moves: list[tuple[int, float, float, float]] = []  # (place, arrive, board, leave)
-            if state == "leave":
-                moves += [(h.dest, t + h.duration_min, t + h.duration_min + after_link[h.dest], math.inf)
-                          for h in planner.hops[p]]
+            if state == "leave":  # a chain of links is one hop: no link on from its end
+                for h in planner.hops[p]:
+                    q, a = h.dest, t + h.duration_min
+                    moves.append((q, a, landing(a, mct[q], after_link[q], False, via_link=True)[0], math.inf))
             else:
                 for ride in planner.dispatch[p]:
-                    a = t + ride.wait_min + ride.duration_min
-                    moves.append((ride.dest, a, a + mct[ride.dest], a + mct[ride.dest]))
+                    q, a = ride.dest, dispatch_departure(t, ride.wait_min) + ride.duration_min
+                    moves.append((q, a, *landing(a, mct[q], after_link[q], False, via_link=False)))
             for q, a, b, lv in moves:
                 arrive[q] = min(arrive[q], a)
                 if b < board[q]:
