@@ -25,6 +25,7 @@ costs nothing per connection and a query pays only for the span it scans.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -273,11 +274,12 @@ class Planner:
         after_link, mct, dispatch = self._after_link, self._mct, self.dispatch
         # dispatched vehicles joined, by planned departure: (leaves, order, joined, place, ride)
         sent: list[tuple[float, int, float, int, DispatchRide]] = []
+        order = itertools.count()  # ties leave in the order joined, never compared further
 
         def join(place: int) -> None:
             """Join every dispatched vehicle out of ``place`` at ``ready[place]``, just lowered."""
             for ride in dispatch[place]:  # planned to leave at the cut-off (:mod:`.rules`)
-                heapq.heappush(sent, (ready[place] + ride.wait_min, len(sent), ready[place], place, ride))
+                heapq.heappush(sent, (ready[place] + ride.wait_min, next(order), ready[place], place, ride))
 
         def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
@@ -473,6 +475,7 @@ class _Bags:
         self.found: list[Label] = []  # at the target; time_min is the arrival
         #: dispatched vehicles joined, by planned departure: (leaves, order, place, ride, label)
         self.sent: list[tuple[float, int, int, DispatchRide, Label]] = []
+        self._order = itertools.count()  # ties leave in the order joined, never compared further
 
     def settled(self, now_min: float, trips: dict[int, list[Label]]) -> bool:
         """True when every partial journey still open (waiting at a place or riding) is beaten
@@ -524,7 +527,7 @@ class _Bags:
         if rides and label.boardings + 1 <= self.max_boardings:
             for ride in rides:
                 leaves = label.time_min + ride.wait_min
-                heapq.heappush(self.sent, (leaves, len(self.sent), place, ride, label))
+                heapq.heappush(self.sent, (leaves, next(self._order), place, ride, label))
         return True
 
     def send(self, until: float) -> None:
