@@ -1,8 +1,8 @@
 """Independent references for the planner: a time-expanded graph searched by networkx.
 
 Nothing here shares code with corridor.planning: links are chained edge by edge (not through a
-closure), dispatched vehicles leave from every moment one may board at their place, and journeys
-are found by Dijkstra or by enumerating every path.
+closure), dispatched vehicles are joined at every moment a journey may first board at their
+place, and journeys are found by Dijkstra or by enumerating every path.
 """
 
 from __future__ import annotations
@@ -45,16 +45,24 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         else:
             links_from[u].append((k, v, float(tt.links.duration_min[k])))
 
-    # a chain of links and dispatched vehicles longer than all of them together, with the
-    # longest wait to board after each, holds a loop, which never helps
-    rows = len(tt.links.ids)
+    # after the last connection, a chain of links and dispatched vehicles longer than all of
+    # them together, with the longest wait to board before each vehicle, holds a loop, which
+    # never helps
+    vehicles = int((tt.links.service >= 0).sum())
     last = (max([t0, *tt.arr_min.tolist()]) + float((tt.links.wait_min + tt.links.duration_min).sum())
-            + (rows + 1) * float(after_link.max(initial=0.0)))
+            + (vehicles + 1) * float(after_link.max(initial=0.0)))
 
-    def may_board(place: int, t: float) -> None:
-        if t not in wait_times[place]:
+    def may_board(place: int, t: float) -> tuple:
+        """The node of reaching ``place`` free to board at ``t``: it leads on to waiting there,
+        and to the dispatched vehicles out of ``place`` (joined then: joining one later only
+        arrives later, as any journey from the later join does by waiting, so no Pareto point
+        is lost, and the paths to enumerate stay few)."""
+        node = ("at", place, t)
+        if node not in g:
+            g.add_edge(node, ("wait", place, t), weight=0.0)
             wait_times[place].add(t)
             joins.append((place, t))
+        return node
 
     def street(place: int, t: float) -> None:
         """Free to leave ``place`` at ``t`` by link (chains of links expand recursively)."""
@@ -71,13 +79,11 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
             if u == target:
                 g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
             else:
-                g.add_edge(("linkarr", u, reach), ("wait", u, reach + after_link[u]), weight=after_link[u])
-                may_board(u, reach + after_link[u])
+                g.add_edge(("linkarr", u, reach), may_board(u, reach + after_link[u]), weight=after_link[u])
                 street(u, reach)
                 g.add_edge(("linkarr", u, reach), ("leave", u, reach), weight=0.0)
 
-    g.add_edge(SOURCE, ("wait", origin, t0 + ck[origin]), weight=float(ck[origin]))
-    may_board(origin, t0 + ck[origin])
+    g.add_edge(SOURCE, may_board(origin, t0 + ck[origin]), weight=float(ck[origin]))
     street(origin, t0)
     g.add_edge(SOURCE, ("leave", origin, t0), weight=0.0)
 
@@ -95,8 +101,7 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         if v == target:
             g.add_edge(("arr", i), SINK, weight=0.0)
         else:
-            g.add_edge(("arr", i), ("wait", v, arr + mct[v]), weight=float(mct[v]))
-            may_board(v, arr + mct[v])
+            g.add_edge(("arr", i), may_board(v, arr + mct[v]), weight=float(mct[v]))
             street(v, arr + mct[v])
             g.add_edge(("arr", i), ("leave", v, arr + mct[v]), weight=float(mct[v]))
     while joins:  # every moment one may board: each dispatched vehicle out of there
@@ -105,13 +110,12 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
             continue
         for k, v, wait, ride in vehicles_from[u]:
             arr = t + wait + ride
-            g.add_edge(("wait", u, t), ("sent", k, t), weight=wait + ride, board=True,
+            g.add_edge(("at", u, t), ("sent", k, t), weight=wait + ride, board=True,
                        cost=float(tt.links.cost_usd[k]), co2=float(tt.links.co2_kg[k]))
             if v == target:
                 g.add_edge(("sent", k, t), SINK, weight=0.0)
             else:
-                g.add_edge(("sent", k, t), ("wait", v, arr + mct[v]), weight=float(mct[v]))
-                may_board(v, arr + mct[v])
+                g.add_edge(("sent", k, t), may_board(v, arr + mct[v]), weight=float(mct[v]))
                 street(v, arr + mct[v])
                 g.add_edge(("sent", k, t), ("leave", v, arr + mct[v]), weight=float(mct[v]))
     for legs in by_trip.values():
