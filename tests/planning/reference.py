@@ -1,7 +1,8 @@
 """Independent references for the planner: a time-expanded graph searched by networkx.
 
 Nothing here shares code with corridor.planning: links are chained edge by edge (not through a
-closure), and journeys are found by Dijkstra or by enumerating every path.
+closure), dispatched vehicles are joined at every moment a journey may first board at their
+place, and journeys are found by Dijkstra or by enumerating every path.
 """
 
 from __future__ import annotations
@@ -32,14 +33,36 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         use &= allowed
     idx = np.flatnonzero(use)
     wait_times: dict[int, set[float]] = defaultdict(set)
+    joins: list[tuple[int, float]] = []  # moments one may board at a place, not yet followed
     links_from: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
-    # a dispatched service is a link that waits its cut-off first, and boards a vehicle
-    planned = tt.links.wait_min + tt.links.duration_min
+    # a dispatched service is a vehicle: joined when one may board at its place, it leaves its
+    # cut-off later and is landed from as a vehicle (the connection time)
+    vehicles_from: dict[int, list[tuple[int, int, float, float]]] = defaultdict(list)
     for k in range(len(tt.links.ids)):
-        links_from[int(tt.links.origin[k])].append((k, int(tt.links.dest[k]), float(planned[k])))
+        u, v = int(tt.links.origin[k]), int(tt.links.dest[k])
+        if tt.links.service[k] >= 0:
+            vehicles_from[u].append((k, v, float(tt.links.wait_min[k]), float(tt.links.duration_min[k])))
+        else:
+            links_from[u].append((k, v, float(tt.links.duration_min[k])))
 
-    # a chain of links longer than all of them together holds a loop, which never helps
-    last = max([t0, *tt.arr_min.tolist()]) + float(planned.sum())
+    # after the last connection, a chain of links and dispatched vehicles longer than all of
+    # them together, with the longest wait to board before each vehicle, holds a loop, which
+    # never helps
+    vehicles = int((tt.links.service >= 0).sum())
+    last = (max([t0, *tt.arr_min.tolist()]) + float((tt.links.wait_min + tt.links.duration_min).sum())
+            + (vehicles + 1) * float(after_link.max(initial=0.0)))
+
+    def may_board(place: int, t: float) -> tuple:
+        """The node of reaching ``place`` free to board at ``t``: it leads on to waiting there,
+        and to the dispatched vehicles out of ``place`` (joined then: joining one later only
+        arrives later, as any journey from the later join does by waiting, so no Pareto point
+        is lost, and the paths to enumerate stay few)."""
+        node = ("at", place, t)
+        if node not in g:
+            g.add_edge(node, ("wait", place, t), weight=0.0)
+            wait_times[place].add(t)
+            joins.append((place, t))
+        return node
 
     def street(place: int, t: float) -> None:
         """Free to leave ``place`` at ``t`` by link (chains of links expand recursively)."""
@@ -51,18 +74,16 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
             reach = t + d
             # one node per link taken, so parallel links keep their own cost and CO2
             g.add_edge(node, ("link", k, t), weight=d, cost=float(tt.links.cost_usd[k]),
-                       co2=float(tt.links.co2_kg[k]), board=bool(tt.links.boardings[k]))
+                       co2=float(tt.links.co2_kg[k]))
             g.add_edge(("link", k, t), ("linkarr", u, reach), weight=0.0)
             if u == target:
                 g.add_edge(("linkarr", u, reach), SINK, weight=0.0)
             else:
-                g.add_edge(("linkarr", u, reach), ("wait", u, reach + after_link[u]), weight=after_link[u])
-                wait_times[u].add(reach + after_link[u])
+                g.add_edge(("linkarr", u, reach), may_board(u, reach + after_link[u]), weight=after_link[u])
                 street(u, reach)
                 g.add_edge(("linkarr", u, reach), ("leave", u, reach), weight=0.0)
 
-    g.add_edge(SOURCE, ("wait", origin, t0 + ck[origin]), weight=float(ck[origin]))
-    wait_times[origin].add(t0 + ck[origin])
+    g.add_edge(SOURCE, may_board(origin, t0 + ck[origin]), weight=float(ck[origin]))
     street(origin, t0)
     g.add_edge(SOURCE, ("leave", origin, t0), weight=0.0)
 
@@ -80,10 +101,23 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         if v == target:
             g.add_edge(("arr", i), SINK, weight=0.0)
         else:
-            g.add_edge(("arr", i), ("wait", v, arr + mct[v]), weight=float(mct[v]))
-            wait_times[v].add(arr + mct[v])
+            g.add_edge(("arr", i), may_board(v, arr + mct[v]), weight=float(mct[v]))
             street(v, arr + mct[v])
             g.add_edge(("arr", i), ("leave", v, arr + mct[v]), weight=float(mct[v]))
+    while joins:  # every moment one may board: each dispatched vehicle out of there
+        u, t = joins.pop()
+        if t > last:
+            continue
+        for k, v, wait, ride in vehicles_from[u]:
+            arr = t + wait + ride
+            g.add_edge(("at", u, t), ("sent", k, t), weight=wait + ride, board=True,
+                       cost=float(tt.links.cost_usd[k]), co2=float(tt.links.co2_kg[k]))
+            if v == target:
+                g.add_edge(("sent", k, t), SINK, weight=0.0)
+            else:
+                g.add_edge(("sent", k, t), may_board(v, arr + mct[v]), weight=float(mct[v]))
+                street(v, arr + mct[v])
+                g.add_edge(("sent", k, t), ("leave", v, arr + mct[v]), weight=float(mct[v]))
     for legs in by_trip.values():
         legs.sort(key=lambda c: int(tt.segment[c]))
         for a, b in zip(legs, legs[1:], strict=False):

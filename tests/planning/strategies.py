@@ -81,10 +81,12 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
                 "cost_usd": draw(st.integers(0, 50)) if link_cost else 0,
                 "co2_kg": draw(st.sampled_from([0, 5])),
             })
-    if dispatch and draw(st.booleans()):  # a vehicle that leaves at its cut-off: a boarding
+    # vehicles that leave at their cut-off, joined where one may board: none, one, or two (one
+    # after the other, or after a link, or before one)
+    for k in range(draw(st.integers(0, 2)) if dispatch else 0):
         a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
         services.append({
-            "id": "DISPATCH", "mode": "road", "unit": "pax", "stops": [f"P{a}", f"P{b}"],
+            "id": f"DISPATCH{k}", "mode": "road", "unit": "pax", "stops": [f"P{a}", f"P{b}"],
             "dispatch": {"cutoff_min": draw(st.sampled_from([0, 30]))},
             "duration_min": draw(st.sampled_from([30, 60, 90])), "capacity": 8,
             "cost_usd": draw(st.integers(0, 50)),

@@ -171,6 +171,60 @@ def test_dispatched_vehicle_waits_its_cutoff_and_counts_as_a_boarding() -> None:
         planner.plan("O", "W", "2027-03-26T08:00", unit="pax", modes=["rail"])
 
 
+def dispatch_times(sc: Scenario, origin: str, target: str) -> list[tuple[str, str, str]]:
+    """(leg, departure, arrival) as hh:mm of the earliest plan from 2027-03-26 08:00, after
+    checking that the Pareto set's fastest, and the profile at that minute, arrive with it."""
+    planner = RoutePlanner(sc)
+    result = planner.plan(origin, target, "2027-03-26T08:00", unit="pax")
+    tt, earliest = result.timetable, result.earliest
+    assert result.itineraries[0].arrive_min == earliest.arrive_min
+    prof = planner.profile(origin, target, start="2027-03-26T08:00", days=1, unit="pax").profile
+    assert prof.arrival_min[0] == earliest.arrive_min
+    day = (earliest.arrive_min - earliest.ready_min) // 1440  # days after the 26th, if any
+    last = earliest.legs[-1]
+    return [(leg.name, tt.local(leg.dep_min, leg.origin).strftime("%H:%M"),
+             tt.local(leg.arr_min, leg.dest).strftime("%H:%M") + ("+1" if day and leg is last else ""))
+            for leg in earliest.legs]
+
+
+def test_a_dispatched_vehicle_is_joined_after_check_in_at_the_origin() -> None:
+    # O has a 60-min check-in; a bus O->X leaves at the latest 30 min after one joins it, 60 min
+    # ride. Ready 08:00: joins at 09:00 (as for any vehicle from the origin), planned to leave
+    # 09:30 (the latest the cut-off guarantees), at X 10:30. Before the fix: left 08:30 (as a
+    # link from the ready time), at X 09:30, an hour before the simulation's unit gets there.
+    sc = scenario([place("O", checkin_min=60), place("X", 0, 1)], [dispatched("BUS", "O", "X", 30, 60)])
+    assert dispatch_times(sc, "O", "X") == [("BUS", "09:30", "10:30")]
+
+
+def test_landing_from_a_dispatched_vehicle_takes_the_connection_time_not_check_in() -> None:
+    # bus O->X (cut-off 0, 60 min); X: check-in 60, connection 0; train S X->W at 09:30 (60 min).
+    # Ready 08:00: the bus leaves 08:00, lands 09:00, boards at 09:00 + 0 (off a vehicle: the
+    # connection time), so S 09:30 -> W 10:30. Before the fix X's check-in (after a link) made
+    # boarding 10:00: S the next day, W 10:30 a day later.
+    sc = scenario([place("O"), place("X", 0, 1, checkin_min=60), place("W", 0, 2)],
+                  [dispatched("BUS", "O", "X", 0, 60), service("S", ["X", "W"], ["09:30"], 60)])
+    assert dispatch_times(sc, "O", "W") == [("BUS", "08:00", "09:00"), ("S", "09:30", "10:30")]
+
+
+def test_a_dispatched_vehicle_after_a_link_is_joined_after_the_connection_time() -> None:
+    # walk O->X 10 min; X: connection 30; bus X->W (cut-off 30, 60 min). Ready 08:00: at X
+    # 08:10, joins the bus at 08:10 + max(check-in 0, connection 30) = 08:40, planned to leave
+    # 09:10, at W 10:10. Before the fix the walk and the bus were one chain of links: the bus
+    # left 08:40 (08:10 + cut-off), at W 09:40.
+    sc = scenario([place("O"), place("X", 0, 1, min_connection_min=30), place("W", 0, 2)],
+                  [dispatched("BUS", "X", "W", 30, 60)], [link("WALK", "O", "X", 10, units=["pax"])])
+    assert dispatch_times(sc, "O", "W") == [("WALK", "08:00", "08:10"), ("BUS", "09:10", "10:10")]
+
+
+def test_a_link_after_a_dispatched_vehicle_waits_the_connection_time() -> None:
+    # bus O->X (cut-off 0, 60 min); X: connection 20; walk X->W 10 min. Ready 08:00: the bus
+    # lands 09:00, the walk may leave 09:20 (off a vehicle), at W 09:30. Before the fix the bus
+    # and the walk were one chain: at W 09:10.
+    sc = scenario([place("O"), place("X", 0, 1, min_connection_min=20), place("W", 0, 2)],
+                  [dispatched("BUS", "O", "X", 0, 60)], [link("WALK", "X", "W", 10, units=["pax"])])
+    assert dispatch_times(sc, "O", "W") == [("BUS", "08:00", "09:00"), ("WALK", "09:20", "09:30")]
+
+
 # ---------------------------------------------------------------- rounding
 def test_running_times_round_the_running_total_half_up() -> None:
     places = {p["id"]: p for p in [place("A", 0, 0), place("B", 0, 1), place("C", 0, 2)]}

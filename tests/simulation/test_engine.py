@@ -300,3 +300,55 @@ def test_a_run_pauses_the_cycle_collector_and_leaves_it_as_it_found_it() -> None
         finally:
             gc.enable()
     assert seen == [False, False]
+
+
+CHAIN = """\
+name: dispatched chain
+run: {start: 2027-03-01, horizon_days: 7, warmup_days: 0, drain_days: 3, replications: 1, seed: 5}
+places:
+  - {id: O, name: O, kind: junction, country: KZ, lat: 0.0, lon: 0.0, tz: UTC, checkin_min: 60}
+  - {id: X, name: X, kind: junction, country: KZ, lat: 0.0, lon: 1.0, tz: UTC,
+     checkin_min: 45, min_connection_min: 15}
+  - {id: Y, name: Y, kind: junction, country: KZ, lat: 0.0, lon: 2.0, tz: UTC,
+     checkin_min: 50, min_connection_min: 30}
+  - {id: Z, name: Z, kind: junction, country: KZ, lat: 0.0, lon: 3.0, tz: UTC, min_connection_min: 20}
+  - {id: V, name: V, kind: junction, country: KZ, lat: 0.0, lon: 4.0, tz: UTC,
+     checkin_min: 5, min_connection_min: 25}
+  - {id: W, name: W, kind: junction, country: KZ, lat: 0.0, lon: 5.0, tz: UTC}
+services:
+  - {id: BUS1, mode: road, unit: UNIT, stops: [O, X], dispatch: {cutoff_min: 30},
+     duration_min: 60, capacity: 50}
+  - {id: S, mode: rail, unit: UNIT, stops: [X, Y], timetable: {times: ["06:00", "12:00", "18:00"]},
+     duration_min: 120, capacity: 100}
+  - {id: BUS2, mode: road, unit: UNIT, stops: [Y, Z], dispatch: {cutoff_min: 20},
+     duration_min: 90, capacity: 50}
+  - {id: BUS3, mode: road, unit: UNIT, stops: [V, W], dispatch: {cutoff_min: 10},
+     duration_min: 30, capacity: 50}
+links:
+  - {id: WALK, from: Z, to: V, duration_min: 10, units: [UNIT], bidirectional: false}
+demand:
+  - {id: F, kind: KIND, from: O, to: W, per_week: 7, arrivals: uniform}
+"""
+
+
+@pytest.mark.parametrize("unit", ["pax", "feu"])
+def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit: str) -> None:
+    # O -BUS1 (dispatched)-> X -S (timetabled)-> Y -BUS2 (dispatched)-> Z -WALK-> V -BUS3-> W,
+    # one unit a day, each alone on every vehicle: each dispatched vehicle leaves at its cut-off,
+    # so the simulation's first departure and arrival are the plan's, to the minute (check-in at
+    # O before BUS1; connection time, not check-in, off BUS1 at X and off BUS2 at Z; the larger
+    # of check-in and connection time at V, reached by the walk, before BUS3)
+    kind = "passenger" if unit == "pax" else "cargo"
+    sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind))
+    u = simulate(sc, replications=1).records[0].units
+    done = np.isfinite(u["arrival_min"])
+    assert done.sum() >= 6
+    tt = build_timetable(sc)
+    planner = Planner(tt, unit=unit)
+    for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
+                                       u["arrival_min"][done], strict=True):
+        it = planner.earliest(tt.index["O"], tt.index["W"], float(created))
+        assert it is not None
+        assert [leg.name for leg in it.legs] == ["BUS1", "S", "BUS2", "WALK", "BUS3"]
+        assert (first, arrived) == (it.depart_min, it.arrive_min)
+    assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])

@@ -4,6 +4,9 @@ passengers whose usable connections change as trips fill up and seats come free.
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from planning.strategies import scenarios
 
 from conftest import SCENARIOS
 from corridor.network.timetable import build_timetable
@@ -67,3 +70,21 @@ def test_cache_follows_seats_running_out_and_coming_back() -> None:
                 allowed[c] = True
                 routes.opened(c)
     assert routes.hits > 100  # it did share routes
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(dispatch=True), st.data())
+def test_cache_equals_planner_with_dispatched_vehicles_and_links(scenario, data) -> None:
+    # the key follows every place that links and dispatched vehicles reach before a timetabled
+    # service (joined after check-in at the origin, the connection time off a vehicle): a cache
+    # keyed on the origin's departures alone gave one unit's route to all
+    tt = build_timetable(scenario)
+    planner = Planner(tt, unit="pax")
+    allowed = planner.allowed(None)
+    routes = RouteCache(planner, allowed)
+    o = data.draw(st.integers(0, len(tt.places) - 1))
+    d = data.draw(st.integers(0, len(tt.places) - 1).filter(lambda p: p != o))
+    for t in np.arange(0.0, 3 * 1440.0, 37.0):
+        found = routes.earliest(o, d, float(t))
+        want = planner.earliest(o, d, float(t), allowed=allowed)
+        assert (found[0].arrive_min if found else np.inf) == (want.arrive_min if want else np.inf), t

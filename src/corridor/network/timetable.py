@@ -227,7 +227,7 @@ def build_timetable(
     link_rows: list[_LinkRow] = []
     for s_idx, service in enumerate(scenario.services):
         segments = service_segments(service, places)
-        if service.timetable is None:  # dispatched on demand: routing sees it as a link
+        if service.timetable is None:  # dispatched on demand: a row of the link table, a vehicle to routing
             assert service.dispatch is not None
             seg = segments[0]
             link_rows.append(_LinkRow(service.id, index[seg.origin], index[seg.destination],

@@ -22,7 +22,7 @@ from corridor.errors import NoRouteError, PlanningError
 from corridor.network.segments import service_segments
 from corridor.network.timetable import MODES, Timetable, build_timetable
 from corridor.planning.itinerary import Itinerary, legs_frame
-from corridor.planning.links import link_closure, usable_rows
+from corridor.planning.links import dispatch_rides, link_closure, usable_rows
 from corridor.planning.profile import Profile, compute_profile, week_grid
 from corridor.planning.search import Planner, pareto_filter, place_index
 from corridor.scenario.schema import Scenario
@@ -86,8 +86,7 @@ class ProfileResult:
         n = prof.winner.size
         for idx, count in zip(*np.unique(prof.winner[prof.winner >= 0], return_counts=True), strict=True):
             steps = prof.patterns[int(idx)]
-            name = " > ".join(tt.services[s.service] if s.hop is None else "+".join(s.hop.ids)
-                              for s in steps)
+            name = " > ".join(s.name(tt) for s in steps)
             shares[name] = shares.get(name, 0.0) + float(count) / n
         return sorted(shares.items(), key=lambda kv: -kv[1])
 
@@ -104,8 +103,7 @@ class ProfileResult:
         import pandas as pd
 
         prof, tt = self.profile, self.timetable
-        names = [" > ".join(tt.services[s.service] if s.hop is None else "+".join(s.hop.ids) for s in steps)
-                 for steps in prof.patterns]
+        names = [" > ".join(s.name(tt) for s in steps) for steps in prof.patterns]
         reached = np.isfinite(prof.arrival_min)
         epoch = pd.Timestamp(tt.epoch)
         frame = pd.DataFrame({
@@ -196,9 +194,10 @@ class RoutePlanner:
         key = (unit, modes, direct_only)
         if key not in window.searches:
             tt = window.timetable
-            rows = usable_rows(tt, unit, modes, dispatched_only=direct_only)
-            hops = link_closure(tt, unit, rows=rows, max_boardings=1 if direct_only else None)
-            window.searches[key] = Planner(tt, unit=unit, hops=hops)
+            # a direct journey takes one vehicle, a dispatched one included, and no link
+            hops = link_closure(tt, unit, rows=usable_rows(tt, unit, modes, links=not direct_only))
+            dispatch = dispatch_rides(tt, usable_rows(tt, unit, modes, links=False, dispatched=True))
+            window.searches[key] = Planner(tt, unit=unit, hops=hops, dispatch=dispatch)
         return window.searches[key]
 
     # ------------------------------------------------------------------ checks
@@ -403,8 +402,9 @@ class RoutePlanner:
         window = self._window(t0, float(grid[-1]) + PLAN_WINDOW_DAYS * MIN_PER_DAY)
         tt = window.timetable
         mask = self.services(mode_key, unit, tt)
+        search = self._search(window, unit, mode_key, False)
         prof = compute_profile(tt, o, d, grid, services=mask, max_transfers=max_transfers,
-                               hops=self._search(window, unit, mode_key, False).hops)
+                               hops=search.hops, dispatch=search.dispatch)
         finite = prof.arrival_min[np.isfinite(prof.arrival_min)]
         notes = self._disruption_notes(t0, float(finite.max()) if finite.size else float(grid[-1]))
         return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt, notes)

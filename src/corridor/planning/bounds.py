@@ -1,10 +1,11 @@
 """Lower bounds, per target, on what a journey from each place to the target still takes.
 
 For every place: the fewest boardings and the least fare and CO2 of any way on to the target,
-over the whole timetable (every connection of every service, whatever a query masks) and the
-search's link chains, ignoring when anything leaves. Each is a bound of its own (the least fare
-and the least CO2 may come from different ways). A boarding counts once per trip ridden between
-any two of its stops; fares and CO2 add up segment by segment. Fare and CO2 bounds are lowered
+over the whole timetable (every connection of every service, whatever a query masks), the
+search's link chains and its dispatched vehicles, ignoring when anything leaves. Each is a bound
+of its own (the least fare and the least CO2 may come from different ways). A boarding counts
+once per trip ridden between any two of its stops, and once per dispatched vehicle; fares and
+CO2 add up segment by segment. Fare and CO2 bounds are lowered
 by a hair (``SLACK`` of their size, and of a unit) so that sums added up in another order never
 exceed the journey's own: far more than rounding can do, far less than the ``EPS`` of dominance,
 so a journey that costs exactly the least still reaches its bound.
@@ -24,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from corridor.network.timetable import Timetable
-from corridor.planning.links import LinkHop
+from corridor.planning.links import DispatchRide, LinkHop
 
 SLACK = 1e-12  # relative (and absolute): sums of a thousand terms round by less
 
@@ -60,7 +61,8 @@ def least_to(n: int, into: list[list[Edge]], target: int) -> list[float]:
 class BoundGraph:
     """The static graph the bounds are read from, built once per timetable and link closure."""
 
-    def __init__(self, tt: Timetable, hops: list[list[LinkHop]]) -> None:
+    def __init__(self, tt: Timetable, hops: list[list[LinkHop]],
+                 dispatch: list[list[DispatchRide]] | None = None) -> None:
         n = self.n = len(tt.places)
         self.boardings: list[list[Edge]] = [[] for _ in range(n)]
         self.cost: list[list[Edge]] = [[] for _ in range(n)]
@@ -87,6 +89,11 @@ class BoundGraph:
                 self.boardings[hop.dest].append((u, float(hop.boardings)))
                 self.cost[hop.dest].append((u, hop.cost_usd))
                 self.co2[hop.dest].append((u, hop.co2_kg))
+        for u, rides in enumerate(dispatch or []):  # a dispatched vehicle is a boarding
+            for ride in rides:
+                self.boardings[ride.dest].append((u, 1.0))
+                self.cost[ride.dest].append((u, ride.cost_usd))
+                self.co2[ride.dest].append((u, ride.co2_kg))
 
     def bounds(self, target: int) -> Bounds:
         def least(into: list[list[Edge]], slack: float) -> list[float]:

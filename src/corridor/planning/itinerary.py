@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from corridor.network.timetable import Timetable
+from corridor.planning.rules import at_origin, dispatch_departure, landing
 
 
 @dataclass(frozen=True)
@@ -160,16 +161,38 @@ def service_leg(tt: Timetable, board: int, alight: int, trip_rows: list[int] | N
 
 
 def link_legs(tt: Timetable, source: int, rows: tuple[int, ...], leave_min: float) -> list[Leg]:
-    """One leg per row of a chain of links leaving ``source`` at ``leave_min``. A dispatched
-    vehicle's leg departs after its cut-off wait (the latest it can leave)."""
+    """One leg per row of a chain of links leaving ``source`` at ``leave_min``, or the leg of
+    one dispatched vehicle joined at ``leave_min``: it departs after its cut-off wait (the
+    latest the cut-off guarantees)."""
     lt = tt.links
     legs: list[Leg] = []
     t, here = leave_min, source
     for r in rows:
         dispatched = int(lt.service[r]) >= 0
-        dep = t + float(lt.wait_min[r])
+        dep = dispatch_departure(t, float(lt.wait_min[r]))  # a plain link's wait is 0
         arr = dep + float(lt.duration_min[r])
         legs.append(Leg("dispatch" if dispatched else "link", lt.ids[r], lt.mode[r], here, int(lt.dest[r]),
                         dep, arr, float(lt.cost_usd[r]), float(lt.co2_kg[r]), link_row=(r,)))
         t, here = arr, int(lt.dest[r])
+    return legs
+
+
+def chain_legs(tt: Timetable, source: int, rows: tuple[int, ...], ready_min: float) -> list[Leg]:
+    """One leg per row of a chain of links and dispatched vehicles from ``source``, ready there
+    at ``ready_min``, timed by the boarding rules (docs/planning.md): a link leaves when one is
+    free to leave (at the ready time, on arrival by link, the connection time after a vehicle);
+    a dispatched vehicle is joined when one may board (check-in after the ready time, the larger
+    of check-in and connection time after a link, the connection time after a vehicle) and
+    leaves its cut-off later."""
+    lt = tt.links
+    mct, checkin = tt.min_connection_min, tt.checkin_min
+    board, leave = at_origin(ready_min, float(checkin[source]))
+    legs: list[Leg] = []
+    here = source
+    for r in rows:
+        (leg,) = link_legs(tt, here, (r,), board if int(lt.service[r]) >= 0 else leave)
+        here = leg.dest
+        board, leave = landing(leg.arr_min, float(mct[here]), max(float(checkin[here]), float(mct[here])),
+                               False, via_link=leg.kind == "link")
+        legs.append(leg)
     return legs

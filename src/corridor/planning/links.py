@@ -4,14 +4,19 @@ A traveller (or a container) can chain links (road to a terminal, then a transfe
 timetable in between. The closure gives, for every place, every chain to another place that
 no other chain between the same two places beats in all of duration, boardings, cost and
 CO2: a slow free walk survives beside a fast paid taxi, so alternatives that trade time for
-money are not lost. A dispatched service counts as a link that waits its cut-off and takes a
-boarding (see docs/planning.md).
+money are not lost.
+
+A dispatched service is a vehicle, not a link (docs/planning.md): the searches board it where
+a vehicle may be boarded and it leaves its cut-off later (:class:`DispatchRide`); the closure
+chains plain links only, unless asked for dispatched rows too (gateway routes, chains of block
+trains, see :mod:`corridor.simulation.gateways`).
 """
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,19 +41,50 @@ class LinkHop:
         return (self.duration_min, self.boardings, self.cost_usd, self.co2_kg)
 
 
+class DispatchRide(NamedTuple):
+    """A dispatched vehicle out of a place (a row of the link table): joined when a vehicle
+    could be boarded there, it is planned to leave ``wait_min`` (its cut-off) later, the latest
+    the cut-off guarantees, and lands ``duration_min`` after that, off a vehicle."""
+
+    row: int
+    dest: int
+    wait_min: float
+    duration_min: float
+    cost_usd: float
+    co2_kg: float
+
+
 def usable_rows(tt: Timetable, unit: str | None = None, modes: tuple[str, ...] | None = None,
-                *, dispatched_only: bool = False) -> np.ndarray:
-    """Which link rows a search may use: those that carry ``unit``, whose mode is among
-    ``modes`` (walking transfers always are), and only dispatched vehicles if asked."""
+                *, links: bool = True, dispatched: bool = False) -> np.ndarray:
+    """Which link-table rows a search may use: those that carry ``unit``, whose mode is among
+    ``modes`` (walking transfers always are), plain links if ``links`` and dispatched vehicles
+    if ``dispatched``."""
     lt = tt.links
     ok = np.ones(len(lt.ids), dtype=bool)
     if unit is not None:
         ok &= np.array([unit in u for u in lt.units], dtype=bool)
     if modes is not None:
         ok &= np.array([m == TRANSFER or m in modes for m in lt.mode], dtype=bool)
-    if dispatched_only:
+    if not links:
         ok &= lt.service >= 0
+    if not dispatched:
+        ok &= lt.service < 0
     return ok
+
+
+def dispatch_rides(tt: Timetable, rows: np.ndarray | None = None,
+                   unit: str | None = None) -> list[list[DispatchRide]]:
+    """``rides[p]``: the dispatched vehicles leaving ``p``, among ``rows`` (a mask over the link
+    table; default: every dispatched row that carries ``unit``)."""
+    lt = tt.links
+    use = (usable_rows(tt, unit, links=False, dispatched=True) if rows is None
+           else np.asarray(rows, dtype=bool))
+    out: list[list[DispatchRide]] = [[] for _ in tt.places]
+    for r in np.flatnonzero(use & (lt.service >= 0)).tolist():
+        out[int(lt.origin[r])].append(DispatchRide(r, int(lt.dest[r]), float(lt.wait_min[r]),
+                                                   float(lt.duration_min[r]), float(lt.cost_usd[r]),
+                                                   float(lt.co2_kg[r])))
+    return out
 
 
 def _dominates(a: tuple[float, int, float, float], b: tuple[float, int, float, float]) -> bool:
@@ -59,8 +95,10 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
                  max_boardings: int | None = None) -> list[list[LinkHop]]:
     """``hops[p]``: the Pareto-optimal link chains from ``p`` to every other place.
 
-    ``unit`` keeps the links that carry it; ``rows`` (a mask over the link table) narrows them
-    further; ``max_boardings`` bounds the dispatched vehicles in one chain.
+    ``unit`` keeps the plain links that carry it; ``rows`` (a mask over the link table) chooses
+    the rows instead, dispatched ones included if it says so (chained as links: their cut-off
+    waits counted, connection times not); ``max_boardings`` bounds the dispatched vehicles in
+    one chain.
     """
     lt = tt.links
     use = usable_rows(tt, unit) if rows is None else np.asarray(rows, dtype=bool)

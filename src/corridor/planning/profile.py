@@ -1,9 +1,10 @@
 """Earliest arrival for every departure time at once: chained searchsorted over patterns.
 
-A *journey pattern* is a sequence of rides (service, board stop, alight stop) and link hops
-from the origin to the target. For a fixed pattern, the earliest arrival for a whole array of
-ready times is a chain of ``np.searchsorted`` calls (next departure of each ride at or after
-the time one is ready for it), since every trip of a service keeps the same running times.
+A *journey pattern* is a sequence of rides (service, board stop, alight stop, or a dispatched
+vehicle) and link hops from the origin to the target. For a fixed pattern, the earliest arrival
+for a whole array of ready times is a chain of ``np.searchsorted`` calls (next departure of each
+ride at or after the time one is ready for it), since every trip of a service keeps the same
+running times; a dispatched vehicle leaves its cut-off after one is ready for it.
 The profile is the element-wise minimum over all patterns.
 
 Patterns are explored best-first, and a partial pattern is dropped as soon as, for every
@@ -26,7 +27,7 @@ import numpy as np
 from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
 from corridor.planning.bounds import least_to
-from corridor.planning.links import LinkHop, link_closure
+from corridor.planning.links import DispatchRide, LinkHop, dispatch_rides, link_closure
 from corridor.units import MIN_PER_DAY
 
 INF = np.inf
@@ -34,7 +35,8 @@ INF = np.inf
 
 @dataclass(frozen=True)
 class Step:
-    """A ride on ``service`` from stop position ``board`` to ``alight``, or a link hop."""
+    """A ride on ``service`` from stop position ``board`` to ``alight``, a link hop, or a
+    dispatched vehicle."""
 
     origin: int
     dest: int
@@ -42,6 +44,15 @@ class Step:
     board: int = -1
     alight: int = -1
     hop: LinkHop | None = None
+    dispatch: DispatchRide | None = None
+
+    def name(self, tt: Timetable) -> str:
+        """The service's id, or the link ids of a hop joined by '+'."""
+        if self.hop is not None:
+            return "+".join(self.hop.ids)
+        if self.dispatch is not None:
+            return tt.links.ids[self.dispatch.row]
+        return tt.services[self.service]
 
 
 @dataclass
@@ -79,8 +90,10 @@ class Profile:
 class _Rides:
     """Rides out of each place, and a lower bound on the ride time from each place to the target."""
 
-    def __init__(self, tt: Timetable, services: np.ndarray | None, hops: list[list[LinkHop]] | None):
+    def __init__(self, tt: Timetable, services: np.ndarray | None, hops: list[list[LinkHop]] | None,
+                 dispatch: list[list[DispatchRide]]):
         n = len(tt.places)
+        self.dispatch = dispatch
         self.out: list[list[tuple[int, int, int, int, float]]] = [[] for _ in range(n)]
         for s, stops in enumerate(tt.service_stops):
             if services is not None and not services[s]:
@@ -103,6 +116,8 @@ class _Rides:
                 back[q].append((p, ride))
             for hop in self.hops[p]:
                 back[hop.dest].append((p, hop.duration_min))
+            for sent in self.dispatch[p]:
+                back[sent.dest].append((p, sent.wait_min + sent.duration_min))
         return np.array(least_to(n, back, target))
 
 
@@ -188,10 +203,25 @@ class _PatternSearch:
             if q == self.target:
                 self.complete(arrival, steps)
                 continue
-            leave = arrival + tt.min_connection_min[q]
-            landed = _State(q, leave, steps, state.visited | {q}, state.alighted | {q}, state.boardings + 1)
-            self.push(landed)
-            self.take_links(landed, leave)
+            self.land(state, q, arrival, steps)
+        for ride in self.rides.dispatch[state.place]:  # joined when boarding is possible
+            q = ride.dest
+            if q in state.alighted:
+                continue
+            arrival = state.board_at + (ride.wait_min + ride.duration_min)
+            prof.patterns_evaluated += 1
+            steps = (*state.steps, Step(state.place, q, dispatch=ride))
+            if q == self.target:
+                self.complete(arrival, steps)
+                continue
+            self.land(state, q, arrival, steps)
+
+    def land(self, state: _State, q: int, arrival: np.ndarray, steps: tuple[Step, ...]) -> None:
+        """Off a vehicle at ``q`` (not the target): board or take a link after the connection time."""
+        leave = arrival + self.tt.min_connection_min[q]
+        landed = _State(q, leave, steps, state.visited | {q}, state.alighted | {q}, state.boardings + 1)
+        self.push(landed)
+        self.take_links(landed, leave)
 
     def run(self) -> Profile:
         while self.heap:
@@ -211,17 +241,20 @@ def compute_profile(
     max_transfers: int | None = None,
     use_links: bool = True,
     hops: list[list[LinkHop]] | None = None,
+    dispatch: list[list[DispatchRide]] | None = None,
 ) -> Profile:
     """Earliest arrival at ``target`` for every ready time in ``ready_min`` (minutes since epoch).
 
-    ``services`` masks the services that may be used (see ``Timetable.service_mask``).
+    ``services`` masks the services that may be used (see ``Timetable.service_mask``); ``hops``
+    and ``dispatch`` replace the link closure and the dispatched vehicles out of each place.
     """
     if origin == target:
         raise PlanningError(f"origin and destination are both {tt.places[origin]!r}")
     ready = np.asarray(ready_min, dtype=np.float64)
     if use_links and hops is None:
         hops = link_closure(tt)
-    rides = _Rides(tt, services, hops if use_links else None)
+    rides = _Rides(tt, services, hops if use_links else None,
+                   dispatch if dispatch is not None else dispatch_rides(tt))
     max_boardings = np.inf if max_transfers is None else max_transfers + 1
     search = _PatternSearch(tt, origin, target, ready, rides, max_boardings)
     start = _State(origin, ready + tt.checkin_min[origin], (), frozenset({origin}), frozenset(), 0)

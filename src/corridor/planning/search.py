@@ -11,6 +11,9 @@ and follow the same boarding rules (docs/planning.md):
   from after the larger of its ``checkin_min`` and ``min_connection_min``, and left by
   another link only through the chain that led there (chains of links are one hop, see
   :mod:`corridor.planning.links`).
+* A dispatched vehicle is joined at a place when a vehicle could be boarded there (as for a
+  timetabled departure), leaves its cut-off later and is landed from as a vehicle: its
+  departures are events, scanned in time order among the connections.
 * Arrival at the target is the moment of alighting (or the end of the link).
 
 Times are minutes since the scenario epoch (UTC). Every segment lasts at least a minute,
@@ -21,6 +24,8 @@ costs nothing per connection and a query pays only for the span it scans.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -31,7 +36,7 @@ from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
 from corridor.planning.bounds import BoundGraph, Bounds
 from corridor.planning.itinerary import Itinerary, Leg, link_legs, service_leg
-from corridor.planning.links import LinkHop, link_closure
+from corridor.planning.links import DispatchRide, LinkHop, dispatch_rides, link_closure
 
 INF = math.inf
 EPS = 1e-9
@@ -66,7 +71,16 @@ class Hop(NamedTuple):
     prev: Pointer
 
 
-Pointer = Start | Boarded | Ride | Hop
+class Sent(NamedTuple):
+    """Rode the dispatched vehicle ``ride`` from ``source``, joined at ``join_min``."""
+
+    source: int
+    ride: DispatchRide
+    join_min: float
+    prev: Pointer
+
+
+Pointer = Start | Boarded | Ride | Hop | Sent
 START = Start()
 
 
@@ -133,12 +147,16 @@ class Planner:
     """Answers routing questions on one expanded timetable."""
 
     def __init__(self, tt: Timetable, *, unit: str | None = None,
-                 hops: list[list[LinkHop]] | None = None) -> None:
-        """``unit`` (pax or feu) limits links to those that carry it; services are masked per
-        query. ``hops`` replaces the link closure (a narrower set of links)."""
+                 hops: list[list[LinkHop]] | None = None,
+                 dispatch: list[list[DispatchRide]] | None = None) -> None:
+        """``unit`` (pax or feu) limits links and dispatched vehicles to those that carry it;
+        services are masked per query. ``hops`` replaces the link closure (a narrower set of
+        links), ``dispatch`` the dispatched vehicles out of each place."""
         self.tt = tt
         self.unit = unit
         self.hops: list[list[LinkHop]] = hops if hops is not None else link_closure(tt, unit)
+        self.dispatch: list[list[DispatchRide]] = (dispatch if dispatch is not None
+                                                   else dispatch_rides(tt, unit=unit))
         self._bound_graph: BoundGraph | None = None
         self._bounds: dict[int, Bounds] = {}
         self._mct = tt.min_connection_min.tolist()
@@ -165,7 +183,7 @@ class Planner:
         found = self._bounds.get(target)
         if found is None:
             if self._bound_graph is None:
-                self._bound_graph = BoundGraph(self.tt, self.hops)
+                self._bound_graph = BoundGraph(self.tt, self.hops, self.dispatch)
             found = self._bounds[target] = self._bound_graph.bounds(target)
         return found
 
@@ -201,6 +219,8 @@ class Planner:
         while not isinstance(ptr, Start):
             if isinstance(ptr, Ride):
                 legs.append(self._service_leg(ptr.board, ptr.alight))
+            elif isinstance(ptr, Sent):
+                legs.extend(link_legs(self.tt, ptr.source, (ptr.ride.row,), ptr.join_min))
             else:
                 assert isinstance(ptr, Hop)
                 legs.extend(reversed(link_legs(self.tt, ptr.source, ptr.hop.rows, ptr.leave_min)))
@@ -251,7 +271,15 @@ class Planner:
         arrival[origin] = ready_min
         rptr[origin] = aptr[origin] = START
 
-        after_link = self._after_link
+        after_link, mct, dispatch = self._after_link, self._mct, self.dispatch
+        # dispatched vehicles joined, by planned departure: (leaves, order, joined, place, ride)
+        sent: list[tuple[float, int, float, int, DispatchRide]] = []
+        order = itertools.count()  # ties leave in the order joined, never compared further
+
+        def join(place: int) -> None:
+            """Join every dispatched vehicle out of ``place`` at ``ready[place]``, just lowered."""
+            for ride in dispatch[place]:  # planned to leave at the cut-off (:mod:`.rules`)
+                heapq.heappush(sent, (ready[place] + ride.wait_min, next(order), ready[place], place, ride))
 
         def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
@@ -264,18 +292,46 @@ class Planner:
                         arrival[u], aptr[u] = reach, ptr
                     if board < ready[u]:
                         ready[u], rptr[u] = board, ptr
+                        if dispatch[u]:
+                            join(u)
 
+        def send(until: float) -> None:
+            """The dispatched vehicles leaving by ``until`` (and before the best arrival) land."""
+            while sent and sent[0][0] <= until and sent[0][0] < arrival[target]:
+                leaves, _, joined, u, ride = heapq.heappop(sent)
+                if joined > ready[u]:  # joined earlier since: that vehicle went first
+                    continue
+                v, a = ride.dest, leaves + ride.duration_min
+                r = a + mct[v]
+                if a < arrival[v] or r < ready[v]:
+                    prev = rptr[u]
+                    assert prev is not None
+                    ptr = Sent(u, ride, joined, prev)
+                    if a < arrival[v]:
+                        arrival[v], aptr[v] = a, ptr
+                    if r < ready[v]:
+                        ready[v], rptr[v] = r, ptr
+                        if dispatch[v]:
+                            join(v)
+                        if use_links:
+                            relax(v, r, ptr)
+
+        if dispatch[origin]:
+            join(origin)
         if use_links:
             relax(origin, ready_min, START)
-        mct = self._mct
         boarded: dict[int, Boarded] = {}
         first = int(np.searchsorted(self.tt.dep_min, ready_min, side="left"))
         for chunk in self._chunks(first, ok):
             dep, arr, orig, dest, trip, usable = chunk[2:]
+            if sent:
+                send(dep[chunk.first])
             if dep[chunk.first] >= arrival[target]:
                 break
             for k in range(chunk.first, len(dep)):
                 d = dep[k]
+                if sent and sent[0][0] <= d:
+                    send(d)
                 if d >= arrival[target]:
                     break
                 if not usable[k]:  # no seat on it: whoever rides the trip gets off before it
@@ -297,8 +353,14 @@ class Planner:
                         arrival[v], aptr[v] = a, ptr
                     if r < ready[v]:
                         ready[v], rptr[v] = r, ptr
+                        if dispatch[v]:
+                            join(v)
                         if use_links:
                             relax(v, r, ptr)
+            else:
+                continue
+            break  # the inner loop reached the best arrival
+        send(INF)
         found = aptr[target]
         return None if found is None else self.reconstruct(ready_min, found)
 
@@ -319,7 +381,7 @@ class Planner:
         ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
         bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
-        bags.stops[origin].append(Label(boards, 0, 0.0, 0.0, True, START))
+        bags.wait(origin, Label(boards, 0, 0.0, 0.0, True, START))
         if use_links:
             bags.take_links(origin, Label(ready_min, 0, 0.0, 0.0, True, START))
 
@@ -329,11 +391,16 @@ class Planner:
         first = int(np.searchsorted(tt.dep_min, ready_min, side="left"))
         scanned = 0
         limit = bags.limit  # changes only when the scan stops
+        sent = bags.sent
         for chunk in self._chunks(first, ok):
             dep, _, orig, _, trip, usable = chunk[2:]
+            if sent:
+                bags.send(dep[chunk.first])
             if dep[chunk.first] > limit:
                 break
             for k in range(chunk.first, len(dep)):
+                if sent and sent[0][0] <= dep[k]:
+                    bags.send(dep[k])
                 if dep[k] > limit:
                     break
                 if usable[k]:
@@ -345,6 +412,7 @@ class Planner:
                         break
                 else:  # no seat on it: whoever rides the trip gets off before it
                     trips.pop(trip[k], None)
+        bags.send(INF)
         found = [self.reconstruct(ready_min, lab.ptr) for lab in bags.found]
         return pareto_filter(found)
 
@@ -405,6 +473,9 @@ class _Bags:
         self.use_links = use_links
         self.stops: list[list[Label]] = [[] for _ in planner.tt.places]
         self.found: list[Label] = []  # at the target; time_min is the arrival
+        #: dispatched vehicles joined, by planned departure: (leaves, order, place, ride, label)
+        self.sent: list[tuple[float, int, int, DispatchRide, Label]] = []
+        self._order = itertools.count()  # ties leave in the order joined, never compared further
 
     def settled(self, now_min: float, trips: dict[int, list[Label]]) -> bool:
         """True when every partial journey still open (waiting at a place or riding) is beaten
@@ -444,8 +515,32 @@ class _Bags:
             return
         planner = self.planner
         label = _label(t + (planner._mct[place] if link else planner._after_link[place]), b, c, e, link, ptr)
-        if insert(self.stops[place], label) and link and self.use_links:
+        if self.wait(place, label) and link and self.use_links:
             self.take_links(place, label)
+
+    def wait(self, place: int, label: Label) -> bool:
+        """``label`` may board at ``place`` from its ``time_min``: into the place's bag unless
+        dominated (False), joining every dispatched vehicle out of it."""
+        if not insert(self.stops[place], label):
+            return False
+        rides = self.planner.dispatch[place]
+        if rides and label.boardings + 1 <= self.max_boardings:
+            for ride in rides:
+                leaves = label.time_min + ride.wait_min
+                heapq.heappush(self.sent, (leaves, next(self._order), place, ride, label))
+        return True
+
+    def send(self, until: float) -> None:
+        """The dispatched vehicles leaving by ``until`` (and within the window) land, carrying
+        the journeys that joined them and are still in their place's bag."""
+        sent = self.sent
+        while sent and sent[0][0] <= until and sent[0][0] <= self.limit:
+            leaves, _, place, ride, lab = heapq.heappop(sent)
+            if not any(x is lab for x in self.stops[place]):  # beaten since: its vehicle goes too
+                continue
+            self.land(ride.dest, Label(leaves + ride.duration_min, lab.boardings + 1,
+                                       lab.cost_usd + ride.cost_usd, lab.co2_kg + ride.co2_kg, True,
+                                       Sent(place, ride, lab.time_min, lab.ptr)))
 
     def beaten_at_target(self, t: float, b: int, c: float, e: float) -> bool:
         """A journey found already dominates one at the target at ``t`` with boardings ``b``,

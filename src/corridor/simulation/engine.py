@@ -44,6 +44,7 @@ import simpy
 from corridor.errors import CorridorError
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
+from corridor.planning.rules import at_origin, landing
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import processes
@@ -58,7 +59,6 @@ from corridor.simulation.entities import (
     Step,
     TripRecord,
     Unit,
-    landing,
 )
 from corridor.simulation.fleets import Fleet
 from corridor.simulation.gateways import (
@@ -314,8 +314,8 @@ class Replication:
             self._book(unit, steps)  # seats are taken
         else:
             unit.steps = list(steps)
-        unit.ready_min = now + self.checkin[unit.place]
-        self._wait_for_next(unit, unit.place, leave_at=now)
+        unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
+        self._wait_for_next(unit, unit.place, leave_at=leave)
 
     def _choose_gateway(self, unit: Unit, now: float) -> None:
         """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`).
@@ -327,8 +327,8 @@ class Replication:
         first = self.gateway_first.get(unit.flow)
         if first is not None:
             unit.steps = [first]
-            unit.ready_min = now + self.checkin[unit.place]
-            self._wait_for_next(unit, unit.place, leave_at=now)
+            unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
+            self._wait_for_next(unit, unit.place, leave_at=leave)
             return
         option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
@@ -345,9 +345,9 @@ class Replication:
             self.commitments.join(unit.id, option.exit_service, block)
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
-        unit.ready_min = now + self.checkin[unit.place]
-        unit.planned_arrival_min = unit.ready_min + option.planned_min
-        self._wait_for_next(unit, unit.place, leave_at=now)
+        unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
+        unit.planned_arrival_min = now + option.planned_min
+        self._wait_for_next(unit, unit.place, leave_at=leave)
 
     def _choose_on_board(self, load: list[Unit], now: float) -> None:
         """The containers on a train leaving now that wait to choose their gateway: those of one
@@ -371,7 +371,7 @@ class Replication:
                     self.commitments.join(unit.id, option.exit_service, block)
                 unit.gateway = option.gateway
                 unit.steps = list(option.steps)  # its first step is the train leaving now
-                unit.planned_arrival_min = unit.ready_min + option.planned_min
+                unit.planned_arrival_min = unit.created_min + option.planned_min
 
     def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
         """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it

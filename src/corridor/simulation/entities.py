@@ -118,17 +118,3 @@ def itinerary_steps(tt: Timetable, it: Itinerary) -> list[Step]:
                 s = int(tt.links.service[row])
                 steps.append(DispatchStep(s, row) if s >= 0 else LinkStep(row))
     return steps
-
-
-def landing(now_min: float, mct_min: float, after_link_min: float, processed: bool,
-            via_link: bool) -> tuple[float, float]:
-    """(ready to board, free to leave by link) for units landing at a place at ``now_min``.
-
-    After service at a station both are now; after a link, boarding waits for the larger of
-    check-in and connection time; off a vehicle, both wait for the connection time.
-    """
-    if processed:
-        return now_min, now_min
-    if via_link:
-        return now_min + after_link_min, now_min
-    return now_min + mct_min, now_min + mct_min

@@ -32,6 +32,7 @@ import numpy as np
 
 from corridor.kernels.logit import draw
 from corridor.network.timetable import Timetable
+from corridor.planning.itinerary import chain_legs
 from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
 from corridor.scenario.schema import GatewayChoice, Scenario
@@ -53,7 +54,7 @@ class GatewayOption:
     gateway: int
     steps: tuple[Step, ...]
     ride_min: float
-    planned_min: float  # with the planned cut-off waits of dispatched vehicles
+    planned_min: float  # ready at the origin to arrival by the boarding rules (cut-offs, connections)
     cost_usd: float
     co2_kg: float
     exit_service: int  # the dispatched service that leaves the gateway (-1: none)
@@ -78,7 +79,7 @@ def gateway_options(planner: Planner, origin: int, dest: int, via: tuple[int, ..
 
 def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> list[GatewayOption]:
     lt = tt.links
-    base = usable_rows(tt, "feu")
+    base = usable_rows(tt, "feu", dispatched=True)
     out = []
     for g in via:
         others = [p for p in via if p != g]
@@ -87,7 +88,10 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
         crossing = [h for h in hops if h.dest == dest and any(int(lt.dest[r]) == g for r in h.rows)]
         if not crossing:
             continue
-        hop = min(crossing, key=lambda h: (h.duration_min, h.cost_usd))
+        # the chains are closed as links (cut-offs counted); the fastest is the one that
+        # arrives first by the boarding rules, from a ready time of 0
+        arrives = {h.rows: chain_legs(tt, origin, h.rows, 0.0)[-1].arr_min for h in crossing}
+        hop = min(crossing, key=lambda h: (arrives[h.rows], h.cost_usd))
         steps: list[Step] = []
         exit_service = -1
         to_gateway, reached = 0.0, 0
@@ -101,7 +105,7 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
                 if int(lt.dest[r]) == g:
                     reached = k + 1
         out.append(GatewayOption(g, tuple(steps), float(lt.duration_min[list(hop.rows)].sum()),
-                                 hop.duration_min, hop.cost_usd, hop.co2_kg, exit_service,
+                                 arrives[hop.rows], hop.cost_usd, hop.co2_kg, exit_service,
                                  tuple(int(lt.dest[r]) for r in hop.rows), to_gateway, reached))
     return out
 

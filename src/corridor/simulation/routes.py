@@ -1,24 +1,30 @@
 """Earliest routes of units, cached exactly.
 
 A unit's earliest itinerary depends on its ready time only through which departures it can
-still catch: from its origin (after check-in), and from each place a link out of the origin
-reaches (after the link, and check-in there), as long as the usable connections stay the
-same. Units whose ready times catch the same first departures everywhere therefore get the
-same itinerary, found once. A journey on links alone arrives a fixed time after it starts,
-so it is never shared. Containers book no seats, so their usable connections never change;
-passengers' do. When a connection fills up,
-only the routes that use it are forgotten (the others stay the earliest: an option that was
-not taken has gone); when a seat comes free again, only the routes arriving after that
-connection leaves (it cannot improve on the others).
+still catch: from its origin (after check-in), and from each place that links and dispatched
+vehicles out of the origin reach before any timetabled service (each a fixed time after the
+ready time, or after the moment the origin can be boarded, by the boarding rules), as long as
+the usable connections stay the same. Units whose ready times catch the same first departures
+everywhere therefore get the same itinerary, found once. A journey on links and dispatched
+vehicles alone arrives a fixed time after it starts, so it is never shared, and a shared one
+is not taken when such a journey would beat it. Containers book no seats, so their usable
+connections never change; passengers' do. When a connection fills up, only the routes that
+use it are forgotten (the others stay the earliest: an option that was not taken has gone);
+when a seat comes free again, only the routes arriving after that connection leaves (it
+cannot improve on the others).
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 from bisect import bisect_left
+from typing import NamedTuple
 
 import numpy as np
 
 from corridor.planning.itinerary import Itinerary
+from corridor.planning.rules import dispatch_departure, landing
 from corridor.planning.search import Planner
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
 
@@ -45,6 +51,7 @@ class RouteCache:
         self._departures = [dep[bounds[p]:bounds[p + 1]].tolist() for p in range(len(tt.places))]
         self._cache: dict[tuple[int, ...], tuple[Itinerary, tuple[Step, ...]] | None] = {}
         self._users: dict[int, list[tuple[int, ...]]] = {}  # connection -> cached routes riding it
+        self._untimed: dict[int, Untimed] = {}  # per origin
         self.hits = self.misses = 0
 
     def closed(self, connection: int) -> None:
@@ -75,14 +82,33 @@ class RouteCache:
         it = self.planner.earliest(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
         return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
+    def untimed(self, origin: int) -> Untimed:
+        """Where journeys from ``origin`` on links and dispatched vehicles alone can be (kept)."""
+        found = self._untimed.get(origin)
+        if found is None:  # a place with no departure adds nothing to a key
+            found = untimed_reach(self.planner, origin)
+            leaves = self._departures
+            found = self._untimed[origin] = found._replace(
+                board_after_ready=tuple((p, t) for p, t in found.board_after_ready if leaves[p]),
+                board_after_boarding=tuple((p, t) for p, t in found.board_after_boarding if leaves[p]))
+        return found
+
     def key(self, origin: int, dest: int, ready: float, board_from: float | None) -> tuple[int, ...]:
         """What a search from ``ready`` depends on: the first departure it can catch at the
-        origin and at each place a link from the origin reaches."""
+        origin and at each place links and dispatched vehicles reach before any timetabled
+        service."""
         boards = ready + self._checkin[origin] if board_from is None else board_from
-        departures, after_link = self._departures, self._after_link
+        departures = self._departures
+        reach = self.untimed(origin)
         return (origin, dest, bisect_left(departures[origin], boards),
-                *(bisect_left(departures[hop.dest], ready + hop.duration_min + after_link[hop.dest])
-                  for hop in self.planner.hops[origin]))
+                *(bisect_left(departures[p], ready + t) for p, t in reach.board_after_ready),
+                *(bisect_left(departures[p], boards + t) for p, t in reach.board_after_boarding))
+
+    def untimed_arrival(self, origin: int, dest: int, ready: float, board_from: float | None) -> float:
+        """The earliest arrival at ``dest`` on links and dispatched vehicles alone."""
+        boards = ready + self._checkin[origin] if board_from is None else board_from
+        reach = self.untimed(origin)
+        return min(ready + reach.arrive_after_ready[dest], boards + reach.arrive_after_boarding[dest])
 
     def cached(self, key: tuple[int, ...]) -> object:
         """What is kept for ``key`` (None: no route), or ``MISSING``; hits and misses counted."""
@@ -99,9 +125,65 @@ class RouteCache:
         ready time plus check-in as the first moment to board (a rebooking traveller)."""
         key = self.key(origin, dest, ready, board_from)
         found = self.cached(key)
-        if found is not MISSING:
+        if found is not MISSING and (found is None or found[0].arrive_min  # type: ignore[index]
+                                     < self.untimed_arrival(origin, dest, ready, board_from)):
             return found  # type: ignore[return-value]
         found = self._find(origin, dest, ready, board_from)
         if found is None or any(leg.kind == "service" for leg in found[0].legs):
             self._remember(key, found)
         return found
+
+
+class Untimed(NamedTuple):
+    """Where journeys from one origin on links and dispatched vehicles alone can board a
+    timetabled service, and arrive: (place, least minutes) after the ready time (those that
+    leave the origin by link) or after the moment the origin can be boarded (those that leave
+    it on a dispatched vehicle); the arrivals are per place (inf: not reached)."""
+
+    board_after_ready: tuple[tuple[int, float], ...]
+    board_after_boarding: tuple[tuple[int, float], ...]
+    arrive_after_ready: list[float]
+    arrive_after_boarding: list[float]
+
+
+def untimed_reach(planner: Planner, origin: int) -> Untimed:
+    """:class:`Untimed` for ``origin``, by the planner's boarding rules (docs/planning.md): a
+    link chain leaves when one is free to leave by link and is boarded from after the larger of
+    check-in and connection time; a dispatched vehicle is joined when one may board and leaves
+    its cut-off later; off it, boarding and links wait the connection time."""
+    tt = planner.tt
+    n = len(tt.places)
+    mct = tt.min_connection_min.tolist()
+    after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
+    out = []
+    for start in ("leave", "board"):
+        # least offsets of the two states of each place: free to board, free to leave by link
+        board, leave, arrive = [math.inf] * n, [math.inf] * n, [math.inf] * n
+        heap: list[tuple[float, int, str]] = [(0.0, origin, start)]
+        (leave if start == "leave" else board)[origin] = 0.0
+        while heap:
+            t, p, state = heapq.heappop(heap)
+            if t > (leave if state == "leave" else board)[p]:
+                continue
+            moves: list[tuple[int, float, float, float]] = []  # (place, arrive, board, leave)
+            if state == "leave":  # a chain of links is one hop: no link on from its end
+                for h in planner.hops[p]:
+                    q, a = h.dest, t + h.duration_min
+                    moves.append((q, a, landing(a, mct[q], after_link[q], False, via_link=True)[0], math.inf))
+            else:
+                for ride in planner.dispatch[p]:
+                    q, a = ride.dest, dispatch_departure(t, ride.wait_min) + ride.duration_min
+                    moves.append((q, a, *landing(a, mct[q], after_link[q], False, via_link=False)))
+            for q, a, b, lv in moves:
+                arrive[q] = min(arrive[q], a)
+                if b < board[q]:
+                    board[q] = b
+                    heapq.heappush(heap, (b, q, "board"))
+                if lv < leave[q]:
+                    leave[q] = lv
+                    heapq.heappush(heap, (lv, q, "leave"))
+        # the origin itself, boarded from the start, is the key's own first entry
+        out.append((tuple((p, board[p]) for p in range(n)
+                          if board[p] < math.inf and (p != origin or start == "leave")), arrive))
+    (after_ready, arrive_ready), (after_boarding, arrive_boarding) = out
+    return Untimed(after_ready, after_boarding, arrive_ready, arrive_boarding)
