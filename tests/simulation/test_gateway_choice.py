@@ -127,6 +127,22 @@ def test_a_block_train_from_the_origin_chooses_its_gateway_and_runs_through() ->
     assert parts > 300 and stats.binomtest(g1, parts, closed_form_share_g1()).pvalue > 0.001
 
 
+def test_gateway_shares_are_of_the_containers_that_chose() -> None:
+    # with no drain, the containers created in the last hours still wait for their train at O
+    # when the run ends, with no gateway yet: the shares are of those that chose, and add to 1
+    s = Scenario.model_validate(yaml.safe_load(TRAINS.replace("drain_days: 10", "drain_days: 0")))
+    result = simulate(s, replications=1)
+    u = result.records[0].units
+    f = result.records[0].flows.index("F")
+    waiting = (u["flow"] == f) & (u["gateway"] < 0)
+    assert waiting.any()
+    share = result.kpis[0]["flows"]["F"]["gateway_share"]
+    assert sum(share.values()) == pytest.approx(1.0)
+    g1 = result.records[0].places.index("G1")
+    chose = (u["flow"] == f) & (u["gateway"] >= 0)
+    assert share["G1"] == np.sum(chose & (u["gateway"] == g1)) / np.sum(chose)
+
+
 def test_closing_a_gateway_moves_the_split() -> None:
     # G1 shut from day 20 to day 40: containers created then see a wait until it reopens
     closure = """\

@@ -123,13 +123,15 @@ def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, d
 def _gateway_shares(u: dict[str, np.ndarray], of_flow: np.ndarray, window: np.ndarray,
                     places: tuple[str, ...]) -> dict[str, Any]:
     """For a cargo flow that chooses its gateway: the share of its containers created after the
-    warm-up that took each gateway (nothing for other flows)."""
+    warm-up that took each gateway, of those that chose (one still waiting for its block train
+    to leave the origin when the run ends has not; nothing for other flows)."""
     if "gateway" not in u:
         return {}
     chosen = u["gateway"][of_flow & window]
-    if chosen.size == 0 or np.all(chosen < 0):
+    chosen = chosen[chosen >= 0]
+    if chosen.size == 0:
         return {}
-    counts = np.bincount(chosen[chosen >= 0], minlength=len(places))
+    counts = np.bincount(chosen, minlength=len(places))
     return {"gateway_share": {places[p]: float(counts[p] / chosen.size) for p in np.flatnonzero(counts)}}
 
 
