@@ -295,6 +295,20 @@ class Planner:
                         if dispatch[u]:
                             join(u)
 
+        def land(v: int, a: float, ptr: Pointer) -> None:
+            """A vehicle lands at ``v`` at ``a`` by ``ptr``, which improves its arrival or the
+            moment it may board there (the caller checked): keep what it improves, and go on
+            from ``v`` by dispatched vehicles and links."""
+            r = a + mct[v]
+            if a < arrival[v]:
+                arrival[v], aptr[v] = a, ptr
+            if r < ready[v]:
+                ready[v], rptr[v] = r, ptr
+                if dispatch[v]:
+                    join(v)
+                if use_links:
+                    relax(v, r, ptr)
+
         def send(until: float) -> None:
             """The dispatched vehicles leaving by ``until`` (and before the best arrival) land."""
             while sent and sent[0][0] <= until and sent[0][0] < arrival[target]:
@@ -302,19 +316,10 @@ class Planner:
                 if joined > ready[u]:  # joined earlier since: that vehicle went first
                     continue
                 v, a = ride.dest, leaves + ride.duration_min
-                r = a + mct[v]
-                if a < arrival[v] or r < ready[v]:
+                if a < arrival[v] or a + mct[v] < ready[v]:
                     prev = rptr[u]
                     assert prev is not None
-                    ptr = Sent(u, ride, joined, prev)
-                    if a < arrival[v]:
-                        arrival[v], aptr[v] = a, ptr
-                    if r < ready[v]:
-                        ready[v], rptr[v] = r, ptr
-                        if dispatch[v]:
-                            join(v)
-                        if use_links:
-                            relax(v, r, ptr)
+                    land(v, a, Sent(u, ride, joined, prev))
 
         if dispatch[origin]:
             join(origin)
@@ -346,17 +351,8 @@ class Planner:
                     assert prev is not None
                     entry = boarded[trip[k]] = Boarded(chunk.base + k, prev)
                 v, a = dest[k], arr[k]
-                r = a + mct[v]
-                if a < arrival[v] or r < ready[v]:
-                    ptr = Ride(entry.board, chunk.base + k, entry.prev)
-                    if a < arrival[v]:
-                        arrival[v], aptr[v] = a, ptr
-                    if r < ready[v]:
-                        ready[v], rptr[v] = r, ptr
-                        if dispatch[v]:
-                            join(v)
-                        if use_links:
-                            relax(v, r, ptr)
+                if a < arrival[v] or a + mct[v] < ready[v]:
+                    land(v, a, Ride(entry.board, chunk.base + k, entry.prev))
             else:
                 continue
             break  # the inner loop reached the best arrival
