@@ -332,14 +332,10 @@ class Replication:
             return
         option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
-            options = self.gateway_options[unit.flow]
             spec = self.flows[unit.flow].gateways
             assert spec is not None
-            expected = [self._expected_wait(o, now, spec.block_feu) for o in options]
-            k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[unit.flow]())
-            option, left, block = options[k], spec.block_feu, 0
-            if option.exit_service in self.paths:
-                block = self.commitments.open(option.exit_service, expected[k][1], spec.block_feu)
+            option, block = self._pick_gateway(unit.flow, now, spec.block_feu)
+            left = spec.block_feu
         self.gateway_block[unit.flow] = (option, left - 1, block)
         if block:
             self.commitments.join(unit.id, option.exit_service, block)
@@ -357,21 +353,27 @@ class Replication:
             if unit.gateway < 0 and unit.flow in self.gateway_first:
                 by_flow.setdefault(unit.flow, []).append(unit)
         for flow, group in by_flow.items():
-            options = self.gateway_options[flow]
-            spec = self.flows[flow].gateways
-            assert spec is not None
-            expected = [self._expected_wait(o, now, len(group)) for o in options]
-            k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[flow]())
-            option = options[k]
-            block = 0
-            if option.exit_service in self.paths:
-                block = self.commitments.open(option.exit_service, expected[k][1], len(group))
+            option, block = self._pick_gateway(flow, now, len(group))
             for unit in group:
                 if block:
                     self.commitments.join(unit.id, option.exit_service, block)
                 unit.gateway = option.gateway
                 unit.steps = list(option.steps)  # its first step is the train leaving now
                 unit.planned_arrival_min = unit.created_min + option.planned_min
+
+    def _pick_gateway(self, flow: int, now: float, feu: int) -> tuple[GatewayOption, int]:
+        """A block of ``feu`` containers of ``flow`` chooses its gateway now, by one draw from the
+        flow's uniforms: the option, and the block's id in the ledger of blocks heading for the
+        gateway's exit paths (0: its exit has no daily paths)."""
+        options = self.gateway_options[flow]
+        spec = self.flows[flow].gateways
+        assert spec is not None
+        expected = [self._expected_wait(o, now, feu) for o in options]
+        k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[flow]())
+        block = 0
+        if options[k].exit_service in self.paths:
+            block = self.commitments.open(options[k].exit_service, expected[k][1], feu)
+        return options[k], block
 
     def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
         """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it
