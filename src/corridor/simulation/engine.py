@@ -180,6 +180,9 @@ class Replication:
             if isinstance(first, DispatchStep) and all(o.steps[:1] == (first,) for o in options):
                 self.gateway_first[f] = first
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
+        # flow -> its arrival times and how many of its units are made, for flows whose units
+        # are made at the end of check-in (:meth:`_source`)
+        self.deferred: dict[int, tuple[np.ndarray, int]] = {}
         # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
         self.station_waits: list[tuple[list[int], int, float, float]] = []
         # vehicles at a station now: place, arrival, units
@@ -218,17 +221,42 @@ class Replication:
             first_trip += starts.size
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
+        """The flow's units arrive at its origin at ``times``. A container whose every route
+        starts with the block train from its origin (``gateway_first``) does nothing from its
+        arrival to the end of check-in, when it joins the train's queue: it takes one event, at
+        that end, and is made then with its own arrival time (those still checking in when the
+        run ends are made by :meth:`_checking_in`)."""
         spec = self.flows[flow]
         origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
         pax = spec.kind == "passenger"
         segments, uniforms = self._choice_draws(spec.id, times.size) if pax else (None, None)
+        lead = self.checkin[origin] if flow in self.gateway_first else 0.0
+        if lead:
+            self.deferred[flow] = (times, 0)
         for k, t in enumerate(times.tolist()):
-            yield self.env.timeout(t - self.env.now)
+            yield self.env.timeout(t + lead - self.env.now)
             unit = Unit(len(self.units), flow, pax, dest, t, origin)
             if segments is not None and uniforms is not None:
                 unit.segment, unit.choice_u = int(segments[k]), float(uniforms[k])
             self.units.append(unit)
+            if lead:
+                self.deferred[flow] = (times, k + 1)
             self._enter(unit)
+
+    def _checking_in(self) -> None:
+        """At the end of the run: the containers of put-off arrivals (:meth:`_source`) that had
+        arrived but were still checking in, made and counted as moving, as if made on arrival."""
+        for flow, (times, made) in self.deferred.items():
+            spec = self.flows[flow]
+            origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
+            for t in times[made:].tolist():
+                if t >= self.end_min:
+                    break
+                unit = Unit(len(self.units), flow, False, dest, t, origin)
+                unit.steps = [self.gateway_first[flow]]
+                unit.ready_min = t + self.checkin[origin]
+                self.units.append(unit)
+                self._set_moving(unit)
 
     def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
@@ -325,10 +353,10 @@ class Replication:
         Otherwise the first of each ``block_feu`` consecutive containers chooses, the others
         follow it."""
         first = self.gateway_first.get(unit.flow)
-        if first is not None:
+        if first is not None:  # made at the end of its check-in (:meth:`_source`): it joins now
             unit.steps = [first]
-            unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
-            self._wait_for_next(unit, unit.place, leave_at=leave)
+            unit.ready_min = now
+            self._join(unit, first.service)
             return
         option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
@@ -686,6 +714,7 @@ class Replication:
     def _run(self) -> None:
         self.start()
         self.env.run(until=self.end_min)
+        self._checking_in()
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)
         for place, arrived, units in self.in_station.values():  # vehicles still queued or served at the end
