@@ -144,7 +144,10 @@ class Replication:
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
-        self.dispatch_timer: dict[int, bool] = {}
+        # service -> the cut-off in force for its waiting units (0: none); a vehicle that leaves
+        # voids it, so the next first unit starts its own
+        self.dispatch_timer: dict[int, int] = {}
+        self._timers = 0
         # the daily departure paths of dispatched services that have them
         self.paths: dict[int, PathPool] = {}
         for s, spec in enumerate(scenario.services):
@@ -539,23 +542,31 @@ class Replication:
         self._join(unit, service)
 
     def _join(self, unit: Unit, service: int) -> None:
-        """The unit waits for the dispatched vehicle of ``service``: a full pool sends one now, a
-        first unit starts the cut-off."""
+        """The unit waits for the dispatched vehicle of ``service``: the unit that makes a
+        vehicle's worth sends one now (those joining before it leaves wait for the next), a first
+        unit starts the cut-off."""
         pool = self.dispatch_pool[service]
         self.moving.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
-        spec = self.scenario.services[service]
-        assert spec.dispatch is not None
-        if len(pool) >= self.capacity[service]:
+        if len(pool) == self.capacity[service]:
             processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
-            self.dispatch_timer[service] = True
-            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
+            self._start_cutoff(service)
 
-    def _cutoff(self, service: int, cutoff: float) -> Generator[simpy.Event, Any, None]:
+    def _start_cutoff(self, service: int) -> None:
+        """The units waiting for ``service``'s vehicle leave at the latest its cut-off from now."""
+        spec = self.scenario.services[service]
+        assert spec.dispatch is not None
+        self._timers += 1
+        self.dispatch_timer[service] = self._timers
+        processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min, self._timers))
+
+    def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
-        self.dispatch_timer[service] = False
+        if self.dispatch_timer.get(service) != timer:  # its units left on a full vehicle
+            return
+        self.dispatch_timer[service] = 0
         if self.dispatch_pool[service]:
             yield from self._dispatch(service)
 
@@ -564,15 +575,20 @@ class Replication:
         load, pool[:] = pool[: self.capacity[service]], pool[self.capacity[service]:]
         if not load:
             return
+        # the cut-off in force was for these units: those left (more than a vehicle's worth
+        # joined at once) fill the next vehicle or start its cut-off, and so does the next unit
+        # to join an empty queue
+        self.dispatch_timer[service] = 0
+        if len(pool) >= self.capacity[service]:
+            processes.start(self.env, self._dispatch(service))
+        elif pool:
+            self._start_cutoff(service)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             back = fleet[0].take()
             if back is not None:
-                if pool and not self.dispatch_timer.get(service):
-                    self.dispatch_timer[service] = True
-                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
@@ -581,9 +597,6 @@ class Replication:
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave > self.env.now:
-                if pool and not self.dispatch_timer.get(service):
-                    self.dispatch_timer[service] = True
-                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield self.env.timeout(leave - self.env.now)
                 self.awaiting_path.difference_update(unit.id for unit in load)
@@ -602,9 +615,6 @@ class Replication:
         # a trip of its service for the per-service results: no timetable, so no delay
         self.trip_log.append(TripRecord(service, now, self.capacity[service], len(load), len(load),
                                         cost * len(load)))
-        if pool and not self.dispatch_timer.get(service):
-            self.dispatch_timer[service] = True
-            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
