@@ -419,8 +419,8 @@ demand:
 
 @pytest.mark.parametrize("seed,cutoff,cap,rate", [(1, 1500, 28, 400), (2, 700, 10, 300), (3, 2900, 28, 150),
                                                   (4, 75, 7, 500)])
-def test_units_landing_together_fill_one_vehicle_and_the_rest_wait_for_the_next(seed: int, cutoff: int, cap: int,
-                                                                                rate: int) -> None:
+def test_units_landing_together_fill_one_vehicle_and_the_rest_wait_for_the_next(
+        seed: int, cutoff: int, cap: int, rate: int) -> None:
     # A train lands up to 41 containers at M at once; the dispatched service from M takes
     # ``cap``: one vehicle leaves full, and the rest start the next vehicle's cut-off (they do
     # not leave at once on a part-filled vehicle of their own). Joins at M are the train's
