@@ -144,3 +144,23 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     assert 0.3 < low < 0.9 and high > 0.97
     assert res.steps[0].utilisation["G"].mean < 0.1
     assert res.steps[0].sustainable and not res.steps[1].sustainable
+
+
+def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None:
+    # The same paths with a 10-day drain: at 84 FEU a week against 70 a week of paths the
+    # backlog grows by 2 FEU a day and the drain clears it, so nothing is left undelivered and
+    # the verdict (which tests station queues, undelivered containers and the transit bound)
+    # calls the step sustainable. The rise in transit shows it: a fluid queue's wait grows by
+    # 2/10 of a day each day, and the quarters of the 26-day window are 19.5 days apart, so the
+    # last quarter's containers take ~3.9 days longer than the first's; at 28 a week, no rise.
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "paths.yaml"
+    path.write_text(PATHS.replace("drain_days: 3", "drain_days: 10"))
+    res = throughput(load_raw(path), str(path), [1.0, 3.0], replications=3, seed=3, max_transit_days=100.0)
+    low, high = (s.transit_rise_days for s in res.steps)
+    assert low is not None and high is not None
+    assert abs(low.mean) < 1.0
+    assert 2.5 < high.mean < 5.5 and high.low > 1.0
+    assert res.steps[1].undelivered_share == 0.0  # the verdict alone would not see it
+    assert "Caution: from x3 on" in res.verdict()

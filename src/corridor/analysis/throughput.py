@@ -45,6 +45,9 @@ from corridor.scenario.source import SourceDict
 DEFAULT_SCALES = "0.25:3:0.25"
 MAX_STEPS = 200
 MAX_UNDELIVERED_SHARE = 0.01  # of containers created in the window
+#: days of transit rise across the window (last quarter minus first, 95% interval above it)
+#: past which the verdict cautions that a backlog grows that the drain may clear
+RISE_CAUTION_DAYS = 1.0
 DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's mean transit
 TEU_PER_FEU = 2.0
 
@@ -91,6 +94,7 @@ class Step:
     offered_teu_per_week: float
     delivered_teu_per_week: Estimate | None = None
     transit_days: Estimate | None = None
+    transit_rise_days: Estimate | None = None  # last quarter of the window's transit minus the first's
     undelivered_share: float = math.nan
     utilisation: dict[str, Estimate] = field(default_factory=dict)
     growing: tuple[str, ...] = ()
@@ -135,6 +139,7 @@ class ThroughputResult:
             return (f"No step of the grid is sustainable: already at x{first.scale:g} "
                     f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why}. "
                     f"Try smaller scales.{note}")
+        note += self._rising_note()
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
@@ -154,6 +159,18 @@ class ThroughputResult:
                 + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
                 f"{nxt.why}.{note}")
 
+    def _rising_note(self) -> str:
+        """A caution when a step judged sustainable has transit rising across the window (its
+        95% interval above :data:`RISE_CAUTION_DAYS`): a backlog grows that the drain may clear."""
+        for s in self.steps[: (self.limit or 0) + 1]:
+            r = s.transit_rise_days
+            if s.sustainable and r is not None and math.isfinite(r.low) and r.low > RISE_CAUTION_DAYS:
+                return (f" Caution: from x{s.scale:g} on, containers created in the window's last quarter "
+                        f"take {r.mean:.1f} days longer than those of its first{_ci(r, '.1f')}: a backlog "
+                        f"grows through the window, and the drain may clear it before the run ends "
+                        f"(the verdict does not test this; see docs/sweeps.md).")
+        return ""
+
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, undelivered share, the
         bottleneck and its utilisation (with 95% intervals), and the verdict."""
@@ -169,6 +186,7 @@ class ThroughputResult:
                 "delivered_teu_per_week": _mean(d), "delivered_ci_low": _low(d),
                 "delivered_ci_high": _high(d),
                 "transit_days": _mean(t), "transit_ci_low": _low(t), "transit_ci_high": _high(t),
+                "transit_rise_days": _mean(s.transit_rise_days),
                 "undelivered_share": s.undelivered_share, "bottleneck": b,
                 "bottleneck_utilisation": _mean(u), "bottleneck_ci_low": _low(u),
                 "bottleneck_ci_high": _high(u),
@@ -272,6 +290,7 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     return Step(scale, offered,
                 delivered_teu_per_week=_est(summary.get("cargo.teu_per_week")),
                 transit_days=_est(summary.get("cargo.transit_days.mean")),
+                transit_rise_days=_est(summary.get("cargo.transit_rise_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing)
 
@@ -304,4 +323,5 @@ def _judged(step: Step, bound: float) -> Step:
     elif t.mean > bound:
         why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
-                step.undelivered_share, step.utilisation, step.growing, not why, "; ".join(why))
+                step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
+                "; ".join(why))
