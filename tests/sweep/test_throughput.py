@@ -148,11 +148,11 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
 
 def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None:
     # The same paths with a 10-day drain: at 84 FEU a week against 70 a week of paths the
-    # backlog grows by 2 FEU a day and the drain clears it, so nothing is left undelivered and
-    # the verdict (which tests station queues, undelivered containers and the transit bound)
-    # calls the step sustainable. The rise in transit shows it: a fluid queue's wait grows by
-    # 2/10 of a day each day, and the quarters of the 26-day window are 19.5 days apart, so the
-    # last quarter's containers take ~3.9 days longer than the first's; at 28 a week, no rise.
+    # backlog grows by 2 FEU a day and the drain clears it, so nothing is left undelivered, no
+    # station queue grows and the transit stays within the bound. The rise in transit shows
+    # it: a fluid queue's wait grows by 2/10 of a day each day, and the quarters of the 26-day
+    # window are 19.5 days apart, so the last quarter's containers take ~3.9 days longer than
+    # the first's; at 28 a week, no rise.
     from corridor.scenario.overrides import load_raw
 
     path = tmp_path / "paths.yaml"
@@ -162,5 +162,6 @@ def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None
     assert low is not None and high is not None
     assert abs(low.mean) < 1.0
     assert 2.5 < high.mean < 5.5 and high.low > 1.0
-    assert res.steps[1].undelivered_share == 0.0  # the verdict alone would not see it
-    assert "Caution: from x3 on" in res.verdict()
+    assert res.steps[1].undelivered_share == 0.0 and not res.steps[1].growing  # only the rise sees it
+    assert res.steps[0].sustainable and not res.steps[1].sustainable
+    assert "a backlog grows through the window" in res.steps[1].why

@@ -14,12 +14,17 @@ same replications and seed: common random numbers along the curve. At each step:
   from home (``FLEET (fleet)``); and the bottleneck: the busiest of them;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, vehicles still queued at the end) in more than half the
-  replications, the rule ``run`` warns by.
+  replications, the rule ``run`` warns by;
+* the rise in transit across the window: containers created in its last quarter against
+  those of its first (``cargo.transit_rise_days``). Any backlog that grows through the window
+  shows here, at a station, for departure paths or for a fleet's vehicles, even when the
+  run's drain clears it before the end (vehicles no longer queued, nothing undelivered).
 
 A step is **sustainable** when no queue grows without bound, at most
-:data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, and the mean transit
+:data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, the mean transit
 stays within a stated bound (given, or :data:`DEFAULT_TRANSIT_FACTOR` times the transit at
-the lightest step). The highest sustainable throughput is the delivered TEU/week of the last
+the lightest step), and the rise in transit is not above :data:`MAX_RISE_DAYS` (its 95%
+interval wholly above it). The highest sustainable throughput is the delivered TEU/week of the last
 sustainable step before the first that is not; a step that did not run (its demand refused by
 validation, or every run failed) is passed over.
 
@@ -45,9 +50,9 @@ from corridor.scenario.source import SourceDict
 DEFAULT_SCALES = "0.25:3:0.25"
 MAX_STEPS = 200
 MAX_UNDELIVERED_SHARE = 0.01  # of containers created in the window
-#: days of transit rise across the window (last quarter minus first, 95% interval above it)
-#: past which the verdict cautions that a backlog grows that the drain may clear
-RISE_CAUTION_DAYS = 1.0
+#: days of transit rise across the window (last quarter's containers minus the first's) past
+#: which, its 95% interval above it, a step is not sustainable: a backlog grows through the window
+MAX_RISE_DAYS = 1.0
 DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's mean transit
 TEU_PER_FEU = 2.0
 
@@ -139,7 +144,6 @@ class ThroughputResult:
             return (f"No step of the grid is sustainable: already at x{first.scale:g} "
                     f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why}. "
                     f"Try smaller scales.{note}")
-        note += self._rising_note()
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
@@ -158,18 +162,6 @@ class ThroughputResult:
                 + (f"; the bottleneck is {busiest}" if busiest else "")
                 + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
                 f"{nxt.why}.{note}")
-
-    def _rising_note(self) -> str:
-        """A caution when a step judged sustainable has transit rising across the window (its
-        95% interval above :data:`RISE_CAUTION_DAYS`): a backlog grows that the drain may clear."""
-        for s in self.steps[: (self.limit or 0) + 1]:
-            r = s.transit_rise_days
-            if s.sustainable and r is not None and math.isfinite(r.low) and r.low > RISE_CAUTION_DAYS:
-                return (f" Caution: from x{s.scale:g} on, containers created in the window's last quarter "
-                        f"take {r.mean:.1f} days longer than those of its first{_ci(r, '.1f')}: a backlog "
-                        f"grows through the window, and the drain may clear it before the run ends "
-                        f"(the verdict does not test this; see docs/sweeps.md).")
-        return ""
 
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, undelivered share, the
@@ -322,6 +314,10 @@ def _judged(step: Step, bound: float) -> Step:
             why.append("no container delivered")
     elif t.mean > bound:
         why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
+    r = step.transit_rise_days
+    if r is not None and math.isfinite(r.low) and r.low > MAX_RISE_DAYS:
+        why.append(f"containers created in the window's last quarter take {r.mean:.1f} days longer than "
+                   f"those of its first{_ci(r, '.1f')}: a backlog grows through the window")
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
                 "; ".join(why))

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.analysis.throughput import MAX_RISE_DAYS, MAX_UNDELIVERED_SHARE, ThroughputResult
 from corridor.kernels.stats import Estimate
 from corridor.report.figures import png, pyplot
 from corridor.report.files import write_table
@@ -29,7 +29,8 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
 def throughput_text(res: ThroughputResult) -> str:
     lines = [res.verdict(), "",
              f"Sustainable: no queue growing without bound (in most replications), at most "
-             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}.", ""]
+             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
+             f"transit rising by no more than {MAX_RISE_DAYS:g} day across the window.", ""]
     rows = []
     for s in res.steps:
         b = s.bottleneck
