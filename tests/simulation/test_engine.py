@@ -352,3 +352,29 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
         assert [leg.name for leg in it.legs] == ["BUS1", "S", "BUS2", "WALK", "BUS3"]
         assert (first, arrived) == (it.depart_min, it.arrive_min)
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.001])
+def test_a_capacity_cut_limits_the_passengers_a_trip_carries(factor: float) -> None:
+    """A trip under a factor f carries floor(f x capacity) (docs/simulation.md): passengers book
+    no more seats than that. They booked the whole capacity and all boarded: a cut to 0.1% of
+    180 seats (0 seats) carried everyone as if nothing were cut, and a cut to a half ran at a
+    load factor of 200%."""
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "3000").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent(f"""\
+        disruptions:
+          - {{id: CUT, target: A2, start: 2027-03-01T00:00Z, end: 2027-03-20T00:00Z,
+             capacity_factor: {factor}}}
+        """)
+    result = simulate(scenario_from(text), replications=1)
+    rec = result.records[0]
+    trips = rec.trips
+    a2 = trips["service"] == rec.services.index("A2")
+    seats = int(180 * factor)
+    assert (trips["boarded"][a2] <= seats).all()
+    assert (trips["capacity"][a2] == seats).all()
+    # the trips still run (not cancelled), and passengers who arrive get there later
+    assert result.kpis[0]["trips"]["cancelled"] == 0
+    u = rec.units
+    if seats == 0:
+        assert not np.isfinite(u["arrival_min"]).any()

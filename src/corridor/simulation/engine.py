@@ -193,12 +193,30 @@ class Replication:
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
+        self._cut_seats()
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
         self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
                            if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
+
+    def _cut_seats(self) -> None:
+        """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
+        passengers may book no more seats than that on it, and none on one left with no seat
+        (a factor 0 cancels the trip, and those booked on it rebook when it is)."""
+        first = 0  # trips are numbered service by service, in order of departure
+        for s, starts in enumerate(self.tt.service_starts):
+            windows = self.service_windows[s]
+            for k, start in enumerate(starts.tolist() if windows else []):
+                factor, _ = factor_at(windows, start)
+                if 0.0 < factor < 1.0:
+                    seats = math.floor(self.capacity[s] * factor)
+                    for c in self.tt.rows_of_trip(first + k).tolist():
+                        self.seats[c] = seats
+                        if seats == 0:
+                            self.pax_allowed[c] = False
+            first += starts.size
 
     # ------------------------------------------------------------------ setup
     def start(self) -> None:
