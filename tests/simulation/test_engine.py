@@ -378,3 +378,42 @@ def test_a_capacity_cut_limits_the_passengers_a_trip_carries(factor: float) -> N
     u = rec.units
     if seats == 0:
         assert not np.isfinite(u["arrival_min"]).any()
+
+
+DISPATCHED = """\
+name: dispatched cut
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 7, replications: 1, seed: 2}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 45, lon: 72, tz: UTC}
+services:
+  - {id: BLOCK, mode: rail, unit: feu, stops: [A, B], dispatch: {cutoff_min: 120}, duration_min: 600,
+     capacity: 40}
+demand:
+  - {id: F, kind: cargo, from: A, to: B, per_week: 700, arrivals: uniform}
+disruptions:
+  - {id: CUT, target: BLOCK, start: 2027-03-03T00:00Z, end: 2027-03-06T00:00Z, capacity_factor: FACTOR}
+"""
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.5, 0.01])
+def test_a_disruption_of_a_dispatched_service_holds_or_cuts_its_vehicles(factor: float) -> None:
+    """A disruption aimed at a dispatched service was ignored: its vehicles left full, on time,
+    through a closure. Now no vehicle leaves while it is closed (or cut below one unit), and one
+    carries floor(f x capacity) under a factor f."""
+    result = simulate(scenario_from(DISPATCHED.replace("FACTOR", str(factor))), replications=1)
+    trips = result.records[0].trips
+    start, end = 2 * 1440.0, 5 * 1440.0
+    during = (trips["scheduled_min"] >= start) & (trips["scheduled_min"] < end)
+    seats = int(40 * factor)
+    if seats == 0:
+        assert not during.any()
+        # the containers held meanwhile leave when it reopens, in full vehicles
+        at_reopening = trips["scheduled_min"] == end
+        assert at_reopening.sum() >= 5 and (trips["boarded"][at_reopening][:5] == 40).all()
+    else:
+        assert during.any() and (trips["boarded"][during] <= seats).all()
+        assert (trips["capacity"][during] == seats).all()
+    assert (trips["boarded"][~during & (trips["scheduled_min"] > end)] <= 40).all()
+    u = result.records[0].units
+    assert np.isfinite(u["arrival_min"]).all()

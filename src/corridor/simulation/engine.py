@@ -537,11 +537,21 @@ class Replication:
         pool.append(unit)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
-        if len(pool) >= self.capacity[service]:
+        room, _ = self._room(service)
+        if room and len(pool) >= room:
             processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
             processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
+
+    def _room(self, service: int) -> tuple[int, float]:
+        """Units a dispatched vehicle of ``service`` may carry now, and until when: its capacity,
+        or floor(f x capacity) under a disruption of factor f (0 while closed)."""
+        windows = self.service_windows[service]
+        if not windows:
+            return self.capacity[service], math.inf
+        factor, until = factor_at(windows, self.env.now)
+        return math.floor(self.capacity[service] * factor), until
 
     def _cutoff(self, service: int, cutoff: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
@@ -551,9 +561,17 @@ class Replication:
 
     def _dispatch(self, service: int) -> Generator[simpy.Event, Any, None]:
         pool = self.dispatch_pool[service]
-        load, pool[:] = pool[: self.capacity[service]], pool[self.capacity[service]:]
+        # a disruption of the service: while it leaves no whole unit of room (a closure, or a
+        # factor too small) no vehicle forms; under a factor f one carries floor(f x capacity)
+        capacity, until = self._room(service)
+        while capacity == 0:
+            yield self.env.timeout(until - self.env.now)
+            capacity, until = self._room(service)
+        load, pool[:] = pool[:capacity], pool[capacity:]
         if not load:
             return
+        if len(pool) >= capacity:  # full vehicles held by a closure leave one after another
+            processes.start(self.env, self._dispatch(service))
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         fleet = self.fleet_of.get(service)
@@ -590,7 +608,7 @@ class Replication:
                 unit.first_departure_min = now
         self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
         # a trip of its service for the per-service results: no timetable, so no delay
-        self.trip_log.append(TripRecord(service, now, self.capacity[service], len(load), len(load),
+        self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
                                         cost * len(load)))
         if pool and not self.dispatch_timer.get(service):
             self.dispatch_timer[service] = True
