@@ -417,3 +417,25 @@ def test_a_disruption_of_a_dispatched_service_holds_or_cuts_its_vehicles(factor:
     assert (trips["boarded"][~during & (trips["scheduled_min"] > end)] <= 40).all()
     u = result.records[0].units
     assert np.isfinite(u["arrival_min"]).all()
+
+
+@pytest.mark.parametrize("target", ["NQZ", "IST"])
+def test_nothing_leaves_a_closed_place(target: str) -> None:
+    """A closure of a place held the vehicles arriving there, but trips left it on time: closing
+    the origin airport for a week changed nothing at all. Now no trip leaves a closed place
+    before it opens (and so no passenger either)."""
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "70").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent(f"""\
+        disruptions:
+          - {{id: SHUT, target: {target}, start: 2027-03-03T00:00Z, end: 2027-03-06T00:00Z}}
+        """)
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    u = rec.units
+    start, end = 2 * 1440.0, 5 * 1440.0
+    left = u["first_departure_min"]
+    arrived = u["arrival_min"]
+    if target == "NQZ":
+        assert not ((left >= start) & (left < end)).any()
+    else:  # no passenger reaches VNO having left IST during the closure (146 min before)
+        assert not ((arrived >= start + 146) & (arrived < end + 146)).any()
+    assert np.isfinite(arrived).all()

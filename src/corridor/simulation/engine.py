@@ -484,10 +484,17 @@ class Replication:
         lt = self.tt.links
         if leave_at > self.env.now:
             yield self.env.timeout(leave_at - self.env.now)
-        factor, until = factor_at(self.link_windows[row], self.env.now)
-        while factor == 0.0:
-            yield self.env.timeout(until - self.env.now)
+        origin = int(lt.origin[row])
+        while True:  # until neither a closure of the link nor one of the place it leaves holds it
             factor, until = factor_at(self.link_windows[row], self.env.now)
+            if factor == 0.0:
+                yield self.env.timeout(until - self.env.now)
+                continue
+            opens = self._open_at(origin)
+            if opens > self.env.now:
+                yield self.env.timeout(opens - self.env.now)
+                continue
+            break
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
             unit.steps.pop(0)
@@ -496,6 +503,12 @@ class Replication:
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
         self._land(units, dest, processed, via_link=True)
+
+    def _open_at(self, place: int) -> float:
+        """The first moment from now when no closure holds ``place``: nothing leaves a closed
+        place (a timetabled trip, a dispatched vehicle or a link waits until it opens)."""
+        station = self.stations.get(place)
+        return self.env.now if station is None else station.open_at(self.env.now)
 
     def _passes_empty(self, place: int) -> bool:
         """An empty vehicle reaching ``place`` neither waits nor is logged there (no station, or
@@ -597,6 +610,11 @@ class Replication:
                 self.awaiting_path.difference_update(unit.id for unit in load)
         tt = self.tt
         row = self.dispatch_row[service]
+        opens = self._open_at(int(tt.links.origin[row]))
+        if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+            self.awaiting_path.update(unit.id for unit in load)
+            yield self.env.timeout(opens - self.env.now)
+            self.awaiting_path.difference_update(unit.id for unit in load)
         now = self.env.now
         self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
@@ -674,6 +692,9 @@ class Replication:
             scheduled = start + dep_off[i]
             if scheduled > self.env.now:
                 yield self.env.timeout(scheduled - self.env.now)
+            opens = self._open_at(place)
+            if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+                yield self.env.timeout(opens - self.env.now)
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
