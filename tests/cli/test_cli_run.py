@@ -194,3 +194,24 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
     # three weeks of works build a queue that the drain clears: no such warning
     assert main(["run", str(SCENARIOS / "malaszewicze_works.yaml"), "--replications", "1"]) == 0
     assert "grew without bound" not in capsys.readouterr().out
+
+
+def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, capsys) -> None:
+    # a factor above 0 acts on a station's servers and a service's capacity; at a place without
+    # servers, or on a link, only a closure (0) acts: a cut to half was simulated as no cut at all
+    path = tmp_path / "cuts.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: cuts\n"
+                    "disruptions:\n"
+                    "  - {id: HALF-VNO, target: VNO, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                    "  - {id: HALF-LINK, target: KENA-VILNIUS, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                    "  - {id: SHUT-VNO, target: VNO, start: 2027-04-29T00:00:00+03:00, "
+                    "end: 2027-05-05T00:00:00+03:00}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: HALF-VNO: capacity_factor 0.5 changes nothing at VNO, a place without servers: "
+            "only a closure (0) holds what arrives there and leaves it") in err
+    assert ("warning: HALF-LINK: capacity_factor 0.5 changes nothing on link KENA-VILNIUS: only a "
+            "closure (0) holds what takes it") in err
+    assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
