@@ -343,7 +343,8 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     u = simulate(sc, replications=1).records[0].units
     done = np.isfinite(u["arrival_min"])
     assert done.sum() >= 6
-    tt = build_timetable(sc)
+    # the plan over the run's whole timetable, drain included, as the simulation has it
+    tt = build_timetable(sc, horizon_days=sc.run.horizon_days + sc.run.drain_days)
     planner = Planner(tt, unit=unit)
     for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
                                        u["arrival_min"][done], strict=True):
