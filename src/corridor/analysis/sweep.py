@@ -120,6 +120,9 @@ class RunStore:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
+            mask = os.umask(0)  # mkstemp makes it 0600: the usual 0666 less the umask instead
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
             os.replace(tmp, self.folder / f"{key}.json")
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
