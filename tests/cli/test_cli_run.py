@@ -215,3 +215,24 @@ def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, c
     assert ("warning: HALF-LINK: capacity_factor 0.5 changes nothing on link KENA-VILNIUS: only a "
             "closure (0) holds what takes it") in err
     assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
+
+
+def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_path: Path, capsys) -> None:
+    # no warm-up (the default) and containers 16 days on the way: FEU/week delivered counted only
+    # deliveries after the warm-up, so the first 16 days of the window saw almost none and the
+    # figure read less than half the flow, with every container delivered and not a word said
+    path = tmp_path / "cold.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cold\n"
+                    "run: {horizon_days: 35, warmup_days: 0, drain_days: 45, replications: 2}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (warning,) = [w for w in data["warnings"] if "warm-up" in w]
+    assert warning.startswith("containers take") and "longer than the warm-up (0 days)" in warning
+    assert "reads low" in warning and "warmup_days" in warning
+    # the baseline's 21 days cover its containers' 16: no such warning
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: warm\n"
+                    "run: {horizon_days: 35, warmup_days: 21, drain_days: 45, replications: 2}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    assert not [w for w in json.loads(capsys.readouterr().out)["warnings"] if "warm-up" in w]

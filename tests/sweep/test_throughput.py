@@ -143,3 +143,26 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     assert 0.3 < low < 0.9 and high > 0.97
     assert res.steps[0].utilisation["G"].mean < 0.1
     assert res.steps[0].sustainable and not res.steps[1].sustainable
+
+
+def test_a_warm_up_shorter_than_the_journey_is_said_in_the_verdict(tmp_path) -> None:
+    # trucks 5 days on the road and a 2-day warm-up: delivered TEU/week counts deliveries after
+    # the warm-up, so for 3 of the window's 12 days only the warm-up's containers arrive and the
+    # highest sustainable throughput read about a quarter low, without a word
+    from sweep.scenarios import station_yaml
+
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "far.yaml"
+    text = station_yaml(per_week=100.0, days=14).replace("drain_days: 1", "drain_days: 7")
+    path.write_text(text.replace("duration_min: 30", "duration_min: 7200"),
+                    encoding="utf-8")
+    res = throughput(load_raw(path), str(path), [0.5, 1.0], replications=2, seed=1)
+    step = res.steps[res.limit]
+    assert step.delivered_teu_per_week.mean < 0.85 * step.offered_teu_per_week
+    verdict = res.verdict()
+    assert "Caution: containers take 5.0 days door to door on average, longer than the warm-up (2 days)" \
+        in verdict and "make warmup_days at least 6" in verdict
+    # the 30-minute trucks of the other tests: nothing to say
+    raw, name = station_raw(tmp_path, per_week=100.0, days=14)
+    assert "Caution" not in throughput(raw, name, [0.5], replications=1, seed=1).verdict()
