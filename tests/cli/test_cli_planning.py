@@ -70,6 +70,11 @@ def test_plan_text(capsys) -> None:
          "unknown mode"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--max-transfers", "-1"],
          "0 or more"),
+        # no mode at all was a question with an empty answer: 'no route ... with modes  arriving'
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--modes", ""],
+         "no mode given"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--modes", " , "],
+         "no mode given"),
     ],
 )
 def test_plan_errors(capsys, argv, message) -> None:

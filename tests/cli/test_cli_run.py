@@ -194,3 +194,45 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
     # three weeks of works build a queue that the drain clears: no such warning
     assert main(["run", str(SCENARIOS / "malaszewicze_works.yaml"), "--replications", "1"]) == 0
     assert "grew without bound" not in capsys.readouterr().out
+
+
+def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, capsys) -> None:
+    # a factor above 0 acts on a station's servers and a service's capacity; at a place without
+    # servers, or on a link, only a closure (0) acts: a cut to half was simulated as no cut at all
+    path = tmp_path / "cuts.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: cuts\n"
+                    "disruptions:\n"
+                    "  - {id: HALF-VNO, target: VNO, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                    "  - {id: HALF-LINK, target: KENA-VILNIUS, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                    "  - {id: SHUT-VNO, target: VNO, start: 2027-04-29T00:00:00+03:00, "
+                    "end: 2027-05-05T00:00:00+03:00}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: HALF-VNO: capacity_factor 0.5 changes nothing at VNO, a place without servers: "
+            "only a closure (0) holds what arrives there and leaves it") in err
+    assert ("warning: HALF-LINK: capacity_factor 0.5 changes nothing on link KENA-VILNIUS: only a "
+            "closure (0) holds what takes it") in err
+    assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
+
+
+def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_path: Path, capsys) -> None:
+    # no warm-up (the default) and containers 16 days on the way: FEU/week delivered counted only
+    # deliveries after the warm-up, so the first 16 days of the window saw almost none and the
+    # figure read less than half the flow, with every container delivered and not a word said
+    path = tmp_path / "cold.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cold\n"
+                    "run: {horizon_days: 35, warmup_days: 0, drain_days: 45, replications: 2}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (warning,) = [w for w in data["warnings"] if "warm-up" in w]
+    assert warning.startswith("containers take") and "longer than the warm-up (0 days)" in warning
+    assert "reads low" in warning and "warmup_days" in warning
+    # the baseline's 21 days cover its containers' 16: no such warning
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: warm\n"
+                    "run: {horizon_days: 35, warmup_days: 21, drain_days: 45, replications: 2}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    assert not [w for w in json.loads(capsys.readouterr().out)["warnings"] if "warm-up" in w]

@@ -405,3 +405,18 @@ def test_only_true_and_false_are_booleans_in_a_boolean_field(value: str) -> None
     link = "  - {id: L1, from: IST, to: VNO, mode: road, duration_min: 5, bidirectional: VALUE}\n"
     (p,) = problems(MINIMAL + "links:\n" + link.replace("VALUE", value))
     assert p.path == "links[0].bidirectional" and p.message.startswith("expected true or false, not "), p
+
+
+@pytest.mark.parametrize("field", ["places[1].name", "services[0].name", "services[0].operator"])
+@pytest.mark.parametrize("value", ["''", "'   '", '"two\\nlines"', "x" * 201])
+def test_names_of_places_and_services_are_one_short_line(field: str, value: str) -> None:
+    # a place named "Line one\nLine two" broke show's table into a row of its own, and nothing
+    # bounded a name that heads tables and map labels
+    if field.startswith("places"):
+        text = MINIMAL.replace("{id: IST, name: Istanbul,", f"{{id: IST, name: {value},")
+    else:
+        key = field.split(".")[1]
+        text = MINIMAL.replace("  - id: A1\n", f"  - id: A1\n    {key}: {value}\n")
+    (p,) = problems(text)
+    assert p.path == field
+    assert "is one line of 1 to 200 characters" in p.message

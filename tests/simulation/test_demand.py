@@ -77,3 +77,16 @@ def test_a_flow_without_seasonality_draws_as_before() -> None:
     rng = np.random.default_rng(4)
     n = rng.poisson(70.0 / MIN_PER_WEEK * 10 * 1440.0)
     np.testing.assert_array_equal(t, np.sort(rng.uniform(0.0, 10 * 1440.0, n)))
+
+
+def test_sources_whose_names_share_a_crc32_draw_different_numbers() -> None:
+    """Streams were keyed by CRC-32 of the source's name: 32 bits, so two flows FCRJD and
+    FBBAAA (ids any scenario may hold) drew the very same arrivals, a perfect correlation no one
+    wrote. Every name now has a stream of its own."""
+    import zlib
+
+    assert zlib.crc32(b"demand:FCRJD") == zlib.crc32(b"demand:FBBAAA")
+    streams = Streams(0, 0)
+    assert not np.array_equal(streams("demand:FCRJD").random(8), streams("demand:FBBAAA").random(8))
+    # and a stream stays the same from run to run (common random numbers)
+    assert np.array_equal(Streams(0, 0)("demand:FCRJD").random(8), Streams(0, 0)("demand:FCRJD").random(8))

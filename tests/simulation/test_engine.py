@@ -343,7 +343,8 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     u = simulate(sc, replications=1).records[0].units
     done = np.isfinite(u["arrival_min"])
     assert done.sum() >= 6
-    tt = build_timetable(sc)
+    # the plan over the run's whole timetable, drain included, as the simulation has it
+    tt = build_timetable(sc, horizon_days=sc.run.horizon_days + sc.run.drain_days)
     planner = Planner(tt, unit=unit)
     for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
                                        u["arrival_min"][done], strict=True):
@@ -452,3 +453,90 @@ def test_units_landing_together_fill_one_vehicle_and_the_rest_wait_for_the_next(
     assert len(got) == len(expected)
     np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
     assert [n for _, n in got] == [n for _, n in expected]
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.001])
+def test_a_capacity_cut_limits_the_passengers_a_trip_carries(factor: float) -> None:
+    """A trip under a factor f carries floor(f x capacity) (docs/simulation.md): passengers book
+    no more seats than that. They booked the whole capacity and all boarded: a cut to 0.1% of
+    180 seats (0 seats) carried everyone as if nothing were cut, and a cut to a half ran at a
+    load factor of 200%."""
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "3000").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent(f"""\
+        disruptions:
+          - {{id: CUT, target: A2, start: 2027-03-01T00:00Z, end: 2027-03-20T00:00Z,
+             capacity_factor: {factor}}}
+        """)
+    result = simulate(scenario_from(text), replications=1)
+    rec = result.records[0]
+    trips = rec.trips
+    a2 = trips["service"] == rec.services.index("A2")
+    seats = int(180 * factor)
+    assert (trips["boarded"][a2] <= seats).all()
+    assert (trips["capacity"][a2] == seats).all()
+    # the trips still run (not cancelled), and passengers who arrive get there later
+    assert result.kpis[0]["trips"]["cancelled"] == 0
+    u = rec.units
+    if seats == 0:
+        assert not np.isfinite(u["arrival_min"]).any()
+
+
+DISPATCHED = """\
+name: dispatched cut
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 7, replications: 1, seed: 2}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 45, lon: 72, tz: UTC}
+services:
+  - {id: BLOCK, mode: rail, unit: feu, stops: [A, B], dispatch: {cutoff_min: 120}, duration_min: 600,
+     capacity: 40}
+demand:
+  - {id: F, kind: cargo, from: A, to: B, per_week: 700, arrivals: uniform}
+disruptions:
+  - {id: CUT, target: BLOCK, start: 2027-03-03T00:00Z, end: 2027-03-06T00:00Z, capacity_factor: FACTOR}
+"""
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.5, 0.01])
+def test_a_disruption_of_a_dispatched_service_holds_or_cuts_its_vehicles(factor: float) -> None:
+    """A disruption aimed at a dispatched service was ignored: its vehicles left full, on time,
+    through a closure. Now no vehicle leaves while it is closed (or cut below one unit), and one
+    carries floor(f x capacity) under a factor f."""
+    result = simulate(scenario_from(DISPATCHED.replace("FACTOR", str(factor))), replications=1)
+    trips = result.records[0].trips
+    start, end = 2 * 1440.0, 5 * 1440.0
+    during = (trips["scheduled_min"] >= start) & (trips["scheduled_min"] < end)
+    seats = int(40 * factor)
+    if seats == 0:
+        assert not during.any()
+        # the containers held meanwhile leave when it reopens, in full vehicles
+        at_reopening = trips["scheduled_min"] == end
+        assert at_reopening.sum() >= 5 and (trips["boarded"][at_reopening][:5] == 40).all()
+    else:
+        assert during.any() and (trips["boarded"][during] <= seats).all()
+        assert (trips["capacity"][during] == seats).all()
+    assert (trips["boarded"][~during & (trips["scheduled_min"] > end)] <= 40).all()
+    u = result.records[0].units
+    assert np.isfinite(u["arrival_min"]).all()
+
+
+@pytest.mark.parametrize("target", ["NQZ", "IST"])
+def test_nothing_leaves_a_closed_place(target: str) -> None:
+    """A closure of a place held the vehicles arriving there, but trips left it on time: closing
+    the origin airport for a week changed nothing at all. Now no trip leaves a closed place
+    before it opens (and so no passenger either)."""
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "70").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent(f"""\
+        disruptions:
+          - {{id: SHUT, target: {target}, start: 2027-03-03T00:00Z, end: 2027-03-06T00:00Z}}
+        """)
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    u = rec.units
+    start, end = 2 * 1440.0, 5 * 1440.0
+    left = u["first_departure_min"]
+    arrived = u["arrival_min"]
+    if target == "NQZ":
+        assert not ((left >= start) & (left < end)).any()
+    else:  # no passenger reaches VNO having left IST during the closure (146 min before)
+        assert not ((arrived >= start + 146) & (arrived < end + 146)).any()
+    assert np.isfinite(arrived).all()

@@ -185,3 +185,21 @@ def test_sweep_says_when_units_were_left_undelivered(tmp_path, capsys) -> None:
     by_servers = runs.groupby("places.B.1.servers")["cargo.undelivered_share"].mean()
     assert by_servers[1] > 0.2 and by_servers[3] == 0.0
     assert f"{by_servers[1]:.0%} of the containers" in warnings[0]
+
+
+def test_a_sweeps_kept_runs_respect_the_umask(station, tmp_path, capsys) -> None:
+    # the kept runs (runs/*.json, read by --resume and by colleagues) were 0600, made by mkstemp,
+    # while every other file of --out follows the umask
+    import os
+    import stat
+
+    out = tmp_path / "res"
+    old = os.umask(0o022)
+    try:
+        assert main(["sweep", station, "--set", "places.B.1.servers=1,2", "--replications", "1",
+                     "--workers", "1", "--out", str(out), "--quiet"]) == 0
+    finally:
+        os.umask(old)
+    runs = list((out / "runs").glob("*.json"))
+    assert len(runs) == 2
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in out.rglob("*") if p.is_file())

@@ -63,6 +63,24 @@ def outside_run(scenario: Scenario) -> list[Disruption]:
     return [d for d in scenario.disruptions if d.end <= start or d.start >= end]
 
 
+def idle_cuts(scenario: Scenario) -> list[tuple[Disruption, str]]:
+    """The disruptions with a factor above 0 that the simulation cannot apply, and why: at a
+    place without servers, or on a link, only a closure (0) acts (a cut has no servers to slow
+    or capacity to reduce), so the run goes on as if it were not there."""
+    places = {p.id: p for p in scenario.places}
+    links = {k.id for k in scenario.links}
+    out = []
+    for d in scenario.disruptions:
+        if d.capacity_factor == 0.0:
+            continue
+        if d.target in places and places[d.target].servers is None:
+            out.append((d, f"at {d.target}, a place without servers: only a closure (0) holds what "
+                           "arrives there and leaves it"))
+        elif d.target in links:
+            out.append((d, f"on link {d.target}: only a closure (0) holds what takes it"))
+    return out
+
+
 def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[StationLoad]:
     """The offered load of every station that queues, in the order of the scenario's places
     (``tt``: the scenario's timetable, if built already)."""

@@ -81,11 +81,20 @@ def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
     return {"kpis": flatten(scenario_kpis(rec, scenario)), "events": rec.events}
 
 
+#: Raised whenever the same scenario and seed give other numbers (the random streams, the
+#: engine's rules): runs kept under an older revision are not read back by --resume.
+#: 2: streams keyed by 128 bits of their names; capacity cuts and closures of places and
+#: dispatched services applied.
+RESULTS_REVISION = 2
+
+
 def run_key(token: str, seed: int, replication: int) -> str:
-    """The store key of a run: its scenario's content, seed, replication and corridor's version."""
+    """The store key of a run: its scenario's content, seed, replication, corridor's version
+    and :data:`RESULTS_REVISION`."""
     from corridor import __version__
 
-    text = f"corridor {__version__}\n{token}\nseed {seed}\nreplication {replication}\n"
+    text = (f"corridor {__version__} results {RESULTS_REVISION}\n{token}\nseed {seed}\n"
+            f"replication {replication}\n")
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
@@ -120,6 +129,9 @@ class RunStore:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text + "\n")
+            mask = os.umask(0)  # mkstemp makes it 0600: the usual 0666 less the umask instead
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)
             os.replace(tmp, self.folder / f"{key}.json")
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)

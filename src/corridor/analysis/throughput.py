@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
+from corridor.analysis.warnings import short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -122,6 +123,8 @@ class ThroughputResult:
     bound: str  # how the transit bound was set, in words
     limit: int | None  # the last sustainable step before the first that is not (of those that ran)
     sweep: SweepResult = field(repr=False)
+    #: a warm-up shorter than the containers' journey: delivered TEU/week reads low (or "")
+    caution: str = ""
 
     @property
     def saturated(self) -> bool:
@@ -129,8 +132,13 @@ class ThroughputResult:
         return any(not s.sustainable and s.failed is None for s in self.steps)
 
     def verdict(self) -> str:
-        """The answer in a sentence or two. A step that did not run (its scenario refused, or
-        every run failed) is no evidence either way: the verdict rests on the others."""
+        """The answer in a sentence or two, and the caution of a short warm-up. A step that did
+        not run (its scenario refused, or every run failed) is no evidence either way: the
+        verdict rests on the others."""
+        answer = self._answer()
+        return f"{answer} Caution: {self.caution}." if self.caution else answer
+
+    def _answer(self) -> str:
         ran = [k for k, s in enumerate(self.steps) if s.failed is None]
         if not ran:
             return f"No step of the grid ran: {self.steps[0].failed}."
@@ -223,6 +231,15 @@ def cargo_flows(raw: SourceDict, name: str) -> dict[str, float]:
     return flows
 
 
+def _caution(raw: SourceDict, name: str, summary: dict[str, dict[str, float]] | None) -> str:
+    """The short warm-up's caution (:func:`~corridor.analysis.warnings.short_warmup`) at a step."""
+    door = (summary or {}).get("cargo.door_to_door_days.mean")
+    if not door:
+        return ""
+    run = validate_raw(raw, name).run
+    return short_warmup(door["mean"], run.warmup_days, run.horizon_days - run.warmup_days) or ""
+
+
 def throughput(raw: SourceDict, name: str, scales: list[float], *, replications: int, seed: int,
                max_transit_days: float | None = None, executor: Executor = IN_PROCESS,
                store: RunStore | None = None,
@@ -256,7 +273,10 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
         if not step.sustainable:
             break
         limit = k
-    return ThroughputResult(result.scenario, steps, bound, note, limit, result)
+    ran = [c for c in range(len(scales)) if c in summary]
+    at = limit if limit is not None else (ran[0] if ran else None)
+    caution = _caution(raw, name, summary.get(at)) if at is not None else ""
+    return ThroughputResult(result.scenario, steps, bound, note, limit, result, caution)
 
 
 def _est(e: dict[str, float] | None) -> Estimate | None:

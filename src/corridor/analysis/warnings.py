@@ -3,6 +3,7 @@
 * Units never delivered: their times are left out of every mean, which then reads short; the
   warning says where most of them are waiting.
 * Services that ran full: demand for them exceeds their capacity, and units queue for them.
+* A warm-up shorter than the containers' journey: FEU/week delivered reads low.
 * Queues that grew without bound: the station was nearly always busy, waits kept rising across
   the statistics window, and vehicles were still queued when the run ended (a queue that builds
   during a disruption and clears in the drain is not one).
@@ -10,11 +11,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any
 
 from corridor.simulation.entities import Status
+from corridor.units import MIN_PER_DAY
 
+SHORT_WARMUP_SHARE = 0.05  # FEU/week delivered reading this much low for a short warm-up is said
 FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
 
 
@@ -34,9 +38,32 @@ def _where_waiting(result: Any) -> dict[int, str]:
     return out
 
 
+def short_warmup(door_days: float, warmup_days: float, window_days: float) -> str | None:
+    """Containers on the way longer than the warm-up: FEU/week delivered counts deliveries in the
+    window [warm-up, horizon), and for its first ``door_days - warmup_days`` days only what the
+    warm-up created arrives, so the figure reads low by about that share of the window (said
+    from :data:`SHORT_WARMUP_SHARE` on)."""
+    if not (math.isfinite(door_days) and door_days > warmup_days):
+        return None
+    low = min((door_days - warmup_days) / window_days, 1.0)
+    if low < SHORT_WARMUP_SHARE:
+        return None
+    return (f"containers take {door_days:.1f} days door to door on average, longer than the warm-up "
+            f"({warmup_days:g} days): FEU/week delivered counts deliveries after it, and in the first "
+            f"{door_days - warmup_days:.1f} days of the window only containers of the warm-up arrive, so it "
+            f"reads low, by about {low:.0%}; make warmup_days at least {math.ceil(door_days)}")
+
+
 def run_warnings(result: Any) -> list[str]:
     s = result.summary
     out = []
+    rec = result.records[0]
+    door = s.get("cargo.door_to_door_days.mean")
+    if door and rec.horizon_min > rec.warmup_min:
+        caution = short_warmup(door["mean"], rec.warmup_min / MIN_PER_DAY,
+                               (rec.horizon_min - rec.warmup_min) / MIN_PER_DAY)
+        if caution:
+            out.append(caution)
     where = _where_waiting(result)
     for f, flow in enumerate(result.records[0].flows):
         e = s.get(f"flows.{flow}.undelivered")

@@ -273,6 +273,8 @@ class RoutePlanner:
     def services(self, modes: Iterable[str] | None, unit: str, tt: Timetable) -> np.ndarray:
         if modes is not None:
             modes = list(modes)
+            if not modes:
+                raise PlanningError(f"no mode given; modes are {', '.join(MODES)}")
             bad = [m for m in modes if m not in MODES]
             if bad:
                 raise PlanningError(f"unknown mode {bad[0]!r}; modes are {', '.join(MODES)}")

@@ -75,6 +75,16 @@ def _whole_number_input(value: Any) -> Any:
 #: refused, whole numbers accepted).
 WHOLE = BeforeValidator(_whole_number_input)
 
+def _one_line(value: str) -> str:
+    """A name shown in tables, headings and map labels: one line of 1 to MAX_NAME_CHARS."""
+    if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
+        raise ValueError(f"a name is one line of 1 to {MAX_NAME_CHARS} characters (got {shown(value)})")
+    return value
+
+
+#: The name of a place, a service, an operator: one line of 1 to 200 characters.
+Label = Annotated[str, AfterValidator(_one_line)]
+
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
 PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False, strict=True)]
@@ -206,7 +216,7 @@ class Place(_Model):
     """An airport, terminal, border or gauge-change station, port, junction or city."""
 
     id: Id
-    name: str
+    name: Label
     kind: PlaceKind
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
@@ -374,8 +384,8 @@ class Service(_Model):
     """A connection along a sequence of stops: on a weekly timetable, or dispatched on demand."""
 
     id: Id
-    name: str | None = None
-    operator: str | None = None
+    name: Label | None = None
+    operator: Label | None = None
     mode: ServiceMode
     unit: Unit
     stops: Annotated[list[Id], Field(min_length=2, max_length=MAX_STOPS)]

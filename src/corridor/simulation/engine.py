@@ -148,6 +148,7 @@ class Replication:
         # voids it, so the next first unit starts its own
         self.dispatch_timer: dict[int, int] = {}
         self._timers = 0
+        self.forming: set[int] = set()  # services with a full vehicle sent, its load not yet taken
         # the daily departure paths of dispatched services that have them
         self.paths: dict[int, PathPool] = {}
         for s, spec in enumerate(scenario.services):
@@ -199,12 +200,30 @@ class Replication:
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
+        self._cut_seats()
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
         self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
                            if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
+
+    def _cut_seats(self) -> None:
+        """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
+        passengers may book no more seats than that on it, and none on one left with no seat
+        (a factor 0 cancels the trip, and those booked on it rebook when it is)."""
+        first = 0  # trips are numbered service by service, in order of departure
+        for s, starts in enumerate(self.tt.service_starts):
+            windows = self.service_windows[s]
+            for k, start in enumerate(starts.tolist() if windows else []):
+                factor, _ = factor_at(windows, start)
+                if 0.0 < factor < 1.0:
+                    seats = math.floor(self.capacity[s] * factor)
+                    for c in self.tt.rows_of_trip(first + k).tolist():
+                        self.seats[c] = seats
+                        if seats == 0:
+                            self.pax_allowed[c] = False
+            first += starts.size
 
     # ------------------------------------------------------------------ setup
     def start(self) -> None:
@@ -497,10 +516,17 @@ class Replication:
         lt = self.tt.links
         if leave_at > self.env.now:
             yield self.env.timeout(leave_at - self.env.now)
-        factor, until = factor_at(self.link_windows[row], self.env.now)
-        while factor == 0.0:
-            yield self.env.timeout(until - self.env.now)
+        origin = int(lt.origin[row])
+        while True:  # until neither a closure of the link nor one of the place it leaves holds it
             factor, until = factor_at(self.link_windows[row], self.env.now)
+            if factor == 0.0:
+                yield self.env.timeout(until - self.env.now)
+                continue
+            opens = self._open_at(origin)
+            if opens > self.env.now:
+                yield self.env.timeout(opens - self.env.now)
+                continue
+            break
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
             unit.steps.pop(0)
@@ -509,6 +535,12 @@ class Replication:
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
         self._land(units, dest, processed, via_link=True)
+
+    def _open_at(self, place: int) -> float:
+        """The first moment from now when no closure holds ``place``: nothing leaves a closed
+        place (a timetabled trip, a dispatched vehicle or a link waits until it opens)."""
+        station = self.stations.get(place)
+        return self.env.now if station is None else station.open_at(self.env.now)
 
     def _passes_empty(self, place: int) -> bool:
         """An empty vehicle reaching ``place`` neither waits nor is logged there (no station, or
@@ -549,7 +581,9 @@ class Replication:
         self.moving.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
-        if len(pool) == self.capacity[service]:
+        room, _ = self._room(service)
+        if room and len(pool) >= room and service not in self.forming:
+            self.forming.add(service)
             processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
@@ -562,6 +596,15 @@ class Replication:
         self.dispatch_timer[service] = self._timers
         processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min, self._timers))
 
+    def _room(self, service: int) -> tuple[int, float]:
+        """Units a dispatched vehicle of ``service`` may carry now, and until when: its capacity,
+        or floor(f x capacity) under a disruption of factor f (0 while closed)."""
+        windows = self.service_windows[service]
+        if not windows:
+            return self.capacity[service], math.inf
+        factor, until = factor_at(windows, self.env.now)
+        return math.floor(self.capacity[service] * factor), until
+
     def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
         if self.dispatch_timer.get(service) != timer:  # its units left on a full vehicle
@@ -572,14 +615,22 @@ class Replication:
 
     def _dispatch(self, service: int) -> Generator[simpy.Event, Any, None]:
         pool = self.dispatch_pool[service]
-        load, pool[:] = pool[: self.capacity[service]], pool[self.capacity[service]:]
+        # a disruption of the service: while it leaves no whole unit of room (a closure, or a
+        # factor too small) no vehicle forms; under a factor f one carries floor(f x capacity)
+        capacity, until = self._room(service)
+        while capacity == 0:
+            yield self.env.timeout(until - self.env.now)
+            capacity, until = self._room(service)
+        load, pool[:] = pool[:capacity], pool[capacity:]
         if not load:
             return
+        self.forming.discard(service)
         # the cut-off in force was for these units: those left (more than a vehicle's worth
-        # joined at once) fill the next vehicle or start its cut-off, and so does the next unit
-        # to join an empty queue
+        # joined at once, or full vehicles held by a closure) fill the next vehicle or start its
+        # cut-off, and so does the next unit to join an empty queue
         self.dispatch_timer[service] = 0
-        if len(pool) >= self.capacity[service]:
+        if len(pool) >= capacity:
+            self.forming.add(service)
             processes.start(self.env, self._dispatch(service))
         elif pool:
             self._start_cutoff(service)
@@ -602,6 +653,11 @@ class Replication:
                 self.awaiting_path.difference_update(unit.id for unit in load)
         tt = self.tt
         row = self.dispatch_row[service]
+        opens = self._open_at(int(tt.links.origin[row]))
+        if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+            self.awaiting_path.update(unit.id for unit in load)
+            yield self.env.timeout(opens - self.env.now)
+            self.awaiting_path.difference_update(unit.id for unit in load)
         now = self.env.now
         self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
@@ -613,7 +669,7 @@ class Replication:
                 unit.first_departure_min = now
         self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
         # a trip of its service for the per-service results: no timetable, so no delay
-        self.trip_log.append(TripRecord(service, now, self.capacity[service], len(load), len(load),
+        self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
                                         cost * len(load)))
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
@@ -676,6 +732,9 @@ class Replication:
             scheduled = start + dep_off[i]
             if scheduled > self.env.now:
                 yield self.env.timeout(scheduled - self.env.now)
+            opens = self._open_at(place)
+            if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+                yield self.env.timeout(opens - self.env.now)
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)

@@ -208,6 +208,10 @@ class Station:
             start = self._opening(start)[0]
         return start - t_min
 
+    def open_at(self, t_min: float) -> float:
+        """The first moment at or after ``t_min`` when no closure holds the place."""
+        return t_min if self._opening is None else self._opening(t_min)[0]
+
     def visit(self, arrival_min: float, units: int) -> float:
         """A vehicle carrying ``units`` arrives: when it leaves the station (after its queue
         and service, or after a closure)."""
