@@ -191,3 +191,21 @@ def test_a_warm_up_shorter_than_the_journey_is_said_in_the_verdict(tmp_path) -> 
     raw, name = station_raw(tmp_path, per_week=100.0, days=14)
     assert "Caution" not in throughput(raw, name, [0.5], replications=1, seed=1).verdict()
 
+
+
+def test_run_warns_of_a_backlog_the_drain_clears() -> None:
+    # The overloaded paths of the test above, as `run` sees them: nothing undelivered and no
+    # station queue growing, so only the rise in transit can say that demand exceeds the paths.
+    import yaml
+
+    from corridor import simulate
+    from corridor.analysis.warnings import run_warnings
+    from corridor.scenario.schema import Scenario
+
+    raw = yaml.safe_load(PATHS.replace("drain_days: 3", "drain_days: 10"))
+    raw["demand"][0]["per_week"] = 84
+    over = simulate(Scenario.model_validate(raw), replications=10)
+    assert any("a backlog grows through the window" in w for w in run_warnings(over))
+    raw["demand"][0]["per_week"] = 28
+    fine = simulate(Scenario.model_validate(raw), replications=10)
+    assert not any("backlog" in w for w in run_warnings(fine))

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import short_warmup
+from corridor.analysis.warnings import MAX_RISE_DAYS, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -51,9 +51,6 @@ from corridor.scenario.source import SourceDict
 DEFAULT_SCALES = "0.25:3:0.25"
 MAX_STEPS = 200
 MAX_UNDELIVERED_SHARE = 0.01  # of containers created in the window
-#: days of transit rise across the window (last quarter's containers minus the first's) past
-#: which, its 95% interval above it, a step is not sustainable: a backlog grows through the window
-MAX_RISE_DAYS = 1.0
 DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's mean transit
 TEU_PER_FEU = 2.0
 
