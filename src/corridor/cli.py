@@ -324,11 +324,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
         f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
     )
+    choosers: dict[str, list[str]] = {}  # gateway -> the flows that may choose it
+    for flow in scenario.demand:
+        for gateway in flow.gateways.via if flow.gateways is not None else ():
+            choosers.setdefault(gateway, []).append(flow.id)
     for load in offered_load(scenario, tt):
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
                 f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
                 f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
                 f"server{'s' if load.servers != 1 else ''}")
+        if load.place in choosers:
+            what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which choose "
+                     "among gateways including this one (corridor run shows its queue and their shares)")
         if load.utilisation >= 0.9:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
                        else "near capacity: expect long queues")

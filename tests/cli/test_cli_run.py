@@ -194,3 +194,24 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
     # three weeks of works build a queue that the drain clears: no such warning
     assert main(["run", str(SCENARIOS / "malaszewicze_works.yaml"), "--replications", "1"]) == 0
     assert "grew without bound" not in capsys.readouterr().out
+
+
+def test_validate_says_which_gateway_choosing_containers_its_load_leaves_out(capsys) -> None:
+    # the baseline's Malaszewicze warning read '0.0 dispatched for cargo demand' although the
+    # Duisburg flows may choose it: their blocks are not in the offered load, and now it says so
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: MALASZEWICZE"))
+    assert "not counted: the containers of FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, which choose " \
+           "among gateways including this one" in warning
+    assert "FEU-XIAN-VILNIUS" not in warning  # its one gateway is Kena
+
+
+def test_validate_names_no_left_out_containers_where_no_flow_chooses(tmp_path: Path, capsys) -> None:
+    from validation.queue_scenarios import queue_scenario
+
+    s = queue_scenario("M/M", 1, 1.5, days=30, replications=1)
+    path = tmp_path / "trucks.yaml"
+    path.write_text(yaml.safe_dump(json.loads(s.model_dump_json(exclude_none=True))), encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: B: offered load 150%" in err and "not counted" not in err
