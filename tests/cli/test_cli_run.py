@@ -215,3 +215,13 @@ def test_validate_names_no_left_out_containers_where_no_flow_chooses(tmp_path: P
     assert main(["validate", str(path)]) == 0
     err = capsys.readouterr().err
     assert "warning: B: offered load 150%" in err and "not counted" not in err
+
+
+def test_the_services_table_says_its_load_factor_counts_the_scenario_demand_only(tmp_path: Path,
+                                                                                   capsys) -> None:
+    # the baseline's Turkish flights show loads of 1-7%: the 150 travellers a week modelled, not
+    # the airline's other passengers; the title must not let that read as a real load factor
+    assert main(["run", short(tmp_path), *ALLOW]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "load factor: peak load / capacity, of this scenario's demand only" in out
+    assert "not modelled" in out
