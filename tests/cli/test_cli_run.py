@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import SCENARIOS
@@ -225,3 +226,15 @@ def test_the_services_table_says_its_load_factor_counts_the_scenario_demand_only
     out = " ".join(capsys.readouterr().out.split())
     assert "load factor: peak load / capacity, of this scenario's demand only" in out
     assert "not modelled" in out
+
+
+@pytest.mark.parametrize(("name", "during"), [("malaszewicze_works.yaml", "160% during its disruption"),
+                                              ("poland_closure_2025.yaml", "closed during its disruption")])
+def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, name: str,
+                                                                         during: str) -> None:
+    # Malaszewicze is at 92% in the baseline, so its warning took the 'near capacity' branch and
+    # never said that the works (8/14 of its capacity: 160%) or the 2025 closure shut it; the
+    # smaller Polish crossings, under 90%, got the disruption warning
+    assert main(["validate", str(SCENARIOS / name)]) == 0
+    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: MALASZEWICZE"))
+    assert "near capacity" in warning and during in warning and "a queue builds while it lasts" in warning
