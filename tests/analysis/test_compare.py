@@ -182,3 +182,24 @@ def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
     kena, poland = (load_scenario(SCENARIOS / f) for f in ("kena_closure.yaml", "poland_closure_2025.yaml"))
     assert any("demand differs" in w for w in unlike(base, kena, "b"))
     assert any("period" in w for w in unlike(base, poland, "b"))
+
+
+def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:
+    # compare baseline malaszewicze_works: FEU-XIAN-VILNIUS -0.0013 days (-0.0024 to -0.00014),
+    # significant, printed as "0.00  0.00 to 0.00  yes"
+    from types import SimpleNamespace
+
+    from corridor.kernels.stats import Estimate
+    from corridor.report.compare_text import kpi_rows
+
+    def delta(diff: Estimate, significant: bool) -> SimpleNamespace:
+        return SimpleNamespace(label="FEU-XIAN-VILNIUS", unit="days", base=Estimate(10.7537, 0.1, 5, 0.95),
+                               other=Estimate(10.7524, 0.1, 5, 0.95), diff=diff, significant=significant)
+
+    tiny = Estimate(-0.0012876, 0.0011482, 5, 0.95)
+    row = kpi_rows([delta(tiny, True)])[0]
+    assert row[4:] == ["-0.0013", "-0.0024 to -0.00014", "yes"]
+    # not significant, or large enough to show: as before
+    assert kpi_rows([delta(tiny, False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]
+    assert kpi_rows([delta(Estimate(0.24, 0.34, 5, 0.95), False)])[0][4:] == ["0.24", "-0.10 to 0.58", "no"]
+    assert kpi_rows([delta(Estimate(0.0, 0.0, 5, 0.95), False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]

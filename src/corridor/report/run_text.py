@@ -139,7 +139,8 @@ def services_table(result: Any) -> str:
     return format_table(["service", "trips", "units carried", "load factor %", "revenue k USD",
                          "on time %"], rows,
                         title="Services that carried units (after warm-up; load factor: peak load "
-                        "/ capacity)")
+                        "/ capacity,\nof this scenario's demand only: other travellers and cargo on the "
+                        "same trips are not modelled)")
 
 
 def airline_table(result: Any) -> str:
