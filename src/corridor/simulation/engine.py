@@ -622,9 +622,9 @@ class Replication:
             yield self.env.timeout(until - self.env.now)
             capacity, until = self._room(service)
         load, pool[:] = pool[:capacity], pool[capacity:]
+        self.forming.discard(service)  # a vehicle sent when full that finds the queue taken still ends
         if not load:
             return
-        self.forming.discard(service)
         # the cut-off in force was for these units: those left (more than a vehicle's worth
         # joined at once, or full vehicles held by a closure) fill the next vehicle or start its
         # cut-off, and so does the next unit to join an empty queue
