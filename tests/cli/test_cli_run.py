@@ -280,3 +280,17 @@ def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, 
     assert main(["validate", str(SCENARIOS / name)]) == 0
     warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: MALASZEWICZE"))
     assert "near capacity" in warning and during in warning and "a queue builds while it lasts" in warning
+
+
+def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: Path, capsys) -> None:
+    # SCAT 2018 has passengers only: its cargo line, stations, fleets and paths were all zeros
+    # or the outside traffic's alone; the baseline, with both kinds, keeps every table
+    path = tmp_path / "pax.yaml"
+    path.write_text(SMALL.format(base=SCENARIOS / "scat_2018.yaml"), encoding="utf-8")
+    assert main(["run", str(path), *ALLOW]) == 0
+    out = capsys.readouterr().out
+    assert "Passengers: missed-connection rate" in out and "No cargo demand" in out
+    assert "Cargo:" not in out and "Stations (" not in out and "Departure paths" not in out
+    assert main(["run", short(tmp_path), *ALLOW]) == 0
+    out = capsys.readouterr().out
+    assert "Passengers:" in out and "Cargo:" in out and "Stations (" in out and "No cargo demand" not in out
