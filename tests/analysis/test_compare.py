@@ -203,3 +203,20 @@ def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() 
     assert kpi_rows([delta(tiny, False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]
     assert kpi_rows([delta(Estimate(0.24, 0.34, 5, 0.95), False)])[0][4:] == ["0.24", "-0.10 to 0.58", "no"]
     assert kpi_rows([delta(Estimate(0.0, 0.0, 5, 0.95), False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]
+
+
+def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:
+    # the direct flight's compare said "containers spend 0.00 days less" of a difference of
+    # a few seconds, not significant; a real change keeps its wording
+    from corridor.analysis.compare import KpiDelta, _sentence
+    from corridor.kernels.stats import Estimate
+
+    def delta(mean: float, half: float) -> KpiDelta:
+        return KpiDelta("cargo.door_to_door_days.mean", "containers", "days", Estimate(16.5, 0.1, 5, 0.95),
+                        Estimate(16.5 + mean, 0.1, 5, 0.95), Estimate(mean, half, 5, 0.95))
+
+    tiny = _sentence("containers", delta(-3e-5, 4e-4), "days")
+    assert "about the same" in tiny and "0.00 days less" not in tiny and "not significant" in tiny
+    real = _sentence("containers", delta(-0.4, 0.1), "days")
+    assert real.startswith("containers spend 0.40 days less") and ", significant)" in real
+    assert "about the same" not in _sentence("containers", delta(0.003, 0.001), "days")  # significant
