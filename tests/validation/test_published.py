@@ -130,9 +130,9 @@ def test_malaszewicze_works_build_a_queue_that_recovers() -> None:
     # trains at its peaks: its waits are set to the published 2-3 days)
     assert during.max() > 3 * max(1.0, daily_base[start:end].max())
     assert start + int(np.argmax(during)) >= end - 7  # and keeps growing while the works last
-    # and drains in the drain, once demand and outside traffic stop: at 92% of its capacity
-    # after the works Malaszewicze clears about 0.8 trains a day of the backlog, too slowly to
-    # drain it while they run (README, docs/simulation.md)
+    # and drains in the drain, once demand and outside traffic stop: after the works
+    # Malaszewicze has under a train a day to spare (outside traffic alone takes 92% of it),
+    # too little to drain the backlog while they run (README)
     assert daily[-7:].mean() < 0.25 * during.max()
 
 
