@@ -36,6 +36,7 @@ import math
 from collections import defaultdict
 from collections.abc import Generator
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -140,6 +141,9 @@ class Replication:
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
         self.moving: set[int] = set()
+        # at a place before joining a dispatched vehicle or taking a link (check-in, connection
+        # time, a closed link): waiting there, not moving
+        self.holding: set[int] = set()
         self.at_station: set[int] = set()  # filled at the end of the run (from in_station)
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
@@ -248,7 +252,7 @@ class Replication:
 
     def _checking_in(self) -> None:
         """At the end of the run: the containers of put-off arrivals (:meth:`_source`) that had
-        arrived but were still checking in, made and counted as moving, as if made on arrival."""
+        arrived but were still checking in, made and counted as waiting there, as if made on arrival."""
         for flow, (times, made) in self.deferred.items():
             spec = self.flows[flow]
             origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
@@ -259,7 +263,7 @@ class Replication:
                 unit.steps = [self.gateway_first[flow]]
                 unit.ready_min = t + self.checkin[origin]
                 self.units.append(unit)
-                self._set_moving(unit)
+                self._hold(unit)
 
     def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
@@ -461,10 +465,10 @@ class Replication:
             else:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
         elif isinstance(step, LinkStep):
-            self._set_moving(unit)
+            self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
         elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready: one event
-            self._set_moving(unit)
+            self._hold(unit)
             ready = self.env.timeout(unit.ready_min - self.env.now)
             ready.callbacks.append(partial(self._join_when_ready, unit, step.service))
         else:  # joins now: no process, no event
@@ -472,14 +476,21 @@ class Replication:
 
     def _set_moving(self, unit: Unit) -> None:
         unit.status = Status.MOVING
+        self.holding.discard(unit.id)
         self.moving.add(unit.id)
+
+    def _hold(self, unit: Unit) -> None:
+        """The unit waits at its place for its ready time or a link to open."""
+        unit.status = Status.WAITING
+        self.holding.add(unit.id)
 
     def _land(self, units: list[Unit], place: int, processed: bool, via_link: bool) -> None:
         """Units leave a vehicle (or a link) at ``place`` now."""
         now = self.env.now
         ready, leave = landing(now, self.mct[place], self.after_link[place], processed, via_link)
         by_link: dict[int, list[Unit]] = defaultdict(list)
-        for unit in units:
+        # units that land together have one ready time: first come first served by unit id
+        for unit in sorted(units, key=attrgetter("id")):
             self.moving.discard(unit.id)
             first = unit.steps[0] if unit.steps else None
             if place != unit.dest and isinstance(first, LinkStep):
@@ -489,7 +500,7 @@ class Replication:
             self._arrive(unit, place, ready, leave)
         for row, group in by_link.items():
             for unit in group:
-                self._set_moving(unit)
+                self._hold(unit)
             processes.start(self.env, self._link(group, row, leave))
 
     # ------------------------------------------------------------------ processes
@@ -503,6 +514,7 @@ class Replication:
             factor, until = factor_at(self.link_windows[row], self.env.now)
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
+            self._set_moving(unit)
             unit.steps.pop(0)
             unit.charge(cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
@@ -546,7 +558,7 @@ class Replication:
         vehicle's worth sends one now (those joining before it leaves wait for the next), a first
         unit starts the cut-off."""
         pool = self.dispatch_pool[service]
-        self.moving.discard(unit.id)
+        self.holding.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
         if len(pool) == self.capacity[service]:
@@ -748,7 +760,7 @@ class Replication:
             Status.WAITING: sum(len(v) for v in self.pool.values())
             + sum(len(v) for v in self.booked.values())
             + sum(len(v) for v in self.dispatch_pool.values()) + len(self.unrouted)
-            + len(self.awaiting_path),
+            + len(self.awaiting_path) + len(self.holding),
         }
         n = len(Status)
         expected = np.bincount([int(u.status) for u in self.units], minlength=n)
