@@ -93,6 +93,11 @@ def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
     return service.delay.sample(streams(f"delay:{service.id}"), trips)
 
 
+def _boarding_order(unit: Unit) -> tuple[float, int]:
+    """Containers waiting at a place board first come first served by (ready time, unit id)."""
+    return unit.ready_min, unit.id
+
+
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
     out: dict[str, list[Window]] = defaultdict(list)
     for d in scenario.disruptions:
@@ -555,16 +560,21 @@ class Replication:
 
     def _join(self, unit: Unit, service: int) -> None:
         """The unit waits for the dispatched vehicle of ``service``: the unit that makes a
-        vehicle's worth sends one now (those joining before it leaves wait for the next), a first
-        unit starts the cut-off."""
+        vehicle's worth sends one at this minute (after the joins already due at it, so that
+        units ready at one minute board by unit id; those joining after it leaves wait for the
+        next), a first unit starts the cut-off."""
         pool = self.dispatch_pool[service]
         self.holding.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
         if len(pool) == self.capacity[service]:
-            processes.start(self.env, self._dispatch(service))
+            self.env.timeout(0).callbacks.append(partial(self._full, service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
+
+    def _full(self, service: int, _now: simpy.Event) -> None:
+        if len(self.dispatch_pool[service]) >= self.capacity[service]:  # not sent at a cut-off meanwhile
+            processes.start(self.env, self._dispatch(service))
 
     def _start_cutoff(self, service: int) -> None:
         """The units waiting for ``service``'s vehicle leave at the latest its cut-off from now."""
@@ -584,6 +594,7 @@ class Replication:
 
     def _dispatch(self, service: int) -> Generator[simpy.Event, Any, None]:
         pool = self.dispatch_pool[service]
+        pool.sort(key=_boarding_order)  # first come first served by (ready time, unit id)
         load, pool[:] = pool[: self.capacity[service]], pool[self.capacity[service]:]
         if not load:
             return
