@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from corridor.errors import CorridorError
 from corridor.network.timetable import Timetable
@@ -91,6 +92,12 @@ def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
     if service.delay is None:
         return np.zeros(trips)
     return service.delay.sample(streams(f"delay:{service.id}"), trips)
+
+
+#: The priority of a trip's departure from a stop: after the ordinary events of its minute, so
+#: that units landing at that minute, ready at once (no connection time), board it as the
+#: planner's connection rules say.
+LATE = NORMAL + 1
 
 
 def _boarding_order(unit: Unit) -> tuple[float, int]:
@@ -665,8 +672,9 @@ class Replication:
 
     def _trip(self, s: int, trip: int, start: float, delay: float) -> Generator[simpy.Event, Any, None]:
         """One departure: leaves each stop at its timetable time or later (a late vehicle stays
-        late), calls at stations on the way, lands and boards units."""
-        yield self.env.timeout(max(0.0, start + delay - self.env.now))
+        late), calls at stations on the way, lands and boards units. It leaves a stop after
+        the units that land there at that minute (:data:`LATE`)."""
+        yield self._late(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
         factor, _ = factor_at(self.service_windows[s], start)
         log = TripRecord(s, start)
@@ -697,8 +705,8 @@ class Replication:
                 log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
-            if scheduled > self.env.now:
-                yield self.env.timeout(scheduled - self.env.now)
+            if i > 0:
+                yield self._late(max(0.0, scheduled - self.env.now))
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
@@ -729,6 +737,14 @@ class Replication:
                 break
             yield self.env.timeout(arr_off[i] - dep_off[i])
         del self.onboard[trip]
+
+    def _late(self, delay: float) -> simpy.Event:
+        """An event ``delay`` from now that comes after the ordinary events of its minute."""
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, LATE, delay)
+        return event
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
