@@ -624,6 +624,8 @@ def compare(case: Case, seen: set[str] | None = None) -> list[str]:
 
 
 def random_case(seed: int) -> Case:
+    """A chain of 2 to 4 hops with up to three flows, a run of 1 to 3 days and a drain of 0 to
+    4, and up to two closures or cuts; the engine's demand is drawn with the same seed."""
     rng = random.Random(seed)
     n = rng.randint(2, 4)  # hops
     places = []
@@ -676,8 +678,8 @@ def random_case(seed: int) -> Case:
         target = rng.choice(targets)
         start = rng.randrange(0, end - 60, 10)
         length = rng.choice([60, 300, 900, 2000])
-        factor = 0.0 if target.startswith("H") and any(h.id == target and h.kind == "link" for h in hops) \
-            else rng.choice([0.0, 0.0, 0.5])
+        a_link = any(h.id == target and h.kind == "link" for h in hops)  # links only close
+        factor = 0.0 if a_link else rng.choice([0.0, 0.0, 0.5])
         disruptions.append(Disruption(target, start, min(start + length, end), factor))
     return Case(places, hops, flows, horizon, drain, seed, disruptions)
 
