@@ -146,7 +146,7 @@ def test_gateway_shares_are_of_the_containers_that_chose() -> None:
 def test_containers_still_checking_in_at_the_end_are_counted_at_their_origin() -> None:
     # A container of a flow whose routes all start with the block train from O is made when its
     # 4-hour check-in ends (one event, not two). With no drain the run ends while the last
-    # arrivals still check in: they must exist all the same, moving at O with no gateway yet,
+    # arrivals still check in: they must exist all the same, waiting at O with no gateway yet,
     # one unit for each arrival the flow's own demand stream draws before the end.
     from corridor.simulation.demand import arrival_times
     from corridor.simulation.streams import Streams
@@ -164,7 +164,7 @@ def test_containers_still_checking_in_at_the_end_are_counted_at_their_origin() -
         late = mine & (u["created_min"] >= end - 240)
         assert late.sum() == np.sum(times >= end - 240)
         checking_in += int(late.sum())
-        assert np.all(u["status"][late] == 2) and np.all(u["place"][late] == o)
+        assert np.all(u["status"][late] == 0) and np.all(u["place"][late] == o)  # waiting at O
         assert np.all(u["gateway"][late] < 0)
         # the others joined their train's queue: moving only on a train, with a gateway chosen
         assert not np.any((u["status"] == 2) & (u["gateway"] < 0) & mine & ~late)

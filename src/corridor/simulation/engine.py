@@ -36,10 +36,12 @@ import math
 from collections import defaultdict
 from collections.abc import Generator
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, EventPriority
 
 from corridor.errors import CorridorError
 from corridor.network.timetable import Timetable
@@ -92,6 +94,17 @@ def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
     return service.delay.sample(streams(f"delay:{service.id}"), trips)
 
 
+#: The priority of a trip's departure from a stop: after the ordinary events of its minute, so
+#: that units landing at that minute, ready at once (no connection time), board it as the
+#: planner's connection rules say.
+LATE = EventPriority(NORMAL + 1)
+
+
+def _boarding_order(unit: Unit) -> tuple[float, int]:
+    """Containers waiting at a place board first come first served by (ready time, unit id)."""
+    return unit.ready_min, unit.id
+
+
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
     out: dict[str, list[Window]] = defaultdict(list)
     for d in scenario.disruptions:
@@ -140,6 +153,9 @@ class Replication:
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
         self.moving: set[int] = set()
+        # at a place before joining a dispatched vehicle or taking a link (check-in, connection
+        # time, a closed link): waiting there, not moving
+        self.holding: set[int] = set()
         self.at_station: set[int] = set()  # filled at the end of the run (from in_station)
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
@@ -267,7 +283,7 @@ class Replication:
 
     def _checking_in(self) -> None:
         """At the end of the run: the containers of put-off arrivals (:meth:`_source`) that had
-        arrived but were still checking in, made and counted as moving, as if made on arrival."""
+        arrived but were still checking in, made and counted as waiting there, as if made on arrival."""
         for flow, (times, made) in self.deferred.items():
             spec = self.flows[flow]
             origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
@@ -278,7 +294,7 @@ class Replication:
                 unit.steps = [self.gateway_first[flow]]
                 unit.ready_min = t + self.checkin[origin]
                 self.units.append(unit)
-                self._set_moving(unit)
+                self._hold(unit)
 
     def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
@@ -480,10 +496,10 @@ class Replication:
             else:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
         elif isinstance(step, LinkStep):
-            self._set_moving(unit)
+            self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
         elif unit.ready_min > self.env.now:  # joins the dispatch queue when ready: one event
-            self._set_moving(unit)
+            self._hold(unit)
             ready = self.env.timeout(unit.ready_min - self.env.now)
             ready.callbacks.append(partial(self._join_when_ready, unit, step.service))
         else:  # joins now: no process, no event
@@ -491,14 +507,21 @@ class Replication:
 
     def _set_moving(self, unit: Unit) -> None:
         unit.status = Status.MOVING
+        self.holding.discard(unit.id)
         self.moving.add(unit.id)
+
+    def _hold(self, unit: Unit) -> None:
+        """The unit waits at its place for its ready time or a link to open."""
+        unit.status = Status.WAITING
+        self.holding.add(unit.id)
 
     def _land(self, units: list[Unit], place: int, processed: bool, via_link: bool) -> None:
         """Units leave a vehicle (or a link) at ``place`` now."""
         now = self.env.now
         ready, leave = landing(now, self.mct[place], self.after_link[place], processed, via_link)
         by_link: dict[int, list[Unit]] = defaultdict(list)
-        for unit in units:
+        # units that land together have one ready time: first come first served by unit id
+        for unit in sorted(units, key=attrgetter("id")):
             self.moving.discard(unit.id)
             first = unit.steps[0] if unit.steps else None
             if place != unit.dest and isinstance(first, LinkStep):
@@ -508,7 +531,7 @@ class Replication:
             self._arrive(unit, place, ready, leave)
         for row, group in by_link.items():
             for unit in group:
-                self._set_moving(unit)
+                self._hold(unit)
             processes.start(self.env, self._link(group, row, leave))
 
     # ------------------------------------------------------------------ processes
@@ -529,6 +552,7 @@ class Replication:
             break
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
         for unit in units:
+            self._set_moving(unit)
             unit.steps.pop(0)
             unit.charge(cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
@@ -575,18 +599,28 @@ class Replication:
 
     def _join(self, unit: Unit, service: int) -> None:
         """The unit waits for the dispatched vehicle of ``service``: the unit that makes a
-        vehicle's worth sends one now (those joining before it leaves wait for the next), a first
-        unit starts the cut-off."""
+        vehicle's worth sends one at this minute (after the joins already due at it, so that
+        units ready at one minute board by unit id; those joining after it leaves wait for the
+        next), a first unit starts the cut-off."""
         pool = self.dispatch_pool[service]
-        self.moving.discard(unit.id)
+        self.holding.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
         room, _ = self._room(service)
         if room and len(pool) >= room and service not in self.forming:
             self.forming.add(service)
-            processes.start(self.env, self._dispatch(service))
+            self.env.timeout(0).callbacks.append(partial(self._full, service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
+
+    def _full(self, service: int, _now: simpy.Event) -> None:
+        """A vehicle's worth joined at this minute: it is sent, unless a cut-off sent the queue
+        meanwhile."""
+        room, _ = self._room(service)
+        if room and len(self.dispatch_pool[service]) >= room:
+            processes.start(self.env, self._dispatch(service))
+        else:
+            self.forming.discard(service)
 
     def _start_cutoff(self, service: int) -> None:
         """The units waiting for ``service``'s vehicle leave at the latest its cut-off from now."""
@@ -621,6 +655,7 @@ class Replication:
         while capacity == 0:
             yield self.env.timeout(until - self.env.now)
             capacity, until = self._room(service)
+        pool.sort(key=_boarding_order)  # first come first served by (ready time, unit id)
         load, pool[:] = pool[:capacity], pool[capacity:]
         self.forming.discard(service)  # a vehicle sent when full that finds the queue taken still ends
         if not load:
@@ -631,7 +666,7 @@ class Replication:
         self.dispatch_timer[service] = 0
         if len(pool) >= capacity:
             self.forming.add(service)
-            processes.start(self.env, self._dispatch(service))
+            self.env.timeout(0).callbacks.append(partial(self._full, service))
         elif pool:
             self._start_cutoff(service)
         spec = self.scenario.services[service]
@@ -698,8 +733,9 @@ class Replication:
 
     def _trip(self, s: int, trip: int, start: float, delay: float) -> Generator[simpy.Event, Any, None]:
         """One departure: leaves each stop at its timetable time or later (a late vehicle stays
-        late), calls at stations on the way, lands and boards units."""
-        yield self.env.timeout(max(0.0, start + delay - self.env.now))
+        late), calls at stations on the way, lands and boards units. It leaves a stop after
+        the units that land there at that minute (:data:`LATE`)."""
+        yield self._late(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
         factor, _ = factor_at(self.service_windows[s], start)
         log = TripRecord(s, start)
@@ -730,11 +766,11 @@ class Replication:
                 log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
-            if scheduled > self.env.now:
-                yield self.env.timeout(scheduled - self.env.now)
+            if i > 0:
+                yield self._late(max(0.0, scheduled - self.env.now))
             opens = self._open_at(place)
             if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
-                yield self.env.timeout(opens - self.env.now)
+                yield self._late(opens - self.env.now)
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
@@ -765,6 +801,14 @@ class Replication:
                 break
             yield self.env.timeout(arr_off[i] - dep_off[i])
         del self.onboard[trip]
+
+    def _late(self, delay: float) -> simpy.Event:
+        """An event ``delay`` from now that comes after the ordinary events of its minute."""
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, LATE, delay)
+        return event
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
@@ -807,7 +851,7 @@ class Replication:
             Status.WAITING: sum(len(v) for v in self.pool.values())
             + sum(len(v) for v in self.booked.values())
             + sum(len(v) for v in self.dispatch_pool.values()) + len(self.unrouted)
-            + len(self.awaiting_path),
+            + len(self.awaiting_path) + len(self.holding),
         }
         n = len(Status)
         expected = np.bincount([int(u.status) for u in self.units], minlength=n)
