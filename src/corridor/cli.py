@@ -682,21 +682,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_now(code: int) -> None:
+    """End the process at once, its clean-up done (temporary files removed, workers stopped):
+    a process pool's thread can be stuck for good reading the half-sent result of a worker
+    stopped mid-send, and Python's exit would wait for it (a hang that only a second Ctrl-C,
+    with tracebacks, or a kill ended)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            if stream is not None:
+                stream.flush()
+    os._exit(code)
+
+
 def _stop_on_signals() -> None:
     """SIGTERM and SIGHUP stop a run like Ctrl-C does: temporary files are removed, workers
-    are stopped, and the exit status is 130."""
+    are stopped, and the exit status is 130. The first of them starts that clean-up, and the
+    ones after it are ignored so that it ends (Ctrl-C pressed twice broke into it: status 1
+    and tracebacks). A Ctrl-C the process was started to ignore stays ignored."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        names.remove("SIGINT")
+    signals = [getattr(signal, name) for name in names]
 
     def interrupt(signum: int, frame: object) -> None:
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), interrupt)
+    for sig in signals:
+        signal.signal(sig, interrupt)
 
 
 COMMANDS = {
@@ -716,7 +735,8 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 success, 1 a legitimate empty answer (no route) or a sweep some of whose
-    runs failed (the others' results written), 2 bad input, 130 interrupted. ``--debug``
+    runs failed (the others' results written), 2 bad input, 130 interrupted (run as the
+    command, ``argv`` None, an interrupted process ends at once: :func:`_exit_now`). ``--debug``
     shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     _stop_on_signals()
@@ -741,6 +761,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print("interrupted", file=sys.stderr)
+        if argv is None:  # the command itself, not a call from Python: end the process now
+            _exit_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
