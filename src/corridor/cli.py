@@ -308,7 +308,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import idle_cuts, offered_load, outside_run, simulated_period
+    from corridor.analysis.load import idle_cuts, idle_seasons, offered_load, outside_run, simulated_period
     from corridor.network.geo import short_distances
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
@@ -343,6 +343,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
               f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
               file=sys.stderr)
+    for item, key, months in idle_seasons(scenario):
+        what = "unit of it" if key == "seasonality" else "background vehicle"
+        print(f"warning: {item}: its {key} is 0 in every month of the horizon ({months}, UTC): no {what} "
+              "arrives in a run", file=sys.stderr)
     for d, why in idle_cuts(scenario):
         print(f"warning: {d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}",
               file=sys.stderr)
