@@ -300,6 +300,20 @@ def _check_image(path: Path) -> None:
     check_writable_file(path)
 
 
+def _not_an_input(outputs: dict[str, Path], args: argparse.Namespace) -> None:
+    """No output may replace a file the scenario is read from: the scenario, a file it extends,
+    its services_from feed (``export --gtfs feed.zip`` replaced the feed, and the scenario no
+    longer loaded)."""
+    from corridor.scenario.load import scenario_files
+
+    inputs = scenario_files(args.scenario, allow_paths=args.allow_paths)
+    for flag, out in outputs.items():
+        role = inputs.get(Path(out).resolve())
+        if role is not None:
+            raise CorridorError(f"{out}: the scenario is read from this file{f' ({role})' if role else ''}; "
+                                f"write {flag} elsewhere")
+
+
 def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
     from corridor.network import build_network
 
@@ -416,6 +430,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if same != flag:
             raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
+    _not_an_input(outputs, args)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
 
