@@ -338,20 +338,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
         f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
     )
+    choosers: dict[str, list[str]] = {}  # gateway -> the flows that may choose it
+    for flow in scenario.demand:
+        for gateway in flow.gateways.via if flow.gateways is not None else ():
+            choosers.setdefault(gateway, []).append(flow.id)
     for load in offered_load(scenario, tt):
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
                 f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
                 f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
                 f"server{'s' if load.servers != 1 else ''}")
+        if load.place in choosers:
+            what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which choose "
+                     "among gateways including this one (corridor run shows its queue and their shares)")
+        worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
+        # a disruption that takes the place past capacity is said also when it is near capacity anyway
+        # (malaszewicze_works, poland_closure_2025: the place they are about)
+        during = (f", {worst} during its disruption: a queue builds while it lasts"
+                  if load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation else "")
         if load.utilisation >= 0.9:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
                        else "near capacity: expect long queues")
             print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity "
-                  f"({verdict}); {what}", file=sys.stderr)
-        elif load.worst_utilisation >= 1.0:
-            worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity, "
-                  f"{worst} during its disruption: a queue builds while it lasts; {what}", file=sys.stderr)
+                  f"({verdict}){during}; {what}", file=sys.stderr)
+        elif during:
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity{during}; {what}",
+                  file=sys.stderr)
     start, end = simulated_period(scenario)
     for d in outside_run(scenario):
         print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "

@@ -182,3 +182,41 @@ def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
     kena, poland = (load_scenario(SCENARIOS / f) for f in ("kena_closure.yaml", "poland_closure_2025.yaml"))
     assert any("demand differs" in w for w in unlike(base, kena, "b"))
     assert any("period" in w for w in unlike(base, poland, "b"))
+
+
+def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:
+    # compare baseline malaszewicze_works: FEU-XIAN-VILNIUS -0.0013 days (-0.0024 to -0.00014),
+    # significant, printed as "0.00  0.00 to 0.00  yes"
+    from types import SimpleNamespace
+
+    from corridor.kernels.stats import Estimate
+    from corridor.report.compare_text import kpi_rows
+
+    def delta(diff: Estimate, significant: bool) -> SimpleNamespace:
+        return SimpleNamespace(label="FEU-XIAN-VILNIUS", unit="days", base=Estimate(10.7537, 0.1, 5, 0.95),
+                               other=Estimate(10.7524, 0.1, 5, 0.95), diff=diff, significant=significant)
+
+    tiny = Estimate(-0.0012876, 0.0011482, 5, 0.95)
+    row = kpi_rows([delta(tiny, True)])[0]
+    assert row[4:] == ["-0.0013", "-0.0024 to -0.00014", "yes"]
+    # not significant, or large enough to show: as before
+    assert kpi_rows([delta(tiny, False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]
+    assert kpi_rows([delta(Estimate(0.24, 0.34, 5, 0.95), False)])[0][4:] == ["0.24", "-0.10 to 0.58", "no"]
+    assert kpi_rows([delta(Estimate(0.0, 0.0, 5, 0.95), False)])[0][4:] == ["0.00", "0.00 to 0.00", "no"]
+
+
+def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:
+    # the direct flight's compare said "containers spend 0.00 days less" of a difference of
+    # a few seconds, not significant; a real change keeps its wording
+    from corridor.analysis.compare import KpiDelta, _sentence
+    from corridor.kernels.stats import Estimate
+
+    def delta(mean: float, half: float) -> KpiDelta:
+        return KpiDelta("cargo.door_to_door_days.mean", "containers", "days", Estimate(16.5, 0.1, 5, 0.95),
+                        Estimate(16.5 + mean, 0.1, 5, 0.95), Estimate(mean, half, 5, 0.95))
+
+    tiny = _sentence("containers", delta(-3e-5, 4e-4), "days")
+    assert "about the same" in tiny and "0.00 days less" not in tiny and "not significant" in tiny
+    real = _sentence("containers", delta(-0.4, 0.1), "days")
+    assert real.startswith("containers spend 0.40 days less") and ", significant)" in real
+    assert "about the same" not in _sentence("containers", delta(0.003, 0.001), "days")  # significant

@@ -132,3 +132,24 @@ def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None
     cheap = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(60.0))
     assert cheap.break_even_load_factor == pytest.approx(2500.0 / (100 * 60.0))
     assert cheap.can_break_even  # 0.42: it can
+
+
+def test_the_headline_gives_break_even_load_and_market_with_their_intervals() -> None:
+    # README: load against break-even, profit and the break-even market, "each with its 95% interval"
+    from corridor.analysis.launch import LaunchCase
+    from corridor.kernels.stats import Estimate
+
+    def est(mean: float, half: float) -> Estimate:
+        return Estimate(mean, half, 5, 0.95)
+
+    figures = {"share_of_market": est(0.7, 0.01), "passengers_per_week": est(100, 5),
+               "load_factor": est(0.3, 0.01), "break_even_load_factor": est(0.78, 0.02),
+               "profit_per_flight_usd": est(-20000, 500), "break_even_market_per_week": est(400, 10),
+               "market_per_week": est(150, 0), "flights_per_week": est(2, 0)}
+    text = LaunchCase("with", "FAST", None, figures, {}).sentence()
+    assert "against a break-even of 78% (76% to 80%)" in text
+    assert "a market of about 400 travellers a week (390 to 410) (the scenario assumes 150)" in text
+    one = dict(figures, break_even_market_per_week=Estimate(400, math.nan, 1, 0.95),
+               break_even_load_factor=Estimate(0.78, math.nan, 1, 0.95))
+    text = LaunchCase("with", "FAST", None, one, {}).sentence()  # one replication: no interval
+    assert "break-even of 78%;" in text and "400 travellers a week (the scenario" in text

@@ -215,3 +215,20 @@ def test_text_a_spreadsheet_would_run_is_quoted_in_the_csv_tables(tmp_path: Path
     assert "'" + hostile in cells and hostile not in cells
     frames = [pd.read_parquet(p) for p in out.rglob("*.parquet")]
     assert any(f[c].astype(str).eq(hostile).any() for f in frames for c in f.columns)
+
+
+def test_map_legend_says_what_dashed_and_dotted_lines_are() -> None:
+    # The dashed lines are every service drawn straight for want of a path: the baseline's rail
+    # blocks Dostyk - Brest as much as the sea legs; the legend used to call them all "sea".
+    from corridor.report.mapplot import SCHEMATIC_LABEL, legend_lines
+    from corridor.scenario.load import load_scenario
+
+    scenario = load_scenario(BASELINE)
+    lines = {label: ls for label, _, ls in legend_lines(scenario)}
+    assert "sea" not in SCHEMATIC_LABEL and lines[SCHEMATIC_LABEL] == "--"
+    assert lines["link"] == ":" and lines["rail"] == "-"
+    dashed_modes = {s.mode for s in scenario.services if s.distance_km is not None and not s.waypoints}
+    assert "rail" in dashed_modes
+    plain = scenario.model_copy(update={"services": [s for s in scenario.services if s.distance_km is None
+                                                       or s.waypoints]})
+    assert SCHEMATIC_LABEL not in {label for label, _, _ in legend_lines(plain)}

@@ -355,6 +355,106 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
 
 
+BLOCKS = """\
+name: blocks
+run: {start: 2027-03-01, horizon_days: 60, warmup_days: 0, drain_days: 5, replications: 1, seed: SEED}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 50, lon: 30, tz: UTC}
+  - {id: D, name: D, kind: rail_terminal, country: KZ, lat: 50, lon: 29, tz: UTC}
+services:
+  - {id: BLK, mode: rail, unit: feu, stops: [O, D], dispatch: {cutoff_min: CUTOFF}, capacity: CAP,
+     duration_min: 600, distance_km: 60}
+demand:
+  - {id: F, kind: cargo, from: O, to: D, per_week: RATE}
+"""
+
+
+@pytest.mark.parametrize("seed,cutoff,cap,rate", [(1, 2880, 41, 246), (2, 720, 10, 100), (3, 1440, 5, 60),
+                                                  (4, 2880, 41, 80), (5, 300, 3, 200)])
+def test_a_dispatched_vehicle_leaves_full_or_a_cutoff_after_its_first_unit(seed: int, cutoff: int, cap: int,
+                                                                           rate: int) -> None:
+    # A plain loop over the joins (each container joins when it arrives: no check-in): a
+    # vehicle's first container starts its cut-off; it leaves when the cap-th joins or at the
+    # cut-off, whichever is first, and the next container starts the next one. A vehicle that
+    # left full does not leave the cut-off of its own first container running for the next.
+    text = (BLOCKS.replace("SEED", str(seed)).replace("CUTOFF", str(cutoff)).replace("CAP", str(cap))
+            .replace("RATE", str(rate)))
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    joins = np.sort(rec.units["created_min"])
+    end = (60 + 5) * 1440
+    expected = []
+    k = 0
+    while k < joins.size:
+        leave = joins[k] + cutoff
+        if k + cap - 1 < joins.size and joins[k + cap - 1] <= leave:
+            leave, n = joins[k + cap - 1], cap
+        else:
+            n = int(np.searchsorted(joins, leave, side="right")) - k
+        if leave >= end:
+            break
+        expected.append((leave, n))
+        k += n
+    trips = rec.trips
+    got = sorted(zip(trips["scheduled_min"].tolist(), trips["boarded"].tolist(), strict=True))
+    assert len(got) == len(expected)
+    np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
+    assert [n for _, n in got] == [n for _, n in expected]
+
+
+GROUPS = """\
+name: groups
+run: {start: 2027-03-01, horizon_days: 60, warmup_days: 0, drain_days: 5, replications: 1, seed: SEED}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 50, lon: 30, tz: UTC, checkin_min: 0}
+  - {id: M, name: M, kind: rail_terminal, country: PL, lat: 50, lon: 29, tz: UTC, min_connection_min: 30}
+  - {id: D, name: D, kind: rail_terminal, country: DE, lat: 50, lon: 28, tz: UTC}
+services:
+  - {id: T, mode: rail, unit: feu, stops: [O, M], timetable: {days: daily, times: ["10:00", "16:00"]},
+     capacity: 41, duration_min: 60, distance_km: 60}
+  - {id: EU, mode: rail, unit: feu, stops: [M, D], dispatch: {cutoff_min: CUTOFF}, capacity: CAP,
+     duration_min: 600, distance_km: 60}
+demand:
+  - {id: F, kind: cargo, from: O, to: D, per_week: RATE}
+"""
+
+
+@pytest.mark.parametrize("seed,cutoff,cap,rate", [(1, 1500, 28, 400), (2, 700, 10, 300), (3, 2900, 28, 150),
+                                                  (4, 75, 7, 500)])
+def test_units_landing_together_fill_one_vehicle_and_the_rest_wait_for_the_next(
+        seed: int, cutoff: int, cap: int, rate: int) -> None:
+    # A train lands up to 41 containers at M at once; the dispatched service from M takes
+    # ``cap``: one vehicle leaves full, and the rest start the next vehicle's cut-off (they do
+    # not leave at once on a part-filled vehicle of their own). Joins at M are the train's
+    # departures from O (the records) + 60 min + M's 30-min connection time; the same plain
+    # loop as above gives the vehicles. (Cut-offs are not whole multiples of the 6 and 18 hours
+    # between landings: a cut-off falling at a landing's minute goes by the engine's same-time
+    # order, which the loop does not model.)
+    text = (GROUPS.replace("SEED", str(seed)).replace("CUTOFF", str(cutoff)).replace("CAP", str(cap))
+            .replace("RATE", str(rate)))
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    dep = rec.departures
+    joins = np.sort(dep["depart_min"][dep["place"] == rec.places.index("O")] + 60 + 30)
+    end = (60 + 5) * 1440
+    expected = []
+    k = 0
+    while k < joins.size:
+        leave = joins[k] + cutoff
+        if k + cap - 1 < joins.size and joins[k + cap - 1] <= leave:
+            leave, n = joins[k + cap - 1], cap
+        else:
+            n = min(int(np.searchsorted(joins, leave, side="right")) - k, cap)
+        if leave >= end:
+            break
+        expected.append((leave, n))
+        k += n
+    trips = rec.trips
+    eu = trips["service"] == rec.services.index("EU")
+    got = sorted(zip(trips["scheduled_min"][eu].tolist(), trips["boarded"][eu].tolist(), strict=True))
+    assert len(got) == len(expected)
+    np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
+    assert [n for _, n in got] == [n for _, n in expected]
+
+
 @pytest.mark.parametrize("factor", [0.5, 0.001])
 def test_a_capacity_cut_limits_the_passengers_a_trip_carries(factor: float) -> None:
     """A trip under a factor f carries floor(f x capacity) (docs/simulation.md): passengers book

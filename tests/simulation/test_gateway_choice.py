@@ -143,6 +143,34 @@ def test_gateway_shares_are_of_the_containers_that_chose() -> None:
     assert share["G1"] == np.sum(chose & (u["gateway"] == g1)) / np.sum(chose)
 
 
+def test_containers_still_checking_in_at_the_end_are_counted_at_their_origin() -> None:
+    # A container of a flow whose routes all start with the block train from O is made when its
+    # 4-hour check-in ends (one event, not two). With no drain the run ends while the last
+    # arrivals still check in: they must exist all the same, moving at O with no gateway yet,
+    # one unit for each arrival the flow's own demand stream draws before the end.
+    from corridor.simulation.demand import arrival_times
+    from corridor.simulation.streams import Streams
+
+    s = Scenario.model_validate(yaml.safe_load(TRAINS.replace("drain_days: 10", "drain_days: 0")))
+    rec = simulate(s, replications=1).records[0]
+    u = rec.units
+    end = 60 * 1440
+    o = rec.places.index("O")
+    checking_in = 0
+    for f, flow in enumerate(s.demand):
+        times = arrival_times(flow, end, Streams(4, 0)(f"demand:{flow.id}"), epoch=s.run.epoch)
+        mine = u["flow"] == f
+        np.testing.assert_array_equal(np.sort(u["created_min"][mine]), times)
+        late = mine & (u["created_min"] >= end - 240)
+        assert late.sum() == np.sum(times >= end - 240)
+        checking_in += int(late.sum())
+        assert np.all(u["status"][late] == 2) and np.all(u["place"][late] == o)
+        assert np.all(u["gateway"][late] < 0)
+        # the others joined their train's queue: moving only on a train, with a gateway chosen
+        assert not np.any((u["status"] == 2) & (u["gateway"] < 0) & mine & ~late)
+    assert checking_in > 0
+
+
 def test_closing_a_gateway_moves_the_split() -> None:
     # G1 shut from day 20 to day 40: containers created then see a wait until it reopens
     closure = """\

@@ -117,7 +117,7 @@ def test_parse_scales() -> None:
 
 PATHS = """\
 name: paths
-run: {start: 2027-01-04, horizon_days: 28, warmup_days: 2, drain_days: 10, replications: 2, seed: 3}
+run: {start: 2027-01-04, horizon_days: 28, warmup_days: 2, drain_days: 3, replications: 2, seed: 3}
 places:
   - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
   - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC,
@@ -135,7 +135,10 @@ demand:
 def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     # G serves 96 trucks a day and is a few % busy; the paths out of it let one train a day
     # leave, of 10 FEU or fewer (at its cut-off): at 28 FEU a week some days have no train, at
-    # 84 every path is taken. The curve names the paths, not the station.
+    # 84 every path is taken. The curve names the paths, not the station. At 84 the backlog
+    # grows by 2 FEU a day; a drain of 3 days cannot clear it, so it is left undelivered (a
+    # drain long enough to clear it would hide the overload: the known limit of `growing`,
+    # which looks at station queues only).
     from corridor.scenario.overrides import load_raw
 
     path = tmp_path / "paths.yaml"
@@ -146,6 +149,27 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     assert 0.3 < low < 0.9 and high > 0.97
     assert res.steps[0].utilisation["G"].mean < 0.1
     assert res.steps[0].sustainable and not res.steps[1].sustainable
+
+
+def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None:
+    # The same paths with a 10-day drain: at 84 FEU a week against 70 a week of paths the
+    # backlog grows by 2 FEU a day and the drain clears it, so nothing is left undelivered, no
+    # station queue grows and the transit stays within the bound. The rise in transit shows
+    # it: a fluid queue's wait grows by 2/10 of a day each day, and the quarters of the 26-day
+    # window are 19.5 days apart, so the last quarter's containers take ~3.9 days longer than
+    # the first's (one run's rise ranges over 1.7-5.4 days, so ten of them); at 28 a week, none.
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "paths.yaml"
+    path.write_text(PATHS.replace("drain_days: 3", "drain_days: 10"))
+    res = throughput(load_raw(path), str(path), [1.0, 3.0], replications=10, seed=3, max_transit_days=100.0)
+    low, high = (s.transit_rise_days for s in res.steps)
+    assert low is not None and high is not None
+    assert abs(low.mean) < 1.0
+    assert 2.5 < high.mean < 5.5 and high.low > 1.0
+    assert res.steps[1].undelivered_share == 0.0 and not res.steps[1].growing  # only the rise sees it
+    assert res.steps[0].sustainable and not res.steps[1].sustainable
+    assert "a backlog grows through the window" in res.steps[1].why
 
 
 def test_a_warm_up_shorter_than_the_journey_is_said_in_the_verdict(tmp_path) -> None:
@@ -169,3 +193,22 @@ def test_a_warm_up_shorter_than_the_journey_is_said_in_the_verdict(tmp_path) -> 
     # the 30-minute trucks of the other tests: nothing to say
     raw, name = station_raw(tmp_path, per_week=100.0, days=14)
     assert "Caution" not in throughput(raw, name, [0.5], replications=1, seed=1).verdict()
+
+
+
+def test_run_warns_of_a_backlog_the_drain_clears() -> None:
+    # The overloaded paths of the test above, as `run` sees them: nothing undelivered and no
+    # station queue growing, so only the rise in transit can say that demand exceeds the paths.
+    import yaml
+
+    from corridor import simulate
+    from corridor.analysis.warnings import run_warnings
+    from corridor.scenario.schema import Scenario
+
+    raw = yaml.safe_load(PATHS.replace("drain_days: 3", "drain_days: 10"))
+    raw["demand"][0]["per_week"] = 84
+    over = simulate(Scenario.model_validate(raw), replications=10)
+    assert any("a backlog grows through the window" in w for w in run_warnings(over))
+    raw["demand"][0]["per_week"] = 28
+    fine = simulate(Scenario.model_validate(raw), replications=10)
+    assert not any("backlog" in w for w in run_warnings(fine))

@@ -36,6 +36,9 @@ PUBLISHED = {
     "chongqing_duisburg": Published("Chongqing -> Duisburg in transit", "d", 16.0, 18.0,
                                     "FACTS: 16 d (iChongqing 2024); 16-18 d (navisgroup 2025); "
                                     "18 d Jun-Jul 2022"),
+    "xian_vilnius": Published("Xi'an -> Vilnius in transit", "d", 7.0, 9.0,
+                              "FACTS: Xi'an-Vilnius ~8 d over ~9,000 km, weekly from Sep 2020 "
+                              "(newsilkroaddiscovery.com), taken as 7-9"),
     "border_wait": Published("Wait at the Brest-Malaszewicze border", "d", 2.0, 3.0,
                              "FACTS: border wait 2-3 d, often 5 (railtech.com)"),
     "cn_kz_crossing": Published("China-Kazakhstan border crossing", "h", 27.6, 37.3,
@@ -92,6 +95,7 @@ def replication_figures(rec: Any) -> dict[str, float]:
     return {
         "xian_duisburg": flow_transit("FEU-XIAN-DUISBURG"),
         "chongqing_duisburg": flow_transit("FEU-CHONGQING-DUISBURG"),
+        "xian_vilnius": flow_transit("FEU-XIAN-VILNIUS"),
         "border_wait": span(arrive("BREST"), leave("MALASZEWICZE"), MIN_PER_DAY),
         "cn_kz_crossing": span(arrive("ALASHANKOU", "KHORGOS"), leave("DOSTYK", "ALTYNKOL"), MIN_PER_HOUR),
         "border_to_border": span(arrive("DOSTYK", "ALTYNKOL"), arrive("BREST", "KENA"), MIN_PER_DAY),

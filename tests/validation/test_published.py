@@ -28,6 +28,9 @@ MISSES = {
     "xian_duisburg": "Xi'an trains run by the rules of all others (15.8 d); the published 12-14 d "
                      "does not square with Chongqing's 16-18 d over 1,271 km more, nor with China -> "
                      "Germany 18-21 d terminal to terminal (2024): docs/simulation.md, Known limits",
+    "xian_vilnius": "Xi'an -> Vilnius takes 10.1 d: 2.7 d in China, 1.3 d at the border, 5.9 d on "
+                    "1520 mm to Kena at the section times of 2024 (ERAI 7.31 d to the EU border); the "
+                    "~8 d of 2020 needs the older 4.9-d 1520 mm average: docs/simulation.md, Known limits",
 }
 
 
@@ -127,7 +130,10 @@ def test_malaszewicze_works_build_a_queue_that_recovers() -> None:
     # trains at its peaks: its waits are set to the published 2-3 days)
     assert during.max() > 3 * max(1.0, daily_base[start:end].max())
     assert start + int(np.argmax(during)) >= end - 7  # and keeps growing while the works last
-    assert daily[-7:].mean() < 0.25 * during.max()  # and drains once they end
+    # and drains in the drain, once demand and outside traffic stop: after the works
+    # Malaszewicze has under a train a day to spare (outside traffic alone takes 92% of it),
+    # too little to drain the backlog while they run (README)
+    assert daily[-7:].mean() < 0.25 * during.max()
 
 
 def test_kena_closure_holds_trains_then_releases_them() -> None:

@@ -403,6 +403,9 @@ def _sentence(what: str, d: KpiDelta, unit: str) -> str:
     if d.diff.mean == 0 and d.diff.half_width == 0:
         return f"{what} unchanged at {d.base.mean:.1f} {unit}"
     verdict = "significant" if d.significant else "not significant"
+    if abs(d.diff.mean) < 0.005 and not d.significant:  # "0.00 less" read as a change
+        return (f"{what} about the same door to door ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; "
+                f"difference {d.diff.mean:+.2g}, 95% CI {d.diff.low:+.2g} to {d.diff.high:+.2g}, {verdict})")
     way = "less" if d.diff.mean < 0 else "more"
     return f"{what} spend {abs(d.diff.mean):.2f} {unit} {way} door to door" + \
         f" ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; 95% CI of the difference " \

@@ -108,6 +108,24 @@ def _times(values: np.ndarray, done: np.ndarray, created: np.ndarray, scale: flo
     return out
 
 
+def _rise(transit_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, warmup_min: float,
+          horizon_min: float) -> float:
+    """Mean transit (days) of the delivered containers created in the last quarter of the window
+    minus that of those created in its first quarter (NaN if either has none): days, when a
+    backlog grows through the window, even one that a drain clears before the run ends.
+
+    >>> created = np.array([0.0, 10.0, 90.0, 95.0])
+    >>> _rise(np.array([1440.0, 2880.0, 5760.0, 7200.0]), created, np.ones(4, bool), 0.0, 100.0)
+    3.0
+    """
+    quarter = (horizon_min - warmup_min) / 4
+    first = done & (created_min >= warmup_min) & (created_min < warmup_min + quarter)
+    last = done & (created_min >= horizon_min - quarter) & (created_min < horizon_min)
+    if not first.any() or not last.any():
+        return float("nan")
+    return float((transit_min[last].mean() - transit_min[first].mean()) / MIN_PER_DAY)
+
+
 def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, door: np.ndarray,
                transit: np.ndarray) -> dict[str, Any]:
     created = of_flow & window
@@ -171,6 +189,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "feu_per_week": feu_per_week,
             "teu_per_week": 2 * feu_per_week,
             "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
+            "transit_rise_days": _rise(transit, u["created_min"], feu_done, rec.warmup_min, rec.horizon_min),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
                   | _gateway_shares(u, u["flow"] == f, window, rec.places)

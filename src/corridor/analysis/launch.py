@@ -52,11 +52,11 @@ class LaunchCase:
         text = (f"{self.service} (new in {self.scenario}, simulated): {share.mean:.0%} of its market's "
                 f"travellers choose it (95% CI {share.low:.0%} to {share.high:.0%}); load factor "
                 f"{load.mean:.0%} ({load.low:.0%} to {load.high:.0%}) against a break-even of "
-                f"{even.mean:.0%}; it {verdict}, {profit.mean:+,.0f} USD a flight "
+                f"{even.mean:.0%}{_interval(even, '.0%')}; it {verdict}, {profit.mean:+,.0f} USD a flight "
                 f"({profit.low:+,.0f} to {profit.high:+,.0f})")
         if math.isfinite(market.mean):
-            text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week "
-                     f"(the scenario assumes {f['market_per_week'].mean:,.0f})")
+            text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
+                     f"{_interval(market, ',.0f')} (the scenario assumes {f['market_per_week'].mean:,.0f})")
         text += "."
         for flow, b in self.benefit.items():
             if math.isfinite(b["benefit_usd"]):
@@ -72,6 +72,13 @@ class LaunchCase:
                              f"assumed logsum elasticity {b['elasticity']:g} (not simulated)")
                 text += "."
         return text
+
+
+def _interval(e: Estimate, fmt: str) -> str:
+    """' (LOW to HIGH)' for an estimate whose interval is known, else nothing (one replication)."""
+    if not (math.isfinite(e.low) and math.isfinite(e.high)):
+        return ""
+    return f" ({e.low:{fmt}} to {e.high:{fmt}})"
 
 
 def _new_services(base: Scenario, other: Scenario) -> list[tuple[str, str | None]]:

@@ -14,12 +14,17 @@ same replications and seed: common random numbers along the curve. At each step:
   from home (``FLEET (fleet)``); and the bottleneck: the busiest of them;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, vehicles still queued at the end) in more than half the
-  replications, the rule ``run`` warns by.
+  replications, the rule ``run`` warns by;
+* the rise in transit across the window: containers created in its last quarter against
+  those of its first (``cargo.transit_rise_days``). Any backlog that grows through the window
+  shows here, at a station, for departure paths or for a fleet's vehicles, even when the
+  run's drain clears it before the end (vehicles no longer queued, nothing undelivered).
 
 A step is **sustainable** when no queue grows without bound, at most
-:data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, and the mean transit
+:data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, the mean transit
 stays within a stated bound (given, or :data:`DEFAULT_TRANSIT_FACTOR` times the transit at
-the lightest step). The highest sustainable throughput is the delivered TEU/week of the last
+the lightest step), and the rise in transit is not above :data:`MAX_RISE_DAYS` (its 95%
+interval wholly above it). The highest sustainable throughput is the delivered TEU/week of the last
 sustainable step before the first that is not; a step that did not run (its demand refused by
 validation, or every run failed) is passed over.
 
@@ -36,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import short_warmup
+from corridor.analysis.warnings import MAX_RISE_DAYS, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -94,6 +99,7 @@ class Step:
     offered_teu_per_week: float
     delivered_teu_per_week: Estimate | None = None
     transit_days: Estimate | None = None
+    transit_rise_days: Estimate | None = None  # last quarter of the window's transit minus the first's
     undelivered_share: float = math.nan
     utilisation: dict[str, Estimate] = field(default_factory=dict)
     growing: tuple[str, ...] = ()
@@ -179,6 +185,7 @@ class ThroughputResult:
                 "delivered_teu_per_week": _mean(d), "delivered_ci_low": _low(d),
                 "delivered_ci_high": _high(d),
                 "transit_days": _mean(t), "transit_ci_low": _low(t), "transit_ci_high": _high(t),
+                "transit_rise_days": _mean(s.transit_rise_days),
                 "undelivered_share": s.undelivered_share, "bottleneck": b,
                 "bottleneck_utilisation": _mean(u), "bottleneck_ci_low": _low(u),
                 "bottleneck_ci_high": _high(u),
@@ -294,6 +301,7 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     return Step(scale, offered,
                 delivered_teu_per_week=_est(summary.get("cargo.teu_per_week")),
                 transit_days=_est(summary.get("cargo.transit_days.mean")),
+                transit_rise_days=_est(summary.get("cargo.transit_rise_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing)
 
@@ -325,5 +333,10 @@ def _judged(step: Step, bound: float) -> Step:
             why.append("no container delivered")
     elif t.mean > bound:
         why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
+    r = step.transit_rise_days
+    if r is not None and math.isfinite(r.low) and r.low > MAX_RISE_DAYS:
+        why.append(f"containers created in the window's last quarter take {r.mean:.1f} days longer than "
+                   f"those of its first{_ci(r, '.1f')}: a backlog grows through the window")
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
-                step.undelivered_share, step.utilisation, step.growing, not why, "; ".join(why))
+                step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
+                "; ".join(why))

@@ -7,6 +7,9 @@
 * Queues that grew without bound: the station was nearly always busy, waits kept rising across
   the statistics window, and vehicles were still queued when the run ended (a queue that builds
   during a disruption and clears in the drain is not one).
+* A backlog growing through the window: containers created in its last quarter take more than
+  a day longer than those of its first (the 95% interval wholly above a day), at a station,
+  for paths or for a fleet, even one that the drain clears before the run ends.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from corridor.units import MIN_PER_DAY
 
 SHORT_WARMUP_SHARE = 0.05  # FEU/week delivered reading this much low for a short warm-up is said
 FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
+#: days of transit rise across the window (last quarter's containers minus the first's) past
+#: which, its 95% interval above it, a backlog grows through the window
+MAX_RISE_DAYS = 1.0
 
 
 def _where_waiting(result: Any) -> dict[int, str]:
@@ -81,6 +87,12 @@ def run_warnings(result: Any) -> list[str]:
         if load and carried and carried["mean"] > 0 and load["mean"] >= FULL_LOAD:
             out.append(f"{service} ran full (load factor {load['mean']:.0%}): demand for it exceeds "
                        "its capacity, and units queue for it")
+    rise = s.get("cargo.transit_rise_days")
+    if rise and math.isfinite(rise.get("low", math.nan)) and rise["low"] > MAX_RISE_DAYS:
+        out.append(f"containers created in the statistics window's last quarter take {rise['mean']:.1f} "
+                   f"days longer than those of its first (95% CI {rise['low']:.1f} to {rise['high']:.1f}): a "
+                   "backlog grows through the window (a station, departure paths or a fleet short of what "
+                   "the demand needs, or a disruption), even if the drain clears it before the run ends")
     n = len(result.kpis)
     for name in result.kpis[0]["stations"]:
         growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)

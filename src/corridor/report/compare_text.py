@@ -21,12 +21,21 @@ def _hours(minutes: float) -> str:
     return "-" if not math.isfinite(minutes) else f"{minutes / 60:.1f}"
 
 
+def _diff(x: float, fine: bool) -> str:
+    """A difference as the table shows it; with ``fine``, one that would round to 0.00 keeps two
+    significant digits, so a significant difference never reads '0.00 to 0.00 yes'."""
+    if fine and math.isfinite(x) and 0 < abs(x) < 0.005:
+        return f"{x:.2g}"
+    return _num(x)
+
+
 def kpi_rows(deltas: list[Any]) -> list[list[str]]:
     rows = []
     for d in deltas:
         has_ci = d.diff.n >= 2 and math.isfinite(d.diff.half_width)
-        ci = f"{_num(d.diff.low)} to {_num(d.diff.high)}" if has_ci else "-"
-        rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _num(d.diff.mean), ci,
+        fine = bool(d.significant)
+        ci = f"{_diff(d.diff.low, fine)} to {_diff(d.diff.high, fine)}" if has_ci else "-"
+        rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _diff(d.diff.mean, fine), ci,
                      "yes" if d.significant else "no"])
     return rows
 

@@ -12,7 +12,7 @@ from corridor.network.geo import lat_lon, sample_path
 from corridor.network.paths import service_path
 from corridor.report.figures import pyplot
 from corridor.report.files import write_atomically
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Scenario, Service
 
 MODE_COLOURS = {
     "air": "#1f77b4",
@@ -34,6 +34,8 @@ KIND_MARKERS = {
 
 
 CLOSED_COLOUR = "#d62728"
+# Dashed: services with a given distance and no waypoints (sea legs and 1520 mm blocks alike)
+SCHEMATIC_LABEL = "dashed: straight line, not the route (distance given)"
 
 
 def _shade_closed(ax: object, codes: list[str]) -> None:
@@ -53,6 +55,21 @@ def _shade_closed(ax: object, codes: list[str]) -> None:
     ax.set_ylim(ylim)  # type: ignore[attr-defined]
 
 
+def _schematic(service: Service) -> bool:
+    """Drawn as a straight line between its stops: its distance is given, its path is not."""
+    return service.distance_km is not None and not service.waypoints
+
+
+def legend_lines(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """(label, colour, line style) of the map's line entries, each as the map draws it: a mode
+    present, links dotted, and dashed services (any mode, rail blocks included) when there are any."""
+    lines = [(m, c, ":" if m == "link" else "-") for m, c in MODE_COLOURS.items()
+             if m == "link" and scenario.links or any(s.mode == m for s in scenario.services)]
+    if any(_schematic(s) for s in scenario.services):
+        lines.append((SCHEMATIC_LABEL, "grey", "--"))
+    return lines
+
+
 def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
     """Draw the scenario's network to ``out`` (PNG, SVG or PDF by its suffix)."""
     plt = pyplot()
@@ -67,7 +84,7 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
     drawn: set[tuple[str, tuple[str, ...]]] = set()
     for service in scenario.services:
         path = service_path(service, places)
-        schematic = service.distance_km is not None and not service.waypoints
+        schematic = _schematic(service)
         key = (service.mode, tuple(sorted(service.stops)))
         if key in drawn:  # the return direction of a drawn service adds nothing to the picture
             continue
@@ -90,9 +107,8 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
         ax.annotate(p.id, (p.lon, p.lat), xytext=(3, 3), textcoords="offset points", fontsize=7,
                     zorder=4)
 
-    handles: list[Artist] = [Line2D([0], [0], color=c, lw=2, label=m) for m, c in MODE_COLOURS.items()
-               if m == "link" and scenario.links or any(s.mode == m for s in scenario.services)]
-    handles.append(Line2D([0], [0], color="grey", ls="--", label="schematic (sea distance given)"))
+    handles: list[Artist] = [Line2D([0], [0], color=colour, lw=2, ls=ls, label=label)
+                             for label, colour, ls in legend_lines(scenario)]
     if closed:
         from matplotlib.patches import Patch
 

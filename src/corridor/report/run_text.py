@@ -54,15 +54,44 @@ def run_text(result: Any) -> str:
                  f"transit {unit}"], rows,
                 title=f"{what} (created after warm-up; times over the units delivered)"))
             lines.append("")
+    # a scenario with demand of one kind only: the other kind's lines and tables would be zeros
+    # (and stations, fleets and paths the outside traffic's alone), so they are left out
+    has_pax, has_cargo = any(kinds), not all(kinds)
+    if has_pax:
+        missed = _ci(s, "passengers.missed_connection_rate", 100)
+        late = _ci(s, "passengers.late_vs_plan_h.mean", 60)
+        lines.append(f"Passengers: missed-connection rate {missed}%; "
+                     f"later than planned by {late} min on average")
+    if has_cargo:
+        feu, teu = _ci(s, "cargo.feu_per_week"), _ci(s, "cargo.teu_per_week")
+        transit, p95 = _ci(s, "cargo.transit_days.mean"), _ci(s, "cargo.transit_days.p95")
+        lines += [f"Cargo: {feu} FEU/week delivered ({teu} TEU);",
+                  f"       transit {transit} days (p95 {p95})"]
     lines += [
-        f"Passengers: missed-connection rate {_ci(s, 'passengers.missed_connection_rate', 100)}%; "
-        f"later than planned by {_ci(s, 'passengers.late_vs_plan_h.mean', 60)} min on average",
-        f"Cargo: {_ci(s, 'cargo.feu_per_week')} FEU/week delivered ({_ci(s, 'cargo.teu_per_week')} TEU);",
-        f"       transit {_ci(s, 'cargo.transit_days.mean')} days (p95 {_ci(s, 'cargo.transit_days.p95')})",
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
         f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2",
         "",
     ]
+    if not has_cargo:
+        lines.append("No cargo demand: the stations, fleets and departure paths, used by outside traffic "
+                     "alone, are left out (--json and --out have them).")
+    lines += _cargo_text(result) if has_cargo else []
+    lines += ["", services_table(result)]
+    airline = airline_table(result)
+    if airline:
+        lines += ["", airline]
+    status = result.kpis[-1]["status"]
+    lines.append("")
+    lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
+    width = terminal_width()
+    lines += [textwrap.fill(f"warning: {w}", width, subsequent_indent="  ") for w in run_warnings(result)]
+    return "\n".join(lines)
+
+
+def _cargo_text(result: Any) -> list[str]:
+    """The stations, fleets, gateways and departure paths tables."""
+    s = result.summary
+    lines: list[str] = []
     rows = []
     for name in result.kpis[0]["stations"]:
         k = f"stations.{name}."
@@ -79,17 +108,7 @@ def run_text(result: Any) -> str:
     if fleets:
         lines += ["", format_table(["fleet", "vehicles", "trains", "waited", "mean wait h"], fleets,
                                    title="Fleets (formed trains waiting for a vehicle to come back)")]
-    lines += cargo_tables(result)
-    lines += ["", services_table(result)]
-    airline = airline_table(result)
-    if airline:
-        lines += ["", airline]
-    status = result.kpis[-1]["status"]
-    lines.append("")
-    lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
-    width = terminal_width()
-    lines += [textwrap.fill(f"warning: {w}", width, subsequent_indent="  ") for w in run_warnings(result)]
-    return "\n".join(lines)
+    return lines + cargo_tables(result)
 
 
 def cargo_tables(result: Any) -> list[str]:
@@ -139,7 +158,8 @@ def services_table(result: Any) -> str:
     return format_table(["service", "trips", "units carried", "load factor %", "revenue k USD",
                          "on time %"], rows,
                         title="Services that carried units (after warm-up; load factor: peak load "
-                        "/ capacity)")
+                        "/ capacity,\nof this scenario's demand only: other travellers and cargo on the "
+                        "same trips are not modelled)")
 
 
 def airline_table(result: Any) -> str:

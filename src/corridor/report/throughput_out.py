@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.analysis.throughput import MAX_RISE_DAYS, MAX_UNDELIVERED_SHARE, ThroughputResult
 from corridor.kernels.stats import Estimate
 from corridor.report.figures import png, pyplot
 from corridor.report.files import write_table
@@ -29,18 +29,22 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
 def throughput_text(res: ThroughputResult) -> str:
     lines = [res.verdict(), "",
              f"Sustainable: no queue growing without bound (in most replications), at most "
-             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}.", ""]
+             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
+             f"transit rising by no more than {MAX_RISE_DAYS:g} day across the window.", ""]
     rows = []
     for s in res.steps:
         b = s.bottleneck
         rows.append([f"x{s.scale:g}", f"{s.offered_teu_per_week:,.0f}", _pm(s.delivered_teu_per_week, 0),
                      _pm(s.transit_days, 1 if s.transit_days is None or s.transit_days.mean >= 10 else 2),
+                     _pm(s.transit_rise_days, 1),
                      "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
                      b or "-", _pm(s.utilisation.get(b) if b else None, 0, 100.0),
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
-    lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "undelivered",
-                               "bottleneck", "busy %", "sustainable"], rows,
+    lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "rise days",
+                               "undelivered", "bottleneck", "busy %", "sustainable"], rows,
                               title="Per step: mean ± half-width of its 95% interval"))
+    lines.append("rise: transit of containers created in the window's last quarter minus its first's "
+                 "(days of rise: a backlog growing through the window)")
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
     if why:
         lines += ["", "Not sustainable:"] + [f"  {w}" for w in why]
@@ -68,7 +72,8 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
         "saturated_within_grid": res.saturated,
         "steps": [{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
                    "delivered_teu_per_week": _est(s.delivered_teu_per_week),
-                   "transit_days": _est(s.transit_days), "undelivered_share": s.undelivered_share,
+                   "transit_days": _est(s.transit_days), "transit_rise_days": _est(s.transit_rise_days),
+                   "undelivered_share": s.undelivered_share,
                    "bottleneck": s.bottleneck,
                    "utilisation": {k: _est(e) for k, e in sorted(s.utilisation.items())},
                    "growing": list(s.growing), "sustainable": s.sustainable,

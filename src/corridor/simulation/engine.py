@@ -144,7 +144,11 @@ class Replication:
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         self.dispatch_pool: dict[int, list[Unit]] = defaultdict(list)
         self.dispatch_row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
-        self.dispatch_timer: dict[int, bool] = {}
+        # service -> the cut-off in force for its waiting units (0: none); a vehicle that leaves
+        # voids it, so the next first unit starts its own
+        self.dispatch_timer: dict[int, int] = {}
+        self._timers = 0
+        self.forming: set[int] = set()  # services with a full vehicle sent, its load not yet taken
         # the daily departure paths of dispatched services that have them
         self.paths: dict[int, PathPool] = {}
         for s, spec in enumerate(scenario.services):
@@ -180,6 +184,9 @@ class Replication:
             if isinstance(first, DispatchStep) and all(o.steps[:1] == (first,) for o in options):
                 self.gateway_first[f] = first
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
+        # flow -> its arrival times and how many of its units are made, for flows whose units
+        # are made at the end of check-in (:meth:`_source`)
+        self.deferred: dict[int, tuple[np.ndarray, int]] = {}
         # per station visit of a loaded vehicle: its units, the place, arrival, minutes there
         self.station_waits: list[tuple[list[int], int, float, float]] = []
         # vehicles at a station now: place, arrival, units
@@ -236,17 +243,42 @@ class Replication:
             first_trip += starts.size
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
+        """The flow's units arrive at its origin at ``times``. A container whose every route
+        starts with the block train from its origin (``gateway_first``) does nothing from its
+        arrival to the end of check-in, when it joins the train's queue: it takes one event, at
+        that end, and is made then with its own arrival time (those still checking in when the
+        run ends are made by :meth:`_checking_in`)."""
         spec = self.flows[flow]
         origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
         pax = spec.kind == "passenger"
         segments, uniforms = self._choice_draws(spec.id, times.size) if pax else (None, None)
+        lead = self.checkin[origin] if flow in self.gateway_first else 0.0
+        if lead:
+            self.deferred[flow] = (times, 0)
         for k, t in enumerate(times.tolist()):
-            yield self.env.timeout(t - self.env.now)
+            yield self.env.timeout(t + lead - self.env.now)
             unit = Unit(len(self.units), flow, pax, dest, t, origin)
             if segments is not None and uniforms is not None:
                 unit.segment, unit.choice_u = int(segments[k]), float(uniforms[k])
             self.units.append(unit)
+            if lead:
+                self.deferred[flow] = (times, k + 1)
             self._enter(unit)
+
+    def _checking_in(self) -> None:
+        """At the end of the run: the containers of put-off arrivals (:meth:`_source`) that had
+        arrived but were still checking in, made and counted as moving, as if made on arrival."""
+        for flow, (times, made) in self.deferred.items():
+            spec = self.flows[flow]
+            origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
+            for t in times[made:].tolist():
+                if t >= self.end_min:
+                    break
+                unit = Unit(len(self.units), flow, False, dest, t, origin)
+                unit.steps = [self.gateway_first[flow]]
+                unit.ready_min = t + self.checkin[origin]
+                self.units.append(unit)
+                self._set_moving(unit)
 
     def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
@@ -343,10 +375,10 @@ class Replication:
         Otherwise the first of each ``block_feu`` consecutive containers chooses, the others
         follow it."""
         first = self.gateway_first.get(unit.flow)
-        if first is not None:
+        if first is not None:  # made at the end of its check-in (:meth:`_source`): it joins now
             unit.steps = [first]
-            unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
-            self._wait_for_next(unit, unit.place, leave_at=leave)
+            unit.ready_min = now
+            self._join(unit, first.service)
             return
         option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
         if option is None or left == 0:
@@ -542,20 +574,27 @@ class Replication:
         self._join(unit, service)
 
     def _join(self, unit: Unit, service: int) -> None:
-        """The unit waits for the dispatched vehicle of ``service``: a full pool sends one now, a
-        first unit starts the cut-off."""
+        """The unit waits for the dispatched vehicle of ``service``: the unit that makes a
+        vehicle's worth sends one now (those joining before it leaves wait for the next), a first
+        unit starts the cut-off."""
         pool = self.dispatch_pool[service]
         self.moving.discard(unit.id)
         unit.status = Status.WAITING
         pool.append(unit)
-        spec = self.scenario.services[service]
-        assert spec.dispatch is not None
         room, _ = self._room(service)
-        if room and len(pool) >= room:
+        if room and len(pool) >= room and service not in self.forming:
+            self.forming.add(service)
             processes.start(self.env, self._dispatch(service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
-            self.dispatch_timer[service] = True
-            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
+            self._start_cutoff(service)
+
+    def _start_cutoff(self, service: int) -> None:
+        """The units waiting for ``service``'s vehicle leave at the latest its cut-off from now."""
+        spec = self.scenario.services[service]
+        assert spec.dispatch is not None
+        self._timers += 1
+        self.dispatch_timer[service] = self._timers
+        processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min, self._timers))
 
     def _room(self, service: int) -> tuple[int, float]:
         """Units a dispatched vehicle of ``service`` may carry now, and until when: its capacity,
@@ -566,9 +605,11 @@ class Replication:
         factor, until = factor_at(windows, self.env.now)
         return math.floor(self.capacity[service] * factor), until
 
-    def _cutoff(self, service: int, cutoff: float) -> Generator[simpy.Event, Any, None]:
+    def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(cutoff)
-        self.dispatch_timer[service] = False
+        if self.dispatch_timer.get(service) != timer:  # its units left on a full vehicle
+            return
+        self.dispatch_timer[service] = 0
         if self.dispatch_pool[service]:
             yield from self._dispatch(service)
 
@@ -581,19 +622,24 @@ class Replication:
             yield self.env.timeout(until - self.env.now)
             capacity, until = self._room(service)
         load, pool[:] = pool[:capacity], pool[capacity:]
+        self.forming.discard(service)  # a vehicle sent when full that finds the queue taken still ends
         if not load:
             return
-        if len(pool) >= capacity:  # full vehicles held by a closure leave one after another
+        # the cut-off in force was for these units: those left (more than a vehicle's worth
+        # joined at once, or full vehicles held by a closure) fill the next vehicle or start its
+        # cut-off, and so does the next unit to join an empty queue
+        self.dispatch_timer[service] = 0
+        if len(pool) >= capacity:
+            self.forming.add(service)
             processes.start(self.env, self._dispatch(service))
+        elif pool:
+            self._start_cutoff(service)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             back = fleet[0].take()
             if back is not None:
-                if pool and not self.dispatch_timer.get(service):
-                    self.dispatch_timer[service] = True
-                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
@@ -602,9 +648,6 @@ class Replication:
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave > self.env.now:
-                if pool and not self.dispatch_timer.get(service):
-                    self.dispatch_timer[service] = True
-                    processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
                 self.awaiting_path.update(unit.id for unit in load)
                 yield self.env.timeout(leave - self.env.now)
                 self.awaiting_path.difference_update(unit.id for unit in load)
@@ -628,9 +671,6 @@ class Replication:
         # a trip of its service for the per-service results: no timetable, so no delay
         self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
                                         cost * len(load)))
-        if pool and not self.dispatch_timer.get(service):
-            self.dispatch_timer[service] = True
-            processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min))
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
@@ -743,6 +783,7 @@ class Replication:
     def _run(self) -> None:
         self.start()
         self.env.run(until=self.end_min)
+        self._checking_in()
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)
         for place, arrived, units in self.in_station.values():  # vehicles still queued or served at the end
