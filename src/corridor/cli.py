@@ -300,6 +300,20 @@ def _check_image(path: Path) -> None:
     check_writable_file(path)
 
 
+def _not_an_input(outputs: dict[str, Path], args: argparse.Namespace) -> None:
+    """No output may replace a file the scenario is read from: the scenario, a file it extends,
+    its services_from feed (``export --gtfs feed.zip`` replaced the feed, and the scenario no
+    longer loaded)."""
+    from corridor.scenario.load import scenario_files
+
+    inputs = scenario_files(args.scenario, allow_paths=args.allow_paths)
+    for flag, out in outputs.items():
+        role = inputs.get(Path(out).resolve())
+        if role is not None:
+            raise CorridorError(f"{out}: the scenario is read from this file{f' ({role})' if role else ''}; "
+                                f"write {flag} elsewhere")
+
+
 def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
     from corridor.network import build_network
 
@@ -308,7 +322,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import idle_cuts, offered_load, outside_run, simulated_period
+    from corridor.analysis.load import idle_cuts, idle_seasons, offered_load, outside_run, simulated_period
     from corridor.network.geo import short_distances
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
@@ -354,6 +368,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
               f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
               file=sys.stderr)
+    for item, key, months in idle_seasons(scenario):
+        what = "unit of it" if key == "seasonality" else "background vehicle"
+        print(f"warning: {item}: its {key} is 0 in every month of the horizon ({months}, UTC): no {what} "
+              "arrives in a run", file=sys.stderr)
     for d, why in idle_cuts(scenario):
         print(f"warning: {d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}",
               file=sys.stderr)
@@ -423,6 +441,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if same != flag:
             raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
+    _not_an_input(outputs, args)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
 
@@ -693,21 +712,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_now(code: int) -> None:
+    """End the process at once, its clean-up done (temporary files removed, workers stopped):
+    a process pool's thread can be stuck for good reading the half-sent result of a worker
+    stopped mid-send, and Python's exit would wait for it (a hang that only a second Ctrl-C,
+    with tracebacks, or a kill ended)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            if stream is not None:
+                stream.flush()
+    os._exit(code)
+
+
 def _stop_on_signals() -> None:
     """SIGTERM and SIGHUP stop a run like Ctrl-C does: temporary files are removed, workers
-    are stopped, and the exit status is 130."""
+    are stopped, and the exit status is 130. The first of them starts that clean-up, and the
+    ones after it are ignored so that it ends (Ctrl-C pressed twice broke into it: status 1
+    and tracebacks). A Ctrl-C the process was started to ignore stays ignored."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        names.remove("SIGINT")
+    signals = [getattr(signal, name) for name in names]
 
     def interrupt(signum: int, frame: object) -> None:
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), interrupt)
+    for sig in signals:
+        signal.signal(sig, interrupt)
 
 
 COMMANDS = {
@@ -727,7 +765,8 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 success, 1 a legitimate empty answer (no route) or a sweep some of whose
-    runs failed (the others' results written), 2 bad input, 130 interrupted. ``--debug``
+    runs failed (the others' results written), 2 bad input, 130 interrupted (run as the
+    command, ``argv`` None, an interrupted process ends at once: :func:`_exit_now`). ``--debug``
     shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(argv)
     _stop_on_signals()
@@ -752,6 +791,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print("interrupted", file=sys.stderr)
+        if argv is None:  # the command itself, not a call from Python: end the process now
+            _exit_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0

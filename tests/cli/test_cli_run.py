@@ -239,6 +239,24 @@ def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_pat
     assert not [w for w in json.loads(capsys.readouterr().out)["warnings"] if "warm-up" in w]
 
 
+def test_validate_warns_of_a_flow_whose_season_misses_the_run(tmp_path: Path, capsys) -> None:
+    # a flow of the Christmas rush only (December), in a run of March to May: not one unit of it
+    # arrives in any run, and validate said nothing (a run showed it created 0 times)
+    path = tmp_path / "season.yaml"
+    december = "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: season\n"
+                    f"demand:\n  - {{id: FEU-XIAN-VILNIUS, seasonality: {december}}}\n"
+                    f"places:\n  - {{id: BREST, background_seasonality: {december}}}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: FEU-XIAN-VILNIUS: its seasonality is 0 in every month of the horizon (2027-03 to "
+            "2027-05, UTC): no unit of it arrives in a run") in err
+    assert ("warning: BREST: its background_seasonality is 0 in every month of the horizon (2027-03 to "
+            "2027-05, UTC): no background vehicle arrives in a run") in err
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    assert "seasonality is 0" not in capsys.readouterr().err
+
+
 def test_validate_says_which_gateway_choosing_containers_its_load_leaves_out(capsys) -> None:
     # the baseline's Malaszewicze warning read '0.0 dispatched for cargo demand' although the
     # Duisburg flows may choose it: their blocks are not in the offered load, and now it says so

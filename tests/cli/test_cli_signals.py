@@ -29,3 +29,27 @@ def test_sigterm_stops_workers_and_leaves_nothing_behind(tmp_path: Path) -> None
     assert not out.exists() and not any(p.name.startswith(".results") for p in tmp_path.iterdir())
     children = subprocess.run(["pgrep", "-f", str(out)], capture_output=True, text=True).stdout.split()
     assert children == []
+
+
+def test_ctrl_c_twice_still_ends_cleanly(tmp_path: Path) -> None:
+    # Ctrl-C reaches the whole process group, and impatient hands press it twice: the second one
+    # broke into the clean-up the first had started (status 1 and threading tracebacks from
+    # the pool's exit, or death by SIGINT with status -2)
+    import os
+
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-c", "import sys; from corridor.cli import main; sys.exit(main())",
+           "compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "direct_flight.yaml"),
+           "--replications", "30", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(5)  # the pool is running replications
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not out.exists() and not any(p.name.startswith(".results") for p in tmp_path.iterdir())

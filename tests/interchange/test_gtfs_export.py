@@ -314,3 +314,26 @@ def test_cli_export_refuses_one_file_for_two_outputs(tmp_path: Path, capsys) -> 
     assert main(["export", str(scenario), "--geojson", str(same), "--graphml", str(same)]) == 2
     assert f"{same}: given for both --geojson and --graphml" in capsys.readouterr().err
     assert not same.exists()
+
+
+def test_cli_export_never_writes_over_a_file_the_scenario_is_read_from(exported: Path, tmp_path: Path,
+                                                                       capsys) -> None:
+    # `export roundtrip.yaml --gtfs feed.zip` replaced the scenario's own services_from feed with
+    # the export (other route ids), and the scenario no longer loaded: its input was lost
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(exported, folder)
+    feed, base = folder / "feed.zip", folder / "baseline.yaml"
+    before = feed.read_bytes(), base.read_bytes()
+    assert main(["export", str(folder / "roundtrip.yaml"), "--gtfs", str(feed)]) == 2
+    assert f"{feed}: the scenario is read from this file (services_from); write --gtfs elsewhere" in \
+        capsys.readouterr().err
+    # the file it extends, and the scenario itself, written as .json
+    assert main(["export", str(folder / "roundtrip.yaml"), "--graphml", str(base)]) == 2
+    assert f"{base}: the scenario is read from this file (extends); write --graphml elsewhere" in \
+        capsys.readouterr().err
+    shutil.copy(base, folder / "b.json")
+    assert main(["export", str(folder / "b.json"), "--geojson", str(folder / "b.json")]) == 2
+    assert "the scenario is read from this file; write --geojson elsewhere" in capsys.readouterr().err
+    assert (feed.read_bytes(), base.read_bytes()) == before

@@ -474,8 +474,11 @@ def test_a_capacity_cut_limits_the_passengers_a_trip_carries(factor: float) -> N
     seats = int(180 * factor)
     assert (trips["boarded"][a2] <= seats).all()
     assert (trips["capacity"][a2] == seats).all()
-    # the trips still run (not cancelled), and passengers who arrive get there later
-    assert result.kpis[0]["trips"]["cancelled"] == 0
+    # a trip left with no whole seat is cancelled (it was counted run, and cancelled in the
+    # per-service results); a cut one runs
+    assert result.kpis[0]["trips"]["cancelled"] == (int(a2.sum()) if seats == 0 else 0)
+    window = a2 & (trips["scheduled_min"] < rec.horizon_min)
+    assert result.kpis[0]["services"]["A2"]["cancelled"] == (int(window.sum()) if seats == 0 else 0)
     u = rec.units
     if seats == 0:
         assert not np.isfinite(u["arrival_min"]).any()
@@ -540,3 +543,19 @@ def test_nothing_leaves_a_closed_place(target: str) -> None:
     else:  # no passenger reaches VNO having left IST during the closure (146 min before)
         assert not ((arrived >= start + 146) & (arrived < end + 146)).any()
     assert np.isfinite(arrived).all()
+
+
+def test_a_dispatched_service_that_sent_nothing_in_a_replication_counts_0_there() -> None:
+    # a dispatched service appears in a replication's results only if it sent a vehicle in the
+    # window: the summary averaged its trips, units carried and revenue over the replications
+    # that sent one, and read high (a truck a fortnight in one replication of three read as one
+    # in every replication)
+    text = DISPATCHED.replace("per_week: 700, arrivals: uniform", "per_week: 0.5").replace(
+        "disruptions:\n  - {id: CUT, target: BLOCK, start: 2027-03-03T00:00Z, end: 2027-03-06T00:00Z, "
+        "capacity_factor: FACTOR}\n", "")
+    result = simulate(scenario_from(text), replications=8)
+    trips = [k["services"].get("BLOCK", {}).get("trips", 0) for k in result.kpis]
+    assert 0 in trips and max(trips) > 0  # some replications sent nothing
+    summary = result.summary["services.BLOCK.trips"]
+    assert summary["n"] == 8 and summary["mean"] == pytest.approx(np.mean(trips))
+    assert result.summary["services.BLOCK.carried"]["n"] == 8

@@ -379,3 +379,18 @@ def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() 
     row = next(line for line in text.splitlines() if line.startswith("F "))
     assert row.split()[1:] == ["80", "±", "254%", "20", "±", "254%"]  # t(0.975, 1) = 12.706
     assert "Departure paths" not in text
+
+
+def test_a_gateway_nobody_chose_in_a_replication_counts_0_there() -> None:
+    # a replication reports the gateways its containers chose; the summary (run --json,
+    # summary.json, sweep tables) averaged each share over the replications that chose it, so a
+    # gateway taken by half the containers of one replication in two read 50%, not 25%, and the
+    # shares added up to more than 1; a replication where no container chose says nothing
+    from corridor.analysis.kpis import summarise
+
+    reps = [{"flows": {"F": {"created": 2, "gateway_share": {"G1": 1.0}}}},
+            {"flows": {"F": {"created": 2, "gateway_share": {"G1": 0.5, "G2": 0.5}}}},
+            {"flows": {"F": {"created": 0}}}]
+    s = summarise(reps)
+    assert s["flows.F.gateway_share.G1"]["mean"] == 0.75 and s["flows.F.gateway_share.G1"]["n"] == 2
+    assert s["flows.F.gateway_share.G2"]["mean"] == 0.25 and s["flows.F.gateway_share.G2"]["n"] == 2

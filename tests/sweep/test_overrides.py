@@ -97,6 +97,9 @@ def test_value_syntax() -> None:
     ("a.b=1]", "unbalanced"),
     ("a.b='x", "unclosed quote"),
     ("a.b=1,1", "given twice"),
+    # the same number written twice ran twice, as two rows of identical results
+    ("a.b=1,1.0", "given twice"),
+    ("a.b=[1, 2],[1.0, 2]", "given twice"),
     ("a.b=!!binary eA==", "cannot read value"),
 ])
 def test_malformed_settings(text, message) -> None:

@@ -269,7 +269,18 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 
 def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> dict[str, dict[str, float]]:
-    """Every numeric KPI as mean and confidence interval over replications."""
+    """Every numeric KPI as mean and confidence interval over replications. A gateway that no
+    container of a flow chose in a replication where some chose counts 0 there (a replication
+    names only the gateways chosen); a KPI a replication lacks otherwise is left out of it."""
     flat = [flatten(k) for k in per_replication]
     names = sorted(set().union(*flat)) if flat else []
-    return {n: mean_ci([f.get(n, np.nan) for f in flat], level=level).as_dict() for n in names}
+    return {n: mean_ci([_value(f, n) for f in flat], level=level).as_dict() for n in names}
+
+
+def _value(flat: dict[str, float], name: str) -> float:
+    if name in flat:
+        return flat[name]
+    head, share, _ = name.partition(".gateway_share.")
+    if share and any(k.startswith(head + share) for k in flat):
+        return 0.0
+    return np.nan

@@ -63,6 +63,23 @@ def outside_run(scenario: Scenario) -> list[Disruption]:
     return [d for d in scenario.disruptions if d.end <= start or d.start >= end]
 
 
+def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """Flows and stations whose monthly factors are 0 in every month (UTC) the horizon meets:
+    no unit, or no background vehicle, arrives in a run. Each as (id, the key, the months)."""
+    from corridor.simulation.demand import month_edges
+
+    epoch = scenario.run.epoch
+    _, months = month_edges(epoch, scenario.run.horizon_days * 1440.0)
+    last = epoch + dt.timedelta(days=scenario.run.horizon_days - 1)
+    span = f"{epoch:%Y-%m}" + (f" to {last:%Y-%m}" if f"{last:%Y-%m}" != f"{epoch:%Y-%m}" else "")
+    out = [(d.id, "seasonality", span) for d in scenario.demand
+           if d.seasonality is not None and not any(d.seasonality[m] > 0 for m in months.tolist())]
+    out += [(p.id, "background_seasonality", span) for p in scenario.places
+            if p.background_seasonality is not None and p.background_per_day > 0
+            and not any(p.background_seasonality[m] > 0 for m in months.tolist())]
+    return out
+
+
 def idle_cuts(scenario: Scenario) -> list[tuple[Disruption, str]]:
     """The disruptions with a factor above 0 that the simulation cannot apply, and why: at a
     place without servers, or on a link, only a closure (0) acts (a cut has no servers to slow

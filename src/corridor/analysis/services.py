@@ -62,7 +62,9 @@ def service_kpis(rec: Records, epoch: dt.datetime | None = None) -> dict[str, di
     out: dict[str, dict[str, Any]] = {}
     for s, name in enumerate(rec.services):
         rows = window & (trips["service"] == s)
-        if not rows.any():
+        if not rows.any() and name not in rec.dispatched:
+            # a dispatched service that sent nothing in this replication did carry 0 (its
+            # results averaged over only the replications that sent a vehicle read high)
             continue
         entry: dict[str, Any] = _summary(trips, rows)
         if months is not None:

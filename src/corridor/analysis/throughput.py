@@ -68,7 +68,9 @@ def parse_scales(text: str) -> list[float]:
             if len(parts) != 3:
                 raise CorridorError(f"{what}: write START:STOP:STEP, e.g. {DEFAULT_SCALES}")
             start, stop, step = parts
-            if not (math.isfinite(start) and math.isfinite(stop) and math.isfinite(step)) or step <= 0:
+            if not (math.isfinite(start) and math.isfinite(stop) and math.isfinite(step)):
+                raise CorridorError(f"{what}: START, STOP and STEP must be finite numbers")
+            if step <= 0:
                 raise CorridorError(f"{what}: STEP must be a positive number")
             if stop < start:
                 raise CorridorError(f"{what}: STOP is below START")

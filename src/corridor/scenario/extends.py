@@ -258,4 +258,5 @@ def resolve(path: Path, *, allow_paths: Sequence[str | os.PathLike[str]] = ()) -
         raise ScenarioError([_problem(merged, "remove", "remove needs extends")])
     for data in reversed(files[:-1]):
         merged = _apply(merged, data)
+    merged.files = tuple(chain)
     return merged

@@ -35,6 +35,23 @@ def load_scenario(
     return validate_raw(resolve(path, allow_paths=allow_paths), str(path), allow_paths=allow_paths)
 
 
+def scenario_files(path: str | os.PathLike[str], *,
+                   allow_paths: Sequence[str | os.PathLike[str]] = ()) -> dict[Path, str]:
+    """Every file the scenario at ``path`` is read from, resolved, and what it is to it: ``""``
+    for the scenario itself, ``"extends"``, ``"services_from"`` (so that no output is written
+    over one)."""
+    from corridor.scenario.extends import _real
+
+    raw = resolve(Path(path), allow_paths=allow_paths)
+    files = {f: "extends" for f in raw.files[1:]}
+    block = raw.get("services_from")
+    if isinstance(block, SourceDict) and isinstance(block.get("gtfs"), str):
+        file = (block.positions.get("gtfs") or (str(path), None, None))[0]
+        files.setdefault(_real(Path(file).parent / block["gtfs"]), "services_from")
+    files[raw.files[0]] = ""
+    return files
+
+
 def validate_raw(raw: SourceDict, name: str, *,
                  allow_paths: Sequence[str | os.PathLike[str]] = ()) -> Scenario:
     """Validate merged scenario data (what :func:`~corridor.scenario.extends.resolve` reads,

@@ -117,6 +117,8 @@ class SourceDict(dict[str, Any]):
     size: int
     #: on a merged scenario: the ids a ``remove`` dropped, and where it says so
     removed: dict[str, Position]
+    #: on a merged scenario: the files read, the scenario's first and those it extends after
+    files: tuple[Path, ...]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -124,6 +126,7 @@ class SourceDict(dict[str, Any]):
         self.start = None
         self.size = 0
         self.removed = {}
+        self.files = ()
 
 
 class SourceList(list[Any]):

@@ -738,9 +738,10 @@ class Replication:
         yield self._late(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
         factor, _ = factor_at(self.service_windows[s], start)
+        capacity = math.floor(self.capacity[s] * factor)
         log = TripRecord(s, start)
         self.trip_log.append(log)
-        if factor == 0.0:  # cancelled: passengers booked on it rebook
+        if capacity == 0:  # cancelled (closed, or cut below one unit): passengers booked on it rebook
             self.trips_cancelled += 1
             for i in range(len(stops) - 1):
                 self.departed.add((trip, i))
@@ -748,7 +749,6 @@ class Replication:
                     self._rebook(unit, self.env.now, missed=False)
             return
         self.trips_run += 1
-        capacity = math.floor(self.capacity[s] * factor)
         log.capacity = capacity
         onboard: dict[int, list[Unit]] = defaultdict(list)
         self.onboard[trip] = onboard
