@@ -13,7 +13,9 @@ One ``simpy.Environment`` per replication, in minutes since the scenario epoch, 
   requests, if it carries anything (an empty train is no traffic), the station's
   ``simpy.Resource(capacity=servers)``, holds it for a service time,
   lands the containers for that stop, then leaves no earlier than its timetable, taking from
-  the platform as many ready containers as it has room for;
+  the platform as many ready containers as it has room for; it leaves a stop after the other
+  events of that minute (corridor's same-minute rule: a container landing ready at the minute
+  a train leaves boards it), by a timeout scheduled one priority below SimPy's normal;
 * a **process per convoy**: the containers that landed together and take the same link
   travel as one vehicle, which queues at the far end if that place is a station;
 * a **process per background vehicle**, from a Poisson source per station
@@ -39,6 +41,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL, EventPriority
 
 from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
@@ -311,9 +314,16 @@ class CargoModel:
             c.station_min += visit.end - visit.arrive
         return True
 
+    def _after_minute(self, delay: float) -> simpy.Event:
+        """A timeout that comes after the ordinary events of the minute it ends at."""
+        event = self.env.event()
+        event._ok, event._value = True, None
+        self.env.schedule(event, EventPriority(NORMAL + 1), delay)
+        return event
+
     def train(self, trip: TripPlan, delay: float) -> Proc:
         env = self.env
-        yield env.timeout(trip.start + delay)
+        yield self._after_minute(trip.start + delay)
         onboard: dict[int, list[Ticket]] = defaultdict(list)
         load = 0
         last = len(trip.stops) - 1
@@ -332,8 +342,8 @@ class CargoModel:
             if i == last:
                 break
             scheduled = trip.start + trip.dep_off[i]
-            if scheduled > env.now:
-                yield env.timeout(scheduled - env.now)
+            if i > 0:
+                yield self._after_minute(max(0.0, scheduled - env.now))
             platform = self.platforms.get((place, trip.service))
             while platform is not None and platform.items and load < trip.capacity:
                 ticket = yield platform.get()
