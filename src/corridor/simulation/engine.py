@@ -25,7 +25,10 @@ Same-time order: events at the same minute run in the order SimPy scheduled them
 (time, priority, sequence) queue). Two vehicles reaching a station at the same minute are
 therefore admitted in the order they left their previous stops (the arrival of the one that
 left first was scheduled first); outside vehicles go before modelled ones at equal times.
-Containers at a place board first come first served by (ready time, unit id).
+A trip leaves a stop after the other events of its minute (:data:`LATE`), so a unit that
+lands ready at that minute boards it, as the planner connects it; a dispatched vehicle filled
+at a minute is sent after the joins due at it. Containers at a place board first come first
+served by (ready time, unit id), also when they land together.
 """
 
 from __future__ import annotations
