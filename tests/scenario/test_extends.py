@@ -73,6 +73,16 @@ def test_remove_unknown_id(write, minimal) -> None:
     assert p.file == str(child) and p.line == 3 and "'A9'" in p.message
 
 
+def test_remove_names_an_id_given_twice(write, minimal) -> None:
+    # a repeated id was accepted without a word, though the second was likely meant as another
+    child = write("c.yaml", "extends: tiny.yaml\nremove:\n  services: [A1, A1]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    (p,) = info.value.problems
+    assert p.file == str(child) and p.line == 3 and p.path == "remove.services[1]"
+    assert "'A1' is removed twice" in p.message
+
+
 def test_remove_without_extends(write) -> None:
     with pytest.raises(ScenarioError, match="remove needs extends"):
         load_scenario(write("s.yaml", MINIMAL + "remove: {services: [A1]}\n"))

@@ -119,6 +119,8 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
                     Problem(f, ln, c, f"{where}[{j}]",
                             f"{shown(item_id)} is not in the extended scenario's {section}")
                 )
+            elif item_id in dropped:  # a slip (another id meant?) that removing twice would hide
+                problems.append(Problem(f, ln, c, f"{where}[{j}]", f"{shown(item_id)} is removed twice"))
             else:
                 dropped.add(item_id)
                 out.removed[item_id] = (f, ln, c)
