@@ -312,3 +312,15 @@ def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: 
     assert main(["run", short(tmp_path), *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "Passengers:" in out and "Cargo:" in out and "Stations (" in out and "No cargo demand" not in out
+
+
+def test_run_without_demand_says_so_and_shows_the_outside_traffic(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "none.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: none\n"
+                    "run: {horizon_days: 14, warmup_days: 0, drain_days: 2, replications: 2}\n"
+                    "remove: {demand: [PAX-NQZ-VNO, PAX-VNO-NQZ, FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, "
+                    "FEU-XIAN-VILNIUS, FEU-XIAN-CONSTANTA]}\n", encoding="utf-8")
+    assert main(["run", str(path), *ALLOW]) == 0
+    out = capsys.readouterr().out
+    assert "No demand flows: only the stations' outside traffic moves." in out
+    assert "Stations (" in out and "MALASZEWICZE" in out and "No cargo demand" not in out

@@ -72,10 +72,12 @@ def run_text(result: Any) -> str:
         f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2",
         "",
     ]
-    if not has_cargo:
+    if not kinds:  # outside traffic alone: what the stations do with it is all there is to show
+        lines.append("No demand flows: only the stations' outside traffic moves.")
+    elif not has_cargo:
         lines.append("No cargo demand: the stations, fleets and departure paths, used by outside traffic "
                      "alone, are left out (--json and --out have them).")
-    lines += _cargo_text(result) if has_cargo else []
+    lines += _cargo_text(result) if has_cargo or not kinds else []
     lines += ["", services_table(result)]
     airline = airline_table(result)
     if airline:
