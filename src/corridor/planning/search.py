@@ -281,33 +281,33 @@ class Planner:
             for ride in dispatch[place]:  # planned to leave at the cut-off (:mod:`.rules`)
                 heapq.heappush(sent, (ready[place] + ride.wait_min, next(order), ready[place], place, ride))
 
+        def keep(v: int, a: float, r: float, ptr: Pointer) -> bool:
+            """Reaching ``v`` at ``a``, free to board from ``r``, by ``ptr``: keep what improves
+            (joining the dispatched vehicles out of ``v`` when ``r`` does); True if ``r`` did."""
+            if a < arrival[v]:
+                arrival[v], aptr[v] = a, ptr
+            if r >= ready[v]:
+                return False
+            ready[v], rptr[v] = r, ptr
+            if dispatch[v]:
+                join(v)
+            return True
+
         def relax(place: int, leave: float, prev: Pointer) -> None:
             for hop in self.hops[place]:
                 reach = leave + hop.duration_min
                 u = hop.dest
                 board = reach + after_link[u]
                 if reach < arrival[u] or board < ready[u]:  # the pointer only when it is kept
-                    ptr = Hop(place, hop, leave, prev)
-                    if reach < arrival[u]:
-                        arrival[u], aptr[u] = reach, ptr
-                    if board < ready[u]:
-                        ready[u], rptr[u] = board, ptr
-                        if dispatch[u]:
-                            join(u)
+                    keep(u, reach, board, Hop(place, hop, leave, prev))
 
         def land(v: int, a: float, ptr: Pointer) -> None:
             """A vehicle lands at ``v`` at ``a`` by ``ptr``, which improves its arrival or the
             moment it may board there (the caller checked): keep what it improves, and go on
             from ``v`` by dispatched vehicles and links."""
             r = a + mct[v]
-            if a < arrival[v]:
-                arrival[v], aptr[v] = a, ptr
-            if r < ready[v]:
-                ready[v], rptr[v] = r, ptr
-                if dispatch[v]:
-                    join(v)
-                if use_links:
-                    relax(v, r, ptr)
+            if keep(v, a, r, ptr) and use_links:
+                relax(v, r, ptr)
 
         def send(until: float) -> None:
             """The dispatched vehicles leaving by ``until`` (and before the best arrival) land."""
