@@ -355,6 +355,32 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
 
 
+def _vehicles_as_the_loop_says(rec, service: str, joins: np.ndarray, cutoff: int, cap: int) -> None:
+    """The trips of the dispatched ``service`` against a plain loop over its sorted join times:
+    a vehicle's first unit starts its cut-off; it leaves when the cap-th unit joins or at the
+    cut-off, whichever is first (with the units joined by then, at most ``cap``), and the next
+    unit starts the next vehicle; none leaves at or after the run's end (65 days)."""
+    end = (60 + 5) * 1440
+    expected = []
+    k = 0
+    while k < joins.size:
+        leave = joins[k] + cutoff
+        if k + cap - 1 < joins.size and joins[k + cap - 1] <= leave:
+            leave, n = joins[k + cap - 1], cap
+        else:
+            n = min(int(np.searchsorted(joins, leave, side="right")) - k, cap)
+        if leave >= end:
+            break
+        expected.append((leave, n))
+        k += n
+    trips = rec.trips
+    mine = trips["service"] == rec.services.index(service)
+    got = sorted(zip(trips["scheduled_min"][mine].tolist(), trips["boarded"][mine].tolist(), strict=True))
+    assert len(got) == len(expected)
+    np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
+    assert [n for _, n in got] == [n for _, n in expected]
+
+
 BLOCKS = """\
 name: blocks
 run: {start: 2027-03-01, horizon_days: 60, warmup_days: 0, drain_days: 5, replications: 1, seed: SEED}
@@ -381,24 +407,7 @@ def test_a_dispatched_vehicle_leaves_full_or_a_cutoff_after_its_first_unit(seed:
             .replace("RATE", str(rate)))
     rec = simulate(scenario_from(text), replications=1).records[0]
     joins = np.sort(rec.units["created_min"])
-    end = (60 + 5) * 1440
-    expected = []
-    k = 0
-    while k < joins.size:
-        leave = joins[k] + cutoff
-        if k + cap - 1 < joins.size and joins[k + cap - 1] <= leave:
-            leave, n = joins[k + cap - 1], cap
-        else:
-            n = int(np.searchsorted(joins, leave, side="right")) - k
-        if leave >= end:
-            break
-        expected.append((leave, n))
-        k += n
-    trips = rec.trips
-    got = sorted(zip(trips["scheduled_min"].tolist(), trips["boarded"].tolist(), strict=True))
-    assert len(got) == len(expected)
-    np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
-    assert [n for _, n in got] == [n for _, n in expected]
+    _vehicles_as_the_loop_says(rec, "BLK", joins, cutoff, cap)
 
 
 GROUPS = """\
@@ -434,25 +443,7 @@ def test_units_landing_together_fill_one_vehicle_and_the_rest_wait_for_the_next(
     rec = simulate(scenario_from(text), replications=1).records[0]
     dep = rec.departures
     joins = np.sort(dep["depart_min"][dep["place"] == rec.places.index("O")] + 60 + 30)
-    end = (60 + 5) * 1440
-    expected = []
-    k = 0
-    while k < joins.size:
-        leave = joins[k] + cutoff
-        if k + cap - 1 < joins.size and joins[k + cap - 1] <= leave:
-            leave, n = joins[k + cap - 1], cap
-        else:
-            n = min(int(np.searchsorted(joins, leave, side="right")) - k, cap)
-        if leave >= end:
-            break
-        expected.append((leave, n))
-        k += n
-    trips = rec.trips
-    eu = trips["service"] == rec.services.index("EU")
-    got = sorted(zip(trips["scheduled_min"][eu].tolist(), trips["boarded"][eu].tolist(), strict=True))
-    assert len(got) == len(expected)
-    np.testing.assert_allclose([t for t, _ in got], [t for t, _ in expected])
-    assert [n for _, n in got] == [n for _, n in expected]
+    _vehicles_as_the_loop_says(rec, "EU", joins, cutoff, cap)
 
 
 @pytest.mark.parametrize("factor", [0.5, 0.001])
