@@ -548,13 +548,19 @@ class Reference:
             self.leave(u, t, "moving", h.first, True)
         self.at(t + h.duration, 0, t, self.dispatch_arrive, h, units, t)
 
-    def dispatch_arrive(self, t: float, h: Hop, units: list, left: float) -> None:
+    def at_end_of(self, t: float, h: Hop, units: list, left: float) -> tuple[float, bool]:
+        """A vehicle or link ``h`` that left at ``left`` reaches its last place with ``units``:
+        they are there, at its station while it is served; when it is done, and whether served."""
         for u in units:
             u.place = h.last
         end, served = self.station(h.last, t, left, h.id)
         if end > t:
             for u in units:
                 u.status = "at_station"
+        return end, served
+
+    def dispatch_arrive(self, t: float, h: Hop, units: list, left: float) -> None:
+        end, served = self.at_end_of(t, h, units, left)
         self.at(end, 0, 0.0, self.dispatch_unloaded, h, units, served)
 
     def dispatch_unloaded(self, t: float, h: Hop, units: list, served: bool) -> None:
@@ -579,12 +585,7 @@ class Reference:
         self.at(t + h.duration, 0, t, self.link_arrive, group, h, t)
 
     def link_arrive(self, t: float, group: list, h: Hop, left: float) -> None:
-        for u in group:
-            u.place = h.last
-        end, served = self.station(h.last, t, left, h.id)
-        if end > t:
-            for u in group:
-                u.status = "at_station"
+        end, served = self.at_end_of(t, h, group, left)
         self.at(end, 0, 0.0, self.reach, group, h.last, "station" if served else "link")
 
 
