@@ -23,8 +23,9 @@ same replications and seed: common random numbers along the curve. At each step:
 A step is **sustainable** when no queue grows without bound, at most
 :data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, the mean transit
 stays within a stated bound (given, or :data:`DEFAULT_TRANSIT_FACTOR` times the transit at
-the lightest step), and the rise in transit is not above :data:`MAX_RISE_DAYS` (its 95%
-interval wholly above it). The highest sustainable throughput is the delivered TEU/week of the last
+the lightest step), and the rise in transit is not above
+:data:`~corridor.analysis.warnings.MAX_RISE_DAYS` (its 95% interval wholly above it). The
+highest sustainable throughput is the delivered TEU/week of the last
 sustainable step before the first that is not; a step that did not run (its demand refused by
 validation, or every run failed) is passed over.
 
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import MAX_RISE_DAYS, short_warmup
+from corridor.analysis.warnings import rising_backlog, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -334,9 +335,9 @@ def _judged(step: Step, bound: float) -> Step:
     elif t.mean > bound:
         why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
     r = step.transit_rise_days
-    if r is not None and math.isfinite(r.low) and r.low > MAX_RISE_DAYS:
-        why.append(f"containers created in the window's last quarter take {r.mean:.1f} days longer than "
-                   f"those of its first{_ci(r, '.1f')}: a backlog grows through the window")
+    backlog = rising_backlog(r.mean, r.low, r.high) if r is not None else None
+    if backlog:
+        why.append(backlog)
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
                 "; ".join(why))

@@ -44,6 +44,16 @@ def _where_waiting(result: Any) -> dict[int, str]:
     return out
 
 
+def rising_backlog(mean: float, low: float, high: float) -> str | None:
+    """The rise in transit across the window (``cargo.transit_rise_days``: its mean and 95%
+    interval) said as a growing backlog when the whole interval lies above
+    :data:`MAX_RISE_DAYS`; None otherwise (or with no interval: one replication)."""
+    if not (math.isfinite(low) and low > MAX_RISE_DAYS):
+        return None
+    return (f"containers created in the window's last quarter take {mean:.1f} days longer than those of "
+            f"its first (95% CI {low:.1f} to {high:.1f}): a backlog grows through the window")
+
+
 def short_warmup(door_days: float, warmup_days: float, window_days: float) -> str | None:
     """Containers on the way longer than the warm-up: FEU/week delivered counts deliveries in the
     window [warm-up, horizon), and for its first ``door_days - warmup_days`` days only what the
@@ -88,11 +98,11 @@ def run_warnings(result: Any) -> list[str]:
             out.append(f"{service} ran full (load factor {load['mean']:.0%}): demand for it exceeds "
                        "its capacity, and units queue for it")
     rise = s.get("cargo.transit_rise_days")
-    if rise and math.isfinite(rise.get("low", math.nan)) and rise["low"] > MAX_RISE_DAYS:
-        out.append(f"containers created in the statistics window's last quarter take {rise['mean']:.1f} "
-                   f"days longer than those of its first (95% CI {rise['low']:.1f} to {rise['high']:.1f}): a "
-                   "backlog grows through the window (a station, departure paths or a fleet short of what "
-                   "the demand needs, or a disruption), even if the drain clears it before the run ends")
+    backlog = rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan)) \
+        if rise else None
+    if backlog:
+        out.append(f"{backlog} (a station, departure paths or a fleet short of what the demand needs, or a "
+                   "disruption), even if the drain clears it before the run ends")
     n = len(result.kpis)
     for name in result.kpis[0]["stations"]:
         growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)

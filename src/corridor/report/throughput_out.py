@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.throughput import MAX_RISE_DAYS, MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.analysis.warnings import MAX_RISE_DAYS
 from corridor.kernels.stats import Estimate
 from corridor.report.figures import png, pyplot
 from corridor.report.files import write_table
