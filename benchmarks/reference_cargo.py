@@ -357,6 +357,9 @@ class CargoModel:
         env, links = self.env, self.net.tt.links
         if leave > env.now:
             yield env.timeout(leave - env.now)
+        for container in convoy.members:  # a link may be a container's first departure
+            if math.isnan(container.first_departure):
+                container.first_departure = env.now
         yield env.timeout(float(links.duration_min[row]))
         dest = int(links.dest[row])
         processed = yield from self.call_at(dest, convoy.members)

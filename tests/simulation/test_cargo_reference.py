@@ -34,8 +34,6 @@ disagreement; each is reported, none contradicts a documented rule):
 
 * units that alight at a station are ready when its service ends, with no connection time on
   top ("units are ready when it ends"), whether they came by a vehicle or a link;
-* ``first_departure_min`` is the first departure on a vehicle (trip or dispatched): leaving
-  the origin by a link does not count (the planner's itinerary departs with the link);
 * a unit on board a trip between stops is placed at the stop where it boarded;
 * a closed place with no servers holds every vehicle that reaches it, empty ones too, until
   it reopens; its units then land as off any vehicle (connection time).
@@ -372,8 +370,10 @@ class Reference:
                 self.at(u.ready, 1, u.id, self.join, u, h)
 
     def leave(self, u: RUnit, t: float, status: str, place: int, record: bool) -> None:
+        """``u`` leaves ``place`` at t, on a vehicle (``record``: a departure of the log) or a
+        link; either may be its first departure (docs: in transit = arrival - first departure)."""
         u.status = status
-        if record and math.isnan(u.first_dep):
+        if math.isnan(u.first_dep):
             u.first_dep = t
         if record:
             self.departures.append((u.id, place, t))

@@ -355,6 +355,24 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
 
 
+@pytest.mark.parametrize("unit", ["pax", "feu"])
+def test_a_journey_that_leaves_by_a_link_departs_with_it(unit: str) -> None:
+    # Z -WALK-> V -BUS3-> W: the walk is the first departure, as the plan has it, so the
+    # transit (arrival - first departure) counts it (it once started at BUS3)
+    kind = "passenger" if unit == "pax" else "cargo"
+    sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind).replace("from: O,", "from: Z,"))
+    u = simulate(sc, replications=1).records[0].units
+    done = np.isfinite(u["arrival_min"])
+    assert done.sum() >= 6
+    tt = build_timetable(sc, horizon_days=sc.run.horizon_days + sc.run.drain_days)
+    planner = Planner(tt, unit=unit)
+    for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
+                                       u["arrival_min"][done], strict=True):
+        it = planner.earliest(tt.index["Z"], tt.index["W"], float(created))
+        assert it is not None and [leg.name for leg in it.legs] == ["WALK", "BUS3"]
+        assert (first, arrived) == (it.depart_min, it.arrive_min) == (created, created + 10 + 25 + 10 + 30)
+
+
 def _vehicles_as_the_loop_says(rec, service: str, joins: np.ndarray, cutoff: int, cap: int) -> None:
     """The trips of the dispatched ``service`` against a plain loop over its sorted join times:
     a vehicle's first unit starts its cut-off; it leaves when the cap-th unit joins or at the

@@ -554,10 +554,11 @@ class Replication:
                 continue
             break
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
+        now = self.env.now
         for unit in units:
             self._set_moving(unit)
             unit.steps.pop(0)
-            unit.charge(cost, co2)
+            unit.depart(now, cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
@@ -702,9 +703,7 @@ class Replication:
         for unit in load:
             self._set_moving(unit)
             unit.steps.pop(0)
-            unit.charge(cost, co2)
-            if math.isnan(unit.first_departure_min):
-                unit.first_departure_min = now
+            unit.depart(now, cost, co2)
         self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
         # a trip of its service for the per-service results: no timetable, so no delay
         self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
@@ -783,10 +782,8 @@ class Replication:
                 assert isinstance(step, RideStep)
                 onboard[step.alight_stop].append(unit)
                 unit.status = Status.ONBOARD
-                unit.charge(step.cost_usd, step.co2_kg)
+                unit.depart(now, step.cost_usd, step.co2_kg)
                 log.revenue_usd += step.cost_usd
-                if math.isnan(unit.first_departure_min):
-                    unit.first_departure_min = now
                 if not unit.pax:
                     containers.append(unit.id)
             if containers:

@@ -79,10 +79,14 @@ class Unit:
     segment: int = 0  # passengers: which traveller segment of the choice model
     choice_u: float = 0.0  # passengers: the uniform draw that fixes their first choice
 
-    def charge(self, cost_usd: float, co2_kg: float) -> None:
-        """A ride or link is paid for and emits as it is taken."""
+    def depart(self, now_min: float, cost_usd: float, co2_kg: float) -> None:
+        """The unit leaves on a ride or a link: it pays and emits as it takes it, and the first
+        it takes is its first departure (a journey's transit starts there, a link included, as
+        the planner's itinerary departs with its first leg)."""
         self.cost_usd += cost_usd
         self.co2_kg += co2_kg
+        if math.isnan(self.first_departure_min):
+            self.first_departure_min = now_min
 
 
 @dataclass(eq=False, slots=True)
