@@ -213,7 +213,10 @@ a scenario file, separated by commas outside brackets and quotes:
   --set services.KC-NQZ-VNO.timetable.days=[Thu,Sun],[Mon,Thu,Sun],daily
   --set "services.KC-NQZ-VNO.timetable.times=['08:30'],['08:30','20:15']"
 Each combination is the scenario with those values, validated again: a bad value fails
-that combination (with the reason) and the others run."""
+that combination (with the reason) and the others run. With --zip the settings move
+together (the k-th value of each), as both directions of a flight must:
+  --zip --set services.KC-NQZ-VNO.timetable.days=[Thu,Sun],daily
+        --set services.KC-VNO-NQZ.timetable.days=[Thu,Sun],daily"""
 
 
 def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
@@ -234,6 +237,9 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
     _scenario_arg(p)
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="PATH=V1,V2,...",
                    required=True, help="a setting and the values to sweep it over (repeatable; see below)")
+    p.add_argument("--zip", action="store_true",
+                   help="move the settings together instead of crossing them: the k-th run takes "
+                   "the k-th value of every --set (each lists as many), e.g. both directions of a flight")
     _grid_args(p, "combination")
 
     p = sub.add_parser(
@@ -630,7 +636,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.scenario.overrides import check_setting, parse_setting
 
     settings = [parse_setting(text) for text in args.settings]
-    combos = grid(settings)
+    combos = grid(settings, zipped=args.zip)
     raw, replications, seed, store = _grid_start(args)
     for setting in settings:
         check_setting(raw, setting)

@@ -82,11 +82,25 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "run={start: 2027-03-01, seed: 3}"], "--set run: every combination runs with the same seed"),
     (["--set", "extends=elsewhere.yaml"], "--set extends: the scenario is already merged with what it "
      "extends; set the values themselves"),
+    (["--zip", "--set", "places.B.1.servers=1,2", "--set", "demand.F.per_week=100"],
+     "--zip moves the settings together, the k-th value of each, so each --set must list as many "
+     "values: places.B.1.servers 2, demand.F.per_week 1"),
 ])
 def test_sweep_refusals(station, args, message, capsys) -> None:
     assert main(["sweep", station, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_zip_moves_the_settings_together(station, capsys) -> None:
+    # both directions of a flight change together: a cartesian product would also run each
+    # direction's new timetable with the other's old one
+    assert main(["sweep", station, "--zip", "--set", "places.B.1.servers=1,2,3",
+                 "--set", "demand.F.per_week=100,150,200", "--replications", "1", "--workers", "1",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [tuple(c["settings"].values()) for c in data["combinations"]] == [
+        ("1", "100"), ("2", "150"), ("3", "200")]
 
 
 def test_every_refused_combination_is_named(station, capsys) -> None:

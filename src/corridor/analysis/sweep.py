@@ -1,8 +1,9 @@
 """Sweeps: a scenario run at every combination of settings, replications each, KPIs with CIs.
 
 ``corridor sweep SCENARIO --set PATH=V1,V2 --set PATH=W1,W2`` runs the cartesian product of
-the values (:func:`grid`), each combination being the scenario with those values set and
-validated again (:mod:`corridor.scenario.overrides`). Every combination runs the same
+the values (:func:`grid`; with ``--zip``, the settings moved together instead), each
+combination being the scenario with those values set and validated again
+(:mod:`corridor.scenario.overrides`). Every combination runs the same
 replications with the same seed, so two combinations share every random number their
 sources share (common random numbers): a setting that changes nothing gives identical KPIs.
 
@@ -21,7 +22,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,22 +54,36 @@ class Combination:
         return ", ".join(f"{k}={v}" for k, v in self.text.items())
 
 
-def grid(settings: Sequence[Setting]) -> list[Combination]:
-    """Every combination of the settings' values (the first setting varies slowest).
+def grid(settings: Sequence[Setting], *, zipped: bool = False) -> list[Combination]:
+    """Every combination of the settings' values (the first setting varies slowest), or, with
+    ``zipped``, the settings moved together: the k-th combination takes each one's k-th value
+    (both directions of a flight, say), so they must list as many values each.
 
     >>> from corridor.scenario.overrides import parse_setting
     >>> [c.label() for c in grid([parse_setting("a.x=1,2"), parse_setting("b=[Mon],daily")])]
     ['a.x=1, b=[Mon]', 'a.x=1, b=daily', 'a.x=2, b=[Mon]', 'a.x=2, b=daily']
+    >>> [c.label() for c in grid([parse_setting("a.x=1,2"), parse_setting("b=[Mon],daily")], zipped=True)]
+    ['a.x=1, b=[Mon]', 'a.x=2, b=daily']
     """
     paths = [s.path for s in settings]
     if len(set(paths)) != len(paths):
         raise CorridorError(f"--set {next(p for p in paths if paths.count(p) > 1)} is given twice; "
                             "give all its values in one --set")
-    count = math.prod(len(s.values) for s in settings)
-    if count > MAX_RUNS:  # refused before a list of them is built
-        raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
+    if zipped:
+        counts = {s.path: len(s.values) for s in settings}
+        if len(set(counts.values())) > 1:
+            listed = ", ".join(f"{p} {n}" for p, n in counts.items())
+            raise CorridorError(f"--zip moves the settings together, the k-th value of each, so each "
+                                f"--set must list as many values: {listed}")
+        n = len(settings[0].values) if settings else 0
+        picks_of: Iterable[Sequence[int]] = ([k] * len(settings) for k in range(n))
+    else:
+        count = math.prod(len(s.values) for s in settings)
+        if count > MAX_RUNS:  # refused before a list of them is built
+            raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
+        picks_of = itertools.product(*[range(len(s.values)) for s in settings])
     out = []
-    for picks in itertools.product(*[range(len(s.values)) for s in settings]):
+    for picks in picks_of:
         out.append(Combination(
             {s.path: s.values[k] for s, k in zip(settings, picks, strict=True)},
             {s.path: s.text[k] for s, k in zip(settings, picks, strict=True)},
