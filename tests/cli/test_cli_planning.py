@@ -66,6 +66,9 @@ def test_plan_text(capsys) -> None:
         (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"], "not a real date"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "9999-12-31T23:59-12:00"], "out of range"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2490-01-01T00:00"], "years from"),
+        # Vilnius's clocks go from 03:00 to 04:00 on 28 Mar 2027: 03:30 was read as 04:30
+        (["--from", "VNO", "--to", "NQZ", "--depart", "2027-03-28T03:30"],
+         "time 2027-03-28T03:30:00 does not exist at VNO (Europe/Vilnius): the clocks skip it"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--modes", "bus"],
          "unknown mode"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--max-transfers", "-1"],

@@ -258,7 +258,16 @@ class RoutePlanner:
                     f"time {value!r} {why} (e.g. 2027-03-01T08:00 or 2027-03-01T08:00+05:00)"
                 ) from None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=zone(self.scenario.place(place).tz))
+            naive, tz = value, self.scenario.place(place).tz
+            value = value.replace(tzinfo=zone(tz))
+            try:
+                skipped = value.astimezone(dt.UTC).astimezone(zone(tz)).replace(tzinfo=None) != naive
+            except (OverflowError, ValueError):
+                skipped = False  # out of range: said below
+            if skipped:  # Python would move it an hour on without a word
+                raise PlanningError(
+                    f"time {naive.isoformat()} does not exist at {place} ({tz}): the clocks skip it "
+                    f"that night; give a time outside the skipped hour, or with an offset")
         try:
             minutes = (value - self.scenario.run.epoch).total_seconds() / 60.0
             value.astimezone(dt.UTC)
