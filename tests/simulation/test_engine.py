@@ -132,6 +132,35 @@ def test_late_first_flight_means_missed_connections_and_rebooking() -> None:
     assert result.kpis[0]["passengers"]["missed_connection_rate"] == 1.0
 
 
+@pytest.mark.parametrize(("delay_min", "padding"), [(40.0, 0.1), (20.0, 0.1), (0.0, 0.25), (600.0, 0.5)])
+def test_a_padded_timetable_absorbs_part_of_a_delay(delay_min: float, padding: float) -> None:
+    # A1 (292 min) leaves delay_min late and runs in (1 - padding) of its timetabled time: it
+    # lands delay_min - padding x 292 after its timetable (early when negative); A2 is unpadded
+    late = f", delay: {{dist: fixed, value_min: {delay_min}}}, schedule_padding: {padding}"
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", late)
+    sc = scenario_from(text.replace("PERWEEK", "50").replace("ARRIVALS", "uniform"))
+    rec = simulate(sc, replications=1).records[0]
+    trips = rec.trips
+    a1 = (trips["service"] == rec.services.index("A1")) & np.isfinite(trips["arrival_delay_min"])
+    a2 = (trips["service"] == rec.services.index("A2")) & np.isfinite(trips["arrival_delay_min"])
+    assert a1.sum() >= 20 and a2.sum() >= 20
+    assert np.allclose(trips["arrival_delay_min"][a1], delay_min - padding * 292, atol=1e-9)
+    assert np.allclose(trips["arrival_delay_min"][a2], 0.0)  # never before its timetable, no delay
+    u = rec.units
+    late_min = delay_min - padding * 292
+    if late_min <= 0:  # the plan's connection time is all still there
+        assert (u["missed"] == 0).all() and np.array_equal(u["arrival_min"], u["planned_arrival_min"])
+    if late_min > 300:  # 7.6 h late: every planned connection at IST is gone
+        assert (u["missed"] >= 1).all()
+
+
+def test_padding_is_for_timetabled_services() -> None:
+    text = CHAIN.replace("UNIT", "feu").replace("KIND", "cargo").replace(
+        "dispatch: {cutoff_min: 30},", "dispatch: {cutoff_min: 30}, schedule_padding: 0.1,")
+    with pytest.raises(Exception, match="schedule_padding is for timetabled services"):
+        scenario_from(text)
+
+
 def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
     text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "70").replace(
         "ARRIVALS", "uniform") + textwrap.dedent("""\

@@ -404,6 +404,9 @@ class Service(_Model):
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
     delay: Distribution | None = None
+    # the share of each leg's timetabled running time a vehicle need not use (the timetable's
+    # buffer): it arrives that much early when on time, and a late one makes that much up
+    schedule_padding: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False, strict=True)] = 0.0
     valid_from: Date | None = None
     valid_to: Date | None = None
     economics: Economics | None = None
@@ -420,6 +423,8 @@ class Service(_Model):
             raise ValueError("give either timetable or dispatch (exactly one)")
         if self.dispatch is not None and len(self.stops) != 2:
             raise ValueError("a dispatched service has exactly two stops")
+        if self.dispatch is not None and self.schedule_padding:
+            raise ValueError("schedule_padding is for timetabled services (a dispatched one has none)")
         if (self.duration_min is None) == (self.speed_kph is None):
             raise ValueError("give either duration_min or speed_kph (exactly one)")
         if self.co2_kg is not None and self.co2_g_per_unit_km is not None:

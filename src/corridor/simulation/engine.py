@@ -216,6 +216,9 @@ class Replication:
         self.trip_log: list[TripRecord] = []  # one per trip started
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
+        # each leg's running time: the timetable's, less the service's padding (its buffer)
+        self.running_min = [[(a - d) * (1.0 - spec.schedule_padding) for d, a in zip(dep, arr, strict=True)]
+                            for (_, dep, arr), spec in zip(self.service_rows, scenario.services, strict=True)]
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
@@ -739,6 +742,7 @@ class Replication:
         the units that land there at that minute (:data:`LATE`)."""
         yield self._late(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
+        running = self.running_min[s]
         factor, _ = factor_at(self.service_windows[s], start)
         capacity = math.floor(self.capacity[s] * factor)
         log = TripRecord(s, start)
@@ -795,11 +799,11 @@ class Replication:
                 # nobody rides the last leg: its arrival would change nothing but this record
                 # (an empty vehicle is no station's traffic), so it takes no event; the time is
                 # the one the timeout would reach, and the run ends before events at its end
-                arrival = self.env.now + (arr_off[i] - dep_off[i])
+                arrival = self.env.now + running[i]
                 if arrival < self.end_min:
                     log.arrival_delay_min = arrival - (start + arr_off[-1])
                 break
-            yield self.env.timeout(arr_off[i] - dep_off[i])
+            yield self.env.timeout(running[i])
         del self.onboard[trip]
 
     def _late(self, delay: float) -> simpy.Event:
