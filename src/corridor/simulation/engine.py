@@ -5,8 +5,9 @@ One replication is one SimPy environment in minutes since the scenario epoch:
 * **Trips** (one process per scheduled departure) leave their first stop at the timetable
   time plus a delay drawn for that trip, then call at each stop: at a station that queues,
   the vehicle is admitted in one closed-form step (:mod:`.stations`: its queue and service
-  are known on arrival) and waits one timeout; it leaves each stop no earlier than its
-  timetable, so a late vehicle stays late and hands its delay on to whoever connects.
+  are known on arrival) and waits one timeout; it runs each leg in its timetabled time less
+  the service's padding and leaves each stop no earlier than its timetable, so a late vehicle
+  makes up at most its padding and hands the rest of its delay on to whoever connects.
 * **Dispatched services** send a vehicle when it is full, or a cut-off after the first unit
   began to wait.
 * **Passengers** book an itinerary with the planner, seat by seat: a full trip is invisible
@@ -737,9 +738,10 @@ class Replication:
         return boarding
 
     def _trip(self, s: int, trip: int, start: float, delay: float) -> Generator[simpy.Event, Any, None]:
-        """One departure: leaves each stop at its timetable time or later (a late vehicle stays
-        late), calls at stations on the way, lands and boards units. It leaves a stop after
-        the units that land there at that minute (:data:`LATE`)."""
+        """One departure: leaves each stop at its timetable time or later and runs each leg in
+        its running time less the padding (:attr:`running_min`), calls at stations on the way,
+        lands and boards units. It leaves a stop after the units that land there at that
+        minute (:data:`LATE`)."""
         yield self._late(max(0.0, start + delay - self.env.now))
         stops, dep_off, arr_off = self.service_rows[s]
         running = self.running_min[s]
