@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import MINIMAL, SCENARIOS
 from corridor.errors import ScenarioError
@@ -132,3 +135,24 @@ def test_naive_disruption_time_rejected(write) -> None:
 def test_shipped_scenarios_load(name: str) -> None:
     s = load_scenario(SCENARIOS / name)
     assert s.places and s.services and s.demand
+
+
+@settings(max_examples=300, deadline=None)
+@given(headway=st.decimals(min_value=1, max_value=1440, places=2, allow_nan=False, allow_infinity=False),
+       first=st.integers(0, 1439), span=st.integers(0, 1439))
+def test_headway_departures_are_each_rounded_half_up(headway, first, span) -> None:
+    # first + k x headway as the decimal written, to the nearest minute with halves up (as every
+    # timetable time is); departures were summed in floats and rounded half to even (7.5 min
+    # after 15:00 gave 15:08, 22.5 after it 15:22)
+    from fractions import Fraction
+
+    from corridor.scenario.schema import Timetable
+
+    last = min(first + span, 1439)
+    clock = lambda m: f"{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    tt = Timetable(headway_min=float(headway), first=clock(first), last=clock(last))
+    step, want, k = Fraction(str(headway)), set(), 0
+    while first + k * step <= last:
+        want.add(math.floor(first + k * step + Fraction(1, 2)))
+        k += 1
+    assert tt.clock_min == tuple(sorted(want))

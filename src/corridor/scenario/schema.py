@@ -14,6 +14,7 @@ Dates are written as text (``2027-03-01``), never as numbers, and lie in
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -340,12 +341,11 @@ class Timetable(_Model):
             return tuple(sorted({clock_minutes(t) for t in self.times}))
         assert self.headway_min is not None
         start, end = clock_minutes(self.first), clock_minutes(self.last)
-        out: list[int] = []
-        t = float(start)
-        while t <= end + 1e-9:
-            out.append(int(round(t)))
-            t += self.headway_min
-        return tuple(sorted(set(out)))
+        count = math.floor((end - start) / self.headway_min + 1e-9) + 1
+        # first + k x headway, to the nearest minute with halves up as every time is rounded
+        # (network/segments.py), read as the decimal it was written as (5 x 2.3 is 11.5, not
+        # binary's 11.4999...); not summed step by step, so no rounding error builds up
+        return tuple(sorted({math.floor(start + k * self.headway_min + 0.5 + 1e-9) for k in range(count)}))
 
 
 class Dispatch(_Model):
