@@ -142,8 +142,8 @@ def test_shipped_scenarios_load(name: str) -> None:
        first=st.integers(0, 1439), span=st.integers(0, 1439))
 def test_headway_departures_are_each_rounded_half_up(headway, first, span) -> None:
     # first + k x headway as the decimal written, to the nearest minute with halves up (as every
-    # timetable time is); departures were summed in floats and rounded half to even (7.5 min
-    # after 15:00 gave 15:08, 22.5 after it 15:22)
+    # timetable time is); departures were summed in floats and rounded half to even (22.5 min
+    # after 15:00 gave 15:22)
     from fractions import Fraction
 
     from corridor.scenario.schema import Timetable
