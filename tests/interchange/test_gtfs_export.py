@@ -281,6 +281,9 @@ def test_cli_export_refuses_bad_requests(tmp_path: Path, capsys) -> None:
         main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Mars/Olympus"]) == 2
     )
     assert "Mars/Olympus" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()
+    # an empty zone was taken as no --timezone at all, and the default zone used unsaid
+    assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", ""]) == 2
+    assert "unknown IANA time zone ''" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()
 
 
 def test_cli_export_dates_are_bounded_as_a_scenario_s(tmp_path: Path, capsys) -> None:

@@ -133,7 +133,7 @@ def build_feed(
     end: dt.date | None = None,
 ) -> Feed:
     """The scenario's timetabled services as GTFS tables over ``start`` .. ``end``."""
-    tz_name = timezone or default_timezone(scenario)
+    tz_name = default_timezone(scenario) if timezone is None else timezone  # '' is no zone
     try:
         feed_tz = zone(tz_name)
     except KeyError:
