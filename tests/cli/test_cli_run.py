@@ -314,6 +314,20 @@ def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: 
     assert "Passengers:" in out and "Cargo:" in out and "Stations (" in out and "No cargo demand" not in out
 
 
+def test_a_passenger_flow_that_made_no_traveller_is_still_passenger_demand(tmp_path: Path, capsys) -> None:
+    # the kinds of demand came from the units made: two passenger flows too thin to make anyone
+    # in a short run read as no demand at all, and the run said only outside traffic moved
+    path = tmp_path / "thin.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'scat_2018.yaml'}\nname: thin\n"
+                    "run: {horizon_days: 2, warmup_days: 0, drain_days: 1, replications: 2}\n"
+                    "demand:\n  - {id: PAX-NQZ-VNO, kind: passenger, from: NQZ, to: VNO, per_week: 0.001}\n"
+                    "  - {id: PAX-VNO-NQZ, kind: passenger, from: VNO, to: NQZ, per_week: 0.001}\n",
+                    encoding="utf-8")
+    assert main(["run", str(path), *ALLOW]) == 0
+    out = capsys.readouterr().out
+    assert "No demand flows" not in out and "No cargo demand" in out and "Passengers:" in out
+
+
 def test_run_without_demand_says_so_and_shows_the_outside_traffic(tmp_path: Path, capsys) -> None:
     path = tmp_path / "none.yaml"
     path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: none\n"

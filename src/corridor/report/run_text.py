@@ -217,10 +217,5 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
 
 
 def _kinds(result: Any) -> list[bool]:
-    """Per flow: does it carry passengers? (one pass over the units)"""
-    import numpy as np
-
-    rec = result.records[0]
-    n = len(rec.flows)
-    pax = np.bincount(rec.units["flow"], weights=rec.units["pax"].astype(float), minlength=n)
-    return [bool(x > 0) for x in pax[:n]]
+    """Per flow: does it carry passengers?"""
+    return list(result.records[0].flow_pax)

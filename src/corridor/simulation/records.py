@@ -52,6 +52,9 @@ class Records:
     paths: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the services that leave when full or at a cut-off (their trips in ``trips`` are vehicles sent)
     dispatched: tuple[str, ...] = ()
+    #: per flow (as ``flows``): does it carry passengers? (from the scenario, not from the units
+    #: made: a flow may make none in a replication)
+    flow_pax: tuple[bool, ...] = ()
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -68,6 +71,7 @@ class Records:
             fleets={name: {"vehicles": fleet.vehicles, **fleet.log()} for name, fleet in rep.fleets.items()},
             paths=rep.path_log(),
             dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
+            flow_pax=tuple(f.kind == "passenger" for f in rep.flows),
         )
 
     @classmethod
@@ -79,7 +83,7 @@ class Records:
               departures: list[tuple[list[int], int, float]] | None = None,
               fleets: dict[str, dict[str, Any]] | None = None,
               paths: dict[str, dict[str, Any]] | None = None,
-              dispatched: tuple[str, ...] = ()) -> Records:
+              dispatched: tuple[str, ...] = (), flow_pax: tuple[bool, ...] = ()) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log (per visit
         of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # each column read straight into its array (attrgetter and fromiter loop in C)
@@ -110,6 +114,7 @@ class Records:
             fleets=fleets or {},
             paths=paths or {},
             dispatched=dispatched,
+            flow_pax=flow_pax,
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
