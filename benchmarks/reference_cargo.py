@@ -31,9 +31,9 @@ scenarios with disruptions or dispatched services, which it does not cover.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
-import zlib
 from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -203,7 +203,9 @@ class CargoModel:
 
     def rng(self, name: str) -> np.random.Generator:
         if name not in self._rngs:
-            key = (self.replication, zlib.crc32(name.encode()))
+            # 128 bits of the name: with 32 (a CRC) two sources of a large network can share a stream
+            digest = hashlib.blake2b(name.encode(), digest_size=16).digest()
+            key = (self.replication, *(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)))
             self._rngs[name] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
         return self._rngs[name]
 
