@@ -212,3 +212,27 @@ def test_run_warns_of_a_backlog_the_drain_clears() -> None:
     raw["demand"][0]["per_week"] = 28
     fine = simulate(Scenario.model_validate(raw), replications=10)
     assert not any("backlog" in w for w in run_warnings(fine))
+
+
+def test_offered_load_is_the_windows_own_with_its_seasons() -> None:
+    # the baseline's window (22 Mar - 17 May) is in the spring peak: offered was per_week alone,
+    # 1,435 TEU a week at x1.75 where the window's arrivals come at about 1,560
+    import datetime as dt
+
+    from conftest import SCENARIOS
+
+    from corridor.analysis.throughput import window_feu_per_week
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    run = s.run
+    want = 0.0
+    for flow in (f for f in s.demand if f.kind == "cargo"):
+        hours = range(run.warmup_days * 24, run.horizon_days * 24)
+        factors = [1.0 if flow.seasonality is None else
+                   flow.seasonality[(run.epoch + dt.timedelta(hours=h + 0.5)).astimezone(dt.UTC).month - 1]
+                   for h in hours]
+        want += flow.per_week * sum(factors) / len(factors)
+    got = window_feu_per_week(s)
+    assert got == pytest.approx(want, rel=1e-3)
+    assert got > 1.05 * sum(f.per_week for f in s.demand if f.kind == "cargo")  # the peak shows

@@ -4,7 +4,8 @@ Every cargo flow's ``per_week`` is multiplied by each scale of a grid (passenger
 as it is), and each step runs as a point of a sweep (:mod:`corridor.analysis.sweep`), with the
 same replications and seed: common random numbers along the curve. At each step:
 
-* offered load: the cargo demand, TEU a week (1 FEU = 2 TEU);
+* offered load: the cargo demand of the statistics window, with the flows' seasons, TEU a week
+  (1 FEU = 2 TEU; :func:`window_feu_per_week`);
 * delivered throughput: containers delivered in the statistics window, TEU a week, with its
   95% interval;
 * container transit (mean, days) with its interval, and the share of containers created in
@@ -41,13 +42,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
 from corridor.analysis.warnings import rising_backlog, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
 from corridor.scenario.load import validate_raw
+from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict
+from corridor.simulation.demand import month_edges
+from corridor.units import MIN_PER_DAY
 
 DEFAULT_SCALES = "0.25:3:0.25"
 MAX_STEPS = 200
@@ -222,13 +228,42 @@ def _ci(e: Estimate, fmt: str) -> str:
     return f" (95% CI {format(e.low, fmt)} to {format(e.high, fmt)})"
 
 
-def cargo_flows(raw: SourceDict, name: str) -> dict[str, float]:
-    """Every cargo flow's id and its FEU a week, from the validated scenario."""
-    scenario = validate_raw(raw, name)
+def cargo_flows(scenario: Scenario, name: str) -> dict[str, float]:
+    """Every cargo flow's id and its FEU a week."""
     flows = {d.id: d.per_week for d in scenario.demand if d.kind == "cargo"}
     if not flows:
         raise CorridorError(f"{name}: the scenario has no cargo demand to scale")
     return flows
+
+
+def window_feu_per_week(scenario: Scenario) -> float:
+    """The cargo demand of the statistics window [warm-up, horizon), FEU a week: each flow's
+    ``per_week`` times the mean of its months' seasonal factors over the window (UTC months,
+    as arrivals follow them). A window in a peak season offers more than ``per_week`` says.
+
+    >>> import datetime as dt
+    >>> from corridor.scenario.schema import Demand
+    >>> from types import SimpleNamespace as NS
+    >>> flow = Demand.model_validate({"id": "F", "kind": "cargo", "from": "A", "to": "B", "per_week": 100.0,
+    ...                              "seasonality": [1.0, 3.0] + [1.0] * 10})
+    >>> run = NS(warmup_days=0, horizon_days=28 + 28, epoch=dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
+    >>> window_feu_per_week(NS(run=run, demand=[flow]))   # February at 3x, March at 1x
+    200.0
+    """
+    run = scenario.run
+    start, end = run.warmup_days * MIN_PER_DAY, run.horizon_days * MIN_PER_DAY
+    edges, months = month_edges(run.epoch, end)
+    lengths = np.clip(np.minimum(edges[1:], end) - np.maximum(edges[:-1], start), 0.0, None)
+    total = 0.0
+    for flow in scenario.demand:
+        if flow.kind != "cargo":
+            continue
+        if flow.seasonality is None or end <= start:
+            total += flow.per_week
+        else:
+            factors = np.asarray(flow.seasonality, dtype=np.float64)[months]
+            total += flow.per_week * float(np.sum(factors * lengths) / np.sum(lengths))
+    return total
 
 
 def _caution(raw: SourceDict, name: str, summary: dict[str, dict[str, float]] | None) -> str:
@@ -245,8 +280,9 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
                store: RunStore | None = None,
                progress: Callable[[int, int], None] | None = None) -> ThroughputResult:
     """The saturation curve of the scenario ``raw`` over cargo demand ``scales``."""
-    flows = cargo_flows(raw, name)
-    base_feu = sum(flows.values())
+    scenario = validate_raw(raw, name)
+    flows = cargo_flows(scenario, name)
+    base_feu = window_feu_per_week(scenario)  # the window's own demand, with its seasons
     combos = [Combination({"scale": s}, {"scale": f"{s:g}"},
                           tuple((f"demand.{fid}.per_week", per_week * s) for fid, per_week in flows.items()),
                           source=f"--scale {s:g} (cargo demand x{s:g})")

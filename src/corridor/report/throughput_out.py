@@ -44,6 +44,9 @@ def throughput_text(res: ThroughputResult) -> str:
     lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "rise days",
                                "undelivered", "bottleneck", "busy %", "sustainable"], rows,
                               title="Per step: mean ± half-width of its 95% interval"))
+    lines.append("offered: the cargo demand of the statistics window, with its seasons; delivered: what "
+                 "reached its destination in the window, which follows what was offered by the transit "
+                 "(so less when the season grows through the window)")
     lines.append("rise: transit of containers created in the window's last quarter minus its first's "
                  "(days of rise: a backlog growing through the window)")
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
