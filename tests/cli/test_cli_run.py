@@ -338,3 +338,12 @@ def test_run_without_demand_says_so_and_shows_the_outside_traffic(tmp_path: Path
     out = capsys.readouterr().out
     assert "No demand flows: only the stations' outside traffic moves." in out
     assert "Stations (" in out and "MALASZEWICZE" in out and "No cargo demand" not in out
+
+
+def test_the_arrival_against_plan_reads_either_way(tmp_path: Path, capsys) -> None:
+    # with schedule padding flights land early, and the line said "later than planned by -9 min"
+    assert main(["run", short(tmp_path), *ALLOW]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("Passengers: missed-connection rate"))
+    assert "arrival against the booked time" in line and "(+ late, - early)" in line
+    assert "later than planned" not in line

@@ -60,8 +60,9 @@ def run_text(result: Any) -> str:
     if has_pax:
         missed = _ci(s, "passengers.missed_connection_rate", 100)
         late = _ci(s, "passengers.late_vs_plan_h.mean", 60)
-        lines.append(f"Passengers: missed-connection rate {missed}%; "
-                     f"later than planned by {late} min on average")
+        # a flight may land early (its schedule padding), so the mean may be either side of 0
+        lines.append(f"Passengers: missed-connection rate {missed}%; arrival against the booked "
+                     f"time {late} min on average (+ late, - early)")
     if has_cargo:
         feu, teu = _ci(s, "cargo.feu_per_week"), _ci(s, "cargo.teu_per_week")
         transit, p95 = _ci(s, "cargo.transit_days.mean"), _ci(s, "cargo.transit_days.p95")
