@@ -220,7 +220,6 @@ def test_offered_load_is_the_windows_own_with_its_seasons() -> None:
     import datetime as dt
 
     from conftest import SCENARIOS
-
     from corridor.analysis.throughput import window_feu_per_week
     from corridor.scenario import load_scenario
 
