@@ -204,6 +204,10 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     profit = s.get(k + "profit_per_flight_usd", {})
     low, high = profit.get("low", float("nan")), profit.get("high", float("nan"))
     verdict = "covers its cost" if low > 0 else "loses money" if high < 0 else "is about at break-even"
+    if not (math.isfinite(low) and math.isfinite(high)) and math.isfinite(mean("profit_per_flight_usd")):
+        # one replication: no interval, so the one profit's sign, not "about at break-even"
+        verdict = ("covers its cost" if mean("profit_per_flight_usd") > 0 else "loses money") + \
+            " (one replication: no interval)"
     text = (f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%} against a break-even of "
             f"{mean('break_even_load_factor'):.0%}; it would need a market of about "
             f"{mean('break_even_market_per_week'):,.0f} travellers a week (this scenario: "
