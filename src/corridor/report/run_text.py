@@ -51,7 +51,7 @@ def run_text(result: Any) -> str:
         if rows:
             lines.append(format_table(
                 ["flow", "created", "undelivered", f"door-door {unit}", f"p50 {unit}", f"p95 {unit}",
-                 f"transit {unit}"], rows,
+                 "on the way h" if pax else f"transit {unit}"], rows,
                 title=f"{what} (created after warm-up; times over the units delivered)"))
             lines.append("")
     # a scenario with demand of one kind only: the other kind's lines and tables would be zeros
