@@ -220,3 +220,15 @@ def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:
     real = _sentence("containers", delta(-0.4, 0.1), "days")
     assert real.startswith("containers spend 0.40 days less") and ", significant)" in real
     assert "about the same" not in _sentence("containers", delta(0.003, 0.001), "days")  # significant
+
+
+def test_an_unchanged_time_says_which_time_it_is() -> None:
+    # compare baseline direct_flight said "containers unchanged at 17.6 days": door to door
+    # (cargo.door_to_door_days), not the 16.8 days in transit a reader of the table next to it
+    # could take it for; a change already said "door to door"
+    from corridor.analysis.compare import KpiDelta, _sentence
+    from corridor.kernels.stats import Estimate
+
+    same, zero = Estimate(17.6, 0.5, 3, 0.95), Estimate(0.0, 0.0, 3, 0.95)
+    d = KpiDelta("cargo.door_to_door_days.mean", "containers", "days", same, same, zero)
+    assert _sentence("containers", d, "days") == "containers unchanged at 17.6 days door to door"

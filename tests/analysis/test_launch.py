@@ -153,3 +153,25 @@ def test_the_headline_gives_break_even_load_and_market_with_their_intervals() ->
                break_even_load_factor=Estimate(0.78, math.nan, 1, 0.95))
     text = LaunchCase("with", "FAST", None, one, {}).sentence()  # one replication: no interval
     assert "break-even of 78%;" in text and "400 travellers a week (the scenario" in text
+
+
+def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -> None:
+    # compare baseline direct_flight --replications 1 said "76% of its market's travellers choose
+    # it (95% CI -inf% to inf%); load factor 29% (-inf% to inf%) ...; it is not clearly above or
+    # below cost, -26,351 USD a flight (-inf to +inf)", and run --replications 1 "KC-NQZ-VNO is
+    # about at break-even: load 29% against a break-even of 78%"
+    from corridor.analysis.launch import LaunchCase
+    from corridor.kernels.stats import mean_ci
+    from corridor.report.run_text import airline_verdict
+
+    figures = {k: mean_ci([v]) for k, v in {
+        "share_of_market": 0.76, "passengers_per_week": 109, "load_factor": 0.29,
+        "break_even_load_factor": 0.78, "profit_per_flight_usd": -26351.0,
+        "break_even_market_per_week": 401, "market_per_week": 150, "flights_per_week": 2}.items()}
+    text = LaunchCase("direct_flight", "KC-NQZ-VNO", None, figures, {}).sentence()
+    assert "inf" not in text
+    assert "76% of its market's travellers choose it (one replication: no interval); load factor 29% " \
+           "against a break-even of 78%; it loses money, -26,351 USD a flight;" in text
+    summary = {f"airline.KC-NQZ-VNO.{k}": e.as_dict() for k, e in figures.items()}
+    verdict = airline_verdict(summary, "KC-NQZ-VNO", [])
+    assert verdict.startswith("Verdict: KC-NQZ-VNO loses money (one replication: no interval): load 29%")

@@ -347,3 +347,15 @@ def test_the_arrival_against_plan_reads_either_way(tmp_path: Path, capsys) -> No
     line = next(x for x in out.splitlines() if x.startswith("Passengers: missed-connection rate"))
     assert "arrival against the booked time" in line and "(+ late, - early)" in line
     assert "later than planned" not in line
+
+
+def test_the_passenger_table_calls_first_departure_to_arrival_on_the_way(tmp_path: Path, capsys) -> None:
+    # run's passenger table headed it "transit h" (to an airline, a transit passenger is one
+    # changing planes) while compare, sweep and choice.md call the same figure "on the way"
+    # (passengers.on_the_way_h); containers keep "transit", as the published figures say it
+    assert main(["run", short(tmp_path), *ALLOW]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    pax = lines[lines.index(next(x for x in lines if x.startswith("Passenger flows"))) + 1]
+    cargo = lines[lines.index(next(x for x in lines if x.startswith("Cargo flows"))) + 1]
+    assert pax.rstrip().endswith("on the way h")
+    assert cargo.rstrip().endswith("transit d")

@@ -227,3 +227,23 @@ def test_throughput_refuses_a_transit_bound_not_positive_and_finite(station, val
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"must be a positive finite number, got {value}" in err and "Traceback" not in err
+
+
+def test_a_zipped_sweep_plots_one_line_per_setting() -> None:
+    # sweep direct_flight --zip over both directions' days drew each combination as a line of
+    # one point (labelled by the other direction's days), nothing joined; a product keeps a line
+    # for each value of the other setting
+    from types import SimpleNamespace
+
+    from corridor.analysis.sweep import grid
+    from corridor.report.sweep_out import lines_of
+    from corridor.scenario.overrides import parse_setting
+
+    settings = [parse_setting("services.A.timetable.days=[Thu,Sun],[Mon,Thu,Sun],daily"),
+                parse_setting("services.B.timetable.days=[Thu,Sun],[Mon,Thu,Sun],daily")]
+    columns = [s.path for s in settings]
+    zipped = SimpleNamespace(combinations=grid(settings, zipped=True), columns=columns)
+    assert lines_of(zipped, columns[0]) == ([], {"": [0, 1, 2]})
+    crossed = SimpleNamespace(combinations=grid(settings), columns=columns)
+    others, groups = lines_of(crossed, columns[0])
+    assert others == [columns[1]] and len(groups) == 3 and all(len(g) == 3 for g in groups.values())

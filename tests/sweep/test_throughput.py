@@ -215,7 +215,7 @@ def test_run_warns_of_a_backlog_the_drain_clears() -> None:
 
 
 def test_offered_load_is_the_windows_own_with_its_seasons() -> None:
-    # the baseline's window (22 Mar - 17 May) is in the spring peak: offered was per_week alone,
+    # the baseline's window (22 Mar - 16 May) is in the spring peak: offered was per_week alone,
     # 1,435 TEU a week at x1.75 where the window's arrivals come at about 1,560
     import datetime as dt
 
@@ -235,3 +235,30 @@ def test_offered_load_is_the_windows_own_with_its_seasons() -> None:
     got = window_feu_per_week(s)
     assert got == pytest.approx(want, rel=1e-3)
     assert got > 1.05 * sum(f.per_week for f in s.demand if f.kind == "cargo")  # the peak shows
+
+
+def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
+    # throughput baseline --scale 0.25,1.75,2,2.25,2.5 --replications 3 said "No limit within
+    # the grid: every step is sustainable, up to 1,911 TEU/week ... at x2.5", its transit rising
+    # 3.4 +- 2.6 days across the window; with 10 replications x2 already fails (1.8 +- 0.6) and
+    # the limit is 1,407 TEU/week at x1.75. A rise whose mean is above the day but whose interval
+    # reaches below it is not shown either way: the verdict says so, and that more replications
+    # decide
+    from corridor.analysis.throughput import Step, ThroughputResult
+    from corridor.kernels.stats import Estimate
+
+    def step(scale: float, rise: Estimate) -> Step:
+        return Step(scale, 820.0 * scale, Estimate(800.0 * scale, 10.0, 3, 0.95),
+                    Estimate(17.0, 0.5, 3, 0.95), rise, 0.0, {}, (), True, "")
+
+    steps = [step(1.0, Estimate(0.5, 0.4, 3, 0.95)), step(2.0, Estimate(2.0, 2.3, 3, 0.95)),
+             step(2.5, Estimate(3.4, 2.6, 3, 0.95))]
+    res = ThroughputResult("baseline", steps, 33.0, "33 days (given)", 2, None)  # type: ignore[arg-type]
+    verdict = res.verdict()
+    assert verdict.startswith("No limit within the grid")
+    assert ("Caution: at x2 and x2.5 the transit rises by more than 1 day across the window on "
+            "average (2.0 and 3.4 days), and they pass only because the 95% interval reaches below "
+            "it (3 replications): run more replications to decide.") in verdict
+    # a rise within the day, or one shown above it (not sustainable), is no reason for a caution
+    alone = ThroughputResult("baseline", steps[:1], 33.0, "", 0, None)  # type: ignore[arg-type]
+    assert "Caution" not in alone.verdict()

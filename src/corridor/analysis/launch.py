@@ -47,13 +47,18 @@ class LaunchCase:
         f = self.figures
         share, load, even = f["share_of_market"], f["load_factor"], f["break_even_load_factor"]
         profit, market = f["profit_per_flight_usd"], f["break_even_market_per_week"]
-        verdict = "covers its cost" if profit.low > 0 else (
-            "loses money" if profit.high < 0 else "is not clearly above or below cost")
+        if _known(profit):
+            verdict = "covers its cost" if profit.low > 0 else (
+                "loses money" if profit.high < 0 else "is not clearly above or below cost")
+        else:  # one replication: no interval, so the one profit's sign
+            verdict = "covers its cost" if profit.mean > 0 else "loses money"
+        chosen = (f" (95% CI {share.low:.0%} to {share.high:.0%})" if _known(share)
+                  else " (one replication: no interval)")
         text = (f"{self.service} (new in {self.scenario}, simulated): {share.mean:.0%} of its market's "
-                f"travellers choose it (95% CI {share.low:.0%} to {share.high:.0%}); load factor "
-                f"{load.mean:.0%} ({load.low:.0%} to {load.high:.0%}) against a break-even of "
-                f"{even.mean:.0%}{_interval(even, '.0%')}; it {verdict}, {profit.mean:+,.0f} USD a flight "
-                f"({profit.low:+,.0f} to {profit.high:+,.0f})")
+                f"travellers choose it{chosen}; load factor "
+                f"{load.mean:.0%}{_interval(load, '.0%')} against a break-even of "
+                f"{even.mean:.0%}{_interval(even, '.0%')}; it {verdict}, {profit.mean:+,.0f} USD a flight"
+                f"{_interval(profit, '+,.0f')}")
         if math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
                      f"{_interval(market, ',.0f')} (the scenario assumes {f['market_per_week'].mean:,.0f})")
@@ -74,9 +79,14 @@ class LaunchCase:
         return text
 
 
+def _known(e: Estimate) -> bool:
+    """The estimate has an interval (not one replication's)."""
+    return math.isfinite(e.low) and math.isfinite(e.high)
+
+
 def _interval(e: Estimate, fmt: str) -> str:
     """' (LOW to HIGH)' for an estimate whose interval is known, else nothing (one replication)."""
-    if not (math.isfinite(e.low) and math.isfinite(e.high)):
+    if not _known(e):
         return ""
     return f" ({e.low:{fmt}} to {e.high:{fmt}})"
 

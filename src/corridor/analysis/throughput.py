@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import rising_backlog, short_warmup
+from corridor.analysis.warnings import MAX_RISE_DAYS, rising_backlog, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -142,7 +142,26 @@ class ThroughputResult:
         not run (its scenario refused, or every run failed) is no evidence either way: the
         verdict rests on the others."""
         answer = self._answer()
-        return f"{answer} Caution: {self.caution}." if self.caution else answer
+        return answer + "".join(f" Caution: {c}." for c in (self._undecided(), self.caution) if c)
+
+    def _undecided(self) -> str:
+        """Steps up to the limit that pass the rise test only by a wide interval: the mean rise
+        is above :data:`~corridor.analysis.warnings.MAX_RISE_DAYS`, the interval reaches below
+        it. A short run (few replications) would otherwise push the limit up unsaid."""
+        if self.limit is None:
+            return ""
+        shaky = [(s, s.transit_rise_days) for s in self.steps[:self.limit + 1]
+                 if s.failed is None and s.sustainable and s.transit_rise_days is not None
+                 and s.transit_rise_days.mean > MAX_RISE_DAYS]
+        if not shaky:
+            return ""
+        n = shaky[0][1].n
+        reps = "one replication, no interval" if n < 2 else f"{n} replications"
+        pass_ = "it passes" if len(shaky) == 1 else "they pass"
+        return (f"at {_and([f'x{s.scale:g}' for s, _ in shaky])} the transit rises by more than "
+                f"{MAX_RISE_DAYS:g} day across the window on average "
+                f"({_and([f'{r.mean:.1f}' for _, r in shaky])} days), and {pass_} only because the 95% "
+                f"interval reaches below it ({reps}): run more replications to decide")
 
     def _answer(self) -> str:
         ran = [k for k, s in enumerate(self.steps) if s.failed is None]
@@ -208,6 +227,10 @@ class ThroughputResult:
         return pd.DataFrame([{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
                               "station": name, "utilisation": e.mean, "ci_low": e.low, "ci_high": e.high}
                              for s in self.steps for name, e in sorted(s.utilisation.items())])
+
+
+def _and(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
 
 
 def _mean(e: Estimate | None) -> float:

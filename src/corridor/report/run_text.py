@@ -51,7 +51,7 @@ def run_text(result: Any) -> str:
         if rows:
             lines.append(format_table(
                 ["flow", "created", "undelivered", f"door-door {unit}", f"p50 {unit}", f"p95 {unit}",
-                 f"transit {unit}"], rows,
+                 "on the way h" if pax else f"transit {unit}"], rows,
                 title=f"{what} (created after warm-up; times over the units delivered)"))
             lines.append("")
     # a scenario with demand of one kind only: the other kind's lines and tables would be zeros
@@ -205,6 +205,10 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     profit = s.get(k + "profit_per_flight_usd", {})
     low, high = profit.get("low", float("nan")), profit.get("high", float("nan"))
     verdict = "covers its cost" if low > 0 else "loses money" if high < 0 else "is about at break-even"
+    if not (math.isfinite(low) and math.isfinite(high)) and math.isfinite(mean("profit_per_flight_usd")):
+        # one replication: no interval, so the one profit's sign, not "about at break-even"
+        verdict = ("covers its cost" if mean("profit_per_flight_usd") > 0 else "loses money") + \
+            " (one replication: no interval)"
     text = (f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%} against a break-even of "
             f"{mean('break_even_load_factor'):.0%}; it would need a market of about "
             f"{mean('break_even_market_per_week'):,.0f} travellers a week (this scenario: "

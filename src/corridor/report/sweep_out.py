@@ -221,10 +221,7 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     numeric = result.numeric(column)
     texts = list(dict.fromkeys(c.text[column] for c in result.combinations))
-    others = [c for c in varied(result) if c != column]
-    groups: dict[str, list[int]] = {}
-    for k, c in enumerate(result.combinations):
-        groups.setdefault(", ".join(f"{o}={c.text[o]}" for o in others), []).append(k)
+    others, groups = lines_of(result, column)
     for ax, (key, label, scale, unit) in zip(axes.flat, keys, strict=False):
         for name, members in groups.items():
             xs, ys, errs = [], [], []
@@ -250,6 +247,20 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
         axes.flat[0].legend(fontsize=7)
     fig.suptitle(f"{result.scenario}: headline KPIs against {column} (mean, 95% interval)", fontsize=11)
     return png(fig)
+
+
+def lines_of(result: SweepResult, column: str) -> tuple[list[str], dict[str, list[int]]]:
+    """The other settings that vary on their own beside ``column``, and the combinations on each
+    line of its plot, one line for each of their values. A setting that moves with ``column``
+    (``--zip``: one value of it for each of ``column``'s) draws no lines of its own: the
+    points of a zipped sweep are one line, not one unconnected point a line."""
+    own = len({c.text[column] for c in result.combinations})
+    others = [o for o in varied(result) if o != column
+              and len({(c.text[column], c.text[o]) for c in result.combinations}) > own]
+    groups: dict[str, list[int]] = {}
+    for k, c in enumerate(result.combinations):
+        groups.setdefault(", ".join(f"{o}={c.text[o]}" for o in others), []).append(k)
+    return others, groups
 
 
 def plot_name(column: str) -> str:
