@@ -232,3 +232,24 @@ def test_an_unchanged_time_says_which_time_it_is() -> None:
     same, zero = Estimate(17.6, 0.5, 3, 0.95), Estimate(0.0, 0.0, 3, 0.95)
     d = KpiDelta("cargo.door_to_door_days.mean", "containers", "days", same, same, zero)
     assert _sentence("containers", d, "days") == "containers unchanged at 17.6 days door to door"
+
+
+def test_the_headline_names_the_station_whose_wait_changes_most() -> None:
+    # compare baseline malaszewicze_works headlined "containers ... not significant" while the
+    # wait at Malaszewicze went from 50 to 212 h: the flows that go round it hid the jam
+    from corridor.analysis.compare import KpiDelta, _biggest_wait_change
+    from corridor.kernels.stats import Estimate
+
+    def wait(place: str, base: float, other: float, half: float) -> KpiDelta:
+        return KpiDelta(f"stations.{place}.mean_wait_min", f"wait at {place}", "h",
+                        Estimate(base, 1.0, 5, 0.95), Estimate(other, 1.0, 5, 0.95),
+                        Estimate(other - base, half, 5, 0.95))
+
+    noisy = wait("KENA", 10.0, 90.0, 100.0)  # the biggest change, but its interval holds 0
+    small = wait("BREST", 2.0, 2.5, 0.1)  # significant, but under an hour
+    jam = wait("MALASZEWICZE", 50.4, 212.0, 26.1)
+    assert _biggest_wait_change([noisy, small, jam]).startswith("the wait at MALASZEWICZE changes most: "
+                                                                "50.4 -> 212.0 h")
+    assert _biggest_wait_change([noisy, small]) == ""
+    freed = wait("BRUZGI", 30.0, 5.0, 3.0)
+    assert "BRUZGI" in _biggest_wait_change([small, freed])  # a wait that falls is told too

@@ -377,6 +377,9 @@ def headline(comp: Comparison) -> str:
         cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
             parts.append(_sentence("containers", cargo, "days"))
+        jam = _biggest_wait_change(comp.kpis[name])
+        if jam:
+            parts.append(jam)
         feu = by_key.get("cargo.feu_per_week")
         if feu is not None and feu.significant:
             parts.append(f"deliveries change by {feu.diff.mean:+,.0f} FEU/week "
@@ -395,6 +398,32 @@ def headline(comp: Comparison) -> str:
             text += " Read with care: the runs gave warnings, listed below."
         lines.append(text)
     return "\n".join(lines)
+
+
+#: a station's mean wait must change by at least this much (hours), significantly, to be told
+#: in the headline
+HEADLINE_WAIT_H = 1.0
+
+
+def _biggest_wait_change(deltas: Sequence[KpiDelta]) -> str:
+    """The station whose mean wait changes most, when that is significant and at least
+    :data:`HEADLINE_WAIT_H`: where the corridor jams, or frees, which the door-to-door times of
+    the flows that avoid it can hide ("" when none does).
+
+    >>> from corridor.kernels.stats import Estimate as E
+    >>> d = KpiDelta("stations.MALASZEWICZE.mean_wait_min", "wait at MALASZEWICZE", "h",
+    ...              E(40.0, 5.0, 5, 0.95), E(188.0, 20.0, 5, 0.95), E(148.0, 18.0, 5, 0.95))
+    >>> _biggest_wait_change([d])
+    'the wait at MALASZEWICZE changes most: 40.0 -> 188.0 h (95% CI of the difference +130.0 to +166.0)'
+    """
+    waits = [d for d in deltas if d.key.startswith("stations.") and d.key.endswith(".mean_wait_min")
+             and d.significant and abs(d.diff.mean) >= HEADLINE_WAIT_H]
+    if not waits:
+        return ""
+    d = max(waits, key=lambda w: abs(w.diff.mean))
+    place = d.key[len("stations."):-len(".mean_wait_min")]
+    return (f"the wait at {place} changes most: {d.base.mean:.1f} -> {d.other.mean:.1f} h (95% CI of "
+            f"the difference {d.diff.low:+.1f} to {d.diff.high:+.1f})")
 
 
 def _sentence(what: str, d: KpiDelta, unit: str) -> str:
