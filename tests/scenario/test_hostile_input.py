@@ -376,6 +376,25 @@ def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> Non
     assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
 
 
+@pytest.mark.parametrize(("speed", "said"), [
+    ("0", "Input should be greater than or equal to 1 (got 0)"),
+    ("5000", "Input should be less than or equal to 3000 (got 5000)"),
+    (".inf", "Input should be a finite number (got inf)"),
+    (".nan", "Input should be a finite number (got nan)"),
+])
+def test_a_speed_out_of_bounds_says_its_bound_not_expected_a_list(speed: str, said: str) -> None:
+    # each said "expected a list, not a number", the other branch of speed_kph (one speed or
+    # one per segment), though a number is what was meant and its bound what was broken
+    (p,) = problems(MINIMAL.replace("speed_kph: 780", f"speed_kph: {speed}", 1))
+    assert p.path == "services[0].speed_kph" and p.message == said, p
+
+
+def test_a_bad_speed_in_a_list_is_reported_once_at_its_place() -> None:
+    # it came with "expected a number, not a list" at the list itself, the other branch's word
+    (p,) = problems(MINIMAL.replace("speed_kph: 780", "speed_kph: [.inf]", 1))
+    assert p.path == "services[0].speed_kph[0]" and p.message.startswith("Input should be a finite number")
+
+
 @pytest.mark.parametrize(("old", "new"), [
     ("capacity: 180", "capacity: true"),            # read as 1
     ("capacity: 180", "capacity: '1_80'"),          # read as 180
