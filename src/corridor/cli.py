@@ -292,12 +292,14 @@ def _route_args(p: argparse.ArgumentParser) -> None:
                    "airport, feu otherwise")
 
 
-def _check_image(path: Path) -> None:
+def _check_image(path: Path, *, page_too: bool = False) -> None:
+    """A picture's name (``page_too``: map, which also writes .html)."""
     from corridor.report.files import check_writable_file
 
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
-        raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use .png, .svg or .pdf")
+        kinds = ".png, .svg, .pdf or .html" if page_too else ".png, .svg or .pdf"
+        raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use {kinds}")
     check_writable_file(path)
 
 
@@ -406,7 +408,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
         check_writable_file(args.output)
     else:
-        _check_image(args.output)
+        _check_image(args.output, page_too=True)
     scenario, _ = _load(args)
     if not scenario.places:
         raise CorridorError(f"{args.scenario}: no places to draw")
