@@ -220,3 +220,17 @@ def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:
     real = _sentence("containers", delta(-0.4, 0.1), "days")
     assert real.startswith("containers spend 0.40 days less") and ", significant)" in real
     assert "about the same" not in _sentence("containers", delta(0.003, 0.001), "days")  # significant
+
+
+def test_passengers_left_stranded_are_a_compared_kpi() -> None:
+    # the flight closed for the whole run strands every passenger: the KPI table had no
+    # passenger row at all (door-to-door times need units delivered in both), only
+    # "containers undelivered", so the one change that mattered was not in it
+    base = one_flight("open", 480)
+    closure = {"id": "SHUT", "target": "DIRECT", "start": "2027-02-01T00:00:00+00:00",
+               "end": "2027-05-01T00:00:00+00:00"}
+    shut = Scenario.model_validate({**base.model_dump(by_alias=True, exclude_none=True), "name": "shut",
+                                    "disruptions": [closure]})
+    comp = compare([base, shut], replications=2)
+    stranded = {d.key: d for d in comp.kpis["shut"]}["passengers.undelivered_share"]
+    assert stranded.unit == "%" and stranded.base.mean == 0.0 and stranded.other.mean == 100.0

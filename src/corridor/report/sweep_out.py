@@ -76,6 +76,7 @@ SHORT = {
     "passengers.door_to_door_h.mean": "pax d2d h",
     "passengers.on_the_way_h.mean": "pax on way h",
     "passengers.missed_connection_rate": "missed %",
+    "passengers.undelivered_share": "pax undeliv. %",
     "cargo.transit_days.mean": "transit d",
     "cargo.door_to_door_days.mean": "cargo d2d d",
     "cargo.feu_per_week": "FEU/wk",
