@@ -617,7 +617,7 @@ def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, re
     if args.out is not None:
         from corridor.report.sweep_out import open_store
 
-        store = open_store(args.out, resume=args.resume)
+        store = open_store(args.out, resume=args.resume, command=args.command)
     return raw, replications, seed, store
 
 

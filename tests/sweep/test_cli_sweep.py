@@ -213,3 +213,18 @@ def test_throughput_refuses_a_transit_bound_not_positive_and_finite(station, val
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"must be a positive finite number, got {value}" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("first", "then"), [("sweep", "throughput"), ("throughput", "sweep")])
+def test_resume_refuses_the_folder_of_the_other_command(station, tmp_path, capsys, first, then) -> None:
+    # throughput --resume into a sweep's folder ran and wrote its tables/ and plots/ over the
+    # sweep's, leaving sweep.json beside throughput.json to describe tables no longer there
+    out = tmp_path / "out"
+    runs = {"sweep": ["--set", "demand.F.per_week=100"], "throughput": ["--scale", "1"]}
+    assert main([first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    capsys.readouterr()
+    assert main([then, station, *runs[then], "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"holds the results of corridor {first} ({first}.json)" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
