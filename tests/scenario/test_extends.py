@@ -102,6 +102,18 @@ def test_an_item_removed_then_given_again_is_replaced(write, minimal) -> None:
     assert load_scenario(child).service("A2").mode == "rail"
 
 
+def test_an_id_shared_across_files_says_where_the_other_item_is(write, minimal) -> None:
+    # an overlay's new place named as the base's service A1 was reported at the base's
+    # service only ("also used by places[3]"), so nothing pointed at the overlay's line
+    child = write("c.yaml", "extends: tiny.yaml\nplaces:\n"
+                            "  - {id: A1, name: X, kind: city, country: KZ, lat: 1, lon: 1, tz: UTC}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    (p,) = info.value.problems
+    assert p.file.endswith("tiny.yaml") and p.path.startswith("services[")
+    assert f"also used by places[3] (at {child}:3:5);" in p.message, p.message
+
+
 def test_remove_without_extends(write) -> None:
     with pytest.raises(ScenarioError, match="remove needs extends"):
         load_scenario(write("s.yaml", MINIMAL + "remove: {services: [A1]}\n"))

@@ -170,7 +170,20 @@ def _rank(p: Problem) -> int:
 def _located(raw: SourceDict, loc: tuple[str | int, ...], message: str, fallback: str) -> Problem:
     pos, path = locate(raw, loc)
     file, line, col = pos if pos is not None else (fallback, None, None)
-    return Problem(file, line, col, path, message + _removed_note(raw, message))
+    return Problem(file, line, col, path, _other_placed(raw, message, file) + _removed_note(raw, message))
+
+
+def _other_placed(raw: SourceDict, message: str, file: str) -> str:
+    """``message``, and for an id used by another item (``... used by places[4]``) where that
+    item is when it is in another file of the chain: an overlay's new place named as a service
+    of its base is reported at the base's service, and the overlay's line is what to change."""
+    named = re.search(r" used by ([a-z]+)\[(\d+)\]", message)
+    if named is None:
+        return message
+    pos, _ = locate(raw, (named.group(1), int(named.group(2))))
+    if pos is None or pos[0] == file:
+        return message
+    return f"{message[:named.end()]} (at {pos[0]}:{pos[1]}:{pos[2]}){message[named.end():]}"
 
 
 def _removed_note(raw: SourceDict, message: str) -> str:
