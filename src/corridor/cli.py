@@ -325,7 +325,14 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import idle_cuts, idle_seasons, offered_load, outside_run, simulated_period
+    from corridor.analysis.load import (
+        idle_cuts,
+        idle_seasons,
+        offered_load,
+        outside_run,
+        simulated_period,
+        unroutable_flows,
+    )
     from corridor.network.geo import short_distances
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
@@ -385,6 +392,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"warning: {service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
                   "UTC, horizon and drain): its days and validity leave none, so runs never see it",
                   file=sys.stderr)
+    units = {"pax": "passengers", "feu": "containers"}
+    for flow_id, unit in unroutable_flows(scenario, tt):
+        flow = next(f for f in scenario.demand if f.id == flow_id)
+        print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} on the "
+              f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
+              "every unit of it waits at its origin to the end of a run", file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario, tt):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "

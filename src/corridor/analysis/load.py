@@ -168,3 +168,24 @@ def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
         place = tt.places[int(tt.links.dest[step.row])]
         out[place] = out.get(place, 0.0) + vehicles
     return out
+
+
+def unroutable_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
+    """Flows with no journey from their origin to their destination on the run's timetable
+    (horizon and drain), and the unit they carry: the simulation finds none either, so every
+    unit of theirs waits at the origin to the end. Checked from the run's first moment: a
+    unit ready later can only board what an earlier one could wait for."""
+    if not scenario.demand:
+        return []
+    if tt is None:
+        tt = build_timetable(scenario, horizon_days=scenario.run.horizon_days + scenario.run.drain_days)
+    routes: dict[str, RouteCache] = {}
+    out = []
+    for flow in scenario.demand:
+        unit = "pax" if flow.kind == "passenger" else "feu"
+        if unit not in routes:
+            planner = Planner(tt, unit=unit)
+            routes[unit] = RouteCache(planner, planner.allowed(tt.service_mask(None, unit)))
+        if routes[unit].earliest(tt.index[flow.from_], tt.index[flow.to], 0.0) is None:
+            out.append((flow.id, unit))
+    return out
