@@ -243,6 +243,20 @@ def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, c
     assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
 
 
+def test_validate_warns_of_a_capacity_factor_of_one(tmp_path: Path, capsys) -> None:
+    # a factor of 1 (a slip for 0.1, or a cut written as 'what is lost') leaves the whole
+    # capacity at a station as on a service; validate said nothing of it
+    path = tmp_path / "one.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: one\n"
+                    "disruptions:\n"
+                    "  - {id: ALL-KENA, target: KENA, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 1}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert "warning: ALL-KENA: capacity_factor 1 changes nothing anywhere: it leaves the whole" in err
+    assert "KENA-CLOSED" not in err
+
+
 def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_path: Path, capsys) -> None:
     # no warm-up (the default) and containers 16 days on the way: FEU/week delivered counted only
     # deliveries after the warm-up, so the first 16 days of the window saw almost none and the

@@ -83,14 +83,17 @@ def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
 def idle_cuts(scenario: Scenario) -> list[tuple[Disruption, str]]:
     """The disruptions with a factor above 0 that the simulation cannot apply, and why: at a
     place without servers, or on a link, only a closure (0) acts (a cut has no servers to slow
-    or capacity to reduce), so the run goes on as if it were not there."""
+    or capacity to reduce), so the run goes on as if it were not there; and a factor of 1
+    anywhere leaves the whole capacity."""
     places = {p.id: p for p in scenario.places}
     links = {k.id for k in scenario.links}
     out = []
     for d in scenario.disruptions:
         if d.capacity_factor == 0.0:
             continue
-        if d.target in places and places[d.target].servers is None:
+        if d.capacity_factor == 1.0:
+            out.append((d, "anywhere: it leaves the whole capacity (0 closes, 0.5 halves)"))
+        elif d.target in places and places[d.target].servers is None:
             out.append((d, f"at {d.target}, a place without servers: only a closure (0) holds what "
                            "arrives there and leaves it"))
         elif d.target in links:
