@@ -87,6 +87,23 @@ def test_impossible_or_far_dates_are_located_errors(date: str, where: str) -> No
     assert p.path == where and p.line is not None
 
 
+@pytest.mark.parametrize("where", ["scenario", "service"])
+def test_a_validity_ending_before_it_starts_is_located_at_valid_to(where: str) -> None:
+    # the scenario's was reported at the file's line 1, column 1, with no field named; a
+    # service's at the service's first line
+    period = "valid_from: 2027-06-01\nvalid_to: 2027-05-01\n"
+    if where == "scenario":
+        text, path, line = MINIMAL + period, "valid_to", MINIMAL.count("\n") + 2
+    else:
+        old = "    capacity: 180\n  - id: A2"
+        text = MINIMAL.replace(old, "    capacity: 180\n" + "".join(f"    {x}\n" for x in period.splitlines())
+                               + "  - id: A2")
+        path, line = "services[0].valid_to", text[:text.index("valid_to")].count("\n") + 1
+    (p,) = problems(text)
+    assert (p.path, p.line) == (path, line), p
+    assert p.message == "valid_to 2027-05-01 is before valid_from 2027-06-01"
+
+
 @FAST
 @given(instant=st.one_of(
     impossible_dates.map(lambda d: f"{d}T00:00:00Z"),
