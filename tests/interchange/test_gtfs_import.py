@@ -190,6 +190,17 @@ def test_a_trip_run_by_frequency_is_refused_not_read_once(mini: Path, zip_mini, 
             "22:00:00; frequency-based trips are not read (write each departure as a trip)") in err
 
 
+def test_a_trip_of_a_service_id_no_calendar_has_is_refused(mini: Path, zip_mini, capsys) -> None:
+    # WEEKDAY (for WEEKDAYS) is in neither calendar.txt nor calendar_dates.txt: the trip ran on
+    # no day and was dropped without a word, the feed imported one train short
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    trips = (data / "trips.txt").read_text().replace("VK,WEEKDAYS,VK-0600", "VK,WEEKDAY,VK-0600")
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": trips})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!trips.txt:2: service_id: trip 'VK-0600': service_id 'WEEKDAY' is in neither "
+            "calendar.txt nor calendar_dates.txt") in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

@@ -212,6 +212,7 @@ def import_services(
         trips_of[_text(rid)].append(k)
     chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
     _refuse_frequencies(r, feed, chosen)
+    _refuse_unknown_services(r, trips, chosen, days_of)
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(feed)
@@ -464,6 +465,17 @@ def _has_columns(r: _Reader, frame: Any, table: str) -> bool:
     if missing:
         r.problem(f"{table}.txt", -1, missing[0], f"{table}.txt has no column {missing[0]!r}")
     return not missing
+
+
+def _refuse_unknown_services(r: _Reader, trips: Any, chosen: set[str],
+                             days_of: dict[str, set[dt.date]]) -> None:
+    """A trip's service_id must be one of calendar.txt or calendar_dates.txt: one that is in
+    neither (a typing slip) runs on no day, and the trip was dropped without a word."""
+    for k, (trip, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
+        if _text(trip) in chosen and _text(sid) not in days_of:
+            r.problem("trips.txt", k, "service_id",
+                      f"trip {_text(trip)!r}: service_id {_text(sid)!r} is in neither calendar.txt nor "
+                      "calendar_dates.txt, so the trip would run on no day")
 
 
 def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
