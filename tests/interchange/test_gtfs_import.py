@@ -201,6 +201,22 @@ def test_a_trip_of_a_service_id_no_calendar_has_is_refused(mini: Path, zip_mini,
             "calendar.txt nor calendar_dates.txt") in err, err
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    (("07:15:00,07:15:00,KAUNAS", "05:15:00,05:15:00,KAUNAS"),
+     "goes back in time at stop 'KAUNAS': arrives 05:15:00 after leaving the stop before at 06:00:00"),
+    (("07:15:00,07:15:00,KAUNAS", "07:15:00,07:10:00,KAUNAS"),
+     "goes back in time at stop 'KAUNAS': leaves 07:10:00 before it arrives 07:15:00"),
+])
+def test_a_trip_going_back_in_time_says_both_times(mini: Path, zip_mini, capsys, change, said) -> None:
+    # it said '(05:15:00 after 6h)': the time before was cut to its hour, and a stop left before
+    # it was reached was said to come 'after 0h'
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace(*change)
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!stop_times.txt:3: arrival_time: trip 'VK-0600' {said}" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

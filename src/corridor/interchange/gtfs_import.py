@@ -40,7 +40,7 @@ import numpy as np
 from corridor.errors import Problem, ScenarioError
 from corridor.interchange.gtfs_export import calendar_rows
 from corridor.interchange.gtfs_read import FeedError, read_feed
-from corridor.interchange.gtfs_time import day_start, parse_time
+from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
 from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
 from corridor.timezone import zone
@@ -574,12 +574,14 @@ def _trip_times(
                 ok = False
                 break
             if dep < arr or (stamps and arr < stamps[-1][1]):
+                before = (f"arrives {format_time(arr)} after leaving the stop before at "
+                          f"{format_time(stamps[-1][1])}") if dep >= arr else \
+                    f"leaves {format_time(dep)} before it arrives {format_time(arr)}"
                 r.problem(
                     "stop_times.txt",
                     k,
                     "arrival_time",
-                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r} "
-                    f"({arr_text} after {stamps[-1][1] // 3600 if stamps else 0}h)",
+                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r}: {before}",
                 )
                 ok = False
                 break
