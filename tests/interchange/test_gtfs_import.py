@@ -217,6 +217,22 @@ def test_a_trip_going_back_in_time_says_both_times(mini: Path, zip_mini, capsys,
     assert f"feed.zip!stop_times.txt:3: arrival_time: trip 'VK-0600' {said}" in err, err
 
 
+@pytest.mark.parametrize(("sequence", "said"), [
+    ("1", "stop_sequence 1 is given twice (line 2 too): the order of its stops is not known"),
+    ("", "stop_sequence '' is not a whole number 0 or more"),
+    ("-2", "stop_sequence '-2' is not a whole number 0 or more"),
+])
+def test_a_stop_sequence_given_twice_or_missing_is_refused(mini: Path, zip_mini, capsys,
+                                                           sequence: str, said: str) -> None:
+    # two alike kept the file's order without a word; a missing one was read as 0 and the stop
+    # put first, then refused as 'goes back in time' at the stop that was really second
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace("07:15:00,KAUNAS,2", f"07:15:00,KAUNAS,{sequence}")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!stop_times.txt:3: stop_sequence: trip 'VK-0600': {said}" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

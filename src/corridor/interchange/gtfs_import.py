@@ -542,6 +542,27 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
     return out
 
 
+def _sequence_ok(r: _Reader, st: Any, trip: str, rows: list[int]) -> bool:
+    """A trip's stops are ordered by stop_sequence: each a whole number 0 or more, none given
+    twice. A missing one was read as 0 (the stop moved first, then said to go back in time)
+    and two alike kept the file's order without a word."""
+    seen: dict[float, int] = {}
+    for k in rows:
+        text = _block(st["stop_sequence"].iloc[k])
+        value = _number(text)
+        if value is None or value < 0 or not value.is_integer():
+            r.problem("stop_times.txt", k, "stop_sequence",
+                      f"trip {trip!r}: stop_sequence {text!r} is not a whole number 0 or more")
+            return False
+        if value in seen:
+            r.problem("stop_times.txt", k, "stop_sequence",
+                      f"trip {trip!r}: stop_sequence {text} is given twice (line {seen[value] + 2} too): "
+                      "the order of its stops is not known")
+            return False
+        seen[value] = k
+    return True
+
+
 def _trip_times(
     r: _Reader, feed: Any, trip_ids: set[str]
 ) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
@@ -554,6 +575,8 @@ def _trip_times(
             rows_of[t].append(k)
     out = {}
     for trip, rows in rows_of.items():
+        if not _sequence_ok(r, st, trip, rows):
+            continue
         rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
         stops: list[str] = []
         stamps: list[tuple[int, int]] = []
