@@ -233,6 +233,21 @@ def test_a_stop_sequence_given_twice_or_missing_is_refused(mini: Path, zip_mini,
     assert f"feed.zip!stop_times.txt:3: stop_sequence: trip 'VK-0600': {said}" in err, err
 
 
+def test_trips_without_stop_times_or_given_twice_are_refused(mini: Path, zip_mini, capsys) -> None:
+    # a trip with one stop time, or none, was dropped without a word; a trip_id given twice in
+    # trips.txt had its stop times read for both (a second service, under the other route)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = "".join(line for line in (data / "stop_times.txt").read_text().splitlines(keepends=True)
+                    if not line.startswith("VK-2330") and "07:15:00,KAUNAS" not in line)
+    trips = (data / "trips.txt").read_text() + "MV,DAILY,MV-0700,701\n"
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times, "trips.txt": trips})
+    err = _refused(mini.parent, capsys)
+    assert "stop_times.txt:2: trip_id: trip 'VK-0600' has one stop time; a trip needs two or more" in err, err
+    assert "trips.txt:3: trip_id: trip 'VK-2330' has no stop times in stop_times.txt" in err, err
+    last = trips.count("\n")  # the header is line 1
+    assert f"trips.txt:{last}: trip_id: trip_id 'MV-0700' is given twice (line 4 too)" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

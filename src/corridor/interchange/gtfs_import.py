@@ -212,7 +212,7 @@ def import_services(
         trips_of[_text(rid)].append(k)
     chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
     _refuse_frequencies(r, feed, chosen)
-    _refuse_unknown_services(r, trips, chosen, days_of)
+    _check_trips(r, feed, trips, chosen, days_of)
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(feed)
@@ -467,15 +467,29 @@ def _has_columns(r: _Reader, frame: Any, table: str) -> bool:
     return not missing
 
 
-def _refuse_unknown_services(r: _Reader, trips: Any, chosen: set[str],
-                             days_of: dict[str, set[dt.date]]) -> None:
-    """A trip's service_id must be one of calendar.txt or calendar_dates.txt: one that is in
-    neither (a typing slip) runs on no day, and the trip was dropped without a word."""
-    for k, (trip, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
-        if _text(trip) in chosen and _text(sid) not in days_of:
+def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
+                 days_of: dict[str, set[dt.date]]) -> None:
+    """Each trip read: its trip_id given once in trips.txt, its service_id one of calendar.txt
+    or calendar_dates.txt, and stop times of its own. A service_id in neither (a typing slip)
+    runs on no day, and a trip without stop times has nowhere to go: both were dropped without
+    a word; a trip_id given twice had its stop times read for both, under either route."""
+    timed = {_text(t) for t in feed.stop_times["trip_id"]}
+    first: dict[str, int] = {}
+    for k, (trip_id, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
+        trip = _text(trip_id)
+        if trip not in chosen:
+            continue
+        if trip in first:
+            r.problem("trips.txt", k, "trip_id",
+                      f"trip_id {trip!r} is given twice (line {first[trip] + 2} too): a trip's id is its own")
+            continue
+        first[trip] = k
+        if _text(sid) not in days_of:
             r.problem("trips.txt", k, "service_id",
-                      f"trip {_text(trip)!r}: service_id {_text(sid)!r} is in neither calendar.txt nor "
+                      f"trip {trip!r}: service_id {_text(sid)!r} is in neither calendar.txt nor "
                       "calendar_dates.txt, so the trip would run on no day")
+        if trip not in timed:
+            r.problem("trips.txt", k, "trip_id", f"trip {trip!r} has no stop times in stop_times.txt")
 
 
 def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
@@ -610,7 +624,10 @@ def _trip_times(
                 break
             stops.append(_text(st["stop_id"].iloc[k]))
             stamps.append((arr, dep))
-        if ok and len(stops) >= 2:
+        if ok and len(stops) < 2:
+            r.problem("stop_times.txt", rows[0], "trip_id",
+                      f"trip {trip!r} has one stop time; a trip needs two or more")
+        elif ok:
             out[trip] = (stops, stamps)
     return out
 
