@@ -248,6 +248,22 @@ def test_trips_without_stop_times_or_given_twice_are_refused(mini: Path, zip_min
     assert f"trips.txt:{last}: trip_id: trip_id 'MV-0700' is given twice (line 4 too)" in err, err
 
 
+def test_a_route_or_stop_id_given_twice_is_refused(mini: Path, zip_mini, capsys) -> None:
+    # the second row silently replaced the first (a route's mode, capacity and fare; a stop's
+    # place and zone)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    routes = (data / "routes.txt").read_text()
+    stops = (data / "stops.txt").read_text()
+    routes += routes.splitlines()[1] + "\n"
+    stops += stops.splitlines()[1] + "\n"
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": routes, "stops.txt": stops})
+    err = _refused(mini.parent, capsys)
+    route, stop = routes.splitlines()[1].split(",")[0], stops.splitlines()[1].split(",")[0]
+    twice = "is given twice (line 2 too)"
+    assert f"routes.txt:{routes.count(chr(10))}: route_id: route_id {route!r} {twice}" in err, err
+    assert f"stops.txt:{stops.count(chr(10))}: stop_id: stop_id {stop!r} {twice}" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

@@ -187,7 +187,7 @@ def import_services(
     }
 
     routes = feed.routes.reset_index(drop=True)
-    route_row = {_text(rid): k for k, rid in enumerate(routes["route_id"])}
+    route_row = _unique_ids(r, "routes.txt", "route_id", routes["route_id"])
     wanted: list[tuple[str, Any, int | None]] = []  # (route id, its entry in spec.routes, index there)
     if spec.routes is None:
         wanted = [(rid, None, None) for rid in route_row]
@@ -408,6 +408,7 @@ def _map_stops(
     start = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     out: dict[str, str] = {}
     stops = feed.stops.reset_index(drop=True)
+    _unique_ids(r, "stops.txt", "stop_id", stops["stop_id"])
     for k in range(len(stops)):
         row = stops.iloc[k]
         sid = _text(row["stop_id"])
@@ -465,6 +466,19 @@ def _has_columns(r: _Reader, frame: Any, table: str) -> bool:
     if missing:
         r.problem(f"{table}.txt", -1, missing[0], f"{table}.txt has no column {missing[0]!r}")
     return not missing
+
+
+def _unique_ids(r: _Reader, table: str, column: str, ids: Any) -> dict[str, int]:
+    """Each id's row; an id given twice is a problem at its second row (the first row's
+    fields were silently replaced by the second's)."""
+    out: dict[str, int] = {}
+    for k, value in enumerate(ids):
+        key = _text(value)
+        if key in out:
+            r.problem(table, k, column, f"{column} {key!r} is given twice (line {out[key] + 2} too)")
+        else:
+            out[key] = k
+    return out
 
 
 def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
