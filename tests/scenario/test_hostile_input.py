@@ -393,6 +393,18 @@ def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> Non
     assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
 
 
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ('times: ["03:40"]', 'times: ["03:40", "19:55", "03:40"]', "time '03:40' is given twice"),
+    ("days: [Mon, Wed]", "days: [Mon, Wed, Mon]", "day 'Mon' is given twice"),
+])
+def test_a_departure_time_or_day_given_twice_is_refused(old: str, new: str, said: str) -> None:
+    # each ran once, as if written once: a copied '03:40' meant for '15:40', or 'Mon' for 'Fri',
+    # lost a departure a day (or a week) without a word
+    (p,) = problems(MINIMAL.replace(old, new, 1))
+    assert p.path.endswith(".timetable." + ("times" if "time" in said else "days")), p
+    assert p.message.startswith(said), p
+
+
 @pytest.mark.parametrize(("speed", "said"), [
     ("0", "Input should be greater than or equal to 1 (got 0)"),
     ("5000", "Input should be less than or equal to 3000 (got 5000)"),

@@ -309,9 +309,23 @@ class Timetable(_Model):
     @field_validator("times")
     @classmethod
     def _clock_times(cls, values: list[str] | None) -> list[str] | None:
+        seen: dict[int, str] = {}
         for text in values or []:
-            clock_minutes(text)
+            minute = clock_minutes(text)
+            if minute in seen:  # a slip (another time meant?) that one departure would hide
+                same = "" if seen[minute] == text else f" (as {seen[minute]!r})"
+                raise ValueError(f"time {text!r} is given twice{same}; list each departure once")
+            seen[minute] = text
         return values
+
+    @field_validator("days")
+    @classmethod
+    def _days_once(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
+            if twice is not None:  # a slip (another day meant?) that one day's trips would hide
+                raise ValueError(f"day {twice!r} is given twice; list each day once")
+        return value
 
     @field_validator("first", "last")
     @classmethod
