@@ -341,12 +341,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     days = scenario.run.horizon_days + scenario.run.drain_days
     tt = build_timetable(scenario, horizon_days=days) if scenario.services else None
     queues = sum(1 for p in scenario.places if p.queues)
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'s' if n != 1 else ''}"
+
     print(
-        f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
-        f"({queues} with queues), {len(scenario.services)} services "
-        f"({graph.number_of_edges()} edges), {len(scenario.links)} links, "
-        f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
-        f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
+        f"{args.scenario}: OK - {scenario.name}: {count(len(scenario.places), 'place')} "
+        f"({queues} with queues), {count(len(scenario.services), 'service')} "
+        f"({count(graph.number_of_edges(), 'edge')}), {count(len(scenario.links), 'link')}, "
+        f"{count(len(scenario.demand), 'demand flow')}, {count(len(scenario.disruptions), 'disruption')}"
     )
     choosers: dict[str, list[str]] = {}  # gateway -> the flows that may choose it
     for flow in scenario.demand:
