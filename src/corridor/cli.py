@@ -26,13 +26,22 @@ OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a w
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
+def _path(text: str) -> Path:
+    """A file or folder name; an empty one (an unset shell variable, ``--out "$OUT"``) is
+    refused: as a path it names the current folder, and results went there, or a scenario was
+    'a folder'."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file or folder name")
+    return Path(text)
+
+
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario YAML file (see docs/scenarios.md)")
+    parser.add_argument("scenario", type=_path, help="scenario YAML file (see docs/scenarios.md)")
     _allow_path_arg(parser)
 
 
 def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
+    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=_path, default=[],
                         metavar="DIR", help="a folder `extends` may also read from (repeatable); by "
                         "default a scenario extends only files in its own folder tree")
 
@@ -99,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "a picture (.png, .svg, .pdf), or one self-contained page (.html) that pans and "
                        "zooms and needs no network.")
     _scenario_arg(p)
-    p.add_argument("-o", "--output", type=Path, required=True,
+    p.add_argument("-o", "--output", type=_path, required=True,
                    help="file to write (.png, .svg, .pdf or .html)")
 
     p = sub.add_parser(
@@ -108,10 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "services as a GTFS feed, its places and services as GeoJSON or GeoPackage layers, its graph "
         "as GraphML. Give one or more outputs; each file is written whole or not at all.")
     _scenario_arg(p)
-    p.add_argument("--gtfs", type=Path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
-    p.add_argument("--geojson", type=Path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
-    p.add_argument("--gpkg", type=Path, metavar="OUT.gpkg", help="the same as a GeoPackage (needs GeoPandas)")
-    p.add_argument("--graphml", type=Path, metavar="OUT.graphml", help="the networkx graph as GraphML")
+    p.add_argument("--gtfs", type=_path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
+    p.add_argument("--geojson", type=_path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
+    p.add_argument("--gpkg", type=_path, metavar="OUT.gpkg",
+                   help="the same as a GeoPackage (needs GeoPandas)")
+    p.add_argument("--graphml", type=_path, metavar="OUT.graphml", help="the networkx graph as GraphML")
     p.add_argument("--timezone", metavar="ZONE",
                    help="the GTFS feed's time zone (default: the zone most services start in)")
     p.add_argument("--start", type=_date_arg, metavar="DATE",
@@ -147,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
     p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
-    p.add_argument("--plot", type=Path, metavar="FILE", help="also draw total time against departure time")
+    p.add_argument("--plot", type=_path, metavar="FILE", help="also draw total time against departure time")
     p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
 
     p = sub.add_parser(
@@ -157,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "writes per-entity records (CSV) and summary.json into a new folder.")
     _scenario_arg(p)
     _simulation_args(p, "the scenario's")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=_path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
 
@@ -168,11 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
         "same seed (common random numbers), each KPI's paired difference with its 95% confidence "
         "interval. Prints the headline first; --out writes summary.json, tidy tables (CSV and "
         "Parquet), plots and a self-contained report.html.")
-    p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+    p.add_argument("scenarios", type=_path, nargs="+", metavar="SCENARIO",
                    help="base scenario, then one or more to compare with it")
     _allow_path_arg(p)
     _simulation_args(p, "the base's")
-    p.add_argument("--out", type=Path, metavar="DIR", help="new (or empty) folder for the report and tables")
+    p.add_argument("--out", type=_path, metavar="DIR", help="new (or empty) folder for the report and tables")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
     _sweep_parsers(sub)
@@ -260,7 +270,7 @@ def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
                    help=f"replications of each {point} (default: the scenario's run.replications)")
     p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
     _executor_args(p)
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=_path, metavar="DIR",
                    help="new (or empty) folder for results; finished runs are kept there as they arrive")
     p.add_argument("--resume", action="store_true",
                    help="--out DIR holds an interrupted run of this command: read back its finished "
