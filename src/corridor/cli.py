@@ -26,13 +26,22 @@ OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a w
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
+def _path(text: str) -> Path:
+    """A file or folder name; an empty one (an unset shell variable, ``--out "$OUT"``) is
+    refused: as a path it names the current folder, and results went there, or a scenario was
+    'a folder'."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file or folder name")
+    return Path(text)
+
+
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario YAML file (see docs/scenarios.md)")
+    parser.add_argument("scenario", type=_path, help="scenario YAML file (see docs/scenarios.md)")
     _allow_path_arg(parser)
 
 
 def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=Path, default=[],
+    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=_path, default=[],
                         metavar="DIR", help="a folder `extends` may also read from (repeatable); by "
                         "default a scenario extends only files in its own folder tree")
 
@@ -99,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "a picture (.png, .svg, .pdf), or one self-contained page (.html) that pans and "
                        "zooms and needs no network.")
     _scenario_arg(p)
-    p.add_argument("-o", "--output", type=Path, required=True,
+    p.add_argument("-o", "--output", type=_path, required=True,
                    help="file to write (.png, .svg, .pdf or .html)")
 
     p = sub.add_parser(
@@ -108,10 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "services as a GTFS feed, its places and services as GeoJSON or GeoPackage layers, its graph "
         "as GraphML. Give one or more outputs; each file is written whole or not at all.")
     _scenario_arg(p)
-    p.add_argument("--gtfs", type=Path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
-    p.add_argument("--geojson", type=Path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
-    p.add_argument("--gpkg", type=Path, metavar="OUT.gpkg", help="the same as a GeoPackage (needs GeoPandas)")
-    p.add_argument("--graphml", type=Path, metavar="OUT.graphml", help="the networkx graph as GraphML")
+    p.add_argument("--gtfs", type=_path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
+    p.add_argument("--geojson", type=_path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
+    p.add_argument("--gpkg", type=_path, metavar="OUT.gpkg",
+                   help="the same as a GeoPackage (needs GeoPandas)")
+    p.add_argument("--graphml", type=_path, metavar="OUT.graphml", help="the networkx graph as GraphML")
     p.add_argument("--timezone", metavar="ZONE",
                    help="the GTFS feed's time zone (default: the zone most services start in)")
     p.add_argument("--start", type=_date_arg, metavar="DATE",
@@ -147,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
     p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
-    p.add_argument("--plot", type=Path, metavar="FILE", help="also draw total time against departure time")
+    p.add_argument("--plot", type=_path, metavar="FILE", help="also draw total time against departure time")
     p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
 
     p = sub.add_parser(
@@ -157,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "writes per-entity records (CSV) and summary.json into a new folder.")
     _scenario_arg(p)
     _simulation_args(p, "the scenario's")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=_path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
 
@@ -168,11 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
         "same seed (common random numbers), each KPI's paired difference with its 95% confidence "
         "interval. Prints the headline first; --out writes summary.json, tidy tables (CSV and "
         "Parquet), plots and a self-contained report.html.")
-    p.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO",
+    p.add_argument("scenarios", type=_path, nargs="+", metavar="SCENARIO",
                    help="base scenario, then one or more to compare with it")
     _allow_path_arg(p)
     _simulation_args(p, "the base's")
-    p.add_argument("--out", type=Path, metavar="DIR", help="new (or empty) folder for the report and tables")
+    p.add_argument("--out", type=_path, metavar="DIR", help="new (or empty) folder for the report and tables")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
     _sweep_parsers(sub)
@@ -266,7 +276,7 @@ def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
                    help=f"replications of each {point} (default: the scenario's run.replications)")
     p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
     _executor_args(p)
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=_path, metavar="DIR",
                    help="new (or empty) folder for results; finished runs are kept there as they arrive")
     p.add_argument("--resume", action="store_true",
                    help="--out DIR holds an interrupted run of this command: read back its finished "
@@ -298,12 +308,14 @@ def _route_args(p: argparse.ArgumentParser) -> None:
                    "airport, feu otherwise")
 
 
-def _check_image(path: Path) -> None:
+def _check_image(path: Path, *, page_too: bool = False) -> None:
+    """A picture's name (``page_too``: map, which also writes .html)."""
     from corridor.report.files import check_writable_file
 
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
-        raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use .png, .svg or .pdf")
+        kinds = ".png, .svg, .pdf or .html" if page_too else ".png, .svg or .pdf"
+        raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use {kinds}")
     check_writable_file(path)
 
 
@@ -329,7 +341,14 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from corridor.analysis.load import idle_cuts, idle_seasons, offered_load, outside_run, simulated_period
+    from corridor.analysis.load import (
+        idle_cuts,
+        idle_seasons,
+        offered_load,
+        outside_run,
+        simulated_period,
+        unroutable_flows,
+    )
     from corridor.network.geo import short_distances
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out
@@ -338,12 +357,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     days = scenario.run.horizon_days + scenario.run.drain_days
     tt = build_timetable(scenario, horizon_days=days) if scenario.services else None
     queues = sum(1 for p in scenario.places if p.queues)
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'s' if n != 1 else ''}"
+
     print(
-        f"{args.scenario}: OK - {scenario.name}: {len(scenario.places)} places "
-        f"({queues} with queues), {len(scenario.services)} services "
-        f"({graph.number_of_edges()} edges), {len(scenario.links)} links, "
-        f"{len(scenario.demand)} demand flow{'s' if len(scenario.demand) != 1 else ''}, "
-        f"{len(scenario.disruptions)} disruption{'s' if len(scenario.disruptions) != 1 else ''}"
+        f"{args.scenario}: OK - {scenario.name}: {count(len(scenario.places), 'place')} "
+        f"({queues} with queues), {count(len(scenario.services), 'service')} "
+        f"({count(graph.number_of_edges(), 'edge')}), {count(len(scenario.links), 'link')}, "
+        f"{count(len(scenario.demand), 'demand flow')}, {count(len(scenario.disruptions), 'disruption')}"
     )
     choosers: dict[str, list[str]] = {}  # gateway -> the flows that may choose it
     for flow in scenario.demand:
@@ -389,6 +410,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"warning: {service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
                   "UTC, horizon and drain): its days and validity leave none, so runs never see it",
                   file=sys.stderr)
+    units = {"pax": "passengers", "feu": "containers"}
+    for flow_id, unit in unroutable_flows(scenario, tt):
+        flow = next(f for f in scenario.demand if f.id == flow_id)
+        print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} on the "
+              f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
+              "every unit of it waits at its origin to the end of a run", file=sys.stderr)
     for flow, gateway in gateways_left_out(scenario, tt):
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "
@@ -412,7 +439,7 @@ def cmd_map(args: argparse.Namespace) -> int:
 
         check_writable_file(args.output)
     else:
-        _check_image(args.output)
+        _check_image(args.output, page_too=True)
     scenario, _ = _load(args)
     if not scenario.places:
         raise CorridorError(f"{args.scenario}: no places to draw")
@@ -621,7 +648,7 @@ def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, re
     if args.out is not None:
         from corridor.report.sweep_out import open_store
 
-        store = open_store(args.out, resume=args.resume)
+        store = open_store(args.out, resume=args.resume, command=args.command)
     return raw, replications, seed, store
 
 

@@ -253,3 +253,17 @@ def test_the_headline_names_the_station_whose_wait_changes_most() -> None:
     assert _biggest_wait_change([noisy, small]) == ""
     freed = wait("BRUZGI", 30.0, 5.0, 3.0)
     assert "BRUZGI" in _biggest_wait_change([small, freed])  # a wait that falls is told too
+
+
+def test_passengers_left_stranded_are_a_compared_kpi() -> None:
+    # the flight closed for the whole run strands every passenger: the KPI table had no
+    # passenger row at all (door-to-door times need units delivered in both), only
+    # "containers undelivered", so the one change that mattered was not in it
+    base = one_flight("open", 480)
+    closure = {"id": "SHUT", "target": "DIRECT", "start": "2027-02-01T00:00:00+00:00",
+               "end": "2027-05-01T00:00:00+00:00"}
+    shut = Scenario.model_validate({**base.model_dump(by_alias=True, exclude_none=True), "name": "shut",
+                                    "disruptions": [closure]})
+    comp = compare([base, shut], replications=2)
+    stranded = {d.key: d for d in comp.kpis["shut"]}["passengers.undelivered_share"]
+    assert stranded.unit == "%" and stranded.base.mean == 0.0 and stranded.other.mean == 100.0

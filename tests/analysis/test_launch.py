@@ -175,3 +175,29 @@ def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -
     summary = {f"airline.KC-NQZ-VNO.{k}": e.as_dict() for k, e in figures.items()}
     verdict = airline_verdict(summary, "KC-NQZ-VNO", [])
     assert verdict.startswith("Verdict: KC-NQZ-VNO loses money (one replication: no interval): load 29%")
+
+
+def test_figures_that_are_not_numbers_are_said_in_words_not_nan() -> None:
+    # a new flight whose first and last stops no demand flow joins (a feeder leg) has no share
+    # of a market and no break-even market; one with no fare has no break-even load: compare's
+    # headline and run's verdict printed 'nan% of its market's travellers choose it (95% CI nan%
+    # to nan%)', 'a break-even of nan%' and 'a market of about nan travellers a week'
+    from corridor.analysis.launch import LaunchCase
+    from corridor.kernels.stats import Estimate
+    from corridor.report.run_text import airline_verdict
+
+    nan = Estimate(math.nan, math.nan, 0, 0.95)
+    figures = {"share_of_market": nan, "passengers_per_week": Estimate(100, 5, 5, 0.95),
+               "load_factor": Estimate(0.3, 0.01, 5, 0.95), "break_even_load_factor": nan,
+               "profit_per_flight_usd": Estimate(-20000, 500, 5, 0.95), "break_even_market_per_week": nan,
+               "market_per_week": nan, "flights_per_week": Estimate(2, 0, 5, 0.95)}
+    text = LaunchCase("with", "FEEDER", None, figures, {}).sentence()
+    assert "nan" not in text, text
+    assert "no demand flow goes from its first stop to its last" in text
+    assert "with no break-even load (its fares earn nothing a traveller)" in text
+    summary = {f"airline.FEEDER.{k}": {"mean": v.mean, "low": v.low, "high": v.high}
+               for k, v in figures.items()}
+    verdict = airline_verdict(summary, "FEEDER", [])
+    assert "nan" not in verdict, verdict
+    assert verdict.startswith("Verdict: FEEDER loses money: load 30% (no break-even load")
+    assert "no break-even market: no demand flow goes from its first stop to its last" in verdict

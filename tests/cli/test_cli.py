@@ -21,6 +21,19 @@ def test_validate_ok(capsys) -> None:
     assert out.count("\n") == 0 and "OK" in out and "40 places" in out
 
 
+def test_validate_counts_one_of_a_kind_in_the_singular(write, capsys) -> None:
+    # it said "1 services (2 edges)" (and profile "1 departure times")
+    from conftest import MINIMAL
+
+    one = MINIMAL.split("  - id: A2")[0]
+    assert main(["validate", str(write("one.yaml", one))]) == 0
+    out = capsys.readouterr().out
+    assert "3 places (0 with queues), 1 service (1 edge), 0 links, 0 demand flows, 0 disruptions" in out, out
+    assert main(["profile", str(write("one2.yaml", one)), "--from", "NQZ", "--to", "IST",
+                 "--step-min", "20000"]) == 0
+    assert "(1 departure time)" in capsys.readouterr().out
+
+
 def test_validate_bad_exits_2_without_traceback(write, capsys) -> None:
     bad = write("bad.yaml", "name: x\nrun: {start: 2027-03-01}\nplaces: []\nservices: 3\n")
     assert main(["validate", str(bad)]) == 2

@@ -122,6 +122,47 @@ def test_out_that_links_to_an_empty_folder_is_written_through_the_link(tmp_path:
         "compare-folder", "compare-link", "run-folder", "run-link", "tiny.yaml"]
 
 
+@pytest.mark.parametrize("name", [".", "./"])
+def test_out_naming_the_current_folder_fills_it(tmp_path: Path, capsys, monkeypatch, name: str) -> None:
+    # run and compare with --out . in an empty folder: every run was done, then a ValueError
+    # traceback ('PosixPath('.') has an empty name'), and the results were lost
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    for argv in (["run", str(scenario)], ["compare", str(scenario), str(scenario)]):
+        here = tmp_path / f"{argv[0]}-here"
+        here.mkdir()
+        monkeypatch.chdir(here)
+        assert main([*argv, "--replications", "1", "--workers", "1", "--out", name]) == 0, argv
+        assert (here / "summary.json").is_file() and Path.cwd().samefile(here), argv
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [], argv
+    # the same again: the folder now holds results, and is refused before running
+    assert main(["run", str(scenario), "--replications", "1", "--workers", "1", "--out", name]) == 2
+    assert "already holds results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", ""], ["run", "SCENARIO", "--out", ""], ["map", "SCENARIO", "-o", ""],
+    ["export", "SCENARIO", "--gtfs", ""], ["validate", "SCENARIO", "--allow-path", ""],
+    ["profile", "SCENARIO", "--from", "NQZ", "--to", "IST", "--plot", ""],
+])
+def test_an_empty_name_is_refused_not_read_as_the_current_folder(tmp_path: Path, capsys, monkeypatch,
+                                                                  argv: list[str]) -> None:
+    # an unset shell variable (--out "$OUT"): '' is the current folder as a path, so a run wrote
+    # its results there, validate '' said ".: is a folder", and --allow-path '' allowed it
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main([str(scenario) if a == "SCENARIO" else a for a in argv])
+    assert info.value.code == 2
+    assert "an empty name; give a file or folder name" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.yaml"]
+
+
 @pytest.mark.parametrize("command", ["run", "compare", "sweep", "throughput"])
 def test_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch, command: str) -> None:
     import errno

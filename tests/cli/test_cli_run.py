@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import corridor
 from conftest import SCENARIOS
 from corridor.cli import main
+from corridor.scenario import load_scenario
 
 SMALL = """\
 extends: {base}
@@ -124,6 +126,29 @@ def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) 
     assert "outside the simulated period" not in err and "warning: KENA:" in err
 
 
+def test_validate_warns_of_a_flow_no_journey_serves(tmp_path: Path, capsys) -> None:
+    # validate said OK, and only run's end told that every unit was left undelivered: the
+    # return flow has no service, the containers nothing that carries containers
+    from conftest import MINIMAL
+
+    path = tmp_path / "oneway.yaml"
+    path.write_text(MINIMAL + "demand:\n"
+                    "  - {id: OUT, kind: passenger, from: NQZ, to: VNO, per_week: 10}\n"
+                    "  - {id: BACK, kind: passenger, from: VNO, to: NQZ, per_week: 10}\n"
+                    "  - {id: BOX, kind: cargo, from: NQZ, to: VNO, per_week: 10}\n")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: BACK: no journey takes passengers from VNO to NQZ on the services and links of the "
+            "run (2027-03-01 to 2027-04-05 UTC, horizon and drain)") in err, err
+    assert "warning: BOX: no journey takes containers from NQZ to VNO" in err
+    assert "OUT" not in err
+    result = corridor.simulate(load_scenario(path), replications=1)
+    kpis = result.kpis[0]["flows"]
+    assert kpis["OUT"]["undelivered"] == 0  # what validate let pass is delivered
+    assert kpis["BACK"]["created"] == kpis["BACK"]["undelivered"] > 0
+    assert kpis["BOX"]["created"] == kpis["BOX"]["undelivered"] > 0
+
+
 def test_validate_warns_of_a_service_with_no_trip_in_the_run(tmp_path: Path, capsys) -> None:
     # a validity that ended before the run (a mistyped year): the flight never flies in a run
     from conftest import MINIMAL
@@ -216,6 +241,20 @@ def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, c
     assert ("warning: HALF-LINK: capacity_factor 0.5 changes nothing on link KENA-VILNIUS: only a "
             "closure (0) holds what takes it") in err
     assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
+
+
+def test_validate_warns_of_a_capacity_factor_of_one(tmp_path: Path, capsys) -> None:
+    # a factor of 1 (a slip for 0.1, or a cut written as 'what is lost') leaves the whole
+    # capacity at a station as on a service; validate said nothing of it
+    path = tmp_path / "one.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: one\n"
+                    "disruptions:\n"
+                    "  - {id: ALL-KENA, target: KENA, start: 2027-03-29T00:00:00+03:00, "
+                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 1}\n", encoding="utf-8")
+    assert main(["validate", str(path), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert "warning: ALL-KENA: capacity_factor 1 changes nothing anywhere: it leaves the whole" in err
+    assert "KENA-CLOSED" not in err
 
 
 def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_path: Path, capsys) -> None:

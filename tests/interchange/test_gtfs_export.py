@@ -340,3 +340,27 @@ def test_cli_export_never_writes_over_a_file_the_scenario_is_read_from(exported:
     assert main(["export", str(folder / "b.json"), "--geojson", str(folder / "b.json")]) == 2
     assert "the scenario is read from this file; write --geojson elsewhere" in capsys.readouterr().err
     assert (feed.read_bytes(), base.read_bytes()) == before
+
+
+def test_a_feed_without_trips_is_not_written(tmp_path: Path, capsys) -> None:
+    # an export period the services do not run in (or a scenario of links and dispatched services
+    # only) wrote a feed of 0 trips, without agency.txt for the second: a feed that
+    # services_from then refused ("the feed has no agency.txt"), and no timetable to anyone else
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "s.yaml"
+    seasonal = "    capacity: 180\n    valid_from: 2027-06-01\n"
+    scenario.write_text(MINIMAL.replace("    capacity: 180\n", seasonal))
+    feed, geojson = tmp_path / "f.zip", tmp_path / "f.geojson"
+    argv = ["export", str(scenario), "--gtfs", str(feed), "--geojson", str(geojson)]
+    assert main([*argv, "--start", "2027-01-01", "--end", "2027-02-01"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to write: no timetabled service runs from 2027-01-01 to 2027-02-01" in err
+    assert not feed.exists() and not geojson.exists()
+    links = tmp_path / "links.yaml"
+    links.write_text(MINIMAL.split("services:")[0]
+                     + "links:\n  - {id: L, from: NQZ, to: IST, mode: road, duration_min: 60}\n")
+    assert main(["export", str(links), "--gtfs", str(feed)]) == 2
+    assert "nothing to write: the scenario has no timetabled service" in capsys.readouterr().err
+    assert main([*argv, "--start", "2027-06-01", "--end", "2027-06-30"]) == 0
+    assert feed.is_file() and geojson.is_file()

@@ -190,6 +190,80 @@ def test_a_trip_run_by_frequency_is_refused_not_read_once(mini: Path, zip_mini, 
             "22:00:00; frequency-based trips are not read (write each departure as a trip)") in err
 
 
+def test_a_trip_of_a_service_id_no_calendar_has_is_refused(mini: Path, zip_mini, capsys) -> None:
+    # WEEKDAY (for WEEKDAYS) is in neither calendar.txt nor calendar_dates.txt: the trip ran on
+    # no day and was dropped without a word, the feed imported one train short
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    trips = (data / "trips.txt").read_text().replace("VK,WEEKDAYS,VK-0600", "VK,WEEKDAY,VK-0600")
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": trips})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!trips.txt:2: service_id: trip 'VK-0600': service_id 'WEEKDAY' is in neither "
+            "calendar.txt nor calendar_dates.txt") in err, err
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (("07:15:00,07:15:00,KAUNAS", "05:15:00,05:15:00,KAUNAS"),
+     "goes back in time at stop 'KAUNAS': arrives 05:15:00 after leaving the stop before at 06:00:00"),
+    (("07:15:00,07:15:00,KAUNAS", "07:15:00,07:10:00,KAUNAS"),
+     "goes back in time at stop 'KAUNAS': leaves 07:10:00 before it arrives 07:15:00"),
+])
+def test_a_trip_going_back_in_time_says_both_times(mini: Path, zip_mini, capsys, change, said) -> None:
+    # it said '(05:15:00 after 6h)': the time before was cut to its hour, and a stop left before
+    # it was reached was said to come 'after 0h'
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace(*change)
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!stop_times.txt:3: arrival_time: trip 'VK-0600' {said}" in err, err
+
+
+@pytest.mark.parametrize(("sequence", "said"), [
+    ("1", "stop_sequence 1 is given twice (line 2 too): the order of its stops is not known"),
+    ("", "stop_sequence '' is not a whole number 0 or more"),
+    ("-2", "stop_sequence '-2' is not a whole number 0 or more"),
+])
+def test_a_stop_sequence_given_twice_or_missing_is_refused(mini: Path, zip_mini, capsys,
+                                                           sequence: str, said: str) -> None:
+    # two alike kept the file's order without a word; a missing one was read as 0 and the stop
+    # put first, then refused as 'goes back in time' at the stop that was really second
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = (data / "stop_times.txt").read_text().replace("07:15:00,KAUNAS,2", f"07:15:00,KAUNAS,{sequence}")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!stop_times.txt:3: stop_sequence: trip 'VK-0600': {said}" in err, err
+
+
+def test_trips_without_stop_times_or_given_twice_are_refused(mini: Path, zip_mini, capsys) -> None:
+    # a trip with one stop time, or none, was dropped without a word; a trip_id given twice in
+    # trips.txt had its stop times read for both (a second service, under the other route)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    times = "".join(line for line in (data / "stop_times.txt").read_text().splitlines(keepends=True)
+                    if not line.startswith("VK-2330") and "07:15:00,KAUNAS" not in line)
+    trips = (data / "trips.txt").read_text() + "MV,DAILY,MV-0700,701\n"
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": times, "trips.txt": trips})
+    err = _refused(mini.parent, capsys)
+    assert "stop_times.txt:2: trip_id: trip 'VK-0600' has one stop time; a trip needs two or more" in err, err
+    assert "trips.txt:3: trip_id: trip 'VK-2330' has no stop times in stop_times.txt" in err, err
+    last = trips.count("\n")  # the header is line 1
+    assert f"trips.txt:{last}: trip_id: trip_id 'MV-0700' is given twice (line 4 too)" in err, err
+
+
+def test_a_route_or_stop_id_given_twice_is_refused(mini: Path, zip_mini, capsys) -> None:
+    # the second row silently replaced the first (a route's mode, capacity and fare; a stop's
+    # place and zone)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    routes = (data / "routes.txt").read_text()
+    stops = (data / "stops.txt").read_text()
+    routes += routes.splitlines()[1] + "\n"
+    stops += stops.splitlines()[1] + "\n"
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": routes, "stops.txt": stops})
+    err = _refused(mini.parent, capsys)
+    route, stop = routes.splitlines()[1].split(",")[0], stops.splitlines()[1].split(",")[0]
+    twice = "is given twice (line 2 too)"
+    assert f"routes.txt:{routes.count(chr(10))}: route_id: route_id {route!r} {twice}" in err, err
+    assert f"stops.txt:{stops.count(chr(10))}: stop_id: stop_id {stop!r} {twice}" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

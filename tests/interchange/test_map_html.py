@@ -51,3 +51,9 @@ def test_map_html_renders_every_service_in_chromium(tmp_path: Path, capsys) -> N
 def test_map_refuses_an_unknown_type(tmp_path: Path, capsys) -> None:
     assert main(["map", str(ROOT / "scenarios" / "baseline.yaml"), "-o", str(tmp_path / "m.txt")]) == 2
     assert "unsupported image type '.txt'" in capsys.readouterr().err
+
+
+def test_map_refusing_a_type_names_the_page_among_those_it_writes(tmp_path: Path, capsys) -> None:
+    # it said "use .png, .svg or .pdf", leaving out the .html page map also writes
+    assert main(["map", str(ROOT / "scenarios" / "baseline.yaml"), "-o", str(tmp_path / "m")]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("use .png, .svg, .pdf or .html")

@@ -83,6 +83,37 @@ def test_remove_names_an_id_given_twice(write, minimal) -> None:
     assert "'A1' is removed twice" in p.message
 
 
+def test_an_item_changed_twice_in_one_file_is_an_error(write, minimal) -> None:
+    # the second change was merged over the first without a word ('capacity: 10' then
+    # 'capacity: 20' gave 20), though a copied block was likely meant for another id
+    child = write("c.yaml", "extends: tiny.yaml\nservices:\n  - {id: A2, capacity: 10}\n"
+                            "  - {id: A1, capacity: 30}\n  - {id: A2, capacity: 20}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    (p,) = info.value.problems
+    assert (p.file, p.line, p.path) == (str(child), 5, "services[1].id")
+    assert p.message.startswith("'A2' is changed twice (first at line 3)")
+
+
+def test_an_item_removed_then_given_again_is_replaced(write, minimal) -> None:
+    child = write("c.yaml", "extends: tiny.yaml\nremove: {services: [A2]}\nservices:\n"
+                            "  - {id: A2, mode: rail, unit: feu, stops: [NQZ, IST], duration_min: 60,\n"
+                            "     capacity: 40, timetable: {times: ['08:00']}}\n")
+    assert load_scenario(child).service("A2").mode == "rail"
+
+
+def test_an_id_shared_across_files_says_where_the_other_item_is(write, minimal) -> None:
+    # an overlay's new place named as the base's service A1 was reported at the base's
+    # service only ("also used by places[3]"), so nothing pointed at the overlay's line
+    child = write("c.yaml", "extends: tiny.yaml\nplaces:\n"
+                            "  - {id: A1, name: X, kind: city, country: KZ, lat: 1, lon: 1, tz: UTC}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    (p,) = info.value.problems
+    assert p.file.endswith("tiny.yaml") and p.path.startswith("services[")
+    assert f"also used by places[3] (at {child}:3:5);" in p.message, p.message
+
+
 def test_remove_without_extends(write) -> None:
     with pytest.raises(ScenarioError, match="remove needs extends"):
         load_scenario(write("s.yaml", MINIMAL + "remove: {services: [A1]}\n"))

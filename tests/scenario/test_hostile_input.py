@@ -87,6 +87,23 @@ def test_impossible_or_far_dates_are_located_errors(date: str, where: str) -> No
     assert p.path == where and p.line is not None
 
 
+@pytest.mark.parametrize("where", ["scenario", "service"])
+def test_a_validity_ending_before_it_starts_is_located_at_valid_to(where: str) -> None:
+    # the scenario's was reported at the file's line 1, column 1, with no field named; a
+    # service's at the service's first line
+    period = "valid_from: 2027-06-01\nvalid_to: 2027-05-01\n"
+    if where == "scenario":
+        text, path, line = MINIMAL + period, "valid_to", MINIMAL.count("\n") + 2
+    else:
+        old = "    capacity: 180\n  - id: A2"
+        text = MINIMAL.replace(old, "    capacity: 180\n" + "".join(f"    {x}\n" for x in period.splitlines())
+                               + "  - id: A2")
+        path, line = "services[0].valid_to", text[:text.index("valid_to")].count("\n") + 1
+    (p,) = problems(text)
+    assert (p.path, p.line) == (path, line), p
+    assert p.message == "valid_to 2027-05-01 is before valid_from 2027-06-01"
+
+
 @FAST
 @given(instant=st.one_of(
     impossible_dates.map(lambda d: f"{d}T00:00:00Z"),
@@ -374,6 +391,37 @@ def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> Non
     # it said "Input should be 'daily'", the other branch of days, naming no bad value
     (p,) = problems(MINIMAL.replace('days: daily', f"days: {days}"))
     assert p.path == "services[0].timetable.days" and p.message.startswith(said), p
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ('times: ["03:40"]', 'times: ["03:40", "19:55", "03:40"]', "time '03:40' is given twice"),
+    ("days: [Mon, Wed]", "days: [Mon, Wed, Mon]", "day 'Mon' is given twice"),
+])
+def test_a_departure_time_or_day_given_twice_is_refused(old: str, new: str, said: str) -> None:
+    # each ran once, as if written once: a copied '03:40' meant for '15:40', or 'Mon' for 'Fri',
+    # lost a departure a day (or a week) without a word
+    (p,) = problems(MINIMAL.replace(old, new, 1))
+    assert p.path.endswith(".timetable." + ("times" if "time" in said else "days")), p
+    assert p.message.startswith(said), p
+
+
+@pytest.mark.parametrize(("speed", "said"), [
+    ("0", "Input should be greater than or equal to 1 (got 0)"),
+    ("5000", "Input should be less than or equal to 3000 (got 5000)"),
+    (".inf", "Input should be a finite number (got inf)"),
+    (".nan", "Input should be a finite number (got nan)"),
+])
+def test_a_speed_out_of_bounds_says_its_bound_not_expected_a_list(speed: str, said: str) -> None:
+    # each said "expected a list, not a number", the other branch of speed_kph (one speed or
+    # one per segment), though a number is what was meant and its bound what was broken
+    (p,) = problems(MINIMAL.replace("speed_kph: 780", f"speed_kph: {speed}", 1))
+    assert p.path == "services[0].speed_kph" and p.message == said, p
+
+
+def test_a_bad_speed_in_a_list_is_reported_once_at_its_place() -> None:
+    # it came with "expected a number, not a list" at the list itself, the other branch's word
+    (p,) = problems(MINIMAL.replace("speed_kph: 780", "speed_kph: [.inf]", 1))
+    assert p.path == "services[0].speed_kph[0]" and p.message.startswith("Input should be a finite number")
 
 
 @pytest.mark.parametrize(("old", "new"), [

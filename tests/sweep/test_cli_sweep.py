@@ -247,3 +247,18 @@ def test_a_zipped_sweep_plots_one_line_per_setting() -> None:
     crossed = SimpleNamespace(combinations=grid(settings), columns=columns)
     others, groups = lines_of(crossed, columns[0])
     assert others == [columns[1]] and len(groups) == 3 and all(len(g) == 3 for g in groups.values())
+
+
+@pytest.mark.parametrize(("first", "then"), [("sweep", "throughput"), ("throughput", "sweep")])
+def test_resume_refuses_the_folder_of_the_other_command(station, tmp_path, capsys, first, then) -> None:
+    # throughput --resume into a sweep's folder ran and wrote its tables/ and plots/ over the
+    # sweep's, leaving sweep.json beside throughput.json to describe tables no longer there
+    out = tmp_path / "out"
+    runs = {"sweep": ["--set", "demand.F.per_week=100"], "throughput": ["--scale", "1"]}
+    assert main([first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    capsys.readouterr()
+    assert main([then, station, *runs[then], "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"holds the results of corridor {first} ({first}.json)" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before

@@ -38,6 +38,7 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("passengers.door_to_door_h.mean", "passengers door to door", 1.0, "h"),
     ("passengers.on_the_way_h.mean", "passengers on the way", 1.0, "h"),
     ("passengers.missed_connection_rate", "missed connections", 100.0, "%"),
+    ("passengers.undelivered_share", "passengers undelivered", 100.0, "%"),
     ("cargo.transit_days.mean", "containers in transit", 1.0, "days"),
     ("cargo.door_to_door_days.mean", "containers door to door", 1.0, "days"),
     ("cargo.feu_per_week", "containers delivered", 1.0, "FEU/wk"),

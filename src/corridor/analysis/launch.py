@@ -52,13 +52,20 @@ class LaunchCase:
                 "loses money" if profit.high < 0 else "is not clearly above or below cost")
         else:  # one replication: no interval, so the one profit's sign
             verdict = "covers its cost" if profit.mean > 0 else "loses money"
-        chosen = (f" (95% CI {share.low:.0%} to {share.high:.0%})" if _known(share)
-                  else " (one replication: no interval)")
-        text = (f"{self.service} (new in {self.scenario}, simulated): {share.mean:.0%} of its market's "
-                f"travellers choose it{chosen}; load factor "
-                f"{load.mean:.0%}{_interval(load, '.0%')} against a break-even of "
-                f"{even.mean:.0%}{_interval(even, '.0%')}; it {verdict}, {profit.mean:+,.0f} USD a flight"
-                f"{_interval(profit, '+,.0f')}")
+        # a figure that is not a number is said in words, not printed as 'nan%': no share when no
+        # demand flow goes from its first stop to its last, no break-even when a fare earns nothing
+        if math.isfinite(share.mean):
+            interval = (_interval(share, '.0%', '95% CI ') if _known(share)
+                        else " (one replication: no interval)")
+            chosen = f"{share.mean:.0%} of its market's travellers choose it{interval}"
+        else:
+            chosen = "no demand flow goes from its first stop to its last, so no share of a market"
+        against = (f"against a break-even of {even.mean:.0%}{_interval(even, '.0%')}"
+                   if math.isfinite(even.mean)
+                   else "with no break-even load (its fares earn nothing a traveller)")
+        text = (f"{self.service} (new in {self.scenario}, simulated): {chosen}; load factor "
+                f"{load.mean:.0%}{_interval(load, '.0%')} {against}; it {verdict}, {profit.mean:+,.0f} USD "
+                f"a flight{_interval(profit, '+,.0f')}")
         if math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
                      f"{_interval(market, ',.0f')} (the scenario assumes {f['market_per_week'].mean:,.0f})")
@@ -84,11 +91,11 @@ def _known(e: Estimate) -> bool:
     return math.isfinite(e.low) and math.isfinite(e.high)
 
 
-def _interval(e: Estimate, fmt: str) -> str:
+def _interval(e: Estimate, fmt: str, label: str = "") -> str:
     """' (LOW to HIGH)' for an estimate whose interval is known, else nothing (one replication)."""
     if not _known(e):
         return ""
-    return f" ({e.low:{fmt}} to {e.high:{fmt}})"
+    return f" ({label}{e.low:{fmt}} to {e.high:{fmt}})"
 
 
 def _new_services(base: Scenario, other: Scenario) -> list[tuple[str, str | None]]:

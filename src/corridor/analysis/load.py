@@ -83,14 +83,17 @@ def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
 def idle_cuts(scenario: Scenario) -> list[tuple[Disruption, str]]:
     """The disruptions with a factor above 0 that the simulation cannot apply, and why: at a
     place without servers, or on a link, only a closure (0) acts (a cut has no servers to slow
-    or capacity to reduce), so the run goes on as if it were not there."""
+    or capacity to reduce), so the run goes on as if it were not there; and a factor of 1
+    anywhere leaves the whole capacity."""
     places = {p.id: p for p in scenario.places}
     links = {k.id for k in scenario.links}
     out = []
     for d in scenario.disruptions:
         if d.capacity_factor == 0.0:
             continue
-        if d.target in places and places[d.target].servers is None:
+        if d.capacity_factor == 1.0:
+            out.append((d, "anywhere: it leaves the whole capacity (0 closes, 0.5 halves)"))
+        elif d.target in places and places[d.target].servers is None:
             out.append((d, f"at {d.target}, a place without servers: only a closure (0) holds what "
                            "arrives there and leaves it"))
         elif d.target in links:
@@ -167,4 +170,25 @@ def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
             continue
         place = tt.places[int(tt.links.dest[step.row])]
         out[place] = out.get(place, 0.0) + vehicles
+    return out
+
+
+def unroutable_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
+    """Flows with no journey from their origin to their destination on the run's timetable
+    (horizon and drain), and the unit they carry: the simulation finds none either, so every
+    unit of theirs waits at the origin to the end. Checked from the run's first moment: a
+    unit ready later can only board what an earlier one could wait for."""
+    if not scenario.demand:
+        return []
+    if tt is None:
+        tt = build_timetable(scenario, horizon_days=scenario.run.horizon_days + scenario.run.drain_days)
+    routes: dict[str, RouteCache] = {}
+    out = []
+    for flow in scenario.demand:
+        unit = "pax" if flow.kind == "passenger" else "feu"
+        if unit not in routes:
+            planner = Planner(tt, unit=unit)
+            routes[unit] = RouteCache(planner, planner.allowed(tt.service_mask(None, unit)))
+        if routes[unit].earliest(tt.index[flow.from_], tt.index[flow.to], 0.0) is None:
+            out.append((flow.id, unit))
     return out

@@ -519,6 +519,12 @@ def write_gtfs(
     """Write the scenario's GTFS feed to ``out`` (a .zip), whole or not at all."""
     out = gtfs_path(out)
     feed = build_feed(scenario, timezone=timezone, start=start, end=end)
+    if not feed.tables.get("trips.txt"):  # a feed without trips is no timetable, and reads back as none
+        why = ("the scenario has no timetabled service (dispatched services and links are not in a "
+               "feed)") if not any(s.timetable is not None for s in scenario.services) else (
+               f"no timetabled service runs from {feed.start} to {feed.end}; give --start and --end "
+               "within the services' validity")
+        raise CorridorError(f"{out}: nothing to write: {why}")
     data = feed_bytes(feed)
     write_atomically(out, lambda tmp: _write(tmp, data))
     return feed

@@ -40,7 +40,7 @@ import numpy as np
 from corridor.errors import Problem, ScenarioError
 from corridor.interchange.gtfs_export import calendar_rows
 from corridor.interchange.gtfs_read import FeedError, read_feed
-from corridor.interchange.gtfs_time import day_start, parse_time
+from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
 from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
 from corridor.timezone import zone
@@ -187,7 +187,7 @@ def import_services(
     }
 
     routes = feed.routes.reset_index(drop=True)
-    route_row = {_text(rid): k for k, rid in enumerate(routes["route_id"])}
+    route_row = _unique_ids(r, "routes.txt", "route_id", routes["route_id"])
     wanted: list[tuple[str, Any, int | None]] = []  # (route id, its entry in spec.routes, index there)
     if spec.routes is None:
         wanted = [(rid, None, None) for rid in route_row]
@@ -212,6 +212,7 @@ def import_services(
         trips_of[_text(rid)].append(k)
     chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
     _refuse_frequencies(r, feed, chosen)
+    _check_trips(r, feed, trips, chosen, days_of)
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(feed)
@@ -407,6 +408,7 @@ def _map_stops(
     start = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     out: dict[str, str] = {}
     stops = feed.stops.reset_index(drop=True)
+    _unique_ids(r, "stops.txt", "stop_id", stops["stop_id"])
     for k in range(len(stops)):
         row = stops.iloc[k]
         sid = _text(row["stop_id"])
@@ -464,6 +466,44 @@ def _has_columns(r: _Reader, frame: Any, table: str) -> bool:
     if missing:
         r.problem(f"{table}.txt", -1, missing[0], f"{table}.txt has no column {missing[0]!r}")
     return not missing
+
+
+def _unique_ids(r: _Reader, table: str, column: str, ids: Any) -> dict[str, int]:
+    """Each id's row; an id given twice is a problem at its second row (the first row's
+    fields were silently replaced by the second's)."""
+    out: dict[str, int] = {}
+    for k, value in enumerate(ids):
+        key = _text(value)
+        if key in out:
+            r.problem(table, k, column, f"{column} {key!r} is given twice (line {out[key] + 2} too)")
+        else:
+            out[key] = k
+    return out
+
+
+def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
+                 days_of: dict[str, set[dt.date]]) -> None:
+    """Each trip read: its trip_id given once in trips.txt, its service_id one of calendar.txt
+    or calendar_dates.txt, and stop times of its own. A service_id in neither (a typing slip)
+    runs on no day, and a trip without stop times has nowhere to go: both were dropped without
+    a word; a trip_id given twice had its stop times read for both, under either route."""
+    timed = {_text(t) for t in feed.stop_times["trip_id"]}
+    first: dict[str, int] = {}
+    for k, (trip_id, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
+        trip = _text(trip_id)
+        if trip not in chosen:
+            continue
+        if trip in first:
+            r.problem("trips.txt", k, "trip_id",
+                      f"trip_id {trip!r} is given twice (line {first[trip] + 2} too): a trip's id is its own")
+            continue
+        first[trip] = k
+        if _text(sid) not in days_of:
+            r.problem("trips.txt", k, "service_id",
+                      f"trip {trip!r}: service_id {_text(sid)!r} is in neither calendar.txt nor "
+                      "calendar_dates.txt, so the trip would run on no day")
+        if trip not in timed:
+            r.problem("trips.txt", k, "trip_id", f"trip {trip!r} has no stop times in stop_times.txt")
 
 
 def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
@@ -530,6 +570,27 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
     return out
 
 
+def _sequence_ok(r: _Reader, st: Any, trip: str, rows: list[int]) -> bool:
+    """A trip's stops are ordered by stop_sequence: each a whole number 0 or more, none given
+    twice. A missing one was read as 0 (the stop moved first, then said to go back in time)
+    and two alike kept the file's order without a word."""
+    seen: dict[float, int] = {}
+    for k in rows:
+        text = _block(st["stop_sequence"].iloc[k])
+        value = _number(text)
+        if value is None or value < 0 or not value.is_integer():
+            r.problem("stop_times.txt", k, "stop_sequence",
+                      f"trip {trip!r}: stop_sequence {text!r} is not a whole number 0 or more")
+            return False
+        if value in seen:
+            r.problem("stop_times.txt", k, "stop_sequence",
+                      f"trip {trip!r}: stop_sequence {text} is given twice (line {seen[value] + 2} too): "
+                      "the order of its stops is not known")
+            return False
+        seen[value] = k
+    return True
+
+
 def _trip_times(
     r: _Reader, feed: Any, trip_ids: set[str]
 ) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
@@ -542,6 +603,8 @@ def _trip_times(
             rows_of[t].append(k)
     out = {}
     for trip, rows in rows_of.items():
+        if not _sequence_ok(r, st, trip, rows):
+            continue
         rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
         stops: list[str] = []
         stamps: list[tuple[int, int]] = []
@@ -562,18 +625,23 @@ def _trip_times(
                 ok = False
                 break
             if dep < arr or (stamps and arr < stamps[-1][1]):
+                before = (f"arrives {format_time(arr)} after leaving the stop before at "
+                          f"{format_time(stamps[-1][1])}") if dep >= arr else \
+                    f"leaves {format_time(dep)} before it arrives {format_time(arr)}"
                 r.problem(
                     "stop_times.txt",
                     k,
                     "arrival_time",
-                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r} "
-                    f"({arr_text} after {stamps[-1][1] // 3600 if stamps else 0}h)",
+                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r}: {before}",
                 )
                 ok = False
                 break
             stops.append(_text(st["stop_id"].iloc[k]))
             stamps.append((arr, dep))
-        if ok and len(stops) >= 2:
+        if ok and len(stops) < 2:
+            r.problem("stop_times.txt", rows[0], "trip_id",
+                      f"trip {trip!r} has one stop time; a trip needs two or more")
+        elif ok:
             out[trip] = (stops, stamps)
     return out
 

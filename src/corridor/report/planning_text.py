@@ -55,7 +55,7 @@ def profile_text(result: ProfileResult) -> str:
         f"{result.origin} -> {result.target}: earliest arrival for every {result.step_min:g}-minute "
         f"departure from {_stamp(result.start)} to "
         f"{_stamp(result.timetable.local(float(prof.ready_min[-1]), result.timetable.index[result.origin]))} "
-        f"({prof.ready_min.size:,} departure times)"
+        f"({prof.ready_min.size:,} departure time{'s' if prof.ready_min.size != 1 else ''})"
     )
     if summary["reachable_share"] == 0:
         return head + "\nno departure time reaches the destination within the timetable"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -91,19 +92,29 @@ def write_results(result: Any, out: Path) -> None:
 
 
 def followed(out: Path) -> Path:
-    """``out``, or the folder it links to: the results go into that folder, the link stays."""
-    return out.resolve() if out.is_symlink() else out
+    """``out``, or the folder it links to: the results go into that folder, the link stays.
+    A name without a last part of its own (``.``, ``..``, an empty one) stands for the folder
+    it names, by its full path: ``--out .`` has the current folder's parent and name."""
+    if out.is_symlink():
+        return out.resolve()
+    return Path(os.path.abspath(out)) if out.name in ("", "..") else out
 
 
 def replace_folder(tmp: Path, out: Path) -> None:
-    """Move the finished folder ``tmp`` to ``out``, which must be absent or empty. If another
-    run filled ``out`` meanwhile, the results stay in ``tmp``'s place under a new name and the
-    error says where."""
+    """Move the finished folder ``tmp`` to ``out``, which must be absent or empty: a new
+    folder in one rename; an empty one is kept and filled (a shell standing in it, as after
+    ``--out .``, still sees it). If another run filled ``out`` meanwhile, the results stay in
+    ``tmp``'s place under a new name and the error says where."""
     out = followed(out)
     try:
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
+        if out.is_dir():
+            if any(out.iterdir()):
+                raise OSError(errno.ENOTEMPTY, "not empty", str(out))
+            for entry in sorted(tmp.iterdir()):
+                os.replace(entry, out / entry.name)
+            tmp.rmdir()
+        else:
+            os.replace(tmp, out)
     except OSError:
         keep = out.with_name(f"{out.name}-{os.getpid()}")
         os.replace(tmp, keep)

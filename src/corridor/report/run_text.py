@@ -209,10 +209,18 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
         # one replication: no interval, so the one profit's sign, not "about at break-even"
         verdict = ("covers its cost" if mean("profit_per_flight_usd") > 0 else "loses money") + \
             " (one replication: no interval)"
-    text = (f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%} against a break-even of "
-            f"{mean('break_even_load_factor'):.0%}; it would need a market of about "
-            f"{mean('break_even_market_per_week'):,.0f} travellers a week (this scenario: "
-            f"{mean('market_per_week'):,.0f})")
+    even, need, market = (mean(x) for x in ("break_even_load_factor", "break_even_market_per_week",
+                                            "market_per_week"))
+    # a figure that is not a number is left out, not printed as 'nan': no break-even load for a
+    # flight that earns nothing a traveller, no market when no flow goes from its first stop to its last
+    text = f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%}"
+    text += f" against a break-even of {even:.0%}" if math.isfinite(even) else \
+        " (no break-even load: its fares earn nothing a traveller)"
+    if math.isfinite(need) and math.isfinite(market):
+        text += (f"; it would need a market of about {need:,.0f} travellers a week "
+                 f"(this scenario: {market:,.0f})")
+    elif not math.isfinite(market):
+        text += "; no break-even market: no demand flow goes from its first stop to its last"
     loads = {m: s.get(f"{k}by_month.{m}.load_factor", {}).get("mean", float("nan")) for m in months}
     loads = {m: v for m, v in loads.items() if v == v}
     if len(loads) >= 2:

@@ -32,9 +32,15 @@ from corridor.report.tables import format_table
 RUNS = "runs"  # the folder of finished runs inside --out
 
 
-def open_store(out: Path, *, resume: bool) -> RunStore:
+#: The file each command that keeps runs writes its results to.
+RESULT_FILES = {"sweep": "sweep.json", "throughput": "throughput.json"}
+
+
+def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
     """Where a sweep keeps its runs, after checking ``out``: new or empty, or with ``resume``
-    a folder a sweep wrote before (its runs are read back, not run again)."""
+    a folder a sweep (``command``: or throughput) wrote before (its runs are read back, not run
+    again). A folder with the other command's results is not resumed: the two would share
+    tables/ and plots/, and its results file would describe tables no longer there."""
     out = Path(out)
     try:
         kept = resume and out.is_dir() and any(out.iterdir())
@@ -44,6 +50,10 @@ def open_store(out: Path, *, resume: bool) -> RunStore:
         if not (out / RUNS).is_dir():
             raise CorridorError(f"{out} holds no sweep's runs (no {RUNS}/ folder in it); --resume continues "
                                 "a sweep or throughput run stored there")
+        for other, name in RESULT_FILES.items():
+            if other != command and (out / name).exists():
+                raise CorridorError(f"{out} holds the results of corridor {other} ({name}); --resume "
+                                    f"continues a {command} stored there: choose another --out")
         if not os.access(out / RUNS, os.W_OK | os.X_OK):
             raise CorridorError(f"{out / RUNS}: cannot write there")
         return RunStore(out / RUNS)
@@ -76,6 +86,7 @@ SHORT = {
     "passengers.door_to_door_h.mean": "pax d2d h",
     "passengers.on_the_way_h.mean": "pax on way h",
     "passengers.missed_connection_rate": "missed %",
+    "passengers.undelivered_share": "pax undeliv. %",
     "cargo.transit_days.mean": "transit d",
     "cargo.door_to_door_days.mean": "cargo d2d d",
     "cargo.feu_per_week": "FEU/wk",

@@ -65,21 +65,32 @@ def _item_id(item: Any) -> str | None:
     return None
 
 
-def _merge_items(base: Any, child: Any) -> Any:
+def _merge_items(section: str, base: Any, child: Any) -> Any:
     if not (isinstance(base, SourceList) and isinstance(child, SourceList)):
         return child
     out = SourceList(base)
     out.positions = list(base.positions)
     out.start = child.start
     index = {item_id: i for i, item in enumerate(out) if (item_id := _item_id(item)) is not None}
+    changed: dict[str, tuple[str, int | None, int | None]] = {}
+    problems: list[Problem] = []
     for item, pos in zip(child, child.positions, strict=True):
         item_id = _item_id(item)
-        if item_id is not None and item_id in index:
+        if item_id is not None and item_id in changed:  # a slip (another id meant?) merging would hide
+            f, ln, c = pos or ("?", None, None)
+            first = changed[item_id][1]
+            problems.append(Problem(f, ln, c, f"{section}[{index[item_id]}].id",
+                                    f"{shown(item_id)} is changed twice (first at line {first}); "
+                                    "give each change of an item once"))
+        elif item_id is not None and item_id in index:
+            changed[item_id] = pos or ("?", None, None)
             out[index[item_id]] = merge(out[index[item_id]], item)
             out.positions[index[item_id]] = pos
         else:  # a new item, or one whose id is not text (validation reports that)
             out.append(item)
             out.positions.append(pos)
+    if problems:
+        raise ScenarioError(problems)
     return out
 
 
@@ -224,7 +235,7 @@ def _apply(base: SourceDict, data: SourceDict) -> SourceDict:
         if key == "remove":
             continue
         if key in KEYED_SECTIONS and key in base:
-            out[key] = _merge_items(base[key], value)
+            out[key] = _merge_items(key, base[key], value)
         elif key in base:
             out[key] = merge(base[key], value)
         else:

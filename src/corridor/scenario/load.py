@@ -138,14 +138,12 @@ def _check_sizes(raw: SourceDict, fallback: str) -> None:
 def _first_per_place(problems: list[Problem]) -> list[Problem]:
     """One problem per field: a value that fails every branch of a union is reported once,
     and by the branch that got furthest (``days: [Thursday]`` is a bad weekday in the list,
-    not "should be 'daily'"; ``days: []`` a list too short)."""
+    not "should be 'daily'"; ``days: []`` a list too short; ``speed_kph: 0`` a speed below
+    the least, not "expected a list", the other branch of speed_kph)."""
     deeper = {p.path for p in problems}
     problems = [p for p in problems if not (
-        p.message.startswith("Input should be ")
+        _rank(p) < 2
         and any(q != p.path and (q.startswith(p.path + "[") or q.startswith(p.path + ".")) for q in deeper))]
-    def vague(p: Problem) -> bool:
-        return p.message.startswith("Input should be ")
-
     seen: dict[tuple[str, int | None, str], int] = {}
     out: list[Problem] = []
     for p in problems:
@@ -153,15 +151,39 @@ def _first_per_place(problems: list[Problem]) -> list[Problem]:
         if key not in seen:
             seen[key] = len(out)
             out.append(p)
-        elif vague(out[seen[key]]) and not vague(p):
+        elif _rank(p) > _rank(out[seen[key]]):
             out[seen[key]] = p  # another branch's finding says more than "should be 'daily'"
     return out
+
+
+def _rank(p: Problem) -> int:
+    """How much a union branch's finding says: 0 for "Input should be 'daily'" (another
+    branch's literal), 1 for a value of another kind than the branch takes ("expected a list,
+    not a number"), 2 for a value of the right kind that breaks a bound or a rule."""
+    if p.message.startswith("Input should be '"):
+        return 0
+    if any(p.message.startswith(f"expected {kind}, not ") for kind in _TYPES.values()):
+        return 1
+    return 2
 
 
 def _located(raw: SourceDict, loc: tuple[str | int, ...], message: str, fallback: str) -> Problem:
     pos, path = locate(raw, loc)
     file, line, col = pos if pos is not None else (fallback, None, None)
-    return Problem(file, line, col, path, message + _removed_note(raw, message))
+    return Problem(file, line, col, path, _other_placed(raw, message, file) + _removed_note(raw, message))
+
+
+def _other_placed(raw: SourceDict, message: str, file: str) -> str:
+    """``message``, and for an id used by another item (``... used by places[4]``) where that
+    item is when it is in another file of the chain: an overlay's new place named as a service
+    of its base is reported at the base's service, and the overlay's line is what to change."""
+    named = re.search(r" used by ([a-z]+)\[(\d+)\]", message)
+    if named is None:
+        return message
+    pos, _ = locate(raw, (named.group(1), int(named.group(2))))
+    if pos is None or pos[0] == file:
+        return message
+    return f"{message[:named.end()]} (at {pos[0]}:{pos[1]}:{pos[2]}){message[named.end():]}"
 
 
 def _removed_note(raw: SourceDict, message: str) -> str:

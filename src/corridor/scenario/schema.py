@@ -26,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -309,9 +310,23 @@ class Timetable(_Model):
     @field_validator("times")
     @classmethod
     def _clock_times(cls, values: list[str] | None) -> list[str] | None:
+        seen: dict[int, str] = {}
         for text in values or []:
-            clock_minutes(text)
+            minute = clock_minutes(text)
+            if minute in seen:  # a slip (another time meant?) that one departure would hide
+                same = "" if seen[minute] == text else f" (as {seen[minute]!r})"
+                raise ValueError(f"time {text!r} is given twice{same}; list each departure once")
+            seen[minute] = text
         return values
+
+    @field_validator("days")
+    @classmethod
+    def _days_once(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
+            if twice is not None:  # a slip (another day meant?) that one day's trips would hide
+                raise ValueError(f"day {twice!r} is given twice; list each day once")
+        return value
 
     @field_validator("first", "last")
     @classmethod
@@ -378,6 +393,15 @@ class Economics(_Model):
 
     cost_per_block_hour_usd: CostUsd
     cost_per_trip_usd: CostUsd = 0.0
+
+
+def _valid_to_after_from(valid_to: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    """A validity period's end, not before its start: checked on ``valid_to`` (a field of its
+    own, so the problem is located at its line, not at the item's or the file's start)."""
+    valid_from = info.data.get("valid_from")
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
+    return valid_to
 
 
 class Service(_Model):
@@ -452,8 +476,9 @@ class Service(_Model):
         for a, b in zip(self.stops, self.stops[1:], strict=False):
             if a == b:
                 raise ValueError(f"stop {a!r} follows itself")
-        _check_validity(self.valid_from, self.valid_to)
         return self
+
+    _valid_to = field_validator("valid_to")(_valid_to_after_from)
 
 
 class Link(_Model):
@@ -564,11 +589,6 @@ class Run(_Model):
         return dt.datetime.combine(self.start, dt.time(0, 0), tzinfo=dt.UTC)
 
 
-def _check_validity(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
-    if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        raise ValueError(f"valid_to {valid_to} is before valid_from {valid_from}")
-
-
 MAX_VALUE_OF_TIME = 10_000.0  # USD per hour
 UsdPerHour = Annotated[float, Field(ge=0, le=MAX_VALUE_OF_TIME, allow_inf_nan=False, strict=True)]
 
@@ -661,10 +681,7 @@ class Scenario(_Model):
                              f"(got {shown(value)})")
         return value
 
-    @model_validator(mode="after")
-    def _validity(self) -> Scenario:
-        _check_validity(self.valid_from, self.valid_to)
-        return self
+    _valid_to = field_validator("valid_to")(_valid_to_after_from)
 
     @model_validator(mode="after")
     def _airspace_to_services(self) -> Scenario:

@@ -286,9 +286,12 @@ class ChoiceCache(RouteCache):
 
     def choose(self, origin: int, dest: int, ready: float, board_from: float | None,
                segment: TravellerSegment, uniform: float) -> tuple[Itinerary, tuple[Step, ...]] | None:
-        """The itinerary a traveller of ``segment`` picks with the uniform draw ``uniform``."""
+        """The itinerary a traveller of ``segment`` picks with the uniform draw ``uniform``; the
+        earliest when no journey arrives within the window (the traveller still goes: with only
+        journeys past it, such as a weekly connection, the window left them at the origin to
+        the end of the run, though the planner and a run without a choice model deliver them)."""
         alts = self.alternatives(origin, dest, ready, board_from)
         if alts is None:
-            return None
+            return self._find(origin, dest, ready, board_from)
         pick = draw_one(traveller_utilities(alts, ready, segment, self.choice), uniform)
         return alts.options[pick]
