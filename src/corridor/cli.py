@@ -40,8 +40,16 @@ def _scenario_arg(parser: argparse.ArgumentParser) -> None:
     _allow_path_arg(parser)
 
 
+def _folder(text: str) -> Path:
+    """A folder that exists (an --allow-path that names nothing, or a file, allowed nothing)."""
+    path = _path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {'not a folder' if path.exists() else 'no such folder'}")
+    return path
+
+
 def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=_path, default=[],
+    parser.add_argument("--allow-path", dest="allow_paths", action="append", type=_folder, default=[],
                         metavar="DIR", help="a folder `extends` may also read from (repeatable); by "
                         "default a scenario extends only files in its own folder tree")
 
@@ -530,14 +538,17 @@ def cmd_profile(args: argparse.Namespace) -> int:
         args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,
         modes=args.modes, unit=args.unit, max_transfers=args.max_transfers,
     )
-    if args.plot is not None:
+    reached = result.profile.summary()["reachable_share"] > 0
+    if args.plot is not None and reached:  # an empty plot is no answer: nothing is written
         from corridor.report.profileplot import draw_profile
 
         draw_profile([result], args.plot)
     print(json.dumps(result.to_dict()) if args.json else profile_text(result))
-    if args.plot is not None and not args.json:
+    if args.plot is not None and not reached:
+        print(f"nothing reaches {args.target}: no plot written to {args.plot}", file=sys.stderr)
+    elif args.plot is not None and not args.json:
         print(f"wrote {args.plot}")
-    return 0 if result.profile.summary()["reachable_share"] > 0 else EXIT_EMPTY
+    return 0 if reached else EXIT_EMPTY
 
 
 def cmd_run(args: argparse.Namespace) -> int:

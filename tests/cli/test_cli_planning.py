@@ -116,3 +116,22 @@ def test_profile_bounds(capsys, extra, message) -> None:
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_a_profile_that_reaches_nothing_writes_no_plot(capsys, tmp_path: Path) -> None:
+    # no rail leaves the airport: the plot was written empty, an answer that is none
+    plot = tmp_path / "none.png"
+    code = main(["profile", BASELINE, "--from", "NQZ", "--to", "VNO", "--modes", "rail", "--step-min", "60",
+                 "--plot", str(plot)])
+    assert code == 1 and not plot.exists()
+    assert f"nothing reaches VNO: no plot written to {plot}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("where", "said"), [("missing", "no such folder"), ("file.txt", "not a folder")])
+def test_an_allowed_path_must_be_a_folder(capsys, tmp_path: Path, where: str, said: str) -> None:
+    # an --allow-path that named nothing, or a file, was taken and allowed nothing, unsaid
+    (tmp_path / "file.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main(["validate", BASELINE, "--allow-path", str(tmp_path / where)])
+    assert exit_.value.code == 2
+    assert f"{tmp_path / where}: {said}" in capsys.readouterr().err
