@@ -172,6 +172,17 @@ def test_values_beyond_the_bounds_are_located_errors(case: tuple[tuple[Any, ...]
     assert dotted(path) in [p.path for p in found], (value, found)
 
 
+@pytest.mark.parametrize("path", [f[0] for f in FIELDS if f[3]])
+@pytest.mark.parametrize(("value", "said"),
+                         [(1e30, "less than or equal to"), (-1e30, "greater than or equal to")])
+def test_a_huge_whole_number_written_as_a_float_says_the_bound(path: tuple[Any, ...], value: float,
+                                                               said: str) -> None:
+    # 'capacity: 1e30' said pydantic's 'Unable to parse input string as an integer, exceeded
+    # maximum size', not the field's bound
+    found = [p for p in load(with_value(path, value)) if p.path == dotted(path)]
+    assert found and said in found[0].message, found
+
+
 @st.composite
 def within(draw: st.DrawFn) -> tuple[tuple[Any, ...], Any]:
     path, lo, hi, whole, lo_ok = draw(st.sampled_from(FIELDS))

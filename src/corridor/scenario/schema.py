@@ -70,6 +70,8 @@ def _whole_number_input(value: Any) -> Any:
     ``'1_80'`` as 180); a number with a point still is one when it is whole (``180.0``)."""
     if isinstance(value, bool | str):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a whole float past 64 bits then meets the field's bound, not a parse error
     return value
 
 
