@@ -262,3 +262,37 @@ def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
     # a rise within the day, or one shown above it (not sustainable), is no reason for a caution
     alone = ThroughputResult("baseline", steps[:1], 33.0, "", 0, None)  # type: ignore[arg-type]
     assert "Caution" not in alone.verdict()
+
+
+TWO_STATIONS = """\
+name: two-stations
+run: {start: 2027-01-04, horizon_days: 21, warmup_days: 2, drain_days: 5, replications: 3, seed: 5}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 81, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 60}, background_per_day: 30}
+  - {id: C, name: C, kind: border_station, country: KZ, lat: 46, lon: 80, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 60}}
+services:
+  - {id: TRUCK, mode: road, unit: feu, stops: [A, C], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 1}
+demand:
+  - {id: F, kind: cargo, from: A, to: C, per_week: 168}
+"""
+
+
+def test_a_queue_that_grows_whatever_the_cargo_is_said_not_counted(tmp_path) -> None:
+    # B's outside traffic alone is 125% of its track, and the cargo never goes there: its queue
+    # grows at every step, and counted it would make the lightest step unsustainable. C, the
+    # cargo's own station, is full at x1 and grows past it.
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_STATIONS)
+    res = throughput(load_raw(path), str(path), [0.5, 1.5], replications=3, seed=5, max_transit_days=100.0)
+    assert res.standing == ("B",) and all("B" in s.growing for s in res.steps)
+    assert res.steps[0].sustainable
+    assert not res.steps[1].sustainable and "C grows without bound" in res.steps[1].why
+    assert "the queue at B grows" not in res.steps[1].why
+    assert ("Not counted against any step: the queue at B grows without bound already at x0.5, the "
+            "lightest step") in res.verdict()

@@ -64,6 +64,8 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
     window = (arrive >= warmup) & (arrive < horizon)
     waits = np.minimum(start[window], run_end) - arrive[window]
     queued_at_end = int(np.sum(~started))  # every visit arrived before the end
+    # queued when demand stops: a drain that clears the backlog afterwards does not undo it
+    queued_at_horizon = int(np.sum((arrive < horizon) & (start > horizon)))
     out = {
         "vehicles": int(window.sum()),
         "unserved": int(np.sum(window & ~started)),
@@ -74,8 +76,8 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         "max_wait_min": float(waits.max()) if waits.size else 0.0,
         "queue_at_end": queued_at_end,
         # the trend uses each wait as admission fixed it, even past the end: cut waits would hide it
-        "growing": float(queued_at_end > 0 and _growing(arrive[window], start[window] - arrive[window],
-                                                        warmup, span, utilisation)),
+        "growing": float(queued_at_horizon > 0 and _growing(arrive[window], start[window] - arrive[window],
+                                                            warmup, span, utilisation)),
     }
     if unit_waits is not None and span > 0:
         seen = (unit_waits["arrive_min"] >= warmup) & (unit_waits["arrive_min"] < horizon)
@@ -86,7 +88,7 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
 
 
 def _growing(arrive: np.ndarray, waits: np.ndarray, warmup: float, span: float, utilisation: float) -> bool:
-    """A queue growing without bound (given vehicles are still queued when the run ends): the
+    """A queue growing without bound (given vehicles are still queued when demand stops): the
     station is nearly always busy, and vehicles arriving in the last quarter of the window wait
     longer than those in the first by at least ``GROWING_RATE`` of the time between them (and
     an hour). The waits are those admission fixed, past the end of the run if need be."""

@@ -14,8 +14,9 @@ same replications and seed: common random numbers along the curve. At each step:
   departure paths' share taken (named ``SERVICE (paths)``), each fleet's share of vehicles away
   from home (``FLEET (fleet)``); and the bottleneck: the busiest of them;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
-  waits rising across the window, vehicles still queued at the end) in more than half the
-  replications, the rule ``run`` warns by;
+  waits rising across the window, vehicles still queued when demand stops) in more than half
+  the replications, the rule ``run`` warns by; one that grows already at the lightest step
+  grows whatever the cargo (outside traffic over its capacity) and is named but not counted;
 * the rise in transit across the window: containers created in its last quarter against
   those of its first (``cargo.transit_rise_days``). Any backlog that grows through the window
   shows here, at a station, for departure paths or for a fleet's vehicles, even when the
@@ -131,6 +132,9 @@ class ThroughputResult:
     sweep: SweepResult = field(repr=False)
     #: a warm-up shorter than the containers' journey: delivered TEU/week reads low (or "")
     caution: str = ""
+    #: stations whose queue grows already at the lightest step (``lightest``): not counted
+    standing: tuple[str, ...] = ()
+    lightest: float = math.nan
 
     @property
     def saturated(self) -> bool:
@@ -141,8 +145,16 @@ class ThroughputResult:
         """The answer in a sentence or two, and the caution of a short warm-up. A step that did
         not run (its scenario refused, or every run failed) is no evidence either way: the
         verdict rests on the others."""
-        answer = self._answer()
+        answer = self._answer() + self._standing()
         return answer + "".join(f" Caution: {c}." for c in (self._undecided(), self.caution) if c)
+
+    def _standing(self) -> str:
+        if not self.standing:
+            return ""
+        grows = "grows" if len(self.standing) == 1 else "grow"
+        return (f" Not counted against any step: the queue at {_and(list(self.standing))} {grows} without "
+                f"bound already at x{self.lightest:g}, the lightest step, so whatever the cargo (its other "
+                f"traffic over its capacity).")
 
     def _undecided(self) -> str:
         """Steps up to the limit that pass the rise test only by a wide interval: the mean rise
@@ -324,7 +336,12 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
             continue
         steps.append(_step(s, offered, summary[c], result, c))
     bound, note = _transit_bound(steps, max_transit_days)
-    steps = [_judged(step, bound) for step in steps]
+    # a queue that grows already at the lightest step grows whatever the cargo (outside traffic
+    # over a station's capacity): said, but no limit of the cargo the curve measures
+    ran_steps = [step for step in steps if step.failed is None]
+    lightest = min(ran_steps, key=lambda step: step.scale) if ran_steps else None
+    standing = lightest.growing if lightest is not None else ()
+    steps = [_judged(step, bound, standing) for step in steps]
     limit = None
     for k, step in enumerate(steps):
         if step.failed is not None:
@@ -335,7 +352,8 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     ran = [c for c in range(len(scales)) if c in summary]
     at = limit if limit is not None else (ran[0] if ran else None)
     caution = _caution(raw, name, summary.get(at)) if at is not None else ""
-    return ThroughputResult(result.scenario, steps, bound, note, limit, result, caution)
+    return ThroughputResult(result.scenario, steps, bound, note, limit, result, caution, standing,
+                            lightest.scale if lightest is not None else math.nan)
 
 
 def _est(e: dict[str, float] | None) -> Estimate | None:
@@ -377,12 +395,15 @@ def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
     return math.inf, "none (no step delivered a container)"
 
 
-def _judged(step: Step, bound: float) -> Step:
+def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
+    """``step`` judged sustainable or not, and why; a station in ``standing`` (its queue grows
+    already at the lightest step) is no reason."""
     if step.failed is not None:
         return step
     why = []
-    if step.growing:
-        why.append(f"the queue at {', '.join(step.growing)} grows without bound")
+    growing = [name for name in step.growing if name not in standing]
+    if growing:
+        why.append(f"the queue at {', '.join(growing)} grows without bound")
     if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
         share = "no container delivered" if not math.isfinite(step.undelivered_share) else \
             f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"

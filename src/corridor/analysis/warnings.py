@@ -5,8 +5,9 @@
 * Services that ran full: demand for them exceeds their capacity, and units queue for them.
 * A warm-up shorter than the containers' journey: FEU/week delivered reads low.
 * Queues that grew without bound: the station was nearly always busy, waits kept rising across
-  the statistics window, and vehicles were still queued when the run ended (a queue that builds
-  during a disruption and clears in the drain is not one).
+  the statistics window, and vehicles were still queued when demand stopped, however the drain
+  cleared them after (a queue that builds during a disruption and clears before demand stops
+  is not one).
 * A backlog growing through the window: containers created in its last quarter take more than
   a day longer than those of its first (the 95% interval wholly above a day), at a station,
   for paths or for a fleet, even one that the drain clears before the run ends.
@@ -108,6 +109,7 @@ def run_warnings(result: Any) -> list[str]:
         growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
         if growing * 2 > n:
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
-                       "(over 95% busy, waits rising across the window, still queued at the end): "
-                       "demand exceeds what it can serve")
+                       "(over 95% busy, waits rising across the window, still queued when demand "
+                       "stops, however the drain clears it after): the traffic there, outside "
+                       "traffic included, exceeds what it can serve")
     return out
