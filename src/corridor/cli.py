@@ -391,11 +391,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         # (malaszewicze_works, poland_closure_2025: the place they are about)
         during = (f", {worst} during its disruption: a queue builds while it lasts"
                   if load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation else "")
-        if load.utilisation >= 0.9:
+        # the outside traffic's seasons: over capacity in a month, a queue grows through it
+        peak = (f", {load.peak_utilisation:.0%} in {load.peak_month} with the outside traffic's seasons: "
+                "a queue grows while it lasts"
+                if load.peak_month and load.peak_utilisation >= 1.0 > load.utilisation else "")
+        if load.utilisation >= 0.9 or peak:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
-                       else "near capacity: expect long queues")
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity "
-                  f"({verdict}){during}; {what}", file=sys.stderr)
+                       else "near capacity: expect long queues" if load.utilisation >= 0.9 else "")
+            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity"
+                  f"{f' ({verdict})' if verdict else ''}{peak}{during}; {what}", file=sys.stderr)
         elif during:
             print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity{during}; {what}",
                   file=sys.stderr)

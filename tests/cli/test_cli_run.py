@@ -414,3 +414,17 @@ def test_the_passenger_table_calls_first_departure_to_arrival_on_the_way(tmp_pat
     cargo = lines[lines.index(next(x for x in lines if x.startswith("Cargo flows"))) + 1]
     assert pax.rstrip().endswith("on the way h")
     assert cargo.rstrip().endswith("transit d")
+
+
+def test_validate_says_when_the_outside_traffics_seasons_take_a_station_past_capacity(capsys) -> None:
+    # Malaszewicze is 92% loaded at the yearly mean of its outside traffic, but the run (March to
+    # May 2027) meets May's factor: validate said only "near capacity", and the queue grew
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    place = next(p for p in s.places if p.id == "MALASZEWICZE")
+    assert place.background_seasonality is not None and place.service_time is not None
+    may = place.background_per_day * place.background_seasonality[4] * place.service_time.mean_min \
+        / (place.servers * 1440)
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"warning: MALASZEWICZE: offered load 92% of capacity (near capacity: expect long queues), " \
+           f"{may:.0%} in 2027-05 with the outside traffic's seasons: a queue grows while it lasts" in err

@@ -44,6 +44,9 @@ class StationLoad:
     background_per_day: float
     utilisation: float  # offered load over capacity, outside disruptions
     worst_utilisation: float  # under the deepest capacity cut (inf under a closure)
+    #: in the busiest calendar month of the run (UTC), the background at its seasonal factor
+    peak_utilisation: float = math.nan
+    peak_month: str = ""
 
     @property
     def vehicles_per_day(self) -> float:
@@ -124,8 +127,28 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         cuts = [d.capacity_factor for d in scenario.disruptions if d.target == place.id and d not in unseen]
         deepest = min(cuts, default=1.0)
         worst = rho / deepest if deepest > 0 else math.inf
+        peak, month = rho, ""
+        if place.background_seasonality is not None and place.background_per_day > 0:
+            for m, label in _months(scenario):
+                vehicles = timetabled + sent + place.background_per_day * place.background_seasonality[m]
+                load = vehicles * mean / (place.servers * MIN_PER_DAY)
+                if load > peak:
+                    peak, month = load, label
         out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, place.background_per_day,
-                               rho, max(rho, worst)))
+                               rho, max(rho, worst), peak, month))
+    return out
+
+
+def _months(scenario: Scenario) -> list[tuple[int, str]]:
+    """The calendar months (UTC; 0 for January) that the run's demand meets, and their labels."""
+    from corridor.simulation.demand import month_edges
+
+    run = scenario.run
+    edges, months = month_edges(run.epoch, run.horizon_days * MIN_PER_DAY)
+    out = []
+    for start, m in zip(edges[:-1].tolist(), months.tolist(), strict=True):
+        when = run.epoch + dt.timedelta(minutes=start)
+        out.append((int(m), f"{when.astimezone(dt.UTC):%Y-%m}"))
     return out
 
 
