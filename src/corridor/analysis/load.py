@@ -16,7 +16,9 @@ Dispatched vehicles leave part-full at their cut-off, and a gateway's share of a
 chooses is not counted, so that part is a floor. Under a disruption that cuts capacity by a
 factor f, the load is divided by f while it lasts; a closure (f = 0) stops service entirely
 and is reported apart; a disruption outside the simulated period (horizon and drain) counts
-for nothing.
+for nothing. The background's seasonal factors give the load of the busiest calendar month
+the run's demand meets (``peak_utilisation``): a station under capacity on the year's mean
+can be over it then.
 """
 
 from __future__ import annotations
