@@ -1,0 +1,206 @@
+"""An independent planner written from docs/planning.md and docs/scenarios.md alone.
+
+It starts from the scenario's own fields, not from corridor's timetable: every local date a
+service may run on (weekdays, headways, its validity period within the scenario's) is turned
+into UTC by the standard library's ``zoneinfo`` one departure at a time, and journeys are
+found by two plain searches over (place, how it was reached):
+
+* earliest arrival: Dijkstra, since reaching a place earlier in the same way (at the start,
+  off a vehicle, off a link) leaves every option of reaching it later;
+* every journey no other beats in (arrival, transfers, cost, CO2): labels per (place, how
+  reached), a label dropped only when another there is at most it in all four and time.
+
+Nothing here imports corridor.network or corridor.planning. Places lie on the equator 10 degrees
+apart, and running time, cost and CO2 are whole multiples of the degrees a segment spans, so
+the distance shares of a multi-stop service are whole minutes and dollars (no rounding rule
+needs to be re-derived).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+START, VEHICLE, LINK = 0, 1, 2  # how a place was reached
+
+
+def clock(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+@dataclass
+class Service:
+    stops: list[int]
+    dep_off: list[int]  # per segment, minutes after the first stop's departure
+    arr_off: list[int]
+    cost: list[float]
+    co2: list[float]
+    starts: list[float]  # first-stop departures, minutes since the epoch, sorted
+
+
+@dataclass
+class Vehicle:  # a dispatched service: joined when one may board, leaves its cut-off later
+    origin: int
+    dest: int
+    cutoff: float
+    ride: float
+    cost: float
+    co2: float
+
+
+@dataclass
+class Edge:
+    origin: int
+    dest: int
+    minutes: float
+    cost: float
+    co2: float
+
+
+class Reference:
+    """Journeys on a scenario given as the dict the YAML would hold (lat 0, lon 10 x i)."""
+
+    def __init__(self, data: dict[str, Any], first_day: dt.date, last_day: dt.date) -> None:
+        """Expand every timetabled service on the local dates ``first_day`` .. ``last_day``."""
+        places = data["places"]
+        self.index = {p["id"]: i for i, p in enumerate(places)}
+        self.lon = [p["lon"] for p in places]
+        self.mct = [p.get("min_connection_min", 0) for p in places]
+        self.ck = [p.get("checkin_min", 0) for p in places]
+        start = dt.date.fromisoformat(data["run"]["start"])
+        self.epoch = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
+        self.services: list[Service] = []
+        self.vehicles: list[Vehicle] = []
+        for s in data["services"]:
+            stops = [self.index[x] for x in s["stops"]]
+            degrees = [abs(self.lon[b] - self.lon[a]) / 10 for a, b in zip(stops, stops[1:], strict=False)]
+            total = sum(degrees)
+            dwell = s.get("dwell_min", 0)
+            running = s["duration_min"] - dwell * (len(stops) - 2)
+            assert running % total == 0, "running time is a whole multiple of the tens of degrees"
+            per = running // total
+            cost = [s.get("cost_usd", 0) * d / total for d in degrees]
+            co2 = [s.get("co2_kg", 0) * d / total for d in degrees]
+            if "dispatch" in s:
+                self.vehicles.append(Vehicle(stops[0], stops[1], s["dispatch"]["cutoff_min"],
+                                             s["duration_min"], cost[0], co2[0]))
+                continue
+            dep_off, arr_off, t = [], [], 0
+            for d in degrees:
+                dep_off.append(t)
+                t += per * d
+                arr_off.append(t)
+                t += dwell
+            self.services.append(Service(stops, dep_off, arr_off, cost, co2,
+                                         self._starts(data, s, places[stops[0]]["tz"], first_day, last_day)))
+        self.links: list[Edge] = []
+        for link in data.get("links", []):
+            a, b = self.index[link["from"]], self.index[link["to"]]
+            ends = [(a, b), (b, a)] if link.get("bidirectional", True) else [(a, b)]
+            for u, v in ends:
+                self.links.append(Edge(u, v, link["duration_min"], link.get("cost_usd", 0),
+                                       link.get("co2_kg", 0)))
+
+    def _starts(self, data: dict, s: dict, tz: str, first_day: dt.date, last_day: dt.date) -> list[float]:
+        table = s["timetable"]
+        days = set(DAYS) if table.get("days", "daily") == "daily" else set(table["days"])
+        if "times" in table:
+            clocks = sorted({clock(t) for t in table["times"]})
+        else:
+            first, last, step = clock(table.get("first", "00:00")), clock(table.get("last", "23:59")), \
+                table["headway_min"]
+            clocks = list(range(first, last + 1, step))
+        lo = [dt.date.fromisoformat(x) for x in (data.get("valid_from"), s.get("valid_from")) if x]
+        hi = [dt.date.fromisoformat(x) for x in (data.get("valid_to"), s.get("valid_to")) if x]
+        zone = ZoneInfo(tz)
+        out = []
+        day = first_day
+        while day <= last_day:
+            if DAYS[day.weekday()] in days and all(day >= x for x in lo) and all(day <= x for x in hi):
+                for c in clocks:
+                    # fold=0: in a gap or a fold, the offset in force before the change
+                    local = dt.datetime(day.year, day.month, day.day, c // 60, c % 60, tzinfo=zone)
+                    out.append((local - self.epoch).total_seconds() / 60.0)
+            day += dt.timedelta(days=1)
+        return sorted(out)
+
+    # ------------------------------------------------------------------ moves
+    def _board_and_leave(self, place: int, how: int, reach: float, ready: float) -> tuple[float, float]:
+        """When a vehicle may be boarded and a link taken after reaching ``place`` so."""
+        if how == START:
+            return ready + self.ck[place], ready
+        if how == VEHICLE:
+            return reach + self.mct[place], reach + self.mct[place]
+        return reach + max(self.ck[place], self.mct[place]), reach
+
+    def moves(self, place: int, board: float, leave: float):  # noqa: ANN201
+        """(next place, how, reach time, boardings, cost, CO2) of every one-leg move; of a
+        timetabled service, only its first trip catchable at each of its stops here (a later
+        trip of it reaches each later stop later, for the same cost)."""
+        for s in self.services:
+            for k in range(len(s.stops) - 1):
+                if s.stops[k] != place:
+                    continue
+                j = bisect.bisect_left(s.starts, board - s.dep_off[k])
+                if j == len(s.starts):
+                    continue
+                t0 = s.starts[j]
+                cost = co2 = 0.0
+                for g in range(k, len(s.stops) - 1):
+                    cost += s.cost[g]
+                    co2 += s.co2[g]
+                    yield s.stops[g + 1], VEHICLE, t0 + s.arr_off[g], 1, cost, co2
+        for v in self.vehicles:
+            if v.origin == place:
+                yield v.dest, VEHICLE, board + v.cutoff + v.ride, 1, v.cost, v.co2
+        for e in self.links:
+            if e.origin == place:
+                yield e.dest, LINK, leave + e.minutes, 0, e.cost, e.co2
+
+    # ------------------------------------------------------------------ questions
+    def earliest(self, origin: int, target: int, ready: float) -> float:
+        best: dict[tuple[int, int], float] = {(origin, START): ready}
+        heap = [(ready, origin, START)]
+        while heap:
+            reach, place, how = heapq.heappop(heap)
+            if reach > best.get((place, how), math.inf):
+                continue
+            if place == target:
+                return reach  # the journey ends on reaching the destination
+            board, leave = self._board_and_leave(place, how, reach, ready)
+            for nxt, nhow, t, *_ in self.moves(place, board, leave):
+                if t < best.get((nxt, nhow), math.inf):
+                    best[(nxt, nhow)] = t
+                    heapq.heappush(heap, (t, nxt, nhow))
+        return math.inf
+
+    def pareto(self, origin: int, target: int, ready: float, limit: float) -> set[tuple]:
+        """(arrival, transfers, cost, CO2) of every journey arriving by ``limit`` that no other
+        beats in all four."""
+        bags: dict[tuple[int, int], list[tuple]] = {}
+        found: list[tuple] = []
+        stack = [(origin, START, ready, 0, 0.0, 0.0)]
+        while stack:
+            place, how, reach, boardings, cost, co2 = stack.pop()
+            label = (reach, boardings, cost, co2)
+            bag = bags.setdefault((place, how), [])
+            if any(all(a <= b + 1e-9 for a, b in zip(other, label, strict=True)) for other in bag):
+                continue
+            bag[:] = [o for o in bag if not all(a <= b + 1e-9 for a, b in zip(label, o, strict=True))]
+            bag.append(label)
+            if place == target:
+                found.append((reach, max(0, boardings - 1), round(cost, 6), round(co2, 6)))
+                continue
+            board, leave = self._board_and_leave(place, how, reach, ready)
+            for nxt, nhow, t, b, c, e in self.moves(place, board, leave):
+                if t <= limit:
+                    stack.append((nxt, nhow, t, boardings + b, cost + c, co2 + e))
+        return {x for x in found
+                if not any(y != x and all(a <= b + 1e-9 for a, b in zip(y, x, strict=True)) for y in found)}
