@@ -37,6 +37,7 @@ def clock(text: str) -> int:
 
 @dataclass
 class Service:
+    mode: str
     stops: list[int]
     dep_off: list[int]  # per segment, minutes after the first stop's departure
     arr_off: list[int]
@@ -47,6 +48,7 @@ class Service:
 
 @dataclass
 class Vehicle:  # a dispatched service: joined when one may board, leaves its cut-off later
+    mode: str
     origin: int
     dest: int
     cutoff: float
@@ -62,6 +64,8 @@ class Edge:
     minutes: float
     cost: float
     co2: float
+    mode: str = "transfer"
+    units: tuple[str, ...] = ("pax", "feu")
 
 
 class Reference:
@@ -89,7 +93,7 @@ class Reference:
             cost = [s.get("cost_usd", 0) * d / total for d in degrees]
             co2 = [s.get("co2_kg", 0) * d / total for d in degrees]
             if "dispatch" in s:
-                self.vehicles.append(Vehicle(stops[0], stops[1], s["dispatch"]["cutoff_min"],
+                self.vehicles.append(Vehicle(s["mode"], stops[0], stops[1], s["dispatch"]["cutoff_min"],
                                              s["duration_min"], cost[0], co2[0]))
                 continue
             dep_off, arr_off, t = [], [], 0
@@ -98,7 +102,7 @@ class Reference:
                 t += per * d
                 arr_off.append(t)
                 t += dwell
-            self.services.append(Service(stops, dep_off, arr_off, cost, co2,
+            self.services.append(Service(s["mode"], stops, dep_off, arr_off, cost, co2,
                                          self._starts(data, s, places[stops[0]]["tz"], first_day, last_day)))
         self.links: list[Edge] = []
         for link in data.get("links", []):
@@ -106,7 +110,18 @@ class Reference:
             ends = [(a, b), (b, a)] if link.get("bidirectional", True) else [(a, b)]
             for u, v in ends:
                 self.links.append(Edge(u, v, link["duration_min"], link.get("cost_usd", 0),
-                                       link.get("co2_kg", 0)))
+                                       link.get("co2_kg", 0), link.get("mode", "transfer"),
+                                       tuple(link.get("units", ("pax", "feu")))))
+        self.restrict()
+
+    def restrict(self, modes: tuple[str, ...] | None = None, unit: str = "pax", links: bool = True) -> None:
+        """Ride only services and dispatched vehicles of ``modes`` (None: all), and links that
+        carry ``unit`` whose mode is among ``modes`` or that are walks (``transfer``); no link at
+        all unless ``links``. Every service here carries passengers."""
+        self.use_services = [s for s in self.services if modes is None or s.mode in modes]
+        self.use_vehicles = [v for v in self.vehicles if modes is None or v.mode in modes]
+        self.use_links = [e for e in self.links if links and unit in e.units
+                          and (modes is None or e.mode == "transfer" or e.mode in modes)]
 
     def _starts(self, data: dict, s: dict, tz: str, first_day: dt.date, last_day: dt.date) -> list[float]:
         table = s["timetable"]
@@ -144,7 +159,7 @@ class Reference:
         """(next place, how, reach time, boardings, cost, CO2) of every one-leg move; of a
         timetabled service, only its first trip catchable at each of its stops here (a later
         trip of it reaches each later stop later, for the same cost)."""
-        for s in self.services:
+        for s in self.use_services:
             for k in range(len(s.stops) - 1):
                 if s.stops[k] != place:
                     continue
@@ -157,10 +172,10 @@ class Reference:
                     cost += s.cost[g]
                     co2 += s.co2[g]
                     yield s.stops[g + 1], VEHICLE, t0 + s.arr_off[g], 1, cost, co2
-        for v in self.vehicles:
+        for v in self.use_vehicles:
             if v.origin == place:
                 yield v.dest, VEHICLE, board + v.cutoff + v.ride, 1, v.cost, v.co2
-        for e in self.links:
+        for e in self.use_links:
             if e.origin == place:
                 yield e.dest, LINK, leave + e.minutes, 0, e.cost, e.co2
 
@@ -181,9 +196,10 @@ class Reference:
                     heapq.heappush(heap, (t, nxt, nhow))
         return math.inf
 
-    def pareto(self, origin: int, target: int, ready: float, limit: float) -> set[tuple]:
-        """(arrival, transfers, cost, CO2) of every journey arriving by ``limit`` that no other
-        beats in all four."""
+    def pareto(self, origin: int, target: int, ready: float, limit: float,
+               max_boardings: float = math.inf) -> set[tuple]:
+        """(arrival, transfers, cost, CO2) of every journey arriving by ``limit``, boarding at
+        most ``max_boardings`` vehicles, that no other such journey beats in all four."""
         bags: dict[tuple[int, int], list[tuple]] = {}
         found: list[tuple] = []
         stack = [(origin, START, ready, 0, 0.0, 0.0)]
@@ -200,7 +216,7 @@ class Reference:
                 continue
             board, leave = self._board_and_leave(place, how, reach, ready)
             for nxt, nhow, t, b, c, e in self.moves(place, board, leave):
-                if t <= limit:
+                if t <= limit and boardings + b <= max_boardings:
                     stack.append((nxt, nhow, t, boardings + b, cost + c, co2 + e))
         return {x for x in found
                 if not any(y != x and all(a <= b + 1e-9 for a, b in zip(y, x, strict=True)) for y in found)}
