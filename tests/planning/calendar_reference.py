@@ -23,6 +23,7 @@ import datetime as dt
 import heapq
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -129,9 +130,14 @@ class Reference:
         if "times" in table:
             clocks = sorted({clock(t) for t in table["times"]})
         else:
-            first, last, step = clock(table.get("first", "00:00")), clock(table.get("last", "23:59")), \
-                table["headway_min"]
-            clocks = list(range(first, last + 1, step))
+            # first + k x headway up to last, each on its whole minute, halves up (as every time
+            # a timetable publishes), in exact arithmetic
+            first, last = clock(table.get("first", "00:00")), clock(table.get("last", "23:59"))
+            step = Fraction(str(table["headway_min"]))
+            clocks, k = [], 0
+            while first + k * step <= last:
+                clocks.append(math.floor(first + k * step + Fraction(1, 2)))
+                k += 1
         lo = [dt.date.fromisoformat(x) for x in (data.get("valid_from"), s.get("valid_from")) if x]
         hi = [dt.date.fromisoformat(x) for x in (data.get("valid_to"), s.get("valid_to")) if x]
         zone = ZoneInfo(tz)

@@ -60,7 +60,7 @@ def scenario_data(draw, *, max_services: int = 5, max_times: int = 3, headway: b
         if headway and draw(st.booleans()):
             first = draw(st.sampled_from(CLOCKS))
             last = draw(st.sampled_from([c for c in CLOCKS if c >= first]))
-            table: dict = {"headway_min": draw(st.sampled_from([45, 180, 360, 720])),
+            table: dict = {"headway_min": draw(st.sampled_from([45, 180, 360, 720, 22.5, 7.5, 92.25, 37.5])),
                            "first": hhmm(first), "last": hhmm(last)}
         else:
             table = {"times": [hhmm(c) for c in draw(st.lists(
@@ -265,3 +265,12 @@ def test_plan_with_modes_transfers_and_direct_only_equals_the_reference(data, dr
         assert carries_no_passengers(data, origin)
         return
     assert found == want, (t0, modes, k, direct)
+
+
+def test_a_fractional_headway_departs_on_whole_minutes_halves_up() -> None:
+    # every 22.5 min from 00:00: 00:00, 00:22.5, 00:45, 01:07.5, 01:30, 01:52.5 -> 0, 23, 45, 68,
+    # 90, 113 (Python's round() went to even: 22 and 112, gaps of 22 and 23 minutes in turn)
+    from corridor.scenario.schema import Timetable
+
+    table = Timetable.model_validate({"headway_min": 22.5, "first": "00:00", "last": "02:00"})
+    assert table.clock_min == (0, 23, 45, 68, 90, 113)

@@ -14,6 +14,7 @@ Dates are written as text (``2027-03-01``), never as numbers, and lie in
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -341,10 +342,12 @@ class Timetable(_Model):
         assert self.headway_min is not None
         start, end = clock_minutes(self.first), clock_minutes(self.last)
         out: list[int] = []
-        t = float(start)
-        while t <= end + 1e-9:
-            out.append(int(round(t)))
-            t += self.headway_min
+        k = 0
+        while (t := start + k * self.headway_min) <= end + 1e-9:
+            # on its whole minute, halves up as every published time (round() goes to even:
+            # a 22.5-minute headway left at 22, 45, 68, 90, 112)
+            out.append(math.floor(t + 0.5 + 1e-9))
+            k += 1
         return tuple(sorted(set(out)))
 
 
