@@ -11,9 +11,9 @@ found by two plain searches over (place, how it was reached):
   reached), a label dropped only when another there is at most it in all four and time.
 
 Nothing here imports corridor.network or corridor.planning. Places lie on the equator 10 degrees
-apart, and running time, cost and CO2 are whole multiples of the degrees a segment spans, so
-the distance shares of a multi-stop service are whole minutes and dollars (no rounding rule
-needs to be re-derived).
+apart, so a segment's share of its service's distance is the share of the tens of degrees it
+spans, exactly: arrivals are the exact running totals, in fractions, rounded halves up. Cost
+and CO2 are whole multiples of those tens (whole dollars and kilograms a segment).
 """
 
 from __future__ import annotations
@@ -85,24 +85,27 @@ class Reference:
         self.vehicles: list[Vehicle] = []
         for s in data["services"]:
             stops = [self.index[x] for x in s["stops"]]
-            degrees = [abs(self.lon[b] - self.lon[a]) / 10 for a, b in zip(stops, stops[1:], strict=False)]
+            degrees = [round(abs(self.lon[b] - self.lon[a]) / 10)
+                       for a, b in zip(stops, stops[1:], strict=False)]
             total = sum(degrees)
             dwell = s.get("dwell_min", 0)
             running = s["duration_min"] - dwell * (len(stops) - 2)
-            assert running % total == 0, "running time is a whole multiple of the tens of degrees"
-            per = running // total
             cost = [s.get("cost_usd", 0) * d / total for d in degrees]
             co2 = [s.get("co2_kg", 0) * d / total for d in degrees]
             if "dispatch" in s:
                 self.vehicles.append(Vehicle(s["mode"], stops[0], stops[1], s["dispatch"]["cutoff_min"],
                                              s["duration_min"], cost[0], co2[0]))
                 continue
-            dep_off, arr_off, t = [], [], 0
+            # each arrival the exact running total (by distance share) rounded halves up, at least
+            # a minute after its departure; each departure the exact total with the dwell
+            dep_off, arr_off, t, exact = [], [], 0, Fraction(0)
             for d in degrees:
                 dep_off.append(t)
-                t += per * d
+                exact += Fraction(running * d, total)
+                t = max(math.floor(exact + Fraction(1, 2)), t + 1)
                 arr_off.append(t)
-                t += dwell
+                exact += dwell
+                t = max(math.floor(exact + Fraction(1, 2)), t)
             self.services.append(Service(s["mode"], stops, dep_off, arr_off, cost, co2,
                                          self._starts(data, s, places[stops[0]]["tz"], first_day, last_day)))
         self.links: list[Edge] = []

@@ -56,6 +56,10 @@ def scenario_data(draw, *, max_services: int = 5, max_times: int = 3, headway: b
         tens = sum(abs(a - b) for a, b in zip(stops, stops[1:], strict=False))
         # minutes per ten degrees: short hops, and services that run through one or two nights
         per = draw(st.sampled_from([1, 7, 30, 61, 150, 700]).filter(lambda p, t=tens: p * t <= 2900))
+        # or any whole running time: the shares of a multi-stop service then fall between
+        # minutes, on halves too (3 then 1 tens of degrees in 10 minutes: 7.5, the first arrival
+        # at minute 8)
+        running = per * tens if draw(st.booleans()) else draw(st.integers(tens, 2900))
         dwell = draw(st.sampled_from([0, 0, 10, 25]))
         if headway and draw(st.booleans()):
             first = draw(st.sampled_from(CLOCKS))
@@ -70,7 +74,7 @@ def scenario_data(draw, *, max_services: int = 5, max_times: int = 3, headway: b
                                        st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True)))
         service = {"id": f"S{k}", "mode": draw(st.sampled_from(["rail", "air"])), "unit": "pax",
                    "stops": [f"P{s}" for s in stops], "timetable": table,
-                   "duration_min": per * tens + dwell * (len(stops) - 2), "dwell_min": dwell,
+                   "duration_min": running + dwell * (len(stops) - 2), "dwell_min": dwell,
                    "capacity": 10, "cost_usd": draw(st.integers(0, 40)) * tens,
                    "co2_kg": draw(st.sampled_from([0, 3, 10])) * tens}
         if draw(st.integers(0, 2)) == 0:  # a validity period, open at either end or not
@@ -274,3 +278,27 @@ def test_a_fractional_headway_departs_on_whole_minutes_halves_up() -> None:
 
     table = Timetable.model_validate({"headway_min": 22.5, "first": "00:00", "last": "02:00"})
     assert table.clock_min == (0, 23, 45, 68, 90, 113)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=4), st.integers(1, 200),
+       st.sampled_from([0, 0, 5, 10]))
+def test_multi_stop_times_are_exact_running_totals_rounded_halves_up(tens, running, dwell) -> None:
+    # stops on the equator: each segment's share of the distance is exactly its share of the
+    # tens of degrees, so its exact arrival is a fraction; halves go up (docs/scenarios.md)
+    from corridor.network.segments import service_segments
+
+    lon = np.cumsum([0, *tens]) * 10.0
+    data = {"name": "shares", "run": {"start": "2027-03-01", "horizon_days": 7},
+            "places": [{"id": f"P{i}", "name": f"P{i}", "kind": "junction", "country": "KZ", "lat": 0.0,
+                        "lon": float(x), "tz": "UTC"} for i, x in enumerate(lon)],
+            "services": [{"id": "S", "mode": "rail", "unit": "pax",
+                          "stops": [f"P{i}" for i in range(lon.size)], "timetable": {"times": ["08:00"]},
+                          "duration_min": running + dwell * (lon.size - 2),
+                          "dwell_min": dwell, "capacity": 1}], "links": []}
+    day = dt.date(2027, 3, 1)
+    want = Reference(data, day, day).services[0]
+    scenario = Scenario.model_validate(data)
+    got = service_segments(scenario.services[0], {p.id: p for p in scenario.places})
+    assert [g.depart_offset_min for g in got] == want.dep_off
+    assert [g.arrive_offset_min for g in got] == want.arr_off
