@@ -8,7 +8,8 @@ moment written from the YAML's numbers), and each check is a 99.9% t-interval ov
 independent replications (scipy's t quantile), with no other slack: M/M/c for c = 2, 4, 5
 and 6 at utilisation up to 0.9, the probability of waiting (Erlang C itself) and the tail
 P(W > t) from every vehicle's own record, M/G/1 with triangular and heavy lognormal
-service, and a capacity cut in force all run long (a service takes 1/f as long).
+service, a capacity cut in force all run long (a service takes 1/f as long), and outside
+traffic sharing the station with the modelled vehicles.
 
 A run starts empty and ends cut at the horizon plus a day: the first is why each run drops a
 twentieth as warm-up, the second is why a wait cut at the end is one of a handful at most.
@@ -137,3 +138,33 @@ def test_a_capacity_cut_all_run_long_is_a_slower_server() -> None:
     for rec in result.records:
         log = rec.stations["B"]
         np.testing.assert_allclose(log["end_min"] - log["start_min"], 60.0)
+
+
+@pytest.mark.parametrize(("servers", "rho", "outside", "days"), [(2, 0.85, 0.5, 150), (1, 0.8, 0.75, 200)],
+                         ids=["M/M/2-half-outside", "M/M/1-three-quarters-outside"])
+def test_outside_traffic_joins_the_poisson_stream(servers, rho, outside, days) -> None:
+    # outside vehicles (background_per_day, drawn in advance, admitted just before the next
+    # modelled vehicle) and the modelled trucks are two Poisson streams: together one, at the
+    # sum of their rates, so the station is M/M/c at the total load, and by PASTA the modelled
+    # vehicles alone wait as long on average as all of them
+    base = queue_scenario("M/M", servers, rho * (1 - outside), days=days, replications=REPS, seed=14)
+    mu = 1.0 / SERVICE_MEAN_MIN
+    per_day = rho * outside * servers * mu * 1440.0
+    places = [p.model_copy(update={"background_per_day": per_day}) if p.id == "B" else p for p in base.places]
+    scenario = base.model_copy(update={"places": places})
+    result = simulate(scenario, workers=2)
+    lam = rho * servers * mu
+    want = erlang_c(servers, lam / mu) / (servers * mu - lam)
+    warmup, horizon = scenario.run.warmup_days * 1440.0, scenario.run.horizon_days * 1440.0
+    every, modelled, share = [], [], []
+    for rec in result.records:
+        log = rec.stations["B"]
+        seen = (log["arrive_min"] >= warmup) & (log["arrive_min"] < horizon)
+        wait = (log["start_min"] - log["arrive_min"])[seen]
+        every.append(float(wait.mean()))
+        modelled.append(float(wait[log["units"][seen] > 0].mean()))
+        share.append(float(np.mean(log["units"][seen] == 0)))
+    assert_within(every, want, "mean wait, every vehicle")
+    assert_within(modelled, want, "mean wait, modelled vehicles")
+    assert_within(share, outside, "share of outside vehicles", width=0.05)
+    assert_within([k["stations"]["B"]["utilisation"] for k in result.kpis], rho, "utilisation", width=0.05)
