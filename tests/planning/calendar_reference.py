@@ -189,20 +189,22 @@ class Reference:
                 yield e.dest, LINK, leave + e.minutes, 0, e.cost, e.co2
 
     # ------------------------------------------------------------------ questions
-    def earliest(self, origin: int, target: int, ready: float) -> float:
-        best: dict[tuple[int, int], float] = {(origin, START): ready}
-        heap = [(ready, origin, START)]
+    def earliest(self, origin: int, target: int, ready: float, max_boardings: float = math.inf) -> float:
+        """Dijkstra over (place, how reached, vehicles boarded so far), at most ``max_boardings``."""
+        best: dict[tuple[int, int, int], float] = {(origin, START, 0): ready}
+        heap = [(ready, origin, START, 0)]
         while heap:
-            reach, place, how = heapq.heappop(heap)
-            if reach > best.get((place, how), math.inf):
+            reach, place, how, boarded = heapq.heappop(heap)
+            if reach > best.get((place, how, boarded), math.inf):
                 continue
             if place == target:
                 return reach  # the journey ends on reaching the destination
             board, leave = self._board_and_leave(place, how, reach, ready)
-            for nxt, nhow, t, *_ in self.moves(place, board, leave):
-                if t < best.get((nxt, nhow), math.inf):
-                    best[(nxt, nhow)] = t
-                    heapq.heappush(heap, (t, nxt, nhow))
+            for nxt, nhow, t, b, *_ in self.moves(place, board, leave):
+                key = (nxt, nhow, boarded + b)
+                if boarded + b <= max_boardings and t < best.get(key, math.inf):
+                    best[key] = t
+                    heapq.heappush(heap, (t, *key))
         return math.inf
 
     def pareto(self, origin: int, target: int, ready: float, limit: float,

@@ -187,16 +187,20 @@ def test_plan_on_any_date_equals_the_reference(data, draw) -> None:  # noqa: ANN
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario_data(), st.data())
 def test_profile_over_a_week_equals_the_reference(data, draw) -> None:  # noqa: ANN001
-    # a week of the origin's clock from a drawn local start (or the default Monday 00:00): the
-    # earliest arrival at every ready minute where one may change (a departure from the origin
+    # a week of the origin's clock from a drawn local start (or the default Monday 00:00), with
+    # or without --modes and --max-transfers: the earliest arrival at every ready minute where
+    # one may change (a departure from the origin
     # less its check-in, and from one link away, a minute either side) and at random minutes
     planner = RoutePlanner(Scenario.model_validate(data))
     origin, target = ends(data, draw.draw)
     start = None
     if draw.draw(st.booleans()):
         start = utc(data, float(draw.draw(st.integers(-3 * 1440, 10 * 1440))))
+    modes = draw.draw(st.one_of(st.none(), st.sampled_from([("rail",), ("air", "road")])))
+    k_max = draw.draw(st.sampled_from([None, None, 0, 1]))
     try:
-        result = planner.profile(f"P{origin}", f"P{target}", start=start, days=7, unit="pax")
+        result = planner.profile(f"P{origin}", f"P{target}", start=start, days=7, unit="pax", modes=modes,
+                                 max_transfers=k_max)
     except NoRouteError:
         return
     except PlanningError:
@@ -217,6 +221,8 @@ def test_profile_over_a_week_equals_the_reference(data, draw) -> None:  # noqa: 
     assert grid[0] == (begin - epoch).total_seconds() / 60
     assert grid.size == (end - begin.astimezone(dt.UTC)).total_seconds() / 60
     ref = reference(data, float(grid[0]), float(grid[-1]) + 30 * 1440)
+    ref.restrict(modes, "pax")
+    most = math.inf if k_max is None else k_max + 1
     step = grid[1] - grid[0]
     assert step == 1.0
     near = set()
@@ -238,8 +244,8 @@ def test_profile_over_a_week_equals_the_reference(data, draw) -> None:  # noqa: 
     if len(picks) > 400:
         picks = sorted(rng.choice(picks, 400, replace=False).tolist())
     for k in picks:
-        want = ref.earliest(origin, target, float(grid[k]))
-        assert got[k] == want, (float(grid[k]), float(got[k]), want)
+        want = ref.earliest(origin, target, float(grid[k]), most)
+        assert got[k] == want, (float(grid[k]), float(got[k]), want, modes, k_max)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
