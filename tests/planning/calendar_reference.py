@@ -72,8 +72,11 @@ class Edge:
 class Reference:
     """Journeys on a scenario given as the dict the YAML would hold (lat 0, lon 10 x i)."""
 
-    def __init__(self, data: dict[str, Any], first_day: dt.date, last_day: dt.date) -> None:
-        """Expand every timetabled service on the local dates ``first_day`` .. ``last_day``."""
+    def __init__(self, data: dict[str, Any], first_day: dt.date, last_day: dt.date,
+                 window: tuple[float, float] = (-math.inf, math.inf)) -> None:
+        """Expand every timetabled service on the local dates ``first_day`` .. ``last_day``,
+        keeping the trips that leave their first stop inside ``window`` (minutes since the epoch)."""
+        self.window = window
         places = data["places"]
         self.index = {p["id"]: i for i, p in enumerate(places)}
         self.lon = [p["lon"] for p in places]
@@ -151,7 +154,9 @@ class Reference:
                 for c in clocks:
                     # fold=0: in a gap or a fold, the offset in force before the change
                     local = dt.datetime(day.year, day.month, day.day, c // 60, c % 60, tzinfo=zone)
-                    out.append((local - self.epoch).total_seconds() / 60.0)
+                    minutes = (local - self.epoch).total_seconds() / 60.0
+                    if self.window[0] <= minutes < self.window[1]:
+                        out.append(minutes)
             day += dt.timedelta(days=1)
         return sorted(out)
 
