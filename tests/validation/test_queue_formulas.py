@@ -8,8 +8,9 @@ moment written from the YAML's numbers), and each check is a 99.9% t-interval ov
 independent replications (scipy's t quantile), with no other slack: M/M/c for c = 2, 4, 5
 and 6 at utilisation up to 0.9, the probability of waiting (Erlang C itself) and the tail
 P(W > t) from every vehicle's own record, M/G/1 with triangular and heavy lognormal
-service, a capacity cut in force all run long (a service takes 1/f as long), and outside
-traffic sharing the station with the modelled vehicles.
+service, a capacity cut in force all run long (a service takes 1/f as long), outside
+traffic sharing the station with the modelled vehicles, and evenly spaced arrivals (D/M/1,
+G/M/1's root).
 
 A run starts empty and ends cut at the horizon plus a day: the first is why each run drops a
 twentieth as warm-up, the second is why a wait cut at the end is one of a handful at most.
@@ -22,7 +23,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 from validation.queue_scenarios import SERVICE_MEAN_MIN, queue_scenario
 
 from corridor import simulate
@@ -168,3 +169,26 @@ def test_outside_traffic_joins_the_poisson_stream(servers, rho, outside, days) -
     assert_within(modelled, want, "mean wait, modelled vehicles")
     assert_within(share, outside, "share of outside vehicles", width=0.05)
     assert_within([k["stations"]["B"]["utilisation"] for k in result.kpis], rho, "utilisation", width=0.05)
+
+
+def dm1_sigma(rho: float) -> float:
+    """The root in (0, 1) of sigma = exp(-(1 - sigma) / rho): D/M/1's probability of waiting
+    (G/M/1 with the deterministic gap's transform exp(-s T), s = mu (1 - sigma), mu T = 1 / rho)."""
+    return float(optimize.brentq(lambda x: x - math.exp(-(1.0 - x) / rho), 1e-12, 1.0 - 1e-12))
+
+
+@pytest.mark.parametrize(("rho", "days"), [(0.7, 200), (0.9, 400)], ids=["D/M/1-rho0.7", "D/M/1-rho0.9"])
+def test_evenly_spaced_arrivals_are_d_m_1(rho, days) -> None:
+    # arrivals: uniform (evenly spaced) single-container trucks into one exponential server:
+    # P(wait > 0) = sigma and the mean wait sigma / (mu (1 - sigma))
+    base = queue_scenario("M/M", 1, rho, days=days, replications=REPS, seed=15)
+    demand = [d.model_copy(update={"arrivals": "uniform"}) for d in base.demand]
+    scenario = base.model_copy(update={"demand": demand})
+    result = simulate(scenario, workers=2)
+    sigma = dm1_sigma(rho)
+    want = sigma * SERVICE_MEAN_MIN / (1.0 - sigma)
+    assert_within([k["stations"]["B"]["mean_wait_min"] for k in result.kpis], want, "mean wait")
+    waits = window_waits(result, scenario)
+    assert_within([float(np.mean(w > 0)) for w in waits], sigma, "P(wait > 0)", width=0.05)
+    gaps = np.diff(np.sort(result.records[0].stations["B"]["arrive_min"]))
+    np.testing.assert_allclose(gaps, SERVICE_MEAN_MIN / rho, rtol=1e-9)  # evenly spaced indeed
