@@ -195,7 +195,10 @@ class Reference:
 
     # ------------------------------------------------------------------ questions
     def earliest(self, origin: int, target: int, ready: float, max_boardings: float = math.inf) -> float:
-        """Dijkstra over (place, how reached, vehicles boarded so far), at most ``max_boardings``."""
+        """Dijkstra over (place, how reached, vehicles boarded so far), at most ``max_boardings``
+        (with no limit, boardings are not counted: a dispatched vehicle joined at any moment
+        would make new states for ever where the target cannot be reached)."""
+        count = 1 if math.isfinite(max_boardings) else 0
         best: dict[tuple[int, int, int], float] = {(origin, START, 0): ready}
         heap = [(ready, origin, START, 0)]
         while heap:
@@ -206,7 +209,7 @@ class Reference:
                 return reach  # the journey ends on reaching the destination
             board, leave = self._board_and_leave(place, how, reach, ready)
             for nxt, nhow, t, b, *_ in self.moves(place, board, leave):
-                key = (nxt, nhow, boarded + b)
+                key = (nxt, nhow, boarded + b * count)
                 if boarded + b <= max_boardings and t < best.get(key, math.inf):
                     best[key] = t
                     heapq.heappush(heap, (t, *key))

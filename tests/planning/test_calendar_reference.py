@@ -160,11 +160,14 @@ def test_plan_on_any_date_equals_the_reference(data, draw) -> None:  # noqa: ANN
               for s in ref.services for k in range(len(s.stops) - 1) if s.stops[k] == e.dest
               for t in s.starts if -4 * 1440 <= t + s.dep_off[k] <= 16 * 1440
               for w in {max(ref.ck[e.dest], ref.mct[e.dest]), ref.ck[e.dest], ref.mct[e.dest]}]
-    pick = draw.draw(st.sampled_from(["any", "middle", "linked"]))
+    pick = draw.draw(st.sampled_from(["any", "middle", "linked", "far"]))
     if pick == "middle" and middle:
         t0 = draw.draw(st.sampled_from(sorted(middle))) - draw.draw(st.sampled_from([0, 1, 30]))
     elif pick == "linked" and linked:
         t0 = draw.draw(st.sampled_from(sorted(linked))) + draw.draw(st.sampled_from([0, 1, -1]))
+    elif pick == "far":  # years before or after the run, other changes of clocks, other weekdays
+        t0 = float(draw.draw(st.integers(-3 * 365, 5 * 365)) * 1440 + draw.draw(st.integers(0, 1439)))
+        ref = reference(data, t0, t0 + 61 * 1440)
     want = ref.earliest(origin, target, t0)
     want = want if want <= t0 + 60 * 1440 else math.inf
     try:
