@@ -72,3 +72,24 @@ def test_kpis_of_a_queue_the_run_ends_with(servers, shut) -> None:
         flagged += growing
     assert ended_queued >= 3  # the censoring rules were met, not just passed by
     assert flagged == (0 if shut else len(result.kpis))
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_growing_is_two_percent_of_the_half_window_between_the_quarters(above) -> None:
+    # a vehicle every 10 minutes through a window of ten days, each waiting in proportion to
+    # when it came, served back to back (over 95% busy), and one vehicle from before the window
+    # still queued at the end: growing exactly when the last quarter's waits exceed the first's
+    # by max(2% x half the window, an hour) = 144 min; slopes 5% either side of that
+    from corridor.analysis.kpis import station_kpis
+
+    warmup, horizon, end = 1440.0, 1440.0 + 14400.0, 1440.0 + 14400.0 + 1440.0
+    span = horizon - warmup
+    arrive = np.arange(warmup, horizon, 10.0)
+    quarter_gap = arrive[arrive >= warmup + 3 * span / 4].mean() - arrive[arrive < warmup + span / 4].mean()
+    slope = max(0.02 * span / 2, 60.0) / quarter_gap * (1.05 if above else 0.95)
+    start = arrive + slope * (arrive - warmup)
+    log = {"servers": 1, "arrive_min": np.r_[100.0, arrive], "start_min": np.r_[end + 1.0, start],
+           "end_min": np.r_[end + 11.0, start + 10.0], "units": np.ones(arrive.size + 1, dtype=np.int64)}
+    got = station_kpis(log, warmup, horizon, end)
+    assert got["utilisation"] > 0.95 and got["queue_at_end"] == 1
+    assert bool(got["growing"]) == above
