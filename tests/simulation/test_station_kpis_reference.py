@@ -1,0 +1,113 @@
+"""A station's KPIs when the run ends with vehicles still queued, against plain sums over the
+vehicle log written from docs/simulation.md (KPIs, stations).
+
+The queue tests run stable queues that drain before the run ends, so the censoring rules
+are only met in passing: here the station is overloaded (arrivals at 1.3 times what its
+servers clear) and shut for a while inside the window, so most replications end with a queue.
+The rules: statistics cover vehicles arriving in [warm-up, horizon); a vehicle still queued at
+the end of the run has its wait cut there and counts as unserved; utilisation is busy server
+time inside the window over servers x window; the mean queue is the time-average number
+waiting (arrived, not started) over the window, the largest queue the most waiting at any
+moment of it; growing is over 95% busy, vehicles queued when demand stops (at the horizon,
+however the drain clears them after), and waits (as admission
+fixed them) of the window's last quarter longer than its first's by 2% of the half-window
+between them and an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from validation.queue_scenarios import queue_scenario
+
+from corridor import simulate
+from corridor.scenario.schema import Disruption
+
+
+def overlap(a: float, b: float, lo: float, hi: float) -> float:
+    return max(0.0, min(b, hi) - max(a, lo))
+
+
+@pytest.mark.parametrize(("servers", "shut"), [(1, True), (3, True), (2, False)])
+def test_kpis_of_a_queue_the_run_ends_with(servers, shut) -> None:
+    # shut for a day and a half, the station is busy under 95% of the window (not growing
+    # by the rule); open all along, it is always busy and its queue grows
+    s = queue_scenario("M/M", servers, 1.3, days=20, replications=6, seed=5)
+    s = s.model_copy(update={"run": s.run.model_copy(update={"warmup_days": 2, "drain_days": 1})})
+    if shut:
+        closure = Disruption(id="SHUT", target="B", start=s.run.epoch + dt.timedelta(days=6, hours=3),
+                             end=s.run.epoch + dt.timedelta(days=7, hours=12), capacity_factor=0.0)
+        s = s.model_copy(update={"disruptions": [closure]})
+    result = simulate(s, workers=2)
+    warmup, horizon = s.run.warmup_days * 1440.0, s.run.horizon_days * 1440.0
+    end = horizon + s.run.drain_days * 1440.0
+    span = horizon - warmup
+    ended_queued = flagged = 0
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        log, got = rec.stations["B"], kpis["stations"]["B"]
+        visits = list(zip(log["arrive_min"].tolist(), log["start_min"].tolist(), log["end_min"].tolist(),
+                          strict=True))
+        seen = [(a, b, e) for a, b, e in visits if warmup <= a < horizon]
+        waits = [min(b, end) - a for a, b, _ in seen]
+        assert got["vehicles"] == len(seen)
+        assert got["unserved"] == sum(b >= end for _, b, _ in seen)
+        assert got["queue_at_end"] == sum(b >= end for _, b, _ in visits)
+        assert got["mean_wait_min"] == pytest.approx(np.mean(waits), rel=1e-12)
+        assert got["max_wait_min"] == pytest.approx(max(waits), rel=1e-12)
+        busy = sum(overlap(b, e, warmup, horizon) for _, b, e in visits)
+        assert got["utilisation"] == pytest.approx(busy / (servers * span), rel=1e-9)
+        queued = sum(overlap(a, b, warmup, horizon) for a, b, _ in visits)
+        assert got["mean_queue"] == pytest.approx(queued / span, rel=1e-9)
+        moments = [warmup] + [t for a, b, _ in visits for t in (a, b) if warmup <= t < horizon]
+        most = max(sum(a <= t < b for a, b, _ in visits) for t in moments)
+        assert got["max_queue"] == most
+        fixed = {a: b - a for a, b, _ in seen}  # waits as admission fixed them, past the end too
+        first = [w for a, w in fixed.items() if a < warmup + span / 4]
+        last = [w for a, w in fixed.items() if a >= warmup + 3 * span / 4]
+        at_horizon = sum(a < horizon < b for a, b, _ in visits)  # queued when demand stops
+        growing = (busy / (servers * span) > 0.95 and at_horizon > 0
+                   and np.mean(last) - np.mean(first) >= max(0.02 * span / 2, 60.0))
+        assert bool(got["growing"]) == growing
+        ended_queued += got["unserved"] > 0
+        flagged += growing
+    assert ended_queued >= 3  # the censoring rules were met, not just passed by
+    assert flagged == (0 if shut else len(result.kpis))
+
+
+@pytest.mark.parametrize("above", [True, False])
+def test_growing_is_two_percent_of_the_half_window_between_the_quarters(above) -> None:
+    # a vehicle every 10 minutes through a window of ten days, each waiting in proportion to
+    # when it came, served back to back (over 95% busy), and one vehicle from before the window
+    # still queued when demand stops: growing exactly when the last quarter's waits exceed the first's
+    # by max(2% x half the window, an hour) = 144 min; slopes 5% either side of that
+    from corridor.analysis.kpis import station_kpis
+
+    warmup, horizon, end = 1440.0, 1440.0 + 14400.0, 1440.0 + 14400.0 + 1440.0
+    span = horizon - warmup
+    arrive = np.arange(warmup, horizon, 10.0)
+    quarter_gap = arrive[arrive >= warmup + 3 * span / 4].mean() - arrive[arrive < warmup + span / 4].mean()
+    slope = max(0.02 * span / 2, 60.0) / quarter_gap * (1.05 if above else 0.95)
+    start = arrive + slope * (arrive - warmup)
+    log = {"servers": 1, "arrive_min": np.r_[100.0, arrive], "start_min": np.r_[end + 1.0, start],
+           "end_min": np.r_[end + 11.0, start + 10.0], "units": np.ones(arrive.size + 1, dtype=np.int64)}
+    got = station_kpis(log, warmup, horizon, end)
+    assert got["utilisation"] > 0.95 and got["queue_at_end"] == 1
+    assert bool(got["growing"]) == above
+
+
+def test_a_queue_the_drain_clears_still_grew_while_demand_lasted() -> None:
+    # the same rising waits, the last vehicle served in the drain: nothing is queued when the
+    # run ends, yet the queue grew without bound while demand lasted (congestion_2021's
+    # Malaszewicze: ~200 trains when demand stops, none at the end, and no warning)
+    from corridor.analysis.kpis import station_kpis
+
+    warmup, horizon, end = 1440.0, 1440.0 + 14400.0, 1440.0 + 14400.0 + 1440.0
+    arrive = np.arange(warmup, horizon, 10.0)
+    start = arrive + 0.05 * (arrive - warmup)  # waits growing by 72 min a day
+    log = {"servers": 1, "arrive_min": arrive, "start_min": start, "end_min": start + 10.0,
+           "units": np.ones(arrive.size, dtype=np.int64)}
+    got = station_kpis(log, warmup, horizon, end)
+    assert start[-1] > horizon and start[-1] < end  # queued as demand stops, served in the drain
+    assert got["queue_at_end"] == 0 and got["utilisation"] > 0.95 and got["growing"] == 1.0
