@@ -524,10 +524,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from corridor.report.planning_text import plan_text
 
     planner = RoutePlanner(_read(args.scenario, args))
-    result = planner.plan(
-        args.origin, args.target, args.depart, modes=args.modes, unit=args.unit,
-        max_transfers=args.max_transfers, direct_only=args.direct_only, window_days=args.window_days,
-    )
+    try:
+        result = planner.plan(
+            args.origin, args.target, args.depart, modes=args.modes, unit=args.unit,
+            max_transfers=args.max_transfers, direct_only=args.direct_only, window_days=args.window_days,
+        )
+    except NoRouteError as exc:
+        if args.json:  # a script reading the output gets an answer it can parse: no itinerary
+            print(json.dumps({"from": args.origin, "to": args.target, "depart": args.depart,
+                              "itineraries": [], "no_route": str(exc)}, indent=2))
+        raise
     print(json.dumps(result.to_dict(), indent=2) if args.json else plan_text(result))
     return 0
 

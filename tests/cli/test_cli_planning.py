@@ -90,6 +90,11 @@ def test_no_route_exits_1(capsys) -> None:
     argv = ["--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00", "--direct-only"]
     assert main(["plan", BASELINE, *argv]) == 1
     assert "no itinerary" in capsys.readouterr().err
+    # with --json the output is still JSON a script can read (it was empty)
+    assert main(["plan", BASELINE, *argv, "--json"]) == 1
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["itineraries"] == [] and "no itinerary" in data["no_route"] and "no itinerary" in out.err
 
 
 def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:
