@@ -544,10 +544,16 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.plot is not None:
         _check_image(args.plot)
     planner = RoutePlanner(_read(args.scenario, args))
-    result = planner.profile(
-        args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,
-        modes=args.modes, unit=args.unit, max_transfers=args.max_transfers,
-    )
+    try:
+        result = planner.profile(
+            args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,
+            modes=args.modes, unit=args.unit, max_transfers=args.max_transfers,
+        )
+    except NoRouteError as exc:
+        if args.json:  # nothing leaves the origin: still an answer a script can parse
+            print(json.dumps({"from": args.origin, "to": args.target, "summary": {"reachable_share": 0.0},
+                              "routes": [], "no_route": str(exc)}))
+        raise
     reached = result.profile.summary()["reachable_share"] > 0
     if args.plot is not None and reached:  # an empty plot is no answer: nothing is written
         from corridor.report.profileplot import draw_profile

@@ -95,6 +95,13 @@ def test_no_route_exits_1(capsys) -> None:
     out = capsys.readouterr()
     data = json.loads(out.out)
     assert data["itineraries"] == [] and "no itinerary" in data["no_route"] and "no itinerary" in out.err
+    # and profile's, when nothing leaves the origin at all (it printed JSON only when something did)
+    argv = ["--from", "DUISBURG", "--to", "XIAN", "--unit", "feu", "--json"]
+    assert main(["profile", BASELINE, *argv]) == 1
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["summary"]["reachable_share"] == 0.0
+    assert "no service or link leaves DUISBURG" in data["no_route"]
 
 
 def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:
