@@ -14,20 +14,21 @@ from conftest import SCENARIOS
 from corridor.cli import main
 from corridor.scenario import load_scenario
 
-SMALL = """\
-extends: {base}
-name: short
-run: {{horizon_days: 21, warmup_days: 7, drain_days: 14, replications: 2}}
-"""
-
-
 ALLOW = ["--allow-path", str(SCENARIOS)]  # the scenarios here extend the shipped ones
 
 
-def short(tmp_path: Path) -> str:
-    path = tmp_path / "short.yaml"
-    path.write_text(SMALL.format(base=SCENARIOS / "baseline.yaml"), encoding="utf-8")
+def overlay(tmp_path: Path, base: str, name: str, body: str = "") -> str:
+    """The path of a scenario NAME written in ``tmp_path`` that extends the shipped ``base`` by
+    ``body`` (YAML)."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"extends: {SCENARIOS / base}\nname: {name}\n{body}", encoding="utf-8")
     return str(path)
+
+
+def short(tmp_path: Path, base: str = "baseline.yaml") -> str:
+    """``base`` over three weeks, one of them warm-up, and two of drain: 2 replications."""
+    return overlay(tmp_path, base, "short", "run: {horizon_days: 21, warmup_days: 7, drain_days: 14, "
+                   "replications: 2}\n")
 
 
 def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
@@ -68,21 +69,17 @@ def test_run_errors(tmp_path: Path, capsys) -> None:
 
 def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
     # a week's demand and only two days to drain: Xi'an containers (10 days) cannot arrive
-    path = tmp_path / "cut.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cut\n"
-                    "run: {horizon_days: 21, warmup_days: 0, drain_days: 2, replications: 1}\n",
-                    encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "cut",
+                   "run: {horizon_days: 21, warmup_days: 0, drain_days: 2, replications: 1}\n")
+    assert main(["run", path, *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "warning: FEU-XIAN-DUISBURG:" in out and "not delivered by the end of the" in " ".join(out.split())
 
 
 def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     # 8.7 outside trains a day of 455 min on 3 tracks is 92%; on one track, 275% (computed)
-    path = tmp_path / "tight.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
-                    "places:\n  - {id: MALASZEWICZE, servers: 1}\n", encoding="utf-8")
-    assert main(["validate", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "tight", "places:\n  - {id: MALASZEWICZE, servers: 1}\n")
+    assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
     assert "warning: MALASZEWICZE: offered load 275% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
@@ -112,11 +109,10 @@ def test_validate_counts_the_vehicles_cargo_demand_dispatches(tmp_path: Path, ca
 def test_validate_warns_of_a_disruption_outside_the_run(tmp_path: Path, capsys) -> None:
     # the year mistyped: the closure never happens in a run, and validate warned of the queue
     # it would build instead
-    path = tmp_path / "late.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: late\n"
-                    "disruptions:\n  - {id: KENA-CLOSED, start: 2037-03-29T00:00:00+03:00, "
-                    "end: 2037-04-05T00:00:00+03:00}\n", encoding="utf-8")
-    assert main(["validate", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "kena_closure.yaml", "late",
+                   "disruptions:\n  - {id: KENA-CLOSED, start: 2037-03-29T00:00:00+03:00, "
+                   "end: 2037-04-05T00:00:00+03:00}\n")
+    assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
     assert ("warning: KENA-CLOSED: 2037-03-29T00:00:00+03:00 to 2037-04-05T00:00:00+03:00 is outside the "
             "simulated period (2027-03-01 to 2027-07-01 UTC, horizon and drain): runs never see it") in err
@@ -210,30 +206,25 @@ def test_version_and_exit_codes(capsys) -> None:
 
 def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> None:
     # one track at Malaszewicze for 10 trains a day of 308 min: the queue never clears
-    path = tmp_path / "tight.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: tight\n"
-                    "places:\n  - {id: MALASZEWICZE, servers: 1}\n"
-                    "run: {horizon_days: 28, drain_days: 7, replications: 1}\n", encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "tight", "places:\n  - {id: MALASZEWICZE, servers: 1}\n"
+                   "run: {horizon_days: 28, drain_days: 7, replications: 1}\n")
+    assert main(["run", path, *ALLOW]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "warning: MALASZEWICZE: the queue grew without bound" in out
     # three weeks of works at a station that otherwise keeps up (a fourth track: the baseline's
     # three fall short of its outside traffic in the spring) build a queue that clears before
     # demand stops: no such warning
-    works = tmp_path / "works.yaml"
-    works.write_text(f"extends: {SCENARIOS / 'malaszewicze_works.yaml'}\nname: works4\n"
-                     "places:\n  - {id: MALASZEWICZE, servers: 4}\n", encoding="utf-8")
-    assert main(["run", str(works), "--replications", "1", *ALLOW]) == 0
+    works = overlay(tmp_path, "malaszewicze_works.yaml", "works4",
+                    "places:\n  - {id: MALASZEWICZE, servers: 4}\n")
+    assert main(["run", works, "--replications", "1", *ALLOW]) == 0
     assert "grew without bound" not in capsys.readouterr().out
 
 
 def test_a_queue_that_grows_until_demand_stops_is_named_though_the_drain_clears_it(
         tmp_path: Path, capsys) -> None:
-    # 2021's Malaszewicze holds ~200 trains when demand stops; the 45-day drain clears them, and
-    # the flag, which asked for vehicles queued at the end of the run, said nothing
-    path = tmp_path / "jam.yaml"
-    path.write_text(SMALL.format(base=SCENARIOS / "congestion_2021.yaml"), encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    # 2021's Malaszewicze holds ~200 trains when demand stops; the drain clears them, and the
+    # flag, which asked for vehicles queued at the end of the run, said nothing
+    assert main(["run", short(tmp_path, "congestion_2021.yaml"), *ALLOW]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "warning: MALASZEWICZE: the queue grew without bound" in out
 
@@ -241,16 +232,15 @@ def test_a_queue_that_grows_until_demand_stops_is_named_though_the_drain_clears_
 def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, capsys) -> None:
     # a factor above 0 acts on a station's servers and a service's capacity; at a place without
     # servers, or on a link, only a closure (0) acts: a cut to half was simulated as no cut at all
-    path = tmp_path / "cuts.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: cuts\n"
-                    "disruptions:\n"
-                    "  - {id: HALF-VNO, target: VNO, start: 2027-03-29T00:00:00+03:00, "
-                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
-                    "  - {id: HALF-LINK, target: KENA-VILNIUS, start: 2027-03-29T00:00:00+03:00, "
-                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
-                    "  - {id: SHUT-VNO, target: VNO, start: 2027-04-29T00:00:00+03:00, "
-                    "end: 2027-05-05T00:00:00+03:00}\n", encoding="utf-8")
-    assert main(["validate", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "kena_closure.yaml", "cuts",
+                   "disruptions:\n"
+                   "  - {id: HALF-VNO, target: VNO, start: 2027-03-29T00:00:00+03:00, "
+                   "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                   "  - {id: HALF-LINK, target: KENA-VILNIUS, start: 2027-03-29T00:00:00+03:00, "
+                   "end: 2027-04-05T00:00:00+03:00, capacity_factor: 0.5}\n"
+                   "  - {id: SHUT-VNO, target: VNO, start: 2027-04-29T00:00:00+03:00, "
+                   "end: 2027-05-05T00:00:00+03:00}\n")
+    assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
     assert ("warning: HALF-VNO: capacity_factor 0.5 changes nothing at VNO, a place without servers: "
             "only a closure (0) holds what arrives there and leaves it") in err
@@ -262,12 +252,10 @@ def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, c
 def test_validate_warns_of_a_capacity_factor_of_one(tmp_path: Path, capsys) -> None:
     # a factor of 1 (a slip for 0.1, or a cut written as 'what is lost') leaves the whole
     # capacity at a station as on a service; validate said nothing of it
-    path = tmp_path / "one.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'kena_closure.yaml'}\nname: one\n"
-                    "disruptions:\n"
-                    "  - {id: ALL-KENA, target: KENA, start: 2027-03-29T00:00:00+03:00, "
-                    "end: 2027-04-05T00:00:00+03:00, capacity_factor: 1}\n", encoding="utf-8")
-    assert main(["validate", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "kena_closure.yaml", "one",
+                   "disruptions:\n  - {id: ALL-KENA, target: KENA, start: 2027-03-29T00:00:00+03:00, "
+                   "end: 2027-04-05T00:00:00+03:00, capacity_factor: 1}\n")
+    assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
     assert "warning: ALL-KENA: capacity_factor 1 changes nothing anywhere: it leaves the whole" in err
     assert "KENA-CLOSED" not in err
@@ -277,32 +265,28 @@ def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_pat
     # no warm-up (the default) and containers 16 days on the way: FEU/week delivered counted only
     # deliveries after the warm-up, so the first 16 days of the window saw almost none and the
     # figure read less than half the flow, with every container delivered and not a word said
-    path = tmp_path / "cold.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: cold\n"
-                    "run: {horizon_days: 35, warmup_days: 0, drain_days: 45, replications: 2}\n",
-                    encoding="utf-8")
-    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "cold",
+                   "run: {horizon_days: 35, warmup_days: 0, drain_days: 45, replications: 2}\n")
+    assert main(["run", path, *ALLOW, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     (warning,) = [w for w in data["warnings"] if "warm-up" in w]
     assert warning.startswith("containers take") and "longer than the warm-up (0 days)" in warning
     assert "reads low" in warning and "warmup_days" in warning
     # the baseline's 21 days cover its containers' 16: no such warning
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: warm\n"
-                    "run: {horizon_days: 35, warmup_days: 21, drain_days: 45, replications: 2}\n",
-                    encoding="utf-8")
-    assert main(["run", str(path), *ALLOW, "--json"]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "warm",
+                   "run: {horizon_days: 35, warmup_days: 21, drain_days: 45, replications: 2}\n")
+    assert main(["run", path, *ALLOW, "--json"]) == 0
     assert not [w for w in json.loads(capsys.readouterr().out)["warnings"] if "warm-up" in w]
 
 
 def test_validate_warns_of_a_flow_whose_season_misses_the_run(tmp_path: Path, capsys) -> None:
     # a flow of the Christmas rush only (December), in a run of March to May: not one unit of it
     # arrives in any run, and validate said nothing (a run showed it created 0 times)
-    path = tmp_path / "season.yaml"
     december = "[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: season\n"
-                    f"demand:\n  - {{id: FEU-XIAN-VILNIUS, seasonality: {december}}}\n"
-                    f"places:\n  - {{id: BREST, background_seasonality: {december}}}\n", encoding="utf-8")
-    assert main(["validate", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "season",
+                   f"demand:\n  - {{id: FEU-XIAN-VILNIUS, seasonality: {december}}}\n"
+                   f"places:\n  - {{id: BREST, background_seasonality: {december}}}\n")
+    assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
     assert ("warning: FEU-XIAN-VILNIUS: its seasonality is 0 in every month of the horizon (2027-03 to "
             "2027-05, UTC): no unit of it arrives in a run") in err
@@ -358,9 +342,7 @@ def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, 
 def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: Path, capsys) -> None:
     # SCAT 2018 has passengers only: its cargo line, stations, fleets and paths were all zeros
     # or the outside traffic's alone; the baseline, with both kinds, keeps every table
-    path = tmp_path / "pax.yaml"
-    path.write_text(SMALL.format(base=SCENARIOS / "scat_2018.yaml"), encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    assert main(["run", short(tmp_path, "scat_2018.yaml"), *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "Passengers: missed-connection rate" in out and "No cargo demand" in out
     assert "Cargo:" not in out and "Stations (" not in out and "Departure paths" not in out
@@ -372,24 +354,21 @@ def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: 
 def test_a_passenger_flow_that_made_no_traveller_is_still_passenger_demand(tmp_path: Path, capsys) -> None:
     # the kinds of demand came from the units made: two passenger flows too thin to make anyone
     # in a short run read as no demand at all, and the run said only outside traffic moved
-    path = tmp_path / "thin.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'scat_2018.yaml'}\nname: thin\n"
-                    "run: {horizon_days: 2, warmup_days: 0, drain_days: 1, replications: 2}\n"
-                    "demand:\n  - {id: PAX-NQZ-VNO, kind: passenger, from: NQZ, to: VNO, per_week: 0.001}\n"
-                    "  - {id: PAX-VNO-NQZ, kind: passenger, from: VNO, to: NQZ, per_week: 0.001}\n",
-                    encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "scat_2018.yaml", "thin",
+                   "run: {horizon_days: 2, warmup_days: 0, drain_days: 1, replications: 2}\n"
+                   "demand:\n  - {id: PAX-NQZ-VNO, kind: passenger, from: NQZ, to: VNO, per_week: 0.001}\n"
+                   "  - {id: PAX-VNO-NQZ, kind: passenger, from: VNO, to: NQZ, per_week: 0.001}\n")
+    assert main(["run", path, *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "No demand flows" not in out and "No cargo demand" in out and "Passengers:" in out
 
 
 def test_run_without_demand_says_so_and_shows_the_outside_traffic(tmp_path: Path, capsys) -> None:
-    path = tmp_path / "none.yaml"
-    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: none\n"
-                    "run: {horizon_days: 14, warmup_days: 0, drain_days: 2, replications: 2}\n"
-                    "remove: {demand: [PAX-NQZ-VNO, PAX-VNO-NQZ, FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, "
-                    "FEU-XIAN-VILNIUS, FEU-XIAN-CONSTANTA]}\n", encoding="utf-8")
-    assert main(["run", str(path), *ALLOW]) == 0
+    path = overlay(tmp_path, "baseline.yaml", "none",
+                   "run: {horizon_days: 14, warmup_days: 0, drain_days: 2, replications: 2}\n"
+                   "remove: {demand: [PAX-NQZ-VNO, PAX-VNO-NQZ, FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, "
+                   "FEU-XIAN-VILNIUS, FEU-XIAN-CONSTANTA]}\n")
+    assert main(["run", path, *ALLOW]) == 0
     out = capsys.readouterr().out
     assert "No demand flows: only the stations' outside traffic moves." in out
     assert "Stations (" in out and "MALASZEWICZE" in out and "No cargo demand" not in out
