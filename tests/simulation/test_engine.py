@@ -361,14 +361,22 @@ demand:
 
 
 @pytest.mark.parametrize("unit", ["pax", "feu"])
-def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit: str) -> None:
+@pytest.mark.parametrize(("origin", "legs", "minutes"), [
+    ("O", ["BUS1", "S", "BUS2", "WALK", "BUS3"], None),
+    ("Z", ["WALK", "BUS3"], 10 + 25 + 10 + 30),
+])
+def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(
+        unit: str, origin: str, legs: list[str], minutes: int | None) -> None:
     # O -BUS1 (dispatched)-> X -S (timetabled)-> Y -BUS2 (dispatched)-> Z -WALK-> V -BUS3-> W,
     # one unit a day, each alone on every vehicle: each dispatched vehicle leaves at its cut-off,
     # so the simulation's first departure and arrival are the plan's, to the minute (check-in at
     # O before BUS1; connection time, not check-in, off BUS1 at X and off BUS2 at Z; the larger
-    # of check-in and connection time at V, reached by the walk, before BUS3)
+    # of check-in and connection time at V, reached by the walk, before BUS3). From Z the walk
+    # is the first departure, as the plan has it, so the transit counts it (it once started at
+    # BUS3): it leaves at once, and arrives after the walk, V's 25 min and BUS3's cut-off and ride
     kind = "passenger" if unit == "pax" else "cargo"
-    sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind))
+    sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind)
+                       .replace("from: O,", f"from: {origin},"))
     u = simulate(sc, replications=1).records[0].units
     done = np.isfinite(u["arrival_min"])
     assert done.sum() >= 6
@@ -377,29 +385,13 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(unit
     planner = Planner(tt, unit=unit)
     for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
                                        u["arrival_min"][done], strict=True):
-        it = planner.earliest(tt.index["O"], tt.index["W"], float(created))
+        it = planner.earliest(tt.index[origin], tt.index["W"], float(created))
         assert it is not None
-        assert [leg.name for leg in it.legs] == ["BUS1", "S", "BUS2", "WALK", "BUS3"]
+        assert [leg.name for leg in it.legs] == legs
         assert (first, arrived) == (it.depart_min, it.arrive_min)
+        if minutes is not None:
+            assert (first, arrived) == (created, created + minutes)
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
-
-
-@pytest.mark.parametrize("unit", ["pax", "feu"])
-def test_a_journey_that_leaves_by_a_link_departs_with_it(unit: str) -> None:
-    # Z -WALK-> V -BUS3-> W: the walk is the first departure, as the plan has it, so the
-    # transit (arrival - first departure) counts it (it once started at BUS3)
-    kind = "passenger" if unit == "pax" else "cargo"
-    sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind).replace("from: O,", "from: Z,"))
-    u = simulate(sc, replications=1).records[0].units
-    done = np.isfinite(u["arrival_min"])
-    assert done.sum() >= 6
-    tt = build_timetable(sc, horizon_days=sc.run.horizon_days + sc.run.drain_days)
-    planner = Planner(tt, unit=unit)
-    for created, first, arrived in zip(u["created_min"][done], u["first_departure_min"][done],
-                                       u["arrival_min"][done], strict=True):
-        it = planner.earliest(tt.index["Z"], tt.index["W"], float(created))
-        assert it is not None and [leg.name for leg in it.legs] == ["WALK", "BUS3"]
-        assert (first, arrived) == (it.depart_min, it.arrive_min) == (created, created + 10 + 25 + 10 + 30)
 
 
 def _vehicles_as_the_loop_says(rec, service: str, joins: np.ndarray, cutoff: int, cap: int) -> None:
