@@ -16,9 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL, SCENARIOS
-from corridor.errors import ScenarioError
+from corridor.errors import Problem, ScenarioError
 from corridor.scenario import load_scenario
 from corridor.scenario.extends import MAX_CHAIN, SECTIONS
+
+
+def the_problem(path: Path | str) -> Problem:
+    """The one problem that loading ``path`` reports."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    (p,) = info.value.problems
+    return p
 
 
 def test_add_change_and_keep(write, minimal) -> None:
@@ -67,18 +75,14 @@ def test_removing_a_place_still_in_use_is_reported(write, minimal) -> None:
 
 def test_remove_unknown_id(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nremove:\n  services: [A9]\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert p.file == str(child) and p.line == 3 and "'A9'" in p.message
 
 
 def test_remove_names_an_id_given_twice(write, minimal) -> None:
     # a repeated id was accepted without a word, though the second was likely meant as another
     child = write("c.yaml", "extends: tiny.yaml\nremove:\n  services: [A1, A1]\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert p.file == str(child) and p.line == 3 and p.path == "remove.services[1]"
     assert "'A1' is removed twice" in p.message
 
@@ -88,9 +92,7 @@ def test_an_item_changed_twice_in_one_file_is_an_error(write, minimal) -> None:
     # 'capacity: 20' gave 20), though a copied block was likely meant for another id
     child = write("c.yaml", "extends: tiny.yaml\nservices:\n  - {id: A2, capacity: 10}\n"
                             "  - {id: A1, capacity: 30}\n  - {id: A2, capacity: 20}\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert (p.file, p.line, p.path) == (str(child), 5, "services[1].id")
     assert p.message.startswith("'A2' is changed twice (first at line 3)")
 
@@ -107,9 +109,7 @@ def test_an_id_shared_across_files_says_where_the_other_item_is(write, minimal) 
     # service only ("also used by places[3]"), so nothing pointed at the overlay's line
     child = write("c.yaml", "extends: tiny.yaml\nplaces:\n"
                             "  - {id: A1, name: X, kind: city, country: KZ, lat: 1, lon: 1, tz: UTC}\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert p.file.endswith("tiny.yaml") and p.path.startswith("services[")
     assert f"also used by places[3] (at {child}:3:5);" in p.message, p.message
 
@@ -121,9 +121,7 @@ def test_remove_without_extends(write) -> None:
 
 def test_error_points_into_the_file_that_said_it(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nservices:\n  - {id: A1, capacity: -5}\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert (p.file, p.line, p.path) == (str(child), 3, "services[0].capacity")
 
 
@@ -137,9 +135,7 @@ def test_cycle(write) -> None:
 
 def test_missing_base(write) -> None:
     child = write("c.yaml", "name: c\nextends: gone.yaml\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(child)
-    (p,) = info.value.problems
+    p = the_problem(child)
     assert p.line == 2 and "not found" in p.message
 
 
@@ -237,9 +233,7 @@ def test_extends_through_a_loop_of_symbolic_links(links: int) -> None:
     for i in range(links):
         os.symlink(tmp / f"l{(i + 1) % links}.yaml", tmp / f"l{i}.yaml")
     (tmp / "c.yaml").write_text("extends: l0.yaml\nname: c\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(tmp / "c.yaml")
-    (p,) = info.value.problems
+    p = the_problem(tmp / "c.yaml")
     assert p.path == "extends" and "loop" in p.message
 
 
