@@ -3,10 +3,13 @@ time: the formula is the independent witness."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from sweep.scenarios import SERVICE_MEAN_MIN, station_raw
 
-from corridor.analysis.throughput import TEU_PER_FEU, parse_scales, throughput
+from corridor.analysis.throughput import TEU_PER_FEU, ThroughputResult, parse_scales, throughput
 from corridor.errors import CorridorError
 from corridor.units import MIN_PER_WEEK
 
@@ -102,6 +105,15 @@ def test_the_plot_of_a_corridor_without_stations_warns_of_nothing(tmp_path) -> N
         assert saturation_plot(res) is not None
 
 
+def curve_of(tmp_path: Path, text: str, scales: list[float], **kwargs: Any) -> ThroughputResult:
+    """The saturation curve of the scenario ``text`` (YAML), written in ``tmp_path``."""
+    from corridor.scenario.overrides import load_raw
+
+    path = tmp_path / "curve.yaml"
+    path.write_text(text, encoding="utf-8")
+    return throughput(load_raw(path), str(path), scales, **kwargs)
+
+
 def test_parse_scales() -> None:
     assert parse_scales("0.25:3:0.25")[-1] == 3.0 and len(parse_scales("0.25:3:0.25")) == 12
     assert parse_scales("2,0.5,1") == [0.5, 1.0, 2.0]
@@ -139,11 +151,7 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     # grows by 2 FEU a day; a drain of 3 days cannot clear it, so it is left undelivered (a
     # drain long enough to clear it would hide the overload: the known limit of `growing`,
     # which looks at station queues only).
-    from corridor.scenario.overrides import load_raw
-
-    path = tmp_path / "paths.yaml"
-    path.write_text(PATHS)
-    res = throughput(load_raw(path), str(path), [1.0, 3.0], replications=2, seed=3, max_transit_days=100.0)
+    res = curve_of(tmp_path, PATHS, [1.0, 3.0], replications=2, seed=3, max_transit_days=100.0)
     assert [s.bottleneck for s in res.steps] == ["EU (paths)", "EU (paths)"]
     low, high = (s.utilisation["EU (paths)"].mean for s in res.steps)
     assert 0.3 < low < 0.9 and high > 0.97
@@ -158,11 +166,8 @@ def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None
     # it: a fluid queue's wait grows by 2/10 of a day each day, and the quarters of the 26-day
     # window are 19.5 days apart, so the last quarter's containers take ~3.9 days longer than
     # the first's (one run's rise ranges over 1.7-5.4 days, so ten of them); at 28 a week, none.
-    from corridor.scenario.overrides import load_raw
-
-    path = tmp_path / "paths.yaml"
-    path.write_text(PATHS.replace("drain_days: 3", "drain_days: 10"))
-    res = throughput(load_raw(path), str(path), [1.0, 3.0], replications=10, seed=3, max_transit_days=100.0)
+    res = curve_of(tmp_path, PATHS.replace("drain_days: 3", "drain_days: 10"), [1.0, 3.0], replications=10,
+                   seed=3, max_transit_days=100.0)
     low, high = (s.transit_rise_days for s in res.steps)
     assert low is not None and high is not None
     assert abs(low.mean) < 1.0
@@ -178,13 +183,9 @@ def test_a_warm_up_shorter_than_the_journey_is_said_in_the_verdict(tmp_path) -> 
     # highest sustainable throughput read about a quarter low, without a word
     from sweep.scenarios import station_yaml
 
-    from corridor.scenario.overrides import load_raw
-
-    path = tmp_path / "far.yaml"
     text = station_yaml(per_week=100.0, days=14).replace("drain_days: 1", "drain_days: 7")
-    path.write_text(text.replace("duration_min: 30", "duration_min: 7200"),
-                    encoding="utf-8")
-    res = throughput(load_raw(path), str(path), [0.5, 1.0], replications=2, seed=1)
+    res = curve_of(tmp_path, text.replace("duration_min: 30", "duration_min: 7200"), [0.5, 1.0],
+                   replications=2, seed=1)
     step = res.steps[res.limit]
     assert step.delivered_teu_per_week.mean < 0.85 * step.offered_teu_per_week
     verdict = res.verdict()
@@ -244,7 +245,7 @@ def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
     # the limit is 1,407 TEU/week at x1.75. A rise whose mean is above the day but whose interval
     # reaches below it is not shown either way: the verdict says so, and that more replications
     # decide
-    from corridor.analysis.throughput import Step, ThroughputResult
+    from corridor.analysis.throughput import Step
     from corridor.kernels.stats import Estimate
 
     def step(scale: float, rise: Estimate) -> Step:
@@ -285,11 +286,7 @@ def test_a_queue_that_grows_whatever_the_cargo_is_said_not_counted(tmp_path) -> 
     # B's outside traffic alone is 125% of its track, and the cargo never goes there: its queue
     # grows at every step, and counted it would make the lightest step unsustainable. C, the
     # cargo's own station, is full at x1 and grows past it.
-    from corridor.scenario.overrides import load_raw
-
-    path = tmp_path / "two.yaml"
-    path.write_text(TWO_STATIONS)
-    res = throughput(load_raw(path), str(path), [0.5, 1.5], replications=3, seed=5, max_transit_days=100.0)
+    res = curve_of(tmp_path, TWO_STATIONS, [0.5, 1.5], replications=3, seed=5, max_transit_days=100.0)
     assert res.standing == ("B",) and all("B" in s.growing for s in res.steps)
     assert res.steps[0].sustainable
     assert not res.steps[1].sustainable and "C grows without bound" in res.steps[1].why
