@@ -395,14 +395,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         peak = (f", {load.peak_utilisation:.0%} in {load.peak_month} with the outside traffic's seasons: "
                 "a queue grows while it lasts"
                 if load.peak_month and load.peak_utilisation >= 1.0 > load.utilisation else "")
-        if load.utilisation >= 0.9 or peak:
+        if load.utilisation >= 0.9 or peak or during:
             verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
                        else "near capacity: expect long queues" if load.utilisation >= 0.9 else "")
             print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity"
                   f"{f' ({verdict})' if verdict else ''}{peak}{during}; {what}", file=sys.stderr)
-        elif during:
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity{during}; {what}",
-                  file=sys.stderr)
     start, end = simulated_period(scenario)
     for d in outside_run(scenario):
         print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
