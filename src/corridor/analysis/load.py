@@ -71,17 +71,14 @@ def outside_run(scenario: Scenario) -> list[Disruption]:
 def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
     """Flows and stations whose monthly factors are 0 in every month (UTC) the horizon meets:
     no unit, or no background vehicle, arrives in a run. Each as (id, the key, the months)."""
-    from corridor.simulation.demand import month_edges
-
-    epoch = scenario.run.epoch
-    _, months = month_edges(epoch, scenario.run.horizon_days * 1440.0)
-    last = epoch + dt.timedelta(days=scenario.run.horizon_days - 1)
-    span = f"{epoch:%Y-%m}" + (f" to {last:%Y-%m}" if f"{last:%Y-%m}" != f"{epoch:%Y-%m}" else "")
+    met = _months(scenario)
+    months = [m for m, _ in met]
+    span = met[0][1] + (f" to {met[-1][1]}" if len(met) > 1 else "")
     out = [(d.id, "seasonality", span) for d in scenario.demand
-           if d.seasonality is not None and not any(d.seasonality[m] > 0 for m in months.tolist())]
+           if d.seasonality is not None and not any(d.seasonality[m] > 0 for m in months)]
     out += [(p.id, "background_seasonality", span) for p in scenario.places
             if p.background_seasonality is not None and p.background_per_day > 0
-            and not any(p.background_seasonality[m] > 0 for m in months.tolist())]
+            and not any(p.background_seasonality[m] > 0 for m in months)]
     return out
 
 
@@ -119,6 +116,7 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         for stop in service.stops[1:]:
             calls[stop] = calls.get(stop, 0.0) + per_day
     unseen = outside_run(scenario)
+    months = _months(scenario)
     out = []
     for place in scenario.places:
         if not place.servers or place.service_time is None:
@@ -131,7 +129,7 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         worst = rho / deepest if deepest > 0 else math.inf
         peak, month = rho, ""
         if place.background_seasonality is not None and place.background_per_day > 0:
-            for m, label in _months(scenario):
+            for m, label in months:
                 vehicles = timetabled + sent + place.background_per_day * place.background_seasonality[m]
                 load = vehicles * mean / (place.servers * MIN_PER_DAY)
                 if load > peak:
