@@ -253,6 +253,11 @@ def test_the_headline_names_the_station_whose_wait_changes_most() -> None:
     assert _biggest_wait_change([noisy, small]) == ""
     freed = wait("BRUZGI", 30.0, 5.0, 3.0)
     assert "BRUZGI" in _biggest_wait_change([small, freed])  # a wait that falls is told too
+    # and the headline tells it
+    from corridor.analysis.compare import Comparison, headline
+
+    comp = Comparison(["baseline", "works"], [], [], {"works": [noisy, small, jam]}, {})
+    assert "the wait at MALASZEWICZE changes most: 50.4 -> 212.0 h" in headline(comp)
 
 
 def test_passengers_left_stranded_are_a_compared_kpi() -> None:
