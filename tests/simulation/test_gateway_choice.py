@@ -12,7 +12,9 @@ import yaml
 from scipy import stats
 
 from corridor import simulate
+from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
+from corridor.simulation import Records, Replication, run_timetable
 from corridor.simulation.gateways import Commitments, forecast_path_wait
 from corridor.simulation.stations import PathPool
 
@@ -394,3 +396,95 @@ def test_a_gateway_nobody_chose_in_a_replication_counts_0_there() -> None:
     s = summarise(reps)
     assert s["flows.F.gateway_share.G1"]["mean"] == 0.75 and s["flows.F.gateway_share.G1"]["n"] == 2
     assert s["flows.F.gateway_share.G2"]["mean"] == 0.25 and s["flows.F.gateway_share.G2"]["n"] == 2
+
+
+LEARN = """\
+name: learn
+run: {start: 2027-03-01, horizon_days: 720, warmup_days: 0, drain_days: 20, replications: 1, seed: 6}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 50, lon: 30, tz: UTC}
+  - {id: H, name: H, kind: gauge_change_station, country: KZ, lat: 50, lon: 29.5, tz: UTC}
+  - {id: G1, name: G1, kind: gauge_change_station, country: PL, lat: 51, lon: 29, tz: UTC}
+  - {id: G2, name: G2, kind: gauge_change_station, country: PL, lat: 49, lon: 29, tz: UTC}
+  - {id: D, name: D, kind: rail_terminal, country: DE, lat: 50, lon: 28, tz: UTC}
+services:
+  - {id: BLK, mode: rail, unit: feu, stops: [O, H], dispatch: {cutoff_min: 2880}, capacity: 10,
+     duration_min: 60, distance_km: 40}
+  - {id: BLK-G1, mode: rail, unit: feu, stops: [H, G1], dispatch: {cutoff_min: 0}, capacity: 50,
+     duration_min: 1440, distance_km: 100, cost_usd: 1000}
+  - {id: BLK-G2, mode: rail, unit: feu, stops: [H, G2], dispatch: {cutoff_min: 0}, capacity: 50,
+     duration_min: 1440, distance_km: 100, cost_usd: 1000}
+  - {id: EU1, mode: rail, unit: feu, stops: [G1, D], dispatch: {cutoff_min: 0}, capacity: 50,
+     duration_min: 1440, distance_km: 100, cost_usd: 500}
+  - {id: EU2, mode: rail, unit: feu, stops: [G2, D], dispatch: {cutoff_min: 1440}, capacity: 50,
+     duration_min: 1440, distance_km: 100, cost_usd: 500}
+demand:
+  - {id: F, kind: cargo, from: O, to: D, per_week: 7, arrivals: uniform,
+     gateways: {via: [G1, G2], value_of_time_usd_per_day: 150, scale_usd: 150, experience_weight: WEIGHT}}
+"""
+
+
+def learning(weight: float) -> Replication:
+    scenario = Scenario.model_validate(yaml.safe_load(LEARN.replace("WEIGHT", str(weight))))
+    tt = run_timetable(scenario)
+    rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0,
+                      seed=scenario.run.seed)
+    rep.run()
+    return rep
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_blocks_learn_what_the_forecast_leaves_out(weight: float) -> None:
+    # G1 and G2 cost and ride the same, but EU2 out of G2 waits a day for its cut-off, which the
+    # forecast (queues and paths) does not see; the block trains from O leave two days apart, so
+    # every block at G2 waits exactly 1,440 minutes there. After n blocks have left G2, its
+    # correction is 1,440 x (1 - (1 - weight)^n); with weight 1 the first teaches it all, and
+    # the blocks that choose after that go to G2 by the logit on one day's value of time, USD
+    # 150 at a scale of 150: 1 / (1 + e).
+    rep = learning(weight)
+    rec = Records.of(rep, 0)
+    g2, eu2 = rec.places.index("G2"), rec.services.index("EU2")
+    blocks_at_g2 = int(np.sum(rec.trips["service"] == eu2))
+    assert blocks_at_g2 > 60
+    expected = 1440.0 * (1.0 - (1.0 - weight) ** blocks_at_g2)
+    assert rep.experience.get(g2, 0.0) == pytest.approx(expected, abs=1e-6)
+    assert rep.experience.get(rec.places.index("G1"), 0.0) == pytest.approx(0.0, abs=1e-6)
+    # the blocks' split, each train's containers counted once, after the first block left G2
+    u, dep = rec.units, rec.departures
+    first_left_g2 = min(t for p, t in zip(dep["place"].tolist(), dep["depart_min"].tolist(), strict=True)
+                        if p == g2)
+    o = rec.places.index("O")
+    trains = {t: int(u["gateway"][k]) for k, p, t in zip(dep["unit"].tolist(), dep["place"].tolist(),
+                                                          dep["depart_min"].tolist(), strict=True)
+              if p == o and t > first_left_g2}
+    n, k = len(trains), sum(1 for g in trains.values() if g == g2)
+    assert n > 300
+    p = 0.5 if weight == 0.0 else 1.0 / (1.0 + np.e)
+    if weight in (0.0, 1.0):
+        assert stats.binomtest(k, n, p).pvalue > 0.001
+    else:  # the correction reaches a day within a few blocks: the split is nearly the one-day logit
+        assert abs(k / n - 1.0 / (1.0 + np.e)) < 0.08
+
+
+def test_a_block_of_consecutive_containers_is_judged_by_its_last() -> None:
+    # Routes start with links, so each 3 consecutive containers (one a day) decide together and
+    # travel apart; each waits 600 minutes alone for EU2's cut-off out of G2. A block's error is
+    # its last container's leaving against that container's own forecast: 600, not the two days
+    # between the first container's choice and the last one's.
+    text = (LEARN.replace("WEIGHT", "0.5").replace("experience_weight", "block_feu: 3, experience_weight")
+            .replace("EU2, mode: rail, unit: feu, stops: [G2, D], dispatch: {cutoff_min: 1440}",
+                     "EU2, mode: rail, unit: feu, stops: [G2, D], dispatch: {cutoff_min: 600}")
+            .replace("horizon_days: 720", "horizon_days: 240"))
+    services = yaml.safe_load(text)
+    services["services"] = [s for s in services["services"] if s["id"].startswith("EU")]
+    services["links"] = [{"id": f"O-{g}", "from": "O", "to": g, "duration_min": 2880, "cost_usd": 1000,
+                          "bidirectional": False, "units": ["feu"]} for g in ("G1", "G2")]
+    scenario = Scenario.model_validate(services)
+    tt = run_timetable(scenario)
+    rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0, seed=6)
+    rep.run()
+    rec = Records.of(rep, 0)
+    g2 = rec.places.index("G2")
+    through_g2 = int(np.sum((rec.units["gateway"] == g2) & (rec.units["status"] == 4)))
+    assert through_g2 % 3 == 0 and through_g2 > 60
+    assert rep.experience[g2] == pytest.approx(600.0 * (1.0 - 0.5 ** (through_g2 // 3)), abs=1e-6)

@@ -511,6 +511,10 @@ class GatewayChoice(_Model):
     scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
     #: consecutive containers that decide together: the first chooses, the others follow it
     block_feu: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)] = 1
+    #: how much each block's experience corrects the forecast of its gateway: when a block's
+    #: last container leaves the gateway, the gateway's correction moves this share of the way to
+    #: that block's forecast error (0: the forecast is taken as it is)
+    experience_weight: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, strict=True)] = 0.0
 
     @field_validator("via")
     @classmethod

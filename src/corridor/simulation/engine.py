@@ -69,6 +69,7 @@ from corridor.simulation.entities import (
 from corridor.simulation.fleets import Fleet
 from corridor.simulation.gateways import (
     Commitments,
+    Forecast,
     GatewayOption,
     Uniforms,
     choose,
@@ -194,8 +195,8 @@ class Replication:
                 self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
                                                           tt.index[flow.to], via)
                 self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
-        # flow -> its block's choice, followers still to come, and the block's id
-        self.gateway_block: dict[int, tuple[GatewayOption | None, int, int]] = {}
+        # flow -> its block's choice, followers still to come, the block's id and its forecast
+        self.gateway_block: dict[int, tuple[GatewayOption | None, int, int, Forecast | None]] = {}
         # flow -> the dispatched service every gateway's route starts with (a block train formed
         # at the origin): its containers choose when that train leaves, together
         self.gateway_first: dict[int, DispatchStep] = {}
@@ -204,6 +205,12 @@ class Replication:
             if isinstance(first, DispatchStep) and all(o.steps[:1] == (first,) for o in options):
                 self.gateway_first[f] = first
         self.commitments = Commitments()  # blocks heading for each gateway's exit paths
+        # what blocks met against what they were told: gateway -> the correction (minutes) added
+        # to its forecast, every block's forecast, and container -> its block's forecast while
+        # it has not left the gateway
+        self.experience: dict[int, float] = {}
+        self.forecasts: list[Forecast] = []
+        self.watched: dict[int, Forecast] = {}
         # flow -> its arrival times and how many of its units are made, for flows whose units
         # are made at the end of check-in (:meth:`_source`)
         self.deferred: dict[int, tuple[np.ndarray, int]] = {}
@@ -403,15 +410,18 @@ class Replication:
             unit.ready_min = now
             self._join(unit, first.service)
             return
-        option, left, block = self.gateway_block.get(unit.flow, (None, 0, 0))
+        option, left, block, forecast = self.gateway_block.get(unit.flow, (None, 0, 0, None))
         if option is None or left == 0:
             spec = self.flows[unit.flow].gateways
             assert spec is not None
-            option, block = self._pick_gateway(unit.flow, now, spec.block_feu)
+            option, block, forecast = self._pick_gateway(unit.flow, now, spec.block_feu)
             left = spec.block_feu
-        self.gateway_block[unit.flow] = (option, left - 1, block)
+        self.gateway_block[unit.flow] = (option, left - 1, block, forecast)
         if block:
             self.commitments.join(unit.id, option.exit_service, block)
+        if forecast is not None:  # the block's last container is expected out this much after it
+            forecast.leave_min = now + forecast.ahead_min
+            self.watched[unit.id] = forecast
         unit.gateway = option.gateway
         unit.steps = list(option.steps)
         unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
@@ -426,33 +436,42 @@ class Replication:
             if unit.gateway < 0 and unit.flow in self.gateway_first:
                 by_flow.setdefault(unit.flow, []).append(unit)
         for flow, group in by_flow.items():
-            option, block = self._pick_gateway(flow, now, len(group))
+            option, block, forecast = self._pick_gateway(flow, now, len(group))
             for unit in group:
                 if block:
                     self.commitments.join(unit.id, option.exit_service, block)
+                self.watched[unit.id] = forecast
                 unit.gateway = option.gateway
                 unit.steps = list(option.steps)  # its first step is the train leaving now
                 unit.planned_arrival_min = unit.created_min + option.planned_min
 
-    def _pick_gateway(self, flow: int, now: float, feu: int) -> tuple[GatewayOption, int]:
+    def _pick_gateway(self, flow: int, now: float, feu: int) -> tuple[GatewayOption, int, Forecast]:
         """A block of ``feu`` containers of ``flow`` chooses its gateway now, by one draw from the
-        flow's uniforms: the option, and the block's id in the ledger of blocks heading for the
-        gateway's exit paths (0: its exit has no daily paths)."""
+        flow's uniforms: the option, the block's id in the ledger of blocks heading for the
+        gateway's exit paths (0: its exit has no daily paths), and the block's forecast, to set
+        against the wait it meets (:meth:`_left_gateway`)."""
         options = self.gateway_options[flow]
         spec = self.flows[flow].gateways
         assert spec is not None
         expected = [self._expected_wait(o, now, feu) for o in options]
-        k = choose(options, np.array([w for w, _ in expected]), spec, self.gateway_uniforms[flow]())
+        waits = np.array([w + self.experience.get(o.gateway, 0.0)
+                          for o, (w, _, _) in zip(options, expected, strict=True)])
+        k = choose(options, waits, spec, self.gateway_uniforms[flow]())
         block = 0
         if options[k].exit_service in self.paths:
             block = self.commitments.open(options[k].exit_service, expected[k][1], feu)
-        return options[k], block
+        gateway, ahead = options[k].gateway, options[k].to_gateway_min + expected[k][2]
+        forecast = Forecast(flow, gateway, now, ahead, now + ahead, self.experience.get(gateway, 0.0),
+                            spec.experience_weight, feu, feu)
+        self.forecasts.append(forecast)
+        return options[k], block, forecast
 
-    def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float]:
-        """The waits a block of ``feu`` containers choosing ``option`` now expects, and when it
-        expects to reach the gateway: at the stations on the way, the queue a vehicle arriving
-        now would meet, the mean service and customs hold; at the gateway, the wait for departure
-        paths behind the blocks already heading for it (:func:`.gateways.forecast_path_wait`)."""
+    def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float, float]:
+        """The waits a block of ``feu`` containers choosing ``option`` now expects, when it
+        expects to reach the gateway, and the part of the waits until it leaves the gateway: at
+        the stations on the way, the queue a vehicle arriving now would meet, the mean service
+        and customs hold; at the gateway, the wait for departure paths behind the blocks already
+        heading for it (:func:`.gateways.forecast_path_wait`)."""
         wait = 0.0
         eta = now + option.to_gateway_min
         for k, place in enumerate(option.calls):
@@ -461,12 +480,32 @@ class Replication:
                 wait += station.expected_wait(now) + station.mean_stay_min
             if k + 1 == option.calls_to_gateway:
                 eta += wait
+        to_exit = eta - now - option.to_gateway_min
         pool = self.paths.get(option.exit_service)
         if pool is not None:
             due_feu, pending = self.commitments.ahead(option.exit_service, now)
-            wait += forecast_path_wait(pool, pending, eta, feu, pool.per_day,
-                                       self.capacity[option.exit_service], now, due_feu=due_feu)
-        return wait, eta
+            path = forecast_path_wait(pool, pending, eta, feu, pool.per_day,
+                                      self.capacity[option.exit_service], now, due_feu=due_feu)
+            wait += path
+            to_exit += path
+        return wait, eta, to_exit
+
+    def _left_gateway(self, units: list[Unit], place: int, now: float) -> None:
+        """Containers leaving ``place`` now: when the last of a block leaves its gateway, the
+        gateway's correction moves the block's share of the way to the block's error, the time it
+        left against the time its forecast said (the riding to the gateway, the waits on the way
+        and the wait for paths there; the correction itself not counted)."""
+        for unit in units:
+            forecast = self.watched.get(unit.id)
+            if forecast is None or forecast.gateway != place:
+                continue
+            del self.watched[unit.id]
+            forecast.left -= 1
+            if forecast.left == 0:
+                forecast.left_min = now
+                if forecast.weight:
+                    known = self.experience.get(place, 0.0)
+                    self.experience[place] = known + forecast.weight * (now - forecast.leave_min - known)
 
     def path_log(self) -> dict[str, dict[str, Any]]:
         """Per dispatched service with daily paths: paths a day, and paths taken per day."""
@@ -709,6 +748,8 @@ class Replication:
             unit.steps.pop(0)
             unit.depart(now, cost, co2)
         self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
+        if self.watched:
+            self._left_gateway(load, int(tt.links.origin[row]), now)
         # a trip of its service for the per-service results: no timetable, so no delay
         self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
                                         cost * len(load)))
@@ -794,6 +835,8 @@ class Replication:
                     containers.append(unit.id)
             if containers:
                 self.departures.append((containers, place, now))
+                if self.watched:
+                    self._left_gateway(boarding, place, now)
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)

@@ -63,6 +63,26 @@ class GatewayOption:
     calls_to_gateway: int = 0  # how many of ``calls`` come up to the gateway, itself included
 
 
+@dataclass(eq=False, slots=True)
+class Forecast:
+    """A block's forecast, kept to set against what it meets: the flow and gateway, when it
+    chose, when its last container is expected to leave the gateway (``leave_min``: that
+    container's choice + ``ahead_min``, the riding to the gateway and the waits on the way and
+    there), the correction the choice added, the flow's ``experience_weight``, its containers,
+    how many are still to leave, and when the last left (NaN until then)."""
+
+    flow: int
+    gateway: int
+    chose_min: float
+    ahead_min: float
+    leave_min: float
+    correction_min: float
+    weight: float
+    feu: int
+    left: int
+    left_min: float = math.nan
+
+
 _CACHE: weakref.WeakKeyDictionary[Planner, dict[tuple[int, int, tuple[int, ...]], list[GatewayOption]]] = (
     weakref.WeakKeyDictionary())
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from corridor.simulation.engine import Replication
 from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
+from corridor.simulation.gateways import Forecast
 from corridor.units import MIN_PER_DAY
 
 #: The per-unit columns of :attr:`Records.units` read from a field of :class:`Unit`, and their
@@ -55,6 +56,11 @@ class Records:
     #: per flow (as ``flows``): does it carry passengers? (from the scenario, not from the units
     #: made: a flow may make none in a replication)
     flow_pax: tuple[bool, ...] = ()
+    #: per block of a flow with gateway choice: its flow and gateway, when it chose, when its
+    #: forecast said its last container would leave the gateway (``forecast_min``, the gateway's
+    #: learnt correction, ``correction_min``, included), its containers, and when the last left
+    #: (NaN: not all did)
+    gateway_blocks: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -72,6 +78,7 @@ class Records:
             paths=rep.path_log(),
             dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
             flow_pax=tuple(f.kind == "passenger" for f in rep.flows),
+            gateway_blocks=_block_columns(rep.forecasts),
         )
 
     @classmethod
@@ -83,7 +90,8 @@ class Records:
               departures: list[tuple[list[int], int, float]] | None = None,
               fleets: dict[str, dict[str, Any]] | None = None,
               paths: dict[str, dict[str, Any]] | None = None,
-              dispatched: tuple[str, ...] = (), flow_pax: tuple[bool, ...] = ()) -> Records:
+              dispatched: tuple[str, ...] = (), flow_pax: tuple[bool, ...] = (),
+              gateway_blocks: dict[str, np.ndarray] | None = None) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log (per visit
         of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # each column read straight into its array (attrgetter and fromiter loop in C)
@@ -115,6 +123,7 @@ class Records:
             paths=paths or {},
             dispatched=dispatched,
             flow_pax=flow_pax,
+            gateway_blocks=gateway_blocks or _block_columns([]),
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
@@ -220,6 +229,18 @@ def _departure_columns(vehicles: list[tuple[list[int], int, float]]) -> dict[str
 UNIT_COLUMNS = ("replication", "unit", "flow", "kind", "status", "place", "created_utc",
                 "first_departure_utc", "planned_arrival_utc", "arrival_utc", "door_to_door_min",
                 "station_min", "missed", "rebooked", "cost_usd", "co2_kg")
+
+
+def _block_columns(forecasts: list[Forecast]) -> dict[str, np.ndarray]:
+    return {
+        "flow": np.array([f.flow for f in forecasts], dtype=np.int64),
+        "gateway": np.array([f.gateway for f in forecasts], dtype=np.int64),
+        "chose_min": np.array([f.chose_min for f in forecasts], dtype=np.float64),
+        "forecast_min": np.array([f.leave_min + f.correction_min for f in forecasts], dtype=np.float64),
+        "correction_min": np.array([f.correction_min for f in forecasts], dtype=np.float64),
+        "feu": np.array([f.feu for f in forecasts], dtype=np.int64),
+        "left_min": np.array([f.left_min for f in forecasts], dtype=np.float64),
+    }
 
 
 def _trip_columns(log: list[TripRecord]) -> dict[str, np.ndarray]:
