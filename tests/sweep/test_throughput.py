@@ -242,7 +242,7 @@ def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
     # throughput baseline --scale 0.25,1.75,2,2.25,2.5 --replications 3 said "No limit within
     # the grid: every step is sustainable, up to 1,911 TEU/week ... at x2.5", its transit rising
     # 3.4 +- 2.6 days across the window; with 10 replications x2 already fails (1.8 +- 0.6) and
-    # the limit is 1,407 TEU/week at x1.75. A rise whose mean is above the day but whose interval
+    # the limit is 1,410 TEU/week at x1.75. A rise whose mean is above the day but whose interval
     # reaches below it is not shown either way: the verdict says so, and that more replications
     # decide
     from corridor.analysis.throughput import Step
@@ -291,5 +291,9 @@ def test_a_queue_that_grows_whatever_the_cargo_is_said_not_counted(tmp_path) -> 
     assert res.steps[0].sustainable
     assert not res.steps[1].sustainable and "C grows without bound" in res.steps[1].why
     assert "the queue at B grows" not in res.steps[1].why
-    assert ("Not counted against any step: the queue at B grows without bound already at x0.5, the "
-            "lightest step") in res.verdict()
+    assert ("Not counted against any step, nor taken for the bottleneck: the queue at B grows without "
+            "bound already at x0.5, the lightest step") in res.verdict()
+    # B, always full, is not the bottleneck of the cargo's steps, even where C is far from full
+    assert res.steps[0].utilisation["B"].mean == 1.0 and res.steps[0].utilisation["C"].mean < 0.7
+    assert [s.bottleneck for s in res.steps] == ["C", "C"]
+    assert "the bottleneck is C," in res.verdict()

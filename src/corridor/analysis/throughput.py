@@ -12,11 +12,13 @@ same replications and seed: common random numbers along the curve. At each step:
   the window but not delivered when the run ends;
 * how busy every resource is: each queueing station's utilisation, each daily pool of
   departure paths' share taken (named ``SERVICE (paths)``), each fleet's share of vehicles away
-  from home (``FLEET (fleet)``); and the bottleneck: the busiest of them;
+  from home (``FLEET (fleet)``); and the bottleneck: the busiest of them, but for a station
+  whose queue grows whatever the cargo (below);
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, vehicles still queued when demand stops) in more than half
   the replications, the rule ``run`` warns by; one that grows already at the lightest step
-  grows whatever the cargo (outside traffic over its capacity) and is named but not counted;
+  grows whatever the cargo (outside traffic over its capacity) and is named but not counted,
+  nor taken for the bottleneck;
 * the rise in transit across the window: containers created in its last quarter against
   those of its first (``cargo.transit_rise_days``). Any backlog that grows through the window
   shows here, at a station, for departure paths or for a fleet's vehicles, even when the
@@ -114,11 +116,14 @@ class Step:
     sustainable: bool = False
     why: str = ""
     failed: str | None = None
+    standing: tuple[str, ...] = ()  # stations whose queue grows whatever the cargo: no bottleneck
 
     @property
     def bottleneck(self) -> str | None:
-        """The resource (station, path pool or fleet) busiest on average at this step."""
-        busy = {k: e.mean for k, e in self.utilisation.items() if math.isfinite(e.mean)}
+        """The resource (station, path pool or fleet) busiest on average at this step, of those
+        not ``standing``."""
+        busy = {k: e.mean for k, e in self.utilisation.items()
+                if math.isfinite(e.mean) and k not in self.standing}
         return max(busy, key=lambda k: busy[k]) if busy else None
 
 
@@ -152,9 +157,9 @@ class ThroughputResult:
         if not self.standing:
             return ""
         grows = "grows" if len(self.standing) == 1 else "grow"
-        return (f" Not counted against any step: the queue at {_and(list(self.standing))} {grows} without "
-                f"bound already at x{self.lightest:g}, the lightest step, so whatever the cargo (its other "
-                f"traffic over its capacity).")
+        return (f" Not counted against any step, nor taken for the bottleneck: the queue at "
+                f"{_and(list(self.standing))} {grows} without bound already at x{self.lightest:g}, the "
+                f"lightest step, so whatever the cargo (its other traffic over its capacity).")
 
     def _undecided(self) -> str:
         """Steps up to the limit that pass the rise test only by a wide interval: the mean rise
@@ -397,7 +402,7 @@ def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
 
 def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     """``step`` judged sustainable or not, and why; a station in ``standing`` (its queue grows
-    already at the lightest step) is no reason."""
+    already at the lightest step) is no reason, nor its bottleneck."""
     if step.failed is not None:
         return step
     why = []
@@ -420,4 +425,4 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
         why.append(backlog)
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
-                "; ".join(why))
+                "; ".join(why), standing=standing)
