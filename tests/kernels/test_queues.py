@@ -96,11 +96,22 @@ def test_station_step_equals_vectorised_kernel(servers, gaps_and_services) -> No
     np.testing.assert_allclose(np.array(station.end) - np.array(station.start), service, atol=1e-9)
 
 
+def test_a_cut_to_almost_nothing_holds_a_service_only_while_it_lasts() -> None:
+    # a factor of 1e-300 for a day: the service begun in it does next to no work there, then
+    # its 40 minutes once the cut ends, not 40 / 1e-300 minutes (a station blocked for good)
+    from corridor.simulation.stations import Station
+
+    station = Station(0, 1, None, None, [(0.0, 1440.0, 1e-300)], draws=np.array([40.0, 40.0]))
+    assert [station.visit(t, 1) for t in (60.0, 70.0)] == [1480.0, 1520.0]
+
+
 def test_station_step_waits_out_a_closure() -> None:
-    # closed 100-200; at half capacity 200-300: a 40-min service takes 80 there
+    # closed 100-200; at half capacity 200-300. The first service (40 min, from 90) goes on
+    # through the closure: 130. The second waits for the opening and runs at half speed: 280.
+    # The third does 10 min of work at half speed to 300, its other 30 at full speed: 330.
     from corridor.simulation.stations import Station
 
     station = Station(0, 1, None, None, [(100.0, 200.0, 0.0), (200.0, 300.0, 0.5)],
                       draws=np.array([40.0, 40.0, 40.0]))
-    assert [station.visit(t, 1) for t in (90.0, 120.0, 150.0)] == [130.0, 280.0, 360.0]
+    assert [station.visit(t, 1) for t in (90.0, 120.0, 150.0)] == [130.0, 280.0, 330.0]
     assert station.start == [90.0, 200.0, 280.0]

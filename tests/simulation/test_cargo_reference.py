@@ -255,6 +255,21 @@ class Reference:
                 f = min(f, d.factor)
         return f
 
+    def served(self, target: str, start: float, work: float) -> float:
+        """When ``work`` minutes of service begun at ``start`` are done, the work going at the
+        lowest factor of the cuts in force (a closure stops no service under way), stretch by
+        stretch between the cuts' edges."""
+        cuts = [d for d in self.closures(target) if d.factor > 0]
+        t = start
+        edges = {e for d in cuts for e in (d.start, d.end) if e > start}
+        for edge in sorted(edges | {math.inf}):
+            f = min([d.factor for d in cuts if d.start <= t < d.end], default=1.0)
+            if work <= (edge - t) * f:
+                return t + work / f
+            work -= (edge - t) * f
+            t = edge
+        raise AssertionError("unreachable: past the last edge the factor is 1")
+
     def open_at(self, target: str, t: float) -> float:
         """The first moment at or after t when target is not closed (factor 0)."""
         moved = True
@@ -408,8 +423,8 @@ class Reference:
             self.seen.add("station queue")
         if start > max(t, free[k]):
             self.seen.add("station closed")
-        end = start + p.service / self.factor(p.id, start)
-        if self.factor(p.id, start) < 1:
+        end = self.served(p.id, start, p.service)
+        if end > start + p.service + EPS:
             self.seen.add("station slowed")
         free[k] = end
         return end, True

@@ -6,8 +6,10 @@ ending at the very minute a vehicle arrives or a server frees), with ties, zero 
 and one to four servers. The rule (docs/simulation.md, stations and disruptions): a vehicle
 takes the server that frees first; it starts at the first moment at or after max(arrival,
 that server free) when the place is open (no window of factor 0 in force: a window holds from
-its start, included, to its end, excluded); it is served in service / f, f the lowest factor in
-force when it starts. A place without servers holds a vehicle only while it is closed.
+its start, included, to its end, excluded); its service's work goes at f, the lowest factor of
+the cuts (windows of a factor above 0) in force at each moment, so a cut that begins or ends
+during it slows it for that part only, and a closure does not stop it. A place without servers
+holds a vehicle only while it is closed.
 """
 
 from __future__ import annotations
@@ -35,6 +37,21 @@ def first_open(windows: list[tuple[float, float, float]], t: float) -> float:
     raise AssertionError("never open")  # every window ends
 
 
+def served_until(windows: list[tuple[float, float, float]], start: float, work: float) -> float:
+    """When ``work`` minutes of service begun at ``start`` are done: over each stretch between
+    the windows' edges the factor is fixed, and the work done there is its length x the factor."""
+    cuts = [w for w in windows if w[2] > 0]
+    edges = sorted({e for a, b, _ in cuts for e in (a, b) if e > start})
+    t = start
+    for edge in [*edges, math.inf]:
+        f = factor(cuts, t)
+        if work <= (edge - t) * f:
+            return t + work / f
+        work -= (edge - t) * f
+        t = edge
+    raise AssertionError("unreachable: after the last edge the factor is 1")
+
+
 def plain_station(windows, servers, arrivals, services):  # noqa: ANN001, ANN201
     """(start, end) of each vehicle, and when each server is free after the last."""
     free = [-math.inf] * servers
@@ -46,7 +63,7 @@ def plain_station(windows, servers, arrivals, services):  # noqa: ANN001, ANN201
             continue
         k = min(range(servers), key=lambda j: free[j])  # the server that frees first
         start = first_open(windows, max(a, free[k]))
-        end = start + s / factor(windows, start)
+        end = served_until(windows, start, s)
         free[k] = end
         out.append((start, end))
     return out, free

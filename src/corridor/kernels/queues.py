@@ -12,29 +12,31 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-# When a server may next start, and the capacity factor then: ``opening(t) -> (t_open, f)``
-# with ``t_open >= t`` and ``f > 0`` (a station with closures; None: always open at factor 1).
-Opening = Callable[[float], tuple[float, float]]
+# When a server may next start: ``opening(t) -> t_open >= t`` (a station with closures), and
+# when a service of ``work`` minutes begun then ends: ``finish(start, work) -> end`` (with
+# capacity cuts; None: always open, and a service ends ``work`` minutes after it starts).
+Opening = Callable[[float], float]
+Finish = Callable[[float, float], float]
 
 
 def admit(free_min: list[float], arrival_min: float, service_min: float,
-          opening: Opening | None = None) -> tuple[float, float]:
+          opening: Opening | None = None, finish: Finish | None = None) -> tuple[float, float]:
     """One customer's FCFS admission to a multi-server station, in one step.
 
     ``free_min`` is a heap of the times each server is next free (one entry per server); the
     customer takes the server that frees first and starts at the first open moment at or after
-    ``max(arrival, that time)``, for ``service_min / factor``. Returns (start, end) and
-    updates the heap. Called in order of arrival, this is :func:`multi_server_waits`.
+    ``max(arrival, that time)``; its service of ``service_min`` ends then, or when ``finish``
+    says. Returns (start, end) and updates the heap. Called in order of arrival, this is
+    :func:`multi_server_waits`.
 
     >>> free = [0.0, 0.0]
     >>> [admit(free, a, 3.0) for a in (0.0, 1.0, 2.0)]
     [(0.0, 3.0), (1.0, 4.0), (3.0, 6.0)]
     """
     start = max(arrival_min, free_min[0])
-    factor = 1.0
     if opening is not None:
-        start, factor = opening(start)
-    end = start + service_min / factor
+        start = opening(start)
+    end = start + service_min if finish is None else finish(start, service_min)
     heapq.heapreplace(free_min, end)
     return start, end
 

@@ -7,13 +7,15 @@ modelled network (``background_per_day``) arrive as a Poisson stream drawn in ad
 array, until the horizon like all other demand; each is admitted, in order, just before the
 first modelled vehicle that arrives at or after it (a background vehicle goes first at equal
 times), so it costs no event. Service times are drawn in advance, vectorised, from the
-station's own stream, in order of admission. Disruptions act here: while a closure
-(capacity factor 0) is in force no service starts; under a factor f > 0 a service takes 1/f
-as long, so the station clears f times as many vehicles. Customs (``customs``) hold a loaded
-vehicle after its service, with a probability and for a drawn time, off the servers; the
-hold is drawn from the station's own ``customs:PLACE`` stream, in order of admission. A
-vehicle with nothing on board passes a station without queueing: an empty timetabled trip
-is not traffic. Every visit is logged for KPIs (``leave_min``: service end plus any hold).
+station's own stream, in order of admission. Disruptions act here: while a closure (capacity
+factor 0) is in force no service starts (one under way goes on); a cut to a factor f > 0 makes
+the work of every service go at f while it lasts, so the station clears f times as many
+vehicles, and a service that a cut begins or ends during is slowed for that part only. Customs
+(``customs``) hold a loaded vehicle after its service, with a probability and for a drawn
+time, off the servers; the hold is drawn from the station's own ``customs:PLACE`` stream, in
+order of admission. A vehicle with nothing on board passes a station without queueing: an
+empty timetabled trip is not traffic. Every visit is logged for KPIs (``leave_min``: service
+end plus any hold).
 """
 
 from __future__ import annotations
@@ -107,13 +109,33 @@ def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
     return factor, until
 
 
-def opening(windows: list[Window], t: float) -> tuple[float, float]:
-    """The first moment at or after ``t`` when the place is open, and its capacity factor."""
+def opening(windows: list[Window], t: float) -> float:
+    """The first moment at or after ``t`` when the place is open (no closure in force)."""
     factor, until = factor_at(windows, t)
     while factor == 0.0:
         t = until
         factor, until = factor_at(windows, t)
-    return t, factor
+    return t
+
+
+def finish(windows: list[Window], start: float, work: float) -> float:
+    """When a service of ``work`` minutes begun at ``start`` ends, its work going at the lowest
+    factor of the cuts in force (a closure stops services from starting, not one under way): a
+    cut to 1/2 for 30 minutes of a 60-minute service costs it 15 minutes more.
+
+    >>> finish([(10.0, 40.0, 0.5)], 0.0, 60.0), finish([(10.0, 40.0, 0.5)], 10.0, 10.0)
+    (75.0, 30.0)
+    >>> finish([(10.0, 40.0, 0.0)], 0.0, 60.0)
+    60.0
+    """
+    cuts = [w for w in windows if w[2] > 0.0]
+    t = start
+    while True:
+        factor, until = factor_at(cuts, t)
+        if t + work / factor <= until:
+            return t + work / factor
+        work -= (until - t) * factor
+        t = until
 
 
 class Station:
@@ -131,6 +153,7 @@ class Station:
         self.servers = servers
         self.windows = sorted(windows)
         self._opening = (lambda t: opening(self.windows, t)) if self.windows else None
+        self._finish = (lambda t, work: finish(self.windows, t, work)) if self.windows else None
         self.free_min: list[float] = [-math.inf] * (servers or 0)  # a heap: when each server frees
         self._dist = service_time
         self._rng = rng
@@ -172,9 +195,9 @@ class Station:
 
     def _admit_one(self, arrival_min: float, units: int) -> float:
         if self.servers:
-            start, end = admit(self.free_min, arrival_min, self._service_time(), self._opening)
+            start, end = admit(self.free_min, arrival_min, self._service_time(), self._opening, self._finish)
         else:
-            start = end = arrival_min if self._opening is None else self._opening(arrival_min)[0]
+            start = end = arrival_min if self._opening is None else self._opening(arrival_min)
         leave = end + self._hold() if units else end
         self.arrive.append(arrival_min)
         self.start.append(start)
@@ -205,12 +228,12 @@ class Station:
             self.admit_background(t_min)
         start = max(t_min, self.free_min[0]) if self.servers else t_min
         if self._opening is not None:
-            start = self._opening(start)[0]
+            start = self._opening(start)
         return start - t_min
 
     def open_at(self, t_min: float) -> float:
         """The first moment at or after ``t_min`` when no closure holds the place."""
-        return t_min if self._opening is None else self._opening(t_min)[0]
+        return t_min if self._opening is None else self._opening(t_min)
 
     def visit(self, arrival_min: float, units: int) -> float:
         """A vehicle carrying ``units`` arrives: when it leaves the station (after its queue
