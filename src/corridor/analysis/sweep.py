@@ -247,6 +247,20 @@ class SweepResult:
         raise ValueError(f"unknown table {table!r}; choose runs, summary or failures")
 
 
+
+#: problems of one refused combination said in full; a setting that empties a section (places=[])
+#: breaks every reference to it, hundreds of problems on the one line of its failure
+SHOWN_PROBLEMS = 5
+
+
+def _first_problems(exc: ScenarioError) -> str:
+    """The reason a combination is refused: its first problems, and how many more there are
+    (``corridor validate`` on a file with the setting lists them all)."""
+    said = "; ".join(str(p) for p in exc.problems[:SHOWN_PROBLEMS])
+    more = len(exc.problems) - SHOWN_PROBLEMS
+    return said + (f"; and {more:,} more problem{'s' if more != 1 else ''}" if more > 0 else "")
+
+
 def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, replications: int,
           seed: int, executor: Executor = IN_PROCESS, store: RunStore | None = None,
           progress: Callable[[int, int], None] | None = None,
@@ -274,7 +288,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         try:
             scenario = scenario_with(raw, name, combo.changes, labels=labels)
         except ScenarioError as exc:
-            failures.append(SweepFailure(c, None, "; ".join(str(p) for p in exc.problems)))
+            failures.append(SweepFailure(c, None, _first_problems(exc)))
             continue
         slot[c] = len(scenarios)
         scenarios.append(scenario)
