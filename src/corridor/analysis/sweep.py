@@ -20,6 +20,7 @@ import itertools
 import json
 import math
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -118,13 +119,25 @@ class RunStore:
     all), so a sweep can be resumed. Values that are not finite numbers are stored as null
     and read back as NaN."""
 
+    #: a run's file is a few kB; one larger than this is not one of ours
+    MAX_BYTES = 4 * 1024 * 1024
+
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.folder / f"{key}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # opened without waiting (a named pipe) and read only if it is a regular file, and
+            # only so far: a link to a device (/dev/zero) would be read for ever
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return None
+                raw = fh.read(self.MAX_BYTES + 1)
+            if len(raw) > self.MAX_BYTES:
+                return None
+            data = json.loads(raw.decode("utf-8"))
         except (OSError, ValueError):
             return None  # absent, or unreadable: run it again
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
