@@ -386,7 +386,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if load.place in choosers:
             what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which choose "
                      "among gateways including this one (corridor run shows its queue and their shares)")
-        worst = "closed" if load.worst_utilisation == float("inf") else f"{load.worst_utilisation:.0%}"
+        # a factor near 0 (1e-300) leaves a load of hundreds of digits: past 10,000 times capacity
+        # the figure says nothing more
+        worst = ("closed" if load.worst_utilisation == float("inf")
+                 else "over 1,000,000%" if load.worst_utilisation > 10_000
+                 else f"{load.worst_utilisation:,.0%}")
         # a disruption that takes the place past capacity is said also when it is near capacity anyway
         # (malaszewicze_works, poland_closure_2025: the place they are about)
         during = (f", {worst} during its disruption: a queue builds while it lasts"

@@ -55,6 +55,13 @@ def test_plan_text(capsys) -> None:
     assert "TK-NQZ-IST-DAY" in out and "Tue 02 Mar 10:07 +02" in out  # IST connection missed since the detour
 
 
+def test_plan_text_writes_an_offset_of_seconds_whole(capsys) -> None:
+    # before 1924 Astana kept its mean solar time, UTC+05:07:48, which printed as '+05:0748'
+    assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "1900-03-01T08:00"]) == 0
+    out = capsys.readouterr().out
+    assert "ready Thu 01 Mar 08:00 +05:07:48 (Asia/Almaty)" in out and "+05:0748" not in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

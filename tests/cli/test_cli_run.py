@@ -339,6 +339,17 @@ def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, 
     assert "near capacity" in warning and during in warning and "a queue builds while it lasts" in warning
 
 
+def test_validate_bounds_the_load_of_a_disruption_that_leaves_almost_nothing(tmp_path: Path,
+                                                                         capsys) -> None:
+    # capacity_factor 1e-300 at Kena printed its load as a percentage of 300 digits
+    path = overlay(tmp_path, "baseline.yaml", "crumb", "disruptions:\n  - {id: CRUMB, target: KENA, "
+                   "start: 2027-03-10T00:00:00+01:00, end: 2027-03-11T00:00:00+01:00, "
+                   "capacity_factor: 1.0e-300}\n")
+    assert main(["validate", path, *ALLOW]) == 0
+    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: KENA"))
+    assert "over 1,000,000% during its disruption" in warning and len(warning) < 600
+
+
 def test_run_leaves_out_the_tables_of_a_kind_of_demand_it_has_none_of(tmp_path: Path, capsys) -> None:
     # SCAT 2018 has passengers only: its cargo line, stations, fleets and paths were all zeros
     # or the outside traffic's alone; the baseline, with both kinds, keeps every table

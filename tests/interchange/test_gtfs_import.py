@@ -281,6 +281,26 @@ def test_a_route_the_feed_lacks_and_one_without_capacity(mini: Path, capsys) -> 
     assert "feed.zip!routes.txt:3: corridor_unit: route 'MV': the feed does not say its unit" in err
 
 
+@pytest.mark.parametrize("column", ["corridor_cost_usd", "corridor_co2_kg", "corridor_distance_km"])
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "12,5", "abc"])
+def test_a_corridor_number_the_feed_garbles_is_refused_not_dropped(
+    mini: Path, zip_mini, capsys, column: str, value: str
+) -> None:
+    """A value in a corridor_* column that is no finite number was read as if the cell were
+    empty: an 'inf' fare became no fare at all, without a word."""
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    lines = (data / "routes.txt").read_text().splitlines()
+    cell = f'"{value}"' if "," in value else value
+    routes = [lines[0] + f",{column}", lines[1] + f",{cell}", lines[2] + ","]
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": "\n".join(routes) + "\n"})
+    err = _refused(mini.parent, capsys)
+    shown = "'inf'" if value == "1e400" else "'-inf'" if value == "-inf" else repr(value)  # as read
+    assert f"feed.zip!routes.txt:2: {column}: route 'VK': {shown} is not a finite number" in err
+    key = {"corridor_cost_usd": "cost_usd", "corridor_co2_kg": "co2_kg"}.get(column, "distance_km")
+    mini.write_text(MINI_SCENARIO.replace("    - VK\n", f"    - {{id: VK, {key}: 40}}\n"))
+    assert main(["validate", str(mini)]) == 0  # the routes entry says it: the column is not read
+
+
 def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, capsys) -> None:
     (mini.parent / "feed.zip").write_text("agency_id,agency_name\n")
     err = _refused(mini.parent, capsys)

@@ -161,6 +161,19 @@ def test_padding_is_for_timetabled_services() -> None:
         scenario_from(text)
 
 
+def test_economics_is_for_passenger_services() -> None:
+    """The airline view counts seats and fares of passengers; on a container service it was
+    accepted and then never shown, with no word of why."""
+    text = CHAIN.replace("UNIT", "feu").replace("KIND", "cargo").replace(
+        "duration_min: 120, capacity: 100}",
+        "duration_min: 120, capacity: 100, economics: {cost_per_block_hour_usd: 5000}}")
+    with pytest.raises(Exception, match=r"economics is for passenger services \(unit pax\)"):
+        scenario_from(text)
+    scenario_from(CHAIN.replace("UNIT", "pax").replace("KIND", "passenger").replace(
+        "duration_min: 120, capacity: 100}",
+        "duration_min: 120, capacity: 100, economics: {cost_per_block_hour_usd: 5000}}"))
+
+
 def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
     text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "70").replace(
         "ARRIVALS", "uniform") + textwrap.dedent("""\

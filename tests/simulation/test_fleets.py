@@ -126,3 +126,20 @@ def test_a_sweep_over_fleet_size_writes_its_tables(tmp_path: Path, capsys) -> No
     assert list(runs.columns).count("fleets.PLATFORMS.vehicles") == 1
     waits = runs.groupby("fleets.PLATFORMS.vehicles")["fleets.PLATFORMS.mean_wait_h"].mean()
     assert waits[1] > waits[3]
+
+
+def test_the_service_that_leaves_its_fleets_home_is_the_one_blamed(tmp_path: Path) -> None:
+    # an overlay put the Xi'an block train (listed first) into the Dostyk platform fleet: the
+    # first service set the fleet's home, so the four Dostyk services, right all along, were
+    # blamed in the baseline, and the line that changed was not named
+    from conftest import SCENARIOS
+
+    path = tmp_path / "joined.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: joined\nservices:\n"
+                    "  - {id: BLK-XIAN, dispatch: {fleet: DOSTYK-1520}}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path, allow_paths=[SCENARIOS])
+    (problem,) = err.value.problems
+    assert problem.file.endswith("joined.yaml") and problem.line == 4
+    assert "fleet 'DOSTYK-1520' runs from 'DOSTYK'" in problem.message
+    assert "this service starts at 'XIAN'" in problem.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -112,6 +113,15 @@ def test_every_refused_combination_is_named(station, capsys) -> None:
     assert lines[0] == "error: every combination is refused, so nothing ran:"
     assert lines[1].startswith("  places.B.1.service_time=null, places.B.1.servers=1: ")
     assert lines[2].startswith("  places.B.1.service_time=null, places.B.1.servers=2: ")
+
+
+def test_a_combination_with_hundreds_of_problems_says_the_first_few(capsys) -> None:
+    # emptying the baseline's places broke every stop, link and flow: 178 problems on one line
+    baseline = str(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml")
+    assert main(["sweep", baseline, "--set", "places=[]", "--set", "run.drain_days=14,21"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and all(len(line) < 1500 for line in lines), [len(x) for x in lines]
+    assert "unknown place 'NQZ'" in lines[1] and "and 173 more problems" in lines[1]
 
 
 def test_workers_and_dask_are_one_choice(station, capsys) -> None:

@@ -167,3 +167,17 @@ def test_runs_kept_by_an_engine_that_drew_other_numbers_are_not_read_back(statio
     assert sweep(raw, name, combos, replications=1, seed=9, store=store).runs[0].reused
     monkeypatch.setattr(sweep_module, "RESULTS_REVISION", sweep_module.RESULTS_REVISION + 1)
     assert not sweep(raw, name, combos, replications=1, seed=9, store=store).runs[0].reused
+
+
+def test_a_kept_run_that_is_a_device_or_a_pipe_is_run_again_not_read(tmp_path) -> None:
+    # --resume read a run file to its end: one linked to /dev/zero filled the memory until the
+    # process was killed, and a named pipe would wait for a writer for ever
+    import os
+
+    store = RunStore(tmp_path)
+    (tmp_path / "zero.json").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "big.json").write_text(" " * (RunStore.MAX_BYTES + 1) + "{}")
+    assert store.get("zero") is None and store.get("pipe") is None and store.get("big") is None
+    store.put("fine", {"kpis": {"x": 1.0}, "events": 3})
+    assert store.get("fine") is not None and store.get("fine")["kpis"] == {"x": 1.0}

@@ -20,6 +20,7 @@ import itertools
 import json
 import math
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -118,13 +119,25 @@ class RunStore:
     all), so a sweep can be resumed. Values that are not finite numbers are stored as null
     and read back as NaN."""
 
+    #: a run's file is a few kB; one larger than this is not one of ours
+    MAX_BYTES = 4 * 1024 * 1024
+
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.folder / f"{key}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # opened without waiting (a named pipe) and read only if it is a regular file, and
+            # only so far: a link to a device (/dev/zero) would be read for ever
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return None
+                raw = fh.read(self.MAX_BYTES + 1)
+            if len(raw) > self.MAX_BYTES:
+                return None
+            data = json.loads(raw.decode("utf-8"))
         except (OSError, ValueError):
             return None  # absent, or unreadable: run it again
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
@@ -247,6 +260,20 @@ class SweepResult:
         raise ValueError(f"unknown table {table!r}; choose runs, summary or failures")
 
 
+
+#: problems of one refused combination said in full; a setting that empties a section (places=[])
+#: breaks every reference to it, hundreds of problems on the one line of its failure
+SHOWN_PROBLEMS = 5
+
+
+def _first_problems(exc: ScenarioError) -> str:
+    """The reason a combination is refused: its first problems, and how many more there are
+    (``corridor validate`` on a file with the setting lists them all)."""
+    said = "; ".join(str(p) for p in exc.problems[:SHOWN_PROBLEMS])
+    more = len(exc.problems) - SHOWN_PROBLEMS
+    return said + (f"; and {more:,} more problem{'s' if more != 1 else ''}" if more > 0 else "")
+
+
 def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, replications: int,
           seed: int, executor: Executor = IN_PROCESS, store: RunStore | None = None,
           progress: Callable[[int, int], None] | None = None,
@@ -274,7 +301,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         try:
             scenario = scenario_with(raw, name, combo.changes, labels=labels)
         except ScenarioError as exc:
-            failures.append(SweepFailure(c, None, "; ".join(str(p) for p in exc.problems)))
+            failures.append(SweepFailure(c, None, _first_problems(exc)))
             continue
         slot[c] = len(scenarios)
         scenarios.append(scenario)

@@ -710,13 +710,21 @@ def _route_fields(
         fields[key] = value
     money = {k: given[k] for k in ("cost_usd", "cost_usd_per_unit_km") if k in given}
     carbon = {k: given[k] for k in ("co2_kg", "co2_g_per_unit_km") if k in given}
-    if not money and _number(route.get("corridor_cost_usd")) is not None:
-        money = {"cost_usd": _number(route.get("corridor_cost_usd"))}
-    if not carbon and _number(route.get("corridor_co2_kg")) is not None:
-        carbon = {"co2_kg": _number(route.get("corridor_co2_kg"))}
+    read: dict[str, float | None] = {}
+    for column, entry_has in (("corridor_cost_usd", money), ("corridor_co2_kg", carbon),
+                              ("corridor_distance_km", "distance_km" in given)):
+        text = "" if entry_has else _text(route.get(column))
+        read[column] = _number(text)
+        if text and text != "<NA>" and read[column] is None:  # said, but no number: not left out
+            r.problem("routes.txt", row, column, f"route {rid!r}: {text!r} is not a finite number")
+            return None
+    if not money and read["corridor_cost_usd"] is not None:
+        money = {"cost_usd": read["corridor_cost_usd"]}
+    if not carbon and read["corridor_co2_kg"] is not None:
+        carbon = {"co2_kg": read["corridor_co2_kg"]}
     fields.update(money)
     fields.update(carbon)
-    distance = given.get("distance_km", _number(route.get("corridor_distance_km")))
+    distance = given.get("distance_km", read["corridor_distance_km"])
     if distance is not None:
         fields["distance_km"] = distance
     name = _text(route.get("route_long_name")) or _text(route.get("route_short_name"))

@@ -10,8 +10,9 @@ from corridor.report.tables import format_table, hours_minutes
 
 def _stamp(when: dt.datetime) -> str:
     """``Mon 01 Mar 15:10 +05``"""
-    offset = when.strftime("%z")
-    short = offset[:3] if offset.endswith("00") else f"{offset[:3]}:{offset[3:]}"
+    offset = when.strftime("%z")  # +0500, +0530, or +050748 for a mean solar time before 1924
+    short = ":".join([offset[:3], *(offset[k:k + 2] for k in range(3, len(offset), 2))])
+    short = short.removesuffix(":00") if len(offset) == 5 else short
     return when.strftime("%a %d %b %H:%M ") + short
 
 

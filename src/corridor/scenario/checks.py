@@ -4,6 +4,7 @@ of a run."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 from corridor.scenario.schema import Scenario, clock_minutes
@@ -89,7 +90,17 @@ def _fleets(scenario: Scenario) -> list[tuple[Loc, str]]:
     its vehicles come back to)."""
     fleets = {f.id for f in scenario.fleets}
     problems: list[tuple[Loc, str]] = []
-    home: dict[str, tuple[str, str]] = {}  # fleet -> (first stop, service) of its first service
+    # a fleet's home is where most of its services start (the first such service named), so
+    # the one an overlay moved elsewhere is blamed, not the others, whatever the order
+    starts: dict[str, Counter[str]] = {}
+    for service in scenario.services:
+        if service.dispatch is not None and service.dispatch.fleet in fleets:
+            starts.setdefault(service.dispatch.fleet, Counter())[service.stops[0]] += 1
+    home: dict[str, tuple[str, str]] = {}  # fleet -> (its home, the first service from there)
+    for service in scenario.services:
+        fleet = service.dispatch.fleet if service.dispatch is not None else None
+        if fleet in starts and service.stops[0] == starts[fleet].most_common(1)[0][0]:
+            home.setdefault(fleet, (service.stops[0], service.id))
     for index, service in enumerate(scenario.services):
         fleet = service.dispatch.fleet if service.dispatch is not None else None
         if fleet is None:

@@ -449,6 +449,9 @@ class Service(_Model):
             raise ValueError("give either timetable or dispatch (exactly one)")
         if self.dispatch is not None and len(self.stops) != 2:
             raise ValueError("a dispatched service has exactly two stops")
+        if self.economics is not None and self.unit != "pax":
+            raise ValueError("economics is for passenger services (unit pax): the airline view "
+                             "counts seats and fares; a container service has none to show")
         if self.dispatch is not None and self.schedule_padding:
             raise ValueError("schedule_padding is for timetabled services (a dispatched one has none)")
         if (self.duration_min is None) == (self.speed_kph is None):
