@@ -278,6 +278,41 @@ def test_control_characters_and_lone_surrogates_are_refused(code: int, as_key: b
     assert "control character or lone surrogate" in p.message and p.line == 1
 
 
+@FAST
+@given(code=st.sampled_from([0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]),
+       field=st.sampled_from(["name", "description", "places[0].name", "services[0].name",
+                              "services[0].operator"]),
+       raw=st.booleans())
+def test_bidirectional_controls_in_text_are_refused_where_they_stand(code: int, field: str,
+                                                                    raw: bool) -> None:
+    # names and descriptions are printed as written: a right-to-left override in one would
+    # reorder the rest of a line of the terminal (loaded raw or written as a YAML escape)
+    text = chr(code) if raw else f"\\u{code:04x}"
+    value = f'"Vil{text}nius"'
+    data = MINIMAL
+    if field == "name":
+        data = data.replace("name: tiny", f"name: {value}")
+    elif field == "description":
+        data = data.replace("name: tiny", f"name: tiny\ndescription: {value}")
+    elif field == "places[0].name":
+        data = data.replace("name: Astana", f"name: {value}")
+    else:
+        key = field.split(".")[1]
+        data = data.replace("    mode: air\n", f"    mode: air\n    {key}: {value}\n", 1)
+    (p,) = problems(data)
+    assert p.path == field and f"control character U+{code:04X}" in p.message
+    assert p.line is not None
+
+
+def test_a_left_to_right_mark_and_other_scripts_are_text() -> None:
+    # marks that only shape text stay allowed: Hebrew with a left-to-right mark, a zero-width joiner
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        name = '"\u05ea\u05dc \u200e(TLV) \U0001F468\u200d\U0001F469"'
+        path.write_text(MINIMAL.replace("name: Astana", f"name: {name}"), encoding="utf-8")
+        assert load_scenario(path).places[0].name.startswith("\u05ea")
+
+
 # ---- what is read at all ------------------------------------------------------------------------
 
 def test_a_pipe_is_never_opened_for_reading(tmp_path: Path) -> None:

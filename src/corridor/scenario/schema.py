@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -79,11 +80,39 @@ def _whole_number_input(value: Any) -> Any:
 #: refused, whole numbers accepted).
 WHOLE = BeforeValidator(_whole_number_input)
 
+#: Characters a terminal or an editor acts on rather than shows: bidirectional embeddings,
+#: overrides and isolates (the other control characters are Unicode's category Cc)
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown_as_written(value: str, allowed: str = "") -> str:
+    """``value``, refused if it holds a control character (but ``allowed``): text that names and
+    describes is printed as it is, and an escape sequence or a right-to-left override there
+    would rewrite the terminal or the order of what follows it.
+
+    >>> _shown_as_written("Xi'an – Małaszewicze")
+    "Xi'an – Małaszewicze"
+    >>> _shown_as_written("abc\u202edef")
+    Traceback (most recent call last):
+    ...
+    ValueError: holds the control character U+202E; write the text without it (got 'abc\u202edef')
+    """
+    for c in value:
+        if c not in allowed and (c in BIDI_CONTROLS or unicodedata.category(c) == "Cc"):
+            raise ValueError(f"holds the control character U+{ord(c):04X}; write the text without it "
+                             f"(got {shown(value)})")
+    return value
+
+
 def _one_line(value: str) -> str:
     """A name shown in tables, headings and map labels: one line of 1 to MAX_NAME_CHARS."""
     if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
         raise ValueError(f"a name is one line of 1 to {MAX_NAME_CHARS} characters (got {shown(value)})")
-    return value
+    return _shown_as_written(value)
+
+
+#: Free text (a description): any lines, no control character but tabs and line ends.
+Text = Annotated[str, AfterValidator(lambda value: _shown_as_written(value, "\t\n\r"))]
 
 
 #: The name of a place, a service, an operator: one line of 1 to 200 characters.
@@ -564,7 +593,7 @@ class Disruption(_Model):
     start: Instant
     end: Instant
     capacity_factor: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)] = 0.0
-    description: str | None = None
+    description: Text | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Disruption:
@@ -666,7 +695,7 @@ class Scenario(_Model):
     """
 
     name: str
-    description: str | None = None
+    description: Text | None = None
     extends: str | None = None
     valid_from: Date | None = None
     valid_to: Date | None = None
@@ -688,7 +717,7 @@ class Scenario(_Model):
         if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
             raise ValueError(f"a scenario's name is one line of 1 to {MAX_NAME_CHARS} characters "
                              f"(got {shown(value)})")
-        return value
+        return _shown_as_written(value)
 
     _valid_to = field_validator("valid_to")(_valid_to_after_from)
 
