@@ -149,6 +149,13 @@ def test_the_headline_gives_break_even_load_and_market_with_their_intervals() ->
     text = LaunchCase("with", "FAST", None, figures, {}).sentence()
     assert "against a break-even of 78% (76% to 80%)" in text
     assert "a market of about 400 travellers a week (390 to 410) (the scenario assumes 150)" in text
+    # shares stay shares: two replications of a 74% share once read "46% to 102%"; a break-even
+    # past 100% (a load no flight can carry) is said as it is
+    wide = dict(figures, share_of_market=est(0.74, 0.28), load_factor=est(0.05, 0.08),
+                break_even_load_factor=est(1.1, 0.2))
+    text = LaunchCase("with", "FAST", None, wide, {}).sentence()
+    assert "74% of its market's travellers choose it (95% CI 46% to 100%)" in text
+    assert "load factor 5% (0% to 13%)" in text and "break-even of 110% (90% to 130%)" in text
     one = dict(figures, break_even_market_per_week=Estimate(400, math.nan, 1, 0.95),
                break_even_load_factor=Estimate(0.78, math.nan, 1, 0.95))
     text = LaunchCase("with", "FAST", None, one, {}).sentence()  # one replication: no interval

@@ -55,7 +55,7 @@ class LaunchCase:
         # a figure that is not a number is said in words, not printed as 'nan%': no share when no
         # demand flow goes from its first stop to its last, no break-even when a fare earns nothing
         if math.isfinite(share.mean):
-            interval = (_interval(share, '.0%', '95% CI ') if _known(share)
+            interval = (_interval(share, '.0%', '95% CI ', within=(0.0, 1.0)) if _known(share)
                         else " (one replication: no interval)")
             chosen = f"{share.mean:.0%} of its market's travellers choose it{interval}"
         else:
@@ -64,8 +64,8 @@ class LaunchCase:
                    if math.isfinite(even.mean)
                    else "with no break-even load (its fares earn nothing a traveller)")
         text = (f"{self.service} (new in {self.scenario}, simulated): {chosen}; load factor "
-                f"{load.mean:.0%}{_interval(load, '.0%')} {against}; it {verdict}, {profit.mean:+,.0f} USD "
-                f"a flight{_interval(profit, '+,.0f')}")
+                f"{load.mean:.0%}{_interval(load, '.0%', within=(0.0, 1.0))} {against}; it {verdict}, "
+                f"{profit.mean:+,.0f} USD a flight{_interval(profit, '+,.0f')}")
         if math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
                      f"{_interval(market, ',.0f')} (the scenario assumes {f['market_per_week'].mean:,.0f})")
@@ -91,11 +91,14 @@ def _known(e: Estimate) -> bool:
     return math.isfinite(e.low) and math.isfinite(e.high)
 
 
-def _interval(e: Estimate, fmt: str, label: str = "") -> str:
-    """' (LOW to HIGH)' for an estimate whose interval is known, else nothing (one replication)."""
+def _interval(e: Estimate, fmt: str, label: str = "", *, within: tuple[float, float] | None = None) -> str:
+    """' (LOW to HIGH)' for an estimate whose interval is known, else nothing (one replication);
+    a share (``within`` its bounds) is not said to reach past them, as a t-interval of few
+    replications near 0 or 1 does."""
     if not _known(e):
         return ""
-    return f" ({label}{e.low:{fmt}} to {e.high:{fmt}})"
+    low, high = (e.low, e.high) if within is None else (max(e.low, within[0]), min(e.high, within[1]))
+    return f" ({label}{low:{fmt}} to {high:{fmt}})"
 
 
 def _new_services(base: Scenario, other: Scenario) -> list[tuple[str, str | None]]:
