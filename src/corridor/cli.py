@@ -351,6 +351,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import (
         idle_cuts,
+        idle_fleets,
         idle_seasons,
         offered_load,
         outside_run,
@@ -416,6 +417,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for d, why in idle_cuts(scenario):
         print(f"warning: {d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}",
               file=sys.stderr)
+    for fleet in idle_fleets(scenario):
+        print(f"warning: {fleet}: no dispatched service names this fleet (dispatch: {{fleet: {fleet}}}): "
+              "its vehicles never run", file=sys.stderr)
     for message in short_distances(scenario):
         print(f"warning: {message}", file=sys.stderr)
     for k, service in enumerate(scenario.services):

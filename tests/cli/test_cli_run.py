@@ -249,6 +249,17 @@ def test_validate_warns_of_a_capacity_cut_that_changes_nothing(tmp_path: Path, c
     assert "SHUT-VNO" not in err and "KENA-CLOSED" not in err
 
 
+def test_validate_warns_of_a_fleet_no_service_uses(tmp_path: Path, capsys) -> None:
+    # a fleet added, or left when its services were removed, was accepted without a word
+    path = overlay(tmp_path, "baseline.yaml", "spare",
+                   "fleets:\n  - {id: SPARE, vehicles: 5, return_factor: 1.0, turnaround_min: 60}\n")
+    assert main(["validate", path, *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: SPARE: no dispatched service names this fleet (dispatch: {fleet: SPARE}): its "
+            "vehicles never run") in err
+    assert "DOSTYK-1520:" not in err and "ALTYNKOL-1520:" not in err
+
+
 def test_validate_warns_of_a_capacity_factor_of_one(tmp_path: Path, capsys) -> None:
     # a factor of 1 (a slip for 0.1, or a cut written as 'what is lost') leaves the whole
     # capacity at a station as on a service; validate said nothing of it

@@ -82,6 +82,12 @@ def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
     return out
 
 
+def idle_fleets(scenario: Scenario) -> list[str]:
+    """The fleets no dispatched service names (``dispatch: {fleet: ID}``): their vehicles never run."""
+    used = {s.dispatch.fleet for s in scenario.services if s.dispatch is not None}
+    return [f.id for f in scenario.fleets if f.id not in used]
+
+
 def idle_cuts(scenario: Scenario) -> list[tuple[Disruption, str]]:
     """The disruptions with a factor above 0 that the simulation cannot apply, and why: at a
     place without servers, or on a link, only a closure (0) acts (a cut has no servers to slow
