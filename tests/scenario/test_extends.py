@@ -322,6 +322,7 @@ def test_extends_outside_the_folder_is_refused_unread(form: str, target: str) ->
         load_scenario(inside / "c.yaml")
     (p,) = info.value.problems
     assert p.path == "extends" and "outside the folders" in p.message
+    assert " extends: '" in str(p) and "extends: extends" not in str(p)  # the field is named once
     assert SECRET not in str(info.value) and "missing" not in p.message.replace(name, "")
     if target == "base.yaml":  # allowed explicitly, it loads
         assert load_scenario(inside / "c.yaml", allow_paths=[outside]).name == "c"

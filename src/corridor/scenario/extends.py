@@ -186,29 +186,29 @@ def _base_of(data: SourceDict, current: Path, roots: list[Path], chain: list[Pat
         return ScenarioError([_problem(data, "extends", message)])
 
     if not isinstance(parent, str):
-        raise fail(f"extends must be a file name, not {kind_of(parent)}")
+        raise fail(f"must be a file name, not {kind_of(parent)}")
     if not parent.strip():
-        raise fail("extends is empty; give a file name")
+        raise fail("is empty; give a file name")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in parent):
-        raise fail(f"extends {shown(parent)} holds a control character; give a file name")
+        raise fail(f"{shown(parent)} holds a control character; give a file name")
     if len(chain) >= MAX_CHAIN:
-        raise fail(f"extends makes a chain of more than {MAX_CHAIN} files")
+        raise fail(f"makes a chain of more than {MAX_CHAIN} files")
     try:
         target = (current.parent / parent).resolve()
     except RuntimeError:  # Python before 3.13: a symbolic link loop
-        raise fail(f"cannot follow extends {shown(parent)}: a loop of symbolic links") from None
+        raise fail(f"cannot follow {shown(parent)}: a loop of symbolic links") from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise fail(f"cannot follow extends {shown(parent)}: {reason}") from None
+        raise fail(f"cannot follow {shown(parent)}: {reason}") from None
     if not any(target.is_relative_to(root) for root in roots):
         allowed = ", ".join(str(r) for r in roots)
         raise fail(
-            f"extends {shown(parent)} leads outside the folders scenarios may extend from ({allowed}); "
+            f"{shown(parent)} leads outside the folders scenarios may extend from ({allowed}); "
             "allow its folder explicitly (allow_paths, corridor --allow-path) to use it"
         )
     if target in chain:
         cycle = " -> ".join(p.name for p in (*chain, target))
-        raise fail(f"extends forms a cycle: {cycle}")
+        raise fail(f"forms a cycle: {cycle}")
     try:
         info = os.stat(target)
     except FileNotFoundError:
