@@ -1,0 +1,192 @@
+"""The unit KPIs of a replication written again from docs/simulation.md's KPI table, as a plain
+loop over the unit records (no NumPy masks), with the standard library's quantiles; and small
+random scenarios that exercise them: passengers on full, late flights (misses, rebookings),
+containers on small trains and dispatched trucks through a queueing station, warm-ups, and
+runs that end with units still on the way.
+
+Used by test_kpi_reference.py (a run's KPIs and summary) and test_compare_reference.py (the
+paired intervals of ``compare``)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from hypothesis import strategies as st
+from scipy import stats
+
+from corridor.simulation.entities import Status
+
+MIN_PER_HOUR, MIN_PER_DAY, MIN_PER_WEEK = 60.0, 1440.0, 10080.0
+
+
+def distribution(values: list[float], scale: float, undelivered: int) -> dict[str, float]:
+    """n, mean, median and 95th percentile (linear between order statistics, as the docs'
+    p50/p95 read) of ``values`` / ``scale``, and the units it leaves out as undelivered."""
+    v = [x / scale for x in values]
+    out: dict[str, float] = {"n": float(len(v)), "undelivered": float(undelivered)}
+    if v:
+        out["mean"] = math.fsum(v) / len(v)
+        out["p50"] = statistics.median(v)
+        out["p95"] = statistics.quantiles(v, n=20, method="inclusive")[18] if len(v) > 1 else v[0]
+    return out
+
+
+def reference_kpis(rec: Any) -> dict[str, float]:
+    """The flat KPIs (``summary`` keys) of one replication's records, from the docs' words:
+    statistics over units created after the warm-up, times over those delivered (the rest are
+    counted as undelivered), throughput over deliveries inside [warm-up, horizon), the transit
+    rise between the window's first and last quarters, cost and CO2 of delivered units."""
+    u = {k: v.tolist() for k, v in rec.units.items()}
+    warm, horizon = rec.warmup_min, rec.horizon_min
+    quarter = (horizon - warm) / 4
+    out: dict[str, float] = {}
+    groups: dict[str, dict[str, list[float]]] = {}
+
+    def group(name: str) -> dict[str, list[float]]:
+        return groups.setdefault(name, {"created": [], "door": [], "way": [], "late": [], "station": [],
+                                        "missed": [], "first_q": [], "last_q": []})
+
+    for name in ("passengers", "cargo", *(f"flows.{flow}" for flow in rec.flows)):
+        group(name)  # listed with no unit in the window too
+    cost = co2 = 0.0
+    delivered_in_window = 0
+    for k in range(len(u["id"])):
+        created, arrival = u["created_min"][k], u["arrival_min"][k]
+        delivered = u["status"][k] == Status.DELIVERED
+        assert delivered == math.isfinite(arrival), (k, u["status"][k], arrival)  # one truth, two fields
+        pax = bool(u["pax"][k])
+        if delivered and not pax and warm <= arrival < horizon:
+            delivered_in_window += 1
+        if created < warm:
+            continue
+        names = ["passengers" if pax else "cargo", f"flows.{rec.flows[u['flow'][k]]}"]
+        for name in names:
+            g = group(name)
+            g["created"].append(1.0)
+            g["missed"].append(1.0 if u["missed"][k] > 0 else 0.0)
+            if not delivered:
+                continue
+            transit = arrival - u["first_departure_min"][k]
+            g["door"].append(arrival - created)
+            g["way"].append(transit)
+            g["late"].append(arrival - u["planned_arrival_min"][k])
+            g["station"].append(u["station_min"][k])
+            if created < warm + quarter:
+                g["first_q"].append(transit)
+            if horizon - quarter <= created < horizon:
+                g["last_q"].append(transit)
+        if delivered:
+            cost += u["cost_usd"][k]
+            co2 += u["co2_kg"][k]
+    for name, g in groups.items():
+        created, done = len(g["created"]), len(g["door"])
+        out[f"{name}.created"] = float(created)
+        out[f"{name}.undelivered"] = float(created - done)
+        if name == "passengers":
+            unit, scale = "_h", MIN_PER_HOUR
+            out["passengers.undelivered_share"] = (created - done) / created if created else 0.0
+            out["passengers.missed_connection_rate"] = math.fsum(g["missed"]) / created if created else 0.0
+            parts = {"door_to_door": g["door"], "on_the_way": g["way"], "late_vs_plan": g["late"]}
+        else:
+            unit, scale = "_days", MIN_PER_DAY
+            parts = {"door_to_door": g["door"], "transit": g["way"]}
+            if name == "cargo":
+                out["cargo.undelivered_share"] = (created - done) / created if created else 0.0
+                weeks = (horizon - warm) / MIN_PER_WEEK
+                out["cargo.feu_per_week"] = delivered_in_window / weeks
+                out["cargo.teu_per_week"] = 2 * delivered_in_window / weeks
+                out.update({f"cargo.station_h.{k}": v for k, v in
+                            distribution(g["station"], MIN_PER_HOUR, created - done).items()})
+                if g["first_q"] and g["last_q"]:
+                    out["cargo.transit_rise_days"] = (statistics.fmean(g["last_q"])
+                                                      - statistics.fmean(g["first_q"])) / MIN_PER_DAY
+        for part, values in parts.items():
+            out.update({f"{name}.{part}{unit}.{k}": v for k, v in distribution(values, scale, created - done).items()})
+    out["totals.cost_usd"] = cost
+    out["totals.co2_t"] = co2 / 1000.0
+    return out
+
+
+def t_interval(values: list[float]) -> tuple[float, float, float, int]:
+    """Mean and 95% Student-t interval (scipy) of the finite ``values``; infinite with one."""
+    v = [x for x in values if math.isfinite(x)]
+    if not v:
+        return math.nan, math.nan, math.nan, 0
+    mean = statistics.fmean(v)
+    if len(v) == 1:
+        return mean, -math.inf, math.inf, 1
+    sem = statistics.stdev(v) / math.sqrt(len(v))
+    if sem == 0:
+        return mean, mean, mean, len(v)
+    low, high = stats.t.interval(0.95, len(v) - 1, loc=mean, scale=sem)
+    return mean, float(low), float(high), len(v)
+
+
+ZONES = ["UTC", "Asia/Almaty", "Europe/Vilnius"]
+CLOCKS = ["00:00", "03:10", "07:45", "12:00", "18:30", "23:50"]
+
+
+@st.composite
+def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
+    """A small random scenario of passengers and containers (YAML data)."""
+    n = draw(st.integers(3, 4))
+    chain = draw(st.booleans())  # two flights that connect at P1 (all in one zone), a flow P0 to P2
+    places: list[dict] = [{"id": f"P{i}", "name": f"P{i}", "kind": "junction", "country": "KZ", "lat": 45.0,
+                           "lon": 60.0 + 3 * i, "tz": "UTC" if chain else draw(st.sampled_from(ZONES)),
+                           "min_connection_min": draw(st.sampled_from([0, 30, 90])),
+                           "checkin_min": draw(st.sampled_from([0, 45, 120]))} for i in range(n)]
+    station = draw(st.integers(0, n - 1))
+    places[station].update(servers=draw(st.integers(1, 2)),
+                           service_time={"dist": "exponential", "mean_min": draw(st.sampled_from([30, 240, 900]))})
+    pair = st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)
+    services: list[dict] = []
+    for k in range(draw(st.integers(2 if chain else 1, 3))):
+        stops = [k, k + 1] if chain and k < 2 else draw(
+            st.lists(st.integers(0, n - 1), min_size=2, max_size=3)
+            .filter(lambda xs: all(a != b for a, b in zip(xs, xs[1:], strict=False))))
+        service: dict = {"id": f"A{k}", "mode": "air", "unit": "pax", "stops": [f"P{s}" for s in stops],
+                         "timetable": {"times": draw(st.lists(st.sampled_from(CLOCKS), min_size=1, max_size=2,
+                                                              unique=True)),
+                                       "days": draw(st.sampled_from(["daily", ["Mon", "Thu"]]))},
+                         "duration_min": draw(st.integers(40, 400)) * (len(stops) - 1),
+                         "capacity": draw(st.integers(1, 6)), "cost_usd": draw(st.integers(0, 300)),
+                         "co2_kg": draw(st.integers(0, 200))}
+        if chain and k < 2:  # the first lands at 08:45 + its delay, the second leaves at 12:00
+            service["timetable"] = {"times": ["07:45" if k == 0 else "12:00"], "days": "daily"}
+            service["duration_min"] = 60
+        if (chain and k == 0) or draw(st.booleans()):
+            service["delay"] = {"dist": "exponential", "mean_min": draw(st.sampled_from([10, 60, 300]))}
+            service["schedule_padding"] = draw(st.sampled_from([0, 0.1]))
+        services.append(service)
+    a, b = draw(pair)
+    services.append({"id": "T0", "mode": "rail", "unit": "feu", "stops": [f"P{a}", f"P{b}"],
+                     "timetable": {"times": [draw(st.sampled_from(CLOCKS))], "days": "daily"},
+                     "duration_min": draw(st.integers(60, 3000)), "capacity": draw(st.integers(1, 8)),
+                     "cost_usd": 500, "co2_kg": 90})
+    c, d = draw(pair)
+    services.append({"id": "D0", "mode": "road", "unit": "feu", "stops": [f"P{c}", f"P{d}"],
+                     "dispatch": {"cutoff_min": draw(st.sampled_from([0, 120, 1440]))},
+                     "duration_min": draw(st.integers(30, 600)), "capacity": draw(st.integers(1, 4)),
+                     "cost_usd": 200, "co2_kg": 30})
+    links = []
+    if draw(st.booleans()):
+        e, f = draw(pair)
+        links.append({"id": "L0", "from": f"P{e}", "to": f"P{f}", "bidirectional": True,
+                      "duration_min": draw(st.sampled_from([20, 200])), "cost_usd": 10})
+    demand = []
+    for k in range(draw(st.integers(1, 2))):
+        e, f = (0, 2) if chain and k == 0 else draw(pair)
+        demand.append({"id": f"PAX{k}", "kind": "passenger", "from": f"P{e}", "to": f"P{f}",
+                       "per_week": draw(st.sampled_from([3, 20, 60]))})
+    for k in range(draw(st.integers(1, 2))):
+        e, f = draw(st.sampled_from([(a, b), (c, d), (a, d), (c, b)]).filter(lambda p: p[0] != p[1]))
+        demand.append({"id": f"BOX{k}", "kind": "cargo", "from": f"P{e}", "to": f"P{f}",
+                       "per_week": draw(st.sampled_from([5, 30, 120]))})
+    horizon = draw(st.integers(5, 9))
+    run = {"start": draw(st.sampled_from(["2027-03-01", "2027-03-25", "2027-10-28"])), "horizon_days": horizon,
+           "warmup_days": draw(st.integers(0, 2)), "drain_days": draw(st.integers(0, 2)),
+           "replications": replications or draw(st.integers(2, 4)), "seed": draw(st.integers(0, 10_000))}
+    return {"name": "small", "run": run, "places": places, "services": services, "links": links,
+            "demand": demand}
