@@ -1,6 +1,7 @@
 """The unit KPIs of a replication written again from docs/simulation.md's KPI table, as a plain
 loop over the unit records (no NumPy masks), with the standard library's quantiles; and small
 random scenarios that exercise them: passengers on full, late flights (misses, rebookings),
+choosing among itineraries or not,
 containers on small trains and dispatched trucks through a queueing station, warm-ups, and
 runs that end with units still on the way.
 
@@ -188,5 +189,11 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
     run = {"start": draw(st.sampled_from(["2027-03-01", "2027-03-25", "2027-10-28"])), "horizon_days": horizon,
            "warmup_days": draw(st.integers(0, 2)), "drain_days": draw(st.integers(0, 2)),
            "replications": replications or draw(st.integers(2, 4)), "seed": draw(st.integers(0, 10_000))}
-    return {"name": "small", "run": run, "places": places, "services": services, "links": links,
+    data = {"name": "small", "run": run, "places": places, "services": services, "links": links,
             "demand": demand}
+    if draw(st.booleans()):  # travellers who choose among itineraries, a later one too
+        data["choice"] = {"window_days": 2, "scale_usd": draw(st.sampled_from([20, 200])),
+                          "transfer_penalty_usd": 30,
+                          "segments": [{"id": "all", "share": 1.0, "value_of_time_usd_per_h": 20,
+                                        "schedule_delay_usd_per_h": draw(st.sampled_from([1, 30]))}]}
+    return data

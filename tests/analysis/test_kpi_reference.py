@@ -47,10 +47,11 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
 
 def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
     """The strategy reaches the rules' hard corners: units undelivered at the end, passengers who
-    missed a connection, warm-ups that leave units out, a transit rise, a flow with no time."""
-    seen = {"undelivered": 0, "missed": 0, "warmup": 0, "rise": 0, "no_time": 0}
+    missed a connection, warm-ups that leave units out, a transit rise, a flow with no time,
+    travellers who chose their itinerary."""
+    seen = {"undelivered": 0, "missed": 0, "warmup": 0, "rise": 0, "no_time": 0, "choice": 0}
 
-    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=90, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(small_scenario(replications=1))
     def count(data) -> None:  # noqa: ANN001
@@ -61,6 +62,7 @@ def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
         seen["warmup"] += bool((rec.units["created_min"] < rec.warmup_min).any())
         seen["rise"] += "cargo.transit_rise_days" in ref
         seen["no_time"] += any(k.endswith(".n") and v == 0 for k, v in ref.items())
+        seen["choice"] += "choice" in data and ref["passengers.door_to_door_h.n"] > 0
 
     count()
     assert all(v >= 2 for v in seen.values()), seen
