@@ -104,7 +104,8 @@ def reference_kpis(rec: Any) -> dict[str, float]:
                     out["cargo.transit_rise_days"] = (statistics.fmean(g["last_q"])
                                                       - statistics.fmean(g["first_q"])) / MIN_PER_DAY
         for part, values in parts.items():
-            out.update({f"{name}.{part}{unit}.{k}": v for k, v in distribution(values, scale, created - done).items()})
+            dist = distribution(values, scale, created - done)
+            out.update({f"{name}.{part}{unit}.{k}": v for k, v in dist.items()})
     out["totals.cost_usd"] = cost
     out["totals.co2_t"] = co2 / 1000.0
     return out
@@ -139,8 +140,9 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
                            "min_connection_min": draw(st.sampled_from([0, 30, 90])),
                            "checkin_min": draw(st.sampled_from([0, 45, 120]))} for i in range(n)]
     station = draw(st.integers(0, n - 1))
+    mean_min = draw(st.sampled_from([30, 240, 900]))
     places[station].update(servers=draw(st.integers(1, 2)),
-                           service_time={"dist": "exponential", "mean_min": draw(st.sampled_from([30, 240, 900]))})
+                           service_time={"dist": "exponential", "mean_min": mean_min})
     pair = st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)
     services: list[dict] = []
     for k in range(draw(st.integers(2 if chain else 1, 3))):
@@ -186,7 +188,8 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
         demand.append({"id": f"BOX{k}", "kind": "cargo", "from": f"P{e}", "to": f"P{f}",
                        "per_week": draw(st.sampled_from([5, 30, 120]))})
     horizon = draw(st.integers(5, 9))
-    run = {"start": draw(st.sampled_from(["2027-03-01", "2027-03-25", "2027-10-28"])), "horizon_days": horizon,
+    start = draw(st.sampled_from(["2027-03-01", "2027-03-25", "2027-10-28"]))  # two clock changes
+    run = {"start": start, "horizon_days": horizon,
            "warmup_days": draw(st.integers(0, 2)), "drain_days": draw(st.integers(0, 2)),
            "replications": replications or draw(st.integers(2, 4)), "seed": draw(st.integers(0, 10_000))}
     data = {"name": "small", "run": run, "places": places, "services": services, "links": links,

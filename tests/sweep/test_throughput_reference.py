@@ -60,7 +60,8 @@ def corridor_yaml(draw) -> str:  # noqa: ANN001
     ]
     if side:
         lines.append(f"  - {{id: S, name: S, kind: border_station, country: KZ, lat: 46, lon: 80, tz: UTC, "
-                     f"servers: 1, service_time: {{dist: fixed, value_min: 60}}, background_per_day: {side}}}")
+                     f"servers: 1, service_time: {{dist: fixed, value_min: 60}}, "
+                     f"background_per_day: {side}}}")
     if fleet:
         lines += ["fleets:", f"  - {{id: TRUCKS, vehicles: {draw(st.integers(2, 8))}, return_factor: 1.0, "
                   f"turnaround_min: {draw(st.sampled_from([0, 600]))}}}"]
@@ -89,7 +90,8 @@ places:
      service_time: {dist: fixed, value_min: 60}}
   - {id: Z, name: Z, kind: rail_terminal, country: PL, lat: 52, lon: 23, tz: UTC}
 services:
-  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0}, duration_min: 30, capacity: 1}
+  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 1}
   - {id: EU, mode: rail, unit: feu, stops: [B, Z], dispatch: {cutoff_min: 2880, paths_per_day: 1},
      duration_min: 600, capacity: 10}
 demand:
@@ -112,8 +114,8 @@ places:
 fleets:
   - {id: TRUCKS, vehicles: 7, return_factor: 1.0, turnaround_min: 0}
 services:
-  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0, fleet: TRUCKS}, duration_min: 30,
-     capacity: 1}
+  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0, fleet: TRUCKS},
+     duration_min: 30, capacity: 1}
   - {id: EU, mode: rail, unit: feu, stops: [B, Z], dispatch: {cutoff_min: 2880, paths_per_day: 3},
      duration_min: 600, capacity: 5}
 demand:
@@ -124,8 +126,9 @@ demand:
 @example(PATHS, [1.0, 1.5, 2.0], 100.0, 3)
 @example(UNEVEN, [0.5, 1.0, 1.5, 3.0], None, 3)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(corridor_yaml(), st.lists(st.sampled_from([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]), min_size=2, max_size=4,
-                                 unique=True).map(sorted),
+@given(corridor_yaml(),
+       st.lists(st.sampled_from([0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0]), min_size=2, max_size=4, unique=True)
+       .map(sorted),
        st.one_of(st.none(), st.sampled_from([0.05, 0.5, 3.0, 100.0])), st.sampled_from([1, 2, 3, 3]))
 def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replications) -> None:  # noqa: ANN001
     with tempfile.TemporaryDirectory() as folder:
@@ -175,7 +178,8 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
                                      ("fleets.", ".busy", "fleet")):
                 if key.startswith(head) and key.endswith(tail):
                     name = key[len(head):-len(tail)]
-                    busy[name if kind is None else f"{name} ({kind})"] = statistics.fmean(k[key] for k in kpis)
+                    shown = name if kind is None else f"{name} ({kind})"
+                    busy[shown] = statistics.fmean(k[key] for k in kpis)
         # the busiest; the docs name no order among resources equally busy (all 100%, to rounding)
         top = max(busy.values())
         assert step.bottleneck in {b for b, u in busy.items() if u >= top - 1e-9}, (busy, step.bottleneck)
