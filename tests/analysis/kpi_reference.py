@@ -1,7 +1,8 @@
 """The unit KPIs of a replication written again from docs/simulation.md's KPI table, as a plain
 loop over the unit records (no NumPy masks), with the standard library's quantiles; and small
 random scenarios that exercise them: passengers on full, late flights (misses, rebookings),
-choosing among itineraries or not,
+choosing among itineraries or not, disruptions (closures and cuts of services, the station and
+links), seasons,
 containers on small trains and dispatched trucks through a queueing station, warm-ups, and
 runs that end with units still on the way.
 
@@ -10,6 +11,7 @@ paired intervals of ``compare``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from typing import Any
@@ -38,7 +40,8 @@ def reference_kpis(rec: Any) -> dict[str, float]:
     """The flat KPIs (``summary`` keys) of one replication's records, from the docs' words:
     statistics over units created after the warm-up, times over those delivered (the rest are
     counted as undelivered), throughput over deliveries inside [warm-up, horizon), the transit
-    rise between the window's first and last quarters, cost and CO2 of delivered units."""
+    rise between the window's first and last quarters, cost and CO2 of delivered units, and
+    where every unit is at the end."""
     u = {k: v.tolist() for k, v in rec.units.items()}
     warm, horizon = rec.warmup_min, rec.horizon_min
     quarter = (horizon - warm) / 4
@@ -106,6 +109,9 @@ def reference_kpis(rec: Any) -> dict[str, float]:
         for part, values in parts.items():
             dist = distribution(values, scale, created - done)
             out.update({f"{name}.{part}{unit}.{k}": v for k, v in dist.items()})
+    # where every unit is when the run ends, warm-up's too (the books)
+    for status, name in zip(Status, ("waiting", "onboard", "moving", "at_station", "delivered"), strict=True):
+        out[f"status.{name}"] = float(sum(1 for x in u["status"] if x == status))
     out["totals.cost_usd"] = cost
     out["totals.co2_t"] = co2 / 1000.0
     return out
@@ -194,6 +200,21 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
            "replications": replications or draw(st.integers(2, 4)), "seed": draw(st.integers(0, 10_000))}
     data = {"name": "small", "run": run, "places": places, "services": services, "links": links,
             "demand": demand}
+    disruptions = []
+    targets = [x["id"] for x in services] + [f"P{station}"] + [x["id"] for x in links]
+    epoch = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+    for k in range(draw(st.integers(0, 2))):  # closures and cuts: cancelled trips, rebookings, held units
+        begin = draw(st.integers(0, 24 * (horizon - 1)))
+        hours = draw(st.sampled_from([5, 30, 80]))
+        disruptions.append({"id": f"X{k}", "target": draw(st.sampled_from(targets)),
+                            "start": (epoch + dt.timedelta(hours=begin)).isoformat(),
+                            "end": (epoch + dt.timedelta(hours=begin + hours)).isoformat(),
+                            "capacity_factor": draw(st.sampled_from([0, 0, 0.5]))})
+    if disruptions:
+        data["disruptions"] = disruptions
+    if draw(st.integers(0, 3)) == 0:  # seasons: the months the run meets at other rates
+        flow = draw(st.sampled_from(demand))
+        flow["seasonality"] = [draw(st.sampled_from([0.2, 1.0, 3.0])) for _ in range(12)]
     if draw(st.booleans()):  # travellers who choose among itineraries, a later one too
         data["choice"] = {"window_days": 2, "scale_usd": draw(st.sampled_from([20, 200])),
                           "transfer_penalty_usd": 30,
