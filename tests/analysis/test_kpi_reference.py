@@ -1,7 +1,9 @@
 """A run's unit KPIs and their summary against the docs' definitions written again
 (kpi_reference.py): every replication's passengers, containers, flows and totals from a plain
-loop over the unit records, and each KPI's mean and 95% interval over replications from
-scipy's Student t, on small random scenarios whose runs end with units on the way."""
+loop over the unit records, each service's from one over the trip log (which two books
+witness: containers' departures against boardings, units' fares against trips' revenue), and
+each KPI's mean and 95% interval over replications from scipy's Student t, on small random
+scenarios whose runs end with units on the way."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from kpi_reference import reference_kpis, small_scenario, t_interval
+from kpi_reference import reference_kpis, service_kpis, small_scenario, t_interval
 
 from corridor import simulate
 from corridor.analysis.kpis import flatten
@@ -24,9 +26,20 @@ def close(a: float, b: float) -> bool:
 @given(small_scenario())
 def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN001
     result = simulate(Scenario.model_validate(data), workers=1)
+    dispatched = {s["id"] for s in data["services"] if "dispatch" in s}
+    feu = [k for k, name in enumerate(result.records[0].services)
+           if next(s for s in data["services"] if s["id"] == name)["unit"] == "feu"]
     per_rep = []
     for rec, kpis in zip(result.records, result.kpis, strict=True):
-        want = reference_kpis(rec)
+        want = reference_kpis(rec) | service_kpis(rec, dispatched)
+        # two books that must agree: every container's departure on a vehicle is a boarding of a
+        # container service's trip, and what units paid is what trips took (when links are free)
+        trips = rec.trips
+        assert sum(int(b) for b, s in zip(trips["boarded"], trips["service"], strict=True) if s in feu) \
+            == len(rec.departures["unit"])
+        if all(link.get("cost_usd", 0) == 0 for link in data["links"]):
+            assert math.fsum(trips["revenue_usd"].tolist()) == pytest.approx(
+                math.fsum(rec.units["cost_usd"].tolist()), rel=1e-12, abs=1e-9)
         got = flatten(kpis)
         for key, value in want.items():
             assert key in got, (key, sorted(k for k in got if k.split(".")[0] == key.split(".")[0]))
@@ -36,6 +49,8 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
             unit_kpi = key.split(".")[0] in ("passengers", "cargo", "flows")
             if unit_kpi and key.endswith((".mean", ".p50", ".p95")):
                 assert key in want, key
+        listed = {k for k in got if k.startswith("services.")}
+        assert listed == {k for k in want if k.startswith("services.")}
         per_rep.append(want)
     for key in set().union(*per_rep):
         mean, low, high, n = t_interval([r.get(key, math.nan) for r in per_rep])
