@@ -143,6 +143,64 @@ def service_kpis(rec: Any, dispatched: set[str]) -> dict[str, float]:
     return out
 
 
+def great_circle_km(a: dict, b: dict) -> float:
+    """Haversine on a sphere of 6371 km (docs/architecture.md)."""
+    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
+    dlon = math.radians(b["lon"] - a["lon"])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
+    """Per passenger service with ``economics``, from docs/choice.md's airline view: over its
+    flights scheduled in the window that ran, passengers, mean peak load over seats, revenue,
+    yield per passenger-km, cost per flight (block hours, first departure to last arrival, at
+    the hourly cost, plus the trip cost), profit, break-even load (the load at which revenue
+    covers the cost at the fares paid), the market of the flows from its first stop to its last,
+    the share of it that flew, and the break-even market (the market at that share that covers
+    the cost)."""
+    t = {k: v.tolist() for k, v in rec.trips.items()}
+    places = {p["id"]: p for p in data["places"]}
+    weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
+    out: dict[str, float] = {}
+    for service in data["services"]:
+        if "economics" not in service or service["unit"] != "pax":
+            continue
+        name = service["id"]
+        s = rec.services.index(name)
+        ran = [k for k in range(len(t["service"])) if t["service"][k] == s and t["capacity"][k] > 0
+               and rec.warmup_min <= t["scheduled_min"][k] < rec.horizon_min]
+        stops = service["stops"]
+        km = sum(great_circle_km(places[a], places[b]) for a, b in zip(stops, stops[1:], strict=False))
+        block_h = service["duration_min"] / 60  # no dwells here
+        economics = service["economics"]
+        cost = block_h * economics["cost_per_block_hour_usd"] + economics["cost_per_trip_usd"]
+        flights, passengers = len(ran), sum(t["boarded"][k] for k in ran)
+        revenue = math.fsum(t["revenue_usd"][k] for k in ran)
+        load = statistics.fmean(t["peak_load"][k] / t["capacity"][k] for k in ran) if ran else math.nan
+        per_flight = revenue / flights if flights else math.nan
+        cover = cost / per_flight if flights and per_flight > 0 else math.nan
+        flows = [f for f, d in enumerate(data["demand"]) if d["kind"] == "passenger"
+                 and d["from"] == service["stops"][0] and d["to"] == service["stops"][-1]]
+        market = sum(data["demand"][f]["per_week"] for f in flows)
+        made = zip(rec.units["flow"].tolist(), rec.units["created_min"].tolist(), strict=True)
+        travellers = sum(1 for f, c in made if f in flows and rec.warmup_min <= c < rec.horizon_min)
+        head = f"airline.{name}."
+        out.update({head + "flights": float(flights), head + "flights_per_week": flights / weeks,
+                    head + "passengers": float(passengers), head + "passengers_per_week": passengers / weeks,
+                    head + "load_factor": load, head + "revenue_usd": revenue,
+                    head + "yield_usd_per_pkm": revenue / (passengers * km) if passengers else math.nan,
+                    head + "block_h": block_h, head + "cost_per_flight_usd": cost,
+                    head + "revenue_per_flight_usd": per_flight,
+                    head + "profit_per_flight_usd": per_flight - cost if flights else math.nan,
+                    head + "profit_usd": revenue - cost * flights,
+                    head + "break_even_load_factor": load * cover,
+                    head + "market_per_week": float(market) if market else math.nan,
+                    head + "share_of_market": passengers / travellers if travellers else math.nan,
+                    head + "break_even_market_per_week": market * cover if market else math.nan})
+    return out
+
+
 def t_interval(values: list[float]) -> tuple[float, float, float, int]:
     """Mean and 95% Student-t interval (scipy) of the finite ``values``; infinite with one."""
     v = [x for x in values if math.isfinite(x)]
@@ -191,6 +249,9 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
         if chain and k < 2:  # the first lands at 08:45 + its delay, the second leaves at 12:00
             service["timetable"] = {"times": ["07:45" if k == 0 else "12:00"], "days": "daily"}
             service["duration_min"] = 60
+        if draw(st.booleans()):  # the airline's view of it
+            service["economics"] = {"cost_per_block_hour_usd": draw(st.sampled_from([0, 3000])),
+                                    "cost_per_trip_usd": draw(st.sampled_from([0, 900]))}
         if (chain and k == 0) or draw(st.booleans()):
             service["delay"] = {"dist": "exponential", "mean_min": draw(st.sampled_from([10, 60, 300]))}
             service["schedule_padding"] = draw(st.sampled_from([0, 0.1]))
@@ -216,6 +277,10 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
         e, f = (0, 2) if chain and k == 0 else draw(pair)
         demand.append({"id": f"PAX{k}", "kind": "passenger", "from": f"P{e}", "to": f"P{f}",
                        "per_week": draw(st.sampled_from([3, 20, 60]))})
+    first = services[0]["stops"]
+    if first[0] != first[-1] and draw(st.booleans()):  # the first flight's own market (its airline view)
+        demand.append({"id": "MKT", "kind": "passenger", "from": first[0], "to": first[-1],
+                       "per_week": draw(st.sampled_from([5, 40]))})
     for k in range(draw(st.integers(1, 2))):
         e, f = draw(st.sampled_from([(a, b), (c, d), (a, d), (c, b)]).filter(lambda p: p[0] != p[1]))
         demand.append({"id": f"BOX{k}", "kind": "cargo", "from": f"P{e}", "to": f"P{f}",

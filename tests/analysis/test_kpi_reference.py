@@ -11,7 +11,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from kpi_reference import reference_kpis, service_kpis, small_scenario, t_interval
+from kpi_reference import airline_kpis, reference_kpis, service_kpis, small_scenario, t_interval
 
 from corridor import simulate
 from corridor.analysis.kpis import flatten
@@ -31,7 +31,7 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
            if next(s for s in data["services"] if s["id"] == name)["unit"] == "feu"]
     per_rep = []
     for rec, kpis in zip(result.records, result.kpis, strict=True):
-        want = reference_kpis(rec) | service_kpis(rec, dispatched)
+        want = reference_kpis(rec) | service_kpis(rec, dispatched) | airline_kpis(rec, data)
         # two books that must agree: every container's departure on a vehicle is a boarding of a
         # container service's trip, and what units paid is what trips took (when links are free)
         trips = rec.trips
@@ -49,8 +49,9 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
             unit_kpi = key.split(".")[0] in ("passengers", "cargo", "flows")
             if unit_kpi and key.endswith((".mean", ".p50", ".p95")):
                 assert key in want, key
-        listed = {k for k in got if k.startswith("services.")}
-        assert listed == {k for k in want if k.startswith("services.")}
+        for head in ("services.", "airline."):
+            listed = {k for k in got if k.startswith(head) and ".by_month." not in k}
+            assert listed == {k for k in want if k.startswith(head)}, head
         per_rep.append(want)
     for key in set().union(*per_rep):
         mean, low, high, n = t_interval([r.get(key, math.nan) for r in per_rep])
