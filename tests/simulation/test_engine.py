@@ -181,8 +181,8 @@ places:
   - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 60, tz: UTC}
   - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 63, tz: Asia/Almaty}
 services:
-  - {id: A2, mode: air, unit: pax, stops: [P1, P0, P1], timetable: {times: ["12:00", "23:50"], days: [Mon, Thu]},
-     duration_min: 404, capacity: 4}
+  - {id: A2, mode: air, unit: pax, stops: [P1, P0, P1],
+     timetable: {times: ["12:00", "23:50"], days: [Mon, Thu]}, duration_min: 404, capacity: 4}
 demand:
   - {id: PAX0, kind: passenger, from: P0, to: P1, per_week: 60}
 disruptions:
