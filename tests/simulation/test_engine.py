@@ -187,6 +187,34 @@ def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
     assert np.isfinite(u["arrival_min"]).all()
 
 
+LOOP = """\
+name: loop
+run: {start: 2027-03-01, horizon_days: 9, warmup_days: 1, drain_days: 2, replications: 1, seed: 774}
+places:
+  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 60, tz: UTC}
+  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 63, tz: Asia/Almaty}
+services:
+  - {id: A2, mode: air, unit: pax, stops: [P1, P0, P1],
+     timetable: {times: ["12:00", "23:50"], days: [Mon, Thu]}, duration_min: 404, capacity: 4}
+demand:
+  - {id: PAX0, kind: passenger, from: P0, to: P1, per_week: 60}
+disruptions:
+  - {id: X0, target: A2, start: 2027-03-04T15:00:00Z, end: 2027-03-07T23:00:00Z}
+"""
+
+
+def test_a_cancelled_trip_is_not_booked_at_its_later_stops() -> None:
+    # Thursday's 23:50 (18:50 UTC) from P1 is cancelled at its first stop; it was due to leave P0
+    # at 22:12 UTC. Passengers at P0 were offered that departure after the cancellation, found
+    # it gone and rebooked onto it again, for ever (RecursionError; found by test_kpi_reference)
+    result = simulate(scenario_from(LOOP), replications=1)
+    u = result.records[0].units
+    assert result.kpis[0]["trips"]["cancelled"] == 1
+    assert (u["rebooked"] > 0).any() and (u["missed"] == 0).all()  # no delays: nothing is missed
+    trips = result.records[0].trips
+    assert trips["boarded"][trips["capacity"] == 0].sum() == 0
+
+
 def test_process_pool_gives_the_same_records() -> None:
     s = air(per_week=100)
     one = simulate(s, replications=3)

@@ -191,6 +191,14 @@ class ThroughputResult:
             note = f" ({listed} did not run)"
         if self.limit is None:
             first = self.steps[ran[0]]
+            # a heavier step may pass where the lightest did not (a cut-off that light demand
+            # waits out, a noisy rise): no limit, but not "no step"
+            passed = [f"x{s.scale:g}" for s in self.steps if s.failed is None and s.sustainable]
+            if passed:
+                return (f"No sustainable limit: the lightest step, x{first.scale:g} "
+                        f"({first.offered_teu_per_week:,.0f} TEU/week offered), is not sustainable "
+                        f"({first.why}), though {_and(passed)} {'is' if len(passed) == 1 else 'are'}. "
+                        f"Try smaller scales.{note}")
             return (f"No step of the grid is sustainable: already at x{first.scale:g} "
                     f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why}. "
                     f"Try smaller scales.{note}")

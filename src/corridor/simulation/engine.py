@@ -229,6 +229,7 @@ class Replication:
                             for (_, dep, arr), spec in zip(self.service_rows, scenario.services, strict=True)]
         # seats: remaining per connection, and which connections passengers may still book
         self.seats = [self.capacity[s] for s in tt.service.tolist()]
+        self.cancelled: set[int] = set()  # trips cancelled so far: no seat on them is bookable
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         self._cut_seats()
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
@@ -346,7 +347,7 @@ class Replication:
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
             self.seats[c] += change
-            usable = self.seats[c] > 0
+            usable = self.seats[c] > 0 and step.trip not in self.cancelled
             if usable != self.pax_allowed[c]:
                 self.pax_allowed[c] = usable
                 for cache in (self.pax_routes, self.pax_choice):
@@ -792,6 +793,15 @@ class Replication:
         self.trip_log.append(log)
         if capacity == 0:  # cancelled (closed, or cut below one unit): passengers booked on it rebook
             self.trips_cancelled += 1
+            # and none books it any more: a multi-stop trip's later stops still lie ahead, and a
+            # passenger offered one would find it gone and rebook onto it again, for ever
+            self.cancelled.add(trip)
+            for c in self.trip_conns[trip]:
+                if self.pax_allowed[c]:
+                    self.pax_allowed[c] = False
+                    for cache in (self.pax_routes, self.pax_choice):
+                        if cache is not None:
+                            cache.closed(c)
             for i in range(len(stops) - 1):
                 self.departed.add((trip, i))
                 for unit in self.booked.pop((trip, i), []):

@@ -1,0 +1,124 @@
+"""``compare``'s paired differences against scipy: for every KPI it reports, the per-replication
+values of both scenarios (the unit KPIs from kpi_reference's plain loop, the stations' waits
+from the replications' own KPIs), paired replication by replication over those both have, in
+the unit the KPI is shown in (converted here from the unit word of its name), and scipy's
+paired t-test interval and p-value; on small random scenarios against a variant that changes a
+running time, a capacity, a station, a flow's demand, or nothing."""
+
+from __future__ import annotations
+
+import copy
+import math
+import statistics
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kpi_reference import reference_kpis, small_scenario
+from scipy import stats
+
+from corridor.analysis.compare import compare
+from corridor.analysis.kpis import flatten
+from corridor.scenario.schema import Scenario
+
+#: (the unit word that ends a KPI's name, the unit it is shown in): the factor between them
+FACTORS = {("_h", "h"): 1.0, ("_days", "h"): 24.0, ("_min", "h"): 1 / 60, ("_days", "days"): 1.0,
+           ("_share", "%"): 100.0, ("_rate", "%"): 100.0, ("_usd", "M USD"): 1e-6, ("_t", "t"): 1.0,
+           ("_per_week", "FEU/wk"): 1.0}
+
+
+def factor(key: str, unit: str) -> float:
+    parts = key.split(".")
+    name = parts[-2] if parts[-1] in ("mean", "p50", "p95") else parts[-1]
+    found = [f for (word, shown), f in FACTORS.items() if shown == unit and name.endswith(word)]
+    assert len(found) == 1, (key, unit)
+    return found[0]
+
+
+def variant(data: dict, change: str, draw: st.DataObject) -> dict:
+    other = copy.deepcopy(data)
+    services = other["services"]
+    if change == "running time":
+        s = draw.draw(st.sampled_from(services))
+        s["duration_min"] = max(10, s["duration_min"] + draw.draw(st.sampled_from([-30, 45, 600])))
+    elif change == "capacity":
+        s = draw.draw(st.sampled_from(services))
+        s["capacity"] = draw.draw(st.integers(1, 12))
+    elif change == "station":
+        station = next(p for p in other["places"] if "servers" in p)
+        station["servers"] = 3 - station["servers"]
+    elif change == "demand":
+        flow = draw.draw(st.sampled_from(other["demand"]))
+        flow["per_week"] = flow["per_week"] * 2
+    other["name"] = "other"
+    return other
+
+
+def paired(a: list[float], b: list[float]) -> tuple[float, float, float, float, int]:
+    """Mean of b - a over the pairs both have, its 95% interval and the paired t-test's p-value."""
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
+    d = [y - x for x, y in pairs]
+    mean = statistics.fmean(d)
+    if len(d) == 1:
+        return mean, -math.inf, math.inf, math.nan, 1
+    if statistics.stdev(d) == 0:
+        return mean, mean, mean, (1.0 if mean == 0 else 0.0), len(d)
+    test = stats.ttest_rel([y for _, y in pairs], [x for x, _ in pairs])
+    ci = test.confidence_interval(0.95)
+    return mean, float(ci.low), float(ci.high), float(test.pvalue), len(d)
+
+
+def per_replication(result) -> list[dict[str, float]]:  # noqa: ANN001
+    """Every replication's KPIs: the unit KPIs from the reference, the rest (stations) as run."""
+    out = []
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        flat = flatten(kpis)
+        out.append({**{k: v for k, v in flat.items() if k.startswith("stations.")}, **reference_kpis(rec)})
+    return out
+
+
+@pytest.mark.filterwarnings("ignore:Precision loss:RuntimeWarning")  # scipy, on near-equal pairs
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenario(), st.sampled_from(["running time", "capacity", "station", "demand", "nothing"]),
+       st.data())
+def test_paired_differences_are_scipys(data, change, draw) -> None:  # noqa: ANN001
+    other = variant(data, change, draw)
+    comp = compare([Scenario.model_validate(data), Scenario.model_validate(other)], profiles=False)
+    base, new = (per_replication(r) for r in comp.results)
+    pax = {f["id"] for f in data["demand"] if f["kind"] == "passenger"}
+    deltas = comp.kpis["other"]
+    seen = set()
+    for d in deltas:
+        if d.key.startswith("flows."):
+            assert d.unit == ("h" if d.key.split(".")[1] in pax else "days"), d.key
+        scale = factor(d.key, d.unit)
+        a = [r.get(d.key, math.nan) * scale for r in base]
+        b = [r.get(d.key, math.nan) * scale for r in new]
+        mean, low, high, p, n = paired(a, b)
+        assert d.diff.n == n, d.key
+        assert d.diff.mean == pytest.approx(mean, rel=1e-9, abs=1e-9), d.key
+        assert (d.diff.low, d.diff.high) == pytest.approx((low, high), rel=1e-7, abs=1e-9), d.key
+        both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
+        assert d.base.mean == pytest.approx(statistics.fmean(x for x, _ in both), rel=1e-9, abs=1e-12)
+        assert d.other.mean == pytest.approx(statistics.fmean(y for _, y in both), rel=1e-9, abs=1e-12)
+        if n >= 2:
+            assert d.significant == (p < 0.05), (d.key, p, d.diff)
+        else:
+            assert not d.significant
+        seen.add(d.key)
+    # every headline KPI, flow and station that both scenarios have in some replication is compared
+    flows = [f"flows.{f['id']}.door_to_door_days.mean" for f in data["demand"]]
+    stations = {k for r in base for k in r if k.startswith("stations.") and k.endswith(".mean_wait_min")}
+    wanted = ["passengers.door_to_door_h.mean", "passengers.on_the_way_h.mean",
+              "passengers.missed_connection_rate", "passengers.undelivered_share",
+              "cargo.transit_days.mean", "cargo.door_to_door_days.mean", "cargo.feu_per_week",
+              "cargo.undelivered_share", "totals.cost_usd", "totals.co2_t", *flows, *sorted(stations)]
+    for key in wanted:
+        has = any(math.isfinite(x.get(key, math.nan)) and math.isfinite(y.get(key, math.nan))
+                  for x, y in zip(base, new, strict=True))
+        assert (key in seen) == has, key
+    if change == "nothing":
+        assert all(d.diff.mean == 0 and not d.significant for d in deltas)
+    frame = comp.to_frame("kpis")
+    assert list(frame["difference"]) == [d.diff.mean for d in deltas]
+    assert list(frame["ci_low"]) == [d.diff.low for d in deltas]

@@ -1,0 +1,85 @@
+"""A run's unit KPIs and their summary against the docs' definitions written again
+(kpi_reference.py): every replication's passengers, containers, flows and totals from a plain
+loop over the unit records, each service's from one over the trip log (which two books
+witness: containers' departures against boardings, units' fares against trips' revenue), and
+each KPI's mean and 95% interval over replications from scipy's Student t, on small random
+scenarios whose runs end with units on the way."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from kpi_reference import airline_kpis, reference_kpis, service_kpis, small_scenario, t_interval
+
+from corridor import simulate
+from corridor.analysis.kpis import flatten
+from corridor.scenario.schema import Scenario
+
+
+def close(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenario())
+def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN001
+    result = simulate(Scenario.model_validate(data), workers=1)
+    dispatched = {s["id"] for s in data["services"] if "dispatch" in s}
+    feu = [k for k, name in enumerate(result.records[0].services)
+           if next(s for s in data["services"] if s["id"] == name)["unit"] == "feu"]
+    per_rep = []
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        want = reference_kpis(rec) | service_kpis(rec, dispatched) | airline_kpis(rec, data)
+        # two books that must agree: every container's departure on a vehicle is a boarding of a
+        # container service's trip, and what units paid is what trips took (when links are free)
+        trips = rec.trips
+        assert sum(int(b) for b, s in zip(trips["boarded"], trips["service"], strict=True) if s in feu) \
+            == len(rec.departures["unit"])
+        if all(link.get("cost_usd", 0) == 0 for link in data["links"]):
+            assert math.fsum(trips["revenue_usd"].tolist()) == pytest.approx(
+                math.fsum(rec.units["cost_usd"].tolist()), rel=1e-12, abs=1e-9)
+        got = flatten(kpis)
+        for key, value in want.items():
+            assert key in got, (key, sorted(k for k in got if k.split(".")[0] == key.split(".")[0]))
+            assert close(got[key], value), (key, got[key], value, rec.replication)
+        # nothing the reference names is missing from the run, and no time is given without units
+        for key in got:
+            unit_kpi = key.split(".")[0] in ("passengers", "cargo", "flows")
+            if unit_kpi and key.endswith((".mean", ".p50", ".p95")):
+                assert key in want, key
+        for head in ("services.", "airline."):
+            listed = {k for k in got if k.startswith(head) and ".by_month." not in k}
+            assert listed == {k for k in want if k.startswith(head)}, head
+        per_rep.append(want)
+    for key in set().union(*per_rep):
+        mean, low, high, n = t_interval([r.get(key, math.nan) for r in per_rep])
+        got = result.summary[key]
+        assert got["n"] == n, key
+        if n:
+            assert close(got["mean"], mean) and close(got["low"], low) and close(got["high"], high), \
+                (key, got, (mean, low, high))
+
+
+def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
+    """The strategy reaches the rules' hard corners: units undelivered at the end, passengers who
+    missed a connection, warm-ups that leave units out, a transit rise, a flow with no time,
+    travellers who chose their itinerary."""
+    seen = {"undelivered": 0, "missed": 0, "warmup": 0, "rise": 0, "no_time": 0, "choice": 0}
+
+    @settings(max_examples=90, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(small_scenario(replications=1))
+    def count(data) -> None:  # noqa: ANN001
+        rec = simulate(Scenario.model_validate(data), workers=1).records[0]
+        ref = reference_kpis(rec)
+        seen["undelivered"] += ref["cargo.undelivered"] + ref.get("passengers.undelivered", 0) > 0
+        seen["missed"] += ref.get("passengers.missed_connection_rate", 0) > 0
+        seen["warmup"] += bool((rec.units["created_min"] < rec.warmup_min).any())
+        seen["rise"] += "cargo.transit_rise_days" in ref
+        seen["no_time"] += any(k.endswith(".n") and v == 0 for k, v in ref.items())
+        seen["choice"] += "choice" in data and ref["passengers.door_to_door_h.n"] > 0
+
+    count()
+    assert all(v >= 2 for v in seen.values()), seen
