@@ -488,3 +488,44 @@ def test_a_block_of_consecutive_containers_is_judged_by_its_last() -> None:
     through_g2 = int(np.sum((rec.units["gateway"] == g2) & (rec.units["status"] == 4)))
     assert through_g2 % 3 == 0 and through_g2 > 60
     assert rep.experience[g2] == pytest.approx(600.0 * (1.0 - 0.5 ** (through_g2 // 3)), abs=1e-6)
+
+
+def test_gateway_forecast_kpis_from_the_containers_departures() -> None:
+    # each block's leaving found again from the records of its containers: a block is a flow's
+    # containers that left O on one train (the choice is made as it leaves), and it left the
+    # gateway when the last of them did; the KPI is the mean of those against the forecasts
+    # EU trains of one container on one path a day: a block's containers leave apart
+    text = (LEARN.replace("WEIGHT", "0.3").replace("warmup_days: 0", "warmup_days: 30")
+            .replace("stops: [G1, D], dispatch: {cutoff_min: 0}, capacity: 50",
+                     "stops: [G1, D], dispatch: {cutoff_min: 0, paths_per_day: 1}, capacity: 1")
+            .replace("stops: [G2, D], dispatch: {cutoff_min: 1440}, capacity: 50",
+                     "stops: [G2, D], dispatch: {cutoff_min: 1440, paths_per_day: 1}, capacity: 1"))
+    scenario = Scenario.model_validate(yaml.safe_load(text))
+    result = simulate(scenario, replications=1)
+    rec, kpis = result.records[0], result.kpis[0]["gateways"]
+    u, dep, b = rec.units, rec.departures, rec.gateway_blocks
+    o = rec.places.index("O")
+    left_o: dict[int, float] = {}
+    left_at: dict[tuple[int, int], float] = {}
+    for k, p, t in zip(dep["unit"].tolist(), dep["place"].tolist(), dep["depart_min"].tolist(), strict=True):
+        if p == o:
+            left_o[k] = t
+        left_at.setdefault((k, p), t)
+    blocks: dict[tuple[float, int], list[int]] = {}
+    for k in left_o:
+        blocks.setdefault((left_o[k], int(u["gateway"][k])), []).append(k)
+    errors: dict[str, list[float]] = {}
+    for chose, g, forecast in zip(b["chose_min"].tolist(), b["gateway"].tolist(), b["forecast_min"].tolist(),
+                                  strict=True):
+        members = blocks[(chose, g)]
+        times = [left_at.get((k, g)) for k in members]
+        if chose < rec.warmup_min or chose >= rec.horizon_min or None in times:
+            continue
+        errors.setdefault(rec.places[g], []).append((max(times) - forecast) / 1440.0)  # type: ignore[type-var]
+    assert set(kpis) == set(errors) == {"G1", "G2"}
+    for g, e in errors.items():
+        assert kpis[g]["blocks"] == len(e) > 20
+        assert kpis[g]["forecast_error_days"] == pytest.approx(np.mean(e), abs=1e-9)
+    g1 = rec.places.index("G1")
+    assert any(len({left_at[(k, g1)] for k in m if (k, g1) in left_at}) > 1
+               for m in blocks.values())  # blocks did leave apart

@@ -215,7 +215,31 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     if rec.paths:
         kpis["paths"] = {name: path_kpis(log, rec.warmup_min, rec.horizon_min)
                          for name, log in rec.paths.items()}
+    forecasts = gateway_forecast_kpis(rec)
+    if forecasts:
+        kpis["gateways"] = forecasts
     return kpis
+
+
+def gateway_forecast_kpis(rec: Records) -> dict[str, dict[str, float]]:
+    """Per gateway, over the blocks that chose it in [warm-up, horizon) and all left it: how
+    many, how much later than their forecast said their last container left it
+    (``forecast_error_days``, the learnt correction included; negative: earlier), and the
+    correction their choice added (``correction_days``)."""
+    b = rec.gateway_blocks
+    if not b or b["gateway"].size == 0:
+        return {}
+    chose = b["chose_min"]
+    done = (chose >= rec.warmup_min) & (chose < rec.horizon_min) & np.isfinite(b["left_min"])
+    out = {}
+    for g in np.unique(b["gateway"][done]).tolist():
+        sel = done & (b["gateway"] == g)
+        out[rec.places[g]] = {
+            "blocks": int(sel.sum()),
+            "forecast_error_days": float(np.mean(b["left_min"][sel] - b["forecast_min"][sel]) / MIN_PER_DAY),
+            "correction_days": float(np.mean(b["correction_min"][sel]) / MIN_PER_DAY),
+        }
+    return out
 
 
 def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, float]:

@@ -136,6 +136,16 @@ def cargo_tables(result: Any) -> list[str]:
             rows.append([flow, *cells])
         out += ["", format_table(["flow", *gateways], rows,
                                  title="Gateways (share of each flow's containers that chose it)")]
+    forecasts = sorted(key[len("gateways."):-len(".forecast_error_days")] for key in s
+                       if key.startswith("gateways.") and key.endswith(".forecast_error_days"))
+    if forecasts:
+        rows = [[name, _ci(s, f"gateways.{name}.blocks", digits=0),
+                 _ci(s, f"gateways.{name}.forecast_error_days", digits=2),
+                 _ci(s, f"gateways.{name}.correction_days", digits=2)] for name in forecasts]
+        heads = ["gateway", "blocks", "left later than told, days", "learnt correction, days"]
+        title = ("Gateway forecasts (blocks that chose after the warm-up and left: when the last "
+                 "container left against the forecast)")
+        out += ["", format_table(heads, rows, title=title)]
     pools = sorted(key[len("paths."):-len(".utilisation")] for key in s
                    if key.startswith("paths.") and key.endswith(".utilisation"))
     if pools:
