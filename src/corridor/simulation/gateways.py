@@ -16,7 +16,10 @@ containers on each of its trains choose when it leaves, so the train runs throug
 gateway and is not re-sorted on the way; otherwise the first of each ``block_feu`` consecutive
 containers of a flow chooses and the others take the same route (and the choice costs once a
 block). Closing or slowing a gateway raises its
-expected wait and moves the split to the others; nothing is typed by hand.
+expected wait and moves the split to the others; nothing is typed by hand. Each block's
+forecast is kept (:class:`Forecast`) and set against when its last container left the gateway;
+with the flow's ``experience_weight`` the gateway's correction, added to every later forecast
+of it, moves that share of the way to the block's error (the engine's ``_left_gateway``).
 """
 
 from __future__ import annotations
