@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -829,12 +830,35 @@ COMMANDS = {
 }
 
 
+#: Options whose value may start with a minus sign without being one number (argparse takes
+#: ``--scale -1,1`` for a missing value and another option)
+SIGNED_VALUES = ("--scale",)
+
+
+def _glued(argv: list[str]) -> list[str]:
+    """``--scale -1,1`` as ``--scale=-1,1``, so that the value is read and judged.
+
+    >>> _glued(["throughput", "x.yaml", "--scale", "-1,1", "--json"])
+    ['throughput', 'x.yaml', '--scale=-1,1', '--json']
+    """
+    out: list[str] = []
+    k = 0
+    while k < len(argv):
+        if argv[k] in SIGNED_VALUES and k + 1 < len(argv) and re.match(r"-[\d.]", argv[k + 1]):
+            out.append(f"{argv[k]}={argv[k + 1]}")
+            k += 2
+        else:
+            out.append(argv[k])
+            k += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 success, 1 a legitimate empty answer (no route) or a sweep some of whose
     runs failed (the others' results written), 2 bad input, 130 interrupted (run as the
     command, ``argv`` None, an interrupted process ends at once: :func:`_exit_now`). ``--debug``
     shows the traceback of an error instead of its message."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_glued(list(sys.argv[1:] if argv is None else argv)))
     _stop_on_signals()
     if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
         sys.stdout.reconfigure(errors="backslashreplace")

@@ -154,6 +154,11 @@ def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) ->
     assert json.loads(capsys.readouterr().out)["steps"][0]["scale"] == 0.5
     assert main(["throughput", station, "--scale", "1:0:1"]) == 2
     assert "STOP is below START" in capsys.readouterr().err
+    # a value that starts with a minus sign is read and judged, not taken for an option
+    # (argparse said "expected one argument")
+    for scale in ("-1,1", "-0.5:1:0.5"):
+        assert main(["throughput", station, "--scale", scale]) == 2
+        assert f"--scale '{scale}': " in capsys.readouterr().err
 
 
 def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monkeypatch, capsys) -> None:
