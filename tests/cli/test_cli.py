@@ -62,6 +62,10 @@ def test_show_tables_and_json(capsys) -> None:
     text = capsys.readouterr().out
     assert "Dispatched services (22" in text and "Fleets (2)" in text
     assert "FEU-XIAN-DUISBURG: MALASZEWICZE, KUZNICA, SIEMIANOWKA, SESTOKAI, BRANIEWO" in text
+    # and how it chooses: the listed gateways alone did not say the value of time or the learning
+    assert ("FEU-CHONGQING-DUISBURG: MALASZEWICZE, KUZNICA, SIEMIANOWKA, SESTOKAI, BRANIEWO (value of "
+            "time USD 150 a day, logit scale USD 150, 41 FEU decide together, learning 0.2 of each "
+            "error)") in " ".join(text.split())
 
 
 def test_map_writes_png_atomically(tmp_path: Path, capsys) -> None:

@@ -197,6 +197,25 @@ def _cargo_blocks(data: dict[str, Any], width: int) -> list[str]:
     choosing = [d for d in data["demand"] if d.get("gateways")]
     if choosing:
         blocks.append("\nGateway choice\n" + "\n".join(
-            textwrap.fill(f"{d['id']}: {', '.join(d['gateways']['via'])}", width, subsequent_indent="    ")
+            textwrap.fill(f"{d['id']}: {', '.join(d['gateways']['via'])} ({_choice_terms(d['gateways'])})",
+                          width, subsequent_indent="    ")
             for d in choosing))
     return blocks
+
+
+def _choice_terms(g: dict[str, Any]) -> str:
+    """How a flow chooses its gateway, in words.
+
+    >>> _choice_terms({"value_of_time_usd_per_day": 150, "scale_usd": 150, "co2_usd_per_t": 0,
+    ...                "block_feu": 41, "experience_weight": 0.2})
+    'value of time USD 150 a day, logit scale USD 150, 41 FEU decide together, learning 0.2 of each error'
+    """
+    terms = [f"value of time USD {g['value_of_time_usd_per_day']:,g} a day",
+             f"logit scale USD {g['scale_usd']:,g}"]
+    if g.get("co2_usd_per_t"):
+        terms.append(f"CO2 at USD {g['co2_usd_per_t']:,g} a tonne")
+    if g.get("block_feu", 1) > 1:
+        terms.append(f"{g['block_feu']} FEU decide together")
+    if g.get("experience_weight"):
+        terms.append(f"learning {g['experience_weight']:g} of each error")
+    return ", ".join(terms)
