@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.kernels.logit import draw
+from corridor.kernels.logit import draw_one
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import chain_legs
 from corridor.planning.links import link_closure, usable_rows
@@ -378,7 +378,7 @@ def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,
 def choose(options: list[GatewayOption], wait_min: np.ndarray, spec: GatewayChoice, uniform: float) -> int:
     """The option a container takes: the logit of -generalised cost / scale at ``uniform``."""
     utility = -generalised_cost_usd(options, wait_min, spec) / spec.scale_usd
-    return int(draw(utility, np.array(uniform)))
+    return draw_one(utility, uniform)  # draw()'s pick, without its batch set-up
 
 
 class Uniforms:
