@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corridor.kernels.logit import draw, draw_one, logsum, shares
+from corridor.kernels.logit import draw, draw_one, draw_one_floats, logsum, shares
 
 finite = st.floats(-50, 50, allow_nan=False)
 
@@ -52,7 +52,8 @@ def test_a_uniform_at_the_top_picks_the_last_available_alternative() -> None:
 def test_one_situation_picks_as_the_batch_does(vs: list[float], uniform: float) -> None:
     u = np.array(vs)
     if np.isneginf(u).all():
-        for bad in (lambda: draw(u, uniform), lambda: draw_one(u, uniform)):
+        for bad in (lambda: draw(u, uniform), lambda: draw_one(u, uniform),
+                    lambda: draw_one_floats(vs, uniform)):
             try:
                 bad()
             except ValueError:
@@ -61,6 +62,7 @@ def test_one_situation_picks_as_the_batch_does(vs: list[float], uniform: float) 
         return
     assert draw_one(u, uniform) == int(draw(u, uniform))
     assert draw_one(u, uniform) == int(draw(u[None, :], np.array([uniform]))[0])
+    assert draw_one_floats(vs, uniform) == draw_one(u, uniform)
 
 
 @given(st.lists(st.one_of(finite, st.just(-math.inf)), min_size=2, max_size=12).filter(
@@ -74,3 +76,4 @@ def test_one_situation_picks_as_the_batch_does_on_every_boundary(vs: list[float]
         for v in (np.nextafter(edge, 0.0), edge, np.nextafter(edge, 1.0)):
             if 0.0 <= v < 1.0:
                 assert draw_one(u, float(v)) == int(draw(u, v))
+                assert draw_one_floats(vs, float(v)) == int(draw(u, v))

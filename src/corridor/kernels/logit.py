@@ -89,6 +89,27 @@ def draw_one(utility: np.ndarray, uniform: float) -> int:
     if u.size == 1:
         return 0
     exps = np.exp(u - top)
+    return _pick(exps, uniform)
+
+
+def draw_one_floats(utility: list[float], uniform: float) -> int:
+    """:func:`draw_one` of utilities given as a list of floats: the same pick by the same
+    arithmetic (the differences to the largest are the floats NumPy's subtraction gives, and
+    their exponentials are NumPy's), with one array made, for the exponentials.
+
+    >>> draw_one_floats([0.0, 0.0], 0.7), draw_one_floats([3.0], 0.9)
+    (1, 0)
+    """
+    top = max(utility) if utility else math.nan
+    if not math.isfinite(top) or any(x != x for x in utility):  # draw_one says what is wrong
+        return draw_one(np.array(utility, dtype=np.float64), uniform)
+    if len(utility) == 1:
+        return 0
+    return _pick(np.exp(np.array([x - top for x in utility])), uniform)
+
+
+def _pick(exps: np.ndarray, uniform: float) -> int:
+    """The pick of :func:`draw_one` from the exponentials of the utilities less their largest."""
     e = exps.tolist()
     if len(e) < SEQUENTIAL_SUM:
         total = 0.0

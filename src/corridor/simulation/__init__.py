@@ -3,6 +3,7 @@ time, in the one SimPy engine. ``corridor.simulate`` runs and summarises many.""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from corridor.network.timetable import Timetable, build_timetable
@@ -29,8 +30,30 @@ def replicate(scenario: Scenario, tt: Timetable, planners: dict[str, Planner], r
               seed: int) -> Records:
     rep = Replication(scenario, tt, planners, replication, seed=seed)
     counter = count_events(rep)
-    rep.run()
-    return Records.of(rep, counter())
+    # the cycle collector stays paused (as in the run) until the run's objects are freed: the
+    # run's events hold its processes, which hold the replication, so all it made lives on in
+    # cycles; re-enabled at once, the collector's first pass would walk every one of them
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        rep.run()
+        records = Records.of(rep, counter())
+        release(rep)
+    finally:
+        if collecting:
+            gc.enable()
+    return records
+
+
+def release(rep: Replication) -> None:
+    """Break the cycles a finished run leaves (events still queued or waited on hold the
+    processes, their generators the replication; the event counter holds the environment),
+    so that reference counting frees the run's objects when the replication is dropped."""
+    env = rep.env
+    env.__dict__.pop("step", None)  # count_events's wrapper
+    env._queue.clear()  # type: ignore[attr-defined]
+    for fleet in rep.fleets.values():
+        fleet._waiting.clear()
 
 
 def count_events(rep: Replication) -> Callable[[], int]:

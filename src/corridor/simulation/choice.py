@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from corridor.kernels.logit import draw_one, logsum
+from corridor.kernels.logit import draw_one_floats, logsum
 from corridor.planning.itinerary import Itinerary, Leg
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
@@ -44,13 +44,15 @@ class Alternatives(NamedTuple):
     arrive_min: np.ndarray
     fare_usd: np.ndarray
     transfers: np.ndarray
+    #: the four columns row by row, as Python numbers (each traveller choosing reads them)
+    rows: tuple[tuple[float, float, float, int], ...] | None = None
 
     @classmethod
     def of(cls, options: list[tuple[Itinerary, tuple[Step, ...]]]) -> Alternatives:
         its = [it for it, _ in options]
-        return cls(tuple(options),
-                   np.array([leave_min(it) for it in its]), np.array([it.arrive_min for it in its]),
+        columns = (np.array([leave_min(it) for it in its]), np.array([it.arrive_min for it in its]),
                    np.array([it.cost_usd for it in its]), np.array([it.transfers for it in its]))
+        return cls(tuple(options), *columns, rows=tuple(zip(*(c.tolist() for c in columns), strict=True)))
 
 
 def leave_min(it: Itinerary) -> float:
@@ -93,15 +95,23 @@ def traveller_utilities(alts: Alternatives, ready_min: float, segment: Traveller
     """:func:`utilities` for one traveller, alternative by alternative in plain floats: the
     operations of :func:`generalised_cost` in its order, so the same numbers, without an array
     operation per term (each traveller choosing pays this; sets have a few alternatives)."""
+    return np.array(_traveller_utilities(alts, ready_min, segment, choice))
+
+
+def _traveller_utilities(alts: Alternatives, ready_min: float, segment: TravellerSegment,
+                         choice: Choice) -> list[float]:
     vot, sdv = segment.value_of_time_usd_per_h, segment.schedule_delay_usd_per_h
     penalty, scale = choice.transfer_penalty_usd, choice.scale_usd
     out = []
-    for dep, arr, fare, transfers in zip(alts.depart_min.tolist(), alts.arrive_min.tolist(),
-                                         alts.fare_usd.tolist(), alts.transfers.tolist(), strict=True):
+    rows = alts.rows
+    if rows is None:
+        rows = tuple(zip(alts.depart_min.tolist(), alts.arrive_min.tolist(), alts.fare_usd.tolist(),
+                         alts.transfers.tolist(), strict=True))
+    for dep, arr, fare, transfers in rows:
         cost = (fare + vot * ((arr - dep) / MIN_PER_H) + sdv * (max(dep - ready_min, 0.0) / MIN_PER_H)
                 + penalty * transfers)
         out.append(-cost / scale)
-    return np.array(out)
+    return out
 
 
 def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSegment,
@@ -293,5 +303,6 @@ class ChoiceCache(RouteCache):
         alts = self.alternatives(origin, dest, ready, board_from)
         if alts is None:
             return self._find(origin, dest, ready, board_from)
-        pick = draw_one(traveller_utilities(alts, ready, segment, self.choice), uniform)
+        # draw_one(traveller_utilities(...)), the utilities kept as floats
+        pick = draw_one_floats(_traveller_utilities(alts, ready, segment, self.choice), uniform)
         return alts.options[pick]

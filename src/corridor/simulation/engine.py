@@ -105,6 +105,12 @@ def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
 LATE = EventPriority(NORMAL + 1)
 
 
+# the statuses as module constants: an enum member read from its class costs a lookup through
+# the enum's metaclass, and the engine sets a status at every step of every unit
+_WAITING, _ONBOARD, _MOVING, _DELIVERED = Status.WAITING, Status.ONBOARD, Status.MOVING, Status.DELIVERED
+_unit_id = attrgetter("id")
+
+
 def _boarding_order(unit: Unit) -> tuple[float, int]:
     """Containers waiting at a place board first come first served by (ready time, unit id)."""
     return unit.ready_min, unit.id
@@ -369,7 +375,7 @@ class Replication:
         found = self._route(unit, unit.place, ready, ready + 1e-6) if ready < self.end_min else None
         if found is None:
             unit.steps = []
-            unit.status = Status.WAITING
+            unit.status = _WAITING
             self.unrouted.append(unit)
             return
         self._book(unit, found[1])
@@ -386,7 +392,7 @@ class Replication:
         else:
             found = self.cargo_routes.earliest(unit.place, unit.dest, now)
         if found is None:
-            unit.status = Status.WAITING
+            unit.status = _WAITING
             self.unrouted.append(unit)
             return
         it, steps = found
@@ -521,7 +527,7 @@ class Replication:
         """The unit is at ``place``: delivered, or waiting for its next step."""
         unit.place = place
         if place == unit.dest:
-            unit.status = Status.DELIVERED
+            unit.status = _DELIVERED
             unit.arrival_min = self.env.now
             unit.steps = []
             return
@@ -532,7 +538,7 @@ class Replication:
         if not unit.steps:  # a route that ends short of the destination cannot happen
             raise ConservationError(f"unit {unit.id} at place {place} has no step left")
         step = unit.steps[0]
-        unit.status = Status.WAITING
+        unit.status = _WAITING
         if isinstance(step, RideStep):
             if unit.pax:
                 key = (step.trip, step.board_stop)
@@ -552,14 +558,26 @@ class Replication:
         else:  # joins now: no process, no event
             self._join(unit, step.service)
 
-    def _set_moving(self, unit: Unit) -> None:
-        unit.status = Status.MOVING
-        self.holding.discard(unit.id)
-        self.moving.add(unit.id)
+    def _depart_all(self, units: list[Unit], now: float, cost: float, co2: float) -> list[int]:
+        """Units leave together on a link or a dispatched vehicle, each on its first step:
+        moving (out of ``holding``), the step done and :meth:`Unit.depart`'s arithmetic for
+        each, the sets updated once. Their ids, in order."""
+        ids = [unit.id for unit in units]
+        self.holding.difference_update(ids)
+        self.moving.update(ids)
+        isnan = math.isnan
+        for unit in units:
+            unit.status = _MOVING
+            del unit.steps[0]
+            unit.cost_usd += cost
+            unit.co2_kg += co2
+            if isnan(unit.first_departure_min):
+                unit.first_departure_min = now
+        return ids
 
     def _hold(self, unit: Unit) -> None:
         """The unit waits at its place for its ready time or a link to open."""
-        unit.status = Status.WAITING
+        unit.status = _WAITING
         self.holding.add(unit.id)
 
     def _land(self, units: list[Unit], place: int, processed: bool, via_link: bool) -> None:
@@ -568,14 +586,25 @@ class Replication:
         ready, leave = landing(now, self.mct[place], self.after_link[place], processed, via_link)
         by_link: dict[int, list[Unit]] = defaultdict(list)
         # units that land together have one ready time: first come first served by unit id
-        for unit in sorted(units, key=attrgetter("id")):
-            self.moving.discard(unit.id)
+        ordered = sorted(units, key=_unit_id)
+        self.moving.difference_update([unit.id for unit in ordered])  # nothing below reads it
+        join = ready <= now  # a unit whose next step is a dispatched vehicle joins its queue now
+        for unit in ordered:
+            if place == unit.dest:  # :meth:`_arrive`, delivered
+                unit.place = place
+                unit.status = _DELIVERED
+                unit.arrival_min = now
+                unit.steps = []
+                continue
             first = unit.steps[0] if unit.steps else None
-            if place != unit.dest and isinstance(first, LinkStep):
+            if isinstance(first, LinkStep):
                 unit.place, unit.ready_min = place, ready
                 by_link[first.row].append(unit)  # containers of one vehicle go together
-                continue
-            self._arrive(unit, place, ready, leave)
+            elif join and isinstance(first, DispatchStep):  # :meth:`_arrive`, then :meth:`_wait_for_next`
+                unit.place, unit.ready_min = place, ready
+                self._join(unit, first.service)
+            else:
+                self._arrive(unit, place, ready, leave)
         for row, group in by_link.items():
             for unit in group:
                 self._hold(unit)
@@ -598,11 +627,7 @@ class Replication:
                 continue
             break
         cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
-        now = self.env.now
-        for unit in units:
-            self._set_moving(unit)
-            unit.steps.pop(0)
-            unit.depart(now, cost, co2)
+        self._depart_all(units, self.env.now, cost, co2)
         yield self.env.timeout(float(lt.duration_min[row]))
         dest = int(lt.dest[row])
         processed = yield from self._call_at(dest, units)
@@ -652,9 +677,9 @@ class Replication:
         next), a first unit starts the cut-off."""
         pool = self.dispatch_pool[service]
         self.holding.discard(unit.id)
-        unit.status = Status.WAITING
+        unit.status = _WAITING
         pool.append(unit)
-        room, _ = self._room(service)
+        room = self._room(service)[0] if self.service_windows[service] else self.capacity[service]
         if room and len(pool) >= room and service not in self.forming:
             self.forming.add(service)
             self.env.timeout(0).callbacks.append(partial(self._full, service))
@@ -744,11 +769,8 @@ class Replication:
         now = self.env.now
         self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
-        for unit in load:
-            self._set_moving(unit)
-            unit.steps.pop(0)
-            unit.depart(now, cost, co2)
-        self.departures.append(([unit.id for unit in load], int(tt.links.origin[row]), now))
+        ids = self._depart_all(load, now, cost, co2)
+        self.departures.append((ids, int(tt.links.origin[row]), now))
         if self.watched:
             self._left_gateway(load, int(tt.links.origin[row]), now)
         # a trip of its service for the per-service results: no timetable, so no delay
@@ -838,7 +860,7 @@ class Replication:
                 step = unit.steps.pop(0)
                 assert isinstance(step, RideStep)
                 onboard[step.alight_stop].append(unit)
-                unit.status = Status.ONBOARD
+                unit.status = _ONBOARD
                 unit.depart(now, step.cost_usd, step.co2_kg)
                 log.revenue_usd += step.cost_usd
                 if not unit.pax:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.kernels.logit import draw
+from corridor.kernels.logit import draw_one
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import chain_legs
 from corridor.planning.links import link_closure, usable_rows
@@ -183,6 +183,11 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
     blocks: Iterable[tuple[float, float]] = ahead
     if due_feu:
         blocks = itertools.chain(((now_min, due_feu),), ahead)
+    # behind a backlog most blocks are placed past the pool's last day taken, where every day
+    # has all its paths: there ``place.take`` is the arithmetic below, done here on locals
+    pool = place.pool
+    per_day, last_day = pool.per_day, pool.last_day
+    floor = math.floor
     for eta, size in blocks:
         if eta > eta_min:
             break
@@ -191,7 +196,27 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
         while owed >= 1.0 - 1e-9:
             trains += 1
             owed -= 1.0
-        if trains and place.take(trains, max(eta, now_min)) - start >= MAX_FORECAST_MIN:
+        if not trains:
+            continue
+        asks = eta if eta >= now_min else now_min
+        day = place.day
+        if day > last_day:
+            d = floor(asks / MIN_PER_DAY)
+            placed = place.placed
+            if d > day:
+                day, placed = d, 0
+            free = per_day - placed
+            if trains <= free:
+                placed += trains
+            else:  # this day's paths, then whole days of them, then the rest
+                trains -= free
+                day += (trains - 1) // per_day + 1
+                placed = trains - (trains - 1) // per_day * per_day
+            place.day, place.placed = day, placed
+            leave = max(asks, day * MIN_PER_DAY)
+        else:
+            leave = place.take(trains, asks)
+        if leave - start >= MAX_FORECAST_MIN:
             return MAX_FORECAST_MIN
     owed += feu / capacity
     trains = 0
@@ -217,7 +242,9 @@ class _Placement:
         """Place ``trains`` (> 0) asking at ``t_min``: when the last of them leaves."""
         pool, per_day = self.pool, self.pool.per_day
         day = max(self.day, math.floor(t_min / MIN_PER_DAY))
-        while True:
+        # past the pool's last day taken every day has all its paths: a forecast behind a long
+        # backlog places most of its blocks there, without asking the pool
+        while day <= pool.last_day:
             day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full
             if day > pool.last_day:  # from here on every day has all its paths
                 break
@@ -228,7 +255,13 @@ class _Placement:
                 if trains == 0:
                     return max(t_min, day * MIN_PER_DAY)
             day += 1
-        free = per_day - (self.placed if day == self.day else 0)
+        if day == self.day:
+            free = per_day - self.placed
+            if trains <= free:  # on the day of the last trains placed
+                self.placed += trains
+                return max(t_min, day * MIN_PER_DAY)
+        else:
+            free = per_day
         if trains > free:  # this day's paths, then whole days of them, then the rest
             self._put(day, free)
             trains -= free
@@ -348,7 +381,7 @@ def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,
 def choose(options: list[GatewayOption], wait_min: np.ndarray, spec: GatewayChoice, uniform: float) -> int:
     """The option a container takes: the logit of -generalised cost / scale at ``uniform``."""
     utility = -generalised_cost_usd(options, wait_min, spec) / spec.scale_usd
-    return int(draw(utility, np.array(uniform)))
+    return draw_one(utility, uniform)  # draw()'s pick, without its batch set-up
 
 
 class Uniforms:
