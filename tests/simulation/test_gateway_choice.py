@@ -424,8 +424,8 @@ demand:
 """
 
 
-def learning(weight: float) -> Replication:
-    scenario = Scenario.model_validate(yaml.safe_load(LEARN.replace("WEIGHT", str(weight))))
+def replicated(scenario: Scenario) -> Replication:
+    """Replication 0 of ``scenario``, run: its gateways' learnt corrections are read off it."""
     tt = run_timetable(scenario)
     rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0,
                       seed=scenario.run.seed)
@@ -441,7 +441,7 @@ def test_blocks_learn_what_the_forecast_leaves_out(weight: float) -> None:
     # correction is 1,440 x (1 - (1 - weight)^n); with weight 1 the first teaches it all, and
     # the blocks that choose after that go to G2 by the logit on one day's value of time, USD
     # 150 at a scale of 150: 1 / (1 + e).
-    rep = learning(weight)
+    rep = replicated(Scenario.model_validate(yaml.safe_load(LEARN.replace("WEIGHT", str(weight)))))
     rec = Records.of(rep, 0)
     g2, eu2 = rec.places.index("G2"), rec.services.index("EU2")
     blocks_at_g2 = int(np.sum(rec.trips["service"] == eu2))
@@ -479,10 +479,7 @@ def test_a_block_of_consecutive_containers_is_judged_by_its_last() -> None:
     services["services"] = [s for s in services["services"] if s["id"].startswith("EU")]
     services["links"] = [{"id": f"O-{g}", "from": "O", "to": g, "duration_min": 2880, "cost_usd": 1000,
                           "bidirectional": False, "units": ["feu"]} for g in ("G1", "G2")]
-    scenario = Scenario.model_validate(services)
-    tt = run_timetable(scenario)
-    rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0, seed=6)
-    rep.run()
+    rep = replicated(Scenario.model_validate(services))
     rec = Records.of(rep, 0)
     g2 = rec.places.index("G2")
     through_g2 = int(np.sum((rec.units["gateway"] == g2) & (rec.units["status"] == 4)))
