@@ -835,6 +835,9 @@ class Replication:
         self.onboard[trip] = onboard
         load = 0
         for i, place in enumerate(stops):
+            if i == len(stops) - 1:  # it arrives on reaching its last stop, as an empty trip does:
+                # the queue and service of a station there (a gauge change) are the station's
+                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
             if i > 0:
                 processed = False
                 if place in self.stations:
@@ -844,7 +847,6 @@ class Replication:
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
             if i == len(stops) - 1:
-                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
             if i > 0:
