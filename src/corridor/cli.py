@@ -395,8 +395,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                  else f"{load.worst_utilisation:,.0%}")
         # a disruption that takes the place past capacity is said also when it is near capacity anyway
         # (malaszewicze_works, poland_closure_2025: the place they are about)
+        # (a closed place that nothing is counted or chooses to reach: no queue builds there)
+        comes = load.vehicles_per_day > 0 or load.place in choosers
         during = (f", {worst} during its disruption: a queue builds while it lasts"
-                  if load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation else "")
+                  if comes and load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation
+                  else "")
         # the outside traffic's seasons: over capacity in a month, a queue grows through it
         peak = (f", {load.peak_utilisation:.0%} in {load.peak_month} with the outside traffic's seasons: "
                 "a queue grows while it lasts"

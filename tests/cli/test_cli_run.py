@@ -445,3 +445,16 @@ def test_run_says_no_service_carried_anything_instead_of_an_empty_table(write, c
     out = capsys.readouterr().out
     assert "Services: none carried a unit after the warm-up." in out
     assert "Services that carried units" not in out and "load factor %" not in out
+
+
+def test_validate_says_no_queue_builds_at_a_closed_station_nothing_reaches(write, capsys) -> None:
+    # a station shut for a week that no service, flow or outside traffic reaches: validate said
+    # 'closed during its disruption: a queue builds while it lasts' of its 0.0 vehicles a day
+    station = ("  - {id: B, name: B, kind: border_station, country: BY, lat: 52.1, lon: 23.7,\n"
+               "     tz: Europe/Minsk, servers: 1, service_time: {dist: fixed, value_min: 120}}\n")
+    shut = ("disruptions:\n  - {id: SHUT, target: B, start: 2027-03-05T00:00:00+03:00, "
+            "end: 2027-03-12T00:00:00+03:00}\n")
+    path = write("idle.yaml", MINIMAL.replace("services:\n", station + "services:\n", 1) + shut)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "SHUT" not in err and "queue builds" not in err, err
