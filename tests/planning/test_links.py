@@ -75,3 +75,29 @@ def test_validate_says_so_with_exit_2(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "error: links: from X0 to X7" in err, err
     assert "OK" not in out  # the summary said OK, then the warnings' planner raised
+
+
+def service_ladder(n: int) -> Scenario:
+    """n stages X_i -> X_i+1, each by a fast service costing 2^i or a free one 2^i minutes
+    slower, both every minute: the 2^n journeys from X_0 to X_n each beat the others in arrival
+    or in cost."""
+    services = []
+    for i in range(n):
+        services += [{"id": f"F{i}", "mode": "rail", "unit": "pax", "stops": [f"X{i}", f"X{i + 1}"],
+                      "timetable": {"headway_min": 1}, "duration_min": 10, "capacity": 10,
+                      "cost_usd": 2 ** i},
+                     {"id": f"S{i}", "mode": "rail", "unit": "pax", "stops": [f"X{i}", f"X{i + 1}"],
+                      "timetable": {"headway_min": 1}, "duration_min": 10 + 2 ** i, "capacity": 10}]
+    return Scenario.model_validate({"name": "services", "run": {"start": "2027-03-01", "horizon_days": 7},
+                                    "places": places([f"X{i}" for i in range(n + 1)]), "services": services})
+
+
+def test_journeys_that_all_trade_time_for_money_are_refused_past_the_bound() -> None:
+    # 14 stages, 28 services: 16,384 journeys none beats; a plan took minutes (20 stages, days)
+    from corridor.planning import RoutePlanner
+    from corridor.planning.search import MAX_BAG
+
+    assert len(RoutePlanner(service_ladder(8)).plan("X0", "X8", "2027-03-01T08:00", unit="pax",
+                                                    window_days=3).itineraries) == 2 ** 8
+    with bounded(seconds=60), pytest.raises(PlanningError, match=f"more than {MAX_BAG:,} journeys"):
+        RoutePlanner(service_ladder(14)).plan("X0", "X14", "2027-03-01T08:00", unit="pax", window_days=20)
