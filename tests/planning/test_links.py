@@ -1,5 +1,6 @@
-"""Chains of links (planning/links.py): bounded, so that a scenario of links cannot make the
-planner run for hours or out of memory; refused with a clear error instead."""
+"""Chains of links (planning/links.py) and the Pareto bags of the search (planning/search.py):
+bounded, so that a scenario of links or services cannot make the planner run for hours or out
+of memory; refused with a clear error instead."""
 
 from __future__ import annotations
 
