@@ -143,3 +143,12 @@ def test_the_service_that_leaves_its_fleets_home_is_the_one_blamed(tmp_path: Pat
     assert problem.file.endswith("joined.yaml") and problem.line == 4
     assert "fleet 'DOSTYK-1520' runs from 'DOSTYK'" in problem.message
     assert "this service starts at 'XIAN'" in problem.message
+
+
+def test_a_fleet_out_all_window_is_busy_one_not_one_and_rounding() -> None:
+    # one vehicle always out (back at 0.3 and taken again at once) over [0.05, 0.35): the
+    # time-weighted mean of vehicles out sums to 1 + 2.4e-15 before it is cut at the fleet's size
+    from corridor.analysis.kpis import fleet_kpis
+    got = np.array([-10.0, 0.3])
+    log = {"vehicles": 1, "asked_min": got, "got_min": got, "back_min": np.array([0.3, 5000.0])}
+    assert fleet_kpis(log, warmup=0.05, horizon=0.35, run_end=6000.0)["busy"] == 1.0

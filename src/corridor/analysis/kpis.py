@@ -266,6 +266,7 @@ def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: floa
     busy = 0.0
     if horizon > warmup:
         busy = float(time_weighted_mean(t, out, np.array([warmup, horizon]))[0]) / log["vehicles"]
+        busy = min(busy, 1.0)  # a whole fleet out all window: 1, not 1 + rounding
     return {
         "vehicles": int(log["vehicles"]),
         "busy": busy,
