@@ -121,10 +121,12 @@ class Step:
     @property
     def bottleneck(self) -> str | None:
         """The resource (station, path pool or fleet) busiest on average at this step, of those
-        not ``standing``."""
+        not ``standing``; of equally busy ones, a station before a path pool before a fleet,
+        each kind by name."""
         busy = {k: e.mean for k, e in self.utilisation.items()
                 if math.isfinite(e.mean) and k not in self.standing}
-        return max(busy, key=lambda k: busy[k]) if busy else None
+        kind = lambda k: 2 if k.endswith(" (fleet)") else 1 if k.endswith(" (paths)") else 0  # noqa: E731
+        return min(busy, key=lambda k: (-busy[k], kind(k), k)) if busy else None
 
 
 @dataclass
