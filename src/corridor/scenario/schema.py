@@ -204,6 +204,22 @@ def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes the ``countryinfo`` package knows (251, with or without a
+    shape), and XK, the code in common use for Kosovo."""
+    from countryinfo import CountryInfo
+
+    codes = {str((info.get("ISO") or {}).get("alpha2") or "").upper() for info in CountryInfo.all().values()}
+    return frozenset(codes - {""} | {"XK"})
+
+
+def _country(code: str) -> str:
+    if code not in country_codes():
+        raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, LT, PL)")
+    return code
+
+
 def _closable_country(code: str) -> str:
     if code not in country_shapes():
         raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code with a shape in "
@@ -251,7 +267,7 @@ class Place(_Model):
     id: Id
     name: Label
     kind: PlaceKind
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_country)]
     iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     lat: Lat
     lon: Lon
