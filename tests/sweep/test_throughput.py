@@ -308,3 +308,12 @@ def test_equally_busy_resources_name_a_station_then_paths_then_a_fleet_by_name()
     assert Step(1.0, 100.0, utilisation=dict(every), standing=("X", "Y")).bottleneck == "A-EXIT (paths)"
     fleets_only = {k: v for k, v in every.items() if "(fleet)" in k}
     assert Step(1.0, 100.0, utilisation=fleets_only).bottleneck == "Z-FLEET (fleet)"
+
+
+def test_a_busy_share_whose_interval_passes_100_is_cut_there() -> None:
+    from corridor.kernels.stats import Estimate
+    from corridor.report.throughput_out import _busy
+    assert _busy(Estimate(0.98, 0.04, 3, 0.95)) == "98 (94-100)"
+    assert _busy(Estimate(0.5, 0.05, 3, 0.95)) == "50 ±5"
+    assert _busy(Estimate(0.02, 0.03, 3, 0.95)) == "2 (0-5)"
+    assert _busy(None) == "-"
