@@ -182,6 +182,8 @@ def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
     kena, poland = (load_scenario(SCENARIOS / f) for f in ("kena_closure.yaml", "poland_closure_2025.yaml"))
     assert any("demand differs" in w for w in unlike(base, kena, "b"))
     assert any("period" in w for w in unlike(base, poland, "b"))
+    # more gateways to choose from is the change compared, not other demand
+    assert unlike(base, load_scenario(SCENARIOS / "kaunas_gateway.yaml"), "b") == []
 
 
 def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:

@@ -28,7 +28,7 @@ from corridor.analysis.runs import SimulationResult, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
 from corridor.kernels.stats import Estimate, mean_ci, paired_difference
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Demand, Scenario
 from corridor.units import MIN_PER_HOUR
 
 IMPROVES_MIN = 1.0  # a departure minute "improves" when it arrives at least this much sooner
@@ -325,7 +325,8 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
 
 def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
     """What makes ``other`` more than a change of ``base``: another period of the run, or
-    other demand (its differences then mix the change with these)."""
+    other demand (its differences then mix the change with these). A flow's gateway choice
+    (which gateways, how it weighs them) is a change of the network's use, not other demand."""
     out = []
     period = (base.run.start, base.run.horizon_days, base.run.warmup_days)
     if (other.run.start, other.run.horizon_days, other.run.warmup_days) != period:
@@ -333,8 +334,11 @@ def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
                    f"{other.run.horizon_days} days (statistics after day {other.run.warmup_days}), "
                    f"{base_label} from {base.run.start} for {base.run.horizon_days} "
                    f"(after day {base.run.warmup_days}); seasons and calendars differ")
-    base_flows = {f.id: f for f in base.demand}
-    changed = [f.id for f in other.demand if f.id not in base_flows or f != base_flows[f.id]]
+    def demand(flow: Demand) -> Demand:
+        return flow.model_copy(update={"gateways": None})
+
+    base_flows = {f.id: demand(f) for f in base.demand}
+    changed = [f.id for f in other.demand if f.id not in base_flows or demand(f) != base_flows[f.id]]
     changed += [fid for fid in base_flows if fid not in {f.id for f in other.demand}]
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")

@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -174,6 +175,7 @@ LinkMode = Literal["road", "transfer", "rail"]
 Unit = Literal["pax", "feu"]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+Days = Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -345,10 +347,25 @@ class Place(_Model):
         return self.servers is not None
 
 
+def _days_once(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, list):
+        twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
+        if twice is not None:  # a slip (another day meant?) that one day would hide
+            raise ValueError(f"day {twice!r} is given twice; list each day once")
+    return value
+
+
+def _weekdays(days: str | Sequence[str]) -> tuple[int, ...]:
+    """Weekday numbers (Monday = 0) of ``daily`` or a list of days."""
+    if days == "daily":
+        return tuple(range(7))
+    return tuple(sorted({WEEKDAYS.index(d) for d in days}))
+
+
 class Timetable(_Model):
     """Departures from the first stop in its local time: listed times or a headway."""
 
-    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)] = "daily"
+    days: Days = "daily"
     times: Annotated[list[str], Field(min_length=1, max_length=1440)] | None = None
     headway_min: Headway | None = None
     first: str = "00:00"
@@ -369,11 +386,7 @@ class Timetable(_Model):
     @field_validator("days")
     @classmethod
     def _days_once(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, list):
-            twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
-            if twice is not None:  # a slip (another day meant?) that one day's trips would hide
-                raise ValueError(f"day {twice!r} is given twice; list each day once")
-        return value
+        return _days_once(value)
 
     @field_validator("first", "last")
     @classmethod
@@ -392,9 +405,7 @@ class Timetable(_Model):
     @property
     def weekdays(self) -> tuple[int, ...]:
         """Weekday numbers (Monday = 0) on which the service runs."""
-        if self.days == "daily":
-            return tuple(range(7))
-        return tuple(sorted({WEEKDAYS.index(d) for d in self.days}))
+        return _weekdays(self.days)
 
     @property
     def clock_min(self) -> tuple[int, ...]:
@@ -418,8 +429,27 @@ class Dispatch(_Model):
     #: a daily pool of departure paths (UTC days): a vehicle ready when the day's paths are
     #: gone waits for the next day with one left (None: no limit)
     paths_per_day: Annotated[int, WHOLE, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
+    #: the UTC weekdays that have those paths (a service three times a week, say); on the
+    #: others none leaves. Needs ``paths_per_day``
+    days: Days = "daily"
     #: the ``fleets`` entry whose vehicles it runs: a formed vehicle leaves only with one free
     fleet: Id | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _days_once(cls, value: str | list[str]) -> str | list[str]:
+        return _days_once(value)
+
+    @model_validator(mode="after")
+    def _days_of_paths(self) -> Dispatch:
+        if self.days != "daily" and self.paths_per_day is None:
+            raise ValueError("days are the weekdays of the departure paths: give paths_per_day too")
+        return self
+
+    @property
+    def path_weekdays(self) -> tuple[int, ...]:
+        """Weekday numbers (Monday = 0) of the UTC days with departure paths."""
+        return _weekdays(self.days)
 
 
 class Fleet(_Model):
