@@ -10,7 +10,7 @@ import numpy as np
 
 from corridor.analysis.warnings import run_warnings
 from corridor.kernels.stats import mean_ci
-from corridor.report.tables import format_table, terminal_width
+from corridor.report.tables import cut_share, format_table, terminal_width
 
 
 def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1) -> str:
@@ -36,10 +36,8 @@ def _pct(summary: dict[str, dict[str, float]], key: str, digits: int = 0) -> str
     '50 ± 5'
     """
     e = summary.get(key)
-    if e is not None and e["n"] >= 2 and math.isfinite(e["high"]) and (e["low"] < 0.0 or e["high"] > 1.0):
-        low, high = (100 * min(max(e[end], 0.0), 1.0) for end in ("low", "high"))
-        return f"{100 * e['mean']:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
-    return _ci(summary, key, 100, digits)
+    cut = cut_share(e["mean"], e["low"], e["high"], digits) if e is not None and e["n"] >= 2 else None
+    return cut if cut is not None else _ci(summary, key, 100, digits)
 
 
 def run_text(result: Any) -> str:

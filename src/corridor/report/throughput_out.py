@@ -15,7 +15,7 @@ from corridor.report.figures import png, pyplot
 from corridor.report.files import write_table
 from corridor.report.results import strict
 from corridor.report.sweep_out import failure_lines, finish_folder, metadata
-from corridor.report.tables import format_table
+from corridor.report.tables import cut_share, format_table
 
 
 def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
@@ -30,10 +30,8 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
 def _busy(e: Estimate | None) -> str:
     """A utilisation in percent as :func:`_pm` gives it, or, when its interval passes 0 or
     100%, as ``mean (low-high)`` cut there."""
-    if e is None or not math.isfinite(e.half_width) or (e.low >= 0.0 and e.high <= 1.0):
-        return _pm(e, 0, 100.0)
-    low, high = (100 * min(max(end, 0.0), 1.0) for end in (e.low, e.high))
-    return f"{100 * e.mean:.0f} ({low:.0f}-{high:.0f})"
+    cut = cut_share(e.mean, e.low, e.high) if e is not None else None
+    return cut if cut is not None else _pm(e, 0, 100.0)
 
 
 def throughput_text(res: ThroughputResult) -> str:
