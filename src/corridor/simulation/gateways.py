@@ -185,6 +185,7 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
         blocks = itertools.chain(((now_min, due_feu),), ahead)
     # behind a backlog most blocks are placed past the pool's last day taken, where every day
     # has all its paths: there ``place.take`` is the arithmetic below, done here on locals
+    # (for a pool with paths every day; one with paths on some weekdays places day by day)
     pool = place.pool
     per_day, last_day, every_day = pool.per_day, pool.last_day, pool.open is None
     floor = math.floor

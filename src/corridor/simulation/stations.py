@@ -82,6 +82,8 @@ class PathPool:
         #: paths only on the ``weekdays`` (Monday = 0; day 0 is a ``first_weekday``): whether
         #: day d has them is ``open[d % 7]``; None: every day has
         self.open: tuple[bool, ...] | None = None
+        if not set(weekdays) & set(range(7)):
+            raise ValueError(f"a pool of paths needs a weekday (0-6) with paths, not {weekdays!r}")
         if set(range(7)) - set(weekdays):
             self.open = tuple((first_weekday + k) % 7 in weekdays for k in range(7))
 
