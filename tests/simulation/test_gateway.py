@@ -168,7 +168,7 @@ def test_bad_path_days_give_located_errors(tmp_path: Path, dispatch: str, needle
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     message = str(err.value)
-    assert "bad.yaml:10:" in message and needle in message and "services[1].dispatch" in message, message
+    assert "bad.yaml:10:" in message and needle in message and "services[1].dispatch.days" in message, message
 
 
 @pytest.mark.parametrize(("place_extra", "service_extra", "needle"), [

@@ -437,14 +437,11 @@ class Dispatch(_Model):
 
     @field_validator("days")
     @classmethod
-    def _days_once(cls, value: str | list[str]) -> str | list[str]:
-        return _days_once(value)
-
-    @model_validator(mode="after")
-    def _days_of_paths(self) -> Dispatch:
-        if self.days != "daily" and self.paths_per_day is None:
+    def _days_of_paths(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+        # on the field (paths_per_day comes before it), so the problem is located at days
+        if value != "daily" and "paths_per_day" in info.data and info.data["paths_per_day"] is None:
             raise ValueError("days are the weekdays of the departure paths: give paths_per_day too")
-        return self
+        return _days_once(value)
 
     @property
     def path_weekdays(self) -> tuple[int, ...]:
