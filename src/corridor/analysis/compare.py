@@ -211,8 +211,10 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
                keys: Sequence[tuple[str, str, float, str]] | None = None, *,
                passenger_flows: frozenset[str] = frozenset()) -> list[KpiDelta]:
     """Paired differences, replication by replication, for the headline KPIs (or ``keys``),
-    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others) and
-    every station's mean wait."""
+    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others), the
+    share of each cargo flow's containers that chose each of its gateways (when it has more
+    than one; a gateway nobody chose in a replication counts 0 there) and every station's mean
+    wait."""
     if len(base.kpis) != len(other.kpis):
         raise CorridorError("paired comparison needs the same number of replications in both")
     flat_a = [flatten(k) for k in base.kpis]
@@ -222,12 +224,18 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
         flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))
         chosen += [(f"flows.{f}.door_to_door_days.mean", f, 24.0, "h") if f in passenger_flows
                    else (f"flows.{f}.door_to_door_days.mean", f, 1.0, "days") for f in flows]
+        for f in flows:
+            gates = sorted({g for k in (*base.kpis, *other.kpis)
+                            for g in k["flows"][f].get("gateway_share", {})})
+            if len(gates) > 1:
+                chosen += [(f"flows.{f}.gateway_share.{g}", f"{f} via {g}", 100.0, "%") for g in gates]
         stations = sorted(set(base.kpis[0]["stations"]) & set(other.kpis[0]["stations"]))
         chosen += [(f"stations.{s}.mean_wait_min", f"wait at {s}", 1 / MIN_PER_HOUR, "h") for s in stations]
     out = []
     for key, label, scale, unit in chosen:
-        a = np.array([f.get(key, np.nan) for f in flat_a]) * scale
-        b = np.array([f.get(key, np.nan) for f in flat_b]) * scale
+        missing = 0.0 if ".gateway_share." in key else np.nan
+        a = np.array([f.get(key, missing) for f in flat_a]) * scale
+        b = np.array([f.get(key, missing) for f in flat_b]) * scale
         both = np.isfinite(a) & np.isfinite(b)
         if not both.any():
             continue
