@@ -277,6 +277,10 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-transit-days", type=_positive_float, metavar="D",
                    help="a step whose mean container transit exceeds D days is not sustainable "
                    "(default: twice the mean transit at the lightest step)")
+    p.add_argument("--set", action="append", default=[], dest="settings", metavar="PATH=VALUE",
+                   help="change one value of the scenario for the whole curve (repeatable; paths as "
+                   "in corridor sweep), e.g. services.EU-BRANIEWO-DUISBURG.dispatch.paths_per_day=2: "
+                   "how an assumption moves the answer, without writing a scenario that extends it")
     _grid_args(p, "step")
 
 
@@ -731,13 +735,23 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_throughput(args: argparse.Namespace) -> int:
     from corridor.analysis.throughput import DEFAULT_SCALES, parse_scales, throughput
+    from corridor.scenario.overrides import check_setting, parse_setting
 
     scales = parse_scales(args.scale if args.scale is not None else DEFAULT_SCALES)
+    settings = [parse_setting(text) for text in args.settings]
+    for setting in settings:
+        if len(setting.values) != 1:
+            raise CorridorError(f"--set {setting.path}: throughput takes one value a setting, here "
+                                f"{len(setting.values)} (corridor sweep runs several)")
+    if len({setting.path for setting in settings}) != len(settings):
+        raise CorridorError("--set: a path is given twice")
     raw, replications, seed, store = _grid_start(args)
+    for setting in settings:
+        check_setting(raw, setting)
     try:
         res = throughput(raw, str(args.scenario), scales, replications=replications, seed=seed,
                          max_transit_days=args.max_transit_days, executor=_executor(args), store=store,
-                         progress=_progress(args, "runs"))
+                         progress=_progress(args, "runs"), settings=settings)
     except KeyboardInterrupt:
         _resume_hint(args, store)
         raise

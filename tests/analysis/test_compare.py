@@ -182,6 +182,8 @@ def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
     kena, poland = (load_scenario(SCENARIOS / f) for f in ("kena_closure.yaml", "poland_closure_2025.yaml"))
     assert any("demand differs" in w for w in unlike(base, kena, "b"))
     assert any("period" in w for w in unlike(base, poland, "b"))
+    # more gateways to choose from is the change compared, not other demand
+    assert unlike(base, load_scenario(SCENARIOS / "kaunas_gateway.yaml"), "b") == []
 
 
 def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:
@@ -272,3 +274,30 @@ def test_passengers_left_stranded_are_a_compared_kpi() -> None:
     comp = compare([base, shut], replications=2)
     stranded = {d.key: d for d in comp.kpis["shut"]}["passengers.undelivered_share"]
     assert stranded.unit == "%" and stranded.base.mean == 0.0 and stranded.other.mean == 100.0
+
+
+def test_compare_gives_each_gateways_share_counting_one_nobody_chose_as_zero() -> None:
+    # baseline against kaunas_gateway: per Duisburg flow, a row per gateway of either, with the
+    # shares found again from the containers' chosen gateways (created after the warm-up), and
+    # Kaunas at 0 in the baseline, where it is no option
+    base, kaunas = (load_scenario(SCENARIOS / f) for f in ("baseline.yaml", "kaunas_gateway.yaml"))
+    comp = compare([base, kaunas], replications=2, profiles=False)
+    rows = {d.label: d for d in comp.kpis["kaunas_gateway"] if " via " in d.label}
+    for flow in ("FEU-XIAN-DUISBURG", "FEU-CHONGQING-DUISBURG"):
+        gates = sorted(label.split(" via ")[1] for label in rows if label.startswith(flow + " "))
+        assert gates == ["BRANIEWO", "KAUNAS_KIT", "KUZNICA", "MALASZEWICZE", "SESTOKAI", "SIEMIANOWKA"]
+        for result, side in zip(comp.results, ("base", "other"), strict=True):
+            shares = {g: [] for g in gates}
+            for rec in result.records:
+                u = rec.units
+                mine = (u["flow"] == rec.flows.index(flow)) & (u["created_min"] >= rec.warmup_min)
+                took = u["gateway"][mine]
+                took = took[took >= 0]
+                for g in gates:
+                    shares[g].append(100 * np.mean(took == rec.places.index(g)))
+            for g in gates:
+                assert getattr(rows[f"{flow} via {g}"], side).mean == pytest.approx(np.mean(shares[g]))
+        assert rows[f"{flow} via KAUNAS_KIT"].base.mean == 0.0
+        assert sum(rows[f"{flow} via {g}"].other.mean for g in gates) == pytest.approx(100.0)
+    # a flow with one gateway (Xi'an - Vilnius by Kena) has no row: 100% on both sides says nothing
+    assert not any(label.startswith("FEU-XIAN-VILNIUS via") for label in rows)

@@ -249,6 +249,17 @@ def test_unknown_country_is_a_located_error(write) -> None:
     assert problem.line == 3 and "airspace.closed[1]" in problem.path and "'XX'" in problem.message
 
 
+def test_a_place_in_no_country_is_a_located_error(write) -> None:
+    bad = BROKEN.replace("kind: airport, country: LT}", "kind: airport, country: LX}")
+    assert bad != BROKEN
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("bad.yaml", bad))
+    (problem,) = caught.value.problems
+    assert problem.path.startswith("places[") and problem.path.endswith("].country")
+    assert "'LX' is not an ISO 3166-1 alpha-2 code" in problem.message
+    assert "country: LX" in bad.splitlines()[problem.line - 1]
+
+
 def test_airspace_on_a_train_is_refused(write) -> None:
     bad = BROKEN.replace("mode: air", "mode: rail").replace(
         "    waypoints:", "    airspace: {closed: [BY]}\n    waypoints:")

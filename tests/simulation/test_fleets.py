@@ -168,3 +168,12 @@ def test_a_vehicle_formed_before_its_service_closed_leaves_when_it_reopens(waits
     assert np.any(left < 4 * 1440) and np.any(left > 9 * 1440)
     if waits_for == "paths":
         assert np.bincount((left // 1440).astype(int)).max() == 1
+
+
+def test_a_fleet_out_all_window_is_busy_one_not_one_and_rounding() -> None:
+    # one vehicle always out (back at 0.3 and taken again at once) over [0.05, 0.35): the
+    # time-weighted mean of vehicles out sums to 1 + 2.4e-15 before it is cut at the fleet's size
+    from corridor.analysis.kpis import fleet_kpis
+    got = np.array([-10.0, 0.3])
+    log = {"vehicles": 1, "asked_min": got, "got_min": got, "back_min": np.array([0.3, 5000.0])}
+    assert fleet_kpis(log, warmup=0.05, horizon=0.35, run_end=6000.0)["busy"] == 1.0

@@ -133,6 +133,44 @@ def test_path_utilisation_is_trains_left_over_paths_given(per_week: float, cutof
     assert 0.2 < trains / 20 <= 1.0
 
 
+@pytest.mark.parametrize(("per_week", "start"),
+                         [(14.0, "2027-03-01"), (140.0, "2027-03-01"), (140.0, "2027-03-04")])
+def test_paths_on_some_weekdays_leave_only_on_those_days(per_week: float, start: str) -> None:
+    # one path on Tuesdays, Thursdays and Saturdays (UTC; the run starts on a Monday or a
+    # Thursday): every EU train leaves on one of them, one a day at most, and the KPI counts
+    # the trains of the window's whole days over the paths those days held (9 of its 20 days)
+    import datetime as dt
+    s = gate(days=20, per_week=per_week, dispatch="{cutoff_min: 0, paths_per_day: 1, days: [Tue, Thu, Sat]}")
+    s = s.model_copy(update={"run": s.run.model_copy(update={"start": dt.date.fromisoformat(start)})})
+    result = simulate(s, replications=1)
+    rec = result.records[0]
+    dep = rec.departures
+    leaves = np.unique(dep["depart_min"][dep["place"] == rec.places.index("G")])
+    days = (leaves // 1440).astype(int)
+    weekdays = {(s.run.start + dt.timedelta(days=int(d))).weekday() for d in days}
+    assert weekdays <= {1, 3, 5} and np.bincount(days).max() == 1
+    path_days = [d for d in range(20) if (s.run.start + dt.timedelta(days=d)).weekday() in (1, 3, 5)]
+    trains = np.sum((days >= 0) & (days < 20))
+    assert len(path_days) == 9 and 3 <= trains <= 9
+    assert result.kpis[0]["paths"]["EU"]["utilisation"] == pytest.approx(trains / 9)
+
+
+@pytest.mark.parametrize(("dispatch", "needle"), [
+    ("{cutoff_min: 0, days: [Tue]}", "give paths_per_day too"),
+    ("{cutoff_min: 0, paths_per_day: 1, days: [Tue, Tue]}", "day 'Tue' is given twice"),
+    ("{cutoff_min: 0, paths_per_day: 1, days: [Tuesday]}", "Tuesday"),
+])
+def test_bad_path_days_give_located_errors(tmp_path: Path, dispatch: str, needle: str) -> None:
+    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7").replace("CUSTOMS", "")
+            .replace("DISPATCH", dispatch))
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "bad.yaml:10:" in message and needle in message and "services[1].dispatch.days" in message, message
+
+
 @pytest.mark.parametrize(("place_extra", "service_extra", "needle"), [
     (", customs: {probability: 1.5, hold: {dist: fixed, value_min: 60}}", "", "probability"),
     ("", "", "paths_per_day"),

@@ -195,10 +195,11 @@ disruptions:
 # ---- the wait for departure paths, forecast behind the blocks already heading for a gateway
 
 def plain_path_wait(used: dict[int, int], ahead: list[tuple[float, int]], eta: float, feu: int,
-                    per_day: int, capacity: int, now: float) -> float:
+                    per_day: int, capacity: int, now: float, weekdays: set[int] | None = None) -> float:
     """The forecast by hand: containers queue for paths in order of arrival (their blocks'
-    expected arrival), a train of ``capacity`` leaves on each path, at most ``per_day`` a day;
-    when does this block's last container leave?"""
+    expected arrival), a train of ``capacity`` leaves on each path, at most ``per_day`` a day
+    (on the days whose number mod 7 is in ``weekdays``; all when None); when does this block's
+    last container leave?"""
     queue = [max(e, now) for e, size in sorted(ahead) if e <= eta for _ in range(size)]
     queue += [max(eta, now)] * feu
     taken = dict(used)
@@ -206,7 +207,7 @@ def plain_path_wait(used: dict[int, int], ahead: list[tuple[float, int]], eta: f
     for k in range(0, len(queue), capacity):  # every ``capacity`` containers fill a train
         ready = queue[min(k + capacity, len(queue)) - 1]
         day = max(day, int(ready // 1440))
-        while taken.get(day, 0) >= per_day:
+        while taken.get(day, 0) >= per_day or (weekdays is not None and day % 7 not in weekdays):
             day += 1
         taken[day] = taken.get(day, 0) + 1
         leave = max(ready, day * 1440.0)
@@ -267,6 +268,38 @@ def test_forecast_through_a_long_backlog_against_a_plain_queue(seed: int) -> Non
     got = forecast_path_wait(pool, pending, eta, feu, per_day, capacity, now, due_feu=float(sum(due)))
     assert got == pytest.approx(expected)
     assert pool.used == used
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_pool_with_paths_on_some_weekdays_against_a_plain_queue(seed: int) -> None:
+    # paths on one to six weekdays only (a service three times a week, say), the run starting
+    # on any weekday: the pool's own takes, and the forecast behind a backlog of any blocks
+    rng = np.random.default_rng(2000 + seed)
+    capacity, per_day = int(rng.integers(5, 40)), int(rng.integers(1, 4))
+    weekdays = tuple(sorted(rng.choice(7, int(rng.integers(1, 7)), replace=False).tolist()))
+    first = int(rng.integers(0, 7))  # the weekday of day 0
+    open_mod = {k for k in range(7) if (first + k) % 7 in weekdays}  # day numbers mod 7 with paths
+    pool = PathPool(per_day, weekdays=weekdays, first_weekday=first)
+    plain: dict[int, int] = {}
+    for t in np.sort(rng.uniform(0, 30 * 1440, int(rng.integers(0, 40)))).tolist():
+        day = int(t // 1440)
+        while plain.get(day, 0) >= per_day or day % 7 not in open_mod:
+            day += 1
+        plain[day] = plain.get(day, 0) + 1
+        assert pool.take(t) == max(t, day * 1440.0)
+    assert pool.used == plain
+    now = float(rng.uniform(0, 20 * 1440))
+    n = int(rng.integers(0, 30))
+    ahead = sorted((float(e), int(size)) for e, size in zip(rng.uniform(0, 40 * 1440, n).round(-1),
+                                                            rng.integers(1, 4 * capacity, n), strict=True))
+    eta = now + float(rng.choice([0.0, rng.uniform(0, 25 * 1440)]))
+    feu = int(rng.integers(1, 3 * capacity))
+    expected = plain_path_wait(plain, ahead, eta, feu, per_day, capacity, now, open_mod)
+    due = [size for e, size in ahead if e <= now]
+    pending = [(e, size) for e, size in ahead if e > now]
+    got = forecast_path_wait(pool, pending, eta, feu, per_day, capacity, now, due_feu=float(sum(due)))
+    assert got == pytest.approx(expected)
+    assert pool.used == plain  # a forecast takes no path
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -379,7 +412,8 @@ def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() 
             {"flows": {"F": {"gateway_share": {"G1": 1.0}}}}]
     text = "\n".join(cargo_tables(SimpleNamespace(summary={}, kpis=kpis)))
     row = next(line for line in text.splitlines() if line.startswith("F "))
-    assert row.split()[1:] == ["80", "±", "254%", "20", "±", "254%"]  # t(0.975, 1) = 12.706
+    # t(0.975, 1) = 12.706: 80 ± 254 and 20 ± 254, cut at 0 and 100
+    assert row.split()[1:] == ["80", "(0-100)%", "20", "(0-100)%"]
     assert "Departure paths" not in text
 
 
@@ -526,3 +560,28 @@ def test_gateway_forecast_kpis_from_the_containers_departures() -> None:
     g1 = rec.places.index("G1")
     assert any(len({left_at[(k, g1)] for k in m if (k, g1) in left_at}) > 1
                for m in blocks.values())  # blocks did leave apart
+
+
+def test_kaunas_gateway_takes_blocks_on_its_three_days_a_week() -> None:
+    # the shipped scenario: Kaunas Intermodal Terminal is a sixth gateway whose Rail Baltica
+    # trains leave on one path each Tuesday, Thursday and Saturday (UTC)
+    import datetime as dt
+
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "kaunas_gateway.yaml")
+    flow = next(f for f in s.demand if f.id == "FEU-XIAN-DUISBURG")
+    assert flow.gateways is not None and "KAUNAS_KIT" in flow.gateways.via
+    result = simulate(s, replications=2)
+    kaunas = s.places[[p.id for p in s.places].index("KAUNAS_KIT")]
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        k = rec.places.index(kaunas.id)
+        chose = np.mean(rec.units["gateway"][rec.units["flow"] == rec.flows.index("FEU-XIAN-DUISBURG")] == k)
+        assert 0.0 < chose < 0.2  # a few blocks: dearer and rarer than Braniewo's daily path
+        dep = rec.departures
+        leaves = np.unique(dep["depart_min"][dep["place"] == k])
+        days = (leaves // 1440).astype(int)
+        assert days.size and np.bincount(days).max() == 1
+        assert {(s.run.start + dt.timedelta(days=int(d))).weekday() for d in days} <= {1, 3, 5}
+        assert kpis["paths"]["EU-KAUNAS-DUISBURG"]["per_day"] == 1

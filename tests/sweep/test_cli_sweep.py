@@ -161,6 +161,34 @@ def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) ->
         assert f"--scale '{scale}': " in capsys.readouterr().err
 
 
+def test_throughput_set_gives_the_curve_of_the_changed_file(tmp_path, capsys) -> None:
+    # --set places.B.1.servers=3 against a file that says 3 servers: the same curve, step for step
+    two = str(write_station(tmp_path, "two.yaml", service="fixed", days=14, replications=2, per_week=500))
+    three = str(write_station(tmp_path, "three.yaml", service="fixed", days=14, replications=2, per_week=500,
+                              servers=3))
+    grid = ["--scale", "0.5,1,1.5", "--max-transit-days", "50", "--workers", "1", "--json"]
+    assert main(["throughput", two, *grid, "--set", "places.B.1.servers=3"]) == 0
+    changed = json.loads(capsys.readouterr().out)
+    assert main(["throughput", three, *grid]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert changed["settings"] == {"places.B.1.servers": "3"} and written["settings"] == {}
+    assert changed["steps"] == written["steps"]
+    assert [s["sustainable"] for s in changed["steps"]] == [True, True, False]  # 3 servers: 504 a week
+    assert main(["throughput", two, *grid, "--set", "places.B.1.servers=2"]) == 0
+    assert json.loads(capsys.readouterr().out)["steps"] != written["steps"]
+    assert main(["throughput", two, "--scale", "1", "--set", "places.B.1.servers=3"]) == 0
+    assert capsys.readouterr().out.startswith("one-station with places.B.1.servers=3 (--set), at every step")
+    # refused before anything runs: several values, a path twice, a path to nothing, a bad value
+    for bad, said in ((["places.B.1.servers=2,3"], "throughput takes one value a setting, here 2"),
+                      (["places.B.1.servers=2", "places.B.1.servers=3"], "a path is given twice"),
+                      (["places.C.servers=2"], "--set places.C.servers: "),
+                      (["places.B.1.servers=0"], "--set places.B.1.servers=0: places[1].servers: Input")):
+        args = [a for text in bad for a in ("--set", text)]
+        assert main(["throughput", two, "--scale", "1", "--workers", "1", *args]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "Traceback" not in err, err
+
+
 def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monkeypatch, capsys) -> None:
     import corridor.cli as cli
 

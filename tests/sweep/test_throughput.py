@@ -308,3 +308,23 @@ def test_a_queue_that_grows_whatever_the_cargo_is_said_not_counted(tmp_path) -> 
     assert res.steps[0].utilisation["B"].mean == 1.0 and res.steps[0].utilisation["C"].mean < 0.7
     assert [s.bottleneck for s in res.steps] == ["C", "C"]
     assert "the bottleneck is C," in res.verdict()
+
+
+def test_equally_busy_resources_name_a_station_then_paths_then_a_fleet_by_name() -> None:
+    from corridor.analysis.throughput import Step
+    from corridor.kernels.stats import Estimate
+    full = Estimate(1.0, 0.0, 3, 0.95)
+    every = {"Z-FLEET (fleet)": full, "B-EXIT (paths)": full, "A-EXIT (paths)": full, "Y": full, "X": full}
+    assert Step(1.0, 100.0, utilisation=dict(every)).bottleneck == "X"
+    assert Step(1.0, 100.0, utilisation=dict(every), standing=("X", "Y")).bottleneck == "A-EXIT (paths)"
+    fleets_only = {k: v for k, v in every.items() if "(fleet)" in k}
+    assert Step(1.0, 100.0, utilisation=fleets_only).bottleneck == "Z-FLEET (fleet)"
+
+
+def test_a_busy_share_whose_interval_passes_100_is_cut_there() -> None:
+    from corridor.kernels.stats import Estimate
+    from corridor.report.throughput_out import _busy
+    assert _busy(Estimate(0.98, 0.04, 3, 0.95)) == "98 (94-100)"
+    assert _busy(Estimate(0.5, 0.05, 3, 0.95)) == "50 ±5"
+    assert _busy(Estimate(0.02, 0.03, 3, 0.95)) == "2 (0-5)"
+    assert _busy(None) == "-"

@@ -22,8 +22,11 @@ def air() -> Service:
     return load_scenario(SCENARIOS / "baseline.yaml").service("KC-NQZ-FRA")
 
 
+COUNTRY = {"WAW": "PL", "ALA": "KZ", "LHR": "GB", "SCO": "KZ", "NQZ": "KZ", "VNO": "LT"}
+
+
 def airport(code: str) -> Place:
-    return Place.model_validate({"id": code, "name": code, "kind": "airport", "country": "XX"})
+    return Place.model_validate({"id": code, "name": code, "kind": "airport", "country": COUNTRY[code]})
 
 
 PLACES = {c: airport(c) for c in ("WAW", "ALA", "LHR", "SCO", "NQZ", "VNO")}

@@ -28,7 +28,7 @@ from corridor.analysis.runs import SimulationResult, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
 from corridor.kernels.stats import Estimate, mean_ci, paired_difference
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Demand, Scenario
 from corridor.units import MIN_PER_HOUR
 
 IMPROVES_MIN = 1.0  # a departure minute "improves" when it arrives at least this much sooner
@@ -211,8 +211,10 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
                keys: Sequence[tuple[str, str, float, str]] | None = None, *,
                passenger_flows: frozenset[str] = frozenset()) -> list[KpiDelta]:
     """Paired differences, replication by replication, for the headline KPIs (or ``keys``),
-    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others) and
-    every station's mean wait."""
+    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others), the
+    share of each cargo flow's containers that chose each of its gateways (when it has more
+    than one; a gateway nobody chose in a replication counts 0 there) and every station's mean
+    wait."""
     if len(base.kpis) != len(other.kpis):
         raise CorridorError("paired comparison needs the same number of replications in both")
     flat_a = [flatten(k) for k in base.kpis]
@@ -222,12 +224,18 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
         flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))
         chosen += [(f"flows.{f}.door_to_door_days.mean", f, 24.0, "h") if f in passenger_flows
                    else (f"flows.{f}.door_to_door_days.mean", f, 1.0, "days") for f in flows]
+        for f in flows:
+            gates = sorted({g for k in (*base.kpis, *other.kpis)
+                            for g in k["flows"][f].get("gateway_share", {})})
+            if len(gates) > 1:
+                chosen += [(f"flows.{f}.gateway_share.{g}", f"{f} via {g}", 100.0, "%") for g in gates]
         stations = sorted(set(base.kpis[0]["stations"]) & set(other.kpis[0]["stations"]))
         chosen += [(f"stations.{s}.mean_wait_min", f"wait at {s}", 1 / MIN_PER_HOUR, "h") for s in stations]
     out = []
     for key, label, scale, unit in chosen:
-        a = np.array([f.get(key, np.nan) for f in flat_a]) * scale
-        b = np.array([f.get(key, np.nan) for f in flat_b]) * scale
+        missing = 0.0 if ".gateway_share." in key else np.nan
+        a = np.array([f.get(key, missing) for f in flat_a]) * scale
+        b = np.array([f.get(key, missing) for f in flat_b]) * scale
         both = np.isfinite(a) & np.isfinite(b)
         if not both.any():
             continue
@@ -325,7 +333,8 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
 
 def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
     """What makes ``other`` more than a change of ``base``: another period of the run, or
-    other demand (its differences then mix the change with these)."""
+    other demand (its differences then mix the change with these). A flow's gateway choice
+    (which gateways, how it weighs them) is a change of the network's use, not other demand."""
     out = []
     period = (base.run.start, base.run.horizon_days, base.run.warmup_days)
     if (other.run.start, other.run.horizon_days, other.run.warmup_days) != period:
@@ -333,8 +342,11 @@ def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
                    f"{other.run.horizon_days} days (statistics after day {other.run.warmup_days}), "
                    f"{base_label} from {base.run.start} for {base.run.horizon_days} "
                    f"(after day {base.run.warmup_days}); seasons and calendars differ")
-    base_flows = {f.id: f for f in base.demand}
-    changed = [f.id for f in other.demand if f.id not in base_flows or f != base_flows[f.id]]
+    def demand(flow: Demand) -> Demand:
+        return flow.model_copy(update={"gateways": None})
+
+    base_flows = {f.id: demand(f) for f in base.demand}
+    changed = [f.id for f in other.demand if f.id not in base_flows or demand(f) != base_flows[f.id]]
     changed += [fid for fid in base_flows if fid not in {f.id for f in other.demand}]
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")

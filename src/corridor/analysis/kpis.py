@@ -244,9 +244,10 @@ def gateway_forecast_kpis(rec: Records) -> dict[str, dict[str, float]]:
 
 def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, float]:
     """A dispatched service's daily departure paths over the whole UTC days of [warmup,
-    horizon): paths a day, and the share taken (``utilisation``)."""
+    horizon) that have paths: paths a day, and the share taken (``utilisation``)."""
     first, last = math.ceil(warmup / MIN_PER_DAY), math.floor(horizon / MIN_PER_DAY)
-    days = max(last - first, 0)
+    open_days = log.get("open", np.ones(7, dtype=bool))  # by day number mod 7
+    days = int(np.sum(open_days[np.arange(first, max(last, first)) % 7]))
     inside = (log["day"] >= first) & (log["day"] < last)
     taken = int(log["used"][inside].sum())
     return {"per_day": int(log["per_day"]),
@@ -266,6 +267,7 @@ def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: floa
     busy = 0.0
     if horizon > warmup:
         busy = float(time_weighted_mean(t, out, np.array([warmup, horizon]))[0]) / log["vehicles"]
+        busy = min(busy, 1.0)  # a whole fleet out all window: 1, not 1 + rounding
     return {
         "vehicles": int(log["vehicles"]),
         "busy": busy,

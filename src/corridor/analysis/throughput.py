@@ -41,7 +41,7 @@ limit found lies just below it (``tests/sweep/test_throughput.py``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
 from corridor.scenario.load import validate_raw
+from corridor.scenario.overrides import Setting, apply
 from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict
 from corridor.simulation.demand import month_edges
@@ -121,10 +122,12 @@ class Step:
     @property
     def bottleneck(self) -> str | None:
         """The resource (station, path pool or fleet) busiest on average at this step, of those
-        not ``standing``; none of those nothing used (a closed corridor: every one 0% busy)."""
+        not ``standing``; of equally busy ones, a station before a path pool before a fleet,
+        each kind by name; none of those nothing used (a closed corridor: every one 0% busy)."""
         busy = {k: e.mean for k, e in self.utilisation.items()
                 if math.isfinite(e.mean) and e.mean > 0 and k not in self.standing}
-        return max(busy, key=lambda k: busy[k]) if busy else None
+        kind = lambda k: 2 if k.endswith(" (fleet)") else 1 if k.endswith(" (paths)") else 0  # noqa: E731
+        return min(busy, key=lambda k: (-busy[k], kind(k), k)) if busy else None
 
 
 @dataclass
@@ -140,6 +143,8 @@ class ThroughputResult:
     #: stations whose queue grows already at the lightest step (``lightest``): not counted
     standing: tuple[str, ...] = ()
     lightest: float = math.nan
+    #: the scenario's values changed for every step (``--set``): path -> value as typed
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def saturated(self) -> bool:
@@ -326,8 +331,13 @@ def _caution(raw: SourceDict, name: str, summary: dict[str, dict[str, float]] | 
 def throughput(raw: SourceDict, name: str, scales: list[float], *, replications: int, seed: int,
                max_transit_days: float | None = None, executor: Executor = IN_PROCESS,
                store: RunStore | None = None,
-               progress: Callable[[int, int], None] | None = None) -> ThroughputResult:
-    """The saturation curve of the scenario ``raw`` over cargo demand ``scales``."""
+               progress: Callable[[int, int], None] | None = None,
+               settings: Sequence[Setting] = ()) -> ThroughputResult:
+    """The saturation curve of the scenario ``raw`` over cargo demand ``scales``, with the one
+    value of each of ``settings`` set first (the same for every step)."""
+    if settings:
+        raw = apply(raw, [(s.path, s.values[0]) for s in settings],
+                    labels=[f"--set {s.path}={s.text[0]}" for s in settings])
     scenario = validate_raw(raw, name)
     flows = cargo_flows(scenario, name)
     base_feu = window_feu_per_week(scenario)  # the window's own demand, with its seasons
@@ -366,7 +376,8 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     at = limit if limit is not None else (ran[0] if ran else None)
     caution = _caution(raw, name, summary.get(at)) if at is not None else ""
     return ThroughputResult(result.scenario, steps, bound, note, limit, result, caution, standing,
-                            lightest.scale if lightest is not None else math.nan)
+                            lightest.scale if lightest is not None else math.nan,
+                            {s.path: s.text[0] for s in settings})
 
 
 def _est(e: dict[str, float] | None) -> Estimate | None:

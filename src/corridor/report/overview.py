@@ -184,8 +184,8 @@ def _cargo_blocks(data: dict[str, Any], width: int) -> list[str]:
     if dispatched:
         blocks.append(format_table(
             ["service", "capacity", "cut-off h", "paths/day", "fleet"],
-            [[s["id"], s["capacity"], round(s["dispatch"]["cutoff_min"] / 60, 1),
-              s["dispatch"]["paths_per_day"] or "-", s["dispatch"]["fleet"] or "-"] for s in dispatched],
+            [[s["id"], s["capacity"], round(s["dispatch"]["cutoff_min"] / 60, 1), _paths(s["dispatch"]),
+              s["dispatch"]["fleet"] or "-"] for s in dispatched],
             title=f"\nDispatched services ({len(dispatched)}; leave full or at their cut-off)",
             max_width=width))
     if data["fleets"]:
@@ -201,6 +201,18 @@ def _cargo_blocks(data: dict[str, Any], width: int) -> list[str]:
                           width, subsequent_indent="    ")
             for d in choosing))
     return blocks
+
+
+def _paths(dispatch: dict[str, Any]) -> str:
+    """A dispatched service's departure paths a day, and their weekdays unless daily.
+
+    >>> _paths({"paths_per_day": 1, "days": ["Tue", "Thu", "Sat"]}), _paths({"paths_per_day": None})
+    ('1 (Tue, Thu, Sat)', '-')
+    """
+    if dispatch["paths_per_day"] is None:
+        return "-"
+    days = dispatch.get("days", "daily")
+    return str(dispatch["paths_per_day"]) + ("" if days == "daily" else f" ({', '.join(days)})")
 
 
 def _choice_terms(g: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 
 from corridor.analysis.warnings import run_warnings
 from corridor.kernels.stats import mean_ci
-from corridor.report.tables import format_table, terminal_width
+from corridor.report.tables import cut_share, format_table, terminal_width
 
 
 def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1) -> str:
@@ -26,6 +26,20 @@ def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digi
     return f"{mean:,.{digits}f} ± {half:,.{digits}f}"
 
 
+def _pct(summary: dict[str, dict[str, float]], key: str, digits: int = 0) -> str:
+    """A share (0-1) in percent: mean ± half-width, or, when that interval passes 0 or 100%,
+    the interval cut there, as ``mean (low-high)``: no share reads "98 ± 4" or "-2".
+
+    >>> _pct({"k": {"n": 5, "mean": 0.98, "low": 0.94, "high": 1.02}}, "k")
+    '98 (94-100)'
+    >>> _pct({"k": {"n": 5, "mean": 0.50, "low": 0.45, "high": 0.55}}, "k")
+    '50 ± 5'
+    """
+    e = summary.get(key)
+    cut = cut_share(e["mean"], e["low"], e["high"], digits) if e is not None and e["n"] >= 2 else None
+    return cut if cut is not None else _ci(summary, key, 100, digits)
+
+
 def run_text(result: Any) -> str:
     s = result.summary
     n = len(result.records)
@@ -33,7 +47,8 @@ def run_text(result: Any) -> str:
     lines = [
         f"{result.scenario}: {n} replication{'s' if n != 1 else ''}, seed {result.seed}; "
         f"{result.events:,} events in {result.seconds:.1f} s ({rate:,.0f}/s)",
-        "values: mean over replications ± half-width of the 95% confidence interval",
+        "values: mean over replications ± half-width of the 95% confidence interval (a share "
+        "whose interval passes 0 or 100%: mean (low-high), cut there)",
         "",
     ]
     kinds = _kinds(result)
@@ -58,7 +73,7 @@ def run_text(result: Any) -> str:
     # (and stations, fleets and paths the outside traffic's alone), so they are left out
     has_pax, has_cargo = any(kinds), not all(kinds)
     if has_pax:
-        missed = _ci(s, "passengers.missed_connection_rate", 100)
+        missed = _pct(s, "passengers.missed_connection_rate", 1)
         late = _ci(s, "passengers.late_vs_plan_h.mean", 60)
         # a flight may land early (its schedule padding), so the mean may be either side of 0
         lines.append(f"Passengers: missed-connection rate {missed}%; arrival against the booked "
@@ -98,7 +113,7 @@ def _cargo_text(result: Any) -> list[str]:
     rows = []
     for name in result.kpis[0]["stations"]:
         k = f"stations.{name}."
-        rows.append([name, _ci(s, k + "vehicles", digits=0), _ci(s, k + "utilisation", 100, 0) + "%",
+        rows.append([name, _ci(s, k + "vehicles", digits=0), _pct(s, k + "utilisation") + "%",
                      _ci(s, k + "mean_queue"), _ci(s, k + "max_queue", digits=0),
                      _ci(s, k + "mean_wait_min", 1 / 60), _ci(s, k + "max_wait_min", 1 / 60)])
     if rows:
@@ -106,7 +121,7 @@ def _cargo_text(result: Any) -> list[str]:
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
             rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
     fleets = [[name, _ci(s, f"fleets.{name}.vehicles", digits=0), _ci(s, f"fleets.{name}.trains", digits=0),
-               _ci(s, f"fleets.{name}.waited_share", 100, 0) + "%", _ci(s, f"fleets.{name}.mean_wait_h")]
+               _pct(s, f"fleets.{name}.waited_share") + "%", _ci(s, f"fleets.{name}.mean_wait_h")]
               for name in result.kpis[0].get("fleets", {})]
     if fleets:
         lines += ["", format_table(["fleet", "vehicles", "trains", "waited", "mean wait h"], fleets,
@@ -131,8 +146,7 @@ def cargo_tables(result: Any) -> list[str]:
             for g in gateways:
                 values = np.array([rep.get(flow, {}).get(g, 0.0) for rep in per_rep])
                 e = mean_ci(values)
-                half = f" ± {100 * e.half_width:.0f}" if math.isfinite(e.half_width) else ""
-                cells.append(f"{100 * e.mean:.0f}{half}%" if values.any() else "-")
+                cells.append(_pct({"share": e.as_dict()}, "share") + "%" if values.any() else "-")
             rows.append([flow, *cells])
         out += ["", format_table(["flow", *gateways], rows,
                                  title="Gateways (share of each flow's containers that chose it)")]
@@ -150,7 +164,7 @@ def cargo_tables(result: Any) -> list[str]:
                    if key.startswith("paths.") and key.endswith(".utilisation"))
     if pools:
         rows = [[name, _ci(s, f"paths.{name}.per_day", digits=0),
-                 _ci(s, f"paths.{name}.utilisation", 100, 0) + "%"] for name in pools]
+                 _pct(s, f"paths.{name}.utilisation") + "%"] for name in pools]
         out += ["", format_table(["service", "paths a day", "taken"], rows,
                                  title="Departure paths (share of each daily pool that trains took)")]
     return out
@@ -166,8 +180,8 @@ def services_table(result: Any) -> str:
         if carried is None or carried["mean"] == 0:
             continue
         rows.append([name, _ci(s, k + "trips", digits=0), _ci(s, k + "carried", digits=0),
-                     _ci(s, k + "load_factor", 100, 0), _ci(s, k + "revenue_usd", 1e-3, 0),
-                     _ci(s, k + "on_time_share", 100, 0)])
+                     _pct(s, k + "load_factor"), _ci(s, k + "revenue_usd", 1e-3, 0),
+                     _pct(s, k + "on_time_share")])
     if not rows:  # every trip closed, say: a table of headers alone reads as if something is missing
         return "Services: none carried a unit after the warm-up."
     return format_table(["service", "trips", "units carried", "load factor %", "revenue k USD",
@@ -184,7 +198,7 @@ def airline_table(result: Any) -> str:
     for name in result.kpis[0].get("airline", {}):
         k = f"airline.{name}."
         rows.append([name, _ci(s, k + "passengers_per_week", digits=0),
-                     _ci(s, k + "share_of_market", 100, 0), _ci(s, k + "load_factor", 100, 0),
+                     _pct(s, k + "share_of_market"), _pct(s, k + "load_factor"),
                      _ci(s, k + "yield_usd_per_pkm", 100, 1), _ci(s, k + "profit_per_flight_usd", 1e-3, 1),
                      _ci(s, k + "break_even_load_factor", 100, 0),
                      _ci(s, k + "break_even_market_per_week", digits=0)])
@@ -199,7 +213,7 @@ def airline_table(result: Any) -> str:
         prefix = f"airline.{name}.by_month."
         months = sorted({key[len(prefix):].split(".")[0] for key in s if key.startswith(prefix)})
         if months:
-            loads = ", ".join(f"{m[2:]} {_ci(s, prefix + m + '.load_factor', 100, 0)}" for m in months)
+            loads = ", ".join(f"{m[2:]} {_pct(s, prefix + m + '.load_factor')}" for m in months)
             lines.append(textwrap.fill(f"{name} load % by month (UTC): {loads}", terminal_width(),
                                        subsequent_indent="  "))
         lines.append(textwrap.fill(airline_verdict(s, name, months), terminal_width(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 
@@ -81,3 +82,16 @@ def hours_minutes(minutes: float) -> str:
     """
     total = int(round(minutes))
     return f"{total // 60} h {total % 60:02d}"
+
+
+def cut_share(mean: float, low: float, high: float, digits: int = 0) -> str | None:
+    """A share (0-1) in percent as ``mean (low-high)`` with its interval cut at 0 and 100%,
+    when the interval passes either (a "98 ± 4" would read past 100%); None when it does not.
+
+    >>> cut_share(0.98, 0.94, 1.02), cut_share(0.5, 0.45, 0.55)
+    ('98 (94-100)', None)
+    """
+    if not (low < 0.0 or high > 1.0) or not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    lo, hi = (100 * min(max(end, 0.0), 1.0) for end in (low, high))
+    return f"{100 * mean:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"

@@ -15,7 +15,7 @@ from corridor.report.figures import png, pyplot
 from corridor.report.files import write_table
 from corridor.report.results import strict
 from corridor.report.sweep_out import failure_lines, finish_folder, metadata
-from corridor.report.tables import format_table
+from corridor.report.tables import cut_share, format_table
 
 
 def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
@@ -27,11 +27,22 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0) -> str:
     return text
 
 
+def _busy(e: Estimate | None) -> str:
+    """A utilisation in percent as :func:`_pm` gives it, or, when its interval passes 0 or
+    100%, as ``mean (low-high)`` cut there."""
+    cut = cut_share(e.mean, e.low, e.high) if e is not None else None
+    return cut if cut is not None else _pm(e, 0, 100.0)
+
+
 def throughput_text(res: ThroughputResult) -> str:
-    lines = [res.verdict(), "",
-             f"Sustainable: no queue growing without bound (in most replications), at most "
-             f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
-             f"transit rising by no more than {MAX_RISE_DAYS:g} day across the window.", ""]
+    lines = []
+    if res.settings:
+        changed = ", ".join(f"{path}={value}" for path, value in res.settings.items())
+        lines += [f"{res.scenario} with {changed} (--set), at every step", ""]
+    lines += [res.verdict(), "",
+              f"Sustainable: no queue growing without bound (in most replications), at most "
+              f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
+              f"transit rising by no more than {MAX_RISE_DAYS:g} day across the window.", ""]
     rows = []
     for s in res.steps:
         b = s.bottleneck
@@ -39,11 +50,12 @@ def throughput_text(res: ThroughputResult) -> str:
                      _pm(s.transit_days, 1 if s.transit_days is None or s.transit_days.mean >= 10 else 2),
                      _pm(s.transit_rise_days, 1),
                      "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
-                     b or "-", _pm(s.utilisation.get(b) if b else None, 0, 100.0),
+                     b or "-", _busy(s.utilisation.get(b) if b else None),
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
     lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "rise days",
                                "undelivered", "bottleneck", "busy %", "sustainable"], rows,
-                              title="Per step: mean ± half-width of its 95% interval"))
+                              title="Per step: mean ± half-width of its 95% interval "
+                                    "(busy %: cut at 0 and 100)"))
     lines.append("offered: the cargo demand of the statistics window, with its seasons; delivered: what "
                  "reached its destination in the window, which follows what was offered by the transit "
                  "(so less when the season grows through the window)")
@@ -67,6 +79,7 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
     limit = res.steps[res.limit] if res.limit is not None else None
     return strict({
         **meta,
+        "settings": res.settings,
         "verdict": res.verdict(),
         "max_transit_days": res.max_transit_days if math.isfinite(res.max_transit_days) else None,
         "transit_bound": res.bound,

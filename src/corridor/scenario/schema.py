@@ -17,6 +17,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -174,6 +175,7 @@ LinkMode = Literal["road", "transfer", "rail"]
 Unit = Literal["pax", "feu"]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+Days = Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)]
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -202,6 +204,22 @@ def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
         if code and features:
             out[str(code).upper()] = (str(info.get("name", code)), features[0]["geometry"])
     return out
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes the ``countryinfo`` package knows (251, with or without a
+    shape), and XK, the code in common use for Kosovo."""
+    from countryinfo import CountryInfo
+
+    codes = {str((info.get("ISO") or {}).get("alpha2") or "").upper() for info in CountryInfo.all().values()}
+    return frozenset(codes - {""} | {"XK"})
+
+
+def _country(code: str) -> str:
+    if code not in country_codes():
+        raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, LT, PL)")
+    return code
 
 
 def _closable_country(code: str) -> str:
@@ -251,7 +269,7 @@ class Place(_Model):
     id: Id
     name: Label
     kind: PlaceKind
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_country)]
     iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     lat: Lat
     lon: Lon
@@ -329,10 +347,25 @@ class Place(_Model):
         return self.servers is not None
 
 
+def _days_once(value: str | list[str]) -> str | list[str]:
+    if isinstance(value, list):
+        twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
+        if twice is not None:  # a slip (another day meant?) that one day would hide
+            raise ValueError(f"day {twice!r} is given twice; list each day once")
+    return value
+
+
+def _weekdays(days: str | Sequence[str]) -> tuple[int, ...]:
+    """Weekday numbers (Monday = 0) of ``daily`` or a list of days."""
+    if days == "daily":
+        return tuple(range(7))
+    return tuple(sorted({WEEKDAYS.index(d) for d in days}))
+
+
 class Timetable(_Model):
     """Departures from the first stop in its local time: listed times or a headway."""
 
-    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)] = "daily"
+    days: Days = "daily"
     times: Annotated[list[str], Field(min_length=1, max_length=1440)] | None = None
     headway_min: Headway | None = None
     first: str = "00:00"
@@ -353,11 +386,7 @@ class Timetable(_Model):
     @field_validator("days")
     @classmethod
     def _days_once(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, list):
-            twice = next((d for i, d in enumerate(value) if d in value[:i]), None)
-            if twice is not None:  # a slip (another day meant?) that one day's trips would hide
-                raise ValueError(f"day {twice!r} is given twice; list each day once")
-        return value
+        return _days_once(value)
 
     @field_validator("first", "last")
     @classmethod
@@ -376,9 +405,7 @@ class Timetable(_Model):
     @property
     def weekdays(self) -> tuple[int, ...]:
         """Weekday numbers (Monday = 0) on which the service runs."""
-        if self.days == "daily":
-            return tuple(range(7))
-        return tuple(sorted({WEEKDAYS.index(d) for d in self.days}))
+        return _weekdays(self.days)
 
     @property
     def clock_min(self) -> tuple[int, ...]:
@@ -402,8 +429,24 @@ class Dispatch(_Model):
     #: a daily pool of departure paths (UTC days): a vehicle ready when the day's paths are
     #: gone waits for the next day with one left (None: no limit)
     paths_per_day: Annotated[int, WHOLE, Field(ge=1, le=MAX_PATHS_PER_DAY)] | None = None
+    #: the UTC weekdays that have those paths (a service three times a week, say); on the
+    #: others none leaves. Needs ``paths_per_day``
+    days: Days = "daily"
     #: the ``fleets`` entry whose vehicles it runs: a formed vehicle leaves only with one free
     fleet: Id | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _days_of_paths(cls, value: str | list[str], info: ValidationInfo) -> str | list[str]:
+        # on the field (paths_per_day comes before it), so the problem is located at days
+        if value != "daily" and "paths_per_day" in info.data and info.data["paths_per_day"] is None:
+            raise ValueError("days are the weekdays of the departure paths: give paths_per_day too")
+        return _days_once(value)
+
+    @property
+    def path_weekdays(self) -> tuple[int, ...]:
+        """Weekday numbers (Monday = 0) of the UTC days with departure paths."""
+        return _weekdays(self.days)
 
 
 class Fleet(_Model):

@@ -180,7 +180,8 @@ class Replication:
         self.paths: dict[int, PathPool] = {}
         for s, spec in enumerate(scenario.services):
             if spec.dispatch is not None and spec.dispatch.paths_per_day is not None:
-                self.paths[s] = PathPool(spec.dispatch.paths_per_day)
+                self.paths[s] = PathPool(spec.dispatch.paths_per_day, weekdays=spec.dispatch.path_weekdays,
+                                         first_weekday=scenario.run.start.weekday())
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
         # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
         self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
@@ -515,12 +516,14 @@ class Replication:
                     self.experience[place] = known + forecast.weight * (now - forecast.leave_min - known)
 
     def path_log(self) -> dict[str, dict[str, Any]]:
-        """Per dispatched service with daily paths: paths a day, and paths taken per day."""
+        """Per dispatched service with daily paths: paths a day, paths taken per day, and which
+        days have paths (``open``: by day number mod 7)."""
         out = {}
         for s, pool in self.paths.items():
             days = sorted(pool.used)
             out[self.tt.services[s]] = {"per_day": pool.per_day, "day": np.array(days, dtype=np.int64),
-                                        "used": np.array([pool.used[d] for d in days], dtype=np.int64)}
+                                        "used": np.array([pool.used[d] for d in days], dtype=np.int64),
+                                        "open": np.array(pool.open or (True,) * 7)}
         return out
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:

@@ -185,8 +185,9 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
         blocks = itertools.chain(((now_min, due_feu),), ahead)
     # behind a backlog most blocks are placed past the pool's last day taken, where every day
     # has all its paths: there ``place.take`` is the arithmetic below, done here on locals
+    # (for a pool with paths every day; one with paths on some weekdays places day by day)
     pool = place.pool
-    per_day, last_day = pool.per_day, pool.last_day
+    per_day, last_day, every_day = pool.per_day, pool.last_day, pool.open is None
     floor = math.floor
     for eta, size in blocks:
         if eta > eta_min:
@@ -200,7 +201,7 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
             continue
         asks = eta if eta >= now_min else now_min
         day = place.day
-        if day > last_day:
+        if day > last_day and every_day:
             d = floor(asks / MIN_PER_DAY)
             placed = place.placed
             if d > day:
@@ -242,6 +243,16 @@ class _Placement:
         """Place ``trains`` (> 0) asking at ``t_min``: when the last of them leaves."""
         pool, per_day = self.pool, self.pool.per_day
         day = max(self.day, math.floor(t_min / MIN_PER_DAY))
+        if pool.open is not None:  # paths on some weekdays only: day by day
+            while True:
+                if pool.open[day % 7]:
+                    free = per_day - pool.used.get(day, 0) - (self.placed if day == self.day else 0)
+                    if free > 0:
+                        self._put(day, min(trains, free))
+                        trains -= min(trains, free)
+                        if trains == 0:
+                            return max(t_min, day * MIN_PER_DAY)
+                day += 1
         # past the pool's last day taken every day has all its paths: a forecast behind a long
         # backlog places most of its blocks there, without asking the pool
         while day <= pool.last_day:

@@ -72,18 +72,34 @@ class PathPool:
     ([100.0, 100.0, 1440.0], 1)
     """
 
-    def __init__(self, per_day: int, used: dict[int, int] | None = None) -> None:
+    def __init__(self, per_day: int, used: dict[int, int] | None = None, *,
+                 weekdays: tuple[int, ...] = tuple(range(7)), first_weekday: int = 0) -> None:
         self.per_day = per_day
         self.used: dict[int, int] = dict(used or {})  # day -> paths taken
         self._past_full: dict[int, int] = {}  # full day -> a later day, every day between full
-        #: the last day with a path taken: every day after it has all its paths
+        #: the last day with a path taken: every day after it with paths has all of them
         self.last_day = max((d for d, n in self.used.items() if n > 0), default=-(2**62))
+        #: paths only on the ``weekdays`` (Monday = 0; day 0 is a ``first_weekday``): whether
+        #: day d has them is ``open[d % 7]``; None: every day has
+        self.open: tuple[bool, ...] | None = None
+        if not set(weekdays) & set(range(7)):
+            raise ValueError(f"a pool of paths needs a weekday (0-6) with paths, not {weekdays!r}")
+        if set(range(7)) - set(weekdays):
+            self.open = tuple((first_weekday + k) % 7 in weekdays for k in range(7))
+
+    def has_paths(self, day: int) -> bool:
+        return self.open is None or self.open[day % 7]
 
     def next_day(self, t_min: float) -> int:
-        """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none."""
+        """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none.
+
+        >>> pool = PathPool(1, weekdays=(1, 3), first_weekday=0)   # Tuesdays and Thursdays
+        >>> [pool.take(0.0) / 1440 for _ in range(3)]
+        [1.0, 3.0, 8.0]
+        """
         day = math.floor(t_min / MIN_PER_DAY)
         full = []
-        while self.used.get(day, 0) >= self.per_day:
+        while self.used.get(day, 0) >= self.per_day or (self.open is not None and not self.open[day % 7]):
             full.append(day)
             day = self._past_full.get(day, day + 1)
         for d in full:
