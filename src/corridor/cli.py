@@ -370,6 +370,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scenario, graph = _load(args)
     days = scenario.run.horizon_days + scenario.run.drain_days
     tt = build_timetable(scenario, horizon_days=days) if scenario.services else None
+    # what plans the scenario's journeys first: links that chain past the planner's bounds are
+    # an error, not an OK and then an error
+    loads, unroutable, left_out = offered_load(scenario, tt), unroutable_flows(scenario, tt), \
+        gateways_left_out(scenario, tt)
     queues = sum(1 for p in scenario.places if p.queues)
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'s' if n != 1 else ''}"
@@ -384,7 +388,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for flow in scenario.demand:
         for gateway in flow.gateways.via if flow.gateways is not None else ():
             choosers.setdefault(gateway, []).append(flow.id)
-    for load in offered_load(scenario, tt):
+    for load in loads:
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
                 f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
                 f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
@@ -399,8 +403,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
                  else f"{load.worst_utilisation:,.0%}")
         # a disruption that takes the place past capacity is said also when it is near capacity anyway
         # (malaszewicze_works, poland_closure_2025: the place they are about)
+        # (a closed place that nothing is counted or chooses to reach: no queue builds there)
+        comes = load.vehicles_per_day > 0 or load.place in choosers
         during = (f", {worst} during its disruption: a queue builds while it lasts"
-                  if load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation else "")
+                  if comes and load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation
+                  else "")
         # the outside traffic's seasons: over capacity in a month, a queue grows through it
         peak = (f", {load.peak_utilisation:.0%} in {load.peak_month} with the outside traffic's seasons: "
                 "a queue grows while it lasts"
@@ -433,12 +440,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
                   "UTC, horizon and drain): its days and validity leave none, so runs never see it",
                   file=sys.stderr)
     units = {"pax": "passengers", "feu": "containers"}
-    for flow_id, unit in unroutable_flows(scenario, tt):
+    for flow_id, unit in unroutable:
         flow = next(f for f in scenario.demand if f.id == flow_id)
         print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} on the "
               f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
               "every unit of it waits at its origin to the end of a run", file=sys.stderr)
-    for flow, gateway in gateways_left_out(scenario, tt):
+    for flow, gateway in left_out:
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "
               "cannot choose it", file=sys.stderr)

@@ -134,6 +134,23 @@ def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None
     assert cheap.can_break_even  # 0.42: it can
 
 
+def test_a_frequency_row_counts_the_flights_it_flies_with_two_departures_a_day() -> None:
+    # FAST twice a day: the rows of 1, 2 and 7 days a week fly 2, 4 and 14 flights; they read
+    # '1, 2, 7 flights/wk' with the costs of twice as many, and the row of 7 days (14 flights)
+    # was not the scenario's own
+    s = toy(True, capacity=100)
+    twice = {"times": ["10:00", "18:00"]}
+    services = [sv.model_copy(update={"timetable": sv.timetable.model_copy(update=twice)})
+                if sv.id == "FAST" else sv for sv in s.services]
+    rows = sensitivity(s.model_copy(update={"services": services}), "FAST", frequencies=(1, 2, 7))
+    flights = [r for r in rows if r.parameter == "frequency"]
+    assert [r.value for r in flights] == [2.0, 4.0, 14.0]
+    assert [r.own for r in flights] == [False, False, True]
+    _, cost, _ = flight_cost_usd(s, "FAST")
+    for r in flights:  # the profit of a week is of the flights the row says
+        assert r.revenue_per_week_usd - r.profit_per_week_usd == pytest.approx(cost * r.value)
+
+
 def test_the_headline_gives_break_even_load_and_market_with_their_intervals() -> None:
     # README: load against break-even, profit and the break-even market, "each with its 95% interval"
     from corridor.analysis.launch import LaunchCase

@@ -34,6 +34,15 @@ def test_map_refuses_paths_it_cannot_write(tmp_path: Path, capsys, target: str) 
     assert code == 2 and "Traceback" not in err and path in err
 
 
+def test_an_output_under_a_file_says_the_file_is_not_a_folder(tmp_path: Path, capsys) -> None:
+    # 'map -o notes.txt/map.png' said 'folder notes.txt does not exist' of a file that does
+    (tmp_path / "notes.txt").write_text("mine\n")
+    assert main(["map", BASELINE, "-o", str(tmp_path / "notes.txt" / "map.png")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in err and "does not exist" not in err, err
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
 def test_run_checks_its_output_folder_before_running(tmp_path: Path, capsys) -> None:
     readonly = tmp_path / "ro"
     readonly.mkdir()

@@ -62,6 +62,18 @@ def test_plan_text_writes_an_offset_of_seconds_whole(capsys) -> None:
     assert "ready Thu 01 Mar 08:00 +05:07:48 (Asia/Almaty)" in out and "+05:0748" not in out
 
 
+def test_plan_text_shows_the_seconds_of_a_ready_time(minimal: Path, capsys) -> None:
+    # ready 01:40:30 at NQZ, check-in 120 min: the 03:40 flight is missed by 30 s, but the text
+    # said 'ready Mon 01 Mar 01:40' and then took the next day's
+    ask = ["plan", str(minimal), "--from", "NQZ", "--to", "IST", "--depart"]
+    assert main([*ask, "2027-03-01T01:40:30"]) == 0
+    out = capsys.readouterr().out
+    assert "ready Mon 01 Mar 01:40:30 +05 (Asia/Almaty)" in out and "Tue 02 Mar 03:40 +05" in out, out
+    assert main([*ask, "2027-03-01T01:40"]) == 0
+    out = capsys.readouterr().out
+    assert "ready Mon 01 Mar 01:40 +05 (Asia/Almaty)" in out and "Mon 01 Mar 03:40 +05" in out, out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
 import corridor
-from conftest import SCENARIOS
+from conftest import MINIMAL, SCENARIOS
 from corridor.cli import main
 from corridor.scenario import load_scenario
 
@@ -429,3 +430,31 @@ def test_validate_says_when_the_outside_traffics_seasons_take_a_station_past_cap
     err = " ".join(capsys.readouterr().err.split())
     assert f"warning: MALASZEWICZE: offered load 92% of capacity (near capacity: expect long queues), " \
            f"{may:.0%} in 2027-05 with the outside traffic's seasons: a queue grows while it lasts" in err
+
+
+def test_run_says_no_service_carried_anything_instead_of_an_empty_table(write, capsys) -> None:
+    # both flights closed for the whole run: the services table was its headers alone
+    path = write("closed.yaml", MINIMAL + textwrap.dedent("""\
+        demand:
+          - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 70}
+        disruptions:
+          - {id: C1, target: A1, start: 2027-02-01T00:00:00+00:00, end: 2027-06-01T00:00:00+00:00}
+          - {id: C2, target: A2, start: 2027-02-01T00:00:00+00:00, end: 2027-06-01T00:00:00+00:00}
+        """))
+    assert main(["run", str(path), "--workers", "1", "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Services: none carried a unit after the warm-up." in out
+    assert "Services that carried units" not in out and "load factor %" not in out
+
+
+def test_validate_says_no_queue_builds_at_a_closed_station_nothing_reaches(write, capsys) -> None:
+    # a station shut for a week that no service, flow or outside traffic reaches: validate said
+    # 'closed during its disruption: a queue builds while it lasts' of its 0.0 vehicles a day
+    station = ("  - {id: B, name: B, kind: border_station, country: BY, lat: 52.1, lon: 23.7,\n"
+               "     tz: Europe/Minsk, servers: 1, service_time: {dist: fixed, value_min: 120}}\n")
+    shut = ("disruptions:\n  - {id: SHUT, target: B, start: 2027-03-05T00:00:00+03:00, "
+            "end: 2027-03-12T00:00:00+03:00}\n")
+    path = write("idle.yaml", MINIMAL.replace("services:\n", station + "services:\n", 1) + shut)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "SHUT" not in err and "queue builds" not in err, err

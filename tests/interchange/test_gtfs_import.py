@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -311,6 +313,33 @@ def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, ca
     mini.write_text(MINI_SCENARIO.replace("gtfs: feed.zip", "gtfs: missing.zip"))
     err = _refused(mini.parent, capsys)
     assert "services_from.gtfs: missing.zip: no such GTFS feed" in err
+
+
+def test_a_file_that_is_not_utf8_is_located_at_its_line(mini: Path, capsys) -> None:
+    # stops.txt saved in a Baltic code page: gtfs-kit said only "'utf-8' codec can't decode
+    # byte 0xfe in position 81", not which of the feed's files, nor where
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    with zipfile.ZipFile(mini.parent / "feed.zip", "w") as zf:
+        for path in sorted(data.glob("*.txt")):
+            text = path.read_text().replace("Vilnius railway", "Vilniaus geležinkelio")
+            zf.writestr(path.name, text.encode("cp1257") if path.name == "stops.txt" else text)
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stops.txt:2: not UTF-8 text (byte 0xfe); GTFS files are UTF-8" in err, err
+
+
+def test_a_file_the_archive_holds_twice_is_refused(mini: Path, capsys) -> None:
+    # a zip may hold two members of one name; the feed was read from the last, unsaid (here
+    # a Vilnius - Kaunas train of 195 min, not the first copy's 75)
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    with zipfile.ZipFile(mini.parent / "feed.zip", "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile's own "Duplicate name"
+        for path in sorted(data.glob("*.txt")):
+            zf.writestr(path.name, path.read_text())
+        times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "09:15:00,09:15:00")
+        zf.writestr("stop_times.txt", times)
+    err = _refused(mini.parent, capsys)
+    said = "services_from.gtfs: feed.zip: stop_times.txt is in the archive twice; a feed holds each file once"
+    assert said in err, err
 
 
 def test_an_imported_id_that_clashes(mini: Path, capsys) -> None:

@@ -5,6 +5,7 @@ have ids of their own. Values are generated (Hypothesis) at and beyond each boun
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
 import os
@@ -15,13 +16,13 @@ from typing import Any
 import numpy as np
 import pytest
 from bounded import bounded
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from corridor.errors import DistributionError, ScenarioError
 from corridor.scenario import load_scenario
-from corridor.scenario.checks import MAX_RUN_CONNECTIONS, MAX_RUN_UNITS
+from corridor.scenario.checks import MAX_RUN_BACKGROUND, MAX_RUN_CONNECTIONS, MAX_RUN_UNITS
 from corridor.scenario.distributions import MAX_MINUTES, MAX_WEIGHT, MIN_SCALE_MIN, Distribution, Gamma
 
 EXAMPLES = int(os.environ.get("EXAMPLES", "150"))
@@ -225,6 +226,46 @@ def test_demand_over_the_run_is_bounded(per_week: float, horizon: int) -> None:
     assert bool(found) == too_many
     if too_many:
         assert "units of demand" in found[0].message
+
+
+def seasonal_days(start: str, days: int, factors: list[float]) -> float:
+    """The sum over the run's days of its month's factor (months of the UTC calendar), day by day."""
+    first = dt.date.fromisoformat(start)
+    return math.fsum(factors[(first + dt.timedelta(days=k)).month - 1] for k in range(days))
+
+
+@SETTINGS
+@given(per_week=st.floats(10_000, 10_000_000), horizon=st.integers(1, 3650),
+       factors=st.lists(st.sampled_from([0.0, 0.5, 1.0, 7.0, 100.0]), min_size=12, max_size=12)
+       .filter(any))
+def test_seasonal_demand_over_the_run_is_bounded(per_week: float, horizon: int, factors: list[float]) -> None:
+    # a flow's seasonal factor (up to 100) multiplies what it makes: per_week 500,000 at 100 in
+    # every month passed for 1.4 million units in 14 days and made 100 million (out of memory)
+    data = with_value(("demand", 0, "per_week"), per_week)
+    data["demand"][0]["seasonality"] = factors
+    data["run"]["horizon_days"] = horizon
+    units = per_week / 7 * seasonal_days(data["run"]["start"], horizon, factors)
+    assume(abs(units - MAX_RUN_UNITS) > 1e-6 * MAX_RUN_UNITS)
+    found = [p for p in load(data) if p.path == "run.horizon_days"]
+    assert bool(found) == (units > MAX_RUN_UNITS), (units, found)
+    if found:
+        assert "units of demand" in found[0].message
+
+
+@SETTINGS
+@given(per_day=st.floats(1_000, 10_000), drain=st.integers(0, 3650),
+       factors=st.lists(st.sampled_from([0.0, 0.5, 1.0, 7.0, 100.0]), min_size=12, max_size=12)
+       .filter(any))
+def test_seasonal_background_over_the_run_is_bounded(per_day: float, drain: int,
+                                                    factors: list[float]) -> None:
+    data = with_value(("places", 0, "background_per_day"), per_day)
+    data["places"][0]["background_seasonality"] = factors
+    data["run"]["drain_days"] = drain
+    days = data["run"]["horizon_days"] + drain
+    vehicles = per_day * seasonal_days(data["run"]["start"], days, factors)
+    assume(abs(vehicles - MAX_RUN_BACKGROUND) > 1e-6 * MAX_RUN_BACKGROUND)
+    found = [p for p in load(data) if "background vehicles" in p.message]
+    assert bool(found) == (vehicles > MAX_RUN_BACKGROUND), (vehicles, found)
 
 
 @SETTINGS

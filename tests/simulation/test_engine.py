@@ -630,3 +630,42 @@ def test_a_dispatched_service_that_sent_nothing_in_a_replication_counts_0_there(
     summary = result.summary["services.BLOCK.trips"]
     assert summary["n"] == 8 and summary["mean"] == pytest.approx(np.mean(trips))
     assert result.summary["services.BLOCK.carried"]["n"] == 8
+
+
+TERMINUS = """\
+name: terminus
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 2, replications: 1, seed: 4}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: CN, lat: 44, lon: 80, tz: UTC}
+  - {id: B, name: B, kind: gauge_change_station, country: KZ, lat: 45, lon: 82, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 240}}
+services:
+  - {id: T, mode: rail, unit: feu, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 600,
+     capacity: 41, DELAY}
+demand:
+  - {id: F, kind: cargo, from: A, to: B, per_week: 3.5, arrivals: uniform}
+"""
+
+
+@pytest.mark.parametrize("delay_min", [0, 30])
+def test_a_trip_arrives_when_it_reaches_its_last_stop_not_when_the_station_there_has_served_it(
+        delay_min: int) -> None:
+    # T's trips reach B delay_min late, loaded (every other day) or empty; B then takes four hours
+    # to change the loaded ones' gauge. Their arrival is the moment they reach B, as an empty
+    # trip's is: on time with no delay; witness: the trip's scheduled arrival plus its delay
+    delay = f", delay: {{dist: fixed, value_min: {delay_min}}}" if delay_min else ""
+    text = TERMINUS.replace(", DELAY", delay)
+    result = simulate(scenario_from(text), replications=1)
+    rec = result.records[0]
+    assert rec.trips is not None
+    loaded = rec.trips["boarded"] > 0
+    arrived = np.isfinite(rec.trips["arrival_delay_min"])
+    assert np.sum(loaded & arrived) >= 5 and np.sum(~loaded & arrived) >= 5
+    np.testing.assert_array_equal(rec.trips["arrival_delay_min"][arrived], float(delay_min))
+    assert result.kpis[0]["services"]["T"]["on_time_share"] == (1.0 if delay_min <= 15 else 0.0)
+    # the units are ready when B has served them: 240 min after their train reached it
+    u = rec.units
+    done = u["status"] == Status.DELIVERED
+    assert done.sum() >= 5
+    reached = (u["arrival_min"][done] - 240.0 - delay_min - 600.0) % 1440.0
+    np.testing.assert_allclose(reached, 600.0)

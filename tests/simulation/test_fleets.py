@@ -145,6 +145,31 @@ def test_the_service_that_leaves_its_fleets_home_is_the_one_blamed(tmp_path: Pat
     assert "this service starts at 'XIAN'" in problem.message
 
 
+@pytest.mark.parametrize("waits_for", ["fleet", "paths"])
+def test_a_vehicle_formed_before_its_service_closed_leaves_when_it_reopens(waits_for: str) -> None:
+    # one platform set, two days round (or one departure path a day): each container's vehicle
+    # (cut-off 0) waits for it, and the set came back (the day's path came) during BLOCK's
+    # closure, days 4 to 9, and left with a vehicle formed before it. Nothing leaves while the
+    # service is closed, the first leaves as it reopens, and still one path a day after
+    text = POOL.replace("VEHICLES", "1").replace("SEED", "1").replace(
+        "return_factor: 1.1, turnaround_min: 60", "return_factor: 1.0, turnaround_min: 0").replace(
+        "duration_min: 600", "duration_min: 1440").replace("horizon_days: 60", "horizon_days: 20")
+    if waits_for == "paths":
+        text = text.replace("fleet: PLATFORMS}", "paths_per_day: 1}")
+    text += ("disruptions:\n  - {id: SHUT, target: BLOCK, start: 2027-03-05T00:00:00+00:00, "
+             "end: 2027-03-10T00:00:00+00:00}\n")
+    rec = simulate(Scenario.model_validate(yaml.safe_load(text)), replications=1).records[0]
+    assert rec.trips is not None
+    left = rec.trips["scheduled_min"]  # witness: the containers' own first departures
+    np.testing.assert_array_equal(np.unique(left), np.unique(rec.units["first_departure_min"][
+        np.isfinite(rec.units["first_departure_min"])]))
+    assert not np.any((left >= 4 * 1440) & (left < 9 * 1440)), np.sort(left) / 1440
+    assert np.any(left == 9 * 1440)  # the vehicle that waited, as the service reopens
+    assert np.any(left < 4 * 1440) and np.any(left > 9 * 1440)
+    if waits_for == "paths":
+        assert np.bincount((left // 1440).astype(int)).max() == 1
+
+
 def test_a_fleet_out_all_window_is_busy_one_not_one_and_rounding() -> None:
     # one vehicle always out (back at 0.3 and taken again at once) over [0.05, 0.35): the
     # time-weighted mean of vehicles out sums to 1 + 2.4e-15 before it is cut at the fleet's size

@@ -159,6 +159,17 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     assert res.steps[0].sustainable and not res.steps[1].sustainable
 
 
+def test_a_resource_nothing_used_is_no_bottleneck(tmp_path) -> None:
+    # the trucks into G closed all run: nothing reaches G or the paths out of it, yet the steps
+    # named 'G, 0% busy' the bottleneck (the first of resources all 0% busy)
+    shut = PATHS + ("disruptions:\n  - {id: SHUT, target: IN, start: 2027-01-01T00:00:00+00:00, "
+                    "end: 2027-03-01T00:00:00+00:00}\n")
+    res = curve_of(tmp_path, shut, [1.0, 2.0], replications=2, seed=3, max_transit_days=100.0)
+    assert all(u.mean == 0 for s in res.steps for u in s.utilisation.values())
+    assert [s.bottleneck for s in res.steps] == [None, None]
+    assert "bottleneck" not in res.verdict()
+
+
 def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None:
     # The same paths with a 10-day drain: at 84 FEU a week against 70 a week of paths the
     # backlog grows by 2 FEU a day and the drain clears it, so nothing is left undelivered, no

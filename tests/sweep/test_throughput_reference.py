@@ -182,7 +182,8 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
                     if kind is None and name in standing:  # grows whatever the cargo: never the bottleneck
                         continue
                     shown = name if kind is None else f"{name} ({kind})"
-                    busy[shown] = statistics.fmean(k[key] for k in kpis)
+                    if statistics.fmean(k[key] for k in kpis) > 0:  # one nothing used is no bottleneck
+                        busy[shown] = statistics.fmean(k[key] for k in kpis)
         # the busiest; the docs name no order among resources equally busy (all 100%, to rounding)
         if not busy:
             assert step.bottleneck is None

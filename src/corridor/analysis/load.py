@@ -3,9 +3,10 @@
 A station's offered load is the work arriving a day (vehicles a day times the mean service
 time) over what its servers can do in a day. Vehicles are:
 
-* the timetabled trips that call at it (each trip calls at every stop after its first; a
-  week's trips averaged over seven days), loaded or not (an empty trip passes a station
-  without queueing, so a timetable that nothing rides overstates the load);
+* the timetabled trips that call at it (each trip calls at every stop after its first; the
+  trips that leave their first stop in the horizon, as days and validity periods leave them,
+  averaged over its days), loaded or not (an empty trip passes a station without queueing, so
+  a timetable that nothing rides overstates the load);
 * the dispatched vehicles that cargo demand fills: a flow's route (the planner's earliest
   from its origin, or for a flow with gateway choice what every gateway's route has in
   common) sends its containers a day over each dispatched service's capacity, as full
@@ -26,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
@@ -113,12 +116,18 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
     """The offered load of every station that queues, in the order of the scenario's places
     (``tt``: the scenario's timetable, if built already)."""
     queueing = {p.id for p in scenario.places if p.servers and p.service_time is not None}
+    if tt is None and queueing and any(s.timetable is not None for s in scenario.services):
+        tt = build_timetable(scenario)
     dispatched = demand_vehicles(scenario, tt) if queueing else {}
     calls: dict[str, float] = {}
-    for service in scenario.services:
-        if service.timetable is None:
+    horizon_min = scenario.run.horizon_days * MIN_PER_DAY
+    for k, service in enumerate(scenario.services):
+        if service.timetable is None or not queueing:
             continue
-        per_day = len(service.timetable.weekdays) * len(service.timetable.clock_min) / 7.0
+        assert tt is not None
+        # the trips the run has, as its days and validity periods leave them (a weekly pattern
+        # valid in another year, or for two days of the run, was counted every day)
+        per_day = int(np.count_nonzero(tt.service_starts[k] < horizon_min)) / scenario.run.horizon_days
         for stop in service.stops[1:]:
             calls[stop] = calls.get(stop, 0.0) + per_day
     unseen = outside_run(scenario)

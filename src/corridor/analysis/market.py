@@ -204,11 +204,12 @@ def sensitivity(scenario: Scenario, service_id: str, *,
             for k in market_factors]
     rows += [_point("fare", fare * k, scenario, service, flows, week.share(service_id, k), 1.0, fare * k,
                     per_week) for k in fare_factors]
-    for n in frequencies:
+    for n in frequencies:  # n days a week; the row is of the flights they fly (two a day: 2n)
         changed = _with_frequency(scenario, [service_id, *([with_return] if with_return else [])], n)
         other = _Week(changed, flows)
-        rows.append(_point("frequency", n, changed, changed.service(service_id), flows,
-                           other.share(service_id), 1.0, fare, _flights_per_week(changed, service)))
+        flights = _flights_per_week(changed, service)
+        rows.append(_point("frequency", flights, changed, changed.service(service_id), flows,
+                           other.share(service_id), 1.0, fare, flights))
     own = {"market": market, "fare": fare, "frequency": per_week}
     return [replace(r, unit=UNITS[r.parameter], own=math.isclose(r.value, own[r.parameter])) for r in rows]
 

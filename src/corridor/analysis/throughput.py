@@ -13,7 +13,7 @@ same replications and seed: common random numbers along the curve. At each step:
 * how busy every resource is: each queueing station's utilisation, each daily pool of
   departure paths' share taken (named ``SERVICE (paths)``), each fleet's share of vehicles away
   from home (``FLEET (fleet)``); and the bottleneck: the busiest of them, but for a station
-  whose queue grows whatever the cargo (below);
+  whose queue grows whatever the cargo (below), and none that nothing used;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, vehicles still queued when demand stops) in more than half
   the replications, the rule ``run`` warns by; one that grows already at the lightest step
@@ -123,9 +123,9 @@ class Step:
     def bottleneck(self) -> str | None:
         """The resource (station, path pool or fleet) busiest on average at this step, of those
         not ``standing``; of equally busy ones, a station before a path pool before a fleet,
-        each kind by name."""
+        each kind by name; none of those nothing used (a closed corridor: every one 0% busy)."""
         busy = {k: e.mean for k, e in self.utilisation.items()
-                if math.isfinite(e.mean) and k not in self.standing}
+                if math.isfinite(e.mean) and e.mean > 0 and k not in self.standing}
         kind = lambda k: 2 if k.endswith(" (fleet)") else 1 if k.endswith(" (paths)") else 0  # noqa: E731
         return min(busy, key=lambda k: (-busy[k], kind(k), k)) if busy else None
 

@@ -1,7 +1,7 @@
 """What a reader must know before trusting a run's tables, in words.
 
 * Units never delivered: their times are left out of every mean, which then reads short; the
-  warning says where most of them are waiting.
+  warning says where most of them are (at a place, or on the way from one).
 * Services that ran full: demand for them exceeds their capacity, and units queue for them.
 * A warm-up shorter than the containers' journey: FEU/week delivered reads low.
 * Queues that grew without bound: the station was nearly always busy, waits kept rising across
@@ -29,19 +29,25 @@ FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
 MAX_RISE_DAYS = 1.0
 
 
+#: a unit on a trip, a link or a dispatched vehicle when the run ends: its place is where it left
+ON_THE_WAY = (Status.ONBOARD, Status.MOVING)
+
+
 def _where_waiting(result: Any) -> dict[int, str]:
-    """Per flow with undelivered units: the place most of them are at when the run ends (one
-    pass over the units of every replication)."""
+    """Per flow with undelivered units: where most of them are when the run ends, at a place or
+    on the way from one (one pass over the units of every replication)."""
     places: dict[int, Counter[str]] = {}
     for rec in result.records:
         u = rec.units
         stuck = u["status"] != Status.DELIVERED
-        for flow, place in zip(u["flow"][stuck].tolist(), u["place"][stuck].tolist(), strict=True):
-            places.setdefault(flow, Counter())[rec.places[place]] += 1
+        for flow, place, status in zip(u["flow"][stuck].tolist(), u["place"][stuck].tolist(),
+                                       u["status"][stuck].tolist(), strict=True):
+            where = f"{'on the way from' if status in ON_THE_WAY else 'at'} {rec.places[place]}"
+            places.setdefault(flow, Counter())[where] += 1
     out = {}
     for flow, counts in places.items():
-        place, count = counts.most_common(1)[0]
-        out[flow] = f"; {count / sum(counts.values()):.0%} of them are at {place} when the run ends"
+        where, count = counts.most_common(1)[0]
+        out[flow] = f"; {count / sum(counts.values()):.0%} of them are {where} when the run ends"
     return out
 
 

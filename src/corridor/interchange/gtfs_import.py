@@ -148,6 +148,8 @@ def import_services(
     try:
         feed = read_feed(path)
     except FeedError as exc:
+        if exc.member is not None:  # a file of the feed, at its line
+            raise ScenarioError([Problem(f"{shown}!{exc.member}", exc.line, None, "", str(exc))]) from None
         raise ScenarioError([spec_problem(("gtfs",), str(exc).replace(str(path), shown, 1))]) from None
     r = _Reader(path, shown)
     for table in ("agency", "stops", "routes", "trips", "stop_times"):

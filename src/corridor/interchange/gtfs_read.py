@@ -28,7 +28,12 @@ _LOCK = threading.Lock()
 
 
 class FeedError(CorridorError, ValueError):
-    """A GTFS feed that cannot be read or used; the message names the file and the place."""
+    """A GTFS feed that cannot be read or used; the message names the file and the place, or
+    ``member`` and ``line`` do (a file of the archive, its line from 1)."""
+
+    def __init__(self, message: str, *, member: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.member, self.line = member, line
 
 
 def check_archive(path: Path) -> None:
@@ -46,6 +51,9 @@ def check_archive(path: Path) -> None:
     if unpacked > MAX_UNPACKED_BYTES:
         raise FeedError(f"{path}: {unpacked:,} bytes unpacked; at most {MAX_UNPACKED_BYTES:,}")
     names = {m.filename for m in members}
+    if len(names) < len(members):  # zipfile and gtfs-kit read the last of them, unsaid
+        twice = sorted(n for n in names if sum(m.filename == n for m in members) > 1)
+        raise FeedError(f"{path}: {twice[0]} is in the archive twice; a feed holds each file once")
     for required in ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
         if required not in names:
             raise FeedError(
@@ -71,13 +79,30 @@ def read_feed(path: str | Path) -> Any:
         try:
             return gtfs_kit.read_feed(path, dist_units="km")
         except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError) as exc:
-            raise FeedError(f"{path}: gtfs-kit cannot read the feed: {exc}") from None
+            located = _not_utf8(path) if isinstance(exc, UnicodeDecodeError) else None
+            raise located or FeedError(f"{path}: gtfs-kit cannot read the feed: {exc}") from None
         finally:
             for k, v in saved.items():
                 if v is None:
                     constants.DTYPE.pop(k, None)
                 else:
                     constants.DTYPE[k] = v
+
+
+def _not_utf8(path: Path) -> FeedError | None:
+    """The first file of the archive that is not UTF-8 text, at its line (gtfs-kit names only
+    the byte and its position, not the file)."""
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if "/" in name or not name.endswith(".txt"):
+                continue
+            data = zf.read(name)
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return FeedError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); GTFS files are UTF-8",
+                                 member=name, line=data.count(b"\n", 0, exc.start) + 1)
+    return None
 
 
 def validate(feed: Any) -> Any:

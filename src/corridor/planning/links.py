@@ -20,10 +20,18 @@ from typing import NamedTuple
 
 import numpy as np
 
+from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
 
 EPS = 1e-9
 TRANSFER = "transfer"  # a walk between terminals: no vehicle, so no mode to filter
+#: chains between two places that none beats in all of time, boardings, cost and CO2 (the
+#: shipped scenarios have one); links that each trade time for money multiply them: 60 links
+#: made a million, and the search took days
+MAX_CHAINS_PER_PAIR = 100
+#: links over all the chains kept (each chain holds its own): a line of 800 two-way links
+#: made 640,000 chains of 267 links on average, 4.4 GB
+MAX_CHAIN_LINKS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
         out_rows[int(lt.origin[r])].append(r)
     planned = lt.planned_min
     hops: list[list[LinkHop]] = [[] for _ in tt.places]
+    kept = 0  # links over all chains kept so far
     for source in range(len(tt.places)):
         if not out_rows[source]:
             continue
@@ -137,8 +146,19 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
                     continue
                 bag[:] = [x for x in bag if not _dominates(crit, x.criteria())]
                 bag.append(nxt)
+                if len(bag) > MAX_CHAINS_PER_PAIR:
+                    raise PlanningError(
+                        f"links: from {tt.places[source]} to {tt.places[nxt.dest]} they chain in more than "
+                        f"{MAX_CHAINS_PER_PAIR} chains that each beat the others in time, cost or CO2; "
+                        "links are for transfers and short road legs: give fewer, or run a service")
+                kept += len(nxt.ids)
                 counter += 1
                 heapq.heappush(heap, (nxt.duration_min, counter, nxt))
+                if kept > MAX_CHAIN_LINKS:  # (an upper bound: chains beaten later are counted too)
+                    raise PlanningError(
+                        f"links: chained from place to place they make more than {MAX_CHAIN_LINKS:,} links "
+                        f"of chains (from {tt.places[source]}, {len(bags)} places are reached); links are "
+                        "for transfers and short road legs: give fewer, or run a service")
         for dest in sorted(bags):
             hops[source].extend(sorted(bags[dest], key=LinkHop.criteria))
     return hops

@@ -110,8 +110,15 @@ def dominates(a: Label, b: Label) -> bool:
             and (a.can_link or not b.can_link))
 
 
+#: journeys at one place (or on one trip) that none beats in arrival, boardings, cost and CO2
+#: (the shipped scenarios' plans hold at most 71): services that each trade time for money
+#: double them at every change, and 28 such services took minutes, 40 days
+MAX_BAG = 2_000
+
+
 def insert(bag: list[Label], label: Label) -> bool:
-    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates.
+    """Add ``label`` to a Pareto bag unless dominated, dropping what it dominates; past
+    :data:`MAX_BAG` the search is refused.
 
     :func:`dominates` written out in the loops (this runs for every boarding and landing of
     every Pareto search)."""
@@ -126,6 +133,11 @@ def insert(bag: list[Label], label: Label) -> bool:
     if beaten:
         bag[:] = [x for x in bag if not dominates(label, x)]
     bag.append(label)
+    if len(bag) > MAX_BAG:
+        raise PlanningError(
+            f"more than {MAX_BAG:,} journeys to one place that none beats in arrival, transfers, cost "
+            "and CO2: services that each trade time for money multiply them at every change; a "
+            "question narrowed by --max-transfers, --modes or --window-days may stay within")
     return True
 
 

@@ -32,7 +32,8 @@ def _writable_file(path: Path) -> Path:
     if path.is_dir():
         raise CorridorError(f"{path} is a folder; give a file name")
     if not parent.is_dir():
-        raise CorridorError(f"{path}: folder {parent} does not exist")
+        raise CorridorError(f"{path}: {parent} is a file, not a folder" if parent.exists()
+                            else f"{path}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
         raise CorridorError(f"{path}: cannot write in folder {parent}")
     return parent

@@ -9,11 +9,14 @@ from corridor.report.tables import format_table, hours_minutes
 
 
 def _stamp(when: dt.datetime) -> str:
-    """``Mon 01 Mar 15:10 +05``"""
+    """``Mon 01 Mar 15:10 +05``, or ``... 01:40:30 +05`` for a time with seconds (a ready time
+    given with them: a check-in it misses by 30 s would not show)."""
     offset = when.strftime("%z")  # +0500, +0530, or +050748 for a mean solar time before 1924
     short = ":".join([offset[:3], *(offset[k:k + 2] for k in range(3, len(offset), 2))])
     short = short.removesuffix(":00") if len(offset) == 5 else short
-    return when.strftime("%a %d %b %H:%M ") + short
+    if when.microsecond:  # to the nearest second
+        when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    return when.strftime(f"%a %d %b {'%H:%M:%S' if when.second else '%H:%M'} ") + short
 
 
 def plan_text(result: PlanResult) -> str:

@@ -182,6 +182,8 @@ def services_table(result: Any) -> str:
         rows.append([name, _ci(s, k + "trips", digits=0), _ci(s, k + "carried", digits=0),
                      _pct(s, k + "load_factor"), _ci(s, k + "revenue_usd", 1e-3, 0),
                      _pct(s, k + "on_time_share")])
+    if not rows:  # every trip closed, say: a table of headers alone reads as if something is missing
+        return "Services: none carried a unit after the warm-up."
     return format_table(["service", "trips", "units carried", "load factor %", "revenue k USD",
                          "on time %"], rows,
                         title="Services that carried units (after warm-up; load factor: peak load "

@@ -3,6 +3,7 @@ of a run."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -153,8 +154,11 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
             span = clock_minutes(timetable.last) - clock_minutes(timetable.first)
             per_day = math.floor(span / timetable.headway_min) + 1
         connections += per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
-    units = sum(d.per_week for d in scenario.demand) * run.horizon_days / 7
-    background = sum(p.background_per_day for p in scenario.places) * days
+    # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
+    horizon, whole_run = _days_by_month(run.start, run.horizon_days), _days_by_month(run.start, days)
+    units = sum(_seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand)
+    background = sum(_seasonal(p.background_per_day, p.background_seasonality, whole_run)
+                     for p in scenario.places)
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
     for count, most, what in (
@@ -167,6 +171,29 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
                         f"a run this long holds up to {count:,.0f} {what}; at most {most:,} fit one "
                         "simulation run (shorten the run, or thin the timetables and flows)"))
     return out
+
+
+def _days_by_month(first: dt.date, days: int) -> list[int]:
+    """How many of the ``days`` days from ``first`` fall in each calendar month, January first
+    (the run's days are whole UTC days from its epoch, as the months of seasons are).
+
+    >>> _days_by_month(dt.date(2027, 3, 20), 20)[1:4]
+    [0, 12, 8]
+    """
+    counts = [0] * 12
+    day, end = first, first + dt.timedelta(days=days)
+    while day < end:
+        month_after = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        counts[day.month - 1] += (min(month_after, end) - day).days
+        day = month_after
+    return counts
+
+
+def _seasonal(per_day: float, factors: list[float] | None, days_by_month: list[int]) -> float:
+    """What ``per_day`` a day at each month's factor (1 without seasons) makes over those days."""
+    if factors is None:
+        return per_day * sum(days_by_month)
+    return per_day * math.fsum(f * n for f, n in zip(factors, days_by_month, strict=True))
 
 
 def _hint(word: str, known: Iterable[str]) -> str:

@@ -754,14 +754,19 @@ class Replication:
                 self.awaiting_path.update(unit.id for unit in load)
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
-        if spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
+            yield from self._while_closed(service, load)  # the service closed meanwhile
+        while spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = self.paths[service].take(self.env.now)
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
-            if leave > self.env.now:
-                self.awaiting_path.update(unit.id for unit in load)
-                yield self.env.timeout(leave - self.env.now)
-                self.awaiting_path.difference_update(unit.id for unit in load)
+            if leave <= self.env.now:
+                break
+            self.awaiting_path.update(unit.id for unit in load)
+            yield self.env.timeout(leave - self.env.now)
+            self.awaiting_path.difference_update(unit.id for unit in load)
+            if self._room(service)[0]:
+                break
+            yield from self._while_closed(service, load)  # closed on its path's day: a path after
         tt = self.tt
         row = self.dispatch_row[service]
         opens = self._open_at(int(tt.links.origin[row]))
@@ -785,6 +790,18 @@ class Replication:
         if fleet is not None:  # unloaded: it runs back empty
             fleet[0].back_after(fleet[1])
         self._land(load, dest, processed, via_link=False)
+
+    def _while_closed(self, service: int, load: list[Unit]) -> Generator[simpy.Event, Any, None]:
+        """A vehicle formed before ``service`` closed (it waited for a fleet's vehicle or a path)
+        leaves when it reopens: a closed service sends nothing."""
+        room, until = self._room(service)
+        if room:
+            return
+        self.awaiting_path.update(unit.id for unit in load)
+        while not room:
+            yield self.env.timeout(until - self.env.now)
+            room, until = self._room(service)
+        self.awaiting_path.difference_update(unit.id for unit in load)
 
     def _boarding(self, s: int, trip: int, i: int, place: int, room: int, now: float) -> list[Unit]:
         """Who boards trip ``trip`` at its stop ``i`` now: booked passengers who are ready
@@ -838,6 +855,9 @@ class Replication:
         self.onboard[trip] = onboard
         load = 0
         for i, place in enumerate(stops):
+            if i == len(stops) - 1:  # it arrives on reaching its last stop, as an empty trip does:
+                # the queue and service of a station there (a gauge change) are the station's
+                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
             if i > 0:
                 processed = False
                 if place in self.stations:
@@ -847,7 +867,6 @@ class Replication:
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
             if i == len(stops) - 1:
-                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 break
             scheduled = start + dep_off[i]
             if i > 0:

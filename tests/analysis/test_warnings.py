@@ -1,0 +1,39 @@
+"""run's warnings in words, against what the records say."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import yaml
+
+from corridor import simulate
+from corridor.analysis.warnings import run_warnings
+from corridor.scenario.schema import Scenario
+from corridor.simulation.entities import Status
+
+# a container a day from A, and a train at noon that takes six days to Z: when the run ends
+# (three days after the last container) the last trains are still on their way
+LONG_TRAIN = """\
+name: long_train
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 82, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: PL, lat: 52, lon: 23, tz: UTC}
+services:
+  - {id: T, mode: rail, unit: feu, stops: [A, Z], timetable: {times: ["12:00"]}, duration_min: 8640,
+     capacity: 41}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 7, arrivals: uniform}
+"""
+
+
+def test_units_on_the_way_when_the_run_ends_are_not_said_to_be_at_the_place_they_left() -> None:
+    scenario = Scenario.model_validate(yaml.safe_load(textwrap.dedent(LONG_TRAIN)))
+    result = simulate(scenario, replications=1)
+    u = result.records[0].units
+    stuck = u["status"] != Status.DELIVERED
+    assert stuck.sum() > 0 and np.all(u["status"][stuck] == Status.ONBOARD)  # all on trains out of A
+    said = [w for w in run_warnings(result) if w.startswith("F:")]
+    assert len(said) == 1 and "100% of them are on the way from A when the run ends" in said[0], said
+    assert "are at A" not in said[0]
