@@ -101,10 +101,10 @@ def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
 #: engine's rules): runs kept under an older revision are not read back by --resume.
 #: 2: streams keyed by 128 bits of their names; capacity cuts and closures of places and
 #: dispatched services applied.
-#: 3: the engine's rules of 2026-11-30 after revision 2 (block trains that choose as a train,
-#: gateway forecasts that learn, a cut that slows a service only while it lasts, a trip that
-#: arrives on reaching its last stop, a closed dispatched service that sends nothing, paths
-#: on some weekdays); a KPI added since (gateway forecasts, paths) is not in older runs either.
+#: 3: the engine's rules as changed on 2026-11-30 after revision 2 (the same-minute order of
+#: departures and joins, cancelled cut trips, schedule padding, gateway forecasts that learn,
+#: a cut that slows a service only while it lasts, a trip that arrives on reaching its last
+#: stop, a closed dispatched service that sends nothing, paths on some weekdays).
 RESULTS_REVISION = 3
 
 
