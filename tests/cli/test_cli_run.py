@@ -162,6 +162,26 @@ def test_validate_warns_of_a_service_with_no_trip_in_the_run(tmp_path: Path, cap
     assert main(["validate", str(tiny)]) == 0
     assert "no trip" not in capsys.readouterr().err
 
+def test_validate_names_an_airport_placed_or_zoned_unlike_airportsdata(tmp_path: Path, capsys) -> None:
+    # VNO in Tokyo's zone and south of the equator (a dropped sign): both are used as written,
+    # and said; IST given as airportsdata has it, and an airport with a code of no record, are not
+    path = tmp_path / "airports.yaml"
+    vno = "  - {id: VNO, name: Vilnius, kind: airport, country: LT}"
+    assert vno in MINIMAL
+    text = MINIMAL.replace(vno, "  - {id: VNO, name: Vilnius, kind: airport, country: LT, lat: -54.6341, "
+                           "lon: 25.2858, tz: Asia/Tokyo}\n  - {id: XQQ, name: Nowhere, kind: airport, "
+                           "country: LT, lat: 55.0, lon: 25.0, tz: Europe/Vilnius}")
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: VNO: tz Asia/Tokyo, where airportsdata has Europe/Vilnius for VNO" in err
+    assert "warning: VNO: at (-54.6341, 25.2858), 12,15" in err
+    assert "km from where airportsdata has VNO" in err
+    assert "IST" not in err and "XQQ" not in err and "NQZ" not in err
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    assert "airportsdata" not in capsys.readouterr().err
+
+
 def test_validate_warns_of_a_distance_shorter_than_the_great_circle(tmp_path: Path, capsys) -> None:
     from conftest import MINIMAL
 

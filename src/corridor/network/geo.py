@@ -115,3 +115,28 @@ def short_distances(scenario: Any) -> list[str]:
             out.append(f"{item_id}: the {kind}'s distance_km {given:g} is shorter than the {circle:,.0f} km "
                        f"great circle through {', '.join(stops)}")
     return out
+
+
+#: an airport placed this far from where airportsdata has it is named (a slip of sign or digit)
+AIRPORT_OFF_KM = 50.0
+
+
+def airports_unlike_records(scenario: Any) -> list[str]:
+    """Each airport whose zone, or position by more than :data:`AIRPORT_OFF_KM`, the file gives
+    otherwise than ``airportsdata`` has it under its IATA code (the file's is used)."""
+    from corridor.scenario.schema import airport_record
+
+    out = []
+    for p in scenario.places:
+        code = p.iata or p.id
+        record = airport_record(code) if p.kind == "airport" else None
+        if record is None:
+            continue
+        if p.tz != record["tz"]:
+            out.append(f"{p.id}: tz {p.tz}, where airportsdata has {record['tz']} for {code} "
+                       "(the file's is used)")
+        off = float(great_circle_km(p.lat, p.lon, float(record["lat"]), float(record["lon"])))
+        if off > AIRPORT_OFF_KM:
+            out.append(f"{p.id}: at ({p.lat:g}, {p.lon:g}), {off:,.0f} km from where airportsdata has "
+                       f"{code} ({float(record['lat']):g}, {float(record['lon']):g}; the file's is used)")
+    return out

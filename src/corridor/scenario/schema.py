@@ -191,6 +191,12 @@ def _airports() -> dict[str, dict[str, Any]]:
     return dict(airportsdata.load("IATA"))  # type: ignore[arg-type]
 
 
+def airport_record(code: str) -> dict[str, Any] | None:
+    """What the ``airportsdata`` package says of the airport with IATA code ``code``
+    (``lat``, ``lon``, ``tz``, ``name``, ...), or None."""
+    return _airports().get(code)
+
+
 @lru_cache(maxsize=1)
 def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
     """ISO 3166-1 alpha-2 code -> (name, GeoJSON geometry) for every country the
@@ -294,7 +300,7 @@ class Place(_Model):
         code = data.get("iata", data.get("id"))
         if not isinstance(code, str):
             return data
-        record = _airports().get(code)
+        record = airport_record(code)
         if record is None:
             raise ValueError(
                 f"IATA code {code!r} is not in airportsdata; give lat, lon and tz yourself"
