@@ -355,6 +355,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - returns (scenario, graph)
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import (
+        blocked_flows,
         idle_cuts,
         idle_fleets,
         idle_seasons,
@@ -445,6 +446,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} on the "
               f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
               "every unit of it waits at its origin to the end of a run", file=sys.stderr)
+    for flow_id, unit, closures in blocked_flows(scenario, tt):
+        flow = next(f for f in scenario.demand if f.id == flow_id)
+        holds = "holds" if len(closures) == 1 else "hold"
+        print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} without "
+              f"what {', '.join(closures)} {holds} shut for the whole run (services, links, or what "
+              "leaves a closed place): every unit of it waits at its origin to the end of a run",
+              file=sys.stderr)
     for flow, gateway in left_out:
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "

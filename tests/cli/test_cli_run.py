@@ -162,6 +162,27 @@ def test_validate_warns_of_a_service_with_no_trip_in_the_run(tmp_path: Path, cap
     assert main(["validate", str(tiny)]) == 0
     assert "no trip" not in capsys.readouterr().err
 
+def test_validate_names_a_flow_that_closures_leave_no_journey_all_run(tmp_path: Path, capsys) -> None:
+    # every flight out of Astana shut from before the run to after it, Warsaw's by two closures
+    # end to end: the travellers would wait at NQZ to the end, which validate said nothing of;
+    # one shut for half the run only delays them
+    whole = "{start: 2027-01-01T00:00Z, end: 2028-01-01T00:00Z}"
+    shut = "".join(f"  - {{id: NO-{k}, target: {s}, " + whole[1:] + "\n"
+                   for k, s in enumerate(["KC-NQZ-FRA", "TK-NQZ-IST-NIGHT", "TK-NQZ-IST-DAY"]))
+    shut += ("  - {id: NO-LO-A, target: LO-NQZ-WAW, start: 2027-01-01T00:00Z, end: 2027-04-01T00:00Z}\n"
+             "  - {id: NO-LO-B, target: LO-NQZ-WAW, start: 2027-03-30T00:00Z, end: 2028-01-01T00:00Z}\n")
+    path = overlay(tmp_path, "baseline.yaml", "shut", "disruptions:\n" + shut)
+    assert main(["validate", path, *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: PAX-NQZ-VNO: no journey takes passengers from NQZ to VNO without what NO-0, NO-1, "
+            "NO-2, NO-LO-A, NO-LO-B hold shut for the whole run") in err
+    assert "PAX-VNO-NQZ: no journey" not in err  # the flights back still fly
+    gap = shut.replace("start: 2027-03-30T00:00Z, end: 2028", "start: 2027-05-01T00:00Z, end: 2028")
+    half = overlay(tmp_path, "baseline.yaml", "half", "disruptions:\n" + gap)
+    assert main(["validate", half, *ALLOW]) == 0
+    assert "hold shut for the whole run" not in capsys.readouterr().err
+
+
 def test_validate_names_an_airport_placed_or_zoned_unlike_airportsdata(tmp_path: Path, capsys) -> None:
     # VNO in Tokyo's zone and south of the equator (a dropped sign): both are used as written,
     # and said; IST given as airportsdata has it, and an airport with a code of no record, are not

@@ -211,6 +211,49 @@ def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
     return out
 
 
+def shut_all_run(scenario: Scenario) -> dict[str, list[str]]:
+    """The places, services and links that closures hold shut over the whole simulated period
+    (horizon and drain), each with the disruptions that do: a factor of 0, or, on a service, a
+    cut that leaves no whole unit of its capacity."""
+    start, end = simulated_period(scenario)
+    capacity = {s.id: s.capacity for s in scenario.services}
+    spans: dict[str, list[Disruption]] = {}
+    for d in scenario.disruptions:
+        if d.capacity_factor == 0.0 or (d.target in capacity
+                                        and math.floor(d.capacity_factor * capacity[d.target]) == 0):
+            spans.setdefault(d.target, []).append(d)
+    out = {}
+    for target, shut in spans.items():
+        reach = start  # the closures, in order of start, cover the period without a gap
+        for d in sorted(shut, key=lambda d: d.start):
+            if d.start > reach:
+                break
+            reach = max(reach, d.end)
+        if reach >= end:
+            out[target] = [d.id for d in shut]
+    return out
+
+
+def blocked_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str, list[str]]]:
+    """Flows with a journey on the run's timetable but none without the services and links
+    that closures hold shut all run, nor those that leave a place they hold shut: (flow, unit,
+    the disruptions). A service through a place shut all run is not cut short here, so such a
+    flow may go unnamed; a named one has no journey in the run."""
+    shut = shut_all_run(scenario)
+    held = [s for s in scenario.services if s.id in shut or s.stops[0] in shut]
+    held_links = [k for k in scenario.links if k.id in shut or k.from_ in shut]
+    if not held and not held_links:
+        return []
+    causes = {s.id if s.id in shut else s.stops[0] for s in held}
+    causes |= {k.id if k.id in shut else k.from_ for k in held_links}
+    why = sorted(d for target in causes for d in shut[target])
+    reduced = scenario.model_copy(update={
+        "services": [s for s in scenario.services if s not in held],
+        "links": [k for k in scenario.links if k not in held_links], "disruptions": []})
+    before = {flow for flow, _ in unroutable_flows(scenario, tt)}
+    return [(flow, unit, why) for flow, unit in unroutable_flows(reduced) if flow not in before]
+
+
 def unroutable_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
     """Flows with no journey from their origin to their destination on the run's timetable
     (horizon and drain), and the unit they carry: the simulation finds none either, so every
