@@ -366,7 +366,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     from corridor.network.geo import airports_unlike_records, short_distances
     from corridor.network.timetable import build_timetable
-    from corridor.simulation.gateways import gateways_left_out
+    from corridor.simulation.gateways import gateways_left_out, gateways_shut
 
     scenario, graph = _load(args)
     days = scenario.run.horizon_days + scenario.run.drain_days
@@ -457,6 +457,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
               "dispatched services through it and none of the flow's other gateways): its containers "
               "cannot choose it", file=sys.stderr)
+    for flow, gateway, closures in gateways_shut(scenario, tt):
+        holds = "holds" if len(closures) == 1 else "hold"
+        print(f"warning: {flow}: every route through gateway {gateway} takes what {', '.join(closures)} "
+              f"{holds} shut for the whole run (services, links, or what leaves a closed place): its "
+              "containers cannot choose it", file=sys.stderr)
     return 0
 
 

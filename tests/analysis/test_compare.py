@@ -301,3 +301,22 @@ def test_compare_gives_each_gateways_share_counting_one_nobody_chose_as_zero() -
         assert sum(rows[f"{flow} via {g}"].other.mean for g in gates) == pytest.approx(100.0)
     # a flow with one gateway (Xi'an - Vilnius by Kena) has no row: 100% on both sides says nothing
     assert not any(label.startswith("FEU-XIAN-VILNIUS via") for label in rows)
+
+
+def test_the_headline_says_what_share_a_new_gateway_takes() -> None:
+    from corridor.analysis.compare import Comparison, KpiDelta, headline
+    from corridor.kernels.stats import Estimate as E
+
+    # kaunas_gateway's question is Kaunas's share: the headline said only door-to-door times,
+    # and the share was a row among 40 in the KPI table
+    zero = E(0.0, 0.0, 5, 0.95)
+    new = KpiDelta("flows.F.gateway_share.KIT", "F via KIT", "%", zero, E(3.44, 3.2, 5, 0.95),
+                   E(3.44, 3.2, 5, 0.95))
+    old = KpiDelta("flows.F.gateway_share.B", "F via B", "%", E(40.0, 3.0, 5, 0.95),
+                   E(37.0, 3.0, 5, 0.95), E(-3.0, 4.0, 5, 0.95))
+    none = KpiDelta("flows.F.gateway_share.C", "F via C", "%", zero, zero, zero)
+    comp = Comparison(["base", "other"], [], [], {"other": [old, new, none]}, {})
+    text = headline(comp)
+    assert ("KIT, which no container took in base, takes 3.4% of F (95% CI of the difference +0.2 "
+            "to +6.6, significant)") in text
+    assert " B," not in text and " C," not in text

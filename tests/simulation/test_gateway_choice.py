@@ -402,6 +402,32 @@ def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
     assert "F: no route crosses gateway G3 alone" in capsys.readouterr().err
 
 
+def test_a_gateway_shut_all_run_is_no_choice_and_validate_says_so(tmp_path, capsys) -> None:
+    from corridor.cli import main
+    from corridor.simulation.gateways import gateways_left_out, gateways_shut
+
+    # the only way on from G1 is closed for the whole run (horizon and drain): blocks sent to
+    # G1 would wait there to the end (the choice forecast the station's queues, not the link's
+    # closure: 34% of the containers were stranded)
+    closure = """
+disruptions:
+  - {id: SHUT, target: G1-D, start: 2027-02-01T00:00Z, end: 2027-06-01T00:00Z}
+"""
+    scenario = toy(days=20, disruptions=closure)
+    rec = simulate(scenario, replications=1).records[0]
+    u = rec.units
+    assert not np.any(u["gateway"] == rec.places.index("G1"))
+    assert np.all(u["status"] == 4)  # every container delivered, by G2
+    assert gateways_shut(scenario) == [("F", "G1", ["SHUT"])]
+    assert gateways_left_out(scenario) == []  # G1 is reachable: it is the closure that removes it
+    assert gateways_shut(toy(days=20)) == []
+    path = tmp_path / "toy.yaml"
+    path.write_text(TOY.replace("DAYS", "20") + closure)
+    assert main(["validate", str(path)]) == 0
+    assert ("F: every route through gateway G1 takes what SHUT holds shut for the whole run"
+            in capsys.readouterr().err)
+
+
 def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() -> None:
     from types import SimpleNamespace
 

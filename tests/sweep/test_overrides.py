@@ -65,6 +65,29 @@ def test_a_bad_value_is_located_at_its_setting(direct_raw) -> None:
         scenario_with(direct_raw, "x", [("services.KC-NQZ-VNO.timetable.days", ["Mon", "Thx"])])
 
 
+def test_a_problem_a_setting_causes_elsewhere_names_the_setting(direct_raw) -> None:
+    from corridor.analysis.throughput import throughput
+    from corridor.scenario.overrides import parse_setting
+
+    # a cross-field check finds it at the flow's gateways, in the file; it said nothing of the
+    # --set that made the flow a passenger one (throughput --set named only baseline.yaml:736:5)
+    label = "--set demand.FEU-XIAN-DUISBURG.kind=passenger"
+    with pytest.raises(ScenarioError) as err:
+        scenario_with(direct_raw, "x", [("demand.FEU-XIAN-DUISBURG.kind", "passenger")], labels=[label])
+    (problem,) = err.value.problems
+    assert problem.file.endswith("baseline.yaml") and problem.line is not None
+    assert problem.message.endswith(f"gateways are chosen by cargo flows (kind: cargo) (with {label})")
+    with pytest.raises(ScenarioError, match=r"units of demand .* \(with --set demand.FEU-XIAN-DUISBURG"
+                                            r".per_week=6000000\)"):
+        throughput(direct_raw, "x", [1.0], replications=1, seed=1,
+                   settings=[parse_setting("demand.FEU-XIAN-DUISBURG.per_week=6000000")])
+    # a problem at the value itself names its --set as its place, and nothing more
+    with pytest.raises(ScenarioError) as err:
+        scenario_with(direct_raw, "x", [("places.MALASZEWICZE.servers", 0)],
+                      labels=["--set places.MALASZEWICZE.servers=0"])
+    assert "(with" not in str(err.value)
+
+
 @pytest.mark.parametrize(("path", "message"), [
     ("places.MALASZEWICZ.servers", "no item with id 'MALASZEWICZ' (did you mean 'MALASZEWICZE'?)"),
     ("placez.X", "no 'placez' (did you mean 'places'?)"),

@@ -390,6 +390,7 @@ def headline(comp: Comparison) -> str:
         cargo = by_key.get("cargo.door_to_door_days.mean")
         if cargo is not None:
             parts.append(_sentence("containers", cargo, "days"))
+        parts += _new_gateways(comp.kpis[name], comp.base)
         jam = _biggest_wait_change(comp.kpis[name])
         if jam:
             parts.append(jam)
@@ -437,6 +438,31 @@ def _biggest_wait_change(deltas: Sequence[KpiDelta]) -> str:
     place = d.key[len("stations."):-len(".mean_wait_min")]
     return (f"the wait at {place} changes most: {d.base.mean:.1f} -> {d.other.mean:.1f} h (95% CI of "
             f"the difference {d.diff.low:+.1f} to {d.diff.high:+.1f})")
+
+
+def _new_gateways(deltas: Sequence[KpiDelta], base: str) -> list[str]:
+    """Per gateway that no container took in the base run and some take in the other (a new
+    gateway, Kaunas in kaunas_gateway): the share of each flow's containers it takes, with the
+    interval of the difference. The question such a scenario asks, said before the tables.
+
+    >>> from corridor.kernels.stats import Estimate as E
+    >>> d = KpiDelta("flows.F.gateway_share.K", "F via K", "%",
+    ...              E(0.0, 0.0, 5, 0.95), E(3.44, 3.2, 5, 0.95), E(3.44, 3.2, 5, 0.95))
+    >>> print(*_new_gateways([d], "b"))
+    K, which no container took in b, takes 3.4% of F (95% CI of the difference +0.2 to +6.6, significant)
+    """
+    taken: dict[str, list[str]] = {}
+    for d in deltas:
+        flow, sep, gateway = d.key.removeprefix("flows.").partition(".gateway_share.")
+        if not sep or not d.key.startswith("flows.") or d.base.mean != 0 or d.base.half_width != 0 \
+                or not d.other.mean > 0:
+            continue
+        verdict = "significant" if d.significant else "not significant"
+        interval = (f"95% CI of the difference {d.diff.low:+.1f} to {d.diff.high:+.1f}, {verdict}"
+                    if d.diff.n >= 2 and math.isfinite(d.diff.half_width) else "one replication: no interval")
+        taken.setdefault(gateway, []).append(f"{d.other.mean:.1f}% of {flow} ({interval})")
+    return [f"{gateway}, which no container took in {base}, takes {' and '.join(shares)}"
+            for gateway, shares in taken.items()]
 
 
 def _sentence(what: str, d: KpiDelta, unit: str) -> str:

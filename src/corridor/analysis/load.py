@@ -34,7 +34,7 @@ from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Disruption, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
-from corridor.simulation.gateways import gateway_options
+from corridor.simulation.gateways import gateway_options, shut_all_run
 from corridor.simulation.routes import RouteCache
 from corridor.units import MIN_PER_DAY
 
@@ -208,29 +208,6 @@ def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
             continue
         place = tt.places[int(tt.links.dest[step.row])]
         out[place] = out.get(place, 0.0) + vehicles
-    return out
-
-
-def shut_all_run(scenario: Scenario) -> dict[str, list[str]]:
-    """The places, services and links that closures hold shut over the whole simulated period
-    (horizon and drain), each with the disruptions that do: a factor of 0, or, on a service, a
-    cut that leaves no whole unit of its capacity."""
-    start, end = simulated_period(scenario)
-    capacity = {s.id: s.capacity for s in scenario.services}
-    spans: dict[str, list[Disruption]] = {}
-    for d in scenario.disruptions:
-        if d.capacity_factor == 0.0 or (d.target in capacity
-                                        and math.floor(d.capacity_factor * capacity[d.target]) == 0):
-            spans.setdefault(d.target, []).append(d)
-    out = {}
-    for target, shut in spans.items():
-        reach = start  # the closures, in order of start, cover the period without a gap
-        for d in sorted(shut, key=lambda d: d.start):
-            if d.start > reach:
-                break
-            reach = max(reach, d.end)
-        if reach >= end:
-            out[target] = [d.id for d in shut]
     return out
 
 

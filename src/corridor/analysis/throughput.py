@@ -53,7 +53,7 @@ from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
 from corridor.scenario.load import validate_raw
-from corridor.scenario.overrides import Setting, apply
+from corridor.scenario.overrides import Setting, apply, validate_changed
 from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict
 from corridor.simulation.demand import month_edges
@@ -335,10 +335,10 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
                settings: Sequence[Setting] = ()) -> ThroughputResult:
     """The saturation curve of the scenario ``raw`` over cargo demand ``scales``, with the one
     value of each of ``settings`` set first (the same for every step)."""
+    labels = [f"--set {s.path}={s.text[0]}" for s in settings]
     if settings:
-        raw = apply(raw, [(s.path, s.values[0]) for s in settings],
-                    labels=[f"--set {s.path}={s.text[0]}" for s in settings])
-    scenario = validate_raw(raw, name)
+        raw = apply(raw, [(s.path, s.values[0]) for s in settings], labels=labels)
+    scenario = validate_changed(raw, name, labels)
     flows = cargo_flows(scenario, name)
     base_feu = window_feu_per_week(scenario)  # the window's own demand, with its seasons
     combos = [Combination({"scale": s}, {"scale": f"{s:g}"},

@@ -55,7 +55,8 @@ def throughput_text(res: ThroughputResult) -> str:
     lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "rise days",
                                "undelivered", "bottleneck", "busy %", "sustainable"], rows,
                               title="Per step: mean ± half-width of its 95% interval "
-                                    "(busy %: cut at 0 and 100)"))
+                                    "(busy %: mean (low-high) when its interval passes 0 or 100%, "
+                                    "cut there)"))
     lines.append("offered: the cargo demand of the statistics window, with its seasons; delivered: what "
                  "reached its destination in the window, which follows what was offered by the transit "
                  "(so less when the season grows through the window)")

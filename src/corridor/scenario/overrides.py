@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from corridor.errors import CorridorError, ScenarioError
@@ -285,4 +285,22 @@ def scenario_with(raw: SourceDict, name: str, changes: Sequence[tuple[str, Any]]
                   *, labels: Sequence[str] | None = None) -> Scenario:
     """The scenario with ``changes`` made, validated as a file is (a located
     :class:`~corridor.errors.ScenarioError` if a value is bad)."""
-    return validate_raw(apply(raw, changes, labels=labels), name)
+    if labels is None:
+        labels = [f"--set {path}={value!r}" for path, value in changes]
+    return validate_changed(apply(raw, changes, labels=labels), name, labels)
+
+
+def validate_changed(raw: SourceDict, name: str, labels: Sequence[str]) -> Scenario:
+    """``raw``, changed by what ``labels`` name (:func:`apply`), validated as a file is. A
+    problem located at a changed value names its ``--set``; one that a check across fields
+    finds elsewhere (a flow's gateways when its ``kind`` was set, a run's bound when a
+    ``per_week`` was) is located in the file, and says which changes were made."""
+    try:
+        return validate_raw(raw, name)
+    except ScenarioError as exc:
+        given = set(labels)
+        if not given or all(p.file in given for p in exc.problems):
+            raise
+        made = ", ".join(labels)
+        raise ScenarioError([p if p.file in given else replace(p, message=f"{p.message} (with {made})")
+                             for p in exc.problems]) from None

@@ -75,6 +75,7 @@ from corridor.simulation.gateways import (
     choose,
     forecast_path_wait,
     gateway_options,
+    shut_all_run,
 )
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.stations import (
@@ -196,11 +197,14 @@ class Replication:
         # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
         self.gateway_options: dict[int, list[GatewayOption]] = {}
         self.gateway_uniforms: dict[int, Uniforms] = {}
+        # a gateway reached only over what closures hold shut all run is no choice: a block
+        # sent there would wait to the end of the run
+        shut = frozenset(shut_all_run(scenario))
         for f, flow in enumerate(scenario.demand):
             if flow.gateways is not None:
                 via = tuple(tt.index[g] for g in flow.gateways.via)
                 self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
-                                                          tt.index[flow.to], via)
+                                                          tt.index[flow.to], via, shut)
                 self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
         # flow -> its block's choice, followers still to come, the block's id and its forecast
         self.gateway_block: dict[int, tuple[GatewayOption | None, int, int, Forecast | None]] = {}

@@ -25,6 +25,7 @@ of it, moves that share of the way to the block's error (the engine's ``_left_ga
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 import math
 import weakref
@@ -38,7 +39,7 @@ from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import chain_legs
 from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
-from corridor.scenario.schema import GatewayChoice, Scenario
+from corridor.scenario.schema import Disruption, GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.stations import PathPool
 from corridor.units import MIN_PER_DAY
@@ -86,23 +87,55 @@ class Forecast:
     left_min: float = math.nan
 
 
-_CACHE: weakref.WeakKeyDictionary[Planner, dict[tuple[int, int, tuple[int, ...]], list[GatewayOption]]] = (
+_CACHE: weakref.WeakKeyDictionary[
+    Planner, dict[tuple[int, int, tuple[int, ...], frozenset[str]], list[GatewayOption]]] = (
     weakref.WeakKeyDictionary())
 
 
-def gateway_options(planner: Planner, origin: int, dest: int, via: tuple[int, ...]) -> list[GatewayOption]:
+def gateway_options(planner: Planner, origin: int, dest: int, via: tuple[int, ...],
+                    shut: frozenset[str] = frozenset()) -> list[GatewayOption]:
     """The route through each gateway of ``via`` that avoids the others (gateways with no such
-    route are left out), cached per planner."""
+    route are left out), cached per planner. ``shut``: ids of the places, services and links
+    closures hold shut all run (:func:`shut_all_run`); no route takes those services and links,
+    nor leaves those places (a block sent there would wait to the end of the run)."""
     cache = _CACHE.setdefault(planner, {})
-    key = (origin, dest, via)
+    key = (origin, dest, via, shut)
     if key not in cache:
-        cache[key] = _options(planner.tt, origin, dest, via)
+        cache[key] = _options(planner.tt, origin, dest, via, shut)
     return cache[key]
 
 
-def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> list[GatewayOption]:
+def shut_all_run(scenario: Scenario) -> dict[str, list[str]]:
+    """The places, services and links that closures hold shut over the whole simulated period
+    (horizon and drain), each with the disruptions that do: a factor of 0, or, on a service, a
+    cut that leaves no whole unit of its capacity."""
+    start = scenario.run.epoch
+    end = start + dt.timedelta(days=scenario.run.horizon_days + scenario.run.drain_days)
+    capacity = {s.id: s.capacity for s in scenario.services}
+    spans: dict[str, list[Disruption]] = {}
+    for d in scenario.disruptions:
+        if d.capacity_factor == 0.0 or (d.target in capacity
+                                        and math.floor(d.capacity_factor * capacity[d.target]) == 0):
+            spans.setdefault(d.target, []).append(d)
+    out = {}
+    for target, shut in spans.items():
+        reach = start  # the closures, in order of start, cover the period without a gap
+        for d in sorted(shut, key=lambda d: d.start):
+            if d.start > reach:
+                break
+            reach = max(reach, d.end)
+        if reach >= end:
+            out[target] = [d.id for d in shut]
+    return out
+
+
+def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...],
+             shut: frozenset[str] = frozenset()) -> list[GatewayOption]:
     lt = tt.links
     base = usable_rows(tt, "feu", dispatched=True)
+    if shut:
+        places = [tt.index[p] for p in shut if p in tt.index]
+        base &= ~np.array([i in shut for i in lt.ids], dtype=bool) & ~np.isin(lt.origin, places)
     out = []
     for g in via:
         others = [p for p in via if p != g]
@@ -136,6 +169,16 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...]) -> lis
 def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
     """(flow, gateway) for each gateway a flow lists that no route can cross alone (a chain of
     links and dispatched services through it and none of the others): the choice leaves it out."""
+    return [(flow, gateway) for flow, gateway, why in _left_out(scenario, tt) if not why]
+
+
+def gateways_shut(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str, list[str]]]:
+    """(flow, gateway, the disruptions) for each gateway a route crosses alone, but only on
+    services, links or out of places that closures hold shut all run: the choice leaves it out."""
+    return [(flow, gateway, why) for flow, gateway, why in _left_out(scenario, tt) if why]
+
+
+def _left_out(scenario: Scenario, tt: Timetable | None) -> list[tuple[str, str, list[str]]]:
     from corridor.network.timetable import build_timetable
 
     flows = [f for f in scenario.demand if f.gateways is not None]
@@ -143,12 +186,29 @@ def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[t
         return []
     tt = tt if tt is not None else build_timetable(scenario)
     planner = Planner(tt, unit="feu")
-    out = []
+    closed = shut_all_run(scenario)
+    lt = tt.links
+    out: list[tuple[str, str, list[str]]] = []
     for flow in flows:
         assert flow.gateways is not None
         via = tuple(tt.index[g] for g in flow.gateways.via)
-        found = {o.gateway for o in gateway_options(planner, tt.index[flow.from_], tt.index[flow.to], via)}
-        out += [(flow.id, g) for g, k in zip(flow.gateways.via, via, strict=True) if k not in found]
+        origin, dest = tt.index[flow.from_], tt.index[flow.to]
+        found = {o.gateway: o for o in gateway_options(planner, origin, dest, via)}
+        kept = ({o.gateway for o in gateway_options(planner, origin, dest, via, frozenset(closed))}
+                if closed else set(found))
+        for g, k in zip(flow.gateways.via, via, strict=True):
+            if k in kept:
+                continue
+            if k not in found:
+                out.append((flow.id, g, []))
+                continue
+            # the closures on its fastest open-world route; else (that route shut, the others
+            # too) every closure held all run
+            rows = [s.row for s in found[k].steps if isinstance(s, (DispatchStep, LinkStep))]
+            on = {lt.ids[r] for r in rows} | {tt.places[int(lt.origin[r])] for r in rows}
+            why = sorted({d for t, ids in closed.items() if t in on for d in ids}
+                         or {d for ids in closed.values() for d in ids})
+            out.append((flow.id, g, why))
     return out
 
 
