@@ -94,6 +94,7 @@ def test_a_problem_a_setting_causes_elsewhere_names_the_setting(direct_raw) -> N
     ("services.KC-NQZ-VNO.timetable.dayz.x", "timetable has no 'dayz' (did you mean 'days'?)"),
     ("run.seed.x", "run.seed is a single value"),
     ("services.KC-NQZ-VNO.timetable.times.5", "has 1 item and no ids; '5' is not an index from 0 to 0"),
+    ("disruptions.0.capacity_factor", "disruptions is empty: there is no '0' to set"),  # was 'from 0 to -1'
 ])
 def test_a_path_that_names_nothing_is_refused_before_running(direct_raw, path, message) -> None:
     with pytest.raises(CorridorError) as err:

@@ -165,6 +165,9 @@ def _item_index(items: list[Any], parts: list[str], i: int, done: list[str]) -> 
         close = difflib.get_close_matches(parts[i], sorted(ids), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CorridorError(f"{_where(done)} has no item with id {shown(parts[i])}{hint}")
+    if not items:
+        raise CorridorError(f"{_where(done)} is empty: there is no {shown(parts[i])} to set (--set changes "
+                            "what the scenario has; add items in a file that extends it)")
     count = f"{len(items)} item{'s' if len(items) != 1 else ''}"
     raise CorridorError(f"{_where(done)} has {count} and no ids; {shown(parts[i])} is not an index "
                         f"from 0 to {len(items) - 1}")
