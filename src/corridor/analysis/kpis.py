@@ -244,13 +244,14 @@ def gateway_forecast_kpis(rec: Records) -> dict[str, dict[str, float]]:
 
 def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, float]:
     """A dispatched service's daily departure paths over the whole UTC days of [warmup,
-    horizon) that have paths: paths a day, and the share taken (``utilisation``)."""
+    horizon) that have paths: paths a day, on how many days a week, and the share taken
+    (``utilisation``)."""
     first, last = math.ceil(warmup / MIN_PER_DAY), math.floor(horizon / MIN_PER_DAY)
     open_days = log.get("open", np.ones(7, dtype=bool))  # by day number mod 7
     days = int(np.sum(open_days[np.arange(first, max(last, first)) % 7]))
     inside = (log["day"] >= first) & (log["day"] < last)
     taken = int(log["used"][inside].sum())
-    return {"per_day": int(log["per_day"]),
+    return {"per_day": int(log["per_day"]), "days_a_week": int(np.sum(open_days)),
             "utilisation": taken / (days * log["per_day"]) if days else 0.0}
 
 

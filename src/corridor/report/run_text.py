@@ -163,11 +163,22 @@ def cargo_tables(result: Any) -> list[str]:
     pools = sorted(key[len("paths."):-len(".utilisation")] for key in s
                    if key.startswith("paths.") and key.endswith(".utilisation"))
     if pools:
-        rows = [[name, _ci(s, f"paths.{name}.per_day", digits=0),
-                 _pct(s, f"paths.{name}.utilisation") + "%"] for name in pools]
-        out += ["", format_table(["service", "paths a day", "taken"], rows,
-                                 title="Departure paths (share of each daily pool that trains took)")]
+        rows = [[name, _paths_given(s, name), _pct(s, f"paths.{name}.utilisation") + "%"] for name in pools]
+        out += ["", format_table(["service", "paths", "taken"], rows,
+                                 title="Departure paths (share of the pool of the days with paths that "
+                                 "trains took)")]
     return out
+
+
+def _paths_given(s: dict[str, dict[str, float]], name: str) -> str:
+    """A pool's paths as the scenario gives them (a setting, the same in every replication).
+
+    >>> _paths_given({"paths.E.per_day": {"mean": 1.0}, "paths.E.days_a_week": {"mean": 3.0}}, "E")
+    '1 a day, 3 days a week'
+    """
+    per_day = s.get(f"paths.{name}.per_day", {}).get("mean", math.nan)
+    days = s.get(f"paths.{name}.days_a_week", {}).get("mean", 7.0)
+    return f"{per_day:g} a day" + (f", {days:g} days a week" if days < 7 else "")
 
 
 def services_table(result: Any) -> str:
