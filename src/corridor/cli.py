@@ -366,7 +366,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     from corridor.network.geo import airports_unlike_records, short_distances
     from corridor.network.timetable import build_timetable
-    from corridor.simulation.gateways import gateways_left_out, gateways_shut
+    from corridor.simulation.gateways import gateways_left_out, gateways_shut, shut_all_run
 
     scenario, graph = _load(args)
     days = scenario.run.horizon_days + scenario.run.drain_days
@@ -389,6 +389,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for flow in scenario.demand:
         for gateway in flow.gateways.via if flow.gateways is not None else ():
             choosers.setdefault(gateway, []).append(flow.id)
+    shut = shut_all_run(scenario)
     for load in loads:
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
                 f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
@@ -409,6 +410,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         during = (f", {worst} during its disruption: a queue builds while it lasts"
                   if comes and load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation
                   else "")
+        if during and load.place in shut:  # no while: what comes waits to the end of the run
+            during = (f", closed for the whole run by {', '.join(shut[load.place])}: what comes waits to "
+                      "the end")
         # the outside traffic's seasons: over capacity in a month, a queue grows through it
         peak = (f", {load.peak_utilisation:.0%} in {load.peak_month} with the outside traffic's seasons: "
                 "a queue grows while it lasts"

@@ -183,6 +183,20 @@ def test_validate_names_a_flow_that_closures_leave_no_journey_all_run(tmp_path: 
     assert "hold shut for the whole run" not in capsys.readouterr().err
 
 
+def test_validate_says_a_station_closed_all_run_holds_what_comes_to_the_end(tmp_path: Path, capsys) -> None:
+    # it said "a queue builds while it lasts" of a closure that lasts the whole run
+    body = ("disruptions:\n"
+            "  - {id: KENA-SHUT, target: KENA, start: 2027-01-01T00:00Z, end: 2028-01-01T00:00Z}\n"
+            "  - {id: DOSTYK-WEEK, target: DOSTYK, start: 2027-04-01T00:00Z, end: 2027-04-08T00:00Z}\n")
+    assert main(["validate", overlay(tmp_path, "baseline.yaml", "shut", body), *ALLOW]) == 0
+    err = capsys.readouterr().err
+    kena = next(line for line in err.splitlines() if line.startswith("warning: KENA:"))
+    assert "closed for the whole run by KENA-SHUT: what comes waits to the end" in kena
+    assert "while it lasts" not in kena
+    dostyk = next(line for line in err.splitlines() if line.startswith("warning: DOSTYK:"))
+    assert "closed during its disruption: a queue builds while it lasts" in dostyk
+
+
 def test_validate_names_an_airport_placed_or_zoned_unlike_airportsdata(tmp_path: Path, capsys) -> None:
     # VNO in Tokyo's zone and south of the equator (a dropped sign): both are used as written,
     # and said; IST given as airportsdata has it, and an airport with a code of no record, are not
