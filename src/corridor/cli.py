@@ -918,10 +918,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         if args.debug:
             raise
-        print("interrupted", file=sys.stderr)
-        if argv is None:  # the command itself, not a call from Python: end the process now
-            _exit_now(EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
+        return _interrupted(argv)
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
     except OSError as exc:
@@ -932,6 +929,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, so
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit cannot fail on it
         return EXIT_USAGE
+    except Exception as exc:
+        # an interrupt inside a C extension's import comes out as "ImportError: initialization
+        # failed" caused by it (a Ctrl-C while summarising first imported scipy.stats)
+        if args.debug or not _from_interrupt(exc):
+            raise
+        return _interrupted(argv)
+
+
+def _from_interrupt(exc: BaseException) -> bool:
+    """A KeyboardInterrupt is among the causes of ``exc``."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _interrupted(argv: Sequence[str] | None) -> int:
+    print("interrupted", file=sys.stderr)
+    if argv is None:  # the command itself, not a call from Python: end the process now
+        _exit_now(EXIT_INTERRUPTED)
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

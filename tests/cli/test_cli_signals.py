@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import SCENARIOS
 
 
@@ -53,3 +55,27 @@ def test_ctrl_c_twice_still_ends_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert not out.exists() and not any(p.name.startswith(".results") for p in tmp_path.iterdir())
+
+
+def test_an_interrupt_inside_an_import_is_an_interrupt(monkeypatch, capsys) -> None:
+    # a Ctrl-C that lands while a C extension initialises (scipy.stats, imported when the first
+    # interval is computed) comes out as ImportError('initialization failed') caused by the
+    # KeyboardInterrupt: it exited 1 with a traceback, where an interrupt exits 130
+    import corridor.cli as cli
+
+    def interrupted_import(args: object) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise ImportError("initialization failed") from exc
+
+    monkeypatch.setitem(cli.COMMANDS, "validate", interrupted_import)
+    assert cli.main(["validate", str(SCENARIOS / "baseline.yaml")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+    def broken(args: object) -> int:
+        raise ImportError("no such module")
+
+    monkeypatch.setitem(cli.COMMANDS, "validate", broken)
+    with pytest.raises(ImportError, match="no such module"):  # not every error is an interrupt
+        cli.main(["validate", str(SCENARIOS / "baseline.yaml")])
