@@ -303,21 +303,13 @@ class _Placement:
         """Place ``trains`` (> 0) asking at ``t_min``: when the last of them leaves."""
         pool, per_day = self.pool, self.pool.per_day
         day = max(self.day, math.floor(t_min / MIN_PER_DAY))
-        if pool.open is not None:  # paths on some weekdays only: day by day
-            while True:
-                if pool.open[day % 7]:
-                    free = per_day - pool.used.get(day, 0) - (self.placed if day == self.day else 0)
-                    if free > 0:
-                        self._put(day, min(trains, free))
-                        trains -= min(trains, free)
-                        if trains == 0:
-                            return max(t_min, day * MIN_PER_DAY)
-                day += 1
         # past the pool's last day taken every day has all its paths: a forecast behind a long
-        # backlog places most of its blocks there, without asking the pool
-        while day <= pool.last_day:
-            day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full
-            if day > pool.last_day:  # from here on every day has all its paths
+        # backlog places most of its blocks there, without asking the pool; a pool with paths on
+        # some weekdays only is asked day by day
+        every_day = pool.open is None
+        while day <= pool.last_day or not every_day:
+            day = pool.next_day(day * MIN_PER_DAY)  # past the days the pool has full or without paths
+            if day > pool.last_day and every_day:  # from here on every day has all its paths
                 break
             free = per_day - pool.used.get(day, 0) - (self.placed if day == self.day else 0)
             if free > 0:
