@@ -40,6 +40,18 @@ def gate(*, days: int = 60, per_week: float = 70.0, customs: str = "",
     return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
 
 
+def gate_problem(folder: Path, *, dispatch: str = "{cutoff_min: 0}", customs: str = "",
+                 per_week: str = "7") -> str:
+    """The error loading GATE over ten days, written as ``bad.yaml``, gives (it must give one)."""
+    text = (GATE.replace("DAYS", "10").replace("PERWEEK", per_week).replace("CUSTOMS", customs)
+            .replace("DISPATCH", dispatch))
+    path = folder / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    return str(err.value)
+
+
 def test_path_pool_against_a_plain_count() -> None:
     # vehicles ready at random moments over ten days, 3 paths a day: the k-th vehicle of the
     # queue (in order of readiness) leaves on the first day whose paths are not all taken
@@ -161,13 +173,7 @@ def test_paths_on_some_weekdays_leave_only_on_those_days(per_week: float, start:
     ("{cutoff_min: 0, paths_per_day: 1, days: [Tuesday]}", "Tuesday"),
 ])
 def test_bad_path_days_give_located_errors(tmp_path: Path, dispatch: str, needle: str) -> None:
-    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7").replace("CUSTOMS", "")
-            .replace("DISPATCH", dispatch))
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    message = str(err.value)
+    message = gate_problem(tmp_path, dispatch=dispatch)
     assert "bad.yaml:10:" in message and needle in message and "services[1].dispatch.days" in message, message
 
 
@@ -178,13 +184,7 @@ def test_bad_path_days_give_located_errors(tmp_path: Path, dispatch: str, needle
 def test_bad_gateway_fields_give_located_errors(tmp_path: Path, place_extra: str, service_extra: str,
                                                 needle: str) -> None:
     dispatch = "{cutoff_min: 0, paths_per_day: 0}" if needle == "paths_per_day" else "{cutoff_min: 0}"
-    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7").replace("CUSTOMS", place_extra)
-            .replace("DISPATCH", dispatch))
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    message = str(err.value)
+    message = gate_problem(tmp_path, dispatch=dispatch, customs=place_extra)
     assert "bad.yaml:" in message and needle in message
 
 
@@ -195,11 +195,5 @@ def test_bad_gateway_fields_give_located_errors(tmp_path: Path, place_extra: str
     (", seasonality: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1]", "seasonality"),
 ])
 def test_bad_flow_fields_give_located_errors(tmp_path: Path, flow_extra: str, needle: str) -> None:
-    text = (GATE.replace("DAYS", "10").replace("PERWEEK", "7" + flow_extra).replace("CUSTOMS", "")
-            .replace("DISPATCH", "{cutoff_min: 0}"))
-    path = tmp_path / "bad.yaml"
-    path.write_text(text)
-    with pytest.raises(ScenarioError) as err:
-        load_scenario(path)
-    message = str(err.value)
+    message = gate_problem(tmp_path, per_week="7" + flow_extra)
     assert "bad.yaml:" in message and needle in message and "demand" in message
