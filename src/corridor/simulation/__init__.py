@@ -47,27 +47,27 @@ def replicate(scenario: Scenario, tt: Timetable, planners: dict[str, Planner], r
 
 def release(rep: Replication) -> None:
     """Break the cycles a finished run leaves (events still queued or waited on hold the
-    processes, their generators the replication; the event counter holds the environment),
-    so that reference counting frees the run's objects when the replication is dropped."""
+    processes, their generators the replication), so that reference counting frees the run's
+    objects when the replication is dropped."""
     env = rep.env
-    env.__dict__.pop("step", None)  # count_events's wrapper
     env._queue.clear()  # type: ignore[attr-defined]
     for fleet in rep.fleets.values():
         fleet._waiting.clear()
 
 
 def count_events(rep: Replication) -> Callable[[], int]:
-    """Count processed events by wrapping the environment's step."""
+    """The events the environment has processed so far: those it scheduled (its event ids
+    count them from 0) less those still in its queue. Counting them as they ran, by wrapping
+    ``env.step``, cost a call per event."""
     env = rep.env
-    count = [0]
-    step = env.step
+    asked = [0]  # ids this counter took from the environment's sequence
 
-    def counted() -> None:
-        count[0] += 1
-        step()
+    def processed() -> int:
+        scheduled = next(env._eid) - asked[0]  # type: ignore[attr-defined]
+        asked[0] += 1
+        return scheduled - len(env._queue)  # type: ignore[attr-defined]
 
-    env.step = counted  # type: ignore[method-assign]
-    return lambda: count[0]
+    return processed
 
 
 __all__ = ["ConservationError", "Records", "Replication", "run_replication"]
