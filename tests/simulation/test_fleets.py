@@ -177,3 +177,24 @@ def test_a_fleet_out_all_window_is_busy_one_not_one_and_rounding() -> None:
     got = np.array([-10.0, 0.3])
     log = {"vehicles": 1, "asked_min": got, "got_min": got, "back_min": np.array([0.3, 5000.0])}
     assert fleet_kpis(log, warmup=0.05, horizon=0.35, run_end=6000.0)["busy"] == 1.0
+
+
+def test_a_vehicle_formed_before_its_service_was_cut_carries_what_the_cut_leaves() -> None:
+    # 20 containers a day fill two vehicles of 10, and one departure path a day takes one: full
+    # vehicles queue for paths. From day 10 to day 20 BLOCK runs at half capacity: a vehicle
+    # formed before the cut and leaving under it carries 5, and its other 5 wait for the next
+    text = POOL.replace("VEHICLES", "1").replace("SEED", "3").replace(
+        "cutoff_min: 0, fleet: PLATFORMS}", "cutoff_min: 1440, paths_per_day: 1}").replace(
+        "per_week: 14", "per_week: 140").replace("horizon_days: 60", "horizon_days: 30")
+    text += ("disruptions:\n  - {id: HALF, target: BLOCK, start: 2027-03-11T00:00:00+00:00, "
+             "end: 2027-03-21T00:00:00+00:00, capacity_factor: 0.5}\n")
+    rec = simulate(Scenario.model_validate(yaml.safe_load(text)), replications=1).records[0]
+    left = rec.units["first_departure_min"]  # witness: how many containers left at each minute
+    minutes, carried = np.unique(left[np.isfinite(left)], return_counts=True)
+    cut = (minutes >= 10 * 1440) & (minutes < 20 * 1440)
+    assert cut.sum() == 10 and carried[cut].max() == 5, (minutes[cut] / 1440, carried[cut])
+    assert carried[~cut].max() == 10
+    assert rec.trips is not None  # the services' log agrees: capacity 5 on the day it leaves
+    in_cut = (rec.trips["scheduled_min"] >= 10 * 1440) & (rec.trips["scheduled_min"] < 20 * 1440)
+    assert set(rec.trips["capacity"][in_cut].tolist()) == {5}
+    assert set(rec.trips["capacity"][~in_cut].tolist()) == {10}

@@ -778,6 +778,13 @@ class Replication:
             self.awaiting_path.update(unit.id for unit in load)
             yield self.env.timeout(opens - self.env.now)
             self.awaiting_path.difference_update(unit.id for unit in load)
+            yield from self._while_closed(service, load)  # the service closed meanwhile
+        capacity = self._room(service)[0]
+        if len(load) > capacity:  # cut since it formed: it carries what the cut leaves room for,
+            # and the last to board wait for the next vehicle (first come first served)
+            for unit in load[capacity:]:
+                self._join(unit, service)
+            del load[capacity:]
         now = self.env.now
         self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
