@@ -283,6 +283,28 @@ def plot_name(column: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", column)[:150] + ".png"
 
 
+def plot_names(columns: list[str]) -> dict[str, str]:
+    """A file name for each setting's plot, no two alike, nor alike but for case (a folder on
+    macOS or Windows holds one of them): a name taken already gets ``-2``, ``-3``, ...
+
+    >>> plot_names(["places.vno.servers", "places.VNO.servers", "demand.F G.x", "demand.F_G.x"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'places.vno.servers': 'places.vno.servers.png', 'places.VNO.servers': 'places.VNO.servers-2.png',
+     'demand.F G.x': 'demand.F_G.x.png', 'demand.F_G.x': 'demand.F_G.x-2.png'}
+    """
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for column in columns:
+        stem = plot_name(column)[:-len(".png")]
+        name, k = stem + ".png", 1
+        while name.lower() in taken:
+            k += 1
+            name = f"{stem}-{k}.png"
+        taken.add(name.lower())
+        out[column] = name
+    return out
+
+
 # ---- the folder ----------------------------------------------------------------------------
 
 def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
@@ -323,9 +345,11 @@ def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]
             write_table(result.to_frame(name), tables, name)
         plots = tmp / "plots"
         plots.mkdir()
-        for column in varied(result):
+        columns = varied(result)
+        names = plot_names(columns)
+        for column in columns:
             picture = setting_plot(result, column)
             if picture is not None:
-                (plots / plot_name(column)).write_bytes(picture)
+                (plots / names[column]).write_bytes(picture)
 
     return finish_folder(out, build)
