@@ -177,14 +177,13 @@ def test_bad_path_days_give_located_errors(tmp_path: Path, dispatch: str, needle
     assert "bad.yaml:10:" in message and needle in message and "services[1].dispatch.days" in message, message
 
 
-@pytest.mark.parametrize(("place_extra", "service_extra", "needle"), [
-    (", customs: {probability: 1.5, hold: {dist: fixed, value_min: 60}}", "", "probability"),
-    ("", "", "paths_per_day"),
+@pytest.mark.parametrize(("customs", "dispatch", "needle"), [
+    (", customs: {probability: 1.5, hold: {dist: fixed, value_min: 60}}", "{cutoff_min: 0}", "probability"),
+    ("", "{cutoff_min: 0, paths_per_day: 0}", "paths_per_day"),
 ])
-def test_bad_gateway_fields_give_located_errors(tmp_path: Path, place_extra: str, service_extra: str,
+def test_bad_gateway_fields_give_located_errors(tmp_path: Path, customs: str, dispatch: str,
                                                 needle: str) -> None:
-    dispatch = "{cutoff_min: 0, paths_per_day: 0}" if needle == "paths_per_day" else "{cutoff_min: 0}"
-    message = gate_problem(tmp_path, dispatch=dispatch, customs=place_extra)
+    message = gate_problem(tmp_path, dispatch=dispatch, customs=customs)
     assert "bad.yaml:" in message and needle in message
 
 
