@@ -2,12 +2,17 @@
 
 One replication is one SimPy environment in minutes since the scenario epoch:
 
-* **Trips** (one process per scheduled departure) leave their first stop at the timetable
+* **Trips** (a process per scheduled departure) leave their first stop at the timetable
   time plus a delay drawn for that trip, then call at each stop: at a station that queues,
   the vehicle is admitted in one closed-form step (:mod:`.stations`: its queue and service
   are known on arrival) and waits one timeout; it runs each leg in its timetabled time less
   the service's padding and leaves each stop no earlier than its timetable, so a late vehicle
   makes up at most its padding and hands the rest of its delay on to whoever connects.
+  A trip nobody can board yet is **idle**: empty, it queues nowhere, so when it would leave
+  each stop is known, and it takes no event until a passenger books it or a container waits
+  where it calls; from there it runs as a process, leaving when it would have left. The
+  records are the same as with every trip a process (``lazy=False``); most timetabled trips
+  carry nobody, and their events were two fifths of a year of the baseline's.
 * **Dispatched services** send a vehicle when it is full, or a cut-off after the first unit
   began to wait.
 * **Passengers** book an itinerary with the planner, seat by seat: a full trip is invisible
@@ -23,11 +28,13 @@ carry decisions, not per-number loops. At the end every unit is counted where it
 the run fails if the books do not balance.
 
 Same-time order: events at the same minute run in the order SimPy scheduled them (its
-(time, priority, sequence) queue). Two vehicles reaching a station at the same minute are
+(time, priority, sequence) queue). A trip leaves a stop after the other events of its minute
+(:data:`LATE`), so a unit that lands ready at that minute boards it, as the planner connects
+it; trips leaving at one minute leave in the order of their numbers (each at its own priority,
+whenever its departure was scheduled). Two vehicles reaching a station at the same minute are
 therefore admitted in the order they left their previous stops (the arrival of the one that
 left first was scheduled first); outside vehicles go before modelled ones at equal times.
-A trip leaves a stop after the other events of its minute (:data:`LATE`), so a unit that
-lands ready at that minute boards it, as the planner connects it; a dispatched vehicle filled
+A dispatched vehicle filled
 at a minute is sent after the joins due at it. Containers at a place board first come first
 served by (ready time, unit id), also when they land together.
 """
@@ -37,6 +44,7 @@ from __future__ import annotations
 import gc
 import heapq
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Generator
 from functools import partial
@@ -102,8 +110,9 @@ def trip_delays(service: Any, streams: Streams, trips: int) -> np.ndarray:
 
 #: The priority of a trip's departure from a stop: after the ordinary events of its minute, so
 #: that units landing at that minute, ready at once (no connection time), board it as the
-#: planner's connection rules say.
-LATE = EventPriority(NORMAL + 1)
+#: planner's connection rules say. Trip ``k`` leaves at priority ``LATE + k``: trips leaving at
+#: one minute leave in the order of their numbers, whenever their departures were scheduled.
+LATE = NORMAL + 1
 
 
 # the statuses as module constants: an enum member read from its class costs a lookup through
@@ -128,8 +137,16 @@ class Replication:
     """One run of a scenario with one replication's random streams."""
 
     def __init__(self, scenario: Scenario, tt: Timetable, planners: dict[str, Planner],
-                 replication: int, *, seed: int | None = None) -> None:
+                 replication: int, *, seed: int | None = None, lazy: bool = True) -> None:
         self.scenario, self.tt = scenario, tt
+        # trips nobody has booked that keep the same times whatever they carry take no events
+        # (:meth:`_idle`); ``lazy=False`` runs every trip as a process (the same records)
+        self.lazy = lazy
+        self.idle: dict[int, tuple[int, float, TripRecord, list[float]]] = {}
+        self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
+        # (place, service) -> (when it leaves, trip, stop) of idle container trips, in order
+        self.idle_departures: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
+        self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
         self.planners = planners
         self.env = simpy.Environment()
         self.streams = Streams(scenario.run.seed if seed is None else seed, replication)
@@ -233,6 +250,8 @@ class Replication:
         self.trips_run = 0
         self.trips_cancelled = 0
         self.trip_log: list[TripRecord] = []  # one per trip started
+        # per entry of trip_log, what orders it (:meth:`_log_trip`)
+        self._log_keys: list[tuple[float, int]] = []
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # each leg's running time: the timetable's, less the service's padding (its buffer)
@@ -273,7 +292,7 @@ class Replication:
         for f, flow in enumerate(self.flows):
             times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"),
                                   epoch=self.scenario.run.epoch)
-            processes.start_at_setup(self._source(f, times))
+            processes.start_now(self._source(f, times))
         first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
             starts = tt.service_starts[s]
@@ -281,8 +300,14 @@ class Replication:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
             for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
-                processes.start_at_setup(self._trip(s, first_trip + k, start, delay))
+                capacity = math.floor(self.capacity[s] * factor_at(self.service_windows[s], start)[0])
+                if self.lazy and capacity > 0:
+                    self._idle(s, first_trip + k, start, delay, capacity)
+                else:  # a cancelled trip acts at its start: its bookings are rebooked
+                    processes.start_now(self._trip(s, first_trip + k, start, delay))
             first_trip += starts.size
+        for departures in self.idle_departures.values():
+            departures.sort()
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
         """The flow's units arrive at its origin at ``times``. A container whose every route
@@ -354,6 +379,8 @@ class Replication:
         for step in unit.steps:
             if isinstance(step, RideStep):
                 self._take_seats(step, -1)
+                if step.trip in self.idle:
+                    self._wake(step.trip, step.board_stop)
 
     def _take_seats(self, step: RideStep, change: int) -> None:
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
@@ -555,6 +582,8 @@ class Replication:
                     self.booked[key].append(unit)
             else:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
+                if self.idle:
+                    self._check_at(place, step.service, (unit.ready_min, -1))
         elif isinstance(step, LinkStep):
             self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
@@ -793,8 +822,7 @@ class Replication:
         if self.watched:
             self._left_gateway(load, int(tt.links.origin[row]), now)
         # a trip of its service for the per-service results: no timetable, so no delay
-        self.trip_log.append(TripRecord(service, now, capacity, len(load), len(load),
-                                        cost * len(load)))
+        self._log_trip(TripRecord(service, now, capacity, len(load), len(load), cost * len(load)), now, -1)
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
@@ -837,13 +865,12 @@ class Replication:
         its running time less the padding (:attr:`running_min`), calls at stations on the way,
         lands and boards units. It leaves a stop after the units that land there at that
         minute (:data:`LATE`)."""
-        yield self._late(max(0.0, start + delay - self.env.now))
-        stops, dep_off, arr_off = self.service_rows[s]
-        running = self.running_min[s]
+        yield self._late(max(0.0, start + delay - self.env.now), trip)
+        stops = self.service_rows[s][0]
         factor, _ = factor_at(self.service_windows[s], start)
         capacity = math.floor(self.capacity[s] * factor)
         log = TripRecord(s, start)
-        self.trip_log.append(log)
+        self._log_trip(log, self.env.now, trip)
         if capacity == 0:  # cancelled (closed, or cut below one unit): passengers booked on it rebook
             self.trips_cancelled += 1
             # and none books it any more: a multi-stop trip's later stops still lie ahead, and a
@@ -862,14 +889,28 @@ class Replication:
             return
         self.trips_run += 1
         log.capacity = capacity
+        opens = self._open_at(stops[0])
+        if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+            yield self._late(opens - self.env.now, trip)
+        yield from self._ride(s, trip, start, log, 0)
+
+    def _ride(self, s: int, trip: int, start: float, log: TripRecord,
+              first: int) -> Generator[simpy.Event, Any, None]:
+        """The trip from its departure from stop ``first``, now, to its last stop."""
+        stops, dep_off, arr_off = self.service_rows[s]
+        running = self.running_min[s]
+        capacity = log.capacity
+        pax = self.tt.service_unit[s] == "pax"
         onboard: dict[int, list[Unit]] = defaultdict(list)
         self.onboard[trip] = onboard
         load = 0
-        for i, place in enumerate(stops):
-            if i == len(stops) - 1:  # it arrives on reaching its last stop, as an empty trip does:
-                # the queue and service of a station there (a gauge change) are the station's
-                log.arrival_delay_min = self.env.now - (start + arr_off[-1])
-            if i > 0:
+        last = len(stops) - 1
+        for i in range(first, last + 1):
+            place = stops[i]
+            if i > first:
+                if i == last:  # it arrives on reaching its last stop, as an empty trip does:
+                    # the queue and service of a station there (a gauge change) are the station's
+                    log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 processed = False
                 if place in self.stations:
                     riders = [u for group in onboard.values() for u in group]
@@ -877,14 +918,12 @@ class Replication:
                 leaving = onboard.pop(i, [])
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
-            if i == len(stops) - 1:
-                break
-            scheduled = start + dep_off[i]
-            if i > 0:
-                yield self._late(max(0.0, scheduled - self.env.now))
-            opens = self._open_at(place)
-            if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
-                yield self._late(opens - self.env.now)
+                if i == last:
+                    break
+                yield self._late(max(0.0, start + dep_off[i] - self.env.now), trip)
+                opens = self._open_at(place)
+                if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+                    yield self._late(opens - self.env.now, trip)
             now = self.env.now
             self.departed.add((trip, i))
             boarding = self._boarding(s, trip, i, place, capacity - load, now)
@@ -902,10 +941,14 @@ class Replication:
                 self.departures.append((containers, place, now))
                 if self.watched:
                     self._left_gateway(boarding, place, now)
+            if self.idle and not pax:
+                left = self.pool.get((place, s))
+                if left and left[0][0] <= now:  # full: the next departure takes the next ones
+                    self._check_at(place, s, (now, trip))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)
-            if load == 0 and i == len(stops) - 2 and self._passes_empty(stops[-1]):
+            if load == 0 and i == last - 1 and self._passes_empty(stops[-1]):
                 # nobody rides the last leg: its arrival would change nothing but this record
                 # (an empty vehicle is no station's traffic), so it takes no event; the time is
                 # the one the timeout would reach, and the run ends before events at its end
@@ -916,13 +959,144 @@ class Replication:
             yield self.env.timeout(running[i])
         del self.onboard[trip]
 
-    def _late(self, delay: float) -> simpy.Event:
-        """An event ``delay`` from now that comes after the ordinary events of its minute."""
+    # ------------------------------------------------------------------ trips nobody has booked
+    def _idle(self, s: int, trip: int, start: float, delay: float, capacity: int) -> None:
+        """A trip takes no event while nobody can board it: until a passenger books it, or a
+        container waits where it calls (:meth:`_wake`). Empty, it keeps its timetable as far as
+        closures let it, and queues at no station, so when it would leave each stop and reach
+        its last are known now, and so is its record while nobody boards it."""
+        leaves, arrival = self._idle_times(s, start, delay)
+        log = TripRecord(s, start, capacity)
+        arr_off = self.service_rows[s][2]
+        if arrival < self.end_min:
+            log.arrival_delay_min = arrival - (start + arr_off[-1])
+        begins = max(0.0, start + delay)  # :meth:`_trip`'s first event, before any closure's hold
+        if begins < self.end_min:  # logged then, as :meth:`_trip` logs it
+            self.trips_run += 1
+            self._log_trip(log, begins, trip)
+        self.idle[trip] = (s, start, log, leaves)
+        if self.tt.service_unit[s] != "pax":  # containers board it where they wait for it
+            stops = self.service_rows[s][0]
+            for i, leave in enumerate(leaves):
+                self.idle_departures[(stops[i], s)].append((leave, trip, i))
+
+    def _idle_times(self, s: int, start: float, delay: float) -> tuple[list[float], float]:
+        """When an empty trip of ``s`` leaves each stop but its last, and reaches its last: the
+        times :meth:`_trip` and :meth:`_ride` reach, by the same operations (it leaves no
+        earlier than its timetable nor while a closure holds the place; a place that closures
+        alone hold keeps it while closed; it passes a station with servers without queueing)."""
+        stops, dep_off, _ = self.service_rows[s]
+        running = self.running_min[s]
+        t = 0.0 + max(0.0, start + delay - 0.0)  # scheduled before the run, at time 0
+        opens = self._open_at_min(stops[0], t)
+        if opens > t:
+            t = t + (opens - t)
+        leaves = [t]
+        last = len(stops) - 1
+        for i in range(1, last):
+            t = t + running[i - 1]
+            station = self.stations.get(stops[i])
+            if station is not None and not station.servers:  # it holds the vehicle while closed
+                leave = station.open_at(t)
+                if leave > t:
+                    t = t + (leave - t)
+            t = t + max(0.0, start + dep_off[i] - t)
+            opens = self._open_at_min(stops[i], t)
+            if opens > t:
+                t = t + (opens - t)
+            leaves.append(t)
+        return leaves, t + running[last - 1]
+
+    def _open_at_min(self, place: int, t_min: float) -> float:
+        station = self.stations.get(place)
+        return t_min if station is None else station.open_at(t_min)
+
+    def _check_at(self, place: int, s: int, after: tuple[float, int]) -> None:
+        """Containers wait at ``place`` for ``s``: the first idle departure of ``s`` from there
+        after ``after`` (minute, trip: the order trips leave in) looks at them when it would
+        leave (:meth:`_check`). Asked as a container joins (after its ready time), and as a
+        departure leaves ready ones behind, full (after itself)."""
+        departures = self.idle_departures.get((place, s))
+        if not departures:
+            return
+        k = bisect_right(departures, (*after, math.inf))
+        live_from = self.live_from
+        while k < len(departures):
+            leave, trip, stop = departures[k]
+            if live_from.get(trip, stop + 1) > stop:  # still idle there
+                if (trip, stop) not in self.checks:
+                    self.checks.add((trip, stop))
+                    self._at(leave, trip).callbacks.append(partial(self._check, place, s, trip, stop))
+                return
+            k += 1
+
+    def _check(self, place: int, s: int, trip: int, stop: int, _event: simpy.Event) -> None:
+        """Idle trip ``trip`` would leave stop ``stop`` (``place``) now: with a container ready
+        there it runs from here (:meth:`_ride`, its departure now, as it would have left);
+        without, it leaves empty, and the next idle departure looks at the containers left."""
+        self.checks.discard((trip, stop))
+        if self.live_from.get(trip, stop + 1) <= stop:  # running: it boards them itself
+            return
+        pool = self.pool.get((place, s))
+        if pool and pool[0][0] <= self.env.now:
+            _, start, log, _ = self.idle[trip]
+            self.live_from[trip] = stop
+            log.arrival_delay_min = math.nan  # it says when it arrives: loaded, it may queue
+            processes.start_now(self._ride(s, trip, start, log, stop))
+        elif pool:
+            self._check_at(place, s, (pool[0][0], -1))
+
+    def _wake(self, trip: int, stop: int) -> None:
+        """Trip ``trip`` (one of :meth:`_idle`'s) must run from stop ``stop``: from there it runs
+        as :meth:`_ride`, leaving at the time it would have (it runs from the earliest stop it
+        is woken for; woken for an earlier one, it starts again from there)."""
+        live = self.live_from.get(trip)
+        if live is not None and live <= stop:
+            return
+        s, start, log, leaves = self.idle[trip]
+        self.live_from[trip] = stop
+        log.arrival_delay_min = math.nan  # it says when it arrives: loaded, it may queue on the way
+        processes.start_at(self._at(leaves[stop], trip), self._woken(s, trip, start, log, stop))
+
+    def _woken(self, s: int, trip: int, start: float, log: TripRecord,
+               first: int) -> Generator[simpy.Event, Any, None]:
+        if self.live_from[trip] != first:  # started again from an earlier stop
+            return
+        yield from self._ride(s, trip, start, log, first)
+
+    def _late(self, delay: float, trip: int) -> simpy.Event:
+        """An event of trip ``trip`` ``delay`` from now, after the ordinary events of its minute
+        and the events of lower-numbered trips at it."""
         event = simpy.Event(self.env)
         event._ok = True
         event._value = None
-        self.env.schedule(event, LATE, delay)
+        self.env.schedule(event, EventPriority(LATE + trip), delay)
         return event
+
+    def _at(self, t_min: float, trip: int) -> simpy.Event:
+        """An event of trip ``trip`` at ``t_min`` (as :meth:`_late`): put on SimPy's queue at that
+        very time, not at now + (t_min - now), which may differ from it in the last bit."""
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        env = self.env
+        heapq.heappush(env._queue, (t_min, EventPriority(LATE + trip), next(env._eid), event))  # type: ignore[attr-defined]
+        return event
+
+    def _log_trip(self, log: TripRecord, now: float, trip: int) -> None:
+        """Log a trip as it starts (``trip``: its number) or a dispatched vehicle as it leaves
+        (``trip`` -1). The log is put in order at the end of the run (:meth:`_order_log`)."""
+        self.trip_log.append(log)
+        self._log_keys.append((now, trip))
+
+    def _order_log(self) -> None:
+        """The trip log in the order its entries were made: by minute, at each minute the
+        dispatched vehicles first (they leave at ordinary events), in the order they left, then
+        the trips by number (they start at their ``LATE`` priorities)."""
+        keys = self._log_keys
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.trip_log = [self.trip_log[k] for k in order]
+        self._log_keys = [keys[k] for k in order]
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
@@ -941,6 +1115,7 @@ class Replication:
     def _run(self) -> None:
         self.start()
         self.env.run(until=self.end_min)
+        self._order_log()
         self._checking_in()
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)

@@ -8,8 +8,11 @@ engine waits on a process (``yield from`` runs a sub-step inside its caller), an
 made before the run would all start at time 0 ahead of any other event. So:
 
 * :func:`start` schedules the same urgent start event, and drops the end event;
-* :func:`start_at_setup` runs the first step at once, in the order the start events would
-  have run; use it only before the environment runs.
+* :func:`start_now` runs the first step at once: before the environment runs, in the order
+  the start events would have run; during the run, as part of the event that starts it (a
+  process whose first step belongs to that moment's event);
+* :func:`start_at` runs the first step when a given event happens (a process that waits for
+  that event before anything else).
 
 Same-time order is therefore unchanged: every timeout is scheduled at the same moment, in the
 same order, as under ``env.process``. A generator must yield fresh, untriggered events (the
@@ -59,8 +62,14 @@ def start(env: simpy.Environment, generator: Steps) -> None:
     _Start(env, _Driver(generator))
 
 
-def start_at_setup(generator: Steps) -> None:
-    """Run ``generator`` as a process from time 0, its first step now (before the run)."""
+def start_at(event: simpy.Event, generator: Steps) -> None:
+    """Run ``generator`` as a process from when ``event`` (scheduled, untriggered by anyone
+    else) happens: its first step then, with no start event of its own."""
+    event.callbacks.append(_Driver(generator))  # type: ignore[union-attr]
+
+
+def start_now(generator: Steps) -> None:
+    """Run ``generator`` as a process, its first step now (see the module's notes)."""
     driver = _Driver(generator)
     try:
         first = next(generator)
