@@ -109,10 +109,16 @@ def distance_to_arcs_km(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
 @lru_cache(maxsize=64)
 def closed_shape(codes: tuple[str, ...]) -> BaseGeometry:
     """The union of the countries ``codes`` in lon/lat, edges split every 0.5 degree."""
-    shapes = country_shapes()
-    parts = [shapely.geometry.shape(shapes[c][1]) for c in codes]
+    parts = [_country_shape(c) for c in codes]
     union = shapely.make_valid(shapely.unary_union(parts)) if parts else Polygon()
     return shapely.segmentize(union, EDGE_STEP_DEG)
+
+
+def _country_shape(code: str) -> BaseGeometry:
+    """One country's shape, made valid: countryinfo draws some islands as holes outside their
+    country's outline (Sweden's Gotland and Oland), which leaves them out of the country and
+    makes the union with any other country fail in GEOS."""
+    return shapely.make_valid(shapely.geometry.shape(country_shapes()[code][1]))
 
 
 @lru_cache(maxsize=64)
@@ -214,9 +220,8 @@ def countries_crossed(points: Sequence[LatLon], *, step_km: float = 10.0) -> lis
 
 @lru_cache(maxsize=1)
 def _all_shapes() -> tuple[list[str], np.ndarray]:
-    shapes = country_shapes()
-    codes = sorted(shapes)
-    return codes, np.array([shapely.geometry.shape(shapes[c][1]) for c in codes])
+    codes = sorted(country_shapes())
+    return codes, np.array([_country_shape(c) for c in codes])
 
 
 # ---------------------------------------------------------------------------- routing
@@ -314,7 +319,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 1  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 2  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
