@@ -86,6 +86,7 @@ def shortfall_km(path: list[tuple[float, float]], closed: tuple[str, ...], buffe
 
 
 @pytest.mark.parametrize(("a", "b", "closed", "buffer_km"), [
+    (WAW, VNO, ("BY", "RU"), 60.0),     # round Kaliningrad by sea: a 60 km margin round corners
     (OSL, TLL, ("SE", "DK"), 25.0),     # Sweden with its islands
 ])
 def test_route_keeps_the_margin_by_an_independent_witness(a, b, closed, buffer_km) -> None:

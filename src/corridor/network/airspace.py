@@ -56,6 +56,8 @@ EDGE_STEP_DEG = 0.5  # country edges split this finely (lon/lat), so they follow
 CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
 TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
+QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
+CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
 WINDOW_DEG = 60.0  # only the parts of closed countries within this many degrees (lat and lon)
 #                  of the route's midpoint are obstacles (the gnomonic plane stays < 83 deg)
 
@@ -281,7 +283,13 @@ def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> Base
             far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
             margin = margin_km / EARTH_RADIUS_KM
             stretch = 1.0 + (far + 2 * margin) ** 2  # sec^2 of the farthest point's angle
-            grown = piece.simplify(tol).buffer(margin * stretch + tol * stretch, quad_segs=3)
+            # the rounded corners are polygons of QUAD_SEGS chords a quarter circle, and a
+            # chord cuts inside its arc by 1 - cos(pi / (4 QUAD_SEGS)) of the radius (3.4%: 2 km
+            # of a 60 km margin, more than the simplification's allowance): the chords must
+            # keep the margin too (up to ~28 km the allowance already covers them, so the
+            # shipped routes are unchanged)
+            radius = max(margin + tol, margin / CHORD) * stretch
+            grown = piece.simplify(tol).buffer(radius, quad_segs=QUAD_SEGS)
             pieces.append(grown)
     return shapely.unary_union(pieces)
 
