@@ -87,6 +87,8 @@ def shortfall_km(path: list[tuple[float, float]], closed: tuple[str, ...], buffe
 
 @pytest.mark.parametrize(("a", "b", "closed", "buffer_km"), [
     (WAW, VNO, ("BY", "RU"), 60.0),     # round Kaliningrad by sea: a 60 km margin round corners
+    (FRA, VNO, ("RU", "BY"), 100.0),    # Vilnius is 25 km from Belarus and ~160 from Russia
+    (FRA, VNO, ("BY", "RU"), 100.0),
     (OSL, TLL, ("SE", "DK"), 25.0),     # Sweden with its islands
 ])
 def test_route_keeps_the_margin_by_an_independent_witness(a, b, closed, buffer_km) -> None:

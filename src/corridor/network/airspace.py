@@ -389,15 +389,26 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     shape = _project(_window(closed_shape(closed), float(mid[0]), float(mid[1])), plane)
     obstacle = _buffered(shape, buffer_km, SIMPLIFY_KM)
     pa, pb = plane.xy(ends)
-    for code in closed:  # relax the margin round an airport that sits nearer than it
-        d_end = clearance_km(ends, code, within_km=buffer_km)
-        for pe, de in zip((pa, pb), d_end, strict=True):
-            if de < buffer_km:
-                disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
-                own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
-                near = _buffered(own.intersection(disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)),
-                                 de / 2, min(SIMPLIFY_KM, de / 8))
-                obstacle = obstacle.difference(disc).union(near.intersection(disc))
+    # relax the margin round an airport that sits nearer than it to a closed country: within
+    # 2 x buffer of the airport that country keeps half the airport's distance, and every other
+    # closed country its whole margin (replacing the disc by one country's relaxed shape alone
+    # let a route pass another country, or an airport's second near neighbour, too close)
+    d_ends = {code: clearance_km(ends, code, within_km=buffer_km) for code in closed}
+    for k, pe in enumerate((pa, pb)):
+        near_codes = {code: float(d[k]) for code, d in d_ends.items() if d[k] < buffer_km}
+        if not near_codes:
+            continue
+        disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
+        around = disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)
+        inside = []
+        for code, de in near_codes.items():
+            own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
+            inside.append(_buffered(own.intersection(around), de / 2, min(SIMPLIFY_KM, de / 8)))
+        others = tuple(code for code in closed if code not in near_codes)
+        if others:
+            rest = _project(_window(closed_shape(others), float(mid[0]), float(mid[1])), plane)
+            inside.append(_buffered(rest.intersection(around), buffer_km, SIMPLIFY_KM))
+        obstacle = obstacle.difference(disc).union(shapely.unary_union(inside).intersection(disc))
     path_xy = _visibility_path(pa, pb, obstacle, plane)
     if path_xy is None:
         raise AirspaceError(
