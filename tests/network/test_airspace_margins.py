@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 
 from corridor.network.airspace import _cached_route, clearance_km, compliant_route
 from corridor.network.geo import unit
@@ -41,6 +42,11 @@ def _xyz(lat: float, lon: float) -> np.ndarray:
     return np.array([math.cos(p) * math.cos(q), math.cos(p) * math.sin(q), math.sin(p)])
 
 
+def _xyz_many(latlon: np.ndarray) -> np.ndarray:
+    p, q = np.radians(latlon[:, 0]), np.radians(latlon[:, 1])
+    return np.column_stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)])
+
+
 def samples(path: list[tuple[float, float]], step_km: float = 2.0) -> np.ndarray:
     out = []
     for a, b in zip(path[:-1], path[1:], strict=True):
@@ -64,7 +70,9 @@ def witness(points: np.ndarray, code: str) -> np.ndarray:
     """Distance (km) to the country, negative inside."""
     shape = shapely.make_valid(shapely.geometry.shape(country_shapes()[code][1]))
     edge = shapely.get_coordinates(shapely.segmentize(shape.boundary, 0.01))[:, ::-1]
-    d = np.array([haversine(lat, lon, edge[:, 0], edge[:, 1]).min() for lat, lon in points])
+    # the nearest border point by chord in 3-D (a k-d tree), then its haversine distance
+    _, nearest = cKDTree(_xyz_many(edge)).query(_xyz_many(points))
+    d = haversine(points[:, 0], points[:, 1], edge[nearest, 0], edge[nearest, 1])
     inside = shapely.contains_xy(shape, points[:, 1], points[:, 0])
     return np.where(inside, -d, d)
 
@@ -99,3 +107,15 @@ def test_route_keeps_the_margin_by_an_independent_witness(a, b, closed, buffer_k
 def test_swedish_islands_are_closed_with_sweden() -> None:
     assert clearance_km(unit(*np.array([VISBY]).T), "SE")[0] < 0
     assert witness(np.array([VISBY]), "SE")[0] < 0
+
+
+def test_a_polar_route_round_russia_is_computed_not_cut_through_it() -> None:
+    """London - Tokyo with Russia closed, as European carriers fly it since 2022: the window
+    of obstacles round the midpoint (~70N) must hold Russia's far east, which a box of +-60
+    degrees of longitude cut off (the route then entered Russia at ~60N 151E and was refused)."""
+    lhr, nrt = (51.47, -0.4543), (35.7647, 140.386)
+    route = compliant_route(lhr, nrt, ("RU",), 25.0)
+    assert shortfall_km(route, ("RU",), 25.0) <= 0.5
+    length = sum(haversine(a[0], a[1], b[0], b[1]) for a, b in zip(route[:-1], route[1:], strict=True))
+    circle = haversine(*lhr, *nrt)
+    assert 1.1 * circle < length < 1.35 * circle  # round the north of Russia, or the south

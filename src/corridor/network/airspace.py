@@ -58,8 +58,8 @@ TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at 
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
 QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
 CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
-WINDOW_DEG = 60.0  # only the parts of closed countries within this many degrees (lat and lon)
-#                  of the route's midpoint are obstacles (the gnomonic plane stays < 83 deg)
+WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
+#                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
 
 
 class AirspaceError(CorridorError, ValueError):
@@ -250,12 +250,34 @@ class _Plane:
 
 
 def _window(shape: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
-    """The part of ``shape`` (lon/lat) within WINDOW_DEG of (lat0, lon0) in lat and lon, with
-    longitudes shifted to lie within 180 degrees of lon0."""
-    lo, hi = max(-89.0, lat0 - WINDOW_DEG), min(89.0, lat0 + WINDOW_DEG)
-    frame = box(lon0 - WINDOW_DEG, lo, lon0 + WINDOW_DEG, hi)
+    """The part of ``shape`` (lon/lat) within WINDOW_DEG of arc of (lat0, lon0), with
+    longitudes shifted to lie within 180 degrees of lon0.
+
+    The window is a cap on the sphere, not a box in latitude and longitude: near the poles a
+    box of +-60 degrees of longitude is a narrow wedge, and it cut Russia off beside the
+    London-Tokyo route, which then went through the part left out."""
+    frame = _cap(lat0, lon0, WINDOW_DEG)
     parts = [shapely.affinity.translate(shape, xoff=k * 360.0).intersection(frame) for k in (-1, 0, 1)]
     return shapely.unary_union([p for p in parts if not p.is_empty])
+
+
+def _cap(lat0: float, lon0: float, radius_deg: float, n: int = 1440) -> Polygon:
+    """The points within ``radius_deg`` of arc of (lat0, lon0), as a lon/lat polygon with
+    longitudes within 180 degrees of lon0 (closed over a pole the cap holds)."""
+    p0, r = np.radians(lat0), np.radians(radius_deg)
+    bearing = np.linspace(-np.pi, np.pi, n + 1)
+    lat = np.arcsin(np.clip(np.sin(p0) * np.cos(r) + np.cos(p0) * np.sin(r) * np.cos(bearing), -1, 1))
+    dlon = np.arctan2(np.sin(bearing) * np.sin(r) * np.cos(p0), np.cos(r) - np.sin(p0) * np.sin(lat))
+    lat, dlon = np.degrees(lat), np.degrees(dlon)
+    if abs(lat0) + radius_deg < 90.0:  # an oval round the centre
+        return Polygon(np.column_stack([lon0 + dlon, lat]))
+    # holds a pole: the rim runs once round every longitude, closed over the pole
+    order = np.argsort(dlon)
+    pole = 90.0 if lat0 > 0 else -90.0
+    rim = np.column_stack([lon0 + dlon[order], lat[order]])
+    ring = [(lon0 - 180.0, pole), (lon0 - 180.0, float(rim[0, 1])), *map(tuple, rim),
+            (lon0 + 180.0, float(rim[-1, 1])), (lon0 + 180.0, pole)]
+    return shapely.make_valid(Polygon(ring))
 
 
 def _project(shape: BaseGeometry, plane: _Plane) -> BaseGeometry:
@@ -327,7 +349,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 2  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 3  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
