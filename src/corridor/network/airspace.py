@@ -56,8 +56,10 @@ EDGE_STEP_DEG = 0.5  # country edges split this finely (lon/lat), so they follow
 CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
 TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
-WINDOW_DEG = 60.0  # only the parts of closed countries within this many degrees (lat and lon)
-#                  of the route's midpoint are obstacles (the gnomonic plane stays < 83 deg)
+QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
+CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
+WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
+#                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
 
 
 class AirspaceError(CorridorError, ValueError):
@@ -109,10 +111,16 @@ def distance_to_arcs_km(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
 @lru_cache(maxsize=64)
 def closed_shape(codes: tuple[str, ...]) -> BaseGeometry:
     """The union of the countries ``codes`` in lon/lat, edges split every 0.5 degree."""
-    shapes = country_shapes()
-    parts = [shapely.geometry.shape(shapes[c][1]) for c in codes]
+    parts = [_country_shape(c) for c in codes]
     union = shapely.make_valid(shapely.unary_union(parts)) if parts else Polygon()
     return shapely.segmentize(union, EDGE_STEP_DEG)
+
+
+def _country_shape(code: str) -> BaseGeometry:
+    """One country's shape, made valid: countryinfo draws some islands as holes outside their
+    country's outline (Sweden's Gotland and Oland), which leaves them out of the country and
+    makes the union with any other country fail in GEOS."""
+    return shapely.make_valid(shapely.geometry.shape(country_shapes()[code][1]))
 
 
 @lru_cache(maxsize=64)
@@ -214,9 +222,8 @@ def countries_crossed(points: Sequence[LatLon], *, step_km: float = 10.0) -> lis
 
 @lru_cache(maxsize=1)
 def _all_shapes() -> tuple[list[str], np.ndarray]:
-    shapes = country_shapes()
-    codes = sorted(shapes)
-    return codes, np.array([shapely.geometry.shape(shapes[c][1]) for c in codes])
+    codes = sorted(country_shapes())
+    return codes, np.array([_country_shape(c) for c in codes])
 
 
 # ---------------------------------------------------------------------------- routing
@@ -243,12 +250,34 @@ class _Plane:
 
 
 def _window(shape: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
-    """The part of ``shape`` (lon/lat) within WINDOW_DEG of (lat0, lon0) in lat and lon, with
-    longitudes shifted to lie within 180 degrees of lon0."""
-    lo, hi = max(-89.0, lat0 - WINDOW_DEG), min(89.0, lat0 + WINDOW_DEG)
-    frame = box(lon0 - WINDOW_DEG, lo, lon0 + WINDOW_DEG, hi)
+    """The part of ``shape`` (lon/lat) within WINDOW_DEG of arc of (lat0, lon0), with
+    longitudes shifted to lie within 180 degrees of lon0.
+
+    The window is a cap on the sphere, not a box in latitude and longitude: near the poles a
+    box of +-60 degrees of longitude is a narrow wedge, and it cut Russia off beside the
+    London-Tokyo route, which then went through the part left out."""
+    frame = _cap(lat0, lon0, WINDOW_DEG)
     parts = [shapely.affinity.translate(shape, xoff=k * 360.0).intersection(frame) for k in (-1, 0, 1)]
     return shapely.unary_union([p for p in parts if not p.is_empty])
+
+
+def _cap(lat0: float, lon0: float, radius_deg: float, n: int = 1440) -> Polygon:
+    """The points within ``radius_deg`` of arc of (lat0, lon0), as a lon/lat polygon with
+    longitudes within 180 degrees of lon0 (closed over a pole the cap holds)."""
+    p0, r = np.radians(lat0), np.radians(radius_deg)
+    bearing = np.linspace(-np.pi, np.pi, n + 1)
+    lat = np.arcsin(np.clip(np.sin(p0) * np.cos(r) + np.cos(p0) * np.sin(r) * np.cos(bearing), -1, 1))
+    dlon = np.arctan2(np.sin(bearing) * np.sin(r) * np.cos(p0), np.cos(r) - np.sin(p0) * np.sin(lat))
+    lat, dlon = np.degrees(lat), np.degrees(dlon)
+    if abs(lat0) + radius_deg < 90.0:  # an oval round the centre
+        return Polygon(np.column_stack([lon0 + dlon, lat]))
+    # holds a pole: the rim runs once round every longitude, closed over the pole
+    order = np.argsort(dlon)
+    pole = 90.0 if lat0 > 0 else -90.0
+    rim = np.column_stack([lon0 + dlon[order], lat[order]])
+    ring = [(lon0 - 180.0, pole), (lon0 - 180.0, float(rim[0, 1])), *map(tuple, rim),
+            (lon0 + 180.0, float(rim[-1, 1])), (lon0 + 180.0, pole)]
+    return shapely.make_valid(Polygon(ring))
 
 
 def _project(shape: BaseGeometry, plane: _Plane) -> BaseGeometry:
@@ -276,7 +305,13 @@ def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> Base
             far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
             margin = margin_km / EARTH_RADIUS_KM
             stretch = 1.0 + (far + 2 * margin) ** 2  # sec^2 of the farthest point's angle
-            grown = piece.simplify(tol).buffer(margin * stretch + tol * stretch, quad_segs=3)
+            # the rounded corners are polygons of QUAD_SEGS chords a quarter circle, and a
+            # chord cuts inside its arc by 1 - cos(pi / (4 QUAD_SEGS)) of the radius (3.4%: 2 km
+            # of a 60 km margin, more than the simplification's allowance): the chords must
+            # keep the margin too (up to ~28 km the allowance already covers them, so the
+            # shipped routes are unchanged)
+            radius = max(margin + tol, margin / CHORD) * stretch
+            grown = piece.simplify(tol).buffer(radius, quad_segs=QUAD_SEGS)
             pieces.append(grown)
     return shapely.unary_union(pieces)
 
@@ -314,7 +349,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 1  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 3  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
@@ -376,15 +411,26 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     shape = _project(_window(closed_shape(closed), float(mid[0]), float(mid[1])), plane)
     obstacle = _buffered(shape, buffer_km, SIMPLIFY_KM)
     pa, pb = plane.xy(ends)
-    for code in closed:  # relax the margin round an airport that sits nearer than it
-        d_end = clearance_km(ends, code, within_km=buffer_km)
-        for pe, de in zip((pa, pb), d_end, strict=True):
-            if de < buffer_km:
-                disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
-                own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
-                near = _buffered(own.intersection(disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)),
-                                 de / 2, min(SIMPLIFY_KM, de / 8))
-                obstacle = obstacle.difference(disc).union(near.intersection(disc))
+    # relax the margin round an airport that sits nearer than it to a closed country: within
+    # 2 x buffer of the airport that country keeps half the airport's distance, and every other
+    # closed country its whole margin (replacing the disc by one country's relaxed shape alone
+    # let a route pass another country, or an airport's second near neighbour, too close)
+    d_ends = {code: clearance_km(ends, code, within_km=buffer_km) for code in closed}
+    for k, pe in enumerate((pa, pb)):
+        near_codes = {code: float(d[k]) for code, d in d_ends.items() if d[k] < buffer_km}
+        if not near_codes:
+            continue
+        disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
+        around = disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)
+        inside = []
+        for code, de in near_codes.items():
+            own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
+            inside.append(_buffered(own.intersection(around), de / 2, min(SIMPLIFY_KM, de / 8)))
+        others = tuple(code for code in closed if code not in near_codes)
+        if others:
+            rest = _project(_window(closed_shape(others), float(mid[0]), float(mid[1])), plane)
+            inside.append(_buffered(rest.intersection(around), buffer_km, SIMPLIFY_KM))
+        obstacle = obstacle.difference(disc).union(shapely.unary_union(inside).intersection(disc))
     path_xy = _visibility_path(pa, pb, obstacle, plane)
     if path_xy is None:
         raise AirspaceError(
