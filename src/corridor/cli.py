@@ -645,12 +645,12 @@ def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: AN
     return show
 
 
-MAX_REPLICATIONS = 10_000
 MAX_WORKERS = 256
 
 
 def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
-    from corridor.scenario.schema import MAX_SEED  # the bound of run.seed
+    # the bounds of run.seed and run.replications: the option takes what the file may say
+    from corridor.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 
     if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
         raise CorridorError(f"--replications must be 1 to {MAX_REPLICATIONS:,}, got {args.replications}")
