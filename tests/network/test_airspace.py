@@ -267,15 +267,18 @@ def test_airspace_on_a_train_is_refused(write) -> None:
         load_scenario(write("bad.yaml", bad))
 
 
-def test_an_airport_inside_closed_airspace_is_refused(write) -> None:
+@pytest.mark.parametrize(("stops", "at"), [("[NQZ, SVO]", 1), ("[SVO, NQZ]", 0)])
+def test_an_airport_inside_closed_airspace_is_refused(write, stops: str, at: int) -> None:
+    # SVO, not NQZ where the leg starts or ends; both ways (a leg is computed in one direction
+    # for both, so the airport's end was once counted the other way round)
     bad = BROKEN.replace("  - {id: VNO, name: Vilnius, kind: airport, country: LT}",
                          "  - {id: VNO, name: Vilnius, kind: airport, country: LT}\n"
                          "  - {id: SVO, name: Moscow, kind: airport, country: RU}")
     bad = bad.replace("    waypoints: [[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], "
-                      "[53.2, 24.1]]\n", "").replace("stops: [NQZ, VNO]", "stops: [NQZ, SVO]")
+                      "[53.2, 24.1]]\n", "").replace("stops: [NQZ, VNO]", f"stops: {stops}")
     with pytest.raises(ScenarioError, match="lies in closed airspace RU") as caught:
         load_scenario(write("svo.yaml", bad))
-    assert caught.value.problems[0].path == "services[0].stops[1]"  # SVO, not NQZ where the leg starts
+    assert caught.value.problems[0].path == f"services[0].stops[{at}]"
 
 
 def test_a_service_may_open_what_the_scenario_closes(write) -> None:

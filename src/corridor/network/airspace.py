@@ -345,7 +345,12 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
         return [a, b]
     key_flip = (b, a) < (a, b)  # one computation serves both directions
     first, last = (b, a) if key_flip else (a, b)
-    route = list(_cached_route(first, last, tuple(sorted(closed)), float(buffer_km)))
+    try:
+        route = list(_cached_route(first, last, tuple(sorted(closed)), float(buffer_km)))
+    except AirspaceError as exc:  # its end counted in the order asked, not the order computed
+        if not key_flip or exc.end is None:
+            raise
+        raise AirspaceError(str(exc), 1 - exc.end) from None
     return route[::-1] if key_flip else route
 
 
@@ -434,13 +439,13 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     path_xy = _visibility_path(pa, pb, obstacle, plane)
     if path_xy is None:
         raise AirspaceError(
-            f"no route from {a[0]:.2f}, {a[1]:.2f} to {b[0]:.2f}, {b[1]:.2f} keeps {buffer_km:g} km "
+            f"no route between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} keeps {buffer_km:g} km "
             f"from closed airspace {', '.join(closed)}")
     route = tuple((float(p[0]), float(p[1])) for p in lat_lon(plane.vec(path_xy)))
     route = (a, *route[1:-1], b)
     bad = path_violations(route, closed, buffer_km)
     if bad:  # the construction guarantees the margin; a failure here is a bug, said plainly
-        raise AirspaceError(f"computed route from {a} to {b} {bad[0]}")
+        raise AirspaceError(f"computed route between {a} and {b} {bad[0]}")
     return route
 
 
