@@ -119,3 +119,13 @@ def test_a_polar_route_round_russia_is_computed_not_cut_through_it() -> None:
     length = sum(haversine(a[0], a[1], b[0], b[1]) for a, b in zip(route[:-1], route[1:], strict=True))
     circle = haversine(*lhr, *nrt)
     assert 1.1 * circle < length < 1.35 * circle  # round the north of Russia, or the south
+
+
+def test_a_leg_longer_than_the_window_asks_for_waypoints() -> None:
+    # Madrid - Auckland under a closed France spans 176 degrees of arc: its airports lie outside
+    # the 80-degree cap the detour is found in; it had been refused as a computed route crossing
+    # France, which reads as a bug
+    from corridor.network.airspace import AirspaceError
+
+    with pytest.raises(AirspaceError, match="spans 176 degrees of arc .*give this one waypoints"):
+        compliant_route((40.47, -3.56), (-37.01, 174.79), ("FR",), 25.0)
