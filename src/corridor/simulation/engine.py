@@ -139,8 +139,8 @@ class Replication:
     def __init__(self, scenario: Scenario, tt: Timetable, planners: dict[str, Planner],
                  replication: int, *, seed: int | None = None, lazy: bool = True) -> None:
         self.scenario, self.tt = scenario, tt
-        # trips nobody has booked that keep the same times whatever they carry take no events
-        # (:meth:`_idle`); ``lazy=False`` runs every trip as a process (the same records)
+        # trips nobody can board yet take no events (:meth:`_idle`); ``lazy=False`` runs every
+        # trip as a process from its start (the same records)
         self.lazy = lazy
         self.idle: dict[int, tuple[int, float, TripRecord, list[float]]] = {}
         self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
@@ -583,7 +583,7 @@ class Replication:
             else:
                 heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
                 if self.idle:
-                    self._check_at(place, step.service, (unit.ready_min, -1))
+                    self._check_at(place, step.service, (max(unit.ready_min, self.env.now), -1))
         elif isinstance(step, LinkStep):
             self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
@@ -961,10 +961,11 @@ class Replication:
 
     # ------------------------------------------------------------------ trips nobody has booked
     def _idle(self, s: int, trip: int, start: float, delay: float, capacity: int) -> None:
-        """A trip takes no event while nobody can board it: until a passenger books it, or a
-        container waits where it calls (:meth:`_wake`). Empty, it keeps its timetable as far as
-        closures let it, and queues at no station, so when it would leave each stop and reach
-        its last are known now, and so is its record while nobody boards it."""
+        """A trip takes no event while nobody can board it: until a passenger books it
+        (:meth:`_wake`), or a container waits where it calls (:meth:`_check_at`). Empty, it
+        keeps its timetable as far as closures let it, and queues at no station, so when it
+        would leave each stop and reach its last are known now, and so is its record while
+        nobody boards it."""
         leaves, arrival = self._idle_times(s, start, delay)
         log = TripRecord(s, start, capacity)
         arr_off = self.service_rows[s][2]
@@ -1054,6 +1055,9 @@ class Replication:
         if live is not None and live <= stop:
             return
         s, start, log, leaves = self.idle[trip]
+        # booked from a stop it has not left: a passenger boards no earlier than the timetable,
+        # and no trip leaves before it
+        assert leaves[stop] >= self.env.now, (trip, stop, leaves[stop], self.env.now)
         self.live_from[trip] = stop
         log.arrival_delay_min = math.nan  # it says when it arrives: loaded, it may queue on the way
         processes.start_at(self._at(leaves[stop], trip), self._woken(s, trip, start, log, stop))
