@@ -657,7 +657,7 @@ class Replication:
             if factor == 0.0:
                 yield self.env.timeout(until - self.env.now)
                 continue
-            opens = self._open_at(origin)
+            opens = self._open_at(origin, self.env.now)
             if opens > self.env.now:
                 yield self.env.timeout(opens - self.env.now)
                 continue
@@ -669,11 +669,11 @@ class Replication:
         processed = yield from self._call_at(dest, units)
         self._land(units, dest, processed, via_link=True)
 
-    def _open_at(self, place: int) -> float:
-        """The first moment from now when no closure holds ``place``: nothing leaves a closed
-        place (a timetabled trip, a dispatched vehicle or a link waits until it opens)."""
+    def _open_at(self, place: int, t_min: float) -> float:
+        """The first moment from ``t_min`` when no closure holds ``place``: nothing leaves a
+        closed place (a timetabled trip, a dispatched vehicle or a link waits until it opens)."""
         station = self.stations.get(place)
-        return self.env.now if station is None else station.open_at(self.env.now)
+        return t_min if station is None else station.open_at(t_min)
 
     def _passes_empty(self, place: int) -> bool:
         """An empty vehicle reaching ``place`` neither waits nor is logged there (no station, or
@@ -802,7 +802,7 @@ class Replication:
             yield from self._while_closed(service, load)  # closed on its path's day: a path after
         tt = self.tt
         row = self.dispatch_row[service]
-        opens = self._open_at(int(tt.links.origin[row]))
+        opens = self._open_at(int(tt.links.origin[row]), self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
             self.awaiting_path.update(unit.id for unit in load)
             yield self.env.timeout(opens - self.env.now)
@@ -889,7 +889,7 @@ class Replication:
             return
         self.trips_run += 1
         log.capacity = capacity
-        opens = self._open_at(stops[0])
+        opens = self._open_at(stops[0], self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
             yield self._late(opens - self.env.now, trip)
         yield from self._ride(s, trip, start, log, 0)
@@ -921,7 +921,7 @@ class Replication:
                 if i == last:
                     break
                 yield self._late(max(0.0, start + dep_off[i] - self.env.now), trip)
-                opens = self._open_at(place)
+                opens = self._open_at(place, self.env.now)
                 if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
                     yield self._late(opens - self.env.now, trip)
             now = self.env.now
@@ -989,7 +989,7 @@ class Replication:
         stops, dep_off, _ = self.service_rows[s]
         running = self.running_min[s]
         t = 0.0 + max(0.0, start + delay - 0.0)  # scheduled before the run, at time 0
-        opens = self._open_at_min(stops[0], t)
+        opens = self._open_at(stops[0], t)
         if opens > t:
             t = t + (opens - t)
         leaves = [t]
@@ -1002,15 +1002,11 @@ class Replication:
                 if leave > t:
                     t = t + (leave - t)
             t = t + max(0.0, start + dep_off[i] - t)
-            opens = self._open_at_min(stops[i], t)
+            opens = self._open_at(stops[i], t)
             if opens > t:
                 t = t + (opens - t)
             leaves.append(t)
         return leaves, t + running[last - 1]
-
-    def _open_at_min(self, place: int, t_min: float) -> float:
-        station = self.stations.get(place)
-        return t_min if station is None else station.open_at(t_min)
 
     def _check_at(self, place: int, s: int, after: tuple[float, int]) -> None:
         """Containers wait at ``place`` for ``s``: the first idle departure of ``s`` from there
@@ -1040,9 +1036,7 @@ class Replication:
             return
         pool = self.pool.get((place, s))
         if pool and pool[0][0] <= self.env.now:
-            _, start, log, _ = self.idle[trip]
-            self.live_from[trip] = stop
-            log.arrival_delay_min = math.nan  # it says when it arrives: loaded, it may queue
+            _, start, log, _ = self._runs_from(trip, stop)
             processes.start_now(self._ride(s, trip, start, log, stop))
         elif pool:
             self._check_at(place, s, (pool[0][0], -1))
@@ -1054,13 +1048,19 @@ class Replication:
         live = self.live_from.get(trip)
         if live is not None and live <= stop:
             return
-        s, start, log, leaves = self.idle[trip]
+        s, start, log, leaves = self._runs_from(trip, stop)
         # booked from a stop it has not left: a passenger boards no earlier than the timetable,
         # and no trip leaves before it
         assert leaves[stop] >= self.env.now, (trip, stop, leaves[stop], self.env.now)
-        self.live_from[trip] = stop
-        log.arrival_delay_min = math.nan  # it says when it arrives: loaded, it may queue on the way
         processes.start_at(self._at(leaves[stop], trip), self._woken(s, trip, start, log, stop))
+
+    def _runs_from(self, trip: int, stop: int) -> tuple[int, float, TripRecord, list[float]]:
+        """Idle trip ``trip`` runs from stop ``stop``: its service, start, record and idle times.
+        Its record's arrival is then its process's to say (loaded, it may queue on the way)."""
+        self.live_from[trip] = stop
+        entry = self.idle[trip]
+        entry[2].arrival_delay_min = math.nan
+        return entry
 
     def _woken(self, s: int, trip: int, start: float, log: TripRecord,
                first: int) -> Generator[simpy.Event, Any, None]:
@@ -1100,7 +1100,6 @@ class Replication:
         keys = self._log_keys
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self.trip_log = [self.trip_log[k] for k in order]
-        self._log_keys = [keys[k] for k in order]
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:

@@ -231,11 +231,6 @@ class Station:
         self._next_background = k
 
     @property
-    def customs(self) -> CustomsHold | None:
-        """The customs holds of loaded vehicles, if any."""
-        return self._customs
-
-    @property
     def mean_stay_min(self) -> float:
         """A vehicle's mean time at the station once served: its service and any customs hold."""
         service = self._dist.mean_min if self._dist is not None else 0.0
