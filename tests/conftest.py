@@ -49,3 +49,17 @@ def write(tmp_path: Path):
 @pytest.fixture
 def minimal(write) -> Path:
     return write("tiny.yaml", MINIMAL)
+
+
+@pytest.fixture(scope="module")
+def computed_here():
+    """Every route round closed airspace in a module that uses this is computed, not read
+    from a cache (memory or disk)."""
+    from corridor.network.airspace import _cached_route
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CORRIDOR_CACHE_DIR", "")
+    _cached_route.cache_clear()
+    yield
+    _cached_route.cache_clear()
+    mp.undo()

@@ -20,7 +20,7 @@ import shapely
 from conftest import SCENARIOS
 from corridor.errors import ScenarioError
 from corridor.network import build_network
-from corridor.network.airspace import _cached_route, compliant_route, countries_crossed
+from corridor.network.airspace import compliant_route, countries_crossed
 from corridor.network.geo import great_circle_km, path_km
 from corridor.network.paths import service_path
 from corridor.scenario import load_scenario
@@ -100,15 +100,8 @@ def air_services():
                 yield file.name, service, places
 
 
-@pytest.fixture(scope="module", autouse=True)
-def computed_here():
-    """Every route in this module is computed, not read from a cache (memory or disk)."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CORRIDOR_CACHE_DIR", "")
-    _cached_route.cache_clear()
-    yield
-    _cached_route.cache_clear()
-    mp.undo()
+# every route in this module is computed, not read from a cache (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("computed_here")
 
 
 SHIPPED = list(air_services())

@@ -17,7 +17,7 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from corridor.network.airspace import _cached_route, clearance_km, compliant_route
+from corridor.network.airspace import clearance_km, compliant_route
 from corridor.network.geo import unit
 from corridor.scenario.schema import country_shapes
 
@@ -27,14 +27,8 @@ OSL, TLL = (60.1939, 11.1004), (59.4133, 24.8328)
 VISBY = (57.64, 18.35)  # Gotland, Sweden
 
 
-@pytest.fixture(scope="module", autouse=True)
-def computed_here():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CORRIDOR_CACHE_DIR", "")
-    _cached_route.cache_clear()
-    yield
-    _cached_route.cache_clear()
-    mp.undo()
+# every route in this module is computed, not read from a cache (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("computed_here")
 
 
 def _xyz(lat: float, lon: float) -> np.ndarray:
