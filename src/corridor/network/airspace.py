@@ -411,13 +411,14 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
                 raise AirspaceError(f"airport at {ll[0]:.2f}, {ll[1]:.2f} lies in closed airspace {code}", k)
     if not path_violations([a, b], closed, buffer_km):
         return (a, b)
-    arc_deg = float(np.degrees(angle(ends[0], ends[1])))
+    arc = float(angle(ends[0], ends[1]))
+    arc_deg = float(np.degrees(arc))
     if arc_deg > 2 * WINDOW_DEG:  # its ends would lie outside the window the detour is found in
         raise AirspaceError(
             f"the leg between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} spans {arc_deg:.0f} "
-            f"degrees of arc ({arc_deg * np.pi / 180 * EARTH_RADIUS_KM:,.0f} km); a detour round closed "
+            f"degrees of arc ({arc * EARTH_RADIUS_KM:,.0f} km); a detour round closed "
             f"airspace is computed for legs up to {2 * WINDOW_DEG:.0f} degrees: give this one waypoints")
-    plane = _Plane(ends.sum(axis=0) if angle(ends[0], ends[1]) < np.pi - 1e-6 else ends[0])
+    plane = _Plane(ends.sum(axis=0) if arc < np.pi - 1e-6 else ends[0])
     mid = lat_lon(plane.c)
     shape = _project(_window(closed_shape(closed), float(mid[0]), float(mid[1])), plane)
     obstacle = _buffered(shape, buffer_km, SIMPLIFY_KM)
