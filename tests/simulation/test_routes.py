@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planning.strategies import scenarios
 
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
@@ -88,3 +88,65 @@ def test_cache_equals_planner_with_dispatched_vehicles_and_links(scenario, data)
         found = routes.earliest(o, d, float(t))
         want = planner.earliest(o, d, float(t), allowed=allowed)
         assert (found[0].arrive_min if found else np.inf) == (want.arrive_min if want else np.inf), t
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(dispatch=True), st.data())
+def test_a_shared_cache_gives_each_key_one_route_whoever_asks_first(scenario, data) -> None:
+    # a shared cache (containers': connections never change) keeps routes for every replication
+    # using the planner: each key's route must be the planner's from the key's latest ready
+    # time, whatever order units ask in, and still the earliest arrival for each of them
+    tt = build_timetable(scenario)
+    planner = Planner(tt, unit="pax")  # the strategy's services carry passengers
+    allowed = planner.allowed(tt.service_mask(None, "pax"))
+    o = data.draw(st.integers(0, len(tt.places) - 1))
+    d = data.draw(st.integers(0, len(tt.places) - 1).filter(lambda p: p != o))
+    times = [float(t) for t in data.draw(st.lists(st.integers(0, 3 * 1440 - 1), min_size=1, max_size=40))]
+    first = RouteCache(planner, allowed, shared=True)
+    routes = {t: first.earliest(o, d, t) for t in times}
+    planner.memo.clear()  # a new replication, asking in the reverse order
+    again = RouteCache(Planner(tt, unit="pax"), allowed, shared=True)
+    for t in reversed(times):
+        found = again.earliest(o, d, t)
+        want = planner.earliest(o, d, t, allowed=allowed)
+        assert (found[0].arrive_min if found else np.inf) == (want.arrive_min if want else np.inf), t
+        kept = routes[t]
+        assert (found is None) == (kept is None), t
+        if found is not None and kept is not None:
+            assert found[1] == kept[1], t  # the same steps, asked in either order
+            key = again.key(o, d, t, None)
+            latest = again.latest_ready(key, t)
+            if latest is not None and key in again._cache:
+                assert again.key(o, d, latest, None) == key and latest >= t
+                canonical = planner.earliest(o, d, latest, allowed=allowed)
+                assert canonical is not None and tuple(itinerary_steps(tt, canonical)) == found[1], t
+
+
+def test_replications_sharing_a_planner_give_the_records_each_gives_alone() -> None:
+    # container routes are kept with the planner for every replication a worker runs: a
+    # replication's records must not depend on which replications ran before it (the order in
+    # which units ask is checked above, on random timetables; here, the whole run on the
+    # baseline's containers on its timetabled trains, as bench_reference.py runs them)
+    import importlib.util
+    from dataclasses import fields
+
+    from test_idle_trips import differences
+
+    from corridor.simulation import replicate, run_replication, run_timetable
+
+    path = ROOT / "benchmarks" / "bench_reference.py"
+    spec = importlib.util.spec_from_file_location("bench_reference", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    scenario = bench.cargo_scenario(quick=True)
+    tt = run_timetable(scenario)
+    planners = {unit: Planner(tt, unit=unit) for unit in ("pax", "feu")}
+    replicate(scenario, tt, planners, 0, scenario.run.seed)
+    after = replicate(scenario, tt, planners, 1, scenario.run.seed)
+    alone = run_replication(scenario, 1)
+    found = [x for f in fields(after) if f.name != "events"
+             for x in differences(getattr(after, f.name), getattr(alone, f.name), f.name)]
+    assert not found, found[:5]
+    kept = [v for k, v in planners["feu"].memo.items() if k[0] == "earliest"]
+    assert kept and len(kept[0]) > 50  # routes were kept for the second replication

@@ -263,7 +263,7 @@ class Replication:
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
         self._cut_seats()
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
-        self.cargo_routes = RouteCache(planners["feu"], feu_allowed)
+        self.cargo_routes = RouteCache(planners["feu"], feu_allowed, shared=True)
         self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
                            if scenario.choice is not None else None)

@@ -15,10 +15,14 @@ cannot improve on the others).
 
 Exact in arrival, not always in the route: where two routes arrive together, the planner's
 pick between them can turn on the ready time (an untimed leg reaching a place before or after
-a timetabled one), and the cache keeps the pick of the first unit that asked. So a cache
-belongs to one replication: kept with the planner for every replication a worker runs, it
-made replication 0's records depend on which replications ran before it (tried 2026-11-30,
-on the baseline's containers without gateway choice: 239 of ~2,000 arrivals moved).
+a timetabled one). A cache that kept the pick of the first unit to ask would make a
+replication's records depend on which replications ran before it, were it kept with the
+planner (tried 2026-11-30, on the baseline's containers without gateway choice: 239 of ~2,000
+arrivals moved). So a cache whose connections never change (``shared``: containers') searches
+each key from one ready time of the key's own, the latest that catches the same departures,
+and keeps its routes with the planner for every replication a worker runs: a key's route is
+then the same whoever asks first. A passenger cache belongs to one replication (its
+connections close as seats run out).
 """
 
 from __future__ import annotations
@@ -41,9 +45,12 @@ MISSING = object()  # nothing kept for a key (None is kept for "no route")
 class RouteCache:
     """Earliest itineraries on the connections ``allowed`` marks usable, with their steps."""
 
-    def __init__(self, planner: Planner, allowed: np.ndarray) -> None:
+    def __init__(self, planner: Planner, allowed: np.ndarray, *, shared: bool = False) -> None:
+        """``shared``: ``allowed`` never changes and is the same in every replication that uses
+        ``planner``, so routes, found from each key's own ready time, are kept with it."""
         self.planner = planner
         self.allowed = allowed
+        self.shared = shared
         tt = planner.tt
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
@@ -56,7 +63,8 @@ class RouteCache:
         bounds = np.searchsorted(tt.origin[order], np.arange(len(tt.places) + 1))
         dep = tt.dep_min[order]
         self._departures = [dep[bounds[p]:bounds[p + 1]].tolist() for p in range(len(tt.places))]
-        self._cache: dict[tuple[int, ...], tuple[Itinerary, tuple[Step, ...]] | None] = {}
+        self._cache: dict[tuple[int, ...], tuple[Itinerary, tuple[Step, ...]] | None] = (
+            planner.memo.setdefault(("earliest", planner.unit, allowed.tobytes()), {}) if shared else {})
         self._users: dict[int, list[tuple[int, ...]]] = {}  # connection -> cached routes riding it
         self._untimed: dict[int, Untimed] = {}  # per origin
         self.hits = self.misses = 0
@@ -135,10 +143,41 @@ class RouteCache:
         if found is not MISSING and (found is None or found[0].arrive_min  # type: ignore[index]
                                      < self.untimed_arrival(origin, dest, ready, board_from)):
             return found  # type: ignore[return-value]
+        if self.shared and found is MISSING and board_from is None:
+            latest = self.latest_ready(key, ready)
+            if latest is not None:
+                found = self._find(origin, dest, latest, None)
+                if found is None or any(leg.kind == "service" for leg in found[0].legs):
+                    self._cache[key] = found
+                    if found is None or found[0].arrive_min < self.untimed_arrival(origin, dest, ready, None):
+                        return found
         found = self._find(origin, dest, ready, board_from)
-        if found is None or any(leg.kind == "service" for leg in found[0].legs):
+        if not self.shared and (found is None or any(leg.kind == "service" for leg in found[0].legs)):
             self._remember(key, found)
         return found
+
+    def latest_ready(self, key: tuple[int, ...], ready: float) -> float | None:
+        """The latest ready time (no earlier than ``ready``, which has ``key``) that catches the
+        departures ``key`` names: the least of their departures less the minutes from the ready
+        time to each, and before the timetable's horizon. None if rounding gives that time
+        another key."""
+        origin = key[0]
+        departures = self._departures
+        reach = self.untimed(origin)
+        checkin = self._checkin[origin]
+        places = ((origin, checkin), *reach.board_after_ready,
+                  *((p, checkin + t) for p, t in reach.board_after_boarding))
+        latest = math.inf
+        for (p, ahead), k in zip(places, key[2:], strict=True):
+            if k < len(departures[p]):
+                latest = min(latest, departures[p][k] - ahead)
+        if latest == math.inf:  # it can catch nothing: what it finds does not turn on when
+            return ready
+        latest = min(latest, math.nextafter(self.planner.tt.horizon_min, -math.inf))  # a search's bound
+        for candidate in (latest, math.nextafter(latest, -math.inf)):
+            if candidate >= ready and self.key(origin, key[1], candidate, None) == key:
+                return candidate
+        return None
 
 
 class Untimed(NamedTuple):
