@@ -123,3 +123,38 @@ def test_a_leg_longer_than_the_window_asks_for_waypoints() -> None:
 
     with pytest.raises(AirspaceError, match="spans 176 degrees of arc .*give this one waypoints"):
         compliant_route((40.47, -3.56), (-37.01, 174.79), ("FR",), 25.0)
+
+
+@pytest.mark.parametrize(("a", "b", "closed", "buffer_km"), [
+    ((41.297, 2.078), (-33.946, 151.177), ("FR", "IT"), 25.0),   # Barcelona - Sydney
+    ((41.297, 2.078), (-33.946, 151.177), ("FR", "IT"), 60.0),
+    ((38.774, -9.134), (1.364, 103.991), ("ES",), 25.0),          # Lisbon - Singapore round Spain
+    ((38.774, -9.134), (1.364, 103.991), ("ES", "FR", "DZ"), 40.0),
+    ((-33.946, 151.177), (51.47, -0.4543), ("IN", "PK"), 25.0),  # Sydney - London round India
+])
+def test_a_long_leg_bends_round_airspace_far_from_the_planes_centre(a, b, closed, buffer_km) -> None:
+    """Far from the plane's centre (here 60 to 77 degrees of arc) the plane stretches lengths
+    along the radius by sec^2 but across it only by sec: a margin grown by the larger stretch
+    in every direction was up to 4.4 times too wide across, and Barcelona, ~100 km from France,
+    lay inside it (no route). The margin still holds by the witness, and the detour is short."""
+    route = compliant_route(a, b, closed, buffer_km)
+    assert shortfall_km(route, closed, buffer_km) <= 0.5
+    length = sum(haversine(p[0], p[1], q[0], q[1]) for p, q in zip(route[:-1], route[1:], strict=True))
+    assert length < 1.1 * haversine(*a, *b)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-4, 0.0164, 0.05, 0.0707])
+@pytest.mark.parametrize(("a", "b"), [(19.5, 4.4), (2.1, 1.45), (1.0, 1.0)])
+def test_the_grown_ellipse_holds_every_turn_of_the_margin(a, b, alpha) -> None:
+    # a tile far from the plane's centre is grown by an ellipse that must hold the margin's
+    # ellipse turned by any angle the radius turns over the tile: points of the turned
+    # ellipses, every 0.09 degree round and at 201 turns, all lie inside it
+    from corridor.network.airspace import _holding_ellipse
+
+    a2, b2 = _holding_ellipse(a, b, alpha)
+    t = np.linspace(0, 2 * np.pi, 4001)
+    for beta in np.linspace(-alpha, alpha, 201):
+        x = a * np.cos(t) * np.cos(beta) - b * np.sin(t) * np.sin(beta)
+        y = a * np.cos(t) * np.sin(beta) + b * np.sin(t) * np.cos(beta)
+        assert ((x / a2) ** 2 + (y / b2) ** 2).max() <= 1.0 + 1e-12
+    assert a2 * b2 < 1.5 * a * b  # and it is not a circle of the larger axis

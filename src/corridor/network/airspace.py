@@ -10,8 +10,10 @@ the sphere that keeps at least ``buffer_km`` from every closed country. The meth
    projection every great circle is a straight line, so a polyline in the plane is a chain of
    great-circle arcs on the sphere.
 3. The closed countries are buffered in the plane, tile by tile: a gnomonic plane stretches
-   distances by at most ``1 + r**2`` (r the distance from the centre in Earth radii), so each
-   tile is buffered by ``buffer_km`` times its own largest stretch; on the sphere the margin is
+   distances by at most ``1 + r**2`` along the radius (r the distance from the centre in Earth
+   radii) and ``sqrt(1 + r**2)`` across it, so each tile is buffered by ``buffer_km`` times its
+   own largest stretch (within r = 1), or by the ellipse of the two stretches (beyond: a circle
+   there widened the margin across the radius up to 4.4 times); on the sphere the margin is
    then at least ``buffer_km`` everywhere, and only a few percent more near the route.
 4. The shortest path among polygonal obstacles bends only at their convex corners: a
    visibility graph over those corners (and the two airports), searched with Dijkstra, gives
@@ -58,6 +60,7 @@ TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at 
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
 QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
 CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
+ANISO_SAFETY = 1.02  # the image of a cap is an ellipse slightly off its centre's image: 2% more
 WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
 #                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
 
@@ -302,18 +305,77 @@ def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> Base
             piece = shape.intersection(box(x, y, x + TILE, y + TILE))
             if piece.is_empty:
                 continue
-            far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
             margin = margin_km / EARTH_RADIUS_KM
-            stretch = 1.0 + (far + 2 * margin) ** 2  # sec^2 of the farthest point's angle
             # the rounded corners are polygons of QUAD_SEGS chords a quarter circle, and a
             # chord cuts inside its arc by 1 - cos(pi / (4 QUAD_SEGS)) of the radius (3.4%: 2 km
             # of a 60 km margin, more than the simplification's allowance): the chords must
-            # keep the margin too (up to ~28 km the allowance already covers them, so the
-            # shipped routes are unchanged)
-            radius = max(margin + tol, margin / CHORD) * stretch
-            grown = piece.simplify(tol).buffer(radius, quad_segs=QUAD_SEGS)
-            pieces.append(grown)
+            # keep the margin too (up to ~28 km the allowance already covers them)
+            pieces.append(_grown(piece.simplify(tol), x, y, margin, max(margin + tol, margin / CHORD)))
     return shapely.unary_union(pieces)
+
+
+def _grown(piece: BaseGeometry, x: float, y: float, margin: float, grow: float) -> BaseGeometry:
+    """The part of a shape in the tile at (x, y) grown by ``grow`` (radians) on the sphere: the
+    ``margin`` and the allowances for simplified edges and chords of rounded corners.
+
+    About a point at r from the centre the plane stretches lengths by sec^2 = 1 + r**2 along
+    the radius and by sec = sqrt(1 + r**2) across it, so the points within ``margin`` of it on
+    the sphere lie in an ellipse of those semi-axes (times ``margin``), taken at the largest
+    angle the tile and its margin reach. The radius turns by up to +-alpha over the tile: the
+    ellipse is widened to hold every such turn of it (support functions compared over all
+    directions).
+
+    Within 45 degrees of the centre (r <= 1) the two stretches differ by at most 41% and the
+    tile is grown by a circle of the radial stretch at ``far + 2 * margin`` (as every route of
+    the shipped scenarios is); beyond, such a circle widened the margin across the radius up
+    to 4.4 times (Barcelona - Sydney under French and Italian closures found no route).
+    """
+    far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
+    if far + 2 * margin <= 1.0:
+        return piece.buffer(grow * (1.0 + (far + 2 * margin) ** 2), quad_segs=QUAD_SEGS)
+    theta = min(np.arctan(far) + 2 * grow, np.pi / 2 - 1e-6)
+    radial = grow * (1.0 + np.tan(theta) ** 2) * ANISO_SAFETY  # sec^2 of the farthest angle
+    across = grow / np.cos(theta) * ANISO_SAFETY
+    cx, cy = x + TILE / 2, y + TILE / 2
+    # the radius turns by at most alpha over the tile (a tile of 0.1 beyond r = 1: < 0.071)
+    alpha = float(np.arcsin(min(1.0, TILE / np.sqrt(2) / float(np.hypot(cx, cy)))))
+    a, b = _holding_ellipse(radial, across, alpha)
+    phi = float(np.arctan2(cy, cx))
+    c, s = np.cos(phi), np.sin(phi)
+    # to a frame where the ellipse is the unit circle: the radius turned onto x, then scaled
+    to = [c / a, s / a, -s / b, c / b, 0.0, 0.0]
+    back = [a * c, -b * s, a * s, b * c, 0.0, 0.0]
+    unit_frame = shapely.affinity.affine_transform(piece, to)
+    return shapely.affinity.affine_transform(unit_frame.buffer(1.0, quad_segs=QUAD_SEGS), back)
+
+
+def _holding_ellipse(a: float, b: float, alpha: float) -> tuple[float, float]:
+    """Semi-axes (a', b') of an ellipse that holds the ellipse of semi-axes (a, b) (a >= b)
+    turned by any angle up to +-alpha, of the least area among a few a' >= a.
+
+    The turned ellipses' support in a direction psi from the axis is, squared,
+    b**2 + (a**2 - b**2) cos(max(|psi| - alpha, 0))**2; an ellipse (a', b') holds them all when
+    its own support, a'**2 cos(psi)**2 + b'**2 sin(psi)**2, is no less in every direction (both
+    are convex): for each a' the least b' is found on a fine grid of directions, plus 1%.
+
+    >>> a, b = _holding_ellipse(4.4, 1.0, 0.0)  # no turn: the ellipse itself (b' has its 1%)
+    >>> round(a, 3), round(b, 3)
+    (4.4, 1.01)
+    """
+    psi = np.geomspace(1e-9, np.pi / 2, 20001)
+    turned = np.maximum(psi - alpha, 0.0)
+    # need - a**2 cos(psi)**2, written without cancellation: b**2 sin(turned)**2
+    # + a**2 (cos(turned)**2 - cos(psi)**2), the difference of squares as a product of sines
+    spare = b**2 * np.sin(turned) ** 2 + a**2 * np.sin(psi - turned) * np.sin(psi + turned)
+    best = (np.inf, a, b)
+    for k in (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0):
+        grow = k * alpha**2
+        a2 = a * (1.0 + grow)
+        over = (spare - a**2 * grow * (2.0 + grow) * np.cos(psi) ** 2) / np.sin(psi) ** 2
+        b2 = float(np.sqrt(max(b**2, float(over.max()))))
+        if a2 * b2 < best[0]:
+            best = (a2 * b2, a2, b2)
+    return float(best[1]), float(best[2] * 1.01)
 
 
 def _corners(obstacle: BaseGeometry) -> np.ndarray:
@@ -354,7 +416,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 3  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 4  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
