@@ -47,7 +47,8 @@ class RouteCache:
 
     def __init__(self, planner: Planner, allowed: np.ndarray, *, shared: bool = False) -> None:
         """``shared``: ``allowed`` never changes and is the same in every replication that uses
-        ``planner``, so routes, found from each key's own ready time, are kept with it."""
+        ``planner``, so routes, each found from its key's latest ready time
+        (:meth:`latest_ready`), are kept with the planner."""
         self.planner = planner
         self.allowed = allowed
         self.shared = shared
