@@ -131,6 +131,11 @@ def test_a_leg_longer_than_the_window_asks_for_waypoints() -> None:
     ((38.774, -9.134), (1.364, 103.991), ("ES",), 25.0),          # Lisbon - Singapore round Spain
     ((38.774, -9.134), (1.364, 103.991), ("ES", "FR", "DZ"), 40.0),
     ((-33.946, 151.177), (51.47, -0.4543), ("IN", "PK"), 25.0),  # Sydney - London round India
+    # Hong Kong is 11 km from China: within 2 x buffer of it (on the sphere) China keeps 5.5 km;
+    # a disc of 2 x buffer drawn in the plane held 46 km of the 100 here, and no way out of
+    # the full margin beyond it was found
+    ((40.47, -3.56), (22.31, 113.91), ("CN",), 50.0),             # Madrid - Hong Kong
+    ((40.47, -3.56), (22.31, 113.91), ("CN",), 100.0),
 ])
 def test_a_long_leg_bends_round_airspace_far_from_the_planes_centre(a, b, closed, buffer_km) -> None:
     """Far from the plane's centre (here 60 to 77 degrees of arc) the plane stretches lengths

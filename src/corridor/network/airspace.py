@@ -60,6 +60,7 @@ TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at 
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
 QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
 CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
+DISC_SHRINK = 0.999  # the relaxed disc round an airport, inside the rule's 2 x buffer on the sphere
 ANISO_SAFETY = 1.02  # the image of a cap is an ellipse slightly off its centre's image: 2% more
 WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
 #                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
@@ -489,13 +490,18 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     # 2 x buffer of the airport that country keeps half the airport's distance, and every other
     # closed country its whole margin (replacing the disc by one country's relaxed shape alone
     # let a route pass another country, or an airport's second near neighbour, too close)
+    # (the disc is the cap of 2 x buffer on the sphere, as a polygon inscribed in its image: a
+    # disc of that radius in the plane holds less of it the farther the airport lies from the
+    # centre, 46 km of 100 along the radius at Hong Kong on Madrid - Hong Kong, which found no
+    # way out of the full margin round China)
     d_ends = {code: clearance_km(ends, code, within_km=buffer_km) for code in closed}
-    for k, pe in enumerate((pa, pb)):
+    ring_deg = float(np.degrees(buffer_km / EARTH_RADIUS_KM))
+    for k, (lat_e, lon_e) in enumerate((a, b)):
         near_codes = {code: float(d[k]) for code, d in d_ends.items() if d[k] < buffer_km}
         if not near_codes:
             continue
-        disc = shapely.Point(pe).buffer(2 * buffer_km / EARTH_RADIUS_KM, quad_segs=8)
-        around = disc.buffer(4 * buffer_km / EARTH_RADIUS_KM)
+        disc = _project(_cap(lat_e, lon_e, 2 * ring_deg * DISC_SHRINK, 128), plane)
+        around = _project(_cap(lat_e, lon_e, 6 * ring_deg, 128), plane)
         inside = []
         for code, de in near_codes.items():
             own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
