@@ -90,6 +90,7 @@ from corridor.simulation.stations import (
     PathPool,
     Station,
     Window,
+    Windows,
     background_times,
     factor_at,
 )
@@ -156,8 +157,8 @@ class Replication:
         self.after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
         self.checkin = tt.checkin_min.tolist()
         windows = _windows(scenario, tt.from_datetime)
-        self.service_windows = [windows.get(s, []) for s in tt.services]
-        self.link_windows = [windows.get(k, []) for k in tt.links.ids]
+        self.service_windows = [Windows(windows.get(s, ())) for s in tt.services]
+        self.link_windows = [Windows(windows.get(k, ())) for k in tt.links.ids]
         self.stations: dict[int, Station] = {}
         for p, place in enumerate(scenario.places):
             if place.servers or windows.get(place.id):

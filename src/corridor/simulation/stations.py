@@ -20,9 +20,11 @@ end plus any hold).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -114,8 +116,63 @@ class PathPool:
         return max(t_min, day * MIN_PER_DAY)
 
 
-def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
-    """The capacity factor in force at ``t`` and when it next changes (inf if never)."""
+class Windows:
+    """The disruption windows of one target (start, end, capacity factor), with the factor in
+    force between each two consecutive starts and ends found once, so that the factor at a time
+    is a bisection: a scan of every window at each call made a run with a closure every night
+    for years quadratic (1,621 nightly closures: 4.5 s for a replication that takes 1.3 s
+    without them).
+
+    >>> w = Windows([(10.0, 40.0, 0.5), (20.0, 30.0, 0.0)])
+    >>> [w.factor_at(t) for t in (0.0, 10.0, 25.0, 30.0, 40.0)]
+    [(1.0, 10.0), (0.5, 20.0), (0.0, 30.0), (0.5, 40.0), (1.0, inf)]
+    """
+
+    def __init__(self, windows: Sequence[Window] = ()) -> None:
+        self.windows = sorted(windows)
+        self._bounds = sorted({t for start, end, _ in self.windows for t in (start, end)})
+        # the least factor of the windows in force on [bounds[k], bounds[k + 1]), and 1.0
+        self._factors: list[float] = []
+        active: list[tuple[float, float]] = []  # (factor, end) of windows begun, a heap
+        k = 0
+        for bound in self._bounds:
+            while k < len(self.windows) and self.windows[k][0] <= bound:
+                heapq.heappush(active, (self.windows[k][2], self.windows[k][1]))
+                k += 1
+            while active and active[0][1] <= bound:  # ended: it holds no later bound either
+                heapq.heappop(active)
+            self._factors.append(min(1.0, active[0][0]) if active else 1.0)
+        self._cuts: Windows | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.windows)
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __iter__(self) -> Iterator[Window]:
+        return iter(self.windows)
+
+    def factor_at(self, t: float) -> tuple[float, float]:
+        """The capacity factor in force at ``t`` and the next start or end after ``t`` (inf if
+        none): :func:`factor_at`."""
+        k = bisect.bisect_right(self._bounds, t)
+        until = self._bounds[k] if k < len(self._bounds) else math.inf
+        return (self._factors[k - 1] if k else 1.0), until
+
+    @property
+    def cuts(self) -> Windows:
+        """The windows that cut capacity without closing (factor above 0)."""
+        if self._cuts is None:
+            self._cuts = Windows([w for w in self.windows if w[2] > 0.0])
+        return self._cuts
+
+
+def factor_at(windows: Sequence[Window] | Windows, t: float) -> tuple[float, float]:
+    """The capacity factor in force at ``t`` (the least of the windows in force, at most 1) and
+    the next start or end of a window after ``t`` (inf if none)."""
+    if isinstance(windows, Windows):
+        return windows.factor_at(t)
     factor, until = 1.0, math.inf
     for start, end, f in windows:
         if start <= t < end:
@@ -125,7 +182,7 @@ def factor_at(windows: list[Window], t: float) -> tuple[float, float]:
     return factor, until
 
 
-def opening(windows: list[Window], t: float) -> float:
+def opening(windows: Sequence[Window] | Windows, t: float) -> float:
     """The first moment at or after ``t`` when the place is open (no closure in force)."""
     factor, until = factor_at(windows, t)
     while factor == 0.0:
@@ -134,7 +191,7 @@ def opening(windows: list[Window], t: float) -> float:
     return t
 
 
-def finish(windows: list[Window], start: float, work: float) -> float:
+def finish(windows: Sequence[Window] | Windows, start: float, work: float) -> float:
     """When a service of ``work`` minutes begun at ``start`` ends, its work going at the lowest
     factor of the cuts in force (a closure stops services from starting, not one under way): a
     cut to 1/2 for 30 minutes of a 60-minute service costs it 15 minutes more.
@@ -144,7 +201,7 @@ def finish(windows: list[Window], start: float, work: float) -> float:
     >>> finish([(10.0, 40.0, 0.0)], 0.0, 60.0)
     60.0
     """
-    cuts = [w for w in windows if w[2] > 0.0]
+    cuts = windows.cuts if isinstance(windows, Windows) else [w for w in windows if w[2] > 0.0]
     t = start
     while True:
         factor, until = factor_at(cuts, t)
@@ -167,7 +224,7 @@ class Station:
         numbers as another implementation). ``customs`` and its stream: holds of loaded vehicles."""
         self.place = place
         self.servers = servers
-        self.windows = sorted(windows)
+        self.windows = Windows(windows)
         self._opening = (lambda t: opening(self.windows, t)) if self.windows else None
         self._finish = (lambda t, work: finish(self.windows, t, work)) if self.windows else None
         self.free_min: list[float] = [-math.inf] * (servers or 0)  # a heap: when each server frees
