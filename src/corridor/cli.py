@@ -522,6 +522,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
     _not_an_input(outputs, args)
+    if args.gpkg is not None:  # refused before the outputs given with it are written
+        from corridor.interchange.geojson import check_geopackage
+
+        check_geopackage(scenario, args.gpkg)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
 
