@@ -153,6 +153,16 @@ def test_parse_scales() -> None:
             parse_scales(bad)
 
 
+
+def test_a_range_of_tiny_scales_is_read_as_written() -> None:
+    # each step was rounded to 10 decimal places: a range of positive scales below 5e-11 came out
+    # as zeros and was refused as "every scale must be a positive number", one of fine steps
+    # as "a scale is given twice", though no scale was given twice
+    assert parse_scales("1e-300:3e-300:1e-300") == pytest.approx([1e-300, 2e-300, 3e-300], rel=1e-9)
+    assert parse_scales("2e-11:6e-11:2e-11") == pytest.approx([2e-11, 4e-11, 6e-11], rel=1e-9)
+    assert parse_scales("0.1:0.3:0.1") == [0.1, 0.2, 0.3]  # and no 0.30000000000000004
+
+
 PATHS = """\
 name: paths
 run: {start: 2027-01-04, horizon_days: 28, warmup_days: 2, drain_days: 3, replications: 2, seed: 3}
