@@ -727,7 +727,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.analysis.sweep import grid, sweep
     from corridor.scenario.overrides import check_setting, parse_setting
 
-    settings = [parse_setting(text) for text in args.settings]
+    settings = [parse_setting(text, repeats=args.zip) for text in args.settings]
     combos = grid(settings, zipped=args.zip)
     raw, replications, seed, store = _grid_start(args)
     for setting in settings:

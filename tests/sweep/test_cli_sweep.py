@@ -104,6 +104,26 @@ def test_zip_moves_the_settings_together(station, capsys) -> None:
         ("1", "100"), ("2", "150"), ("3", "200")]
 
 
+def test_zip_lets_one_setting_repeat_a_value_while_the_combinations_differ(station, capsys) -> None:
+    # a value repeated within one --set was refused ("a value is given twice") with --zip too,
+    # where the k-th combination takes the k-th value of each: servers 1, 1, 2 against demand
+    # 100, 150, 150 are three different combinations
+    assert main(["sweep", station, "--zip", "--set", "places.B.1.servers=1,1,2",
+                 "--set", "demand.F.per_week=100,150,150", "--replications", "1", "--workers", "1",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [tuple(c["settings"].values()) for c in data["combinations"]] == [
+        ("1", "100"), ("1", "150"), ("2", "150")]
+    # a combination given twice is still refused, and says which
+    assert main(["sweep", station, "--zip", "--set", "places.B.1.servers=1,2,1.0",
+                 "--set", "demand.F.per_week=100,150,100"]) == 2
+    err = capsys.readouterr().err
+    assert "--zip: the combination places.B.1.servers=1.0, demand.F.per_week=100 is given twice" in err, err
+    # crossed, a value given twice in one --set runs the same combinations twice: refused as before
+    assert main(["sweep", station, "--set", "places.B.1.servers=1,1"]) == 2
+    assert "--set places.B.1.servers: a value is given twice" in capsys.readouterr().err
+
+
 def test_every_refused_combination_is_named(station, capsys) -> None:
     # an item's problem is located in the file, so the reasons alone did not say which
     # combination each belonged to

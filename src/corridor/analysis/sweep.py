@@ -33,7 +33,7 @@ from corridor.analysis.runs import scenario_kpis
 from corridor.errors import CorridorError, ScenarioError
 from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
 from corridor.scenario.load import validate_raw
-from corridor.scenario.overrides import Setting, scenario_with
+from corridor.scenario.overrides import Setting, scenario_with, value_key
 from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict
 from corridor.simulation.records import Records
@@ -84,11 +84,18 @@ def grid(settings: Sequence[Setting], *, zipped: bool = False) -> list[Combinati
             raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
         picks_of = itertools.product(*[range(len(s.values)) for s in settings])
     out = []
+    seen: set[tuple[str, ...]] = set()
     for picks in picks_of:
-        out.append(Combination(
+        combination = Combination(
             {s.path: s.values[k] for s, k in zip(settings, picks, strict=True)},
             {s.path: s.text[k] for s, k in zip(settings, picks, strict=True)},
-            tuple((s.path, s.values[k]) for s, k in zip(settings, picks, strict=True))))
+            tuple((s.path, s.values[k]) for s, k in zip(settings, picks, strict=True)))
+        same = tuple(value_key(s.values[k]) for s, k in zip(settings, picks, strict=True))
+        if same in seen:  # zipped settings that each may repeat a value, but not all at once
+            raise CorridorError(f"{'--zip: ' if zipped else ''}the combination {combination.label()} "
+                                "is given twice")
+        seen.add(same)
+        out.append(combination)
     return out
 
 
