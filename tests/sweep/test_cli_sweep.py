@@ -329,3 +329,16 @@ def test_resume_refuses_the_folder_of_the_other_command(station, tmp_path, capsy
     err = capsys.readouterr().err
     assert f"holds the results of corridor {first} ({first}.json)" in err and "Traceback" not in err
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+
+
+def test_a_share_whose_interval_passes_0_or_100_is_cut_there_in_the_sweep_table() -> None:
+    # the sweep's table printed "missed % 4.68 ±59.46" (two replications): a missed-connection
+    # rate down to -55%, where run's tables say "mean (low-high)" cut at 0 and 100%
+    from corridor.report.sweep_out import headline_cell
+
+    missed = {"mean": 0.0468, "low": -0.5478, "high": 0.6414, "n": 2}
+    assert headline_cell(missed, 100.0, "%") == "4.68 (0.00-64.14)"
+    assert headline_cell({"mean": 0.98, "low": 0.94, "high": 1.02, "n": 3}, 100.0, "%") == "98.0 (94.0-100.0)"
+    assert headline_cell({"mean": 0.5, "low": 0.45, "high": 0.55, "n": 3}, 100.0, "%") == "50.0 ±5.0"
+    # not a share: as it was
+    assert headline_cell({"mean": 8.0, "low": -1.0, "high": 17.0, "n": 2}, 1.0, "days") == "8.00 ±9.00"
