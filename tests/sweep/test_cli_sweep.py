@@ -230,7 +230,7 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monk
     err = capsys.readouterr().err
     assert "3 finished runs are kept in" in err and "--resume" in err and "Traceback" not in err
     assert [p.name for p in out.iterdir()] == ["runs"]  # nothing else, nothing half-written
-    assert len(list((out / "runs").iterdir())) == 3
+    assert len(list((out / "runs").glob("*.json"))) == 3  # and runs/.command: whose runs they are
     monkeypatch.undo()
     assert main([*args, "--resume"]) == 0
     assert "6 runs (3 read back from" in capsys.readouterr().out
@@ -329,6 +329,33 @@ def test_resume_refuses_the_folder_of_the_other_command(station, tmp_path, capsy
     err = capsys.readouterr().err
     assert f"holds the results of corridor {first} ({first}.json)" in err and "Traceback" not in err
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("first", "then"), [("sweep", "throughput"), ("throughput", "sweep")])
+def test_resume_refuses_the_interrupted_runs_of_the_other_command(station, tmp_path, capsys, first,
+                                                                   then) -> None:
+    # an interrupted sweep leaves only runs/: throughput --resume took that folder, wrote its
+    # throughput.json there, and from then on sweep --resume refused it as throughput's, so the
+    # sweep's kept runs could no longer be resumed where they were
+    import shutil
+
+    out = tmp_path / "out"
+    runs = {"sweep": ["--set", "demand.F.per_week=100"], "throughput": ["--scale", "1"]}
+    assert main([first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    for name in ("sweep.json", "throughput.json", "tables", "plots"):  # as if stopped before the end
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+        else:
+            (out / name).unlink(missing_ok=True)
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    capsys.readouterr()
+    assert main([then, station, *runs[then], "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"holds the runs of an interrupted corridor {first}" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    # its own command still resumes it
+    again = [first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out), "--resume"]
+    assert main(again) == 0
 
 
 def test_a_share_whose_interval_passes_0_or_100_is_cut_there_in_the_sweep_table() -> None:

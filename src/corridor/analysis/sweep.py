@@ -133,9 +133,21 @@ class RunStore:
 
     #: a run's file is a few kB; one larger than this is not one of ours
     MAX_BYTES = 4 * 1024 * 1024
+    #: the file in ``folder`` that names the command whose runs it keeps (sweep, throughput)
+    COMMAND_FILE = ".command"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, command: str | None = None) -> None:
         self.folder = Path(folder)
+        self.command = command
+
+    def kept_by(self) -> str | None:
+        """The command that made this folder's runs, as its first run wrote it (None: not said,
+        a folder of an older corridor, or none)."""
+        try:
+            with open(self.folder / self.COMMAND_FILE, "rb") as fh:
+                return fh.read(64).decode("ascii", "replace").strip() or None
+        except OSError:
+            return None
 
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.folder / f"{key}.json"
@@ -163,6 +175,11 @@ class RunStore:
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self.command is not None and not (self.folder / self.COMMAND_FILE).exists():
+            try:  # so that the other command's --resume does not take these runs for its own
+                (self.folder / self.COMMAND_FILE).write_text(self.command + "\n", encoding="ascii")
+            except OSError as exc:
+                raise CorridorError(f"{self.folder}: cannot write there ({exc.strerror or exc})") from None
         kpis = {k: (v if math.isfinite(v) else None) for k, v in data["kpis"].items()}
         text = json.dumps({"key": key, **data, "kpis": kpis}, allow_nan=False, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")

@@ -54,9 +54,15 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             if other != command and (out / name).exists():
                 raise CorridorError(f"{out} holds the results of corridor {other} ({name}); --resume "
                                     f"continues a {command} stored there: choose another --out")
+        store = RunStore(out / RUNS, command)
+        other = store.kept_by()
+        if other is not None and other != command:  # interrupted: no results file to tell
+            raise CorridorError(f"{out} holds the runs of an interrupted corridor {other} ({RUNS}/); "
+                                f"--resume continues a {command} stored there: finish it with corridor "
+                                f"{other} --resume, or choose another --out")
         if not os.access(out / RUNS, os.W_OK | os.X_OK):
             raise CorridorError(f"{out / RUNS}: cannot write there")
-        return RunStore(out / RUNS)
+        return store
     try:
         check_out(out)
     except CorridorError as exc:
@@ -64,7 +70,7 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             raise CorridorError(f"{out} already holds results or other files; add --resume to finish the "
                                 "sweep stored there, or choose another --out") from None
         raise
-    return RunStore(out / RUNS)
+    return RunStore(out / RUNS, command)
 
 
 def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
