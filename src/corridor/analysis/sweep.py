@@ -175,11 +175,6 @@ class RunStore:
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        if self.command is not None and not (self.folder / self.COMMAND_FILE).exists():
-            try:  # so that the other command's --resume does not take these runs for its own
-                (self.folder / self.COMMAND_FILE).write_text(self.command + "\n", encoding="ascii")
-            except OSError as exc:
-                raise CorridorError(f"{self.folder}: cannot write there ({exc.strerror or exc})") from None
         kpis = {k: (v if math.isfinite(v) else None) for k, v in data["kpis"].items()}
         text = json.dumps({"key": key, **data, "kpis": kpis}, allow_nan=False, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")
@@ -190,6 +185,9 @@ class RunStore:
             os.umask(mask)
             os.chmod(tmp, 0o666 & ~mask)
             os.replace(tmp, self.folder / f"{key}.json")
+            if self.command is not None and not (self.folder / self.COMMAND_FILE).exists():
+                # so that the other command's --resume does not take these runs for its own
+                (self.folder / self.COMMAND_FILE).write_text(self.command + "\n", encoding="ascii")
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError):  # a full disk: the runs kept so far stay for --resume
