@@ -55,11 +55,11 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
                 raise CorridorError(f"{out} holds the results of corridor {other} ({name}); --resume "
                                     f"continues a {command} stored there: choose another --out")
         store = RunStore(out / RUNS, command)
-        other = store.kept_by()
-        if other is not None and other != command:  # interrupted: no results file to tell
-            raise CorridorError(f"{out} holds the runs of an interrupted corridor {other} ({RUNS}/); "
+        kept_by = store.kept_by()
+        if kept_by is not None and kept_by != command:  # interrupted: no results file to tell
+            raise CorridorError(f"{out} holds the runs of an interrupted corridor {kept_by} ({RUNS}/); "
                                 f"--resume continues a {command} stored there: finish it with corridor "
-                                f"{other} --resume, or choose another --out")
+                                f"{kept_by} --resume, or choose another --out")
         if not os.access(out / RUNS, os.W_OK | os.X_OK):
             raise CorridorError(f"{out / RUNS}: cannot write there")
         return store
