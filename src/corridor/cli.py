@@ -522,6 +522,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CorridorError(f"{out}: given for both {same} and {flag}; give each a file of its own")
     scenario, graph = _load(args)
     _not_an_input(outputs, args)
+    if args.gpkg is not None:  # refused before the outputs given with it are written
+        from corridor.interchange.geojson import check_geopackage
+
+        check_geopackage(scenario, args.gpkg)
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
 
@@ -723,7 +727,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.analysis.sweep import grid, sweep
     from corridor.scenario.overrides import check_setting, parse_setting
 
-    settings = [parse_setting(text) for text in args.settings]
+    settings = [parse_setting(text, repeats=args.zip) for text in args.settings]
     combos = grid(settings, zipped=args.zip)
     raw, replications, seed, store = _grid_start(args)
     for setting in settings:

@@ -282,3 +282,22 @@ def test_map_legend_says_what_dashed_and_dotted_lines_are() -> None:
     plain = scenario.model_copy(update={"services": [s for s in scenario.services if s.distance_km is None
                                                        or s.waypoints]})
     assert SCHEMATIC_LABEL not in {label for label, _, _ in legend_lines(plain)}
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_an_out_that_is_a_loop_of_links_or_a_pipe_is_named_as_such(tmp_path: Path, capsys,
+                                                                     command: str) -> None:
+    # a loop of links was "a link to loopB, which does not exist" (loopB is there), and a named
+    # pipe "is a file"
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
+    (tmp_path / "loopA").symlink_to("loopB")
+    (tmp_path / "loopB").symlink_to("loopA")
+    os.mkfifo(tmp_path / "pipe")
+    argv = {"run": ["run", str(scenario)], "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10"]}
+    for out, said in (("loopA", "is a loop of symbolic links"), ("pipe", "is not a folder")):
+        assert main([*argv[command], "--workers", "1", "--quiet", "--out", str(tmp_path / out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{tmp_path / out} {said}; --out takes a new or empty folder" in err, err

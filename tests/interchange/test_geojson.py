@@ -90,3 +90,18 @@ def test_graphml_writes_and_reads_back(written: Path, baseline: Scenario) -> Non
     safe = export_safe(graph)
     assert sorted(safe.edges(keys=True)) == sorted(graph.edges(keys=True))
     assert all(v is not None for _, d in safe.nodes(data=True) for v in d.values())
+
+
+def test_a_geopackage_of_no_places_is_refused_before_anything_is_written(tmp_path: Path, capsys) -> None:
+    # every layer empty: the temporary file was removed for GDAL and nothing made it again, so
+    # the rename failed as "cannot write there (No such file or directory)" of a folder that
+    # exists, with exit status 2 and the --geojson written before it left in place
+    pytest.importorskip("geopandas")
+    scenario = tmp_path / "empty.yaml"
+    scenario.write_text("name: empty\nrun: {start: 2027-03-01}\nplaces: []\n")
+    geojson, gpkg = tmp_path / "n.geojson", tmp_path / "n.gpkg"
+    assert main(["export", str(scenario), "--geojson", str(geojson), "--gpkg", str(gpkg)]) == 2
+    err = capsys.readouterr().err
+    assert f"{gpkg}: nothing to write: the scenario has no places" in err, err
+    assert "No such file" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.yaml"]

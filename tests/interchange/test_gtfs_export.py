@@ -364,3 +364,15 @@ def test_a_feed_without_trips_is_not_written(tmp_path: Path, capsys) -> None:
     assert "nothing to write: the scenario has no timetabled service" in capsys.readouterr().err
     assert main([*argv, "--start", "2027-06-01", "--end", "2027-06-30"]) == 0
     assert feed.is_file() and geojson.is_file()
+
+
+def test_a_scenario_without_places_exports_no_feed_and_no_traceback(tmp_path: Path, capsys) -> None:
+    # `export --gtfs` of a scenario with no places (it validates: 0 places, 0 services) took the
+    # feed's default zone from places[0]: an IndexError traceback and exit status 1
+    scenario = tmp_path / "empty.yaml"
+    scenario.write_text("name: empty\nrun: {start: 2027-03-01}\nplaces: []\n")
+    feed = tmp_path / "f.zip"
+    assert main(["export", str(scenario), "--gtfs", str(feed)]) == 2
+    err = capsys.readouterr().err
+    assert f"{feed}: nothing to write: the scenario has no timetabled service" in err
+    assert "Traceback" not in err and not feed.exists()

@@ -315,6 +315,19 @@ def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, ca
     assert "services_from.gtfs: missing.zip: no such GTFS feed" in err
 
 
+def test_a_feed_that_is_a_folder_or_a_pipe_says_so_not_that_it_is_missing(mini: Path, capsys) -> None:
+    # both were "no such GTFS feed (a .zip file)", of a name that is there
+    import os
+
+    (mini.parent / "folder.zip").mkdir()
+    os.mkfifo(mini.parent / "pipe.zip")
+    for name, said in (("folder.zip", "folder.zip: a folder, not a GTFS feed (a .zip file)"),
+                       ("pipe.zip", "pipe.zip: not a regular file, not a GTFS feed (a .zip file)")):
+        mini.write_text(MINI_SCENARIO.replace("gtfs: feed.zip", f"gtfs: {name}"))
+        err = _refused(mini.parent, capsys)
+        assert f"services_from.gtfs: {said}" in err, err
+
+
 def test_a_file_that_is_not_utf8_is_located_at_its_line(mini: Path, capsys) -> None:
     # stops.txt saved in a Baltic code page: gtfs-kit said only "'utf-8' codec can't decode
     # byte 0xfe in position 81", not which of the feed's files, nor where

@@ -104,6 +104,26 @@ def test_zip_moves_the_settings_together(station, capsys) -> None:
         ("1", "100"), ("2", "150"), ("3", "200")]
 
 
+def test_zip_lets_one_setting_repeat_a_value_while_the_combinations_differ(station, capsys) -> None:
+    # a value repeated within one --set was refused ("a value is given twice") with --zip too,
+    # where the k-th combination takes the k-th value of each: servers 1, 1, 2 against demand
+    # 100, 150, 150 are three different combinations
+    assert main(["sweep", station, "--zip", "--set", "places.B.1.servers=1,1,2",
+                 "--set", "demand.F.per_week=100,150,150", "--replications", "1", "--workers", "1",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [tuple(c["settings"].values()) for c in data["combinations"]] == [
+        ("1", "100"), ("1", "150"), ("2", "150")]
+    # a combination given twice is still refused, and says which
+    assert main(["sweep", station, "--zip", "--set", "places.B.1.servers=1,2,1.0",
+                 "--set", "demand.F.per_week=100,150,100"]) == 2
+    err = capsys.readouterr().err
+    assert "--zip: the combination places.B.1.servers=1.0, demand.F.per_week=100 is given twice" in err, err
+    # crossed, a value given twice in one --set runs the same combinations twice: refused as before
+    assert main(["sweep", station, "--set", "places.B.1.servers=1,1"]) == 2
+    assert "--set places.B.1.servers: a value is given twice" in capsys.readouterr().err
+
+
 def test_every_refused_combination_is_named(station, capsys) -> None:
     # an item's problem is located in the file, so the reasons alone did not say which
     # combination each belonged to
@@ -210,7 +230,7 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monk
     err = capsys.readouterr().err
     assert "3 finished runs are kept in" in err and "--resume" in err and "Traceback" not in err
     assert [p.name for p in out.iterdir()] == ["runs"]  # nothing else, nothing half-written
-    assert len(list((out / "runs").iterdir())) == 3
+    assert len(list((out / "runs").glob("*.json"))) == 3  # and runs/.command: whose runs they are
     monkeypatch.undo()
     assert main([*args, "--resume"]) == 0
     assert "6 runs (3 read back from" in capsys.readouterr().out
@@ -309,3 +329,43 @@ def test_resume_refuses_the_folder_of_the_other_command(station, tmp_path, capsy
     err = capsys.readouterr().err
     assert f"holds the results of corridor {first} ({first}.json)" in err and "Traceback" not in err
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+
+
+@pytest.mark.parametrize(("first", "then"), [("sweep", "throughput"), ("throughput", "sweep")])
+def test_resume_refuses_the_interrupted_runs_of_the_other_command(station, tmp_path, capsys, first,
+                                                                   then) -> None:
+    # an interrupted sweep leaves only runs/: throughput --resume took that folder, wrote its
+    # throughput.json there, and from then on sweep --resume refused it as throughput's, so the
+    # sweep's kept runs could no longer be resumed where they were
+    import shutil
+
+    out = tmp_path / "out"
+    runs = {"sweep": ["--set", "demand.F.per_week=100"], "throughput": ["--scale", "1"]}
+    assert main([first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    for name in ("sweep.json", "throughput.json", "tables", "plots"):  # as if stopped before the end
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+        else:
+            (out / name).unlink(missing_ok=True)
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    capsys.readouterr()
+    assert main([then, station, *runs[then], "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"holds the runs of an interrupted corridor {first}" in err and "Traceback" not in err
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    # its own command still resumes it
+    again = [first, station, *runs[first], "--workers", "1", "--quiet", "--out", str(out), "--resume"]
+    assert main(again) == 0
+
+
+def test_a_share_whose_interval_passes_0_or_100_is_cut_there_in_the_sweep_table() -> None:
+    # the sweep's table printed "missed % 4.68 ±59.46" (two replications): a missed-connection
+    # rate down to -55%, where run's tables say "mean (low-high)" cut at 0 and 100%
+    from corridor.report.sweep_out import headline_cell
+
+    missed = {"mean": 0.0468, "low": -0.5478, "high": 0.6414, "n": 2}
+    assert headline_cell(missed, 100.0, "%") == "4.68 (0.00-64.14)"
+    assert headline_cell({"mean": 0.98, "low": 0.94, "high": 1.02, "n": 3}, 100.0, "%") == "98.0 (94.0-100.0)"
+    assert headline_cell({"mean": 0.5, "low": 0.45, "high": 0.55, "n": 3}, 100.0, "%") == "50.0 ±5.0"
+    # not a share: as it was
+    assert headline_cell({"mean": 8.0, "low": -1.0, "high": 17.0, "n": 2}, 1.0, "days") == "8.00 ±9.00"

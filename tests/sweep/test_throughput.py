@@ -105,6 +105,32 @@ def test_the_plot_of_a_corridor_without_stations_warns_of_nothing(tmp_path) -> N
         assert saturation_plot(res) is not None
 
 
+@pytest.mark.parametrize("bound", [1e308, 1e200])
+def test_a_huge_transit_bound_is_not_drawn_on_the_transit_axis(tmp_path, monkeypatch,
+                                                                bound: float) -> None:
+    # --max-transit-days 1e308 (any bound is allowed, a huge one meaning "none") was drawn as a
+    # line: matplotlib's "overflow encountered" RuntimeWarnings on stderr, and an axis up to
+    # 1e308 (or 1e200) that flattened the transits to nothing
+    import warnings
+
+    from corridor.report import throughput_out
+
+    figures: list[Any] = []
+    monkeypatch.setattr(throughput_out, "png", lambda fig: figures.append(fig) or b"png")
+    raw, name = station_raw(tmp_path, per_week=100.0, days=7)
+    res = throughput(raw, name, [1.0, 2.0], replications=1, seed=1, max_transit_days=bound)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert throughput_out.saturation_plot(res) == b"png"
+    transit_axis = figures[0].axes[1]
+    assert transit_axis.get_ylim()[1] < 100, transit_axis.get_ylim()
+    assert any("off the scale" in label for label in transit_axis.get_legend_handles_labels()[1])
+    # a bound near the transits is still drawn, with one replication (no interval) too
+    res = throughput(raw, name, [1.0, 2.0], replications=1, seed=1, max_transit_days=5.0)
+    throughput_out.saturation_plot(res)
+    assert figures[1].axes[1].get_legend_handles_labels()[1] == ["bound", "mean transit"]
+
+
 def curve_of(tmp_path: Path, text: str, scales: list[float], **kwargs: Any) -> ThroughputResult:
     """The saturation curve of the scenario ``text`` (YAML), written in ``tmp_path``."""
     from corridor.scenario.overrides import load_raw
@@ -125,6 +151,16 @@ def test_parse_scales() -> None:
                          ("inf:2:1", "START, STOP and STEP must be finite numbers")):
         with pytest.raises(CorridorError, match=message):
             parse_scales(bad)
+
+
+
+def test_a_range_of_tiny_scales_is_read_as_written() -> None:
+    # each step was rounded to 10 decimal places: a range of positive scales below 5e-11 came out
+    # as zeros and was refused as "every scale must be a positive number", one of fine steps
+    # as "a scale is given twice", though no scale was given twice
+    assert parse_scales("1e-300:3e-300:1e-300") == pytest.approx([1e-300, 2e-300, 3e-300], rel=1e-9)
+    assert parse_scales("2e-11:6e-11:2e-11") == pytest.approx([2e-11, 4e-11, 6e-11], rel=1e-9)
+    assert parse_scales("0.1:0.3:0.1") == [0.1, 0.2, 0.3]  # and no 0.30000000000000004
 
 
 PATHS = """\

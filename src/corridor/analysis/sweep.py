@@ -33,7 +33,7 @@ from corridor.analysis.runs import scenario_kpis
 from corridor.errors import CorridorError, ScenarioError
 from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
 from corridor.scenario.load import validate_raw
-from corridor.scenario.overrides import Setting, scenario_with
+from corridor.scenario.overrides import Setting, scenario_with, value_key
 from corridor.scenario.schema import Scenario
 from corridor.scenario.source import SourceDict
 from corridor.simulation.records import Records
@@ -84,11 +84,18 @@ def grid(settings: Sequence[Setting], *, zipped: bool = False) -> list[Combinati
             raise CorridorError(f"{count:,} combinations; at most {MAX_RUNS:,} runs in one sweep")
         picks_of = itertools.product(*[range(len(s.values)) for s in settings])
     out = []
+    seen: set[tuple[str, ...]] = set()
     for picks in picks_of:
-        out.append(Combination(
+        combination = Combination(
             {s.path: s.values[k] for s, k in zip(settings, picks, strict=True)},
             {s.path: s.text[k] for s, k in zip(settings, picks, strict=True)},
-            tuple((s.path, s.values[k]) for s, k in zip(settings, picks, strict=True))))
+            tuple((s.path, s.values[k]) for s, k in zip(settings, picks, strict=True)))
+        same = tuple(value_key(s.values[k]) for s, k in zip(settings, picks, strict=True))
+        if same in seen:  # zipped settings that each may repeat a value, but not all at once
+            raise CorridorError(f"{'--zip: ' if zipped else ''}the combination {combination.label()} "
+                                "is given twice")
+        seen.add(same)
+        out.append(combination)
     return out
 
 
@@ -126,9 +133,21 @@ class RunStore:
 
     #: a run's file is a few kB; one larger than this is not one of ours
     MAX_BYTES = 4 * 1024 * 1024
+    #: the file in ``folder`` that names the command whose runs it keeps (sweep, throughput)
+    COMMAND_FILE = ".command"
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, command: str | None = None) -> None:
         self.folder = Path(folder)
+        self.command = command
+
+    def kept_by(self) -> str | None:
+        """The command that made this folder's runs, as its first run wrote it (None: not said,
+        a folder of an older corridor, or none)."""
+        try:
+            with open(self.folder / self.COMMAND_FILE, "rb") as fh:
+                return fh.read(64).decode("ascii", "replace").strip() or None
+        except OSError:
+            return None
 
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.folder / f"{key}.json"
@@ -166,6 +185,9 @@ class RunStore:
             os.umask(mask)
             os.chmod(tmp, 0o666 & ~mask)
             os.replace(tmp, self.folder / f"{key}.json")
+            if self.command is not None and not (self.folder / self.COMMAND_FILE).exists():
+                # so that the other command's --resume does not take these runs for its own
+                (self.folder / self.COMMAND_FILE).write_text(self.command + "\n", encoding="ascii")
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError):  # a full disk: the runs kept so far stay for --resume

@@ -88,7 +88,9 @@ def parse_scales(text: str) -> list[float]:
             count = math.floor((stop - start) / step + 1e-9) + 1
             if count > MAX_STEPS:
                 raise CorridorError(f"{what}: {count:,} steps; at most {MAX_STEPS}")
-            scales = [round(start + k * step, 10) for k in range(count)]
+            # ten significant digits (0.1 x 3 is 0.3, not 0.30000000000000004), not ten decimal
+            # places, which turned scales below 5e-11 into 0
+            scales = [float(f"{start + k * step:.10g}") for k in range(count)]
         else:
             scales = [float(p) for p in text.split(",")]
     except ValueError:

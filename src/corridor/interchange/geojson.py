@@ -147,10 +147,20 @@ def write_geojson(scenario: Scenario, out: Path) -> None:
     write_atomically(out, lambda tmp: _write_text(tmp, text))
 
 
+def check_geopackage(scenario: Scenario, out: Path) -> None:
+    """A GeoPackage holds at least one layer: a scenario of no places (so no services or links)
+    has none to write (GDAL made no file, and the rename into place failed as 'No such file or
+    directory')."""
+    if not scenario.places:
+        raise CorridorError(f"{out}: nothing to write: the scenario has no places (a GeoPackage holds "
+                            "at least one layer)")
+
+
 def write_geopackage(scenario: Scenario, out: Path) -> None:
     """Write the network to a GeoPackage with one layer each for places, services and links
     (needs GeoPandas with a GDAL driver: pyogrio or fiona)."""
     out = geopackage_path(out)
+    check_geopackage(scenario, out)
     try:
         import geopandas as gpd
     except ImportError:

@@ -75,11 +75,12 @@ def _slug(text: str) -> str:
 
 
 def default_timezone(scenario: Scenario) -> str:
-    """The zone most timetabled services start in (ties: the first seen)."""
+    """The zone most timetabled services start in (ties: the first seen); with none, the first
+    place's, and UTC in a scenario of no places (whose feed then has nothing to write)."""
     places = {p.id: p for p in scenario.places}
     counts = Counter(places[s.stops[0]].tz for s in scenario.services if s.timetable is not None)
     if not counts:
-        return scenario.places[0].tz
+        return scenario.places[0].tz if scenario.places else "UTC"
     return counts.most_common(1)[0][0]
 
 

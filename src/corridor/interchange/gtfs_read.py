@@ -39,7 +39,9 @@ class FeedError(CorridorError, ValueError):
 def check_archive(path: Path) -> None:
     """Refuse what is not a bounded zip archive, before anything is unpacked."""
     if not path.is_file():
-        raise FeedError(f"{path}: no such GTFS feed (a .zip file)")
+        what = ("a folder" if path.is_dir() else "not a regular file" if path.exists()
+                else "no such GTFS feed")
+        raise FeedError(f"{path}: {what}{', not a GTFS feed' if path.exists() else ''} (a .zip file)")
     try:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()

@@ -55,8 +55,14 @@ def check_out(out: Path) -> Path:
 
 def _out_parent(out: Path) -> Path:
     if out.is_symlink() and not out.exists():
-        raise CorridorError(f"{out} is a link to {os.readlink(out)}, which does not exist; "
-                            "--out takes a new or empty folder")
+        try:
+            out.resolve(strict=True)
+        except FileNotFoundError:
+            raise CorridorError(f"{out} is a link to {os.readlink(out)}, which does not exist; "
+                                "--out takes a new or empty folder") from None
+        except (RuntimeError, OSError):  # ELOOP (Python 3.13), "Symlink loop" (3.11, 3.12)
+            raise CorridorError(f"{out} is a loop of symbolic links; --out takes a new or empty "
+                                "folder") from None
     target = followed(out)
     parent = target.parent if str(target.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
@@ -64,7 +70,8 @@ def _out_parent(out: Path) -> Path:
     if not parent.is_dir():
         raise CorridorError(f"{out}: folder {parent} does not exist")
     if out.exists() and not out.is_dir():
-        raise CorridorError(f"{out} is a file; --out takes a new or empty folder")
+        what = "is a file" if out.is_file() else "is not a folder"  # a pipe, a device, a socket
+        raise CorridorError(f"{out} {what}; --out takes a new or empty folder")
     if out.exists() and any(out.iterdir()):
         raise CorridorError(f"{out} already holds results or other files; choose another --out")
     if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):

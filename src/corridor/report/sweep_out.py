@@ -27,7 +27,7 @@ from corridor.report.compare_out import scenario_files
 from corridor.report.figures import png, pyplot
 from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
-from corridor.report.tables import format_table
+from corridor.report.tables import cut_share, format_table
 
 RUNS = "runs"  # the folder of finished runs inside --out
 
@@ -54,9 +54,15 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             if other != command and (out / name).exists():
                 raise CorridorError(f"{out} holds the results of corridor {other} ({name}); --resume "
                                     f"continues a {command} stored there: choose another --out")
+        store = RunStore(out / RUNS, command)
+        kept_by = store.kept_by()
+        if kept_by is not None and kept_by != command:  # interrupted: no results file to tell
+            raise CorridorError(f"{out} holds the runs of an interrupted corridor {kept_by} ({RUNS}/); "
+                                f"--resume continues a {command} stored there: finish it with corridor "
+                                f"{kept_by} --resume, or choose another --out")
         if not os.access(out / RUNS, os.W_OK | os.X_OK):
             raise CorridorError(f"{out / RUNS}: cannot write there")
-        return RunStore(out / RUNS)
+        return store
     try:
         check_out(out)
     except CorridorError as exc:
@@ -64,7 +70,7 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             raise CorridorError(f"{out} already holds results or other files; add --resume to finish the "
                                 "sweep stored there, or choose another --out") from None
         raise
-    return RunStore(out / RUNS)
+    return RunStore(out / RUNS, command)
 
 
 def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
@@ -144,11 +150,18 @@ def _num(value: float, digits: int) -> str:
     return "-" if not math.isfinite(value) else f"{value:,.{digits}f}"
 
 
-def _cell(e: dict[str, float] | None, scale: float) -> str:
+def headline_cell(e: dict[str, float] | None, scale: float, unit: str) -> str:
+    """A KPI's mean ± half-width in the sweep's table; a share (unit %) whose interval passes 0
+    or 100% as ``mean (low-high)`` cut there, as run's tables show it (no "4.68 ±59.46" of a
+    missed-connection rate)."""
     if not e or not math.isfinite(e.get("mean", math.nan)):
         return "-"
     mean = e["mean"] * scale
     digits = 0 if abs(mean) >= 100 else 1 if abs(mean) >= 10 else 2
+    if unit == "%" and scale == 100.0:
+        cut = cut_share(e["mean"], e.get("low", math.nan), e.get("high", math.nan), digits)
+        if cut is not None:
+            return cut
     half = (e["high"] - e["mean"]) * scale
     return _num(mean, digits) + (f" ±{_num(half, digits)}" if math.isfinite(half) else "")
 
@@ -190,7 +203,7 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
     for k, c in enumerate(result.combinations):
         if k in summary:
             rows.append([*[c.text[col] for col in swept],
-                         *[_cell(summary[k].get(key), scale) for key, _, scale, _ in keys]])
+                         *[headline_cell(summary[k].get(key), scale, unit) for key, _, scale, unit in keys]])
         else:
             blank = (["failed"] + ["-"] * (len(keys) - 1))[:len(keys)]
             rows.append([*[c.text[col] for col in swept], *blank])

@@ -102,6 +102,10 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
     })
 
 
+#: the transit bound is drawn when at most this many times the highest transit plotted
+BOUND_DRAWN = 10.0
+
+
 def saturation_plot(res: ThroughputResult) -> bytes | None:
     """Delivered throughput and transit against offered load, and the bottleneck's
     utilisation; 95% intervals as bars; the sustainable limit marked."""
@@ -125,8 +129,15 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
     top.plot([0, max(x)], [0, max(x)], color="grey", lw=0.8, ls=":", label="delivered = offered")
     top.set_ylabel("TEU a week delivered")
     bars(mid, [s.transit_days for s in ran], color="tab:orange", label="mean transit")
-    if math.isfinite(res.max_transit_days):
+    transits = [e.high if math.isfinite(e.high) else e.mean for e in (s.transit_days for s in ran)
+                if e is not None and math.isfinite(e.mean)]  # one replication: no interval
+    # a bound far above every transit (--max-transit-days 1e308: none, in effect) is named, not
+    # drawn: the axis would run up to it (overflowing matplotlib at 1e308) and flatten the curve
+    if math.isfinite(res.max_transit_days) and res.max_transit_days <= max([*transits, 1.0]) * BOUND_DRAWN:
         mid.axhline(res.max_transit_days, color="tab:red", lw=0.9, ls="--", label="bound")
+    elif math.isfinite(res.max_transit_days):
+        mid.plot([], [], color="tab:red", lw=0.9, ls="--",
+                 label=f"bound {res.max_transit_days:,.3g} days (off the scale)")
     mid.set_ylabel("container transit, days")
     for name in sorted({s.bottleneck for s in ran if s.bottleneck}):
         bars(low, [s.utilisation.get(name) for s in ran], 100.0, label=name)

@@ -91,20 +91,22 @@ def split_values(text: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _same(value: Any) -> str:
+def value_key(value: Any) -> str:
     """A value's text for spotting repeats: a whole number the same with or without a point
     (``1`` and ``1.0`` set a number field alike)."""
     if isinstance(value, float) and value.is_integer():
         return repr(int(value))
     if isinstance(value, list):
-        return "[" + ", ".join(_same(v) for v in value) + "]"
+        return "[" + ", ".join(value_key(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_same(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k!r}: {value_key(v)}" for k, v in value.items()) + "}"
     return repr(value)
 
 
-def parse_setting(text: str) -> Setting:
-    """``PATH=V1,V2,...`` as a :class:`Setting`; a clear error for anything malformed."""
+def parse_setting(text: str, *, repeats: bool = False) -> Setting:
+    """``PATH=V1,V2,...`` as a :class:`Setting`; a clear error for anything malformed. A value
+    given twice is refused unless ``repeats`` (``sweep --zip``, where the k-th combination takes
+    the k-th value of every setting, so one setting may repeat a value while another moves)."""
     if len(text) > MAX_SETTING_CHARS:
         raise CorridorError(f"--set {shown(text)}: longer than {MAX_SETTING_CHARS:,} characters")
     path, eq, rest = text.partition("=")
@@ -133,7 +135,7 @@ def parse_setting(text: str) -> Setting:
         except Exception as exc:  # a YAML syntax error
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CorridorError(f"--set {path}: cannot read value {shown(piece)} as YAML: {first}") from None
-    if len(set(map(_same, values))) != len(values):
+    if not repeats and len(set(map(value_key, values))) != len(values):
         raise CorridorError(f"--set {path}: a value is given twice")
     return Setting(path, tuple(values), tuple(pieces))
 
