@@ -1,0 +1,155 @@
+"""Single stations against references written in tests/validation/independent_refs.py (Markov
+chains solved with NumPy, Pollaczek-Khinchine from the moments), on parameters the other queue
+tests leave out: M/M/c for c = 1..6 up to utilisation 0.95, M/D/c (exact, Crommelin's chain)
+for c = 1..6, M/E_k/1 (gamma service of shape k) and a station shut a fixed part of every day
+against a plain loop written here.
+
+For every case, over 20 independent replications, each a 99.9% t-interval with no other slack:
+the mean wait (the ``mean_wait_min`` KPI), the share of vehicles that wait (from the vehicle
+log), utilisation, the time-average number of vehicles waiting (``mean_queue``) against
+lambda Wq of the formula, and Little's law inside each run: ``mean_queue`` against the run's
+own arrival rate x its own mean wait. Runs drop a tenth as warm-up (they start empty) and
+drain five days (so hardly a wait is cut at the end).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from validation.independent_refs import (
+    bulk_wait,
+    check,
+    mdc_by_chain,
+    mmc_by_chain,
+    pk_wait,
+    station_scenario,
+)
+
+from corridor import simulate
+
+MEAN = 60.0  # minutes of service, on average
+REPS = 20
+
+
+def window_waits(result, scenario) -> list[np.ndarray]:  # noqa: ANN001
+    warmup, horizon = scenario.run.warmup_days * 1440.0, scenario.run.horizon_days * 1440.0
+    out = []
+    for rec in result.records:
+        log = rec.stations["B"]
+        seen = (log["arrive_min"] >= warmup) & (log["arrive_min"] < horizon)
+        out.append(log["start_min"][seen] - log["arrive_min"][seen])
+    return out
+
+
+def station_failures(servers: int, rho: float, service: str, want: dict[str, float], days: int,
+                     seed: int, *, wait_width: float = 0.25) -> list[str]:
+    lam = rho * servers / MEAN
+    scenario = station_scenario(servers, lam, service, days=days, replications=REPS, seed=seed)
+    result = simulate(scenario, workers=2)
+    st = [k["stations"]["B"] for k in result.kpis]
+    span = (scenario.run.horizon_days - scenario.run.warmup_days) * 1440.0
+    waits = window_waits(result, scenario)
+    fails = [
+        check([s["mean_wait_min"] for s in st], want["wait"], "mean wait (min)", width=wait_width),
+        check([s["utilisation"] for s in st], rho, "utilisation", width=0.05),
+        check([s["mean_queue"] for s in st], lam * want["wait"], "time-average vehicles waiting",
+              width=wait_width),
+    ]
+    if "p_wait" in want:
+        fails.append(check([float(np.mean(w > 0)) for w in waits], want["p_wait"], "P(wait > 0)",
+                           width=0.1))
+    # the KPI's mean wait is the mean of the vehicle log's waits (a run that drains cuts none)
+    for s, w in zip(st, waits, strict=True):
+        assert s["unserved"] == 0
+        assert math.isclose(s["mean_wait_min"], float(w.mean()), rel_tol=1e-9)
+    # Little inside each run: L (time average) - (arrivals / span) x W; edge effects only
+    diff = [s["mean_queue"] - s["vehicles"] / span * s["mean_wait_min"] for s in st]
+    size = float(np.mean([s["mean_queue"] for s in st]))
+    little = check(diff, 0.0, "Little: L - lambda W", width=math.inf)
+    if little and abs(float(np.mean(diff))) > 0.01 * size:
+        fails.append(little + f" (L about {size:.4g})")
+    return [f for f in fails if f]
+
+
+# At utilisation 0.95 a run of ~20 s holds the mean wait to +-25-35% only (99.9%, 20
+# replications): the width allowed there says so; elsewhere it is 25%.
+HEAVY = 0.35
+
+MMC = [  # servers, utilisation, days, width (the other queue tests have 1: .3 .6 .9, 2: .9,
+    # 3: .3 .6 .9, 4: .8, 5: .5, 6: .9, 8: .7)
+    (1, 0.45, 150, 0.25),
+    (1, 0.75, 300, 0.25),
+    (1, 0.95, 1000, HEAVY),
+    (2, 0.3, 300, 0.25),
+    (2, 0.95, 500, HEAVY),
+    (3, 0.8, 150, 0.25),
+    (4, 0.35, 250, 0.25),
+    (4, 0.95, 300, HEAVY),
+    (5, 0.85, 120, 0.25),
+    (6, 0.6, 60, 0.25),
+    (6, 0.95, 200, HEAVY),
+]
+
+
+@pytest.mark.parametrize(("servers", "rho", "days", "width"), MMC,
+                         ids=[f"M/M/{c}-rho{r}" for c, r, _, _ in MMC])
+def test_mmc_against_its_birth_death_chain(servers, rho, days, width) -> None:
+    want = mmc_by_chain(servers, rho * servers / MEAN, 1.0 / MEAN)
+    fails = station_failures(servers, rho, "{dist: exponential, mean_min: 60}", want, days,
+                             seed=100 + 10 * servers + int(100 * rho), wait_width=width)
+    assert not fails, "\n".join(fails)
+
+
+MDC = [  # servers, utilisation, days, width (M/D/1 at .3 .6 .9 is in test_queue_theory.py)
+    (1, 0.95, 600, HEAVY),
+    (2, 0.5, 80, 0.25),
+    (2, 0.9, 200, 0.25),
+    (3, 0.75, 100, 0.25),
+    (4, 0.95, 250, HEAVY),
+    (6, 0.85, 80, 0.25),
+]
+
+
+@pytest.mark.parametrize(("servers", "rho", "days", "width"), MDC,
+                         ids=[f"M/D/{c}-rho{r}" for c, r, _, _ in MDC])
+def test_mdc_against_crommelins_chain(servers, rho, days, width) -> None:
+    want = mdc_by_chain(servers, rho * servers / MEAN, MEAN)
+    fails = station_failures(servers, rho, "{dist: fixed, value_min: 60}", want, days,
+                             seed=200 + 10 * servers + int(100 * rho), wait_width=width)
+    assert not fails, "\n".join(fails)
+
+
+MEK1 = [  # Erlang phases k, utilisation, days
+    (2, 0.8, 250),
+    (4, 0.9, 400),
+    (9, 0.5, 120),
+]
+
+
+@pytest.mark.parametrize(("k", "rho", "days"), MEK1, ids=[f"M/E{k}/1-rho{r}" for k, r, _ in MEK1])
+def test_erlang_service_by_pollaczek_khinchine(k, rho, days) -> None:
+    # gamma of mean m and sd m / sqrt(k) is Erlang-k: E[S^2] = (1 + 1/k) m^2; P(wait > 0) = rho
+    sd = MEAN / math.sqrt(k)
+    want = {"wait": pk_wait(rho / MEAN, MEAN, (1.0 + 1.0 / k) * MEAN**2), "p_wait": rho}
+    fails = station_failures(1, rho, f"{{dist: gamma, mean_min: 60.0, sd_min: {sd!r}}}", want, days,
+                             seed=300 + k)
+    assert not fails, "\n".join(fails)
+
+
+def test_references_catch_a_wrong_answer() -> None:
+    """Each reference, broken on purpose, lands outside a real run's interval: the checks above
+    can fail."""
+    lam = 0.9 / MEAN
+    result = simulate(station_scenario(1, lam, "{dist: exponential, mean_min: 60}", days=400,
+                                       replications=REPS, seed=5), workers=2)
+    waits = [k["stations"]["B"]["mean_wait_min"] for k in result.kpis]
+    assert not check(waits, mmc_by_chain(1, lam, 1 / MEAN)["wait"], "right")
+    assert check(waits, mmc_by_chain(1, lam * 1.02, 1 / MEAN)["wait"], "rho 0.918 for 0.9")
+    assert check(waits, mdc_by_chain(1, lam, MEAN)["wait"], "M/D/1 for M/M/1")
+    assert check(waits, pk_wait(lam, MEAN, 1.5 * MEAN**2), "E2 for M")
+    # the chains agree with the textbook where it has closed forms
+    assert math.isclose(mmc_by_chain(1, lam, 1 / MEAN)["wait"], 0.9 * MEAN / 0.1, rel_tol=1e-9)
+    assert math.isclose(mdc_by_chain(1, lam, MEAN)["wait"], 0.9 * MEAN / 0.2, rel_tol=1e-9)
+    assert math.isclose(bulk_wait(1.0, 50, 0.5)["wait"], 0.5, rel_tol=1e-9)  # never full
