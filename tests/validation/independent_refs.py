@@ -19,9 +19,12 @@ from corridor.scenario.schema import Scenario
 
 # --------------------------------------------------------------------------- scenarios
 def station_scenario(servers: int, rate_per_min: float, service: str, *, days: int, replications: int,
-                     seed: int, warmup_share: float = 0.1, drain_days: int = 5) -> Scenario:
+                     seed: int, warmup_share: float = 0.1, drain_days: int = 5,
+                     customs: str = "") -> Scenario:
     """Poisson single-container trucks (dispatched at once, 30 minutes' drive) into station B
-    with ``servers`` servers and ``service`` (a distribution's YAML)."""
+    with ``servers`` servers and ``service`` (a distribution's YAML); ``customs``: B's customs
+    hold, in YAML."""
+    extra = f", customs: {customs}" if customs else ""
     per_week = rate_per_min * 10080.0
     text = textwrap.dedent(f"""\
         name: qtrial-station
@@ -30,7 +33,7 @@ def station_scenario(servers: int, rate_per_min: float, service: str, *, days: i
         places:
           - {{id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}}
           - {{id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 81, tz: UTC,
-             servers: {servers}, service_time: {service}}}
+             servers: {servers}, service_time: {service}{extra}}}
         services:
           - {{id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {{cutoff_min: 0}},
              duration_min: 30, capacity: 1}}
@@ -41,10 +44,17 @@ def station_scenario(servers: int, rate_per_min: float, service: str, *, days: i
 
 
 def train_scenario(headway_h: int, capacity: int, rate_per_min: float, *, days: int, replications: int,
-                   seed: int, warmup_share: float = 0.1, drain_days: int = 21) -> Scenario:
+                   seed: int, warmup_share: float = 0.1, drain_days: int = 21, kind: str = "cargo",
+                   flows: int = 1) -> Scenario:
     """Poisson containers at A, carried to B by a timetabled train every ``headway_h`` hours
-    (from 00:00 UTC; 24 must be a multiple of it) that takes ``capacity`` of them."""
+    (from 00:00 UTC; 24 must be a multiple of it) that takes ``capacity`` of them; with
+    ``kind`` passenger, travellers and a flight (they book the first flight with a seat left);
+    ``flows``: the rate split evenly over that many flows."""
     assert 24 % headway_h == 0
+    unit, mode = ("pax", "air") if kind == "passenger" else ("feu", "rail")
+    per_week = rate_per_min * 10080.0 / flows
+    demand = "\n".join(f"  - {{id: F{k}, kind: {kind}, from: A, to: B, per_week: {per_week!r}}}"
+                       for k in range(flows))
     text = textwrap.dedent(f"""\
         name: qtrial-bulk
         run: {{start: 2027-01-04, horizon_days: {days}, warmup_days: {max(1, int(days * warmup_share))},
@@ -53,11 +63,10 @@ def train_scenario(headway_h: int, capacity: int, rate_per_min: float, *, days: 
           - {{id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}}
           - {{id: B, name: B, kind: rail_terminal, country: KZ, lat: 45, lon: 81, tz: UTC}}
         services:
-          - {{id: TRAIN, mode: rail, unit: feu, stops: [A, B], duration_min: 60, capacity: {capacity},
+          - {{id: TRAIN, mode: {mode}, unit: {unit}, stops: [A, B], duration_min: 60, capacity: {capacity},
              timetable: {{days: daily, headway_min: {headway_h * 60}, first: "00:00", last: "23:59"}}}}
         demand:
-          - {{id: F, kind: cargo, from: A, to: B, per_week: {rate_per_min * 10080.0!r}}}
-        """)
+        """) + demand + "\n"
     return Scenario.model_validate(yaml.safe_load(text))
 
 

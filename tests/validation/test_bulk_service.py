@@ -31,14 +31,27 @@ CASES = [  # headway (h), capacity, load, days
     (24, 80, 0.5, 250),
     (2, 80, 0.95, 120),
 ]
+# the same for travellers booking the first flight with a seat left (first come, first served
+# too: seats only fill), and for two flows sharing the train (each its own mean wait: PASTA)
+OTHERS = [  # kind, flows, headway (h), capacity, load, days
+    ("passenger", 1, 24, 1, 0.5, 3650),
+    ("passenger", 1, 6, 3, 0.8, 1000),
+    ("passenger", 1, 8, 10, 0.9, 800),
+    ("passenger", 1, 4, 40, 0.7, 250),
+    ("passenger", 1, 2, 80, 0.95, 120),
+    ("cargo", 2, 6, 5, 0.9, 800),
+]
 
 
-def measured(result, scenario, headway: float) -> tuple[list[float], list[float], list[float]]:  # noqa: ANN001
+def measured(result, scenario, headway: float, flow: int | None = None,  # noqa: ANN001
+             ) -> tuple[list[float], list[float], list[float]]:
     waits, missed, backlog = [], [], []
     for rec in result.records:
         u = rec.units
         created, left = u["created_min"], u["first_departure_min"]
         seen = (created >= rec.warmup_min) & (created < rec.horizon_min)
+        if flow is not None:
+            seen &= u["flow"] == flow
         assert np.isfinite(left[seen]).all(), "a container of the window never left"
         assert np.all(left[seen] >= created[seen])
         # every departure is on the timetable
@@ -74,6 +87,28 @@ def test_timetabled_train_against_the_backlog_chain(headway_h, capacity, load, d
               f"theory {want['missed']:.3g}")]
     if want["backlog"] > 0.05:
         fails.append(check(backlog, want["backlog"], "backlog after a departure", width=0.35))
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
+
+
+@pytest.mark.parametrize(("kind", "flows", "headway_h", "capacity", "load", "days"), OTHERS,
+                         ids=[f"{k}-{f}flows-T{t}h-C{c}-load{r}" for k, f, t, c, r, _ in OTHERS])
+def test_travellers_and_shared_trains_against_the_backlog_chain(kind, flows, headway_h, capacity, load,
+                                                                 days) -> None:
+    headway = headway_h * 60.0
+    lam = load * capacity / headway
+    scenario = train_scenario(headway_h, capacity, lam, days=days, replications=REPS,
+                              seed=450 + capacity + int(100 * load), kind=kind, flows=flows)
+    result = simulate(scenario, workers=2)
+    want = bulk_wait(headway, capacity, lam)
+    fails = []
+    for flow in range(flows) if flows > 1 else [None]:
+        waits, missed, backlog = measured(result, scenario, headway, flow)
+        fails += [check(waits, want["wait"], f"flow {flow}: mean wait (min)", width=0.15),
+                  check(missed, want["missed"], f"flow {flow}: P(not on the first train)", width=0.2)
+                  if want["missed"] > 0.01 else ""]
+    for rec in result.records:
+        assert not np.any(rec.units["missed"])  # nobody misses a flight they booked
     fails = [f for f in fails if f]
     assert not fails, "\n".join(fails)
 

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 from validation.independent_refs import (
     bulk_wait,
     check,
@@ -138,6 +139,35 @@ def test_erlang_service_by_pollaczek_khinchine(k, rho, days) -> None:
     assert not fails, "\n".join(fails)
 
 
+@pytest.mark.parametrize(("servers", "rho", "days"), [(1, 0.8, 300), (2, 0.7, 150)],
+                         ids=["M/M/1-rho0.8-customs", "M/M/2-rho0.7-customs"])
+def test_customs_holds_and_littles_law_for_units(servers, rho, days) -> None:
+    # a loaded vehicle is held after its service with probability 0.3 for an exponential time
+    # of mean 120 min, off the servers: the queue is M/M/c still, and a container spends
+    # Wq + 60 + 0.3 x 120 minutes at the station on average, so L (units there) = lambda x that
+    lam = rho * servers / MEAN
+    scenario = station_scenario(servers, lam, "{dist: exponential, mean_min: 60}", days=days,
+                                replications=REPS, seed=800 + servers,
+                                customs="{probability: 0.3, hold: {dist: exponential, mean_min: 120}}")
+    result = simulate(scenario, workers=2)
+    wq = mmc_by_chain(servers, lam, 1.0 / MEAN)["wait"]
+    there = wq + MEAN + 0.3 * 120.0
+    st = [k["stations"]["B"] for k in result.kpis]
+    fails = [
+        check([s["mean_wait_min"] for s in st], wq, "mean wait (min)"),
+        check([s["utilisation"] for s in st], rho, "utilisation", width=0.05),
+        check([s["little_L_units"] for s in st], lam * there, "L: units at the station", width=0.1),
+        check([s["little_lambda_W_units"] for s in st], lam * there, "lambda W: units at the station",
+              width=0.1),
+        check([k["cargo"]["station_h"]["mean"] * 60.0 for k in result.kpis], there,
+              "cargo station_h (min)", width=0.1),
+        check([k["cargo"]["door_to_door_days"]["mean"] * 1440.0 for k in result.kpis], 30.0 + there,
+              "door to door (min): 30 min drive + station", width=0.1),
+    ]
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
+
+
 def test_references_catch_a_wrong_answer() -> None:
     """Each reference, broken on purpose, lands outside a real run's interval: the checks above
     can fail."""
@@ -153,3 +183,45 @@ def test_references_catch_a_wrong_answer() -> None:
     assert math.isclose(mmc_by_chain(1, lam, 1 / MEAN)["wait"], 0.9 * MEAN / 0.1, rel_tol=1e-9)
     assert math.isclose(mdc_by_chain(1, lam, MEAN)["wait"], 0.9 * MEAN / 0.2, rel_tol=1e-9)
     assert math.isclose(bulk_wait(1.0, 50, 0.5)["wait"], 0.5, rel_tol=1e-9)  # never full
+
+
+def test_seasonal_arrivals_count_as_a_poisson_process_per_month() -> None:
+    """Demand and outside traffic with twelve monthly factors: the units made (and the outside
+    vehicles at B) in each calendar month, over 20 replications, against Poisson counts of
+    rate x factor x the month's minutes inside the run (a chi-square over months, and every
+    month's z under 4.5)."""
+    factors = [0.2, 0.5, 1.0, 1.5, 2.0, 3.0, 2.5, 1.2, 0.8, 0.4, 0.1, 1.0]
+    base = station_scenario(2, 0.3 / MEAN, "{dist: exponential, mean_min: 60}", days=700, replications=REPS,
+                            seed=900)
+    demand = [d.model_copy(update={"seasonality": factors}) for d in base.demand]
+    places = [p.model_copy(update={"background_per_day": 3.0, "background_seasonality": factors[::-1]})
+              if p.id == "B" else p for p in base.places]
+    scenario = base.model_copy(update={"demand": demand, "places": places})
+    result = simulate(scenario, workers=2)
+    epoch = scenario.run.epoch
+    horizon = scenario.run.horizon_days * 1440.0
+    # month edges (minutes since the epoch) by the calendar, written here
+    edges, months = [0.0], []
+    y, m = epoch.year, epoch.month
+    while edges[-1] < horizon:
+        months.append(m - 1)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        edges.append(min(horizon, (epoch.replace(year=y, month=m, day=1) - epoch).total_seconds() / 60.0))
+    minutes = np.diff(edges)
+    lam = 0.3 / MEAN
+    made = np.zeros(len(months))
+    outside = np.zeros(len(months))
+    for rec in result.records:
+        made += np.histogram(rec.units["created_min"], bins=edges)[0]
+        log = rec.stations["B"]
+        outside += np.histogram(log["arrive_min"][log["units"] == 0], bins=edges)[0]
+    for what, counts, rate, fs in (("demand", made, lam, factors), ("outside", outside, 3.0 / 1440.0,
+                                                                     factors[::-1])):
+        expected = REPS * rate * minutes * np.array([fs[k] for k in months])
+        z = (counts - expected) / np.sqrt(expected)
+        assert np.all(np.abs(z) < 4.5), (what, z.round(2))
+        chi2 = float(np.sum(z**2))
+        assert stats.chi2.sf(chi2, len(months)) > 1e-3, (what, chi2, len(months))
+    # broken on purpose: factors a month late are far off
+    late = REPS * lam * minutes * np.array([factors[(k + 1) % 12] for k in months])
+    assert stats.chi2.sf(float(np.sum((made - late) ** 2 / late)), len(months)) < 1e-6
