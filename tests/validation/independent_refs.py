@@ -265,3 +265,41 @@ def closed_station_plain_loop(servers: int, lam: float, service, closed: tuple[f
         free[k] = start + s
         total_wait += start - t
     return {"wait": total_wait / customers, "utilisation": float(work.sum() / (servers * arrivals[-1]))}
+
+
+# --------------------------------------------------------------------------- daily departure paths
+def paths_wait(per_day: int, lam: float, day: float = 1440.0, nodes: int = 120) -> dict[str, float]:
+    """Units that each leave at once on one of ``per_day`` departure paths a day, or, when the
+    day's are taken, on the first path of a later day (at its start), first come first served.
+    The backlog at the start of a day is the chain B' = max(B + A - N, 0), A ~ Poisson(lam day).
+    A unit arriving u into the day with j earlier arrivals that day is number k = B + j + 1 in
+    line: it leaves at once if k <= N, else at the start of day ceil(k / N) - 1 after its own,
+    waiting day - u + (ceil(k / N) - 2) day. Averaged over u ~ U(0, day) (Gauss-Legendre), j ~
+    Poisson(lam u) given u. Returns the mean wait and the share that wait."""
+    N = per_day
+    m = lam * day
+    states = int(12 * N + m + 40 * math.sqrt(m) + 300)
+    P = np.zeros((states + 1, states + 1))
+    pmf = stats.poisson.pmf(np.arange(states + N + 1), m)
+    cdf = np.cumsum(pmf)
+    for b in range(states + 1):
+        if N - b >= 0:
+            P[b, 0] = cdf[N - b]
+        k = np.arange(1, states + 1)
+        idx = k + N - b
+        ok = idx >= 0
+        P[b, k[ok]] = pmf[idx[ok]]
+        P[b, -1] += max(0.0, 1.0 - P[b].sum())
+    pi = stationary(P)
+    x, w = np.polynomial.legendre.leggauss(nodes)
+    us, ws = (x + 1) * day / 2, w / 2  # nodes in (0, day), weights summing to 1
+    line = np.arange(states + 1)
+    wait = waited = 0.0
+    for u, wu in zip(us, ws, strict=True):
+        pj = stats.poisson.pmf(line, lam * u)
+        k = line[:, None] + line[None, :] + 1
+        days_on = np.ceil(k / N)
+        late = days_on >= 2
+        wait += wu * float(pi @ np.where(late, day - u + (days_on - 2) * day, 0.0) @ pj)
+        waited += wu * float(pi @ late @ pj)
+    return {"wait": wait, "waited": waited}

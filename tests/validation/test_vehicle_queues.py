@@ -22,6 +22,7 @@ from validation.independent_refs import (
     cutoff_plain_loop,
     cutoff_wait,
     mdc_by_chain,
+    paths_wait,
     station_scenario,
     t_interval,
 )
@@ -37,7 +38,7 @@ def dispatch_scenario(lam: float, dispatch: str, capacity: int, duration: float,
     text = textwrap.dedent(f"""\
         name: qtrial-dispatch
         run: {{start: 2027-01-04, horizon_days: {days}, warmup_days: {max(1, days // 10)},
-              drain_days: 10, replications: {REPS}, seed: {seed}}}
+              drain_days: 40, replications: {REPS}, seed: {seed}}}
         places:
           - {{id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}}
           - {{id: B, name: B, kind: rail_terminal, country: KZ, lat: 45, lon: 81, tz: UTC}}
@@ -60,23 +61,27 @@ def unit_waits(result) -> list[np.ndarray]:  # noqa: ANN001
     return out
 
 
-FLEET = [  # vehicles, load, round trip (min), days
-    (1, 0.7, 120.0, 300),
-    (2, 0.9, 240.0, 400),
-    (5, 0.8, 600.0, 300),
-    (12, 0.95, 1440.0, 400),
+FLEET = [  # vehicles, load, running time (min), return factor, turnaround (min), days
+    (1, 0.7, 60.0, 1.0, 0.0, 300),
+    (2, 0.9, 120.0, 1.0, 0.0, 400),
+    (3, 0.85, 200.0, 0.5, 100.0, 300),
+    (5, 0.8, 300.0, 1.0, 0.0, 300),
+    (12, 0.95, 720.0, 1.0, 0.0, 400),
 ]
 
 
-@pytest.mark.parametrize(("vehicles", "load", "round_trip", "days"), FLEET,
-                         ids=[f"M/D/{k}-fleet-load{r}" for k, r, _, _ in FLEET])
-def test_a_fleet_of_single_container_vehicles_is_m_d_k(vehicles, load, round_trip, days) -> None:
+@pytest.mark.parametrize(("vehicles", "load", "running", "back", "turnaround", "days"), FLEET,
+                         ids=[f"M/D/{k}-fleet-load{r}-return{b}" for k, r, _, b, _, _ in FLEET])
+def test_a_fleet_of_single_container_vehicles_is_m_d_k(vehicles, load, running, back, turnaround,
+                                                       days) -> None:
     # a container forms a vehicle at once (capacity 1, cut-off 0) and waits for one of the
-    # fleet's; that one is back half the round trip out + half back after it left: the fleet is
-    # K servers of a fixed service time, the round trip
+    # fleet's; that one is back return_factor x the running time + the turnaround after it
+    # was unloaded at the far end: the fleet is K servers of a fixed service time, the round trip
+    round_trip = running * (1 + back) + turnaround
     lam = load * vehicles / round_trip
-    fleet = f"fleets: [{{id: FL, vehicles: {vehicles}, return_factor: 1, turnaround_min: 0}}]"
-    s = dispatch_scenario(lam, "{cutoff_min: 0, fleet: FL}", 1, round_trip / 2, days=days,
+    fleet = (f"fleets: [{{id: FL, vehicles: {vehicles}, return_factor: {back!r}, "
+             f"turnaround_min: {turnaround!r}}}]")
+    s = dispatch_scenario(lam, "{cutoff_min: 0, fleet: FL}", 1, running, days=days,
                           seed=500 + vehicles, fleet=fleet)
     result = simulate(s, workers=2)
     want = mdc_by_chain(vehicles, lam, round_trip)
@@ -119,6 +124,33 @@ def test_full_or_at_the_cutoff(capacity, lam, cutoff, days) -> None:
              check([float(np.max(w)) for w in waits], cutoff, "no wait beyond the cut-off", width=math.inf)
              if any(float(np.max(w)) > cutoff + 1e-6 for w in waits) else "",
              check(loads, want["load"], "containers a vehicle", width=0.05)]
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
+
+
+PATHS = [  # paths a day, load, days, width of the mean wait's interval
+    (1, 0.8, 3650, 0.2),
+    (3, 0.9, 3650, 0.25),
+    (10, 0.7, 1500, 0.2),
+    (24, 0.9, 1000, 0.3),
+]
+
+
+@pytest.mark.parametrize(("per_day", "load", "days", "width"), PATHS,
+                         ids=[f"{n}-paths-a-day-load{r}" for n, r, _, _ in PATHS])
+def test_daily_departure_paths_against_the_backlog_chain(per_day, load, days, width) -> None:
+    # single-container vehicles that leave at once, each on one of the day's paths (UTC days):
+    # when they are taken, at the start of the first day with one left
+    lam = load * per_day / 1440.0
+    s = dispatch_scenario(lam, f"{{cutoff_min: 0, paths_per_day: {per_day}}}", 1, 60.0, days=days,
+                          seed=550 + per_day)
+    result = simulate(s, workers=2)
+    want = paths_wait(per_day, lam)
+    waits = unit_waits(result)
+    util = [k["paths"]["SHUTTLE"]["utilisation"] for k in result.kpis]
+    fails = [check([float(w.mean()) for w in waits], want["wait"], "mean wait (min)", width=width),
+             check([float(np.mean(w > 0)) for w in waits], want["waited"], "share that wait", width=0.15),
+             check(util, load, "paths utilisation", width=0.05)]
     fails = [f for f in fails if f]
     assert not fails, "\n".join(fails)
 
