@@ -303,3 +303,44 @@ def paths_wait(per_day: int, lam: float, day: float = 1440.0, nodes: int = 120) 
         wait += wu * float(pi @ np.where(late, day - u + (days_on - 2) * day, 0.0) @ pj)
         waited += wu * float(pi @ late @ pj)
     return {"wait": wait, "waited": waited}
+
+
+def welch_check(sim, ref, what: str, *, width: float = 0.25, level: float = 0.999) -> str:  # noqa: ANN001
+    """'' if two independent sets of replications (the engine's, a plain loop's) agree in mean
+    by Welch's t-interval at ``level``, and the interval is under ``width`` x the reference's
+    mean either side; else what went wrong."""
+    a, b = np.asarray(sim, dtype=float), np.asarray(ref, dtype=float)
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = stats.t.ppf(0.5 + level / 2, df) * se
+    diff = float(a.mean() - b.mean())
+    if abs(diff) > half:
+        return (f"{what}: engine {a.mean():.5g}, plain loop {b.mean():.5g}; "
+                f"difference {diff:.4g} +- {half:.3g}")
+    if half >= width * abs(b.mean()):
+        return f"{what}: interval of the difference +-{half:.3g} too wide for {b.mean():.5g}"
+    return ""
+
+
+def two_stop_plain_loop(headway: float, capacity: int, lam_first: float, lam_second: float, offset: float,
+                        departures: int, rng: np.random.Generator) -> tuple[float, float]:
+    """A train every ``headway`` from A (at k T) calls at M ``offset`` later and goes on to B;
+    Poisson(lam_first) units at A for B, Poisson(lam_second) at M for B; each stop's units board
+    first come first served into the room left. Mean wait of each stop's units."""
+    queue_a: list[float] = []
+    queue_m: list[float] = []
+    waits_a: list[float] = []
+    waits_m: list[float] = []
+    last_a = last_m = 0.0
+    for k in range(1, departures + 1):
+        t_a, t_m = k * headway, k * headway + offset
+        queue_a += sorted(rng.uniform(last_a, t_a, rng.poisson(lam_first * (t_a - last_a))).tolist())
+        queue_m += sorted(rng.uniform(last_m, t_m, rng.poisson(lam_second * (t_m - last_m))).tolist())
+        last_a, last_m = t_a, t_m
+        take, queue_a = queue_a[:capacity], queue_a[capacity:]
+        waits_a += [t_a - x for x in take]
+        room = capacity - len(take)
+        take, queue_m = queue_m[:room], queue_m[room:]
+        waits_m += [t_m - x for x in take]
+    return float(np.mean(waits_a)), float(np.mean(waits_m))

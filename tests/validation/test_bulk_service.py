@@ -11,12 +11,22 @@ first train after they arrive, and the mean backlog left just after a departure.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 import pytest
-from validation.independent_refs import bulk_plain_loop, bulk_wait, check, train_scenario
+import yaml
+from validation.independent_refs import (
+    bulk_plain_loop,
+    bulk_wait,
+    check,
+    train_scenario,
+    two_stop_plain_loop,
+    welch_check,
+)
 
 from corridor import simulate
+from corridor.scenario.schema import Scenario
 
 REPS = 20
 
@@ -126,3 +136,62 @@ def test_the_backlog_chain_against_a_plain_loop_and_broken() -> None:
         assert check([w for w, _ in runs], wrong["wait"], "load 3% higher", width=0.1)
         assert check([w for w, _ in runs], want["wait"] - headway / 2 + headway / 3, "arrivals not uniform",
                      width=0.1)
+
+
+def two_stop_scenario(headway_h: int, capacity: int, lam_first: float, lam_second: float, running: int,
+                      dwell: int, days: int, seed: int) -> Scenario:
+    text = textwrap.dedent(f"""\
+        name: qtrial-two-stops
+        run: {{start: 2027-01-04, horizon_days: {days}, warmup_days: {days // 10}, drain_days: 30,
+              replications: {REPS}, seed: {seed}}}
+        places:
+          - {{id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}}
+          - {{id: M, name: M, kind: rail_terminal, country: KZ, lat: 45, lon: 81, tz: UTC}}
+          - {{id: B, name: B, kind: rail_terminal, country: KZ, lat: 45, lon: 82, tz: UTC}}
+        services:
+          - {{id: TRAIN, mode: rail, unit: feu, stops: [A, M, B], duration_min: {2 * running + dwell},
+             dwell_min: {dwell}, capacity: {capacity}, distance_km: 200,
+             timetable: {{days: daily, headway_min: {headway_h * 60}, first: "00:00", last: "23:59"}}}}
+        demand:
+          - {{id: F1, kind: cargo, from: A, to: B, per_week: {lam_first * 10080.0!r}}}
+          - {{id: F2, kind: cargo, from: M, to: B, per_week: {lam_second * 10080.0!r}}}
+        """)
+    return Scenario.model_validate(yaml.safe_load(text))
+
+
+TWO_STOPS = [  # headway (h), capacity, share of the load from A, load, running A-M (min), dwell, days
+    (6, 10, 0.5, 0.85, 120, 0, 600),
+    (4, 5, 0.7, 0.9, 60, 30, 600),
+    (12, 3, 0.3, 0.8, 300, 0, 1200),
+]
+
+
+@pytest.mark.parametrize(("headway_h", "capacity", "share", "load", "running", "dwell", "days"), TWO_STOPS,
+                         ids=[f"T{t}h-C{c}-fromA{a}-load{r}" for t, c, a, r, _, _, _ in TWO_STOPS])
+def test_a_second_stop_gets_the_room_left(headway_h, capacity, share, load, running, dwell, days) -> None:
+    """Units at the train's second stop board into the room the first stop's left: against a
+    plain loop of that (independent_refs.two_stop_plain_loop), Welch's interval at 99.9%."""
+    headway = headway_h * 60.0
+    lam = load * capacity / headway
+    s = two_stop_scenario(headway_h, capacity, share * lam, (1 - share) * lam, running, dwell, days,
+                          seed=470 + capacity)
+    result = simulate(s, workers=2)
+    first, second = [], []
+    for rec in result.records:
+        u = rec.units
+        seen = (u["created_min"] >= rec.warmup_min) & (u["created_min"] < rec.horizon_min)
+        wait = u["first_departure_min"] - u["created_min"]
+        assert np.isfinite(wait[seen]).all()
+        first.append(float(wait[seen & (u["flow"] == 0)].mean()))
+        second.append(float(wait[seen & (u["flow"] == 1)].mean()))
+    rng = np.random.default_rng(capacity)
+    ref = [two_stop_plain_loop(headway, capacity, share * lam, (1 - share) * lam, running + dwell, 20_000,
+                               rng) for _ in range(8)]
+    fails = [welch_check(first, [a for a, _ in ref], "first stop: mean wait (min)", width=0.1),
+             welch_check(second, [b for _, b in ref], "second stop: mean wait (min)", width=0.2)]
+    # broken on purpose: the second stop served first would be far off
+    swapped = [two_stop_plain_loop(headway, capacity, (1 - share) * lam, share * lam, running + dwell, 20_000,
+                                   rng)[0] for _ in range(4)]
+    assert welch_check(second, swapped, "second stop served first")
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
