@@ -10,6 +10,7 @@ first train after they arrive, and the mean backlog left just after a departure.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import textwrap
 
@@ -26,7 +27,7 @@ from validation.independent_refs import (
 )
 
 from corridor import simulate
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Disruption, Scenario
 
 REPS = 20
 
@@ -136,6 +137,28 @@ def test_the_backlog_chain_against_a_plain_loop_and_broken() -> None:
         assert check([w for w, _ in runs], wrong["wait"], "load 3% higher", width=0.1)
         assert check([w for w, _ in runs], want["wait"] - headway / 2 + headway / 3, "arrivals not uniform",
                      width=0.1)
+
+
+@pytest.mark.parametrize(("factor", "capacity", "kept"), [(0.55, 10, 5), (0.34, 3, 1)])
+def test_a_capacity_cut_all_run_long_is_a_smaller_train(factor, capacity, kept) -> None:
+    # a service cut to f carries floor(f x capacity) on every trip: the chain with that capacity
+    headway_h, load = 6, 0.85
+    headway = headway_h * 60.0
+    lam = load * kept / headway
+    base = train_scenario(headway_h, capacity, lam, days=800, replications=REPS, seed=480 + capacity)
+    epoch = base.run.epoch
+    cut = Disruption(id="CUT", target="TRAIN", start=epoch - dt.timedelta(days=1),
+                     end=epoch + dt.timedelta(days=base.run.horizon_days + base.run.drain_days + 1),
+                     capacity_factor=factor)
+    result = simulate(base.model_copy(update={"disruptions": [cut]}), workers=2)
+    waits, missed, _ = measured(result, base, headway)
+    want = bulk_wait(headway, kept, lam)
+    fails = [check(waits, want["wait"], "mean wait (min)", width=0.15),
+             check(missed, want["missed"], "P(not on the first train)", width=0.2)]
+    for rec in result.records:
+        assert rec.trips is not None and rec.trips["boarded"].max() == kept
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
 
 
 def two_stop_scenario(headway_h: int, capacity: int, lam_first: float, lam_second: float, running: int,

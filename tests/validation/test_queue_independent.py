@@ -139,6 +139,29 @@ def test_erlang_service_by_pollaczek_khinchine(k, rho, days) -> None:
     assert not fails, "\n".join(fails)
 
 
+GENERAL = [  # service (YAML), mean, E[S^2], utilisation, days
+    ("{dist: empirical, values_min: [10.0, 60.0, 200.0], weights: [0.5, 0.3, 0.2]}", 63.0,
+     0.5 * 10.0**2 + 0.3 * 60.0**2 + 0.2 * 200.0**2, 0.75, 500),
+    ("{dist: uniform, low_min: 40.0, high_min: 80.0}", 60.0, 60.0**2 + 40.0**2 / 12, 0.9, 300),
+]
+
+
+@pytest.mark.parametrize(("service", "mean", "second", "rho", "days"), GENERAL,
+                         ids=["M/G/1-empirical-rho0.75", "M/G/1-uniform40-80-rho0.9"])
+def test_other_service_times_by_pollaczek_khinchine(service, mean, second, rho, days) -> None:
+    lam = rho / mean
+    want = {"wait": pk_wait(lam, mean, second), "p_wait": rho}
+    scenario = station_scenario(1, lam, service, days=days, replications=REPS, seed=350 + days)
+    result = simulate(scenario, workers=2)
+    st = [k["stations"]["B"] for k in result.kpis]
+    waits = window_waits(result, scenario)
+    fails = [check([s["mean_wait_min"] for s in st], want["wait"], "mean wait (min)"),
+             check([s["utilisation"] for s in st], rho, "utilisation", width=0.05),
+             check([float(np.mean(w > 0)) for w in waits], rho, "P(wait > 0)", width=0.1)]
+    fails = [f for f in fails if f]
+    assert not fails, "\n".join(fails)
+
+
 @pytest.mark.parametrize(("servers", "rho", "days"), [(1, 0.8, 300), (2, 0.7, 150)],
                          ids=["M/M/1-rho0.8-customs", "M/M/2-rho0.7-customs"])
 def test_customs_holds_and_littles_law_for_units(servers, rho, days) -> None:
