@@ -344,3 +344,46 @@ def two_stop_plain_loop(headway: float, capacity: int, lam_first: float, lam_sec
         take, queue_m = queue_m[:room], queue_m[room:]
         waits_m += [t_m - x for x in take]
     return float(np.mean(waits_a)), float(np.mean(waits_m))
+
+
+def bulk_wait_cyclic(intervals: list[float], capacity: int, lam: float) -> dict[str, float]:
+    """bulk_wait with departures a repeating cycle of gaps apart (``intervals[i]``: from
+    departure i to the next). The backlog after departure i is a periodic chain: at the first,
+    the stationary law of the product of the gaps' transition matrices; after each, that law
+    times its gap's matrix. A unit arriving in gap i, with j earlier arrivals of that gap (j ~
+    Poisson(lam u), u uniform in the gap), is number B + j + 1 in line and leaves on the k-th
+    departure after its arrival, k = ceil((B + j + 1) / C): it waits the rest of its gap, on
+    average half of it, and the k - 1 gaps after. Averaged over the gaps by their lengths."""
+    C, n = capacity, len(intervals)
+    mean_gap = float(np.mean(intervals))
+    m_max = lam * max(intervals)
+    states = int(30 * C + 8 * m_max + 40 * math.sqrt(m_max) + 400)
+    mats = []
+    for gap in intervals:
+        m = lam * gap
+        pmf = stats.poisson.pmf(np.arange(states + C + 1), m)
+        cdf = np.cumsum(pmf)
+        P = np.zeros((states + 1, states + 1))
+        for b in range(states + 1):
+            if C - b >= 0:
+                P[b, 0] = cdf[C - b]
+            k = np.arange(1, states + 1)
+            idx = k + C - b
+            ok = idx >= 0
+            P[b, k[ok]] = pmf[idx[ok]]
+            P[b, -1] += max(0.0, 1.0 - P[b].sum())
+        mats.append(P)
+    cycle = np.eye(states + 1)
+    for P in mats:
+        cycle = cycle @ P
+    pi = stationary(cycle)
+    assert pi[-20:].sum() < 1e-12, "truncation too short"
+    line = np.arange(states + 1)
+    total = 0.0
+    for i, gap in enumerate(intervals):
+        pj = stats.poisson.sf(line, lam * gap) / (lam * gap)
+        k = np.ceil((line[:, None] + line[None, :] + 1) / C).astype(int)
+        after = np.r_[0.0, np.cumsum([intervals[(i + m) % n] for m in range(1, int(k.max()) + 1)])]
+        total += gap * (gap / 2 + float(pi @ after[k - 1] @ pj))
+        pi = pi @ mats[i]
+    return {"wait": total / (n * mean_gap)}
