@@ -126,6 +126,45 @@ def test_a_shared_cache_gives_each_key_one_route_whoever_asks_first(scenario, da
                 assert tuple(itinerary_steps(tt, canonical)) == stored[1], t
 
 
+SHARED_TIE = """
+name: tie
+run: {start: 2027-03-01, horizon_days: 2}
+places:
+  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC}
+  - {id: P2, name: P2, kind: junction, country: KZ, lat: 45, lon: 72, tz: UTC}
+services:
+  - {id: T1, mode: rail, unit: pax, stops: [P0, P1], timetable: {times: ["00:20"]}, duration_min: 5,
+     capacity: 9}
+  - {id: T2, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["00:30"]}, duration_min: 70,
+     capacity: 9}
+links:
+  - {id: L, from: P0, to: P1, mode: transfer, duration_min: 10}
+"""
+
+
+def test_a_shared_cache_breaks_a_tie_the_same_whoever_asks_first() -> None:
+    # ready at 00:00 or 00:19 a traveller catches the same departures (T1 at 00:20 from P0,
+    # T2 at 00:30 from P1, reached by the link by 00:29), and both routes reach P2 at 01:40:
+    # from 00:00 the planner walks the link, from 00:19 it rides T1. The key keeps the route
+    # from its latest ready time, 00:20 (T1, then T2), whichever asks first
+    import yaml
+
+    from corridor.scenario.schema import Scenario
+
+    tt = build_timetable(Scenario.model_validate(yaml.safe_load(SHARED_TIE)))
+    planner = Planner(tt, unit="pax")
+    allowed = planner.allowed(tt.service_mask(None, "pax"))
+    assert itinerary_steps(tt, planner.earliest(0, 2, 0.0, allowed=allowed)) != itinerary_steps(
+        tt, planner.earliest(0, 2, 19.0, allowed=allowed))  # the tie turns on the ready time
+    want = tuple(itinerary_steps(tt, planner.earliest(0, 2, 20.0, allowed=allowed)))
+    for order in ((0.0, 19.0), (19.0, 0.0)):
+        routes = RouteCache(Planner(tt, unit="pax"), allowed, shared=True)
+        for t in order:
+            found = routes.earliest(0, 2, t)
+            assert found is not None and found[0].arrive_min == 100.0 and found[1] == want, (order, t)
+
+
 def test_replications_sharing_a_planner_give_the_records_each_gives_alone() -> None:
     # container routes are kept with the planner for every replication a worker runs: a
     # replication's records must not depend on which replications ran before it (the order in
