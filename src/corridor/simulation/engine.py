@@ -92,7 +92,6 @@ from corridor.simulation.stations import (
     Window,
     Windows,
     background_times,
-    factor_at,
 )
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
@@ -278,7 +277,7 @@ class Replication:
         for s, starts in enumerate(self.tt.service_starts):
             windows = self.service_windows[s]
             for k, start in enumerate(starts.tolist() if windows else []):
-                factor, _ = factor_at(windows, start)
+                factor, _ = windows.factor_at(start)
                 if 0.0 < factor < 1.0:
                     seats = math.floor(self.capacity[s] * factor)
                     for c in self.tt.rows_of_trip(first + k).tolist():
@@ -301,7 +300,7 @@ class Replication:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
             for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
-                capacity = math.floor(self.capacity[s] * factor_at(self.service_windows[s], start)[0])
+                capacity = math.floor(self.capacity[s] * self.service_windows[s].factor_at(start)[0])
                 if self.lazy and capacity > 0:
                     self._idle(s, first_trip + k, start, delay, capacity)
                 else:  # a cancelled trip acts at its start: its bookings are rebooked
@@ -654,7 +653,7 @@ class Replication:
             yield self.env.timeout(leave_at - self.env.now)
         origin = int(lt.origin[row])
         while True:  # until neither a closure of the link nor one of the place it leaves holds it
-            factor, until = factor_at(self.link_windows[row], self.env.now)
+            factor, until = self.link_windows[row].factor_at(self.env.now)
             if factor == 0.0:
                 yield self.env.timeout(until - self.env.now)
                 continue
@@ -746,7 +745,7 @@ class Replication:
         windows = self.service_windows[service]
         if not windows:
             return self.capacity[service], math.inf
-        factor, until = factor_at(windows, self.env.now)
+        factor, until = windows.factor_at(self.env.now)
         return math.floor(self.capacity[service] * factor), until
 
     def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
@@ -868,7 +867,7 @@ class Replication:
         minute (:data:`LATE`)."""
         yield self._late(max(0.0, start + delay - self.env.now), trip)
         stops = self.service_rows[s][0]
-        factor, _ = factor_at(self.service_windows[s], start)
+        factor, _ = self.service_windows[s].factor_at(start)
         capacity = math.floor(self.capacity[s] * factor)
         log = TripRecord(s, start)
         self._log_trip(log, self.env.now, trip)

@@ -154,8 +154,8 @@ class Windows:
         return iter(self.windows)
 
     def factor_at(self, t: float) -> tuple[float, float]:
-        """The capacity factor in force at ``t`` and the next start or end after ``t`` (inf if
-        none): :func:`factor_at`."""
+        """The capacity factor in force at ``t`` (the least of the windows in force, at most 1)
+        and the next start or end of a window after ``t`` (inf if none)."""
         k = bisect.bisect_right(self._bounds, t)
         until = self._bounds[k] if k < len(self._bounds) else math.inf
         return (self._factors[k - 1] if k else 1.0), until
@@ -168,43 +168,30 @@ class Windows:
         return self._cuts
 
 
-def factor_at(windows: Sequence[Window] | Windows, t: float) -> tuple[float, float]:
-    """The capacity factor in force at ``t`` (the least of the windows in force, at most 1) and
-    the next start or end of a window after ``t`` (inf if none)."""
-    if isinstance(windows, Windows):
-        return windows.factor_at(t)
-    factor, until = 1.0, math.inf
-    for start, end, f in windows:
-        if start <= t < end:
-            factor, until = min(factor, f), min(until, end)
-        elif start > t:
-            until = min(until, start)
-    return factor, until
-
-
-def opening(windows: Sequence[Window] | Windows, t: float) -> float:
+def opening(windows: Windows, t: float) -> float:
     """The first moment at or after ``t`` when the place is open (no closure in force)."""
-    factor, until = factor_at(windows, t)
+    factor, until = windows.factor_at(t)
     while factor == 0.0:
         t = until
-        factor, until = factor_at(windows, t)
+        factor, until = windows.factor_at(t)
     return t
 
 
-def finish(windows: Sequence[Window] | Windows, start: float, work: float) -> float:
+def finish(windows: Windows, start: float, work: float) -> float:
     """When a service of ``work`` minutes begun at ``start`` ends, its work going at the lowest
     factor of the cuts in force (a closure stops services from starting, not one under way): a
     cut to 1/2 for 30 minutes of a 60-minute service costs it 15 minutes more.
 
-    >>> finish([(10.0, 40.0, 0.5)], 0.0, 60.0), finish([(10.0, 40.0, 0.5)], 10.0, 10.0)
+    >>> cut = Windows([(10.0, 40.0, 0.5)])
+    >>> finish(cut, 0.0, 60.0), finish(cut, 10.0, 10.0)
     (75.0, 30.0)
-    >>> finish([(10.0, 40.0, 0.0)], 0.0, 60.0)
+    >>> finish(Windows([(10.0, 40.0, 0.0)]), 0.0, 60.0)
     60.0
     """
-    cuts = windows.cuts if isinstance(windows, Windows) else [w for w in windows if w[2] > 0.0]
+    cuts = windows.cuts
     t = start
     while True:
-        factor, until = factor_at(cuts, t)
+        factor, until = cuts.factor_at(t)
         if t + work / factor <= until:
             return t + work / factor
         work -= (until - t) * factor
