@@ -149,6 +149,25 @@ def pk_wait(lam: float, mean: float, second_moment: float) -> float:
 
 
 # --------------------------------------------------------------------------- bulk service
+def backlog_matrix(mean_arrivals: float, capacity: int, states: int) -> np.ndarray:
+    """The backlog chain B' = max(B + A - C, 0), A ~ Poisson(``mean_arrivals``), C =
+    ``capacity``, on 0..``states`` (the tail beyond lumped into the last state)."""
+    C = capacity
+    P = np.zeros((states + 1, states + 1))
+    pmf = stats.poisson.pmf(np.arange(states + C + 1), mean_arrivals)
+    cdf = np.cumsum(pmf)
+    k = np.arange(1, states + 1)
+    for b in range(states + 1):
+        # B' = 0 when A <= C - b; B' = k >= 1 when A = k + C - b
+        if C - b >= 0:
+            P[b, 0] = cdf[C - b]
+        idx = k + C - b
+        ok = idx >= 0
+        P[b, k[ok]] = pmf[idx[ok]]
+        P[b, -1] += max(0.0, 1.0 - P[b].sum())
+    return P
+
+
 def bulk_wait(headway: float, capacity: int, lam: float, states: int | None = None) -> dict[str, float]:
     """Poisson(lam) units, a departure every ``headway`` taking up to ``capacity`` of them,
     first come first served.
@@ -165,19 +184,7 @@ def bulk_wait(headway: float, capacity: int, lam: float, states: int | None = No
     C = capacity
     if states is None:
         states = int(20 * C + m + 40 * math.sqrt(m) + 400)
-    P = np.zeros((states + 1, states + 1))
-    pmf = stats.poisson.pmf(np.arange(states + C + 1), m)
-    cdf = np.cumsum(pmf)
-    for b in range(states + 1):
-        # B' = 0 when A <= C - b; B' = k >= 1 when A = k + C - b
-        if C - b >= 0:
-            P[b, 0] = cdf[C - b]
-        k = np.arange(1, states + 1)
-        idx = k + C - b
-        ok = idx >= 0
-        P[b, k[ok]] = pmf[idx[ok]]
-        P[b, -1] += max(0.0, 1.0 - P[b].sum())
-    pi = stationary(P)
+    pi = stationary(backlog_matrix(m, C, states))
     assert pi[-20:].sum() < 1e-12, "truncation too short"
     ahead = np.arange(states + 1)  # earlier arrivals of the unit's own interval
     pj = stats.poisson.sf(ahead, m) / m
@@ -279,18 +286,7 @@ def paths_wait(per_day: int, lam: float, day: float = 1440.0, nodes: int = 120) 
     N = per_day
     m = lam * day
     states = int(12 * N + m + 40 * math.sqrt(m) + 300)
-    P = np.zeros((states + 1, states + 1))
-    pmf = stats.poisson.pmf(np.arange(states + N + 1), m)
-    cdf = np.cumsum(pmf)
-    for b in range(states + 1):
-        if N - b >= 0:
-            P[b, 0] = cdf[N - b]
-        k = np.arange(1, states + 1)
-        idx = k + N - b
-        ok = idx >= 0
-        P[b, k[ok]] = pmf[idx[ok]]
-        P[b, -1] += max(0.0, 1.0 - P[b].sum())
-    pi = stationary(P)
+    pi = stationary(backlog_matrix(m, N, states))
     x, w = np.polynomial.legendre.leggauss(nodes)
     us, ws = (x + 1) * day / 2, w / 2  # nodes in (0, day), weights summing to 1
     line = np.arange(states + 1)
@@ -358,21 +354,7 @@ def bulk_wait_cyclic(intervals: list[float], capacity: int, lam: float) -> dict[
     mean_gap = float(np.mean(intervals))
     m_max = lam * max(intervals)
     states = int(30 * C + 8 * m_max + 40 * math.sqrt(m_max) + 400)
-    mats = []
-    for gap in intervals:
-        m = lam * gap
-        pmf = stats.poisson.pmf(np.arange(states + C + 1), m)
-        cdf = np.cumsum(pmf)
-        P = np.zeros((states + 1, states + 1))
-        for b in range(states + 1):
-            if C - b >= 0:
-                P[b, 0] = cdf[C - b]
-            k = np.arange(1, states + 1)
-            idx = k + C - b
-            ok = idx >= 0
-            P[b, k[ok]] = pmf[idx[ok]]
-            P[b, -1] += max(0.0, 1.0 - P[b].sum())
-        mats.append(P)
+    mats = [backlog_matrix(lam * gap, C, states) for gap in intervals]
     cycle = np.eye(states + 1)
     for P in mats:
         cycle = cycle @ P
