@@ -27,21 +27,12 @@ from validation.independent_refs import (
     pk_wait,
     station_scenario,
 )
+from validation.test_queue_formulas import window_waits
 
 from corridor import simulate
 
 MEAN = 60.0  # minutes of service, on average
 REPS = 20
-
-
-def window_waits(result, scenario) -> list[np.ndarray]:  # noqa: ANN001
-    warmup, horizon = scenario.run.warmup_days * 1440.0, scenario.run.horizon_days * 1440.0
-    out = []
-    for rec in result.records:
-        log = rec.stations["B"]
-        seen = (log["arrive_min"] >= warmup) & (log["arrive_min"] < horizon)
-        out.append(log["start_min"][seen] - log["arrive_min"][seen])
-    return out
 
 
 def station_failures(servers: int, rho: float, service: str, want: dict[str, float], days: int,
