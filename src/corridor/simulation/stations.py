@@ -89,9 +89,6 @@ class PathPool:
         if set(range(7)) - set(weekdays):
             self.open = tuple((first_weekday + k) % 7 in weekdays for k in range(7))
 
-    def has_paths(self, day: int) -> bool:
-        return self.open is None or self.open[day % 7]
-
     def next_day(self, t_min: float) -> int:
         """The first day (since the epoch) at or after ``t_min``'s with a path left, taking none.
 
