@@ -326,8 +326,9 @@ def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
     written. ``runs/`` is never touched."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out, prefix=".results."))
-    old = Path(tempfile.mkdtemp(dir=out, prefix=".replaced."))
+    _drop_stale(out)
+    tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".results.{os.getpid()}."))
+    old = Path(tempfile.mkdtemp(dir=out, prefix=f".replaced.{os.getpid()}."))
     try:
         build(tmp)
         for p in tmp.rglob("*"):
@@ -344,6 +345,22 @@ def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _drop_stale(out: Path) -> None:
+    """Remove the working folders (``.results.PID.*``, ``.replaced.PID.*``) that a run killed
+    while finishing left in ``out``: those of a process no longer running. Everything in them
+    is made again from ``runs/``; a live run's are left alone."""
+    for entry in out.iterdir():
+        parts = entry.name.split(".")
+        if len(parts) < 4 or parts[1] not in ("results", "replaced") or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except (OSError, OverflowError):
+            continue  # running under another user, or not a process id: not ours to remove
 
 
 def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]:
