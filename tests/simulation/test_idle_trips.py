@@ -20,6 +20,7 @@ from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_timetable
 from corridor.simulation.engine import Replication
+from corridor.simulation.entities import TRIP_FIELDS
 from corridor.simulation.records import Records
 
 
@@ -46,12 +47,22 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
     return [] if a == b else [f"{where}: {a} against {b}"]
 
 
+def as_logged(rep: Replication) -> dict[str, np.ndarray]:
+    """The trip log's columns in the order its entries were made: with every trip a process,
+    the order they started in, event by event (what the records' trip table must follow)."""
+    return {name: np.array([getattr(t, name) for t in rep.trip_log], dtype=np.float64)
+            for name in TRIP_FIELDS}
+
+
 def same_records(scenario: Scenario, replication: int) -> tuple[list[str], int, int]:
-    """How the idle-trip run differs from the all-process run, and the trips each started
-    as processes (woken, or all)."""
-    (idle, rep), (every, _) = run(scenario, replication, lazy=True), run(scenario, replication, lazy=False)
+    """How the idle-trip run differs from the all-process run, and from the order the latter
+    logged its trips in, and the trips each started as processes (woken, or all)."""
+    idle, rep = run(scenario, replication, lazy=True)
+    every, every_rep = run(scenario, replication, lazy=False)
     found = [d for f in fields(Records) for d in differences(getattr(idle, f.name), getattr(every, f.name),
                                                                f.name)]
+    logged = as_logged(every_rep)
+    found += differences({k: v.astype(np.float64) for k, v in idle.trips.items()}, logged, "trips as logged")
     return found, len(rep.live_from), every.trips_run + every.trips_cancelled
 
 

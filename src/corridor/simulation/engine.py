@@ -48,6 +48,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Generator
 from functools import partial
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -66,7 +67,9 @@ from corridor.simulation.choice import ChoiceCache
 from corridor.simulation.demand import arrival_times
 from corridor.simulation.entities import (
     STATUS_NAMES,
+    TRIP_FIELDS,
     DispatchStep,
+    IdleTrips,
     LinkStep,
     RideStep,
     Status,
@@ -142,7 +145,9 @@ class Replication:
         # trips nobody can board yet take no events (:meth:`_idle`); ``lazy=False`` runs every
         # trip as a process from its start (the same records)
         self.lazy = lazy
-        self.idle: dict[int, tuple[int, float, TripRecord, list[float]]] = {}
+        self.idle: dict[int, tuple[int, int]] = {}  # idle trip -> (its IdleTrips, its row there)
+        self.idle_trips: list[IdleTrips] = []
+        self.woken: dict[int, tuple[int, float, TripRecord, list[float]]] = {}  # idle trips run since
         self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
         # (place, service) -> (when it leaves, trip, stop) of idle container trips, in order
         self.idle_departures: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
@@ -299,12 +304,15 @@ class Replication:
             if starts.size == 0:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
-            for k, (start, delay) in enumerate(zip(starts.tolist(), delays.tolist(), strict=True)):
-                capacity = math.floor(self.capacity[s] * self.service_windows[s].factor_at(start)[0])
-                if self.lazy and capacity > 0:
-                    self._idle(s, first_trip + k, start, delay, capacity)
-                else:  # a cancelled trip acts at its start: its bookings are rebooked
-                    processes.start_now(self._trip(s, first_trip + k, start, delay))
+            windows = self.service_windows[s]
+            factors = [windows.factor_at(t)[0] for t in starts.tolist()] if windows else [1.0] * starts.size
+            capacity = np.array([math.floor(self.capacity[s] * f) for f in factors], dtype=np.int64)
+            idle = capacity > 0 if self.lazy else np.zeros(starts.size, dtype=bool)
+            # a cancelled trip acts at its start: its bookings are rebooked (idle ones schedule nothing)
+            for k in np.flatnonzero(~idle).tolist():
+                processes.start_now(self._trip(s, first_trip + k, float(starts[k]), float(delays[k])))
+            if idle.any():
+                self._idle(s, first_trip + np.flatnonzero(idle), starts[idle], delays[idle], capacity[idle])
             first_trip += starts.size
         for departures in self.idle_departures.values():
             departures.sort()
@@ -960,26 +968,54 @@ class Replication:
         del self.onboard[trip]
 
     # ------------------------------------------------------------------ trips nobody has booked
-    def _idle(self, s: int, trip: int, start: float, delay: float, capacity: int) -> None:
-        """A trip takes no event while nobody can board it: until a passenger books it
-        (:meth:`_wake`), or a container waits where it calls (:meth:`_check_at`). Empty, it
-        keeps its timetable as far as closures let it, and queues at no station, so when it
-        would leave each stop and reach its last are known now, and so is its record while
-        nobody boards it."""
-        leaves, arrival = self._idle_times(s, start, delay)
-        log = TripRecord(s, start, capacity)
-        arr_off = self.service_rows[s][2]
-        if arrival < self.end_min:
-            log.arrival_delay_min = arrival - (start + arr_off[-1])
-        begins = max(0.0, start + delay)  # :meth:`_trip`'s first event, before any closure's hold
-        if begins < self.end_min:  # logged then, as :meth:`_trip` logs it
-            self.trips_run += 1
-            self._log_trip(log, begins, trip)
-        self.idle[trip] = (s, start, log, leaves)
+    def _idle(self, s: int, trips: np.ndarray, starts: np.ndarray, delays: np.ndarray,
+              capacity: np.ndarray) -> None:
+        """Trips of ``s`` that take no event while nobody can board them: until a passenger
+        books one (:meth:`_wake`), or a container waits where it calls (:meth:`_check_at`).
+        Empty, a trip keeps its timetable as far as closures let it, and queues at no station,
+        so when it would leave each stop and reach its last are known now, and so is its
+        record while nobody boards it: kept as the columns of :class:`IdleTrips`, made a
+        :class:`TripRecord` only if it is woken."""
+        stops, _, arr_off = self.service_rows[s]
+        if any(self._closes(p) for p in stops):  # trip by trip, closure by closure
+            times = [self._idle_times(s, t, d) for t, d in zip(starts.tolist(), delays.tolist(), strict=True)]
+            leaves = np.array([row for row, _ in times], dtype=np.float64).reshape(len(times), len(stops) - 1)
+            arrival = np.array([a for _, a in times], dtype=np.float64)
+        else:
+            leaves, arrival = self._idle_times_open(s, starts, delays)
+        with np.errstate(invalid="ignore"):
+            delay_min = np.where(arrival < self.end_min, arrival - (starts + arr_off[-1]), np.nan)
+        begins = np.maximum(0.0, starts + delays)  # :meth:`_trip`'s first event, before any closure's hold
+        woken = np.zeros(trips.size, dtype=bool)
+        self.idle_trips.append(IdleTrips(s, trips, starts, capacity, begins, delay_min, leaves, woken))
+        rows = zip(repeat(len(self.idle_trips) - 1), range(trips.size))
+        self.idle.update(zip(trips.tolist(), rows, strict=True))
+        # each started before the end is logged then, as :meth:`_trip` logs it
+        self.trips_run += int(np.count_nonzero(begins < self.end_min))
         if self.tt.service_unit[s] != "pax":  # containers board it where they wait for it
-            stops = self.service_rows[s][0]
-            for i, leave in enumerate(leaves):
-                self.idle_departures[(stops[i], s)].append((leave, trip, i))
+            numbers = trips.tolist()
+            for i in range(len(stops) - 1):
+                self.idle_departures[(stops[i], s)].extend(zip(leaves[:, i].tolist(), numbers, repeat(i)))
+
+    def _closes(self, place: int) -> bool:
+        """Whether closures may hold a vehicle at ``place`` (a station with disruption windows)."""
+        station = self.stations.get(place)
+        return station is not None and bool(station.windows)
+
+    def _idle_times_open(self, s: int, starts: np.ndarray,
+                         delays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_idle_times` of many trips of ``s``, none of whose stops closures hold: the
+        same operations on arrays (a row of leaving times per trip, and the arrivals)."""
+        stops, dep_off, _ = self.service_rows[s]
+        running = self.running_min[s]
+        t = 0.0 + np.maximum(0.0, starts + delays - 0.0)
+        columns = [t]
+        last = len(stops) - 1
+        for i in range(1, last):
+            t = t + running[i - 1]
+            t = t + np.maximum(0.0, starts + dep_off[i] - t)
+            columns.append(t)
+        return np.column_stack(columns), t + running[last - 1]
 
     def _idle_times(self, s: int, start: float, delay: float) -> tuple[list[float], float]:
         """When an empty trip of ``s`` leaves each stop but its last, and reaches its last: the
@@ -1056,9 +1092,21 @@ class Replication:
 
     def _runs_from(self, trip: int, stop: int) -> tuple[int, float, TripRecord, list[float]]:
         """Idle trip ``trip`` runs from stop ``stop``: its service, start, record and idle times.
-        Its record's arrival is then its process's to say (loaded, it may queue on the way)."""
+        Its record (made now, the first time: logged at its start, as :meth:`_trip` logs it)
+        leaves the idle columns; its arrival is then its process's to say (loaded, it may
+        queue on the way)."""
         self.live_from[trip] = stop
-        entry = self.idle[trip]
+        entry = self.woken.get(trip)
+        if entry is None:
+            block, row = self.idle[trip]
+            idle = self.idle_trips[block]
+            start = float(idle.start_min[row])
+            log = TripRecord(idle.service, start, int(idle.capacity[row]))
+            begins = float(idle.begins_min[row])
+            if begins < self.end_min:
+                self._log_trip(log, begins, trip)
+            idle.woken[row] = True
+            entry = self.woken[trip] = (idle.service, start, log, idle.leaves_min[row].tolist())
         entry[2].arrival_delay_min = math.nan
         return entry
 
@@ -1089,17 +1137,38 @@ class Replication:
 
     def _log_trip(self, log: TripRecord, now: float, trip: int) -> None:
         """Log a trip as it starts (``trip``: its number) or a dispatched vehicle as it leaves
-        (``trip`` -1). The log is put in order at the end of the run (:meth:`_order_log`)."""
+        (``trip`` -1). The log is put in order at the end of the run (:meth:`trip_columns`)."""
         self.trip_log.append(log)
         self._log_keys.append((now, trip))
 
-    def _order_log(self) -> None:
-        """The trip log in the order its entries were made: by minute, at each minute the
-        dispatched vehicles first (they leave at ordinary events), in the order they left, then
-        the trips by number (they start at their ``LATE`` priorities)."""
-        keys = self._log_keys
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        self.trip_log = [self.trip_log[k] for k in order]
+    def trip_columns(self) -> dict[str, np.ndarray]:
+        """Every trip started and dispatched vehicle sent, as columns of :data:`TRIP_FIELDS`,
+        in the order they started: by minute, at each minute the dispatched vehicles first
+        (they leave at ordinary events), in the order they left, then the trips by number
+        (they start at their ``LATE`` priorities). Those of :meth:`_log_trip`, and the idle
+        trips never woken that started before the end."""
+        live = self.trip_log
+        columns: dict[str, list[np.ndarray]] = {
+            name: [np.array([getattr(t, name) for t in live], dtype=np.float64)] for name in TRIP_FIELDS}
+        minute = [np.array([now for now, _ in self._log_keys], dtype=np.float64)]
+        number = [np.array([trip for _, trip in self._log_keys], dtype=np.int64)]
+        for idle in self.idle_trips:
+            kept = ~idle.woken & (idle.begins_min < self.end_min)
+            n = int(np.count_nonzero(kept))
+            for name, values in (("service", np.full(n, idle.service)),
+                                 ("scheduled_min", idle.start_min[kept]), ("capacity", idle.capacity[kept]),
+                                 ("boarded", np.zeros(n)), ("peak_load", np.zeros(n)),
+                                 ("revenue_usd", np.zeros(n)),
+                                 ("arrival_delay_min", idle.arrival_delay_min[kept])):
+                columns[name].append(values.astype(np.float64))
+            minute.append(idle.begins_min[kept])
+            number.append(idle.trips[kept])
+        # by (minute, number), entries alike in both kept in the order they were logged
+        order = np.lexsort((np.concatenate(number), np.concatenate(minute)))
+        out = {name: np.concatenate(parts)[order] for name, parts in columns.items()}
+        for name in ("service", "capacity", "boarded", "peak_load"):
+            out[name] = out[name].astype(np.int64)
+        return out
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
@@ -1118,7 +1187,6 @@ class Replication:
     def _run(self) -> None:
         self.start()
         self.env.run(until=self.end_min)
-        self._order_log()
         self._checking_in()
         for station in self.stations.values():  # outside vehicles up to the horizon, for the log
             station.admit_background(self.end_min)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import NamedTuple
 
+import numpy as np
+
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import Itinerary
 
@@ -105,6 +107,22 @@ class TripRecord:
 
 TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "revenue_usd",
                "arrival_delay_min")
+
+
+class IdleTrips(NamedTuple):
+    """Trips of one service that nobody can board yet, as columns (a row per trip): their
+    numbers, scheduled starts, capacities, the minute each starts (its record's), the delay at
+    its last stop if it gets there before the end (NaN otherwise), when it leaves each stop
+    but the last, and whether it has been woken (its record is then a :class:`TripRecord`)."""
+
+    service: int
+    trips: np.ndarray
+    start_min: np.ndarray
+    capacity: np.ndarray
+    begins_min: np.ndarray
+    arrival_delay_min: np.ndarray
+    leaves_min: np.ndarray
+    woken: np.ndarray
 
 
 def itinerary_steps(tt: Timetable, it: Itinerary) -> list[Step]:
