@@ -152,6 +152,9 @@ class Replication:
         # (place, service) -> (when it leaves, trip, stop) of idle container trips, in order
         self.idle_departures: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
         self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
+        # the last (place, service, after) :meth:`_check_at` was asked, while what it reads
+        # (checks looked at, trips woken) is unchanged since: asked again, it holds
+        self._checked: tuple[int, int, tuple[float, int]] | None = None
         self.planners = planners
         self.env = simpy.Environment()
         self.streams = Streams(scenario.run.seed if seed is None else seed, replication)
@@ -1050,8 +1053,9 @@ class Replication:
         leave (:meth:`_check`). Asked as a container joins (after its ready time), and as a
         departure leaves ready ones behind, full (after itself)."""
         departures = self.idle_departures.get((place, s))
-        if not departures:
+        if not departures or self._checked == (place, s, after):  # containers landing together ask alike
             return
+        self._checked = (place, s, after)
         k = bisect_right(departures, (*after, math.inf))
         live_from = self.live_from
         while k < len(departures):
@@ -1068,6 +1072,7 @@ class Replication:
         there it runs from here (:meth:`_ride`, its departure now, as it would have left);
         without, it leaves empty, and the next idle departure looks at the containers left."""
         self.checks.discard((trip, stop))
+        self._checked = None
         if self.live_from.get(trip, stop + 1) <= stop:  # running: it boards them itself
             return
         pool = self.pool.get((place, s))
@@ -1096,6 +1101,7 @@ class Replication:
         leaves the idle columns; its arrival is then its process's to say (loaded, it may
         queue on the way)."""
         self.live_from[trip] = stop
+        self._checked = None
         entry = self.woken.get(trip)
         if entry is None:
             block, row = self.idle[trip]
