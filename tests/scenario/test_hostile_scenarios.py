@@ -70,3 +70,26 @@ def test_a_cargo_loop_within_the_rules_runs_and_its_books_balance() -> None:
     scenario = load(CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK, XIAN]"))
     result = simulate(scenario, replications=1, workers=1)
     assert result.summary["flows.BOXES.created"]["mean"] > 0
+
+
+# ---- a date written as text that is a number ----------------------------------------------
+
+DATED = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]") + """\
+disruptions:
+  - {id: WORKS, target: DOSTYK, start: 2027-03-03T00:00:00+05:00, end: 2027-03-05T00:00:00+05:00}
+"""
+
+
+@pytest.mark.parametrize("seconds", ["'1803513600'", '"1803513600.0"', "'+1803513600'", "'-86400'",
+                                     "'1.8e9'", "'2027'"])
+@pytest.mark.parametrize(("old", "line"), [
+    ("start: 2027-03-01", 2),  # run.start, a date
+    ("start: 2027-03-03T00:00:00+05:00", 16),  # a disruption's start, an instant
+])
+def test_text_that_is_a_number_is_not_read_as_seconds_since_1970(seconds: str, old: str, line: int) -> None:
+    """pydantic reads text of digits as seconds since 1970: '1803513600' loaded as
+    2027-02-25 (in a run's start, a disruption's start or end, a validity), silently, where
+    the number 1803513600 is refused."""
+    [p] = problems(DATED.replace(old, f"start: {seconds}", 1))
+    assert p.line == line and p.path.endswith("start")
+    assert "not as a number" in p.message and seconds.strip("'\"") in p.message

@@ -139,12 +139,21 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
 LatLon = tuple[Lat, Lon]
 
 
+#: Text pydantic would read as seconds since 1970, as it reads a number.
+_SECONDS = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def _not_a_number(value: Any) -> Any:
     """Dates are text: a number would be read as seconds since 1970 (``start: 20270301`` is
-    not 1 March 2027)."""
-    if isinstance(value, int | float):  # bool too
-        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {value!r})")
+    not 1 March 2027), and so would text that is one (``start: '1803513600'`` is not
+    25 February 2027 either)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _SECONDS.fullmatch(value)):  # bool too
+        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {_short_value(value)})")
     return value
+
+
+def _short_value(value: Any) -> str:
+    return shown(value) if isinstance(value, str) else repr(value)
 
 
 def _date_in_range(value: dt.date) -> dt.date:
