@@ -93,3 +93,24 @@ def test_text_that_is_a_number_is_not_read_as_seconds_since_1970(seconds: str, o
     [p] = problems(DATED.replace(old, f"start: {seconds}", 1))
     assert p.line == line and p.path.endswith("start")
     assert "not as a number" in p.message and seconds.strip("'\"") in p.message
+
+
+# ---- a long bad value is shown cut short ----------------------------------------------------
+
+LONG = "Q" * 5000
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('times: ["06:00"]', f'times: ["{LONG}"]'),  # a departure time
+    ('times: ["06:00"]', f'headway_min: 60, first: "{LONG}"'),  # a headway's first
+    ("{dist: fixed, value_min: 255}", f"{{dist: {LONG}, value_min: 255}}"),  # a distribution's tag
+    ("{id: XIAN, name: Xian, kind: rail_terminal, country: CN, lat: 34.42, lon: 109.07, tz: Asia/Shanghai}",
+     f"{{id: XIAN, iata: {LONG}, name: Xian, kind: airport, country: CN}}"),  # an airport's IATA code
+])
+def test_a_long_bad_value_is_shown_cut_short_in_its_one_line(old: str, new: str) -> None:
+    """Each of these echoed a 5,000-character value whole into its error line."""
+    text = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]")
+    assert old in text
+    found = problems(text.replace(old, new, 1))
+    assert found and all(len(p.message) < 300 for p in found)
+    assert any("QQQQQQQQ" in p.message for p in found)

@@ -266,7 +266,7 @@ def clock_minutes(text: str) -> int:
     """Minutes after midnight of an ``HH:MM`` clock time."""
     match = _CLOCK.match(text)
     if match is None:
-        raise ValueError(f"time {text!r} is not HH:MM (00:00 to 23:59)")
+        raise ValueError(f"time {shown(text)} is not HH:MM (00:00 to 23:59)")
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
@@ -312,7 +312,7 @@ class Place(_Model):
         record = airport_record(code)
         if record is None:
             raise ValueError(
-                f"IATA code {code!r} is not in airportsdata; give lat, lon and tz yourself"
+                f"IATA code {shown(code)} is not in airportsdata; give lat, lon and tz yourself"
             )
         filled = dict(data)
         filled.setdefault("iata", code)
