@@ -114,3 +114,26 @@ def test_a_long_bad_value_is_shown_cut_short_in_its_one_line(old: str, new: str)
     found = problems(text.replace(old, new, 1))
     assert found and all(len(p.message) < 300 for p in found)
     assert any("QQQQQQQQ" in p.message for p in found)
+
+
+# ---- a warning of undelivered units never says "0 of" --------------------------------------
+
+def test_a_fraction_of_a_unit_left_undelivered_is_not_warned_of_as_none() -> None:
+    """A run whose demand outgrew its capacity left one passenger of 144 undelivered in one of
+    two replications: the warning said "PAX: 0 of 144 units a replication (0%) were not
+    delivered", a warning that nothing happened."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from corridor.analysis.warnings import run_warnings
+    from corridor.simulation.entities import Status
+
+    units = {"flow": np.array([0]), "place": np.array([0]), "status": np.array([int(Status.WAITING)])}
+    record = SimpleNamespace(horizon_min=20160.0, warmup_min=10080.0, flows=["PAX"], dispatched=set(),
+                             units=units, places=["NQZ"])
+    result = SimpleNamespace(
+        summary={"flows.PAX.undelivered": {"mean": 0.5}, "flows.PAX.created": {"mean": 144.0}},
+        records=[record, record], kpis=[{"services": {}, "stations": {}}])
+    [warning] = run_warnings(result)
+    assert warning.startswith("PAX: 0.5 of 144 units a replication (under 1%) were not delivered")
