@@ -94,7 +94,8 @@ def run_warnings(result: Any) -> list[str]:
         if e and created and e["mean"] > 0:
             share = e["mean"] / max(created["mean"], 1e-9)
             # a mean under one (one replication of several left a unit) is not "0 of 144 (0%)"
-            some = f"{e['mean']:,.0f}" if e["mean"] >= 9.5 or float(e["mean"]).is_integer() else f"{e['mean']:.1f}"
+            mean = float(e["mean"])
+            some = f"{mean:,.0f}" if mean >= 9.5 or mean.is_integer() else f"{mean:.1f}"
             part = f"{share:.0%}" if share >= 0.005 else "under 1%"
             out.append(f"{flow}: {some} of {created['mean']:,.0f} units a replication "
                        f"({part}) were not delivered by the end of the run, and its times cover "

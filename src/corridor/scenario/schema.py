@@ -148,12 +148,9 @@ def _not_a_number(value: Any) -> Any:
     not 1 March 2027), and so would text that is one (``start: '1803513600'`` is not
     25 February 2027 either)."""
     if isinstance(value, int | float) or (isinstance(value, str) and _SECONDS.fullmatch(value)):  # bool too
-        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {_short_value(value)})")
+        got = shown(value) if isinstance(value, str) else repr(value)
+        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {got})")
     return value
-
-
-def _short_value(value: Any) -> str:
-    return shown(value) if isinstance(value, str) else repr(value)
 
 
 def _date_in_range(value: dt.date) -> dt.date:
