@@ -93,8 +93,12 @@ def run_warnings(result: Any) -> list[str]:
         created = s.get(f"flows.{flow}.created")
         if e and created and e["mean"] > 0:
             share = e["mean"] / max(created["mean"], 1e-9)
-            out.append(f"{flow}: {e['mean']:,.0f} of {created['mean']:,.0f} units a replication "
-                       f"({share:.0%}) were not delivered by the end of the run, and its times cover "
+            # a mean under one (one replication of several left a unit) is not "0 of 144 (0%)"
+            mean = float(e["mean"])
+            some = f"{mean:,.0f}" if mean >= 9.5 or mean.is_integer() else f"{mean:.1f}"
+            part = f"{share:.0%}" if share >= 0.005 else "under 1%"
+            out.append(f"{flow}: {some} of {created['mean']:,.0f} units a replication "
+                       f"({part}) were not delivered by the end of the run, and its times cover "
                        f"only those delivered{where.get(f, '')}")
     for service in result.kpis[0].get("services", {}):
         if service in result.records[0].dispatched:  # it leaves when full by design

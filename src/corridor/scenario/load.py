@@ -205,6 +205,10 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         message = f"unknown key {shown(key)}{hint}"
     elif kind == "missing":
         message = f"missing required key {loc[-1]!r}"
+    elif kind == "union_tag_invalid":  # pydantic's message holds the tag in full, however long
+        ctx = err.get("ctx") or {}
+        message = (f"Input tag {shown(str(ctx.get('tag')))} found using {ctx.get('discriminator')} does not "
+                   f"match any of the expected tags: {ctx.get('expected_tags')}")
     elif kind in _TYPES:
         message = f"expected {_TYPES[kind]}, not {kind_of(value)}"
         if not isinstance(value, dict | list):

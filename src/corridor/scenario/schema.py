@@ -139,11 +139,17 @@ Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, strict=True)]
 LatLon = tuple[Lat, Lon]
 
 
+#: Text pydantic would read as seconds since 1970, as it reads a number.
+_SECONDS = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def _not_a_number(value: Any) -> Any:
     """Dates are text: a number would be read as seconds since 1970 (``start: 20270301`` is
-    not 1 March 2027)."""
-    if isinstance(value, int | float):  # bool too
-        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {value!r})")
+    not 1 March 2027), and so would text that is one (``start: '1803513600'`` is not
+    25 February 2027 either)."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _SECONDS.fullmatch(value)):  # bool too
+        got = shown(value) if isinstance(value, str) else repr(value)
+        raise ValueError(f"a date is written as text, YYYY-MM-DD, not as a number (got {got})")
     return value
 
 
@@ -257,7 +263,7 @@ def clock_minutes(text: str) -> int:
     """Minutes after midnight of an ``HH:MM`` clock time."""
     match = _CLOCK.match(text)
     if match is None:
-        raise ValueError(f"time {text!r} is not HH:MM (00:00 to 23:59)")
+        raise ValueError(f"time {shown(text)} is not HH:MM (00:00 to 23:59)")
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
@@ -303,7 +309,7 @@ class Place(_Model):
         record = airport_record(code)
         if record is None:
             raise ValueError(
-                f"IATA code {code!r} is not in airportsdata; give lat, lon and tz yourself"
+                f"IATA code {shown(code)} is not in airportsdata; give lat, lon and tz yourself"
             )
         filled = dict(data)
         filled.setdefault("iata", code)
@@ -559,6 +565,17 @@ class Service(_Model):
         for a, b in zip(self.stops, self.stops[1:], strict=False):
             if a == b:
                 raise ValueError(f"stop {a!r} follows itself")
+        if self.unit == "feu":
+            # containers wait for a service at a place, not at one of its calls: one that
+            # boarded at a second call would ride on a ride planned from the first
+            leaves = self.stops[:-1]
+            twice = next((p for j, p in enumerate(leaves) if p in leaves[:j]), None)
+            if twice is not None:
+                first, again = leaves.index(twice), leaves.index(twice, leaves.index(twice) + 1)
+                raise ValueError(
+                    f"stop {twice!r} comes twice (stops[{first}] and stops[{again}]): a container "
+                    "service leaves a place once per trip (it may end where it began); split the "
+                    "loop into two services")
         return self
 
     _valid_to = field_validator("valid_to")(_valid_to_after_from)

@@ -1,0 +1,139 @@
+"""Scenario files found to slip past the promise (a located one-line error, or a run that
+works) by a round of hostile scenarios: each test is the smallest file that did."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from corridor.errors import ScenarioError
+from corridor.scenario import load_scenario
+
+CARGO = """\
+name: loop
+run: {start: 2027-03-01, horizon_days: 7, drain_days: 7, seed: 1}
+places:
+  - {id: XIAN, name: Xian, kind: rail_terminal, country: CN, lat: 34.42, lon: 109.07, tz: Asia/Shanghai}
+  - {id: DOSTYK, name: Dostyk, kind: gauge_change_station, country: KZ, lat: 45.25, lon: 82.48,
+     tz: Asia/Almaty, servers: 3, service_time: {dist: fixed, value_min: 255}}
+  - {id: BREST, name: Brest, kind: border_station, country: BY, lat: 52.10, lon: 23.70, tz: Europe/Minsk}
+services:
+  - {id: LOOP, mode: rail, unit: UNIT, stops: STOPS, timetable: {days: daily, times: ["10:00"]},
+     speed_kph: 50, capacity: 41}
+  - {id: ON, mode: rail, unit: feu, stops: [DOSTYK, BREST], timetable: {days: daily, times: ["06:00"]},
+     speed_kph: 42, capacity: 41}
+demand:
+  - {id: BOXES, kind: cargo, from: XIAN, to: BREST, per_week: 82, arrivals: uniform}
+"""
+
+
+def load(text: str):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_scenario(path)
+
+
+def problems(text: str) -> list:
+    with pytest.raises(ScenarioError) as info:
+        load(text)
+    return info.value.problems
+
+
+# ---- a cargo service that calls at a place twice --------------------------------------------
+
+def test_a_cargo_service_calling_twice_at_a_place_it_leaves_is_refused_where_it_says_so() -> None:
+    """Containers wait for a service by place, so one that boarded at the second call at XIAN
+    rode on a ride planned from the first, never alighted, and the run failed with "books do
+    not balance" instead of the file being refused at the service."""
+    [p] = problems(CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK, XIAN, DOSTYK]"))
+    assert p.line == 9 and p.path == "services[0]"
+    assert "'XIAN'" in p.message and "twice" in p.message
+
+
+@pytest.mark.parametrize(("unit", "stops"), [
+    ("feu", "[XIAN, DOSTYK, XIAN]"),  # back where it started: nobody boards at the last stop
+    ("pax", "[XIAN, DOSTYK, XIAN, DOSTYK]"),  # passengers book a call, not a place
+])
+def test_loops_that_simulate_still_load(unit: str, stops: str) -> None:
+    text = CARGO.replace("UNIT", unit).replace("STOPS", stops)
+    if unit == "pax":
+        text = text.replace("kind: cargo", "kind: passenger")
+    assert load(text).services[0].stops[-1] == "XIAN" if "XIAN]" in stops else True
+
+
+def test_a_cargo_loop_within_the_rules_runs_and_its_books_balance() -> None:
+    from corridor import simulate
+
+    scenario = load(CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK, XIAN]"))
+    result = simulate(scenario, replications=1, workers=1)
+    assert result.summary["flows.BOXES.created"]["mean"] > 0
+
+
+# ---- a date written as text that is a number ----------------------------------------------
+
+DATED = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]") + """\
+disruptions:
+  - {id: WORKS, target: DOSTYK, start: 2027-03-03T00:00:00+05:00, end: 2027-03-05T00:00:00+05:00}
+"""
+
+
+@pytest.mark.parametrize("seconds", ["'1803513600'", '"1803513600.0"', "'+1803513600'", "'-86400'",
+                                     "'1.8e9'", "'2027'"])
+@pytest.mark.parametrize(("old", "line"), [
+    ("start: 2027-03-01", 2),  # run.start, a date
+    ("start: 2027-03-03T00:00:00+05:00", 16),  # a disruption's start, an instant
+])
+def test_text_that_is_a_number_is_not_read_as_seconds_since_1970(seconds: str, old: str, line: int) -> None:
+    """pydantic reads text of digits as seconds since 1970: '1803513600' loaded as
+    2027-02-25 (in a run's start, a disruption's start or end, a validity), silently, where
+    the number 1803513600 is refused."""
+    [p] = problems(DATED.replace(old, f"start: {seconds}", 1))
+    assert p.line == line and p.path.endswith("start")
+    assert "not as a number" in p.message and seconds.strip("'\"") in p.message
+
+
+# ---- a long bad value is shown cut short ----------------------------------------------------
+
+LONG = "Q" * 5000
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('times: ["06:00"]', f'times: ["{LONG}"]'),  # a departure time
+    ('times: ["06:00"]', f'headway_min: 60, first: "{LONG}"'),  # a headway's first
+    ("{dist: fixed, value_min: 255}", f"{{dist: {LONG}, value_min: 255}}"),  # a distribution's tag
+    ("{id: XIAN, name: Xian, kind: rail_terminal, country: CN, lat: 34.42, lon: 109.07, tz: Asia/Shanghai}",
+     f"{{id: XIAN, iata: {LONG}, name: Xian, kind: airport, country: CN}}"),  # an airport's IATA code
+])
+def test_a_long_bad_value_is_shown_cut_short_in_its_one_line(old: str, new: str) -> None:
+    """Each of these echoed a 5,000-character value whole into its error line."""
+    text = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]")
+    assert old in text
+    found = problems(text.replace(old, new, 1))
+    assert found and all(len(p.message) < 300 for p in found)
+    assert any("QQQQQQQQ" in p.message for p in found)
+
+
+# ---- a warning of undelivered units never says "0 of" --------------------------------------
+
+def test_a_fraction_of_a_unit_left_undelivered_is_not_warned_of_as_none() -> None:
+    """A run whose demand outgrew its capacity left one passenger of 144 undelivered in one of
+    two replications: the warning said "PAX: 0 of 144 units a replication (0%) were not
+    delivered", a warning that nothing happened."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from corridor.analysis.warnings import run_warnings
+    from corridor.simulation.entities import Status
+
+    units = {"flow": np.array([0]), "place": np.array([0]), "status": np.array([int(Status.WAITING)])}
+    record = SimpleNamespace(horizon_min=20160.0, warmup_min=10080.0, flows=["PAX"], dispatched=set(),
+                             units=units, places=["NQZ"])
+    result = SimpleNamespace(
+        summary={"flows.PAX.undelivered": {"mean": 0.5}, "flows.PAX.created": {"mean": 144.0}},
+        records=[record, record], kpis=[{"services": {}, "stations": {}}])
+    [warning] = run_warnings(result)
+    assert warning.startswith("PAX: 0.5 of 144 units a replication (under 1%) were not delivered")
