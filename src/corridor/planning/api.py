@@ -416,6 +416,11 @@ class RoutePlanner:
         search = self._search(window, unit, mode_key, False)
         prof = compute_profile(tt, o, d, grid, services=mask, max_transfers=max_transfers,
                                hops=search.hops, dispatch=search.dispatch)
+        # the timetable runs 60 days past the *last* ready time: keep each ready time to the
+        # single query's window, as `plan` does (an arrival within 60 days of it)
+        late = prof.arrival_min > grid + PLAN_WINDOW_DAYS * MIN_PER_DAY
+        prof.arrival_min[late] = np.inf
+        prof.winner[late] = -1
         finite = prof.arrival_min[np.isfinite(prof.arrival_min)]
         notes = self._disruption_notes(t0, float(finite.max()) if finite.size else float(grid[-1]))
         return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt, notes)

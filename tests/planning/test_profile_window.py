@@ -1,0 +1,43 @@
+"""A profile answers as the single query does at every ready time, at the edge of its window too.
+
+``plan`` keeps journeys arriving within 60 days of the ready time (its default window); the
+profile expanded timetables to 60 days after its *last* ready time, so the first ready times
+of its span saw trips the single query never reaches: a service that starts running 60 days
+on was reported as an arrival 60 days and 13 hours after 00:00 while ``plan`` said there was none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from corridor.errors import NoRouteError
+from corridor.planning import RoutePlanner
+from corridor.scenario.schema import Scenario
+
+DATA = {
+    "name": "late start", "run": {"start": "2027-03-01", "horizon_days": 7},
+    "places": [
+        {"id": "A", "name": "A", "kind": "junction", "country": "KZ", "lat": 0.0, "lon": 0.0, "tz": "UTC"},
+        {"id": "B", "name": "B", "kind": "junction", "country": "KZ", "lat": 0.0, "lon": 6.0, "tz": "UTC"},
+    ],
+    # runs from 60 days after the run starts: 2027-04-30 12:00 to 13:00
+    "services": [{"id": "S", "mode": "rail", "unit": "feu", "stops": ["A", "B"], "duration_min": 60,
+                  "timetable": {"times": ["12:00"]}, "capacity": 1, "valid_from": "2027-04-30"}],
+}
+
+
+@pytest.mark.parametrize("days", [1.0, 7.0])
+def test_profile_keeps_the_single_querys_window(days: float) -> None:
+    planner = RoutePlanner(Scenario.model_validate(DATA))
+    week = planner.profile("A", "B", start="2027-03-01T00:00", days=days, step_min=60.0).profile
+    for k in range(week.ready_min.size):
+        when = f"2027-03-{1 + k // 24:02d}T{k % 24:02d}:00"
+        try:
+            want = planner.plan("A", "B", when).earliest.arrive_min
+        except NoRouteError:
+            want = np.inf
+        assert week.arrival_min[k] == want, when
+    # from 13:00 the 60 days reach the 13:00 arrival (within the window, both ends included)
+    assert week.arrival_min[12] == np.inf and week.arrival_min[13] == 60 * 1440 + 13 * 60
+    assert (week.winner[np.isinf(week.arrival_min)] == -1).all()
