@@ -565,17 +565,6 @@ class Service(_Model):
         for a, b in zip(self.stops, self.stops[1:], strict=False):
             if a == b:
                 raise ValueError(f"stop {a!r} follows itself")
-        if self.unit == "feu":
-            # containers wait for a service at a place, not at one of its calls: one that
-            # boarded at a second call would ride on a ride planned from the first
-            leaves = self.stops[:-1]
-            twice = next((p for j, p in enumerate(leaves) if p in leaves[:j]), None)
-            if twice is not None:
-                first, again = leaves.index(twice), leaves.index(twice, leaves.index(twice) + 1)
-                raise ValueError(
-                    f"stop {twice!r} comes twice (stops[{first}] and stops[{again}]): a container "
-                    "service leaves a place once per trip (it may end where it began); split the "
-                    "loop into two services")
         return self
 
     _valid_to = field_validator("valid_to")(_valid_to_after_from)

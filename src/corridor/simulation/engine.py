@@ -149,7 +149,7 @@ class Replication:
         self.idle_trips: list[IdleTrips] = []
         self.woken: dict[int, tuple[int, float, TripRecord, list[float]]] = {}  # idle trips run since
         self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
-        # (place, service) -> (when it leaves, trip, stop) of idle container trips, in order
+        # (service, stop) -> (when it leaves, trip, stop) of idle container trips, in order
         self.idle_departures: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
         self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
         # the last (place, service, after) :meth:`_check_at` was asked, while what it reads
@@ -183,8 +183,9 @@ class Replication:
         self.capacity = [s.capacity for s in scenario.services]
         self.units: list[Unit] = []
         self.flows = scenario.demand
-        # where waiting units are: containers by (place, service) in heaps ordered by
-        # (ready, id) so boarding is first come first served; passengers by (trip, stop)
+        # where waiting units are: containers by (service, stop: the call they board at) in
+        # heaps ordered by (ready, id) so boarding is first come first served; passengers by
+        # (trip, stop)
         self.pool: dict[tuple[int, int], list[tuple[float, int, Unit]]] = defaultdict(list)
         self.booked: dict[tuple[int, int], list[Unit]] = defaultdict(list)
         self.departed: set[tuple[int, int]] = set()
@@ -592,9 +593,9 @@ class Replication:
                 else:
                     self.booked[key].append(unit)
             else:
-                heapq.heappush(self.pool[(place, step.service)], (unit.ready_min, unit.id, unit))
+                heapq.heappush(self.pool[(step.service, step.board_stop)], (unit.ready_min, unit.id, unit))
                 if self.idle:
-                    self._check_at(place, step.service, (max(unit.ready_min, self.env.now), -1))
+                    self._check_at(step.service, step.board_stop, (max(unit.ready_min, self.env.now), -1))
         elif isinstance(step, LinkStep):
             self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
@@ -853,7 +854,7 @@ class Replication:
             room, until = self._room(service)
         self.awaiting_path.difference_update(unit.id for unit in load)
 
-    def _boarding(self, s: int, trip: int, i: int, place: int, room: int, now: float) -> list[Unit]:
+    def _boarding(self, s: int, trip: int, i: int, room: int, now: float) -> list[Unit]:
         """Who boards trip ``trip`` at its stop ``i`` now: booked passengers who are ready
         (the others have missed it and rebook), or waiting containers first come first served
         up to the ``room`` left."""
@@ -865,7 +866,7 @@ class Replication:
                 else:
                     self._rebook(unit, now, missed=True)
         else:
-            pool = self.pool.get((place, s))
+            pool = self.pool.get((s, i))
             while pool and room > 0 and pool[0][0] <= now:
                 boarding.append(heapq.heappop(pool)[2])
                 room -= 1
@@ -937,7 +938,7 @@ class Replication:
                     yield self._late(opens - self.env.now, trip)
             now = self.env.now
             self.departed.add((trip, i))
-            boarding = self._boarding(s, trip, i, place, capacity - load, now)
+            boarding = self._boarding(s, trip, i, capacity - load, now)
             containers = []
             for unit in boarding:
                 step = unit.steps.pop(0)
@@ -953,9 +954,9 @@ class Replication:
                 if self.watched:
                     self._left_gateway(boarding, place, now)
             if self.idle and not pax:
-                left = self.pool.get((place, s))
+                left = self.pool.get((s, i))
                 if left and left[0][0] <= now:  # full: the next departure takes the next ones
-                    self._check_at(place, s, (now, trip))
+                    self._check_at(s, i, (now, trip))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)
@@ -998,7 +999,7 @@ class Replication:
         if self.tt.service_unit[s] != "pax":  # containers board it where they wait for it
             numbers = trips.tolist()
             for i in range(len(stops) - 1):
-                self.idle_departures[(stops[i], s)].extend(zip(leaves[:, i].tolist(), numbers, repeat(i)))
+                self.idle_departures[(s, i)].extend(zip(leaves[:, i].tolist(), numbers, repeat(i)))
 
     def _closes(self, place: int) -> bool:
         """Whether closures may hold a vehicle at ``place`` (a station with disruption windows)."""
@@ -1047,40 +1048,40 @@ class Replication:
             leaves.append(t)
         return leaves, t + running[last - 1]
 
-    def _check_at(self, place: int, s: int, after: tuple[float, int]) -> None:
-        """Containers wait at ``place`` for ``s``: the first idle departure of ``s`` from there
-        after ``after`` (minute, trip: the order trips leave in) looks at them when it would
-        leave (:meth:`_check`). Asked as a container joins (after its ready time), and as a
-        departure leaves ready ones behind, full (after itself)."""
-        departures = self.idle_departures.get((place, s))
-        if not departures or self._checked == (place, s, after):  # containers landing together ask alike
+    def _check_at(self, s: int, stop: int, after: tuple[float, int]) -> None:
+        """Containers wait for ``s`` at its stop ``stop``: the first idle departure of ``s`` from
+        there after ``after`` (minute, trip: the order trips leave in) looks at them when it
+        would leave (:meth:`_check`). Asked as a container joins (after its ready time), and as
+        a departure leaves ready ones behind, full (after itself)."""
+        departures = self.idle_departures.get((s, stop))
+        if not departures or self._checked == (s, stop, after):  # containers landing together ask alike
             return
-        self._checked = (place, s, after)
+        self._checked = (s, stop, after)
         k = bisect_right(departures, (*after, math.inf))
         live_from = self.live_from
         while k < len(departures):
-            leave, trip, stop = departures[k]
+            leave, trip, _ = departures[k]
             if live_from.get(trip, stop + 1) > stop:  # still idle there
                 if (trip, stop) not in self.checks:
                     self.checks.add((trip, stop))
-                    self._at(leave, trip).callbacks.append(partial(self._check, place, s, trip, stop))
+                    self._at(leave, trip).callbacks.append(partial(self._check, s, trip, stop))
                 return
             k += 1
 
-    def _check(self, place: int, s: int, trip: int, stop: int, _event: simpy.Event) -> None:
-        """Idle trip ``trip`` would leave stop ``stop`` (``place``) now: with a container ready
+    def _check(self, s: int, trip: int, stop: int, _event: simpy.Event) -> None:
+        """Idle trip ``trip`` would leave its stop ``stop`` now: with a container ready
         there it runs from here (:meth:`_ride`, its departure now, as it would have left);
         without, it leaves empty, and the next idle departure looks at the containers left."""
         self.checks.discard((trip, stop))
         self._checked = None
         if self.live_from.get(trip, stop + 1) <= stop:  # running: it boards them itself
             return
-        pool = self.pool.get((place, s))
+        pool = self.pool.get((s, stop))
         if pool and pool[0][0] <= self.env.now:
             _, start, log, _ = self._runs_from(trip, stop)
             processes.start_now(self._ride(s, trip, start, log, stop))
         elif pool:
-            self._check_at(place, s, (pool[0][0], -1))
+            self._check_at(s, stop, (pool[0][0], -1))
 
     def _wake(self, trip: int, stop: int) -> None:
         """Trip ``trip`` (one of :meth:`_idle`'s) must run from stop ``stop``: from there it runs
