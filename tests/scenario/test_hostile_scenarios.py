@@ -102,6 +102,18 @@ def test_a_long_bad_value_is_shown_cut_short_in_its_one_line(old: str, new: str)
     assert any("QQQQQQQQ" in p.message for p in found)
 
 
+# ---- a name on one line -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("brk", ["\\u2028", "\\u2029"])
+def test_a_name_holding_a_unicode_line_separator_is_refused(brk: str) -> None:
+    """``show`` printed such a place's name across two lines, past the one-line check."""
+    text = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]")
+    [p] = problems(text.replace("name: Xian,", f'name: "Xi{brk}an",', 1))
+    assert p.line == 4 and p.path == "places[0].name" and "one line" in p.message
+    [p] = problems(text.replace("name: loop", f'name: "lo{brk}op"', 1))
+    assert p.line == 1 and "one line" in p.message
+
+
 # ---- a warning of undelivered units never says "0 of" --------------------------------------
 
 def test_a_fraction_of_a_unit_left_undelivered_is_not_warned_of_as_none() -> None:

@@ -105,9 +105,14 @@ def _shown_as_written(value: str, allowed: str = "") -> str:
     return value
 
 
+#: What ends a line besides the control characters (refused anyway): Unicode's line and
+#: paragraph separators, which terminals and tables break lines at too
+LINE_BREAKS = "\n\r\u2028\u2029"
+
+
 def _one_line(value: str) -> str:
     """A name shown in tables, headings and map labels: one line of 1 to MAX_NAME_CHARS."""
-    if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
+    if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in LINE_BREAKS):
         raise ValueError(f"a name is one line of 1 to {MAX_NAME_CHARS} characters (got {shown(value)})")
     return _shown_as_written(value)
 
@@ -769,7 +774,7 @@ class Scenario(_Model):
     @field_validator("name")
     @classmethod
     def _one_line(cls, value: str) -> str:
-        if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in "\n\r"):
+        if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in LINE_BREAKS):
             raise ValueError(f"a scenario's name is one line of 1 to {MAX_NAME_CHARS} characters "
                              f"(got {shown(value)})")
         return _shown_as_written(value)
