@@ -37,3 +37,17 @@ def test_units_on_the_way_when_the_run_ends_are_not_said_to_be_at_the_place_they
     said = [w for w in run_warnings(result) if w.startswith("F:")]
     assert len(said) == 1 and "100% of them are on the way from A when the run ends" in said[0], said
     assert "are at A" not in said[0]
+
+
+def test_where_undelivered_units_are_is_said_of_those_the_count_is_of() -> None:
+    # one seat a day for three containers a day, first come first served: when the run ends
+    # the warm-up's containers are on the last trains and the window's all wait at A; the
+    # warning counts the window's, and says where those are
+    text = (LONG_TRAIN.replace("warmup_days: 0", "warmup_days: 7").replace("capacity: 41", "capacity: 1")
+            .replace("per_week: 7", "per_week: 21"))
+    result = simulate(Scenario.model_validate(yaml.safe_load(textwrap.dedent(text))), replications=1)
+    u, rec = result.records[0].units, result.records[0]
+    early = (u["created_min"] < rec.warmup_min) & (u["status"] == Status.ONBOARD)
+    assert early.sum() > 0  # warm-up containers on the way, left out of the count
+    [said] = [w for w in run_warnings(result) if w.startswith("F:")]
+    assert "100% of them are at A when the run ends" in said, said

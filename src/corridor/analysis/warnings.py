@@ -35,11 +35,12 @@ ON_THE_WAY = (Status.ONBOARD, Status.MOVING)
 
 def _where_waiting(result: Any) -> dict[int, str]:
     """Per flow with undelivered units: where most of them are when the run ends, at a place or
-    on the way from one (one pass over the units of every replication)."""
+    on the way from one (one pass over the units of every replication). Counted over the units
+    created in the statistics window, as the KPI of undelivered units is."""
     places: dict[int, Counter[str]] = {}
     for rec in result.records:
         u = rec.units
-        stuck = u["status"] != Status.DELIVERED
+        stuck = (u["status"] != Status.DELIVERED) & (u["created_min"] >= rec.warmup_min)
         for flow, place, status in zip(u["flow"][stuck].tolist(), u["place"][stuck].tolist(),
                                        u["status"][stuck].tolist(), strict=True):
             where = f"{'on the way from' if status in ON_THE_WAY else 'at'} {rec.places[place]}"
