@@ -149,8 +149,8 @@ class Replication:
         self.idle_trips: list[IdleTrips] = []
         self.woken: dict[int, tuple[int, float, TripRecord, list[float]]] = {}  # idle trips run since
         self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
-        # (service, stop) -> (when it leaves, trip, stop) of idle container trips, in order
-        self.idle_departures: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
+        # (service, stop) -> (when it leaves, trip) of idle container trips, in order
+        self.idle_departures: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
         self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
         # the last (place, service, after) :meth:`_check_at` was asked, while what it reads
         # (checks looked at, trips woken) is unchanged since: asked again, it holds
@@ -999,7 +999,7 @@ class Replication:
         if self.tt.service_unit[s] != "pax":  # containers board it where they wait for it
             numbers = trips.tolist()
             for i in range(len(stops) - 1):
-                self.idle_departures[(s, i)].extend(zip(leaves[:, i].tolist(), numbers, repeat(i)))
+                self.idle_departures[(s, i)].extend(zip(leaves[:, i].tolist(), numbers, strict=True))
 
     def _closes(self, place: int) -> bool:
         """Whether closures may hold a vehicle at ``place`` (a station with disruption windows)."""
@@ -1057,10 +1057,10 @@ class Replication:
         if not departures or self._checked == (s, stop, after):  # containers landing together ask alike
             return
         self._checked = (s, stop, after)
-        k = bisect_right(departures, (*after, math.inf))
+        k = bisect_right(departures, after)
         live_from = self.live_from
         while k < len(departures):
-            leave, trip, _ = departures[k]
+            leave, trip = departures[k]
             if live_from.get(trip, stop + 1) > stop:  # still idle there
                 if (trip, stop) not in self.checks:
                     self.checks.add((trip, stop))
