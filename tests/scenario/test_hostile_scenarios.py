@@ -127,7 +127,8 @@ def test_a_fraction_of_a_unit_left_undelivered_is_not_warned_of_as_none() -> Non
     from corridor.analysis.warnings import run_warnings
     from corridor.simulation.entities import Status
 
-    units = {"flow": np.array([0]), "place": np.array([0]), "status": np.array([int(Status.WAITING)])}
+    units = {"flow": np.array([0]), "place": np.array([0]), "status": np.array([int(Status.WAITING)]),
+             "created_min": np.array([10080.0])}
     record = SimpleNamespace(horizon_min=20160.0, warmup_min=10080.0, flows=["PAX"], dispatched=set(),
                              units=units, places=["NQZ"])
     result = SimpleNamespace(
