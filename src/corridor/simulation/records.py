@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from corridor.simulation.engine import Replication
-from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, TripRecord, Unit
+from corridor.simulation.entities import STATUS_NAMES, Unit
 from corridor.simulation.gateways import Forecast
 from corridor.units import MIN_PER_DAY
 
@@ -86,7 +86,7 @@ class Records:
               flows: tuple[str, ...], places: tuple[str, ...], units: list[Unit],
               stations: dict[str, dict[str, Any]], station_waits: list[tuple[list[int], int, float, float]],
               trips_run: int, trips_cancelled: int, events: int, services: tuple[str, ...] = (),
-              trip_log: list[TripRecord] | None = None, trips: dict[str, np.ndarray] | None = None,
+              trips: dict[str, np.ndarray],
               departures: list[tuple[list[int], int, float]] | None = None,
               fleets: dict[str, dict[str, Any]] | None = None,
               paths: dict[str, dict[str, Any]] | None = None,
@@ -117,7 +117,7 @@ class Records:
             trips_cancelled=trips_cancelled,
             events=events,
             services=services,
-            trips=trips if trips is not None else _trip_columns(trip_log or []),
+            trips=trips,
             departures=_departure_columns(departures or []),
             fleets=fleets or {},
             paths=paths or {},
@@ -241,14 +241,6 @@ def _block_columns(forecasts: list[Forecast]) -> dict[str, np.ndarray]:
         "feu": np.array([f.feu for f in forecasts], dtype=np.int64),
         "left_min": np.array([f.left_min for f in forecasts], dtype=np.float64),
     }
-
-
-def _trip_columns(log: list[TripRecord]) -> dict[str, np.ndarray]:
-    """Trip records as columns, one per field of :class:`TripRecord`."""
-    out = {name: np.array([getattr(t, name) for t in log], dtype=np.float64) for name in TRIP_FIELDS}
-    for name in ("service", "capacity", "boarded", "peak_load"):
-        out[name] = out[name].astype(np.int64)
-    return out
 
 
 def _num(x: float) -> str:
