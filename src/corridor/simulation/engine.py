@@ -152,7 +152,7 @@ class Replication:
         # (service, stop) -> (when it leaves, trip) of idle container trips, in order
         self.idle_departures: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
         self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
-        # the last (place, service, after) :meth:`_check_at` was asked, while what it reads
+        # the last (service, stop, after) :meth:`_check_at` was asked, while what it reads
         # (checks looked at, trips woken) is unchanged since: asked again, it holds
         self._checked: tuple[int, int, tuple[float, int]] | None = None
         self.planners = planners
@@ -309,8 +309,11 @@ class Replication:
                 continue
             delays = trip_delays(service, self.streams, starts.size)
             windows = self.service_windows[s]
-            factors = [windows.factor_at(t)[0] for t in starts.tolist()] if windows else [1.0] * starts.size
-            capacity = np.array([math.floor(self.capacity[s] * f) for f in factors], dtype=np.int64)
+            if windows:  # floor(f x capacity) under a disruption of factor f at its start
+                capacity = np.array([math.floor(self.capacity[s] * windows.factor_at(t)[0])
+                                     for t in starts.tolist()], dtype=np.int64)
+            else:
+                capacity = np.full(starts.size, self.capacity[s], dtype=np.int64)
             idle = capacity > 0 if self.lazy else np.zeros(starts.size, dtype=bool)
             # a cancelled trip acts at its start: its bookings are rebooked (idle ones schedule nothing)
             for k in np.flatnonzero(~idle).tolist():
