@@ -213,6 +213,17 @@ class World:
         assert seconds % 60 == 0
         return int(seconds // 60)
 
+    def board_leave(self, place: int, how: str, t: Fraction) -> tuple[Fraction, Fraction]:
+        """At ``place`` at ``t``, reached ``how``: the first moment a vehicle may be boarded
+        (check-in at the start, the connection time off a vehicle, the larger of the two after
+        a link) and the first a link may be taken (at once, but off a vehicle: its connection
+        time)."""
+        if how == START:
+            return t + self.checkin[place], t
+        if how == VEHICLE:
+            return t + self.mct[place], t + self.mct[place]
+        return t + max(self.checkin[place], self.mct[place]), t
+
     # ------------------------------------------------------------------ search
     def search(self, origin: int, target: int, ready: Fraction | int, *, unit: str,
                modes: tuple[str, ...] | None = None, max_transfers: int | None = None,
@@ -262,12 +273,7 @@ class World:
             t, _, p, how, b, cost, co2, moves, label = heapq.heappop(heap)
             if label not in bags[(p, how)]:
                 continue  # beaten since
-            if how == START:
-                board, leave = t + self.checkin[p], t
-            elif how == VEHICLE:
-                board = leave = t + self.mct[p]
-            else:
-                board, leave = t + max(self.checkin[p], self.mct[p]), t
+            board, leave = self.board_leave(p, how, t)
             if b + 1 <= max_vehicles:
                 for dep, k, i in self.departures.get(p, []):
                     if dep < board or not trips_ok[k]:

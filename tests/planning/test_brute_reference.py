@@ -59,12 +59,7 @@ def replay(world: World, q: dict[str, Any], itinerary: Any) -> None:
     vehicles, cost, co2 = 0, Fraction(0), Fraction(0)
     for leg in itinerary.legs:
         assert leg.origin == place, (leg, place)
-        if how == START:
-            board, leave = t + world.checkin[place], t
-        elif how == VEHICLE:
-            board = leave = t + world.mct[place]
-        else:
-            board, leave = t + max(world.checkin[place], world.mct[place]), t
+        board, leave = world.board_leave(place, how, t)
         dep, arr = Fraction(leg.dep_min), Fraction(leg.arr_min)
         if leg.kind == "link":
             arc = next(a for a in world.arcs
