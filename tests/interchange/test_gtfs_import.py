@@ -18,6 +18,8 @@ from corridor.planning import RoutePlanner
 from corridor.scenario import load_scenario
 from corridor.scenario.schema import Scenario
 
+MINI = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"  # the small feed
+
 MINI_SCENARIO = """\
 name: mini
 run: {start: 2027-03-01, horizon_days: 28}
@@ -366,6 +368,60 @@ def test_an_imported_id_that_clashes(mini: Path, capsys) -> None:
     assert "feed.zip!routes.txt:3: services[4].id: id 'MV.1' is already used by services[0]" in err
 
 
+def _with_trailing_commas(text: str) -> str:
+    lines = text.splitlines()
+    return "\n".join([lines[0]] + [line + "," for line in lines[1:]]) + "\n"
+
+
+@pytest.mark.parametrize(("name", "change", "said"), [
+    # gtfs-kit's reader (pandas) said "could not convert string to float: 'abc'", "Unable to
+    # parse string 'x' at position 0" or "cannot safely cast non-equivalent object to int32",
+    # naming neither file, line nor column
+    ("stops.txt", ("54.670000,25.283000", "abc,25.283000"), "stops.txt:2: stop_lat: 'abc' is not a number"),
+    ("routes.txt", ("Kaunas,2,pax", "Kaunas,x,pax"), "routes.txt:2: route_type: 'x' is not a number"),
+    ("calendar.txt", ("WEEKDAYS,1,1", "WEEKDAYS,300,1"),
+     "calendar.txt:2: monday: '300' is not a whole number from -128 to 127"),
+    ("stop_times.txt", ("KAUNAS,2", "KAUNAS,2.5"),
+     "stop_times.txt:3: stop_sequence: '2.5' is not a whole number from -2147483648 to 2147483647"),
+    # "Error tokenizing data. C error: EOF inside string starting at row 1"
+    ("stops.txt", ("Vilnius railway", '"Vilnius railway'),
+     "stops.txt:2: the record starting here is not CSV (unexpected end of data; a quote left open?)"),
+    # pandas took the first column as the index and read every value one column to the left
+    ("stops.txt", ("Europe/Vilnius\nKAUNAS", "Europe/Vilnius,x,y\nKAUNAS"),
+     "stops.txt:2: 8 fields where the header names 6"),
+    # the same with a comma at the end of every line: trips.txt imported no service, and the
+    # feed was "OK" with 0 services
+    ("trips.txt", None, "trips.txt:2: 5 fields where the header names 4"),
+    # the cell was pandas' NA, said as "time '<NA>' is not H:MM:SS"
+    ("stop_times.txt", ("07:15:00,07:15:00", ","),
+     "stop_times.txt:3: arrival_time: trip 'VK-0600' has no arrival_time or departure_time at stop "
+     "'KAUNAS'; corridor needs a time at every stop"),
+])
+def test_a_cell_or_record_the_reader_cannot_take_is_located(
+    mini: Path, zip_mini, capsys, name: str, change: tuple[str, str] | None, said: str
+) -> None:
+    text = (MINI / name).read_text()
+    if change is None:
+        text = _with_trailing_commas(text)
+    else:
+        assert change[0] in text
+        text = text.replace(*change, 1)
+    zip_mini(mini.parent / "feed.zip", {name: text})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!{said}" in err, err
+
+
+def test_a_frequency_of_more_than_nine_hours_is_read_to_be_refused(mini: Path, zip_mini, capsys) -> None:
+    # gtfs-kit reads headway_secs as a 16-bit integer: a 12 h headway was "cannot safely cast
+    # non-equivalent int64 to int16", not the refusal of frequency-based trips at its line
+    feed = zip_mini(mini.parent / "feed.zip")
+    with zipfile.ZipFile(feed, "a") as zf:
+        zf.writestr("frequencies.txt",
+                    "trip_id,start_time,end_time,headway_secs\nVK-0600,06:00:00,22:00:00,43200\n")
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!frequencies.txt:2: trip_id: trip 'VK-0600' runs every 43200 s" in err, err
+
+
 def test_mangled_feeds_fail_with_a_message_not_a_traceback(tmp_path: Path, zip_mini, capsys) -> None:
     """Random damage to the small feed (cells, columns, lines) loads or is refused with exit 2."""
     import random
@@ -394,6 +450,7 @@ def test_mangled_feeds_fail_with_a_message_not_a_traceback(tmp_path: Path, zip_m
         err = capsys.readouterr().err
         assert code in (0, 2) and "Traceback" not in err
         assert code == 0 or "feed.zip" in err or "mini.yaml" in err, err
+        assert "gtfs-kit cannot read the feed" not in err, err  # a cell or record is named instead
         outcomes.add(code)
     assert outcomes == {0, 2}
 

@@ -122,7 +122,11 @@ class _Reader:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+    """A cell as text: "" for a missing one (None, NaN, or pandas' NA, which prints as '<NA>')."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value).strip()
+    return "" if text == "<NA>" and not isinstance(value, str) else text
 
 
 def _number(value: Any) -> float | None:
@@ -149,7 +153,8 @@ def import_services(
         feed = read_feed(path)
     except FeedError as exc:
         if exc.member is not None:  # a file of the feed, at its line
-            raise ScenarioError([Problem(f"{shown}!{exc.member}", exc.line, None, "", str(exc))]) from None
+            raise ScenarioError([Problem(f"{shown}!{exc.member}", exc.line, None, exc.column,
+                                          str(exc))]) from None
         raise ScenarioError([spec_problem(("gtfs",), str(exc).replace(str(path), shown, 1))]) from None
     r = _Reader(path, shown)
     for table in ("agency", "stops", "routes", "trips", "stop_times"):
@@ -613,6 +618,12 @@ def _trip_times(
         ok = True
         for k in rows:
             arr_text, dep_text = _text(st["arrival_time"].iloc[k]), _text(st["departure_time"].iloc[k])
+            if not (arr_text or dep_text):  # GTFS lets stops between timepoints go without
+                r.problem("stop_times.txt", k, "arrival_time",
+                          f"trip {trip!r} has no arrival_time or departure_time at stop "
+                          f"{_text(st['stop_id'].iloc[k])!r}; corridor needs a time at every stop")
+                ok = False
+                break
             try:
                 arr = parse_time(arr_text or dep_text)
                 dep = parse_time(dep_text or arr_text)
@@ -621,8 +632,7 @@ def _trip_times(
                     "stop_times.txt",
                     k,
                     "arrival_time",
-                    f"trip {trip!r}: {exc}"
-                    + ("; corridor needs a time at every stop" if not (arr_text or dep_text) else ""),
+                    f"trip {trip!r}: {exc}",
                 )
                 ok = False
                 break

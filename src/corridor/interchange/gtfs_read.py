@@ -1,21 +1,30 @@
 """Reading and validating a GTFS feed with gtfs-kit, within limits.
 
 gtfs-kit 9 is the last release with a validator (``gtfs_kit.validate``), and its reader
-declares two columns narrower than GTFS allows: ``route_type`` as an 8-bit integer (the
-extended types run to 1702; air is 1100) and ``min_transfer_time`` as a 16-bit one (at most
-9 h 6 min; a road link between terminals may take longer). :func:`read_feed` reads those two
-as 32-bit integers, as gtfs-kit 10 and later do for ``route_type``. Nothing else of gtfs-kit
-is changed.
+declares three columns narrower than GTFS allows: ``route_type`` as an 8-bit integer (the
+extended types run to 1702; air is 1100), ``min_transfer_time`` and ``headway_secs`` as 16-bit
+ones (at most 9 h 6 min; a road link between terminals may take longer, and a frequency-based
+trip is read to be refused at its line). :func:`read_feed` reads those as 32-bit integers, as
+gtfs-kit 10 and later do for ``route_type``. Nothing else of gtfs-kit is changed.
 
 Before gtfs-kit opens anything, the archive is checked: it must exist (gtfs-kit would
 otherwise try it as a URL), be a zip, and hold at most :data:`MAX_FILES` members and
-:data:`MAX_UNPACKED_BYTES` once unpacked, so a hostile file cannot fill the disk.
+:data:`MAX_UNPACKED_BYTES` once unpacked, so a hostile file cannot fill the disk. Its tables
+are then read as CSV once: a record with more fields than its header (which pandas would read
+shifted one column, or refuse naming neither file nor line) or a quote left open is refused at
+its line. When gtfs-kit still cannot read the feed, the first cell its column's type refuses
+(``stop_lat`` ``abc``, ``stop_sequence`` ``2.5``) is found and named at its line.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+import re
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +32,19 @@ from corridor.errors import CorridorError
 
 MAX_FILES = 64
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
-_WIDER = {"route_type": "Int32", "min_transfer_time": "Int32"}
+_WIDER = {"route_type": "Int32", "min_transfer_time": "Int32", "headway_secs": "Int32"}
 _LOCK = threading.Lock()
 
 
 class FeedError(CorridorError, ValueError):
     """A GTFS feed that cannot be read or used; the message names the file and the place, or
-    ``member`` and ``line`` do (a file of the archive, its line from 1)."""
+    ``member``, ``line`` and ``column`` do (a file of the archive, its line from 1, the column
+    when one is at fault)."""
 
-    def __init__(self, message: str, *, member: str | None = None, line: int | None = None) -> None:
+    def __init__(self, message: str, *, member: str | None = None, line: int | None = None,
+                 column: str = "") -> None:
         super().__init__(message)
-        self.member, self.line = member, line
+        self.member, self.line, self.column = member, line, column
 
 
 def check_archive(path: Path) -> None:
@@ -79,9 +90,14 @@ def read_feed(path: str | Path) -> Any:
         saved = {k: constants.DTYPE.get(k) for k in _WIDER}
         constants.DTYPE.update(_WIDER)
         try:
-            return gtfs_kit.read_feed(path, dist_units="km")
+            types = {**constants.DTYPE, **_WIDER}
+            tables = frozenset(constants.GTFS_REF["table"])
+            located = _misshapen(path, tables)  # what pandas would read shifted, without a word
+            if located is None:
+                return gtfs_kit.read_feed(path, dist_units="km")
         except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError) as exc:
-            located = _not_utf8(path) if isinstance(exc, UnicodeDecodeError) else None
+            located = (_not_utf8(path) if isinstance(exc, UnicodeDecodeError)
+                       else _bad_cell(path, tables, types))
             raise located or FeedError(f"{path}: gtfs-kit cannot read the feed: {exc}") from None
         finally:
             for k, v in saved.items():
@@ -89,6 +105,7 @@ def read_feed(path: str | Path) -> Any:
                     constants.DTYPE.pop(k, None)
                 else:
                     constants.DTYPE[k] = v
+    raise located
 
 
 def _not_utf8(path: Path) -> FeedError | None:
@@ -104,6 +121,87 @@ def _not_utf8(path: Path) -> FeedError | None:
             except UnicodeDecodeError as exc:
                 return FeedError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}); GTFS files are UTF-8",
                                  member=name, line=data.count(b"\n", 0, exc.start) + 1)
+    return None
+
+
+def _rows(zf: zipfile.ZipFile, tables: frozenset[str]) -> Iterator[tuple[str, list[str], int, list[str]]]:
+    """(member, header, line, fields) of every record of the tables gtfs-kit reads (``.txt``
+    files at the archive's top), the line being where the record starts; blank lines are
+    skipped, as pandas skips them. A quote left open to the end of a file is a :class:`FeedError`
+    at the line where its record starts."""
+    for name in sorted(zf.namelist()):
+        if "/" in name or not name.endswith(".txt") or name[:-4] not in tables:
+            continue
+        with zf.open(name) as raw:
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), strict=True)
+            header: list[str] | None = None
+            start = 1
+            try:
+                for fields in reader:
+                    if fields:
+                        if header is None:
+                            header = fields
+                        else:
+                            yield name, header, start, fields
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                raise FeedError(f"the record starting here is not CSV ({exc}; a quote left open?)",
+                                member=name, line=start) from None
+
+
+def _misshapen(path: Path, tables: frozenset[str]) -> FeedError | None:
+    """The first record with more fields than its file's header names. pandas reads a file whose
+    every record has one more (a comma at the end of each line) with its first column as the
+    index, so every value lands one column to the left, and refuses one such record among
+    others without naming the file."""
+    with zipfile.ZipFile(path) as zf:
+        for name, header, line, fields in _rows(zf, tables):
+            if len(fields) > len(header):
+                return FeedError(f"{len(fields)} fields where the header names {len(header)}",
+                                 member=name, line=line)
+    return None
+
+
+#: what pandas reads as a missing value (its default ``na_values``)
+_MISSING = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                      "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                      "nan", "null"})
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|infinity)", re.IGNORECASE)
+
+
+def _cell_problem(text: str, kind: str) -> str | None:
+    """Why gtfs-kit's reader refuses ``text`` in a column of type ``kind`` ('float', 'Int8',
+    'Int16', 'Int32'), or None."""
+    text = text.strip()
+    if text in _MISSING:
+        return None
+    if _NUMBER.fullmatch(text) is None:
+        return f"{text!r} is not a number"
+    if kind == "float":
+        return None
+    bits = int(kind[3:])
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    value = float(text)
+    if not (math.isfinite(value) and value == math.floor(value) and low <= value <= high):
+        return f"{text!r} is not a whole number from {low} to {high}"
+    return None
+
+
+def _bad_cell(path: Path, tables: frozenset[str], types: dict[str, str]) -> FeedError | None:
+    """The first cell that gtfs-kit's reader cannot read as its column's type, at its line
+    (pandas names neither the file nor the line)."""
+    with zipfile.ZipFile(path) as zf:
+        try:
+            for name, header, line, fields in _rows(zf, tables):
+                if len(fields) > len(header):
+                    return FeedError(f"{len(fields)} fields where the header names {len(header)}",
+                                     member=name, line=line)
+                for column, text in zip(header, fields, strict=False):
+                    kind = types.get(column, "string")
+                    if kind != "string" and (why := _cell_problem(text, kind)) is not None:
+                        return FeedError(why, member=name, line=line, column=column)
+        except FeedError as exc:
+            return exc
     return None
 
 
