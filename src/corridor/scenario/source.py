@@ -608,8 +608,10 @@ def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_N
     except yaml.MarkedYAMLError as exc:
         m = exc.problem_mark
         line, col = (m.line + 1, m.column + 1) if m is not None else (None, None)
-        msg = str(exc.problem) if isinstance(exc, _Refused) else f"invalid YAML: {exc.problem or exc}"
-        raise ScenarioError([Problem(name, line, col, "", msg)]) from None
+        refused = isinstance(exc, _Refused)
+        msg = str(exc.problem) if refused else f"invalid YAML: {exc.problem or exc}"
+        where = _path_at(text, m.index) if refused and m is not None else ""
+        raise ScenarioError([Problem(name, line, col, where, msg)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at an index
         at = min(max(int(exc.position), 0), len(text))
         line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
@@ -625,6 +627,37 @@ def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_N
             [Problem(name, 1, 1, "", f"a scenario must be a mapping of sections, not {kind_of(data)}")]
         )
     return data
+
+
+def _path_at(text: str, index: int) -> str:
+    """The dotted path (``run.horizon_days``, ``places[2].lat``) of the node that starts at
+    ``index`` of ``text``, or "" when none does. A value refused while it is built (a tag, an
+    integer too large) fails before there is data to :func:`locate` it in; the text is composed
+    again, to nodes only (which builds no value, so nothing is refused), and searched."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ""
+    seen: set[int] = set()  # an alias may point back at a node that holds it
+    todo: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())] if root is not None else []
+    while todo:
+        node, parts = todo.pop()
+        if node.start_mark.index == index and parts:
+            return ".".join(parts).replace(".[", "[")
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        # children in the order of the text (the stack pops the last first), so a node is
+        # reached where it is written before where an alias repeats it
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                if key.start_mark.index == index:
+                    return ".".join(parts).replace(".[", "[")  # a key refused: its mapping
+                label = _path_part(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                todo.append((value, (*parts, label)))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, (*parts, f"[{k}]")) for k, item in reversed(list(enumerate(node.value))))
+    return ""
 
 
 def _path_part(key: str) -> str:
