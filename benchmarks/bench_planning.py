@@ -116,8 +116,11 @@ def bench_profiles(quick: bool) -> None:
               f"({r['patterns_evaluated']:,} ride evaluations, {r['leg_evaluations']:,} leg evaluations)")
         print(f"  per-departure loop     {r['loop_s'] * 1000:9.2f} ms   "
               f"(exact connection scan per departure; timed on {r['loop_measured_on']:,})")
-        print(f"  speed-up               {r['speedup']:9.1f} x     (target >= 100 x)")
-        print(f"  leg evaluations / s    {r['leg_evaluations_per_s'] / 1e6:9.1f} M     (target >= 10 M)")
+        target = unit == "pax"  # the targets are the passenger question's (docs/benchmarks.md)
+        print(f"  speed-up               {r['speedup']:9.1f} x"
+              + ("     (target >= 100 x)" if target else ""))
+        print(f"  leg evaluations / s    {r['leg_evaluations_per_s'] / 1e6:9.1f} M"
+              + ("     (target >= 10 M)" if target else ""))
         print(f"  mean door-to-door      {r['mean_total_h']:9.1f} h")
     where = record("planning", {"quick": quick, "connections": tt.n_connections, **results})
     print(f"figures written to {where.relative_to(ROOT)}")

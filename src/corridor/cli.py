@@ -205,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
         "tracked benchmarks/results.json the docs quote.")
     p.add_argument("names", nargs="*", metavar="NAME",
                    help=f"which to run (default all): {', '.join(BENCHES)}")
-    p.add_argument("--quick", action="store_true", help="smaller sizes, under a minute in all")
+    p.add_argument("--quick", action="store_true",
+                   help="smaller sizes, about a minute and a half in all on 2 cores")
     return parser
 
 
@@ -265,9 +266,11 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "throughput", help="how much cargo the corridor carries before it jams (saturation curve)",
         description="Scale every cargo flow's demand over a grid (passengers stay as they are), run "
         "each step, and find the highest sustainable throughput: TEU a week delivered while no "
-        "station's queue grows without bound, at most 1% of containers are left undelivered and "
+        "station's queue grows without bound, at most 1% of containers are left undelivered, "
         "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
-        "lightest step). Outside traffic at stations stays as it is. Names the bottleneck at each "
+        "lightest step), and the transit of containers created late in the window is no more than "
+        "a day above that of the early ones (no backlog growing through the window). Outside "
+        "traffic at stations stays as it is. Names the bottleneck at each "
         "step, the busiest station, pool of departure paths or fleet, and how busy it is; --out "
         "writes throughput.json, tables and plots/saturation.png (throughput, transit and "
         "utilisation against offered load), and keeps runs for --resume.")
@@ -569,8 +572,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
     except NoRouteError as exc:
         if args.json:  # a script reading the output gets an answer it can parse: no itinerary
-            print(json.dumps({"from": args.origin, "to": args.target, "depart": args.depart,
-                              "itineraries": [], "no_route": str(exc)}, indent=2))
+            empty = {"from": args.origin, "to": args.target, "depart": args.depart}
+            if exc.ready is not None:  # as an answer says it: local, with its UTC offset
+                empty["ready"] = exc.ready
+            print(json.dumps({**empty, "itineraries": [], "no_route": str(exc)}, indent=2))
         raise
     print(json.dumps(result.to_dict(), indent=2) if args.json else plan_text(result))
     return 0
@@ -597,7 +602,15 @@ def cmd_profile(args: argparse.Namespace) -> int:
         from corridor.report.profileplot import draw_profile
 
         draw_profile([result], args.plot)
-    print(json.dumps(result.to_dict()) if args.json else profile_text(result))
+    answer = result.to_dict()
+    if not reached:  # say why, in the JSON and on standard error, as an empty plan does
+        limits = ([f"modes {','.join(args.modes)}"] if args.modes else []) + (
+            [f"at most {args.max_transfers} transfers"] if args.max_transfers is not None else [])
+        answer["no_route"] = (f"none of the {result.profile.ready_min.size:,} departure times from "
+                              f"{args.origin} reaches {args.target} within the timetable"
+                              + (f" with {' and '.join(limits)}" if limits else ""))
+        print(f"no route: {answer['no_route']}", file=sys.stderr)
+    print(json.dumps(answer) if args.json else profile_text(result))
     if args.plot is not None and not reached:
         print(f"nothing reaches {args.target}: no plot written to {args.plot}", file=sys.stderr)
     elif args.plot is not None and not args.json:

@@ -57,4 +57,9 @@ class PlanningError(CorridorError, ValueError):
 
 class NoRouteError(PlanningError):
     """A well-posed routing question whose answer is empty: nothing reaches the destination.
-    The CLI exits 1 for it, not 2: the input was fine."""
+    The CLI exits 1 for it, not 2: the input was fine. ``ready`` is the local instant the
+    question left from (ISO 8601 with its offset), when it has one."""
+
+    def __init__(self, message: str, *, ready: str | None = None) -> None:
+        super().__init__(message)
+        self.ready = ready

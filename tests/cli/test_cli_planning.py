@@ -114,6 +114,9 @@ def test_no_route_exits_1(capsys) -> None:
     out = capsys.readouterr()
     data = json.loads(out.out)
     assert data["itineraries"] == [] and "no itinerary" in data["no_route"] and "no itinerary" in out.err
+    # the instant it left from, local with its offset, as an answer's "ready" says it (the empty
+    # answer had only the text asked for)
+    assert data["ready"] == "2027-03-01T08:00:00+05:00"
     # and profile's, when nothing leaves the origin at all (it printed JSON only when something did)
     argv = ["--from", "DUISBURG", "--to", "XIAN", "--unit", "feu", "--json"]
     assert main(["profile", BASELINE, *argv]) == 1
@@ -121,6 +124,15 @@ def test_no_route_exits_1(capsys) -> None:
     data = json.loads(out.out)
     assert data["summary"]["reachable_share"] == 0.0
     assert "no service or link leaves DUISBURG" in data["no_route"]
+    # something leaves, but no departure time of the week arrives: the whole form, and why
+    # (it exited 1 with 10,080 nulls and no word on why)
+    argv = ["--from", "XIAN", "--to", "DUISBURG", "--modes", "air", "--json"]
+    assert main(["profile", BASELINE, *argv]) == 1
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["summary"]["reachable_share"] == 0.0 and set(data["arrive"]) == {None}
+    said = "none of the 10,080 departure times from XIAN reaches DUISBURG within the timetable with modes air"
+    assert data["no_route"] == said and f"no route: {said}" in out.err
 
 
 def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:

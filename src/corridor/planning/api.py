@@ -361,7 +361,8 @@ class RoutePlanner:
             local = tt.local(ready, o)
             raise NoRouteError(
                 f"no itinerary from {origin} to {target} leaving after {local.isoformat()}{extra} "
-                f"arriving within {days:g} days{self._validity_note(origin, unit, local)}"
+                f"arriving within {days:g} days{self._validity_note(origin, unit, local)}",
+                ready=local.isoformat(),
             )
         kept = pareto_filter(found)
         notes = self._disruption_notes(ready, max(it.arrive_min for it in found)) + self._queue_notes(kept)

@@ -187,7 +187,7 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
     lines = [f"{result.scenario}: {n_comb} combination{'s' if n_comb != 1 else ''} x "
              f"{result.replications} replication{'s' if result.replications != 1 else ''} "
              f"(seed {result.seed}) "
-             f"on {result.executor}: {len(result.runs)} runs"
+             f"on {result.executor}: {len(result.runs)} run{'s' if len(result.runs) != 1 else ''}"
              + (f" ({reused} read back from {out})" if reused and out is not None else "")
              + (f", {len(result.failures)} failed" if result.failures else "")
              + f", {result.seconds:,.1f} s", ""]
