@@ -179,14 +179,24 @@ class Planner:
         #: results that depend on this timetable alone, kept by callers that repeat searches
         #: (the simulation's choice sets, shared by all replications run with this planner)
         self.memo: dict[Any, Any] = {}
-        # per connection, as Python numbers for the Pareto scan
+        # per connection, as Python numbers for the Pareto scan: made by its first scan
+        # (:meth:`_per_connection`), since as lists they hold several times the timetable's
+        # arrays, and earliest-arrival questions read the timetable in chunks instead
+        self._cost: list[float] = []
+        self._co2: list[float] = []
+        self._dest: list[int] = []
+        self._arr: list[float] = []
+        self._trip_ends: list[bool] = []  # the last connection of its trip
+        self._legs: dict[tuple[int, int], Leg] = {}  # service legs made so far, by (board, alight)
+
+    def _per_connection(self) -> None:
+        """The Pareto scan's lists, made once."""
+        tt = self.tt
         self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
         self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
-        self._trip = tt.trip.tolist()
-        self._legs: dict[tuple[int, int], Leg] = {}  # service legs made so far, by (board, alight)
         ends = np.zeros(tt.n_connections, dtype=bool)
         ends[tt.trip_rows[tt.trip_ptr[1:] - 1]] = True
-        self._trip_ends: list[bool] = ends.tolist()  # the last connection of its trip
+        self._trip_ends = ends.tolist()
 
     # ------------------------------------------------------------------ helpers
     def bounds(self, target: int) -> Bounds:
@@ -245,7 +255,7 @@ class Planner:
         leg = self._legs.get((board, alight))
         if leg is None:
             leg = self._legs[board, alight] = service_leg(self.tt, board, alight,
-                                                          self.trip_rows[self._trip[board]])
+                                                          self.trip_rows[int(self.tt.trip[board])])
         return leg
 
     def _check(self, origin: int, target: int, ready_min: float) -> None:
@@ -386,6 +396,8 @@ class Planner:
         ``allowed`` and ``board_from_min`` are as for :meth:`earliest`.
         """
         self._check(origin, target, ready_min)
+        if len(self._arr) != self.tt.n_connections:
+            self._per_connection()
         ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
         bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
