@@ -55,6 +55,23 @@ def test_plan_text(capsys) -> None:
     assert "TK-NQZ-IST-DAY" in out and "Tue 02 Mar 10:07 +02" in out  # IST connection missed since the detour
 
 
+def test_many_alternatives_are_listed_one_line_each_first(capsys) -> None:
+    # Xi'an - Duisburg has 32 (five gateways, cheaper detours with more changes); each was a
+    # table of its legs, to be scrolled through one by one
+    argv = ["--from", "XIAN", "--to", "DUISBURG", "--depart", "2027-03-01T08:00", "--unit", "feu"]
+    assert main(["plan", BASELINE, *argv]) == 0
+    out = capsys.readouterr().out
+    data = run_json(capsys, "plan", BASELINE, *argv, "--json")
+    lines = out.splitlines()
+    head = lines.index(next(line for line in lines if line.lstrip().startswith("#  depart")))
+    rows = lines[head + 2:head + 2 + len(data["itineraries"])]
+    assert len(data["itineraries"]) > 3 and [r.split()[0] for r in rows] == [
+        str(n) for n in range(1, len(data["itineraries"]) + 1)]
+    for row, it in zip(rows, data["itineraries"], strict=True):  # where each changes vehicle
+        assert row.split()[-len(it["legs"]) + 1:] == [leg["to"] for leg in it["legs"][:-1]], row
+    assert "\n1. Tue 02 Mar 10:00 +08 -> Mon 15 Mar 00:42 +01" in out  # then each one's legs
+
+
 def test_plan_text_writes_an_offset_of_seconds_whole(capsys) -> None:
     # before 1924 Astana kept its mean solar time, UTC+05:07:48, which printed as '+05:0748'
     assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "1900-03-01T08:00"]) == 0

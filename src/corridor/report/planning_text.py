@@ -19,6 +19,10 @@ def _stamp(when: dt.datetime) -> str:
     return when.strftime(f"%a %d %b {'%H:%M:%S' if when.second else '%H:%M'} ") + short
 
 
+#: more alternatives than this are listed one line each before their legs
+OVERVIEW_FROM = 3
+
+
 def plan_text(result: PlanResult) -> str:
     tt = result.timetable
     o = tt.index[result.origin]
@@ -33,6 +37,15 @@ def plan_text(result: PlanResult) -> str:
         f"{len(result.itineraries)} alternative{'s' if len(result.itineraries) != 1 else ''} "
         "(none better in all of arrival, transfers, cost and CO2):",
     ]
+    if len(result.itineraries) > OVERVIEW_FROM:  # one line each first, then each one's legs
+        rows = [[str(n), _stamp(tt.local(it.depart_min, it.legs[0].origin)),
+                 _stamp(tt.local(it.arrive_min, it.legs[-1].dest)), hours_minutes(it.duration_min),
+                 str(it.transfers), f"{it.cost_usd:,.0f}", f"{it.co2_kg:,.0f}",
+                 " ".join(tt.places[leg.dest] for leg in it.legs[:-1])]
+                for n, it in enumerate(result.itineraries, 1)]
+        table = format_table(["#", "depart", "arrive", "on the way", "transfers", "USD", "kg CO2",
+                              "via"], rows)
+        lines += [""] + ["   " + row for row in table.splitlines()]
     for n, it in enumerate(result.itineraries, 1):
         lines.append("")
         lines.append(
