@@ -90,7 +90,7 @@ def read_feed(path: str | Path) -> Any:
         saved = {k: constants.DTYPE.get(k) for k in _WIDER}
         constants.DTYPE.update(_WIDER)
         try:
-            types = {**constants.DTYPE, **_WIDER}
+            types = dict(constants.DTYPE)  # _WIDER's included
             tables = frozenset(constants.GTFS_REF["table"])
             located = _misshapen(path, tables)  # what pandas would read shifted, without a word
             if located is None:
@@ -189,13 +189,11 @@ def _cell_problem(text: str, kind: str) -> str | None:
 
 def _bad_cell(path: Path, tables: frozenset[str], types: dict[str, str]) -> FeedError | None:
     """The first cell that gtfs-kit's reader cannot read as its column's type, at its line
-    (pandas names neither the file nor the line)."""
+    (pandas names neither the file nor the line); or the quote left open that :func:`_rows`
+    finds."""
     with zipfile.ZipFile(path) as zf:
         try:
             for name, header, line, fields in _rows(zf, tables):
-                if len(fields) > len(header):
-                    return FeedError(f"{len(fields)} fields where the header names {len(header)}",
-                                     member=name, line=line)
                 for column, text in zip(header, fields, strict=False):
                     kind = types.get(column, "string")
                     if kind != "string" and (why := _cell_problem(text, kind)) is not None:
