@@ -131,7 +131,7 @@ def _text(value: Any) -> str:
 
 def _number(value: Any) -> float | None:
     text = _text(value)
-    if not text or text == "<NA>":
+    if not text:
         return None
     try:
         out = float(text)
@@ -339,11 +339,6 @@ def _timing_points(feed: Any) -> set[str]:
     return seen - served
 
 
-def _block(value: Any) -> str:
-    text = _text(value)
-    return "" if text in ("<NA>", "nan") else text
-
-
 def _runs(
     trips: Any,
     rows: list[int],
@@ -363,7 +358,7 @@ def _runs(
         trip_id = _text(trips["trip_id"].iloc[k])
         if trip_id not in times:
             continue
-        block = _block(trips["block_id"].iloc[k]) if "block_id" in trips else ""
+        block = _text(trips["block_id"].iloc[k]) if "block_id" in trips else ""
         if block:
             blocks[block].append(k)
         else:
@@ -583,7 +578,7 @@ def _sequence_ok(r: _Reader, st: Any, trip: str, rows: list[int]) -> bool:
     and two alike kept the file's order without a word."""
     seen: dict[float, int] = {}
     for k in rows:
-        text = _block(st["stop_sequence"].iloc[k])
+        text = _text(st["stop_sequence"].iloc[k])
         value = _number(text)
         if value is None or value < 0 or not value.is_integer():
             r.problem("stop_times.txt", k, "stop_sequence",
@@ -727,7 +722,7 @@ def _route_fields(
                               ("corridor_distance_km", "distance_km" in given)):
         text = "" if entry_has else _text(route.get(column))
         read[column] = _number(text)
-        if text and text != "<NA>" and read[column] is None:  # said, but no number: not left out
+        if text and read[column] is None:  # said, but no number: not left out
             r.problem("routes.txt", row, column, f"route {rid!r}: {text!r} is not a finite number")
             return None
     if not money and read["corridor_cost_usd"] is not None:
