@@ -110,9 +110,14 @@ def _shown_as_written(value: str, allowed: str = "") -> str:
 LINE_BREAKS = "\n\r\u2028\u2029"
 
 
+def _is_one_line(value: str) -> bool:
+    """Whether ``value`` is one line of 1 to MAX_NAME_CHARS characters, not all blank."""
+    return bool(value.strip()) and len(value) <= MAX_NAME_CHARS and not any(c in value for c in LINE_BREAKS)
+
+
 def _one_line(value: str) -> str:
     """A name shown in tables, headings and map labels: one line of 1 to MAX_NAME_CHARS."""
-    if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in LINE_BREAKS):
+    if not _is_one_line(value):
         raise ValueError(f"a name is one line of 1 to {MAX_NAME_CHARS} characters (got {shown(value)})")
     return _shown_as_written(value)
 
@@ -774,7 +779,7 @@ class Scenario(_Model):
     @field_validator("name")
     @classmethod
     def _one_line(cls, value: str) -> str:
-        if not value.strip() or len(value) > MAX_NAME_CHARS or any(c in value for c in LINE_BREAKS):
+        if not _is_one_line(value):
             raise ValueError(f"a scenario's name is one line of 1 to {MAX_NAME_CHARS} characters "
                              f"(got {shown(value)})")
         return _shown_as_written(value)
