@@ -20,7 +20,7 @@ from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_timetable
 from corridor.simulation.engine import Replication
-from corridor.simulation.entities import TRIP_FIELDS
+from corridor.simulation.entities import TRIP_FIELDS, Status
 from corridor.simulation.records import Records
 
 
@@ -116,4 +116,4 @@ def test_containers_board_a_service_calling_twice_at_a_place_at_the_call_they_pl
         found, woken, _ = same_records(scenario, replication)
         assert not found and woken > 0, found[:3]
         records, _ = run(scenario, replication, lazy=True)
-        assert records.units["id"].size == 82 and (records.units["status"] == 4).all()
+        assert records.units["id"].size == 82 and (records.units["status"] == Status.DELIVERED).all()
