@@ -191,7 +191,8 @@ def test_plan_equals_brute_force_on_seeded_scenarios() -> None:
 
 
 def test_profile_equals_brute_force_on_seeded_scenarios() -> None:
-    for seed in range(10_000, 10_100):
+    # 20113 asks for a trip on day 17, which the reference lacked when its trips ended on day 16
+    for seed in [*range(10_000, 10_100), 20_113]:
         r, sc, world, deps = seeded(seed, max_services=5)
         planner = RoutePlanner(Scenario.model_validate(sc))
         for k in range(4):
