@@ -268,6 +268,22 @@ def test_a_route_or_stop_id_given_twice_is_refused(mini: Path, zip_mini, capsys)
     assert f"stops.txt:{stops.count(chr(10))}: stop_id: stop_id {stop!r} {twice}" in err, err
 
 
+def test_lines_are_the_files_own_past_blank_lines_and_quoted_line_breaks(mini: Path, zip_mini,
+                                                                      capsys) -> None:
+    # the reader skips a blank line and reads a quoted field over two lines as one record: a
+    # problem was named at its record's number + 2, two lines above where it is
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    header, first, *rest = (data / "stops.txt").read_text().splitlines()
+    first = first.replace("Vilnius railway station", '"Vilnius\nrailway station"')
+    rest[-1] = rest[-1].replace("Europe/Minsk", "Europe/Warsaw")
+    stops = "\n".join([header, "", first, *rest, first.replace(",54.67", ",54.670")]) + "\n"
+    assert stops.splitlines()[5].startswith("MSQ,") and stops.splitlines()[6].startswith("VLN,")
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stops.txt:6: stop_timezone: stop 'MSQ' is in Europe/Warsaw" in err, err
+    assert "feed.zip!stops.txt:7: stop_id: stop_id 'VLN' is given twice (line 3 too)" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

@@ -39,7 +39,7 @@ import numpy as np
 
 from corridor.errors import Problem, ScenarioError
 from corridor.interchange.gtfs_export import calendar_rows
-from corridor.interchange.gtfs_read import FeedError, read_feed
+from corridor.interchange.gtfs_read import FeedError, read_feed, record_lines
 from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
 from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
@@ -116,8 +116,19 @@ class _Reader:
         self.shown = shown
         self.problems: list[Problem] = []
 
+        self._lines: dict[str, list[int]] = {}
+
+    def line(self, table: str, row: int) -> int:
+        """The line of ``table`` where its record ``row`` (from 0, as the reader numbers them)
+        starts: the reader skips blank lines and a quoted field may span lines, so it is not
+        always ``row + 2``."""
+        lines = self._lines.get(table)
+        if lines is None:
+            lines = self._lines[table] = record_lines(self.path, table)
+        return lines[row] if row < len(lines) else row + 2
+
     def problem(self, table: str, row: int | None, column: str, message: str) -> None:
-        line = None if row is None else row + 2  # the header is line 1
+        line = None if row is None else self.line(table, row)
         self.problems.append(Problem(f"{self.shown}!{table}", line, None, column, message))
 
 
@@ -299,7 +310,7 @@ def import_services(
                 r, sid, key, clock_list, mask, lo, hi, fields, place_of, shapes.get(shape_of[key]), row
             )
             if data is not None:
-                out.append(Imported(data, f"{shown}!routes.txt", row + 2))
+                out.append(Imported(data, f"{shown}!routes.txt", r.line("routes.txt", row)))
     if r.problems:
         raise ScenarioError(r.problems)
     return out
@@ -477,7 +488,8 @@ def _unique_ids(r: _Reader, table: str, column: str, ids: Any) -> dict[str, int]
     for k, value in enumerate(ids):
         key = _text(value)
         if key in out:
-            r.problem(table, k, column, f"{column} {key!r} is given twice (line {out[key] + 2} too)")
+            r.problem(table, k, column,
+                      f"{column} {key!r} is given twice (line {r.line(table, out[key])} too)")
         else:
             out[key] = k
     return out
@@ -497,7 +509,8 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
             continue
         if trip in first:
             r.problem("trips.txt", k, "trip_id",
-                      f"trip_id {trip!r} is given twice (line {first[trip] + 2} too): a trip's id is its own")
+                      f"trip_id {trip!r} is given twice (line {r.line('trips.txt', first[trip])} too): "
+                      "a trip's id is its own")
             continue
         first[trip] = k
         if _text(sid) not in days_of:
@@ -586,7 +599,8 @@ def _sequence_ok(r: _Reader, st: Any, trip: str, rows: list[int]) -> bool:
             return False
         if value in seen:
             r.problem("stop_times.txt", k, "stop_sequence",
-                      f"trip {trip!r}: stop_sequence {text} is given twice (line {seen[value] + 2} too): "
+                      f"trip {trip!r}: stop_sequence {text} is given twice "
+                      f"(line {r.line('stop_times.txt', seen[value])} too): "
                       "the order of its stops is not known")
             return False
         seen[value] = k

@@ -149,6 +149,14 @@ def _rows(zf: zipfile.ZipFile, tables: frozenset[str]) -> Iterator[tuple[str, li
                                 member=name, line=start) from None
 
 
+def record_lines(path: Path, member: str) -> list[int]:
+    """The line where each record of the archive's ``member`` (``stops.txt``) starts, in the
+    order the reader numbers them: what a record's line is when blank lines are skipped or a
+    quoted field spans lines. Empty when the archive has no such file."""
+    with zipfile.ZipFile(path) as zf:
+        return [line for name, _, line, _ in _rows(zf, frozenset({member[:-4]})) if name == member]
+
+
 def _misshapen(path: Path, tables: frozenset[str]) -> FeedError | None:
     """The first record with more fields than its file's header names. pandas reads a file whose
     every record has one more (a comma at the end of each line) with its first column as the
