@@ -47,6 +47,22 @@ def carried(rec, service: str) -> int:
     return int(rec.trips["boarded"][rec.trips["service"] == s].sum())
 
 
+def test_the_sharpest_scale_allowed_runs_and_a_sharper_one_is_refused() -> None:
+    # at 1e-306 USD every cost over the scale was -inf and `run` ended in a traceback
+    import pytest
+    from pydantic import ValidationError
+
+    data = yaml.safe_load(TOY.replace("SEED", "1").replace("CAP", "100000"))
+    data["run"]["horizon_days"] = 7
+    data["choice"]["scale_usd"] = 0.001
+    rec = run_replication(Scenario.model_validate(data), 0)
+    # SLOW (140 USD) is cheaper than FAST (160) by 20,000 scales: nobody takes FAST
+    assert carried(rec, "SLOW") > 1000 and carried(rec, "FAST") == 0
+    data["choice"]["scale_usd"] = 1e-306
+    with pytest.raises(ValidationError, match="greater than or equal to 0.001"):
+        Scenario.model_validate(data)
+
+
 def test_two_itineraries_split_as_the_closed_form_logit() -> None:
     # FAST costs 100 + 30 x 2 h = 160, SLOW 50 + 30 x 3 h = 140: P(FAST) = 1 / (1 + e^(20/40))
     expected = 1.0 / (1.0 + math.exp((160.0 - 140.0) / 40.0))

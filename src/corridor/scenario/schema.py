@@ -55,6 +55,9 @@ MIN_HEADWAY_MIN, MAX_HEADWAY_MIN = 1.0, 1440.0
 MIN_SPEED_KPH, MAX_SPEED_KPH = 1.0, 3000.0  # walking pace to beyond Concorde
 MAX_DISTANCE_KM = 100_000.0  # two and a half times round the Earth
 MAX_COST_USD = 10_000_000.0  # per unit
+# least logit scale: a tenth of a cent already picks the cheapest alternative in all but name, and
+# costs over a scale near 1e-305 overflow to -inf for every alternative (no choice left to draw)
+MIN_SCALE_USD = 0.001
 MAX_COST_USD_PER_UNIT_KM = 10_000.0
 MAX_CO2_KG = 1_000_000.0  # per unit
 MAX_CO2_G_PER_UNIT_KM = 10_000_000.0
@@ -605,7 +608,7 @@ class GatewayChoice(_Model):
     value_of_time_usd_per_day: Annotated[
         float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
     co2_usd_per_t: Annotated[float, Field(ge=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)] = 0.0
-    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
+    scale_usd: Annotated[float, Field(ge=MIN_SCALE_USD, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
     #: consecutive containers that decide together: the first chooses, the others follow it
     block_feu: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)] = 1
     #: how much each block's experience corrects the forecast of its gateway: when a block's
@@ -712,7 +715,7 @@ class Choice(_Model):
 
     segments: Annotated[list[TravellerSegment], Field(min_length=1, max_length=20)]
     transfer_penalty_usd: CostUsd = 0.0
-    scale_usd: Annotated[float, Field(gt=0, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
+    scale_usd: Annotated[float, Field(ge=MIN_SCALE_USD, le=MAX_COST_USD, allow_inf_nan=False, strict=True)]
     window_days: Annotated[float, Field(gt=0, le=31, allow_inf_nan=False, strict=True)] = 7.0
     #: demand grows by exp(elasticity x the gain in logsum) when a network gets better
     induced_elasticity: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False, strict=True)] = 0.0
