@@ -284,6 +284,15 @@ def test_lines_are_the_files_own_past_blank_lines_and_quoted_line_breaks(mini: P
     assert "feed.zip!stops.txt:7: stop_id: stop_id 'VLN' is given twice (line 3 too)" in err, err
 
 
+def test_a_trip_of_a_route_routes_txt_lacks_is_refused_not_dropped(mini: Path, zip_mini, capsys) -> None:
+    # the trip belonged to no route the import reads, so it vanished and the feed read "OK"
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    trips = (data / "trips.txt").read_text().replace("VK,DAILY,VK-2330", "VKX,DAILY,VK-2330")
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": trips})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!trips.txt:3: route_id: trip 'VK-2330': route_id 'VKX' is not in routes.txt" in err, err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

@@ -228,6 +228,12 @@ def import_services(
     trips_of: dict[str, list[int]] = defaultdict(list)
     for k, rid in enumerate(trips["route_id"]):
         trips_of[_text(rid)].append(k)
+        if _text(rid) not in route_row:  # no route of any name would read it: it was dropped
+            trip = _text(trips["trip_id"].iloc[k])
+            r.problem("trips.txt", k, "route_id",
+                      f"trip {trip!r}: route_id {_text(rid)!r} is not in routes.txt")
+    if r.problems:
+        raise ScenarioError(r.problems)
     chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
     _refuse_frequencies(r, feed, chosen)
     _check_trips(r, feed, trips, chosen, days_of)
