@@ -47,6 +47,15 @@ def test_sweep_writes_tables_plots_and_reports_a_bad_combination(station, tmp_pa
     assert main(["sweep", station, "--set", "places.B.1.servers=1,2", "--set", "demand.F.per_week=100,200",
                  "--out", str(out), "--resume", "--workers", "1"]) == 0
     assert "8 runs (8 read back from" in capsys.readouterr().out
+    # resumed with settings that share no run, it would have replaced sweep.json and the tables
+    # with another question's: refused, and the folder is as it was
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert main(["sweep", station, "--set", "places.B.1.servers=3", "--out", str(out), "--resume",
+                 "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "holds the results of 8 runs and this one would use none of them (it has 2)" in err, err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:

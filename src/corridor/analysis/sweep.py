@@ -136,9 +136,12 @@ class RunStore:
     #: the file in ``folder`` that names the command whose runs it keeps (sweep, throughput)
     COMMAND_FILE = ".command"
 
-    def __init__(self, folder: Path, command: str | None = None) -> None:
+    def __init__(self, folder: Path, command: str | None = None, *, finished: bool = False) -> None:
         self.folder = Path(folder)
         self.command = command
+        #: the folder holds the results of a finished run besides its runs: a run that reuses
+        #: none of them would replace them (:func:`sweep` refuses it)
+        self.finished = finished
 
     def kept_by(self) -> str | None:
         """The command that made this folder's runs, as its first run wrote it (None: not said,
@@ -349,6 +352,12 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
                 jobs.append(Job(k, r, seed))
                 job_of.append((c, r, key))
     reused = len(runs)
+    if store is not None and store.finished and jobs and not reused:
+        # --resume on the folder of another question: its results would be replaced
+        raise CorridorError(
+            f"{store.folder.parent} holds the results of {len(store)} runs and this one would use "
+            f"none of them (it has {len(jobs)}): the scenario, its settings, the seed or corridor's "
+            "version differ. --resume finishes the run stored there; choose another --out")
 
     def tick(done: int, _total: int) -> None:
         if progress is not None:

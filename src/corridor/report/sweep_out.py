@@ -54,7 +54,7 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             if other != command and (out / name).exists():
                 raise CorridorError(f"{out} holds the results of corridor {other} ({name}); --resume "
                                     f"continues a {command} stored there: choose another --out")
-        store = RunStore(out / RUNS, command)
+        store = RunStore(out / RUNS, command, finished=(out / RESULT_FILES[command]).exists())
         kept_by = store.kept_by()
         if kept_by is not None and kept_by != command:  # interrupted: no results file to tell
             raise CorridorError(f"{out} holds the runs of an interrupted corridor {kept_by} ({RUNS}/); "
