@@ -51,8 +51,8 @@ def test_plan_frame_has_one_row_per_leg(baseline: Scenario) -> None:
         )
         assert row.depart_utc == pd.Timestamp(leg["depart"]) and row.arrive_utc == pd.Timestamp(leg["arrive"])
         assert row.depart_local == leg["depart"] and row.cost_usd == pytest.approx(leg["cost"], abs=0.006)
-    # the earliest itinerary: 15:10 +05 from Astana (docs/planning.md) is 10:10 UTC
-    assert frame.loc[0, "depart_utc"] == pd.Timestamp("2027-03-01T10:10:00Z")
+    # the earliest itinerary: Tuesday's 03:40 +05 from Astana (docs/planning.md) is 22:40 UTC Monday
+    assert frame.loc[0, "depart_utc"] == pd.Timestamp("2027-03-01T22:40:00Z")
 
 
 def test_profile_frame_has_one_row_per_ready_time(baseline: Scenario) -> None:

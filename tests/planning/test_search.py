@@ -89,6 +89,37 @@ def test_pareto_set_equals_brute_force(scenario, data) -> None:
     assert min((c[0] for c in got), default=np.inf) == (best.arrive_min if best else np.inf)
 
 
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.one_of(scenarios(max_places=3, max_services=4, max_times=3, max_stops=2, dispatch=True),
+                 scenarios(max_places=4, max_services=4, max_times=3, max_stops=3, loop=True)), st.data())
+def test_of_equal_journeys_the_one_that_sets_off_last_is_kept(scenario, data) -> None:
+    # Of two journeys equal in arrival, transfers, cost and CO2 (a flight today to an overnight
+    # connection, or the same flight tomorrow morning), the scan kept the first to reach the
+    # change and the traveller waited overnight. A journey that boards first at the origin
+    # sets off when its traveller must be ready for it (its departure less the check-in): from
+    # then on its criteria can be met, by the brute force, and from a moment later they cannot.
+    tt, planner, origin, target = query(scenario, data, horizon_days=2)
+    assume(tt.n_connections <= 30)
+    t0 = float(data.draw(st.integers(0, 1440)))
+    checkin = float(tt.checkin_min[origin])
+    for it in planner.pareto(origin, target, t0):
+        first = it.legs[0]
+        if first.kind != "service":
+            continue
+        x = it.criteria()
+        ready = first.dep_min - checkin
+        assert ready >= t0
+        now, later = (all_journey_criteria(tt, origin, target, r) for r in (ready, ready + 1e-3))
+        assume(now is not None and later is not None)
+        assert any(_same(y, x) for y in now), (x, ready)
+        assert not any(_same(y, x) for y in later), (x, ready)
+
+
+def _same(y: tuple, x: tuple) -> bool:
+    return y[1] == x[1] and all(abs(a - b) <= 1e-6 for a, b in zip(y, x, strict=True))
+
+
 @SETTINGS
 @given(scenarios(max_places=5, max_services=5, dispatch=True), st.data())
 def test_max_transfers_respected_and_tight(scenario, data) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -141,6 +141,7 @@ def insert(bag: list[Label], label: Label) -> bool:
     return True
 
 
+LATER_MIN = 1e-6  # how much later than a journey's last moment to ask again for one leaving later
 SETTLE_EVERY = 32  # connections scanned between checks that the Pareto search may stop
 
 
@@ -389,7 +390,8 @@ class Planner:
         use_links: bool = True, window_min: float | None = None,
         allowed: np.ndarray | None = None, board_from_min: float | None = None,
     ) -> list[Itinerary]:
-        """Every itinerary not dominated in (arrival, transfers, cost, CO2), earliest first.
+        """Every itinerary not dominated in (arrival, transfers, cost, CO2), earliest first;
+        of journeys equal in all four, the one that sets off last (:meth:`_leave_late`).
 
         ``window_min`` bounds how long after ``ready_min`` a journey may arrive (default: to
         the end of the timetable). ``max_transfers`` bounds the changes of vehicle.
@@ -399,6 +401,70 @@ class Planner:
         if len(self._arr) != self.tt.n_connections:
             self._per_connection()
         ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
+        end = None if window_min is None else ready_min + window_min
+
+        def scan(ready: float, board_from: float | None) -> list[Itinerary]:
+            return self._pareto_scan(origin, target, ready, ok, max_transfers, use_links,
+                                     None if end is None else end - ready, board_from)
+
+        found = scan(ready_min, board_from_min)
+        return self._leave_late(found, scan, origin, ready_min, board_from_min)
+
+    def _leave_late(self, found: list[Itinerary], scan: Callable[[float, float | None], list[Itinerary]],
+                    origin: int, ready_min: float, board_from_min: float | None) -> list[Itinerary]:
+        """``found`` with each itinerary replaced by the one equal to it in arrival, transfers,
+        cost and CO2 that sets off last. The scan keeps the first journey to reach a place, so
+        of two flights to the same overnight connection it kept the one that waits longer: a
+        traveller would stay at home. Found by asking ``scan`` again, from just after the moment
+        the traveller would have had to be ready for the earliest-leaving itinerary not yet
+        known to be the last of its kind: a journey found from then was open to the traveller
+        too, and the Pareto set of those later journeys holds one equal to each itinerary that
+        has a later equal (it cannot hold a better one: that would have been found first).
+        Journeys on links alone follow the ready time and are kept as they are."""
+        boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
+        picks = list(found)
+        slack = [self._slack(it, boards) for it in picks]  # from ready_min
+        open_ = [k for k, s in enumerate(slack) if s < INF]
+        while open_:
+            shift = min(slack[k] for k in open_) + LATER_MIN
+            ready = ready_min + shift
+            if ready >= self.tt.horizon_min:
+                break
+            later = scan(ready, None if board_from_min is None else board_from_min + shift)
+            still = []
+            for k in open_:
+                if slack[k] >= shift:  # not yet asked from its own moment
+                    still.append(k)
+                    continue
+                x = picks[k].criteria()
+                tie = next((it for it in later if _equal(it.criteria(), x)), None)
+                more = -INF if tie is None else self._slack(tie, boards + shift) + shift
+                if tie is not None and more > slack[k]:
+                    picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
+                    still.append(k)
+            open_ = still
+        return picks
+
+    def _slack(self, it: Itinerary, boards: float) -> float:
+        """How much later than the ready time its legs were found from the traveller could be
+        ready and still make ``it`` (``boards``: when they may first board at the origin): the wait before its
+        first timetabled service, after boarding at the origin, or after the links and
+        dispatched vehicles before it and the connection time where they end. Infinite for a
+        journey with no timetabled service (its times follow the ready time)."""
+        for k, leg in enumerate(it.legs):
+            if leg.kind != "service":
+                continue
+            if k == 0:
+                return leg.dep_min - boards
+            last = it.legs[k - 1]
+            after = self._mct[leg.origin] if last.kind == "dispatch" else self._after_link[leg.origin]
+            return leg.dep_min - last.arr_min - after
+        return INF
+
+    def _pareto_scan(self, origin: int, target: int, ready_min: float, ok: np.ndarray | None,
+                     max_transfers: int | None, use_links: bool, window_min: float | None,
+                     board_from_min: float | None) -> list[Itinerary]:
+        """The Pareto set as the scan finds it (of equal journeys, the first to arrive)."""
         bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         bags.wait(origin, Label(boards, 0, 0.0, 0.0, True, START))
@@ -633,6 +699,10 @@ def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
         seen.add(x)
         keep.append(it)
     return keep
+
+
+def _equal(y: tuple[float, int, float, float], x: tuple[float, int, float, float]) -> bool:
+    return all(abs(a - b) <= EPS for a, b in zip(y, x, strict=True))
 
 
 def _dominates(y: tuple[float, int, float, float], x: tuple[float, int, float, float]) -> bool:

@@ -35,7 +35,7 @@ def plan_text(result: PlanResult) -> str:
         f"{'' if first.transfers == 1 else 's'}",
         "",
         f"{len(result.itineraries)} alternative{'s' if len(result.itineraries) != 1 else ''} "
-        "(none better in all of arrival, transfers, cost and CO2):",
+        "(none better in all of arrival, transfers, cost and CO2; of equal ones, the last to leave):",
     ]
     if len(result.itineraries) > OVERVIEW_FROM:  # one line each first, then each one's legs
         rows = [[str(n), _stamp(tt.local(it.depart_min, it.legs[0].origin)),
