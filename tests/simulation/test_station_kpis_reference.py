@@ -45,6 +45,7 @@ def test_kpis_of_a_queue_the_run_ends_with(servers, shut) -> None:
     end = horizon + s.run.drain_days * 1440.0
     span = horizon - warmup
     ended_queued = flagged = 0
+    backlog: list[float] = []
     for rec, kpis in zip(result.records, result.kpis, strict=True):
         log, got = rec.stations["B"], kpis["stations"]["B"]
         visits = list(zip(log["arrive_min"].tolist(), log["start_min"].tolist(), log["end_min"].tolist(),
@@ -70,10 +71,19 @@ def test_kpis_of_a_queue_the_run_ends_with(servers, shut) -> None:
         growing = (busy / (servers * span) > 0.95 and at_horizon > 0
                    and np.mean(last) - np.mean(first) >= max(0.02 * span / 2, 60.0))
         assert bool(got["growing"]) == growing
+        assert got["queue_at_horizon"] == at_horizon
+        per_vehicle = np.mean([e - b for _, b, e in visits])  # every visit's service, as admitted
+        backlog.append(at_horizon * per_vehicle / servers / 1440.0)
+        assert got["backlog_days"] == pytest.approx(backlog[-1], rel=1e-9)
         ended_queued += got["unserved"] > 0
         flagged += growing
     assert ended_queued >= 3  # the censoring rules were met, not just passed by
     assert flagged == (0 if shut else len(result.kpis))
+    # a backlog of a day's service or more that did not grow is said in words
+    from corridor.analysis.warnings import run_warnings
+
+    said = [w for w in run_warnings(result) if w.startswith("B: ") and "when demand stopped" in w]
+    assert len(said) == (2 * flagged <= len(result.kpis) and np.mean(backlog) >= 1.0), (said, backlog)
 
 
 @pytest.mark.parametrize("above", [True, False])

@@ -75,6 +75,10 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         "mean_wait_min": float(waits.mean()) if waits.size else 0.0,
         "max_wait_min": float(waits.max()) if waits.size else 0.0,
         "queue_at_end": queued_at_end,
+        # queued when demand stops, and the days of service they hold: a backlog the window
+        # never cleared (after a closure, say) even when the queue no longer grows
+        "queue_at_horizon": queued_at_horizon,
+        "backlog_days": _backlog_days(log, queued_at_horizon),
         # the trend uses each wait as admission fixed it, even past the end: cut waits would hide it
         "growing": float(queued_at_horizon > 0 and _growing(arrive[window], start[window] - arrive[window],
                                                             warmup, span, utilisation)),
@@ -85,6 +89,21 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         out["little_L_units"] = _unit_time(log, warmup, horizon) / span
         out["little_lambda_W_units"] = float(seen.sum() / span * minutes.mean()) if minutes.size else 0.0
     return out
+
+
+def _backlog_days(log: dict[str, Any], queued: int) -> float:
+    """Days the station's servers need for ``queued`` vehicles at its mean service time (that
+    of the visits served; 0 when none was).
+
+    >>> log = {"servers": 2, "start_min": np.array([0.0, 10.0]), "end_min": np.array([720.0, 730.0])}
+    >>> _backlog_days(log, 8)  # 8 vehicles x 12 h over 2 servers
+    2.0
+    """
+    served = np.isfinite(log["end_min"]) & np.isfinite(log["start_min"])
+    if not queued or not served.any():
+        return 0.0
+    per_vehicle = float(np.mean(log["end_min"][served] - log["start_min"][served]))
+    return queued * per_vehicle / max(int(log["servers"]), 1) / MIN_PER_DAY
 
 
 def _growing(arrive: np.ndarray, waits: np.ndarray, warmup: float, span: float, utilisation: float) -> bool:

@@ -27,6 +27,8 @@ FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
 #: days of transit rise across the window (last quarter's containers minus the first's) past
 #: which, its 95% interval above it, a backlog grows through the window
 MAX_RISE_DAYS = 1.0
+#: days of a station's service still queued when demand stops past which a backlog is said
+MIN_BACKLOG_DAYS = 1.0
 
 
 #: a unit on a trip, a link or a dispatched vehicle when the run ends: its place is where it left
@@ -123,4 +125,12 @@ def run_warnings(result: Any) -> list[str]:
                        "(over 95% busy, waits rising across the window, still queued when demand "
                        "stops, however the drain clears it after): the traffic there, outside "
                        "traffic included, exceeds what it can serve")
+            continue
+        days = sum(k["stations"][name].get("backlog_days", 0.0) for k in result.kpis) / n
+        if days >= MIN_BACKLOG_DAYS:
+            queued = sum(k["stations"][name].get("queue_at_horizon", 0) for k in result.kpis) / n
+            out.append(f"{name}: {queued:.0f} vehicles were still queued when demand stopped (mean of "
+                       f"{n} replications), {days:.1f} days of its service: a backlog the window never "
+                       "cleared (a closure, or more traffic than it serves), whose waits its statistics "
+                       "read while it lasted")
     return out
