@@ -337,7 +337,7 @@ def test_run_warns_when_the_warm_up_is_shorter_than_a_containers_journey(tmp_pat
     assert main(["run", path, *ALLOW, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     (warning,) = [w for w in data["warnings"] if "warm-up" in w]
-    assert warning.startswith("containers take") and "longer than the warm-up (0 days)" in warning
+    assert " days door to door, longer than the warm-up (0 days)" in warning, warning
     assert "reads low" in warning and "warmup_days" in warning
     # the baseline's 21 days cover its containers' 16: no such warning
     path = overlay(tmp_path, "baseline.yaml", "warm",

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import MAX_RISE_DAYS, rising_backlog, short_warmup
+from corridor.analysis.warnings import MAX_RISE_DAYS, cargo_journeys, rising_backlog, short_warmup
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -323,11 +323,12 @@ def window_feu_per_week(scenario: Scenario) -> float:
 
 def _caution(raw: SourceDict, name: str, summary: dict[str, dict[str, float]] | None) -> str:
     """The short warm-up's caution (:func:`~corridor.analysis.warnings.short_warmup`) at a step."""
-    door = (summary or {}).get("cargo.door_to_door_days.mean")
-    if not door:
+    if not summary:
         return ""
-    run = validate_raw(raw, name).run
-    return short_warmup(door["mean"], run.warmup_days, run.horizon_days - run.warmup_days) or ""
+    scenario = validate_raw(raw, name)
+    run = scenario.run
+    cargo = cargo_journeys(summary, [f.id for f in scenario.demand if f.kind != "passenger"])
+    return short_warmup(cargo, run.warmup_days, run.horizon_days - run.warmup_days) or ""
 
 
 def throughput(raw: SourceDict, name: str, scales: list[float], *, replications: int, seed: int,

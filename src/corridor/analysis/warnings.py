@@ -8,6 +8,8 @@
   the statistics window, and vehicles were still queued when demand stopped, however the drain
   cleared them after (a queue that builds during a disruption and clears before demand stops
   is not one).
+* A backlog still queued at a station when demand stops, worth a day or more of its service,
+  where the queue did not grow across the window (one a closure left that never cleared).
 * A backlog growing through the window: containers created in its last quarter take more than
   a day longer than those of its first (the 95% interval wholly above a day), at a station,
   for paths or for a fleet, even one that the drain clears before the run ends.
@@ -64,29 +66,57 @@ def rising_backlog(mean: float, low: float, high: float) -> str | None:
             f"its first (95% CI {low:.1f} to {high:.1f}): a backlog grows through the window")
 
 
-def short_warmup(door_days: float, warmup_days: float, window_days: float) -> str | None:
+def cargo_journeys(summary: dict[str, dict[str, float]], flows: list[str]) -> dict[str, tuple[float, float]]:
+    """Per cargo flow of ``flows`` that delivered: its mean door-to-door days and containers
+    created (means over replications), what :func:`short_warmup` weighs."""
+    out = {}
+    for flow in flows:
+        door = summary.get(f"flows.{flow}.door_to_door_days.mean")
+        created = summary.get(f"flows.{flow}.created")
+        if door and created:
+            out[flow] = (door["mean"], created["mean"])
+    return out
+
+
+def short_warmup(flows: dict[str, tuple[float, float]], warmup_days: float,
+                 window_days: float) -> str | None:
     """Containers on the way longer than the warm-up: FEU/week delivered counts deliveries in the
-    window [warm-up, horizon), and for its first ``door_days - warmup_days`` days only what the
-    warm-up created arrives, so the figure reads low by about that share of the window (said
-    from :data:`SHORT_WARMUP_SHARE` on)."""
-    if not (math.isfinite(door_days) and door_days > warmup_days):
+    window [warm-up, horizon), and for the first ``door - warmup`` days of a flow whose
+    containers take ``door`` days only what the warm-up created arrives, so that flow's share
+    of the figure reads low by that part of the window. ``flows``: per cargo flow, its
+    containers' mean door-to-door days and how many it created. Said when the whole figure
+    reads :data:`SHORT_WARMUP_SHARE` low or more, naming the flows that take longest.
+
+    >>> said = short_warmup({"A": (10.0, 700.0), "B": (40.0, 300.0)}, 20.0, 56.0)  # 30% x 20/56
+    >>> said[:40], said[-39:]
+    ('B takes 40.0 days door to door, longer t', 'about 11%; make warmup_days at least 40')
+    >>> short_warmup({"A": (10.0, 900.0), "B": (30.0, 100.0)}, 20.0, 56.0) is None  # 10% x 10/56
+    True
+    """
+    total = sum(n for _, n in flows.values())
+    late = {f: (door, n) for f, (door, n) in flows.items() if math.isfinite(door) and door > warmup_days}
+    if total <= 0 or not late:
         return None
-    low = min((door_days - warmup_days) / window_days, 1.0)
+    low = sum(n * min((door - warmup_days) / window_days, 1.0) for door, n in late.values()) / total
     if low < SHORT_WARMUP_SHARE:
         return None
-    return (f"containers take {door_days:.1f} days door to door on average, longer than the warm-up "
-            f"({warmup_days:g} days): FEU/week delivered counts deliveries after it, and in the first "
-            f"{door_days - warmup_days:.1f} days of the window only containers of the warm-up arrive, so it "
-            f"reads low, by about {low:.0%}; make warmup_days at least {math.ceil(door_days)}")
+    names = sorted(late, key=lambda f: -late[f][0])
+    said = ", ".join(f"{f} takes {late[f][0]:.1f} days door to door" for f in names[:3])
+    more = f" (and {len(names) - 3} more flows)" if len(names) > 3 else ""
+    longest = late[names[0]][0]
+    return (f"{said}{more}, longer than the warm-up ({warmup_days:g} days): FEU/week delivered counts "
+            f"deliveries after it, and while the first containers of the window are still on the way only "
+            f"those of the warm-up arrive, so it reads low, by about {low:.0%}; make warmup_days at least "
+            f"{math.ceil(longest)}")
 
 
 def run_warnings(result: Any) -> list[str]:
     s = result.summary
     out = []
     rec = result.records[0]
-    door = s.get("cargo.door_to_door_days.mean")
-    if door and rec.horizon_min > rec.warmup_min:
-        caution = short_warmup(door["mean"], rec.warmup_min / MIN_PER_DAY,
+    cargo = cargo_journeys(s, [f for f, pax in zip(rec.flows, rec.flow_pax, strict=True) if not pax])
+    if cargo and rec.horizon_min > rec.warmup_min:
+        caution = short_warmup(cargo, rec.warmup_min / MIN_PER_DAY,
                                (rec.horizon_min - rec.warmup_min) / MIN_PER_DAY)
         if caution:
             out.append(caution)
