@@ -172,6 +172,7 @@ def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) ->
                  "--workers", "2", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("Highest sustainable throughput: ") and "x0.9" in text and "B.1" in text
+    assert ": 3 steps x 2 replications (seed " in text.splitlines()[2], text  # what the intervals rest on
     data = json.loads((out / "throughput.json").read_text())
     assert [s["sustainable"] for s in data["steps"]] == [True, True, False]
     assert data["sustainable_scale"] == 0.9 and data["transit_bound"] == "50 days (given)"

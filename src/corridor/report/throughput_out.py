@@ -35,11 +35,18 @@ def _busy(e: Estimate | None) -> str:
 
 
 def throughput_text(res: ThroughputResult) -> str:
+    sw = res.sweep
+    n = len(res.steps)
     lines = []
     if res.settings:
         changed = ", ".join(f"{path}={value}" for path, value in res.settings.items())
         lines += [f"{res.scenario} with {changed} (--set), at every step", ""]
     lines += [res.verdict(), "",
+              f"{res.scenario}: {n} step{'s' if n != 1 else ''} x {sw.replications} "
+              f"replication{'s' if sw.replications != 1 else ''} (seed {sw.seed}) on {sw.executor}: "
+              f"{len(sw.runs)} run{'s' if len(sw.runs) != 1 else ''}"
+              + (f" ({sum(r.reused for r in sw.runs)} read back)" if any(r.reused for r in sw.runs) else "")
+              + (f", {len(sw.failures)} failed" if sw.failures else "") + f", {sw.seconds:,.1f} s",
               f"Sustainable: no queue growing without bound (in most replications), at most "
               f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
               f"transit rising by no more than {MAX_RISE_DAYS:g} day across the window.", ""]
