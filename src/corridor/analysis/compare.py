@@ -43,8 +43,8 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("cargo.door_to_door_days.mean", "containers door to door", 1.0, "days"),
     ("cargo.feu_per_week", "containers delivered", 1.0, "FEU/wk"),
     ("cargo.undelivered_share", "containers undelivered", 100.0, "%"),
-    ("totals.cost_usd", "fares and tariffs", 1e-6, "M USD"),
-    ("totals.co2_t", "CO2", 1.0, "t"),
+    ("totals.cost_usd", "fares and tariffs, window", 1e-6, "M USD"),
+    ("totals.co2_t", "CO2, window", 1.0, "t"),
 )
 
 
@@ -222,8 +222,10 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
     chosen = list(keys or HEADLINE_KPIS)
     if keys is None:
         flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))
-        chosen += [(f"flows.{f}.door_to_door_days.mean", f, 24.0, "h") if f in passenger_flows
-                   else (f"flows.{f}.door_to_door_days.mean", f, 1.0, "days") for f in flows]
+        chosen += [(f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 24.0, "h")
+                   if f in passenger_flows
+                   else (f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 1.0, "days")
+                   for f in flows]
         for f in flows:
             gates = sorted({g for k in (*base.kpis, *other.kpis)
                             for g in k["flows"][f].get("gateway_share", {})})

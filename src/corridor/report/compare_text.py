@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 from corridor.report.tables import format_table, terminal_width
+from corridor.units import MIN_PER_DAY
 
 
 def _num(x: float, digits: int = 2) -> str:
@@ -64,8 +65,12 @@ def compare_text(comp: Any) -> str:
     lines += [textwrap.fill(f"note: {note}", width, subsequent_indent="  ") for note in comp.notes]
     if any(comp.warnings.values()) or comp.notes:
         lines.append("")
+    rec = comp.results[0].records[0]
+    days = (rec.horizon_min - rec.warmup_min) / MIN_PER_DAY
     lines += [f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
-              "numbers;", "difference = other - base, paired by replication", ""]
+              "numbers;", "difference = other - base, paired by replication;",
+              f"window: totals are sums over the statistics window ({days:g} days, warm-up to horizon), "
+              "of the units created in it and delivered", ""]
     for name in comp.names[1:]:
         for case in comp.launches.get(name, []):
             lines += [launch_table(case), ""]
