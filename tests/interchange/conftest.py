@@ -39,12 +39,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory, baseline: Scenario) -> Pa
 @pytest.fixture
 def zip_mini():
     """zip_mini(out, change=None): the shipped small feed zipped into ``out``; ``change`` maps a
-    file name to the text that replaces it."""
+    file name to the text that replaces it (or is added: a file the feed lacks)."""
 
     def _zip(out: Path, change: dict[str, str] | None = None) -> Path:
+        files = {path.name: path.read_text() for path in sorted(MINI.glob("*.txt"))} | (change or {})
         with zipfile.ZipFile(out, "w") as zf:
-            for path in sorted(MINI.glob("*.txt")):
-                zf.writestr(path.name, (change or {}).get(path.name, path.read_text()))
+            for name, text in files.items():
+                zf.writestr(name, text)
         return out
 
     return _zip

@@ -293,6 +293,43 @@ def test_a_trip_of_a_route_routes_txt_lacks_is_refused_not_dropped(mini: Path, z
     assert "feed.zip!trips.txt:3: route_id: trip 'VK-2330': route_id 'VKX' is not in routes.txt" in err, err
 
 
+def test_a_shape_point_or_day_flag_the_reader_cannot_take_is_refused_not_dropped(mini: Path, zip_mini,
+                                                                                capsys) -> None:
+    # a point of inf or 190 degrees was left out of the drawn path, and a calendar flag of 2
+    # read as "not on Mondays", each with the feed said to be OK
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    shapes = ("shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n"
+              "S,54.6,25.2,1\nS,inf,25.0,2\nS,54.8,190,3\nS,54.9,24.0,nan\n")
+    calendar = (data / "calendar.txt").read_text().replace("DAILY,1,1", "DAILY,2,1")
+    zip_mini(mini.parent / "feed.zip", {"shapes.txt": shapes})
+    err = _refused(mini.parent, capsys)
+    assert "shapes.txt:3: shape_pt_lat: shape 'S': shape_pt_lat 'inf' is not a latitude from -90 to 90" in err
+    assert "shapes.txt:4: shape_pt_lon: shape 'S': shape_pt_lon '190.0' is not a longitude" in err, err
+    assert "shapes.txt:5: shape_pt_sequence: shape 'S': shape_pt_sequence is empty or NaN, not a" in err
+    zip_mini(mini.parent / "feed.zip", {"calendar.txt": calendar})
+    assert "feed.zip!calendar.txt:3: monday: monday '2' is not 0 or 1" in _refused(mini.parent, capsys)
+    zip_mini(mini.parent / "feed.zip", {"shapes.txt": "shape_id,shape_pt_lat,shape_pt_lon\nS,54.6,25.2\n"})
+    err = _refused(mini.parent, capsys)
+    assert "shapes.txt" in err and "shape_pt_sequence" in err and "KeyError" not in err, err
+
+
+def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mini) -> None:
+    # a route, its trips and a stop whose ids are "NA" and "None" (ids corridor itself exports)
+    # were read with no id: "route_id '' is given twice", or a services[0].id of ''
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    change = {name: (data / name).read_text().replace("MV,", "NA,").replace("MV-", "None-")
+              for name in ("routes.txt", "trips.txt", "stop_times.txt")}
+    change["stops.txt"] = (data / "stops.txt").read_text().replace("KAUNAS,", "None,")
+    change["stop_times.txt"] = change["stop_times.txt"].replace(",KAUNAS,", ",None,")
+    assert "None," in change["stops.txt"] and ",None," in change["stop_times.txt"]
+    zip_mini(mini.parent / "feed.zip", change)
+    (mini.parent / "na.yaml").write_text(MINI_SCENARIO.replace("{id: MV,", "{id: 'NA',"))
+    scenario = load_scenario(mini.parent / "na.yaml")
+    ids = {s.id for s in scenario.services}
+    assert any(i == "NA" or i.startswith("NA.") for i in ids), ids
+    assert all(s.stops for s in scenario.services)
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

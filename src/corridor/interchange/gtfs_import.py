@@ -239,7 +239,7 @@ def import_services(
     _check_trips(r, feed, trips, chosen, days_of)
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
-    shapes = _shapes(feed)
+    shapes = _shapes(r, feed)
 
     out: list[Imported] = []
     for rid, entry, _ in wanted:
@@ -557,7 +557,12 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
                     f"period {lo} to {hi} is empty or longer than {MAX_SPAN_DAYS} days",
                 )
                 continue
-            mask = {w for w, c in enumerate(day_cols) if _number(row.get(c)) == 1}
+            flags = {c: _number(row.get(c)) for c in day_cols}
+            odd = next((c for c, flag in flags.items() if flag not in (0, 1)), None)
+            if odd is not None:  # was read as 0: a day the service runs could vanish
+                r.problem("calendar.txt", k, odd, f"{odd} {_text(row.get(odd))!r} is not 0 or 1")
+                continue
+            mask = {w for w, c in enumerate(day_cols) if flags[c] == 1}
             sid = _text(row["service_id"])
             out[sid] |= {
                 lo + dt.timedelta(days=i)
@@ -673,22 +678,36 @@ def _trip_times(
     return out
 
 
-def _shapes(feed: Any) -> dict[str, list[tuple[float, float]]]:
+#: a shape point's columns after shape_id, what each must be, and its largest magnitude
+SHAPE_POINT = (("shape_pt_sequence", "a number", math.inf),
+               ("shape_pt_lat", "a latitude from -90 to 90", 90.0),
+               ("shape_pt_lon", "a longitude from -180 to 180", 180.0))
+
+
+def _shapes(r: _Reader, feed: Any) -> dict[str, list[tuple[float, float]]]:
+    """Each shape's points in order; a point that is not a place on Earth (not a finite number,
+    a latitude beyond 90 or a longitude beyond 180) is a problem at its line of shapes.txt: it
+    was left out, and the service drawn without it."""
     shapes = getattr(feed, "shapes", None)
     if shapes is None:
         return {}
+    columns = ["shape_id", *(c for c, _, _ in SHAPE_POINT)]
+    missing = [c for c in columns if c not in shapes.columns]
+    if missing:
+        r.problem("shapes.txt", None, missing[0], f"shapes.txt has no column {missing[0]!r}")
+        return {}
     out: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    for sid, lat, lon, seq in zip(
-        shapes["shape_id"],
-        shapes["shape_pt_lat"],
-        shapes["shape_pt_lon"],
-        shapes["shape_pt_sequence"],
-        strict=True,
-    ):
-        numbers = (_number(seq), _number(lat), _number(lon))
-        if None in numbers:
-            continue  # a shape point that is not numbers: the service is drawn without it
-        out[_text(sid)].append(numbers)  # type: ignore[arg-type]
+    for k, (sid, *cells) in enumerate(zip(*(shapes[c] for c in columns), strict=True)):
+        numbers = []
+        for (column, what, top), cell in zip(SHAPE_POINT, cells, strict=True):
+            x = _number(cell)
+            if x is None or abs(x) > top:
+                said = f"{_text(cell)!r} is not {what}" if _text(cell) else f"is empty or NaN, not {what}"
+                r.problem("shapes.txt", k, column, f"shape {_text(sid)!r}: {column} {said}")
+                break
+            numbers.append(x)
+        else:
+            out[_text(sid)].append(tuple(numbers))  # type: ignore[arg-type]
     return {k: [(lat, lon) for _, lat, lon in sorted(v)] for k, v in out.items()}
 
 

@@ -92,9 +92,12 @@ def read_feed(path: str | Path) -> Any:
         try:
             types = dict(constants.DTYPE)  # _WIDER's included
             tables = frozenset(constants.GTFS_REF["table"])
-            located = _misshapen(path, tables)  # what pandas would read shifted, without a word
+            # what pandas would read shifted, without a word; text it would read as missing
+            located, literal = _first_pass(path, tables, types)
             if located is None:
-                return gtfs_kit.read_feed(path, dist_units="km")
+                feed = gtfs_kit.read_feed(path, dist_units="km")
+                _put_back(feed, literal)
+                return feed
         except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError) as exc:
             located = (_not_utf8(path) if isinstance(exc, UnicodeDecodeError)
                        else _bad_cell(path, tables, types))
@@ -157,17 +160,37 @@ def record_lines(path: Path, member: str) -> list[int]:
         return [line for name, _, line, _ in _rows(zf, frozenset({member[:-4]})) if name == member]
 
 
-def _misshapen(path: Path, tables: frozenset[str]) -> FeedError | None:
-    """The first record with more fields than its file's header names. pandas reads a file whose
-    every record has one more (a comma at the end of each line) with its first column as the
-    index, so every value lands one column to the left, and refuses one such record among
-    others without naming the file."""
+def _first_pass(path: Path, tables: frozenset[str],
+                types: dict[str, str]) -> tuple[FeedError | None, list[tuple[str, int, str, str]]]:
+    """One pass over the records before gtfs-kit reads them. The first record with more fields
+    than its file's header names is an error: pandas reads a file whose every record has one
+    more (a comma at the end of each line) with its first column as the index, so every value
+    lands one column to the left, and refuses one such record among others without naming the
+    file. And the cells of text columns that pandas would read as missing (``NA``, ``None``):
+    (member, record, column, text), for :func:`_put_back`."""
+    literal = []
     with zipfile.ZipFile(path) as zf:
+        records: dict[str, int] = {}
         for name, header, line, fields in _rows(zf, tables):
             if len(fields) > len(header):
                 return FeedError(f"{len(fields)} fields where the header names {len(header)}",
-                                 member=name, line=line)
-    return None
+                                 member=name, line=line), []
+            k = records[name] = records.get(name, -1) + 1
+            for column, text in zip(header, fields, strict=False):
+                if text and text in _MISSING and types.get(column) == "string":
+                    literal.append((name, k, column, text))
+    return None, literal
+
+
+def _put_back(feed: Any, literal: list[tuple[str, int, str, str]]) -> None:
+    """Put back the text of cells of text columns that pandas read as missing because they
+    spell one of its missing-value words (``literal``: member, record, column, text): a route
+    or stop whose id is ``NA`` or ``None`` (valid ids, which corridor itself exports) was read
+    with no id at all."""
+    for name, k, column, text in literal:
+        frame = getattr(feed, name[:-4], None)
+        if frame is not None and column in frame.columns and k < len(frame):
+            frame.iloc[k, frame.columns.get_loc(column)] = text
 
 
 #: what pandas reads as a missing value (its default ``na_values``)
