@@ -338,6 +338,13 @@ def test_a_left_to_right_mark_and_other_scripts_are_text() -> None:
         assert load_scenario(path).places[0].name.startswith("\u05ea")
 
 
+@pytest.mark.parametrize("name", ["\u200b", "\u200e\u2060", " \u200b ", "\u0301"])
+def test_a_name_with_nothing_to_see_is_refused(name: str) -> None:
+    # zero-width characters alone validated and showed as an empty name in every table
+    found = problems(MINIMAL.replace("name: Astana", f'name: "{name}"'))
+    assert any("a name is one line of 1 to" in p.message for p in found), found
+
+
 # ---- what is read at all ------------------------------------------------------------------------
 
 def test_a_pipe_is_never_opened_for_reading(tmp_path: Path) -> None:

@@ -114,8 +114,15 @@ LINE_BREAKS = "\n\r\u2028\u2029"
 
 
 def _is_one_line(value: str) -> bool:
-    """Whether ``value`` is one line of 1 to MAX_NAME_CHARS characters, not all blank."""
-    return bool(value.strip()) and len(value) <= MAX_NAME_CHARS and not any(c in value for c in LINE_BREAKS)
+    """Whether ``value`` is one line of 1 to MAX_NAME_CHARS characters with something to see: a
+    letter, digit, punctuation or symbol (not only spaces, or zero-width characters such as
+    U+200B and U+2060, which showed as an empty name).
+
+    >>> _is_one_line("Kena"), _is_one_line("\u200b"), _is_one_line(" \u2060\u200e ")
+    (True, False, False)
+    """
+    return (any(unicodedata.category(c)[0] in "LNPS" for c in value) and len(value) <= MAX_NAME_CHARS
+            and not any(c in value for c in LINE_BREAKS))
 
 
 def _one_line(value: str) -> str:
