@@ -124,6 +124,9 @@ def test_compare_cli_writes_a_report_that_renders(tmp_path: Path, capsys, monkey
     assert text.startswith("fast against slow: passengers spend 1.00 h less")
     shown = [line for line in text.splitlines() if not line.startswith("wrote ")]  # a path may be long
     assert max(len(line) for line in shown) <= 100  # fits the terminal
+    # the totals' period and what a flow's row measures are said (read as weekly, and unlabelled)
+    assert "window: totals are sums over the statistics window (" in text
+    assert any(line.lstrip().startswith("P door to door") for line in shown), text
     names = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert {"summary.json", "report.html", "tables/kpis.csv", "tables/kpis.parquet", "tables/units.csv",
             "tables/profiles.parquet", "plots/door_to_door_cdf.png", "plots/week_profiles.png"} <= names

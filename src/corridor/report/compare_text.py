@@ -69,8 +69,8 @@ def compare_text(comp: Any) -> str:
     days = (rec.horizon_min - rec.warmup_min) / MIN_PER_DAY
     lines += [f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
               "numbers;", "difference = other - base, paired by replication;",
-              f"window: totals are sums over the statistics window ({days:g} days, warm-up to horizon), "
-              "of the units created in it and delivered", ""]
+              *textwrap.wrap(f"window: totals are sums over the statistics window ({days:g} days, warm-up "
+                             "to horizon), of the units created in it and delivered", width), ""]
     for name in comp.names[1:]:
         for case in comp.launches.get(name, []):
             lines += [launch_table(case), ""]
