@@ -129,8 +129,8 @@ def test_a_fraction_of_a_unit_left_undelivered_is_not_warned_of_as_none() -> Non
 
     units = {"flow": np.array([0]), "place": np.array([0]), "status": np.array([int(Status.WAITING)]),
              "created_min": np.array([10080.0])}
-    record = SimpleNamespace(horizon_min=20160.0, warmup_min=10080.0, flows=["PAX"], dispatched=set(),
-                             units=units, places=["NQZ"])
+    record = SimpleNamespace(horizon_min=20160.0, warmup_min=10080.0, flows=["PAX"], flow_pax=(True,),
+                             dispatched=set(), units=units, places=["NQZ"])
     result = SimpleNamespace(
         summary={"flows.PAX.undelivered": {"mean": 0.5}, "flows.PAX.created": {"mean": 144.0}},
         records=[record, record], kpis=[{"services": {}, "stations": {}}])
