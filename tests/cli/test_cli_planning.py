@@ -104,6 +104,8 @@ def test_plan_text_shows_the_seconds_of_a_ready_time(minimal: Path, capsys) -> N
         (["--from", "NQZ", "--to", "VNO", "--depart", "soon"], "not ISO 8601"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"], "not a real date"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "9999-12-31T23:59-12:00"], "out of range"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "0001-01-01T00:00"],
+         "is out of range: more than 200 years from the scenario's start 2027-03-01"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "2490-01-01T00:00"], "years from"),
         # Vilnius's clocks go from 03:00 to 04:00 on 28 Mar 2027: 03:30 was read as 04:30
         (["--from", "VNO", "--to", "NQZ", "--depart", "2027-03-28T03:30"],

@@ -146,6 +146,7 @@ def test_parse_scales() -> None:
     for bad, message in (("1:0:0.5", "STOP is below START"), ("0:1:0", "STEP must be"),
                          ("a:b:c", "not numbers"), ("0,1", "positive"), ("1:2", "START:STOP:STEP"),
                          ("0.001:10:0.001", "at most 200"), ("1,1", "twice"),
+                         ("0:1e308:1", "about 1e\\+308 steps; at most 200"),  # not 309 digits
                          # a STOP or START that is not a number was blamed on STEP
                          ("1:nan:1", "START, STOP and STEP must be finite numbers"),
                          ("inf:2:1", "START, STOP and STEP must be finite numbers")):

@@ -66,6 +66,16 @@ DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's m
 TEU_PER_FEU = 2.0
 
 
+def _count(n: float) -> str:
+    """A count of steps as read: with thousands separators, or as a power of ten past a million
+    millions (a 300-digit number says no more).
+
+    >>> _count(1234), _count(1e308)
+    ('1,234', 'about 1e+308')
+    """
+    return f"{int(n):,}" if n < 1e12 else f"about {n:.0e}"
+
+
 def parse_scales(text: str) -> list[float]:
     """``START:STOP:STEP`` (STOP included) or a comma-separated list of positive factors.
 
@@ -87,7 +97,7 @@ def parse_scales(text: str) -> list[float]:
                 raise CorridorError(f"{what}: STOP is below START")
             count = math.floor((stop - start) / step + 1e-9) + 1
             if count > MAX_STEPS:
-                raise CorridorError(f"{what}: {count:,} steps; at most {MAX_STEPS}")
+                raise CorridorError(f"{what}: {_count(count)} steps; at most {MAX_STEPS}")
             # ten significant digits (0.1 x 3 is 0.3, not 0.30000000000000004), not ten decimal
             # places, which turned scales below 5e-11 into 0
             scales = [float(f"{start + k * step:.10g}") for k in range(count)]
@@ -98,7 +108,7 @@ def parse_scales(text: str) -> list[float]:
     if not scales or any(not (math.isfinite(s) and s > 0) for s in scales):
         raise CorridorError(f"{what}: every scale must be a positive number")
     if len(scales) > MAX_STEPS:
-        raise CorridorError(f"{what}: {len(scales):,} steps; at most {MAX_STEPS}")
+        raise CorridorError(f"{what}: {_count(len(scales))} steps; at most {MAX_STEPS}")
     if len(set(scales)) != len(scales):
         raise CorridorError(f"{what}: a scale is given twice")
     return sorted(scales)

@@ -272,7 +272,9 @@ class RoutePlanner:
             minutes = (value - self.scenario.run.epoch).total_seconds() / 60.0
             value.astimezone(dt.UTC)
         except (OverflowError, ValueError):
-            raise PlanningError(f"time {value.isoformat()} is out of range") from None
+            raise PlanningError(f"time {value.isoformat()} is out of range: more than "
+                                f"{MAX_OFFSET_DAYS // 365} years from the scenario's start "
+                                f"{self.scenario.run.start}") from None
         if abs(minutes) > MAX_OFFSET_DAYS * MIN_PER_DAY:
             raise PlanningError(
                 f"time {value.isoformat()} is more than {MAX_OFFSET_DAYS // 365} years from the "
