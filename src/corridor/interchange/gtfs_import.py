@@ -115,8 +115,7 @@ class _Reader:
         self.path = path
         self.shown = shown
         self.problems: list[Problem] = []
-
-        self._lines: dict[str, list[int]] = {}
+        self._lines: dict[str, list[int]] = {}  # per table, where each record starts
 
     def line(self, table: str, row: int) -> int:
         """The line of ``table`` where its record ``row`` (from 0, as the reader numbers them)
