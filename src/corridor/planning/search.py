@@ -447,10 +447,10 @@ class Planner:
 
     def _slack(self, it: Itinerary, boards: float) -> float:
         """How much later than the ready time its legs were found from the traveller could be
-        ready and still make ``it`` (``boards``: when they may first board at the origin): the wait before its
-        first timetabled service, after boarding at the origin, or after the links and
-        dispatched vehicles before it and the connection time where they end. Infinite for a
-        journey with no timetabled service (its times follow the ready time)."""
+        ready and still make ``it`` (``boards``: when they may first board at the origin): the
+        wait before its first timetabled service, after boarding at the origin, or after the
+        links and dispatched vehicles before it and the connection time where they end.
+        Infinite for a journey with no timetabled service (its times follow the ready time)."""
         for k, leg in enumerate(it.legs):
             if leg.kind != "service":
                 continue
