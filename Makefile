@@ -24,7 +24,7 @@ demo: setup
 	@echo "open demo-report/report.html in a browser for the whole report"
 
 test: setup
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 lint: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check ruff mypy
