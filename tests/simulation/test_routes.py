@@ -200,3 +200,38 @@ def test_replications_sharing_a_planner_give_the_records_each_gives_alone() -> N
     assert not found, found[:5]
     kept = [v for k, v in planners["feu"].memo.items() if k[0] == "earliest"]
     assert kept and len(kept[0]) > 20  # routes were kept for the second replication
+
+
+TRUCK = """
+name: truck
+run: {start: 2027-03-01, horizon_days: 2}
+places:
+  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC}
+services:
+  - {id: T1, mode: rail, unit: feu, stops: [P0, P1], timetable: {times: ["00:20"]}, duration_min: 5,
+     capacity: 9}
+  - {id: TRUCK, mode: road, unit: feu, stops: [P0, P1], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 1}
+"""
+
+
+def test_a_unit_that_can_catch_no_timetabled_departure_costs_one_search() -> None:
+    # a shared cache searches from the key's latest ready time; for a unit that can catch no
+    # timetabled departure (after the last train: only the truck) that is the unit's own, and
+    # the route found there is the unit's. Searching again from the same moment cost a third
+    # of a single-station run
+    import yaml
+
+    from corridor.scenario.schema import Scenario
+
+    tt = build_timetable(Scenario.model_validate(yaml.safe_load(TRUCK)))
+    planner = Planner(tt, unit="feu")
+    routes = RouteCache(planner, planner.allowed(tt.service_mask(None, "feu")), shared=True)
+    searches: list[float] = []
+    search = planner.earliest
+    planner.earliest = lambda *a, **kw: searches.append(a[2]) or search(*a, **kw)  # type: ignore[method-assign]
+    ready = 2000.0
+    found = routes.earliest(0, 1, ready)
+    assert found is not None and found[0].arrive_min == ready + 30.0
+    assert searches == [ready]

@@ -152,6 +152,8 @@ class RouteCache:
                     self._cache[key] = found
                     if found is None or found[0].arrive_min < self.untimed_arrival(origin, dest, ready, None):
                         return found
+                if latest == ready:  # searched from ``ready`` itself: searching again finds the same
+                    return found
         found = self._find(origin, dest, ready, board_from)
         if not self.shared and (found is None or any(leg.kind == "service" for leg in found[0].legs)):
             self._remember(key, found)
