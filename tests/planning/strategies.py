@@ -36,7 +36,8 @@ def clock_min() -> st.SearchStrategy[int]:
 @st.composite
 def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
               link_cost: bool = True, max_times: int = 3, max_stops: int = 4,
-              max_links: int = 3, loop: bool = False, dispatch: bool = False) -> Scenario:
+              max_links: int = 3, loop: bool = False, dispatch: bool = False,
+              twice: bool = False) -> Scenario:
     n = draw(st.integers(3, max_places))
     start = draw(st.sampled_from(sorted(CHANGES)))
     places = [
@@ -102,6 +103,17 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
             "duration_min": draw(st.integers(30, 600)), "dwell_min": draw(st.sampled_from([0, 10])),
             "capacity": 10, "cost_usd": draw(st.integers(0, 500)),
         })
+    if twice:  # P0 -> P1 twice a day into one P1 -> P2 a day: two journeys equal but for when they leave
+        first = draw(clock_min())
+        times = [first, (first + draw(st.integers(30, 720))) % 1440]
+        onward = [draw(clock_min())]
+        for sid, stops, when in (("TWICE", ["P0", "P1"], times), ("ONWARD", ["P1", "P2"], onward)):
+            services.append({
+                "id": sid, "mode": draw(st.sampled_from(["air", "rail"])), "unit": "pax", "stops": stops,
+                "timetable": {"days": "daily", "times": [f"{t // 60:02d}:{t % 60:02d}" for t in when]},
+                "duration_min": draw(st.integers(30, 600)), "capacity": 10,
+                "cost_usd": draw(st.integers(0, 500)), "co2_kg": draw(st.integers(0, 300)),
+            })
     return Scenario.model_validate({
         "name": "random", "run": {"start": start, "horizon_days": 6},
         "places": places, "services": services, "links": link_items,

@@ -69,19 +69,18 @@ def station_failures(servers: int, rho: float, service: str, want: dict[str, flo
 # replications): the width allowed there says so; elsewhere it is 25%.
 HEAVY = 0.35
 
-MMC = [  # servers, utilisation, days, width (the other queue tests have 1: .3 .6 .9, 2: .9,
-    # 3: .3 .6 .9, 4: .8, 5: .5, 6: .9, 8: .7)
+MMC = [  # servers, utilisation, days, width (the other queue tests have 1: .3 .6, 2: .9,
+    # 3: .3 .6, 4: .8, 5: .5, 6: .9, 8: .7). Heavy traffic once with one server and once with
+    # several: each case at 0.95 costs about a minute and a half of CI
     (1, 0.45, 150, 0.25),
     (1, 0.75, 300, 0.25),
     (1, 0.95, 1000, HEAVY),
     (2, 0.3, 300, 0.25),
-    (2, 0.95, 500, HEAVY),
     (3, 0.8, 150, 0.25),
     (4, 0.35, 250, 0.25),
     (4, 0.95, 300, HEAVY),
     (5, 0.85, 120, 0.25),
     (6, 0.6, 60, 0.25),
-    (6, 0.95, 200, HEAVY),
 ]
 
 

@@ -22,18 +22,18 @@ MU = 1.0 / SERVICE_MEAN_MIN
 
 # Run lengths sized with the kernels so that 20 replications give a 99% interval of about
 # 5-15% of the formula; fewer replications make the t-interval unreliable for these
-# heavy-tailed means (a small sample standard deviation understates the spread).
+# heavy-tailed means (a small sample standard deviation understates the spread). Heavy
+# traffic (M/M/1, M/M/4, M/D/1 and M/D/4 at 0.95; M/M/2, M/M/6 and M/D/2 at 0.9) is checked
+# in test_queue_independent.py and test_queue_formulas.py, against references that do not
+# share ``kernels.theory``.
 CASES = [
     # model, servers, rho, days, replications
     ("M/M", 1, 0.3, 120, 20),
     ("M/M", 1, 0.6, 250, 20),
-    ("M/M", 1, 0.9, 500, 20),
     ("M/M", 3, 0.3, 60, 20),
     ("M/M", 3, 0.6, 120, 20),
-    ("M/M", 3, 0.9, 250, 20),
     ("M/D", 1, 0.3, 120, 20),
     ("M/D", 1, 0.6, 250, 20),
-    ("M/D", 1, 0.9, 400, 20),
 ]
 
 
