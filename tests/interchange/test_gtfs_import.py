@@ -308,9 +308,24 @@ def test_a_shape_point_or_day_flag_the_reader_cannot_take_is_refused_not_dropped
     assert "shapes.txt:5: shape_pt_sequence: shape 'S': shape_pt_sequence is empty or NaN, not a" in err
     zip_mini(mini.parent / "feed.zip", {"calendar.txt": calendar})
     assert "feed.zip!calendar.txt:3: monday: monday '2' is not 0 or 1" in _refused(mini.parent, capsys)
-    zip_mini(mini.parent / "feed.zip", {"shapes.txt": "shape_id,shape_pt_lat,shape_pt_lon\nS,54.6,25.2\n"})
+
+
+@pytest.mark.parametrize(("name", "text", "column"), [
+    ("shapes.txt", "shape_id,shape_pt_lat,shape_pt_lon\nS,54.6,25.2\nS,54.7,25.2\n", "shape_pt_sequence"),
+    ("calendar.txt", "service_id,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+     "WEEKDAYS,1,1,1,1,0,0,20270301,20270331\nDAILY,1,1,1,1,1,1,20270301,20270331\n", "monday"),
+    ("calendar_dates.txt", "service_id,date,exc\nWEEKDAYS,20270308,2\nDAILY,20270309,2\n", "exception_type"),
+    ("frequencies.txt", "trip_id,start_time,end_time\nX,06:00:00,07:00:00\nY,06:00:00,07:00:00\n",
+     "headway_secs"),
+], ids=["shapes", "calendar", "calendar_dates", "frequencies"])
+def test_a_column_a_file_lacks_is_named_at_its_header(mini: Path, zip_mini, capsys, name, text,
+                                                      column) -> None:
+    # shapes.txt's was a KeyError, then a problem with no line; the others said the last
+    # record's line; a calendar without monday said each record's flag was not 0 or 1
+    zip_mini(mini.parent / "feed.zip", {name: text})
     err = _refused(mini.parent, capsys)
-    assert "shapes.txt" in err and "shape_pt_sequence" in err and "KeyError" not in err, err
+    assert f"feed.zip!{name}:1: {column}: {name} has no column {column!r}" in err, err
+    assert "is not 0 or 1" not in err
 
 
 def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mini) -> None:

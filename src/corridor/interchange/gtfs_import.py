@@ -80,7 +80,8 @@ REQUIRED = {
     "routes": ("route_id",),
     "trips": ("route_id", "service_id", "trip_id"),
     "stop_times": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
-    "calendar": ("service_id", "start_date", "end_date"),
+    "calendar": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                 "sunday", "start_date", "end_date"),
     "calendar_dates": ("service_id", "date", "exception_type"),
     "frequencies": ("trip_id", "start_time", "end_time", "headway_secs"),
 }
@@ -120,7 +121,9 @@ class _Reader:
     def line(self, table: str, row: int) -> int:
         """The line of ``table`` where its record ``row`` (from 0, as the reader numbers them)
         starts: the reader skips blank lines and a quoted field may span lines, so it is not
-        always ``row + 2``."""
+        always ``row + 2``. Row -1 is the header, line 1."""
+        if row < 0:
+            return 1
         lines = self._lines.get(table)
         if lines is None:
             lines = self._lines[table] = record_lines(self.path, table)
@@ -693,7 +696,7 @@ def _shapes(r: _Reader, feed: Any) -> dict[str, list[tuple[float, float]]]:
     columns = ["shape_id", *(c for c, _, _ in SHAPE_POINT)]
     missing = [c for c in columns if c not in shapes.columns]
     if missing:
-        r.problem("shapes.txt", None, missing[0], f"shapes.txt has no column {missing[0]!r}")
+        r.problem("shapes.txt", -1, missing[0], f"shapes.txt has no column {missing[0]!r}")
         return {}
     out: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for k, (sid, *cells) in enumerate(zip(*(shapes[c] for c in columns), strict=True)):
