@@ -293,6 +293,26 @@ def test_a_trip_of_a_route_routes_txt_lacks_is_refused_not_dropped(mini: Path, z
     assert "feed.zip!trips.txt:3: route_id: trip 'VK-2330': route_id 'VKX' is not in routes.txt" in err, err
 
 
+
+def test_stop_times_of_a_trip_trips_txt_lacks_are_refused_not_dropped(mini: Path, zip_mini, capsys) -> None:
+    # the feed read "OK" with the trip gone; a trip without stop times was already refused
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    stop_times = (data / "stop_times.txt").read_text()
+    n = stop_times.count("\n")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": stop_times + "ZZ-1,08:00:00,08:00:00,VLN,1\n"
+                                        "ZZ-1,09:00:00,09:00:00,KAUNAS,2\n"})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!stop_times.txt:{n + 1}: trip_id: trip_id 'ZZ-1' is not in trips.txt" in err, err
+    assert err.count("'ZZ-1'") == 1
+
+
+def test_a_route_chosen_twice_is_refused_in_the_scenario(mini: Path, capsys) -> None:
+    # it was read twice, and refused as services 'VK.1', 'VK.2'... clashing, located in the feed
+    mini.write_text(MINI_SCENARIO.replace("    - VK\n", "    - VK\n    - VK\n"))
+    err = _refused(mini.parent, capsys)
+    assert "mini.yaml:11:7: services_from.routes[1]: route 'VK' is given twice (routes[0] too)" in err, err
+    assert "VK.1" not in err
+
 def test_a_shape_point_or_day_flag_the_reader_cannot_take_is_refused_not_dropped(mini: Path, zip_mini,
                                                                                 capsys) -> None:
     # a point of inf or 190 degrees was left out of the drawn path, and a calendar flag of 2

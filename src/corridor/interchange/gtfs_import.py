@@ -218,6 +218,10 @@ def import_services(
                 close = [k for k in route_row if k.lower() == rid.lower()]
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ScenarioError([spec_problem(("routes", i), f"route {rid!r} is not in {shown}{hint}")])
+            twice = next((j for r_id, _, j in wanted if r_id == rid), None)
+            if twice is not None:
+                raise ScenarioError([spec_problem(("routes", i), f"route {rid!r} is given twice "
+                                                  f"(routes[{twice}] too)")])
             wanted.append((rid, None if isinstance(entry, str) else entry, i))
 
     timing = _timing_points(feed)
@@ -508,8 +512,14 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
     """Each trip read: its trip_id given once in trips.txt, its service_id one of calendar.txt
     or calendar_dates.txt, and stop times of its own. A service_id in neither (a typing slip)
     runs on no day, and a trip without stop times has nowhere to go: both were dropped without
-    a word; a trip_id given twice had its stop times read for both, under either route."""
+    a word; a trip_id given twice had its stop times read for both, under either route. And
+    stop times of a trip_id that trips.txt lacks (they were dropped without a word too)."""
     timed = {_text(t) for t in feed.stop_times["trip_id"]}
+    known = {_text(t) for t in trips["trip_id"]}
+    for k, trip in enumerate(_text(t) for t in feed.stop_times["trip_id"]):
+        if trip not in known:
+            r.problem("stop_times.txt", k, "trip_id", f"trip_id {trip!r} is not in trips.txt")
+            known.add(trip)  # said once, at its first stop time
     first: dict[str, int] = {}
     for k, (trip_id, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
         trip = _text(trip_id)
