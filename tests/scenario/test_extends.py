@@ -58,6 +58,32 @@ def test_add_change_and_keep(write, minimal) -> None:
     assert s.places == base.places
 
 
+
+def test_null_clears_a_key_so_a_mapping_can_change_its_kind(write, minimal) -> None:
+    # a key set to null is taken out of the merged item: A1 timed by speed becomes timed by
+    # duration, and a fixed service time becomes exponential. Before, null stayed a value:
+    # 'speed_kph' and 'duration_min' together were refused, and 'value_min' was an unknown
+    # key of an exponential, located in the file that had said it validly
+    base = write("base.yaml", minimal.read_text().replace(
+        "  - {id: IST, name: Istanbul, kind: airport, country: TR, min_connection_min: 60}",
+        "  - {id: IST, name: Istanbul, kind: airport, country: TR, min_connection_min: 60, servers: 1,\n"
+        "     service_time: {dist: fixed, value_min: 20}}"))
+    child = write("c.yaml", f"""\
+        extends: {base.name}
+        places:
+          - {{id: IST, service_time: {{dist: exponential, mean_min: 5, value_min: null}}}}
+          - {{id: NQZ, checkin_min: null}}
+        services:
+          - {{id: A1, speed_kph: null, overhead_min: null, duration_min: 400}}
+        """)
+    s = load_scenario(child)
+    a1 = s.service("A1")
+    assert a1.duration_min == 400 and a1.speed_kph is None and a1.overhead_min == 0
+    ist = next(p for p in s.places if p.id == "IST")
+    assert ist.service_time.dist == "exponential" and ist.service_time.mean_min == 5
+    nqz = next(p for p in s.places if p.id == "NQZ")
+    assert nqz.checkin_min == type(nqz).model_fields["checkin_min"].default
+
 def test_remove_by_id(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nremove: {services: [A1]}\n")
     assert [x.id for x in load_scenario(child).services] == ["A2"]

@@ -44,13 +44,19 @@ def _problem(data: SourceDict, key: str, message: str) -> Problem:
 
 
 def merge(base: Any, child: Any) -> Any:
-    """Child over base: mappings merge key by key, everything else is replaced."""
+    """Child over base: mappings merge key by key, everything else is replaced. A key the
+    child sets to null is taken out (cleared), so that a mapping whose kind changes can drop
+    the keys of its old kind (``service_time``: fixed to exponential drops ``value_min``)."""
     if not (isinstance(base, SourceDict) and isinstance(child, SourceDict)):
         return child
     out = SourceDict(base)
     out.positions = dict(base.positions)
     out.start = base.start
     for key, value in child.items():
+        if value is None and key in base:
+            del out[key]
+            out.positions.pop(key, None)
+            continue
         out[key] = merge(base[key], value) if key in base else value
         out.positions[key] = child.positions[key]
     return out
