@@ -102,6 +102,16 @@ def test_a_long_bad_value_is_shown_cut_short_in_its_one_line(old: str, new: str)
     assert any("QQQQQQQQ" in p.message for p in found)
 
 
+
+@pytest.mark.parametrize(("bounds", "said"), [('first: "11:00"', "first goes"),
+                                              ('first: "05:00", last: "09:00"', "first and last go")])
+def test_first_and_last_with_listed_times_are_refused_not_ignored(bounds: str, said: str) -> None:
+    """They bound a headway's departures; beside ``times`` they were read and ignored (a
+    train listed at 06:00 with first 11:00 still left at 06:00)."""
+    text = CARGO.replace("UNIT", "feu").replace("STOPS", "[XIAN, DOSTYK]")
+    [p] = problems(text.replace('times: ["06:00"]', f'times: ["06:00"], {bounds}', 1))
+    assert p.path.endswith("timetable") and f"{said} with headway_min" in p.message
+
 # ---- a name on one line -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("brk", ["\\u2028", "\\u2029"])

@@ -430,6 +430,11 @@ class Timetable(_Model):
     def _one_way(self) -> Timetable:
         if (self.times is None) == (self.headway_min is None):
             raise ValueError("give either times or headway_min (exactly one)")
+        given = [k for k in ("first", "last") if k in self.model_fields_set]
+        if self.times is not None and given:  # they bound a headway; with times they were ignored
+            raise ValueError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with headway_min; "
+                             "with times, list every departure (over an extended scenario, write "
+                             "null to clear it)")
         if self.headway_min is not None and clock_minutes(self.last) < clock_minutes(self.first):
             raise ValueError(f"last {self.last} is before first {self.first}")
         return self
