@@ -77,6 +77,8 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--set", "places.X.servers=1"], "--set places.X.servers: places has no item with id 'X'"),
+    # a number picked the item at that place of a list whose items have ids (the first place)
+    (["--set", "places.0.servers=1"], "--set places.0.servers: places has no item with id '0'"),
     (["--set", "places.B.1.servers"], "write PATH=V1,V2"),
     (["--set", "places.B.1.servers=1", "--replications", "0"], "--replications must be 1 to"),
     (["--set", "places.B.1.servers=1", "--resume"], "--resume needs --out"),

@@ -48,8 +48,11 @@ def test_ids_with_dots_and_list_indexes(tmp_path) -> None:
 
     raw, name = station_raw(tmp_path)
     s = scenario_with(raw, name, [("places.B.1.servers", 5), ("services.TRUCK.stops.1", "B.1"),
-                                  ("places.1.background_per_day", 2.0)])
+                                  ("places.B.1.background_per_day", 2.0)])
     assert s.place("B.1").servers == 5 and s.place("B.1").background_per_day == 2.0
+    # items with ids go by id only: a number picked the item at that place in the file
+    with pytest.raises(CorridorError, match="places has no item with id '1'"):
+        scenario_with(raw, name, [("places.1.background_per_day", 2.0)])
 
 
 def test_a_bad_value_is_located_at_its_setting(direct_raw) -> None:

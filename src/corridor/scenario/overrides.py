@@ -161,8 +161,8 @@ def _item_index(items: list[Any], parts: list[str], i: int, done: list[str]) -> 
         candidate = ".".join(parts[i:j])
         if candidate in ids:
             return ids[candidate], j - i
-    if parts[i].isdigit() and int(parts[i]) < len(items):
-        return int(parts[i]), 1
+    if not ids and parts[i].isdigit() and int(parts[i]) < len(items):  # items with ids go by id:
+        return int(parts[i]), 1  # ``services.1`` would change whichever service came second
     if ids:
         close = difflib.get_close_matches(parts[i], sorted(ids), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
