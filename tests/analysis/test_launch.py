@@ -134,6 +134,25 @@ def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None
     assert cheap.can_break_even  # 0.42: it can
 
 
+
+def test_a_free_service_has_one_fare_row_and_no_break_even_load_shown_as_nan() -> None:
+    # a fare of 0: the five fare rows were alike (0 x 0.6 ... 0 x 1.4) and every row's
+    # break-even load, with no revenue to cover the cost, printed 'nan%'
+    from corridor.report.compare_text import launch_rows
+
+    s = toy(True, capacity=100)
+    services = [sv.model_copy(update={"cost_usd": 0.0}) if sv.id == "FAST" else sv for sv in s.services]
+    rows = sensitivity(s.model_copy(update={"services": services}), "FAST", frequencies=(7,))
+    assert [(r.value, r.own) for r in rows if r.parameter == "fare"] == [(0.0, True)]
+    assert all(math.isnan(r.break_even_load_factor) for r in rows)
+
+    class Case:
+        sensitivity = rows
+
+    shown = launch_rows(Case())
+    assert len(shown) == 5 + 1 + 1 and not any("nan" in cell for row in shown for cell in row)
+    assert {row[7] for row in shown} == {"-"}
+
 def test_a_frequency_row_counts_the_flights_it_flies_with_two_departures_a_day() -> None:
     # FAST twice a day: the rows of 1, 2 and 7 days a week fly 2, 4 and 14 flights; they read
     # '1, 2, 7 flights/wk' with the costs of twice as many, and the row of 7 days (14 flights)

@@ -202,8 +202,9 @@ def sensitivity(scenario: Scenario, service_id: str, *,
     market = sum(scenario.demand[f].per_week for f in flows)
     rows = [_point("market", market * k, scenario, service, flows, base_share, k, fare, per_week)
             for k in market_factors]
+    # a fare of 0 scaled is 0 again: one row, not five alike
     rows += [_point("fare", fare * k, scenario, service, flows, week.share(service_id, k), 1.0, fare * k,
-                    per_week) for k in fare_factors]
+                    per_week) for k in (fare_factors if fare > 0 else (1.0,))]
     for n in frequencies:  # n days a week; the row is of the flights they fly (two a day: 2n)
         changed = _with_frequency(scenario, [service_id, *([with_return] if with_return else [])], n)
         other = _Week(changed, flows)

@@ -18,6 +18,11 @@ def _num(x: float, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _share(x: float) -> str:
+    """A share as a whole percentage; "-" where there is none (a break-even load at a fare of 0)."""
+    return f"{x:.0%}" if math.isfinite(x) else "-"
+
+
 def _hours(minutes: float) -> str:
     return "-" if not math.isfinite(minutes) else f"{minutes / 60:.1f}"
 
@@ -100,10 +105,10 @@ SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk"}
 def launch_rows(case: Any) -> list[list[str]]:
     """The market model's rows for one new service, as shown."""
     return [[f"{'*' if p.own else ' '}{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0),
-             f"{p.share:.0%}",
-             _num(p.passengers_per_week, 0), f"{p.load_factor:.0%}", _num(p.spilled_per_week, 0),
-             _num(p.profit_per_week_usd / 1000, 1), f"{p.break_even_load_factor:.0%}",
-             _num(p.break_even_market_per_week, 0)] for p in case.sensitivity]
+             _share(p.share), _num(p.passengers_per_week, 0), _share(p.load_factor),
+             _num(p.spilled_per_week, 0), _num(p.profit_per_week_usd / 1000, 1),
+             _share(p.break_even_load_factor), _num(p.break_even_market_per_week, 0)]
+            for p in case.sensitivity]
 
 
 def launch_table(case: Any) -> str:
