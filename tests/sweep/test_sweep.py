@@ -120,6 +120,21 @@ def test_a_damaged_kept_run_is_run_again(station, tmp_path, damage) -> None:
     assert not resumed.runs[0].reused and _same(fresh.runs[0].kpis, resumed.runs[0].kpis)
 
 
+
+def test_a_folder_where_a_kept_run_goes_is_named(station, tmp_path) -> None:
+    # the message named the runs folder, not the entry in the way
+    raw, name = station
+    combos = grid([parse_setting("places.B.1.servers=1")])
+    store = RunStore(tmp_path / "runs")
+    sweep(raw, name, combos, replications=1, seed=9, store=store)
+    path = next(store.folder.glob("*.json"))
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(CorridorError) as err:
+        sweep(raw, name, combos, replications=1, seed=9, store=store)
+    assert str(err.value).startswith(f"{path}: cannot write there"), err.value
+    assert not [p for p in store.folder.iterdir() if p.name.endswith(".tmp")]
+
 def test_grid_and_limits(station) -> None:
     raw, name = station
     with pytest.raises(CorridorError, match="given twice"):

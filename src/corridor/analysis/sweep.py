@@ -194,7 +194,10 @@ class RunStore:
         except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
             if isinstance(exc, OSError):  # a full disk: the runs kept so far stay for --resume
-                raise CorridorError(f"{self.folder}: cannot write there "
+                # the file in the way (a folder where a run's file goes), else the folder
+                where = next((f for f in (exc.filename2, exc.filename) if isinstance(f, str) and f != tmp),
+                             self.folder)
+                raise CorridorError(f"{where}: cannot write there "
                                     f"({exc.strerror or exc})") from None
             raise
 
