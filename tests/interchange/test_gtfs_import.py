@@ -306,6 +306,17 @@ def test_stop_times_of_a_trip_trips_txt_lacks_are_refused_not_dropped(mini: Path
     assert err.count("'ZZ-1'") == 1
 
 
+
+def test_a_time_off_the_minute_is_located_with_its_value(mini: Path, zip_mini, capsys) -> None:
+    # it said "times are not whole minutes apart" for the trip, with no line and no time
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    stop_times = (data / "stop_times.txt").read_text().replace("VK-0600,07:15:00,07:15:00,KAUNAS",
+                                                               "VK-0600,07:15:30,07:15:30,KAUNAS")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": stop_times})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!stop_times.txt:3: arrival_time: trip 'VK-0600': 07:15:30 at stop 'KAUNAS' is not "
+            "a whole number of minutes after its first departure 06:00:00") in err, err
+
 def test_a_route_chosen_twice_is_refused_in_the_scenario(mini: Path, capsys) -> None:
     # it was read twice, and refused as services 'VK.1', 'VK.2'... clashing, located in the feed
     mini.write_text(MINI_SCENARIO.replace("    - VK\n", "    - VK\n    - VK\n"))

@@ -117,6 +117,7 @@ class _Reader:
         self.shown = shown
         self.problems: list[Problem] = []
         self._lines: dict[str, list[int]] = {}  # per table, where each record starts
+        self.stop_rows: dict[str, list[int]] = {}  # per trip read, its stop_times records in order
 
     def line(self, table: str, row: int) -> int:
         """The line of ``table`` where its record ``row`` (from 0, as the reader numbers them)
@@ -258,6 +259,9 @@ def import_services(
         shape_of: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
         for k, trip_id, stops, stamps, run_days in _runs(trips, trips_of[rid], times, days_of, feed_tz):
             inner = [i for i in range(1, len(stops) - 1) if stops[i] in timing]
+            kept = [i for i in range(len(stops)) if i not in inner]  # record of each stop kept
+            rows_read = r.stop_rows.get(trip_id, [])
+            rows_read = rows_read if len(rows_read) == len(stops) else []  # a block's trips joined
             if inner:
                 stops = [x for i, x in enumerate(stops) if i not in inner]
                 stamps = [x for i, x in enumerate(stamps) if i not in inner]
@@ -284,13 +288,15 @@ def import_services(
             first = stamps[0][1]
             offsets = tuple(s - first for pair in stamps for s in pair)
             if any(o % 60 for o in offsets):
-                r.problem(
-                    "stop_times.txt",
-                    None,
-                    "arrival_time",
-                    f"trip {trip_id!r}: times are not whole minutes apart; "
-                    "corridor timetables are to the minute",
-                )
+                j = next(j for j, pair in enumerate(stamps) if any((x - first) % 60 for x in pair))
+                odd = next(x for x in stamps[j] if (x - first) % 60)
+                said = (f"trip {trip_id!r}: {format_time(odd)} at stop {stops[j]!r} is not a whole "
+                        f"number of minutes after its first departure {format_time(first)}; corridor "
+                        "timetables are to the minute")
+                if rows_read:
+                    r.problem("stop_times.txt", rows_read[kept[j]], "arrival_time", said)
+                else:
+                    r.problem("trips.txt", k, "trip_id", said)
                 continue
             key = (mapped, tuple(o // 60 for o in offsets))
             shape_of.setdefault(key, _text(trips["shape_id"].iloc[k]) if "shape_id" in trips else "")
@@ -645,6 +651,7 @@ def _trip_times(
         if not _sequence_ok(r, st, trip, rows):
             continue
         rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
+        r.stop_rows[trip] = rows
         stops: list[str] = []
         stamps: list[tuple[int, int]] = []
         ok = True
