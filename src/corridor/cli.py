@@ -199,8 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "bench", help="run the speed benchmarks (from a source checkout)",
         description="Run the benchmarks in benchmarks/ side by side and print figures and ratios; "
-        "each records its figures. --quick finishes in under a "
-        "minute. The queue benchmark needs the bench extra (ciw) and is skipped without it. "
+        "each records its figures. --quick runs smaller sizes. The queue benchmark needs the bench "
+        "extra (ciw) and is skipped without it. "
         "Figures go to benchmarks/results.local.json; CORRIDOR_RECORD_BENCH=1 records them in the "
         "tracked benchmarks/results.json the docs quote.")
     p.add_argument("names", nargs="*", metavar="NAME",

@@ -132,6 +132,12 @@ def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None
     cheap = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(60.0))
     assert cheap.break_even_load_factor == pytest.approx(2500.0 / (100 * 60.0))
     assert cheap.can_break_even  # 0.42: it can
+    assert cheap.break_even_market_per_week == pytest.approx(2500.0 * 7 / (60.0 * cheap.share))
+    # ten seats: a break-even load of 2500 / (10 x 100) = 250%, which no market fills (a
+    # finite break-even market was printed, the market that would fill 250% of the seats)
+    small = sensitivity(toy(True, capacity=10), "FAST", frequencies=())
+    assert all(r.break_even_market_per_week == math.inf for r in small if not r.can_break_even)
+    assert any(not r.can_break_even for r in small)
 
 
 

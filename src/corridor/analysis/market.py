@@ -167,11 +167,14 @@ def _point(parameter: str, value: float, scenario: Scenario, service: Service, f
     revenue = carried * fare
     flown_cost = cost * per_week
     mean_share = wanted / demand if demand > 0 else math.nan
+    even_load = flown_cost / (seats * fare) if seats and fare > 0 else math.nan
+    # the market that would fill the break-even load; none when that load is above 100% (the
+    # seats cannot carry it, however large the market)
+    even_market = (flown_cost / (fare * mean_share) if fare > 0 and mean_share > 0 and even_load <= 1.0
+                   else math.inf)
     return MarketPoint(
         parameter, value, mean_share, carried, carried / seats if seats else math.nan,
-        wanted - carried, revenue, revenue - flown_cost,
-        flown_cost / (seats * fare) if seats and fare > 0 else math.nan,
-        flown_cost / (fare * mean_share) if fare > 0 and mean_share > 0 else math.inf,
+        wanted - carried, revenue, revenue - flown_cost, even_load, even_market,
     )
 
 
