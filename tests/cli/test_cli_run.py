@@ -43,6 +43,9 @@ def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
                      "station_waits_rep1.csv", "summary.json", "units_rep0.csv", "units_rep1.csv"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["replications"] == 2 and summary["scenario"] == "short"
+    # the CSVs' times are minutes after the epoch, which the summary names (it did not)
+    start = load_scenario(short(tmp_path), allow_paths=[SCENARIOS]).run.start
+    assert summary["epoch"] == f"{start.isoformat()}T00:00:00+00:00" and summary["corridor_version"]
     with (out / "units_rep0.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == sum(summary["per_replication"][0]["status"].values())

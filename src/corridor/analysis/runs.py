@@ -24,6 +24,7 @@ class SimulationResult:
     kpis: list[dict[str, Any]]
     summary: dict[str, dict[str, float]]
     seconds: float
+    epoch: str = ""  # time zero of every ``*_min`` in the records: midnight UTC of run.start (ISO)
 
     @property
     def events(self) -> int:
@@ -56,6 +57,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                                progress=progress)
     kpis = [scenario_kpis(rec, scenario) for rec in records]
     seconds = time.perf_counter() - t0
-    return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds)
+    return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds,
+                            scenario.run.epoch.isoformat())
 
 

@@ -30,8 +30,13 @@ def strict(value: Any) -> Any:
 def result_json(result: Any) -> dict[str, Any]:
     """The run's summary as JSON-ready data (what summary.json and --json hold); intervals
     that are undefined (one replication) are null."""
+    from corridor import __version__
+
     return strict({
         "scenario": result.scenario,
+        "corridor_version": __version__,
+        # the records' times (*_min columns of the CSVs) are minutes after this moment
+        "epoch": result.epoch,
         "seed": result.seed,
         "replications": len(result.records),
         "seconds": result.seconds,
