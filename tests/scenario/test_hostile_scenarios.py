@@ -112,6 +112,17 @@ def test_first_and_last_with_listed_times_are_refused_not_ignored(bounds: str, s
     [p] = problems(text.replace('times: ["06:00"]', f'times: ["06:00"], {bounds}', 1))
     assert p.path.endswith("timetable") and f"{said} with headway_min" in p.message
 
+
+@pytest.mark.parametrize("name", ["baseline.yaml", "direct_flight.yaml", "kaunas_gateway.yaml"])
+def test_a_shipped_scenario_dumped_validates_again_to_the_same(name: str) -> None:
+    """A dump writes every default, first and last beside times among them (a check of
+    first and last that looked at which keys were given refused every dump)."""
+    from conftest import SCENARIOS
+    from corridor.scenario.schema import Scenario
+
+    s = load_scenario(SCENARIOS / name)
+    assert Scenario.model_validate(s.model_dump(by_alias=True)) == s
+
 # ---- a name on one line -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("brk", ["\\u2028", "\\u2029"])

@@ -430,8 +430,11 @@ class Timetable(_Model):
     def _one_way(self) -> Timetable:
         if (self.times is None) == (self.headway_min is None):
             raise ValueError("give either times or headway_min (exactly one)")
-        given = [k for k in ("first", "last") if k in self.model_fields_set]
-        if self.times is not None and given:  # they bound a headway; with times they were ignored
+        # they bound a headway; beside times they were ignored (the defaults, as a dump of a
+        # scenario writes them, change nothing and pass)
+        given = [k for k, default in (("first", 0), ("last", 1439))
+                 if clock_minutes(getattr(self, k)) != default]
+        if self.times is not None and given:
             raise ValueError(f"{' and '.join(given)} {'go' if len(given) > 1 else 'goes'} with headway_min; "
                              "with times, list every departure (over an extended scenario, write "
                              "null to clear it)")
