@@ -122,6 +122,28 @@ def test_of_equal_journeys_the_one_that_sets_off_last_is_kept(scenario, data) ->
         assert not any(_same(y, x) for y in later), (x, ready)
 
 
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(scenarios(max_places=4, max_services=2, dispatch=True, twice=True),
+                 scenarios(max_places=4, max_services=2, loop=True, twice=True)), st.data())
+def test_the_earliest_arrival_leaving_last_against_dijkstra(scenario, data) -> None:
+    # what a traveller with no choice model takes: the earliest arrival, and of the journeys
+    # that make it the one that sets off last. From its set-off moment (the departure of its
+    # first service less the check-in) the earliest arrival is the same, by the independent
+    # time-expanded graph; from a moment later it is later
+    tt = build_timetable(scenario, horizon_days=3)
+    planner = Planner(tt)
+    origin, target = data.draw(st.sampled_from([(0, 2), (0, 1), (1, 2), (2, 0)]))
+    t0 = float(data.draw(st.integers(0, 1440)))
+    it = planner.earliest_leaving_last(origin, target, t0)
+    assert (it.arrive_min if it else np.inf) == earliest_arrival(tt, origin, target, t0)
+    if it is None or it.legs[0].kind != "service":
+        return
+    ready = it.legs[0].dep_min - float(tt.checkin_min[origin])
+    assert ready >= t0
+    assert earliest_arrival(tt, origin, target, ready) == it.arrive_min
+    assert earliest_arrival(tt, origin, target, ready + 1e-3) > it.arrive_min
+
 def _same(y: tuple, x: tuple) -> bool:
     return y[1] == x[1] and all(abs(a - b) <= 1e-6 for a, b in zip(y, x, strict=True))
 

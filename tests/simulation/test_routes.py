@@ -54,7 +54,8 @@ def test_cache_follows_seats_running_out_and_coming_back() -> None:
         for origin, dest in (("VNO", "NQZ"), ("NQZ", "VNO"), ("KUN", "NQZ")):
             o, d = tt.index[origin], tt.index[dest]
             found = routes.earliest(o, d, float(t))
-            want = planner.earliest(o, d, float(t), allowed=allowed)
+            # a traveller's cache takes, of equal arrivals, the last to leave
+            want = planner.earliest_leaving_last(o, d, float(t), allowed=allowed)
             assert (found is None) == (want is None)
             if want is None:
                 continue
@@ -235,3 +236,38 @@ def test_a_unit_that_can_catch_no_timetabled_departure_costs_one_search() -> Non
     found = routes.earliest(0, 1, ready)
     assert found is not None and found[0].arrive_min == ready + 30.0
     assert searches == [ready]
+
+
+TWICE = """
+name: twice
+run: {start: 2027-03-01, horizon_days: 2}
+places:
+  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC, checkin_min: 60}
+  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC, min_connection_min: 60}
+  - {id: P2, name: P2, kind: junction, country: KZ, lat: 45, lon: 72, tz: UTC}
+services:
+  - {id: OUT, mode: air, unit: pax, stops: [P0, P1], timetable: {times: ["06:00", "12:00"]},
+     duration_min: 60, capacity: 9}
+  - {id: ONWARD, mode: air, unit: pax, stops: [P1, P2], timetable: {times: ["18:00"]}, duration_min: 60,
+     capacity: 9}
+"""
+
+
+def test_a_traveller_takes_the_last_to_leave_of_equal_arrivals() -> None:
+    # ready at 04:00 a traveller makes the 18:00 connection by the 06:00 or the 12:00 flight;
+    # the planner's scan kept the 06:00 (eleven hours at P1), and the simulation booked it
+    import yaml
+
+    from corridor.scenario.schema import Scenario
+
+    tt = build_timetable(Scenario.model_validate(yaml.safe_load(TWICE)))
+    planner = Planner(tt, unit="pax")
+    allowed = planner.allowed(tt.service_mask(None, "pax"))
+    assert planner.earliest(0, 2, 240.0, allowed=allowed).legs[0].dep_min == 360.0  # the scan's pick
+    found = RouteCache(planner, allowed).earliest(0, 2, 240.0)
+    assert found is not None and found[0].arrive_min == 19 * 60.0
+    assert found[0].legs[0].dep_min == 12 * 60.0
+    # a container's shared cache keeps the planner's pick from the key's latest ready time
+    # (05:00, the last moment to check in for 06:00): the 06:00 flight
+    shared = RouteCache(Planner(tt, unit="pax"), allowed, shared=True).earliest(0, 2, 240.0)
+    assert shared is not None and shared[0].legs[0].dep_min == 360.0

@@ -383,6 +383,33 @@ class Planner:
         found = aptr[target]
         return None if found is None else self.reconstruct(ready_min, found)
 
+    def earliest_leaving_last(self, origin: int, target: int, ready_min: float, *,
+                              allowed: np.ndarray | None = None,
+                              board_from_min: float | None = None) -> Itinerary | None:
+        """The earliest arrival by the journey that sets off last of those that make it: what a
+        traveller with no other wish takes. :meth:`earliest` keeps the first journey its scan
+        finds, so of a flight today to an overnight connection and the same flight tomorrow
+        morning it kept today's. Asked again from just after the found journey's last possible
+        ready moment (:meth:`_slack`) until the arrival gets later, as :meth:`_leave_late`."""
+        it = self.earliest(origin, target, ready_min, allowed=allowed, board_from_min=board_from_min)
+        if it is None:
+            return None
+        boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
+        slack = self._slack(it, boards)
+        while slack < INF:
+            shift = slack + LATER_MIN
+            if ready_min + shift >= self.tt.horizon_min:
+                break
+            later = self.earliest(origin, target, ready_min + shift, allowed=allowed,
+                                  board_from_min=None if board_from_min is None else board_from_min + shift)
+            if later is None or later.arrive_min > it.arrive_min:
+                break
+            more = self._slack(later, boards + shift) + shift
+            if more <= slack:  # cannot happen (it was found from after the old one's moment)
+                break
+            it, slack = Itinerary(ready_min, later.legs), more
+        return it
+
     # ------------------------------------------------------------------ Pareto set
     def pareto(
         self, origin: int, target: int, ready_min: float, *,
