@@ -122,7 +122,6 @@ def test_of_equal_journeys_the_one_that_sets_off_last_is_kept(scenario, data) ->
         assert not any(_same(y, x) for y in later), (x, ready)
 
 
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(scenarios(max_places=4, max_services=2, dispatch=True, twice=True),
                  scenarios(max_places=4, max_services=2, loop=True, twice=True)), st.data())
@@ -143,6 +142,7 @@ def test_the_earliest_arrival_leaving_last_against_dijkstra(scenario, data) -> N
     assert ready >= t0
     assert earliest_arrival(tt, origin, target, ready) == it.arrive_min
     assert earliest_arrival(tt, origin, target, ready + 1e-3) > it.arrive_min
+
 
 def _same(y: tuple, x: tuple) -> bool:
     return y[1] == x[1] and all(abs(a - b) <= 1e-6 for a, b in zip(y, x, strict=True))

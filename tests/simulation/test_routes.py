@@ -4,16 +4,23 @@ passengers whose usable connections change as trips fill up and seats come free.
 from __future__ import annotations
 
 import numpy as np
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from planning.strategies import scenarios
 
 from conftest import SCENARIOS
-from corridor.network.timetable import build_timetable
+from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
 from corridor.simulation.entities import itinerary_steps
 from corridor.simulation.routes import RouteCache
+
+
+def timetable_of(text: str) -> Timetable:
+    """The timetable of a scenario written in YAML."""
+    return build_timetable(Scenario.model_validate(yaml.safe_load(text)))
 
 
 def test_cache_equals_planner_at_every_sampled_time() -> None:
@@ -153,11 +160,7 @@ def test_a_shared_cache_breaks_a_tie_the_same_whoever_asks_first() -> None:
     # T2 at 00:30 from P1, reached by the link by 00:29), and both routes reach P2 at 01:40:
     # from 00:00 the planner walks the link, from 00:19 it rides T1. The key keeps the route
     # from its latest ready time, 00:20 (T1, then T2), whichever asks first
-    import yaml
-
-    from corridor.scenario.schema import Scenario
-
-    tt = build_timetable(Scenario.model_validate(yaml.safe_load(SHARED_TIE)))
+    tt = timetable_of(SHARED_TIE)
     planner = Planner(tt, unit="pax")
     allowed = planner.allowed(tt.service_mask(None, "pax"))
     assert itinerary_steps(tt, planner.earliest(0, 2, 0.0, allowed=allowed)) != itinerary_steps(
@@ -179,10 +182,8 @@ def test_replications_sharing_a_planner_give_the_records_each_gives_alone() -> N
     # was the one of whichever replication asked first
     from dataclasses import fields
 
-    import yaml
     from test_idle_trips import differences
 
-    from corridor.scenario.schema import Scenario
     from corridor.simulation import replicate, run_replication, run_timetable
 
     text = (SHARED_TIE.replace("unit: pax", "unit: feu").replace('["00:30"]', '["10:30"]')
@@ -222,16 +223,12 @@ def test_a_unit_that_can_catch_no_timetabled_departure_costs_one_search() -> Non
     # timetabled departure (after the last train: only the truck) that is the unit's own, and
     # the route found there is the unit's. Searching again from the same moment cost a third
     # of a single-station run
-    import yaml
-
-    from corridor.scenario.schema import Scenario
-
-    tt = build_timetable(Scenario.model_validate(yaml.safe_load(TRUCK)))
+    tt = timetable_of(TRUCK)
     planner = Planner(tt, unit="feu")
-    routes = RouteCache(planner, planner.allowed(tt.service_mask(None, "feu")), shared=True)
     searches: list[float] = []
     search = planner.earliest
     planner.earliest = lambda *a, **kw: searches.append(a[2]) or search(*a, **kw)  # type: ignore[method-assign]
+    routes = RouteCache(planner, planner.allowed(tt.service_mask(None, "feu")), shared=True)
     ready = 2000.0
     found = routes.earliest(0, 1, ready)
     assert found is not None and found[0].arrive_min == ready + 30.0
@@ -256,11 +253,7 @@ services:
 def test_a_traveller_takes_the_last_to_leave_of_equal_arrivals() -> None:
     # ready at 04:00 a traveller makes the 18:00 connection by the 06:00 or the 12:00 flight;
     # the planner's scan kept the 06:00 (eleven hours at P1), and the simulation booked it
-    import yaml
-
-    from corridor.scenario.schema import Scenario
-
-    tt = build_timetable(Scenario.model_validate(yaml.safe_load(TWICE)))
+    tt = timetable_of(TWICE)
     planner = Planner(tt, unit="pax")
     allowed = planner.allowed(tt.service_mask(None, "pax"))
     assert planner.earliest(0, 2, 240.0, allowed=allowed).legs[0].dep_min == 360.0  # the scan's pick

@@ -390,25 +390,17 @@ class Planner:
         traveller with no other wish takes. :meth:`earliest` keeps the first journey its scan
         finds, so of a flight today to an overnight connection and the same flight tomorrow
         morning it kept today's. Asked again from just after the found journey's last possible
-        ready moment (:meth:`_slack`) until the arrival gets later, as :meth:`_leave_late`."""
-        it = self.earliest(origin, target, ready_min, allowed=allowed, board_from_min=board_from_min)
-        if it is None:
-            return None
-        boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
-        slack = self._slack(it, boards)
-        while slack < INF:
-            shift = slack + LATER_MIN
-            if ready_min + shift >= self.tt.horizon_min:
-                break
-            later = self.earliest(origin, target, ready_min + shift, allowed=allowed,
-                                  board_from_min=None if board_from_min is None else board_from_min + shift)
-            if later is None or later.arrive_min > it.arrive_min:
-                break
-            more = self._slack(later, boards + shift) + shift
-            if more <= slack:  # cannot happen (it was found from after the old one's moment)
-                break
-            it, slack = Itinerary(ready_min, later.legs), more
-        return it
+        ready moment (:meth:`_slack`) until the arrival gets later (:meth:`_leave_late`, equal in
+        arrival alone)."""
+
+        def scan(ready: float, board_from: float | None) -> list[Itinerary]:
+            it = self.earliest(origin, target, ready, allowed=allowed, board_from_min=board_from)
+            return [] if it is None else [it]
+
+        found = scan(ready_min, board_from_min)
+        picks = self._leave_late(found, scan, origin, ready_min, board_from_min,
+                                 key=lambda it: (it.arrive_min,))
+        return picks[0] if picks else None
 
     # ------------------------------------------------------------------ Pareto set
     def pareto(
@@ -438,9 +430,10 @@ class Planner:
         return self._leave_late(found, scan, origin, ready_min, board_from_min)
 
     def _leave_late(self, found: list[Itinerary], scan: Callable[[float, float | None], list[Itinerary]],
-                    origin: int, ready_min: float, board_from_min: float | None) -> list[Itinerary]:
-        """``found`` with each itinerary replaced by the one equal to it in arrival, transfers,
-        cost and CO2 that sets off last. The scan keeps the first journey to reach a place, so
+                    origin: int, ready_min: float, board_from_min: float | None, *,
+                    key: Callable[[Itinerary], tuple[float, ...]] = Itinerary.criteria) -> list[Itinerary]:
+        """``found`` with each itinerary replaced by the one equal to it in ``key`` (arrival,
+        transfers, cost and CO2) that sets off last. The scan keeps the first journey to reach a place, so
         of two flights to the same overnight connection it kept the one that waits longer: a
         traveller would stay at home. Found by asking ``scan`` again, from just after the moment
         the traveller would have had to be ready for the earliest-leaving itinerary not yet
@@ -463,8 +456,8 @@ class Planner:
                 if slack[k] >= shift:  # not yet asked from its own moment
                     still.append(k)
                     continue
-                x = picks[k].criteria()
-                tie = next((it for it in later if _equal(it.criteria(), x)), None)
+                x = key(picks[k])
+                tie = next((it for it in later if _equal(key(it), x)), None)
                 more = -INF if tie is None else self._slack(tie, boards + shift) + shift
                 if tie is not None and more > slack[k]:
                     picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
@@ -728,7 +721,7 @@ def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
     return keep
 
 
-def _equal(y: tuple[float, int, float, float], x: tuple[float, int, float, float]) -> bool:
+def _equal(y: tuple[float, ...], x: tuple[float, ...]) -> bool:
     return all(abs(a - b) <= EPS for a, b in zip(y, x, strict=True))
 
 
