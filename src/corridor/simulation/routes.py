@@ -56,7 +56,7 @@ class RouteCache:
         # arrivals; a container the planner's pick, which a shared cache makes the one from the
         # key's latest ready time
         leave_late = not shared and planner.unit == "pax"
-        self._search = planner.earliest_leaving_last if leave_late else planner.earliest
+        self._route_search = planner.earliest_leaving_last if leave_late else planner.earliest
         tt = planner.tt
         self._checkin = tt.checkin_min.tolist()
         self._after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
@@ -100,7 +100,7 @@ class RouteCache:
 
     def _find(self, origin: int, dest: int, ready: float,
               board_from: float | None) -> tuple[Itinerary, tuple[Step, ...]] | None:
-        it = self._search(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
+        it = self._route_search(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
         return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
     def untimed(self, origin: int) -> Untimed:
