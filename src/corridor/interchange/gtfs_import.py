@@ -259,9 +259,6 @@ def import_services(
         shape_of: dict[tuple[tuple[str, ...], tuple[int, ...]], str] = {}
         for k, trip_id, stops, stamps, run_days in _runs(trips, trips_of[rid], times, days_of, feed_tz):
             inner = [i for i in range(1, len(stops) - 1) if stops[i] in timing]
-            kept = [i for i in range(len(stops)) if i not in inner]  # record of each stop kept
-            rows_read = r.stop_rows.get(trip_id, [])
-            rows_read = rows_read if len(rows_read) == len(stops) else []  # a block's trips joined
             if inner:
                 stops = [x for i, x in enumerate(stops) if i not in inner]
                 stamps = [x for i, x in enumerate(stamps) if i not in inner]
@@ -293,8 +290,12 @@ def import_services(
                 said = (f"trip {trip_id!r}: {format_time(odd)} at stop {stops[j]!r} is not a whole "
                         f"number of minutes after its first departure {format_time(first)}; corridor "
                         "timetables are to the minute")
-                if rows_read:
-                    r.problem("stop_times.txt", rows_read[kept[j]], "arrival_time", said)
+                # the stop's record: the j-th stop kept past the timing points (none for a run
+                # joined from a block's trips, whose stops are not one trip's records)
+                rows = r.stop_rows.get(trip_id, [])
+                if len(rows) == len(stops) + len(inner):
+                    kept = [i for i in range(len(rows)) if i not in inner]
+                    r.problem("stop_times.txt", rows[kept[j]], "arrival_time", said)
                 else:
                     r.problem("trips.txt", k, "trip_id", said)
                 continue
@@ -521,11 +522,12 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
     a word; a trip_id given twice had its stop times read for both, under either route. And
     stop times of a trip_id that trips.txt lacks (they were dropped without a word too)."""
     timed = {_text(t) for t in feed.stop_times["trip_id"]}
-    known = {_text(t) for t in trips["trip_id"]}
-    for k, trip in enumerate(_text(t) for t in feed.stop_times["trip_id"]):
-        if trip not in known:
-            r.problem("stop_times.txt", k, "trip_id", f"trip_id {trip!r} is not in trips.txt")
-            known.add(trip)  # said once, at its first stop time
+    orphans = timed - {_text(t) for t in trips["trip_id"]}
+    if orphans:  # the column read again only to locate them, each at its first stop time
+        for k, trip in enumerate(_text(t) for t in feed.stop_times["trip_id"]):
+            if trip in orphans:
+                r.problem("stop_times.txt", k, "trip_id", f"trip_id {trip!r} is not in trips.txt")
+                orphans.discard(trip)
     first: dict[str, int] = {}
     for k, (trip_id, sid) in enumerate(zip(trips["trip_id"], trips["service_id"], strict=True)):
         trip = _text(trip_id)
