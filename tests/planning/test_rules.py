@@ -421,3 +421,20 @@ def test_a_segment_without_seats_cannot_be_ridden_through() -> None:
     # getting on after the full segment is fine: C -> D on day 1 still has seats
     assert planner.earliest(c, d, 420.0, allowed=allowed).arrive_min == 660.0
     assert planner.earliest(a, b, 420.0, allowed=allowed).arrive_min == 540.0
+
+
+# ---------------------------------------------------------------- leaving last, two at once
+def test_picks_sharing_a_first_flight_each_leave_last() -> None:
+    # Flights O -> H at 06:00 and 12:00 (an hour, same fare); on from H at 18:00 (at T 19:00,
+    # USD 90) or at 22:00 (at T 23:00, USD 40). Ready at 04:00 the scan finds both on the
+    # 06:00 flight, and both have the same later equal on the 12:00: the re-asked search must
+    # reach 23:00, not stop at the first pick's 19:00 (the second then kept its 06:00 flight).
+    sc = scenario([place("O", checkin_min=60), place("H", 0, 1, min_connection_min=60), place("T", 0, 2)],
+                  [service("OUT", ["O", "H"], ["06:00", "12:00"], 60, cost_usd=100),
+                   service("FAST", ["H", "T"], ["18:00"], 60, cost_usd=90),
+                   service("SLOW", ["H", "T"], ["22:00"], 60, cost_usd=40)])
+    tt = build_timetable(sc, horizon_days=2)
+    o, t = tt.index["O"], tt.index["T"]
+    found = Planner(tt).pareto(o, t, 240.0, window_min=1440.0)
+    assert [(it.arrive_min, it.cost_usd, it.legs[0].dep_min) for it in found] == [
+        (19 * 60.0, 190.0, 12 * 60.0), (23 * 60.0, 140.0, 12 * 60.0)]

@@ -393,11 +393,11 @@ class Planner:
         ready moment (:meth:`_slack`) until the arrival gets later (:meth:`_leave_late`, equal in
         arrival alone)."""
 
-        def scan(ready: float, board_from: float | None) -> list[Itinerary]:
+        def scan(ready: float, board_from: float | None, until: float) -> list[Itinerary]:
             it = self.earliest(origin, target, ready, allowed=allowed, board_from_min=board_from)
             return [] if it is None else [it]
 
-        found = scan(ready_min, board_from_min)
+        found = scan(ready_min, board_from_min, INF)
         picks = self._leave_late(found, scan, origin, ready_min, board_from_min,
                                  key=lambda it: (it.arrive_min,))
         return picks[0] if picks else None
@@ -422,14 +422,16 @@ class Planner:
         ok = allowed if allowed is not None else (None if services is None else self.allowed(services))
         end = None if window_min is None else ready_min + window_min
 
-        def scan(ready: float, board_from: float | None) -> list[Itinerary]:
+        def scan(ready: float, board_from: float | None, until: float) -> list[Itinerary]:
+            last = until if end is None else min(end, until)
             return self._pareto_scan(origin, target, ready, ok, max_transfers, use_links,
-                                     None if end is None else end - ready, board_from)
+                                     None if last == INF else last - ready, board_from)
 
-        found = scan(ready_min, board_from_min)
+        found = scan(ready_min, board_from_min, INF)
         return self._leave_late(found, scan, origin, ready_min, board_from_min)
 
-    def _leave_late(self, found: list[Itinerary], scan: Callable[[float, float | None], list[Itinerary]],
+    def _leave_late(self, found: list[Itinerary],
+                    scan: Callable[[float, float | None, float], list[Itinerary]],
                     origin: int, ready_min: float, board_from_min: float | None, *,
                     key: Callable[[Itinerary], tuple[float, ...]] = Itinerary.criteria) -> list[Itinerary]:
         """``found`` with each itinerary replaced by the one equal to it in ``key`` (arrival,
@@ -440,7 +442,9 @@ class Planner:
         known to be the last of its kind: a journey found from then was open to the traveller
         too, and the Pareto set of those later journeys holds one equal to each itinerary that
         has a later equal (it cannot hold a better one: that would have been found first).
-        Journeys on links alone follow the ready time and are kept as they are."""
+        ``scan(ready, board_from, until)`` need only find the journeys arriving by ``until``
+        (the latest of those asked for): a journey's place in a Pareto set depends on none
+        that arrives later. Journeys on links alone follow the ready time and are kept as they are."""
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         picks = list(found)
         slack = [self._slack(it, boards) for it in picks]  # from ready_min
@@ -450,7 +454,9 @@ class Planner:
             ready = ready_min + shift
             if ready >= self.tt.horizon_min:
                 break
-            later = scan(ready, None if board_from_min is None else board_from_min + shift)
+            # only journeys equal to one asked for now are looked for: none arrives after them
+            until = max(picks[k].arrive_min for k in open_ if slack[k] < shift)
+            later = scan(ready, None if board_from_min is None else board_from_min + shift, until)
             still = []
             for k in open_:
                 if slack[k] >= shift:  # not yet asked from its own moment
