@@ -67,6 +67,7 @@ class Trip:
     arr: list[int]  # per stop (the first one unused)
     cost: list[Fraction]  # per segment
     co2: list[Fraction]
+    board: Fraction  # paid at each boarding (a fare by boarding: the whole fare, else 0)
 
 
 @dataclass
@@ -157,6 +158,9 @@ class World:
             shares = [d / total for d in dist] if total else [Fraction(1, len(dist))] * len(dist)
             cost = [frac(s.get("cost_usd", 0)) * sh for sh in shares]
             co2 = [frac(s.get("co2_kg", 0)) * sh for sh in shares]
+            board = Fraction(0)
+            if s.get("fare_basis", "distance") == "boarding":  # the whole fare at every boarding
+                board, cost = frac(s.get("cost_usd", 0)), [Fraction(0)] * len(cost)
             if "dispatch" in s:
                 (_, ride) = segment_offsets(2, shares, frac(s["duration_min"]), Fraction(0))
                 self.dispatched.append(Dispatched(
@@ -189,7 +193,8 @@ class World:
                         local = dt.datetime.combine(day, dt.time(c // 60, c % 60), tzinfo=self.tz[stops[0]])
                         t0 = self.minutes(local)
                         dep, arr = [t0 + x for x in dep_off], [t0 + x for x in arr_off]
-                        self.trips.append(Trip(s["id"], s["mode"], s["unit"], stops, dep, arr, cost, co2))
+                        self.trips.append(Trip(s["id"], s["mode"], s["unit"], stops, dep, arr, cost, co2,
+                                                          board))
                 day += dt.timedelta(days=1)
         for link in data.get("links", []):
             ends_ = [(link["from"], link["to"])]
@@ -279,7 +284,7 @@ class World:
                     if dep < board or not trips_ok[k]:
                         continue
                     trip = self.trips[k]
-                    c, e = cost, co2
+                    c, e = cost + trip.board, co2
                     for j in range(i + 1, len(trip.stops)):
                         c, e = c + trip.cost[j - 1], e + trip.co2[j - 1]
                         push(Fraction(trip.arr[j]), trip.stops[j], VEHICLE, b + 1, c, e,

@@ -45,6 +45,7 @@ class Service:
     cost: list[float]
     co2: list[float]
     starts: list[float]  # first-stop departures, minutes since the epoch, sorted
+    board: float = 0.0  # paid at each boarding (a fare by boarding: the whole fare)
 
 
 @dataclass
@@ -95,6 +96,9 @@ class Reference:
             running = s["duration_min"] - dwell * (len(stops) - 2)
             cost = [s.get("cost_usd", 0) * d / total for d in degrees]
             co2 = [s.get("co2_kg", 0) * d / total for d in degrees]
+            board = 0.0
+            if s.get("fare_basis", "distance") == "boarding":  # the whole fare at every boarding
+                board, cost = s.get("cost_usd", 0), [0.0] * len(cost)
             if "dispatch" in s:
                 self.vehicles.append(Vehicle(s["mode"], stops[0], stops[1], s["dispatch"]["cutoff_min"],
                                              s["duration_min"], cost[0], co2[0]))
@@ -110,7 +114,8 @@ class Reference:
                 exact += dwell
                 t = max(math.floor(exact + Fraction(1, 2)), t)
             self.services.append(Service(s["mode"], stops, dep_off, arr_off, cost, co2,
-                                         self._starts(data, s, places[stops[0]]["tz"], first_day, last_day)))
+                                         self._starts(data, s, places[stops[0]]["tz"], first_day, last_day),
+                                         board))
         self.links: list[Edge] = []
         for link in data.get("links", []):
             a, b = self.index[link["from"]], self.index[link["to"]]
@@ -181,7 +186,7 @@ class Reference:
                 if j == len(s.starts):
                     continue
                 t0 = s.starts[j]
-                cost = co2 = 0.0
+                cost, co2 = s.board, 0.0
                 for g in range(k, len(s.stops) - 1):
                     cost += s.cost[g]
                     co2 += s.co2[g]

@@ -128,6 +128,7 @@ def scenario(r: Rand, *, max_places: int = 5, max_services: int = 6, max_stops: 
             "stops": [f"P{s}" for s in stops], "timetable": tt,
             "duration_min": running + dwell * (len(stops) - 2), "dwell_min": dwell, "capacity": 10,
             "cost_usd": r.pick([0, 0, 10, 99, r.int(0, 500)]), "co2_kg": r.pick([0, 7, r.int(0, 300)]),
+            "fare_basis": r.pick(["distance", "boarding"]),
         }
         if r.int(0, 4) == 0:
             offset = r.int(-2, 5)

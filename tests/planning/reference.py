@@ -97,7 +97,8 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         dep, arr = float(tt.dep_min[i]), float(tt.arr_min[i])
         g.add_edge(("dep", i), ("arr", i), weight=arr - dep, cost=float(tt.cost_usd[i]),
                    co2=float(tt.co2_kg[i]))
-        g.add_edge(("wait", u, dep), ("dep", i), weight=0.0, board=True)
+        g.add_edge(("wait", u, dep), ("dep", i), weight=0.0, board=True,
+                   cost=float(tt.board_cost_usd[tt.service[i]]))
         wait_times[u].add(dep)
         if v == target:
             g.add_edge(("arr", i), SINK, weight=0.0)

@@ -69,6 +69,7 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
             "dwell_min": dwell,
             "capacity": 10,
             "cost_usd": draw(st.integers(0, 500)),
+            "fare_basis": draw(st.sampled_from(["distance", "boarding"])),
             "co2_kg": draw(st.integers(0, 300)),
         })
     link_items = []
@@ -102,6 +103,7 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
             "timetable": {"days": "daily", "times": [f"{t // 60:02d}:{t % 60:02d}" for t in times]},
             "duration_min": draw(st.integers(30, 600)), "dwell_min": draw(st.sampled_from([0, 10])),
             "capacity": 10, "cost_usd": draw(st.integers(0, 500)),
+            "fare_basis": draw(st.sampled_from(["distance", "boarding"])),
         })
     if twice:  # P0 -> P1 twice a day into one P1 -> P2 a day: two journeys equal but for when they leave
         first = draw(clock_min())

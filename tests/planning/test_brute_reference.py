@@ -87,7 +87,7 @@ def replay(world: World, q: dict[str, Any], itinerary: Any) -> None:
                               if tr.stops[j] == leg.dest and tr.arr[j] == arr)
             assert trip.unit == q["unit"] and (q["modes"] is None or trip.mode in q["modes"])
             assert dep >= board, (leg, board)
-            cost += sum(trip.cost[i:j], Fraction(0))
+            cost += trip.board + sum(trip.cost[i:j], Fraction(0))
             co2 += sum(trip.co2[i:j], Fraction(0))
             vehicles, how = vehicles + 1, VEHICLE
         place, t = leg.dest, arr

@@ -76,6 +76,7 @@ def scenario_data(draw, *, max_services: int = 5, max_times: int = 3, headway: b
                    "stops": [f"P{s}" for s in stops], "timetable": table,
                    "duration_min": running + dwell * (len(stops) - 2), "dwell_min": dwell,
                    "capacity": 10, "cost_usd": draw(st.integers(0, 40)) * tens,
+                   "fare_basis": draw(st.sampled_from(["distance", "boarding"])),
                    "co2_kg": draw(st.sampled_from([0, 3, 10])) * tens}
         if draw(st.integers(0, 2)) == 0:  # a validity period, open at either end or not
             lo = draw(st.integers(-6, 10))

@@ -438,3 +438,24 @@ def test_picks_sharing_a_first_flight_each_leave_last() -> None:
     found = Planner(tt).pareto(o, t, 240.0, window_min=1440.0)
     assert [(it.arrive_min, it.cost_usd, it.legs[0].dep_min) for it in found] == [
         (19 * 60.0, 190.0, 12 * 60.0), (23 * 60.0, 140.0, 12 * 60.0)]
+
+
+# ---------------------------------------------------------------- fare by boarding
+def test_a_fare_by_boarding_is_paid_whole_at_every_boarding() -> None:
+    # S runs A -> B -> C (USD 300, B halfway), T runs B -> C after S reaches B (USD 300). By
+    # boarding, A -> B on S pays 300, not its distance share of 150, and changing to T pays
+    # 600 (150 + 300 by distance)
+    sc = scenario([place("A", 0, 0), place("B", 0, 1), place("C", 0, 2)],
+                  [service("S", ["A", "B", "C"], ["08:00"], 120, cost_usd=300, fare_basis="boarding"),
+                   service("T", ["B", "C"], ["09:30"], 60, cost_usd=300, fare_basis="boarding")])
+    tt = build_timetable(sc, horizon_days=1)
+    a, b, c = (tt.index[p] for p in "ABC")
+    planner = Planner(tt)
+    assert [(x.arrive_min, x.transfers, x.cost_usd) for x in planner.pareto(a, c, 0.0)] == [(600.0, 0, 300.0)]
+    assert [x.cost_usd for x in planner.pareto(a, b, 0.0)] == [300.0]
+    # boarding S at B, its second stop, pays it whole too
+    assert [(x.arrive_min, x.cost_usd) for x in planner.pareto(b, c, 0.0)] == [(600.0, 300.0)]
+    assert planner.earliest(b, c, 0.0).cost_usd == 300.0
+    with pytest.raises(ValueError, match="fare_basis boarding"):
+        scenario([place("A"), place("B", 0, 1)],
+                 [service("S", ["A", "B"], ["08:00"], 60, cost_usd_per_unit_km=1.0, fare_basis="boarding")])

@@ -180,6 +180,7 @@ def build_feed(
                 "corridor_capacity": service.capacity,
                 "corridor_distance_km": repr(sum(s.distance_km for s in segments)),
                 "corridor_cost_usd": repr(sum(s.cost_usd for s in segments)),
+                "corridor_fare_basis": service.fare_basis,
                 "corridor_co2_kg": repr(sum(s.co2_kg for s in segments)),
             }
         )

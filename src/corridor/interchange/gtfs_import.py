@@ -789,6 +789,13 @@ def _route_fields(
         money = {"cost_usd": read["corridor_cost_usd"]}
     if not carbon and read["corridor_co2_kg"] is not None:
         carbon = {"co2_kg": read["corridor_co2_kg"]}
+    basis = given.get("fare_basis") or _text(route.get("corridor_fare_basis"))
+    if basis and basis not in ("distance", "boarding"):
+        r.problem("routes.txt", row, "corridor_fare_basis",
+                  f"route {rid!r}: fare basis {basis!r} is not 'distance' or 'boarding'")
+        return None
+    if basis:
+        fields["fare_basis"] = basis
     fields.update(money)
     fields.update(carbon)
     distance = given.get("distance_km", read["corridor_distance_km"])
@@ -835,7 +842,7 @@ def _service(
         "valid_from": lo.isoformat(),
         "valid_to": hi.isoformat(),
     }
-    for k in ("cost_usd", "cost_usd_per_unit_km", "co2_kg", "co2_g_per_unit_km", "distance_km"):
+    for k in ("cost_usd", "cost_usd_per_unit_km", "fare_basis", "co2_kg", "co2_g_per_unit_km", "distance_km"):
         if k in fields:
             data[k] = fields[k]
     if len(stops) == 2:

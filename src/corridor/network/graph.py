@@ -4,8 +4,10 @@ Nodes are place ids with the place's attributes. Each service contributes one ed
 segment (key ``"SERVICE#i"``, ``kind="service"``); each link one edge per direction (key
 the link id, ``kind="link"``). Units are in the attribute names: ``distance_km``,
 ``duration_min``, ``cost_usd``, ``co2_kg`` (per unit carried), ``capacity`` (units per
-departure). An attribute that does not apply is None (``servers`` of a place that does not
-queue, ``departures_per_week`` of a dispatched service); :func:`export_safe` leaves those out,
+departure); a service edge's ``cost_usd`` is its distance share of the fare, and its
+``fare_basis`` says whether riders pay that (``distance``) or the whole fare at boarding.
+An attribute that does not apply is None (``servers`` of a place that does not queue,
+``departures_per_week`` of a dispatched service); :func:`export_safe` leaves those out,
 which GraphML and GEXF writers need.
 """
 
@@ -51,6 +53,7 @@ def build_network(scenario: Scenario) -> nx.MultiDiGraph:
                 depart_offset_min=seg.depart_offset_min,
                 capacity=service.capacity,
                 cost_usd=seg.cost_usd,
+                fare_basis=service.fare_basis,
                 co2_kg=seg.co2_kg,
                 departures_per_week=(
                     len(service.timetable.weekdays) * len(service.timetable.clock_min)

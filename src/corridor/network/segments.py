@@ -17,7 +17,9 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
   each departure is the exact total with the dwell rounded the same way; every segment takes
   at least one minute.
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
-  proportion to distance (or ``cost_usd_per_unit_km`` times distance); CO2 is
+  proportion to distance (or ``cost_usd_per_unit_km`` times distance; a segment's share is
+  kept for a service with ``fare_basis: boarding`` too, whose timetable charges the whole
+  fare at each boarding instead: :mod:`corridor.network.timetable`); CO2 is
   ``co2_g_per_unit_km`` times distance, or ``co2_kg`` split
   the same way, plus ``co2_kg_per_cycle`` for each segment (an air segment is one take-off
   and landing: the EEA/ICAO method counts that cycle's fuel apart from cruise by distance).

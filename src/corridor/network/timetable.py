@@ -79,13 +79,16 @@ class Timetable:
     trip: np.ndarray
     service: np.ndarray
     segment: np.ndarray
-    cost_usd: np.ndarray
+    cost_usd: np.ndarray  # per connection: its share of the fare (0 on a fare by boarding)
     co2_kg: np.ndarray
     links: LinkTable
     service_stops: tuple[np.ndarray, ...]
     service_starts: tuple[np.ndarray, ...]
     service_dep_offset: tuple[np.ndarray, ...]
     service_arr_offset: tuple[np.ndarray, ...]
+    #: per service: what each boarding pays on top of the connections' cost_usd (its whole
+    #: cost_usd for ``fare_basis: boarding``, else 0)
+    board_cost_usd: np.ndarray
     trip_rows: np.ndarray  # connection rows of every trip in segment order, trip by trip ...
     trip_ptr: np.ndarray  # ... trip t's rows are trip_rows[trip_ptr[t]:trip_ptr[t + 1]]
     index: dict[str, int] = field(repr=False)
@@ -258,7 +261,8 @@ def build_timetable(
         cols["trip"].append(np.tile(np.arange(trip_base, trip_base + n, dtype=np.int64), k))
         cols["service"].append(np.full(n * k, s_idx, dtype=np.int32))
         cols["segment"].append(np.repeat(np.arange(k, dtype=np.int32), n))
-        cols["cost"].append(np.repeat(np.array([g.cost_usd for g in segments]), n))
+        whole = service.fare_basis == "boarding"  # paid at boarding, not by the segment
+        cols["cost"].append(np.repeat(np.array([0.0 if whole else g.cost_usd for g in segments]), n))
         cols["co2"].append(np.repeat(np.array([g.co2_kg for g in segments]), n))
         trip_rows_of.append(row_base + np.arange(n * k, dtype=np.int64).reshape(k, n).T.ravel())
         trip_base += n
@@ -319,6 +323,8 @@ def build_timetable(
         service_starts=tuple(starts_of),
         service_dep_offset=tuple(dep_off_of),
         service_arr_offset=tuple(arr_off_of),
+        board_cost_usd=np.array([(s.cost_usd or 0.0) if s.fare_basis == "boarding" else 0.0
+                                 for s in scenario.services], dtype=np.float64),
         trip_rows=trip_rows,
         trip_ptr=trip_ptr,
         index=index,

@@ -152,7 +152,7 @@ def service_leg(tt: Timetable, board: int, alight: int, trip_rows: list[int] | N
         dest=int(tt.dest[alight]),
         dep_min=float(tt.dep_min[board]),
         arr_min=float(tt.arr_min[alight]),
-        cost_usd=float(tt.cost_usd[rows].sum()),
+        cost_usd=float(tt.cost_usd[rows].sum()) + float(tt.board_cost_usd[s]),
         co2_kg=float(tt.co2_kg[rows].sum()),
         trip=trip,
         board_conn=board,

@@ -184,6 +184,7 @@ class Planner:
         # (:meth:`_per_connection`), since as lists they hold several times the timetable's
         # arrays, and earliest-arrival questions read the timetable in chunks instead
         self._cost: list[float] = []
+        self._board: list[float] = []  # what boarding the connection pays (a fare by boarding)
         self._co2: list[float] = []
         self._dest: list[int] = []
         self._arr: list[float] = []
@@ -194,6 +195,7 @@ class Planner:
         """The Pareto scan's lists, made once."""
         tt = self.tt
         self._cost, self._co2 = tt.cost_usd.tolist(), tt.co2_kg.tolist()
+        self._board = tt.board_cost_usd[tt.service].tolist()
         self._dest, self._arr = tt.dest.tolist(), tt.arr_min.tolist()
         ends = np.zeros(tt.n_connections, dtype=bool)
         ends[tt.trip_rows[tt.trip_ptr[1:] - 1]] = True
@@ -540,13 +542,14 @@ class Planner:
             lab = waiting[0]
             if lab.time_min <= d and lab.boardings + 1 <= cap:
                 b, a = lab.boardings + 1, self._arr[i]
-                paid, emitted = lab.cost_usd + self._cost[i], lab.co2_kg + self._co2[i]
+                paid, emitted = lab.cost_usd + self._board[i] + self._cost[i], lab.co2_kg + self._co2[i]
                 if a <= bags.limit and not bags.beaten_at_target(a, b, paid, emitted):
                     bags.reach(self._dest[i], _label(a, b, paid, emitted, True, Ride(i, i, lab.ptr)))
             return
         for lab in waiting:
             if lab.time_min <= d and lab.boardings + 1 <= cap:
-                boarded = _label(0.0, lab.boardings + 1, lab.cost_usd, lab.co2_kg, True, Boarded(i, lab.ptr))
+                boarded = _label(0.0, lab.boardings + 1, lab.cost_usd + self._board[i], lab.co2_kg, True,
+                                 Boarded(i, lab.ptr))
                 if riding is None:
                     riding = trips[trip] = [boarded]
                 else:

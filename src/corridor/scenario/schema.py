@@ -539,6 +539,9 @@ class Service(_Model):
     capacity: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)]
     cost_usd: CostUsd | None = None
     cost_usd_per_unit_km: CostPerKm | None = None
+    # distance: a ride pays the share of cost_usd its distance bears to the whole; boarding:
+    # every boarding pays cost_usd whole, however far it rides (a section tariff)
+    fare_basis: Literal["distance", "boarding"] = "distance"
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
     delay: Distribution | None = None
@@ -572,6 +575,9 @@ class Service(_Model):
             raise ValueError("give co2_kg or co2_g_per_unit_km, not both")
         if self.cost_usd is not None and self.cost_usd_per_unit_km is not None:
             raise ValueError("give cost_usd or cost_usd_per_unit_km, not both")
+        if self.fare_basis == "boarding" and self.cost_usd_per_unit_km is not None:
+            raise ValueError("fare_basis boarding charges cost_usd whole at every boarding: "
+                             "give cost_usd, not cost_usd_per_unit_km")
         if self.duration_min is not None and self.duration_min <= self.dwell_min * (len(self.stops) - 2):
             raise ValueError(
                 f"duration_min {self.duration_min} leaves no running time after "
@@ -757,6 +763,7 @@ class GtfsRoute(_Model):
     distance_km: Km | None = None
     cost_usd: CostUsd | None = None
     cost_usd_per_unit_km: CostPerKm | None = None
+    fare_basis: Literal["distance", "boarding"] | None = None
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
 
