@@ -238,6 +238,28 @@ def test_validate_warns_of_a_distance_shorter_than_the_great_circle(tmp_path: Pa
     assert "great circle" not in capsys.readouterr().err
 
 
+ZERO = """name: zero
+run: {start: 2027-03-01}
+places:
+  - {id: P1, name: One, kind: city, country: LT, lat: 54.6, lon: 25.3, tz: Europe/Vilnius}
+  - {id: P2, name: Two, kind: city, country: LT, lat: 54.6, lon: 25.3, tz: Europe/Vilnius}
+services:
+  - {id: F, mode: air, unit: pax, stops: [P1, P2], timetable: {times: ["08:00"]},
+     speed_kph: 800, capacity: 100}
+"""
+
+
+def test_stops_at_one_position_are_warned_of_and_shown(tmp_path: Path, capsys) -> None:
+    # two places with the same coordinates: a one-minute flight, and `show` failed on its
+    # detour ratio (0 km over 0 km) with a traceback
+    path = tmp_path / "zero.yaml"
+    path.write_text(ZERO)
+    assert main(["validate", str(path)]) == 0
+    assert "warning: F: stops P1 and P2 are at the same position (54.6, 25.3)" in capsys.readouterr().err
+    assert main(["show", str(path)]) == 0
+    assert "F    0          0  -" in capsys.readouterr().out
+
+
 def test_one_replication_writes_strict_json(tmp_path: Path, capsys) -> None:
     out = tmp_path / "one"
     assert main(["run", short(tmp_path), "--replications", "1", "--json", "--out", str(out), *ALLOW]) == 0

@@ -102,11 +102,21 @@ MIN_GREAT_CIRCLE_SHARE = 0.9
 
 def short_distances(scenario: Any) -> list[str]:
     """Every service's or link's ``distance_km`` shorter than the great circle through its
-    places (a typing slip, most often: it is planned and simulated as given)."""
+    places (a typing slip, most often: it is planned and simulated as given), and every
+    service timed by ``speed_kph`` between consecutive stops at one position (two places
+    given the same coordinates: the segment has no length and takes a minute)."""
     where = {p.id: (p.lat, p.lon) for p in scenario.places}
     items = [("service", s.id, s.distance_km, s.stops) for s in scenario.services]
     items += [("link", k.id, k.distance_km, [k.from_, k.to]) for k in scenario.links]
     out = []
+    for s in scenario.services:
+        if s.speed_kph is None or s.distance_km is not None or s.waypoints:
+            continue
+        for a, b in zip(s.stops, s.stops[1:], strict=False):
+            if where[a] == where[b]:
+                out.append(f"{s.id}: stops {a} and {b} are at the same position ({where[a][0]:g}, "
+                           f"{where[a][1]:g}): timed by speed_kph, that segment has no length and "
+                           "takes a minute; check their coordinates")
     for kind, item_id, given, stops in items:
         if given is None:
             continue

@@ -126,7 +126,8 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
         blocks.append(
             format_table(
                 ["id", "km", "circle km", "detour", "block", "countries crossed"],
-                [[s["id"], s["path_km"], s["great_circle_km"], f"{s['detour_ratio']:.2f}x",
+                [[s["id"], s["path_km"], s["great_circle_km"],
+                  "-" if s["detour_ratio"] is None else f"{s['detour_ratio']:.2f}x",  # no length: no ratio
                   hours_minutes(s["duration_min"]), " ".join(s["countries"])] for s in air],
                 title=f"\nAir routes ({len(air)}; closed airspace: {', '.join(closed) or 'none'})",
                 max_width=width,
