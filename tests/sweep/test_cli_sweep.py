@@ -94,6 +94,10 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "run={start: 2027-03-01, seed: 3}"], "--set run: every combination runs with the same seed"),
     (["--set", "extends=elsewhere.yaml"], "--set extends: the scenario is already merged with what it "
      "extends; set the values themselves"),
+    # the feed is imported when the scenario is read: the routes, file and match_km went unused
+    (["--set", "services_from.routes=[VK],[MV]"], "--set services_from.routes: the feed's services are "
+     "imported once, when the scenario is read"),
+    (["--set", "services_from.gtfs=a.zip,b.zip"], "--set services_from.gtfs: the feed's services"),
     (["--zip", "--set", "places.B.1.servers=1,2", "--set", "demand.F.per_week=100"],
      "--zip moves the settings together, the k-th value of each, so each --set must list as many "
      "values: places.B.1.servers 2, demand.F.per_week 1"),

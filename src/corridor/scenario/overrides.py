@@ -214,6 +214,8 @@ FIXED = {
     "run.seed": "every combination runs with the same seed (common random numbers); give --seed",
     "run.replications": "every combination runs the same replications; give --replications",
     "extends": "the scenario is already merged with what it extends; set the values themselves",
+    "services_from": "the feed's services are imported once, when the scenario is read; write a "
+                     "scenario for each feed or route list (extends) and compare or run them",
 }
 
 
@@ -221,6 +223,8 @@ def check_setting(raw: SourceDict, setting: Setting) -> None:
     """Refuse a path that names nothing in the scenario, or a value a sweep cannot vary,
     before anything runs."""
     fixed = [setting.path] if setting.path in FIXED else []
+    if setting.path.startswith("services_from."):
+        fixed = ["services_from"]
     if setting.path == "run":
         fixed = [f"run.{key}" for key in ("seed", "replications")
                  if any(isinstance(v, dict) and key in v for v in setting.values)]
