@@ -250,3 +250,22 @@ def test_figures_that_are_not_numbers_are_said_in_words_not_nan() -> None:
     assert "nan" not in verdict, verdict
     assert verdict.startswith("Verdict: FEEDER loses money: load 30% (no break-even load")
     assert "no break-even market: no demand flow goes from its first stop to its last" in verdict
+
+
+def test_a_flight_nobody_chooses_breaks_even_at_its_fare_and_no_market_fills_it() -> None:
+    # FAST at USD 5,000 against SLOW at 50: e^(-4900/40) ~ 1e-53 of the travellers choose it.
+    # The simulated break-even load, read off the yield passengers paid, was nan and the verdict
+    # said its fares earn nothing a traveller; the market row gave a market of ~10^57 a week
+    scenario = toy(True, capacity=180)
+    fast = next(s for s in scenario.services if s.id == "FAST")
+    dear = fast.model_copy(update={"cost_usd": 5000.0})
+    scenario = scenario.model_copy(update={"services": [s if s.id != "FAST" else dear
+                                                       for s in scenario.services]})
+    rec = run_replication(scenario, 0)
+    kpis = airline_kpis(rec, scenario)["FAST"]
+    assert kpis["passengers"] == 0 and kpis["flights"] > 0
+    assert kpis["break_even_load_factor"] == pytest.approx(2500.0 / (5000.0 * 180))
+    row = next(r for r in sensitivity(scenario, "FAST", frequencies=())
+               if r.parameter == "market" and r.value == 700)
+    assert row.break_even_load_factor == pytest.approx(2500.0 / (5000.0 * 180))
+    assert row.break_even_market_per_week == math.inf

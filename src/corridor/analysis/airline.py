@@ -10,7 +10,8 @@ the statistics window (by scheduled departure):
   arrival of the timetable) + cost per trip; ``profit_per_flight_usd`` = revenue per flight
   minus that;
 * ``break_even_load_factor``: the load factor at which revenue per flight equals its cost at
-  the fares passengers paid (revenue grows in proportion to load at a given yield);
+  the fares passengers paid (revenue grows in proportion to load at a given yield); when
+  nobody flew, at its fare from first stop to last (none at a fare of 0);
 * ``market_per_week``: the passenger demand from the service's first stop to its last,
   ``share_of_market``: its passengers over the travellers of that demand, and
   ``break_even_market_per_week``: the market at which the flight covers its cost, if the
@@ -88,6 +89,11 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
         created = int(np.sum(np.isin(u["flow"], flows) & (u["created_min"] >= rec.warmup_min)
                              & (u["created_min"] < rec.horizon_min)))
         cover = _ratio(cost, per_flight)  # how many times today's revenue the cost is
+        even = load * cover
+        if flights and not passengers:  # nobody to learn a yield from: the timetable's fare
+            places = {p.id: p for p in scenario.places}
+            fare = sum(seg.cost_usd for seg in service_segments(service, places))
+            even = _ratio(cost, fare * service.capacity)
         out[name] = {
             "flights": flights,
             "flights_per_week": flights / weeks,
@@ -101,7 +107,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "revenue_per_flight_usd": per_flight,
             "profit_per_flight_usd": per_flight - cost if flights else math.nan,
             "profit_usd": revenue - cost * flights,
-            "break_even_load_factor": load * cover,
+            "break_even_load_factor": even,
             "market_per_week": float(market) if market else math.nan,
             # boardings over the travellers its flows created in the window (a traveller who
             # came before the window and flew in it counts too: a ratio of rates)

@@ -38,6 +38,7 @@ MARKET_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 FARE_FACTORS = (0.6, 0.8, 1.0, 1.2, 1.4)
 FREQUENCIES = (1, 2, 3, 4, 5, 6, 7)
 MAX_EXPONENT = 709.0  # math.exp overflows a float beyond about 709.78
+MIN_SHARE = 1e-6  # below one traveller in a million choosing it, no market fills the flight
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,10 @@ def _point(parameter: str, value: float, scenario: Scenario, service: Service, f
     mean_share = wanted / demand if demand > 0 else math.nan
     even_load = flown_cost / (seats * fare) if seats and fare > 0 else math.nan
     # the market that would fill the break-even load; none when that load is above 100% (the
-    # seats cannot carry it, however large the market)
-    even_market = (flown_cost / (fare * mean_share) if fare > 0 and mean_share > 0 and even_load <= 1.0
-                   else math.inf)
+    # seats cannot carry it, however large the market), or when fewer than one traveller in
+    # MIN_SHARE chooses it (the logit's tail gave markets of 10^33 a week)
+    even_market = (flown_cost / (fare * mean_share)
+                   if fare > 0 and mean_share >= MIN_SHARE and even_load <= 1.0 else math.inf)
     return MarketPoint(
         parameter, value, mean_share, carried, carried / seats if seats else math.nan,
         wanted - carried, revenue, revenue - flown_cost, even_load, even_market,
