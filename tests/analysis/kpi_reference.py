@@ -156,9 +156,9 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
     flights scheduled in the window that ran, passengers, mean peak load over seats, revenue,
     yield per passenger-km, cost per flight (block hours, first departure to last arrival, at
     the hourly cost, plus the trip cost), profit, break-even load (the load at which revenue
-    covers the cost at the fares paid), the market of the flows from its first stop to its last,
-    the share of it that flew, and the break-even market (the market at that share that covers
-    the cost)."""
+    covers the cost at the fares paid; with no one aboard, at the service's fare), the market
+    of the flows from its first stop to its last, the share of it that flew, and the
+    break-even market (the market at that share that covers the cost)."""
     t = {k: v.tolist() for k, v in rec.trips.items()}
     places = {p["id"]: p for p in data["places"]}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
@@ -180,6 +180,10 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
         load = statistics.fmean(t["peak_load"][k] / t["capacity"][k] for k in ran) if ran else math.nan
         per_flight = revenue / flights if flights else math.nan
         cover = cost / per_flight if flights and per_flight > 0 else math.nan
+        even = load * cover
+        if flights and not passengers:  # no fare paid: at the whole route's fare, if it has one
+            fare = service.get("cost_usd", 0) * service["capacity"]
+            even = cost / fare if fare > 0 else math.nan
         flows = [f for f, d in enumerate(data["demand"]) if d["kind"] == "passenger"
                  and d["from"] == service["stops"][0] and d["to"] == service["stops"][-1]]
         market = sum(data["demand"][f]["per_week"] for f in flows)
@@ -194,7 +198,7 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
                     head + "revenue_per_flight_usd": per_flight,
                     head + "profit_per_flight_usd": per_flight - cost if flights else math.nan,
                     head + "profit_usd": revenue - cost * flights,
-                    head + "break_even_load_factor": load * cover,
+                    head + "break_even_load_factor": even,
                     head + "market_per_week": float(market) if market else math.nan,
                     head + "share_of_market": passengers / travellers if travellers else math.nan,
                     head + "break_even_market_per_week": market * cover if market else math.nan})

@@ -187,6 +187,41 @@ def test_cancelled_trips_rebook_without_counting_a_miss() -> None:
     assert np.isfinite(u["arrival_min"]).all()
 
 
+SHUT = """\
+name: shut
+run: {start: 2027-03-01, horizon_days: 7, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51, lon: 71, tz: UTC, checkin_min: 30}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 50, lon: 73, tz: UTC}
+  - {id: C, name: C, kind: rail_terminal, country: LT, lat: 54.6, lon: 25.3, tz: UTC}
+services:
+  - {id: AB, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["08:00"]}, duration_min: 120,
+     capacity: 100}
+  - {id: BC, mode: rail, unit: pax, stops: [B, C], timetable: {times: ["12:00"]}, duration_min: 600,
+     capacity: 100}
+demand:
+  - {id: P, kind: passenger, from: A, to: C, per_week: 70}
+links:
+  - {id: L, from: B, to: C, mode: road, duration_min: 2200}
+disruptions:
+  - {id: SHUT, target: BC, start: START, end: 2027-04-01T00:00Z}
+"""
+
+
+@pytest.mark.parametrize(("start", "rebooked"), [("2027-02-01T00:00Z", 0), ("2027-03-03T00:00Z", 1)])
+def test_a_closure_is_known_for_as_long_as_it_lasts(start: str, rebooked: int) -> None:
+    # BC is shut to the end of the run; the road from B takes 36 h 40. Rebooked off a cancelled
+    # BC, passengers took the next day's, as shut, day after day (9 to 10 rebookings each) and
+    # none arrived. A closure in force when the run starts is known from the start (nobody
+    # books BC); one that begins on day 3 is known from its first cancelled trip: those who
+    # booked before rebook once, onto the road
+    result = simulate(scenario_from(SHUT.replace("START", start)), replications=1)
+    u = result.records[0].units
+    assert np.isfinite(u["arrival_min"]).all()
+    assert u["rebooked"].max() == rebooked and (u["missed"] == 0).all()
+    assert result.kpis[0]["trips"]["cancelled"] == 10 - 2 * rebooked  # ten days of BC, or eight
+
+
 LOOP = """\
 name: loop
 run: {start: 2027-03-01, horizon_days: 9, warmup_days: 1, drain_days: 2, replications: 1, seed: 774}

@@ -277,6 +277,11 @@ class Replication:
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
                            if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
+        # trips are numbered service by service, in order of departure: service s's first
+        self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
+        for s, windows in enumerate(self.service_windows):
+            if windows and math.floor(self.capacity[s] * windows.factor_at(0.0)[0]) == 0:
+                self._announce(s, 0.0)  # closed as the run starts: known from the start
 
     def _cut_seats(self) -> None:
         """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
@@ -888,15 +893,8 @@ class Replication:
         self._log_trip(log, self.env.now, trip)
         if capacity == 0:  # cancelled (closed, or cut below one unit): passengers booked on it rebook
             self.trips_cancelled += 1
-            # and none books it any more: a multi-stop trip's later stops still lie ahead, and a
-            # passenger offered one would find it gone and rebook onto it again, for ever
-            self.cancelled.add(trip)
-            for c in self.trip_conns[trip]:
-                if self.pax_allowed[c]:
-                    self.pax_allowed[c] = False
-                    for cache in (self.pax_routes, self.pax_choice):
-                        if cache is not None:
-                            cache.closed(c)
+            # and none books it any more, nor the service's trips until the closure lifts
+            self._announce(s, start)
             for i in range(len(stops) - 1):
                 self.departed.add((trip, i))
                 for unit in self.booked.pop((trip, i), []):
@@ -908,6 +906,34 @@ class Replication:
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
             yield self._late(opens - self.env.now, trip)
         yield from self._ride(s, trip, start, log, 0)
+
+    def _announce(self, s: int, start: float) -> None:
+        """A closure of service ``s`` in force at ``start`` is known, from then, for as long as
+        it lasts: no one books any of its trips leaving from ``start`` until a whole unit of its
+        capacity is back. A multi-stop trip's later stops still lie ahead, and a passenger offered
+        one would find it gone and rebook onto it again, for ever; and one rebooked off a closed
+        daily train took the next day's, as closed, until the run ended. Those booked on them
+        before are rebooked as each trip is cancelled, at its departure."""
+        windows, capacity = self.service_windows[s], self.capacity[s]
+        end = start
+        factor, until = windows.factor_at(end)
+        while math.floor(capacity * factor) == 0 and until < math.inf:
+            end = until
+            factor, until = windows.factor_at(end)
+        if math.floor(capacity * factor) == 0:
+            end = math.inf
+        starts = self.tt.service_starts[s]
+        lo, hi = np.searchsorted(starts, [start, end], side="left").tolist()
+        for trip in range(self.first_trip[s] + lo, self.first_trip[s] + hi):
+            if trip in self.cancelled:
+                continue
+            self.cancelled.add(trip)
+            for c in self.trip_conns[trip]:
+                if self.pax_allowed[c]:
+                    self.pax_allowed[c] = False
+                    for cache in (self.pax_routes, self.pax_choice):
+                        if cache is not None:
+                            cache.closed(c)
 
     def _ride(self, s: int, trip: int, start: float, log: TripRecord,
               first: int) -> Generator[simpy.Event, Any, None]:
