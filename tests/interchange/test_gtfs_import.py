@@ -205,6 +205,28 @@ def test_a_trip_of_a_service_id_no_calendar_has_is_refused(mini: Path, zip_mini,
             "calendar.txt nor calendar_dates.txt") in err, err
 
 
+def test_a_listed_route_that_runs_on_no_day_is_refused(mini: Path, zip_mini, capsys) -> None:
+    # every weekday flag 0: both routes ran on no day and the scenario read "OK ... 0 services"
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    lines = (data / "calendar.txt").read_text().splitlines()
+    lines[1:] = [",".join([row.split(",")[0], *["0"] * 7, "20270301", "20270331"]) for row in lines[1:]]
+    dates = (data / "calendar_dates.txt").read_text().splitlines()[0] + "\n"  # the header alone
+    zip_mini(mini.parent / "feed.zip", {"calendar.txt": "\n".join(lines) + "\n", "calendar_dates.txt": dates})
+    err = _refused(mini.parent, capsys)
+    assert "routes[0]: route 'VK' runs on no day: the calendars (calendar.txt, calendar_dates.txt) give " \
+        "none of its 2 trips a date" in err, err
+    assert "route 'MV' runs on no day" in err, err
+
+
+def test_a_listed_route_without_trips_is_refused(mini: Path, zip_mini, capsys) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    trips, times = ("\n".join(line for line in (data / name).read_text().splitlines() if "MV-" not in line)
+                    + "\n" for name in ("trips.txt", "stop_times.txt"))
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": trips, "stop_times.txt": times})
+    err = _refused(mini.parent, capsys)
+    assert "routes[1]: route 'MV' has no trips in trips.txt" in err, err
+
+
 @pytest.mark.parametrize(("change", "said"), [
     (("07:15:00,07:15:00,KAUNAS", "05:15:00,05:15:00,KAUNAS"),
      "goes back in time at stop 'KAUNAS': arrives 05:15:00 after leaving the stop before at 06:00:00"),

@@ -249,7 +249,8 @@ def import_services(
     shapes = _shapes(r, feed)
 
     out: list[Imported] = []
-    for rid, entry, _ in wanted:
+    idle: list[Any] = []  # listed routes none of whose trips runs on a day: nothing to import
+    for rid, entry, listed in wanted:
         row = route_row[rid]
         fields = _route_fields(r, routes.iloc[row], row, entry, agency_names)
         if fields is None:
@@ -323,6 +324,12 @@ def import_services(
             for day_set, clock_list in sorted(by_days.items(), key=lambda kv: (min(kv[0]), kv[1])):
                 for mask, lo, hi in calendar_rows(day_set):
                     pieces.append((key, sorted(clock_list), mask, lo, hi))
+        if not pieces and listed is not None and not r.problems:
+            n = len(trips_of[rid])
+            idle.append(spec_problem(("routes", listed), f"route {rid!r} " + (
+                "has no trips in trips.txt" if n == 0 else
+                f"runs on no day: the calendars (calendar.txt, calendar_dates.txt) give none of its "
+                f"{n} trip{'s' if n > 1 else ''} a date")))
         for n, (key, clock_list, mask, lo, hi) in enumerate(pieces, start=1):
             sid = rid if len(pieces) == 1 else f"{rid}.{n}"
             data = _service(
@@ -330,8 +337,11 @@ def import_services(
             )
             if data is not None:
                 out.append(Imported(data, f"{shown}!routes.txt", r.line("routes.txt", row)))
-    if r.problems:
-        raise ScenarioError(r.problems)
+    if r.problems or idle:
+        raise ScenarioError(r.problems + idle)
+    if not out:
+        raise ScenarioError([spec_problem(("gtfs",), f"{shown} gives no trip that runs on a day of its "
+                                          "calendars (calendar.txt, calendar_dates.txt): nothing to import")])
     return out
 
 

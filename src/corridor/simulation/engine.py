@@ -279,8 +279,8 @@ class Replication:
         self.trip_conns = planners["pax"].trip_rows
         # trips are numbered service by service, in order of departure: service s's first
         self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
-        for s, shut in enumerate(self.service_windows):
-            if shut and math.floor(self.capacity[s] * shut.factor_at(0.0)[0]) == 0:
+        for s, closures in enumerate(self.service_windows):
+            if closures and math.floor(self.capacity[s] * closures.factor_at(0.0)[0]) == 0:
                 self._announce(s, 0.0)  # closed as the run starts: known from the start
 
     def _cut_seats(self) -> None:
