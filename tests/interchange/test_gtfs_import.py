@@ -626,3 +626,12 @@ def test_a_trip_that_ends_at_a_timing_point(mini: Path, zip_mini, capsys) -> Non
     zip_mini(mini.parent / "feed.zip", change)
     err = _refused(mini.parent, capsys)
     assert "trip 'MV-0700' starts or ends at stop 'MID', where nobody boards or leaves" in err
+
+
+def test_a_route_entry_problem_is_said_once_without_the_text_branch(mini: Path, capsys) -> None:
+    # an entry is a route id (text) or a mapping: a bad mapping was also reported as
+    # 'services_from.routes[1].constrained-str: expected text, not a mapping'
+    mini.write_text(MINI_SCENARIO.replace("capacity: 500}", "capacity: 0}"))
+    err = _refused(mini.parent, capsys)
+    assert "1 problem in scenario" in err and "constrained-str" not in err, err
+    assert "services_from.routes[1].capacity: Input should be greater than or equal to 1 (got 0)" in err

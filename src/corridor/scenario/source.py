@@ -687,7 +687,8 @@ def locate(data: Any, loc: tuple[str | int, ...]) -> tuple[Position | None, str]
             pos = node.positions[element] or pos
             node = node[element]
             parts.append(f"[{element}]")
-        elif i == len(loc) - 1 and isinstance(element, str) and isinstance(node, SourceDict):
+        elif (i == len(loc) - 1 and isinstance(element, str) and isinstance(node, SourceDict)
+              and element.isidentifier()):  # not a branch tag such as 'constrained-str'
             parts.append(_path_part(element))  # a missing key: name it, at the position of its parent
         # otherwise: a union branch tag or validator name, not part of the data
     path = ".".join(parts).replace(".[", "[")
