@@ -938,6 +938,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(argv)
     except BrokenPipeError:  # e.g. `corridor show ... | head`
         return 0
+    except MemoryError:
+        if args.debug:
+            raise
+        print(f"error: out of memory in `corridor {args.command}`: a shorter horizon, less demand or "
+              "fewer workers (each holds a replication) need less", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:
         # a full disk under standard output (every file written is named in a CorridorError)
         if args.debug or exc.filename is not None or exc.errno not in OUTPUT_ERRNOS:

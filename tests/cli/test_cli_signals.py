@@ -79,3 +79,17 @@ def test_an_interrupt_inside_an_import_is_an_interrupt(monkeypatch, capsys) -> N
     monkeypatch.setitem(cli.COMMANDS, "validate", broken)
     with pytest.raises(ImportError, match="no such module"):  # not every error is an interrupt
         cli.main(["validate", str(SCENARIOS / "baseline.yaml")])
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(monkeypatch, capsys) -> None:
+    # a run too big for the machine (a one-minute headway over 6,000 days) ended in
+    # a MemoryError traceback
+    import corridor.cli as cli
+
+    def too_big(args: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setitem(cli.COMMANDS, "run", too_big)
+    assert cli.main(["run", str(SCENARIOS / "baseline.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: out of memory in `corridor run`") and "Traceback" not in err
