@@ -8,6 +8,7 @@ all reported as road, and rides through a segment with no seat left.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -399,6 +400,11 @@ def test_a_place_nothing_leaves_is_no_route_not_bad_input(capsys) -> None:
         code = main([command[0], str(SCENARIOS / "baseline.yaml"), "--from", "DUISBURG", "--to", "XIAN",
                      *command[1:]])
         assert code == 1 and "no service or link leaves DUISBURG" in capsys.readouterr().err
+    # the JSON answer says the moment asked from, as every empty plan does (it had no "ready")
+    assert main(["plan", str(SCENARIOS / "baseline.yaml"), "--from", "DUISBURG", "--to", "XIAN",
+                 "--depart", "2027-03-01T08:00", "--json"]) == 1
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["ready"] == "2027-03-01T08:00:00+01:00" and answer["itineraries"] == []
 
 
 # ---------------------------------------------------------------- defect 4: full segments

@@ -341,7 +341,12 @@ class RoutePlanner:
         if not 0 < days <= MAX_WINDOW_DAYS:
             raise PlanningError(
                 f"window must be more than 0 and at most {MAX_WINDOW_DAYS:g} days, got {days:g}")
-        unit = self._unit(unit, origin)
+        try:
+            unit = self._unit(unit, origin)
+        except NoRouteError as exc:  # nothing leaves: still said from the moment asked
+            local = self.scenario.run.epoch + dt.timedelta(minutes=ready)
+            tz = zone(self.scenario.place(origin).tz)
+            raise NoRouteError(str(exc), ready=local.astimezone(tz).isoformat()) from None
         mode_key = None if modes is None else tuple(sorted(set(modes)))
         window = self._window(ready, ready + days * MIN_PER_DAY)
         tt = window.timetable
