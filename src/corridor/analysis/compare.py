@@ -44,7 +44,8 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("cargo.feu_per_week", "containers delivered", 1.0, "FEU/wk"),
     ("cargo.undelivered_share", "containers undelivered", 100.0, "%"),
     ("totals.cost_usd", "fares and tariffs, window", 1e-6, "M USD"),
-    ("totals.co2_t", "CO2, window", 1.0, "t"),
+    # the units' shares at their per-unit factors: a vehicle's empty places emit nothing here
+    ("totals.co2_t", "CO2 of units carried, window", 1.0, "t"),
 )
 
 
