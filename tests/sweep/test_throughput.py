@@ -38,6 +38,9 @@ def test_the_limit_lies_just_below_the_analytic_capacity(curve) -> None:
         assert step.delivered_teu_per_week.mean == pytest.approx(capacity_teu, rel=0.01)
         assert step.growing == ("B.1",) and "grows without bound" in step.why
     assert "Highest sustainable throughput" in curve.verdict() and "B.1" in curve.verdict()
+    # and what that rests on: the station's servers as the scenario sets them
+    assert "The limit rests on B.1's servers as the scenario sets them (--set places.B.1.servers=" \
+        in curve.verdict()
 
 
 def test_the_bottleneck_is_the_station_at_its_offered_utilisation(curve) -> None:

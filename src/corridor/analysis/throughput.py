@@ -236,7 +236,7 @@ class ThroughputResult:
         return (f"Highest sustainable throughput: {at}"
                 + (f"; the bottleneck is {busiest}" if busiest else "")
                 + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
-                f"{nxt.why}.{note}")
+                f"{nxt.why}.{_resting(step.bottleneck)}{note}")
 
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, undelivered share, the
@@ -458,3 +458,21 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.transit_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
                 "; ".join(why), standing=standing)
+
+
+def _resting(bottleneck: str | None) -> str:
+    """What the limit rests on: the bottleneck's capacity as the scenario sets it, and the
+    setting that moves it (throughput scales the scenario's own cargo flows only, over the
+    outside traffic as it is).
+
+    >>> _resting("DOSTYK-1520 (fleet)")[:75]
+    " The limit rests on DOSTYK-1520's vehicles as the scenario sets them (--set"
+    """
+    if bottleneck is None:
+        return ""
+    name, _, kind = bottleneck.partition(" (")
+    what, path = {"paths)": ("departure paths a day", f"services.{name}.dispatch.paths_per_day"),
+                  "fleet)": ("vehicles", f"fleets.{name}.vehicles")}.get(
+        kind, ("servers", f"places.{name}.servers"))
+    return (f" The limit rests on {name}'s {what} as the scenario sets them (--set {path}=... moves "
+            "it), for the scenario's cargo flows over its outside traffic as it is.")
