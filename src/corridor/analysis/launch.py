@@ -14,6 +14,7 @@ that carry ``economics``, and for each puts together:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ class LaunchCase:
     load_by_month: dict[str, Estimate]
     sensitivity: list[MarketPoint] = field(default_factory=list)
     benefit: dict[str, dict[str, float]] = field(default_factory=dict)  # per flow it serves
+    #: the statistics window the figures cover, in words (a spring's figures are not a year's)
+    window: str = ""
 
     def sentence(self) -> str:
         f = self.figures
@@ -63,7 +66,8 @@ class LaunchCase:
         against = (f"against a break-even of {even.mean:.0%}{_interval(even, '.0%')}"
                    if math.isfinite(even.mean)
                    else "with no break-even load (its fares earn nothing a traveller)")
-        text = (f"{self.service} (new in {self.scenario}, simulated): {chosen}; load factor "
+        over = f", simulated {self.window}" if self.window else ", simulated"
+        text = (f"{self.service} (new in {self.scenario}{over}): {chosen}; load factor "
                 f"{load.mean:.0%}{_interval(load, '.0%', within=(0.0, 1.0))} {against}; it {verdict}, "
                 f"{profit.mean:+,.0f} USD a flight{_interval(profit, '+,.0f')}")
         if math.isfinite(market.mean):
@@ -135,8 +139,17 @@ def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationR
             flows = [f.id for f in other.demand
                      if f.kind == "passenger" and f.from_ == s.stops[0] and f.to == s.stops[-1]]
             benefit = traveller_benefit(base, other, flows) if choice else {}
-            cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit))
+            cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit,
+                                    statistics_window(other)))
     return cases
+
+
+def statistics_window(scenario: Scenario) -> str:
+    """``over 22 Mar to 16 May 2027`` (UTC days): from the end of the warm-up to the horizon."""
+    run = scenario.run
+    first = run.epoch + dt.timedelta(days=run.warmup_days)
+    last = run.epoch + dt.timedelta(days=run.horizon_days) - dt.timedelta(minutes=1)
+    return f"over {first:%d %b} to {last:%d %b %Y}"
 
 
 def case_rows(case: LaunchCase) -> list[dict[str, Any]]:
