@@ -128,9 +128,9 @@ def test_compare_leads_with_the_new_service() -> None:
 def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None:
     rows = sensitivity(toy(True, capacity=100), "FAST", frequencies=(3, 7))
     own = [(r.parameter, r.value) for r in rows if r.own]
-    assert own == [("market", 700.0), ("fare", 100.0), ("frequency", 7)]
+    assert own == [("market", 700.0), ("fare", 100.0), ("rivals", 1.0), ("frequency", 7)]
     assert {r.parameter: r.unit for r in rows} == {"market": "pax/week", "fare": "USD",
-                                                   "frequency": "flights/week"}
+                                                   "rivals": "x their fares", "frequency": "flights/week"}
     cheap = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(60.0))
     assert cheap.break_even_load_factor == pytest.approx(2500.0 / (100 * 60.0))
     assert cheap.can_break_even  # 0.42: it can
@@ -158,7 +158,7 @@ def test_a_free_service_has_one_fare_row_and_no_break_even_load_shown_as_nan() -
         sensitivity = rows
 
     shown = launch_rows(Case())
-    assert len(shown) == 5 + 1 + 1 and not any("nan" in cell for row in shown for cell in row)
+    assert len(shown) == 5 + 1 + 4 + 1 and not any("nan" in cell for row in shown for cell in row)
     assert {row[7] for row in shown} == {"-"}
 
 def test_a_frequency_row_counts_the_flights_it_flies_with_two_departures_a_day() -> None:
@@ -271,3 +271,12 @@ def test_a_flight_nobody_chooses_breaks_even_at_its_fare_and_no_market_fills_it(
                if r.parameter == "market" and r.value == 700)
     assert row.break_even_load_factor == pytest.approx(2500.0 / (5000.0 * 180))
     assert row.break_even_market_per_week == math.inf
+
+
+def test_the_rivals_fares_row_is_the_closed_form_logit() -> None:
+    # SLOW's fare at 0.6 x 50 = 30: it costs a traveller 120, FAST 160 as before
+    rows = sensitivity(toy(True), "FAST", frequencies=())
+    rival = {r.value: r for r in rows if r.parameter == "rivals"}
+    assert rival[0.6].share == pytest.approx(1.0 / (1.0 + math.exp((160.0 - 120.0) / 40.0)), rel=1e-12)
+    assert rival[1.0].share == pytest.approx(P_FAST, rel=1e-12) and rival[1.0].own
+    assert rival[1.0].unit == "x their fares"

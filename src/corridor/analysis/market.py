@@ -37,6 +37,9 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MARKET_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 FARE_FACTORS = (0.6, 0.8, 1.0, 1.2, 1.4)
 FREQUENCIES = (1, 2, 3, 4, 5, 6, 7)
+#: the other services' fares on the travellers' alternatives, scaled (the one-stop fares the
+#: new service competes with are often ASSUMPTIONs: what its case rests on)
+RIVAL_FACTORS = (0.6, 0.8, 1.0, 1.2)
 MAX_EXPONENT = 709.0  # math.exp overflows a float beyond about 709.78
 MIN_SHARE = 1e-6  # below one traveller in a million choosing it, no market fills the flight
 
@@ -45,8 +48,8 @@ MIN_SHARE = 1e-6  # below one traveller in a million choosing it, no market fill
 class MarketPoint:
     """The service's week at one setting (a sensitivity row)."""
 
-    parameter: str  # "market", "fare" or "frequency"
-    value: float  # market per week, fare in USD, or flights per week
+    parameter: str  # "market", "fare", "rivals" (the other fares' factor) or "frequency"
+    value: float  # market per week, fare in USD, the factor on the other fares, or flights per week
     share: float  # of the service's flows' travellers who would choose it
     passengers_per_week: float  # carried (at most the seats)
     load_factor: float
@@ -64,7 +67,7 @@ class MarketPoint:
         return self.break_even_load_factor <= 1.0
 
 
-UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week"}
+UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week", "rivals": "x their fares"}
 
 
 def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
@@ -133,15 +136,17 @@ class _Week:
                          for it, _ in alts.options])
         return rides, fare
 
-    def share(self, service: str, fare_factor: float = 1.0) -> dict[int, float]:
-        """Per flow: the mean probability (over wished times and segments) of riding ``service``."""
+    def share(self, service: str, fare_factor: float = 1.0, rival_factor: float = 1.0) -> dict[int, float]:
+        """Per flow: the mean probability (over wished times and segments) of riding ``service``,
+        its fare times ``fare_factor`` and every other fare on the alternatives times ``rival_factor``."""
         sums: dict[int, list[float]] = {}
         for f, t, alts in self.sets:
             p = 0.0
             if alts is not None:
                 rides, fare = self.on_service(alts, service)
                 if rides.any():
-                    priced = alts._replace(fare_usd=alts.fare_usd + (fare_factor - 1.0) * fare)
+                    others = alts.fare_usd - fare
+                    priced = alts._replace(fare_usd=fare * fare_factor + others * rival_factor)
                     for seg in self.choice.segments:
                         p += seg.share * float(shares(utilities(priced, t, seg, self.choice))[rides].sum())
             sums.setdefault(f, []).append(p)
@@ -190,8 +195,10 @@ def sensitivity(scenario: Scenario, service_id: str, *,
                 market_factors: Sequence[float] = MARKET_FACTORS,
                 fare_factors: Sequence[float] = FARE_FACTORS,
                 frequencies: Sequence[int] = FREQUENCIES,
+                rival_factors: Sequence[float] = RIVAL_FACTORS,
                 with_return: str | None = None) -> list[MarketPoint]:
-    """Rows for market size, fare and frequency around the scenario's own setting.
+    """Rows for market size, fare, the rivals' fares and frequency around the scenario's own
+    setting.
 
     ``with_return`` names the service flying the other way, whose days follow the same
     frequency (a route is launched both ways).
@@ -210,13 +217,15 @@ def sensitivity(scenario: Scenario, service_id: str, *,
     # a fare of 0 scaled is 0 again: one row, not five alike
     rows += [_point("fare", fare * k, scenario, service, flows, week.share(service_id, k), 1.0, fare * k,
                     per_week) for k in (fare_factors if fare > 0 else (1.0,))]
+    rows += [_point("rivals", k, scenario, service, flows, week.share(service_id, 1.0, k), 1.0, fare,
+                    per_week) for k in rival_factors]
     for n in frequencies:  # n days a week; the row is of the flights they fly (two a day: 2n)
         changed = _with_frequency(scenario, [service_id, *([with_return] if with_return else [])], n)
         other = _Week(changed, flows)
         flights = _flights_per_week(changed, service)
         rows.append(_point("frequency", flights, changed, changed.service(service_id), flows,
                            other.share(service_id), 1.0, fare, flights))
-    own = {"market": market, "fare": fare, "frequency": per_week}
+    own = {"market": market, "fare": fare, "frequency": per_week, "rivals": 1.0}
     return [replace(r, unit=UNITS[r.parameter], own=math.isclose(r.value, own[r.parameter])) for r in rows]
 
 

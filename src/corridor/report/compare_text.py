@@ -99,12 +99,13 @@ SENSITIVITY_NOTE = ("market model: the choice model over one week of wished depa
                     "so its figures differ a little from the simulated ones above; * the scenario's "
                     "own setting; BE: break-even (a load above 100% cannot be flown at that fare); "
                     "spilled: chose it and found no seat")
-SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk"}
+SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk", "rivals": "x fares"}
 
 
 def launch_rows(case: Any) -> list[list[str]]:
     """The market model's rows for one new service, as shown."""
-    return [[f"{'*' if p.own else ' '}{p.parameter}, {SETTING_UNITS[p.parameter]}", _num(p.value, 0),
+    return [[f"{'*' if p.own else ' '}{p.parameter}, {SETTING_UNITS[p.parameter]}",
+             f"{p.value:g}" if p.parameter == "rivals" else _num(p.value, 0),
              _share(p.share), _num(p.passengers_per_week, 0), _share(p.load_factor),
              _num(p.spilled_per_week, 0), _num(p.profit_per_week_usd / 1000, 1),
              _share(p.break_even_load_factor), _num(p.break_even_market_per_week, 0)]
