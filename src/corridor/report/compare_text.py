@@ -113,7 +113,8 @@ def launch_rows(case: Any) -> list[list[str]]:
 
 
 def launch_table(case: Any) -> str:
-    """A new service's sensitivity to market size, fare and frequency (the market model)."""
+    """A new service's sensitivity to market size, fare, the rivals' fares and frequency (the
+    market model)."""
     rows = launch_rows(case)
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
     title = f"{case.service}: what if?\n" + textwrap.fill(f"({SENSITIVITY_NOTE})", terminal_width())
