@@ -222,6 +222,39 @@ def test_a_closure_is_known_for_as_long_as_it_lasts(start: str, rebooked: int) -
     assert result.kpis[0]["trips"]["cancelled"] == 10 - 2 * rebooked  # ten days of BC, or eight
 
 
+BEGUN = """\
+name: begun
+run: {start: 2027-03-01, horizon_days: 7, drain_days: 2, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: LT, lat: 54, lon: 25, tz: UTC}
+  - {id: C, name: C, kind: rail_terminal, country: LT, lat: 56, lon: 25, tz: UTC}
+services:
+  - {id: FAST, mode: rail, unit: pax, stops: [A, C], timetable: {times: ["06:00"]}, duration_min: 60,
+     capacity: 100}
+  - {id: SLOW, mode: rail, unit: pax, stops: [A, C], timetable: {times: ["04:00"]}, duration_min: 300,
+     capacity: 100}
+demand:
+  - {id: P, kind: passenger, from: A, to: C, per_week: 200, arrivals: uniform}
+disruptions:
+  - {id: X, target: FAST, start: 2027-03-02T22:00Z, end: 2027-03-03T22:00Z}
+"""
+
+
+def test_a_closure_is_known_from_the_moment_it_begins() -> None:
+    # FAST (06:00) is shut on 3 March from 22:00 the night before. Travellers arriving after
+    # that and before SLOW leaves at 04:00 booked the shut FAST (it was known only when it
+    # was cancelled, at 06:00), were rebooked then onto 4 March's and lost a day; SLOW
+    # reaches C at 09:00 on the 3rd. Those who booked before 22:00 rebook once
+    result = simulate(scenario_from(BEGUN), replications=1)
+    u = result.records[0].units
+    closed, slow = 2 * 1440 - 120, 2 * 1440 + 240  # 2 March 22:00, 3 March 04:00
+    late = (u["created_min"] >= closed) & (u["created_min"] < slow)
+    assert late.sum() >= 3
+    assert (u["arrival_min"][late] == slow + 300).all() and (u["rebooked"][late] == 0).all()
+    early = (u["created_min"] >= 1440 + 360) & (u["created_min"] < closed)  # after 2 March's FAST
+    assert early.any() and (u["rebooked"][early] == 1).all()
+
+
 LOOP = """\
 name: loop
 run: {start: 2027-03-01, horizon_days: 9, warmup_days: 1, drain_days: 2, replications: 1, seed: 774}

@@ -279,9 +279,15 @@ class Replication:
         self.trip_conns = planners["pax"].trip_rows
         # trips are numbered service by service, in order of departure: service s's first
         self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
+        # a service's closure is known from the moment it begins (one in force at the start, then)
         for s, closures in enumerate(self.service_windows):
-            if closures and math.floor(self.capacity[s] * closures.factor_at(0.0)[0]) == 0:
-                self._announce(s, 0.0)  # closed as the run starts: known from the start
+            begins = sorted({max(a, 0.0) for a, b, f in closures
+                             if math.floor(self.capacity[s] * f) == 0 and b > 0.0 and a < self.end_min})
+            for a in begins:
+                if a == 0.0:
+                    self._announce(s, 0.0)
+                else:
+                    self.env.timeout(a).callbacks.append(partial(self._announced, s, a))
 
     def _cut_seats(self) -> None:
         """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
@@ -907,21 +913,25 @@ class Replication:
             yield self._late(opens - self.env.now, trip)
         yield from self._ride(s, trip, start, log, 0)
 
+    def _announced(self, s: int, start: float, _event: simpy.Event) -> None:
+        self._announce(s, start)
+
     def _announce(self, s: int, start: float) -> None:
-        """A closure of service ``s`` in force at ``start`` is known, from then, for as long as
-        it lasts: no one books any of its trips leaving from ``start`` until a whole unit of its
-        capacity is back. A multi-stop trip's later stops still lie ahead, and a passenger offered
-        one would find it gone and rebook onto it again, for ever; and one rebooked off a closed
-        daily train took the next day's, as closed, until the run ended. Those booked on them
-        before are rebooked as each trip is cancelled, at its departure."""
-        windows, capacity = self.service_windows[s], self.capacity[s]
-        end = start
-        factor, until = windows.factor_at(end)
-        while math.floor(capacity * factor) == 0 and until < math.inf:
-            end = until
-            factor, until = windows.factor_at(end)
-        if math.floor(capacity * factor) == 0:
-            end = math.inf
+        """The closures of service ``s`` begun by ``start`` are known, from then, for as long as
+        they last: no one books any of its trips leaving from ``start`` until a whole unit of its
+        capacity is back (or a closure not yet begun follows). A multi-stop trip's later stops
+        still lie ahead, and a passenger offered one would find it gone and rebook onto it again,
+        for ever; and one rebooked off a closed daily train took the next day's, as closed,
+        until the run ended. Those booked on them before are rebooked as each trip is cancelled,
+        at its departure."""
+        capacity = self.capacity[s]
+        shut = [(a, b) for a, b, f in self.service_windows[s] if a <= start and math.floor(capacity * f) == 0]
+        end, grew = start, True
+        while grew:  # closures begun by now that meet or overlap: one known closure
+            grew = False
+            for a, b in shut:
+                if a <= end < b:
+                    end, grew = b, True
         starts = self.tt.service_starts[s]
         lo, hi = np.searchsorted(starts, [start, end], side="left").tolist()
         for trip in range(self.first_trip[s] + lo, self.first_trip[s] + hi):
