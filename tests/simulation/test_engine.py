@@ -159,6 +159,12 @@ def test_padding_is_for_timetabled_services() -> None:
         "dispatch: {cutoff_min: 30},", "dispatch: {cutoff_min: 30}, schedule_padding: 0.1,")
     with pytest.raises(Exception, match="schedule_padding is for timetabled services"):
         scenario_from(text)
+    # a delay too: it was accepted and ignored (a year's delay changed nothing)
+    text = CHAIN.replace("UNIT", "feu").replace("KIND", "cargo").replace(
+        "dispatch: {cutoff_min: 30},",
+        "dispatch: {cutoff_min: 30}, delay: {dist: exponential, mean_min: 525600},")
+    with pytest.raises(Exception, match="delay is for timetabled services"):
+        scenario_from(text)
 
 
 def test_economics_is_for_passenger_services() -> None:

@@ -569,6 +569,9 @@ class Service(_Model):
                              "counts seats and fares; a container service has none to show")
         if self.dispatch is not None and self.schedule_padding:
             raise ValueError("schedule_padding is for timetabled services (a dispatched one has none)")
+        if self.dispatch is not None and self.delay is not None:
+            raise ValueError("delay is for timetabled services: a dispatched one leaves when full or "
+                             "at its cut-off, with no timetable to be late on")
         if (self.duration_min is None) == (self.speed_kph is None):
             raise ValueError("give either duration_min or speed_kph (exactly one)")
         if self.co2_kg is not None and self.co2_g_per_unit_km is not None:
