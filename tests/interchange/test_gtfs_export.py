@@ -163,6 +163,9 @@ def test_route_types_and_corridor_columns(exported: Path, baseline: Scenario) ->
             == {"rail": 2, "ferry": 4, "sea": 4, "road": 3, "air": 1100}[s.mode]
         )
         assert routes[s.id]["corridor_capacity"] == str(s.capacity)
+        assert routes[s.id]["corridor_fare_basis"] == s.fare_basis
+        if s.cost_usd is not None:  # as given (its segments' shares added up to 3288.9999999999995)
+            assert float(routes[s.id]["corridor_cost_usd"]) == s.cost_usd
     assert ROUTE_TYPES["air"] == 1100
     agencies = raw["agency.txt"]
     assert len({a["agency_timezone"] for a in agencies}) == 1  # GTFS: one zone per feed

@@ -179,7 +179,9 @@ def build_feed(
                 "corridor_unit": service.unit,
                 "corridor_capacity": service.capacity,
                 "corridor_distance_km": repr(sum(s.distance_km for s in segments)),
-                "corridor_cost_usd": repr(sum(s.cost_usd for s in segments)),
+                # as given when given whole (the segments' shares add up to it with float drift)
+                "corridor_cost_usd": repr(service.cost_usd if service.cost_usd is not None
+                                          else sum(s.cost_usd for s in segments)),
                 "corridor_fare_basis": service.fare_basis,
                 "corridor_co2_kg": repr(sum(s.co2_kg for s in segments)),
             }
