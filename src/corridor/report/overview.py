@@ -35,6 +35,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "capacity": s.capacity,
                 "dispatch": s.dispatch.model_dump(mode="json") if s.dispatch is not None else None,
                 "cost_usd": round(sum(d["cost_usd"] for d in segs), 2),
+                "fare_basis": s.fare_basis,
                 "co2_kg": round(sum(d["co2_kg"] for d in segs), 2),
                 **(_air_route(s, places) if s.mode == "air" else {}),
             }
@@ -114,11 +115,14 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
             [
                 [s["id"], s["mode"], s["departures_per_week"],
                  s["distance_km"], hours_minutes(s["duration_min"]), s["capacity"], s["unit"],
-                 s["cost_usd"], s["co2_kg"]]
+                 f"{s['cost_usd']:,g}*" if s["fare_basis"] == "boarding" else s["cost_usd"],
+                 s["co2_kg"]]
                 for s in data["services"]
             ],
             title=f"\nServices ({len(data['services'])})", max_width=width,
         )
+        + ("\n* charged whole at every boarding (fare_basis: boarding); the others by distance ridden"
+           if any(s["fare_basis"] == "boarding" for s in data["services"]) else "")
     )
     air = [s for s in data["services"] if "path_km" in s]
     if air:
