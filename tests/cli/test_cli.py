@@ -58,9 +58,13 @@ def test_show_tables_and_json(capsys) -> None:
     assert mal["servers"] == 3 and mal["customs_probability"] == 0.1 and mal["background_per_day"] > 0
     eu = next(s for s in data["services"] if s["id"] == "EU-MALASZEWICZE-DUISBURG")
     assert eu["dispatch"]["paths_per_day"] == 3
+    # the ERAI tariff is charged whole at every boarding; a fare shared by distance looked the same
+    kz = next(s for s in data["services"] if s["id"] == "KZ-DOSTYK-BREST")
+    assert (kz["cost_usd"], kz["fare_basis"], tk["fare_basis"]) == (3289.0, "boarding", "distance")
     assert main(["show", BASELINE]) == 0
     text = capsys.readouterr().out
     assert "Dispatched services (22" in text and "Fleets (2)" in text
+    assert "3,289*" in text and "* charged whole at every boarding" in text
     assert "FEU-XIAN-DUISBURG: MALASZEWICZE, KUZNICA, SIEMIANOWKA, SESTOKAI, BRANIEWO" in text
     # and how it chooses: the listed gateways alone did not say the value of time or the learning
     assert ("FEU-CHONGQING-DUISBURG: MALASZEWICZE, KUZNICA, SIEMIANOWKA, SESTOKAI, BRANIEWO (value of "
