@@ -406,3 +406,15 @@ def test_a_share_whose_interval_passes_0_or_100_is_cut_there_in_the_sweep_table(
     assert headline_cell({"mean": 0.5, "low": 0.45, "high": 0.55, "n": 3}, 100.0, "%") == "50.0 ±5.0"
     # not a share: as it was
     assert headline_cell({"mean": 8.0, "low": -1.0, "high": 17.0, "n": 2}, 1.0, "days") == "8.00 ±9.00"
+
+
+def test_resume_does_not_echo_a_damaged_command_file(station, tmp_path, capsys) -> None:
+    # runs/.command was echoed as it was: escape sequences cleared and recoloured the terminal
+    runs = tmp_path / "out" / "runs"
+    runs.mkdir(parents=True)
+    (runs / ".command").write_bytes(b"sweep\n\x1b[2J\x1b[31mX")
+    assert main(["sweep", station, "--set", "demand.F.per_week=100", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "out"), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "runs/.command is damaged (it names no command corridor writes there)" in err
+    assert "\x1b" not in err and "Traceback" not in err

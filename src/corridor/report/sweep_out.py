@@ -56,6 +56,10 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
                                     f"continues a {command} stored there: choose another --out")
         store = RunStore(out / RUNS, command, finished=(out / RESULT_FILES[command]).exists())
         kept_by = store.kept_by()
+        if kept_by is not None and kept_by not in RESULT_FILES:  # not one this tool writes
+            raise CorridorError(f"{out / RUNS / store.COMMAND_FILE} is damaged (it names no command "
+                                "corridor writes there): choose another --out, or remove the file "
+                                "if its runs are this command's")
         if kept_by is not None and kept_by != command:  # interrupted: no results file to tell
             raise CorridorError(f"{out} holds the runs of an interrupted corridor {kept_by} ({RUNS}/); "
                                 f"--resume continues a {command} stored there: finish it with corridor "
