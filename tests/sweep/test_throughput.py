@@ -368,3 +368,16 @@ def test_a_busy_share_whose_interval_passes_100_is_cut_there() -> None:
     assert _busy(Estimate(0.5, 0.05, 3, 0.95)) == "50 ±5"
     assert _busy(Estimate(0.02, 0.03, 3, 0.95)) == "2 (0-5)"
     assert _busy(None) == "-"
+
+
+def test_a_station_the_cargo_alone_overloads_is_its_bottleneck(tmp_path) -> None:
+    # every step over capacity: the station's queue grows already at the lightest, which was
+    # taken for outside traffic over its capacity ('whatever the cargo') though it has none,
+    # and no step named a bottleneck
+    raw, name = station_raw(tmp_path, servers=SERVERS, service="fixed", per_week=CAPACITY_FEU_PER_WEEK,
+                            days=28)
+    res = throughput(raw, name, [1.5, 2.0], replications=2, seed=1, max_transit_days=100.0)
+    assert res.standing == () and res.limit is None
+    assert [s.bottleneck for s in res.steps] == ["B.1", "B.1"]
+    assert all("the queue at B.1 grows without bound" in s.why for s in res.steps)
+    assert "whatever the cargo" not in res.verdict()

@@ -376,7 +376,9 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     # over a station's capacity): said, but no limit of the cargo the curve measures
     ran_steps = [step for step in steps if step.failed is None]
     lightest = min(ran_steps, key=lambda step: step.scale) if ran_steps else None
-    standing = lightest.growing if lightest is not None else ()
+    # only a station with outside traffic: one fed by the cargo alone is that cargo's bottleneck
+    outside = {p.id for p in scenario.places if p.background_per_day}
+    standing = tuple(g for g in lightest.growing if g in outside) if lightest is not None else ()
     steps = [_judged(step, bound, standing) for step in steps]
     limit = None
     for k, step in enumerate(steps):
@@ -437,18 +439,19 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     already at the lightest step) is no reason, nor its bottleneck."""
     if step.failed is not None:
         return step
+    none = "no container created in the window delivered"  # those of the warm-up may be
     why = []
     growing = [name for name in step.growing if name not in standing]
     if growing:
         why.append(f"the queue at {', '.join(growing)} grows without bound")
     if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
-        share = "no container delivered" if not math.isfinite(step.undelivered_share) else \
+        share = none if not math.isfinite(step.undelivered_share) else \
             f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"
         why.append(share)
     t = step.transit_days
     if t is None or not math.isfinite(t.mean):
-        if "no container delivered" not in why:
-            why.append("no container delivered")
+        if step.undelivered_share < 1.0 and none not in why:  # else said by the share
+            why.append(none)
     elif t.mean > bound:
         why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
     r = step.transit_rise_days
