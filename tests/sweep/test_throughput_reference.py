@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -145,7 +146,10 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
                  and k.endswith(".growing")}
         return {s for s in names if sum(k[f"stations.{s}.growing"] for k in kpis) > len(kpis) / 2}
 
-    standing = growing(runs[0])
+    # set aside: stations with outside traffic whose queue grows at the lightest step (one fed
+    # by the cargo alone is that cargo's bottleneck)
+    outside = {p["id"] for p in yaml.safe_load(text)["places"] if p.get("background_per_day")}
+    standing = growing(runs[0]) & outside
     assert set(res.standing) == standing
     transit = [interval([k.get("cargo.transit_days.mean", math.nan) for k in kpis]) for kpis in runs]
     lightest = next((t[0] for t in transit if math.isfinite(t[0])), math.inf)

@@ -13,7 +13,17 @@ from corridor.kernels.stats import mean_ci
 from corridor.report.tables import cut_share, format_table, terminal_width
 
 
-def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1) -> str:
+def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1,
+        least: float | None = 0.0) -> str:
+    """Mean ± half-width; an interval passing below ``least``, which the figure cannot go
+    below (0 for counts, waits, times and money; None for a figure that may be negative), is
+    cut there, as ``mean (low-high)``: no count of blocks reads "2 ± 19".
+
+    >>> _ci({"k": {"n": 3, "mean": 2.0, "low": -17.0, "high": 21.0}}, "k", digits=0)
+    '2 (0-21)'
+    >>> _ci({"k": {"n": 3, "mean": -0.2, "low": -18.0, "high": 17.6}}, "k", digits=1, least=None)
+    '-0.2 ± 17.8'
+    """
     e = summary.get(key)
     if e is None or e["n"] == 0:
         return "-"
@@ -22,6 +32,8 @@ def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digi
         mean = 0.0  # no "-0.0" from rounding noise
     if e["n"] < 2:
         return f"{mean:,.{digits}f}"
+    if least is not None and e["low"] * scale < least:
+        return f"{mean:,.{digits}f} ({least:,.{digits}f}-{e['high'] * scale:,.{digits}f})"
     half = (e["high"] - e["mean"]) * scale
     return f"{mean:,.{digits}f} ± {half:,.{digits}f}"
 
@@ -74,7 +86,7 @@ def run_text(result: Any) -> str:
     has_pax, has_cargo = any(kinds), not all(kinds)
     if has_pax:
         missed = _pct(s, "passengers.missed_connection_rate", 1)
-        late = _ci(s, "passengers.late_vs_plan_h.mean", 60)
+        late = _ci(s, "passengers.late_vs_plan_h.mean", 60, least=None)
         # a flight may land early (its schedule padding), so the mean may be either side of 0
         lines.append(f"Passengers: missed-connection rate {missed}%; arrival against the booked "
                      f"time {late} min on average (+ late, - early)")
@@ -154,8 +166,8 @@ def cargo_tables(result: Any) -> list[str]:
                        if key.startswith("gateways.") and key.endswith(".forecast_error_days"))
     if forecasts:
         rows = [[name, _ci(s, f"gateways.{name}.blocks", digits=0),
-                 _ci(s, f"gateways.{name}.forecast_error_days", digits=2),
-                 _ci(s, f"gateways.{name}.correction_days", digits=2)] for name in forecasts]
+                 _ci(s, f"gateways.{name}.forecast_error_days", digits=2, least=None),
+                 _ci(s, f"gateways.{name}.correction_days", digits=2, least=None)] for name in forecasts]
         heads = ["gateway", "blocks", "left later than told, days", "learnt correction, days"]
         title = ("Gateway forecasts (blocks that chose after the warm-up and left: when the last "
                  "container left against the forecast)")
@@ -210,7 +222,8 @@ def airline_table(result: Any) -> str:
         k = f"airline.{name}."
         rows.append([name, _ci(s, k + "passengers_per_week", digits=0),
                      _pct(s, k + "share_of_market"), _pct(s, k + "load_factor"),
-                     _ci(s, k + "yield_usd_per_pkm", 100, 1), _ci(s, k + "profit_per_flight_usd", 1e-3, 1),
+                     _ci(s, k + "yield_usd_per_pkm", 100, 1),
+                     _ci(s, k + "profit_per_flight_usd", 1e-3, 1, least=None),
                      _ci(s, k + "break_even_load_factor", 100, 0),
                      _ci(s, k + "break_even_market_per_week", digits=0)])
     if not rows:
