@@ -418,3 +418,33 @@ def test_resume_does_not_echo_a_damaged_command_file(station, tmp_path, capsys) 
     err = capsys.readouterr().err
     assert "runs/.command is damaged (it names no command corridor writes there)" in err
     assert "\x1b" not in err and "Traceback" not in err
+
+
+TIMES = """\
+name: times
+run: {start: 2027-03-01, horizon_days: 3, warmup_days: 0, drain_days: 1, replications: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: LT, lat: 54, lon: 25, tz: Europe/Vilnius}
+  - {id: B, name: B, kind: rail_terminal, country: LT, lat: 55, lon: 25, tz: Europe/Vilnius}
+services:
+  - {id: S1, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["08:00", "17:00"]},
+     duration_min: 60, capacity: 10}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: 20}
+"""
+
+
+def test_a_bad_listed_time_is_located_at_its_item(tmp_path, capsys) -> None:
+    # a bad time set into a list was located at the list in the file ('times: ["08:00", ...]'),
+    # which holds no bad value; and in a file, a bad time is now located at its own item
+    path = tmp_path / "times.yaml"
+    path.write_text(TIMES)
+    assert main(["sweep", str(path), "--set", "services.S1.timetable.times.0=25:00,09:00",
+                 "--workers", "1", "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert ("failed: services.S1.timetable.times.0=25:00: --set services.S1.timetable.times.0=25:00: "
+            "services[0].timetable.times[0]: time '25:00' is not HH:MM") in out, out
+    path.write_text(TIMES.replace('"17:00"', '"7:65"'))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:7:81: services[0].timetable.times[1]: time '7:65' is not HH:MM" in err, err

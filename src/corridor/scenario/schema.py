@@ -287,6 +287,15 @@ def clock_minutes(text: str) -> int:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+def _clock_text(text: str) -> str:
+    clock_minutes(text)
+    return text
+
+
+#: an ``HH:MM`` clock time, checked as an item: a bad one is located at its place in a list
+ClockTime = Annotated[str, AfterValidator(_clock_text)]
+
+
 class CustomsHold(_Model):
     """Customs holds at a station: each loaded vehicle, after its service, is held with
     ``probability`` for a time drawn from ``hold`` (off the servers: a siding, not a track)."""
@@ -398,7 +407,7 @@ class Timetable(_Model):
     """Departures from the first stop in its local time: listed times or a headway."""
 
     days: Days = "daily"
-    times: Annotated[list[str], Field(min_length=1, max_length=1440)] | None = None
+    times: Annotated[list[ClockTime], Field(min_length=1, max_length=1440)] | None = None
     headway_min: Headway | None = None
     first: str = "00:00"
     last: str = "23:59"
