@@ -165,6 +165,8 @@ class Replication:
         self.checkin = tt.checkin_min.tolist()
         windows = _windows(scenario, tt.from_datetime)
         self.service_windows = [Windows(windows.get(s, ())) for s in tt.services]
+        # trips are numbered service by service, in order of departure: service s's first
+        self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
         self.link_windows = [Windows(windows.get(k, ())) for k in tt.links.ids]
         self.stations: dict[int, Station] = {}
         for p, place in enumerate(scenario.places):
@@ -277,8 +279,6 @@ class Replication:
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
                            if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
-        # trips are numbered service by service, in order of departure: service s's first
-        self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
         # a service's closure is known from the moment it begins (one in force at the start, then)
         for s, closures in enumerate(self.service_windows):
             begins = sorted({max(a, 0.0) for a, b, f in closures
@@ -293,18 +293,16 @@ class Replication:
         """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
         passengers may book no more seats than that on it, and none on one left with no seat
         (a factor 0 cancels the trip, and those booked on it rebook when it is)."""
-        first = 0  # trips are numbered service by service, in order of departure
         for s, starts in enumerate(self.tt.service_starts):
             windows = self.service_windows[s]
             for k, start in enumerate(starts.tolist() if windows else []):
                 factor, _ = windows.factor_at(start)
                 if 0.0 < factor < 1.0:
                     seats = math.floor(self.capacity[s] * factor)
-                    for c in self.tt.rows_of_trip(first + k).tolist():
+                    for c in self.tt.rows_of_trip(self.first_trip[s] + k).tolist():
                         self.seats[c] = seats
                         if seats == 0:
                             self.pax_allowed[c] = False
-            first += starts.size
 
     # ------------------------------------------------------------------ setup
     def start(self) -> None:
@@ -313,11 +311,11 @@ class Replication:
             times = arrival_times(flow, self.horizon_min, self.streams(f"demand:{flow.id}"),
                                   epoch=self.scenario.run.epoch)
             processes.start_now(self._source(f, times))
-        first_trip = 0  # trips are numbered service by service, in order of departure
         for s, service in enumerate(self.scenario.services):
             starts = tt.service_starts[s]
             if starts.size == 0:
                 continue
+            first_trip = self.first_trip[s]
             delays = trip_delays(service, self.streams, starts.size)
             windows = self.service_windows[s]
             if windows:  # floor(f x capacity) under a disruption of factor f at its start
@@ -331,7 +329,6 @@ class Replication:
                 processes.start_now(self._trip(s, first_trip + k, float(starts[k]), float(delays[k])))
             if idle.any():
                 self._idle(s, first_trip + np.flatnonzero(idle), starts[idle], delays[idle], capacity[idle])
-            first_trip += starts.size
         for departures in self.idle_departures.values():
             departures.sort()
 
