@@ -635,3 +635,17 @@ def test_a_route_entry_problem_is_said_once_without_the_text_branch(mini: Path, 
     err = _refused(mini.parent, capsys)
     assert "1 problem in scenario" in err and "constrained-str" not in err, err
     assert "services_from.routes[1].capacity: Input should be greater than or equal to 1 (got 0)" in err
+
+
+def test_a_fare_basis_column_is_read_and_a_bad_one_refused_at_its_line(mini: Path, zip_mini, capsys) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    lines = (data / "routes.txt").read_text().splitlines()
+    routes = [lines[0] + ",corridor_fare_basis", lines[1] + ",boarding", lines[2] + ","]
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": "\n".join(routes) + "\n"})
+    bases = {s.id.split(".")[0]: s.fare_basis for s in load_scenario(mini).services}
+    assert bases == {"VK": "boarding", "MV": "distance"}
+    routes[1] = lines[1] + ",flat"
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": "\n".join(routes) + "\n"})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!routes.txt:2: corridor_fare_basis: route 'VK': fare basis 'flat' is not "
+            "'distance' or 'boarding'") in err, err

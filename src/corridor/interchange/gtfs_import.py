@@ -33,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from corridor.interchange.gtfs_export import calendar_rows
 from corridor.interchange.gtfs_read import FeedError, read_feed, record_lines
 from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
-from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, Place
+from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, FareBasis, Place
 from corridor.timezone import zone
 
 #: corridor mode of each GTFS route type: basic types, and the extended ranges by hundreds.
@@ -800,9 +800,10 @@ def _route_fields(
     if not carbon and read["corridor_co2_kg"] is not None:
         carbon = {"co2_kg": read["corridor_co2_kg"]}
     basis = given.get("fare_basis") or _text(route.get("corridor_fare_basis"))
-    if basis and basis not in ("distance", "boarding"):
+    if basis and basis not in get_args(FareBasis):
         r.problem("routes.txt", row, "corridor_fare_basis",
-                  f"route {rid!r}: fare basis {basis!r} is not 'distance' or 'boarding'")
+                  f"route {rid!r}: fare basis {basis!r} is not "
+                  + " or ".join(repr(b) for b in get_args(FareBasis)))
         return None
     if basis:
         fields["fare_basis"] = basis

@@ -294,6 +294,8 @@ def _clock_text(text: str) -> str:
 
 #: an ``HH:MM`` clock time, checked as an item: a bad one is located at its place in a list
 ClockTime = Annotated[str, AfterValidator(_clock_text)]
+#: how a service's ``cost_usd`` is charged: shared by distance, or whole at every boarding
+FareBasis = Literal["distance", "boarding"]
 
 
 class CustomsHold(_Model):
@@ -409,8 +411,8 @@ class Timetable(_Model):
     days: Days = "daily"
     times: Annotated[list[ClockTime], Field(min_length=1, max_length=1440)] | None = None
     headway_min: Headway | None = None
-    first: str = "00:00"
-    last: str = "23:59"
+    first: ClockTime = "00:00"
+    last: ClockTime = "23:59"
 
     @field_validator("times")
     @classmethod
@@ -428,12 +430,6 @@ class Timetable(_Model):
     @classmethod
     def _days_once(cls, value: str | list[str]) -> str | list[str]:
         return _days_once(value)
-
-    @field_validator("first", "last")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        clock_minutes(value)
-        return value
 
     @model_validator(mode="after")
     def _one_way(self) -> Timetable:
@@ -550,7 +546,7 @@ class Service(_Model):
     cost_usd_per_unit_km: CostPerKm | None = None
     # distance: a ride pays the share of cost_usd its distance bears to the whole; boarding:
     # every boarding pays cost_usd whole, however far it rides (a section tariff)
-    fare_basis: Literal["distance", "boarding"] = "distance"
+    fare_basis: FareBasis = "distance"
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
     delay: Distribution | None = None
@@ -775,7 +771,7 @@ class GtfsRoute(_Model):
     distance_km: Km | None = None
     cost_usd: CostUsd | None = None
     cost_usd_per_unit_km: CostPerKm | None = None
-    fare_basis: Literal["distance", "boarding"] | None = None
+    fare_basis: FareBasis | None = None
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
 
