@@ -541,3 +541,27 @@ def test_validate_says_no_queue_builds_at_a_closed_station_nothing_reaches(write
     assert main(["validate", str(path)]) == 0
     err = capsys.readouterr().err
     assert "SHUT" not in err and "queue builds" not in err, err
+
+
+def test_validate_names_a_place_zoned_unlike_its_country(tmp_path: Path, capsys) -> None:
+    # Astana given Vilnius's zone: every clock time there is read three hours off, silently.
+    # A zone the tables give to several countries (Asia/Dubai keeps Oman's clocks) and a zone
+    # of no country (Etc/GMT-2) are not warned of; nor is any shipped scenario.
+    path = tmp_path / "zones.yaml"
+    path.write_text("""name: zones
+run: {start: 2027-03-01}
+places:
+  - {id: P1, name: One, kind: city, country: KZ, lat: 51.1, lon: 71.4, tz: Europe/Vilnius}
+  - {id: P2, name: Two, kind: city, country: OM, lat: 23.6, lon: 58.4, tz: Asia/Dubai}
+  - {id: P3, name: Three, kind: city, country: LT, lat: 54.9, lon: 23.9, tz: Etc/GMT-2}
+services:
+  - {id: F, mode: air, unit: pax, stops: [P1, P2, P3], timetable: {times: ["08:00"]},
+     speed_kph: 800, capacity: 100}
+""")
+    assert main(["validate", str(path)]) == 0
+    zones = [line for line in capsys.readouterr().err.splitlines() if " is the zone of " in line]
+    assert zones == ["warning: P1: tz Europe/Vilnius is the zone of LT, not of its country KZ (its clock "
+                     "times are read in it)"]
+    for scenario in sorted(SCENARIOS.glob("*.yaml")):
+        assert main(["validate", str(scenario)]) in (0, 1)
+        assert " is the zone of " not in capsys.readouterr().err, scenario.name

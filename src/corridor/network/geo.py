@@ -150,3 +150,43 @@ def airports_unlike_records(scenario: Any) -> list[str]:
             out.append(f"{p.id}: at ({p.lat:g}, {p.lon:g}), {off:,.0f} km from where airportsdata has "
                        f"{code} ({float(record['lat']):g}, {float(record['lon']):g}; the file's is used)")
     return out
+
+
+def zone_countries() -> dict[str, frozenset[str]]:
+    """IANA zone -> the ISO 3166 codes of the countries whose clocks it keeps, from the zone
+    tables of the pinned ``tzdata`` (``zone.tab`` names a zone's own country, ``zone1970.tab``
+    every country sharing it since 1970). Zones in neither (UTC, Etc/..., old link names) are
+    absent."""
+    from importlib import resources
+
+    out: dict[str, set[str]] = {}
+    for table in ("zone.tab", "zone1970.tab"):
+        text = resources.files("tzdata").joinpath("zoneinfo", table).read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            codes, _, zone = line.split("\t")[:3]
+            out.setdefault(zone, set()).update(codes.split(","))
+    return {zone: frozenset(codes) for zone, codes in out.items()}
+
+
+def zones_unlike_countries(scenario: Any) -> list[str]:
+    """Each place whose ``tz`` is a zone of other countries than its ``country`` (a slip: the
+    place's clock times are read in the zone given, so every time there moves by the zones'
+    difference).
+
+    >>> from types import SimpleNamespace as P
+    >>> zones_unlike_countries(P(places=[P(id="ASTANA", country="KZ", tz="Europe/Vilnius"),
+    ...                                  P(id="VILNIUS", country="LT", tz="Europe/Vilnius"),
+    ...                                  P(id="X", country="KZ", tz="UTC")]))
+    ['ASTANA: tz Europe/Vilnius is the zone of LT, not of its country KZ (its clock times are read in it)']
+    """
+    zones = zone_countries()
+    out = []
+    for p in scenario.places:
+        codes = zones.get(p.tz)
+        if codes is not None and p.country not in codes:
+            out.append(f"{p.id}: tz {p.tz} is the zone of {', '.join(sorted(codes))}, not of its country "
+                       f"{p.country} (its clock times are read in it)")
+    return out
+
