@@ -14,13 +14,26 @@ import pytest
 from conftest import SCENARIOS
 
 
+def _pool_running(proc: subprocess.Popen) -> None:
+    """Wait until ``proc`` has started its worker processes (so its imports are done and its
+    signal handlers set), then a little longer. A fixed sleep was not enough on a loaded machine:
+    a SIGTERM during the imports ends a process by the default action, before it writes anything."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True).stdout.strip():
+            time.sleep(2)
+            return
+        time.sleep(0.2)
+    raise AssertionError("no worker process started")
+
+
 def test_sigterm_stops_workers_and_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "results"
     cmd = [sys.executable, "-c", "import sys; from corridor.cli import main; sys.exit(main())",
            "run", str(SCENARIOS / "baseline.yaml"), "--replications", "40", "--workers", "2",
            "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(5)  # the pool is running replications
+    _pool_running(proc)
     assert proc.poll() is None
     start = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -46,7 +59,7 @@ def test_ctrl_c_twice_still_ends_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(5)  # the pool is running replications
+    _pool_running(proc)
     assert proc.poll() is None
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(0.01)
