@@ -143,24 +143,17 @@ def service_kpis(rec: Any, dispatched: set[str]) -> dict[str, float]:
     return out
 
 
-def great_circle_km(a: dict, b: dict) -> float:
-    """Haversine on a sphere of 6371 km (docs/architecture.md)."""
-    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
-    dlon = math.radians(b["lon"] - a["lon"])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
     """Per passenger service with ``economics``, from docs/choice.md's airline view: over its
     flights scheduled in the window that ran, passengers, mean peak load over seats, revenue,
-    yield per passenger-km, cost per flight (block hours, first departure to last arrival, at
-    the hourly cost, plus the trip cost), profit, break-even load (the load at which revenue
-    covers the cost at the fares paid; with no one aboard, at the service's fare), the market
-    of the flows from its first stop to its last, the share of it that flew, and the
+    yield per passenger-km (the log's passenger-km: each rider over the segments ridden, checked
+    on its own in tests/analysis/test_airline.py), cost per flight (block hours, first departure
+    to last arrival, at the hourly cost, plus the trip cost), profit, break-even load (the load
+    at which revenue covers the cost at the fares paid; with no one aboard, at the service's
+    fare), the market of the flows from its first stop to its last, the share of it that flew
+    from its first stop to its last (the log's through riders, checked there too), and the
     break-even market (the market at that share that covers the cost)."""
     t = {k: v.tolist() for k, v in rec.trips.items()}
-    places = {p["id"]: p for p in data["places"]}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, float] = {}
     for service in data["services"]:
@@ -170,12 +163,11 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
         s = rec.services.index(name)
         ran = [k for k in range(len(t["service"])) if t["service"][k] == s and t["capacity"][k] > 0
                and rec.warmup_min <= t["scheduled_min"][k] < rec.horizon_min]
-        stops = service["stops"]
-        km = sum(great_circle_km(places[a], places[b]) for a, b in zip(stops, stops[1:], strict=False))
         block_h = service["duration_min"] / 60  # no dwells here
         economics = service["economics"]
         cost = block_h * economics["cost_per_block_hour_usd"] + economics["cost_per_trip_usd"]
         flights, passengers = len(ran), sum(t["boarded"][k] for k in ran)
+        pkm, through = math.fsum(t["unit_km"][k] for k in ran), sum(t["through"][k] for k in ran)
         revenue = math.fsum(t["revenue_usd"][k] for k in ran)
         load = statistics.fmean(t["peak_load"][k] / t["capacity"][k] for k in ran) if ran else math.nan
         per_flight = revenue / flights if flights else math.nan
@@ -193,14 +185,14 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
         out.update({head + "flights": float(flights), head + "flights_per_week": flights / weeks,
                     head + "passengers": float(passengers), head + "passengers_per_week": passengers / weeks,
                     head + "load_factor": load, head + "revenue_usd": revenue,
-                    head + "yield_usd_per_pkm": revenue / (passengers * km) if passengers else math.nan,
+                    head + "yield_usd_per_pkm": revenue / pkm if pkm > 0 else math.nan,
                     head + "block_h": block_h, head + "cost_per_flight_usd": cost,
                     head + "revenue_per_flight_usd": per_flight,
                     head + "profit_per_flight_usd": per_flight - cost if flights else math.nan,
                     head + "profit_usd": revenue - cost * flights,
                     head + "break_even_load_factor": even,
                     head + "market_per_week": float(market) if market else math.nan,
-                    head + "share_of_market": passengers / travellers if travellers else math.nan,
+                    head + "share_of_market": through / travellers if travellers else math.nan,
                     head + "break_even_market_per_week": market * cover if market else math.nan})
     return out
 

@@ -5,7 +5,8 @@ the statistics window (by scheduled departure):
 
 * ``flights``, ``passengers`` (boardings), ``load_factor`` (mean over flights of the peak load
   over the seats), ``revenue_usd`` (the fares its legs took) and ``yield_usd_per_pkm``
-  (revenue over passenger-km flown);
+  (revenue over passenger-km flown: each passenger over the segments they rode, so one who
+  boards at an intermediate stop counts for their own part of the route);
 * ``cost_per_flight_usd`` = cost per block hour x block hours (first departure to last
   arrival of the timetable) + cost per trip; ``profit_per_flight_usd`` = revenue per flight
   minus that;
@@ -13,7 +14,8 @@ the statistics window (by scheduled departure):
   the fares passengers paid (revenue grows in proportion to load at a given yield); when
   nobody flew, at its fare from first stop to last (none at a fare of 0);
 * ``market_per_week``: the passenger demand from the service's first stop to its last,
-  ``share_of_market``: its passengers over the travellers of that demand, and
+  ``share_of_market``: its passengers from its first stop to its last over the travellers of
+  that demand (riders of part of the route are no share of it), and
   ``break_even_market_per_week``: the market at which the flight covers its cost, if the
   flight kept the same share of it and had seats for it (the share is not fixed for a real
   market, so a wider sensitivity is in :mod:`corridor.analysis.market`).
@@ -75,10 +77,11 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
-    for name, (block_h, cost, km), ran in _flown(rec, scenario):
+    for name, (block_h, cost, _), ran in _flown(rec, scenario):
         service = scenario.service(name)
         flights = int(ran.sum())
         passengers = int(trips["boarded"][ran].sum())
+        through = int(trips["through"][ran].sum())
         revenue = float(trips["revenue_usd"][ran].sum())
         load = float(np.mean(trips["peak_load"][ran] / trips["capacity"][ran])) if flights else math.nan
         per_flight = _ratio(revenue, flights)
@@ -101,7 +104,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "passengers_per_week": passengers / weeks,
             "load_factor": load,
             "revenue_usd": revenue,
-            "yield_usd_per_pkm": _ratio(revenue, passengers * km),
+            "yield_usd_per_pkm": _ratio(revenue, float(trips["unit_km"][ran].sum())),
             "block_h": block_h,
             "cost_per_flight_usd": cost,
             "revenue_per_flight_usd": per_flight,
@@ -111,7 +114,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "market_per_week": float(market) if market else math.nan,
             # boardings over the travellers its flows created in the window (a traveller who
             # came before the window and flew in it counts too: a ratio of rates)
-            "share_of_market": _ratio(passengers, created),
+            "share_of_market": _ratio(through, created),
             "break_even_market_per_week": market * cover if market else math.nan,
             "by_month": months.get(name, {}),
         }

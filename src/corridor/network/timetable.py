@@ -86,6 +86,7 @@ class Timetable:
     service_starts: tuple[np.ndarray, ...]
     service_dep_offset: tuple[np.ndarray, ...]
     service_arr_offset: tuple[np.ndarray, ...]
+    service_km: tuple[np.ndarray, ...]  # per service: the distance of each segment, in stop order
     #: per service: what each boarding pays on top of the connections' cost_usd (its whole
     #: cost_usd for ``fare_basis: boarding``, else 0)
     board_cost_usd: np.ndarray
@@ -225,7 +226,7 @@ def build_timetable(
         "dep", "arr", "origin", "dest", "trip", "service", "segment", "cost", "co2")}
     trip_base = 0
     row_base = 0
-    stops_of, starts_of, dep_off_of, arr_off_of = [], [], [], []
+    stops_of, starts_of, dep_off_of, arr_off_of, km_of = [], [], [], [], []
     trip_rows_of: list[np.ndarray] = []  # per service: build rows of its trips, trip-major
     link_rows: list[_LinkRow] = []
     for s_idx, service in enumerate(scenario.services):
@@ -251,6 +252,7 @@ def build_timetable(
         arr_off = np.array([seg.arrive_offset_min for seg in segments])
         dep_off_of.append(dep_off)
         arr_off_of.append(arr_off)
+        km_of.append(np.array([seg.distance_km for seg in segments]))
         if n == 0:
             continue
         # rows segment-major: segment g of trip j is row row_base + g * n + j
@@ -323,6 +325,7 @@ def build_timetable(
         service_starts=tuple(starts_of),
         service_dep_offset=tuple(dep_off_of),
         service_arr_offset=tuple(arr_off_of),
+        service_km=tuple(km_of),
         board_cost_usd=np.array([(s.cost_usd or 0.0) if s.fare_basis == "boarding" else 0.0
                                  for s in scenario.services], dtype=np.float64),
         trip_rows=trip_rows,

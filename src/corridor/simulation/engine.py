@@ -845,7 +845,9 @@ class Replication:
         if self.watched:
             self._left_gateway(load, int(tt.links.origin[row]), now)
         # a trip of its service for the per-service results: no timetable, so no delay
-        self._log_trip(TripRecord(service, now, capacity, len(load), len(load), cost * len(load)), now, -1)
+        self._log_trip(TripRecord(service, now, capacity, len(load), len(load), cost * len(load),
+                                  unit_km=len(load) * float(tt.service_km[service].sum()), through=len(load)),
+                       now, -1)
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
@@ -946,7 +948,7 @@ class Replication:
               first: int) -> Generator[simpy.Event, Any, None]:
         """The trip from its departure from stop ``first``, now, to its last stop."""
         stops, dep_off, arr_off = self.service_rows[s]
-        running = self.running_min[s]
+        running, km = self.running_min[s], self.tt.service_km[s]
         capacity = log.capacity
         pax = self.tt.service_unit[s] == "pax"
         onboard: dict[int, list[Unit]] = defaultdict(list)
@@ -983,6 +985,8 @@ class Replication:
                 unit.status = _ONBOARD
                 unit.depart(now, step.cost_usd, step.co2_kg)
                 log.revenue_usd += step.cost_usd
+                if step.board_stop == 0 and step.alight_stop == last:
+                    log.through += 1
                 if not unit.pax:
                     containers.append(unit.id)
             if containers:
@@ -1004,6 +1008,7 @@ class Replication:
                 if arrival < self.end_min:
                     log.arrival_delay_min = arrival - (start + arr_off[-1])
                 break
+            log.unit_km += load * km[i]
             yield self.env.timeout(running[i])
         del self.onboard[trip]
 
@@ -1201,7 +1206,8 @@ class Replication:
             for name, values in (("service", np.full(n, idle.service)),
                                  ("scheduled_min", idle.start_min[kept]), ("capacity", idle.capacity[kept]),
                                  ("boarded", np.zeros(n)), ("peak_load", np.zeros(n)),
-                                 ("revenue_usd", np.zeros(n)),
+                                 ("revenue_usd", np.zeros(n)), ("unit_km", np.zeros(n)),
+                                 ("through", np.zeros(n)),
                                  ("arrival_delay_min", idle.arrival_delay_min[kept])):
                 columns[name].append(values.astype(np.float64))
             minute.append(idle.begins_min[kept])
@@ -1209,7 +1215,7 @@ class Replication:
         # by (minute, number), entries alike in both kept in the order they were logged
         order = np.lexsort((np.concatenate(number), np.concatenate(minute)))
         out = {name: np.concatenate(parts)[order] for name, parts in columns.items()}
-        for name in ("service", "capacity", "boarded", "peak_load"):
+        for name in ("service", "capacity", "boarded", "peak_load", "through"):
             out[name] = out[name].astype(np.int64)
         return out
 

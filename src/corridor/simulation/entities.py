@@ -94,7 +94,9 @@ class Unit:
 @dataclass(eq=False, slots=True)
 class TripRecord:
     """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
-    board at once, fares and tariffs taken, and its delay at the last stop (NaN until there)."""
+    board at once, fares and tariffs taken, its delay at the last stop (NaN until there), the
+    unit-km it carried (units on board times the length of each segment) and the units that
+    rode it from its first stop to its last (``through``)."""
 
     service: int
     scheduled_min: float
@@ -103,10 +105,12 @@ class TripRecord:
     peak_load: int = 0
     revenue_usd: float = 0.0
     arrival_delay_min: float = math.nan
+    unit_km: float = 0.0
+    through: int = 0
 
 
 TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "revenue_usd",
-               "arrival_delay_min")
+               "arrival_delay_min", "unit_km", "through")
 
 
 class IdleTrips(NamedTuple):
