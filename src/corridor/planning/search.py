@@ -28,6 +28,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -446,7 +447,10 @@ class Planner:
         has a later equal (it cannot hold a better one: that would have been found first).
         ``scan(ready, board_from, until)`` need only find the journeys arriving by ``until``
         (the latest of those asked for): a journey's place in a Pareto set depends on none
-        that arrives later. Journeys on links alone follow the ready time and are kept as they are."""
+        that arrives later. Journeys on links alone follow the ready time and are kept as they are.
+        The links and dispatched vehicles before a journey's first timetabled service follow the
+        ready time too, so asked again from just after its moment the same journey misses its
+        service: they are set off last by moving them to that moment (:meth:`_set_off_last`)."""
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         picks = list(found)
         slack = [self._slack(it, boards) for it in picks]  # from ready_min
@@ -471,7 +475,22 @@ class Planner:
                     picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
                     still.append(k)
             open_ = still
-        return picks
+        return [self._set_off_last(it) for it in picks]
+
+    def _set_off_last(self, it: Itinerary) -> Itinerary:
+        """``it`` with the links and dispatched vehicles before its first timetabled service
+        moved later by the time they leave to spare there (:meth:`_slack`), so that they reach it
+        with the connection time and no more; ``it`` itself when it starts with a service or
+        has none."""
+        if not it.legs or it.legs[0].kind == "service":
+            return it
+        spare = self._slack(it, it.ready_min)
+        if spare <= 0 or spare == INF:
+            return it
+        first = next(k for k, leg in enumerate(it.legs) if leg.kind == "service")
+        moved = [replace(leg, dep_min=leg.dep_min + spare, arr_min=leg.arr_min + spare)
+                 for leg in it.legs[:first]]
+        return Itinerary(it.ready_min, (*moved, *it.legs[first:]))
 
     def _slack(self, it: Itinerary, boards: float) -> float:
         """How much later than the ready time its legs were found from the traveller could be
