@@ -226,6 +226,13 @@ def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -
     summary = {f"airline.KC-NQZ-VNO.{k}": e.as_dict() for k, e in figures.items()}
     verdict = airline_verdict(summary, "KC-NQZ-VNO", [])
     assert verdict.startswith("Verdict: KC-NQZ-VNO loses money (one replication: no interval): load 29%")
+    # its months are the ones simulated (a spring window), said so: "its best month was
+    # 2027-05" read as a year's
+    summary.update({f"airline.KC-NQZ-VNO.by_month.{m}.load_factor": {"mean": v}
+                    for m, v in (("2027-03", 0.24), ("2027-04", 0.26), ("2027-05", 0.29))})
+    verdict = airline_verdict(summary, "KC-NQZ-VNO", ["2027-03", "2027-04", "2027-05"])
+    assert verdict.endswith("; of the months simulated, 2027-03 to 2027-05, its best was 2027-05 (29%), "
+                            "its worst 2027-03 (24%).")
 
 
 def test_figures_that_are_not_numbers_are_said_in_words_not_nan() -> None:

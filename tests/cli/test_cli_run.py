@@ -50,6 +50,15 @@ def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
         rows = list(csv.DictReader(fh))
     assert len(rows) == sum(summary["per_replication"][0]["status"].values())
     assert {r["status"] for r in rows} <= {"delivered", "waiting", "onboard", "moving", "at_station"}
+    # the cargo line sets delivery beside creation: containers created in the window (days 7
+    # to 21), a week's worth, counted from the records of both replications
+    made = 0
+    for rep in (0, 1):
+        with (out / f"units_rep{rep}.csv").open() as fh:
+            made += sum(1 for r in csv.DictReader(fh) if r["kind"] == "feu"
+                        and 7 * 1440 <= float(r["created_min"]) < 21 * 1440)
+    cargo = next(line for line in text.out.splitlines() if line.startswith("Cargo:"))
+    assert cargo.endswith(f", {made / 2 / 2:,.1f} created a week;"), cargo
     # the same --out again is refused, and nothing is lost
     assert main(["run", short(tmp_path), "--out", str(out), *ALLOW]) == 2
     assert "already holds results" in capsys.readouterr().err

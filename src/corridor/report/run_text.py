@@ -11,6 +11,7 @@ import numpy as np
 from corridor.analysis.warnings import run_warnings
 from corridor.kernels.stats import mean_ci
 from corridor.report.tables import cut_share, format_table, terminal_width
+from corridor.units import MIN_PER_WEEK
 
 
 def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1,
@@ -93,7 +94,14 @@ def run_text(result: Any) -> str:
     if has_cargo:
         feu, teu = _ci(s, "cargo.feu_per_week"), _ci(s, "cargo.teu_per_week")
         transit, p95 = _ci(s, "cargo.transit_days.mean"), _ci(s, "cargo.transit_days.p95")
-        lines += [f"Cargo: {feu} FEU/week delivered ({teu} TEU);",
+        # set beside what the window created: deliveries trail it by the transit time, so a
+        # season that grows or a short warm-up reads low (and a drain of a jam, high)
+        rec = result.records[0]
+        weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
+        made = sum(s.get(f"flows.{f}.created", {}).get("mean", 0.0)
+                   for f, pax in zip(rec.flows, kinds, strict=True) if not pax)
+        created = f", {made / weeks:,.1f} created a week" if weeks > 0 and math.isfinite(made) else ""
+        lines += [f"Cargo: {feu} FEU/week delivered ({teu} TEU){created};",
                   f"       transit {transit} days (p95 {p95})"]
     lines += [
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
@@ -275,7 +283,9 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     loads = {m: v for m, v in loads.items() if v == v}
     if len(loads) >= 2:
         best, worst = max(loads, key=loads.__getitem__), min(loads, key=loads.__getitem__)
-        text += f"; its best month was {best} ({loads[best]:.0%}), its worst {worst} ({loads[worst]:.0%})"
+        first, last = min(loads), max(loads)  # the months simulated, not a year's
+        text += (f"; of the months simulated, {first} to {last}, its best was {best} ({loads[best]:.0%}), "
+                 f"its worst {worst} ({loads[worst]:.0%})")
     return text + "."
 
 
