@@ -448,9 +448,9 @@ class Planner:
         ``scan(ready, board_from, until)`` need only find the journeys arriving by ``until``
         (the latest of those asked for): a journey's place in a Pareto set depends on none
         that arrives later. Journeys on links alone follow the ready time and are kept as they are.
-        The links and dispatched vehicles before a journey's first timetabled service follow the
-        ready time too, so asked again from just after its moment the same journey misses its
-        service: they are set off last by moving them to that moment (:meth:`_set_off_last`)."""
+        The links before a journey's first timetabled service follow the ready time too, so
+        asked again from just after its moment the same journey misses its service: they are
+        set off last by moving them to that moment (:meth:`_set_off_last`)."""
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         picks = list(found)
         slack = [self._slack(it, boards) for it in picks]  # from ready_min
@@ -478,16 +478,16 @@ class Planner:
         return [self._set_off_last(it) for it in picks]
 
     def _set_off_last(self, it: Itinerary) -> Itinerary:
-        """``it`` with the links and dispatched vehicles before its first timetabled service
-        moved later by the time they leave to spare there (:meth:`_slack`), so that they reach it
-        with the connection time and no more; ``it`` itself when it starts with a service or
-        has none."""
-        if not it.legs or it.legs[0].kind == "service":
+        """``it`` with the links before its first timetabled service moved later by the time
+        they leave to spare there (:meth:`_slack`), so that they reach it with the connection
+        time and no more; ``it`` itself when it starts with a service, has none, or takes a
+        dispatched vehicle before it (planned at its cut-off from when it is joined)."""
+        first = next((k for k, leg in enumerate(it.legs) if leg.kind == "service"), 0)
+        if any(leg.kind != "link" for leg in it.legs[:first]):
             return it
         spare = self._slack(it, it.ready_min)
         if spare <= 0 or spare == INF:
             return it
-        first = next(k for k, leg in enumerate(it.legs) if leg.kind == "service")
         moved = [replace(leg, dep_min=leg.dep_min + spare, arr_min=leg.arr_min + spare)
                  for leg in it.legs[:first]]
         return Itinerary(it.ready_min, (*moved, *it.legs[first:]))
