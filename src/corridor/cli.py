@@ -491,6 +491,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     else:
         _check_image(args.output, page_too=True)
     scenario, _ = _load(args)
+    _not_an_input({"-o": args.output}, args)
     if not scenario.places:
         raise CorridorError(f"{args.scenario}: no places to draw")
     if html:
@@ -588,6 +589,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.plot is not None:
         _check_image(args.plot)
     planner = RoutePlanner(_read(args.scenario, args))
+    if args.plot is not None:
+        _not_an_input({"--plot": args.plot}, args)
     try:
         result = planner.profile(
             args.origin, args.target, start=args.start, step_min=args.step_min, days=args.days,

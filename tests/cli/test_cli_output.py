@@ -301,3 +301,25 @@ def test_an_out_that_is_a_loop_of_links_or_a_pipe_is_named_as_such(tmp_path: Pat
         assert main([*argv[command], "--workers", "1", "--quiet", "--out", str(tmp_path / out)]) == 2
         err = capsys.readouterr().err
         assert f"{tmp_path / out} {said}; --out takes a new or empty folder" in err, err
+
+
+def test_map_and_profile_plot_refuse_to_write_over_the_scenario(tmp_path: Path, capsys) -> None:
+    # a scenario file may have any name: `map s.html -o s.html` and `profile s.png --plot s.png`
+    # replaced the scenario with the picture (and `map child.yaml -o base.html` the file it
+    # extends), as `export` already refused to
+    from conftest import MINIMAL
+
+    for name in ("s.html", "s.png", "base.html"):
+        (tmp_path / name).write_text(MINIMAL)
+    (tmp_path / "child.yaml").write_text("extends: base.html\nname: child\n")
+    runs = [(["map", "s.html", "-o", "s.html"], "s.html: the scenario is read from this file; write -o"),
+            (["profile", "s.png", "--from", "NQZ", "--to", "VNO", "--plot", "s.png"],
+             "s.png: the scenario is read from this file; write --plot"),
+            (["map", "child.yaml", "-o", "base.html"],
+             "base.html: the scenario is read from this file (extends)")]
+    for argv, said in runs:
+        argv = [str(tmp_path / a) if a.endswith((".html", ".png", ".yaml")) else a for a in argv]
+        assert main(argv) == 2
+        assert said in capsys.readouterr().err
+    for name in ("s.html", "s.png", "base.html"):
+        assert (tmp_path / name).read_text() == MINIMAL
