@@ -106,3 +106,19 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(monkeypatch, capsys) 
     assert cli.main(["run", str(SCENARIOS / "baseline.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: out of memory in `corridor run`") and "Traceback" not in err
+
+
+def test_the_command_line_sets_its_handlers_before_the_heavy_imports() -> None:
+    # `corridor` imported NumPy, networkx, pydantic and the airspace shapes (about a second)
+    # before main() set its handlers: a Ctrl-C then ended it with a traceback from the imports
+    # and status -2, a SIGTERM by the default action. The command line now loads none of them
+    # until a command needs them, after the handlers are set.
+    heavy = "('numpy', 'networkx', 'pydantic', 'shapely', 'simpy')"
+    probe = f"import sys, corridor.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+    # and the package's names are still there, loaded when asked for
+    names = subprocess.run([sys.executable, "-c", "import corridor; print(corridor.load_scenario.__name__, "
+                            "corridor.simulate.__name__, 'RoutePlanner' in dir(corridor))"],
+                           capture_output=True, text=True, check=True).stdout
+    assert names.split() == ["load_scenario", "simulate", "True"]
