@@ -513,6 +513,11 @@ def _with_trailing_commas(text: str) -> str:
      "calendar.txt:2: monday: '300' is not a whole number from -128 to 127"),
     ("stop_times.txt", ("KAUNAS,2", "KAUNAS,2.5"),
      "stop_times.txt:3: stop_sequence: '2.5' is not a whole number from -2147483648 to 2147483647"),
+    # a number too large for a machine integer: "cannot read the feed (OverflowError: Python int
+    # too large to convert to C long)", with no line
+    ("stop_times.txt", ("KAUNAS,2", "KAUNAS,99999999999999999999"),
+     "stop_times.txt:3: stop_sequence: '99999999999999999999' is not a whole number from -2147483648 to "
+     "2147483647"),
     # "Error tokenizing data. C error: EOF inside string starting at row 1"
     ("stops.txt", ("Vilnius railway", '"Vilnius railway'),
      "stops.txt:2: the record starting here is not CSV (unexpected end of data; a quote left open?)"),

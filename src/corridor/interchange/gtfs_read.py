@@ -98,7 +98,7 @@ def read_feed(path: str | Path) -> Any:
                 feed = gtfs_kit.read_feed(path, dist_units="km")
                 _put_back(feed, literal)
                 return feed
-        except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError) as exc:
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError, OSError, OverflowError) as exc:
             located = (_not_utf8(path) if isinstance(exc, UnicodeDecodeError)
                        else _bad_cell(path, tables, types))
             raise located or FeedError(f"{path}: gtfs-kit cannot read the feed: {exc}") from None
