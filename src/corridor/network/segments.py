@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -124,3 +125,30 @@ def round_half_up(minutes: float) -> float:
     (13.0, 14.0, 12.0, 91.0)
     """
     return float(math.floor(minutes + 0.5 + 1e-9 + 1e-11 * abs(minutes)))
+
+
+#: the fastest a vehicle of each mode plausibly covers the great circle between two stops, in
+#: km/h (a jet with a strong tail wind, high-speed rail, a motorway, a fast ferry): a service
+#: timed faster is a slip of the typist or of a feed (a 3,410 km flight in 1 minute), warned of
+MAX_PLAUSIBLE_KPH = {"air": 1300.0, "rail": 450.0, "road": 160.0, "ferry": 100.0, "sea": 100.0}
+
+
+def implausible_speeds(scenario: Any) -> list[str]:
+    """Each service with a segment whose great circle, over its running time, is faster than
+    :data:`MAX_PLAUSIBLE_KPH` for its mode (the first such segment named)."""
+    places = {p.id: p for p in scenario.places}
+    out = []
+    for service in scenario.services:
+        limit = MAX_PLAUSIBLE_KPH.get(service.mode)
+        if limit is None:
+            continue
+        for seg in service_segments(service, places):
+            a, b = places[seg.origin], places[seg.destination]
+            km = path_km([(a.lat, a.lon), (b.lat, b.lon)])
+            kph = km / (seg.duration_min / 60.0) if seg.duration_min > 0 else math.inf
+            if kph > limit:
+                out.append(f"{service.id}: {seg.origin} to {seg.destination} is {km:,.0f} km on the "
+                           f"great circle in {seg.duration_min:g} min, {kph:,.0f} km/h, faster than any "
+                           f"{service.mode} service (above {limit:,.0f} km/h); check its timing")
+                break
+    return out
