@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from corridor.errors import CorridorError, NoRouteError
+from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
 
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
@@ -379,6 +379,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # an error, not an OK and then an error
     loads, unroutable, left_out = offered_load(scenario, tt), unroutable_flows(scenario, tt), \
         gateways_left_out(scenario, tt)
+    if scenario.links:  # with or without demand: `plan` chains them too (an error, not an OK)
+        from corridor.planning.links import link_closure
+
+        chained = tt if tt is not None else build_timetable(scenario, horizon_days=days)
+        for unit in sorted({u for link in scenario.links for u in link.units}):
+            link_closure(chained, unit)
     queues = sum(1 for p in scenario.places if p.queues)
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}{'s' if n != 1 else ''}"
@@ -935,7 +941,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorridorError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        # a bound the scenario passes as a whole is said with its file (no line is to blame)
+        limit = isinstance(exc, ScenarioLimitError) and getattr(args, "scenario", None)
+        where = f"{args.scenario}: " if limit else ""
+        print(f"error: {where}{exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if args.debug:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CorridorError", "DistributionError", "NoRouteError", "PlanningError", "Problem", "ScenarioError"]
+__all__ = ["CorridorError", "DistributionError", "NoRouteError", "PlanningError", "Problem", "ScenarioError",
+           "ScenarioLimitError"]
 
 
 class CorridorError(Exception):
@@ -53,6 +54,11 @@ class DistributionError(CorridorError, ValueError):
 
 class PlanningError(CorridorError, ValueError):
     """A routing question cannot be answered (unknown place, unreachable, bad constraint)."""
+
+
+class ScenarioLimitError(PlanningError):
+    """The scenario as a whole passes a bound of the planner (its links chain into more chains
+    than it keeps): no one value in it is wrong, so the CLI names the scenario's file."""
 
 
 class NoRouteError(PlanningError):

@@ -74,8 +74,14 @@ def test_validate_says_so_with_exit_2(tmp_path, capsys) -> None:
     with bounded(seconds=30):
         assert main(["validate", str(path)]) == 2
     out, err = capsys.readouterr()
-    assert "Traceback" not in err and "error: links: from X0 to X10 " in err, err  # 2^10 > 1,000
+    assert "Traceback" not in err and f"error: {path}: links: from X0 to X10 " in err, err  # 2^10 > 1,000
     assert "OK" not in out  # the summary said OK, then the warnings' planner raised
+    # with no demand too: validate said OK where `plan` and `run` refused, naming no file
+    path.write_text(yaml.safe_dump(ladder(20).model_dump(mode="json", by_alias=True, exclude_none=True)))
+    with bounded(seconds=30):
+        assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert f"error: {path}: links: from X0 to X10 " in err and "OK" not in out, err
 
 
 def service_ladder(n: int) -> Scenario:

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from corridor.errors import PlanningError
+from corridor.errors import ScenarioLimitError
 from corridor.network.timetable import Timetable
 
 EPS = 1e-9
@@ -148,7 +148,7 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
                 bag[:] = [x for x in bag if not _dominates(crit, x.criteria())]
                 bag.append(nxt)
                 if len(bag) > MAX_CHAINS_PER_PAIR:
-                    raise PlanningError(
+                    raise ScenarioLimitError(
                         f"links: from {tt.places[source]} to {tt.places[nxt.dest]} they chain in more than "
                         f"{MAX_CHAINS_PER_PAIR} chains that each beat the others in time, cost or CO2; "
                         "links are for transfers and short road legs: give fewer, or run a service")
@@ -156,7 +156,7 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
                 counter += 1
                 heapq.heappush(heap, (nxt.duration_min, counter, nxt))
                 if kept > MAX_CHAIN_LINKS:  # (an upper bound: chains beaten later are counted too)
-                    raise PlanningError(
+                    raise ScenarioLimitError(
                         f"links: chained from place to place they make more than {MAX_CHAIN_LINKS:,} links "
                         f"of chains (from {tt.places[source]}, {len(bags)} places are reached); links are "
                         "for transfers and short road legs: give fewer, or run a service")
