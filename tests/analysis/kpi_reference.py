@@ -143,6 +143,22 @@ def service_kpis(rec: Any, dispatched: set[str]) -> dict[str, float]:
     return out
 
 
+def vehicle_co2(rec: Any, data: dict) -> dict[str, float]:
+    """By docs/simulation.md: the CO2 of the vehicles that left in the window (by schedule), a
+    trip at its capacity times its service's per-unit CO2 over the whole route (``co2_kg`` in
+    the YAML), a flight whether anyone flew or not, a cargo trip or vehicle only with a load."""
+    t = {k: v.tolist() for k, v in rec.trips.items()}
+    services = {s["id"]: s for s in data["services"]}
+    kg = 0.0
+    for k in range(len(t["service"])):
+        service = services[rec.services[t["service"][k]]]
+        if not rec.warmup_min <= t["scheduled_min"][k] < rec.horizon_min or t["capacity"][k] == 0:
+            continue
+        if service["unit"] == "pax" or t["boarded"][k] > 0:
+            kg += t["capacity"][k] * service.get("co2_kg", 0)
+    return {"totals.vehicle_co2_t": kg / 1000.0}
+
+
 def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
     """Per passenger service with ``economics``, from docs/choice.md's airline view: over its
     flights scheduled in the window that ran, passengers, mean peak load over seats, revenue,

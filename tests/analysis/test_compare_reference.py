@@ -14,7 +14,7 @@ import statistics
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kpi_reference import reference_kpis, small_scenario
+from kpi_reference import reference_kpis, small_scenario, vehicle_co2
 from scipy import stats
 
 from corridor.analysis.compare import compare
@@ -71,12 +71,14 @@ def paired(a: list[float], b: list[float]) -> tuple[float, float, float, float, 
     return mean, float(ci.low), float(ci.high), float(test.pvalue), len(d)
 
 
-def per_replication(result) -> list[dict[str, float]]:  # noqa: ANN001
-    """Every replication's KPIs: the unit KPIs from the reference, the rest (stations) as run."""
+def per_replication(result, data: dict) -> list[dict[str, float]]:  # noqa: ANN001
+    """Every replication's KPIs: the unit KPIs and the vehicles' CO2 from the reference, the
+    rest (stations) as run."""
     out = []
     for rec, kpis in zip(result.records, result.kpis, strict=True):
         flat = flatten(kpis)
-        out.append({**{k: v for k, v in flat.items() if k.startswith("stations.")}, **reference_kpis(rec)})
+        out.append({**{k: v for k, v in flat.items() if k.startswith("stations.")}, **reference_kpis(rec),
+                    **vehicle_co2(rec, data)})
     return out
 
 
@@ -87,7 +89,7 @@ def per_replication(result) -> list[dict[str, float]]:  # noqa: ANN001
 def test_paired_differences_are_scipys(data, change, draw) -> None:  # noqa: ANN001
     other = variant(data, change, draw)
     comp = compare([Scenario.model_validate(data), Scenario.model_validate(other)], profiles=False)
-    base, new = (per_replication(r) for r in comp.results)
+    base, new = (per_replication(r, d) for r, d in zip(comp.results, (data, other), strict=True))
     pax = {f["id"] for f in data["demand"] if f["kind"] == "passenger"}
     deltas = comp.kpis["other"]
     seen = set()
@@ -115,7 +117,8 @@ def test_paired_differences_are_scipys(data, change, draw) -> None:  # noqa: ANN
     wanted = ["passengers.door_to_door_h.mean", "passengers.on_the_way_h.mean",
               "passengers.missed_connection_rate", "passengers.undelivered_share",
               "cargo.transit_days.mean", "cargo.door_to_door_days.mean", "cargo.feu_per_week",
-              "cargo.undelivered_share", "totals.cost_usd", "totals.co2_t", *flows, *sorted(stations)]
+              "cargo.undelivered_share", "totals.cost_usd", "totals.co2_t", "totals.vehicle_co2_t", *flows,
+              *sorted(stations)]
     for key in wanted:
         has = any(math.isfinite(x.get(key, math.nan)) and math.isfinite(y.get(key, math.nan))
                   for x, y in zip(base, new, strict=True))

@@ -11,7 +11,7 @@ import math
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from kpi_reference import airline_kpis, reference_kpis, service_kpis, small_scenario, t_interval
+from kpi_reference import airline_kpis, reference_kpis, service_kpis, small_scenario, t_interval, vehicle_co2
 
 from corridor import simulate
 from corridor.analysis.kpis import flatten
@@ -31,7 +31,8 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
            if next(s for s in data["services"] if s["id"] == name)["unit"] == "feu"]
     per_rep = []
     for rec, kpis in zip(result.records, result.kpis, strict=True):
-        want = reference_kpis(rec) | service_kpis(rec, dispatched) | airline_kpis(rec, data)
+        want = (reference_kpis(rec) | service_kpis(rec, dispatched) | airline_kpis(rec, data)
+                | vehicle_co2(rec, data))
         # two books that must agree: every container's departure on a vehicle is a boarding of a
         # container service's trip, and what units paid is what trips took (when links are free)
         trips = rec.trips

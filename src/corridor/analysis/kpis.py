@@ -174,6 +174,18 @@ def _gateway_shares(u: dict[str, np.ndarray], of_flow: np.ndarray, window: np.nd
     return {"gateway_share": {places[p]: float(counts[p] / chosen.size) for p in np.flatnonzero(counts)}}
 
 
+def _vehicle_co2_t(rec: Records) -> float:
+    """The CO2 of the vehicles that left in the statistics window (by schedule), each place at
+    its service's per-unit figure: a flight full or empty, a cargo vehicle when loaded (the trip
+    log's ``vehicle_co2_kg``). Unlike ``co2_t`` (the units carried), a new flight's empty seats
+    count; so do the seats that other markets fill on a modelled flight."""
+    trips = rec.trips
+    if trips is None or "vehicle_co2_kg" not in trips:
+        return 0.0
+    window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
+    return float(trips["vehicle_co2_kg"][window].sum() / 1000.0)
+
+
 def replication_kpis(rec: Records) -> dict[str, Any]:
     u = rec.units
     window = u["created_min"] >= rec.warmup_min
@@ -223,6 +235,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
         "totals": {
             "cost_usd": float(u["cost_usd"][window & delivered].sum()),
             "co2_t": float(u["co2_kg"][window & delivered].sum() / 1000.0),
+            "vehicle_co2_t": _vehicle_co2_t(rec),
         },
         "status": {STATUS_NAMES[k]: int(np.sum(u["status"] == k)) for k in range(len(STATUS_NAMES))},
         "trips": {"run": rec.trips_run, "cancelled": rec.trips_cancelled},

@@ -103,6 +103,7 @@ SHORT = {
     "cargo.undelivered_share": "undelivered %",
     "totals.cost_usd": "M USD",
     "totals.co2_t": "CO2 t",
+    "totals.vehicle_co2_t": "vehicle CO2 t",
 }
 
 
