@@ -128,6 +128,8 @@ def test_value_syntax() -> None:
     ("a.b=1,1.0", "given twice"),
     ("a.b=[1, 2],[1.0, 2]", "given twice"),
     ("a.b=!!binary eA==", "cannot read value"),
+    # the reason, not only where the scanner was: "while scanning for the next token" alone
+    ("a.b=@x", "as YAML: while scanning for the next token: found character '@' that cannot start any token"),
 ])
 def test_malformed_settings(text, message) -> None:
     with pytest.raises(CorridorError, match=message):

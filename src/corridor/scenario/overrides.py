@@ -132,9 +132,12 @@ def parse_setting(text: str, *, repeats: bool = False) -> Setting:
         except ScenarioError as exc:
             reason = exc.problems[0].message if exc.problems else str(exc)
             raise CorridorError(f"--set {path}: cannot read value {shown(piece)}: {reason}") from None
-        except Exception as exc:  # a YAML syntax error
+        except Exception as exc:  # a YAML syntax error: its problem ("found character '@' that
+            # cannot start any token"), not only its context ("while scanning for the next token")
+            problem = getattr(exc, "problem", None)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CorridorError(f"--set {path}: cannot read value {shown(piece)} as YAML: {first}") from None
+            said = f"{first}: {problem}" if problem and problem not in first else first
+            raise CorridorError(f"--set {path}: cannot read value {shown(piece)} as YAML: {said}") from None
     if not repeats and len(set(map(value_key, values))) != len(values):
         raise CorridorError(f"--set {path}: a value is given twice")
     return Setting(path, tuple(values), tuple(pieces))
