@@ -197,8 +197,10 @@ class RunStore:
                 # the file in the way (a folder where a run's file goes), else the folder
                 where = next((f for f in (exc.filename2, exc.filename) if isinstance(f, str) and f != tmp),
                              self.folder)
-                raise CorridorError(f"{where}: cannot write there "
-                                    f"({exc.strerror or exc})") from None
+                kept = sum(1 for f in self.folder.glob("*.json") if f.is_file())
+                raise CorridorError(f"{where}: cannot write there ({exc.strerror or exc}); "
+                                    f"{kept:,} run{'s' if kept != 1 else ''} kept in {self.folder}: "
+                                    "--resume goes on from there once there is room") from None
             raise
 
     def __len__(self) -> int:
