@@ -159,6 +159,23 @@ def _refused(folder: Path, capsys, scenario: str = "mini.yaml") -> str:
     return err
 
 
+@pytest.mark.parametrize(("cells", "said"), [
+    ("951,23.935000", "stops.txt:3: stop_lat: stop 'KAUNAS': stop_lat '951' is not a number from -90 to 90"),
+    ("54.884000,inf", "stops.txt:3: stop_lon: stop 'KAUNAS': stop_lon 'inf' is not a number from -180 "
+                      "to 180"),
+])
+def test_coordinates_given_for_a_stop_of_a_place_id_are_coordinates(mini: Path, zip_mini, capsys, cells: str,
+                                                                     said: str) -> None:
+    # KAUNAS is a place of the scenario, whose position is used: the feed's latitude 951 or
+    # longitude nan was passed over without a word. Empty ones still are (the place's serve).
+    text = (MINI / "stops.txt").read_text()
+    assert "54.884000,23.935000" in text
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": text.replace("54.884000,23.935000", cells)})
+    assert f"feed.zip!{said}" in _refused(mini.parent, capsys)
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": text.replace("54.884000,23.935000", ",")})
+    assert main(["validate", str(mini)]) == 0
+
+
 def test_a_stop_that_matches_no_place(mini: Path, zip_mini, capsys) -> None:
     stops = (Path(__file__).resolve().parents[1] / "data" / "gtfs_mini" / "stops.txt").read_text()
     zip_mini(

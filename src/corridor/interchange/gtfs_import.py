@@ -27,6 +27,7 @@ Every problem is reported with its file (``feed.zip!stops.txt``), line and bad v
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections import defaultdict
@@ -152,6 +153,14 @@ def _number(value: Any) -> float | None:
     except ValueError:
         return None
     return out if math.isfinite(out) else None
+
+
+def _coordinate(value: Any, bound: float) -> bool:
+    """Left empty, or a number from -``bound`` to ``bound``."""
+    if not _text(value):
+        return True
+    number = _number(value)
+    return number is not None and -bound <= number <= bound
 
 
 def import_services(
@@ -455,6 +464,17 @@ def _map_stops(
         row = stops.iloc[k]
         sid = _text(row["stop_id"])
         place = by_id.get(sid)
+        if place is not None:  # coordinates given must be coordinates, though the place's are used
+            bad = next(((column, bound) for column, bound in (("stop_lat", 90), ("stop_lon", 180))
+                        if not _coordinate(row.get(column), bound)), None)
+            if bad is not None:
+                column, bound = bad
+                text = _text(row.get(column))
+                with contextlib.suppress(ValueError):  # as written, not as pandas read it (951.0)
+                    text = f"{float(text):g}"
+                r.problem("stops.txt", k, column, f"stop {sid!r}: {column} {text!r} is not a number from "
+                          f"{-bound} to {bound}")
+                continue
         if place is None and sid in timing:
             continue  # a timing point: dropped from the runs it lies inside
         if place is None:
