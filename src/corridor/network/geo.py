@@ -155,38 +155,79 @@ def airports_unlike_records(scenario: Any) -> list[str]:
 def zone_countries() -> dict[str, frozenset[str]]:
     """IANA zone -> the ISO 3166 codes of the countries whose clocks it keeps, from the zone
     tables of the pinned ``tzdata`` (``zone.tab`` names a zone's own country, ``zone1970.tab``
-    every country sharing it since 1970). Zones in neither (UTC, Etc/..., old link names) are
-    absent."""
+    every country sharing it since 1970). An old or alias name (Europe/Kiev, Asia/Calcutta,
+    US/Eastern), a link to a zone in the tables, has that zone's countries. Zones of no
+    country (UTC, Etc/GMT-5) are absent."""
     from importlib import resources
 
+    root = resources.files("tzdata").joinpath("zoneinfo")
     out: dict[str, set[str]] = {}
     for table in ("zone.tab", "zone1970.tab"):
-        text = resources.files("tzdata").joinpath("zoneinfo", table).read_text(encoding="utf-8")
-        for line in text.splitlines():
+        for line in root.joinpath(table).read_text(encoding="utf-8").splitlines():
             if line.startswith("#") or not line.strip():
                 continue
             codes, _, zone = line.split("\t")[:3]
             out.setdefault(zone, set()).update(codes.split(","))
+    listed = root.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines()
+    for line in listed:  # the links ("L TARGET NAME"): an alias has its target's countries
+        if line.startswith("L "):
+            _, target, name = line.split()[:3]
+            if name not in out and target in out:
+                out[name] = set(out[target])
     return {zone: frozenset(codes) for zone, codes in out.items()}
 
 
-def zones_unlike_countries(scenario: Any) -> list[str]:
-    """Each place whose ``tz`` is a zone of other countries than its ``country`` (a slip: the
-    place's clock times are read in the zone given, so every time there moves by the zones'
-    difference).
+def _offsets(zone: str, year: int) -> tuple[Any, ...]:
+    """The zone's UTC offsets at the middle of each month of ``year``: its clock over the year."""
+    import datetime as dt
 
+    from corridor.timezone import zone as tz_zone
+
+    tz = tz_zone(zone)
+    return tuple(dt.datetime(year, m, 15, 12, tzinfo=dt.UTC).astimezone(tz).utcoffset() for m in range(1, 13))
+
+
+def zones_unlike_countries(scenario: Any) -> list[str]:
+    """Each place whose ``tz`` keeps another clock, over the run's first year, than every zone
+    of its ``country`` (a slip: the place's clock times are read in the zone given, so every
+    time there moves by the difference). A zone of another country that keeps the same clock
+    (Europe/Oslo for Svalbard), a zone of no country (UTC, Etc/GMT-5), a country with no zone
+    of its own in the tables (Kosovo) and an airport's zone as ``airportsdata`` gives it are
+    taken as given.
+
+    >>> import datetime as dt
     >>> from types import SimpleNamespace as P
-    >>> zones_unlike_countries(P(places=[P(id="ASTANA", country="KZ", tz="Europe/Vilnius"),
-    ...                                  P(id="VILNIUS", country="LT", tz="Europe/Vilnius"),
-    ...                                  P(id="X", country="KZ", tz="UTC")]))
-    ['ASTANA: tz Europe/Vilnius is the zone of LT, not of its country KZ (its clock times are read in it)']
+    >>> run = P(start=dt.date(2027, 3, 1))
+    >>> zones_unlike_countries(P(run=run, places=[
+    ...     P(id="ASTANA", country="KZ", tz="Europe/Vilnius", kind="city"),
+    ...     P(id="KYIV", country="KZ", tz="Europe/Kiev", kind="city"),
+    ...     P(id="VILNIUS", country="LT", tz="Europe/Vilnius", kind="city"),
+    ...     P(id="SVALBARD", country="SJ", tz="Europe/Oslo", kind="city"),
+    ...     P(id="X", country="KZ", tz="UTC", kind="city")]))  # doctest: +NORMALIZE_WHITESPACE
+    ['ASTANA: tz Europe/Vilnius is a zone of LT and keeps another clock than every zone of its
+      country KZ: a slip? (its clock times are read in it)',
+     'KYIV: tz Europe/Kiev is a zone of UA and keeps another clock than every zone of its
+      country KZ: a slip? (its clock times are read in it)']
     """
+    from corridor.scenario.schema import airport_record
+
     zones = zone_countries()
+    of_country: dict[str, list[str]] = {}
+    for zone, codes in zones.items():
+        for code in codes:
+            of_country.setdefault(code, []).append(zone)
+    year = scenario.run.start.year
     out = []
     for p in scenario.places:
         codes = zones.get(p.tz)
-        if codes is not None and p.country not in codes:
-            out.append(f"{p.id}: tz {p.tz} is the zone of {', '.join(sorted(codes))}, not of its country "
-                       f"{p.country} (its clock times are read in it)")
+        if codes is None or p.country in codes or p.country not in of_country:
+            continue
+        record = airport_record(getattr(p, "iata", None) or p.id) if p.kind == "airport" else None
+        if record is not None and record["tz"] == p.tz:
+            continue
+        clock = _offsets(p.tz, year)
+        if any(_offsets(zone, year) == clock for zone in of_country[p.country]):
+            continue
+        out.append(f"{p.id}: tz {p.tz} is a zone of {', '.join(sorted(codes))} and keeps another clock "
+                   f"than every zone of its country {p.country}: a slip? (its clock times are read in it)")
     return out
-
