@@ -219,8 +219,8 @@ def zones_unlike_countries(scenario: Any) -> list[str]:
     year = scenario.run.start.year
     out = []
     for p in scenario.places:
-        codes = zones.get(p.tz)
-        if codes is None or p.country in codes or p.country not in of_country:
+        given = zones.get(p.tz)
+        if given is None or p.country in given or p.country not in of_country:
             continue
         record = airport_record(getattr(p, "iata", None) or p.id) if p.kind == "airport" else None
         if record is not None and record["tz"] == p.tz:
@@ -228,6 +228,6 @@ def zones_unlike_countries(scenario: Any) -> list[str]:
         clock = _offsets(p.tz, year)
         if any(_offsets(zone, year) == clock for zone in of_country[p.country]):
             continue
-        out.append(f"{p.id}: tz {p.tz} is a zone of {', '.join(sorted(codes))} and keeps another clock "
+        out.append(f"{p.id}: tz {p.tz} is a zone of {', '.join(sorted(given))} and keeps another clock "
                    f"than every zone of its country {p.country}: a slip? (its clock times are read in it)")
     return out
