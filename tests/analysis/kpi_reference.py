@@ -168,7 +168,8 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
     at which revenue covers the cost at the fares paid; with no one aboard, at the service's
     fare), the market of the flows from its first stop to its last, the share of it that flew
     from its first stop to its last (the log's through riders, checked there too), and the
-    break-even market (the market at that share that covers the cost)."""
+    break-even market (the market at which, at that share and fare, its riders' fares with the
+    other riders' as they are cover the cost)."""
     t = {k: v.tolist() for k, v in rec.trips.items()}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, float] = {}
@@ -189,12 +190,18 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
         per_flight = revenue / flights if flights else math.nan
         cover = cost / per_flight if flights and per_flight > 0 else math.nan
         even = load * cover
+        fare = service.get("cost_usd", 0)  # first stop to last
         if flights and not passengers:  # no fare paid: at the whole route's fare, if it has one
-            fare = service.get("cost_usd", 0) * service["capacity"]
-            even = cost / fare if fare > 0 else math.nan
+            even = cost / (fare * service["capacity"]) if fare > 0 else math.nan
+        # the market's riders pay the whole fare and grow with it; the others' revenue stays
+        own = through * fare / flights if flights else math.nan
+        others = per_flight - own
         flows = [f for f, d in enumerate(data["demand"]) if d["kind"] == "passenger"
                  and d["from"] == service["stops"][0] and d["to"] == service["stops"][-1]]
         market = sum(data["demand"][f]["per_week"] for f in flows)
+        need = market * (cost - others) / own if flights and own > 0 else math.nan
+        if math.isfinite(need):
+            need = max(need, 0.0)
         made = zip(rec.units["flow"].tolist(), rec.units["created_min"].tolist(), strict=True)
         travellers = sum(1 for f, c in made if f in flows and rec.warmup_min <= c < rec.horizon_min)
         head = f"airline.{name}."
@@ -209,7 +216,7 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
                     head + "break_even_load_factor": even,
                     head + "market_per_week": float(market) if market else math.nan,
                     head + "share_of_market": through / travellers if travellers else math.nan,
-                    head + "break_even_market_per_week": market * cover if market else math.nan})
+                    head + "break_even_market_per_week": need if market else math.nan})
     return out
 
 

@@ -14,10 +14,11 @@ the statistics window (by scheduled departure):
   the fares passengers paid (revenue grows in proportion to load at a given yield); when
   nobody flew, at its fare from first stop to last (none at a fare of 0);
 * ``market_per_week``: the passenger demand from the service's first stop to its last,
-  ``share_of_market``: its passengers from its first stop to its last over the travellers of
-  that demand (riders of part of the route are no share of it), and
-  ``break_even_market_per_week``: the market at which the flight covers its cost, if the
-  flight kept the same share of it and had seats for it (the share is not fixed for a real
+  ``share_of_market``: its riders of that demand (first stop to last) over the travellers of
+  it (riders of part of the route, and those connecting to or from it, are no share of it),
+  and ``break_even_market_per_week``: the market at which the flight covers its cost, if the
+  flight kept the same share of it at the same fare, had seats for it, and carried the same
+  others (the share is not fixed for a real
   market, so a wider sensitivity is in :mod:`corridor.analysis.market`).
 
 Per-week figures count the weeks of the statistics window.
@@ -68,6 +69,11 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
 
+def _at_least_0(x: float) -> float:
+    """``x``, or 0 when the others' fares alone cover the cost (NaN kept)."""
+    return max(0.0, x) if math.isfinite(x) else x
+
+
 def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     """Per passenger service with economics: the figures of the module docstring, and the
     same month by month (``by_month``, see :func:`by_month`)."""
@@ -93,10 +99,14 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
                              & (u["created_min"] < rec.horizon_min)))
         cover = _ratio(cost, per_flight)  # how many times today's revenue the cost is
         even = load * cover
+        places = {p.id: p for p in scenario.places}
+        fare = sum(seg.cost_usd for seg in service_segments(service, places))  # first stop to last
         if flights and not passengers:  # nobody to learn a yield from: the timetable's fare
-            places = {p.id: p for p in scenario.places}
-            fare = sum(seg.cost_usd for seg in service_segments(service, places))
             even = _ratio(cost, fare * service.capacity)
+        # the market's revenue grows with the market; the partway and connecting riders' does not
+        own = through * fare / flights if flights else math.nan
+        rest = per_flight - own
+        need = _at_least_0(market * _ratio(cost - rest, own)) if market else math.nan
         out[name] = {
             "flights": flights,
             "flights_per_week": flights / weeks,
@@ -115,7 +125,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
             # boardings over the travellers its flows created in the window (a traveller who
             # came before the window and flew in it counts too: a ratio of rates)
             "share_of_market": _ratio(through, created),
-            "break_even_market_per_week": market * cover if market else math.nan,
+            "break_even_market_per_week": need,
             "by_month": months.get(name, {}),
         }
     return out

@@ -185,6 +185,7 @@ class Replication:
         self.capacity = [s.capacity for s in scenario.services]
         self.units: list[Unit] = []
         self.flows = scenario.demand
+        self.flow_origin = [tt.index[f.from_] for f in self.flows]  # where each flow's units start
         # where waiting units are: containers by (service, stop: the call they board at) in
         # heaps ordered by (ready, id) so boarding is first come first served; passengers by
         # (trip, stop)
@@ -845,8 +846,11 @@ class Replication:
         if self.watched:
             self._left_gateway(load, int(tt.links.origin[row]), now)
         # a trip of its service for the per-service results: no timetable, so no delay
+        origin, dest = int(tt.links.origin[row]), int(tt.links.dest[row])
+        market = sum(1 for u in load if u.pax and u.dest == dest and self.flow_origin[u.flow] == origin) \
+            if tt.service_unit[service] == "pax" else 0
         self._log_trip(TripRecord(service, now, capacity, len(load), len(load), cost * len(load),
-                                  unit_km=len(load) * float(tt.service_km[service].sum()), through=len(load)),
+                                  unit_km=len(load) * float(tt.service_km[service].sum()), through=market),
                        now, -1)
         yield self.env.timeout(float(tt.links.duration_min[row]))
         dest = int(tt.links.dest[row])
@@ -955,6 +959,7 @@ class Replication:
         self.onboard[trip] = onboard
         load = 0
         last = len(stops) - 1
+        place_last = stops[last]
         for i in range(first, last + 1):
             place = stops[i]
             if i > first:
@@ -985,8 +990,9 @@ class Replication:
                 unit.status = _ONBOARD
                 unit.depart(now, step.cost_usd, step.co2_kg)
                 log.revenue_usd += step.cost_usd
-                if step.board_stop == 0 and step.alight_stop == last:
-                    log.through += 1
+                if (pax and step.board_stop == 0 and step.alight_stop == last and unit.dest == place_last
+                        and self.flow_origin[unit.flow] == stops[0]):
+                    log.through += 1  # a traveller of its first-to-last market, riding it end to end
                 if not unit.pax:
                     containers.append(unit.id)
             if containers:

@@ -95,8 +95,9 @@ class Unit:
 class TripRecord:
     """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
     board at once, fares and tariffs taken, its delay at the last stop (NaN until there), the
-    unit-km it carried (units on board times the length of each segment) and the units that
-    rode it from its first stop to its last (``through``)."""
+    unit-km it carried (units on board times the length of each segment) and the units of
+    flows from its first stop to its last that rode it end to end (``through``: its own market's,
+    not those connecting to or from it; counted on passenger services, for the airline view)."""
 
     service: int
     scheduled_min: float
