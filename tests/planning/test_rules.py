@@ -172,6 +172,25 @@ def test_dispatched_vehicle_waits_its_cutoff_and_counts_as_a_boarding() -> None:
         planner.plan("O", "W", "2027-03-26T08:00", unit="pax", modes=["rail"])
 
 
+@pytest.mark.parametrize("by_link", [False, True])
+def test_a_journey_led_by_a_dispatched_vehicle_sets_off_at_the_ready_moment(by_link: bool) -> None:
+    # D (cut-off 0) then T at 10:00 or 20:00 (equal: both make U at 23:00). Asking again from
+    # just after the 10:00's moment found D at 09:00 + 1e-6 min into the 20:00, and it was shown
+    # so: a two-hour wait at A no rule allows, and 09:00:00.000060 in --json. Likewise after a
+    # link A -> X before D.
+    start = "X" if by_link else "A"
+    sc = scenario([place("A"), place("X", 0, 1), place("B", 0, 10), place("C", 0, 20), place("E", 0, 30)],
+                  [dispatched("D", start, "B", 0, 60), service("T", ["B", "C"], ["10:00", "20:00"], 60),
+                   service("U", ["C", "E"], ["23:00"], 60)],
+                  [{"id": "L", "from": "A", "to": "X", "duration_min": 30}] if by_link else None)
+    result = RoutePlanner(sc).plan("A", "E", "2027-03-26T07:00", unit="pax")
+    (it,) = result.itineraries
+    d = next(leg for leg in it.legs if leg.name == "D")
+    assert d.dep_min == result.ready_min + (30 if by_link else 0)
+    assert it.legs[0].dep_min == result.ready_min
+    assert all(leg.dep_min == round(leg.dep_min) and leg.arr_min == round(leg.arr_min) for leg in it.legs)
+
+
 def dispatch_times(sc: Scenario, origin: str, target: str) -> list[tuple[str, str, str]]:
     """(leg, departure, arrival) as hh:mm of the earliest plan from 2027-03-26 08:00, after
     checking that the Pareto set's fastest, and the profile at that minute, arrive with it."""

@@ -469,7 +469,9 @@ class Planner:
                     still.append(k)
                     continue
                 x = key(picks[k])
-                tie = next((it for it in later if _equal(key(it), x)), None)
+                # (a journey led by a dispatched vehicle is planned from the ready moment: one
+                # found from a later moment sets off then, which no rule lets it)
+                tie = next((it for it in later if _equal(key(it), x) and not _dispatch_led(it)), None)
                 more = -INF if tie is None else self._slack(tie, boards + shift) + shift
                 if tie is not None and more > slack[k]:
                     picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
@@ -747,6 +749,16 @@ def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
         seen.add(x)
         keep.append(it)
     return keep
+
+
+def _dispatch_led(it: Itinerary) -> bool:
+    """Does a dispatched vehicle come before the journey's first timetabled service?"""
+    for leg in it.legs:
+        if leg.kind == "service":
+            return False
+        if leg.kind == "dispatch":
+            return True
+    return False
 
 
 def _equal(y: tuple[float, ...], x: tuple[float, ...]) -> bool:
