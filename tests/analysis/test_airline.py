@@ -70,3 +70,30 @@ def test_a_flight_with_a_stop_counts_each_riders_own_km_and_only_through_riders_
     assert math.isclose(got["yield_usd_per_pkm"], got["revenue_usd"] / pkm, rel_tol=1e-5)
     assert math.isclose(got["share_of_market"], through / made_ac, rel_tol=1e-12)
     assert got["share_of_market"] <= 1.2  # a ratio of rates: those created before the window fly in it
+
+
+def test_travellers_connecting_onto_it_are_no_share_of_its_market() -> None:
+    # Z -> C travellers take a train Z -> A at 04:00 and ride F from A to C end to end: they were
+    # counted as A - C's market, and its share read 200% where all of A - C flew
+    base = _scenario().model_dump(mode="json", by_alias=True, exclude_none=True)
+    base["places"].append({"id": "Z", "name": "Z", "kind": "airport", "country": "KZ", "lat": 50.0,
+                           "lon": 73.0, "tz": "UTC", "min_connection_min": 0, "checkin_min": 0})
+    base["services"].append({"id": "T", "mode": "rail", "unit": "pax", "stops": ["Z", "A"],
+                             "timetable": {"times": ["04:00"], "days": "daily"}, "duration_min": 120,
+                             "capacity": 400})
+    base["demand"].append({"id": "ZC", "kind": "passenger", "from": "Z", "to": "C", "per_week": 60.0})
+    scenario = Scenario.model_validate(base)
+    rec = run_replication(scenario, 0)
+    u = rec.units
+    flows = [f.id for f in scenario.demand]
+    through = 0
+    for flow, left in zip(u["flow"].tolist(), u["first_departure_min"].tolist(), strict=True):
+        trip_start = math.floor((left - 480) / 1440) * 1440 + 480 if math.isfinite(left) else -1
+        through += flows[flow] == "AC" and rec.warmup_min <= trip_start < rec.horizon_min
+    window = (u["created_min"] >= rec.warmup_min) & (u["created_min"] < rec.horizon_min)
+    made_ac = int(np.count_nonzero(window & (u["flow"] == flows.index("AC"))))
+    zc_flew = int(np.count_nonzero(window & (u["flow"] == flows.index("ZC")) & np.isfinite(u["arrival_min"])))
+    assert zc_flew > 50 and through > 50
+    got = airline_kpis(rec, scenario)["F"]
+    assert math.isclose(got["share_of_market"], through / made_ac, rel_tol=1e-12)
+    assert got["share_of_market"] <= 1.2
