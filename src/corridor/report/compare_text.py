@@ -75,7 +75,8 @@ def compare_text(comp: Any) -> str:
     lines += [f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
               "numbers;", "difference = other - base, paired by replication;",
               *textwrap.wrap(f"window: totals are sums over the statistics window ({days:g} days, warm-up "
-                             "to horizon), of the units created in it and delivered", width), ""]
+                             "to horizon), of the units created in it and delivered (the vehicles' CO2: "
+                             "of the vehicles that left in it, every seat or slot counted)", width), ""]
     for name in comp.names[1:]:
         for case in comp.launches.get(name, []):
             lines += [launch_table(case), ""]

@@ -106,7 +106,7 @@ def run_text(result: Any) -> str:
     lines += [
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
         f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2 of the units carried "
-        f"({_ci(s, 'totals.vehicle_co2_t', 1, 0)} t of the vehicles run, every place counted)",
+        f"({_ci(s, 'totals.vehicle_co2_t', 1, 0)} t of the vehicles run, every seat or slot counted)",
         "",
     ]
     if not kinds:  # outside traffic alone: what the stations do with it is all there is to show

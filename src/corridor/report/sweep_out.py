@@ -102,8 +102,8 @@ SHORT = {
     "cargo.feu_per_week": "FEU/wk",
     "cargo.undelivered_share": "undelivered %",
     "totals.cost_usd": "M USD",
-    "totals.co2_t": "CO2 t",
-    "totals.vehicle_co2_t": "vehicle CO2 t",
+    "totals.co2_t": "units' CO2 t",
+    "totals.vehicle_co2_t": "vehicles' CO2 t",
 }
 
 
