@@ -602,3 +602,11 @@ def test_validate_names_a_service_timed_faster_than_its_mode_can_go(tmp_path: Pa
     path.write_text(MINIMAL.replace("    speed_kph: 780\n", "    duration_min: 270\n"))
     assert main(["validate", str(path)]) == 0
     assert "km/h, faster than any" not in capsys.readouterr().err
+    # its own distance where longer than the great circle (a ship round a continent), and links
+    path.write_text(MINIMAL.replace("    speed_kph: 780\n", "    duration_min: 270\n    distance_km: 9000\n")
+                    + "links:\n  - {id: R, from: IST, to: VNO, mode: road, duration_min: 300}\n")
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: A1: NQZ to IST is 9,000 km on its own distance in 270 min, 2,000 km/h, faster than "
+            "any air service") in err
+    assert "warning: R: IST to VNO is 1,507 km on the great circle in 300 min, 301 km/h, faster than any road" in err

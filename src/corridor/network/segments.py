@@ -134,21 +134,32 @@ MAX_PLAUSIBLE_KPH = {"air": 1300.0, "rail": 450.0, "road": 160.0, "ferry": 100.0
 
 
 def implausible_speeds(scenario: Any) -> list[str]:
-    """Each service with a segment whose great circle, over its running time, is faster than
-    :data:`MAX_PLAUSIBLE_KPH` for its mode (the first such segment named)."""
+    """Each service with a segment, and each road or rail link, faster than
+    :data:`MAX_PLAUSIBLE_KPH` for its mode over its running time: over the great circle
+    between its ends, or over its own distance where that is longer (a sea route round a
+    continent). The first such segment of a service is named."""
     places = {p.id: p for p in scenario.places}
+
+    def too_fast(what: str, mode: str, a: str, b: str, km: float, minutes: float) -> str | None:
+        limit = MAX_PLAUSIBLE_KPH.get(mode)
+        circle = path_km([(places[a].lat, places[a].lon), (places[b].lat, places[b].lon)])
+        km, over = (km, "its own distance") if km > circle else (circle, "the great circle")
+        kph = km / (minutes / 60.0) if minutes > 0 else math.inf
+        if limit is None or kph <= limit:
+            return None
+        return (f"{what}: {a} to {b} is {km:,.0f} km on {over} in {minutes:g} min, {kph:,.0f} km/h, faster "
+                f"than any {mode} service (above {limit:,.0f} km/h); check its timing")
+
     out = []
     for service in scenario.services:
-        limit = MAX_PLAUSIBLE_KPH.get(service.mode)
-        if limit is None:
-            continue
         for seg in service_segments(service, places):
-            a, b = places[seg.origin], places[seg.destination]
-            km = path_km([(a.lat, a.lon), (b.lat, b.lon)])
-            kph = km / (seg.duration_min / 60.0) if seg.duration_min > 0 else math.inf
-            if kph > limit:
-                out.append(f"{service.id}: {seg.origin} to {seg.destination} is {km:,.0f} km on the "
-                           f"great circle in {seg.duration_min:g} min, {kph:,.0f} km/h, faster than any "
-                           f"{service.mode} service (above {limit:,.0f} km/h); check its timing")
+            said = too_fast(service.id, service.mode, seg.origin, seg.destination, seg.distance_km,
+                            seg.duration_min)
+            if said:
+                out.append(said)
                 break
+    for link in scenario.links:
+        said = too_fast(link.id, link.mode, link.from_, link.to, link.distance_km or 0.0, link.duration_min)
+        if said:
+            out.append(said)
     return out
