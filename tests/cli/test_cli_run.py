@@ -609,4 +609,5 @@ def test_validate_names_a_service_timed_faster_than_its_mode_can_go(tmp_path: Pa
     err = capsys.readouterr().err
     assert ("warning: A1: NQZ to IST is 9,000 km on its own distance in 270 min, 2,000 km/h, faster than "
             "any air service") in err
-    assert "warning: R: IST to VNO is 1,507 km on the great circle in 300 min, 301 km/h, faster than any road" in err
+    assert "warning: R: IST to VNO is 1,507 km on the great circle in 300 min, 301 km/h, faster than any " \
+        "road" in err
