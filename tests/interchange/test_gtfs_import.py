@@ -671,3 +671,14 @@ def test_a_fare_basis_column_is_read_and_a_bad_one_refused_at_its_line(mini: Pat
     err = _refused(mini.parent, capsys)
     assert ("feed.zip!routes.txt:2: corridor_fare_basis: route 'VK': fare basis 'flat' is not "
             "'distance' or 'boarding'") in err, err
+
+
+def test_two_stops_in_the_same_minute_are_said_so(mini: Path, zip_mini, capsys) -> None:
+    # MV reaches Kaunas the minute it leaves Vilnius (common in real feeds): refused as "dwell
+    # times differ by 2 min or more (0)", which they did not
+    text = (MINI / "stop_times.txt").read_text() + "MV-0700,09:30:00,09:30:00,KAUNAS,3\n"
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": text})
+    err = _refused(mini.parent, capsys)
+    assert "it leaves VILNIUS and reaches KAUNAS in the same minute; corridor times every segment at least " \
+           "a minute" in err, err
+    assert "dwell times differ" not in err

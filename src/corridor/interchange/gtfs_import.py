@@ -882,6 +882,17 @@ def _service(
             data["waypoints"] = [list(p) for p in shape[1:-1]]
         return data
     running = _running_times(arr, dep)
+    still = next((i for i in range(len(stops) - 1) if arr[i + 1] - dep[i] <= 0), None)
+    if running is None and still is not None:  # not the dwells: a segment of no time
+        r.problem(
+            "routes.txt",
+            row,
+            "route_id",
+            f"service {sid!r}: it leaves {stops[still]} and reaches {stops[still + 1]} in the same minute; "
+            "corridor times every segment at least a minute (docs/scenarios.md): merge the two stops, "
+            "or leave the route out",
+        )
+        return None
     if running is None:
         r.problem(
             "routes.txt",
