@@ -267,6 +267,7 @@ class Replication:
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # each leg's running time: the timetable's, less the service's padding (its buffer)
+        self.segment_km = [km.tolist() for km in tt.service_km]  # per service, its segments' km
         self.running_min = [[(a - d) * (1.0 - spec.schedule_padding) for d, a in zip(dep, arr, strict=True)]
                             for (_, dep, arr), spec in zip(self.service_rows, scenario.services, strict=True)]
         # seats: remaining per connection, and which connections passengers may still book
@@ -952,7 +953,7 @@ class Replication:
               first: int) -> Generator[simpy.Event, Any, None]:
         """The trip from its departure from stop ``first``, now, to its last stop."""
         stops, dep_off, arr_off = self.service_rows[s]
-        running, km = self.running_min[s], self.tt.service_km[s]
+        running, km = self.running_min[s], self.segment_km[s]
         capacity = log.capacity
         pax = self.tt.service_unit[s] == "pax"
         onboard: dict[int, list[Unit]] = defaultdict(list)
