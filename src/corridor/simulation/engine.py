@@ -854,7 +854,6 @@ class Replication:
                                   unit_km=len(load) * float(tt.service_km[service].sum()), through=market),
                        now, -1)
         yield self.env.timeout(float(tt.links.duration_min[row]))
-        dest = int(tt.links.dest[row])
         processed = yield from self._call_at(dest, load)
         if fleet is not None:  # unloaded: it runs back empty
             fleet[0].back_after(fleet[1])
@@ -1224,15 +1223,15 @@ class Replication:
         out = {name: np.concatenate(parts)[order] for name, parts in columns.items()}
         for name in ("service", "capacity", "boarded", "peak_load", "through"):
             out[name] = out[name].astype(np.int64)
-        # the vehicle's CO2: every place at its service's per-unit figure over the whole route;
-        # a flight flies on schedule full or empty, a cargo train or vehicle only with a load
-        # (an empty timetabled cargo trip is no traffic: :meth:`_passes_empty`)
+        # the vehicle's CO2: every seat or slot at its service's per-unit figure over the whole
+        # route; a flight flies on schedule full or empty, a cargo train or vehicle only with a
+        # load (an empty timetabled cargo trip is no traffic: :meth:`_passes_empty`)
         service = out["service"]
-        runs = (out["capacity"] > 0) & (self._pax_service[service] | (out["boarded"] > 0))
-        out["vehicle_co2_kg"] = np.where(runs, out["capacity"] * self._unit_co2_kg[service], 0.0)
+        pax = np.array([u == "pax" for u in self.tt.service_unit], dtype=bool)
+        runs = (out["capacity"] > 0) & (pax[service] | (out["boarded"] > 0))
+        out["vehicle_co2_kg"] = np.where(runs, out["capacity"] * self._unit_co2_kg()[service], 0.0)
         return out
 
-    @property
     def _unit_co2_kg(self) -> np.ndarray:
         """Per service: the CO2 of one unit over its whole route (a timetabled service's
         segments, a dispatched one's row of the link table)."""
@@ -1244,10 +1243,6 @@ class Replication:
         rows = np.flatnonzero(tt.links.service >= 0)
         out[tt.links.service[rows]] = tt.links.co2_kg[rows]
         return out
-
-    @property
-    def _pax_service(self) -> np.ndarray:
-        return np.array([u == "pax" for u in self.tt.service_unit], dtype=bool)
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:
