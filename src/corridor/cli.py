@@ -379,11 +379,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # an error, not an OK and then an error
     loads, unroutable, left_out = offered_load(scenario, tt), unroutable_flows(scenario, tt), \
         gateways_left_out(scenario, tt)
-    if scenario.links:  # with or without demand: `plan` chains them too (an error, not an OK)
+    # links of a unit no demand flow carries (whose planner, above, has not chained them):
+    # `plan` chains them too, so past the bounds they are an error here, not an OK
+    planned = {"pax" if f.kind == "passenger" else "feu" for f in scenario.demand}
+    unplanned = sorted({u for link in scenario.links for u in link.units} - planned)
+    if unplanned:
         from corridor.planning.links import link_closure
 
         chained = tt if tt is not None else build_timetable(scenario, horizon_days=days)
-        for unit in sorted({u for link in scenario.links for u in link.units}):
+        for unit in unplanned:
             link_closure(chained, unit)
     queues = sum(1 for p in scenario.places if p.queues)
     def count(n: int, noun: str) -> str:
