@@ -83,6 +83,7 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
+    places = {p.id: p for p in scenario.places}
     for name, (block_h, cost, _), ran in _flown(rec, scenario):
         service = scenario.service(name)
         flights = int(ran.sum())
@@ -99,7 +100,6 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
                              & (u["created_min"] < rec.horizon_min)))
         cover = _ratio(cost, per_flight)  # how many times today's revenue the cost is
         even = load * cover
-        places = {p.id: p for p in scenario.places}
         fare = sum(seg.cost_usd for seg in service_segments(service, places))  # first stop to last
         if flights and not passengers:  # nobody to learn a yield from: the timetable's fare
             even = _ratio(cost, fare * service.capacity)
@@ -122,8 +122,8 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
             "profit_usd": revenue - cost * flights,
             "break_even_load_factor": even,
             "market_per_week": float(market) if market else math.nan,
-            # boardings over the travellers its flows created in the window (a traveller who
-            # came before the window and flew in it counts too: a ratio of rates)
+            # its own market's riders over the travellers its flows created in the window (a
+            # traveller who came before the window and flew in it counts too: a ratio of rates)
             "share_of_market": _ratio(through, created),
             "break_even_market_per_week": need,
             "by_month": months.get(name, {}),

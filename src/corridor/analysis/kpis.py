@@ -180,7 +180,7 @@ def _vehicle_co2_t(rec: Records) -> float:
     log's ``vehicle_co2_kg``). Unlike ``co2_t`` (the units carried), a new flight's empty seats
     count; so do the seats that other markets fill on a modelled flight."""
     trips = rec.trips
-    if trips is None or "vehicle_co2_kg" not in trips:
+    if trips is None:
         return 0.0
     window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
     return float(trips["vehicle_co2_kg"][window].sum() / 1000.0)

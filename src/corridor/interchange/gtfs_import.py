@@ -882,8 +882,9 @@ def _service(
             data["waypoints"] = [list(p) for p in shape[1:-1]]
         return data
     running = _running_times(arr, dep)
-    still = next((i for i in range(len(stops) - 1) if arr[i + 1] - dep[i] <= 0), None)
-    if running is None and still is not None:  # not the dwells: a segment of no time
+    still = None if running is not None else next(
+        (i for i in range(len(stops) - 1) if arr[i + 1] - dep[i] <= 0), None)
+    if still is not None:  # not the dwells: a segment of no time
         r.problem(
             "routes.txt",
             row,
