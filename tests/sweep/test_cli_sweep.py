@@ -448,3 +448,19 @@ def test_a_bad_listed_time_is_located_at_its_item(tmp_path, capsys) -> None:
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:7:81: services[0].timetable.times[1]: time '7:65' is not HH:MM" in err, err
+
+
+def test_one_replications_interval_is_empty_in_the_tables(tmp_path, capsys) -> None:
+    # with one replication the interval is undefined: the tables held -inf and inf where
+    # sweep.json holds null
+    station = write_station(tmp_path, days=14, replications=1)
+    out = tmp_path / "out"
+    assert main(["sweep", str(station), "--set", "demand.F.per_week=100,200", "--workers", "1",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    tables = out / "tables"
+    for table in (pd.read_csv(tables / "summary.csv"), pd.read_parquet(tables / "summary.parquet")):
+        assert table["replications"].max() == 1 and table["mean"].notna().any()
+        assert table[["ci_low", "ci_high"]].isna().all().all()
+    summary = json.loads((out / "sweep.json").read_text())
+    assert all(e["low"] is None for c in summary["combinations"] for e in c["kpis"].values())

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from corridor.errors import CorridorError
 
 
@@ -87,10 +89,20 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+#: the columns of a confidence interval's bounds in the tidy tables
+INTERVAL_COLUMNS = ("ci_low", "ci_high")
+
+
 def write_table(df: Any, folder: Path, name: str) -> list[Path]:
     """A tidy table as ``name.csv`` (times in ISO 8601 with their offset; text a spreadsheet
-    would run as a formula quoted, :func:`spreadsheet_safe`) and ``name.parquet`` (as it is)."""
+    would run as a formula quoted, :func:`spreadsheet_safe`) and ``name.parquet``. An interval
+    that one replication leaves undefined (its half-width infinite) is empty in both, as it is
+    null in the JSON summaries, not -inf to inf."""
     csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
+    df = df.copy()
+    for col in INTERVAL_COLUMNS:
+        if col in df.columns:
+            df[col] = df[col].where(np.isfinite(df[col].astype(float)))
     out = df.copy()
     for col in out.columns:  # ISO 8601 with offset in CSV
         if str(out[col].dtype).startswith("datetime64"):
