@@ -474,7 +474,7 @@ def _sentence(what: str, d: KpiDelta, unit: str) -> str:
     if d.diff.n < 2 or not math.isfinite(d.diff.half_width):
         return f"{what} {d.base.mean:.1f} -> {d.other.mean:.1f} {unit} (one replication: no interval)"
     if d.diff.mean == 0 and d.diff.half_width == 0:
-        return f"{what} unchanged at {d.base.mean:.1f} {unit} door to door"
+        return f"{what} unchanged at {d.base.mean:.1f} {unit} door to door in all {d.diff.n} replications"
     verdict = "significant" if d.significant else "not significant"
     if abs(d.diff.mean) < 0.005 and not d.significant:  # "0.00 less" read as a change
         return (f"{what} about the same door to door ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; "

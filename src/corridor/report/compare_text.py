@@ -41,6 +41,10 @@ def kpi_rows(deltas: list[Any]) -> list[list[str]]:
         has_ci = d.diff.n >= 2 and math.isfinite(d.diff.half_width)
         fine = bool(d.significant)
         ci = f"{_diff(d.diff.low, fine)} to {_diff(d.diff.high, fine)}" if has_ci else "-"
+        if has_ci and d.diff.mean == 0 and d.diff.half_width == 0:
+            # no spread to build an interval from: "0.00 to 0.00" would read as a certainty
+            # that nothing changes, where a count moved by few units is 0 in most replications
+            ci = f"0 in all {d.diff.n}"
         rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _diff(d.diff.mean, fine), ci,
                      "yes" if d.significant else "no"])
     return rows
