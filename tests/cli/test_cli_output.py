@@ -323,3 +323,76 @@ def test_map_and_profile_plot_refuse_to_write_over_the_scenario(tmp_path: Path, 
         assert said in capsys.readouterr().err
     for name in ("s.html", "s.png", "base.html"):
         assert (tmp_path / name).read_text() == MINIMAL
+
+
+def _unwritable(monkeypatch, folder: Path) -> None:
+    """Nothing can be made in ``folder``, as for a user without the right (root, who runs the
+    tests here, passes any permission bits)."""
+    import errno
+    import tempfile
+
+    def refuse(where: object) -> None:
+        if where is not None and Path(where).resolve() == folder.resolve():
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(where))
+
+    real_mkstemp, real_mkdtemp, real_replace = tempfile.mkstemp, tempfile.mkdtemp, os.replace
+
+    def mkstemp(*args, dir=None, **kwargs):  # noqa: A002 (tempfile's own name)
+        refuse(dir)
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    def mkdtemp(*args, dir=None, **kwargs):  # noqa: A002
+        refuse(dir)
+        return real_mkdtemp(*args, dir=dir, **kwargs)
+
+    def replace(src, dst, **kwargs):
+        refuse(Path(dst).parent)
+        return real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def _commands(tmp_path: Path) -> dict[str, list[str]]:
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    cargo = MINIMAL.replace("unit: pax\n    stops: [IST, VNO]", "unit: feu\n    stops: [IST, VNO]")
+    scenario.write_text(cargo + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n"
+                        "  - {id: F, kind: cargo, from: IST, to: VNO, per_week: 1}\n")
+    return {"run": ["run", str(scenario)], "compare": ["compare", str(scenario), str(scenario)],
+            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"],
+            "throughput": ["throughput", str(scenario), "--scale", "1,2"]}
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "throughput"])
+def test_an_empty_out_folder_that_cannot_be_written_in_is_refused_before_running(
+        tmp_path: Path, capsys, monkeypatch, command: str) -> None:
+    # an empty read-only folder: run and compare ran every replication, then said it "was
+    # filled by another run meanwhile" and left the results beside it; sweep and throughput
+    # ended in a PermissionError traceback
+    argv = _commands(tmp_path)[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    _unwritable(monkeypatch, out)
+    assert main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write there" in err and "Traceback" not in err, err
+    assert list(out.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.yaml"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_an_empty_out_folder_in_a_folder_that_cannot_be_written_in_is_filled(
+        tmp_path: Path, capsys, monkeypatch, command: str) -> None:
+    # a folder made for the results in a shared place: refused ("cannot write in folder"),
+    # though only the folder itself is written in
+    argv = _commands(tmp_path)[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    _unwritable(monkeypatch, tmp_path)
+    assert main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert ("summary.json" if command != "sweep" else "sweep.json") in names, names
+    assert not [n for n in names if n.startswith(".")], names  # nothing left of the building
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.yaml"]

@@ -48,14 +48,30 @@ def result_json(result: Any) -> dict[str, Any]:
 
 
 def check_out(out: Path) -> Path:
-    """The folder's parent, if results can go to ``out`` (new, or an empty folder) and the
-    parent is writable: checked before a run, so a long simulation is not lost at the end.
-    A link to a folder stands for that folder; a link to nothing is refused."""
+    """The folder to build results in before they move to ``out`` (a new folder, or an empty
+    one), checked before a run, so a long simulation is not lost at the end: ``out``'s parent,
+    or ``out`` itself when it exists and only it can be written in (a folder made for the
+    results in a shared place). A link to a folder stands for that folder; a link to nothing is
+    refused."""
     out = Path(out)
     try:
         return _out_parent(out)
     except OSError as exc:  # a name too long for the system, a loop of links, ...
         raise cannot_write(out, exc) from None
+
+
+def _can_write_in(folder: Path) -> bool:
+    """Whether a file can be made in ``folder``, tried (permission bits do not tell root's,
+    an access list's or a read-only file system's answer)."""
+    if str(folder.resolve()).startswith(("/proc", "/sys")):
+        return False
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".corridor-check.")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
 
 
 def _out_parent(out: Path) -> Path:
@@ -79,7 +95,11 @@ def _out_parent(out: Path) -> Path:
         raise CorridorError(f"{out} {what}; --out takes a new or empty folder")
     if out.exists() and any(out.iterdir()):
         raise CorridorError(f"{out} already holds results or other files; choose another --out")
-    if not os.access(parent, os.W_OK | os.X_OK) or str(parent.resolve()).startswith(("/proc", "/sys")):
+    if out.exists():  # an empty folder: the results go in it, built beside it where that can be
+        if not _can_write_in(target):
+            raise CorridorError(f"{out}: cannot write there")
+        return parent if _can_write_in(parent) else target
+    if not _can_write_in(parent):
         raise CorridorError(f"{out}: cannot write in folder {parent}")
     return parent
 
@@ -115,20 +135,27 @@ def followed(out: Path) -> Path:
 def replace_folder(tmp: Path, out: Path) -> None:
     """Move the finished folder ``tmp`` to ``out``, which must be absent or empty: a new
     folder in one rename; an empty one is kept and filled (a shell standing in it, as after
-    ``--out .``, still sees it). If another run filled ``out`` meanwhile, the results stay in
-    ``tmp``'s place under a new name and the error says where."""
+    ``--out .``, still sees it), also from a ``tmp`` made inside it. If another run filled
+    ``out`` meanwhile, the results stay in ``tmp``'s place under a new name and the error says
+    where."""
     out = followed(out)
     try:
         if out.is_dir():
-            if any(out.iterdir()):
+            if any(entry.resolve() != tmp.resolve() for entry in out.iterdir()):
                 raise OSError(errno.ENOTEMPTY, "not empty", str(out))
             for entry in sorted(tmp.iterdir()):
                 os.replace(entry, out / entry.name)
             tmp.rmdir()
         else:
             os.replace(tmp, out)
-    except OSError:
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise cannot_write(out, exc) from None
         keep = out.with_name(f"{out.name}-{os.getpid()}")
-        os.replace(tmp, keep)
+        try:
+            os.replace(tmp, keep)
+        except OSError:  # built inside ``out``, whose parent cannot be written in: kept in it
+            keep = out / keep.name
+            os.replace(tmp, keep)
         raise CorridorError(f"{out} was filled by another run meanwhile; these results are in "
                             f"{keep}") from None
