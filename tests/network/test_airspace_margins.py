@@ -71,10 +71,11 @@ def witness(points: np.ndarray, code: str) -> np.ndarray:
     return np.where(inside, -d, d)
 
 
-def shortfall_km(path: list[tuple[float, float]], closed: tuple[str, ...], buffer_km: float) -> float:
+def shortfall_km(path: list[tuple[float, float]], closed: tuple[str, ...], buffer_km: float,
+                 step_km: float = 2.0) -> float:
     """How far the path comes nearer than the rule allows (0 if never): buffer_km, but within
     2 x buffer_km of an airport nearer than buffer_km to a country, half that distance."""
-    pts = samples(path)
+    pts = samples(path, step_km)
     worst = 0.0
     for code in closed:
         need = np.full(len(pts), buffer_km)
@@ -163,3 +164,56 @@ def test_the_grown_ellipse_holds_every_turn_of_the_margin(a, b, alpha) -> None:
         y = a * np.cos(t) * np.sin(beta) + b * np.sin(t) * np.cos(beta)
         assert ((x / a2) ** 2 + (y / b2) ** 2).max() <= 1.0 + 1e-12
     assert a2 * b2 < 1.5 * a * b  # and it is not a circle of the larger axis
+
+
+NQZ, IST = (51.0222, 71.4669), (41.2753, 28.7519)
+
+
+@pytest.mark.parametrize(("a", "b", "closed", "buffer_km"), [
+    # Vilnius is 24.8 km from Belarus in these shapes: under 24 km, no route to Astana, Istanbul
+    # or Frankfurt (the tiles' margin, widened by their largest stretch, swallowed Vilnius)
+    (NQZ, VNO, ("BY", "RU", "UA"), 24.0),
+    (IST, VNO, ("BY", "RU", "UA"), 24.0),
+    (FRA, VNO, ("BY", "RU", "UA"), 24.5),
+    ((42.57, 27.52), (34.56, 105.86), ("UA",), 250.0),  # Burgas, 318 km from Ukraine - Tianshui
+    ((10.0827, -2.50769), (40.0801, 116.585), ("BJ",), 300.0),  # Wa, 361 km from Benin - Beijing
+])
+def test_an_airport_just_beyond_the_margin_has_a_route(a, b, closed, buffer_km) -> None:
+    route = compliant_route(a, b, closed, buffer_km)
+    assert shortfall_km(route, closed, buffer_km) <= 0.5
+
+
+@pytest.mark.parametrize("buffer_km", [50.0, 100.0])
+def test_a_computed_route_is_not_refused_by_its_own_check(buffer_km) -> None:
+    # Trat (4.7 km from Thailand in these shapes) - Muzaffarpur round the east of Thailand: the
+    # buffers' corner chords passed 98.6 km from Thailand under a margin of 100, and the route
+    # was refused as a bug (GEOS may draw 45 degrees of a corner's arc as one chord)
+    route = compliant_route((12.2746, 102.319), (26.1191, 85.3137), ("TH",), buffer_km)
+    assert shortfall_km(route, ("TH",), buffer_km) <= 0.5
+
+
+def test_geos_corner_chords_stay_within_the_allowance() -> None:
+    # every corner of a buffer, whatever its angle, keeps CHORD x the radius from its vertex
+    from corridor.network.airspace import CHORD, QUAD_SEGS
+
+    least = 1.0
+    for turn in np.radians(np.linspace(0.5, 179.5, 359)):
+        edge = 10 * np.array([-np.cos(turn), -np.sin(turn)])
+        corner = shapely.geometry.Polygon([(0, 0), (-10, 0), (edge[0] - 10, edge[1]), tuple(edge)])
+        grown = corner.convex_hull.buffer(1.0, quad_segs=QUAD_SEGS)
+        least = min(least, grown.exterior.distance(shapely.geometry.Point(0, 0)))
+    assert CHORD <= least < CHORD + 0.01, least
+
+
+def test_the_check_finds_a_shortfall_between_its_samples() -> None:
+    # Fujairah is 20.9 km from Oman: within 150 km of it Oman keeps 10.45 km, beyond that 75; the
+    # great circle to Wittering leaves the ring 72.9 km from Oman, between samples 5 km apart
+    # that both kept their margin, and was flown straight
+    from corridor.network.airspace import path_violations
+
+    fjr, wtn = (25.1122, 56.324), (53.1662, -0.52381)
+    assert shortfall_km([fjr, wtn], ("OM",), 75.0, step_km=0.1) > 1.5  # the witness sees it
+    (bad,) = path_violations([fjr, wtn], ("OM",), 75.0)
+    assert bad.country == "OM" and bad.clearance_km < 73.5 and bad.required_km == 75.0
+    route = compliant_route(fjr, wtn, ("OM",), 75.0)
+    assert len(route) > 2 and shortfall_km(route, ("OM",), 75.0, step_km=0.1) <= 0.5

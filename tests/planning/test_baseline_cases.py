@@ -44,7 +44,7 @@ def test_nqz_ist_vno_on_monday_1_march(baseline) -> None:
 
 def test_direct_flight_on_thursday(direct) -> None:
     # Thursday 4 March: KC 08:30 +05 = 03:30 UTC; the computed path round RU, BY and UA is
-    # 5,201.4 km, east share -0.7015 (westbound): 30 + 5201.4 / (780 - 65 x 0.7015) x 60 = 455.0
+    # 5,205.5 km, east share -0.7015 (westbound): 30 + 5205.5 / (780 - 65 x 0.7015) x 60 = 455.3
     # min = 7 h 35: 11:05 UTC = 13:05 +02.
     result = direct.plan("NQZ", "VNO", "2027-03-04T06:00", direct_only=True)
     (only,) = result.itineraries

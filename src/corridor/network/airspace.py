@@ -59,7 +59,18 @@ CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
 TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
 QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
-CHORD = float(np.cos(np.pi / (4 * QUAD_SEGS)))  # a chord's midpoint over its arc's radius
+
+
+def _chord(quad_segs: int) -> float:
+    """The least distance of a buffered corner's outline from the corner, over the buffer's
+    radius. GEOS rounds the number of chords of a corner's arc to the nearest whole number, so
+    one chord may span 1.5 times the quarter circle's share, 45 degrees at 3 a quarter: its
+    midpoint lies at cos(22.5 deg) = 0.924 of the radius, not cos(15 deg) = 0.966 (a route
+    passed 98.6 km from Thailand under a margin of 100)."""
+    return float(np.cos(3 * np.pi / (8 * quad_segs)))
+
+
+CHORD = _chord(QUAD_SEGS)
 DISC_SHRINK = 0.999  # the relaxed disc round an airport, inside the rule's 2 x buffer on the sphere
 ANISO_SAFETY = 1.02  # the image of a cap is an ellipse slightly off its centre's image: 2% more
 WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
@@ -189,23 +200,50 @@ def path_violations(points: Sequence[LatLon], closed: Sequence[str], buffer_km: 
     Allowed: ``buffer_km``, except within ``2 * buffer_km`` of an airport that is itself nearer
     than ``buffer_km``, where half the airport's own distance is allowed. Inside a country is
     never allowed.
+
+    The path is sampled every ``step_km``; a point's distance to a country changes no faster
+    than the path runs, so between two samples it can dip below both by up to half their gap,
+    and where the required margin steps up (at the edge of an airport's ring) a point just
+    beyond it is held to the whole margin: a stretch where that could hide a shortfall is
+    sampled again every 0.25 km (a straight path from Fujairah, 21 km from Oman, left the ring
+    72.9 km from Oman under a margin of 75, between two samples that kept it).
     """
     samples = sample_path(points, step_km)
     ends = unit(*np.asarray([points[0], points[-1]], dtype=np.float64).T)
     found: list[Violation] = []
     for code in closed:
-        d = clearance_km(samples, code, within_km=buffer_km + 1.0)
         end_d = clearance_km(ends, code, within_km=buffer_km + 1.0)
-        required = np.full(len(samples), float(buffer_km))
-        for e, de in zip(ends, end_d, strict=True):
-            if 0 <= de < buffer_km:
-                near = angle(samples, e[None]) * EARTH_RADIUS_KM <= 2 * buffer_km
-                required[near] = np.minimum(required[near], de / 2)
-        bad = (d < 0) | (d < required - 0.5)  # 0.5 km: the check's own resolution
+        rings = [(e, de / 2) for e, de in zip(ends, end_d, strict=True) if 0 <= de < buffer_km]
+
+        def required(at: np.ndarray, rings: list[tuple[np.ndarray, float]] = rings) -> np.ndarray:
+            need = np.full(len(at), float(buffer_km))
+            for e, half in rings:
+                near = angle(at, e[None]) * EARTH_RADIUS_KM <= 2 * buffer_km
+                need[near] = np.minimum(need[near], half)
+            return need
+
+        at = samples
+        d = clearance_km(at, code, within_km=buffer_km + step_km)
+        need = required(at)
+        gap = angle(at[:-1], at[1:]) * EARTH_RADIUS_KM
+        least = (d[:-1] + d[1:] - gap) / 2  # the least distance each stretch can reach
+        doubt = np.flatnonzero(least < np.maximum(need[:-1], need[1:]) - 0.5).tolist()
+        if doubt:
+            pieces = []
+            for i in doubt:
+                n = max(2, int(np.ceil(gap[i] / 0.25)))
+                t = np.arange(1, n)[:, None] / n
+                mid = (1 - t) * at[i] + t * at[i + 1]  # on the arc once normalised
+                pieces.append(mid / np.linalg.norm(mid, axis=-1, keepdims=True))
+            fine = np.concatenate(pieces)
+            at = np.concatenate([at, fine])
+            d = np.concatenate([d, clearance_km(fine, code, within_km=buffer_km + step_km)])
+            need = np.concatenate([need, required(fine)])
+        bad = (d < 0) | (d < need - 0.5)  # 0.5 km: the check's own resolution
         if bad.any():
-            i = int(np.argmin(np.where(bad, d - required, np.inf)))
-            lat, lon = lat_lon(samples[i])
-            found.append(Violation(code, float(lat), float(lon), float(d[i]), float(required[i])))
+            i = int(np.argmin(np.where(bad, d - need, np.inf)))
+            lat, lon = lat_lon(at[i])
+            found.append(Violation(code, float(lat), float(lon), float(d[i]), float(need[i])))
     return sorted(found, key=lambda v: v.clearance_km - v.required_km)
 
 
@@ -253,14 +291,14 @@ class _Plane:
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def _window(shape: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
-    """The part of ``shape`` (lon/lat) within WINDOW_DEG of arc of (lat0, lon0), with
+def _window(shape: BaseGeometry, lat0: float, lon0: float, radius_deg: float = WINDOW_DEG) -> BaseGeometry:
+    """The part of ``shape`` (lon/lat) within ``radius_deg`` of arc of (lat0, lon0), with
     longitudes shifted to lie within 180 degrees of lon0.
 
     The window is a cap on the sphere, not a box in latitude and longitude: near the poles a
     box of +-60 degrees of longitude is a narrow wedge, and it cut Russia off beside the
     London-Tokyo route, which then went through the part left out."""
-    frame = _cap(lat0, lon0, WINDOW_DEG)
+    frame = _cap(lat0, lon0, radius_deg)
     parts = [shapely.affinity.translate(shape, xoff=k * 360.0).intersection(frame) for k in (-1, 0, 1)]
     return shapely.unary_union([p for p in parts if not p.is_empty])
 
@@ -307,10 +345,9 @@ def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> Base
             if piece.is_empty:
                 continue
             margin = margin_km / EARTH_RADIUS_KM
-            # the rounded corners are polygons of QUAD_SEGS chords a quarter circle, and a
-            # chord cuts inside its arc by 1 - cos(pi / (4 QUAD_SEGS)) of the radius (3.4%: 2 km
-            # of a 60 km margin, more than the simplification's allowance): the chords must
-            # keep the margin too (up to ~28 km the allowance already covers them)
+            # the rounded corners are polygons of chords, and a chord cuts inside its arc by
+            # up to 1 - CHORD of the radius (7.6%, more than the simplification's allowance
+            # for a margin above 13 km): the chords must keep the margin too
             pieces.append(_grown(piece.simplify(tol), x, y, margin, max(margin + tol, margin / CHORD)))
     return shapely.unary_union(pieces)
 
@@ -379,6 +416,70 @@ def _holding_ellipse(a: float, b: float, alpha: float) -> tuple[float, float]:
     return float(best[1]), float(best[2] * 1.01)
 
 
+class _Local:
+    """The azimuthal equidistant projection about an airport, in km: every distance from the
+    airport is true, and any other within 300 km of it is true to 0.1%."""
+
+    def __init__(self, lat: float, lon: float) -> None:
+        self.c = unit(lat, lon)
+        east = np.cross(np.array([0.0, 0.0, 1.0]), self.c)
+        if np.linalg.norm(east) < 1e-9:  # at a pole
+            east = np.array([0.0, 1.0, 0.0])
+        self.e = east / np.linalg.norm(east)
+        self.n = np.cross(self.c, self.e)
+
+    def km(self, v: np.ndarray) -> np.ndarray:
+        rho = angle(v, self.c[None])
+        t = v - (v @ self.c)[:, None] * self.c
+        norm = np.linalg.norm(t, axis=-1)
+        scale = np.where(norm > 0, rho / np.where(norm > 0, norm, 1.0), 0.0) * EARTH_RADIUS_KM
+        return np.stack([(t @ self.e) * scale, (t @ self.n) * scale], axis=-1)
+
+    def vec(self, xy: np.ndarray) -> np.ndarray:
+        rho = np.hypot(xy[:, 0], xy[:, 1]) / EARTH_RADIUS_KM
+        safe = np.where(rho > 0, rho, 1.0)
+        d = (xy[:, :1] * self.e + xy[:, 1:2] * self.n) / (safe[:, None] * EARTH_RADIUS_KM)
+        return np.cos(rho)[:, None] * self.c + np.sin(rho)[:, None] * d
+
+
+LOCAL_STEP_DEG = 0.01  # outlines near an airport split this finely (~1 km) before buffering
+LOCAL_STEP_KM = 1.0  # margins near an airport split this finely before going to the plane
+LOCAL_QUAD_SEGS = 16  # chords per quarter circle of a corner buffered near an airport
+# near an airport the margin is grown by the chords' 0.27% and the projection's 0.1%
+LOCAL_GROW = 1.001 / _chord(LOCAL_QUAD_SEGS)
+
+
+def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: float,
+                  plane: _Plane) -> BaseGeometry:
+    """In ``plane``: the points within ``reach_km`` of an airport that are nearer than its
+    margin to a closed country (``margins``: per country), built true to 0.5%.
+
+    The tile-by-tile margin (:func:`_buffered`) takes the plane's largest stretch over a tile and
+    its margin, and round an airport that sits just beyond the margin from a closed country it
+    swallowed the airport (Vilnius, 24.8 km from Belarus, had no route under a margin of 24
+    km): here the countries are buffered in the airport's own azimuthal equidistant projection,
+    where lengths are true near it (0.1% within 300 km), and their outlines are carried into the
+    plane point by point, 1 km apart (a chord of a great circle 1 km long strays from it by a
+    few metres)."""
+    local = _Local(lat, lon)
+    reach_deg = float(np.degrees(reach_km / EARTH_RADIUS_KM))
+    parts = []
+    for code, margin in margins.items():
+        shape = _window(closed_shape((code,)), lat, lon, 2 * reach_deg)
+        if shape.is_empty:
+            continue
+        shape = shapely.segmentize(shape, LOCAL_STEP_DEG)
+        flat = shapely.transform(shape, lambda c: local.km(unit(c[:, 1], c[:, 0])))
+        grown = shapely.make_valid(flat).buffer(margin * LOCAL_GROW, quad_segs=LOCAL_QUAD_SEGS)
+        parts.append(shapely.segmentize(grown, LOCAL_STEP_KM))
+    if not parts:
+        return Polygon()
+    t = np.linspace(0, 2 * np.pi, 256, endpoint=False)  # a polygon round the circle of reach_km
+    zone = Polygon(np.column_stack([np.cos(t), np.sin(t)]) * reach_km / np.cos(np.pi / 256))
+    near = shapely.unary_union(parts).intersection(zone)
+    return shapely.make_valid(shapely.transform(near, lambda c: plane.xy(local.vec(c))))
+
+
 def _corners(obstacle: BaseGeometry) -> np.ndarray:
     """Convex corners of the obstacle's rings (the only places a shortest path bends)."""
     polys = obstacle.geoms if isinstance(obstacle, MultiPolygon) else [obstacle]
@@ -417,7 +518,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 4  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 5  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
@@ -486,31 +587,24 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     shape = _project(_window(closed_shape(closed), float(mid[0]), float(mid[1])), plane)
     obstacle = _buffered(shape, buffer_km, SIMPLIFY_KM)
     pa, pb = plane.xy(ends)
-    # relax the margin round an airport that sits nearer than it to a closed country: within
-    # 2 x buffer of the airport that country keeps half the airport's distance, and every other
-    # closed country its whole margin (replacing the disc by one country's relaxed shape alone
-    # let a route pass another country, or an airport's second near neighbour, too close)
-    # (the disc is the cap of 2 x buffer on the sphere, as a polygon inscribed in its image: a
-    # disc of that radius in the plane holds less of it the farther the airport lies from the
-    # centre, 46 km of 100 along the radius at Hong Kong on Madrid - Hong Kong, which found no
-    # way out of the full margin round China)
-    d_ends = {code: clearance_km(ends, code, within_km=buffer_km) for code in closed}
+    # round each airport, within 2 x buffer of it, the margins are built true (:func:`_near_airport`);
+    # there a country nearer to the airport than the margin keeps half the airport's distance,
+    # every other closed country its whole margin (replacing the disc by one country's relaxed
+    # shape alone let a route pass another country, or an airport's second near neighbour, too
+    # close); the disc is the cap of 2 x buffer on the sphere, as a polygon inscribed in its
+    # image (a disc of that radius in the plane holds less of it the farther the airport lies
+    # from the centre, 46 km of 100 along the radius at Hong Kong on Madrid - Hong Kong, which
+    # found no way out of the full margin round China)
+    d_ends = {code: clearance_km(ends, code, within_km=3 * buffer_km) for code in closed}
     ring_deg = float(np.degrees(buffer_km / EARTH_RADIUS_KM))
     for k, (lat_e, lon_e) in enumerate((a, b)):
-        near_codes = {code: float(d[k]) for code, d in d_ends.items() if d[k] < buffer_km}
-        if not near_codes:
+        margins = {code: float(d[k]) / 2 if d[k] < buffer_km else float(buffer_km)
+                   for code, d in d_ends.items() if d[k] < 3 * buffer_km}
+        if not margins:  # no closed country comes within the margin of the disc
             continue
         disc = _project(_cap(lat_e, lon_e, 2 * ring_deg * DISC_SHRINK, 128), plane)
-        around = _project(_cap(lat_e, lon_e, 6 * ring_deg, 128), plane)
-        inside = []
-        for code, de in near_codes.items():
-            own = _project(_window(closed_shape((code,)), float(mid[0]), float(mid[1])), plane)
-            inside.append(_buffered(own.intersection(around), de / 2, min(SIMPLIFY_KM, de / 8)))
-        others = tuple(code for code in closed if code not in near_codes)
-        if others:
-            rest = _project(_window(closed_shape(others), float(mid[0]), float(mid[1])), plane)
-            inside.append(_buffered(rest.intersection(around), buffer_km, SIMPLIFY_KM))
-        obstacle = obstacle.difference(disc).union(shapely.unary_union(inside).intersection(disc))
+        near = _near_airport(lat_e, lon_e, margins, 2 * buffer_km, plane)
+        obstacle = obstacle.difference(disc).union(near.intersection(disc))
     path_xy = _visibility_path(pa, pb, obstacle, plane)
     if path_xy is None:
         raise AirspaceError(
