@@ -294,11 +294,20 @@ def _dask_client(executor: Executor) -> Iterator[Any]:
                                    host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
+            assert executor.dask is not None  # execute() asks for a client only with an address
+            _check_scheduler(executor.dask)
             client = Client(executor.dask, timeout=f"{DASK_TIMEOUT_S}s")
+    except CorridorError:
+        raise
     except (OSError, TimeoutError, ValueError) as exc:
         if cluster is not None:
             cluster.close()
         raise CorridorError(f"--dask {executor.dask}: cannot reach the scheduler ({exc})") from None
+    except Exception as exc:  # any other failure while connecting (a MemoryError here is not
+        if cluster is not None:  # the simulation's: none has run yet)
+            cluster.close()
+        raise CorridorError(f"--dask {executor.dask}: connecting to the scheduler failed "
+                            f"({_said(exc)})") from None
     try:
         try:
             client.wait_for_workers(1, timeout=DASK_TIMEOUT_S)
@@ -310,6 +319,71 @@ def _dask_client(executor: Executor) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _said(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _check_scheduler(address: str) -> None:
+    """That a Dask server answers at ``address``: its handshake and one request, in a thread
+    of their own under a deadline. Dask's client waits for the scheduler's handshake without
+    a time limit (a server that takes the connection and says nothing, such as an HTTP
+    server, kept it waiting for good), and reads the first bytes of whatever answers as the
+    length of a frame (an SSH banner made it ask for exabytes: a MemoryError). Reached but
+    not a Dask server: a CorridorError; not reached at all: Dask's OSError, as from ``Client``."""
+    import asyncio
+
+    from distributed.comm import connect, parse_address, parse_host_port
+    from distributed.comm.core import CommClosedError
+    from distributed.comm.registry import get_backend
+    from distributed.core import send_recv
+
+    # a malformed address is a ValueError here, as from Client, not one of the answer's
+    scheme, location = parse_address(address)
+    get_backend(scheme)
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
+
+    # Dask gives up reaching the address after DASK_TIMEOUT_S; the deadline leaves room for
+    # that, so an address nothing listens at keeps its own message
+    deadline = DASK_TIMEOUT_S * 1.1 + 1
+
+    async def identify() -> Any:
+        comm = await connect(address, timeout=f"{DASK_TIMEOUT_S}s")
+        try:
+            return await send_recv(comm, op="identity")
+        finally:
+            comm.abort()
+
+    outcome: list[BaseException | None] = []
+
+    def probe() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(identify(), deadline))
+            outcome.append(None)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    # a thread of its own: its own event loop (the caller's thread may run one), and a
+    # deadline that holds even if the loop does not return; a daemon, so that it cannot keep
+    # the process alive
+    thread = threading.Thread(target=probe, name="corridor-dask-probe", daemon=True)
+    thread.start()
+    thread.join(deadline + 5)
+    if not outcome or isinstance(outcome[0], TimeoutError):  # asyncio's TimeoutError too
+        raise CorridorError(f"--dask {address}: no Dask scheduler answers there (nothing "
+                            f"answered in Dask's protocol within {deadline:g} s)")
+    exc = outcome[0]
+    if exc is None:
+        return
+    if isinstance(exc, CommClosedError):
+        why = f"it closed the connection during Dask's handshake: {exc}"
+    elif isinstance(exc, OSError):
+        raise exc  # not reached: said as for Client
+    else:
+        why = f"its answer is not in Dask's protocol: {_said(exc)}"
+    raise CorridorError(f"--dask {address}: no Dask scheduler answers there ({why})")
 
 
 def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
