@@ -4,7 +4,11 @@ statuses, readable refusals, --resume."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -169,6 +173,80 @@ def test_dask_missing_names_the_install_command(station, monkeypatch, capsys) ->
     monkeypatch.setitem(sys.modules, "distributed", None)
     assert main(["run", station, "--dask", "local", "--replications", "1"]) == 2
     assert "pip install 'corridor[dask]'" in capsys.readouterr().err
+
+
+@pytest.fixture
+def not_dask():
+    """A server on a free local port that is not a Dask scheduler: given a greeting it writes
+    it on every connection (an SSH banner), else it takes the connection and never answers
+    (as an HTTP server does to Dask's handshake); connections stay open."""
+    servers = []
+
+    def start(greeting: bytes = b"") -> str:
+        listener = socket.create_server(("127.0.0.1", 0))
+        held: list[socket.socket] = []
+        servers.append((listener, held))
+
+        def serve() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:  # closed at teardown
+                    return
+                held.append(conn)
+                if greeting:
+                    conn.sendall(greeting)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    for listener, held in servers:
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+def _corridor_with_timeout(timeout_s: int, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The command line in a process of its own (so that it must end, no thread or loop left
+    to hold it), with Dask's timeout shortened."""
+    code = ("import sys; import corridor.executors as ex; from corridor.cli import main; "
+            f"ex.DASK_TIMEOUT_S = {timeout_s}; sys.exit(main())")
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    return proc, time.monotonic() - start
+
+
+@pytest.mark.parametrize("command", [["run"], ["compare", "{s}"],
+                                     ["sweep", "--set", "places.B.1.servers=1,2"],
+                                     ["throughput", "--scale", "1:2:1"]])
+def test_dask_at_a_server_that_greets_is_not_out_of_memory(station, tmp_path, not_dask, command) -> None:
+    # an SSH banner read as a frame length had Dask allocate exabytes: the MemoryError was
+    # told as the simulation out of memory ("a shorter horizon, less demand ...")
+    pytest.importorskip("distributed")
+    address = not_dask(b"SSH-2.0-OpenSSH_9.0\r\n")
+    out = tmp_path / "out"
+    args = [command[0], station, *(a.format(s=station) for a in command[1:]), "--replications", "1",
+            "--quiet", "--out", str(out), "--dask", address]
+    proc, took = _corridor_with_timeout(30, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: --dask {address}: no Dask scheduler answers there (")
+    assert len(proc.stderr.splitlines()) == 1 and "out of memory" not in proc.stderr
+    assert took < 30 and not out.exists()
+
+
+def test_dask_at_a_server_that_never_answers_ends_at_the_timeout(station, tmp_path, not_dask) -> None:
+    # an HTTP server takes the connection and waits for a request it understands: Dask's
+    # handshake waited for its answer with no time limit, and the run hung for good
+    pytest.importorskip("distributed")
+    address = not_dask()
+    out = tmp_path / "out"
+    proc, took = _corridor_with_timeout(2, "run", station, "--replications", "1", "--quiet",
+                                        "--out", str(out), "--dask", address)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (f"error: --dask {address}: no Dask scheduler answers there (nothing "
+                           "answered in Dask's protocol within 3.2 s)\n")
+    assert took < 60 and not out.exists()
 
 
 def test_throughput_prints_the_verdict_and_writes_the_curve(tmp_path, capsys) -> None:
