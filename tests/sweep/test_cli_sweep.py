@@ -482,8 +482,12 @@ def test_a_share_whose_interval_passes_0_or_100_is_cut_there_in_the_sweep_table(
     assert headline_cell(missed, 100.0, "%") == "4.68 (0.00-64.14)"
     assert headline_cell({"mean": 0.98, "low": 0.94, "high": 1.02, "n": 3}, 100.0, "%") == "98.0 (94.0-100.0)"
     assert headline_cell({"mean": 0.5, "low": 0.45, "high": 0.55, "n": 3}, 100.0, "%") == "50.0 ±5.0"
-    # not a share: as it was
-    assert headline_cell({"mean": 8.0, "low": -1.0, "high": 17.0, "n": 2}, 1.0, "days") == "8.00 ±9.00"
+    # not a share, yet no fewer than 0: cut at 0 (the table said "FEU/wk 10.8 ±32.3"), but a
+    # profit may be a loss
+    assert headline_cell({"mean": 8.0, "low": -1.0, "high": 17.0, "n": 2}, 1.0, "days") == "8.00 (0.00-17.00)"
+    assert headline_cell({"mean": 8.0, "low": 2.0, "high": 14.0, "n": 2}, 1.0, "days") == "8.00 ±6.00"
+    loss = {"mean": -2e3, "low": -5e3, "high": 1e3, "n": 2}
+    assert headline_cell(loss, 1e-3, "k USD/flight") == "-2.00 ±3.00"
 
 
 def test_resume_does_not_echo_a_damaged_command_file(station, tmp_path, capsys) -> None:

@@ -155,10 +155,21 @@ def _num(value: float, digits: int) -> str:
     return "-" if not math.isfinite(value) else f"{value:,.{digits}f}"
 
 
+#: the headline units whose figures may be negative (every other is a count, time, share, mass
+#: or cost, which cannot)
+SIGNED_UNITS = frozenset({"k USD/flight"})
+
+
 def headline_cell(e: dict[str, float] | None, scale: float, unit: str) -> str:
-    """A KPI's mean ± half-width in the sweep's table; a share (unit %) whose interval passes 0
-    or 100% as ``mean (low-high)`` cut there, as run's tables show it (no "4.68 ±59.46" of a
-    missed-connection rate)."""
+    """A KPI's mean ± half-width in the sweep's table; an interval that passes 0, or 100% for a
+    share (unit %), which the figure cannot pass, as ``mean (low-high)`` cut there, as run's
+    tables show it (no "4.68 ±59.46" of a missed-connection rate, no "10.8 ±32.3" FEU a week).
+
+    >>> headline_cell({"mean": 10.8, "low": -21.5, "high": 43.1, "n": 2}, 1.0, "FEU/wk")
+    '10.8 (0.0-43.1)'
+    >>> headline_cell({"mean": -3e3, "low": -9e3, "high": 3e3, "n": 2}, 1e-3, "k USD/flight")
+    '-3.00 ±6.00'
+    """
     if not e or not math.isfinite(e.get("mean", math.nan)):
         return "-"
     mean = e["mean"] * scale
@@ -167,6 +178,9 @@ def headline_cell(e: dict[str, float] | None, scale: float, unit: str) -> str:
         cut = cut_share(e["mean"], e.get("low", math.nan), e.get("high", math.nan), digits)
         if cut is not None:
             return cut
+    low, high = e.get("low", math.nan) * scale, e.get("high", math.nan) * scale
+    if unit not in SIGNED_UNITS and math.isfinite(low) and math.isfinite(high) and low < 0:
+        return f"{_num(mean, digits)} ({_num(0.0, digits)}-{_num(high, digits)})"
     half = (e["high"] - e["mean"]) * scale
     return _num(mean, digits) + (f" ±{_num(half, digits)}" if math.isfinite(half) else "")
 
