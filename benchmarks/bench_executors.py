@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     where = record("executors", {"quick": quick, "tiny_runs": n, "tiny_run_ms": per_run * 1000,
                                  "baseline_run_s": baseline_run, "cores": cores,
                                  "dask_startup_s": startup, **results})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

@@ -123,7 +123,7 @@ def bench_profiles(quick: bool) -> None:
               + ("     (target >= 10 M)" if target else ""))
         print(f"  mean door-to-door      {r['mean_total_h']:9.1f} h")
     where = record("planning", {"quick": quick, "connections": tt.n_connections, **results})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
 
 
 # ---------------------------------------------------------------------------------- scale
@@ -367,7 +367,7 @@ def bench_scale(quick: bool, *, slow_s: float, limit_s: float, memory_mb: float)
                                       "seed": SCALE_SEED,
                                       "memory": "peak resident-set growth per step (VmHWM)",
                                       "sizes": rows, "targets": targets})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
 
 
 def _fmt(value: float | None, scale: float = 1.0, digits: int = 2) -> str:
@@ -483,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             figures = peer_pyraptor.run(args.quick)
     if figures is not None:
         where = record("planning_peer", {"quick": args.quick, **figures})
-        print(f"figures written to {where.relative_to(ROOT)}\n")
+        print(f"figures written to {where}\n")
     if args.peer_only:
         return 0
     if not args.scale_only:

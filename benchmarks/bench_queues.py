@@ -28,7 +28,7 @@ import numpy as np
 import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, parse_quick, record, timed  # noqa: E402
+from _common import parse_quick, record, timed  # noqa: E402
 
 from corridor.kernels import fifo_waits, mean_ci, multi_server_waits  # noqa: E402
 from corridor.kernels.theory import mm1_wait, mmc_wait  # noqa: E402
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
               f"ciw {est_ciw.mean:.4f} ± {est_ciw.half_width:.4f} (99% CI), theory {theory:.4f}; "
               f"station and SimPy = core to {same:.1e}")
     where = record("queues", {"quick": quick, **results})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "welch_differences": welch_apart,
         "kpis": rows,
     })
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

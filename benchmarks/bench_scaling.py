@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
               f"the runs' own   (load average {os.getloadavg()[0]:.2f})")
     print("  the same records, bit for bit, on every count")
     where = record("scaling", {"quick": quick, "replications": reps, "cores": cores, **results})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:36s} {r['days']:>8.0f} d {r['seconds']:8.2f} {r['events']:11,} "
               f"{r['events_per_s']:10,.0f} {r['entities']:9,} {r['entities_per_s']:10,.0f}")
     where = record("simulation", {"quick": quick, **results})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

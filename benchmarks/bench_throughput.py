@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                                   "sustainable_teu_per_week": res.steps[res.limit].delivered_teu_per_week.mean
                                   if res.limit is not None else None,
                                   "verdict": res.verdict()})
-    print(f"figures written to {where.relative_to(ROOT)}")
+    print(f"figures written to {where}")
     return 0
 
 

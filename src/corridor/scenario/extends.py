@@ -210,7 +210,7 @@ def _base_of(data: SourceDict, current: Path, roots: list[Path], chain: list[Pat
         allowed = ", ".join(str(r) for r in roots)
         raise fail(
             f"{shown(parent)} leads outside the folders scenarios may extend from ({allowed}); "
-            "allow its folder explicitly (allow_paths, corridor --allow-path) to use it"
+            "allow its folder explicitly (allow_paths, or corridor COMMAND --allow-path DIR) to use it"
         )
     if target in chain:
         cycle = " -> ".join(p.name for p in (*chain, target))

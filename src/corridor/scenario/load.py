@@ -96,7 +96,8 @@ def add_feed_services(raw: SourceDict, scenario: Scenario, name: str,
         allowed = ", ".join(str(r) for r in roots)
         raise ScenarioError([Problem(file, line, col, "services_from.gtfs",
                                      f"{shown(spec.gtfs)} leads outside the folders a scenario may read from "
-                                     f"({allowed}); allow its folder (allow_paths, corridor --allow-path)")])
+                                     f"({allowed}); allow its folder (allow_paths, or corridor COMMAND "
+                                     "--allow-path DIR)")])
 
     def spec_problem(loc: tuple[str | int, ...], message: str) -> Problem:
         return _located(raw, ("services_from", *loc), message, name)
