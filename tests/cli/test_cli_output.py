@@ -220,6 +220,7 @@ def test_a_full_disk_while_a_sweep_keeps_its_runs_is_a_one_line_error(tmp_path: 
                  "--workers", "1", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"{out / 'runs'}: cannot write there (No space left on device)" in err and "Traceback" not in err
+    assert "--resume goes on from there once there is room" in err
     assert list((out / "runs").iterdir()) == []  # no half-written run
 
 

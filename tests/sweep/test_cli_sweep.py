@@ -546,3 +546,20 @@ def test_one_replications_interval_is_empty_in_the_tables(tmp_path, capsys) -> N
         assert table[["ci_low", "ci_high"]].isna().all().all()
     summary = json.loads((out / "sweep.json").read_text())
     assert all(e["low"] is None for c in summary["combinations"] for e in c["kpis"].values())
+
+
+def test_a_run_file_that_is_a_folder_is_named_without_talk_of_room(station, tmp_path, capsys) -> None:
+    # resumed with a folder where a run's file goes: "--resume goes on from there once there is
+    # room", as if the disk were full
+    out = tmp_path / "out"
+    argv = ["sweep", station, "--set", "demand.F.per_week=100,200", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
+    (out / "sweep.json").unlink()  # as if interrupted before the end
+    first = sorted((out / "runs").glob("*.json"))[0]
+    first.unlink()
+    first.mkdir()
+    capsys.readouterr()
+    assert main([*argv, "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert f"{first}: cannot write there" in err and "Traceback" not in err, err
+    assert f"once {first} can be written" in err and "room" not in err

@@ -15,6 +15,7 @@ an interrupted sweep started again with the same store redoes only what is missi
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import json
@@ -198,9 +199,11 @@ class RunStore:
                 where = next((f for f in (exc.filename2, exc.filename) if isinstance(f, str) and f != tmp),
                              self.folder)
                 kept = sum(1 for f in self.folder.glob("*.json") if f.is_file())
+                full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                then = "once there is room" if full else f"once {where} can be written"
                 raise CorridorError(f"{where}: cannot write there ({exc.strerror or exc}); "
                                     f"{kept:,} run{'s' if kept != 1 else ''} kept in {self.folder}: "
-                                    "--resume goes on from there once there is room") from None
+                                    f"--resume goes on from there {then}") from None
             raise
 
     def __len__(self) -> int:
