@@ -90,14 +90,16 @@ def reference_kpis(rec: Any) -> dict[str, float]:
         out[f"{name}.undelivered"] = float(created - done)
         if name == "passengers":
             unit, scale = "_h", MIN_PER_HOUR
-            out["passengers.undelivered_share"] = (created - done) / created if created else 0.0
-            out["passengers.missed_connection_rate"] = math.fsum(g["missed"]) / created if created else 0.0
+            # a share of no passengers is undefined (NaN), not 0
+            missed = math.fsum(g["missed"])
+            out["passengers.undelivered_share"] = (created - done) / created if created else math.nan
+            out["passengers.missed_connection_rate"] = missed / created if created else math.nan
             parts = {"door_to_door": g["door"], "on_the_way": g["way"], "late_vs_plan": g["late"]}
         else:
             unit, scale = "_days", MIN_PER_DAY
             parts = {"door_to_door": g["door"], "transit": g["way"]}
             if name == "cargo":
-                out["cargo.undelivered_share"] = (created - done) / created if created else 0.0
+                out["cargo.undelivered_share"] = (created - done) / created if created else math.nan
                 weeks = (horizon - warm) / MIN_PER_WEEK
                 out["cargo.feu_per_week"] = delivered_in_window / weeks
                 out["cargo.teu_per_week"] = 2 * delivered_in_window / weeks

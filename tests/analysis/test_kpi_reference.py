@@ -84,3 +84,25 @@ def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
 
     count()
     assert all(v >= 2 for v in seen.values()), seen
+
+
+def test_a_rate_or_mean_over_nothing_is_undefined_and_a_count_is_0() -> None:
+    # a station no vehicle reached in the window, a fleet no train asked, a pool of paths over a
+    # window without a whole day: their waits, shares and utilisation were 0, read as "no wait"
+    import numpy as np
+
+    from corridor.analysis.kpis import fleet_kpis, path_kpis, station_kpis
+
+    one = np.array([100.0])  # a visit before the window [1440, 2880)
+    log = {"arrive_min": one, "start_min": one, "end_min": one + 60, "servers": 1, "units": np.array([3])}
+    got = station_kpis(log, 1440.0, 2880.0, 4000.0)
+    assert got["vehicles"] == got["unserved"] == 0 and got["max_queue"] == 0.0
+    assert math.isnan(got["mean_wait_min"]) and math.isnan(got["max_wait_min"])
+    assert got["utilisation"] == 0.0  # busy time over the window's server time: defined
+    empty = np.empty(0)
+    fleet = fleet_kpis({"asked_min": empty, "got_min": empty, "back_min": empty, "vehicles": 4},
+                       1440.0, 2880.0, 4000.0)
+    assert fleet["trains"] == fleet["unserved"] == 0 and fleet["busy"] == 0.0
+    assert math.isnan(fleet["waited_share"]) and math.isnan(fleet["mean_wait_h"])
+    paths = path_kpis({"day": np.array([0]), "used": np.array([1]), "per_day": 2}, 600.0, 1200.0)
+    assert paths["per_day"] == 2 and math.isnan(paths["utilisation"])

@@ -40,7 +40,8 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
     horizon), and Little's law for the units there.
 
     Every visit's start and end are known on arrival (closed-form admission); a vehicle still
-    queued when the run ends has its wait cut at the end and is counted in ``unserved``.
+    queued when the run ends has its wait cut at the end and is counted in ``unserved``. With
+    no vehicle in the window the waits are NaN (no wait to average), the counts 0.
     Little's law is checked with two witnesses: ``little_L_units``, the time-average number of
     units at the station from the vehicle log, and ``little_lambda_W_units``, unit arrivals per
     minute times their mean time there, from the per-unit records (``unit_waits``).
@@ -72,8 +73,9 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         "utilisation": utilisation,
         "mean_queue": mean_queue,
         "max_queue": max_queue,
-        "mean_wait_min": float(waits.mean()) if waits.size else 0.0,
-        "max_wait_min": float(waits.max()) if waits.size else 0.0,
+        # no vehicle in the window: no wait to average (NaN), not a wait of 0
+        "mean_wait_min": float(waits.mean()) if waits.size else np.nan,
+        "max_wait_min": float(waits.max()) if waits.size else np.nan,
         "queue_at_end": queued_at_end,
         # queued when demand stops, and the days of service they hold: a backlog the window
         # never cleared (after a closure, say) even when the queue no longer grows
@@ -209,8 +211,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "door_to_door_h": _times(door, pax_done, pax_created, MIN_PER_HOUR),
             # first departure to arrival: the trip itself, without the wait for the chosen day
             "on_the_way_h": _times(transit, pax_done, pax_created, MIN_PER_HOUR),
-            "missed_connection_rate": float(np.mean(u["missed"][pax_created] > 0))
-            if np.any(pax_created) else 0.0,
+            "missed_connection_rate": _share(pax_created & (u["missed"] > 0), pax_created),
             "late_vs_plan_h": _times(late, pax_done, pax_created, MIN_PER_HOUR),
         },
         "cargo": {
@@ -277,20 +278,21 @@ def gateway_forecast_kpis(rec: Records) -> dict[str, dict[str, float]]:
 def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, float]:
     """A dispatched service's daily departure paths over the whole UTC days of [warmup,
     horizon) that have paths: paths a day, on how many days a week, and the share taken
-    (``utilisation``)."""
+    (``utilisation``; NaN when the window holds no such day)."""
     first, last = math.ceil(warmup / MIN_PER_DAY), math.floor(horizon / MIN_PER_DAY)
     open_days = log.get("open", np.ones(7, dtype=bool))  # by day number mod 7
     days = int(np.sum(open_days[np.arange(first, max(last, first)) % 7]))
     inside = (log["day"] >= first) & (log["day"] < last)
     taken = int(log["used"][inside].sum())
     return {"per_day": int(log["per_day"]), "days_a_week": int(np.sum(open_days)),
-            "utilisation": taken / (days * log["per_day"]) if days else 0.0}
+            "utilisation": taken / (days * log["per_day"]) if days else np.nan}
 
 
 def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float) -> dict[str, float]:
     """A fleet over the formed vehicles that asked for one in [warmup, horizon): how many, the
     share that waited, and their mean wait (one still waiting at the end waits until then); and
-    ``busy``, the time-average share of its vehicles away from home over the window."""
+    ``busy``, the time-average share of its vehicles away from home over the window. With no
+    train asking, the share that waited and the mean wait are NaN (undefined), not 0."""
     asked, got = log["asked_min"], log["got_min"]
     sel = (asked >= warmup) & (asked < horizon)
     wait = np.where(np.isnan(got), run_end, got)[sel] - asked[sel]
@@ -305,16 +307,23 @@ def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: floa
         "vehicles": int(log["vehicles"]),
         "busy": busy,
         "trains": int(np.sum(sel)),
-        "waited_share": float(np.mean(wait > 0)) if wait.size else 0.0,
-        "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else 0.0,
+        # no train asked: no share or wait (NaN), not 0
+        "waited_share": float(np.mean(wait > 0)) if wait.size else np.nan,
+        "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else np.nan,
         "unserved": int(np.sum(np.isnan(got)[sel])),
     }
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> float:
-    """The share of ``whole`` (a mask) that ``part`` holds; 0 when ``whole`` is empty."""
+    """The share of ``whole`` (a mask) that ``part`` (a mask within it) holds; NaN when
+    ``whole`` is empty: a share of no units is undefined, not 0 (a scenario without passengers
+    has no missed-connection rate, which ``compare`` would otherwise set against another's).
+
+    >>> _share(np.array([True, False]), np.array([True, True])), _share(np.zeros(2, bool), np.zeros(2, bool))
+    (0.5, nan)
+    """
     n = int(np.sum(whole))
-    return float(np.sum(part)) / n if n else 0.0
+    return float(np.sum(part & whole)) / n if n else float("nan")
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
