@@ -326,3 +326,85 @@ def test_the_headline_says_what_share_a_new_gateway_takes() -> None:
     assert ("KIT, which no container took in base, takes 3.4% of F (95% CI of the difference +0.2 "
             "to +6.6, significant)") in text
     assert " B," not in text and " C," not in text
+
+
+# passengers on a flight too small for them, containers on a train that cannot take them all
+# and takes three days: some of each undelivered, by a share that varies by replication
+MIXED = """\
+name: mixed
+run: {start: 2027-03-01, horizon_days: 10, warmup_days: 2, drain_days: 1, replications: 3, seed: 3}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 82, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: PL, lat: 52, lon: 23, tz: UTC}
+services:
+  - {id: DIRECT, mode: air, unit: pax, stops: [NQZ, VNO], timetable: {times: ["09:00"]},
+     duration_min: 480, capacity: 10, cost_usd: 300}
+  - {id: T, mode: rail, unit: feu, stops: [A, Z], timetable: {times: ["12:00"]}, duration_min: 4320,
+     capacity: 5, cost_usd: 900}
+demand:
+  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 100}
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 30}
+"""
+
+
+def mixed(name: str, keep: tuple[str, ...] = ("P", "F")) -> Scenario:
+    data = yaml.safe_load(MIXED)
+    data["name"] = name
+    data["demand"] = [f for f in data["demand"] if f["id"] in keep]
+    return Scenario.model_validate(data)
+
+
+def test_a_rate_of_units_a_scenario_has_none_of_is_undefined_not_zero() -> None:
+    # the scenario without passengers had a missed-connection rate and a share undelivered of
+    # 0.00%, and compare set them against the base's as a change ("14.70  0.00  -14.70")
+    from corridor.report.compare_out import summary_json
+    from corridor.report.compare_text import kpi_rows
+
+    comp = compare([mixed("mixed"), mixed("nopax", keep=("F",))], profiles=False)
+    for kpis in comp.results[1].kpis:
+        pax = kpis["passengers"]
+        assert pax["created"] == pax["undelivered"] == 0  # counts stay 0
+        assert np.isnan(pax["missed_connection_rate"]) and np.isnan(pax["undelivered_share"])
+    assert comp.results[1].summary["passengers.missed_connection_rate"]["n"] == 0
+    deltas = {d.key: d for d in comp.kpis["nopax"]}
+    for key in ("passengers.missed_connection_rate", "passengers.undelivered_share",
+                "passengers.door_to_door_h.mean"):
+        d = deltas[key]
+        assert np.isfinite(d.base.mean) and np.isnan(d.other.mean), key  # listed, with the base's value
+        assert d.diff.n == 0 and not d.significant and d.verdict is None, key
+    row = kpi_rows([deltas["passengers.undelivered_share"]])[0]
+    assert row[0] == "passengers undelivered" and row[2] != "-" and row[3:] == ["-", "-", "-", "-"]
+    shown = {r["source_kpi"]: r for r in summary_json(comp, {})["kpis"]["nopax"]}
+    missed = shown["passengers.missed_connection_rate"]
+    assert missed["other"] is None and missed["difference"] is None and missed["significant"] is None
+    frame = comp.to_frame("kpis").set_index("source_kpi")
+    assert np.isnan(frame.loc["passengers.undelivered_share", "difference"])
+    assert frame.loc["passengers.undelivered_share", "significant"] is None
+    assert frame.loc["cargo.undelivered_share", "significant"] in (True, False)  # defined in both
+    assert "passengers" not in comp.headline  # no sentence built on a rate of no one
+    # the cargo is the same in both (common random numbers): compared, and unchanged
+    assert deltas["cargo.undelivered_share"].diff.n == 3 and deltas["cargo.undelivered_share"].diff.mean == 0
+
+
+def test_a_scenario_without_demand_has_no_share_undelivered_to_differ_from() -> None:
+    # compare with the base without demand printed "containers undelivered  %  0.00  52.58  52.58
+    # 32.48 to 72.67  yes": a significant change from a share of no containers
+    comp = compare([mixed("none", keep=()), mixed("mixed")], profiles=False)
+    deltas = {d.key: d for d in comp.kpis["mixed"]}
+    for key in ("cargo.undelivered_share", "passengers.undelivered_share",
+                "passengers.missed_connection_rate"):
+        d = deltas[key]
+        assert np.isnan(d.base.mean) and np.isfinite(d.other.mean), key
+        assert d.diff.n == 0 and not d.significant, key
+    assert deltas["cargo.undelivered_share"].other.mean > 0
+    # the counts and sums stay compared against 0
+    assert deltas["totals.cost_usd"].diff.n == 3 and deltas["totals.cost_usd"].base.mean == 0
+    assert not any("undelivered" in line for line in comp.headline.splitlines())
+    from corridor.report.compare_text import compare_text
+
+    text = compare_text(comp)
+    assert "nan" not in text.lower()
+    line = next(x for x in text.splitlines() if x.startswith("containers undelivered"))
+    assert line.split()[3] == "-" and line.split()[-1] == "-" and "yes" not in line

@@ -100,9 +100,21 @@ class KpiDelta:
         return shown_key(self.key, self.unit)
 
     @property
+    def compared(self) -> bool:
+        """Some replication has the KPI in both scenarios, so there is a difference: a rate of
+        passengers where one scenario has none has no difference, only its value in the other."""
+        return self.diff.n > 0
+
+    @property
     def significant(self) -> bool:
         """The 95% interval of the paired difference leaves out zero."""
         return self.diff.n >= 2 and math.isfinite(self.diff.half_width) and not self.diff.contains(0.0)
+
+    @property
+    def verdict(self) -> bool | None:
+        """:attr:`significant`, or None where there is no difference to judge (not
+        :attr:`compared`): what the tables and JSON hold."""
+        return self.significant if self.compared else None
 
 
 @dataclass(frozen=True)
@@ -156,7 +168,7 @@ class Comparison:
                  "label": d.label, "unit": d.unit,
                  "base_mean": d.base.mean, "scenario_mean": d.other.mean, "difference": d.diff.mean,
                  "ci_low": d.diff.low, "ci_high": d.diff.high, "replications": d.diff.n,
-                 "significant": d.significant}
+                 "significant": d.verdict}
                 for name, deltas in self.kpis.items() for d in deltas])
         if table == "replications":
             rows = []
@@ -217,7 +229,12 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
     the per-flow door-to-door times (hours for ``passenger_flows``, days for the others), the
     share of each cargo flow's containers that chose each of its gateways (when it has more
     than one; a gateway nobody chose in a replication counts 0 there) and every station's mean
-    wait."""
+    wait.
+
+    The pairs are the replications that have the KPI in both; a KPI undefined in every
+    replication of one scenario (a rate of passengers where it has none: NaN) is listed with
+    its value in the other and no difference (``diff.n`` 0), and one undefined in both is left
+    out."""
     if len(base.kpis) != len(other.kpis):
         raise CorridorError("paired comparison needs the same number of replications in both")
     flat_a = [flatten(k) for k in base.kpis]
@@ -242,10 +259,12 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
         a = np.array([f.get(key, missing) for f in flat_a]) * scale
         b = np.array([f.get(key, missing) for f in flat_b]) * scale
         both = np.isfinite(a) & np.isfinite(b)
-        if not both.any():
-            continue
-        out.append(KpiDelta(key, label, unit, mean_ci(a[both]), mean_ci(b[both]),
-                            paired_difference(a[both], b[both])))
+        if both.any():
+            out.append(KpiDelta(key, label, unit, mean_ci(a[both]), mean_ci(b[both]),
+                                paired_difference(a[both], b[both])))
+        elif np.isfinite(a).any() or np.isfinite(b).any():
+            # defined on one side only: its value there, and no difference (not one against 0)
+            out.append(KpiDelta(key, label, unit, mean_ci(a), mean_ci(b), mean_ci([])))
     return out
 
 
@@ -375,7 +394,8 @@ def headline(comp: Comparison) -> str:
     lines = []
     for name in comp.names[1:]:
         lines += [case.sentence() for case in comp.launches.get(name, [])]
-        by_key = {d.key: d for d in comp.kpis[name]}
+        # only differences there are: none of a KPI one scenario lacks (passengers where it has none)
+        by_key = {d.key: d for d in comp.kpis[name] if d.compared}
         parts = []
         pax = by_key.get("passengers.door_to_door_h.mean")
         way = by_key.get("passengers.on_the_way_h.mean")

@@ -77,7 +77,9 @@ def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
 
 def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
     """What summary.json and --json hold: the headline and every paired difference. Undefined
-    intervals (one replication) are null, so the file is strict JSON."""
+    values (a rate over no units, a difference with one side undefined) and intervals (one
+    replication) are null, so the file is strict JSON; so is ``significant`` where there is no
+    difference."""
     return strict({
         **meta,
         "base": comp.base,
@@ -88,7 +90,7 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
                          "base": d.base.mean,
                          "other": d.other.mean, "difference": d.diff.mean,
                          "ci_low": d.diff.low, "ci_high": d.diff.high,
-                         "significant": d.significant} for d in deltas]
+                         "significant": d.verdict} for d in deltas]
                  for name, deltas in comp.kpis.items()},
         "profiles": {name: [{"flow": p.flow, "from": p.origin, "to": p.target, "unit": p.unit,
                              "base": p.base, "other": p.other,

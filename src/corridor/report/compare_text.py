@@ -45,8 +45,11 @@ def kpi_rows(deltas: list[Any]) -> list[list[str]]:
             # no spread to build an interval from: "0.00 to 0.00" would read as a certainty
             # that nothing changes, where a count moved by few units is 0 in most replications
             ci = f"0 in all {d.diff.n}"
+        # a KPI one scenario lacks (no passengers there: no missed-connection rate) has no
+        # difference, and no verdict on it
+        verdict = "-" if d.diff.n == 0 else "yes" if d.significant else "no"
         rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _diff(d.diff.mean, fine), ci,
-                     "yes" if d.significant else "no"])
+                     verdict])
     return rows
 
 
