@@ -65,7 +65,13 @@ def _cell(value: object) -> str:
 
 
 def _looks_numeric(text: str) -> bool:
-    if text == "":
+    """A number, or a cell that stands for one not there (empty, or "-" for an undefined
+    value): a column of numbers with some undefined stays right-aligned.
+
+    >>> [_looks_numeric(t) for t in ("1,234.5", "-", "", "-0.2", "0 in all 2")]
+    [True, True, True, True, False]
+    """
+    if text in ("", "-"):
         return True
     try:
         float(text.replace(",", ""))
