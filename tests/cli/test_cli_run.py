@@ -612,3 +612,26 @@ def test_validate_names_a_service_timed_faster_than_its_mode_can_go(tmp_path: Pa
             "any air service") in err
     assert "warning: R: IST to VNO is 1,507 km on the great circle in 300 min, 301 km/h, faster than any " \
         "road" in err
+
+
+def test_a_run_without_demand_leaves_its_undefined_shares_and_waits_blank(tmp_path: Path, capsys) -> None:
+    # the baseline without demand: no train asks a fleet, and two stations see no vehicle in
+    # the window; their share that waited and their waits were 0 (a fleet's "0 ± 0%"), and
+    # would now be "-%" if the sign were added to a dash
+    ids = [f.id for f in load_scenario(SCENARIOS / "baseline.yaml").demand]
+    path = overlay(tmp_path, "baseline.yaml", "idle", "run: {horizon_days: 14, warmup_days: 3, "
+                   f"drain_days: 2, replications: 2}}\nremove: {{demand: [{', '.join(ids)}]}}\n")
+    assert main(["run", path, "--quiet", *ALLOW]) == 0
+    text = capsys.readouterr().out
+    assert "nan" not in text.lower() and "-%" not in text
+    fleet = next(line for line in text.splitlines() if line.startswith("DOSTYK-1520"))
+    assert fleet.split()[-2:] == ["-", "-"]  # waited, mean wait h
+    station = next(line for line in text.splitlines() if line.startswith("SESTOKAI"))
+    assert station.split()[-2:] == ["-", "-"]  # mean and max wait h
+    assert main(["run", path, "--quiet", "--json", *ALLOW]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    for key in ("fleets.DOSTYK-1520.waited_share", "fleets.DOSTYK-1520.mean_wait_h",
+                "stations.SESTOKAI.mean_wait_min", "passengers.missed_connection_rate",
+                "cargo.undelivered_share"):
+        assert summary[key]["mean"] is None and summary[key]["n"] == 0, key
+    assert summary["fleets.DOSTYK-1520.trains"]["mean"] == 0  # a count stays 0

@@ -53,6 +53,17 @@ def _pct(summary: dict[str, dict[str, float]], key: str, digits: int = 0) -> str
     return cut if cut is not None else _ci(summary, key, 100, digits)
 
 
+def _percent(summary: dict[str, dict[str, float]], key: str, digits: int = 0) -> str:
+    """:func:`_pct` with its sign, "-" alone where the share is undefined (no trains asked
+    a fleet, no units to take a share of): no "-%".
+
+    >>> _percent({"k": {"n": 2, "mean": 0.5, "low": 0.45, "high": 0.55}}, "k"), _percent({}, "k")
+    ('50 ± 5%', '-')
+    """
+    text = _pct(summary, key, digits)
+    return text if text == "-" else text + "%"
+
+
 def run_text(result: Any) -> str:
     s = result.summary
     n = len(result.records)
@@ -86,10 +97,10 @@ def run_text(result: Any) -> str:
     # (and stations, fleets and paths the outside traffic's alone), so they are left out
     has_pax, has_cargo = any(kinds), not all(kinds)
     if has_pax:
-        missed = _pct(s, "passengers.missed_connection_rate", 1)
+        missed = _percent(s, "passengers.missed_connection_rate", 1)
         late = _ci(s, "passengers.late_vs_plan_h.mean", 60, least=None)
         # a flight may land early (its schedule padding), so the mean may be either side of 0
-        lines.append(f"Passengers: missed-connection rate {missed}%; arrival against the booked "
+        lines.append(f"Passengers: missed-connection rate {missed}; arrival against the booked "
                      f"time {late} min on average (+ late, - early)")
     if has_cargo:
         feu, teu = _ci(s, "cargo.feu_per_week"), _ci(s, "cargo.teu_per_week")
@@ -134,7 +145,7 @@ def _cargo_text(result: Any) -> list[str]:
     rows = []
     for name in result.kpis[0]["stations"]:
         k = f"stations.{name}."
-        rows.append([name, _ci(s, k + "vehicles", digits=0), _pct(s, k + "utilisation") + "%",
+        rows.append([name, _ci(s, k + "vehicles", digits=0), _percent(s, k + "utilisation"),
                      _ci(s, k + "mean_queue"), _ci(s, k + "max_queue", digits=0),
                      _ci(s, k + "mean_wait_min", 1 / 60), _ci(s, k + "max_wait_min", 1 / 60)])
     if rows:
@@ -142,7 +153,7 @@ def _cargo_text(result: Any) -> list[str]:
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
             rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
     fleets = [[name, _ci(s, f"fleets.{name}.vehicles", digits=0), _ci(s, f"fleets.{name}.trains", digits=0),
-               _pct(s, f"fleets.{name}.waited_share") + "%", _ci(s, f"fleets.{name}.mean_wait_h")]
+               _percent(s, f"fleets.{name}.waited_share"), _ci(s, f"fleets.{name}.mean_wait_h")]
               for name in result.kpis[0].get("fleets", {})]
     if fleets:
         lines += ["", format_table(["fleet", "vehicles", "trains", "waited", "mean wait h"], fleets,
@@ -184,7 +195,7 @@ def cargo_tables(result: Any) -> list[str]:
     pools = sorted(key[len("paths."):-len(".utilisation")] for key in s
                    if key.startswith("paths.") and key.endswith(".utilisation"))
     if pools:
-        rows = [[name, _paths_given(s, name), _pct(s, f"paths.{name}.utilisation") + "%"] for name in pools]
+        rows = [[name, _paths_given(s, name), _percent(s, f"paths.{name}.utilisation")] for name in pools]
         out += ["", format_table(["service", "paths", "taken"], rows,
                                  title="Departure paths (share of the pool of the days with paths that "
                                  "trains took)")]
