@@ -97,3 +97,17 @@ def test_travellers_connecting_onto_it_are_no_share_of_its_market() -> None:
     got = airline_kpis(rec, scenario)["F"]
     assert math.isclose(got["share_of_market"], through / made_ac, rel_tol=1e-12)
     assert got["share_of_market"] <= 1.2
+
+
+def test_a_flight_closed_all_run_gets_no_verdict_of_nan() -> None:
+    # closed for the whole run: the verdict read "F is about at break-even: load nan% (no
+    # break-even load: its fares earn nothing a traveller)"
+    from corridor import simulate
+    from corridor.report.run_text import airline_table
+
+    data = _scenario().model_dump(by_alias=True, exclude_none=True)
+    data["disruptions"] = [{"id": "X", "target": "F", "start": "2027-02-01T00:00:00+00:00",
+                            "end": "2027-05-01T00:00:00+00:00"}]
+    text = airline_table(simulate(Scenario.model_validate(data), replications=2, workers=1))
+    assert "nan" not in text.lower() and "break-even:" not in text
+    assert "Verdict: F flew no flight after the warm-up" in text

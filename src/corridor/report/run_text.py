@@ -272,6 +272,8 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     def mean(key: str) -> float:
         return s.get(k + key, {}).get("mean", float("nan"))
 
+    if not math.isfinite(mean("load_factor")):  # no flight in any replication: a closure, say
+        return f"Verdict: {name} flew no flight after the warm-up: no load, profit or break-even to judge."
     profit = s.get(k + "profit_per_flight_usd", {})
     low, high = profit.get("low", float("nan")), profit.get("high", float("nan"))
     verdict = "covers its cost" if low > 0 else "loses money" if high < 0 else "is about at break-even"
