@@ -418,7 +418,8 @@ def _holding_ellipse(a: float, b: float, alpha: float) -> tuple[float, float]:
 
 class _Local:
     """The azimuthal equidistant projection about an airport, in km: every distance from the
-    airport is true, and any other within 300 km of it is true to 0.1%."""
+    airport is true; across that direction, at rho from it, lengths are stretched by
+    rho / sin(rho) (0.1% at 350 km), so no length comes out shorter than it is."""
 
     def __init__(self, lat: float, lon: float) -> None:
         self.c = unit(lat, lon)
@@ -445,14 +446,14 @@ class _Local:
 LOCAL_STEP_DEG = 0.01  # outlines near an airport split this finely (~1 km) before buffering
 LOCAL_STEP_KM = 1.0  # margins near an airport split this finely before going to the plane
 LOCAL_QUAD_SEGS = 16  # chords per quarter circle of a corner buffered near an airport
-# near an airport the margin is grown by the chords' 0.27% and the projection's 0.1%
-LOCAL_GROW = 1.001 / _chord(LOCAL_QUAD_SEGS)
 
 
 def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: float,
                   plane: _Plane) -> BaseGeometry:
     """In ``plane``: the points within ``reach_km`` of an airport that are nearer than its
-    margin to a closed country (``margins``: per country), built true to 0.5%.
+    margin to a closed country (``margins``: per country), built true to within the chords of
+    its rounded corners (0.27%) and the projection's stretch at the farthest point that matters
+    (0.01% for a margin of 50 km, 0.33% for 300).
 
     The tile-by-tile margin (:func:`_buffered`) takes the plane's largest stretch over a tile and
     its margin, and round an airport that sits just beyond the margin from a closed country it
@@ -463,6 +464,10 @@ def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: f
     few metres)."""
     local = _Local(lat, lon)
     reach_deg = float(np.degrees(reach_km / EARTH_RADIUS_KM))
+    # a point within reach and a country's point within its margin of it: both lie within
+    # reach + margin of the airport, where the projection stretches lengths at most this much
+    far = (reach_km + max(margins.values())) / EARTH_RADIUS_KM
+    grow = far / np.sin(far) / _chord(LOCAL_QUAD_SEGS)
     parts = []
     for code, margin in margins.items():
         shape = _window(closed_shape((code,)), lat, lon, 2 * reach_deg)
@@ -470,7 +475,7 @@ def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: f
             continue
         shape = shapely.segmentize(shape, LOCAL_STEP_DEG)
         flat = shapely.transform(shape, lambda c: local.km(unit(c[:, 1], c[:, 0])))
-        grown = shapely.make_valid(flat).buffer(margin * LOCAL_GROW, quad_segs=LOCAL_QUAD_SEGS)
+        grown = shapely.make_valid(flat).buffer(margin * grow, quad_segs=LOCAL_QUAD_SEGS)
         parts.append(shapely.segmentize(grown, LOCAL_STEP_KM))
     if not parts:
         return Polygon()
