@@ -78,9 +78,9 @@ def reference_kpis(rec: Any) -> dict[str, float]:
             g["late"].append(arrival - u["planned_arrival_min"][k])
             g["station"].append(u["station_min"][k])
             if created < warm + quarter:
-                g["first_q"].append(transit)
+                g["first_q"].append(arrival - created)
             if horizon - quarter <= created < horizon:
-                g["last_q"].append(transit)
+                g["last_q"].append(arrival - created)
         if delivered:
             cost += u["cost_usd"][k]
             co2 += u["co2_kg"][k]
@@ -106,8 +106,8 @@ def reference_kpis(rec: Any) -> dict[str, float]:
                 out.update({f"cargo.station_h.{k}": v for k, v in
                             distribution(g["station"], MIN_PER_HOUR, created - done).items()})
                 if g["first_q"] and g["last_q"]:
-                    out["cargo.transit_rise_days"] = (statistics.fmean(g["last_q"])
-                                                      - statistics.fmean(g["first_q"])) / MIN_PER_DAY
+                    out["cargo.door_to_door_rise_days"] = (statistics.fmean(g["last_q"])
+                                                           - statistics.fmean(g["first_q"])) / MIN_PER_DAY
         for part, values in parts.items():
             dist = distribution(values, scale, created - done)
             out.update({f"{name}.{part}{unit}.{k}": v for k, v in dist.items()})

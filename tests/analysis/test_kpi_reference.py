@@ -78,7 +78,7 @@ def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
         seen["undelivered"] += ref["cargo.undelivered"] + ref.get("passengers.undelivered", 0) > 0
         seen["missed"] += ref.get("passengers.missed_connection_rate", 0) > 0
         seen["warmup"] += bool((rec.units["created_min"] < rec.warmup_min).any())
-        seen["rise"] += "cargo.transit_rise_days" in ref
+        seen["rise"] += "cargo.door_to_door_rise_days" in ref
         seen["no_time"] += any(k.endswith(".n") and v == 0 for k, v in ref.items())
         seen["choice"] += "choice" in data and ref["passengers.door_to_door_h.n"] > 0
 

@@ -219,7 +219,7 @@ def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None
     # the first's (one run's rise ranges over 1.7-5.4 days, so ten of them); at 28 a week, none.
     res = curve_of(tmp_path, PATHS.replace("drain_days: 3", "drain_days: 10"), [1.0, 3.0], replications=10,
                    seed=3, max_transit_days=100.0)
-    low, high = (s.transit_rise_days for s in res.steps)
+    low, high = (s.door_to_door_rise_days for s in res.steps)
     assert low is not None and high is not None
     assert abs(low.mean) < 1.0
     assert 2.5 < high.mean < 5.5 and high.low > 1.0
@@ -308,7 +308,7 @@ def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
     res = ThroughputResult("baseline", steps, 33.0, "33 days (given)", 2, None)  # type: ignore[arg-type]
     verdict = res.verdict()
     assert verdict.startswith("No limit within the grid")
-    assert ("Caution: at x2 and x2.5 the transit rises by more than 1 day across the window on "
+    assert ("Caution: at x2 and x2.5 door to door rises by more than 1 day across the window on "
             "average (2.0 and 3.4 days), and they pass only because the 95% interval reaches below "
             "it (3 replications): run more replications to decide.") in verdict
     # a rise within the day, or one shown above it (not sustainable), is no reason for a caution
@@ -381,3 +381,32 @@ def test_a_station_the_cargo_alone_overloads_is_its_bottleneck(tmp_path) -> None
     assert [s.bottleneck for s in res.steps] == ["B.1", "B.1"]
     assert all("the queue at B.1 grows without bound" in s.why for s in res.steps)
     assert "whatever the cargo" not in res.verdict()
+
+
+FLEET_AT_ORIGIN = """\
+name: fleet-at-origin
+run: {start: 2027-01-04, horizon_days: 42, warmup_days: 6, drain_days: 40, replications: 3, seed: 11}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: S, name: S, kind: border_station, country: KZ, lat: 45, lon: 90, tz: UTC,
+     servers: 2, service_time: {dist: fixed, value_min: 60}}
+services:
+  - {id: TRAIN, mode: rail, unit: feu, stops: [O, S], dispatch: {cutoff_min: 720, fleet: F1},
+     duration_min: 1440, capacity: 10}
+fleets:
+  - {id: F1, vehicles: 4, return_factor: 1.0, turnaround_min: 720}
+demand:
+  - {id: F, kind: cargo, from: O, to: S, per_week: 112}
+"""
+
+
+def test_a_backlog_at_the_origin_is_not_sustainable(tmp_path) -> None:
+    # 4 vehicles on a 3,600-minute cycle carry 1.6 trains of 10 FEU a day, 112 FEU a week: at
+    # x1.5 (168 FEU a week) containers queue at the origin for a vehicle, door to door going
+    # from 2.7 to 15.8 days, yet the step passed: the rise was taken on transit, which starts at
+    # the first departure, and the 40-day drain cleared the backlog
+    res = curve_of(tmp_path, FLEET_AT_ORIGIN, [0.5, 1.5], replications=3, seed=11)
+    light, heavy = res.steps
+    assert heavy.transit_days is not None and heavy.transit_days.mean < 1.1  # transit sees nothing
+    assert not heavy.sustainable and "a backlog grows through the window" in heavy.why
+    assert res.limit == 0 and res.steps[res.limit].scale == 0.5

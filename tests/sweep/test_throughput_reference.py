@@ -164,7 +164,7 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
         undelivered = sum(k["cargo.undelivered"] for k in kpis)
         share = undelivered / created if created else math.nan
         assert step.undelivered_share == pytest.approx(share, nan_ok=True)
-        rise = interval([k.get("cargo.transit_rise_days", math.nan) for k in kpis])
+        rise = interval([k.get("cargo.door_to_door_rise_days", math.nan) for k in kpis])
         grows = growing(kpis)
         assert set(step.growing) == grows
         reasons = {

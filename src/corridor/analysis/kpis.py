@@ -131,11 +131,13 @@ def _times(values: np.ndarray, done: np.ndarray, created: np.ndarray, scale: flo
     return out
 
 
-def _rise(transit_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, warmup_min: float,
+def _rise(door_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, warmup_min: float,
           horizon_min: float) -> float:
-    """Mean transit (days) of the delivered containers created in the last quarter of the window
-    minus that of those created in its first quarter (NaN if either has none): days, when a
-    backlog grows through the window, even one that a drain clears before the run ends.
+    """Mean door-to-door time (days) of the delivered containers created in the last quarter of
+    the window minus that of those created in its first quarter (NaN if either has none): days,
+    when a backlog grows through the window, even one that a drain clears before the run ends.
+    Door to door, not transit: a backlog at the origin (a fleet's vehicles or departure paths
+    there) delays the first departure, which transit starts from.
 
     >>> created = np.array([0.0, 10.0, 90.0, 95.0])
     >>> _rise(np.array([1440.0, 2880.0, 5760.0, 7200.0]), created, np.ones(4, bool), 0.0, 100.0)
@@ -146,7 +148,7 @@ def _rise(transit_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, wa
     last = done & (created_min >= horizon_min - quarter) & (created_min < horizon_min)
     if not first.any() or not last.any():
         return float("nan")
-    return float((transit_min[last].mean() - transit_min[first].mean()) / MIN_PER_DAY)
+    return float((door_min[last].mean() - door_min[first].mean()) / MIN_PER_DAY)
 
 
 def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, door: np.ndarray,
@@ -223,7 +225,9 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "feu_per_week": feu_per_week,
             "teu_per_week": 2 * feu_per_week,
             "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
-            "transit_rise_days": _rise(transit, u["created_min"], feu_done, rec.warmup_min, rec.horizon_min),
+            # door to door, so that a backlog at the origin (for a fleet or paths there) counts too
+            "door_to_door_rise_days": _rise(door, u["created_min"], feu_done, rec.warmup_min,
+                                            rec.horizon_min),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
                   | _gateway_shares(u, u["flow"] == f, window, rec.places)

@@ -26,7 +26,7 @@ from corridor.units import MIN_PER_DAY
 
 SHORT_WARMUP_SHARE = 0.05  # FEU/week delivered reading this much low for a short warm-up is said
 FULL_LOAD = 0.98  # a service whose trips average this load factor ran full
-#: days of transit rise across the window (last quarter's containers minus the first's) past
+#: days of door-to-door rise across the window (last quarter's containers minus the first's) past
 #: which, its 95% interval above it, a backlog grows through the window
 MAX_RISE_DAYS = 1.0
 #: days of a station's service still queued when demand stops past which a backlog is said
@@ -57,7 +57,7 @@ def _where_waiting(result: Any) -> dict[int, str]:
 
 
 def rising_backlog(mean: float, low: float, high: float) -> str | None:
-    """The rise in transit across the window (``cargo.transit_rise_days``: its mean and 95%
+    """The rise in door-to-door time across the window (``cargo.door_to_door_rise_days``: its mean and 95%
     interval) said as a growing backlog when the whole interval lies above
     :data:`MAX_RISE_DAYS`; None otherwise (or with no interval: one replication)."""
     if not (math.isfinite(low) and low > MAX_RISE_DAYS):
@@ -141,7 +141,7 @@ def run_warnings(result: Any) -> list[str]:
         if load and carried and carried["mean"] > 0 and load["mean"] >= FULL_LOAD:
             out.append(f"{service} ran full (load factor {load['mean']:.0%}): demand for it exceeds "
                        "its capacity, and units queue for it")
-    rise = s.get("cargo.transit_rise_days")
+    rise = s.get("cargo.door_to_door_rise_days")
     backlog = rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan)) \
         if rise else None
     if backlog:
