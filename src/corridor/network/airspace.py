@@ -443,40 +443,40 @@ class _Local:
         return np.cos(rho)[:, None] * self.c + np.sin(rho)[:, None] * d
 
 
-LOCAL_STEP_DEG = 0.01  # outlines near an airport split this finely (~1 km) before buffering
-LOCAL_STEP_KM = 1.0  # margins near an airport split this finely before going to the plane
-LOCAL_QUAD_SEGS = 16  # chords per quarter circle of a corner buffered near an airport
+LOCAL_QUAD_SEGS = 16  # chords per quarter circle of a corner buffered near an airport (0.27%)
+#: what an edge straight in the airport's projection and the great circle between its ends
+#: stray apart, at most: 6 m for a country's 55 km edge 900 km from the airport, 15 m for a
+#: 90 km chord of a 300 km margin's corner (a few metres, growing with the square of the length)
+LOCAL_SLACK_KM = 0.05
 
 
 def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: float,
                   plane: _Plane) -> BaseGeometry:
     """In ``plane``: the points within ``reach_km`` of an airport that are nearer than its
     margin to a closed country (``margins``: per country), built true to within the chords of
-    its rounded corners (0.27%) and the projection's stretch at the farthest point that matters
-    (0.01% for a margin of 50 km, 0.33% for 300).
+    its rounded corners (0.27%), the projection's stretch at the farthest point that matters
+    (0.01% for a margin of 50 km, 0.33% for 300) and :data:`LOCAL_SLACK_KM`.
 
     The tile-by-tile margin (:func:`_buffered`) takes the plane's largest stretch over a tile and
     its margin, and round an airport that sits just beyond the margin from a closed country it
     swallowed the airport (Vilnius, 24.8 km from Belarus, had no route under a margin of 24
     km): here the countries are buffered in the airport's own azimuthal equidistant projection,
-    where lengths are true near it (0.1% within 300 km), and their outlines are carried into the
-    plane point by point, 1 km apart (a chord of a great circle 1 km long strays from it by a
-    few metres)."""
+    where lengths are true near it, and their outlines are carried into the plane vertex by
+    vertex (an edge straight in one is a great circle in the other to a few metres; split 1 km
+    apart, the outlines of a 300 km margin had thousands of corners, and a route took minutes)."""
     local = _Local(lat, lon)
-    reach_deg = float(np.degrees(reach_km / EARTH_RADIUS_KM))
     # a point within reach and a country's point within its margin of it: both lie within
     # reach + margin of the airport, where the projection stretches lengths at most this much
     far = (reach_km + max(margins.values())) / EARTH_RADIUS_KM
     grow = far / np.sin(far) / _chord(LOCAL_QUAD_SEGS)
     parts = []
     for code, margin in margins.items():
-        shape = _window(closed_shape((code,)), lat, lon, 2 * reach_deg)
+        shape = _window(closed_shape((code,)), lat, lon, 1.01 * np.degrees(far))
         if shape.is_empty:
             continue
-        shape = shapely.segmentize(shape, LOCAL_STEP_DEG)
         flat = shapely.transform(shape, lambda c: local.km(unit(c[:, 1], c[:, 0])))
-        grown = shapely.make_valid(flat).buffer(margin * grow, quad_segs=LOCAL_QUAD_SEGS)
-        parts.append(shapely.segmentize(grown, LOCAL_STEP_KM))
+        grown = shapely.make_valid(flat).buffer(margin * grow + LOCAL_SLACK_KM, quad_segs=LOCAL_QUAD_SEGS)
+        parts.append(grown)
     if not parts:
         return Polygon()
     t = np.linspace(0, 2 * np.pi, 256, endpoint=False)  # a polygon round the circle of reach_km
