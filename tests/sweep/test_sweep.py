@@ -133,9 +133,9 @@ def test_a_folder_where_a_kept_run_goes_is_named(station, tmp_path) -> None:
     with pytest.raises(CorridorError) as err:
         sweep(raw, name, combos, replications=1, seed=9, store=store)
     assert str(err.value).startswith(f"{path}: cannot write there"), err.value
-    # what stays, and how to go on (a full disk leaves the runs kept so far for --resume)
+    # what stays, and how to go on (no talk of room: the disk is not full)
     assert str(err.value).endswith(f"; 0 runs kept in {store.folder}: --resume goes on from there once "
-                                   "there is room")
+                                   f"{path} can be written")
     assert not [p for p in store.folder.iterdir() if p.name.endswith(".tmp")]
 
 def test_grid_and_limits(station) -> None:
