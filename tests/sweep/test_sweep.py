@@ -199,3 +199,20 @@ def test_a_kept_run_that_is_a_device_or_a_pipe_is_run_again_not_read(tmp_path) -
     assert store.get("zero") is None and store.get("pipe") is None and store.get("big") is None
     store.put("fine", {"kpis": {"x": 1.0}, "events": 3})
     assert store.get("fine") is not None and store.get("fine")["kpis"] == {"x": 1.0}
+
+
+def test_the_runs_table_counts_a_gateway_nobody_chose_in_a_run_as_0() -> None:
+    # a run names only the gateways its containers chose: the runs table left the others empty,
+    # so a mean taken over its column read a rarely chosen gateway high (the summary counts 0)
+    from corridor.analysis.sweep import Combination, SweepResult, SweepRun
+
+    combo = Combination({"x": 1}, {"x": "1"}, (("x", 1),))
+    runs = [SweepRun(0, 0, 1, "a", {"flows.F.gateway_share.G1": 1.0, "cargo.created": 4.0}, 1, False),
+            SweepRun(0, 1, 2, "b", {"flows.F.gateway_share.G1": 0.5, "flows.F.gateway_share.G2": 0.5,
+                                    "cargo.created": 4.0}, 1, False),
+            SweepRun(0, 2, 3, "c", {"cargo.created": 0.0}, 1, False)]  # no container chose
+    result = SweepResult("s", ["x"], [combo], 3, 1, runs, [], 0.0)
+    table = result.to_frame("runs")
+    g2 = table["flows.F.gateway_share.G2"].tolist()
+    assert g2[:2] == [0.0, 0.5] and math.isnan(g2[2])
+    assert table["flows.F.gateway_share.G2"].mean() == result.summary()[0]["flows.F.gateway_share.G2"]["mean"]

@@ -348,10 +348,16 @@ def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> 
     names only the gateways chosen); a KPI a replication lacks otherwise is left out of it."""
     flat = [flatten(k) for k in per_replication]
     names = sorted(set().union(*flat)) if flat else []
-    return {n: mean_ci([_value(f, n) for f in flat], level=level).as_dict() for n in names}
+    return {n: mean_ci([kpi_value(f, n) for f in flat], level=level).as_dict() for n in names}
 
 
-def _value(flat: dict[str, float], name: str) -> float:
+def kpi_value(flat: dict[str, float], name: str) -> float:
+    """KPI ``name`` of one replication's flat KPIs: a gateway share the replication does not
+    name, where it names the flow's others, is 0; any other KPI it lacks is NaN.
+
+    >>> kpi_value({"flows.F.gateway_share.G1": 1.0}, "flows.F.gateway_share.G2")
+    0.0
+    """
     if name in flat:
         return flat[name]
     head, share, _ = name.partition(".gateway_share.")

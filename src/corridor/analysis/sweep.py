@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.kpis import flatten, summarise
+from corridor.analysis.kpis import flatten, kpi_value, summarise
 from corridor.analysis.runs import scenario_kpis
 from corridor.errors import CorridorError, ScenarioError
 from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
@@ -280,8 +280,10 @@ class SweepResult:
         if table == "runs":
             # a KPI named as a setting (fleets.F.vehicles) echoes it: the setting's column holds it
             kpi_names = sorted(set().union(*[r.kpis for r in self.runs]) - set(self.columns))
+            # a gateway no container of a flow chose in a run, where some chose, is 0 there, as
+            # in the summary (a run names only the gateways chosen: the cell was empty)
             rows = [{**self._settings(r.combination), "replication": r.replication, "seed": r.seed,
-                     **{k: r.kpis.get(k, math.nan) for k in kpi_names}} for r in self.runs]
+                     **{k: kpi_value(r.kpis, k) for k in kpi_names}} for r in self.runs]
             return pd.DataFrame(rows, columns=[*self.columns, "replication", "seed", *kpi_names])
         if table == "summary":
             rows = [{**self._settings(c), "kpi": kpi, "mean": e["mean"], "ci_low": e["low"],
