@@ -574,9 +574,12 @@ def sum_km(points: Sequence[LatLon]) -> float:
 
 def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
     ends = unit(*np.asarray([a, b], dtype=np.float64).T)
-    for k, (e, ll) in enumerate(zip(ends, (a, b), strict=True)):
+    # each airport's distance to each closed country (negative inside), as far as the margins
+    # round the airports need it (:func:`_near_airport`)
+    d_ends = {code: clearance_km(ends, code, within_km=3 * buffer_km) for code in closed}
+    for k, ll in enumerate((a, b)):
         for code in closed:
-            if clearance_km(e[None], code, within_km=0.0)[0] < 0:
+            if d_ends[code][k] < 0:
                 raise AirspaceError(f"airport at {ll[0]:.2f}, {ll[1]:.2f} lies in closed airspace {code}", k)
     if not path_violations([a, b], closed, buffer_km):
         return (a, b)
@@ -600,7 +603,6 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     # image (a disc of that radius in the plane holds less of it the farther the airport lies
     # from the centre, 46 km of 100 along the radius at Hong Kong on Madrid - Hong Kong, which
     # found no way out of the full margin round China)
-    d_ends = {code: clearance_km(ends, code, within_km=3 * buffer_km) for code in closed}
     ring_deg = float(np.degrees(buffer_km / EARTH_RADIUS_KM))
     for k, (lat_e, lon_e) in enumerate((a, b)):
         margins = {code: float(d[k]) / 2 if d[k] < buffer_km else float(buffer_km)
