@@ -176,16 +176,7 @@ def test_an_empty_name_is_refused_not_read_as_the_current_folder(tmp_path: Path,
 def test_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch, command: str) -> None:
     import errno
 
-    from conftest import MINIMAL
-
-    scenario = tmp_path / "tiny.yaml"
-    scenario.write_text(MINIMAL + "demand:\n  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 20}\n")
-    argv = {"run": ["run", str(scenario)], "compare": ["compare", str(scenario), str(scenario)],
-            "sweep": ["sweep", str(scenario), "--set", "demand.P.per_week=10,20"],
-            "throughput": ["throughput", str(scenario), "--scale", "1,2"]}[command]
-    if command == "throughput":  # it scales cargo
-        cargo = MINIMAL.replace("unit: pax\n    stops: [IST, VNO]", "unit: feu\n    stops: [IST, VNO]")
-        scenario.write_text(cargo + "demand:\n  - {id: F, kind: cargo, from: IST, to: VNO, per_week: 1}\n")
+    argv = _commands(tmp_path)[command]
     real = Path.write_text
 
     def full(self: Path, *args, **kwargs) -> int:
@@ -356,6 +347,7 @@ def _unwritable(monkeypatch, folder: Path) -> None:
 
 
 def _commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Each command that writes a results folder, on a tiny scenario with passengers and cargo."""
     from conftest import MINIMAL
 
     scenario = tmp_path / "tiny.yaml"
@@ -367,17 +359,24 @@ def _commands(tmp_path: Path) -> dict[str, list[str]]:
             "throughput": ["throughput", str(scenario), "--scale", "1,2"]}
 
 
+def _into_empty_out(tmp_path: Path, monkeypatch, command: str, unwritable: Path) -> int:
+    """``command`` with ``--out`` an empty folder ``tmp_path/out``, nothing made in
+    ``unwritable``: its exit status."""
+    argv = _commands(tmp_path)[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    _unwritable(monkeypatch, unwritable)
+    return main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)])
+
+
 @pytest.mark.parametrize("command", ["run", "compare", "sweep", "throughput"])
 def test_an_empty_out_folder_that_cannot_be_written_in_is_refused_before_running(
         tmp_path: Path, capsys, monkeypatch, command: str) -> None:
     # an empty read-only folder: run and compare ran every replication, then said it "was
     # filled by another run meanwhile" and left the results beside it; sweep and throughput
     # ended in a PermissionError traceback
-    argv = _commands(tmp_path)[command]
     out = tmp_path / "out"
-    out.mkdir()
-    _unwritable(monkeypatch, out)
-    assert main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)]) == 2
+    assert _into_empty_out(tmp_path, monkeypatch, command, unwritable=out) == 2
     err = capsys.readouterr().err
     assert f"{out}: cannot write there" in err and "Traceback" not in err, err
     assert list(out.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.yaml"]
@@ -388,11 +387,8 @@ def test_an_empty_out_folder_in_a_folder_that_cannot_be_written_in_is_filled(
         tmp_path: Path, capsys, monkeypatch, command: str) -> None:
     # a folder made for the results in a shared place: refused ("cannot write in folder"),
     # though only the folder itself is written in
-    argv = _commands(tmp_path)[command]
     out = tmp_path / "out"
-    out.mkdir()
-    _unwritable(monkeypatch, tmp_path)
-    assert main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert _into_empty_out(tmp_path, monkeypatch, command, unwritable=tmp_path) == 0
     names = sorted(p.name for p in out.iterdir())
     assert ("summary.json" if command != "sweep" else "sweep.json") in names, names
     assert not [n for n in names if n.startswith(".")], names  # nothing left of the building
