@@ -114,7 +114,9 @@ def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
 #: a cut that slows a service only while it lasts, a trip that arrives on reaching its last
 #: stop, a closed dispatched service that sends nothing, paths on some weekdays).
 #: 4: a gateway reached only over what closures hold shut all run is no choice.
-RESULTS_REVISION = 4
+#: 5: a share, rate or mean over no units is NaN (it was 0), so runs kept before would mix
+#: both readings in one summary.
+RESULTS_REVISION = 5
 
 
 def run_key(token: str, seed: int, replication: int) -> str:
