@@ -261,6 +261,22 @@ def test_running_times_round_the_running_total_half_up() -> None:
     assert [(s.depart_offset_min, s.arrive_offset_min) for s in segs] == [(0, 61), (61, 122)]
 
 
+def test_a_stop_after_a_segment_stretched_to_a_minute_keeps_its_dwell() -> None:
+    # A -> B -> A -> C, 1,000 km in all, 60 min of running and 5 min dwells: A-B and B-A are
+    # 0.3 min each by distance, so B is reached at 1 (stretched from 0), left at 6 (0.3 + 5,
+    # rounded, + 1 stretched), A reached at 7 (5.6 rounded 6, stretched), and left at 12: a
+    # stop of 5 min. Before the fix A was left at 11 (10.6 rounded), a stop of 4.
+    from corridor.scenario.schema import Place, Service
+
+    objs = {k: Place.model_validate(place(k, 0, x)) for k, x in (("A", 0.0), ("B", 0.045), ("C", 9.0))}
+    svc = Service.model_validate(service("S", ["A", "B", "A", "C"], ["08:00"], 70, dwell_min=5,
+                                         distance_km=1000.0))
+    segs = [(s.depart_offset_min, s.arrive_offset_min) for s in service_segments(svc, objs)]
+    for (_, arrive), (leave, _) in zip(segs, segs[1:]):
+        assert leave - arrive >= 5
+    assert segs[-1][1] == 70  # the last segment gives the time back
+
+
 # ---------------------------------------------------------------- any date
 @pytest.fixture(scope="module")
 def baseline() -> RoutePlanner:

@@ -14,8 +14,8 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
 * Offsets are whole minutes (timetables are published to the minute): each arrival is the
   exact running total since the first departure rounded to the nearest minute, halves up
   (so a service's segments add up to its rounded total and rounding never accumulates), and
-  each departure is the exact total with the dwell rounded the same way; every segment takes
-  at least one minute.
+  each departure is the exact total with the dwell rounded the same way (moved as far as the
+  arrival before it was, when that was stretched to make its segment last a minute); every segment takes at least one minute.
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
   proportion to distance (or ``cost_usd_per_unit_km`` times distance; a segment's share is
   kept for a service with ``fare_basis: boarding`` too, whose timetable charges the whole
@@ -95,6 +95,7 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
         depart = t
         exact += float(running[i])
         t = max(round_half_up(exact), depart + 1.0)
+        stretched = t - round_half_up(exact)  # minutes added to make the segment last one
         out.append(
             Segment(
                 service=service.id,
@@ -109,7 +110,8 @@ def service_segments(service: Service, places: dict[str, Place]) -> list[Segment
             )
         )
         exact += service.dwell_min
-        t = max(round_half_up(exact), t)
+        # a stop after a stretched segment keeps its length: the departure moves as far
+        t = max(round_half_up(exact) + stretched, t)
     return out
 
 
