@@ -104,15 +104,17 @@ class Reference:
                                              s["duration_min"], cost[0], co2[0]))
                 continue
             # each arrival the exact running total (by distance share) rounded halves up, at least
-            # a minute after its departure; each departure the exact total with the dwell
+            # a minute after its departure; each departure the exact total with the dwell, as
+            # much later as its arrival was pushed to make the segment last a minute
             dep_off, arr_off, t, exact = [], [], 0, Fraction(0)
             for d in degrees:
                 dep_off.append(t)
                 exact += Fraction(running * d, total)
-                t = max(math.floor(exact + Fraction(1, 2)), t + 1)
+                pushed = max(t + 1 - math.floor(exact + Fraction(1, 2)), 0)
+                t = math.floor(exact + Fraction(1, 2)) + pushed
                 arr_off.append(t)
                 exact += dwell
-                t = max(math.floor(exact + Fraction(1, 2)), t)
+                t = max(math.floor(exact + Fraction(1, 2)) + pushed, t)
             self.services.append(Service(s["mode"], stops, dep_off, arr_off, cost, co2,
                                          self._starts(data, s, places[stops[0]]["tz"], first_day, last_day),
                                          board))
