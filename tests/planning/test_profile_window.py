@@ -41,3 +41,25 @@ def test_profile_keeps_the_single_querys_window(days: float) -> None:
     # from 13:00 the 60 days reach the 13:00 arrival (within the window, both ends included)
     assert week.arrival_min[12] == np.inf and week.arrival_min[13] == 60 * 1440 + 13 * 60
     assert (week.winner[np.isinf(week.arrival_min)] == -1).all()
+
+
+def test_a_profile_whose_partial_journeys_outgrow_memory_is_refused(monkeypatch) -> None:
+    # two services at the same times on every hop of a line: the ways to its end double at each
+    # stop, and each holds a time per departure minute. Past the profile's memory (here cut to
+    # 40 partial journeys of a week's minutes) it is refused with a PlanningError, where it
+    # once grew until the machine ran out of memory (a line of 22 hops took 24 GB)
+    import corridor.planning.profile as profile_module
+    from corridor.errors import PlanningError
+
+    hops = 8
+    places = [{"id": f"P{k}", "name": f"P{k}", "kind": "city", "country": "KZ", "lat": 45.0 + 0.05 * k,
+               "lon": 70.0, "tz": "UTC"} for k in range(hops + 1)]
+    services = [{"id": f"{kind}{k}", "mode": "rail", "unit": "pax", "stops": [f"P{k - 1}", f"P{k}"],
+                 "duration_min": 10, "capacity": 10, "timetable": {"times": [f"{k:02d}:00"]}}
+                for k in range(1, hops + 1) for kind in ("F", "S")]
+    planner = RoutePlanner(Scenario.model_validate({"name": "line", "run": {"start": "2027-03-01"},
+                                                    "places": places, "services": services}))
+    assert planner.profile("P0", "P3", start="2027-03-01T00:00", unit="pax")  # 4 ways: fine
+    monkeypatch.setattr(profile_module, "MAX_OPEN_BYTES", 40 * 7 * 1440 * 8)
+    with pytest.raises(PlanningError, match="partial journeys"):
+        planner.profile("P0", f"P{hops}", start="2027-03-01T00:00", unit="pax")

@@ -28,6 +28,7 @@ from corridor.errors import PlanningError
 from corridor.network.timetable import Timetable
 from corridor.planning.bounds import least_to
 from corridor.planning.links import DispatchRide, LinkHop, dispatch_rides, link_closure
+from corridor.planning.rules import dispatch_departures
 from corridor.units import MIN_PER_DAY
 
 INF = np.inf
@@ -121,6 +122,12 @@ class _Rides:
         return np.array(least_to(n, back, target))
 
 
+#: Memory the partial journeys of one profile may hold (each a time per ready time): past it
+#: the profile is refused rather than exhaust the machine (identical services at each change
+#: of a line double them at every stop).
+MAX_OPEN_BYTES = 2**30
+
+
 class _State(NamedTuple):
     """A partial pattern: at ``place``, able to board from ``board_at`` (per ready time).
 
@@ -174,6 +181,12 @@ class _PatternSearch:
         if self.hopeful(state):
             key = float(np.min(state.board_at + self.lower[state.place] - self.ready))
             heapq.heappush(self.heap, (key, next(self.counter), state))
+            if len(self.heap) * self.ready.nbytes > MAX_OPEN_BYTES:
+                raise PlanningError(
+                    f"the profile holds more than {len(self.heap):,} partial journeys at once "
+                    f"({MAX_OPEN_BYTES / 2**30:g} GiB of times, one per departure minute): services "
+                    "that match each other's times multiply the ways to the destination at every "
+                    "change; --max-transfers, --modes, a larger --step-min or fewer --days may stay within")
 
     def take_links(self, state: _State, leave: np.ndarray) -> None:
         for hop in self.rides.hops[state.place]:
@@ -208,7 +221,7 @@ class _PatternSearch:
             q = ride.dest
             if q in state.alighted:
                 continue
-            arrival = state.board_at + (ride.wait_min + ride.duration_min)
+            arrival = dispatch_departures(state.board_at, ride.wait_min, ride.days) + ride.duration_min
             prof.patterns_evaluated += 1
             steps = (*state.steps, Step(state.place, q, dispatch=ride))
             if q == self.target:
