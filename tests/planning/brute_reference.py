@@ -23,7 +23,8 @@ The rules, as read:
 * off a vehicle both wait ``min_connection_min``;
 * off a link, boarding waits ``max(checkin_min, min_connection_min)`` and another link may be
   taken at once (chains of links are one hop);
-* a dispatched vehicle is joined when one may board and leaves ``cutoff_min`` later;
+* a dispatched vehicle is joined when one may board and leaves ``cutoff_min`` later, or, on a
+  UTC day without departure paths (``days``), at the start of the next day with them;
 * the journey ends when it first reaches the target; a transfer is every vehicle boarded after
   the first; ``direct_only``: one vehicle, no link.
 """
@@ -81,6 +82,7 @@ class Dispatched:
     ride: Fraction
     cost: Fraction
     co2: Fraction
+    path_weekdays: frozenset[int] | None  # UTC weekdays with departure paths (None: every day)
 
 
 @dataclass
@@ -124,10 +126,11 @@ def segment_offsets(n_stops: int, shares: list[Fraction], duration: Fraction,
     for i in range(n_stops - 1):
         exact += running * shares[i]
         t = max(half_up(exact), dep[i] + 1)
+        pushed = t - half_up(exact)  # a segment stretched to its minute moves the stop after it
         arr[i + 1] = t
         exact += dwell
         if i + 1 < n_stops - 1:
-            t = max(half_up(exact), t)
+            t = max(half_up(exact) + pushed, t)
             dep[i + 1] = t
     return dep, arr
 
@@ -165,7 +168,9 @@ class World:
                 (_, ride) = segment_offsets(2, shares, frac(s["duration_min"]), Fraction(0))
                 self.dispatched.append(Dispatched(
                     s["id"], s["mode"], s["unit"], stops[0], stops[1],
-                    frac(s["dispatch"].get("cutoff_min", 0)), Fraction(ride[1]), cost[0], co2[0]))
+                    frac(s["dispatch"].get("cutoff_min", 0)), Fraction(ride[1]), cost[0], co2[0],
+                    None if s["dispatch"].get("days", "daily") == "daily" or "paths_per_day" not in s["dispatch"]
+                    else frozenset(WEEKDAYS.index(x) for x in s["dispatch"]["days"])))
                 continue
             dep_off, arr_off = segment_offsets(len(stops), shares, frac(s["duration_min"]),
                                                frac(s.get("dwell_min", 0)))
@@ -291,7 +296,7 @@ class World:
                              (*moves, ("ride", trip.service, trip.stops[i], trip.stops[j], dep, trip.arr[j])))
                 for d in sent:
                     if d.origin == p:
-                        go = board + d.cutoff
+                        go = self.path_day(board + d.cutoff, d.path_weekdays)
                         push(go + d.ride, d.dest, VEHICLE, b + 1, cost + d.cost, co2 + d.co2,
                              (*moves, ("dispatch", d.service, p, d.dest, go, go + d.ride)))
             for a in arcs:
@@ -299,6 +304,19 @@ class World:
                     push(leave + a.minutes, a.dest, LINK, b, cost + a.cost, co2 + a.co2,
                          (*moves, ("link", a.link, p, a.dest, leave, leave + a.minutes)))
         return pareto_front(found, criteria)
+
+    def path_day(self, t: Fraction, weekdays: frozenset[int] | None) -> Fraction:
+        """``t``, or the start (UTC) of the first later day with departure paths."""
+        if weekdays is None:
+            return t
+        day = self.epoch + dt.timedelta(minutes=math.floor(t))
+        if day.weekday() in weekdays:
+            return t
+        midnight = day.replace(hour=0, minute=0, second=0, microsecond=0)
+        while True:
+            midnight += dt.timedelta(days=1)
+            if midnight.weekday() in weekdays:
+                return Fraction(int((midnight - self.epoch).total_seconds()) // 60)
 
     def earliest(self, origin: int, target: int, ready: Fraction | int, **kw: Any) -> Fraction | float:
         best = self.search(origin, target, ready, criteria=False, **kw)

@@ -51,7 +51,22 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
     # never helps
     vehicles = int((tt.links.service >= 0).sum())
     last = (max([t0, *tt.arr_min.tolist()]) + float((tt.links.wait_min + tt.links.duration_min).sum())
-            + (vehicles + 1) * float(after_link.max(initial=0.0)))
+            + (vehicles + 1) * float(after_link.max(initial=0.0))
+            + 7 * 1440.0 * sum(days is not None for days in tt.links.path_days))
+
+    def leaves(k: int, t: float) -> float:
+        """A dispatched vehicle joined at ``t`` leaves its cut-off later, but on a day (UTC, since
+        the epoch) without departure paths (``path_days`` not 0 there) at the next day's start."""
+        go = t + float(tt.links.wait_min[k])
+        days = tt.links.path_days[k]
+        if days is None:
+            return go
+        day = math.floor(go / 1440.0)
+        if days[day % 7] == 0:
+            return go
+        while days[day % 7] != 0:
+            day += 1
+        return day * 1440.0
 
     def may_board(place: int, t: float) -> tuple:
         """The node of reaching ``place`` free to board at ``t``: it leads on to waiting there,
@@ -110,9 +125,9 @@ def time_expanded(tt: Timetable, origin: int, target: int, t0: float,
         u, t = joins.pop()
         if t > last:
             continue
-        for k, v, wait, ride in vehicles_from[u]:
-            arr = t + wait + ride
-            g.add_edge(("at", u, t), ("sent", k, t), weight=wait + ride, board=True,
+        for k, v, _, ride in vehicles_from[u]:
+            arr = leaves(k, t) + ride
+            g.add_edge(("at", u, t), ("sent", k, t), weight=arr - t, board=True,
                        cost=float(tt.links.cost_usd[k]), co2=float(tt.links.co2_kg[k]))
             if v == target:
                 g.add_edge(("sent", k, t), SINK, weight=0.0)

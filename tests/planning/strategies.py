@@ -89,7 +89,8 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
         a, b = draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True))
         services.append({
             "id": f"DISPATCH{k}", "mode": "road", "unit": "pax", "stops": [f"P{a}", f"P{b}"],
-            "dispatch": {"cutoff_min": draw(st.sampled_from([0, 30]))},
+            "dispatch": {"cutoff_min": draw(st.sampled_from([0, 30])),  # paths some days only, or every day
+                         **draw(st.sampled_from([{}, {"paths_per_day": 1, "days": ["Tue", "Sat"]}]))},
             "duration_min": draw(st.sampled_from([30, 60, 90])), "capacity": 8,
             "cost_usd": draw(st.integers(0, 50)),
         })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -478,23 +479,27 @@ demand:
 """
 
 
+@pytest.mark.parametrize("paths", ["", ", paths_per_day: 3, days: [Tue, Fri]"])
 @pytest.mark.parametrize("unit", ["pax", "feu"])
 @pytest.mark.parametrize(("origin", "legs", "minutes"), [
     ("O", ["BUS1", "S", "BUS2", "WALK", "BUS3"], None),
     ("Z", ["WALK", "BUS3"], 10 + 25 + 10 + 30),
 ])
 def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(
-        unit: str, origin: str, legs: list[str], minutes: int | None) -> None:
+        unit: str, origin: str, legs: list[str], minutes: int | None, paths: str) -> None:
     # O -BUS1 (dispatched)-> X -S (timetabled)-> Y -BUS2 (dispatched)-> Z -WALK-> V -BUS3-> W,
     # one unit a day, each alone on every vehicle: each dispatched vehicle leaves at its cut-off,
     # so the simulation's first departure and arrival are the plan's, to the minute (check-in at
     # O before BUS1; connection time, not check-in, off BUS1 at X and off BUS2 at Z; the larger
     # of check-in and connection time at V, reached by the walk, before BUS3). From Z the walk
     # is the first departure, as the plan has it, so the transit counts it (it once started at
-    # BUS3): it leaves at once, and arrives after the walk, V's 25 min and BUS3's cut-off and ride
+    # BUS3): it leaves at once, and arrives after the walk, V's 25 min and BUS3's cut-off and ride.
+    # With departure paths on Tuesdays and Fridays for BUS2, a unit at Y on another day waits
+    # for the next of them, in the plan as in the simulation (the plan once left at the cut-off).
     kind = "passenger" if unit == "pax" else "cargo"
     sc = scenario_from(CHAIN.replace("UNIT", unit).replace("KIND", kind)
-                       .replace("from: O,", f"from: {origin},"))
+                       .replace("from: O,", f"from: {origin},")
+                       .replace("cutoff_min: 20}", "cutoff_min: 20" + paths + "}"))
     u = simulate(sc, replications=1).records[0].units
     done = np.isfinite(u["arrival_min"])
     assert done.sum() >= 6
@@ -509,7 +514,12 @@ def test_a_unit_alone_departs_and_arrives_as_planned_on_dispatched_services(
         assert (first, arrived) == (it.depart_min, it.arrive_min)
         if minutes is not None:
             assert (first, arrived) == (created, created + minutes)
+        if paths and origin == "O":  # BUS2 leaves on a Tuesday or a Friday (UTC; day 0 a Monday)
+            bus2 = next(leg for leg in it.legs if leg.name == "BUS2")
+            assert math.floor(bus2.dep_min / 1440) % 7 in (1, 4)
     assert np.array_equal(u["arrival_min"][done], u["planned_arrival_min"][done])
+    if paths and origin == "O":  # some waited for a path day
+        assert np.any(u["arrival_min"][done] - u["created_min"][done] > 2 * 1440)
 
 
 def _vehicles_as_the_loop_says(rec, service: str, joins: np.ndarray, cutoff: int, cap: int) -> None:

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,6 +43,9 @@ class LinkTable:
     mode: tuple[str, ...] = ()  # the link's own mode (road, rail, transfer) or the service's
     wait_min: np.ndarray = field(default_factory=lambda: np.empty(0))  # planned wait: a dispatch's cut-off
     boardings: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))  # 1: a vehicle
+    #: per row, a dispatched service's days to wait for one with departure paths
+    #: (:data:`~corridor.planning.rules.PathDays`); None: every day has them, or a plain link
+    path_days: tuple[tuple[int, ...] | None, ...] = ()
 
     @property
     def planned_min(self) -> np.ndarray:
@@ -236,7 +239,8 @@ def build_timetable(
             seg = segments[0]
             link_rows.append(_LinkRow(service.id, index[seg.origin], index[seg.destination],
                                       seg.duration_min, seg.cost_usd, seg.co2_kg, (service.unit,),
-                                      s_idx, service.mode, service.dispatch.cutoff_min, 1))
+                                      s_idx, service.mode, service.dispatch.cutoff_min, 1,
+                                      _path_days(service.dispatch, epoch)))
             starts = np.empty(0)
         else:
             valid_from, valid_to = scenario.validity(service)
@@ -286,7 +290,7 @@ def build_timetable(
     for link in scenario.links:
         ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
         link_rows += [_LinkRow(link.id, index[u], index[v], link.duration_min, link.cost_usd, link.co2_kg,
-                               tuple(link.units), -1, link.mode, 0.0, 0) for u, v in ends]
+                               tuple(link.units), -1, link.mode, 0.0, 0, None) for u, v in ends]
     links = LinkTable(
         ids=tuple(r.id for r in link_rows),
         origin=np.array([r.origin for r in link_rows], dtype=np.int32),
@@ -299,6 +303,7 @@ def build_timetable(
         mode=tuple(r.mode for r in link_rows),
         wait_min=np.array([r.wait_min for r in link_rows], dtype=np.float64),
         boardings=np.array([r.boardings for r in link_rows], dtype=np.int32),
+        path_days=tuple(r.path_days for r in link_rows),
     )
     return Timetable(
         epoch=epoch,
@@ -346,3 +351,24 @@ class _LinkRow(NamedTuple):
     mode: str
     wait_min: float
     boardings: int
+    path_days: tuple[int, ...] | None
+
+
+def path_days(weekdays: Iterable[int], first_weekday: int) -> tuple[int, ...] | None:
+    """For departure paths on ``weekdays`` (Monday = 0), the days from each day since an epoch
+    on a ``first_weekday`` (modulo 7) to the first with paths, 0 on a day with paths; None
+    when every day has them.
+
+    >>> path_days((1, 3), 0)  # Tuesdays and Thursdays from a Monday
+    (1, 0, 1, 0, 4, 3, 2)
+    """
+    days = set(weekdays)
+    open_on = [(first_weekday + k) % 7 in days for k in range(7)]
+    if all(open_on):
+        return None
+    return tuple(next(k for k in range(7) if open_on[(d + k) % 7]) for d in range(7))
+
+
+def _path_days(dispatch: Any, epoch: dt.datetime) -> tuple[int, ...] | None:
+    """A dispatched service's days to wait for paths (:func:`path_days`), counted from the epoch."""
+    return None if dispatch.paths_per_day is None else path_days(dispatch.path_weekdays, epoch.weekday())

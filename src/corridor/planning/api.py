@@ -305,8 +305,9 @@ class RoutePlanner:
         if stations:
             parts.append(f"the queues and customs holds at {', '.join(sorted(stations))}")
         if dispatched:
-            parts.append("the waits of dispatched services to fill, for a path or for a vehicle "
-                         f"({', '.join(sorted(dispatched))}; planned at their cut-off)")
+            parts.append("the waits of dispatched services to fill, for a path others took or for a "
+                         f"vehicle ({', '.join(sorted(dispatched))}; planned at their cut-off, or on "
+                         "the next day with paths)")
         return ["timetable times: " + " and ".join(parts) + " are left out; `corridor run` simulates them"]
 
     def _disruption_notes(self, start_min: float, end_min: float) -> list[str]:

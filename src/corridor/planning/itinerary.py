@@ -169,7 +169,7 @@ def link_legs(tt: Timetable, source: int, rows: tuple[int, ...], leave_min: floa
     t, here = leave_min, source
     for r in rows:
         dispatched = int(lt.service[r]) >= 0
-        dep = dispatch_departure(t, float(lt.wait_min[r]))  # a plain link's wait is 0
+        dep = dispatch_departure(t, float(lt.wait_min[r]), lt.path_days[r])  # a plain link's wait is 0
         arr = dep + float(lt.duration_min[r])
         legs.append(Leg("dispatch" if dispatched else "link", lt.ids[r], lt.mode[r], here, int(lt.dest[r]),
                         dep, arr, float(lt.cost_usd[r]), float(lt.co2_kg[r]), link_row=(r,)))

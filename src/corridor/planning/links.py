@@ -53,7 +53,9 @@ class LinkHop:
 class DispatchRide(NamedTuple):
     """A dispatched vehicle out of a place (a row of the link table): joined when a vehicle
     could be boarded there, it is planned to leave ``wait_min`` (its cut-off) later, the latest
-    the cut-off guarantees, and lands ``duration_min`` after that, off a vehicle."""
+    the cut-off guarantees, or on the next day with departure paths (``days``,
+    :func:`~corridor.planning.rules.dispatch_departure`), and lands ``duration_min`` after
+    that, off a vehicle. ``wait_min + duration_min`` is the least it takes."""
 
     row: int
     dest: int
@@ -61,6 +63,7 @@ class DispatchRide(NamedTuple):
     duration_min: float
     cost_usd: float
     co2_kg: float
+    days: tuple[int, ...] | None = None
 
 
 def usable_rows(tt: Timetable, unit: str | None = None, modes: tuple[str, ...] | None = None,
@@ -92,7 +95,7 @@ def dispatch_rides(tt: Timetable, rows: np.ndarray | None = None,
     for r in np.flatnonzero(use & (lt.service >= 0)).tolist():
         out[int(lt.origin[r])].append(DispatchRide(r, int(lt.dest[r]), float(lt.wait_min[r]),
                                                    float(lt.duration_min[r]), float(lt.cost_usd[r]),
-                                                   float(lt.co2_kg[r])))
+                                                   float(lt.co2_kg[r]), lt.path_days[r]))
     return out
 
 

@@ -38,6 +38,7 @@ from corridor.network.timetable import Timetable
 from corridor.planning.bounds import BoundGraph, Bounds
 from corridor.planning.itinerary import Itinerary, Leg, link_legs, service_leg
 from corridor.planning.links import DispatchRide, LinkHop, dispatch_rides, link_closure
+from corridor.planning.rules import dispatch_departure
 
 INF = math.inf
 EPS = 1e-9
@@ -305,7 +306,8 @@ class Planner:
         def join(place: int) -> None:
             """Join every dispatched vehicle out of ``place`` at ``ready[place]``, just lowered."""
             for ride in dispatch[place]:  # planned to leave at the cut-off (:mod:`.rules`)
-                heapq.heappush(sent, (ready[place] + ride.wait_min, next(order), ready[place], place, ride))
+                heapq.heappush(sent, (dispatch_departure(ready[place], ride.wait_min, ride.days),
+                                      next(order), ready[place], place, ride))
 
         def keep(v: int, a: float, r: float, ptr: Pointer) -> bool:
             """Reaching ``v`` at ``a``, free to board from ``r``, by ``ptr``: keep what improves
@@ -662,7 +664,7 @@ class _Bags:
         rides = self.planner.dispatch[place]
         if rides and label.boardings + 1 <= self.max_boardings:
             for ride in rides:
-                leaves = label.time_min + ride.wait_min
+                leaves = dispatch_departure(label.time_min, ride.wait_min, ride.days)
                 heapq.heappush(self.sent, (leaves, next(self._order), place, ride, label))
         return True
 

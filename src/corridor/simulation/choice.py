@@ -184,14 +184,16 @@ class ChoiceCache(RouteCache):
         seats (a connection that no alternative rides cannot change a Pareto set by closing).
         """
         key = self.key(origin, dest, ready, board_from)
-        found = self.cached(key)
-        if found is not MISSING:
-            return found  # type: ignore[return-value]
         # the window ends window_days after the end of the (UTC) day of the first departure
         # the key catches: the same for all who share the key, and for all keys of one day
         first = self._departures[origin]
         shared = key[2] < len(first)
         limit = self._limit(first[key[2]] if shared else ready)
+        if self.untimed(origin).by_day:  # no key holds the journeys that may wait for a path day
+            return self._search(origin, dest, ready, board_from, limit, self.allowed)[0]
+        found = self.cached(key)
+        if found is not MISSING:
+            return found  # type: ignore[return-value]
         memo = self.planner.memo.setdefault(("choice", self.window_min), {})
         static = memo.get(key) if shared else None
         if static is None and shared:

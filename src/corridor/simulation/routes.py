@@ -144,6 +144,8 @@ class RouteCache:
                  board_from: float | None = None) -> tuple[Itinerary, tuple[Step, ...]] | None:
         """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
         ready time plus check-in as the first moment to board (a rebooking traveller)."""
+        if self.untimed(origin).by_day:  # no key holds the journeys that may wait for a path day
+            return self._find(origin, dest, ready, board_from)
         key = self.key(origin, dest, ready, board_from)
         found = self.cached(key)
         if found is not MISSING and (found is None or found[0].arrive_min  # type: ignore[index]
@@ -198,6 +200,9 @@ class Untimed(NamedTuple):
     board_after_boarding: tuple[tuple[int, float], ...]
     arrive_after_ready: list[float]
     arrive_after_boarding: list[float]
+    #: a dispatched vehicle on the way has paths on some weekdays only: it may wait for one, so
+    #: the minutes above are the least, and journeys are not a fixed time after the ready time
+    by_day: bool = False
 
 
 def untimed_reach(planner: Planner, origin: int) -> Untimed:
@@ -210,6 +215,7 @@ def untimed_reach(planner: Planner, origin: int) -> Untimed:
     mct = tt.min_connection_min.tolist()
     after_link = np.maximum(tt.checkin_min, tt.min_connection_min).tolist()
     out = []
+    by_day = False
     for start in ("leave", "board"):
         # least offsets of the two states of each place: free to board, free to leave by link
         board, leave, arrive = [math.inf] * n, [math.inf] * n, [math.inf] * n
@@ -226,6 +232,7 @@ def untimed_reach(planner: Planner, origin: int) -> Untimed:
                     moves.append((q, a, landing(a, mct[q], after_link[q], False, via_link=True)[0], math.inf))
             else:
                 for ride in planner.dispatch[p]:
+                    by_day = by_day or ride.days is not None  # then the least it takes
                     q, a = ride.dest, dispatch_departure(t, ride.wait_min) + ride.duration_min
                     moves.append((q, a, *landing(a, mct[q], after_link[q], False, via_link=False)))
             for q, a, b, lv in moves:
@@ -240,4 +247,4 @@ def untimed_reach(planner: Planner, origin: int) -> Untimed:
         out.append((tuple((p, board[p]) for p in range(n)
                           if board[p] < math.inf and (p != origin or start == "leave")), arrive))
     (after_ready, arrive_ready), (after_boarding, arrive_boarding) = out
-    return Untimed(after_ready, after_boarding, arrive_ready, arrive_boarding)
+    return Untimed(after_ready, after_boarding, arrive_ready, arrive_boarding, by_day)
