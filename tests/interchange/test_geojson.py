@@ -105,3 +105,26 @@ def test_a_geopackage_of_no_places_is_refused_before_anything_is_written(tmp_pat
     assert f"{gpkg}: nothing to write: the scenario has no places" in err, err
     assert "No such file" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.yaml"]
+
+
+def test_a_geopackage_on_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    # GDAL reports a full disk through pyogrio's own error ("database or disk is full"), not an
+    # OSError: it went out as a traceback. Now one line, exit 2, the file there before kept
+    # and nothing half-written beside it
+    gpd = pytest.importorskip("geopandas")
+    errors = pytest.importorskip("pyogrio.errors")
+    from conftest import MINIMAL
+
+    def full(self, *args, **kwargs) -> None:
+        raise errors.FeatureError("failed to write record:\ndatabase or disk is full")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    scenario, gpkg = tmp_path / "tiny.yaml", tmp_path / "n.gpkg"
+    scenario.write_text(MINIMAL)
+    gpkg.write_text("kept")
+    assert main(["export", str(scenario), "--gpkg", str(gpkg)]) == 2
+    err = capsys.readouterr().err
+    assert f"{gpkg}: cannot write there (failed to write record: database or disk is full)" in err, err
+    assert "Traceback" not in err
+    assert gpkg.read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.gpkg", "tiny.yaml"]

@@ -172,6 +172,14 @@ def write_geopackage(scenario: Scenario, out: Path) -> None:
         for layer in LAYERS:
             if layers[layer]:
                 frame = gpd.GeoDataFrame.from_features(layers[layer], crs="EPSG:4326")
-                frame.to_file(tmp, layer=layer, driver="GPKG")
+                try:
+                    frame.to_file(tmp, layer=layer, driver="GPKG")
+                except OSError:
+                    raise
+                except Exception as exc:  # GDAL's own errors (a full disk: "database or disk is full")
+                    if type(exc).__module__.split(".")[0] not in ("pyogrio", "fiona"):
+                        raise
+                    reason = " ".join(str(exc).split())[:300]
+                    raise CorridorError(f"{out}: cannot write there ({reason})") from None
 
     write_atomically(out, write)
