@@ -57,8 +57,9 @@ def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, tuple[float, flo
     assert trips is not None
     window = (trips["scheduled_min"] >= rec.warmup_min) & (trips["scheduled_min"] < rec.horizon_min)
     out = []
+    by_id = {service.id: service for service in scenario.services}  # (a scan per service: n squared)
     for s, name in enumerate(rec.services):
-        service = scenario.service(name)
+        service = by_id[name]
         if service.economics is not None and service.unit == "pax":
             out.append((name, flight_cost_usd(scenario, name),
                         window & (trips["service"] == s) & (trips["capacity"] > 0)))
@@ -84,8 +85,9 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
     places = {p.id: p for p in scenario.places}
+    by_id = {service.id: service for service in scenario.services}
     for name, (block_h, cost, _), ran in _flown(rec, scenario):
-        service = scenario.service(name)
+        service = by_id[name]
         flights = int(ran.sum())
         passengers = int(trips["boarded"][ran].sum())
         through = int(trips["through"][ran].sum())
