@@ -940,7 +940,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoRouteError as exc:
         if args.debug:
             raise
-        print(f"no route: {exc}", file=sys.stderr)
+        print(f"no route: {_printable(str(exc))}", file=sys.stderr)
         return EXIT_EMPTY
     except CorridorError as exc:
         if args.debug:
@@ -948,7 +948,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a bound the scenario passes as a whole is said with its file (no line is to blame)
         limit = isinstance(exc, ScenarioLimitError) and getattr(args, "scenario", None)
         where = f"{args.scenario}: " if limit else ""
-        print(f"error: {where}{exc}", file=sys.stderr)
+        print(_printable(f"error: {where}{exc}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         if args.debug:
@@ -976,6 +976,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug or not _from_interrupt(exc):
             raise
         return _interrupted(argv)
+
+
+def _printable(message: str) -> str:
+    r"""``message`` with control characters other than newlines and tabs escaped (``\x1b``): a
+    file name may hold them, and a terminal would run them (clear the screen, change colours).
+
+    >>> print(_printable("error: a\x1b[2Jb.yaml: bad value"))
+    error: a\x1b[2Jb.yaml: bad value
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _from_interrupt(exc: BaseException) -> bool:

@@ -146,3 +146,13 @@ def test_a_current_folder_that_was_removed(tmp_path: Path, monkeypatch, capsys) 
     assert main(["validate", "tiny.yaml"]) == 2
     err = capsys.readouterr().err
     assert "tiny.yaml: file not found" in err and "Traceback" not in err and "standard output" not in err
+
+
+def test_control_characters_in_a_file_name_are_escaped_in_errors(tmp_path: Path, capsys) -> None:
+    # a terminal runs what reaches it raw: a file named with ESC [2J cleared the screen when
+    # validate named it in an error (values inside files were escaped, file names were not)
+    bad = tmp_path / "esc\x1b[2J\x1b[31mX.yaml"
+    bad.write_text("name: [\n")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "esc\\x1b[2J\\x1b[31mX.yaml" in err, err
