@@ -527,6 +527,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     outputs = {flag: out for flag, out in given if out is not None}
     if not outputs:
         raise CorridorError("export: give at least one of --gtfs, --geojson, --gpkg, --graphml")
+    feed_only = [flag for flag, value in (("--timezone", args.timezone), ("--start", args.start),
+                                          ("--end", args.end)) if value is not None]
+    if feed_only and args.gtfs is None:  # they were taken and never read
+        raise CorridorError(f"export: {' and '.join(feed_only)} {'is' if len(feed_only) == 1 else 'are'} "
+                            "for the GTFS feed: give --gtfs too")
     kinds = {"--gtfs": gtfs_path, "--geojson": geojson_path, "--gpkg": geopackage_path}
     named: dict[Path, str] = {}
     for flag, out in outputs.items():  # every output checked before any is written

@@ -156,3 +156,15 @@ def test_control_characters_in_a_file_name_are_escaped_in_errors(tmp_path: Path,
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "esc\\x1b[2J\\x1b[31mX.yaml" in err, err
+
+
+def test_gtfs_options_without_a_feed_are_refused(tmp_path: Path, capsys) -> None:
+    # --timezone Bogus with only --gpkg exited 0: the feed's options were never read
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL)
+    out = tmp_path / "n.geojson"
+    assert main(["export", str(scenario), "--geojson", str(out), "--timezone", "Bogus"]) == 2
+    assert "export: --timezone is for the GTFS feed: give --gtfs too" in capsys.readouterr().err
+    assert not out.exists()
