@@ -135,6 +135,14 @@ def segment_offsets(n_stops: int, shares: list[Fraction], duration: Fraction,
     return dep, arr
 
 
+def path_weekdays(dispatch: dict[str, Any]) -> frozenset[int] | None:
+    """The UTC weekdays of a dispatched service's departure paths, None when every day has them."""
+    days = dispatch.get("days", "daily")
+    if days == "daily" or "paths_per_day" not in dispatch:
+        return None
+    return frozenset(WEEKDAYS.index(x) for x in days)
+
+
 class World:
     """Every trip of a scenario dict whose first stop's local date is in ``[first, last]``."""
 
@@ -169,8 +177,7 @@ class World:
                 self.dispatched.append(Dispatched(
                     s["id"], s["mode"], s["unit"], stops[0], stops[1],
                     frac(s["dispatch"].get("cutoff_min", 0)), Fraction(ride[1]), cost[0], co2[0],
-                    None if s["dispatch"].get("days", "daily") == "daily" or "paths_per_day" not in s["dispatch"]
-                    else frozenset(WEEKDAYS.index(x) for x in s["dispatch"]["days"])))
+                    path_weekdays(s["dispatch"])))
                 continue
             dep_off, arr_off = segment_offsets(len(stops), shares, frac(s["duration_min"]),
                                                frac(s.get("dwell_min", 0)))

@@ -138,11 +138,12 @@ def scenario(r: Rand, *, max_places: int = 5, max_services: int = 6, max_stops: 
     for k in range(r.int(0, max_dispatch)):
         a = r.int(0, n - 1)
         b = (a + r.int(1, n - 1)) % n
+        # departure paths on some weekdays only, one in three
+        days = r.pick([["Mon"], ["Tue", "Sat"], ["Wed", "Thu", "Sun"]])
+        paths = r.pick([{}, {}, {"paths_per_day": 1, "days": days}])
         services.append({
             "id": f"D{k}", "mode": r.pick(["road", "rail"]), "unit": "pax" if r.int(0, 3) else "feu",
-            "stops": [f"P{a}", f"P{b}"], "dispatch": {"cutoff_min": r.pick([0, 0, 30, 90.5, 1500]),
-                                                      **r.pick([{}, {}, {"paths_per_day": 1, "days": r.pick(
-                                                          [["Mon"], ["Tue", "Sat"], ["Wed", "Thu", "Sun"]])}])},
+            "stops": [f"P{a}", f"P{b}"], "dispatch": {"cutoff_min": r.pick([0, 0, 30, 90.5, 1500]), **paths},
             "duration_min": r.pick([1, 30, 60, 181]), "capacity": 8,
             "cost_usd": r.pick([0, 15, r.int(0, 80)]), "co2_kg": r.pick([0, 3]),
         })

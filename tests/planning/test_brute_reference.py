@@ -76,7 +76,8 @@ def replay(world: World, q: dict[str, Any], itinerary: Any) -> None:
         elif leg.kind == "dispatch":
             d = next(d for d in world.dispatched if d.service == leg.name)
             assert (d.origin, d.dest) == (place, leg.dest) and d.unit == q["unit"]
-            assert dep == world.path_day(board + d.cutoff, d.path_weekdays) and arr == dep + d.ride, (leg, board)
+            assert dep == world.path_day(board + d.cutoff, d.path_weekdays), (leg, board)
+            assert arr == dep + d.ride, leg
             vehicles, cost, co2, how = vehicles + 1, cost + d.cost, co2 + d.co2, VEHICLE
         else:
             assert leg.kind == "service"

@@ -15,7 +15,8 @@ A service of n stops has n - 1 segments. For segment i the first-stop departure 
   exact running total since the first departure rounded to the nearest minute, halves up
   (so a service's segments add up to its rounded total and rounding never accumulates), and
   each departure is the exact total with the dwell rounded the same way (moved as far as the
-  arrival before it was, when that was stretched to make its segment last a minute); every segment takes at least one minute.
+  arrival before it was, when that was stretched to make its segment last a minute); every
+  segment takes at least one minute.
 * Cost and CO2 per unit: a ride over part of the service pays its share of ``cost_usd`` in
   proportion to distance (or ``cost_usd_per_unit_km`` times distance; a segment's share is
   kept for a service with ``fare_basis: boarding`` too, whose timetable charges the whole
