@@ -115,7 +115,8 @@ def run_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
 #: stop, a closed dispatched service that sends nothing, paths on some weekdays).
 #: 4: a gateway reached only over what closures hold shut all run is no choice.
 #: 5: a share, rate or mean over no units is NaN (it was 0), so runs kept before would mix
-#: both readings in one summary.
+#: both readings in one summary; a stop after a segment stretched to a minute keeps its
+#: dwell; containers route knowing the weekdays of dispatched services' departure paths.
 RESULTS_REVISION = 5
 
 
