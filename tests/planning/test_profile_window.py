@@ -45,9 +45,9 @@ def test_profile_keeps_the_single_querys_window(days: float) -> None:
 
 def test_a_profile_whose_partial_journeys_outgrow_memory_is_refused(monkeypatch) -> None:
     # two services at the same times on every hop of a line: the ways to its end double at each
-    # stop, and each holds a time per departure minute. Past the profile's memory (here cut to
-    # 40 partial journeys of a week's minutes) it is refused with a PlanningError, where it
-    # once grew until the machine ran out of memory (a line of 22 hops took 24 GB)
+    # stop, and each holds a time per departure minute. Past the profile's bound (here cut to
+    # 40 partial journeys) it is refused with a PlanningError, where it once grew until the
+    # machine ran out of memory (a line of 22 hops took 24 GB)
     import corridor.planning.profile as profile_module
     from corridor.errors import PlanningError
 
@@ -60,6 +60,6 @@ def test_a_profile_whose_partial_journeys_outgrow_memory_is_refused(monkeypatch)
     planner = RoutePlanner(Scenario.model_validate({"name": "line", "run": {"start": "2027-03-01"},
                                                     "places": places, "services": services}))
     assert planner.profile("P0", "P3", start="2027-03-01T00:00", unit="pax")  # 4 ways: fine
-    monkeypatch.setattr(profile_module, "MAX_OPEN_BYTES", 40 * 7 * 1440 * 8)
+    monkeypatch.setattr(profile_module, "MAX_OPEN", 40)
     with pytest.raises(PlanningError, match="partial journeys"):
         planner.profile("P0", f"P{hops}", start="2027-03-01T00:00", unit="pax")
