@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
 
@@ -547,26 +548,38 @@ def cmd_export(args: argparse.Namespace) -> int:
         from corridor.interchange.geojson import check_geopackage
 
         check_geopackage(scenario, args.gpkg)
+    from corridor.report.files import all_or_none
+
+    with all_or_none():  # a failure (a full disk, Ctrl-C) at any output leaves every old file
+        said = _export(args, scenario, graph)
+    for line, note in said:
+        print(line, file=sys.stderr if note else sys.stdout)
+    return 0
+
+
+def _export(args: argparse.Namespace, scenario: Any, graph: Any) -> list[tuple[str, bool]]:
+    """Write the outputs ``export`` was given; what to say of each (True: a note)."""
+    said: list[tuple[str, bool]] = []
     if args.gtfs is not None:
         from corridor.interchange.gtfs_export import write_gtfs
 
         feed = write_gtfs(scenario, args.gtfs, timezone=args.timezone, start=args.start, end=args.end)
         trips = len(feed.tables["trips.txt"])
-        print(f"wrote {args.gtfs}: {len(feed.tables['routes.txt'])} routes, {trips} trips, "
-              f"{feed.start} to {feed.end}, times in {feed.timezone}")
+        said.append((f"wrote {args.gtfs}: {len(feed.tables['routes.txt'])} routes, {trips} trips, "
+                     f"{feed.start} to {feed.end}, times in {feed.timezone}", False))
         if feed.skipped:
-            print(f"note: dispatched services have no timetable and are not in the feed: "
-                  f"{', '.join(feed.skipped)}", file=sys.stderr)
+            said.append(("note: dispatched services have no timetable and are not in the feed: "
+                         f"{', '.join(feed.skipped)}", True))
     if args.geojson is not None:
         from corridor.interchange.geojson import write_geojson
 
         write_geojson(scenario, args.geojson)
-        print(f"wrote {args.geojson}")
+        said.append((f"wrote {args.geojson}", False))
     if args.gpkg is not None:
         from corridor.interchange.geojson import write_geopackage
 
         write_geopackage(scenario, args.gpkg)
-        print(f"wrote {args.gpkg}")
+        said.append((f"wrote {args.gpkg}", False))
     if args.graphml is not None:
         import networkx as nx
 
@@ -574,8 +587,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         from corridor.report.files import write_atomically
 
         write_atomically(args.graphml, lambda tmp: nx.write_graphml(export_safe(graph), tmp))
-        print(f"wrote {args.graphml}")
-    return 0
+        said.append((f"wrote {args.graphml}", False))
+    return said
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

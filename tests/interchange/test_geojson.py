@@ -128,3 +128,31 @@ def test_a_geopackage_on_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys,
     assert "Traceback" not in err
     assert gpkg.read_text() == "kept"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.gpkg", "tiny.yaml"]
+
+
+def test_an_export_failing_at_one_output_leaves_every_old_file(tmp_path: Path, capsys, monkeypatch) -> None:
+    # --gtfs and --gpkg, the GeoPackage failing (a full disk): the feed had already replaced the
+    # old one, so the folder held a new feed beside an old GeoPackage. Now both stay old, and
+    # no temporary file is left
+    gpd = pytest.importorskip("geopandas")
+    errors = pytest.importorskip("pyogrio.errors")
+    from conftest import MINIMAL
+
+    def full(self, *args, **kwargs) -> None:
+        raise errors.FeatureError("database or disk is full")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL)
+    feed, gpkg, geojson = tmp_path / "g.zip", tmp_path / "n.gpkg", tmp_path / "n.geojson"
+    for old in (feed, gpkg, geojson):
+        old.write_text("old")
+    argv = ["export", str(scenario), "--gtfs", str(feed), "--geojson", str(geojson), "--gpkg", str(gpkg)]
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "cannot write there" in err and "wrote" not in out
+    assert [p.read_text() for p in (feed, gpkg, geojson)] == ["old", "old", "old"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.zip", "n.geojson", "n.gpkg", "tiny.yaml"]
+    monkeypatch.undo()
+    assert main(argv) == 0  # and with room, all three are new
+    assert all(p.read_text(errors="replace") != "old" for p in (feed, gpkg, geojson))

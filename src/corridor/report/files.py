@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,14 +62,47 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
         raise cannot_write(path, exc) from None
     os.close(fd)
     tmp = Path(tmp_name)
+    kept = False
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)
+        if _batches:  # renamed with the others of its batch (:func:`all_or_none`)
+            _batches[-1].append((tmp, path))
+            kept = True
+        else:
+            os.replace(tmp, path)
     except OSError as exc:
         raise cannot_write(path, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        if not kept:
+            tmp.unlink(missing_ok=True)
+
+
+_batches: list[list[tuple[Path, Path]]] = []  # open :func:`all_or_none` batches, innermost last
+
+
+@contextlib.contextmanager
+def all_or_none() -> Iterator[None]:
+    """Files that :func:`write_atomically` writes inside go into place together when all are
+    written; if any fails (or the run is interrupted), none does and no temporary file stays:
+    a command of several outputs leaves the old ones, not a mix of old and new."""
+    batch: list[tuple[Path, Path]] = []
+    _batches.append(batch)
+    try:
+        try:
+            yield
+        finally:
+            _batches.pop()
+        for k, (tmp, path) in enumerate(batch):
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise cannot_write(path, exc) from None
+            batch[k] = (path, path)  # in place: nothing to remove
+    finally:
+        for tmp, path in batch:
+            if tmp != path:
+                tmp.unlink(missing_ok=True)
 
 
 def spreadsheet_safe(value: Any) -> Any:
