@@ -57,8 +57,8 @@ def _allow_path_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _simulation_args(p: argparse.ArgumentParser, whose: str) -> None:
-    p.add_argument("--replications", type=int, metavar="N", help=f"default: {whose} run.replications")
-    p.add_argument("--seed", type=int, metavar="S", help=f"default: {whose} run.seed")
+    p.add_argument("--replications", type=_whole, metavar="N", help=f"default: {whose} run.replications")
+    p.add_argument("--seed", type=_whole, metavar="S", help=f"default: {whose} run.seed")
     _executor_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -67,7 +67,7 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
     """One choice of where runs go, shared by run, compare, sweep and throughput; the numbers
     are the same, bit for bit, whichever is chosen."""
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N",
+    where.add_argument("--workers", type=_whole, metavar="N",
                        help="run in N local processes (default: one per core; 1: in this process)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="run on the dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
@@ -289,9 +289,9 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
-    p.add_argument("--replications", type=int, metavar="N",
+    p.add_argument("--replications", type=_whole, metavar="N",
                    help=f"replications of each {point} (default: the scenario's run.replications)")
-    p.add_argument("--seed", type=int, metavar="S", help="default: the scenario's run.seed")
+    p.add_argument("--seed", type=_whole, metavar="S", help="default: the scenario's run.seed")
     _executor_args(p)
     p.add_argument("--out", type=_path, metavar="DIR",
                    help="new (or empty) folder for results; finished runs are kept there as they arrive")
@@ -300,6 +300,18 @@ def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
                    "runs and do only the rest")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _whole(text: str) -> int:
+    """A whole number as a scenario file writes one: digits with an optional sign (Python's
+    ``int`` also takes ``1_000``, spaces and other scripts' digits, which a file refuses).
+
+    >>> _whole("-12"), _whole("+3")
+    (-12, 3)
+    """
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(text)
 
 
 def _positive_float(text: str) -> float:
@@ -319,7 +331,7 @@ def _route_args(p: argparse.ArgumentParser) -> None:
                    help="destination place id (e.g. VNO)")
     p.add_argument("--modes", type=lambda t: [m.strip() for m in t.split(",") if m.strip()],
                    metavar="M,M", help="modes allowed, comma-separated: air, rail, ferry, sea, road")
-    p.add_argument("--max-transfers", type=int, metavar="N", help="at most N changes of vehicle")
+    p.add_argument("--max-transfers", type=_whole, metavar="N", help="at most N changes of vehicle")
     p.add_argument("--unit", choices=["pax", "feu"],
                    help="what travels: pax (passengers) or feu (containers); default pax from an "
                    "airport, feu otherwise")

@@ -168,3 +168,13 @@ def test_gtfs_options_without_a_feed_are_refused(tmp_path: Path, capsys) -> None
     assert main(["export", str(scenario), "--geojson", str(out), "--timezone", "Bogus"]) == 2
     assert "export: --timezone is for the GTFS feed: give --gtfs too" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("value", ["1_000", " 7", "١٢", "3.0"])
+def test_whole_number_options_read_as_a_scenario_file_reads_them(value: str, capsys) -> None:
+    # Python's int() took '1_000' (and padded or Arabic-Indic digits) where the same text in a
+    # file is refused; every whole-number option now takes digits with an optional sign only
+    with pytest.raises(SystemExit) as info:
+        main(["run", "scenario.yaml", "--seed", value])
+    assert info.value.code == 2
+    assert f"argument --seed: not a whole number: {value!r}" in capsys.readouterr().err
