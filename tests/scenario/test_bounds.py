@@ -392,3 +392,13 @@ def test_a_disruption_aimed_at_a_place_no_longer_closes_a_service_of_the_same_na
     data["services"][2]["id"] = "A"  # the dispatched road service, named as place A
     found = load(data)
     assert [p.path for p in found] == ["services[2].id"]
+
+
+def test_the_factory_zone_is_refused() -> None:
+    # tzdata's "Factory" (an unset clock, -00) passed as a place's zone
+    from corridor.scenario.schema import Place
+
+    place = {"id": "P", "name": "P", "kind": "junction", "country": "KZ", "lat": 50.0, "lon": 70.0}
+    Place.model_validate({**place, "tz": "Asia/Almaty"})
+    with pytest.raises(ValueError, match="'Factory' is the zone of an unset clock"):
+        Place.model_validate({**place, "tz": "Factory"})

@@ -356,6 +356,9 @@ class Place(_Model):
             zone(value)
         except KeyError:
             raise ValueError(f"unknown IANA time zone {value!r}") from None
+        if value == "Factory":  # tzdata's zone for a clock nobody set ("-00"), no place keeps it
+            raise ValueError("'Factory' is the zone of an unset clock, not of a place; give the "
+                             "place's own zone (Asia/Almaty, Europe/Vilnius, ...)")
         return value
 
     @model_validator(mode="after")
