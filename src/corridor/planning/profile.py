@@ -184,12 +184,13 @@ class _PatternSearch:
             key = float(np.min(state.board_at + self.lower[state.place] - self.ready))
             heapq.heappush(self.heap, (key, next(self.counter), state))
             if len(self.heap) > MAX_OPEN or len(self.heap) * self.ready.nbytes > MAX_OPEN_BYTES:
+                held = (f"more than {MAX_OPEN:,} partial journeys" if len(self.heap) > MAX_OPEN else
+                        f"{len(self.heap):,} partial journeys, more than {MAX_OPEN_BYTES / 2**30:g} GiB "
+                        "of their times (one per ready time),")
                 raise PlanningError(
-                    f"the profile holds more than {len(self.heap) - 1:,} partial journeys at once "
-                    f"(at most {MAX_OPEN:,}, or {MAX_OPEN_BYTES / 2**30:g} GiB of times, one per ready "
-                    "time): services that match each other's times multiply the ways to the "
-                    "destination at every change; --max-transfers, --modes, a larger --step-min or "
-                    "fewer --days may stay within")
+                    f"the profile would hold {held} at once: services that match each other's "
+                    "times multiply the ways to the destination at every change; --max-transfers, "
+                    "--modes, a larger --step-min or fewer --days may stay within")
 
     def take_links(self, state: _State, leave: np.ndarray) -> None:
         for hop in self.rides.hops[state.place]:
