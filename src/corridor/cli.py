@@ -34,7 +34,21 @@ def _path(text: str) -> Path:
     'a folder'."""
     if not text:
         raise argparse.ArgumentTypeError("an empty name; give a file or folder name")
+    if _CONTROL.search(text) or "\n" in text or "\t" in text:  # every message naming it would be garbled
+        raise argparse.ArgumentTypeError(f"{text!r}: a name holding control characters (a newline, "
+                                         "ESC, ...); rename it or give another")
     return Path(text)
+
+
+def _out_path(text: str) -> Path:
+    """An output file or folder name (:func:`_path`) in UTF-8: the table, GeoPackage and Parquet
+    writers take nothing else (a name of other bytes went out as a traceback)."""
+    path = _path(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a name that is not UTF-8; give another") from None
+    return path
 
 
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "a picture (.png, .svg, .pdf), or one self-contained page (.html) that pans and "
                        "zooms and needs no network.")
     _scenario_arg(p)
-    p.add_argument("-o", "--output", type=_path, required=True,
+    p.add_argument("-o", "--output", type=_out_path, required=True,
                    help="file to write (.png, .svg, .pdf or .html)")
 
     p = sub.add_parser(
@@ -127,11 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
         "services as a GTFS feed, its places and services as GeoJSON or GeoPackage layers, its graph "
         "as GraphML. Give one or more outputs; each file is written whole or not at all.")
     _scenario_arg(p)
-    p.add_argument("--gtfs", type=_path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
-    p.add_argument("--geojson", type=_path, metavar="OUT.geojson", help="places, services and links (WGS 84)")
-    p.add_argument("--gpkg", type=_path, metavar="OUT.gpkg",
+    p.add_argument("--gtfs", type=_out_path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
+    p.add_argument("--geojson", type=_out_path, metavar="OUT.geojson",
+                   help="places, services and links (WGS 84)")
+    p.add_argument("--gpkg", type=_out_path, metavar="OUT.gpkg",
                    help="the same as a GeoPackage (needs GeoPandas)")
-    p.add_argument("--graphml", type=_path, metavar="OUT.graphml", help="the networkx graph as GraphML")
+    p.add_argument("--graphml", type=_out_path, metavar="OUT.graphml", help="the networkx graph as GraphML")
     p.add_argument("--timezone", metavar="ZONE",
                    help="the GTFS feed's time zone (default: the zone most services start in)")
     p.add_argument("--start", type=_date_arg, metavar="DATE",
@@ -167,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
     p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
-    p.add_argument("--plot", type=_path, metavar="FILE", help="also draw total time against departure time")
+    p.add_argument("--plot", type=_out_path, metavar="FILE",
+                   help="also draw total time against departure time")
     p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
 
     p = sub.add_parser(
@@ -177,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         "writes per-entity records (CSV) and summary.json into a new folder.")
     _scenario_arg(p)
     _simulation_args(p, "the scenario's")
-    p.add_argument("--out", type=_path, metavar="DIR",
+    p.add_argument("--out", type=_out_path, metavar="DIR",
                    help="new (or empty) folder for records and summary")
     p.add_argument("--json", action="store_true", help="print the KPI summary as JSON")
 
@@ -192,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="base scenario, then one or more to compare with it")
     _allow_path_arg(p)
     _simulation_args(p, "the base's")
-    p.add_argument("--out", type=_path, metavar="DIR", help="new (or empty) folder for the report and tables")
+    p.add_argument("--out", type=_out_path, metavar="DIR",
+                   help="new (or empty) folder for the report and tables")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
 
     _sweep_parsers(sub)
@@ -293,7 +310,7 @@ def _grid_args(p: argparse.ArgumentParser, point: str) -> None:
                    help=f"replications of each {point} (default: the scenario's run.replications)")
     p.add_argument("--seed", type=_whole, metavar="S", help="default: the scenario's run.seed")
     _executor_args(p)
-    p.add_argument("--out", type=_path, metavar="DIR",
+    p.add_argument("--out", type=_out_path, metavar="DIR",
                    help="new (or empty) folder for results; finished runs are kept there as they arrive")
     p.add_argument("--resume", action="store_true",
                    help="--out DIR holds an interrupted run of this command: read back its finished "

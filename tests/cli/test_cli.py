@@ -148,14 +148,37 @@ def test_a_current_folder_that_was_removed(tmp_path: Path, monkeypatch, capsys) 
     assert "tiny.yaml: file not found" in err and "Traceback" not in err and "standard output" not in err
 
 
-def test_control_characters_in_a_file_name_are_escaped_in_errors(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("name", ["esc\x1b[2J\x1b[31mX.yaml", "new\nline.yaml"])
+@pytest.mark.parametrize("command", [["validate", "NAME"], ["map", "SCENARIO", "-o", "NAME"]])
+def test_a_file_name_with_control_characters_is_refused_shown_escaped(tmp_path: Path, capsys, name: str,
+                                                                        command: list[str]) -> None:
     # a terminal runs what reaches it raw: a file named with ESC [2J cleared the screen when
-    # validate named it in an error (values inside files were escaped, file names were not)
-    bad = tmp_path / "esc\x1b[2J\x1b[31mX.yaml"
+    # validate named it in an error (values inside files were escaped, file names were not),
+    # and a newline in a name split one problem over two lines
+    from conftest import MINIMAL
+
+    bad, scenario = tmp_path / name, tmp_path / "tiny.yaml"
     bad.write_text("name: [\n")
-    assert main(["validate", str(bad)]) == 2
+    scenario.write_text(MINIMAL)
+    with pytest.raises(SystemExit) as info:
+        main([{"NAME": str(bad), "SCENARIO": str(scenario)}.get(a, a) for a in command])
+    assert info.value.code == 2
     err = capsys.readouterr().err
-    assert "\x1b" not in err and "esc\\x1b[2J\\x1b[31mX.yaml" in err, err
+    assert "\x1b" not in err and "a name holding control characters" in err, err
+    assert f"{str(bad)!r}: a name" in err  # the name whole on its one line, escaped
+
+
+def test_an_output_name_that_is_not_utf8_is_refused(tmp_path: Path, capsys) -> None:
+    # the Parquet and GeoPackage writers took it to a UnicodeEncodeError traceback
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL)
+    out = str(tmp_path) + "/b" + b"\xff\xfe".decode("utf-8", "surrogateescape") + "d.gpkg"
+    with pytest.raises(SystemExit) as info:
+        main(["export", str(scenario), "--gpkg", out])
+    assert info.value.code == 2
+    assert "a name that is not UTF-8" in capsys.readouterr().err
 
 
 def test_gtfs_options_without_a_feed_are_refused(tmp_path: Path, capsys) -> None:
