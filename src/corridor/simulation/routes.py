@@ -7,11 +7,13 @@ ready time, or after the moment the origin can be boarded, by the boarding rules
 the usable connections stay the same. Units whose ready times catch the same first departures
 everywhere therefore get the same itinerary, found once. A journey on links and dispatched
 vehicles alone arrives a fixed time after it starts, so it is never shared, and a shared one
-is not taken when such a journey would beat it. Containers book no seats, so their usable
-connections never change; passengers' do. When a connection fills up, only the routes that
-use it are forgotten (the others stay the earliest: an option that was not taken has gone);
-when a seat comes free again, only the routes arriving after that connection leaves (it
-cannot improve on the others).
+is not taken when such a journey would beat it. (A dispatched vehicle whose departure paths run
+on some weekdays only leaves a varying time after the ready time: an origin that reaches one
+before any timetabled service is searched for every unit, not keyed.) Containers book no
+seats, so their usable connections never change; passengers' do. When a connection fills
+up, only the routes that use it are forgotten (the others stay the earliest: an option that
+was not taken has gone); when a seat comes free again, only the routes arriving after that
+connection leaves (it cannot improve on the others).
 
 Exact in arrival, not always in the route: where two routes arrive together, the planner's
 pick between them can turn on the ready time (an untimed leg reaching a place before or after
