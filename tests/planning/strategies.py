@@ -37,7 +37,7 @@ def clock_min() -> st.SearchStrategy[int]:
 def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
               link_cost: bool = True, max_times: int = 3, max_stops: int = 4,
               max_links: int = 3, loop: bool = False, dispatch: bool = False,
-              twice: bool = False) -> Scenario:
+              twice: bool = False, path_days: bool = False) -> Scenario:
     n = draw(st.integers(3, max_places))
     start = draw(st.sampled_from(sorted(CHANGES)))
     places = [
@@ -90,7 +90,8 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
         services.append({
             "id": f"DISPATCH{k}", "mode": "road", "unit": "pax", "stops": [f"P{a}", f"P{b}"],
             "dispatch": {"cutoff_min": draw(st.sampled_from([0, 30])),  # paths some days only, or every day
-                         **draw(st.sampled_from([{}, {"paths_per_day": 1, "days": ["Tue", "Sat"]}]))},
+                         **draw(st.sampled_from([{}, {"paths_per_day": 1, "days": ["Tue", "Sat"]}]
+                                                if path_days else [{}]))},
             "duration_min": draw(st.sampled_from([30, 60, 90])), "capacity": 8,
             "cost_usd": draw(st.integers(0, 50)),
         })

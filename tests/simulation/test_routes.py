@@ -4,6 +4,7 @@ passengers whose usable connections change as trips fill up and seats come free.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -81,7 +82,7 @@ def test_cache_follows_seats_running_out_and_coming_back() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(dispatch=True), st.data())
+@given(scenarios(dispatch=True, path_days=True), st.data())
 def test_cache_equals_planner_with_dispatched_vehicles_and_links(scenario, data) -> None:
     # the key follows every place that links and dispatched vehicles reach before a timetabled
     # service (joined after check-in at the origin, the connection time off a vehicle): a cache
@@ -99,7 +100,7 @@ def test_cache_equals_planner_with_dispatched_vehicles_and_links(scenario, data)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(dispatch=True), st.data())
+@given(scenarios(dispatch=True, path_days=True), st.data())
 def test_a_shared_cache_gives_each_key_one_route_whoever_asks_first(scenario, data) -> None:
     # a shared cache (containers': connections never change) keeps routes for every replication
     # using the planner: each key's route must be the planner's from the key's latest ready
@@ -264,3 +265,37 @@ def test_a_traveller_takes_the_last_to_leave_of_equal_arrivals() -> None:
     # (05:00, the last moment to check in for 06:00): the 06:00 flight
     shared = RouteCache(Planner(tt, unit="pax"), allowed, shared=True).earliest(0, 2, 240.0)
     assert shared is not None and shared[0].legs[0].dep_min == 360.0
+
+
+PATH_DAYS = """
+name: path days
+run: {start: 2027-03-01, horizon_days: 14}
+places:
+  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC}
+  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC}
+  - {id: P2, name: P2, kind: junction, country: KZ, lat: 45, lon: 72, tz: UTC}
+services:
+  - {id: BLOCK, mode: rail, unit: UNIT, stops: [P0, P1], duration_min: 60, capacity: 9,
+     dispatch: {cutoff_min: 0, paths_per_day: 1, days: [Tue, Sat]}}
+  - {id: S, mode: rail, unit: UNIT, stops: [P1, P2], timetable: {times: ["06:00"]}, duration_min: 60,
+     capacity: 9}
+"""
+
+
+@pytest.mark.parametrize("unit", ["feu", "pax"])
+@pytest.mark.parametrize("shared", [True, False])
+def test_units_ready_either_side_of_a_path_day_share_no_route(unit: str, shared: bool) -> None:
+    # ready Tuesday 22:00 the block leaves at once (a Tuesday path) and the unit takes S on
+    # Wednesday 06:00; ready Wednesday 01:00 it waits for Saturday. Both first catch S on
+    # Wednesday 06:00 by the fixed offsets a cache key counts, so a key would hand the second
+    # the first's route (day 0, 1 March 2027, is a Monday)
+    tt = timetable_of(PATH_DAYS.replace("UNIT", unit))
+    planner = Planner(tt, unit=unit)
+    allowed = planner.allowed(tt.service_mask(None, unit))
+    routes = RouteCache(planner, allowed, shared=shared and unit == "feu")
+    for ready in (1440 + 22 * 60.0, 2 * 1440 + 60.0, 2 * 1440 + 120.0, 1440 + 23 * 60.0):
+        found = routes.earliest(0, 2, ready)
+        want = planner.earliest(0, 2, ready)
+        assert found is not None and want is not None
+        assert found[0].arrive_min == want.arrive_min, ready
+    assert routes.earliest(0, 2, 2 * 1440 + 60.0)[0].arrive_min == 5 * 1440 + 7 * 60  # Saturday 07:00
