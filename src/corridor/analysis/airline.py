@@ -33,7 +33,7 @@ import numpy as np
 
 from corridor.analysis.services import calendar_months
 from corridor.network.segments import service_segments
-from corridor.scenario.schema import Scenario
+from corridor.scenario.schema import Scenario, Service
 from corridor.simulation.records import Records
 from corridor.units import MIN_PER_HOUR, MIN_PER_WEEK
 
@@ -49,8 +49,8 @@ def flight_cost_usd(scenario: Scenario, service_id: str) -> tuple[float, float, 
     return block_h, cost, sum(s.distance_km for s in segments)
 
 
-def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, tuple[float, float, float], np.ndarray]]:
-    """Per passenger service with economics: its id, (block hours, cost per flight, km), and
+def _flown(rec: Records, scenario: Scenario) -> list[tuple[Service, tuple[float, float, float], np.ndarray]]:
+    """Per passenger service with economics: the service, (block hours, cost per flight, km), and
     which rows of the trip log are its flights that left in the statistics window (cancelled
     ones left out)."""
     trips = rec.trips
@@ -61,7 +61,7 @@ def _flown(rec: Records, scenario: Scenario) -> list[tuple[str, tuple[float, flo
     for s, name in enumerate(rec.services):
         service = by_id[name]
         if service.economics is not None and service.unit == "pax":
-            out.append((name, flight_cost_usd(scenario, name),
+            out.append((service, flight_cost_usd(scenario, name),
                         window & (trips["service"] == s) & (trips["capacity"] > 0)))
     return out
 
@@ -85,9 +85,8 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     months = by_month(rec, scenario)
     places = {p.id: p for p in scenario.places}
-    by_id = {service.id: service for service in scenario.services}
-    for name, (block_h, cost, _), ran in _flown(rec, scenario):
-        service = by_id[name]
+    for service, (block_h, cost, _), ran in _flown(rec, scenario):
+        name = service.id
         flights = int(ran.sum())
         passengers = int(trips["boarded"][ran].sum())
         through = int(trips["through"][ran].sum())
@@ -142,7 +141,8 @@ def by_month(rec: Records, scenario: Scenario) -> dict[str, dict[str, dict[str, 
     epoch = scenario.run.epoch
     months = calendar_months(epoch, trips["scheduled_min"])
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for name, (_, cost, _), rows in _flown(rec, scenario):
+    for service, (_, cost, _), rows in _flown(rec, scenario):
+        name = service.id
         out[name] = {}
         for m in np.unique(months[rows]):
             ran = rows & (months == m)

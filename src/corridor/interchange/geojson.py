@@ -174,8 +174,6 @@ def write_geopackage(scenario: Scenario, out: Path) -> None:
                 frame = gpd.GeoDataFrame.from_features(layers[layer], crs="EPSG:4326")
                 try:
                     frame.to_file(tmp, layer=layer, driver="GPKG")
-                except OSError:
-                    raise
                 except Exception as exc:  # GDAL's own errors (a full disk: "database or disk is full")
                     if type(exc).__module__.split(".")[0] not in ("pyogrio", "fiona"):
                         raise
