@@ -107,10 +107,10 @@ def test_a_geopackage_of_no_places_is_refused_before_anything_is_written(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.yaml"]
 
 
-def test_a_geopackage_on_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys, monkeypatch) -> None:
-    # GDAL reports a full disk through pyogrio's own error ("database or disk is full"), not an
-    # OSError: it went out as a traceback. Now one line, exit 2, the file there before kept
-    # and nothing half-written beside it
+@pytest.fixture
+def full_disk_for_gpkg(tmp_path: Path, monkeypatch) -> Path:
+    """A small scenario in ``tmp_path``, and GeoPandas's writer failing as GDAL does on a full
+    disk (pyogrio's own error, not an OSError)."""
     gpd = pytest.importorskip("geopandas")
     errors = pytest.importorskip("pyogrio.errors")
     from conftest import MINIMAL
@@ -119,40 +119,41 @@ def test_a_geopackage_on_a_full_disk_is_a_one_line_error(tmp_path: Path, capsys,
         raise errors.FeatureError("failed to write record:\ndatabase or disk is full")
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
-    scenario, gpkg = tmp_path / "tiny.yaml", tmp_path / "n.gpkg"
+    scenario = tmp_path / "tiny.yaml"
     scenario.write_text(MINIMAL)
+    return scenario
+
+
+def test_a_geopackage_on_a_full_disk_is_a_one_line_error(full_disk_for_gpkg: Path, capsys) -> None:
+    # it went out as a traceback. Now one line, exit 2, the file there before kept and nothing
+    # half-written beside it
+    folder = full_disk_for_gpkg.parent
+    gpkg = folder / "n.gpkg"
     gpkg.write_text("kept")
-    assert main(["export", str(scenario), "--gpkg", str(gpkg)]) == 2
+    assert main(["export", str(full_disk_for_gpkg), "--gpkg", str(gpkg)]) == 2
     err = capsys.readouterr().err
     assert f"{gpkg}: cannot write there (failed to write record: database or disk is full)" in err, err
     assert "Traceback" not in err
     assert gpkg.read_text() == "kept"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.gpkg", "tiny.yaml"]
+    assert sorted(p.name for p in folder.iterdir()) == ["n.gpkg", "tiny.yaml"]
 
 
-def test_an_export_failing_at_one_output_leaves_every_old_file(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_an_export_failing_at_one_output_leaves_every_old_file(full_disk_for_gpkg: Path, capsys,
+                                                               monkeypatch) -> None:
     # --gtfs and --gpkg, the GeoPackage failing (a full disk): the feed had already replaced the
     # old one, so the folder held a new feed beside an old GeoPackage. Now both stay old, and
     # no temporary file is left
-    gpd = pytest.importorskip("geopandas")
-    errors = pytest.importorskip("pyogrio.errors")
-    from conftest import MINIMAL
-
-    def full(self, *args, **kwargs) -> None:
-        raise errors.FeatureError("database or disk is full")
-
-    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
-    scenario = tmp_path / "tiny.yaml"
-    scenario.write_text(MINIMAL)
-    feed, gpkg, geojson = tmp_path / "g.zip", tmp_path / "n.gpkg", tmp_path / "n.geojson"
+    folder = full_disk_for_gpkg.parent
+    feed, gpkg, geojson = folder / "g.zip", folder / "n.gpkg", folder / "n.geojson"
     for old in (feed, gpkg, geojson):
         old.write_text("old")
-    argv = ["export", str(scenario), "--gtfs", str(feed), "--geojson", str(geojson), "--gpkg", str(gpkg)]
+    argv = ["export", str(full_disk_for_gpkg), "--gtfs", str(feed), "--geojson", str(geojson),
+            "--gpkg", str(gpkg)]
     assert main(argv) == 2
     out, err = capsys.readouterr()
     assert "cannot write there" in err and "wrote" not in out
     assert [p.read_text() for p in (feed, gpkg, geojson)] == ["old", "old", "old"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.zip", "n.geojson", "n.gpkg", "tiny.yaml"]
+    assert sorted(p.name for p in folder.iterdir()) == ["g.zip", "n.geojson", "n.gpkg", "tiny.yaml"]
     monkeypatch.undo()
     assert main(argv) == 0  # and with room, all three are new
     assert all(p.read_text(errors="replace") != "old" for p in (feed, gpkg, geojson))

@@ -282,8 +282,7 @@ services:
 """
 
 
-@pytest.mark.parametrize("unit", ["feu", "pax"])
-@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize(("unit", "shared"), [("feu", True), ("feu", False), ("pax", False)])
 def test_units_ready_either_side_of_a_path_day_share_no_route(unit: str, shared: bool) -> None:
     # ready Tuesday 22:00 the block leaves at once (a Tuesday path) and the unit takes S on
     # Wednesday 06:00; ready Wednesday 01:00 it waits for Saturday. Both first catch S on
@@ -292,7 +291,7 @@ def test_units_ready_either_side_of_a_path_day_share_no_route(unit: str, shared:
     tt = timetable_of(PATH_DAYS.replace("UNIT", unit))
     planner = Planner(tt, unit=unit)
     allowed = planner.allowed(tt.service_mask(None, unit))
-    routes = RouteCache(planner, allowed, shared=shared and unit == "feu")
+    routes = RouteCache(planner, allowed, shared=shared)  # (a passenger cache is never shared)
     for ready in (1440 + 22 * 60.0, 2 * 1440 + 60.0, 2 * 1440 + 120.0, 1440 + 23 * 60.0):
         found = routes.earliest(0, 2, ready)
         want = planner.earliest(0, 2, ready)
