@@ -24,7 +24,8 @@ from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a write to a full disk meets
+# what a write to a full disk meets, or to a standard output the shell closed (`>&-`)
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
@@ -977,6 +978,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     shows the traceback of an error instead of its message."""
     args = build_parser().parse_args(_glued(list(sys.argv[1:] if argv is None else argv)))
     _stop_on_signals()
+    if sys.stdout is None:  # started with standard output closed: what is printed fails, not vanishes
+        sys.stdout = _ClosedOutput()
     if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
@@ -1023,6 +1026,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug or not _from_interrupt(exc):
             raise
         return _interrupted(argv)
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when the process started without one (Python then prints to nothing):
+    a write fails as a write to a closed descriptor does, so a command that prints says it
+    could not, and one that only writes files (``--quiet --out``) is not stopped."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def _printable(message: str) -> str:

@@ -113,6 +113,18 @@ def test_standard_output_on_a_full_disk_is_a_one_line_error(unbuffered: str, arg
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
 
 
+@pytest.mark.parametrize("args", [["validate"], ["show", "--json"]])
+def test_a_closed_standard_output_is_a_one_line_error(args: list[str]) -> None:
+    import os
+
+    # started as `corridor ... >&-`, Python prints to nothing: the command ended with status 0
+    # having shown nothing
+    proc = subprocess.run([sys.executable, "-m", "corridor.cli", args[0], BASELINE, *args[1:]],
+                          stderr=subprocess.PIPE, text=True, check=False, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == ["error: cannot write to standard output (standard output is closed)"]
+
+
 def test_a_name_the_output_encoding_lacks_is_escaped(write) -> None:
     import os
 
