@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from chromium import headless
@@ -90,6 +91,8 @@ def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
     assert "passengers spend 1.00 h less" in comp.headline
     frame = comp.to_frame("kpis")
     assert {"base", "scenario", "kpi", "difference", "ci_low", "ci_high", "significant"} <= set(frame.columns)
+    # a boolean column, missing where nothing is compared (it held True/False/None objects)
+    assert frame["significant"].dtype == "boolean"
     # per-service results against the unit records: every passenger rides one DIRECT flight
     services = comp.to_frame("services")
     for res, name in zip(comp.results, comp.names, strict=True):
@@ -381,7 +384,7 @@ def test_a_rate_of_units_a_scenario_has_none_of_is_undefined_not_zero() -> None:
     assert missed["other"] is None and missed["difference"] is None and missed["significant"] is None
     frame = comp.to_frame("kpis").set_index("source_kpi")
     assert np.isnan(frame.loc["passengers.undelivered_share", "difference"])
-    assert frame.loc["passengers.undelivered_share", "significant"] is None
+    assert frame.loc["passengers.undelivered_share", "significant"] is pd.NA  # a boolean column's null
     assert frame.loc["cargo.undelivered_share", "significant"] in (True, False)  # defined in both
     assert "passengers" not in comp.headline  # no sentence built on a rate of no one
     # the cargo is the same in both (common random numbers): compared, and unchanged

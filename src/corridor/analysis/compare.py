@@ -163,13 +163,18 @@ class Comparison:
         import pandas as pd
 
         if table == "kpis":
-            return pd.DataFrame([
+            kpis = pd.DataFrame([
                 {"base": self.base, "scenario": name, "kpi": d.shown_key, "source_kpi": d.key,
                  "label": d.label, "unit": d.unit,
                  "base_mean": d.base.mean, "scenario_mean": d.other.mean, "difference": d.diff.mean,
                  "ci_low": d.diff.low, "ci_high": d.diff.high, "replications": d.diff.n,
                  "significant": d.verdict}
                 for name, deltas in self.kpis.items() for d in deltas])
+            # true, false, or missing where there is nothing to judge: a boolean column with
+            # nulls, not a column of Python objects (Parquet then types it as a boolean)
+            if not kpis.empty:
+                kpis["significant"] = kpis["significant"].astype("boolean")
+            return kpis
         if table == "replications":
             rows = []
             for name, res in zip(self.names, self.results, strict=True):
