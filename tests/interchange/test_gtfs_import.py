@@ -682,3 +682,31 @@ def test_two_stops_in_the_same_minute_are_said_so(mini: Path, zip_mini, capsys) 
     assert "it leaves VILNIUS and reaches KAUNAS in the same minute; corridor times every segment at least " \
            "a minute" in err, err
     assert "dwell times differ" not in err
+
+
+def test_a_departure_in_the_second_of_a_repeated_hour_is_refused_not_moved(mini: Path, zip_mini,
+                                                                           capsys) -> None:
+    # On 31 Oct 2027 Vilnius goes from +03 back to +02 at 04:00: its times count from 01:00
+    # +03 (noon minus 12 h), so 02:30:00 is the first 03:30 (00:30Z) and 03:30:00 the second
+    # (01:30Z). A timetable reads 03:30 as the first, so the second was read an hour early,
+    # and the two trips became one departure.
+    data = MINI
+    times = (data / "stop_times.txt").read_text()
+    first = times.replace("23:30:00,23:30:00", "02:30:00,02:30:00").replace("24:45:00,24:45:00",
+                                                                          "03:45:00,03:45:00")
+    second = "VK-SECOND,03:30:00,03:30:00,VLN,1\nVK-SECOND,04:45:00,04:45:00,KAUNAS,2\n"
+    trips = (data / "trips.txt").read_text() + "VK,FOLD,VK-SECOND,2\n"
+    calendar_dates = "service_id,date,exception_type\nFOLD,20271031,1\nDAILY,20271031,1\n"
+    calendar = (data / "calendar.txt").read_text().replace("DAILY,1,1,1,1,1,1,1,20270301,20270331",
+                                                          "DAILY,0,0,0,0,0,0,0,20271031,20271031")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": first + second, "trips.txt": trips,
+                                        "calendar.txt": calendar, "calendar_dates.txt": calendar_dates})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!stop_times.txt:8: departure_time: trip 'VK-SECOND' leaves VILNIUS on 2027-10-31 at "
+            "2027-10-31T03:30+02:00, the second 03:30 of that night's clock change") in err
+    assert err.count("clock change") == 1  # the first 03:30 is read as it is
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": first, "calendar.txt": calendar,
+                                        "calendar_dates.txt": calendar_dates})
+    vk = next(s for s in load_scenario(mini).services if s.id.startswith("VK") and s.valid_from.month == 10)
+    fold_day = dt.date(2027, 10, 31)
+    assert (vk.valid_from, vk.valid_to, vk.timetable.times) == (fold_day, fold_day, ["03:30"])

@@ -323,6 +323,20 @@ def import_services(
                         f"trip {trip_id!r} leaves at {local.isoformat()}, not on a whole minute",
                     )
                     break
+                if local.fold:  # the second of a local time the autumn change repeats
+                    rows = r.stop_rows.get(trip_id, [])
+                    table, at = ("stop_times.txt", rows[0]) if rows else ("trips.txt", k)
+                    r.problem(
+                        table,
+                        at,
+                        "departure_time",
+                        f"trip {trip_id!r} leaves {mapped[0]} on {day} at "
+                        f"{local.isoformat(timespec='minutes')}, the second {local:%H:%M} of that night's "
+                        "clock change; a corridor timetable reads a repeated local time as its first "
+                        "(docs/scenarios.md), so it would leave an hour early: leave that day out of its "
+                        "calendar (calendar_dates.txt)",
+                    )
+                    break
                 clocks[local.hour * 60 + local.minute].add(local.date())
         pieces = []
         for key, clocks in patterns.items():
