@@ -307,3 +307,36 @@ def test_a_wind_faster_than_half_the_aircraft_is_refused(write) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(write("wind.yaml", too_strong))
     assert caught.value.problems[0].path.endswith("wind_east_kph")
+
+
+@pytest.mark.parametrize(("closed", "waypoints"), [
+    ("[LU]", "[[0, 0], [0, 180]]"),          # opposite points on the equator
+    ("[LU]", "[[90, 0], [-90, 0]]"),         # the poles
+    ("[LU]", "[[0, 0], [0.001, 179.999]]"),  # a hair off
+    ("[]", "[[0, 0], [0, 180]]"),            # no airspace closed: the path still has no great circle
+])
+def test_waypoints_at_opposite_points_of_the_globe_are_refused_at_once(write, closed: str,
+                                                                       waypoints: str) -> None:
+    # the check sampled a "great circle" of sin(180 degrees) ~ 1e-16: 7 GB and killed, or an
+    # "out of memory" error a minute later
+    text = BROKEN.replace("closed: [RU, BY, UA]", f"closed: {closed}").replace(
+        "[[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], [53.2, 24.1]]",
+        waypoints)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("opposite.yaml", text))
+    (problem,) = caught.value.problems
+    assert problem.path == "services[0].waypoints" and problem.line == 12
+    assert "nearly opposite points of the globe" in problem.message
+    assert "add a waypoint between" in problem.message
+
+
+def test_airports_at_opposite_points_of_the_globe_ask_for_waypoints(write) -> None:
+    hand = "[[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], [53.2, 24.1]]"
+    text = BROKEN.replace("closed: [RU, BY, UA]", "closed: [LU]").replace(f"    waypoints: {hand}\n", "")
+    text = text.replace("country: KZ}", "country: KZ, lat: 10, lon: 20}").replace(
+        "country: LT}", "country: LT, lat: -10, lon: -160}")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("opposite.yaml", text))
+    (problem,) = caught.value.problems
+    assert problem.path == "services[0].stops[0]"
+    assert "spans 180.0 degrees of arc" in problem.message and "give this one waypoints" in problem.message

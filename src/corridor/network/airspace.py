@@ -56,6 +56,10 @@ LatLon = tuple[float, float]
 
 EDGE_STEP_DEG = 0.5  # country edges split this finely (lon/lat), so they follow great circles
 CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
+#: the longest great-circle hop (degrees of arc) a path may take: near opposite points of the
+#: globe the great circle through two points is not defined (every way round is as short, and a
+#: hair's change in a coordinate swings it to another)
+MAX_HOP_DEG = 179.0
 TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
 QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
@@ -512,6 +516,12 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     """
     if not closed:
         return [a, b]
+    arc_deg = float(np.degrees(angle(*unit(*np.asarray([a, b], dtype=np.float64).T))))
+    if arc_deg > MAX_HOP_DEG:  # no one great circle to check, nor a window round it
+        raise AirspaceError(
+            f"the leg between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} spans {arc_deg:.1f} "
+            "degrees of arc: its ends are nearly opposite points of the globe, where the great "
+            "circle between them is not defined: give this one waypoints")
     key_flip = (b, a) < (a, b)  # one computation serves both directions
     first, last = (b, a) if key_flip else (a, b)
     try:

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from corridor.errors import Problem, ScenarioError
-from corridor.network.airspace import AirspaceError, compliant_route, path_violations
+from corridor.network.airspace import MAX_HOP_DEG, AirspaceError, compliant_route, path_violations
+from corridor.network.geo import angle, unit
 from corridor.scenario.schema import Place, Scenario, Service
 
 LatLon = tuple[float, float]
@@ -64,7 +67,8 @@ def check_airspace(scenario: Scenario) -> list[tuple[Loc, str]]:
     places = {p.id: p for p in scenario.places}
     problems: list[tuple[Loc, str]] = []
     for index, service in enumerate(scenario.services):
-        if service.mode != "air" or service.airspace is None or not service.airspace.closed:
+        closed = service.mode == "air" and service.airspace is not None and bool(service.airspace.closed)
+        if not (closed or service.waypoints):
             continue
         try:
             _segment_paths(service, places)
@@ -79,6 +83,7 @@ def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatL
     closed = tuple(sorted(airspace.closed)) if airspace is not None else ()
     if service.waypoints:
         path = [stops[0], *((float(a), float(b)) for a, b in service.waypoints), stops[-1]]
+        _no_opposite_hop(path)
         if closed:
             assert airspace is not None
             bad = _violations(tuple(path), closed, airspace.buffer_km)
@@ -96,6 +101,19 @@ def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatL
             at = i + (exc.end or 0)
             raise _Refused(("stops", at), f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}") from None
     return out
+
+
+def _no_opposite_hop(path: list[LatLon]) -> None:
+    """Refuses a hop of a path through hand waypoints between nearly opposite points (more
+    than :data:`MAX_HOP_DEG` apart): no one great circle joins them."""
+    v = unit(*np.asarray(path, dtype=np.float64).T)
+    arcs = np.degrees(angle(v[:-1], v[1:]))
+    for k in np.flatnonzero(arcs > MAX_HOP_DEG).tolist():
+        (a_lat, a_lon), (b_lat, b_lon) = path[k], path[k + 1]
+        raise _Refused(("waypoints",), (
+            f"({a_lat:g}, {a_lon:g}) to ({b_lat:g}, {b_lon:g}) spans {arcs[k]:.1f} degrees of arc, "
+            f"nearly opposite points of the globe, where the great circle between them is not "
+            f"defined (at most {MAX_HOP_DEG:g}): add a waypoint between"))
 
 
 @lru_cache(maxsize=256)
