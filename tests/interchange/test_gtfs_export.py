@@ -379,3 +379,68 @@ def test_a_scenario_without_places_exports_no_feed_and_no_traceback(tmp_path: Pa
     err = capsys.readouterr().err
     assert f"{feed}: nothing to write: the scenario has no timetabled service" in err
     assert "Traceback" not in err and not feed.exists()
+
+
+def _first_departures(raw: dict[str, list[dict[str, str]]]) -> set[tuple[str, dt.datetime]]:
+    """(route, UTC instant) of every trip's first departure, expanded from calendar.txt and
+    calendar_dates.txt by GTFS's rule: seconds from noon minus 12 h of each service day."""
+    tz = ZoneInfo(raw["agency.txt"][0]["agency_timezone"])
+    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    days: dict[str, set[dt.date]] = {}
+    for cal in raw["calendar.txt"]:
+        day = dt.datetime.strptime(cal["start_date"], "%Y%m%d").date()
+        end = dt.datetime.strptime(cal["end_date"], "%Y%m%d").date()
+        days[cal["service_id"]] = set()
+        while day <= end:
+            if cal[names[day.weekday()]] == "1":
+                days[cal["service_id"]].add(day)
+            day += dt.timedelta(days=1)
+    first = {r["trip_id"]: r["departure_time"] for r in raw["stop_times.txt"] if r["stop_sequence"] == "0"}
+    out = set()
+    for trip in raw["trips.txt"]:
+        h, m, s = (int(x) for x in first[trip["trip_id"]].split(":"))
+        for day in days[trip["service_id"]]:
+            noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=tz).astimezone(dt.UTC)
+            since = dt.timedelta(seconds=h * 3600 + m * 60 + s)
+            out.add((trip["route_id"], noon - dt.timedelta(hours=12) + since))
+    return out
+
+
+def test_the_period_asked_for_is_days_of_the_feed_s_zone(tmp_path: Path) -> None:
+    # GTFS: feed_start_date..feed_end_date are service days in the agency's zone. A1 leaves
+    # Astana (+05) daily at 03:40, 22:40Z the evening before, 17:40 of that day in New York:
+    # the New York days 2-4 March hold the Astana departures of 3-5 March. The period was read
+    # as Astana's dates: a departure on 1 March (New York) in, the one of 4 March out.
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(MINIMAL)
+    feed = tmp_path / "f.zip"
+    assert main(["export", str(scenario), "--gtfs", str(feed), "--timezone", "America/New_York",
+                 "--start", "2027-03-02", "--end", "2027-03-04"]) == 0
+    raw = tables(feed)
+    utc = dt.UTC
+    assert _first_departures(raw) == {
+        *(("A1", dt.datetime(2027, 3, d, 22, 40, tzinfo=utc)) for d in (2, 3, 4)),
+        ("A2", dt.datetime(2027, 3, 3, 5, 20, tzinfo=utc)),  # Istanbul (+03) Wednesday 08:20
+    }
+    info = raw["feed_info.txt"][0]
+    assert (info["feed_start_date"], info["feed_end_date"]) == ("20270302", "20270304")
+
+
+def test_a_period_taken_from_the_scenario_covers_every_day_its_trips_run(tmp_path: Path) -> None:
+    # without --start/--end the period is a year of local dates from run.start; in New York
+    # the first Astana departure (1 March 03:40 +05) runs on 28 February, before the
+    # feed_start_date the feed gave
+    from conftest import MINIMAL
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(MINIMAL)
+    feed = tmp_path / "f.zip"
+    assert main(["export", str(scenario), "--gtfs", str(feed), "--timezone", "America/New_York"]) == 0
+    raw = tables(feed)
+    info = raw["feed_info.txt"][0]
+    assert info["feed_start_date"] == "20270228"
+    assert all(info["feed_start_date"] <= c["start_date"] and c["end_date"] <= info["feed_end_date"]
+               for c in raw["calendar.txt"])
+    assert ("A1", dt.datetime(2027, 2, 28, 22, 40, tzinfo=dt.UTC)) in _first_departures(raw)

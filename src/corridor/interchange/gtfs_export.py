@@ -140,6 +140,7 @@ def build_feed(
     except KeyError:
         raise CorridorError(f"unknown IANA time zone {tz_name!r} for the feed") from None
     first, last = feed_period(scenario, start, end)
+    given = (start is not None, end is not None)
     feed = Feed(tz_name, first, last)
     places = {p.id: p for p in scenario.places}
     epoch = scenario.run.epoch
@@ -152,6 +153,7 @@ def build_feed(
     shapes: list[dict[str, object]] = []
     used_stops: set[str] = set()
     via_stops: dict[str, _Point] = {}
+    days_run: set[dt.date] = set()  # the service days of the trips written (their first pieces)
     for service in scenario.services:
         if service.timetable is None:
             feed.skipped.append(service.id)
@@ -196,7 +198,8 @@ def build_feed(
                 }
             )
         used_stops.update(service.stops)
-        by_time = _departures(scenario, service, feed_tz, first, last, epoch)
+        by_time = _departures(scenario, service, feed_tz, first, last, epoch, given)
+        days_run.update(d for days in by_time.values() for d in days)
         points = _points(service, segments)
         plan = [points]
         if by_time and max(by_time) + points[-1].depart_min * 60 >= MAX_HOURS * 3600:
@@ -250,6 +253,9 @@ def build_feed(
                                     }
                                 )
                                 stop_times.extend(_stop_times(piece_trip, piece_s - int(base * 60), piece))
+    if days_run:  # a period taken from the scenario holds every day its trips run on in the feed's zone
+        feed.start = first if start is not None else min(first, min(days_run))
+        feed.end = last if end is not None else max(last, max(days_run))
     kept = used_stops | _linked(scenario)
     stops: list[dict[str, object]] = [
         {
@@ -294,8 +300,8 @@ def build_feed(
                 "feed_publisher_name": "corridor",
                 "feed_publisher_url": PLACEHOLDER_URL,
                 "feed_lang": "en",
-                "feed_start_date": first.strftime("%Y%m%d"),
-                "feed_end_date": last.strftime("%Y%m%d"),
+                "feed_start_date": feed.start.strftime("%Y%m%d"),
+                "feed_end_date": feed.end.strftime("%Y%m%d"),
                 "feed_version": scenario.name,
             }
         ],
@@ -307,19 +313,29 @@ _DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturda
 
 
 def _departures(
-    scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date, epoch: dt.datetime
+    scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date, epoch: dt.datetime,
+    given: tuple[bool, bool] = (False, False),
 ) -> dict[int, set[dt.date]]:
-    """Each departure time of ``service`` in GTFS seconds, with the service days it runs on."""
+    """Each departure time of ``service`` in GTFS seconds, with the service days it runs on.
+
+    An end of the period the user ``given`` is a day of the feed's zone, as GTFS reads
+    ``feed_start_date`` and ``feed_end_date``: a departure late on the eve of the first day at
+    its first stop may run on that day in the feed's zone, one late on the last day on the day
+    after it. An end taken from the scenario (its validity, or a year from ``run.start``) bounds
+    local dates at the first stop, as a service's own validity does, and the feed's period
+    grows to the days its departures run on (:func:`build_feed`)."""
     assert service.timetable is not None
     valid_from, valid_to = scenario.validity(service)
-    lo = max(first, valid_from) if valid_from else first
-    hi = min(last, valid_to) if valid_to else last
+    if not given[0]:
+        valid_from = max(first, valid_from) if valid_from else first
+    if not given[1]:
+        valid_to = min(last, valid_to) if valid_to else last
     out: dict[int, set[dt.date]] = defaultdict(set)
-    if hi < lo:
+    if valid_from and valid_to and valid_to < valid_from:
         return out
-    # the window holds every local day in lo..hi, whatever the first stop's zone
-    start_min = ((lo - epoch.date()).days - 2) * MIN_PER_DAY
-    end_min = ((hi - epoch.date()).days + 3) * MIN_PER_DAY
+    # the window holds every departure of a local day first..last, or of a feed day, whatever the zones
+    start_min = ((first - epoch.date()).days - 2) * MIN_PER_DAY
+    end_min = ((last - epoch.date()).days + 3) * MIN_PER_DAY
     tz = scenario.place(service.stops[0]).tz
     starts = first_departures_min(
         service.timetable.weekdays,
@@ -328,12 +344,14 @@ def _departures(
         epoch,
         end_min,
         start_min=start_min,
-        valid_from=lo,
-        valid_to=hi,
+        valid_from=valid_from,
+        valid_to=valid_to,
     )
     for minutes in starts:
         instant = epoch + dt.timedelta(minutes=float(minutes))
         day, seconds = service_day(instant, feed_tz)  # type: ignore[arg-type]
+        if (given[0] and day < first) or (given[1] and day > last):
+            continue
         out[seconds].add(day)
     return out
 
