@@ -710,3 +710,24 @@ def test_a_departure_in_the_second_of_a_repeated_hour_is_refused_not_moved(mini:
     vk = next(s for s in load_scenario(mini).services if s.id.startswith("VK") and s.valid_from.month == 10)
     fold_day = dt.date(2027, 10, 31)
     assert (vk.valid_from, vk.valid_to, vk.timetable.times) == (fold_day, fold_day, ["03:30"])
+
+
+HEADER = "trip_id,arrival_time,departure_time,stop_id,stop_sequence,pickup_type,drop_off_type\n"
+
+
+@pytest.mark.parametrize(("rows", "at"), [
+    (["VK-0600,06:00:00,06:00:00,NOWHERE,1,0,0", "VK-0600,07:15:00,07:15:00,KAUNAS,2,0,0"], 2),
+    (["VK-0600,06:00:00,06:00:00,VLN,1,0,0", "VK-0600,07:15:00,07:15:00,NOWHERE,2,0,0"], 3),
+    # in the middle, where nobody boards or leaves: it passed without a word
+    (["VK-0600,06:00:00,06:00:00,VLN,1,0,0", "VK-0600,06:30:00,06:30:00,NOWHERE,2,1,1",
+      "VK-0600,07:15:00,07:15:00,KAUNAS,3,0,0"], 3),
+])
+def test_a_stop_time_at_a_stop_stops_txt_lacks_is_refused_at_its_line(mini: Path, zip_mini, capsys,
+                                                                      rows: list[str], at: int) -> None:
+    # it was said at the trip's line of trips.txt, as a trip that "starts or ends" there
+    others = [line + ",0,0" for line in (MINI / "stop_times.txt").read_text().splitlines()[1:]
+              if not line.startswith("VK-0600")]
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": HEADER + "\n".join(rows + others) + "\n"})
+    err = _refused(mini.parent, capsys)
+    said = "stop_id: trip 'VK-0600': stop_id 'NOWHERE' is not in stops.txt"
+    assert f"feed.zip!stop_times.txt:{at}: {said}" in err

@@ -687,6 +687,7 @@ def _trip_times(
 ) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
     """Per trip: its stop ids and (arrival, departure) seconds, in stop_sequence order."""
     st = feed.stop_times.reset_index(drop=True)
+    known = {_text(s) for s in feed.stops["stop_id"]}
     rows_of: dict[str, list[int]] = defaultdict(list)
     for k, t in enumerate(st["trip_id"]):
         t = _text(t)
@@ -702,6 +703,12 @@ def _trip_times(
         stamps: list[tuple[int, int]] = []
         ok = True
         for k in rows:
+            stop = _text(st["stop_id"].iloc[k])
+            if stop not in known:  # GTFS: a stop time's stop is one of stops.txt
+                r.problem("stop_times.txt", k, "stop_id",
+                          f"trip {trip!r}: stop_id {stop!r} is not in stops.txt")
+                ok = False
+                break
             arr_text, dep_text = _text(st["arrival_time"].iloc[k]), _text(st["departure_time"].iloc[k])
             if not (arr_text or dep_text):  # GTFS lets stops between timepoints go without
                 r.problem("stop_times.txt", k, "arrival_time",
