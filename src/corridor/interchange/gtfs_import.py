@@ -138,10 +138,18 @@ class _Reader:
 
 def _text(value: Any) -> str:
     """A cell as text: "" for a missing one (None, NaN, or pandas' NA, which prints as '<NA>')."""
+    if type(value) is str:  # most cells: a feed's stop_times may hold millions
+        return value.strip()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = str(value).strip()
     return "" if text == "<NA>" and not isinstance(value, str) else text
+
+
+def _texts(column: Any) -> list[str]:
+    """Every cell of a column as :func:`_text` reads it: the column taken out of pandas at
+    once, not cell by cell (seconds a million cells of an Arrow-backed column)."""
+    return [_text(v) for v in column.tolist()]
 
 
 def _number(value: Any) -> float | None:
@@ -394,8 +402,8 @@ def _timing_points(feed: Any) -> set[str]:
         return set()
     served: set[str] = set()
     seen: set[str] = set()
-    for stop, pick, drop in zip(st["stop_id"], st["pickup_type"], st["drop_off_type"], strict=True):
-        stop = _text(stop)
+    picks, drops = st["pickup_type"].tolist(), st["drop_off_type"].tolist()
+    for stop, pick, drop in zip(_texts(st["stop_id"]), picks, drops, strict=True):
         seen.add(stop)
         if _number(pick) != 1 or _number(drop) != 1:
             served.add(stop)
@@ -565,10 +573,11 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
     runs on no day, and a trip without stop times has nowhere to go: both were dropped without
     a word; a trip_id given twice had its stop times read for both, under either route. And
     stop times of a trip_id that trips.txt lacks (they were dropped without a word too)."""
-    timed = {_text(t) for t in feed.stop_times["trip_id"]}
-    orphans = timed - {_text(t) for t in trips["trip_id"]}
-    if orphans:  # the column read again only to locate them, each at its first stop time
-        for k, trip in enumerate(_text(t) for t in feed.stop_times["trip_id"]):
+    timed_trips = _texts(feed.stop_times["trip_id"])
+    timed = set(timed_trips)
+    orphans = timed - set(_texts(trips["trip_id"]))
+    if orphans:  # each located at its first stop time
+        for k, trip in enumerate(timed_trips):
             if trip in orphans:
                 r.problem("stop_times.txt", k, "trip_id", f"trip_id {trip!r} is not in trips.txt")
                 orphans.discard(trip)
@@ -660,13 +669,13 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
     return out
 
 
-def _sequence_ok(r: _Reader, st: Any, trip: str, rows: list[int]) -> bool:
+def _sequence_ok(r: _Reader, sequence: list[str], trip: str, rows: list[int]) -> bool:
     """A trip's stops are ordered by stop_sequence: each a whole number 0 or more, none given
     twice. A missing one was read as 0 (the stop moved first, then said to go back in time)
     and two alike kept the file's order without a word."""
     seen: dict[float, int] = {}
     for k in rows:
-        text = _text(st["stop_sequence"].iloc[k])
+        text = sequence[k]
         value = _number(text)
         if value is None or value < 0 or not value.is_integer():
             r.problem("stop_times.txt", k, "stop_sequence",
@@ -686,34 +695,36 @@ def _trip_times(
     r: _Reader, feed: Any, trip_ids: set[str]
 ) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
     """Per trip: its stop ids and (arrival, departure) seconds, in stop_sequence order."""
-    st = feed.stop_times.reset_index(drop=True)
-    known = {_text(s) for s in feed.stops["stop_id"]}
+    st = feed.stop_times
+    known = set(_texts(feed.stops["stop_id"]))
+    # the columns taken out once: a feed's stop_times may hold millions of rows
+    stop_ids, sequence = _texts(st["stop_id"]), _texts(st["stop_sequence"])
+    arrivals, departures = _texts(st["arrival_time"]), _texts(st["departure_time"])
     rows_of: dict[str, list[int]] = defaultdict(list)
-    for k, t in enumerate(st["trip_id"]):
-        t = _text(t)
+    for k, t in enumerate(_texts(st["trip_id"])):
         if t in trip_ids:
             rows_of[t].append(k)
     out = {}
     for trip, rows in rows_of.items():
-        if not _sequence_ok(r, st, trip, rows):
+        if not _sequence_ok(r, sequence, trip, rows):
             continue
-        rows.sort(key=lambda k: _number(st["stop_sequence"].iloc[k]) or 0.0)
+        rows.sort(key=lambda k: _number(sequence[k]) or 0.0)
         r.stop_rows[trip] = rows
         stops: list[str] = []
         stamps: list[tuple[int, int]] = []
         ok = True
         for k in rows:
-            stop = _text(st["stop_id"].iloc[k])
+            stop = stop_ids[k]
             if stop not in known:  # GTFS: a stop time's stop is one of stops.txt
                 r.problem("stop_times.txt", k, "stop_id",
                           f"trip {trip!r}: stop_id {stop!r} is not in stops.txt")
                 ok = False
                 break
-            arr_text, dep_text = _text(st["arrival_time"].iloc[k]), _text(st["departure_time"].iloc[k])
+            arr_text, dep_text = arrivals[k], departures[k]
             if not (arr_text or dep_text):  # GTFS lets stops between timepoints go without
                 r.problem("stop_times.txt", k, "arrival_time",
                           f"trip {trip!r} has no arrival_time or departure_time at stop "
-                          f"{_text(st['stop_id'].iloc[k])!r}; corridor needs a time at every stop")
+                          f"{stop!r}; corridor needs a time at every stop")
                 ok = False
                 break
             try:
@@ -736,11 +747,11 @@ def _trip_times(
                     "stop_times.txt",
                     k,
                     "arrival_time",
-                    f"trip {trip!r} goes back in time at stop {_text(st['stop_id'].iloc[k])!r}: {before}",
+                    f"trip {trip!r} goes back in time at stop {stop!r}: {before}",
                 )
                 ok = False
                 break
-            stops.append(_text(st["stop_id"].iloc[k]))
+            stops.append(stop)
             stamps.append((arr, dep))
         if ok and len(stops) < 2:
             r.problem("stop_times.txt", rows[0], "trip_id",
