@@ -242,6 +242,16 @@ def test_unknown_country_is_a_located_error(write) -> None:
     assert problem.line == 3 and "airspace.closed[1]" in problem.path and "'XX'" in problem.message
 
 
+def test_a_country_closed_twice_is_a_located_error(write) -> None:
+    # it was taken without a word: a slip where another country was meant
+    bad = BROKEN.replace("closed: [RU, BY, UA]", "closed: [RU, RU, BY, UA, BY]")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("bad.yaml", bad))
+    (problem,) = caught.value.problems
+    assert problem.line == 3 and problem.path == "airspace.closed"
+    assert "BY, RU given twice" in problem.message
+
+
 def test_a_place_in_no_country_is_a_located_error(write) -> None:
     bad = BROKEN.replace("kind: airport, country: LT}", "kind: airport, country: LX}")
     assert bad != BROKEN

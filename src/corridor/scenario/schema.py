@@ -278,6 +278,14 @@ class Airspace(_Model):
     buffer_km: Annotated[
         float, Field(ge=0, le=MAX_AIRSPACE_BUFFER_KM, allow_inf_nan=False, strict=True)] = 25.0
 
+    @field_validator("closed")
+    @classmethod
+    def _each_once(cls, codes: list[str]) -> list[str]:
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:  # a slip (another country meant?) that closing it once would hide
+            raise ValueError(f"{', '.join(twice)} given twice; list each country once")
+        return codes
+
 
 def clock_minutes(text: str) -> int:
     """Minutes after midnight of an ``HH:MM`` clock time."""
