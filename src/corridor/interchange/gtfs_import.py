@@ -669,13 +669,14 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
     return out
 
 
-def _sequence_ok(r: _Reader, sequence: list[str], trip: str, rows: list[int]) -> bool:
+def _sequence_ok(r: _Reader, sequence: list[str], trip: str, rows: list[int], at: list[int]) -> bool:
     """A trip's stops are ordered by stop_sequence: each a whole number 0 or more, none given
     twice. A missing one was read as 0 (the stop moved first, then said to go back in time)
-    and two alike kept the file's order without a word."""
+    and two alike kept the file's order without a word. ``rows`` index ``sequence``; ``at``
+    gives each one's record in stop_times.txt."""
     seen: dict[float, int] = {}
-    for k in rows:
-        text = sequence[k]
+    for j in rows:
+        text, k = sequence[j], at[j]
         value = _number(text)
         if value is None or value < 0 or not value.is_integer():
             r.problem("stop_times.txt", k, "stop_sequence",
@@ -697,30 +698,34 @@ def _trip_times(
     """Per trip: its stop ids and (arrival, departure) seconds, in stop_sequence order."""
     st = feed.stop_times
     known = set(_texts(feed.stops["stop_id"]))
-    # the columns taken out once: a feed's stop_times may hold millions of rows
-    stop_ids, sequence = _texts(st["stop_id"]), _texts(st["stop_sequence"])
-    arrivals, departures = _texts(st["arrival_time"]), _texts(st["departure_time"])
-    rows_of: dict[str, list[int]] = defaultdict(list)
+    # the records of the trips read (``at``, in file order), their columns taken out of pandas
+    # once, not cell by cell: a feed's stop_times may hold millions of records
+    rows_of: dict[str, list[int]] = defaultdict(list)  # per trip, indices into ``at``
+    at: list[int] = []
     for k, t in enumerate(_texts(st["trip_id"])):
         if t in trip_ids:
-            rows_of[t].append(k)
+            rows_of[t].append(len(at))
+            at.append(k)
+    stop_ids, sequence = _texts(st["stop_id"].take(at)), _texts(st["stop_sequence"].take(at))
+    arrivals, departures = _texts(st["arrival_time"].take(at)), _texts(st["departure_time"].take(at))
     out = {}
     for trip, rows in rows_of.items():
-        if not _sequence_ok(r, sequence, trip, rows):
+        if not _sequence_ok(r, sequence, trip, rows, at):
             continue
-        rows.sort(key=lambda k: _number(sequence[k]) or 0.0)
-        r.stop_rows[trip] = rows
+        rows.sort(key=lambda j: _number(sequence[j]) or 0.0)
+        r.stop_rows[trip] = [at[j] for j in rows]
         stops: list[str] = []
         stamps: list[tuple[int, int]] = []
         ok = True
-        for k in rows:
-            stop = stop_ids[k]
+        for j in rows:
+            k = at[j]
+            stop = stop_ids[j]
             if stop not in known:  # GTFS: a stop time's stop is one of stops.txt
                 r.problem("stop_times.txt", k, "stop_id",
                           f"trip {trip!r}: stop_id {stop!r} is not in stops.txt")
                 ok = False
                 break
-            arr_text, dep_text = arrivals[k], departures[k]
+            arr_text, dep_text = arrivals[j], departures[j]
             if not (arr_text or dep_text):  # GTFS lets stops between timepoints go without
                 r.problem("stop_times.txt", k, "arrival_time",
                           f"trip {trip!r} has no arrival_time or departure_time at stop "
@@ -754,7 +759,7 @@ def _trip_times(
             stops.append(stop)
             stamps.append((arr, dep))
         if ok and len(stops) < 2:
-            r.problem("stop_times.txt", rows[0], "trip_id",
+            r.problem("stop_times.txt", at[rows[0]], "trip_id",
                       f"trip {trip!r} has one stop time; a trip needs two or more")
         elif ok:
             out[trip] = (stops, stamps)
