@@ -976,10 +976,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs failed (the others' results written), 2 bad input, 130 interrupted (run as the
     command, ``argv`` None, an interrupted process ends at once: :func:`_exit_now`). ``--debug``
     shows the traceback of an error instead of its message."""
+    if sys.stderr is None:  # started with it closed: messages would go to standard output
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - kept for the life of the process
+    if sys.stdout is None:  # started with it closed (`>&-`): every command prints, so none can
+        # run (a run's files written, then its table lost, would end in an error all the same)
+        print("error: standard output is closed; corridor prints its results there", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser().parse_args(_glued(list(sys.argv[1:] if argv is None else argv)))
     _stop_on_signals()
-    if sys.stdout is None:  # started with standard output closed: what is printed fails, not vanishes
-        sys.stdout = _ClosedOutput()
     if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
         sys.stdout.reconfigure(errors="backslashreplace")
     try:
@@ -1026,18 +1030,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug or not _from_interrupt(exc):
             raise
         return _interrupted(argv)
-
-
-class _ClosedOutput(io.TextIOBase):
-    """Standard output when the process started without one (Python then prints to nothing):
-    a write fails as a write to a closed descriptor does, so a command that prints says it
-    could not, and one that only writes files (``--quiet --out``) is not stopped."""
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
-
-    def fileno(self) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def _printable(message: str) -> str:

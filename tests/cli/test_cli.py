@@ -122,7 +122,33 @@ def test_a_closed_standard_output_is_a_one_line_error(args: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", "corridor.cli", args[0], BASELINE, *args[1:]],
                           stderr=subprocess.PIPE, text=True, check=False, preexec_fn=lambda: os.close(1))
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.splitlines() == ["error: cannot write to standard output (standard output is closed)"]
+    assert proc.stderr.splitlines() == ["error: standard output is closed; corridor prints its results there"]
+
+
+def test_with_standard_output_closed_nothing_is_written(tmp_path: Path) -> None:
+    import os
+
+    # export wrote its feed over the old one, then failed to say so (exit 2, the file replaced)
+    old = tmp_path / "feed.zip"
+    old.write_text("old")
+    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "export", BASELINE, "--gtfs", str(old)],
+                          stderr=subprocess.PIPE, text=True, check=False, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 2 and old.read_text() == "old"
+
+
+@pytest.mark.parametrize("scenario", [BASELINE, "missing.yaml"])
+def test_with_both_outputs_closed_the_status_still_says_why(scenario: str) -> None:
+    import os
+
+    # an error printed to a closed standard error went to standard output (closed too): an
+    # uncaught OSError and exit 1, the status of "no route"
+    def close_both() -> None:
+        os.close(1)
+        os.close(2)
+
+    proc = subprocess.run([sys.executable, "-m", "corridor.cli", "validate", scenario],
+                          check=False, preexec_fn=close_both)
+    assert proc.returncode == 2
 
 
 def test_a_name_the_output_encoding_lacks_is_escaped(write) -> None:
