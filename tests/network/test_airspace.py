@@ -350,3 +350,18 @@ def test_airports_at_opposite_points_of_the_globe_ask_for_waypoints(write) -> No
     (problem,) = caught.value.problems
     assert problem.path == "services[0].stops[0]"
     assert "spans 180.0 degrees of arc" in problem.message and "give this one waypoints" in problem.message
+
+
+def test_a_leg_of_a_longer_service_is_told_how_it_can_take_waypoints(write) -> None:
+    # "give this one waypoints", then "waypoints are for services with exactly two stops"
+    hand = "[[44.0, 51.0], [41.6, 45.0], [43.2, 33.0], [46.5, 24.5], [52.0, 23.2], [53.2, 24.1]]"
+    text = BROKEN.replace("closed: [RU, BY, UA]", "closed: [LU]").replace(f"    waypoints: {hand}\n", "")
+    text = text.replace("stops: [NQZ, VNO]", "stops: [NQZ, VNO, FAR]")
+    text = text.replace("places:\n", "places:\n  - {id: FAR, name: Far, kind: airport, country: NZ, "
+                                      "lat: -54.6, lon: -154.7, tz: Pacific/Auckland}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("three.yaml", text))
+    (problem,) = caught.value.problems
+    assert problem.path == "services[0].stops[1]" and "VNO -> FAR" in problem.message
+    assert problem.message.endswith("give this one waypoints (waypoints are for two-stop services: "
+                                    "make this leg a service of its own)")

@@ -99,7 +99,10 @@ def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatL
             out.append(compliant_route(a, b, closed, airspace.buffer_km))
         except AirspaceError as exc:  # at the airport inside closed airspace, else the leg's start
             at = i + (exc.end or 0)
-            raise _Refused(("stops", at), f"{service.stops[i]} -> {service.stops[i + 1]}: {exc}") from None
+            said = str(exc)
+            if len(stops) > 2 and said.endswith("give this one waypoints"):
+                said += " (waypoints are for two-stop services: make this leg a service of its own)"
+            raise _Refused(("stops", at), f"{service.stops[i]} -> {service.stops[i + 1]}: {said}") from None
     return out
 
 
