@@ -287,6 +287,10 @@ def test_cli_export_refuses_bad_requests(tmp_path: Path, capsys) -> None:
     # an empty zone was taken as no --timezone at all, and the default zone used unsaid
     assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", ""]) == 2
     assert "unknown IANA time zone ''" in capsys.readouterr().err and not (tmp_path / "f.zip").exists()
+    # tzdata's zone of an unset clock, refused for a place, was taken for the feed's agency
+    assert main(["export", str(scenario), "--gtfs", str(tmp_path / "f.zip"), "--timezone", "Factory"]) == 2
+    assert "'Factory' is the zone of an unset clock" in capsys.readouterr().err
+    assert not (tmp_path / "f.zip").exists()
 
 
 def test_cli_export_dates_are_bounded_as_a_scenario_s(tmp_path: Path, capsys) -> None:

@@ -702,8 +702,8 @@ def test_a_departure_in_the_second_of_a_repeated_hour_is_refused_not_moved(mini:
     zip_mini(mini.parent / "feed.zip", {"stop_times.txt": first + second, "trips.txt": trips,
                                         "calendar.txt": calendar, "calendar_dates.txt": calendar_dates})
     err = _refused(mini.parent, capsys)
-    assert ("feed.zip!stop_times.txt:8: departure_time: trip 'VK-SECOND' leaves VILNIUS on 2027-10-31 at "
-            "2027-10-31T03:30+02:00, the second 03:30 of that night's clock change") in err
+    assert ("feed.zip!stop_times.txt:8: departure_time: trip 'VK-SECOND' leaves VILNIUS (service day "
+            "2027-10-31) at 2027-10-31T03:30+02:00, the second 03:30 of that night's clock change") in err
     assert err.count("clock change") == 1  # the first 03:30 is read as it is
     zip_mini(mini.parent / "feed.zip", {"stop_times.txt": first, "calendar.txt": calendar,
                                         "calendar_dates.txt": calendar_dates})

@@ -139,6 +139,8 @@ def build_feed(
         feed_tz = zone(tz_name)
     except KeyError:
         raise CorridorError(f"unknown IANA time zone {tz_name!r} for the feed") from None
+    if tz_name == "Factory":  # tzdata's zone of an unset clock, as a scenario's places refuse it
+        raise CorridorError("'Factory' is the zone of an unset clock, not of an agency; give the feed's zone")
     first, last = feed_period(scenario, start, end)
     given = (start is not None, end is not None)
     feed = Feed(tz_name, first, last)

@@ -338,7 +338,7 @@ def import_services(
                         table,
                         at,
                         "departure_time",
-                        f"trip {trip_id!r} leaves {mapped[0]} on {day} at "
+                        f"trip {trip_id!r} leaves {mapped[0]} (service day {day}) at "
                         f"{local.isoformat(timespec='minutes')}, the second {local:%H:%M} of that night's "
                         "clock change; a corridor timetable reads a repeated local time as its first "
                         "(docs/scenarios.md), so it would leave an hour early: leave that day out of its "
