@@ -411,3 +411,18 @@ def test_a_scenario_without_demand_has_no_share_undelivered_to_differ_from() -> 
     assert "nan" not in text.lower()
     line = next(x for x in text.splitlines() if x.startswith("containers undelivered"))
     assert line.split()[3] == "-" and line.split()[-1] == "-" and "yes" not in line
+
+
+def test_a_flow_of_one_scenario_only_is_listed_with_its_value_there() -> None:
+    # docs/simulation.md: a KPI defined in one scenario only is listed with its value there;
+    # a flow the other scenario added (and a station) was left out of the table
+    base = one_flight("base", 480)
+    added = base.model_copy(update={"name": "added", "demand": [
+        *base.demand, base.demand[0].model_copy(update={"id": "Q", "per_week": 50.0})]})
+    comp = compare([base, added], profiles=False)
+    deltas = {d.key: d for d in comp.kpis["added"]}
+    q = deltas["flows.Q.door_to_door_days.mean"]
+    assert q.unit == "h" and q.diff.n == 0 and np.isnan(q.base.mean)
+    door = comp.results[1].summary["flows.Q.door_to_door_days.mean"]["mean"] * 24
+    assert q.other.mean == pytest.approx(door)
+    assert deltas["flows.P.door_to_door_days.mean"].diff.n == 4  # in both: compared

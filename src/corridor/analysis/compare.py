@@ -246,17 +246,20 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
     flat_b = [flatten(k) for k in other.kpis]
     chosen = list(keys or HEADLINE_KPIS)
     if keys is None:
-        flows = sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"]))
+        # a flow or station of one scenario only is listed too, with its value there (a new
+        # flow's door to door); a gateway's share, 0 where a flow has the gateway and nobody
+        # took it, only for flows of both
+        flows = sorted(set(base.kpis[0]["flows"]) | set(other.kpis[0]["flows"]))
         chosen += [(f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 24.0, "h")
                    if f in passenger_flows
                    else (f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 1.0, "days")
                    for f in flows]
-        for f in flows:
+        for f in sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"])):
             gates = sorted({g for k in (*base.kpis, *other.kpis)
                             for g in k["flows"][f].get("gateway_share", {})})
             if len(gates) > 1:
                 chosen += [(f"flows.{f}.gateway_share.{g}", f"{f} via {g}", 100.0, "%") for g in gates]
-        stations = sorted(set(base.kpis[0]["stations"]) & set(other.kpis[0]["stations"]))
+        stations = sorted(set(base.kpis[0]["stations"]) | set(other.kpis[0]["stations"]))
         chosen += [(f"stations.{s}.mean_wait_min", f"wait at {s}", 1 / MIN_PER_HOUR, "h") for s in stations]
     out = []
     for key, label, scale, unit in chosen:
@@ -341,7 +344,7 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
         done[0] += n
     from corridor.analysis.warnings import run_warnings
 
-    pax = frozenset(f.id for f in base.demand if f.kind == "passenger")
+    pax = frozenset(f.id for s in scenarios for f in s.demand if f.kind == "passenger")
     kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax)
             for k in range(1, len(scenarios))}
     notes: list[str] = []
