@@ -24,8 +24,7 @@ from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-# what a write to a full disk meets, or to a standard output the shell closed (`>&-`)
-OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # what a write to a full disk meets
 BENCHES = ("planning", "queues", "simulation", "scaling", "executors", "throughput", "reference")
 
 
