@@ -393,3 +393,17 @@ def test_an_empty_out_folder_in_a_folder_that_cannot_be_written_in_is_filled(
     assert ("summary.json" if command != "sweep" else "sweep.json") in names, names
     assert not [n for n in names if n.startswith(".")], names  # nothing left of the building
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.yaml"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_the_same_seed_writes_the_same_summary_byte_for_byte(tmp_path: Path, capsys, command: str) -> None:
+    # the run's wall-clock seconds (run, sweep) and the moment it was written (compare, sweep)
+    # made two summaries of one seed differ
+    argv = [*_commands(tmp_path)[command], "--replications", "1", "--workers", "1", "--quiet"]
+    name = "sweep.json" if command == "sweep" else "summary.json"
+    texts = []
+    for out in ("a", "b"):
+        assert main([*argv, "--out", str(tmp_path / out)]) == 0
+        texts.append((tmp_path / out / name).read_bytes())
+    capsys.readouterr()
+    assert texts[0] == texts[1]

@@ -71,7 +71,6 @@ def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
         "replications": len(comp.results[0].records),
         "scenarios": comp.names,
         "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
-        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -39,7 +39,6 @@ def result_json(result: Any) -> dict[str, Any]:
         "epoch": result.epoch,
         "seed": result.seed,
         "replications": len(result.records),
-        "seconds": result.seconds,
         "events": result.events,
         "warnings": run_warnings(result),
         "summary": result.summary,

@@ -8,7 +8,6 @@ results are built in a temporary folder beside them and moved into place whole a
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -87,7 +86,6 @@ def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
         "replications": result.replications,
         "executor": result.executor,
         "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
-        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -143,7 +141,6 @@ def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
         "settings": result.columns,
         "runs": len(result.runs),
         "reused": sum(r.reused for r in result.runs),
-        "seconds": result.seconds,
         "combinations": [{"settings": c.text, "replications": len(result.runs_of(k)),
                           "kpis": summary.get(k, {})} for k, c in enumerate(result.combinations)],
         "failures": [{"settings": result.combinations[f.combination].text, "replication": f.replication,
