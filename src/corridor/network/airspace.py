@@ -506,6 +506,20 @@ def _corners(obstacle: BaseGeometry) -> np.ndarray:
     return np.concatenate(out) if out else np.empty((0, 2))
 
 
+def opposite_hop(points: Sequence[LatLon]) -> tuple[int, float] | None:
+    """The first hop of the path through ``points`` whose ends lie more than
+    :data:`MAX_HOP_DEG` apart, nearly opposite on the globe (no one great circle joins them):
+    its index and its arc in degrees; None when there is none.
+
+    >>> opposite_hop([(0.0, 0.0), (10.0, 10.0), (-10.0, -170.0)])
+    (1, 180.0)
+    """
+    v = unit(*np.asarray(points, dtype=np.float64).T)
+    arcs = np.degrees(angle(v[:-1], v[1:]))
+    far = np.flatnonzero(arcs > MAX_HOP_DEG)
+    return (int(far[0]), float(arcs[far[0]])) if far.size else None
+
+
 def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> list[LatLon]:
     """The shortest path from airport ``a`` to airport ``b`` (lat, lon) keeping ``buffer_km``
     from the ``closed`` countries, as the (lat, lon) points where it turns, ends included.
@@ -516,10 +530,10 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     """
     if not closed:
         return [a, b]
-    arc_deg = float(np.degrees(angle(*unit(*np.asarray([a, b], dtype=np.float64).T))))
-    if arc_deg > MAX_HOP_DEG:  # no one great circle to check, nor a window round it
+    opposite = opposite_hop([a, b])
+    if opposite is not None:  # no one great circle to check, nor a window round it
         raise AirspaceError(
-            f"the leg between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} spans {arc_deg:.1f} "
+            f"the leg between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} spans {opposite[1]:.1f} "
             "degrees of arc: its ends are nearly opposite points of the globe, where the great "
             "circle between them is not defined: give this one waypoints")
     key_flip = (b, a) < (a, b)  # one computation serves both directions

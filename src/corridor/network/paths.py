@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
-
 from corridor.errors import Problem, ScenarioError
-from corridor.network.airspace import MAX_HOP_DEG, AirspaceError, compliant_route, path_violations
-from corridor.network.geo import angle, unit
+from corridor.network.airspace import (
+    MAX_HOP_DEG,
+    AirspaceError,
+    compliant_route,
+    opposite_hop,
+    path_violations,
+)
 from corridor.scenario.schema import Place, Scenario, Service
 
 LatLon = tuple[float, float]
@@ -109,12 +112,12 @@ def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatL
 def _no_opposite_hop(path: list[LatLon]) -> None:
     """Refuses a hop of a path through hand waypoints between nearly opposite points (more
     than :data:`MAX_HOP_DEG` apart): no one great circle joins them."""
-    v = unit(*np.asarray(path, dtype=np.float64).T)
-    arcs = np.degrees(angle(v[:-1], v[1:]))
-    for k in np.flatnonzero(arcs > MAX_HOP_DEG).tolist():
+    opposite = opposite_hop(path)
+    if opposite is not None:
+        k, arc = opposite
         (a_lat, a_lon), (b_lat, b_lon) = path[k], path[k + 1]
         raise _Refused(("waypoints",), (
-            f"({a_lat:g}, {a_lon:g}) to ({b_lat:g}, {b_lon:g}) spans {arcs[k]:.1f} degrees of arc, "
+            f"({a_lat:g}, {a_lon:g}) to ({b_lat:g}, {b_lon:g}) spans {arc:.1f} degrees of arc, "
             f"nearly opposite points of the globe, where the great circle between them is not "
             f"defined (at most {MAX_HOP_DEG:g}): add a waypoint between"))
 
