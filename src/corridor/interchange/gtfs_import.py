@@ -573,11 +573,11 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
     runs on no day, and a trip without stop times has nowhere to go: both were dropped without
     a word; a trip_id given twice had its stop times read for both, under either route. And
     stop times of a trip_id that trips.txt lacks (they were dropped without a word too)."""
-    timed_trips = _texts(feed.stop_times["trip_id"])
-    timed = set(timed_trips)
+    # the column's distinct values only: _trip_times takes the whole of it out of pandas
+    timed = set(_texts(feed.stop_times["trip_id"].unique()))
     orphans = timed - set(_texts(trips["trip_id"]))
-    if orphans:  # each located at its first stop time
-        for k, trip in enumerate(timed_trips):
+    if orphans:  # the column read whole only to locate them, each at its first stop time
+        for k, trip in enumerate(_texts(feed.stop_times["trip_id"])):
             if trip in orphans:
                 r.problem("stop_times.txt", k, "trip_id", f"trip_id {trip!r} is not in trips.txt")
                 orphans.discard(trip)
