@@ -316,7 +316,7 @@ _DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturda
 
 def _departures(
     scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date, epoch: dt.datetime,
-    given: tuple[bool, bool] = (False, False),
+    given: tuple[bool, bool],
 ) -> dict[int, set[dt.date]]:
     """Each departure time of ``service`` in GTFS seconds, with the service days it runs on.
 
