@@ -139,14 +139,18 @@ def test_a_shared_cache_gives_each_key_one_route_whoever_asks_first(scenario, da
                 assert tuple(itinerary_steps(tt, canonical)) == stored[1], t
 
 
-SHARED_TIE = """
-name: tie
-run: {start: 2027-03-01, horizon_days: 2}
+# three junctions a degree apart, for the small scenarios below
+JUNCTIONS = """\
 places:
   - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC}
   - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC}
   - {id: P2, name: P2, kind: junction, country: KZ, lat: 45, lon: 72, tz: UTC}
-services:
+"""
+
+SHARED_TIE = """
+name: tie
+run: {start: 2027-03-01, horizon_days: 2}
+""" + JUNCTIONS + """services:
   - {id: T1, mode: rail, unit: pax, stops: [P0, P1], timetable: {times: ["00:20"]}, duration_min: 5,
      capacity: 9}
   - {id: T2, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["00:30"]}, duration_min: 70,
@@ -270,11 +274,7 @@ def test_a_traveller_takes_the_last_to_leave_of_equal_arrivals() -> None:
 PATH_DAYS = """
 name: path days
 run: {start: 2027-03-01, horizon_days: 14}
-places:
-  - {id: P0, name: P0, kind: junction, country: KZ, lat: 45, lon: 70, tz: UTC}
-  - {id: P1, name: P1, kind: junction, country: KZ, lat: 45, lon: 71, tz: UTC}
-  - {id: P2, name: P2, kind: junction, country: KZ, lat: 45, lon: 72, tz: UTC}
-services:
+""" + JUNCTIONS + """services:
   - {id: BLOCK, mode: rail, unit: UNIT, stops: [P0, P1], duration_min: 60, capacity: 9,
      dispatch: {cutoff_min: 0, paths_per_day: 1, days: [Tue, Sat]}}
   - {id: S, mode: rail, unit: UNIT, stops: [P1, P2], timetable: {times: ["06:00"]}, duration_min: 60,
