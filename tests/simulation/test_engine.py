@@ -293,6 +293,74 @@ def test_a_cancelled_trip_is_not_booked_at_its_later_stops() -> None:
     assert trips["boarded"][trips["capacity"] == 0].sum() == 0
 
 
+
+LATER_LEG = """\
+name: later leg
+run: {start: 2027-03-01, horizon_days: 1, drain_days: 2, replications: 1, seed: 1}
+places:
+  - {id: P0, name: P0, kind: rail_terminal, country: KZ, lat: 0, lon: 0, tz: UTC}
+  - {id: P1, name: P1, kind: rail_terminal, country: KZ, lat: 0, lon: 1, tz: UTC}
+  - {id: P2, name: P2, kind: rail_terminal, country: KZ, lat: 0, lon: 2, tz: UTC}
+  - {id: P3, name: P3, kind: rail_terminal, country: KZ, lat: 0, lon: 3, tz: UTC}
+services:
+  - {id: A, mode: rail, unit: pax, stops: [P0, P1], timetable: {times: ["08:00"]}, duration_min: 60,
+     capacity: 10}
+  - {id: B, mode: rail, unit: pax, stops: [P3, P1, P2], timetable: {times: ["06:00"]}, duration_min: 300,
+     capacity: 10}
+  - {id: C, mode: rail, unit: pax, stops: [P0, P2], timetable: {times: ["07:00"]}, duration_min: 300,
+     capacity: 10}
+demand:
+  - {id: F, kind: passenger, from: P0, to: P2, per_week: 168, arrivals: uniform}
+disruptions:
+  - {id: X, target: B, start: 2027-03-01T05:30:00Z, end: 2027-03-01T06:30:00Z}
+"""
+
+
+def test_a_trip_cancelled_further_on_rebooks_its_passengers_when_it_is_cancelled() -> None:
+    # A (P0 08:00) then B (P1 09:20, P2 11:00) is the way until B's 06:00 run is cancelled; C
+    # (P0 07:00, P2 12:00) is next. Those who booked A + B before 05:30 were left booked on A
+    # until they reached P1, found B gone and were counted as having missed it: the next day's
+    # B, at 35:00. They rebook when B is cancelled, at 06:00, onto C, with no miss
+    u = simulate(scenario_from(LATER_LEG), replications=1).records[0].units
+    before = u["created_min"] < 330
+    assert before.sum() >= 3
+    assert (u["arrival_min"][before] == 720).all()
+    assert (u["rebooked"][before] == 1).all() and (u["missed"] == 0).all()
+    between = (u["created_min"] >= 330) & (u["created_min"] < 360)  # B known shut: C at once
+    assert (u["arrival_min"][between] == 720).all() and (u["rebooked"][between] == 0).all()
+
+
+MISSED_AT_MCT = """\
+name: missed at the connection time
+run: {start: 2027-03-01, horizon_days: 1, drain_days: 1, replications: 1, seed: 1}
+places:
+  - {id: P0, name: P0, kind: rail_terminal, country: KZ, lat: 0, lon: 0, tz: UTC}
+  - {id: P1, name: P1, kind: rail_terminal, country: KZ, lat: 0, lon: 1, tz: UTC, min_connection_min: 30}
+  - {id: P2, name: P2, kind: rail_terminal, country: KZ, lat: 0, lon: 2, tz: UTC}
+services:
+  - {id: A, mode: rail, unit: pax, stops: [P0, P1], timetable: {times: ["08:00"]}, duration_min: 60,
+     capacity: 10, delay: {dist: fixed, value_min: 15}}
+  - {id: B, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["09:30"]}, duration_min: 60,
+     capacity: 10}
+  - {id: D, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["09:45"]}, duration_min: 120,
+     capacity: 10}
+  - {id: E, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["12:00"]}, duration_min: 60,
+     capacity: 10}
+demand:
+  - {id: F, kind: passenger, from: P0, to: P2, per_week: 168, arrivals: uniform}
+"""
+
+
+def test_a_missed_connection_rebooks_onto_a_trip_leaving_as_the_connection_time_ends() -> None:
+    # A lands 15 min late, at 09:15: B (09:30) is missed; D leaves at 09:45, exactly the
+    # connection time after landing, which the planner's rules allow. The rebooking asked for
+    # trips leaving after the ready time and took E (12:00, at P2 13:00)
+    u = simulate(scenario_from(MISSED_AT_MCT), replications=1).records[0].units
+    took_a = u["created_min"] < 480
+    assert took_a.sum() >= 3
+    assert (u["missed"][took_a] == 1).all()
+    assert (u["arrival_min"][took_a] == 585 + 120).all()
+
 def test_process_pool_gives_the_same_records() -> None:
     s = air(per_week=100)
     one = simulate(s, replications=3)

@@ -191,6 +191,9 @@ class Replication:
         # (trip, stop)
         self.pool: dict[tuple[int, int], list[tuple[float, int, Unit]]] = defaultdict(list)
         self.booked: dict[tuple[int, int], list[Unit]] = defaultdict(list)
+        # trip -> the passengers who booked a seat on it (some may have rebooked since): a
+        # cancelled trip rebooks them at once, also those not yet at its stop
+        self.holders: dict[int, list[Unit]] = defaultdict(list)
         self.departed: set[tuple[int, int]] = set()
         self.onboard: dict[int, dict[int, list[Unit]]] = {}
         self.moving: set[int] = set()
@@ -404,6 +407,7 @@ class Replication:
         for step in unit.steps:
             if isinstance(step, RideStep):
                 self._take_seats(step, -1)
+                self.holders[step.trip].append(unit)
                 if step.trip in self.idle:
                     self._wake(step.trip, step.board_stop)
 
@@ -428,8 +432,10 @@ class Replication:
         unit.missed += missed
         unit.rebooked += 1
         ready = max(now, unit.ready_min)
-        # a new trip must leave after the moment the old one was missed
-        found = self._route(unit, unit.place, ready, ready + 1e-6) if ready < self.end_min else None
+        # a new trip must leave after the moment the old one was missed (now), and may leave
+        # as soon as the passenger is ready: at ``ready`` itself when that is later than now
+        board_from = max(ready, now + 1e-6)
+        found = self._route(unit, unit.place, ready, board_from) if ready < self.end_min else None
         if found is None:
             unit.steps = []
             unit.status = _WAITING
@@ -602,7 +608,8 @@ class Replication:
             if unit.pax:
                 key = (step.trip, step.board_stop)
                 if key in self.departed:  # the booked trip left before the passenger arrived
-                    self._rebook(unit, self.env.now, missed=True)
+                    # (or was cancelled: a rebooking, not a miss)
+                    self._rebook(unit, self.env.now, missed=step.trip not in self.cancelled)
                 else:
                     self.booked[key].append(unit)
             else:
@@ -908,6 +915,7 @@ class Replication:
                 self.departed.add((trip, i))
                 for unit in self.booked.pop((trip, i), []):
                     self._rebook(unit, self.env.now, missed=False)
+            self._rebook_holders(trip)
             return
         self.trips_run += 1
         log.capacity = capacity
@@ -915,6 +923,21 @@ class Replication:
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
             yield self._late(opens - self.env.now, trip)
         yield from self._ride(s, trip, start, log, 0)
+
+    def _rebook_holders(self, trip: int) -> None:
+        """Trip ``trip`` is cancelled: those booked on it further on who wait for an earlier
+        trip of their journey rebook now, from where they are. Those on the way (riding, or on
+        a link) rebook where they land, as they find it gone."""
+        for unit in self.holders.pop(trip, []):
+            first = unit.steps[0] if unit.steps else None
+            if not (isinstance(first, RideStep) and unit.status == _WAITING
+                    and any(isinstance(st, RideStep) and st.trip == trip for st in unit.steps)):
+                continue
+            waiting = self.booked.get((first.trip, first.board_stop))
+            if waiting is None or unit not in waiting:
+                continue
+            waiting.remove(unit)
+            self._rebook(unit, self.env.now, missed=False)
 
     def _announced(self, s: int, start: float, _event: simpy.Event) -> None:
         self._announce(s, start)
@@ -1017,6 +1040,7 @@ class Replication:
             log.unit_km += load * km[i]
             yield self.env.timeout(running[i])
         del self.onboard[trip]
+        self.holders.pop(trip, None)
 
     # ------------------------------------------------------------------ trips nobody has booked
     def _idle(self, s: int, trips: np.ndarray, starts: np.ndarray, delays: np.ndarray,
