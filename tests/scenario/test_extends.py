@@ -206,6 +206,15 @@ def chain_problems(files: dict[str, str], load: str = "c.yaml", **kwargs: object
     return tmp, []
 
 
+
+@pytest.mark.parametrize("section", ["fleets", "links", "disruptions"])
+def test_removing_from_a_section_the_extended_scenario_lacks_names_the_id(section: str) -> None:
+    # MINIMAL has no fleets, links or disruptions: the list of ids was said not to be one
+    _, found = chain_problems({"c.yaml": f"extends: tiny.yaml\nremove: {{{section}: [X1]}}\n"})
+    assert [(p.path, p.line) for p in found] == [(f"remove.{section}[0]", 2)]
+    assert found[0].message == f"'X1' is not in the extended scenario's {section}"
+    assert chain_problems({"c.yaml": f"extends: tiny.yaml\nremove: {{{section}: []}}\n"})[1] == []
+
 @FAST
 @given(bad=ids_that_are_not_text, where=st.sampled_from(["services", "places", "links", "remove", "base"]))
 def test_an_id_that_is_not_text_is_a_located_error(bad: object, where: str) -> None:
@@ -353,6 +362,20 @@ def test_extends_outside_the_folder_is_refused_unread(form: str, target: str) ->
     if target == "base.yaml":  # allowed explicitly, it loads
         assert load_scenario(inside / "c.yaml", allow_paths=[outside]).name == "c"
 
+
+
+def test_a_scenario_named_by_a_symbolic_link_extends_from_where_it_really_is(tmp_path: Path) -> None:
+    # t/link.yaml -> sub/real.yaml, which extends base.yaml: sub/base.yaml, whether the link is
+    # loaded or extended. Loaded, it read t/base.yaml (a file of that name beside the link),
+    # and extended from t/top.yaml it read sub/base.yaml: one file, two scenarios
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.yaml").write_text(MINIMAL.replace("name: tiny", "name: beside-the-file"))
+    (tmp_path / "base.yaml").write_text(MINIMAL.replace("name: tiny", "name: beside-the-link"))
+    (tmp_path / "sub" / "real.yaml").write_text("extends: base.yaml\ndescription: real\n")
+    os.symlink(Path("sub") / "real.yaml", tmp_path / "link.yaml")
+    (tmp_path / "top.yaml").write_text("extends: link.yaml\n")
+    assert load_scenario(tmp_path / "link.yaml").name == "beside-the-file"
+    assert load_scenario(tmp_path / "top.yaml").name == "beside-the-file"
 
 def test_extends_inside_the_folder_tree_needs_no_permission(tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(MINIMAL)

@@ -119,8 +119,13 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
             )
             continue
         items = base.get(section)
-        if not isinstance(ids, list) or not isinstance(items, SourceList):
+        if not isinstance(ids, list):
             problems.append(Problem(file, line, col, where, "expected a list of ids"))
+            continue
+        if items is None:  # the extended scenario has none: each id is not in it
+            items = SourceList()
+            items.start = (file, line, col)
+        elif not isinstance(items, SourceList):  # the extended file's own error, said there
             continue
         present = {item_id for item in items if (item_id := _item_id(item)) is not None}
         dropped: set[str] = set()
@@ -179,13 +184,16 @@ def _real(path: Path) -> Path:
 
 
 def _roots(path: Path, allow_paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The folders extended files may come from: the scenario's own, then those allowed."""
-    return [_real(path.parent), *(_real(Path(p)) for p in allow_paths)]
+    """The folders extended files may come from: the scenario's own (where it really is, and
+    where a symbolic link to it was named), then those allowed."""
+    own = [_real(path).parent, _real(path.parent)]
+    return [*dict.fromkeys(own), *(_real(Path(p)) for p in allow_paths)]
 
 
-def _base_of(data: SourceDict, current: Path, roots: list[Path], chain: list[Path]) -> Path:
-    """The file ``data`` (read from ``current``) extends, checked: a name, inside the allowed
-    folders, not already in the chain, an existing regular file."""
+def _base_of(data: SourceDict, roots: list[Path], chain: list[Path]) -> Path:
+    """The file ``data`` (read from ``chain[-1]``, where it really is: a name is relative to
+    that file's folder, symbolic links followed first) extends, checked: a name, inside the
+    allowed folders, not already in the chain, an existing regular file."""
     parent = data["extends"]
 
     def fail(message: str) -> ScenarioError:
@@ -200,7 +208,7 @@ def _base_of(data: SourceDict, current: Path, roots: list[Path], chain: list[Pat
     if len(chain) >= MAX_CHAIN:
         raise fail(f"makes a chain of more than {MAX_CHAIN} files")
     try:
-        target = (current.parent / parent).resolve()
+        target = (chain[-1].parent / parent).resolve()
     except RuntimeError:  # Python before 3.13: a symbolic link loop
         raise fail(f"cannot follow {shown(parent)}: a loop of symbolic links") from None
     except (OSError, ValueError) as exc:
@@ -271,7 +279,7 @@ def resolve(path: Path, *, allow_paths: Sequence[str | os.PathLike[str]] = ()) -
         chain.append(_real(current))
         if data.get("extends") is None:
             break
-        current, follow = _base_of(data, current, roots, chain), False
+        current, follow = _base_of(data, roots, chain), False
     merged = files[-1]
     if "remove" in merged:
         raise ScenarioError([_problem(merged, "remove", "remove needs extends")])
