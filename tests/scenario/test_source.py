@@ -179,6 +179,19 @@ def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(libyaml: bool) 
         assert p.message.startswith("duplicate key") and p.line == line, p
 
 
+
+@pytest.mark.parametrize("libyaml", [False, True] if source.HAVE_LIBYAML else [False])
+def test_a_duplicate_key_is_named_by_its_whole_path(libyaml: bool) -> None:
+    # the path was the key alone ("days"), where every other problem gives it whole
+    for text, path in (("name: x\nname: y\n", "name"),
+                       ("s: [{id: A, c: 1}, {id: B, t: {days: daily, days: [Mon]}}]\n", "s[1].t.days"),
+                       ("a: &a {p: 1}\nb:\n  - x: {q: 1}\n  - {<<: *a, <<: *a}\n", "b[1]"),
+                       ("a: &a {p: 1, p: 2}\nb: *a\n", "a.p")):
+        with pytest.raises(ScenarioError) as info:
+            parse_yaml(text, "f.yaml", libyaml=libyaml)
+        (p,) = info.value.problems
+        assert p.message.startswith("duplicate key") and p.path == path, (text, p)
+
 def test_a_service_can_override_a_shared_setting(write) -> None:
     text = (MINIMAL.replace("  - id: A1\n    mode: air\n    unit: pax\n",
                             "  - id: A1\n    <<: &air {mode: air, unit: pax, speed_kph: 780}\n")

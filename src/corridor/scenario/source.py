@@ -366,6 +366,11 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader, budget: _Budge
     class Loader(base):
         yaml_implicit_resolvers = _CoreResolver.yaml_implicit_resolvers
         yaml_constructors: dict[Any, Any] = {}
+        root: yaml.Node | None = None  # the document being built, to name where an error is
+
+        def construct_document(self, node: yaml.Node) -> Any:
+            self.root = node
+            return super().construct_document(node)
 
         if budget is not None:
             def get_event(self) -> Any:
@@ -410,7 +415,8 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader, budget: _Budge
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
                 if sources is not None:
-                    raise ScenarioError([Problem(filename, *mark(key_node)[1:], "", "duplicate key '<<'")])
+                    where = _node_path(loader.root, node)  # type: ignore[attr-defined]
+                    raise ScenarioError([Problem(filename, *mark(key_node)[1:], where, "duplicate key '<<'")])
                 sources = merged(loader, value_node)
                 continue
             key = construct(loader, key_node)
@@ -419,9 +425,10 @@ def _loader_for(filename: str, base: type[Any] = yaml.SafeLoader, budget: _Budge
                     [Problem(filename, *mark(key_node)[1:], "", f"keys must be text, not {kind_of(key)}")]
                 )
             if key in own:
-                raise ScenarioError(
-                    [Problem(filename, *mark(key_node)[1:], _path_part(key), f"duplicate key {shown(key)}")]
-                )
+                where = _node_path(loader.root, node)  # type: ignore[attr-defined]
+                path = _path_part(key) if not where else f"{where}.{_path_part(key)}"
+                problem = Problem(filename, *mark(key_node)[1:], path, f"duplicate key {shown(key)}")
+                raise ScenarioError([problem])
             own[key] = construct(loader, value_node)
             own.positions[key] = mark(value_node)
         out = SourceDict()
@@ -657,6 +664,27 @@ def _path_at(text: str, index: int) -> str:
                 todo.append((value, (*parts, label)))
         elif isinstance(node, yaml.SequenceNode):
             todo.extend((item, (*parts, f"[{k}]")) for k, item in reversed(list(enumerate(node.value))))
+    return ""
+
+
+def _node_path(root: yaml.Node | None, target: yaml.Node) -> str:
+    """The dotted path (``services[1].timetable``) from the document's ``root`` to the node
+    ``target``, by the first way to it ("" for the root, or when it is not found)."""
+    stack: list[tuple[yaml.Node, str]] = [] if root is None else [(root, "")]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                part = _path_part(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                stack.append((value, f"{path}.{part}" if path else part))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{path}[{i}]") for i, item in reversed(list(enumerate(node.value))))
     return ""
 
 
