@@ -43,6 +43,19 @@ def test_the_issue_paths_change_exactly_their_value(direct_raw) -> None:
     assert base == load_scenario(SCENARIOS / "direct_flight.yaml")
 
 
+
+def test_null_takes_a_key_out_as_in_a_file_that_extends(direct_raw, tmp_path) -> None:
+    # it was set to None, and refused ("expected a whole number, not an empty value")
+    changed = scenario_with(direct_raw, "x", [("run.drain_days", None), ("places.NQZ.checkin_min", None)])
+    child = tmp_path / "c.yaml"
+    child.write_text(f"extends: {SCENARIOS / 'direct_flight.yaml'}\nrun: {{drain_days: null}}\n"
+                     "places: [{id: NQZ, checkin_min: null}]\n")
+    by_file = load_scenario(child, allow_paths=[SCENARIOS]).model_dump()
+    assert changed.model_dump() == by_file | {"extends": changed.extends}
+    base = validate_raw(direct_raw, "direct_flight.yaml")
+    assert base.run.drain_days != changed.run.drain_days == type(base.run).model_fields["drain_days"].default
+    assert changed.place("NQZ").checkin_min == 0 != base.place("NQZ").checkin_min
+
 def test_ids_with_dots_and_list_indexes(tmp_path) -> None:
     from sweep.scenarios import station_raw
 

@@ -270,7 +270,8 @@ def _sourced(value: Any, where: Position) -> Any:
 
 def apply(raw: SourceDict, changes: Sequence[tuple[str, Any]], *,
           labels: Sequence[str] | None = None) -> SourceDict:
-    """``raw`` with each ``(path, value)`` set; ``raw`` itself is left as it was. ``labels``
+    """``raw`` with each ``(path, value)`` set (the value replaces what is there whole; ``None``
+    takes a key out, as ``null`` does in a file that extends); ``raw`` itself is left as it was. ``labels``
     (one per change, default ``--set PATH=VALUE``) are where a problem with the value is said
     to come from."""
     root = _copy(raw)
@@ -284,7 +285,10 @@ def apply(raw: SourceDict, changes: Sequence[tuple[str, Any]], *,
             node[step] = child
             node = child
         last = steps[-1]
-        if isinstance(node, SourceDict):
+        if isinstance(node, SourceDict) and value is None:  # taken out, as null in a file: the default
+            node.pop(cast(str, last), None)
+            node.positions.pop(cast(str, last), None)
+        elif isinstance(node, SourceDict):
             node[cast(str, last)] = _sourced(value, where)
             node.positions[cast(str, last)] = where
         else:
