@@ -277,6 +277,24 @@ def _terminate(pool: Any) -> None:
 
 
 @contextmanager
+def _deaf_to_ctrl_c() -> Iterator[None]:
+    """SIGINT ignored while the block starts processes, which keep ignoring it: Ctrl-C at a
+    terminal goes to its whole process group, and a LocalCluster's workers, stopped by it
+    mid-task, each printed their tracebacks before the main process closed them."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@contextmanager
 def _dask_client(executor: Executor) -> Iterator[Any]:
     """A client of the executor's scheduler (and the LocalCluster behind it, for "local"),
     closed on the way out; a clear error if Dask is missing or the scheduler unreachable."""
@@ -290,8 +308,9 @@ def _dask_client(executor: Executor) -> Iterator[Any]:
     cluster = None
     try:
         if executor.dask == "local":
-            cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            with _deaf_to_ctrl_c():
+                cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1, processes=True,
+                                       host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
             assert executor.dask is not None  # execute() asks for a client only with an address

@@ -70,6 +70,30 @@ def test_ctrl_c_twice_still_ends_cleanly(tmp_path: Path) -> None:
     assert not out.exists() and not any(p.name.startswith(".results") for p in tmp_path.iterdir())
 
 
+
+def test_ctrl_c_on_a_local_dask_cluster_prints_no_worker_tracebacks(tmp_path: Path) -> None:
+    # Ctrl-C reaches the cluster's worker processes too (the terminal's process group): stopped
+    # mid-task, each printed a CancelledError / KeyboardInterrupt traceback before the main
+    # process closed them
+    import os
+
+    pytest.importorskip("distributed")
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-c", "import sys; from corridor.cli import main; sys.exit(main())",
+           "throughput", str(SCENARIOS / "baseline.yaml"), "--scale", "0.5:3:0.25", "--replications", "30",
+           "--dask", "local", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    _pool_running(proc)  # the cluster's worker processes started, then some work
+    time.sleep(3)
+    assert proc.poll() is None
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    assert not (out / "throughput.json").exists()  # only the finished runs, kept for --resume
+
 def test_an_interrupt_inside_an_import_is_an_interrupt(monkeypatch, capsys) -> None:
     # a Ctrl-C that lands while a C extension initialises (scipy.stats, imported when the first
     # interval is computed) comes out as ImportError('initialization failed') caused by the
