@@ -219,3 +219,37 @@ def test_segments_without_seats_are_not_ridden_through(scenario, data) -> None:
     every = all_journey_criteria(tt, origin, target, t0, allowed=allowed)
     assume(every is not None)
     assert {it.criteria() for it in planner.pareto(origin, target, t0, allowed=allowed)} == pareto(every)
+
+
+
+TIE = {
+    "name": "tie", "run": {"start": "2027-03-13", "horizon_days": 7},
+    "places": [{"id": p, "name": p, "kind": "junction", "country": "KZ", "lat": 0.0, "lon": float(k),
+                "tz": "UTC", "checkin_min": 15.0 if p == "A" else 0.0} for k, p in enumerate("ABC")],
+    "services": [
+        {"id": "X", "mode": "rail", "unit": "pax", "stops": ["A", "B"], "duration_min": 20, "capacity": 10,
+         "timetable": {"times": ["03:55", "09:00"]}},
+        {"id": "Y", "mode": "rail", "unit": "pax", "stops": ["B", "C"], "duration_min": 1184, "capacity": 10,
+         "timetable": {"days": ["Sat"], "times": ["05:21"]}},
+    ],
+}
+
+
+def test_the_journey_that_sets_off_last_is_found_whatever_the_ready_minute() -> None:
+    # Saturday 13 March's Y (05:21) is reached by X at 03:55 on any day before it, all equal in
+    # the four criteria: the last to leave is Saturday's 03:55. Asked again from just after an
+    # earlier X, the scan's end was that moment plus a window, a bit short of Y's arrival: from
+    # 238 of 412 ready minutes a Thursday or Friday X was shown (an independent brute force)
+    import datetime as dt
+
+    from corridor.planning import RoutePlanner
+    from corridor.scenario.schema import Scenario
+
+    planner = RoutePlanner(Scenario.model_validate(TIE))
+    start = dt.datetime(2027, 3, 11, tzinfo=dt.UTC)
+    saturday_x = dt.datetime(2027, 3, 13, 3, 55, tzinfo=dt.UTC)
+    shown = []
+    for k in range(412):
+        (it,) = planner.plan("A", "C", start + dt.timedelta(minutes=7 * k), unit="pax").itineraries
+        shown.append(it.legs[0].dep_min)
+    assert set(shown) == {planner.when(saturday_x, "A")}

@@ -430,7 +430,7 @@ class Planner:
         def scan(ready: float, board_from: float | None, until: float) -> list[Itinerary]:
             last = until if end is None else min(end, until)
             return self._pareto_scan(origin, target, ready, ok, max_transfers, use_links,
-                                     None if last == INF else last - ready, board_from)
+                                     None if last == INF else last, board_from)
 
         found = scan(ready_min, board_from_min, INF)
         return self._leave_late(found, scan, origin, ready_min, board_from_min)
@@ -513,10 +513,14 @@ class Planner:
         return INF
 
     def _pareto_scan(self, origin: int, target: int, ready_min: float, ok: np.ndarray | None,
-                     max_transfers: int | None, use_links: bool, window_min: float | None,
+                     max_transfers: int | None, use_links: bool, until_min: float | None,
                      board_from_min: float | None) -> list[Itinerary]:
-        """The Pareto set as the scan finds it (of equal journeys, the first to arrive)."""
-        bags = _Bags(self, target, ready_min, window_min, max_transfers, use_links)
+        """The Pareto set as the scan finds it (of equal journeys, the first to arrive) of the
+        journeys arriving by ``until_min`` (None: any). The moment itself, not a window after
+        ``ready_min``: asked again from a moment just after a journey's, a window added back
+        to it fell short of the end in the last bit, and a journey arriving at the end, equal
+        to the one being set off later, was not found."""
+        bags = _Bags(self, target, until_min, max_transfers, use_links)
         boards = ready_min + self._checkin[origin] if board_from_min is None else board_from_min
         bags.wait(origin, Label(boards, 0, 0.0, 0.0, True, START))
         if use_links:
@@ -602,11 +606,11 @@ class Planner:
 class _Bags:
     """The Pareto bags of one query: per place, and at the target."""
 
-    def __init__(self, planner: Planner, target: int, ready_min: float, window_min: float | None,
+    def __init__(self, planner: Planner, target: int, until_min: float | None,
                  max_transfers: int | None, use_links: bool) -> None:
         self.planner = planner
         self.target = target
-        self.limit = INF if window_min is None else ready_min + window_min
+        self.limit = INF if until_min is None else until_min
         self.max_boardings = INF if max_transfers is None else max_transfers + 1
         self.use_links = use_links
         self.stops: list[list[Label]] = [[] for _ in planner.tt.places]
