@@ -83,10 +83,10 @@ def _looks_numeric(text: str) -> bool:
 def hours_minutes(minutes: float) -> str:
     """A duration, written so it cannot be read as a clock time (hours may exceed 24).
 
-    >>> hours_minutes(412.7), hours_minutes(1575)
-    ('6 h 53', '26 h 15')
+    >>> hours_minutes(412.7), hours_minutes(1575), hours_minutes(1492.5), hours_minutes(1493.5)
+    ('6 h 53', '26 h 15', '24 h 53', '24 h 54')
     """
-    total = int(round(minutes))
+    total = math.floor(minutes + 0.5)  # halves up, as times are rounded (round() sends them to even)
     return f"{total // 60} h {total % 60:02d}"
 
 
