@@ -286,8 +286,9 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "each step, and find the highest sustainable throughput: TEU a week delivered while no "
         "station's queue grows without bound, at most 1% of containers are left undelivered, "
         "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
-        "lightest step), and the transit of containers created late in the window is no more than "
-        "a day above that of the early ones (no backlog growing through the window). Outside "
+        "lightest step that delivered a container), and the transit of containers created late "
+        "in the window is no more than a day above that of the early ones (no backlog growing "
+        "through the window). Outside "
         "traffic at stations stays as it is. Names the bottleneck at each "
         "step, the busiest station, pool of departure paths or fleet, and how busy it is; --out "
         "writes throughput.json, tables and plots/saturation.png (throughput, transit and "
@@ -297,7 +298,7 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
                    help="factors on cargo demand, STOP included, or a list a,b,c (default 0.25:3:0.25)")
     p.add_argument("--max-transit-days", type=_positive_float, metavar="D",
                    help="a step whose mean container transit exceeds D days is not sustainable "
-                   "(default: twice the mean transit at the lightest step)")
+                   "(default: twice the mean transit at the lightest step that delivered a container)")
     p.add_argument("--set", action="append", default=[], dest="settings", metavar="PATH=VALUE",
                    help="change one value of the scenario for the whole curve (repeatable; paths as "
                    "in corridor sweep), e.g. services.EU-BRANIEWO-DUISBURG.dispatch.paths_per_day=2: "

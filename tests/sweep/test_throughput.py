@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sweep.scenarios import SERVICE_MEAN_MIN, station_raw
 
@@ -49,6 +50,10 @@ def test_the_bottleneck_is_the_station_at_its_offered_utilisation(curve) -> None
         assert step.utilisation["B.1"].mean == pytest.approx(min(step.scale, 1.0), abs=0.05)
     frame = curve.to_frame()
     assert list(frame["bottleneck"]) == ["B.1"] * 6 and frame["offered_teu_per_week"].is_monotonic_increasing
+    # the rise's interval, which the verdict uses, is in the table as the transit's is
+    rise = [s.door_to_door_rise_days for s in curve.steps]
+    assert np.array_equal(frame["rise_ci_low"], [r.low for r in rise], equal_nan=True)
+    assert np.array_equal(frame["rise_ci_high"], [r.high for r in rise], equal_nan=True)
 
 
 def test_a_tight_transit_bound_leaves_no_step_sustainable(tmp_path) -> None:

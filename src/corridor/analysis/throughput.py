@@ -242,13 +242,14 @@ class ThroughputResult:
                 f"{nxt.why}.{_resting(step.bottleneck)}{note}")
 
     def to_frame(self) -> Any:
-        """One row per step: offered and delivered TEU/week, transit, undelivered share, the
-        bottleneck and its utilisation (with 95% intervals), and the verdict."""
+        """One row per step: offered and delivered TEU/week, transit, the rise of door to door
+        through the window, undelivered share, the bottleneck and its utilisation (with 95%
+        intervals), and the verdict."""
         import pandas as pd
 
         rows = []
         for s in self.steps:
-            d, t = s.delivered_teu_per_week, s.transit_days
+            d, t, r = s.delivered_teu_per_week, s.transit_days, s.door_to_door_rise_days
             b = s.bottleneck
             u = s.utilisation.get(b) if b is not None else None
             rows.append({
@@ -256,7 +257,7 @@ class ThroughputResult:
                 "delivered_teu_per_week": _mean(d), "delivered_ci_low": _low(d),
                 "delivered_ci_high": _high(d),
                 "transit_days": _mean(t), "transit_ci_low": _low(t), "transit_ci_high": _high(t),
-                "door_to_door_rise_days": _mean(s.door_to_door_rise_days),
+                "door_to_door_rise_days": _mean(r), "rise_ci_low": _low(r), "rise_ci_high": _high(r),
                 "undelivered_share": s.undelivered_share, "bottleneck": b,
                 "bottleneck_utilisation": _mean(u), "bottleneck_ci_low": _low(u),
                 "bottleneck_ci_high": _high(u),
@@ -437,6 +438,20 @@ def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
     return math.inf, "none (no step delivered a container)"
 
 
+def _above(value: float, bound: float) -> str:
+    """``value`` (above ``bound``) with the decimals that show it above: 17.03 against 17 read
+    "17 days exceeds the bound of 17".
+
+    >>> _above(17.03, 17.0), _above(23.4, 17.0), _above(17.0004, 17.0)
+    ('17.03', '23.4', '17.0004')
+    """
+    limit = float(f"{bound:.3g}")  # as the bound is shown
+    digits = 3
+    while float(f"{value:.{digits}g}") <= limit and digits < 12:
+        digits += 1
+    return f"{value:.{digits}g}"
+
+
 def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     """``step`` judged sustainable or not, and why; a station in ``standing`` (its queue grows
     already at the lightest step) is no reason, nor its bottleneck."""
@@ -456,7 +471,7 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
         if step.undelivered_share < 1.0 and none not in why:  # else said by the share
             why.append(none)
     elif t.mean > bound:
-        why.append(f"mean transit {t.mean:.3g} days exceeds the bound of {bound:.3g}")
+        why.append(f"mean transit {_above(t.mean, bound)} days exceeds the bound of {bound:.3g}")
     r = step.door_to_door_rise_days
     backlog = rising_backlog(r.mean, r.low, r.high) if r is not None else None
     if backlog:
