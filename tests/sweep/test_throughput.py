@@ -415,3 +415,20 @@ def test_a_backlog_at_the_origin_is_not_sustainable(tmp_path) -> None:
     assert heavy.transit_days is not None and heavy.transit_days.mean < 1.1  # transit sees nothing
     assert not heavy.sustainable and "a backlog grows through the window" in heavy.why
     assert res.limit == 0 and res.steps[res.limit].scale == 0.5
+
+
+def test_the_saturation_plot_cuts_utilisation_intervals_at_100_percent(tmp_path, monkeypatch) -> None:
+    # the table cuts a busy station's interval at 100%; the plot drew bars up to ~111%. Two
+    # replications of an exponential server: intervals wide enough to pass 100%
+    from corridor.report import throughput_out
+
+    raw, name = station_raw(tmp_path, servers=1, service="exponential", per_week=100.0, days=14)
+    curve = throughput(raw, name, [0.9, 1.0], replications=2, seed=2)
+    figures = []
+    monkeypatch.setattr(throughput_out, "png", lambda fig: figures.append(fig) or b"")
+    throughput_out.saturation_plot(curve)
+    highs = [u.high for s in curve.steps if (u := s.utilisation.get("B.1")) is not None]
+    assert max(highs) > 1.0  # the case: an interval past 100%
+    low_axis = figures[0].axes[2]
+    ends = [y for bars in low_axis.collections for seg in bars.get_segments() for _, y in seg]
+    assert ends and max(ends) <= 100.0 + 1e-9 and min(ends) >= 0.0

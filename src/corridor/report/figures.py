@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 
@@ -27,3 +28,25 @@ def png(fig: Any, dpi: int = 110) -> bytes:
     finally:
         pyplot().close(fig)
     return buf.getvalue()
+
+
+def error_bars(means: list[float], lows: list[float], highs: list[float], *, floor: float | None = 0.0,
+               ceiling: float | None = None) -> list[list[float]]:
+    """``yerr`` for matplotlib's ``errorbar``: below and above each mean, to its 95% interval
+    cut at ``floor`` and ``ceiling`` as the tables cut it (a share at 0 and 1, a count or time
+    at 0; None: not cut); 0 where the interval is undefined (one replication).
+
+    >>> error_bars([0.98, 0.02, 5.0], [0.94, -0.01, float("nan")], [1.02, 0.05, float("nan")], ceiling=1.0)
+    [[0.040000000000000036, 0.02, 0.0], [0.020000000000000018, 0.030000000000000002, 0.0]]
+    """
+    below, above = [], []
+    for mean, low, high in zip(means, lows, highs, strict=True):
+        if not (math.isfinite(low) and math.isfinite(high)):
+            below.append(0.0)
+            above.append(0.0)
+            continue
+        low = low if floor is None else max(low, floor)
+        high = high if ceiling is None else min(high, ceiling)
+        below.append(max(mean - low, 0.0))
+        above.append(max(high - mean, 0.0))
+    return [below, above]

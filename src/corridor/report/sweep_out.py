@@ -23,7 +23,7 @@ from corridor.analysis.compare import HEADLINE_KPIS
 from corridor.analysis.sweep import RunStore, SweepResult
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
-from corridor.report.figures import png, pyplot
+from corridor.report.figures import error_bars, png, pyplot
 from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
 from corridor.report.tables import cut_share, format_table
@@ -264,18 +264,22 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     others, groups = lines_of(result, column)
     for ax, (key, label, scale, unit) in zip(axes.flat, keys, strict=False):
         for name, members in groups.items():
-            xs, ys, errs = [], [], []
+            xs, found = [], []
             for k in members:
                 e = summary.get(k, {}).get(key)
                 if not e or not math.isfinite(e["mean"]):
                     continue
                 c = result.combinations[k]
                 xs.append(float(c.values[column]) if numeric else texts.index(c.text[column]))
-                ys.append(e["mean"] * scale)
-                half = (e["high"] - e["mean"]) * scale
-                errs.append(half if math.isfinite(half) else 0.0)
-            if xs:
-                ax.errorbar(xs, ys, yerr=errs, marker="o", ms=4, capsize=3, lw=1.2, label=name or None)
+                found.append(e)
+            if xs:  # intervals cut as the table cuts them: a share at 0 and 100%, a count at 0
+                yerr = error_bars([e["mean"] for e in found], [e.get("low", math.nan) for e in found],
+                                  [e.get("high", math.nan) for e in found],
+                                  floor=None if unit in SIGNED_UNITS else 0.0,
+                                  ceiling=1.0 if unit == "%" and scale == 100.0 else None)
+                ax.errorbar(xs, [e["mean"] * scale for e in found],
+                            yerr=[[abs(v * scale) for v in side] for side in yerr],
+                            marker="o", ms=4, capsize=3, lw=1.2, label=name or None)
         ax.set_title(f"{label}, {unit}", fontsize=10)
         ax.grid(True, lw=0.3, alpha=0.6)
         if not numeric:

@@ -11,7 +11,7 @@ from typing import Any
 from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
 from corridor.analysis.warnings import MAX_RISE_DAYS
 from corridor.kernels.stats import Estimate
-from corridor.report.figures import png, pyplot
+from corridor.report.figures import error_bars, png, pyplot
 from corridor.report.files import write_table
 from corridor.report.results import strict
 from corridor.report.sweep_out import failure_lines, finish_folder, metadata
@@ -124,12 +124,15 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
     fig, axes = plt.subplots(3, 1, figsize=(8.5, 9.0), sharex=True)
     x = [s.offered_teu_per_week for s in ran]
 
-    def bars(ax: Any, values: list[Estimate | None], scale: float = 1.0, **kw: Any) -> None:
+    def bars(ax: Any, values: list[Estimate | None], scale: float = 1.0, ceiling: float | None = None,
+             **kw: Any) -> None:
+        """Means with their intervals cut at 0 (and ``ceiling``), as the tables cut them."""
         pts = [(xi, e) for xi, e in zip(x, values, strict=True) if e is not None and math.isfinite(e.mean)]
         if pts:
+            yerr = error_bars([p[1].mean for p in pts], [p[1].low for p in pts], [p[1].high for p in pts],
+                              ceiling=ceiling)
             ax.errorbar([p[0] for p in pts], [p[1].mean * scale for p in pts],
-                        yerr=[(p[1].half_width if math.isfinite(p[1].half_width) else 0.0) * scale
-                              for p in pts],
+                        yerr=[[v * scale for v in side] for side in yerr],
                         marker="o", ms=4, capsize=3, lw=1.3, **kw)
 
     top, mid, low = axes
@@ -148,7 +151,7 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
                  label=f"bound {res.max_transit_days:,.3g} days (off the scale)")
     mid.set_ylabel("container transit, days")
     for name in sorted({s.bottleneck for s in ran if s.bottleneck}):
-        bars(low, [s.utilisation.get(name) for s in ran], 100.0, label=name)
+        bars(low, [s.utilisation.get(name) for s in ran], 100.0, ceiling=1.0, label=name)
     low.axhline(100, color="grey", lw=0.8, ls=":")
     low.set_ylabel("utilisation, %")
     low.set_xlabel("cargo offered, TEU a week")
