@@ -21,6 +21,7 @@ from typing import Any
 
 from corridor.analysis.compare import HEADLINE_KPIS
 from corridor.analysis.sweep import RunStore, SweepResult
+from corridor.analysis.warnings import rising_backlog
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
@@ -134,15 +135,17 @@ def headline_keys(result: SweepResult) -> list[tuple[str, str, float, str]]:
 
 def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
     """What sweep.json and --json hold: the settings, every combination with its KPI summary
-    (mean, 95% interval, replications), and what failed. Undefined intervals are null."""
+    (mean, 95% interval, replications) and warnings, and what failed. Undefined intervals are null."""
     summary = result.summary()
+    warned = combination_warnings(result)
     return strict({
         **meta,
         "settings": result.columns,
         "runs": len(result.runs),
         "reused": sum(r.reused for r in result.runs),
         "combinations": [{"settings": c.text, "replications": len(result.runs_of(k)),
-                          "kpis": summary.get(k, {})} for k, c in enumerate(result.combinations)],
+                          "kpis": summary.get(k, {}), "warnings": warned.get(k, [])}
+                         for k, c in enumerate(result.combinations)],
         "failures": [{"settings": result.combinations[f.combination].text, "replication": f.replication,
                       "reason": f.reason} for f in result.failures],
     })
@@ -197,6 +200,14 @@ def failure_lines(result: SweepResult) -> list[str]:
     return out
 
 
+def _failed(result: SweepResult) -> str:
+    """What failed, by what it counts: whole combinations (refused before running) and runs."""
+    whole = sum(f.replication is None for f in result.failures)
+    runs = len(result.failures) - whole
+    return "".join(f", {n} {noun}{'s' if n != 1 else ''} failed"
+                   for n, noun in ((whole, "combination"), (runs, "run")) if n)
+
+
 def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
     n_comb = len(result.combinations)
     reused = sum(r.reused for r in result.runs)
@@ -205,7 +216,7 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
              f"(seed {result.seed}) "
              f"on {result.executor}: {len(result.runs)} run{'s' if len(result.runs) != 1 else ''}"
              + (f" ({reused} read back from {out})" if reused and out is not None else "")
-             + (f", {len(result.failures)} failed" if result.failures else "")
+             + _failed(result)
              + f", {result.seconds:,.1f} s", ""]
     keys = headline_keys(result)
     summary = result.summary()
@@ -225,7 +236,8 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
             rows.append([*[c.text[col] for col in swept], *blank])
     # never cut to fit: a cut number misleads
     lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval"))
-    warnings = undelivered_lines(result)
+    warnings = [f"warning: {result.combinations[k].label()}: {said}"
+                for k, found in combination_warnings(result).items() for said in found]
     if warnings:
         lines += [""] + warnings
     if result.failures:
@@ -233,16 +245,31 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def undelivered_lines(result: SweepResult, limit: float = 0.01) -> list[str]:
-    """A warning for each combination that left more than ``limit`` of its passengers or
-    containers undelivered: its times cover only the units delivered, the fastest."""
-    out = []
+def combination_warnings(result: SweepResult, limit: float = 0.01) -> dict[int, list[str]]:
+    """Per combination that ran, what ``run`` would warn of in its figures: more than ``limit``
+    of its passengers or containers undelivered (its times cover only the fastest), a backlog
+    growing through the window, a station whose queue grew without bound in most of its
+    replications."""
+    out: dict[int, list[str]] = {}
     for k, kpis in result.summary().items():
+        found = []
         for kind, noun in (("cargo", "containers"), ("passengers", "passengers")):
             share = kpis.get(f"{kind}.undelivered_share", {}).get("mean", 0.0)
             if math.isfinite(share) and share > limit:
-                out.append(f"warning: {result.combinations[k].label()}: {share:.0%} of the {noun} created "
-                           f"were not delivered when the run ended; its times leave them out (the slowest)")
+                found.append(f"{share:.0%} of the {noun} created were not delivered when the run ended; "
+                             "its times leave them out (the slowest)")
+        rise = kpis.get("cargo.door_to_door_rise_days")
+        backlog = rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan)) \
+            if rise else None
+        if backlog:
+            found.append(backlog)
+        growing = sorted(key[len("stations."):-len(".growing")] for key, e in kpis.items()
+                         if key.startswith("stations.") and key.endswith(".growing") and e["mean"] > 0.5)
+        if growing:
+            found.append(f"the queue at {', '.join(growing)} grew without bound in most replications "
+                         "(corridor run names why)")
+        if found:
+            out[k] = found
     return out
 
 
