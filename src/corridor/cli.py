@@ -82,7 +82,7 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
     are the same, bit for bit, whichever is chosen."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_whole, metavar="N",
-                       help="run in N local processes (default: one per core; 1: in this process)")
+                       help="run in N local processes (default or 0: one per core; 1: in this process)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="run on the dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
                        "its workers need corridor installed), or 'local' for a Dask cluster on this "
@@ -982,7 +982,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # run (a run's files written, then its table lost, would end in an error all the same)
         print("error: standard output is closed; corridor prints its results there", file=sys.stderr)
         return EXIT_USAGE
-    args = build_parser().parse_args(_glued(list(sys.argv[1:] if argv is None else argv)))
+    parser = build_parser()
+    args, extra = parser.parse_known_args(_glued(list(sys.argv[1:] if argv is None else argv)))
+    if extra:  # said with the command's own usage (the top level's listed only the commands)
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     _stop_on_signals()
     if isinstance(sys.stdout, io.TextIOWrapper):  # a name an ASCII or Latin-1 terminal cannot show
         sys.stdout.reconfigure(errors="backslashreplace")

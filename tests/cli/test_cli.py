@@ -239,3 +239,17 @@ def test_whole_number_options_read_as_a_scenario_file_reads_them(value: str, cap
         main(["run", "scenario.yaml", "--seed", value])
     assert info.value.code == 2
     assert f"argument --seed: not a whole number: {value!r}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "S", "--bogus"],
+    ["plan", "S", "--from", "A", "--to", "B", "--depart", "2027-03-01T08:00", "--bogus", "x"],
+])
+def test_an_unknown_option_is_said_with_its_commands_usage(command: list[str], capsys) -> None:
+    # it was said with the top level's usage, which lists only the commands
+    with pytest.raises(SystemExit) as info:
+        main(command)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"corridor {command[0]}: error: unrecognized arguments: --bogus" in err
+    assert f"usage: corridor {command[0]} " in err
