@@ -795,7 +795,8 @@ def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, re
 
 def _resume_hint(args: argparse.Namespace, store: object) -> None:
     if store is not None and len(store) > 0:  # type: ignore[arg-type]
-        print(f"{len(store)} finished runs are kept in {args.out}/runs; the same command with "  # type: ignore[arg-type]
+        # on a line of its own: the progress bar an interrupt stopped may hold the cursor
+        print(f"\n{len(store)} finished runs are kept in {args.out}/runs; the same command with "  # type: ignore[arg-type]
               "--resume does only the rest", file=sys.stderr)
 
 

@@ -635,3 +635,13 @@ def test_a_run_without_demand_leaves_its_undefined_shares_and_waits_blank(tmp_pa
                 "cargo.undelivered_share"):
         assert summary[key]["mean"] is None and summary[key]["n"] == 0, key
     assert summary["fleets.DOSTYK-1520.trains"]["mean"] == 0  # a count stays 0
+
+
+def test_one_replication_is_not_said_to_have_an_interval(tmp_path: Path, capsys) -> None:
+    # its header still read "mean over replications ± half-width of the 95% confidence interval"
+    (tmp_path / "s.yaml").write_text(MINIMAL)
+    assert main(["run", str(tmp_path / "s.yaml"), "--replications", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "values: of the one replication" in out and "half-width" not in out
+    assert main(["run", str(tmp_path / "s.yaml"), "--replications", "2"]) == 0
+    assert "± half-width of the 95% confidence interval" in capsys.readouterr().out

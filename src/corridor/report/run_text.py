@@ -72,7 +72,8 @@ def run_text(result: Any) -> str:
         f"{result.scenario}: {n} replication{'s' if n != 1 else ''}, seed {result.seed}; "
         f"{result.events:,} events in {result.seconds:.1f} s ({rate:,.0f}/s)",
         "values: mean over replications ± half-width of the 95% confidence interval (one that "
-        "passes 0, or 100% for a share, which the figure cannot pass: mean (low-high), cut there)",
+        "passes 0, or 100% for a share, which the figure cannot pass: mean (low-high), cut there)"
+        if n > 1 else "values: of the one replication (no interval: give --replications 2 or more)",
         "",
     ]
     kinds = _kinds(result)
