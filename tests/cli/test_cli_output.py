@@ -43,6 +43,18 @@ def test_an_output_under_a_file_says_the_file_is_not_a_folder(tmp_path: Path, ca
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
 
 
+
+@pytest.mark.parametrize("command", [["map", "-o", "out.html"], ["export", "--graphml", "out.graphml"],
+                                     ["export", "--geojson", "out.geojson"]])
+def test_an_output_that_is_a_pipe_is_refused_not_replaced(tmp_path: Path, capsys, command: list[str]) -> None:
+    # the file written beside it was renamed over it: a pipe (or /dev/null) became a plain file
+    fifo = tmp_path / command[2]
+    os.mkfifo(fifo)
+    assert main([command[0], BASELINE, command[1], str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert f"{fifo} is not a regular file" in err and "Traceback" not in err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
 def test_run_checks_its_output_folder_before_running(tmp_path: Path, capsys) -> None:
     readonly = tmp_path / "ro"
     readonly.mkdir()

@@ -34,6 +34,9 @@ def _writable_file(path: Path) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise CorridorError(f"{path} is a folder; give a file name")
+    if path.exists() and not path.is_file():  # a file is written beside and renamed over it,
+        # which would put a plain file in place of a pipe or a device (/dev/null, say)
+        raise CorridorError(f"{path} is not a regular file (a pipe, device or socket); give a file name")
     if not parent.is_dir():
         raise CorridorError(f"{path}: {parent} is a file, not a folder" if parent.exists()
                             else f"{path}: folder {parent} does not exist")
