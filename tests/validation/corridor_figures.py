@@ -32,7 +32,7 @@ class Published:
 
 PUBLISHED = {
     "xian_duisburg": Published("Xi'an -> Duisburg in transit", "d", 12.0, 14.0,
-                               "FACTS: 12-14 d standard; 13 d speed train (2024)"),
+                               "FACTS: 12-14 d standard (the 13 d speed train of 2024 is the issue's, not FACTS's)"),
     "chongqing_duisburg": Published("Chongqing -> Duisburg in transit", "d", 16.0, 18.0,
                                     "FACTS: 16 d (iChongqing 2024); 16-18 d (navisgroup 2025); "
                                     "18 d Jun-Jul 2022"),
@@ -46,7 +46,8 @@ PUBLISHED = {
     "border_to_border": Published("Chinese border -> EU border", "d", 6.0, 8.0,
                                   "FACTS: 6-8 d; ERAI 7.31 d (index1520.com, 2024)"),
     "poland_germany": Published("Poland -> Germany, extra days", "d", 5.0, 6.0,
-                                "FACTS: China -> Poland 13-15 d, -> Germany 18-21 d (index1520.com, 2024)"),
+                                "computed from FACTS: China -> Poland 13-15 d, -> Germany 18-21 d "
+                                "(index1520.com, 2024), end for end (3-8 d range to range)"),
     "middle_baku": Published("Middle Corridor: Xi'an -> Baku (Alat)", "d", 10.0, 12.0,
                              "FACTS: Xi'an-Baku 11 d (Trend, 15 Jan 2024), +-1 d"),
     "middle_black_sea": Published("Middle Corridor: China -> Black Sea port (Poti)", "d", 19.0, 23.0,
