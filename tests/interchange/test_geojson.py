@@ -157,3 +157,46 @@ def test_an_export_failing_at_one_output_leaves_every_old_file(full_disk_for_gpk
     monkeypatch.undo()
     assert main(argv) == 0  # and with room, all three are new
     assert all(p.read_text(errors="replace") != "old" for p in (feed, gpkg, geojson))
+
+
+DATELINE = """\
+name: dateline
+run: {start: 2027-03-01, horizon_days: 7}
+places:
+  - {id: T1, name: A, kind: junction, country: FJ, lat: -17.0, lon: 179.9, tz: Pacific/Fiji}
+  - {id: T2, name: B, kind: junction, country: FJ, lat: -16.5, lon: -179.9, tz: Pacific/Fiji}
+  - {id: T3, name: C, kind: junction, country: FJ, lat: -16.0, lon: 179.0, tz: Pacific/Fiji}
+services:
+  - {id: LOOP, mode: road, unit: feu, stops: [T1, T2, T1, T2], timetable: {days: [Mon], times: ["08:00"]},
+     speed_kph: 50, capacity: 2}
+  - {id: WEST, mode: road, unit: feu, stops: [T1, T3], timetable: {days: [Mon], times: ["08:00"]},
+     speed_kph: 50, capacity: 2}
+links:
+  - {id: L, from: T2, to: T3, mode: road, duration_min: 120}
+"""
+
+
+def test_lines_across_the_antimeridian_are_cut_there(tmp_path: Path) -> None:
+    # RFC 7946 3.1.9: a line from 179.9 E to 179.9 W was written as it is, which GIS tools draw
+    # 359.8 degrees the other way round
+    import json
+
+    gpd = pytest.importorskip("geopandas")
+    (tmp_path / "d.yaml").write_text(DATELINE)
+    assert main(["export", str(tmp_path / "d.yaml"), "--geojson", str(tmp_path / "d.geojson"),
+                 "--gpkg", str(tmp_path / "d.gpkg")]) == 0
+    features = {f["properties"]["id"]: f["geometry"] for f in json.loads((tmp_path / "d.geojson").read_text())
+                ["features"]}
+    assert features["WEST"]["type"] == "LineString"  # not across: as it was
+    for name, crossings in (("LOOP", 3), ("L", 1)):
+        geometry = features[name]
+        assert geometry["type"] == "MultiLineString" and len(geometry["coordinates"]) == crossings + 1
+        for part in geometry["coordinates"]:
+            lons = [lon for lon, _ in part]
+            assert all(abs(a - b) <= 180.0 for a, b in zip(lons, lons[1:], strict=False)), part
+        parts = geometry["coordinates"]
+        ends = [(a[-1], b[0]) for a, b in zip(parts, parts[1:], strict=False)]
+        assert all(abs(x[0]) == 180.0 and x[0] == -y[0] and x[1] == y[1] for x, y in ends)
+    lines = gpd.read_file(tmp_path / "d.gpkg", layer="services").set_index("id").geometry
+    lons = [lon for part in lines["LOOP"].geoms for lon, _ in part.coords]  # the GeoPackage alike
+    assert max(lons) == 180.0 and min(lons) == -180.0 and len(lines["LOOP"].geoms) == 4

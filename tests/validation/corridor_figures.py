@@ -32,7 +32,8 @@ class Published:
 
 PUBLISHED = {
     "xian_duisburg": Published("Xi'an -> Duisburg in transit", "d", 12.0, 14.0,
-                               "FACTS: 12-14 d standard (the 13 d speed train of 2024 is the issue's, not FACTS's)"),
+                               "FACTS: 12-14 d standard (the 13 d speed train of 2024 is the "
+                               "issue's, not FACTS's)"),
     "chongqing_duisburg": Published("Chongqing -> Duisburg in transit", "d", 16.0, 18.0,
                                     "FACTS: 16 d (iChongqing 2024); 16-18 d (navisgroup 2025); "
                                     "18 d Jun-Jul 2022"),

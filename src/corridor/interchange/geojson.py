@@ -54,8 +54,7 @@ def network_features(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
         segments = service_segments(s, places)
         tt = s.timetable
         out["services"].append(
-            _feature(
-                "LineString",
+            _line(
                 [[lon, lat] for lat, lon in service_path(s, places)],
                 {
                     "layer": "services",
@@ -81,8 +80,7 @@ def network_features(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
         a, b = places[link.from_], places[link.to]
         distance = link.distance_km or float(great_circle_km(a.lat, a.lon, b.lat, b.lon))
         out["links"].append(
-            _feature(
-                "LineString",
+            _line(
                 [[a.lon, a.lat], [b.lon, b.lat]],
                 {
                     "layer": "links",
@@ -100,6 +98,38 @@ def network_features(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
             )
         )
     return out
+
+
+def _line(points: list[list[float]], properties: dict[str, Any]) -> dict[str, Any]:
+    """A LineString feature, or a MultiLineString cut at the antimeridian where the line
+    crosses it (RFC 7946, 3.1.9): a line from 177.7 E to 165.4 W drawn as written would run
+    343 degrees round the other way."""
+    parts = antimeridian_parts(points)
+    if len(parts) == 1:
+        return _feature("LineString", parts[0], properties)
+    return _feature("MultiLineString", parts, properties)
+
+
+def antimeridian_parts(points: list[list[float]]) -> list[list[list[float]]]:
+    """``points`` (lon, lat) cut where a step crosses the antimeridian (its longitudes more
+    than 180 degrees apart: the short way is across it), each cut at ±180 at the latitude
+    the straight step reaches there.
+
+    >>> antimeridian_parts([[170.0, 60.0], [-170.0, 70.0]])
+    [[[170.0, 60.0], [180.0, 65.0]], [[-180.0, 65.0], [-170.0, 70.0]]]
+    >>> antimeridian_parts([[10.0, 0.0], [20.0, 5.0]])
+    [[[10.0, 0.0], [20.0, 5.0]]]
+    """
+    parts = [[points[0]]]
+    for (lon0, lat0), (lon1, lat1) in zip(points, points[1:], strict=False):
+        if abs(lon1 - lon0) > 180.0:
+            side = 180.0 if lon0 > 0 else -180.0  # the side the step leaves from
+            across = lon1 + 2 * side  # the end, unwrapped onto the leaving side
+            lat = lat0 + (lat1 - lat0) * (side - lon0) / (across - lon0)
+            parts[-1].append([side, lat])
+            parts.append([[-side, lat]])
+        parts[-1].append([lon1, lat1])
+    return parts
 
 
 def _feature(kind: str, coordinates: Any, properties: dict[str, Any]) -> dict[str, Any]:
