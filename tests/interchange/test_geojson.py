@@ -6,6 +6,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corridor.cli import main
 from corridor.network import build_network
@@ -200,3 +202,54 @@ def test_lines_across_the_antimeridian_are_cut_there(tmp_path: Path) -> None:
     lines = gpd.read_file(tmp_path / "d.gpkg", layer="services").set_index("id").geometry
     lons = [lon for part in lines["LOOP"].geoms for lon, _ in part.coords]  # the GeoPackage alike
     assert max(lons) == 180.0 and min(lons) == -180.0 and len(lines["LOOP"].geoms) == 4
+
+
+def _at(p: list[float], q: list[float]) -> bool:
+    """One place: the same latitude and longitude, +180 and -180 being one meridian."""
+    return p[1] == q[1] and (p[0] == q[0] or abs(p[0]) == abs(q[0]) == 180.0)
+
+
+lons = st.one_of(st.sampled_from([180.0, -180.0, 179.9, -179.9, 0.0]), st.floats(-180.0, 180.0))
+lats = st.floats(-89.0, 89.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.lists(st.tuples(lons, lats).map(list), min_size=2, max_size=8))
+def test_antimeridian_parts_keep_every_point_and_never_jump(line: list[list[float]]) -> None:
+    # a stop on +-180 gave a zero-length first part, and a step along +-180 divided by zero
+    from corridor.interchange.geojson import antimeridian_parts
+
+    parts = antimeridian_parts(line)
+    for part in parts:
+        assert len(part) >= 2
+        assert all(-180.0 <= lon <= 180.0 for lon, _ in part)
+        assert all(abs(a[0] - b[0]) <= 180.0 for a, b in zip(part, part[1:], strict=False)), parts
+        if any(not _at(p, line[0]) for p in line):
+            assert any(not _at(p, part[0]) for p in part), parts  # no piece of one repeated point
+    # the points written are the line's, in order (a point repeated at once written once),
+    # with cut points at +-180 between
+    same = [p for part in parts for p in part]
+    k = 0
+    for j, (lon, lat) in enumerate(line):
+        if j and _at(line[j - 1], [lon, lat]):
+            continue
+        while not _at(same[k], [lon, lat]):
+            assert abs(same[k][0]) == 180.0, (line, parts)  # only cut points are added
+            k += 1
+        k += 1 if k + 1 < len(same) else 0
+    # a cut only where a step crosses: the parts meet at +-180 on opposite sides, one latitude
+    for a, b in zip(parts, parts[1:], strict=False):
+        assert abs(a[-1][0]) == 180.0 and a[-1][0] == -b[0][0] and a[-1][1] == b[0][1]
+
+
+@pytest.mark.parametrize(("line", "parts"), [
+    ([[180.0, 65.0], [-180.0, 66.0]], [[[180.0, 65.0], [180.0, 66.0]]]),
+    ([[180.0, 65.0], [-170.0, 62.0]], [[[-180.0, 65.0], [-170.0, 62.0]]]),
+    ([[170.0, 62.0], [180.0, 65.0]], [[[170.0, 62.0], [180.0, 65.0]]]),
+    ([[170.0, 62.0], [180.0, 65.0], [-170.0, 62.0]],
+     [[[170.0, 62.0], [180.0, 65.0]], [[-180.0, 65.0], [-170.0, 62.0]]]),
+])
+def test_a_line_touching_the_antimeridian_is_cut_only_where_it_crosses(line, parts) -> None:
+    from corridor.interchange.geojson import antimeridian_parts
+
+    assert antimeridian_parts(line) == parts

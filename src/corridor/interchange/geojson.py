@@ -14,6 +14,7 @@ GeoPandas reads the file as EPSG:4326.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -111,24 +112,53 @@ def _line(points: list[list[float]], properties: dict[str, Any]) -> dict[str, An
 
 
 def antimeridian_parts(points: list[list[float]]) -> list[list[list[float]]]:
-    """``points`` (lon, lat) cut where a step crosses the antimeridian (its longitudes more
-    than 180 degrees apart: the short way is across it), each cut at ±180 at the latitude
-    the straight step reaches there.
+    """``points`` (lon, lat) cut where the line crosses the antimeridian (each step goes the
+    short way round: across it when its longitudes are more than 180 degrees apart), each cut
+    at ±180 at the latitude the straight step reaches there. A point on ±180 is written on the
+    side of the step it belongs to, so a line that starts, ends or runs on the antimeridian is
+    not cut there, and one that touches it is cut only where it goes on to the other side. A
+    place given twice in a row is written once.
 
     >>> antimeridian_parts([[170.0, 60.0], [-170.0, 70.0]])
     [[[170.0, 60.0], [180.0, 65.0]], [[-180.0, 65.0], [-170.0, 70.0]]]
     >>> antimeridian_parts([[10.0, 0.0], [20.0, 5.0]])
     [[[10.0, 0.0], [20.0, 5.0]]]
+    >>> antimeridian_parts([[180.0, 65.0], [-170.0, 62.0]])  # from a stop on it: not across
+    [[[-180.0, 65.0], [-170.0, 62.0]]]
+    >>> antimeridian_parts([[180.0, 65.0], [-180.0, 66.0]])  # along it
+    [[[180.0, 65.0], [180.0, 66.0]]]
     """
-    parts = [[points[0]]]
-    for (lon0, lat0), (lon1, lat1) in zip(points, points[1:], strict=False):
-        if abs(lon1 - lon0) > 180.0:
-            side = 180.0 if lon0 > 0 else -180.0  # the side the step leaves from
-            across = lon1 + 2 * side  # the end, unwrapped onto the leaving side
+    pts = [(float(lon), float(lat)) for lon, lat in points]
+    parts = [[list(pts[0])]]
+    for (lon0, lat0), (lon1, lat1) in zip(pts, pts[1:], strict=False):
+        on0, on1 = abs(lon0) == 180.0, abs(lon1) == 180.0
+        if lat0 == lat1 and (lon0 == lon1 or (on0 and on1)):
+            continue  # the same place again
+        written = parts[-1][-1]  # the step's start, as written
+        if on0 and on1:  # along the antimeridian: on the side the line is on
+            end = [written[0], lat1]
+        elif on1:  # onto it: on the side it comes from
+            end = [math.copysign(180.0, lon0), lat1]
+        elif on0:  # off it: its start on the side it goes to, cut there if it was on the other
+            side = math.copysign(180.0, lon1)
+            if written[0] != side:
+                if len(parts[-1]) == 1:
+                    written[0] = side
+                else:
+                    parts.append([[side, lat0]])
+            end = [lon1, lat1]
+        elif abs(lon1 - lon0) > 180.0:  # across it: cut where the straight step meets it
+            side = math.copysign(180.0, lon0)
+            across = lon1 + 2.0 * side  # the end, unwrapped onto the start's side
             lat = lat0 + (lat1 - lat0) * (side - lon0) / (across - lon0)
             parts[-1].append([side, lat])
             parts.append([[-side, lat]])
-        parts[-1].append([lon1, lat1])
+            end = [lon1, lat1]
+        else:
+            end = [lon1, lat1]
+        parts[-1].append(end)
+    if len(parts[-1]) == 1:  # one place, given again and again
+        parts[-1].append(list(parts[-1][0]))
     return parts
 
 
