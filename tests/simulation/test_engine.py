@@ -330,6 +330,39 @@ def test_a_trip_cancelled_further_on_rebooks_its_passengers_when_it_is_cancelled
     assert (u["arrival_min"][between] == 720).all() and (u["rebooked"][between] == 0).all()
 
 
+
+KNOWN = """\
+name: known closure
+run: {start: 2027-03-01, horizon_days: 2, drain_days: 2, replications: 1, seed: 1}
+places:
+  - {id: P0, name: P0, kind: rail_terminal, country: KZ, lat: 0, lon: 0, tz: UTC}
+  - {id: P1, name: P1, kind: rail_terminal, country: KZ, lat: 0, lon: 1, tz: UTC}
+  - {id: P2, name: P2, kind: rail_terminal, country: KZ, lat: 0, lon: 2, tz: UTC}
+services:
+  - {id: A, mode: rail, unit: pax, stops: [P0, P1], timetable: {times: ["08:00"]}, duration_min: 60,
+     capacity: 50}
+  - {id: B, mode: rail, unit: pax, stops: [P1, P2], timetable: {times: ["10:00"]}, duration_min: 60,
+     capacity: 50}
+  - {id: Z, mode: rail, unit: pax, stops: [P0, P2], timetable: {times: ["08:30"]}, duration_min: 210,
+     capacity: 50}
+demand:
+  - {id: F, kind: passenger, from: P0, to: P2, per_week: 168, arrivals: uniform}
+disruptions:
+  - {id: X, target: B, start: 2027-03-02T05:00:00Z, end: 2027-03-02T11:00:00Z}
+"""
+
+
+def test_a_closure_rebooks_those_booked_on_its_trips_when_it_becomes_known() -> None:
+    # B's 2 March run (10:00) is closed from 05:00. Those who booked A (08:00) + B before 05:00
+    # were rebooked only at 10:00, at P1, and reached P2 a day late (3 March 11:00); known at
+    # 05:00, the closure rebooks them then, from P0, onto Z (08:30, at P2 12:00), as it sends
+    # those who arrive after 05:00
+    u = simulate(scenario_from(KNOWN), replications=1).records[0].units
+    booked_before = (u["created_min"] > 510) & (u["created_min"] < 1440 + 300)  # after 1 March's Z
+    assert booked_before.sum() >= 10
+    assert (u["arrival_min"][booked_before] == 1440 + 720).all()
+    assert (u["rebooked"][booked_before] == 1).all() and (u["missed"] == 0).all()
+
 MISSED_AT_MCT = """\
 name: missed at the connection time
 run: {start: 2027-03-01, horizon_days: 1, drain_days: 1, replications: 1, seed: 1}

@@ -925,19 +925,23 @@ class Replication:
         yield from self._ride(s, trip, start, log, 0)
 
     def _rebook_holders(self, trip: int) -> None:
-        """Trip ``trip`` is cancelled: those booked on it further on who wait for an earlier
-        trip of their journey rebook now, from where they are. Those on the way (riding, or on
-        a link) rebook where they land, as they find it gone."""
+        """Trip ``trip`` is known cancelled: those booked on it who wait for it or for an
+        earlier trip of their journey rebook now, from where they are. Those on the way
+        (riding, or on a link) are kept, and rebook as the next of these calls (the trip's own
+        cancellation at its start) finds them waiting, or where they land, finding it gone."""
+        kept = []
         for unit in self.holders.pop(trip, []):
-            first = unit.steps[0] if unit.steps else None
-            if not (isinstance(first, RideStep) and unit.status == _WAITING
-                    and any(isinstance(st, RideStep) and st.trip == trip for st in unit.steps)):
-                continue
-            waiting = self.booked.get((first.trip, first.board_stop))
-            if waiting is None or unit not in waiting:
+            if not any(isinstance(st, RideStep) and st.trip == trip for st in unit.steps):
+                continue  # booked elsewhere since
+            first = unit.steps[0]
+            waiting = self.booked.get((first.trip, first.board_stop)) if isinstance(first, RideStep) else None
+            if unit.status != _WAITING or waiting is None or unit not in waiting:
+                kept.append(unit)
                 continue
             waiting.remove(unit)
             self._rebook(unit, self.env.now, missed=False)
+        if kept:
+            self.holders[trip] = kept
 
     def _announced(self, s: int, start: float, _event: simpy.Event) -> None:
         self._announce(s, start)
@@ -948,8 +952,8 @@ class Replication:
         capacity is back (or a closure not yet begun follows). A multi-stop trip's later stops
         still lie ahead, and a passenger offered one would find it gone and rebook onto it again,
         for ever; and one rebooked off a closed daily train took the next day's, as closed,
-        until the run ended. Those booked on them before are rebooked as each trip is cancelled,
-        at its departure."""
+        until the run ended. Those booked on them before who wait for them, or for an earlier
+        trip of their journey, rebook now (:meth:`_rebook_holders`)."""
         capacity = self.capacity[s]
         shut = [(a, b) for a, b, f in self.service_windows[s] if a <= start and math.floor(capacity * f) == 0]
         end, grew = start, True
@@ -960,9 +964,9 @@ class Replication:
                     end, grew = b, True
         starts = self.tt.service_starts[s]
         lo, hi = np.searchsorted(starts, [start, end], side="left").tolist()
-        for trip in range(self.first_trip[s] + lo, self.first_trip[s] + hi):
-            if trip in self.cancelled:
-                continue
+        known = [trip for trip in range(self.first_trip[s] + lo, self.first_trip[s] + hi)
+                 if trip not in self.cancelled]
+        for trip in known:
             self.cancelled.add(trip)
             for c in self.trip_conns[trip]:
                 if self.pax_allowed[c]:
@@ -970,6 +974,8 @@ class Replication:
                     for cache in (self.pax_routes, self.pax_choice):
                         if cache is not None:
                             cache.closed(c)
+        for trip in known:  # every one closed to booking first: none is rebooked onto another
+            self._rebook_holders(trip)
 
     def _ride(self, s: int, trip: int, start: float, log: TripRecord,
               first: int) -> Generator[simpy.Event, Any, None]:
