@@ -579,3 +579,19 @@ def test_a_sweep_warns_of_what_run_warns_of_per_combination(station, tmp_path, c
     assert any("of the containers created were not delivered" in w for w in jammed["warnings"])
     assert "warning: demand.F.per_week=600: the queue at B.1 grew without bound" in text
     assert "per_week=100:" not in text
+
+
+def test_a_sweep_warns_of_a_backlog_a_closure_left_as_run_does(tmp_path, capsys) -> None:
+    # B.1 shut for the horizon's last four days: a backlog of 2.6 days' service still queued
+    # when demand stops, which run names and the sweep did not
+    from sweep.scenarios import station_yaml
+
+    path = tmp_path / "shut.yaml"
+    path.write_text(station_yaml(days=14, replications=2) + "disruptions:\n  - {id: SHUT, target: B.1, "
+                    "start: 2027-01-15T00:00:00Z, end: 2027-01-25T00:00:00Z}\n")
+    assert main(["sweep", str(path), "--set", "demand.F.per_week=200", "--workers", "1"]) == 0
+    assert ("warning: demand.F.per_week=200: a backlog of a day or more was still queued at B.1"
+            in capsys.readouterr().out)
+    assert main(["run", str(path), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "B.1: " in out and "vehicles were still queued when demand stopped" in out

@@ -21,7 +21,7 @@ from typing import Any
 
 from corridor.analysis.compare import HEADLINE_KPIS
 from corridor.analysis.sweep import RunStore, SweepResult
-from corridor.analysis.warnings import rising_backlog
+from corridor.analysis.warnings import MIN_BACKLOG_DAYS, rising_backlog
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
@@ -249,7 +249,7 @@ def combination_warnings(result: SweepResult, limit: float = 0.01) -> dict[int, 
     """Per combination that ran, what ``run`` would warn of in its figures: more than ``limit``
     of its passengers or containers undelivered (its times cover only the fastest), a backlog
     growing through the window, a station whose queue grew without bound in most of its
-    replications."""
+    replications, or that still had a day's backlog when demand stopped."""
     out: dict[int, list[str]] = {}
     for k, kpis in result.summary().items():
         found = []
@@ -268,6 +268,13 @@ def combination_warnings(result: SweepResult, limit: float = 0.01) -> dict[int, 
         if growing:
             found.append(f"the queue at {', '.join(growing)} grew without bound in most replications "
                          "(corridor run names why)")
+        backlog_days = {key[len("stations."):-len(".backlog_days")]: e["mean"] for key, e in kpis.items()
+                        if key.startswith("stations.") and key.endswith(".backlog_days")}
+        left = sorted(name for name, days in backlog_days.items()
+                      if name not in growing and days >= MIN_BACKLOG_DAYS)
+        if left:
+            found.append(f"a backlog of a day or more was still queued at {', '.join(left)} when demand "
+                         "stopped (a closure, or more traffic than it serves)")
         if found:
             out[k] = found
     return out
