@@ -312,8 +312,9 @@ def _dask_client(executor: Executor) -> Iterator[Any]:
             # worker lost; an interrupt closing the scheduler first made workers log their
             # failed heartbeats with tracebacks (seen under load)
             with _deaf_to_ctrl_c():
-                cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL)
+                cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1,
+                                       processes=True, host="127.0.0.1", dashboard_address=None,
+                                       silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:
             assert executor.dask is not None  # execute() asks for a client only with an address
