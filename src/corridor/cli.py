@@ -286,7 +286,7 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "each step, and find the highest sustainable throughput: TEU a week delivered while no "
         "station's queue grows without bound, at most 1% of containers are left undelivered, "
         "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
-        "lightest step that delivered a container), and the transit of containers created late "
+        "lightest step that delivered a container), and the door to door of containers created late "
         "in the window is no more than a day above that of the early ones (no backlog growing "
         "through the window). Outside "
         "traffic at stations stays as it is. Names the bottleneck at each "
