@@ -885,3 +885,37 @@ def test_the_same_seed_gives_the_same_records_whatever_pythons_string_hashing(tm
                               capture_output=True, text=True, check=True)
         digests.add(proc.stdout.strip())
     assert len(digests) == 1, digests
+
+
+ROOM = """\
+name: room changes
+run: {start: 2027-03-01, horizon_days: 1, warmup_days: 0, drain_days: 3, replications: 1, seed: 2}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 0, lon: 0, tz: UTC}
+  - {id: D, name: D, kind: rail_terminal, country: KZ, lat: 0, lon: 1, tz: UTC}
+services:
+  - {id: TRUCK, mode: rail, unit: feu, stops: [A, D], dispatch: {cutoff_min: CUTOFF}, duration_min: 60,
+     capacity: CAPACITY}
+demand:
+  - {id: F, kind: cargo, from: A, to: D, per_week: 7}
+disruptions:
+  - {id: X, target: TRUCK, start: 2027-03-01TSTART:00+00:00, end: 2027-03-01T12:00:00+00:00,
+     capacity_factor: FACTOR}
+"""
+
+
+@pytest.mark.parametrize(("cutoff", "capacity", "start", "factor"),
+                         [(2000, 1, "00:00", 0), (600, 2, "06:00", 0.5)])
+def test_a_dispatched_service_sends_a_full_vehicle_when_its_room_changes(
+        cutoff: int, capacity: int, start: str, factor: float) -> None:
+    # Containers join at 66 and 520 min. Closed to 12:00 (and 2,000 min cut-offs), both waited to
+    # the first's cut-off at 2,066 min, where the docs have full vehicles leave one after another
+    # when it reopens, at 720. Cut to one FEU a vehicle from 06:00, the first, waiting since 66,
+    # is a vehicle's worth then and leaves at 360 (it left at 520 with the second)
+    text = (ROOM.replace("CUTOFF", str(cutoff)).replace("CAPACITY", str(capacity)).replace("START", start)
+            .replace("FACTOR", str(factor)))
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    created, left = rec.units["created_min"], rec.units["first_departure_min"]
+    assert created.size == 2 and created[0] < 360 < created[1] < 720
+    # (under the cut the second is a vehicle's worth as it joins)
+    assert left.tolist() == ([720.0, 720.0] if factor == 0 else [360.0, created[1]])

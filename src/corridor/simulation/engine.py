@@ -336,6 +336,13 @@ class Replication:
                 self._idle(s, first_trip + np.flatnonzero(idle), starts[idle], delays[idle], capacity[idle])
         for departures in self.idle_departures.values():
             departures.sort()
+        # a dispatched service whose room changes (a closure lifts, a cut begins or ends) looks
+        # at its queue then: full vehicles leave as it reopens, not at the next join or cut-off
+        for s, service in enumerate(self.scenario.services):
+            if service.dispatch is not None:
+                for t in self.service_windows[s].bounds:
+                    if 0.0 < t < self.end_min:
+                        self.env.timeout(t).callbacks.append(partial(self._room_changed, s))
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
         """The flow's units arrive at its origin at ``times``. A container whose every route
@@ -753,6 +760,14 @@ class Replication:
             self.env.timeout(0).callbacks.append(partial(self._full, service))
         elif len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
+
+    def _room_changed(self, service: int, _now: simpy.Event) -> None:
+        """The room of ``service``'s vehicles changed now: a vehicle's worth waiting is sent at
+        this minute, as :meth:`_join` sends one (after the joins due at it)."""
+        room = self._room(service)[0]
+        if room and len(self.dispatch_pool[service]) >= room and service not in self.forming:
+            self.forming.add(service)
+            self.env.timeout(0).callbacks.append(partial(self._full, service))
 
     def _full(self, service: int, _now: simpy.Event) -> None:
         """A vehicle's worth joined at this minute: it is sent, unless a cut-off sent the queue

@@ -150,6 +150,11 @@ class Windows:
     def __iter__(self) -> Iterator[Window]:
         return iter(self.windows)
 
+    @property
+    def bounds(self) -> list[float]:
+        """Every start and end of a window, in order: the moments the factor may change."""
+        return self._bounds
+
     def factor_at(self, t: float) -> tuple[float, float]:
         """The capacity factor in force at ``t`` (the least of the windows in force, at most 1)
         and the next start or end of a window after ``t`` (inf if none)."""
