@@ -755,19 +755,22 @@ class Replication:
         unit.status = _WAITING
         pool.append(unit)
         room = self._room(service)[0] if self.service_windows[service] else self.capacity[service]
-        if room and len(pool) >= room and service not in self.forming:
-            self.forming.add(service)
-            self.env.timeout(0).callbacks.append(partial(self._full, service))
-        elif len(pool) == 1 and not self.dispatch_timer.get(service):
+        if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
 
     def _room_changed(self, service: int, _now: simpy.Event) -> None:
-        """The room of ``service``'s vehicles changed now: a vehicle's worth waiting is sent at
-        this minute, as :meth:`_join` sends one (after the joins due at it)."""
-        room = self._room(service)[0]
+        """The room of ``service``'s vehicles changed now (a closure lifted, a cut began or
+        ended): a vehicle's worth waiting is sent at this minute, as a join sends one."""
+        self._send_if_full(service, self._room(service)[0])
+
+    def _send_if_full(self, service: int, room: int) -> bool:
+        """A vehicle's worth of ``room`` waits for ``service``: one is sent at this minute (after
+        the joins already due at it). False if none is (not full, or one is being sent)."""
         if room and len(self.dispatch_pool[service]) >= room and service not in self.forming:
             self.forming.add(service)
             self.env.timeout(0).callbacks.append(partial(self._full, service))
+            return True
+        return False
 
     def _full(self, service: int, _now: simpy.Event) -> None:
         """A vehicle's worth joined at this minute: it is sent, unless a cut-off sent the queue
