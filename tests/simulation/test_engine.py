@@ -919,3 +919,16 @@ def test_a_dispatched_service_sends_a_full_vehicle_when_its_room_changes(
     assert created.size == 2 and created[0] < 360 < created[1] < 720
     # (under the cut the second is a vehicle's worth as it joins)
     assert left.tolist() == ([720.0, 720.0] if factor == 0 else [360.0, created[1]])
+
+
+def test_units_left_by_a_vehicle_at_a_reopening_keep_their_cut_off() -> None:
+    # Closed to 12:00, capacity 2, cut-off 600 min: units join at 68, 341 and 355; two leave at
+    # the reopening (720). The third's cut-off ran from when the vehicle left, so it waited to
+    # 1,320; the docs have it leave its cut-off after it began to wait, at 955
+    text = (ROOM.replace("CUTOFF", "600").replace("CAPACITY", "2").replace("START", "00:00")
+            .replace("FACTOR", "0").replace("per_week: 7", "per_week: 14").replace("seed: 2", "seed: 23"))
+    rec = simulate(scenario_from(text), replications=1).records[0]
+    created, left = rec.units["created_min"], rec.units["first_departure_min"]
+    early = created < 720
+    assert early.sum() == 3 and rec.units["id"][early].tolist() == [0, 1, 2]
+    assert left[:3].tolist() == [720.0, 720.0, created[2] + 600]

@@ -781,13 +781,18 @@ class Replication:
         else:
             self.forming.discard(service)
 
-    def _start_cutoff(self, service: int) -> None:
-        """The units waiting for ``service``'s vehicle leave at the latest its cut-off from now."""
+    def _start_cutoff(self, service: int, since: float | None = None) -> None:
+        """The units waiting for ``service``'s vehicle leave at the latest its cut-off after the
+        first of them began to wait: now, or ``since`` (units left by a vehicle that was held
+        by a closure, whose cut-off may have passed: they leave at once)."""
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         self._timers += 1
         self.dispatch_timer[service] = self._timers
-        processes.start(self.env, self._cutoff(service, spec.dispatch.cutoff_min, self._timers))
+        cutoff = spec.dispatch.cutoff_min
+        if since is not None and since < self.env.now:
+            cutoff = max(0.0, since + cutoff - self.env.now)
+        processes.start(self.env, self._cutoff(service, cutoff, self._timers))
 
     def _room(self, service: int) -> tuple[int, float]:
         """Units a dispatched vehicle of ``service`` may carry now, and until when: its capacity,
@@ -826,8 +831,8 @@ class Replication:
         if len(pool) >= capacity:
             self.forming.add(service)
             self.env.timeout(0).callbacks.append(partial(self._full, service))
-        elif pool:
-            self._start_cutoff(service)
+        elif pool:  # their cut-off runs from when the first of them began to wait
+            self._start_cutoff(service, since=pool[0].ready_min)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         fleet = self.fleet_of.get(service)
