@@ -330,7 +330,6 @@ def test_a_trip_cancelled_further_on_rebooks_its_passengers_when_it_is_cancelled
     assert (u["arrival_min"][between] == 720).all() and (u["rebooked"][between] == 0).all()
 
 
-
 KNOWN = """\
 name: known closure
 run: {start: 2027-03-01, horizon_days: 2, drain_days: 2, replications: 1, seed: 1}

@@ -432,3 +432,17 @@ def test_the_saturation_plot_cuts_utilisation_intervals_at_100_percent(tmp_path,
     low_axis = figures[0].axes[2]
     ends = [y for bars in low_axis.collections for seg in bars.get_segments() for _, y in seg]
     assert ends and max(ends) <= 100.0 + 1e-9 and min(ends) >= 0.0
+
+
+def test_a_sweep_warns_of_a_backlog_growing_through_the_window(tmp_path, capsys) -> None:
+    # the paths of the test above at 84 a week (the backlog grows) and 28 (it does not), swept:
+    # each combination warns as run warns
+    from corridor.cli import main
+
+    path = tmp_path / "paths.yaml"
+    path.write_text(PATHS.replace("drain_days: 3", "drain_days: 10"))
+    assert main(["sweep", str(path), "--set", "demand.F.per_week=84,28", "--replications", "10",
+                 "--workers", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    warned = [line for line in out if "a backlog grows through the window" in line]
+    assert len(warned) == 1 and "per_week=84" in warned[0]

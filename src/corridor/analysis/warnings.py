@@ -66,6 +66,15 @@ def rising_backlog(mean: float, low: float, high: float) -> str | None:
             f"its first (95% CI {low:.1f} to {high:.1f}): a backlog grows through the window")
 
 
+def rising_backlog_in(summary: dict[str, dict[str, float]]) -> str | None:
+    """:func:`rising_backlog` of a KPI summary (``cargo.door_to_door_rise_days``), None when it
+    has none."""
+    rise = summary.get("cargo.door_to_door_rise_days")
+    if not rise:
+        return None
+    return rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan))
+
+
 def cargo_journeys(summary: dict[str, dict[str, float]], flows: list[str]) -> dict[str, tuple[float, float]]:
     """Per cargo flow of ``flows`` that delivered: its mean door-to-door days and containers
     created (means over replications), what :func:`short_warmup` weighs."""
@@ -141,9 +150,7 @@ def run_warnings(result: Any) -> list[str]:
         if load and carried and carried["mean"] > 0 and load["mean"] >= FULL_LOAD:
             out.append(f"{service} ran full (load factor {load['mean']:.0%}): demand for it exceeds "
                        "its capacity, and units queue for it")
-    rise = s.get("cargo.door_to_door_rise_days")
-    backlog = rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan)) \
-        if rise else None
+    backlog = rising_backlog_in(s)
     if backlog:
         out.append(f"{backlog} (a station, departure paths or a fleet short of what the demand needs, or a "
                    "disruption), even if the drain clears it before the run ends")

@@ -21,7 +21,7 @@ from typing import Any
 
 from corridor.analysis.compare import HEADLINE_KPIS
 from corridor.analysis.sweep import RunStore, SweepResult
-from corridor.analysis.warnings import MIN_BACKLOG_DAYS, rising_backlog
+from corridor.analysis.warnings import MIN_BACKLOG_DAYS, rising_backlog_in
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
@@ -258,9 +258,7 @@ def combination_warnings(result: SweepResult, limit: float = 0.01) -> dict[int, 
             if math.isfinite(share) and share > limit:
                 found.append(f"{share:.0%} of the {noun} created were not delivered when the run ended; "
                              "its times leave them out (the slowest)")
-        rise = kpis.get("cargo.door_to_door_rise_days")
-        backlog = rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan)) \
-            if rise else None
+        backlog = rising_backlog_in(kpis)
         if backlog:
             found.append(backlog)
         growing = sorted(key[len("stations."):-len(".growing")] for key, e in kpis.items()
