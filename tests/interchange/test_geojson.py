@@ -94,6 +94,22 @@ def test_graphml_writes_and_reads_back(written: Path, baseline: Scenario) -> Non
     assert all(v is not None for _, d in safe.nodes(data=True) for v in d.values())
 
 
+def test_graphml_edge_ids_are_unique_nmtokens(written: Path, baseline: Scenario) -> None:
+    # GraphML gives every edge an id of XML's NMTOKEN kind, one per document: the service
+    # segments were "SERVICE#i" ('#' is no name character) and both ways of a two-way link
+    # had the link's id (read from the file's XML, not through networkx)
+    import re
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    edges = ET.parse(written / "g.graphml").getroot().iter(f"{ns}edge")
+    ids = [e.get("id") for e in edges]
+    two_way = sum(1 for link in baseline.links if link.bidirectional)
+    assert two_way > 0 and len(ids) == build_network(baseline).number_of_edges()
+    assert all(i is not None and re.fullmatch(r"[A-Za-z0-9_.:-]+", i) for i in ids), ids
+    assert len(set(ids)) == len(ids), sorted(i for i in ids if ids.count(i) > 1)[:4]
+
+
 def test_a_geopackage_of_no_places_is_refused_before_anything_is_written(tmp_path: Path, capsys) -> None:
     # every layer empty: the temporary file was removed for GDAL and nothing made it again, so
     # the rename failed as "cannot write there (No such file or directory)" of a folder that

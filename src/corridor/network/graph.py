@@ -1,8 +1,9 @@
 """Build the networkx MultiDiGraph of a validated scenario.
 
 Nodes are place ids with the place's attributes. Each service contributes one edge per
-segment (key ``"SERVICE#i"``, ``kind="service"``); each link one edge per direction (key
-the link id, ``kind="link"``). Units are in the attribute names: ``distance_km``,
+segment (key ``"SERVICE:i"``, ``kind="service"``); each link one edge per direction (key
+the link id, and ``"LINK:back"`` for the way back of a two-way link; ``kind="link"``), so
+every edge's key is its own and a valid GraphML edge id (ids hold no ``:``). Units are in the attribute names: ``distance_km``,
 ``duration_min``, ``cost_usd``, ``co2_kg`` (per unit carried), ``capacity`` (units per
 departure); a service edge's ``cost_usd`` is its distance share of the fare, and its
 ``fare_basis`` says whether riders pay that (``distance``) or the whole fare at boarding.
@@ -43,7 +44,7 @@ def build_network(scenario: Scenario) -> nx.MultiDiGraph:
             graph.add_edge(
                 seg.origin,
                 seg.destination,
-                key=f"{service.id}#{seg.index}",
+                key=f"{service.id}:{seg.index}",
                 kind="service",
                 service=service.id,
                 mode=service.mode,
@@ -63,12 +64,15 @@ def build_network(scenario: Scenario) -> nx.MultiDiGraph:
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
         distance = link.distance_km or float(great_circle_km(a.lat, a.lon, b.lat, b.lon))
-        ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
-        for u, v in ends:
+        # every edge its own key, as GraphML's edge ids must be: the way back is "LINK:back"
+        ends = [(link.from_, link.to, link.id)]
+        if link.bidirectional:
+            ends.append((link.to, link.from_, f"{link.id}:back"))
+        for u, v, key in ends:
             graph.add_edge(
                 u,
                 v,
-                key=link.id,
+                key=key,
                 kind="link",
                 link=link.id,
                 mode=link.mode,
