@@ -50,7 +50,8 @@ def reference_kpis(rec: Any) -> dict[str, float]:
 
     def group(name: str) -> dict[str, list[float]]:
         return groups.setdefault(name, {"created": [], "door": [], "way": [], "late": [], "station": [],
-                                        "missed": [], "first_q": [], "last_q": []})
+                                        "missed": [], "first_q": [], "first_q_open": [], "last_q": [],
+                                        "last_q_open": []})
 
     for name in ("passengers", "cargo", *(f"flows.{flow}" for flow in rec.flows)):
         group(name)  # listed with no unit in the window too
@@ -70,6 +71,14 @@ def reference_kpis(rec: Any) -> dict[str, float]:
             g = group(name)
             g["created"].append(1.0)
             g["missed"].append(1.0 if u["missed"][k] > 0 else 0.0)
+            # the rise: a container still on the way at the run's end with its time so far
+            elapsed = arrival - created if delivered else rec.end_min - created
+            if not pax and created < warm + quarter:
+                g["first_q"].append(elapsed)
+                g["first_q_open"] += [] if delivered else [k]
+            if not pax and horizon - quarter <= created < horizon:
+                g["last_q"].append(elapsed)
+                g["last_q_open"] += [] if delivered else [k]
             if not delivered:
                 continue
             transit = arrival - u["first_departure_min"][k]
@@ -77,10 +86,6 @@ def reference_kpis(rec: Any) -> dict[str, float]:
             g["way"].append(transit)
             g["late"].append(arrival - u["planned_arrival_min"][k])
             g["station"].append(u["station_min"][k])
-            if created < warm + quarter:
-                g["first_q"].append(arrival - created)
-            if horizon - quarter <= created < horizon:
-                g["last_q"].append(arrival - created)
         if delivered:
             cost += u["cost_usd"][k]
             co2 += u["co2_kg"][k]
@@ -105,7 +110,9 @@ def reference_kpis(rec: Any) -> dict[str, float]:
                 out["cargo.teu_per_week"] = 2 * delivered_in_window / weeks
                 out.update({f"cargo.station_h.{k}": v for k, v in
                             distribution(g["station"], MIN_PER_HOUR, created - done).items()})
-                if g["first_q"] and g["last_q"]:
+                # a first-quarter container still on the way: that quarter's mean is unknown
+                out["cargo.door_to_door_rise_undelivered"] = float(len(g["last_q_open"]))
+                if g["first_q"] and g["last_q"] and not g["first_q_open"]:
                     out["cargo.door_to_door_rise_days"] = (statistics.fmean(g["last_q"])
                                                            - statistics.fmean(g["first_q"])) / MIN_PER_DAY
         for part, values in parts.items():

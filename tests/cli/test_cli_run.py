@@ -50,6 +50,15 @@ def test_run_prints_kpis_and_writes_records(tmp_path: Path, capsys) -> None:
         rows = list(csv.DictReader(fh))
     assert len(rows) == sum(summary["per_replication"][0]["status"].values())
     assert {r["status"] for r in rows} <= {"delivered", "waiting", "onboard", "moving", "at_station"}
+    # the gateway a container chose, and when a vehicle left a station (after a customs hold),
+    # so the gateway shares and Little's law can be recomputed from the files (they could not)
+    chosen = {r["gateway"] for r in rows if r["flow"] == "FEU-XIAN-DUISBURG"} - {""}
+    assert chosen and chosen <= {"MALASZEWICZE", "KUZNICA", "SIEMIANOWKA", "SESTOKAI", "BRANIEWO"}
+    assert all(r["gateway"] == "" for r in rows if r["kind"] == "pax")
+    with (out / "station_visits_rep0.csv").open() as fh:
+        visits = list(csv.DictReader(fh))
+    assert all(float(v["leave_min"]) >= float(v["end_min"]) for v in visits)
+    assert any(float(v["leave_min"]) > float(v["end_min"]) for v in visits if v["station"] == "ALASHANKOU")
     # the cargo line sets delivery beside creation: containers created in the window (days 7
     # to 21), a week's worth, counted from the records of both replications
     made = 0
@@ -627,7 +636,7 @@ def test_a_run_without_demand_leaves_its_undefined_shares_and_waits_blank(tmp_pa
     fleet = next(line for line in text.splitlines() if line.startswith("DOSTYK-1520"))
     assert fleet.split()[-2:] == ["-", "-"]  # waited, mean wait h
     station = next(line for line in text.splitlines() if line.startswith("SESTOKAI"))
-    assert station.split()[-2:] == ["-", "-"]  # mean and max wait h
+    assert station.split()[-5:] == ["-", "-", "0", "±", "0"]  # mean and max wait h, unserved
     assert main(["run", path, "--quiet", "--json", *ALLOW]) == 0
     summary = json.loads(capsys.readouterr().out)["summary"]
     for key in ("fleets.DOSTYK-1520.waited_share", "fleets.DOSTYK-1520.mean_wait_h",

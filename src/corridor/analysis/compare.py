@@ -45,7 +45,7 @@ HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
     ("cargo.undelivered_share", "containers undelivered", 100.0, "%"),
     ("totals.cost_usd", "fares and tariffs, window", 1e-6, "M USD"),
     # the units' shares at their per-unit factors: a vehicle's empty places emit nothing here
-    ("totals.co2_t", "CO2 of units carried, window", 1.0, "t"),
+    ("totals.co2_t", "CO2 of units delivered, window", 1.0, "t"),
     # whole vehicles, each place at the per-unit figure: a new flight's empty seats count here
     ("totals.vehicle_co2_t", "CO2 of vehicles run, window", 1.0, "t"),
 )

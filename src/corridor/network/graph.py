@@ -3,10 +3,11 @@
 Nodes are place ids with the place's attributes. Each service contributes one edge per
 segment (key ``"SERVICE:i"``, ``kind="service"``); each link one edge per direction (key
 the link id, and ``"LINK:back"`` for the way back of a two-way link; ``kind="link"``), so
-every edge's key is its own and a valid GraphML edge id (ids hold no ``:``). Units are in the attribute names: ``distance_km``,
-``duration_min``, ``cost_usd``, ``co2_kg`` (per unit carried), ``capacity`` (units per
-departure); a service edge's ``cost_usd`` is its distance share of the fare, and its
-``fare_basis`` says whether riders pay that (``distance``) or the whole fare at boarding.
+every edge's key is its own and a valid GraphML edge id (ids hold no ``:``). Units are in
+the attribute names: ``distance_km``, ``duration_min``, ``cost_usd``, ``co2_kg`` (per unit
+carried), ``capacity`` (units per departure); a service edge's ``cost_usd`` is its distance
+share of the fare, and its ``fare_basis`` says whether riders pay that (``distance``) or the
+whole fare at boarding.
 An attribute that does not apply is None (``servers`` of a place that does not queue,
 ``departures_per_week`` of a dispatched service); :func:`export_safe` leaves those out,
 which GraphML and GEXF writers need.

@@ -113,11 +113,15 @@ def run_text(result: Any) -> str:
         made = sum(s.get(f"flows.{f}.created", {}).get("mean", 0.0)
                    for f, pax in zip(rec.flows, kinds, strict=True) if not pax)
         created = f", {made / weeks:,.1f} created a week" if weeks > 0 and math.isfinite(made) else ""
+        # over the containers delivered: those still on the way at the end are left out
+        left = s.get("cargo.undelivered", {}).get("mean", 0.0)
+        over = (f" over the {_ci(s, 'cargo.transit_days.n', digits=0)} delivered; "
+                f"{_ci(s, 'cargo.undelivered', digits=0)} undelivered, left out" if left > 0 else "")
         lines += [f"Cargo: {feu} FEU/week delivered ({teu} TEU){created};",
-                  f"       transit {transit} days (p95 {p95})"]
+                  f"       transit {transit} days (p95 {p95}){over}"]
     lines += [
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
-        f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2 of the units carried "
+        f"{_ci(s, 'totals.co2_t', 1, 0)} t CO2 of the units delivered "
         f"({_ci(s, 'totals.vehicle_co2_t', 1, 0)} t of the vehicles run, every seat or slot counted)",
         "",
     ]
@@ -148,11 +152,14 @@ def _cargo_text(result: Any) -> list[str]:
         k = f"stations.{name}."
         rows.append([name, _ci(s, k + "vehicles", digits=0), _percent(s, k + "utilisation"),
                      _ci(s, k + "mean_queue"), _ci(s, k + "max_queue", digits=0),
-                     _ci(s, k + "mean_wait_min", 1 / 60), _ci(s, k + "max_wait_min", 1 / 60)])
+                     _ci(s, k + "mean_wait_min", 1 / 60), _ci(s, k + "max_wait_min", 1 / 60),
+                     _ci(s, k + "unserved", digits=0)])
     if rows:
         lines.append(format_table(
-            ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h"],
-            rows, title="Stations (vehicles queueing for tracks, cranes or berths)"))
+            ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h",
+             "unserved"],
+            rows, title="Stations (vehicles queueing for tracks, cranes or berths; unserved: still queued "
+                        "when the run ended, their waits cut there, so the waits are lower bounds)"))
     fleets = [[name, _ci(s, f"fleets.{name}.vehicles", digits=0), _ci(s, f"fleets.{name}.trains", digits=0),
                _percent(s, f"fleets.{name}.waited_share"), _ci(s, f"fleets.{name}.mean_wait_h")]
               for name in result.kpis[0].get("fleets", {})]

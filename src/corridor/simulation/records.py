@@ -170,23 +170,28 @@ class Records:
             w = csv.writer(fh)
             w.writerow(["id", "flow", "kind", "created_min", "planned_arrival_min", "first_departure_min",
                         "arrival_min", "missed", "rebooked", "cost_usd", "co2_kg", "station_min",
-                        "status", "place"])
+                        "status", "place", "gateway"])
+            gateway = u.get("gateway")
             for k in range(u["id"].size):
                 w.writerow([u["id"][k], self.flows[u["flow"][k]], "pax" if u["pax"][k] else "feu",
                             _num(u["created_min"][k]), _num(u["planned_arrival_min"][k]),
                             _num(u["first_departure_min"][k]), _num(u["arrival_min"][k]),
                             u["missed"][k], u["rebooked"][k], _num(u["cost_usd"][k]), _num(u["co2_kg"][k]),
                             _num(u["station_min"][k]), STATUS_NAMES[u["status"][k]],
-                            self.places[u["place"][k]]])
+                            self.places[u["place"][k]],
+                            # the gateway a container chose; empty for the others and one not chosen yet
+                            self.places[gateway[k]] if gateway is not None and gateway[k] >= 0 else ""])
         written.append(path)
         path = folder / f"station_visits_rep{r}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            w.writerow(["station", "arrive_min", "start_min", "end_min", "units"])
+            # leave_min: the end of service plus any customs hold, when the vehicle leaves
+            w.writerow(["station", "arrive_min", "start_min", "end_min", "leave_min", "units"])
             for name, log in self.stations.items():
+                leave = log.get("leave_min", log["end_min"])
                 for k in range(log["arrive_min"].size):
                     w.writerow([name, _num(log["arrive_min"][k]), _num(log["start_min"][k]),
-                                _num(log["end_min"][k]), log["units"][k]])
+                                _num(log["end_min"][k]), _num(leave[k]), log["units"][k]])
         written.append(path)
         path = folder / f"station_waits_rep{r}.csv"
         sw = self.station_waits
