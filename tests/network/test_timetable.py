@@ -70,6 +70,31 @@ def test_clock_time_in_the_spring_gap_uses_the_earlier_offset() -> None:
     assert t.tolist() == [d * 1440 + 90 for d in sundays[:4]] + [34 * 1440 + 30]
 
 
+@pytest.mark.parametrize("tz", ["Europe/Vilnius", "Europe/Warsaw", "Australia/Lord_Howe", "America/Santiago"])
+def test_a_headway_runs_once_a_minute_on_the_days_clocks_change(tz: str) -> None:
+    # every 15 min of the local clock, every day of a year: a time in a spring gap read with
+    # the earlier offset lands on the instant of a later clock time, and the service left
+    # twice then (03:00 and 04:00 both at 01:00 UTC in Vilnius on 28 March 2027). The
+    # departures are the instants of the clock times that exist, each once (zoneinfo, here)
+    clock = tuple(range(0, 1440, 15))
+    epoch = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+    t = first_departures_min(tuple(range(7)), clock, tz, epoch, 365 * 1440)
+    zi = ZoneInfo(tz)
+    want = set()
+    for day in range(-1, 366):
+        date = epoch.date() + dt.timedelta(days=day)
+        for m in clock:
+            local = dt.datetime(date.year, date.month, date.day, m // 60, m % 60, tzinfo=zi)
+            utc = local.astimezone(dt.UTC)
+            if utc.astimezone(zi).replace(tzinfo=None) != local.replace(tzinfo=None):
+                continue  # not on the clock that day: its instant is another clock time's (or none)
+            minute = (utc - epoch).total_seconds() / 60
+            if 0 <= minute < 365 * 1440:
+                want.add(minute)
+    assert np.all(np.diff(t) > 0), "two departures at one instant"
+    assert set(t.tolist()) == want
+
+
 def test_arrival_times_keep_segment_offsets(baseline) -> None:
     s, tt = baseline
     k = tt.services.index("KZ-DOSTYK-BREST")

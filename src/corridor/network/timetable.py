@@ -7,7 +7,9 @@ the trips that leave their first stop inside a window of such minutes. Arrays ar
 departure, then arrival; the expansion is vectorised over days and trips. Local clock
 times become UTC through each first stop's IANA zone, so daylight-saving changes inside the
 window move departures as they do in reality; a clock time that falls in a spring-forward
-gap, or twice in the autumn, is read with the offset in force before the change.
+gap, or twice in the autumn, is read with the offset in force before the change; one that
+then falls on the instant of another departure of the service is that departure (a service
+every 30 minutes leaves once at 04:00 on the morning clocks go forward, not twice).
 """
 
 from __future__ import annotations
@@ -204,9 +206,10 @@ def first_departures_min(
     offsets = _utc_offsets_min(tz, int(days[0]), int(days.size), tuple(clock_min))[keep]
     midnight = (days[keep] - epoch.date().toordinal()) * MIN_PER_DAY - epoch.hour * 60.0 - epoch.minute
     starts = (midnight[:, None] + np.asarray(clock_min, dtype=np.float64)[None, :] - offsets).ravel()
-    starts = starts[(starts >= start_min) & (starts < end_min)]
-    starts.sort()
-    return starts
+    # one departure an instant: a gap's clock time read with the earlier offset is the instant
+    # of a later one (03:00 and 04:00 at 01:00 UTC when Vilnius goes from +02 to +03), and a
+    # headway ran twice then
+    return np.unique(starts[(starts >= start_min) & (starts < end_min)])
 
 
 def build_timetable(
