@@ -671,7 +671,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
             [f"at most {args.max_transfers} transfers"] if args.max_transfers is not None else [])
         answer["no_route"] = (f"none of the {result.profile.ready_min.size:,} departure times from "
                               f"{args.origin} reaches {args.target} within the timetable"
-                              + (f" with {' and '.join(limits)}" if limits else ""))
+                              + (f" with {' and '.join(limits)}" if limits else "") + result.validity)
         print(f"no route: {answer['no_route']}", file=sys.stderr)
     print(json.dumps(answer) if args.json else profile_text(result))
     if args.plot is not None and not reached:

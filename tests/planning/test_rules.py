@@ -353,6 +353,26 @@ def test_validity_period_bounds_a_seasonal_service() -> None:
         planner.plan("O", "W", "2019-01-31T10:00", unit="pax")
 
 
+def test_a_profile_that_reaches_nothing_names_the_periods_too(tmp_path, capsys) -> None:
+    # plan said which services do not run on the date asked; profile, over a week, did not
+    import yaml
+
+    from corridor.cli import main
+
+    sc = scenario([place("O"), place("W", 0, 1)],
+                  [service("SEASONAL", ["O", "W"], ["09:00"], 60, valid_from="2018-05-15",
+                           valid_to="2019-01-31")])
+    path = tmp_path / "seasonal.yaml"
+    path.write_text(yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_none=True)))
+    args = ["profile", str(path), "--from", "O", "--to", "W", "--unit", "pax", "--days", "2"]
+    assert main([*args, "--start", "2027-03-26T08:00"]) == 1  # nothing reached
+    assert "SEASONAL runs only 2018-05-15 to 2019-01-31" in capsys.readouterr().err
+    # a week that meets the period by a day: the service runs in it, and nothing is said of it
+    assert main([*args, "--start", "2019-01-30T08:00"]) == 0
+    err = capsys.readouterr().err
+    assert "runs only" not in err
+
+
 @pytest.mark.parametrize(("bounds", "said"), [
     ({"valid_to": "2019-01-31"}, "SEASONAL runs only until 2019-01-31"),  # was "before to 2019-01-31"
     ({"valid_from": "2028-05-15"}, "SEASONAL runs only from 2028-05-15"),  # was "2028-05-15 to onwards"

@@ -78,6 +78,9 @@ class ProfileResult:
     profile: Profile
     timetable: Timetable
     notes: list[str] = field(default_factory=list)
+    #: services from the origin that run on none of the days asked, with their periods ("; ..."),
+    #: said when nothing reaches the destination
+    validity: str = ""
 
     def route_shares(self) -> list[tuple[str, float]]:
         """Each winning pattern (services joined by '>') and the share of ready times it serves."""
@@ -232,15 +235,18 @@ class RoutePlanner:
             raise NoRouteError(f"no service or link leaves {origin}")
         return unit
 
-    def _validity_note(self, origin: str, unit: str, when: dt.datetime) -> str:
-        """Services from the origin that do not run on the date asked, with their periods."""
+    def _validity_note(self, origin: str, unit: str, when: dt.datetime,
+                       until: dt.datetime | None = None) -> str:
+        """Services from the origin that do not run on the date asked (or on any date from
+        ``when`` to ``until``), with their periods."""
         notes = []
-        day = when.date()
+        first = when.date()
+        last = until.date() if until is not None else first
         for service in self.scenario.services:
             if service.unit != unit or origin not in service.stops[:-1] or service.timetable is None:
                 continue
             start, end = self.scenario.validity(service)
-            if (start is not None and day < start) or (end is not None and day > end):
+            if (start is not None and last < start) or (end is not None and first > end):
                 period = (f"{start} to {end}" if start is not None and end is not None
                           else f"from {start}" if start is not None else f"until {end}")
                 notes.append(f"{service.id} runs only {period}")
@@ -267,7 +273,7 @@ class RoutePlanner:
             if skipped:  # Python would move it an hour on without a word
                 raise PlanningError(
                     f"time {naive.isoformat()} does not exist at {place} ({tz}): the clocks skip it "
-                    f"that night; give a time outside the skipped hour, or with an offset")
+                    f"that night; give a time the clocks show, or one with an offset")
         try:
             minutes = (value - self.scenario.run.epoch).total_seconds() / 60.0
             value.astimezone(dt.UTC)
@@ -432,4 +438,5 @@ class RoutePlanner:
         prof.winner[late] = -1
         finite = prof.arrival_min[np.isfinite(prof.arrival_min)]
         notes = self._disruption_notes(t0, float(finite.max()) if finite.size else float(grid[-1]))
-        return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt, notes)
+        validity = self._validity_note(origin, unit, tt.local(t0, o), tt.local(float(grid[-1]), o))
+        return ProfileResult(origin, target, tt.local(t0, o), step_min, prof, tt, notes, validity)
