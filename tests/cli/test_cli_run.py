@@ -411,6 +411,17 @@ def test_validate_warns_of_a_flow_whose_season_misses_the_run(tmp_path: Path, ca
     assert "seasonality is 0" not in capsys.readouterr().err
 
 
+def test_outside_traffic_of_no_month_is_refused_as_a_flow_of_none_is(tmp_path: Path, capsys) -> None:
+    # a flow whose seasonality is 0 in every month was refused; outside traffic with such a
+    # season was taken, and no vehicle of it ever came
+    zeros = "[" + ", ".join(["0"] * 12) + "]"
+    path = overlay(tmp_path, "baseline.yaml", "none",
+                   f"places:\n  - {{id: BREST, background_seasonality: {zeros}}}\n")
+    assert main(["validate", path, *ALLOW]) == 2
+    err = capsys.readouterr().err
+    assert "places[" in err and "background_seasonality is 0 in every month" in err and "Traceback" not in err
+
+
 def test_validate_says_which_gateway_choosing_containers_its_load_leaves_out(capsys) -> None:
     # the baseline's Malaszewicze warning read '0.0 dispatched for cargo demand' although the
     # Duisburg flows may choose it: their blocks are not in the offered load, and now it says so

@@ -155,16 +155,17 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
             per_day = math.floor(span / timetable.headway_min) + 1
         connections += per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
     # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
-    horizon, whole_run = _days_by_month(run.start, run.horizon_days), _days_by_month(run.start, days)
+    horizon = _days_by_month(run.start, run.horizon_days)
     units = sum(_seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand)
-    background = sum(_seasonal(p.background_per_day, p.background_seasonality, whole_run)
+    # outside traffic, like demand, arrives until the horizon (the drain only clears it)
+    background = sum(_seasonal(p.background_per_day, p.background_seasonality, horizon)
                      for p in scenario.places)
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
     for count, most, what in (
         (connections, MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}"),
         (units, MAX_RUN_UNITS, f"units of demand over horizon_days ({run.horizon_days} days)"),
-        (background, MAX_RUN_BACKGROUND, f"background vehicles over {whole}"),
+        (background, MAX_RUN_BACKGROUND, f"background vehicles over horizon_days ({run.horizon_days} days)"),
     ):
         if count > most:
             out.append((("run", "horizon_days"),

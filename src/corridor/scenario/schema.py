@@ -394,6 +394,9 @@ class Place(_Model):
             raise ValueError("customs holds vehicles at a station: give servers and service_time")
         if self.background_seasonality is not None and self.background_per_day == 0:
             raise ValueError("background_seasonality needs background_per_day")
+        if self.background_seasonality is not None and max(self.background_seasonality) == 0:
+            raise ValueError("background_seasonality is 0 in every month: no outside traffic would come "
+                             "(give background_per_day: 0)")
         return self
 
     @property
