@@ -931,3 +931,52 @@ def test_units_left_by_a_vehicle_at_a_reopening_keep_their_cut_off() -> None:
     early = created < 720
     assert early.sum() == 3 and rec.units["id"][early].tolist() == [0, 1, 2]
     assert left[:3].tolist() == [720.0, 720.0, created[2] + 600]
+
+
+ROUTES = """\
+name: shut
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 7, replications: 1, seed: 5}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45.0, lon: 80.0, tz: Asia/Almaty}
+  - {id: G, name: G, kind: border_station, country: KZ, lat: 46.0, lon: 77.0, tz: Asia/Almaty,
+     servers: 1, service_time: {dist: exponential, mean_min: 60}}
+  - {id: H, name: H, kind: rail_terminal, country: KZ, lat: 44.0, lon: 77.0, tz: Asia/Almaty}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 45.0, lon: 75.0, tz: Asia/Almaty}
+services:
+  - {id: FAST, mode: rail, unit: feu, stops: [A, G, B], timetable: {days: daily, times: ["06:00"]},
+     capacity: 50, speed_kph: 60}
+  - {id: BLOCK, mode: rail, unit: feu, stops: [A, H], dispatch: {cutoff_min: 120}, capacity: 20,
+     speed_kph: 55}
+  - {id: SLOW, mode: rail, unit: feu, stops: [A, B], timetable: {days: daily, times: ["07:00", "19:00"]},
+     capacity: 50, speed_kph: 30}
+links:
+  - {id: H-B, from: H, to: B, mode: road, duration_min: 240, bidirectional: false, units: [feu]}
+demand:
+  - {id: D, kind: cargo, from: A, to: B, per_week: 60}
+"""
+
+
+@pytest.mark.parametrize(("target", "removed"), [
+    ("FAST", "services: [FAST]"),  # a timetabled service
+    ("BLOCK", "services: [BLOCK]\n  links: [H-B]"),  # a dispatched one (its link leads nowhere else)
+    ("H-B", "links: [H-B]\n  services: [BLOCK]"),  # a link (the block leads only to it)
+    ("G", "services: [FAST]"),  # a place: FAST is the only way through it
+])
+def test_what_is_shut_all_run_is_as_if_it_were_not_there(target: str, removed: str) -> None:
+    # Containers were routed over a service closed for the whole run (only gateway choice left
+    # such things out) and waited at its first stop to the end, an open route beside them: 58
+    # of 60 undelivered with FAST shut. The docs say such a closure takes it out of every run:
+    # the containers' records are those of the scenario without it
+    shut = scenario_from(ROUTES + textwrap.dedent(f"""\
+        disruptions:
+          - {{id: X, target: {target}, start: 2027-01-01T00:00:00Z, end: 2027-12-01T00:00:00Z}}
+        """))
+    data = yaml.safe_load(ROUTES)
+    gone = yaml.safe_load("remove:\n  " + removed)["remove"]
+    for section, ids in gone.items():
+        data[section] = [item for item in data[section] if item["id"] not in ids]
+    without = Scenario.model_validate(data)
+    a, b = simulate(shut, replications=1).records[0].units, simulate(without, replications=1).records[0].units
+    assert (a["status"] == Status.DELIVERED).mean() > 0.9
+    for key in ("created_min", "first_departure_min", "arrival_min", "status", "station_min"):
+        assert np.array_equal(a[key], b[key], equal_nan=True), key

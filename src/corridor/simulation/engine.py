@@ -89,6 +89,7 @@ from corridor.simulation.gateways import (
     shut_all_run,
 )
 from corridor.simulation.routes import RouteCache
+from corridor.simulation.shut import open_connections, without_shut
 from corridor.simulation.stations import (
     PathPool,
     Station,
@@ -142,6 +143,10 @@ class Replication:
     def __init__(self, scenario: Scenario, tt: Timetable, planners: dict[str, Planner],
                  replication: int, *, seed: int | None = None, lazy: bool = True) -> None:
         self.scenario, self.tt = scenario, tt
+        # what closures hold shut all run is in no unit's route (:mod:`.shut`)
+        shut = frozenset(shut_all_run(scenario))
+        planners = {unit: without_shut(planner, shut) for unit, planner in planners.items()}
+        self.open_connections = open_connections(tt, shut) if shut else None
         # trips nobody can board yet take no events (:meth:`_idle`); ``lazy=False`` runs every
         # trip as a process from its start (the same records)
         self.lazy = lazy
@@ -231,7 +236,6 @@ class Replication:
         self.gateway_uniforms: dict[int, Uniforms] = {}
         # a gateway reached only over what closures hold shut all run is no choice: a block
         # sent there would wait to the end of the run
-        shut = frozenset(shut_all_run(scenario))
         for f, flow in enumerate(scenario.demand):
             if flow.gateways is not None:
                 via = tuple(tt.index[g] for g in flow.gateways.via)
@@ -277,8 +281,12 @@ class Replication:
         self.seats = [self.capacity[s] for s in tt.service.tolist()]
         self.cancelled: set[int] = set()  # trips cancelled so far: no seat on them is bookable
         self.pax_allowed = planners["pax"].allowed(tt.service_mask(None, "pax"))
+        if self.open_connections is not None:
+            self.pax_allowed &= self.open_connections
         self._cut_seats()
         feu_allowed = planners["feu"].allowed(tt.service_mask(None, "feu"))
+        if self.open_connections is not None:
+            feu_allowed &= self.open_connections
         self.cargo_routes = RouteCache(planners["feu"], feu_allowed, shared=True)
         self.pax_routes = RouteCache(planners["pax"], self.pax_allowed)
         self.pax_choice = (ChoiceCache(planners["pax"], self.pax_allowed, scenario.choice)
