@@ -169,6 +169,11 @@ def test_padding_is_for_timetabled_services() -> None:
         "dispatch: {cutoff_min: 30}, delay: {dist: exponential, mean_min: 525600},")
     with pytest.raises(Exception, match="delay is for timetabled services"):
         scenario_from(text)
+    # and a period of validity, which a run ignored (a block valid in January 2026 ran in 2027)
+    text = CHAIN.replace("UNIT", "feu").replace("KIND", "cargo").replace(
+        "dispatch: {cutoff_min: 30},", "dispatch: {cutoff_min: 30}, valid_to: 2026-02-01,")
+    with pytest.raises(Exception, match="valid_from and valid_to bound a timetable's days"):
+        scenario_from(text)
 
 
 def test_economics_is_for_passenger_services() -> None:

@@ -588,6 +588,9 @@ class Service(_Model):
                              "counts seats and fares; a container service has none to show")
         if self.dispatch is not None and self.schedule_padding:
             raise ValueError("schedule_padding is for timetabled services (a dispatched one has none)")
+        if self.dispatch is not None and (self.valid_from is not None or self.valid_to is not None):
+            raise ValueError("valid_from and valid_to bound a timetable's days: a dispatched service "
+                             "leaves on demand (close it for a while with a disruption)")
         if self.dispatch is not None and self.delay is not None:
             raise ValueError("delay is for timetabled services: a dispatched one leaves when full or "
                              "at its cut-off, with no timetable to be late on")
