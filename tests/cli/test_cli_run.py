@@ -422,6 +422,17 @@ def test_outside_traffic_of_no_month_is_refused_as_a_flow_of_none_is(tmp_path: P
     assert "places[" in err and "background_seasonality is 0 in every month" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(("via", "end"), [("DUISBURG", "destination"), ("XIAN", "origin")])
+def test_a_gateway_at_the_flows_own_end_is_refused(tmp_path: Path, capsys, via: str, end: str) -> None:
+    # every journey passes its own origin and destination: listed as a gateway, it was taken
+    # without a word, and the flow chose among nothing
+    path = overlay(tmp_path, "baseline.yaml", "ends",
+                   f"demand:\n  - {{id: FEU-XIAN-DUISBURG, gateways: {{via: [{via}]}}}}\n")
+    assert main(["validate", path, *ALLOW]) == 2
+    err = capsys.readouterr().err
+    assert f"gateways.via[0]: gateway {via!r} is the flow's {end}" in err, err
+
+
 def test_validate_says_which_gateway_choosing_containers_its_load_leaves_out(capsys) -> None:
     # the baseline's Malaszewicze warning read '0.0 dispatched for cargo demand' although the
     # Duisburg flows may choose it: their blocks are not in the offered load, and now it says so

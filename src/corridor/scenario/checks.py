@@ -67,6 +67,10 @@ def check_scenario(scenario: Scenario) -> list[tuple[Loc, str]]:
             problems.append((("demand", index, "to"), f"demand goes from {flow.to!r} to itself"))
         for j, gateway in enumerate(flow.gateways.via if flow.gateways else []):
             unknown_place(("demand", index, "gateways", "via", j), gateway)
+            if gateway in (flow.from_, flow.to):  # every journey passes there: no choice
+                end = "origin" if gateway == flow.from_ else "destination"
+                problems.append((("demand", index, "gateways", "via", j),
+                                 f"gateway {gateway!r} is the flow's {end}; a gateway is a place between"))
     targets = places | services | {k.id for k in scenario.links}
     for index, disruption in enumerate(scenario.disruptions):
         if disruption.target not in targets:
