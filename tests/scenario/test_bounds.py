@@ -250,6 +250,7 @@ def test_seasonal_demand_over_the_run_is_bounded(per_week: float, horizon: int, 
     assert bool(found) == (units > MAX_RUN_UNITS), (units, found)
     if found:
         assert "units of demand" in found[0].message
+        assert f"of them {data['demand'][0]['id']}'s" in found[0].message
 
 
 @SETTINGS
@@ -267,6 +268,9 @@ def test_seasonal_background_over_the_run_is_bounded(per_day: float, horizon: in
     assume(abs(vehicles - MAX_RUN_BACKGROUND) > 1e-6 * MAX_RUN_BACKGROUND)
     found = [p for p in load(data) if "background vehicles" in p.message]
     assert bool(found) == (vehicles > MAX_RUN_BACKGROUND), (vehicles, found)
+    if found:  # the error is placed at the horizon: it names the place whose traffic it is
+        place = data["places"][0]["id"]
+        assert f" of them {place}'s;" in found[0].message, found[0].message
 
 
 @SETTINGS

@@ -160,21 +160,25 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
         connections += per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
     # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
     horizon = _days_by_month(run.start, run.horizon_days)
-    units = sum(_seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand)
+    flows = {d.id: _seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand}
     # outside traffic, like demand, arrives until the horizon (the drain only clears it)
-    background = sum(_seasonal(p.background_per_day, p.background_seasonality, horizon)
-                     for p in scenario.places)
+    outside = {p.id: _seasonal(p.background_per_day, p.background_seasonality, horizon)
+               for p in scenario.places}
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
-    for count, most, what in (
-        (connections, MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}"),
-        (units, MAX_RUN_UNITS, f"units of demand over horizon_days ({run.horizon_days} days)"),
-        (background, MAX_RUN_BACKGROUND, f"background vehicles over horizon_days ({run.horizon_days} days)"),
+    for count, most, what, parts in (
+        (connections, MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}", {}),
+        (sum(flows.values()), MAX_RUN_UNITS,
+         f"units of demand over horizon_days ({run.horizon_days} days)", flows),
+        (sum(outside.values()), MAX_RUN_BACKGROUND,
+         f"background vehicles over horizon_days ({run.horizon_days} days)", outside),
     ):
         if count > most:
+            top = max(parts, key=parts.__getitem__, default=None)  # the item that gives the most
+            most_from = f", {parts[top]:,.0f} of them {top}'s" if top is not None else ""
             out.append((("run", "horizon_days"),
-                        f"a run this long holds up to {count:,.0f} {what}; at most {most:,} fit one "
-                        "simulation run (shorten the run, or thin the timetables and flows)"))
+                        f"a run this long holds up to {count:,.0f} {what}{most_from}; at most {most:,} fit "
+                        "one simulation run (shorten the run, or thin the timetables and flows)"))
     return out
 
 
