@@ -85,7 +85,10 @@ def cargo_transit(comp: Any) -> bytes | None:
     if not series:
         return None
     fig, ax = _figure()
-    edges = np.linspace(min(v.min() for _, v in series), max(v.max() for _, v in series), 50) / MIN_PER_DAY
+    lo, hi = min(v.min() for _, v in series), max(v.max() for _, v in series)
+    if hi <= lo:  # one transit time for all: bins of no width drew nothing (density 0 / 0)
+        lo, hi = lo - MIN_PER_HOUR, hi + MIN_PER_HOUR
+    edges = np.linspace(lo, hi, 50) / MIN_PER_DAY
     for name, v in series:
         ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True, label=name)
     return _finish(fig, ax, "container transit, days (first departure to arrival)", "density",
