@@ -500,8 +500,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         flow = next(f for f in scenario.demand if f.id == flow_id)
         holds = "holds" if len(closures) == 1 else "hold"
         print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} without "
-              f"what {', '.join(closures)} {holds} shut for the whole run (services, links, or what "
-              "leaves a closed place): every unit of it waits at its origin to the end of a run",
+              f"what {', '.join(closures)} {holds} shut for the whole run (services, links, or places: "
+              "nothing leaves or reaches one): every unit of it waits at its origin to the end of a run",
               file=sys.stderr)
     for flow, gateway in left_out:
         print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "

@@ -110,11 +110,14 @@ def reference_kpis(rec: Any) -> dict[str, float]:
                 out["cargo.teu_per_week"] = 2 * delivered_in_window / weeks
                 out.update({f"cargo.station_h.{k}": v for k, v in
                             distribution(g["station"], MIN_PER_HOUR, created - done).items()})
-                # a first-quarter container still on the way: that quarter's mean is unknown
                 out["cargo.door_to_door_rise_undelivered"] = float(len(g["last_q_open"]))
+                # a first-quarter container still on the way: that quarter's mean is unknown;
+                # a last-quarter one: the rise is unknown, its lower bound counts it so far
                 if g["first_q"] and g["last_q"] and not g["first_q_open"]:
-                    out["cargo.door_to_door_rise_days"] = (statistics.fmean(g["last_q"])
-                                                           - statistics.fmean(g["first_q"])) / MIN_PER_DAY
+                    rise = (statistics.fmean(g["last_q"]) - statistics.fmean(g["first_q"])) / MIN_PER_DAY
+                    out["cargo.door_to_door_rise_at_least_days"] = rise
+                    if not g["last_q_open"]:
+                        out["cargo.door_to_door_rise_days"] = rise
         for part, values in parts.items():
             dist = distribution(values, scale, created - done)
             out.update({f"{name}.{part}{unit}.{k}": v for k, v in dist.items()})

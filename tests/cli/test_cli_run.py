@@ -198,6 +198,12 @@ def test_validate_names_a_flow_that_closures_leave_no_journey_all_run(tmp_path: 
     assert ("warning: PAX-NQZ-VNO: no journey takes passengers from NQZ to VNO without what NO-0, NO-1, "
             "NO-2, NO-LO-A, NO-LO-B hold shut for the whole run") in err
     assert "PAX-VNO-NQZ: no journey" not in err  # the flights back still fly
+    # a destination shut all run: nothing reaches it (validate looked at what leaves it only)
+    path = overlay(tmp_path, "baseline.yaml", "dest",
+                   f"disruptions:\n  - {{id: NO-VNO, target: VNO, {whole[1:]}\n")
+    assert main(["validate", path, *ALLOW]) == 0
+    assert ("warning: PAX-NQZ-VNO: no journey takes passengers from NQZ to VNO without what NO-VNO holds "
+            "shut") in capsys.readouterr().err
     gap = shut.replace("start: 2027-03-30T00:00Z, end: 2028", "start: 2027-05-01T00:00Z, end: 2028")
     half = overlay(tmp_path, "baseline.yaml", "half", "disruptions:\n" + gap)
     assert main(["validate", half, *ALLOW]) == 0

@@ -25,12 +25,13 @@ def station(tmp_path_factory):
 
 
 def test_a_setting_that_changes_nothing_gives_identical_kpis(station) -> None:
-    """The operator's name is a label the simulation never reads, and a horizon of demand
-    validity past the end of the run removes nothing: every KPI of every replication is the
-    same bit for bit across their values. A setting that matters (servers) moves them."""
+    """The operator's and the service's names are labels the simulation never reads: every KPI
+    of every replication is the same bit for bit across their values. A setting that matters
+    (servers) moves them. (A validity period was the second, until one on a dispatched service
+    such as TRUCK was refused: a run ignored it.)"""
     raw, name = station
     res = sweep(raw, name, grid([parse_setting("services.TRUCK.operator='A',B,'C D'"),
-                                 parse_setting("services.TRUCK.valid_to=2031-01-01,2099-12-31")]),
+                                 parse_setting("services.TRUCK.name=Truck,'Truck B'")]),
                 replications=2, seed=3)
     assert len(res.combinations) == 6 and not res.failures
     for r in range(2):

@@ -132,35 +132,38 @@ def _times(values: np.ndarray, done: np.ndarray, created: np.ndarray, scale: flo
 
 
 def _rise(door_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, feu: np.ndarray,
-          warmup_min: float, horizon_min: float, end_min: float) -> float:
+          warmup_min: float, horizon_min: float, end_min: float, *, at_least: bool = False) -> float:
     """Mean door-to-door time (days) of the containers created in the last quarter of the window
-    minus that of those created in its first quarter (NaN if either has none): days, when a
-    backlog grows through the window, even one that a drain clears before the run ends.
-    Door to door, not transit: a backlog at the origin (a fleet's vehicles or departure paths
-    there) delays the first departure, which transit starts from.
+    minus that of those created in its first quarter: days, when a backlog grows through the
+    window, even one that a drain clears before the run ends. Door to door, not transit: a
+    backlog at the origin (a fleet's vehicles or departure paths there) delays the first
+    departure, which transit starts from.
 
-    A container of the last quarter not delivered when the run ends counts with the time it had
-    taken by then: its own is longer, so the figure is then a lower bound. (Over the delivered
-    alone, a run that ended with the last quarter's slow containers on the way read the fast
-    ones, and a backlog as a fall.) One of the first quarter not delivered makes the figure
-    NaN: that quarter's mean is unknown, and a bound of it would bound the rise the wrong way.
+    A quarter with a container not delivered when the run ends has no known mean, and the rise
+    is NaN (over the delivered alone, a short drain read the fast ones, and a backlog as a fall).
+    ``at_least``: the last quarter's undelivered count with the time they had taken by then, so
+    the figure is a lower bound of the rise (NaN still with the first quarter's undelivered:
+    a bound of that quarter would bound the rise the wrong way). A witness that a backlog
+    grows when it is above a day; below, it says nothing.
 
     >>> created = np.array([0.0, 10.0, 90.0, 95.0])
     >>> done, feu = np.ones(4, bool), np.ones(4, bool)
     >>> _rise(np.array([1440.0, 2880.0, 5760.0, 7200.0]), created, done, feu, 0.0, 100.0, 9000.0)
     3.0
-    >>> # the last one still on the way at the end (7,295): 7,200 min so far, not left out (-0.5)
-    >>> door = np.array([1440.0, 2880.0, 1440.0, np.nan])
-    >>> _rise(door, created, done & [1, 1, 1, 0], feu, 0.0, 100.0, 7295.0)
-    1.5
-    >>> _rise(door[::-1], created, done & [0, 1, 1, 1], feu, 0.0, 100.0, 7295.0)
+    >>> # the last one still on the way at the end (7,295): 7,200 min so far
+    >>> door, late = np.array([1440.0, 2880.0, 1440.0, np.nan]), done & [1, 1, 1, 0]
+    >>> _rise(door, created, late, feu, 0.0, 100.0, 7295.0), _rise(door, created, late, feu, 0.0, 100.0,
+    ...                                                              7295.0, at_least=True)
+    (nan, 1.5)
+    >>> _rise(door[::-1], created, done & [0, 1, 1, 1], feu, 0.0, 100.0, 7295.0, at_least=True)
     nan
     """
     quarter = (horizon_min - warmup_min) / 4
     door = np.where(done, door_min, end_min - created_min)
     first = feu & (created_min >= warmup_min) & (created_min < warmup_min + quarter)
     last = feu & (created_min >= horizon_min - quarter) & (created_min < horizon_min)
-    if not first.any() or not last.any() or not done[first].all():
+    complete = done[first].all() and (at_least or done[last].all())
+    if not first.any() or not last.any() or not complete:
         return float("nan")
     return float((door[last].mean() - door[first].mean()) / MIN_PER_DAY)
 
@@ -243,8 +246,10 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             # door to door, so that a backlog at the origin (for a fleet or paths there) counts too
             "door_to_door_rise_days": _rise(door, u["created_min"], delivered, feu, rec.warmup_min,
                                             rec.horizon_min, rec.end_min),
-            # containers of the window's last quarter still on the way at the end: when above 0,
-            # the rise is a lower bound (they count with their time so far)
+            "door_to_door_rise_at_least_days": _rise(door, u["created_min"], delivered, feu, rec.warmup_min,
+                                                     rec.horizon_min, rec.end_min, at_least=True),
+            # containers of the window's last quarter still on the way at the end (those the
+            # lower bound counts with their time so far)
             "door_to_door_rise_undelivered": int(np.sum(feu & ~delivered & (u["created_min"] >= last_quarter)
                                                         & (u["created_min"] < rec.horizon_min))),
         },
@@ -367,7 +372,19 @@ def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> 
     names only the gateways chosen); a KPI a replication lacks otherwise is left out of it."""
     flat = [flatten(k) for k in per_replication]
     names = sorted(set().union(*flat)) if flat else []
-    return {n: mean_ci([kpi_value(f, n) for f in flat], level=level).as_dict() for n in names}
+    out = {}
+    for n in names:
+        values = [kpi_value(f, n) for f in flat]
+        if n in WHOLE_KPIS and not all(math.isfinite(v) for v in values):
+            values = []  # undefined where the worst replications are: no mean of the others
+        out[n] = mean_ci(values, level=level).as_dict()
+    return out
+
+
+#: KPIs whose summary is undefined unless every replication defines them: the replications
+#: that leave them undefined are not a fair draw (the rise is undefined where containers were
+#: still on the way, the worst jams), so a mean of the rest would mislead
+WHOLE_KPIS = frozenset({"cargo.door_to_door_rise_days"})
 
 
 def kpi_value(flat: dict[str, float], name: str) -> float:

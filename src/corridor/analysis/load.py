@@ -36,6 +36,7 @@ from corridor.scenario.schema import Disruption, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.gateways import gateway_options, shut_all_run
 from corridor.simulation.routes import RouteCache
+from corridor.simulation.shut import open_connections, without_shut
 from corridor.units import MIN_PER_DAY
 
 
@@ -212,30 +213,28 @@ def _vehicles(scenario: Scenario, tt: Timetable, steps: tuple[Step, ...],
 
 
 def blocked_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str, list[str]]]:
-    """Flows with a journey on the run's timetable but none without the services and links
-    that closures hold shut all run, nor those that leave a place they hold shut: (flow, unit,
-    the disruptions). A service through a place shut all run is not cut short here, so such a
-    flow may go unnamed; a named one has no journey in the run."""
+    """Flows with a journey on the run's timetable but none without what closures hold shut all
+    run (services, links, places: nothing leaves or reaches one, and a trip goes no further;
+    :mod:`corridor.simulation.shut`, as the simulation routes): (flow, unit, the disruptions
+    that hold something shut all run). A named flow has no journey in the run."""
     shut = shut_all_run(scenario)
-    held = [s for s in scenario.services if s.id in shut or s.stops[0] in shut]
-    held_links = [k for k in scenario.links if k.id in shut or k.from_ in shut]
-    if not held and not held_links:
+    if not shut or not scenario.demand:
         return []
-    causes = {s.id if s.id in shut else s.stops[0] for s in held}
-    causes |= {k.id if k.id in shut else k.from_ for k in held_links}
-    why = sorted(d for target in causes for d in shut[target])
-    reduced = scenario.model_copy(update={
-        "services": [s for s in scenario.services if s not in held],
-        "links": [k for k in scenario.links if k not in held_links], "disruptions": []})
+    if tt is None:
+        tt = build_timetable(scenario, horizon_days=scenario.run.horizon_days + scenario.run.drain_days)
+    why = sorted({d for ids in shut.values() for d in ids})
     before = {flow for flow, _ in unroutable_flows(scenario, tt)}
-    return [(flow, unit, why) for flow, unit in unroutable_flows(reduced) if flow not in before]
+    return [(flow, unit, why) for flow, unit in unroutable_flows(scenario, tt, shut=frozenset(shut))
+            if flow not in before]
 
 
-def unroutable_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
+def unroutable_flows(scenario: Scenario, tt: Timetable | None = None,
+                     shut: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Flows with no journey from their origin to their destination on the run's timetable
     (horizon and drain), and the unit they carry: the simulation finds none either, so every
     unit of theirs waits at the origin to the end. Checked from the run's first moment: a
-    unit ready later can only board what an earlier one could wait for."""
+    unit ready later can only board what an earlier one could wait for. ``shut``: what is
+    left out of every route (:mod:`corridor.simulation.shut`)."""
     if not scenario.demand:
         return []
     if tt is None:
@@ -245,8 +244,9 @@ def unroutable_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tu
     for flow in scenario.demand:
         unit = "pax" if flow.kind == "passenger" else "feu"
         if unit not in routes:
-            planner = Planner(tt, unit=unit)
-            routes[unit] = RouteCache(planner, planner.allowed(tt.service_mask(None, unit)))
+            planner = without_shut(Planner(tt, unit=unit), shut)
+            allowed = planner.allowed(tt.service_mask(None, unit))
+            routes[unit] = RouteCache(planner, allowed & open_connections(tt, shut) if shut else allowed)
         if routes[unit].earliest(tt.index[flow.from_], tt.index[flow.to], 0.0) is None:
             out.append((flow.id, unit))
     return out

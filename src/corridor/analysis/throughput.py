@@ -20,12 +20,13 @@ same replications and seed: common random numbers along the curve. At each step:
   grows whatever the cargo (outside traffic over its capacity) and is named but not counted,
   nor taken for the bottleneck;
 * the rise in door-to-door time across the window: containers created in its last quarter
-  against those of its first (``cargo.door_to_door_rise_days``). Any backlog that grows through
-  the window shows here, at a station, for departure paths or for a fleet's vehicles, at the
-  origin too, even when the run's drain clears it before the end (vehicles no longer queued,
-  nothing undelivered). Transit, from the first departure, missed a backlog at the origin: a
-  fleet there short by half passed as sustainable while door to door went from 2.7 to 15.8
-  days.
+  against those of its first (``cargo.door_to_door_rise_at_least_days``: where some of the last
+  quarter's were still on the way at the end, with their time so far, a lower bound). Any
+  backlog that grows through the window shows here, at a station, for departure paths or for a
+  fleet's vehicles, at the origin too, even when the run's drain clears it before the end
+  (vehicles no longer queued, nothing undelivered). Transit, from the first departure, missed
+  a backlog at the origin: a fleet there short by half passed as sustainable while door to
+  door went from 2.7 to 15.8 days.
 
 A step is **sustainable** when no queue grows without bound, at most
 :data:`MAX_UNDELIVERED_SHARE` of the containers are left undelivered, the mean transit
@@ -422,7 +423,9 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     return Step(scale, offered,
                 delivered_teu_per_week=_est(summary.get("cargo.teu_per_week")),
                 transit_days=_est(summary.get("cargo.transit_days.mean")),
-                door_to_door_rise_days=_est(summary.get("cargo.door_to_door_rise_days")),
+                # the rise, or where containers were still on the way its lower bound: above a
+                # day, a backlog grows either way
+                door_to_door_rise_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing)
 

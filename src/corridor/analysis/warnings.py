@@ -74,9 +74,10 @@ def rising_backlog(mean: float, low: float, high: float, *, bound: bool = False)
 
 
 def rising_backlog_in(summary: dict[str, dict[str, float]]) -> str | None:
-    """:func:`rising_backlog` of a KPI summary (``cargo.door_to_door_rise_days``), None when it
-    has none."""
-    rise = summary.get("cargo.door_to_door_rise_days")
+    """:func:`rising_backlog` of a KPI summary (``cargo.door_to_door_rise_at_least_days``: the
+    rise, or its lower bound where containers of the last quarter were still on the way), None
+    when it has none."""
+    rise = summary.get("cargo.door_to_door_rise_at_least_days")  # the rise itself where all arrived
     if not rise:
         return None
     open_ = summary.get("cargo.door_to_door_rise_undelivered", {}).get("mean", 0.0)

@@ -4,9 +4,10 @@ A service, link or place that disruptions hold shut from the start of the run to
 (:func:`corridor.simulation.gateways.shut_all_run`) carries nothing in it. Routed over it, a
 container waited at its first stop until the run ended, though an open route went by its side.
 The simulation's planners therefore leave out, for every unit: the connections of a shut
-service, the links and dispatched vehicles that are shut, and whatever leaves or reaches a
-shut place. A narrowed planner is kept with the planner it narrows, as the routes found on it
-are, so a worker's later replications use it again.
+service, the links and dispatched vehicles that are shut, whatever leaves or reaches a shut
+place, and what a trip would run after a shut stop (held there, it goes no further). A
+narrowed planner is kept with the planner it narrows, as the routes found on it are, so a
+worker's later replications use it again.
 """
 
 from __future__ import annotations
@@ -23,11 +24,17 @@ def _shut_places(tt: Timetable, shut: frozenset[str]) -> list[int]:
 
 
 def open_connections(tt: Timetable, shut: frozenset[str]) -> np.ndarray:
-    """Per timetabled connection, whether it is open: not of a shut service, and neither
-    leaving nor reaching a shut place."""
+    """Per timetabled connection, whether it is open: not of a shut service, and not on or
+    after the segment that reaches a shut stop of its service (a trip is held there to the end:
+    one that starts at a shut place never leaves, and one that reaches it goes no further)."""
     services = [s for s, sid in enumerate(tt.services) if sid in shut]
     places = _shut_places(tt, shut)
-    return ~(np.isin(tt.service, services) | np.isin(tt.origin, places) | np.isin(tt.dest, places))
+    cut = np.full(len(tt.services), np.iinfo(np.int64).max, dtype=np.int64)  # first segment held
+    for s, stops in enumerate(tt.service_stops):
+        at = np.flatnonzero(np.isin(stops, places))
+        if at.size:
+            cut[s] = max(int(at[0]) - 1, 0)
+    return ~(np.isin(tt.service, services) | (tt.segment >= cut[tt.service]))
 
 
 def without_shut(planner: Planner, shut: frozenset[str]) -> Planner:
