@@ -16,6 +16,10 @@ from corridor.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_WEEK
 
 GROWING_UTILISATION = 0.95  # a station this busy whose waits keep rising across the window ...
 GROWING_RATE = 0.02  # ... by at least this many minutes a minute (29 min a day) is flagged
+#: ... and so is one this busy whose queue never emptied over the window's last quarter: an
+#: overload of under 2% (a trend below GROWING_RATE), where the queue grows about as the root
+#: of time, was passed as steady while ``validate`` warned of it
+SATURATED = 0.99
 
 
 def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
@@ -81,9 +85,12 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         # never cleared (after a closure, say) even when the queue no longer grows
         "queue_at_horizon": queued_at_horizon,
         "backlog_days": _backlog_days(log, queued_at_horizon),
-        # the trend uses each wait as admission fixed it, even past the end: cut waits would hide it
-        "growing": float(queued_at_horizon > 0 and _growing(arrive[window], start[window] - arrive[window],
-                                                            warmup, span, utilisation)),
+        # the trend uses each wait as admission fixed it, even past the end: cut waits would hide it;
+        # or, just over capacity (a trend under GROWING_RATE), servers that never rested with a
+        # queue that never emptied over the window's last quarter
+        "growing": float(queued_at_horizon > 0 and (
+            _growing(arrive[window], start[window] - arrive[window], warmup, span, utilisation)
+            or (utilisation >= SATURATED and _never_empty(t_q, q, horizon - span / 4, horizon)))),
     }
     if unit_waits is not None and span > 0:
         seen = (unit_waits["arrive_min"] >= warmup) & (unit_waits["arrive_min"] < horizon)
@@ -120,6 +127,21 @@ def _growing(arrive: np.ndarray, waits: np.ndarray, warmup: float, span: float, 
     if first.size == 0 or last.size == 0:
         return False
     return bool(last.mean() - first.mean() >= max(GROWING_RATE * span / 2, MIN_PER_HOUR))
+
+
+def _never_empty(t_q: np.ndarray, q: np.ndarray, start: float, end: float) -> bool:
+    """Whether the queue (levels ``q`` from the moments ``t_q`` on) held a vehicle all the time
+    from ``start`` to ``end``.
+
+    >>> t, q = np.array([0.0, 5.0, 8.0]), np.array([1.0, 2.0, 0.0])
+    >>> _never_empty(t, q, 1.0, 8.0), _never_empty(t, q, 1.0, 9.0), _never_empty(t, q, -1.0, 4.0)
+    (True, False, False)
+    """
+    first = int(np.searchsorted(t_q, start, side="right")) - 1  # the level in force at ``start``
+    if first < 0:
+        return False
+    last = int(np.searchsorted(t_q, end, side="left"))  # changes before ``end``
+    return bool(q[first:last].min() > 0)
 
 
 def _times(values: np.ndarray, done: np.ndarray, created: np.ndarray, scale: float) -> dict[str, float]:

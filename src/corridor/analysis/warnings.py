@@ -5,7 +5,8 @@
 * Services that ran full: demand for them exceeds their capacity, and units queue for them.
 * A warm-up shorter than the containers' journey: FEU/week delivered reads low.
 * Queues that grew without bound: the station was nearly always busy, waits kept rising across
-  the statistics window, and vehicles were still queued when demand stopped, however the drain
+  the statistics window (or, just over capacity, its queue never emptied through the window's
+  last quarter), and vehicles were still queued when demand stopped, however the drain
   cleared them after (a queue that builds during a disruption and clears before demand stops
   is not one).
 * A backlog still queued at a station when demand stops, worth a day or more of its service,
