@@ -124,9 +124,11 @@ def test_a_queue_the_drain_clears_still_grew_while_demand_lasted() -> None:
 
 
 
-def _lindley(rho: float, servers: int, seed: int, days: int = 2000) -> dict:
+def _lindley(rho: float, servers: int, seed: int, days: int = 2000,
+             closed: tuple[float, float] | None = None) -> dict:
     """A station log of M/M/c, first come first served, by the recursion (not the engine): an
-    hour's service, arrivals at ``rho`` of what the servers clear."""
+    hour's service, arrivals at ``rho`` of what the servers clear; ``closed``: no service
+    starts in that span of minutes."""
     import heapq
 
     rng = np.random.default_rng(seed)
@@ -139,21 +141,39 @@ def _lindley(rho: float, servers: int, seed: int, days: int = 2000) -> dict:
     free = [0.0] * servers
     for k, (a, w) in enumerate(zip(arrive.tolist(), work.tolist(), strict=True)):
         start[k] = max(a, heapq.heappop(free))
+        if closed is not None and closed[0] <= start[k] < closed[1]:
+            start[k] = closed[1]
         heapq.heappush(free, start[k] + w)
     return {"servers": servers, "arrive_min": arrive, "start_min": start, "end_min": start + work,
             "units": np.ones(arrive.size, dtype=np.int64)}
 
 
-@pytest.mark.parametrize(("servers", "rho", "flagged"),
-                         [(1, 1.01, 5), (5, 1.01, 5), (1, 0.97, 0), (5, 0.99, 0)])
-def test_a_queue_just_over_capacity_is_growing(servers: int, rho: float, flagged: int) -> None:
+@pytest.mark.parametrize(("servers", "rho", "least", "most"),
+                         [(1, 1.01, 4, 5), (5, 1.01, 5, 5), (1, 0.97, 0, 0), (5, 0.99, 0, 0)])
+def test_a_queue_just_over_capacity_is_growing(servers: int, rho: float, least: int, most: int) -> None:
     # At rho 1.01 the waits rise by about 0.01 min a minute, under the 2% trend the flag asked
     # for: a queue validate calls over capacity was passed as steady (an independent check:
-    # c = 5 over 2,000 days flagged in 0 of 10 replications; 2 of 10 here before). Flagged now
-    # as one that never emptied over the window's last quarter at 99% busy
+    # c = 5 over 2,000 days flagged in 0 of 10 replications; 0-1 of these 5 before). Flagged
+    # now as one that never emptied over the window's last quarter at 99% busy, and was longer
+    # there than in its first
     from corridor.analysis.kpis import station_kpis
 
     warmup, horizon = 200 * 1440.0, 2000 * 1440.0
     got = [station_kpis(_lindley(rho, servers, seed), warmup, horizon, horizon + 1440.0)["growing"]
            for seed in range(5)]
-    assert sum(got) == flagged, got
+    assert least <= sum(got) <= most, got
+
+
+def test_a_backlog_draining_through_the_window_is_not_growing() -> None:
+    # a closure in the warm-up leaves a backlog that a station at rho 0.9 drains through the
+    # window without ever emptying: flagged as growing in 9 of 10 replications (a re-test)
+    from corridor.analysis.kpis import station_kpis
+
+    warmup, horizon = 20 * 1440.0, 60 * 1440.0
+    flagged = 0
+    for seed in range(10):
+        log = _lindley(0.9, 1, seed, days=60, closed=(5 * 1440.0, 15 * 1440.0))
+        got = station_kpis(log, warmup, horizon, horizon + 1440.0)
+        assert got["utilisation"] > 0.99 and got["queue_at_horizon"] > 0  # busy and never clear
+        flagged += int(got["growing"])
+    assert flagged == 0

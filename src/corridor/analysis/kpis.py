@@ -16,9 +16,9 @@ from corridor.units import MIN_PER_DAY, MIN_PER_HOUR, MIN_PER_WEEK
 
 GROWING_UTILISATION = 0.95  # a station this busy whose waits keep rising across the window ...
 GROWING_RATE = 0.02  # ... by at least this many minutes a minute (29 min a day) is flagged
-#: ... and so is one this busy whose queue never emptied over the window's last quarter: an
-#: overload of under 2% (a trend below GROWING_RATE), where the queue grows about as the root
-#: of time, was passed as steady while ``validate`` warned of it
+#: ... and so is one this busy whose queue never emptied over the window's last quarter and is
+#: longer there than in its first: an overload of under 2% (a trend below GROWING_RATE), where
+#: the queue grows about as the root of time, was passed as steady while ``validate`` warned of it
 SATURATED = 0.99
 
 
@@ -87,10 +87,11 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         "backlog_days": _backlog_days(log, queued_at_horizon),
         # the trend uses each wait as admission fixed it, even past the end: cut waits would hide it;
         # or, just over capacity (a trend under GROWING_RATE), servers that never rested with a
-        # queue that never emptied over the window's last quarter
+        # queue that never emptied over the window's last quarter, longer there than in its first
         "growing": float(queued_at_horizon > 0 and (
             _growing(arrive[window], start[window] - arrive[window], warmup, span, utilisation)
-            or (utilisation >= SATURATED and _never_empty(t_q, q, horizon - span / 4, horizon)))),
+            or (utilisation >= SATURATED and _never_empty(t_q, q, horizon - span / 4, horizon)
+                and _rising(t_q, q, warmup, horizon)))),
     }
     if unit_waits is not None and span > 0:
         seen = (unit_waits["arrive_min"] >= warmup) & (unit_waits["arrive_min"] < horizon)
@@ -127,6 +128,20 @@ def _growing(arrive: np.ndarray, waits: np.ndarray, warmup: float, span: float, 
     if first.size == 0 or last.size == 0:
         return False
     return bool(last.mean() - first.mean() >= max(GROWING_RATE * span / 2, MIN_PER_HOUR))
+
+
+def _rising(t_q: np.ndarray, q: np.ndarray, warmup: float, horizon: float) -> bool:
+    """Whether the queue's time-average over the window's last quarter is above that over its
+    first: a backlog a closure left, draining through the window while it never empties, is
+    not growing (found flagged in 9 of 10 replications at rho 0.9).
+
+    >>> t, q = np.array([0.0, 50.0]), np.array([5.0, 3.0])
+    >>> _rising(t, q, 0.0, 100.0), _rising(t, q[::-1], 0.0, 100.0)
+    (False, True)
+    """
+    quarter = (horizon - warmup) / 4
+    first, _, _, last = time_weighted_mean(t_q, q, warmup + quarter * np.arange(5))
+    return bool(last > first)
 
 
 def _never_empty(t_q: np.ndarray, q: np.ndarray, start: float, end: float) -> bool:

@@ -170,9 +170,10 @@ def run_warnings(result: Any) -> list[str]:
         growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
         if growing * 2 > n:
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
-                       "(over 95% busy, waits rising across the window, still queued when demand "
-                       "stops, however the drain clears it after): the traffic there, outside "
-                       "traffic included, exceeds what it can serve")
+                       "(over 95% busy, waits rising across the window, or over 99% busy with a queue "
+                       "never empty through its last quarter and longer there than in its first; still "
+                       "queued when demand stops, however the drain clears it after): the traffic "
+                       "there, outside traffic included, exceeds what it can serve")
             continue
         days = sum(k["stations"][name].get("backlog_days", 0.0) for k in result.kpis) / n
         if days >= MIN_BACKLOG_DAYS:
