@@ -57,6 +57,8 @@ def reference_kpis(rec: Any) -> dict[str, float]:
         group(name)  # listed with no unit in the window too
     cost = co2 = 0.0
     delivered_in_window = 0
+    delivering = {int(f) for f, p, st in zip(u["flow"], u["pax"], u["status"], strict=True)
+                  if not p and st == Status.DELIVERED}
     for k in range(len(u["id"])):
         created, arrival = u["created_min"][k], u["arrival_min"][k]
         delivered = u["status"][k] == Status.DELIVERED
@@ -71,12 +73,14 @@ def reference_kpis(rec: Any) -> dict[str, float]:
             g = group(name)
             g["created"].append(1.0)
             g["missed"].append(1.0 if u["missed"][k] > 0 else 0.0)
-            # the rise: a container still on the way at the run's end with its time so far
+            # the rise, over the flows that delivered any container in the run: a container
+            # still on the way at the run's end counts with its time so far
             elapsed = arrival - created if delivered else rec.end_min - created
-            if not pax and created < warm + quarter:
+            rises = not pax and u["flow"][k] in delivering
+            if rises and created < warm + quarter:
                 g["first_q"].append(elapsed)
                 g["first_q_open"] += [] if delivered else [k]
-            if not pax and horizon - quarter <= created < horizon:
+            if rises and horizon - quarter <= created < horizon:
                 g["last_q"].append(elapsed)
                 g["last_q_open"] += [] if delivered else [k]
             if not delivered:

@@ -417,6 +417,19 @@ def test_a_backlog_at_the_origin_is_not_sustainable(tmp_path) -> None:
     assert res.limit == 0 and res.steps[res.limit].scale == 0.5
 
 
+def test_a_flow_with_no_journey_does_not_hide_the_backlog(tmp_path) -> None:
+    # a tiny flow to a place nothing reaches (validate names it): its containers, never
+    # delivered, left the rise undefined in most replications, and a step whose backlog grew
+    # passed on the one replication left (a re-test)
+    nowhere = "  - {id: Z, name: Z, kind: rail_terminal, country: KZ, lat: 46, lon: 80, tz: UTC}\n"
+    stranded = (FLEET_AT_ORIGIN.replace("  - {id: S, name: S,", nowhere + "  - {id: S, name: S,")
+                + "  - {id: STRAND, kind: cargo, from: O, to: Z, per_week: 0.5}\n")
+    res = curve_of(tmp_path, stranded, [0.5, 1.5], replications=3, seed=11)
+    light, heavy = res.steps
+    assert heavy.door_to_door_rise_days is not None and heavy.door_to_door_rise_days.n == 3
+    assert not heavy.sustainable and "a backlog grows through the window" in heavy.why
+
+
 def test_the_saturation_plot_cuts_utilisation_intervals_at_100_percent(tmp_path, monkeypatch) -> None:
     # the table cuts a busy station's interval at 100%; the plot drew bars up to ~111%. Two
     # replications of an exponential server: intervals wide enough to pass 100%

@@ -258,7 +258,10 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     pax_created, feu_created = pax & window, feu & window
     pax_done, feu_done = pax_created & delivered, feu_created & delivered
     late = u["arrival_min"] - u["planned_arrival_min"]
-    last_quarter = rec.horizon_min - (rec.horizon_min - rec.warmup_min) / 4
+    last_quarter = rec.horizon_min - (rec.horizon_min - rec.warmup_min) / 4  # its first minute
+    in_last_quarter = (u["created_min"] >= last_quarter) & (u["created_min"] < rec.horizon_min)
+    # containers of the flows that delivered any in the run
+    moving = feu & np.isin(u["flow"], np.unique(u["flow"][feu & delivered]))
     sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
@@ -280,15 +283,17 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "feu_per_week": feu_per_week,
             "teu_per_week": 2 * feu_per_week,
             "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
-            # door to door, so that a backlog at the origin (for a fleet or paths there) counts too
-            "door_to_door_rise_days": _rise(door, u["created_min"], delivered, feu, rec.warmup_min,
+            # door to door, so that a backlog at the origin (for a fleet or paths there) counts
+            # too; over the flows that delivered: one with no journey (validate names it) would
+            # leave it undefined in every replication
+            "door_to_door_rise_days": _rise(door, u["created_min"], delivered, moving, rec.warmup_min,
                                             rec.horizon_min, rec.end_min),
-            "door_to_door_rise_at_least_days": _rise(door, u["created_min"], delivered, feu, rec.warmup_min,
-                                                     rec.horizon_min, rec.end_min, at_least=True),
+            "door_to_door_rise_at_least_days": _rise(door, u["created_min"], delivered, moving,
+                                                     rec.warmup_min, rec.horizon_min, rec.end_min,
+                                                     at_least=True),
             # containers of the window's last quarter still on the way at the end (those the
             # lower bound counts with their time so far)
-            "door_to_door_rise_undelivered": int(np.sum(feu & ~delivered & (u["created_min"] >= last_quarter)
-                                                        & (u["created_min"] < rec.horizon_min))),
+            "door_to_door_rise_undelivered": int(np.sum(moving & ~delivered & in_last_quarter)),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
                   | _gateway_shares(u, u["flow"] == f, window, rec.places)
@@ -421,7 +426,7 @@ def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> 
 #: KPIs whose summary is undefined unless every replication defines them: the replications
 #: that leave them undefined are not a fair draw (the rise is undefined where containers were
 #: still on the way, the worst jams), so a mean of the rest would mislead
-WHOLE_KPIS = frozenset({"cargo.door_to_door_rise_days"})
+WHOLE_KPIS = frozenset({"cargo.door_to_door_rise_days", "cargo.door_to_door_rise_at_least_days"})
 
 
 def kpi_value(flat: dict[str, float], name: str) -> float:
