@@ -86,8 +86,9 @@ def cargo_transit(comp: Any) -> bytes | None:
         return None
     fig, ax = _figure()
     lo, hi = min(v.min() for _, v in series), max(v.max() for _, v in series)
-    if hi <= lo:  # one transit time for all: bins of no width drew nothing (density 0 / 0)
-        lo, hi = lo - MIN_PER_HOUR, hi + MIN_PER_HOUR
+    if hi - lo < 1.0:  # one transit time for all, to rounding: bins of no width drew nothing
+        mid = (lo + hi) / 2  # (density 0 / 0), or of 1e-13 days, a density of 6e15
+        lo, hi = mid - MIN_PER_HOUR, mid + MIN_PER_HOUR
     edges = np.linspace(lo, hi, 50) / MIN_PER_DAY
     for name, v in series:
         ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True, label=name)
