@@ -510,8 +510,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for flow, gateway, closures in gateways_shut(scenario, tt):
         holds = "holds" if len(closures) == 1 else "hold"
         print(f"warning: {flow}: every route through gateway {gateway} takes what {', '.join(closures)} "
-              f"{holds} shut for the whole run (services, links, or what leaves a closed place): its "
-              "containers cannot choose it", file=sys.stderr)
+              f"{holds} shut for the whole run (services, links, or places: nothing leaves or reaches one): "
+              "its containers cannot choose it", file=sys.stderr)
     return 0
 
 

@@ -204,6 +204,14 @@ def test_validate_names_a_flow_that_closures_leave_no_journey_all_run(tmp_path: 
     assert main(["validate", path, *ALLOW]) == 0
     assert ("warning: PAX-NQZ-VNO: no journey takes passengers from NQZ to VNO without what NO-VNO holds "
             "shut") in capsys.readouterr().err
+    # with another closure beside it, shut all run but in no flow's way: each flow is blamed on
+    # what blocks it, not on every closure of the run
+    path = overlay(tmp_path, "baseline.yaml", "two",
+                   f"disruptions:\n  - {{id: NO-VNO, target: VNO, {whole[1:]}\n"
+                   f"  - {{id: NO-BRA, target: BRANIEWO, {whole[1:]}\n")
+    assert main(["validate", path, *ALLOW]) == 0
+    err = capsys.readouterr().err
+    assert "from NQZ to VNO without what NO-VNO holds shut" in err and "NO-BRA, NO-VNO" not in err
     gap = shut.replace("start: 2027-03-30T00:00Z, end: 2028", "start: 2027-05-01T00:00Z, end: 2028")
     half = overlay(tmp_path, "baseline.yaml", "half", "disruptions:\n" + gap)
     assert main(["validate", half, *ALLOW]) == 0

@@ -428,6 +428,26 @@ disruptions:
             in capsys.readouterr().err)
 
 
+def test_a_gateway_flow_to_a_place_shut_all_run_waits_at_its_origin(tmp_path, capsys) -> None:
+    # the destination shut for the whole run: nothing reaches it, by the docs, and validate
+    # says the flow's containers wait at their origin; the gateway routes still took them in,
+    # to be held at D (a re-test)
+    from corridor.cli import main
+
+    closure = """
+disruptions:
+  - {id: SHUT, target: D, start: 2027-02-01T00:00Z, end: 2027-06-01T00:00Z}
+"""
+    rec = simulate(toy(days=20, disruptions=closure), replications=1).records[0]
+    u = rec.units
+    assert np.all(u["status"] == 0) and np.all(u["place"] == rec.places.index("O"))  # waiting
+    assert np.all(u["gateway"] < 0)
+    path = tmp_path / "toy.yaml"
+    path.write_text(TOY.replace("DAYS", "20") + closure)
+    assert main(["validate", str(path)]) == 0
+    assert "F: every route through gateway G1 takes what SHUT holds shut" in capsys.readouterr().err
+
+
 def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() -> None:
     from types import SimpleNamespace
 

@@ -216,16 +216,26 @@ def blocked_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple
     """Flows with a journey on the run's timetable but none without what closures hold shut all
     run (services, links, places: nothing leaves or reaches one, and a trip goes no further;
     :mod:`corridor.simulation.shut`, as the simulation routes): (flow, unit, the disruptions
-    that hold something shut all run). A named flow has no journey in the run."""
+    that hold shut what blocks the flow alone, or all that hold something shut all run where
+    only several together do). A named flow has no journey in the run."""
     shut = shut_all_run(scenario)
     if not shut or not scenario.demand:
         return []
     if tt is None:
         tt = build_timetable(scenario, horizon_days=scenario.run.horizon_days + scenario.run.drain_days)
-    why = sorted({d for ids in shut.values() for d in ids})
     before = {flow for flow, _ in unroutable_flows(scenario, tt)}
-    return [(flow, unit, why) for flow, unit in unroutable_flows(scenario, tt, shut=frozenset(shut))
-            if flow not in before]
+    blocked = [(f, unit) for f, unit in unroutable_flows(scenario, tt, shut=frozenset(shut))
+               if f not in before]
+    if not blocked:
+        return []
+    # each flow is blamed on what blocks it alone, where something does; else on all of it
+    alone = {target: {f for f, _ in unroutable_flows(scenario, tt, shut=frozenset({target}))} - before
+             for target in shut} if len(shut) > 1 else {target: {f for f, _ in blocked} for target in shut}
+    out = []
+    for flow, unit in blocked:
+        targets = [t for t in shut if flow in alone[t]] or list(shut)
+        out.append((flow, unit, sorted({d for t in targets for d in shut[t]})))
+    return out
 
 
 def unroutable_flows(scenario: Scenario, tt: Timetable | None = None,

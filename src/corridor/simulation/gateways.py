@@ -135,7 +135,9 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...],
     base = usable_rows(tt, "feu", dispatched=True)
     if shut:
         places = [tt.index[p] for p in shut if p in tt.index]
-        base &= ~np.array([i in shut for i in lt.ids], dtype=bool) & ~np.isin(lt.origin, places)
+        # nothing leaves or reaches a shut place (:mod:`.shut`)
+        base &= ~(np.array([i in shut for i in lt.ids], dtype=bool) | np.isin(lt.origin, places)
+                  | np.isin(lt.dest, places))
     out = []
     for g in via:
         others = [p for p in via if p != g]
