@@ -51,7 +51,7 @@ def test_the_bottleneck_is_the_station_at_its_offered_utilisation(curve) -> None
     frame = curve.to_frame()
     assert list(frame["bottleneck"]) == ["B.1"] * 6 and frame["offered_teu_per_week"].is_monotonic_increasing
     # the rise's interval, which the verdict uses, is in the table as the transit's is
-    rise = [s.door_to_door_rise_days for s in curve.steps]
+    rise = [s.door_to_door_rise_at_least_days for s in curve.steps]
     assert np.array_equal(frame["rise_ci_low"], [r.low for r in rise], equal_nan=True)
     assert np.array_equal(frame["rise_ci_high"], [r.high for r in rise], equal_nan=True)
 
@@ -224,7 +224,7 @@ def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None
     # the first's (one run's rise ranges over 1.7-5.4 days, so ten of them); at 28 a week, none.
     res = curve_of(tmp_path, PATHS.replace("drain_days: 3", "drain_days: 10"), [1.0, 3.0], replications=10,
                    seed=3, max_transit_days=100.0)
-    low, high = (s.door_to_door_rise_days for s in res.steps)
+    low, high = (s.door_to_door_rise_at_least_days for s in res.steps)
     assert low is not None and high is not None
     assert abs(low.mean) < 1.0
     assert 2.5 < high.mean < 5.5 and high.low > 1.0
@@ -426,7 +426,7 @@ def test_a_flow_with_no_journey_does_not_hide_the_backlog(tmp_path) -> None:
                 + "  - {id: STRAND, kind: cargo, from: O, to: Z, per_week: 0.5}\n")
     res = curve_of(tmp_path, stranded, [0.5, 1.5], replications=3, seed=11)
     light, heavy = res.steps
-    assert heavy.door_to_door_rise_days is not None and heavy.door_to_door_rise_days.n == 3
+    assert heavy.door_to_door_rise_at_least_days is not None and heavy.door_to_door_rise_at_least_days.n == 3
     assert not heavy.sustainable and "a backlog grows through the window" in heavy.why
 
 

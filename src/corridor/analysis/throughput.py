@@ -128,7 +128,9 @@ class Step:
     offered_teu_per_week: float
     delivered_teu_per_week: Estimate | None = None
     transit_days: Estimate | None = None
-    door_to_door_rise_days: Estimate | None = None  # last quarter's door to door minus the first's
+    # last quarter's door to door minus the first's; a lower bound where containers were still
+    # on the way at the end (they count with their time so far)
+    door_to_door_rise_at_least_days: Estimate | None = None
     undelivered_share: float = math.nan
     utilisation: dict[str, Estimate] = field(default_factory=dict)
     growing: tuple[str, ...] = ()
@@ -190,9 +192,9 @@ class ThroughputResult:
         it. A short run (few replications) would otherwise push the limit up unsaid."""
         if self.limit is None:
             return ""
-        shaky = [(s, s.door_to_door_rise_days) for s in self.steps[:self.limit + 1]
-                 if s.failed is None and s.sustainable and s.door_to_door_rise_days is not None
-                 and s.door_to_door_rise_days.mean > MAX_RISE_DAYS]
+        shaky = [(s, s.door_to_door_rise_at_least_days) for s in self.steps[:self.limit + 1]
+                 if s.failed is None and s.sustainable and s.door_to_door_rise_at_least_days is not None
+                 and s.door_to_door_rise_at_least_days.mean > MAX_RISE_DAYS]
         if not shaky:
             return ""
         n = shaky[0][1].n
@@ -252,7 +254,7 @@ class ThroughputResult:
 
         rows = []
         for s in self.steps:
-            d, t, r = s.delivered_teu_per_week, s.transit_days, s.door_to_door_rise_days
+            d, t, r = s.delivered_teu_per_week, s.transit_days, s.door_to_door_rise_at_least_days
             b = s.bottleneck
             u = s.utilisation.get(b) if b is not None else None
             rows.append({
@@ -260,7 +262,7 @@ class ThroughputResult:
                 "delivered_teu_per_week": _mean(d), "delivered_ci_low": _low(d),
                 "delivered_ci_high": _high(d),
                 "transit_days": _mean(t), "transit_ci_low": _low(t), "transit_ci_high": _high(t),
-                "door_to_door_rise_days": _mean(r), "rise_ci_low": _low(r), "rise_ci_high": _high(r),
+                "door_to_door_rise_at_least_days": _mean(r), "rise_ci_low": _low(r), "rise_ci_high": _high(r),
                 "undelivered_share": s.undelivered_share, "bottleneck": b,
                 "bottleneck_utilisation": _mean(u), "bottleneck_ci_low": _low(u),
                 "bottleneck_ci_high": _high(u),
@@ -427,7 +429,7 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
                 transit_days=_est(summary.get("cargo.transit_days.mean")),
                 # the rise, or where containers were still on the way its lower bound: above a
                 # day, a backlog grows either way
-                door_to_door_rise_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
+                door_to_door_rise_at_least_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing)
 
@@ -477,13 +479,13 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
             why.append(none)
     elif t.mean > bound:
         why.append(f"mean transit {_above(t.mean, bound)} days exceeds the bound of {bound:.3g}")
-    r = step.door_to_door_rise_days
+    r = step.door_to_door_rise_at_least_days
     backlog = rising_backlog(r.mean, r.low, r.high) if r is not None else None
     if backlog:
         why.append(backlog)
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
-                step.door_to_door_rise_days, step.undelivered_share, step.utilisation, step.growing, not why,
-                "; ".join(why), standing=standing)
+                step.door_to_door_rise_at_least_days, step.undelivered_share, step.utilisation, step.growing,
+                not why, "; ".join(why), standing=standing)
 
 
 def _resting(bottleneck: str | None) -> str:

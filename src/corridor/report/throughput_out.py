@@ -55,7 +55,7 @@ def throughput_text(res: ThroughputResult) -> str:
         b = s.bottleneck
         rows.append([f"x{s.scale:g}", f"{s.offered_teu_per_week:,.0f}", _pm(s.delivered_teu_per_week, 0),
                      _pm(s.transit_days, 1 if s.transit_days is None or s.transit_days.mean >= 10 else 2),
-                     _pm(s.door_to_door_rise_days, 1),
+                     _pm(s.door_to_door_rise_at_least_days, 1),
                      "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
                      b or "-", _busy(s.utilisation.get(b) if b else None),
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
@@ -68,7 +68,8 @@ def throughput_text(res: ThroughputResult) -> str:
                  "reached its destination in the window, which follows what was offered by the transit "
                  "(so less when the season grows through the window)")
     lines.append("rise: door to door of containers created in the window's last quarter minus its "
-                 "first's (days of rise: a backlog growing through the window, at the origin too)")
+                 "first's (days of rise: a backlog growing through the window, at the origin too); at "
+                 "least that where some were still on the way at the end (counted with their time so far)")
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
     if why:
         lines += ["", "Not sustainable:"] + [f"  {w}" for w in why]
@@ -98,7 +99,7 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
         "steps": [{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
                    "delivered_teu_per_week": _est(s.delivered_teu_per_week),
                    "transit_days": _est(s.transit_days),
-                   "door_to_door_rise_days": _est(s.door_to_door_rise_days),
+                   "door_to_door_rise_at_least_days": _est(s.door_to_door_rise_at_least_days),
                    "undelivered_share": s.undelivered_share,
                    "bottleneck": s.bottleneck,
                    "utilisation": {k: _est(e) for k, e in sorted(s.utilisation.items())},
