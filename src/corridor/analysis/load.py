@@ -122,15 +122,20 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
     dispatched = demand_vehicles(scenario, tt) if queueing else {}
     calls: dict[str, float] = {}
     horizon_min = scenario.run.horizon_days * MIN_PER_DAY
+    shut = shut_all_run(scenario) if queueing else {}
     for k, service in enumerate(scenario.services):
-        if service.timetable is None or not queueing:
+        if service.timetable is None or not queueing or service.id in shut:
             continue
         assert tt is not None
         # the trips the run has, as its days and validity periods leave them (a weekly pattern
         # valid in another year, or for two days of the run, was counted every day)
         per_day = int(np.count_nonzero(tt.service_starts[k] < horizon_min)) / scenario.run.horizon_days
+        if service.stops[0] in shut:
+            continue  # held where it starts: it calls nowhere
         for stop in service.stops[1:]:
             calls[stop] = calls.get(stop, 0.0) + per_day
+            if stop in shut:
+                break  # held there, it goes no further (:mod:`corridor.simulation.shut`)
     unseen = outside_run(scenario)
     months = _months(scenario)
     out = []
