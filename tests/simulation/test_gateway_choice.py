@@ -442,10 +442,14 @@ disruptions:
     u = rec.units
     assert np.all(u["status"] == 0) and np.all(u["place"] == rec.places.index("O"))  # waiting
     assert np.all(u["gateway"] < 0)
+    # with a place nobody uses shut beside it: each warning names the closure in the way only
+    unused = "  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 52, lon: 28, tz: UTC}\nlinks:"
+    closure += "  - {id: ELSE, target: Z, start: 2027-02-01T00:00Z, end: 2027-06-01T00:00Z}\n"
     path = tmp_path / "toy.yaml"
-    path.write_text(TOY.replace("DAYS", "20") + closure)
+    path.write_text(TOY.replace("DAYS", "20").replace("links:", unused, 1) + closure)
     assert main(["validate", str(path)]) == 0
-    assert "F: every route through gateway G1 takes what SHUT holds shut" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "F: every route through gateway G1 takes what SHUT holds shut" in err and "ELSE" not in err, err
 
 
 def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() -> None:

@@ -176,7 +176,7 @@ def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[t
 
 def gateways_shut(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str, list[str]]]:
     """(flow, gateway, the disruptions) for each gateway a route crosses alone, but only on
-    services, links or out of places that closures hold shut all run: the choice leaves it out."""
+    services, links or through places that closures hold shut all run: the choice leaves it out."""
     return [(flow, gateway, why) for flow, gateway, why in _left_out(scenario, tt) if why]
 
 
@@ -207,7 +207,8 @@ def _left_out(scenario: Scenario, tt: Timetable | None) -> list[tuple[str, str, 
             # the closures on its fastest open-world route; else (that route shut, the others
             # too) every closure held all run
             rows = [s.row for s in found[k].steps if isinstance(s, (DispatchStep, LinkStep))]
-            on = {lt.ids[r] for r in rows} | {tt.places[int(lt.origin[r])] for r in rows}
+            on = ({lt.ids[r] for r in rows} | {tt.places[int(lt.origin[r])] for r in rows}
+                  | {tt.places[int(lt.dest[r])] for r in rows})  # nothing reaches a shut place either
             why = sorted({d for t, ids in closed.items() if t in on for d in ids}
                          or {d for ids in closed.values() for d in ids})
             out.append((flow.id, g, why))
