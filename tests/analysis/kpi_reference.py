@@ -59,6 +59,10 @@ def reference_kpis(rec: Any) -> dict[str, float]:
     delivered_in_window = 0
     delivering = {int(f) for f, p, st in zip(u["flow"], u["pax"], u["status"], strict=True)
                   if not p and st == Status.DELIVERED}
+    # less those with a container created in the window's first quarter and not delivered
+    rows = zip(u["flow"], u["pax"], u["status"], u["created_min"], strict=True)
+    delivering -= {int(f) for f, p, st, c in rows
+                   if not p and st != Status.DELIVERED and warm <= c < warm + quarter}
     for k in range(len(u["id"])):
         created, arrival = u["created_min"][k], u["arrival_min"][k]
         delivered = u["status"][k] == Status.DELIVERED

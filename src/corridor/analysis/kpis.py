@@ -267,8 +267,12 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     late = u["arrival_min"] - u["planned_arrival_min"]
     last_quarter = rec.horizon_min - (rec.horizon_min - rec.warmup_min) / 4  # its first minute
     in_last_quarter = (u["created_min"] >= last_quarter) & (u["created_min"] < rec.horizon_min)
-    # containers of the flows that delivered any in the run
-    moving = feu & np.isin(u["flow"], np.unique(u["flow"][feu & delivered]))
+    # the rise's containers: those of the flows that delivered any in the run and all of those
+    # created in the window's first quarter (a flow with one of those still on the way has no
+    # known first-quarter mean, and a tiny one stuck behind a closure left the rise undefined)
+    first_quarter = window & (u["created_min"] < rec.warmup_min + (rec.horizon_min - rec.warmup_min) / 4)
+    stuck = np.unique(u["flow"][feu & first_quarter & ~delivered])
+    moving = feu & np.isin(u["flow"], np.setdiff1d(np.unique(u["flow"][feu & delivered]), stuck))
     sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
@@ -291,8 +295,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "teu_per_week": 2 * feu_per_week,
             "station_h": _times(u["station_min"], feu_done, feu_created, MIN_PER_HOUR),
             # door to door, so that a backlog at the origin (for a fleet or paths there) counts
-            # too; over the flows that delivered: one with no journey (validate names it) would
-            # leave it undefined in every replication
+            # too; over the flows that delivered, all their first quarter (above)
             "door_to_door_rise_days": _rise(door, u["created_min"], delivered, moving, rec.warmup_min,
                                             rec.horizon_min, rec.end_min),
             "door_to_door_rise_at_least_days": _rise(door, u["created_min"], delivered, moving,
