@@ -430,6 +430,18 @@ def test_a_flow_with_no_journey_does_not_hide_the_backlog(tmp_path) -> None:
     assert not heavy.sustainable and "a backlog grows through the window" in heavy.why
 
 
+def test_a_rise_with_containers_still_on_the_way_is_said_as_at_least(tmp_path) -> None:
+    # a drain of ten days leaves the last quarter's containers on the way: the rise is then a
+    # lower bound, and the verdict said it as the rise itself ("take 7.1 days longer")
+    res = curve_of(tmp_path, FLEET_AT_ORIGIN.replace("drain_days: 40", "drain_days: 10"), [1.5],
+                   replications=3, seed=11)
+    heavy = res.steps[0]
+    assert heavy.rise_is_bound and not heavy.sustainable
+    assert "take at least" in heavy.why and "count with their time so far" in heavy.why, heavy.why
+    light = curve_of(tmp_path, FLEET_AT_ORIGIN, [1.5], replications=3, seed=11).steps[0]
+    assert not light.rise_is_bound and "at least" not in light.why
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 5])
 def test_a_flow_stuck_behind_a_closure_does_not_hide_the_backlog(tmp_path, seed: int) -> None:
     # the tiny flow has a train, shut from day 4 past the run's end: in replications where it

@@ -138,6 +138,7 @@ class Step:
     why: str = ""
     failed: str | None = None
     standing: tuple[str, ...] = ()  # stations whose queue grows whatever the cargo: no bottleneck
+    rise_is_bound: bool = False  # some of the last quarter's containers were still on the way
 
     @property
     def bottleneck(self) -> str | None:
@@ -431,7 +432,8 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
                 # day, a backlog grows either way
                 door_to_door_rise_at_least_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
                 undelivered_share=undelivered / created if created else math.nan,
-                utilisation=utilisation, growing=growing)
+                utilisation=utilisation, growing=growing,
+                rise_is_bound=summary.get("cargo.door_to_door_rise_undelivered", {}).get("mean", 0.0) > 0)
 
 
 def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
@@ -480,12 +482,12 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     elif t.mean > bound:
         why.append(f"mean transit {_above(t.mean, bound)} days exceeds the bound of {bound:.3g}")
     r = step.door_to_door_rise_at_least_days
-    backlog = rising_backlog(r.mean, r.low, r.high) if r is not None else None
+    backlog = rising_backlog(r.mean, r.low, r.high, bound=step.rise_is_bound) if r is not None else None
     if backlog:
         why.append(backlog)
     return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
                 step.door_to_door_rise_at_least_days, step.undelivered_share, step.utilisation, step.growing,
-                not why, "; ".join(why), standing=standing)
+                not why, "; ".join(why), standing=standing, rise_is_bound=step.rise_is_bound)
 
 
 def _resting(bottleneck: str | None) -> str:
