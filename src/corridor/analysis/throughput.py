@@ -16,7 +16,7 @@ same replications and seed: common random numbers along the curve. At each step:
   whose queue grows whatever the cargo (below), and none that nothing used;
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, or over 99% busy with a queue never empty through its last
-  quarter and longer there than in any before; vehicles still queued when demand stops) in
+  quarter and longer there than in its first two; vehicles still queued when demand stops) in
   more than half
   the replications, the rule ``run`` warns by; one that grows already at the lightest step
   grows whatever the cargo (outside traffic over its capacity) and is named but not counted,

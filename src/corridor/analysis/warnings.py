@@ -171,7 +171,7 @@ def run_warnings(result: Any) -> list[str]:
         if growing * 2 > n:
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
                        "(over 95% busy, waits rising across the window, or over 99% busy with a queue "
-                       "never empty through its last quarter and longer there than in any before; still "
+                       "never empty through its last quarter and longer there than in its first two; still "
                        "queued when demand stops, however the drain clears it after): the traffic "
                        "there, outside traffic included, exceeds what it can serve")
             continue
