@@ -63,6 +63,11 @@ def reference_kpis(rec: Any) -> dict[str, float]:
     rows = zip(u["flow"], u["pax"], u["status"], u["created_min"], strict=True)
     delivering -= {int(f) for f, p, st, c in rows
                    if not p and st != Status.DELIVERED and warm <= c < warm + quarter}
+    # none at all when the flows left out hold more than 5% of the window's containers
+    window_feu = [int(f) for f, p, c in zip(u["flow"], u["pax"], u["created_min"], strict=True)
+                  if not p and c >= warm]
+    if sum(1 for f in window_feu if f not in delivering) > 0.05 * len(window_feu):
+        delivering = set()
     for k in range(len(u["id"])):
         created, arrival = u["created_min"][k], u["arrival_min"][k]
         delivered = u["status"][k] == Status.DELIVERED

@@ -21,6 +21,9 @@ GROWING_RATE = 0.02  # ... by at least this many minutes a minute (29 min a day)
 #: GROWING_RATE), where the queue grows about as the root of time, was passed as steady while
 #: ``validate`` warned of it
 SATURATED = 0.99
+#: the rise leaves out flows with a container of the window's first quarter still on the way
+#: when the run ends, up to this share of the window's containers; beyond, it is undefined
+STUCK_SHARE = 0.05
 
 
 def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
@@ -272,10 +275,14 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     in_last_quarter = (u["created_min"] >= last_quarter) & (u["created_min"] < rec.horizon_min)
     # the rise's containers: those of the flows that delivered any in the run and all of those
     # created in the window's first quarter (a flow with one of those still on the way has no
-    # known first-quarter mean, and a tiny one stuck behind a closure left the rise undefined)
+    # known first-quarter mean, and a tiny one stuck behind a closure left the rise undefined);
+    # none when the flows left out carry more than STUCK_SHARE of the window's containers (a
+    # rise of the rest would speak for a few)
     first_quarter = window & (u["created_min"] < rec.warmup_min + (rec.horizon_min - rec.warmup_min) / 4)
     stuck = np.unique(u["flow"][feu & first_quarter & ~delivered])
     moving = feu & np.isin(u["flow"], np.setdiff1d(np.unique(u["flow"][feu & delivered]), stuck))
+    if np.sum(feu_created & ~moving) > STUCK_SHARE * np.sum(feu_created):
+        moving = np.zeros_like(moving)
     sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
