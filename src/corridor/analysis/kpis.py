@@ -218,6 +218,28 @@ def _rise(door_min: np.ndarray, created_min: np.ndarray, done: np.ndarray, feu: 
     return float((door[last].mean() - door[first].mean()) / MIN_PER_DAY)
 
 
+def _rise_units(flow: np.ndarray, created_min: np.ndarray, feu: np.ndarray, delivered: np.ndarray,
+                warmup_min: float, horizon_min: float) -> np.ndarray:
+    """The containers the rise is taken over: those of the flows that delivered any in the run
+    and all of theirs created in the window's first quarter (a flow with one of those still on
+    the way has no known first-quarter mean; a tiny one stuck behind a closure left the rise
+    undefined). None when the flows left out hold more than :data:`STUCK_SHARE` of the window's
+    containers: a rise of the rest would speak for a few (a main flow stuck behind a closure
+    was left out, and the rise read a side flow's 3%).
+
+    >>> flow, feu = np.array([0, 0, 1, 1]), np.ones(4, bool)
+    >>> _rise_units(flow, np.array([0.0, 90.0, 5.0, 95.0]), feu, np.array([1, 1, 0, 1], bool), 0.0, 100.0)
+    array([False, False, False, False])
+    """
+    window = (created_min >= warmup_min) & feu
+    first_quarter = window & (created_min < warmup_min + (horizon_min - warmup_min) / 4)
+    stuck = np.unique(flow[first_quarter & ~delivered])
+    moving = feu & np.isin(flow, np.setdiff1d(np.unique(flow[feu & delivered]), stuck))
+    if np.sum(window & ~moving) > STUCK_SHARE * np.sum(window):
+        return np.zeros_like(moving)
+    return moving
+
+
 def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, door: np.ndarray,
                transit: np.ndarray) -> dict[str, Any]:
     created = of_flow & window
@@ -273,16 +295,7 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     late = u["arrival_min"] - u["planned_arrival_min"]
     last_quarter = rec.horizon_min - (rec.horizon_min - rec.warmup_min) / 4  # its first minute
     in_last_quarter = (u["created_min"] >= last_quarter) & (u["created_min"] < rec.horizon_min)
-    # the rise's containers: those of the flows that delivered any in the run and all of those
-    # created in the window's first quarter (a flow with one of those still on the way has no
-    # known first-quarter mean, and a tiny one stuck behind a closure left the rise undefined);
-    # none when the flows left out carry more than STUCK_SHARE of the window's containers (a
-    # rise of the rest would speak for a few)
-    first_quarter = window & (u["created_min"] < rec.warmup_min + (rec.horizon_min - rec.warmup_min) / 4)
-    stuck = np.unique(u["flow"][feu & first_quarter & ~delivered])
-    moving = feu & np.isin(u["flow"], np.setdiff1d(np.unique(u["flow"][feu & delivered]), stuck))
-    if np.sum(feu_created & ~moving) > STUCK_SHARE * np.sum(feu_created):
-        moving = np.zeros_like(moving)
+    moving = _rise_units(u["flow"], u["created_min"], feu, delivered, rec.warmup_min, rec.horizon_min)
     sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
