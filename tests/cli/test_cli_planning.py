@@ -81,7 +81,14 @@ def test_plan_text_writes_an_offset_of_seconds_whole(capsys) -> None:
     # before 1924 Astana kept its mean solar time, UTC+05:07:48, which printed as '+05:0748'
     assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "1900-03-01T08:00"]) == 0
     out = capsys.readouterr().out
-    assert "ready Thu 01 Mar 08:00 +05:07:48 (Asia/Almaty)" in out and "+05:0748" not in out
+    # and a plan in another year than the scenario's says its year (it read as 2027's)
+    assert "ready Thu 01 Mar 1900 08:00 +05:07:48 (Asia/Almaty)" in out and "+05:0748" not in out
+    assert main(["profile", BASELINE, "--from", "NQZ", "--to", "VNO", "--start", "2101-01-03T00:00",
+                 "--step-min", "60", "--days", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "departure from Mon 03 Jan 2101 00:00 +05 to Mon 03 Jan 2101 23:00 +05" in out, out
+    assert main(["plan", BASELINE, "--from", "NQZ", "--to", "VNO", "--depart", "2027-03-01T08:00"]) == 0
+    assert "ready Mon 01 Mar 08:00 +05 (Asia/Almaty)" in capsys.readouterr().out  # its own year: none
 
 
 def test_plan_text_shows_the_seconds_of_a_ready_time(minimal: Path, capsys) -> None:

@@ -8,15 +8,23 @@ from corridor.planning.api import PlanResult, ProfileResult
 from corridor.report.tables import format_table, hours_minutes
 
 
-def _stamp(when: dt.datetime) -> str:
+def _stamp(when: dt.datetime, home_year: int | None = None) -> str:
     """``Mon 01 Mar 15:10 +05``, or ``... 01:40:30 +05`` for a time with seconds (a ready time
-    given with them: a check-in it misses by 30 s would not show)."""
+    given with them: a check-in it misses by 30 s would not show); with the year, ``Mon 01 Jan
+    2101 15:10 +05``, when it is not ``home_year`` (the scenario's: a plan asked for 2101 read
+    as if it were the run's year).
+
+    >>> when = dt.datetime(2101, 1, 3, 15, 10, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    >>> _stamp(when, 2027), _stamp(when, 2101)
+    ('Mon 03 Jan 2101 15:10 +05', 'Mon 03 Jan 15:10 +05')
+    """
     offset = when.strftime("%z")  # +0500, +0530, or +050748 for a mean solar time before 1924
     short = ":".join([offset[:3], *(offset[k:k + 2] for k in range(3, len(offset), 2))])
     short = short.removesuffix(":00") if len(offset) == 5 else short
     if when.microsecond:  # to the nearest second
         when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
-    return when.strftime(f"%a %d %b {'%H:%M:%S' if when.second else '%H:%M'} ") + short
+    year = "%Y " if home_year is not None and when.year != home_year else ""
+    return when.strftime(f"%a %d %b {year}{'%H:%M:%S' if when.second else '%H:%M'} ") + short
 
 
 #: more alternatives than this are listed one line each before their legs
@@ -41,9 +49,10 @@ def plan_text(result: PlanResult) -> str:
     o = tt.index[result.origin]
     ready = tt.local(result.ready_min, o)
     first = result.earliest
+    year = tt.epoch.year  # the headings say the year when it is another
     lines = [
-        f"{result.origin} -> {result.target}, ready {_stamp(ready)} ({tt.place_tz[o]})",
-        f"Earliest arrival {_stamp(tt.local(first.arrive_min, first.legs[-1].dest))}: "
+        f"{result.origin} -> {result.target}, ready {_stamp(ready, year)} ({tt.place_tz[o]})",
+        f"Earliest arrival {_stamp(tt.local(first.arrive_min, first.legs[-1].dest), year)}: "
         f"{hours_minutes(first.total_min)} after ready, {first.transfers} transfer"
         f"{'' if first.transfers == 1 else 's'}",
         "",
@@ -81,10 +90,12 @@ def plan_text(result: PlanResult) -> str:
 def profile_text(result: ProfileResult) -> str:
     prof = result.profile
     summary = prof.summary()
+    tt = result.timetable
+    year = tt.epoch.year  # the heading says the year when it is another
+    last = tt.local(float(prof.ready_min[-1]), tt.index[result.origin])
     head = (
         f"{result.origin} -> {result.target}: earliest arrival for every {result.step_min:g}-minute "
-        f"departure from {_stamp(result.start)} to "
-        f"{_stamp(result.timetable.local(float(prof.ready_min[-1]), result.timetable.index[result.origin]))} "
+        f"departure from {_stamp(result.start, year)} to {_stamp(last, year)} "
         f"({prof.ready_min.size:,} departure time{'s' if prof.ready_min.size != 1 else ''})"
     )
     if summary["reachable_share"] == 0:
