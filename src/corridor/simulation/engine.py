@@ -836,10 +836,8 @@ class Replication:
         # joined at once, or full vehicles held by a closure) fill the next vehicle or start its
         # cut-off, and so does the next unit to join an empty queue
         self.dispatch_timer[service] = 0
-        if len(pool) >= capacity:
-            self.forming.add(service)
-            self.env.timeout(0).callbacks.append(partial(self._full, service))
-        elif pool:  # their cut-off runs from when the first of them began to wait
+        if not self._send_if_full(service, capacity) and pool:
+            # their cut-off runs from when the first of them began to wait
             self._start_cutoff(service, since=pool[0].ready_min)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
