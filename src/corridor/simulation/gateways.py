@@ -41,6 +41,7 @@ from corridor.planning.links import link_closure, usable_rows
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Disruption, GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
+from corridor.simulation.shut import open_links
 from corridor.simulation.stations import PathPool
 from corridor.units import MIN_PER_DAY
 
@@ -134,10 +135,7 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...],
     lt = tt.links
     base = usable_rows(tt, "feu", dispatched=True)
     if shut:
-        places = [tt.index[p] for p in shut if p in tt.index]
-        # nothing leaves or reaches a shut place (:mod:`.shut`)
-        base &= ~(np.array([i in shut for i in lt.ids], dtype=bool) | np.isin(lt.origin, places)
-                  | np.isin(lt.dest, places))
+        base &= open_links(tt, shut)
     out = []
     for g in via:
         others = [p for p in via if p != g]

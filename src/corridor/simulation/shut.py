@@ -37,6 +37,14 @@ def open_connections(tt: Timetable, shut: frozenset[str]) -> np.ndarray:
     return ~(np.isin(tt.service, services) | (tt.segment >= cut[tt.service]))
 
 
+def open_links(tt: Timetable, shut: frozenset[str]) -> np.ndarray:
+    """Per row of the link table (links and dispatched services), whether it is open: not shut
+    itself, and neither leaving nor reaching a shut place."""
+    lt, places = tt.links, _shut_places(tt, shut)
+    return ~(np.array([i in shut for i in lt.ids], dtype=bool)
+             | np.isin(lt.origin, places) | np.isin(lt.dest, places))
+
+
 def without_shut(planner: Planner, shut: frozenset[str]) -> Planner:
     """``planner`` with the shut links, dispatched services and places left out of its links
     and dispatched vehicles (``planner`` itself when nothing is shut). Its connections are
@@ -46,10 +54,8 @@ def without_shut(planner: Planner, shut: frozenset[str]) -> Planner:
     key = ("without shut", shut)
     kept = planner.memo.get(key)
     if kept is None:
-        tt, lt = planner.tt, planner.tt.links
-        places = _shut_places(tt, shut)
-        open_rows = ~(np.array([i in shut for i in lt.ids], dtype=bool)
-                      | np.isin(lt.origin, places) | np.isin(lt.dest, places))
+        tt = planner.tt
+        open_rows = open_links(tt, shut)
         links = usable_rows(tt, planner.unit) & open_rows
         dispatched = usable_rows(tt, planner.unit, links=False, dispatched=True) & open_rows
         kept = planner.memo[key] = Planner(tt, unit=planner.unit,
