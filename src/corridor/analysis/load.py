@@ -124,14 +124,13 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
     horizon_min = scenario.run.horizon_days * MIN_PER_DAY
     shut = shut_all_run(scenario) if queueing else {}
     for k, service in enumerate(scenario.services):
-        if service.timetable is None or not queueing or service.id in shut:
+        # a service shut all run, or held where it starts, calls nowhere
+        if service.timetable is None or not queueing or service.id in shut or service.stops[0] in shut:
             continue
         assert tt is not None
         # the trips the run has, as its days and validity periods leave them (a weekly pattern
         # valid in another year, or for two days of the run, was counted every day)
         per_day = int(np.count_nonzero(tt.service_starts[k] < horizon_min)) / scenario.run.horizon_days
-        if service.stops[0] in shut:
-            continue  # held where it starts: it calls nowhere
         for stop in service.stops[1:]:
             calls[stop] = calls.get(stop, 0.0) + per_day
             if stop in shut:
@@ -233,13 +232,15 @@ def blocked_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple
                if f not in before]
     if not blocked:
         return []
+    everything = sorted({d for ids in shut.values() for d in ids})
+    if len(shut) == 1:
+        return [(flow, unit, everything) for flow, unit in blocked]
     # each flow is blamed on what blocks it alone, where something does; else on all of it
-    alone = {target: {f for f, _ in unroutable_flows(scenario, tt, shut=frozenset({target}))} - before
-             for target in shut} if len(shut) > 1 else {target: {f for f, _ in blocked} for target in shut}
+    alone = {t: {f for f, _ in unroutable_flows(scenario, tt, shut=frozenset({t}))} for t in shut}
     out = []
     for flow, unit in blocked:
-        targets = [t for t in shut if flow in alone[t]] or list(shut)
-        out.append((flow, unit, sorted({d for t in targets for d in shut[t]})))
+        why = sorted({d for t, ids in shut.items() if flow in alone[t] for d in ids})
+        out.append((flow, unit, why or everything))
     return out
 
 
