@@ -17,10 +17,9 @@ same replications and seed: common random numbers along the curve. At each step:
 * stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
   waits rising across the window, or over 99% busy with a queue never empty through its last
   quarter and longer there than in its first two; vehicles still queued when demand stops) in
-  more than half
-  the replications, the rule ``run`` warns by; one that grows already at the lightest step
-  grows whatever the cargo (outside traffic over its capacity) and is named but not counted,
-  nor taken for the bottleneck;
+  more than half the replications, the rule ``run`` warns by; one that grows already at the
+  lightest step grows whatever the cargo (outside traffic over its capacity) and is named but
+  not counted, nor taken for the bottleneck;
 * the rise in door-to-door time across the window: containers created in its last quarter
   against those of its first (``cargo.door_to_door_rise_at_least_days``: where some of the last
   quarter's were still on the way at the end, with their time so far, a lower bound). Any
@@ -48,13 +47,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
-from corridor.analysis.warnings import MAX_RISE_DAYS, cargo_journeys, rising_backlog, short_warmup
+from corridor.analysis.warnings import (
+    MAX_RISE_DAYS,
+    cargo_journeys,
+    rise_is_bound,
+    rising_backlog,
+    short_warmup,
+)
 from corridor.errors import CorridorError
 from corridor.executors import IN_PROCESS, Executor
 from corridor.kernels.stats import Estimate
@@ -433,7 +438,7 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
                 door_to_door_rise_at_least_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing,
-                rise_is_bound=summary.get("cargo.door_to_door_rise_undelivered", {}).get("mean", 0.0) > 0)
+                rise_is_bound=rise_is_bound(summary))
 
 
 def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
@@ -485,9 +490,7 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     backlog = rising_backlog(r.mean, r.low, r.high, bound=step.rise_is_bound) if r is not None else None
     if backlog:
         why.append(backlog)
-    return Step(step.scale, step.offered_teu_per_week, step.delivered_teu_per_week, step.transit_days,
-                step.door_to_door_rise_at_least_days, step.undelivered_share, step.utilisation, step.growing,
-                not why, "; ".join(why), standing=standing, rise_is_bound=step.rise_is_bound)
+    return replace(step, sustainable=not why, why="; ".join(why), standing=standing)
 
 
 def _resting(bottleneck: str | None) -> str:

@@ -81,9 +81,14 @@ def rising_backlog_in(summary: dict[str, dict[str, float]]) -> str | None:
     rise = summary.get("cargo.door_to_door_rise_at_least_days")  # the rise itself where all arrived
     if not rise:
         return None
-    open_ = summary.get("cargo.door_to_door_rise_undelivered", {}).get("mean", 0.0)
     return rising_backlog(rise["mean"], rise.get("low", math.nan), rise.get("high", math.nan),
-                          bound=bool(open_ > 0))
+                          bound=rise_is_bound(summary))
+
+
+def rise_is_bound(summary: dict[str, dict[str, float]]) -> bool:
+    """Whether a KPI summary's rise is a lower bound: containers of the window's last quarter
+    were still on the way at the end (in some replication)."""
+    return summary.get("cargo.door_to_door_rise_undelivered", {}).get("mean", 0.0) > 0
 
 
 def cargo_journeys(summary: dict[str, dict[str, float]], flows: list[str]) -> dict[str, tuple[float, float]]:
