@@ -399,7 +399,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         unroutable_flows,
     )
     from corridor.network.geo import airports_unlike_records, short_distances, zones_unlike_countries
-    from corridor.network.segments import implausible_speeds
+    from corridor.network.segments import implausible_speeds, unused_circuity
     from corridor.network.timetable import build_timetable
     from corridor.simulation.gateways import gateways_left_out, gateways_shut, shut_all_run
 
@@ -483,7 +483,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"warning: {fleet}: no dispatched service names this fleet (dispatch: {{fleet: {fleet}}}): "
               "its vehicles never run", file=sys.stderr)
     for message in [*short_distances(scenario), *airports_unlike_records(scenario),
-                    *zones_unlike_countries(scenario), *implausible_speeds(scenario)]:
+                    *zones_unlike_countries(scenario), *implausible_speeds(scenario),
+                    *unused_circuity(scenario)]:
         print(f"warning: {message}", file=sys.stderr)
     for k, service in enumerate(scenario.services):
         if tt is not None and service.timetable is not None and tt.service_starts[k].size == 0:

@@ -659,6 +659,23 @@ def test_validate_names_a_service_timed_faster_than_its_mode_can_go(tmp_path: Pa
         "road" in err
 
 
+def test_validate_names_a_circuity_that_its_own_distance_makes_unused(tmp_path: Path, capsys) -> None:
+    # circuity scales the great circle; beside distance_km it changed nothing without a word
+    from conftest import MINIMAL
+
+    path = tmp_path / "both.yaml"
+    path.write_text(MINIMAL.replace("    speed_kph: 780\n", "    speed_kph: 780\n    distance_km: 3600\n"
+                                    "    circuity: 1.3\n"))
+    assert main(["validate", str(path)]) == 0
+    assert ("warning: A1: circuity 1.3 is unused: distance_km 3600 is taken as given (circuity scales "
+            "the great-circle distance when distance_km is left out)") in capsys.readouterr().err
+    for text in (MINIMAL.replace("    speed_kph: 780\n", "    speed_kph: 780\n    circuity: 1.3\n"),
+                 MINIMAL.replace("    speed_kph: 780\n", "    speed_kph: 780\n    distance_km: 3600\n")):
+        path.write_text(text)
+        assert main(["validate", str(path)]) == 0
+        assert "circuity" not in capsys.readouterr().err
+
+
 def test_a_run_without_demand_leaves_its_undefined_shares_and_waits_blank(tmp_path: Path, capsys) -> None:
     # the baseline without demand: no train asks a fleet, and two stations see no vehicle in
     # the window; their share that waited and their waits were 0 (a fleet's "0 ± 0%"), and

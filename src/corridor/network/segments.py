@@ -136,6 +136,14 @@ def round_half_up(minutes: float) -> float:
 MAX_PLAUSIBLE_KPH = {"air": 1300.0, "rail": 450.0, "road": 160.0, "ferry": 100.0, "sea": 100.0}
 
 
+def unused_circuity(scenario: Any) -> list[str]:
+    """Each service that gives both ``distance_km`` and a ``circuity`` other than 1: its own
+    distance is used as given, so the circuity changes nothing (a slip: one of the two meant)."""
+    return [f"{s.id}: circuity {s.circuity:g} is unused: distance_km {s.distance_km:g} is taken as "
+            "given (circuity scales the great-circle distance when distance_km is left out)"
+            for s in scenario.services if s.distance_km is not None and s.circuity != 1.0]
+
+
 def implausible_speeds(scenario: Any) -> list[str]:
     """Each service with a segment, and each road or rail link, faster than
     :data:`MAX_PLAUSIBLE_KPH` for its mode over its running time: over the great circle
