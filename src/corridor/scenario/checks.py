@@ -146,7 +146,7 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
     run = scenario.run
     days = run.horizon_days + run.drain_days
     weeks = math.ceil(days / 7)  # a weekday comes at most this often in the run
-    connections = 0
+    connections: dict[str, float] = {}
     for service in scenario.services:
         timetable = service.timetable
         if timetable is None:
@@ -157,7 +157,7 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
             assert timetable.headway_min is not None
             span = clock_minutes(timetable.last) - clock_minutes(timetable.first)
             per_day = math.floor(span / timetable.headway_min) + 1
-        connections += per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
+        connections[service.id] = per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
     # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
     horizon = _days_by_month(run.start, run.horizon_days)
     flows = {d.id: _seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand}
@@ -167,7 +167,7 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
     for count, most, what, parts in (
-        (connections, MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}", {}),
+        (sum(connections.values()), MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}", connections),
         (sum(flows.values()), MAX_RUN_UNITS,
          f"units of demand over horizon_days ({run.horizon_days} days)", flows),
         (sum(outside.values()), MAX_RUN_BACKGROUND,
