@@ -170,3 +170,25 @@ def test_two_trains_at_one_minute_are_admitted_in_the_documented_order() -> None
             else:
                 np.testing.assert_allclose(minutes, rec.end_min - t)
             assert np.sum(flows == f1) == log["units"][k[0]] and np.sum(flows == f2) == log["units"][k[1]]
+
+
+def test_station_visits_say_where_a_vehicle_stood_when_the_run_ended(tmp_path) -> None:
+    # a vehicle still queued at the end keeps the times its admission set, past the end: the
+    # file now says so, and what it says holds the units the records count at the station
+    import csv
+
+    result = simulate(scenario(10, 2, 0, 200, 9), workers=1)
+    rec = result.records[0]
+    rec.write_csv(tmp_path)
+    with (tmp_path / "station_visits_rep0.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["station"] == "B"]
+    end = rec.end_min
+    states = [r["at_end"] for r in rows]
+    assert {"queued", "in service"} <= set(states) <= {"", "queued", "in service", "held"}
+    assert states.count("in service") == 1  # one server, busy without end
+    for r in rows:  # plain comparisons with the run's end, one visit at a time
+        start, leave = float(r["start_min"]), float(r["leave_min"])
+        assert (r["at_end"] == "") == (leave <= end)
+        assert (r["at_end"] == "queued") == (start > end)
+    still = sum(int(r["units"]) for r in rows if r["at_end"])
+    assert still == int(np.sum(rec.units["status"] == Status.AT_STATION)) > 0

@@ -185,13 +185,17 @@ class Records:
         path = folder / f"station_visits_rep{r}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
-            # leave_min: the end of service plus any customs hold, when the vehicle leaves
-            w.writerow(["station", "arrive_min", "start_min", "end_min", "leave_min", "units"])
+            # leave_min: the end of service plus any customs hold, when the vehicle leaves; a
+            # vehicle still there when the run ends keeps the times its admission set, past the
+            # end, and at_end says where it stood then (empty: it had left)
+            w.writerow(["station", "arrive_min", "start_min", "end_min", "leave_min", "units", "at_end"])
             for name, log in self.stations.items():
                 leave = log.get("leave_min", log["end_min"])
                 for k in range(log["arrive_min"].size):
                     w.writerow([name, _num(log["arrive_min"][k]), _num(log["start_min"][k]),
-                                _num(log["end_min"][k]), _num(leave[k]), log["units"][k]])
+                                _num(log["end_min"][k]), _num(leave[k]), log["units"][k],
+                                _at_end(float(log["start_min"][k]), float(log["end_min"][k]),
+                                        float(leave[k]), self.end_min)])
         written.append(path)
         path = folder / f"station_waits_rep{r}.csv"
         sw = self.station_waits
@@ -203,6 +207,20 @@ class Records:
                             _num(sw["station_min"][k])])
         written.append(path)
         return written
+
+
+def _at_end(start_min: float, end_min: float, leave_min: float, run_end_min: float) -> str:
+    """Where a station visit stood when the run ended: ``queued``, ``in service``, ``held`` (by
+    customs, after service), or ``""`` when the vehicle had left.
+
+    >>> [_at_end(10, 20, 30, t) for t in (5, 15, 25, 30, 35)]
+    ['queued', 'in service', 'held', '', '']
+    """
+    if leave_min <= run_end_min:
+        return ""
+    if end_min <= run_end_min:
+        return "held"
+    return "in service" if start_min <= run_end_min else "queued"
 
 
 def _wait_columns(visits: list[tuple[list[int], int, float, float]]) -> dict[str, np.ndarray]:
