@@ -41,6 +41,34 @@ def test_validate_bad_exits_2_without_traceback(write, capsys) -> None:
     assert f"{bad}:4:11: services:" in err and "Traceback" not in err
 
 
+def test_show_rounds_each_figure_once(capsys) -> None:
+    # the table rounded the JSON's 0.1 km and 0.01 kg again, half to even: KC-NQZ-VNO's 485.497
+    # kg read 486 and EU-KUZNICA-DUISBURG's 1,454.54 km read 1,454, against plan's 485 and 1,455
+    from corridor import build_network
+    from corridor.scenario import load_scenario
+
+    path = SCENARIOS / "direct_flight.yaml"
+    graph = build_network(load_scenario(path))
+    exact: dict[str, list[float]] = {}
+    for _, _, d in graph.edges(data=True):
+        if d.get("service"):
+            km_co2 = exact.setdefault(d["service"], [0.0, 0.0])
+            km_co2[0] += d["distance_km"]
+            km_co2[1] += d["co2_kg"]
+    assert main(["show", str(path)]) == 0
+    rows: dict[str, list[str]] = {}  # the services table's row (the air routes' comes after)
+    for line in capsys.readouterr().out.splitlines():
+        if line.strip():
+            rows.setdefault(line.split()[0], line.split())
+    checked = 0
+    for service, (km, co2) in exact.items():
+        cells = rows[service]
+        shown = lambda v: f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"  # noqa: E731 (the tables' digits)
+        assert shown(km) in cells and cells[-1] == shown(co2), (service, km, co2, cells)
+        checked += 1
+    assert checked > 40 and f"{exact['KC-NQZ-VNO'][1]:.0f}" == "485"
+
+
 def test_show_tables_and_json(capsys) -> None:
     assert main(["show", str(SCENARIOS / "direct_flight.yaml")]) == 0
     text = capsys.readouterr().out
