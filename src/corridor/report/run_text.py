@@ -158,8 +158,9 @@ def _cargo_text(result: Any) -> list[str]:
         lines.append(format_table(
             ["station", "vehicles", "utilisation", "mean queue", "max queue", "mean wait h", "max wait h",
              "unserved"],
-            rows, title="Stations (vehicles queueing for tracks, cranes or berths; unserved: still queued "
-                        "when the run ended, their waits cut there, so the waits are lower bounds)"))
+            rows, title="Stations (vehicles queueing for tracks, cranes or berths; unserved: of the vehicles "
+                        "that came in the statistics window, as the waits are, those still queued when the "
+                        "run ended, their waits cut there, so the waits are lower bounds)"))
     fleets = [[name, _ci(s, f"fleets.{name}.vehicles", digits=0), _ci(s, f"fleets.{name}.trains", digits=0),
                _percent(s, f"fleets.{name}.waited_share"), _ci(s, f"fleets.{name}.mean_wait_h")]
               for name in result.kpis[0].get("fleets", {})]
