@@ -282,7 +282,7 @@ class ThroughputResult:
         import pandas as pd
 
         return pd.DataFrame([{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
-                              "station": name, "utilisation": e.mean, "ci_low": e.low, "ci_high": e.high}
+                              "resource": name, "utilisation": e.mean, "ci_low": e.low, "ci_high": e.high}
                              for s in self.steps for name, e in sorted(s.utilisation.items())])
 
 
