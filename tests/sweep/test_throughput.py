@@ -348,11 +348,39 @@ def test_a_queue_that_grows_whatever_the_cargo_is_said_not_counted(tmp_path) -> 
     assert not res.steps[1].sustainable and "C grows without bound" in res.steps[1].why
     assert "the queue at B grows" not in res.steps[1].why
     assert ("Not counted against any step, nor taken for the bottleneck: the queue at B grows without "
-            "bound already at x0.5, the lightest step") in res.verdict()
+            "bound already at x0.5, the lightest step, so whatever the cargo (its outside traffic alone "
+            "takes 125% of its capacity).") in res.verdict()
     # B, always full, is not the bottleneck of the cargo's steps, even where C is far from full
     assert res.steps[0].utilisation["B"].mean == 1.0 and res.steps[0].utilisation["C"].mean < 0.7
     assert [s.bottleneck for s in res.steps] == ["C", "C"]
     assert "the bottleneck is C," in res.verdict()
+
+
+SHARED = """\
+name: shared
+run: {start: 2027-01-04, horizon_days: 28, warmup_days: 3, drain_days: 5, replications: 3, seed: 5}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 81, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 60}, background_per_day: 8}
+services:
+  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 1}
+demand:
+  - {id: F, kind: cargo, from: A, to: B, per_week: 112}
+"""
+
+
+def test_a_station_the_cargo_shares_with_outside_traffic_is_the_cargos_jam(tmp_path) -> None:
+    # B's outside traffic takes a third of its track (8 of 24 trucks a day), the cargo at x1
+    # the rest (16 a day): past x1 its queue grows because of the cargo. It was set aside as
+    # growing 'whatever the cargo (its other traffic over its capacity)', and x1.2, 20% over
+    # the track, passed as sustainable
+    res = curve_of(tmp_path, SHARED, [1.2, 1.5], replications=3, seed=5, max_transit_days=100.0)
+    assert res.standing == () and res.limit is None
+    assert all("the queue at B grows without bound" in s.why for s in res.steps)
+    assert "whatever the cargo" not in res.verdict() and "Try smaller scales" in res.verdict()
+    assert [s.bottleneck for s in res.steps] == ["B", "B"]
 
 
 def test_equally_busy_resources_name_a_station_then_paths_then_a_fleet_by_name() -> None:
@@ -487,3 +515,30 @@ def test_a_sweep_warns_of_a_backlog_growing_through_the_window(tmp_path, capsys)
     out = capsys.readouterr().out.splitlines()
     warned = [line for line in out if "a backlog grows through the window" in line]
     assert len(warned) == 1 and "per_week=84" in warned[0]
+
+
+def test_a_limit_set_by_the_transit_bound_is_not_put_on_the_bottleneck() -> None:
+    # with --max-transit-days 0.755 the first step over the bound failed on transit alone, 91%
+    # busy, and the verdict said "The limit rests on B's servers"; a step that passes again
+    # after the first failure (a queue still building over a short horizon) went unsaid
+    from corridor.analysis.throughput import Step, _judged
+    from corridor.kernels.stats import Estimate
+
+    def step(scale: float, transit: float, growing: tuple[str, ...] = ()) -> Step:
+        return _judged(Step(scale, 100.0 * scale, Estimate(99.0 * scale, 1.0, 3, 0.95),
+                            Estimate(transit, 0.01, 3, 0.95), Estimate(0.0, 0.1, 3, 0.95), 0.0,
+                            {"B": Estimate(0.9 * scale, 0.01, 3, 0.95)}, growing), 0.755)
+
+    steps = [step(0.8, 0.70), step(0.9, 0.757), step(1.0, 0.70)]
+    assert [s.sustainable for s in steps] == [True, False, True]
+    assert steps[1].failed_tests == ("transit",)
+    res = ThroughputResult("toy", steps, 0.755, "0.755 days (given)", 0, None)  # type: ignore[arg-type]
+    verdict = res.verdict()
+    assert "The limit is the transit bound (0.755 days (given)), not a jam" in verdict
+    assert "rests on B's servers" not in verdict
+    assert "x1 passes again" in verdict
+    # a queue that grows is a jam: the limit rests on the bottleneck, as before
+    steps = [step(0.8, 0.70), step(0.9, 0.757, growing=("B",))]
+    assert steps[1].failed_tests == ("queue", "transit")
+    res = ThroughputResult("toy", steps, 0.755, "0.755 days (given)", 0, None)  # type: ignore[arg-type]
+    assert "The limit rests on B's servers" in res.verdict() and "again" not in res.verdict()

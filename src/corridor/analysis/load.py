@@ -159,6 +159,61 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
     return out
 
 
+#: outside traffic alone this busy leaves a station no room that any cargo could use for long:
+#: the engine's growing flag starts at this utilisation too
+OUTSIDE_FULL = 0.95
+
+
+def outside_overload(scenario: Scenario) -> dict[str, str]:
+    """The stations whose outside traffic alone fills them, whatever the scenario's own demand:
+    at least :data:`OUTSIDE_FULL` of their capacity on the mean, in the busiest month of its
+    seasons, or over it under a capacity cut in the run; each with why, in words. (A queue
+    that grows there at the lightest demand grows whatever the demand; elsewhere it is that
+    demand's own jam.)
+
+    >>> from corridor.scenario.schema import Disruption, Place
+    >>> from types import SimpleNamespace as NS
+    >>> import datetime as dt
+    >>> def station(name, per_day):  # two servers, 8 h a vehicle: 6 vehicles a day fill it
+    ...     return Place.model_validate({"id": name, "name": name, "kind": "border_station", "country": "PL",
+    ...         "lat": 52, "lon": 23, "tz": "UTC", "servers": 2, "background_per_day": per_day,
+    ...         "service_time": {"dist": "fixed", "value_min": 480}})
+    >>> works = Disruption.model_validate({"id": "WORKS", "target": "C", "start": "2027-01-10T00:00Z",
+    ...                                    "end": "2027-01-20T00:00Z", "capacity_factor": 0.5})
+    >>> run = NS(horizon_days=30, drain_days=0, epoch=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+    ...          start=dt.date(2027, 1, 1))
+    >>> found = outside_overload(NS(places=[station("A", 5), station("B", 6), station("C", 4)],
+    ...                             disruptions=[works], run=run))
+    >>> for place, why in found.items():
+    ...     print(place, why)
+    B its outside traffic alone takes 100% of its capacity
+    C its outside traffic alone is over its capacity while WORKS cuts it to 0.5
+    """
+    unseen = outside_run(scenario)
+    months = _months(scenario)
+    out: dict[str, str] = {}
+    for place in scenario.places:
+        if not place.servers or place.service_time is None or not place.background_per_day:
+            continue
+        rho = place.background_per_day * float(place.service_time.mean_min) / (place.servers * MIN_PER_DAY)
+        why = f"its outside traffic alone takes {rho:.0%} of its capacity"
+        if place.background_seasonality is not None:
+            peak, label = max(((rho * place.background_seasonality[m], label) for m, label in months),
+                              default=(rho, ""))
+            if peak > rho:
+                rho, why = peak, f"its outside traffic alone takes {peak:.0%} of its capacity in {label}"
+        cuts = [d for d in scenario.disruptions if d.target == place.id and d not in unseen]
+        deepest = min(cuts, key=lambda d: d.capacity_factor, default=None)
+        if rho < OUTSIDE_FULL and deepest is not None and (
+                deepest.capacity_factor == 0 or rho / deepest.capacity_factor > 1):
+            out[place.id] = (f"its outside traffic alone is over its capacity while {deepest.id} "
+                             + ("closes it" if deepest.capacity_factor == 0
+                                else f"cuts it to {deepest.capacity_factor:g}"))
+        elif rho >= OUTSIDE_FULL:
+            out[place.id] = why
+    return out
+
+
 def _months(scenario: Scenario) -> list[tuple[int, str]]:
     """The calendar months (UTC; 0 for January) that the run's demand meets, and their labels."""
     from corridor.simulation.demand import month_edges

@@ -18,8 +18,9 @@ same replications and seed: common random numbers along the curve. At each step:
   waits rising across the window, or over 99% busy with a queue never empty through its last
   quarter and longer there than in its first two; vehicles still queued when demand stops) in
   more than half the replications, the rule ``run`` warns by; one that grows already at the
-  lightest step grows whatever the cargo (outside traffic over its capacity) and is named but
-  not counted, nor taken for the bottleneck;
+  lightest step, where outside traffic alone fills it (``load.outside_overload``: 95% of its
+  capacity, or over it in a season or under a cut), grows whatever the cargo and is named but
+  not counted, nor taken for the bottleneck (elsewhere it is the cargo's own jam);
 * the rise in door-to-door time across the window: containers created in its last quarter
   against those of its first (``cargo.door_to_door_rise_at_least_days``: where some of the last
   quarter's were still on the way at the end, with their time so far, a lower bound). Any
@@ -52,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from corridor.analysis.load import outside_overload
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
 from corridor.analysis.warnings import (
     MAX_RISE_DAYS,
@@ -144,6 +146,9 @@ class Step:
     failed: str | None = None
     standing: tuple[str, ...] = ()  # stations whose queue grows whatever the cargo: no bottleneck
     rise_is_bound: bool = False  # some of the last quarter's containers were still on the way
+    #: which tests it failed: "queue", "undelivered", "none delivered", "transit", "rise" (the
+    #: reasons of ``why``, in its order)
+    failed_tests: tuple[str, ...] = ()
 
     @property
     def bottleneck(self) -> str | None:
@@ -171,6 +176,8 @@ class ThroughputResult:
     lightest: float = math.nan
     #: the scenario's values changed for every step (``--set``): path -> value as typed
     settings: dict[str, str] = field(default_factory=dict)
+    #: why each of ``standing`` grows whatever the cargo (its outside traffic), in words
+    standing_why: dict[str, str] = field(default_factory=dict)
 
     @property
     def saturated(self) -> bool:
@@ -188,9 +195,11 @@ class ThroughputResult:
         if not self.standing:
             return ""
         grows = "grows" if len(self.standing) == 1 else "grow"
+        why = "; ".join(f"{g}: {self.standing_why[g]}" if len(self.standing) > 1 else self.standing_why[g]
+                        for g in self.standing if g in self.standing_why)
         return (f" Not counted against any step, nor taken for the bottleneck: the queue at "
                 f"{_and(list(self.standing))} {grows} without bound already at x{self.lightest:g}, the "
-                f"lightest step, so whatever the cargo (its other traffic over its capacity).")
+                f"lightest step, so whatever the cargo ({why}).")
 
     def _undecided(self) -> str:
         """Steps up to the limit that pass the rise test only by a wide interval: the mean rise
@@ -247,10 +256,26 @@ class ThroughputResult:
                     + (f"; the busiest there is {busiest}" if busiest else "")
                     + f". The limit lies beyond x{step.scale:g} (extend --scale).{note}")
         nxt = self.steps[later[0]]
+        # a step that fails on the transit bound alone is no jam: the bound, not the bottleneck,
+        # sets the limit (a default bound moves with the grid's lightest step)
+        rests = (f" The limit is the transit bound ({self.bound}), not a jam: raise it with "
+                 "--max-transit-days to look further." if nxt.failed_tests == ("transit",)
+                 else _resting(step.bottleneck))
         return (f"Highest sustainable throughput: {at}"
                 + (f"; the bottleneck is {busiest}" if busiest else "")
                 + f". At x{nxt.scale:g} ({nxt.offered_teu_per_week:,.0f} TEU/week) it is not: "
-                f"{nxt.why}.{_resting(step.bottleneck)}{note}")
+                f"{nxt.why}.{rests}{self._passed_after(later[0])}{note}")
+
+    def _passed_after(self, first_failed: int) -> str:
+        """Steps past the first unsustainable one that pass again: the limit is the first
+        failure, but a curve that comes back (a queue still building over a short horizon, a
+        noisy test with few replications) is said, not hidden."""
+        again = [f"x{s.scale:g}" for s in self.steps[first_failed + 1:] if s.failed is None and s.sustainable]
+        if not again:
+            return ""
+        pass_ = "passes" if len(again) == 1 else "pass"
+        return (f" {_and(again)} {pass_} again: the tests at this edge are close (more replications or "
+                "a longer horizon would settle them), and the limit stays at the first step that fails.")
 
     def to_frame(self) -> Any:
         """One row per step: offered and delivered TEU/week, transit, the rise of door to door
@@ -391,8 +416,10 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     # over a station's capacity): said, but no limit of the cargo the curve measures
     ran_steps = [step for step in steps if step.failed is None]
     lightest = min(ran_steps, key=lambda step: step.scale) if ran_steps else None
-    # only a station with outside traffic: one fed by the cargo alone is that cargo's bottleneck
-    outside = {p.id for p in scenario.places if p.background_per_day}
+    # only a station that its outside traffic alone fills: at one the cargo shares, the queue
+    # at the lightest step is that cargo's (a third of a station's trains from outside passed
+    # x1.1 of its capacity as sustainable, the station left out as 'over its capacity')
+    outside = outside_overload(scenario)
     standing = tuple(g for g in lightest.growing if g in outside) if lightest is not None else ()
     steps = [_judged(step, bound, standing) for step in steps]
     limit = None
@@ -407,7 +434,7 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
     caution = _caution(raw, name, summary.get(at)) if at is not None else ""
     return ThroughputResult(result.scenario, steps, bound, note, limit, result, caution, standing,
                             lightest.scale if lightest is not None else math.nan,
-                            {s.path: s.text[0] for s in settings})
+                            {s.path: s.text[0] for s in settings}, {g: outside[g] for g in standing})
 
 
 def _est(e: dict[str, float] | None) -> Estimate | None:
@@ -472,25 +499,25 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     if step.failed is not None:
         return step
     none = "no container created in the window delivered"  # those of the warm-up may be
-    why = []
+    why: dict[str, str] = {}
     growing = [name for name in step.growing if name not in standing]
     if growing:
-        why.append(f"the queue at {', '.join(growing)} grows without bound")
+        why["queue"] = f"the queue at {', '.join(growing)} grows without bound"
     if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
-        share = none if not math.isfinite(step.undelivered_share) else \
+        why["undelivered"] = none if not math.isfinite(step.undelivered_share) else \
             f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"
-        why.append(share)
     t = step.transit_days
     if t is None or not math.isfinite(t.mean):
-        if step.undelivered_share < 1.0 and none not in why:  # else said by the share
-            why.append(none)
+        if step.undelivered_share < 1.0 and none not in why.values():  # else said by the share
+            why["none delivered"] = none
     elif t.mean > bound:
-        why.append(f"mean transit {_above(t.mean, bound)} days exceeds the bound of {bound:.3g}")
+        why["transit"] = f"mean transit {_above(t.mean, bound)} days exceeds the bound of {bound:.3g}"
     r = step.door_to_door_rise_at_least_days
     backlog = rising_backlog(r.mean, r.low, r.high, bound=step.rise_is_bound) if r is not None else None
     if backlog:
-        why.append(backlog)
-    return replace(step, sustainable=not why, why="; ".join(why), standing=standing)
+        why["rise"] = backlog
+    return replace(step, sustainable=not why, why="; ".join(why.values()), standing=standing,
+                   failed_tests=tuple(why))
 
 
 def _resting(bottleneck: str | None) -> str:
