@@ -16,7 +16,8 @@ of
 * a dispatched service (one hop): a vehicle leaves when full or ``cutoff_min`` (0 too) after
   its first unit began to wait; a formed vehicle may need a departure path of a daily pool
   (``paths_per_day``, UTC days) or a vehicle of a fleet (back ``return_factor`` x running time
-  + ``turnaround_min`` after it was unloaded at the far end);
+  + ``turnaround_min`` after it was unloaded at the far end); until it leaves, a unit that
+  joins boards the first formed vehicle with room instead of waiting for the next;
 * a one-way link (taken at any time; units that alight together travel as one convoy; a chain
   of links is one hop).
 
@@ -234,6 +235,9 @@ class Reference:
         self.waiting: dict[tuple[str, int], list[RUnit]] = {}  # (service, stop place) -> units
         self.free: dict[int, list[float]] = {}  # station place -> each server's free time
         self.forming: dict[str, dict | None] = {h.id: None for h in case.hops if h.kind == "dispatch"}
+        # formed vehicles not yet gone, first formed first; when one that waited last left
+        self.formed: dict[str, list[dict]] = {h.id: [] for h in case.hops if h.kind == "dispatch"}
+        self.waited_left: dict[str, float] = {}
         self.path_used: dict[tuple[str, int], int] = {}
         self.fleet_free: dict[str, int] = {h.id: h.fleet[0] for h in case.hops if h.fleet}
         self.fleet_queue: dict[str, list] = {h.id: [] for h in case.hops if h.fleet}
@@ -504,6 +508,14 @@ class Reference:
 
     # dispatched services
     def join(self, t: float, u: RUnit, h: Hop) -> None:
+        if abs(self.waited_left.get(h.id, -1.0) - t) < EPS:
+            raise Ambiguous("a unit joins at the minute a formed vehicle that waited leaves")
+        for w in self.formed[h.id]:  # a formed vehicle not yet gone takes it while it has room
+            if len(w["units"]) < h.capacity:
+                self.seen.add("a unit boards a formed vehicle that waits")
+                w["units"].append(u)
+                w["joined"].append(t)
+                return
         v = self.forming[h.id]
         if v is None:
             v = {"units": [], "cutoff": t + h.cutoff}
@@ -528,6 +540,8 @@ class Reference:
 
     def form(self, t: float, h: Hop, v: dict) -> None:
         self.forming[h.id] = None
+        v["formed"], v["joined"] = t, []
+        self.formed[h.id].append(v)
         if h.paths:
             day = int(t // DAY)
             while self.path_used.get((h.id, day), 0) >= h.paths:
@@ -562,6 +576,11 @@ class Reference:
             self.at(opens, 3, 0.0, self.dispatch_leave, h, v)
             return
         units = v["units"]
+        if t > v["formed"] + EPS:
+            self.waited_left[h.id] = t
+            if any(abs(j - t) < EPS for j in v["joined"]):
+                raise Ambiguous("a unit joins at the minute a formed vehicle that waited leaves")
+        self.formed[h.id].remove(v)
         self.trips.append([h.id, t, h.capacity, len(units), len(units)])
         for u in units:
             self.leave(u, t, "moving", h.first, True)
@@ -733,7 +752,8 @@ COVERED = ("station queue", "station closed", "station slowed", "trip cut", "tri
            "units landing together fill a vehicle", "vehicle leaves at its cut-off",
            "vehicle leaves at once (cut-off 0)", "boarding after a dwell", "a chain of links",
            "closed place holds a vehicle", "closed place holds a departure",
-           "vehicle waits for a path", "vehicle waits for a fleet vehicle", "link closed",
+           "vehicle waits for a path", "vehicle waits for a fleet vehicle",
+           "a unit boards a formed vehicle that waits", "link closed",
            "two vehicles reach a station at one minute", "waiting at the end", "onboard at the end",
            "moving at the end", "at_station at the end", "a padded trip arrives early")
 

@@ -15,6 +15,7 @@ from corridor import simulate
 from corridor.errors import ScenarioError
 from corridor.scenario import load_scenario
 from corridor.scenario.schema import Scenario
+from corridor.simulation.entities import Status
 
 POOL = """\
 name: pool
@@ -37,42 +38,54 @@ def pool(vehicles: int, seed: int) -> Scenario:
     return Scenario.model_validate(yaml.safe_load(text))
 
 
-def plain_departures(formed: list[float], vehicles: int, cycle_min: float) -> list[float]:
-    """Formed vehicles in order take the vehicle back first (all start at home)."""
+def plain_departures(created: list[float], vehicles: int, cycle_min: float,
+                     capacity: int) -> tuple[list[float], list[tuple[float, float]]]:
+    """Each container's departure, and each train's (formed, left): a container boards the last
+    formed train if that one still waits for a vehicle of the fleet and has room, else forms
+    one (cut-off 0), which takes the first vehicle back (all start at home; trains in order)."""
     free = [0.0] * vehicles
-    out = []
-    for t in formed:
-        back = heapq.heappop(free)
-        leave = max(t, back)
-        out.append(leave)
-        heapq.heappush(free, leave + cycle_min)
-    return out
+    out: list[float] = []
+    trains: list[tuple[float, float]] = []
+    aboard = capacity
+    for t in created:
+        if not (trains and trains[-1][1] > t and aboard < capacity):  # gone or full: a train of its own
+            leave, aboard = max(t, heapq.heappop(free)), 0
+            heapq.heappush(free, leave + cycle_min)
+            trains.append((t, leave))
+        aboard += 1
+        out.append(trains[-1][1])
+    return out, trains
 
 
 @pytest.mark.parametrize(("vehicles", "seed"), [(1, 1), (2, 2), (2, 3), (3, 4)])
 def test_departures_wait_for_the_first_vehicle_back(vehicles: int, seed: int) -> None:
-    # each container forms a vehicle of its own (cut-off 0, no two at one minute); a vehicle is
-    # gone 600 min out, 660 back (x1.1) and 60 turning round
+    # a container forms a vehicle (cut-off 0, no two at one minute), or boards one formed that
+    # waits for a vehicle of the fleet; a vehicle is gone 600 min out, 660 back (x1.1) and 60
+    # turning round
     rec = simulate(pool(vehicles, seed), replications=1).records[0]
     u = rec.units
     created = u["created_min"]
     assert np.unique(created).size == created.size
-    want = np.array(plain_departures(sorted(created.tolist()), vehicles, 600 + 660 + 60))
+    departures, trains = plain_departures(sorted(created.tolist()), vehicles, 600 + 660 + 60, capacity=10)
+    want = np.array(departures)
+    formed, leave = np.array(trains).T
+    assert len(trains) < created.size  # some boarded a train that waited
     assert np.all(np.diff(created) > 0)  # ids in order of creation
     got = u["first_departure_min"]  # each container's own: first formed, first to go (NaN: never left)
     left = int(np.sum(np.isfinite(got)))
     np.testing.assert_allclose(got[:left], want[:left], rtol=1e-12)
     assert np.all(want[left:] >= rec.end_min)  # the others would leave after the run
     assert np.sum(u["status"] == 4) == np.sum(want + 600 <= rec.end_min)
-    waits = np.minimum(want, rec.end_min) - created
+    waits = np.minimum(leave, rec.end_min) - formed  # each train's wait for a vehicle
     assert waits.max() > 0  # the fleet was short at times
     k = simulate(pool(vehicles, seed), replications=1).kpis[0]["fleets"]["PLATFORMS"]
-    assert k["trains"] == created.size and k["unserved"] == created.size - left
+    assert k["trains"] == len(trains) and k["unserved"] == int(np.sum(leave >= rec.end_min))
     assert k["mean_wait_h"] == pytest.approx(waits.mean() / 60)
     assert k["waited_share"] == pytest.approx(np.mean(waits > 0))
     # away from home: from leaving until back, 600 + 660 + 60 min later, within the window
     horizon = 60 * 1440.0
-    away = np.clip(want[:left] + 1320.0, 0, horizon) - np.clip(want[:left], 0, horizon)
+    gone = leave[leave < rec.end_min]
+    away = np.clip(gone + 1320.0, 0, horizon) - np.clip(gone, 0, horizon)
     assert k["busy"] == pytest.approx(away.sum() / (vehicles * horizon))
 
 
@@ -198,3 +211,44 @@ def test_a_vehicle_formed_before_its_service_was_cut_carries_what_the_cut_leaves
     in_cut = (rec.trips["scheduled_min"] >= 10 * 1440) & (rec.trips["scheduled_min"] < 20 * 1440)
     assert set(rec.trips["capacity"][in_cut].tolist()) == {5}
     assert set(rec.trips["capacity"][~in_cut].tolist()) == {10}
+
+
+PATHS = """\
+name: paths
+run: {start: 2027-01-04, horizon_days: 60, warmup_days: 7, drain_days: 7, replications: 2, seed: 5}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+services:
+  - {id: IN, mode: road, unit: feu, stops: [A, G], dispatch: {cutoff_min: 0}, duration_min: 60, capacity: 1}
+  - {id: EU, mode: rail, unit: feu, stops: [G, Z], dispatch: {paths_per_day: 1}, duration_min: 1440,
+     capacity: 28}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 100}
+"""
+
+
+def test_a_formed_train_waiting_for_its_path_takes_on_what_comes() -> None:
+    # containers come one by one (trucks); each formed an EU train of its own at once (cut-off
+    # 0), which waited for the day's one path: one container a day went, 7 FEU a week of 100
+    # offered, where a path a day of 28 FEU carries 196. A train waiting in the yard takes on
+    # what comes: each day's train leaves at the start of the next UTC day with the containers
+    # that came since the last one left (at most 28), a plain count of arrivals per day
+    result = simulate(Scenario.model_validate(yaml.safe_load(PATHS)), workers=1)
+    for rec in result.records:
+        u = rec.units
+        at_g = u["created_min"] + 60.0  # each truck takes an hour
+        dep = rec.departures
+        eu = dep["place"] == rec.places.index("G")
+        left = np.unique(dep["depart_min"][eu])
+        # the first container took the first day's path at once, alone; every train after it
+        # waited for a path at the start of a UTC day, with those that reached G the day before
+        assert int(np.sum(dep["depart_min"][eu] == left[0])) == 1
+        assert np.all(left[1:] % 1440.0 == 0)
+        for prev, t in zip(left[:-1], left[1:], strict=True):
+            came = int(np.sum((at_g > prev) & (at_g < t)))  # since the train before left
+            went = int(np.sum(dep["depart_min"][eu] == t))
+            assert came > 28 or went == came, (t, came, went)  # (over 28 a day is a 1 in 3,000 day)
+        assert np.sum(u["status"] == Status.DELIVERED) == u["id"].size  # 7 days drain them all
+    assert result.summary["cargo.feu_per_week"]["mean"] == pytest.approx(100, rel=0.15)

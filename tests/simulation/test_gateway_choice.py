@@ -378,7 +378,10 @@ def test_blocks_see_the_queue_they_will_meet_at_a_gateway() -> None:
     wait = np.array([left_g1[int(k)] / 1440 - c - 10  # days at G1 (the ride is 10)
                      for k, c in zip(u["id"][to_g1], created[to_g1], strict=True)])
     late = created[to_g1] >= 60
-    assert 2.0 < np.mean(wait[late]) < 6.0  # days at G1
+    # days at G1: 1.97-2.0 at seeds 3-5 (1.97-2.46 before a train waiting for its path took on
+    # what came; G1's trains now leave full, 27.7-28 FEU): below the 3 days, as the logit
+    # leaves some blocks on G2 at any wait
+    assert 1.5 < np.mean(wait[late]) < 6.0
     assert np.std(wait[late]) < 2.0  # steady, not swinging (0.8-1.2 d, seeds 3-5)
     assert np.all(u["status"] == 4)
 

@@ -221,6 +221,10 @@ class Replication:
                 self.paths[s] = PathPool(spec.dispatch.paths_per_day, weekdays=spec.dispatch.path_weekdays,
                                          first_weekday=scenario.run.start.weekday())
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
+        # service -> the loads of its formed vehicles not yet gone (waiting for a fleet's vehicle,
+        # a path, or their place to open), first formed first: a unit that joins boards the first
+        # with room, as a train waiting in the yard takes on what comes
+        self.formed: dict[int, list[list[Unit]]] = defaultdict(list)
         # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
         self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
         self.fleet_of: dict[int, tuple[Fleet, float]] = {}
@@ -761,8 +765,13 @@ class Replication:
         pool = self.dispatch_pool[service]
         self.holding.discard(unit.id)
         unit.status = _WAITING
-        pool.append(unit)
         room = self._room(service)[0] if self.service_windows[service] else self.capacity[service]
+        for load in self.formed.get(service, ()):
+            if len(load) < room:
+                load.append(unit)
+                self.awaiting_path.add(unit.id)
+                return
+        pool.append(unit)
         if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
 
@@ -841,6 +850,8 @@ class Replication:
             self._start_cutoff(service, since=pool[0].ready_min)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
+        formed = self.formed[service]
+        formed.append(load)  # until it goes, units that join board it while it has room
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             back = fleet[0].take()
@@ -869,6 +880,10 @@ class Replication:
             yield self.env.timeout(opens - self.env.now)
             self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
+        del formed[next(k for k, other in enumerate(formed) if other is load)]
+        if service in self.paths:  # those who boarded while it waited for its path have it too
+            for unit in load:
+                self.commitments.left(unit.id, service)
         capacity = self._room(service)[0]
         if len(load) > capacity:  # cut since it formed: it carries what the cut leaves room for,
             # and the last to board wait for the next vehicle (first come first served)
