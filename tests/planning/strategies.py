@@ -37,7 +37,7 @@ def clock_min() -> st.SearchStrategy[int]:
 def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool = True,
               link_cost: bool = True, max_times: int = 3, max_stops: int = 4,
               max_links: int = 3, loop: bool = False, dispatch: bool = False,
-              twice: bool = False, path_days: bool = False) -> Scenario:
+              twice: bool = False, path_days: bool = False, hub: bool = False) -> Scenario:
     n = draw(st.integers(3, max_places))
     start = draw(st.sampled_from(sorted(CHANGES)))
     places = [
@@ -118,6 +118,21 @@ def scenarios(draw, *, max_places: int = 5, max_services: int = 6, links: bool =
                 "duration_min": draw(st.integers(30, 600)), "capacity": 10,
                 "cost_usd": draw(st.integers(0, 500)), "co2_kg": draw(st.integers(0, 300)),
             })
+    if hub:  # P0 -> P1 by a walk and by a shuttle (every half hour), on from P1 to P2: boarding
+        # at P1 after the walk waits its long check-in, after the shuttle only its connection
+        # time, so a landing later than the walk's may board sooner
+        places[0]["checkin_min"] = 0
+        places[1]["checkin_min"] = draw(st.sampled_from([120, 240]))
+        places[1]["min_connection_min"] = draw(st.sampled_from([0, 15]))
+        link_items.append({"id": "WALK", "from": "P0", "to": "P1", "bidirectional": False,
+                           "duration_min": draw(st.integers(5, 60)), "cost_usd": draw(st.integers(0, 50))})
+        onward = draw(st.lists(clock_min(), min_size=1, max_size=max_times, unique=True))
+        for sid, stops, running, timetable in (
+                ("SHUTTLE", ["P0", "P1"], draw(st.integers(10, 90)), {"headway_min": 30}),
+                ("ONWARD", ["P1", "P2"], draw(st.integers(30, 600)),
+                 {"times": [f"{t // 60:02d}:{t % 60:02d}" for t in onward]})):
+            services.append({"id": sid, "mode": "rail", "unit": "pax", "stops": stops, "timetable": timetable,
+                             "duration_min": running, "capacity": 10, "cost_usd": draw(st.integers(0, 500))})
     return Scenario.model_validate({
         "name": "random", "run": {"start": start, "horizon_days": 6},
         "places": places, "services": services, "links": link_items,

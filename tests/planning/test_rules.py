@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from planning.brute_reference import World
 
 from corridor.cli import main
 from corridor.errors import NoRouteError, PlanningError
 from corridor.network.segments import service_segments
 from corridor.network.timetable import build_timetable, first_departures_min
 from corridor.planning import RoutePlanner
+from corridor.planning.itinerary import chain_legs
 from corridor.planning.search import START, Label, Planner, dominates
 from corridor.scenario.schema import Scenario
 
@@ -36,11 +38,29 @@ def service(sid: str, stops: list[str], times: list[str], duration_min: float,
             "capacity": 100, **extra}
 
 
+def scenario_data(places: list[dict], services: list[dict], links: list[dict] | None = None,
+                  **extra: Any) -> dict[str, Any]:
+    """The scenario as the dict its YAML holds (for the brute-force reference too)."""
+    return {"name": "case", "run": {"start": "2027-03-22", "horizon_days": 14},
+            "places": places, "services": services, "links": links or [], **extra}
+
+
 def scenario(places: list[dict], services: list[dict], links: list[dict] | None = None,
              **extra: Any) -> Scenario:
-    return Scenario.model_validate({
-        "name": "case", "run": {"start": "2027-03-22", "horizon_days": 14},
-        "places": places, "services": services, "links": links or [], **extra})
+    return Scenario.model_validate(scenario_data(places, services, links, **extra))
+
+
+def hub_x() -> dict[str, Any]:
+    """X, where boarding after a link waits a 120-min check-in, and off a vehicle nothing."""
+    return place("X", 0, 1, checkin_min=120, min_connection_min=0)
+
+
+def brute_earliest(data: dict[str, Any], origin: str, target: str, ready: str | dt.datetime) -> float:
+    """The earliest arrival by the brute-force reference (shares no code with corridor), as
+    minutes since the run's start, for a ready time given in UTC."""
+    world = World(data, dt.date(2027, 3, 14), dt.date(2027, 4, 12))
+    when = ready if isinstance(ready, dt.datetime) else dt.datetime.fromisoformat(ready + "+00:00")
+    return float(world.earliest(world.index[origin], world.index[target], world.minutes(when), unit="pax"))
 
 
 def link(lid: str, a: str, b: str, minutes: float, cost: float = 0.0, **extra: Any) -> dict[str, Any]:
@@ -125,6 +145,67 @@ def test_through_one_place_twice() -> None:
     profile_equals_plan(planner, "A", "B", "2027-03-26T00:00")
     one = planner.profile("A", "B", start="2027-03-26T07:00", days=1 / 1440, unit="pax")
     assert one.profile.total_min[0] == 330
+
+
+def profile_at(planner: RoutePlanner, origin: str, target: str, ready: str) -> float:
+    """The profile's arrival (minutes since the run's start) for the one ready time ``ready``."""
+    prof = planner.profile(origin, target, start=ready, days=1 / 1440, unit="pax").profile
+    return float(prof.arrival_min[0])
+
+
+def test_profile_changes_at_the_origin_come_back_to_by_vehicle() -> None:
+    # Guards against the profile refusing to alight where the journey has merely STOPPED (left
+    # by link) rather than alighted before (``q in visited`` for ``q in alighted``). O has a
+    # 240-min check-in; walk O->X 10 min; R X->O 08:15 (30 min); S O->T 09:00 (60 min). Ready
+    # Fri 26 March 08:00 at O: by hand, walk to X by 08:10, R at 08:15, off at O 08:45, which
+    # is off a vehicle (connection time 0, not check-in), S 09:00, T 10:00 the same day. The
+    # mutant could only board S after check-in: T 10:00 the next day.
+    data = scenario_data([place("O", checkin_min=240), place("X", 0, 1), place("T", 0, 2)],
+                         [service("R", ["X", "O"], ["08:15"], 30), service("S", ["O", "T"], ["09:00"], 60)],
+                         [link("L", "O", "X", 10)])
+    planner = RoutePlanner(Scenario.model_validate(data))
+    ten = planner.when("2027-03-26T10:00", "T")
+    assert profile_at(planner, "O", "T", "2027-03-26T08:00") == ten
+    assert brute_earliest(data, "O", "T", "2027-03-26T08:00") == ten
+    # over the day, every ready time as the brute force (before 08:00 the walk waits for R)
+    prof = planner.profile("O", "T", start="2027-03-26T00:00", days=1, step_min=45, unit="pax").profile
+    epoch = dt.datetime(2027, 3, 22, tzinfo=dt.UTC)
+    for ready, arrival in zip(prof.ready_min, prof.arrival_min, strict=True):
+        assert arrival == brute_earliest(data, "O", "T", epoch + dt.timedelta(minutes=float(ready))), ready
+
+
+def test_profile_boards_after_a_link_only_after_check_in() -> None:
+    # Guards against the profile waiting only the connection time after a link
+    # (``after_link = min_connection_min``). X: check-in 120, connection 0; walk O->X 10 min;
+    # S2 X->T 08:45 (60 min). Ready 08:00: at X 08:10, may board from 10:10 (the larger of
+    # check-in and connection time after a link), so by hand today's S2 is missed and T is
+    # reached at 09:45 the next day, as the single query and the brute force say; the mutant
+    # boarded today's S2 at 08:45.
+    data = scenario_data([place("O"), hub_x(), place("T", 0, 2)],
+                         [service("S2", ["X", "T"], ["08:45"], 60)], [link("L", "O", "X", 10)])
+    planner = RoutePlanner(Scenario.model_validate(data))
+    next_day = planner.when("2027-03-27T09:45", "T")
+    assert profile_at(planner, "O", "T", "2027-03-26T08:00") == next_day
+    assert brute_earliest(data, "O", "T", "2027-03-26T08:00") == next_day
+    assert planner.plan("O", "T", "2027-03-26T08:00", unit="pax").earliest.arrive_min == next_day
+
+
+def test_profile_lower_bound_of_a_dispatched_vehicle_is_its_cutoff_and_ride() -> None:
+    # Guards against a lower bound on the way on that overstates a dispatched vehicle's time
+    # (there: cut-off + ride + 1), which prunes a pattern that is in fact best. DIRECT O->T
+    # 08:00 (61 min, at T 09:01); S0 O->Y 07:30 (30 min); D Y->T dispatched, cut-off 0.5 min,
+    # 60 min ride. Ready 07:00: by hand S0 lands at Y 08:00, D leaves 08:00:30, at T 09:00:30,
+    # half a minute before DIRECT. The bound from Y must be at most 60.5 min, or Y (boarding at
+    # 08:00) looks unable to beat 09:01.
+    data = scenario_data([place("O"), place("Y", 0, 1), place("T", 0, 2)],
+                         [service("DIRECT", ["O", "T"], ["08:00"], 61),
+                          service("S0", ["O", "Y"], ["07:30"], 30), dispatched("D", "Y", "T", 0.5, 60)])
+    planner = RoutePlanner(Scenario.model_validate(data))
+    want = planner.when("2027-03-26T09:00", "T") + 0.5
+    assert profile_at(planner, "O", "T", "2027-03-26T07:00") == want
+    assert brute_earliest(data, "O", "T", "2027-03-26T07:00") == want
+    result = planner.profile("O", "T", start="2027-03-26T07:00", days=1 / 1440, unit="pax")
+    assert result.route_shares() == [("S0 > D", 1.0)]
 
 
 # ---------------------------------------------------------------- defect 3: link modes
@@ -245,6 +326,45 @@ def test_a_link_after_a_dispatched_vehicle_waits_the_connection_time() -> None:
     assert dispatch_times(sc, "O", "W") == [("BUS", "08:00", "09:00"), ("WALK", "09:20", "09:30")]
 
 
+def test_a_journey_led_by_a_dispatched_vehicle_is_not_set_off_before_the_ready_time() -> None:
+    # Guards against ``_slack`` measuring the wait after a dispatched vehicle with the
+    # after-link time (check-in) instead of the connection time: the slack came out negative,
+    # the search for the journey that sets off last was asked from BEFORE the ready time, and
+    # it showed E leaving 07:35 though the traveller is ready at 09:00. X: check-in 120,
+    # connection 0; E O->X 07:35 (10 min); S X->T 10:00 (60 min); D O->X dispatched, cut-off
+    # 0, 30 min, free. Ready 09:00: by hand D leaves 09:00, lands 09:30, S 10:00, T 11:00;
+    # tomorrow's E and S arrive a day later for the same transfers and fare.
+    data = scenario_data([place("O"), hub_x(), place("T", 0, 2)],
+                         [service("E", ["O", "X"], ["07:35"], 10), service("S", ["X", "T"], ["10:00"], 60),
+                          {**dispatched("D", "O", "X", 0, 30), "cost_usd": 0}])
+    result = RoutePlanner(Scenario.model_validate(data)).plan("O", "T", "2027-03-26T09:00", unit="pax")
+    (it,) = result.itineraries
+    tt = result.timetable
+    assert [(leg.name, tt.local(leg.dep_min, leg.origin).strftime("%d %H:%M")) for leg in it.legs] == [
+        ("D", "26 09:00"), ("S", "26 10:00")]
+    assert all(leg.dep_min >= result.ready_min for leg in it.legs)
+    assert it.arrive_min == brute_earliest(data, "O", "T", "2027-03-26T09:00")
+
+
+def test_chain_legs_join_a_dispatched_vehicle_after_a_link_after_check_in() -> None:
+    # Guards against ``chain_legs`` (the simulation's gateway legs) waiting only the connection
+    # time after a link before joining a dispatched vehicle. Walk L O->X 10 min; X: check-in
+    # 120, connection 0; D X->T dispatched, cut-off 0, 30 min. Ready 08:00: by hand L 08:00 to
+    # 08:10, D joined after max(check-in, connection) = 10:10, leaves then, at T 10:40. The
+    # mutant left 08:10. The planner and the brute force time the same chain so.
+    data = scenario_data([place("O"), hub_x(), place("T", 0, 2)],
+                         [dispatched("D", "X", "T", 0, 30)], [link("L", "O", "X", 10)])
+    tt = build_timetable(Scenario.model_validate(data), horizon_days=2)
+    rows = (tt.links.ids.index("L"), tt.links.ids.index("D"))
+    got = [(leg.name, leg.dep_min, leg.arr_min) for leg in chain_legs(tt, tt.index["O"], rows, 480.0)]
+    assert got == [("L", 480.0, 490.0), ("D", 610.0, 640.0)]
+    planned = Planner(tt).earliest(tt.index["O"], tt.index["T"], 480.0)
+    assert [(leg.name, leg.dep_min, leg.arr_min) for leg in planned.legs] == got
+    world = World(data, dt.date(2027, 3, 21), dt.date(2027, 3, 24))
+    (found,) = world.search(world.index["O"], world.index["T"], 480, unit="pax")
+    assert [(m[1], m[4], m[5]) for m in found.moves] == got
+
+
 # ---------------------------------------------------------------- rounding
 def test_running_times_round_the_running_total_half_up() -> None:
     places = {p["id"]: p for p in [place("A", 0, 0), place("B", 0, 1), place("C", 0, 2)]}
@@ -335,6 +455,25 @@ def test_profile_before_the_run_is_not_moved_to_the_epoch(baseline) -> None:
     result = baseline.profile("NQZ", "VNO", start="2026-11-02T00:00", days=1, step_min=60)
     assert result.start.isoformat() == "2026-11-02T00:00:00+05:00"
     assert np.isfinite(result.profile.total_min).all()
+
+
+def test_plan_finds_a_trip_that_left_its_first_stop_days_before_the_ready_time() -> None:
+    # Guards against the plan's window of trips starting the day before the ready time rather
+    # than the longest trip before it. LONG runs A -> B -> C on Mondays at 00:00, 4200 min,
+    # B 20/21 of the way (places 120 and 126 degrees along the equator): by hand, Monday 22
+    # March's trip is at B Wednesday 24 at 18:40 (4000 min) and at C 22:00. Asked B -> C
+    # from Wednesday 12:00, that trip is the way (the next passes B a week later); the
+    # mutant saw no trip and said there was no route.
+    data = scenario_data([place("A", 0, 0), place("B", 0, 120), place("C", 0, 126)],
+                         [service("LONG", ["A", "B", "C"], ["00:00"], 4200,
+                                  timetable={"days": ["Mon"], "times": ["00:00"]})])
+    planner = RoutePlanner(Scenario.model_validate(data))
+    for ready in ("2027-03-24T12:00", "2027-03-31T12:00"):  # in the run, and the next week
+        result = planner.plan("B", "C", ready, unit="pax", window_days=3)
+        (it,) = result.itineraries
+        d = it.to_dict(result.timetable)
+        assert (d["depart"], d["arrive"]) == (f"{ready[:10]}T18:40:00+00:00", f"{ready[:10]}T22:00:00+00:00")
+        assert it.arrive_min == brute_earliest(data, "B", "C", ready)
 
 
 # ---------------------------------------------------------------- validity

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from unittest.mock import patch
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from planning.brute_reference import World
 from planning.reference import all_journey_criteria, earliest_arrival, pareto
 from planning.strategies import scenarios
 
@@ -14,6 +16,7 @@ from corridor.network.timetable import build_timetable
 from corridor.planning import search
 from corridor.planning.profile import compute_profile
 from corridor.planning.search import Planner
+from corridor.scenario.schema import Scenario
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -253,3 +256,91 @@ def test_the_journey_that_sets_off_last_is_found_whatever_the_ready_minute() -> 
         (it,) = planner.plan("A", "C", start + dt.timedelta(minutes=7 * k), unit="pax").itineraries
         shown.append(it.legs[0].dep_min)
     assert set(shown) == {planner.when(saturday_x, "A")}
+
+
+def _utc_place(pid: str, lon: float, **extra: float) -> dict:
+    return {"id": pid, "name": pid, "kind": "junction", "country": "KZ", "lat": 0.0, "lon": lon, "tz": "UTC",
+            **extra}
+
+
+def _daily(sid: str, stops: list[str], time: str, minutes: float) -> dict:
+    return {"id": sid, "mode": "rail", "unit": "pax", "stops": stops, "duration_min": minutes, "capacity": 10,
+            "timetable": {"days": "daily", "times": [time]}}
+
+
+def test_earliest_keeps_a_later_landing_that_may_board_sooner() -> None:
+    # Guards against ``earliest`` keeping a landing only when it ARRIVES earlier (dropping
+    # ``or a + mct[v] < ready[v]``). X has a 120-min check-in after a link, no connection time
+    # off a vehicle. Ready at O 08:00: the link O->X (10 min) reaches X 08:10 but may board
+    # only from 10:10, so S2 X->T 08:45 is missed (the next day's: T 09:45 on 2 March, 2025);
+    # S1 O->X 08:15 lands at X later, 08:30, yet may board at once: S2 08:45, T 09:45 (585).
+    data = {"name": "x", "run": {"start": "2027-03-01", "horizon_days": 3},
+            "places": [_utc_place("O", 0.0), _utc_place("X", 6.0, checkin_min=120, min_connection_min=0),
+                       _utc_place("T", 12.0)],
+            "services": [_daily("S1", ["O", "X"], "08:15", 15), _daily("S2", ["X", "T"], "08:45", 60)],
+            "links": [{"id": "L", "from": "O", "to": "X", "duration_min": 10, "bidirectional": False}]}
+    tt = build_timetable(Scenario.model_validate(data))
+    o, t = tt.index["O"], tt.index["T"]
+    planner = Planner(tt)
+    it = planner.earliest(o, t, 480.0)
+    assert it is not None and it.arrive_min == 585.0
+    assert [(leg.name, leg.dep_min, leg.arr_min) for leg in it.legs] == [("S1", 495.0, 510.0),
+                                                                          ("S2", 525.0, 585.0)]
+    # the independent references agree: the time-expanded graph and the brute force
+    assert earliest_arrival(tt, o, t, 480.0) == 585.0
+    world = World(data, dt.date(2027, 2, 28), dt.date(2027, 3, 4))
+    assert world.earliest(world.index["O"], world.index["T"], 480, unit="pax") == 585
+    # and the searches that share the rule: the Pareto set's fastest, the earliest that sets
+    # off last, the profile
+    assert min(x.arrive_min for x in planner.pareto(o, t, 480.0)) == 585.0
+    assert planner.earliest_leaving_last(o, t, 480.0).arrive_min == 585.0
+    assert compute_profile(tt, o, t, np.array([480.0]), hops=planner.hops).arrival_min.tolist() == [585.0]
+
+
+def test_of_equal_journeys_ending_with_a_link_the_one_that_sets_off_last_is_found() -> None:
+    # Guards against ``_Bags.land`` dropping a journey that arrives exactly at the end of the
+    # scan (``t >= limit``): asked again from just after an earlier equal journey's moment, the
+    # scan ends at that journey's arrival, and a journey whose LAST leg is a link lands through
+    # ``land`` exactly then (a last service leg is checked inline with ``<=``, which TIE tests).
+    # TIE plus a walk C -> D of 30 min. By hand: X at 03:55 on Thu 11, Fri 12 and Sat 13 March
+    # all make Y on Sat 13 05:21 (at C Sun 14 01:05, D 01:35), equal in all four criteria; the
+    # last to set off is Saturday's 03:55 (the 09:00 X reaches B at 09:20, after Y has gone).
+    import copy
+
+    from corridor.planning import RoutePlanner
+
+    data = copy.deepcopy(TIE)
+    data["places"].append(_utc_place("D", 3.0))
+    data["links"] = [{"id": "CD", "from": "C", "to": "D", "duration_min": 30, "bidirectional": False}]
+    planner = RoutePlanner(Scenario.model_validate(data))
+    saturday_x = planner.when(dt.datetime(2027, 3, 13, 3, 55, tzinfo=dt.UTC), "A")
+    at_d = planner.when(dt.datetime(2027, 3, 14, 1, 35, tzinfo=dt.UTC), "A")
+    for ready in ("2027-03-11T00:00", "2027-03-11T04:00", "2027-03-12T00:00", "2027-03-12T12:00"):
+        (it,) = planner.plan("A", "D", ready, unit="pax").itineraries
+        assert [leg.name for leg in it.legs] == ["X", "Y", "CD"], ready
+        assert (it.legs[0].dep_min, it.arrive_min) == (saturday_x, at_d), ready
+    # the brute force agrees: that journey is open to a traveller ready at Saturday 03:40 (its
+    # departure less A's 15-min check-in), and a minute later none arrives as early
+    world = World(data, dt.date(2027, 3, 10), dt.date(2027, 3, 21))
+    a, d = world.index["A"], world.index["D"]
+    assert world.earliest(a, d, int(saturday_x) - 15, unit="pax") == at_d
+    assert world.earliest(a, d, int(saturday_x) - 14, unit="pax") > at_d
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_places=4, max_services=3, hub=True), st.data())
+def test_earliest_arrival_through_a_hub_equals_time_expanded_dijkstra(scenario, data) -> None:
+    # P0 -> P1 by a walk and by a half-hourly shuttle, on from P1 by ONWARD to P2; P1 makes a
+    # traveller who walked in wait its long check-in and one off the shuttle only its
+    # connection time. Ready shortly before an ONWARD departure, the shuttle that lands after
+    # the walker often boards first: a landing that arrives later but may board sooner must
+    # be kept (by ``earliest`` and by the profile), which the other draws seldom reach
+    tt = build_timetable(scenario, horizon_days=3)
+    planner = Planner(tt)
+    onward = tt.dep_min[(tt.service == tt.services.index("ONWARD")) & (tt.dep_min >= 600.0)]
+    t0 = float(data.draw(st.sampled_from(onward.tolist()))) - data.draw(st.integers(0, 400))
+    want = earliest_arrival(tt, 0, 2, t0)
+    got = planner.earliest(0, 2, t0)
+    assert (got.arrive_min if got else np.inf) == want
+    prof = compute_profile(tt, 0, 2, np.array([t0]), hops=planner.hops)
+    assert prof.arrival_min[0] == want

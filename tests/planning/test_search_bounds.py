@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from unittest.mock import patch
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from planning.brute_reference import World
 from planning.strategies import scenarios
 
 from corridor.network.timetable import build_timetable
 from corridor.planning import search
 from corridor.planning.search import Planner
 from corridor.scenario import load_scenario
+from corridor.scenario.schema import Scenario
 from corridor.simulation import run_timetable
 
 
@@ -56,3 +60,36 @@ def test_stopping_early_finds_what_a_scan_to_the_end_finds_on_the_baseline() -> 
             with patch.object(search._Bags, "settled", lambda *_: False):
                 full = planner.pareto(origin, target, ready, window_min=window)
             assert early == full
+
+
+@pytest.mark.parametrize("settle_every", [1, search.SETTLE_EVERY])
+def test_the_search_stops_only_on_journeys_that_have_arrived(settle_every: int) -> None:
+    # Guards against ``_Bags.settled`` counting every journey found, arrived or not (``arrived =
+    # list(self.found)``). SLOW A->C leaves 08:00 and arrives 20:00; FAST A->C leaves 09:00 and
+    # arrives 12:00, same boardings, cost and CO2. Ready 06:00: by hand the Pareto set is FAST
+    # alone (it beats SLOW). SLOW is found at 08:00, long before it arrives; counted then, it
+    # "beats" every journey still open, and the scan stopped before FAST. Z's 31 departures
+    # D->E (07:00 to 07:30, nobody can board them) put SLOW 32nd, so the check every
+    # :data:`SETTLE_EVERY` connections falls on it; with a check after every connection too.
+    def at(pid: str, lon: float) -> dict:
+        return {"id": pid, "name": pid, "kind": "junction", "country": "KZ", "lat": 0.0, "lon": lon,
+                "tz": "UTC"}
+
+    def rail(sid: str, stops: list[str], minutes: float, timetable: dict) -> dict:
+        return {"id": sid, "mode": "rail", "unit": "pax", "stops": stops, "duration_min": minutes,
+                "capacity": 10, "timetable": timetable}
+
+    data = {"name": "settle", "run": {"start": "2027-03-01", "horizon_days": 7},
+            "places": [at("A", 0.0), at("C", 6.0), at("D", 12.0), at("E", 18.0)],
+            "services": [rail("Z", ["D", "E"], 10, {"headway_min": 1, "first": "07:00", "last": "07:30"}),
+                         rail("SLOW", ["A", "C"], 720, {"times": ["08:00"]}),
+                         rail("FAST", ["A", "C"], 180, {"times": ["09:00"]})], "links": []}
+    tt = build_timetable(Scenario.model_validate(data), horizon_days=3)
+    a, c = tt.index["A"], tt.index["C"]
+    with patch.object(search, "SETTLE_EVERY", settle_every):
+        found = Planner(tt).pareto(a, c, 360.0, window_min=1440.0)
+    assert [(it.legs[0].name, it.arrive_min) for it in found] == [("FAST", 720.0)]
+    # the brute force agrees
+    world = World(data, dt.date(2027, 2, 28), dt.date(2027, 3, 3))
+    want = world.search(world.index["A"], world.index["C"], 360, unit="pax", limit=360 + 1440)
+    assert [(f.moves[0][1], f.arrive) for f in want] == [("FAST", 720)]
