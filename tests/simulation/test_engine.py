@@ -987,3 +987,130 @@ def test_what_is_shut_all_run_is_as_if_it_were_not_there(target: str, removed: s
     assert (a["status"] == Status.DELIVERED).mean() > 0.9
     for key in ("created_min", "first_departure_min", "arrival_min", "status", "station_min"):
         assert np.array_equal(a[key], b[key], equal_nan=True), key
+
+
+def test_a_trip_leaving_as_a_closure_ends_is_not_cancelled_and_carries_passengers() -> None:
+    # A2 leaves IST at 08:20 and 19:40 local (UTC+3): 05:20Z and 16:40Z. Closed from its 05:20Z
+    # of 3 March to its 05:20Z of 4 March, a closure holds [start, end): the two trips leaving
+    # in it are cancelled, the one leaving at the end itself runs and sells. Guards the search
+    # for the trips a closure covers (side="left" for its end too): taking the trip at the end
+    # as closed left 4 March's 05:20Z empty, its passengers pushed to the 16:40Z
+    text = AIR.replace("CAP1", "180").replace(", DELAY1", "").replace("PERWEEK", "140").replace(
+        "ARRIVALS", "uniform") + textwrap.dedent("""\
+        disruptions:
+          - {id: STRIKE, target: A2, start: 2027-03-03T05:20Z, end: 2027-03-04T05:20Z}
+        """)
+    result = simulate(scenario_from(text), replications=1)
+    rec = result.records[0]
+    t = rec.trips
+    a2 = t["service"] == rec.services.index("A2")
+    start, end = 2 * 1440 + 320, 3 * 1440 + 320  # 3 March 05:20Z, 4 March 05:20Z
+    # the plain rule: the daily 05:20Z and 16:40Z departures with start <= scheduled < end
+    closed = [day * 1440 + clock for day in range(14) for clock in (320, 1000)
+              if start <= day * 1440 + clock < end]
+    assert closed == [start, start + 680]
+    assert result.kpis[0]["trips"]["cancelled"] == len(closed)
+    boarded = dict(zip(t["scheduled_min"][a2].tolist(), t["boarded"][a2].tolist(), strict=True))
+    assert all(boarded[m] == 0 for m in closed)
+    assert boarded[end] > 0  # 30 on the original code: those the closure pushed on, and its own
+
+
+SEATS = """\
+name: seats
+run: {start: 2027-03-01, horizon_days: 7, warmup_days: 0, drain_days: 5, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51, lon: 71, tz: UTC, checkin_min: 0}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 50, lon: 73, tz: UTC}
+  - {id: C, name: C, kind: rail_terminal, country: LT, lat: 54.6, lon: 25.3, tz: UTC}
+services:
+  - {id: AB, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["08:00"]}, duration_min: 120,
+     capacity: 1}
+  - {id: BC, mode: rail, unit: pax, stops: [B, C], timetable: {times: ["12:00"]}, duration_min: 600,
+     capacity: 100}
+demand:
+  - {id: P, kind: passenger, from: A, to: C, per_week: 7, arrivals: uniform}
+links:
+  - {id: L, from: B, to: C, mode: road, duration_min: 2200}
+disruptions:
+  - {id: SHUT, target: BC, start: 2027-03-03T00:00Z, end: 2027-04-01T00:00Z}
+"""
+
+
+def test_a_rebooking_gives_back_the_seats_it_held() -> None:
+    # AB has one seat a day and one passenger comes a day. BC is shut from 3 March: the one
+    # booked AB + BC for 3 March rebooks at 00:00 onto AB + the road, and takes the same AB,
+    # whose only seat is the one it held. Guards the seats given back on a rebooking: kept,
+    # the seat was lost, that passenger took the next day's AB and every later one a day late.
+    # The reference, a plain loop: each passenger, in order, takes the first 08:00 AB at or
+    # after it is ready (no check-in) whose seat is not yet taken
+    u = simulate(scenario_from(SEATS), replications=1).records[0].units
+    assert u["id"].size == 7 and u["rebooked"].sum() == 1
+    taken: set[int] = set()
+    want = []
+    for created in np.sort(u["created_min"]).tolist():
+        day = math.ceil((created - 480.0) / 1440.0)
+        while day in taken:
+            day += 1
+        taken.add(day)
+        want.append(day * 1440.0 + 480.0)
+    order = np.argsort(u["created_min"], kind="stable")
+    assert u["first_departure_min"][order].tolist() == want
+
+
+SAME_MINUTE = """\
+name: same minute
+run: {start: 2027-03-01, horizon_days: 5, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51, lon: 71, tz: UTC}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 50, lon: 73, tz: UTC}
+services:
+  - {id: SLOW, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["08:00"]}, duration_min: 600,
+     capacity: 10}
+  - {id: FAST, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["08:00"]}, duration_min: 120,
+     capacity: 10}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: 7, arrivals: uniform}
+disruptions:
+  - {id: X, target: FAST, start: 2027-03-03T08:00Z, end: 2027-03-04T00:00Z}
+"""
+
+
+def test_a_passenger_rebooked_as_its_train_leaves_cannot_take_another_leaving_that_minute() -> None:
+    # FAST and SLOW both leave A at 08:00. FAST is shut from its 08:00 departure on 3 March:
+    # the one booked on it rebooks at 08:00, and a new trip must leave after the moment the
+    # old one was lost (board_from = max(ready, now + 1e-6)): SLOW leaving that same 08:00 is
+    # gone too (no time to switch), so it takes the next day's FAST, 4 March 08:00, at B 10:00.
+    # Pins the current rule: with board_from = ready it took SLOW at 08:00, at B 18:00
+    u = simulate(scenario_from(SAME_MINUTE), replications=1).records[0].units
+    shut = 2 * 1440 + 480  # 3 March 08:00
+    for created, rebooked, first, arrival in zip(u["created_min"].tolist(), u["rebooked"].tolist(),
+                                                 u["first_departure_min"].tolist(), u["arrival_min"].tolist(),
+                                                 strict=True):
+        leave = math.ceil((created - 480.0) / 1440.0) * 1440.0 + 480.0  # the next 08:00
+        assert rebooked == (leave == shut)
+        if leave == shut:
+            leave += 1440.0  # the next day's FAST
+        assert (first, arrival) == (leave, leave + 120.0)
+    assert u["rebooked"].sum() == 1
+
+
+@pytest.mark.parametrize(("closures", "shut"), [
+    # two closures that only touch (the first ends 5 March 00:00, the next starts then)
+    ([("2027-02-01T00:00Z", "2027-03-05T00:00Z"), ("2027-03-05T00:00Z", "2027-04-01T00:00Z")], True),
+    # one that ends exactly when the run ends (1 March + 7 + 3 days = 11 March 00:00)
+    ([("2027-02-01T00:00Z", "2027-03-11T00:00Z")], True),
+    # controls: a minute's gap between the two, and one ending a minute before the run
+    ([("2027-02-01T00:00Z", "2027-03-05T00:00Z"), ("2027-03-05T00:01Z", "2027-04-01T00:00Z")], False),
+    ([("2027-02-01T00:00Z", "2027-03-10T23:59Z")], False),
+])
+def test_closures_that_touch_or_end_with_the_run_shut_it_all_run(closures, shut) -> None:
+    # closures hold [start, end): back to back they leave no open minute, and the run's last
+    # minute is before its end, so one ending at the run's end covers it. Guards the reach of
+    # shut_all_run: a closure starting at the previous one's end was taken as a gap, and one
+    # ending at the run's end as falling short
+    from corridor.simulation.gateways import shut_all_run
+
+    spans = "".join(f"  - {{id: S{k}, target: BC, start: {a}, end: {b}}}\n"
+                    for k, (a, b) in enumerate(closures))
+    s = scenario_from(SHUT.split("disruptions:")[0] + "disruptions:\n" + spans)
+    assert shut_all_run(s) == ({"BC": [f"S{k}" for k in range(len(closures))]} if shut else {})

@@ -386,6 +386,29 @@ def test_blocks_see_the_queue_they_will_meet_at_a_gateway() -> None:
     assert np.all(u["status"] == 4)
 
 
+
+def test_a_blocks_eta_counts_the_stations_up_to_its_gateway_only() -> None:
+    # JAM with a fixed 600-min service at G1 and at D (one server each, both empty at time 0).
+    # A block choosing G1 at 0 rides 14,400 min to it; the calls it expects are G1 then D, and
+    # only G1 (the first, up to the gateway) lies before the gateway's exit paths. Hand
+    # calculation: wait = 600 (G1) + 600 (D) + 0 (no block ahead for EU1's paths) = 1,200;
+    # eta at the gateway = 14,400 + 600 = 15,000; from the gateway to its exit = 600. Via G2
+    # (no station there) the wait is D's 600, the eta the ride alone, 14,400, and 0 to its
+    # exit. Guards the index that
+    # closes the stations before the gateway (k + 1 == calls_to_gateway): with k == it, D's
+    # service was counted before the gateway too (15,600 and 1,200)
+    service = ", servers: 1, service_time: {dist: fixed, value_min: 600}}"
+    text = JAM  # G1 and D get the service
+    for place in ("country: PL, lat: 51, lon: 29, tz: UTC", "country: DE, lat: 50, lon: 28, tz: UTC"):
+        text = text.replace(place + "}", place + service)
+    scenario = Scenario.model_validate(yaml.safe_load(text))
+    tt = run_timetable(scenario)
+    rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0)
+    options = {tt.places[o.gateway]: o for o in rep.gateway_options[0]}
+    assert [tt.places[c] for c in options["G1"].calls] == ["G1", "D"]
+    assert rep._expected_wait(options["G1"], 0.0, 28) == (1200.0, 15000.0, 600.0)
+    assert rep._expected_wait(options["G2"], 0.0, 28) == (600.0, 14400.0, 0.0)
+
 def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
     from conftest import SCENARIOS
     from corridor.cli import main

@@ -8,14 +8,20 @@ containers ride timetabled trains (full trips leaving containers for the next)."
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from analysis.kpi_reference import small_scenario
 from hypothesis import HealthCheck, given, settings
 from test_cargo_reference import random_case
 
+import corridor
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_timetable
@@ -119,3 +125,82 @@ def test_containers_board_a_service_calling_twice_at_a_place_at_the_call_they_pl
         assert not found and woken > 0, found[:3]
         records, _ = run(scenario, replication, lazy=True)
         assert records.units["id"].size == 82 and (records.units["status"] == Status.DELIVERED).all()
+
+
+EDGE = """\
+name: edge
+run: {start: 2027-03-01, horizon_days: 7, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51, lon: 71, tz: UTC}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 50, lon: 73, tz: UTC}
+services:
+  - {id: AB, mode: rail, unit: pax, stops: [A, B], timetable: {times: ["22:00"]}, duration_min: 120,
+     capacity: 10}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: 0.001}
+"""
+
+
+def test_an_empty_trip_arriving_exactly_as_the_run_ends_has_no_arrival_delay() -> None:
+    # the run ends at 10 days (7 + 3 of drain), 14,400 min; 9 March's 22:00 reaches B then. A
+    # process's arrival at the run's end never happens (SimPy runs no event at ``until``), so
+    # its delay is unknown (NaN): an empty trip, with no event, must say the same. Guards the
+    # strict "arrival < end" for an empty last leg run as a process (<= gave it a delay of 0)
+    scenario = Scenario.model_validate(yaml.safe_load(EDGE))
+    found, _, _ = same_records(scenario, 0)
+    assert not found, found[:5]
+    for lazy in (True, False):
+        records, rep = run(scenario, 0, lazy=lazy)
+        t = records.trips
+        at_end = t["scheduled_min"] + 120.0 == rep.end_min
+        assert rep.end_min == 14400.0 and at_end.sum() == 1
+        assert math.isnan(t["arrival_delay_min"][at_end][0])
+        assert (t["arrival_delay_min"][~at_end] == 0.0).all()  # the others reach B on time
+
+
+READY_AT_DEPARTURE = """\
+import sys
+import yaml
+from corridor import simulate
+from corridor.scenario.schema import Scenario
+text = '''
+name: ready at departure
+run: {start: 2027-03-01, horizon_days: 5, warmup_days: 0, drain_days: 3, replications: 1, seed: 1}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51, lon: 71, tz: UTC, checkin_min: 0}
+  - {id: B, name: B, kind: rail_terminal, country: KZ, lat: 50, lon: 73, tz: UTC, min_connection_min: 60}
+  - {id: C, name: C, kind: rail_terminal, country: KZ, lat: 49, lon: 75, tz: UTC}
+services:
+  - {id: X, mode: rail, unit: feu, stops: [A, B], timetable: {times: ["06:00"]}, duration_min: 240,
+     capacity: 10}
+  - {id: Y, mode: rail, unit: feu, stops: [B, C], timetable: {times: ["11:00"]}, duration_min: 300,
+     capacity: 10}
+demand:
+  - {id: D, kind: cargo, from: A, to: C, per_week: 7, arrivals: uniform}
+'''
+u = simulate(Scenario.model_validate(yaml.safe_load(text)), replications=1).records[0].units
+for row in zip(u["created_min"].tolist(), u["first_departure_min"].tolist(), u["arrival_min"].tolist()):
+    print(*row)
+"""
+
+
+def test_a_container_ready_exactly_as_an_idle_trip_leaves_boards_it() -> None:
+    # X (A 06:00, B 10:00) lands containers at B, ready after the 60-min connection at 11:00,
+    # the very minute idle Y (B 11:00, C 16:00) leaves: Y looks at them then and runs, and each
+    # reaches C on the day it left A, at 16:00. Guards "ready at or before now" in the idle trip's
+    # check: with "before" Y asked for the next departure after 11:00, itself, for ever (the run
+    # hung), so the run is a subprocess with a time limit. The reference: X's first 06:00 at or
+    # after the container is created, Y's 11:00 that day
+    # the child imports the corridor this process tests
+    paths = [str(Path(corridor.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    try:
+        proc = subprocess.run([sys.executable, "-c", READY_AT_DEPARTURE], env=env, capture_output=True,
+                              text=True, timeout=60, check=True)
+    except subprocess.TimeoutExpired as hung:
+        raise AssertionError("the run did not end in 60 s (an idle trip checked itself for ever)") from hung
+    rows = [tuple(map(float, line.split())) for line in proc.stdout.splitlines()]
+    assert len(rows) == 5
+    for created, first, arrival in rows:
+        day = math.ceil((created - 360.0) / 1440.0)
+        assert (first, arrival) == (day * 1440.0 + 360.0, day * 1440.0 + 660.0 + 300.0)

@@ -188,3 +188,70 @@ def test_a_backlog_draining_through_the_window_is_not_growing(case: str) -> None
     # the cut's backlog also sets days between the first quarter's waits and the last's, which
     # the 2% trend reads as growth by design: half the replications, where the rule here took all
     assert busy >= 5 and flagged <= (0 if case == "closed in the warm-up" else 5), (busy, flagged)
+
+
+def _plain_kpis(visits: list[tuple[float, float, float]], warmup: float, horizon: float,
+                end: float) -> dict[str, float]:
+    """The station KPIs of (arrive, start, end) visits by the rules, plain sums: a vehicle is
+    queued over [arrive, start) (the step is right-continuous: at its start it is no longer
+    queued) and one starting at or after the run's end never started (SimPy runs no event at
+    ``until``)."""
+    seen = [(a, b) for a, b, _ in visits if warmup <= a < horizon]
+    moments = [warmup] + [t for a, b, _ in visits for t in (a, b) if warmup <= t < horizon]
+    return {
+        "vehicles": len(seen),
+        "mean_wait_min": float(np.mean([min(b, end) - a for a, b in seen])) if seen else np.nan,
+        "queue_at_end": sum(b >= end for _, b, _ in visits),
+        "queue_at_horizon": sum(a < horizon < b for a, b, _ in visits),
+        "max_queue": max(sum(a <= t < b for a, b, _ in visits) for t in moments),
+        "mean_queue": sum(overlap(a, b, warmup, horizon) for a, b, _ in visits) / (horizon - warmup),
+    }
+
+
+@pytest.mark.parametrize(("visits", "hand"), [
+    # arriving exactly at the warm-up's end: the window [100, 200) includes its left edge, so
+    # it is one of the window's vehicles, waiting 0 (guards arrive >= warmup)
+    ([(100.0, 100.0, 110.0)], {"vehicles": 1, "mean_wait_min": 0.0}),
+    # the second starts service exactly at the horizon, 200: it is no longer queued then, so
+    # nothing is queued when demand stops (guards start > horizon)
+    ([(150.0, 150.0, 200.0), (160.0, 200.0, 240.0)], {"queue_at_horizon": 0, "max_queue": 1}),
+    # queued through the warm-up, served from exactly 100: the window never sees it queued,
+    # largest and mean queue 0 (guards the level at the window's opening being the one after
+    # the events at its first minute)
+    ([(0.0, 100.0, 150.0)], {"max_queue": 0, "mean_queue": 0.0}),
+    # the second (arriving in the drain) starts at 300, the run's end: never run, it is
+    # still queued when the run ends (guards start < run_end for "started")
+    ([(150.0, 150.0, 300.0), (250.0, 300.0, 340.0)], {"queue_at_end": 1, "vehicles": 1}),
+], ids=["arrival at the warm-up's end", "start at the horizon", "served from the warm-up's end",
+        "start at the run's end"])
+def test_station_kpis_at_the_edges_of_the_window_and_the_run(visits, hand) -> None:
+    # tiny hand-made logs, warm-up 100, horizon 200, end of the run 300, against the plain
+    # sums and the hand figures; the largest queue is never below the time-weighted mean
+    from corridor.analysis.kpis import station_kpis
+
+    warmup, horizon, end = 100.0, 200.0, 300.0
+    a, b, e = (np.array(x) for x in zip(*visits, strict=True))
+    log = {"servers": 1, "arrive_min": a, "start_min": b, "end_min": e, "leave_min": e,
+           "units": np.ones(a.size, dtype=np.int64)}
+    got = station_kpis(log, warmup, horizon, end)
+    want = _plain_kpis(visits, warmup, horizon, end)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, nan_ok=True), key
+    for key, value in hand.items():
+        assert want[key] == value and got[key] == value, key
+    assert got["max_queue"] >= got["mean_queue"]
+
+
+def test_an_arrival_at_the_last_quarters_first_minute_belongs_to_it() -> None:
+    # window [0, 100): its last quarter is [75, 100), so a vehicle arriving at 75 is in it.
+    # Seven vehicles at 0-6 waiting 0, one at 75 waiting 100, fully busy: the last quarter's
+    # mean wait (100) exceeds the first's (0) by max(2% x 50, 60) = 60 or more, growing
+    # (guards arrive >= the last quarter's start: with > the last quarter was empty, not growing)
+    from corridor.analysis.kpis import _growing
+
+    arrive = np.array([0, 1, 2, 3, 4, 5, 6, 75.0])
+    waits = np.array([0.0] * 7 + [100.0])
+    first = waits[arrive < 25.0].mean()
+    last = waits[(arrive >= 75.0) & (arrive < 100.0)].mean()
+    assert last - first >= max(0.02 * 100 / 2, 60.0)
+    assert _growing(arrive, waits, 0.0, 100.0, 1.0)
