@@ -17,7 +17,7 @@ of
   its first unit began to wait; a formed vehicle may need a departure path of a daily pool
   (``paths_per_day``, UTC days) or a vehicle of a fleet (back ``return_factor`` x running time
   + ``turnaround_min`` after it was unloaded at the far end); until it leaves, a unit that
-  joins boards the first formed vehicle with room instead of waiting for the next;
+  joins boards the last formed vehicle if it has room instead of waiting for the next;
 * a one-way link (taken at any time; units that alight together travel as one convoy; a chain
   of links is one hop).
 
@@ -510,12 +510,12 @@ class Reference:
     def join(self, t: float, u: RUnit, h: Hop) -> None:
         if abs(self.waited_left.get(h.id, -1.0) - t) < EPS:
             raise Ambiguous("a unit joins at the minute a formed vehicle that waited leaves")
-        for w in self.formed[h.id]:  # a formed vehicle not yet gone takes it while it has room
-            if len(w["units"]) < h.capacity:
-                self.seen.add("a unit boards a formed vehicle that waits")
-                w["units"].append(u)
-                w["joined"].append(t)
-                return
+        waiting = self.formed[h.id]  # the last formed vehicle not yet gone takes it while it has room
+        if waiting and len(waiting[-1]["units"]) < h.capacity:
+            self.seen.add("a unit boards a formed vehicle that waits")
+            waiting[-1]["units"].append(u)
+            waiting[-1]["joined"].append(t)
+            return
         v = self.forming[h.id]
         if v is None:
             v = {"units": [], "cutoff": t + h.cutoff}

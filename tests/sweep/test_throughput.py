@@ -228,7 +228,10 @@ def test_a_backlog_the_drain_clears_shows_as_a_rise_in_transit(tmp_path) -> None
     assert low is not None and high is not None
     assert abs(low.mean) < 1.0
     assert 2.5 < high.mean < 5.5 and high.low > 1.0
-    assert res.steps[1].undelivered_share == 0.0 and not res.steps[1].growing  # only the rise sees it
+    # nothing undelivered; the queue for the paths is flagged as growing too (it was not:
+    # only stations had the flag, so the rise alone saw it)
+    assert res.steps[1].undelivered_share == 0.0 and res.steps[1].growing == ("EU (paths)",)
+    assert not res.steps[0].growing
     assert res.steps[0].sustainable and not res.steps[1].sustainable
     assert "a backlog grows through the window" in res.steps[1].why
 

@@ -142,9 +142,15 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
     assert all(len(r) == replications for r in runs)  # every step ran here
 
     def growing(kpis: list[dict[str, float]]) -> set[str]:
-        names = {k[len("stations."):-len(".growing")] for k in kpis[0] if k.startswith("stations.")
-                 and k.endswith(".growing")}
-        return {s for s in names if sum(k[f"stations.{s}.growing"] for k in kpis) > len(kpis) / 2}
+        # queues growing in most replications: stations by name, paths and fleets with their kind
+        out = set()
+        for head, kind in (("stations.", None), ("paths.", "paths"), ("fleets.", "fleet")):
+            for key in kpis[0]:
+                if key.startswith(head) and key.endswith(".growing") and \
+                        sum(k[key] for k in kpis) > len(kpis) / 2:
+                    name = key[len(head):-len(".growing")]
+                    out.add(name if kind is None else f"{name} ({kind})")
+        return out
 
     # set aside: stations whose outside traffic alone takes 95% of their capacity or more (the
     # docs), and whose queue grows at the lightest step; at one the cargo shares, its queue is

@@ -387,8 +387,29 @@ def path_kpis(log: dict[str, Any], warmup: float, horizon: float) -> dict[str, f
     days = int(np.sum(open_days[np.arange(first, max(last, first)) % 7]))
     inside = (log["day"] >= first) & (log["day"] < last)
     taken = int(log["used"][inside].sum())
-    return {"per_day": int(log["per_day"]), "days_a_week": int(np.sum(open_days)),
-            "utilisation": taken / (days * log["per_day"]) if days else np.nan}
+    utilisation = taken / (days * log["per_day"]) if days else np.nan
+    out = {"per_day": int(log["per_day"]), "days_a_week": int(np.sum(open_days)), "utilisation": utilisation}
+    if "asked_min" in log:  # vehicles queueing for paths, as at a station (the waits the takes fixed)
+        out["growing"] = _queue_grows(log["asked_min"], log["got_min"], warmup, horizon, utilisation)
+    return out
+
+
+def _queue_grows(asked: np.ndarray, got: np.ndarray, warmup: float, horizon: float, busy: float,
+                 run_end: float = math.inf) -> float:
+    """Vehicles queueing for a resource other than a station's servers (a pool of paths, a
+    fleet's vehicles) whose queue grows without bound, by the stations' trend rule: some still
+    queued when demand stops, the resource nearly always busy, and vehicles asking in the
+    window's last quarter waiting longer than those of its first by ``GROWING_RATE`` of the time
+    between them (and an hour). ``got`` is when each got what it asked for, NaN when it had not
+    when the run ended (its wait is cut at ``run_end``: a lower figure, so the rule errs
+    towards not growing)."""
+    window = (asked >= warmup) & (asked < horizon)
+    queued_at_horizon = bool(np.any((asked < horizon) & ~(got <= horizon)))  # NaN: still queued
+    span = horizon - warmup
+    if not queued_at_horizon or not span > 0 or not np.isfinite(busy):
+        return 0.0
+    waits = np.where(np.isnan(got), run_end, got) - asked
+    return float(_growing(asked[window], waits[window], warmup, span, busy))
 
 
 def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: float) -> dict[str, float]:
@@ -414,6 +435,8 @@ def fleet_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: floa
         "waited_share": float(np.mean(wait > 0)) if wait.size else np.nan,
         "mean_wait_h": float(wait.mean() / MIN_PER_HOUR) if wait.size else np.nan,
         "unserved": int(np.sum(np.isnan(got)[sel])),
+        # trains queueing for its vehicles, growing without bound (the stations' trend rule)
+        "growing": _queue_grows(asked, got, warmup, horizon, busy, run_end),
     }
 
 

@@ -14,10 +14,12 @@ same replications and seed: common random numbers along the curve. At each step:
   departure paths' share taken (named ``SERVICE (paths)``), each fleet's share of vehicles away
   from home (``FLEET (fleet)``); and the bottleneck: the busiest of them, but for a station
   whose queue grows whatever the cargo (below), and none that nothing used;
-* stations whose queue grew without bound (the engine's ``growing`` flag: over 95% busy,
-  waits rising across the window, or over 99% busy with a queue never empty through its last
-  quarter and longer there than in its first two; vehicles still queued when demand stops) in
-  more than half the replications, the rule ``run`` warns by; one that grows already at the
+* queues that grew without bound, at stations, for departure paths (``SERVICE (paths)``) or
+  for a fleet's vehicles (``FLEET (fleet)``) (the engine's ``growing`` flag: vehicles still
+  queued when demand stops, and over 95% busy with waits rising across the window; at a
+  station also over 99% busy with a queue never empty through the window's last quarter and
+  longer there than in its first two) in more than half the replications, the rule ``run``
+  warns by; a station that grows already at the
   lightest step, where outside traffic alone fills it (``load.outside_overload``: 95% of its
   capacity, or over it in a season or under a cut), grows whatever the cargo and is named but
   not counted, nor taken for the bottleneck (elsewhere it is the cargo's own jam);
@@ -453,8 +455,13 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
         for key in summary:
             if key.startswith(section) and key.endswith(tail) and (e := _est(summary[key])):
                 utilisation[f"{key[len(section):-len(tail)]} ({kind})"] = e
-    growing = tuple(name for name in stations
-                    if 2 * sum(r.kpis.get(f"stations.{name}.growing", 0.0) for r in runs) > len(runs))
+    # a queue that grows in most replications: at a station, for departure paths, for a fleet
+    queues = [(name, f"stations.{name}.growing") for name in stations]
+    for section, kind in (("paths.", "paths"), ("fleets.", "fleet")):
+        queues += [(f"{key[len(section):-len('.growing')]} ({kind})", key) for key in summary
+                   if key.startswith(section) and key.endswith(".growing")]
+    growing = tuple(name for name, key in queues
+                    if 2 * sum(r.kpis.get(key, 0.0) for r in runs) > len(runs))
     created = sum(r.kpis.get("cargo.created", 0.0) for r in runs)
     undelivered = sum(r.kpis.get("cargo.undelivered", 0.0) for r in runs)
     return Step(scale, offered,
@@ -502,7 +509,8 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
     why: dict[str, str] = {}
     growing = [name for name in step.growing if name not in standing]
     if growing:
-        why["queue"] = f"the queue at {', '.join(growing)} grows without bound"
+        why["queue"] = (f"the queue at {growing[0]} grows without bound" if len(growing) == 1 else
+                        f"the queues at {_and(growing)} grow without bound")
     if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
         why["undelivered"] = none if not math.isfinite(step.undelivered_share) else \
             f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"

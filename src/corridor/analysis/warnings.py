@@ -187,4 +187,11 @@ def run_warnings(result: Any) -> list[str]:
                        f"{n} replications), {days:.1f} days of its service: a backlog the window never "
                        "cleared (a closure, or more traffic than it serves), whose waits its statistics "
                        "read while it lasted")
+    for section, what in (("paths", "departure paths of"), ("fleets", "vehicles of fleet")):
+        for name in result.kpis[0].get(section, {}):
+            growing = sum(k[section][name].get("growing", 0.0) for k in result.kpis)
+            if growing * 2 > n:
+                out.append(f"the queue of trains waiting for the {what} {name} grew without bound in "
+                           f"{growing:.0f} of {n} replications (over 95% busy, waits rising across the "
+                           "window, still waiting when demand stops): the cargo needs more than it has")
     return out

@@ -221,9 +221,11 @@ class Replication:
                 self.paths[s] = PathPool(spec.dispatch.paths_per_day, weekdays=spec.dispatch.path_weekdays,
                                          first_weekday=scenario.run.start.weekday())
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
+        # service -> when each of its vehicles first asked for a path, and the time that take gave
+        self.path_asks: dict[int, tuple[list[float], list[float]]] = {s: ([], []) for s in self.paths}
         # service -> the loads of its formed vehicles not yet gone (waiting for a fleet's vehicle,
-        # a path, or their place to open), first formed first: a unit that joins boards the first
-        # with room, as a train waiting in the yard takes on what comes
+        # a path, or their place to open), first formed first: a unit that joins boards the last
+        # if it has room, as a train waiting in the yard takes on what comes
         self.formed: dict[int, list[list[Unit]]] = defaultdict(list)
         # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
         self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
@@ -604,7 +606,9 @@ class Replication:
             days = sorted(pool.used)
             out[self.tt.services[s]] = {"per_day": pool.per_day, "day": np.array(days, dtype=np.int64),
                                         "used": np.array([pool.used[d] for d in days], dtype=np.int64),
-                                        "open": np.array(pool.open or (True,) * 7)}
+                                        "open": np.array(pool.open or (True,) * 7),
+                                        "asked_min": np.array(self.path_asks[s][0], dtype=np.float64),
+                                        "got_min": np.array(self.path_asks[s][1], dtype=np.float64)}
         return out
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
@@ -766,11 +770,12 @@ class Replication:
         self.holding.discard(unit.id)
         unit.status = _WAITING
         room = self._room(service)[0] if self.service_windows[service] else self.capacity[service]
-        for load in self.formed.get(service, ()):
-            if len(load) < room:
-                load.append(unit)
-                self.awaiting_path.add(unit.id)
-                return
+        formed = self.formed.get(service)
+        if formed and len(formed[-1]) < room and not pool:  # the last formed (boarding an earlier
+            # one, or with units waiting for a vehicle of their own, would pass units)
+            formed[-1].append(unit)
+            self.awaiting_path.add(unit.id)
+            return
         pool.append(unit)
         if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
@@ -851,7 +856,7 @@ class Replication:
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
         formed = self.formed[service]
-        formed.append(load)  # until it goes, units that join board it while it has room
+        formed.append(load)  # until it goes, units that join board it while it has room and is the last
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             back = fleet[0].take()
@@ -860,8 +865,14 @@ class Replication:
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
+        asked = True
         while spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = self.paths[service].take(self.env.now)
+            if asked:  # its wait for a path, as the take fixed it (past the end if need be)
+                asks = self.path_asks[service]
+                asks[0].append(self.env.now)
+                asks[1].append(leave)
+                asked = False
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave <= self.env.now:
@@ -881,15 +892,17 @@ class Replication:
             self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
         del formed[next(k for k, other in enumerate(formed) if other is load)]
+        capacity = self._room(service)[0]
+        if self.service_windows[service]:  # its room changes: it takes the first come
+            self._first_come(service, load, capacity)
+        if not load:  # its units all left on vehicles before it (room came back): none runs
+            if fleet is not None:
+                fleet[0].back_after(0.0)
+            return
+        self.awaiting_path.difference_update(unit.id for unit in load)
         if service in self.paths:  # those who boarded while it waited for its path have it too
             for unit in load:
                 self.commitments.left(unit.id, service)
-        capacity = self._room(service)[0]
-        if len(load) > capacity:  # cut since it formed: it carries what the cut leaves room for,
-            # and the last to board wait for the next vehicle (first come first served)
-            for unit in load[capacity:]:
-                self._join(unit, service)
-            del load[capacity:]
         now = self.env.now
         self._choose_on_board(load, now)
         cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
@@ -909,6 +922,37 @@ class Replication:
         if fleet is not None:  # unloaded: it runs back empty
             fleet[0].back_after(fleet[1])
         self._land(load, dest, processed, via_link=False)
+
+    def _first_come(self, service: int, load: list[Unit], capacity: int) -> None:
+        """A vehicle of a service whose room a disruption changes leaves with the first
+        ``capacity`` units waiting for the service, first come first served by (ready time,
+        unit id), wherever they wait: on it, on the other formed vehicles, or for a vehicle of
+        their own. Its room may have shrunk or grown since it formed, and a closure over its
+        path's day sends it after vehicles formed later (it takes a path again), so without this
+        units passed one another. The vehicles still waiting keep their number of units, in the
+        same order; the rest wait for one of their own: a vehicle's worth is sent, or their
+        cut-off runs from the first of them."""
+        formed, pool = self.formed[service], self.dispatch_pool[service]
+        aboard = [unit for train in formed for unit in train]
+        queue = sorted([*load, *aboard, *pool], key=_boarding_order)
+        load[:] = queue[:capacity]
+        rest, k = queue[capacity:], 0
+        for train in formed:
+            n = len(train)
+            train[:] = rest[k:k + n]
+            k += n
+        first = pool[0] if pool else None
+        pool[:] = rest[k:]
+        waiting = {unit.id for unit in aboard}
+        now_aboard = {unit.id for train in formed for unit in train}
+        self.awaiting_path.difference_update(waiting - now_aboard)
+        self.awaiting_path.update(now_aboard - waiting)
+        if pool and self._send_if_full(service, capacity):
+            return
+        if (pool[0] if pool else None) is not first:  # a new first unit: its cut-off
+            self.dispatch_timer[service] = 0
+            if pool:
+                self._start_cutoff(service, since=pool[0].ready_min)
 
     def _while_closed(self, service: int, load: list[Unit]) -> Generator[simpy.Event, Any, None]:
         """A vehicle formed before ``service`` closed (it waited for a fleet's vehicle or a path)
