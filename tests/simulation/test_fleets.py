@@ -347,3 +347,59 @@ def test_cuts_and_closures_of_a_dispatched_service_keep_first_come_first_served(
         assert 0 < boarded <= room
         if boarded < room:  # a vehicle with room left none waiting behind it
             assert not np.any((created < when) & (left > when)), (when, boarded, room)
+
+
+FEEDERS = """\
+name: feeders
+run: {start: 2027-03-01, horizon_days: 40, warmup_days: 0, drain_days: 20, replications: 1, seed: SEED}
+places:
+  - {id: O1, name: O1, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: O2, name: O2, kind: rail_terminal, country: KZ, lat: 46, lon: 81, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+services:
+  - {id: R1, mode: rail, unit: feu, stops: [O1, G], timetable: {days: daily, times: ["08:00"]},
+     duration_min: 240, capacity: 100}
+  - {id: R2, mode: rail, unit: feu, stops: [O2, G], timetable: {days: daily, times: ["TIME2"]},
+     duration_min: 120, capacity: 100}
+  - {id: S, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 0, paths_per_day: 1},
+     duration_min: 1440, capacity: 3}
+demand:
+  - {id: F1, kind: cargo, from: O1, to: Z, per_week: 20}
+  - {id: F2, kind: cargo, from: O2, to: Z, per_week: 20}
+"""
+
+
+@pytest.mark.parametrize(("seed", "time2"), [(1, "10:00"), (2, "10:00"), (3, "22:00"), (4, "22:00")])
+def test_containers_landing_at_one_minute_board_by_id_and_catch_a_path_leaving_then(seed: int,
+                                                                                    time2: str) -> None:
+    # R1 and R2 land at G at one minute (12:00) or R2 at midnight, when a train leaves on its path.
+    # Units landing together boarded a waiting train in the order their trains landed, not by
+    # unit id; and one landing at the very minute a waiting train left on its path missed it
+    # (the train left first) and waited a day, where a timetabled trip waits for it
+    rec = simulate(Scenario.model_validate(yaml.safe_load(
+        FEEDERS.replace("SEED", str(seed)).replace("TIME2", time2))), workers=1).records[0]
+    g = rec.places.index("G")
+    dep = rec.departures
+    at_g = dep["place"] == g
+    leave_g = dict(zip(dep["unit"][at_g].tolist(), dep["depart_min"][at_g].tolist(), strict=True))
+    landed = {}  # when each container reached G: its feeder's departure plus the ride
+    u = rec.units
+    ride = {"F1": 240.0, "F2": 120.0}
+    for k, flow, first in zip(u["id"].tolist(), u["flow"].tolist(), u["first_departure_min"].tolist(),
+                              strict=True):
+        if np.isfinite(first):
+            landed[k] = first + ride[rec.flows[flow]]
+    # a plain order: by landing minute, then unit id; no container leaves G before one before it
+    order = sorted(landed, key=lambda k: (landed[k], k))
+    leaves = [leave_g.get(k, np.inf) for k in order]
+    assert all(a <= b for a, b in zip(leaves, leaves[1:], strict=False)), "a container passed another"
+    # a train leaving G with room took every container that had landed by then, that minute too
+    trips = rec.trips
+    s = trips["service"] == rec.services.index("S")
+    for when, boarded, room in zip(trips["scheduled_min"][s], trips["boarded"][s], trips["capacity"][s],
+                                   strict=True):
+        if boarded < room:
+            assert not any(t <= when < leave_g.get(k, np.inf) for k, t in landed.items()), (when, boarded)
+    if time2 == "22:00":  # some landed at midnight as a train left: they are on it
+        assert any(t % 1440 == 0 and leave_g.get(k) == t for k, t in landed.items())

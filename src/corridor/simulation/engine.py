@@ -771,11 +771,19 @@ class Replication:
         unit.status = _WAITING
         room = self._room(service)[0] if self.service_windows[service] else self.capacity[service]
         formed = self.formed.get(service)
-        if formed and len(formed[-1]) < room and not pool:  # the last formed (boarding an earlier
-            # one, or with units waiting for a vehicle of their own, would pass units)
-            formed[-1].append(unit)
-            self.awaiting_path.add(unit.id)
-            return
+        if formed:  # the last formed (boarding an earlier one, or with units waiting for a
+            # vehicle of their own, would pass units)
+            last = formed[-1]
+            if len(last) < room and not pool:
+                last.append(unit)
+                self.awaiting_path.add(unit.id)
+                return
+            # full: units ready at one minute board by unit id, whichever landed first
+            k = max(range(len(last)), key=lambda j: _boarding_order(last[j])) if len(last) >= room else -1
+            if k >= 0 and _boarding_order(unit) < _boarding_order(last[k]):
+                self.awaiting_path.discard(last[k].id)
+                self.awaiting_path.add(unit.id)
+                last[k], unit = unit, last[k]
         pool.append(unit)
         if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
@@ -878,7 +886,9 @@ class Replication:
             if leave <= self.env.now:
                 break
             self.awaiting_path.update(unit.id for unit in load)
-            yield self.env.timeout(leave - self.env.now)
+            # at its path's minute after the ordinary events of it, as a trip leaves: a unit
+            # that lands ready then boards (it waited a day when its landing came later)
+            yield self._at(leave, 0)
             self.awaiting_path.difference_update(unit.id for unit in load)
             if self._room(service)[0]:
                 break
