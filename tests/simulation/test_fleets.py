@@ -403,3 +403,36 @@ def test_containers_landing_at_one_minute_board_by_id_and_catch_a_path_leaving_t
             assert not any(t <= when < leave_g.get(k, np.inf) for k, t in landed.items()), (when, boarded)
     if time2 == "22:00":  # some landed at midnight as a train left: they are on it
         assert any(t % 1440 == 0 and leave_g.get(k) == t for k, t in landed.items())
+
+
+BURN = """\
+name: burn
+run: {start: 2027-03-01, horizon_days: 1, warmup_days: 0, drain_days: 4, replications: 1, seed: 1}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+services:
+  - {id: R, mode: rail, unit: feu, stops: [O, G], timetable: {days: [Mon], times: ["08:00", "09:00"]},
+     duration_min: 120, capacity: 1}
+  - {id: S, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 0, paths_per_day: 1},
+     duration_min: 600, capacity: 4}
+demand:
+  - {id: F, kind: cargo, from: O, to: Z, per_week: 100}
+disruptions:
+  - {id: SHUT, target: S, capacity_factor: 0.0, start: 2027-03-02T00:00:00+00:00,
+     end: 2027-03-02T06:00:00+00:00}
+"""
+
+
+def test_a_vehicle_whose_path_day_opens_with_a_closure_leaves_that_day_when_it_lifts() -> None:
+    # Monday's two trains bring a container each to G: the first takes Monday's path at 10:00,
+    # the second Tuesday's, at 00:00, when S is closed until 06:00. It took a path again after
+    # the closure with Tuesday's still counted taken, so it left on Wednesday (2880), Tuesday's
+    # path counted as used though nothing ran on it. Its path goes back when the closure holds
+    # it: it leaves at 06:00 on Tuesday (1800), and each day counts one path
+    rec = simulate(Scenario.model_validate(yaml.safe_load(BURN)), workers=1).records[0]
+    dep = rec.departures
+    at_g = dep["place"] == rec.places.index("G")
+    assert sorted(dep["depart_min"][at_g].tolist()) == [600.0, 1800.0]
+    assert rec.paths["S"]["used"].tolist() == [1, 1]  # one path on each of Monday and Tuesday

@@ -873,14 +873,16 @@ class Replication:
                 yield back
                 self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
-        asked = True
+        asked = -1
         while spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = self.paths[service].take(self.env.now)
-            if asked:  # its wait for a path, as the take fixed it (past the end if need be)
-                asks = self.path_asks[service]
+            asks = self.path_asks[service]
+            if asked < 0:  # its wait for a path, as the take fixed it (past the end if need be)
+                asked = len(asks[0])
                 asks[0].append(self.env.now)
                 asks[1].append(leave)
-                asked = False
+            else:  # a path again, after a closure of the service on its path's day
+                asks[1][asked] = leave
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave <= self.env.now:
@@ -892,7 +894,11 @@ class Replication:
             self.awaiting_path.difference_update(unit.id for unit in load)
             if self._room(service)[0]:
                 break
-            yield from self._while_closed(service, load)  # closed on its path's day: a path after
+            # closed on its path's day: the path goes back (it counted as taken, and the vehicle
+            # took the next day's after the closure, behind those formed later); then a path
+            # after the closure, that day's if one is left
+            self.paths[service].release(leave)
+            yield from self._while_closed(service, load)
         tt = self.tt
         row = self.dispatch_row[service]
         opens = self._open_at(int(tt.links.origin[row]), self.env.now)

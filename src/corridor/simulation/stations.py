@@ -112,6 +112,20 @@ class PathPool:
         self.last_day = max(self.last_day, day)
         return max(t_min, day * MIN_PER_DAY)
 
+    def release(self, leave_min: float) -> None:
+        """Give back the path of the day of ``leave_min``, taken and not used (its service was
+        closed when it came): the day counts it no more, and a vehicle may take it yet.
+
+        >>> pool = PathPool(1)
+        >>> pool.take(0.0), pool.take(0.0)
+        (0.0, 1440.0)
+        >>> pool.release(0.0); pool.take(300.0)
+        300.0
+        """
+        day = math.floor(leave_min / MIN_PER_DAY)
+        self.used[day] -= 1
+        self._past_full.pop(day, None)  # no longer full: the walk from it stops there
+
 
 class Windows:
     """The disruption windows of one target (start, end, capacity factor), with the factor in
