@@ -144,8 +144,8 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
         mean = float(place.service_time.mean_min)
         timetabled, sent = calls.get(place.id, 0.0), dispatched.get(place.id, 0.0)
         rho = (timetabled + sent + place.background_per_day) * mean / (place.servers * MIN_PER_DAY)
-        cuts = [d.capacity_factor for d in scenario.disruptions if d.target == place.id and d not in unseen]
-        deepest = min(cuts, default=1.0)
+        cut = _deepest_cut(scenario, place.id, unseen)
+        deepest = cut.capacity_factor if cut is not None else 1.0
         worst = rho / deepest if deepest > 0 else math.inf
         peak, month = rho, ""
         if place.background_seasonality is not None and place.background_per_day > 0:
@@ -202,8 +202,7 @@ def outside_overload(scenario: Scenario) -> dict[str, str]:
                               default=(rho, ""))
             if peak > rho:
                 rho, why = peak, f"its outside traffic alone takes {peak:.0%} of its capacity in {label}"
-        cuts = [d for d in scenario.disruptions if d.target == place.id and d not in unseen]
-        deepest = min(cuts, key=lambda d: d.capacity_factor, default=None)
+        deepest = _deepest_cut(scenario, place.id, unseen)
         if rho < OUTSIDE_FULL and deepest is not None and (
                 deepest.capacity_factor == 0 or rho / deepest.capacity_factor > 1):
             out[place.id] = (f"its outside traffic alone is over its capacity while {deepest.id} "
@@ -212,6 +211,13 @@ def outside_overload(scenario: Scenario) -> dict[str, str]:
         elif rho >= OUTSIDE_FULL:
             out[place.id] = why
     return out
+
+
+def _deepest_cut(scenario: Scenario, place: str, unseen: list[Disruption]) -> Disruption | None:
+    """The disruption of ``place`` that leaves it the least capacity in the run (none outside
+    it, ``unseen``), or None."""
+    cuts = [d for d in scenario.disruptions if d.target == place and d not in unseen]
+    return min(cuts, key=lambda d: d.capacity_factor, default=None)
 
 
 def _months(scenario: Scenario) -> list[tuple[int, str]]:

@@ -172,7 +172,7 @@ def run_warnings(result: Any) -> list[str]:
                    "disruption), even if the drain clears it before the run ends")
     n = len(result.kpis)
     for name in result.kpis[0]["stations"]:
-        growing = sum(k["stations"][name].get("growing", 0.0) for k in result.kpis)
+        growing = _grew(result.kpis, "stations", name)
         if growing * 2 > n:
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
                        "(over 95% busy, waits rising across the window, or over 99% busy with a queue "
@@ -189,9 +189,15 @@ def run_warnings(result: Any) -> list[str]:
                        "read while it lasted")
     for section, what in (("paths", "departure paths of"), ("fleets", "vehicles of fleet")):
         for name in result.kpis[0].get(section, {}):
-            growing = sum(k[section][name].get("growing", 0.0) for k in result.kpis)
+            growing = _grew(result.kpis, section, name)
             if growing * 2 > n:
                 out.append(f"the queue of trains waiting for the {what} {name} grew without bound in "
                            f"{growing:.0f} of {n} replications (over 95% busy, waits rising across the "
                            "window, still waiting when demand stops): the cargo needs more than it has")
     return out
+
+
+def _grew(kpis: list[dict[str, Any]], section: str, name: str) -> float:
+    """In how many replications the queue of ``section``'s ``name`` (a station, a pool of
+    paths, a fleet) grew without bound."""
+    return sum(k[section][name].get("growing", 0.0) for k in kpis)
