@@ -28,10 +28,11 @@ def jam():
 
 def test_late_2021_waits_at_malaszewicze(jam) -> None:
     # FACTS (silkroadsummit.eu, 2 Nov 2021): waits averaged ~10 days in late 2021, up to 16.
-    # Trains reaching Malaszewicze in the four weeks round the report wait days, not hours:
-    # a press figure, so the model's mean is held to 6-14 days; and none of the trains the
-    # report could speak of (arrived by 2 Nov) waits beyond 16 x 1.25 (the jam goes on growing
-    # after it: 2021's volumes exceed Malaszewicze's 9-10 trains a day)
+    # A report of 2 Nov can speak only of waits over by then: the trains that left
+    # Malaszewicze in the fortnight before it. Their mean is held to 7-13 days (a press
+    # "~10"), the longest to 16 x 1.25; none that arrived by the report waits beyond that.
+    # The jam goes on growing after it (2021's volumes exceed Malaszewicze's 9-10 trains a
+    # day): trains arriving in the four weeks round the report wait longer still.
     s, result = jam
     lo = minutes(s, dt.datetime(2021, 10, 19, tzinfo=dt.UTC))
     report = minutes(s, dt.datetime(2021, 11, 2, tzinfo=dt.UTC))
@@ -39,15 +40,18 @@ def test_late_2021_waits_at_malaszewicze(jam) -> None:
     means = []
     for rec in result.records:
         log = rec.stations["MALASZEWICZE"]
-        sel = (log["arrive_min"] >= lo) & (log["arrive_min"] < hi)
-        waits = (log["start_min"][sel] - log["arrive_min"][sel]) / 1440
-        means.append(waits.mean())
-        by_report = log["arrive_min"] < report
-        assert (log["start_min"][by_report] - log["arrive_min"][by_report]).max() / 1440 <= 16 * 1.25
-        # the jam builds: October's early arrivals wait less than November's
-        early = log["arrive_min"] < minutes(s, dt.datetime(2021, 10, 1, tzinfo=dt.UTC))
-        assert (log["start_min"][early] - log["arrive_min"][early]).mean() / 1440 < waits.mean()
-    assert 6.0 <= np.mean(means) <= 14.0, means
+        arrive, start = log["arrive_min"], log["start_min"]
+        waits = (start - arrive) / 1440
+        seen = (start >= report - 14 * 1440) & (start < report)
+        means.append(waits[seen].mean())
+        assert waits[seen].max() <= 16 * 1.25
+        assert waits[arrive < report].max() <= 16 * 1.25
+        # the jam builds: October's early arrivals wait less than those round the report,
+        # and those more than the report saw
+        around = (arrive >= lo) & (arrive < hi)
+        early = arrive < minutes(s, dt.datetime(2021, 10, 1, tzinfo=dt.UTC))
+        assert waits[early].mean() < waits[seen].mean() < waits[around].mean()
+    assert 7.0 <= np.mean(means) <= 13.0, means
 
 
 def test_the_baseline_at_2021_volumes_is_over_capacity(jam) -> None:
