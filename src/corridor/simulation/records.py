@@ -211,16 +211,18 @@ class Records:
 
 def _at_end(start_min: float, end_min: float, leave_min: float, run_end_min: float) -> str:
     """Where a station visit stood when the run ended: ``queued``, ``in service``, ``held`` (by
-    customs, after service), or ``""`` when the vehicle had left.
+    customs, after service), or ``""`` when the vehicle had left. The run stops before the
+    events of its last minute, so a step due at that minute has not happened (as the KPIs
+    count it: ``queue_at_end`` counts a visit starting then as queued).
 
-    >>> [_at_end(10, 20, 30, t) for t in (5, 15, 25, 30, 35)]
-    ['queued', 'in service', 'held', '', '']
+    >>> [_at_end(10, 20, 30, t) for t in (5, 10, 15, 20, 25, 30, 35)]
+    ['queued', 'queued', 'in service', 'in service', 'held', 'held', '']
     """
-    if leave_min <= run_end_min:
+    if leave_min < run_end_min:
         return ""
-    if end_min <= run_end_min:
+    if end_min < run_end_min:
         return "held"
-    return "in service" if start_min <= run_end_min else "queued"
+    return "in service" if start_min < run_end_min else "queued"
 
 
 def _wait_columns(visits: list[tuple[list[int], int, float, float]]) -> dict[str, np.ndarray]:
