@@ -436,3 +436,50 @@ def test_a_vehicle_whose_path_day_opens_with_a_closure_leaves_that_day_when_it_l
     at_g = dep["place"] == rec.places.index("G")
     assert sorted(dep["depart_min"][at_g].tolist()) == [600.0, 1800.0]
     assert rec.paths["S"]["used"].tolist() == [1, 1]  # one path on each of Monday and Tuesday
+
+
+STOOD = """\
+name: stood
+run: {start: 2027-03-01, horizon_days: 1, warmup_days: 0, drain_days: 6, replications: 1, seed: 1}
+places:
+  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
+  - {id: P, name: P, kind: rail_terminal, country: KZ, lat: 46, lon: 81, tz: UTC}
+  - {id: H, name: H, kind: border_station, country: PL, lat: 53, lon: 23, tz: UTC}
+  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+fleets:
+  - {id: SETS, vehicles: 3, return_factor: 10.0, turnaround_min: 60}
+services:
+  - {id: MON, mode: rail, unit: feu, stops: [O, G], duration_min: 120, capacity: 1,
+     timetable: {days: [Mon], times: ["05:00", "08:00", "09:00"]}}
+  - {id: S, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 0, paths_per_day: 1, fleet: SETS},
+     duration_min: 600, capacity: 2}
+  - {id: TUE, mode: rail, unit: feu, stops: [P, H], timetable: {days: [Tue], times: ["00:00"]},
+     duration_min: 120, capacity: 1}
+  - {id: T, mode: rail, unit: feu, stops: [H, Z], dispatch: {cutoff_min: 0, fleet: SETS},
+     duration_min: 600, capacity: 2}
+demand:
+  - {id: F, kind: cargo, from: O, to: Z, per_week: 100}
+  - {id: E, kind: cargo, from: P, to: Z, per_week: 100}
+disruptions:
+  - {id: HALF, target: S, capacity_factor: 0.5, start: 2027-03-01T00:00:00+00:00,
+     end: 2027-03-02T00:00:00+00:00}
+"""
+
+
+def test_a_formed_vehicle_left_empty_gives_back_its_fleet_vehicle_and_path_at_once() -> None:
+    # Containers reach G at 07:00, 10:00 and 11:00 on Monday while S is cut to 1 of its 2: the
+    # first leaves on Monday's path, the second forms a train on Tuesday's path and the third
+    # one on Wednesday's, each holding one of the fleet's three platform sets. At Tuesday 00:00
+    # the cut ends and Tuesday's train takes both (first come). Wednesday's, left empty, kept
+    # its set and path until Wednesday 00:00, so T's container at H from 02:00 on Tuesday
+    # waited for that set until then (2880), and Wednesday's path counted as taken. It gives
+    # both back at once: T leaves at 02:00 (1560); the logs hold the trains that ran
+    rec = simulate(Scenario.model_validate(yaml.safe_load(STOOD)), workers=1).records[0]
+    dep = rec.departures
+    at = {p: sorted(dep["depart_min"][dep["place"] == rec.places.index(p)].tolist()) for p in "GH"}
+    assert at == {"G": [420.0, 1440.0, 1440.0], "H": [1560.0]}
+    assert rec.paths["S"]["asked_min"].tolist() == [420.0, 600.0]
+    assert int(rec.paths["S"]["used"].sum()) == 2
+    assert rec.fleets["SETS"]["asked_min"].tolist() == [420.0, 600.0, 1560.0]
+    assert rec.fleets["SETS"]["got_min"].tolist() == [420.0, 600.0, 1560.0]

@@ -69,6 +69,7 @@ from corridor.simulation.entities import (
     STATUS_NAMES,
     TRIP_FIELDS,
     DispatchStep,
+    Formed,
     IdleTrips,
     LinkStep,
     RideStep,
@@ -128,6 +129,17 @@ _unit_id = attrgetter("id")
 def _boarding_order(unit: Unit) -> tuple[float, int]:
     """Containers waiting at a place board first come first served by (ready time, unit id)."""
     return unit.ready_min, unit.id
+
+
+def _asks_log(asks: list[list[float]]) -> dict[str, np.ndarray]:
+    """Vehicles' asks for a path, [asked, got], as the log's columns, without those stood down
+    (asked NaN).
+
+    >>> {k: v.tolist() for k, v in _asks_log([[0.0, 10.0], [math.nan, 20.0], [5.0, 30.0]]).items()}
+    {'asked_min': [0.0, 5.0], 'got_min': [10.0, 30.0]}
+    """
+    kept = np.array([a for a in asks if not math.isnan(a[0])], dtype=np.float64).reshape(-1, 2)
+    return {"asked_min": kept[:, 0], "got_min": kept[:, 1]}
 
 
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
@@ -222,11 +234,13 @@ class Replication:
                                          first_weekday=scenario.run.start.weekday())
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
         # service -> when each of its vehicles first asked for a path, and the time that take gave
-        self.path_asks: dict[int, tuple[list[float], list[float]]] = {s: ([], []) for s in self.paths}
+        # service -> per formed vehicle that took a path: [when it asked, when it leaves]; NaN
+        # asked: stood down, its path given back (not logged)
+        self.path_asks: dict[int, list[list[float]]] = {s: [] for s in self.paths}
         # service -> the loads of its formed vehicles not yet gone (waiting for a fleet's vehicle,
         # a path, or their place to open), first formed first: a unit that joins boards the last
         # if it has room, as a train waiting in the yard takes on what comes
-        self.formed: dict[int, list[list[Unit]]] = defaultdict(list)
+        self.formed: dict[int, list[Formed]] = defaultdict(list)
         # fleets shared by dispatched services: service -> (its fleet, minutes to come back once unloaded)
         self.fleets = {f.id: Fleet(self.env, f.vehicles) for f in scenario.fleets}
         self.fleet_of: dict[int, tuple[Fleet, float]] = {}
@@ -607,8 +621,7 @@ class Replication:
             out[self.tt.services[s]] = {"per_day": pool.per_day, "day": np.array(days, dtype=np.int64),
                                         "used": np.array([pool.used[d] for d in days], dtype=np.int64),
                                         "open": np.array(pool.open or (True,) * 7),
-                                        "asked_min": np.array(self.path_asks[s][0], dtype=np.float64),
-                                        "got_min": np.array(self.path_asks[s][1], dtype=np.float64)}
+                                        **_asks_log(self.path_asks[s])}
         return out
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
@@ -773,7 +786,7 @@ class Replication:
         formed = self.formed.get(service)
         if formed:  # the last formed (boarding an earlier one, or with units waiting for a
             # vehicle of their own, would pass units)
-            last = formed[-1]
+            last = formed[-1].units
             if len(last) < room and not pool:
                 last.append(unit)
                 self.awaiting_path.add(unit.id)
@@ -863,26 +876,28 @@ class Replication:
             self._start_cutoff(service, since=pool[0].ready_min)
         spec = self.scenario.services[service]
         assert spec.dispatch is not None
-        formed = self.formed[service]
-        formed.append(load)  # until it goes, units that join board it while it has room and is the last
+        vehicle = Formed(load)
+        # until it goes, units that join board it while it has room and is the last
+        self.formed[service].append(vehicle)
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
-            back = fleet[0].take()
+            vehicle.fleet_ask, back = fleet[0].take()
             if back is not None:
                 self.awaiting_path.update(unit.id for unit in load)
                 yield back
+                if vehicle.stood_down:
+                    return
                 self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
-        asked = -1
+            if vehicle.stood_down:
+                return
         while spec.dispatch.paths_per_day is not None:  # the formed vehicle waits for a path
             leave = self.paths[service].take(self.env.now)
-            asks = self.path_asks[service]
-            if asked < 0:  # its wait for a path, as the take fixed it (past the end if need be)
-                asked = len(asks[0])
-                asks[0].append(self.env.now)
-                asks[1].append(leave)
+            if vehicle.path_ask is None:  # its wait for a path, as the take fixed it (past the end)
+                vehicle.path_ask = [self.env.now, leave]
+                self.path_asks[service].append(vehicle.path_ask)
             else:  # a path again, after a closure of the service on its path's day
-                asks[1][asked] = leave
+                vehicle.path_ask[1] = leave
             for unit in load:  # their path is taken: no longer a forecast
                 self.commitments.left(unit.id, service)
             if leave <= self.env.now:
@@ -891,6 +906,8 @@ class Replication:
             # at its path's minute after the ordinary events of it, as a trip leaves: a unit
             # that lands ready then boards (it waited a day when its landing came later)
             yield self._at(leave, 0)
+            if vehicle.stood_down:
+                return
             self.awaiting_path.difference_update(unit.id for unit in load)
             if self._room(service)[0]:
                 break
@@ -899,21 +916,27 @@ class Replication:
             # after the closure, that day's if one is left
             self.paths[service].release(leave)
             yield from self._while_closed(service, load)
+            if vehicle.stood_down:
+                return
         tt = self.tt
         row = self.dispatch_row[service]
         opens = self._open_at(int(tt.links.origin[row]), self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
             self.awaiting_path.update(unit.id for unit in load)
             yield self.env.timeout(opens - self.env.now)
+            if vehicle.stood_down:
+                return
             self.awaiting_path.difference_update(unit.id for unit in load)
             yield from self._while_closed(service, load)  # the service closed meanwhile
-        del formed[next(k for k, other in enumerate(formed) if other is load)]
+            if vehicle.stood_down:
+                return
+        formed = self.formed[service]
+        del formed[next(k for k, other in enumerate(formed) if other is vehicle)]
         capacity = self._room(service)[0]
         if self.service_windows[service]:  # its room changes: it takes the first come
             self._first_come(service, load, capacity)
-        if not load:  # its units all left on vehicles before it (room came back): none runs
-            if fleet is not None:
-                fleet[0].back_after(0.0)
+        if not load:  # (the first come holds its own units: not while it has room)
+            self._stand_down(service, vehicle)
             return
         self.awaiting_path.difference_update(unit.id for unit in load)
         if service in self.paths:  # those who boarded while it waited for its path have it too
@@ -939,6 +962,17 @@ class Replication:
             fleet[0].back_after(fleet[1])
         self._land(load, dest, processed, via_link=False)
 
+    def _stand_down(self, service: int, vehicle: Formed) -> None:
+        """A formed vehicle left with no unit will not run: it gives back now the fleet's
+        vehicle it holds or waits for, and the path it took (another may take that day's)."""
+        vehicle.stood_down = True
+        fleet = self.fleet_of.get(service)
+        if fleet is not None and vehicle.fleet_ask is not None:
+            fleet[0].withdraw(vehicle.fleet_ask)
+        if vehicle.path_ask is not None:
+            self.paths[service].release(vehicle.path_ask[1])
+            vehicle.path_ask[0] = math.nan  # not a vehicle that ran: its wait is not logged
+
     def _first_come(self, service: int, load: list[Unit], capacity: int) -> None:
         """A vehicle of a service whose room a disruption changes leaves with the first
         ``capacity`` units waiting for the service, first come first served by (ready time,
@@ -946,21 +980,25 @@ class Replication:
         their own. Its room may have shrunk or grown since it formed, and a closure over its
         path's day sends it after vehicles formed later (it takes a path again), so without this
         units passed one another. The vehicles still waiting keep their number of units, in the
-        same order; the rest wait for one of their own: a vehicle's worth is sent, or their
+        same order (one left with none stands down: it gives back the fleet's vehicle and the
+        path it holds); the rest wait for one of their own: a vehicle's worth is sent, or their
         cut-off runs from the first of them."""
         formed, pool = self.formed[service], self.dispatch_pool[service]
-        aboard = [unit for train in formed for unit in train]
+        aboard = [unit for train in formed for unit in train.units]
         queue = sorted([*load, *aboard, *pool], key=_boarding_order)
         load[:] = queue[:capacity]
         rest, k = queue[capacity:], 0
         for train in formed:
-            n = len(train)
-            train[:] = rest[k:k + n]
+            n = len(train.units)
+            train.units[:] = rest[k:k + n]
             k += n
+        for train in [train for train in formed if not train.units]:
+            formed.remove(train)
+            self._stand_down(service, train)
         first = pool[0] if pool else None
         pool[:] = rest[k:]
         waiting = {unit.id for unit in aboard}
-        now_aboard = {unit.id for train in formed for unit in train}
+        now_aboard = {unit.id for train in formed for unit in train.units}
         self.awaiting_path.difference_update(waiting - now_aboard)
         self.awaiting_path.update(now_aboard - waiting)
         if pool and self._send_if_full(service, capacity):

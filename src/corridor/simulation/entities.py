@@ -92,6 +92,20 @@ class Unit:
 
 
 @dataclass(eq=False, slots=True)
+class Formed:
+    """A dispatched vehicle formed and not yet gone: its units (units that join board it while
+    it is the last formed and has room), and what it holds while it waits: its ask of a fleet's
+    vehicle (``fleet_ask``, from ``Fleet.take``) and the departure path it took (``path_ask``:
+    [when it asked, when it leaves]). ``stood_down``: left with no unit by the first-come rule,
+    it gave back what it held and will not run."""
+
+    units: list[Unit]
+    fleet_ask: list[float] | None = None
+    path_ask: list[float] | None = None
+    stood_down: bool = False
+
+
+@dataclass(eq=False, slots=True)
 class TripRecord:
     """What one trip did: its capacity on the day (0: cancelled), units boarded, the most on
     board at once, fares and tariffs taken, its delay at the last stop (NaN until there), the

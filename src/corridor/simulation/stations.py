@@ -121,10 +121,15 @@ class PathPool:
         (0.0, 1440.0)
         >>> pool.release(0.0); pool.take(300.0)
         300.0
+        >>> [pool.take(0.0) for _ in range(3)]   # days 2, 3 and 4 now full
+        [2880.0, 4320.0, 5760.0]
+        >>> pool.release(3 * 1440.0); pool.take(0.0)   # a walk from day 0 finds day 3's
+        4320.0
         """
         day = math.floor(leave_min / MIN_PER_DAY)
         self.used[day] -= 1
-        self._past_full.pop(day, None)  # no longer full: the walk from it stops there
+        # no longer full: walks from earlier full days skipped past it, so they start afresh
+        self._past_full.clear()
 
 
 class Windows:
