@@ -483,3 +483,21 @@ def test_a_formed_vehicle_left_empty_gives_back_its_fleet_vehicle_and_path_at_on
     assert int(rec.paths["S"]["used"].sum()) == 2
     assert rec.fleets["SETS"]["asked_min"].tolist() == [420.0, 600.0, 1560.0]
     assert rec.fleets["SETS"]["got_min"].tolist() == [420.0, 600.0, 1560.0]
+
+
+def test_a_vehicle_stood_down_after_a_closure_took_its_path_gives_back_none() -> None:
+    # As above, but S closes from Tuesday 00:00 to Wednesday 06:00: Tuesday's and Wednesday's
+    # trains each give their path back when their day opens closed. At 06:00 on Wednesday the
+    # first takes Wednesday's path again and both containers (first come); the second, left
+    # empty, had given its path back already: standing down gave it back twice, and
+    # Wednesday's path counted none though a train left on it
+    text = STOOD.replace("end: 2027-03-02T00:00:00+00:00}", "end: 2027-03-02T00:00:00+00:00}\n"
+                         "  - {id: SHUT, target: S, capacity_factor: 0.0, start: 2027-03-02T00:00:00+00:00,\n"
+                         "     end: 2027-03-03T06:00:00+00:00}")
+    rec = simulate(Scenario.model_validate(yaml.safe_load(text)), workers=1).records[0]
+    dep = rec.departures
+    at_g = dep["place"] == rec.places.index("G")
+    assert sorted(dep["depart_min"][at_g].tolist()) == [420.0, 3240.0, 3240.0]
+    paths = rec.paths["S"]
+    assert dict(zip(paths["day"].tolist(), paths["used"].tolist(), strict=True)) == {0: 1, 1: 0, 2: 1}
+    assert paths["asked_min"].tolist() == [420.0, 600.0] and paths["got_min"].tolist() == [420.0, 3240.0]

@@ -915,6 +915,7 @@ class Replication:
             # took the next day's after the closure, behind those formed later); then a path
             # after the closure, that day's if one is left
             self.paths[service].release(leave)
+            vehicle.path_ask[1] = math.nan  # it holds none until it takes one again
             yield from self._while_closed(service, load)
             if vehicle.stood_down:
                 return
@@ -970,7 +971,8 @@ class Replication:
         if fleet is not None and vehicle.fleet_ask is not None:
             fleet[0].withdraw(vehicle.fleet_ask)
         if vehicle.path_ask is not None:
-            self.paths[service].release(vehicle.path_ask[1])
+            if not math.isnan(vehicle.path_ask[1]):  # (none held after a closure gave it back)
+                self.paths[service].release(vehicle.path_ask[1])
             vehicle.path_ask[0] = math.nan  # not a vehicle that ran: its wait is not logged
 
     def _first_come(self, service: int, load: list[Unit], capacity: int) -> None:
