@@ -395,12 +395,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         idle_seasons,
         offered_load,
         outside_run,
+        pathless_services,
         simulated_period,
         unroutable_flows,
     )
     from corridor.network.geo import airports_unlike_records, short_distances, zones_unlike_countries
     from corridor.network.segments import implausible_speeds, unused_circuity
     from corridor.network.timetable import build_timetable
+    from corridor.scenario.schema import WEEKDAYS
     from corridor.simulation.gateways import gateways_left_out, gateways_shut, shut_all_run
 
     scenario, graph = _load(args)
@@ -491,6 +493,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"warning: {service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
                   "UTC, horizon and drain): its days and validity leave none, so runs never see it",
                   file=sys.stderr)
+    for service_id, weekdays in pathless_services(scenario):
+        names = ", ".join(WEEKDAYS[d] for d in weekdays)
+        print(f"warning: {service_id}: its departure paths are on {names} only, and no day of the run "
+              f"({start.date()} to {end.date()} UTC, horizon and drain) is one: none of its vehicles "
+              "leaves", file=sys.stderr)
     units = {"pax": "passengers", "feu": "containers"}
     for flow_id, unit in unroutable:
         flow = next(f for f in scenario.demand if f.id == flow_id)

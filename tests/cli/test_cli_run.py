@@ -183,6 +183,37 @@ def test_validate_warns_of_a_service_with_no_trip_in_the_run(tmp_path: Path, cap
     assert main(["validate", str(tiny)]) == 0
     assert "no trip" not in capsys.readouterr().err
 
+def test_validate_warns_of_departure_paths_on_no_day_of_the_run(tmp_path: Path, capsys) -> None:
+    # EU trains leave on Saturday's paths only, and a run from Monday to Thursday has none: its
+    # containers all wait at G to the end, which validate said nothing of; a week has one
+    paths = textwrap.dedent("""\
+        name: paths
+        run: {start: 2027-01-04, horizon_days: 3, warmup_days: 0, drain_days: 1, replications: 1}
+        places:
+          - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
+          - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
+          - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
+        services:
+          - {id: IN, mode: rail, unit: feu, stops: [A, G], dispatch: {cutoff_min: 0}, duration_min: 6000,
+             capacity: 1}
+          - {id: EU, mode: rail, unit: feu, stops: [G, Z], dispatch: {paths_per_day: 1, days: [Sat, Sun]},
+             duration_min: 1440, capacity: 28}
+        demand:
+          - {id: F, kind: cargo, from: A, to: Z, per_week: 100}
+        """)
+    path = tmp_path / "paths.yaml"
+    path.write_text(paths)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: EU: its departure paths are on Sat, Sun only, and no day of the run (2027-01-04 to "
+            "2027-01-08 UTC") in err, err
+    for run in ("horizon_days: 3, warmup_days: 0, drain_days: 3",  # to Saturday
+                "horizon_days: 7, warmup_days: 0, drain_days: 0"):
+        path.write_text(paths.replace("horizon_days: 3, warmup_days: 0, drain_days: 1", run))
+        assert main(["validate", str(path)]) == 0
+        assert "departure paths" not in capsys.readouterr().err
+
+
 def test_validate_names_a_flow_that_closures_leave_no_journey_all_run(tmp_path: Path, capsys) -> None:
     # every flight out of Astana shut from before the run to after it, Warsaw's by two closures
     # end to end: the travellers would wait at NQZ to the end, which validate said nothing of;

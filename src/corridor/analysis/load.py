@@ -86,6 +86,18 @@ def idle_seasons(scenario: Scenario) -> list[tuple[str, str, str]]:
     return out
 
 
+def pathless_services(scenario: Scenario) -> list[tuple[str, tuple[int, ...]]]:
+    """Dispatched services whose departure paths are on weekdays that no UTC day of the run
+    (horizon and drain) falls on, in a run shorter than a week: none of their vehicles leaves.
+    Each as (id, the weekdays with paths, Monday = 0).
+    """
+    days = scenario.run.horizon_days + scenario.run.drain_days
+    met = {(scenario.run.start.weekday() + k) % 7 for k in range(min(days, 7))}
+    return [(s.id, s.dispatch.path_weekdays) for s in scenario.services
+            if s.dispatch is not None and s.dispatch.paths_per_day is not None
+            and not set(s.dispatch.path_weekdays) & met]
+
+
 def idle_fleets(scenario: Scenario) -> list[str]:
     """The fleets no dispatched service names (``dispatch: {fleet: ID}``): their vehicles never run."""
     used = {s.dispatch.fleet for s in scenario.services if s.dispatch is not None}
