@@ -922,9 +922,10 @@ class Replication:
         tt = self.tt
         row = self.dispatch_row[service]
         opens = self._open_at(int(tt.links.origin[row]), self.env.now)
-        if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
+        if opens > self.env.now:  # a closed place: the vehicle leaves when it opens, after the
+            # ordinary events of that minute, as a trip does (units the closure held board it)
             self.awaiting_path.update(unit.id for unit in load)
-            yield self.env.timeout(opens - self.env.now)
+            yield self._at(opens, 0)
             if vehicle.stood_down:
                 return
             self.awaiting_path.difference_update(unit.id for unit in load)
