@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,15 +65,56 @@ def machine() -> dict[str, Any]:
 def record(section: str, figures: dict[str, Any]) -> Path:
     """Merge one benchmark's figures into results.local.json (other sections are kept), or,
     with CORRIDOR_RECORD_BENCH=1 in the environment, into the tracked results.json the docs
-    quote. Quick runs go under SECTION_quick, so they never replace full figures."""
+    quote. Quick runs go under SECTION_quick, so they never replace full figures.
+
+    A results file that cannot be read as sections of figures is left as it is, and the run's
+    figures go to a file of their own beside it; either way a problem is a CorridorError that
+    names the file (the figures were printed before)."""
+    from corridor.errors import CorridorError
+
     target = RESULTS if os.environ.get("CORRIDOR_RECORD_BENCH") == "1" else LOCAL_RESULTS
-    data: dict[str, Any] = {}
-    if target.exists():
-        data = json.loads(target.read_text(encoding="utf-8"))
     if figures.get("quick"):
         section += "_quick"
-    data[section] = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **figures}
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(target)
-    return target
+    entry = {"when": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(), **figures}
+    try:
+        # one benchmark at a time reads, merges and rewrites it: two at once kept one section
+        with open(target.with_name(target.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data, problem = _read_results(target)
+            if problem is None:
+                data[section] = entry
+                _write_json(target, data)
+                return target
+            aside = target.with_name(f"{target.stem}.{time.strftime('%Y%m%d-%H%M%S')}.json")
+            _write_json(aside, {section: entry})
+    except OSError as exc:
+        raise CorridorError(f"{target}: cannot record the benchmark's figures there ({exc.strerror or exc}); "
+                            "they are printed above") from None
+    raise CorridorError(f"{target}: not benchmark results ({problem}); left as it is, and this run's "
+                        f"figures are in {aside}")
+
+
+def _read_results(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The sections of a results file (none if it is missing), or the problem reading it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return {}, str(exc)
+    if not isinstance(data, dict):
+        return {}, f"a JSON {type(data).__name__}, not an object of sections"
+    return data, None
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file of its own, renamed)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

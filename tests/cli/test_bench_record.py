@@ -1,0 +1,60 @@
+"""The benchmarks' results file: a damaged or unwritable one gives a located error, and the
+run's figures are not lost (benchmarks/_common.py ``record``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from corridor.errors import CorridorError
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import _common  # noqa: E402
+
+
+@pytest.fixture
+def results(tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "results.local.json"
+    monkeypatch.setattr(_common, "LOCAL_RESULTS", path)
+    monkeypatch.delenv("CORRIDOR_RECORD_BENCH", raising=False)
+    return path
+
+
+def test_figures_merge_into_the_sections_already_there(results: Path) -> None:
+    results.write_text(json.dumps({"planning": {"x": 1}}))
+    assert _common.record("simulation", {"seconds": 2.0}) == results
+    data = json.loads(results.read_text())
+    assert data["planning"] == {"x": 1} and data["simulation"]["seconds"] == 2.0
+    left = sorted(p.name for p in results.parent.iterdir())
+    assert left == ["results.local.json", "results.local.json.lock"]  # no temporary file
+
+
+@pytest.mark.parametrize(("text", "why"), [('{"x": ', "Expecting value"), ("[1, 2]", "a JSON list"),
+                                           (b"\xff\xfe{", "can't decode")])
+def test_a_damaged_results_file_is_left_and_the_figures_go_beside_it(results: Path, text, why: str) -> None:
+    if isinstance(text, bytes):
+        results.write_bytes(text)
+    else:
+        results.write_text(text)
+    before = results.read_bytes()
+    with pytest.raises(CorridorError) as err:
+        _common.record("simulation", {"seconds": 2.0})
+    assert str(results) in str(err.value) and why in str(err.value)
+    assert results.read_bytes() == before  # not replaced: nothing in it is lost
+    aside = [p for p in results.parent.glob("results.local.*.json")]
+    assert len(aside) == 1 and str(aside[0]) in str(err.value)
+    assert json.loads(aside[0].read_text())["simulation"]["seconds"] == 2.0
+
+
+def test_an_unwritable_folder_gives_a_located_error(results: Path, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_common.tempfile, "mkstemp", refuse)
+    with pytest.raises(CorridorError, match="cannot record the benchmark's figures there .Permission denied"):
+        _common.record("simulation", {"seconds": 2.0})
+    assert not results.exists()
