@@ -433,7 +433,7 @@ def test_a_route_the_feed_lacks_and_one_without_capacity(mini: Path, capsys) -> 
 
 
 @pytest.mark.parametrize("column", ["corridor_cost_usd", "corridor_co2_kg", "corridor_distance_km"])
-@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "12,5", "abc"])
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e400", "12,5", "abc", "nan", "NA"])
 def test_a_corridor_number_the_feed_garbles_is_refused_not_dropped(
     mini: Path, zip_mini, capsys, column: str, value: str
 ) -> None:
@@ -450,6 +450,28 @@ def test_a_corridor_number_the_feed_garbles_is_refused_not_dropped(
     key = {"corridor_cost_usd": "cost_usd", "corridor_co2_kg": "co2_kg"}.get(column, "distance_km")
     mini.write_text(MINI_SCENARIO.replace("    - VK\n", f"    - {{id: VK, {key}: 40}}\n"))
     assert main(["validate", str(mini)]) == 0  # the routes entry says it: the column is not read
+
+
+@pytest.mark.parametrize(("column", "value", "said"), [
+    # pandas read nan and NA as an empty cell: "the feed does not say its capacity"
+    ("corridor_capacity", "nan", "capacity 'nan' is not a whole number"),
+    ("corridor_capacity", "NA", "capacity 'NA' is not a whole number"),
+    # read, then refused as "two stops at the same coordinates" at route_id
+    ("corridor_distance_km", "-5", "distance_km -5 is not above 0"),
+    ("corridor_distance_km", "0", "distance_km 0 is not above 0"),
+])
+def test_a_corridor_value_out_of_range_is_refused_at_its_column(
+    mini: Path, zip_mini, capsys, column: str, value: str, said: str
+) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    lines = (data / "routes.txt").read_text().splitlines()
+    if column == "corridor_capacity":
+        routes = [lines[0], lines[1].replace(",pax,300", f",pax,{value}"), lines[2]]
+    else:
+        routes = [lines[0] + f",{column}", lines[1] + f",{value}", lines[2] + ","]
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": "\n".join(routes) + "\n"})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!routes.txt:2: {column}: route 'VK': {said}" in err, err
 
 
 def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, capsys) -> None:

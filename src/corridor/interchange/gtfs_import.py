@@ -867,6 +867,10 @@ def _route_fields(
     fields.update(money)
     fields.update(carbon)
     distance = given.get("distance_km", read["corridor_distance_km"])
+    if distance is not None and distance <= 0:  # (an entry's distance_km is checked as it is read)
+        r.problem("routes.txt", row, "corridor_distance_km",
+                  f"route {rid!r}: distance_km {distance:g} is not above 0")
+        return None
     if distance is not None:
         fields["distance_km"] = distance
     name = _text(route.get("route_long_name")) or _text(route.get("route_short_name"))

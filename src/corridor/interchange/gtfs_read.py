@@ -166,7 +166,8 @@ def _first_pass(path: Path, tables: frozenset[str],
     than its file's header names is an error: pandas reads a file whose every record has one
     more (a comma at the end of each line) with its first column as the index, so every value
     lands one column to the left, and refuses one such record among others without naming the
-    file. And the cells of text columns that pandas would read as missing (``NA``, ``None``):
+    file. And the cells of text columns, and of columns gtfs-kit does not know (corridor's own),
+    that pandas would read as missing (``NA``, ``None``):
     (member, record, column, text), for :func:`_put_back`."""
     literal = []
     with zipfile.ZipFile(path) as zf:
@@ -177,7 +178,7 @@ def _first_pass(path: Path, tables: frozenset[str],
                                  member=name, line=line), []
             k = records[name] = records.get(name, -1) + 1
             for column, text in zip(header, fields, strict=False):
-                if text and text in _MISSING and types.get(column) == "string":
+                if text and text in _MISSING and types.get(column, "string") == "string":
                     literal.append((name, k, column, text))
     return None, literal
 
@@ -186,10 +187,12 @@ def _put_back(feed: Any, literal: list[tuple[str, int, str, str]]) -> None:
     """Put back the text of cells of text columns that pandas read as missing because they
     spell one of its missing-value words (``literal``: member, record, column, text): a route
     or stop whose id is ``NA`` or ``None`` (valid ids, which corridor itself exports) was read
-    with no id at all."""
+    with no id at all, and a ``corridor_capacity`` of ``nan`` as one the feed does not give."""
     for name, k, column, text in literal:
         frame = getattr(feed, name[:-4], None)
         if frame is not None and column in frame.columns and k < len(frame):
+            if frame[column].dtype != object:  # a column of corridor's own, read as numbers
+                frame[column] = frame[column].astype(object)
             frame.iloc[k, frame.columns.get_loc(column)] = text
 
 
