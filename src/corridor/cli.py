@@ -374,7 +374,7 @@ def _not_an_input(outputs: dict[str, Path], args: argparse.Namespace) -> None:
 
     inputs = scenario_files(args.scenario, allow_paths=args.allow_paths)
     for flag, out in outputs.items():
-        role = inputs.get(Path(out).resolve())
+        role = inputs.get(Path(out).resolve())  # (a loop of links was refused as unwritable)
         if role is not None:
             raise CorridorError(f"{out}: the scenario is read from this file{f' ({role})' if role else ''}; "
                                 f"write {flag} elsewhere")

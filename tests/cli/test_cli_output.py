@@ -55,6 +55,29 @@ def test_an_output_that_is_a_pipe_is_refused_not_replaced(tmp_path: Path, capsys
     assert f"{fifo} is not a regular file" in err and "Traceback" not in err
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
+@pytest.mark.parametrize("command", [["map", "-o", "out.html"], ["export", "--geojson", "out.geojson"]])
+def test_an_output_that_is_a_link_writes_the_file_it_points_to(tmp_path: Path, capsys,
+                                                               command: list[str]) -> None:
+    # the file written beside the link was renamed over it: the link became a plain file and
+    # the file it pointed to kept its old contents; a link pointing nowhere yet makes its file,
+    # and a loop of links is an error naming it
+    (tmp_path / "kept").mkdir()
+    target = tmp_path / "kept" / command[2]
+    target.write_text("old\n")
+    link = tmp_path / command[2]
+    link.symlink_to(Path("kept") / command[2])
+    assert main([command[0], BASELINE, command[1], str(link)]) == 0
+    assert link.is_symlink() and target.read_text() != "old\n" and target.stat().st_size > 1000
+    target.unlink()
+    assert main([command[0], BASELINE, command[1], str(link)]) == 0
+    assert link.is_symlink() and target.is_file()
+    loop = tmp_path / f"loop{Path(command[2]).suffix}"
+    loop.symlink_to(loop.name)
+    assert main([command[0], BASELINE, command[1], str(loop)]) == 2
+    err = capsys.readouterr().err
+    assert f"{loop}: a symbolic link that leads nowhere" in err and "Traceback" not in err, err
+
+
 def test_run_checks_its_output_folder_before_running(tmp_path: Path, capsys) -> None:
     readonly = tmp_path / "ro"
     readonly.mkdir()

@@ -22,10 +22,11 @@ def umask() -> int:
 
 
 def check_writable_file(path: Path) -> Path:
-    """The folder ``path`` goes into, if a file can be written there; a clear error if not."""
+    """The folder ``path`` goes into, if a file can be written there; a clear error if not.
+    A symbolic link is checked as the file it points to, which is written."""
     path = Path(path)
     try:
-        return _writable_file(path)
+        return _writable_file(_link_target(path))
     except OSError as exc:  # a name too long for the system, a loop of links, ...
         raise cannot_write(path, exc) from None
 
@@ -51,14 +52,28 @@ def cannot_write(path: Path, exc: OSError) -> CorridorError:
     return CorridorError(f"{path}: cannot write there ({reason})")
 
 
+def _link_target(path: Path) -> Path:
+    """``path``, or the file a symbolic link at ``path`` points to (through any chain of
+    links; one that points nowhere yet: the file it names). A loop is an error."""
+    if not path.is_symlink():
+        return path
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except FileNotFoundError:
+        return Path(os.path.realpath(path))
+    except OSError as exc:
+        raise CorridorError(f"{path}: a symbolic link that leads nowhere ({exc.strerror})") from None
+
+
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     A failure leaves any earlier file at ``path`` untouched and no partial file behind. The
-    file gets the usual permissions (0666 less the umask), so colleagues can read it.
+    file gets the usual permissions (0666 less the umask), so colleagues can read it. A
+    symbolic link stays: the file it points to is written (as other programs do).
     """
-    path = Path(path)
     parent = check_writable_file(path)
+    path = _link_target(Path(path))
     try:
         fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=path.suffix)
     except OSError as exc:
