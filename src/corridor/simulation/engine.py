@@ -46,7 +46,7 @@ import heapq
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from functools import partial
 from itertools import repeat
 from operator import attrgetter
@@ -126,9 +126,9 @@ _WAITING, _ONBOARD, _MOVING, _DELIVERED = Status.WAITING, Status.ONBOARD, Status
 _unit_id = attrgetter("id")
 
 
-def _boarding_order(unit: Unit) -> tuple[float, int]:
-    """Containers waiting at a place board first come first served by (ready time, unit id)."""
-    return unit.ready_min, unit.id
+#: Containers waiting at a place board first come first served by (ready time, unit id): the
+#: key ``(unit.ready_min, unit.id)``, read in C (it orders every dispatch queue and full vehicle)
+_boarding_order: Callable[[Unit], tuple[float, int]] = attrgetter("ready_min", "id")
 
 
 def _asks_log(asks: list[list[float]]) -> dict[str, np.ndarray]:
@@ -792,11 +792,13 @@ class Replication:
                 self.awaiting_path.add(unit.id)
                 return
             # full: units ready at one minute board by unit id, whichever landed first
-            k = max(range(len(last)), key=lambda j: _boarding_order(last[j])) if len(last) >= room else -1
-            if k >= 0 and _boarding_order(unit) < _boarding_order(last[k]):
-                self.awaiting_path.discard(last[k].id)
-                self.awaiting_path.add(unit.id)
-                last[k], unit = unit, last[k]
+            if len(last) >= room:
+                latest = max(last, key=_boarding_order)  # ids differ: one unit is the latest
+                if _boarding_order(unit) < _boarding_order(latest):
+                    self.awaiting_path.discard(latest.id)
+                    self.awaiting_path.add(unit.id)
+                    k = last.index(latest)  # units compare by identity
+                    last[k], unit = unit, latest
         pool.append(unit)
         if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
@@ -883,11 +885,11 @@ class Replication:
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             vehicle.fleet_ask, back = fleet[0].take()
             if back is not None:
-                self.awaiting_path.update(unit.id for unit in load)
+                self.awaiting_path.update(map(_unit_id, load))
                 yield back
                 if vehicle.stood_down:
                     return
-                self.awaiting_path.difference_update(unit.id for unit in load)
+                self.awaiting_path.difference_update(map(_unit_id, load))
             yield from self._while_closed(service, load)  # the service closed meanwhile
             if vehicle.stood_down:
                 return
@@ -902,13 +904,13 @@ class Replication:
                 self.commitments.left(unit.id, service)
             if leave <= self.env.now:
                 break
-            self.awaiting_path.update(unit.id for unit in load)
+            self.awaiting_path.update(map(_unit_id, load))
             # at its path's minute after the ordinary events of it, as a trip leaves: a unit
             # that lands ready then boards (it waited a day when its landing came later)
             yield self._at(leave, 0)
             if vehicle.stood_down:
                 return
-            self.awaiting_path.difference_update(unit.id for unit in load)
+            self.awaiting_path.difference_update(map(_unit_id, load))
             if self._room(service)[0]:
                 break
             # closed on its path's day: the path goes back (it counted as taken, and the vehicle
@@ -924,11 +926,11 @@ class Replication:
         opens = self._open_at(int(tt.links.origin[row]), self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens, after the
             # ordinary events of that minute, as a trip does (units the closure held board it)
-            self.awaiting_path.update(unit.id for unit in load)
+            self.awaiting_path.update(map(_unit_id, load))
             yield self._at(opens, 0)
             if vehicle.stood_down:
                 return
-            self.awaiting_path.difference_update(unit.id for unit in load)
+            self.awaiting_path.difference_update(map(_unit_id, load))
             yield from self._while_closed(service, load)  # the service closed meanwhile
             if vehicle.stood_down:
                 return
@@ -940,7 +942,7 @@ class Replication:
         if not load:  # (the first come holds its own units: not while it has room)
             self._stand_down(service, vehicle)
             return
-        self.awaiting_path.difference_update(unit.id for unit in load)
+        self.awaiting_path.difference_update(map(_unit_id, load))
         if service in self.paths:  # those who boarded while it waited for its path have it too
             for unit in load:
                 self.commitments.left(unit.id, service)
@@ -1017,11 +1019,11 @@ class Replication:
         room, until = self._room(service)
         if room:
             return
-        self.awaiting_path.update(unit.id for unit in load)
+        self.awaiting_path.update(map(_unit_id, load))
         while not room:
             yield self.env.timeout(until - self.env.now)
             room, until = self._room(service)
-        self.awaiting_path.difference_update(unit.id for unit in load)
+        self.awaiting_path.difference_update(map(_unit_id, load))
 
     def _boarding(self, s: int, trip: int, i: int, room: int, now: float) -> list[Unit]:
         """Who boards trip ``trip`` at its stop ``i`` now: booked passengers who are ready
