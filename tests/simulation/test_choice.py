@@ -178,6 +178,43 @@ def test_sets_carried_a_week_on_are_what_a_search_finds(monkeypatch) -> None:
     assert carried["yes"] > 50 and carried["no"] > 5, carried  # carried on, and refused over the change
 
 
+def test_sets_carried_on_over_weeks_nobody_asked_in_are_what_a_search_finds(monkeypatch) -> None:
+    # Asked in the first week and again two weeks on (nobody asks in the week between, nor on
+    # either side of the clock change of 28 March 2027), a set is the first week's carried two
+    # weeks on, not a search; each is what a fresh search finds, ride for ride
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s, horizon_days=40)
+    planner = Planner(tt, unit="pax")
+    usable = planner.allowed(tt.service_mask(None, "pax"))
+    cache = ChoiceCache(planner, usable, s.choice)
+    searched = []
+    search = ChoiceCache._search
+
+    def counted(self, origin, dest, ready, *args):
+        searched.append(ready)
+        return search(self, origin, dest, ready, *args)
+
+    monkeypatch.setattr(ChoiceCache, "_search", counted)
+    for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
+        o, d = tt.index[origin], tt.index[dest]
+        for ready in np.arange(0.0, 7 * 1440.0, 173.0).tolist():
+            for later in (ready, ready + 14 * 1440.0):
+                got = cache.alternatives(o, d, later)
+                first = min(float(x) for x in tt.dep_min[(tt.origin == o) & usable]
+                            if x >= later + float(tt.checkin_min[o]))
+                limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
+                fresh = planner.pareto(o, d, later, window_min=limit - later, allowed=usable)
+                assert got is not None
+                assert [(it.criteria(), [(leg.trip, leg.board_conn, leg.alight_conn) for leg in it.legs])
+                        for it, _ in got.options] == \
+                    [(it.criteria(), [(leg.trip, leg.board_conn, leg.alight_conn) for leg in it.legs])
+                     for it in fresh], (origin, later)
+    assert searched and max(searched) < 7 * 1440.0  # the third week's sets were all carried on
+
+
 DAY_EDGE = """\
 name: day-edge
 run: {start: 2027-03-01, horizon_days: 6, seed: 1}

@@ -121,6 +121,10 @@ def expected_cost_usd(alts: Alternatives, ready_min: float, segment: TravellerSe
     return float(-logsum(utilities(alts, ready_min, segment, choice)) * choice.scale_usd)
 
 
+#: how many weeks back a choice set is looked for, to carry it on week by week
+#: (:meth:`ChoiceCache._a_week_on`)
+WEEKS_BACK = 8
+
 StaticSet = tuple[Alternatives | None, bool, np.ndarray]  # a set, whether keys share it, its connections
 
 
@@ -236,15 +240,14 @@ class ChoiceCache(RouteCache):
             memo.setdefault((key[0], key[1], k, *key[3:]), static)
 
     def _a_week_on(self, memo: dict[tuple[int, ...], Any], origin: int, dest: int, ready: float,
-                   board_from: float | None, limit: float) -> StaticSet | None:
+                   board_from: float | None, limit: float, weeks: int = WEEKS_BACK) -> StaticSet | None:
         """The set found a week earlier, a week on, when the timetable between the ready time
         and the window's end is that week's a week later, trip for trip (no clock change, no
         validity ending, not the window's edge): the search would find the same journeys on the
-        same services a week later. None when there is no such set or the weeks differ."""
-        earlier = memo.get(self.key(origin, dest, ready - MIN_PER_WEEK,
-                                    None if board_from is None else board_from - MIN_PER_WEEK))
-        if earlier is None or not earlier[1]:
-            return None
+        same services a week later. None when there is no such set or the weeks differ.
+
+        Nobody may have asked a week earlier (a key a passenger seldom has): that week's set is
+        then the one of the week before it, a week on, and so on, up to ``weeks`` back."""
         trip_later, conn_later, lone_then, lone_now = self._week_later()
         # every usable connection of the week before has its run a week later, and every one of
         # this week its run a week before: the two windows hold the same runs, a week apart
@@ -252,6 +255,13 @@ class ChoiceCache(RouteCache):
         lo0, hi0, lo, hi = (bisect_left(self._dep, t)
                             for t in (start - MIN_PER_WEEK, limit - MIN_PER_WEEK, start, limit))
         if lone_then[hi0] != lone_then[lo0] or lone_now[hi] != lone_now[lo]:
+            return None
+        before = None if board_from is None else board_from - MIN_PER_WEEK
+        earlier = memo.get(self.key(origin, dest, ready - MIN_PER_WEEK, before))
+        if earlier is None and weeks > 1 and ready - MIN_PER_WEEK >= self.planner.tt.start_min:
+            earlier = self._a_week_on(memo, origin, dest, ready - MIN_PER_WEEK, before, limit - MIN_PER_WEEK,
+                                      weeks - 1)
+        if earlier is None or not earlier[1]:
             return None
         alts, cacheable, rows = earlier
         if alts is None:
