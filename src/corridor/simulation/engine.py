@@ -50,7 +50,7 @@ from collections.abc import Callable, Generator
 from functools import partial
 from itertools import repeat
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -100,6 +100,17 @@ from corridor.simulation.stations import (
 )
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
+
+
+class LinkRow(NamedTuple):
+    """One row of the timetable's link table as Python numbers (a link or a dispatched
+    vehicle's run): read at every departure, where NumPy's scalars cost more than the work."""
+
+    origin: int
+    dest: int
+    duration_min: float
+    cost_usd: float
+    co2_kg: float
 
 
 class ConservationError(CorridorError, RuntimeError):
@@ -185,6 +196,10 @@ class Replication:
         # trips are numbered service by service, in order of departure: service s's first
         self.first_trip = np.r_[0, np.cumsum([st.size for st in tt.service_starts])].tolist()
         self.link_windows = [Windows(windows.get(k, ())) for k in tt.links.ids]
+        lt = tt.links
+        self.link_rows = [LinkRow(*row) for row in zip(lt.origin.tolist(), lt.dest.tolist(),
+                                                       lt.duration_min.tolist(), lt.cost_usd.tolist(),
+                                                       lt.co2_kg.tolist(), strict=True)]
         self.stations: dict[int, Station] = {}
         for p, place in enumerate(scenario.places):
             if place.servers or windows.get(place.id):
@@ -295,6 +310,7 @@ class Replication:
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # each leg's running time: the timetable's, less the service's padding (its buffer)
         self.segment_km = [km.tolist() for km in tt.service_km]  # per service, its segments' km
+        self.route_km = [float(km.sum()) for km in tt.service_km]  # per service, its whole route's
         self.running_min = [[(a - d) * (1.0 - spec.schedule_padding) for d, a in zip(dep, arr, strict=True)]
                             for (_, dep, arr), spec in zip(self.service_rows, scenario.services, strict=True)]
         # seats: remaining per connection, and which connections passengers may still book
@@ -447,11 +463,13 @@ class Replication:
                     self._wake(step.trip, step.board_stop)
 
     def _take_seats(self, step: RideStep, change: int) -> None:
+        seats, allowed = self.seats, self.pax_allowed
+        running = step.trip not in self.cancelled
         for c in self.trip_conns[step.trip][step.board_stop:step.alight_stop]:
-            self.seats[c] += change
-            usable = self.seats[c] > 0 and step.trip not in self.cancelled
-            if usable != self.pax_allowed[c]:
-                self.pax_allowed[c] = usable
+            seats[c] += change
+            usable = seats[c] > 0 and running
+            if usable != allowed.item(c):  # a Python bool: NumPy's compares ten times slower
+                allowed[c] = usable
                 for cache in (self.pax_routes, self.pax_choice):
                     if cache is None:
                         continue
@@ -716,10 +734,10 @@ class Replication:
 
     # ------------------------------------------------------------------ processes
     def _link(self, units: list[Unit], row: int, leave_at: float) -> Generator[simpy.Event, Any, None]:
-        lt = self.tt.links
+        link = self.link_rows[row]
         if leave_at > self.env.now:
             yield self.env.timeout(leave_at - self.env.now)
-        origin = int(lt.origin[row])
+        origin = link.origin
         while True:  # until neither a closure of the link nor one of the place it leaves holds it
             factor, until = self.link_windows[row].factor_at(self.env.now)
             if factor == 0.0:
@@ -730,10 +748,9 @@ class Replication:
                 yield self.env.timeout(opens - self.env.now)
                 continue
             break
-        cost, co2 = float(lt.cost_usd[row]), float(lt.co2_kg[row])
-        self._depart_all(units, self.env.now, cost, co2)
-        yield self.env.timeout(float(lt.duration_min[row]))
-        dest = int(lt.dest[row])
+        self._depart_all(units, self.env.now, link.cost_usd, link.co2_kg)
+        yield self.env.timeout(link.duration_min)
+        dest = link.dest
         processed = yield from self._call_at(dest, units)
         self._land(units, dest, processed, via_link=True)
 
@@ -922,8 +939,9 @@ class Replication:
             if vehicle.stood_down:
                 return
         tt = self.tt
-        row = self.dispatch_row[service]
-        opens = self._open_at(int(tt.links.origin[row]), self.env.now)
+        link = self.link_rows[self.dispatch_row[service]]
+        origin, dest = link.origin, link.dest
+        opens = self._open_at(origin, self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens, after the
             # ordinary events of that minute, as a trip does (units the closure held board it)
             self.awaiting_path.update(map(_unit_id, load))
@@ -948,19 +966,18 @@ class Replication:
                 self.commitments.left(unit.id, service)
         now = self.env.now
         self._choose_on_board(load, now)
-        cost, co2 = float(tt.links.cost_usd[row]), float(tt.links.co2_kg[row])
-        ids = self._depart_all(load, now, cost, co2)
-        self.departures.append((ids, int(tt.links.origin[row]), now))
+        cost = link.cost_usd
+        ids = self._depart_all(load, now, cost, link.co2_kg)
+        self.departures.append((ids, origin, now))
         if self.watched:
-            self._left_gateway(load, int(tt.links.origin[row]), now)
+            self._left_gateway(load, origin, now)
         # a trip of its service for the per-service results: no timetable, so no delay
-        origin, dest = int(tt.links.origin[row]), int(tt.links.dest[row])
         market = sum(1 for u in load if u.pax and u.dest == dest and self.flow_origin[u.flow] == origin) \
             if tt.service_unit[service] == "pax" else 0
         self._log_trip(TripRecord(service, now, capacity, len(load), len(load), cost * len(load),
-                                  unit_km=len(load) * float(tt.service_km[service].sum()), through=market),
+                                  unit_km=len(load) * self.route_km[service], through=market),
                        now, -1)
-        yield self.env.timeout(float(tt.links.duration_min[row]))
+        yield self.env.timeout(link.duration_min)
         processed = yield from self._call_at(dest, load)
         if fleet is not None:  # unloaded: it runs back empty
             fleet[0].back_after(fleet[1])
