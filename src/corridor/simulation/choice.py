@@ -128,23 +128,36 @@ WEEKS_BACK = 8
 StaticSet = tuple[Alternatives | None, bool, np.ndarray]  # a set, whether keys share it, its connections
 
 
-def _week_on(it: Itinerary, trip_later: np.ndarray, conn_later: np.ndarray) -> Itinerary:
+class WeekLater(NamedTuple):
+    """Each trip's and connection's run a week later (-1: none), as lists (read one by one) and
+    the connections' as an array, and how many of the usable connections before each have no
+    run a week later (``lone_then``), and no run a week before (``lone_now``)."""
+
+    trip: list[int]
+    conn: list[int]
+    conn_array: np.ndarray
+    lone_then: list[int]
+    lone_now: list[int]
+
+
+def _week_on(it: Itinerary, later: WeekLater) -> Itinerary:
     """The itinerary a week later: the same legs, on each trip's next week's run."""
     legs = []
+    trip_later, conn_later = later.trip, later.conn
     for leg in it.legs:
         on = leg.kind == "service"
         legs.append(Leg(leg.kind, leg.name, leg.mode, leg.origin, leg.dest, leg.dep_min + MIN_PER_WEEK,
                         leg.arr_min + MIN_PER_WEEK, leg.cost_usd, leg.co2_kg,
-                        int(trip_later[leg.trip]) if on else leg.trip,
-                        int(conn_later[leg.board_conn]) if on else leg.board_conn,
-                        int(conn_later[leg.alight_conn]) if on else leg.alight_conn, leg.link_row))
+                        trip_later[leg.trip] if on else leg.trip,
+                        conn_later[leg.board_conn] if on else leg.board_conn,
+                        conn_later[leg.alight_conn] if on else leg.alight_conn, leg.link_row))
     return Itinerary(it.ready_min + MIN_PER_WEEK, tuple(legs))
 
 
-def _step_on(step: Step, trip_later: np.ndarray, conn_later: np.ndarray) -> Step:
+def _step_on(step: Step, later: WeekLater) -> Step:
     if isinstance(step, RideStep):
-        return step._replace(trip=int(trip_later[step.trip]), board_conn=int(conn_later[step.board_conn]),
-                             alight_conn=int(conn_later[step.alight_conn]))
+        return RideStep(step.service, step.board_stop, step.alight_stop, later.trip[step.trip],
+                        later.conn[step.board_conn], later.conn[step.alight_conn], step.cost_usd, step.co2_kg)
     return step
 
 
@@ -248,7 +261,8 @@ class ChoiceCache(RouteCache):
 
         Nobody may have asked a week earlier (a key a passenger seldom has): that week's set is
         then the one of the week before it, a week on, and so on, up to ``weeks`` back."""
-        trip_later, conn_later, lone_then, lone_now = self._week_later()
+        later = self._week_later()
+        lone_then, lone_now = later.lone_then, later.lone_now
         # every usable connection of the week before has its run a week later, and every one of
         # this week its run a week before: the two windows hold the same runs, a week apart
         start = ready if board_from is None else min(ready, board_from)
@@ -266,14 +280,13 @@ class ChoiceCache(RouteCache):
         alts, cacheable, rows = earlier
         if alts is None:
             return None, cacheable, rows
-        shifted = [(_week_on(it, trip_later, conn_later), tuple(_step_on(step, trip_later, conn_later)
-                                                                for step in steps))
+        shifted = [(_week_on(it, later), tuple(_step_on(step, later) for step in steps))
                    for it, steps in alts.options]
-        return Alternatives.of(shifted), cacheable, np.sort(conn_later[rows])
+        return Alternatives.of(shifted), cacheable, np.sort(later.conn_array[rows])
 
-    def _week_later(self) -> tuple[np.ndarray, np.ndarray, list[int], list[int]]:
-        """Each trip's and connection's run a week later (-1: none), and how many of the usable
-        connections before each have no run a week later, and no run a week before."""
+    def _week_later(self) -> WeekLater:
+        """Each trip's and connection's run a week later, and the counts of lone connections
+        (:class:`WeekLater`), kept with the planner."""
         found = self.planner.memo.get(("week later", self.planner.unit))
         if found is None:
             trip_later, conn_later = self.planner.tt.shifted_trips(MIN_PER_WEEK)
@@ -282,8 +295,8 @@ class ChoiceCache(RouteCache):
             earlier[conn_later[conn_later >= 0]] = True
             lone_then = np.r_[0, np.cumsum(usable & (conn_later < 0))].tolist()
             lone_now = np.r_[0, np.cumsum(usable & ~earlier)].tolist()
-            found = self.planner.memo[("week later", self.planner.unit)] = (trip_later, conn_later,
-                                                                             lone_then, lone_now)
+            found = self.planner.memo[("week later", self.planner.unit)] = WeekLater(
+                trip_later.tolist(), conn_later.tolist(), conn_later, lone_then, lone_now)
         return found  # type: ignore[no-any-return]
 
     def _all_seats(self) -> np.ndarray:
