@@ -25,6 +25,7 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -295,9 +296,10 @@ class Station:
             k += 1
         self._next_background = k
 
-    @property
+    @cached_property
     def mean_stay_min(self) -> float:
-        """A vehicle's mean time at the station once served: its service and any customs hold."""
+        """A vehicle's mean time at the station once served: its service and any customs hold
+        (kept: every gateway forecast reads it at each station on the way)."""
         service = self._dist.mean_min if self._dist is not None else 0.0
         hold = self._customs.probability * self._customs.hold.mean_min if self._customs is not None else 0.0
         return service + hold
