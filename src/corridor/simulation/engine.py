@@ -405,7 +405,7 @@ class Replication:
             yield self.env.timeout(t + lead - self.env.now)
             unit = Unit(len(self.units), flow, pax, dest, t, origin)
             if segments is not None and uniforms is not None:
-                unit.segment, unit.choice_u = int(segments[k]), float(uniforms[k])
+                unit.segment, unit.choice_u = segments[k], uniforms[k]
             self.units.append(unit)
             if lead:
                 self.deferred[flow] = (times, k + 1)
@@ -426,16 +426,17 @@ class Replication:
                 self.units.append(unit)
                 self._hold(unit)
 
-    def _choice_draws(self, flow_id: str, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def _choice_draws(self, flow_id: str, n: int) -> tuple[list[int] | None, list[float] | None]:
         """Each passenger's segment and the uniform that fixes their first choice, drawn in bulk
-        from the flow's own streams (none without a choice model: the earliest is taken)."""
+        from the flow's own streams (none without a choice model: the earliest is taken), as
+        Python numbers (each passenger made reads one of each)."""
         choice = self.scenario.choice
         if choice is None:
             return None, None
         cum = np.cumsum([s.share for s in choice.segments])
         drawn = self.streams(f"segment:{flow_id}").random(n)
         segments = np.minimum(np.searchsorted(cum, drawn, side="right"), len(cum) - 1)
-        return segments, self.streams(f"choice:{flow_id}").random(n)
+        return segments.tolist(), self.streams(f"choice:{flow_id}").random(n).tolist()
 
     # ------------------------------------------------------------------ routing
     def _route(self, unit: Unit, place: int, ready: float,
