@@ -123,9 +123,12 @@ class RouteCache:
         boards = ready + self._checkin[origin] if board_from is None else board_from
         departures = self._departures
         reach = self.untimed(origin)
-        return (origin, dest, bisect_left(departures[origin], boards),
-                *(bisect_left(departures[p], ready + t) for p, t in reach.board_after_ready),
-                *(bisect_left(departures[p], boards + t) for p, t in reach.board_after_boarding))
+        key = [origin, dest, bisect_left(departures[origin], boards)]
+        for p, t in reach.board_after_ready:  # loops, not generators: every unit routed asks
+            key.append(bisect_left(departures[p], ready + t))
+        for p, t in reach.board_after_boarding:
+            key.append(bisect_left(departures[p], boards + t))
+        return tuple(key)
 
     def untimed_arrival(self, origin: int, dest: int, ready: float, board_from: float | None) -> float:
         """The earliest arrival at ``dest`` on links and dispatched vehicles alone."""
