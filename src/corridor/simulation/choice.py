@@ -13,8 +13,9 @@ the set, so a full flight spills its passengers to their next alternative.
 
 The alternatives are cached like earliest routes (:mod:`.routes`): they depend on the ready
 time only through the first departures it can catch. A set found with every seat free is
-carried a week on when the timetable over its window is the week before's, run for run; the
-cost is evaluated per passenger, vectorised over the alternatives.
+carried a week on when the timetable over its window is the week before's, run for run (week
+by week from up to :data:`WEEKS_BACK` weeks back, over weeks in which nobody asked); the cost is
+evaluated per passenger, vectorised over the alternatives.
 """
 
 from __future__ import annotations
