@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import MINIMAL
 from corridor.errors import ScenarioError
 from corridor.scenario import load_scenario, source
-from corridor.scenario.schema import MAX_ITEMS
+from corridor.scenario.schema import MAX_ITEMS, Scenario
 from corridor.scenario.source import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -470,6 +470,14 @@ def test_a_departure_time_or_day_given_twice_is_refused(old: str, new: str, said
     (p,) = problems(MINIMAL.replace(old, new, 1))
     assert p.path.endswith(".timetable." + ("times" if "time" in said else "days")), p
     assert p.message.startswith(said), p
+
+
+def test_a_links_unit_given_twice_is_refused() -> None:
+    # [pax, pax] was taken as [pax]: every other list refuses an entry given twice
+    link = "links:\n  - {id: L, from: NQZ, to: VNO, duration_min: 60, units: [pax, pax]}\n"
+    (p,) = problems(MINIMAL + link)
+    assert p.path == "links[0].units" and p.message.startswith("unit 'pax' is given twice"), p
+    assert Scenario.model_validate(yaml.safe_load(MINIMAL + link.replace("[pax, pax]", "[pax, feu]")))
 
 
 @pytest.mark.parametrize(("speed", "said"), [

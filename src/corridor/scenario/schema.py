@@ -643,6 +643,13 @@ class Link(_Model):
     cost_usd: CostUsd = 0.0
     co2_kg: Co2Kg = 0.0
 
+    @field_validator("units")
+    @classmethod
+    def _units_once(cls, value: list[str]) -> list[str]:
+        if len(value) == 2 and value[0] == value[1]:  # a slip (the other unit meant?)
+            raise ValueError(f"unit {value[0]!r} is given twice; list each unit once")
+        return value
+
 
 class GatewayChoice(_Model):
     """How a cargo flow splits among gateways (places its route may cross): a logit on
