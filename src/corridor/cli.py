@@ -465,8 +465,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 "a queue grows while it lasts"
                 if load.peak_month and load.peak_utilisation >= 1.0 > load.utilisation else "")
         if load.utilisation >= 0.9 or peak or during:
-            verdict = ("at or over capacity: its queue will grow without bound" if load.utilisation >= 1.0
-                       else "near capacity: expect long queues" if load.utilisation >= 0.9 else "")
+            # an empty timetabled trip passes without queueing: with them, the figure is a bound
+            sure = load.utilisation * (1.0 - load.timetabled_per_day / load.vehicles_per_day) \
+                if load.vehicles_per_day > 0 else 0.0
+            verdict = ("at or over capacity: its queue will grow without bound" if sure >= 1.0
+                       else "at or over capacity if its timetabled trips all run loaded, an empty one "
+                            "passing without queueing: its queue would then grow without bound"
+                       if load.utilisation >= 1.0
+                       else "near capacity: expect long queues" if sure >= 0.9
+                       else "near capacity if its timetabled trips all run loaded" if load.utilisation >= 0.9
+                       else "")
             print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity"
                   f"{f' ({verdict})' if verdict else ''}{peak}{during}; {what}", file=sys.stderr)
     start, end = simulated_period(scenario)

@@ -98,6 +98,36 @@ def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
     assert "warning: FEU-XIAN-DUISBURG:" in out and "not delivered by the end of the" in " ".join(out.split())
 
 
+def test_validate_says_an_overload_of_timetabled_trips_holds_if_they_run_loaded(tmp_path: Path,
+                                                                                capsys) -> None:
+    # a train a minute through a one-track station of 60 min is 6000% of it if every train is
+    # loaded; 100 containers a week fill a few, and an empty trip passes without queueing: run
+    # finds no queue growing, where validate said it "will grow without bound"
+    text = textwrap.dedent("""\
+        name: minutely
+        run: {start: 2027-03-01, horizon_days: 14, drain_days: 7, replications: 1, seed: 1}
+        places:
+          - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 51.0, lon: 71.0, tz: Asia/Almaty}
+          - {id: S, name: S, kind: border_station, country: BY, lat: 52.0, lon: 24.0, tz: Europe/Minsk,
+             servers: 1, service_time: {dist: fixed, value_min: 60}}
+          - {id: B, name: B, kind: rail_terminal, country: LT, lat: 54.6, lon: 25.3, tz: Europe/Vilnius}
+        services:
+          - {id: T1, mode: rail, unit: feu, stops: [A, S, B], speed_kph: 40, capacity: 50,
+             timetable: {days: daily, headway_min: 1}}
+        demand:
+          - {id: D1, from: A, to: B, kind: cargo, per_week: 100}
+        """)
+    path = tmp_path / "minutely.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert ("warning: S: offered load 6000% of capacity (at or over capacity if its timetabled trips all "
+            "run loaded") in err and "will grow" not in err, err
+    assert main(["run", str(path), "--json", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["stations.S.growing"]["mean"] == 0.0 and summary["stations.S.utilisation"]["mean"] < 0.9
+
+
 def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     # 8.7 outside trains a day of 455 min on 3 tracks is 92%; on one track, 275% (computed)
     path = overlay(tmp_path, "baseline.yaml", "tight", "places:\n  - {id: MALASZEWICZE, servers: 1}\n")
