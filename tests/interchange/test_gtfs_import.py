@@ -474,6 +474,23 @@ def test_a_corridor_value_out_of_range_is_refused_at_its_column(
     assert f"feed.zip!routes.txt:2: {column}: route 'VK': {said}" in err, err
 
 
+def test_a_problem_in_a_feed_is_located_at_a_path_found_from_where_the_command_runs(
+    mini: Path, zip_mini, capsys, monkeypatch
+) -> None:
+    # `validate nest/s.yaml` located a bad cell at data/feed.zip!stops.txt, a path relative to
+    # the scenario's folder, not to where the command ran
+    nest = mini.parent / "nest"
+    (nest / "data").mkdir(parents=True)
+    stops = (MINI / "stops.txt").read_text().replace("54.670000,25.283000", "abc,25.283000", 1)
+    zip_mini(nest / "data" / "feed.zip", {"stops.txt": stops})
+    (nest / "s.yaml").write_text(MINI_SCENARIO.replace("gtfs: feed.zip", "gtfs: data/feed.zip"))
+    monkeypatch.chdir(mini.parent)
+    assert main(["validate", "nest/s.yaml"]) == 2
+    err = capsys.readouterr().err
+    where = err.splitlines()[1].strip().split("!stops.txt:2:")[0]
+    assert Path(where).is_file() and Path(where).samefile(nest / "data" / "feed.zip"), err
+
+
 def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, capsys) -> None:
     (mini.parent / "feed.zip").write_text("agency_id,agency_name\n")
     err = _refused(mini.parent, capsys)

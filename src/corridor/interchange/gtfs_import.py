@@ -176,31 +176,35 @@ def import_services(
 ) -> list[Imported]:
     """The services of the routes ``spec`` chooses from the feed at ``path``.
 
-    ``shown`` is how the feed is named in messages; ``spec`` the validated ``services_from``;
+    ``shown`` is how the feed is named in messages at the scenario's ``services_from`` (as
+    written there); a problem inside the feed is located at ``path`` (as found from where the
+    command runs, the scenario's folder and the name joined); ``spec`` the validated
+    ``services_from``;
     ``spec_problem(loc, message)`` locates a problem in the scenario file (loc inside
     ``services_from``). Raises :class:`ScenarioError` with every problem found.
     """
+    where = str(path)
     try:
         feed = read_feed(path)
     except FeedError as exc:
         if exc.member is not None:  # a file of the feed, at its line
-            raise ScenarioError([Problem(f"{shown}!{exc.member}", exc.line, None, exc.column,
+            raise ScenarioError([Problem(f"{where}!{exc.member}", exc.line, None, exc.column,
                                           str(exc))]) from None
         raise ScenarioError([spec_problem(("gtfs",), str(exc).replace(str(path), shown, 1))]) from None
-    r = _Reader(path, shown)
+    r = _Reader(path, where)
     for table in ("agency", "stops", "routes", "trips", "stop_times"):
         frame = getattr(feed, table, None)
         if frame is None:
             raise ScenarioError(
-                [Problem(shown, None, None, "", f"the feed has no (or an empty) {table}.txt")]
+                [Problem(where, None, None, "", f"the feed has no (or an empty) {table}.txt")]
             )
         missing = [c for c in REQUIRED[table] if c not in frame.columns]
         if missing:
-            raise ScenarioError([Problem(f"{shown}!{table}.txt", 1, None, missing[0],
+            raise ScenarioError([Problem(f"{where}!{table}.txt", 1, None, missing[0],
                                          f"{table}.txt has no column {missing[0]!r}")])
     if getattr(feed, "calendar", None) is None and getattr(feed, "calendar_dates", None) is None:
         raise ScenarioError(
-            [Problem(shown, None, None, "", "the feed has neither calendar.txt nor calendar_dates.txt")]
+            [Problem(where, None, None, "", "the feed has neither calendar.txt nor calendar_dates.txt")]
         )
 
     tz_names = sorted({_text(z) for z in feed.agency["agency_timezone"]})
@@ -367,7 +371,7 @@ def import_services(
                 r, sid, key, clock_list, mask, lo, hi, fields, place_of, shapes.get(shape_of[key]), row
             )
             if data is not None:
-                out.append(Imported(data, f"{shown}!routes.txt", r.line("routes.txt", row)))
+                out.append(Imported(data, f"{where}!routes.txt", r.line("routes.txt", row)))
     if r.problems or idle:
         raise ScenarioError(r.problems + idle)
     if not out:
