@@ -17,14 +17,20 @@ def _stamp(when: dt.datetime, home_year: int | None = None) -> str:
     >>> when = dt.datetime(2101, 1, 3, 15, 10, tzinfo=dt.timezone(dt.timedelta(hours=5)))
     >>> _stamp(when, 2027), _stamp(when, 2101)
     ('Mon 03 Jan 2101 15:10 +05', 'Mon 03 Jan 15:10 +05')
+    >>> [_stamp(when.replace(microsecond=us), 2101)[11:-4] for us in (123_000, 400, 999_800)]
+    ['15:10:00.123', '15:10', '15:10:01']
     """
     offset = when.strftime("%z")  # +0500, +0530, or +050748 for a mean solar time before 1924
     short = ":".join([offset[:3], *(offset[k:k + 2] for k in range(3, len(offset), 2))])
     short = short.removesuffix(":00") if len(offset) == 5 else short
-    if when.microsecond:  # to the nearest second
-        when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    # to the millisecond where it has part of a second (rounded to the second, a ready time
+    # past a departure read as on it), else to the second (a float's last bit is no part)
+    ms = round(when.microsecond / 1000)
+    if ms in (0, 1000):
+        when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0) if ms else when
     year = "%Y " if home_year is not None and when.year != home_year else ""
-    return when.strftime(f"%a %d %b {year}{'%H:%M:%S' if when.second else '%H:%M'} ") + short
+    clock = f"%H:%M:%S.{ms:03d}" if 0 < ms < 1000 else "%H:%M:%S" if when.second else "%H:%M"
+    return when.strftime(f"%a %d %b {year}{clock} ") + short
 
 
 #: more alternatives than this are listed one line each before their legs
