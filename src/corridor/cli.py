@@ -1015,7 +1015,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NoRouteError as exc:
         if args.debug:
             raise
-        print(f"no route: {_printable(str(exc))}", file=sys.stderr)
+        _say(f"no route: {_printable(str(exc))}")
         return EXIT_EMPTY
     except CorridorError as exc:
         if args.debug:
@@ -1023,7 +1023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a bound the scenario passes as a whole is said with its file (no line is to blame)
         limit = isinstance(exc, ScenarioLimitError) and getattr(args, "scenario", None)
         where = f"{args.scenario}: " if limit else ""
-        print(_printable(f"error: {where}{exc}"), file=sys.stderr)
+        _say(_printable(f"error: {where}{exc}"))
         return EXIT_USAGE
     except KeyboardInterrupt:
         if args.debug:
@@ -1034,16 +1034,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         if args.debug:
             raise
-        print(f"error: out of memory in `corridor {args.command}`: a shorter horizon, less demand or "
-              "fewer workers (each holds a replication) need less", file=sys.stderr)
+        _say(f"error: out of memory in `corridor {args.command}`: a shorter horizon, less demand or "
+             "fewer workers (each holds a replication) need less")
         return EXIT_USAGE
     except OSError as exc:
         # a full disk under standard output (every file written is named in a CorridorError)
         if args.debug or exc.filename is not None or exc.errno not in OUTPUT_ERRNOS:
             raise
-        print(f"error: cannot write to standard output ({exc.strerror or exc})", file=sys.stderr)
-        with contextlib.suppress(OSError, ValueError):  # what is still buffered goes nowhere, so
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit cannot fail on it
+        # standard error itself, full (a warning printed there): said nowhere, but the status says it
+        stream = "standard error" if _cannot_flush(sys.stderr) else "standard output"
+        _say(f"error: cannot write to {stream} ({exc.strerror or exc})")
+        for dead in (sys.stdout, sys.stderr):  # what is still buffered goes nowhere, so the exit
+            with contextlib.suppress(OSError, ValueError, AttributeError):  # cannot fail on it
+                os.dup2(os.open(os.devnull, os.O_WRONLY), dead.fileno())
         return EXIT_USAGE
     except Exception as exc:
         # an interrupt inside a C extension's import comes out as "ImportError: initialization
@@ -1051,6 +1054,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug or not _from_interrupt(exc):
             raise
         return _interrupted(argv)
+
+
+def _say(message: str) -> None:
+    """An error on standard error, if it can be written (full, the exit status still says it)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(message, file=sys.stderr)
+        sys.stderr.flush()
+
+
+def _cannot_flush(stream: Any) -> bool:
+    """Whether writing what ``stream`` holds fails (a full disk under it, say)."""
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        return True
+    return False
 
 
 def _printable(message: str) -> str:

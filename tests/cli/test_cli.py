@@ -141,6 +141,18 @@ def test_standard_output_on_a_full_disk_is_a_one_line_error(unbuffered: str, arg
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(("scenario", "why"), [("baseline.yaml", "a warning"), ("missing.yaml", "the error")])
+def test_standard_error_on_a_full_disk_ends_with_the_status_of_an_error(scenario: str, why: str) -> None:
+    # the baseline's validate warns (of Malaszewicze), a missing file is an error: either
+    # written to a full standard error ended with status 1, a route not found, and a traceback
+    # that went nowhere; standard output still reads OK for the baseline
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "corridor.cli", "validate", str(SCENARIOS / scenario)],
+                              stdout=subprocess.PIPE, stderr=full, text=True, check=False)
+    assert proc.returncode == 2, (why, proc.stdout)
+
+
 @pytest.mark.parametrize("args", [["validate"], ["show", "--json"]])
 def test_a_closed_standard_output_is_a_one_line_error(args: list[str]) -> None:
     import os
