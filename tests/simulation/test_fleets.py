@@ -503,24 +503,10 @@ def test_a_vehicle_stood_down_after_a_closure_took_its_path_gives_back_none() ->
     assert paths["asked_min"].tolist() == [420.0, 600.0] and paths["got_min"].tolist() == [420.0, 3240.0]
 
 
-OPENS = """\
-name: open
-run: {start: 2027-03-01, horizon_days: 1, warmup_days: 0, drain_days: 4, replications: 1, seed: 1}
-places:
-  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 45, lon: 80, tz: UTC}
-  - {id: G, name: G, kind: border_station, country: PL, lat: 52, lon: 23, tz: UTC}
-  - {id: Z, name: Z, kind: rail_terminal, country: DE, lat: 51, lon: 7, tz: UTC}
-services:
-  - {id: R, mode: rail, unit: feu, stops: [O, G], duration_min: 120, capacity: 1,
-     timetable: {days: [Mon], times: ["05:00", "07:00", "23:00"]}}
-  - {id: S, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 0, paths_per_day: 1},
-     duration_min: 600, capacity: 4}
-demand:
-  - {id: F, kind: cargo, from: O, to: Z, per_week: 100}
-disruptions:
-  - {id: SHUT, target: G, capacity_factor: 0.0, start: 2027-03-01T23:30:00+00:00,
-     end: 2027-03-02T02:00:00+00:00}
-"""
+# BURN with a third train, landing at G at 01:00 on Tuesday, and G closed round it, not S
+OPENS = BURN.replace('times: ["08:00", "09:00"]', 'times: ["05:00", "07:00", "23:00"]').replace(
+    "target: S, capacity_factor: 0.0, start: 2027-03-02T00:00:00+00:00,\n     end: 2027-03-02T06:00:00",
+    "target: G, capacity_factor: 0.0, start: 2027-03-01T23:30:00+00:00,\n     end: 2027-03-02T02:00:00")
 
 
 def test_a_vehicle_held_by_its_place_leaves_after_the_units_the_closure_held() -> None:
@@ -529,6 +515,7 @@ def test_a_vehicle_held_by_its_place_leaves_after_the_units_the_closure_held() -
     # is held until 02:00 too. The train left at 02:00 before it (an opening was a plain
     # timeout), and the container waited for Wednesday's path (2880); as a trip at an opening,
     # the train leaves after the minute's ordinary events, with it
+    assert OPENS.count("target: G") == 1 and "23:00" in OPENS
     rec = simulate(Scenario.model_validate(yaml.safe_load(OPENS)), workers=1).records[0]
     dep = rec.departures
     at_g = dep["place"] == rec.places.index("G")
