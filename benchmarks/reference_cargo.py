@@ -407,7 +407,8 @@ class CargoModel:
             e = np.array([v.end for v in visits])
             started = np.isfinite(s)
             window = (a >= lo) & (a < hi)  # a vehicle never served waits until the end
-            out[f"stations.{name}.mean_wait_min"] = _mean((np.where(started, s, end) - a)[window], empty=0.0)
+            # no vehicle in the window: no wait to average (NaN, as corridor says it), not 0
+            out[f"stations.{name}.mean_wait_min"] = _mean((np.where(started, s, end) - a)[window])
             busy_to = np.clip(np.where(np.isfinite(e[started]), e[started], end), lo, hi)
             busy = np.sum(busy_to - np.clip(s[started], lo, hi))
             out[f"stations.{name}.utilisation"] = float(busy / (net.servers[p] * (hi - lo)))

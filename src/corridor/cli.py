@@ -284,7 +284,8 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "throughput", help="how much cargo the corridor carries before it jams (saturation curve)",
         description="Scale every cargo flow's demand over a grid (passengers stay as they are), run "
         "each step, and find the highest sustainable throughput: TEU a week delivered while no "
-        "station's queue grows without bound, at most 1% of containers are left undelivered, "
+        "queue (a station's, or for departure paths or a fleet's vehicles) grows without bound, at "
+        "most 1% of containers are left undelivered, "
         "mean transit stays within a bound (--max-transit-days; default twice the transit at the "
         "lightest step that delivered a container), and the door to door of containers created late "
         "in the window is no more than a day above that of the early ones (no backlog growing "
