@@ -491,6 +491,33 @@ def test_a_problem_in_a_feed_is_located_at_a_path_found_from_where_the_command_r
     assert Path(where).is_file() and Path(where).samefile(nest / "data" / "feed.zip"), err
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    # a column the feed must have: located at the file's header
+    (("route_id,agency_id", "route_ix,agency_id"),
+     "!routes.txt:1: route_id: routes.txt has no column 'route_id'"),
+    # an imported service the scenario's bounds refuse: located at its route's record
+    ((",pax,300", ",pax,1000000000"),
+     "!routes.txt:2: services[0].capacity: Input should be less than or equal"),
+])
+def test_every_problem_in_a_nested_feed_is_located_where_the_command_runs(
+    mini: Path, zip_mini, capsys, monkeypatch, change: tuple[str, str], said: str
+) -> None:
+    # as above, for a missing column and for a service the scenario refuses once imported: the
+    # feed is nest/data/feed.zip from where `validate nest/s.yaml` runs (data/feed.zip in the
+    # scenario, which names no file from there)
+    nest = mini.parent / "nest"
+    (nest / "data").mkdir(parents=True)
+    routes = (MINI / "routes.txt").read_text()
+    assert routes.count(change[0]) == 1
+    zip_mini(nest / "data" / "feed.zip", {"routes.txt": routes.replace(*change)})
+    (nest / "s.yaml").write_text(MINI_SCENARIO.replace("gtfs: feed.zip", "gtfs: data/feed.zip"))
+    monkeypatch.chdir(mini.parent)
+    assert main(["validate", "nest/s.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert f"  nest/data/feed.zip{said}" in err, err
+    assert "  data/feed.zip" not in err, err
+
+
 def test_not_a_feed_and_a_feed_outside_the_folder(mini: Path, tmp_path: Path, capsys) -> None:
     (mini.parent / "feed.zip").write_text("agency_id,agency_name\n")
     err = _refused(mini.parent, capsys)
