@@ -25,7 +25,7 @@ def _stamp(when: dt.datetime, home_year: int | None = None) -> str:
     short = short.removesuffix(":00") if len(offset) == 5 else short
     # to the millisecond where it has part of a second (rounded to the second, a ready time
     # past a departure read as on it), else to the second (a float's last bit is no part)
-    ms = round(when.microsecond / 1000)
+    ms = (when.microsecond + 500) // 1000  # half up, as the second is
     if ms in (0, 1000):
         when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0) if ms else when
     year = "%Y " if home_year is not None and when.year != home_year else ""
