@@ -45,10 +45,10 @@ a station at the same minute go in the order they left their previous stops; con
 by (ready time, unit id), also when they land together or from two vehicles at one minute;
 a unit that lands ready at the very minute a trip leaves boards it (the planner's connection
 rules, which the simulation's are); nothing happens at the run's last minute (SimPy's
-``run(until=end)`` stops first). Where the docs leave the order to SimPy's scheduling (two
-vehicles of different services that also left at the same minute, a unit joining a dispatched
-vehicle at the minute of its cut-off), the reference marks the case ambiguous and it is left
-out.
+``run(until=end)`` stops first); a unit joining a dispatched service at the minute of its
+cut-off leaves with that vehicle. Where the docs leave the order to SimPy's scheduling (two
+vehicles of different services that also left at the same minute), the reference marks the
+case ambiguous and it is left out.
 """
 
 from __future__ import annotations
@@ -522,9 +522,8 @@ class Reference:
             self.forming[h.id] = v
             self.at(v["cutoff"], 2, 0.0, self.cutoff, h, v)
         if abs(v["cutoff"] - t) < EPS and v["units"] and h.cutoff > 0:
-            # (a cut-off of 0 is started by a unit joining at this minute: the joins already
-            # due at it come first, as its timer is scheduled after them)
-            raise Ambiguous("a unit joins at the minute of the cut-off")
+            # the cut-off comes after the joins of its minute (order 2): they go with it
+            self.seen.add("a unit joins at the minute of the cut-off")
         v["units"].append(u)
         if len(v["units"]) == h.capacity:
             self.seen.add("vehicle leaves full")

@@ -520,3 +520,17 @@ def test_a_vehicle_held_by_its_place_leaves_after_the_units_the_closure_held() -
     dep = rec.departures
     at_g = dep["place"] == rec.places.index("G")
     assert sorted(dep["depart_min"][at_g].tolist()) == [420.0, 1560.0, 1560.0]
+
+
+def test_a_unit_landing_at_the_minute_of_a_cut_off_leaves_with_it() -> None:
+    # The first container reaches G at 10:00 and starts S's cut-off of 10 h; the second lands
+    # at 20:00, the cut-off's minute. The cut-off's timer, set at 10:00, ran first, the vehicle
+    # left with one, and the second waited for a cut-off of its own (06:00 the next day). As a
+    # trip leaves after the ordinary events of its minute, so does a vehicle at its cut-off
+    text = BURN.replace('times: ["08:00", "09:00"]', 'times: ["08:00", "18:00"]').replace(
+        "dispatch: {cutoff_min: 0, paths_per_day: 1}", "dispatch: {cutoff_min: 600}")
+    text = text[:text.index("disruptions:")]
+    rec = simulate(Scenario.model_validate(yaml.safe_load(text)), workers=1).records[0]
+    dep = rec.departures
+    at_g = dep["place"] == rec.places.index("G")
+    assert sorted(dep["depart_min"][at_g].tolist()) == [1200.0, 1200.0]

@@ -546,16 +546,17 @@ def replicated(scenario: Scenario) -> Replication:
 @pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
 def test_blocks_learn_what_the_forecast_leaves_out(weight: float) -> None:
     # G1 and G2 cost and ride the same, but EU2 out of G2 waits a day for its cut-off, which the
-    # forecast (queues and paths) does not see; the block trains from O leave two days apart, so
-    # every block at G2 waits exactly 1,440 minutes there. After n blocks have left G2, its
-    # correction is 1,440 x (1 - (1 - weight)^n); with weight 1 the first teaches it all, and
-    # the blocks that choose after that go to G2 by the logit on one day's value of time, USD
-    # 150 at a scale of 150: 1 / (1 + e).
+    # forecast (queues and paths) does not see; the block trains from O leave three days apart
+    # (a container a day, and the third lands at the minute of the first's two-day cut-off, which
+    # it leaves with), so every block at G2 waits exactly 1,440 minutes there. After n blocks
+    # have left G2, its correction is 1,440 x (1 - (1 - weight)^n); with weight 1 the first
+    # teaches it all, and the blocks that choose after that go to G2 by the logit on one day's
+    # value of time, USD 150 at a scale of 150: 1 / (1 + e).
     rep = replicated(Scenario.model_validate(yaml.safe_load(LEARN.replace("WEIGHT", str(weight)))))
     rec = Records.of(rep, 0)
     g2, eu2 = rec.places.index("G2"), rec.services.index("EU2")
     blocks_at_g2 = int(np.sum(rec.trips["service"] == eu2))
-    assert blocks_at_g2 > 60
+    assert blocks_at_g2 > 45
     expected = 1440.0 * (1.0 - (1.0 - weight) ** blocks_at_g2)
     assert rep.experience.get(g2, 0.0) == pytest.approx(expected, abs=1e-6)
     assert rep.experience.get(rec.places.index("G1"), 0.0) == pytest.approx(0.0, abs=1e-6)
@@ -568,7 +569,7 @@ def test_blocks_learn_what_the_forecast_leaves_out(weight: float) -> None:
                                                           dep["depart_min"].tolist(), strict=True)
               if p == o and t > first_left_g2}
     n, k = len(trains), sum(1 for g in trains.values() if g == g2)
-    assert n > 300
+    assert n > 230  # a train every three days over 720
     p = 0.5 if weight == 0.0 else 1.0 / (1.0 + np.e)
     if weight in (0.0, 1.0):
         assert stats.binomtest(k, n, p).pvalue > 0.001

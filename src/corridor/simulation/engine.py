@@ -867,7 +867,8 @@ class Replication:
         return math.floor(self.capacity[service] * factor), until
 
     def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(cutoff)
+        # after the ordinary events of its minute, as a trip leaves: units joining then go too
+        yield self._at(self.env.now + cutoff, 0)
         if self.dispatch_timer.get(service) != timer:  # its units left on a full vehicle
             return
         self.dispatch_timer[service] = 0
