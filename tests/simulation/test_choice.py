@@ -203,10 +203,7 @@ def test_sets_carried_on_over_weeks_nobody_asked_in_are_what_a_search_finds(monk
         for ready in np.arange(0.0, 7 * 1440.0, 173.0).tolist():
             for later in (ready, ready + 14 * 1440.0):
                 got = cache.alternatives(o, d, later)
-                first = min(float(x) for x in tt.dep_min[(tt.origin == o) & usable]
-                            if x >= later + float(tt.checkin_min[o]))
-                limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
-                fresh = planner.pareto(o, d, later, window_min=limit - later, allowed=usable)
+                fresh = fresh_search(tt, planner, s, usable, o, d, later)
                 assert got is not None
                 assert [(it.criteria(), [(leg.trip, leg.board_conn, leg.alight_conn) for leg in it.legs])
                         for it, _ in got.options] == \
@@ -306,3 +303,12 @@ def test_one_travellers_utilities_are_the_vectorised_ones_bit_for_bit(
                         np.array([r[3] for r in rows]))
     got, want = traveller_utilities(alts, ready, seg, choice), utilities(alts, ready, seg, choice)
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+def fresh_search(tt, planner, scenario, usable, o: int, d: int, ready: float) -> list:
+    """The choice set a search finds for ``ready`` with every seat free: the Pareto set over the
+    choice window (from the day of the first departure it can take, ``window_days`` long)."""
+    earliest = ready + float(tt.checkin_min[o])
+    first = min(float(x) for x in tt.dep_min[(tt.origin == o) & usable] if x >= earliest)
+    limit = (math.floor(first / 1440.0) + 1) * 1440.0 + scenario.choice.window_days * 1440.0
+    return planner.pareto(o, d, ready, window_min=limit - ready, allowed=usable)

@@ -5,12 +5,12 @@ search finds, and a ride through a stop boards and alights on the connections it
 
 from __future__ import annotations
 
-import math
 import textwrap
 
 import numpy as np
 import pytest
 import yaml
+from test_choice import fresh_search
 
 from corridor.network.timetable import build_timetable
 from corridor.planning.search import Planner
@@ -62,10 +62,7 @@ def test_a_set_is_carried_on_up_to_eight_weeks_and_searched_after(monkeypatch, w
     for ready in readies:  # the first week
         for later in (ready, ready + weeks * WEEK):
             got = cache.alternatives(o, d, later)
-            first = min(float(x) for x in tt.dep_min[(tt.origin == o) & usable]
-                        if x >= later + float(tt.checkin_min[o]))
-            limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
-            fresh = planner.pareto(o, d, later, window_min=limit - later, allowed=usable)
+            fresh = fresh_search(tt, planner, s, usable, o, d, later)
             assert got is not None
             assert sorted(it.criteria() for it, _ in got.options) == sorted(it.criteria() for it in fresh)
             for it, steps in got.options:
