@@ -387,6 +387,10 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
     assert main(["run", path, *ALLOW]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "warning: MALASZEWICZE: the queue grew without bound" in out
+    # its outside traffic alone (8.7 trains a day of 455 min on one track) fills it 2.75 times
+    # over: the warning says so, not that the scenario's traffic overloads it
+    assert "its outside traffic alone takes 275% of its capacity, so it grows whatever this scenario's " \
+           "own traffic" in out, out
     # three weeks of works at a station that otherwise keeps up (a fourth track: the baseline's
     # three fall short of its outside traffic in the spring) build a queue that clears before
     # demand stops: no such warning
@@ -394,6 +398,20 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
                     "places:\n  - {id: MALASZEWICZE, servers: 4}\n")
     assert main(["run", works, "--replications", "1", *ALLOW]) == 0
     assert "grew without bound" not in capsys.readouterr().out
+
+
+def test_a_queue_its_own_traffic_grows_is_blamed_on_the_traffic_there(capsys) -> None:
+    # no outside traffic: M/M/1 at 1.2 grows by the scenario's own units
+    from validation.queue_scenarios import queue_scenario
+
+    from corridor import simulate
+    from corridor.analysis.warnings import run_warnings
+
+    result = simulate(queue_scenario("M/M", 1, 1.2, days=60, replications=2), workers=1)
+    said = [w for w in run_warnings(result) if w.startswith("B: the queue grew without bound")]
+    assert len(said) == 1 and said[0].endswith("the traffic there, outside traffic included, exceeds what it "
+                                                "can serve"), said
+    assert result.outside_full == {}
 
 
 def test_a_queue_that_grows_until_demand_stops_is_named_though_the_drain_clears_it(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.airline import airline_kpis
 from corridor.analysis.kpis import replication_kpis, summarise
+from corridor.analysis.load import outside_overload
 from corridor.executors import Executor, run_replications
 from corridor.scenario.schema import Scenario
 from corridor.simulation import Records
@@ -25,6 +26,9 @@ class SimulationResult:
     summary: dict[str, dict[str, float]]
     seconds: float
     epoch: str = ""  # time zero of every ``*_min`` in the records: midnight UTC of run.start (ISO)
+    #: stations whose outside traffic alone fills them, with why (:func:`load.outside_overload`):
+    #: their queue grows whatever the scenario's own traffic, which a warning says
+    outside_full: dict[str, str] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
@@ -58,6 +62,6 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     kpis = [scenario_kpis(rec, scenario) for rec in records]
     seconds = time.perf_counter() - t0
     return SimulationResult(scenario.name, used_seed, records, kpis, summarise(kpis), seconds,
-                            scenario.run.epoch.isoformat())
+                            scenario.run.epoch.isoformat(), outside_overload(scenario))
 
 

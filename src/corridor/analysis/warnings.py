@@ -174,11 +174,13 @@ def run_warnings(result: Any) -> list[str]:
     for name in result.kpis[0]["stations"]:
         growing = _grew(result.kpis, "stations", name)
         if growing * 2 > n:
+            outside = result.outside_full.get(name)
+            why = (f"{outside}, so it grows whatever this scenario's own traffic" if outside else
+                   "the traffic there, outside traffic included, exceeds what it can serve")
             out.append(f"{name}: the queue grew without bound in {growing:.0f} of {n} replications "
                        "(over 95% busy, waits rising across the window, or over 99% busy with a queue "
                        "never empty through its last quarter and longer there than in its first two; still "
-                       "queued when demand stops, however the drain clears it after): the traffic "
-                       "there, outside traffic included, exceeds what it can serve")
+                       f"queued when demand stops, however the drain clears it after): {why}")
             continue
         days = sum(k["stations"][name].get("backlog_days", 0.0) for k in result.kpis) / n
         if days >= MIN_BACKLOG_DAYS:
