@@ -248,9 +248,9 @@ class Replication:
                 self.paths[s] = PathPool(spec.dispatch.paths_per_day, weekdays=spec.dispatch.path_weekdays,
                                          first_weekday=scenario.run.start.weekday())
         self.awaiting_path: set[int] = set()  # units on a formed vehicle waiting for a path or a vehicle
-        # service -> when each of its vehicles first asked for a path, and the time that take gave
-        # service -> per formed vehicle that took a path: [when it asked, when it leaves]; NaN
-        # asked: stood down, its path given back (not logged)
+        # service -> per formed vehicle that took a path: [when it asked, when it leaves (NaN
+        # while a closure has taken its path back)]; NaN asked: stood down, its path given back
+        # (not logged)
         self.path_asks: dict[int, list[list[float]]] = {s: [] for s in self.paths}
         # service -> the loads of its formed vehicles not yet gone (waiting for a fleet's vehicle,
         # a path, or their place to open), first formed first: a unit that joins boards the last
