@@ -742,11 +742,9 @@ def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: AN
     return show
 
 
-MAX_WORKERS = 256
-
-
 def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
     # the bounds of run.seed and run.replications: the option takes what the file may say
+    from corridor.executors import MAX_WORKERS
     from corridor.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 
     if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:

@@ -37,6 +37,7 @@ BATCHES_PER_SLOT = 8  # batches per worker: load balance and progress against me
 IN_FLIGHT_PER_SLOT = 2  # batches sent ahead per worker
 CACHED_SCENARIOS = 4  # timetables and planners a worker keeps
 DASK_TIMEOUT_S = 30  # to reach a scheduler, and for it to have a worker
+MAX_WORKERS = 256  # local processes at most (0 asks for one per core)
 DASK_INSTALL = "pip install 'corridor[dask]'"
 
 

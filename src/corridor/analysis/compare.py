@@ -24,7 +24,7 @@ import numpy as np
 
 from corridor.analysis.kpis import flatten
 from corridor.analysis.launch import LaunchCase, launch_cases
-from corridor.analysis.runs import SimulationResult, simulate
+from corridor.analysis.runs import SimulationResult, check_run_arguments, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
 from corridor.kernels.stats import Estimate, mean_ci, paired_difference
@@ -326,6 +326,10 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     """
     if len(scenarios) < 2:
         raise CorridorError("compare needs a base scenario and at least one other")
+    check_run_arguments("compare", replications=replications, seed=seed, workers=workers, scenarios=scenarios)
+    if names is not None and (len(names) != len(scenarios) or len(set(names)) != len(names)):
+        raise CorridorError(f"compare: names must give each of the {len(scenarios)} scenarios a name of "
+                            f"its own, not {list(names)!r}")
     labels = list(names) if names is not None else _unique([s.name for s in scenarios])
     base = scenarios[0]
     n = replications if replications is not None else base.run.replications

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import numbers
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from corridor.analysis.airline import airline_kpis
 from corridor.analysis.kpis import replication_kpis, summarise
 from corridor.analysis.load import outside_overload
-from corridor.executors import Executor, run_replications
+from corridor.errors import CorridorError
+from corridor.executors import MAX_WORKERS, Executor, run_replications
 from corridor.scenario.schema import Scenario
 from corridor.simulation import Records
 
@@ -35,6 +37,34 @@ class SimulationResult:
         return sum(r.events for r in self.records)
 
 
+def check_run_arguments(who: str, *, replications: Any = None, seed: Any = None, workers: Any = None,
+                        scenarios: Sequence[Any] = ()) -> None:
+    """The arguments of a run from Python (``simulate``, ``compare``, ``sweep``, ``throughput``)
+    within the bounds a scenario file's ``run`` has (the command line checks its options the
+    same way): a CorridorError naming the argument and its value, before any work, instead of
+    an error from deep inside, a hang or an empty answer. None: the scenario's own.
+
+    >>> check_run_arguments("simulate", replications=0)
+    Traceback (most recent call last):
+    corridor.errors.CorridorError: simulate: replications must be a whole number from 1 to 1,000, not 0
+    """
+    from corridor.scenario.schema import MAX_REPLICATIONS, MAX_SEED
+
+    def whole(name: str, value: Any, low: int, high: int, what: str = "") -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
+                                  or not low <= int(value) <= high):
+            raise CorridorError(f"{who}: {name} must be a whole number from {low:,} to {high:,}{what}, "
+                                f"not {value!r}")
+
+    whole("replications", replications, 1, MAX_REPLICATIONS)
+    whole("seed", seed, 0, MAX_SEED)
+    whole("workers", workers, 0, MAX_WORKERS, " (0: one per core)")
+    for scenario in scenarios:
+        if not isinstance(scenario, Scenario):
+            raise CorridorError(f"{who}: takes a Scenario (corridor.load_scenario(path) reads one), "
+                                f"not a {type(scenario).__name__}")
+
+
 def scenario_kpis(rec: Records, scenario: Scenario) -> dict[str, Any]:
     """Every KPI of one replication of ``scenario`` (a nested tree): what ``simulate`` keeps
     for each replication, and what a sweep keeps of each run (computed where it ran)."""
@@ -54,6 +84,8 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     chooses any executor instead (a Dask cluster, :mod:`corridor.executors`). The records are
     the same, bit for bit, however they are spread.
     """
+    check_run_arguments("simulate", replications=replications, seed=seed, workers=workers,
+                        scenarios=[scenario])
     n = replications if replications is not None else scenario.run.replications
     used_seed = scenario.run.seed if seed is None else seed
     t0 = time.perf_counter()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor.analysis.kpis import flatten, kpi_value, summarise
-from corridor.analysis.runs import scenario_kpis
+from corridor.analysis.runs import check_run_arguments, scenario_kpis
 from corridor.errors import CorridorError, ScenarioError
 from corridor.executors import IN_PROCESS, Executor, Failed, Job, execute, scenario_token
 from corridor.scenario.load import validate_raw
@@ -326,6 +326,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
     each with ``seed``, on ``executor``. Runs found in ``store`` are read back, not run.
     ``refuse_empty``: when no combination validates, raise with every reason instead of
     returning a result with nothing run."""
+    check_run_arguments("sweep", replications=replications, seed=seed)
     t0 = time.perf_counter()
     if not combinations:
         raise CorridorError("a sweep needs at least one combination")

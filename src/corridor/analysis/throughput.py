@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from corridor.analysis.load import outside_overload
+from corridor.analysis.runs import check_run_arguments
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
 from corridor.analysis.warnings import (
     MAX_RISE_DAYS,
@@ -390,6 +391,7 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
                settings: Sequence[Setting] = ()) -> ThroughputResult:
     """The saturation curve of the scenario ``raw`` over cargo demand ``scales``, with the one
     value of each of ``settings`` set first (the same for every step)."""
+    check_run_arguments("throughput", replications=replications, seed=seed)
     labels = [f"--set {s.path}={s.text[0]}" for s in settings]
     if settings:
         raw = apply(raw, [(s.path, s.values[0]) for s in settings], labels=labels)

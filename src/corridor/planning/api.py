@@ -253,7 +253,13 @@ class RoutePlanner:
         return ("; " + "; ".join(notes)) if notes else ""
 
     def when(self, value: str | dt.datetime, place: str) -> float:
-        """Minutes since the epoch of a time given as ISO text or datetime; naive means local at ``place``."""
+        """Minutes since the epoch of a time given as ISO text, datetime or date (its midnight, as
+        the text ``2027-03-01`` is); naive means local at ``place``."""
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
+        if not isinstance(value, str | dt.datetime):
+            raise PlanningError(f"a time is ISO text, a datetime or a date, not {type(value).__name__} "
+                                f"{value!r}")
         if isinstance(value, str):
             try:
                 value = dt.datetime.fromisoformat(value)
