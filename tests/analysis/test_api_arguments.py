@@ -74,3 +74,14 @@ def test_a_ready_date_is_its_midnight_and_nothing_else_is_a_time(tiny: Scenario)
     for wrong in (None, 5):
         with pytest.raises(PlanningError, match="a time is ISO text, a datetime or a date"):
             planner.plan("NQZ", "VNO", wrong)  # type: ignore[arg-type]
+
+
+def test_records_to_frame_needs_an_aware_epoch(tiny: Scenario) -> None:
+    # None made every *_utc column NaT without a word; a naive datetime or a date was pandas'
+    # "Cannot convert tz-naive Timestamp"
+    rec = simulate(tiny, replications=1).records[0]
+    for wrong in (None, dt.datetime(2027, 3, 1), dt.date(2027, 3, 1), "2027-03-01"):
+        with pytest.raises(CorridorError, match="to_frame: epoch is the scenario's time zero"):
+            rec.to_frame(wrong)  # type: ignore[arg-type]
+    frame = rec.to_frame(tiny.run.epoch)
+    assert frame["created_utc"].notna().all()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from corridor.errors import CorridorError
 from corridor.simulation.engine import Replication
 from corridor.simulation.entities import STATUS_NAMES, Unit
 from corridor.simulation.gateways import Forecast
@@ -132,6 +133,9 @@ class Records:
         (``scenario.run.epoch``), which turns minutes into timezone-aware UTC timestamps."""
         import pandas as pd
 
+        if not isinstance(epoch, dt.datetime) or epoch.tzinfo is None:  # NaT everywhere, or pandas' error
+            raise CorridorError(f"to_frame: epoch is the scenario's time zero, a timezone-aware datetime "
+                                f"(scenario.run.epoch), not {epoch!r}")
         u = self.units
         start = pd.Timestamp(epoch).tz_convert("UTC")
 
