@@ -78,7 +78,7 @@ from corridor.simulation.entities import (
     TripRecord,
     Unit,
 )
-from corridor.simulation.fleets import Fleet
+from corridor.simulation.fleets import Fleet, asks_log
 from corridor.simulation.gateways import (
     Commitments,
     Forecast,
@@ -140,17 +140,6 @@ _unit_id = attrgetter("id")
 #: Containers waiting at a place board first come first served by (ready time, unit id): the
 #: key ``(unit.ready_min, unit.id)``, read in C (it orders every dispatch queue and full vehicle)
 _boarding_order: Callable[[Unit], tuple[float, int]] = attrgetter("ready_min", "id")
-
-
-def _asks_log(asks: list[list[float]]) -> dict[str, np.ndarray]:
-    """Vehicles' asks for a path, [asked, got], as the log's columns, without those stood down
-    (asked NaN).
-
-    >>> {k: v.tolist() for k, v in _asks_log([[0.0, 10.0], [math.nan, 20.0], [5.0, 30.0]]).items()}
-    {'asked_min': [0.0, 5.0], 'got_min': [10.0, 30.0]}
-    """
-    kept = np.array([a for a in asks if not math.isnan(a[0])], dtype=np.float64).reshape(-1, 2)
-    return {"asked_min": kept[:, 0], "got_min": kept[:, 1]}
 
 
 def _windows(scenario: Scenario, epoch_min: Any) -> dict[str, list[Window]]:
@@ -640,7 +629,7 @@ class Replication:
             out[self.tt.services[s]] = {"per_day": pool.per_day, "day": np.array(days, dtype=np.int64),
                                         "used": np.array([pool.used[d] for d in days], dtype=np.int64),
                                         "open": np.array(pool.open or (True,) * 7),
-                                        **_asks_log(self.path_asks[s])}
+                                        **asks_log(self.path_asks[s])}
         return out
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
@@ -959,9 +948,8 @@ class Replication:
         capacity = self._room(service)[0]
         if self.service_windows[service]:  # its room changes: it takes the first come
             self._first_come(service, load, capacity)
-        if not load:  # (the first come holds its own units: not while it has room)
-            self._stand_down(service, vehicle)
-            return
+        # a vehicle the first come empties is stood down there; a leaving one keeps its own
+        assert load, "a leaving vehicle holds the first come, its own units among them"
         self.awaiting_path.difference_update(map(_unit_id, load))
         if service in self.paths:  # those who boarded while it waited for its path have it too
             for unit in load:

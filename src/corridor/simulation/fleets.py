@@ -76,5 +76,16 @@ class Fleet:
     def log(self) -> dict[str, np.ndarray]:
         """When each formed vehicle asked for a vehicle and when it got one (NaN: still waiting
         when the run ended), and when vehicles came back."""
-        asks = np.array([a for a in self._asks if not math.isnan(a[0])], dtype=float).reshape(-1, 2)
-        return {"asked_min": asks[:, 0], "got_min": asks[:, 1], "back_min": np.array(self.back, dtype=float)}
+        return {**asks_log(self._asks), "back_min": np.array(self.back, dtype=float)}
+
+
+def asks_log(asks: list[list[float]]) -> dict[str, np.ndarray]:
+    """Formed vehicles' asks, each [when it asked, when it got what it asked for], as a log's
+    columns, without those withdrawn (asked NaN: stood down). A fleet's vehicles and a
+    service's departure paths are asked for alike.
+
+    >>> {k: v.tolist() for k, v in asks_log([[0.0, 10.0], [math.nan, 20.0], [5.0, math.nan]]).items()}
+    {'asked_min': [0.0, 5.0], 'got_min': [10.0, nan]}
+    """
+    kept = np.array([a for a in asks if not math.isnan(a[0])], dtype=np.float64).reshape(-1, 2)
+    return {"asked_min": kept[:, 0], "got_min": kept[:, 1]}
