@@ -467,8 +467,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 if load.peak_month and load.peak_utilisation >= 1.0 > load.utilisation else "")
         if load.utilisation >= 0.9 or peak or during:
             # an empty timetabled trip passes without queueing: with them, the figure is a bound
-            sure = load.utilisation * (1.0 - load.timetabled_per_day / load.vehicles_per_day) \
-                if load.vehicles_per_day > 0 else 0.0
+            sure = load.loaded_utilisation
             verdict = ("at or over capacity: its queue will grow without bound" if sure >= 1.0
                        else "at or over capacity if its timetabled trips all run loaded, an empty one "
                             "passing without queueing: its queue would then grow without bound"

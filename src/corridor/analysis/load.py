@@ -58,6 +58,14 @@ class StationLoad:
     def vehicles_per_day(self) -> float:
         return self.timetabled_per_day + self.dispatched_per_day + self.background_per_day
 
+    @property
+    def loaded_utilisation(self) -> float:
+        """The offered load without the timetabled trips, which may run empty (and an empty
+        trip passes without queueing): the part that surely comes."""
+        if self.vehicles_per_day <= 0:
+            return 0.0
+        return self.utilisation * (1.0 - self.timetabled_per_day / self.vehicles_per_day)
+
 
 def simulated_period(scenario: Scenario) -> tuple[dt.datetime, dt.datetime]:
     """From the scenario's epoch to the end of its horizon and drain (UTC)."""
