@@ -793,19 +793,27 @@ class Replication:
         formed = self.formed.get(service)
         if formed:  # the last formed (boarding an earlier one, or with units waiting for a
             # vehicle of their own, would pass units)
-            last = formed[-1].units
+            vehicle = formed[-1]
+            last = vehicle.units
             if len(last) < room and not pool:
                 last.append(unit)
+                if vehicle.latest is not None and _boarding_order(unit) > _boarding_order(vehicle.latest):
+                    vehicle.latest = unit
                 self.awaiting_path.add(unit.id)
                 return
             # full: units ready at one minute board by unit id, whichever landed first
             if len(last) >= room:
-                latest = max(last, key=_boarding_order)  # ids differ: one unit is the latest
+                # ids differ: one unit is the latest (kept, as a full vehicle waiting for its
+                # path meets every unit that joins meanwhile)
+                latest = vehicle.latest
+                if latest is None:
+                    latest = vehicle.latest = max(last, key=_boarding_order)
                 if _boarding_order(unit) < _boarding_order(latest):
                     self.awaiting_path.discard(latest.id)
                     self.awaiting_path.add(unit.id)
                     k = last.index(latest)  # units compare by identity
                     last[k], unit = unit, latest
+                    vehicle.latest = None
         pool.append(unit)
         if not self._send_if_full(service, room) and len(pool) == 1 and not self.dispatch_timer.get(service):
             self._start_cutoff(service)
@@ -1003,6 +1011,7 @@ class Replication:
         for train in formed:
             n = len(train.units)
             train.units[:] = rest[k:k + n]
+            train.latest = None
             k += n
         for train in [train for train in formed if not train.units]:
             formed.remove(train)

@@ -97,12 +97,15 @@ class Formed:
     it is the last formed and has room), and what it holds while it waits: its ask of a fleet's
     vehicle (``fleet_ask``, from ``Fleet.take``) and the departure path it took (``path_ask``:
     [when it asked, when it leaves]). ``stood_down``: left with no unit by the first-come rule,
-    it gave back what it held and will not run."""
+    it gave back what it held and will not run. ``latest``: the unit of ``units`` that boarded
+    last by (ready time, unit id), once asked for (None: not known; whoever changes ``units``
+    other than by adding a later unit sets it back to None)."""
 
     units: list[Unit]
     fleet_ask: list[float] | None = None
     path_ask: list[float] | None = None
     stood_down: bool = False
+    latest: Unit | None = None
 
 
 @dataclass(eq=False, slots=True)
