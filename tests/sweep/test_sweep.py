@@ -217,3 +217,15 @@ def test_the_runs_table_counts_a_gateway_nobody_chose_in_a_run_as_0() -> None:
     g2 = table["flows.F.gateway_share.G2"].tolist()
     assert g2[:2] == [0.0, 0.5] and math.isnan(g2[2])
     assert table["flows.F.gateway_share.G2"].mean() == result.summary()[0]["flows.F.gateway_share.G2"]["mean"]
+
+
+def test_a_sweep_of_one_replication_does_not_promise_intervals(station) -> None:
+    """With one replication per combination there is no interval: the table's title says so
+    (it read "Mean over replications ± half-width" over bare numbers)."""
+    from corridor.report.sweep_out import sweep_text
+
+    raw, name = station
+    one = sweep(raw, name, grid([parse_setting("demand.F.per_week=100")]), replications=1, seed=5)
+    two = sweep(raw, name, grid([parse_setting("demand.F.per_week=100")]), replications=2, seed=5)
+    assert "no interval" in sweep_text(one) and "±" not in sweep_text(one).split("no interval")[0]
+    assert "± half-width" in sweep_text(two) and "no interval" not in sweep_text(two)

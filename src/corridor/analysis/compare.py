@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor.analysis.kpis import flatten
+from corridor.analysis.kpis import flatten, kpi_value
 from corridor.analysis.launch import LaunchCase, launch_cases
 from corridor.analysis.runs import SimulationResult, check_run_arguments, simulate
 from corridor.errors import CorridorError, PlanningError
@@ -113,8 +113,8 @@ class KpiDelta:
     @property
     def verdict(self) -> bool | None:
         """:attr:`significant`, or None where there is no difference to judge (not
-        :attr:`compared`): what the tables and JSON hold."""
-        return self.significant if self.compared else None
+        :attr:`compared`) or no interval to judge it by (one pair): what the tables and JSON hold."""
+        return self.significant if self.diff.n >= 2 else None
 
 
 @dataclass(frozen=True)
@@ -263,9 +263,10 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
         chosen += [(f"stations.{s}.mean_wait_min", f"wait at {s}", 1 / MIN_PER_HOUR, "h") for s in stations]
     out = []
     for key, label, scale, unit in chosen:
-        missing = 0.0 if ".gateway_share." in key else np.nan
-        a = np.array([f.get(key, missing) for f in flat_a]) * scale
-        b = np.array([f.get(key, missing) for f in flat_b]) * scale
+        # a gateway share is 0 in a replication where the flow's containers chose others, and
+        # undefined (left out of the pairs) where none chose
+        a = np.array([kpi_value(f, key) for f in flat_a]) * scale
+        b = np.array([kpi_value(f, key) for f in flat_b]) * scale
         both = np.isfinite(a) & np.isfinite(b)
         if both.any():
             out.append(KpiDelta(key, label, unit, mean_ci(a[both]), mean_ci(b[both]),

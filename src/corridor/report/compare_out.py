@@ -78,7 +78,8 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
     """What summary.json and --json hold: the headline and every paired difference. Undefined
     values (a rate over no units, a difference with one side undefined) and intervals (one
     replication) are null, so the file is strict JSON; so is ``significant`` where there is no
-    difference."""
+    difference or no interval. ``replications``: the pairs of replications, both defined, that
+    a difference is over."""
     return strict({
         **meta,
         "base": comp.base,
@@ -88,7 +89,7 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
         "kpis": {name: [{"kpi": d.shown_key, "source_kpi": d.key, "label": d.label, "unit": d.unit,
                          "base": d.base.mean,
                          "other": d.other.mean, "difference": d.diff.mean,
-                         "ci_low": d.diff.low, "ci_high": d.diff.high,
+                         "ci_low": d.diff.low, "ci_high": d.diff.high, "replications": d.diff.n,
                          "significant": d.verdict} for d in deltas]
                  for name, deltas in comp.kpis.items()},
         "profiles": {name: [{"flow": p.flow, "from": p.origin, "to": p.target, "unit": p.unit,

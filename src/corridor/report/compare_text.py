@@ -46,8 +46,8 @@ def kpi_rows(deltas: list[Any]) -> list[list[str]]:
             # that nothing changes, where a count moved by few units is 0 in most replications
             ci = f"0 in all {d.diff.n}"
         # a KPI one scenario lacks (no passengers there: no missed-connection rate) has no
-        # difference, and no verdict on it
-        verdict = "-" if d.diff.n == 0 else "yes" if d.significant else "no"
+        # difference, and no verdict on it; nor has one difference alone (no interval)
+        verdict = "-" if d.diff.n < 2 else "yes" if d.significant else "no"
         rows.append([d.label, d.unit, _num(d.base.mean), _num(d.other.mean), _diff(d.diff.mean, fine), ci,
                      verdict])
     return rows

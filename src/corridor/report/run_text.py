@@ -139,8 +139,40 @@ def run_text(result: Any) -> str:
     lines.append("")
     lines.append("At the end of the last replication: " + ", ".join(f"{v:,} {k}" for k, v in status.items()))
     width = terminal_width()
+    fewer = _fewer_replications(result)
+    if fewer:
+        lines.append(textwrap.fill(fewer, width, subsequent_indent="  "))
     lines += [textwrap.fill(f"warning: {w}", width, subsequent_indent="  ") for w in run_warnings(result)]
     return "\n".join(lines)
+
+
+def _fewer_replications(result: Any) -> str:
+    """A line naming the flows, stations, services, fleets and path pools some of whose figures
+    are means over only some replications (undefined in the others: a flow that made no unit, a
+    station no vehicle reached), each with the fewest replications behind one of its figures;
+    "" when there are none (or one replication).
+
+    >>> r = type("R", (), {"kpis": [{"flows": {"G": {}}}] * 4,
+    ...                    "summary": {"flows.G.door_to_door_days.mean": {"n": 2}, "flows.G.created": {"n": 4}}})
+    >>> _fewer_replications(r)
+    'Over fewer replications (undefined in the others): flow G 2 of 4.'
+    """
+    total = len(result.kpis)
+    named = {"flows": "flow", "stations": "station", "services": "service", "fleets": "fleet",
+             "paths": "paths of"}
+    # each figure is its owner's: the longest name its key starts with ("B.1" before "B")
+    heads = sorted(((f"{section}.{name}.", (word, name)) for section, word in named.items()
+                    for name in result.kpis[0].get(section, {})), key=lambda h: -len(h[0]))
+    fewest: dict[tuple[str, str], int] = {}
+    for key, e in result.summary.items():
+        if 0 < e["n"] < total:
+            owner = next((who for head, who in heads if key.startswith(head)), None)
+            if owner is not None:
+                fewest[owner] = min(fewest.get(owner, total), int(e["n"]))
+    if not fewest:
+        return ""
+    return ("Over fewer replications (undefined in the others): "
+            + ", ".join(f"{word} {name} {n} of {total}" for (word, name), n in fewest.items()) + ".")
 
 
 def _cargo_text(result: Any) -> list[str]:
@@ -175,7 +207,8 @@ def cargo_tables(result: Any) -> list[str]:
     of departure paths trains took: where cargo goes and where it waits for a path."""
     s = result.summary
     out: list[str] = []
-    # from each replication, a gateway nobody chose in it counting 0 there
+    # from each replication, a gateway nobody chose in it counting 0 there; a replication in
+    # which none of the flow's containers chose (none made) says nothing, as in the summary
     per_rep = [{flow: k.get("gateway_share", {}) for flow, k in kpis["flows"].items()}
                for kpis in result.kpis]
     flows = sorted({flow for rep in per_rep for flow, share in rep.items() if share})
@@ -185,9 +218,9 @@ def cargo_tables(result: Any) -> list[str]:
         for flow in flows:
             cells = []
             for g in gateways:
-                values = np.array([rep.get(flow, {}).get(g, 0.0) for rep in per_rep])
+                values = np.array([rep[flow].get(g, 0.0) if rep.get(flow) else math.nan for rep in per_rep])
                 e = mean_ci(values)
-                cells.append(_pct({"share": e.as_dict()}, "share") + "%" if values.any() else "-")
+                cells.append(_pct({"share": e.as_dict()}, "share") + "%" if np.nansum(values) else "-")
             rows.append([flow, *cells])
         out += ["", format_table(["flow", *gateways], rows,
                                  title="Gateways (share of each flow's containers that chose it)")]

@@ -235,7 +235,9 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
             blank = (["failed"] + ["-"] * (len(keys) - 1))[:len(keys)]
             rows.append([*[c.text[col] for col in swept], *blank])
     # never cut to fit: a cut number misleads
-    lines.append(format_table(headers, rows, title="Mean over replications ± half-width of its 95% interval"))
+    title = ("Mean over replications ± half-width of its 95% interval" if result.replications > 1
+             else "Of the one replication (no interval: give --replications 2 or more)")
+    lines.append(format_table(headers, rows, title=title))
     warnings = [f"warning: {result.combinations[k].label()}: {said}"
                 for k, found in combination_warnings(result).items() for said in found]
     if warnings:

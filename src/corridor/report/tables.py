@@ -93,11 +93,14 @@ def hours_minutes(minutes: float) -> str:
 def cut_share(mean: float, low: float, high: float, digits: int = 0) -> str | None:
     """A share (0-1) in percent as ``mean (low-high)`` with its interval cut at 0 and 100%,
     when the interval passes either (a "98 ± 4" would read past 100%); None when it does not.
+    A ratio that may pass 100% (an airline's share of a market, a ratio of rates) and whose
+    mean does keeps that end: the mean is never printed outside its interval.
 
-    >>> cut_share(0.98, 0.94, 1.02), cut_share(0.5, 0.45, 0.55)
-    ('98 (94-100)', None)
+    >>> cut_share(0.98, 0.94, 1.02), cut_share(0.5, 0.45, 0.55), cut_share(1.01, 0.95, 1.07)
+    ('98 (94-100)', None, '101 (95-107)')
     """
     if not (low < 0.0 or high > 1.0) or not (math.isfinite(low) and math.isfinite(high)):
         return None
-    lo, hi = (100 * min(max(end, 0.0), 1.0) for end in (low, high))
-    return f"{100 * mean:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
+    lo = max(low, 0.0) if mean >= 0.0 else low
+    hi = min(high, 1.0) if mean <= 1.0 else high
+    return f"{100 * mean:.{digits}f} ({100 * lo:.{digits}f}-{100 * hi:.{digits}f})"
