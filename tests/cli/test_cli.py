@@ -293,3 +293,15 @@ def test_an_unknown_option_is_said_with_its_commands_usage(command: list[str], c
     err = capsys.readouterr().err
     assert f"corridor {command[0]}: error: unrecognized arguments: --bogus" in err
     assert f"usage: corridor {command[0]} " in err
+
+
+def test_python_m_corridor_is_the_command_line() -> None:
+    """``python -m corridor`` runs the same command line as ``corridor`` (there was no
+    ``__main__``: "No module named corridor.__main__")."""
+    proc = subprocess.run([sys.executable, "-m", "corridor", "validate", str(SCENARIOS / "baseline.yaml")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "baseline" in proc.stdout.lower()
+    bad = subprocess.run([sys.executable, "-m", "corridor", "no-such-command"], capture_output=True, text=True,
+                         check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
