@@ -114,9 +114,10 @@ def signed_error_d(records, gateways: tuple[str, ...]) -> float:
 
 def test_gateway_forecasts_learn_what_they_leave_out(baseline) -> None:
     # Set against when each block's last container left its gateway, the forecast alone is late
-    # by about a day on the Duisburg flows' five gateways (the queues on the way grow, later
+    # by about half a day on the Duisburg flows' five gateways (the queues on the way grow, later
     # choosers overtake): learning from the blocks that went before (experience_weight 0.2)
-    # leaves a quarter of it (2026-11-30, 5 replications: 1.06 -> 0.27 d)
+    # leaves a quarter of it (2026-12-02, 5 replications: 0.54 -> 0.14 d; 1.06 -> 0.27 before
+    # formed trains took on what came while they waited for a path)
     s, result = baseline
     gateways = ("MALASZEWICZE", "KUZNICA", "SIEMIANOWKA", "SESTOKAI", "BRANIEWO")
     duisburg = [f.gateways for f in s.demand if f.gateways and f.gateways.via[0] in gateways]
