@@ -302,6 +302,6 @@ def test_python_m_corridor_is_the_command_line() -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "baseline" in proc.stdout.lower()
-    bad = subprocess.run([sys.executable, "-m", "corridor", "no-such-command"], capture_output=True, text=True,
-                         check=False)
+    bad = subprocess.run([sys.executable, "-m", "corridor", "no-such-command"],
+                         capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -152,8 +152,8 @@ def _fewer_replications(result: Any) -> str:
     station no vehicle reached), each with the fewest replications behind one of its figures;
     "" when there are none (or one replication).
 
-    >>> r = type("R", (), {"kpis": [{"flows": {"G": {}}}] * 4,
-    ...                    "summary": {"flows.G.door_to_door_days.mean": {"n": 2}, "flows.G.created": {"n": 4}}})
+    >>> summary = {"flows.G.door_to_door_days.mean": {"n": 2}, "flows.G.created": {"n": 4}}
+    >>> r = type("R", (), {"kpis": [{"flows": {"G": {}}}] * 4, "summary": summary})
     >>> _fewer_replications(r)
     'Over fewer replications (undefined in the others): flow G 2 of 4.'
     """

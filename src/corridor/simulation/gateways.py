@@ -29,7 +29,7 @@ import datetime as dt
 import itertools
 import math
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,14 +213,15 @@ def _left_out(scenario: Scenario, tt: Timetable | None) -> list[tuple[str, str, 
     return out
 
 
-def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[float, int]], eta_min: float,
+def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[Sequence[float]], eta_min: float,
                        feu: int, per_day: int, capacity: int, now_min: float, *,
                        due_feu: float = 0.0) -> float:
     """How long a block of ``feu`` containers reaching its gateway at ``eta_min`` (not before
     ``now_min``) will wait there for departure paths out of it. The gateway's daily pool of
     ``per_day`` paths (``used``: the paths taken so far, per day, or the pool itself) goes first
     to the ``due_feu`` containers already there (they ask now), then to the blocks ``ahead``
-    (expected arrival, FEU still to leave; in order of arrival) that get there first, a path
+    (each a sequence of its expected arrival first and the FEU still to leave last, as
+    :meth:`Commitments.ahead` gives them; in order of arrival) that get there first, a path
     for each ``capacity`` FEU (a part-filled train's room goes to the next block's containers),
     then to this block's trains; the wait runs to the path of its last train, at most
     :data:`MAX_FORECAST_MIN`. No path is taken.
@@ -241,7 +242,7 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
     place = _Placement(used if isinstance(used, PathPool) else PathPool(per_day, used))
     start = max(eta_min, now_min)
     owed = 0.0  # trains' worth of containers waiting for a path
-    blocks: Iterable[tuple[float, float]] = ahead
+    blocks: Iterable[Sequence[float]] = ahead
     if due_feu:
         blocks = itertools.chain(((now_min, due_feu),), ahead)
     # behind a backlog most blocks are placed past the pool's last day taken, where every day
@@ -250,10 +251,11 @@ def forecast_path_wait(used: dict[int, int] | PathPool, ahead: Iterable[tuple[fl
     pool = place.pool
     per_day, last_day, every_day = pool.per_day, pool.last_day, pool.open is None
     floor = math.floor
-    for eta, size in blocks:
+    for block in blocks:
+        eta = block[0]
         if eta > eta_min:
             break
-        owed += size / capacity
+        owed += block[-1] / capacity  # (a block done has 0 left: it adds nothing)
         trains = 0
         while owed >= 1.0 - 1e-9:
             trains += 1
@@ -351,8 +353,10 @@ class Commitments:
     """
 
     def __init__(self) -> None:
-        self._blocks: dict[int, dict[int, list[float]]] = {}  # exit service -> block -> [eta, feu left]
-        self._order: dict[int, list[tuple[float, int]]] = {}  # exit service -> (eta, block), sorted
+        # exit service -> block -> [eta, block, feu left]; its order: the same lists, sorted (by
+        # eta, then block: a block is never compared further), done ones until forgotten
+        self._blocks: dict[int, dict[int, list[float]]] = {}
+        self._order: dict[int, list[list[float]]] = {}
         self._due: dict[int, int] = {}  # exit service -> how many of its order are due
         self._due_feu: dict[int, float] = {}  # exit service -> containers of its due blocks
         self._gone: dict[int, int] = {}  # exit service -> blocks done but still in its order
@@ -362,10 +366,11 @@ class Commitments:
     def open(self, service: int, eta_min: float, feu: int) -> int:
         """A block has chosen the gateway of ``service``: a new block id."""
         self._next += 1
-        self._blocks.setdefault(service, {})[self._next] = [eta_min, float(feu)]
+        entry = [eta_min, self._next, float(feu)]
+        self._blocks.setdefault(service, {})[self._next] = entry
         order = self._order.setdefault(service, [])
-        at = bisect.bisect(order, (eta_min, self._next))
-        order.insert(at, (eta_min, self._next))
+        at = bisect.bisect(order, entry)
+        order.insert(at, entry)
         if at < self._due.get(service, 0):  # due already (not from the engine: its blocks are ahead of now)
             self._due[service] += 1
             self._due_feu[service] += feu
@@ -385,16 +390,16 @@ class Commitments:
         block = blocks.get(where[1])
         if block is None:
             return
-        block[1] -= 1
+        block[2] -= 1
         if (block[0], where[1]) < self._first_pending(service):
             self._due_feu[service] -= 1.0
-        if block[1] <= 0:
+        if block[2] <= 0:
             del blocks[where[1]]
             self._forget(service)
 
-    def _first_pending(self, service: int) -> tuple[float, int]:
+    def _first_pending(self, service: int) -> tuple[float, float]:
         order, due = self._order[service], self._due.get(service, 0)
-        return order[due] if due < len(order) else (math.inf, 0)
+        return (order[due][0], order[due][1]) if due < len(order) else (math.inf, 0)
 
     def _forget(self, service: int) -> None:
         """A block is done: drop the done ones from the order once they are half of it."""
@@ -408,28 +413,20 @@ class Commitments:
             gone = 0
         self._gone[service] = gone
 
-    def ahead(self, service: int, now_min: float) -> tuple[float, Iterator[tuple[float, int]]]:
+    def ahead(self, service: int, now_min: float) -> tuple[float, Iterator[Sequence[float]]]:
         """The containers of the blocks heading for ``service`` that are due by ``now_min``,
-        and (expected arrival, FEU still without a path) of the others, in order of arrival."""
+        and (expected arrival, block id, FEU still without a path) of the others, in order of
+        arrival (a block done has 0 left). Read in place (the forecast walks the front of a
+        long order; nothing changes it meanwhile)."""
         order = self._order.get(service)
         if not order:
             return 0.0, iter(())
-        blocks = self._blocks[service]
         due, feu = self._due.get(service, 0), self._due_feu.get(service, 0.0)
         while due < len(order) and order[due][0] <= now_min:
-            block = blocks.get(order[due][1])
-            if block is not None:
-                feu += block[1]
+            feu += order[due][2]  # (a block done adds its 0)
             due += 1
         self._due[service], self._due_feu[service] = due, feu
-        return feu, self._pending(service, due)
-
-    def _pending(self, service: int, due: int) -> Iterator[tuple[float, int]]:
-        blocks = self._blocks[service]
-        for eta, block in self._order[service][due:]:
-            left = blocks.get(block)
-            if left is not None:
-                yield eta, int(left[1])
+        return feu, itertools.islice(order, due, None)
 
 
 def generalised_cost_usd(options: list[GatewayOption], wait_min: np.ndarray,
