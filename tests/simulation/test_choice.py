@@ -132,6 +132,47 @@ def test_choice_sets_shared_across_keys_equal_fresh_searches_on_the_baseline() -
 
 
 
+def test_sets_found_on_the_seats_left_shared_across_keys_equal_fresh_searches(monkeypatch) -> None:
+    # with flights full (a third of the connections closed from the start), a set searched on
+    # the seats left is kept for the later first departures of its day it does not use, as a
+    # set found with every seat free is; every set handed out must be a fresh search's
+    from conftest import SCENARIOS
+    from corridor.scenario import load_scenario
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    tt = build_timetable(s, horizon_days=12)
+    planner = Planner(tt, unit="pax")
+    usable = planner.allowed(tt.service_mask(None, "pax"))
+    left = usable & (np.random.default_rng(5).random(tt.n_connections) > 1 / 3)
+    cache = ChoiceCache(planner, left, s.choice)
+    on_seats_left = []
+    search = ChoiceCache._search
+
+    def counted(self, origin, dest, ready, board_from, limit, allowed):
+        if allowed is left:
+            on_seats_left.append(ready)
+        return search(self, origin, dest, ready, board_from, limit, allowed)
+
+    monkeypatch.setattr(ChoiceCache, "_search", counted)
+    keys = set()
+    for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
+        o, d = tt.index[origin], tt.index[dest]
+        deps = sorted(float(x) for x in tt.dep_min[(tt.origin == o)
+                                                   & tt.service_mask(None, "pax")[tt.service]])
+        for ready in np.arange(0.0, 4 * 1440.0, 31.0).tolist():
+            keys.add(cache.key(o, d, ready, None))
+            got = cache.alternatives(o, d, ready)
+            first = next(x for x in deps if x >= ready + float(tt.checkin_min[o]))
+            limit = (math.floor(first / 1440.0) + 1) * 1440.0 + s.choice.window_days * 1440.0
+            fresh = planner.pareto(o, d, ready, window_min=limit - ready, allowed=left)
+            got_its = [] if got is None else [it for it, _ in got.options]
+            assert sorted(it.criteria() for it in got_its) == sorted(it.criteria() for it in fresh), \
+                (origin, ready)
+    # nothing closes or opens meanwhile: without sharing, each key would be looked up once in vain
+    assert on_seats_left and cache.misses < len(keys), (len(on_seats_left), cache.misses, len(keys))
+
+
+
 def test_sets_carried_a_week_on_are_what_a_search_finds(monkeypatch) -> None:
     # A set found a week earlier is handed out a week on when the timetable between is that
     # week's, trip for trip; over five weeks that cross the European clock change (28 March
