@@ -29,6 +29,7 @@ from types import SimpleNamespace
 import numpy as np
 import yaml
 from scipy import stats
+from simulation.test_gateway_choice import TOY
 
 from corridor import simulate
 from corridor.scenario.schema import Scenario
@@ -88,25 +89,11 @@ def test_run_gateway_table_leaves_out_a_replication_where_no_container_chose() -
     assert math.isclose(s["flows.F.gateway_share.G1"]["mean"], want_g1)
 
 
-GW_TOY = """\
-name: toy
-run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 10, replications: 6, seed: 3}
-places:
-  - {id: O, name: O, kind: rail_terminal, country: KZ, lat: 50, lon: 30, tz: UTC}
-  - {id: G1, name: G1, kind: gauge_change_station, country: PL, lat: 51, lon: 29, tz: UTC,
-     servers: 50, service_time: {dist: fixed, value_min: 1}}
-  - {id: G2, name: G2, kind: gauge_change_station, country: PL, lat: 49, lon: 29, tz: UTC,
-     servers: 50, service_time: {dist: fixed, value_min: 1}}
-  - {id: D, name: D, kind: rail_terminal, country: DE, lat: 50, lon: 28, tz: UTC}
-links:
-  - {id: O-G1, from: O, to: G1, duration_min: 1440, cost_usd: COST, bidirectional: false, units: [feu]}
-  - {id: G1-D, from: G1, to: D, duration_min: 1440, cost_usd: 500, bidirectional: false, units: [feu]}
-  - {id: O-G2, from: O, to: G2, duration_min: 2880, cost_usd: 900, bidirectional: false, units: [feu]}
-  - {id: G2-D, from: G2, to: D, duration_min: 1440, cost_usd: 400, bidirectional: false, units: [feu]}
-demand:
-  - {id: F, kind: cargo, from: O, to: D, per_week: 1,
-     gateways: {via: [G1, G2], value_of_time_usd_per_day: 100, scale_usd: 150}}
-"""
+# the two-gateway toy of the gateway tests, over two weeks at 1 FEU a week (a replication may
+# make no container), G1's link priced by COST
+GW_TOY = (TOY.replace("horizon_days: DAYS", "horizon_days: 14").replace("replications: 1, seed: 9",
+                                                                         "replications: 6, seed: 3")
+          .replace("cost_usd: 1000", "cost_usd: COST").replace("per_week: 700", "per_week: 1"))
 
 
 def _gw_toy(cost: int = 1000, name: str = "toy") -> Scenario:

@@ -144,16 +144,7 @@ def test_sets_found_on_the_seats_left_shared_across_keys_equal_fresh_searches(mo
     planner = Planner(tt, unit="pax")
     usable = planner.allowed(tt.service_mask(None, "pax"))
     left = usable & (np.random.default_rng(5).random(tt.n_connections) > 1 / 3)
-    cache = ChoiceCache(planner, left, s.choice)
-    on_seats_left = []
-    search = ChoiceCache._search
-
-    def counted(self, origin, dest, ready, board_from, limit, allowed):
-        if allowed is left:
-            on_seats_left.append(ready)
-        return search(self, origin, dest, ready, board_from, limit, allowed)
-
-    monkeypatch.setattr(ChoiceCache, "_search", counted)
+    cache, on_seats_left = _counting_searches(monkeypatch, planner, left, s.choice)
     keys = set()
     for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
         o, d = tt.index[origin], tt.index[dest]
@@ -172,6 +163,21 @@ def test_sets_found_on_the_seats_left_shared_across_keys_equal_fresh_searches(mo
     assert on_seats_left and cache.misses < len(keys), (len(on_seats_left), cache.misses, len(keys))
 
 
+def _counting_searches(monkeypatch, planner, left, choice):
+    """A choice cache on the seats ``left``, and the ready times of the searches it makes on
+    them (a set carried or shared is no search)."""
+    cache = ChoiceCache(planner, left, choice)
+    on_seats_left: list[float] = []
+    search = ChoiceCache._search
+
+    def counted(self, origin, dest, ready, board_from, limit, allowed):
+        if allowed is left:
+            on_seats_left.append(ready)
+        return search(self, origin, dest, ready, board_from, limit, allowed)
+
+    monkeypatch.setattr(ChoiceCache, "_search", counted)
+    return cache, on_seats_left
+
 
 def test_sets_on_the_seats_left_carried_a_week_on_are_what_a_search_finds(monkeypatch) -> None:
     # the same flights full every week (before the clock change of 28 March 2027): a set found
@@ -184,16 +190,7 @@ def test_sets_on_the_seats_left_carried_a_week_on_are_what_a_search_finds(monkey
     planner = Planner(tt, unit="pax")
     usable = planner.allowed(tt.service_mask(None, "pax"))
     left = usable & (np.floor(tt.dep_min % (7 * 1440.0)).astype(np.int64) % 3 != 0)
-    cache = ChoiceCache(planner, left, s.choice)
-    on_seats_left = []
-    search = ChoiceCache._search
-
-    def counted(self, origin, dest, ready, board_from, limit, allowed):
-        if allowed is left:
-            on_seats_left.append(ready)
-        return search(self, origin, dest, ready, board_from, limit, allowed)
-
-    monkeypatch.setattr(ChoiceCache, "_search", counted)
+    cache, on_seats_left = _counting_searches(monkeypatch, planner, left, s.choice)
     for origin, dest in (("NQZ", "VNO"), ("VNO", "NQZ")):
         o, d = tt.index[origin], tt.index[dest]
         deps = sorted(float(x) for x in tt.dep_min[(tt.origin == o)
