@@ -73,7 +73,7 @@ def test_run_gateway_table_leaves_out_a_replication_where_no_container_chose() -
     from corridor.analysis.kpis import summarise
     from corridor.report.run_text import cargo_tables
 
-    text = "\n".join(cargo_tables(SimpleNamespace(summary={}, kpis=GATEWAY_REPS)))
+    text = "\n".join(cargo_tables(SimpleNamespace(summary=summarise(GATEWAY_REPS), kpis=GATEWAY_REPS)))
     row = next(line for line in text.splitlines() if line.startswith("F "))
     want = []
     for gate in ("G1", "G2"):

@@ -6,10 +6,7 @@ import math
 import textwrap
 from typing import Any
 
-import numpy as np
-
 from corridor.analysis.warnings import run_warnings
-from corridor.kernels.stats import mean_ci
 from corridor.report.tables import cut_share, format_table, terminal_width
 from corridor.units import MIN_PER_WEEK
 
@@ -207,8 +204,9 @@ def cargo_tables(result: Any) -> list[str]:
     of departure paths trains took: where cargo goes and where it waits for a path."""
     s = result.summary
     out: list[str] = []
-    # from each replication, a gateway nobody chose in it counting 0 there; a replication in
-    # which none of the flow's containers chose (none made) says nothing, as in the summary
+    # the flows and gateways that some replication names; the shares are the summary's (a
+    # gateway nobody chose in a replication counting 0 there, one in which none of the flow's
+    # containers chose saying nothing: :func:`.kpis.kpi_value`)
     per_rep = [{flow: k.get("gateway_share", {}) for flow, k in kpis["flows"].items()}
                for kpis in result.kpis]
     flows = sorted({flow for rep in per_rep for flow, share in rep.items() if share})
@@ -216,12 +214,9 @@ def cargo_tables(result: Any) -> list[str]:
     if flows:
         rows = []
         for flow in flows:
-            cells = []
-            for g in gateways:
-                values = np.array([rep[flow].get(g, 0.0) if rep.get(flow) else math.nan for rep in per_rep])
-                e = mean_ci(values)
-                cells.append(_pct({"share": e.as_dict()}, "share") + "%" if np.nansum(values) else "-")
-            rows.append([flow, *cells])
+            keys = [f"flows.{flow}.gateway_share.{g}" for g in gateways]
+            rows.append([flow, *(_percent(s, key) if s.get(key, {}).get("mean", 0.0) > 0 else "-"
+                                 for key in keys)])
         out += ["", format_table(["flow", *gateways], rows,
                                  title="Gateways (share of each flow's containers that chose it)")]
     forecasts = sorted(key[len("gateways."):-len(".forecast_error_days")] for key in s
