@@ -252,15 +252,14 @@ class ChoiceCache(RouteCache):
         left over the window are alike run for run (:meth:`_seats_left_a_week_on`), or a search.
         At 10x the baseline's demand the same flights are full week after week: half of
         these searches were the week before's, a week on."""
-        start = ready if board_from is None else min(ready, board_from)
-        lo, hi = bisect_left(self._dep, start), bisect_right(self._dep, limit)
-        if shared:
-            found = self._seats_left_a_week_on(origin, dest, ready, board_from, limit)
-            if found is not MISSING:
-                self._seats_left[key] = (found, lo, self.allowed[lo:hi].copy())  # type: ignore[assignment]
-                return found, True  # type: ignore[return-value]
-        alts, cacheable, _ = self._search(origin, dest, ready, board_from, limit, self.allowed)
-        if cacheable and shared:
+        found = self._seats_left_a_week_on(origin, dest, ready, board_from, limit) if shared else MISSING
+        if found is MISSING:
+            alts, cacheable, _ = self._search(origin, dest, ready, board_from, limit, self.allowed)
+        else:
+            alts, cacheable = found, True  # type: ignore[assignment]
+        if cacheable and shared:  # kept with the window it stands on, to carry a week on
+            start = ready if board_from is None else min(ready, board_from)
+            lo, hi = bisect_left(self._dep, start), bisect_right(self._dep, limit)
             self._seats_left[key] = (alts, lo, self.allowed[lo:hi].copy())
         return alts, cacheable
 
