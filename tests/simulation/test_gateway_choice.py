@@ -483,12 +483,13 @@ disruptions:
 def test_run_text_shows_gateway_shares_counting_a_gateway_nobody_took_as_zero() -> None:
     from types import SimpleNamespace
 
+    from corridor.analysis.kpis import summarise
     from corridor.report.run_text import cargo_tables
 
     # replication 1 sent nobody through G2: its share there is 0, not left out of the mean
     kpis = [{"flows": {"F": {"gateway_share": {"G1": 0.6, "G2": 0.4}}}},
             {"flows": {"F": {"gateway_share": {"G1": 1.0}}}}]
-    text = "\n".join(cargo_tables(SimpleNamespace(summary={}, kpis=kpis)))
+    text = "\n".join(cargo_tables(SimpleNamespace(summary=summarise(kpis), kpis=kpis)))
     row = next(line for line in text.splitlines() if line.startswith("F "))
     # t(0.975, 1) = 12.706: 80 ± 254 and 20 ± 254, cut at 0 and 100
     assert row.split()[1:] == ["80", "(0-100)%", "20", "(0-100)%"]
