@@ -545,3 +545,18 @@ def test_a_limit_set_by_the_transit_bound_is_not_put_on_the_bottleneck() -> None
     assert steps[1].failed_tests == ("queue", "transit")
     res = ThroughputResult("toy", steps, 0.755, "0.755 days (given)", 0, None)  # type: ignore[arg-type]
     assert "The limit rests on B's servers" in res.verdict() and "again" not in res.verdict()
+
+
+def test_the_verdict_names_the_scenarios_cargo_demand_not_todays() -> None:
+    # throughput scenarios/kena_closure.yaml --scale 0.5,1,1.5 said "delivered at x1.5 of
+    # today's cargo demand (1,940 TEU/week offered)", where kena_closure's x1 is already 1.5
+    # times today's demand: its x1.5 is today's x2.25
+    from corridor.analysis.throughput import Step
+    from corridor.kernels.stats import Estimate
+
+    steps = [Step(1.0, 1293.0, Estimate(1176.0, 13.0, 3, 0.95), Estimate(16.7, 0.1, 3, 0.95),
+                  Estimate(-1.0, 1.5, 3, 0.95), 0.0, {}, (), True, "")]
+    verdict = ThroughputResult("kena_closure", steps, 33.0, "", 0, None).verdict()  # type: ignore[arg-type]
+    assert "delivered at x1 of kena_closure's cargo demand (1,293 TEU/week offered)" in verdict
+    assert "today's" not in verdict
+

@@ -248,8 +248,8 @@ class ThroughputResult:
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
-        at = (f"{d.mean:,.0f} TEU/week{_ci(d, ',.0f')} delivered at x{step.scale:g} of today's cargo "
-              f"demand ({step.offered_teu_per_week:,.0f} TEU/week offered)")
+        at = (f"{d.mean:,.0f} TEU/week{_ci(d, ',.0f')} delivered at x{step.scale:g} of {self.scenario}'s "
+              f"cargo demand ({step.offered_teu_per_week:,.0f} TEU/week offered)")
         busiest = ""
         if step.bottleneck is not None:
             busiest = f"{step.bottleneck}, {step.utilisation[step.bottleneck].mean:.0%} busy"
