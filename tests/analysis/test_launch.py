@@ -288,3 +288,20 @@ def test_the_rivals_fares_row_is_the_closed_form_logit() -> None:
     assert rival[0.6].share == pytest.approx(1.0 / (1.0 + math.exp((160.0 - 120.0) / 40.0)), rel=1e-12)
     assert rival[1.0].share == pytest.approx(P_FAST, rel=1e-12) and rival[1.0].own
     assert rival[1.0].unit == "x their fares"
+
+
+def test_each_what_if_table_names_the_scenario_it_is_of() -> None:
+    # compare baseline direct_flight direct_4wk printed "KC-NQZ-VNO: what if?" twice, one
+    # table of each scenario that adds the flight, the second just after the first scenario's
+    # week profiles: neither said which scenario's fare and frequency it varied
+    from corridor.report.compare_text import compare_text
+    from corridor.report.html import report_html
+
+    comp = compare([toy(False), toy(True), toy(True, capacity=100)], names=["without", "with", "small"],
+                   replications=2, profiles=False)
+    text = compare_text(comp)
+    assert "FAST in with: what if?" in text and "FAST in small: what if?" in text
+    assert text.index("FAST in with: what if?") < text.index("Simulated: with against without") < \
+        text.index("FAST in small: what if?") < text.index("Simulated: small against without")
+    page = report_html(comp, {}, {}, [])
+    assert "New service FAST in with: what if?" in page and "New service FAST in small: what if?" in page

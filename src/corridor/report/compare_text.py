@@ -125,7 +125,10 @@ def launch_table(case: Any) -> str:
     market model)."""
     rows = launch_rows(case)
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
-    title = f"{case.service}: what if?\n" + textwrap.fill(f"({SENSITIVITY_NOTE})", terminal_width())
+    # named with its scenario: a compare of several scenarios prints a table for each that adds
+    # the service, one after another
+    title = (f"{case.service} in {case.scenario}: what if?\n"
+             + textwrap.fill(f"({SENSITIVITY_NOTE})", terminal_width()))
     text = (format_table(SENSITIVITY_HEADERS, rows, title=title) if rows
-            else f"{case.service}: no choice model, no sensitivity")
+            else f"{case.service} in {case.scenario}: no choice model, no sensitivity")
     return text + (f"\nsimulated load factor by month: {months}" if months else "")

@@ -64,7 +64,7 @@ def _services_rows(comp: Any) -> list[list[str]]:
 
 def _launch_html(case: Any) -> list[str]:
     """A new service's case: its monthly load and the market model's sensitivity."""
-    out = [f"<h3>New service {html.escape(case.service)}: what if?</h3>",
+    out = [f"<h3>New service {html.escape(case.service)} in {html.escape(case.scenario)}: what if?</h3>",
            f"<p>{html.escape(SENSITIVITY_NOTE[0].upper() + SENSITIVITY_NOTE[1:])}.</p>"]
     if case.sensitivity:
         rows = launch_rows(case)
