@@ -101,6 +101,18 @@ def _read(path: Path, args: argparse.Namespace):  # noqa: ANN202 - returns a Sce
     return load_scenario(path, allow_paths=args.allow_paths)
 
 
+class _WholeIdsHelpFormatter(argparse.HelpFormatter):
+    """Option help wrapped at spaces only: argparse also breaks at hyphens and within words
+    longer than a line, which split the example path
+    services.EU-BRANIEWO-DUISBURG.dispatch.paths_per_day=2 of ``throughput --help`` across two
+    lines, so that it no longer worked when copied (a longer line is the lesser harm)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False, break_long_words=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corridor",
@@ -293,7 +305,8 @@ def _sweep_parsers(sub: argparse._SubParsersAction) -> None:
         "traffic at stations stays as it is. Names the bottleneck at each "
         "step, the busiest station, pool of departure paths or fleet, and how busy it is; --out "
         "writes throughput.json, tables and plots/saturation.png (throughput, transit and "
-        "utilisation against offered load), and keeps runs for --resume.")
+        "utilisation against offered load), and keeps runs for --resume.",
+        formatter_class=_WholeIdsHelpFormatter)  # its --set example is a path with hyphens
     _scenario_arg(p)
     p.add_argument("--scale", default=None, metavar="START:STOP:STEP",
                    help="factors on cargo demand, STOP included, or a list a,b,c (default 0.25:3:0.25)")

@@ -786,3 +786,17 @@ def test_one_replication_is_not_said_to_have_an_interval(tmp_path: Path, capsys)
     assert "values: of the one replication" in out and "half-width" not in out
     assert main(["run", str(tmp_path / "s.yaml"), "--replications", "2"]) == 0
     assert "± half-width of the 95% confidence interval" in capsys.readouterr().out
+
+
+def test_a_path_in_the_throughput_help_is_not_split_at_its_hyphens(capsys, monkeypatch) -> None:
+    # `corridor throughput --help` printed the example as "services.EU-BRANIEWO-" and, on the
+    # next line, "DUISBURG.dispatch.paths_per_day=2": copied, it names no service
+    import pytest
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["throughput", "--help"])
+    out = capsys.readouterr().out
+    assert "services.EU-BRANIEWO-DUISBURG.dispatch.paths_per_day=2" in out
+    # the rest still wraps at the width (only a line holding the path may pass it)
+    assert all(len(line) <= 80 for line in out.splitlines() if "paths_per_day" not in line)
