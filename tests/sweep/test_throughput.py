@@ -560,3 +560,58 @@ def test_the_verdict_names_the_scenarios_cargo_demand_not_todays() -> None:
     assert "delivered at x1 of kena_closure's cargo demand (1,293 TEU/week offered)" in verdict
     assert "today's" not in verdict
 
+
+def test_a_limit_whose_queue_grew_in_some_replications_is_said() -> None:
+    # throughput scenarios/baseline.yaml --replications 3 put the limit at x2.25, 1,814 TEU/week
+    # (95% CI 1,798 to 1,831), saying nothing of Braniewo's paths growing without bound in 1 of
+    # its 3 replications; over 10 they grow in most there and the limit is x2, 1,626 TEU/week
+    from corridor.analysis.throughput import Step
+    from corridor.kernels.stats import Estimate
+
+    def step(scale: float, some: tuple[tuple[str, int, int], ...], ok: bool = True,
+             growing: tuple[str, ...] = ()) -> Step:
+        return Step(scale, 892.0 * scale, Estimate(815.0 * scale, 10.0, 3, 0.95),
+                    Estimate(17.0, 0.5, 3, 0.95), Estimate(0.2, 0.5, 3, 0.95), 0.0, {}, growing, ok,
+                    "" if ok else "the queue at EU-B (paths) grows without bound", growing_some=some)
+
+    paths = (("EU-B (paths)", 1, 3),)
+    steps = [step(1.0, ()), step(2.0, paths), step(2.25, paths), step(2.5, (), False, ("EU-B (paths)",))]
+    verdict = ThroughputResult("baseline", steps, 33.0, "", 2, None).verdict()  # type: ignore[arg-type]
+    assert verdict.startswith("Highest sustainable throughput: 1,834 TEU/week")
+    assert ("Caution: at x2.25, the limit, the queue at EU-B (paths) grew without bound in 1 of 3 "
+            "replications, too many to tell from most (a step fails on a queue that grows in most): "
+            "run more replications to decide.") in verdict
+    # two queues; and a station that grows whatever the cargo is no reason for it
+    two = (("EU-B (paths)", 1, 3), ("EU-K (paths)", 1, 3), ("M", 1, 3))
+    res = ThroughputResult("baseline", [*steps[:2], step(2.25, two), steps[3]], 33.0, "", 2, None,  # type: ignore[arg-type]
+                           standing=("M",))
+    assert ("the queues at EU-B (paths) (1 of 3) and EU-K (paths) (1 of 3) grew without bound in some "
+            "of its 3 replications") in res.verdict()
+    # a queue that grew in none of the limit's replications (only below it) is no caution, nor
+    # one that grew in 1 of 10 (at a chance of 1/2, 1 or none of 10 is 1.1%: clearly not most)
+    calm = ThroughputResult("baseline", [*steps[:2], step(2.25, ()), steps[3]], 33.0, "", 2, None)  # type: ignore[arg-type]
+    assert "Caution" not in calm.verdict()
+    rare = ThroughputResult("baseline", [*steps[:2], step(2.25, (("EU-B (paths)", 1, 10),)), steps[3]],  # type: ignore[arg-type]
+                            33.0, "", 2, None)
+    assert "Caution" not in rare.verdict()
+    two = ThroughputResult("baseline", [*steps[:2], step(2.25, (("EU-B (paths)", 2, 10),)), steps[3]],  # type: ignore[arg-type]
+                           33.0, "", 2, None)
+    assert "grew without bound in 2 of 10 replications, too many to tell from most" in two.verdict()
+
+
+def test_the_steps_count_the_replications_a_queue_grew_in() -> None:
+    from types import SimpleNamespace
+
+    from corridor.analysis.throughput import _step
+
+    def run(grew: float) -> SimpleNamespace:
+        return SimpleNamespace(kpis={"stations.S.utilisation": 0.9, "stations.S.growing": grew,
+                                     "paths.EU-B.utilisation": 0.99, "paths.EU-B.growing": 1.0,
+                                     "cargo.created": 10.0, "cargo.undelivered": 0.0})
+
+    result = SimpleNamespace(runs_of=lambda c: [run(1.0), run(0.0), run(0.0)])
+    e = {"mean": 0.9, "high": 0.95, "low": 0.85, "n": 3, "level": 0.95}
+    summary = {"stations.S.utilisation": e, "paths.EU-B.utilisation": e, "paths.EU-B.growing": e}
+    s = _step(1.0, 100.0, summary, result, 0)  # type: ignore[arg-type]
+    assert s.growing == ("EU-B (paths)",)
+    assert s.growing_some == (("S", 1, 3),)
