@@ -595,3 +595,23 @@ def test_a_sweep_warns_of_a_backlog_a_closure_left_as_run_does(tmp_path, capsys)
     assert main(["run", str(path), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "B.1: " in out and "vehicles were still queued when demand stopped" in out
+
+
+def test_sweep_shows_a_new_flights_break_even_market(capsys) -> None:
+    # the market at which a flight pays is the launch question's answer: a market sweep showed
+    # load and profit per flight, and left the break-even market to tables/summary.csv
+    root = Path(__file__).resolve().parents[2]
+    assert main(["sweep", str(root / "scenarios" / "direct_flight.yaml"), "--set",
+                 "demand.PAX-NQZ-VNO.per_week=150,600", "--replications", "2", "--workers", "1"]) == 0
+    text = capsys.readouterr().out
+    header = next(line for line in text.splitlines() if line.startswith("demand.PAX-NQZ-VNO.per_week"))
+    assert "KC-NQZ-VNO break-even market pax/week" in header
+    assert "KC-VNO-NQZ break-even market pax/week" in header
+    assert main(["sweep", str(root / "scenarios" / "direct_flight.yaml"), "--set",
+                 "demand.PAX-NQZ-VNO.per_week=150,600", "--replications", "2", "--workers", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rows = [line for line in text.splitlines() if line.lstrip().startswith(("150 ", "600 "))]
+    for combination, row in zip(data["combinations"], rows, strict=True):
+        e = combination["kpis"]["airline.KC-NQZ-VNO.break_even_market_per_week"]
+        assert e["mean"] > 0
+        assert f"{e['mean']:,.0f} ±" in row  # the cell is the summary's mean

@@ -123,13 +123,15 @@ def headline_keys(result: SweepResult) -> list[tuple[str, str, float, str]]:
         if any(math.isfinite(s.get(key, {}).get("mean", math.nan)) for s in summary.values()):
             out.append((key, label, scale, unit))
     # the airline's own figures for every passenger service with economics (a frequency sweep
-    # asks about them first)
+    # asks about them first), with the market at which it would pay
     services = sorted({key.split(".")[1] for s in summary.values() for key in s
                        if key.startswith("airline.") and key.endswith(".load_factor")
                        and ".by_month." not in key})
     for service in services:
         out += [(f"airline.{service}.load_factor", f"{service} load", 100.0, "%"),
-                (f"airline.{service}.profit_per_flight_usd", f"{service} profit", 1e-3, "k USD/flight")]
+                (f"airline.{service}.profit_per_flight_usd", f"{service} profit", 1e-3, "k USD/flight"),
+                (f"airline.{service}.break_even_market_per_week", f"{service} break-even market", 1.0,
+                 "pax/week")]
     return out
 
 
