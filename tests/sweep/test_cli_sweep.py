@@ -608,7 +608,8 @@ def test_sweep_shows_a_new_flights_break_even_market(capsys) -> None:
     assert "KC-NQZ-VNO break-even market pax/week" in header
     assert "KC-VNO-NQZ break-even market pax/week" in header
     assert main(["sweep", str(root / "scenarios" / "direct_flight.yaml"), "--set",
-                 "demand.PAX-NQZ-VNO.per_week=150,600", "--replications", "2", "--workers", "1", "--json"]) == 0
+                 "demand.PAX-NQZ-VNO.per_week=150,600", "--replications", "2", "--workers", "1",
+                 "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     rows = [line for line in text.splitlines() if line.lstrip().startswith(("150 ", "600 "))]
     for combination, row in zip(data["combinations"], rows, strict=True):

@@ -49,6 +49,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "cost_usd": _fine(sum(d["cost_usd"] for d in segs)),
                 "fare_basis": s.fare_basis,
                 "co2_kg": _fine(sum(d["co2_kg"] for d in segs)),
+                "economics": _economics(s, segs),
                 **(_air_route(s, places) if s.mode == "air" else {}),
             }
         )
@@ -80,7 +81,23 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
         "demand": [d.model_dump(mode="json", by_alias=True) for d in scenario.demand],
         "disruptions": [d.model_dump(mode="json") for d in scenario.disruptions],
         "fleets": [f.model_dump(mode="json") for f in scenario.fleets],
+        "choice": scenario.choice.model_dump(mode="json") if scenario.choice is not None else None,
     }
+
+
+def _economics(service: Service, segs: list[dict[str, Any]]) -> dict[str, float | None] | None:
+    """A service's cost per trip as the airline view counts it (per block hour over the
+    timetable's first departure to last arrival, plus per trip), and the load at which its
+    fare from first stop to last would cover it."""
+    if service.economics is None:
+        return None
+    block_h = (segs[-1]["depart_offset_min"] + segs[-1]["duration_min"] - segs[0]["depart_offset_min"]) / 60
+    cost = service.economics.cost_per_block_hour_usd * block_h + service.economics.cost_per_trip_usd
+    fare = sum(d["cost_usd"] for d in segs)
+    return {"cost_per_block_hour_usd": service.economics.cost_per_block_hour_usd,
+            "cost_per_trip_usd": service.economics.cost_per_trip_usd,
+            "block_h": _fine(block_h), "cost_per_flight_usd": _fine(cost),
+            "break_even_load_at_fare": _fine(cost / (fare * service.capacity)) if fare > 0 else None}
 
 
 def _air_route(service: Service, places: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +188,7 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
                 title=f"\nDemand ({len(data['demand'])})",
             )
         )
+    blocks += _passenger_blocks(data, width)
     blocks += _cargo_blocks(data, width)
     if data["disruptions"]:
         blocks.append(
@@ -182,6 +200,33 @@ def overview_text(data: dict[str, Any], width: int | None = None) -> str:
             )
         )
     return "\n".join(blocks)
+
+
+def _passenger_blocks(data: dict[str, Any], width: int) -> list[str]:
+    """What the airline view and the passengers' choice assume: each service's cost per flight
+    and the load its fare would need, and the logit's terms."""
+    blocks = []
+    costed = [s for s in data["services"] if s.get("economics")]
+    if costed:
+        blocks.append(format_table(
+            ["service", "seats", "fare USD", "USD/block h", "USD/trip", "block h", "cost/flight USD",
+             "break-even load"],
+            [[s["id"], s["capacity"], s["cost_usd"], f"{s['economics']['cost_per_block_hour_usd']:,g}",
+              f"{s['economics']['cost_per_trip_usd']:,g}", round(s["economics"]["block_h"], 2),
+              f"{s['economics']['cost_per_flight_usd']:,.0f}",
+              "-" if s["economics"]["break_even_load_at_fare"] is None
+              else f"{s['economics']['break_even_load_at_fare']:.0%}"] for s in costed],
+            title=f"\nAirline economics ({len(costed)}; break-even load at the full fare)", max_width=width))
+    choice = data.get("choice")
+    if choice:
+        segments = "; ".join(
+            f"{g['id']} {g['share']:.0%}: time USD {g['value_of_time_usd_per_h']:,g}/h, waiting for the "
+            f"departure USD {g['schedule_delay_usd_per_h']:,g}/h" for g in choice["segments"])
+        blocks.append("\nPassenger choice (logit on generalised cost, docs/choice.md)\n" + textwrap.fill(
+            f"{segments}; a transfer USD {choice['transfer_penalty_usd']:,g}; logit scale USD "
+            f"{choice['scale_usd']:,g}; itineraries over {choice['window_days']:g} days ahead; induced "
+            f"demand elasticity {choice['induced_elasticity']:g}", width, subsequent_indent="    "))
+    return blocks
 
 
 def _cargo_blocks(data: dict[str, Any], width: int) -> list[str]:
