@@ -192,8 +192,9 @@ def test_the_headline_gives_break_even_load_and_market_with_their_intervals() ->
                "market_per_week": est(150, 0), "flights_per_week": est(2, 0)}
     text = LaunchCase("with", "FAST", None, figures, {}).sentence()
     assert "against a break-even of 78% (76% to 80%)" in text
-    assert ("a market of about 400 travellers a week (390 to 410) (the scenario assumes 150, at the rivals' "
-            "fares it gives: the what-if rows vary both)") in text
+    assert ("a market of about 400 travellers a week (390 to 410), with its rivals' fares as they are "
+            "(the scenario assumes 150 a week; the what-if table varies the market and the rivals' "
+            "fares)") in text
     # shares stay shares: two replications of a 74% share once read "46% to 102%"; a break-even
     # past 100% (a load no flight can carry) is said as it is
     wide = dict(figures, share_of_market=est(0.74, 0.28), load_factor=est(0.05, 0.08),
@@ -204,7 +205,7 @@ def test_the_headline_gives_break_even_load_and_market_with_their_intervals() ->
     one = dict(figures, break_even_market_per_week=Estimate(400, math.nan, 1, 0.95),
                break_even_load_factor=Estimate(0.78, math.nan, 1, 0.95))
     text = LaunchCase("with", "FAST", None, one, {}).sentence()  # one replication: no interval
-    assert "break-even of 78%;" in text and "400 travellers a week (the scenario" in text
+    assert "break-even of 78%;" in text and "400 travellers a week, with its rivals" in text
 
 
 def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -> None:

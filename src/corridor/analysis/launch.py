@@ -72,8 +72,9 @@ class LaunchCase:
                 f"{profit.mean:+,.0f} USD a flight{_interval(profit, '+,.0f')}")
         if math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
-                     f"{_interval(market, ',.0f')} (the scenario assumes {f['market_per_week'].mean:,.0f},"
-                     " at the rivals' fares it gives: the what-if rows vary both)")
+                     f"{_interval(market, ',.0f')}, with its rivals' fares as they are (the scenario assumes "
+                     f"{f['market_per_week'].mean:,.0f} a week; the what-if table varies the market and "
+                     "the rivals' fares)")
         text += "."
         for flow, b in self.benefit.items():
             if math.isfinite(b["benefit_usd"]):
