@@ -844,13 +844,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         _resume_hint(args, store)
         raise
     from corridor.report.sweep_out import metadata, sweep_json, sweep_text, write_sweep
+    from corridor.report.tables import terminal_width
 
     if args.out is not None and (result.runs or result.failures):
         write_sweep(result, args.out, [args.scenario])
     if args.json:
         print(json.dumps(sweep_json(result, metadata(result, [args.scenario])), indent=2, allow_nan=False))
     else:
-        print(sweep_text(result, out=args.out))
+        # on a terminal, a table wider than it comes in parts that fit (one line a row in a file)
+        print(sweep_text(result, out=args.out, width=terminal_width() if sys.stdout.isatty() else None))
         if args.out is not None:
             print(f"\nwrote {args.out}/: sweep.json, tables/ (runs, summary, failures), plots/")
     if not result.runs:

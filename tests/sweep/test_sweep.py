@@ -4,6 +4,7 @@ combinations reported while the rest run, and resuming an interrupted sweep."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -229,3 +230,33 @@ def test_a_sweep_of_one_replication_does_not_promise_intervals(station) -> None:
     two = sweep(raw, name, grid([parse_setting("demand.F.per_week=100")]), replications=2, seed=5)
     assert "no interval" in sweep_text(one) and "±" not in sweep_text(one).split("no interval")[0]
     assert "± half-width" in sweep_text(two) and "no interval" not in sweep_text(two)
+
+
+def test_a_table_wider_than_the_terminal_comes_in_parts_that_fit(station) -> None:
+    """On a terminal, a sweep's table of 10-20 headline columns (300 characters and more) wrapped
+    into lines that no longer lined up: it comes in parts no wider than the terminal, each with
+    the swept settings, and with the same cells as the one wide table."""
+    from corridor.report.sweep_out import sweep_text
+
+    raw, name = station
+    result = sweep(raw, name, grid([parse_setting("demand.F.per_week=100,200")]), replications=2, seed=5)
+
+    def tables(text: str) -> list[list[str]]:
+        body = text.split("half-width of its 95% interval\n")[1].split("\n\nwarning")[0]
+        return [part.splitlines() for part in body.split("\n\n")]
+
+    wide, narrow = tables(sweep_text(result)), tables(sweep_text(result, width=60))
+    assert len(wide) == 1 and len(wide[0][0]) > 60 and len(narrow) > 1
+    assert all(len(line) <= 60 for part in narrow for line in part)
+
+    def columns(parts: list[list[str]]) -> dict[str, list[str]]:
+        # a column's header and cells, read by the spans of its rule's dashes
+        out = {}
+        for lines in parts:
+            spans = [(m.start(), m.end()) for m in re.finditer("-+", lines[1])]
+            for a, b in spans:
+                out[lines[0][a:b].strip()] = [line[a:b].strip() for line in lines[2:]]
+        return out
+
+    assert columns(narrow) == columns(wide)
+    assert all(part[0].startswith("demand.F.per_week") for part in narrow)

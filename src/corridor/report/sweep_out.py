@@ -27,7 +27,7 @@ from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
 from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
-from corridor.report.tables import cut_share, format_table
+from corridor.report.tables import cut_share, format_table_in_parts
 
 RUNS = "runs"  # the folder of finished runs inside --out
 
@@ -210,7 +210,10 @@ def _failed(result: SweepResult) -> str:
                    for n, noun in ((whole, "combination"), (runs, "run")) if n)
 
 
-def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
+def sweep_text(result: SweepResult, *, out: Path | None = None, width: int | None = None) -> str:
+    """The sweep's table of headline KPIs per combination, with its warnings and failures; with
+    ``width`` (a terminal's columns), a table too wide for it is printed in parts that fit,
+    each with the swept settings."""
     n_comb = len(result.combinations)
     reused = sum(r.reused for r in result.runs)
     lines = [f"{result.scenario}: {n_comb} combination{'s' if n_comb != 1 else ''} x "
@@ -239,7 +242,7 @@ def sweep_text(result: SweepResult, *, out: Path | None = None) -> str:
     # never cut to fit: a cut number misleads
     title = ("Mean over replications ± half-width of its 95% interval" if result.replications > 1
              else "Of the one replication (no interval: give --replications 2 or more)")
-    lines.append(format_table(headers, rows, title=title))
+    lines.append(format_table_in_parts(headers, rows, keep=len(swept), title=title, max_width=width))
     warnings = [f"warning: {result.combinations[k].label()}: {said}"
                 for k, found in combination_warnings(result).items() for said in found]
     if warnings:

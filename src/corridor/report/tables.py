@@ -37,6 +37,40 @@ def format_table(
     return "\n".join(out)
 
 
+def format_table_in_parts(headers: Sequence[str], rows: Sequence[Sequence[object]], *, keep: int,
+                          title: str | None = None, max_width: int | None = None) -> str:
+    """A table too wide for ``max_width`` columns as several, one under another, each with the
+    first ``keep`` columns (what names a row) and as many of the others, in order, as fit; no
+    cell is cut (a cut number misleads). Without ``max_width``, or when it fits: one table.
+
+    >>> print(format_table_in_parts(["k", "aaaa", "bbbb", "cccc"], [["x", 1, 2, 3]], keep=1, max_width=14))
+    k  aaaa  bbbb
+    -  ----  ----
+    x     1     2
+    <BLANKLINE>
+    k  cccc
+    -  ----
+    x     3
+    """
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lead = sum(widths[:keep]) + 2 * (keep - 1)
+    parts: list[list[int]] = [[]]
+    used = lead
+    for i in range(keep, len(headers)):
+        if max_width is not None and parts[-1] and used + 2 + widths[i] > max_width:
+            parts.append([])
+            used = lead
+        parts[-1].append(i)
+        used += 2 + widths[i]
+    tables = []
+    for k, part in enumerate(parts):
+        columns = [*range(keep), *part]
+        tables.append(format_table([headers[i] for i in columns], [[row[i] for i in columns] for row in rows],
+                                   title=title if k == 0 else None))
+    return "\n\n".join(tables)
+
+
 def _fit(widths: list[int], numeric: list[bool], headers: Sequence[str], max_width: int) -> list[int]:
     widths = list(widths)
     while sum(widths) + 2 * (len(widths) - 1) > max_width:
