@@ -77,6 +77,7 @@ def _chord(quad_segs: int) -> float:
 CHORD = _chord(QUAD_SEGS)
 DISC_SHRINK = 0.999  # the relaxed disc round an airport, inside the rule's 2 x buffer on the sphere
 ANISO_SAFETY = 1.02  # the image of a cap is an ellipse slightly off its centre's image: 2% more
+LINES_AT_ONCE = 200_000  # visibility segments tested together (~70 MB)
 WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
 #                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
 
@@ -649,11 +650,27 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     return route
 
 
+def _one_piece(pa: np.ndarray, pb: np.ndarray, inner: BaseGeometry) -> bool:
+    """Whether ``pa`` and ``pb`` lie in one piece of the plane less ``inner``, within a box
+    round the three (a shortest way round bends only at the obstacle's corners, so it never
+    needs to go farther): if they do not, no path joins them."""
+    if inner.is_empty:
+        return True
+    x0, y0, x1, y1 = inner.bounds
+    xs, ys = (pa[0], pb[0], x0, x1), (pa[1], pb[1], y0, y1)
+    free = box(min(xs) - 1, min(ys) - 1, max(xs) + 1, max(ys) + 1).difference(inner)
+    a, b = shapely.Point(pa), shapely.Point(pb)
+    piece = next((p for p in getattr(free, "geoms", [free]) if p.distance(a) < 1e-9), None)
+    return piece is None or piece.distance(b) < 1e-9  # (an airport not found: the graph decides)
+
+
 def _visibility_path(pa: np.ndarray, pb: np.ndarray, obstacle: BaseGeometry,
                      plane: _Plane) -> np.ndarray | None:
     """Shortest obstacle-avoiding polyline from pa to pb, through convex corners of the
     obstacle, weighted by great-circle length; None if there is none."""
     inner = obstacle.buffer(-1e-7)  # a path may run along an edge or touch a corner
+    if not _one_piece(pa, pb, inner):  # no way round: the graph of every corner says so only after
+        return None                    # minutes and gigabytes (Oslo - Cairo under 170 countries)
     shapely.prepare(inner)
     corners = _corners(obstacle)
     va, vb = plane.vec(np.array([pa, pb]))
@@ -665,8 +682,10 @@ def _visibility_path(pa: np.ndarray, pb: np.ndarray, obstacle: BaseGeometry,
         nodes = np.concatenate([[pa, pb], corners[keep]])
         vecs = np.concatenate([[va, vb], cv[keep]])
         i, j = np.triu_indices(len(nodes), k=1)
-        lines = shapely.linestrings(np.stack([nodes[i], nodes[j]], axis=1))
-        free = ~shapely.intersects(inner, lines)
+        # in slices, so memory stays bounded however many corners there are
+        free = np.concatenate([~shapely.intersects(inner, shapely.linestrings(
+            np.stack([nodes[i[k:k + LINES_AT_ONCE]], nodes[j[k:k + LINES_AT_ONCE]]], axis=1)))
+            for k in range(0, len(i), LINES_AT_ONCE)] or [np.empty(0, dtype=bool)])
         graph = nx.Graph()
         weights = angle(vecs[i[free]], vecs[j[free]])
         graph.add_weighted_edges_from(zip(i[free].tolist(), j[free].tolist(), weights.tolist(), strict=True))
