@@ -543,3 +543,16 @@ def test_names_of_places_and_services_are_one_short_line(field: str, value: str)
     (p,) = problems(text)
     assert p.path == field
     assert "is one line of 1 to 200 characters" in p.message
+
+
+@pytest.mark.parametrize("libyaml", BOTH_PARSERS)
+@pytest.mark.parametrize(("text", "said"), [
+    # the problem alone was half a sentence: "invalid YAML: second occurrence"
+    ("a: &x 1\nb: &x 2\n", "duplicate anchor 'x'; first occurrence (line 1, column 4), second occurrence"),
+    # "invalid YAML: but found another document"
+    ("name: a\n---\nname: b\n", "expected a single document in the stream (line 1, column 1), "
+                                "but found another document"),
+])
+def test_a_syntax_error_says_what_the_parser_was_doing(text: str, said: str, libyaml: bool) -> None:
+    (p,) = parse_problems(text, libyaml)
+    assert said in p.message, p.message

@@ -600,6 +600,20 @@ def _too_large(size: int) -> str:
             "a scenario this large is refused")
 
 
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """A syntax error in words, with what the parser was doing when its line is another: the
+    problem alone can be half a sentence ("second occurrence" of an anchor, "but found another
+    document")."""
+    if not exc.problem:
+        return str(exc)
+    if not exc.context:
+        return exc.problem
+    c, m = exc.context_mark, exc.problem_mark
+    there = f" (line {c.line + 1}, column {c.column + 1})" if c is not None and m is not None and \
+        c.line != m.line else ""
+    return f"{exc.context}{there}, {exc.problem}"
+
+
 def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_NODES, counted: int = 0,
               follow_symlinks: bool = True) -> SourceDict:
     """Read one scenario file; raise :class:`ScenarioError` for a file that cannot be read
@@ -616,7 +630,7 @@ def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_N
         m = exc.problem_mark
         line, col = (m.line + 1, m.column + 1) if m is not None else (None, None)
         refused = isinstance(exc, _Refused)
-        msg = str(exc.problem) if refused else f"invalid YAML: {exc.problem or exc}"
+        msg = str(exc.problem) if refused else f"invalid YAML: {_yaml_problem(exc)}"
         where = _path_at(text, m.index) if refused and m is not None else ""
         raise ScenarioError([Problem(name, line, col, where, msg)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at an index
