@@ -299,7 +299,7 @@ def test_show_lists_each_air_route_within_100_columns() -> None:
     text = overview_text(data, width=100)
     assert max(len(line) for line in text.splitlines()) <= 100
     rows = [line for line in text.splitlines() if line.startswith("KC-NQZ-VNO ")]
-    assert len(rows) == 2  # the services table, then the air routes table
+    assert len(rows) == 3  # the services table, the air routes table, the airline economics
     assert "1.69x" in rows[1] and "7 h 35" in rows[1] and rows[1].endswith("KZ AZ GE RO SK PL LT")
     (kc,) = [s for s in data["services"] if s["id"] == "KC-NQZ-VNO"]
     nqz = scenario.place("NQZ")
