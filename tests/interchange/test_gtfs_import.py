@@ -456,6 +456,11 @@ def test_a_corridor_number_the_feed_garbles_is_refused_not_dropped(
     # pandas read nan and NA as an empty cell: "the feed does not say its capacity"
     ("corridor_capacity", "nan", "capacity 'nan' is not a whole number"),
     ("corridor_capacity", "NA", "capacity 'NA' is not a whole number"),
+    # a whole number out of range was refused by each service made from the route, at the
+    # service's capacity field, with int(1e308)'s 309 digits for the value
+    ("corridor_capacity", "1e308", "capacity '1e+308' is not a whole number from 1 to 100,000"),
+    ("corridor_capacity", "0", "capacity '0' is not a whole number from 1 to 100,000"),
+    ("corridor_capacity", "100001", "capacity '100001' is not a whole number from 1 to 100,000"),
     # read, then refused as "two stops at the same coordinates" at route_id
     ("corridor_distance_km", "-5", "distance_km -5 is not above 0"),
     ("corridor_distance_km", "0", "distance_km 0 is not above 0"),
@@ -472,6 +477,7 @@ def test_a_corridor_value_out_of_range_is_refused_at_its_column(
     zip_mini(mini.parent / "feed.zip", {"routes.txt": "\n".join(routes) + "\n"})
     err = _refused(mini.parent, capsys)
     assert f"feed.zip!routes.txt:2: {column}: route 'VK': {said}" in err, err
+    assert err.count("route 'VK'") == 1 and "services[" not in err, err
 
 
 def test_a_problem_in_a_feed_is_located_at_a_path_found_from_where_the_command_runs(
@@ -496,8 +502,11 @@ def test_a_problem_in_a_feed_is_located_at_a_path_found_from_where_the_command_r
     (("route_id,agency_id", "route_ix,agency_id"),
      "!routes.txt:1: route_id: routes.txt has no column 'route_id'"),
     # an imported service the scenario's bounds refuse: located at its route's record
+    ((",pax,300", ",boxes,300"), "!routes.txt:2: services[0].unit: Input should be 'pax' or 'feu'"),
+    # a capacity out of bounds: refused at its column, once, as the route's own cell
     ((",pax,300", ",pax,1000000000"),
-     "!routes.txt:2: services[0].capacity: Input should be less than or equal"),
+     "!routes.txt:2: corridor_capacity: route 'VK': capacity '1000000000' is not a whole number from 1 "
+     "to 100,000"),
 ])
 def test_every_problem_in_a_nested_feed_is_located_where_the_command_runs(
     mini: Path, zip_mini, capsys, monkeypatch, change: tuple[str, str], said: str

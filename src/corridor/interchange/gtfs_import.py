@@ -27,7 +27,6 @@ Every problem is reported with its file (``feed.zip!stops.txt``), line and bad v
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from collections import defaultdict
@@ -43,7 +42,7 @@ from corridor.interchange.gtfs_export import calendar_rows
 from corridor.interchange.gtfs_read import FeedError, read_feed, record_lines
 from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
-from corridor.scenario.schema import MAX_WAYPOINTS, WEEKDAYS, FareBasis, Place
+from corridor.scenario.schema import MAX_CAPACITY, MAX_WAYPOINTS, WEEKDAYS, FareBasis, Place
 from corridor.timezone import zone
 
 #: corridor mode of each GTFS route type: basic types, and the extended ranges by hundreds.
@@ -144,6 +143,20 @@ def _text(value: Any) -> str:
         return ""
     text = str(value).strip()
     return "" if text == "<NA>" and not isinstance(value, str) else text
+
+
+def _as_written(text: str) -> str:
+    """A number pandas read as a float, as its author most likely wrote it (951.0 as 951,
+    1000000000.0 as 1000000000, 1e308 as 1e+308); other text as it is.
+
+    >>> _as_written("951.0"), _as_written("1000000000.0"), _as_written("1e+308"), _as_written("abc")
+    ('951', '1000000000', '1e+308', 'abc')
+    """
+    try:
+        x = float(text)
+    except ValueError:
+        return text
+    return f"{x:.0f}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def _texts(column: Any) -> list[str]:
@@ -495,9 +508,7 @@ def _map_stops(
                         if not _coordinate(row.get(column), bound)), None)
             if bad is not None:
                 column, bound = bad
-                text = _text(row.get(column))
-                with contextlib.suppress(ValueError):  # as written, not as pandas read it (951.0)
-                    text = f"{float(text):g}"
+                text = _as_written(_text(row.get(column)))
                 r.problem("stops.txt", k, column, f"stop {sid!r}: {column} {text!r} is not a number from "
                           f"{-bound} to {bound}")
                 continue
@@ -831,9 +842,11 @@ def _route_fields(
             value = text or None
             if key == "capacity" and text:
                 number = _number(text)
-                if number is None or number != int(number):
-                    r.problem("routes.txt", row, column,
-                              f"route {rid!r}: capacity {text!r} is not a whole number")
+                # checked here, where the column and what it says are known: the scenario's check
+                # of each service made from the route named a service field and int(1e308)'s digits
+                if number is None or number != int(number) or not 1 <= number <= MAX_CAPACITY:
+                    r.problem("routes.txt", row, column, f"route {rid!r}: capacity {_as_written(text)!r} "
+                              f"is not a whole number from 1 to {MAX_CAPACITY:,}")
                     return None
                 value = int(number)
         if value is None:
