@@ -7,6 +7,7 @@ from typing import Any
 
 import networkx as nx
 
+from corridor.analysis.airline import flight_cost_usd
 from corridor.network.airspace import countries_crossed
 from corridor.network.geo import great_circle_km, path_km
 from corridor.network.paths import service_path
@@ -49,7 +50,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "cost_usd": _fine(sum(d["cost_usd"] for d in segs)),
                 "fare_basis": s.fare_basis,
                 "co2_kg": _fine(sum(d["co2_kg"] for d in segs)),
-                "economics": _economics(s, segs),
+                "economics": _economics(scenario, s, sum(d["cost_usd"] for d in segs)),
                 **(_air_route(s, places) if s.mode == "air" else {}),
             }
         )
@@ -85,15 +86,12 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
     }
 
 
-def _economics(service: Service, segs: list[dict[str, Any]]) -> dict[str, float | None] | None:
-    """A service's cost per trip as the airline view counts it (per block hour over the
-    timetable's first departure to last arrival, plus per trip), and the load at which its
-    fare from first stop to last would cover it."""
+def _economics(scenario: Scenario, service: Service, fare: float) -> dict[str, float | None] | None:
+    """A service's cost per trip as the airline view counts it, and the load at which its
+    ``fare`` from first stop to last would cover it."""
     if service.economics is None:
         return None
-    block_h = (segs[-1]["depart_offset_min"] + segs[-1]["duration_min"] - segs[0]["depart_offset_min"]) / 60
-    cost = service.economics.cost_per_block_hour_usd * block_h + service.economics.cost_per_trip_usd
-    fare = sum(d["cost_usd"] for d in segs)
+    block_h, cost, _ = flight_cost_usd(scenario, service.id)
     return {"cost_per_block_hour_usd": service.economics.cost_per_block_hour_usd,
             "cost_per_trip_usd": service.economics.cost_per_trip_usd,
             "block_h": _fine(block_h), "cost_per_flight_usd": _fine(cost),
