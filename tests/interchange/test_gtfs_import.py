@@ -176,6 +176,21 @@ def test_coordinates_given_for_a_stop_of_a_place_id_are_coordinates(mini: Path, 
     assert main(["validate", str(mini)]) == 0
 
 
+@pytest.mark.parametrize(("cells", "said"), [
+    # pandas reads a written nan as no value: the message showed ''
+    ("nan,25.283000", "(stop_lat empty or NaN, stop_lon '25.283')"),
+    (",25.283000", "(stop_lat empty or NaN, stop_lon '25.283')"),
+    ("54.670000,181", "(stop_lat '54.67', stop_lon '181')"),
+])
+def test_a_stop_of_no_place_id_without_coordinates_says_what_it_has(mini: Path, zip_mini, capsys, cells: str,
+                                                                    said: str) -> None:
+    text = (MINI / "stops.txt").read_text()
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": text.replace("54.670000,25.283000", cells)})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!stops.txt:2: stop_lat: stop 'VLN' has no place of that id and no valid coordinates "
+            f"{said}") in err, err
+
+
 def test_a_stop_that_matches_no_place(mini: Path, zip_mini, capsys) -> None:
     stops = (Path(__file__).resolve().parents[1] / "data" / "gtfs_mini" / "stops.txt").read_text()
     zip_mini(

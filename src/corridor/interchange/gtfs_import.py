@@ -159,6 +159,13 @@ def _as_written(text: str) -> str:
     return f"{x:.0f}" if x.is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
+def _shown_cell(value: Any) -> str:
+    """A cell for a message: as written, or "empty or NaN" where pandas read none (a 'nan' the
+    author wrote reads as none, and showed as '')."""
+    text = _text(value)
+    return repr(_as_written(text)) if text else "empty or NaN"
+
+
 def _texts(column: Any) -> list[str]:
     """Every cell of a column as :func:`_text` reads it: the column taken out of pandas at
     once, not cell by cell (seconds a million cells of an Arrow-backed column)."""
@@ -521,8 +528,8 @@ def _map_stops(
                     "stops.txt",
                     k,
                     "stop_lat",
-                    f"stop {sid!r} has no place of that id and no valid "
-                    f"coordinates ({_text(row.get('stop_lat'))!r}, {_text(row.get('stop_lon'))!r})",
+                    f"stop {sid!r} has no place of that id and no valid coordinates (stop_lat "
+                    f"{_shown_cell(row.get('stop_lat'))}, stop_lon {_shown_cell(row.get('stop_lon'))})",
                 )
                 continue
             if not places:
