@@ -58,9 +58,20 @@ def test_multi_server_equals_loop(data, c) -> None:
     np.testing.assert_allclose(multi_server_waits(a, s, c), loop_multi(a, s, c), rtol=1e-9, atol=1e-9)
 
 
+@st.composite
+def queue_pair(draw, max_n=30):
+    """Two replications of the same length (drawn once: a filter on equal lengths threw away
+    most inputs, and hypothesis's health check failed the test at random)."""
+    n = draw(st.integers(1, max_n))
+    pair = []
+    for _ in range(2):
+        gaps = draw(arrays(np.float64, n, elements=times))
+        pair.append((np.cumsum(gaps), draw(arrays(np.float64, n, elements=times))))
+    return pair
+
+
 @settings(max_examples=100)
-@given(st.lists(queue_input(max_n=30), min_size=2, max_size=2).filter(lambda x: len(x[0][0]) == len(x[1][0])),
-       st.integers(1, 4))
+@given(queue_pair(), st.integers(1, 4))
 def test_replications_are_independent(pair, c) -> None:
     (a1, s1), (a2, s2) = pair
     both = multi_server_waits(np.stack([a1, a2]), np.stack([s1, s2]), c)
