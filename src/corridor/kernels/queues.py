@@ -80,7 +80,7 @@ def multi_server_waits(arrival_min: ArrayLike, service_min: ArrayLike, servers: 
     a2 = a.reshape(-1, n)
     s2 = s.reshape(-1, n)
     reps = a2.shape[0]
-    free = np.zeros((reps, servers))  # when each server is next free
+    free = np.full((reps, servers), -np.inf)  # when each server is next free (from the start, as admit)
     rows = np.arange(reps)
     waits = np.empty_like(a2)
     for k in range(n):
