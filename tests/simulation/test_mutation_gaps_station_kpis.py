@@ -141,3 +141,21 @@ def test_fleet_and_path_queues_censor_at_the_end_and_count_the_still_queued() ->
     asked = np.array([0, 1, 2, 3, 4, 5, 6, 750.0])
     assert _queue_grows(asked, np.r_[asked[:7], 1000.0], 0.0, 1000.0, 1.0) == 0.0
     assert _queue_grows(asked, np.r_[asked[:7], 1000.5], 0.0, 1000.0, 1.0) == 1.0
+
+
+def test_the_rise_keeps_its_containers_when_exactly_the_stuck_share_is_left_out() -> None:
+    # window [0, 100), first quarter [0, 25). Flow 0: 19 containers, all delivered; flow 1: one
+    # created at 10 and still on the way, so flow 1 is left out: 1 of 20 = 5%, not more than
+    # the 5% allowed, so the rise is taken over flow 0's 19. With a second stuck container
+    # (2 of 21, 9.5%) the rise has no containers (kills: >= in place of >)
+    from corridor.analysis.kpis import STUCK_SHARE, _rise_units
+
+    assert STUCK_SHARE == 0.05
+    flow = np.array([0] * 19 + [1])
+    created = np.r_[np.linspace(0.0, 95.0, 19), 10.0]
+    delivered = np.r_[np.ones(19, bool), False]
+    kept = _rise_units(flow, created, np.ones(20, bool), delivered, 0.0, 100.0)
+    assert kept.tolist() == [True] * 19 + [False]
+    none = _rise_units(np.r_[flow, 1], np.r_[created, 12.0], np.ones(21, bool), np.r_[delivered, False],
+                       0.0, 100.0)
+    assert not none.any()
