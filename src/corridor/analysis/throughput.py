@@ -496,11 +496,10 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     for section, kind in (("paths.", "paths"), ("fleets.", "fleet")):
         queues += [(f"{key[len(section):-len('.growing')]} ({kind})", key) for key in summary
                    if key.startswith(section) and key.endswith(".growing")]
-    growing = tuple(name for name, key in queues
-                    if 2 * sum(r.kpis.get(key, 0.0) for r in runs) > len(runs))
-    # and those that grew in some replications, not most: the verdict says so at the limit
     grew = {name: sum(1 for r in runs if r.kpis.get(key, 0.0) > 0) for name, key in queues}
-    growing_some = tuple((name, k, len(runs)) for name, k in grew.items() if k and name not in growing)
+    growing = tuple(name for name, k in grew.items() if 2 * k > len(runs))
+    # and those that grew in some replications, not most: the verdict says so at the limit
+    growing_some = tuple((name, k, len(runs)) for name, k in grew.items() if k > 0 and 2 * k <= len(runs))
     created = sum(r.kpis.get("cargo.created", 0.0) for r in runs)
     undelivered = sum(r.kpis.get("cargo.undelivered", 0.0) for r in runs)
     return Step(scale, offered,
