@@ -19,9 +19,8 @@ def format_table(
 ) -> str:
     """A table with a header rule; numbers right-aligned, text left-aligned. With
     ``max_width``, the widest text columns are cut (ending in "~") until the table fits."""
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells, widths = _cells(headers, rows)
     numeric = [bool(cells) and all(_looks_numeric(r[i]) for r in cells) for i in range(len(headers))]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     if max_width is not None:
         widths = _fit(widths, numeric, headers, max_width)
         cells = [[_cut(v, w) for v, w in zip(r, widths, strict=True)] for r in cells]
@@ -52,8 +51,7 @@ def format_table_in_parts(headers: Sequence[str], rows: Sequence[Sequence[object
     -  ----
     x     3
     """
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    _, widths = _cells(headers, rows)
     lead = sum(widths[:keep]) + 2 * (keep - 1)
     parts: list[list[int]] = [[]]
     used = lead
@@ -69,6 +67,12 @@ def format_table_in_parts(headers: Sequence[str], rows: Sequence[Sequence[object
         tables.append(format_table([headers[i] for i in columns], [[row[i] for i in columns] for row in rows],
                                    title=title if k == 0 else None))
     return "\n\n".join(tables)
+
+
+def _cells(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> tuple[list[list[str]], list[int]]:
+    """The rows' cells as text, and each column's width (its header's or its widest cell's)."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    return cells, [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
 
 def _fit(widths: list[int], numeric: list[bool], headers: Sequence[str], max_width: int) -> list[int]:
