@@ -35,6 +35,7 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
     for s in scenario.services:
         segs = [d for _, _, k, d in graph.edges(keys=True, data=True) if d.get("service") == s.id]
         segs.sort(key=lambda d: d["depart_offset_min"])
+        fare = sum(d["cost_usd"] for d in segs)  # first stop to last
         services.append(
             {
                 "id": s.id,
@@ -47,10 +48,10 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
                 "duration_min": _fine(segs[-1]["depart_offset_min"] + segs[-1]["duration_min"]),
                 "capacity": s.capacity,
                 "dispatch": s.dispatch.model_dump(mode="json") if s.dispatch is not None else None,
-                "cost_usd": _fine(sum(d["cost_usd"] for d in segs)),
+                "cost_usd": _fine(fare),
                 "fare_basis": s.fare_basis,
                 "co2_kg": _fine(sum(d["co2_kg"] for d in segs)),
-                "economics": _economics(scenario, s, sum(d["cost_usd"] for d in segs)),
+                "economics": _economics(scenario, s, fare),
                 **(_air_route(s, places) if s.mode == "air" else {}),
             }
         )
