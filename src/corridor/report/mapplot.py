@@ -4,7 +4,9 @@ airspace they keep out of, shaded."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +14,8 @@ from corridor.network.geo import lat_lon, sample_path
 from corridor.network.paths import service_path
 from corridor.report.figures import pyplot
 from corridor.report.files import write_atomically
-from corridor.scenario.schema import Scenario, Service
+from corridor.report.labels import needs_leader, place_labels
+from corridor.scenario.schema import Place, Scenario, Service
 
 MODE_COLOURS = {
     "air": "#1f77b4",
@@ -38,21 +41,21 @@ CLOSED_COLOUR = "#d62728"
 SCHEMATIC_LABEL = "dashed: straight line, not the route (distance given)"
 
 
-def _shade_closed(ax: object, codes: list[str]) -> None:
+def _shade_closed(ax: Any, codes: list[str]) -> None:
     """Shade the closed countries without moving the view off the network."""
     import shapely
 
     from corridor.network.airspace import closed_shape
 
-    xlim, ylim = ax.get_xlim(), ax.get_ylim()  # type: ignore[attr-defined]
+    xlim, ylim = ax.get_xlim(), ax.get_ylim()
     shape = closed_shape(tuple(codes))
     polys = shape.geoms if hasattr(shape, "geoms") else [shape]
     for poly in polys:
         if isinstance(poly, shapely.Polygon) and not poly.is_empty:
             x, y = poly.exterior.xy
-            ax.fill(x, y, color=CLOSED_COLOUR, alpha=0.12, lw=0, zorder=1)  # type: ignore[attr-defined]
-    ax.set_xlim(xlim)  # type: ignore[attr-defined]
-    ax.set_ylim(ylim)  # type: ignore[attr-defined]
+            ax.fill(x, y, color=CLOSED_COLOUR, alpha=0.12, lw=0, zorder=1)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
 
 
 def _schematic(service: Service) -> bool:
@@ -70,8 +73,61 @@ def legend_lines(scenario: Scenario) -> list[tuple[str, str, str]]:
     return lines
 
 
+def _marker_area(place: Place) -> float:
+    """A place's marker area (points squared): queueing stations stand out."""
+    return 60.0 if place.queues else 30.0
+
+
+def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any) -> list[Any]:
+    """Each place's id beside it, none over another (:func:`labels.place_labels`), once the
+    frame is laid out: measured as drawn, placed in pixels, written as offsets in points; a
+    label moved off from its point is joined to it by a thin line; none goes under the legend.
+    The labels, in place order."""
+    fig.canvas.draw()  # the layout and the renderer the sizes need
+    renderer = fig.canvas.get_renderer()
+    at = [(p.lon, p.lat) for p in scenario.places]
+    anchors = ax.transData.transform(at) if at else np.zeros((0, 2))
+    # each text measured where it would sit at its point: its box less the point is where an
+    # offset must start from (the box's lower left is the text's anchor less its descent)
+    boxes = []
+    for p in scenario.places:
+        probe = ax.text(p.lon, p.lat, p.id, fontsize=7)
+        boxes.append(probe.get_window_extent(renderer))
+        probe.remove()
+    sizes = np.array([(b.width, b.height) for b in boxes]).reshape(-1, 2)
+    below = np.array([(b.x0, b.y0) for b in boxes]).reshape(-1, 2) - anchors
+    frame = ax.get_window_extent(renderer)
+    points_per_px = 72.0 / fig.dpi
+    # a marker of area s (points squared) reaches about sqrt(s) / 2 points from its centre
+    reach = np.array([math.sqrt(_marker_area(p)) / 2 / points_per_px for p in scenario.places])
+    key = legend.get_window_extent(renderer)
+    offsets = place_labels(anchors, sizes, (frame.x0, frame.y0, frame.x1, frame.y1), marker_px=reach,
+                           blocked_px=np.array([[key.x0, key.y0, key.x1, key.y1]]))
+    texts = []
+    for p, offset, size, drop in zip(scenario.places, offsets, sizes, below, strict=True):
+        leader = ({"arrowstyle": "-", "lw": 0.5, "color": "#777777", "shrinkA": 0, "shrinkB": 2}
+                  if needs_leader(offset, size) else None)
+        texts.append(ax.annotate(p.id, (p.lon, p.lat), xytext=tuple((offset - drop) * points_per_px),
+                                 textcoords="offset points", fontsize=7, zorder=4, arrowprops=leader))
+    return texts
+
+
 def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
     """Draw the scenario's network to ``out`` (PNG, SVG or PDF by its suffix)."""
+    plt = pyplot()
+    fig = map_figure(scenario, title=title)
+
+    def save(tmp: Path) -> None:
+        fig.savefig(tmp, dpi=dpi, format=Path(out).suffix.lstrip(".") or "png")
+
+    try:
+        write_atomically(Path(out), save)
+    finally:
+        plt.close(fig)
+
+
+def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
+    """The map as a Matplotlib figure (the caller closes it): :func:`draw_map` saves it."""
     plt = pyplot()
     from matplotlib.artist import Artist
     from matplotlib.lines import Line2D
@@ -102,10 +158,8 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
         _shade_closed(ax, closed)
 
     for p in scenario.places:
-        ax.scatter(p.lon, p.lat, marker=KIND_MARKERS[p.kind], s=60 if p.queues else 30,
+        ax.scatter(p.lon, p.lat, marker=KIND_MARKERS[p.kind], s=_marker_area(p),
                    color="black" if p.queues else "#444444", zorder=3)
-        ax.annotate(p.id, (p.lon, p.lat), xytext=(3, 3), textcoords="offset points", fontsize=7,
-                    zorder=4)
 
     handles: list[Artist] = [Line2D([0], [0], color=colour, lw=2, ls=ls, label=label)
                              for label, colour, ls in legend_lines(scenario)]
@@ -114,18 +168,12 @@ def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: in
 
         handles.append(Patch(color=CLOSED_COLOUR, alpha=0.25, label=f"closed airspace ({', '.join(closed)})"))
     handles.append(Line2D([0], [0], marker="D", color="black", ls="", label="queueing station"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8)
+    legend = ax.legend(handles=handles, loc="lower left", fontsize=8)
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
     ax.grid(True, lw=0.3, alpha=0.5)
     ax.set_title(title or f"{scenario.name}: {len(scenario.places)} places, "
                  f"{len(scenario.services)} services, {len(scenario.links)} links")
     fig.tight_layout()
-
-    def save(tmp: Path) -> None:
-        fig.savefig(tmp, dpi=dpi, format=Path(out).suffix.lstrip(".") or "png")
-
-    try:
-        write_atomically(Path(out), save)
-    finally:
-        plt.close(fig)
+    _label_places(fig, ax, scenario, legend)
+    return fig
