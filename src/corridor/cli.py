@@ -756,17 +756,12 @@ def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: AN
 
 def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
     # the bounds of run.seed and run.replications: the option takes what the file may say
-    from corridor.executors import MAX_WORKERS
-    from corridor.scenario.schema import MAX_REPLICATIONS, MAX_SEED
+    from corridor.analysis.runs import check_run_arguments
 
-    if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
-        raise CorridorError(f"--replications must be 1 to {MAX_REPLICATIONS:,}, got {args.replications}")
-    if args.workers is not None and not 0 <= args.workers <= MAX_WORKERS:
-        raise CorridorError(f"--workers must be 0 (one per core) to {MAX_WORKERS}, got {args.workers}")
+    check_run_arguments("", replications=args.replications, seed=args.seed, workers=args.workers,
+                        options=True)
     if args.dask is not None and not args.dask.strip():
         raise CorridorError("--dask needs a scheduler address (tcp://HOST:PORT) or 'local'")
-    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
-        raise CorridorError(f"--seed must be 0 to {MAX_SEED:,}, got {args.seed}")
     if args.out is not None and not out_checked:
         from corridor.report.results import check_out
 

@@ -84,12 +84,15 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     # a number picked the item at that place of a list whose items have ids (the first place)
     (["--set", "places.0.servers=1"], "--set places.0.servers: places has no item with id '0'"),
     (["--set", "places.B.1.servers"], "write PATH=V1,V2"),
-    (["--set", "places.B.1.servers=1", "--replications", "0"], "--replications must be 1 to"),
+    (["--set", "places.B.1.servers=1", "--replications", "0"],
+     "--replications must be a whole number from 1 to 1,000, not 0"),
     (["--set", "places.B.1.servers=1", "--resume"], "--resume needs --out"),
-    (["--set", "places.B.1.servers=1", "--workers", "-1"], "--workers must be 0"),
+    (["--set", "places.B.1.servers=1", "--workers", "-1"],
+     "--workers must be a whole number from 0 to 256 (0: one per core), not -1"),
     # a seed the scenario could not hold (run.seed is at most 2**63 - 1) was run, and the
     # tables then failed to write it as a 64-bit integer after every run had finished
-    (["--set", "places.B.1.servers=1", "--seed", str(2**63)], f"--seed must be 0 to {2**63 - 1:,}, got"),
+    (["--set", "places.B.1.servers=1", "--seed", str(2**63)],
+     f"--seed must be a whole number from 0 to {2**63 - 1:,}, not {2**63}"),
     # settings a sweep cannot vary ran, and every combination gave the same numbers
     (["--set", "run.seed=1,2"], "--set run.seed: every combination runs with the same seed (common random "
      "numbers); give --seed"),

@@ -38,23 +38,27 @@ class SimulationResult:
 
 
 def check_run_arguments(who: str, *, replications: Any = None, seed: Any = None, workers: Any = None,
-                        scenarios: Sequence[Any] = ()) -> None:
+                        scenarios: Sequence[Any] = (), options: bool = False) -> None:
     """The arguments of a run from Python (``simulate``, ``compare``, ``sweep``, ``throughput``)
-    within the bounds a scenario file's ``run`` has (the command line checks its options the
-    same way): a CorridorError naming the argument and its value, before any work, instead of
-    an error from deep inside, a hang or an empty answer. None: the scenario's own.
+    within the bounds a scenario file's ``run`` has: a CorridorError naming the argument and
+    its value, before any work, instead of an error from deep inside, a hang or an empty
+    answer. None: the scenario's own. The command line checks its options here too
+    (``options``: named as options, ``--seed``; ``who`` empty: no command named).
 
     >>> check_run_arguments("simulate", replications=0)
     Traceback (most recent call last):
     corridor.errors.CorridorError: simulate: replications must be a whole number from 1 to 1,000, not 0
+    >>> check_run_arguments("", seed=-1, options=True)
+    Traceback (most recent call last):
+    corridor.errors.CorridorError: --seed must be a whole number from 0 to 9,223,372,036,854,775,807, not -1
     """
     from corridor.scenario.schema import MAX_REPLICATIONS, MAX_SEED
 
     def whole(name: str, value: Any, low: int, high: int, what: str = "") -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)
                                   or not low <= int(value) <= high):
-            raise CorridorError(f"{who}: {name} must be a whole number from {low:,} to {high:,}{what}, "
-                                f"not {value!r}")
+            raise CorridorError(f"{who + ': ' if who else ''}{'--' if options else ''}{name} must be a "
+                                f"whole number from {low:,} to {high:,}{what}, not {value!r}")
 
     whole("replications", replications, 1, MAX_REPLICATIONS)
     whole("seed", seed, 0, MAX_SEED)
