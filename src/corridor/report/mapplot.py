@@ -135,7 +135,8 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     places = {p.id: p for p in scenario.places}
     lats = np.array([p.lat for p in scenario.places])
     fig, ax = plt.subplots(figsize=(15, 8))
-    ax.set_aspect(1 / np.cos(np.radians(lats.mean())))  # equirectangular, true at mid latitude
+    stretch = 1 / np.cos(np.radians(lats.mean()))
+    ax.set_aspect(stretch)  # equirectangular, true at mid latitude
 
     drawn: set[tuple[str, tuple[str, ...]]] = set()
     for service in scenario.services:
@@ -174,6 +175,10 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     ax.grid(True, lw=0.3, alpha=0.5)
     ax.set_title(title or f"{scenario.name}: {len(scenario.places)} places, "
                  f"{len(scenario.services)} services, {len(scenario.links)} links")
+    # the figure as tall as the network's shape asks (with room for the title and the axis
+    # labels), so a wide network is not drawn in a band with empty space above and below
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    fig.set_figheight(float(np.clip(15 * 0.93 * stretch * (y1 - y0) / max(x1 - x0, 1e-9) + 1.3, 5, 12)))
     fig.tight_layout()
     _label_places(fig, ax, scenario, legend)
     return fig
