@@ -36,3 +36,28 @@ def test_the_transit_histogram_of_one_time_has_bins_of_width(spread: float, monk
     for patch in ax.patches:  # each step outline: a density a day can hold (the bins' widths)
         heights = patch.get_path().vertices[:, 1]
         assert np.isfinite(heights).all() and heights.max() <= 24 * 60 / (120 / 49) + 1e-6
+
+
+@pytest.mark.parametrize("plot", ["cargo_transit", "door_to_door_cdf"])
+def test_a_scenario_equal_to_the_base_says_so_and_leaves_the_base_in_sight(plot: str, monkeypatch) -> None:
+    # a direct flight leaves the containers as they were (common random numbers): both transit
+    # histograms were the same line, the base's hidden under the other's with two names in the key
+    from corridor.report import compare_plots
+
+    drawn = []
+    monkeypatch.setattr(compare_plots, "png", lambda fig: drawn.append(fig) or b"png")
+    same, other = np.linspace(500.0, 900.0, 40), np.linspace(400.0, 700.0, 40)
+
+    def result(transit: np.ndarray) -> SimpleNamespace:
+        res = _result(transit)
+        res.records[0].units["pax"][:] = plot == "door_to_door_cdf"
+        return res
+
+    comp = SimpleNamespace(names=["base", "flight", "rail"],
+                           results=[result(same), result(same), result(other)])
+    assert getattr(compare_plots, plot)(comp) == b"png"
+    ax = drawn[0].axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["base", "flight (the same as base)", "rail"]
+    styles = [a.get_linestyle() for a in (ax.patches if plot == "cargo_transit" else ax.lines)]
+    assert styles[0] == styles[2] and styles[0] in ("-", "solid") and styles[1] not in ("-", "solid")

@@ -31,6 +31,24 @@ def _finish(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> bytes:
     return png(fig)
 
 
+class _Overlay:
+    """The series of one plot, drawn one over another: a series equal to one already drawn
+    (a scenario that leaves this part of the network as it was, on common random numbers)
+    says so in the legend and is drawn dashed, so the one beneath still shows."""
+
+    def __init__(self) -> None:
+        self._drawn: list[tuple[str, list[np.ndarray]]] = []
+
+    def style(self, name: str, *data: np.ndarray) -> dict[str, Any]:
+        """The label and line style to draw ``name``'s series (its arrays ``data``) with."""
+        arrays = [np.asarray(d) for d in data]
+        same = next((earlier for earlier, seen in self._drawn
+                     if len(seen) == len(arrays) and all(np.array_equal(a, b, equal_nan=True)
+                                                         for a, b in zip(seen, arrays, strict=True))), None)
+        self._drawn.append((name, arrays))
+        return {"label": name} if same is None else {"label": f"{name} (the same as {same})", "ls": "--"}
+
+
 def _pooled(result: Any, what: str, *, pax: bool) -> np.ndarray:
     """Minutes ``door`` to door or in ``transit``, over every replication: delivered units of
     one kind created after warm-up."""
@@ -45,11 +63,12 @@ def _pooled(result: Any, what: str, *, pax: bool) -> np.ndarray:
 
 def door_to_door_cdf(comp: Any) -> bytes | None:
     fig, ax = _figure()
-    drawn = False
+    drawn, overlay = False, _Overlay()
     for name, res in zip(comp.names, comp.results, strict=True):
         hours = np.sort(_pooled(res, "door", pax=True)) / MIN_PER_HOUR
         if hours.size:
-            ax.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post", label=name)
+            ax.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post",
+                    **overlay.style(name, hours))
             drawn = True
     if not drawn:
         import matplotlib.pyplot as plt
@@ -67,11 +86,14 @@ def profiles_overlay(comp: Any) -> bytes | None:
     first = deltas[0]
     fig, ax = _figure(10.0, 4.2)
     days = np.arange(first.base_total_min.size) / MIN_PER_DAY
-    ax.step(days, first.base_total_min / MIN_PER_HOUR, where="post", lw=1.1, label=comp.base)
+    overlay = _Overlay()
+    ax.step(days, first.base_total_min / MIN_PER_HOUR, where="post", lw=1.1,
+            **overlay.style(comp.base, first.base_total_min))
     for name, ds in comp.profiles.items():
         for d in ds:
             if (d.origin, d.target, d.unit) == (first.origin, first.target, first.unit):
-                ax.step(days, d.other_total_min / MIN_PER_HOUR, where="post", lw=1.1, label=name)
+                ax.step(days, d.other_total_min / MIN_PER_HOUR, where="post", lw=1.1,
+                        **overlay.style(name, d.other_total_min))
     ax.set_ylim(bottom=0)
     return _finish(fig, ax, f"departure: days from {first.depart[0] if first.depart else 'the start'} "
                    f"(local at {first.origin})", "hours to arrival, wait included",
@@ -90,8 +112,10 @@ def cargo_transit(comp: Any) -> bytes | None:
         mid = (lo + hi) / 2  # (density 0 / 0), or of 1e-13 days, a density of 6e15
         lo, hi = mid - MIN_PER_HOUR, mid + MIN_PER_HOUR
     edges = np.linspace(lo, hi, 50) / MIN_PER_DAY
+    overlay = _Overlay()
     for name, v in series:
-        ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True, label=name)
+        ax.hist(v / MIN_PER_DAY, bins=edges, histtype="step", lw=1.3, density=True,
+                **overlay.style(name, np.sort(v)))
     return _finish(fig, ax, "container transit, days (first departure to arrival)", "density",
                    "Containers: transit-time distribution, simulated")
 
@@ -104,6 +128,7 @@ def station_queue(comp: Any) -> tuple[str, bytes] | None:
         return None
     busiest = max(waits, key=lambda n: waits[n])
     fig, ax = _figure()
+    overlay = _Overlay()
     for name, res in zip(comp.names, comp.results, strict=True):
         rec = res.records[0]
         log = rec.stations.get(busiest)
@@ -112,7 +137,7 @@ def station_queue(comp: Any) -> tuple[str, bytes] | None:
         started = log["start_min"] < rec.end_min
         t, q = step_levels(np.r_[log["arrive_min"], log["start_min"][started]],
                            np.r_[np.ones(log["arrive_min"].size), -np.ones(started.sum())])
-        ax.step(t / MIN_PER_DAY, q, where="post", lw=0.9, label=name)
+        ax.step(t / MIN_PER_DAY, q, where="post", lw=0.9, **overlay.style(name, t, q))
     ax.axvline(base.records[0].horizon_min / MIN_PER_DAY, color="grey", lw=0.8, ls="--")
     return busiest, _finish(fig, ax, "days from the start of the run (dashed: end of demand)",
                             "vehicles waiting", f"Queue at {busiest}, replication 0")
