@@ -1,0 +1,79 @@
+"""compare's rules at their edges, each against a case worked by hand: the timetable's "gets
+faster" threshold and the share it is over, the headline's choice of wording, and a run over another
+warm-up."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import yaml
+
+from corridor.analysis.compare import Comparison, KpiDelta, headline, profile_deltas, unlike
+from corridor.kernels.stats import Estimate
+from corridor.scenario.schema import Scenario
+
+FLIGHT = """\
+name: NAME
+run: {start: 2027-03-01, horizon_days: 14, warmup_days: 0, drain_days: 3, replications: 2, seed: 5}
+places:
+  - {id: NQZ, name: Astana, kind: airport, country: KZ}
+  - {id: VNO, name: Vilnius, kind: airport, country: LT}
+services:
+  - {id: DIRECT, mode: air, unit: pax, stops: [NQZ, VNO], timetable: {times: ["09:00"]},
+     duration_min: DURATION, capacity: 500, cost_usd: 300EXTRA}
+demand:
+  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 100}
+"""
+
+
+def flight(name: str, duration: int, extra: str = "") -> Scenario:
+    text = FLIGHT.replace("NAME", name).replace("DURATION", str(duration)).replace("EXTRA", extra)
+    return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
+
+
+def test_a_minute_sooner_is_a_departure_that_gets_faster() -> None:
+    # the flight 1 minute shorter: every departure minute of the week arrives exactly 1 min
+    # sooner, which is the threshold ("at least a minute sooner"), so all of them improve
+    p = next(d for d in profile_deltas(flight("slow", 480), flight("fast", 479)) if d.origin == "NQZ")
+    assert p.improved_share == 1.0
+    assert p.mean_gain_min == 1.0
+
+
+def test_the_share_that_gets_faster_is_of_the_minutes_reachable_in_both() -> None:
+    # the faster flight flies until Wednesday 3 March only: from its last departure (09:00 on
+    # Wednesday, Monday 00:00 local being the week's start) on, those minutes reach VNO in the
+    # base alone. Every minute reachable in both gains 60 min: the share is 1, not the
+    # fraction of the week before Wednesday 09:00 (2 days 9 h of 7 days, about 0.34)
+    fast = flight("fast", 420, ", valid_to: 2027-03-03")
+    p = next(d for d in profile_deltas(flight("slow", 480), fast) if d.origin == "NQZ")
+    both = int((np.isfinite(p.base_total_min) & np.isfinite(p.other_total_min)).sum())
+    assert 0 < both < p.base_total_min.size  # the case this test is about
+    assert p.improved_share == 1.0
+    assert p.mean_gain_min == 60.0
+
+
+def _delta(key: str, base: float, diff: float, half: float, n: int = 5) -> KpiDelta:
+    return KpiDelta(key, key, "h", Estimate(base, 0.2, n, 0.95), Estimate(base + diff, 0.2, n, 0.95),
+                    Estimate(diff, half, n, 0.95))
+
+
+def test_a_longer_door_to_door_with_the_trip_unchanged_is_not_told_as_a_trade() -> None:
+    # door to door 2 h longer (interval 1.5 to 2.5), on the way unchanged (0 in every
+    # replication): no better trip to trade the wait for, so the headline says the door-to-door
+    # change alone, and nothing of the time on the way
+    door = _delta("passengers.door_to_door_h.mean", 30.0, 2.0, 0.5)
+    way = _delta("passengers.on_the_way_h.mean", 8.0, 0.0, 0.0)
+    text = headline(Comparison(["base", "other"], [], [], {"other": [door, way]}, {}))
+    assert "passengers spend 2.00 h more door to door" in text
+    assert "on the way" not in text and "wait about" not in text
+
+
+def test_another_warm_up_is_not_the_same_period() -> None:
+    # the same start and horizon, statistics from day 3 instead of day 0: the windows differ
+    base = flight("base", 480)
+    later = base.model_copy(update={"run": base.run.model_copy(update={"warmup_days": 3})})
+    said = unlike(base, later, "base")
+    assert len(said) == 1 and said[0].startswith("not the same period as base")
+    assert unlike(base, base, "base") == []
