@@ -1,6 +1,6 @@
 """compare's rules at their edges, each against a case worked by hand: the timetable's "gets
-faster" threshold and the share it is over, the headline's choice of wording, and a run over another
-warm-up."""
+faster" threshold and the share it is over, the headline's choice of wording, a new gateway
+with one replication, and a run over another warm-up."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import yaml
 
-from corridor.analysis.compare import Comparison, KpiDelta, headline, profile_deltas, unlike
-from corridor.kernels.stats import Estimate
+from corridor.analysis.compare import Comparison, KpiDelta, _new_gateways, headline, profile_deltas, unlike
+from corridor.kernels.stats import Estimate, mean_ci
 from corridor.scenario.schema import Scenario
 
 FLIGHT = """\
@@ -68,6 +68,19 @@ def test_a_longer_door_to_door_with_the_trip_unchanged_is_not_told_as_a_trade() 
     text = headline(Comparison(["base", "other"], [], [], {"other": [door, way]}, {}))
     assert "passengers spend 2.00 h more door to door" in text
     assert "on the way" not in text and "wait about" not in text
+
+
+def test_a_new_gateway_is_told_with_one_replication() -> None:
+    # one replication: no container took K in the base run (a share of 0), 3.4% of F's took it
+    # in the other; mean_ci of one value has no interval (half-width infinite)
+    base, other = mean_ci([0.0]), mean_ci([3.4])
+    assert (base.n, base.half_width) == (1, math.inf)
+    d = KpiDelta("flows.F.gateway_share.K", "F via K", "%", base, other, mean_ci([3.4]))
+    assert _new_gateways([d], "b") == [
+        "K, which no container took in b, takes 3.4% of F (one replication: no interval)"]
+    # a gateway some took in the base is no new one, with one replication or five
+    some = KpiDelta("flows.F.gateway_share.K", "F via K", "%", mean_ci([1.0]), other, mean_ci([2.4]))
+    assert _new_gateways([some], "b") == []
 
 
 def test_another_warm_up_is_not_the_same_period() -> None:

@@ -492,8 +492,9 @@ def _new_gateways(deltas: Sequence[KpiDelta], base: str) -> list[str]:
     taken: dict[str, list[str]] = {}
     for d in deltas:
         flow, sep, gateway = d.key.removeprefix("flows.").partition(".gateway_share.")
-        if not sep or not d.key.startswith("flows.") or d.base.mean != 0 or d.base.half_width != 0 \
-                or not d.other.mean > 0:
+        # 0 in every base replication (one replication has no interval: its half-width is inf)
+        if not sep or not d.key.startswith("flows.") or d.base.mean != 0 \
+                or (d.base.n >= 2 and d.base.half_width != 0) or not d.other.mean > 0:
             continue
         verdict = "significant" if d.significant else "not significant"
         interval = (f"95% CI of the difference {d.diff.low:+.1f} to {d.diff.high:+.1f}, {verdict}"
