@@ -1,0 +1,39 @@
+"""The growing-queue rule's edges (docs/simulation.md, KPIs), on waits written by hand: it needs
+at least 8 vehicles, a rise of at least an hour however short the window, and counts a vehicle
+that never got what it asked for as still queued when demand stops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corridor.analysis.kpis import _growing, _queue_grows
+
+
+def test_seven_vehicles_are_too_few_to_call_a_trend() -> None:
+    # window [0, 1000), always busy; 7 vehicles: 3 in the first quarter waiting 0, 4 in the last
+    # waiting 500. The rise (500) is far over max(0.02 x 500, 60) = 60, but 7 < 8 vehicles
+    arrive = np.array([0.0, 100.0, 200.0, 500.0, 800.0, 850.0, 900.0])
+    waits = np.array([0.0, 0.0, 0.0, 100.0, 500.0, 500.0, 500.0])
+    assert not _growing(arrive, waits, 0.0, 1000.0, 1.0)
+    # one more in the last quarter, 8 in all: growing
+    assert _growing(np.r_[arrive, 950.0], np.r_[waits, 500.0], 0.0, 1000.0, 1.0)
+
+
+def test_a_rise_under_an_hour_is_no_trend_in_a_short_window() -> None:
+    # window [0, 1000): 0.02 x 1000 / 2 = 10 min is the rate's part; the rule asks an hour at
+    # least. 4 vehicles in the first quarter wait 0, 4 in the last wait 45: a rise of 45 min
+    arrive = np.array([0.0, 50.0, 100.0, 150.0, 800.0, 850.0, 900.0, 950.0])
+    waits = np.r_[np.zeros(4), np.full(4, 45.0)]
+    assert not _growing(arrive, waits, 0.0, 1000.0, 1.0)
+    assert _growing(arrive, np.r_[np.zeros(4), np.full(4, 60.0)], 0.0, 1000.0, 1.0)  # an hour: growing
+
+
+def test_a_vehicle_that_never_got_its_resource_is_queued_when_demand_stops() -> None:
+    # window [0, 1000), run ends at 2000, busy 1.0. Four trains ask in the first quarter and
+    # get at once; four ask in the last and never get (NaN): each waits to the end of the run,
+    # 2000 - asked >= 1050, far over the hour, and they are still queued at the horizon
+    asked = np.array([0.0, 50.0, 100.0, 150.0, 800.0, 850.0, 900.0, 950.0])
+    got = np.r_[asked[:4], np.full(4, np.nan)]
+    assert _queue_grows(asked, got, 0.0, 1000.0, 1.0, 2000.0) == 1.0
+    # the same trains all served by the horizon: nobody queued when demand stops, not growing
+    assert _queue_grows(asked, np.r_[asked[:4], np.full(4, 999.0)], 0.0, 1000.0, 1.0, 2000.0) == 0.0
