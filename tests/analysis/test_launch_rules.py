@@ -105,3 +105,30 @@ def test_the_load_factor_is_the_mean_of_each_flights_load_over_its_own_seats() -
     rec = SimpleNamespace(trips=trips, services=services, warmup_min=0.0, horizon_min=14 * 1440.0,
                           units={"flow": np.zeros(0, dtype=np.int64), "created_min": np.zeros(0)})
     assert airline_kpis(rec, scenario)["FAST"]["load_factor"] == pytest.approx(0.75)
+
+
+def test_the_market_model_spills_who_chose_it_beyond_its_seats() -> None:
+    # the toy of test_launch: 700 travellers a week, a share of P_FAST (closed-form logit) choose
+    # FAST, about 264; with 10 seats a day, 70 a week, it carries 70, full, and spills the rest
+    from analysis.test_launch import P_FAST
+    from analysis.test_launch import toy as launch_toy
+
+    from corridor.analysis.market import sensitivity
+
+    row = next(r for r in sensitivity(launch_toy(True, capacity=10), "FAST", frequencies=())
+               if r.parameter == "market" and r.own)
+    assert row.share == pytest.approx(P_FAST, rel=1e-12)
+    assert row.passengers_per_week == pytest.approx(70.0)
+    assert row.load_factor == pytest.approx(1.0)
+    assert row.spilled_per_week == pytest.approx(700 * P_FAST - 70.0)
+    assert row.revenue_per_week_usd == pytest.approx(70.0 * 100.0)
+
+
+def test_the_market_model_counts_only_flows_that_ride_it_forwards() -> None:
+    # FAST flies A -> B: P (A -> B, 70 a week) can ride it; Q (A -> C) cannot, nor could a flow
+    # B -> A. Its own market is 70 a week, not P and Q's 140
+    from corridor.analysis.market import sensitivity
+
+    rows = sensitivity(toy(True), "FAST", frequencies=(), fare_factors=(), rival_factors=())
+    own = next(r for r in rows if r.parameter == "market" and r.own)
+    assert own.value == 70.0
