@@ -1,0 +1,99 @@
+"""Offered load and outside overload (analysis/load.py) at the edges of their rules, on small
+scenarios counted by hand: a trip calls at the stops after its first, the worst load is under
+the deepest cut, full dispatched vehicles are a flow's containers a day over the capacity, the
+part that surely comes leaves the timetabled trips out, and a station's outside traffic fills
+it at 95% and is over its capacity under a cut only past 100%."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from corridor.analysis.load import offered_load, outside_overload
+from corridor.scenario.schema import Disruption, Place, Scenario
+
+# A and B: one server of 72 min each, 20 vehicles a day fill one (1,440 / 72)
+CALLS = """\
+name: calls
+run: {start: 2027-03-01, horizon_days: 14, drain_days: 7}
+places:
+  - {id: A, name: A, kind: border_station, country: KZ, lat: 45, lon: 60, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 72}}
+  - {id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 62, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 72}, background_per_day: 3}
+services:
+  - {id: DAILY, mode: rail, unit: feu, stops: [A, B], timetable: {times: ["10:00"]}, duration_min: 600,
+     capacity: 41}
+disruptions:
+  - {id: HALF, target: B, start: 2027-03-03T00:00:00Z, end: 2027-03-05T00:00:00Z, capacity_factor: 0.5}
+  - {id: MOST, target: B, start: 2027-03-07T00:00:00Z, end: 2027-03-09T00:00:00Z, capacity_factor: 0.8}
+"""
+
+
+def test_trips_call_after_their_first_stop_and_the_worst_is_under_the_deepest_cut() -> None:
+    loads = {load.place: load for load in offered_load(Scenario.model_validate(yaml.safe_load(CALLS)))}
+    # DAILY leaves A: A sees no call; B sees 1 a day besides its 3 outside vehicles
+    assert loads["A"].timetabled_per_day == 0.0 and loads["A"].utilisation == 0.0
+    b = loads["B"]
+    assert b.timetabled_per_day == pytest.approx(1.0) and b.background_per_day == 3.0
+    assert b.utilisation == pytest.approx(4 * 72 / 1440)  # 0.2
+    # under HALF (0.5, deeper than MOST's 0.8) the servers do half: 0.2 / 0.5
+    assert b.worst_utilisation == pytest.approx(0.4)
+    # what surely comes: the 3 outside vehicles of the 4 (the daily train may run empty)
+    assert b.loaded_utilisation == pytest.approx(3 * 72 / 1440)
+
+
+DISPATCHED = """\
+name: dispatched
+run: {start: 2027-03-01, horizon_days: 14, drain_days: 7}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 60, tz: UTC}
+  - {id: B, name: B, kind: border_station, country: KZ, lat: 45, lon: 62, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 72}}
+services:
+  - {id: TRUCK, mode: road, unit: feu, stops: [A, B], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 5}
+demand:
+  - {id: F, kind: cargo, from: A, to: B, per_week: 70}
+"""
+
+
+def test_dispatched_vehicles_are_the_flows_containers_a_day_over_the_capacity() -> None:
+    # 70 FEU a week = 10 a day, in full trucks of 5: 2 a day at B
+    (b,) = offered_load(Scenario.model_validate(yaml.safe_load(textwrap.dedent(DISPATCHED))))
+    assert b.dispatched_per_day == pytest.approx(2.0)
+    assert b.utilisation == pytest.approx(2 * 72 / 1440)
+
+
+def _station(name: str, per_day: float, seasons: list[float] | None = None) -> Place:
+    # one server of 72 min: 20 vehicles a day fill it
+    return Place.model_validate({
+        "id": name, "name": name, "kind": "border_station", "country": "PL", "lat": 52, "lon": 23,
+        "tz": "UTC",
+        "servers": 1, "background_per_day": per_day, "service_time": {"dist": "fixed", "value_min": 72},
+        **({"background_seasonality": seasons} if seasons else {})})
+
+
+def _cut(target: str, factor: float) -> Disruption:
+    return Disruption.model_validate({"id": f"CUT{target}", "target": target, "start": "2027-01-10T00:00Z",
+                                      "end": "2027-01-20T00:00Z", "capacity_factor": factor})
+
+
+def test_outside_traffic_fills_a_station_at_95_percent_and_over_it_past_100_under_a_cut() -> None:
+    run = SimpleNamespace(horizon_days=30, drain_days=0, epoch=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+                          start=dt.date(2027, 1, 1))
+    places = [
+        _station("FULL", 19),  # 19 x 72 / 1,440 = 0.95 exactly: full
+        _station("EVEN", 10),  # 0.5, cut to 0.5: exactly its capacity, not over it
+        _station("OVER", 20),  # 1.0 on the mean, and cut too: said by its mean
+        _station("FLAT", 20, [1.0] * 12),  # seasons all 1: no month busier than the mean
+    ]
+    cuts = [_cut("EVEN", 0.5), _cut("OVER", 0.5)]
+    found = outside_overload(SimpleNamespace(places=places, disruptions=cuts, run=run))
+    assert found == {"FULL": "its outside traffic alone takes 95% of its capacity",
+                     "OVER": "its outside traffic alone takes 100% of its capacity",
+                     "FLAT": "its outside traffic alone takes 100% of its capacity"}
