@@ -69,6 +69,38 @@ def test_dispatched_vehicles_are_the_flows_containers_a_day_over_the_capacity() 
     assert b.utilisation == pytest.approx(2 * 72 / 1440)
 
 
+# F chooses between G and H: 10 FEU a day reach Z in trains of 10 by G (1 a day) or of 20 by H
+# (0.5 a day)
+GATEWAYS = """\
+name: gateways
+run: {start: 2027-03-01, horizon_days: 14, drain_days: 7}
+places:
+  - {id: A, name: A, kind: rail_terminal, country: KZ, lat: 45, lon: 60, tz: UTC}
+  - {id: G, name: G, kind: border_station, country: KZ, lat: 46, lon: 61, tz: UTC}
+  - {id: H, name: H, kind: border_station, country: KZ, lat: 44, lon: 61, tz: UTC}
+  - {id: Z, name: Z, kind: border_station, country: PL, lat: 45, lon: 62, tz: UTC, servers: 1,
+     service_time: {dist: fixed, value_min: 72}}
+services:
+  - {id: T1, mode: road, unit: feu, stops: [A, G], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 5}
+  - {id: T2, mode: road, unit: feu, stops: [A, H], dispatch: {cutoff_min: 0}, duration_min: 30,
+     capacity: 5}
+  - {id: E1, mode: rail, unit: feu, stops: [G, Z], dispatch: {cutoff_min: 0}, duration_min: 60,
+     capacity: 10}
+  - {id: E2, mode: rail, unit: feu, stops: [H, Z], dispatch: {cutoff_min: 0}, duration_min: 60,
+     capacity: 20}
+demand:
+  - {id: F, kind: cargo, from: A, to: Z, per_week: 70,
+     gateways: {via: [G, H], value_of_time_usd_per_day: 100, scale_usd: 100}}
+"""
+
+
+def test_a_flow_that_chooses_its_gateway_sends_at_least_what_every_way_sends() -> None:
+    # the floor over the two ways: 0.5 trains a day at Z, not the 1 of the way by G
+    (z,) = offered_load(Scenario.model_validate(yaml.safe_load(GATEWAYS)))
+    assert z.place == "Z" and z.dispatched_per_day == pytest.approx(0.5)
+
+
 def _station(name: str, per_day: float, seasons: list[float] | None = None) -> Place:
     # one server of 72 min: 20 vehicles a day fill it
     return Place.model_validate({
