@@ -1,12 +1,13 @@
 """The growing-queue rule's edges (docs/simulation.md, KPIs), on waits written by hand: it needs
 at least 8 vehicles, a rise of at least an hour however short the window, and counts a vehicle
-that never got what it asked for as still queued when demand stops."""
+that never got what it asked for as still queued when demand stops; and the door-to-door rise
+leaves out a stuck flow of up to 5% of the window's containers."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from corridor.analysis.kpis import _growing, _queue_grows
+from corridor.analysis.kpis import _growing, _queue_grows, _rise_units
 
 
 def test_seven_vehicles_are_too_few_to_call_a_trend() -> None:
@@ -37,3 +38,18 @@ def test_a_vehicle_that_never_got_its_resource_is_queued_when_demand_stops() -> 
     assert _queue_grows(asked, got, 0.0, 1000.0, 1.0, 2000.0) == 1.0
     # the same trains all served by the horizon: nobody queued when demand stops, not growing
     assert _queue_grows(asked, np.r_[asked[:4], np.full(4, 999.0)], 0.0, 1000.0, 1.0, 2000.0) == 0.0
+
+
+def test_the_rise_leaves_out_a_stuck_flow_of_up_to_five_percent() -> None:
+    # window [0, 100): flow 0 has 19 containers, all delivered; flow 1 has one, created in the
+    # first quarter and still on the way. Leaving flow 1 out leaves out 1 of 20 = 5%, not more
+    # than STUCK_SHARE: the rise is over flow 0's 19
+    flow = np.r_[np.zeros(19, dtype=np.int64), 1]
+    created = np.r_[np.linspace(0.0, 95.0, 19), 10.0]
+    delivered = np.r_[np.ones(19, dtype=bool), False]
+    moving = _rise_units(flow, created, np.ones(20, dtype=bool), delivered, 0.0, 100.0)
+    assert moving.tolist() == [True] * 19 + [False]
+    # one more stuck container of flow 1 (2 of 21, over 5%): no rise at all
+    moving = _rise_units(np.r_[flow, 1], np.r_[created, 20.0], np.ones(21, dtype=bool),
+                         np.r_[delivered, False], 0.0, 100.0)
+    assert not moving.any()
