@@ -1,13 +1,13 @@
 """The growing-queue rule's edges (docs/simulation.md, KPIs), on waits written by hand: it needs
 at least 8 vehicles, a rise of at least an hour however short the window, and counts a vehicle
 that never got what it asked for as still queued when demand stops; and the door-to-door rise
-leaves out a stuck flow of up to 5% of the window's containers."""
+leaves out a stuck flow of up to 5% of the window's containers; a gateway at place 0 is one."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from corridor.analysis.kpis import _growing, _queue_grows, _rise_units
+from corridor.analysis.kpis import _gateway_shares, _growing, _queue_grows, _rise_units
 
 
 def test_seven_vehicles_are_too_few_to_call_a_trend() -> None:
@@ -53,3 +53,12 @@ def test_the_rise_leaves_out_a_stuck_flow_of_up_to_five_percent() -> None:
     moving = _rise_units(np.r_[flow, 1], np.r_[created, 20.0], np.ones(21, dtype=bool),
                          np.r_[delivered, False], 0.0, 100.0)
     assert not moving.any()
+
+
+def test_a_gateway_that_is_the_first_place_is_a_gateway_like_any() -> None:
+    # four containers of the flow: two took place 1, one place 0 (the scenario's first place),
+    # one has not chosen yet (-1): of the three that chose, 1/3 and 2/3
+    u = {"gateway": np.array([0, 1, 1, -1])}
+    every = np.ones(4, dtype=bool)
+    got = _gateway_shares(u, every, every, ("G0", "G1"))
+    assert got == {"gateway_share": {"G0": 1 / 3, "G1": 2 / 3}}
