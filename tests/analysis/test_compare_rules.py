@@ -1,6 +1,6 @@
 """compare's rules at their edges, each against a case worked by hand: the timetable's "gets
-faster" threshold and the share it is over, the headline's choice of wording, a new gateway
-with one replication, and a run over another warm-up."""
+faster" threshold, the share and the gain it is over, which ways are profiled, the headline's
+choice of wording, a new gateway with one replication, and a run over another warm-up."""
 
 from __future__ import annotations
 
@@ -90,3 +90,48 @@ def test_another_warm_up_is_not_the_same_period() -> None:
     said = unlike(base, later, "base")
     assert len(said) == 1 and said[0].startswith("not the same period as base")
     assert unlike(base, base, "base") == []
+
+
+def _with(scenario: Scenario, *services: dict, demand: list[dict] | None = None) -> Scenario:
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    data["services"] += list(services)
+    if demand is not None:
+        data["demand"] += demand
+    return Scenario.model_validate(data)
+
+
+BACK = {"id": "BACK", "mode": "air", "unit": "pax", "stops": ["VNO", "NQZ"],
+        "timetable": {"times": ["15:00"]}, "duration_min": 480, "capacity": 500, "cost_usd": 300}
+
+
+def test_each_way_is_profiled_once() -> None:
+    # P goes NQZ -> VNO and R comes back: two ways, one profile each (R's way, not P's return)
+    both = _with(flight("both", 480), BACK,
+                 demand=[{"id": "R", "kind": "passenger", "from": "VNO", "to": "NQZ", "per_week": 50}])
+    got = [(p.flow, p.origin, p.target) for p in profile_deltas(both, both)]
+    assert sorted(got) == [("P", "NQZ", "VNO"), ("R", "VNO", "NQZ")]
+
+
+def test_a_way_reachable_in_one_scenario_only_is_profiled() -> None:
+    # both fly back, but the base's flight back starts only in 2028, long after the week
+    # profiled: P's return way is reachable in the other alone, so it has a profile, with no
+    # minute reachable in both
+    later = dict(BACK, valid_from="2028-01-01")
+    ways = {p.target: p for p in profile_deltas(_with(flight("base", 480), later),
+                                                _with(flight("back", 480), BACK))}
+    assert set(ways) == {"VNO", "NQZ"}
+    back = ways["NQZ"]
+    assert back.flow == "P (return)" and back.improved_share == 0.0
+    assert not np.isfinite(back.base_total_min).any() and np.isfinite(back.other_total_min).all()
+
+
+def test_the_mean_gain_is_over_the_minutes_that_get_faster() -> None:
+    # the other adds a flight 60 min faster on Mondays, at the daily flight's 09:00: the minutes
+    # that catch it gain 60, the rest nothing; the gain "when it does" is 60, not 60 x their share
+    monday = {"id": "MONDAY", "mode": "air", "unit": "pax", "stops": ["NQZ", "VNO"],
+              "timetable": {"days": ["Mon"], "times": ["09:00"]}, "duration_min": 420, "capacity": 500,
+              "cost_usd": 300}
+    p = next(d for d in profile_deltas(flight("daily", 480), _with(flight("monday", 480), monday))
+             if d.origin == "NQZ")
+    assert 0.0 < p.improved_share < 0.5
+    assert p.mean_gain_min == 60.0
