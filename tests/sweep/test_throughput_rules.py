@@ -1,6 +1,7 @@
 """A throughput step's judgement at the edges of the rules of docs/sweeps.md, on steps written by
-hand: a mean transit equal to its bound is within it, and a step with no container created in
-its window has nothing that shows it sustainable."""
+hand: a mean transit equal to its bound is within it, a step with no container created in
+its window has nothing that shows it sustainable, no delivery sets no bound, and the offered
+load weighs each month by the window's days in it."""
 
 from __future__ import annotations
 
@@ -43,3 +44,27 @@ def test_too_many_to_tell_from_most_is_scipys_binomial_tail() -> None:
     for n in range(1, 21):
         for k in range(n + 1):
             assert _could_be_most(k, n) == (binom.cdf(k, n, 0.5) > 0.025), (k, n)
+
+
+def test_with_nothing_delivered_no_transit_bound_is_set() -> None:
+    from corridor.analysis.throughput import _transit_bound
+
+    assert _transit_bound([_step(None, math.nan)], None) == (math.inf, "none (no step delivered a container)")
+    # else twice the transit of the lightest step that has one
+    bound, _ = _transit_bound([_step(None, math.nan), _step(Estimate(6.0, 1.0, 3, 0.95), 0.0)], None)
+    assert bound == 12.0
+
+
+def test_the_offered_load_weighs_only_the_window_s_part_of_each_month() -> None:
+    # from 1 January, warm-up 35 days, horizon 59: the window is 5 to 28 February (24 days),
+    # none of January; January at 10x, February at 1x: 100 FEU a week offered, as February's
+    import datetime as dt
+    from types import SimpleNamespace as NS
+
+    from corridor.analysis.throughput import window_feu_per_week
+    from corridor.scenario.schema import Demand
+
+    flow = Demand.model_validate({"id": "F", "kind": "cargo", "from": "A", "to": "B", "per_week": 100.0,
+                                  "seasonality": [10.0] + [1.0] * 11})
+    run = NS(warmup_days=35, horizon_days=59, epoch=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    assert window_feu_per_week(NS(run=run, demand=[flow])) == 100.0
