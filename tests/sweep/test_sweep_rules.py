@@ -1,6 +1,6 @@
 """A sweep's store and summary at their edges, on runs written by hand: a kept run is read
-back only under the key it was kept under, and the summary holds only the combinations that
-ran."""
+back only under the key it was kept under, the summary holds only the combinations that ran,
+and a finished folder is refused only to a run that reuses none of it."""
 
 from __future__ import annotations
 
@@ -32,3 +32,22 @@ def test_the_summary_holds_only_the_combinations_that_ran() -> None:
     half = stats.t.ppf(0.975, 2) * statistics.stdev([4.0, 6.0, 8.0]) / 3 ** 0.5
     got = summary[0]["cargo.created"]
     assert got["mean"] == 6.0 and abs(got["high"] - (6.0 + half)) < 1e-9
+
+
+def test_a_finished_folder_goes_on_when_it_reuses_some_of_its_runs(tmp_path) -> None:  # noqa: ANN001
+    # --resume on a finished run's folder: one replication kept, a second asked for. It reuses
+    # the kept one and runs the other; only a run reusing none of them is refused
+    import pytest
+    from sweep.scenarios import station_raw
+
+    from corridor.analysis.sweep import grid, sweep
+    from corridor.errors import CorridorError
+    from corridor.scenario.overrides import parse_setting
+
+    raw, name = station_raw(tmp_path, days=14)
+    combos = grid([parse_setting("places.B.1.servers=1")])
+    sweep(raw, name, combos, replications=1, seed=3, store=RunStore(tmp_path / "runs"))
+    more = sweep(raw, name, combos, replications=2, seed=3, store=RunStore(tmp_path / "runs", finished=True))
+    assert [r.reused for r in more.runs] == [True, False]
+    with pytest.raises(CorridorError, match="would use none of them"):
+        sweep(raw, name, combos, replications=1, seed=4, store=RunStore(tmp_path / "runs", finished=True))
