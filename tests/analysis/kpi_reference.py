@@ -194,7 +194,8 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
     fare), the market of the flows from its first stop to its last, the share of it that flew
     from its first stop to its last (the log's through riders, checked there too), and the
     break-even market (the market at which, at that share and fare, its riders' fares with the
-    other riders' as they are cover the cost)."""
+    other riders' as they are cover the cost; none, infinite, when even a full flight's fares at
+    the yield paid fall short of its cost)."""
     t = {k: v.tolist() for k, v in rec.trips.items()}
     weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
     out: dict[str, float] = {}
@@ -227,6 +228,10 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
         need = market * (cost - others) / own if flights and own > 0 else math.nan
         if math.isfinite(need):
             need = max(need, 0.0)
+        full_usd = (per_flight / load if passengers and per_flight > 0  # a full flight at the yield paid
+                    else fare * service["capacity"] if flights and not passengers and fare > 0 else math.nan)
+        if full_usd < cost:
+            need = math.inf  # no market: the seats run out first
         made = zip(rec.units["flow"].tolist(), rec.units["created_min"].tolist(), strict=True)
         travellers = sum(1 for f, c in made if f in flows and rec.warmup_min <= c < rec.horizon_min)
         head = f"airline.{name}."
@@ -295,7 +300,7 @@ def small_scenario(draw: Any, *, replications: int | None = None) -> dict:
             service["duration_min"] = 60
         if draw(st.booleans()):  # the airline's view of it
             service["economics"] = {"cost_per_block_hour_usd": draw(st.sampled_from([0, 3000])),
-                                    "cost_per_trip_usd": draw(st.sampled_from([0, 900]))}
+                                    "cost_per_trip_usd": draw(st.sampled_from([0, 150, 900]))}
         if (chain and k == 0) or draw(st.booleans()):
             service["delay"] = {"dist": "exponential", "mean_min": draw(st.sampled_from([10, 60, 300]))}
             service["schedule_padding"] = draw(st.sampled_from([0, 0.1]))

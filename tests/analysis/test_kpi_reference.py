@@ -71,8 +71,10 @@ def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
     """The strategy reaches the rules' hard corners: units undelivered at the end, passengers who
     missed a connection, warm-ups that leave units out, a transit rise (also one with containers
     of the last quarter on the way), a flow with no time,
-    travellers who chose their itinerary."""
-    seen = {"undelivered": 0, "missed": 0, "warmup": 0, "rise": 0, "rise_bound": 0, "no_time": 0, "choice": 0}
+    travellers who chose their itinerary, a flight that would fall short of its cost even full (no
+    break-even market) and one that would not."""
+    seen = {"undelivered": 0, "missed": 0, "warmup": 0, "rise": 0, "rise_bound": 0, "no_time": 0, "choice": 0,
+            "no_market": 0, "market": 0}
 
     @settings(max_examples=90, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
@@ -89,9 +91,12 @@ def test_the_cases_end_with_units_on_the_way_and_misses() -> None:
                                and ref["cargo.door_to_door_rise_undelivered"] > 0)
         seen["no_time"] += any(k.endswith(".n") and v == 0 for k, v in ref.items())
         seen["choice"] += "choice" in data and ref["passengers.door_to_door_h.n"] > 0
+        markets = [v for k, v in airline_kpis(rec, data).items() if k.endswith("break_even_market_per_week")]
+        seen["no_market"] += math.inf in markets
+        seen["market"] += any(math.isfinite(v) for v in markets)
 
     count()
-    assert all(v >= 2 for v in seen.values()), seen
+    assert all(v >= 2 for v in seen.values()), str(seen)
 
 
 def test_a_rate_or_mean_over_nothing_is_undefined_and_a_count_is_0() -> None:

@@ -306,3 +306,29 @@ def test_each_what_if_table_names_the_scenario_it_is_of() -> None:
         text.index("FAST in small: what if?") < text.index("Simulated: small against without")
     page = report_html(comp, {}, {}, [])
     assert "New service FAST in with: what if?" in page and "New service FAST in small: what if?" in page
+
+
+def test_a_flight_that_loses_money_even_full_has_no_break_even_market() -> None:
+    # ten seats at USD 100 earn at most 1,000 a flight against its 2,500: the simulated figure
+    # gave the market that would fill 250% of the seats, and run's verdict and compare's headline
+    # said "it would need a market of about ..." where the what-if table said "-"
+    from corridor.analysis.launch import FIGURES, NO_MARKET, LaunchCase
+    from corridor.kernels.stats import mean_ci
+    from corridor.report.run_text import airline_verdict
+
+    scenario = toy(True, capacity=10)
+    per_rep = [airline_kpis(run_replication(scenario, r), scenario)["FAST"] for r in range(2)]
+    for k in per_rep:
+        assert k["passengers"] > 0 and k["revenue_per_flight_usd"] <= 10 * 100.0
+        assert k["break_even_load_factor"] > 1.0 and k["break_even_market_per_week"] == math.inf
+    figures = {key: mean_ci([k[key] for k in per_rep]) for key in FIGURES}
+    assert figures["break_even_market_per_week"].n == 0  # no replication has one
+    text = LaunchCase("small", "FAST", None, figures, {}).sentence()
+    assert NO_MARKET in text and "travellers a week" not in text and "inf" not in text, text
+    summary = {f"airline.FAST.{key}": e.as_dict() for key, e in figures.items()}
+    verdict = airline_verdict(summary, "FAST", [])
+    assert NO_MARKET in " ".join(verdict.split()) and "would need a market" not in verdict, verdict
+    # and a flight that can fill enough seats keeps its market
+    roomy = toy(True, capacity=180)
+    k = airline_kpis(run_replication(roomy, 0), roomy)["FAST"]
+    assert k["break_even_load_factor"] <= 1.0 and math.isfinite(k["break_even_market_per_week"])

@@ -19,7 +19,9 @@ the statistics window (by scheduled departure):
   and ``break_even_market_per_week``: the market at which the flight covers its cost, if the
   flight kept the same share of it at the same fare, had seats for it, and carried the same
   others (the share is not fixed for a real
-  market, so a wider sensitivity is in :mod:`corridor.analysis.market`).
+  market, so a wider sensitivity is in :mod:`corridor.analysis.market`); infinite (no market)
+  when the break-even load is above 100%: even full, the flight loses money at the fares paid,
+  as in the market model's rows (a summary over replications leaves such a replication out).
 
 Per-week figures count the weeks of the statistics window.
 """
@@ -108,6 +110,8 @@ def airline_kpis(rec: Records, scenario: Scenario) -> dict[str, dict[str, Any]]:
         own = through * fare / flights if flights else math.nan
         rest = per_flight - own
         need = _at_least_0(market * _ratio(cost - rest, own)) if market else math.nan
+        if even > 1.0 and market:  # even full it loses money: no market fills more than its seats
+            need = math.inf
         out[name] = {
             "flights": flights,
             "flights_per_week": flights / weeks,

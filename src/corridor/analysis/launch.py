@@ -32,6 +32,11 @@ FIGURES = ("share_of_market", "passengers_per_week", "load_factor", "break_even_
            "profit_per_flight_usd", "break_even_market_per_week", "market_per_week", "flights_per_week")
 
 
+#: what a verdict says of a flight whose break-even load is above 100%
+NO_MARKET = ("even full it would fall short of its cost at the fares paid, so no market makes it pay "
+             "at this fare and size")
+
+
 @dataclass(frozen=True)
 class LaunchCase:
     """One new service: simulated figures with intervals, monthly load, and sensitivities."""
@@ -70,7 +75,9 @@ class LaunchCase:
         text = (f"{self.service} (new in {self.scenario}{over}): {chosen}; load factor "
                 f"{load.mean:.0%}{_interval(load, '.0%', within=(0.0, 1.0))} {against}; it {verdict}, "
                 f"{profit.mean:+,.0f} USD a flight{_interval(profit, '+,.0f')}")
-        if math.isfinite(market.mean):
+        if even.mean > 1.0 and math.isfinite(f["market_per_week"].mean):  # (NaN compares False)
+            text += f"; {NO_MARKET}"
+        elif math.isfinite(market.mean):
             text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
                      f"{_interval(market, ',.0f')}, with its rivals' fares as they are (the scenario assumes "
                      f"{f['market_per_week'].mean:,.0f} a week; the what-if table varies the market and "

@@ -6,6 +6,7 @@ import math
 import textwrap
 from typing import Any
 
+from corridor.analysis.launch import NO_MARKET
 from corridor.analysis.warnings import run_warnings
 from corridor.report.tables import cut_share, format_table, terminal_width
 from corridor.units import MIN_PER_WEEK
@@ -325,7 +326,9 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     text = f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%}"
     text += f" against a break-even of {even:.0%}" if math.isfinite(even) else \
         " (no break-even load: its fares earn nothing a traveller)"
-    if math.isfinite(need) and math.isfinite(market):
+    if even > 1.0 and math.isfinite(market):  # (NaN compares False)
+        text += f"; {NO_MARKET}"
+    elif math.isfinite(need) and math.isfinite(market):
         text += (f"; it would need a market of about {need:,.0f} travellers a week "
                  f"(this scenario: {market:,.0f})")
     elif not math.isfinite(market):
