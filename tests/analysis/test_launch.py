@@ -332,3 +332,32 @@ def test_a_flight_that_loses_money_even_full_has_no_break_even_market() -> None:
     roomy = toy(True, capacity=180)
     k = airline_kpis(run_replication(roomy, 0), roomy)["FAST"]
     assert k["break_even_load_factor"] <= 1.0 and math.isfinite(k["break_even_market_per_week"])
+
+
+def test_the_what_if_table_says_which_break_even_market_to_quote() -> None:
+    # compare's headline gave 470 (451 to 488) for KC-NQZ-VNO and its what-if row at the
+    # scenario's own setting 438, outside that interval, with nothing to say which to quote
+    import html
+
+    from corridor.analysis.launch import LaunchCase
+    from corridor.analysis.market import MarketPoint
+    from corridor.kernels.stats import Estimate
+    from corridor.report.compare_text import launch_table
+    from corridor.report.html import _launch_html
+
+    def point(value: float, market: float, own: bool) -> MarketPoint:
+        return MarketPoint("market", value, 0.7, 70, 0.3, 0, 0, -1e5, 0.94, market, "pax/week", own)
+
+    figures = {"break_even_market_per_week": Estimate(470.0, 18.5, 5, 0.95)}
+    case = LaunchCase("with", "FAST", None, figures, {}, [point(75, 430, False), point(150, 438, True)])
+    want = ("To quote: the simulated break-even market, about 470 travellers a week (452 to 488); the "
+            "model gives 438 at the scenario's own setting (*): read the rows for how the figures move "
+            "with each setting, not for their level")
+    assert case.which_to_quote() == want
+    assert want + "." in " ".join(launch_table(case).split())
+    assert any(html.escape(want) in part for part in _launch_html(case))
+    # nothing to set beside: no simulated market (even full it would lose money), or no own row
+    unknown = {"break_even_market_per_week": Estimate(math.nan, math.nan, 0, 0.95)}
+    none = LaunchCase("with", "FAST", None, unknown, {}, [point(150, 438, True)])
+    assert none.which_to_quote() == "" and "To quote" not in launch_table(none)
+    assert LaunchCase("with", "FAST", None, figures, {}, [point(75, 430, False)]).which_to_quote() == ""

@@ -98,6 +98,20 @@ class LaunchCase:
                 text += "."
         return text
 
+    def which_to_quote(self) -> str:
+        """What the what-if table's reader should quote: the simulated break-even market (the
+        headline's), beside what the market model gives at the scenario's own setting (its *
+        rows), which leaves out seasons, seats, delays and misses; empty when either is missing."""
+        own = next((p for p in self.sensitivity if p.own), None)
+        market = self.figures.get("break_even_market_per_week")
+        if own is None or market is None or not math.isfinite(market.mean) \
+                or not math.isfinite(own.break_even_market_per_week):
+            return ""
+        return (f"To quote: the simulated break-even market, about {market.mean:,.0f} travellers a week"
+                f"{_interval(market, ',.0f')}; the model gives {own.break_even_market_per_week:,.0f} at "
+                "the scenario's own setting (*): read the rows for how the figures move with each "
+                "setting, not for their level")
+
 
 def _known(e: Estimate) -> bool:
     """The estimate has an interval (not one replication's)."""

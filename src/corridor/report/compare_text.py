@@ -129,6 +129,8 @@ def launch_table(case: Any) -> str:
     # the service, one after another
     title = (f"{case.service} in {case.scenario}: what if?\n"
              + textwrap.fill(f"({SENSITIVITY_NOTE})", terminal_width()))
+    if case.which_to_quote():
+        title += "\n" + textwrap.fill(case.which_to_quote() + ".", terminal_width())
     text = (format_table(SENSITIVITY_HEADERS, rows, title=title) if rows
             else f"{case.service} in {case.scenario}: no choice model, no sensitivity")
     return text + (f"\nsimulated load factor by month: {months}" if months else "")

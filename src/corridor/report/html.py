@@ -66,6 +66,8 @@ def _launch_html(case: Any) -> list[str]:
     """A new service's case: its monthly load and the market model's sensitivity."""
     out = [f"<h3>New service {html.escape(case.service)} in {html.escape(case.scenario)}: what if?</h3>",
            f"<p>{html.escape(SENSITIVITY_NOTE[0].upper() + SENSITIVITY_NOTE[1:])}.</p>"]
+    if case.which_to_quote():
+        out.append(f"<p>{html.escape(case.which_to_quote())}.</p>")
     if case.sensitivity:
         rows = launch_rows(case)
         out.append(_table(SENSITIVITY_HEADERS, rows))
