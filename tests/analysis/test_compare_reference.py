@@ -72,6 +72,24 @@ def paired(a: list[float], b: list[float]) -> tuple[float, float, float, float, 
     return mean, float(ci.low), float(ci.high), float(test.pvalue), len(d)
 
 
+def mix_held(base: list[dict[str, float]], new: list[dict[str, float]], flows: list[str],
+             hours: bool) -> tuple[list[float], list[float]]:
+    """Door to door over ``flows`` with the base's mix held, replication by replication: each
+    flow's mean in either scenario weighted by the base's units delivered, over the flows both
+    deliver (docs/simulation.md, Comparing scenarios)."""
+    a, b = [], []
+    for x, y in zip(base, new, strict=True):
+        kept = [f for f in flows if x.get(f"flows.{f}.door_to_door_days.n", 0) > 0
+                and y.get(f"flows.{f}.door_to_door_days.n", 0) > 0]
+        n = [x[f"flows.{f}.door_to_door_days.n"] for f in kept]
+        scale = 24.0 if hours else 1.0
+        a.append(sum(w * x[f"flows.{f}.door_to_door_days.mean"] * scale for w, f in zip(n, kept, strict=True))
+                 / sum(n) if kept else math.nan)
+        b.append(sum(w * y[f"flows.{f}.door_to_door_days.mean"] * scale for w, f in zip(n, kept, strict=True))
+                 / sum(n) if kept else math.nan)
+    return a, b
+
+
 def per_replication(result, data: dict) -> list[dict[str, float]]:  # noqa: ANN001
     """Every replication's KPIs: the unit KPIs and the vehicles' CO2 from the reference, the
     rest (stations) as run."""
@@ -97,9 +115,13 @@ def test_paired_differences_are_scipys(data, change, draw) -> None:  # noqa: ANN
     for d in deltas:
         if d.key.startswith("flows."):
             assert d.unit == ("h" if d.key.split(".")[1] in pax else "days"), d.key
-        scale = factor(d.key, d.unit)
-        a = [r.get(d.key, math.nan) * scale for r in base]
-        b = [r.get(d.key, math.nan) * scale for r in new]
+        if d.key.endswith(".base_mix"):  # the demand changed: the base's mix of flows held
+            hours = d.key.startswith("passengers.")
+            a, b = mix_held(base, new, [f["id"] for f in data["demand"] if (f["id"] in pax) == hours], hours)
+        else:
+            scale = factor(d.key, d.unit)
+            a = [r.get(d.key, math.nan) * scale for r in base]
+            b = [r.get(d.key, math.nan) * scale for r in new]
         both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
         seen.add(d.key)
         if not both:  # defined in one scenario only: its value there, no difference, no verdict
@@ -132,6 +154,13 @@ def test_paired_differences_are_scipys(data, change, draw) -> None:  # noqa: ANN
     for key in wanted:
         has = any(math.isfinite(x.get(key, math.nan)) or math.isfinite(y.get(key, math.nan))
                   for x, y in zip(base, new, strict=True))
+        assert (key in seen) == has, key
+    # with the base's mix held: where a flow of the kind changed its demand and both deliver one
+    changed = {f["id"] for f, g in zip(data["demand"], other["demand"], strict=True) if f != g}
+    for key, hours in (("passengers.door_to_door_h.base_mix", True),
+                       ("cargo.door_to_door_days.base_mix", False)):
+        kind = [f["id"] for f in data["demand"] if (f["id"] in pax) == hours]
+        has = bool(changed & set(kind)) and any(math.isfinite(x) for x in mix_held(base, new, kind, hours)[0])
         assert (key in seen) == has, key
     if change == "nothing":
         assert all(d.diff.mean == 0 and not d.significant for d in deltas if d.compared)
