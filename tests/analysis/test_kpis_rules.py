@@ -6,6 +6,7 @@ leaves out a stuck flow of up to 5% of the window's containers; a gateway at pla
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from corridor.analysis.kpis import _gateway_shares, _growing, _queue_grows, _rise_units
 
@@ -62,3 +63,27 @@ def test_a_gateway_that_is_the_first_place_is_a_gateway_like_any() -> None:
     every = np.ones(4, dtype=bool)
     got = _gateway_shares(u, every, every, ("G0", "G1"))
     assert got == {"gateway_share": {"G0": 1 / 3, "G1": 2 / 3}}
+
+
+def test_a_stations_units_a_week_are_its_vehicles_loads_in_the_window() -> None:
+    # two witnesses: the per-unit station records the KPI counts, and the station's vehicle log
+    # (each visit's units), over arrivals in [warm-up, horizon) of a 5-week baseline
+    from conftest import SCENARIOS
+    from corridor.analysis.kpis import replication_kpis
+    from corridor.scenario import load_scenario
+    from corridor.simulation import run_replication
+    from corridor.units import MIN_PER_WEEK
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    s = s.model_copy(update={"run": s.run.model_copy(update={"horizon_days": 35, "warmup_days": 7,
+                                                             "drain_days": 14})})
+    rec = run_replication(s, 0)
+    stations = replication_kpis(rec)["stations"]
+    weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
+    seen = 0
+    for name, log in rec.stations.items():
+        inside = (log["arrive_min"] >= rec.warmup_min) & (log["arrive_min"] < rec.horizon_min)
+        want = float(sum(int(n) for n in log["units"][inside])) / weeks
+        assert stations[name]["units_per_week"] == pytest.approx(want, rel=1e-12, abs=1e-12), name
+        seen += want > 0
+    assert seen >= 10  # the corridor's border and gauge-change stations carry its containers

@@ -615,3 +615,30 @@ def test_the_steps_count_the_replications_a_queue_grew_in() -> None:
     s = _step(1.0, 100.0, summary, result, 0)  # type: ignore[arg-type]
     assert s.growing == ("EU-B (paths)",)
     assert s.growing_some == (("S", 1, 3),)
+
+
+def test_each_step_says_how_much_cargo_reaches_each_station(curve) -> None:
+    # a new user asking "how much goes through Lithuania" had to read it off utilisation.csv:
+    # now each step gives the TEU a week of the scenario's containers reaching each station.
+    # Witness: one container a truck, so the station's own count of vehicles in the window
+    from corridor.report.throughput_out import throughput_json, throughput_text
+
+    weeks = (28 - 2) / 7  # the statistics window: horizon less warm-up (sweep/scenarios.py)
+    for k, step in enumerate(curve.steps):
+        for run in curve.sweep.runs_of(k):
+            vehicles, per_week = run.kpis["stations.B.1.vehicles"], run.kpis["stations.B.1.units_per_week"]
+            assert vehicles > 0 and per_week == pytest.approx(vehicles / weeks, rel=1e-12)
+        through = step.units_per_week["B.1"]
+        # below capacity every container offered reaches B.1: 2 TEU each
+        if step.scale < 1:
+            assert TEU_PER_FEU * through.mean == pytest.approx(step.offered_teu_per_week, rel=0.1)
+    frame = curve.utilisation_frame()
+    row = frame[(frame["resource"] == "B.1") & (frame["scale"] == 0.6)].iloc[0]
+    assert row["teu_per_week"] == pytest.approx(TEU_PER_FEU * curve.steps[0].units_per_week["B.1"].mean)
+    assert curve.through_stations() == ["B.1"]
+    text = throughput_text(curve)
+    assert "TEU a week of the scenario's containers reaching each station" in text
+    table = text[text.index("TEU a week of the scenario's containers"):]
+    assert any(line.split()[0] == "B.1" and len(line.split()) >= 7 for line in table.splitlines())
+    got = throughput_json(curve, {})["steps"][0]["station_teu_per_week"]["B.1"]
+    assert got["mean"] == pytest.approx(TEU_PER_FEU * curve.steps[0].units_per_week["B.1"].mean)

@@ -52,7 +52,8 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
     no vehicle in the window the waits are NaN (no wait to average), the counts 0.
     Little's law is checked with two witnesses: ``little_L_units``, the time-average number of
     units at the station from the vehicle log, and ``little_lambda_W_units``, unit arrivals per
-    minute times their mean time there, from the per-unit records (``unit_waits``).
+    minute times their mean time there, from the per-unit records (``unit_waits``), which also
+    give ``units_per_week``: the units that reached the station in the window, a week.
     """
     arrive, start, finish = log["arrive_min"], log["start_min"], log["end_min"]
     servers = log["servers"]
@@ -102,6 +103,9 @@ def station_kpis(log: dict[str, Any], warmup: float, horizon: float, run_end: fl
         minutes = unit_waits["station_min"][seen]
         out["little_L_units"] = _unit_time(log, warmup, horizon) / span
         out["little_lambda_W_units"] = float(seen.sum() / span * minutes.mean()) if minutes.size else 0.0
+        # the scenario's own units through it (outside traffic carries none): a border's share
+        # of the corridor's cargo, as ``throughput`` reports it per step
+        out["units_per_week"] = float(seen.sum() / span * MIN_PER_WEEK)
     return out
 
 

@@ -70,6 +70,14 @@ def throughput_text(res: ThroughputResult) -> str:
     lines.append("rise: door to door of containers created in the window's last quarter minus its "
                  "first's (days of rise: a backlog growing through the window, at the origin too); at "
                  "least that where some were still on the way at the end (counted with their time so far)")
+    stations = res.through_stations()
+    ran = [s for s in res.steps if s.failed is None]
+    if stations and ran:
+        lines += ["", format_table(
+            ["station", *(f"x{s.scale:g}" for s in ran)],
+            [[name, *(_pm(s.units_per_week.get(name), 0, 2.0) for s in ran)] for name in stations],
+            title="TEU a week of the scenario's containers reaching each station (outside traffic not "
+                  "counted): where the cargo goes as it grows")]
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
     if why:
         lines += ["", "Not sustainable:"] + [f"  {w}" for w in why]
@@ -103,6 +111,8 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
                    "undelivered_share": s.undelivered_share,
                    "bottleneck": s.bottleneck,
                    "utilisation": {k: _est(e) for k, e in sorted(s.utilisation.items())},
+                   "station_teu_per_week": {k: _est(Estimate(2 * e.mean, 2 * e.half_width, e.n, e.level))
+                                            for k, e in sorted(s.units_per_week.items())},
                    "growing": list(s.growing), "sustainable": s.sustainable,
                    "why": s.why or None, "failed": s.failed}
                   for s in res.steps],
