@@ -757,6 +757,33 @@ def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
     return keep
 
 
+#: what ``plan`` counts as no difference: a dollar of cost, a kilogram of CO2 (as it prints them)
+SAME_USD, SAME_KG = 1.0, 1.0
+
+
+def distinct_alternatives(itineraries: list[Itinerary]) -> tuple[list[Itinerary], int]:
+    """The alternatives worth showing of a Pareto set (earliest arrival first), and how many
+    are left out: one is left out when one kept before it arrives no later, with no more
+    transfers, at no more than :data:`SAME_USD` dearer and :data:`SAME_KG` more CO2. The set
+    keeps a journey 8 h later for 10 g less CO2 on 2.8 t; nobody chooses by that.
+
+    >>> from corridor.planning.itinerary import Itinerary, Leg
+    >>> def it(arrive, cost, co2):
+    ...     return Itinerary(0.0, (Leg("service", "S", "rail", 0, 1, 0.0, arrive, cost, co2),))
+    >>> kept, left = distinct_alternatives([it(100.0, 500, 2770.76), it(200.0, 480, 2795.0),
+    ...                                     it(300.0, 500, 2770.75)])
+    >>> [k.arrive_min for k in kept], left
+    ([100.0, 200.0], 1)
+    """
+    kept: list[Itinerary] = []
+    for it in itineraries:
+        if not any(k.arrive_min <= it.arrive_min and k.transfers <= it.transfers
+                   and k.cost_usd <= it.cost_usd + SAME_USD and k.co2_kg <= it.co2_kg + SAME_KG
+                   for k in kept):
+            kept.append(it)
+    return kept, len(itineraries) - len(kept)
+
+
 def _dispatch_led(it: Itinerary) -> bool:
     """Does a dispatched vehicle come before the journey's first timetabled service?"""
     for leg in it.legs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from corridor.planning.api import PlanResult, ProfileResult
+from corridor.planning.search import SAME_KG, SAME_USD, distinct_alternatives
 from corridor.report.tables import format_table, hours_minutes
 
 
@@ -49,9 +50,13 @@ def decimals(values: list[float], most: int = 2) -> int:
 
 
 def plan_text(result: PlanResult) -> str:
+    """The plan as text: the alternatives worth showing (:func:`distinct_alternatives`: those
+    that save only under a dollar and a kilogram of CO2 on one shown are counted in a note;
+    ``--json`` and :class:`PlanResult` keep the whole Pareto set)."""
     tt = result.timetable
-    usd = decimals([it.cost_usd for it in result.itineraries])
-    kg = decimals([it.co2_kg for it in result.itineraries])
+    shown, alike = distinct_alternatives(result.itineraries)
+    usd = decimals([it.cost_usd for it in shown])
+    kg = decimals([it.co2_kg for it in shown])
     o = tt.index[result.origin]
     ready = tt.local(result.ready_min, o)
     first = result.earliest
@@ -62,19 +67,20 @@ def plan_text(result: PlanResult) -> str:
         f"{hours_minutes(first.total_min)} after ready, {first.transfers} transfer"
         f"{'' if first.transfers == 1 else 's'}",
         "",
-        f"{len(result.itineraries)} alternative{'s' if len(result.itineraries) != 1 else ''} "
-        "(none better in all of arrival, transfers, cost and CO2; of equal ones, the last to leave):",
+        f"{len(shown)} alternative{'s' if len(shown) != 1 else ''} "
+        "(none better in all of arrival, transfers, cost and CO2, to the dollar and the kg; of equal "
+        "ones, the last to leave):",
     ]
-    if len(result.itineraries) > OVERVIEW_FROM:  # one line each first, then each one's legs
+    if len(shown) > OVERVIEW_FROM:  # one line each first, then each one's legs
         rows = [[str(n), _stamp(tt.local(it.depart_min, it.legs[0].origin)),
                  _stamp(tt.local(it.arrive_min, it.legs[-1].dest)), hours_minutes(it.duration_min),
                  str(it.transfers), f"{it.cost_usd:,.{usd}f}", f"{it.co2_kg:,.{kg}f}",
                  " ".join(tt.places[leg.dest] for leg in it.legs[:-1])]
-                for n, it in enumerate(result.itineraries, 1)]
+                for n, it in enumerate(shown, 1)]
         table = format_table(["#", "depart", "arrive", "on the way", "transfers", "USD", "kg CO2",
                               "via"], rows)
         lines += [""] + ["   " + row for row in table.splitlines()]
-    for n, it in enumerate(result.itineraries, 1):
+    for n, it in enumerate(shown, 1):
         lines.append("")
         lines.append(
             f"{n}. {_stamp(tt.local(it.depart_min, it.legs[0].origin))} -> "
@@ -89,7 +95,13 @@ def plan_text(result: PlanResult) -> str:
         ]
         table = format_table(["service", "mode", "from", "depart", "to", "arrive", "time"], rows)
         lines += ["   " + row for row in table.splitlines()]
-    lines += [f"\nnote: {n}" for n in result.notes]
+    notes = list(result.notes)
+    if alike:
+        notes.append(f"{alike} more journey{' is' if alike == 1 else 's are'} left out: "
+                     f"{'it arrives' if alike == 1 else 'each arrives'} no earlier than one shown, with "
+                     f"no fewer transfers, for at most USD {SAME_USD:g} and {SAME_KG:g} kg of CO2 less "
+                     "(--json lists every one)")
+    lines += [f"\nnote: {n}" for n in notes]
     return "\n".join(lines)
 
 
