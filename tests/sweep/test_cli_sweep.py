@@ -619,3 +619,38 @@ def test_sweep_shows_a_new_flights_break_even_market(capsys) -> None:
         e = combination["kpis"]["airline.KC-NQZ-VNO.break_even_market_per_week"]
         assert e["mean"] > 0
         assert f"{e['mean']:,.0f} ±" in row  # the cell is the summary's mean
+
+
+def test_a_sweep_plots_title_stands_clear_of_its_panels_and_each_panel_spans_the_sweep(
+        tmp_path, monkeypatch) -> None:
+    # the figure's title was drawn over the top row's panel titles (six rows of panels), and a
+    # panel with one point (the break-even market, which a fare of USD 232 has not: even full
+    # the flight loses money) spanned that point alone
+    import corridor.report.sweep_out as sweep_out
+    from conftest import SCENARIOS
+
+    real = sweep_out.png
+    seen: list[tuple[bool, list[tuple[float, float]]]] = []
+
+    def check(fig, *args, **kwargs):  # noqa: ANN001, ANN202
+        save = fig.savefig
+
+        def measured(*a, **k):  # noqa: ANN001, ANN202  (as laid out for the file)
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            title = fig._suptitle.get_window_extent(renderer)
+            axes = [ax for ax in fig.axes if ax.get_visible()]
+            clear = all(not title.overlaps(ax.title.get_window_extent(renderer)) for ax in axes)
+            seen.append((clear, [ax.get_xlim() for ax in axes]))
+            return save(*a, **k)
+
+        fig.savefig = measured
+        return real(fig, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_out, "png", check)
+    assert main(["sweep", str(SCENARIOS / "direct_flight.yaml"), "--set",
+                 "services.KC-NQZ-VNO.cost_usd=232,290", "--replications", "2", "--quiet",
+                 "--out", str(tmp_path / "out")]) == 0
+    ((clear, limits),) = seen
+    assert clear and len(limits) > 12
+    assert all(low < 232 and high > 290 for low, high in limits), limits

@@ -20,10 +20,12 @@ def pyplot() -> Any:
 
 
 def png(fig: Any, dpi: int = 110) -> bytes:
-    """The figure as PNG bytes, laid out tight; the figure is closed either way."""
+    """The figure as PNG bytes, laid out tight (unless it has a layout of its own: a figure
+    title needs the constrained one, which leaves room for it); the figure is closed either way."""
     buf = io.BytesIO()
     try:
-        fig.tight_layout()
+        if fig.get_layout_engine() is None:
+            fig.tight_layout()
         fig.savefig(buf, format="png", dpi=dpi)
     finally:
         pyplot().close(fig)

@@ -297,10 +297,14 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     plt = pyplot()
     cols = min(len(keys), 3)
     rows = math.ceil(len(keys) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    # constrained: the figure's title above the panels' own (tight_layout set it over them)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False,
+                             layout="constrained")
     numeric = result.numeric(column)
     texts = list(dict.fromkeys(c.text[column] for c in result.combinations))
     others, groups = lines_of(result, column)
+    swept = [float(c.values[column]) for c in result.combinations] if numeric else []
+    span = (min(swept), max(swept)) if swept else None
     for ax, (key, label, scale, unit) in zip(axes.flat, keys, strict=False):
         for name, members in groups.items():
             xs, found = [], []
@@ -323,6 +327,10 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
         ax.grid(True, lw=0.3, alpha=0.6)
         if not numeric:
             ax.set_xticks(range(len(texts)), texts, rotation=20 if len(texts) > 3 else 0, fontsize=8)
+        elif span:  # every panel over the whole sweep, points missing or not (a break-even market
+            # no fare reaches): one with a single point was drawn round it alone
+            pad = 0.05 * (span[1] - span[0] or 1.0)
+            ax.set_xlim(span[0] - pad, span[1] + pad)
         ax.set_xlabel(column, fontsize=8)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
