@@ -764,7 +764,7 @@ SAME_USD, SAME_KG = 1.0, 1.0
 def distinct_alternatives(itineraries: list[Itinerary]) -> tuple[list[Itinerary], int]:
     """The alternatives worth showing of a Pareto set (earliest arrival first), and how many
     are left out: one is left out when one kept before it arrives no later, with no more
-    transfers, at no more than :data:`SAME_USD` dearer and :data:`SAME_KG` more CO2. The set
+    transfers, at most :data:`SAME_USD` dearer and with at most :data:`SAME_KG` more CO2. The set
     keeps a journey 8 h later for 10 g less CO2 on 2.8 t; nobody chooses by that.
 
     >>> from corridor.planning.itinerary import Itinerary, Leg

@@ -51,7 +51,7 @@ def decimals(values: list[float], most: int = 2) -> int:
 
 def plan_text(result: PlanResult) -> str:
     """The plan as text: the alternatives worth showing (:func:`distinct_alternatives`: those
-    that save only under a dollar and a kilogram of CO2 on one shown are counted in a note;
+    that save at most a dollar and a kilogram of CO2 on one shown are counted in a note;
     ``--json`` and :class:`PlanResult` keep the whole Pareto set)."""
     tt = result.timetable
     shown, alike = distinct_alternatives(result.itineraries)
