@@ -17,7 +17,8 @@ from planning.hostile_timetables import question
 from planning.test_brute_reference import WINDOW_DAYS, replay, same_criteria, seeded
 
 from corridor.network.timetable import build_timetable
-from corridor.planning.itinerary import chain_legs
+from corridor.planning import RoutePlanner
+from corridor.planning.itinerary import chain_legs, legs_frame
 from corridor.planning.rules import dispatch_departure, dispatch_departures
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
@@ -214,3 +215,35 @@ def test_of_equal_journeys_boarding_from_a_moment_the_one_that_sets_off_last_is_
     o, t = world.index["O"], world.index["T"]
     assert world.earliest(o, t, day + 13 * 60 - after, unit="pax") == day + 19 * 60
     assert world.earliest(o, t, day + 13 * 60 - after + 1, unit="pax") > day + 19 * 60
+
+
+# ---------------------------------------------------------------- an itinerary as printed
+def test_an_itinerary_prints_each_time_in_its_places_zone_and_totals_to_the_cent() -> None:
+    # O is in Asia/Kolkata (+05:30), X in Europe/Vilnius (+02:00 until 28 March), T in UTC.
+    # S O -> X leaves 08:00 local (02:30 UTC), 300 min, at X 07:30 UTC = 09:30 local; the walk
+    # L X -> T leaves at once (connection 0), at T 08:00 UTC. Ready 02:00 UTC: 330 min from
+    # the first departure, 360 from ready. Fares 123.456 + 20.25 = 143.706 -> 143.71; CO2
+    # 10.333 + 2 = 12.333 -> 12.33. Mutants lived that printed the cost to the dollar, and
+    # the legs' times in another place's zone.
+    d = data([place("O", tz="Asia/Kolkata"), place("X", 6, tz="Europe/Vilnius"), place("T", 12)],
+             [service("S", ["O", "X"], ["08:00"], 300, cost_usd=123.456, co2_kg=10.333)],
+             [link("L", "X", "T", 30, 20.25, co2_kg=2)])
+    result = RoutePlanner(Scenario.model_validate(d)).plan("O", "T", "2027-03-24T02:00+00:00", unit="pax")
+    (it,) = result.itineraries
+    got = it.to_dict(result.timetable)
+    legs = got.pop("legs")
+    assert got == {"from": "O", "to": "T", "depart": "2027-03-24T08:00:00+05:30",
+                   "arrive": "2027-03-24T08:00:00+00:00", "duration_min": 330.0, "total_min": 360.0,
+                   "transfers": 0, "cost": 143.71, "co2_kg": 12.33}
+    assert legs == [
+        {"service": "S", "kind": "service", "mode": "rail", "from": "O", "to": "X",
+         "depart": "2027-03-24T08:00:00+05:30", "arrive": "2027-03-24T09:30:00+02:00",
+         "duration_min": 300.0, "cost": 123.46, "co2_kg": 10.33},
+        {"service": "L", "kind": "link", "mode": "transfer", "from": "X", "to": "T",
+         "depart": "2027-03-24T09:30:00+02:00", "arrive": "2027-03-24T08:00:00+00:00",
+         "duration_min": 30.0, "cost": 20.25, "co2_kg": 2.0}]
+    frame = legs_frame([it], result.timetable)
+    assert frame[["depart_local", "arrive_local"]].values.tolist() == [
+        ["2027-03-24T08:00:00+05:30", "2027-03-24T09:30:00+02:00"],
+        ["2027-03-24T09:30:00+02:00", "2027-03-24T08:00:00+00:00"]]
+    assert frame["cost_usd"].tolist() == [123.456, 20.25]
