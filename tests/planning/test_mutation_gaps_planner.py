@@ -19,7 +19,7 @@ from planning.test_brute_reference import WINDOW_DAYS, replay, same_criteria, se
 from corridor.network.timetable import build_timetable
 from corridor.planning import RoutePlanner
 from corridor.planning.itinerary import chain_legs, legs_frame
-from corridor.planning.rules import dispatch_departure, dispatch_departures
+from corridor.planning.rules import dispatch_departure, dispatch_departures, landing
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
 
@@ -57,9 +57,9 @@ def brute(d: dict[str, Any]) -> World:
 
 
 # ---------------------------------------------------------------- chain_legs, leg by leg
-# O: check-in 60; X: check-in 120, connection 15; Y: check-in 45, connection 0.
+# O: check-in 60; X: check-in 120, connection 15; Y: check-in 20, connection 45.
 CHAIN_PLACES = [place("O", checkin_min=60), place("X", 6, checkin_min=120, min_connection_min=15),
-                place("Y", 12, checkin_min=45), place("T", 18)]
+                place("Y", 12, checkin_min=20, min_connection_min=45), place("T", 18)]
 CHAIN_ROWS = {"L1": link("L1", "O", "X", 10), "L2": link("L2", "X", "Y", 20), "L3": link("L3", "X", "Y", 20),
               "L4": link("L4", "Y", "T", 10), "D1": dispatched("D1", "O", "X", 30, 30),
               "D2": dispatched("D2", "Y", "T", 0, 30), "D3": dispatched("D3", "X", "Y", 0, 30)}
@@ -68,19 +68,20 @@ CHAIN_ROWS = {"L1": link("L1", "O", "X", 10), "L2": link("L2", "X", "Y", 20), "L
 @pytest.mark.parametrize(("chain", "want"), [
     # ready 08:00 (480). A link leaves the origin at the ready time, not after check-in: L1
     # 480 -> 490; off a link another link leaves at once: L2 490 -> 510; D2 is joined after
-    # Y's larger of check-in 45 and connection 0: 510 + 45 = 555, cut-off 0, lands 585.
+    # Y's larger of check-in 20 and connection 45: 510 + 45 = 555, cut-off 0, lands 585.
     (["L1", "L2", "D2"], [("L1", 480, 490), ("L2", 490, 510), ("D2", 555, 585)]),
     # D1 is joined after O's check-in: 480 + 60 = 540, leaves at its 30-min cut-off 570, lands
     # 600; off a vehicle a link waits X's connection time: L3 615 -> 635; D2 joined 635 + 45.
     (["D1", "L3", "D2"], [("D1", 570, 600), ("L3", 615, 635), ("D2", 680, 710)]),
     # off a vehicle, the next vehicle is joined after the connection time (15), not X's
-    # check-in: D3 615 -> 645; the link L4 leaves Y after its connection time 0: 645 -> 655.
-    (["D1", "D3", "L4"], [("D1", 570, 600), ("D3", 615, 645), ("L4", 645, 655)]),
+    # check-in: D3 615 -> 645; the link L4 leaves Y after its connection time 45: 690 -> 700.
+    (["D1", "D3", "L4"], [("D1", 570, 600), ("D3", 615, 645), ("L4", 690, 700)]),
 ])
 def test_chain_legs_time_every_kind_of_step_as_the_brute_force(chain: list[str], want: list[tuple]) -> None:
     # Mutants lived: at_origin boarding at the ready time (no check-in) or a link waiting for
     # check-in; landing() off a link delaying the next link, or off a vehicle letting a link
-    # leave at once; chain_legs landing every step as if by link.
+    # leave at once; chain_legs landing every step as if by link, or waiting check-in alone
+    # (not the larger of check-in and connection time) after a link.
     d = data(CHAIN_PLACES, [CHAIN_ROWS[r] for r in chain if r.startswith("D")],
              [CHAIN_ROWS[r] for r in chain if r.startswith("L")], horizon_days=2)
     tt = build_timetable(Scenario.model_validate(d))
@@ -90,6 +91,19 @@ def test_chain_legs_time_every_kind_of_step_as_the_brute_force(chain: list[str],
     world = World(d, dt.date(2027, 3, 21), dt.date(2027, 3, 24))
     (found,) = world.search(world.index["O"], world.index["T"], 480, unit="pax")  # the one way there
     assert [(m[1], m[4], m[5]) for m in found.moves] == want
+
+
+@pytest.mark.parametrize(("processed", "via_link", "want"), [
+    # landing at 600 with connection time 30 and after-link wait 60 (docs/planning.md):
+    (True, False, (600.0, 600.0)),  # served at a station (the simulation): both at once
+    (True, True, (600.0, 600.0)),
+    (False, True, (660.0, 600.0)),  # off a link: board after the larger wait, link on at once
+    (False, False, (630.0, 630.0)),  # off a vehicle: both after the connection time
+])
+def test_landing_after_service_at_a_station_may_board_and_leave_at_once(
+        processed: bool, via_link: bool, want: tuple[float, float]) -> None:
+    # a mutant that made a unit served at a station wait the connection time to board lived
+    assert landing(600.0, 30.0, 60.0, processed, via_link=via_link) == want
 
 
 # ---------------------------------------------------------------- departure paths on some weekdays
