@@ -14,11 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from planning.brute_reference import START, World
 from planning.hostile_timetables import question
-from planning.test_brute_reference import WINDOW_DAYS, replay, same_criteria, seeded
+from planning.test_brute_reference import WINDOW_DAYS, replay, same_criteria, seeded, world_for
+from planning.test_links import ladder, line
 
+from corridor.errors import PlanningError, ScenarioLimitError
 from corridor.network.timetable import build_timetable
-from corridor.planning import RoutePlanner
+from corridor.planning import RoutePlanner, links
 from corridor.planning.itinerary import chain_legs, legs_frame
+from corridor.planning.profile import week_grid
 from corridor.planning.rules import dispatch_departure, dispatch_departures, landing
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Scenario
@@ -261,3 +264,77 @@ def test_an_itinerary_prints_each_time_in_its_places_zone_and_totals_to_the_cent
         ["2027-03-24T08:00:00+05:30", "2027-03-24T09:30:00+02:00"],
         ["2027-03-24T09:30:00+02:00", "2027-03-24T08:00:00+00:00"]]
     assert frame["cost_usd"].tolist() == [123.456, 20.25]
+
+
+# ---------------------------------------------------------------- a profile's grid of ready times
+@pytest.mark.parametrize("step", [0.0, -5.0])
+def test_a_grid_of_ready_times_needs_a_positive_step(step: float) -> None:
+    # a mutant that let a step of 0 through lived (numpy then divides by zero)
+    with pytest.raises(PlanningError, match="step must be positive"):
+        week_grid(100.0, step_min=step)
+
+
+def test_a_grid_of_ready_times_by_a_plain_loop() -> None:
+    want, t = [], 100.0
+    while t < 100.0 + 1.5 * 1440:
+        want.append(t)
+        t += 90.0
+    assert week_grid(100.0, step_min=90.0, days=1.5).tolist() == want
+
+
+# ---------------------------------------------------------------- the link closure's bounds, at their edge
+def test_chains_between_two_places_up_to_the_bound_are_kept_and_one_more_is_refused(monkeypatch) -> None:
+    # three stages of a slow free link or a fast paid pair: 2**3 = 8 chains X0 -> X3 that none
+    # beats (a mutant refusing at the bound itself lived)
+    tt = build_timetable(ladder(3))
+    monkeypatch.setattr(links, "MAX_CHAINS_PER_PAIR", 8)
+    hops = links.link_closure(tt, "pax")
+    assert sum(h.dest == tt.index["X3"] for h in hops[tt.index["X0"]]) == 8
+    monkeypatch.setattr(links, "MAX_CHAINS_PER_PAIR", 7)
+    with pytest.raises(ScenarioLimitError, match="more than 7 chains"):
+        links.link_closure(tt, "pax")
+
+
+def test_links_of_chains_up_to_the_bound_are_kept_and_one_more_is_refused(monkeypatch) -> None:
+    # 3 two-way links in a line X0 - X1 - X2 - X3: one chain between each ordered pair, as many
+    # links long as the places are apart: 2 x (3 x 1 + 2 x 2 + 1 x 3) = 20 links in all
+    tt = build_timetable(line(3))
+    monkeypatch.setattr(links, "MAX_CHAIN_LINKS", 20)
+    hops = links.link_closure(tt, "pax")
+    assert sum(len(h.ids) for chains in hops for h in chains) == 20
+    monkeypatch.setattr(links, "MAX_CHAIN_LINKS", 19)
+    with pytest.raises(ScenarioLimitError, match="more than 19 links"):
+        links.link_closure(tt, "pax")
+
+
+# ---------------------------------------------------------------- searches told to take no link
+def test_searches_without_links_equal_the_brute_force_on_the_scenario_without_them() -> None:
+    # Planner.earliest and pareto with use_links=False against the brute force on the same
+    # scenario with its links deleted (dispatched vehicles stay: they are vehicles). A mutant
+    # whose earliest-arrival scan took links after every landing all the same lived.
+    asked = 0
+    for seed in range(41_000, 41_040):
+        r, sc, _, deps = seeded(seed)
+        if not sc["links"]:
+            continue
+        tt = build_timetable(Scenario.model_validate(sc), start_min=-9 * 1440.0, end_min=12 * 1440.0)
+        planner, mask = Planner(tt, unit="pax"), tt.service_mask(None, "pax")
+        world = world_for({**sc, "links": []})
+        for _ in range(3):
+            q = {**question(r, sc, deps), "unit": "pax", "modes": None, "direct_only": False}
+            o, d, ready = q["origin"], q["target"], Fraction(q["ready"])
+            limit = ready + int(WINDOW_DAYS * 1440)
+            want = world.search(o, d, ready, unit="pax", limit=limit)
+            got = planner.pareto(o, d, float(ready), services=mask, use_links=False,
+                                 window_min=WINDOW_DAYS * 1440)
+            assert same_criteria([it.criteria() for it in got], [f.criteria() for f in want]), (seed, q)
+            assert all(leg.kind != "link" for it in got for leg in it.legs)
+            best = world.earliest(o, d, ready, unit="pax", limit=limit)
+            it = planner.earliest(o, d, float(ready), services=mask, use_links=False)
+            if best > limit:
+                assert it is None or it.arrive_min > limit, (seed, q)
+            else:
+                assert it is not None and it.arrive_min == best, (seed, q)
+                assert all(leg.kind != "link" for leg in it.legs)
+            asked += bool(want)
+    assert asked > 25
