@@ -338,3 +338,45 @@ def test_searches_without_links_equal_the_brute_force_on_the_scenario_without_th
                 assert all(leg.kind != "link" for leg in it.legs)
             asked += bool(want)
     assert asked > 25
+
+
+# ---------------------------------------------------------------- chains with dispatched vehicles in them
+@pytest.mark.parametrize("max_boardings", [None, 2, 1, 0])
+def test_a_chain_of_dispatched_vehicles_counts_each_boarding_and_cut_off(max_boardings: int | None) -> None:
+    # The closure the gateway routes use (dispatched rows chained as links): D1 A -> B (cut-off
+    # 30, 60 min, $5), D2 B -> C (cut-off 0, 45 min, $5), or the walk W A -> C (200 min, $10).
+    # By hand from A: to B by D1, 30 + 60 = 90 min, one boarding; to C by D1 + D2, 90 + 45 =
+    # 135 min, two boardings, $10, or by W, 200 min, none, $10: W is kept for its boardings
+    # alone. Mutants lived that counted only a chain's last boarding, dropped boardings from
+    # the comparison, refused a chain at exactly max_boardings, or left the cut-off out.
+    d = data([place("A"), place("B", 6), place("C", 12)],
+             [dispatched("D1", "A", "B", 30, 60, cost_usd=5, co2_kg=0),
+              dispatched("D2", "B", "C", 0, 45, cost_usd=5, co2_kg=0)],
+             [link("W", "A", "C", 200, 10)], horizon_days=2)
+    tt = build_timetable(Scenario.model_validate(d))
+    rows = links.usable_rows(tt, "pax", dispatched=True)
+    hops = links.link_closure(tt, rows=rows, max_boardings=max_boardings)
+    got = sorted((tt.places[h.dest], h.ids, h.duration_min, h.boardings, h.cost_usd)
+                 for h in hops[tt.index["A"]])
+    every = [("B", ("D1",), 90.0, 1, 5.0), ("C", ("D1", "D2"), 135.0, 2, 10.0), ("C", ("W",), 200.0, 0, 10.0)]
+    limit = 99 if max_boardings is None else max_boardings
+    assert got == [h for h in every if h[3] <= limit]
+
+
+def test_a_dispatched_service_listed_first_is_a_vehicle_not_a_link() -> None:
+    # The first service of the scenario (index 0) is dispatched: D A -> B, cut-off 30, 60 min;
+    # A has a 60-min check-in. Ready 08:00: joined 09:00, leaves 09:30, at B 10:30 (as the
+    # brute force has it). Mutants lived that took service 0 for a plain link (left at 08:00,
+    # at B 09:30) or left it out of the dispatched vehicles (no way to B): every dispatched
+    # service the other tests draw comes after a timetabled one.
+    d = data([place("A", checkin_min=60), place("B", 6), place("T", 12)],
+             [dispatched("D", "A", "B", 30, 60), service("S", ["B", "T"], ["12:00"], 60)], horizon_days=4)
+    tt = build_timetable(Scenario.model_validate(d))
+    planner = Planner(tt, unit="pax")
+    ready = 2 * 1440.0 + 8 * 60
+    it = planner.earliest(tt.index["A"], tt.index["B"], ready)
+    assert it is not None and [(leg.kind, leg.name, leg.dep_min - ready, leg.arr_min - ready)
+                               for leg in it.legs] == [("dispatch", "D", 90.0, 150.0)]
+    world = brute(d)
+    assert world.earliest(world.index["A"], world.index["B"], int(ready), unit="pax") == it.arrive_min
+    assert [h for hops in planner.hops for h in hops] == []  # no plain link at all
