@@ -20,10 +20,10 @@ from planning.test_links import ladder, line
 from corridor.errors import PlanningError, ScenarioLimitError
 from corridor.network.timetable import build_timetable
 from corridor.planning import RoutePlanner, links
-from corridor.planning.itinerary import chain_legs, legs_frame
+from corridor.planning.itinerary import Itinerary, Leg, chain_legs, legs_frame
 from corridor.planning.profile import week_grid
 from corridor.planning.rules import dispatch_departure, dispatch_departures, landing
-from corridor.planning.search import Planner
+from corridor.planning.search import Planner, pareto_filter
 from corridor.scenario.schema import Scenario
 
 
@@ -380,3 +380,29 @@ def test_a_dispatched_service_listed_first_is_a_vehicle_not_a_link() -> None:
     world = brute(d)
     assert world.earliest(world.index["A"], world.index["B"], int(ready), unit="pax") == it.arrive_min
     assert [h for hops in planner.hops for h in hops] == []  # no plain link at all
+
+
+# ---------------------------------------------------------------- pareto_filter, by a plain loop
+def journey(arrive: int, vehicles: int, cost: int, co2: int) -> Itinerary:
+    """An itinerary of ``vehicles`` service legs (at least one) with the given criteria."""
+    legs = [Leg("service", f"S{k}", "rail", 0, 1, float(arrive - 60 * (vehicles - k)),
+                float(arrive - 60 * (vehicles - k) + 30), 0.0, 0.0) for k in range(vehicles - 1)]
+    legs.append(Leg("service", "LAST", "rail", 0, 1, float(arrive - 30), float(arrive), float(cost),
+                    float(co2)))
+    return Itinerary(0.0, tuple(legs))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(100, 104), st.integers(1, 3), st.integers(0, 3), st.integers(0, 2)),
+                max_size=12))
+def test_pareto_filter_keeps_one_of_each_undominated_journey_sorted(crit: list[tuple[int, ...]]) -> None:
+    # a mutant keeping equal journeys twice lived (the scan never hands it two, the function is public)
+    want = []
+    for x in sorted(set(crit)):
+        t = (x[0], x[1] - 1, x[2], x[3])  # (arrival, transfers, cost, CO2)
+        beaten = any(all(a <= b for a, b in zip((y[0], y[1] - 1, y[2], y[3]), t, strict=True)) and y != x
+                     for y in crit)
+        if not beaten:
+            want.append(t)
+    got = [it.criteria() for it in pareto_filter([journey(*x) for x in crit])]
+    assert got == want
