@@ -19,7 +19,7 @@ from planning.test_links import ladder, line
 
 from corridor.errors import PlanningError, ScenarioLimitError
 from corridor.network.timetable import build_timetable
-from corridor.planning import RoutePlanner, links
+from corridor.planning import RoutePlanner, links, search
 from corridor.planning.itinerary import Itinerary, Leg, chain_legs, legs_frame
 from corridor.planning.profile import week_grid
 from corridor.planning.rules import dispatch_departure, dispatch_departures, landing
@@ -406,3 +406,25 @@ def test_pareto_filter_keeps_one_of_each_undominated_journey_sorted(crit: list[t
             want.append(t)
     got = [it.criteria() for it in pareto_filter([journey(*x) for x in crit])]
     assert got == want
+
+
+# ---------------------------------------------------------------- the Pareto scan stops only when it may
+@pytest.mark.parametrize("settle_every", [1, 32])
+def test_the_pareto_scan_goes_on_for_a_later_journey_with_fewer_boardings(
+        monkeypatch, settle_every: int) -> None:
+    # A -> B 08:00 (30 min), B -> T 08:45 (30 min): at T 09:15 with one change; or the direct
+    # A -> T 12:00 (60 min): at T 13:00, no change; all free. A shuttle X -> Y every 10 min
+    # fills the scan in between. The direct train is in the Pareto set (brute force): while it
+    # waits at A it needs one boarding more, and the journey found has two. A mutant that let
+    # a found journey with one boarding more than an open one's least stop the scan lived.
+    monkeypatch.setattr(search, "SETTLE_EVERY", settle_every)
+    d = data([place("A"), place("B", 6), place("T", 12), place("X", 18), place("Y", 24)],
+             [service("S1", ["A", "B"], ["08:00"], 30), service("S2", ["B", "T"], ["08:45"], 30),
+              service("D", ["A", "T"], ["12:00"], 60),
+              {**service("SH", ["X", "Y"], [], 5), "timetable": {"headway_min": 10}}])
+    want = sorted(f.criteria() for f in brute(d).search(0, 2, 2 * 1440 + 7 * 60, unit="pax",
+                                                        limit=3 * 1440 + 7 * 60))
+    assert [(c[0] - 2 * 1440, c[1]) for c in want] == [(9 * 60 + 15, 1), (13 * 60, 0)]
+    tt = build_timetable(Scenario.model_validate(d))
+    got = Planner(tt, unit="pax").pareto(0, 2, 2 * 1440 + 7 * 60.0, window_min=1440.0)
+    assert sorted(it.criteria() for it in got) == want
