@@ -428,3 +428,25 @@ def test_the_pareto_scan_goes_on_for_a_later_journey_with_fewer_boardings(
     tt = build_timetable(Scenario.model_validate(d))
     got = Planner(tt, unit="pax").pareto(0, 2, 2 * 1440 + 7 * 60.0, window_min=1440.0)
     assert sorted(it.criteria() for it in got) == want
+
+
+@pytest.mark.parametrize("settle_every", [1, 32])
+def test_the_pareto_scan_goes_on_for_a_later_journey_cheaper_by_a_dispatched_vehicle(
+        monkeypatch, settle_every: int) -> None:
+    # F A -> T 08:00 (60 min, $10.50): at T 09:00, one boarding. Or S A -> B 12:00 (30 min,
+    # free), then the dispatched D B -> T (cut-off 0, 60 min, $10): at T 13:30 for $10, two
+    # boardings. While a journey waits at A the least it can still pay is $10 (by D), less than
+    # F's $10.50: the scan must go on (the brute force keeps both). A mutant that overstated a
+    # dispatched vehicle's fare in the bounds by $1 stopped it at $11 and lost S + D.
+    monkeypatch.setattr(search, "SETTLE_EVERY", settle_every)
+    d = data([place("A"), place("B", 6), place("T", 12), place("X", 18), place("Y", 24)],
+             [service("F", ["A", "T"], ["08:00"], 60, cost_usd=10.5, co2_kg=0),
+              service("S", ["A", "B"], ["12:00"], 30, co2_kg=0),
+              dispatched("D", "B", "T", 0, 60, cost_usd=10, co2_kg=0),
+              {**service("SH", ["X", "Y"], [], 5, co2_kg=0), "timetable": {"headway_min": 10}}])
+    want = sorted(f.criteria() for f in brute(d).search(0, 2, 2 * 1440 + 7 * 60, unit="pax",
+                                                        limit=3 * 1440 + 7 * 60))
+    assert [(c[0] - 2 * 1440, c[1], c[2]) for c in want] == [(9 * 60, 0, 10.5), (13 * 60 + 30, 1, 10.0)]
+    tt = build_timetable(Scenario.model_validate(d))
+    got = Planner(tt, unit="pax").pareto(0, 2, 2 * 1440 + 7 * 60.0, window_min=1440.0)
+    assert sorted(it.criteria() for it in got) == want
