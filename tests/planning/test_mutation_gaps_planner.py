@@ -450,3 +450,20 @@ def test_the_pareto_scan_goes_on_for_a_later_journey_cheaper_by_a_dispatched_veh
     tt = build_timetable(Scenario.model_validate(d))
     got = Planner(tt, unit="pax").pareto(0, 2, 2 * 1440 + 7 * 60.0, window_min=1440.0)
     assert sorted(it.criteria() for it in got) == want
+
+
+def test_a_later_journey_dearer_by_a_fraction_of_a_dollar_is_not_taken_for_an_equal_one() -> None:
+    # F1 O -> X 08:30 ($40) or F2 13:00 ($40.50), both 60 min, into G X -> T 18:00 (60 min, free).
+    # Ready 08:00 (O has no check-in): by F1, T at 19:00 for $40; by F2 the same arrival and
+    # change for $40.50, beaten. Asked again from just after F1's moment the search finds F2's
+    # journey; a mutant that took journeys within a dollar for equal ones showed it instead.
+    d = data([place("O"), place("X", 6), place("T", 12)],
+             [service("F1", ["O", "X"], ["08:30"], 60, cost_usd=40),
+              service("F2", ["O", "X"], ["13:00"], 60, cost_usd=40.5),
+              service("G", ["X", "T"], ["18:00"], 60)])
+    day = 2 * 1440
+    want = sorted(f.criteria() for f in brute(d).search(0, 2, day + 8 * 60, unit="pax", limit=day + 1440))
+    assert [(c[0] - day, c[1], c[2]) for c in want] == [(19 * 60, 1, 40.0)]
+    tt = build_timetable(Scenario.model_validate(d))
+    found = Planner(tt, unit="pax").pareto(0, 2, day + 8 * 60.0, window_min=1440.0)
+    assert [(it.criteria(), it.legs[0].name) for it in found] == [(want[0], "F1")]
