@@ -395,6 +395,20 @@ def test_a_shape_point_or_day_flag_the_reader_cannot_take_is_refused_not_dropped
     assert "feed.zip!calendar.txt:3: monday: monday '2' is not 0 or 1" in _refused(mini.parent, capsys)
 
 
+def test_a_calendar_key_given_twice_is_refused_at_its_second_line(mini: Path, zip_mini, capsys) -> None:
+    # DAILY given again as Sundays only was joined with the first row (the trains ran daily),
+    # and a day both removed and added by calendar_dates.txt took the later row: both without
+    # a word, the feed read as if it said one thing
+    calendar = (MINI / "calendar.txt").read_text() + "DAILY,0,0,0,0,0,0,1,20270301,20270331\n"
+    zip_mini(mini.parent / "feed.zip", {"calendar.txt": calendar})
+    assert "feed.zip!calendar.txt:4: service_id: service_id 'DAILY' is given twice (line 3 too)" in _refused(
+        mini.parent, capsys)
+    dates = (MINI / "calendar_dates.txt").read_text() + "WEEKDAYS,20270308,1\n"
+    zip_mini(mini.parent / "feed.zip", {"calendar_dates.txt": dates})
+    assert ("feed.zip!calendar_dates.txt:3: date: service_id 'WEEKDAYS' on 2027-03-08 is given twice "
+            "(line 2 too)") in _refused(mini.parent, capsys)
+
+
 @pytest.mark.parametrize(("name", "text", "column"), [
     ("shapes.txt", "shape_id,shape_pt_lat,shape_pt_lon\nS,54.6,25.2\nS,54.7,25.2\n", "shape_pt_sequence"),
     ("calendar.txt", "service_id,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"

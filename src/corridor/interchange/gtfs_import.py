@@ -623,8 +623,14 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
 
 
 def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
-    """The dates each GTFS service_id runs on: calendar periods, then calendar_dates."""
+    """The dates each GTFS service_id runs on: calendar periods, then calendar_dates. A
+    service_id given twice in calendar.txt, or a service_id and date twice in
+    calendar_dates.txt (the tables' keys), is a problem at its second line: the periods of the
+    two rows were joined, and of an addition and a removal of one day the later won, without
+    a word."""
     out: dict[str, set[dt.date]] = defaultdict(set)
+    periods: dict[str, int] = {}  # each service_id's row in calendar.txt
+    exceptions: dict[tuple[str, dt.date], int] = {}  # each service_id and date's in calendar_dates.txt
     day_cols = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     cal = getattr(feed, "calendar", None)
     if cal is not None and not _has_columns(r, cal, "calendar"):
@@ -659,6 +665,12 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
                 continue
             mask = {w for w, c in enumerate(day_cols) if flags[c] == 1}
             sid = _text(row["service_id"])
+            if sid in periods:
+                first = r.line("calendar.txt", periods[sid])
+                r.problem("calendar.txt", k, "service_id",
+                          f"service_id {sid!r} is given twice (line {first} too)")
+                continue
+            periods[sid] = k
             out[sid] |= {
                 lo + dt.timedelta(days=i)
                 for i in range((hi - lo).days + 1)
@@ -676,11 +688,18 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
             except ValueError:
                 r.problem("calendar_dates.txt", k, "date", f"date {_text(row['date'])!r} is not YYYYMMDD")
                 continue
+            sid = _text(row["service_id"])
+            if (sid, day) in exceptions:
+                r.problem("calendar_dates.txt", k, "date",
+                          f"service_id {sid!r} on {day} is given twice "
+                          f"(line {r.line('calendar_dates.txt', exceptions[sid, day])} too)")
+                continue
+            exceptions[sid, day] = k
             kind = _number(row.get("exception_type"))
             if kind == 1:
-                out[_text(row["service_id"])].add(day)
+                out[sid].add(day)
             elif kind == 2:
-                out[_text(row["service_id"])].discard(day)
+                out[sid].discard(day)
             else:
                 r.problem(
                     "calendar_dates.txt",
