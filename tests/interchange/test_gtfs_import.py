@@ -835,3 +835,14 @@ def test_a_stop_time_at_a_stop_stops_txt_lacks_is_refused_at_its_line(mini: Path
     err = _refused(mini.parent, capsys)
     said = "stop_id: trip 'VK-0600': stop_id 'NOWHERE' is not in stops.txt"
     assert f"feed.zip!stop_times.txt:{at}: {said}" in err
+
+
+def test_removing_a_service_the_extended_scenarios_feed_gives_says_why_it_cannot(mini: Path, capsys) -> None:
+    # VK.1 is among the services of mini.yaml (corridor show lists it), but it comes from the
+    # feed, read after the files are merged: "not in the extended scenario's services" alone
+    # read as a typing slip
+    (mini.parent / "child.yaml").write_text("extends: mini.yaml\nname: child\nremove: {services: [VK.1]}\n")
+    err = _refused(mini.parent, capsys, "child.yaml")
+    assert ("child.yaml:3:21: remove.services[0]: 'VK.1' is not in the extended scenario's services; the "
+            "services its services_from reads from a GTFS feed cannot be removed (choose the feed's routes "
+            "with services_from.routes)") in err, err

@@ -137,9 +137,13 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
                     Problem(f, ln, c, f"{where}[{j}]", f"expected an id (text), not {kind_of(item_id)}")
                 )
             elif item_id not in present:
+                # services a feed gives are read after the files are merged: not there to remove
+                feed = ("; the services its services_from reads from a GTFS feed cannot be removed "
+                        "(choose the feed's routes with services_from.routes)"
+                        if section == "services" and base.get("services_from") is not None else "")
                 problems.append(
                     Problem(f, ln, c, f"{where}[{j}]",
-                            f"{shown(item_id)} is not in the extended scenario's {section}")
+                            f"{shown(item_id)} is not in the extended scenario's {section}{feed}")
                 )
             elif item_id in dropped:  # a slip (another id meant?) that removing twice would hide
                 problems.append(Problem(f, ln, c, f"{where}[{j}]", f"{shown(item_id)} is removed twice"))
