@@ -144,6 +144,9 @@ def insert(bag: list[Label], label: Label) -> bool:
 
 
 LATER_MIN = 1e-6  # how much later than a journey's last moment to ask again for one leaving later
+#: after this many askings again for one journey, :meth:`Planner._gallop` takes longer strides,
+#: the first this many minutes (the one-by-one steps then close the last of the way)
+GALLOP_AFTER, GALLOP_MIN = 16, 8.0
 SETTLE_EVERY = 32  # connections scanned between checks that the Pareto search may stop
 
 
@@ -457,14 +460,22 @@ class Planner:
         picks = list(found)
         slack = [self._slack(it, boards) for it in picks]  # from ready_min
         open_ = [k for k, s in enumerate(slack) if s < INF]
+
+        def ask(shift: float, until: float) -> list[Itinerary]:
+            return scan(ready_min + shift, None if board_from_min is None else board_from_min + shift, until)
+
+        steps = 0
         while open_:
+            steps += 1
+            if steps == GALLOP_AFTER and len(open_) == 1:  # a departure every minute or so
+                self._gallop(open_[0], picks, slack, ask, key, ready_min, boards)
             shift = min(slack[k] for k in open_) + LATER_MIN
             ready = ready_min + shift
             if ready >= self.tt.horizon_min:
                 break
             # only journeys equal to one asked for now are looked for: none arrives after them
             until = max(picks[k].arrive_min for k in open_ if slack[k] < shift)
-            later = scan(ready, None if board_from_min is None else board_from_min + shift, until)
+            later = ask(shift, until)
             still = []
             for k in open_:
                 if slack[k] >= shift:  # not yet asked from its own moment
@@ -480,6 +491,38 @@ class Planner:
                     still.append(k)
             open_ = still
         return [self._set_off_last(it) for it in picks]
+
+    def _gallop(self, k: int, picks: list[Itinerary], slack: list[float],
+                ask: Callable[[float, float], list[Itinerary]], key: Callable[[Itinerary], tuple[float, ...]],
+                ready_min: float, boards: float) -> None:
+        """Move ``picks[k]`` (and its ``slack``) on towards the journey equal to it that sets
+        off last, by doubling steps and then halving them, rather than one departure at a time
+        (:meth:`_leave_late`, which then takes the last few steps one by one as before). Asked
+        from a later moment, the set holds a journey equal to ``picks[k]`` up to the last moment
+        one can be made and never after (a journey open from a later moment is open from an
+        earlier one, and none from then beats the pick), so the halving keeps the last moment
+        between a moment that found one and one that did not. With a flight every minute to a
+        twice-weekly connection the one-by-one steps were thousands a traveller."""
+        x = key(picks[k])
+
+        def probe(shift: float) -> bool:
+            tie = next((it for it in ask(shift, picks[k].arrive_min)
+                        if _equal(key(it), x) and not _dispatch_led(it)), None)
+            if tie is None:
+                return False
+            more = self._slack(tie, boards + shift) + shift
+            if more > slack[k]:
+                picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
+            return True
+
+        gap, last = GALLOP_MIN, self.tt.horizon_min - ready_min
+        while slack[k] + gap < last and probe(slack[k] + gap):
+            gap *= 2
+        high = min(slack[k] + gap, last)  # asked from here, none is open (or past the timetable)
+        while high - slack[k] > 2 * GALLOP_MIN:
+            middle = (slack[k] + high) / 2
+            if not probe(middle):
+                high = middle
 
     def _set_off_last(self, it: Itinerary) -> Itinerary:
         """``it`` with the links before its first timetabled service moved later by the time
