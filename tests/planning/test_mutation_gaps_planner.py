@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from planning.brute_reference import START, World
+from planning.builders import link, place, service
 from planning.hostile_timetables import question
 from planning.test_brute_reference import WINDOW_DAYS, replay, same_criteria, seeded, world_for
 from planning.test_links import ladder, line
@@ -25,23 +26,6 @@ from corridor.planning.profile import week_grid
 from corridor.planning.rules import dispatch_departure, dispatch_departures, landing
 from corridor.planning.search import Planner, pareto_filter
 from corridor.scenario.schema import Scenario
-
-
-def place(pid: str, lon: float = 0.0, **extra: Any) -> dict[str, Any]:
-    return {"id": pid, "name": pid, "kind": "junction", "country": "KZ", "lat": 0.0, "lon": lon,
-            "tz": "UTC", **extra}
-
-
-def service(sid: str, stops: list[str], times: list[str], duration_min: float,
-            **extra: Any) -> dict[str, Any]:
-    return {"id": sid, "mode": "rail", "unit": "pax", "stops": stops,
-            "timetable": {"days": "daily", "times": times}, "duration_min": duration_min,
-            "capacity": 100, **extra}
-
-
-def link(lid: str, a: str, b: str, minutes: float, cost: float = 0.0, **extra: Any) -> dict[str, Any]:
-    return {"id": lid, "from": a, "to": b, "duration_min": minutes, "cost_usd": cost,
-            "bidirectional": False, **extra}
 
 
 def dispatched(sid: str, a: str, b: str, cutoff: float, minutes: float, **extra: Any) -> dict[str, Any]:
