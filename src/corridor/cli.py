@@ -373,6 +373,8 @@ def _check_image(path: Path, *, page_too: bool = False) -> None:
     """A picture's name (``page_too``: map, which also writes .html)."""
     from corridor.report.files import check_writable_file
 
+    if path.is_dir():  # (a folder named plots.png too: not an image type to fix)
+        check_writable_file(path)  # says it is a folder
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
         kinds = ".png, .svg, .pdf or .html" if page_too else ".png, .svg or .pdf"

@@ -57,3 +57,13 @@ def test_map_refusing_a_type_names_the_page_among_those_it_writes(tmp_path: Path
     # it said "use .png, .svg or .pdf", leaving out the .html page map also writes
     assert main(["map", str(ROOT / "scenarios" / "baseline.yaml"), "-o", str(tmp_path / "m")]) == 2
     assert capsys.readouterr().err.rstrip().endswith("use .png, .svg, .pdf or .html")
+
+
+def test_map_into_a_folder_says_it_is_a_folder(tmp_path: Path, capsys) -> None:
+    # -o FOLDER said "unsupported image type '(none)'", as if a suffix were missing
+    assert main(["map", str(ROOT / "scenarios" / "baseline.yaml"), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is a folder; give a file name" in err and "image type" not in err
+    (tmp_path / "plots.png").mkdir()
+    assert main(["map", str(ROOT / "scenarios" / "baseline.yaml"), "-o", str(tmp_path / "plots.png")]) == 2
+    assert "plots.png is a folder; give a file name" in capsys.readouterr().err
