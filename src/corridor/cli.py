@@ -373,7 +373,11 @@ def _check_image(path: Path, *, page_too: bool = False) -> None:
     """A picture's name (``page_too``: map, which also writes .html)."""
     from corridor.report.files import check_writable_file
 
-    if path.is_dir():  # (a folder named plots.png too: not an image type to fix)
+    try:
+        folder = path.is_dir()
+    except OSError:  # a name too long for the system, say: check_writable_file says so below
+        folder = False
+    if folder:  # (a folder named plots.png too: not an image type to fix)
         check_writable_file(path)  # says it is a folder
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
