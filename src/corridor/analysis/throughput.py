@@ -148,8 +148,8 @@ class Step:
     why: str = ""
     failed: str | None = None
     standing: tuple[str, ...] = ()  # stations whose queue grows whatever the cargo: no bottleneck
-    #: per station, the scenario's own units (containers) that reached it in the window, a week
-    units_per_week: dict[str, Estimate] = field(default_factory=dict)
+    #: per station, the TEU a week of the scenario's own containers that reached it in the window
+    station_teu_per_week: dict[str, Estimate] = field(default_factory=dict)
     rise_is_bound: bool = False  # some of the last quarter's containers were still on the way
     #: which tests it failed: "queue", "undelivered", "none delivered", "transit", "rise" (the
     #: reasons of ``why``, in its order)
@@ -336,13 +336,10 @@ class ThroughputResult:
         containers that reached it (NaN for the others)."""
         import pandas as pd
 
-        def teu(e: Estimate | None) -> tuple[float, float, float]:
-            return (math.nan,) * 3 if e is None else (2 * e.mean, 2 * e.low, 2 * e.high)
-
         return pd.DataFrame([{"scale": s.scale, "offered_teu_per_week": s.offered_teu_per_week,
                               "resource": name, "utilisation": e.mean, "ci_low": e.low, "ci_high": e.high,
-                              **dict(zip(("teu_per_week", "teu_ci_low", "teu_ci_high"),
-                                         teu(s.units_per_week.get(name)), strict=True))}
+                              "teu_per_week": _mean(t := s.station_teu_per_week.get(name)),
+                              "teu_ci_low": _low(t), "teu_ci_high": _high(t)}
                              for s in self.steps for name, e in sorted(s.utilisation.items())])
 
     def through_stations(self) -> list[str]:
@@ -351,8 +348,9 @@ class ThroughputResult:
         ran = [s for s in self.steps if s.failed is None]
         if not ran:
             return []
-        names = {n for s in ran for n, e in s.units_per_week.items() if math.isfinite(e.mean) and e.mean > 0}
-        heaviest = ran[-1].units_per_week
+        names = {n for s in ran for n, e in s.station_teu_per_week.items()
+                 if math.isfinite(e.mean) and e.mean > 0}
+        heaviest = ran[-1].station_teu_per_week
 
         def load(name: str) -> float:
             v = _mean(heaviest.get(name))
@@ -510,7 +508,9 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
     head, tail = "stations.", ".utilisation"  # station ids may hold dots
     stations = sorted(k[len(head):-len(tail)] for k in summary if k.startswith(head) and k.endswith(tail))
     utilisation = {name: e for name in stations if (e := _est(summary.get(f"stations.{name}.utilisation")))}
-    through = {name: e for name in stations if (e := _est(summary.get(f"stations.{name}.units_per_week")))}
+    # the station KPI counts containers (FEU): in TEU here, as the rest of the curve
+    through = {name: Estimate(TEU_PER_FEU * e.mean, TEU_PER_FEU * e.half_width, e.n, e.level)
+               for name in stations if (e := _est(summary.get(f"stations.{name}.units_per_week")))}
     for section, tail, kind in (("paths.", ".utilisation", "paths"), ("fleets.", ".busy", "fleet")):
         for key in summary:
             if key.startswith(section) and key.endswith(tail) and (e := _est(summary[key])):
@@ -534,7 +534,8 @@ def _step(scale: float, offered: float, summary: dict[str, dict[str, float]], re
                 door_to_door_rise_at_least_days=_est(summary.get("cargo.door_to_door_rise_at_least_days")),
                 undelivered_share=undelivered / created if created else math.nan,
                 utilisation=utilisation, growing=growing,
-                rise_is_bound=rise_is_bound(summary), growing_some=growing_some, units_per_week=through)
+                rise_is_bound=rise_is_bound(summary), growing_some=growing_some,
+                station_teu_per_week=through)
 
 
 def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:

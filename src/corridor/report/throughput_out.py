@@ -75,7 +75,7 @@ def throughput_text(res: ThroughputResult) -> str:
     if stations and ran:
         lines += ["", format_table(
             ["station", *(f"x{s.scale:g}" for s in ran)],
-            [[name, *(_pm(s.units_per_week.get(name), 0, 2.0) for s in ran)] for name in stations],
+            [[name, *(_pm(s.station_teu_per_week.get(name), 0) for s in ran)] for name in stations],
             title="TEU a week of the scenario's containers reaching each station (outside traffic not "
                   "counted): where the cargo goes as it grows")]
     why = [f"x{s.scale:g}: {s.failed or s.why}" for s in res.steps if not s.sustainable]
@@ -111,8 +111,7 @@ def throughput_json(res: ThroughputResult, meta: dict[str, Any]) -> dict[str, An
                    "undelivered_share": s.undelivered_share,
                    "bottleneck": s.bottleneck,
                    "utilisation": {k: _est(e) for k, e in sorted(s.utilisation.items())},
-                   "station_teu_per_week": {k: _est(Estimate(2 * e.mean, 2 * e.half_width, e.n, e.level))
-                                            for k, e in sorted(s.units_per_week.items())},
+                   "station_teu_per_week": {k: _est(e) for k, e in sorted(s.station_teu_per_week.items())},
                    "growing": list(s.growing), "sustainable": s.sustainable,
                    "why": s.why or None, "failed": s.failed}
                   for s in res.steps],
