@@ -373,17 +373,11 @@ def _check_image(path: Path, *, page_too: bool = False) -> None:
     """A picture's name (``page_too``: map, which also writes .html)."""
     from corridor.report.files import check_writable_file
 
-    try:
-        folder = path.is_dir()
-    except OSError:  # a name too long for the system, say: check_writable_file says so below
-        folder = False
-    if folder:  # (a folder named plots.png too: not an image type to fix)
-        check_writable_file(path)  # says it is a folder
+    check_writable_file(path)  # first: a folder is said to be one, not an image type to fix
     suffix = path.suffix.lower()
     if suffix not in (".png", ".svg", ".pdf"):
         kinds = ".png, .svg, .pdf or .html" if page_too else ".png, .svg or .pdf"
         raise CorridorError(f"{path}: unsupported image type {suffix or '(none)'!r}; use {kinds}")
-    check_writable_file(path)
 
 
 def _not_an_input(outputs: dict[str, Path], args: argparse.Namespace) -> None:
