@@ -510,9 +510,8 @@ class Planner:
                         if _equal(key(it), x) and not _dispatch_led(it)), None)
             if tie is None:
                 return False
-            more = self._slack(tie, boards + shift) + shift
-            if more > slack[k]:
-                picks[k], slack[k] = Itinerary(ready_min, tie.legs), more
+            # found from ``shift`` on, it can be made from there: later than the pick so far
+            picks[k], slack[k] = Itinerary(ready_min, tie.legs), self._slack(tie, boards + shift) + shift
             return True
 
         gap, last = GALLOP_MIN, self.tt.horizon_min - ready_min
