@@ -846,3 +846,20 @@ def test_removing_a_service_the_extended_scenarios_feed_gives_says_why_it_cannot
     assert ("child.yaml:3:21: remove.services[0]: 'VK.1' is not in the extended scenario's services; the "
             "services its services_from reads from a GTFS feed cannot be removed (choose the feed's routes "
             "with services_from.routes)") in err, err
+
+
+def test_changing_a_service_the_extended_scenarios_feed_gives_says_why_it_cannot(mini: Path, capsys) -> None:
+    # an entry of VK.1's id with only the key to change was read as a new service, and refused
+    # for its missing keys alone ("missing required key 'mode'"), which the change never meant to give
+    (mini.parent / "child.yaml").write_text("extends: mini.yaml\nname: child\nservices:\n"
+                                            "  - {id: VK.1, capacity: 100}\n")
+    err = _refused(mini.parent, capsys, "child.yaml")
+    assert ("child.yaml:4:5: services[0].mode: missing required key 'mode'; if 'VK.1' is meant to change a "
+            "service that services_from reads from the GTFS feed, it cannot be changed here (the feed is "
+            "read after the files are merged): give the route's values in services_from.routes") in err, err
+    assert err.count("services_from.routes") == 1  # said once for the entry, not at each key
+    assert "services[0].unit: missing required key 'unit'\n" in err
+    # without a feed in the chain, a service given in part is only missing its keys
+    (mini.parent / "plain.yaml").write_text("name: plain\nplaces: []\nservices:\n  - {id: X, capacity: 1}\n")
+    assert main(["validate", str(mini.parent / "plain.yaml")]) == 2
+    assert "services_from" not in capsys.readouterr().err

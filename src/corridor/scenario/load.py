@@ -64,7 +64,9 @@ def validate_raw(raw: SourceDict, name: str, *,
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [_problem(err, raw, name) for err in exc.errors()]
+        errors = exc.errors()
+        problems = [_problem(err, raw, name) for err in errors]
+        _note_feed_services(raw, errors, problems)
         raise ScenarioError(_first_per_place(problems)) from None
     if scenario.services_from is not None and not getattr(raw, "feed_read", False):
         add_feed_services(raw, scenario, name, allow_paths)  # then validate them with the rest
@@ -73,6 +75,30 @@ def validate_raw(raw: SourceDict, name: str, *,
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _note_feed_services(raw: SourceDict, errors: list[Any], problems: list[Problem]) -> None:
+    """Where a scenario reads services from a feed, a service given in part (keys missing)
+    may be meant as a change to one of the feed's: say, at its first missing key, why that
+    cannot be done here. The feed's services are read after the files are merged, so an
+    extending scenario's entry of the same id is a new service, not a change."""
+    if raw.get("services_from") is None or getattr(raw, "feed_read", False):
+        return
+    said: set[Any] = set()
+    for k, err in enumerate(errors):
+        loc = tuple(err["loc"])
+        if err["type"] != "missing" or len(loc) != 3 or loc[0] != "services" or loc[1] in said:
+            continue
+        said.add(loc[1])
+        item = raw["services"][loc[1]] if isinstance(raw.get("services"), list) else None
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue
+        p = problems[k]
+        problems[k] = Problem(p.file, p.line, p.column, p.path, (
+            f"{p.message}; if {shown(item_id)} is meant to change a service that services_from reads "
+            "from the GTFS feed, it cannot be changed here (the feed is read after the files are "
+            "merged): give the route's values in services_from.routes"))
 
 
 def add_feed_services(raw: SourceDict, scenario: Scenario, name: str,
