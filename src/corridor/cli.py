@@ -51,6 +51,15 @@ def _out_path(text: str) -> Path:
     return path
 
 
+def _out_file(text: str) -> Path:
+    """An output file's name (:func:`_out_path`). One that ends in a slash names a folder, which
+    the path would drop (``map.png/`` is ``map.png``): refused, as a folder given is."""
+    path = _out_path(text)
+    if text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text}: ends in a slash, a folder's name; give a file name")
+    return path
+
+
 def _scenario_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=_path, help="scenario YAML file (see docs/scenarios.md)")
     _allow_path_arg(parser)
@@ -144,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "a picture (.png, .svg, .pdf), or one self-contained page (.html) that pans and "
                        "zooms and needs no network.")
     _scenario_arg(p)
-    p.add_argument("-o", "--output", type=_out_path, required=True,
+    p.add_argument("-o", "--output", type=_out_file, required=True,
                    help="file to write (.png, .svg, .pdf or .html)")
 
     p = sub.add_parser(
@@ -153,12 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         "services as a GTFS feed, its places and services as GeoJSON or GeoPackage layers, its graph "
         "as GraphML. Give one or more outputs; each file is written whole or not at all.")
     _scenario_arg(p)
-    p.add_argument("--gtfs", type=_out_path, metavar="OUT.zip", help="GTFS feed of the timetabled services")
-    p.add_argument("--geojson", type=_out_path, metavar="OUT.geojson",
+    p.add_argument("--gtfs", type=_out_file, metavar="OUT.zip", help="GTFS feed of the timetabled services")
+    p.add_argument("--geojson", type=_out_file, metavar="OUT.geojson",
                    help="places, services and links (WGS 84)")
-    p.add_argument("--gpkg", type=_out_path, metavar="OUT.gpkg",
+    p.add_argument("--gpkg", type=_out_file, metavar="OUT.gpkg",
                    help="the same as a GeoPackage (needs GeoPandas)")
-    p.add_argument("--graphml", type=_out_path, metavar="OUT.graphml", help="the networkx graph as GraphML")
+    p.add_argument("--graphml", type=_out_file, metavar="OUT.graphml", help="the networkx graph as GraphML")
     p.add_argument("--timezone", metavar="ZONE",
                    help="the GTFS feed's time zone (default: the zone most services start in)")
     p.add_argument("--start", type=_date_arg, metavar="DATE",
@@ -194,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
     p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
-    p.add_argument("--plot", type=_out_path, metavar="FILE",
+    p.add_argument("--plot", type=_out_file, metavar="FILE",
                    help="also draw total time against departure time")
     p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
 

@@ -445,3 +445,18 @@ def test_the_same_seed_writes_the_same_summary_byte_for_byte(tmp_path: Path, cap
         texts.append((tmp_path / out / name).read_bytes())
     capsys.readouterr()
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parametrize("argv", [["map", "-o", "{out}/"], ["export", "--gtfs", "{out}/"],
+                                  ["export", "--geojson", "{out}/"], ["profile", "--from", "NQZ", "--to", "VNO",
+                                                                      "--plot", "{out}/"]])
+def test_an_output_file_named_with_a_slash_at_its_end_is_refused_and_nothing_written(
+        tmp_path: Path, capsys, argv: list[str]) -> None:
+    # "-o y.png/" wrote the file y.png: the path had dropped the slash that says a folder was meant
+    out = tmp_path / "y.png"
+    args = [a.format(out=out) for a in argv]
+    with pytest.raises(SystemExit) as exit_:
+        main([args[0], str(SCENARIOS / "baseline.yaml"), *args[1:]])
+    assert exit_.value.code == 2
+    assert f"{out}/: ends in a slash, a folder's name; give a file name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
