@@ -447,9 +447,9 @@ def test_the_same_seed_writes_the_same_summary_byte_for_byte(tmp_path: Path, cap
     assert texts[0] == texts[1]
 
 
-@pytest.mark.parametrize("argv", [["map", "-o", "{out}/"], ["export", "--gtfs", "{out}/"],
-                                  ["export", "--geojson", "{out}/"], ["profile", "--from", "NQZ", "--to", "VNO",
-                                                                      "--plot", "{out}/"]])
+@pytest.mark.parametrize("argv", [
+    ["map", "-o", "{out}/"], ["export", "--gtfs", "{out}/"], ["export", "--geojson", "{out}/"],
+    ["profile", "--from", "NQZ", "--to", "VNO", "--plot", "{out}/"]])
 def test_an_output_file_named_with_a_slash_at_its_end_is_refused_and_nothing_written(
         tmp_path: Path, capsys, argv: list[str]) -> None:
     # "-o y.png/" wrote the file y.png: the path had dropped the slash that says a folder was meant
