@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
 
@@ -122,8 +122,16 @@ class _WholeIdsHelpFormatter(argparse.HelpFormatter):
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False, break_long_words=False)
 
 
+class _Parser(argparse.ArgumentParser):
+    """The command line's parser (and its commands'): a value echoed in an error is clipped
+    (:func:`_clipped`)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(_clipped(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="corridor",
         description=(
             "Route planning and simulation for the Astana - Vilnius link and the "
@@ -1074,10 +1082,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _say(message: str) -> None:
-    """An error on standard error, if it can be written (full, the exit status still says it)."""
+    """An error on standard error, if it can be written (full, the exit status still says it),
+    any value in it clipped (:func:`_clipped`)."""
     with contextlib.suppress(OSError, ValueError):
-        print(message, file=sys.stderr)
+        print(_clipped(message), file=sys.stderr)
         sys.stderr.flush()
+
+
+def _clipped(message: str, longest: int = 240) -> str:
+    """``message`` with each run of characters without a space longer than ``longest`` (a
+    value given on the command line or in a file, echoed back: a 100,000-character place id)
+    cut to its start and end, saying how much is left out.
+
+    >>> print(_clipped("unknown place " + "0123456789" * 30 + " (did you mean 'NQZ'?)", longest=24))
+    unknown place 01234567[... 290 more characters ...]89 (did you mean 'NQZ'?)
+    """
+    head, tail = longest // 3, longest // 12
+
+    def clip(m: re.Match[str]) -> str:
+        run = m.group()
+        return f"{run[:head]}[... {len(run) - head - tail:,} more characters ...]{run[-tail:]}"
+
+    return re.sub(rf"\S{{{longest + 1},}}", clip, message)
 
 
 def _cannot_flush(stream: Any) -> bool:

@@ -23,5 +23,6 @@ def zone(name: str) -> ZoneInfo:
         ref = resources.files(package).joinpath(parts[-1])
         with ref.open("rb") as fobj:
             return ZoneInfo.from_file(fobj, key=name)
-    except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, ValueError):
+    except (ModuleNotFoundError, OSError, ValueError):  # OSError: no such file, a folder, a
+        # name longer than the system takes ("File name too long" reached export as a traceback)
         raise KeyError(name) from None

@@ -4,6 +4,7 @@ colleagues, durations that do not read as clock times."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -459,4 +460,27 @@ def test_an_output_file_named_with_a_slash_at_its_end_is_refused_and_nothing_wri
         main([args[0], str(SCENARIOS / "baseline.yaml"), *args[1:]])
     assert exit_.value.code == 2
     assert f"{out}/: ends in a slash, a folder's name; give a file name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["plan", "--from", "{long}", "--to", "VNO", "--depart", "2027-03-01T08:00"],
+    ["plan", "--from", "NQZ", "--to", "VNO", "--depart", "{long}"],
+    ["throughput", "--scale", "{long}"],
+    ["export", "--gtfs", "{out}", "--timezone", "{long}"],
+])
+def test_a_very_long_value_is_echoed_clipped_and_a_long_zone_name_is_no_traceback(
+        tmp_path: Path, capsys, argv: list[str]) -> None:
+    # a 100,000-character place id came back whole in the error; a zone name longer than the
+    # system takes as a file name ("File name too long") ended export in a traceback
+    long = "Q" * 100_000 if argv[-2] != "--timezone" else "Q" * 300
+    args = [a.format(long=long, out=tmp_path / "feed.zip") for a in argv]
+    try:
+        code = main([args[0], str(SCENARIOS / "baseline.yaml"), *args[1:]])
+    except SystemExit as exit_:  # argparse's refusal
+        code = exit_.value.code
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert len(err) < 1_000, err[:300]
+    assert re.search(r"Q{70}\[\.\.\. [\d,]+ more characters \.\.\.\]Q{15}", err), err
     assert list(tmp_path.iterdir()) == []
