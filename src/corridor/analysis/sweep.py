@@ -320,12 +320,14 @@ def _first_problems(exc: ScenarioError) -> str:
 def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, replications: int,
           seed: int, executor: Executor = IN_PROCESS, store: RunStore | None = None,
           progress: Callable[[int, int], None] | None = None,
-          columns: Sequence[str] | None = None, refuse_empty: bool = False) -> SweepResult:
+          columns: Sequence[str] | None = None, refuse_empty: bool = False,
+          called: str = "combination") -> SweepResult:
     """Run every combination (the scenario data ``raw`` with its changes; ``name`` is the
     file problems are said to be in when they have no place of their own), ``replications``
     each with ``seed``, on ``executor``. Runs found in ``store`` are read back, not run.
     ``refuse_empty``: when no combination validates, raise with every reason instead of
-    returning a result with nothing run."""
+    returning a result with nothing run (``called``: what the caller calls a combination, a
+    step of ``throughput``)."""
     check_run_arguments("sweep", replications=replications, seed=seed)
     t0 = time.perf_counter()
     if not combinations:
@@ -351,7 +353,7 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         scenarios.append(scenario)
     if not scenarios and refuse_empty:  # nothing could run: say why now, before anything is written
         reasons = [f"{combinations[f.combination].label()}: {f.reason}" for f in failures]
-        raise CorridorError("every combination is refused, so nothing ran:\n  " + "\n  ".join(reasons))
+        raise CorridorError(f"every {called} is refused, so nothing ran:\n  " + "\n  ".join(reasons))
     tokens = [scenario_token(s) for s in scenarios]
     runs: list[SweepRun] = []
     jobs: list[Job] = []

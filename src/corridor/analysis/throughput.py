@@ -458,7 +458,8 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
                           source=f"--scale {s:g} (cargo demand x{s:g})")
               for s in scales]
     result = sweep(raw, name, combos, replications=replications, seed=seed, executor=executor,
-                   store=store, progress=progress, columns=["scale"], refuse_empty=True)
+                   store=store, progress=progress, columns=["scale"], refuse_empty=True,
+                   called="step")
     summary = result.summary()
     failed = {f.combination: f.reason for f in result.failures if f.replication is None}
     steps = []
