@@ -829,6 +829,8 @@ def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, re
         from corridor.report.sweep_out import open_store
 
         store = open_store(args.out, resume=args.resume, command=args.command)
+        if args.resume and len(store) == 0:  # a mistyped folder would run everything unsaid
+            print(f"note: {args.out} holds no runs to resume; starting afresh there", file=sys.stderr)
     return raw, replications, seed, store
 
 

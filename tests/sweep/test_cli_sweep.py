@@ -330,7 +330,8 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monk
     assert len(list((out / "runs").glob("*.json"))) == 3  # and runs/.command: whose runs they are
     monkeypatch.undo()
     assert main([*args, "--resume"]) == 0
-    assert "6 runs (3 read back from" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "6 runs (3 read back from" in said.out and "no runs to resume" not in said.err
     assert sorted(p.name for p in out.iterdir()) == ["plots", "runs", "sweep.json", "tables"]
 
 
@@ -654,3 +655,12 @@ def test_a_sweep_plots_title_stands_clear_of_its_panels_and_each_panel_spans_the
     ((clear, limits),) = seen
     assert clear and len(limits) > 12
     assert all(low < 232 and high > 290 for low, high in limits), limits
+
+
+def test_resume_into_a_folder_with_no_runs_says_it_starts_afresh(station, tmp_path, capsys) -> None:
+    # --resume --out NEWDIR ran every run without a word: a mistyped folder went unnoticed
+    out = tmp_path / "typo"
+    assert main(["sweep", station, "--set", "demand.F.per_week=100,200", "--replications", "1",
+                 "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 0
+    assert f"note: {out} holds no runs to resume; starting afresh there" in capsys.readouterr().err
+    assert len(list((out / "runs").glob("*.json"))) == 2
