@@ -863,3 +863,27 @@ def test_changing_a_service_the_extended_scenarios_feed_gives_says_why_it_cannot
     (mini.parent / "plain.yaml").write_text("name: plain\nplaces: []\nservices:\n  - {id: X, capacity: 1}\n")
     assert main(["validate", str(mini.parent / "plain.yaml")]) == 2
     assert "services_from" not in capsys.readouterr().err
+
+
+def test_a_boarding_type_gtfs_does_not_define_or_a_shape_not_in_shapes_txt_is_refused(
+        mini: Path, zip_mini, capsys) -> None:
+    # pickup_type 9 was read as boarding as usual, and a trip's shape_id that shapes.txt lacks
+    # drew it straight: both with the feed said to be OK
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    lines = (data / "stop_times.txt").read_text().splitlines()
+    stop_times = "\n".join([lines[0] + ",pickup_type,drop_off_type", lines[1] + ",9,0",
+                            lines[2] + ",0,", *(line + ",," for line in lines[3:])]) + "\n"
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": stop_times})
+    err = _refused(mini.parent, capsys)
+    said = "pickup_type '9' is not one of GTFS's 0, 1, 2, 3 (or empty)"
+    assert f"feed.zip!stop_times.txt:2: pickup_type: {said}" in err
+    assert err.count("is not one of GTFS's") == 1, err  # 0 and empty are GTFS's
+    trips = (data / "trips.txt").read_text().splitlines()
+    with_shape = "\n".join([trips[0] + ",shape_id", trips[1] + ",S", *(t + "," for t in trips[2:])]) + "\n"
+    shapes = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\nT,54.6,25.2,1\nT,54.9,24.0,2\n"
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": with_shape, "shapes.txt": shapes})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!trips.txt:2: shape_id: trip 'VK-0600': shape_id 'S' is not in shapes.txt" in err, err
+    fixed = with_shape.replace(",S\n", ",T\n")
+    zip_mini(mini.parent / "feed.zip", {"trips.txt": fixed, "shapes.txt": shapes})
+    assert main(["validate", str(mini)]) == 0

@@ -266,7 +266,7 @@ def import_services(
                                                   f"(routes[{twice}] too)")])
             wanted.append((rid, None if isinstance(entry, str) else entry, i))
 
-    timing = _timing_points(feed)
+    timing = _timing_points(r, feed)
     stop_place = _map_stops(r, feed, places, spec.match_km, timing)
     days_of = _service_days(r, feed)
     if r.problems or feed_tz is None:
@@ -288,6 +288,13 @@ def import_services(
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(r, feed)
+    if "shape_id" in trips and not r.problems:  # GTFS: a trip's shape is one of shapes.txt (one
+        # that was not, the trip was drawn straight without a word)
+        trip_shapes = zip(_texts(trips["trip_id"]), _texts(trips["shape_id"]), strict=True)
+        for k, (trip, shape) in enumerate(trip_shapes):
+            if shape and trip in chosen and shape not in shapes:
+                r.problem("trips.txt", k, "shape_id",
+                          f"trip {trip!r}: shape_id {shape!r} is not in shapes.txt")
 
     out: list[Imported] = []
     idle: list[Any] = []  # listed routes none of whose trips runs on a day: nothing to import
@@ -418,10 +425,21 @@ def _refuse_frequencies(r: _Reader, feed: Any, chosen: set[str]) -> None:
         raise ScenarioError(r.problems)
 
 
-def _timing_points(feed: Any) -> set[str]:
+#: what GTFS allows in ``pickup_type`` and ``drop_off_type`` (empty is 0, regular)
+BOARDING_TYPES = {0.0, 1.0, 2.0, 3.0}
+
+
+def _timing_points(r: _Reader, feed: Any) -> set[str]:
     """Stops where nobody boards or leaves: ``pickup_type`` and ``drop_off_type`` 1 in every
-    row of stop_times.txt that names them."""
+    row of stop_times.txt that names them. A value GTFS does not define (0 to 3, or empty) is
+    a problem at its line: read as "boarding as usual", it kept a stop meant as a timing point."""
     st = feed.stop_times
+    for column in ("pickup_type", "drop_off_type"):
+        if column in st.columns:
+            for k, cell in enumerate(st[column].tolist()):
+                if cell not in BOARDING_TYPES and _text(cell) and _number(cell) not in BOARDING_TYPES:
+                    r.problem("stop_times.txt", k, column,
+                              f"{column} {_text(cell)!r} is not one of GTFS's 0, 1, 2, 3 (or empty)")
     if "pickup_type" not in st.columns or "drop_off_type" not in st.columns:
         return set()
     served: set[str] = set()
