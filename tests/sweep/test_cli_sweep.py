@@ -43,6 +43,9 @@ def test_sweep_writes_tables_plots_and_reports_a_bad_combination(station, tmp_pa
     assert pd.read_csv(out / "tables" / "runs.csv").shape == runs.shape
     summary = json.loads((out / "sweep.json").read_text())
     assert summary["settings"] == ["places.B.1.servers", "demand.F.per_week"]
+    assert [c["values"] for c in summary["combinations"]][2:4] == [  # numbers, not their text
+        {"places.B.1.servers": 1, "demand.F.per_week": 100},
+        {"places.B.1.servers": 1, "demand.F.per_week": 200}]
     assert len(summary["failures"]) == 2 and summary["failures"][0]["replication"] is None
     assert (out / "plots" / "places.B.1.servers.png").read_bytes()[:4] == b"\x89PNG"
     # the same --out again is refused unless resumed; resumed, nothing runs again
@@ -73,6 +76,9 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert [c["settings"]["services.A2.timetable.days"] for c in data["combinations"]] == \
         ["[Mon,Wed]", "[Mon,Wed,Fri]", "daily"]
+    # and as values, typed as read (each was only text, a list included)
+    assert [c["values"]["services.A2.timetable.days"] for c in data["combinations"]] == \
+        [["Mon", "Wed"], ["Mon", "Wed", "Fri"], "daily"]
     created = [c["kpis"]["passengers.created"]["mean"] for c in data["combinations"]]
     assert len(set(created)) == 1  # demand is the same; only the days change
     d2d = [c["kpis"]["passengers.door_to_door_h.mean"]["mean"] for c in data["combinations"]]

@@ -145,12 +145,32 @@ def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
         "settings": result.columns,
         "runs": len(result.runs),
         "reused": sum(r.reused for r in result.runs),
-        "combinations": [{"settings": c.text, "replications": len(result.runs_of(k)),
+        "combinations": [{"settings": c.text, "values": _json_values(c.values),
+                          "replications": len(result.runs_of(k)),
                           "kpis": summary.get(k, {}), "warnings": warned.get(k, [])}
                          for k, c in enumerate(result.combinations)],
         "failures": [{"settings": result.combinations[f.combination].text, "replication": f.replication,
                       "reason": f.reason} for f in result.failures],
     })
+
+
+def _json_values(value: Any) -> Any:
+    """A combination's values as read (numbers as numbers, lists as lists), for JSON: a date
+    or time as ISO 8601, anything else JSON has no type for as its text.
+
+    >>> import datetime as dt
+    >>> _json_values({"run.seed": 7, "x.days": ["Mon", "Wed"], "run.start": dt.date(2027, 3, 1)})
+    {'run.seed': 7, 'x.days': ['Mon', 'Wed'], 'run.start': '2027-03-01'}
+    """
+    if isinstance(value, dict):
+        return {str(k): _json_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_values(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _num(value: float, digits: int) -> str:
