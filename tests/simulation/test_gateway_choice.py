@@ -430,6 +430,29 @@ def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
     assert "F: no route crosses gateway G3 alone" in capsys.readouterr().err
 
 
+def test_a_gateway_a_faster_and_cheaper_route_avoids_is_still_its_flows(tmp_path, capsys) -> None:
+    from corridor.cli import main
+    from corridor.simulation.gateways import gateways_left_out
+
+    # G2's route (3 days, USD 1,600) is beaten in time and cost by G1's (2 days, USD 1,500);
+    # a flow that lists G2 alone crosses it all the same (the route through a gateway is the
+    # fastest chain that reaches it). It was left out as "no route crosses G2 alone", and the
+    # flow's containers went by G1, which it does not list
+    text = (TOY.replace("DAYS", "20").replace("2880, cost_usd: 900", "2880, cost_usd: 1200")
+            .replace("via: [G1, G2]", "via: [G2]"))
+    scenario = Scenario.model_validate(yaml.safe_load(text))
+    assert gateways_left_out(scenario) == []
+    rec = simulate(scenario, replications=1).records[0]
+    u = rec.units
+    delivered = u["status"] == 4
+    assert delivered.sum() > 1000 and np.all(u["gateway"] == rec.places.index("G2"))
+    np.testing.assert_allclose(u["cost_usd"][delivered], 1600.0)  # O-G2 1,200 + G2-D 400
+    path = tmp_path / "toy.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0
+    assert "no route crosses gateway" not in capsys.readouterr().err
+
+
 def test_a_gateway_shut_all_run_is_no_choice_and_validate_says_so(tmp_path, capsys) -> None:
     from corridor.cli import main
     from corridor.simulation.gateways import gateways_left_out, gateways_shut

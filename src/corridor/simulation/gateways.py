@@ -37,7 +37,7 @@ import numpy as np
 from corridor.kernels.logit import draw_one
 from corridor.network.timetable import Timetable
 from corridor.planning.itinerary import chain_legs
-from corridor.planning.links import link_closure, usable_rows
+from corridor.planning.links import LinkHop, link_closure, usable_rows
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Disruption, GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
@@ -140,8 +140,12 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...],
     for g in via:
         others = [p for p in via if p != g]
         avoid = np.isin(lt.origin, others) | np.isin(lt.dest, others)
-        hops = link_closure(tt, "feu", rows=base & ~avoid)[origin]
-        crossing = [h for h in hops if h.dest == dest and any(int(lt.dest[r]) == g for r in h.rows)]
+        hops = link_closure(tt, "feu", rows=base & ~avoid)
+        # the chains to the gateway joined to those on from it: of the chains from origin to
+        # destination, one that avoids the gateway may beat every one through it in time and
+        # cost (a crossing the flow does not list), and those were dropped: a flow listing one
+        # gateway found no route through it and went another way
+        crossing = [_joined(tt, a, b) for a in hops[origin] if a.dest == g for b in hops[g] if b.dest == dest]
         if not crossing:
             continue
         # the chains are closed as links (cut-offs counted); the fastest is the one that
@@ -164,6 +168,20 @@ def _options(tt: Timetable, origin: int, dest: int, via: tuple[int, ...],
                                  arrives[hop.rows], hop.cost_usd, hop.co2_kg, exit_service,
                                  tuple(int(lt.dest[r]) for r in hop.rows), to_gateway, reached))
     return out
+
+
+def _joined(tt: Timetable, first: LinkHop, then: LinkHop) -> LinkHop:
+    """The chain ``first`` followed by ``then``, which leaves where ``first`` ends: its totals
+    added row by row, in the order :func:`~corridor.planning.links.link_closure` adds them, so a
+    route it found whole has the same figures to the last bit."""
+    lt = tt.links
+    duration, cost, co2 = first.duration_min, first.cost_usd, first.co2_kg
+    for r in then.rows:
+        duration += float(lt.planned_min[r])
+        cost += float(lt.cost_usd[r])
+        co2 += float(lt.co2_kg[r])
+    return LinkHop(then.dest, duration, cost, co2, first.ids + then.ids, first.rows + then.rows,
+                   first.boardings + then.boardings, first.modes + then.modes)
 
 
 def gateways_left_out(scenario: Scenario, tt: Timetable | None = None) -> list[tuple[str, str]]:
