@@ -361,3 +361,26 @@ def test_the_what_if_table_says_which_break_even_market_to_quote() -> None:
     none = LaunchCase("with", "FAST", None, unknown, {}, [point(150, 438, True)])
     assert none.which_to_quote() == "" and "To quote" not in launch_table(none)
     assert LaunchCase("with", "FAST", None, figures, {}, [point(75, 430, False)]).which_to_quote() == ""
+
+
+def test_a_new_flight_that_flies_no_flight_in_the_run_says_so_not_nan() -> None:
+    # FAST's validity starts after the run: no flight, so no load, profit or break-even. The
+    # headline said 'load factor nan% with no break-even load (its fares earn nothing a
+    # traveller); it loses money, +nan USD a flight' (its fare is USD 100), and the what-if
+    # table gave seven frequency rows of 0 flights a week, each marked the scenario's own
+    with_fast = toy(True)
+    fast = next(s for s in with_fast.services if s.id == "FAST")
+    later = fast.model_copy(update={"valid_from": with_fast.run.start.replace(year=2030)})
+    with_fast = with_fast.model_copy(update={"services": [s if s.id != "FAST" else later
+                                                         for s in with_fast.services]})
+    comp = compare([toy(False), with_fast], names=["without", "with"], replications=2, profiles=False)
+    first = comp.headline.splitlines()[0]
+    assert "nan" not in first, first
+    assert "FAST (new in with, simulated over 08 Mar to 28 Mar 2027): it flew no flight" in first, first
+    assert "fares earn nothing" not in first and "loses money" not in first
+    case = comp.launches["with"][0]
+    assert case.sensitivity == []
+    from corridor.report.compare_text import launch_table
+
+    assert launch_table(case) == ("FAST in with: it flies no flight in the weeks after the warm-up, "
+                                  "no sensitivity")

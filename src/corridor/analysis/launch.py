@@ -50,11 +50,18 @@ class LaunchCase:
     benefit: dict[str, dict[str, float]] = field(default_factory=dict)  # per flow it serves
     #: the statistics window the figures cover, in words (a spring's figures are not a year's)
     window: str = ""
+    #: why ``sensitivity`` is empty, in words
+    no_sensitivity: str = "no choice model"
 
     def sentence(self) -> str:
         f = self.figures
         share, load, even = f["share_of_market"], f["load_factor"], f["break_even_load_factor"]
         profit, market = f["profit_per_flight_usd"], f["break_even_market_per_week"]
+        over = f", simulated {self.window}" if self.window else ", simulated"
+        if not math.isfinite(load.mean):  # no flight in any replication: its validity, or a closure
+            return (f"{self.service} (new in {self.scenario}{over}): it flew no flight, so there is no "
+                    "load, profit or break-even to judge (its days, validity or a closure leave it none)."
+                    + self._benefit())
         if _known(profit):
             verdict = "covers its cost" if profit.low > 0 else (
                 "loses money" if profit.high < 0 else "is not clearly above or below cost")
@@ -71,7 +78,6 @@ class LaunchCase:
         against = (f"against a break-even of {even.mean:.0%}{_interval(even, '.0%')}"
                    if math.isfinite(even.mean)
                    else "with no break-even load (its fares earn nothing a traveller)")
-        over = f", simulated {self.window}" if self.window else ", simulated"
         text = (f"{self.service} (new in {self.scenario}{over}): {chosen}; load factor "
                 f"{load.mean:.0%}{_interval(load, '.0%', within=(0.0, 1.0))} {against}; it {verdict}, "
                 f"{profit.mean:+,.0f} USD a flight{_interval(profit, '+,.0f')}")
@@ -82,7 +88,11 @@ class LaunchCase:
                      f"{_interval(market, ',.0f')}, with its rivals' fares as they are (the scenario assumes "
                      f"{f['market_per_week'].mean:,.0f} a week; the what-if table varies the market and "
                      "the rivals' fares)")
-        text += "."
+        return text + "." + self._benefit()
+
+    def _benefit(self) -> str:
+        """What the service changes for each flow's travellers, in sentences (each led by a space)."""
+        text = ""
         for flow, b in self.benefit.items():
             if math.isfinite(b["benefit_usd"]):
                 better = "better" if b["benefit_usd"] >= 0 else "worse"
@@ -162,8 +172,9 @@ def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationR
             flows = [f.id for f in other.demand
                      if f.kind == "passenger" and f.from_ == s.stops[0] and f.to == s.stops[-1]]
             benefit = traveller_benefit(base, other, flows) if choice else {}
+            why = "no choice model" if not choice else "it flies no flight in the weeks after the warm-up"
             cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit,
-                                    statistics_window(other)))
+                                    statistics_window(other), why))
     return cases
 
 

@@ -198,7 +198,7 @@ def sensitivity(scenario: Scenario, service_id: str, *,
                 rival_factors: Sequence[float] = RIVAL_FACTORS,
                 with_return: str | None = None) -> list[MarketPoint]:
     """Rows for market size, fare, the rivals' fares and frequency around the scenario's own
-    setting.
+    setting; none when the service flies no flight in the weeks after the warm-up.
 
     ``with_return`` names the service flying the other way, whose days follow the same
     frequency (a route is launched both ways).
@@ -211,6 +211,8 @@ def sensitivity(scenario: Scenario, service_id: str, *,
     base_share = week.share(service_id)
     fare = float(service.cost_usd or 0.0)
     per_week = _flights_per_week(scenario, service)
+    if per_week == 0:  # its validity leaves it no flight: every row would be of nothing flown
+        return []
     market = sum(scenario.demand[f].per_week for f in flows)
     rows = [_point("market", market * k, scenario, service, flows, base_share, k, fare, per_week)
             for k in market_factors]

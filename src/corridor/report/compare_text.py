@@ -132,5 +132,5 @@ def launch_table(case: Any) -> str:
     if case.which_to_quote():
         title += "\n" + textwrap.fill(case.which_to_quote() + ".", terminal_width())
     text = (format_table(SENSITIVITY_HEADERS, rows, title=title) if rows
-            else f"{case.service} in {case.scenario}: no choice model, no sensitivity")
+            else f"{case.service} in {case.scenario}: {case.no_sensitivity}, no sensitivity")
     return text + (f"\nsimulated load factor by month: {months}" if months else "")
