@@ -800,3 +800,16 @@ def test_a_path_in_the_throughput_help_is_not_split_at_its_hyphens(capsys, monke
     assert "services.EU-BRANIEWO-DUISBURG.dispatch.paths_per_day=2" in out
     # the rest still wraps at the width (only a line holding the path may pass it)
     assert all(len(line) <= 80 for line in out.splitlines() if "paths_per_day" not in line)
+
+
+def test_cargo_throughput_and_transit_say_which_containers_they_count(tmp_path: Path, capsys) -> None:
+    # a one-day window with no drain: the warm-up's containers arrive in it (a throughput), the
+    # window's own do not (no transit); the line read "273 FEU/week delivered ... over the 0
+    # delivered", two counts of "delivered" that seemed to contradict each other
+    path = overlay(tmp_path, "baseline.yaml", "day",
+                   "run: {horizon_days: 22, warmup_days: 21, drain_days: 0, replications: 1}\n")
+    assert main(["run", path, *ALLOW, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    (line,) = [x for x in out.splitlines() if x.startswith("Cargo:")]
+    assert "FEU/week delivered in the window (" in line and not line.startswith("Cargo: 0.0 FEU")
+    assert "transit - days (p95 -) over the 0 of the window's delivered;" in out

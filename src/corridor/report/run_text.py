@@ -113,9 +113,12 @@ def run_text(result: Any) -> str:
         created = f", {made / weeks:,.1f} created a week" if weeks > 0 and math.isfinite(made) else ""
         # over the containers delivered: those still on the way at the end are left out
         left = s.get("cargo.undelivered", {}).get("mean", 0.0)
-        over = (f" over the {_ci(s, 'cargo.transit_days.n', digits=0)} delivered; "
+        # the two denominators differ: throughput counts what arrived in the window, whenever
+        # made; transit, the window's own containers (a one-day window may deliver many of the
+        # warm-up's and none of its own)
+        over = (f" over the {_ci(s, 'cargo.transit_days.n', digits=0)} of the window's delivered; "
                 f"{_ci(s, 'cargo.undelivered', digits=0)} undelivered, left out" if left > 0 else "")
-        lines += [f"Cargo: {feu} FEU/week delivered ({teu} TEU){created};",
+        lines += [f"Cargo: {feu} FEU/week delivered in the window ({teu} TEU){created};",
                   f"       transit {transit} days (p95 {p95}){over}"]
     lines += [
         f"Totals after warm-up: USD {_ci(s, 'totals.cost_usd', 1e-6, 2)} million, "
