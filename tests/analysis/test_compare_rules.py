@@ -135,3 +135,53 @@ def test_the_mean_gain_is_over_the_minutes_that_get_faster() -> None:
              if d.origin == "NQZ")
     assert 0.0 < p.improved_share < 0.5
     assert p.mean_gain_min == 60.0
+
+
+def _starting(scenario: Scenario, start: str) -> Scenario:
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    data["run"]["start"] = start
+    return Scenario.model_validate(data)
+
+
+def test_a_week_with_a_clock_change_is_compared_minute_for_minute_on_the_clock() -> None:
+    # VNO's clocks go from 03:00 to 04:00 on Sunday 28 March 2027, so the way back from
+    # Vilnius has 10,020 departure minutes in the week of 22 March and 10,080 in that of 1
+    # March. Each minute pairs with the same weekday and time in the other week (the skipped
+    # hour is left out). NQZ keeps its clock, so a traveller ready at VNO from Saturday's
+    # flight (15:00) until the change waits an hour less for Sunday's: 60 min sooner, the rest
+    # the same. Worked by hand with zoneinfo below, not by the planner.
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    both = _with(flight("both", 480), BACK,
+                 demand=[{"id": "R", "kind": "passenger", "from": "VNO", "to": "NQZ", "per_week": 50}])
+    change = _starting(both, "2027-03-22")
+    for base, other in ((both, change), (change, both)):
+        p = next(d for d in profile_deltas(base, other) if d.origin == "VNO")
+        assert p.base_total_min.size == p.other_total_min.size == len(p.depart) == 10_020
+        clocks = {(t.weekday(), t.time()) for t in map(dt.datetime.fromisoformat, p.depart)}
+        assert len(clocks) == 10_020 and (6, dt.time(3, 30)) not in clocks
+        gain = p.base_total_min - p.other_total_min
+        # the base week of 22 March gets slower by an hour where the other gets faster
+        sooner = gain if base is both else -gain
+        # Saturday 15:01 to Sunday 02:59, the last minute before the clocks jump
+        sat = dt.datetime(2027, 3, 27, 15, 0)
+        crossing = {(t.weekday(), t.time()) for t in (sat + dt.timedelta(minutes=m) for m in range(1, 720))}
+        assert ZoneInfo("Europe/Vilnius").utcoffset(sat + dt.timedelta(minutes=719)) == dt.timedelta(hours=2)
+        expected = np.array([60.0 if (t.weekday(), t.time()) in crossing else 0.0
+                             for t in map(dt.datetime.fromisoformat, p.depart)])
+        np.testing.assert_array_equal(sooner, expected)
+
+
+def test_a_week_whose_clocks_go_back_pairs_its_repeated_hour_once() -> None:
+    # 31 October 2027: VNO's 03:00-03:59 comes twice, so that week has 10,140 minutes; each
+    # minute of the other week pairs with the first of the two
+    both = _with(flight("both", 480), BACK,
+                 demand=[{"id": "R", "kind": "passenger", "from": "VNO", "to": "NQZ", "per_week": 50}])
+    back = _starting(both, "2027-10-25")
+    for base, other in ((both, back), (back, both)):
+        p = next(d for d in profile_deltas(base, other) if d.origin == "VNO")
+        assert p.base_total_min.size == p.other_total_min.size == len(p.depart) == 10_080
+        if base is back:  # the first 03:30 is still summer time (+03:00), the second is not
+            assert "2027-10-31T03:30:00+03:00" in p.depart
+            assert "2027-10-31T03:30:00+02:00" not in p.depart

@@ -15,6 +15,7 @@ The headline puts the answer in words first, with its numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -302,7 +303,8 @@ def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0,
             continue  # nothing carries this unit that way (a one-way flow)
         if notes is not None:
             notes += [n for r in res for n in r.notes if n not in notes]
-        ta, tb = res[0].profile.total_min, res[1].profile.total_min
+        depart, (ia, ib) = _same_wall_clock([r.instants(r.profile.ready_min, a) for r in res])
+        ta, tb = res[0].profile.total_min[ia], res[1].profile.total_min[ib]
         if not (np.isfinite(ta).any() or np.isfinite(tb).any()):
             continue  # unreachable in both: nothing to compare
         both = np.isfinite(ta) & np.isfinite(tb)
@@ -312,8 +314,38 @@ def profile_deltas(base: Scenario, other: Scenario, *, step_min: float = 1.0,
             name, a, b, unit, res[0].profile.summary(), res[1].profile.summary(),
             float(better.sum() / max(both.sum(), 1)),
             float(gain[better].mean()) if better.any() else float("nan"),
-            ta, tb, res[0].instants(res[0].profile.ready_min, a)))
+            ta, tb, depart))
     return out
+
+
+def _same_wall_clock(stamps: Sequence[list[str | None]]) -> tuple[list[str | None], list[np.ndarray]]:
+    """The departure times two profiles share on the origin's clock (weekday, time of day),
+    as (the first profile's local times, each profile's indexes). A week with a clock change
+    has an hour fewer or more than another; its repeated hour pairs with the other week's one
+    hour first time first, and an hour it skips is left out.
+
+    >>> week = ["2027-03-22T01:00:00+02:00", "2027-03-28T01:00:00+02:00", "2027-03-28T03:00:00+03:00"]
+    >>> other = ["2027-03-01T01:00:00+02:00", "2027-03-07T01:00:00+02:00",
+    ...          "2027-03-07T02:00:00+02:00", "2027-03-07T03:00:00+02:00"]
+    >>> _same_wall_clock([week, other])[1]
+    [array([0, 1, 2]), array([0, 1, 3])]
+    """
+    keys = []
+    for times in stamps:
+        seen: dict[tuple[int, int], int] = {}
+        mine = {}
+        for k, text in enumerate(times):
+            assert text is not None  # a ready time is finite
+            local = dt.datetime.fromisoformat(text)
+            clock = (local.weekday(), round((local.hour * 60 + local.minute) * 60 + local.second
+                                            + local.microsecond / 1e6))
+            nth = seen.get(clock, 0)
+            seen[clock] = nth + 1
+            mine[(clock, nth)] = k
+        keys.append(mine)
+    shared = [key for key in keys[0] if key in keys[1]]
+    index = [np.array([mine[key] for key in shared], dtype=np.intp) for mine in keys]
+    return [stamps[0][k] for k in index[0]], index
 
 
 def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None,
