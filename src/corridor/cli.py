@@ -843,13 +843,12 @@ def _resume_hint(args: argparse.Namespace, store: object) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.analysis.sweep import grid, sweep
-    from corridor.scenario.overrides import check_setting, parse_setting
+    from corridor.scenario.overrides import check_settings, parse_setting
 
     settings = [parse_setting(text, repeats=args.zip) for text in args.settings]
     combos = grid(settings, zipped=args.zip)
     raw, replications, seed, store = _grid_start(args)
-    for setting in settings:
-        check_setting(raw, setting)
+    check_settings(raw, settings)
     try:
         result = sweep(raw, str(args.scenario), combos, replications=replications, seed=seed,
                        executor=_executor(args), store=store, progress=_progress(args, "runs"),
@@ -876,7 +875,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_throughput(args: argparse.Namespace) -> int:
     from corridor.analysis.throughput import DEFAULT_SCALES, parse_scales, throughput
-    from corridor.scenario.overrides import check_setting, parse_setting
+    from corridor.scenario.overrides import check_settings, parse_setting
 
     scales = parse_scales(args.scale if args.scale is not None else DEFAULT_SCALES)
     settings = [parse_setting(text) for text in args.settings]
@@ -887,8 +886,7 @@ def cmd_throughput(args: argparse.Namespace) -> int:
     if len({setting.path for setting in settings}) != len(settings):
         raise CorridorError("--set: a path is given twice")
     raw, replications, seed, store = _grid_start(args)
-    for setting in settings:
-        check_setting(raw, setting)
+    check_settings(raw, settings)
     try:
         res = throughput(raw, str(args.scenario), scales, replications=replications, seed=seed,
                          max_transit_days=args.max_transit_days, executor=_executor(args), store=store,

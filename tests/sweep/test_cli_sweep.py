@@ -111,6 +111,12 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "services_from.routes=[VK],[MV]"], "--set services_from.routes: the feed's services are "
      "imported once, when the scenario is read"),
     (["--set", "services_from.gtfs=a.zip,b.zip"], "--set services_from.gtfs: the feed's services"),
+    # a setting a later one replaces whole ran every value of it to the same result
+    (["--set", "places.B.1.servers=1,2", "--set", "places.B.1.service_time={dist: fixed, value_min: 9},"
+      "{dist: fixed, value_min: 12}", "--set", "places=[]"],
+     "--set places.B.1.servers: --set places, given after it, replaces what it sets whole"),
+    (["--set", "demand.F.per_week=100,200", "--set", "demand.F={id: F, kind: cargo, from: A, to: B.1, "
+      "per_week: 50}"], "--set demand.F.per_week: --set demand.F, given after it, replaces"),
     (["--zip", "--set", "places.B.1.servers=1,2", "--set", "demand.F.per_week=100"],
      "--zip moves the settings together, the k-th value of each, so each --set must list as many "
      "values: places.B.1.servers 2, demand.F.per_week 1"),
@@ -130,6 +136,26 @@ def test_zip_moves_the_settings_together(station, capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert [tuple(c["settings"].values()) for c in data["combinations"]] == [
         ("1", "100"), ("2", "150"), ("3", "200")]
+
+
+def test_a_setting_inside_one_given_before_it_changes_what_that_one_set(station, capsys) -> None:
+    # the flow replaced whole at 50 a week, then its rate swept: 100 and 200 a week reach B.1
+    # (Poisson arrivals over 12 days of statistics: within 30% of the rate swept, not 50)
+    assert main(["sweep", station, "--set", "demand.F={id: F, kind: cargo, from: A, to: B.1, per_week: 50}",
+                 "--set", "demand.F.per_week=100,200", "--replications", "1", "--workers", "1",
+                 "--json"]) == 0
+    combos = json.loads(capsys.readouterr().out)["combinations"]
+    rates = [c["kpis"]["stations.B.1.units_per_week"]["mean"] for c in combos]
+    assert 70 < rates[0] < 130 and 140 < rates[1] < 260
+
+
+def test_throughput_refuses_a_setting_a_later_one_replaces(station, capsys) -> None:
+    assert main(["throughput", station, "--scale", "1", "--set", "places.B.1.servers=3",
+                 "--set", "places.B.1={id: B.1, name: B, kind: border_station, country: KZ, lat: 45, "
+                 "lon: 81, tz: UTC, servers: 1}"]) == 2
+    err = capsys.readouterr().err
+    assert "--set places.B.1.servers: --set places.B.1, given after it, replaces what it sets whole" in err
+    assert "Traceback" not in err
 
 
 def test_zip_lets_one_setting_repeat_a_value_while_the_combinations_differ(station, capsys) -> None:

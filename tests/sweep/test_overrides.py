@@ -9,6 +9,7 @@ from corridor.errors import CorridorError, ScenarioError
 from corridor.scenario import load_scenario
 from corridor.scenario.load import validate_raw
 from corridor.scenario.overrides import (
+    MAX_SETTING_NODES,
     apply,
     check_setting,
     load_raw,
@@ -147,6 +148,26 @@ def test_value_syntax() -> None:
 def test_malformed_settings(text, message) -> None:
     with pytest.raises(CorridorError, match=message):
         parse_setting(text)
+
+
+def test_aliases_count_as_all_they_repeat_over_all_values_of_a_setting() -> None:
+    # a list of four lists of 11, 111, 1,111 and 11,111 lists and numbers (each the one
+    # before ten times, and itself), 12,345 in all, written in 120 characters: one fits in
+    # the limit, two together do not (values like these hung a sweep that copied them into
+    # every scenario it validated)
+    bomb = ("[&a [1,2,3,4,5,6,7,8,9,10], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a], "
+            "&c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]]")
+
+    def size(v) -> int:  # noqa: ANN001 - counted by hand: every list and number
+        return 1 + sum(map(size, v)) if isinstance(v, list) else 1
+
+    one = parse_setting(f"a.b={bomb}")
+    assert size(one.values[0]) == 1 + 11 + 111 + 1111 + 11_111
+    assert size(one.values[0]) <= MAX_SETTING_NODES < 2 * size(one.values[0])
+    with pytest.raises(CorridorError, match=f"more than {MAX_SETTING_NODES:,} lists, mappings and scalars"):
+        parse_setting(f"a.b={bomb},[0, {bomb}]")
+    # a thousand plain values are far from it
+    assert len(parse_setting("a.b=" + ",".join(map(str, range(1000)))).values) == 1000
 
 
 def test_apply_copies_only_the_path(direct_raw) -> None:

@@ -39,6 +39,10 @@ from corridor.scenario.source import Position, SourceDict, SourceList, parse_yam
 
 MAX_VALUES = 1000  # values of one setting
 MAX_SETTING_CHARS = 10_000
+#: lists, mappings and scalars in all the values of one setting, an alias counted as all it
+#: repeats: 10,000 characters of anchors and aliases can stand for billions, each copied
+#: into every scenario a run validates
+MAX_SETTING_NODES = 20_000
 
 
 @dataclass(frozen=True)
@@ -125,12 +129,18 @@ def parse_setting(text: str, *, repeats: bool = False) -> Setting:
                             "quote text that holds a comma")
     if len(pieces) > MAX_VALUES:
         raise CorridorError(f"--set {path}: {len(pieces):,} values; at most {MAX_VALUES:,}")
-    values = []
+    values: list[Any] = []
+    left = MAX_SETTING_NODES
     for piece in pieces:
         try:
-            values.append(_plain(parse_yaml(piece, f"--set {path}")))
+            values.append(_plain(parse_yaml(piece, f"--set {path}", max_nodes=left)))
+            left -= _size(values[-1])
         except ScenarioError as exc:
             reason = exc.problems[0].message if exc.problems else str(exc)
+            if reason.startswith(f"more than {left:,} values"):
+                raise CorridorError(f"--set {path}: its values hold more than {MAX_SETTING_NODES:,} "
+                                    "lists, mappings and scalars in all (an alias counts as all it "
+                                    "repeats)") from None
             raise CorridorError(f"--set {path}: cannot read value {shown(piece)}: {reason}") from None
         except Exception as exc:  # a YAML syntax error: its problem ("found character '@' that
             # cannot start any token"), not only its context ("while scanning for the next token")
@@ -141,6 +151,20 @@ def parse_setting(text: str, *, repeats: bool = False) -> Setting:
     if not repeats and len(set(map(value_key, values))) != len(values):
         raise CorridorError(f"--set {path}: a value is given twice")
     return Setting(path, tuple(values), tuple(pieces))
+
+
+def _size(value: Any) -> int:
+    """Lists, mappings and scalars in ``value``, itself and keys included, as the YAML
+    reader counts them.
+
+    >>> _size({"a": [1, 2], "b": None})
+    7
+    """
+    if isinstance(value, dict):
+        return 1 + sum(1 + _size(v) for v in value.values())
+    if isinstance(value, list):
+        return 1 + sum(_size(v) for v in value)
+    return 1
 
 
 def _plain(value: Any) -> Any:
@@ -237,6 +261,21 @@ def check_setting(raw: SourceDict, setting: Setting) -> None:
         _walk(raw, setting.path)
     except CorridorError as exc:
         raise CorridorError(f"--set {setting.path}: {exc}") from None
+
+
+def check_settings(raw: SourceDict, settings: Sequence[Setting]) -> None:
+    """:func:`check_setting` for each, and refuse one that a later setting replaces whole
+    (``places.X.servers`` before ``places.X``): it would change nothing, silently. A setting
+    inside one given before it changes the value that one set, and is kept."""
+    for setting in settings:
+        check_setting(raw, setting)
+    steps = [_walk(raw, setting.path) for setting in settings]
+    for i, early in enumerate(settings):
+        for j in range(i + 1, len(settings)):
+            if steps[i][:len(steps[j])] == steps[j]:
+                raise CorridorError(f"--set {early.path}: --set {settings[j].path}, given after it, "
+                                    "replaces what it sets whole; give the later one first, or "
+                                    "drop one")
 
 
 def _copy(node: Any) -> Any:
