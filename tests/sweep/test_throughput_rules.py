@@ -49,7 +49,10 @@ def test_too_many_to_tell_from_most_is_scipys_binomial_tail() -> None:
 def test_with_nothing_delivered_no_transit_bound_is_set() -> None:
     from corridor.analysis.throughput import _transit_bound
 
-    assert _transit_bound([_step(None, math.nan)], None) == (math.inf, "none (no step delivered a container)")
+    # the containers of the warm-up may have reached their destination in the window: the
+    # header said "no step delivered a container" above a table of 657 TEU a week delivered
+    assert _transit_bound([_step(None, math.nan)], None) == (
+        math.inf, "none (no step delivered a container created in its window)")
     # else twice the transit of the lightest step that has one
     bound, _ = _transit_bound([_step(None, math.nan), _step(Estimate(6.0, 1.0, 3, 0.95), 0.0)], None)
     assert bound == 12.0

@@ -547,7 +547,7 @@ def _transit_bound(steps: list[Step], given: float | None) -> tuple[float, str]:
             bound = DEFAULT_TRANSIT_FACTOR * step.transit_days.mean
             return bound, (f"{bound:.3g} days ({DEFAULT_TRANSIT_FACTOR:g} x the {step.transit_days.mean:.3g} "
                            f"days at the lightest step, x{step.scale:g})")
-    return math.inf, "none (no step delivered a container)"
+    return math.inf, "none (no step delivered a container created in its window)"
 
 
 def _above(value: float, bound: float) -> str:
