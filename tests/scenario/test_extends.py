@@ -99,6 +99,29 @@ def test_removing_a_place_still_in_use_is_reported(write, minimal) -> None:
     assert all(p.message.endswith(f"(removed by the remove at {child}:3:19)") for p in uses), uses
 
 
+def test_an_item_given_again_after_its_remove_is_new_and_says_so(write, minimal) -> None:
+    # remove A1 then give A1 its capacity only: read as a change to A1 it would be fine, but
+    # A1 is gone, so the item is new and lacks mode, unit and stops; each missing key says why
+    child = write("c.yaml", "extends: tiny.yaml\nname: c\nremove: {services: [A1]}\n"
+                            "services:\n  - {id: A1, capacity: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    missing = {p.message.split("'")[1] for p in info.value.problems}
+    assert {"mode", "unit", "stops"} <= missing
+    said = f"('A1' was removed by the remove at {child}:3:21, so this is a new item and needs all its keys)"
+    assert all(p.message.endswith(said) for p in info.value.problems), info.value.problems
+    # the item given whole is the way to replace one: it loads
+    full = write("d.yaml", "extends: tiny.yaml\nname: d\nremove: {services: [A1]}\nservices:\n"
+                           "  - {id: A1, mode: air, unit: pax, stops: [NQZ, IST], duration_min: 300,\n"
+                           "     timetable: {times: ['10:00']}, capacity: 100}\n")
+    assert load_scenario(full).service("A1").capacity == 100
+    # a missing key of an item that was never removed says nothing of removes
+    other = write("e.yaml", "extends: tiny.yaml\nname: e\nservices:\n  - {id: NEW, capacity: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(other)
+    assert not any("removed" in p.message for p in info.value.problems)
+
+
 def test_remove_unknown_id(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nremove:\n  services: [A9]\n")
     p = the_problem(child)

@@ -220,6 +220,21 @@ def _removed_note(raw: SourceDict, message: str) -> str:
     return f" (removed by the remove at {where[0]}:{where[1]}:{where[2]})" if where else ""
 
 
+def _readded_note(raw: SourceDict, loc: tuple[str | int, ...]) -> str:
+    """For a key missing from an item whose id a ``remove`` dropped: the item given again is
+    a new one, with every key its own, not a change to the one removed."""
+    if len(loc) != 3 or not isinstance(loc[1], int):
+        return ""
+    items = raw.get(str(loc[0]))
+    item = items[loc[1]] if isinstance(items, list) and 0 <= loc[1] < len(items) else None
+    item_id = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(item_id, str) or item_id not in raw.removed:
+        return ""
+    file, line, col = raw.removed[item_id]
+    return (f" ({shown(item_id)} was removed by the remove at {file}:{line}:{col}, so this is a new "
+            "item and needs all its keys)")
+
+
 def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -231,7 +246,7 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         message = f"unknown key {shown(key)}{hint}"
     elif kind == "missing":
-        message = f"missing required key {loc[-1]!r}"
+        message = f"missing required key {loc[-1]!r}" + _readded_note(raw, loc)
     elif kind == "union_tag_invalid":  # pydantic's message holds the tag in full, however long
         ctx = err.get("ctx") or {}
         message = (f"Input tag {shown(str(ctx.get('tag')))} found using {ctx.get('discriminator')} does not "
