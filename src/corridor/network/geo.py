@@ -70,6 +70,35 @@ def sample_path(points: Sequence[LatLon], step_km: float) -> np.ndarray:
     return np.concatenate(out)
 
 
+def centre_lon(lons: ArrayLike) -> float:
+    """The longitude midway along the shortest arc that holds all ``lons``: a map centred there
+    draws a network that crosses the antimeridian in one piece.
+
+    >>> centre_lon([8.0, 71.4, 120.0])
+    64.0
+    >>> round(centre_lon([158.45, -149.99]), 2)  # Kamchatka and Alaska
+    -175.77
+    """
+    x = np.sort(np.mod(np.asarray(lons, dtype=np.float64).ravel(), 360.0))
+    if x.size == 0:
+        return 0.0
+    gaps = np.diff(np.append(x, x[0] + 360.0))
+    widest = int(np.argmax(gaps))  # the arc starts after the widest gap between longitudes
+    start = x[(widest + 1) % x.size]
+    return float((start + (360.0 - gaps[widest]) / 2 + 180.0) % 360.0 - 180.0)
+
+
+def wrapped_lon(lons: ArrayLike, centre: float) -> np.ndarray:
+    """``lons`` moved by 360 degrees where that brings them within 180 of ``centre`` (the others,
+    every one of a network that does not cross the antimeridian, as they are).
+
+    >>> wrapped_lon([158.45, -149.99], -175.77).tolist()
+    [-201.55, -149.99]
+    """
+    lon = np.asarray(lons, dtype=np.float64)
+    return np.where(lon < centre - 180.0, lon + 360.0, np.where(lon >= centre + 180.0, lon - 360.0, lon))
+
+
 def east_fraction(points: Sequence[LatLon], *, step_km: float = 50.0) -> float:
     """How much of the path through ``points`` points east: the eastward part of its length
     over its length, from +1 (due east all the way) to -1 (due west).

@@ -20,6 +20,7 @@ import json
 import math
 from pathlib import Path
 
+from corridor.network.geo import centre_lon, wrapped_lon
 from corridor.network.paths import service_path
 from corridor.network.segments import service_segments
 from corridor.report.files import write_atomically
@@ -107,12 +108,28 @@ def _d(points: list[tuple[float, float]]) -> str:
     return "M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in points)
 
 
+def _line(proj: _Projection, points: list[tuple[float, float]]) -> str:
+    """The path through ``points`` (latitude, longitude as drawn), cut where a step is still
+    more than half round the world (a network round the whole globe) rather than drawn across
+    the map."""
+    parts: list[list[tuple[float, float]]] = [[]]
+    for k, (lat, lon) in enumerate(points):
+        if k and abs(lon - points[k - 1][1]) > 180.0:
+            parts.append([])
+        parts[-1].append(proj(lat, lon))
+    return " ".join(_d(part) for part in parts)
+
+
 def map_html(scenario: Scenario) -> str:
     """The page, as text."""
     places = {p.id: p for p in scenario.places}
     paths = {s.id: service_path(s, places) for s in scenario.services}
     lats = [p.lat for p in scenario.places] + [a for pts in paths.values() for a, _ in pts]
-    lons = [p.lon for p in scenario.places] + [b for pts in paths.values() for _, b in pts]
+    # centred on the network, so one that crosses the antimeridian is drawn in one piece
+    centre = centre_lon([p.lon for p in scenario.places] + [b for pts in paths.values() for _, b in pts])
+    lon_of = {p.id: float(wrapped_lon(p.lon, centre)) for p in scenario.places}
+    paths = {sid: [(a, float(wrapped_lon(b, centre))) for a, b in pts] for sid, pts in paths.items()}
+    lons = list(lon_of.values()) + [b for pts in paths.values() for _, b in pts]
     proj = _Projection(lats, lons)
     esc = html.escape
     parts: list[str] = []
@@ -121,7 +138,7 @@ def map_html(scenario: Scenario) -> str:
     for lat in range(-90, 91, 10):
         if min(lats) - 10 <= lat <= max(lats) + 10:
             grid.append(_d([proj(lat, lon) for lon in (min(lons) - 20, max(lons) + 20)]))
-    for lon in range(-180, 181, 10):
+    for lon in range(-360, 361, 10):  # past 180 on a map centred near the antimeridian
         if min(lons) - 10 <= lon <= max(lons) + 10:
             grid.append(_d([proj(lat, lon) for lat in (min(lats) - 20, max(lats) + 20)]))
     parts.append(f'<path class="graticule" d="{" ".join(grid)}"/>')
@@ -139,19 +156,20 @@ def map_html(scenario: Scenario) -> str:
         )
         parts.append(
             f'<path class="service mode-{s.mode}" data-mode="{s.mode}" data-id="{esc(s.id)}" '
-            f'd="{_d([proj(a, b) for a, b in paths[s.id]])}"><title>{esc(tip)}</title></path>'
+            f'd="{_line(proj, paths[s.id])}"><title>{esc(tip)}</title></path>'
         )
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
+        ends = [(a.lat, lon_of[a.id]), (b.lat, lon_of[b.id])]
         modes_used["link"] = modes_used.get("link", 0) + 1
         tip = f"{link.id} ({link.mode} link): {link.from_} - {link.to}, {link.duration_min:g} min"
         parts.append(
             f'<path class="link mode-link" data-mode="link" data-id="{esc(link.id)}" '
-            f'd="{_d([proj(a.lat, a.lon), proj(b.lat, b.lon)])}"><title>{esc(tip)}</title></path>'
+            f'd="{_line(proj, ends)}"><title>{esc(tip)}</title></path>'
         )
     served = {stop for s in scenario.services for stop in s.stops}
     for p in scenario.places:
-        x, y = proj(p.lat, p.lon)
+        x, y = proj(p.lat, lon_of[p.id])
         major = p.kind == "airport" or p.queues or p.id not in served
         parts.append(
             f'<circle class="place{" queues" if p.queues else ""}" data-id="{esc(p.id)}" '

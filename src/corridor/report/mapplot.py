@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor.network.geo import lat_lon, sample_path
+from corridor.network.geo import centre_lon, lat_lon, sample_path, wrapped_lon
 from corridor.network.paths import service_path
 from corridor.report.figures import pyplot
 from corridor.report.files import write_atomically
@@ -41,8 +41,10 @@ CLOSED_COLOUR = "#d62728"
 SCHEMATIC_LABEL = "dashed: straight line, not the route (distance given)"
 
 
-def _shade_closed(ax: Any, codes: list[str]) -> None:
-    """Shade the closed countries without moving the view off the network."""
+def _shade_closed(ax: Any, codes: list[str], shifts: tuple[float, ...] = (0.0,)) -> None:
+    """Shade the closed countries without moving the view off the network; each drawn moved by
+    each of ``shifts`` degrees of longitude (a map that crosses the antimeridian shows parts
+    of the world beside both its edges)."""
     import shapely
 
     from corridor.network.airspace import closed_shape
@@ -53,7 +55,8 @@ def _shade_closed(ax: Any, codes: list[str]) -> None:
     for poly in polys:
         if isinstance(poly, shapely.Polygon) and not poly.is_empty:
             x, y = poly.exterior.xy
-            ax.fill(x, y, color=CLOSED_COLOUR, alpha=0.12, lw=0, zorder=1)
+            for shift in shifts:
+                ax.fill(np.asarray(x) + shift, y, color=CLOSED_COLOUR, alpha=0.12, lw=0, zorder=1)
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
 
@@ -78,20 +81,20 @@ def _marker_area(place: Place) -> float:
     return 60.0 if place.queues else 30.0
 
 
-def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any) -> list[Any]:
+def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any, lons: np.ndarray) -> list[Any]:
     """Each place's id beside it, none over another (:func:`labels.place_labels`), once the
     frame is laid out: measured as drawn, placed in pixels, written as offsets in points; a
     label moved off from its point is joined to it by a thin line; none goes under the legend.
-    The labels, in place order."""
+    ``lons``: the places' longitudes as the map draws them. The labels, in place order."""
     fig.canvas.draw()  # the layout and the renderer the sizes need
     renderer = fig.canvas.get_renderer()
-    at = [(p.lon, p.lat) for p in scenario.places]
+    at = [(lon, p.lat) for p, lon in zip(scenario.places, lons, strict=True)]
     anchors = ax.transData.transform(at) if at else np.zeros((0, 2))
     # each text measured where it would sit at its point: its box less the point is where an
     # offset must start from (the box's lower left is the text's anchor less its descent)
     boxes = []
-    for p in scenario.places:
-        probe = ax.text(p.lon, p.lat, p.id, fontsize=7)
+    for p, lon in zip(scenario.places, lons, strict=True):
+        probe = ax.text(lon, p.lat, p.id, fontsize=7)
         boxes.append(probe.get_window_extent(renderer))
         probe.remove()
     sizes = np.array([(b.width, b.height) for b in boxes]).reshape(-1, 2)
@@ -104,10 +107,10 @@ def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any) -> list[An
     offsets = place_labels(anchors, sizes, (frame.x0, frame.y0, frame.x1, frame.y1), marker_px=reach,
                            blocked_px=np.array([[key.x0, key.y0, key.x1, key.y1]]))
     texts = []
-    for p, offset, size, drop in zip(scenario.places, offsets, sizes, below, strict=True):
+    for p, lon, offset, size, drop in zip(scenario.places, lons, offsets, sizes, below, strict=True):
         leader = ({"arrowstyle": "-", "lw": 0.5, "color": "#777777", "shrinkA": 0, "shrinkB": 2}
                   if needs_leader(offset, size) else None)
-        texts.append(ax.annotate(p.id, (p.lon, p.lat), xytext=tuple((offset - drop) * points_per_px),
+        texts.append(ax.annotate(p.id, (lon, p.lat), xytext=tuple((offset - drop) * points_per_px),
                                  textcoords="offset points", fontsize=7, zorder=4, arrowprops=leader))
     return texts
 
@@ -138,28 +141,41 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     stretch = 1 / np.cos(np.radians(lats.mean()))
     ax.set_aspect(stretch)  # equirectangular, true at mid latitude
 
+    lines: list[tuple[Service, np.ndarray]] = []
     drawn: set[tuple[str, tuple[str, ...]]] = set()
     for service in scenario.services:
-        path = service_path(service, places)
-        schematic = _schematic(service)
         key = (service.mode, tuple(sorted(service.stops)))
         if key in drawn:  # the return direction of a drawn service adds nothing to the picture
             continue
         drawn.add(key)
-        pts = lat_lon(sample_path(path, 50.0)) if service.mode == "air" else np.array(path)
-        ax.plot(pts[:, 1], pts[:, 0], color=MODE_COLOURS[service.mode], lw=1.4, alpha=0.75,
-                ls="--" if schematic else "-", zorder=2)
+        path = service_path(service, places)
+        lines.append((service, lat_lon(sample_path(path, 50.0)) if service.mode == "air" else np.array(path)))
+    # centred on the network, so one that crosses the antimeridian is drawn in one piece
+    centre = centre_lon(np.concatenate([[p.lon for p in scenario.places], *[pts[:, 1] for _, pts in lines]]))
+    lons = wrapped_lon([p.lon for p in scenario.places], centre)
+    lon_of = dict(zip(places, lons.tolist(), strict=True))
+    moved = bool(np.any(lons != [p.lon for p in scenario.places]))
+    for service, pts in lines:
+        x, y = wrapped_lon(pts[:, 1], centre), pts[:, 0]
+        moved = moved or bool(np.any(x != pts[:, 1]))
+        # a line still more than half round the world between two points (a network round the
+        # whole globe) is cut there rather than drawn across the map
+        cut = np.flatnonzero(np.abs(np.diff(x)) > 180.0) + 1
+        x, y = np.insert(x, cut, np.nan), np.insert(y, cut, np.nan)
+        ax.plot(x, y, color=MODE_COLOURS[service.mode], lw=1.4, alpha=0.75,
+                ls="--" if _schematic(service) else "-", zorder=2)
     for link in scenario.links:
         a, b = places[link.from_], places[link.to]
-        ax.plot([a.lon, b.lon], [a.lat, b.lat], color=MODE_COLOURS["link"], lw=1.0, ls=":", zorder=2)
+        ax.plot([lon_of[a.id], lon_of[b.id]], [a.lat, b.lat], color=MODE_COLOURS["link"], lw=1.0, ls=":",
+                zorder=2)
 
     closed = sorted({c for s in scenario.services if s.mode == "air" and s.airspace is not None
                      for c in s.airspace.closed})
     if closed:
-        _shade_closed(ax, closed)
+        _shade_closed(ax, closed, (-360.0, 0.0, 360.0) if moved else (0.0,))
 
-    for p in scenario.places:
-        ax.scatter(p.lon, p.lat, marker=KIND_MARKERS[p.kind], s=_marker_area(p),
+    for p, lon in zip(scenario.places, lons, strict=True):
+        ax.scatter(lon, p.lat, marker=KIND_MARKERS[p.kind], s=_marker_area(p),
                    color="black" if p.queues else "#444444", zorder=3)
 
     handles: list[Artist] = [Line2D([0], [0], color=colour, lw=2, ls=ls, label=label)
@@ -170,6 +186,10 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
         handles.append(Patch(color=CLOSED_COLOUR, alpha=0.25, label=f"closed airspace ({', '.join(closed)})"))
     handles.append(Line2D([0], [0], marker="D", color="black", ls="", label="queueing station"))
     legend = ax.legend(handles=handles, loc="lower left", fontsize=8)
+    if moved:  # longitudes past 180 drawn as the meridians they are
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{180.0 - (180.0 - x) % 360.0:g}"))
     ax.set_xlabel("longitude (deg)")
     ax.set_ylabel("latitude (deg)")
     ax.grid(True, lw=0.3, alpha=0.5)
@@ -180,5 +200,5 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     fig.set_figheight(float(np.clip(15 * 0.93 * stretch * (y1 - y0) / max(x1 - x0, 1e-9) + 1.3, 5, 12)))
     fig.tight_layout()
-    _label_places(fig, ax, scenario, legend)
+    _label_places(fig, ax, scenario, legend, lons)
     return fig
