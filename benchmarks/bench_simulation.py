@@ -14,7 +14,10 @@ closed-form station steps), and checks that running it twice gives the same reco
 * that case with its containers only (passengers, booked one at a time, dominate the time
   at 10x);
 * a station fed by single-container trucks (the M/M/3 validation scenario), where every
-  unit is a vehicle of its own.
+  unit is a vehicle of its own;
+* a shuttle every minute between two airports against two cheap flights via a third, a week
+  of 25,000 travellers, and the same with every passenger taking the earliest arrival: each
+  minute is a choice set of its own, searched afresh.
 
 Targets on 2 cores: a year of the baseline <= 0.4 s per replication, a year at 10x demand
 <= 2 s.
@@ -52,6 +55,37 @@ def scaled(scenario: Scenario, *, demand: float = 1.0, days: int | None = None,
     return scenario.model_copy(update={"demand": flows, "run": run})
 
 
+def shuttle(headway_min: int = 1, days: int = 7) -> Scenario:
+    """A shuttle A - B every ``headway_min`` minutes (USD 20, 40 seats) against two flights
+    via C every two hours (USD 5 each), 20,000 travellers a week A -> B and 5,000 back, who
+    choose (the baseline's logit, at a scale of USD 20)."""
+    def at(pid: str, lat: float, lon: float) -> dict[str, Any]:
+        return {"id": pid, "name": pid, "kind": "airport", "country": "KZ", "lat": lat, "lon": lon,
+                "tz": "Asia/Almaty"}
+
+    def air(sid: str, stops: list[str], minutes: float, seats: int, usd: float,
+            timetable: dict[str, Any]) -> dict[str, Any]:
+        return {"id": sid, "mode": "air", "unit": "pax", "stops": stops, "duration_min": minutes,
+                "capacity": seats, "cost_usd": usd, "timetable": {"days": "daily", **timetable}}
+
+    every, even = {"headway_min": headway_min}, {"headway_min": 120}
+    odd = {"headway_min": 120, "first": "01:00"}
+    return Scenario.model_validate({
+        "name": "shuttle",
+        "run": {"start": "2027-03-01", "horizon_days": days, "warmup_days": 0, "drain_days": 1,
+                "replications": 1, "seed": 1},
+        "places": [at("A", 51.0, 71.4), at("B", 51.3, 71.9), at("C", 51.6, 71.0)],
+        "services": [air("AB", ["A", "B"], 30, 40, 20.0, every), air("BA", ["B", "A"], 30, 40, 20.0, every),
+                     air("AC", ["A", "C"], 40, 100, 5.0, even), air("CB", ["C", "B"], 40, 100, 5.0, odd),
+                     air("BC", ["B", "C"], 40, 100, 5.0, even), air("CA", ["C", "A"], 40, 100, 5.0, odd)],
+        "demand": [{"id": "P", "kind": "passenger", "from": "A", "to": "B", "per_week": 20000},
+                   {"id": "Q", "kind": "passenger", "from": "B", "to": "A", "per_week": 5000}],
+        "choice": {"scale_usd": 20, "segments": [
+            {"id": "leisure", "share": 0.8, "value_of_time_usd_per_h": 20, "schedule_delay_usd_per_h": 5},
+            {"id": "business", "share": 0.2, "value_of_time_usd_per_h": 40, "schedule_delay_usd_per_h": 25}]},
+    })
+
+
 def measure(scenario: Scenario, *, kept: bool = False) -> tuple[dict[str, float], Any]:
     """One replication's figures; ``kept``: replication 1, timed after replication 0 has run
     on the same timetable and planners (untimed)."""
@@ -82,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = parse_quick(__doc__, "shorter horizons", argv)
     base = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     year = 91 if quick else 365
+    headway = 5 if quick else 1
     cases = {
         f"baseline, {year} days": scaled(base, days=year),
         f"baseline, {year} d, 2nd rep. of a worker": scaled(base, days=year),
@@ -93,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         f"cargo only x10 demand, {year} days": scaled(base, demand=10.0, days=year, cargo_only=True),
         "M/M/3 station, trucks at rho 0.85": queue_scenario("M/M", 3, 0.85, days=60 if quick else 400,
                                                              replications=1),
+        # side by side: a shuttle every minute (every 5 with --quick), a week, with and
+        # without choice (each minute's set is searched: the search's early stop at work)
+        f"shuttle every {headway} min, a week": shuttle(headway),
+        f"shuttle every {headway} min, no choice": shuttle(headway).model_copy(update={"choice": None}),
     }
     results = {}
     print(f"{'case':36s} {'simulated':>10s} {'wall s':>8s} {'events':>11s} {'events/s':>10s} "

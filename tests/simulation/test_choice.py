@@ -399,3 +399,49 @@ def fresh_search(tt, planner, scenario, usable, o: int, d: int, ready: float) ->
     first = min(float(x) for x in tt.dep_min[(tt.origin == o) & usable] if x >= earliest)
     limit = (math.floor(first / 1440.0) + 1) * 1440.0 + scenario.choice.window_days * 1440.0
     return planner.pareto(o, d, ready, window_min=limit - ready, allowed=usable)
+
+
+SHUTTLE = """\
+name: shuttle
+run: {start: 2027-03-01, horizon_days: 2, warmup_days: 0, drain_days: 1, replications: 1, seed: 7}
+places:
+  - {id: A, name: A, kind: airport, country: KZ, lat: 51.0, lon: 71.4, tz: Asia/Almaty}
+  - {id: B, name: B, kind: airport, country: KZ, lat: 51.3, lon: 71.9, tz: Asia/Almaty}
+  - {id: C, name: C, kind: airport, country: KZ, lat: 51.6, lon: 71.0, tz: Asia/Almaty}
+services:
+  - {id: AB, mode: air, unit: pax, stops: [A, B], timetable: {headway_min: 5}, duration_min: 30,
+     capacity: 3, cost_usd: 20}
+  - {id: AC, mode: air, unit: pax, stops: [A, C], timetable: {headway_min: 120}, duration_min: 40,
+     capacity: 30, cost_usd: 5}
+  - {id: CB, mode: air, unit: pax, stops: [C, B], timetable: {headway_min: 120, first: "01:00"},
+     duration_min: 40, capacity: 30, cost_usd: 5}
+demand:
+  - {id: P, kind: passenger, from: A, to: B, per_week: 5000}
+choice:
+  scale_usd: 20
+  segments:
+    - {id: leisure, share: 0.8, value_of_time_usd_per_h: 20, schedule_delay_usd_per_h: 5}
+    - {id: business, share: 0.2, value_of_time_usd_per_h: 40, schedule_delay_usd_per_h: 25}
+"""
+
+
+def test_travellers_choose_as_among_sets_scanned_to_the_window_end_with_a_frequent_shuttle() -> None:
+    # A shuttle every 5 minutes (USD 20, 3 seats, so they run out) against two flights via C
+    # (USD 5 each): a choice set's search stops early once a journey that has arrived beats
+    # what each way on from where the journeys still open wait would take (planning/bounds.py;
+    # 612 scans stop so, 2026-12-04). The travellers' choices, seats and journeys are those
+    # of a run whose searches all scan to the end of their windows.
+    from unittest.mock import patch
+
+    from corridor.planning import search
+
+    s = Scenario.model_validate(yaml.safe_load(SHUTTLE))
+    rec = run_replication(s, 0)
+    with patch.object(search._Bags, "settled", lambda *_: False):
+        full = run_replication(s, 0)
+    assert carried(rec, "AB") > 0 and carried(rec, "AC") > 0
+    assert rec.trips["peak_load"][rec.trips["service"] == rec.services.index("AB")].max() == 3
+    for k in rec.units:
+        np.testing.assert_array_equal(rec.units[k], full.units[k], err_msg=k)
+    for k in rec.trips:
+        np.testing.assert_array_equal(rec.trips[k], full.trips[k], err_msg=k)

@@ -665,7 +665,11 @@ class _Bags:
         """True when every partial journey still open (waiting at a place or riding) is beaten
         by a journey that has already arrived by ``now_min``: anything it becomes leaves after
         now, so arrives later, with at least its boardings, cost and CO2, and, from a place,
-        at least the least boardings, cost and CO2 of any way on to the target (:mod:`.bounds`).
+        at least the boardings, cost and CO2 of one of the ways on to the target that none beats
+        in all three (:mod:`.bounds`), each of which must be beaten. The least boardings, cost
+        and CO2 of any way on, each on its own, are beaten by none when a fast dear service and
+        a slow cheap one share the market: with a shuttle every minute the scan then ran to the
+        end of the window, a day's shuttles and more for every traveller choosing.
 
         Nothing found later could then enter the Pareto set: the first to try is dominated by
         a journey found by now, still there (only an entry removes one)."""
@@ -676,10 +680,9 @@ class _Bags:
         def beaten(b: float, c: float, e: float) -> bool:
             return any(f.boardings <= b and f.cost_usd <= c + EPS and f.co2_kg <= e + EPS for f in arrived)
 
-        on = self.planner.bounds(self.target)
-        return (all(beaten(lab.boardings + on.boardings[place], lab.cost_usd + on.cost_usd[place],
-                           lab.co2_kg + on.co2_kg[place])
-                    for place, bag in enumerate(self.stops) for lab in bag)
+        ways_on = self.planner.bounds(self.target).ways_on
+        return (all(beaten(lab.boardings + b, lab.cost_usd + c, lab.co2_kg + e)
+                    for place, bag in enumerate(self.stops) for lab in bag for b, c, e in ways_on[place])
                 and all(beaten(lab.boardings, lab.cost_usd, lab.co2_kg)
                         for riding in trips.values() for lab in riding))
 
