@@ -82,6 +82,22 @@ DEFAULT_TRANSIT_FACTOR = 2.0  # the transit bound, against the lightest step's m
 TEU_PER_FEU = 2.0
 
 
+def share_percent(share: float, digits: int = 1) -> str:
+    """A share (0-1) in percent, never rounded onto 0% or 100% when it is neither: 1 container
+    in 3,000 undelivered reads "<0.1%", 2,999 of 3,000 ">99.9%", not "0.0%" and "100.0%".
+
+    >>> [share_percent(x) for x in (0.0, 0.0003, 0.25, 0.9997, 1.0)]
+    ['0.0%', '<0.1%', '25.0%', '>99.9%', '100.0%']
+    """
+    text = f"{share:.{digits}%}"
+    step = 10.0 ** -(digits + 2)
+    if 0.0 < share < 1.0:
+        if float(text[:-1]) == 0.0:
+            return f"<{step:.{digits}%}"
+        if float(text[:-1]) == 100.0:
+            return f">{1.0 - step:.{digits}%}"
+    return text
+
 def _count(n: float) -> str:
     """A count of steps as read: with thousands separators, or as a power of ten past a million
     millions (a 300-digit number says no more).
@@ -577,7 +593,7 @@ def _judged(step: Step, bound: float, standing: tuple[str, ...] = ()) -> Step:
                         f"the queues at {_and(growing)} grow without bound")
     if not step.undelivered_share <= MAX_UNDELIVERED_SHARE:
         why["undelivered"] = none if not math.isfinite(step.undelivered_share) else \
-            f"{step.undelivered_share:.1%} of containers undelivered at the end of the run"
+            f"{share_percent(step.undelivered_share)} of containers undelivered at the end of the run"
     t = step.transit_days
     if t is None or not math.isfinite(t.mean):
         if step.undelivered_share < 1.0 and none not in why.values():  # else said by the share

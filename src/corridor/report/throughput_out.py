@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult
+from corridor.analysis.throughput import MAX_UNDELIVERED_SHARE, ThroughputResult, share_percent
 from corridor.analysis.warnings import MAX_RISE_DAYS
 from corridor.kernels.stats import Estimate
 from corridor.report.figures import error_bars, png, pyplot
@@ -56,7 +56,7 @@ def throughput_text(res: ThroughputResult) -> str:
         rows.append([f"x{s.scale:g}", f"{s.offered_teu_per_week:,.0f}", _pm(s.delivered_teu_per_week, 0),
                      _pm(s.transit_days, 1 if s.transit_days is None or s.transit_days.mean >= 10 else 2),
                      _pm(s.door_to_door_rise_at_least_days, 1),
-                     "-" if not math.isfinite(s.undelivered_share) else f"{s.undelivered_share:.1%}",
+                     "-" if not math.isfinite(s.undelivered_share) else share_percent(s.undelivered_share),
                      b or "-", _busy(s.utilisation.get(b) if b else None),
                      "yes" if s.sustainable else ("failed" if s.failed else "no")])
     lines.append(format_table(["scale", "offered TEU/wk", "delivered TEU/wk", "transit days", "rise days",
