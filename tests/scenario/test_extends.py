@@ -433,3 +433,26 @@ def test_a_file_not_a_scenario_has_only_its_first_odd_key_named(entries: dict, f
     assert p.path == first and p.file == str((inside / "conf.yaml").resolve())
     assert SECRET not in str(info.value)
     assert all(repr(k) not in str(info.value) for k in entries if k != first)
+
+
+@pytest.mark.parametrize("line", [
+    "root:$6$salt$Zm9vYmFyYmF6:20228:0:99999:7:::\n",  # /etc/shadow: the line is one key
+    "user:$apr1$x$Zm9vYmFyYmF6: yes\n",  # an .htpasswd entry that reads as a mapping
+    "'Zm9vYmFyYmF6 secret words': 1\n",
+])
+def test_a_first_key_not_written_as_a_section_name_is_not_shown(tmp_path: Path, line: str) -> None:
+    # the message named the key and gave it as the field: /etc/shadow's root hash came back
+    (tmp_path / "conf.yaml").write_text(line + "other: 1\n")
+    (tmp_path / "c.yaml").write_text("extends: conf.yaml\nname: c\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(tmp_path / "c.yaml")
+    (p,) = info.value.problems
+    assert "Zm9vYmFyYmF6" not in str(info.value) and p.path == ""
+    assert p.file == str((tmp_path / "conf.yaml").resolve()) and p.line == 1
+    assert "the first key at the top is not a scenario section" in p.message
+
+
+def test_a_mistyped_section_is_still_named_with_a_suggestion(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("nmae: x\n")
+    with pytest.raises(ScenarioError, match=r"unknown key 'nmae' \(did you mean 'name'\?\)"):
+        load_scenario(tmp_path / "s.yaml")

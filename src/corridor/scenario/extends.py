@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,18 +163,26 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
     return out
 
 
+#: a top-level key written as a section's name is (a slip of one, named with a suggestion)
+_KEY_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
 def _check_sections(data: SourceDict) -> None:
     """Refuse a file with a top-level key that is not a scenario section, naming that key
     only (see the module's docstring)."""
     for key in data:
         if key not in SECTIONS:
+            sections = (f"a scenario's sections are {', '.join(SECTIONS)}, and a file with any other "
+                        "key at the top is not read further")
+            if not _KEY_LIKE.fullmatch(key):
+                # not a section name mistyped: a line of some other file (/etc/shadow's first
+                # line is one key, root's password hash in it), so nothing of it is shown
+                file, line, col = data.positions.get(key) or data.start or ("?", None, None)
+                raise ScenarioError([Problem(file, line, col, "", f"the first key at the top is not a "
+                                             f"scenario section (nor written like one); {sections}")])
             close = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ScenarioError([_problem(
-                data, key,
-                f"unknown key {shown(key)}{hint}; a scenario's sections are {', '.join(SECTIONS)}, "
-                "and a file with any other key at the top is not read further",
-            )])
+            raise ScenarioError([_problem(data, key, f"unknown key {shown(key)}{hint}; {sections}")])
 
 
 def _real(path: Path) -> Path:
