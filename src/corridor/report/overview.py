@@ -31,10 +31,15 @@ def overview(scenario: Scenario, graph: nx.MultiDiGraph) -> dict[str, Any]:
     """Places, services (with derived distance and duration; for air services the route too),
     links, demand, disruptions."""
     places = {p.id: p for p in scenario.places}
+    # each service's segments, in the graph's order, gathered in one pass over the edges: a
+    # pass per service took 120 s for `show` of 5,000 services (25 million edges looked at)
+    by_service: dict[str, list[dict[str, Any]]] = {}
+    for _, _, d in graph.edges(data=True):
+        if d.get("service") is not None:
+            by_service.setdefault(d["service"], []).append(d)
     services = []
     for s in scenario.services:
-        segs = [d for _, _, k, d in graph.edges(keys=True, data=True) if d.get("service") == s.id]
-        segs.sort(key=lambda d: d["depart_offset_min"])
+        segs = sorted(by_service.get(s.id, []), key=lambda d: d["depart_offset_min"])
         fare = sum(d["cost_usd"] for d in segs)  # first stop to last
         services.append(
             {
