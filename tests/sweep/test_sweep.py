@@ -43,6 +43,13 @@ def test_a_setting_that_changes_nothing_gives_identical_kpis(station) -> None:
     assert one["stations.B.1.utilisation"] > 1.5 * three["stations.B.1.utilisation"]
 
 
+def test_a_sweep_of_the_name_is_named_by_the_scenario_not_its_first_value(station) -> None:
+    # `--set name=a,b` headed the output "a: 2 combinations ..."
+    raw, name = station
+    res = sweep(raw, name, grid([parse_setting("name=a,b")]), replications=1, seed=3)
+    assert res.scenario == raw["name"] and raw["name"] not in ("a", "b")
+
+
 def test_summary_is_the_t_interval_of_the_replications(station) -> None:
     raw, name = station
     res = sweep(raw, name, grid([parse_setting("demand.F.per_week=100,200")]), replications=4, seed=5)

@@ -337,7 +337,8 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
         raise CorridorError(f"{len(combinations):,} combinations x {replications:,} replications = "
                             f"{total:,} runs; at most {MAX_RUNS:,} in one sweep")
     cols = list(columns) if columns is not None else list(combinations[0].values)
-    validate_raw(raw, name)  # the scenario as it is first: a problem of its own is no combination's
+    # the scenario as it is first: a problem of its own is no combination's, and its name the sweep's
+    base = validate_raw(raw, name).name
     failures: list[SweepFailure] = []
     scenarios: list[Scenario] = []
     slot: dict[int, int] = {}  # combination -> its scenario's place in `scenarios`
@@ -397,6 +398,5 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
             runs.append(SweepRun(c, r, seed, key, result["kpis"], result["events"], False))
     runs.sort(key=lambda run: (run.combination, run.replication))
     failures.sort(key=lambda f: (f.combination, -1 if f.replication is None else f.replication))
-    base = scenarios[0].name if scenarios else str(raw.get("name", name))
     return SweepResult(base, cols, list(combinations), replications, seed, runs, failures,
                        time.perf_counter() - t0, executor.describe())
