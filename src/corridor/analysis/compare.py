@@ -36,7 +36,7 @@ IMPROVES_MIN = 1.0  # a departure minute "improves" when it arrives at least thi
 
 # The KPIs a comparison leads with: summary key, label, scale to the shown unit, unit.
 HEADLINE_KPIS: tuple[tuple[str, str, float, str], ...] = (
-    ("passengers.door_to_door_h.mean", "passengers door to door", 1.0, "h"),
+    ("passengers.door_to_door_h.mean", "passengers wished time to arrival", 1.0, "h"),
     ("passengers.on_the_way_h.mean", "passengers on the way", 1.0, "h"),
     ("passengers.missed_connection_rate", "missed connections", 100.0, "%"),
     ("passengers.undelivered_share", "passengers undelivered", 100.0, "%"),

@@ -75,7 +75,8 @@ def door_to_door_cdf(comp: Any) -> bytes | None:
 
         plt.close(fig)
         return None
-    return _finish(fig, ax, "door to door, hours (delays and missed connections included)",
+    return _finish(fig, ax, "door to door from the wished time, hours (waits for a departure, "
+                   "delays and missed connections included)",
                    "share of passengers", "Passengers: door-to-door time, simulated")
 
 
