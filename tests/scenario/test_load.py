@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,18 @@ def test_duplicate_ids_and_unknown_disruption_target(write) -> None:
     msgs = {p.path: p.message for p in problems_of(write("s.yaml", text))}
     assert "already used" in msgs["services[1].id"]
     assert "'NOPE'" in msgs["disruptions[0].target"]
+
+
+def test_a_moment_without_its_offset_is_told_how_to_write_one(write) -> None:
+    target = MINIMAL.split("- {id: ", 1)[1].split(",", 1)[0]  # the first place
+    closure = "disruptions:\n  - {{id: X, target: {}, start: {}, end: 2027-03-03T00:00Z}}\n"
+    (p,) = problems_of(write("s.yaml", MINIMAL + closure.format(target, "2027-03-02T06:00")))
+    assert p.path == "disruptions[0].start" and p.line is not None
+    assert "UTC offset" in p.message and "'2027-03-02T06:00'" in p.message
+    # the forms the message gives as examples are read
+    for written in ("2027-03-02T06:00+02:00", "2027-03-02T04:00Z"):
+        s = load_scenario(write("ok.yaml", MINIMAL + closure.format(target, written)))
+        assert s.disruptions[0].start.timestamp() == datetime(2027, 3, 2, 4, tzinfo=UTC).timestamp()
 
 
 def test_missing_file() -> None:

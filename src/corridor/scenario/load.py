@@ -255,6 +255,9 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         message = f"expected {_TYPES[kind]}, not {kind_of(value)}"
         if not isinstance(value, dict | list):
             message += f" (got {_short(value)})"
+    elif kind == "timezone_aware":  # pydantic says "should have timezone info", not how
+        message = ("a moment needs its timezone as a UTC offset, as 2027-04-01T06:00+02:00 or "
+                   f"2027-04-01T04:00Z (got {_short(value)})")
     else:
         message = err["msg"].removeprefix("Value error, ")
         if kind != "value_error" and not isinstance(value, dict | list):
