@@ -98,6 +98,7 @@ def share_percent(share: float, digits: int = 1) -> str:
             return f">{1.0 - step:.{digits}%}"
     return text
 
+
 def _count(n: float) -> str:
     """A count of steps as read: with thousands separators, or as a power of ten past a million
     millions (a 300-digit number says no more).
