@@ -145,6 +145,13 @@ def test_a_date_given_as_a_number_is_refused_not_read_as_seconds(number: float, 
      (2, 35, "run.seed"), "!!bool 'maybe' is neither true nor false"),
     # a key refused: the mapping that holds it
     ("name: x\nrun:\n  !!int 2.5 : 3\n", (3, 3, "run"), "'2.5' is not an integer"),
+    # numbers a double cannot hold: said as written, not as the 0.0 or inf they would read as
+    ("name: x\nplaces:\n  - {id: A, lat: 1e-400}\n", (3, 18, "places[0].lat"),
+     "'1e-400' is too close to zero"),
+    ("name: x\nplaces:\n  - {id: A, lat: -0.00001e-320}\n", (3, 18, "places[0].lat"),
+     "'-0.00001e-320' is too close to zero"),
+    ("name: x\nplaces:\n  - {id: A, lat: 1e309}\n", (3, 18, "places[0].lat"),
+     "'1e309' is too large to be held"),
 ])
 def test_a_value_refused_while_it_is_built_is_named_by_its_path(text: str, where: tuple[int, int, str],
                                                                   said: str, libyaml: bool) -> None:

@@ -35,6 +35,7 @@ What a scenario file may hold is deliberately small and bounded:
 from __future__ import annotations
 
 import gc
+import math
 import os
 import re
 import stat
@@ -162,6 +163,7 @@ class _Refused(ConstructorError):
 
 _INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_NONZERO = re.compile("[1-9]")
 _SPECIAL_FLOAT = {".inf": float("inf"), ".nan": float("nan")}
 
 
@@ -219,7 +221,15 @@ def _construct_float(loader: Any, node: yaml.Node) -> float:
         return -_SPECIAL_FLOAT[".inf"] if special == "-.inf" else _SPECIAL_FLOAT[special]
     if _FLOAT.fullmatch(text) is None:
         raise _Refused(None, None, f"{shown(text)} is not a number", node.start_mark)
-    return float(text)
+    value = float(text)
+    # a number a double cannot hold would be reported, and used, as 0.0 or inf: said as written
+    if value == 0.0 and _NONZERO.search(text.lower().partition("e")[0]):
+        raise _Refused(None, None, f"{shown(text)} is too close to zero to be held as a number "
+                       "(it would read as 0; write 0 if that is meant)", node.start_mark)
+    if math.isinf(value):
+        raise _Refused(None, None, f"{shown(text)} is too large to be held as a number "
+                       "(the largest is about 1.8e308)", node.start_mark)
+    return value
 
 
 # What a double-quoted scalar's escapes could put in text and no scenario needs: control
