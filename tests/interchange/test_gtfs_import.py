@@ -201,6 +201,50 @@ def test_a_stop_that_matches_no_place(mini: Path, zip_mini, capsys) -> None:
     assert "'VILNIUS', is 25.5 km away (services_from.match_km is 1)" in err
 
 
+def test_stops_no_chosen_trip_calls_at_need_no_place(mini: Path, zip_mini, capsys) -> None:
+    # a feed's other stations (Riga, far from every place), a station that parents a platform,
+    # and a generic node GTFS lets go without coordinates: each refused the whole import
+    stops = (MINI / "stops.txt").read_text() + (
+        "RIGA,Riga station,56.946,24.121,0,Europe/Riga\n"
+        "VLNST,Vilnius (station),54.67,25.283,1,Europe/Vilnius\n"
+        "NODE1,Vilnius node,,,3,\n"
+        "ENTR,Vilnius entrance,54.6702,25.2831,2,\n"
+    )
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops})
+    assert main(["validate", str(mini)]) == 0, capsys.readouterr().err
+    plain = {s.id: s for s in load_scenario(mini).services}
+    # a trip that calls at Riga: now it needs a place, and has none
+    times = (MINI / "stop_times.txt").read_text()
+    first_trip = times.splitlines()[1].split(",")[0]
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops,
+                                        "stop_times.txt": times + f"{first_trip},23:00:00,23:00:00,RIGA,9\n"})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!stops.txt:5: stop_id: stop 'RIGA' (Riga station) matches no place" in err, err
+    assert len(plain) == 5
+
+
+@pytest.mark.parametrize("value", ["7", "-1", "5", "127"])
+def test_a_location_type_gtfs_does_not_define(mini: Path, zip_mini, capsys, value: str) -> None:
+    stops = (MINI / "stops.txt").read_text().replace("0,Europe/Minsk", f"{value},Europe/Minsk")
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": stops})
+    err = _refused(mini.parent, capsys)
+    assert (f"feed.zip!stops.txt:4: location_type: location_type '{value}' is not one of GTFS's "
+            "0, 1, 2, 3, 4 (or empty)") in err, err
+
+
+def test_a_stop_of_a_place_id_far_from_the_place_is_another_place(mini: Path, zip_mini, capsys) -> None:
+    # KAUNAS's own coordinates at (-1, -1): the place's were used, and the feed's 6,600 km away
+    # never said; 60 km off (within the 100) the place's are still used
+    text = (MINI / "stops.txt").read_text()
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": text.replace("54.884000,23.935000", "-1,-1")})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!stops.txt:3: stop_lat: stop 'KAUNAS' has the id of place 'KAUNAS' but lies 6,618 km "
+            "from it") in err, err
+    near = text.replace("54.884000,23.935000", "54.884000,24.860000")
+    zip_mini(mini.parent / "feed.zip", {"stops.txt": near})
+    assert main(["validate", str(mini)]) == 0
+
+
 def test_a_bad_time_and_a_zone_that_disagrees(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

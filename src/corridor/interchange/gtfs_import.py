@@ -266,12 +266,6 @@ def import_services(
                                                   f"(routes[{twice}] too)")])
             wanted.append((rid, None if isinstance(entry, str) else entry, i))
 
-    timing = _timing_points(r, feed)
-    stop_place = _map_stops(r, feed, places, spec.match_km, timing)
-    days_of = _service_days(r, feed)
-    if r.problems or feed_tz is None:
-        raise ScenarioError(r.problems)
-
     trips = feed.trips.reset_index(drop=True)
     trips_of: dict[str, list[int]] = defaultdict(list)
     for k, rid in enumerate(trips["route_id"]):
@@ -280,9 +274,17 @@ def import_services(
             trip = _text(trips["trip_id"].iloc[k])
             r.problem("trips.txt", k, "route_id",
                       f"trip {trip!r}: route_id {_text(rid)!r} is not in routes.txt")
-    if r.problems:
-        raise ScenarioError(r.problems)
     chosen = {_text(t) for rid, _, _ in wanted for t in trips["trip_id"].iloc[trips_of[rid]]}
+    timing = _timing_points(r, feed)
+    # only the stops the chosen trips call at need a place: a national feed's other stations,
+    # its entrances and nodes (which GTFS lets go without coordinates) were refused
+    used = {stop for trip, stop in zip(_texts(feed.stop_times["trip_id"]),
+                                        _texts(feed.stop_times["stop_id"]), strict=True)
+            if trip in chosen}
+    stop_place = _map_stops(r, feed, places, spec.match_km, timing, used)
+    days_of = _service_days(r, feed)
+    if r.problems or feed_tz is None:
+        raise ScenarioError(r.problems)
     _refuse_frequencies(r, feed, chosen)
     _check_trips(r, feed, trips, chosen, days_of)
     times = _trip_times(r, feed, chosen)
@@ -512,11 +514,20 @@ def _runs(
     return out
 
 
+# GTFS's location_type: a stop or platform (0 or empty), a station, an entrance, a generic
+# node, a boarding area
+LOCATION_TYPES = {0.0, 1.0, 2.0, 3.0, 4.0}
+# a stop of a place's id whose own coordinates lie farther from it is another place that
+# shares the id, not the place
+SAME_ID_KM = 100.0
+
+
 def _map_stops(
-    r: _Reader, feed: Any, places: list[Place], match_km: float, timing: set[str]
+    r: _Reader, feed: Any, places: list[Place], match_km: float, timing: set[str], used: set[str]
 ) -> dict[str, str]:
-    """Each stop's place: the one with its id, else the nearest within ``match_km``. A timing
-    point (nobody boards or leaves there) with no place of its id is left out, not matched."""
+    """Each stop of ``used``'s place: the one with its id, else the nearest within ``match_km``.
+    A timing point (nobody boards or leaves there) with no place of its id is left out, not
+    matched. Every stop's ``location_type`` is one GTFS defines."""
     by_id = {p.id: p for p in places}
     lat = np.array([p.lat for p in places])
     lon = np.array([p.lon for p in places])
@@ -524,9 +535,15 @@ def _map_stops(
     out: dict[str, str] = {}
     stops = feed.stops.reset_index(drop=True)
     _unique_ids(r, "stops.txt", "stop_id", stops["stop_id"])
-    for k in range(len(stops)):
+    if "location_type" in stops.columns:
+        for k, cell in enumerate(stops["location_type"].tolist()):
+            if _text(cell) and _number(cell) not in LOCATION_TYPES:
+                r.problem("stops.txt", k, "location_type", f"location_type {_text(cell)!r} is not one "
+                          "of GTFS's 0, 1, 2, 3, 4 (or empty)")
+    for k, sid in enumerate(_texts(stops["stop_id"])):
+        if sid not in used:
+            continue
         row = stops.iloc[k]
-        sid = _text(row["stop_id"])
         place = by_id.get(sid)
         if place is not None:  # coordinates given must be coordinates, though the place's are used
             bad = next(((column, bound) for column, bound in (("stop_lat", 90), ("stop_lon", 180))
@@ -537,6 +554,16 @@ def _map_stops(
                 r.problem("stops.txt", k, column, f"stop {sid!r}: {column} {text!r} is not a number from "
                           f"{-bound} to {bound}")
                 continue
+            slat, slon = _number(row.get("stop_lat")), _number(row.get("stop_lon"))
+            if slat is not None and slon is not None:
+                off_km = float(great_circle_km(np.array([slat]), np.array([slon]),
+                                               np.array([place.lat]), np.array([place.lon]))[0])
+                if off_km > SAME_ID_KM:
+                    r.problem("stops.txt", k, "stop_lat",
+                              f"stop {sid!r} has the id of place {sid!r} but lies {off_km:,.0f} km from it "
+                              f"(over {SAME_ID_KM:.0f} km: another place of the same id?); rename "
+                              "the stop, or correct its stop_lat and stop_lon")
+                    continue
         if place is None and sid in timing:
             continue  # a timing point: dropped from the runs it lies inside
         if place is None:
