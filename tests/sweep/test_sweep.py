@@ -13,6 +13,7 @@ from sweep.scenarios import station_raw
 
 from corridor.analysis.sweep import RunStore, grid, sweep
 from corridor.errors import CorridorError
+from corridor.report.sweep_out import sweep_text
 from corridor.scenario.overrides import parse_setting
 
 
@@ -109,7 +110,11 @@ def test_an_interrupted_sweep_resumes_without_redoing_runs(station, tmp_path) ->
 
 
 @pytest.mark.parametrize("damage", [{"kpis": {"cargo.created": "lots"}}, {"events": "many"},
-                                    {"kpis": {"cargo.created": [1]}}, {"events": 1e999}])
+                                    {"kpis": {"cargo.created": [1]}}, {"events": 1e999},
+                                    # edited: read back and averaged in, without a word
+                                    {"kpis": {"cargo.created": float("nan")}},
+                                    {"kpis": {"cargo.created": 7.0}},
+                                    {"kpis": {"cargo.created": None}}, {"digest": None}])
 def test_a_damaged_kept_run_is_run_again(station, tmp_path, damage) -> None:
     import json
 
@@ -127,6 +132,9 @@ def test_a_damaged_kept_run_is_run_again(station, tmp_path, damage) -> None:
     # a ValueError or TypeError traceback on --resume
     resumed = sweep(raw, name, combos, replications=1, seed=9, store=store)
     assert not resumed.runs[0].reused and _same(fresh.runs[0].kpis, resumed.runs[0].kpis)
+    assert resumed.damaged == 1 and "(1 kept run damaged or edited: run again)" in sweep_text(resumed)
+    again = sweep(raw, name, combos, replications=1, seed=9, store=RunStore(store.folder))
+    assert again.runs[0].reused and again.damaged == 0  # the run again is kept whole
 
 
 

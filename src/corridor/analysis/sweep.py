@@ -143,6 +143,8 @@ class RunStore:
     def __init__(self, folder: Path, command: str | None = None, *, finished: bool = False) -> None:
         self.folder = Path(folder)
         self.command = command
+        #: kept runs found damaged or edited (their digest differs) and so run again
+        self.damaged = 0
         #: the folder holds the results of a finished run besides its runs: a run that reuses
         #: none of them would replace them (:func:`sweep` refuses it)
         self.finished = finished
@@ -169,21 +171,28 @@ class RunStore:
             if len(raw) > self.MAX_BYTES:
                 return None
             data = json.loads(raw.decode("utf-8"))
+        except FileNotFoundError:
+            return None  # not run yet
         except (OSError, ValueError):
-            return None  # absent, or unreadable: run it again
-        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict):
+            self.damaged += 1
+            return None  # unreadable: run it again
+        if (not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("kpis"), dict)
+                or data.get("digest") != _digest(key, data.get("events"), data["kpis"])):
+            self.damaged += 1  # another run's file, or one edited (a KPI set to NaN was averaged in)
             return None
         try:
             data["kpis"] = {k: (math.nan if v is None else float(v)) for k, v in data["kpis"].items()}
             data["events"] = int(data.get("events", 0))
         except (TypeError, ValueError, OverflowError):
+            self.damaged += 1
             return None  # damaged: run it again
         return data
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         kpis = {k: (v if math.isfinite(v) else None) for k, v in data["kpis"].items()}
-        text = json.dumps({"key": key, **data, "kpis": kpis}, allow_nan=False, sort_keys=True)
+        text = json.dumps({"key": key, **data, "kpis": kpis, "digest": _digest(key, data["events"], kpis)},
+                          allow_nan=False, sort_keys=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -211,6 +220,16 @@ class RunStore:
 
     def __len__(self) -> int:
         return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
+
+
+def _digest(key: str, events: Any, kpis: dict[str, Any]) -> str | None:
+    """What a kept run's file says of its numbers, as written: a file edited or damaged since
+    (a KPI changed, set to NaN, or dropped) no longer matches it, and is run again."""
+    try:
+        text = json.dumps([key, events, kpis], allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return None  # not a run corridor wrote (NaN, infinity, a value JSON cannot hold)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -249,6 +268,7 @@ class SweepResult:
     failures: list[SweepFailure]
     seconds: float
     executor: str = ""
+    damaged: int = 0  # kept runs found damaged or edited, and run again
     _summary: dict[int, dict[str, dict[str, float]]] | None = field(default=None, repr=False, compare=False)
 
     def runs_of(self, combination: int) -> list[SweepRun]:
@@ -399,4 +419,5 @@ def sweep(raw: SourceDict, name: str, combinations: Sequence[Combination], *, re
     runs.sort(key=lambda run: (run.combination, run.replication))
     failures.sort(key=lambda f: (f.combination, -1 if f.replication is None else f.replication))
     return SweepResult(base, cols, list(combinations), replications, seed, runs, failures,
-                       time.perf_counter() - t0, executor.describe())
+                       time.perf_counter() - t0, executor.describe(),
+                       store.damaged if store is not None else 0)

@@ -145,6 +145,7 @@ def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
         "settings": result.columns,
         "runs": len(result.runs),
         "reused": sum(r.reused for r in result.runs),
+        "damaged": result.damaged,
         "combinations": [{"settings": c.text, "values": _json_values(c.values),
                           "replications": len(result.runs_of(k)),
                           "kpis": summary.get(k, {}), "warnings": warned.get(k, [])}
@@ -241,6 +242,8 @@ def sweep_text(result: SweepResult, *, out: Path | None = None, width: int | Non
              f"(seed {result.seed}) "
              f"on {result.executor}: {len(result.runs)} run{'s' if len(result.runs) != 1 else ''}"
              + (f" ({reused} read back from {out})" if reused and out is not None else "")
+             + (f" ({result.damaged} kept run{'s' if result.damaged != 1 else ''} damaged or edited: "
+                "run again)" if result.damaged else "")
              + _failed(result)
              + f", {result.seconds:,.1f} s", ""]
     keys = headline_keys(result)

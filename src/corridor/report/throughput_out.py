@@ -46,6 +46,8 @@ def throughput_text(res: ThroughputResult) -> str:
               f"replication{'s' if sw.replications != 1 else ''} (seed {sw.seed}) on {sw.executor}: "
               f"{len(sw.runs)} run{'s' if len(sw.runs) != 1 else ''}"
               + (f" ({sum(r.reused for r in sw.runs)} read back)" if any(r.reused for r in sw.runs) else "")
+              + (f" ({sw.damaged} kept run{'s' if sw.damaged != 1 else ''} damaged or edited: run again)"
+                 if sw.damaged else "")
               + (f", {len(sw.failures)} failed" if sw.failures else "") + f", {sw.seconds:,.1f} s",
               f"Sustainable: no queue growing without bound (in most replications), at most "
               f"{MAX_UNDELIVERED_SHARE:.0%} of containers undelivered, mean transit within {res.bound}, "
