@@ -316,7 +316,8 @@ def test_a_step_that_passes_the_rise_only_by_a_wide_interval_is_said() -> None:
              step(2.5, Estimate(3.4, 2.6, 3, 0.95))]
     res = ThroughputResult("baseline", steps, 33.0, "33 days (given)", 2, None)  # type: ignore[arg-type]
     verdict = res.verdict()
-    assert verdict.startswith("No limit within the grid")
+    assert verdict.startswith("Tentative, too few replications to settle the limit (see the caution): "
+                              "No limit within the grid")
     assert ("Caution: at x2 and x2.5 door to door rises by more than 1 day across the window on "
             "average (2.0 and 3.4 days), and they pass only because the 95% interval reaches below "
             "it (3 replications): run more replications to decide.") in verdict
@@ -578,7 +579,9 @@ def test_a_limit_whose_queue_grew_in_some_replications_is_said() -> None:
     paths = (("EU-B (paths)", 1, 3),)
     steps = [step(1.0, ()), step(2.0, paths), step(2.25, paths), step(2.5, (), False, ("EU-B (paths)",))]
     verdict = ThroughputResult("baseline", steps, 33.0, "", 2, None).verdict()  # type: ignore[arg-type]
-    assert verdict.startswith("Highest sustainable throughput: 1,834 TEU/week")
+    # the caution's gist leads: a reader takes the headline and stops
+    assert verdict.startswith("Tentative, too few replications to settle the limit (see the caution): "
+                              "Highest sustainable throughput: 1,834 TEU/week")
     assert ("Caution: at x2.25, the limit, the queue at EU-B (paths) grew without bound in 1 of 3 "
             "replications, too many to tell from most (a step fails on a queue that grows in most): "
             "run more replications to decide.") in verdict
@@ -591,7 +594,7 @@ def test_a_limit_whose_queue_grew_in_some_replications_is_said() -> None:
     # a queue that grew in none of the limit's replications (only below it) is no caution, nor
     # one that grew in 1 of 10 (at a chance of 1/2, 1 or none of 10 is 1.1%: clearly not most)
     calm = ThroughputResult("baseline", [*steps[:2], step(2.25, ()), steps[3]], 33.0, "", 2, None)  # type: ignore[arg-type]
-    assert "Caution" not in calm.verdict()
+    assert "Caution" not in calm.verdict() and calm.verdict().startswith("Highest sustainable")
     rare = ThroughputResult("baseline", [*steps[:2], step(2.25, (("EU-B (paths)", 1, 10),)), steps[3]],  # type: ignore[arg-type]
                             33.0, "", 2, None)
     assert "Caution" not in rare.verdict()

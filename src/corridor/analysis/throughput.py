@@ -214,8 +214,11 @@ class ThroughputResult:
         not run (its scenario refused, or every run failed) is no evidence either way: the
         verdict rests on the others."""
         answer = self._answer() + self._standing()
-        return answer + "".join(f" Caution: {c}." for c in (self._undecided(), self._split(), self.caution)
-                                if c)
+        unsettled = [c for c in (self._undecided(), self._split()) if c]
+        if unsettled:  # said first: a reader takes the headline and stops (2 replications put
+            # the baseline's limit at x2.25, 1,816 TEU/week, where 10 put it at x2, 1,626)
+            answer = "Tentative, too few replications to settle the limit (see the caution): " + answer
+        return answer + "".join(f" Caution: {c}." for c in (*unsettled, self.caution) if c)
 
     def _standing(self) -> str:
         if not self.standing:
