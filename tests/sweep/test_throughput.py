@@ -408,6 +408,17 @@ def test_a_busy_share_whose_interval_passes_100_is_cut_there() -> None:
     assert _busy(None) == "-"
 
 
+def test_a_count_whose_interval_passes_0_is_cut_there() -> None:
+    # a station's TEU a week over 2 replications read "11 ±119"; a rise, which may be
+    # negative, keeps its interval whole
+    from corridor.kernels.stats import Estimate
+    from corridor.report.throughput_out import _pm
+    assert _pm(Estimate(11.0, 108.0, 2, 0.95), 0) == "11 (0-119)"
+    assert _pm(Estimate(1234.5, 20.0, 2, 0.95), 0) == "1,234 ±20"  # 1,234.5 rounds to even
+    assert _pm(Estimate(-0.5, 2.0, 2, 0.95), 1, signed=True) == "-0.5 ±2.0"
+    assert _pm(Estimate(0.0, 0.0, 2, 0.95), 0) == "0 ±0"
+
+
 def test_a_station_the_cargo_alone_overloads_is_its_bottleneck(tmp_path) -> None:
     # every step over capacity: the station's queue grows already at the lightest, which was
     # taken for outside traffic over its capacity ('whatever the cargo') though it has none,
