@@ -213,6 +213,9 @@ def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() 
     # a difference of 0 in every replication has no interval: "0.00 to 0.00" read as certain
     # (a count of delivered containers moved by a few is 0 in most replications)
     assert kpi_rows([delta(Estimate(0.0, 0.0, 5, 0.95), False)])[0][4:] == ["0.00", "0 in all 5", "no"]
+    # nor has one the same in every replication, but for rounding (the CO2 of vehicles run)
+    same = Estimate(2578.96, 2578.96 * 1e-13, 5, 0.95)
+    assert kpi_rows([delta(same, True)])[0][4:] == ["2,578.96", "2,578.96 in all 5", "yes"]
 
 
 def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:

@@ -206,6 +206,10 @@ def test_the_headline_gives_break_even_load_and_market_with_their_intervals() ->
                break_even_load_factor=Estimate(0.78, math.nan, 1, 0.95))
     text = LaunchCase("with", "FAST", None, one, {}).sentence()  # one replication: no interval
     assert "break-even of 78%;" in text and "400 travellers a week, with its rivals" in text
+    # a break-even the same in every replication (the fare and the cost set it) read "94% (94% to 94%)"
+    fixed = dict(figures, break_even_load_factor=est(0.94, 0.0))
+    text = LaunchCase("with", "FAST", None, fixed, {}).sentence()
+    assert "against a break-even of 94%; it loses money" in text, text
 
 
 def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -> None:

@@ -135,6 +135,8 @@ def _interval(e: Estimate, fmt: str, label: str = "", *, within: tuple[float, fl
     if not _known(e):
         return ""
     low, high = (e.low, e.high) if within is None else (max(e.low, within[0]), min(e.high, within[1]))
+    if f"{low:{fmt}}" == f"{high:{fmt}}":
+        return ""  # the same in every replication: "94% (94% to 94%)" says nothing more
     return f" ({label}{low:{fmt}} to {high:{fmt}})"
 
 

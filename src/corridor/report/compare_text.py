@@ -45,6 +45,10 @@ def kpi_rows(deltas: list[Any]) -> list[list[str]]:
             # no spread to build an interval from: "0.00 to 0.00" would read as a certainty
             # that nothing changes, where a count moved by few units is 0 in most replications
             ci = f"0 in all {d.diff.n}"
+        elif has_ci and d.diff.half_width <= 1e-9 * abs(d.diff.mean):
+            # the same in every replication (the CO2 of vehicles that fly full or empty read
+            # "2,578.96 to 2,578.96")
+            ci = f"{_diff(d.diff.mean, fine)} in all {d.diff.n}"
         # a KPI one scenario lacks (no passengers there: no missed-connection rate) has no
         # difference, and no verdict on it; nor has one difference alone (no interval)
         verdict = "-" if d.diff.n < 2 else "yes" if d.significant else "no"

@@ -134,11 +134,19 @@ def cut_share(mean: float, low: float, high: float, digits: int = 0) -> str | No
     A ratio that may pass 100% (an airline's share of a market, a ratio of rates) and whose
     mean does keeps that end: the mean is never printed outside its interval.
 
+    An interval so cut that it rounds to one figure is that figure alone (a queue busy all the
+    time in every replication read "100 (100-100)").
+
     >>> cut_share(0.98, 0.94, 1.02), cut_share(0.5, 0.45, 0.55), cut_share(1.01, 0.95, 1.07)
     ('98 (94-100)', None, '101 (95-107)')
+    >>> cut_share(0.99999, 0.99997, 1.00001)
+    '100'
     """
     if not (low < 0.0 or high > 1.0) or not (math.isfinite(low) and math.isfinite(high)):
         return None
     lo = max(low, 0.0) if mean >= 0.0 else low
     hi = min(high, 1.0) if mean <= 1.0 else high
-    return f"{100 * mean:.{digits}f} ({100 * lo:.{digits}f}-{100 * hi:.{digits}f})"
+    lo_text, hi_text = f"{100 * lo:.{digits}f}", f"{100 * hi:.{digits}f}"
+    if lo_text == hi_text:
+        return f"{100 * mean:.{digits}f}"
+    return f"{100 * mean:.{digits}f} ({lo_text}-{hi_text})"
