@@ -274,6 +274,25 @@ def test_the_headline_names_the_station_whose_wait_changes_most() -> None:
     assert "the wait at MALASZEWICZE changes most: 50.4 -> 212.0 h" in headline(comp)
 
 
+def test_a_warning_both_runs_give_is_said_once() -> None:
+    # compare baseline direct_flight printed Malaszewicze's jam (the outside traffic's, whatever
+    # the scenario) twice, five lines each, and headlined the flight "Read with care"
+    from corridor.analysis.compare import Comparison, headline
+    from corridor.report.compare_text import shared_warnings
+
+    jam = "MALASZEWICZE: the queue grew without bound in 2 of 2 replications"
+    same = Comparison(["baseline", "flight"], [], [], {"flight": []}, {},
+                      warnings={"baseline": [jam], "flight": [jam]})
+    assert headline(same).endswith("Both runs gave the same warnings, listed below.")
+    assert shared_warnings(same.warnings) == [(["baseline", "flight"], jam)]
+    more = Comparison(["baseline", "flight"], [], [], {"flight": []}, {},
+                      warnings={"baseline": [jam], "flight": [jam, "KC-NQZ-VNO: 3 trips cancelled"]})
+    assert headline(more).endswith("Read with care: the runs gave warnings, listed below.")
+    assert shared_warnings(more.warnings)[1] == (["flight"], "KC-NQZ-VNO: 3 trips cancelled")
+    calm = Comparison(["baseline", "flight"], [], [], {"flight": []}, {})
+    assert "warnings" not in headline(calm)
+
+
 def test_passengers_left_stranded_are_a_compared_kpi() -> None:
     # the flight closed for the whole run strands every passenger: the KPI table had no
     # passenger row at all (door-to-door times need units delivered in both), only

@@ -550,8 +550,11 @@ def headline(comp: Comparison) -> str:
                 f"{p.base['mean_min'] / 60:.1f} h -> {p.other['mean_min'] / 60:.1f} h)" for p in better) + "."
         elif comp.profiles.get(name):
             text += " On the timetable no flow gets faster."
-        if comp.warnings.get(name) or comp.warnings.get(comp.base):
+        mine, theirs = comp.warnings.get(name, []), comp.warnings.get(comp.base, [])
+        if set(mine) != set(theirs):
             text += " Read with care: the runs gave warnings, listed below."
+        elif mine:  # the same in both (a station the outside traffic jams whatever the scenario)
+            text += " Both runs gave the same warnings, listed below."
         lines.append(text)
     return "\n".join(lines)
 
