@@ -329,8 +329,8 @@ def test_throughput_set_gives_the_curve_of_the_changed_file(tmp_path, capsys) ->
     text = capsys.readouterr().out
     assert text.startswith("one-station with places.B.1.servers=3 (--set), at every step")
     # the step table says what "98 (94-100)" in busy % is, as run's header says it of shares
-    assert ("Per step: mean ± half-width of its 95% interval (busy %: mean (low-high) when its "
-            "interval passes 0 or 100%, cut there)") in text
+    assert ("Per step: mean ± half-width of its 95% interval (mean (low-high) when it passes 0, "
+            "or 100% for busy %, cut there)") in text
     # refused before anything runs: several values, a path twice, a path to nothing, a bad value
     for bad, said in ((["places.B.1.servers=2,3"], "throughput takes one value a setting, here 2"),
                       (["places.B.1.servers=2", "places.B.1.servers=3"], "a path is given twice"),

@@ -51,3 +51,28 @@ def test_a_finished_folder_goes_on_when_it_reuses_some_of_its_runs(tmp_path) -> 
     assert [r.reused for r in more.runs] == [True, False]
     with pytest.raises(CorridorError, match="would use none of them"):
         sweep(raw, name, combos, replications=1, seed=4, store=RunStore(tmp_path / "runs", finished=True))
+
+
+def test_the_table_shows_the_waits_the_sweep_is_about() -> None:
+    # a sweep that closed Poland's crossings showed no wait at all: the jam was in its tables
+    # only. The stations a setting names come first, then those whose wait moves most (an
+    # hour or more), at most two; a wait that moves less, or one no run has, is not shown
+    from corridor.report.sweep_out import headline_keys
+
+    def result(column: str, waits: list[dict[str, float]]) -> SweepResult:
+        combos = [Combination({column: k}, {column: str(k)}, ((column, k),)) for k in range(len(waits))]
+        runs = [SweepRun(c, r, 1, f"{c}{r}", {f"stations.{s}.mean_wait_min": m + r for s, m in w.items()},
+                         1, False) for c, w in enumerate(waits) for r in range(2)]
+        return SweepResult("s", [column], combos, 2, 1, runs, [], 0.0)
+
+    def waits(res: SweepResult) -> list[str]:
+        return [label for key, label, _, _ in headline_keys(res) if key.startswith("stations.")]
+
+    closed = result("disruptions.SHUT.capacity_factor",
+                    [{"M": 1800.0, "K": 100.0, "S": 30.0, "B": 5.0},
+                     {"M": 17000.0, "K": 40.0, "S": 6000.0, "B": 65.0}])
+    assert waits(closed) == ["wait at M", "wait at S"]  # M moves 15,200 min, S 5,970; B 60 is the third
+    named = result("places.K.servers", [{"M": 1800.0, "K": 100.0}, {"M": 17000.0, "K": 100.0}])
+    assert waits(named) == ["wait at K", "wait at M"]
+    calm = result("places.Q.servers", [{"M": 100.0}, {"M": 159.0}])
+    assert waits(calm) == []

@@ -212,6 +212,8 @@ def test_each_step_is_judged_by_the_documented_rules(text, scales, bound, replic
     first_bad = next((k for k, ok in enumerate(verdicts) if not ok), len(verdicts))
     assert res.limit == (first_bad - 1 if first_bad > 0 else None)
     verdict = res.verdict()
+    # a limit its cautions leave unsettled is said first to be tentative
+    verdict = verdict.removeprefix("Tentative, too few replications to settle the limit (see the caution): ")
     if not any(verdicts):
         assert verdict.startswith("No step of the grid is sustainable")
     elif res.limit is None:  # the lightest step is not, some heavier one is: the verdict must not deny it

@@ -122,6 +122,7 @@ def headline_keys(result: SweepResult) -> list[tuple[str, str, float, str]]:
             continue
         if any(math.isfinite(s.get(key, {}).get("mean", math.nan)) for s in summary.values()):
             out.append((key, label, scale, unit))
+    out += _wait_keys(result, summary)
     # the airline's own figures for every passenger service with economics (a frequency sweep
     # asks about them first), with the market at which it would pay
     services = sorted({key.split(".")[1] for s in summary.values() for key in s
@@ -133,6 +134,32 @@ def headline_keys(result: SweepResult) -> list[tuple[str, str, float, str]]:
                 (f"airline.{service}.break_even_market_per_week", f"{service} break-even market", 1.0,
                  "pax/week")]
     return out
+
+
+#: a station's mean wait is a column of the sweep's table when it is a swept setting's place,
+#: or when it moves across the combinations by at least this many minutes (the most such)
+WAIT_SPREAD_MIN = 60.0
+WAIT_COLUMNS = 2
+
+
+def _wait_keys(result: SweepResult, summary: dict[int, dict[str, dict[str, float]]]
+               ) -> list[tuple[str, str, float, str]]:
+    """The mean wait at the stations the sweep is about: those a setting names
+    (``places.MALASZEWICZE.servers``), then those whose wait moves most across the
+    combinations, by an hour or more (a sweep that closed Poland's crossings showed no wait
+    at all, the jam only in its tables)."""
+    means: dict[str, list[float]] = {}
+    for s in summary.values():
+        for key, e in s.items():
+            if key.startswith("stations.") and key.endswith(".mean_wait_min") and math.isfinite(e["mean"]):
+                means.setdefault(key, []).append(e["mean"])
+    moved = {key: max(v) - min(v) for key, v in means.items()}
+    named = [f"stations.{col.split('.')[1]}.mean_wait_min" for col in result.columns
+             if col.startswith("places.") and len(col.split(".")) > 2]
+    keys = [k for k in dict.fromkeys(named) if k in moved]
+    keys += sorted((k for k, m in moved.items() if m >= WAIT_SPREAD_MIN and k not in keys),
+                   key=lambda k: -moved[k])[:max(WAIT_COLUMNS - len(keys), 0)]
+    return [(k, f"wait at {k.split('.')[1]}", 1 / 60, "h") for k in keys]
 
 
 def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
