@@ -843,6 +843,7 @@ def _resume_hint(args: argparse.Namespace, store: object) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.analysis.sweep import grid, sweep
+    from corridor.executors import ClusterLost
     from corridor.scenario.overrides import check_settings, parse_setting
 
     settings = [parse_setting(text, repeats=args.zip) for text in args.settings]
@@ -853,7 +854,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result = sweep(raw, str(args.scenario), combos, replications=replications, seed=seed,
                        executor=_executor(args), store=store, progress=_progress(args, "runs"),
                        refuse_empty=True)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterLost):
         _resume_hint(args, store)
         raise
     from corridor.report.sweep_out import metadata, sweep_json, sweep_text, write_sweep
@@ -875,6 +876,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_throughput(args: argparse.Namespace) -> int:
     from corridor.analysis.throughput import DEFAULT_SCALES, parse_scales, throughput
+    from corridor.executors import ClusterLost
     from corridor.scenario.overrides import check_settings, parse_setting
 
     scales = parse_scales(args.scale if args.scale is not None else DEFAULT_SCALES)
@@ -891,7 +893,7 @@ def cmd_throughput(args: argparse.Namespace) -> int:
         res = throughput(raw, str(args.scenario), scales, replications=replications, seed=seed,
                          max_transit_days=args.max_transit_days, executor=_executor(args), store=store,
                          progress=_progress(args, "runs"), settings=settings)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, ClusterLost):
         _resume_hint(args, store)
         raise
     from corridor.report.sweep_out import metadata

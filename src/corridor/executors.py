@@ -196,7 +196,8 @@ def execute(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work = rec
     if executor.dask is not None:
         with _dask_client(executor) as client:
             slots = max(1, sum(client.nthreads().values()))
-            _run_dask(client, _batches(scenarios, jobs, work, slots, keep_going), slots, keep_going, deliver)
+            _run_dask(client, _batches(scenarios, jobs, work, slots, keep_going), slots, keep_going, deliver,
+                      where=f"--dask {executor.dask}", done=done)
     elif executor.local_workers == 1 or len(jobs) == 1:
         cache: OrderedDict[str, Any] = OrderedDict()
         for batch in _batches(scenarios, jobs, work, len(jobs), keep_going):  # one job a batch
@@ -304,6 +305,31 @@ def _dask_client(executor: Executor) -> Iterator[Any]:
     except ImportError:
         raise CorridorError(f"--dask needs Dask's distributed scheduler, which is not installed: "
                             f"{DASK_INSTALL}") from None
+    with _quiet_dask_logs():
+        yield from _dask_client_in(executor, Client, LocalCluster)
+
+
+@contextmanager
+def _quiet_dask_logs() -> Iterator[None]:
+    """Dask's own log lines kept off the user's screen while corridor is its client: corridor
+    says itself what went wrong (a run failed, a worker or the scheduler lost). A scheduler
+    gone mid-run made Dask's client log an error with a traceback of its failed reconnection."""
+    import logging
+
+    names = ["distributed"] + [name for name in logging.root.manager.loggerDict
+                               if name.startswith("distributed.")]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _dask_client_in(executor: Executor, Client: Any, LocalCluster: Any) -> Iterator[Any]:
     import logging
 
     cluster = None
@@ -410,8 +436,13 @@ def _check_scheduler(address: str) -> None:
     raise CorridorError(f"--dask {address}: no Dask scheduler answers there ({why})")
 
 
+class ClusterLost(CorridorError):
+    """The Dask scheduler went away mid-run: the runs not yet back are not failures of theirs."""
+
+
 def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
-              deliver: Callable[[list[tuple[int, Any]]], None]) -> None:
+              deliver: Callable[[list[tuple[int, Any]]], None], *, where: str = "--dask",
+              done: list[int] | None = None) -> None:
     from distributed import as_completed
 
     todo = deque(batches)
@@ -429,6 +460,12 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
             send()
         for future in flow:
             batch = pending.pop(future)
+            if future.status == "cancelled" and _connection_lost(client, future):
+                # the client lost its scheduler and cancelled every future: not failed runs
+                # (a sweep's --resume does them), and no use sending more
+                finished = f"; {done[0]:,} runs had finished" if done is not None else ""
+                raise ClusterLost(f"{where}: lost the connection to the Dask scheduler mid-run "
+                                  f"(it stopped, or the network failed){finished}")
             if future.status != "finished":  # an error, or cancelled by the scheduler
                 exc = future.exception() if future.status == "error" else CorridorError("cancelled")
                 if not keep_going:
@@ -442,6 +479,17 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
     except BaseException:
         client.cancel(list(pending))
         raise
+
+
+def _connection_lost(client: Any, future: Any) -> bool:
+    """Whether ``future`` was cancelled because the client lost its scheduler."""
+    if client.status != "running":
+        return True
+    try:
+        reason = getattr(future.exception(timeout=0), "reason", None)
+    except Exception as exc:  # a cancelled future's exception() may raise what it holds
+        reason = getattr(exc, "reason", None)
+    return reason == "scheduler-connection-lost"
 
 
 def run_replications(scenario: Scenario, replications: int, *, seed: int | None = None,

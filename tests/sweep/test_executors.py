@@ -124,3 +124,55 @@ def test_an_unreachable_scheduler_is_a_clear_error(station, monkeypatch) -> None
     raw, name = station
     with pytest.raises(CorridorError, match="tcp://127.0.0.1:9: cannot reach the scheduler"):
         execute([validate_raw(raw, name)], [Job(0, 0, 1)], run_kpis, executor=Executor(dask="tcp://127.0.0.1:9"))
+
+
+def _kills_the_scheduler_on_replication_1(rec, scenario):
+    if rec.replication == 1:  # the scheduler goes away mid-run (kill -9, its machine lost)
+        os.kill(int(os.environ["CORRIDOR_TEST_SCHEDULER_PID"]), 9)
+    return run_kpis(rec, scenario)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_scheduler_lost_mid_run_is_said_not_counted_as_failed_runs(station, capfd) -> None:
+    """A real scheduler and worker, as separate processes; the scheduler killed by a run. The
+    runs not back are not failures of theirs (a sweep kept them in failures.csv as
+    'CorridorError: cancelled', and --resume could not tell), and Dask's client logged its
+    failed reconnection with a traceback on the user's screen."""
+    pytest.importorskip("distributed")
+    import subprocess
+
+    raw, name = station
+    scenario = validate_raw(raw, name)
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    here = os.path.dirname(os.path.abspath(__file__))  # both import this module by name
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([here, os.path.dirname(here), *sys.path]))
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                                  "127.0.0.1", "--port", str(port), "--dashboard-address",
+                                  "127.0.0.1:0"], **quiet)
+    env["CORRIDOR_TEST_SCHEDULER_PID"] = str(scheduler.pid)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                               "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
+    delivered = []
+    try:
+        jobs = [Job(0, r, 1) for r in range(4)]
+        lost = f"--dask {address}: lost the connection to the Dask scheduler"
+        with pytest.raises(CorridorError, match=lost):
+            execute([scenario], jobs, _kills_the_scheduler_on_replication_1, executor=Executor(dask=address),
+                    keep_going=True, on_result=lambda job, result: delivered.append(result))
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+    assert not [r for r in delivered if isinstance(r, Failed)]
+    assert len(delivered) <= 1  # replication 0 at most: nothing ran after the scheduler died
+    assert "Traceback" not in capfd.readouterr().err
+
