@@ -339,8 +339,13 @@ def _dask_client_in(executor: Executor, Client: Any, LocalCluster: Any) -> Itera
             # worker lost; an interrupt closing the scheduler first made workers log their
             # failed heartbeats with tracebacks (seen under load)
             with _deaf_to_ctrl_c():
+                # no dashboard; the scheduler's HTTP server (health checks), which it starts
+                # anyway, on a free port of loopback: on Dask's default :8787, taken by another
+                # cluster or a notebook's, Dask warned "Port 8787 is already in use"
                 cluster = LocalCluster(n_workers=executor.local_workers, threads_per_worker=1,
                                        processes=True, host="127.0.0.1", dashboard_address=None,
+                                       scheduler_kwargs={"dashboard": False,
+                                                         "dashboard_address": "127.0.0.1:0"},
                                        silence_logs=logging.CRITICAL)
             client = Client(cluster)
         else:

@@ -176,3 +176,25 @@ def test_a_scheduler_lost_mid_run_is_said_not_counted_as_failed_runs(station, ca
     assert len(delivered) <= 1  # replication 0 at most: nothing ran after the scheduler died
     assert "Traceback" not in capfd.readouterr().err
 
+
+def test_dask_local_does_not_warn_when_port_8787_is_taken(station, recwarn) -> None:
+    """Dask's scheduler serves HTTP on :8787 by default, dashboard or not; with that port taken
+    (another cluster, a notebook's) ``--dask local`` printed Dask's 'Port 8787 is already in
+    use. Perhaps you already have a cluster running?'."""
+    pytest.importorskip("distributed")
+    import socket
+
+    raw, name = station
+    taken = socket.socket()
+    try:
+        try:
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        except OSError:
+            pass  # taken already
+        results = execute([validate_raw(raw, name)], [Job(0, 0, 1), Job(0, 1, 1)], run_kpis,
+                          executor=Executor(dask="local", workers=1))
+    finally:
+        taken.close()
+    assert len(results) == 2 and not [r for r in results if isinstance(r, Failed)]
+    assert not [w for w in recwarn if "already in use" in str(w.message)]
