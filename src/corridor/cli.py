@@ -94,7 +94,7 @@ def _executor_args(p: argparse.ArgumentParser) -> None:
                        help="run in N local processes (default or 0: one per core; 1: in this process)")
     where.add_argument("--dask", metavar="ADDRESS",
                        help="run on the dask.distributed scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786; "
-                       "its workers need corridor installed), or 'local' for a Dask cluster on this "
+                       "it and its workers need corridor installed), or 'local' for a Dask cluster on this "
                        "machine; needs pip install 'corridor[dask]'")
 
 

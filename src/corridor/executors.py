@@ -13,8 +13,9 @@ hash of the scenario's content), so a batch does not rebuild them. At most two b
 slot are in flight at once: memory stays flat however many runs are asked for.
 
 Dask is optional (``pip install 'corridor[dask]'``): ``Executor(dask="tcp://host:8786")``
-sends batches to an existing ``dask.distributed`` scheduler, whose workers must have corridor
-installed; ``Executor(dask="local")`` starts a LocalCluster on this machine's loopback.
+sends batches to an existing ``dask.distributed`` scheduler; it and its workers must have
+corridor installed (the scheduler unpickles each batch too); ``Executor(dask="local")``
+starts a LocalCluster on this machine's loopback.
 """
 
 from __future__ import annotations
@@ -473,10 +474,16 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
                                   f"(it stopped, or the network failed){finished}")
             if future.status != "finished":  # an error, or cancelled by the scheduler
                 exc = future.exception() if future.status == "error" else CorridorError("cancelled")
-                if not keep_going:
-                    raise exc
-                # KilledWorker: the scheduler retried it on other workers and they died too
-                deliver(_lost(batch, f"failed on the Dask cluster: {type(exc).__name__}: {exc}"))
+                if _from_the_work(exc):  # the replication raised it: as in this process
+                    if not keep_going:
+                        raise exc
+                    deliver(_lost(batch, f"failed on the Dask cluster: {_said(exc)}"))
+                elif keep_going and _killed_worker(exc):
+                    # the scheduler retried it on other workers and they died too
+                    deliver(_lost(batch, f"failed on the Dask cluster: {_first_line(exc)}"))
+                else:  # the cluster could not run it (nor, most likely, any other)
+                    raise CorridorError(f"{where}: the Dask cluster could not run replications "
+                                        f"({_first_line(exc)}){_hint(exc)}") from None
             else:
                 deliver(future.result())
             if todo:
@@ -484,6 +491,39 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
     except BaseException:
         client.cancel(list(pending))
         raise
+
+
+def _from_the_work(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by a replication (its traceback passes through
+    :func:`_run_batch`, on the worker), not by the cluster around it (a task the scheduler or
+    a worker could not unpickle, a worker that died)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "_run_batch" and code.co_filename.endswith("executors.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _killed_worker(exc: BaseException) -> bool:
+    return type(exc).__name__ == "KilledWorker"
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception said in its first sentence (Dask's own run over several lines, with a link)."""
+    return " ".join(_said(exc).split()).split(". ")[0].rstrip(".")
+
+
+def _hint(exc: BaseException) -> str:
+    if _killed_worker(exc):
+        return ": its workers died running them (killed, or out of memory)"
+    if "deserializ" in str(exc) or isinstance(exc, ImportError):
+        from importlib.metadata import version
+
+        return (f": the scheduler and every worker need corridor installed, the same version as "
+                f"here ({version('corridor')}), and the same Python packages")
+    return ""
 
 
 def _connection_lost(client: Any, future: Any) -> bool:

@@ -198,3 +198,45 @@ def test_dask_local_does_not_warn_when_port_8787_is_taken(station, recwarn) -> N
         taken.close()
     assert len(results) == 2 and not [r for r in results if isinstance(r, Failed)]
     assert not [w for w in recwarn if "already in use" in str(w.message)]
+
+
+def test_a_cluster_that_cannot_load_corridor_is_a_clear_error(station, capfd) -> None:
+    """A scheduler without corridor (the docs asked it of the workers only) cannot unpickle a
+    batch: `corridor run` printed Dask's RuntimeError with a traceback, and a sweep reported
+    every run failed with Dask's message of several lines. A replication's own error still
+    comes through as it is (raised, or reported with keep_going)."""
+    distributed = pytest.importorskip("distributed")
+    import subprocess
+
+    raw, name = station
+    scenario = validate_raw(raw, name)
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    without = ("import sys; sys.modules['corridor'] = None; "
+               "from distributed.cli.dask_scheduler import main; main()")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([sys.executable, "-c", without, "--host", "127.0.0.1", "--port",
+                                  str(port), "--dashboard-address", "127.0.0.1:0"], **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                               "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
+    delivered = []
+    try:
+        for keep_going in (False, True):
+            with pytest.raises(CorridorError, match="could not run replications.*need corridor installed"):
+                execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], run_kpis, executor=Executor(dask=address),
+                        keep_going=keep_going, on_result=lambda job, result: delivered.append(result))
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait()
+    assert delivered == []
+    assert "Traceback" not in capfd.readouterr().err
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        on_dask = Executor(dask=cluster.scheduler_address)
+        with pytest.raises(RuntimeError, match="replication 1 went wrong"):
+            execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], _raises_on_1, executor=on_dask)
+        results = execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], _raises_on_1, executor=on_dask,
+                          keep_going=True)
+    assert results[0] == 0
+    assert results[1] == Failed("RuntimeError: replication 1 went wrong")  # as in this process
