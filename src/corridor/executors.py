@@ -38,6 +38,7 @@ BATCHES_PER_SLOT = 8  # batches per worker: load balance and progress against me
 IN_FLIGHT_PER_SLOT = 2  # batches sent ahead per worker
 CACHED_SCENARIOS = 4  # timetables and planners a worker keeps
 DASK_TIMEOUT_S = 30  # to reach a scheduler, and for it to have a worker
+REFUSED_S = 10  # a port that refuses this long has no scheduler behind it
 MAX_WORKERS = 256  # local processes at most (0 asks for one per core)
 DASK_INSTALL = "pip install 'corridor[dask]'"
 
@@ -399,7 +400,7 @@ def _check_scheduler(address: str) -> None:
     scheme, location = parse_address(address)
     get_backend(scheme)
     if scheme in ("tcp", "tls"):
-        parse_host_port(location)
+        _reach(address, *parse_host_port(location))
 
     # Dask gives up reaching the address after DASK_TIMEOUT_S; the deadline leaves room for
     # that, so an address nothing listens at keeps its own message
@@ -440,6 +441,36 @@ def _check_scheduler(address: str) -> None:
     else:
         why = f"its answer is not in Dask's protocol: {_said(exc)}"
     raise CorridorError(f"--dask {address}: no Dask scheduler answers there ({why})")
+
+
+def _reach(address: str, host: str, port: int | None) -> None:
+    """A host that does not resolve, or one that refuses the port, said at once and as such:
+    Dask retries both for its whole timeout and then says only "Timed out trying to connect".
+    A host that does not answer at all (a firewall that drops) is left to Dask's timeout."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CorridorError(f"--dask {address}: cannot reach the scheduler: no such host {host!r} "
+                            f"({exc})") from None
+    if port is None:
+        return
+    import time
+
+    given = time.monotonic() + REFUSED_S  # a scheduler started just before has a moment to listen
+    while True:
+        try:
+            socket.create_connection((host, port), timeout=5).close()
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() > given:
+                raise CorridorError(
+                    f"--dask {address}: cannot reach the scheduler: nothing listens there (connection "
+                    f"refused for {REFUSED_S:g} s); is it running, on that port?") from None
+            time.sleep(0.25)
+        except OSError:
+            return  # unreachable, or slow: Dask's own attempt says so in time
 
 
 class ClusterLost(CorridorError):

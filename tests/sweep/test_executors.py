@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -126,10 +127,46 @@ def test_an_unreachable_scheduler_is_a_clear_error(station, monkeypatch) -> None
         execute([validate_raw(raw, name)], [Job(0, 0, 1)], run_kpis, executor=Executor(dask="tcp://127.0.0.1:9"))
 
 
+@pytest.mark.parametrize(("address", "said"), [
+    ("tcp://nosuchhost.invalid:8786", "cannot reach the scheduler: no such host 'nosuchhost.invalid'"),
+    ("tcp://127.0.0.1:{free}", "cannot reach the scheduler: nothing listens there (connection refused for "
+                               "1 s)"),
+])
+def test_no_such_host_and_a_port_refused_are_said_at_once(station, monkeypatch, address, said) -> None:
+    # Dask retried both for its whole timeout (30 s), then said only "Timed out trying to
+    # connect"; with a timeout of an hour, this test would hang if corridor waited for it
+    pytest.importorskip("distributed")
+    import corridor.executors as ex
+
+    monkeypatch.setattr(ex, "DASK_TIMEOUT_S", 3600)
+    monkeypatch.setattr(ex, "REFUSED_S", 1)
+    raw, name = station
+    address = address.format(free=_free_port())
+    with pytest.raises(CorridorError, match=re.escape(f"--dask {address}: {said}")):
+        execute([validate_raw(raw, name)], [Job(0, 0, 1)], run_kpis, executor=Executor(dask=address))
+
+
 def _kills_the_scheduler_on_replication_1(rec, scenario):
     if rec.replication == 1:  # the scheduler goes away mid-run (kill -9, its machine lost)
         os.kill(int(os.environ["CORRIDOR_TEST_SCHEDULER_PID"]), 9)
     return run_kpis(rec, scenario)
+
+
+def _listening(port: int, within_s: float = 120.0) -> None:
+    """Wait for a scheduler just started to take connections (its start is slow on a loaded
+    machine: corridor gives a refused port 10 s)."""
+    import socket
+    import time
+
+    end = time.monotonic() + within_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
 
 
 def _free_port() -> int:
@@ -163,6 +200,7 @@ def test_a_scheduler_lost_mid_run_is_said_not_counted_as_failed_runs(station, ca
                                "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
     delivered = []
     try:
+        _listening(port)
         jobs = [Job(0, r, 1) for r in range(4)]
         lost = f"--dask {address}: lost the connection to the Dask scheduler"
         with pytest.raises(CorridorError, match=lost):
@@ -221,6 +259,7 @@ def test_a_cluster_that_cannot_load_corridor_is_a_clear_error(station, capfd) ->
                                "--nthreads", "1", "--no-nanny", "--no-dashboard"], **quiet)
     delivered = []
     try:
+        _listening(port)
         for keep_going in (False, True):
             with pytest.raises(CorridorError, match="could not run replications.*need corridor installed"):
                 execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], run_kpis, executor=Executor(dask=address),
