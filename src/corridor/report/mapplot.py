@@ -85,18 +85,24 @@ def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any, lons: np.n
     """Each place's id beside it, none over another (:func:`labels.place_labels`), once the
     frame is laid out: measured as drawn, placed in pixels, written as offsets in points; a
     label moved off from its point is joined to it by a thin line; none goes under the legend.
-    ``lons``: the places' longitudes as the map draws them. The labels, in place order."""
-    fig.canvas.draw()  # the layout and the renderer the sizes need
+    ``lons``: the places' longitudes as the map draws them. The labels, in place order.
+
+    Nothing is drawn here: the frame takes its drawn shape from :meth:`apply_aspect`, and the
+    figure is drawn once, when it is saved."""
     renderer = fig.canvas.get_renderer()
+    ax.apply_aspect()  # the box an equal-aspect map is drawn in, as drawing would shrink it
     at = [(lon, p.lat) for p, lon in zip(scenario.places, lons, strict=True)]
     anchors = ax.transData.transform(at) if at else np.zeros((0, 2))
     # each text measured where it would sit at its point: its box less the point is where an
-    # offset must start from (the box's lower left is the text's anchor less its descent)
+    # offset must start from (the box's lower left is the text's anchor less its descent);
+    # one text measures them all, as a text each cost a thousand artists a thousand places
+    probe = ax.text(0.0, 0.0, "", fontsize=7)
     boxes = []
     for p, lon in zip(scenario.places, lons, strict=True):
-        probe = ax.text(lon, p.lat, p.id, fontsize=7)
+        probe.set_position((lon, p.lat))
+        probe.set_text(p.id)
         boxes.append(probe.get_window_extent(renderer))
-        probe.remove()
+    probe.remove()
     sizes = np.array([(b.width, b.height) for b in boxes]).reshape(-1, 2)
     below = np.array([(b.x0, b.y0) for b in boxes]).reshape(-1, 2) - anchors
     frame = ax.get_window_extent(renderer)
@@ -106,13 +112,37 @@ def _label_places(fig: Any, ax: Any, scenario: Scenario, legend: Any, lons: np.n
     key = legend.get_window_extent(renderer)
     offsets = place_labels(anchors, sizes, (frame.x0, frame.y0, frame.x1, frame.y1), marker_px=reach,
                            blocked_px=np.array([[key.x0, key.y0, key.x1, key.y1]]))
-    texts = []
-    for p, lon, offset, size, drop in zip(scenario.places, lons, offsets, sizes, below, strict=True):
-        leader = ({"arrowstyle": "-", "lw": 0.5, "color": "#777777", "shrinkA": 0, "shrinkB": 2}
-                  if needs_leader(offset, size) else None)
-        texts.append(ax.annotate(p.id, (lon, p.lat), xytext=tuple((offset - drop) * points_per_px),
-                                 textcoords="offset points", fontsize=7, zorder=4, arrowprops=leader))
-    return texts
+    led = [i for i in range(len(offsets)) if needs_leader(offsets[i], sizes[i])]
+    if led:
+        _draw_leaders(ax, anchors[led], anchors[led] + offsets[led], sizes[led], points_per_px)
+    return [ax.annotate(p.id, (lon, p.lat), xytext=tuple((offset - drop) * points_per_px),
+                        textcoords="offset points", fontsize=7, zorder=4)
+            for p, lon, offset, drop in zip(scenario.places, lons, offsets, below, strict=True)]
+
+
+def _draw_leaders(ax: Any, points_px: np.ndarray, corners_px: np.ndarray, sizes_px: np.ndarray,
+                  points_per_px: float) -> None:
+    """Thin lines from labels to their points, as one collection under the labels: each runs
+    from the middle of its label's box towards the point, starting where it leaves the box
+    (with 2 points of margin) and stopping 2 points short of the point. Matplotlib's own
+    leader (an annotation's arrow) finds the box's edge by bisection at every drawing, which
+    took most of the time of a map of thousands of places; the edge is a line's exit from a
+    rectangle, worked out here once."""
+    from matplotlib.collections import LineCollection
+
+    margin_px = 2.0 / points_per_px
+    half = sizes_px / 2 + margin_px
+    centres = corners_px + sizes_px / 2
+    d = points_px - centres
+    with np.errstate(divide="ignore"):
+        t = np.min(np.where(d != 0, half / np.abs(d), np.inf), axis=1)  # where it leaves the box
+    length = np.hypot(d[:, 0], d[:, 1])
+    start = centres + np.minimum(t, 1.0)[:, None] * d
+    end = points_px - d * (margin_px / np.maximum(length, 1e-9))[:, None]
+    inverse = ax.transData.inverted()  # in data, so the lines follow the figure to any dpi
+    segments = np.stack([inverse.transform(start), inverse.transform(end)], axis=1)
+    leaders = LineCollection(list(segments), colors="#777777", linewidths=0.5, zorder=4)
+    ax.add_collection(leaders, autolim=False)
 
 
 def draw_map(scenario: Scenario, out: Path, *, title: str | None = None, dpi: int = 130) -> None:
@@ -174,9 +204,14 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     if closed:
         _shade_closed(ax, closed, (-360.0, 0.0, 360.0) if moved else (0.0,))
 
-    for p, lon in zip(scenario.places, lons, strict=True):
-        ax.scatter(lon, p.lat, marker=KIND_MARKERS[p.kind], s=_marker_area(p),
-                   color="black" if p.queues else "#444444", zorder=3)
+    # one collection of markers per kind and look, not one a place (a scatter each cost a
+    # second a hundred places)
+    looks: dict[tuple[str, bool], list[int]] = {}
+    for i, p in enumerate(scenario.places):
+        looks.setdefault((p.kind, bool(p.queues)), []).append(i)
+    for (kind, queues), idx in looks.items():
+        ax.scatter(lons[idx], lats[idx], marker=KIND_MARKERS[kind], s=_marker_area(scenario.places[idx[0]]),
+                   color="black" if queues else "#444444", zorder=3)
 
     handles: list[Artist] = [Line2D([0], [0], color=colour, lw=2, ls=ls, label=label)
                              for label, colour, ls in legend_lines(scenario)]
@@ -200,5 +235,7 @@ def map_figure(scenario: Scenario, *, title: str | None = None) -> Any:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     fig.set_figheight(float(np.clip(15 * 0.93 * stretch * (y1 - y0) / max(x1 - x0, 1e-9) + 1.3, 5, 12)))
     fig.tight_layout()
+    # laid out once: no engine left to make saving draw the figure a second time to lay it out
+    fig.set_layout_engine(None)
     _label_places(fig, ax, scenario, legend, lons)
     return fig
