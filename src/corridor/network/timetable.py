@@ -157,6 +157,27 @@ def _local_days(epoch: dt.datetime, start_min: float, end_min: float) -> np.ndar
     return np.arange(first.toordinal(), last.toordinal() + 1, dtype=np.int64)
 
 
+def _offset_min(zi: Any, day: dt.date, minute: int) -> float:
+    """The UTC offset (minutes) of a local clock time, as ``zoneinfo`` reads it (``fold=0``)."""
+    local = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zi)
+    delta = local.utcoffset()
+    assert delta is not None
+    return delta.total_seconds() / 60.0
+
+
+@lru_cache(maxsize=256)
+def _day_offsets_min(tz: str, first_ordinal: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """The UTC offset (minutes) at each local day's midnight and last minute: the same for
+    every service of a zone over the same days, so worked out once for all of them."""
+    zi = zone(tz)
+    days = [dt.date.fromordinal(first_ordinal + k) for k in range(n_days)]
+    first = np.array([_offset_min(zi, day, 0) for day in days])
+    last = np.array([_offset_min(zi, day, 1439) for day in days])
+    first.setflags(write=False)
+    last.setflags(write=False)
+    return first, last
+
+
 @lru_cache(maxsize=4096)
 def _utc_offsets_min(tz: str, first_ordinal: int, n_days: int, clock_min: tuple[int, ...]) -> np.ndarray:
     """UTC offset (minutes) of each local day x clock time, read as ``zoneinfo`` reads it.
@@ -167,21 +188,11 @@ def _utc_offsets_min(tz: str, first_ordinal: int, n_days: int, clock_min: tuple[
     the change (``fold=0``).
     """
     zi = zone(tz)
-
-    def offset(day: dt.date, minute: int) -> float:
-        local = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, tzinfo=zi)
-        delta = local.utcoffset()
-        assert delta is not None
-        return delta.total_seconds() / 60.0
-
-    out = np.empty((n_days, len(clock_min)))
-    for k in range(n_days):
+    first, last = _day_offsets_min(tz, first_ordinal, n_days)
+    out = np.repeat(first[:, None], len(clock_min), axis=1)
+    for k in np.flatnonzero(first != last).tolist():
         day = dt.date.fromordinal(first_ordinal + k)
-        first, last = offset(day, 0), offset(day, 1439)
-        if first == last:
-            out[k] = first
-        else:
-            out[k] = [offset(day, m) for m in clock_min]
+        out[k] = [_offset_min(zi, day, m) for m in clock_min]
     out.setflags(write=False)
     return out
 
