@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from corridor.errors import CorridorError
 from corridor.interchange.gtfs_time import day_start, format_time, service_day
@@ -105,22 +106,23 @@ def calendar_rows(days: Iterable[dt.date]) -> list[tuple[frozenset[int], dt.date
     >>> calendar_rows([d, d + dt.timedelta(2), d + dt.timedelta(7), d + dt.timedelta(9)])
     [(frozenset({0, 2}), datetime.date(2027, 3, 1), datetime.date(2027, 3, 10))]
     """
-    wanted = sorted(set(days))
+    # on day ordinals (ordinal 1, 0001-01-01, is a Monday): the walk below steps through every
+    # day of the period, and ints step faster than dates
+    wanted = sorted({d.toordinal() for d in days})
     present = set(wanted)
     rows = []
     i = 0
-    one = dt.timedelta(days=1)
     while i < len(wanted):
         first = wanted[i]
-        mask = frozenset(d.weekday() for d in wanted[i : i + 7] if d < first + dt.timedelta(days=7))
+        mask = frozenset((d - 1) % 7 for d in wanted[i : i + 7] if d < first + 7)
         last = cur = first
         while cur < wanted[-1]:
-            cur += one
-            if (cur in present) != (cur.weekday() in mask):
+            cur += 1
+            if (cur in present) != ((cur - 1) % 7 in mask):
                 break
             if cur in present:
                 last = cur
-        rows.append((mask, first, last))
+        rows.append((mask, dt.date.fromordinal(first), dt.date.fromordinal(last)))
         while i < len(wanted) and wanted[i] <= last:
             i += 1
     return rows
@@ -145,7 +147,7 @@ def build_feed(
     given = (start is not None, end is not None)
     feed = Feed(tz_name, first, last)
     places = {p.id: p for p in scenario.places}
-    epoch = scenario.run.epoch
+    clock = _Clock(feed_tz, scenario.run.epoch)
 
     agencies: dict[str, dict[str, object]] = {}
     routes: list[dict[str, object]] = []
@@ -200,7 +202,7 @@ def build_feed(
                 }
             )
         used_stops.update(service.stops)
-        by_time = _departures(scenario, service, feed_tz, first, last, epoch, given)
+        by_time = _departures(scenario, service, places[service.stops[0]].tz, clock, first, last, given)
         days_run.update(d for days in by_time.values() for d in days)
         points = _points(service, segments)
         plan = [points]
@@ -236,8 +238,8 @@ def build_feed(
                         base = piece[0].arrive_min
                         starts: dict[int, set[dt.date]] = defaultdict(set)
                         for day in period:
-                            instant = day_start(day, feed_tz) + dt.timedelta(seconds=seconds + base * 60)
-                            piece_day, piece_s = service_day(instant, feed_tz)
+                            instant = clock.day_start(day) + dt.timedelta(seconds=seconds + base * 60)
+                            piece_day, piece_s = clock.service_day(instant)
                             starts[piece_s].add(piece_day)
                         for piece_s, piece_days in sorted(starts.items()):
                             for p_mask, p_lo, p_hi in calendar_rows(piece_days):
@@ -314,8 +316,40 @@ def build_feed(
 _DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
+class _Clock:
+    """:func:`day_start` and :func:`service_day` in the feed's zone, each worked out once a day
+    or an instant: thousands of services depart at the same few thousand instants, and each
+    answer is a few datetime conversions."""
+
+    def __init__(self, tz: ZoneInfo, epoch: dt.datetime) -> None:
+        self.tz = tz
+        self.epoch = epoch
+        self._starts: dict[dt.date, dt.datetime] = {}
+        self._days: dict[dt.datetime, tuple[dt.date, int]] = {}
+        self._days_min: dict[float, tuple[dt.date, int]] = {}
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        start = self._starts.get(day)
+        if start is None:
+            start = self._starts[day] = day_start(day, self.tz)
+        return start
+
+    def service_day(self, instant: dt.datetime) -> tuple[dt.date, int]:
+        got = self._days.get(instant)
+        if got is None:
+            got = self._days[instant] = service_day(instant, self.tz)
+        return got
+
+    def service_day_min(self, minutes: float) -> tuple[dt.date, int]:
+        """The service day and seconds of an instant given in minutes since the epoch."""
+        got = self._days_min.get(minutes)
+        if got is None:
+            got = self._days_min[minutes] = service_day(self.epoch + dt.timedelta(minutes=minutes), self.tz)
+        return got
+
+
 def _departures(
-    scenario: Scenario, service: Service, feed_tz: object, first: dt.date, last: dt.date, epoch: dt.datetime,
+    scenario: Scenario, service: Service, tz: str, clock: _Clock, first: dt.date, last: dt.date,
     given: tuple[bool, bool],
 ) -> dict[int, set[dt.date]]:
     """Each departure time of ``service`` in GTFS seconds, with the service days it runs on.
@@ -325,8 +359,10 @@ def _departures(
     its first stop may run on that day in the feed's zone, one late on the last day on the day
     after it. An end taken from the scenario (its validity, or a year from ``run.start``) bounds
     local dates at the first stop, as a service's own validity does, and the feed's period
-    grows to the days its departures run on (:func:`build_feed`)."""
+    grows to the days its departures run on (:func:`build_feed`). ``tz``: the zone of the
+    service's first stop."""
     assert service.timetable is not None
+    epoch = clock.epoch
     valid_from, valid_to = scenario.validity(service)
     if not given[0]:
         valid_from = max(first, valid_from) if valid_from else first
@@ -338,7 +374,6 @@ def _departures(
     # the window holds every departure of a local day first..last, or of a feed day, whatever the zones
     start_min = ((first - epoch.date()).days - 2) * MIN_PER_DAY
     end_min = ((last - epoch.date()).days + 3) * MIN_PER_DAY
-    tz = scenario.place(service.stops[0]).tz
     starts = first_departures_min(
         service.timetable.weekdays,
         service.timetable.clock_min,
@@ -349,9 +384,8 @@ def _departures(
         valid_from=valid_from,
         valid_to=valid_to,
     )
-    for minutes in starts:
-        instant = epoch + dt.timedelta(minutes=float(minutes))
-        day, seconds = service_day(instant, feed_tz)  # type: ignore[arg-type]
+    for minutes in starts.tolist():
+        day, seconds = clock.service_day_min(minutes)
         if (given[0] and day < first) or (given[1] and day > last):
             continue
         out[seconds].add(day)
@@ -486,13 +520,14 @@ def _transfers(scenario: Scenario) -> list[dict[str, object]]:
     the link starts, the link, and the larger of check-in and connection time where it ends
     (docs/planning.md, "Boarding rules")."""
     rows: dict[tuple[str, str], int] = {}
+    places = {p.id: p for p in scenario.places}
     for p in scenario.places:
         if p.min_connection_min > 0:
             rows[(p.id, p.id)] = int(round(p.min_connection_min * 60))
     for link in scenario.links:
         ends = [(link.from_, link.to)] + ([(link.to, link.from_)] if link.bidirectional else [])
         for u, v in ends:
-            a, b = scenario.place(u), scenario.place(v)
+            a, b = places[u], places[v]
             minutes = a.min_connection_min + link.duration_min + max(b.checkin_min, b.min_connection_min)
             seconds = int(round(minutes * 60))
             rows[(u, v)] = min(rows.get((u, v), seconds), seconds)
