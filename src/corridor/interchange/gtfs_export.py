@@ -237,9 +237,9 @@ def build_feed(
                     for piece in plan[1:]:
                         base = piece[0].arrive_min
                         starts: dict[int, set[dt.date]] = defaultdict(set)
+                        shift = dt.timedelta(seconds=seconds + base * 60)
                         for day in period:
-                            instant = clock.day_start(day) + dt.timedelta(seconds=seconds + base * 60)
-                            piece_day, piece_s = clock.service_day(instant)
+                            piece_day, piece_s = service_day(day_start(day, feed_tz) + shift, feed_tz)
                             starts[piece_s].add(piece_day)
                         for piece_s, piece_days in sorted(starts.items()):
                             for p_mask, p_lo, p_hi in calendar_rows(piece_days):
@@ -317,28 +317,14 @@ _DAY_COLUMNS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturda
 
 
 class _Clock:
-    """:func:`day_start` and :func:`service_day` in the feed's zone, each worked out once a day
-    or an instant: thousands of services depart at the same few thousand instants, and each
-    answer is a few datetime conversions."""
+    """:func:`service_day` in the feed's zone, worked out once an instant: thousands of
+    services depart at the same few thousand instants, and each answer is a few datetime
+    conversions."""
 
     def __init__(self, tz: ZoneInfo, epoch: dt.datetime) -> None:
         self.tz = tz
         self.epoch = epoch
-        self._starts: dict[dt.date, dt.datetime] = {}
-        self._days: dict[dt.datetime, tuple[dt.date, int]] = {}
         self._days_min: dict[float, tuple[dt.date, int]] = {}
-
-    def day_start(self, day: dt.date) -> dt.datetime:
-        start = self._starts.get(day)
-        if start is None:
-            start = self._starts[day] = day_start(day, self.tz)
-        return start
-
-    def service_day(self, instant: dt.datetime) -> tuple[dt.date, int]:
-        got = self._days.get(instant)
-        if got is None:
-            got = self._days[instant] = service_day(instant, self.tz)
-        return got
 
     def service_day_min(self, minutes: float) -> tuple[dt.date, int]:
         """The service day and seconds of an instant given in minutes since the epoch."""

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _TIME = re.compile(r"^\s*(\d{1,4}):([0-5]\d):([0-5]\d)\s*$")
 
 
+@lru_cache(maxsize=8192)  # a feed asks each day of its years again for every departure
 def day_start(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     """The instant (UTC) a service day's times count from: noon minus 12 h, local in ``tz``."""
     noon = dt.datetime.combine(day, dt.time(12, 0), tzinfo=tz)
