@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corridor.network.geo import centre_lon, wrapped_lon
@@ -36,6 +36,7 @@ def _covers(centre: float, lons: np.ndarray, half: float) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(-180.0, 180.0, allow_nan=False), min_size=1, max_size=12))
+@example([0.0, 72.0, 168.0, 1e-09, -96.45106322839088])
 def test_the_centre_is_that_of_the_shortest_arc_holding_every_longitude(lons: list[float]) -> None:
     # brute force: an arc that holds them all and is shortest starts at one of them and runs
     # east to another; try every pair
@@ -46,7 +47,9 @@ def test_the_centre_is_that_of_the_shortest_arc_holding_every_longitude(lons: li
     assert -180.0 <= c < 180.0
     assert _covers(c, x, best / 2)
     w = wrapped_lon(x, c)
-    assert np.all(np.abs(w - c) <= 180.0) and np.ptp(w) <= best + 1e-9
+    # the brute force's arc may be short of the true one by twice _covers' 1e-9 (for [0, 1e-9,
+    # 72, 168, -96.45...] it ran from 1e-9, leaving 0 out by 1e-9)
+    assert np.all(np.abs(w - c) <= 180.0) and np.ptp(w) <= best + 3e-9
     # moved by whole turns only, and only where needed
     assert np.allclose((w - x) % 360.0, 0.0) or np.allclose((w - x) % 360.0, 360.0)
     assert np.all((w == x) | (np.abs(x - c) > 180.0))
