@@ -76,3 +76,6 @@ def test_the_table_shows_the_waits_the_sweep_is_about() -> None:
     assert waits(named) == ["wait at K", "wait at M"]
     calm = result("places.Q.servers", [{"M": 100.0}, {"M": 159.0}])
     assert waits(calm) == []
+    # ids may hold dots
+    dotted = result("places.B.1.servers", [{"B.1": 10.0, "B": 5.0}, {"B.1": 20.0, "B": 5.0}])
+    assert waits(dotted) == ["wait at B.1"]

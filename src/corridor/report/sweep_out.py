@@ -154,12 +154,16 @@ def _wait_keys(result: SweepResult, summary: dict[int, dict[str, dict[str, float
             if key.startswith("stations.") and key.endswith(".mean_wait_min") and math.isfinite(e["mean"]):
                 means.setdefault(key, []).append(e["mean"])
     moved = {key: max(v) - min(v) for key, v in means.items()}
-    named = [f"stations.{col.split('.')[1]}.mean_wait_min" for col in result.columns
-             if col.startswith("places.") and len(col.split(".")) > 2]
-    keys = [k for k in dict.fromkeys(named) if k in moved]
+    station = {key: key[len("stations."):-len(".mean_wait_min")] for key in moved}  # an id may hold dots
+    keys: list[str] = []
+    for col in result.columns:  # the longest id the path starts with (B.1's, not B's)
+        named = [k for k in moved if col.startswith(f"places.{station[k]}.")]
+        if named:
+            keys.append(max(named, key=lambda k: len(station[k])))
+    keys = list(dict.fromkeys(keys))
     keys += sorted((k for k, m in moved.items() if m >= WAIT_SPREAD_MIN and k not in keys),
                    key=lambda k: -moved[k])[:max(WAIT_COLUMNS - len(keys), 0)]
-    return [(k, f"wait at {k.split('.')[1]}", 1 / 60, "h") for k in keys]
+    return [(k, f"wait at {station[k]}", 1 / 60, "h") for k in keys]
 
 
 def sweep_json(result: SweepResult, meta: dict[str, Any]) -> dict[str, Any]:
