@@ -208,6 +208,10 @@ def outside_overload(scenario: Scenario) -> dict[str, str]:
     ...     print(place, why)
     B its outside traffic alone takes 100% of its capacity
     C its outside traffic alone is over its capacity while WORKS cuts it to 0.5
+    >>> scenario = NS(places=[station("A", 5.9), station("B", 6), station("C", 4)],
+    ...               disruptions=[works], run=run)
+    >>> sorted(outside_over_capacity(scenario))  # full without a cut: B alone
+    ['B']
     """
     unseen = outside_run(scenario)
     out: dict[str, str] = {}
@@ -227,20 +231,8 @@ def outside_over_capacity(scenario: Scenario) -> set[str]:
     """The stations whose outside traffic alone reaches their whole capacity, on the mean or
     in the busiest month of its seasons (no cut needed): their queue grows while it lasts,
     whatever the scenario's own demand, in every replication that the growth test catches it
-    or not (Małaszewicze's 105% in May grew in 5 of 10 at half the baseline's cargo).
-
-    >>> from corridor.scenario.schema import Place
-    >>> from types import SimpleNamespace as NS
-    >>> import datetime as dt
-    >>> def station(name, per_day):  # two servers, 8 h a vehicle: 6 vehicles a day fill it
-    ...     return Place.model_validate({"id": name, "name": name, "kind": "border_station", "country": "PL",
-    ...         "lat": 52, "lon": 23, "tz": "UTC", "servers": 2, "background_per_day": per_day,
-    ...         "service_time": {"dist": "fixed", "value_min": 480}})
-    >>> run = NS(horizon_days=30, drain_days=0, epoch=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
-    ...          start=dt.date(2027, 1, 1))
-    >>> scenario = NS(places=[station("A", 5.9), station("B", 6)], disruptions=[], run=run)
-    >>> sorted(outside_over_capacity(scenario))
-    ['B']
+    or not (Małaszewicze's 105% in May grew in 5 of 10 at half the baseline's cargo). An
+    example is :func:`outside_overload`'s.
     """
     return {place.id for place, rho, _ in _outside_loads(scenario) if rho >= 1.0}
 

@@ -556,8 +556,7 @@ def _map_stops(
                 continue
             slat, slon = _number(row.get("stop_lat")), _number(row.get("stop_lon"))
             if slat is not None and slon is not None:
-                off_km = float(great_circle_km(np.array([slat]), np.array([slon]),
-                                               np.array([place.lat]), np.array([place.lon]))[0])
+                off_km = float(great_circle_km(slat, slon, place.lat, place.lon))
                 if off_km > SAME_ID_KM:
                     r.problem("stops.txt", k, "stop_lat",
                               f"stop {sid!r} has the id of place {sid!r} but lies {off_km:,.0f} km from it "
