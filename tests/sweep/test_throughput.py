@@ -417,6 +417,7 @@ def test_a_count_whose_interval_passes_0_is_cut_there() -> None:
     assert _pm(Estimate(1234.5, 20.0, 2, 0.95), 0) == "1,234 ±20"  # 1,234.5 rounds to even
     assert _pm(Estimate(-0.5, 2.0, 2, 0.95), 1, signed=True) == "-0.5 ±2.0"
     assert _pm(Estimate(0.0, 0.0, 2, 0.95), 0) == "0 ±0"
+    assert _pm(Estimate(17.0, 18.0, 2, 0.95), 1) == "17.0 (0.0-35.0)"  # the 0 as run's tables give it
 
 
 def test_a_station_the_cargo_alone_overloads_is_its_bottleneck(tmp_path) -> None:

@@ -30,8 +30,8 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0, *, signed: bool = F
         return "-"
     text = f"{e.mean * scale:,.{digits}f}"
     if math.isfinite(e.half_width):
-        if not signed and e.low < 0 <= e.mean:
-            return text + f" (0-{e.high * scale:,.{digits}f})"
+        if not signed and e.low < 0 <= e.mean:  # as run's _ci cuts it: "17.0 (0.0-18.2)"
+            return text + f" ({0.0:,.{digits}f}-{e.high * scale:,.{digits}f})"
         text += f" ±{e.half_width * scale:,.{digits}f}"
     return text
 
