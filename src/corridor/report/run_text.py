@@ -8,19 +8,19 @@ from typing import Any
 
 from corridor.analysis.launch import NO_MARKET
 from corridor.analysis.warnings import run_warnings
-from corridor.report.tables import cut_share, format_table, terminal_width
+from corridor.report.tables import cut_at_zero, cut_share, format_table, terminal_width
 from corridor.units import MIN_PER_WEEK
 
 
 def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digits: int = 1,
-        least: float | None = 0.0) -> str:
-    """Mean ± half-width; an interval passing below ``least``, which the figure cannot go
-    below (0 for counts, waits, times and money; None for a figure that may be negative), is
-    cut there, as ``mean (low-high)``: no count of blocks reads "2 ± 19".
+        signed: bool = False) -> str:
+    """Mean ± half-width; for a figure that cannot be negative (a count, wait, time or sum
+    of money: ``signed`` False) an interval passing below 0 is cut there
+    (:func:`~corridor.report.tables.cut_at_zero`), as ``mean (0-high)``.
 
     >>> _ci({"k": {"n": 3, "mean": 2.0, "low": -17.0, "high": 21.0}}, "k", digits=0)
     '2 (0-21)'
-    >>> _ci({"k": {"n": 3, "mean": -0.2, "low": -18.0, "high": 17.6}}, "k", digits=1, least=None)
+    >>> _ci({"k": {"n": 3, "mean": -0.2, "low": -18.0, "high": 17.6}}, "k", digits=1, signed=True)
     '-0.2 ± 17.8'
     """
     e = summary.get(key)
@@ -31,8 +31,10 @@ def _ci(summary: dict[str, dict[str, float]], key: str, scale: float = 1.0, digi
         mean = 0.0  # no "-0.0" from rounding noise
     if e["n"] < 2:
         return f"{mean:,.{digits}f}"
-    if least is not None and e["low"] * scale < least:
-        return f"{mean:,.{digits}f} ({least:,.{digits}f}-{e['high'] * scale:,.{digits}f})"
+    cut = None if signed else cut_at_zero(mean, e["low"] * scale, e["high"] * scale,
+                                          lambda x: f"{x:,.{digits}f}")
+    if cut is not None:
+        return cut
     half = (e["high"] - e["mean"]) * scale
     return f"{mean:,.{digits}f} ± {half:,.{digits}f}"
 
@@ -97,7 +99,7 @@ def run_text(result: Any) -> str:
     has_pax, has_cargo = any(kinds), not all(kinds)
     if has_pax:
         missed = _percent(s, "passengers.missed_connection_rate", 1)
-        late = _ci(s, "passengers.late_vs_plan_h.mean", 60, least=None)
+        late = _ci(s, "passengers.late_vs_plan_h.mean", 60, signed=True)
         # a flight may land early (its schedule padding), so the mean may be either side of 0
         lines.append(f"Passengers: missed-connection rate {missed}; arrival against the booked "
                      f"time {late} min on average (+ late, - early)")
@@ -227,8 +229,8 @@ def cargo_tables(result: Any) -> list[str]:
                        if key.startswith("gateways.") and key.endswith(".forecast_error_days"))
     if forecasts:
         rows = [[name, _ci(s, f"gateways.{name}.blocks", digits=0),
-                 _ci(s, f"gateways.{name}.forecast_error_days", digits=2, least=None),
-                 _ci(s, f"gateways.{name}.correction_days", digits=2, least=None)] for name in forecasts]
+                 _ci(s, f"gateways.{name}.forecast_error_days", digits=2, signed=True),
+                 _ci(s, f"gateways.{name}.correction_days", digits=2, signed=True)] for name in forecasts]
         heads = ["gateway", "blocks", "left later than told, days", "learnt correction, days"]
         title = ("Gateway forecasts (blocks that chose after the warm-up and left: when the last "
                  "container left against the forecast)")
@@ -284,7 +286,7 @@ def airline_table(result: Any) -> str:
         rows.append([name, _ci(s, k + "passengers_per_week", digits=0),
                      _pct(s, k + "share_of_market"), _pct(s, k + "load_factor"),
                      _ci(s, k + "yield_usd_per_pkm", 100, 1),
-                     _ci(s, k + "profit_per_flight_usd", 1e-3, 1, least=None),
+                     _ci(s, k + "profit_per_flight_usd", 1e-3, 1, signed=True),
                      _ci(s, k + "break_even_load_factor", 100, 0),
                      _ci(s, k + "break_even_market_per_week", digits=0)])
     if not rows:

@@ -27,7 +27,7 @@ from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
 from corridor.report.files import cannot_write, umask, write_table
 from corridor.report.results import check_out, strict
-from corridor.report.tables import cut_share, format_table_in_parts
+from corridor.report.tables import cut_at_zero, cut_share, format_table_in_parts
 
 RUNS = "runs"  # the folder of finished runs inside --out
 
@@ -233,8 +233,9 @@ def headline_cell(e: dict[str, float] | None, scale: float, unit: str) -> str:
         if cut is not None:
             return cut
     low, high = e.get("low", math.nan) * scale, e.get("high", math.nan) * scale
-    if unit not in SIGNED_UNITS and math.isfinite(low) and math.isfinite(high) and low < 0:
-        return f"{_num(mean, digits)} ({_num(0.0, digits)}-{_num(high, digits)})"
+    cut = None if unit in SIGNED_UNITS else cut_at_zero(mean, low, high, lambda x: _num(x, digits))
+    if cut is not None:
+        return cut
     half = (e["high"] - e["mean"]) * scale
     return _num(mean, digits) + (f" ±{_num(half, digits)}" if math.isfinite(half) else "")
 

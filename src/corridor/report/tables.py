@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def terminal_width(default: int = 100) -> int:
@@ -126,6 +126,26 @@ def hours_minutes(minutes: float) -> str:
     """
     total = math.floor(minutes + 0.5)  # halves up, as times are rounded (round() sends them to even)
     return f"{total // 60} h {total % 60:02d}"
+
+
+def cut_at_zero(mean: float, low: float, high: float, number: Callable[[float], str]) -> str | None:
+    """A figure that cannot be negative (a count, a time, a cost) as ``mean (0-high)`` when its
+    interval passes below 0, each written by ``number``; None when the interval does not pass
+    0, or is not finite, or the mean itself is negative (then the interval is the truth). Run's,
+    sweep's and throughput's tables cut by this one rule: no count of blocks reads "2 ± 19".
+    An interval so cut that it reads as one figure is that figure alone, as in
+    :func:`cut_share`.
+
+    >>> fmt = lambda x: f"{x:,.1f}"
+    >>> cut_at_zero(17.0, -1.0, 35.0, fmt), cut_at_zero(17.0, 1.0, 33.0, fmt)
+    ('17.0 (0.0-35.0)', None)
+    >>> cut_at_zero(0.01, -0.02, 0.04, fmt)
+    '0.0'
+    """
+    if not (math.isfinite(low) and math.isfinite(high)) or not low < 0.0 <= mean:
+        return None
+    zero, top = number(0.0), number(high)
+    return number(mean) if zero == top else f"{number(mean)} ({zero}-{top})"
 
 
 def cut_share(mean: float, low: float, high: float, digits: int = 0) -> str | None:

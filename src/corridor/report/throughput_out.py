@@ -15,7 +15,7 @@ from corridor.report.figures import error_bars, png, pyplot
 from corridor.report.files import write_table
 from corridor.report.results import strict
 from corridor.report.sweep_out import failure_lines, finish_folder, metadata
-from corridor.report.tables import cut_share, format_table
+from corridor.report.tables import cut_at_zero, cut_share, format_table
 
 
 def _pm(e: Estimate | None, digits: int, scale: float = 1.0, *, signed: bool = False) -> str:
@@ -30,8 +30,10 @@ def _pm(e: Estimate | None, digits: int, scale: float = 1.0, *, signed: bool = F
         return "-"
     text = f"{e.mean * scale:,.{digits}f}"
     if math.isfinite(e.half_width):
-        if not signed and e.low < 0 <= e.mean:  # as run's _ci cuts it: "17.0 (0.0-18.2)"
-            return text + f" ({0.0:,.{digits}f}-{e.high * scale:,.{digits}f})"
+        cut = None if signed else cut_at_zero(e.mean * scale, e.low * scale, e.high * scale,
+                                              lambda x: f"{x:,.{digits}f}")
+        if cut is not None:
+            return cut
         text += f" ±{e.half_width * scale:,.{digits}f}"
     return text
 
