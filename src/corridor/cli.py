@@ -751,6 +751,14 @@ def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: AN
         return None
     import time
 
+    dask = getattr(args, "dask", None)
+    if dask is not None:  # reaching a scheduler and its first worker can take a while: say so
+        from corridor.executors import DASK_TIMEOUT_S
+
+        what = ("starting a local Dask cluster" if dask == "local" else
+                f"connecting to the Dask scheduler at {dask} (up to {DASK_TIMEOUT_S} s)")
+        print(f"{what}; the bar starts once a worker is there", file=sys.stderr, flush=True)
+
     started: list[tuple[float, int]] = []
 
     def show(done: int, total: int) -> None:

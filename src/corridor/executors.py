@@ -179,7 +179,8 @@ def execute(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work = rec
     ``keep_going``: a run that raises, or whose worker dies, gives a :class:`Failed` in its
     place and the others go on; otherwise the first failure stops everything and is raised.
     ``on_result(job number, result)`` is called in this process as each result arrives (to
-    store it at once); ``progress(done, total)`` after each.
+    store it at once); ``progress(done, total)`` after each, and with 0 done once the runs
+    can start (on Dask, once connected to a scheduler that has a worker).
     """
     results: list[Any] = [None] * len(jobs)
     done = [0]
@@ -197,10 +198,13 @@ def execute(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work = rec
         return results
     if executor.dask is not None:
         with _dask_client(executor) as client:
+            deliver([])  # connected, with a worker: the bar starts at 0
             slots = max(1, sum(client.nthreads().values()))
             _run_dask(client, _batches(scenarios, jobs, work, slots, keep_going), slots, keep_going, deliver,
                       where=f"--dask {executor.dask}", done=done)
-    elif executor.local_workers == 1 or len(jobs) == 1:
+        return results
+    deliver([])  # the bar starts at 0 before the first run ends
+    if executor.local_workers == 1 or len(jobs) == 1:
         cache: OrderedDict[str, Any] = OrderedDict()
         for batch in _batches(scenarios, jobs, work, len(jobs), keep_going):  # one job a batch
             deliver(_run_batch(batch, cache))

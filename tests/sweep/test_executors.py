@@ -41,6 +41,16 @@ def reference(station):
     return combos, sweep(raw, name, combos, replications=3, seed=11)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_starts_at_zero_before_the_first_run_ends(station, workers) -> None:
+    raw, name = station
+    seen: list[tuple[int, int]] = []
+    execute([validate_raw(raw, name)], [Job(0, r, 1) for r in range(3)], run_kpis,
+            executor=Executor(workers=workers), progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
 def test_local_pools_of_any_size_give_the_same_kpis(station, reference) -> None:
     raw, name = station
     combos, base = reference
@@ -64,7 +74,11 @@ def test_a_dask_cluster_gives_the_same_numbers_bit_for_bit(station, reference) -
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         on_dask = Executor(dask=cluster.scheduler_address)
         other = sweep(raw, name, combos, replications=3, seed=11, executor=on_dask)
-        records = run_replications(scenario, 3, seed=5, executor=on_dask)
+        seen: list[tuple[int, int]] = []
+        records = run_replications(scenario, 3, seed=5, executor=on_dask,
+                                   progress=lambda done, total: seen.append((done, total)))
+    # the bar starts at 0 once connected (a user waited up to a minute with nothing shown)
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
     assert other.executor.startswith("the Dask scheduler at tcp://127.0.0.1")
     a, b = _kpis_of(base), _kpis_of(other)
     assert a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
@@ -279,3 +293,19 @@ def test_a_cluster_that_cannot_load_corridor_is_a_clear_error(station, capfd) ->
                           keep_going=True)
     assert results[0] == 0
     assert results[1] == Failed("RuntimeError: replication 1 went wrong")  # as in this process
+
+
+def test_a_terminal_is_told_while_the_scheduler_is_reached(station, monkeypatch, capsys) -> None:
+    # reaching a scheduler and waiting for its first worker may take a minute: the terminal
+    # showed nothing meanwhile
+    pytest.importorskip("distributed")
+    from corridor.cli import main
+
+    _, name = station
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    address = "tcp://nosuchhost.invalid:8786"
+    assert main(["run", name, "--replications", "2", "--dask", address]) == 2
+    err = capsys.readouterr().err
+    assert err.index(f"connecting to the Dask scheduler at {address}") < err.index("error:")
+    assert main(["run", name, "--replications", "2", "--dask", address, "--quiet"]) == 2
+    assert "connecting" not in capsys.readouterr().err
