@@ -17,7 +17,8 @@ the sphere that keeps at least ``buffer_km`` from every closed country. The meth
    then at least ``buffer_km`` everywhere, and only a few percent more near the route.
 4. The shortest path among polygonal obstacles bends only at their convex corners: a
    visibility graph over those corners (and the two airports), searched with Dijkstra, gives
-   it; edges are weighted by their great-circle length.
+   it; edges are weighted by their great-circle length. Only lines tangent to the obstacle at
+   both ends are tried (a shortest path runs along no other).
 5. The route found is checked again on the sphere (sampled every 5 km against the unbuffered
    shapes and their margin) by :func:`path_violations`, the same check hand waypoints pass.
 
@@ -490,10 +491,11 @@ def _near_airport(lat: float, lon: float, margins: dict[str, float], reach_km: f
     return shapely.make_valid(shapely.transform(near, lambda c: plane.xy(local.vec(c))))
 
 
-def _corners(obstacle: BaseGeometry) -> np.ndarray:
-    """Convex corners of the obstacle's rings (the only places a shortest path bends)."""
+def _corners(obstacle: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convex corners of the obstacle's rings (the only places a shortest path bends), and the
+    vertices before and after each on its ring."""
     polys = obstacle.geoms if isinstance(obstacle, MultiPolygon) else [obstacle]
-    out = []
+    out, before, after = [], [], []
     for poly in polys:
         if not isinstance(poly, Polygon) or poly.is_empty:
             continue
@@ -504,7 +506,26 @@ def _corners(obstacle: BaseGeometry) -> np.ndarray:
             d_in, d_out = c - prev, nxt - c
             turn = d_in[:, 0] * d_out[:, 1] - d_in[:, 1] * d_out[:, 0]
             out.append(c[turn > 0])
-    return np.concatenate(out) if out else np.empty((0, 2))
+            before.append(prev[turn > 0])
+            after.append(nxt[turn > 0])
+    if not out:
+        return np.empty((0, 2)), np.empty((0, 2)), np.empty((0, 2))
+    return np.concatenate(out), np.concatenate(before), np.concatenate(after)
+
+
+def _tangent(at: np.ndarray, to: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Whether the line from each corner ``at`` to ``to`` leaves the corner's two neighbours on
+    its ring (``before``, ``after``) on one side (or on it): a shortest path runs only along
+    such lines, tangent to the obstacle at both ends, for where the line parts the neighbours
+    a path bending there could cut the corner and be shorter."""
+    d = to - at
+    p, q = before - at, after - at
+    s1 = d[:, 0] * p[:, 1] - d[:, 1] * p[:, 0]
+    s2 = d[:, 0] * q[:, 1] - d[:, 1] * q[:, 0]
+    # collinear within rounding counts as tangent (a path may run along an edge)
+    eps = 1e-9 * np.linalg.norm(d, axis=-1)
+    return (s1 * s2 >= 0) | (np.abs(s1) <= eps * np.linalg.norm(p, axis=-1)) | (
+        np.abs(s2) <= eps * np.linalg.norm(q, axis=-1))
 
 
 def opposite_hop(points: Sequence[LatLon]) -> tuple[int, float] | None:
@@ -672,7 +693,7 @@ def _visibility_path(pa: np.ndarray, pb: np.ndarray, obstacle: BaseGeometry,
     if not _one_piece(pa, pb, inner):  # no way round: the graph of every corner says so only after
         return None                    # minutes and gigabytes (Oslo - Cairo under 170 countries)
     shapely.prepare(inner)
-    corners = _corners(obstacle)
+    corners, before, after = _corners(obstacle)
     va, vb = plane.vec(np.array([pa, pb]))
     direct = float(angle(va, vb))
     cv = plane.vec(corners) if len(corners) else np.empty((0, 3))
@@ -680,15 +701,27 @@ def _visibility_path(pa: np.ndarray, pb: np.ndarray, obstacle: BaseGeometry,
     for bound in (1.5, 2.0, 3.0, np.inf):
         keep = via <= bound * direct
         nodes = np.concatenate([[pa, pb], corners[keep]])
+        # an airport has no neighbours: any line from it is "tangent" there
+        prev = np.concatenate([[pa, pb], before[keep]])
+        nxt = np.concatenate([[pa, pb], after[keep]])
         vecs = np.concatenate([[va, vb], cv[keep]])
         i, j = np.triu_indices(len(nodes), k=1)
-        # in slices, so memory stays bounded however many corners there are
-        free = np.concatenate([~shapely.intersects(inner, shapely.linestrings(
-            np.stack([nodes[i[k:k + LINES_AT_ONCE]], nodes[j[k:k + LINES_AT_ONCE]]], axis=1)))
-            for k in range(0, len(i), LINES_AT_ONCE)] or [np.empty(0, dtype=bool)])
+        # only lines tangent to the obstacle at both ends can be a shortest path's (most pairs
+        # of corners on one outline are not), then those that do not cross it; in slices, so
+        # memory stays bounded however many corners there are
+        pairs = []
+        for k in range(0, len(i), LINES_AT_ONCE):
+            ii, jj = i[k:k + LINES_AT_ONCE], j[k:k + LINES_AT_ONCE]
+            taut = (_tangent(nodes[ii], nodes[jj], prev[ii], nxt[ii])
+                    & _tangent(nodes[jj], nodes[ii], prev[jj], nxt[jj]))
+            ii, jj = ii[taut], jj[taut]
+            free = ~shapely.intersects(inner, shapely.linestrings(np.stack([nodes[ii], nodes[jj]], axis=1)))
+            pairs.append((ii[free], jj[free]))
+        fi = np.concatenate([p[0] for p in pairs]) if pairs else np.empty(0, dtype=int)
+        fj = np.concatenate([p[1] for p in pairs]) if pairs else np.empty(0, dtype=int)
         graph = nx.Graph()
-        weights = angle(vecs[i[free]], vecs[j[free]])
-        graph.add_weighted_edges_from(zip(i[free].tolist(), j[free].tolist(), weights.tolist(), strict=True))
+        weights = angle(vecs[fi], vecs[fj])
+        graph.add_weighted_edges_from(zip(fi.tolist(), fj.tolist(), weights.tolist(), strict=True))
         if 0 in graph and 1 in graph and nx.has_path(graph, 0, 1):
             order = nx.shortest_path(graph, 0, 1, weight="weight")
             return nodes[order]
