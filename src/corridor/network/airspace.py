@@ -10,11 +10,12 @@ the sphere that keeps at least ``buffer_km`` from every closed country. The meth
    projection every great circle is a straight line, so a polyline in the plane is a chain of
    great-circle arcs on the sphere.
 3. The closed countries are buffered in the plane, tile by tile: a gnomonic plane stretches
-   distances by at most ``1 + r**2`` along the radius (r the distance from the centre in Earth
-   radii) and ``sqrt(1 + r**2)`` across it, so each tile is buffered by ``buffer_km`` times its
-   own largest stretch (within r = 1), or by the ellipse of the two stretches (beyond: a circle
-   there widened the margin across the radius up to 4.4 times); on the sphere the margin is
-   then at least ``buffer_km`` everywhere, and only a few percent more near the route.
+   distances by ``1 + r**2`` along the radius (r the distance from the centre in Earth radii)
+   and ``sqrt(1 + r**2)`` across it, so each tile's piece is grown by the ellipse of the two
+   stretches at the farthest point the piece and its margin reach, widened to hold every turn
+   of the radius over them; on the sphere the margin is then at least ``buffer_km``
+   everywhere, and only about 1% more (the chords of the rounded corners) plus the stretch's
+   growth over a tile.
 4. The shortest path among polygonal obstacles bends only at their convex corners: a
    visibility graph over those corners (and the two airports), searched with Dijkstra, gives
    it; edges are weighted by their great-circle length. Only lines tangent to the obstacle at
@@ -63,7 +64,8 @@ CHECK_STEP_KM = 5.0  # a route is checked at points this far apart at most
 MAX_HOP_DEG = 179.0
 TILE = 0.1  # buffering tiles, in Earth radii of the gnomonic plane (~640 km at the centre)
 SIMPLIFY_KM = 1.0  # shapes simplified by this much before buffering (and the buffer grows by it)
-QUAD_SEGS = 3  # chords per quarter circle of a buffered corner
+QUAD_SEGS = 8  # chords per quarter circle of a buffered corner (the margin grows 1.1% for them;
+#               at 3 it grew 8.2%)
 
 
 def _chord(quad_segs: int) -> float:
@@ -71,13 +73,16 @@ def _chord(quad_segs: int) -> float:
     radius. GEOS rounds the number of chords of a corner's arc to the nearest whole number, so
     one chord may span 1.5 times the quarter circle's share, 45 degrees at 3 a quarter: its
     midpoint lies at cos(22.5 deg) = 0.924 of the radius, not cos(15 deg) = 0.966 (a route
-    passed 98.6 km from Thailand under a margin of 100)."""
+    passed 98.6 km from Thailand under a margin of 100). At 8 a quarter, 0.989.
+
+    >>> round(_chord(8), 4)
+    0.9892
+    """
     return float(np.cos(3 * np.pi / (8 * quad_segs)))
 
 
 CHORD = _chord(QUAD_SEGS)
 DISC_SHRINK = 0.999  # the relaxed disc round an airport, inside the rule's 2 x buffer on the sphere
-ANISO_SAFETY = 1.02  # the image of a cap is an ellipse slightly off its centre's image: 2% more
 LINES_AT_ONCE = 200_000  # visibility segments tested together (~70 MB)
 WINDOW_DEG = 80.0  # only the parts of closed countries within this many degrees of arc of the
 #                  route's midpoint are obstacles (the gnomonic plane stays within 80 deg)
@@ -337,52 +342,57 @@ def _project(shape: BaseGeometry, plane: _Plane) -> BaseGeometry:
 
 def _buffered(shape: BaseGeometry, margin_km: float, simplify_km: float) -> BaseGeometry:
     """``shape`` (in the plane) grown so that on the sphere every point outside it is at least
-    ``margin_km`` from the original: tile by tile, by the tile's largest stretch ``1 + r**2``."""
+    ``margin_km`` from the original: tile by tile, by the ellipse of the plane's stretches over
+    the tile's piece and its margin (:func:`_grown`)."""
     if shape.is_empty:
         return shape
     minx, miny, maxx, maxy = shape.bounds
     xs = np.arange(np.floor(minx / TILE) * TILE, maxx + TILE, TILE)
     ys = np.arange(np.floor(miny / TILE) * TILE, maxy + TILE, TILE)
     tol = simplify_km / EARTH_RADIUS_KM
+    # a simplified outline strays up to ``tol`` from the shape, and the rounded corners are
+    # polygons of chords that cut inside their arc to CHORD of the radius: the chords keep
+    # the margin and the simplification's allowance both
+    grow = (margin_km / EARTH_RADIUS_KM + tol) / CHORD
     pieces = []
     for x in xs[:-1]:
         for y in ys[:-1]:
             piece = shape.intersection(box(x, y, x + TILE, y + TILE))
             if piece.is_empty:
                 continue
-            margin = margin_km / EARTH_RADIUS_KM
-            # the rounded corners are polygons of chords, and a chord cuts inside its arc by
-            # up to 1 - CHORD of the radius (7.6%, more than the simplification's allowance
-            # for a margin above 13 km): the chords must keep the margin too
-            pieces.append(_grown(piece.simplify(tol), x, y, margin, max(margin + tol, margin / CHORD)))
+            pieces.append(_grown(piece.simplify(tol), grow))
     return shapely.unary_union(pieces)
 
 
-def _grown(piece: BaseGeometry, x: float, y: float, margin: float, grow: float) -> BaseGeometry:
-    """The part of a shape in the tile at (x, y) grown by ``grow`` (radians) on the sphere: the
-    ``margin`` and the allowances for simplified edges and chords of rounded corners.
+def _grown(piece: BaseGeometry, grow: float) -> BaseGeometry:
+    """A piece of a shape in the plane grown so that it holds every point within ``grow``
+    (radians) of it on the sphere, to within the chords of its rounded corners (CHORD).
 
-    About a point at r from the centre the plane stretches lengths by sec^2 = 1 + r**2 along
-    the radius and by sec = sqrt(1 + r**2) across it, so the points within ``margin`` of it on
-    the sphere lie in an ellipse of those semi-axes (times ``margin``), taken at the largest
-    angle the tile and its margin reach. The radius turns by up to +-alpha over the tile: the
-    ellipse is widened to hold every such turn of it (support functions compared over all
-    directions).
-
-    Within 45 degrees of the centre (r <= 1) the two stretches differ by at most 41% and the
-    tile is grown by a circle of the radial stretch at ``far + 2 * margin`` (as every route of
-    the shipped scenarios is); beyond, such a circle widened the margin across the radius up
-    to 4.4 times (Barcelona - Sydney under French and Italian closures found no route).
+    About a point at angle phi from the centre the plane stretches lengths by sec(phi)**2 along
+    the radius and by sec(phi) across it. The image of the arc from a point of the piece to a
+    point within ``grow`` of it is the straight segment between their images, and that
+    displacement is the integral, along the arc, of the plane's stretch applied to the arc's
+    unit direction: each term lies in the ellipse of semi-axes (sec**2, sec) * ``grow`` at the
+    largest angle the piece and its margin reach (arctan of the piece's farthest vertex, plus
+    ``grow``), turned to the radius where it is taken, and so does their mean. The radius turns
+    by at most alpha over the disc that holds the piece and its margin: the piece is grown by
+    an ellipse that holds the margin's ellipse turned by any angle up to alpha (near the centre,
+    where alpha reaches 90 degrees, a circle of the radial stretch). A circle of the radial
+    stretch everywhere widened the margin across the radius by sqrt(1 + r**2): 1.41 times at
+    45 degrees, 4.4 times at 77 (Barcelona - Sydney under French and Italian closures found no
+    route).
     """
-    far = max(np.hypot(cx, cy) for cx in (x, x + TILE) for cy in (y, y + TILE))
-    if far + 2 * margin <= 1.0:
-        return piece.buffer(grow * (1.0 + (far + 2 * margin) ** 2), quad_segs=QUAD_SEGS)
-    theta = min(np.arctan(far) + 2 * grow, np.pi / 2 - 1e-6)
-    radial = grow * (1.0 + np.tan(theta) ** 2) * ANISO_SAFETY  # sec^2 of the farthest angle
-    across = grow / np.cos(theta) * ANISO_SAFETY
-    cx, cy = x + TILE / 2, y + TILE / 2
-    # the radius turns by at most alpha over the tile (a tile of 0.1 beyond r = 1: < 0.071)
-    alpha = float(np.arcsin(min(1.0, TILE / np.sqrt(2) / float(np.hypot(cx, cy)))))
+    xy = shapely.get_coordinates(piece)
+    far = float(np.hypot(xy[:, 0], xy[:, 1]).max())
+    theta = min(float(np.arctan(far)) + grow, np.pi / 2 - 1e-6)
+    radial = grow / np.cos(theta) ** 2
+    across = grow / np.cos(theta)
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    # the piece and its margin lie within this of (cx, cy): the radius turns by at most alpha
+    reach = float(np.hypot(x1 - x0, y1 - y0)) / 2 + radial
+    centre = float(np.hypot(cx, cy))
+    alpha = float(np.arcsin(reach / centre)) if reach < centre else np.pi / 2
     a, b = _holding_ellipse(radial, across, alpha)
     phi = float(np.arctan2(cy, cx))
     c, s = np.cos(phi), np.sin(phi)
@@ -411,14 +421,12 @@ def _holding_ellipse(a: float, b: float, alpha: float) -> tuple[float, float]:
     # need - a**2 cos(psi)**2, written without cancellation: b**2 sin(turned)**2
     # + a**2 (cos(turned)**2 - cos(psi)**2), the difference of squares as a product of sines
     spare = b**2 * np.sin(turned) ** 2 + a**2 * np.sin(psi - turned) * np.sin(psi + turned)
-    best = (np.inf, a, b)
-    for k in (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0):
-        grow = k * alpha**2
-        a2 = a * (1.0 + grow)
-        over = (spare - a**2 * grow * (2.0 + grow) * np.cos(psi) ** 2) / np.sin(psi) ** 2
-        b2 = float(np.sqrt(max(b**2, float(over.max()))))
-        if a2 * b2 < best[0]:
-            best = (a2 * b2, a2, b2)
+    grow = np.array([0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0])[:, None] * alpha**2
+    over = (spare[None] - a**2 * grow * (2.0 + grow) * np.cos(psi)[None] ** 2) / np.sin(psi)[None] ** 2
+    a2 = a * (1.0 + grow[:, 0])
+    b2 = np.sqrt(np.maximum(b**2, over.max(axis=1)))
+    k = int(np.argmin(a2 * b2))  # the first of the least, as when they were tried in turn
+    best = (0.0, a2[k], b2[k])
     return float(best[1]), float(best[2] * 1.01)
 
 
@@ -569,7 +577,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
     return route[::-1] if key_flip else route
 
 
-METHOD_VERSION = 5  # bump when the routing changes, so cached routes are computed again
+METHOD_VERSION = 6  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
 
 
