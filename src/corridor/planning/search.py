@@ -467,8 +467,9 @@ class Planner:
         steps = 0
         while open_:
             steps += 1
-            if steps == GALLOP_AFTER and len(open_) == 1:  # a departure every minute or so
-                self._gallop(open_[0], picks, slack, ask, key, ready_min, boards)
+            if steps == GALLOP_AFTER:  # a departure every minute or so, under one journey or more
+                for k in open_:
+                    self._gallop(k, picks, slack, ask, key, ready_min, boards)
             shift = min(slack[k] for k in open_) + LATER_MIN
             ready = ready_min + shift
             if ready >= self.tt.horizon_min:
