@@ -428,6 +428,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         outside_run,
         pathless_services,
         simulated_period,
+        uncounted_choosers,
         unroutable_flows,
     )
     from corridor.network.geo import airports_unlike_records, short_distances, zones_unlike_countries
@@ -463,10 +464,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"({count(graph.number_of_edges(), 'edge')}), {count(len(scenario.links), 'link')}, "
         f"{count(len(scenario.demand), 'demand flow')}, {count(len(scenario.disruptions), 'disruption')}"
     )
-    choosers: dict[str, list[str]] = {}  # gateway -> the flows that may choose it
-    for flow in scenario.demand:
-        for gateway in flow.gateways.via if flow.gateways is not None else ():
-            choosers.setdefault(gateway, []).append(flow.id)
+    # place -> the flows whose gateway choice sends containers there on some routes only: the
+    # load leaves them out (a flow with one gateway is counted, and not named)
+    choosers = uncounted_choosers(scenario, tt)
     shut = shut_all_run(scenario)
     for load in loads:
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
@@ -474,8 +474,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
                 f"server{'s' if load.servers != 1 else ''}")
         if load.place in choosers:
-            what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which choose "
-                     "among gateways including this one (corridor run shows its queue and their shares)")
+            what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which reach it "
+                     "by some of the gateways they choose among (corridor run shows its queue and their "
+                     "shares)")
         # a factor near 0 (1e-300) leaves a load of hundreds of digits: past 10,000 times capacity
         # the figure says nothing more
         worst = ("closed" if load.worst_utilisation == float("inf")

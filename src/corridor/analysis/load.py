@@ -279,13 +279,36 @@ def _months(scenario: Scenario) -> list[tuple[int, str]]:
 def demand_vehicles(scenario: Scenario, tt: Timetable | None = None) -> dict[str, float]:
     """Vehicles a day that cargo demand sends to each place on dispatched services (full) and
     in convoys over links on from them: a floor (see the module's note)."""
+    out: dict[str, float] = {}
+    for _, sent in _flow_ways(scenario, tt):
+        for place in set(sent[0]).intersection(*sent[1:]):  # what every way sends there, at least
+            out[place] = out.get(place, 0.0) + min(way[place] for way in sent)
+    return out
+
+
+def uncounted_choosers(scenario: Scenario, tt: Timetable | None = None) -> dict[str, list[str]]:
+    """Per place, the cargo flows that :func:`demand_vehicles` leaves out there: those whose
+    gateway choice sends containers to it on some of their routes but not on all (a Duisburg
+    flow at Kena, reached on the way to Sestokai or Braniewo). A flow with one gateway, or a
+    place every route passes, is counted, and is not named."""
+    out: dict[str, list[str]] = {}
+    for flow, sent in _flow_ways(scenario, tt):
+        some = set().union(*sent) - set(sent[0]).intersection(*sent[1:])
+        for place in sorted(some):
+            out.setdefault(place, []).append(flow)
+    return out
+
+
+def _flow_ways(scenario: Scenario, tt: Timetable | None) -> list[tuple[str, list[dict[str, float]]]]:
+    """Per cargo flow with a journey: the vehicles a day each of its routes (one per gateway, or
+    the earliest) would send to each place, as :func:`_vehicles` counts them."""
     flows = [f for f in scenario.demand if f.kind == "cargo"]
     if not flows:
-        return {}
+        return []
     tt = tt if tt is not None else build_timetable(scenario)
     planner = Planner(tt, unit="feu")
     routes = RouteCache(planner, planner.allowed(tt.service_mask(None, "feu")))
-    out: dict[str, float] = {}
+    out = []
     for flow in flows:
         origin, dest = tt.index[flow.from_], tt.index[flow.to]
         if flow.gateways is not None:
@@ -294,11 +317,8 @@ def demand_vehicles(scenario: Scenario, tt: Timetable | None = None) -> dict[str
         else:
             found = routes.earliest(origin, dest, 0.0)
             ways = [found[1]] if found is not None else []
-        if not ways:
-            continue
-        sent = [_vehicles(scenario, tt, steps, flow.per_week / 7.0) for steps in ways]
-        for place in set(sent[0]).intersection(*sent[1:]):  # what every way sends there, at least
-            out[place] = out.get(place, 0.0) + min(way[place] for way in sent)
+        if ways:
+            out.append((flow.id, [_vehicles(scenario, tt, steps, flow.per_week / 7.0) for steps in ways]))
     return out
 
 
