@@ -235,6 +235,21 @@ def test_a_difference_that_rounds_to_nothing_is_not_told_as_a_change() -> None:
     assert "about the same" not in _sentence("containers", delta(0.003, 0.001), "days")  # significant
 
 
+def test_a_small_change_shows_its_ends_to_the_hundredth() -> None:
+    # compare baseline kaunas_daily (10 replications) said "containers spend 0.05 days less door
+    # to door (17.2 -> 17.2 days; ...)": the ends, to 0.1, hid the change the sentence told
+    from corridor.analysis.compare import KpiDelta, _sentence
+    from corridor.kernels.stats import Estimate
+
+    def delta(base: float, mean: float) -> KpiDelta:
+        return KpiDelta("cargo.door_to_door_days.mean", "containers", "days", Estimate(base, 0.1, 10, 0.95),
+                        Estimate(base + mean, 0.1, 10, 0.95), Estimate(mean, 0.07, 10, 0.95))
+
+    assert "(17.23 -> 17.17 days;" in _sentence("containers", delta(17.23, -0.06), "days")
+    assert "(17.12 -> 17.17 days;" in _sentence("containers", delta(17.12, 0.05), "days")
+    assert "(16.5 -> 16.9 days;" in _sentence("containers", delta(16.5, 0.4), "days")  # 0.1 or more
+
+
 def test_an_unchanged_time_says_which_time_it_is() -> None:
     # compare baseline direct_flight said "containers unchanged at 17.6 days": door to door
     # (cargo.door_to_door_days), not the 16.8 days in transit a reader of the table next to it

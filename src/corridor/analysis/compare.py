@@ -621,6 +621,9 @@ def _sentence(what: str, d: KpiDelta, unit: str) -> str:
         return (f"{what} about the same door to door ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; "
                 f"difference {d.diff.mean:+.2g}, 95% CI {d.diff.low:+.2g} to {d.diff.high:+.2g}, {verdict})")
     way = "less" if d.diff.mean < 0 else "more"
+    # a change under 0.1 shows its two ends to 0.01: to 0.1 they read "17.2 -> 17.2" of 0.05
+    # days less, and "17.1 -> 17.2" of 0.05 more
+    ends = 2 if abs(d.diff.mean) < 0.1 else 1
     return f"{what} spend {abs(d.diff.mean):.2f} {unit} {way} door to door" + \
-        f" ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; 95% CI of the difference " \
+        f" ({d.base.mean:.{ends}f} -> {d.other.mean:.{ends}f} {unit}; 95% CI of the difference " \
         f"{d.diff.low:+.2f} to {d.diff.high:+.2f}, {verdict})"
