@@ -78,6 +78,19 @@ def one_flight(name: str, duration: int) -> Scenario:
     return Scenario.model_validate(yaml.safe_load(textwrap.dedent(text)))
 
 
+def test_the_window_line_gives_each_scenarios_own_length_when_they_differ() -> None:
+    # compare baseline poland_closure_2025 said "totals are sums over the statistics window (56
+    # days ...)" of both, though the second's window is 50 days: its totals read as 56 days'
+    from corridor.report.compare_text import compare_text
+
+    other = one_flight("short", 480).model_copy(update={"run": one_flight("short", 480).run.model_copy(
+        update={"horizon_days": 21})})
+    text = compare_text(compare([one_flight("long", 480), other], replications=2))
+    assert "statistics window (28 days in long, 21 days in short, warm-up" in " ".join(text.split())
+    same = compare_text(compare([one_flight("slow", 480), one_flight("fast", 420)], replications=2))
+    assert "statistics window (28 days, warm-up" in " ".join(same.split())
+
+
 def test_a_service_made_60_minutes_faster_is_reported_as_such() -> None:
     comp = compare([one_flight("slow", 480), one_flight("fast", 420)])
     deltas = {d.key: d for d in comp.kpis["fast"]}

@@ -95,11 +95,14 @@ def compare_text(comp: Any) -> str:
     lines += [textwrap.fill(f"note: {note}", width, subsequent_indent="  ") for note in comp.notes]
     if any(comp.warnings.values()) or comp.notes:
         lines.append("")
-    rec = comp.results[0].records[0]
-    days = (rec.horizon_min - rec.warmup_min) / MIN_PER_DAY
+    # each scenario's own window: one that runs other dates may have another length (a 50-day
+    # window's totals were said to be over the base's 56 days)
+    spans = [(res.records[0].horizon_min - res.records[0].warmup_min) / MIN_PER_DAY for res in comp.results]
+    days = (f"{spans[0]:g} days" if len(set(spans)) == 1 else
+            ", ".join(f"{d:g} days in {name}" for name, d in zip(comp.names, spans, strict=True)))
     lines += [f"{n} replication{'s' if n != 1 else ''} each, seed {comp.results[0].seed}, common random "
               "numbers;", "difference = other - base, paired by replication;",
-              *textwrap.wrap(f"window: totals are sums over the statistics window ({days:g} days, warm-up "
+              *textwrap.wrap(f"window: totals are sums over the statistics window ({days}, warm-up "
                              "to horizon), of the units created in it and delivered (the vehicles' CO2: "
                              "of the vehicles that left in it, every seat or slot counted)", width), ""]
     for name in comp.names[1:]:
