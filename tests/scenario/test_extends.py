@@ -122,6 +122,30 @@ def test_an_item_given_again_after_its_remove_is_new_and_says_so(write, minimal)
     assert not any("removed" in p.message for p in info.value.problems)
 
 
+def test_a_change_to_a_mistyped_id_says_which_item_was_meant(write, minimal) -> None:
+    # a file extending kena_closure.yaml changed "KENA-CLOSD"'s end: read as a new disruption,
+    # it said only "missing required key 'target'" and 'start', not that KENA-CLOSED was meant
+    child = write("c.yaml", "extends: tiny.yaml\nname: c\nservices:\n  - {id: A11, capacity: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    said = "('A11' is no item of the scenario it extends, so this is a new item and needs all its keys; " \
+           "did you mean 'A1'?)"
+    problems = info.value.problems
+    assert problems and all(p.message.endswith(said) for p in problems), problems
+    # a new item whose id is like no other's says nothing of it
+    other = write("e.yaml", "extends: tiny.yaml\nname: e\nservices:\n  - {id: NEW, capacity: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(other)
+    assert not any("did you mean" in p.message for p in info.value.problems)
+    # nor does one whose id is like another's of its own file: two items, not a slip
+    both = write("f.yaml", "extends: tiny.yaml\nname: f\nservices:\n  - {id: NEW1, mode: air, unit: pax, "
+                           "stops: [NQZ, IST], duration_min: 300,\n     timetable: {times: ['10:00']}, "
+                           "capacity: 1}\n  - {id: NEW2, capacity: 100}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(both)
+    assert not any("did you mean" in p.message for p in info.value.problems), info.value.problems
+
+
 def test_remove_unknown_id(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nremove:\n  services: [A9]\n")
     p = the_problem(child)

@@ -235,6 +235,30 @@ def _readded_note(raw: SourceDict, loc: tuple[str | int, ...]) -> str:
             "item and needs all its keys)")
 
 
+def _near_id_note(raw: SourceDict, loc: tuple[str | int, ...]) -> str:
+    """For a key missing from an item whose id is close to another item's of its section: a
+    change meant for that item (``KENA-CLOSD`` for ``KENA-CLOSED`` in a file that extends) is
+    read as a new item, which needs all its keys."""
+    if len(loc) != 3 or not isinstance(loc[1], int):
+        return ""
+    items = raw.get(str(loc[0]))
+    if not isinstance(items, list) or not 0 <= loc[1] < len(items) or not isinstance(items[loc[1]], dict):
+        return ""
+    item_id = items[loc[1]].get("id")
+    places = getattr(items, "positions", None)
+    if not isinstance(item_id, str) or not isinstance(places, list) or len(places) != len(items):
+        return ""
+    here = places[loc[1]][0] if places[loc[1]] else None
+    # only the items of another file of the chain (the extended one): in one file, two ids
+    # alike are two items, not a slip
+    others = [i.get("id") for k, i in enumerate(items) if k != loc[1] and isinstance(i, dict)
+              and places[k] and places[k][0] != here]
+    others = [o for o in others if isinstance(o, str) and o != item_id]
+    close = difflib.get_close_matches(item_id, others, n=1, cutoff=0.8)
+    return (f" ({shown(item_id)} is no item of the scenario it extends, so this is a new item and needs "
+            f"all its keys; did you mean {close[0]!r}?)") if close else ""
+
+
 def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -246,7 +270,7 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         message = f"unknown key {shown(key)}{hint}"
     elif kind == "missing":
-        message = f"missing required key {loc[-1]!r}" + _readded_note(raw, loc)
+        message = f"missing required key {loc[-1]!r}" + (_readded_note(raw, loc) or _near_id_note(raw, loc))
     elif kind == "union_tag_invalid":  # pydantic's message holds the tag in full, however long
         ctx = err.get("ctx") or {}
         message = (f"Input tag {shown(str(ctx.get('tag')))} found using {ctx.get('discriminator')} does not "
