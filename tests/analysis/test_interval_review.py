@@ -269,3 +269,16 @@ def test_compare_with_one_replication_gives_no_verdict() -> None:
     assert row["ci_low"] is None and row["ci_high"] is None
     assert row["difference"] != 0
     assert row["significant"] is None, row
+
+
+def test_the_fewer_replications_line_names_the_figures_it_means() -> None:
+    # poland_closure_2025 (3 replications) said "service BLK-DOSTYK-BREST 2 of 3" under a services
+    # table whose trips and units for it are over all 3 (0 where it ran none): only its load
+    # factor is over 2
+    from corridor.report.run_text import _fewer_replications
+
+    summary = {"services.S.trips": {"n": 3}, "services.S.carried": {"n": 3},
+               "services.S.load_factor": {"n": 2}, "services.S.on_time_share": {"n": 0}}
+    result = type("R", (), {"kpis": [{"services": {"S": {}}}] * 3, "summary": summary})
+    assert _fewer_replications(result) == \
+        "Over fewer replications (undefined in the others): service S 2 of 3 (load_factor)."

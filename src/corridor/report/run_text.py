@@ -155,10 +155,15 @@ def _fewer_replications(result: Any) -> str:
     station no vehicle reached), each with the fewest replications behind one of its figures;
     "" when there are none (or one replication).
 
-    >>> summary = {"flows.G.door_to_door_days.mean": {"n": 2}, "flows.G.created": {"n": 4}}
+    Each names the figures that are (their keys' first part after the owner): the services
+    table's trips of a dispatched service are over all replications, its load factor over those
+    in which it ran.
+
+    >>> summary = {"flows.G.door_to_door_days.mean": {"n": 2}, "flows.G.door_to_door_days.p95": {"n": 2},
+    ...            "flows.G.created": {"n": 4}}
     >>> r = type("R", (), {"kpis": [{"flows": {"G": {}}}] * 4, "summary": summary})
     >>> _fewer_replications(r)
-    'Over fewer replications (undefined in the others): flow G 2 of 4.'
+    'Over fewer replications (undefined in the others): flow G 2 of 4 (door_to_door_days).'
     """
     total = len(result.kpis)
     named = {"flows": "flow", "stations": "station", "services": "service", "fleets": "fleet",
@@ -166,16 +171,25 @@ def _fewer_replications(result: Any) -> str:
     # each figure is its owner's: the longest name its key starts with ("B.1" before "B")
     heads = sorted(((f"{section}.{name}.", (word, name)) for section, word in named.items()
                     for name in result.kpis[0].get(section, {})), key=lambda h: -len(h[0]))
-    fewest: dict[tuple[str, str], int] = {}
+    fewest: dict[tuple[str, str], tuple[int, list[str]]] = {}
     for key, e in result.summary.items():
         if 0 < e["n"] < total:
-            owner = next((who for head, who in heads if key.startswith(head)), None)
-            if owner is not None:
-                fewest[owner] = min(fewest.get(owner, total), int(e["n"]))
+            found = next(((head, who) for head, who in heads if key.startswith(head)), None)
+            if found is None:
+                continue
+            head, owner = found
+            figure = key[len(head):].split(".")[0]
+            n, figures = fewest.get(owner, (total, []))
+            if e["n"] < n:
+                n, figures = int(e["n"]), []
+            if e["n"] == n and figure not in figures:
+                figures.append(figure)
+            fewest[owner] = (n, figures)
     if not fewest:
         return ""
     return ("Over fewer replications (undefined in the others): "
-            + ", ".join(f"{word} {name} {n} of {total}" for (word, name), n in fewest.items()) + ".")
+            + ", ".join(f"{word} {name} {n} of {total} ({', '.join(figures)})"
+                        for (word, name), (n, figures) in fewest.items()) + ".")
 
 
 def _cargo_text(result: Any) -> list[str]:
