@@ -251,9 +251,9 @@ def _near_id_note(raw: SourceDict, loc: tuple[str | int, ...]) -> str:
     here = places[loc[1]][0] if places[loc[1]] else None
     # only the items of another file of the chain (the extended one): in one file, two ids
     # alike are two items, not a slip
-    others = [i.get("id") for k, i in enumerate(items) if k != loc[1] and isinstance(i, dict)
-              and places[k] and places[k][0] != here]
-    others = [o for o in others if isinstance(o, str) and o != item_id]
+    ids = [i.get("id") for k, i in enumerate(items) if k != loc[1] and isinstance(i, dict)
+           and places[k] and places[k][0] != here]
+    others = [o for o in ids if isinstance(o, str) and o != item_id]
     close = difflib.get_close_matches(item_id, others, n=1, cutoff=0.8)
     return (f" ({shown(item_id)} is no item of the scenario it extends, so this is a new item and needs "
             f"all its keys; did you mean {close[0]!r}?)") if close else ""
