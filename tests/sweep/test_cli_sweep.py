@@ -539,6 +539,30 @@ def test_resume_does_not_echo_a_damaged_command_file(station, tmp_path, capsys) 
     assert "\x1b" not in err and "Traceback" not in err
 
 
+def test_resume_does_not_wait_on_a_command_file_that_is_a_pipe(station, tmp_path, capsys) -> None:
+    # runs/.command was opened as a file: a named pipe there held --resume for ever, waiting for
+    # a writer, with no word said
+    import os
+
+    runs = tmp_path / "out" / "runs"
+    runs.mkdir(parents=True)
+    os.mkfifo(runs / ".command")
+    argv = ["sweep", station, "--set", "demand.F.per_week=100", "--workers", "1", "--quiet",
+            "--out", str(tmp_path / "out"), "--resume"]
+    codes: list[int] = []
+    worker = threading.Thread(target=lambda: codes.append(main(argv)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():  # let the waiting open go, so that the test ends
+        os.close(os.open(runs / ".command", os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(timeout=60)
+        pytest.fail("sweep --resume waited on a named pipe at runs/.command")
+    assert codes == [2]
+    err = capsys.readouterr().err
+    assert "runs/.command is damaged (it names no command corridor writes there)" in err
+    assert "Traceback" not in err
+
+
 TIMES = """\
 name: times
 run: {start: 2027-03-01, horizon_days: 3, warmup_days: 0, drain_days: 1, replications: 1}

@@ -139,6 +139,9 @@ class RunStore:
     MAX_BYTES = 4 * 1024 * 1024
     #: the file in ``folder`` that names the command whose runs it keeps (sweep, throughput)
     COMMAND_FILE = ".command"
+    #: what :meth:`kept_by` says of a COMMAND_FILE that is not a regular file (a pipe, a
+    #: device): no command corridor writes, so the folder is refused as damaged
+    NOT_A_FILE = "(not a regular file)"
 
     def __init__(self, folder: Path, command: str | None = None, *, finished: bool = False) -> None:
         self.folder = Path(folder)
@@ -153,7 +156,12 @@ class RunStore:
         """The command that made this folder's runs, as its first run wrote it (None: not said,
         a folder of an older corridor, or none)."""
         try:
-            with open(self.folder / self.COMMAND_FILE, "rb") as fh:
+            # opened without waiting (a named pipe there blocked --resume for ever) and read
+            # only if it is a regular file: anything else is not one corridor wrote
+            fd = os.open(self.folder / self.COMMAND_FILE, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return self.NOT_A_FILE
                 return fh.read(64).decode("ascii", "replace").strip() or None
         except OSError:
             return None
