@@ -808,11 +808,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         from corridor.report.compare_out import write_comparison
 
-        written = write_comparison(comp, args.out, list(args.scenarios))
+        written = write_comparison(comp, args.out, list(args.scenarios), args.allow_paths)
     if args.json:
         from corridor.report.compare_out import metadata, summary_json
 
-        print(json.dumps(summary_json(comp, metadata(comp, list(args.scenarios))), indent=2, allow_nan=False))
+        meta = metadata(comp, list(args.scenarios), args.allow_paths)
+        print(json.dumps(summary_json(comp, meta), indent=2, allow_nan=False))
     else:
         print(compare_text(comp))
         if written:
@@ -870,9 +871,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.report.tables import terminal_width
 
     if args.out is not None and (result.runs or result.failures):
-        write_sweep(result, args.out, [args.scenario])
+        write_sweep(result, args.out, [args.scenario], args.allow_paths)
     if args.json:
-        print(json.dumps(sweep_json(result, metadata(result, [args.scenario])), indent=2, allow_nan=False))
+        meta = metadata(result, [args.scenario], args.allow_paths)
+        print(json.dumps(sweep_json(result, meta), indent=2, allow_nan=False))
     else:
         # on a terminal, a table wider than it comes in parts that fit (one line a row in a file)
         print(sweep_text(result, out=args.out, width=terminal_width() if sys.stdout.isatty() else None))
@@ -909,10 +911,10 @@ def cmd_throughput(args: argparse.Namespace) -> int:
     from corridor.report.throughput_out import throughput_json, throughput_text, write_throughput
 
     if args.out is not None:
-        write_throughput(res, args.out, [args.scenario])
+        write_throughput(res, args.out, [args.scenario], args.allow_paths)
     if args.json:
-        print(json.dumps(throughput_json(res, metadata(res.sweep, [args.scenario])), indent=2,
-                         allow_nan=False))
+        meta = metadata(res.sweep, [args.scenario], args.allow_paths)
+        print(json.dumps(throughput_json(res, meta), indent=2, allow_nan=False))
     else:
         print(throughput_text(res))
         if args.out is not None:

@@ -7,9 +7,9 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +22,27 @@ from corridor.report.results import check_out, replace_folder, strict
 from corridor.simulation.entities import STATUS_NAMES
 from corridor.timezone import zone
 
-_EXTENDS = re.compile(r"^extends:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
 
+def scenario_files(paths: list[Path], allow_paths: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
+    """The files given and every file they extend, each once, in order: the files the scenario
+    loader reads (``extends`` as YAML reads it, within the folders a scenario may read from),
+    never a file named by text that only looks like an ``extends`` line."""
+    from corridor.scenario.extends import resolve
 
-def scenario_files(paths: list[Path]) -> list[Path]:
-    """The files given and every file they extend, each once, in order."""
     out: list[Path] = []
-    todo = [Path(p) for p in paths]
-    while todo:
-        path = todo.pop(0).resolve()
-        if path in out or not path.is_file():
-            continue
-        out.append(path)
-        match = _EXTENDS.search(path.read_text(encoding="utf-8", errors="replace"))
-        if match:
-            todo.append(path.parent / match.group(1).strip())
+    for path in paths:
+        for file in resolve(Path(path), allow_paths=allow_paths).files:
+            if file not in out:
+                out.append(file)
     return out
 
 
-def assumptions(paths: list[Path]) -> list[str]:
+def assumptions(paths: list[Path], allow_paths: Sequence[str | os.PathLike[str]] = ()) -> list[str]:
     """Every value the scenario files (and what they extend) mark ASSUMPTION: the line that
     says it, with the comment lines that continue it; the file's opening comment block, which
     explains the convention, is left out."""
     out = []
-    for path in scenario_files(paths):
+    for path in scenario_files(paths, allow_paths):
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         header = 0
         while header < len(lines) and (not lines[header].strip() or lines[header].lstrip().startswith("#")):
@@ -62,7 +59,8 @@ def assumptions(paths: list[Path]) -> list[str]:
     return out
 
 
-def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
+def metadata(comp: Any, paths: list[Path],
+             allow_paths: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
     from corridor import __version__
 
     return {
@@ -70,7 +68,8 @@ def metadata(comp: Any, paths: list[Path]) -> dict[str, Any]:
         "seed": comp.results[0].seed,
         "replications": len(comp.results[0].records),
         "scenarios": comp.names,
-        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
+        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in scenario_files(paths, allow_paths)},
     }
 
 
@@ -146,7 +145,8 @@ def _local(epoch: dt.datetime, minutes: float, tz: str) -> str | None:
     return (epoch + dt.timedelta(minutes=minutes)).astimezone(zone(tz)).isoformat()
 
 
-def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
+def write_comparison(comp: Any, out: Path, paths: list[Path],
+                     allow_paths: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
     """Everything into ``out`` (new or empty), built in a temporary folder beside it and moved
     into place whole; the names written, relative to ``out``."""
     out = Path(out)
@@ -154,7 +154,7 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
     try:
         os.chmod(tmp, 0o777 & ~umask())
-        meta = metadata(comp, paths)
+        meta = metadata(comp, paths, allow_paths)
         text = json.dumps(summary_json(comp, meta), indent=2, allow_nan=False)
         (tmp / "summary.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
@@ -167,7 +167,8 @@ def write_comparison(comp: Any, out: Path, paths: list[Path]) -> list[Path]:
         (tmp / "plots").mkdir()
         for name, png in plots.items():
             (tmp / "plots" / name).write_bytes(png)
-        (tmp / "report.html").write_text(report_html(comp, plots, meta, assumptions(paths)), encoding="utf-8")
+        page = report_html(comp, plots, meta, assumptions(paths, allow_paths))
+        (tmp / "report.html").write_text(page, encoding="utf-8")
         written = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
         for p in tmp.rglob("*"):
             os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~umask())

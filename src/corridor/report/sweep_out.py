@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,8 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
     return RunStore(out / RUNS, command)
 
 
-def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
+def metadata(result: SweepResult, paths: list[Path],
+             allow_paths: Sequence[str | os.PathLike[str]] = ()) -> dict[str, Any]:
     from corridor import __version__
 
     return {
@@ -86,7 +87,8 @@ def metadata(result: SweepResult, paths: list[Path]) -> dict[str, Any]:
         "seed": result.seed,
         "replications": result.replications,
         "executor": result.executor,
-        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in scenario_files(paths)},
+        "files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in scenario_files(paths, allow_paths)},
     }
 
 
@@ -485,11 +487,12 @@ def _drop_stale(out: Path) -> None:
             continue  # running under another user, or not a process id: not ours to remove
 
 
-def write_sweep(result: SweepResult, out: Path, paths: list[Path]) -> list[Path]:
+def write_sweep(result: SweepResult, out: Path, paths: list[Path],
+                allow_paths: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
     """sweep.json, tables/ (runs, summary, failures as CSV and Parquet) and plots/ into
     ``out``, beside its runs/; the names written."""
     def build(tmp: Path) -> None:
-        text = json.dumps(sweep_json(result, metadata(result, paths)), indent=2, allow_nan=False)
+        text = json.dumps(sweep_json(result, metadata(result, paths, allow_paths)), indent=2, allow_nan=False)
         (tmp / "sweep.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
         tables.mkdir()

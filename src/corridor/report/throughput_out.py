@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -190,11 +192,12 @@ def saturation_plot(res: ThroughputResult) -> bytes | None:
     return png(fig)
 
 
-def write_throughput(res: ThroughputResult, out: Path, paths: list[Path]) -> list[Path]:
+def write_throughput(res: ThroughputResult, out: Path, paths: list[Path],
+                     allow_paths: Sequence[str | os.PathLike[str]] = ()) -> list[Path]:
     """throughput.json, tables/ (steps, utilisation, runs as CSV and Parquet) and
     plots/saturation.png into ``out``, beside its runs/; the names written."""
     def build(tmp: Path) -> None:
-        meta = metadata(res.sweep, paths)
+        meta = metadata(res.sweep, paths, allow_paths)
         text = json.dumps(throughput_json(res, meta), indent=2, allow_nan=False)
         (tmp / "throughput.json").write_text(text + "\n", encoding="utf-8")
         tables = tmp / "tables"
