@@ -488,6 +488,17 @@ def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mi
     assert all(s.stops for s in scenario.services)
 
 
+def test_a_calendar_date_not_yyyymmdd_is_named_at_its_own_column(mini: Path, zip_mini, capsys) -> None:
+    # a bad end_date was reported at start_date, the good date beside it
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    calendar = (data / "calendar.txt").read_text().replace("WEEKDAYS,1,1,1,1,1,0,0,20270301,20270331",
+                                                           "WEEKDAYS,1,1,1,1,1,0,0,20270301,2027-03-31")
+    zip_mini(mini.parent / "feed.zip", {"calendar.txt": calendar})
+    err = _refused(mini.parent, capsys)
+    assert "feed.zip!calendar.txt:2: end_date: end_date '2027-03-31' is not YYYYMMDD" in err
+    assert "start_date" not in err
+
+
 def test_a_bad_time_is_located(mini: Path, zip_mini, capsys) -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
     times = (data / "stop_times.txt").read_text().replace("07:15:00,07:15:00", "07:75:00,07:75:00")

@@ -683,17 +683,15 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
         cal = cal.reset_index(drop=True)
         for k in range(len(cal)):
             row = cal.iloc[k]
-            try:
-                lo = dt.datetime.strptime(_text(row["start_date"]), "%Y%m%d").date()
-                hi = dt.datetime.strptime(_text(row["end_date"]), "%Y%m%d").date()
-            except ValueError:
-                r.problem(
-                    "calendar.txt",
-                    k,
-                    "start_date",
-                    f"dates {_text(row['start_date'])!r}, {_text(row['end_date'])!r} are not YYYYMMDD",
-                )
+            ends: dict[str, dt.date] = {}
+            for column in ("start_date", "end_date"):  # each named at its own column
+                try:
+                    ends[column] = dt.datetime.strptime(_text(row[column]), "%Y%m%d").date()
+                except ValueError:
+                    r.problem("calendar.txt", k, column, f"{column} {_text(row[column])!r} is not YYYYMMDD")
+            if len(ends) < 2:
                 continue
+            lo, hi = ends["start_date"], ends["end_date"]
             if not 0 <= (hi - lo).days <= MAX_SPAN_DAYS:
                 r.problem(
                     "calendar.txt",
