@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from corridor.errors import CorridorError, NoRouteError, ScenarioLimitError
+from corridor.errors import CorridorError, NoRouteError, PlanningError, ScenarioLimitError
 
 EXIT_EMPTY = 1  # a legitimate empty answer: no route
 EXIT_USAGE = 2
@@ -668,11 +668,24 @@ def _export(args: argparse.Namespace, scenario: Any, graph: Any) -> list[tuple[s
     return said
 
 
+def _check_time(planner: Any, flag: str, value: str | None, place: str) -> None:
+    """A time option that cannot be read is said with the option's name, as argparse says
+    others' ("argument --depart: time 'now' is not ISO 8601 ..."); an unknown place is left to
+    the question, which says it."""
+    if value is None or place not in {p.id for p in planner.scenario.places}:
+        return
+    try:
+        planner.when(value, place)
+    except PlanningError as exc:
+        raise PlanningError(f"argument {flag}: {exc}") from None
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from corridor.planning import RoutePlanner
     from corridor.report.planning_text import plan_text
 
     planner = RoutePlanner(_read(args.scenario, args))
+    _check_time(planner, "--depart", args.depart, args.origin)
     try:
         result = planner.plan(
             args.origin, args.target, args.depart, modes=args.modes, unit=args.unit,
@@ -695,6 +708,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     if args.plot is not None:
         _check_image(args.plot)
     planner = RoutePlanner(_read(args.scenario, args))
+    _check_time(planner, "--start", args.start, args.origin)
     if args.plot is not None:
         _not_an_input({"--plot": args.plot}, args)
     try:

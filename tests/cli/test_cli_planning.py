@@ -138,8 +138,11 @@ def test_plan_text_shows_the_seconds_of_a_ready_time(minimal: Path, capsys) -> N
         (["--from", "kun", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'KUN'"),
         # a city's name finds the places named after it, the airport among them
         (["--from", "Astana", "--to", "VNO", "--depart", "2027-03-01T08:00"], "'NQZ' (Astana"),
-        (["--from", "NQZ", "--to", "VNO", "--depart", "soon"], "not ISO 8601"),
-        (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"], "not a real date"),
+        # the option is named, as argparse names others'
+        (["--from", "NQZ", "--to", "VNO", "--depart", "soon"],
+         "error: argument --depart: time 'soon' is not ISO 8601"),
+        (["--from", "NQZ", "--to", "VNO", "--depart", "2026-13-10T08:00"],
+         "argument --depart: time '2026-13-10T08:00' is not a real date"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "9999-12-31T23:59-12:00"], "out of range"),
         (["--from", "NQZ", "--to", "VNO", "--depart", "0001-01-01T00:00"],
          "is out of range: more than 200 years from the scenario's start 2027-03-01"),
@@ -208,7 +211,8 @@ def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [(["--days", "400"], "at most 366"), (["--days", "inf"], "must be a positive finite number"),
-     (["--step-min", "1e-9"], "departure times"), (["--max-transfers", "-2"], "0 or more")],
+     (["--step-min", "1e-9"], "departure times"), (["--max-transfers", "-2"], "0 or more"),
+     (["--start", "tomorrow"], "error: argument --start: time 'tomorrow' is not ISO 8601")],
 )
 def test_profile_bounds(capsys, extra, message) -> None:
     try:  # refused by the argument parser (SystemExit) or by the command (its return value)
