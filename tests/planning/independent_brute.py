@@ -68,6 +68,21 @@ class Service:
 
 
 @dataclass
+class Dispatched:
+    """A dispatched service (two stops): a unit joins it at the moment it may board, and it is
+    planned to leave ``cutoff`` minutes later, moved to 00:00 UTC of the next UTC weekday with
+    departure paths when its paths run on some weekdays only."""
+    sid: str
+    a: str
+    b: str
+    cutoff: Fraction
+    minutes: Fraction
+    cost: Fraction
+    co2: Fraction
+    days: tuple[int, ...] | None  # UTC weekdays (0 = Mon) with paths, None = every day
+
+
+@dataclass
 class Link:
     a: str
     b: str
@@ -87,8 +102,18 @@ class World:
         self.checkin = {p: Fraction(p_.get("checkin_min", 0)) for p, p_ in self.places.items()}
         lo_all, hi_all = _date(data.get("valid_from")), _date(data.get("valid_to"))
         self.services: list[Service] = []
+        self.dispatch: dict[str, list[Dispatched]] = {p: [] for p in self.places}
         for s in data.get("services", []):
-            if s["unit"] != unit or "timetable" not in s:
+            if s["unit"] != unit:
+                continue
+            if "dispatch" in s:
+                dsp = s["dispatch"]
+                days = dsp.get("days", "daily") if "paths_per_day" in dsp else "daily"
+                wd = None if days == "daily" else tuple(WEEKDAYS.index(d) for d in days)
+                a, b = s["stops"]
+                self.dispatch[a].append(Dispatched(
+                    s["id"], a, b, Fraction(dsp.get("cutoff_min", 0)), Fraction(s["duration_min"]),
+                    _frac(s.get("cost_usd", 0)), _frac(s.get("co2_kg", 0)), wd))
                 continue
             self.services.append(self._service(s, first_day, last_day, lo_all, hi_all))
         self.links: dict[str, list[Link]] = {p: [] for p in self.places}
@@ -170,6 +195,22 @@ class World:
         k = bisect.bisect_left(s.starts, math.ceil(after - s.dep[i]))
         return s.starts[k] if k < len(s.starts) else None
 
+    def leaves(self, v: Dispatched, joined: Fraction) -> Fraction:
+        """When a vehicle a unit joins at ``joined`` is planned to leave."""
+        t = joined + v.cutoff
+        if v.days is None:
+            return t
+        when = self.epoch + dt.timedelta(minutes=float(t))
+        if when.weekday() in v.days:
+            return t
+        day = when.date()
+        while True:
+            day += dt.timedelta(days=1)
+            if day.weekday() in v.days:
+                break
+        start = dt.datetime.combine(day, dt.time(), tzinfo=UTC)
+        return Fraction(round((start - self.epoch).total_seconds() / 60))
+
     def ride(self, s: Service, i: int, j: int) -> tuple[Fraction, Fraction]:
         part = s.cost_share[j] - s.cost_share[i]
         return (s.cost if s.boarding_fare else s.cost * part), s.co2 * part
@@ -200,6 +241,8 @@ class World:
                     continue
                 for j in range(i + 1, len(s.stops)):
                     push(s.stops[j], "vehicle", Fraction(start + s.arr[j]))
+            for v in self.dispatch[p]:
+                push(v.b, "vehicle", self.leaves(v, b) + v.minutes)
             lt = t + self.link_delay(p, how)
             for lk in self.links[p]:
                 push(lk.b, "link", lt + lk.minutes)
@@ -211,11 +254,13 @@ class World:
         return min((x[0] for x in found), default=None)
 
     def pareto(self, origin: str, target: str, ready: Fraction,
-               max_transfers: int | None = None) -> set[tuple[Fraction, int, Fraction, Fraction]]:
-        """Every (arrival, transfers, cost, CO2) that no journey beats in all four."""
+               max_transfers: int | None = None,
+               direct_only: bool = False) -> set[tuple[Fraction, int, Fraction, Fraction]]:
+        """Every (arrival, transfers, cost, CO2) that no journey beats in all four;
+        ``direct_only``: journeys on one service alone, no link."""
         bags: dict[tuple[str, str], list[tuple]] = {}
         limit = ready + WINDOW_MIN
-        max_board = None if max_transfers is None else max_transfers + 1
+        max_board = 1 if direct_only else None if max_transfers is None else max_transfers + 1
         done: list[tuple] = []  # labels at the target
 
         def beaten(bag: list[tuple], lab: tuple) -> bool:
@@ -254,23 +299,26 @@ class World:
                 for j in range(i + 1, len(s.stops)):
                     dc, de = self.ride(s, i, j)
                     add(s.stops[j], "vehicle", (Fraction(start + s.arr[j]), nb + 1, c + dc, e + de))
+            for v in self.dispatch[p]:
+                add(v.b, "vehicle", (self.leaves(v, b) + v.minutes, nb + 1, c + v.cost, e + v.co2))
             lt = t + self.link_delay(p, how)
-            for lk in self.links[p]:
+            for lk in (() if direct_only else self.links[p]):
                 add(lk.b, "link", (lt + lk.minutes, nb, c + lk.cost, e + lk.co2))
         # at the target the criterion is transfers (boardings less one), not boardings: a
         # journey by links alone has no transfer, as one by a single vehicle has none
-        final = {(x[0], max(0, x[1] - 1), x[2], x[3]) for x in done}
+        final = {(x[0], max(0, x[1] - 1), x[2], x[3]) for x in done if not direct_only or x[1] == 1}
         return {x for x in final if not any(y != x and all(y[k] <= x[k] for k in range(4))
                                             for y in final)}
 
 
-def world_for(data: dict[str, Any], ready_min: float, days_after: int = 70) -> World:
+def world_for(data: dict[str, Any], ready_min: float, days_after: int = 70,
+              unit: str = "pax") -> World:
     """A World over every day whose trips can matter for a question at ``ready_min``."""
     epoch = dt.datetime.combine(_date(data["run"]["start"]), dt.time(), tzinfo=UTC)
     day = (epoch + dt.timedelta(minutes=ready_min)).date()
     longest = max((s["duration_min"] for s in data.get("services", [])), default=0)
     before = int(longest // 1440) + 3
-    return World(data, day - dt.timedelta(days=before), day + dt.timedelta(days=days_after))
+    return World(data, day - dt.timedelta(days=before), day + dt.timedelta(days=days_after), unit)
 
 
 # ---------------------------------------------------------------------- random scenarios
@@ -363,3 +411,24 @@ def random_scenario(rng: random.Random, *, n_places: int | None = None,
     if rng.random() < 0.15:
         data["valid_to"] = (start + dt.timedelta(days=rng.randint(6, 20))).isoformat()
     return data
+
+
+def with_dispatch_and_units(rng: random.Random, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with one to three dispatched services (cut-offs, daily or weekday departure
+    paths) and some services carrying containers (``feu``) rather than passengers."""
+    ids = [p["id"] for p in data["places"]]
+    services = []
+    for s in data["services"]:
+        services.append({**s, "unit": "feu"} if rng.random() < 0.4 else s)
+    for k in range(rng.randint(1, 3)):
+        a, b = rng.sample(ids, 2)
+        dsp: dict[str, Any] = {"cutoff_min": rng.choice([0, 0, 30, 240, 1440, 2880, 12.5])}
+        if rng.random() < 0.5:
+            dsp["paths_per_day"] = rng.choice([1, 3])
+            if rng.random() < 0.7:
+                dsp["days"] = sorted(rng.sample(WEEKDAYS, rng.randint(1, 3)), key=WEEKDAYS.index)
+        services.append({"id": f"D{k}", "mode": rng.choice(["rail", "road"]),
+                         "unit": rng.choice(["pax", "feu"]), "stops": [a, b], "dispatch": dsp,
+                         "duration_min": rng.choice([60, 500, 1441, 4000]), "capacity": 40,
+                         "cost_usd": rng.choice([0, 30, 200]), "co2_kg": rng.choice([0, 4])})
+    return {**data, "services": services}

@@ -10,7 +10,10 @@ Compared: the earliest arrival and the Pareto set (arrival, transfers, cost, CO2
 with ``max_transfers`` and ``modes``, from ready times in UTC, local (autumn fold, refused in the
 spring gap), fractional and years away; that of journeys equal in all four ``plan`` shows one
 whose traveller may be ready latest; the week ``profile`` at every ready time of its grid, which
-starts on the local Monday and spans the origin's clock days; the 60-day window's edge.
+starts on the local Monday and spans the origin's clock days; the 60-day window's edge. On
+scenarios that add dispatched services (cut-offs, departure paths on some UTC weekdays only) and
+services for containers: the earliest arrival and the Pareto set for either unit, with
+``direct_only`` and with ``modes`` over services and links.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from planning.independent_brute import UTC, random_scenario, world_for
+from planning.independent_brute import UTC, random_scenario, with_dispatch_and_units, world_for
 
 from corridor.errors import NoRouteError, PlanningError
 from corridor.planning import RoutePlanner
@@ -173,3 +176,40 @@ def test_window_edge_matches_independent_planner(duration: int) -> None:
             got = None
         assert got == (None if expected is None else float(expected))
         assert (expected is None) == (ready < first - 60 * 1440)
+
+
+DISPATCH_SEEDS = range(0, 200)
+
+
+@pytest.mark.parametrize("seed", DISPATCH_SEEDS)
+def test_dispatch_units_direct_modes_match_independent_planner(seed: int) -> None:
+    """Dispatched services (cut-offs, weekday paths), either unit, ``direct_only`` and
+    ``modes`` with links: the earliest arrival and the Pareto set."""
+    rng = random.Random(20_000 + seed)
+    data = with_dispatch_and_units(rng, random_scenario(rng))
+    planner = RoutePlanner(Scenario.model_validate(data))
+    ids = [p["id"] for p in data["places"]]
+    epoch = _epoch(data)
+    for _ in range(4):
+        o, d = rng.sample(ids, 2)
+        ready: float = rng.randint(-3 * 1440, 10 * 1440) + rng.choice([0, 0, 0.5])
+        unit = rng.choice(["pax", "feu"])
+        modes = None
+        if rng.random() < 0.3:
+            modes = tuple(rng.sample(["rail", "road", "ferry"], rng.randint(1, 2)))
+        direct = rng.random() < 0.2
+        world = world_for(data if modes is None else _without(data, modes), ready, unit=unit)
+        when = epoch + dt.timedelta(minutes=ready)
+        try:
+            found = planner.plan(o, d, when, unit=unit, modes=modes, direct_only=direct).itineraries
+        except NoRouteError:
+            found = []
+        except PlanningError as exc:  # nothing carries that unit from the origin
+            assert "nothing carries" in str(exc), exc
+            continue
+        expected = world.pareto(o, d, Fraction(ready), direct_only=direct)
+        assert {_key(*x) for x in expected} == {
+            _key(it.arrive_min, it.transfers, it.cost_usd, it.co2_kg) for it in found}, (
+            seed, o, d, ready, unit, modes, direct)
+        if found and not direct:
+            assert float(world.earliest(o, d, Fraction(ready))) == found[0].arrive_min
