@@ -428,7 +428,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         outside_run,
         pathless_services,
         simulated_period,
-        uncounted_choosers,
         unroutable_flows,
     )
     from corridor.network.geo import airports_unlike_records, short_distances, zones_unlike_countries
@@ -464,17 +463,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"({count(graph.number_of_edges(), 'edge')}), {count(len(scenario.links), 'link')}, "
         f"{count(len(scenario.demand), 'demand flow')}, {count(len(scenario.disruptions), 'disruption')}"
     )
-    # place -> the flows whose gateway choice sends containers there on some routes only: the
-    # load leaves them out (a flow with one gateway is counted, and not named)
-    choosers = uncounted_choosers(scenario, tt)
     shut = shut_all_run(scenario)
     for load in loads:
         what = (f"{load.vehicles_per_day:.1f} vehicles a day ({load.timetabled_per_day:.1f} timetabled, "
                 f"loaded or not; {load.dispatched_per_day:.1f} dispatched for cargo demand, counted full; "
                 f"{load.background_per_day:.1f} background) x {load.service_min:.0f} min on {load.servers} "
                 f"server{'s' if load.servers != 1 else ''}")
-        if load.place in choosers:
-            what += (f"; not counted: the containers of {', '.join(choosers[load.place])}, which reach it "
+        if load.uncounted_flows:
+            what += (f"; not counted: the containers of {', '.join(load.uncounted_flows)}, which reach it "
                      "by some of the gateways they choose among (corridor run shows its queue and their "
                      "shares)")
         # a factor near 0 (1e-300) leaves a load of hundreds of digits: past 10,000 times capacity
@@ -485,7 +481,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         # a disruption that takes the place past capacity is said also when it is near capacity anyway
         # (malaszewicze_works, poland_closure_2025: the place they are about)
         # (a closed place that nothing is counted or chooses to reach: no queue builds there)
-        comes = load.vehicles_per_day > 0 or load.place in choosers
+        comes = load.vehicles_per_day > 0 or bool(load.uncounted_flows)
         during = (f", {worst} during its disruption: a queue builds while it lasts"
                   if comes and load.worst_utilisation >= 1.0 and load.worst_utilisation > load.utilisation
                   else "")

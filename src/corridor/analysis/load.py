@@ -53,6 +53,10 @@ class StationLoad:
     #: in the busiest calendar month of the run (UTC), the background at its seasonal factor
     peak_utilisation: float = math.nan
     peak_month: str = ""
+    #: the cargo flows whose gateway choice sends containers here on some of their routes but
+    #: not on all, left out of ``dispatched_per_day`` (a Duisburg flow at Kena, reached on the
+    #: way to Sestokai or Braniewo); a flow with one gateway, or passing on every route, counts
+    uncounted_flows: tuple[str, ...] = ()
 
     @property
     def vehicles_per_day(self) -> float:
@@ -139,7 +143,8 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
     queueing = {p.id for p in scenario.places if p.servers and p.service_time is not None}
     if tt is None and queueing and any(s.timetable is not None for s in scenario.services):
         tt = build_timetable(scenario)
-    dispatched = demand_vehicles(scenario, tt) if queueing else {}
+    ways = _flow_ways(scenario, tt) if queueing else []
+    dispatched, uncounted = _demand_vehicles(ways), _uncounted_flows(ways)
     calls: dict[str, float] = {}
     horizon_min = scenario.run.horizon_days * MIN_PER_DAY
     shut = shut_all_run(scenario) if queueing else {}
@@ -175,7 +180,7 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
                 if load > peak:
                     peak, month = load, label
         out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, place.background_per_day,
-                               rho, max(rho, worst), peak, month))
+                               rho, max(rho, worst), peak, month, tuple(uncounted.get(place.id, ()))))
     return out
 
 
@@ -276,25 +281,23 @@ def _months(scenario: Scenario) -> list[tuple[int, str]]:
     return out
 
 
-def demand_vehicles(scenario: Scenario, tt: Timetable | None = None) -> dict[str, float]:
+def _demand_vehicles(ways: list[tuple[str, list[dict[str, float]]]]) -> dict[str, float]:
     """Vehicles a day that cargo demand sends to each place on dispatched services (full) and
-    in convoys over links on from them: a floor (see the module's note)."""
+    in convoys over links on from them, from each flow's routes (:func:`_flow_ways`): what
+    every route of a flow sends there, at least; a floor (see the module's note)."""
     out: dict[str, float] = {}
-    for _, sent in _flow_ways(scenario, tt):
-        for place in set(sent[0]).intersection(*sent[1:]):  # what every way sends there, at least
+    for _, sent in ways:
+        for place in set(sent[0]).intersection(*sent[1:]):
             out[place] = out.get(place, 0.0) + min(way[place] for way in sent)
     return out
 
 
-def uncounted_choosers(scenario: Scenario, tt: Timetable | None = None) -> dict[str, list[str]]:
-    """Per place, the cargo flows that :func:`demand_vehicles` leaves out there: those whose
-    gateway choice sends containers to it on some of their routes but not on all (a Duisburg
-    flow at Kena, reached on the way to Sestokai or Braniewo). A flow with one gateway, or a
-    place every route passes, is counted, and is not named."""
+def _uncounted_flows(ways: list[tuple[str, list[dict[str, float]]]]) -> dict[str, list[str]]:
+    """Per place, the cargo flows that :func:`_demand_vehicles` leaves out there: those whose
+    routes reach it on some of them but not on all."""
     out: dict[str, list[str]] = {}
-    for flow, sent in _flow_ways(scenario, tt):
-        some = set().union(*sent) - set(sent[0]).intersection(*sent[1:])
-        for place in sorted(some):
+    for flow, sent in ways:
+        for place in sorted(set().union(*sent) - set(sent[0]).intersection(*sent[1:])):
             out.setdefault(place, []).append(flow)
     return out
 
