@@ -288,7 +288,7 @@ class World:
         add(origin, "origin", (ready, 0, zero, zero))
         while heap:
             lab, p, how = heapq.heappop(heap)
-            if lab not in bags.get((p, how), ()) or beaten([x for x in done], lab):
+            if lab not in bags.get((p, how), ()) or beaten(done, lab):
                 continue
             t, nb, c, e = lab
             b = t + self.board_delay(p, how)
