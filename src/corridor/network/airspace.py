@@ -426,8 +426,7 @@ def _holding_ellipse(a: float, b: float, alpha: float) -> tuple[float, float]:
     a2 = a * (1.0 + grow[:, 0])
     b2 = np.sqrt(np.maximum(b**2, over.max(axis=1)))
     k = int(np.argmin(a2 * b2))  # the first of the least, as when they were tried in turn
-    best = (0.0, a2[k], b2[k])
-    return float(best[1]), float(best[2] * 1.01)
+    return float(a2[k]), float(b2[k] * 1.01)
 
 
 class _Local:
