@@ -942,3 +942,35 @@ def test_a_boarding_type_gtfs_does_not_define_or_a_shape_not_in_shapes_txt_is_re
     fixed = with_shape.replace(",S\n", ",T\n")
     zip_mini(mini.parent / "feed.zip", {"trips.txt": fixed, "shapes.txt": shapes})
     assert main(["validate", str(mini)]) == 0
+
+
+@pytest.mark.parametrize(("name", "row", "where"), [
+    ("calendar_dates.txt", "DAILY,99991231,1\n",
+     "calendar_dates.txt:3: date: service_id 'DAILY': 9999-12-31"),
+    ("calendar.txt", "LATE,1,1,1,1,1,1,1,21001201,21010131\n",
+     "calendar.txt:4: end_date: service_id 'LATE': 2101-01-31"),
+    ("calendar.txt", "EARLY,1,1,1,1,1,1,1,19891201,19900131\n",
+     "calendar.txt:4: start_date: service_id 'EARLY': 1989-12-01"),
+], ids=["added-day", "period-end", "period-start"])
+def test_a_calendar_day_outside_the_scenario_dates_is_refused_at_its_own_line(
+        mini: Path, zip_mini, capsys, name: str, row: str, where: str) -> None:
+    # a day of year 9999 added in calendar_dates.txt was refused at the route that used it
+    # (routes.txt:2: services[3].valid_to), four times, and not at the line that gave it
+    text = (MINI / name).read_text() + row
+    files = {name: text}
+    if name == "calendar.txt":  # the new service_id's trips: the DAILY trips moved onto it
+        sid = row.split(",")[0]
+        files["trips.txt"] = (MINI / "trips.txt").read_text().replace(",DAILY,", f",{sid},")
+    zip_mini(mini.parent / "feed.zip", files)
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!{where} is outside 1990 to 2100, the dates a scenario may take, and trip" in err, err
+    assert "valid_to" not in err and "valid_from" not in err, err
+    assert err.count("is outside 1990 to 2100") == 1, err
+
+
+def test_a_far_day_of_a_service_no_route_uses_still_loads(mini: Path, zip_mini, capsys) -> None:
+    # the check is of the trips read: a service_id of the feed that no chosen route runs on is
+    # left be, as before
+    dates = (MINI / "calendar_dates.txt").read_text() + "UNUSED,99991231,1\n"
+    zip_mini(mini.parent / "feed.zip", {"calendar_dates.txt": dates})
+    assert main(["validate", str(mini)]) == 0, capsys.readouterr().err

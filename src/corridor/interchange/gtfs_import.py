@@ -42,7 +42,15 @@ from corridor.interchange.gtfs_export import calendar_rows
 from corridor.interchange.gtfs_read import FeedError, read_feed, record_lines
 from corridor.interchange.gtfs_time import day_start, format_time, parse_time
 from corridor.network.geo import great_circle_km
-from corridor.scenario.schema import MAX_CAPACITY, MAX_WAYPOINTS, WEEKDAYS, FareBasis, Place
+from corridor.scenario.schema import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_CAPACITY,
+    MAX_WAYPOINTS,
+    WEEKDAYS,
+    FareBasis,
+    Place,
+)
 from corridor.timezone import zone
 
 #: corridor mode of each GTFS route type: basic types, and the extended ranges by hundreds.
@@ -282,11 +290,11 @@ def import_services(
                                         _texts(feed.stop_times["stop_id"]), strict=True)
             if trip in chosen}
     stop_place = _map_stops(r, feed, places, spec.match_km, timing, used)
-    days_of = _service_days(r, feed)
+    days_of, far = _service_days(r, feed)
     if r.problems or feed_tz is None:
         raise ScenarioError(r.problems)
     _refuse_frequencies(r, feed, chosen)
-    _check_trips(r, feed, trips, chosen, days_of)
+    _check_trips(r, feed, trips, chosen, days_of, far)
     times = _trip_times(r, feed, chosen)
     place_of = {p.id: p for p in places}
     shapes = _shapes(r, feed)
@@ -633,12 +641,15 @@ def _unique_ids(r: _Reader, table: str, column: str, ids: Any) -> dict[str, int]
 
 
 def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
-                 days_of: dict[str, set[dt.date]]) -> None:
+                 days_of: dict[str, set[dt.date]], far: dict[str, tuple[str, int, str, dt.date]]) -> None:
     """Each trip read: its trip_id given once in trips.txt, its service_id one of calendar.txt
     or calendar_dates.txt, and stop times of its own. A service_id in neither (a typing slip)
     runs on no day, and a trip without stop times has nowhere to go: both were dropped without
     a word; a trip_id given twice had its stop times read for both, under either route. And
-    stop times of a trip_id that trips.txt lacks (they were dropped without a word too)."""
+    stop times of a trip_id that trips.txt lacks (they were dropped without a word too). A
+    service_id with a day outside the dates a scenario may take (``far``: where the calendars
+    give it) is refused at that line, once, for the first trip read that runs on it (it was
+    refused at the route, as its service's ``valid_to``); one no trip read uses is left be."""
     # the column's distinct values only: _trip_times takes the whole of it out of pandas
     timed = set(_texts(feed.stop_times["trip_id"].unique()))
     orphans = timed - set(_texts(trips["trip_id"]))
@@ -662,16 +673,23 @@ def _check_trips(r: _Reader, feed: Any, trips: Any, chosen: set[str],
             r.problem("trips.txt", k, "service_id",
                       f"trip {trip!r}: service_id {_text(sid)!r} is in neither calendar.txt nor "
                       "calendar_dates.txt, so the trip would run on no day")
+        elif _text(sid) in far:
+            table, row, column, day = far.pop(_text(sid))
+            r.problem(table, row, column,
+                      f"service_id {_text(sid)!r}: {day} is outside {FIRST_DATE.year} to {LAST_DATE.year}, "
+                      f"the dates a scenario may take, and trip {trip!r} runs on it")
         if trip not in timed:
             r.problem("trips.txt", k, "trip_id", f"trip {trip!r} has no stop times in stop_times.txt")
 
 
-def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
+def _service_days(r: _Reader, feed: Any) -> tuple[dict[str, set[dt.date]],
+                                                    dict[str, tuple[str, int, str, dt.date]]]:
     """The dates each GTFS service_id runs on: calendar periods, then calendar_dates. A
     service_id given twice in calendar.txt, or a service_id and date twice in
     calendar_dates.txt (the tables' keys), is a problem at its second line: the periods of the
     two rows were joined, and of an addition and a removal of one day the later won, without
-    a word."""
+    a word. Beside them, per service_id that runs on a day outside the dates a scenario may
+    take, the line that gives the furthest such day: (file, row, column, day)."""
     out: dict[str, set[dt.date]] = defaultdict(set)
     periods: dict[str, int] = {}  # each service_id's row in calendar.txt
     exceptions: dict[tuple[str, dt.date], int] = {}  # each service_id and date's in calendar_dates.txt
@@ -749,7 +767,16 @@ def _service_days(r: _Reader, feed: Any) -> dict[str, set[dt.date]]:
                     "exception_type",
                     f"exception_type {_text(row.get('exception_type'))!r} is not 1 or 2",
                 )
-    return out
+    far: dict[str, tuple[str, int, str, dt.date]] = {}
+    for sid, days in out.items():
+        if days and not FIRST_DATE <= min(days) <= max(days) <= LAST_DATE:
+            day = min(days) if min(days) < FIRST_DATE else max(days)
+            if (sid, day) in exceptions:  # added by calendar_dates.txt, else in a calendar period
+                far[sid] = ("calendar_dates.txt", exceptions[sid, day], "date", day)
+            else:
+                end = "start_date" if day < FIRST_DATE else "end_date"
+                far[sid] = ("calendar.txt", periods[sid], end, day)
+    return out, far
 
 
 def _sequence_ok(r: _Reader, sequence: list[str], trip: str, rows: list[int], at: list[int]) -> bool:
