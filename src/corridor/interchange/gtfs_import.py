@@ -95,7 +95,6 @@ EXTENDED_MODES = {
     15: "road",
     17: "road",
 }
-#: Columns corridor reads from each table (GTFS requires them too).
 SpecProblem = Callable[[tuple[str | int, ...], str], Problem]
 
 

@@ -22,6 +22,7 @@ from corridor.network.geo import great_circle_km
 from corridor.scenario.schema import FIRST_DATE, LAST_DATE, Place
 from corridor.timezone import zone
 
+#: Columns corridor reads from each table (GTFS requires them too).
 REQUIRED = {
     "agency": ("agency_name", "agency_timezone"),
     "stops": ("stop_id",),
