@@ -11,7 +11,7 @@ import yaml
 
 from corridor.analysis.airline import airline_kpis, flight_cost_usd
 from corridor.analysis.compare import compare
-from corridor.analysis.market import sensitivity, traveller_benefit
+from corridor.analysis.market import WEEKDAYS, sensitivity, spread_days, traveller_benefit
 from corridor.scenario.schema import Scenario
 from corridor.simulation import run_replication
 
@@ -176,6 +176,26 @@ def test_a_frequency_row_counts_the_flights_it_flies_with_two_departures_a_day()
     _, cost, _ = flight_cost_usd(s, "FAST")
     for r in flights:  # the profit of a week is of the flights the row says
         assert r.revenue_per_week_usd - r.profit_per_week_usd == pytest.approx(cost * r.value)
+
+
+def test_fewer_days_than_the_scenario_flies_are_spread_over_the_week() -> None:
+    # a daily flight's what-if row of two a week flew Monday and Tuesday, the first two of its
+    # days, where docs/choice.md says the days are spread: so its share, and the break-even
+    # market of every row under 7 a week, were those of flights on days next to each other
+    assert spread_days(2, WEEKDAYS) == spread_days(2) == ["Mon", "Thu"]
+    assert spread_days(3, WEEKDAYS) == spread_days(3) == ["Mon", "Thu", "Sat"]
+    assert spread_days(2, ["Mon", "Tue", "Wed", "Thu", "Fri"]) == ["Mon", "Thu"]
+    assert spread_days(2, ["Thu", "Sun"]) == ["Thu", "Sun"]  # the scenario's own days, kept
+    assert spread_days(3, ["Thu", "Sun"]) == ["Tue", "Thu", "Sun"]
+    # in the table: the daily toy's row of two a week is the toy flown on Monday and Thursday
+    s = toy(True, capacity=100)
+    two = {"days": ["Mon", "Thu"]}
+    services = [sv.model_copy(update={"timetable": sv.timetable.model_copy(update=two)})
+                if sv.id == "FAST" else sv for sv in s.services]
+    spread = s.model_copy(update={"services": services})
+    row = next(r for r in sensitivity(s, "FAST", frequencies=(2,)) if r.parameter == "frequency")
+    own = next(r for r in sensitivity(spread, "FAST", frequencies=(2,)) if r.parameter == "frequency")
+    assert (row.share, row.break_even_market_per_week) == (own.share, own.break_even_market_per_week)
 
 
 def test_the_headline_gives_break_even_load_and_market_with_their_intervals() -> None:

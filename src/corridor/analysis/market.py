@@ -72,20 +72,27 @@ UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week", "riva
 
 def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
     """``n`` weekdays spread over the week: the days of ``around`` first (in week order), then
-    each added day the one farthest from the days already chosen (the earlier on a tie).
+    each added day the one farthest from the days already chosen (the earlier on a tie). When
+    ``around`` has more than ``n`` days, its first is kept and the others are chosen among its
+    own the same way, so a daily flight's two a week are Monday and Thursday, not Monday and
+    Tuesday.
 
     >>> spread_days(2, ["Thu", "Sun"]), spread_days(3, ["Thu", "Sun"]), spread_days(3)
     (['Thu', 'Sun'], ['Tue', 'Thu', 'Sun'], ['Mon', 'Thu', 'Sat'])
+    >>> spread_days(2, WEEKDAYS), spread_days(2, ["Mon", "Tue", "Wed", "Thu", "Fri"])
+    (['Mon', 'Thu'], ['Mon', 'Thu'])
     """
     if not 1 <= n <= 7:
         raise ValueError(f"a week has 1 to 7 days of flights, not {n}")
-    chosen = [WEEKDAYS.index(d) for d in WEEKDAYS if d in around][:n] or [0]
+    own = [WEEKDAYS.index(d) for d in WEEKDAYS if d in around]
+    pool = own if len(own) > n else list(range(7))
+    chosen = (own[:1] if len(own) > n else own) or [0]
 
     def gap(day: int) -> int:
         return min(min(abs(day - c), 7 - abs(day - c)) for c in chosen)
 
     while len(chosen) < n:
-        chosen.append(max((d for d in range(7) if d not in chosen), key=lambda d: (gap(d), -d)))
+        chosen.append(max((d for d in pool if d not in chosen), key=lambda d: (gap(d), -d)))
     return [WEEKDAYS[d] for d in sorted(chosen)]
 
 
