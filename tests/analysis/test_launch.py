@@ -261,6 +261,37 @@ def test_one_replication_gives_no_infinite_interval_and_judges_by_its_profit() -
                             "its worst 2027-03 (24%).")
 
 
+def test_the_verdict_counts_the_flights_of_its_best_and_worst_month() -> None:
+    # direct_flight's window opens on 22 March: its March is two flights, April nine, May five.
+    # run's verdict called March "its worst" month on a par with the others, and its by-month
+    # line read "27-03 23 ± 6" with nothing to say it was two flights
+    from corridor.report.run_text import airline_table, airline_verdict
+
+    def est(mean: float, half: float = 0.0) -> dict[str, float]:
+        return {"n": 3, "mean": mean, "low": mean - half, "high": mean + half}
+
+    k = "airline.KC-NQZ-VNO."
+    summary = {k + "load_factor": est(0.30, 0.03),
+               k + "profit_per_flight_usd": est(-31080.0, 1420.0), k + "share_of_market": est(0.7, 0.05),
+               k + "passengers_per_week": est(99.0, 10.0), k + "yield_usd_per_pkm": est(0.056),
+               k + "break_even_load_factor": est(0.94), k + "break_even_market_per_week": est(474.0, 47.0),
+               k + "market_per_week": est(150.0)}
+    for m, load, flights in (("2027-03", 0.23, 2), ("2027-04", 0.30, 9), ("2027-05", 0.32, 5)):
+        summary[f"{k}by_month.{m}.load_factor"] = est(load, 0.05)
+        summary[f"{k}by_month.{m}.flights"] = est(flights)
+    months = ["2027-03", "2027-04", "2027-05"]
+    verdict = airline_verdict(summary, "KC-NQZ-VNO", months)
+    assert verdict.endswith("its best was 2027-05 (32%, 5 flights), "
+                            "its worst 2027-03 (23%, 2 flights)."), verdict
+
+    class Result:
+        kpis = [{"airline": {"KC-NQZ-VNO": {}}}]
+
+    Result.summary = summary  # type: ignore[attr-defined]
+    text = airline_table(Result())
+    assert "load % by month (UTC): 27-03 23 ± 5 (2 flights), 27-04 30 ± 5 (9), 27-05 32 ± 5 (5)" in text, text
+
+
 def test_figures_that_are_not_numbers_are_said_in_words_not_nan() -> None:
     # a new flight whose first and last stops no demand flow joins (a feeder leg) has no share
     # of a market and no break-even market; one with no fare has no break-even load: compare's

@@ -319,7 +319,13 @@ def airline_table(result: Any) -> str:
         prefix = f"airline.{name}.by_month."
         months = sorted({key[len(prefix):].split(".")[0] for key in s if key.startswith(prefix)})
         if months:
-            loads = ", ".join(f"{m[2:]} {_pct(s, prefix + m + '.load_factor')}" for m in months)
+            # a month the window cuts (its first, its last) has fewer flights: said, as each
+            # month's load is the mean over its own flights
+            flights = [s.get(prefix + m + ".flights", {}).get("mean", math.nan) for m in months]
+            counts = [f" ({n:,.0f} flights)" if k == 0 else f" ({n:,.0f})" for k, n in enumerate(flights)] \
+                if all(math.isfinite(n) for n in flights) else [""] * len(months)
+            loads = ", ".join(f"{m[2:]} {_pct(s, prefix + m + '.load_factor')}{c}"
+                              for m, c in zip(months, counts, strict=True))
             lines.append(textwrap.fill(f"{name} load % by month (UTC): {loads}", terminal_width(),
                                        subsequent_indent="  "))
         lines.append(textwrap.fill(airline_verdict(s, name, months), terminal_width(),
@@ -362,8 +368,15 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     if len(loads) >= 2:
         best, worst = max(loads, key=loads.__getitem__), min(loads, key=loads.__getitem__)
         first, last = min(loads), max(loads)  # the months simulated, not a year's
-        text += (f"; of the months simulated, {first} to {last}, its best was {best} ({loads[best]:.0%}), "
-                 f"its worst {worst} ({loads[worst]:.0%})")
+        flights = {m: s.get(f"{k}by_month.{m}.flights", {}).get("mean", math.nan) for m in loads}
+
+        def said(m: str) -> str:  # a month of two flights is not ranked as one of nine unsaid
+            n = flights[m]
+            load = f"{loads[m]:.0%}"
+            return f"{load}, {n:,.0f} flight{'s' * (n != 1)}" if math.isfinite(n) else load
+
+        text += (f"; of the months simulated, {first} to {last}, its best was {best} ({said(best)}), "
+                 f"its worst {worst} ({said(worst)})")
     return text + "."
 
 
