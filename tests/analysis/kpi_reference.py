@@ -246,7 +246,10 @@ def airline_kpis(rec: Any, data: dict) -> dict[str, float]:
                     head + "break_even_load_factor": even,
                     head + "market_per_week": float(market) if market else math.nan,
                     head + "share_of_market": through / travellers if travellers else math.nan,
-                    head + "break_even_market_per_week": need if market else math.nan})
+                    head + "break_even_market_per_week": need if market else math.nan,
+                    # flights that left with every seat taken on some leg
+                    head + "full_share": (sum(t["peak_load"][k] >= t["capacity"][k] for k in ran) / flights
+                                          if flights else math.nan)})
     return out
 
 

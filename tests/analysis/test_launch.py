@@ -439,3 +439,49 @@ def test_a_new_flight_that_flies_no_flight_in_the_run_says_so_not_nan() -> None:
 
     assert launch_table(case) == ("FAST in with: it flies no flight in the weeks after the warm-up, "
                                   "no sensitivity")
+
+
+def test_a_break_even_market_read_off_full_flights_is_said_to_be_at_most() -> None:
+    # at a market of 1,200 a week the direct flight ran full and read a break-even market of
+    # 1,133, ~0.94 of the market it was given, said as "about" and set first to quote, where the
+    # market model gives 438: a full flight carries fewer of its market than would choose it
+    # (the others choose among trips with seats left), so the share it carried is capped by its
+    # seats and the market scaled from it is an upper bound
+    from corridor.analysis.launch import FIGURES, LaunchCase
+    from corridor.kernels.stats import mean_ci
+    from corridor.report.run_text import airline_verdict
+
+    truth = 7 * 2500.0 / (100.0 * P_FAST)  # 25 fares of USD 100 a flight from a share P_FAST
+    for per_week, full in ((2100, True), (700, False)):
+        scenario = toy(True, capacity=30 if full else 100000, per_week=per_week)
+        per_rep = []
+        for r in range(2):
+            rec = run_replication(scenario, r)
+            k = airline_kpis(rec, scenario)["FAST"]
+            t = rec.trips
+            flights = [i for i in range(t["service"].size) if rec.services[t["service"][i]] == "FAST"
+                       and rec.warmup_min <= t["scheduled_min"][i] < rec.horizon_min]
+            full_flights = sum(t["peak_load"][i] == t["capacity"][i] for i in flights)
+            assert k["full_share"] == full_flights / len(flights)
+            per_rep.append(k)
+        figures = {key: mean_ci([k[key] for k in per_rep]) for key in FIGURES}
+        text = LaunchCase("with", "FAST", None, figures, {}).sentence()
+        summary = {f"airline.FAST.{key}": e.as_dict() for key, e in figures.items()}
+        verdict = " ".join(airline_verdict(summary, "FAST", []).split())
+        rows = sensitivity(scenario, "FAST", frequencies=())
+        assert next(p for p in rows if p.own).break_even_market_per_week == pytest.approx(truth)
+        quote = LaunchCase("with", "FAST", None, figures, {}, rows).which_to_quote()
+        market = figures["break_even_market_per_week"].mean
+        if full:  # every flight full: the share carried is 30 x 7 / 2,100 = 10%, not P_FAST's 38%
+            assert figures["full_share"].mean == 1.0
+            assert market > 3 * truth
+            assert "it carries 10% of its market's travellers" in text
+            assert "100% of its flights left full" in text
+            assert f"break even at a market of at most about {market:,.0f}" in text, text
+            assert f"it would need a market of at most about {market:,.0f}" in verdict, verdict
+            assert quote.startswith(f"To quote: the model's break-even market, {truth:,.0f}"), quote
+        else:
+            assert figures["full_share"].mean == 0.0
+            assert market == pytest.approx(truth, rel=0.15)
+            assert "of its market's travellers choose it" in text and "at most" not in text + verdict
+            assert quote.startswith("To quote: the simulated break-even market, about"), quote

@@ -29,7 +29,8 @@ from corridor.kernels.stats import Estimate, mean_ci
 from corridor.scenario.schema import Scenario
 
 FIGURES = ("share_of_market", "passengers_per_week", "load_factor", "break_even_load_factor",
-           "profit_per_flight_usd", "break_even_market_per_week", "market_per_week", "flights_per_week")
+           "profit_per_flight_usd", "break_even_market_per_week", "market_per_week", "flights_per_week",
+           "full_share")
 
 
 #: what a verdict says of a flight whose break-even load is above 100%
@@ -69,10 +70,14 @@ class LaunchCase:
             verdict = "covers its cost" if profit.mean > 0 else "loses money"
         # a figure that is not a number is said in words, not printed as 'nan%': no share when no
         # demand flow goes from its first stop to its last, no break-even when a fare earns nothing
+        full = self.full_flights()
         if math.isfinite(share.mean):
             interval = (_interval(share, '.0%', '95% CI ', within=(0.0, 1.0)) if _known(share)
                         else " (one replication: no interval)")
             chosen = f"{share.mean:.0%} of its market's travellers choose it{interval}"
+            if full:  # those who found it full chose among trips with seats: it drew more than it carried
+                chosen = (f"it carries {share.mean:.0%} of its market's travellers{interval}, and "
+                          f"{full:.0%} of its flights left full, so more would choose it than it carried")
         else:
             chosen = "no demand flow goes from its first stop to its last, so no share of a market"
         against = (f"against a break-even of {even.mean:.0%}{_interval(even, '.0%')}"
@@ -84,11 +89,20 @@ class LaunchCase:
         if even.mean > 1.0 and math.isfinite(f["market_per_week"].mean):  # (NaN compares False)
             text += f"; {NO_MARKET}"
         elif math.isfinite(market.mean):
-            text += (f"; it would break even at a market of about {market.mean:,.0f} travellers a week"
+            about = "at most about" if full else "about"
+            text += (f"; it would break even at a market of {about} {market.mean:,.0f} travellers a week"
                      f"{_interval(market, ',.0f')}, with its rivals' fares as they are (the scenario assumes "
                      f"{f['market_per_week'].mean:,.0f} a week; the what-if table varies the market and "
                      "the rivals' fares)")
+            if full:
+                text += (": an upper bound, scaled from the share its full flights carried, "
+                         "which their seats cap")
         return text + "." + self._benefit()
+
+    def full_flights(self) -> float:
+        """The mean share of its flights that left full (0 when none did, or not known)."""
+        full = self.figures.get("full_share")
+        return full.mean if full is not None and math.isfinite(full.mean) and full.mean > 0 else 0.0
 
     def _benefit(self) -> str:
         """What the service changes for each flow's travellers, in sentences (each led by a space)."""
@@ -117,6 +131,12 @@ class LaunchCase:
         if own is None or market is None or not math.isfinite(market.mean) \
                 or not math.isfinite(own.break_even_market_per_week):
             return ""
+        full = self.full_flights()
+        if full:  # the simulated figure is a bound: the model's choosers are not capped by seats
+            return (f"To quote: the model's break-even market, {own.break_even_market_per_week:,.0f} "
+                    f"travellers a week at the scenario's own setting (*); the simulated one, about "
+                    f"{market.mean:,.0f}{_interval(market, ',.0f')}, is an upper bound, as {full:.0%} of "
+                    "its flights left full and carried fewer of the market than would choose it")
         return (f"To quote: the simulated break-even market, about {market.mean:,.0f} travellers a week"
                 f"{_interval(market, ',.0f')}; the model gives {own.break_even_market_per_week:,.0f} at "
                 "the scenario's own setting (*): read the rows for how the figures move with each "

@@ -359,8 +359,14 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     if even > 1.0 and math.isfinite(market):  # (NaN compares False)
         text += f"; {NO_MARKET}"
     elif math.isfinite(need) and math.isfinite(market):
-        text += (f"; it would need a market of about {need:,.0f} travellers a week "
-                 f"(this scenario: {market:,.0f})")
+        full = mean("full_share")
+        if full > 0:  # scaled from what its full flights carried, which their seats cap
+            text += (f"; it would need a market of at most about {need:,.0f} travellers a week "
+                     f"(this scenario: {market:,.0f}; {full:.0%} of its flights left full, so more would "
+                     "choose it than it carried)")
+        else:
+            text += (f"; it would need a market of about {need:,.0f} travellers a week "
+                     f"(this scenario: {market:,.0f})")
     elif not math.isfinite(market):
         text += "; no break-even market: no demand flow goes from its first stop to its last"
     loads = {m: s.get(f"{k}by_month.{m}.load_factor", {}).get("mean", float("nan")) for m in months}
