@@ -128,9 +128,10 @@ def test_compare_leads_with_the_new_service() -> None:
 def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None:
     rows = sensitivity(toy(True, capacity=100), "FAST", frequencies=(3, 7))
     own = [(r.parameter, r.value) for r in rows if r.own]
-    assert own == [("market", 700.0), ("fare", 100.0), ("rivals", 1.0), ("frequency", 7)]
-    assert {r.parameter: r.unit for r in rows} == {"market": "pax/week", "fare": "USD",
-                                                   "rivals": "x their fares", "frequency": "flights/week"}
+    assert own == [("market", 700.0), ("fare", 100.0), ("rivals", 1.0), ("waiting", 1.0), ("frequency", 7)]
+    assert {r.parameter: r.unit for r in rows} == {
+        "market": "pax/week", "fare": "USD", "rivals": "x their fares", "waiting": "x the value of waiting",
+        "frequency": "flights/week"}
     cheap = next(r for r in rows if r.parameter == "fare" and r.value == pytest.approx(60.0))
     assert cheap.break_even_load_factor == pytest.approx(2500.0 / (100 * 60.0))
     assert cheap.can_break_even  # 0.42: it can
@@ -141,6 +142,30 @@ def test_sensitivity_rows_name_their_unit_and_the_scenario_own_setting() -> None
     assert all(r.break_even_market_per_week == math.inf for r in small if not r.can_break_even)
     assert any(not r.can_break_even for r in small)
 
+
+def test_the_waiting_rows_are_the_scenario_with_every_value_of_waiting_scaled() -> None:
+    # a flight on Mondays only against a dearer daily one: a traveller wishing to leave on
+    # Thursday waits days for it, at a value of waiting the scenario assumes (an ASSUMPTION the
+    # direct flight's case rests on: USD 5 an hour, 2 gives 84% of the market, 25 gives 31%),
+    # which the what-if table did not vary
+    s = toy(True, capacity=100)
+    services = [sv.model_copy(update={"timetable": sv.timetable.model_copy(update={"days": ["Mon"]})})
+                if sv.id == "FAST" else sv.model_copy(update={"cost_usd": 150.0}) for sv in s.services]
+    segments = [seg.model_copy(update={"schedule_delay_usd_per_h": 5.0}) for seg in s.choice.segments]
+    s = s.model_copy(update={"services": services,
+                             "choice": s.choice.model_copy(update={"segments": segments})})
+    rows = [r for r in sensitivity(s, "FAST", frequencies=()) if r.parameter == "waiting"]
+    assert [r.value for r in rows] == [0.4, 1.0, 2.0, 5.0]
+    assert [r.own for r in rows] == [False, True, False, False]
+    shares = [r.share for r in rows]
+    assert shares == sorted(shares, reverse=True) and shares[0] > 1.5 * shares[-1]
+    for r in rows:  # the same as the market row of the scenario written with that value
+        scaled = [seg.model_copy(update={"schedule_delay_usd_per_h": 5.0 * r.value}) for seg in segments]
+        other = s.model_copy(update={"choice": s.choice.model_copy(update={"segments": scaled})})
+        own = next(p for p in sensitivity(other, "FAST", frequencies=(), wait_factors=())
+                   if p.parameter == "market" and p.own)
+        assert (r.share, r.break_even_market_per_week) == pytest.approx(
+            (own.share, own.break_even_market_per_week), rel=1e-12)
 
 
 def test_a_free_service_has_one_fare_row_and_no_break_even_load_shown_as_nan() -> None:
@@ -158,8 +183,9 @@ def test_a_free_service_has_one_fare_row_and_no_break_even_load_shown_as_nan() -
         sensitivity = rows
 
     shown = launch_rows(Case())
-    assert len(shown) == 5 + 1 + 4 + 1 and not any("nan" in cell for row in shown for cell in row)
+    assert len(shown) == 5 + 1 + 4 + 4 + 1 and not any("nan" in cell for row in shown for cell in row)
     assert {row[7] for row in shown} == {"-"}
+
 
 def test_a_frequency_row_counts_the_flights_it_flies_with_two_departures_a_day() -> None:
     # FAST twice a day: the rows of 1, 2 and 7 days a week fly 2, 4 and 14 flights; they read

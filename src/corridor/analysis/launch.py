@@ -8,8 +8,9 @@ that carry ``economics``, and for each puts together:
   break-even load factor and market size, each with its 95% interval over replications;
   load factor by calendar month;
 * from the market model (:mod:`corridor.analysis.market`): how share, load and profit move
-  with market size, fare, the rivals' fares and frequency (flying on 1 to 7 days a week, each
-  row the flights a week that makes), the return service following the same frequency.
+  with market size, fare, the rivals' fares, the value of waiting and frequency (flying on 1 to
+  7 days a week, each row the flights a week that makes), the return service following the
+  same frequency.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ From the share, per week: passengers = market x share; load factor = passengers 
 capped at 1 (the rest spill); revenue = passengers carried x the fare; profit = revenue -
 flights x cost per flight (:func:`corridor.analysis.airline.flight_cost_usd`). Market size
 changes only the first line; a fare changes every traveller's choice (the itineraries that ride
-the service cost more); a frequency builds the timetable anew with the flights spread over the
-week.
+the service cost more), and so does the value travellers put on waiting for their departure;
+a frequency builds the timetable anew with the flights spread over the week.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ FREQUENCIES = (1, 2, 3, 4, 5, 6, 7)
 #: the other services' fares on the travellers' alternatives, scaled (the one-stop fares the
 #: new service competes with are often ASSUMPTIONs: what its case rests on)
 RIVAL_FACTORS = (0.6, 0.8, 1.0, 1.2)
+#: every segment's value of waiting for the departure (``schedule_delay_usd_per_h``) scaled:
+#: a flight of two a week wins travellers willing to wait days for it, and those values are
+#: ASSUMPTIONs (the baseline's leisure USD 5 an hour: 2, 5, 10 and 25)
+WAIT_FACTORS = (0.4, 1.0, 2.0, 5.0)
 MAX_EXPONENT = 709.0  # math.exp overflows a float beyond about 709.78
 MIN_SHARE = 1e-6  # below one traveller in a million choosing it, no market fills the flight
 
@@ -67,7 +71,8 @@ class MarketPoint:
         return self.break_even_load_factor <= 1.0
 
 
-UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week", "rivals": "x their fares"}
+UNITS = {"market": "pax/week", "fare": "USD", "frequency": "flights/week", "rivals": "x their fares",
+         "waiting": "x the value of waiting"}
 
 
 def spread_days(n: int, around: Sequence[str] = ()) -> list[str]:
@@ -143,9 +148,15 @@ class _Week:
                          for it, _ in alts.options])
         return rides, fare
 
-    def share(self, service: str, fare_factor: float = 1.0, rival_factor: float = 1.0) -> dict[int, float]:
+    def share(self, service: str, fare_factor: float = 1.0, rival_factor: float = 1.0,
+              wait_factor: float = 1.0) -> dict[int, float]:
         """Per flow: the mean probability (over wished times and segments) of riding ``service``,
-        its fare times ``fare_factor`` and every other fare on the alternatives times ``rival_factor``."""
+        its fare times ``fare_factor``, every other fare on the alternatives times ``rival_factor``
+        and every segment's value of waiting for the departure times ``wait_factor`` (the choice
+        sets are the Pareto itineraries, whatever the values: the same sets serve)."""
+        segments = self.choice.segments if wait_factor == 1.0 else [
+            seg.model_copy(update={"schedule_delay_usd_per_h": seg.schedule_delay_usd_per_h * wait_factor})
+            for seg in self.choice.segments]
         sums: dict[int, list[float]] = {}
         for f, t, alts in self.sets:
             p = 0.0
@@ -154,7 +165,7 @@ class _Week:
                 if rides.any():
                     others = alts.fare_usd - fare
                     priced = alts._replace(fare_usd=fare * fare_factor + others * rival_factor)
-                    for seg in self.choice.segments:
+                    for seg in segments:
                         p += seg.share * float(shares(utilities(priced, t, seg, self.choice))[rides].sum())
             sums.setdefault(f, []).append(p)
         return {f: float(np.mean(v)) for f, v in sums.items()}
@@ -203,9 +214,11 @@ def sensitivity(scenario: Scenario, service_id: str, *,
                 fare_factors: Sequence[float] = FARE_FACTORS,
                 frequencies: Sequence[int] = FREQUENCIES,
                 rival_factors: Sequence[float] = RIVAL_FACTORS,
+                wait_factors: Sequence[float] = WAIT_FACTORS,
                 with_return: str | None = None) -> list[MarketPoint]:
-    """Rows for market size, fare, the rivals' fares and frequency around the scenario's own
-    setting; none when the service flies no flight in the weeks after the warm-up.
+    """Rows for market size, fare, the rivals' fares, the travellers' value of waiting for their
+    departure and frequency around the scenario's own setting; none when the service flies no
+    flight in the weeks after the warm-up.
 
     ``with_return`` names the service flying the other way, whose days follow the same
     frequency (a route is launched both ways).
@@ -228,13 +241,15 @@ def sensitivity(scenario: Scenario, service_id: str, *,
                     per_week) for k in (fare_factors if fare > 0 else (1.0,))]
     rows += [_point("rivals", k, scenario, service, flows, week.share(service_id, 1.0, k), 1.0, fare,
                     per_week) for k in rival_factors]
+    rows += [_point("waiting", k, scenario, service, flows, week.share(service_id, 1.0, 1.0, k), 1.0, fare,
+                    per_week) for k in wait_factors]
     for n in frequencies:  # n days a week; the row is of the flights they fly (two a day: 2n)
         changed = _with_frequency(scenario, [service_id, *([with_return] if with_return else [])], n)
         other = _Week(changed, flows)
         flights = _flights_per_week(changed, service)
         rows.append(_point("frequency", flights, changed, changed.service(service_id), flows,
                            other.share(service_id), 1.0, fare, flights))
-    own = {"market": market, "fare": fare, "frequency": per_week, "rivals": 1.0}
+    own = {"market": market, "fare": fare, "frequency": per_week, "rivals": 1.0, "waiting": 1.0}
     return [replace(r, unit=UNITS[r.parameter], own=math.isclose(r.value, own[r.parameter])) for r in rows]
 
 

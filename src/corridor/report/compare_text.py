@@ -128,13 +128,14 @@ SENSITIVITY_NOTE = ("market model: the choice model over one week of wished depa
                     "so its figures differ a little from the simulated ones above; * the scenario's "
                     "own setting; BE: break-even (a load above 100% cannot be flown at that fare); "
                     "spilled: chose it and found no seat")
-SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk", "rivals": "x fares"}
+SETTING_UNITS = {"market": "pax/wk", "fare": "USD", "frequency": "flights/wk", "rivals": "x fares",
+                 "waiting": "x value"}
 
 
 def launch_rows(case: Any) -> list[list[str]]:
     """The market model's rows for one new service, as shown."""
     return [[f"{'*' if p.own else ' '}{p.parameter}, {SETTING_UNITS[p.parameter]}",
-             f"{p.value:g}" if p.parameter == "rivals" else _num(p.value, 0),
+             f"{p.value:g}" if p.parameter in ("rivals", "waiting") else _num(p.value, 0),
              _share(p.share), _num(p.passengers_per_week, 0), _share(p.load_factor),
              _num(p.spilled_per_week, 0), _num(p.profit_per_week_usd / 1000, 1),
              _share(p.break_even_load_factor), _num(p.break_even_market_per_week, 0)]
@@ -142,8 +143,8 @@ def launch_rows(case: Any) -> list[list[str]]:
 
 
 def launch_table(case: Any) -> str:
-    """A new service's sensitivity to market size, fare, the rivals' fares and frequency (the
-    market model)."""
+    """A new service's sensitivity to market size, fare, the rivals' fares, the value of waiting
+    and frequency (the market model)."""
     rows = launch_rows(case)
     months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
     # named with its scenario: a compare of several scenarios prints a table for each that adds
