@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: Monday 00:00 local at the origin, of the week the scenario starts in)")
     p.add_argument("--step-min", type=_positive_float, default=1.0, metavar="M",
                    help="minutes between departure times (default 1)")
-    p.add_argument("--days", type=_positive_float, default=7.0, help="span in days (default 7)")
+    p.add_argument("--days", type=_profile_days, default=7.0, help="span in days (default 7, at most a year)")
     p.add_argument("--plot", type=_out_file, metavar="FILE",
                    help="also draw total time against departure time")
     p.add_argument("--json", action="store_true", help="print JSON (with every total time) instead of text")
@@ -370,6 +370,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def _profile_days(text: str) -> float:
+    """A profile's span: refused here, where argparse names the option, not by the planner."""
+    from corridor.planning.api import MAX_PROFILE_DAYS
+
+    value = _positive_float(text)
+    if value > MAX_PROFILE_DAYS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PROFILE_DAYS:g} days, got {text}")
     return value
 
 

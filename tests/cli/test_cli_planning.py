@@ -210,7 +210,8 @@ def test_profile_json_and_plot(capsys, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--days", "400"], "at most 366"), (["--days", "inf"], "must be a positive finite number"),
+    [(["--days", "400"], "error: argument --days: at most 366 days, got 400"),
+     (["--days", "inf"], "must be a positive finite number"),
      (["--step-min", "1e-9"], "departure times"), (["--max-transfers", "-2"], "0 or more"),
      (["--start", "tomorrow"], "error: argument --start: time 'tomorrow' is not ISO 8601")],
 )
