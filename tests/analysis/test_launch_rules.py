@@ -132,3 +132,31 @@ def test_the_market_model_counts_only_flows_that_ride_it_forwards() -> None:
     rows = sensitivity(toy(True), "FAST", frequencies=(), fare_factors=(), rival_factors=())
     own = next(r for r in rows if r.parameter == "market" and r.own)
     assert own.value == 70.0
+
+
+def test_a_route_launched_both_ways_gives_its_profit_a_round_trip_and_a_year() -> None:
+    # the headline gave each direction's profit a flight (-31,080 and -26,016 USD for the direct
+    # flight), and an airline planner added them up by hand: a route is launched both ways
+    from corridor.analysis.launch import round_trips
+    from corridor.simulation import run_replication
+
+    scenario = toy(True)
+    records = [run_replication(scenario, r) for r in range(2)]
+    kpis = [{"airline": airline_kpis(rec, scenario)} for rec in records]
+    cases = launch_cases(toy(False), scenario, "with", SimpleNamespace(kpis=kpis, records=[]),
+                         with_sensitivity=False)
+    [said] = round_trips(cases)
+    # by hand, from the trip log: each direction's fares a flight less 2,500 USD (2 h at 1,000
+    # and 500 a trip), averaged over the replications; 7 flights a week each way
+    profit = 0.0
+    for service in ("FAST", "BACK"):
+        per_rep = []
+        for rec in records:
+            t = rec.trips
+            mine = [k for k in range(t["service"].size) if rec.services[t["service"][k]] == service
+                    and rec.warmup_min <= t["scheduled_min"][k] < rec.horizon_min]
+            per_rep.append(sum(float(t["revenue_usd"][k]) for k in mine) / len(mine) - 2500.0)
+        profit += sum(per_rep) / len(per_rep)
+    assert said.startswith(f"FAST and BACK together: {profit:+,.0f} USD a round trip; over 52 weeks at 7 "
+                           f"round trips a week, about {profit * 7 * 52 / 1e6:+,.2f} million USD")
+    assert round_trips([c for c in cases if c.service == "FAST"]) == []  # one way only: nothing to add

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from corridor.analysis.kpis import flatten, kpi_value
-from corridor.analysis.launch import LaunchCase, launch_cases
+from corridor.analysis.launch import LaunchCase, launch_cases, round_trips
 from corridor.analysis.runs import SimulationResult, check_run_arguments, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
@@ -503,6 +503,7 @@ def headline(comp: Comparison) -> str:
     lines = []
     for name in comp.names[1:]:
         lines += [case.sentence() for case in comp.launches.get(name, [])]
+        lines += round_trips(comp.launches.get(name, []))
         # only differences there are: none of a KPI one scenario lacks (passengers where it has none)
         by_key = {d.key: d for d in comp.kpis[name] if d.compared}
         parts = []

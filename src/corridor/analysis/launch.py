@@ -144,6 +144,38 @@ class LaunchCase:
                 "setting, not for their level")
 
 
+def round_trips(cases: list[LaunchCase]) -> list[str]:
+    """For each new service whose return is new too, the route's P&L both ways: profit per round
+    trip (the two directions' mean profits per flight) and over 52 weeks at the round trips a
+    week flown (the fewer of the two directions'), at the loads of the window simulated. An
+    airline launches a route, not a direction.
+
+    >>> from corridor.kernels.stats import mean_ci
+    >>> def case(sid, back, profit):
+    ...     return LaunchCase("x", sid, back, {"profit_per_flight_usd": mean_ci([profit]),
+    ...                                       "flights_per_week": mean_ci([2.0])}, {}, window="over spring")
+    >>> round_trips([case("AB", "BA", -31080.0), case("BA", "AB", -26016.0)])[0][:96]
+    'AB and BA together: -57,096 USD a round trip; over 52 weeks at 2 round trips a week, about -5.94'
+    """
+    by_id = {c.service: c for c in cases}
+    out, done = [], set()
+    for c in cases:
+        back = by_id.get(c.return_service or "")
+        if back is None or c.service in done:
+            continue
+        done.update({c.service, back.service})
+        profit = c.figures["profit_per_flight_usd"].mean + back.figures["profit_per_flight_usd"].mean
+        weekly = min(c.figures["flights_per_week"].mean, back.figures["flights_per_week"].mean)
+        if not (math.isfinite(profit) and math.isfinite(weekly)):
+            continue
+        when = f" ({c.window})" if c.window else ""
+        year = profit * weekly * 52 / 1e6
+        out.append(f"{c.service} and {back.service} together: {profit:+,.0f} USD a round trip; over 52 "
+                   f"weeks at {weekly:.3g} round trips a week, about {year:+,.2f} million USD, at the loads "
+                   f"simulated{when}.")
+    return out
+
+
 def _known(e: Estimate) -> bool:
     """The estimate has an interval (not one replication's)."""
     return math.isfinite(e.low) and math.isfinite(e.high)
