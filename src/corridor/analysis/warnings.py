@@ -39,8 +39,8 @@ MIN_BACKLOG_DAYS = 1.0
 
 #: the share of the window's containers by which its deliveries fall short of its creations (so
 #: many more on the way at its end than at its start) past which run says so: a demand rising
-#: through the window leaves some (the baseline's spring 8-12% a replication, a month's closure
-#: of Kena 22-24%: replications 0 and 1, 2026-12-04)
+#: through the window leaves some (the baseline's spring 6-10% a replication over 10, a month's
+#: closure of Kena 22-24%: 2026-12-04)
 STORED_SHARE = 0.15
 
 
