@@ -4,8 +4,10 @@ A scenario (or one service) closes countries by ISO code and asks for a margin o
 ``buffer_km``. The route of an air service between two airports is then the shortest path on
 the sphere that keeps at least ``buffer_km`` from every closed country. The method:
 
-1. Country shapes come from the ``countryinfo`` package (GeoJSON, about 1:110 M; edges are
-   split every 0.5 degree so that they follow great circles to within 0.1 km).
+1. Country shapes come from the ``countryinfo`` package (GeoJSON, about 1:110 M), and for the
+   few it has none for (Hungary, Serbia, Montenegro, Kosovo, Myanmar, Jamaica) from Natural
+   Earth's 1:110m outlines shipped with corridor; edges are split every 0.5 degree so that they
+   follow great circles to within 0.1 km.
 2. Everything is projected gnomonically about the midpoint of the two airports: in this
    projection every great circle is a straight line, so a polyline in the plane is a chain of
    great-circle arcs on the sphere.
@@ -29,7 +31,7 @@ airport the margin is half the airport's own distance to the closed country.
 
 Results are cached per (airports, closed countries, buffer) for the life of the process, and
 on disk (``$CORRIDOR_CACHE_DIR``, else ``~/.cache/corridor``) under a key that includes the
-method's version and the countryinfo version, so loading a scenario again needs no geometry.
+method's version and the closed countries' outlines, so loading a scenario again needs no geometry.
 Set ``CORRIDOR_CACHE_DIR`` to an empty string to keep nothing on disk.
 """
 
@@ -590,11 +592,12 @@ def _cache_file() -> Path | None:
 
 @lru_cache(maxsize=512)
 def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
-    """:func:`_route`, remembered on disk across runs (a damaged or unwritable cache is ignored)."""
-    from importlib.metadata import version
-
+    """:func:`_route`, remembered on disk across runs (a damaged or unwritable cache is ignored),
+    keyed by the method's version, the question and the closed countries' outlines themselves
+    (a new countryinfo, or a new outline of corridor's own, asks again)."""
     file = _cache_file()
-    text = json.dumps([METHOD_VERSION, version("countryinfo"), a, b, closed, buffer_km])
+    shapes = hashlib.sha256(json.dumps([country_shapes()[c][1] for c in closed]).encode()).hexdigest()
+    text = json.dumps([METHOD_VERSION, shapes, a, b, closed, buffer_km])
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
     known: dict[str, list[list[float]]] = {}
     if file is not None:

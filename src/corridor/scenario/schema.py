@@ -223,10 +223,19 @@ def airport_record(code: str) -> dict[str, Any] | None:
     return _airports().get(code)
 
 
+#: outlines of the countries the ``countryinfo`` package has none for (Hungary, Serbia,
+#: Montenegro, Kosovo, Myanmar, Jamaica): Natural Earth's 1:110m, the scale of countryinfo's own
+EXTRA_SHAPES = "country_shapes_extra.geojson"
+
+
 @lru_cache(maxsize=1)
 def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
     """ISO 3166-1 alpha-2 code -> (name, GeoJSON geometry) for every country the
-    ``countryinfo`` package ships a shape for (closed airspaces are named by these codes)."""
+    ``countryinfo`` package ships a shape for, and those of :data:`EXTRA_SHAPES` it lacks
+    (closed airspaces are named by these codes)."""
+    import json
+    from importlib.resources import files
+
     from countryinfo import CountryInfo
 
     out: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -235,6 +244,10 @@ def country_shapes() -> dict[str, tuple[str, dict[str, Any]]]:
         features = (info.get("geoJSON") or {}).get("features") or []
         if code and features:
             out[str(code).upper()] = (str(info.get("name", code)), features[0]["geometry"])
+    extra = json.loads(files("corridor.scenario").joinpath(EXTRA_SHAPES).read_text(encoding="utf-8"))
+    for feature in extra["features"]:
+        code = feature["properties"]["iso_a2"]
+        out.setdefault(code, (feature["properties"]["name"], feature["geometry"]))
     return out
 
 
@@ -257,7 +270,7 @@ def _country(code: str) -> str:
 def _closable_country(code: str) -> str:
     if code not in country_shapes():
         raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code with a shape in "
-                         "the countryinfo package (e.g. RU, BY, UA)")
+                         "the countryinfo package or corridor's Natural Earth additions (e.g. RU, BY, UA)")
     return code
 
 
