@@ -54,6 +54,8 @@ AIRPORTS = {  # airportsdata, by IATA code
     "RUH": (24.9576, 46.6988), "AKL": (-37.0081, 174.7920), "FAI": (64.8154, -147.8567),
     "MNL": (14.5086, 121.0200), "NRT": (35.7647, 140.3860), "GUT": (51.9228, 8.3063),
     "PMF": (44.8245, 10.2964), "KLO": (11.6794, 122.3760), "HDG": (36.5258, 114.4256),
+    "BEG": (44.8184, 20.3091), "VIE": (48.1103, 16.5697), "OTP": (44.5722, 26.1022),
+    "KRK": (50.0777, 19.7848),
 }
 
 # every route in this module is computed, not read from a cache (tests/conftest.py)
@@ -135,6 +137,10 @@ def _case(x: str, y: str, closed: tuple[str, ...], buffer_km: float, tol: float 
     # between Taiwan's and the Philippines' margins (Kalibo lies outside the Philippines in these
     # shapes): 3,142.2 km, 0.9%; the wider margins closed the passage and found no route
     _case("KLO", "HDG", ("PH", "TW"), 300.0, 0.018),
+    # outlines corridor ships for what countryinfo lacks, alone and beside countryinfo's own
+    _case("BEG", "WAW", ("HU",), 25.0),
+    _case("VIE", "OTP", ("HU", "RS"), 25.0),
+    _case("KRK", "BEG", ("HU", "SK"), 25.0, 0.005),  # 794.9 km against 792.6, 0.29%
 ])
 def test_a_route_is_the_shortest(a, b, closed, buffer_km, tol) -> None:
     check(a, b, closed, buffer_km, tol)
