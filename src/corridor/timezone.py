@@ -7,6 +7,7 @@ machine converts local timetables to UTC the same way (Kazakhstan's move to UTC+
 
 from __future__ import annotations
 
+import difflib
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -26,3 +27,21 @@ def zone(name: str) -> ZoneInfo:
     except (ModuleNotFoundError, OSError, ValueError):  # OSError: no such file, a folder, a
         # name longer than the system takes ("File name too long" reached export as a traceback)
         raise KeyError(name) from None
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every zone the ``tzdata`` package holds, by name (its ``zones`` list)."""
+    return tuple(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+
+
+def close_zone(name: str) -> str | None:
+    """The zone a name that is none most likely meant: a misspelling (``Asia/Tashkend``), or a
+    city written alone (``Tashkent``); ``None`` when nothing is close."""
+    names = zone_names()
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    if close:
+        return close[0]
+    cities = {z.rsplit("/", 1)[-1].lower(): z for z in names if "/" in z}
+    close = difflib.get_close_matches(name.strip().replace(" ", "_").lower(), cities, n=1, cutoff=0.8)
+    return cities[close[0]] if close else None

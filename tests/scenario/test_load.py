@@ -99,6 +99,23 @@ def test_unknown_place_reference_has_line_and_hint(write) -> None:
     assert p.line == 19
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("Asia/Tashkend", "Asia/Tashkent"), ("asia/almaty", "Asia/Almaty"), ("Vilnius", "Europe/Vilnius"),
+     ("Europe/Nowhere", None)],
+)
+def test_a_misspelt_zone_names_the_zone_it_is_close_to(write, written, meant) -> None:
+    old = "{id: VNO, name: Vilnius, kind: airport, country: LT}"
+    new = f"{{id: VNO, name: Vilnius, kind: airport, country: LT, tz: {written}}}"
+    (p,) = problems_of(write("s.yaml", MINIMAL.replace(old, new)))
+    assert p.path == "places[2].tz" and p.line == 6
+    assert f"unknown IANA time zone {written!r}" in p.message
+    if meant is None:
+        assert "did you mean" not in p.message
+    else:
+        assert p.message.endswith(f"(did you mean {meant!r}?)")
+
+
 def test_duplicate_ids_and_unknown_disruption_target(write) -> None:
     text = MINIMAL.replace("  - id: A2\n", "  - id: A1\n") + (
         "disruptions:\n  - {id: X, target: NOPE, start: 2027-03-02T00:00Z, end: 2027-03-03T00:00Z}\n"

@@ -36,7 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from corridor.scenario.distributions import MAX_MINUTES, Distribution
 from corridor.scenario.source import shown
-from corridor.timezone import zone
+from corridor.timezone import close_zone, zone
 
 # ---- bounds (docs/scenarios.md, "Limits") --------------------------------------------------
 #: Dates and instants anywhere in a scenario: 1990-01-01 to 2100-12-31.
@@ -376,7 +376,9 @@ class Place(_Model):
         try:
             zone(value)
         except KeyError:
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
+            close = close_zone(value)
+            hint = f" (did you mean {close!r}?)" if close else ""
+            raise ValueError(f"unknown IANA time zone {value!r}{hint}") from None
         if value == "Factory":  # tzdata's zone for a clock nobody set ("-00"), no place keeps it
             raise ValueError("'Factory' is the zone of an unset clock, not of a place; give the "
                              "place's own zone (Asia/Almaty, Europe/Vilnius, ...)")
