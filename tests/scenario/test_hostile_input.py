@@ -458,8 +458,8 @@ def test_a_scenario_name_is_one_short_line(name: str) -> None:
 
 
 @pytest.mark.parametrize(("days", "said"), [
-    ("[]", "List should have at least 1 item"),
-    ("[Mon, Tue, Wed, Thu, Fri, Sat, Sun, Mon]", "List should have at most 7 items"),
+    ("[]", "needs at least 1 item, not 0 (got [])"),
+    ("[Mon, Tue, Wed, Thu, Fri, Sat, Sun, Mon]", "needs at most 7 items, not 8"),
 ])
 def test_a_list_of_days_of_the_wrong_length_says_so(days: str, said: str) -> None:
     # it said "Input should be 'daily'", the other branch of days, naming no bad value

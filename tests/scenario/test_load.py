@@ -99,6 +99,18 @@ def test_unknown_place_reference_has_line_and_hint(write) -> None:
     assert p.line == 19
 
 
+@pytest.mark.parametrize(("stops", "said"), [
+    ("[IST]", "needs at least 2 items, not 1 (got ['IST'])"),
+    ("[]", "needs at least 2 items, not 0 (got [])"),
+])
+def test_a_service_with_fewer_than_two_stops_is_told_in_the_authors_words(write, stops, said) -> None:
+    # it said "List should have at least 2 items after validation, not 1": pydantic's words,
+    # naming neither the stops given nor anything the author did
+    (p,) = problems_of(write("s.yaml", MINIMAL.replace("stops: [IST, VNO]", f"stops: {stops}")))
+    assert p.path == "services[1].stops" and p.line == 19
+    assert p.message == said
+
+
 @pytest.mark.parametrize(
     ("written", "meant"),
     [("Asia/Tashkend", "Asia/Tashkent"), ("asia/almaty", "Asia/Almaty"), ("Vilnius", "Europe/Vilnius"),

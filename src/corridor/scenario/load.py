@@ -279,6 +279,15 @@ def _problem(err: Any, raw: SourceDict, fallback: str) -> Problem:
         message = f"expected {_TYPES[kind]}, not {kind_of(value)}"
         if not isinstance(value, dict | list):
             message += f" (got {_short(value)})"
+    elif kind in ("too_short", "too_long") and isinstance(value, list):  # pydantic said "List should
+        # have at least 2 items after validation, not 1", "after validation" being its own
+        ctx = err.get("ctx") or {}
+        least = kind == "too_short"
+        bound = int(ctx.get("min_length" if least else "max_length", 0))
+        message = (f"needs at {'least' if least else 'most'} {bound:,} item{'' if bound == 1 else 's'}, "
+                   f"not {len(value):,}")
+        if least:  # a short list is short to show; a long one would fill the line
+            message += f" (got {_short(value)})"
     elif kind == "timezone_aware":  # pydantic says "should have timezone info", not how
         message = ("a moment needs its timezone as a UTC offset, as 2027-04-01T06:00+02:00 or "
                    f"2027-04-01T04:00Z (got {_short(value)})")
