@@ -262,6 +262,16 @@ def test_removing_from_a_section_the_extended_scenario_lacks_names_the_id(sectio
     assert found[0].message == f"'X1' is not in the extended scenario's {section}"
     assert chain_problems({"c.yaml": f"extends: tiny.yaml\nremove: {{{section}: []}}\n"})[1] == []
 
+def test_removing_a_misspelt_id_names_the_id_it_is_close_to() -> None:
+    # a new item given a misspelt id says which id it is close to; removing one said only that
+    # it was not there
+    _, found = chain_problems({"c.yaml": "extends: tiny.yaml\nremove: {services: [A2X, ZZZ]}\n"})
+    assert [p.message for p in found] == [
+        "'A2X' is not in the extended scenario's services (did you mean 'A2'?)",
+        "'ZZZ' is not in the extended scenario's services",
+    ]
+
+
 @FAST
 @given(bad=ids_that_are_not_text, where=st.sampled_from(["services", "places", "links", "remove", "base"]))
 def test_an_id_that_is_not_text_is_a_located_error(bad: object, where: str) -> None:

@@ -142,9 +142,11 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
                 feed = ("; the services its services_from reads from a GTFS feed cannot be removed "
                         "(choose the feed's routes with services_from.routes)"
                         if section == "services" and base.get("services_from") is not None else "")
+                close = difflib.get_close_matches(item_id, sorted(present), n=1, cutoff=0.8)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
                 problems.append(
                     Problem(f, ln, c, f"{where}[{j}]",
-                            f"{shown(item_id)} is not in the extended scenario's {section}{feed}")
+                            f"{shown(item_id)} is not in the extended scenario's {section}{hint}{feed}")
                 )
             elif item_id in dropped:  # a slip (another id meant?) that removing twice would hide
                 problems.append(Problem(f, ln, c, f"{where}[{j}]", f"{shown(item_id)} is removed twice"))
