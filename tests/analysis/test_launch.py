@@ -315,7 +315,9 @@ def test_the_verdict_counts_the_flights_of_its_best_and_worst_month() -> None:
 
     Result.summary = summary  # type: ignore[attr-defined]
     text = " ".join(airline_table(Result()).split())  # as wrapped to any terminal's width
-    assert "load % by month (UTC): 27-03 23 ± 5 (2 flights), 27-04 30 ± 5 (9), 27-05 32 ± 5 (5)" in text, text
+    # the year in full, as the verdict under it writes the month: "27-03" read as 27 March
+    assert ("load % by month (UTC): 2027-03 23 ± 5 (2 flights), 2027-04 30 ± 5 (9), 2027-05 32 ± 5 (5)"
+            in text), text
 
 
 def test_figures_that_are_not_numbers_are_said_in_words_not_nan() -> None:

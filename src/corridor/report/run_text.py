@@ -324,7 +324,7 @@ def airline_table(result: Any) -> str:
             flights = [s.get(prefix + m + ".flights", {}).get("mean", math.nan) for m in months]
             counts = [f" ({n:,.0f} flights)" if k == 0 else f" ({n:,.0f})" for k, n in enumerate(flights)] \
                 if all(math.isfinite(n) for n in flights) else [""] * len(months)
-            loads = ", ".join(f"{m[2:]} {_pct(s, prefix + m + '.load_factor')}{c}"
+            loads = ", ".join(f"{m} {_pct(s, prefix + m + '.load_factor')}{c}"
                               for m, c in zip(months, counts, strict=True))
             lines.append(textwrap.fill(f"{name} load % by month (UTC): {loads}", terminal_width(),
                                        subsequent_indent="  "))
