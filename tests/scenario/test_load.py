@@ -99,6 +99,24 @@ def test_unknown_place_reference_has_line_and_hint(write) -> None:
     assert p.line == 19
 
 
+def test_a_duration_beside_a_merged_speed_says_both_and_how_to_drop_one(write) -> None:
+    # the speed came from a shared mapping, out of the author's sight: the message said only
+    # "give either duration_min or speed_kph (exactly one)"
+    text = MINIMAL.replace("  - id: A1\n    mode: air",
+                           "  - id: A1\n    <<: &air {mode: air, speed_kph: 780}")
+    text = text.replace("    speed_kph: 780\n", "")
+    text = text.replace("  - id: A2\n    mode: air", "  - id: A2\n    <<: *air")
+    (p,) = problems_of(write("s.yaml", text))
+    assert p.path == "services[1]" and p.line == 15
+    assert "not both (got duration_min 146 and speed_kph 780)" in p.message
+    assert "(speed_kph: null)" in p.message
+    dropped = text.replace("duration_min: 146", "duration_min: 146\n    speed_kph: null")
+    assert load_scenario(write("ok.yaml", dropped)).service("A2").speed_kph is None
+    (p,) = problems_of(write("none.yaml", text.replace("    <<: *air\n", "    mode: air\n")
+                             .replace("    duration_min: 146\n", "")))
+    assert p.message.endswith("neither is given")
+
+
 @pytest.mark.parametrize(("stops", "said"), [
     ("[IST]", "needs at least 2 items, not 1 (got ['IST'])"),
     ("[]", "needs at least 2 items, not 0 (got [])"),

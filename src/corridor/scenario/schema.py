@@ -609,8 +609,16 @@ class Service(_Model):
         if self.dispatch is not None and self.delay is not None:
             raise ValueError("delay is for timetabled services: a dispatched one leaves when full or "
                              "at its cut-off, with no timetable to be late on")
-        if (self.duration_min is None) == (self.speed_kph is None):
-            raise ValueError("give either duration_min or speed_kph (exactly one)")
+        if self.duration_min is None and self.speed_kph is None:
+            raise ValueError("give either duration_min or speed_kph (exactly one): neither is given")
+        if self.duration_min is not None and self.speed_kph is not None:
+            # most often a speed merged from a shared mapping (<<: *air) beside the item's own
+            # duration: the author sees one of the two in the item
+            speed = (", ".join(f"{v:g}" for v in self.speed_kph) if isinstance(self.speed_kph, list)
+                     else f"{self.speed_kph:g}")
+            raise ValueError(f"give either duration_min or speed_kph (exactly one), not both (got "
+                             f"duration_min {self.duration_min:g} and speed_kph {speed}); a key "
+                             "merged with <<: is taken out by giving it null (speed_kph: null)")
         if self.co2_kg is not None and self.co2_g_per_unit_km is not None:
             raise ValueError("give co2_kg or co2_g_per_unit_km, not both")
         if self.cost_usd is not None and self.cost_usd_per_unit_km is not None:
