@@ -117,6 +117,19 @@ def test_a_duration_beside_a_merged_speed_says_both_and_how_to_drop_one(write) -
     assert p.message.endswith("neither is given")
 
 
+@pytest.mark.parametrize(("written", "meant"), [
+    ("LTU", "LT"), ("lt", "LT"), ("Lithuania", "LT"), ("ZZ", None), ("L", None),
+])
+def test_a_country_that_is_no_code_names_the_code_meant(write, written, meant) -> None:
+    # 'LTU' and 'lt' said "String should match pattern '^[A-Z]{2}$'", which tells an author
+    # nothing of ISO codes; 'ZZ' passed that and was told it is not a code
+    old = "{id: VNO, name: Vilnius, kind: airport, country: LT}"
+    (p,) = problems_of(write("s.yaml", MINIMAL.replace(old, old.replace("LT", written))))
+    assert p.path == "places[2].country" and p.line == 6
+    assert p.message.startswith(f"country {written!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, LT, PL)")
+    assert p.message.endswith(f"(did you mean {meant!r}?)" if meant else "PL)")
+
+
 @pytest.mark.parametrize(("stops", "said"), [
     ("[IST]", "needs at least 2 items, not 1 (got ['IST'])"),
     ("[]", "needs at least 2 items, not 0 (got [])"),

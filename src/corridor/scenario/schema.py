@@ -261,9 +261,30 @@ def country_codes() -> frozenset[str]:
     return frozenset(codes - {""} | {"XK"})
 
 
+@lru_cache(maxsize=1)
+def _alpha2_of() -> dict[str, str]:
+    """An ISO 3166-1 alpha-3 code (``UZB``) or a country's name in lower case (``uzbekistan``)
+    -> its alpha-2 code, as the ``countryinfo`` package has them: what a code that is none
+    most likely meant."""
+    from countryinfo import CountryInfo
+
+    out: dict[str, str] = {}
+    for name, info in CountryInfo.all().items():
+        iso = info.get("ISO") or {}
+        if iso.get("alpha2"):
+            alpha2 = str(iso["alpha2"]).upper()
+            out[str(name).lower()] = alpha2
+            if iso.get("alpha3"):
+                out[str(iso["alpha3"]).upper()] = alpha2
+    return out
+
+
 def _country(code: str) -> str:
     if code not in country_codes():
-        raise ValueError(f"country {code!r} is not an ISO 3166-1 alpha-2 code (e.g. KZ, LT, PL)")
+        meant = (code.upper() if code.upper() in country_codes()
+                 else _alpha2_of().get(code.upper()) or _alpha2_of().get(code.strip().lower()))
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        raise ValueError(f"country {shown(code)} is not an ISO 3166-1 alpha-2 code (e.g. KZ, LT, PL){hint}")
     return code
 
 
@@ -333,7 +354,9 @@ class Place(_Model):
     id: Id
     name: Label
     kind: PlaceKind
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$"), AfterValidator(_country)]
+    # no pattern before the code's own check: it said "String should match pattern
+    # '^[A-Z]{2}$'" of 'UZB' or 'kz', where the check names the code meant
+    country: Annotated[str, AfterValidator(_country)]
     iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     lat: Lat
     lon: Lon
