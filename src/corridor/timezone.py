@@ -37,7 +37,14 @@ def zone_names() -> tuple[str, ...]:
 
 def close_zone(name: str) -> str | None:
     """The zone a name that is none most likely meant: a misspelling (``Asia/Tashkend``), or a
-    city written alone (``Tashkent``); ``None`` when nothing is close."""
+    city written alone (``Tashkent``); ``None`` when nothing is close, or for a name longer than
+    any zone's by far (a hostile megabyte is not compared with every zone).
+
+    >>> close_zone("Asia/Tashkend"), close_zone("vilnius"), close_zone("Nowhere/Atall")
+    ('Asia/Tashkent', 'Europe/Vilnius', None)
+    """
+    if len(name) > 64:  # the longest zone names have about 30 characters
+        return None
     names = zone_names()
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
     if close:
