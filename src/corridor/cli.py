@@ -392,8 +392,8 @@ def _route_args(p: argparse.ArgumentParser) -> None:
                    metavar="M,M", help="modes allowed, comma-separated: air, rail, ferry, sea, road")
     p.add_argument("--max-transfers", type=_whole, metavar="N", help="at most N changes of vehicle")
     p.add_argument("--unit", choices=["pax", "feu"],
-                   help="what travels: pax (passengers) or feu (containers); default pax from an "
-                   "airport, feu otherwise")
+                   help="what travels: pax (passengers) or feu (containers); default the one unit "
+                   "carried from the origin, else pax from an airport, feu otherwise")
 
 
 def _check_image(path: Path, *, page_too: bool = False) -> None:

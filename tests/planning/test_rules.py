@@ -540,10 +540,14 @@ def test_unit_hint_names_the_units_that_serve(capsys) -> None:
     assert code == 2 and "passengers (pax)" in err and "--unit pax" in err
 
 
-def test_unknown_unit_and_places() -> None:
+def test_the_default_unit_is_the_one_carried_from_the_origin() -> None:
+    # a junction (or a city) left only by a passenger service: the default was feu everywhere
+    # but at airports, and plan asked for --unit pax where nothing else could be meant
     sc = scenario([place("O"), place("W", 0, 1)], [service("S", ["O", "W"], ["09:00"], 60)])
-    with pytest.raises(PlanningError, match="add --unit pax"):
-        RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00")  # a junction defaults to feu
+    (it, *_) = RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00").itineraries
+    assert [leg.name for leg in it.legs] == ["S"]
+    with pytest.raises(PlanningError, match="add --unit pax"):  # asked for, it is still refused
+        RoutePlanner(sc).plan("O", "W", "2027-03-26T08:00", unit="feu")
 
 
 def test_plans_say_they_ignore_disruptions(capsys) -> None:

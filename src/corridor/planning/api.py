@@ -218,11 +218,13 @@ class RoutePlanner:
 
     def _unit(self, unit: str | None, origin: str) -> str:
         given = unit is not None
-        if unit is None:  # passengers from airports, containers elsewhere
-            unit = "pax" if self.scenario.place(origin).kind == "airport" else "feu"
+        serving = self.units_serving(origin)
+        if unit is None:  # the one unit carried from there; else passengers from airports,
+            # containers elsewhere (a city with only coaches leaving it asked for --unit pax)
+            unit = serving[0] if len(serving) == 1 else (
+                "pax" if self.scenario.place(origin).kind == "airport" else "feu")
         if unit not in UNITS:
             raise PlanningError(f"unknown unit {unit!r}; units are pax, feu")
-        serving = self.units_serving(origin)
         if unit not in serving:
             what = {"pax": "passengers (pax)", "feu": "containers (feu)"}
             if serving:
