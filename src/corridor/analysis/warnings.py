@@ -179,7 +179,7 @@ def run_warnings(result: Any) -> list[str]:
         weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
         caution = short_warmup(cargo, rec.warmup_min / MIN_PER_DAY, weeks * 7)
         # a short warm-up fills the corridor through the window too: that warning says why
-        made = sum(s.get(f"flows.{f}.created", {}).get("mean", 0.0) for f in cargo_flows)
+        made = s.get("cargo.created", {}).get("mean", 0.0)
         caution = caution or stored(made, s.get("cargo.feu_per_week", {}).get("mean", math.nan) * weeks,
                                     weeks)
         if caution:

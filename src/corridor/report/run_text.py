@@ -110,8 +110,7 @@ def run_text(result: Any) -> str:
         # season that grows or a short warm-up reads low (and a drain of a jam, high)
         rec = result.records[0]
         weeks = (rec.horizon_min - rec.warmup_min) / MIN_PER_WEEK
-        made = sum(s.get(f"flows.{f}.created", {}).get("mean", 0.0)
-                   for f, pax in zip(rec.flows, kinds, strict=True) if not pax)
+        made = s.get("cargo.created", {}).get("mean", 0.0)  # the window's containers, all flows
         created = f", {made / weeks:,.1f} created a week" if weeks > 0 and math.isfinite(made) else ""
         # over the containers delivered: those still on the way at the end are left out
         left = s.get("cargo.undelivered", {}).get("mean", 0.0)
