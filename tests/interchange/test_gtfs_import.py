@@ -490,8 +490,7 @@ def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mi
 
 def test_a_calendar_date_not_yyyymmdd_is_named_at_its_own_column(mini: Path, zip_mini, capsys) -> None:
     # a bad end_date was reported at start_date, the good date beside it
-    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
-    calendar = (data / "calendar.txt").read_text().replace("WEEKDAYS,1,1,1,1,1,0,0,20270301,20270331",
+    calendar = (MINI / "calendar.txt").read_text().replace("WEEKDAYS,1,1,1,1,1,0,0,20270301,20270331",
                                                            "WEEKDAYS,1,1,1,1,1,0,0,20270301,2027-03-31")
     zip_mini(mini.parent / "feed.zip", {"calendar.txt": calendar})
     err = _refused(mini.parent, capsys)

@@ -183,15 +183,20 @@ def test_window_edge_matches_independent_planner(duration: int) -> None:
 DISPATCH_SEEDS = range(0, 200)
 
 
+def _dispatch_case(seed: int) -> tuple[random.Random, dict[str, Any], RoutePlanner, list[str], dt.datetime]:
+    """A random scenario with dispatched services and container units drawn from ``seed``: the
+    stream (to draw the questions from next), the scenario, its planner, place ids and epoch."""
+    rng = random.Random(seed)
+    data = with_dispatch_and_units(rng, random_scenario(rng))
+    ids = [p["id"] for p in data["places"]]
+    return rng, data, RoutePlanner(Scenario.model_validate(data)), ids, _epoch(data)
+
+
 @pytest.mark.parametrize("seed", DISPATCH_SEEDS)
 def test_dispatch_units_direct_modes_match_independent_planner(seed: int) -> None:
     """Dispatched services (cut-offs, weekday paths), either unit, ``direct_only`` and
     ``modes`` with links: the earliest arrival and the Pareto set."""
-    rng = random.Random(20_000 + seed)
-    data = with_dispatch_and_units(rng, random_scenario(rng))
-    planner = RoutePlanner(Scenario.model_validate(data))
-    ids = [p["id"] for p in data["places"]]
-    epoch = _epoch(data)
+    rng, data, planner, ids, epoch = _dispatch_case(20_000 + seed)
     for _ in range(4):
         o, d = rng.sample(ids, 2)
         ready: float = rng.randint(-3 * 1440, 10 * 1440) + rng.choice([0, 0, 0.5])
@@ -225,11 +230,7 @@ def test_profile_with_dispatch_and_units_matches_independent_planner(seed: int) 
     """The week ``profile`` on scenarios with dispatched services (a vehicle to join at any
     minute, a cut-off, paths on some weekdays) and services for containers, either unit: at
     every ready time of its grid, the earliest arrival."""
-    rng = random.Random(30_000 + seed)
-    data = with_dispatch_and_units(rng, random_scenario(rng))
-    planner = RoutePlanner(Scenario.model_validate(data))
-    ids = [p["id"] for p in data["places"]]
-    epoch = _epoch(data)
+    rng, data, planner, ids, epoch = _dispatch_case(30_000 + seed)
     for _ in range(3):
         o, d = rng.sample(ids, 2)
         unit = rng.choice(["pax", "feu"])
