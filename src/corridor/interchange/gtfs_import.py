@@ -228,11 +228,18 @@ def import_services(
                           f"trip {trip!r}: shape_id {shape!r} is not in shapes.txt")
 
     out: list[Imported] = []
-    idle: list[Any] = []  # listed routes none of whose trips runs on a day: nothing to import
+    # problems of the routes' entries: a listed route none of whose trips runs on a day
+    # (nothing to import), economics for a route that carries no passengers
+    at_entries: list[Any] = []
     for rid, entry, listed in wanted:
         row = route_row[rid]
         fields = _route_fields(r, routes.iloc[row], row, entry, agency_names)
         if fields is None:
+            continue
+        if "economics" in fields and fields["unit"] != "pax":
+            assert listed is not None  # (economics comes from a route's entry alone)
+            at_entries.append(spec_problem(("routes", listed, "economics"), f"route {rid!r} carries "
+                                     f"{fields['unit']}: economics is for passenger services (unit pax)"))
             continue
         # pattern (places, offsets) -> first-stop local clock minute -> local dates
         patterns: dict[tuple[tuple[str, ...], tuple[int, ...]], dict[int, set[dt.date]]] = {}
@@ -319,7 +326,7 @@ def import_services(
                     pieces.append((key, sorted(clock_list), mask, lo, hi))
         if not pieces and listed is not None and not r.problems:
             n = len(trips_of[rid])
-            idle.append(spec_problem(("routes", listed), f"route {rid!r} " + (
+            at_entries.append(spec_problem(("routes", listed), f"route {rid!r} " + (
                 "has no trips in trips.txt" if n == 0 else
                 f"runs on no day: the calendars (calendar.txt, calendar_dates.txt) give none of its "
                 f"{n} trip{'s' if n > 1 else ''} a date")))
@@ -330,8 +337,8 @@ def import_services(
             )
             if data is not None:
                 out.append(Imported(data, f"{where}!routes.txt", r.line("routes.txt", row)))
-    if r.problems or idle:
-        raise ScenarioError(r.problems + idle)
+    if r.problems or at_entries:
+        raise ScenarioError(r.problems + at_entries)
     if not out:
         raise ScenarioError([spec_problem(("gtfs",), f"{shown} gives no trip that runs on a day of its "
                                           "calendars (calendar.txt, calendar_dates.txt): nothing to import")])
@@ -399,10 +406,16 @@ def _runs(
     return out
 
 
+#: A route entry's keys that no column of a feed gives, for the simulation: every service of
+#: the route takes them as given
+_SIMULATED = ("delay", "schedule_padding", "economics")
+
+
 def _route_fields(
     r: Reader, route: Any, row: int, entry: Any, agency_names: dict[str, str]
 ) -> dict[str, Any] | None:
-    """Mode, unit, capacity, cost, CO2 and names of a route, from its entry or corridor_* columns."""
+    """Mode, unit, capacity, cost, CO2 and names of a route, from its entry or corridor_* columns,
+    and the delays, padding and costs to its operator that only the entry gives."""
     rid = cell_text(route["route_id"])
     given = entry.model_dump(exclude_none=True, exclude={"id"}) if entry is not None else {}
     fields: dict[str, Any] = {}
@@ -478,11 +491,12 @@ def _route_fields(
     name = cell_text(route.get("route_long_name")) or cell_text(route.get("route_short_name"))
     if name:
         fields["name"] = name
-    operator = agency_names.get(cell_text(route.get("agency_id")), "") or (
+    operator = given.get("operator") or agency_names.get(cell_text(route.get("agency_id")), "") or (
         next(iter(agency_names.values())) if len(agency_names) == 1 else ""
     )
     if operator:
         fields["operator"] = operator
+    fields.update({k: given[k] for k in _SIMULATED if k in given})
     return fields
 
 
@@ -516,7 +530,8 @@ def _service(
         "valid_from": lo.isoformat(),
         "valid_to": hi.isoformat(),
     }
-    for k in ("cost_usd", "cost_usd_per_unit_km", "fare_basis", "co2_kg", "co2_g_per_unit_km", "distance_km"):
+    for k in ("cost_usd", "cost_usd_per_unit_km", "fare_basis", "co2_kg", "co2_g_per_unit_km", "distance_km",
+              *_SIMULATED):
         if k in fields:
             data[k] = fields[k]
     if len(stops) == 2:

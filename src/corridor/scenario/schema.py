@@ -831,10 +831,12 @@ class Choice(_Model):
 
 
 class GtfsRoute(_Model):
-    """One route taken from a GTFS feed, with what GTFS does not say (unit, capacity) or
-    overrides (mode, cost, CO2, distance); see docs/interchange.md."""
+    """One route taken from a GTFS feed, with what GTFS does not say (unit, capacity; for the
+    simulation delays, schedule padding and the operator's costs) or overrides (mode, cost, CO2,
+    distance, operator); see docs/interchange.md."""
 
     id: Annotated[str, Field(min_length=1, max_length=64)]
+    operator: Label | None = None
     mode: ServiceMode | None = None
     unit: Unit | None = None
     capacity: Annotated[int, WHOLE, Field(ge=1, le=MAX_CAPACITY)] | None = None
@@ -844,6 +846,10 @@ class GtfsRoute(_Model):
     fare_basis: FareBasis | None = None
     co2_kg: Co2Kg | None = None
     co2_g_per_unit_km: Co2PerKm | None = None
+    # as a written service's: each of the route's services takes them
+    delay: Distribution | None = None
+    schedule_padding: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False, strict=True)] | None = None
+    economics: Economics | None = None
 
 
 class ServicesFrom(_Model):
