@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -32,6 +33,13 @@ services:
     duration_min: 146
     capacity: 180
 """
+
+
+def validate_warnings(err: str) -> list[str]:
+    """``corridor validate``'s warnings in ``err``, each without the file:line:col of its item
+    that leads it (``baseline.yaml:156:5: warning: MALASZEWICZE: ...``)."""
+    return [re.sub(r"^.*?:\d+(:\d+)?: (?=warning: )", "", line) for line in err.splitlines()
+            if "warning: " in line]
 
 
 @pytest.fixture

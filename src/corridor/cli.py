@@ -440,13 +440,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         simulated_period,
         unroutable_flows,
     )
+    from corridor.network import build_network
     from corridor.network.geo import airports_unlike_records, short_distances, zones_unlike_countries
     from corridor.network.segments import implausible_speeds, unused_circuity
     from corridor.network.timetable import build_timetable
+    from corridor.scenario.load import load_located
     from corridor.scenario.schema import WEEKDAYS
     from corridor.simulation.gateways import gateways_left_out, gateways_shut, shut_all_run
 
-    scenario, graph = _load(args)
+    scenario, where = load_located(args.scenario, allow_paths=args.allow_paths)
+    graph = build_network(scenario)
+
+    def warn(text: str, section: str = "item") -> None:
+        """A warning about the item whose id begins ``text``, led by where it was given."""
+        pos = where.get((section, text.split(": ", 1)[0]))
+        at = "" if pos is None else ":".join(str(x) for x in pos if x is not None) + ": "
+        print(f"{at}warning: {text}", file=sys.stderr)
+
     days = scenario.run.horizon_days + scenario.run.drain_days
     tt = build_timetable(scenario, horizon_days=days) if scenario.services else None
     # what plans the scenario's journeys first: links that chain past the planner's bounds are
@@ -512,59 +522,57 @@ def cmd_validate(args: argparse.Namespace) -> int:
                        else "near capacity: expect long queues" if sure >= 0.9
                        else "near capacity if its timetabled trips all run loaded" if load.utilisation >= 0.9
                        else "")
-            print(f"warning: {load.place}: offered load {load.utilisation:.0%} of capacity"
-                  f"{f' ({verdict})' if verdict else ''}{peak}{during}; {what}", file=sys.stderr)
+            warn(f"{load.place}: offered load {load.utilisation:.0%} of capacity"
+                 f"{f' ({verdict})' if verdict else ''}{peak}{during}; {what}")
     start, end = simulated_period(scenario)
     for d in outside_run(scenario):
-        print(f"warning: {d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
-              f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
-              file=sys.stderr)
+        warn(f"{d.id}: {d.start.isoformat()} to {d.end.isoformat()} is outside the simulated "
+             f"period ({start.date()} to {end.date()} UTC, horizon and drain): runs never see it",
+             "disruptions")
     for item, key, months in idle_seasons(scenario):
         what = "unit of it" if key == "seasonality" else "background vehicle"
-        print(f"warning: {item}: its {key} is 0 in every month of the horizon ({months}, UTC): no {what} "
-              "arrives in a run", file=sys.stderr)
+        warn(f"{item}: its {key} is 0 in every month of the horizon ({months}, UTC): no {what} "
+             "arrives in a run", "demand" if key == "seasonality" else "item")
     for d, why in idle_cuts(scenario):
-        print(f"warning: {d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}",
-              file=sys.stderr)
+        warn(f"{d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}", "disruptions")
     for fleet in idle_fleets(scenario):
-        print(f"warning: {fleet}: no dispatched service names this fleet (dispatch: {{fleet: {fleet}}}): "
-              "its vehicles never run", file=sys.stderr)
+        warn(f"{fleet}: no dispatched service names this fleet (dispatch: {{fleet: {fleet}}}): "
+             "its vehicles never run", "fleets")
     for message in [*short_distances(scenario), *airports_unlike_records(scenario),
                     *zones_unlike_countries(scenario), *implausible_speeds(scenario),
                     *unused_circuity(scenario)]:
-        print(f"warning: {message}", file=sys.stderr)
+        warn(message)
     for k, service in enumerate(scenario.services):
         if tt is not None and service.timetable is not None and tt.service_starts[k].size == 0:
-            print(f"warning: {service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
-                  "UTC, horizon and drain): its days and validity leave none, so runs never see it",
-                  file=sys.stderr)
+            warn(f"{service.id}: no trip in the simulated period ({start.date()} to {end.date()} "
+                 "UTC, horizon and drain): its days and validity leave none, so runs never see it")
     for service_id, weekdays in pathless_services(scenario):
         names = ", ".join(WEEKDAYS[d] for d in weekdays)
-        print(f"warning: {service_id}: its departure paths are on {names} only, and no day of the run "
-              f"({start.date()} to {end.date()} UTC, horizon and drain) is one: none of its vehicles "
-              "leaves", file=sys.stderr)
+        warn(f"{service_id}: its departure paths are on {names} only, and no day of the run "
+             f"({start.date()} to {end.date()} UTC, horizon and drain) is one: none of its vehicles "
+             "leaves")
     units = {"pax": "passengers", "feu": "containers"}
-    for flow_id, unit in unroutable:
+    for flow_id, carried in unroutable:
         flow = next(f for f in scenario.demand if f.id == flow_id)
-        print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} on the "
-              f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
-              "every unit of it waits at its origin to the end of a run", file=sys.stderr)
-    for flow_id, unit, closures in blocked_flows(scenario, tt):
+        warn(f"{flow_id}: no journey takes {units[carried]} from {flow.from_} to {flow.to} on the "
+             f"services and links of the run ({start.date()} to {end.date()} UTC, horizon and drain): "
+             "every unit of it waits at its origin to the end of a run", "demand")
+    for flow_id, carried, closures in blocked_flows(scenario, tt):
         flow = next(f for f in scenario.demand if f.id == flow_id)
         holds = "holds" if len(closures) == 1 else "hold"
-        print(f"warning: {flow_id}: no journey takes {units[unit]} from {flow.from_} to {flow.to} without "
-              f"what {', '.join(closures)} {holds} shut for the whole run (services, links, or places: "
-              "nothing leaves or reaches one): every unit of it waits at its origin to the end of a run",
-              file=sys.stderr)
-    for flow, gateway in left_out:
-        print(f"warning: {flow}: no route crosses gateway {gateway} alone (a chain of links and "
-              "dispatched services through it and none of the flow's other gateways): its containers "
-              "cannot choose it", file=sys.stderr)
-    for flow, gateway, closures in gateways_shut(scenario, tt):
+        warn(f"{flow_id}: no journey takes {units[carried]} from {flow.from_} to {flow.to} without "
+             f"what {', '.join(closures)} {holds} shut for the whole run (services, links, or places: "
+             "nothing leaves or reaches one): every unit of it waits at its origin to the end of a run",
+             "demand")
+    for flow_id, gateway in left_out:
+        warn(f"{flow_id}: no route crosses gateway {gateway} alone (a chain of links and "
+             "dispatched services through it and none of the flow's other gateways): its containers "
+             "cannot choose it", "demand")
+    for flow_id, gateway, closures in gateways_shut(scenario, tt):
         holds = "holds" if len(closures) == 1 else "hold"
-        print(f"warning: {flow}: every route through gateway {gateway} takes what {', '.join(closures)} "
-              f"{holds} shut for the whole run (services, links, or places: nothing leaves or reaches one): "
-              "its containers cannot choose it", file=sys.stderr)
+        warn(f"{flow_id}: every route through gateway {gateway} takes what {', '.join(closures)} "
+             f"{holds} shut for the whole run (services, links, or places: nothing leaves or reaches one): "
+             "its containers cannot choose it", "demand")
     return 0
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import corridor
-from conftest import MINIMAL, SCENARIOS
+from conftest import MINIMAL, SCENARIOS, validate_warnings
 from corridor.cli import main
 from corridor.scenario import load_scenario
 
@@ -136,7 +136,7 @@ def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
     assert "warning: MALASZEWICZE: offered load 275% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
     # the baseline's one warning: Malaszewicze near capacity, as published waits of 2-3 days say
-    warnings = [w for w in capsys.readouterr().err.splitlines() if w.startswith("warning")]
+    warnings = validate_warnings(capsys.readouterr().err)
     assert len(warnings) == 1 and "MALASZEWICZE" in warnings[0] and "near capacity" in warnings[0]
 
 
@@ -286,10 +286,10 @@ def test_validate_says_a_station_closed_all_run_holds_what_comes_to_the_end(tmp_
             "  - {id: DOSTYK-WEEK, target: DOSTYK, start: 2027-04-01T00:00Z, end: 2027-04-08T00:00Z}\n")
     assert main(["validate", overlay(tmp_path, "baseline.yaml", "shut", body), *ALLOW]) == 0
     err = capsys.readouterr().err
-    kena = next(line for line in err.splitlines() if line.startswith("warning: KENA:"))
+    kena = next(line for line in validate_warnings(err) if line.startswith("warning: KENA:"))
     assert "closed for the whole run by KENA-SHUT: what comes waits to the end" in kena
     assert "while it lasts" not in kena
-    dostyk = next(line for line in err.splitlines() if line.startswith("warning: DOSTYK:"))
+    dostyk = next(line for line in validate_warnings(err) if line.startswith("warning: DOSTYK:"))
     assert "closed during its disruption: a queue builds while it lasts" in dostyk
 
 
@@ -530,7 +530,8 @@ def test_validate_says_which_gateway_choosing_containers_its_load_leaves_out(cap
     # the baseline's Malaszewicze warning read '0.0 dispatched for cargo demand' although the
     # Duisburg flows may choose it: their blocks are not in the offered load, and now it says so
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
-    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: MALASZEWICZE"))
+    warning = next(w for w in validate_warnings(capsys.readouterr().err)
+                   if w.startswith("warning: MALASZEWICZE"))
     assert "not counted: the containers of FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, which reach it " \
            "by some of the gateways they choose among" in warning
     assert "FEU-XIAN-VILNIUS" not in warning  # its one gateway is Kena
@@ -541,7 +542,7 @@ def test_validate_names_at_kena_the_flows_its_load_leaves_out_not_the_one_it_cou
     # gateway's blocks are (0.2 dispatched a day), and did not name the Duisburg flows, whose
     # blocks to Sestokai and Braniewo cross at Kena and are not counted
     assert main(["validate", str(SCENARIOS / "kena_closure.yaml")]) == 0
-    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: KENA"))
+    warning = next(w for w in validate_warnings(capsys.readouterr().err) if w.startswith("warning: KENA"))
     assert "0.2 dispatched for cargo demand" in warning
     assert "not counted: the containers of FEU-XIAN-DUISBURG, FEU-CHONGQING-DUISBURG, which reach it " \
            "by some of the gateways they choose among" in warning
@@ -577,7 +578,8 @@ def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, 
     # never said that the works (8/14 of its capacity: 160%) or the 2025 closure shut it; the
     # smaller Polish crossings, under 90%, got the disruption warning
     assert main(["validate", str(SCENARIOS / name)]) == 0
-    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: MALASZEWICZE"))
+    warning = next(w for w in validate_warnings(capsys.readouterr().err)
+                   if w.startswith("warning: MALASZEWICZE"))
     assert "near capacity" in warning and during in warning and "a queue builds while it lasts" in warning
 
 
@@ -588,7 +590,7 @@ def test_validate_bounds_the_load_of_a_disruption_that_leaves_almost_nothing(tmp
                    "start: 2027-03-10T00:00:00+01:00, end: 2027-03-11T00:00:00+01:00, "
                    "capacity_factor: 1.0e-300}\n")
     assert main(["validate", path, *ALLOW]) == 0
-    warning = next(w for w in capsys.readouterr().err.splitlines() if w.startswith("warning: KENA"))
+    warning = next(w for w in validate_warnings(capsys.readouterr().err) if w.startswith("warning: KENA"))
     assert "over 1,000,000% during its disruption" in warning and len(warning) < 600
 
 
@@ -713,11 +715,14 @@ services:
 """)
     assert main(["validate", str(path)]) == 0
     zones = [line for line in capsys.readouterr().err.splitlines() if " is a zone of " in line]
+    # each led by where its place is given
+    at = {pid: f"{path}:{k + 1}:5: " for k, line in enumerate(path.read_text().splitlines())
+          for pid in ("P1", "P4") if f"{{id: {pid}," in line}
     assert zones == [
-        "warning: P1: tz Europe/Vilnius is a zone of LT and keeps another clock than every zone of its "
-        "country KZ: a slip? (its clock times are read in it)",
-        "warning: P4: tz Europe/Kiev is a zone of UA and keeps another clock than every zone of its "
-        "country KZ: a slip? (its clock times are read in it)"]
+        at["P1"] + "warning: P1: tz Europe/Vilnius is a zone of LT and keeps another clock than every zone "
+        "of its country KZ: a slip? (its clock times are read in it)",
+        at["P4"] + "warning: P4: tz Europe/Kiev is a zone of UA and keeps another clock than every zone of "
+        "its country KZ: a slip? (its clock times are read in it)"]
     for scenario in sorted(SCENARIOS.glob("*.yaml")):  # nor a timing faster than its mode
         assert main(["validate", str(scenario)]) in (0, 1)
         err = capsys.readouterr().err
@@ -827,3 +832,27 @@ def test_cargo_throughput_and_transit_say_which_containers_they_count(tmp_path: 
     assert "transit - days (p95 -; each flow's in its table) over the 0 of the window's delivered;" in out
     # over every cargo flow, said as such: the baseline's p95 is the Middle Corridor's 32 days
     assert "all cargo flows' transit - days" in out
+
+
+def test_validate_leads_each_warning_with_where_its_item_is_given(tmp_path: Path, capsys) -> None:
+    # the baseline's own warning: at Malaszewicze's line of baseline.yaml
+    assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
+    line = 1 + next(k for k, text in enumerate((SCENARIOS / "baseline.yaml").read_text().splitlines())
+                    if text == "  - id: MALASZEWICZE")
+    (warning,) = [w for w in capsys.readouterr().err.splitlines() if "warning: " in w]
+    assert warning.startswith(f"{SCENARIOS / 'baseline.yaml'}:{line}:5: warning: MALASZEWICZE: offered load")
+    # an overlay that changes the place: at the overlay's line, where the change is; a flow that
+    # shares an id with a place (another namespace) at its own line, and so is a disruption
+    path = overlay(tmp_path, "baseline.yaml", "located", textwrap.dedent("""\
+        places:
+          - {id: MALASZEWICZE, servers: 1}
+        demand:
+          - {id: KENA, from: NQZ, to: XIAN, kind: passenger, per_week: 5}
+        disruptions:
+          - {id: LATE, target: KENA, start: 2037-03-29T00:00Z, end: 2037-04-05T00:00Z,
+             capacity_factor: 0}
+        """))
+    assert main(["validate", path, *ALLOW]) == 0
+    said = [w for w in capsys.readouterr().err.splitlines() if "warning: " in w]
+    assert [w.split(": warning: ")[0] for w in said] == [f"{path}:4:5", f"{path}:8:5", f"{path}:6:5"], said
+    assert [w.split(": warning: ")[1].split(":")[0] for w in said] == ["MALASZEWICZE", "LATE", "KENA"]

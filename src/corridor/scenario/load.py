@@ -15,9 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from corridor.errors import Problem, ScenarioError
 from corridor.scenario.checks import check_scenario
-from corridor.scenario.extends import resolve
+from corridor.scenario.extends import KEYED_SECTIONS, resolve
 from corridor.scenario.schema import MAX_ITEMS, Scenario
-from corridor.scenario.source import SourceDict, SourceList, kind_of, locate, shown
+from corridor.scenario.source import Position, SourceDict, SourceList, kind_of, locate, shown
 
 
 def load_scenario(
@@ -33,6 +33,28 @@ def load_scenario(
     """
     path = Path(path)
     return validate_raw(resolve(path, allow_paths=allow_paths), str(path), allow_paths=allow_paths)
+
+
+def load_located(
+    path: str | os.PathLike[str], *, allow_paths: Sequence[str | os.PathLike[str]] = ()
+) -> tuple[Scenario, dict[tuple[str, str], Position]]:
+    """:func:`load_scenario`, and where each item of the scenario was given: by (section, id),
+    the file, line and column of the last file of the chain that added or changed it (a GTFS
+    feed's line for a service it gives). Places, services and links share one namespace of
+    ids, so they are keyed by ``"item"``; demand flows, disruptions and fleets by their section."""
+    path = Path(path)
+    raw = resolve(path, allow_paths=allow_paths)
+    scenario = validate_raw(raw, str(path), allow_paths=allow_paths)  # (adds a feed's services)
+    where: dict[tuple[str, str], Position] = {}
+    for section in KEYED_SECTIONS:
+        items = raw.get(section)
+        if not isinstance(items, SourceList):
+            continue
+        key = "item" if section in ("places", "services", "links") else section
+        for item, pos in zip(items, items.positions, strict=True):
+            if isinstance(item, dict) and isinstance(item.get("id"), str) and pos is not None:
+                where[(key, item["id"])] = pos
+    return scenario, where
 
 
 def scenario_files(path: str | os.PathLike[str], *,
