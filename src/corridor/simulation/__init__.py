@@ -51,7 +51,7 @@ def release(rep: Replication) -> None:
     objects when the replication is dropped."""
     env = rep.env
     env._queue.clear()  # type: ignore[attr-defined]
-    for fleet in rep.fleets.values():
+    for fleet in rep.dispatch.fleets.values():
         fleet._waiting.clear()
 
 

@@ -75,8 +75,9 @@ class Records:
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
             services=rep.tt.services, trips=rep.trip_columns(), departures=rep.departures,
-            fleets={name: {"vehicles": fleet.vehicles, **fleet.log()} for name, fleet in rep.fleets.items()},
-            paths=rep.path_log(),
+            fleets={name: {"vehicles": fleet.vehicles, **fleet.log()}
+                    for name, fleet in rep.dispatch.fleets.items()},
+            paths=rep.dispatch.path_log(),
             dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
             flow_pax=tuple(f.kind == "passenger" for f in rep.flows),
             gateway_blocks=_block_columns(rep.forecasts),
