@@ -406,10 +406,10 @@ def test_a_blocks_eta_counts_the_stations_up_to_its_gateway_only() -> None:
     scenario = Scenario.model_validate(yaml.safe_load(text))
     tt = run_timetable(scenario)
     rep = Replication(scenario, tt, {u: Planner(tt, unit=u) for u in ("pax", "feu")}, 0)
-    options = {tt.places[o.gateway]: o for o in rep.gateway_options[0]}
+    options = {tt.places[o.gateway]: o for o in rep.gateways.options[0]}
     assert [tt.places[c] for c in options["G1"].calls] == ["G1", "D"]
-    assert rep._expected_wait(options["G1"], 0.0, 28) == (1200.0, 15000.0, 600.0)
-    assert rep._expected_wait(options["G2"], 0.0, 28) == (600.0, 14400.0, 0.0)
+    assert rep.gateways.expected_wait(options["G1"], 0.0, 28) == (1200.0, 15000.0, 600.0)
+    assert rep.gateways.expected_wait(options["G2"], 0.0, 28) == (600.0, 14400.0, 0.0)
 
 def test_a_gateway_no_route_can_cross_is_named(tmp_path, capsys) -> None:
     from conftest import SCENARIOS
@@ -584,8 +584,8 @@ def test_blocks_learn_what_the_forecast_leaves_out(weight: float) -> None:
     blocks_at_g2 = int(np.sum(rec.trips["service"] == eu2))
     assert blocks_at_g2 > 45
     expected = 1440.0 * (1.0 - (1.0 - weight) ** blocks_at_g2)
-    assert rep.experience.get(g2, 0.0) == pytest.approx(expected, abs=1e-6)
-    assert rep.experience.get(rec.places.index("G1"), 0.0) == pytest.approx(0.0, abs=1e-6)
+    assert rep.gateways.experience.get(g2, 0.0) == pytest.approx(expected, abs=1e-6)
+    assert rep.gateways.experience.get(rec.places.index("G1"), 0.0) == pytest.approx(0.0, abs=1e-6)
     # the blocks' split, each train's containers counted once, after the first block left G2
     u, dep = rec.units, rec.departures
     first_left_g2 = min(t for p, t in zip(dep["place"].tolist(), dep["depart_min"].tolist(), strict=True)
@@ -621,7 +621,7 @@ def test_a_block_of_consecutive_containers_is_judged_by_its_last() -> None:
     g2 = rec.places.index("G2")
     through_g2 = int(np.sum((rec.units["gateway"] == g2) & (rec.units["status"] == 4)))
     assert through_g2 % 3 == 0 and through_g2 > 60
-    assert rep.experience[g2] == pytest.approx(600.0 * (1.0 - 0.5 ** (through_g2 // 3)), abs=1e-6)
+    assert rep.gateways.experience[g2] == pytest.approx(600.0 * (1.0 - 0.5 ** (through_g2 // 3)), abs=1e-6)
 
 
 def test_gateway_forecast_kpis_from_the_containers_departures() -> None:

@@ -102,7 +102,7 @@ def test_a_block_on_its_way_takes_the_path_of_the_day_it_reaches_the_gateway() -
     rep = replication(AHEAD)
     ahead = []
     for _ in range(3):
-        option, block, forecast = rep._pick_gateway(0, 0.0, 28)
+        option, block, forecast = rep.gateways.pick(0, 0.0, 28)
         assert rep.tt.places[option.gateway] == "G1" and block > 0
         ahead.append(forecast.ahead_min)
     assert ahead == [14400.0, 15840.0, 17280.0]

@@ -52,7 +52,7 @@ class Dispatcher:
         self.capacity, self.service_windows = rep.capacity, rep.service_windows
         self.link_rows, self.route_km, self.flow_origin = rep.link_rows, rep.route_km, rep.flow_origin
         self.holding, self.departures = rep.holding, rep.departures
-        self.commitments, self.watched = rep.commitments, rep.watched
+        self.commitments, self.watched = rep.gateways.commitments, rep.gateways.watched
         self.pool: dict[int, list[Unit]] = defaultdict(list)
         self.row = {int(s): r for r, s in enumerate(tt.links.service.tolist()) if s >= 0}
         # service -> the cut-off in force for its waiting units (0: none); a vehicle that leaves
@@ -269,12 +269,12 @@ class Dispatcher:
             for unit in load:
                 self.commitments.left(unit.id, service)
         now = self.env.now
-        self.rep._choose_on_board(load, now)
+        self.rep.gateways.on_board(load, now)
         cost = link.cost_usd
         ids = self.rep._depart_all(load, now, cost, link.co2_kg)
         self.departures.append((ids, origin, now))
         if self.watched:
-            self.rep._left_gateway(load, origin, now)
+            self.rep.gateways.left(load, origin, now)
         # a trip of its service for the per-service results: no timetable, so no delay
         market = sum(1 for u in load if u.pax and u.dest == dest and self.flow_origin[u.flow] == origin) \
             if tt.service_unit[service] == "pax" else 0

@@ -78,16 +78,8 @@ from corridor.simulation.entities import (
     TripRecord,
     Unit,
 )
-from corridor.simulation.gateways import (
-    Commitments,
-    Forecast,
-    GatewayOption,
-    Uniforms,
-    choose,
-    forecast_path_wait,
-    gateway_options,
-    shut_all_run,
-)
+from corridor.simulation.gateway_choice import GatewayChoices
+from corridor.simulation.gateways import shut_all_run
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.shut import open_connections, without_shut
 from corridor.simulation.stations import (
@@ -219,33 +211,7 @@ class Replication:
         self.unrouted: list[Unit] = []  # no itinerary before the timetable ends: wait where they are
         # containers leaving on a vehicle: their ids, the place, when (one entry per vehicle)
         self.departures: list[tuple[list[int], int, float]] = []
-        # cargo flows that choose their gateway: each gateway's route, and the flow's uniforms
-        self.gateway_options: dict[int, list[GatewayOption]] = {}
-        self.gateway_uniforms: dict[int, Uniforms] = {}
-        # a gateway reached only over what closures hold shut all run is no choice: a block
-        # sent there would wait to the end of the run
-        for f, flow in enumerate(scenario.demand):
-            if flow.gateways is not None:
-                via = tuple(tt.index[g] for g in flow.gateways.via)
-                self.gateway_options[f] = gateway_options(planners["feu"], tt.index[flow.from_],
-                                                          tt.index[flow.to], via, shut)
-                self.gateway_uniforms[f] = Uniforms(self.streams(f"gateway:{flow.id}"))
-        # flow -> its block's choice, followers still to come, the block's id and its forecast
-        self.gateway_block: dict[int, tuple[GatewayOption | None, int, int, Forecast | None]] = {}
-        # flow -> the dispatched service every gateway's route starts with (a block train formed
-        # at the origin): its containers choose when that train leaves, together
-        self.gateway_first: dict[int, DispatchStep] = {}
-        for f, options in self.gateway_options.items():
-            first = options[0].steps[0] if options and options[0].steps else None
-            if isinstance(first, DispatchStep) and all(o.steps[:1] == (first,) for o in options):
-                self.gateway_first[f] = first
-        self.commitments = Commitments()  # blocks heading for each gateway's exit paths
-        # what blocks met against what they were told: gateway -> the correction (minutes) added
-        # to its forecast, every block's forecast, and container -> its block's forecast while
-        # it has not left the gateway
-        self.experience: dict[int, float] = {}
-        self.forecasts: list[Forecast] = []
-        self.watched: dict[int, Forecast] = {}
+        self.gateways = GatewayChoices(self, planners["feu"], shut)  # cargo blocks' gateways
         # flow -> its arrival times and how many of its units are made, for flows whose units
         # are made at the end of check-in (:meth:`_source`)
         self.deferred: dict[int, tuple[np.ndarray, int]] = {}
@@ -344,7 +310,7 @@ class Replication:
 
     def _source(self, flow: int, times: np.ndarray) -> Generator[simpy.Event, Any, None]:
         """The flow's units arrive at its origin at ``times``. A container whose every route
-        starts with the block train from its origin (``gateway_first``) does nothing from its
+        starts with the block train from its origin (``gateways.first``) does nothing from its
         arrival to the end of check-in, when it joins the train's queue: it takes one event, at
         that end, and is made then with its own arrival time (those still checking in when the
         run ends are made by :meth:`_checking_in`)."""
@@ -352,7 +318,7 @@ class Replication:
         origin, dest = self.tt.index[spec.from_], self.tt.index[spec.to]
         pax = spec.kind == "passenger"
         segments, uniforms = self._choice_draws(spec.id, times.size) if pax else (None, None)
-        lead = self.checkin[origin] if flow in self.gateway_first else 0.0
+        lead = self.checkin[origin] if flow in self.gateways.first else 0.0
         if lead:
             self.deferred[flow] = (times, 0)
         for k, t in enumerate(times.tolist()):
@@ -375,7 +341,7 @@ class Replication:
                 if t >= self.end_min:
                     break
                 unit = Unit(len(self.units), flow, False, dest, t, origin)
-                unit.steps = [self.gateway_first[flow]]
+                unit.steps = [self.gateways.first[flow]]
                 unit.ready_min = t + self.checkin[origin]
                 self.units.append(unit)
                 self._hold(unit)
@@ -455,7 +421,7 @@ class Replication:
     # ------------------------------------------------------------------ unit movement
     def _enter(self, unit: Unit) -> None:
         now = self.env.now
-        if not unit.pax and self.gateway_options.get(unit.flow):
+        if not unit.pax and self.gateways.options.get(unit.flow):
             self._choose_gateway(unit, now)
             return
         if unit.pax:
@@ -479,111 +445,20 @@ class Replication:
         """A container of a flow with gateway choice takes one gateway's route (:mod:`.gateways`).
         When every route starts with the same block train from the origin, the container waits
         for it, and the flow's containers on each train choose together when it leaves
-        (:meth:`_choose_on_board`): a train runs to one gateway, not re-sorted on the way.
+        (:meth:`.GatewayChoices.on_board`): a train runs to one gateway, not re-sorted on the way.
         Otherwise the first of each ``block_feu`` consecutive containers chooses, the others
         follow it."""
-        first = self.gateway_first.get(unit.flow)
+        first = self.gateways.first.get(unit.flow)
         if first is not None:  # made at the end of its check-in (:meth:`_source`): it joins now
             unit.steps = [first]
             unit.ready_min = now
             self.dispatch.join(unit, first.service)
             return
-        option, left, block, forecast = self.gateway_block.get(unit.flow, (None, 0, 0, None))
-        if option is None or left == 0:
-            spec = self.flows[unit.flow].gateways
-            assert spec is not None
-            option, block, forecast = self._pick_gateway(unit.flow, now, spec.block_feu)
-            left = spec.block_feu
-        self.gateway_block[unit.flow] = (option, left - 1, block, forecast)
-        if block:
-            self.commitments.join(unit.id, option.exit_service, block)
-        if forecast is not None:  # the block's last container is expected out this much after it
-            forecast.leave_min = now + forecast.ahead_min
-            self.watched[unit.id] = forecast
-        unit.gateway = option.gateway
+        option = self.gateways.follow(unit, now)
         unit.steps = list(option.steps)
         unit.ready_min, leave = at_origin(now, self.checkin[unit.place])
         unit.planned_arrival_min = now + option.planned_min
         self._wait_for_next(unit, unit.place, leave_at=leave)
-
-    def _choose_on_board(self, load: list[Unit], now: float) -> None:
-        """The containers on a train leaving now that wait to choose their gateway: those of one
-        flow choose together, one logit draw, as a block of their number."""
-        by_flow: dict[int, list[Unit]] = {}
-        for unit in load:
-            if unit.gateway < 0 and unit.flow in self.gateway_first:
-                by_flow.setdefault(unit.flow, []).append(unit)
-        for flow, group in by_flow.items():
-            option, block, forecast = self._pick_gateway(flow, now, len(group))
-            for unit in group:
-                if block:
-                    self.commitments.join(unit.id, option.exit_service, block)
-                self.watched[unit.id] = forecast
-                unit.gateway = option.gateway
-                unit.steps = list(option.steps)  # its first step is the train leaving now
-                unit.planned_arrival_min = unit.created_min + option.planned_min
-
-    def _pick_gateway(self, flow: int, now: float, feu: int) -> tuple[GatewayOption, int, Forecast]:
-        """A block of ``feu`` containers of ``flow`` chooses its gateway now, by one draw from the
-        flow's uniforms: the option, the block's id in the ledger of blocks heading for the
-        gateway's exit paths (0: its exit has no daily paths), and the block's forecast, to set
-        against the wait it meets (:meth:`_left_gateway`)."""
-        options = self.gateway_options[flow]
-        spec = self.flows[flow].gateways
-        assert spec is not None
-        expected = [self._expected_wait(o, now, feu) for o in options]
-        waits = np.array([w + self.experience.get(o.gateway, 0.0)
-                          for o, (w, _, _) in zip(options, expected, strict=True)])
-        k = choose(options, waits, spec, self.gateway_uniforms[flow]())
-        block = 0
-        if options[k].exit_service in self.dispatch.paths:
-            block = self.commitments.open(options[k].exit_service, expected[k][1], feu)
-        gateway, ahead = options[k].gateway, options[k].to_gateway_min + expected[k][2]
-        forecast = Forecast(flow, gateway, now, ahead, now + ahead, self.experience.get(gateway, 0.0),
-                            spec.experience_weight, feu, feu)
-        self.forecasts.append(forecast)
-        return options[k], block, forecast
-
-    def _expected_wait(self, option: GatewayOption, now: float, feu: int) -> tuple[float, float, float]:
-        """The waits a block of ``feu`` containers choosing ``option`` now expects, when it
-        expects to reach the gateway, and the part of the waits until it leaves the gateway: at
-        the stations on the way, the queue a vehicle arriving now would meet, the mean service
-        and customs hold; at the gateway, the wait for departure paths behind the blocks already
-        heading for it (:func:`.gateways.forecast_path_wait`)."""
-        wait = 0.0
-        eta = now + option.to_gateway_min
-        for k, place in enumerate(option.calls):
-            station = self.stations.get(place)
-            if station is not None:
-                wait += station.expected_wait(now) + station.mean_stay_min
-            if k + 1 == option.calls_to_gateway:
-                eta += wait
-        to_exit = eta - now - option.to_gateway_min
-        pool = self.dispatch.paths.get(option.exit_service)
-        if pool is not None:
-            due_feu, pending = self.commitments.ahead(option.exit_service, now)
-            path = forecast_path_wait(pool, pending, eta, feu, pool.per_day,
-                                      self.capacity[option.exit_service], now, due_feu=due_feu)
-            wait += path
-            to_exit += path
-        return wait, eta, to_exit
-
-    def _left_gateway(self, units: list[Unit], place: int, now: float) -> None:
-        """Containers leaving ``place`` now: when the last of a block leaves its gateway, the
-        gateway's correction moves the block's share of the way to the block's error, the time it
-        left against the time its forecast said (the riding to the gateway, the waits on the way
-        and the wait for paths there; the correction itself not counted)."""
-        for unit in units:
-            forecast = self.watched.get(unit.id)
-            if forecast is None or forecast.gateway != place:
-                continue
-            del self.watched[unit.id]
-            forecast.left -= 1
-            if forecast.left == 0:
-                forecast.left_min = now
-                if forecast.weight:
-                    known = self.experience.get(place, 0.0)
-                    self.experience[place] = known + forecast.weight * (now - forecast.leave_min - known)
 
     def _arrive(self, unit: Unit, place: int, ready: float, leave_at: float) -> None:
         """The unit is at ``place``: delivered, or waiting for its next step."""
@@ -879,8 +754,8 @@ class Replication:
                     containers.append(unit.id)
             if containers:
                 self.departures.append((containers, place, now))
-                if self.watched:
-                    self._left_gateway(boarding, place, now)
+                if self.gateways.watched:
+                    self.gateways.left(boarding, place, now)
             if self.idle and not pax:
                 left = self.pool.get((s, i))
                 if left and left[0][0] <= now:  # full: the next departure takes the next ones

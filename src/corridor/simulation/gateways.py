@@ -19,7 +19,7 @@ block). Closing or slowing a gateway raises its
 expected wait and moves the split to the others; nothing is typed by hand. Each block's
 forecast is kept (:class:`Forecast`) and set against when its last container left the gateway;
 with the flow's ``experience_weight`` the gateway's correction, added to every later forecast
-of it, moves that share of the way to the block's error (the engine's ``_left_gateway``).
+of it, moves that share of the way to the block's error (``GatewayChoices.left``).
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class Records:
             paths=rep.dispatch.path_log(),
             dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
             flow_pax=tuple(f.kind == "passenger" for f in rep.flows),
-            gateway_blocks=_block_columns(rep.forecasts),
+            gateway_blocks=_block_columns(rep.gateways.forecasts),
         )
 
     @classmethod
