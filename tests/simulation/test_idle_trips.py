@@ -71,7 +71,7 @@ def same_records(scenario: Scenario, replication: int) -> tuple[list[str], int, 
     # the logged fields (``vehicle_co2_kg`` is worked out from them when the columns are made)
     as_columns = {k: idle.trips[k].astype(np.float64) for k in TRIP_FIELDS}
     found += differences(as_columns, logged, "trips as logged")
-    return found, len(rep.live_from), every.trips_run + every.trips_cancelled
+    return found, len(rep.idle.live_from), every.trips_run + every.trips_cancelled
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

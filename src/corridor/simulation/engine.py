@@ -44,11 +44,9 @@ from __future__ import annotations
 import gc
 import heapq
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Generator
 from functools import partial
-from itertools import repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -70,7 +68,6 @@ from corridor.simulation.entities import (
     STATUS_NAMES,
     TRIP_FIELDS,
     DispatchStep,
-    IdleTrips,
     LinkStep,
     RideStep,
     Status,
@@ -80,6 +77,7 @@ from corridor.simulation.entities import (
 )
 from corridor.simulation.gateway_choice import GatewayChoices
 from corridor.simulation.gateways import shut_all_run
+from corridor.simulation.idle import Idle
 from corridor.simulation.routes import RouteCache
 from corridor.simulation.shut import open_connections, without_shut
 from corridor.simulation.stations import (
@@ -145,19 +143,9 @@ class Replication:
         shut = frozenset(shut_all_run(scenario))
         planners = {unit: without_shut(planner, shut) for unit, planner in planners.items()}
         self.open_connections = open_connections(tt, shut) if shut else None
-        # trips nobody can board yet take no events (:meth:`_idle`); ``lazy=False`` runs every
+        # trips nobody can board yet take no events (:mod:`.idle`); ``lazy=False`` runs every
         # trip as a process from its start (the same records)
         self.lazy = lazy
-        self.idle: dict[int, tuple[int, int]] = {}  # idle trip -> (its IdleTrips, its row there)
-        self.idle_trips: list[IdleTrips] = []
-        self.woken: dict[int, tuple[int, float, TripRecord, list[float]]] = {}  # idle trips run since
-        self.live_from: dict[int, int] = {}  # idle trips woken: the first stop they run from
-        # (service, stop) -> (when it leaves, trip) of idle container trips, in order
-        self.idle_departures: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
-        self.checks: set[tuple[int, int]] = set()  # (trip, stop) of idle departures to look at
-        # the last (service, stop, after) :meth:`_check_at` was asked, while what it reads
-        # (checks looked at, trips woken) is unchanged since: asked again, it holds
-        self._checked: tuple[int, int, tuple[float, int]] | None = None
         self.planners = planners
         self.env = simpy.Environment()
         self.streams = Streams(scenario.run.seed if seed is None else seed, replication)
@@ -248,6 +236,7 @@ class Replication:
                            if scenario.choice is not None else None)
         self.trip_conns = planners["pax"].trip_rows
         self.dispatch = Dispatcher(self)  # dispatched services: when each vehicle leaves, with whom
+        self.idle = Idle(self)  # trips nobody can board yet
         # a service's closure is known from the moment it begins (one in force at the start, then)
         for s, closures in enumerate(self.service_windows):
             begins = sorted({max(a, 0.0) for a, b, f in closures
@@ -297,8 +286,9 @@ class Replication:
             for k in np.flatnonzero(~idle).tolist():
                 processes.start_now(self._trip(s, first_trip + k, float(starts[k]), float(delays[k])))
             if idle.any():
-                self._idle(s, first_trip + np.flatnonzero(idle), starts[idle], delays[idle], capacity[idle])
-        for departures in self.idle_departures.values():
+                self.idle.add(s, first_trip + np.flatnonzero(idle), starts[idle], delays[idle],
+                              capacity[idle])
+        for departures in self.idle.departures.values():
             departures.sort()
         # a dispatched service whose room changes (a closure lifts, a cut begins or ends) looks
         # at its queue then: full vehicles leave as it reopens, not at the next join or cut-off
@@ -380,8 +370,8 @@ class Replication:
             if isinstance(step, RideStep):
                 self._take_seats(step, -1)
                 self.holders[step.trip].append(unit)
-                if step.trip in self.idle:
-                    self._wake(step.trip, step.board_stop)
+                if step.trip in self.idle.row:
+                    self.idle.wake(step.trip, step.board_stop)
 
     def _take_seats(self, step: RideStep, change: int) -> None:
         seats, allowed = self.seats, self.pax_allowed
@@ -486,8 +476,8 @@ class Replication:
                     self.booked[key].append(unit)
             else:
                 heapq.heappush(self.pool[(step.service, step.board_stop)], (unit.ready_min, unit.id, unit))
-                if self.idle:
-                    self._check_at(step.service, step.board_stop, (max(unit.ready_min, self.env.now), -1))
+                if self.idle.row:
+                    self.idle.check_at(step.service, step.board_stop, (max(unit.ready_min, self.env.now), -1))
         elif isinstance(step, LinkStep):
             self._hold(unit)
             processes.start(self.env, self._link([unit], step.row, max(leave_at, self.env.now)))
@@ -756,10 +746,10 @@ class Replication:
                 self.departures.append((containers, place, now))
                 if self.gateways.watched:
                     self.gateways.left(boarding, place, now)
-            if self.idle and not pax:
+            if self.idle.row and not pax:
                 left = self.pool.get((s, i))
                 if left and left[0][0] <= now:  # full: the next departure takes the next ones
-                    self._check_at(s, i, (now, trip))
+                    self.idle.check_at(s, i, (now, trip))
             load += len(boarding)
             log.boarded += len(boarding)
             log.peak_load = max(log.peak_load, load)
@@ -775,158 +765,6 @@ class Replication:
             yield self.env.timeout(running[i])
         del self.onboard[trip]
         self.holders.pop(trip, None)
-
-    # ------------------------------------------------------------------ trips nobody has booked
-    def _idle(self, s: int, trips: np.ndarray, starts: np.ndarray, delays: np.ndarray,
-              capacity: np.ndarray) -> None:
-        """Trips of ``s`` that take no event while nobody can board them: until a passenger
-        books one (:meth:`_wake`), or a container waits where it calls (:meth:`_check_at`).
-        Empty, a trip keeps its timetable as far as closures let it, and queues at no station,
-        so when it would leave each stop and reach its last are known now, and so is its
-        record while nobody boards it: kept as the columns of :class:`IdleTrips`, made a
-        :class:`TripRecord` only if it is woken."""
-        stops, _, arr_off = self.service_rows[s]
-        if any(self._closes(p) for p in stops):  # trip by trip, closure by closure
-            times = [self._idle_times(s, t, d) for t, d in zip(starts.tolist(), delays.tolist(), strict=True)]
-            leaves = np.array([row for row, _ in times], dtype=np.float64).reshape(len(times), len(stops) - 1)
-            arrival = np.array([a for _, a in times], dtype=np.float64)
-        else:
-            leaves, arrival = self._idle_times_open(s, starts, delays)
-        with np.errstate(invalid="ignore"):
-            delay_min = np.where(arrival < self.end_min, arrival - (starts + arr_off[-1]), np.nan)
-        begins = np.maximum(0.0, starts + delays)  # :meth:`_trip`'s first event, before any closure's hold
-        woken = np.zeros(trips.size, dtype=bool)
-        self.idle_trips.append(IdleTrips(s, trips, starts, capacity, begins, delay_min, leaves, woken))
-        rows = zip(repeat(len(self.idle_trips) - 1), range(trips.size))
-        self.idle.update(zip(trips.tolist(), rows, strict=True))
-        # each started before the end is logged then, as :meth:`_trip` logs it
-        self.trips_run += int(np.count_nonzero(begins < self.end_min))
-        if self.tt.service_unit[s] != "pax":  # containers board it where they wait for it
-            numbers = trips.tolist()
-            for i in range(len(stops) - 1):
-                self.idle_departures[(s, i)].extend(zip(leaves[:, i].tolist(), numbers, strict=True))
-
-    def _closes(self, place: int) -> bool:
-        """Whether closures may hold a vehicle at ``place`` (a station with disruption windows)."""
-        station = self.stations.get(place)
-        return station is not None and bool(station.windows)
-
-    def _idle_times_open(self, s: int, starts: np.ndarray,
-                         delays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`_idle_times` of many trips of ``s``, none of whose stops closures hold: the
-        same operations on arrays (a row of leaving times per trip, and the arrivals)."""
-        stops, dep_off, _ = self.service_rows[s]
-        running = self.running_min[s]
-        t = 0.0 + np.maximum(0.0, starts + delays - 0.0)
-        columns = [t]
-        last = len(stops) - 1
-        for i in range(1, last):
-            t = t + running[i - 1]
-            t = t + np.maximum(0.0, starts + dep_off[i] - t)
-            columns.append(t)
-        return np.column_stack(columns), t + running[last - 1]
-
-    def _idle_times(self, s: int, start: float, delay: float) -> tuple[list[float], float]:
-        """When an empty trip of ``s`` leaves each stop but its last, and reaches its last: the
-        times :meth:`_trip` and :meth:`_ride` reach, by the same operations (it leaves no
-        earlier than its timetable nor while a closure holds the place; a place that closures
-        alone hold keeps it while closed; it passes a station with servers without queueing)."""
-        stops, dep_off, _ = self.service_rows[s]
-        running = self.running_min[s]
-        t = 0.0 + max(0.0, start + delay - 0.0)  # scheduled before the run, at time 0
-        opens = self._open_at(stops[0], t)
-        if opens > t:
-            t = t + (opens - t)
-        leaves = [t]
-        last = len(stops) - 1
-        for i in range(1, last):
-            t = t + running[i - 1]
-            station = self.stations.get(stops[i])
-            if station is not None and not station.servers:  # it holds the vehicle while closed
-                leave = station.open_at(t)
-                if leave > t:
-                    t = t + (leave - t)
-            t = t + max(0.0, start + dep_off[i] - t)
-            opens = self._open_at(stops[i], t)
-            if opens > t:
-                t = t + (opens - t)
-            leaves.append(t)
-        return leaves, t + running[last - 1]
-
-    def _check_at(self, s: int, stop: int, after: tuple[float, int]) -> None:
-        """Containers wait for ``s`` at its stop ``stop``: the first idle departure of ``s`` from
-        there after ``after`` (minute, trip: the order trips leave in) looks at them when it
-        would leave (:meth:`_check`). Asked as a container joins (after its ready time), and as
-        a departure leaves ready ones behind, full (after itself)."""
-        departures = self.idle_departures.get((s, stop))
-        if not departures or self._checked == (s, stop, after):  # containers landing together ask alike
-            return
-        self._checked = (s, stop, after)
-        k = bisect_right(departures, after)
-        live_from = self.live_from
-        while k < len(departures):
-            leave, trip = departures[k]
-            if live_from.get(trip, stop + 1) > stop:  # still idle there
-                if (trip, stop) not in self.checks:
-                    self.checks.add((trip, stop))
-                    self._at(leave, trip).callbacks.append(partial(self._check, s, trip, stop))
-                return
-            k += 1
-
-    def _check(self, s: int, trip: int, stop: int, _event: simpy.Event) -> None:
-        """Idle trip ``trip`` would leave its stop ``stop`` now: with a container ready
-        there it runs from here (:meth:`_ride`, its departure now, as it would have left);
-        without, it leaves empty, and the next idle departure looks at the containers left."""
-        self.checks.discard((trip, stop))
-        self._checked = None
-        if self.live_from.get(trip, stop + 1) <= stop:  # running: it boards them itself
-            return
-        pool = self.pool.get((s, stop))
-        if pool and pool[0][0] <= self.env.now:
-            _, start, log, _ = self._runs_from(trip, stop)
-            processes.start_now(self._ride(s, trip, start, log, stop))
-        elif pool:
-            self._check_at(s, stop, (pool[0][0], -1))
-
-    def _wake(self, trip: int, stop: int) -> None:
-        """Trip ``trip`` (one of :meth:`_idle`'s) must run from stop ``stop``: from there it runs
-        as :meth:`_ride`, leaving at the time it would have (it runs from the earliest stop it
-        is woken for; woken for an earlier one, it starts again from there)."""
-        live = self.live_from.get(trip)
-        if live is not None and live <= stop:
-            return
-        s, start, log, leaves = self._runs_from(trip, stop)
-        # booked from a stop it has not left: a passenger boards no earlier than the timetable,
-        # and no trip leaves before it
-        assert leaves[stop] >= self.env.now, (trip, stop, leaves[stop], self.env.now)
-        processes.start_at(self._at(leaves[stop], trip), self._woken(s, trip, start, log, stop))
-
-    def _runs_from(self, trip: int, stop: int) -> tuple[int, float, TripRecord, list[float]]:
-        """Idle trip ``trip`` runs from stop ``stop``: its service, start, record and idle times.
-        Its record (made now, the first time: logged at its start, as :meth:`_trip` logs it)
-        leaves the idle columns; its arrival is then its process's to say (loaded, it may
-        queue on the way)."""
-        self.live_from[trip] = stop
-        self._checked = None
-        entry = self.woken.get(trip)
-        if entry is None:
-            block, row = self.idle[trip]
-            idle = self.idle_trips[block]
-            start = float(idle.start_min[row])
-            log = TripRecord(idle.service, start, int(idle.capacity[row]))
-            begins = float(idle.begins_min[row])
-            if begins < self.end_min:
-                self._log_trip(log, begins, trip)
-            idle.woken[row] = True
-            entry = self.woken[trip] = (idle.service, start, log, idle.leaves_min[row].tolist())
-        entry[2].arrival_delay_min = math.nan
-        return entry
-
-    def _woken(self, s: int, trip: int, start: float, log: TripRecord,
-               first: int) -> Generator[simpy.Event, Any, None]:
-        if self.live_from[trip] != first:  # started again from an earlier stop
-            return
-        yield from self._ride(s, trip, start, log, first)
 
     def _late(self, delay: float, trip: int) -> simpy.Event:
         """An event of trip ``trip`` ``delay`` from now, after the ordinary events of its minute
@@ -964,7 +802,7 @@ class Replication:
             name: [np.array([getattr(t, name) for t in live], dtype=np.float64)] for name in TRIP_FIELDS}
         minute = [np.array([now for now, _ in self._log_keys], dtype=np.float64)]
         number = [np.array([trip for _, trip in self._log_keys], dtype=np.int64)]
-        for idle in self.idle_trips:
+        for idle in self.idle.blocks:
             kept = ~idle.woken & (idle.begins_min < self.end_min)
             n = int(np.count_nonzero(kept))
             for name, values in (("service", np.full(n, idle.service)),
