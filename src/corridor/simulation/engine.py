@@ -66,7 +66,6 @@ from corridor.simulation.demand import arrival_times
 from corridor.simulation.dispatching import Dispatcher
 from corridor.simulation.entities import (
     STATUS_NAMES,
-    TRIP_FIELDS,
     DispatchStep,
     LinkStep,
     RideStep,
@@ -212,7 +211,7 @@ class Replication:
         self.trips_cancelled = 0
         self.trip_log: list[TripRecord] = []  # one per trip started
         # per entry of trip_log, what orders it (:meth:`_log_trip`)
-        self._log_keys: list[tuple[float, int]] = []
+        self.trip_log_keys: list[tuple[float, int]] = []
         self.service_rows = [(tt.service_stops[k].tolist(), tt.service_dep_offset[k].tolist(),
                               tt.service_arr_offset[k].tolist()) for k in range(len(tt.services))]
         # each leg's running time: the timetable's, less the service's padding (its buffer)
@@ -787,58 +786,9 @@ class Replication:
 
     def _log_trip(self, log: TripRecord, now: float, trip: int) -> None:
         """Log a trip as it starts (``trip``: its number) or a dispatched vehicle as it leaves
-        (``trip`` -1). The log is put in order at the end of the run (:meth:`trip_columns`)."""
+        (``trip`` -1). The log is put in order at the end of the run (:func:`.records.trip_columns`)."""
         self.trip_log.append(log)
-        self._log_keys.append((now, trip))
-
-    def trip_columns(self) -> dict[str, np.ndarray]:
-        """Every trip started and dispatched vehicle sent, as columns of :data:`TRIP_FIELDS`,
-        in the order they started: by minute, at each minute the dispatched vehicles first
-        (they leave at ordinary events), in the order they left, then the trips by number
-        (they start at their ``LATE`` priorities). Those of :meth:`_log_trip`, and the idle
-        trips never woken that started before the end."""
-        live = self.trip_log
-        columns: dict[str, list[np.ndarray]] = {
-            name: [np.array([getattr(t, name) for t in live], dtype=np.float64)] for name in TRIP_FIELDS}
-        minute = [np.array([now for now, _ in self._log_keys], dtype=np.float64)]
-        number = [np.array([trip for _, trip in self._log_keys], dtype=np.int64)]
-        for idle in self.idle.blocks:
-            kept = ~idle.woken & (idle.begins_min < self.end_min)
-            n = int(np.count_nonzero(kept))
-            for name, values in (("service", np.full(n, idle.service)),
-                                 ("scheduled_min", idle.start_min[kept]), ("capacity", idle.capacity[kept]),
-                                 ("boarded", np.zeros(n)), ("peak_load", np.zeros(n)),
-                                 ("revenue_usd", np.zeros(n)), ("unit_km", np.zeros(n)),
-                                 ("through", np.zeros(n)),
-                                 ("arrival_delay_min", idle.arrival_delay_min[kept])):
-                columns[name].append(values.astype(np.float64))
-            minute.append(idle.begins_min[kept])
-            number.append(idle.trips[kept])
-        # by (minute, number), entries alike in both kept in the order they were logged
-        order = np.lexsort((np.concatenate(number), np.concatenate(minute)))
-        out = {name: np.concatenate(parts)[order] for name, parts in columns.items()}
-        for name in ("service", "capacity", "boarded", "peak_load", "through"):
-            out[name] = out[name].astype(np.int64)
-        # the vehicle's CO2: every seat or slot at its service's per-unit figure over the whole
-        # route; a flight flies on schedule full or empty, a cargo train or vehicle only with a
-        # load (an empty timetabled cargo trip is no traffic: :meth:`_passes_empty`)
-        service = out["service"]
-        pax = np.array([u == "pax" for u in self.tt.service_unit], dtype=bool)
-        runs = (out["capacity"] > 0) & (pax[service] | (out["boarded"] > 0))
-        out["vehicle_co2_kg"] = np.where(runs, out["capacity"] * self._unit_co2_kg()[service], 0.0)
-        return out
-
-    def _unit_co2_kg(self) -> np.ndarray:
-        """Per service: the CO2 of one unit over its whole route (a timetabled service's
-        segments, a dispatched one's row of the link table)."""
-        tt = self.tt
-        out = np.zeros(len(tt.services))
-        for s, starts in enumerate(tt.service_starts):
-            if starts.size:
-                out[s] = tt.co2_kg[tt.rows_of_trip(self.first_trip[s])].sum()
-        rows = np.flatnonzero(tt.links.service >= 0)
-        out[tt.links.service[rows]] = tt.links.co2_kg[rows]
-        return out
+        self.trip_log_keys.append((now, trip))
 
     # ------------------------------------------------------------------ end of run
     def run(self) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from corridor.errors import CorridorError
 from corridor.simulation.engine import Replication
-from corridor.simulation.entities import STATUS_NAMES, Unit
+from corridor.simulation.entities import STATUS_NAMES, TRIP_FIELDS, Unit
 from corridor.simulation.gateways import Forecast
 from corridor.units import MIN_PER_DAY
 
@@ -74,7 +74,7 @@ class Records:
             warmup_min=rep.scenario.run.warmup_days * MIN_PER_DAY, flows=tuple(f.id for f in rep.flows),
             places=rep.tt.places, units=rep.units, stations=stations, station_waits=rep.station_waits,
             trips_run=rep.trips_run, trips_cancelled=rep.trips_cancelled, events=events,
-            services=rep.tt.services, trips=rep.trip_columns(), departures=rep.departures,
+            services=rep.tt.services, trips=trip_columns(rep), departures=rep.departures,
             fleets={name: {"vehicles": fleet.vehicles, **fleet.log()}
                     for name, fleet in rep.dispatch.fleets.items()},
             paths=rep.dispatch.path_log(),
@@ -275,3 +275,53 @@ def _block_columns(forecasts: list[Forecast]) -> dict[str, np.ndarray]:
 
 def _num(x: float) -> str:
     return "" if not np.isfinite(x) else f"{x:.3f}"
+
+
+def trip_columns(rep: Replication) -> dict[str, np.ndarray]:
+    """Every trip started and dispatched vehicle sent, as columns of :data:`TRIP_FIELDS`,
+    in the order they started: by minute, at each minute the dispatched vehicles first
+    (they leave at ordinary events), in the order they left, then the trips by number
+    (they start at their :data:`.engine.LATE` priorities). Those the replication logged
+    (:meth:`.Replication._log_trip`), and the idle trips never woken that started before the end."""
+    live = rep.trip_log
+    columns: dict[str, list[np.ndarray]] = {
+        name: [np.array([getattr(t, name) for t in live], dtype=np.float64)] for name in TRIP_FIELDS}
+    minute = [np.array([now for now, _ in rep.trip_log_keys], dtype=np.float64)]
+    number = [np.array([trip for _, trip in rep.trip_log_keys], dtype=np.int64)]
+    for idle in rep.idle.blocks:
+        kept = ~idle.woken & (idle.begins_min < rep.end_min)
+        n = int(np.count_nonzero(kept))
+        for name, values in (("service", np.full(n, idle.service)),
+                             ("scheduled_min", idle.start_min[kept]), ("capacity", idle.capacity[kept]),
+                             ("boarded", np.zeros(n)), ("peak_load", np.zeros(n)),
+                             ("revenue_usd", np.zeros(n)), ("unit_km", np.zeros(n)),
+                             ("through", np.zeros(n)),
+                             ("arrival_delay_min", idle.arrival_delay_min[kept])):
+            columns[name].append(values.astype(np.float64))
+        minute.append(idle.begins_min[kept])
+        number.append(idle.trips[kept])
+    # by (minute, number), entries alike in both kept in the order they were logged
+    order = np.lexsort((np.concatenate(number), np.concatenate(minute)))
+    out = {name: np.concatenate(parts)[order] for name, parts in columns.items()}
+    for name in ("service", "capacity", "boarded", "peak_load", "through"):
+        out[name] = out[name].astype(np.int64)
+    # the vehicle's CO2: every seat or slot at its service's per-unit figure over the whole
+    # route; a flight flies on schedule full or empty, a cargo train or vehicle only with a
+    # load (an empty timetabled cargo trip is no traffic: :meth:`.Replication._passes_empty`)
+    service = out["service"]
+    pax = np.array([u == "pax" for u in rep.tt.service_unit], dtype=bool)
+    runs = (out["capacity"] > 0) & (pax[service] | (out["boarded"] > 0))
+    out["vehicle_co2_kg"] = np.where(runs, out["capacity"] * _unit_co2_kg(rep)[service], 0.0)
+    return out
+
+def _unit_co2_kg(rep: Replication) -> np.ndarray:
+    """Per service: the CO2 of one unit over its whole route (a timetabled service's
+    segments, a dispatched one's row of the link table)."""
+    tt = rep.tt
+    out = np.zeros(len(tt.services))
+    for s, starts in enumerate(tt.service_starts):
+        if starts.size:
+            out[s] = tt.co2_kg[tt.rows_of_trip(rep.first_trip[s])].sum()
+    rows = np.flatnonzero(tt.links.service >= 0)
+    out[tt.links.service[rows]] = tt.links.co2_kg[rows]
+    return out
