@@ -1,6 +1,8 @@
 """The SimPy engine: vehicles, stations, passengers and containers moving through a scenario.
 
-One replication is one SimPy environment in minutes since the scenario epoch:
+One replication is one SimPy environment in minutes since the scenario epoch (its dispatched
+services are :mod:`.dispatching`'s, its idle trips :mod:`.idle`'s and its cargo blocks' gateway
+choices :mod:`.gateway_choice`'s; this module moves the units):
 
 * **Trips** (a process per scheduled departure) leave their first stop at the timetable
   time plus a delay drawn for that trip, then call at each stop: at a station that queues,
