@@ -471,6 +471,34 @@ def test_a_column_a_file_lacks_is_named_at_its_header(mini: Path, zip_mini, caps
     assert "is not 0 or 1" not in err
 
 
+@pytest.mark.parametrize(("name", "header", "extra", "column"), [
+    ("routes.txt", ",route_type", ",3", "route_type"),   # a bus route behind the rail one
+    ("routes.txt", ", route_type", ",3", "route_type"),  # the same, after gtfs-kit strips it
+    ("stops.txt", ",stop_lat ", ",10", "stop_lat"),
+    ("stop_times.txt", ",departure_time", ",99:99:99", "departure_time"),
+], ids=["same", "spaced", "stop_lat", "departure_time"])
+def test_a_column_named_twice_is_refused_at_its_header(mini: Path, zip_mini, capsys, name, header,
+                                                      extra, column) -> None:
+    # written alike, pandas dropped the second column unsaid (a route of two types read as
+    # rail); spaced, gtfs-kit stripped both to one name and a cell read as a pair of values
+    # ("route_type 'route_type    2\nroute_type    3\nName: 0, dtype: object' has no mode")
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    first, *rest = (data / name).read_text().splitlines()
+    text = "\n".join([first + header, *(line + extra for line in rest)]) + "\n"
+    zip_mini(mini.parent / "feed.zip", {name: text})
+    err = _refused(mini.parent, capsys)
+    assert f"feed.zip!{name}:1: {column}: the header names the column {column!r} twice" in err, err
+    assert "dtype" not in err
+
+
+def test_unnamed_columns_at_the_end_of_a_header_are_read(mini: Path, zip_mini) -> None:
+    data = Path(__file__).resolve().parents[1] / "data" / "gtfs_mini"
+    first, *rest = (data / "routes.txt").read_text().splitlines()
+    zip_mini(mini.parent / "feed.zip",
+             {"routes.txt": "\n".join([first + ",,", *(line + ",," for line in rest)]) + "\n"})
+    assert {s.capacity for s in load_scenario(mini).services} == {300, 500}
+
+
 def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mini) -> None:
     # a route, its trips and a stop whose ids are "NA" and "None" (ids corridor itself exports)
     # were read with no id: "route_id '' is given twice", or a services[0].id of ''

@@ -11,9 +11,10 @@ Before gtfs-kit opens anything, the archive is checked: it must exist (gtfs-kit 
 otherwise try it as a URL), be a zip, and hold at most :data:`MAX_FILES` members and
 :data:`MAX_UNPACKED_BYTES` once unpacked, so a hostile file cannot fill the disk. Its tables
 are then read as CSV once: a record with more fields than its header (which pandas would read
-shifted one column, or refuse naming neither file nor line) or a quote left open is refused at
-its line. When gtfs-kit still cannot read the feed, the first cell its column's type refuses
-(``stop_lat`` ``abc``, ``stop_sequence`` ``2.5``) is found and named at its line.
+shifted one column, or refuse naming neither file nor line), a header that names a column
+twice, or a quote left open is refused at its line. When gtfs-kit still cannot read the feed,
+the first cell its column's type refuses (``stop_lat`` ``abc``, ``stop_sequence`` ``2.5``) is
+found and named at its line.
 """
 
 from __future__ import annotations
@@ -144,12 +145,28 @@ def _rows(zf: zipfile.ZipFile, tables: frozenset[str]) -> Iterator[tuple[str, li
                     if fields:
                         if header is None:
                             header = fields
+                            _check_header(name, header, start)
                         else:
                             yield name, header, start, fields
                     start = reader.line_num + 1
             except csv.Error as exc:
                 raise FeedError(f"the record starting here is not CSV ({exc}; a quote left open?)",
                                 member=name, line=start) from None
+
+
+def _check_header(member: str, header: list[str], line: int) -> None:
+    """Refuse a header that names a column twice. gtfs-kit strips the spaces round each name,
+    and pandas then keeps both columns under one name (a stop's ``stop_lat`` read as a pair of
+    values) or, for names written alike, renames the second (``route_type.1``) and drops it
+    unsaid: either way the feed says two things and one is lost. Unnamed columns (a comma at
+    the end of the header) name nothing and are let be."""
+    seen: set[str] = set()
+    for column in (field.strip() for field in header):
+        if column in seen:
+            raise FeedError(f"the header names the column {column!r} twice; each column once",
+                            member=member, line=line, column=column)
+        if column:
+            seen.add(column)
 
 
 def record_lines(path: Path, member: str) -> list[int]:
