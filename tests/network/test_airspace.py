@@ -414,3 +414,35 @@ def test_a_route_keeps_out_of_hungary_when_it_is_closed() -> None:
     route = compliant_route(beg, waw, ("HU",), 25.0)
     assert "HU" not in countries_crossed(route) and path_violations(route, ("HU",), 25.0) == []
     assert path_km(route) > float(great_circle_km(*beg, *waw)) + 50
+
+
+def test_more_legs_to_route_than_the_bound_are_refused_before_any_is_computed(write, monkeypatch) -> None:
+    # 1,600 services between 40 airports west of Belarus and 40 east of Russia, within every
+    # other bound, each routed round them in about 0.7 s: 20 minutes of validate, 20,000 such
+    # services hours. The count is known before the first route is
+    import corridor.network.airspace as airspace
+    import corridor.network.paths as paths
+
+    def never(*args: object) -> None:
+        raise AssertionError("a route was computed")
+
+    monkeypatch.setattr(paths, "MAX_ROUTED_LEGS", 4)
+    monkeypatch.setattr(airspace, "_route", never)
+    airspace._cached_route.cache_clear()
+    monkeypatch.setenv("CORRIDOR_CACHE_DIR", "")
+    places = "".join(f"  - {{id: W{i}, name: W{i}, kind: airport, iata: ZZZ, country: DE, lat: {50 + i}, "
+                     f"lon: 10, tz: Europe/Berlin}}\n" for i in range(3))
+    places += "".join(f"  - {{id: E{j}, name: E{j}, kind: airport, iata: ZZZ, country: KZ, lat: 45, "
+                      f"lon: {70 + j}, tz: Asia/Almaty}}\n" for j in range(2))
+    services = "".join(
+        f"  - {{id: S{i}{j}, mode: air, unit: pax, stops: [W{i}, E{j}], speed_kph: 800, capacity: 180, "
+        f"timetable: {{days: daily, times: ['10:00']}}}}\n" for i in range(3) for j in range(2))
+    back = "  - {id: BACK, mode: air, unit: pax, stops: [E0, W0], speed_kph: 800, capacity: 180, " \
+           "timetable: {days: daily, times: ['10:00']}}\n"  # a leg flown both ways counts once
+    text = ("name: many\nrun: {start: 2027-03-01}\nairspace: {closed: [RU, BY, UA], buffer_km: 25}\n"
+            f"places:\n{places}services:\n{back}{services}")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write("many.yaml", text))
+    (problem,) = caught.value.problems
+    assert problem.path == "services[5].stops" and problem.line == 16  # S20: the fifth leg
+    assert "more than 4 legs of air services to route round closed airspace" in problem.message

@@ -590,7 +590,7 @@ def _cache_file() -> Path | None:
     return base / "airspace-routes.json"
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2048)  # every leg of a scenario (paths.MAX_ROUTED_LEGS), both of a compare
 def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> tuple[LatLon, ...]:
     """:func:`_route`, remembered on disk across runs (a damaged or unwritable cache is ignored),
     keyed by the method's version, the question and the closed countries' outlines themselves

@@ -28,6 +28,8 @@ from corridor.scenario.schema import Place, Scenario, Service
 LatLon = tuple[float, float]
 Loc = tuple[str | int, ...]
 
+MAX_ROUTED_LEGS = 1_000  # distinct legs routed round closed airspace in one scenario
+
 
 class _Refused(Exception):
     """A service's path breaks its closed airspace: where in the service, and why."""
@@ -68,6 +70,9 @@ def check_airspace(scenario: Scenario) -> list[tuple[Loc, str]]:
     the loader (registered in :data:`corridor.scenario.checks.EXTRA_CHECKS`): computing the
     routes here also leaves them cached for what comes next."""
     places = {p.id: p for p in scenario.places}
+    too_many = _too_many_legs(scenario, places)
+    if too_many is not None:
+        return [too_many]
     problems: list[tuple[Loc, str]] = []
     for index, service in enumerate(scenario.services):
         closed = service.mode == "air" and service.airspace is not None and bool(service.airspace.closed)
@@ -78,6 +83,28 @@ def check_airspace(scenario: Scenario) -> list[tuple[Loc, str]]:
         except _Refused as exc:
             problems.append((("services", index, *exc.where), exc.message))
     return problems
+
+
+def _too_many_legs(scenario: Scenario, places: dict[str, Place]) -> tuple[Loc, str] | None:
+    """Refuses, before any is computed, more legs to route round closed airspace than
+    :data:`MAX_ROUTED_LEGS` (a leg flown both ways, or by several services, counts once), at
+    the service whose legs pass the bound: each takes about a second, so 20,000 services of
+    distinct legs, within every other bound, took hours to validate."""
+    legs: set[tuple[LatLon, LatLon, tuple[str, ...], float]] = set()
+    for index, service in enumerate(scenario.services):
+        airspace = service.airspace if service.mode == "air" else None
+        if airspace is None or not airspace.closed or service.waypoints:
+            continue
+        closed = tuple(sorted(airspace.closed))
+        stops = [(places[s].lat, places[s].lon) for s in service.stops]
+        for a, b in zip(stops[:-1], stops[1:], strict=True):
+            legs.add((min(a, b), max(a, b), closed, float(airspace.buffer_km)))
+        if len(legs) > MAX_ROUTED_LEGS:
+            return (("services", index, "stops"), (
+                f"more than {MAX_ROUTED_LEGS:,} legs of air services to route round closed airspace "
+                f"(each a computation of about a second) by this service; give services "
+                f"waypoints, or fewer distinct legs"))
+    return None
 
 
 def _segment_paths(service: Service, places: dict[str, Place]) -> list[list[LatLon]]:
