@@ -111,6 +111,11 @@ def test_sweep_json_and_days_lists(tmp_path, capsys) -> None:
     (["--set", "services_from.routes=[VK],[MV]"], "--set services_from.routes: the feed's services are "
      "imported once, when the scenario is read"),
     (["--set", "services_from.gtfs=a.zip,b.zip"], "--set services_from.gtfs: the feed's services"),
+    # remove, a section of the file, was refused in every combination as "unknown key 'remove'"
+    # (the scenario is merged before a setting applies), or as a path to nowhere
+    (["--set", "remove={places: [A]}"], "--set remove: items are removed as the files of an extends "
+     "chain are merged, before a setting applies"),
+    (["--set", "remove.places=[A],[B.1]"], "--set remove.places: items are removed as the files"),
     # a setting a later one replaces whole ran every value of it to the same result
     (["--set", "places.B.1.servers=1,2", "--set", "places.B.1.service_time={dist: fixed, value_min: 9},"
       "{dist: fixed, value_min: 12}", "--set", "places=[]"],

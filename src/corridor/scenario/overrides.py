@@ -243,6 +243,8 @@ FIXED = {
     "extends": "the scenario is already merged with what it extends; set the values themselves",
     "services_from": "the feed's services are imported once, when the scenario is read; write a "
                      "scenario for each feed or route list (extends) and compare or run them",
+    "remove": "items are removed as the files of an extends chain are merged, before a setting "
+              "applies; write a scenario that extends this one and removes them, and compare them",
 }
 
 
@@ -250,8 +252,9 @@ def check_setting(raw: SourceDict, setting: Setting) -> None:
     """Refuse a path that names nothing in the scenario, or a value a sweep cannot vary,
     before anything runs."""
     fixed = [setting.path] if setting.path in FIXED else []
-    if setting.path.startswith("services_from."):
-        fixed = ["services_from"]
+    for section in ("services_from", "remove"):
+        if setting.path.startswith(section + "."):
+            fixed = [section]
     if setting.path == "run":
         fixed = [f"run.{key}" for key in ("seed", "replications")
                  if any(isinstance(v, dict) and key in v for v in setting.values)]
