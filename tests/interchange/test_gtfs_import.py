@@ -499,6 +499,21 @@ def test_unnamed_columns_at_the_end_of_a_header_are_read(mini: Path, zip_mini) -
     assert {s.capacity for s in load_scenario(mini).services} == {300, 500}
 
 
+def test_a_file_of_more_records_than_the_bound_is_refused_before_gtfs_kit_reads_it(
+        mini: Path, capsys, monkeypatch) -> None:
+    # 512 MB of stop_times (13.7 million records, a 34 MB zip) within the archive's bounds
+    # took 7.6 GB and 3 minutes before pandas had read it and a word was said
+    import gtfs_kit
+
+    import corridor.interchange.gtfs_read as gtfs_read
+
+    monkeypatch.setattr(gtfs_read, "MAX_RECORDS", 3)
+    monkeypatch.setattr(gtfs_kit, "read_feed", lambda *a, **k: pytest.fail("gtfs-kit read the feed"))
+    err = _refused(mini.parent, capsys)
+    # the mini feed's calendar.txt has 2 records; its stop_times.txt's fourth starts at line 5
+    assert "feed.zip!stop_times.txt:5: stop_times.txt holds more than 3 records, the most a file may" in err
+
+
 def test_ids_that_pandas_reads_as_missing_are_read_as_written(mini: Path, zip_mini) -> None:
     # a route, its trips and a stop whose ids are "NA" and "None" (ids corridor itself exports)
     # were read with no id: "route_id '' is given twice", or a services[0].id of ''
