@@ -205,6 +205,31 @@ def test_a_comparison_says_when_it_is_not_like_for_like() -> None:
     assert unlike(base, load_scenario(SCENARIOS / "kaunas_gateway.yaml"), "b") == []
 
 
+def test_a_flow_id_that_names_another_flow_in_the_other_scenario_is_not_paired() -> None:
+    # X is NQZ -> VNO in the base and VNO -> NQZ, on a slower flight, in the other: by its id
+    # alone the mix-held door to door paired the two, and the headline read their difference
+    # as the change; P is one flow, an hour faster in every replication
+    back = ("  - {id: BACK, mode: air, unit: pax, stops: [VNO, NQZ], timetable: {times: [\"12:00\"]},\n"
+            "     duration_min: 600, capacity: 500, cost_usd: 300, co2_kg: 400}\n")
+
+    def scenario(name: str, duration: int, x_from: str, x_to: str) -> Scenario:
+        text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(duration))
+        text = text.replace("demand:\n", back + "demand:\n")
+        text += f"  - {{id: X, kind: passenger, from: {x_from}, to: {x_to}, per_week: 100}}\n"
+        return Scenario.model_validate(yaml.safe_load(text))
+
+    comp = compare([scenario("slow", 480, "NQZ", "VNO"), scenario("fast", 420, "VNO", "NQZ")], replications=3)
+    deltas = {d.key: d for d in comp.kpis["fast"]}
+    assert "flows.X.door_to_door_days.mean" not in deltas and "flows.P.door_to_door_days.mean" in deltas
+    held = deltas["passengers.door_to_door_h.base_mix"]
+    assert held.diff.mean == pytest.approx(-1.0, abs=1e-9)
+    assert held.diff.half_width == pytest.approx(0.0, abs=1e-9)
+    assert "passengers spend 1.00 h less" in comp.headline, comp.headline
+    said = " ".join(" ".join(comp.warnings["fast"]).split())
+    assert "its flow X is another flow than slow's of that id (passengers VNO -> NQZ here, passengers " \
+           "NQZ -> VNO in slow): the two are not paired" in said, said
+
+
 def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:
     # compare baseline malaszewicze_works: FEU-XIAN-VILNIUS -0.0013 days (-0.0024 to -0.00014),
     # significant, printed as "0.00  0.00 to 0.00  yes"

@@ -230,9 +230,11 @@ class Comparison:
 
 def kpi_deltas(base: SimulationResult, other: SimulationResult,
                keys: Sequence[tuple[str, str, float, str]] | None = None, *,
-               passenger_flows: frozenset[str] = frozenset()) -> list[KpiDelta]:
+               passenger_flows: frozenset[str] = frozenset(),
+               unpaired: frozenset[str] = frozenset()) -> list[KpiDelta]:
     """Paired differences, replication by replication, for the headline KPIs (or ``keys``),
-    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others), the
+    the per-flow door-to-door times (hours for ``passenger_flows``, days for the others; none
+    for the ``unpaired`` flows, another flow under one id: :func:`other_flows`), the
     share of each cargo flow's containers that chose each of its gateways (when it has more
     than one; a gateway nobody chose in a replication counts 0 there) and every station's mean
     wait.
@@ -250,12 +252,12 @@ def kpi_deltas(base: SimulationResult, other: SimulationResult,
         # a flow or station of one scenario only is listed too, with its value there (a new
         # flow's door to door); a gateway's share, 0 where a flow has the gateway and nobody
         # took it, only for flows of both
-        flows = sorted(set(base.kpis[0]["flows"]) | set(other.kpis[0]["flows"]))
+        flows = sorted((set(base.kpis[0]["flows"]) | set(other.kpis[0]["flows"])) - unpaired)
         chosen += [(f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 24.0, "h")
                    if f in passenger_flows
                    else (f"flows.{f}.door_to_door_days.mean", f"{f} door to door", 1.0, "days")
                    for f in flows]
-        for f in sorted(set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"])):
+        for f in sorted((set(base.kpis[0]["flows"]) & set(other.kpis[0]["flows"])) - unpaired):
             gates = sorted({g for k in (*base.kpis, *other.kpis)
                             for g in k["flows"][f].get("gateway_share", {})})
             if len(gates) > 1:
@@ -382,14 +384,16 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     from corridor.analysis.warnings import run_warnings
 
     pax = frozenset(f.id for s in scenarios for f in s.demand if f.kind == "passenger")
-    kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax)
+    unpaired = {k: other_flows(base, scenarios[k]) for k in range(1, len(scenarios))}
+    kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax, unpaired=unpaired[k])
             for k in range(1, len(scenarios))}
     for k in range(1, len(scenarios)):
         changed = changed_flows(base, scenarios[k])
         kinds = {"passengers" if f in pax else "cargo" for f in changed}
         if changed:  # each mix-held figure after the all-flow one, for the kinds whose flows changed
             held = {d.key.removesuffix(".base_mix") + ".mean": d
-                    for d in mix_held_deltas(results[0], results[k], labels[0], passenger_flows=pax)
+                    for d in mix_held_deltas(results[0], results[k], labels[0], passenger_flows=pax,
+                                             unpaired=unpaired[k])
                     if d.key.split(".")[0] in kinds}
             kpis[labels[k]] = [x for d in kpis[labels[k]] for x in (d, held.get(d.key)) if x is not None]
     notes: list[str] = []
@@ -419,12 +423,32 @@ def unlike(base: Scenario, other: Scenario, base_label: str) -> list[str]:
                    f"{other.run.horizon_days} days (statistics after day {other.run.warmup_days}), "
                    f"{base_label} from {base.run.start} for {base.run.horizon_days} "
                    f"(after day {base.run.warmup_days}); seasons and calendars differ")
+    for flow_id, was, now in _other_flows(base, other):
+        out.append(f"its flow {flow_id} is another flow than {base_label}'s of that id ({now} here, {was} "
+                   f"in {base_label}): the two are not paired, and neither is in the per-flow or "
+                   "mix-held figures")
     changed = changed_flows(base, other)
     if changed:
         shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         out.append(f"its demand differs from {base_label}'s ({shown}): the differences mix that "
                    f"with the change (door to door is also given with {base_label}'s mix of flows held)")
     return out
+
+
+def other_flows(base: Scenario, other: Scenario) -> frozenset[str]:
+    """Ids of flows of both scenarios that are not one flow: another kind of unit, or other ends
+    (a change of rate or season is the same flow, changed)."""
+    return frozenset(flow_id for flow_id, _, _ in _other_flows(base, other))
+
+
+def _other_flows(base: Scenario, other: Scenario) -> list[tuple[str, str, str]]:
+    """Each id of :func:`other_flows` with its flow in ``base`` and in ``other``, in words."""
+    def said(flow: Demand) -> str:
+        return f"{'passengers' if flow.kind == 'passenger' else 'cargo'} {flow.from_} -> {flow.to}"
+
+    base_flows = {f.id: f for f in base.demand}
+    return [(f.id, said(base_flows[f.id]), said(f)) for f in other.demand
+            if f.id in base_flows and said(f) != said(base_flows[f.id])]
 
 
 def changed_flows(base: Scenario, other: Scenario) -> list[str]:
@@ -445,9 +469,11 @@ MIX_HELD = (("passengers.door_to_door_h", True, "passengers door to door", 24.0,
 
 
 def mix_held_deltas(base: SimulationResult, other: SimulationResult, base_label: str, *,
-                    passenger_flows: frozenset[str]) -> list[KpiDelta]:
+                    passenger_flows: frozenset[str],
+                    unpaired: frozenset[str] = frozenset()) -> list[KpiDelta]:
     """Passengers' and containers' door to door with ``base``'s mix of flows held (a fixed-weight
-    index), for scenarios whose demand differs: in each replication, over the flows both deliver,
+    index), for scenarios whose demand differs: in each replication, over the flows both deliver
+    (but the ``unpaired``, another flow under one id),
     each flow's mean in either scenario weighted by its units delivered in the base. The change
     of the same journeys, without what another mix of flows brings: doubling the fastest flow
     lowers the all-flow mean though no container goes faster. Keys end in ``.base_mix``.
@@ -470,7 +496,7 @@ def mix_held_deltas(base: SimulationResult, other: SimulationResult, base_label:
         for ka, kb in zip(base.kpis, other.kpis, strict=True):
             fa, fb = ka.get("flows", {}), kb.get("flows", {})
             weight = total_a = total_b = 0.0
-            for flow in sorted(set(fa) & set(fb)):
+            for flow in sorted((set(fa) & set(fb)) - unpaired):
                 if (flow in passenger_flows) != pax:
                     continue
                 a, b = fa[flow]["door_to_door_days"], fb[flow]["door_to_door_days"]
