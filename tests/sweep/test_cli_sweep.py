@@ -359,7 +359,7 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes(station, tmp_path, monk
                 raise KeyboardInterrupt
         return show
 
-    monkeypatch.setattr(cli, "_progress", stop_at_three)
+    monkeypatch.setattr(cli.run_commands, "_progress", stop_at_three)
     assert main(args) == 130
     err = capsys.readouterr().err
     assert "3 finished runs are kept in" in err and "--resume" in err and "Traceback" not in err
