@@ -206,12 +206,8 @@ class Dispatcher:
         fleet = self.fleet_of.get(service)
         if fleet is not None:  # it needs a vehicle of its fleet: free, or the first back
             vehicle.fleet_ask, back = fleet[0].take()
-            if back is not None:
-                self.awaiting_path.update(map(_unit_id, load))
-                yield back
-                if vehicle.stood_down:
-                    return
-                self.awaiting_path.difference_update(map(_unit_id, load))
+            if back is not None and not (yield from self._held(vehicle, load, back)):
+                return
             yield from self._while_closed(service, load)  # the service closed meanwhile
             if vehicle.stood_down:
                 return
@@ -226,13 +222,10 @@ class Dispatcher:
                 self.commitments.left(unit.id, service)
             if leave <= self.env.now:
                 break
-            self.awaiting_path.update(map(_unit_id, load))
             # at its path's minute after the ordinary events of it, as a trip leaves: a unit
             # that lands ready then boards (it waited a day when its landing came later)
-            yield self.rep._at(leave, 0)
-            if vehicle.stood_down:
+            if not (yield from self._held(vehicle, load, self.rep._at(leave, 0))):
                 return
-            self.awaiting_path.difference_update(map(_unit_id, load))
             if self.room(service)[0]:
                 break
             # closed on its path's day: the path goes back (it counted as taken, and the vehicle
@@ -249,11 +242,8 @@ class Dispatcher:
         opens = self.rep._open_at(origin, self.env.now)
         if opens > self.env.now:  # a closed place: the vehicle leaves when it opens, after the
             # ordinary events of that minute, as a trip does (units the closure held board it)
-            self.awaiting_path.update(map(_unit_id, load))
-            yield self.rep._at(opens, 0)
-            if vehicle.stood_down:
+            if not (yield from self._held(vehicle, load, self.rep._at(opens, 0))):
                 return
-            self.awaiting_path.difference_update(map(_unit_id, load))
             yield from self._while_closed(service, load)  # the service closed meanwhile
             if vehicle.stood_down:
                 return
@@ -286,6 +276,17 @@ class Dispatcher:
         if fleet is not None:  # unloaded: it runs back empty
             fleet[0].back_after(fleet[1])
         self.rep._land(load, dest, processed, via_link=False)
+
+    def _held(self, vehicle: Formed, load: list[Unit],
+              event: simpy.Event) -> Generator[simpy.Event, Any, bool]:
+        """The formed vehicle's ``load`` waits aboard (``awaiting_path``) until ``event``: False
+        if the vehicle was stood down meanwhile (its units are then elsewhere, :meth:`_first_come`)."""
+        self.awaiting_path.update(map(_unit_id, load))
+        yield event
+        if vehicle.stood_down:
+            return False
+        self.awaiting_path.difference_update(map(_unit_id, load))
+        return True
 
     def _stand_down(self, service: int, vehicle: Formed) -> None:
         """A formed vehicle left with no unit will not run: it gives back now the fleet's
