@@ -230,6 +230,29 @@ def test_a_flow_id_that_names_another_flow_in_the_other_scenario_is_not_paired()
            "NQZ -> VNO in slow): the two are not paired" in said, said
 
 
+def test_a_flow_is_a_passenger_flow_by_the_two_scenarios_compared_not_a_third() -> None:
+    # X carries containers in slow and fast (more of them in fast), and passengers in a third
+    # scenario: comparing slow with fast, X is cargo, its row in days, and its change of rate
+    # calls for the containers' mix-held figure, not the passengers' (where its days read as
+    # hours)
+    freight = ("  - {id: FREIGHT, mode: rail, unit: feu, stops: [NQZ, VNO],\n"
+               "     timetable: {times: [\"10:00\"]}, duration_min: 4000, capacity: 100}\n")
+
+    def scenario(name: str, duration: int, kind: str, per_week: int) -> Scenario:
+        text = ONE_FLIGHT.replace("NAME", name).replace("DURATION", str(duration))
+        text = text.replace("demand:\n", freight + "demand:\n")
+        text += f"  - {{id: X, kind: {kind}, from: NQZ, to: VNO, per_week: {per_week}}}\n"
+        return Scenario.model_validate(yaml.safe_load(text))
+
+    comp = compare([scenario("slow", 480, "cargo", 50), scenario("fast", 420, "cargo", 60),
+                    scenario("third", 480, "passenger", 50)], replications=2)
+    deltas = {d.key: d for d in comp.kpis["fast"]}
+    assert deltas["flows.X.door_to_door_days.mean"].unit == "days"
+    assert deltas["flows.P.door_to_door_days.mean"].diff.mean == pytest.approx(-1.0, abs=1e-9)
+    assert "cargo.door_to_door_days.base_mix" in deltas
+    assert "passengers.door_to_door_h.base_mix" not in deltas
+
+
 def test_a_significant_difference_too_small_for_two_decimals_shows_its_digits() -> None:
     # compare baseline malaszewicze_works: FEU-XIAN-VILNIUS -0.0013 days (-0.0024 to -0.00014),
     # significant, printed as "0.00  0.00 to 0.00  yes"

@@ -383,17 +383,18 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
         done[0] += n
     from corridor.analysis.warnings import run_warnings
 
-    pax = frozenset(f.id for s in scenarios for f in s.demand if f.kind == "passenger")
-    unpaired = {k: other_flows(base, scenarios[k]) for k in range(1, len(scenarios))}
-    kpis = {labels[k]: kpi_deltas(results[0], results[k], passenger_flows=pax, unpaired=unpaired[k])
-            for k in range(1, len(scenarios))}
+    kpis = {}
     for k in range(1, len(scenarios)):
+        # each pair's own: a third scenario's flow of the same id and another kind is not theirs
+        pax = frozenset(f.id for s in (base, scenarios[k]) for f in s.demand if f.kind == "passenger")
+        unpaired = other_flows(base, scenarios[k])
+        kpis[labels[k]] = kpi_deltas(results[0], results[k], passenger_flows=pax, unpaired=unpaired)
         changed = changed_flows(base, scenarios[k])
         kinds = {"passengers" if f in pax else "cargo" for f in changed}
         if changed:  # each mix-held figure after the all-flow one, for the kinds whose flows changed
             held = {d.key.removesuffix(".base_mix") + ".mean": d
                     for d in mix_held_deltas(results[0], results[k], labels[0], passenger_flows=pax,
-                                             unpaired=unpaired[k])
+                                             unpaired=unpaired)
                     if d.key.split(".")[0] in kinds}
             kpis[labels[k]] = [x for d in kpis[labels[k]] for x in (d, held.get(d.key)) if x is not None]
     notes: list[str] = []
