@@ -166,7 +166,7 @@ def test_an_item_changed_twice_in_one_file_is_an_error(write, minimal) -> None:
     child = write("c.yaml", "extends: tiny.yaml\nservices:\n  - {id: A2, capacity: 10}\n"
                             "  - {id: A1, capacity: 30}\n  - {id: A2, capacity: 20}\n")
     p = the_problem(child)
-    assert (p.file, p.line, p.path) == (str(child), 5, "services[1].id")
+    assert (p.file, p.line, p.path) == (str(child), 5, "services[2].id")  # the file's own third
     assert p.message.startswith("'A2' is changed twice (first at line 3)")
 
 
@@ -184,7 +184,42 @@ def test_an_id_shared_across_files_says_where_the_other_item_is(write, minimal) 
                             "  - {id: A1, name: X, kind: city, country: KZ, lat: 1, lon: 1, tz: UTC}\n")
     p = the_problem(child)
     assert p.file.endswith("tiny.yaml") and p.path.startswith("services[")
-    assert f"also used by places[3] (at {child}:3:5);" in p.message, p.message
+    assert f"also used by places[0] (at {child}:3:5);" in p.message, p.message  # the overlay's first
+
+
+def test_an_item_is_named_by_its_index_in_the_file_the_message_points_into(write, minimal) -> None:
+    # an overlay's first place was named places[3] (where merging put it, after tiny.yaml's
+    # three) at the overlay's line, where its author finds places[0]
+    child = write("c.yaml", "extends: tiny.yaml\nplaces:\n"
+                            "  - {id: X, name: X, kind: city, country: KZ, lat: 95, lon: 1, tz: UTC}\n"
+                            "services:\n  - {id: A2, capacity: -1}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    found = {(p.file, p.line, p.path) for p in info.value.problems}
+    assert (str(child), 3, "places[0].lat") in found  # merged: places[3]
+    assert (str(child), 5, "services[0].capacity") in found  # merged: services[1]
+    # a key the overlay leaves to the base is named by the base's index, at the base's line:
+    # A2 is the base's second service, the overlay's first change and, A1 removed, the first merged
+    base = write("base2.yaml", MINIMAL.replace("    capacity: 180\n", "    capacity: -5\n")
+                 .replace("capacity: -5", "capacity: 180", 1))
+    over = write("o.yaml", "extends: base2.yaml\nremove: {services: [A1]}\nservices:\n"
+                           "  - {id: A2, name: Changed}\n")
+    p = the_problem(over)
+    assert (p.file, p.line, p.path) == (str(base), 22, "services[1].capacity"), p
+
+
+def test_files_of_the_chain_are_named_as_the_scenario_was(write, minimal, tmp_path, monkeypatch) -> None:
+    # a base was named by its full resolved path even when the scenario was named relative
+    # to the current folder ("sub/c.yaml:... /tmp/.../sub/tiny.yaml:...")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "tiny.yaml").write_text(MINIMAL.replace("    capacity: 180", "    capacity: -5", 1))
+    (tmp_path / "sub" / "c.yaml").write_text("extends: tiny.yaml\nname: c\n")
+    monkeypatch.chdir(tmp_path)
+    p = the_problem("sub/c.yaml")
+    assert p.file == os.path.join("sub", "tiny.yaml"), p.file
+    assert the_problem(tmp_path / "sub" / "c.yaml").file == str(tmp_path / "sub" / "tiny.yaml")
+    monkeypatch.chdir(tmp_path / "sub")
+    assert the_problem("c.yaml").file == "tiny.yaml"
 
 
 def test_remove_without_extends(write) -> None:

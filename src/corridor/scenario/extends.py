@@ -77,28 +77,39 @@ def _merge_items(section: str, base: Any, child: Any) -> Any:
         return child
     out = SourceList(base)
     out.positions = list(base.positions)
+    out.own = _own(base)
     out.start = child.start
     index = {item_id: i for i, item in enumerate(out) if (item_id := _item_id(item)) is not None}
     changed: dict[str, tuple[str, int | None, int | None]] = {}
     problems: list[Problem] = []
-    for item, pos in zip(child, child.positions, strict=True):
+    for j, (item, pos) in enumerate(zip(child, child.positions, strict=True)):
         item_id = _item_id(item)
+        file = pos[0] if pos else ""
         if item_id is not None and item_id in changed:  # a slip (another id meant?) merging would hide
             f, ln, c = pos or ("?", None, None)
             first = changed[item_id][1]
-            problems.append(Problem(f, ln, c, f"{section}[{index[item_id]}].id",
+            problems.append(Problem(f, ln, c, f"{section}[{j}].id",
                                     f"{shown(item_id)} is changed twice (first at line {first}); "
                                     "give each change of an item once"))
         elif item_id is not None and item_id in index:
             changed[item_id] = pos or ("?", None, None)
             out[index[item_id]] = merge(out[index[item_id]], item)
             out.positions[index[item_id]] = pos
+            out.own[index[item_id]][file] = j
         else:  # a new item, or one whose id is not text (validation reports that)
             out.append(item)
             out.positions.append(pos)
+            out.own.append({file: j})
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def _own(items: SourceList) -> list[dict[str, int]]:
+    """A copy of ``items.own``; for a list read from one file, each item's index in it."""
+    if items.own:
+        return [dict(own) for own in items.own]
+    return [{pos[0]: i} if pos else {} for i, pos in enumerate(items.positions)]
 
 
 def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
@@ -155,10 +166,11 @@ def _remove(base: SourceDict, child: SourceDict) -> SourceDict:
                 out.removed[item_id] = (f, ln, c)
         kept = SourceList()
         kept.start = items.start
-        for item, pos in zip(items, items.positions, strict=True):
+        for item, pos, own in zip(items, items.positions, _own(items), strict=True):
             if _item_id(item) not in dropped:
                 kept.append(item)
                 kept.positions.append(pos)
+                kept.own.append(own)
         out[section] = kept
     if problems:
         raise ScenarioError(problems)
@@ -196,6 +208,19 @@ def _real(path: Path) -> Path:
         return Path(os.path.abspath(path))
     except OSError:  # the current folder was removed: a file named from it is not found either
         return path
+
+
+def _shown_path(file: Path, scenario: Path) -> str:
+    """How a file of the chain of ``scenario`` is named in positions and messages: the
+    scenario as the user gave it, and a file it extends (found as a full path) relative to
+    the current folder when the scenario was named so and the file lies below that folder.
+    The name is still a path to the file: a feed a file names is found beside it."""
+    if file == scenario or scenario.is_absolute():
+        return str(file)
+    try:
+        return str(file.relative_to(Path.cwd()))
+    except (OSError, ValueError):  # elsewhere, or no current folder
+        return str(file)
 
 
 def _roots(path: Path, allow_paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -287,7 +312,7 @@ def resolve(path: Path, *, allow_paths: Sequence[str | os.PathLike[str]] = ()) -
     counted = 0
     current, follow = path, True
     while True:
-        data = read_yaml(current, counted=counted, follow_symlinks=follow)
+        data = read_yaml(current, counted=counted, follow_symlinks=follow, name=_shown_path(current, path))
         counted += data.size
         _check_sections(data)
         files.append(data)

@@ -229,10 +229,12 @@ def _other_placed(raw: SourceDict, message: str, file: str) -> str:
     named = re.search(r" used by ([a-z]+)\[(\d+)\]", message)
     if named is None:
         return message
-    pos, _ = locate(raw, (named.group(1), int(named.group(2))))
-    if pos is None or pos[0] == file:
+    pos, path = locate(raw, (named.group(1), int(named.group(2))))
+    if pos is None:
         return message
-    return f"{message[:named.end()]} (at {pos[0]}:{pos[1]}:{pos[2]}){message[named.end():]}"
+    if pos[0] == file:
+        return f"{message[:named.start()]} used by {path}{message[named.end():]}"
+    return f"{message[:named.start()]} used by {path} (at {pos[0]}:{pos[1]}:{pos[2]}){message[named.end():]}"
 
 
 def _removed_note(raw: SourceDict, message: str) -> str:

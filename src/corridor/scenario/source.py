@@ -131,15 +131,26 @@ class SourceDict(dict[str, Any]):
 
 
 class SourceList(list[Any]):
-    """A sequence with ``positions[i] = (file, line, column)`` and its own ``start``."""
+    """A sequence with ``positions[i] = (file, line, column)`` and its own ``start``.
+
+    ``own``, on a section merged from several files (``extends``), gives for each item its
+    index in each file that gives it (``{file: index}``): an item is named by its index in
+    the file a message points into, not by where merging put it. Empty: every item's index
+    is its own."""
 
     positions: list[Position | None]
     start: Position | None
+    own: list[dict[str, int]]
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.positions = [None] * len(self)
         self.start = None
+        self.own = []
+
+    def own_index(self, i: int, file: str) -> int:
+        """Item ``i``'s index in ``file`` (``i`` when the file does not give it apart)."""
+        return self.own[i].get(file, i) if i < len(self.own) else i
 
 
 # libyaml's loader; yaml.CSafeLoader only exists when PyYAML was built with libyaml.
@@ -625,14 +636,15 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
 
 
 def read_yaml(path: Path, *, libyaml: bool | None = None, max_nodes: int = MAX_NODES, counted: int = 0,
-              follow_symlinks: bool = True) -> SourceDict:
+              follow_symlinks: bool = True, name: str | None = None) -> SourceDict:
     """Read one scenario file; raise :class:`ScenarioError` for a file that cannot be read
     (see :func:`read_text`), bad YAML, or a text over the limits (see :func:`parse_yaml`).
 
     ``libyaml`` chooses the parser as in :func:`parse_yaml`; ``follow_symlinks=False`` refuses
-    a file whose name is a symbolic link.
+    a file whose name is a symbolic link. ``name``: the file's name in positions and messages
+    (``path`` as given by default).
     """
-    name = str(path)
+    name = str(path) if name is None else name
     text = read_text(path, follow_symlinks=follow_symlinks)
     try:
         data = parse_yaml(text, name, libyaml=libyaml, max_nodes=max_nodes, counted=counted)
@@ -728,7 +740,7 @@ def locate(data: Any, loc: tuple[str | int, ...]) -> tuple[Position | None, str]
     skipped).
     """
     pos: Position | None = getattr(data, "start", None)
-    parts: list[str] = []
+    parts: list[str | tuple[SourceList, int]] = []  # an item of a list is named once pos is known
     node = data
     for i, element in enumerate(loc):
         if isinstance(node, SourceDict) and isinstance(element, str) and element in node:
@@ -737,11 +749,13 @@ def locate(data: Any, loc: tuple[str | int, ...]) -> tuple[Position | None, str]
             parts.append(_path_part(element))
         elif isinstance(node, SourceList) and isinstance(element, int) and 0 <= element < len(node):
             pos = node.positions[element] or pos
+            parts.append((node, element))
             node = node[element]
-            parts.append(f"[{element}]")
         elif (i == len(loc) - 1 and isinstance(element, str) and isinstance(node, SourceDict)
               and element.isidentifier()):  # not a branch tag such as 'constrained-str'
             parts.append(_path_part(element))  # a missing key: name it, at the position of its parent
         # otherwise: a union branch tag or validator name, not part of the data
-    path = ".".join(parts).replace(".[", "[")
+    file = pos[0] if pos is not None else ""
+    named = [p if isinstance(p, str) else f"[{p[0].own_index(p[1], file)}]" for p in parts]
+    path = ".".join(named).replace(".[", "[")
     return pos, path
