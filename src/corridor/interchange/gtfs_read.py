@@ -11,9 +11,10 @@ Before gtfs-kit opens anything, the archive is checked: it must exist (gtfs-kit 
 otherwise try it as a URL), be a zip, and hold at most :data:`MAX_FILES` members and
 :data:`MAX_UNPACKED_BYTES` once unpacked, so a hostile file cannot fill the disk. Its tables
 are then read as CSV once: a file of more than :data:`MAX_RECORDS` records (which pandas would
-hold in gigabytes), a record with more fields than its header (which pandas would read
-shifted one column, or refuse naming neither file nor line), a header that names a column
-twice, or a quote left open is refused at its line. When gtfs-kit still cannot read the feed,
+hold in gigabytes), a header of more than :data:`MAX_COLUMNS` columns, a record with more
+fields than its header (which pandas would read shifted one column, or refuse naming neither
+file nor line), a header that names a column twice, or a quote left open is refused at its
+line. When gtfs-kit still cannot read the feed,
 the first cell its column's type refuses (``stop_lat`` ``abc``, ``stop_sequence`` ``2.5``) is
 found and named at its line.
 """
@@ -34,6 +35,7 @@ from corridor.errors import CorridorError
 
 MAX_FILES = 64
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_COLUMNS = 1_000  # a file's columns: 200,000 took pandas 28 s and 680 MB before any was refused
 MAX_RECORDS = 2_000_000  # a file's records: 512 MB of stop_times (13.7 million) took 7.6 GB and
 # 3 minutes before a word was said; 2 million take about 1.2 GB
 _WIDER = {"route_type": "Int32", "min_transfer_time": "Int32", "headway_secs": "Int32"}
@@ -163,6 +165,9 @@ def _check_header(member: str, header: list[str], line: int) -> None:
     values) or, for names written alike, renames the second (``route_type.1``) and drops it
     unsaid: either way the feed says two things and one is lost. Unnamed columns (a comma at
     the end of the header) name nothing and are let be."""
+    if len(header) > MAX_COLUMNS:
+        raise FeedError(f"the header names {len(header):,} columns; at most {MAX_COLUMNS:,} (a GTFS "
+                        "file has a few dozen)", member=member, line=line)
     seen: set[str] = set()
     for column in (field.strip() for field in header):
         if column in seen:
