@@ -236,7 +236,7 @@ def map_stops(
                     "stop_id",
                     f"stop {sid!r} ({cell_text(row.get('stop_name'))}) matches no place: none has its id, "
                     f"and the nearest, {places[best].id!r}, is {km[best]:.1f} km away "
-                    f"(services_from.match_km is {match_km:g})",
+                    f"(services_from.match_km is {abs(match_km):g})",
                 )
                 continue
             place = places[best]

@@ -672,13 +672,23 @@ def _route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: float) -> t
     if path_xy is None:
         raise AirspaceError(
             f"no route between {a[0]:.2f}, {a[1]:.2f} and {b[0]:.2f}, {b[1]:.2f} keeps {buffer_km:g} km "
-            f"from closed airspace {', '.join(closed)}")
+            f"from closed airspace {_codes(closed)}")
     route = tuple((float(p[0]), float(p[1])) for p in lat_lon(plane.vec(path_xy)))
     route = (a, *route[1:-1], b)
     bad = path_violations(route, closed, buffer_km)
     if bad:  # the construction guarantees the margin; a failure here is a bug, said plainly
         raise AirspaceError(f"computed route between {a} and {b} {bad[0]}")
     return route
+
+
+def _codes(closed: Sequence[str], most: int = 8) -> str:
+    """Closed countries' codes for a message: the first ``most``, then how many more.
+
+    >>> _codes(["RU", "BY"]), _codes([f"C{i}" for i in range(11)], 3)
+    ('RU, BY', 'C0, C1, C2 and 8 more')
+    """
+    shown = ", ".join(closed[:most])
+    return shown if len(closed) <= most else f"{shown} and {len(closed) - most} more"
 
 
 def _one_piece(pa: np.ndarray, pb: np.ndarray, inner: BaseGeometry) -> bool:
