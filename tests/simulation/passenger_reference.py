@@ -1,0 +1,423 @@
+"""A reference simulator of passengers, written from the docs alone.
+
+Sources: docs/simulation.md (the "passengers", "trips" and "disruptions" rows, "One engine,
+one rule set", "Books"), docs/planning.md ("Boarding rules") and docs/scenarios.md. Nothing
+here comes from ``corridor.simulation`` or ``corridor.planning``: the reference reads the
+scenario as a plain mapping (the one written as YAML) and gets from corridor only each
+passenger's creation time (an input: demand arrivals are drawn) and ``great_circle_km`` (to
+share a multi-stop service's running time by distance; only ratios are used).
+
+Scope: timetabled passenger services only (no links, no stations with servers, no choice
+model), fixed delays, ``schedule_padding``, ``dwell_min: 0``, closures of services and
+places (capacity factor 0).
+
+The rules, as the docs give them:
+
+* Time is minutes since midnight UTC of ``run.start``; a timetable is local time at the
+  service's first stop; a multi-stop service's arrivals are the exact running total
+  (``duration_min`` shared by great-circle distance) rounded to the minute, halves up.
+* A trip leaves its first stop at its timetable time plus its delay, never leaves a stop before
+  its timetable, runs each leg in its timetabled time x (1 - padding), and waits at a closed
+  place until it opens.
+* A passenger books at creation the earliest-arriving itinerary (of those, the one that leaves
+  last) on the timetable: first boarding ``checkin_min`` after creation, next boarding
+  ``min_connection_min`` after alighting, each ride over segments that still have a seat;
+  the seats are booked segment by segment.
+* A passenger not ready when a booked trip leaves has missed it: the seats still booked are
+  given back and the passenger rebooks from where they are, on a trip leaving after the missed
+  moment (at the trip's departure if they are there by then, else where they land).
+* A closure of a service cancels the trips that would leave their first stop while it holds;
+  it is known from its start (or the run's start): from then no one books those trips, nor
+  any trip of the service until it lifts; those booked on them rebook at once if they are
+  waiting at a place, else at the trip's departure if they wait by then, else where they land.
+* A rebooking finds trips leaving after the moment it is made.
+* The run stops at its end before the events due then.
+
+Where the docs are silent the reference takes corridor's reading, found by comparing (each
+is an option of :class:`Reference`, so the other reading can be tried; REPORT.md of the trial):
+
+* "nor any trip of the service until the closure lifts" is read as the trips cancelled (those
+  leaving their first stop before it lifts), not every trip of the service while it holds
+  (``closure_blocks_service``);
+* a trip that would leave its first stop before the run's start does not run
+  (``trips_before_start``);
+* a vehicle reaching a closed place lands when it opens (``closed_place_holds_landing``),
+  and one standing there when the run ends holds its passengers ``at_station``;
+* "at the trip's departure" (a cancelled trip, passengers on the way) is its departure from
+  its first stop, delay included (``gone_at_first_stop``);
+* a closure becoming known rebooks its trips' passengers trip by trip, each trip's in the
+  order they booked it;
+* a passenger not yet at the place of a booked trip when it leaves (still riding to it, or
+  waiting for an earlier ride) has the miss counted, the seats given back and the rebooking
+  made where they land for it, not when it leaves (``miss_on_landing``; the docs say "has
+  missed it: the seats still booked are given back", so the reading ``False`` is theirs, and
+  a run that ends before the landing records no miss);
+* of journeys equal in arrival and first departure, the one a connection scan keeps (the
+  first to reach each place: see :meth:`Reference.search`);
+* a rebooking counts once whether or not it finds a journey.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WAITING, ONBOARD, AT_STATION, DELIVERED = 0, 1, 3, 4  # the status codes of corridor's unit records
+MAX_RIDES = 6
+
+
+def _instant_min(text: str, epoch: dt.datetime) -> float:
+    t = dt.datetime.fromisoformat(text)
+    return (t - epoch).total_seconds() / 60.0
+
+
+def _round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+@dataclass
+class Trip:
+    number: int  # order: service by service as listed, each service's trips by departure
+    service: int
+    stops: list[str]
+    sdep: list[float]  # scheduled departure at each stop (the last: unused)
+    sarr: list[float]  # scheduled arrival at each stop (the first: unused)
+    adep: list[float] = field(default_factory=list)
+    reach: list[float] = field(default_factory=list)  # when it reaches each stop, closed or not
+    aarr: list[float] = field(default_factory=list)
+    seats: list[int] = field(default_factory=list)
+    cancelled: bool = False
+    delay: float = 0.0
+
+
+@dataclass
+class Pax:
+    uid: int
+    origin: str
+    dest: str
+    created: float
+    place: str = ""
+    status: int = WAITING
+    ready: float = 0.0
+    rides: list = field(default_factory=list)  # [(trip, board k, alight j)] not yet boarded
+    onboard: tuple | None = None  # (trip, alight j)
+    missed: int = 0
+    rebooked: int = 0
+    first_dep: float = math.nan
+    arrival: float = math.nan
+    planned: float = math.nan
+    pending: bool = False  # rebook where they land
+    ambiguous: int = 0  # bookings where the docs leave more than one itinerary
+    log: list = field(default_factory=list)  # (moment, [(service, trip number, k, j)]) per booking
+
+
+class Reference:
+    """Plain event loop over the rules above. ``units``: (uid, flow id, created minute)."""
+
+    def __init__(self, scn: dict, units, great_circle_km, *, closure_blocks_service: bool = False,
+                 planning_days_after_end: float = 0.0, closed_place_holds_landing: bool = True,
+                 trips_before_start: bool = False, gone_at_first_stop: bool = True,
+                 miss_on_landing: bool = True):
+        self.scn = scn
+        run = scn["run"]
+        start = dt.date.fromisoformat(str(run["start"]))
+        self.epoch = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
+        self.end = (run.get("horizon_days", 28) + run.get("drain_days", 21)) * 1440.0
+        self.places = {p["id"]: p for p in scn["places"]}
+        self.closure_blocks_service = closure_blocks_service
+        self.closed_place_holds_landing = closed_place_holds_landing
+        self.trips_before_start = trips_before_start
+        self.gone_at_first_stop = gone_at_first_stop
+        self.miss_on_landing = miss_on_landing
+        self.gc = great_circle_km
+        self._closures()
+        self._trips(start, planning_days_after_end)
+        flows = {f["id"]: f for f in scn["demand"]}
+        self.pax = {}
+        for uid, flow, created in units:
+            f = flows[flow]
+            self.pax[uid] = Pax(uid, f["from"], f["to"], float(created), place=f["from"])
+
+    # ---- scenario -------------------------------------------------------------------------
+    def _closures(self):
+        self.place_closed: dict[str, list[tuple[float, float]]] = {}
+        self.service_closed: list[tuple[str, float, float]] = []
+        sids = {s["id"] for s in self.scn.get("services", [])}
+        for d in self.scn.get("disruptions", []):
+            assert d.get("capacity_factor", 0) == 0
+            s, e = _instant_min(d["start"], self.epoch), _instant_min(d["end"], self.epoch)
+            if d["target"] in sids:
+                self.service_closed.append((d["target"], s, e))
+            else:
+                self.place_closed.setdefault(d["target"], []).append((s, e))
+
+    def _open_at(self, place: str, t: float) -> float:
+        """The first moment at or after t when the place is not closed."""
+        moved = True
+        while moved:
+            moved = False
+            for s, e in self.place_closed.get(place, []):
+                if s <= t < e:
+                    t, moved = e, True
+        return t
+
+    def _trips(self, start: dt.date, after_end_days: float):
+        self.trips: list[Trip] = []
+        limit = self.end + after_end_days * 1440.0
+        n_days = int(self.end // 1440) + int(after_end_days) + 3
+        for si, svc in enumerate(self.scn.get("services", [])):
+            places = [self.places[p] for p in svc["stops"]]
+            dists = [float(self.gc(a["lat"], a["lon"], b["lat"], b["lon"]))
+                     for a, b in zip(places, places[1:], strict=False)]
+            total = sum(dists)
+            cum, offs = 0.0, [0]
+            for d in dists:
+                cum += d
+                offs.append(_round_half_up(svc["duration_min"] * cum / total))
+            assert all(b - a >= 1 for a, b in zip(offs, offs[1:], strict=False)), "segment under a minute"
+            zone = ZoneInfo(places[0]["tz"])
+            tt = svc["timetable"]
+            days = DAYS if tt.get("days", "daily") == "daily" else tt["days"]
+            deps = []
+            for day in range(-2, n_days):
+                date = start + dt.timedelta(days=day)
+                if DAYS[date.weekday()] not in days:
+                    continue
+                for hm in tt["times"]:
+                    h, m = map(int, hm.split(":"))
+                    local = dt.datetime(date.year, date.month, date.day, h, m, tzinfo=zone)
+                    t0 = (local.astimezone(dt.UTC) - self.epoch).total_seconds() / 60.0
+                    if (t0 >= 0 or (self.trips_before_start and t0 + offs[-1] > -1)) and t0 < limit:
+                        deps.append(t0)
+            delay = svc.get("delay")
+            dmin = 0.0 if delay is None else float(delay["value_min"])
+            pad = float(svc.get("schedule_padding", 0.0))
+            for t0 in sorted(deps):
+                tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
+                tr.seats = [svc["capacity"]] * (len(offs) - 1)
+                tr.delay = dmin
+                tr.cancelled = any(sid == svc["id"] and s <= t0 < e for sid, s, e in self.service_closed)
+                # actual times
+                adep, aarr, reach = [0.0] * len(offs), [0.0] * len(offs), [0.0] * len(offs)
+                t = self._open_at(tr.stops[0], t0 + dmin)
+                adep[0] = t
+                for k in range(1, len(offs)):
+                    aarr[k] = adep[k - 1] + (tr.sarr[k] - tr.sdep[k - 1]) * (1.0 - pad)
+                    reach[k] = aarr[k]
+                    if self.closed_place_holds_landing:
+                        aarr[k] = self._open_at(tr.stops[k], aarr[k])
+                    adep[k] = self._open_at(tr.stops[k], max(tr.sdep[k], aarr[k]))
+                tr.adep, tr.aarr, tr.reach = adep, aarr, reach
+                tr.number = len(self.trips)
+                self.trips.append(tr)
+        self.calls: dict[str, list[tuple[float, Trip, int]]] = {}
+        for tr in self.trips:
+            for k in range(len(tr.stops) - 1):
+                self.calls.setdefault(tr.stops[k], []).append((tr.sdep[k], tr.number, tr, k))
+        for v in self.calls.values():
+            v.sort(key=lambda c: (c[0], c[1]))
+
+    # ---- the planner: earliest arrival with seats, of those the one that leaves last -------
+    def _bookable(self, tr: Trip, now: float) -> bool:
+        if tr.cancelled and any(self.known[i] for i in self._cancelling(tr)):
+            return False
+        if self.closure_blocks_service:
+            sid = self.scn["services"][tr.service]["id"]
+            for i, (s2, _s, e) in enumerate(self.service_closed):
+                if s2 == sid and self.known[i] and now < e:
+                    return False
+        return True
+
+    def _cancelling(self, tr: Trip):
+        sid = self.scn["services"][tr.service]["id"]
+        return [i for i, (s2, s, e) in enumerate(self.service_closed) if s2 == sid and s <= tr.sdep[0] < e]
+
+    def search(self, origin: str, ready: float, now: float, dest: str):
+        best: list = [math.inf, []]  # arrival, [(first departure, rides)]
+
+        def dfs(place, r, rides, fd, used):
+            for s, _, tr, k in self.calls.get(place, []):
+                if s < r or s <= now or tr.number in used:
+                    continue
+                if s >= best[0]:
+                    break
+                if not self._bookable(tr, now):
+                    continue
+                for j in range(k + 1, len(tr.stops)):
+                    if tr.seats[j - 1] <= 0:
+                        break
+                    a = tr.sarr[j]
+                    if a > best[0]:
+                        break
+                    nr = [*rides, (tr, k, j)]
+                    f = s if not rides else fd
+                    q = tr.stops[j]
+                    if q == dest:
+                        if a < best[0]:
+                            best[0], best[1] = a, []
+                        best[1].append((f, nr))
+                        break
+                    if len(nr) < MAX_RIDES:
+                        dfs(q, a + self.places[q].get("min_connection_min", 0), nr, f, used | {tr.number})
+
+        dfs(origin, ready, [], None, frozenset())
+        if not best[1]:
+            return None, False
+        last = max(f for f, _ in best[1])
+        cands = {tuple((tr.number, k, j) for tr, k, j in rides): rides for f, rides in best[1] if f == last}
+        # Beyond the first departure the docs name no tie-break (REPORT). planning.md says the
+        # scan "keeps the first journey to reach a place": from the last ride back, each ride
+        # the one that reaches its alighting place first, by the segment into it that leaves
+        # first, on the trip boarded at its earliest stop.
+        def order(c):
+            return tuple((self.trips[n].sarr[j], self.trips[n].sdep[j - 1], self.trips[n].sdep[k])
+                         for n, k, j in reversed(c)), c
+
+        key = min(cands, key=order)
+        return cands[key], len(cands) > 1
+
+    # ---- the event loop -------------------------------------------------------------------
+    def _release(self, p: Pax, r: int = 0):
+        """Give back the seats of the booked rides from the r-th on."""
+        for tr, k, j in p.rides[r:]:
+            for seg in range(k, j):
+                tr.seats[seg] += 1
+            self.booked[(tr.number, k)].discard(p.uid)
+        del p.rides[r:]
+
+    def _book(self, p: Pax, now: float, ready: float, rebooking: bool):
+        self._release(p)
+        p.pending = False
+        if rebooking:
+            p.rebooked += 1
+        rides, amb = self.search(p.place, ready, now, p.dest)
+        p.ambiguous += amb
+        p.log.append((now, [(self.scn["services"][tr.service]["id"], tr.number, k, j)
+                            for tr, k, j in rides or []]))
+        if rides is None:
+            return
+        for tr, k, j in rides:
+            for seg in range(k, j):
+                tr.seats[seg] -= 1
+            self.booked.setdefault((tr.number, k), set()).add(p.uid)
+            self.booked_when[(p.uid, tr.number)] = len(self.booked_when)
+        p.rides = list(rides)
+        if not rebooking and math.isnan(p.planned) and p.rebooked == 0:
+            p.planned = rides[-1][0].sarr[rides[-1][2]]
+
+    def run(self):
+        self.known = [False] * len(self.service_closed)
+        self.booked: dict[tuple[int, int], set[int]] = {}
+        self.booked_when: dict[tuple[int, int], int] = {}
+        self.departed: set[tuple[int, int]] = set()
+        heap = []
+        # (time, priority, order, kind, payload): priority 0 ordinary events, 1 departures
+        for i, (_, s, _e) in enumerate(self.service_closed):
+            heapq.heappush(heap, (max(s, 0.0), 0, (0, i), "known", i))
+        for p in self.pax.values():
+            heapq.heappush(heap, (p.created, 0, (1, p.uid), "create", p.uid))
+        for tr in self.trips:
+            if tr.cancelled:
+                continue
+            for k in range(len(tr.stops) - 1):
+                heapq.heappush(heap, (tr.adep[k], 1, (tr.number, k), "depart", (tr, k)))
+            for j in range(1, len(tr.stops)):
+                heapq.heappush(heap, (tr.aarr[j], 0, (2, tr.adep[j - 1], tr.number, j), "land", (tr, j)))
+        while heap:
+            t, prio, _, kind, what = heapq.heappop(heap)
+            if t >= self.end:
+                break
+            if kind == "create":
+                p = self.pax[what]
+                p.ready = p.created + self.places[p.origin].get("checkin_min", 0)
+                self._book(p, t, p.ready, rebooking=False)
+            elif kind == "known":
+                self.known[what] = True
+                # trip by trip (in their order), each trip's passengers in the order they
+                # booked it: the docs give no order; this is the one corridor takes (REPORT)
+                done = set()
+                for tr in self.trips:
+                    if not (tr.cancelled and what in self._cancelling(tr)):
+                        continue
+                    uids = sorted(set().union(*(self.booked.get((tr.number, k), set())
+                                                for k in range(len(tr.stops) - 1))),
+                                  key=lambda u, n=tr.number: self.booked_when[(u, n)])
+                    for uid in uids:
+                        p = self.pax[uid]
+                        if uid in done or not any(r[0] is tr for r in p.rides):
+                            continue
+                        done.add(uid)
+                        if p.status == WAITING:
+                            self._book(p, t, p.ready, rebooking=True)
+                        else:
+                            # "at the trip's departure": from its first stop, delay included
+                            # (corridor's reading), or from the stop they board it at
+                            tr1, k, _ = next(r for r in p.rides if r[0].cancelled)
+                            gone = tr1.sdep[0] + tr1.delay if self.gone_at_first_stop else tr1.sdep[k]
+                            heapq.heappush(heap, (gone, 1, (tr1.number, k), "gone", (p.uid, tr1.number)))
+            elif kind == "gone":
+                uid, number = what
+                p = self.pax[uid]
+                if not any(tr.number == number for tr, _, _ in p.rides):
+                    continue
+                if p.status == WAITING:
+                    self._book(p, t, p.ready, rebooking=True)
+                else:  # on the way: rebook where they land
+                    r = next(i for i, ride in enumerate(p.rides) if ride[0].number == number)
+                    self._release(p, r)
+                    p.pending = True
+            elif kind == "depart":
+                tr, k = what
+                self.departed.add((tr.number, k))
+                for uid in sorted(self.booked.get((tr.number, k), ())):
+                    p = self.pax[uid]
+                    r = next(i for i, ride in enumerate(p.rides) if ride[0] is tr and ride[1] == k)
+                    if r == 0 and p.status == WAITING and p.place == tr.stops[k] and p.ready <= t:
+                        _, _, j = p.rides.pop(0)
+                        self.booked[(tr.number, k)].discard(uid)
+                        p.status, p.onboard = ONBOARD, (tr, j)
+                        if math.isnan(p.first_dep):
+                            p.first_dep = t
+                        continue
+                    if r == 0 and p.status == WAITING and p.place == tr.stops[k]:
+                        p.missed += 1
+                        self._book(p, t, p.ready, rebooking=True)  # there, in the connection time
+                        continue
+                    if self.miss_on_landing:
+                        continue  # corridor: the miss is found where they land for it (REPORT)
+                    p.missed += 1
+                    # on the way to it: the seats from it on go back, the rides before it stay,
+                    # and the passenger rebooks where they land for it
+                    self._release(p, r)
+                    p.pending = True
+            elif kind == "land":
+                tr, j = what
+                for p in sorted(self.pax.values(), key=lambda q: q.uid):
+                    if p.status != ONBOARD or p.onboard[0] is not tr or p.onboard[1] != j:
+                        continue
+                    p.onboard = None
+                    p.place = tr.stops[j]
+                    if p.place == p.dest:
+                        p.status, p.arrival = DELIVERED, t
+                        continue
+                    p.status = WAITING
+                    p.ready = t + self.places[p.place].get("min_connection_min", 0)
+                    if p.pending and not p.rides:
+                        self._book(p, t, p.ready, rebooking=True)
+                    elif p.rides and (p.rides[0][0].number, p.rides[0][1]) in self.departed:
+                        p.missed += 1  # its next trip left while they were on the way
+                        self._book(p, t, p.ready, rebooking=True)
+        # A vehicle standing at a closed place when the run ends (reached, not yet landed or
+        # left) holds its passengers there: corridor counts them at_station (REPORT: the docs
+        # say so only of stations that queue).
+        for p in self.pax.values():
+            if p.status == ONBOARD:
+                tr, j = p.onboard
+                if any(tr.reach[m] <= self.end < (tr.aarr[m] if m == j else tr.adep[m])
+                       and self._open_at(tr.stops[m], self.end) > self.end for m in range(1, j + 1)):
+                    p.status = AT_STATION
+        return self.pax
