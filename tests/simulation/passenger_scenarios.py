@@ -1,0 +1,122 @@
+"""Random small passenger scenarios, and their comparison with passenger_reference.py.
+
+Every scenario is deterministic but for the demand's phase (evenly spaced arrivals): each
+passenger's creation time is read from corridor's records and given to the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+from simulation.passenger_reference import Reference
+
+from corridor import great_circle_km
+from corridor.scenario import Scenario
+from corridor.simulation import run_replication
+
+# three clocks in March 2027 (no change before the 28th): UTC+5, UTC+3, UTC+2
+PLACES = [
+    ("AAA", "KZ", 51.17, 71.45, "Asia/Almaty"),
+    ("BBB", "TR", 41.01, 28.98, "Europe/Istanbul"),
+    ("CCC", "LT", 54.69, 25.28, "Europe/Vilnius"),
+    ("DDD", "KZ", 43.24, 76.89, "Asia/Almaty"),
+    ("EEE", "TR", 39.93, 32.86, "Europe/Istanbul"),
+]
+
+
+def random_scenario(rng: random.Random) -> dict:
+    n_places = rng.randint(3, 5)
+    places = []
+    for pid, country, lat, lon, tz in PLACES[:n_places]:
+        places.append({"id": pid, "name": pid, "kind": "city", "country": country, "lat": lat, "lon": lon,
+                       "tz": tz, "checkin_min": rng.choice([0, 0, 30, 60]),
+                       "min_connection_min": rng.choice([0, 15, 30, 45, 60, 90])})
+    ids = [p["id"] for p in places]
+    services = []
+    for i in range(rng.randint(3, 8)):
+        n_stops = rng.choice([2, 2, 2, 3, 3, 4])
+        stops = [rng.choice(ids)]
+        while len(stops) < n_stops:
+            stops.append(rng.choice([x for x in ids if x != stops[-1]]))
+        hours, minutes = [0, 1, 2, 3, 5, 6, 8, 9, 12, 15, 18, 21, 23], [0, 0, 30, 15]
+        times = sorted({f"{rng.choice(hours):02d}:{rng.choice(minutes):02d}"
+                        for _ in range(rng.randint(1, 3))})
+        svc = {"id": f"S{i}", "mode": "air", "unit": "pax", "stops": stops,
+               "timetable": {"days": "daily" if rng.random() < 0.7 else rng.sample(
+                   ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], rng.randint(1, 5)), "times": times},
+               "duration_min": rng.choice([60, 90, 120, 150, 180, 240, 300]) * (n_stops - 1),
+               "capacity": rng.randint(1, 3)}
+        if rng.random() < 0.6:
+            svc["delay"] = {"dist": "fixed", "value_min": rng.choice([0, 5, 20, 45, 90, 180])}
+        if rng.random() < 0.25:
+            svc["schedule_padding"] = rng.choice([0.05, 0.1, 0.2])
+        services.append(svc)
+    demand = []
+    for i in range(rng.randint(1, 3)):
+        a, b = rng.sample(ids, 2)
+        demand.append({"id": f"F{i}", "kind": "passenger", "from": a, "to": b,
+                       "per_week": rng.choice([7, 14, 35, 56, 112]), "arrivals": "uniform"})
+    horizon = rng.randint(2, 4)
+    drain = rng.choice([0, 1, 1, 2])
+    disruptions = []
+    for i in range(rng.choice([0, 0, 1, 1, 2])):
+        target = rng.choice([s["id"] for s in services] + ids) if rng.random() < 0.4 else rng.choice(
+            [s["id"] for s in services])
+        s = rng.randint(-600, (horizon + drain) * 1440 - 60)
+        e = s + rng.randint(60, 2000)
+        disruptions.append({"id": f"D{i}", "target": target, "start": _instant(s), "end": _instant(e),
+                            "capacity_factor": 0})
+    scn = {"name": "paxref", "run": {"start": "2027-03-01", "horizon_days": horizon, "drain_days": drain,
+                                     "replications": 1, "seed": rng.randrange(2**32)},
+           "places": places, "services": services, "demand": demand}
+    if disruptions:
+        scn["disruptions"] = disruptions
+    return scn
+
+
+def _instant(minute: int) -> str:
+    h, m = divmod(minute, 60)
+    d, h = divmod(h, 24)
+    day = 1 + d
+    if day < 1:
+        return f"2027-02-{28 + day:02d}T{h:02d}:{m:02d}:00+00:00"
+    return f"2027-03-{day:02d}T{h:02d}:{m:02d}:00+00:00"
+
+
+FIELDS = ("status", "arrival", "missed", "rebooked", "first_dep", "planned")
+
+
+def compare(scn: dict, **ref_options):
+    """Run corridor and the reference; return (rows, disagreements, ambiguous uids)."""
+    sc = Scenario.model_validate(scn)
+    rec = run_replication(sc, 0)
+    u = rec.units
+    flows = rec.flows
+    units = [(int(i), flows[int(f)], float(c))
+             for i, f, c in zip(u["id"], u["flow"], u["created_min"], strict=True)]
+    ref = Reference(scn, units, great_circle_km, **ref_options).run()
+    rows, bad = [], []
+    for n, uid in enumerate(u["id"]):
+        p = ref[int(uid)]
+        mine = {"status": p.status, "arrival": p.arrival, "missed": p.missed, "rebooked": p.rebooked,
+                "first_dep": p.first_dep, "planned": p.planned}
+        theirs = {"status": int(u["status"][n]), "arrival": float(u["arrival_min"][n]),
+                  "missed": int(u["missed"][n]), "rebooked": int(u["rebooked"][n]),
+                  "first_dep": float(u["first_departure_min"][n]),
+                  "planned": float(u["planned_arrival_min"][n])}
+        diff = [k for k in FIELDS if not _same(mine[k], theirs[k])]
+        rows.append((int(uid), mine, theirs, diff, p.ambiguous))
+        if diff:
+            bad.append(rows[-1])
+    return rows, bad
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        a, b = float(a), float(b)
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return bool(np.isclose(a, b, rtol=0, atol=1e-6))
+    return a == b
