@@ -41,8 +41,9 @@ def test_passengers_match_the_independent_reference(seed):
 
 def test_passengers_match_on_fixed_seeds():
     """Seeds that between them hold misses, rebookings, cancellations, closed places, full
-    trips, passengers never booked and passengers on the way when the run ends."""
-    n = sum(_check(seed) for seed in range(40))
+    trips, passengers never booked and passengers on the way when the run ends; 173, 322 and
+    411 need the seats a miss gives back."""
+    n = sum(_check(seed) for seed in [*range(40), 173, 322, 411])
     assert n > 500
 
 
