@@ -33,8 +33,9 @@ The rules, as the docs give them:
 * A rebooking finds trips leaving after the moment it is made.
 * The run stops at its end before the events due then.
 
-Where the docs are silent the reference takes corridor's reading, found by comparing (each
-is an option of :class:`Reference`, so the other reading can be tried; REPORT.md of the trial):
+Where the docs were silent the reference takes corridor's reading, found by comparing (each
+is an option of :class:`Reference`, so the other reading can be tried); docs/simulation.md
+("Passengers: the fine print") has said each since:
 
 * "nor any trip of the service until the closure lifts" is read as the trips cancelled (those
   leaving their first stop before it lifts), not every trip of the service while it holds
@@ -49,9 +50,9 @@ is an option of :class:`Reference`, so the other reading can be tried; REPORT.md
   order they booked it;
 * a passenger not yet at the place of a booked trip when it leaves (still riding to it, or
   waiting for an earlier ride) has the miss counted, the seats given back and the rebooking
-  made where they land for it, not when it leaves (``miss_on_landing``; the docs say "has
-  missed it: the seats still booked are given back", so the reading ``False`` is theirs, and
-  a run that ends before the landing records no miss);
+  made where they land for it, not when it leaves (``miss_on_landing``; the docs said "has
+  missed it: the seats still booked are given back", the reading ``False``), so a run that
+  ends before the landing records no miss;
 * of journeys equal in arrival and first departure, the one a connection scan keeps (the
   first to reach each place: see :meth:`Reference.search`);
 * a rebooking counts once whether or not it finds a journey.
