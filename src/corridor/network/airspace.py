@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -580,6 +582,7 @@ def compliant_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: fl
 
 METHOD_VERSION = 6  # bump when the routing changes, so cached routes are computed again
 MAX_CACHED_ROUTES = 2000  # on disk; a file of ~1 MB at most
+MAX_CACHE_BYTES = 16 * 1024 * 1024  # a cache file larger than this is not corridor's: not read
 
 
 def _cache_file() -> Path | None:
@@ -601,12 +604,10 @@ def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: floa
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
     known: dict[str, list[list[float]]] = {}
     if file is not None:
-        try:
-            known = json.loads(file.read_text())
-            if key in known:
-                return tuple((float(p[0]), float(p[1])) for p in known[key])
-        except (OSError, ValueError, TypeError, IndexError):
-            known = {}
+        known = _read_cache(file)
+        cached = _cached_entry(known.get(key), a, b)
+        if cached is not None and not path_violations(cached, closed, buffer_km):
+            return cached
     route = _route(a, b, closed, buffer_km)
     if file is not None:
         try:
@@ -621,6 +622,48 @@ def _cached_route(a: LatLon, b: LatLon, closed: tuple[str, ...], buffer_km: floa
         except OSError:
             pass
     return route
+
+
+def _read_cache(file: Path) -> dict[str, list[list[float]]]:
+    """The route cache's contents, or nothing if it is missing or damaged: anything but a
+    regular file (a pipe would block the read for ever, ``/dev/zero`` fill the memory), a file
+    over :data:`MAX_CACHE_BYTES`, or text that is not a JSON object, is ignored unread."""
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return {}
+    try:
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CACHE_BYTES:
+                return {}
+            text = f.read(MAX_CACHE_BYTES + 1)
+        known = json.loads(text) if len(text) <= MAX_CACHE_BYTES else None
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _cached_entry(entry: object, a: LatLon, b: LatLon) -> tuple[LatLon, ...] | None:
+    """A cached route as a route, or None if it is not one this module writes: two or more
+    points, each two finite numbers (not true/false, nor text) within latitude and longitude
+    bounds, from ``a`` to ``b``. A damaged entry is computed again, never read as a route (an
+    empty one stopped ``show`` with a traceback); :func:`_cached_route` also computes again a
+    route that breaks the margins (a straight one flew through closed airspace)."""
+    if not isinstance(entry, list) or len(entry) < 2:
+        return None
+    points: list[LatLon] = []
+    for p in entry:
+        if not (isinstance(p, list) and len(p) == 2
+                and all(type(x) in (int, float) for x in p)):
+            return None
+        lat, lon = float(p[0]), float(p[1])
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        points.append((lat, lon))
+    if points[0] != (float(a[0]), float(a[1])) or points[-1] != (float(b[0]), float(b[1])):
+        return None
+    return tuple(points)
 
 
 def sum_km(points: Sequence[LatLon]) -> float:
