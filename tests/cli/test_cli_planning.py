@@ -138,6 +138,14 @@ def test_plan_text_shows_the_seconds_of_a_ready_time(minimal: Path, capsys) -> N
         (["--from", "kun", "--to", "VNO", "--depart", "2027-03-01T08:00"], "did you mean 'KUN'"),
         # a city's name finds the places named after it, the airport among them
         (["--from", "Astana", "--to", "VNO", "--depart", "2027-03-01T08:00"], "'NQZ' (Astana"),
+        # a Cyrillic letter prints as the Latin one: "unknown place 'NQZ'" for a place listed
+        (["--from", "\u0410", "--to", "VNO", "--depart", "2027-03-01T08:00"],
+         "it holds characters that are not ASCII: U+0410 CYRILLIC CAPITAL LETTER A"),
+        (["--from", "\u039dQZ", "--to", "VNO", "--depart", "2027-03-01T08:00"],
+         "unknown place '\u039dQZ' (did you mean 'NQZ'?); it holds characters that are not ASCII: "
+         "U+039D GREEK CAPITAL LETTER NU"),
+        (["--from", "\uff2e\uff31\uff3a", "--to", "VNO", "--depart", "2027-03-01T08:00"],
+         "(did you mean 'NQZ'?)"),
         # the option is named, as argparse names others'
         (["--from", "NQZ", "--to", "VNO", "--depart", "soon"],
          "error: argument --depart: time 'soon' is not ISO 8601"),

@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -782,10 +783,34 @@ def place_index(index: dict[str, int], place_id: str, names: dict[str, str] | No
         close = [repr(k) for k in same]
         if len(place_id) >= 3:
             close += [f"{k!r} ({names[k]})" for k in named if k not in same]  # type: ignore[index]
+        latin = _latin_look_alike(place_id)
+        if not close and latin in index:  # 'А' (Cyrillic) for 'A': printed alike, told apart
+            close = [repr(latin)]
         if not close:
             close = [repr(k) for k in difflib.get_close_matches(place_id.upper(), list(index), n=1)]
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        odd = list(dict.fromkeys(c for c in place_id if not c.isascii()))[:3]
+        if odd:
+            hint += "; it holds characters that are not ASCII: " + ", ".join(
+                f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in odd)
         raise PlanningError(f"unknown place {place_id!r}{hint}") from None
+
+
+def _latin_look_alike(text: str) -> str:
+    """``text`` with each letter of another script that Unicode names after a Latin letter
+    (CYRILLIC CAPITAL LETTER A, FULLWIDTH LATIN SMALL LETTER B) put as that Latin letter.
+
+    >>> _latin_look_alike("\u0410\uff22C")
+    'ABC'
+    """
+    out = []
+    for c in unicodedata.normalize("NFKC", text):
+        parts = unicodedata.name(c, "").split()
+        if not c.isascii() and len(parts) >= 3 and parts[-2] == "LETTER" and len(parts[-1]) == 1 \
+                and parts[-1].isascii() and parts[-1].isalpha():
+            c = parts[-1].lower() if "SMALL" in parts else parts[-1]
+        out.append(c)
+    return "".join(out)
 
 
 def pareto_filter(itineraries: list[Itinerary]) -> list[Itinerary]:
