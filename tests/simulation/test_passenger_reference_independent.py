@@ -51,30 +51,33 @@ def _place(pid, tz, lat, lon):
     return {"id": pid, "name": pid, "kind": "city", "country": country, "lat": lat, "lon": lon, "tz": tz}
 
 
+def _scenario(name, drain_days, services, closed, start, end):
+    """AAA (Astana's clock), BBB (Istanbul's), CCC (Vilnius') and DDD (Almaty), flights given as
+    (id, stops, local time at the first stop, minutes, seats), 70 passengers a week AAA -> CCC,
+    and ``closed`` (a service or a place) shut from ``start`` to ``end`` (UTC)."""
+    places = [_place("AAA", "Asia/Almaty", 51.17, 71.45), _place("BBB", "Europe/Istanbul", 41.01, 28.98),
+              _place("CCC", "Europe/Vilnius", 54.69, 25.28), _place("DDD", "Asia/Almaty", 43.24, 76.89)]
+    return {"name": name, "run": {"start": "2027-03-01", "horizon_days": 1, "drain_days": drain_days,
+                                  "replications": 1, "seed": 1},
+            "places": places,
+            "services": [{"id": sid, "mode": "air", "unit": "pax", "stops": stops,
+                          "timetable": {"times": [at]}, "duration_min": minutes, "capacity": seats}
+                         for sid, stops, at, minutes, seats in services],
+            "demand": [{"id": "F", "kind": "passenger", "from": "AAA", "to": "CCC", "per_week": 70,
+                        "arrivals": "uniform"}],
+            "disruptions": [{"id": "D", "target": closed, "start": f"2027-03-{start}:00+00:00",
+                             "end": f"2027-03-{end}:00+00:00"}]}
+
+
 def test_a_cancelled_connection_found_gone_on_landing():
     """A passenger flies AAA -> BBB (08:00-11:00 UTC) booked on S2 DDD -> BBB -> CCC (10:00 UTC
     from DDD, 13:32 from BBB), which a closure from 09:00 cancels while they are in the air.
     The trip is gone at 10:00, its departure from its first stop, so they rebook where they land,
     at 11:00, and catch S3 at 11:15; had it been gone at its departure from BBB, they would
     rebook at 13:32, after S3 left. The docs say only "at the trip's departure"."""
-    air = {"mode": "air", "unit": "pax"}
-    scn = {"name": "gone", "run": {"start": "2027-03-01", "horizon_days": 1, "drain_days": 1,
-                                   "replications": 1, "seed": 1},
-           "places": [_place("AAA", "Asia/Almaty", 51.17, 71.45),
-                      _place("BBB", "Europe/Istanbul", 41.01, 28.98),
-                      _place("CCC", "Europe/Vilnius", 54.69, 25.28),
-                      _place("DDD", "Asia/Almaty", 43.24, 76.89)],
-           "services": [
-               {"id": "S1", **air, "stops": ["AAA", "BBB"], "timetable": {"times": ["13:00"]},
-                "duration_min": 180, "capacity": 3},
-               {"id": "S2", **air, "stops": ["DDD", "BBB", "CCC"], "timetable": {"times": ["15:00"]},
-                "duration_min": 300, "capacity": 1},
-               {"id": "S3", **air, "stops": ["BBB", "CCC"], "timetable": {"times": ["14:15"]},
-                "duration_min": 400, "capacity": 2}],
-           "demand": [{"id": "F", "kind": "passenger", "from": "AAA", "to": "CCC", "per_week": 70,
-                       "arrivals": "uniform"}],
-           "disruptions": [{"id": "D", "target": "S2", "start": "2027-03-01T09:00:00+00:00",
-                            "end": "2027-03-01T12:00:00+00:00"}]}
+    scn = _scenario("gone", 1, [("S1", ["AAA", "BBB"], "13:00", 180, 3),
+                                ("S2", ["DDD", "BBB", "CCC"], "15:00", 300, 1),
+                                ("S3", ["BBB", "CCC"], "14:15", 400, 2)], "S2", "01T09:00", "01T12:00")
     rows, bad = compare(scn)
     assert not bad, bad
     first = rows[0][2]  # corridor's first passenger: booked S1 + S2, rebooked on landing
@@ -89,21 +92,8 @@ def test_a_miss_counts_where_the_passenger_finds_the_trip_gone():
     found where they are to board (docs/simulation.md, passengers: the fine print), and they
     never get to BBB: no miss is recorded. The docs once said a miss counts as the trip
     leaves; the reference read so tells the two apart."""
-    air = {"mode": "air", "unit": "pax"}
-    scn = {"name": "miss", "run": {"start": "2027-03-01", "horizon_days": 1, "drain_days": 0,
-                                   "replications": 1, "seed": 1},
-           "places": [_place("AAA", "Asia/Almaty", 51.17, 71.45),
-                      _place("BBB", "Europe/Istanbul", 41.01, 28.98),
-                      _place("CCC", "Europe/Vilnius", 54.69, 25.28)],
-           "services": [
-               {"id": "S1", **air, "stops": ["AAA", "BBB"], "timetable": {"times": ["17:00"]},
-                "duration_min": 180, "capacity": 1},
-               {"id": "S2", **air, "stops": ["BBB", "CCC"], "timetable": {"times": ["19:00"]},
-                "duration_min": 120, "capacity": 1}],
-           "demand": [{"id": "F", "kind": "passenger", "from": "AAA", "to": "CCC", "per_week": 70,
-                       "arrivals": "uniform"}],
-           "disruptions": [{"id": "D", "target": "AAA", "start": "2027-03-01T10:00:00+00:00",
-                            "end": "2027-03-02T10:00:00+00:00"}]}
+    scn = _scenario("miss", 0, [("S1", ["AAA", "BBB"], "17:00", 180, 1),
+                                ("S2", ["BBB", "CCC"], "19:00", 120, 1)], "AAA", "01T10:00", "02T10:00")
     rows, bad = compare(scn)
     assert not bad, bad
     assert rows[0][2]["planned"] == 1080.0 and rows[0][2]["missed"] == 0
