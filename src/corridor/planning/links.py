@@ -99,8 +99,11 @@ def dispatch_rides(tt: Timetable, rows: np.ndarray | None = None,
     return out
 
 
-def _dominates(a: tuple[float, int, float, float], b: tuple[float, int, float, float]) -> bool:
-    return a[0] <= b[0] + EPS and a[1] <= b[1] and a[2] <= b[2] + EPS and a[3] <= b[3] + EPS
+def _beaten(kept: list[tuple[float, int, float, float]], crit: tuple[float, int, float, float]) -> bool:
+    """Whether a chain of ``kept`` dominates ``crit``: criteria kept as tuples beside the bag,
+    since a bag may hold a thousand chains and the check runs for every chain made."""
+    d, n, c, e = crit[0] + EPS, crit[1], crit[2] + EPS, crit[3] + EPS
+    return any(x[0] <= d and x[1] <= n and x[2] <= c and x[3] <= e for x in kept)
 
 
 def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | None = None,
@@ -124,6 +127,7 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
         if not out_rows[source]:
             continue
         bags: dict[int, list[LinkHop]] = {}
+        bag_crits: dict[int, list[tuple[float, int, float, float]]] = {}  # each bag's criteria
         heap: list[tuple[float, int, LinkHop]] = []
         start = LinkHop(source, 0.0, 0.0, 0.0, ())
         counter = 0
@@ -145,11 +149,18 @@ def link_closure(tt: Timetable, unit: str | None = None, *, rows: np.ndarray | N
                 if nxt.dest == source or (max_boardings is not None and nxt.boardings > max_boardings):
                     continue
                 bag = bags.setdefault(nxt.dest, [])
+                crits = bag_crits.setdefault(nxt.dest, [])
                 crit = nxt.criteria()
-                if any(_dominates(x.criteria(), crit) for x in bag):
+                if _beaten(crits, crit):
                     continue
-                bag[:] = [x for x in bag if not _dominates(crit, x.criteria())]
+                d, n, c, e = crit
+                keep = [k for k, x in enumerate(crits)  # those the new chain does not dominate
+                        if d > x[0] + EPS or n > x[1] or c > x[2] + EPS or e > x[3] + EPS]
+                if len(keep) < len(crits):
+                    bag[:] = [bag[k] for k in keep]
+                    crits[:] = [crits[k] for k in keep]
                 bag.append(nxt)
+                crits.append(crit)
                 if len(bag) > MAX_CHAINS_PER_PAIR:
                     raise ScenarioLimitError(
                         f"links: from {tt.places[source]} to {tt.places[nxt.dest]} they chain in more than "
