@@ -14,7 +14,10 @@ places (capacity factor 0).
 The rules, as the docs give them:
 
 * Time is minutes since midnight UTC of ``run.start``; a timetable is local time at the
-  service's first stop; a multi-stop service's arrivals are the exact running total
+  service's first stop, read with the offset in force before a clock change that day (a time
+  in the spring gap leaves at that instant, one in the autumn fold the first time), and a gap's
+  time on the instant of another of the service's times is that one departure
+  (docs/scenarios.md, "services"); a multi-stop service's arrivals are the exact running total
   (``duration_min`` shared by great-circle distance) rounded to the minute, halves up.
 * A trip leaves its first stop at its timetable time plus its delay, never leaves a stop before
   its timetable, runs each leg in its timetabled time x (1 - padding), and waits at a closed
@@ -122,7 +125,7 @@ class Reference:
     def __init__(self, scn: dict, units, great_circle_km, *, closure_blocks_service: bool = False,
                  planning_days_after_end: float = 0.0, closed_place_holds_landing: bool = True,
                  trips_before_start: bool = False, gone_at_first_stop: bool = True,
-                 miss_on_landing: bool = True):
+                 miss_on_landing: bool = True, one_trip_an_instant: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -134,6 +137,7 @@ class Reference:
         self.trips_before_start = trips_before_start
         self.gone_at_first_stop = gone_at_first_stop
         self.miss_on_landing = miss_on_landing
+        self.one_trip_an_instant = one_trip_an_instant
         self.gc = great_circle_km
         self._closures()
         self._trips(start, planning_days_after_end)
@@ -194,6 +198,8 @@ class Reference:
                     t0 = (local.astimezone(dt.UTC) - self.epoch).total_seconds() / 60.0
                     if (t0 >= 0 or (self.trips_before_start and t0 + offs[-1] > -1)) and t0 < limit:
                         deps.append(t0)
+            if self.one_trip_an_instant:  # a gap's time on another time's instant is that one
+                deps = list(set(deps))
             delay = svc.get("delay")
             dmin = 0.0 if delay is None else float(delay["value_min"])
             pad = float(svc.get("schedule_padding", 0.0))

@@ -6,6 +6,7 @@ passenger's creation time is read from corridor's records and given to the refer
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 
@@ -26,7 +27,12 @@ PLACES = [
 ]
 
 
-def random_scenario(rng: random.Random) -> dict:
+FEATURES = ("clock_change",)
+
+
+def random_scenario(rng: random.Random, features=FEATURES) -> dict:
+    """A scenario of the original space, then (from a second stream, so the original draws
+    stay those of the same seed) the ``features`` asked for, each with some probability."""
     n_places = rng.randint(3, 5)
     places = []
     for pid, country, lat, lon, tz in PLACES[:n_places]:
@@ -66,23 +72,35 @@ def random_scenario(rng: random.Random) -> dict:
             [s["id"] for s in services])
         s = rng.randint(-600, (horizon + drain) * 1440 - 60)
         e = s + rng.randint(60, 2000)
-        disruptions.append({"id": f"D{i}", "target": target, "start": _instant(s), "end": _instant(e),
-                            "capacity_factor": 0})
+        disruptions.append({"id": f"D{i}", "target": target, "start": s, "end": e, "capacity_factor": 0})
     scn = {"name": "paxref", "run": {"start": "2027-03-01", "horizon_days": horizon, "drain_days": drain,
                                      "replications": 1, "seed": rng.randrange(2**32)},
            "places": places, "services": services, "demand": demand}
     if disruptions:
         scn["disruptions"] = disruptions
+    more = random.Random(rng.random())
+    if "clock_change" in features and more.random() < 0.4:
+        _clock_change(scn, more)
+    for d in disruptions:  # minutes since the start, as instants
+        d["start"], d["end"] = _instant(d["start"], scn), _instant(d["end"], scn)
     return scn
 
 
-def _instant(minute: int) -> str:
-    h, m = divmod(minute, 60)
-    d, h = divmod(h, 24)
-    day = 1 + d
-    if day < 1:
-        return f"2027-02-{28 + day:02d}T{h:02d}:{m:02d}:00+00:00"
-    return f"2027-03-{day:02d}T{h:02d}:{m:02d}:00+00:00"
+def _clock_change(scn: dict, rng: random.Random):
+    """Start two days before Europe/Vilnius changes its clocks (Sunday 28 March or 31 October
+    2027, 01:00 UTC; Asia/Almaty and Europe/Istanbul keep theirs), and give some services a
+    time in the hour the change skips or repeats at CCC, or the hour after it."""
+    scn["run"]["start"] = rng.choice(["2027-03-26", "2027-10-29"])
+    for svc in scn["services"]:
+        if rng.random() < 0.5:
+            m = rng.choice([0, 30])
+            hours = rng.choice([[3], [4], [3, 4]])
+            svc["timetable"]["times"] = sorted({*svc["timetable"]["times"], *(f"{h:02d}:{m:02d}" for h in hours)})
+
+
+def _instant(minute: int, scn: dict) -> str:
+    epoch = dt.datetime.fromisoformat(scn["run"]["start"]).replace(tzinfo=dt.UTC)
+    return (epoch + dt.timedelta(minutes=minute)).isoformat()
 
 
 FIELDS = ("status", "arrival", "missed", "rebooked", "first_dep", "planned")
