@@ -9,7 +9,7 @@ share a multi-stop service's running time by distance; only ratios are used).
 
 Scope: timetabled passenger services only (no links, no stations with servers, no choice
 model), fixed delays, ``schedule_padding``, ``dwell_min: 0``, closures of services and
-places (capacity factor 0).
+places, capacity cuts of services.
 
 The rules, as the docs give them:
 
@@ -33,6 +33,9 @@ The rules, as the docs give them:
   it is known from its start (or the run's start): from then no one books those trips, nor
   any trip of the service until it lifts; those booked on them rebook at once if they are
   waiting at a place, else at the trip's departure if they wait by then, else where they land.
+* A trip of a service under a cut f > 0 at its scheduled departure carries ⌊f × capacity⌋
+  seats (of cuts that overlap, the smallest), none: cancelled; a cut of a place without
+  servers does nothing.
 * A rebooking finds trips leaving after the moment it is made.
 * The run stops at its end before the events due then.
 
@@ -58,7 +61,11 @@ is an option of :class:`Reference`, so the other reading can be tried); docs/sim
   ends before the landing records no miss;
 * of journeys equal in arrival and first departure, the one a connection scan keeps (the
   first to reach each place: see :meth:`Reference.search`);
-* a rebooking counts once whether or not it finds a journey.
+* a rebooking counts once whether or not it finds a journey;
+* a cut is in its trips' seats from the run's start, also one that leaves no whole seat (its
+  trips never booked, no one rebooked), not known from its start as a closure is
+  (``cut_in_seats``; REPORT 2026-12-04, the docs say no moment); of cuts that overlap, the
+  smallest factor (the docs say "the factor in force"; four seeds had overlaps).
 """
 
 from __future__ import annotations
@@ -125,7 +132,8 @@ class Reference:
     def __init__(self, scn: dict, units, great_circle_km, *, closure_blocks_service: bool = False,
                  planning_days_after_end: float = 0.0, closed_place_holds_landing: bool = True,
                  trips_before_start: bool = False, gone_at_first_stop: bool = True,
-                 miss_on_landing: bool = True, one_trip_an_instant: bool = True):
+                 miss_on_landing: bool = True, one_trip_an_instant: bool = True,
+                 cut_in_seats: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -138,6 +146,7 @@ class Reference:
         self.gone_at_first_stop = gone_at_first_stop
         self.miss_on_landing = miss_on_landing
         self.one_trip_an_instant = one_trip_an_instant
+        self.cut_in_seats = cut_in_seats
         self.gc = great_circle_km
         self._closures()
         self._trips(start, planning_days_after_end)
@@ -152,13 +161,26 @@ class Reference:
         self.place_closed: dict[str, list[tuple[float, float]]] = {}
         self.service_closed: list[tuple[str, float, float]] = []
         sids = {s["id"] for s in self.scn.get("services", [])}
+        self.service_cut: list[tuple[str, float, float, float]] = []
+        capacity = {s["id"]: s["capacity"] for s in self.scn.get("services", [])}
         for d in self.scn.get("disruptions", []):
-            assert d.get("capacity_factor", 0) == 0
+            f = d.get("capacity_factor", 0)
             s, e = _instant_min(d["start"], self.epoch), _instant_min(d["end"], self.epoch)
             if d["target"] in sids:
-                self.service_closed.append((d["target"], s, e))
-            else:
+                if f == 0 or (not self.cut_in_seats and math.floor(f * capacity[d["target"]]) == 0):
+                    self.service_closed.append((d["target"], s, e))
+                else:
+                    self.service_cut.append((d["target"], s, e, f))
+            elif f == 0:  # a cut acts at a place with servers only
                 self.place_closed.setdefault(d["target"], []).append((s, e))
+
+    def _seats(self, svc: dict, t0: float) -> int:
+        """A trip under a cut at its scheduled departure carries the whole seats it leaves."""
+        seats = svc["capacity"]
+        for sid, s, e, f in self.service_cut:
+            if sid == svc["id"] and s <= t0 < e:
+                seats = min(seats, math.floor(f * svc["capacity"]))
+        return seats
 
     def _open_at(self, place: str, t: float) -> float:
         """The first moment at or after t when the place is not closed."""
@@ -205,7 +227,7 @@ class Reference:
             pad = float(svc.get("schedule_padding", 0.0))
             for t0 in sorted(deps):
                 tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
-                tr.seats = [svc["capacity"]] * (len(offs) - 1)
+                tr.seats = [self._seats(svc, t0)] * (len(offs) - 1)
                 tr.delay = dmin
                 tr.cancelled = any(sid == svc["id"] and s <= t0 < e for sid, s, e in self.service_closed)
                 # actual times

@@ -27,7 +27,7 @@ PLACES = [
 ]
 
 
-FEATURES = ("clock_change",)
+FEATURES = ("clock_change", "capacity_cut")
 
 
 def random_scenario(rng: random.Random, features=FEATURES) -> dict:
@@ -81,6 +81,8 @@ def random_scenario(rng: random.Random, features=FEATURES) -> dict:
     more = random.Random(rng.random())
     if "clock_change" in features and more.random() < 0.4:
         _clock_change(scn, more)
+    if "capacity_cut" in features:
+        _capacity_cuts(disruptions, more)
     for d in disruptions:  # minutes since the start, as instants
         d["start"], d["end"] = _instant(d["start"], scn), _instant(d["end"], scn)
     return scn
@@ -96,6 +98,14 @@ def _clock_change(scn: dict, rng: random.Random):
             m = rng.choice([0, 30])
             hours = rng.choice([[3], [4], [3, 4]])
             svc["timetable"]["times"] = sorted({*svc["timetable"]["times"], *(f"{h:02d}:{m:02d}" for h in hours)})
+
+
+def _capacity_cuts(disruptions: list, rng: random.Random):
+    """Make some disruptions cuts: of a service (a trip carries the whole seats the factor
+    leaves, none: cancelled) or of a place without servers (no effect)."""
+    for d in disruptions:
+        if rng.random() < 0.6:
+            d["capacity_factor"] = rng.choice([0.2, 0.34, 0.5, 0.67, 0.7, 0.9])
 
 
 def _instant(minute: int, scn: dict) -> str:
