@@ -7,9 +7,9 @@ scenario as a plain mapping (the one written as YAML) and gets from corridor onl
 passenger's creation time (an input: demand arrivals are drawn) and ``great_circle_km`` (to
 share a multi-stop service's running time by distance; only ratios are used).
 
-Scope: timetabled passenger services only (no links, no stations with servers, no choice
-model), fixed delays, ``schedule_padding``, ``dwell_min: 0``, closures of services and
-places, capacity cuts of services.
+Scope: timetabled passenger services and links (no stations with servers, no dispatched
+services, no choice model, no disruptions of links), fixed delays, ``schedule_padding``,
+``dwell_min: 0``, closures of services and places, capacity cuts of services.
 
 The rules, as the docs give them:
 
@@ -36,6 +36,13 @@ The rules, as the docs give them:
 * A trip of a service under a cut f > 0 at its scheduled departure carries ⌊f × capacity⌋
   seats (of cuts that overlap, the smallest), none: cancelled; a cut of a place without
   servers does nothing.
+* Links (those that carry ``pax``; both ways unless ``bidirectional: false``): a chain of
+  them is one hop, the shortest; taken from the origin at the ready moment (before check-in),
+  after alighting once ``min_connection_min`` has passed; at the place it reaches a trip may
+  be boarded max(``checkin_min``, ``min_connection_min``) after; a journey may end by one. A
+  passenger on one is ``moving``; its start is a departure (``first_departure``). Of
+  journeys equal in arrival the booking takes the one the traveller may be ready for latest
+  (planning.md: the first ride's departure less the check-in, or the links before it).
 * A rebooking finds trips leaving after the moment it is made.
 * The run stops at its end before the events due then.
 
@@ -62,6 +69,11 @@ is an option of :class:`Reference`, so the other reading can be tried); docs/sim
 * of journeys equal in arrival and first departure, the one a connection scan keeps (the
   first to reach each place: see :meth:`Reference.search`);
 * a rebooking counts once whether or not it finds a journey;
+* a passenger on a chain of links goes link by link, and a closed place it reaches holds
+  them until it opens, as it holds a vehicle (``at_station`` when the run ends so), and a
+  closed place they are to leave holds them too ("nothing leaves it");
+* a rebooking at a place reached by link is a new journey, which may set off by link again
+  (``rebook_by_link``);
 * a cut is in its trips' seats from the run's start, also one that leaves no whole seat (its
   trips never booked, no one rebooked), not known from its start as a closure is
   (``cut_in_seats``; REPORT 2026-12-04, the docs say no moment); of cuts that overlap, the
@@ -77,7 +89,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-WAITING, ONBOARD, AT_STATION, DELIVERED = 0, 1, 3, 4  # the status codes of corridor's unit records
+WAITING, ONBOARD, MOVING, AT_STATION, DELIVERED = 0, 1, 2, 3, 4  # the status codes of corridor's unit records
 MAX_RIDES = 6
 
 
@@ -113,8 +125,10 @@ class Pax:
     created: float
     place: str = ""
     status: int = WAITING
-    ready: float = 0.0
-    rides: list = field(default_factory=list)  # [(trip, board k, alight j)] not yet boarded
+    ready: float = 0.0  # when they may board a trip
+    link_ready: float | None = None  # when they may take a link (None: just came by one)
+    rides: list = field(default_factory=list)  # legs not yet begun: (trip, board k, alight j),
+    # or (None, from, to) for a chain of links
     onboard: tuple | None = None  # (trip, alight j)
     missed: int = 0
     rebooked: int = 0
@@ -122,8 +136,14 @@ class Pax:
     arrival: float = math.nan
     planned: float = math.nan
     pending: bool = False  # rebook where they land
+    held: list = field(default_factory=list)  # (reached, opens) of closed places on their walk
     ambiguous: int = 0  # bookings where the docs leave more than one itinerary
     log: list = field(default_factory=list)  # (moment, [(service, trip number, k, j)]) per booking
+
+
+def _leg_id(leg) -> tuple:
+    tr, k, j = leg
+    return ("link", k, j) if tr is None else (tr.number, k, j)
 
 
 class Reference:
@@ -133,7 +153,7 @@ class Reference:
                  planning_days_after_end: float = 0.0, closed_place_holds_landing: bool = True,
                  trips_before_start: bool = False, gone_at_first_stop: bool = True,
                  miss_on_landing: bool = True, one_trip_an_instant: bool = True,
-                 cut_in_seats: bool = True):
+                 cut_in_seats: bool = True, rebook_by_link: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -147,8 +167,10 @@ class Reference:
         self.miss_on_landing = miss_on_landing
         self.one_trip_an_instant = one_trip_an_instant
         self.cut_in_seats = cut_in_seats
+        self.rebook_by_link = rebook_by_link
         self.gc = great_circle_km
         self._closures()
+        self._chains()
         self._trips(start, planning_days_after_end)
         flows = {f["id"]: f for f in scn["demand"]}
         self.pax = {}
@@ -181,6 +203,45 @@ class Reference:
             if sid == svc["id"] and s <= t0 < e:
                 seats = min(seats, math.floor(f * svc["capacity"]))
         return seats
+
+    def _chains(self):
+        """The shortest chain of pax links from each place to each other (one hop), and the
+        places it passes (``via``: the next place on it)."""
+        ids = list(self.places)
+        d = {a: {b: (0.0 if a == b else math.inf) for b in ids} for a in ids}
+        self.via = {a: {b: b for b in ids} for a in ids}
+        for link in self.scn.get("links", []):
+            if "pax" not in link.get("units", ["pax", "feu"]):
+                continue
+            ends = [(link["from"], link["to"])]
+            if link.get("bidirectional", True):
+                ends.append((link["to"], link["from"]))
+            for a, b in ends:
+                d[a][b] = min(d[a][b], float(link["duration_min"]))
+        for m in ids:
+            for a in ids:
+                for b in ids:
+                    if d[a][m] + d[m][b] < d[a][b]:
+                        d[a][b], self.via[a][b] = d[a][m] + d[m][b], self.via[a][m]
+        self.link_min = {a: dict(row) for a, row in d.items()}
+        self.chain = {a: {b: x for b, x in row.items() if b != a and x < math.inf} for a, row in d.items()}
+
+    def _walk_end(self, a: str, b: str, t: float, holds: list) -> float:
+        """When a chain of links set off from a at t reaches b: link by link, each held at a
+        closed place it reaches until it opens, as a vehicle is (REPORT); ``holds`` gets
+        (reached, opens) of each."""
+        while a != b:
+            q = self.via[a][b]
+            t = self._open_at(a, t) + self.link_min[a][q]
+            if self.closed_place_holds_landing:
+                holds.append((t, self._open_at(q, t)))
+                t = holds[-1][1]
+            a = q
+        return t
+
+    def _after_link(self, place: str) -> float:
+        q = self.places[place]
+        return max(q.get("checkin_min", 0), q.get("min_connection_min", 0))
 
     def _open_at(self, place: str, t: float) -> float:
         """The first moment at or after t when the place is not closed."""
@@ -227,9 +288,11 @@ class Reference:
             pad = float(svc.get("schedule_padding", 0.0))
             for t0 in sorted(deps):
                 tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
-                tr.seats = [self._seats(svc, t0)] * (len(offs) - 1)
-                tr.delay = dmin
                 tr.cancelled = any(sid == svc["id"] and s <= t0 < e for sid, s, e in self.service_closed)
+                # a closure over a cut cancels the trip when it is known, the cut takes no seat
+                # before (REPORT: the docs say nothing of disruptions that overlap)
+                tr.seats = [svc["capacity"] if tr.cancelled else self._seats(svc, t0)] * (len(offs) - 1)
+                tr.delay = dmin
                 # actual times
                 adep, aarr, reach = [0.0] * len(offs), [0.0] * len(offs), [0.0] * len(offs)
                 t = self._open_at(tr.stops[0], t0 + dmin)
@@ -265,12 +328,32 @@ class Reference:
         sid = self.scn["services"][tr.service]["id"]
         return [i for i, (s2, s, e) in enumerate(self.service_closed) if s2 == sid and s <= tr.sdep[0] < e]
 
-    def search(self, origin: str, ready: float, now: float, dest: str):
-        best: list = [math.inf, []]  # arrival, [(first departure, rides)]
+    def search(self, origin: str, ready: float, now: float, dest: str, link_ready: float | None = None):
+        """The legs of the journey booked, whether others tied with it, and its arrival.
+        ``ready``: when a trip may be boarded at the origin; ``link_ready``: when a link may
+        be taken there (None: not, the passenger just came by one)."""
+        best: list = [math.inf, []]  # arrival, [(latest ready moment, legs)]
 
-        def dfs(place, r, rides, fd, used):
+        def reach(a, f, legs):
+            if a < best[0]:
+                best[0], best[1] = a, []
+            if a == best[0]:
+                best[1].append((f, legs))
+
+        def walk(place, lr, legs, f):
+            for q, d in self.chain[place].items():
+                nl = [*legs, (None, place, q)]
+                if q == dest:
+                    reach(lr + d, f if legs else lr, nl)
+                elif len(nl) < MAX_RIDES:
+                    after = d + self._after_link(q)
+                    rides(q, lr + after, nl, f, after)
+
+        def rides(place, r, legs, f, lead):
+            # f: the latest moment one may be ready for the journey (set by its first ride);
+            # lead: before the first ride, the time from that moment to boarding it
             for s, _, tr, k in self.calls.get(place, []):
-                if s < r or s <= now or tr.number in used:
+                if s < r or s <= now or tr.number in used(legs):
                     continue
                 if s >= best[0]:
                     break
@@ -282,37 +365,45 @@ class Reference:
                     a = tr.sarr[j]
                     if a > best[0]:
                         break
-                    nr = [*rides, (tr, k, j)]
-                    f = s if not rides else fd
+                    nl = [*legs, (tr, k, j)]
+                    g = f if f is not None else s - lead
                     q = tr.stops[j]
                     if q == dest:
-                        if a < best[0]:
-                            best[0], best[1] = a, []
-                        best[1].append((f, nr))
+                        reach(a, g, nl)
                         break
-                    if len(nr) < MAX_RIDES:
-                        dfs(q, a + self.places[q].get("min_connection_min", 0), nr, f, used | {tr.number})
+                    if len(nl) < MAX_RIDES:
+                        lr = a + self.places[q].get("min_connection_min", 0)
+                        rides(q, lr, nl, g, 0)
+                        walk(q, lr, nl, g)
 
-        dfs(origin, ready, [], None, frozenset())
+        def used(legs):
+            return {tr.number for tr, _, _ in legs if tr is not None}
+
+        lead = 0 if link_ready is None else ready - link_ready
+        rides(origin, ready, [], None, lead)
+        if link_ready is not None:
+            walk(origin, link_ready, [], None)
         if not best[1]:
-            return None, False
+            return None, False, math.nan
         last = max(f for f, _ in best[1])
-        cands = {tuple((tr.number, k, j) for tr, k, j in rides): rides for f, rides in best[1] if f == last}
+        cands = {tuple(_leg_id(leg) for leg in legs): legs for f, legs in best[1] if f == last}
         # Beyond the first departure the docs name no tie-break (REPORT). planning.md says the
         # scan "keeps the first journey to reach a place": from the last ride back, each ride
         # the one that reaches its alighting place first, by the segment into it that leaves
         # first, on the trip boarded at its earliest stop.
         def order(c):
             return tuple((self.trips[n].sarr[j], self.trips[n].sdep[j - 1], self.trips[n].sdep[k])
-                         for n, k, j in reversed(c)), c
+                         for n, k, j in reversed(c) if n != "link"), c
 
         key = min(cands, key=order)
-        return cands[key], len(cands) > 1
+        return cands[key], len(cands) > 1, best[0]
 
     # ---- the event loop -------------------------------------------------------------------
     def _release(self, p: Pax, r: int = 0):
         """Give back the seats of the booked rides from the r-th on."""
         for tr, k, j in p.rides[r:]:
+            if tr is None:
+                continue
             for seg in range(k, j):
                 tr.seats[seg] += 1
             self.booked[(tr.number, k)].discard(p.uid)
@@ -323,27 +414,54 @@ class Reference:
         p.pending = False
         if rebooking:
             p.rebooked += 1
-        rides, amb = self.search(p.place, ready, now, p.dest)
+        link_ready = None if p.link_ready is None else max(p.link_ready, now)
+        rides, amb, arrival = self.search(p.place, ready, now, p.dest, link_ready)
         p.ambiguous += amb
-        p.log.append((now, [(self.scn["services"][tr.service]["id"], tr.number, k, j)
-                            for tr, k, j in rides or []]))
+        p.log.append((now, [_leg_id(leg) for leg in rides or []]))
         if rides is None:
             return
         for tr, k, j in rides:
+            if tr is None:
+                continue
             for seg in range(k, j):
                 tr.seats[seg] -= 1
             self.booked.setdefault((tr.number, k), set()).add(p.uid)
             self.booked_when[(p.uid, tr.number)] = len(self.booked_when)
         p.rides = list(rides)
         if not rebooking and math.isnan(p.planned) and p.rebooked == 0:
-            p.planned = rides[-1][0].sarr[rides[-1][2]]
+            p.planned = arrival
+        if p.status == WAITING and rides[0][0] is None:
+            self._walk_from(p, link_ready)
+
+    def _walk_from(self, p: Pax, t: float):
+        """Set off on the chain of links that is the passenger's next leg (a closed place
+        holds them)."""
+        self._push(self._open_at(p.place, t), 0, (3, p.uid, len(self.heap)), "walk", (p.uid, p.rides[0]))
+
+    def _push(self, *event):
+        heapq.heappush(self.heap, event)
+
+    def _arrive(self, p: Pax, place: str, t: float, ready: float, link_ready: float | None):
+        """The passenger reaches a place, off a trip or a chain of links."""
+        p.place = place
+        if place == p.dest:
+            p.status, p.arrival = DELIVERED, t
+            return
+        p.status, p.ready, p.link_ready = WAITING, ready, link_ready
+        if p.pending and not p.rides:
+            self._book(p, t, p.ready, rebooking=True)
+        elif p.rides and p.rides[0][0] is None:
+            self._walk_from(p, link_ready)
+        elif p.rides and (p.rides[0][0].number, p.rides[0][1]) in self.departed:
+            p.missed += 1  # its next trip left while they were on the way
+            self._book(p, t, p.ready, rebooking=True)
 
     def run(self):
         self.known = [False] * len(self.service_closed)
         self.booked: dict[tuple[int, int], set[int]] = {}
         self.booked_when: dict[tuple[int, int], int] = {}
         self.departed: set[tuple[int, int]] = set()
-        heap = []
+        heap = self.heap = []
         # (time, priority, order, kind, payload): priority 0 ordinary events, 1 departures
         for i, (_, s, _e) in enumerate(self.service_closed):
             heapq.heappush(heap, (max(s, 0.0), 0, (0, i), "known", i))
@@ -363,6 +481,7 @@ class Reference:
             if kind == "create":
                 p = self.pax[what]
                 p.ready = p.created + self.places[p.origin].get("checkin_min", 0)
+                p.link_ready = p.created
                 self._book(p, t, p.ready, rebooking=False)
             elif kind == "known":
                 self.known[what] = True
@@ -385,18 +504,18 @@ class Reference:
                         else:
                             # "at the trip's departure": from its first stop, delay included
                             # (corridor's reading), or from the stop they board it at
-                            tr1, k, _ = next(r for r in p.rides if r[0].cancelled)
+                            tr1, k, _ = next(r for r in p.rides if r[0] is not None and r[0].cancelled)
                             gone = tr1.sdep[0] + tr1.delay if self.gone_at_first_stop else tr1.sdep[k]
                             heapq.heappush(heap, (gone, 1, (tr1.number, k), "gone", (p.uid, tr1.number)))
             elif kind == "gone":
                 uid, number = what
                 p = self.pax[uid]
-                if not any(tr.number == number for tr, _, _ in p.rides):
+                if not any(_leg_id(leg)[0] == number for leg in p.rides):
                     continue
                 if p.status == WAITING:
                     self._book(p, t, p.ready, rebooking=True)
                 else:  # on the way: rebook where they land
-                    r = next(i for i, ride in enumerate(p.rides) if ride[0].number == number)
+                    r = next(i for i, leg in enumerate(p.rides) if _leg_id(leg)[0] == number)
                     self._release(p, r)
                     p.pending = True
             elif kind == "depart":
@@ -429,17 +548,25 @@ class Reference:
                     if p.status != ONBOARD or p.onboard[0] is not tr or p.onboard[1] != j:
                         continue
                     p.onboard = None
-                    p.place = tr.stops[j]
-                    if p.place == p.dest:
-                        p.status, p.arrival = DELIVERED, t
-                        continue
-                    p.status = WAITING
-                    p.ready = t + self.places[p.place].get("min_connection_min", 0)
-                    if p.pending and not p.rides:
-                        self._book(p, t, p.ready, rebooking=True)
-                    elif p.rides and (p.rides[0][0].number, p.rides[0][1]) in self.departed:
-                        p.missed += 1  # its next trip left while they were on the way
-                        self._book(p, t, p.ready, rebooking=True)
+                    ready = t + self.places[tr.stops[j]].get("min_connection_min", 0)
+                    self._arrive(p, tr.stops[j], t, ready, ready)
+            elif kind == "walk":
+                uid, leg = what
+                p = self.pax[uid]
+                if p.status != WAITING or not p.rides or p.rides[0] is not leg:
+                    continue  # rebooked meanwhile
+                p.rides.pop(0)
+                p.status = MOVING
+                if math.isnan(p.first_dep):
+                    p.first_dep = t
+                p.held = []
+                there = self._walk_end(leg[1], leg[2], t, p.held)
+                heapq.heappush(heap, (there, 0, (3, uid, len(heap)), "walked", what))
+            elif kind == "walked":
+                uid, (_, _, place) = what
+                # a rebooking there is a new journey, which may set off by link (REPORT)
+                ready = t + self._after_link(place)
+                self._arrive(self.pax[uid], place, t, ready, ready if self.rebook_by_link else None)
         # A vehicle standing at a closed place when the run ends (reached, not yet landed or
         # left) holds its passengers there: corridor counts them at_station (REPORT: the docs
         # say so only of stations that queue).
@@ -449,4 +576,6 @@ class Reference:
                 if any(tr.reach[m] <= self.end < (tr.aarr[m] if m == j else tr.adep[m])
                        and self._open_at(tr.stops[m], self.end) > self.end for m in range(1, j + 1)):
                     p.status = AT_STATION
+            if p.status == MOVING and any(r <= self.end < o for r, o in p.held):
+                p.status = AT_STATION  # held at a closed place on a chain of links
         return self.pax

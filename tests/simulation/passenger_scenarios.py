@@ -27,7 +27,7 @@ PLACES = [
 ]
 
 
-FEATURES = ("clock_change", "capacity_cut")
+FEATURES = ("clock_change", "capacity_cut", "links")
 
 
 def random_scenario(rng: random.Random, features=FEATURES) -> dict:
@@ -82,7 +82,9 @@ def random_scenario(rng: random.Random, features=FEATURES) -> dict:
     if "clock_change" in features and more.random() < 0.4:
         _clock_change(scn, more)
     if "capacity_cut" in features:
-        _capacity_cuts(disruptions, more)
+        _capacity_cuts(disruptions, more, over_closures="cut_over_closure" in features)
+    if "links" in features and more.random() < 0.6:
+        _links(scn, more)
     for d in disruptions:  # minutes since the start, as instants
         d["start"], d["end"] = _instant(d["start"], scn), _instant(d["end"], scn)
     return scn
@@ -97,15 +99,41 @@ def _clock_change(scn: dict, rng: random.Random):
         if rng.random() < 0.5:
             m = rng.choice([0, 30])
             hours = rng.choice([[3], [4], [3, 4]])
-            svc["timetable"]["times"] = sorted({*svc["timetable"]["times"], *(f"{h:02d}:{m:02d}" for h in hours)})
+            times = {*svc["timetable"]["times"], *(f"{h:02d}:{m:02d}" for h in hours)}
+            svc["timetable"]["times"] = sorted(times)
 
 
-def _capacity_cuts(disruptions: list, rng: random.Random):
+def _capacity_cuts(disruptions: list, rng: random.Random, over_closures: bool = False):
     """Make some disruptions cuts: of a service (a trip carries the whole seats the factor
-    leaves, none: cancelled) or of a place without servers (no effect)."""
+    leaves, none: cancelled) or of a place without servers (no effect). Unless
+    ``over_closures``, a cut does not overlap a closure of its target (REPORT: corridor then
+    knows the closure from the cut's start)."""
     for d in disruptions:
         if rng.random() < 0.6:
-            d["capacity_factor"] = rng.choice([0.2, 0.34, 0.5, 0.67, 0.7, 0.9])
+            f = rng.choice([0.2, 0.34, 0.5, 0.67, 0.7, 0.9])
+            if over_closures or not any(_overlap(o, d) for o in disruptions if o["capacity_factor"] == 0):
+                d["capacity_factor"] = f
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a is not b and a["target"] == b["target"] and a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def _links(scn: dict, rng: random.Random):
+    """One to three links between places: walks, roads, rails; one way or both; some for
+    containers only (no passenger takes them)."""
+    ids = [p["id"] for p in scn["places"]]
+    links = []
+    for i in range(rng.choice([1, 1, 2, 3])):
+        a, b = rng.sample(ids, 2)
+        link = {"id": f"L{i}", "from": a, "to": b, "mode": rng.choice(["transfer", "road", "rail"]),
+                "duration_min": rng.choice([5, 20, 45, 90, 180, 400])}
+        if rng.random() < 0.3:
+            link["bidirectional"] = False
+        if rng.random() < 0.2:
+            link["units"] = rng.choice([["pax"], ["feu"]])
+        links.append(link)
+    scn["links"] = links
 
 
 def _instant(minute: int, scn: dict) -> str:
