@@ -86,6 +86,7 @@ import datetime as dt
 import heapq
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -141,6 +142,12 @@ class Pax:
     log: list = field(default_factory=list)  # (moment, [(service, trip number, k, j)]) per booking
 
 
+def _whole_seats(f: float, capacity: int) -> int:
+    """⌊f × capacity⌋ of the factor as written (0.29 x 100 seats is 29; in binary floating
+    point 28.999999999999996: REPORT)."""
+    return math.floor(Fraction(repr(f)) * capacity)
+
+
 def _leg_id(leg) -> tuple:
     tr, k, j = leg
     return ("link", k, j) if tr is None else (tr.number, k, j)
@@ -189,7 +196,7 @@ class Reference:
             f = d.get("capacity_factor", 0)
             s, e = _instant_min(d["start"], self.epoch), _instant_min(d["end"], self.epoch)
             if d["target"] in sids:
-                if f == 0 or (not self.cut_in_seats and math.floor(f * capacity[d["target"]]) == 0):
+                if f == 0 or (not self.cut_in_seats and _whole_seats(f, capacity[d["target"]]) == 0):
                     self.service_closed.append((d["target"], s, e))
                 else:
                     self.service_cut.append((d["target"], s, e, f))
@@ -201,7 +208,7 @@ class Reference:
         seats = svc["capacity"]
         for sid, s, e, f in self.service_cut:
             if sid == svc["id"] and s <= t0 < e:
-                seats = min(seats, math.floor(f * svc["capacity"]))
+                seats = min(seats, _whole_seats(f, svc["capacity"]))
         return seats
 
     def _chains(self):
