@@ -72,6 +72,8 @@ is an option of :class:`Reference`, so the other reading can be tried); docs/sim
 * a passenger on a chain of links goes link by link, and a closed place it reaches holds
   them until it opens, as it holds a vehicle (``at_station`` when the run ends so), and a
   closed place they are to leave holds them too ("nothing leaves it");
+* passengers found not ready as a trip leaves rebook in the order they came to the place
+  (by creation at their origin);
 * a rebooking at a place reached by link is a new journey, which may set off by link again
   (``rebook_by_link``);
 * a cut is in its trips' seats from the run's start, also one that leaves no whole seat (its
@@ -138,6 +140,7 @@ class Pax:
     planned: float = math.nan
     pending: bool = False  # rebook where they land
     held: list = field(default_factory=list)  # (reached, opens) of closed places on their walk
+    came: int = 0  # the order they came to where they are (0: created there)
     ambiguous: int = 0  # bookings where the docs leave more than one itinerary
     log: list = field(default_factory=list)  # (moment, [(service, trip number, k, j)]) per booking
 
@@ -335,10 +338,12 @@ class Reference:
         sid = self.scn["services"][tr.service]["id"]
         return [i for i, (s2, s, e) in enumerate(self.service_closed) if s2 == sid and s <= tr.sdep[0] < e]
 
-    def search(self, origin: str, ready: float, now: float, dest: str, link_ready: float | None = None):
+    def search(self, origin: str, ready: float, now: float, dest: str, link_ready: float | None = None,
+               lead: float = 0.0):
         """The legs of the journey booked, whether others tied with it, and its arrival.
         ``ready``: when a trip may be boarded at the origin; ``link_ready``: when a link may
-        be taken there (None: not, the passenger just came by one)."""
+        be taken there (None: not); ``lead``: the time from being ready to boarding a trip
+        there (the check-in at the origin), which ties are broken on."""
         best: list = [math.inf, []]  # arrival, [(latest ready moment, legs)]
 
         def reach(a, f, legs):
@@ -386,7 +391,6 @@ class Reference:
         def used(legs):
             return {tr.number for tr, _, _ in legs if tr is not None}
 
-        lead = 0 if link_ready is None else ready - link_ready
         rides(origin, ready, [], None, lead)
         if link_ready is not None:
             walk(origin, link_ready, [], None)
@@ -422,7 +426,8 @@ class Reference:
         if rebooking:
             p.rebooked += 1
         link_ready = None if p.link_ready is None else max(p.link_ready, now)
-        rides, amb, arrival = self.search(p.place, ready, now, p.dest, link_ready)
+        lead = 0.0 if p.link_ready is None else p.ready - p.link_ready
+        rides, amb, arrival = self.search(p.place, ready, now, p.dest, link_ready, lead)
         p.ambiguous += amb
         p.log.append((now, [_leg_id(leg) for leg in rides or []]))
         if rides is None:
@@ -450,6 +455,8 @@ class Reference:
 
     def _arrive(self, p: Pax, place: str, t: float, ready: float, link_ready: float | None):
         """The passenger reaches a place, off a trip or a chain of links."""
+        self.arrivals += 1
+        p.came = self.arrivals
         p.place = place
         if place == p.dest:
             p.status, p.arrival = DELIVERED, t
@@ -469,6 +476,7 @@ class Reference:
         self.booked_when: dict[tuple[int, int], int] = {}
         self.departed: set[tuple[int, int]] = set()
         heap = self.heap = []
+        self.arrivals = 0
         # (time, priority, order, kind, payload): priority 0 ordinary events, 1 departures
         for i, (_, s, _e) in enumerate(self.service_closed):
             heapq.heappush(heap, (max(s, 0.0), 0, (0, i), "known", i))
@@ -528,7 +536,9 @@ class Reference:
             elif kind == "depart":
                 tr, k = what
                 self.departed.add((tr.number, k))
-                for uid in sorted(self.booked.get((tr.number, k), ())):
+                # who is found not ready first: in the order they came to the place (at the
+                # origin, by creation); the docs give no order, this is corridor's (REPORT)
+                for uid in sorted(self.booked.get((tr.number, k), ()), key=lambda u: (self.pax[u].came, u)):
                     p = self.pax[uid]
                     r = next(i for i, ride in enumerate(p.rides) if ride[0] is tr and ride[1] == k)
                     if r == 0 and p.status == WAITING and p.place == tr.stops[k] and p.ready <= t:
