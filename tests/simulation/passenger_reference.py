@@ -48,7 +48,8 @@ The rules, as the docs give them:
 
 Where the docs were silent the reference takes corridor's reading, found by comparing (each
 is an option of :class:`Reference`, so the other reading can be tried); docs/simulation.md
-("Passengers: the fine print") has said each since:
+("Passengers: the fine print") has said each since, but the last four (links, the order of
+misses, cuts: REPORT of 2026-12-04, not yet in the docs):
 
 * "nor any trip of the service until the closure lifts" is read as the trips cancelled (those
   leaving their first stop before it lifts), not every trip of the service while it holds
@@ -66,7 +67,7 @@ is an option of :class:`Reference`, so the other reading can be tried); docs/sim
   made where they land for it, not when it leaves (``miss_on_landing``; the docs said "has
   missed it: the seats still booked are given back", the reading ``False``), so a run that
   ends before the landing records no miss;
-* of journeys equal in arrival and first departure, the one a connection scan keeps (the
+* of journeys equal in arrival and in the latest moment to be ready, the one a connection scan keeps (the
   first to reach each place: see :meth:`Reference.search`);
 * a rebooking counts once whether or not it finds a journey;
 * a passenger on a chain of links goes link by link, and a closed place it reaches holds
