@@ -48,8 +48,7 @@ The rules, as the docs give them:
 
 Where the docs were silent the reference takes corridor's reading, found by comparing (each
 is an option of :class:`Reference`, so the other reading can be tried); docs/simulation.md
-("Passengers: the fine print") has said each since, but the last four (links, the order of
-misses, cuts: REPORT of 2026-12-04, not yet in the docs):
+("Passengers: the fine print") has said each since:
 
 * "nor any trip of the service until the closure lifts" is read as the trips cancelled (those
   leaving their first stop before it lifts), not every trip of the service while it holds
@@ -78,9 +77,9 @@ misses, cuts: REPORT of 2026-12-04, not yet in the docs):
 * a rebooking at a place reached by link is a new journey, which may set off by link again
   (``rebook_by_link``);
 * a cut is in its trips' seats from the run's start, also one that leaves no whole seat (its
-  trips never booked, no one rebooked), not known from its start as a closure is
-  (``cut_in_seats``; REPORT 2026-12-04, the docs say no moment); of cuts that overlap, the
-  smallest factor (the docs say "the factor in force"; four seeds had overlaps).
+  trips never booked, no one rebooked), and one a closure holds too: not known from its start
+  as a closure is (``cut_in_seats``); of cuts that overlap, the smallest factor (four seeds
+  had overlaps).
 """
 
 from __future__ import annotations
@@ -148,7 +147,7 @@ class Pax:
 
 def _whole_seats(f: float, capacity: int) -> int:
     """⌊f × capacity⌋ of the factor as written (0.29 x 100 seats is 29; in binary floating
-    point 28.999999999999996: REPORT)."""
+    point 28.999999999999996)."""
     return math.floor(Fraction(repr(f)) * capacity)
 
 
@@ -239,7 +238,7 @@ class Reference:
 
     def _walk_end(self, a: str, b: str, t: float, holds: list) -> float:
         """When a chain of links set off from a at t reaches b: link by link, each held at a
-        closed place it reaches until it opens, as a vehicle is (REPORT); ``holds`` gets
+        closed place it reaches until it opens, as a vehicle is (the fine print); ``holds`` gets
         (reached, opens) of each."""
         while a != b:
             q = self.via[a][b]
@@ -300,9 +299,9 @@ class Reference:
             for t0 in sorted(deps):
                 tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
                 tr.cancelled = any(sid == svc["id"] and s <= t0 < e for sid, s, e in self.service_closed)
-                # a closure over a cut cancels the trip when it is known, the cut takes no seat
-                # before (REPORT: the docs say nothing of disruptions that overlap)
-                tr.seats = [svc["capacity"] if tr.cancelled else self._seats(svc, t0)] * (len(offs) - 1)
+                # a cut is in the seats from the start, a closure over it cancels the trip when
+                # it is known (docs/simulation.md, the fine print)
+                tr.seats = [self._seats(svc, t0)] * (len(offs) - 1)
                 tr.delay = dmin
                 # actual times
                 adep, aarr, reach = [0.0] * len(offs), [0.0] * len(offs), [0.0] * len(offs)
@@ -399,7 +398,7 @@ class Reference:
             return None, False, math.nan
         last = max(f for f, _ in best[1])
         cands = {tuple(_leg_id(leg) for leg in legs): legs for f, legs in best[1] if f == last}
-        # Beyond the first departure the docs name no tie-break (REPORT). planning.md says the
+        # Beyond the first departure the docs name no tie-break. planning.md says the
         # scan "keeps the first journey to reach a place": from the last ride back, each ride
         # the one that reaches its alighting place first, by the segment into it that leaves
         # first, on the trip boarded at its earliest stop.
@@ -502,7 +501,7 @@ class Reference:
             elif kind == "known":
                 self.known[what] = True
                 # trip by trip (in their order), each trip's passengers in the order they
-                # booked it: the docs give no order; this is the one corridor takes (REPORT)
+                # booked it, as docs/simulation.md's fine print says
                 done = set()
                 for tr in self.trips:
                     if not (tr.cancelled and what in self._cancelling(tr)):
@@ -538,7 +537,7 @@ class Reference:
                 tr, k = what
                 self.departed.add((tr.number, k))
                 # who is found not ready first: in the order they came to the place (at the
-                # origin, by creation); the docs give no order, this is corridor's (REPORT)
+                # origin, by creation), as the fine print says
                 for uid in sorted(self.booked.get((tr.number, k), ()), key=lambda u: (self.pax[u].came, u)):
                     p = self.pax[uid]
                     r = next(i for i, ride in enumerate(p.rides) if ride[0] is tr and ride[1] == k)
@@ -554,7 +553,7 @@ class Reference:
                         self._book(p, t, p.ready, rebooking=True)  # there, in the connection time
                         continue
                     if self.miss_on_landing:
-                        continue  # corridor: the miss is found where they land for it (REPORT)
+                        continue  # corridor: the miss is found where they land for it (the fine print)
                     p.missed += 1
                     # on the way to it: the seats from it on go back, the rides before it stay,
                     # and the passenger rebooks where they land for it
@@ -582,12 +581,11 @@ class Reference:
                 heapq.heappush(heap, (there, 0, (3, uid, len(heap)), "walked", what))
             elif kind == "walked":
                 uid, (_, _, place) = what
-                # a rebooking there is a new journey, which may set off by link (REPORT)
+                # a rebooking there is a new journey, which may set off by link (the fine print)
                 ready = t + self._after_link(place)
                 self._arrive(self.pax[uid], place, t, ready, ready if self.rebook_by_link else None)
         # A vehicle standing at a closed place when the run ends (reached, not yet landed or
-        # left) holds its passengers there: corridor counts them at_station (REPORT: the docs
-        # say so only of stations that queue).
+        # left) holds its passengers there: corridor counts them at_station (the fine print).
         for p in self.pax.values():
             if p.status == ONBOARD:
                 tr, j = p.onboard

@@ -27,7 +27,7 @@ PLACES = [
 ]
 
 
-FEATURES = ("clock_change", "capacity_cut", "links")
+FEATURES = ("clock_change", "capacity_cut", "links", "cut_over_closure")
 
 
 def random_scenario(rng: random.Random, features=FEATURES) -> dict:
@@ -106,8 +106,8 @@ def _clock_change(scn: dict, rng: random.Random):
 def _capacity_cuts(disruptions: list, rng: random.Random, over_closures: bool = False):
     """Make some disruptions cuts: of a service (a trip carries the whole seats the factor
     leaves, none: cancelled) or of a place without servers (no effect). Unless
-    ``over_closures``, a cut does not overlap a closure of its target (REPORT: corridor then
-    knows the closure from the cut's start)."""
+    ``over_closures``, a cut does not overlap a closure of its target (corridor read a closure
+    over a cut that leaves no seat as known from the cut's start until 2026-12-04)."""
     for d in disruptions:
         if rng.random() < 0.6:
             f = rng.choice([0.2, 0.34, 0.5, 0.67, 0.7, 0.9])

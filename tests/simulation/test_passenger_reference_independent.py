@@ -8,21 +8,22 @@ clocks). ``passenger_scenarios.py`` draws small scenarios from the whole of that
 three to five places in three clocks, multi-stop services calling twice at a place, one to
 three seats a trip, fixed delays, closures, runs that end with passengers on the way, and
 (each with some probability, from a second stream so that the original draws of a seed
-stay) runs across Vilnius's change of clocks, cuts of 0.2 to 0.9, and links. Each passenger's status at the end, arrival, first
-departure, planned arrival, missed and rebooked counts must be the reference's.
+stay) runs across Vilnius's change of clocks, cuts of 0.2 to 0.9, and links. Each
+passenger's status at the end, arrival, first departure, planned arrival, missed and
+rebooked counts must be the reference's.
 
-Where the docs leave a choice open the reference takes corridor's (REPORT of the trial,
-2026-12-04): a trip that left its first stop before the run's start does not run; a vehicle
-reaching a closed place lands when it opens; when a closure becomes known its passengers
-rebook trip by trip; of journeys equal in arrival and first departure, the one the connection
-scan keeps. docs/simulation.md ("Passengers: the fine print") now says each of these.
+Where the docs left a choice open the reference took corridor's (trials of 2026-12-04), and
+docs/simulation.md ("Passengers: the fine print") now says each: a trip that left its first
+stop before the run's start does not run; a vehicle reaching a closed place lands when it
+opens; when a closure becomes known its passengers rebook trip by trip; of journeys equal in
+arrival and in the latest moment to be ready, the one the connection scan keeps; cuts are in
+the seats from the start; links are walked link by link.
 """
 
 from __future__ import annotations
 
 import random
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from simulation.passenger_scenarios import FEATURES, compare, random_scenario
@@ -168,23 +169,20 @@ def test_a_rebooking_after_a_link_may_set_off_by_link():
     assert compare(scn, rebook_by_link=False)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="corridor knows a closure over a cut from the cut's start (REPORT)")
 def test_a_closure_over_a_cut_is_known_when_it_begins():
     """Seed 1206 (cuts may overlap closures): S0 (2 seats) is cut to 0.2 from 898 to 2144
-    and closed from 1352 to 1867. Its trip at 1170, under the cut alone, carries no seat from
-    the run's start (no one books it); its trip at 1620, under both, is booked by two
-    passengers at 285 and 573, and corridor rebooks them at 898, when the cut begins: neither
-    what it does for the cut alone (no one would have booked it) nor the docs' "a closure is
-    known from the moment it begins" (1352, the reference)."""
+    and closed from 1352 to 1867. The cut leaves no whole seat and is known from the run's
+    start, so no one books its trips at 1170 (under the cut alone) and 1620 (under both).
+    corridor booked the one at 1620 and rebooked its passengers at 898, when the cut began:
+    it read the cut as a closure there, and the closure as known from the cut's start."""
     scn = random_scenario(random.Random(1206), ("clock_change", "capacity_cut", "links", "cut_over_closure"))
     assert not compare(scn)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="corridor floors 0.29 x 100 in binary floating point: 28 seats (REPORT)")
 def test_a_cut_carries_the_whole_seats_of_the_factor_as_written():
     """One flight a day of 100 seats, cut to 0.29 for the whole run, 80 passengers a day: the
-    docs' ⌊f × capacity⌋ leaves 29 seats, so the 29th passenger of a day flies that day;
-    corridor's trips carry 28 (0.29 * 100 is 28.999999999999996 as a double)."""
+    docs' ⌊f × capacity⌋ leaves 29 seats, so the 29th passenger of a day flies that day
+    (corridor's trips carried 28: 0.29 * 100 is 28.999999999999996 as a double)."""
     scn = _scenario("cut", 1, [("S1", ["AAA", "CCC"], "17:00", 300, 100)], "S1", "01T00:00", "03T00:00")
     scn["disruptions"][0]["capacity_factor"] = 0.29
     scn["demand"][0]["per_week"] = 560

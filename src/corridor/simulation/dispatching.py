@@ -27,7 +27,7 @@ import simpy
 from corridor.simulation import processes
 from corridor.simulation.entities import Formed, Status, TripRecord, Unit
 from corridor.simulation.fleets import Fleet, asks_log
-from corridor.simulation.stations import PathPool
+from corridor.simulation.stations import PathPool, whole_units
 
 if TYPE_CHECKING:
     from corridor.simulation.engine import Replication
@@ -167,7 +167,7 @@ class Dispatcher:
         if not windows:
             return self.capacity[service], math.inf
         factor, until = windows.factor_at(self.env.now)
-        return math.floor(self.capacity[service] * factor), until
+        return whole_units(self.capacity[service], factor), until
 
     def _cutoff(self, service: int, cutoff: float, timer: int) -> Generator[simpy.Event, Any, None]:
         # after the ordinary events of its minute, as a trip leaves: units joining then go too

@@ -86,6 +86,7 @@ from corridor.simulation.stations import (
     Window,
     Windows,
     background_times,
+    whole_units,
 )
 from corridor.simulation.streams import Streams
 from corridor.units import MIN_PER_DAY
@@ -238,10 +239,11 @@ class Replication:
         self.trip_conns = planners["pax"].trip_rows
         self.dispatch = Dispatcher(self)  # dispatched services: when each vehicle leaves, with whom
         self.idle = Idle(self)  # trips nobody can board yet
-        # a service's closure is known from the moment it begins (one in force at the start, then)
+        # a service's closure is known from the moment it begins (one in force at the start, then);
+        # its cuts from the start (_cut_seats), one that leaves no whole seat too
         for s, closures in enumerate(self.service_windows):
             begins = sorted({max(a, 0.0) for a, b, f in closures
-                             if math.floor(self.capacity[s] * f) == 0 and b > 0.0 and a < self.end_min})
+                             if f == 0.0 and b > 0.0 and a < self.end_min})
             for a in begins:
                 if a == 0.0:
                     self._announce(s, 0.0)
@@ -249,15 +251,17 @@ class Replication:
                     self.env.timeout(a).callbacks.append(partial(self._announced, s, a))
 
     def _cut_seats(self) -> None:
-        """A trip under a capacity factor 0 < f < 1 at its departure carries floor(f x capacity):
-        passengers may book no more seats than that on it, and none on one left with no seat
-        (a factor 0 cancels the trip, and those booked on it rebook when it is)."""
+        """A trip under a cut (a capacity factor 0 < f < 1, the least of those in force) at its
+        departure carries floor(f x capacity): known from the start, passengers may book no
+        more seats than that on it, and none on one left with no seat, whether or not a closure
+        holds it too (a closure cancels the trip when it becomes known, and those booked on it
+        rebook then)."""
         for s, starts in enumerate(self.tt.service_starts):
-            windows = self.service_windows[s]
-            for k, start in enumerate(starts.tolist() if windows else []):
-                factor, _ = windows.factor_at(start)
-                if 0.0 < factor < 1.0:
-                    seats = math.floor(self.capacity[s] * factor)
+            cuts = self.service_windows[s].cuts
+            for k, start in enumerate(starts.tolist() if cuts else []):
+                factor, _ = cuts.factor_at(start)
+                if factor < 1.0:
+                    seats = whole_units(self.capacity[s], factor)
                     for c in self.tt.rows_of_trip(self.first_trip[s] + k).tolist():
                         self.seats[c] = seats
                         if seats == 0:
@@ -278,7 +282,7 @@ class Replication:
             delays = trip_delays(service, self.streams, starts.size)
             windows = self.service_windows[s]
             if windows:  # floor(f x capacity) under a disruption of factor f at its start
-                capacity = np.array([math.floor(self.capacity[s] * windows.factor_at(t)[0])
+                capacity = np.array([whole_units(self.capacity[s], windows.factor_at(t)[0])
                                      for t in starts.tolist()], dtype=np.int64)
             else:
                 capacity = np.full(starts.size, self.capacity[s], dtype=np.int64)
@@ -623,7 +627,7 @@ class Replication:
         yield self._late(max(0.0, start + delay - self.env.now), trip)
         stops = self.service_rows[s][0]
         factor, _ = self.service_windows[s].factor_at(start)
-        capacity = math.floor(self.capacity[s] * factor)
+        capacity = whole_units(self.capacity[s], factor)
         log = TripRecord(s, start)
         self._log_trip(log, self.env.now, trip)
         if capacity == 0:  # cancelled (closed, or cut below one unit): passengers booked on it rebook
@@ -667,14 +671,13 @@ class Replication:
 
     def _announce(self, s: int, start: float) -> None:
         """The closures of service ``s`` begun by ``start`` are known, from then, for as long as
-        they last: no one books any of its trips leaving from ``start`` until a whole unit of its
-        capacity is back (or a closure not yet begun follows). A multi-stop trip's later stops
-        still lie ahead, and a passenger offered one would find it gone and rebook onto it again,
-        for ever; and one rebooked off a closed daily train took the next day's, as closed,
-        until the run ended. Those booked on them before who wait for them, or for an earlier
-        trip of their journey, rebook now (:meth:`_rebook_holders`)."""
-        capacity = self.capacity[s]
-        shut = [(a, b) for a, b, f in self.service_windows[s] if a <= start and math.floor(capacity * f) == 0]
+        they last: no one books any of its trips leaving from ``start`` until they lift (a cut
+        that leaves no whole unit is known from the run's start, see :meth:`_cut_seats`). A
+        multi-stop trip's later stops still lie ahead, and a passenger offered one would find it
+        gone and rebook onto it again, for ever; and one rebooked off a closed daily train took
+        the next day's, as closed, until the run ended. Those booked on them before who wait for
+        them, or for an earlier trip of their journey, rebook now (:meth:`_rebook_holders`)."""
+        shut = [(a, b) for a, b, f in self.service_windows[s] if a <= start and f == 0.0]
         end, grew = start, True
         while grew:  # closures begun by now that meet or overlap: one known closure
             grew = False

@@ -42,7 +42,7 @@ from corridor.planning.search import Planner
 from corridor.scenario.schema import Disruption, GatewayChoice, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.shut import open_links
-from corridor.simulation.stations import PathPool
+from corridor.simulation.stations import PathPool, whole_units
 from corridor.units import MIN_PER_DAY
 
 CHUNK = 1024  # uniforms drawn at a time, in order of creation
@@ -116,7 +116,7 @@ def shut_all_run(scenario: Scenario) -> dict[str, list[str]]:
     spans: dict[str, list[Disruption]] = {}
     for d in scenario.disruptions:
         if d.capacity_factor == 0.0 or (d.target in capacity
-                                        and math.floor(d.capacity_factor * capacity[d.target]) == 0):
+                                        and whole_units(capacity[d.target], d.capacity_factor) == 0):
             spans.setdefault(d.target, []).append(d)
     out = {}
     for target, shut in spans.items():

@@ -25,6 +25,7 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Iterator, Sequence
+from fractions import Fraction
 from functools import cached_property
 
 import numpy as np
@@ -37,6 +38,21 @@ from corridor.units import MIN_PER_DAY
 
 Window = tuple[float, float, float]  # start, end (minutes since epoch), capacity factor
 SERVICE_CHUNK = 4096  # service times are drawn this many at a time, in order of admission
+
+
+def whole_units(capacity: int, factor: float) -> int:
+    """What a vehicle of ``capacity`` units carries under a capacity factor: floor(factor x
+    capacity) of the factor as written, not of its nearest double (0.29 of 100 seats is 29,
+    where 0.29 * 100 is 28.999999999999996).
+
+    >>> whole_units(100, 0.29), whole_units(100, 0.57), whole_units(3, 0.34), whole_units(2, 0.0)
+    (29, 57, 1, 0)
+    """
+    x = capacity * factor
+    n = math.floor(x)
+    if min(x - n, n + 1 - x) < 1e-9 * max(1.0, x):  # near a whole number: read the factor exactly
+        return math.floor(Fraction(repr(factor)) * capacity)
+    return n
 
 
 def background_times(per_day: float, rng: np.random.Generator, until: float, *,
