@@ -278,9 +278,18 @@ class SweepResult:
     executor: str = ""
     damaged: int = 0  # kept runs found damaged or edited, and run again
     _summary: dict[int, dict[str, dict[str, float]]] | None = field(default=None, repr=False, compare=False)
+    # read once, not per row: a grid of thousands of combinations took minutes to write
+    _by_combination: tuple[int, dict[int, list[SweepRun]]] | None = field(default=None, repr=False,
+                                                                          compare=False)
+    _numeric: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def runs_of(self, combination: int) -> list[SweepRun]:
-        return [r for r in self.runs if r.combination == combination]
+        if self._by_combination is None or self._by_combination[0] != len(self.runs):
+            index: dict[int, list[SweepRun]] = {}
+            for r in self.runs:
+                index.setdefault(r.combination, []).append(r)
+            self._by_combination = (len(self.runs), index)
+        return list(self._by_combination[1].get(combination, ()))
 
     def summary(self) -> dict[int, dict[str, dict[str, float]]]:
         """Per combination that ran: every KPI's mean and 95% interval over its replications
@@ -294,8 +303,12 @@ class SweepResult:
         return self._summary
 
     def numeric(self, column: str) -> bool:
-        values = [c.values[column] for c in self.combinations]
-        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        """Whether every combination's value of ``column`` is a number."""
+        if column not in self._numeric:
+            values = [c.values[column] for c in self.combinations]
+            self._numeric[column] = all(isinstance(v, int | float) and not isinstance(v, bool)
+                                        for v in values)
+        return self._numeric[column]
 
     def _settings(self, combination: int) -> dict[str, Any]:
         c = self.combinations[combination]
