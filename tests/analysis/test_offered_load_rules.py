@@ -129,3 +129,22 @@ def test_outside_traffic_fills_a_station_at_95_percent_and_over_it_past_100_unde
     assert found == {"FULL": "its outside traffic alone takes 95% of its capacity",
                      "OVER": "its outside traffic alone takes 100% of its capacity",
                      "FLAT": "its outside traffic alone takes 100% of its capacity"}
+
+
+def test_outside_traffic_is_counted_at_its_months_factors_over_the_run() -> None:
+    """Factors of 0.5 in every month are half the traffic (validate said 129% and "grows without
+    bound" of a station the run found 68% busy); a run of 14 days in March and 14 in April at
+    factors 2 and 0 averages 1, its busiest month is March at 2."""
+    data = yaml.safe_load(CALLS)
+    data["disruptions"] = []
+    data["places"][1]["background_per_day"] = 30  # 30 x 72 min: 1.5 servers' days
+    data["places"][1]["background_seasonality"] = [0.5] * 12
+    b = {x.place: x for x in offered_load(Scenario.model_validate(data))}["B"]
+    assert b.background_per_day == pytest.approx(15.0)
+    assert b.utilisation == pytest.approx((1 + 15) * 72 / 1440)
+    assert outside_overload(Scenario.model_validate(data)) == {}  # 75%, not 150%
+    data["run"] = {"start": "2027-03-18", "horizon_days": 28, "drain_days": 7}
+    data["places"][1]["background_seasonality"] = [1, 1, 2, 0, 1, 1, 1, 1, 1, 1, 1, 1]
+    b = {x.place: x for x in offered_load(Scenario.model_validate(data))}["B"]
+    assert b.background_per_day == pytest.approx(30.0 * (14 * 2 + 14 * 0) / 28)
+    assert b.peak_month == "2027-03" and b.peak_utilisation == pytest.approx((1 + 60) * 72 / 1440)

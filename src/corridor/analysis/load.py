@@ -168,7 +168,8 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
             continue
         mean = float(place.service_time.mean_min)
         timetabled, sent = calls.get(place.id, 0.0), dispatched.get(place.id, 0.0)
-        rho = (timetabled + sent + place.background_per_day) * mean / (place.servers * MIN_PER_DAY)
+        background = seasonal_background(scenario, place)
+        rho = (timetabled + sent + background) * mean / (place.servers * MIN_PER_DAY)
         cut = _deepest_cut(scenario, place.id, unseen)
         deepest = cut.capacity_factor if cut is not None else 1.0
         worst = rho / deepest if deepest > 0 else math.inf
@@ -179,9 +180,23 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
                 load = vehicles * mean / (place.servers * MIN_PER_DAY)
                 if load > peak:
                     peak, month = load, label
-        out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, place.background_per_day,
+        out.append(StationLoad(place.id, place.servers, mean, timetabled, sent, background,
                                rho, max(rho, worst), peak, month, tuple(uncounted.get(place.id, ()))))
     return out
+
+
+def seasonal_background(scenario: Scenario, place: Place) -> float:
+    """Outside vehicles a day that reach ``place`` on average over the run's demand: its
+    ``background_per_day`` at each month's factor, weighted by the minutes of the run in it
+    (factors of 0.5 in every month are half the traffic, not a season of the same mean)."""
+    factors = place.background_seasonality
+    if factors is None or not place.background_per_day:
+        return float(place.background_per_day)
+    from corridor.simulation.demand import month_edges
+
+    edges, months = month_edges(scenario.run.epoch, scenario.run.horizon_days * MIN_PER_DAY)
+    share = float(np.dot(np.diff(edges), np.asarray(factors, dtype=np.float64)[months]) / edges[-1])
+    return place.background_per_day * share
 
 
 #: outside traffic alone this busy leaves a station no room that any cargo could use for long:
@@ -250,11 +265,12 @@ def _outside_loads(scenario: Scenario) -> list[tuple[Place, float, str]]:
     for place in scenario.places:
         if not place.servers or place.service_time is None or not place.background_per_day:
             continue
-        rho = place.background_per_day * float(place.service_time.mean_min) / (place.servers * MIN_PER_DAY)
+        each = float(place.service_time.mean_min) / (place.servers * MIN_PER_DAY)  # of a vehicle a day
+        rho = seasonal_background(scenario, place) * each
         why = f"its outside traffic alone takes {rho:.0%} of its capacity"
         if place.background_seasonality is not None:
-            peak, label = max(((rho * place.background_seasonality[m], label) for m, label in months),
-                              default=(rho, ""))
+            peak, label = max(((place.background_per_day * each * place.background_seasonality[m], label)
+                               for m, label in months), default=(rho, ""))
             if peak > rho:
                 rho, why = peak, f"its outside traffic alone takes {peak:.0%} of its capacity in {label}"
         out.append((place, rho, why))
