@@ -18,6 +18,20 @@ from corridor.scenario import load_scenario
 ALLOW = ["--allow-path", str(SCENARIOS)]  # the scenarios here extend the shipped ones
 
 
+def malaszewicze_load(servers: int | None = None, days: int | None = None) -> float:
+    """The baseline's Małaszewicze offered load by its outside traffic over the first ``days`` of
+    the run (its horizon by default), each day at its month's factor, counted here day by day."""
+    import datetime as dt
+
+    s = load_scenario(SCENARIOS / "baseline.yaml")
+    place = next(p for p in s.places if p.id == "MALASZEWICZE")
+    assert place.background_seasonality is not None and place.service_time is not None
+    n = days or s.run.horizon_days
+    factors = [place.background_seasonality[(s.run.start + dt.timedelta(days=k)).month - 1] for k in range(n)]
+    return (place.background_per_day * sum(factors) / n * place.service_time.mean_min
+            / ((servers or place.servers) * 1440))
+
+
 def overlay(tmp_path: Path, base: str, name: str, body: str = "") -> str:
     """The path of a scenario NAME written in ``tmp_path`` that extends the shipped ``base`` by
     ``body`` (YAML)."""
@@ -129,11 +143,13 @@ def test_validate_says_an_overload_of_timetabled_trips_holds_if_they_run_loaded(
 
 
 def test_validate_warns_of_overload(tmp_path: Path, capsys) -> None:
-    # 8.7 outside trains a day of 455 min on 3 tracks is 92%; on one track, 275% (computed)
+    # 8.7 outside trains a day of 455 min at March-May's factors on 3 tracks is 96%; on one
+    # track, 289% (computed)
     path = overlay(tmp_path, "baseline.yaml", "tight", "places:\n  - {id: MALASZEWICZE, servers: 1}\n")
     assert main(["validate", path, *ALLOW]) == 0
     err = capsys.readouterr().err
-    assert "warning: MALASZEWICZE: offered load 275% of capacity" in err and "without bound" in err
+    assert f"{malaszewicze_load(servers=1):.0%}" == "289%"
+    assert "warning: MALASZEWICZE: offered load 289% of capacity" in err and "without bound" in err
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
     # the baseline's one warning: Malaszewicze near capacity, as published waits of 2-3 days say
     warnings = validate_warnings(capsys.readouterr().err)
@@ -387,9 +403,10 @@ def test_run_names_a_queue_that_grows_without_bound(tmp_path: Path, capsys) -> N
     assert main(["run", path, *ALLOW]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "warning: MALASZEWICZE: the queue grew without bound" in out
-    # its outside traffic alone (8.7 trains a day of 455 min on one track) fills it 2.75 times
-    # over: the warning says so, not that the scenario's traffic overloads it
-    assert "its outside traffic alone takes 275% of its capacity, so it grows whatever this scenario's " \
+    # its outside traffic alone (8.7 trains a day of 455 min at March's factor on one track)
+    # fills it 2.6 times over: the warning says so, not that the scenario's traffic overloads it
+    alone = f"{malaszewicze_load(servers=1, days=28):.0%}"
+    assert f"its outside traffic alone takes {alone} of its capacity, so it grows whatever this scenario's " \
            "own traffic" in out, out
     # three weeks of works at a station that otherwise keeps up (a fourth track: the baseline's
     # three fall short of its outside traffic in the spring) build a queue that clears before
@@ -570,12 +587,12 @@ def test_the_services_table_says_its_load_factor_counts_the_scenario_demand_only
     assert "not modelled" in out
 
 
-@pytest.mark.parametrize(("name", "during"), [("malaszewicze_works.yaml", "160% during its disruption"),
+@pytest.mark.parametrize(("name", "during"), [("malaszewicze_works.yaml", "169% during its disruption"),
                                               ("poland_closure_2025.yaml", "closed during its disruption")])
 def test_validate_names_the_disruption_of_a_place_already_near_capacity(capsys, name: str,
                                                                          during: str) -> None:
-    # Malaszewicze is at 92% in the baseline, so its warning took the 'near capacity' branch and
-    # never said that the works (8/14 of its capacity: 160%) or the 2025 closure shut it; the
+    # Malaszewicze is at 96% in the baseline, so its warning took the 'near capacity' branch and
+    # never said that the works (8/14 of its capacity: 169%) or the 2025 closure shut it; the
     # smaller Polish crossings, under 90%, got the disruption warning
     assert main(["validate", str(SCENARIOS / name)]) == 0
     warning = next(w for w in validate_warnings(capsys.readouterr().err)
@@ -651,8 +668,8 @@ def test_the_passenger_table_calls_first_departure_to_arrival_on_the_way(tmp_pat
 
 
 def test_validate_says_when_the_outside_traffics_seasons_take_a_station_past_capacity(capsys) -> None:
-    # Malaszewicze is 92% loaded at the yearly mean of its outside traffic, but the run (March to
-    # May 2027) meets May's factor: validate said only "near capacity", and the queue grew
+    # Malaszewicze is 96% loaded over the run (March to May 2027) at its months' factors, but
+    # May's factor takes it past capacity: validate said only "near capacity", and the queue grew
     s = load_scenario(SCENARIOS / "baseline.yaml")
     place = next(p for p in s.places if p.id == "MALASZEWICZE")
     assert place.background_seasonality is not None and place.service_time is not None
@@ -660,8 +677,9 @@ def test_validate_says_when_the_outside_traffics_seasons_take_a_station_past_cap
         / (place.servers * 1440)
     assert main(["validate", str(SCENARIOS / "baseline.yaml")]) == 0
     err = " ".join(capsys.readouterr().err.split())
-    assert f"warning: MALASZEWICZE: offered load 92% of capacity (near capacity: expect long queues), " \
-           f"{may:.0%} in 2027-05 with the outside traffic's seasons: a queue grows while it lasts" in err
+    assert f"warning: MALASZEWICZE: offered load {malaszewicze_load():.0%} of capacity (near capacity: " \
+           f"expect long queues), {may:.0%} in 2027-05 with the outside traffic's seasons: a queue grows " \
+           "while it lasts" in err
 
 
 def test_run_says_no_service_carried_anything_instead_of_an_empty_table(write, capsys) -> None:

@@ -190,6 +190,23 @@ demand:
 """
 
 
+def test_a_cargo_flow_with_no_journey_is_named_not_blamed_on_capacity(tmp_path) -> None:
+    """A flow nothing carries (here the wrong way round; a crossing shut all run does the
+    same) stays undelivered at every scale: the curve read "not sustainable already at x0.25 ...
+    try smaller scales" and named a station 3% busy as its bottleneck (hostile trial,
+    2026-12-04). It is refused, naming the flow, before anything runs."""
+    backwards = PATHS.replace("  - {id: F, kind: cargo, from: A, to: Z, per_week: 28}\n",
+                              "  - {id: F, kind: cargo, from: A, to: Z, per_week: 28}\n"
+                              "  - {id: BACK, kind: cargo, from: Z, to: A, per_week: 1}\n")
+    assert "BACK" in backwards
+    with pytest.raises(CorridorError, match=r"cargo flow BACK has no journey in the run"):
+        curve_of(tmp_path, backwards, [0.25, 0.5], replications=1, seed=1)
+    shut = PATHS + ("disruptions:\n  - {id: SHUT, target: EU, start: 2026-12-01T00:00:00Z,"
+                    " end: 2027-03-01T00:00:00Z, capacity_factor: 0}\n")
+    with pytest.raises(CorridorError, match=r"cargo flow F has no journey"):
+        curve_of(tmp_path, shut, [0.25, 0.5], replications=1, seed=1)
+
+
 def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
     # G serves 96 trucks a day and is a few % busy; the paths out of it let one train a day
     # leave, of 10 FEU or fewer (at its cut-off): at 28 FEU a week some days have no train, at
@@ -206,10 +223,11 @@ def test_a_pool_of_paths_can_be_the_bottleneck(tmp_path) -> None:
 
 
 def test_a_resource_nothing_used_is_no_bottleneck(tmp_path) -> None:
-    # the trucks into G closed all run: nothing reaches G or the paths out of it, yet the steps
-    # named 'G, 0% busy' the bottleneck (the first of resources all 0% busy)
+    # the trucks into G closed to the horizon (closed all run, the flow is refused: above):
+    # nothing reaches G or the paths out of it in the window, yet the steps named 'G, 0% busy'
+    # the bottleneck (the first of resources all 0% busy)
     shut = PATHS + ("disruptions:\n  - {id: SHUT, target: IN, start: 2027-01-01T00:00:00+00:00, "
-                    "end: 2027-03-01T00:00:00+00:00}\n")
+                    "end: 2027-02-01T00:00:00+00:00}\n")
     res = curve_of(tmp_path, shut, [1.0, 2.0], replications=2, seed=3, max_transit_days=100.0)
     assert all(u.mean == 0 for s in res.steps for u in s.utilisation.values())
     assert [s.bottleneck for s in res.steps] == [None, None]
@@ -462,14 +480,19 @@ def test_a_backlog_at_the_origin_is_not_sustainable(tmp_path) -> None:
     assert res.limit == 0 and res.steps[res.limit].scale == 0.5
 
 
-def test_a_flow_with_no_journey_does_not_hide_the_backlog(tmp_path) -> None:
+def test_a_flow_with_no_journey_is_refused_and_runs_left_out(tmp_path) -> None:
     # a tiny flow to a place nothing reaches (validate names it): its containers, never
     # delivered, left the rise undefined in most replications, and a step whose backlog grew
-    # passed on the one replication left (a re-test)
+    # passed on the one replication left (a re-test). Such a flow is now refused, naming it and
+    # how to leave it out; left out, the backlog shows
     nowhere = "  - {id: Z, name: Z, kind: rail_terminal, country: KZ, lat: 46, lon: 80, tz: UTC}\n"
     stranded = (FLEET_AT_ORIGIN.replace("  - {id: S, name: S,", nowhere + "  - {id: S, name: S,")
                 + "  - {id: STRAND, kind: cargo, from: O, to: Z, per_week: 0.5}\n")
-    res = curve_of(tmp_path, stranded, [0.5, 1.5], replications=3, seed=11)
+    with pytest.raises(CorridorError, match=r"STRAND has no journey .* `remove: \{demand: \[STRAND\]\}`"):
+        curve_of(tmp_path, stranded, [0.5, 1.5], replications=3, seed=11)
+    (tmp_path / "base.yaml").write_text(stranded, encoding="utf-8")
+    res = curve_of(tmp_path, "extends: base.yaml\nremove: {demand: [STRAND]}\n", [0.5, 1.5],
+                   replications=3, seed=11)
     light, heavy = res.steps
     assert heavy.door_to_door_rise_at_least_days is not None and heavy.door_to_door_rise_at_least_days.n == 3
     assert not heavy.sustainable and "a backlog grows through the window" in heavy.why

@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from corridor.analysis.load import outside_over_capacity, outside_overload
+from corridor.analysis.load import blocked_flows, outside_over_capacity, outside_overload, unroutable_flows
 from corridor.analysis.runs import check_run_arguments
 from corridor.analysis.sweep import Combination, RunStore, SweepResult, sweep
 from corridor.analysis.warnings import (
@@ -421,6 +421,23 @@ def cargo_flows(scenario: Scenario, name: str) -> dict[str, float]:
     return flows
 
 
+def refuse_stranded(scenario: Scenario, name: str) -> None:
+    """Refuse a curve that a cargo flow with no journey in the run would flatten: its containers
+    all stay undelivered at any scale, so every step would read unsustainable, and the advice
+    to try smaller scales would be wrong (`corridor validate` warns of such a flow)."""
+    cargo = {d.id for d in scenario.demand if d.kind == "cargo"}
+    stranded = sorted({f for f, _ in unroutable_flows(scenario)} | {f for f, _, _ in blocked_flows(scenario)})
+    stranded = [f for f in stranded if f in cargo]
+    if stranded:
+        them = "it" if len(stranded) == 1 else "them"
+        raise CorridorError(
+            f"{name}: cargo flow{'s' if len(stranded) > 1 else ''} {', '.join(stranded)} "
+            f"{'has' if len(stranded) == 1 else 'have'} no journey in the run (`corridor validate` "
+            f"says why): no scale delivers {them}, so every step would read unsustainable; give "
+            f"{them} a route, or leave {them} out (a scenario that extends this one with "
+            f"`remove: {{demand: [{', '.join(stranded)}]}}`)")
+
+
 def window_feu_per_week(scenario: Scenario) -> float:
     """The cargo demand of the statistics window [warm-up, horizon), FEU a week: each flow's
     ``per_week`` times the mean of its months' seasonal factors over the window (UTC months,
@@ -474,6 +491,7 @@ def throughput(raw: SourceDict, name: str, scales: list[float], *, replications:
         raw = apply(raw, [(s.path, s.values[0]) for s in settings], labels=labels)
     scenario = validate_changed(raw, name, labels)
     flows = cargo_flows(scenario, name)
+    refuse_stranded(scenario, name)
     base_feu = window_feu_per_week(scenario)  # the window's own demand, with its seasons
     combos = [Combination({"scale": s}, {"scale": f"{s:g}"},
                           tuple((f"demand.{fid}.per_week", per_week * s) for fid, per_week in flows.items()),
