@@ -122,6 +122,10 @@ def _prepared(cache: OrderedDict[str, Any], token: str, scenario: Scenario) -> A
     return cache[token]
 
 
+#: a run that ran out of memory, in a sweep's failures
+OUT_OF_MEMORY = "out of memory: a shorter horizon, less demand or fewer workers (each holds a run) need less"
+
+
 def _run_batch(batch: _Batch, cache: OrderedDict[str, Any]) -> list[tuple[int, Any]]:
     from corridor.simulation import replicate
 
@@ -131,6 +135,10 @@ def _run_batch(batch: _Batch, cache: OrderedDict[str, Any]) -> list[tuple[int, A
         try:
             tt, planners = _prepared(cache, token, scenario)
             result = batch.work(replicate(scenario, tt, planners, replication, seed), scenario)
+        except MemoryError:  # said as `run` says it, not as NumPy's 'Unable to allocate 61.0 MiB ...'
+            if not batch.keep_going:
+                raise
+            result = Failed(OUT_OF_MEMORY)
         except Exception as exc:
             if not batch.keep_going:
                 raise

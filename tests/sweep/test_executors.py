@@ -14,7 +14,7 @@ from sweep.scenarios import station_raw
 
 from corridor.analysis.sweep import grid, run_kpis, sweep
 from corridor.errors import CorridorError
-from corridor.executors import Executor, Failed, Job, execute, run_replications
+from corridor.executors import OUT_OF_MEMORY, Executor, Failed, Job, execute, run_replications
 from corridor.scenario.load import validate_raw
 from corridor.scenario.overrides import parse_setting
 
@@ -106,6 +106,22 @@ def test_a_dying_worker_fails_its_run_only(station) -> None:
     assert all(_same(a["kpis"], b["kpis"]) for a, b in zip(plain, results[:2] + results[3:], strict=True))
     with pytest.raises(CorridorError, match="worker process died"):
         execute([scenario], jobs, _dies_on_replication_2, executor=Executor(workers=2))
+
+
+def _out_of_memory_on_1(rec, scenario):
+    if rec.replication == 1:
+        raise MemoryError("Unable to allocate 61.0 MiB for an array with shape (8000520,)")
+    return 0
+
+
+def test_a_run_out_of_memory_is_said_as_run_says_it(station) -> None:
+    # throughput's steps failed with NumPy's 'MemoryError: Unable to allocate 61.0 MiB ...'
+    raw, name = station
+    scenario = validate_raw(raw, name)
+    results = execute([scenario], [Job(0, 0, 1), Job(0, 1, 1)], _out_of_memory_on_1, keep_going=True)
+    assert results[1] == Failed(OUT_OF_MEMORY) and "fewer workers" in OUT_OF_MEMORY
+    with pytest.raises(MemoryError):  # without keep_going, up to the command line's message
+        execute([scenario], [Job(0, 1, 1)], _out_of_memory_on_1)
 
 
 def test_a_run_that_raises_is_reported_with_its_reason(station) -> None:
