@@ -81,7 +81,7 @@ class LaunchCase:
                           f"{full:.0%} of its flights left full, so more would choose it than it carried")
         else:
             chosen = "no demand flow goes from its first stop to its last, so no share of a market"
-        against = (f"against a break-even of {even.mean:.0%}{_interval(even, '.0%')}"
+        against = (f"against a break-even of {whole_percent(even.mean)}{_interval(even, '.0%')}"
                    if math.isfinite(even.mean)
                    else "with no break-even load (its fares earn nothing a traveller)")
         text = (f"{self.service} (new in {self.scenario}{over}): {chosen}; load factor "
@@ -179,6 +179,17 @@ def round_trips(cases: list[LaunchCase]) -> list[str]:
 def _known(e: Estimate) -> bool:
     """The estimate has an interval (not one replication's)."""
     return math.isfinite(e.low) and math.isfinite(e.high)
+
+
+def whole_percent(x: float) -> str:
+    """A share in whole percent, not rounded onto 0% when it is above 0: a break-even load of
+    0.0003% (a fare of millions) read "load 0% against a break-even of 0%; it loses money".
+
+    >>> [whole_percent(x) for x in (0.0, 0.000003, 0.005, 0.0051, 0.62, 1.7)]
+    ['0%', '<1%', '<1%', '1%', '62%', '170%']
+    """
+    text = f"{x:.0%}"
+    return "<1%" if x > 0.0 and text == "0%" else text
 
 
 def _interval(e: Estimate, fmt: str, label: str = "", *, within: tuple[float, float] | None = None) -> str:

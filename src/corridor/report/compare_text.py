@@ -6,6 +6,7 @@ import math
 import textwrap
 from typing import Any
 
+from corridor.analysis.launch import whole_percent
 from corridor.report.tables import format_table, terminal_width
 from corridor.units import MIN_PER_DAY
 
@@ -138,7 +139,8 @@ def launch_rows(case: Any) -> list[list[str]]:
              f"{p.value:g}" if p.parameter in ("rivals", "waiting") else _num(p.value, 0),
              _share(p.share), _num(p.passengers_per_week, 0), _share(p.load_factor),
              _num(p.spilled_per_week, 0), _num(p.profit_per_week_usd / 1000, 1),
-             _share(p.break_even_load_factor), _num(p.break_even_market_per_week, 0)]
+             whole_percent(p.break_even_load_factor) if math.isfinite(p.break_even_load_factor) else "-",
+             _num(p.break_even_market_per_week, 0)]
             for p in case.sensitivity]
 
 

@@ -6,7 +6,7 @@ import math
 import textwrap
 from typing import Any
 
-from corridor.analysis.launch import NO_MARKET
+from corridor.analysis.launch import NO_MARKET, whole_percent
 from corridor.analysis.warnings import run_warnings
 from corridor.report.tables import cut_at_zero, cut_share, format_table, terminal_width
 from corridor.units import MIN_PER_WEEK
@@ -353,7 +353,7 @@ def airline_verdict(s: dict[str, dict[str, float]], name: str, months: list[str]
     # a figure that is not a number is left out, not printed as 'nan': no break-even load for a
     # flight that earns nothing a traveller, no market when no flow goes from its first stop to its last
     text = f"Verdict: {name} {verdict}: load {mean('load_factor'):.0%}"
-    text += f" against a break-even of {even:.0%}" if math.isfinite(even) else \
+    text += f" against a break-even of {whole_percent(even)}" if math.isfinite(even) else \
         " (no break-even load: its fares earn nothing a traveller)"
     if even > 1.0 and math.isfinite(market):  # (NaN compares False)
         text += f"; {NO_MARKET}"
