@@ -493,10 +493,16 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
               deliver: Callable[[list[tuple[int, Any]]], None], *, where: str = "--dask",
               done: list[int] | None = None) -> None:
     from distributed import as_completed
+    from distributed.comm.core import CommClosedError
 
     todo = deque(batches)
     pending: dict[Any, _Batch] = {}
     flow = as_completed()
+
+    def lost() -> ClusterLost:
+        finished = f"; {done[0]:,} runs had finished" if done is not None else ""
+        return ClusterLost(f"{where}: lost the connection to the Dask scheduler mid-run "
+                           f"(it stopped, or the network failed){finished}")
 
     def send() -> None:
         batch = todo.popleft()
@@ -512,9 +518,7 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
             if future.status == "cancelled" and _connection_lost(client, future):
                 # the client lost its scheduler and cancelled every future: not failed runs
                 # (a sweep's --resume does them), and no use sending more
-                finished = f"; {done[0]:,} runs had finished" if done is not None else ""
-                raise ClusterLost(f"{where}: lost the connection to the Dask scheduler mid-run "
-                                  f"(it stopped, or the network failed){finished}")
+                raise lost()
             if future.status != "finished":  # an error, or cancelled by the scheduler
                 exc = future.exception() if future.status == "error" else CorridorError("cancelled")
                 if _from_the_work(exc):  # the replication raised it: as in this process
@@ -528,7 +532,11 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
                     raise CorridorError(f"{where}: the Dask cluster could not run replications "
                                         f"({_first_line(exc)}){_hint(exc)}") from None
             else:
-                deliver(future.result())
+                try:
+                    result = future.result()
+                except (CommClosedError, OSError):  # the scheduler went as its result came
+                    raise lost() from None
+                deliver(result)
             if todo:
                 send()
     except BaseException:
