@@ -185,3 +185,20 @@ def test_a_week_whose_clocks_go_back_pairs_its_repeated_hour_once() -> None:
         if base is back:  # the first 03:30 is still summer time (+03:00), the second is not
             assert "2027-10-31T03:30:00+03:00" in p.depart
             assert "2027-10-31T03:30:00+02:00" not in p.depart
+
+
+def test_the_profiles_note_names_what_the_simulation_adds_for_the_demand_there() -> None:
+    # the demo's direct flight: travellers 12 h slower door to door than the profiles say, as they
+    # chose a cheaper flight and waited for it; the note blamed station queues and fleets
+    from types import SimpleNamespace as NS
+
+    from corridor.analysis.compare import profile_note
+
+    pax = NS(demand=[NS(kind="passenger")], choice=object())
+    cargo = NS(demand=[NS(kind="cargo")], choice=None)
+    note = profile_note([pax, pax])
+    assert "choice model" in note and "station queues" not in note
+    note = profile_note([cargo, cargo])
+    assert "station queues" in note and "travellers" not in note
+    both = profile_note([NS(demand=[NS(kind="passenger"), NS(kind="cargo")], choice=None)] * 2)
+    assert "travellers find seats run out" in both and "station queues" in both and "choice" not in both

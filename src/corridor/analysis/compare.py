@@ -350,6 +350,23 @@ def _same_wall_clock(stamps: Sequence[list[str | None]]) -> tuple[list[str | Non
     return [stamps[0][k] for k in index[0]], index
 
 
+def profile_note(scenarios: Sequence[Scenario]) -> str:
+    """Why the simulated door-to-door times differ from the week profiles, for the kinds of
+    demand the scenarios have (the note blamed station queues and fleets where a flight's
+    travellers took 12 h longer because they chose a cheaper flight and waited for it)."""
+    pax = any(f.kind == "passenger" for s in scenarios for f in s.demand)
+    cargo = any(f.kind != "passenger" for s in scenarios for f in s.demand)
+    why = []
+    if pax:
+        chooses = ("choose among itineraries by fare, time, waiting and changes (the choice model), "
+                   if any(s.choice is not None for s in scenarios) else "")
+        why.append(f"travellers {chooses}find seats run out, and meet delays and missed connections")
+    if cargo:
+        why.append("containers meet station queues, customs holds, departure paths and fleets")
+    return ("The week profiles are the planner's earliest arrivals on the timetable for every departure "
+            "minute; in the simulated times " + "; ".join(why or ["units meet what the run holds"]) + ".")
+
+
 def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None,
             replications: int | None = None, seed: int | None = None, workers: int = 1,
             executor: Executor | None = None, profiles: bool = True,
@@ -401,8 +418,7 @@ def compare(scenarios: Sequence[Scenario], *, names: Sequence[str] | None = None
     profs = ({labels[k]: profile_deltas(base, scenarios[k], notes=notes) for k in range(1, len(scenarios))}
              if profiles else {})
     if profs:
-        notes.append("The week profiles are the planner's timetable times: they know no station queues, "
-                     "customs holds, departure paths or fleets, which the simulated times have.")
+        notes.append(profile_note(scenarios))
     warnings = {label: run_warnings(res) for label, res in zip(labels, results, strict=True)}
     for k in range(1, len(scenarios)):
         warnings[labels[k]] = unlike(base, scenarios[k], labels[0]) + warnings[labels[k]]
