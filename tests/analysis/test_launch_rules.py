@@ -160,3 +160,17 @@ def test_a_route_launched_both_ways_gives_its_profit_a_round_trip_and_a_year() -
     assert said.startswith(f"FAST and BACK together: {profit:+,.0f} USD a round trip; over 52 weeks at 7 "
                            f"round trips a week, about {profit * 7 * 52 / 1e6:+,.2f} million USD")
     assert round_trips([c for c in cases if c.service == "FAST"]) == []  # one way only: nothing to add
+
+
+def test_the_share_says_the_value_of_waiting_it_turns_on() -> None:
+    # the demo's 70% share fell to 47% at twice the value of waiting; its answer never named it
+    from conftest import SCENARIOS
+    from corridor.analysis.launch import waiting_words
+    from corridor.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIOS / "direct_flight.yaml")
+    assert scenario.choice is not None
+    values = sorted({seg.schedule_delay_usd_per_h for seg in scenario.choice.segments})
+    words = waiting_words(scenario)
+    assert f"{values[0]:g} to {values[-1]:g} USD an hour by segment" in words and "what-if" in words
+    assert waiting_words(scenario.model_copy(update={"choice": None})) == ""
