@@ -513,3 +513,14 @@ def test_a_break_even_market_read_off_full_flights_is_said_to_be_at_most() -> No
             assert market == pytest.approx(truth, rel=0.15)
             assert "of its market's travellers choose it" in text and "at most" not in text + verdict
             assert quote.startswith("To quote: the simulated break-even market, about"), quote
+
+
+def test_the_load_by_month_says_how_many_flights_it_is_of() -> None:
+    # the demo's March load factor came from two flights; the table did not say so. FAST flies
+    # daily at 10:00 Almaty time (04:00 UTC): in the toy's window (8 to 28 March) 21 flights
+    from corridor.report.compare_text import launch_table
+
+    comp = compare([toy(False), toy(True)], names=["without", "with"], replications=2, profiles=False)
+    case = comp.launches["with"][0]
+    assert case.flights_by_month == {"2027-03": 21.0}
+    assert "2027-03" in launch_table(case) and "(21 flights)" in launch_table(case)

@@ -56,6 +56,8 @@ class LaunchCase:
     no_sensitivity: str = "no choice model"
     #: what the share turns on most, in words: the value the choice model puts on waiting
     waiting: str = ""
+    #: flights a replication in each month of ``load_by_month`` (a month of two flights says little)
+    flights_by_month: dict[str, float] = field(default_factory=dict)
 
     def sentence(self) -> str:
         f = self.figures
@@ -232,10 +234,13 @@ def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationR
         for sid, rev in ((service, back), *(((back, service),) if back else ())):
             figures = {key: mean_ci([f.get(f"airline.{sid}.{key}", np.nan) for f in flat]) for key in FIGURES}
             months: dict[str, list[float]] = {}
+            flights: dict[str, list[int]] = {}
             for rec in result.records:
                 for month, row in by_month(rec, other).get(sid, {}).items():
                     months.setdefault(month, []).append(row["load_factor"])
+                    flights.setdefault(month, []).append(row["flights"])
             load_by_month = {m: mean_ci(v) for m, v in sorted(months.items())}
+            flights_by_month = {m: float(np.mean(v)) for m, v in sorted(flights.items())}
             choice = with_sensitivity and other.choice is not None and base.choice is not None
             rows = sensitivity(other, sid, with_return=rev) if choice else []
             s = other.service(sid)
@@ -244,7 +249,7 @@ def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationR
             benefit = traveller_benefit(base, other, flows) if choice else {}
             why = "no choice model" if not choice else "it flies no flight in the weeks after the warm-up"
             cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit,
-                                    statistics_window(other), why, waiting_words(other)))
+                                    statistics_window(other), why, waiting_words(other), flights_by_month))
     return cases
 
 

@@ -99,6 +99,7 @@ def summary_json(comp: Any, meta: dict[str, Any]) -> dict[str, Any]:
         "launches": {name: [{"service": c.service, "return_service": c.return_service,
                              "figures": {k: e.as_dict() for k, e in c.figures.items()},
                              "load_factor_by_month": {m: e.as_dict() for m, e in c.load_by_month.items()},
+                             "flights_by_month": c.flights_by_month,
                              "sensitivity": [p.__dict__ for p in c.sensitivity]}
                             for c in cases]
                      for name, cases in comp.launches.items()},

@@ -144,11 +144,18 @@ def launch_rows(case: Any) -> list[list[str]]:
             for p in case.sensitivity]
 
 
+def load_by_month_text(case: Any) -> str:
+    """``2027-03 23% (2 flights), 2027-04 30% (9 flights)``: a month of two flights says little."""
+    flights = case.flights_by_month
+    return ", ".join(f"{m} {e.mean:.0%}" + (f" ({flights[m]:g} flights)" if m in flights else "")
+                     for m, e in case.load_by_month.items())
+
+
 def launch_table(case: Any) -> str:
     """A new service's sensitivity to market size, fare, the rivals' fares, the value of waiting
     and frequency (the market model)."""
     rows = launch_rows(case)
-    months = ", ".join(f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())
+    months = load_by_month_text(case)
     # named with its scenario: a compare of several scenarios prints a table for each that adds
     # the service, one after another
     title = (f"{case.service} in {case.scenario}: what if?\n"

@@ -18,6 +18,7 @@ from corridor.report.compare_text import (
     SENSITIVITY_NOTE,
     kpi_rows,
     launch_rows,
+    load_by_month_text,
     profile_rows,
 )
 
@@ -72,8 +73,7 @@ def _launch_html(case: Any) -> list[str]:
         rows = launch_rows(case)
         out.append(_table(SENSITIVITY_HEADERS, rows))
     if case.load_by_month:
-        out.append("<p>Simulated load factor by month (UTC): " + html.escape(", ".join(
-            f"{m} {e.mean:.0%}" for m, e in case.load_by_month.items())) + "</p>")
+        out.append(f"<p>Simulated load factor by month (UTC): {html.escape(load_by_month_text(case))}</p>")
     return out
 
 
