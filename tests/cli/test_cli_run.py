@@ -874,3 +874,18 @@ def test_validate_leads_each_warning_with_where_its_item_is_given(tmp_path: Path
     said = [w for w in capsys.readouterr().err.splitlines() if "warning: " in w]
     assert [w.split(": warning: ")[0] for w in said] == [f"{path}:4:5", f"{path}:8:5", f"{path}:6:5"], said
     assert [w.split(": warning: ")[1].split(":")[0] for w in said] == ["MALASZEWICZE", "LATE", "KENA"]
+
+
+def test_validate_says_what_memory_a_replication_takes_when_it_is_large(write, capsys, monkeypatch) -> None:
+    # validate said OK of a run (a departure a minute for ten years, 5.3 M connections) that then
+    # ran out of memory in its worker after 55 s (hostile trial, 2026-12-04). The counts here by
+    # hand: 35 days of horizon and drain from a Monday, A1 daily (35) and A2 on Mondays and
+    # Wednesdays (10); 70 travellers a week over the 14-day horizon (140)
+    path = write("small.yaml", MINIMAL + "demand:\n"
+                 "  - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 70}\n")
+    assert main(["validate", str(path)]) == 0
+    assert "GB of memory" not in capsys.readouterr().err  # a few KB: nothing to say
+    monkeypatch.setattr("corridor.analysis.load.MEMORY_WORTH_SAYING_GB", 0.0)
+    assert main(["validate", str(path)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "GB of memory (45 timetabled connections over horizon and drain, about 140 units of demand)" in err

@@ -387,6 +387,23 @@ def blocked_flows(scenario: Scenario, tt: Timetable | None = None) -> list[tuple
     return out
 
 
+#: memory a replication holds, measured (docs/scenarios.md): 864,000 connections peaked at
+#: 1.45 GB, 1.43 million units of demand at 925 MB (2026-11-30 and 2026-12-04)
+BYTES_PER_CONNECTION, BYTES_PER_UNIT = 1_700, 650
+#: a replication this big is worth a word before the run: a laptop's worker pool may not hold it
+MEMORY_WORTH_SAYING_GB = 2.0
+
+
+def replication_memory_gb(scenario: Scenario, tt: Timetable | None) -> tuple[float, int, float]:
+    """About how much memory one replication takes (GB), from its timetabled connections over
+    horizon and drain and its units of demand on average: (GB, connections, units)."""
+    from corridor.scenario.checks import demand_units
+
+    connections = tt.n_connections if tt is not None else 0
+    units = sum(demand_units(scenario).values())
+    return (connections * BYTES_PER_CONNECTION + units * BYTES_PER_UNIT) / 1e9, connections, units
+
+
 def unroutable_flows(scenario: Scenario, tt: Timetable | None = None,
                      shut: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """Flows with no journey from their origin to their destination on the run's timetable

@@ -14,6 +14,7 @@ from corridor.errors import CorridorError
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from corridor.analysis.load import (
+        MEMORY_WORTH_SAYING_GB,
         blocked_flows,
         idle_cuts,
         idle_fleets,
@@ -21,6 +22,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         offered_load,
         outside_run,
         pathless_services,
+        replication_memory_gb,
         simulated_period,
         unroutable_flows,
     )
@@ -119,6 +121,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
              "arrives in a run", "demand" if key == "seasonality" else "item")
     for d, why in idle_cuts(scenario):
         warn(f"{d.id}: capacity_factor {d.capacity_factor:g} changes nothing {why}", "disruptions")
+    gb, connections, units_made = replication_memory_gb(scenario, tt)
+    if gb >= MEMORY_WORTH_SAYING_GB:
+        warn(f"a replication of this run takes about {gb:,.0f} GB of memory ({connections:,} timetabled "
+             f"connections over horizon and drain, about {units_made:,.0f} units of demand), and each "
+             "worker (--workers) holds one: a shorter run or thinner timetables and flows need less",
+             "run")
     for fleet in idle_fleets(scenario):
         warn(f"{fleet}: no dispatched service names this fleet (dispatch: {{fleet: {fleet}}}): "
              "its vehicles never run", "fleets")

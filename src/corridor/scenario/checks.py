@@ -160,7 +160,7 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
         connections[service.id] = per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
     # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
     horizon = _days_by_month(run.start, run.horizon_days)
-    flows = {d.id: _seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand}
+    flows = demand_units(scenario)
     # outside traffic, like demand, arrives until the horizon (the drain only clears it)
     outside = {p.id: _seasonal(p.background_per_day, p.background_seasonality, horizon)
                for p in scenario.places}
@@ -180,6 +180,12 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
                         f"a run this long holds up to {count:,.0f} {what}{most_from}; at most {most:,} fit "
                         "one simulation run (shorten the run, or thin the timetables and flows)"))
     return out
+
+
+def demand_units(scenario: Scenario) -> dict[str, float]:
+    """Each demand flow's units over the horizon on average, its months at their seasonal factors."""
+    horizon = _days_by_month(scenario.run.start, scenario.run.horizon_days)
+    return {d.id: _seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand}
 
 
 def _days_by_month(first: dt.date, days: int) -> list[int]:
