@@ -106,6 +106,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from corridor.report.tables import terminal_width
 
     if args.out is not None and (result.runs or result.failures):
+        if not args.quiet and sys.stderr.isatty():  # a grid of thousands takes a minute to write
+            print(f"writing {args.out}/: the tables and plots of {len(result.combinations):,} "
+                  "combinations", file=sys.stderr, flush=True)
         write_sweep(result, args.out, [args.scenario], args.allow_paths)
     if args.json:
         meta = metadata(result, [args.scenario], args.allow_paths)
