@@ -105,7 +105,8 @@ def compare_text(comp: Any) -> str:
               "numbers;", "difference = other - base, paired by replication;",
               *textwrap.wrap(f"window: totals are sums over the statistics window ({days}, warm-up "
                              "to horizon), of the units created in it and delivered (the vehicles' CO2: "
-                             "of the vehicles that left in it, every seat or slot counted)", width), ""]
+                             "of the vehicles that left in it, every seat or slot counted); containers "
+                             "delivered a week count those that arrived in it, whenever created", width), ""]
     for name in comp.names[1:]:
         for case in comp.launches.get(name, []):
             lines += [launch_table(case), ""]
