@@ -148,17 +148,23 @@ def test_a_route_launched_both_ways_gives_its_profit_a_round_trip_and_a_year() -
     [said] = round_trips(cases)
     # by hand, from the trip log: each direction's fares a flight less 2,500 USD (2 h at 1,000
     # and 500 a trip), averaged over the replications; 7 flights a week each way
-    profit = 0.0
+    both = [0.0] * len(records)  # a round trip's profit in each replication
     for service in ("FAST", "BACK"):
-        per_rep = []
-        for rec in records:
+        for r, rec in enumerate(records):
             t = rec.trips
             mine = [k for k in range(t["service"].size) if rec.services[t["service"][k]] == service
                     and rec.warmup_min <= t["scheduled_min"][k] < rec.horizon_min]
-            per_rep.append(sum(float(t["revenue_usd"][k]) for k in mine) / len(mine) - 2500.0)
-        profit += sum(per_rep) / len(per_rep)
-    assert said.startswith(f"FAST and BACK together: {profit:+,.0f} USD a round trip; over 52 weeks at 7 "
-                           f"round trips a week, about {profit * 7 * 52 / 1e6:+,.2f} million USD")
+            both[r] += sum(float(t["revenue_usd"][k]) for k in mine) / len(mine) - 2500.0
+    profit = sum(both) / len(both)
+    # its 95% interval over the replications, the two directions paired (scipy's t)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(both) - 1) * float(np.std(both, ddof=1)) / len(both) ** 0.5
+    year = 7 * 52 / 1e6
+    assert said.startswith(f"FAST and BACK together: {profit:+,.0f} USD a round trip (95% CI "
+                           f"{profit - half:+,.0f} to {profit + half:+,.0f}); over 52 weeks at 7 round trips "
+                           f"a week, about {profit * year:+,.2f} million USD ({(profit - half) * year:+,.2f} "
+                           f"to {(profit + half) * year:+,.2f})"), said
     assert round_trips([c for c in cases if c.service == "FAST"]) == []  # one way only: nothing to add
 
 

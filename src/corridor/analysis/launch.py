@@ -58,6 +58,8 @@ class LaunchCase:
     waiting: str = ""
     #: flights a replication in each month of ``load_by_month`` (a month of two flights says little)
     flights_by_month: dict[str, float] = field(default_factory=dict)
+    #: its profit per flight in each replication, in order (a round trip's interval pairs them)
+    profits: tuple[float, ...] = ()
 
     def sentence(self) -> str:
         f = self.figures
@@ -176,9 +178,17 @@ def round_trips(cases: list[LaunchCase]) -> list[str]:
             continue
         when = f" ({c.window})" if c.window else ""
         year = profit * weekly * 52 / 1e6
-        out.append(f"{c.service} and {back.service} together: {profit:+,.0f} USD a round trip; over 52 "
-                   f"weeks at {weekly:.3g} round trips a week, about {year:+,.2f} million USD, at the loads "
-                   f"simulated{when}.")
+        # the two directions' profits paired by replication (the same travellers' draws)
+        pair = (mean_ci(np.add(c.profits, back.profits))
+                if len(c.profits) == len(back.profits) and len(c.profits) > 1 else None)
+        trip = year_ci = ""
+        if pair is not None and _known(pair):
+            trip = f" (95% CI {pair.low:+,.0f} to {pair.high:+,.0f})"
+            scale = weekly * 52 / 1e6
+            year_ci = f" ({pair.low * scale:+,.2f} to {pair.high * scale:+,.2f})"
+        out.append(f"{c.service} and {back.service} together: {profit:+,.0f} USD a round trip{trip}; "
+                   f"over 52 weeks at {weekly:.3g} round trips a week, about {year:+,.2f} million USD"
+                   f"{year_ci}, at the loads simulated{when}.")
     return out
 
 
@@ -248,8 +258,10 @@ def launch_cases(base: Scenario, other: Scenario, name: str, result: SimulationR
                      if f.kind == "passenger" and f.from_ == s.stops[0] and f.to == s.stops[-1]]
             benefit = traveller_benefit(base, other, flows) if choice else {}
             why = "no choice model" if not choice else "it flies no flight in the weeks after the warm-up"
+            profits = tuple(f.get(f"airline.{sid}.profit_per_flight_usd", np.nan) for f in flat)
             cases.append(LaunchCase(name, sid, rev, figures, load_by_month, rows, benefit,
-                                    statistics_window(other), why, waiting_words(other), flights_by_month))
+                                    statistics_window(other), why, waiting_words(other), flights_by_month,
+                                    profits))
     return cases
 
 
