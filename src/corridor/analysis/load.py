@@ -32,6 +32,7 @@ import numpy as np
 
 from corridor.network.timetable import Timetable, build_timetable
 from corridor.planning.search import Planner
+from corridor.scenario.checks import demand_units, over_horizon
 from corridor.scenario.schema import Disruption, Place, Scenario
 from corridor.simulation.entities import DispatchStep, LinkStep, Step
 from corridor.simulation.gateways import gateway_options, shut_all_run
@@ -187,16 +188,11 @@ def offered_load(scenario: Scenario, tt: Timetable | None = None) -> list[Statio
 
 def seasonal_background(scenario: Scenario, place: Place) -> float:
     """Outside vehicles a day that reach ``place`` on average over the run's demand: its
-    ``background_per_day`` at each month's factor, weighted by the minutes of the run in it
-    (factors of 0.5 in every month are half the traffic, not a season of the same mean)."""
-    factors = place.background_seasonality
-    if factors is None or not place.background_per_day:
-        return float(place.background_per_day)
-    from corridor.simulation.demand import month_edges
-
-    edges, months = month_edges(scenario.run.epoch, scenario.run.horizon_days * MIN_PER_DAY)
-    share = float(np.dot(np.diff(edges), np.asarray(factors, dtype=np.float64)[months]) / edges[-1])
-    return place.background_per_day * share
+    ``background_per_day`` at each month's factor, weighted by the run's days in it (factors of
+    0.5 in every month are half the traffic, not a season of the same mean); what the run-size
+    bound counts, over the horizon's days."""
+    days = scenario.run.horizon_days
+    return over_horizon(scenario, place.background_per_day, place.background_seasonality) / days
 
 
 #: outside traffic alone this busy leaves a station no room that any cargo could use for long:
@@ -397,8 +393,6 @@ MEMORY_WORTH_SAYING_GB = 2.0
 def replication_memory_gb(scenario: Scenario, tt: Timetable | None) -> tuple[float, int, float]:
     """About how much memory one replication takes (GB), from its timetabled connections over
     horizon and drain and its units of demand on average: (GB, connections, units)."""
-    from corridor.scenario.checks import demand_units
-
     connections = tt.n_connections if tt is not None else 0
     units = sum(demand_units(scenario).values())
     return (connections * BYTES_PER_CONNECTION + units * BYTES_PER_UNIT) / 1e9, connections, units

@@ -159,10 +159,9 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
             per_day = math.floor(span / timetable.headway_min) + 1
         connections[service.id] = per_day * len(timetable.weekdays) * weeks * (len(service.stops) - 1)
     # a month's seasonal factor (up to 100) multiplies what a flow or the outside traffic makes
-    horizon = _days_by_month(run.start, run.horizon_days)
     flows = demand_units(scenario)
     # outside traffic, like demand, arrives until the horizon (the drain only clears it)
-    outside = {p.id: _seasonal(p.background_per_day, p.background_seasonality, horizon)
+    outside = {p.id: over_horizon(scenario, p.background_per_day, p.background_seasonality)
                for p in scenario.places}
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
@@ -184,8 +183,13 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
 
 def demand_units(scenario: Scenario) -> dict[str, float]:
     """Each demand flow's units over the horizon on average, its months at their seasonal factors."""
-    horizon = _days_by_month(scenario.run.start, scenario.run.horizon_days)
-    return {d.id: _seasonal(d.per_week / 7, d.seasonality, horizon) for d in scenario.demand}
+    return {d.id: over_horizon(scenario, d.per_week / 7, d.seasonality) for d in scenario.demand}
+
+
+def over_horizon(scenario: Scenario, per_day: float, factors: list[float] | None) -> float:
+    """What ``per_day`` a day makes over the run's horizon, each day at its month's factor (1
+    without seasons): a flow's units, or a station's outside vehicles."""
+    return _seasonal(per_day, factors, _days_by_month(scenario.run.start, scenario.run.horizon_days))
 
 
 def _days_by_month(first: dt.date, days: int) -> list[int]:
