@@ -493,7 +493,6 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
               deliver: Callable[[list[tuple[int, Any]]], None], *, where: str = "--dask",
               done: list[int] | None = None) -> None:
     from distributed import as_completed
-    from distributed.comm.core import CommClosedError
 
     todo = deque(batches)
     pending: dict[Any, _Batch] = {}
@@ -534,7 +533,7 @@ def _run_dask(client: Any, batches: list[_Batch], slots: int, keep_going: bool,
             else:
                 try:
                     result = future.result()
-                except (CommClosedError, OSError):  # the scheduler went as its result came
+                except OSError:  # distributed's CommClosedError: the scheduler went as it came back
                     raise lost() from None
                 deliver(result)
             if todo:
