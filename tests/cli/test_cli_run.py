@@ -103,6 +103,19 @@ def test_run_errors(tmp_path: Path, capsys) -> None:
     assert "Traceback" not in err and "does not exist" in err
 
 
+def test_more_workers_than_cores_is_a_note_and_the_run_goes_on(tmp_path: Path, capsys, monkeypatch) -> None:
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL, encoding="utf-8")
+    assert main(["run", str(scenario), "--replications", "2", "--workers", "3", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "--workers 3 is more than this machine's 2 cores" in err
+    assert main(["run", str(scenario), "--replications", "2", "--workers", "2", "--json"]) == 0
+    assert "cores" not in capsys.readouterr().err
+
+
 def test_run_warns_of_units_never_delivered(tmp_path: Path, capsys) -> None:
     # a week's demand and only two days to drain: Xi'an containers (10 days) cannot arrive
     path = overlay(tmp_path, "baseline.yaml", "cut",

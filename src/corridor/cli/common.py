@@ -90,6 +90,19 @@ def _progress(args: argparse.Namespace, noun: str = "replications"):  # noqa: AN
     return show
 
 
+def _more_workers_than_cores(workers: int | None) -> None:
+    """A note, not a refusal, when --workers asks for more processes than the machine has
+    cores: they take turns on the cores, so the runs end no sooner, and each holds a
+    replication in memory."""
+    import os
+
+    cores = os.cpu_count()
+    if workers and cores and workers > cores:
+        print(f"note: --workers {workers} is more than this machine's {cores} cores: the runs take "
+              f"turns on them (no sooner done), and each worker holds a replication in memory",
+              file=sys.stderr)
+
+
 def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> None:
     # the bounds of run.seed and run.replications: the option takes what the file may say
     from corridor.analysis.runs import check_run_arguments
@@ -98,6 +111,7 @@ def _check_run_args(args: argparse.Namespace, *, out_checked: bool = False) -> N
                         options=True)
     if args.dask is not None and not args.dask.strip():
         raise CorridorError("--dask needs a scheduler address (tcp://HOST:PORT) or 'local'")
+    _more_workers_than_cores(args.workers)
     if args.out is not None and not out_checked:
         from corridor.report.results import check_out
 
