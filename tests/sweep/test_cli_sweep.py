@@ -725,3 +725,59 @@ def test_resume_into_a_folder_with_no_runs_says_it_starts_afresh(station, tmp_pa
                  "--workers", "1", "--quiet", "--out", str(out), "--resume"]) == 0
     assert f"note: {out} holds no runs to resume; starting afresh there" in capsys.readouterr().err
     assert len(list((out / "runs").glob("*.json"))) == 2
+
+
+def _plotted(result, column: str, monkeypatch) -> object:
+    """The figure of ``column``'s plot, before it is made a PNG."""
+    from corridor.report import sweep_out
+
+    figures: list[object] = []
+    monkeypatch.setattr(sweep_out, "png", lambda fig: figures.append(fig) or b"")
+    sweep_out.setting_plot(result, column)
+    return figures[0]
+
+
+def test_more_lines_than_a_legend_names_are_told_apart_by_a_colour_scale(tmp_path, monkeypatch) -> None:
+    # a 60 x 60 sweep drew 60 lines in one colour cycle, with no legend and nothing to say
+    # which line was which
+    from corridor.analysis.sweep import grid, sweep
+    from corridor.report.sweep_out import MAX_NAMED_LINES, line_shades, lines_of
+    from corridor.scenario.overrides import load_raw, parse_setting
+
+    values = list(range(100, 101 + MAX_NAMED_LINES))  # one line more than a legend names
+    settings = [parse_setting(f"demand.F.per_week={','.join(map(str, values))}"),
+                parse_setting("places.B.1.servers=1,2")]
+    path = write_station(tmp_path, days=7, replications=1)
+    result = sweep(load_raw(path), str(path), grid(settings), replications=1, seed=3)
+    servers, per_week = "places.B.1.servers", "demand.F.per_week"
+    others, groups = lines_of(result, servers)
+    shades = line_shades(result, others, groups)
+    assert shades is not None and sorted(shades.values.values()) == [float(v) for v in values]
+    # each line's colour is its value's place on the scale: the least and the most at its ends
+    from matplotlib import colormaps
+
+    ends = colormaps["viridis"](0.0), colormaps["viridis"](1.0)
+    assert (shades.colour(f"{per_week}=100"), shades.colour(f"{per_week}={values[-1]}")) == ends
+    fig = _plotted(result, servers, monkeypatch)
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and bars[0].get_ylabel() == per_week
+    # two lines on the other plot: named in a legend, no scale
+    fig = _plotted(result, per_week, monkeypatch)
+    assert not [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert fig.axes[0].get_legend() is not None
+
+
+def test_many_lines_of_words_say_they_are_too_many_to_name(tmp_path, monkeypatch) -> None:
+    from corridor.analysis.sweep import grid, sweep
+    from corridor.report.sweep_out import MAX_NAMED_LINES, line_shades, lines_of
+    from corridor.scenario.overrides import load_raw, parse_setting
+
+    names = ",".join(f"A{k}" for k in range(MAX_NAMED_LINES + 1))  # a place's name: words
+    settings = [parse_setting(f"places.A.name={names}"), parse_setting("places.B.1.servers=1,2")]
+    path = write_station(tmp_path, days=7, replications=1)
+    result = sweep(load_raw(path), str(path), grid(settings), replications=1, seed=3)
+    others, groups = lines_of(result, "places.B.1.servers")
+    assert line_shades(result, others, groups) is None
+    fig = _plotted(result, "places.B.1.servers", monkeypatch)
+    title = fig._suptitle.get_text()
+    assert f"{MAX_NAMED_LINES + 1} lines, one for each places.A.name: too many to name" in title

@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -362,6 +363,7 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
     others, groups = lines_of(result, column)
     swept = [float(c.values[column]) for c in result.combinations] if numeric else []
     span = (min(swept), max(swept)) if swept else None
+    shade = line_shades(result, others, groups) if len(groups) > MAX_NAMED_LINES else None
     for ax, (key, label, scale, unit) in zip(axes.flat, keys, strict=False):
         for name, members in groups.items():
             xs, found = [], []
@@ -379,7 +381,8 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
                                   ceiling=1.0 if unit == "%" and scale == 100.0 else None)
                 ax.errorbar(xs, [e["mean"] * scale for e in found],
                             yerr=[[abs(v * scale) for v in side] for side in yerr],
-                            marker="o", ms=4, capsize=3, lw=1.2, label=name or None)
+                            marker="o", ms=4, capsize=3, lw=1.2, label=name or None,
+                            **({"color": shade.colour(name)} if shade else {}))
         ax.set_title(f"{label}, {unit}", fontsize=10)
         ax.grid(True, lw=0.3, alpha=0.6)
         if not numeric:
@@ -391,10 +394,53 @@ def setting_plot(result: SweepResult, column: str) -> bytes | None:
         ax.set_xlabel(column, fontsize=8)
     for ax in list(axes.flat)[len(keys):]:
         ax.set_visible(False)
-    if others and len(groups) <= 12:
+    title = f"{result.scenario}: headline KPIs against {column} (mean, 95% interval)"
+    if others and len(groups) <= MAX_NAMED_LINES:
         axes.flat[0].legend(fontsize=7)
-    fig.suptitle(f"{result.scenario}: headline KPIs against {column} (mean, 95% interval)", fontsize=11)
+    elif shade:  # too many lines to name: their colour reads the other setting's value off a scale
+        fig.colorbar(shade.mappable(), ax=axes, label=others[0], shrink=0.8)
+    elif others:
+        title += f"\n{len(groups)} lines, one for each {' and '.join(others)}: too many to name"
+    fig.suptitle(title, fontsize=11)
     return png(fig)
+
+
+#: Lines a sweep's plot names in a legend; more are told apart by a colour scale, where one
+#: numeric setting draws them, or said to be too many.
+MAX_NAMED_LINES = 12
+
+
+@dataclass(frozen=True)
+class LineShades:
+    """Each line's colour on a scale of the one other setting that draws the lines."""
+
+    values: dict[str, float]  # a line's name: its value of that setting
+
+    def _norm(self) -> Any:
+        from matplotlib.colors import Normalize
+
+        return Normalize(min(self.values.values()), max(self.values.values()))
+
+    def colour(self, name: str) -> Any:
+        from matplotlib import colormaps
+
+        return colormaps["viridis"](self._norm()(self.values[name]))
+
+    def mappable(self) -> Any:
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+
+        return ScalarMappable(norm=self._norm(), cmap=colormaps["viridis"])
+
+
+def line_shades(result: SweepResult, others: list[str], groups: dict[str, list[int]]) -> LineShades | None:
+    """Colours for the lines of a plot when one numeric setting draws them (a 60 x 60 sweep's
+    60 lines, which no legend can name); None for lines of several settings or of words."""
+    if len(others) != 1 or not result.numeric(others[0]):
+        return None
+    other = others[0]
+    return LineShades({name: float(result.combinations[members[0]].values[other])
+                       for name, members in groups.items()})
 
 
 def lines_of(result: SweepResult, column: str) -> tuple[list[str], dict[str, list[int]]]:
