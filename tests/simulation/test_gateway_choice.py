@@ -145,6 +145,28 @@ def test_gateway_shares_are_of_the_containers_that_chose() -> None:
     assert share["G1"] == np.sum(chose & (u["gateway"] == g1)) / np.sum(chose)
 
 
+def test_a_gateway_nobody_takes_reads_0_and_one_not_the_flows_reads_nothing() -> None:
+    # a share of 0 was left out of each replication's KPIs and printed "-", which the tables
+    # use for undefined, while the summary counted it 0 (an independent KPI check, 2026-12-04)
+    from corridor.report.run_text import cargo_tables
+
+    text = (TOY.replace("DAYS", "14").replace("cost_usd: 1000", "cost_usd: 1000000")
+            + "  - {id: F2, kind: cargo, from: O, to: D, per_week: 70,\n"
+              "     gateways: {via: [G2], value_of_time_usd_per_day: 100, scale_usd: 150}}\n")
+    result = simulate(Scenario.model_validate(yaml.safe_load(textwrap.dedent(text))), replications=2)
+    for rec, kpis in zip(result.records, result.kpis, strict=True):
+        u = rec.units
+        for flow, via in (("F", ["G1", "G2"]), ("F2", ["G2"])):
+            chose = (u["flow"] == rec.flows.index(flow)) & (u["gateway"] >= 0)
+            assert chose.any(), "precondition"
+            want = {g: np.sum(chose & (u["gateway"] == rec.places.index(g))) / np.sum(chose) for g in via}
+            assert kpis["flows"][flow]["gateway_share"] == want
+        assert kpis["flows"]["F"]["gateway_share"]["G1"] == 0.0  # USD 1 million by G1
+    table = "\n".join(cargo_tables(result)).splitlines()
+    assert table[-4].split() == ["flow", "G1", "G2"]
+    assert table[-2].split()[:2] == ["F", "0"] and table[-1].split()[:2] == ["F2", "-"], table
+
+
 def test_containers_still_checking_in_at_the_end_are_counted_at_their_origin() -> None:
     # A container of a flow whose routes all start with the block train from O is made when its
     # 4-hour check-in ends (one event, not two). With no drain the run ends while the last

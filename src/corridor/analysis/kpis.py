@@ -257,10 +257,17 @@ def _flow_kpis(of_flow: np.ndarray, window: np.ndarray, delivered: np.ndarray, d
 
 
 def _gateway_shares(u: dict[str, np.ndarray], of_flow: np.ndarray, window: np.ndarray,
-                    places: tuple[str, ...]) -> dict[str, Any]:
+                    places: tuple[str, ...], via: tuple[str, ...] = ()) -> dict[str, Any]:
     """For a cargo flow that chooses its gateway: the share of its containers created after the
     warm-up that took each gateway, of those that chose (one still waiting for its block train
-    to leave the origin when the run ends has not; nothing for other flows)."""
+    to leave the origin when the run ends has not; nothing for other flows, nor for a flow none
+    of whose containers chose). Every gateway of ``via`` (the flow's own) is named, 0 where
+    nobody took it; without ``via``, those taken.
+
+    >>> u = {"gateway": np.array([2, 2, -1, 0])}
+    >>> _gateway_shares(u, np.ones(4, bool), np.ones(4, bool), ("A", "B", "C"), via=("C", "B", "A"))
+    {'gateway_share': {'C': 0.6666666666666666, 'B': 0.0, 'A': 0.3333333333333333}}
+    """
     if "gateway" not in u:
         return {}
     chosen = u["gateway"][of_flow & window]
@@ -268,7 +275,8 @@ def _gateway_shares(u: dict[str, np.ndarray], of_flow: np.ndarray, window: np.nd
     if chosen.size == 0:
         return {}
     counts = np.bincount(chosen, minlength=len(places))
-    return {"gateway_share": {places[p]: float(counts[p] / chosen.size) for p in np.flatnonzero(counts)}}
+    named = [places.index(g) for g in via] if via else np.flatnonzero(counts).tolist()
+    return {"gateway_share": {places[p]: float(counts[p] / chosen.size) for p in named}}
 
 
 def _vehicle_co2_t(rec: Records) -> float:
@@ -333,7 +341,8 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             "door_to_door_rise_undelivered": int(np.sum(moving & ~delivered & in_last_quarter)),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
-                  | _gateway_shares(u, u["flow"] == f, window, rec.places)
+                  | _gateway_shares(u, u["flow"] == f, window, rec.places,
+                                    rec.flow_gateways[f] if rec.flow_gateways else ())
                   for f, flow in enumerate(rec.flows)},
         "stations": {
             name: station_kpis(log, rec.warmup_min, rec.horizon_min, rec.end_min,
@@ -470,8 +479,9 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:
 
 def summarise(per_replication: list[dict[str, Any]], *, level: float = 0.95) -> dict[str, dict[str, float]]:
     """Every numeric KPI as mean and confidence interval over replications. A gateway that no
-    container of a flow chose in a replication where some chose counts 0 there (a replication
-    names only the gateways chosen); a KPI a replication lacks otherwise is left out of it."""
+    container of a flow chose in a replication where some chose counts 0 there (named so by
+    the replication, or, in records that name only the gateways chosen, taken as 0); a KPI a
+    replication lacks otherwise is left out of it."""
     flat = [flatten(k) for k in per_replication]
     names = sorted(set().union(*flat)) if flat else []
     out = {}

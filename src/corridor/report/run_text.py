@@ -228,9 +228,9 @@ def cargo_tables(result: Any) -> list[str]:
     of departure paths trains took: where cargo goes and where it waits for a path."""
     s = result.summary
     out: list[str] = []
-    # the flows and gateways that some replication names; the shares are the summary's (a
-    # gateway nobody chose in a replication counting 0 there, one in which none of the flow's
-    # containers chose saying nothing: :func:`.kpis.kpi_value`)
+    # the flows and gateways that some replication names (a flow names each of its gateways,
+    # 0 where nobody took it); the shares are the summary's (a replication in which none of the
+    # flow's containers chose says nothing: :func:`.kpis.kpi_value`); "-": not the flow's gateway
     per_rep = [{flow: k.get("gateway_share", {}) for flow, k in kpis["flows"].items()}
                for kpis in result.kpis]
     flows = sorted({flow for rep in per_rep for flow, share in rep.items() if share})
@@ -239,8 +239,7 @@ def cargo_tables(result: Any) -> list[str]:
         rows = []
         for flow in flows:
             keys = [f"flows.{flow}.gateway_share.{g}" for g in gateways]
-            rows.append([flow, *(_percent(s, key) if s.get(key, {}).get("mean", 0.0) > 0 else "-"
-                                 for key in keys)])
+            rows.append([flow, *(_percent(s, key) if key in s else "-" for key in keys)])
         out += ["", format_table(["flow", *gateways], rows,
                                  title="Gateways (share of each flow's containers that chose it)")]
     forecasts = sorted(key[len("gateways."):-len(".forecast_error_days")] for key in s

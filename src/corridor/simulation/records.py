@@ -62,6 +62,9 @@ class Records:
     #: learnt correction, ``correction_min``, included), its containers, and when the last left
     #: (NaN: not all did)
     gateway_blocks: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per flow (as ``flows``): the gateways it chooses among (its ``gateways.via``), empty for
+    #: a flow that does not choose; from the scenario, so a gateway nobody took is still named
+    flow_gateways: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def of(cls, rep: Replication, events: int) -> Records:
@@ -81,6 +84,7 @@ class Records:
             dispatched=tuple(s.id for s in rep.scenario.services if s.dispatch is not None),
             flow_pax=tuple(f.kind == "passenger" for f in rep.flows),
             gateway_blocks=_block_columns(rep.gateways.forecasts),
+            flow_gateways=tuple(tuple(f.gateways.via) if f.gateways is not None else () for f in rep.flows),
         )
 
     @classmethod
@@ -93,7 +97,8 @@ class Records:
               fleets: dict[str, dict[str, Any]] | None = None,
               paths: dict[str, dict[str, Any]] | None = None,
               dispatched: tuple[str, ...] = (), flow_pax: tuple[bool, ...] = (),
-              gateway_blocks: dict[str, np.ndarray] | None = None) -> Records:
+              gateway_blocks: dict[str, np.ndarray] | None = None,
+              flow_gateways: tuple[tuple[str, ...], ...] = ()) -> Records:
         """Records from units (ordered by id), station logs and the station-wait log (per visit
         of a loaded vehicle: its units' ids, the place, arrival and minutes there)."""
         # each column read straight into its array (attrgetter and fromiter loop in C)
@@ -126,6 +131,7 @@ class Records:
             dispatched=dispatched,
             flow_pax=flow_pax,
             gateway_blocks=gateway_blocks or _block_columns([]),
+            flow_gateways=flow_gateways,
         )
 
     def to_frame(self, epoch: dt.datetime) -> Any:
