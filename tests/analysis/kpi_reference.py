@@ -26,13 +26,16 @@ MIN_PER_HOUR, MIN_PER_DAY, MIN_PER_WEEK = 60.0, 1440.0, 10080.0
 
 def distribution(values: list[float], scale: float, undelivered: int) -> dict[str, float]:
     """n, mean, median and 95th percentile (linear between order statistics, as the docs'
-    p50/p95 read) of ``values`` / ``scale``, and the units it leaves out as undelivered."""
+    p50/p95 read) of ``values`` / ``scale``, and the units it leaves out as undelivered; over no
+    value each is undefined, NaN (the docs: "a mean over nothing is undefined, not 0")."""
     v = [x / scale for x in values]
     out: dict[str, float] = {"n": float(len(v)), "undelivered": float(undelivered)}
     if v:
         out["mean"] = math.fsum(v) / len(v)
         out["p50"] = statistics.median(v)
         out["p95"] = statistics.quantiles(v, n=20, method="inclusive")[18] if len(v) > 1 else v[0]
+    else:
+        out["mean"] = out["p50"] = out["p95"] = math.nan
     return out
 
 
@@ -123,12 +126,13 @@ def reference_kpis(rec: Any) -> dict[str, float]:
                 out["cargo.teu_per_week"] = 2 * delivered_in_window / weeks
                 out.update({f"cargo.station_h.{k}": v for k, v in
                             distribution(g["station"], MIN_PER_HOUR, created - done).items()})
-                out["cargo.door_to_door_rise_undelivered"] = float(len(g["last_q_open"]))
+                out["cargo.door_to_door_rise_undelivered"] = math.nan  # with the bound, below
                 # a first-quarter container still on the way: that quarter's mean is unknown;
                 # a last-quarter one: the rise is unknown, its lower bound counts it so far
                 if g["first_q"] and g["last_q"] and not g["first_q_open"]:
                     rise = (statistics.fmean(g["last_q"]) - statistics.fmean(g["first_q"])) / MIN_PER_DAY
                     out["cargo.door_to_door_rise_at_least_days"] = rise
+                    out["cargo.door_to_door_rise_undelivered"] = float(len(g["last_q_open"]))
                     if not g["last_q_open"]:
                         out["cargo.door_to_door_rise_days"] = rise
         for part, values in parts.items():

@@ -45,7 +45,7 @@ def test_unit_kpis_and_their_intervals_are_the_docs(data) -> None:  # noqa: ANN0
         for key, value in want.items():
             assert key in got, (key, sorted(k for k in got if k.split(".")[0] == key.split(".")[0]))
             assert close(got[key], value), (key, got[key], value, rec.replication)
-        # nothing the reference names is missing from the run, and no time is given without units
+        # nothing the reference names is missing from the run, and a time over no unit is NaN
         for key in got:
             unit_kpi = key.split(".")[0] in ("passengers", "cargo", "flows")
             if unit_kpi and key.endswith((".mean", ".p50", ".p95")):

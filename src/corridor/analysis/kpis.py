@@ -27,9 +27,11 @@ STUCK_SHARE = 0.05
 
 
 def _dist(values: np.ndarray, scale: float) -> dict[str, float]:
+    """Mean, median and 95th percentile (linear between order statistics, NumPy's default) of
+    the finite ``values`` in units of ``scale``; over none, undefined (NaN), with ``n`` 0."""
     v = values[np.isfinite(values)] / scale
     if v.size == 0:
-        return {"n": 0}
+        return {"n": 0, "mean": math.nan, "p50": math.nan, "p95": math.nan}
     return {"n": int(v.size), "mean": float(v.mean()), "p50": float(np.percentile(v, 50)),
             "p95": float(np.percentile(v, 95))}
 
@@ -308,6 +310,8 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
     last_quarter = rec.horizon_min - (rec.horizon_min - rec.warmup_min) / 4  # its first minute
     in_last_quarter = (u["created_min"] >= last_quarter) & (u["created_min"] < rec.horizon_min)
     moving = _rise_units(u["flow"], u["created_min"], feu, delivered, rec.warmup_min, rec.horizon_min)
+    at_least = _rise(door, u["created_min"], delivered, moving, rec.warmup_min, rec.horizon_min, rec.end_min,
+                     at_least=True)
     sw = rec.station_waits
     kpis: dict[str, Any] = {
         "passengers": {
@@ -333,12 +337,12 @@ def replication_kpis(rec: Records) -> dict[str, Any]:
             # too; over the flows that delivered, all their first quarter (above)
             "door_to_door_rise_days": _rise(door, u["created_min"], delivered, moving, rec.warmup_min,
                                             rec.horizon_min, rec.end_min),
-            "door_to_door_rise_at_least_days": _rise(door, u["created_min"], delivered, moving,
-                                                     rec.warmup_min, rec.horizon_min, rec.end_min,
-                                                     at_least=True),
+            "door_to_door_rise_at_least_days": at_least,
             # containers of the window's last quarter still on the way at the end (those the
-            # lower bound counts with their time so far)
-            "door_to_door_rise_undelivered": int(np.sum(moving & ~delivered & in_last_quarter)),
+            # lower bound counts with their time so far); undefined with the bound, which then
+            # counts none (0 read as "nothing on the way" where hundreds were)
+            "door_to_door_rise_undelivered": (int(np.sum(moving & ~delivered & in_last_quarter))
+                                              if math.isfinite(at_least) else math.nan),
         },
         "flows": {flow: _flow_kpis(u["flow"] == f, window, delivered, door, transit)
                   | _gateway_shares(u, u["flow"] == f, window, rec.places,
