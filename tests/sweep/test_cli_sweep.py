@@ -781,3 +781,33 @@ def test_many_lines_of_words_say_they_are_too_many_to_name(tmp_path, monkeypatch
     fig = _plotted(result, "places.B.1.servers", monkeypatch)
     title = fig._suptitle.get_text()
     assert f"{MAX_NAMED_LINES + 1} lines, one for each places.A.name: too many to name" in title
+
+
+def test_two_sweeps_started_on_one_new_out_do_not_both_write_there(station, tmp_path, capsys) -> None:
+    # each found the new --out empty and wrote there: the later one's tables replaced the
+    # earlier's over a runs/ holding both's runs, and each said it had written them (exit 0)
+    from corridor.errors import CorridorError
+    from corridor.report.sweep_out import open_store
+
+    out = tmp_path / "out"
+    first = open_store(out, resume=False)  # started, no run finished yet
+    assert main(["sweep", station, "--set", "demand.F.per_week=100,200", "--replications", "1",
+                 "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    capsys.readouterr()
+    with pytest.raises(CorridorError, match=f"^{out} was filled by another run meanwhile; choose"):
+        first.put("k" * 40, {"events": 0, "kpis": {}})
+    assert sorted(p.name for p in out.iterdir()) == ["plots", "runs", "sweep.json", "tables"]
+    assert len(list((out / "runs").glob("*.json"))) == 2  # the winner's, none of the other's
+
+
+def test_a_sweep_whose_new_out_gets_a_runs_results_meanwhile_leaves_them_alone(tmp_path) -> None:
+    from corridor.errors import CorridorError
+    from corridor.report.sweep_out import open_store
+
+    out = tmp_path / "out"
+    store = open_store(out, resume=False)
+    out.mkdir()
+    (out / "summary.json").write_text("{}\n")  # corridor run --out finished there meanwhile
+    with pytest.raises(CorridorError, match="was filled by another run meanwhile"):
+        store.put("k" * 40, {"events": 0, "kpis": {}})
+    assert [p.name for p in out.iterdir()] == ["summary.json"]

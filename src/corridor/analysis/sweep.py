@@ -143,9 +143,12 @@ class RunStore:
     #: device): no command corridor writes, so the folder is refused as damaged
     NOT_A_FILE = "(not a regular file)"
 
-    def __init__(self, folder: Path, command: str | None = None, *, finished: bool = False) -> None:
+    def __init__(self, folder: Path, command: str | None = None, *, finished: bool = False,
+                 fresh: bool = False) -> None:
         self.folder = Path(folder)
         self.command = command
+        #: the folder is this run's own only once :meth:`claim` has made it (a new --out)
+        self.claimed = not fresh
         #: kept runs found damaged or edited (their digest differs) and so run again
         self.damaged = 0
         #: the folder holds the results of a finished run besides its runs: a run that reuses
@@ -196,8 +199,31 @@ class RunStore:
             return None  # damaged: run it again
         return data
 
+    def claim(self) -> None:
+        """Make the folder of a new --out, which no other run may have made meanwhile: two
+        sweeps started together on one new --out each found it empty, and both wrote there,
+        the later one's results replacing the earlier's, runs mixed, each saying it wrote them.
+        The one that comes second to make it is refused, its results not yet written."""
+        if self.claimed:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return
+        out = self.folder.parent
+        try:
+            out.mkdir(exist_ok=True)
+            os.mkdir(self.folder)  # atomic: of two runs, one makes it
+        except FileExistsError:
+            raise CorridorError(f"{out} was filled by another run meanwhile; choose another --out") from None
+        except OSError as exc:
+            raise CorridorError(f"{out}: cannot write there ({exc.strerror or exc})") from None
+        # another command's results (not the moment's probe of another's check that it may write)
+        if any(e.name != self.folder.name and not e.name.startswith(".corridor-check.")
+               for e in out.iterdir()):
+            self.folder.rmdir()
+            raise CorridorError(f"{out} was filled by another run meanwhile; choose another --out")
+        self.claimed = True
+
     def put(self, key: str, data: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.claim()
         kpis = {k: (v if math.isfinite(v) else None) for k, v in data["kpis"].items()}
         text = json.dumps({"key": key, **data, "kpis": kpis, "digest": _digest(key, data["events"], kpis)},
                           allow_nan=False, sort_keys=True)

@@ -109,6 +109,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if not args.quiet and sys.stderr.isatty():  # a grid of thousands takes a minute to write
             print(f"writing {args.out}/: the tables and plots of {len(result.combinations):,} "
                   "combinations", file=sys.stderr, flush=True)
+        if store is not None:
+            store.claim()  # no run kept (every one failed): still refused if another filled it
         write_sweep(result, args.out, [args.scenario], args.allow_paths)
     if args.json:
         meta = metadata(result, [args.scenario], args.allow_paths)
@@ -149,6 +151,8 @@ def cmd_throughput(args: argparse.Namespace) -> int:
     from corridor.report.throughput_out import throughput_json, throughput_text, write_throughput
 
     if args.out is not None:
+        if store is not None:
+            store.claim()
         write_throughput(res, args.out, [args.scenario], args.allow_paths)
     if args.json:
         meta = metadata(res.sweep, [args.scenario], args.allow_paths)

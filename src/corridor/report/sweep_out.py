@@ -75,7 +75,7 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
             raise CorridorError(f"{out} already holds results or other files; add --resume to finish the "
                                 "sweep stored there, or choose another --out") from None
         raise
-    return RunStore(out / RUNS, command)
+    return RunStore(out / RUNS, command, fresh=True)
 
 
 def metadata(result: SweepResult, paths: list[Path],
