@@ -154,13 +154,34 @@ def _remote(batch: _Batch) -> list[tuple[int, Any]]:
     return _run_batch(batch, _local.cache)
 
 
-def _worker_started() -> None:
+def _worker_started(parent: int | None = None) -> None:
     """A pool worker ends when told to (SIGTERM, the default action), whatever handler it
-    inherited from the command; Ctrl-C is the parent's to handle, which then ends the workers."""
+    inherited from the command; Ctrl-C is the parent's to handle, which then ends the workers.
+    On Linux it also ends when ``parent`` does: a command killed outright (``kill -9``, the
+    out-of-memory killer) left its idle workers waiting for work for ever, each holding its
+    memory."""
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None and _end_with_parent() and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request was made
+
+
+def _end_with_parent() -> bool:
+    """Ask Linux to send this process SIGTERM when its parent ends (PR_SET_PDEATHSIG); whether
+    it was asked."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) == 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
 
 
 def _batches(scenarios: Sequence[Scenario], jobs: Sequence[Job], work: Work, slots: int,
@@ -246,7 +267,8 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
     todo = deque(batches)
     suspects: deque[_Batch] = deque()  # runs lost with a pool, to try again alone
     pending: dict[Any, _Batch] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started,
+                               initargs=(os.getpid(),))
     try:
         while todo or suspects or pending:
             if suspects:
@@ -277,7 +299,8 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
                 deliver(_lost(lost[0], DIED))
             else:
                 suspects.extend(single for batch in lost for single in _singles(batch))
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started)
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started,
+                                       initargs=(os.getpid(),))
     except BaseException:
         # interrupted, or a replication failed: stop the workers now rather than let them
         # finish (or linger holding the caller's pipes)

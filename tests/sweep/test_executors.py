@@ -328,3 +328,40 @@ def test_a_terminal_is_told_while_the_scheduler_is_reached(station, monkeypatch,
     assert err.index(f"connecting to the Dask scheduler at {address}") < err.index("error:")
     assert main(["run", name, "--replications", "2", "--dask", address, "--quiet"]) == 2
     assert "connecting" not in capsys.readouterr().err
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended and not yet reaped, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_pool_workers_end_with_a_command_killed_outright() -> None:
+    # kill -9 (or the out-of-memory killer) on the command left its idle workers waiting for
+    # work for ever, each holding its memory
+    import subprocess
+    import time
+
+    code = ("import os, time\n"
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from corridor.executors import _worker_started\n"
+            "pool = ProcessPoolExecutor(1, initializer=_worker_started, initargs=(os.getpid(),))\n"
+            "print(pool.submit(os.getpid).result(), flush=True)\n"
+            "time.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    worker = int(proc.stdout.readline())
+    assert _running(worker)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _running(worker)
+    if left:
+        os.kill(worker, 9)  # not to outlive the test
+    assert not left
