@@ -7,6 +7,7 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -484,3 +485,43 @@ def test_a_very_long_value_is_echoed_clipped_and_a_long_zone_name_is_no_tracebac
     assert len(err) < 1_000, err[:300]
     assert re.search(r"Q{70}\[\.\.\. [\d,]+ more characters \.\.\.\]Q{15}", err), err
     assert list(tmp_path.iterdir()) == []
+
+
+
+def _fill(tmp: Path, out: Path, start: Any, said: Any) -> None:
+    from corridor.errors import CorridorError
+    from corridor.report.results import replace_folder
+
+    start.wait()
+    try:
+        replace_folder(tmp, out)
+        said.put("ok")
+    except CorridorError as exc:
+        said.put(str(exc))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="two processes started by fork")
+def test_two_runs_filling_one_empty_out_at_once_do_not_mix_their_results(tmp_path: Path) -> None:
+    # both found the empty --out empty and moved their files in one by one: a folder of both,
+    # and each run said it had written it
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    out = tmp_path / "out"
+    out.mkdir()
+    built = []
+    for tag in "ab":
+        tmp = tmp_path / f".out.{tag}"
+        tmp.mkdir()
+        for i in range(1000):
+            (tmp / f"{tag}{i:04d}.csv").write_text(tag)
+        built.append(tmp)
+    start, said = context.Barrier(2), context.Queue()
+    runs = [context.Process(target=_fill, args=(tmp, out, start, said)) for tmp in built]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(60)
+    told = sorted([said.get(timeout=10), said.get(timeout=10)])
+    assert told[1] == "ok" and "was filled by another run meanwhile" in told[0]
+    assert len(list(out.iterdir())) == 1000 and len({p.name[0] for p in out.iterdir()}) == 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +142,11 @@ def replace_folder(tmp: Path, out: Path) -> None:
     out = followed(out)
     try:
         if out.is_dir():
-            if any(entry.resolve() != tmp.resolve() for entry in out.iterdir()):
-                raise OSError(errno.ENOTEMPTY, "not empty", str(out))
-            for entry in sorted(tmp.iterdir()):
-                os.replace(entry, out / entry.name)
+            with _filling(out):  # two runs that found it empty fill it one after the other
+                if any(entry.resolve() != tmp.resolve() for entry in out.iterdir()):
+                    raise OSError(errno.ENOTEMPTY, "not empty", str(out))
+                for entry in sorted(tmp.iterdir()):
+                    os.replace(entry, out / entry.name)
             tmp.rmdir()
         else:
             os.replace(tmp, out)
@@ -158,3 +161,21 @@ def replace_folder(tmp: Path, out: Path) -> None:
             os.replace(tmp, keep)
         raise CorridorError(f"{out} was filled by another run meanwhile; these results are in "
                             f"{keep}") from None
+
+
+@contextlib.contextmanager
+def _filling(folder: Path) -> Iterator[None]:
+    """The folder locked (``flock``, where the system has it) while a run checks it is empty and
+    moves its results in: two runs that finished together each found it empty and moved theirs
+    in, file by file, a mix of both, each saying it wrote them. The lock goes with the process."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
