@@ -811,3 +811,30 @@ def test_a_sweep_whose_new_out_gets_a_runs_results_meanwhile_leaves_them_alone(t
     with pytest.raises(CorridorError, match="was filled by another run meanwhile"):
         store.put("k" * 40, {"events": 0, "kpis": {}})
     assert [p.name for p in out.iterdir()] == ["summary.json"]
+
+
+@pytest.mark.parametrize("command", ["sweep", "throughput"])
+def test_a_failure_to_write_the_results_says_the_runs_are_kept_for_resume(station, tmp_path, capsys,
+                                                                         monkeypatch, command) -> None:
+    # a full disk while the tables were written said only "cannot write there", though the runs
+    # were kept and --resume would write them
+    from corridor.errors import CorridorError
+    from corridor.report import sweep_out, throughput_out
+
+    def full(*_args, **_kwargs) -> None:
+        raise CorridorError(f"{out}: cannot write there (File too large)")
+
+    monkeypatch.setattr(sweep_out, "write_sweep", full)
+    monkeypatch.setattr(throughput_out, "write_throughput", full)
+    out = tmp_path / "out"
+    argv = {"sweep": ["--set", "demand.F.per_week=100,200"], "throughput": ["--scale", "1"]}[command]
+    assert main([command, station, *argv, "--replications", "1", "--workers", "1", "--quiet",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    kept = len(list((out / "runs").glob("*.json")))
+    assert kept >= 1 and "Traceback" not in err
+    assert (f"cannot write there (File too large); the {kept} finished runs are kept in {out}/runs: "
+            "the same command with --resume writes the results") in err, err
+    monkeypatch.undo()
+    assert main([command, station, *argv, "--replications", "1", "--workers", "1", "--quiet",
+                 "--out", str(out), "--resume"]) == 0

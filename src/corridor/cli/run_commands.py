@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.cli.common import EXIT_EMPTY, _check_run_args, _executor, _progress, _read
 from corridor.cli.parser import BENCHES
 from corridor.errors import CorridorError
+
+if TYPE_CHECKING:
+    from corridor.analysis.sweep import RunStore
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -79,6 +84,19 @@ def _grid_start(args: argparse.Namespace):  # noqa: ANN202 - (raw data, name, re
     return raw, replications, seed, store
 
 
+def _write_keeping_runs(write: Callable[[], object], args: argparse.Namespace,
+                        store: RunStore | None) -> None:
+    """``write`` the tables and plots; where that fails (a full disk), the error says that the
+    finished runs are kept and that --resume writes them (it said only "cannot write there")."""
+    try:
+        write()
+    except CorridorError as exc:
+        if store is None or len(store) == 0:
+            raise
+        raise CorridorError(f"{exc}; the {len(store)} finished runs are kept in {args.out}/runs: the same "
+                            "command with --resume writes the results without running them again") from None
+
+
 def _resume_hint(args: argparse.Namespace, store: object) -> None:
     if store is not None and len(store) > 0:  # type: ignore[arg-type]
         # on a line of its own: the progress bar an interrupt stopped may hold the cursor
@@ -111,7 +129,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                   "combinations", file=sys.stderr, flush=True)
         if store is not None:
             store.claim()  # no run kept (every one failed): still refused if another filled it
-        write_sweep(result, args.out, [args.scenario], args.allow_paths)
+        _write_keeping_runs(lambda: write_sweep(result, args.out, [args.scenario], args.allow_paths),
+                            args, store)
     if args.json:
         meta = metadata(result, [args.scenario], args.allow_paths)
         print(json.dumps(sweep_json(result, meta), indent=2, allow_nan=False))
@@ -153,7 +172,8 @@ def cmd_throughput(args: argparse.Namespace) -> int:
     if args.out is not None:
         if store is not None:
             store.claim()
-        write_throughput(res, args.out, [args.scenario], args.allow_paths)
+        _write_keeping_runs(lambda: write_throughput(res, args.out, [args.scenario], args.allow_paths),
+                            args, store)
     if args.json:
         meta = metadata(res.sweep, [args.scenario], args.allow_paths)
         print(json.dumps(throughput_json(res, meta), indent=2, allow_nan=False))
