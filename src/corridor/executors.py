@@ -20,6 +20,7 @@ starts a LocalCluster on this machine's loopback.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import os
@@ -261,14 +262,13 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
     in flight is lost with the pool: with ``keep_going`` their runs go again one at a time,
     alone in a new pool, so the run that kills its worker is found and reported, and the
     others give their results."""
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, wait
     from concurrent.futures.process import BrokenProcessPool
 
     todo = deque(batches)
     suspects: deque[_Batch] = deque()  # runs lost with a pool, to try again alone
     pending: dict[Any, _Batch] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started,
-                               initargs=(os.getpid(),))
+    pool = _new_pool(workers)
     try:
         while todo or suspects or pending:
             if suspects:
@@ -299,19 +299,45 @@ def _run_pool(batches: list[_Batch], workers: int, keep_going: bool,
                 deliver(_lost(lost[0], DIED))
             else:
                 suspects.extend(single for batch in lost for single in _singles(batch))
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_started,
-                                       initargs=(os.getpid(),))
-    except BaseException:
+            pool = _new_pool(workers)
+    except BaseException as exc:
         # interrupted, or a replication failed: stop the workers now rather than let them
         # finish (or linger holding the caller's pipes)
         _terminate(pool)
+        if isinstance(exc, OSError) and exc.errno in CANNOT_START:
+            raise _cannot_start(workers, exc) from None
         raise
     pool.shutdown()
 
 
+def _new_pool(workers: int) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        return ProcessPoolExecutor(max_workers=workers, initializer=_worker_started, initargs=(os.getpid(),))
+    except OSError as exc:
+        if exc.errno in CANNOT_START:
+            raise _cannot_start(workers, exc) from None
+        raise
+
+
+def _cannot_start(workers: int, exc: OSError) -> CorridorError:
+    return CorridorError(f"cannot start {workers} worker processes ({exc.strerror}): fewer "
+                         "(--workers N; 1 runs in this process) need less")
+
+
+#: why a worker process may fail to start: out of file descriptors (``ulimit -n``; each worker
+#: takes pipes), processes or memory
+CANNOT_START = frozenset({errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM})
+
+
 def _terminate(pool: Any) -> None:
+    """Stop the pool's workers now, killed: they hold nothing to save. A worker told to end
+    (SIGTERM) within moments of its fork still had the command's handler, which turned it into
+    an exception that Python's after-fork clean-up printed and dropped: out of file
+    descriptors, 2 runs in 3 then waited on that worker for ever."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
+        process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
 

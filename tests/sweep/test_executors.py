@@ -365,3 +365,28 @@ def test_pool_workers_end_with_a_command_killed_outright() -> None:
     if left:
         os.kill(worker, 9)  # not to outlive the test
     assert not left
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="file-descriptor limits as Linux sets them")
+@pytest.mark.parametrize("limit", [7, 12, 14, 14, 14])
+def test_no_file_descriptors_for_workers_is_said_and_nothing_hangs(tmp_path, limit: int) -> None:
+    # ulimit -n 12 printed a traceback; at 14 the first worker, told to end within moments of
+    # its fork, missed it in 2 runs of 3, and the command waited on it for ever
+    import resource
+    import subprocess
+
+    from sweep.scenarios import write_station
+
+    scenario = write_station(tmp_path, days=7, replications=2)
+
+    def few() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    argv = [sys.executable, "-m", "corridor", "sweep", str(scenario), "--set", "places.B.1.servers=2,3",
+            "--workers", "2", "--quiet", "--out", str(tmp_path / "out")]
+    done = subprocess.run(argv, preexec_fn=few, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "cannot start 2 worker processes (Too many open files): fewer (--workers N; 1 runs in " \
+           "this process) need less" in done.stderr
+    assert not (tmp_path / "out").exists()
