@@ -903,6 +903,18 @@ def test_two_stops_in_the_same_minute_are_said_so(mini: Path, zip_mini, capsys) 
     assert "dwell times differ" not in err
 
 
+def test_a_two_stop_trip_that_arrives_the_minute_it_leaves_is_said_so(mini: Path, zip_mini, capsys) -> None:
+    # a two-stop trip of no time was refused as "services[0].duration_min: Input should be
+    # greater than 0 (got 0.0)", naming a field the feed does not have
+    text = (MINI / "stop_times.txt").read_text().replace("07:15:00,07:15:00,KAUNAS",
+                                                         "06:00:00,06:00:00,KAUNAS")
+    zip_mini(mini.parent / "feed.zip", {"stop_times.txt": text})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!routes.txt:2: route_id: service 'VK.1': it leaves VILNIUS and reaches KAUNAS "
+            "in the same minute") in err, err
+    assert "duration_min" not in err, err
+
+
 def test_a_departure_in_the_second_of_a_repeated_hour_is_refused_not_moved(mini: Path, zip_mini,
                                                                            capsys) -> None:
     # On 31 Oct 2027 Vilnius goes from +03 back to +02 at 04:00: its times count from 01:00

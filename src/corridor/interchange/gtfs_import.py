@@ -534,12 +534,7 @@ def _service(
               *_SIMULATED):
         if k in fields:
             data[k] = fields[k]
-    if len(stops) == 2:
-        data["duration_min"] = float(arr[1] - dep[0])
-        if shape and 2 < len(shape) <= MAX_WAYPOINTS + 2:
-            data["waypoints"] = [list(p) for p in shape[1:-1]]
-        return data
-    running = _running_times(arr, dep)
+    running = _running_times(arr, dep) if len(stops) > 2 else None
     still = None if running is not None else next(
         (i for i in range(len(stops) - 1) if arr[i + 1] - dep[i] <= 0), None)
     if still is not None:  # not the dwells: a segment of no time
@@ -552,6 +547,11 @@ def _service(
             "or leave the route out",
         )
         return None
+    if len(stops) == 2:
+        data["duration_min"] = float(arr[1] - dep[0])
+        if shape and 2 < len(shape) <= MAX_WAYPOINTS + 2:
+            data["waypoints"] = [list(p) for p in shape[1:-1]]
+        return data
     if running is None:
         r.problem(
             "routes.txt",
