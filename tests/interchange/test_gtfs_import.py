@@ -915,6 +915,15 @@ def test_a_two_stop_trip_that_arrives_the_minute_it_leaves_is_said_so(mini: Path
     assert "duration_min" not in err, err
 
 
+def test_a_route_of_an_agency_agency_txt_lacks_is_refused_at_its_line(mini: Path, zip_mini, capsys) -> None:
+    # it was read without a word, its services run by the feed's one agency (or, of two, by none)
+    routes = (MINI / "routes.txt").read_text().replace("MV,LTG,", "MV,BCH,")
+    zip_mini(mini.parent / "feed.zip", {"routes.txt": routes})
+    err = _refused(mini.parent, capsys)
+    assert ("feed.zip!routes.txt:3: agency_id: route 'MV': agency_id 'BCH' is not in agency.txt "
+            "('LTG')") in err, err
+
+
 def test_a_departure_in_the_second_of_a_repeated_hour_is_refused_not_moved(mini: Path, zip_mini,
                                                                            capsys) -> None:
     # On 31 Oct 2027 Vilnius goes from +03 back to +02 at 04:00: its times count from 01:00

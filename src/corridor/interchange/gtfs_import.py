@@ -491,7 +491,13 @@ def _route_fields(
     name = cell_text(route.get("route_long_name")) or cell_text(route.get("route_short_name"))
     if name:
         fields["name"] = name
-    operator = given.get("operator") or agency_names.get(cell_text(route.get("agency_id")), "") or (
+    agency = cell_text(route.get("agency_id"))
+    if agency and agency not in agency_names and any(agency_names):  # (an agency.txt without ids
+        # names none, and a feed of one agency may leave them out)
+        r.problem("routes.txt", row, "agency_id", f"route {rid!r}: agency_id {agency!r} is not in agency.txt "
+                  f"({', '.join(repr(a) for a in sorted(agency_names) if a)})")
+        return None
+    operator = given.get("operator") or agency_names.get(agency, "") or (
         next(iter(agency_names.values())) if len(agency_names) == 1 else ""
     )
     if operator:
