@@ -140,6 +140,7 @@ class Pax:
     planned: float = math.nan
     pending: bool = False  # rebook where they land
     held: list = field(default_factory=list)  # (reached, opens) of closed places on their walk
+    waits: list = field(default_factory=list)  # (from, to) of waits for a closed link on it
     came: int = 0  # the order they came to where they are (0: created there)
     ambiguous: int = 0  # bookings where the docs leave more than one itinerary
     log: list = field(default_factory=list)  # (moment, [(service, trip number, k, j)]) per booking
@@ -163,7 +164,8 @@ class Reference:
                  planning_days_after_end: float = 0.0, closed_place_holds_landing: bool = True,
                  trips_before_start: bool = False, gone_at_first_stop: bool = True,
                  miss_on_landing: bool = True, one_trip_an_instant: bool = True,
-                 cut_in_seats: bool = True, rebook_by_link: bool = True):
+                 cut_in_seats: bool = True, rebook_by_link: bool = True, delays: dict | None = None,
+                 link_wait_on_the_way: bool = True, ties_within_run: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -179,6 +181,9 @@ class Reference:
         self.cut_in_seats = cut_in_seats
         self.rebook_by_link = rebook_by_link
         self.gc = great_circle_km
+        self.delays = delays or {}
+        self.link_wait_on_the_way = link_wait_on_the_way
+        self.ties_within_run = ties_within_run
         self._closures()
         self._chains()
         self._trips(start, planning_days_after_end)
@@ -194,6 +199,8 @@ class Reference:
         self.service_closed: list[tuple[str, float, float]] = []
         sids = {s["id"] for s in self.scn.get("services", [])}
         self.service_cut: list[tuple[str, float, float, float]] = []
+        self.link_closed: dict[str, list[tuple[float, float]]] = {}
+        lids = {link["id"] for link in self.scn.get("links", [])}
         capacity = {s["id"]: s["capacity"] for s in self.scn.get("services", [])}
         for d in self.scn.get("disruptions", []):
             f = d.get("capacity_factor", 0)
@@ -203,6 +210,9 @@ class Reference:
                     self.service_closed.append((d["target"], s, e))
                 else:
                     self.service_cut.append((d["target"], s, e, f))
+            elif d["target"] in lids:
+                if f == 0:  # on a link only 0 acts
+                    self.link_closed.setdefault(d["target"], []).append((s, e))
             elif f == 0:  # a cut acts at a place with servers only
                 self.place_closed.setdefault(d["target"], []).append((s, e))
 
@@ -220,14 +230,19 @@ class Reference:
         ids = list(self.places)
         d = {a: {b: (0.0 if a == b else math.inf) for b in ids} for a in ids}
         self.via = {a: {b: b for b in ids} for a in ids}
+        self.hop_link: dict[tuple[str, str], str] = {}  # the link a hop a -> b takes
         for link in self.scn.get("links", []):
             if "pax" not in link.get("units", ["pax", "feu"]):
                 continue
+            if self._shut_all_run(self.link_closed.get(link["id"], [])):
+                continue  # closures holding it shut over the whole run take it out (scenarios.md)
             ends = [(link["from"], link["to"])]
             if link.get("bidirectional", True):
                 ends.append((link["to"], link["from"]))
             for a, b in ends:
-                d[a][b] = min(d[a][b], float(link["duration_min"]))
+                if float(link["duration_min"]) < d[a][b]:
+                    d[a][b] = float(link["duration_min"])
+                    self.hop_link[(a, b)] = link["id"]
         for m in ids:
             for a in ids:
                 for b in ids:
@@ -236,13 +251,44 @@ class Reference:
         self.link_min = {a: dict(row) for a, row in d.items()}
         self.chain = {a: {b: x for b, x in row.items() if b != a and x < math.inf} for a, row in d.items()}
 
-    def _walk_end(self, a: str, b: str, t: float, holds: list) -> float:
+    def _shut_all_run(self, windows: list) -> bool:
+        """Whether closures between them hold [0, end) shut."""
+        t, moved = 0.0, True
+        while moved and t < self.end:
+            moved = False
+            for s, e in windows:
+                if s <= t < e:
+                    t, moved = e, True
+        return t >= self.end
+
+    def _set_off(self, a: str, q: str, t: float) -> float:
+        """The first moment at or after t when the link a -> q may be taken: its place open
+        (nothing leaves a closed place) and the link not closed (it holds units until it
+        reopens)."""
+        moved = True
+        while moved:
+            moved = False
+            u = self._open_at(a, t)
+            for s, e in self.link_closed.get(self.hop_link[(a, q)], []):
+                if s <= u < e:
+                    u = e
+            if u != t:
+                t, moved = u, True
+        return t
+
+    def _walk_end(self, a: str, b: str, t: float, holds: list, waits: list | None = None) -> float:
         """When a chain of links set off from a at t reaches b: link by link, each held at a
-        closed place it reaches until it opens, as a vehicle is (the fine print); ``holds`` gets
-        (reached, opens) of each."""
+        closed place it reaches until it opens, as a vehicle is (the fine print), and at a closed
+        link until it reopens; ``holds`` gets (reached, opens) of each closed place, ``waits``
+        (from, to) of each wait at a closed link past the chain's first place."""
+        first = True
         while a != b:
             q = self.via[a][b]
-            t = self._open_at(a, t) + self.link_min[a][q]
+            u = self._set_off(a, q, t)
+            if not first and waits is not None and self._open_at(a, t) < u:
+                waits.append((self._open_at(a, t), u))
+            first = False
+            t = u + self.link_min[a][q]
             if self.closed_place_holds_landing:
                 holds.append((t, self._open_at(q, t)))
                 t = holds[-1][1]
@@ -294,7 +340,7 @@ class Reference:
             if self.one_trip_an_instant:  # a gap's time on another time's instant is that one
                 deps = list(set(deps))
             delay = svc.get("delay")
-            dmin = 0.0 if delay is None else float(delay["value_min"])
+            drawn = self.delays.get(svc["id"])
             pad = float(svc.get("schedule_padding", 0.0))
             for t0 in sorted(deps):
                 tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
@@ -302,6 +348,13 @@ class Reference:
                 # a cut is in the seats from the start, a closure over it cancels the trip when
                 # it is known (docs/simulation.md, the fine print)
                 tr.seats = [self._seats(svc, t0)] * (len(offs) - 1)
+                # a delay is drawn for each trip (an input, as creation times are)
+                if delay is None:
+                    dmin = 0.0
+                elif drawn is not None:
+                    dmin = float(drawn[round(t0, 3)])
+                else:
+                    dmin = float(delay["value_min"])
                 tr.delay = dmin
                 # actual times
                 adep, aarr, reach = [0.0] * len(offs), [0.0] * len(offs), [0.0] * len(offs)
@@ -396,8 +449,11 @@ class Reference:
             walk(origin, link_ready, [], None)
         if not best[1]:
             return None, False, math.nan
-        last = max(f for f, _ in best[1])
-        cands = {tuple(_leg_id(leg) for leg in legs): legs for f, legs in best[1] if f == last}
+        # corridor's planner asks again for later ready moments only up to the run's end
+        # (``ties_within_run``): later moments to be ready tie there
+        cap = self.end if self.ties_within_run else math.inf
+        last = max(min(f, cap) for f, _ in best[1])
+        cands = {tuple(_leg_id(leg) for leg in legs): legs for f, legs in best[1] if min(f, cap) == last}
         # Beyond the first departure the docs name no tie-break. planning.md says the
         # scan "keeps the first journey to reach a place": from the last ride back, each ride
         # the one that reaches its alighting place first, by the segment into it that leaves
@@ -408,6 +464,11 @@ class Reference:
 
         key = min(cands, key=order)
         return cands[key], len(cands) > 1, best[0]
+
+    def _for_a_link(self, p: Pax) -> bool:
+        """Whether the passenger waits to set off on a link (in the connection time, or at a
+        closed link), read as on the way, not waiting for a trip (``link_wait_on_the_way``)."""
+        return self.link_wait_on_the_way and bool(p.rides) and p.rides[0][0] is None
 
     # ---- the event loop -------------------------------------------------------------------
     def _release(self, p: Pax, r: int = 0):
@@ -448,7 +509,8 @@ class Reference:
     def _walk_from(self, p: Pax, t: float):
         """Set off on the chain of links that is the passenger's next leg (a closed place
         holds them)."""
-        self._push(self._open_at(p.place, t), 0, (3, p.uid, len(self.heap)), "walk", (p.uid, p.rides[0]))
+        _, a, b = p.rides[0]
+        self._push(self._set_off(a, self.via[a][b], t), 0, (3, p.uid, len(self.heap)), "walk", (p.uid, p.rides[0]))
 
     def _push(self, *event):
         heapq.heappush(self.heap, event)
@@ -514,7 +576,7 @@ class Reference:
                         if uid in done or not any(r[0] is tr for r in p.rides):
                             continue
                         done.add(uid)
-                        if p.status == WAITING:
+                        if p.status == WAITING and not self._for_a_link(p):
                             self._book(p, t, p.ready, rebooking=True)
                         else:
                             # "at the trip's departure": from its first stop, delay included
@@ -527,7 +589,7 @@ class Reference:
                 p = self.pax[uid]
                 if not any(_leg_id(leg)[0] == number for leg in p.rides):
                     continue
-                if p.status == WAITING:
+                if p.status == WAITING and not self._for_a_link(p):
                     self._book(p, t, p.ready, rebooking=True)
                 else:  # on the way: rebook where they land
                     r = next(i for i, leg in enumerate(p.rides) if _leg_id(leg)[0] == number)
@@ -576,8 +638,8 @@ class Reference:
                 p.status = MOVING
                 if math.isnan(p.first_dep):
                     p.first_dep = t
-                p.held = []
-                there = self._walk_end(leg[1], leg[2], t, p.held)
+                p.held, p.waits = [], []
+                there = self._walk_end(leg[1], leg[2], t, p.held, p.waits)
                 heapq.heappush(heap, (there, 0, (3, uid, len(heap)), "walked", what))
             elif kind == "walked":
                 uid, (_, _, place) = what
@@ -594,4 +656,6 @@ class Reference:
                     p.status = AT_STATION
             if p.status == MOVING and any(r <= self.end < o for r, o in p.held):
                 p.status = AT_STATION  # held at a closed place on a chain of links
+            if p.status == MOVING and any(r <= self.end < o for r, o in p.waits):
+                p.status = WAITING  # at a place on a chain of links, waiting for a closed link
         return self.pax

@@ -15,7 +15,9 @@ from simulation.passenger_reference import Reference
 
 from corridor import great_circle_km
 from corridor.scenario import Scenario
-from corridor.simulation import run_replication
+from corridor.simulation import run_replication, run_timetable
+from corridor.simulation.engine import trip_delays
+from corridor.simulation.streams import Streams
 
 # three clocks in March 2027 (no change before the 28th): UTC+5, UTC+3, UTC+2
 PLACES = [
@@ -27,7 +29,11 @@ PLACES = [
 ]
 
 
-FEATURES = ("clock_change", "capacity_cut", "links", "cut_over_closure")
+OLD_FEATURES = ("clock_change", "capacity_cut", "links", "cut_over_closure")
+#: drawn from a third stream, after the others: a seed's scenario with only the old features
+#: is the one it was before these were added
+NEW_FEATURES = ("random_delay", "link_closure", "more_closures")
+FEATURES = OLD_FEATURES + NEW_FEATURES
 
 
 def random_scenario(rng: random.Random, features=FEATURES) -> dict:
@@ -85,6 +91,13 @@ def random_scenario(rng: random.Random, features=FEATURES) -> dict:
         _capacity_cuts(disruptions, more, over_closures="cut_over_closure" in features)
     if "links" in features and more.random() < 0.6:
         _links(scn, more)
+    extra = random.Random(rng.random())
+    if "random_delay" in features:
+        _random_delays(scn, extra)
+    if "link_closure" in features:
+        _link_closures(scn, disruptions, extra)
+    if "more_closures" in features:
+        _more_closures(scn, disruptions, extra)
     for d in disruptions:  # minutes since the start, as instants
         d["start"], d["end"] = _instant(d["start"], scn), _instant(d["end"], scn)
     return scn
@@ -136,6 +149,83 @@ def _links(scn: dict, rng: random.Random):
     scn["links"] = links
 
 
+def _delay_dist(rng: random.Random) -> dict:
+    """A delay of any kind docs/scenarios.md allows ("Distributions"), with means of 30 to 300
+    minutes (and a few small ones) so that connections are missed often."""
+    mean = rng.choice([5, 30, 60, 90, 120, 180, 300])
+    kind = rng.choice(["fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "empirical"])
+    if kind == "fixed":
+        return {"dist": "fixed", "value_min": mean}
+    if kind == "exponential":
+        return {"dist": "exponential", "mean_min": mean}
+    if kind == "uniform":
+        return {"dist": "uniform", "low_min": rng.choice([0, mean // 2]), "high_min": 2 * mean}
+    if kind == "triangular":
+        return {"dist": "triangular", "low_min": 0, "mode_min": rng.choice([0, mean // 2]), "high_min": 3 * mean}
+    if kind in ("lognormal", "gamma"):
+        return {"dist": kind, "mean_min": mean, "sd_min": mean * rng.choice([0.3, 1, 2])}
+    values = sorted(rng.sample([0, 0, 5, 15, 30, 60, 120, 240, 480], rng.randint(1, 4)))
+    out = {"dist": "empirical", "values_min": values}
+    if rng.random() < 0.5:
+        out["weights"] = [rng.choice([1, 2, 5]) for _ in values]
+    return out
+
+
+def _random_delays(scn: dict, rng: random.Random):
+    """Most services get a random delay (each trip draws its own: corridor's draws are read as
+    inputs), some padding."""
+    for svc in scn["services"]:
+        if rng.random() < 0.8:
+            svc["delay"] = _delay_dist(rng)
+        elif rng.random() < 0.5:
+            svc.pop("delay", None)
+        if rng.random() < 0.4:
+            svc["schedule_padding"] = rng.choice([0.05, 0.1, 0.2, 0.35, 0.5])
+
+
+def _link_closures(scn: dict, disruptions: list, rng: random.Random):
+    """Links (some long, so that a passenger may be on one when it closes) with one to three
+    closures, short and long, some over each other, some of a place the link touches."""
+    if "links" not in scn or rng.random() < 0.3:
+        _links(scn, rng)
+        if rng.random() < 0.5:
+            for link in scn["links"]:
+                link["duration_min"] = rng.choice([90, 180, 400, 700])
+                link.pop("units", None)
+    end = (scn["run"]["horizon_days"] + scn["run"]["drain_days"]) * 1440
+    links = scn["links"]
+    for _ in range(rng.randint(1, 3)):
+        link = rng.choice(links)
+        s = rng.randint(-300, end - 30)
+        e = s + rng.choice([30, 120, 400, 900, 2000])
+        disruptions.append({"id": f"D{len(disruptions)}", "target": link["id"], "start": s, "end": e,
+                            "capacity_factor": 0})
+        if rng.random() < 0.3:  # one over it
+            s2 = rng.randint(s - 200, e)
+            disruptions.append({"id": f"D{len(disruptions)}", "target": rng.choice([link["id"], link["from"], link["to"]]),
+                                "start": s2, "end": s2 + rng.choice([60, 300, 1000]), "capacity_factor": 0})
+    scn["disruptions"] = disruptions
+
+
+def _more_closures(scn: dict, disruptions: list, rng: random.Random):
+    """Closures of services and places over one another (and over those drawn already)."""
+    if rng.random() < 0.4:
+        return
+    end = (scn["run"]["horizon_days"] + scn["run"]["drain_days"]) * 1440
+    targets = [s["id"] for s in scn["services"]] + [p["id"] for p in scn["places"]]
+    for _ in range(rng.randint(1, 3)):
+        near = [d for d in disruptions if d["capacity_factor"] == 0]
+        if near and rng.random() < 0.6:
+            d = rng.choice(near)
+            target = rng.choice([d["target"], rng.choice(targets)])
+            s = rng.randint(d["start"] - 300, d["end"])
+        else:
+            target, s = rng.choice(targets), rng.randint(-300, end - 30)
+        disruptions.append({"id": f"D{len(disruptions)}", "target": target, "start": s,
+                            "end": s + rng.choice([30, 120, 400, 900, 1500]), "capacity_factor": 0})
+    scn["disruptions"] = disruptions
+
+
 def _instant(minute: int, scn: dict) -> str:
     epoch = dt.datetime.fromisoformat(scn["run"]["start"]).replace(tzinfo=dt.UTC)
     return (epoch + dt.timedelta(minutes=minute)).isoformat()
@@ -152,6 +242,7 @@ def compare(scn: dict, **ref_options):
     flows = rec.flows
     units = [(int(i), flows[int(f)], float(c))
              for i, f, c in zip(u["id"], u["flow"], u["created_min"], strict=True)]
+    ref_options.setdefault("delays", drawn_delays(sc))
     ref = Reference(scn, units, great_circle_km, **ref_options).run()
     rows, bad = [], []
     for n, uid in enumerate(u["id"]):
@@ -167,6 +258,22 @@ def compare(scn: dict, **ref_options):
         if diff:
             bad.append(rows[-1])
     return rows, bad
+
+
+def drawn_delays(sc: Scenario) -> dict:
+    """Each trip's delay as corridor draws it (an input, as creation times are): per service,
+    its scheduled start (minutes, to 3 places) to the delay, from the service's own stream
+    (``delay:SERVICE``, docs/simulation.md "Randomness"), one draw per trip in order of start."""
+    tt = run_timetable(sc)
+    streams = Streams(sc.run.seed, 0)
+    out = {}
+    for service in sc.services:
+        if service.delay is None or service.id not in tt.services:
+            continue
+        starts = tt.service_starts[tt.services.index(service.id)]
+        draws = trip_delays(service, streams, starts.size)
+        out[service.id] = {round(float(t), 3): float(x) for t, x in zip(starts, draws, strict=True)}
+    return out
 
 
 def _same(a, b) -> bool:
