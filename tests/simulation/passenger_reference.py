@@ -165,7 +165,8 @@ class Reference:
                  trips_before_start: bool = False, gone_at_first_stop: bool = True,
                  miss_on_landing: bool = True, one_trip_an_instant: bool = True,
                  cut_in_seats: bool = True, rebook_by_link: bool = True, delays: dict | None = None,
-                 link_wait_on_the_way: bool = True, ties_within_run: bool = True):
+                 link_wait_on_the_way: bool = True, ties_within_run: bool = True,
+                 links_in_ties: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -184,6 +185,7 @@ class Reference:
         self.delays = delays or {}
         self.link_wait_on_the_way = link_wait_on_the_way
         self.ties_within_run = ties_within_run
+        self.links_in_ties = links_in_ties
         self._closures()
         self._chains()
         self._trips(start, planning_days_after_end)
@@ -458,9 +460,20 @@ class Reference:
         # scan "keeps the first journey to reach a place": from the last ride back, each ride
         # the one that reaches its alighting place first, by the segment into it that leaves
         # first, on the trip boarded at its earliest stop.
+        # A chain of links counts too (``links_in_ties``): it reaches its place when taken at
+        # once (at the ready moment, or min_connection_min after alighting) plus its duration.
         def order(c):
-            return tuple((self.trips[n].sarr[j], self.trips[n].sdep[j - 1], self.trips[n].sdep[k])
-                         for n, k, j in reversed(c) if n != "link"), c
+            entries, t = [], None
+            for n, k, j in c:
+                if n != "link":
+                    tr = self.trips[n]
+                    t = tr.sarr[j]
+                    entries.append((t, tr.sdep[j - 1], tr.sdep[k]))
+                elif self.links_in_ties:
+                    start = link_ready if t is None else t + self.places[k].get("min_connection_min", 0)
+                    t = start + self.link_min[k][j]
+                    entries.append((t, start, start))
+            return tuple(reversed(entries)), c
 
         key = min(cands, key=order)
         return cands[key], len(cands) > 1, best[0]
