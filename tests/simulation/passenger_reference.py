@@ -5,11 +5,14 @@ one rule set", "Books"), docs/planning.md ("Boarding rules") and docs/scenarios.
 here comes from ``corridor.simulation`` or ``corridor.planning``: the reference reads the
 scenario as a plain mapping (the one written as YAML) and gets from corridor only each
 passenger's creation time (an input: demand arrivals are drawn) and ``great_circle_km`` (to
-share a multi-stop service's running time by distance; only ratios are used).
+share a multi-stop service's running time by distance; only ratios are used), and each trip's
+delay as drawn (an input too: ``delays``, per service its trips' scheduled starts to their
+draws from the ``delay:SERVICE`` stream, docs/simulation.md "Randomness"; without it a
+``fixed`` delay's value).
 
 Scope: timetabled passenger services and links (no stations with servers, no dispatched
-services, no choice model, no disruptions of links), fixed delays, ``schedule_padding``,
-``dwell_min: 0``, closures of services and places, capacity cuts of services.
+services, no choice model), delays of every distribution (the draws given), ``schedule_padding``,
+``dwell_min: 0``, closures of services, places and links, capacity cuts of services.
 
 The rules, as the docs give them:
 
@@ -43,6 +46,13 @@ The rules, as the docs give them:
   passenger on one is ``moving``; its start is a departure (``first_departure``). Of
   journeys equal in arrival the booking takes the one the traveller may be ready for latest
   (planning.md: the first ride's departure less the check-in, or the links before it).
+* A closed link (a disruption of factor 0 whose target is the link) holds a passenger who is
+  to set off on it until it reopens ("a link under a disruption with factor 0 holds units until
+  it reopens"), ``waiting`` at its place ("`waiting` at a place (... a closed link ...)");
+  on a chain of links, at each link. A cut of a link does nothing ("on a link, only 0 acts").
+  The booking does not know link closures (docs/simulation.md says no moment they are learnt
+  of, as it does for a service's). Closures that between them hold a link shut over the whole
+  run take it out of every journey (docs/scenarios.md, disruptions).
 * A rebooking finds trips leaving after the moment it is made.
 * The run stops at its end before the events due then.
 
@@ -76,6 +86,18 @@ is an option of :class:`Reference`, so the other reading can be tried); docs/sim
   (by creation at their origin);
 * a rebooking at a place reached by link is a new journey, which may set off by link again
   (``rebook_by_link``);
+* a passenger waiting to set off on a link (in their connection time, or at a closed link)
+  is on the way, not waiting for a trip, when a closure of a later trip of theirs becomes known
+  or the trip is gone: they rebook where they land and find it gone
+  (``link_wait_on_the_way``; found 2026-12-04 on seeds 193, 464 and 492 of the new features);
+* of journeys equal in arrival, the latest moment to be ready is looked for up to the run's
+  end: moments past it tie (``ties_within_run``; seed 111: two journeys leaving after the run's
+  end, one by link at once, the other by a later ride);
+* in the scan's tie-break a chain of links reaches its place when taken at once, and counts as
+  a ride does (``links_in_ties``; seed 523: a change at CCC reached by ride at 2460 over one
+  reached by a 400-minute link at 2545);
+* a link closing while a passenger is on it does not stop them (the docs hold units that are
+  to set off; "a closure stops no service under way" is said of a place's);
 * a cut is in its trips' seats from the run's start, also one that leaves no whole seat (its
   trips never booked, no one rebooked), and one a closure holds too: not known from its start
   as a closure is (``cut_in_seats``); of cuts that overlap, the smallest factor (four seeds
@@ -166,7 +188,8 @@ class Reference:
                  miss_on_landing: bool = True, one_trip_an_instant: bool = True,
                  cut_in_seats: bool = True, rebook_by_link: bool = True, delays: dict | None = None,
                  link_wait_on_the_way: bool = True, ties_within_run: bool = True,
-                 links_in_ties: bool = True):
+                 links_in_ties: bool = True, dwell_stay: str = "none",
+                 walk_order: bool = True):
         self.scn = scn
         run = scn["run"]
         start = dt.date.fromisoformat(str(run["start"]))
@@ -186,6 +209,8 @@ class Reference:
         self.link_wait_on_the_way = link_wait_on_the_way
         self.ties_within_run = ties_within_run
         self.links_in_ties = links_in_ties
+        self.dwell_stay = dwell_stay
+        self.walk_order = walk_order
         self._closures()
         self._chains()
         self._trips(start, planning_days_after_end)
@@ -267,16 +292,17 @@ class Reference:
         """The first moment at or after t when the link a -> q may be taken: its place open
         (nothing leaves a closed place) and the link not closed (it holds units until it
         reopens)."""
-        moved = True
-        while moved:
-            moved = False
-            u = self._open_at(a, t)
+        self.last_wait = None  # when the last wait began (for the same-minute order)
+        while True:
+            u = t
             for s, e in self.link_closed.get(self.hop_link[(a, q)], []):
                 if s <= u < e:
                     u = e
-            if u != t:
-                t, moved = u, True
-        return t
+            if u == t:
+                u = self._open_at(a, t)
+            if u == t:
+                return t
+            self.last_wait, t = t, u
 
     def _walk_end(self, a: str, b: str, t: float, holds: list, waits: list | None = None) -> float:
         """When a chain of links set off from a at t reaches b: link by link, each held at a
@@ -320,11 +346,19 @@ class Reference:
             dists = [float(self.gc(a["lat"], a["lon"], b["lat"], b["lon"]))
                      for a, b in zip(places, places[1:], strict=False)]
             total = sum(dists)
-            cum, offs = 0.0, [0]
-            for d in dists:
+            # the exact running total, a dwell at each intermediate stop, each time rounded;
+            # duration_min is "first departure to last arrival, dwell included" (scenarios.md)
+            dwell = float(svc.get("dwell_min", 0))
+            running = svc["duration_min"] - dwell * (len(dists) - 1)
+            cum, offs, arr_offs = 0.0, [0], [0]
+            for m, d in enumerate(dists, start=1):
                 cum += d
-                offs.append(_round_half_up(svc["duration_min"] * cum / total))
-            assert all(b - a >= 1 for a, b in zip(offs, offs[1:], strict=False)), "segment under a minute"
+                run_total = running * cum / total + dwell * (m - 1)
+                # (to 1e-6: a service calling at a place twice has legs of one length, whose
+                # great-circle distances may differ in their last bits)
+                arr_offs.append(_round_half_up(round(run_total, 6)))
+                offs.append(_round_half_up(round(run_total + (dwell if m < len(dists) else 0), 6)))
+            assert all(b - a >= 1 for a, b in zip(offs, arr_offs[1:], strict=False)), "segment under a minute"
             zone = ZoneInfo(places[0]["tz"])
             tt = svc["timetable"]
             days = DAYS if tt.get("days", "daily") == "daily" else tt["days"]
@@ -345,7 +379,7 @@ class Reference:
             drawn = self.delays.get(svc["id"])
             pad = float(svc.get("schedule_padding", 0.0))
             for t0 in sorted(deps):
-                tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in offs])
+                tr = Trip(0, si, list(svc["stops"]), [t0 + o for o in offs], [t0 + o for o in arr_offs])
                 tr.cancelled = any(sid == svc["id"] and s <= t0 < e for sid, s, e in self.service_closed)
                 # a cut is in the seats from the start, a closure over it cancels the trip when
                 # it is known (docs/simulation.md, the fine print)
@@ -367,7 +401,10 @@ class Reference:
                     reach[k] = aarr[k]
                     if self.closed_place_holds_landing:
                         aarr[k] = self._open_at(tr.stops[k], aarr[k])
-                    adep[k] = self._open_at(tr.stops[k], max(tr.sdep[k], aarr[k]))
+                    # a vehicle stays its dwell at every intermediate stop, and never leaves
+                    # before its timetable
+                    stay = {"exact": dwell, "published": tr.sdep[k] - tr.sarr[k], "none": 0.0}[self.dwell_stay]
+                    adep[k] = self._open_at(tr.stops[k], max(tr.sdep[k], aarr[k] + (stay if k < len(offs) - 1 else 0)))
                 tr.adep, tr.aarr, tr.reach = adep, aarr, reach
                 tr.number = len(self.trips)
                 self.trips.append(tr)
@@ -517,13 +554,18 @@ class Reference:
         if not rebooking and math.isnan(p.planned) and p.rebooked == 0:
             p.planned = arrival
         if p.status == WAITING and rides[0][0] is None:
-            self._walk_from(p, link_ready)
+            self._walk_from(p, link_ready, now)
 
-    def _walk_from(self, p: Pax, t: float):
+    def _walk_from(self, p: Pax, t: float, now: float):
         """Set off on the chain of links that is the passenger's next leg (a closed place
         holds them)."""
         _, a, b = p.rides[0]
-        self._push(self._set_off(a, self.via[a][b], t), 0, (3, p.uid, len(self.heap)), "walk", (p.uid, p.rides[0]))
+        at = self._set_off(a, self.via[a][b], t)
+        # passengers setting off at one moment go in the order their last waits were scheduled
+        # ("same-minute events run in the order SimPy scheduled them"): a wait for a closure
+        # from when it began, one for the connection time from now (``walk_order``)
+        sched = (self.last_wait if self.last_wait is not None else now) if self.walk_order else 0.0
+        self._push(at, 0, (3, sched, p.uid), "walk", (p.uid, p.rides[0]))
 
     def _push(self, *event):
         heapq.heappush(self.heap, event)
@@ -540,7 +582,7 @@ class Reference:
         if p.pending and not p.rides:
             self._book(p, t, p.ready, rebooking=True)
         elif p.rides and p.rides[0][0] is None:
-            self._walk_from(p, link_ready)
+            self._walk_from(p, link_ready, t)
         elif p.rides and (p.rides[0][0].number, p.rides[0][1]) in self.departed:
             p.missed += 1  # its next trip left while they were on the way
             self._book(p, t, p.ready, rebooking=True)
@@ -552,6 +594,7 @@ class Reference:
         self.departed: set[tuple[int, int]] = set()
         heap = self.heap = []
         self.arrivals = 0
+        self.seq = 0
         # (time, priority, order, kind, payload): priority 0 ordinary events, 1 departures
         for i, (_, s, _e) in enumerate(self.service_closed):
             heapq.heappush(heap, (max(s, 0.0), 0, (0, i), "known", i))
@@ -653,7 +696,9 @@ class Reference:
                     p.first_dep = t
                 p.held, p.waits = [], []
                 there = self._walk_end(leg[1], leg[2], t, p.held, p.waits)
-                heapq.heappush(heap, (there, 0, (3, uid, len(heap)), "walked", what))
+                self.seq += 1
+                order = (3, t, self.seq) if self.walk_order else (3, uid, len(heap))
+                heapq.heappush(heap, (there, 0, order, "walked", what))
             elif kind == "walked":
                 uid, (_, _, place) = what
                 # a rebooking there is a new journey, which may set off by link (the fine print)

@@ -1,7 +1,8 @@
 """Random small passenger scenarios, and their comparison with passenger_reference.py.
 
-Every scenario is deterministic but for the demand's phase (evenly spaced arrivals): each
-passenger's creation time is read from corridor's records and given to the reference.
+Every scenario is deterministic but for the demand's phase (evenly spaced arrivals) and the
+trips' delays: each passenger's creation time is read from corridor's records, each trip's
+delay drawn as corridor draws it (:func:`drawn_delays`), and both given to the reference.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PLACES = [
 OLD_FEATURES = ("clock_change", "capacity_cut", "links", "cut_over_closure")
 #: drawn from a third stream, after the others: a seed's scenario with only the old features
 #: is the one it was before these were added
-NEW_FEATURES = ("random_delay", "link_closure", "more_closures")
+NEW_FEATURES = ("random_delay", "link_closure", "more_closures", "dwell")
 FEATURES = OLD_FEATURES + NEW_FEATURES
 
 
@@ -98,6 +99,10 @@ def random_scenario(rng: random.Random, features=FEATURES) -> dict:
         _link_closures(scn, disruptions, extra)
     if "more_closures" in features:
         _more_closures(scn, disruptions, extra)
+    if "dwell" in features:
+        for svc in scn["services"]:
+            if len(svc["stops"]) > 2 and extra.random() < 0.5:
+                svc["dwell_min"] = extra.choice([5, 20, 45, 2.5, 0.5])
     for d in disruptions:  # minutes since the start, as instants
         d["start"], d["end"] = _instant(d["start"], scn), _instant(d["end"], scn)
     return scn
