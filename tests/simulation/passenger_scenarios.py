@@ -166,7 +166,8 @@ def _delay_dist(rng: random.Random) -> dict:
     if kind == "uniform":
         return {"dist": "uniform", "low_min": rng.choice([0, mean // 2]), "high_min": 2 * mean}
     if kind == "triangular":
-        return {"dist": "triangular", "low_min": 0, "mode_min": rng.choice([0, mean // 2]), "high_min": 3 * mean}
+        return {"dist": "triangular", "low_min": 0, "mode_min": rng.choice([0, mean // 2]),
+                "high_min": 3 * mean}
     if kind in ("lognormal", "gamma"):
         return {"dist": kind, "mean_min": mean, "sd_min": mean * rng.choice([0.3, 1, 2])}
     values = sorted(rng.sample([0, 0, 5, 15, 30, 60, 120, 240, 480], rng.randint(1, 4)))
@@ -207,7 +208,8 @@ def _link_closures(scn: dict, disruptions: list, rng: random.Random):
                             "capacity_factor": 0})
         if rng.random() < 0.3:  # one over it
             s2 = rng.randint(s - 200, e)
-            disruptions.append({"id": f"D{len(disruptions)}", "target": rng.choice([link["id"], link["from"], link["to"]]),
+            target = rng.choice([link["id"], link["from"], link["to"]])
+            disruptions.append({"id": f"D{len(disruptions)}", "target": target,
                                 "start": s2, "end": s2 + rng.choice([60, 300, 1000]), "capacity_factor": 0})
     scn["disruptions"] = disruptions
 

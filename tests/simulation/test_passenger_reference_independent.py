@@ -233,6 +233,18 @@ def test_passengers_match_with_dwells_and_random_delays():
     assert compare(random_scenario(random.Random(7), features), walk_order=False)[1]
 
 
+def test_passengers_held_by_closures_of_a_link_over_one_another():
+    """Seed 831: two closures of the link AAA-CCC over one another hold passengers at CCC who
+    then set off together when the second lifts and land at AAA at one moment: a wait runs from
+    one start or end of the link's closures to the next, and those whose last wait was
+    scheduled first rebook first for the seats left (``walk_order``). Seed 129067 (found by
+    hypothesis): waits for a closed link and for the closed place it leaves one after another;
+    two passengers whose last waits were scheduled at one moment go in the order of the waits
+    before."""
+    for seed in (831, 129067):
+        assert not compare(random_scenario(random.Random(seed), FEATURES))[1], seed
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_passengers_match_on_random_seeds_of_the_new_features(seed):
