@@ -75,6 +75,7 @@ from corridor.simulation.entities import (
     Step,
     TripRecord,
     Unit,
+    leave_stop,
 )
 from corridor.simulation.gateway_choice import GatewayChoices
 from corridor.simulation.gateways import shut_all_run
@@ -718,15 +719,19 @@ class Replication:
                     # the queue and service of a station there (a gauge change) are the station's
                     log.arrival_delay_min = self.env.now - (start + arr_off[-1])
                 processed = False
+                since = self.env.now
                 if place in self.stations:
                     riders = [u for group in onboard.values() for u in group]
                     processed = yield from self._call_at(place, riders)
+                    if not self.stations[place].servers:  # held while closed: its stop starts then
+                        since = self.env.now
                 leaving = onboard.pop(i, [])
                 load -= len(leaving)
                 self._land(leaving, place, processed, via_link=False)
                 if i == last:
                     break
-                yield self._late(max(0.0, start + dep_off[i] - self.env.now), trip)
+                ready = leave_stop(start, dep_off[i], arr_off[i - 1], since)
+                yield self._late(max(0.0, ready - self.env.now), trip)
                 opens = self._open_at(place, self.env.now)
                 if opens > self.env.now:  # a closed place: the vehicle leaves when it opens
                     yield self._late(opens - self.env.now, trip)

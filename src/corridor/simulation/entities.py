@@ -131,6 +131,23 @@ TRIP_FIELDS = ("service", "scheduled_min", "capacity", "boarded", "peak_load", "
                "arrival_delay_min", "unit_km", "through")
 
 
+def leave_stop(start: float, dep_off: float, arr_off: float, since: float) -> float:
+    """When a trip that started at ``start`` may leave an intermediate stop (reached at its
+    timetable's ``arr_off``, left at ``dep_off``, minutes from the start) it has stood at
+    from ``since`` (its arrival, or the opening of the place that a closure held it at): at its
+    timetable, and, late, after the stop the timetable gives it there (``dwell_min`` as
+    published), as a train still takes its hour at a border when late. Its padding alone makes
+    up time. A trip on time reaches the timetable's departure exactly.
+
+    >>> leave_stop(0.0, 90.0, 60.0, 60.0), leave_stop(0.0, 90.0, 60.0, 75.0)
+    (90.0, 105.0)
+    """
+    ready = start + dep_off
+    if since > start + arr_off and dep_off > arr_off:
+        ready = max(ready, since + (dep_off - arr_off))
+    return ready
+
+
 class IdleTrips(NamedTuple):
     """Trips of one service that nobody can board yet, as columns (a row per trip): their
     numbers, scheduled starts, capacities, the minute each starts (its record's), the delay at

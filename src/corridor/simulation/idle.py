@@ -24,7 +24,7 @@ import numpy as np
 import simpy
 
 from corridor.simulation import processes
-from corridor.simulation.entities import IdleTrips, TripRecord
+from corridor.simulation.entities import IdleTrips, TripRecord, leave_stop
 
 if TYPE_CHECKING:
     from corridor.simulation.engine import Replication
@@ -90,14 +90,18 @@ class Idle:
                          delays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_times` of many trips of ``s``, none of whose stops closures hold: the
         same operations on arrays (a row of leaving times per trip, and the arrivals)."""
-        stops, dep_off, _ = self.service_rows[s]
+        stops, dep_off, arr_off = self.service_rows[s]
         running = self.running_min[s]
         t = 0.0 + np.maximum(0.0, starts + delays - 0.0)
         columns = [t]
         last = len(stops) - 1
         for i in range(1, last):
             t = t + running[i - 1]
-            t = t + np.maximum(0.0, starts + dep_off[i] - t)
+            ready = starts + dep_off[i]
+            stop = dep_off[i] - arr_off[i - 1]  # the timetable's stop there (arrivals by segment)
+            if stop > 0:  # late, a trip still stays it (:func:`.entities.leave_stop`)
+                ready = np.where(t > starts + arr_off[i - 1], np.maximum(ready, t + stop), ready)
+            t = t + np.maximum(0.0, ready - t)
             columns.append(t)
         return np.column_stack(columns), t + running[last - 1]
 
@@ -107,7 +111,7 @@ class Idle:
         the same operations (it leaves no earlier than its timetable nor while a closure holds
         the place; a place that closures alone hold keeps it while closed; it passes a station
         with servers without queueing)."""
-        stops, dep_off, _ = self.service_rows[s]
+        stops, dep_off, arr_off = self.service_rows[s]
         running = self.running_min[s]
         t = 0.0 + max(0.0, start + delay - 0.0)  # scheduled before the run, at time 0
         opens = self.rep._open_at(stops[0], t)
@@ -122,7 +126,7 @@ class Idle:
                 leave = station.open_at(t)
                 if leave > t:
                     t = t + (leave - t)
-            t = t + max(0.0, start + dep_off[i] - t)
+            t = t + max(0.0, leave_stop(start, dep_off[i], arr_off[i - 1], t) - t)
             opens = self.rep._open_at(stops[i], t)
             if opens > t:
                 t = t + (opens - t)
