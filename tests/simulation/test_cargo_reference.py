@@ -10,7 +10,8 @@ of
   one offset all year, east and west of UTC), with a capacity; at each stop the trip takes the
   units waiting for it, first come first served by (ready time, unit id), up to the room left
   after those alighting there; it runs each hop in its timetabled time less its padding (a
-  share), so it may arrive early, but it never leaves a stop before its timetable; a unit rides
+  share), so it may arrive early, but it never leaves a stop before its timetable, and, late,
+  stays its dwell from its arrival (or from the opening of a closed place that held it); a unit rides
   through, unless the planner's earliest route changes onto an earlier trip of the service
   still dwelling at a stop;
 * a dispatched service (one hop): a vehicle leaves when full or ``cutoff_min`` (0 too) after
@@ -488,23 +489,33 @@ class Reference:
             end, served = self.station(place, t, left, h.id)
         else:
             end, served = t, False
+        # its stop there starts on arrival, or when a closure holding a place with no servers
+        # lifts (a station's service is part of the stop)
+        since = t if self.case.places[place].servers else end
         if end > t:
             for u in onboard:
                 u.status = "at_station"
-            self.at(end, 0, 0.0, self.trip_served, h, sched, rec, place, onboard, served)
+            self.at(end, 0, 0.0, self.trip_served, h, sched, rec, place, onboard, served, since)
         else:
-            self.trip_served(t, h, sched, rec, place, onboard, served)
+            self.trip_served(t, h, sched, rec, place, onboard, served, since)
 
     def trip_served(self, t: float, h: Hop, sched: float, rec: list, place: int, onboard: list,
-                    served: bool) -> None:
+                    served: bool, since: float) -> None:
         off = [u for u in onboard if u.steps[u.step][2] == place]
         stay = [u for u in onboard if u not in off]
         for u in stay:
             u.status = "onboard"
         if off:
             self.reach(t, off, place, "station" if served else "vehicle")
-        if place < h.last:  # it leaves after whatever else happens at that minute
-            self.at(max(sched + h.leaves(place), t), 3, 0.0, self.trip_depart, h, sched, rec, place, stay)
+        if place < h.last:  # it leaves after whatever else happens at that minute, never before
+            # its timetable, and, late, after its dwell ("a vehicle stays its dwell_min at every
+            # intermediate stop, a late one too")
+            leave = max(sched + h.leaves(place), t)
+            if since > sched + h.reaches(place):
+                leave = max(leave, since + h.dwell)
+                if h.dwell and since + h.dwell > sched + h.leaves(place):
+                    self.seen.add("a late trip stays its dwell")
+            self.at(leave, 3, 0.0, self.trip_depart, h, sched, rec, place, stay)
 
     # dispatched services
     def join(self, t: float, u: RUnit, h: Hop) -> None:
@@ -754,7 +765,8 @@ COVERED = ("station queue", "station closed", "station slowed", "trip cut", "tri
            "vehicle waits for a path", "vehicle waits for a fleet vehicle",
            "a unit boards a formed vehicle that waits", "link closed",
            "two vehicles reach a station at one minute", "waiting at the end", "onboard at the end",
-           "moving at the end", "at_station at the end", "a padded trip arrives early")
+           "moving at the end", "at_station at the end", "a padded trip arrives early",
+           "a late trip stays its dwell")
 
 
 def test_random_cargo_scenarios_agree_with_the_reference() -> None:
