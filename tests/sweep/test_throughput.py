@@ -684,3 +684,31 @@ def test_each_step_says_how_much_cargo_reaches_each_station(curve) -> None:
     assert any(line.split()[0] == "B.1" and len(line.split()) >= 7 for line in table.splitlines())
     got = throughput_json(curve, {})["steps"][0]["station_teu_per_week"]["B.1"]
     assert got["mean"] == pytest.approx(curve.steps[0].station_teu_per_week["B.1"].mean)
+
+
+def test_a_jam_is_not_blamed_on_the_warm_up(tmp_path, capsys) -> None:
+    # x20 the baseline's cargo, a step past any limit, read "reads low, by about 97%; make
+    # warmup_days at least 92": containers took 92 days door to door because the queue at
+    # Alashankou grew, and a 92-day warm-up delivered 4% more. A station at 3 and 4 times what
+    # it serves: the journeys grow with the queue, and no warm-up would change what gets through
+    import json
+
+    from sweep.scenarios import station_yaml
+
+    from corridor.analysis.warnings import short_warmup
+    from corridor.cli import main
+
+    text = station_yaml(per_week=300.0, days=14, replications=2)  # 2 servers of 60 min: 336 a week
+    res = curve_of(tmp_path, text, [3.0, 4.0], replications=2, seed=1)
+    assert res.limit is None and all(step.growing for step in res.steps)
+    door = res.sweep.summary()[0]["cargo.door_to_door_days.mean"]["mean"]
+    # the caution's own rule would speak: journeys of days against a 2-day warm-up
+    assert short_warmup({"F": (door, 1.0)}, 2.0, 12.0) is not None, door
+    assert "warmup_days" not in res.verdict(), res.verdict()
+    path = tmp_path / "jam.yaml"
+    path.write_text(text.replace("per_week: 300.0", "per_week: 900.0"), encoding="utf-8")
+    assert main(["run", str(path), "--json", "--workers", "1"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("grew without bound" in w for w in warnings)
+    assert not any("warmup_days" in w for w in warnings), warnings
+    assert any("fewer were delivered in the window than it created" in w for w in warnings), warnings
