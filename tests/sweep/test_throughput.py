@@ -712,3 +712,17 @@ def test_a_jam_is_not_blamed_on_the_warm_up(tmp_path, capsys) -> None:
     assert any("grew without bound" in w for w in warnings)
     assert not any("warmup_days" in w for w in warnings), warnings
     assert any("fewer were delivered in the window than it created" in w for w in warnings), warnings
+
+
+def test_a_transit_bound_no_step_meets_points_at_the_bound_not_at_smaller_scales(tmp_path) -> None:
+    # --max-transit-days 0.001 answered "Try smaller scales", though transit was the same at every
+    # scale: nothing smaller carries faster
+    raw, name = station_raw(tmp_path, per_week=100.0, days=14)
+    verdict = throughput(raw, name, [0.5, 1.0], replications=2, seed=1, max_transit_days=0.001).verdict()
+    assert "mean transit" in verdict and "exceeds the bound of 0.001" in verdict, verdict
+    assert "Try smaller scales" not in verdict
+    assert ("The transit bound (0.001 days (given)) is below the transit of the lightest step: raise it "
+            "with --max-transit-days.") in verdict, verdict
+    # a jam at the lightest step still asks for smaller scales
+    raw, name = station_raw(tmp_path, per_week=1200.0, days=14)
+    assert "Try smaller scales" in throughput(raw, name, [1.0], replications=2, seed=1).verdict()

@@ -282,6 +282,11 @@ class ThroughputResult:
             note = f" ({listed} did not run)"
         if self.limit is None:
             first = self.steps[ran[0]]
+            # failed on the transit bound alone, the lightest step is no jam: smaller scales
+            # carry as long (a bound of 0.001 days was met with "try smaller scales")
+            advice = (f"The transit bound ({self.bound}) is below the transit of the lightest step: "
+                      "raise it with --max-transit-days." if first.failed_tests == ("transit",)
+                      else "Try smaller scales.")
             # a heavier step may pass where the lightest did not (a cut-off that light demand
             # waits out, a noisy rise): no limit, but not "no step"
             passed = [f"x{s.scale:g}" for s in self.steps if s.failed is None and s.sustainable]
@@ -289,10 +294,10 @@ class ThroughputResult:
                 return (f"No sustainable limit: the lightest step, x{first.scale:g} "
                         f"({first.offered_teu_per_week:,.0f} TEU/week offered), is not sustainable "
                         f"({first.why}), though {_and(passed)} {'is' if len(passed) == 1 else 'are'}. "
-                        f"Try smaller scales.{note}")
+                        f"{advice}{note}")
             return (f"No step of the grid is sustainable: already at x{first.scale:g} "
                     f"({first.offered_teu_per_week:,.0f} TEU/week offered) {first.why}. "
-                    f"Try smaller scales.{note}")
+                    f"{advice}{note}")
         step = self.steps[self.limit]
         d = step.delivered_teu_per_week
         assert d is not None
