@@ -338,7 +338,8 @@ def test_throughput_set_gives_the_curve_of_the_changed_file(tmp_path, capsys) ->
             "or 100% for busy %, cut there)") in text
     # refused before anything runs: several values, a path twice, a path to nothing, a bad value
     for bad, said in ((["places.B.1.servers=2,3"], "throughput takes one value a setting, here 2"),
-                      (["places.B.1.servers=2", "places.B.1.servers=3"], "a path is given twice"),
+                      (["places.B.1.servers=2", "places.B.1.servers=3"],
+                       "--set places.B.1.servers is given twice"),
                       (["places.C.servers=2"], "--set places.C.servers: "),
                       (["places.B.1.servers=0"], "--set places.B.1.servers=0: places[1].servers: Input")):
         args = [a for text in bad for a in ("--set", text)]

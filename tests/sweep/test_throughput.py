@@ -636,6 +636,11 @@ def test_a_limit_whose_queue_grew_in_some_replications_is_said() -> None:
     two = ThroughputResult("baseline", [*steps[:2], step(2.25, (("EU-B (paths)", 2, 10),)), steps[3]],  # type: ignore[arg-type]
                            33.0, "", 2, None)
     assert "grew without bound in 2 of 10 replications, too many to tell from most" in two.verdict()
+    # every step passed: the answer says the limit lies beyond the grid, and the caution does not
+    # call the heaviest step "the limit"
+    beyond = ThroughputResult("baseline", steps[:3], 33.0, "", 2, None).verdict()  # type: ignore[arg-type]
+    assert "The limit lies beyond x2.25" in beyond
+    assert "Caution: at x2.25, the heaviest step, the queue at EU-B (paths) grew" in beyond, beyond
 
 
 def test_the_steps_count_the_replications_a_queue_grew_in() -> None:

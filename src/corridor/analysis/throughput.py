@@ -268,7 +268,11 @@ class ThroughputResult:
                 if len(split) == 1 else
                 f"the queues at {_and([f'{name} ({k} of {n})' for name, k, _ in split])} grew without "
                 f"bound in some of its {n} replications")
-        return (f"at x{step.scale:g}, the limit, {grew}, too many to tell from most (a step fails on a "
+        # the last step that passed: "the limit" where a heavier one failed, "the heaviest step"
+        # where every step passed (the answer then says the limit lies beyond the grid)
+        heavier_ran = any(s.failed is None for s in self.steps[self.limit + 1:])
+        which = "the limit" if heavier_ran else "the heaviest step"
+        return (f"at x{step.scale:g}, {which}, {grew}, too many to tell from most (a step fails on a "
                 "queue that grows in most): run more replications to decide")
 
     def _answer(self) -> str:

@@ -155,8 +155,10 @@ def cmd_throughput(args: argparse.Namespace) -> int:
         if len(setting.values) != 1:
             raise CorridorError(f"--set {setting.path}: throughput takes one value a setting, here "
                                 f"{len(setting.values)} (corridor sweep runs several)")
-    if len({setting.path for setting in settings}) != len(settings):
-        raise CorridorError("--set: a path is given twice")
+    paths = [setting.path for setting in settings]
+    twice = next((path for k, path in enumerate(paths) if path in paths[:k]), None)
+    if twice is not None:
+        raise CorridorError(f"--set {twice} is given twice")
     raw, replications, seed, store = _grid_start(args)
     check_settings(raw, settings)
     try:

@@ -73,7 +73,7 @@ def open_store(out: Path, *, resume: bool, command: str = "sweep") -> RunStore:
     except CorridorError as exc:
         if "already holds" in str(exc):
             raise CorridorError(f"{out} already holds results or other files; add --resume to finish the "
-                                "sweep stored there, or choose another --out") from None
+                                f"{command} stored there, or choose another --out") from None
         raise
     return RunStore(out / RUNS, command, fresh=True)
 
