@@ -3,6 +3,7 @@ time: the formula is the independent witness."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -731,3 +732,16 @@ def test_a_transit_bound_no_step_meets_points_at_the_bound_not_at_smaller_scales
     # a jam at the lightest step still asks for smaller scales
     raw, name = station_raw(tmp_path, per_week=1200.0, days=14)
     assert "Try smaller scales" in throughput(raw, name, [1.0], replications=2, seed=1).verdict()
+
+
+def test_a_step_of_more_containers_than_a_run_may_make_is_refused_before_anything_runs(tmp_path) -> None:
+    # the baseline at x1000 (4.7 million containers) ran past 5 minutes and 3.3 GB without
+    # ending; its per_week, 205,000, was far inside the bounds a scenario file may set
+    from corridor.analysis.throughput import MAX_STEP_CONTAINERS
+
+    raw, name = station_raw(tmp_path, per_week=100.0, days=14)  # 200 containers over 14 days
+    most = MAX_STEP_CONTAINERS / 200.0
+    said = (f"--scale {most * 1.5:g}: x{most * 1.5:g} of the cargo demand makes about 1,500,000 "
+            "containers a replication, more than the 1,000,000 a step may (here up to about x5,000)")
+    with pytest.raises(CorridorError, match="^" + re.escape(said)):
+        throughput(raw, name, [1.0, most * 1.5], replications=1, seed=1)
