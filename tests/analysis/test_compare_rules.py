@@ -202,3 +202,16 @@ def test_the_profiles_note_names_what_the_simulation_adds_for_the_demand_there()
     assert "station queues" in note and "travellers" not in note
     both = profile_note([NS(demand=[NS(kind="passenger"), NS(kind="cargo")], choice=None)] * 2)
     assert "travellers find seats run out" in both and "station queues" in both and "choice" not in both
+
+
+def test_a_difference_too_few_replications_can_tell_says_how_many_would() -> None:
+    # +2 h over 3 replications with an interval of +-4 (a standard deviation of 1.61): not
+    # significant; a two-sided 5% t-test shows a mean of 1.24 standard deviations 8 times in
+    # 10 from 8 pairs (200,000 simulated tests: 7 pairs show it 0.78 of the time, 8 pairs 0.85)
+    door = _delta("passengers.door_to_door_h.mean", 30.0, 2.0, 4.0, n=3)
+    text = headline(Comparison(["base", "other"], [], [], {"other": [door]}, {}))
+    assert "not significant in 3 replications: about 8 would show one of this size 8 times in 10" in text
+    # a significant one, or one already run with enough, says nothing of it
+    sure = _delta("passengers.door_to_door_h.mean", 30.0, 2.0, 1.0, n=3)
+    text = headline(Comparison(["base", "other"], [], [], {"other": [sure]}, {}))
+    assert "would show" not in text and "significant)" in text

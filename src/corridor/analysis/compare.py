@@ -28,7 +28,7 @@ from corridor.analysis.launch import LaunchCase, launch_cases, round_trips
 from corridor.analysis.runs import SimulationResult, check_run_arguments, simulate
 from corridor.errors import CorridorError, PlanningError
 from corridor.executors import Executor
-from corridor.kernels.stats import Estimate, mean_ci, paired_difference
+from corridor.kernels.stats import Estimate, mean_ci, paired_difference, replications_to_show
 from corridor.scenario.schema import Demand, Scenario
 from corridor.units import MIN_PER_HOUR
 
@@ -647,12 +647,28 @@ def _new_gateways(deltas: Sequence[KpiDelta], base: str) -> list[str]:
         if not sep or not d.key.startswith("flows.") or d.base.mean != 0 \
                 or (d.base.n >= 2 and d.base.half_width != 0) or not d.other.mean > 0:
             continue
-        verdict = "significant" if d.significant else "not significant"
+        verdict = "significant" if d.significant else "not significant" + _too_few(d)
         interval = (f"95% CI of the difference {d.diff.low:+.1f} to {d.diff.high:+.1f}, {verdict}"
                     if d.diff.n >= 2 and math.isfinite(d.diff.half_width) else "one replication: no interval")
         taken.setdefault(gateway, []).append(f"{d.other.mean:.1f}% of {flow} ({interval})")
     return [f"{gateway}, which no container took in {base}, takes {' and '.join(shares)}"
             for gateway, shares in taken.items()]
+
+
+def _too_few(d: KpiDelta) -> str:
+    """For a difference whose interval holds zero: how many replications would show one of its
+    size (:func:`~corridor.kernels.stats.replications_to_show`), when that is more than were
+    run, so that "not significant" over a few replications is not read as "no change".
+
+    >>> from corridor.kernels.stats import mean_ci
+    >>> e = mean_ci([1.0, 3.0, -0.5])
+    >>> _too_few(KpiDelta("k", "k", "h", e, e, e))
+    ' in 3 replications: about 20 would show one of this size 8 times in 10'
+    """
+    needed = replications_to_show(d.diff)
+    if needed is None or needed <= d.diff.n:
+        return ""
+    return f" in {d.diff.n} replications: about {needed:,} would show one of this size 8 times in 10"
 
 
 def _sentence(what: str, d: KpiDelta, unit: str) -> str:
@@ -664,6 +680,8 @@ def _sentence(what: str, d: KpiDelta, unit: str) -> str:
     if abs(d.diff.mean) < 0.005 and not d.significant:  # "0.00 less" read as a change
         return (f"{what} about the same door to door ({d.base.mean:.1f} -> {d.other.mean:.1f} {unit}; "
                 f"difference {d.diff.mean:+.2g}, 95% CI {d.diff.low:+.2g} to {d.diff.high:+.2g}, {verdict})")
+    if not d.significant:
+        verdict += _too_few(d)
     way = "less" if d.diff.mean < 0 else "more"
     # a change under 0.1 shows its two ends to 0.01: to 0.1 they read "17.2 -> 17.2" of 0.05
     # days less, and "17.1 -> 17.2" of 0.05 more

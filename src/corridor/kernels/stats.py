@@ -70,3 +70,40 @@ def paired_difference(a: ArrayLike, b: ArrayLike, *, level: float = 0.95) -> Est
     d = y - x
     d[np.abs(d) <= 1e-12 * np.maximum(np.abs(x), np.abs(y))] = 0.0
     return mean_ci(d, level=level)
+
+
+def replications_to_show(diff: Estimate, *, power: float = 0.8, limit: int = 10_000) -> int | None:
+    """How many paired replications a two-sided t-test at ``diff.level`` needs to tell a true
+    difference of ``diff.mean`` from none ``power`` of the time, at the spread ``diff`` measured
+    (its sample standard deviation, read back from its interval): a guide to sizing the next
+    run when an interval still holds zero, not a second verdict on this one. The power is
+    exact for normal differences (the noncentral t). None where there is nothing to size (one
+    pair, no spread, a mean of zero) or ``limit`` replications would not do.
+
+    >>> replications_to_show(mean_ci([1.0, 3.0, -0.5]))  # a mean of 0.66 standard deviations
+    20
+    >>> replications_to_show(mean_ci([0.0, 0.0, 0.0])) is None
+    True
+    """
+    from scipy.stats import nct
+
+    n, mean, half = diff.n, abs(diff.mean), diff.half_width
+    if n < 2 or not (np.isfinite(half) and half > 0) or not mean > 0:
+        return None
+    q = 0.5 + diff.level / 2
+    effect = mean / (half * np.sqrt(n) / t_quantile(q, n - 1))  # the mean in standard deviations
+
+    def shown(m: int) -> bool:
+        crit = t_quantile(q, m - 1)
+        shift = effect * np.sqrt(m)
+        # the far tail, below -crit, is nil where SciPy's series gives NaN (a large shift)
+        far = float(np.nan_to_num(nct.cdf(-crit, m - 1, shift), nan=0.0))
+        return float(nct.sf(crit, m - 1, shift)) + far >= power
+
+    if not shown(limit):
+        return None
+    lo, hi = 1, limit  # shown(hi), and not shown(lo): one pair has no test
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if shown(mid) else (mid, hi)
+    return hi
