@@ -88,7 +88,7 @@ def test_a_runs_size_counts_a_weekday_as_often_as_ten_days_can_hold_it() -> None
     service = SimpleNamespace(id="S", timetable=timetable, stops=[f"P{k}" for k in range(501)])
     run = SimpleNamespace(start=dt.date(2027, 3, 1), horizon_days=10, drain_days=0)
     (problem,) = checks._run_size(SimpleNamespace(run=run, services=[service], demand=[], places=[]))
-    assert problem[0] == ("run", "horizon_days") and "10,080,000 timetabled connections" in problem[1]
+    assert problem[0] == ("services", 0, "timetable") and "10,080,000 timetabled connections" in problem[1]
 
 
 def test_a_set_path_takes_the_longest_id_it_names(tmp_path) -> None:  # noqa: ANN001

@@ -525,3 +525,16 @@ def test_a_mistyped_section_is_still_named_with_a_suggestion(tmp_path: Path) -> 
     (tmp_path / "s.yaml").write_text("nmae: x\n")
     with pytest.raises(ScenarioError, match=r"unknown key 'nmae' \(did you mean 'name'\?\)"):
         load_scenario(tmp_path / "s.yaml")
+
+
+def test_a_run_too_big_for_the_demand_a_child_adds_is_placed_in_the_child(write, minimal) -> None:
+    # the run's length is the base's, the demand that overflows it the child's: the error
+    # points at the flow in the file that sets it (it pointed at the base's horizon_days)
+    child = write("big.yaml", """\
+        extends: tiny.yaml
+        demand:
+          - {id: P, kind: passenger, from: NQZ, to: VNO, per_week: 10000000}
+        """)
+    p = the_problem(child)
+    assert (Path(p.file).name, p.line, p.path) == ("big.yaml", 3, "demand[0].per_week"), p
+    assert "units of demand over horizon_days" in p.message and "of them P's" in p.message

@@ -165,17 +165,25 @@ def _run_size(scenario: Scenario) -> list[tuple[Loc, str]]:
                for p in scenario.places}
     out: list[tuple[Loc, str]] = []
     whole = f"horizon_days + drain_days ({days} days)"
-    for count, most, what, parts in (
-        (sum(connections.values()), MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}", connections),
+    # where each part is set: the error is located at the part that gives the most, which may
+    # be in the file that extends another when the run's length is the base's
+    where: dict[str, dict[str, Loc]] = {
+        "services": {s.id: ("services", k, "timetable") for k, s in enumerate(scenario.services)},
+        "demand": {d.id: ("demand", k, "per_week") for k, d in enumerate(scenario.demand)},
+        "places": {p.id: ("places", k, "background_per_day") for k, p in enumerate(scenario.places)},
+    }
+    for count, most, what, parts, section in (
+        (sum(connections.values()), MAX_RUN_CONNECTIONS, f"timetabled connections over {whole}", connections,
+         "services"),
         (sum(flows.values()), MAX_RUN_UNITS,
-         f"units of demand over horizon_days ({run.horizon_days} days)", flows),
+         f"units of demand over horizon_days ({run.horizon_days} days)", flows, "demand"),
         (sum(outside.values()), MAX_RUN_BACKGROUND,
-         f"background vehicles over horizon_days ({run.horizon_days} days)", outside),
+         f"background vehicles over horizon_days ({run.horizon_days} days)", outside, "places"),
     ):
         if count > most:
             top = max(parts, key=parts.__getitem__, default=None)  # the item that gives the most
             most_from = f", {parts[top]:,.0f} of them {top}'s" if top is not None else ""
-            out.append((("run", "horizon_days"),
+            out.append((where[section][top] if top is not None else ("run", "horizon_days"),
                         f"a run this long holds up to {count:,.0f} {what}{most_from}; at most {most:,} fit "
                         "one simulation run (shorten the run, or thin the timetables and flows)"))
     return out
