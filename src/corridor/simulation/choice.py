@@ -33,7 +33,7 @@ from corridor.planning.itinerary import Itinerary, Leg
 from corridor.planning.search import Planner
 from corridor.scenario.schema import Choice, TravellerSegment
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
-from corridor.simulation.routes import MISSING, RouteCache
+from corridor.simulation.routes import MISSING, KeyedCache, Missing
 from corridor.units import MIN_PER_DAY, MIN_PER_WEEK
 
 MIN_PER_H = 60.0
@@ -164,7 +164,7 @@ def _step_on(step: Step, later: WeekLater) -> Step:
     return step
 
 
-class ChoiceCache(RouteCache):
+class ChoiceCache(KeyedCache[Alternatives]):
     """The alternatives of passengers by what they can catch, on the connections ``allowed``
     marks usable (kept up to date by the engine as seats run out and come free)."""
 
@@ -189,7 +189,7 @@ class ChoiceCache(RouteCache):
             del self._cache[key]
 
     def _register(self, key: tuple[int, ...], alts: Alternatives | None) -> None:
-        self._cache[key] = alts  # type: ignore[assignment]
+        self._cache[key] = alts
         if alts is None:
             return
         for _, steps in alts.options:
@@ -216,7 +216,7 @@ class ChoiceCache(RouteCache):
             return self._search(origin, dest, ready, board_from, limit, self.allowed)[0]
         found = self.cached(key)
         if found is not MISSING:
-            return found  # type: ignore[return-value]
+            return found
         memo = self.planner.memo.setdefault(("choice", self.window_min), {})
         static = memo.get(key) if shared else None
         if static is None and shared:
@@ -256,7 +256,7 @@ class ChoiceCache(RouteCache):
         if found is MISSING:
             alts, cacheable, _ = self._search(origin, dest, ready, board_from, limit, self.allowed)
         else:
-            alts, cacheable = found, True  # type: ignore[assignment]
+            alts, cacheable = found, True
         if cacheable and shared:  # kept with the window it stands on, to carry a week on
             start = ready if board_from is None else min(ready, board_from)
             lo, hi = bisect_left(self._dep, start), bisect_right(self._dep, limit)
@@ -264,7 +264,7 @@ class ChoiceCache(RouteCache):
         return alts, cacheable
 
     def _seats_left_a_week_on(self, origin: int, dest: int, ready: float, board_from: float | None,
-                              limit: float) -> Alternatives | None | object:
+                              limit: float) -> Alternatives | None | Missing:
         """The set found on the seats left a week earlier (:meth:`_on_seats_left`), a week on,
         or ``MISSING``: when the timetable over the window is the week before's (as for
         :meth:`_a_week_on`) and each connection of the window then searched is usable now as

@@ -32,7 +32,8 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
-from typing import NamedTuple
+from enum import Enum
+from typing import Final, Generic, Literal, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -41,11 +42,26 @@ from corridor.planning.rules import dispatch_departure, landing
 from corridor.planning.search import Planner
 from corridor.simulation.entities import RideStep, Step, itinerary_steps
 
-MISSING = object()  # nothing kept for a key (None is kept for "no route")
+
+class _Missing(Enum):
+    MISSING = 0
 
 
-class RouteCache:
-    """Earliest itineraries on the connections ``allowed`` marks usable, with their steps."""
+#: nothing kept for a key (None is kept for "no route"); a member of its own so that a check
+#: ``is MISSING`` tells the type checker what is left
+MISSING: Final = _Missing.MISSING
+Missing = Literal[_Missing.MISSING]
+#: an itinerary and its steps
+Route = tuple[Itinerary, tuple[Step, ...]]
+#: what a cache keeps for a key: a :data:`Route` (:class:`RouteCache`), or a set of them
+#: (:class:`~corridor.simulation.choice.ChoiceCache`)
+Kept = TypeVar("Kept")
+
+
+class KeyedCache(Generic[Kept]):
+    """Routes of units on the connections ``allowed`` marks usable, kept by what a search
+    from a ready time depends on (:meth:`key`): :class:`RouteCache` keeps the earliest,
+    :class:`~corridor.simulation.choice.ChoiceCache` the alternatives travellers choose among."""
 
     def __init__(self, planner: Planner, allowed: np.ndarray, *, shared: bool = False) -> None:
         """``shared``: ``allowed`` never changes and is the same in every replication that uses
@@ -71,7 +87,7 @@ class RouteCache:
         bounds = np.searchsorted(tt.origin[order], np.arange(len(tt.places) + 1))
         dep = tt.dep_min[order]
         self._departures = [dep[bounds[p]:bounds[p + 1]].tolist() for p in range(len(tt.places))]
-        self._cache: dict[tuple[int, ...], tuple[Itinerary, tuple[Step, ...]] | None] = (
+        self._cache: dict[tuple[int, ...], Kept | None] = (
             planner.memo.setdefault(("earliest", planner.unit, allowed.tobytes()), {}) if shared else {})
         self._users: dict[int, list[tuple[int, ...]]] = {}  # connection -> cached routes riding it
         self._untimed: dict[int, Untimed] = {}  # per origin
@@ -82,26 +98,7 @@ class RouteCache:
         for key in self._users.pop(connection, ()):
             self._cache.pop(key, None)  # a key may be listed under a connection it no longer rides
 
-    def opened(self, connection: int) -> None:
-        """``connection`` can be used again: forget the routes it might now beat, those arriving
-        after it leaves (and every "no route"). A route arriving by then is still the one the
-        planner gives: its scan stops before reaching the connection."""
-        leaves = float(self.planner.tt.dep_min[connection])
-        stale = [key for key, found in self._cache.items() if found is None or found[0].arrive_min > leaves]
-        for key in stale:
-            del self._cache[key]
-
-    def _remember(self, key: tuple[int, ...], found: tuple[Itinerary, tuple[Step, ...]] | None) -> None:
-        self._cache[key] = found
-        if found is None:
-            return
-        for step in found[1]:
-            if isinstance(step, RideStep):
-                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
-                    self._users.setdefault(c, []).append(key)
-
-    def _find(self, origin: int, dest: int, ready: float,
-              board_from: float | None) -> tuple[Itinerary, tuple[Step, ...]] | None:
+    def _find(self, origin: int, dest: int, ready: float, board_from: float | None) -> Route | None:
         it = self._route_search(origin, dest, ready, allowed=self.allowed, board_from_min=board_from)
         return None if it is None else (it, tuple(itinerary_steps(self.planner.tt, it)))
 
@@ -136,7 +133,7 @@ class RouteCache:
         reach = self.untimed(origin)
         return min(ready + reach.arrive_after_ready[dest], boards + reach.arrive_after_boarding[dest])
 
-    def cached(self, key: tuple[int, ...]) -> object:
+    def cached(self, key: tuple[int, ...]) -> Kept | None | Missing:
         """What is kept for ``key`` (None: no route), or ``MISSING``; hits and misses counted."""
         found = self._cache.get(key, MISSING)
         if found is MISSING:
@@ -145,17 +142,39 @@ class RouteCache:
             self.hits += 1
         return found
 
-    def earliest(self, origin: int, dest: int, ready: float,
-                 board_from: float | None = None) -> tuple[Itinerary, tuple[Step, ...]] | None:
+
+
+class RouteCache(KeyedCache[Route]):
+    """Earliest itineraries on the connections ``allowed`` marks usable, with their steps."""
+
+    def opened(self, connection: int) -> None:
+        """``connection`` can be used again: forget the routes it might now beat, those arriving
+        after it leaves (and every "no route"). A route arriving by then is still the one the
+        planner gives: its scan stops before reaching the connection."""
+        leaves = float(self.planner.tt.dep_min[connection])
+        stale = [key for key, found in self._cache.items() if found is None or found[0].arrive_min > leaves]
+        for key in stale:
+            del self._cache[key]
+
+    def _remember(self, key: tuple[int, ...], found: Route | None) -> None:
+        self._cache[key] = found
+        if found is None:
+            return
+        for step in found[1]:
+            if isinstance(step, RideStep):
+                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
+                    self._users.setdefault(c, []).append(key)
+
+    def earliest(self, origin: int, dest: int, ready: float, board_from: float | None = None) -> Route | None:
         """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
         ready time plus check-in as the first moment to board (a rebooking traveller)."""
         if self.untimed(origin).by_day:  # no key holds the journeys that may wait for a path day
             return self._find(origin, dest, ready, board_from)
         key = self.key(origin, dest, ready, board_from)
         found = self.cached(key)
-        if found is not MISSING and (found is None or found[0].arrive_min  # type: ignore[index]
+        if found is not MISSING and (found is None or found[0].arrive_min
                                      < self.untimed_arrival(origin, dest, ready, board_from)):
-            return found  # type: ignore[return-value]
+            return found
         if self.shared and found is MISSING and board_from is None:
             latest = self.latest_ready(key, ready)
             if latest is not None:
