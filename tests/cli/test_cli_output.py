@@ -396,12 +396,12 @@ def _commands(tmp_path: Path) -> dict[str, list[str]]:
             "throughput": ["throughput", str(scenario), "--scale", "1,2"]}
 
 
-def _into_empty_out(tmp_path: Path, monkeypatch, command: str, unwritable: Path) -> int:
-    """``command`` with ``--out`` an empty folder ``tmp_path/out``, nothing made in
-    ``unwritable``: its exit status."""
+def _into_empty_out(tmp_path: Path, monkeypatch, command: str, unwritable: Path, made: bool = False) -> int:
+    """``command`` with ``--out`` an empty folder ``tmp_path/out`` (``made`` already), nothing
+    made in ``unwritable``: its exit status."""
     argv = _commands(tmp_path)[command]
     out = tmp_path / "out"
-    out.mkdir()
+    out.mkdir(exist_ok=made)
     _unwritable(monkeypatch, unwritable)
     return main([*argv, "--replications", "1", "--workers", "1", "--quiet", "--out", str(out)])
 
@@ -525,3 +525,61 @@ def test_two_runs_filling_one_empty_out_at_once_do_not_mix_their_results(tmp_pat
     told = sorted([said.get(timeout=10), said.get(timeout=10)])
     assert told[1] == "ok" and "was filled by another run meanwhile" in told[0]
     assert len(list(out.iterdir())) == 1000 and len({p.name[0] for p in out.iterdir()}) == 1
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended (that of a run killed outright)."""
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                           capture_output=True, text=True)
+    return int(ended.stdout)
+
+
+def _working_folder(folder: Path, name: str) -> None:
+    (folder / name).mkdir()
+    (folder / name / "summary.json").write_text("{}")
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_run_killed_while_writing_leaves_nothing_behind_the_next_one(tmp_path: Path, capsys,
+                                                                         command: str) -> None:
+    # kill -9 while the results were built left their hidden folder beside --out for ever; the
+    # next run removes those of ended processes, not a live run's nor one it cannot tell
+    ended = _ended_pid()
+    dead, live = f".out.{ended}.k3j_9xq1", f".out.{os.getpid()}.live0000"
+    others = [".out.k3j_9xq1", f".other.{ended}.k3j_9xq1", f".out.v2.{ended}.k3j_9xq1"]
+    for name in (dead, live, *others):
+        _working_folder(tmp_path, name)
+    argv = [*_commands(tmp_path)[command], "--replications", "1", "--workers", "1", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live, *others, "out", "tiny.yaml"])
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_what_a_killed_run_left_in_an_empty_out_does_not_make_it_refused(tmp_path: Path, capsys,
+                                                                           monkeypatch, command: str) -> None:
+    # an empty --out whose parent cannot be written in has its results built inside it: a run
+    # killed there left the next one refused ("already holds results or other files")
+    out = tmp_path / "out"
+    out.mkdir()
+    _working_folder(out, f".out.{_ended_pid()}.k3j_9xq1")
+    assert _into_empty_out(tmp_path, monkeypatch, command, unwritable=tmp_path, made=True) == 0
+    capsys.readouterr()
+    names = sorted(p.name for p in out.iterdir())
+    assert "summary.json" in names and not [n for n in names if n.startswith(".")], names
+
+
+def test_a_working_folder_of_another_users_process_is_kept(tmp_path: Path, monkeypatch) -> None:
+    # the system will not say whether another user's process runs (EPERM): it may still be writing
+    from corridor.report.files import drop_stale
+
+    def not_yours(pid: int, signal: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    _working_folder(tmp_path, ".out.1.k3j_9xq1")
+    monkeypatch.setattr(os, "kill", not_yours)
+    drop_stale(tmp_path, "out")
+    assert [p.name for p in tmp_path.iterdir()] == [".out.1.k3j_9xq1"]

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from corridor.report.compare_plots import all_plots
-from corridor.report.files import cannot_write, umask, write_table
+from corridor.report.files import cannot_write, umask, working_folder, write_table
 from corridor.report.html import report_html
-from corridor.report.results import check_out, replace_folder, strict
+from corridor.report.results import check_out, followed, replace_folder, strict
 from corridor.simulation.entities import STATUS_NAMES
 from corridor.timezone import zone
 
@@ -152,7 +151,7 @@ def write_comparison(comp: Any, out: Path, paths: list[Path],
     into place whole; the names written, relative to ``out``."""
     out = Path(out)
     parent = check_out(out)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
+    tmp = working_folder(parent, followed(out).name)
     try:
         os.chmod(tmp, 0o777 & ~umask())
         meta = metadata(comp, paths, allow_paths)

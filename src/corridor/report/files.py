@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -63,6 +64,56 @@ def _link_target(path: Path) -> Path:
         return Path(os.path.realpath(path))
     except OSError as exc:
         raise CorridorError(f"{path}: a symbolic link that leads nowhere ({exc.strerror})") from None
+
+
+def working_folder(parent: Path, name: str) -> Path:
+    """A new hidden folder in ``parent`` to build ``name`` in before it moves into place:
+    ``.NAME.PID.XXXXXXXX``, PID the process building it, so that a later run can tell one a
+    killed process left (:func:`drop_stale`) from one still being built."""
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.{os.getpid()}."))
+
+
+def drop_stale(folder: Path, name: str) -> None:
+    """Remove the working folders for ``name`` (:func:`working_folder`) that a process killed
+    outright (``kill -9``) left in ``folder``: those of a process no longer running. A live
+    run's are left alone, and so are those of a process the system will not tell about (one
+    of another user's) and anything not named as a working folder is."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # not readable: nothing of ours is known to be there
+        return
+    for entry in entries:
+        pid = _builder(entry.name, name)
+        if pid is not None and not _running(pid):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _builder(entry: str, name: str) -> int | None:
+    """The process id in ``entry``, if it is named as a working folder for ``name`` is; else None.
+
+    >>> [_builder(entry, "out") for entry in (".out.4242.k3j_9xq1", ".out.k3j_9xq1", ".out.v2.1.ab")]
+    [4242, None, None]
+    """
+    head = f".{name}."
+    if not entry.startswith(head):
+        return None
+    pid, dot, rest = entry[len(head):].partition(".")
+    if not (dot and rest and "." not in rest and pid.isascii() and pid.isdigit()):
+        return None
+    return int(pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` may be running: only "no such process" says it is not."""
+    if os.name == "nt":  # there os.kill ends the process rather than asking after it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # another user's (PermissionError), or no id the system takes
+        return True
+    return True
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> None:

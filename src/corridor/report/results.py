@@ -15,7 +15,7 @@ from typing import Any
 
 from corridor.analysis.warnings import run_warnings
 from corridor.errors import CorridorError
-from corridor.report.files import cannot_write, umask
+from corridor.report.files import cannot_write, drop_stale, umask, working_folder
 
 
 def strict(value: Any) -> Any:
@@ -53,7 +53,8 @@ def check_out(out: Path) -> Path:
     one), checked before a run, so a long simulation is not lost at the end: ``out``'s parent,
     or ``out`` itself when it exists and only it can be written in (a folder made for the
     results in a shared place). A link to a folder stands for that folder; a link to nothing is
-    refused."""
+    refused. The folders an earlier run into ``out`` was building when it was killed outright
+    are removed from both places first (:func:`~corridor.report.files.drop_stale`)."""
     out = Path(out)
     try:
         return _out_parent(out)
@@ -94,6 +95,9 @@ def _out_parent(out: Path) -> Path:
     if out.exists() and not out.is_dir():
         what = "is a file" if out.is_file() else "is not a folder"  # a pipe, a device, a socket
         raise CorridorError(f"{out} {what}; --out takes a new or empty folder")
+    drop_stale(parent, target.name)  # what a run into ``out`` killed outright left (kill -9)
+    if out.is_dir():
+        drop_stale(target, target.name)
     if out.exists() and any(out.iterdir()):
         raise CorridorError(f"{out} already holds results or other files; choose another --out")
     if out.exists():  # an empty folder: the results go in it, built beside it where that can be
@@ -109,7 +113,7 @@ def write_results(result: Any, out: Path) -> None:
     """Per-replication CSVs and summary.json, built in a temporary folder and moved in place."""
     out = Path(out)
     parent = check_out(out)
-    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}."))
+    tmp = working_folder(parent, followed(out).name)
     try:
         os.chmod(tmp, 0o777 & ~umask())  # colleagues can read shared results
         for rec in result.records:

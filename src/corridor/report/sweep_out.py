@@ -14,7 +14,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from corridor.analysis.warnings import MIN_BACKLOG_DAYS, rising_backlog_in
 from corridor.errors import CorridorError
 from corridor.report.compare_out import scenario_files
 from corridor.report.figures import error_bars, png, pyplot
-from corridor.report.files import cannot_write, umask, write_table
+from corridor.report.files import cannot_write, drop_stale, umask, working_folder, write_table
 from corridor.report.results import check_out, strict
 from corridor.report.tables import cut_at_zero, cut_share, format_table_in_parts
 
@@ -497,8 +496,8 @@ def finish_folder(out: Path, build: Callable[[Path], None]) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _drop_stale(out)
-    tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".results.{os.getpid()}."))
-    old = Path(tempfile.mkdtemp(dir=out, prefix=f".replaced.{os.getpid()}."))
+    tmp = working_folder(out, "results")
+    old = working_folder(out, "replaced")
     try:
         build(tmp)
         for p in tmp.rglob("*"):
@@ -521,16 +520,8 @@ def _drop_stale(out: Path) -> None:
     """Remove the working folders (``.results.PID.*``, ``.replaced.PID.*``) that a run killed
     while finishing left in ``out``: those of a process no longer running. Everything in them
     is made again from ``runs/``; a live run's are left alone."""
-    for entry in out.iterdir():
-        parts = entry.name.split(".")
-        if len(parts) < 4 or parts[1] not in ("results", "replaced") or not parts[2].isdigit():
-            continue
-        try:
-            os.kill(int(parts[2]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(entry, ignore_errors=True)
-        except (OSError, OverflowError):
-            continue  # running under another user, or not a process id: not ours to remove
+    for name in ("results", "replaced"):
+        drop_stale(out, name)
 
 
 def write_sweep(result: SweepResult, out: Path, paths: list[Path],
