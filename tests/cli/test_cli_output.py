@@ -583,3 +583,31 @@ def test_a_working_folder_of_another_users_process_is_kept(tmp_path: Path, monke
     monkeypatch.setattr(os, "kill", not_yours)
     drop_stale(tmp_path, "out")
     assert [p.name for p in tmp_path.iterdir()] == [".out.1.k3j_9xq1"]
+
+
+@pytest.mark.parametrize("home", ["writable", "a file", "read-only"])
+def test_plots_drawn_with_a_home_that_cannot_be_written_in_print_no_warning(tmp_path: Path,
+                                                                           home: str) -> None:
+    # matplotlib, finding no folder it could write its settings in, printed two lines ("mkdir -p
+    # failed ...", "Matplotlib created a temporary cache directory ...") on every compare
+    import subprocess
+    import sys
+
+    folder = tmp_path / "home"
+    if home == "a file":
+        folder.write_text("")  # a HOME nobody, not even root, can make folders in
+    else:
+        folder.mkdir(mode=0o555 if home == "read-only" else 0o777)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    chosen = ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")  # folders that would stand for HOME's
+    env = {k: v for k, v in os.environ.items() if k not in chosen}
+    env.update(HOME=str(folder), TMPDIR=str(temp))
+    argv = [*_commands(tmp_path)["compare"], "--replications", "1", "--workers", "1", "--quiet"]
+    done = subprocess.run([sys.executable, "-m", "corridor", *argv, "--out", str(tmp_path / "out")],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "matplotlib" not in done.stderr.lower(), done.stderr
+    assert (tmp_path / "out" / "plots").is_dir()
+    assert list(temp.iterdir()) == []  # the folder it used instead is removed at exit
+    if home == "writable":  # matplotlib's own folders, as before
+        assert (folder / ".config" / "matplotlib").is_dir()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import math
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 
 def pyplot() -> Any:
     """``matplotlib.pyplot`` on the off-screen Agg backend, with ``$`` in names shown as text
     rather than read as formulas."""
+    _config_folder()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -17,6 +24,44 @@ def pyplot() -> Any:
 
     plt.rcParams["text.parse_math"] = False
     return plt
+
+
+def _config_folder() -> None:
+    """Before matplotlib is first imported: if the folders it keeps its settings and font cache
+    in cannot be made or written in (HOME read-only, or not a folder) and ``MPLCONFIGDIR`` does
+    not name others, name a private temporary one, removed at exit. matplotlib would make one
+    too, but print two lines of warning on every command that draws; where its own folders can
+    be written in, or the user chose them, nothing changes."""
+    if os.environ.get("MPLCONFIGDIR") or "matplotlib" in sys.modules:
+        return
+    try:
+        if all(_writable_folder(folder) for folder in _matplotlib_folders()):
+            return
+    except RuntimeError:  # no home folder to be found (HOME unset, no user entry)
+        pass
+    folder = tempfile.mkdtemp(prefix="corridor-matplotlib-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
+def _matplotlib_folders() -> list[Path]:
+    """The settings and cache folders matplotlib uses when ``MPLCONFIGDIR`` is not set (its
+    ``get_configdir`` and ``get_cachedir``)."""
+    if not sys.platform.startswith(("linux", "freebsd")):
+        return [Path.home() / ".matplotlib"]
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return [Path(config) / "matplotlib", Path(cache) / "matplotlib"]
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether ``folder`` is, or can be made, a folder to write in: tried as matplotlib tries
+    it (made if missing, as it would make it)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 def png(fig: Any, dpi: int = 110) -> bytes:
