@@ -269,3 +269,29 @@ def test_a_line_touching_the_antimeridian_is_cut_only_where_it_crosses(line, par
     from corridor.interchange.geojson import antimeridian_parts
 
     assert antimeridian_parts(line) == parts
+
+
+def test_two_geopackages_of_one_scenario_are_the_same_bytes(tmp_path: Path, baseline: Scenario,
+                                                            capsys) -> None:
+    # GDAL stamped each layer with the moment it was written (gpkg_contents.last_change): two
+    # exports a second apart differed. Now the scenario's epoch, in the standard's format
+    import re
+    import sqlite3
+    import time
+
+    pytest.importorskip("geopandas")
+    files = [tmp_path / "a.gpkg", tmp_path / "b.gpkg"]
+    for k, gpkg in enumerate(files):
+        if k:
+            time.sleep(1.1)  # GDAL's times are to the millisecond; a second apart shows in any
+        assert main(["export", str(ROOT / "scenarios" / "baseline.yaml"), "--gpkg", str(gpkg)]) == 0
+    capsys.readouterr()
+    assert files[0].read_bytes() == files[1].read_bytes()
+    db = sqlite3.connect(files[0])
+    try:
+        stamps = {row[0] for row in db.execute("SELECT last_change FROM gpkg_contents")}
+    finally:
+        db.close()
+    assert stamps == {baseline.run.epoch.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+    # GeoPackage 1.3, requirement 15: ISO 8601, UTC, seconds with a fraction, a Z
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", stamp) for stamp in stamps)

@@ -13,8 +13,10 @@ GeoPandas reads the file as EPSG:4326.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -218,7 +220,8 @@ def check_geopackage(scenario: Scenario, out: Path) -> None:
 
 def write_geopackage(scenario: Scenario, out: Path) -> None:
     """Write the network to a GeoPackage with one layer each for places, services and links
-    (needs GeoPandas with a GDAL driver: pyogrio or fiona)."""
+    (needs GeoPandas with a GDAL driver: pyogrio or fiona). The same scenario gives the same
+    bytes: the layers' times of last change are its epoch (:func:`_stamp`)."""
     out = geopackage_path(out)
     check_geopackage(scenario, out)
     try:
@@ -239,5 +242,25 @@ def write_geopackage(scenario: Scenario, out: Path) -> None:
                         raise
                     reason = " ".join(str(exc).split())[:300]
                     raise CorridorError(f"{out}: cannot write there ({reason})") from None
+        try:
+            _stamp(tmp, scenario.run.epoch)
+        except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            raise CorridorError(f"{out}: cannot write there ({exc})") from None
 
     write_atomically(out, write)
+
+
+def _stamp(path: Path, when: dt.datetime) -> None:
+    """Every time of last change in the GeoPackage at ``path`` set to ``when``: GDAL writes the
+    moment it wrote each layer, so two exports of one scenario differed. The format is the one
+    the GeoPackage standard requires (ISO 8601 in UTC to the millisecond, ``Z``, requirement 15
+    of 1.3), ``2027-03-01T00:00:00.000Z``."""
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    db = sqlite3.connect(path)
+    try:
+        with db:  # one transaction
+            db.execute("UPDATE gpkg_contents SET last_change = ?", (stamp,))
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata_reference'").fetchone():
+                db.execute("UPDATE gpkg_metadata_reference SET timestamp = ?", (stamp,))
+    finally:
+        db.close()
