@@ -547,9 +547,14 @@ def test_a_run_killed_while_writing_leaves_nothing_behind_the_next_one(tmp_path:
                                                                          command: str) -> None:
     # kill -9 while the results were built left their hidden folder beside --out for ever; the
     # next run removes those of ended processes, not a live run's nor one it cannot tell
+    from corridor.report.files import builder_tag
+
     ended = _ended_pid()
-    dead, live = f".out.{ended}.k3j_9xq1", f".out.{os.getpid()}.live0000"
-    others = [".out.k3j_9xq1", f".other.{ended}.k3j_9xq1", f".out.v2.{ended}.k3j_9xq1"]
+    dead, live = f".out.{builder_tag(ended)}.k3j_9xq1", f".out.{builder_tag(os.getpid())}.live0000"
+    # an ended process on another machine sharing the disk may be a live run there
+    elsewhere = f".out.{ended}-{'0' * 8}.k3j_9xq1"
+    others = [".out.k3j_9xq1", f".other.{builder_tag(ended)}.k3j_9xq1", f".out.v2.{ended}.k3j_9xq1",
+              f".out.{ended}.k3j_9xq1", elsewhere]
     for name in (dead, live, *others):
         _working_folder(tmp_path, name)
     argv = [*_commands(tmp_path)[command], "--replications", "1", "--workers", "1", "--quiet"]
@@ -565,7 +570,9 @@ def test_what_a_killed_run_left_in_an_empty_out_does_not_make_it_refused(tmp_pat
     # killed there left the next one refused ("already holds results or other files")
     out = tmp_path / "out"
     out.mkdir()
-    _working_folder(out, f".out.{_ended_pid()}.k3j_9xq1")
+    from corridor.report.files import builder_tag
+
+    _working_folder(out, f".out.{builder_tag(_ended_pid())}.k3j_9xq1")
     assert _into_empty_out(tmp_path, monkeypatch, command, unwritable=tmp_path, made=True) == 0
     capsys.readouterr()
     names = sorted(p.name for p in out.iterdir())
@@ -574,15 +581,16 @@ def test_what_a_killed_run_left_in_an_empty_out_does_not_make_it_refused(tmp_pat
 
 def test_a_working_folder_of_another_users_process_is_kept(tmp_path: Path, monkeypatch) -> None:
     # the system will not say whether another user's process runs (EPERM): it may still be writing
-    from corridor.report.files import drop_stale
+    from corridor.report.files import builder_tag, drop_stale
 
     def not_yours(pid: int, signal: int) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    _working_folder(tmp_path, ".out.1.k3j_9xq1")
+    name = f".out.{builder_tag(1)}.k3j_9xq1"
+    _working_folder(tmp_path, name)
     monkeypatch.setattr(os, "kill", not_yours)
     drop_stale(tmp_path, "out")
-    assert [p.name for p in tmp_path.iterdir()] == [".out.1.k3j_9xq1"]
+    assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
 @pytest.mark.parametrize("home", ["writable", "a file", "read-only"])

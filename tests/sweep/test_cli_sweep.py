@@ -379,19 +379,21 @@ def test_a_finish_killed_half_way_leaves_nothing_behind_the_next_one(station, tm
     import os
     import subprocess
 
+    from corridor.report.files import builder_tag
+
     out = tmp_path / "out"
     args = ["sweep", station, "--set", "demand.F.per_week=100,200", "--workers", "1", "--out", str(out)]
     assert main(args) == 0
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
                           capture_output=True, text=True)
     dead = int(gone.stdout)  # a process that has ended
-    for name in (f".results.{dead}.abc", f".replaced.{dead}.def", f".results.{os.getpid()}.live"):
+    live = f".results.{builder_tag(os.getpid())}.live"
+    for name in (f".results.{builder_tag(dead)}.abc", f".replaced.{builder_tag(dead)}.def", live):
         (out / name / "plots").mkdir(parents=True)
         (out / name / "sweep.json").write_text("{}")
     assert main([*args, "--resume"]) == 0
     capsys.readouterr()
-    assert sorted(p.name for p in out.iterdir()) == [f".results.{os.getpid()}.live", "plots", "runs",
-                                                     "sweep.json", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == [live, "plots", "runs", "sweep.json", "tables"]
 
 
 def test_a_sweep_none_of_whose_combinations_validates_is_refused_before_writing(station, tmp_path,

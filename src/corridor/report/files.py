@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,16 +70,30 @@ def _link_target(path: Path) -> Path:
 
 def working_folder(parent: Path, name: str) -> Path:
     """A new hidden folder in ``parent`` to build ``name`` in before it moves into place:
-    ``.NAME.PID.XXXXXXXX``, PID the process building it, so that a later run can tell one a
+    ``.NAME.PID-HOST.XXXXXXXX`` (:func:`builder_tag`), so that a later run can tell one a
     killed process left (:func:`drop_stale`) from one still being built."""
-    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.{os.getpid()}."))
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.{builder_tag(os.getpid())}."))
+
+
+def builder_tag(pid: int) -> str:
+    """``PID-HOST``: the process building a working folder, and a short digest of the name of
+    the machine it runs on. A process id means something only on its own machine: a folder on a
+    disk that several machines share, built by a live run elsewhere, must not look left over.
+
+    >>> import re
+    >>> bool(re.fullmatch(r"4242-[0-9a-f]{8}", builder_tag(4242)))
+    True
+    """
+    host = hashlib.sha256(socket.gethostname().encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{pid}-{host}"
 
 
 def drop_stale(folder: Path, name: str) -> None:
     """Remove the working folders for ``name`` (:func:`working_folder`) that a process killed
-    outright (``kill -9``) left in ``folder``: those of a process no longer running. A live
-    run's are left alone, and so are those of a process the system will not tell about (one
-    of another user's) and anything not named as a working folder is."""
+    outright (``kill -9``) left in ``folder``: those of this machine's processes that no longer
+    run. A live run's are left alone, and so are another machine's, those of a process the
+    system will not tell about (one of another user's) and anything not named as a working
+    folder is."""
     try:
         entries = list(folder.iterdir())
     except OSError:  # not readable: nothing of ours is known to be there
@@ -89,16 +105,21 @@ def drop_stale(folder: Path, name: str) -> None:
 
 
 def _builder(entry: str, name: str) -> int | None:
-    """The process id in ``entry``, if it is named as a working folder for ``name`` is; else None.
+    """The process id in ``entry``, if it is named as a working folder for ``name`` built on
+    this machine; else None.
 
-    >>> [_builder(entry, "out") for entry in (".out.4242.k3j_9xq1", ".out.k3j_9xq1", ".out.v2.1.ab")]
-    [4242, None, None]
+    >>> here = builder_tag(4242)
+    >>> [_builder(entry, "out") for entry in (f".out.{here}.k3j_9xq1", ".out.4242.k3j_9xq1",
+    ...                                       ".out.4242-0000ffff.k3j_9xq1", ".out.k3j_9xq1")]
+    [4242, None, None, None]
     """
     head = f".{name}."
     if not entry.startswith(head):
         return None
-    pid, dot, rest = entry[len(head):].partition(".")
-    if not (dot and rest and "." not in rest and pid.isascii() and pid.isdigit()):
+    tag, dot, rest = entry[len(head):].partition(".")
+    pid = tag.partition("-")[0]
+    if not (dot and rest and "." not in rest and pid.isascii() and pid.isdigit()) \
+            or tag != builder_tag(int(pid)):
         return None
     return int(pid)
 
