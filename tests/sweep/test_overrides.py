@@ -94,8 +94,10 @@ def test_a_problem_a_setting_causes_elsewhere_names_the_setting(direct_raw) -> N
     (problem,) = err.value.problems
     assert problem.file.endswith("baseline.yaml") and problem.line is not None
     assert problem.message.endswith(f"gateways are chosen by cargo flows (kind: cargo) (with {label})")
-    with pytest.raises(ScenarioError, match=r"units of demand .* \(with --set demand.FEU-XIAN-DUISBURG"
-                                            r".per_week=6000000\)"):
+    # a run too big for the demand is placed at the flow that gives the most: the --set itself
+    with pytest.raises(ScenarioError, match=r"--set demand.FEU-XIAN-DUISBURG.per_week=6000000: "
+                                            r"demand\[\d+\].per_week: a run this long holds up to .* units "
+                                            r"of demand .* 69,300,000 of them FEU-XIAN-DUISBURG's"):
         throughput(direct_raw, "x", [1.0], replications=1, seed=1,
                    settings=[parse_setting("demand.FEU-XIAN-DUISBURG.per_week=6000000")])
     # a problem at the value itself names its --set as its place, and nothing more
