@@ -189,14 +189,7 @@ class ChoiceCache(KeyedCache[Alternatives]):
             del self._cache[key]
 
     def _register(self, key: tuple[int, ...], alts: Alternatives | None) -> None:
-        self._cache[key] = alts
-        if alts is None:
-            return
-        for _, steps in alts.options:
-            for step in steps:
-                if isinstance(step, RideStep):
-                    for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
-                        self._users.setdefault(c, []).append(key)
+        self._keep(key, alts, () if alts is None else (step for _, steps in alts.options for step in steps))
 
     def alternatives(self, origin: int, dest: int, ready: float,
                      board_from: float | None = None) -> Alternatives | None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left
+from collections.abc import Iterable
 from enum import Enum
 from typing import Final, Generic, Literal, NamedTuple, TypeVar
 
@@ -133,6 +134,15 @@ class KeyedCache(Generic[Kept]):
         reach = self.untimed(origin)
         return min(ready + reach.arrive_after_ready[dest], boards + reach.arrive_after_boarding[dest])
 
+    def _keep(self, key: tuple[int, ...], kept: Kept | None, steps: Iterable[Step]) -> None:
+        """``kept`` for ``key``, listed under every connection the rides among ``steps`` use,
+        so that one closing forgets it (:meth:`closed`)."""
+        self._cache[key] = kept
+        for step in steps:
+            if isinstance(step, RideStep):
+                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
+                    self._users.setdefault(c, []).append(key)
+
     def cached(self, key: tuple[int, ...]) -> Kept | None | Missing:
         """What is kept for ``key`` (None: no route), or ``MISSING``; hits and misses counted."""
         found = self._cache.get(key, MISSING)
@@ -157,13 +167,7 @@ class RouteCache(KeyedCache[Route]):
             del self._cache[key]
 
     def _remember(self, key: tuple[int, ...], found: Route | None) -> None:
-        self._cache[key] = found
-        if found is None:
-            return
-        for step in found[1]:
-            if isinstance(step, RideStep):
-                for c in self.planner.trip_rows[step.trip][step.board_stop:step.alight_stop]:
-                    self._users.setdefault(c, []).append(key)
+        self._keep(key, found, () if found is None else found[1])
 
     def earliest(self, origin: int, dest: int, ready: float, board_from: float | None = None) -> Route | None:
         """The itinerary and its steps (shared: copy before changing). ``board_from`` replaces
